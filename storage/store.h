@@ -1,0 +1,128 @@
+// Durable storage of the shared picture in RocksDB.
+//
+// Column families (fixed, created on open):
+//   state      record name -> serialized ketenbeeld.v1.Record (the current picture)
+//   log        big-endian revision (8 bytes) -> serialized ketenbeeld.v1.Event (the event log)
+//   key_index  record name + '\0' + big-endian revision -> empty (which revisions changed which name; serves
+//              reads at a past revision: the newest index entry <= R names the log entry that holds the value)
+//   meta       "last_revision", "compacted_revision" -> big-endian int64
+//
+// RocksDB types never appear in this header. Thread safety: all methods may be called concurrently; Commit() is
+// meant to be called by one committer thread at a time (the caller assigns revisions).
+#ifndef KETENBEELD_STORAGE_STORE_H_
+#define KETENBEELD_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace ketenbeeld::storage {
+
+struct StoreOptions {
+  // Directory of the RocksDB database; created when missing.
+  std::string path;
+  // fsync every commit (WriteOptions::sync). Only tests of non-durability concerns turn this off.
+  bool sync = true;
+  // Small buffers for tests (Kvrocks-style): less memory, more flushes.
+  bool small_buffers = false;
+};
+
+// One change in a commit group, already serialized by the caller (the committer serializes each event once).
+struct LogEntry {
+  int64_t revision = 0;
+  // The record's name (the state key).
+  std::string_view name;
+  // True for a delete: the state key is removed.
+  bool is_delete = false;
+  // Serialized ketenbeeld.v1.Event, stored in `log` under `revision`.
+  std::string_view event_bytes;
+  // Serialized ketenbeeld.v1.Record, the new value of `name` in `state` (ignored for deletes).
+  std::string_view record_bytes;
+};
+
+// An event read back from the log.
+struct StoredEvent {
+  int64_t revision = 0;
+  std::string event_bytes;
+};
+
+class Store {
+ public:
+  // Opens (or creates) the database. Errors: the RocksDB status as absl::Status (UNAVAILABLE for I/O errors,
+  // DATA_LOSS for corruption, FAILED_PRECONDITION when the directory holds something that is not our database).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Writes a commit group atomically in one WriteBatch (state, log, key_index and meta.last_revision), durable
+  // before it returns OK when options.sync. Entries must have consecutive revisions starting at
+  // last_revision() + 1. On error nothing of the group is visible, last_revision() is unchanged, and the
+  // returned status is UNAVAILABLE (I/O error, disk full) or INTERNAL (a caller bug, e.g. a revision gap).
+  [[nodiscard]] absl::Status Commit(const std::vector<LogEntry>& group);
+
+  // The revision of the newest committed event; 0 for an empty store.
+  int64_t last_revision() const;
+  // Events up to and including this revision have been removed from the log; 0 when nothing was compacted.
+  int64_t compacted_revision() const;
+
+  // Calls `fn(name, record_bytes)` for every record of the current state in name order. Stops early and returns
+  // the error when fn returns one.
+  [[nodiscard]] absl::Status ForEachRecord(
+      const std::function<absl::Status(std::string_view name, std::string_view record_bytes)>& fn) const;
+
+  // Reads consecutive log entries from `from_revision` (inclusive) up to `to_revision` (inclusive), stopping
+  // after the entry that brings the total to `max_bytes` or more (always at least one entry when any exists in
+  // range). Returns an empty vector when the range is empty. FAILED_PRECONDITION if from_revision <=
+  // compacted_revision().
+  [[nodiscard]] absl::StatusOr<std::vector<StoredEvent>> ReadLog(int64_t from_revision, int64_t to_revision,
+                                                                 size_t max_bytes) const;
+
+  // Reads one log entry; NOT_FOUND when it does not exist (never written, or compacted).
+  [[nodiscard]] absl::StatusOr<std::string> ReadEvent(int64_t revision) const;
+
+  // The newest revision <= `at_revision` at which `name` changed, or nullopt when it never did (up to then).
+  [[nodiscard]] absl::StatusOr<std::optional<int64_t>> LastChangeAtOrBefore(std::string_view name,
+                                                                          int64_t at_revision) const;
+
+  // Calls `fn(name, revision)` once for each name that starts with `prefix` and is >= `start_after`'s successor
+  // (names strictly greater than start_after; empty start_after = from the beginning), in name order, with the
+  // newest revision <= at_revision at which that name changed. Names that had no change up to at_revision are
+  // skipped. Stops early (returning OK) when fn returns false.
+  [[nodiscard]] absl::Status ForEachNameAt(std::string_view prefix, std::string_view start_after,
+                                           int64_t at_revision,
+                                           const std::function<bool(std::string_view name, int64_t revision)>& fn)
+      const;
+
+  // The first revision whose event has commit time >= `time` (events are non-decreasing in time), or
+  // last_revision() + 1 when there is none. Searches the retained log only.
+  // Binary search over the log (O(log n) point reads). DATA_LOSS if a log entry does not parse.
+  [[nodiscard]] absl::StatusOr<int64_t> FirstRevisionAtOrAfter(absl::Time time) const;
+
+  // Removes the history up to and including `revision` and records it as compacted_revision(): log entries and
+  // key_index entries <= revision are deleted, except, for each name, the newest change <= revision (its log entry
+  // is kept so reads at revisions >= compacted_revision() still find every value). `revision` must be <=
+  // last_revision(); ReadLog below compacted_revision() then fails.
+  [[nodiscard]] absl::Status CompactLog(int64_t revision);
+
+  // Creates a consistent RocksDB checkpoint (a usable copy of the database) in `dir`, which must not exist.
+  [[nodiscard]] absl::Status Checkpoint(const std::string& dir) const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketenbeeld::storage
+
+#endif  // KETENBEELD_STORAGE_STORE_H_
