@@ -1,0 +1,674 @@
+#include "storage/store.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "ketenbeeld/v1/picture.pb.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/convenience.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/slice.h"
+#include "rocksdb/snapshot.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+
+namespace ketenbeeld::storage {
+namespace {
+
+// Column family names as stored in the database. `default` exists in every RocksDB database; we never write to it.
+constexpr char kStateFamily[] = "state";
+constexpr char kLogFamily[] = "log";
+constexpr char kKeyIndexFamily[] = "key_index";
+constexpr char kMetaFamily[] = "meta";
+
+constexpr char kLastRevisionKey[] = "last_revision";
+constexpr char kCompactedRevisionKey[] = "compacted_revision";
+
+constexpr size_t kRevisionBytes = 8;
+
+// Debian's Abseil is built with its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW 0), so StrCat does not
+// take std::string_view; this converts.
+absl::string_view AsAbsl(std::string_view view) { return absl::string_view(view.data(), view.size()); }
+
+
+// ---------------------------------------------------------------------------------------------------------------
+// Key encoding. Revisions are 8-byte big-endian so that RocksDB's bytewise order is numeric order (revisions are
+// never negative). key_index keys are name + '\0' + revision: names never contain '\0', so all entries of one name
+// are contiguous, ordered by revision, and sort before every longer name that starts with the same bytes.
+
+std::string EncodeRevision(int64_t revision) {
+  std::string out(kRevisionBytes, '\0');
+  auto value = static_cast<uint64_t>(revision);
+  for (size_t i = 0; i < kRevisionBytes; ++i) {
+    out[kRevisionBytes - 1 - i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+// Decodes 8 big-endian bytes; nullopt when `bytes` has another length or does not hold a non-negative int64.
+std::optional<int64_t> DecodeRevision(std::string_view bytes) {
+  if (bytes.size() != kRevisionBytes) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  if (value > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<int64_t>(value);
+}
+
+std::string IndexKey(std::string_view name, int64_t revision) {
+  std::string key;
+  key.reserve(name.size() + 1 + kRevisionBytes);
+  key.append(name);
+  key.push_back('\0');
+  key.append(EncodeRevision(revision));
+  return key;
+}
+
+// Everything strictly after all index entries of `name` (and before those of names > name that are not
+// name + "\0...", which cannot exist): the smallest key of any name that sorts after `name`.
+std::string AfterAllEntriesOf(std::string_view name) { return absl::StrCat(AsAbsl(name), absl::string_view("\x01", 1)); }
+
+struct ParsedIndexKey {
+  std::string_view name;
+  int64_t revision = 0;
+};
+
+std::optional<ParsedIndexKey> ParseIndexKey(std::string_view key) {
+  if (key.size() < 1 + kRevisionBytes) return std::nullopt;
+  const size_t name_size = key.size() - 1 - kRevisionBytes;
+  if (key[name_size] != '\0') return std::nullopt;
+  std::optional<int64_t> revision = DecodeRevision(key.substr(name_size + 1));
+  if (!revision.has_value()) return std::nullopt;
+  return ParsedIndexKey{key.substr(0, name_size), *revision};
+}
+
+std::string_view ToView(const rocksdb::Slice& slice) { return std::string_view(slice.data(), slice.size()); }
+rocksdb::Slice ToSlice(std::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+
+bool StartsWith(const rocksdb::Slice& key, std::string_view prefix) { return key.starts_with(ToSlice(prefix)); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Status mapping: the one place where rocksdb::Status becomes absl::Status. `doing` says what we were doing, so the
+// message reads "commit of revisions 5..9: IO error: No space left on device".
+
+enum class InvalidArgumentMeans {
+  // The caller passed something RocksDB rejects.
+  kInvalidArgument,
+  // The state on disk does not allow the operation (Open: not our database; Checkpoint: directory exists).
+  kFailedPrecondition,
+};
+
+absl::Status FromRocks(const rocksdb::Status& status, std::string_view doing,
+                       InvalidArgumentMeans invalid_argument = InvalidArgumentMeans::kInvalidArgument) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(AsAbsl(doing), ": ", status.ToString());
+  // IsNoSpace() is a subcode of IOError; both are transient from our point of view (an operator can fix them).
+  if (status.IsIOError() || status.IsNoSpace() || status.IsBusy() || status.IsTimedOut() || status.IsTryAgain() ||
+      status.IsShutdownInProgress()) {
+    return absl::UnavailableError(message);
+  }
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsInvalidArgument()) {
+    return invalid_argument == InvalidArgumentMeans::kFailedPrecondition ? absl::FailedPreconditionError(message)
+                                                                        : absl::InvalidArgumentError(message);
+  }
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  return absl::InternalError(message);
+}
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RocksDB configuration.
+//
+// The workload: small records (~1 KB events), few writers (one committer thread), every commit group synced;
+// reads are mostly of recent log entries (catch-up of subscribers) and full scans of `state` at startup. Crisis
+// volumes are small (thousands of records, at most millions of events), so the design favours predictable latency
+// and bounded memory over throughput.
+
+struct Tuning {
+  size_t block_cache_bytes;
+  size_t write_buffer_bytes;      // per column family memtable
+  uint64_t target_file_bytes;     // SST size at L1
+  uint64_t level_base_bytes;      // size of L1
+  uint64_t max_total_wal_bytes;   // forces flush of idle column families so old WAL files can be deleted
+};
+
+// Production: a 32 MiB block cache holds the index/filter blocks and the hot part of the log; 16 MiB memtables
+// keep flushes (and the L0 files they make) infrequent without holding much memory per column family.
+constexpr Tuning kProductionTuning{32 << 20, 16 << 20, 32 << 20, 128 << 20, 256 << 20};
+// Tests (like Kvrocks's test fixture): tiny buffers so that tests exercise flushes, SST reads and compactions with
+// few records, and many stores can be open at once.
+constexpr Tuning kSmallTuning{1 << 20, 64 << 10, 256 << 10, 1 << 20, 4 << 20};
+
+rocksdb::CompressionType BestAvailableCompression() {
+  // LZ4 is cheap enough that compression never shows in commit latency (it runs in flush/compaction only).
+  const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+  for (rocksdb::CompressionType preferred : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+    if (std::find(supported.begin(), supported.end(), preferred) != supported.end()) return preferred;
+  }
+  return rocksdb::kNoCompression;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const Tuning& tuning, const std::shared_ptr<rocksdb::Cache>& cache,
+                                           bool whole_key_bloom) {
+  rocksdb::ColumnFamilyOptions options;
+  // Level compaction (the default, stated here on purpose): bounded space amplification and read amplification for
+  // a store that is mostly appended to. Dynamic level sizes keep ~90% of the data in the last level.
+  options.compaction_style = rocksdb::kCompactionStyleLevel;
+  options.level_compaction_dynamic_level_bytes = true;
+  options.write_buffer_size = tuning.write_buffer_bytes;
+  options.max_write_buffer_number = 2;
+  options.target_file_size_base = tuning.target_file_bytes;
+  options.max_bytes_for_level_base = tuning.level_base_bytes;
+  options.compression = BestAvailableCompression();
+
+  rocksdb::BlockBasedTableOptions table;
+  // One LRU cache for all column families, so memory is bounded by one number and goes where the reads are.
+  table.block_cache = cache;
+  // Index and filter blocks live in (and are bounded by) the cache too; L0 ones are pinned because every read
+  // consults every L0 file.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (whole_key_bloom) {
+    // A whole-key bloom filter (10 bits/key, ~1% false positives) lets a point Get skip SST files that cannot
+    // hold the key. It only helps point lookups: `state` and `log` have them (Get by name / by revision);
+    // `key_index` is only ever read by Seek/SeekForPrev, which whole-key filters cannot serve.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.optimize_filters_for_memory = true;
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+rocksdb::DBOptions DatabaseOptions(const Tuning& tuning) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  // Detect corruption early (the default, stated on purpose): a damaged database must not be served.
+  options.paranoid_checks = true;
+  // With sync=true every acknowledged write is in the fsynced WAL; after a crash, point-in-time recovery replays
+  // the WAL up to the last complete record, which includes every acknowledged commit group (a torn tail belongs to
+  // a group that was never acknowledged). kAbsoluteConsistency would refuse to open after such a crash.
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Two background threads (one flush, one compaction) on a small machine. Commits wait for them only in a write
+  // stall (memtables or L0 full), which needs sustained writes far above crisis rates.
+  options.max_background_jobs = 2;
+  // `meta` is written on every commit but holds two keys; without a cap on total WAL size its memtable would
+  // rarely fill and keep every old WAL file alive.
+  options.max_total_wal_size = tuning.max_total_wal_bytes;
+  // Write SST data out incrementally so a flush or compaction never ends in one long fsync that competes with the
+  // WAL's fsync on the same disk.
+  options.bytes_per_sync = 1 << 20;
+  // RocksDB's own info LOG in the database directory: bounded.
+  options.max_log_file_size = 16 << 20;
+  options.keep_log_file_num = 5;
+  return options;
+}
+
+// Returns FAILED_PRECONDITION when `path` holds something that is not (and cannot become) our database, creating
+// the directory (and its parents) when it is missing.
+absl::Status PrepareDirectory(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    return absl::UnavailableError(absl::StrCat("open of store at ", path, ": cannot stat: ", error.message()));
+  }
+  if (fs::exists(status) && !fs::is_directory(status)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("open of store at ", path, ": the path exists and is not a directory"));
+  }
+  if (!fs::exists(status)) {
+    fs::create_directories(path, error);
+    if (error) {
+      return absl::UnavailableError(
+          absl::StrCat("open of store at ", path, ": cannot create directory: ", error.message()));
+    }
+    return absl::OkStatus();
+  }
+  if (fs::exists(fs::path(path) / "CURRENT", error)) return absl::OkStatus();  // A RocksDB database: checked later.
+  // A directory without a database: only files that RocksDB leaves when it crashes while creating one are allowed.
+  for (fs::directory_iterator it(path, error), end; !error && it != end; it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    if (file != "LOCK" && !file.starts_with("LOG")) {
+      return absl::FailedPreconditionError(absl::StrCat("open of store at ", path, ": the directory holds '", file,
+                                                        "' but no RocksDB database; refusing to use it"));
+    }
+  }
+  if (error) {
+    return absl::UnavailableError(absl::StrCat("open of store at ", path, ": cannot list directory: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+struct Store::Impl {
+  StoreOptions options;
+  std::shared_ptr<rocksdb::Cache> block_cache;
+  std::unique_ptr<rocksdb::DB> db;
+  // Owned; destroyed before `db` in ~Impl. Order: default, state, log, key_index, meta.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* state = nullptr;
+  rocksdb::ColumnFamilyHandle* log = nullptr;
+  rocksdb::ColumnFamilyHandle* key_index = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::WriteOptions commit_write_options;
+
+  // Mirrors of meta, updated only after the write that changed meta succeeded. Readers that must be consistent
+  // with the data they read (ReadLog, reads at past revisions) read meta at their snapshot instead.
+  std::atomic<int64_t> last_revision{0};
+  std::atomic<int64_t> compacted_revision{0};
+
+  // Serializes Commit() calls: checking consecutiveness and writing must be one step even if a caller breaks the
+  // one-committer rule. RocksDB itself needs no lock.
+  absl::Mutex commit_mu;
+  // Set when a write failed. The outcome of that group is then unknown: a failed WAL sync may still leave the record
+  // on disk, to be replayed at the next open. Committing other data at the same revisions could then mix two groups
+  // on disk, so every later commit is refused until the store is reopened (which reads back what is durable).
+  absl::Status commit_failure ABSL_GUARDED_BY(commit_mu);
+  // Serializes CompactLog() calls (read compacted_revision, scan, write). Separate from commit_mu so that a long
+  // compaction scan never delays commits: compaction only touches keys <= last_revision, commits only newer ones.
+  absl::Mutex compact_mu;
+
+  ~Impl() {
+    if (db == nullptr) return;
+    for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    // Close() flushes nothing we rely on (every commit is in the WAL); its status has nowhere to go.
+    db->Close().PermitUncheckedError();
+  }
+
+  // Reads a revision-valued meta key at `read_options` (0 when absent).
+  absl::StatusOr<int64_t> ReadMeta(const rocksdb::ReadOptions& read_options, std::string_view key) const {
+    std::string value;
+    rocksdb::Status status = db->Get(read_options, meta, ToSlice(key), &value);
+    if (status.IsNotFound()) return 0;
+    if (!status.ok()) return FromRocks(status, absl::StrCat("read of meta ", AsAbsl(key)));
+    std::optional<int64_t> revision = DecodeRevision(value);
+    if (!revision.has_value()) {
+      return absl::DataLossError(absl::StrCat("read of meta ", AsAbsl(key), ": not an 8-byte revision (", value.size(),
+                                              " bytes)"));
+    }
+    return *revision;
+  }
+
+  // FAILED_PRECONDITION when history at `at_revision` has been compacted away (as seen by `read_options`).
+  absl::Status CheckNotCompacted(const rocksdb::ReadOptions& read_options, int64_t at_revision,
+                                 std::string_view doing) const {
+    if (at_revision < 0) return absl::InvalidArgumentError(absl::StrCat(AsAbsl(doing), ": negative revision"));
+    absl::StatusOr<int64_t> compacted = ReadMeta(read_options, kCompactedRevisionKey);
+    if (!compacted.ok()) return compacted.status();
+    if (at_revision < *compacted) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(AsAbsl(doing), ": revision ", at_revision, " is before the compacted revision ", *compacted));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<absl::Time> CommitTimeOf(const rocksdb::ReadOptions& read_options, int64_t revision) const {
+    std::string bytes;
+    rocksdb::Status status = db->Get(read_options, log, EncodeRevision(revision), &bytes);
+    if (status.IsNotFound()) {
+      return absl::DataLossError(absl::StrCat("search by time: retained log entry ", revision, " is missing"));
+    }
+    if (!status.ok()) return FromRocks(status, absl::StrCat("search by time: read of revision ", revision));
+    v1::Event event;
+    if (!event.ParseFromString(bytes)) {
+      return absl::DataLossError(absl::StrCat("search by time: log entry ", revision, " is not a valid Event"));
+    }
+    return ToAbslTime(event.commit_time());
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("open of store: empty path");
+  const std::string doing = absl::StrCat("open of store at ", options.path);
+  if (absl::Status prepared = PrepareDirectory(options.path); !prepared.ok()) return prepared;
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->commit_write_options.sync = options.sync;
+  const Tuning& tuning = options.small_buffers ? kSmallTuning : kProductionTuning;
+  impl->block_cache = rocksdb::NewLRUCache(tuning.block_cache_bytes);
+  const rocksdb::DBOptions db_options = DatabaseOptions(tuning);
+
+  const std::array<std::string, 5> family_names = {rocksdb::kDefaultColumnFamilyName, kStateFamily, kLogFamily,
+                                                   kKeyIndexFamily, kMetaFamily};
+
+  // An existing database must consist of our column families only; anything else is someone else's database.
+  std::error_code error;
+  if (std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", error)) {
+    std::vector<std::string> existing;
+    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+    if (!listed.ok()) return FromRocks(listed, doing, InvalidArgumentMeans::kFailedPrecondition);
+    for (const std::string& name : existing) {
+      if (std::find(family_names.begin(), family_names.end(), name) == family_names.end()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(doing, ": the database has column family '", name, "', so it is not a Ketenbeeld store"));
+      }
+    }
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const std::string& name : family_names) {
+    const bool point_lookups = name == kStateFamily || name == kLogFamily;
+    families.emplace_back(name, FamilyOptions(tuning, impl->block_cache, point_lookups));
+  }
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(db_options, options.path, families, &impl->handles, &db);
+  if (!opened.ok()) return FromRocks(opened, doing, InvalidArgumentMeans::kFailedPrecondition);
+  impl->db.reset(db);
+  impl->state = impl->handles[1];
+  impl->log = impl->handles[2];
+  impl->key_index = impl->handles[3];
+  impl->meta = impl->handles[4];
+
+  rocksdb::ReadOptions read_options;
+  {
+    // We never write to `default`: data there means this database belongs to someone else.
+    std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(read_options, impl->handles[0]));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(doing, ": the default column family holds data, so it is not a Ketenbeeld store"));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), doing);
+  }
+
+  absl::StatusOr<int64_t> last = impl->ReadMeta(read_options, kLastRevisionKey);
+  if (!last.ok()) return last.status();
+  absl::StatusOr<int64_t> compacted = impl->ReadMeta(read_options, kCompactedRevisionKey);
+  if (!compacted.ok()) return compacted.status();
+  if (*compacted > *last) {
+    return absl::DataLossError(
+        absl::StrCat(doing, ": compacted revision ", *compacted, " is after the last revision ", *last));
+  }
+  // The newest log entry is always the last revision (written in the same batch, never compacted since it is the
+  // newest change of its name). A mismatch means the database was damaged or tampered with.
+  {
+    std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(read_options, impl->log));
+    it->SeekToLast();
+    if (!it->status().ok()) return FromRocks(it->status(), doing);
+    const std::optional<int64_t> newest = it->Valid() ? DecodeRevision(ToView(it->key())) : std::optional<int64_t>(0);
+    if (newest != *last) {
+      return absl::DataLossError(absl::StrCat(doing, ": meta says last revision ", *last,
+                                              " but the newest log entry is ", newest.value_or(-1)));
+    }
+  }
+  impl->last_revision.store(*last);
+  impl->compacted_revision.store(*compacted);
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+absl::Status Store::Commit(const std::vector<LogEntry>& group) {
+  if (group.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&impl_->commit_mu);
+  const int64_t last = impl_->last_revision.load();
+  const std::string doing = absl::StrCat("commit of revisions ", group.front().revision, "..", group.back().revision);
+  if (!impl_->commit_failure.ok()) {
+    return absl::UnavailableError(absl::StrCat(doing, ": refused, the store must be reopened after an earlier failed "
+                                               "write (", impl_->commit_failure.message(), ")"));
+  }
+  rocksdb::WriteBatch batch;
+  int64_t expected = last + 1;
+  for (const LogEntry& entry : group) {
+    if (entry.revision != expected) {
+      return absl::InternalError(absl::StrCat(doing, ": expected revision ", expected, " but got ", entry.revision,
+                                              " (last committed revision is ", last, ")"));
+    }
+    if (entry.name.empty() || entry.name.find('\0') != std::string_view::npos) {
+      return absl::InternalError(
+          absl::StrCat(doing, ": revision ", entry.revision, " has an empty name or a name containing NUL"));
+    }
+    rocksdb::Status status = entry.is_delete ? batch.Delete(impl_->state, ToSlice(entry.name))
+                                             : batch.Put(impl_->state, ToSlice(entry.name), ToSlice(entry.record_bytes));
+    if (status.ok()) status = batch.Put(impl_->log, EncodeRevision(entry.revision), ToSlice(entry.event_bytes));
+    if (status.ok()) status = batch.Put(impl_->key_index, IndexKey(entry.name, entry.revision), rocksdb::Slice());
+    if (!status.ok()) return FromRocks(status, doing);
+    ++expected;
+  }
+  const int64_t new_last = expected - 1;
+  rocksdb::Status status = batch.Put(impl_->meta, kLastRevisionKey, EncodeRevision(new_last));
+  if (!status.ok()) return FromRocks(status, doing);
+  status = impl_->db->Write(impl_->commit_write_options, &batch);
+  if (!status.ok()) {
+    impl_->commit_failure = FromRocks(status, doing);
+    return impl_->commit_failure;
+  }
+  impl_->last_revision.store(new_last);
+  return absl::OkStatus();
+}
+
+int64_t Store::last_revision() const { return impl_->last_revision.load(); }
+int64_t Store::compacted_revision() const { return impl_->compacted_revision.load(); }
+
+absl::Status Store::ForEachRecord(
+    const std::function<absl::Status(std::string_view name, std::string_view record_bytes)>& fn) const {
+  // An iterator reads one consistent point in time, so fn sees the state exactly as of one commit group.
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->state));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (absl::Status status = fn(ToView(it->key()), ToView(it->value())); !status.ok()) return status;
+  }
+  return FromRocks(it->status(), "scan of state");
+}
+
+absl::StatusOr<std::vector<StoredEvent>> Store::ReadLog(int64_t from_revision, int64_t to_revision,
+                                                        size_t max_bytes) const {
+  const std::string doing = absl::StrCat("read of log ", from_revision, "..", to_revision);
+  // One snapshot for the compaction check and the read: a concurrent CompactLog either happened entirely before
+  // (and we refuse) or entirely after (and we read the full range).
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  absl::StatusOr<int64_t> compacted = impl_->ReadMeta(read_options, kCompactedRevisionKey);
+  if (!compacted.ok()) return compacted.status();
+  if (from_revision <= *compacted) {
+    return absl::FailedPreconditionError(
+        from_revision < 1 ? absl::StrCat(doing, ": the log starts at revision 1")
+                          : absl::StrCat(doing, ": revisions up to ", *compacted, " have been compacted"));
+  }
+  std::vector<StoredEvent> events;
+  if (to_revision < from_revision) return events;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->log));
+  size_t total_bytes = 0;
+  int64_t expected = from_revision;
+  for (it->Seek(EncodeRevision(from_revision)); it->Valid(); it->Next()) {
+    std::optional<int64_t> revision = DecodeRevision(ToView(it->key()));
+    if (!revision.has_value()) return absl::DataLossError(absl::StrCat(doing, ": malformed log key"));
+    if (*revision > to_revision) break;
+    if (*revision != expected) {
+      return absl::DataLossError(absl::StrCat(doing, ": log entry ", expected, " is missing"));
+    }
+    events.push_back(StoredEvent{*revision, it->value().ToString()});
+    total_bytes += it->value().size();
+    if (total_bytes >= max_bytes || *revision == to_revision) break;
+    ++expected;
+  }
+  if (absl::Status status = FromRocks(it->status(), doing); !status.ok()) return status;
+  return events;
+}
+
+absl::StatusOr<std::string> Store::ReadEvent(int64_t revision) const {
+  const std::string doing = absl::StrCat("read of log entry ", revision);
+  if (revision < 1) return absl::NotFoundError(absl::StrCat(doing, ": revisions start at 1"));
+  std::string bytes;
+  rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->log, EncodeRevision(revision), &bytes);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat(doing, ": no such entry (never written or compacted)"));
+  if (!status.ok()) return FromRocks(status, doing);
+  return bytes;
+}
+
+absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_view name,
+                                                                  int64_t at_revision) const {
+  const std::string doing = absl::StrCat("read of '", AsAbsl(name), "' at revision ", at_revision);
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  if (absl::Status status = impl_->CheckNotCompacted(read_options, at_revision, doing); !status.ok()) return status;
+  if (name.find('\0') != std::string_view::npos) return std::optional<int64_t>();  // No such name can exist.
+
+  const std::string name_prefix = absl::StrCat(AsAbsl(name), absl::string_view("\0", 1));
+  const rocksdb::Slice lower_bound(name_prefix);
+  read_options.iterate_lower_bound = &lower_bound;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->key_index));
+  it->SeekForPrev(IndexKey(name, at_revision));
+  if (!it->status().ok()) return FromRocks(it->status(), doing);
+  if (!it->Valid() || !StartsWith(it->key(), name_prefix)) return std::optional<int64_t>();
+  std::optional<ParsedIndexKey> parsed = ParseIndexKey(ToView(it->key()));
+  if (!parsed.has_value() || parsed->name != name) {
+    return absl::DataLossError(absl::StrCat(doing, ": malformed key_index entry"));
+  }
+  return std::optional<int64_t>(parsed->revision);
+}
+
+absl::Status Store::ForEachNameAt(std::string_view prefix, std::string_view start_after, int64_t at_revision,
+                                  const std::function<bool(std::string_view name, int64_t revision)>& fn) const {
+  const std::string doing = absl::StrCat("list of names with prefix '", AsAbsl(prefix), "' at revision ", at_revision);
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  if (absl::Status status = impl_->CheckNotCompacted(read_options, at_revision, doing); !status.ok()) return status;
+
+  // Start at whichever is later: the first key with the prefix, or the first key of a name > start_after.
+  std::string start(prefix);
+  if (!start_after.empty()) {
+    std::string after = AfterAllEntriesOf(start_after);
+    if (rocksdb::Slice(after).compare(rocksdb::Slice(start)) > 0) start = std::move(after);
+  }
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->key_index));
+  it->Seek(start);
+  // Each name costs at most two seeks however many revisions it has: SeekForPrev to its newest entry
+  // <= at_revision, then Seek past all its entries.
+  while (it->Valid() && StartsWith(it->key(), prefix)) {
+    std::optional<ParsedIndexKey> first = ParseIndexKey(ToView(it->key()));
+    if (!first.has_value()) return absl::DataLossError(absl::StrCat(doing, ": malformed key_index entry"));
+    const std::string name(first->name);
+    if (first->revision <= at_revision) {
+      // The oldest entry of `name` is <= at_revision, so the newest entry <= at_revision also belongs to `name`.
+      it->SeekForPrev(IndexKey(name, at_revision));
+      if (!it->Valid()) {
+        if (!it->status().ok()) return FromRocks(it->status(), doing);
+        return absl::DataLossError(absl::StrCat(doing, ": key_index entries of '", name, "' vanished"));
+      }
+      std::optional<ParsedIndexKey> newest = ParseIndexKey(ToView(it->key()));
+      if (!newest.has_value() || newest->name != name) {
+        return absl::DataLossError(absl::StrCat(doing, ": malformed key_index entry for '", name, "'"));
+      }
+      if (!fn(name, newest->revision)) return absl::OkStatus();
+    }
+    it->Seek(AfterAllEntriesOf(name));
+  }
+  return FromRocks(it->status(), doing);
+}
+
+absl::StatusOr<int64_t> Store::FirstRevisionAtOrAfter(absl::Time time) const {
+  rocksdb::ManagedSnapshot snapshot(impl_->db.get());
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  absl::StatusOr<int64_t> compacted = impl_->ReadMeta(read_options, kCompactedRevisionKey);
+  if (!compacted.ok()) return compacted.status();
+  absl::StatusOr<int64_t> last = impl_->ReadMeta(read_options, kLastRevisionKey);
+  if (!last.ok()) return last.status();
+  // Invariant: every revision < low has commit time < time; every revision >= high has commit time >= time.
+  int64_t low = *compacted + 1;
+  int64_t high = *last + 1;
+  while (low < high) {
+    const int64_t middle = low + (high - low) / 2;
+    absl::StatusOr<absl::Time> commit_time = impl_->CommitTimeOf(read_options, middle);
+    if (!commit_time.ok()) return commit_time.status();
+    if (*commit_time >= time) {
+      high = middle;
+    } else {
+      low = middle + 1;
+    }
+  }
+  return low;
+}
+
+absl::Status Store::CompactLog(int64_t revision) {
+  const std::string doing = absl::StrCat("compaction of the log up to revision ", revision);
+  absl::MutexLock lock(&impl_->compact_mu);
+  const int64_t last = impl_->last_revision.load();
+  if (revision < 0 || revision > last) {
+    return absl::InvalidArgumentError(absl::StrCat(doing, ": must be between 0 and the last revision ", last));
+  }
+  const int64_t compacted = impl_->compacted_revision.load();
+  if (revision <= compacted) return absl::OkStatus();  // Already compacted that far.
+
+  // Scan the whole index (compaction is rare and crisis volumes are small). Entries of a name come in revision
+  // order; for each name, every entry <= revision except the newest such is deleted, with its log entry (each
+  // revision changed exactly one name, so each log entry has exactly one index entry). Commits running
+  // concurrently only add revisions > last >= revision, which the scan ignores.
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->key_index));
+  std::string current_name;
+  // The newest index entry <= revision of current_name seen so far; kept_revision < 0 when there is none.
+  std::string kept_key;
+  int64_t kept_revision = -1;
+  it->SeekToFirst();
+  while (it->Valid()) {
+    std::optional<ParsedIndexKey> parsed = ParseIndexKey(ToView(it->key()));
+    if (!parsed.has_value()) return absl::DataLossError(absl::StrCat(doing, ": malformed key_index entry"));
+    if (kept_revision < 0 || parsed->name != current_name) {
+      current_name = std::string(parsed->name);
+      kept_revision = -1;
+    }
+    if (parsed->revision > revision) {
+      it->Seek(AfterAllEntriesOf(current_name));  // The rest of this name is newer still.
+      continue;
+    }
+    if (kept_revision >= 0) {
+      rocksdb::Status status = batch.Delete(impl_->key_index, kept_key);
+      if (status.ok()) status = batch.Delete(impl_->log, EncodeRevision(kept_revision));
+      if (!status.ok()) return FromRocks(status, doing);
+    }
+    kept_key = it->key().ToString();
+    kept_revision = parsed->revision;
+    it->Next();
+  }
+  if (absl::Status status = FromRocks(it->status(), doing); !status.ok()) return status;
+
+  rocksdb::Status status = batch.Put(impl_->meta, kCompactedRevisionKey, EncodeRevision(revision));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;  // Always: compaction deletes history, and compacted_revision must be durable with it.
+  if (status.ok()) status = impl_->db->Write(write_options, &batch);
+  if (!status.ok()) return FromRocks(status, doing);
+  impl_->compacted_revision.store(revision);
+  return absl::OkStatus();
+}
+
+absl::Status Store::Checkpoint(const std::string& dir) const {
+  const std::string doing = absl::StrCat("checkpoint to ", dir);
+  std::error_code error;
+  if (std::filesystem::exists(dir, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(doing, ": the directory already exists"));
+  }
+  rocksdb::Checkpoint* raw_checkpoint = nullptr;
+  rocksdb::Status status = rocksdb::Checkpoint::Create(impl_->db.get(), &raw_checkpoint);
+  if (!status.ok()) return FromRocks(status, doing);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw_checkpoint);
+  // log_size_for_flush = 0: flush memtables first, so the copy holds SST files (hard links) plus an empty WAL.
+  status = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
+  return FromRocks(status, doing, InvalidArgumentMeans::kFailedPrecondition);
+}
+
+}  // namespace ketenbeeld::storage

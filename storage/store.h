@@ -56,8 +56,10 @@ struct StoredEvent {
 
 class Store {
  public:
-  // Opens (or creates) the database. Errors: the RocksDB status as absl::Status (UNAVAILABLE for I/O errors,
-  // DATA_LOSS for corruption, FAILED_PRECONDITION when the directory holds something that is not our database).
+  // Opens (or creates) the database. Errors: the RocksDB status as absl::Status (UNAVAILABLE for I/O errors and
+  // when another Store or process holds the database open, DATA_LOSS for corruption or inconsistent meta,
+  // FAILED_PRECONDITION when the path is not a directory or the directory holds something that is not our database:
+  // other files, a RocksDB database with other column families or with data in `default`).
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   ~Store();
@@ -67,7 +69,11 @@ class Store {
   // Writes a commit group atomically in one WriteBatch (state, log, key_index and meta.last_revision), durable
   // before it returns OK when options.sync. Entries must have consecutive revisions starting at
   // last_revision() + 1. On error nothing of the group is visible, last_revision() is unchanged, and the
-  // returned status is UNAVAILABLE (I/O error, disk full) or INTERNAL (a caller bug, e.g. a revision gap).
+  // returned status is UNAVAILABLE (I/O error, disk full) or INTERNAL (a caller bug, e.g. a revision gap, an empty
+  // name or a name containing '\0'). An empty group is a no-op that returns OK.
+  // After a failed write (UNAVAILABLE) the group's durability is unknown (a failed fsync may leave it on disk, to
+  // reappear at the next open), so the Store refuses every later Commit with UNAVAILABLE; reopen it, and trust
+  // last_revision() of the reopened store. Caller bugs (INTERNAL) write nothing and do not have this effect.
   [[nodiscard]] absl::Status Commit(const std::vector<LogEntry>& group);
 
   // The revision of the newest committed event; 0 for an empty store.
@@ -91,13 +97,17 @@ class Store {
   [[nodiscard]] absl::StatusOr<std::string> ReadEvent(int64_t revision) const;
 
   // The newest revision <= `at_revision` at which `name` changed, or nullopt when it never did (up to then).
+  // FAILED_PRECONDITION when at_revision < compacted_revision() (that history is gone); INVALID_ARGUMENT when
+  // negative.
   [[nodiscard]] absl::StatusOr<std::optional<int64_t>> LastChangeAtOrBefore(std::string_view name,
                                                                           int64_t at_revision) const;
 
   // Calls `fn(name, revision)` once for each name that starts with `prefix` and is >= `start_after`'s successor
   // (names strictly greater than start_after; empty start_after = from the beginning), in name order, with the
   // newest revision <= at_revision at which that name changed. Names that had no change up to at_revision are
-  // skipped. Stops early (returning OK) when fn returns false.
+  // skipped; a name whose newest change <= at_revision is a delete is reported with that revision (the caller reads
+  // the event). Stops early (returning OK) when fn returns false. FAILED_PRECONDITION when at_revision <
+  // compacted_revision(); INVALID_ARGUMENT when negative. Reads one consistent snapshot.
   [[nodiscard]] absl::Status ForEachNameAt(std::string_view prefix, std::string_view start_after,
                                            int64_t at_revision,
                                            const std::function<bool(std::string_view name, int64_t revision)>& fn)
@@ -111,10 +121,13 @@ class Store {
   // Removes the history up to and including `revision` and records it as compacted_revision(): log entries and
   // key_index entries <= revision are deleted, except, for each name, the newest change <= revision (its log entry
   // is kept so reads at revisions >= compacted_revision() still find every value). `revision` must be <=
-  // last_revision(); ReadLog below compacted_revision() then fails.
+  // last_revision() (else INVALID_ARGUMENT); a revision <= compacted_revision() is a no-op. ReadLog below
+  // compacted_revision() then fails. Always written with sync, in one batch with the new compacted_revision.
+  // Scans the whole key_index; concurrent commits are not blocked.
   [[nodiscard]] absl::Status CompactLog(int64_t revision);
 
-  // Creates a consistent RocksDB checkpoint (a usable copy of the database) in `dir`, which must not exist.
+  // Creates a consistent RocksDB checkpoint (a usable copy of the database) in `dir`, which must not exist
+  // (FAILED_PRECONDITION if it does); its parent must exist. SST files are hard-linked when on the same filesystem.
   [[nodiscard]] absl::Status Checkpoint(const std::string& dir) const;
 
  private:

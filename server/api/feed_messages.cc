@@ -1,0 +1,93 @@
+#include "server/api/feed_messages.h"
+
+#include <string>
+
+#include "grpcpp/support/slice.h"
+
+namespace ketenbeeld::api {
+namespace {
+
+// Protobuf wire format: a field key is (field_number << 3 | wire_type); length-delimited fields have wire type 2.
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kLengthDelimited = 2;
+// SubscribeResponse.snapshot = 1, SubscribeResponse.events = 3; EventBatch.events = 1;
+// SnapshotChunk.revision = 1, SnapshotChunk.records = 2.
+constexpr uint32_t kResponseSnapshot = 1;
+constexpr uint32_t kResponseEvents = 3;
+constexpr uint32_t kBatchEvents = 1;
+constexpr uint32_t kChunkRevision = 1;
+constexpr uint32_t kChunkRecords = 2;
+
+size_t VarintSize(uint64_t value) {
+  size_t size = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size;
+  }
+  return size;
+}
+
+void AppendVarint(uint64_t value, std::string& out) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void AppendKey(uint32_t field, uint32_t wire_type, std::string& out) { AppendVarint((field << 3) | wire_type, out); }
+
+// Size of a length-delimited field holding `payload` bytes (key, length, payload).
+size_t FieldSize(uint32_t field, size_t payload) { return VarintSize(field << 3) + VarintSize(payload) + payload; }
+
+template <typename Ptr>
+size_t RepeatedSize(uint32_t field, std::span<const Ptr> items) {
+  size_t size = 0;
+  for (const Ptr& item : items) size += FieldSize(field, item->wire.size());
+  return size;
+}
+
+template <typename Ptr>
+void AppendRepeated(uint32_t field, std::span<const Ptr> items, std::string& out) {
+  for (const Ptr& item : items) {
+    AppendKey(field, kLengthDelimited, out);
+    AppendVarint(item->wire.size(), out);
+    out.append(item->wire);
+  }
+}
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events) {
+  const size_t batch_size = RepeatedSize(kBatchEvents, events);
+  std::string out;
+  out.reserve(FieldSize(kResponseEvents, batch_size));
+  AppendKey(kResponseEvents, kLengthDelimited, out);
+  AppendVarint(batch_size, out);
+  AppendRepeated(kBatchEvents, events, out);
+  return ToByteBuffer(out);
+}
+
+grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records) {
+  const size_t chunk_size = VarintSize(kChunkRevision << 3) + VarintSize(static_cast<uint64_t>(revision)) +
+                            RepeatedSize(kChunkRecords, records);
+  std::string out;
+  out.reserve(FieldSize(kResponseSnapshot, chunk_size));
+  AppendKey(kResponseSnapshot, kLengthDelimited, out);
+  AppendVarint(chunk_size, out);
+  AppendKey(kChunkRevision, kVarint, out);
+  AppendVarint(static_cast<uint64_t>(revision), out);
+  AppendRepeated(kChunkRecords, records, out);
+  return ToByteBuffer(out);
+}
+
+grpc::ByteBuffer SerializeMessage(const ketenbeeld::v1::SubscribeResponse& response) {
+  return ToByteBuffer(response.SerializeAsString());
+}
+
+}  // namespace ketenbeeld::api

@@ -1,0 +1,66 @@
+// The gRPC PictureService: thin handlers that establish who calls, hand the request to the pipeline (committer for
+// writes, reader for reads, a Subscription for the feed) and convert the outcome to a gRPC status once.
+//
+// Subscribe is registered as a raw callback method: its responses are assembled from events serialized once per
+// audience (see feed_messages.h) instead of being re-serialized for every subscriber.
+#ifndef KETENBEELD_SERVER_API_PICTURE_SERVICE_H_
+#define KETENBEELD_SERVER_API_PICTURE_SERVICE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
+#include "server/api/subscription.h"
+#include "server/pipeline/committer.h"
+#include "server/pipeline/reader.h"
+
+namespace ketenbeeld::api {
+
+class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallbackMethod_Subscribe<
+                                 ketenbeeld::v1::PictureService::CallbackService> {
+ public:
+  struct Dependencies {
+    pipeline::Committer& committer;
+    const pipeline::Reader& reader;
+    Subscription::Dependencies feed;
+  };
+
+  PictureService(Dependencies dependencies, FeedOptions feed_options);
+
+  grpc::ServerUnaryReactor* RegisterOrganization(grpc::CallbackServerContext* context,
+                                                 const ketenbeeld::v1::RegisterOrganizationRequest* request,
+                                                 ketenbeeld::v1::WriteResponse* response) override;
+  grpc::ServerUnaryReactor* ReportStatus(grpc::CallbackServerContext* context,
+                                         const ketenbeeld::v1::ReportStatusRequest* request,
+                                         ketenbeeld::v1::WriteResponse* response) override;
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context, const ketenbeeld::v1::GetRequest* request,
+                                ketenbeeld::v1::GetResponse* response) override;
+  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context, const ketenbeeld::v1::ListRequest* request,
+                                 ketenbeeld::v1::ListResponse* response) override;
+  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context, const ketenbeeld::v1::HistoryRequest* request,
+                                    ketenbeeld::v1::HistoryResponse* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* context,
+                                                        const grpc::ByteBuffer* request) override;
+
+  // Ends every live feed with UNAVAILABLE (clients resume elsewhere or after restart) and refuses new ones.
+  void EndAllFeeds();
+
+  size_t live_feeds();
+
+ private:
+  grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, pipeline::WriteRequest request,
+                                        ketenbeeld::v1::WriteResponse* response);
+
+  const Dependencies deps_;
+  const FeedOptions feed_options_;
+
+  absl::Mutex feeds_mu_;
+  std::vector<std::weak_ptr<Subscription>> feeds_ ABSL_GUARDED_BY(feeds_mu_);
+  bool feeds_closed_ ABSL_GUARDED_BY(feeds_mu_) = false;
+};
+
+}  // namespace ketenbeeld::api
+
+#endif  // KETENBEELD_SERVER_API_PICTURE_SERVICE_H_

@@ -1,0 +1,74 @@
+#include "server/pipeline/picture.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace ketenbeeld::pipeline {
+
+absl::StatusOr<std::unique_ptr<Picture>> Picture::Load(const storage::Store& store) {
+  auto picture = std::make_unique<Picture>();
+  absl::MutexLock lock(&picture->mu_);
+  absl::Status status = store.ForEachRecord([&](std::string_view name, std::string_view bytes) -> absl::Status {
+    std::string key(name);
+    absl::StatusOr<RecordPtr> record = ParseRecord(std::string(bytes), absl::StrCat("state of ", key));
+    if (!record.ok()) return record.status();
+    picture->records_.emplace(std::move(key), *std::move(record));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  picture->revision_ = store.last_revision();
+  return picture;
+}
+
+RecordPtr Picture::Find(absl::string_view name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = records_.find(name);
+  return it == records_.end() ? nullptr : it->second;
+}
+
+std::pair<RecordPtr, int64_t> Picture::FindWithRevision(absl::string_view name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = records_.find(name);
+  return {it == records_.end() ? nullptr : it->second, revision_};
+}
+
+int64_t Picture::revision() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return revision_;
+}
+
+size_t Picture::size() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return records_.size();
+}
+
+Picture::Snapshot Picture::Take(const domain::CompiledFilter& filter, absl::string_view start_after,
+                                size_t limit) const {
+  Snapshot snapshot;
+  absl::ReaderMutexLock lock(&mu_);
+  snapshot.revision = revision_;
+  auto it = start_after.empty() ? records_.begin() : records_.upper_bound(start_after);
+  for (; it != records_.end(); ++it) {
+    if (!filter.Matches(it->second->record)) continue;
+    snapshot.records.push_back(it->second);
+    if (limit != 0 && snapshot.records.size() >= limit) break;
+  }
+  return snapshot;
+}
+
+void Picture::Apply(const std::vector<Change>& group) {
+  if (group.empty()) return;
+  absl::MutexLock lock(&mu_);
+  for (const Change& change : group) {
+    const std::string& name = change.event->event.record().name();
+    if (change.record == nullptr) {
+      records_.erase(name);
+    } else {
+      records_.insert_or_assign(name, change.record);
+    }
+  }
+  revision_ = group.back().event->revision();
+}
+
+}  // namespace ketenbeeld::pipeline

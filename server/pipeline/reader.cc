@@ -1,0 +1,236 @@
+#include "server/pipeline/reader.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/domain/filter.h"
+#include "server/domain/names.h"
+#include "server/domain/validation.h"
+
+namespace ketenbeeld::pipeline {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::StatusOr<int> PageSize(int32_t requested) {
+  if (requested == 0) return kDefaultPageSize;
+  if (requested < 0 || requested > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: must be between 1 and ", kMaxPageSize, " (or 0 for ",
+                                                   kDefaultPageSize, "), got ", requested));
+  }
+  return requested;
+}
+
+absl::Status CheckNonNegative(int64_t revision, absl::string_view field) {
+  if (revision >= 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": must be >= 0, got ", revision));
+}
+
+// Page tokens are "<revision>/<last name returned>": later pages read at the same revision, after that name.
+struct PageToken {
+  int64_t revision = 0;
+  std::string after;
+};
+
+std::string EncodePageToken(int64_t revision, absl::string_view after) { return absl::StrCat(revision, "/", after); }
+
+absl::StatusOr<PageToken> DecodePageToken(absl::string_view token) {
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(token, absl::MaxSplits('/', 1));
+  PageToken decoded;
+  if (!absl::SimpleAtoi(parts.first, &decoded.revision) || decoded.revision <= 0 || parts.second.empty()) {
+    return absl::InvalidArgumentError("page_token: not a token returned by List");
+  }
+  decoded.after = std::string(parts.second);
+  return decoded;
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+}  // namespace
+
+absl::Status Reader::CheckReadableRevision(int64_t revision, int64_t latest, absl::string_view field) const {
+  if (revision > latest) {
+    return absl::OutOfRangeError(
+        absl::StrCat(field, ": revision ", revision, " is ahead of the server's latest revision ", latest));
+  }
+  if (const int64_t compacted = store_.compacted_revision(); revision < compacted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": revision ", revision, " is no longer retained; the oldest readable revision is ", compacted));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revision) const {
+  absl::StatusOr<std::optional<int64_t>> changed =
+      store_.LastChangeAtOrBefore(std::string_view(name.data(), name.size()), revision);
+  if (!changed.ok()) return changed.status();
+  if (!changed->has_value()) return nullptr;
+  absl::StatusOr<std::string> bytes = store_.ReadEvent(**changed);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<EventPtr> event = ParseEvent(*std::move(bytes), absl::StrCat("log entry ", **changed));
+  if (!event.ok()) return event.status();
+  if ((*event)->event.type() == ketenbeeld::v1::EVENT_TYPE_DELETE) return nullptr;
+  return MakeRecord((*event)->event.record());
+}
+
+absl::Status Reader::Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const {
+  if (absl::StatusOr<domain::ParsedName> name = domain::ParseName(request.name(), "name"); !name.ok()) {
+    return name.status();
+  }
+  if (absl::Status status = CheckNonNegative(request.revision(), "revision"); !status.ok()) return status;
+
+  auto [record, latest] = picture_.FindWithRevision(request.name());
+  int64_t read_at = latest;
+  if (request.revision() != 0 && request.revision() != latest) {
+    if (absl::Status status = CheckReadableRevision(request.revision(), latest, "revision"); !status.ok()) {
+      return status;
+    }
+    read_at = request.revision();
+    absl::StatusOr<RecordPtr> past = RecordAt(request.name(), read_at);
+    if (!past.ok()) return past.status();
+    record = *std::move(past);
+  }
+  if (record == nullptr) {
+    return absl::NotFoundError(absl::StrCat("name: ", request.name(), " does not exist at revision ", read_at));
+  }
+  *response.mutable_record() = record->record;
+  response.set_revision(read_at);
+  return absl::OkStatus();
+}
+
+absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld::v1::ListResponse& response) const {
+  if (absl::Status status = domain::ValidateFilter(request.filter(), "filter"); !status.ok()) return status;
+  if (absl::Status status = CheckNonNegative(request.revision(), "revision"); !status.ok()) return status;
+  absl::StatusOr<int> page_size = PageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  PageToken token{.revision = request.revision(), .after = {}};
+  if (!request.page_token().empty()) {
+    absl::StatusOr<PageToken> decoded = DecodePageToken(request.page_token());
+    if (!decoded.ok()) return decoded.status();
+    if (request.revision() != 0 && request.revision() != decoded->revision) {
+      return absl::InvalidArgumentError(absl::StrCat("revision: ", request.revision(),
+                                                     " differs from the page token's revision ", decoded->revision));
+    }
+    token = *std::move(decoded);
+  }
+  const domain::CompiledFilter filter(request.filter());
+  const size_t limit = static_cast<size_t>(*page_size);
+
+  // One more than the page, to know whether another page follows.
+  std::vector<RecordPtr> records;
+  Picture::Snapshot latest = picture_.Take(filter, token.after, limit + 1);
+  int64_t read_at = latest.revision;
+  if (token.revision == 0 || token.revision == latest.revision) {
+    records = std::move(latest.records);
+  } else {
+    if (absl::Status status = CheckReadableRevision(token.revision, latest.revision, "revision"); !status.ok()) {
+      return status;
+    }
+    read_at = token.revision;
+    absl::Status read_status;
+    absl::Status status = store_.ForEachNameAt("", token.after, read_at, [&](std::string_view name, int64_t) {
+      absl::StatusOr<RecordPtr> record = RecordAt(absl::string_view(name.data(), name.size()), read_at);
+      if (!record.ok()) {
+        read_status = record.status();
+        return false;
+      }
+      if (*record != nullptr && filter.Matches((*record)->record)) records.push_back(*std::move(record));
+      return records.size() <= limit;
+    });
+    if (!status.ok()) return status;
+    if (!read_status.ok()) return read_status;
+  }
+
+  size_t bytes = 0;
+  size_t taken = 0;
+  for (; taken < records.size() && taken < limit && bytes < kMaxResponseBytes; ++taken) {
+    bytes += records[taken]->wire.size();
+    *response.add_records() = records[taken]->record;
+  }
+  if (taken < records.size()) {
+    response.set_next_page_token(EncodePageToken(read_at, records[taken - 1]->record.name()));
+  }
+  response.set_revision(read_at);
+  return absl::OkStatus();
+}
+
+absl::Status Reader::History(const ketenbeeld::v1::HistoryRequest& request,
+                             ketenbeeld::v1::HistoryResponse& response) const {
+  if (absl::Status status = domain::ValidateFilter(request.filter(), "filter"); !status.ok()) return status;
+  if (absl::Status status = CheckNonNegative(request.from_revision(), "from_revision"); !status.ok()) return status;
+  if (absl::Status status = CheckNonNegative(request.to_revision(), "to_revision"); !status.ok()) return status;
+  absl::StatusOr<int> page_size = PageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  for (const auto& [field, timestamp] :
+       {std::pair{"from_time", &request.from_time()}, std::pair{"to_time", &request.to_time()}}) {
+    if (timestamp->seconds() < TimeUtil::kTimestampMinSeconds ||
+        timestamp->seconds() > TimeUtil::kTimestampMaxSeconds || timestamp->nanos() < 0 ||
+        timestamp->nanos() > 999'999'999) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid timestamp"));
+    }
+  }
+
+  const int64_t latest = picture_.revision();
+  const int64_t compacted = store_.compacted_revision();
+  response.set_revision(latest);
+  int64_t from = request.from_revision() == 0 ? compacted + 1 : request.from_revision();
+  int64_t to = request.to_revision() == 0 ? latest : std::min(request.to_revision(), latest);
+  if (from <= compacted) {
+    return absl::FailedPreconditionError(absl::StrCat("from_revision: revisions up to ", compacted,
+                                                      " are no longer retained; start at ", compacted + 1));
+  }
+  if (from > latest + 1) {
+    return absl::OutOfRangeError(
+        absl::StrCat("from_revision: ", from, " is ahead of the server's latest revision ", latest));
+  }
+  if (request.has_from_time()) {
+    absl::StatusOr<int64_t> first = store_.FirstRevisionAtOrAfter(ToTime(request.from_time()));
+    if (!first.ok()) return first.status();
+    from = std::max(from, *first);
+  }
+  if (request.has_to_time()) {
+    absl::StatusOr<int64_t> after = store_.FirstRevisionAtOrAfter(ToTime(request.to_time()) + absl::Microseconds(1));
+    if (!after.ok()) return after.status();
+    to = std::min(to, *after - 1);
+  }
+
+  const domain::CompiledFilter filter(request.filter());
+  size_t bytes = 0;
+  // Scanning is bounded too, so a narrow filter over a long log answers promptly with a continuation point.
+  size_t scanned_bytes = 0;
+  constexpr size_t kMaxScannedBytes = size_t{64} << 20;
+  int64_t next = from;
+  while (next <= to) {
+    if (response.events_size() >= *page_size || bytes >= kMaxResponseBytes || scanned_bytes >= kMaxScannedBytes) {
+      response.set_next_from_revision(next);
+      break;
+    }
+    absl::StatusOr<std::vector<storage::StoredEvent>> stored = store_.ReadLog(next, to, size_t{1} << 20);
+    if (!stored.ok()) return stored.status();
+    if (stored->empty()) break;
+    for (storage::StoredEvent& entry : *stored) {
+      if (response.events_size() >= *page_size || bytes >= kMaxResponseBytes) break;
+      scanned_bytes += entry.event_bytes.size();
+      next = entry.revision + 1;
+      ketenbeeld::v1::Event event;
+      if (!event.ParseFromString(entry.event_bytes)) {
+        return absl::DataLossError(absl::StrCat("log entry ", entry.revision, ": stored event does not parse"));
+      }
+      if (!filter.Matches(event)) continue;
+      bytes += entry.event_bytes.size();
+      *response.add_events() = std::move(event);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ketenbeeld::pipeline

@@ -1,0 +1,47 @@
+// Reads of the picture: Get and List at the latest or a past revision, and History of the event log.
+//
+// Latest reads come from the in-memory picture; reads at a past revision use the store's key index and log.
+// Responses are bounded in bytes (kMaxResponseBytes) well under gRPC's 4 MB message limit: a page may hold fewer
+// items than page_size; callers continue with the returned token or revision.
+//
+// Errors: INVALID_ARGUMENT naming the field; NOT_FOUND (Get); OUT_OF_RANGE (a revision ahead of the server);
+// FAILED_PRECONDITION (a revision no longer retained); UNAVAILABLE/DATA_LOSS from storage.
+// Thread safety: all methods are const and thread safe.
+#ifndef KETENBEELD_SERVER_PIPELINE_READER_H_
+#define KETENBEELD_SERVER_PIPELINE_READER_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "ketenbeeld/v1/picture_service.pb.h"
+#include "server/pipeline/picture.h"
+#include "storage/store.h"
+
+namespace ketenbeeld::pipeline {
+
+inline constexpr size_t kMaxResponseBytes = size_t{2} << 20;
+inline constexpr int kDefaultPageSize = 1000;
+inline constexpr int kMaxPageSize = 10000;
+
+class Reader {
+ public:
+  // The store and picture must outlive the reader.
+  Reader(const storage::Store& store, const Picture& picture) : store_(store), picture_(picture) {}
+
+  absl::Status Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const;
+  absl::Status List(const ketenbeeld::v1::ListRequest& request, ketenbeeld::v1::ListResponse& response) const;
+  absl::Status History(const ketenbeeld::v1::HistoryRequest& request, ketenbeeld::v1::HistoryResponse& response) const;
+
+ private:
+  // OUT_OF_RANGE when `revision` is ahead of `latest`, FAILED_PRECONDITION when it is below the retained log.
+  absl::Status CheckReadableRevision(int64_t revision, int64_t latest, absl::string_view field) const;
+  // The record `name` had at `revision` (nullptr when it did not exist), from the store.
+  absl::StatusOr<RecordPtr> RecordAt(absl::string_view name, int64_t revision) const;
+
+  const storage::Store& store_;
+  const Picture& picture_;
+};
+
+}  // namespace ketenbeeld::pipeline
+
+#endif  // KETENBEELD_SERVER_PIPELINE_READER_H_

@@ -1,0 +1,44 @@
+// Immutable, shared, pre-serialized records and events: the unit the picture, the hub and the feeds pass around.
+// Each is serialized exactly once (by the committer, or when read back from the log) and then shared by every
+// reader and subscriber without copying.
+#ifndef KETENBEELD_SERVER_PIPELINE_RECORDS_H_
+#define KETENBEELD_SERVER_PIPELINE_RECORDS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ketenbeeld/v1/picture.pb.h"
+
+namespace ketenbeeld::pipeline {
+
+struct StoredRecord {
+  ketenbeeld::v1::Record record;
+  std::string wire;  // record.SerializeAsString()
+};
+using RecordPtr = std::shared_ptr<const StoredRecord>;
+
+struct PublishedEvent {
+  ketenbeeld::v1::Event event;
+  std::string wire;  // event.SerializeAsString(); the bytes stored in the log
+  int64_t revision() const { return event.revision(); }
+};
+using EventPtr = std::shared_ptr<const PublishedEvent>;
+
+// One committed change: the event, and the record it leaves (nullptr for a delete).
+struct Change {
+  EventPtr event;
+  RecordPtr record;
+};
+
+RecordPtr MakeRecord(ketenbeeld::v1::Record record);
+EventPtr MakeEvent(ketenbeeld::v1::Event event);
+
+// Parses bytes read back from storage. DATA_LOSS naming `what` when they do not parse.
+absl::StatusOr<RecordPtr> ParseRecord(std::string wire, absl::string_view what);
+absl::StatusOr<EventPtr> ParseEvent(std::string wire, absl::string_view what);
+
+}  // namespace ketenbeeld::pipeline
+
+#endif  // KETENBEELD_SERVER_PIPELINE_RECORDS_H_

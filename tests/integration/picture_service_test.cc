@@ -1,0 +1,259 @@
+// Writes and reads through the gRPC API: validation, compare-and-set, Get/List at past revisions, History.
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using v1::GetRequest;
+using v1::GetResponse;
+
+grpc::Status GetRecord(v1::PictureService::Stub& stub, const std::string& name, int64_t revision,
+                       GetResponse* response) {
+  grpc::ClientContext context;
+  GetRequest request;
+  request.set_name(name);
+  request.set_revision(revision);
+  return stub.Get(&context, request, response);
+}
+
+grpc::Status ListRecords(v1::PictureService::Stub& stub, const v1::ListRequest& request, v1::ListResponse* response) {
+  grpc::ClientContext context;
+  return stub.List(&context, request, response);
+}
+
+TEST(PictureServiceTest, RegisterReportAndReadBack) {
+  TestServer server;
+  v1::WriteResponse registered;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh-noord"), &registered).ok());
+  EXPECT_EQ(registered.revision(), 1);
+  EXPECT_EQ(registered.record().name(), "organizations/zh-noord");
+  EXPECT_EQ(registered.record().organization().sector(), v1::SECTOR_ACUTE_CARE);  // Derived by the server.
+  EXPECT_EQ(registered.record().scope().safety_region(), "VR10");
+
+  v1::WriteResponse reported;
+  ASSERT_TRUE(Report(server.stub(), MakeReport("zh-noord", 4), &reported).ok());
+  EXPECT_EQ(reported.revision(), 2);
+  EXPECT_EQ(reported.record().name(), "organizations/zh-noord/status");
+  EXPECT_TRUE(reported.record().status_report().has_commit_time());
+  EXPECT_TRUE(reported.record().status_report().has_next_report_due());
+  EXPECT_EQ(reported.record().create_revision(), 2);
+  EXPECT_EQ(reported.record().mod_revision(), 2);
+
+  GetResponse got;
+  ASSERT_TRUE(GetRecord(server.stub(), "organizations/zh-noord/status", 0, &got).ok());
+  EXPECT_EQ(got.revision(), 2);
+  EXPECT_EQ(got.record().status_report().capacity(0).available(), 4);
+  EXPECT_FALSE(got.record().status_report().capacity(0).has_baseline());  // Not reported stays not reported.
+}
+
+TEST(PictureServiceTest, InvalidInputIsRefusedNamingTheFieldAndChangesNothing) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh-noord")).ok());
+  const int64_t revision = server.server().revision();
+
+  struct Case {
+    std::string label;
+    grpc::Status status;
+    std::string field;
+  };
+  std::vector<Case> cases;
+  {
+    v1::Organization organization = MakeOrganization("Bad Id!");
+    cases.push_back({"bad id", Register(server.stub(), organization), "organization.id"});
+  }
+  {
+    v1::Organization organization = MakeOrganization("ok-id", v1::ORGANIZATION_KIND_HOSPITAL, "VR99");
+    cases.push_back({"bad region", Register(server.stub(), organization), "organization.safety_region"});
+  }
+  {
+    v1::StatusReport report = MakeReport("zh-noord");
+    report.mutable_capacity(0)->set_available(-1);
+    cases.push_back({"negative count", Report(server.stub(), report), "report.capacity[0].available"});
+  }
+  {
+    v1::StatusReport report = MakeReport("zh-noord");
+    report.set_overall_status(v1::OVERALL_STATUS_UNSPECIFIED);
+    cases.push_back({"missing status", Report(server.stub(), report), "report.overall_status"});
+  }
+  {
+    v1::StatusReport report = MakeReport("zh-noord");
+    report.set_overall_status(static_cast<v1::OverallStatus>(77));
+    cases.push_back({"unknown enum", Report(server.stub(), report), "report.overall_status"});
+  }
+  {
+    v1::StatusReport report = MakeReport("unknown-org");
+    cases.push_back({"unknown organisation", Report(server.stub(), report), "report.organization_id"});
+  }
+  {
+    v1::StatusReport report = MakeReport("zh-noord");
+    report.set_location_id("nowhere");
+    cases.push_back({"unknown location", Report(server.stub(), report), "report.location_id"});
+  }
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.label << ": " << c.status.error_message();
+    EXPECT_THAT(c.status.error_message(), HasSubstr(c.field)) << c.label;
+  }
+  EXPECT_EQ(server.server().revision(), revision);
+  GetResponse got;
+  EXPECT_EQ(GetRecord(server.stub(), "organizations/zh-noord/status", 0, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(PictureServiceTest, OversizedRequestIsResourceExhausted) {
+  TestServer server;
+  v1::Organization organization = MakeOrganization("zh-noord");
+  organization.set_name(std::string(2 << 20, 'x'));
+  EXPECT_EQ(Register(server.stub(), organization).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(server.server().revision(), 0);
+}
+
+TEST(PictureServiceTest, CompareAndSetOnExpectedRevision) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh-noord")).ok());
+  v1::ReportStatusRequest request;
+  *request.mutable_report() = MakeReport("zh-noord");
+  request.set_expected_revision(0);  // Must not exist yet.
+  v1::WriteResponse first;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(server.stub().ReportStatus(&context, request, &first).ok());
+  }
+  {
+    grpc::ClientContext context;
+    v1::WriteResponse response;
+    grpc::Status status = server.stub().ReportStatus(&context, request, &response);  // Exists now.
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
+  }
+  request.set_expected_revision(first.revision());
+  {
+    grpc::ClientContext context;
+    v1::WriteResponse response;
+    ASSERT_TRUE(server.stub().ReportStatus(&context, request, &response).ok());
+    EXPECT_EQ(response.record().create_revision(), first.revision());
+    EXPECT_GT(response.record().mod_revision(), first.revision());
+  }
+  {
+    grpc::ClientContext context;
+    v1::WriteResponse response;
+    EXPECT_EQ(server.stub().ReportStatus(&context, request, &response).error_code(), grpc::StatusCode::ABORTED);
+  }
+}
+
+TEST(PictureServiceTest, GetAndListAtPastRevisions) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());  // 1
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 1)).ok());       // 2
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("b")).ok());  // 3
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 7)).ok());       // 4
+
+  GetResponse got;
+  ASSERT_TRUE(GetRecord(server.stub(), "organizations/a/status", 3, &got).ok());
+  EXPECT_EQ(got.revision(), 3);
+  EXPECT_EQ(got.record().status_report().capacity(0).available(), 1);
+  ASSERT_TRUE(GetRecord(server.stub(), "organizations/a/status", 0, &got).ok());
+  EXPECT_EQ(got.record().status_report().capacity(0).available(), 7);
+  EXPECT_EQ(GetRecord(server.stub(), "organizations/b", 2, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetRecord(server.stub(), "organizations/b", 99, &got).error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(GetRecord(server.stub(), "not-a-name", 0, &got).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ListRequest request;
+  request.set_revision(2);
+  v1::ListResponse listed;
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  ASSERT_EQ(listed.records_size(), 2);
+  EXPECT_EQ(listed.records(0).name(), "organizations/a");
+  EXPECT_EQ(listed.records(1).name(), "organizations/a/status");
+
+  // Pages at the latest revision stay at that revision while writes continue.
+  request.set_revision(0);
+  request.set_page_size(1);
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  EXPECT_EQ(listed.revision(), 4);
+  ASSERT_FALSE(listed.next_page_token().empty());
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("c")).ok());  // 5
+  std::vector<std::string> names = {listed.records(0).name()};
+  while (!listed.next_page_token().empty()) {
+    v1::ListRequest next;
+    next.set_page_size(1);
+    next.set_page_token(listed.next_page_token());
+    ASSERT_TRUE(ListRecords(server.stub(), next, &listed).ok());
+    EXPECT_EQ(listed.revision(), 4);
+    for (const auto& record : listed.records()) names.push_back(record.name());
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("organizations/a", "organizations/a/status", "organizations/b"));
+}
+
+TEST(PictureServiceTest, ListFiltersByKindRegionAndSector) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh", v1::ORGANIZATION_KIND_HOSPITAL, "VR10")).ok());
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("vvt", v1::ORGANIZATION_KIND_NURSING_HOME, "VR10")).ok());
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("far", v1::ORGANIZATION_KIND_HOSPITAL, "VR11")).ok());
+  ASSERT_TRUE(Report(server.stub(), MakeReport("vvt")).ok());
+
+  v1::ListRequest request;
+  request.mutable_filter()->add_safety_regions("VR10");
+  request.mutable_filter()->add_sectors(v1::SECTOR_LONG_TERM_CARE);
+  v1::ListResponse listed;
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  ASSERT_EQ(listed.records_size(), 2);
+  EXPECT_EQ(listed.records(0).name(), "organizations/vvt");
+  EXPECT_EQ(listed.records(1).name(), "organizations/vvt/status");
+
+  request.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  ASSERT_EQ(listed.records_size(), 1);
+
+  request.mutable_filter()->add_safety_regions("bogus");
+  EXPECT_EQ(ListRecords(server.stub(), request, &listed).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(PictureServiceTest, HistoryByRevisionRangeWithPages) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(Report(server.stub(), MakeReport("a", i)).ok());  // Revisions 2..10.
+
+  std::vector<int64_t> revisions;
+  v1::HistoryRequest request;
+  request.set_from_revision(3);
+  request.set_to_revision(9);
+  request.set_page_size(3);
+  while (true) {
+    grpc::ClientContext context;
+    v1::HistoryResponse response;
+    ASSERT_TRUE(server.stub().History(&context, request, &response).ok());
+    EXPECT_EQ(response.revision(), 10);
+    for (const auto& event : response.events()) revisions.push_back(event.revision());
+    if (response.next_from_revision() == 0) break;
+    request.set_from_revision(response.next_from_revision());
+  }
+  EXPECT_THAT(revisions, ::testing::ElementsAre(3, 4, 5, 6, 7, 8, 9));
+
+  grpc::ClientContext context;
+  v1::HistoryResponse response;
+  request.set_from_revision(50);
+  request.set_to_revision(0);
+  EXPECT_EQ(server.stub().History(&context, request, &response).error_code(), grpc::StatusCode::OUT_OF_RANGE);
+}
+
+TEST(PictureServiceTest, StateAndRevisionSurviveRestart) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 5)).ok());
+  server.Restart();
+  EXPECT_EQ(server.server().revision(), 2);
+  GetResponse got;
+  ASSERT_TRUE(GetRecord(server.stub(), "organizations/a/status", 0, &got).ok());
+  EXPECT_EQ(got.record().status_report().capacity(0).available(), 5);
+  v1::WriteResponse next;
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 6), &next).ok());
+  EXPECT_EQ(next.revision(), 3);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
