@@ -1,0 +1,103 @@
+#include "server/domain/entities.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "google/protobuf/timestamp.pb.h"
+
+namespace ketenbeeld::domain {
+namespace {
+
+using ::ketenbeeld::v1::Disruption;
+using ::ketenbeeld::v1::OrganizationKind;
+using ::ketenbeeld::v1::Sector;
+using ::ketenbeeld::v1::StatusReport;
+
+// google.protobuf.Timestamp's range; times outside it are clamped so a derived timestamp is always valid.
+constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp& timestamp) {
+  const absl::Time min_time = absl::FromUnixSeconds(kMinTimestampSeconds);
+  const absl::Time max_time = absl::FromUnixSeconds(kMaxTimestampSeconds) + absl::Nanoseconds(999999999);
+  time = std::clamp(time, min_time, max_time);
+  const int64_t seconds = absl::ToUnixSeconds(time);  // Rounds towards negative infinity, so nanos >= 0.
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+}
+
+}  // namespace
+
+Sector SectorOf(OrganizationKind kind) {
+  using namespace ketenbeeld::v1;  // NOLINT: the enum values below read better unqualified.
+  switch (kind) {
+    case ORGANIZATION_KIND_HOSPITAL:
+    case ORGANIZATION_KIND_GP_POST:
+    case ORGANIZATION_KIND_AMBULANCE_SERVICE:
+    case ORGANIZATION_KIND_DISPATCH_CENTRE:
+    case ORGANIZATION_KIND_GGD:
+    case ORGANIZATION_KIND_VICTIM_SUPPORT:
+    case ORGANIZATION_KIND_RED_CROSS:
+    case ORGANIZATION_KIND_MIDWIFERY:
+      return SECTOR_ACUTE_CARE;
+    case ORGANIZATION_KIND_NURSING_HOME:
+    case ORGANIZATION_KIND_DISABILITY_CARE:
+    case ORGANIZATION_KIND_MENTAL_HEALTH:
+    case ORGANIZATION_KIND_HOME_CARE:
+      return SECTOR_LONG_TERM_CARE;
+    case ORGANIZATION_KIND_MUNICIPALITY:
+    case ORGANIZATION_KIND_FIRE_SERVICE:
+    case ORGANIZATION_KIND_POLICE:
+    case ORGANIZATION_KIND_CRISIS_MANAGEMENT:
+    case ORGANIZATION_KIND_CARE_AND_SAFETY_HOUSE:
+    case ORGANIZATION_KIND_DEFENCE:
+    case ORGANIZATION_KIND_ACUTE_CARE_NETWORK:
+    case ORGANIZATION_KIND_GHOR:  // GHOR offices coordinate; they are "overige partners", not care providers.
+      return SECTOR_OTHER;
+    default:
+      // Unspecified or unknown to this build. A new kind without a mapping fails entities_test.
+      return SECTOR_UNSPECIFIED;
+  }
+}
+
+void NormalizeOrganization(ketenbeeld::v1::Organization& organization) {
+  organization.set_sector(SectorOf(organization.kind()));
+}
+
+void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interval, StatusReport& report) {
+  SetTimestamp(commit_time, *report.mutable_commit_time());
+  if (report_interval > absl::ZeroDuration() && report_interval != absl::InfiniteDuration()) {
+    SetTimestamp(commit_time + report_interval, *report.mutable_next_report_due());
+  } else {
+    report.clear_next_report_due();
+  }
+  for (ketenbeeld::v1::Supply& supply : *report.mutable_supplies()) {
+    const double days = supply.has_stock() && supply.has_consumption_per_day() && supply.consumption_per_day() > 0
+                            ? supply.stock() / supply.consumption_per_day()
+                            : NAN;
+    if (std::isfinite(days)) {
+      supply.set_days_of_supply(days);
+    } else {
+      supply.clear_days_of_supply();
+    }
+  }
+}
+
+google::protobuf::RepeatedPtrField<Disruption> DisruptionSummary(const StatusReport& report) {
+  google::protobuf::RepeatedPtrField<Disruption> summary;
+  for (const Disruption& disruption : report.disruptions()) {
+    auto same_type = std::find_if(summary.begin(), summary.end(),
+                                  [&](const Disruption& seen) { return seen.type() == disruption.type(); });
+    if (same_type == summary.end()) {
+      Disruption* reduced = summary.Add();
+      reduced->set_type(disruption.type());
+      reduced->set_severity(disruption.severity());
+    } else if (disruption.severity() > same_type->severity()) {
+      same_type->set_severity(disruption.severity());
+    }
+  }
+  return summary;
+}
+
+}  // namespace ketenbeeld::domain

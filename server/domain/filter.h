@@ -3,11 +3,25 @@
 #ifndef KETENBEELD_SERVER_DOMAIN_FILTER_H_
 #define KETENBEELD_SERVER_DOMAIN_FILTER_H_
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "ketenbeeld/v1/picture.pb.h"
 
 namespace ketenbeeld::domain {
 
 // A filter prepared for fast repeated evaluation (sets instead of repeated fields). Cheap to copy.
+//
+// Semantics (ketenbeeld.v1.Filter): every non-empty list must match (AND), any value within a list may (OR). Records
+// are matched on Record.kind and Record.scope; a disruption filter (`disruptions` or `min_severity` set) matches only
+// status reports with a disruption of a listed type (any type when none listed) at or above the minimum severity
+// (SEVERITY_MINOR when unspecified).
+//
+// Compile only validated filters (ValidateFilter). Values a validated filter cannot hold (unknown enum numbers) never
+// match anything, so an unvalidated filter fails closed rather than open.
+//
+// Thread safety: const methods may be called concurrently.
 class CompiledFilter {
  public:
   CompiledFilter() = default;  // Matches everything.
@@ -26,6 +40,9 @@ class CompiledFilter {
   bool MatchesDisruptions(const google::protobuf::RepeatedPtrField<ketenbeeld::v1::Disruption>& disruptions) const;
 
   ketenbeeld::v1::Filter filter_;
+  // Sorted and deduplicated; empty = all. Filters hold a handful of values, so binary search beats hashing.
+  std::vector<std::string> organization_ids_;
+  std::vector<std::string> safety_regions_;
   uint32_t kinds_mask_ = 0;         // Bit per EntityKind; 0 = all.
   uint32_t sectors_mask_ = 0;       // Bit per Sector; 0 = all.
   uint32_t disruptions_mask_ = 0;   // Bit per DisruptionType; 0 = any type (when disruption filtering is on).

@@ -22,11 +22,14 @@ struct ParsedName {
 std::string OrganizationName(std::string_view organization_id);
 std::string StatusReportName(std::string_view organization_id, std::string_view location_id);
 
-// The prefix under which all records of one organisation live ("organizations/{id}/" and the org itself).
+// The prefix under which all records of one organisation live besides the organisation record itself:
+// "organizations/{id}/" (its status reports). The trailing '/' keeps "org-a" from matching "org-ab"; the
+// organisation record, OrganizationName(id), is the one key of the organisation outside this prefix.
 std::string OrganizationPrefix(std::string_view organization_id);
 
 // Parses a resource name. INVALID_ARGUMENT naming `field` when it is not one of the forms above or an id in it is
-// not a valid identifier.
+// not a valid identifier (see ValidateId). Parsing is strict: no empty segments, no trailing '/', no extra segments,
+// so every valid name has exactly one spelling and OrganizationName/StatusReportName(ParseName(n)) == n.
 absl::StatusOr<ParsedName> ParseName(std::string_view name, std::string_view field = "name");
 
 }  // namespace ketenbeeld::domain

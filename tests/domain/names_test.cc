@@ -1,0 +1,116 @@
+#include "server/domain/names.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ketenbeeld::domain {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+TEST(NamesTest, FormatsEachKindOfName) {
+  EXPECT_EQ(OrganizationName("ziekenhuis-noord"), "organizations/ziekenhuis-noord");
+  EXPECT_EQ(StatusReportName("ziekenhuis-noord", ""), "organizations/ziekenhuis-noord/status");
+  EXPECT_EQ(StatusReportName("ziekenhuis-noord", "locatie-1"),
+            "organizations/ziekenhuis-noord/locations/locatie-1/status");
+}
+
+TEST(NamesTest, PrefixCoversTheReportsOfOneOrganizationOnly) {
+  const std::string prefix = OrganizationPrefix("org-a");
+  EXPECT_EQ(prefix, "organizations/org-a/");
+  EXPECT_THAT(StatusReportName("org-a", ""), StartsWith(prefix));
+  EXPECT_THAT(StatusReportName("org-a", "site-1"), StartsWith(prefix));
+  // A longer id that starts with the same characters is another organisation.
+  EXPECT_THAT(StatusReportName("org-ab", ""), ::testing::Not(StartsWith(prefix)));
+  EXPECT_THAT(OrganizationName("org-ab"), ::testing::Not(StartsWith(prefix)));
+}
+
+TEST(NamesTest, OrganizationNameRoundTrips) {
+  const std::string name = OrganizationName("ggd-hollands-noorden");
+  absl::StatusOr<ParsedName> parsed = ParseName(name);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_ORGANIZATION);
+  EXPECT_EQ(parsed->organization_id, "ggd-hollands-noorden");
+  EXPECT_EQ(parsed->location_id, "");
+  EXPECT_EQ(OrganizationName(parsed->organization_id), name);
+}
+
+TEST(NamesTest, OrganizationStatusNameRoundTrips) {
+  const std::string name = StatusReportName("vvt-de-linde", "");
+  absl::StatusOr<ParsedName> parsed = ParseName(name);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_STATUS_REPORT);
+  EXPECT_EQ(parsed->organization_id, "vvt-de-linde");
+  EXPECT_EQ(parsed->location_id, "");
+  EXPECT_EQ(StatusReportName(parsed->organization_id, parsed->location_id), name);
+}
+
+TEST(NamesTest, LocationStatusNameRoundTrips) {
+  const std::string name = StatusReportName("nwz", "den-helder-1");
+  absl::StatusOr<ParsedName> parsed = ParseName(name);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_STATUS_REPORT);
+  EXPECT_EQ(parsed->organization_id, "nwz");
+  EXPECT_EQ(parsed->location_id, "den-helder-1");
+  EXPECT_EQ(StatusReportName(parsed->organization_id, parsed->location_id), name);
+}
+
+TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
+  absl::StatusOr<ParsedName> parsed = ParseName("foo");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(parsed.status().message(),
+            "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status or "
+            "organizations/{id}/locations/{id}/status");
+}
+
+TEST(NamesTest, InvalidIdInNameIsNamed) {
+  absl::StatusOr<ParsedName> parsed = ParseName("organizations/Ziekenhuis/status", "request.name");
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(parsed.status().message(),
+            "request.name: \"organizations/Ziekenhuis/status\" has an invalid organization id: must contain only "
+            "lowercase letters a-z, digits and '-', got \"Ziekenhuis\"");
+}
+
+TEST(NamesTest, EmptyNameIsRequired) { EXPECT_EQ(ParseName("").status().message(), "name: required"); }
+
+TEST(NamesTest, HugeNameIsQuotedShort) {
+  const std::string huge(100000, 'x');
+  absl::StatusOr<ParsedName> parsed = ParseName(huge);
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(parsed.status().message().size(), 500u);
+}
+
+class BadNameTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BadNameTest, IsInvalidArgumentNamingTheField) {
+  absl::StatusOr<ParsedName> parsed = ParseName(GetParam(), "get.name");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(parsed.status().message()), StartsWith("get.name: "));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Names, BadNameTest,
+    ::testing::Values("organizations", "organizations/", "/organizations/a", "organisations/a", "organizations/a/",
+                      "organizations//status", "organizations/a/status/", "organizations/a/statuses",
+                      "organizations/a/locations/b", "organizations/a/locations//status",
+                      "organizations/a/locations/b/status/x", "organizations/a/sites/b/status",
+                      "organizations/a/b/c/d/e", "organizations/Foo", "organizations/-a", "organizations/a-",
+                      "organizations/a b", "organizations/a/locations/B/status", "organizations/a%2Fb",
+                      "organizations/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+
+TEST(NamesTest, LocationIdErrorsNameTheLocationId) {
+  absl::StatusOr<ParsedName> parsed = ParseName("organizations/a/locations/B/status");
+  EXPECT_THAT(std::string(parsed.status().message()), HasSubstr("invalid location id"));
+}
+
+TEST(NamesTest, LongestValidIdsParse) {
+  const std::string id(64, 'a');
+  EXPECT_TRUE(ParseName(StatusReportName(id, id)).ok());
+}
+
+}  // namespace
+}  // namespace ketenbeeld::domain
