@@ -1,0 +1,79 @@
+// Start-up errors of the real server: it refuses to start, with a non-zero exit and a message that says why, on a
+// non-loopback listen address, on a data directory that is a regular file, and on a data directory another server
+// holds.
+#include <fstream>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+#include "tests/system/child_process.h"
+#include "tests/system/server_process.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct FailedStart {
+  ExitStatus exit;
+  std::string stderr_text;
+};
+
+// Runs the server with `args` and waits for it to give up; fails the test if it keeps running.
+FailedStart RunServerExpectingExit(const TempDir& dir, const std::vector<std::string>& args) {
+  static int runs = 0;
+  const std::string stderr_path = dir.path() + "/stderr-" + std::to_string(++runs);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> server = ChildProcess::Spawn(ServerBinary(), args, "", stderr_path);
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return {};
+  std::optional<ExitStatus> exit = (*server)->WaitForExit(absl::Seconds(20));
+  EXPECT_TRUE(exit.has_value()) << "the server did not give up within 20 s; its log:\n" << ReadWholeFile(stderr_path);
+  if (!exit.has_value()) return {(*server)->Kill(), ReadWholeFile(stderr_path)};
+  return {*exit, ReadWholeFile(stderr_path)};
+}
+
+TEST(StartupErrorsTest, NonLoopbackListenAddressIsRefused) {
+  TempDir dir;
+  const FailedStart start = RunServerExpectingExit(dir, {"--listen", "0.0.0.0:0", "--data_dir", dir.path() + "/db"});
+  EXPECT_TRUE(start.exit.exited && start.exit.code != 0) << start.exit.ToString();
+  EXPECT_THAT(start.stderr_text, HasSubstr("listen"));
+  EXPECT_THAT(start.stderr_text, HasSubstr("0.0.0.0:0"));
+}
+
+TEST(StartupErrorsTest, DataDirThatIsARegularFileIsRefused) {
+  TempDir dir;
+  const std::string file = dir.path() + "/not-a-directory";
+  std::ofstream(file) << "not a database\n";
+  const FailedStart start = RunServerExpectingExit(dir, {"--listen", "127.0.0.1:0", "--data_dir", file});
+  EXPECT_TRUE(start.exit.exited && start.exit.code != 0) << start.exit.ToString();
+  // A clear message names the offending path, and the file is left alone.
+  EXPECT_THAT(start.stderr_text, HasSubstr(file));
+  EXPECT_EQ(ReadWholeFile(file), "not a database\n");
+  std::cout << "[ message ] " << start.stderr_text;
+}
+
+TEST(StartupErrorsTest, SecondServerOnTheSameDataDirIsRefusedAndTheFirstKeepsServing) {
+  TempDir dir;
+  ServerProcessOptions options;
+  options.data_dir = dir.path() + "/db";
+  options.log_path = dir.path() + "/first.log";
+  absl::StatusOr<std::unique_ptr<ServerProcess>> first = ServerProcess::Start(options);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  const FailedStart second = RunServerExpectingExit(dir, {"--listen", "127.0.0.1:0", "--data_dir", options.data_dir});
+  EXPECT_TRUE(second.exit.exited && second.exit.code != 0) << second.exit.ToString();
+  EXPECT_THAT(absl::AsciiStrToLower(second.stderr_text), HasSubstr("lock"));
+  EXPECT_THAT(second.stderr_text, HasSubstr(options.data_dir));
+  std::cout << "[ message ] " << second.stderr_text;
+
+  std::unique_ptr<v1::PictureService::Stub> stub = (*first)->NewStub();
+  v1::WriteResponse response;
+  grpc::Status status = Register(*stub, MakeOrganization("still-serving"), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.revision(), 1);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
