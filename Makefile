@@ -1,0 +1,147 @@
+# Ketenbeeld developer entry points. `make help` lists the targets; README.md has the quick start.
+#
+# Everything real lives in CMake (CMakeLists.txt) and CTest; this file only chains the steps a person or CI would
+# otherwise type: install Debian packages, configure, build, test, run. Override any variable on the command line,
+# e.g. `make test BUILD_DIR=build-mine JOBS=1` or `make run LISTEN=127.0.0.1:6000 DATA_DIR=/tmp/kb`.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+BUILD_DIR ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DATA_DIR ?= ./ketenbeeld-data
+LISTEN ?= 127.0.0.1:50051
+# Per-test time limit for ctest, in seconds.
+TEST_TIMEOUT ?= 600
+# Empty, `address` (ASan + UBSan) or `thread` (TSan); test-asan and test-tsan set it with their own build dir.
+SANITIZER ?=
+ASAN_BUILD_DIR ?= build-asan
+TSAN_BUILD_DIR ?= build-tsan
+# Targets `make run` builds (not the tests, so a first run is quicker).
+RUN_TARGETS ?= ketenbeeld-server ketenbeeld
+# Extra arguments: CMAKE_ARGS for configure, CTEST_ARGS for ctest (e.g. CTEST_ARGS='-R Storage'), SERVER_ARGS for run.
+CMAKE_ARGS ?=
+CTEST_ARGS ?=
+SERVER_ARGS ?=
+# Build only these CMake targets in `make build` (default: all).
+TARGETS ?=
+# Set SKIP_DEPS=1 to skip deploy/install-deps.sh (e.g. on a machine where you cannot install packages).
+SKIP_DEPS ?=
+
+# CI (any value but empty, 0 or false) turns compiler warnings into errors.
+CI ?=
+ifneq ($(filter-out 0 false,$(CI)),)
+  IS_CI := 1
+  WERROR ?= ON
+else
+  IS_CI :=
+  WERROR ?= OFF
+endif
+
+# ccache (CMakeLists.txt uses it as compiler launcher when installed). BASEDIR + NOHASHDIR make hits independent of
+# where the checkout and build directory are, so a fresh CI clone reuses what a developer built on the same machine
+# (with the same flags: CI builds with -Werror, so `make test CI=true` is what warms the cache for CI). Side effect:
+# __FILE__ and debug-info paths are relative to the build directory (../server/main.cc).
+CCACHE_DIR ?= $(if $(HOME),$(HOME),$(CURDIR))/.cache/ccache
+CCACHE_BASEDIR ?= $(CURDIR)
+CCACHE_NOHASHDIR ?= true
+export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR
+
+# Sanitizer run-time options; suppression files are used when they exist. Exported for every test run: binaries
+# built without the sanitizer ignore them. Set any of these in the environment to replace the defaults.
+supp = $(if $(wildcard tests/$(1).supp),:suppressions=$(CURDIR)/tests/$(1).supp)
+ASAN_OPTIONS ?= detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=1$(call supp,asan)
+LSAN_OPTIONS ?= print_suppressions=0$(call supp,lsan)
+UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1$(call supp,ubsan)
+TSAN_OPTIONS ?= halt_on_error=1:second_deadlock_stack=1$(call supp,tsan)
+export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+
+SERVER_BIN := $(BUILD_DIR)/server/ketenbeeld-server
+CLI_BIN := $(BUILD_DIR)/client/ketenbeeld
+SOURCE_DIRS := $(wildcard proto storage server client tests bench)
+# Our C++ sources, for format and tidy (generated code lives in build directories and is never touched).
+SOURCES = $(shell find $(SOURCE_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) -not -path '*/build*/*' | sort)
+# clang-tidy checks the .cc files of ours that are in compile_commands.json (headers via HeaderFilterRegex).
+TIDY_REGEX ?= ^$(CURDIR)/(storage|server|client|tests|bench)/.*\.cc$$
+TIDY_ARGS ?= -quiet
+CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
+
+.PHONY: help deps configure build run test test-asan test-tsan format format-check tidy clean clean-all
+
+help: ## List the targets and the main variables.
+	@echo "Ketenbeeld: make TARGET [VARIABLE=value ...]"
+	@echo
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN { FS = ":.*## " } { printf "  %-13s %s\n", $$1, $$2 }'
+	@echo
+	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) JOBS=$(JOBS) DATA_DIR=$(DATA_DIR)"
+	@echo "           LISTEN=$(LISTEN) WERROR=$(WERROR) SANITIZER=$(SANITIZER) TARGETS=$(TARGETS)"
+	@echo "           CMAKE_ARGS, CTEST_ARGS, SERVER_ARGS, SKIP_DEPS=1, CCACHE_DIR=$(CCACHE_DIR)"
+
+deps: ## Install the missing Debian 12 packages (deploy/install-deps.sh; uses sudo when not root).
+ifeq ($(SKIP_DEPS),)
+	bash deploy/install-deps.sh
+else
+	@echo "deps: skipped (SKIP_DEPS=$(SKIP_DEPS))"
+endif
+
+# -G Ninja only for a new build directory: an existing one keeps the generator it was made with, and every step
+# below goes through `cmake --build`, which works with either.
+configure: ## Configure BUILD_DIR with CMake (Ninja, ccache, compile_commands.json).
+	cmake -S . -B $(BUILD_DIR) $(if $(wildcard $(BUILD_DIR)/CMakeCache.txt),,-G Ninja) \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENBEELD_WERROR=$(WERROR) -DKETENBEELD_SANITIZER=$(SANITIZER) $(CMAKE_ARGS)
+
+build: configure ## Build everything (or only TARGETS=...) in BUILD_DIR.
+	cmake --build $(BUILD_DIR) --parallel $(JOBS) $(if $(TARGETS),--target $(TARGETS))
+
+run: deps ## Install deps, build the server and CLI, start the server on LISTEN with data in DATA_DIR.
+	@$(MAKE) build TARGETS="$(RUN_TARGETS)"
+	@mkdir -p $(DATA_DIR)
+	@echo
+	@echo "Starting ketenbeeld-server on $(LISTEN) with data in $(DATA_DIR); stop it with Ctrl-C."
+	@echo "In another terminal, use the CLI ($(CLI_BIN) --help lists every command), e.g.:"
+	@echo '  $(CLI_BIN) org register --id zh-noord --name "Ziekenhuis Noord" --kind hospital --region VR10'
+	@echo '  $(CLI_BIN) status report --org zh-noord --overall strained --disruption staff-shortage=major \'
+	@echo '      --capacity ic-adult:available=2,occupied=10'
+	@echo '  $(CLI_BIN) watch      # follow every change live'
+	@echo '  $(CLI_BIN) picture    # the current picture'
+ifneq ($(LISTEN),127.0.0.1:50051)
+	@echo "The CLI connects to 127.0.0.1:50051 by default: first run  export KETENBEELD_SERVER=$(LISTEN)"
+endif
+	@echo
+	exec $(SERVER_BIN) --listen $(LISTEN) --data_dir $(DATA_DIR) $(SERVER_ARGS)
+
+# ctest exits non-zero on a failed test and, with --no-tests=error, when it finds no test at all.
+# In CI the ccache statistics follow, whatever the outcome, so the log shows how much the cache saved.
+test: deps ## Install deps, build everything in BUILD_DIR and run the whole suite with ctest.
+	@$(MAKE) build
+	@echo "$(CTEST)"; status=0; $(CTEST) || status=$$?; \
+	if [ -n "$(IS_CI)" ] && command -v ccache >/dev/null; then echo "ccache:"; ccache -s || true; fi; \
+	exit $$status
+
+test-asan: ## The suite under AddressSanitizer + UndefinedBehaviorSanitizer, in ASAN_BUILD_DIR.
+	@$(MAKE) test BUILD_DIR=$(ASAN_BUILD_DIR) SANITIZER=address
+
+test-tsan: ## The suite under ThreadSanitizer (suppressions: tests/tsan.supp if present), in TSAN_BUILD_DIR.
+	@$(MAKE) test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread
+
+format: ## Reformat our .h/.cc files in place with clang-format (.clang-format).
+	@bash deploy/install-deps.sh tools >/dev/null
+	clang-format -i $(SOURCES)
+
+format-check: ## Fail if any of our .h/.cc files is not clang-formatted.
+	@bash deploy/install-deps.sh tools >/dev/null
+	clang-format --dry-run --Werror $(SOURCES)
+
+tidy: ## Build BUILD_DIR (generated headers, compile_commands.json), then clang-tidy our .cc files.
+	@bash deploy/install-deps.sh tools >/dev/null
+	@$(MAKE) build
+	run-clang-tidy -p $(BUILD_DIR) -j $(JOBS) $(TIDY_ARGS) '$(TIDY_REGEX)'
+
+clean: ## Remove BUILD_DIR. Never touches DATA_DIR.
+	rm -rf $(BUILD_DIR)
+
+clean-all: ## Remove BUILD_DIR, ASAN_BUILD_DIR and TSAN_BUILD_DIR. Never touches DATA_DIR.
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
