@@ -1,0 +1,374 @@
+#include "client/flags.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/enum_words.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+absl::Status FlagError(absl::string_view flag, absl::string_view value, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(flag, " \"", value, "\": ", problem));
+}
+
+template <typename Enum>
+absl::StatusOr<Enum> ParseEnumFlag(absl::string_view flag, absl::string_view value, absl::string_view word) {
+  absl::StatusOr<Enum> parsed = ParseEnumWord<Enum>(word);
+  if (!parsed.ok()) return FlagError(flag, value, parsed.status().message());
+  return *parsed;
+}
+
+absl::StatusOr<int32_t> ParseCount(absl::string_view flag, absl::string_view value, absl::string_view field,
+                                   absl::string_view text) {
+  int32_t count = 0;
+  if (!absl::SimpleAtoi(text, &count) || count < 0) {
+    return FlagError(flag, value, absl::StrCat(field, " must be a whole number >= 0, not \"", text, "\""));
+  }
+  return count;
+}
+
+absl::StatusOr<double> ParseAmount(absl::string_view flag, absl::string_view value, absl::string_view field,
+                                   absl::string_view text) {
+  double amount = 0;
+  if (!absl::SimpleAtod(text, &amount) || !std::isfinite(amount) || amount < 0) {
+    return FlagError(flag, value, absl::StrCat(field, " must be a number >= 0, not \"", text, "\""));
+  }
+  return amount;
+}
+
+// Splits "TYPE:key=value,key=value" into the type word and key/value pairs.
+struct TypedFields {
+  absl::string_view type;
+  std::vector<std::pair<absl::string_view, absl::string_view>> fields;
+};
+
+absl::StatusOr<TypedFields> SplitTypedFields(absl::string_view flag, absl::string_view value, absl::string_view usage) {
+  TypedFields result;
+  const size_t colon = value.find(':');
+  result.type = value.substr(0, colon);
+  if (result.type.empty()) return FlagError(flag, value, absl::StrCat("expected ", usage));
+  if (colon == absl::string_view::npos) return result;
+  for (absl::string_view item : absl::StrSplit(value.substr(colon + 1), ',', absl::SkipWhitespace())) {
+    const size_t equals = item.find('=');
+    if (equals == absl::string_view::npos) {
+      return FlagError(flag, value, absl::StrCat("\"", item, "\" is not key=value (expected ", usage, ")"));
+    }
+    result.fields.emplace_back(absl::StripAsciiWhitespace(item.substr(0, equals)),
+                               absl::StripAsciiWhitespace(item.substr(equals + 1)));
+  }
+  return result;
+}
+
+// Replaces the element of `list` with the same type as `element`, or appends it.
+template <typename Repeated, typename Element>
+void ReplaceByType(Repeated* list, const Element& element) {
+  for (Element& existing : *list) {
+    if (existing.type() == element.type()) {
+      existing = element;
+      return;
+    }
+  }
+  *list->Add() = element;
+}
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) first_ = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string first_;
+};
+
+}  // namespace
+
+absl::StatusOr<v1::Disruption> ParseDisruptionFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--disruption";
+  const size_t equals = value.find('=');
+  if (equals == absl::string_view::npos) {
+    return FlagError(kFlag, value, "expected TYPE=SEVERITY[:TEXT], e.g. utility-failure=major");
+  }
+  absl::string_view severity_and_text = value.substr(equals + 1);
+  absl::string_view text;
+  if (const size_t colon = severity_and_text.find(':'); colon != absl::string_view::npos) {
+    text = severity_and_text.substr(colon + 1);
+    severity_and_text = severity_and_text.substr(0, colon);
+  }
+  v1::Disruption disruption;
+  absl::StatusOr<v1::DisruptionType> type = ParseEnumFlag<v1::DisruptionType>(kFlag, value, value.substr(0, equals));
+  if (!type.ok()) return type.status();
+  absl::StatusOr<v1::Severity> severity = ParseEnumFlag<v1::Severity>(kFlag, value, severity_and_text);
+  if (!severity.ok()) return severity.status();
+  disruption.set_type(*type);
+  disruption.set_severity(*severity);
+  disruption.set_description(std::string(text));
+  return disruption;
+}
+
+absl::StatusOr<v1::Capacity> ParseCapacityFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--capacity";
+  constexpr absl::string_view kUsage = "TYPE:available=N,occupied=N,baseline=N,surge-24h=N,surge-72h=N";
+  absl::StatusOr<TypedFields> split = SplitTypedFields(kFlag, value, kUsage);
+  if (!split.ok()) return split.status();
+  absl::StatusOr<v1::BedType> type = ParseEnumFlag<v1::BedType>(kFlag, value, split->type);
+  if (!type.ok()) return type.status();
+  if (split->fields.empty()) {
+    return FlagError(kFlag, value, absl::StrCat("no counts given (expected ", kUsage, ")"));
+  }
+  v1::Capacity capacity;
+  capacity.set_type(*type);
+  for (const auto& [key, text] : split->fields) {
+    absl::StatusOr<int32_t> count = ParseCount(kFlag, value, key, text);
+    if (key == "available") {
+      if (!count.ok()) return count.status();
+      capacity.set_available(*count);
+    } else if (key == "occupied") {
+      if (!count.ok()) return count.status();
+      capacity.set_occupied(*count);
+    } else if (key == "baseline") {
+      if (!count.ok()) return count.status();
+      capacity.set_baseline(*count);
+    } else if (key == "surge-24h" || key == "surge_24h") {
+      if (!count.ok()) return count.status();
+      capacity.set_surge_24h(*count);
+    } else if (key == "surge-72h" || key == "surge_72h") {
+      if (!count.ok()) return count.status();
+      capacity.set_surge_72h(*count);
+    } else {
+      return FlagError(
+          kFlag, value,
+          absl::StrCat("unknown field \"", key, "\" (valid: available, occupied, baseline, surge-24h, surge-72h)"));
+    }
+  }
+  return capacity;
+}
+
+absl::StatusOr<v1::Staffing> ParseStaffingFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--staffing";
+  std::vector<absl::string_view> parts = absl::StrSplit(value, absl::MaxSplits(':', 2));
+  absl::StatusOr<v1::StaffingLevel> level = ParseEnumFlag<v1::StaffingLevel>(kFlag, value, parts[0]);
+  if (!level.ok()) return level.status();
+  v1::Staffing staffing;
+  staffing.set_level(*level);
+  if (parts.size() > 1 && !parts[1].empty()) {
+    absl::StatusOr<int32_t> shortage = ParseCount(kFlag, value, "the shortage", parts[1]);
+    if (!shortage.ok()) return shortage.status();
+    staffing.set_shortage_count(*shortage);
+  }
+  if (parts.size() > 2) staffing.set_description(std::string(parts[2]));
+  return staffing;
+}
+
+absl::StatusOr<v1::Supply> ParseSupplyFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--supply";
+  constexpr absl::string_view kUsage = "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H";
+  absl::StatusOr<TypedFields> split = SplitTypedFields(kFlag, value, kUsage);
+  if (!split.ok()) return split.status();
+  absl::StatusOr<v1::SupplyType> type = ParseEnumFlag<v1::SupplyType>(kFlag, value, split->type);
+  if (!type.ok()) return type.status();
+  if (split->fields.empty()) return FlagError(kFlag, value, absl::StrCat("nothing given (expected ", kUsage, ")"));
+  v1::Supply supply;
+  supply.set_type(*type);
+  for (const auto& [key, text] : split->fields) {
+    if (key == "state") {
+      absl::StatusOr<v1::SupplyState> state = ParseEnumFlag<v1::SupplyState>(kFlag, value, text);
+      if (!state.ok()) return state.status();
+      supply.set_state(*state);
+    } else if (key == "unit") {
+      supply.set_unit(std::string(text));
+    } else if (key == "stock" || key == "per-day" || key == "hours") {
+      absl::StatusOr<double> amount = ParseAmount(kFlag, value, key, text);
+      if (!amount.ok()) return amount.status();
+      if (key == "stock") supply.set_stock(*amount);
+      if (key == "per-day") supply.set_consumption_per_day(*amount);
+      if (key == "hours") supply.set_autonomy_hours(*amount);
+    } else {
+      return FlagError(kFlag, value,
+                       absl::StrCat("unknown field \"", key, "\" (valid: state, stock, per-day, unit, hours)"));
+    }
+  }
+  return supply;
+}
+
+absl::StatusOr<v1::EmergencyDepartment> ParseEmergencyDepartmentFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--ed";
+  std::vector<absl::string_view> parts = absl::StrSplit(value, absl::MaxSplits(':', 1));
+  absl::StatusOr<v1::EmergencyDepartmentState> state =
+      ParseEnumFlag<v1::EmergencyDepartmentState>(kFlag, value, parts[0]);
+  if (!state.ok()) return state.status();
+  v1::EmergencyDepartment department;
+  department.set_state(*state);
+  if (parts.size() > 1) department.set_reason(std::string(parts[1]));
+  return department;
+}
+
+absl::StatusOr<v1::Location> ParseLocationFlag(absl::string_view value) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, absl::MaxSplits(':', 2));
+  if (parts.size() < 2 || parts[0].empty() || parts[1].empty()) {
+    return FlagError("--location", value,
+                     "expected ID:NAME[:ADDRESS], e.g. \"alkmaar:Locatie Alkmaar:Wilhelminalaan 12\"");
+  }
+  v1::Location location;
+  location.set_id(std::string(parts[0]));
+  location.set_name(std::string(parts[1]));
+  if (parts.size() > 2) location.set_address(std::string(parts[2]));
+  return location;
+}
+
+absl::StatusOr<absl::Time> ParseTimeFlag(absl::string_view flag, absl::string_view value) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(value), &time, &error)) {
+    return FlagError(flag, value,
+                     "expected an RFC 3339 time such as 2024-03-01T12:00:00Z or 2024-03-01T13:00:00+01:00");
+  }
+  return time;
+}
+
+absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusReport* report) {
+  if (!flags.organization_id.empty()) report->set_organization_id(flags.organization_id);
+  if (!flags.location_id.empty()) report->set_location_id(flags.location_id);
+  if (!flags.overall.empty()) {
+    absl::StatusOr<v1::OverallStatus> overall =
+        ParseEnumFlag<v1::OverallStatus>("--overall", flags.overall, flags.overall);
+    if (!overall.ok()) return overall.status();
+    report->set_overall_status(*overall);
+  }
+  for (const std::string& value : flags.disruptions) {
+    absl::StatusOr<v1::Disruption> disruption = ParseDisruptionFlag(value);
+    if (!disruption.ok()) return disruption.status();
+    ReplaceByType(report->mutable_disruptions(), *disruption);
+  }
+  for (const std::string& value : flags.capacities) {
+    absl::StatusOr<v1::Capacity> capacity = ParseCapacityFlag(value);
+    if (!capacity.ok()) return capacity.status();
+    ReplaceByType(report->mutable_capacity(), *capacity);
+  }
+  if (!flags.staffing.empty()) {
+    absl::StatusOr<v1::Staffing> staffing = ParseStaffingFlag(flags.staffing);
+    if (!staffing.ok()) return staffing.status();
+    *report->mutable_staffing() = *staffing;
+  }
+  for (const std::string& value : flags.supplies) {
+    absl::StatusOr<v1::Supply> supply = ParseSupplyFlag(value);
+    if (!supply.ok()) return supply.status();
+    ReplaceByType(report->mutable_supplies(), *supply);
+  }
+  if (!flags.emergency_department.empty()) {
+    absl::StatusOr<v1::EmergencyDepartment> department = ParseEmergencyDepartmentFlag(flags.emergency_department);
+    if (!department.ok()) return department.status();
+    *report->mutable_emergency_department() = *department;
+  }
+  if (flags.crisis_plan_activated.has_value()) report->set_crisis_plan_activated(*flags.crisis_plan_activated);
+  if (flags.text.has_value()) report->set_free_text(*flags.text);
+  if (flags.reporter.has_value()) report->mutable_reporter()->set_name(*flags.reporter);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organization* organization) {
+  if (!flags.id.empty()) organization->set_id(flags.id);
+  if (!flags.name.empty()) organization->set_name(flags.name);
+  if (!flags.kind.empty()) {
+    absl::StatusOr<v1::OrganizationKind> kind = ParseEnumFlag<v1::OrganizationKind>("--kind", flags.kind, flags.kind);
+    if (!kind.ok()) return kind.status();
+    organization->set_kind(*kind);
+  }
+  if (!flags.region.empty()) organization->set_safety_region(flags.region);
+  if (flags.roaz.has_value()) organization->set_roaz_region(*flags.roaz);
+  for (const std::string& value : flags.locations) {
+    absl::StatusOr<v1::Location> location = ParseLocationFlag(value);
+    if (!location.ok()) return location.status();
+    bool replaced = false;
+    for (v1::Location& existing : *organization->mutable_locations()) {
+      if (existing.id() == location->id()) {
+        existing = *location;
+        replaced = true;
+      }
+    }
+    if (!replaced) *organization->add_locations() = *location;
+  }
+  if (flags.contact_name.has_value()) organization->mutable_contact()->set_name(*flags.contact_name);
+  if (flags.phone.has_value()) organization->mutable_contact()->set_phone(*flags.phone);
+  if (flags.email.has_value()) organization->mutable_contact()->set_email(*flags.email);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Filter> BuildFilter(const FilterFlags& flags) {
+  v1::Filter filter;
+  for (const std::string& id : flags.organization_ids) filter.add_organization_ids(id);
+  for (const std::string& region : flags.regions) filter.add_safety_regions(region);
+  for (const std::string& value : flags.sectors) {
+    absl::StatusOr<v1::Sector> sector = ParseEnumFlag<v1::Sector>("--sector", value, value);
+    if (!sector.ok()) return sector.status();
+    filter.add_sectors(*sector);
+  }
+  for (const std::string& value : flags.kinds) {
+    absl::StatusOr<v1::EntityKind> kind = ParseEnumFlag<v1::EntityKind>("--kind", value, value);
+    if (!kind.ok()) return kind.status();
+    filter.add_kinds(*kind);
+  }
+  for (const std::string& value : flags.disruptions) {
+    absl::StatusOr<v1::DisruptionType> type = ParseEnumFlag<v1::DisruptionType>("--disruption", value, value);
+    if (!type.ok()) return type.status();
+    filter.add_disruptions(*type);
+  }
+  if (!flags.min_severity.empty()) {
+    absl::StatusOr<v1::Severity> severity =
+        ParseEnumFlag<v1::Severity>("--min-severity", flags.min_severity, flags.min_severity);
+    if (!severity.ok()) return severity.status();
+    filter.set_min_severity(*severity);
+  }
+  return filter;
+}
+
+bool IsEmptyFilter(const v1::Filter& filter) {
+  return filter.kinds().empty() && filter.organization_ids().empty() && filter.safety_regions().empty() &&
+         filter.sectors().empty() && filter.disruptions().empty() && filter.min_severity() == v1::SEVERITY_UNSPECIFIED;
+}
+
+absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Message* message) {
+  const bool is_json = absl::EndsWith(path, ".json");
+  const bool is_text = absl::EndsWith(path, ".textproto") || absl::EndsWith(path, ".txtpb") ||
+                       absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".txt");
+  if (!is_json && !is_text) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--file \"", path, "\": unknown file type (use .textproto for text format or .json)"));
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("--file \"", path, "\": cannot be read"));
+  std::stringstream contents;
+  contents << file.rdbuf();
+  const std::string text = contents.str();
+  if (is_json) {
+    google::protobuf::util::JsonParseOptions options;
+    auto status = google::protobuf::util::JsonStringToMessage(text, message, options);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--file \"", path, "\": not a valid ", message->GetTypeName(), " in JSON: ", status.ToString()));
+    }
+    return absl::OkStatus();
+  }
+  google::protobuf::TextFormat::Parser parser;
+  CollectingErrors errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, message)) {
+    return absl::InvalidArgumentError(absl::StrCat("--file \"", path, "\": not a valid ", message->GetTypeName(),
+                                                   " in text format: ", errors.first()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ketenbeeld::client

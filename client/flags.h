@@ -1,0 +1,106 @@
+// Parsing the CLI's flag values into API messages. Kept out of the CLI's main so it can be tested.
+//
+// Every error is InvalidArgument and names the flag and the value, then what is wrong, e.g.
+//   --capacity "ic-adult:avail=3": unknown field "avail" (valid: available, occupied, baseline, surge-24h, surge-72h)
+// Range limits (0..100000 and the like) are the server's to enforce: it names the field in its error.
+//
+// Thread safety: pure functions.
+#ifndef KETENBEELD_CLIENT_FLAGS_H_
+#define KETENBEELD_CLIENT_FLAGS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "ketenbeeld/v1/organization.pb.h"
+#include "ketenbeeld/v1/picture.pb.h"
+#include "ketenbeeld/v1/status.pb.h"
+
+namespace ketenbeeld::client {
+
+// --disruption TYPE=SEVERITY[:TEXT], e.g. "utility-failure=major:power out since 11:40".
+absl::StatusOr<v1::Disruption> ParseDisruptionFlag(absl::string_view value);
+
+// --capacity TYPE:available=N,occupied=N,baseline=N,surge-24h=N,surge-72h=N (any subset; at least one), e.g.
+// "ic-adult:available=3,baseline=12". A count left out is "not reported", never 0.
+absl::StatusOr<v1::Capacity> ParseCapacityFlag(absl::string_view value);
+
+// --staffing adequate|insufficient[:SHORTAGE[:TEXT]], SHORTAGE the number of staff short, e.g. "insufficient:4".
+absl::StatusOr<v1::Staffing> ParseStaffingFlag(absl::string_view value);
+
+// --supply TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H (any subset), e.g. "generator:state=limited,hours=36".
+absl::StatusOr<v1::Supply> ParseSupplyFlag(absl::string_view value);
+
+// --ed open|diversion|closed[:REASON].
+absl::StatusOr<v1::EmergencyDepartment> ParseEmergencyDepartmentFlag(absl::string_view value);
+
+// --location ID:NAME[:ADDRESS] (the address may itself contain ':').
+absl::StatusOr<v1::Location> ParseLocationFlag(absl::string_view value);
+
+// A point in time given as RFC 3339 ("2024-03-01T12:00:00Z", "2024-03-01T13:00:00+01:00").
+absl::StatusOr<absl::Time> ParseTimeFlag(absl::string_view flag, absl::string_view value);
+
+// The flags of `status report`. Empty strings, empty lists and nullopt mean "not given".
+struct StatusReportFlags {
+  std::string organization_id;
+  std::string location_id;
+  std::string overall;
+  std::vector<std::string> disruptions;
+  std::vector<std::string> capacities;
+  std::string staffing;
+  std::vector<std::string> supplies;
+  std::string emergency_department;
+  std::optional<bool> crisis_plan_activated;
+  std::optional<std::string> text;
+  std::optional<std::string> reporter;
+};
+
+// Applies the given flags over `report` (which may come from --file): scalar flags replace the field; each
+// --disruption/--capacity/--supply replaces the entry of its type and keeps the others. Returns the first parse
+// error; `report` may then be partly changed.
+absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusReport* report);
+
+// The flags of `org register`, same conventions.
+struct OrganizationFlags {
+  std::string id;
+  std::string name;
+  std::string kind;
+  std::string region;
+  std::optional<std::string> roaz;
+  std::vector<std::string> locations;
+  std::optional<std::string> contact_name;
+  std::optional<std::string> phone;
+  std::optional<std::string> email;
+};
+
+// Applies the given flags over `organization`; each --location replaces the location with its id.
+absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organization* organization);
+
+// The filter flags shared by picture, list, history and watch (lists are repeatable flags).
+struct FilterFlags {
+  std::vector<std::string> organization_ids;  // --org
+  std::vector<std::string> regions;           // --region
+  std::vector<std::string> sectors;           // --sector acute-care|long-term-care|other
+  std::vector<std::string> kinds;             // --kind organization|status-report
+  std::vector<std::string> disruptions;       // --disruption TYPE
+  std::string min_severity;                   // --min-severity none|minor|major|critical
+};
+
+absl::StatusOr<v1::Filter> BuildFilter(const FilterFlags& flags);
+
+// True when the filter selects everything (so a feed with it carries every revision).
+bool IsEmptyFilter(const v1::Filter& filter);
+
+// Reads `message` from a file: protobuf text format for *.textproto, *.txtpb, *.pbtxt, *.txt; JSON for *.json.
+// Returns NotFound when the file cannot be read, InvalidArgument (naming the file and the parser's complaint) when
+// it does not parse or has another extension.
+absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Message* message);
+
+}  // namespace ketenbeeld::client
+
+#endif  // KETENBEELD_CLIENT_FLAGS_H_

@@ -1,0 +1,310 @@
+#include "client/format.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/enum_words.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+void AppendPadded(std::string* out, absl::string_view cell, size_t width, bool right_aligned) {
+  const size_t cell_width = DisplayWidth(cell);
+  const std::string padding(width > cell_width ? width - cell_width : 0, ' ');
+  if (right_aligned) {
+    absl::StrAppend(out, padding, cell);
+  } else {
+    absl::StrAppend(out, cell, padding);
+  }
+}
+
+std::string OptionalCount(bool has, int32_t value) { return has ? absl::StrCat(value) : std::string(kNotReported); }
+
+// The status-report summary shared by event lines: the parts that were reported, in reading order.
+std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
+  std::vector<std::string> parts;
+  parts.push_back(EnumWord(report.overall_status()));
+  for (const v1::Capacity& capacity : report.capacity()) parts.push_back(CapacitySummary(capacity));
+  if (report.emergency_department().state() != v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
+    parts.push_back(absl::StrCat("ED ", EmergencyDepartmentSummary(report)));
+  }
+  const std::string disruptions = ActiveDisruptions(report);
+  if (disruptions != kNotReported) parts.push_back(disruptions);
+  if (report.staffing().level() == v1::STAFFING_LEVEL_INSUFFICIENT) {
+    parts.push_back(report.staffing().has_shortage_count()
+                        ? absl::StrCat("staff short ", report.staffing().shortage_count())
+                        : std::string("staff insufficient"));
+  }
+  if (report.crisis_plan_activated()) parts.push_back("crisis plan active");
+  return parts;
+}
+
+}  // namespace
+
+size_t DisplayWidth(absl::string_view text) {
+  size_t width = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++width;  // Count every byte that is not a UTF-8 continuation byte.
+  }
+  return width;
+}
+
+TextTable::TextTable(std::vector<std::string> headers)
+    : headers_(std::move(headers)), right_aligned_(headers_.size(), false) {}
+
+void TextTable::AlignRight(size_t column) {
+  if (column < right_aligned_.size()) right_aligned_[column] = true;
+}
+
+void TextTable::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string TextTable::Render() const {
+  std::vector<size_t> widths(headers_.size(), 0);
+  for (size_t i = 0; i < headers_.size(); ++i) widths[i] = DisplayWidth(headers_[i]);
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+  }
+  std::string out;
+  auto render_line = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) line += "  ";
+      AppendPadded(&line, cells[i], widths[i], right_aligned_[i]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    absl::StrAppend(&out, line, "\n");
+  };
+  render_line(headers_);
+  for (const auto& row : rows_) render_line(row);
+  return out;
+}
+
+std::string DisruptionShortLabel(v1::DisruptionType type) {
+  switch (type) {
+    case v1::DISRUPTION_TYPE_UTILITY_FAILURE:
+      return "utility";
+    case v1::DISRUPTION_TYPE_LOGISTICS_STAGNATION:
+      return "logistics";
+    case v1::DISRUPTION_TYPE_INFECTIOUS_DISEASE_OUTBREAK:
+      return "infection";
+    case v1::DISRUPTION_TYPE_DIGITAL_DISRUPTION:
+      return "digital";
+    case v1::DISRUPTION_TYPE_LOCATION_CLOSURE:
+      return "closure";
+    case v1::DISRUPTION_TYPE_PATIENT_SURGE:
+      return "surge";
+    case v1::DISRUPTION_TYPE_CLIENT_RELOCATION:
+      return "relocation";
+    case v1::DISRUPTION_TYPE_STAFF_SHORTAGE:
+      return "staff";
+    default:
+      return EnumWord(type);
+  }
+}
+
+std::string ActiveDisruptions(const v1::StatusReport& report) {
+  std::vector<std::string> labels;
+  for (const v1::Disruption& disruption : report.disruptions()) {
+    if (disruption.severity() == v1::SEVERITY_NONE || disruption.severity() == v1::SEVERITY_UNSPECIFIED) continue;
+    labels.push_back(absl::StrCat(DisruptionShortLabel(disruption.type()), " ", EnumWord(disruption.severity())));
+  }
+  if (labels.empty()) return std::string(kNotReported);
+  return absl::StrJoin(labels, ", ");
+}
+
+std::string CapacitySummary(const v1::Capacity& capacity) {
+  std::string total(kNotReported);
+  if (capacity.has_baseline()) {
+    total = absl::StrCat(capacity.baseline());
+  } else if (capacity.has_available() && capacity.has_occupied()) {
+    total = absl::StrCat(static_cast<int64_t>(capacity.available()) + capacity.occupied());
+  }
+  return absl::StrCat(EnumWord(capacity.type()), " ", OptionalCount(capacity.has_available(), capacity.available()),
+                      "/", total);
+}
+
+std::string KeyCapacity(const v1::StatusReport& report, size_t max_types) {
+  std::vector<std::string> parts;
+  size_t reported = 0;
+  for (const v1::Capacity& capacity : report.capacity()) {
+    if (!capacity.has_available() && !capacity.has_baseline() && !capacity.has_occupied()) continue;
+    ++reported;
+    if (parts.size() < max_types) parts.push_back(CapacitySummary(capacity));
+  }
+  if (parts.empty()) return std::string(kNotReported);
+  if (reported > parts.size()) parts.push_back(absl::StrCat("+", reported - parts.size(), " more"));
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string EmergencyDepartmentSummary(const v1::StatusReport& report) {
+  if (report.emergency_department().state() == v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
+    return std::string(kNotReported);
+  }
+  return EnumWord(report.emergency_department().state());
+}
+
+std::string FormatAge(absl::Time then, absl::Time now) {
+  const absl::Duration age = now - then;
+  if (age < -absl::Seconds(5)) return "in the future";
+  if (age < absl::Minutes(1)) return absl::StrCat(std::max<int64_t>(0, absl::ToInt64Seconds(age)), " s");
+  if (age < absl::Hours(1)) return absl::StrCat(absl::ToInt64Minutes(age), " min");
+  if (age < absl::Hours(24)) {
+    const int64_t minutes = absl::ToInt64Minutes(age);
+    return minutes % 60 == 0 ? absl::StrCat(minutes / 60, " h")
+                             : absl::StrCat(minutes / 60, " h ", minutes % 60, " min");
+  }
+  return absl::StrCat(absl::ToInt64Hours(age) / 24, " d");
+}
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+google::protobuf::Timestamp ToProtoTimestamp(absl::Time time) {
+  google::protobuf::Timestamp timestamp;
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+  return timestamp;
+}
+
+std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone) {
+  std::vector<std::string> parts;
+  parts.push_back(absl::StrCat("rev ", event.revision()));
+  parts.push_back(event.has_commit_time() ? absl::FormatTime("%H:%M:%S", ToAbslTime(event.commit_time()), zone)
+                                          : std::string(kNotReported));
+  parts.push_back(event.record().name());
+  parts.push_back(event.type() == v1::EVENT_TYPE_DELETE ? "DELETE" : event.type() == v1::EVENT_TYPE_PUT ? "PUT" : "?");
+  if (event.type() == v1::EVENT_TYPE_PUT) {
+    const std::string summary = RecordSummary(event.record());
+    if (!summary.empty()) parts.push_back(summary);
+  }
+  return absl::StrJoin(parts, "  ");
+}
+
+std::string RecordSummary(const v1::Record& record) {
+  if (record.has_organization()) {
+    const v1::Organization& organization = record.organization();
+    return absl::StrJoin({EnumWord(organization.kind()), organization.safety_region(), organization.name()}, "  ");
+  }
+  if (record.has_status_report()) return absl::StrJoin(StatusReportParts(record.status_report()), "  ");
+  return "";
+}
+
+std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Time now) {
+  struct Row {
+    const v1::Organization* organization = nullptr;
+    const v1::Record* report = nullptr;                         // The report for the organisation as a whole.
+    std::map<std::string, const v1::Record*> location_reports;  // By location id.
+  };
+  std::map<std::string, Row> rows;  // By organisation id: the table is in id order.
+  for (const v1::Record& record : records) {
+    if (record.has_organization()) {
+      rows[record.organization().id()].organization = &record.organization();
+    } else if (record.has_status_report()) {
+      const v1::StatusReport& report = record.status_report();
+      Row& row = rows[report.organization_id()];
+      if (report.location_id().empty()) {
+        row.report = &record;
+      } else {
+        row.location_reports[report.location_id()] = &record;
+      }
+    }
+  }
+
+  TextTable table(
+      {"ORGANISATION", "NAME", "KIND", "REGION", "STATUS", "DISRUPTIONS", "CAPACITY (free/total)", "ED", "REPORTED"});
+  auto status_cells = [&](const v1::Record* record, std::vector<std::string>* cells) {
+    if (record == nullptr) {
+      for (int i = 0; i < 5; ++i) cells->emplace_back(kNotReported);
+      return;
+    }
+    const v1::StatusReport& report = record->status_report();
+    cells->push_back(EnumWord(report.overall_status()));
+    cells->push_back(ActiveDisruptions(report));
+    cells->push_back(KeyCapacity(report));
+    cells->push_back(EmergencyDepartmentSummary(report));
+    if (report.has_commit_time()) {
+      cells->push_back(FormatAge(ToAbslTime(report.commit_time()), now));
+    } else if (record->has_update_time()) {
+      cells->push_back(FormatAge(ToAbslTime(record->update_time()), now));
+    } else {
+      cells->emplace_back(kNotReported);
+    }
+  };
+  for (const auto& [id, row] : rows) {
+    std::vector<std::string> cells = {id};
+    if (row.organization != nullptr) {
+      cells.push_back(row.organization->name());
+      cells.push_back(EnumWord(row.organization->kind()));
+      cells.push_back(row.organization->safety_region().empty() ? std::string(kNotReported)
+                                                                : row.organization->safety_region());
+    } else {
+      cells.insert(cells.end(), 3, std::string(kNotReported));
+    }
+    status_cells(row.report, &cells);
+    table.AddRow(std::move(cells));
+    for (const auto& [location_id, record] : row.location_reports) {
+      std::string location_name(kNotReported);
+      if (row.organization != nullptr) {
+        for (const v1::Location& location : row.organization->locations()) {
+          if (location.id() == location_id) location_name = location.name();
+        }
+      }
+      std::vector<std::string> location_cells = {absl::StrCat("  └ ", location_id), location_name, "", ""};
+      status_cells(record, &location_cells);
+      table.AddRow(std::move(location_cells));
+    }
+  }
+  return table.Render();
+}
+
+std::string DescribeRecord(const v1::Record& record, absl::TimeZone zone) {
+  std::string out = absl::StrCat(record.name(), "  (", EnumWord(record.kind()), ", created at revision ",
+                                 record.create_revision(), ", changed at revision ", record.mod_revision());
+  if (record.has_update_time()) {
+    absl::StrAppend(&out, " on ", absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", ToAbslTime(record.update_time()), zone));
+  }
+  if (!record.updated_by().organization_id().empty() || !record.updated_by().subject().empty()) {
+    absl::StrAppend(&out, " by ",
+                    record.updated_by().organization_id().empty() ? record.updated_by().subject()
+                                                                  : record.updated_by().organization_id());
+    if (record.updated_by().role() != v1::ROLE_UNSPECIFIED) {
+      absl::StrAppend(&out, " (", EnumWord(record.updated_by().role()), ")");
+    }
+  }
+  absl::StrAppend(&out, ")\n");
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetUseUtf8StringEscaping(true);  // Dutch names stay readable ("Zorgcontinuïteit", not octal escapes).
+  // Whichever entity the record holds, found by reflection so that entity kinds added to the API print too.
+  const google::protobuf::OneofDescriptor* entity_oneof = record.GetDescriptor()->FindOneofByName("entity");
+  const google::protobuf::FieldDescriptor* entity_field =
+      entity_oneof == nullptr ? nullptr : record.GetReflection()->GetOneofFieldDescriptor(record, entity_oneof);
+  if (entity_field != nullptr && entity_field->message_type() != nullptr) {
+    std::string entity;
+    printer.PrintToString(record.GetReflection()->GetMessage(record, entity_field), &entity);
+    absl::StrAppend(&out, entity);
+  }
+  return out;
+}
+
+std::string ToJson(const google::protobuf::Message& message, bool multiline) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = multiline;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+    return "{}";  // Only on a message with unresolvable Any types, which the API does not use.
+  }
+  if (multiline && !json.empty() && json.back() == '\n') json.pop_back();
+  return json;
+}
+
+}  // namespace ketenbeeld::client

@@ -1,0 +1,99 @@
+// Rendering the picture for people (tables, one-line events) and for machines (JSON).
+//
+// Conventions: "not reported" is shown as "—", never as 0 (kNotReported). Enum values use their CLI words
+// (enum_words.h).
+//
+// Thread safety: TextTable is not thread-safe; the free functions are pure.
+#ifndef KETENBEELD_CLIENT_FORMAT_H_
+#define KETENBEELD_CLIENT_FORMAT_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "ketenbeeld/v1/picture.pb.h"
+#include "ketenbeeld/v1/status.pb.h"
+
+namespace ketenbeeld::client {
+
+// Shown wherever a value was not reported.
+inline constexpr absl::string_view kNotReported = "—";
+
+// The width of `text` on a terminal: UTF-8 code points (not bytes), so "—" and "ë" count as one column.
+size_t DisplayWidth(absl::string_view text);
+
+// A plain-text table: a header row, then rows, columns padded to their widest cell and separated by two spaces,
+// no trailing spaces. Rows shorter than the header are padded with empty cells; longer rows are cut.
+class TextTable {
+ public:
+  explicit TextTable(std::vector<std::string> headers);
+
+  // Right-aligns a column (for numbers).
+  void AlignRight(size_t column);
+  void AddRow(std::vector<std::string> cells);
+  size_t row_count() const { return rows_.size(); }
+
+  // The table, each line ending in '\n'.
+  std::string Render() const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<bool> right_aligned_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// A short label of a disruption type for narrow columns: "utility", "logistics", "infection", "digital",
+// "closure", "surge", "relocation", "staff".
+std::string DisruptionShortLabel(v1::DisruptionType type);
+
+// The disruptions with severity above none, as "utility major, staff minor"; kNotReported when there are none.
+std::string ActiveDisruptions(const v1::StatusReport& report);
+
+// Capacity of one type: "ic-adult 3/12" (available / total, the total being the baseline or else
+// available + occupied); a count not reported is "—" ("ic-adult —/12", "ic-adult 3/—").
+std::string CapacitySummary(const v1::Capacity& capacity);
+
+// Up to `max_types` capacity summaries joined by ", ", then "+N more"; kNotReported when none.
+std::string KeyCapacity(const v1::StatusReport& report, size_t max_types = 3);
+
+// "open", "diversion", "closed", or kNotReported.
+std::string EmergencyDepartmentSummary(const v1::StatusReport& report);
+
+// How long ago: "45 s", "12 min", "3 h 5 min", "2 d"; "in the future" for clock skew beyond a few seconds.
+std::string FormatAge(absl::Time then, absl::Time now);
+
+// One line per event:
+//   rev 42  12:03:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  utility major
+//   rev 41  12:01:00  organizations/zh-noord  PUT  hospital  VR10  Ziekenhuis Noord
+// Times are shown in `zone` (the local zone for people, UTC in tests).
+std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone);
+
+// A one-line summary of a record's entity: "hospital  VR10  Ziekenhuis Noord" for an organisation,
+// "critical  ic-adult 3/12  ED diversion  utility major" for a status report (the parts that were reported).
+std::string RecordSummary(const v1::Record& record);
+
+// The picture as a table, one row per organisation (and one per location report, indented below it): id, name,
+// kind, region, overall status, active disruptions, key capacity, emergency department, age of the report. Takes
+// organisation and status-report records in any order; a report whose organisation is not among them still gets
+// a row (name "—").
+std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Time now);
+
+// A record for reading: a header line (name, kind, revisions, update time, actor) and then the entity in protobuf
+// text format.
+std::string DescribeRecord(const v1::Record& record, absl::TimeZone zone);
+
+// Conversions between google.protobuf.Timestamp and absl::Time.
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp);
+google::protobuf::Timestamp ToProtoTimestamp(absl::Time time);
+
+// The message as JSON (proto3 JSON mapping, lowerCamelCase field names). `multiline`: indented for people;
+// otherwise one line (JSON Lines for streams).
+std::string ToJson(const google::protobuf::Message& message, bool multiline = false);
+
+}  // namespace ketenbeeld::client
+
+#endif  // KETENBEELD_CLIENT_FORMAT_H_

@@ -1,0 +1,208 @@
+#include "client/format.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+template <typename Message>
+Message Parse(const std::string& text) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+TEST(TextTableTest, PadsColumnsToTheWidestCellCountingUtf8AsOneColumn) {
+  TextTable table({"ID", "NAME", "BEDS"});
+  table.AlignRight(2);
+  table.AddRow({"zh-noord", "Ziekenhuis Noord", "12"});
+  table.AddRow({"ggz", "Zorgcontinuïteit", "—"});
+  table.AddRow({"short"});  // Missing cells are empty.
+  EXPECT_EQ(table.Render(),
+            "ID        NAME              BEDS\n"
+            "zh-noord  Ziekenhuis Noord    12\n"
+            "ggz       Zorgcontinuïteit     —\n"
+            "short\n");
+  EXPECT_EQ(table.row_count(), 3u);
+}
+
+TEST(TextTableTest, HeaderOnlyAndNoTrailingSpaces) {
+  TextTable table({"A", "LONG HEADER", "C"});
+  table.AddRow({"x", "", ""});
+  EXPECT_EQ(table.Render(), "A  LONG HEADER  C\nx\n");
+  EXPECT_EQ(DisplayWidth("ë—a"), 3u);
+}
+
+TEST(FormatTest, CapacityShowsNotReportedAsDashNeverZero) {
+  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 baseline: 12")), "ic-adult 3/12");
+  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 occupied: 7")), "ic-adult 3/10");
+  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_BURNS available: 0")), "burns 0/—");
+  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_BURNS baseline: 4")), "burns —/4");
+}
+
+TEST(FormatTest, ReportSummaries) {
+  const auto report = Parse<v1::StatusReport>(R"pb(
+    overall_status: OVERALL_STATUS_CRITICAL
+    disruptions { type: DISRUPTION_TYPE_UTILITY_FAILURE severity: SEVERITY_MAJOR }
+    disruptions { type: DISRUPTION_TYPE_STAFF_SHORTAGE severity: SEVERITY_NONE }
+    disruptions { type: DISRUPTION_TYPE_PATIENT_SURGE severity: SEVERITY_CRITICAL }
+    capacity { type: BED_TYPE_IC_ADULT available: 3 baseline: 12 }
+    capacity { type: BED_TYPE_GENERAL_WARD available: 20 }
+    capacity { type: BED_TYPE_BURNS }
+    capacity { type: BED_TYPE_ISOLATION occupied: 2 }
+    capacity { type: BED_TYPE_MATERNITY available: 1 }
+    emergency_department { state: EMERGENCY_DEPARTMENT_STATE_DIVERSION }
+  )pb");
+  EXPECT_EQ(ActiveDisruptions(report), "utility major, surge critical");  // Severity none is not active.
+  EXPECT_EQ(KeyCapacity(report, 3), "ic-adult 3/12, general-ward 20/—, isolation —/—, +1 more");
+  EXPECT_EQ(EmergencyDepartmentSummary(report), "diversion");
+  const v1::StatusReport empty;
+  EXPECT_EQ(ActiveDisruptions(empty), "—");
+  EXPECT_EQ(KeyCapacity(empty), "—");
+  EXPECT_EQ(EmergencyDepartmentSummary(empty), "—");
+}
+
+TEST(FormatTest, Age) {
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  EXPECT_EQ(FormatAge(now - absl::Seconds(45), now), "45 s");
+  EXPECT_EQ(FormatAge(now - absl::Minutes(12) - absl::Seconds(30), now), "12 min");
+  EXPECT_EQ(FormatAge(now - absl::Minutes(185), now), "3 h 5 min");
+  EXPECT_EQ(FormatAge(now - absl::Hours(2), now), "2 h");
+  EXPECT_EQ(FormatAge(now - absl::Hours(50), now), "2 d");
+  EXPECT_EQ(FormatAge(now + absl::Seconds(2), now), "0 s");  // Small clock skew.
+  EXPECT_EQ(FormatAge(now + absl::Minutes(2), now), "in the future");
+}
+
+TEST(FormatTest, EventLines) {
+  const auto report_event = Parse<v1::Event>(R"pb(
+    revision: 42
+    commit_time { seconds: 1700000587 }  # 2023-11-14 22:23:07 UTC
+    type: EVENT_TYPE_PUT
+    record {
+      name: "organizations/zh-noord/status"
+      status_report {
+        organization_id: "zh-noord"
+        overall_status: OVERALL_STATUS_CRITICAL
+        capacity { type: BED_TYPE_IC_ADULT available: 3 baseline: 12 }
+        emergency_department { state: EMERGENCY_DEPARTMENT_STATE_DIVERSION }
+        disruptions { type: DISRUPTION_TYPE_UTILITY_FAILURE severity: SEVERITY_MAJOR }
+        crisis_plan_activated: true
+      }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(report_event, absl::UTCTimeZone()),
+            "rev 42  22:23:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  "
+            "utility major  crisis plan active");
+
+  const auto organization_event = Parse<v1::Event>(R"pb(
+    revision: 41
+    commit_time { seconds: 1700000580 }
+    type: EVENT_TYPE_PUT
+    record {
+      name: "organizations/zh-noord"
+      organization { id: "zh-noord" name: "Ziekenhuis Noord" kind: ORGANIZATION_KIND_HOSPITAL safety_region: "VR10" }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(organization_event, absl::UTCTimeZone()),
+            "rev 41  22:23:00  organizations/zh-noord  PUT  hospital  VR10  Ziekenhuis Noord");
+
+  const auto delete_event = Parse<v1::Event>(R"pb(
+    revision: 43
+    commit_time { seconds: 1700000590 }
+    type: EVENT_TYPE_DELETE
+    record {
+      name: "organizations/zh-noord/status"
+      status_report { overall_status: OVERALL_STATUS_NORMAL }
+    }
+  )pb");
+  EXPECT_EQ(FormatEventLine(delete_event, absl::UTCTimeZone()),
+            "rev 43  22:23:10  organizations/zh-noord/status  DELETE");
+}
+
+TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReported) {
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  std::vector<v1::Record> records = {
+      Parse<v1::Record>(R"pb(
+        name: "organizations/zh-noord"
+        organization {
+          id: "zh-noord"
+          name: "Ziekenhuis Noord"
+          kind: ORGANIZATION_KIND_HOSPITAL
+          safety_region: "VR10"
+          locations { id: "alkmaar" name: "Alkmaar" }
+        }
+      )pb"),
+      Parse<v1::Record>(R"pb(
+        name: "organizations/zh-noord/status"
+        status_report {
+          organization_id: "zh-noord"
+          overall_status: OVERALL_STATUS_CRITICAL
+          capacity { type: BED_TYPE_IC_ADULT available: 3 baseline: 12 }
+          emergency_department { state: EMERGENCY_DEPARTMENT_STATE_DIVERSION }
+          commit_time { seconds: 1699999280 }
+        }
+      )pb"),
+      Parse<v1::Record>(R"pb(
+        name: "organizations/zh-noord/locations/alkmaar/status"
+        status_report {
+          organization_id: "zh-noord"
+          location_id: "alkmaar"
+          overall_status: OVERALL_STATUS_STRAINED
+          disruptions { type: DISRUPTION_TYPE_DIGITAL_DISRUPTION severity: SEVERITY_MINOR }
+          commit_time { seconds: 1699999940 }
+        }
+      )pb"),
+      Parse<v1::Record>(R"pb(
+        name: "organizations/vvt-west"
+        organization {
+          id: "vvt-west"
+          name: "Zorggroep West"
+          kind: ORGANIZATION_KIND_NURSING_HOME
+          safety_region: "VR10"
+        }
+      )pb"),
+  };
+  const std::string table = RenderPictureTable(records, now);
+  EXPECT_EQ(table,
+            "ORGANISATION  NAME              KIND          REGION  STATUS    DISRUPTIONS    CAPACITY (free/total)  ED"
+            "         REPORTED\n"
+            "vvt-west      Zorggroep West    nursing-home  VR10    —         —              —                      —"
+            "          —\n"
+            "zh-noord      Ziekenhuis Noord  hospital      VR10    critical  —              ic-adult 3/12          "
+            "diversion  12 min\n"
+            "  └ alkmaar   Alkmaar                                 strained  digital minor  —                      —"
+            "          1 min\n");
+  EXPECT_THAT(table, Not(HasSubstr(" 0 ")));
+}
+
+TEST(FormatTest, JsonIsOneLineUnlessMultiline) {
+  const auto record = Parse<v1::Record>(R"pb(name: "organizations/a" mod_revision: 7)pb");
+  EXPECT_EQ(ToJson(record), R"({"name":"organizations/a","modRevision":"7"})");
+  EXPECT_THAT(ToJson(record, true), HasSubstr("\n"));
+}
+
+TEST(FormatTest, DescribeRecordKeepsDutchTextReadable) {
+  const auto record = Parse<v1::Record>(R"pb(
+    name: "organizations/ggz"
+    kind: ENTITY_KIND_ORGANIZATION
+    create_revision: 1
+    mod_revision: 4
+    updated_by { organization_id: "ghor-nhn" role: ROLE_GHOR }
+    organization { id: "ggz" name: "GGZ Noordër" }
+  )pb");
+  const std::string text = DescribeRecord(record, absl::UTCTimeZone());
+  EXPECT_THAT(text, HasSubstr("organizations/ggz  (organization, created at revision 1, changed at revision 4 by "
+                              "ghor-nhn (ghor))"));
+  EXPECT_THAT(text, HasSubstr("name: \"GGZ Noordër\""));
+}
+
+}  // namespace
+}  // namespace ketenbeeld::client
