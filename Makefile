@@ -14,12 +14,17 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR ?= ./ketenbeeld-data
 LISTEN ?= 127.0.0.1:50051
+# The dashboard and the coordinator's form (HTTP gateway).
+HTTP_LISTEN ?= 127.0.0.1:8080
 # Per-test time limit for ctest, in seconds.
 TEST_TIMEOUT ?= 600
 # Empty, `address` (ASan + UBSan) or `thread` (TSan); test-asan and test-tsan set it with their own build dir.
 SANITIZER ?=
 ASAN_BUILD_DIR ?= build-asan
 TSAN_BUILD_DIR ?= build-tsan
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz
 # Targets `make run` builds (not the tests, so a first run is quicker).
 RUN_TARGETS ?= ketenbeeld-server ketenbeeld
 # Extra arguments: CMAKE_ARGS for configure, CTEST_ARGS for ctest (e.g. CTEST_ARGS='-R Storage'), SERVER_ARGS for run.
@@ -69,7 +74,7 @@ TIDY_REGEX ?= ^$(CURDIR)/(storage|server|client|tests|bench)/.*\.cc$$
 TIDY_ARGS ?= -quiet
 CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
 
-.PHONY: help deps configure build run test test-asan test-tsan format format-check tidy clean clean-all
+.PHONY: help deps test-deps configure build run test test-asan test-tsan bench fuzz format format-check tidy clean clean-all
 
 help: ## List the targets and the main variables.
 	@echo "Ketenbeeld: make TARGET [VARIABLE=value ...]"
@@ -107,15 +112,24 @@ run: deps ## Install deps, build the server and CLI, start the server on LISTEN 
 	@echo '      --capacity ic-adult:available=2,occupied=10'
 	@echo '  $(CLI_BIN) watch      # follow every change live'
 	@echo '  $(CLI_BIN) picture    # the current picture'
+	@echo "Dashboard (crisis room): http://$(HTTP_LISTEN)/   Coordinator's form: http://$(HTTP_LISTEN)/form.html"
 ifneq ($(LISTEN),127.0.0.1:50051)
 	@echo "The CLI connects to 127.0.0.1:50051 by default: first run  export KETENBEELD_SERVER=$(LISTEN)"
 endif
 	@echo
-	exec $(SERVER_BIN) --listen $(LISTEN) --data_dir $(DATA_DIR) $(SERVER_ARGS)
+	exec $(SERVER_BIN) --listen $(LISTEN) --http_listen $(HTTP_LISTEN) --data_dir $(DATA_DIR) $(SERVER_ARGS)
+
+test-deps: ## Install what only the tests need: Debian's chromium and, from npm, playwright-core (web/package-lock.json).
+ifeq ($(SKIP_DEPS),)
+	bash deploy/install-deps.sh browser bench
+	cd web && npm ci --no-audit --no-fund
+else
+	@echo "test-deps: skipped (SKIP_DEPS=$(SKIP_DEPS))"
+endif
 
 # ctest exits non-zero on a failed test and, with --no-tests=error, when it finds no test at all.
 # In CI the ccache statistics follow, whatever the outcome, so the log shows how much the cache saved.
-test: deps ## Install deps, build everything in BUILD_DIR and run the whole suite with ctest.
+test: deps test-deps ## Install deps, build everything in BUILD_DIR and run the whole suite with ctest.
 	@$(MAKE) build
 	@echo "$(CTEST)"; status=0; $(CTEST) || status=$$?; \
 	if [ -n "$(IS_CI)" ] && command -v ccache >/dev/null; then echo "ccache:"; ccache -s || true; fi; \
@@ -126,6 +140,25 @@ test-asan: ## The suite under AddressSanitizer + UndefinedBehaviorSanitizer, in 
 
 test-tsan: ## The suite under ThreadSanitizer (suppressions: tests/tsan.supp if present), in TSAN_BUILD_DIR.
 	@$(MAKE) test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread
+
+bench: ## Build the server and load generator, then run the benchmark suite against etcd (QUICK=1 for --quick).
+	@bash deploy/install-deps.sh bench
+	@$(MAKE) build TARGETS="ketenbeeld-server ketenbeeld-bench"
+	bash bench/run.sh $(if $(QUICK),--quick) $(BUILD_DIR)
+
+# Each fuzz target runs FUZZ_SECONDS on a corpus kept in FUZZ_BUILD_DIR (so repeated runs go deeper); a crash stops
+# the run with the reproducer path in the log.
+fuzz: ## Build the libFuzzer targets with clang (FUZZ_BUILD_DIR) and run each for FUZZ_SECONDS.
+	@bash deploy/install-deps.sh clang
+	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD_DIR) $(if $(wildcard $(FUZZ_BUILD_DIR)/CMakeCache.txt),,-G Ninja) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKETENBEELD_FUZZ=ON -DKETENBEELD_WERROR=$(WERROR)
+	cmake --build $(FUZZ_BUILD_DIR) --parallel $(JOBS)
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$target; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD_DIR)/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD_DIR)/ $(FUZZ_BUILD_DIR)/corpus/$$target 2>&1 | tail -n 15 || exit 1; \
+	done
 
 format: ## Reformat our .h/.cc files in place with clang-format (.clang-format).
 	@bash deploy/install-deps.sh tools >/dev/null
@@ -144,4 +177,4 @@ clean: ## Remove BUILD_DIR. Never touches DATA_DIR.
 	rm -rf $(BUILD_DIR)
 
 clean-all: ## Remove BUILD_DIR, ASAN_BUILD_DIR and TSAN_BUILD_DIR. Never touches DATA_DIR.
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) $(FUZZ_BUILD_DIR)

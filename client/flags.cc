@@ -18,17 +18,6 @@
 namespace ketenbeeld::client {
 namespace {
 
-absl::Status FlagError(absl::string_view flag, absl::string_view value, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(flag, " \"", value, "\": ", problem));
-}
-
-template <typename Enum>
-absl::StatusOr<Enum> ParseEnumFlag(absl::string_view flag, absl::string_view value, absl::string_view word) {
-  absl::StatusOr<Enum> parsed = ParseEnumWord<Enum>(word);
-  if (!parsed.ok()) return FlagError(flag, value, parsed.status().message());
-  return *parsed;
-}
-
 absl::StatusOr<int32_t> ParseCount(absl::string_view flag, absl::string_view value, absl::string_view field,
                                    absl::string_view text) {
   int32_t count = 0;
@@ -94,6 +83,10 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 };
 
 }  // namespace
+
+absl::Status FlagError(absl::string_view flag, absl::string_view value, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(flag, " \"", value, "\": ", problem));
+}
 
 absl::StatusOr<v1::Disruption> ParseDisruptionFlag(absl::string_view value) {
   constexpr absl::string_view kFlag = "--disruption";

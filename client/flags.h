@@ -16,12 +16,25 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "client/enum_words.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
 namespace ketenbeeld::client {
+
+// The error of every flag parser: InvalidArgument "FLAG \"VALUE\": PROBLEM".
+absl::Status FlagError(absl::string_view flag, absl::string_view value, absl::string_view problem);
+
+// An enum word given in `value` (or in part of it, `word`), e.g. ParseEnumFlag<v1::BedType>("--bed-type", v, v).
+// The error names the flag and the value and lists the valid words.
+template <typename Enum>
+absl::StatusOr<Enum> ParseEnumFlag(absl::string_view flag, absl::string_view value, absl::string_view word) {
+  absl::StatusOr<Enum> parsed = ParseEnumWord<Enum>(word);
+  if (!parsed.ok()) return FlagError(flag, value, parsed.status().message());
+  return *parsed;
+}
 
 // --disruption TYPE=SEVERITY[:TEXT], e.g. "utility-failure=major:power out since 11:40".
 absl::StatusOr<v1::Disruption> ParseDisruptionFlag(absl::string_view value);

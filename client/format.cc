@@ -25,6 +25,30 @@ void AppendPadded(std::string* out, absl::string_view cell, size_t width, bool r
 
 std::string OptionalCount(bool has, int32_t value) { return has ? absl::StrCat(value) : std::string(kNotReported); }
 
+// Free text on one line of at most `max_width` columns: line breaks become spaces, a longer text ends in "…".
+std::string OneLine(absl::string_view text, size_t max_width) {
+  std::string line;
+  size_t width = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool starts_code_point = (c & 0xC0) != 0x80;
+    if (starts_code_point) {
+      if (width == max_width) {
+        // Cut before this code point, leaving room for the ellipsis.
+        size_t cut = line.size();
+        do {
+          --cut;
+        } while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80);
+        line.resize(cut);
+        return line + "…";
+      }
+      ++width;
+    }
+    line.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : text[i]);
+  }
+  return line;
+}
+
 // The status-report summary shared by event lines: the parts that were reported, in reading order.
 std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
   std::vector<std::string> parts;
@@ -183,11 +207,91 @@ std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone) {
                                           : std::string(kNotReported));
   parts.push_back(event.record().name());
   parts.push_back(event.type() == v1::EVENT_TYPE_DELETE ? "DELETE" : event.type() == v1::EVENT_TYPE_PUT ? "PUT" : "?");
-  if (event.type() == v1::EVENT_TYPE_PUT) {
-    const std::string summary = RecordSummary(event.record());
-    if (!summary.empty()) parts.push_back(summary);
-  }
+  const std::string summary = EventSummary(event, zone);
+  if (!summary.empty()) parts.push_back(summary);
   return absl::StrJoin(parts, "  ");
+}
+
+std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
+  if (event.type() != v1::EVENT_TYPE_PUT) return "";
+  const v1::Record& record = event.record();
+  const bool created = record.create_revision() != 0 && record.create_revision() == event.revision();
+  const bool by_server = event.actor().role() == v1::ROLE_SYSTEM;
+  std::string verb;
+  std::string summary = RecordSummary(record);
+  switch (record.entity_case()) {
+    case v1::Record::kIncident:
+      verb = record.incident().status() == v1::INCIDENT_STATUS_CLOSED ? "closed" : created ? "opened" : "updated";
+      break;
+    case v1::Record::kAlert: {
+      const v1::Alert& alert = record.alert();
+      // The event that recorded the deadline passing: committed by the server itself, at the moment it records.
+      // (A later update or cancel still carries deadline_passed, but is not that event.)
+      const bool deadline_event =
+          alert.has_deadline_passed() &&
+          (by_server || (event.has_commit_time() &&
+                         ToAbslTime(event.commit_time()) == ToAbslTime(alert.deadline_passed().passed_at())));
+      if (deadline_event) {
+        const v1::DeadlinePassed& passed = alert.deadline_passed();
+        verb = passed.unacknowledged_organization_ids().empty()
+                   ? absl::StrCat("DEADLINE PASSED  all ", passed.audience_size(), " confirmed")
+                   : absl::StrCat("DEADLINE PASSED  ", passed.unacknowledged_organization_ids_size(), " of ",
+                                  passed.audience_size(),
+                                  " not confirmed: ", absl::StrJoin(passed.unacknowledged_organization_ids(), ", "));
+        summary = alert.headline();
+      } else if (alert.status() == v1::ALERT_STATUS_CANCELLED) {
+        verb = "cancelled";
+      } else {
+        verb = created ? "sent" : "updated";
+      }
+      break;
+    }
+    case v1::Record::kAcknowledgement:
+      verb = "acknowledged";
+      break;
+    case v1::Record::kAssistanceRequest: {
+      const v1::AssistanceRequest& request = record.assistance_request();
+      if (created) {
+        verb = "requested";
+      } else if (request.status() == v1::ASSISTANCE_STATUS_OFFERED) {
+        // The offer this event added or replaced: the newest one.
+        const v1::Offer* newest = nullptr;
+        for (const v1::Offer& offer : request.offers()) {
+          if (newest == nullptr || ToAbslTime(offer.offered_at()) >= ToAbslTime(newest->offered_at())) {
+            newest = &offer;
+          }
+        }
+        verb = newest == nullptr
+                   ? "offered"
+                   : absl::StrCat("offer from ", newest->organization_id(), " (", newest->quantity(), ")");
+      } else if (request.status() == v1::ASSISTANCE_STATUS_ACCEPTED) {
+        verb = "accepted";
+        for (const v1::Offer& offer : request.offers()) {
+          if (offer.status() == v1::OFFER_STATUS_ACCEPTED) {
+            verb = absl::StrCat("accepted offer from ", offer.organization_id(), " (", offer.quantity(), ")");
+          }
+        }
+      } else {
+        verb = EnumWord(request.status());
+      }
+      break;
+    }
+    case v1::Record::kScenario:
+      verb = "put";
+      break;
+    case v1::Record::kStatusReport:
+      if (record.status_report().has_overdue_since()) {
+        verb = absl::StrCat("OVERDUE since ",
+                            absl::FormatTime("%H:%M", ToAbslTime(record.status_report().overdue_since()), zone));
+        summary = absl::StrJoin(StatusReportParts(record.status_report()), "  ");
+      }
+      break;
+    default:
+      break;
+  }
+  if (verb.empty()) return summary;
+  if (summary.empty()) return verb;
+  return absl::StrCat(verb, "  ", summary);
 }
 
 std::string RecordSummary(const v1::Record& record) {
@@ -195,8 +299,106 @@ std::string RecordSummary(const v1::Record& record) {
     const v1::Organization& organization = record.organization();
     return absl::StrJoin({EnumWord(organization.kind()), organization.safety_region(), organization.name()}, "  ");
   }
-  if (record.has_status_report()) return absl::StrJoin(StatusReportParts(record.status_report()), "  ");
+  if (record.has_status_report()) {
+    std::vector<std::string> parts = StatusReportParts(record.status_report());
+    if (record.status_report().has_overdue_since()) parts.insert(parts.begin(), "OVERDUE");
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_incident()) {
+    const v1::Incident& incident = record.incident();
+    std::vector<std::string> parts = {incident.scale_up_level(), EnumWord(incident.status()), incident.type(),
+                                      incident.title()};
+    if (incident.has_casualties() && CasualtySummary(incident.casualties()) != kNotReported) {
+      parts.push_back(CasualtySummary(incident.casualties()));
+    }
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_situation_entry()) {
+    const v1::SituationEntry& entry = record.situation_entry();
+    return absl::StrCat(SituationLayerLabel(entry.layer()), "  ", entry.author(), ": ", OneLine(entry.text(), 100));
+  }
+  if (record.has_alert()) {
+    const v1::Alert& alert = record.alert();
+    std::vector<std::string> parts = {
+        EnumWord(alert.status()), absl::StrCat("v", alert.version()),
+        absl::StrCat(EnumWord(alert.severity()), "/", EnumWord(alert.urgency()), "/", EnumWord(alert.certainty())),
+        alert.headline()};
+    if (alert.has_deadline_passed() && !alert.deadline_passed().unacknowledged_organization_ids().empty()) {
+      parts.push_back(absl::StrCat("not confirmed by ", alert.deadline_passed().unacknowledged_organization_ids_size(),
+                                   " of ", alert.deadline_passed().audience_size(), " at the deadline"));
+    }
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_acknowledgement()) {
+    const v1::Acknowledgement& acknowledgement = record.acknowledgement();
+    std::vector<std::string> parts = {
+        absl::StrCat("by ", acknowledgement.organization_id(), " (alert v", acknowledgement.alert_version(), ")")};
+    if (acknowledgement.late()) parts.push_back("LATE");
+    if (!acknowledgement.comment().empty()) parts.push_back(OneLine(acknowledgement.comment(), 100));
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_assistance_request()) {
+    const v1::AssistanceRequest& request = record.assistance_request();
+    std::vector<std::string> parts = {EnumWord(request.status()), AssistanceWhat(request),
+                                      absl::StrCat("for ", request.organization_id())};
+    if (request.offers_size() > 0) {
+      int64_t offered = 0;
+      for (const v1::Offer& offer : request.offers()) offered += offer.quantity();
+      parts.push_back(absl::StrCat(request.offers_size(), request.offers_size() == 1 ? " offer" : " offers", " (",
+                                   offered, " offered)"));
+    }
+    if (!request.incident_id().empty()) parts.push_back(absl::StrCat("incident ", request.incident_id()));
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_scenario()) {
+    const v1::Scenario& scenario = record.scenario();
+    return absl::StrCat(scenario.safety_region(), "  ", scenario.name(), "  ", scenario.capacity_size(),
+                        " capacity needs, ", scenario.supplies_size(), " supply needs");
+  }
   return "";
+}
+
+std::string FormatDue(absl::Time due, absl::Time now) {
+  if (due <= now) return absl::StrCat("due ", FormatAge(due, now), " ago");
+  return absl::StrCat("in ", FormatAge(now, due));
+}
+
+std::string ReportDue(const v1::StatusReport& report, absl::Time now) {
+  if (report.has_overdue_since()) return absl::StrCat("OVERDUE ", FormatAge(ToAbslTime(report.overdue_since()), now));
+  if (report.has_next_report_due()) return FormatDue(ToAbslTime(report.next_report_due()), now);
+  return std::string(kNotReported);
+}
+
+std::string SituationLayerLabel(v1::SituationLayer layer) {
+  switch (layer) {
+    case v1::SITUATION_LAYER_PICTURE:
+      return "picture (beeld)";
+    case v1::SITUATION_LAYER_ASSESSMENT:
+      return "assessment (oordeel)";
+    case v1::SITUATION_LAYER_DECISION:
+      return "decision (besluit)";
+    default:
+      return EnumWord(layer);
+  }
+}
+
+std::string CasualtySummary(const v1::CasualtyEstimate& casualties) {
+  if (!casualties.has_t1() && !casualties.has_t2() && !casualties.has_t3() && !casualties.has_dead()) {
+    return std::string(kNotReported);
+  }
+  return absl::StrCat("T1 ", OptionalCount(casualties.has_t1(), casualties.t1()), " T2 ",
+                      OptionalCount(casualties.has_t2(), casualties.t2()), " T3 ",
+                      OptionalCount(casualties.has_t3(), casualties.t3()), " dead ",
+                      OptionalCount(casualties.has_dead(), casualties.dead()));
+}
+
+std::string AssistanceWhat(const v1::AssistanceRequest& request) {
+  if (request.type() == v1::ASSISTANCE_TYPE_BEDS) {
+    return absl::StrCat(request.quantity(), " × ",
+                        request.bed_type() == v1::BED_TYPE_UNSPECIFIED ? "" : EnumWord(request.bed_type()) + " ",
+                        "beds");
+  }
+  return absl::StrCat(request.quantity(), " × ", EnumWord(request.type()));
 }
 
 std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Time now) {
@@ -220,11 +422,11 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
     }
   }
 
-  TextTable table(
-      {"ORGANISATION", "NAME", "KIND", "REGION", "STATUS", "DISRUPTIONS", "CAPACITY (free/total)", "ED", "REPORTED"});
+  TextTable table({"ORGANISATION", "NAME", "KIND", "REGION", "STATUS", "DISRUPTIONS", "CAPACITY (free/total)", "ED",
+                   "REPORTED", "NEXT DUE"});
   auto status_cells = [&](const v1::Record* record, std::vector<std::string>* cells) {
     if (record == nullptr) {
-      for (int i = 0; i < 5; ++i) cells->emplace_back(kNotReported);
+      for (int i = 0; i < 6; ++i) cells->emplace_back(kNotReported);
       return;
     }
     const v1::StatusReport& report = record->status_report();
@@ -239,6 +441,7 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
     } else {
       cells->emplace_back(kNotReported);
     }
+    cells->push_back(ReportDue(report, now));
   };
   for (const auto& [id, row] : rows) {
     std::vector<std::string> cells = {id};

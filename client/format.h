@@ -15,6 +15,8 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "ketenbeeld/v1/assistance.pb.h"
+#include "ketenbeeld/v1/incident.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
@@ -66,18 +68,44 @@ std::string EmergencyDepartmentSummary(const v1::StatusReport& report);
 // How long ago: "45 s", "12 min", "3 h 5 min", "2 d"; "in the future" for clock skew beyond a few seconds.
 std::string FormatAge(absl::Time then, absl::Time now);
 
+// How long until `due`: "in 12 min", "in 3 h 5 min"; once it has passed, "due 5 min ago".
+std::string FormatDue(absl::Time due, absl::Time now);
+
+// The staleness of a report: "OVERDUE 2 h" when the server has marked it overdue (the time since overdue_since),
+// else "in 3 h" until the next report is due, or kNotReported when the server gave no due time.
+std::string ReportDue(const v1::StatusReport& report, absl::Time now);
+
+// "picture (beeld)", "assessment (oordeel)", "decision (besluit)".
+std::string SituationLayerLabel(v1::SituationLayer layer);
+
+// The casualty estimate as "T1 3 T2 — T3 10 dead —"; kNotReported when nothing is estimated.
+std::string CasualtySummary(const v1::CasualtyEstimate& casualties);
+
+// What a request asks for: "10 × nursing-home beds", "2 × generator".
+std::string AssistanceWhat(const v1::AssistanceRequest& request);
+
 // One line per event:
 //   rev 42  12:03:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  utility major
 //   rev 41  12:01:00  organizations/zh-noord  PUT  hospital  VR10  Ziekenhuis Noord
-// Times are shown in `zone` (the local zone for people, UTC in tests).
+//   rev 43  12:04:00  incidents/brand-oost  PUT  opened  GRIP 2  open  brand  Brand Oostpolder
+//   rev 50  13:00:00  alerts/stroom  PUT  DEADLINE PASSED  2 of 5 not confirmed: vvt-west, zh-zuid  Stroomuitval
+// Times are shown in `zone` (the local zone for people, UTC in tests). The summary is EventSummary's.
 std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone);
 
+// What an event did, for a feed line: RecordSummary, led for the workflow records by what happened — incident
+// "opened" / "updated" / "closed"; alert "sent" / "updated" / "cancelled" / "DEADLINE PASSED" (with who had not
+// confirmed); request "requested" / "offer from X (N)" / "accepted offer from X" / "fulfilled" / "cancelled";
+// scenario "put"; status report "OVERDUE since HH:MM" when the server marked it overdue. Empty for a DELETE.
+std::string EventSummary(const v1::Event& event, absl::TimeZone zone);
+
 // A one-line summary of a record's entity: "hospital  VR10  Ziekenhuis Noord" for an organisation,
-// "critical  ic-adult 3/12  ED diversion  utility major" for a status report (the parts that were reported).
+// "critical  ic-adult 3/12  ED diversion  utility major" for a status report (the parts that were reported),
+// "GRIP 2  scaled-up  brand  Brand Oostpolder" for an incident, and likewise for the other kinds.
 std::string RecordSummary(const v1::Record& record);
 
 // The picture as a table, one row per organisation (and one per location report, indented below it): id, name,
-// kind, region, overall status, active disruptions, key capacity, emergency department, age of the report. Takes
+// kind, region, overall status, active disruptions, key capacity, emergency department, age of the report, and when
+// the next report is due — "OVERDUE 2 h" for a report the server marked overdue (see ReportDue). Takes
 // organisation and status-report records in any order; a report whose organisation is not among them still gets
 // a row (name "—").
 std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Time now);

@@ -36,8 +36,9 @@ std::string UserMessage(const grpc::Status& status, absl::string_view target) {
     case grpc::StatusCode::OUT_OF_RANGE:
       return absl::StrCat("revision out of range: the server is not that far yet", ServerSays(message));
     case grpc::StatusCode::FAILED_PRECONDITION:
-      return absl::StrCat("cannot be done in the current state (for a past revision: it is no longer retained)",
-                          ServerSays(message));
+      // The server's message says which state forbids it ("incident \"x\" is INCIDENT_STATUS_CLOSED; ...",
+      // "revision 3 is no longer retained; ..."): lead with it.
+      return absl::StrCat("not possible in the current state: ", message.empty() ? "failed precondition" : message);
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return absl::StrCat("too large or too much: the request or answer is over the server's limit",
                           ServerSays(message));

@@ -16,6 +16,7 @@ namespace ketenbeeld::client {
 //   UNAVAILABLE:       cannot reach the server at 127.0.0.1:50051: failed to connect — is ketenbeeld-server running?
 //   INVALID_ARGUMENT:  the server rejected the request: report.capacity[2].available: must be 0..100000
 //   ABORTED:           someone else changed this record first (compare-and-set): reread and retry (...)
+//   FAILED_PRECONDITION: not possible in the current state: incident "x" is INCIDENT_STATUS_CLOSED; ...
 // The server's own message is always kept: it names the field or the revision.
 std::string UserMessage(const grpc::Status& status, absl::string_view target);
 

@@ -5,6 +5,8 @@
 #   build  (default) compiler, CMake/Ninja/ccache and every library the top-level CMakeLists.txt finds.
 #   clang  clang-14 and its sanitizer/libFuzzer runtimes: fuzz targets and clang's -Wthread-safety analysis.
 #   tools  clang-format and clang-tidy for `make format`, `make format-check` and `make tidy`.
+#   browser  chromium, and node/npm when missing, for the browser tests (then: cd web && npm ci).
+#   bench  etcd 3.4, the peer the benchmark suite (bench/) measures us against.
 #   all    all of the above.
 #
 # Idempotent: each package is checked with dpkg-query; when all are installed it says so and exits 0 without
@@ -21,10 +23,17 @@ readonly BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libssl-dev libc-ares-dev libre2-dev
   librocksdb-dev libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev libgflags-dev
-  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev
 )
 readonly CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
 readonly TOOLS_PACKAGES=(clang-format clang-tidy)
+# The browser tests (tests/browser): Debian's chromium, driven by playwright-core from npm (web/package.json). Node
+# and npm only when there is no node yet: a machine may have node from elsewhere, whose npm Debian's would conflict with.
+BROWSER_PACKAGES=(chromium)
+command -v node >/dev/null 2>&1 || BROWSER_PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || BROWSER_PACKAGES+=(npm)
+readonly BROWSER_PACKAGES
+readonly BENCH_PACKAGES=(etcd-server)
 
 die() {
   echo "install-deps: error: $*" >&2
@@ -40,12 +49,17 @@ for group in "$@"; do
     build) wanted+=("${BUILD_PACKAGES[@]}") ;;
     clang) wanted+=("${CLANG_PACKAGES[@]}") ;;
     tools) wanted+=("${TOOLS_PACKAGES[@]}") ;;
-    all) wanted+=("${BUILD_PACKAGES[@]}" "${CLANG_PACKAGES[@]}" "${TOOLS_PACKAGES[@]}") ;;
+    browser) wanted+=("${BROWSER_PACKAGES[@]}") ;;
+    bench) wanted+=("${BENCH_PACKAGES[@]}") ;;
+    all)
+      wanted+=("${BUILD_PACKAGES[@]}" "${CLANG_PACKAGES[@]}" "${TOOLS_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}"
+        "${BENCH_PACKAGES[@]}")
+      ;;
     -h | --help)
-      sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
-    *) die "unknown group '${group}' (expected build, clang, tools or all; see --help)" ;;
+    *) die "unknown group '${group}' (expected build, clang, tools, browser, bench or all; see --help)" ;;
   esac
 done
 

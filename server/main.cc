@@ -4,7 +4,9 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "google/protobuf/text_format.h"
 #include "server/api/server.h"
+#include "server/config/config_loader.h"
 #include "server/observability/log.h"
 
 namespace {
@@ -31,31 +33,41 @@ void BlockTerminationSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ketenbeeld::api::ServerOptions options;
-  int heartbeat_ms = 5000;
-  int shutdown_grace_ms = 5000;
-  int report_interval_minutes = 24 * 60;
-
   CLI::App app{"Ketenbeeld server: the shared, live picture of the care chain of one safety region."};
-  app.add_option("--listen", options.listen_address, "Address to listen on, host:port (loopback only for now)")
+  // --config FILE and one flag per ServerConfig field (server/config/config_loader.h); flags override the file.
+  ketenbeeld::config::ConfigFlags config_flags(app);
+  std::string http_assets_dir;
+  app.add_option("--http_assets_dir", http_assets_dir,
+                 "Serve the dashboard from this directory (web/static) instead of the built-in copy (development)")
+      ->check(CLI::ExistingDirectory);
+  std::string log_level = "info";
+  app.add_option("--log_level", log_level, "Lowest level logged: debug (includes every RPC), info, warning, error")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
       ->capture_default_str();
-  app.add_option("--data_dir", options.data_dir, "RocksDB data directory (created when missing)")
-      ->capture_default_str();
-  app.add_option("--heartbeat_ms", heartbeat_ms, "Heartbeat interval of live feeds, in milliseconds")
-      ->check(CLI::Range(10, 600'000))
-      ->capture_default_str();
-  app.add_option("--report_interval_minutes", report_interval_minutes,
-                 "Default reporting cadence: next_report_due = commit time + this")
-      ->check(CLI::Range(1, 7 * 24 * 60))
-      ->capture_default_str();
-  app.add_option("--shutdown_grace_ms", shutdown_grace_ms, "How long in-flight calls may take at shutdown")
-      ->check(CLI::Range(0, 600'000))
-      ->capture_default_str();
+  bool check_config = false;
+  app.add_flag("--check_config", check_config, "Validate the configuration (file and flags), print it and exit");
   CLI11_PARSE(app, argc, argv);
 
-  options.feed.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
-  options.hub.wake_interval = std::min(absl::Seconds(1), options.feed.heartbeat_interval / 2);
-  options.committer.report_interval = absl::Minutes(report_interval_minutes);
+  using ketenbeeld::observability::LogLevel;
+  ketenbeeld::observability::SetMinLogLevel(log_level == "debug"     ? LogLevel::kDebug
+                                            : log_level == "warning" ? LogLevel::kWarning
+                                            : log_level == "error"   ? LogLevel::kError
+                                                                     : LogLevel::kInfo);
+  absl::StatusOr<ketenbeeld::config::ResolvedConfig> config = config_flags.Load();
+  if (!config.ok()) {
+    std::fprintf(stderr, "ketenbeeld-server: invalid configuration: %s\n",
+                 std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (check_config) {
+    absl::StatusOr<ketenbeeld::v1::ServerConfig> merged = config_flags.Merged();
+    std::string text;
+    if (merged.ok()) google::protobuf::TextFormat::PrintToString(*merged, &text);
+    std::printf("# configuration is valid\n%s", text.c_str());
+    return 0;
+  }
+  ketenbeeld::api::ServerOptions options = config->server;
+  options.http_assets_dir = http_assets_dir;
 
   BlockTerminationSignals();  // Before gRPC and RocksDB start their threads, so only sigwait sees the signals.
   absl::StatusOr<std::unique_ptr<ketenbeeld::api::KetenbeeldServer>> server =
@@ -67,6 +79,6 @@ int main(int argc, char** argv) {
   }
   const int signal = WaitForTerminationSignal();
   ketenbeeld::observability::LogInfo("signal_received", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
-  (*server)->Shutdown(absl::Milliseconds(shutdown_grace_ms));
+  (*server)->Shutdown(config->shutdown_grace);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -15,10 +16,13 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice.h"
 #include "rocksdb/snapshot.h"
+#include "rocksdb/statistics.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -255,20 +259,131 @@ absl::Status PrepareDirectory(const std::string& path) {
   return absl::OkStatus();
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Fault injection (tests): a FileSystem that asks the FaultInjector before every append and sync of a file it writes.
+
+rocksdb::IOStatus ToIoStatus(Fault fault, std::string_view file_name) {
+  const rocksdb::Slice file(file_name.data(), file_name.size());
+  switch (fault) {
+    case Fault::kNone:
+      return rocksdb::IOStatus::OK();
+    case Fault::kIoError:
+      return rocksdb::IOStatus::IOError("injected I/O error", file);
+    case Fault::kNoSpace:
+      return rocksdb::IOStatus::NoSpace("injected: no space left on device", file);
+  }
+  return rocksdb::IOStatus::IOError("injected fault", file);
+}
+
+class FaultInjectingFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultInjectingFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::string name, FaultInjector& injector)
+      : FSWritableFileOwnerWrapper(std::move(file)), name_(std::move(name)), injector_(injector) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kAppend); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kAppend); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& options,
+                                     rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kAppend); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& options,
+                                     const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kAppend); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, info, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kSync); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::Sync(options, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kSync); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+  }
+  rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override {
+    if (rocksdb::IOStatus fault = Check(FileOperation::kSync); !fault.ok()) return fault;
+    return FSWritableFileOwnerWrapper::RangeSync(offset, nbytes, options, dbg);
+  }
+
+ private:
+  rocksdb::IOStatus Check(FileOperation operation) { return ToIoStatus(injector_.Check(operation, name_), name_); }
+
+  const std::string name_;
+  FaultInjector& injector_;
+};
+
+class FaultInjectingFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FaultInjectingFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target,
+                           std::shared_ptr<FaultInjector> injector)
+      : FileSystemWrapper(target), injector_(std::move(injector)) {}
+
+  const char* Name() const override { return "KetenbeeldFaultInjectingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    return Wrap(name, target()->NewWritableFile(name, options, result, dbg), result);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override {
+    return Wrap(name, target()->ReopenWritableFile(name, options, result, dbg), result);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
+                                      const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                      rocksdb::IODebugContext* dbg) override {
+    return Wrap(name, target()->ReuseWritableFile(name, old_name, options, result, dbg), result);
+  }
+
+ private:
+  rocksdb::IOStatus Wrap(const std::string& name, rocksdb::IOStatus status,
+                         std::unique_ptr<rocksdb::FSWritableFile>* result) {
+    if (status.ok()) *result = std::make_unique<FaultInjectingFile>(std::move(*result), name, *injector_);
+    return status;
+  }
+
+  const std::shared_ptr<FaultInjector> injector_;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------------------
 
 struct Store::Impl {
   StoreOptions options;
+  std::string doing_open;  // "open of store at <path>", for messages.
   std::shared_ptr<rocksdb::Cache> block_cache;
-  std::unique_ptr<rocksdb::DB> db;
-  // Owned; destroyed before `db` in ~Impl. Order: default, state, log, key_index, meta.
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  // Kept across Recover() so that cumulative figures (stall time, compaction bytes) never go backwards.
+  std::shared_ptr<rocksdb::Statistics> statistics;
+  // With a fault injector: the Env over the fault-injecting file system. Must outlive `db` (declared before it).
+  std::unique_ptr<rocksdb::Env> fault_env;
+  rocksdb::DBOptions db_options;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+
+  // Guards the database object itself: every call that uses `db` holds it shared; Recover() holds it exclusively
+  // while it closes and reopens the database. Ordered after commit_mu and compact_mu.
+  mutable absl::Mutex db_mu;
+  // Null only while closed after a failed Recover() (or during it).
+  std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
+  // Owned; destroyed before `db`. Order: default, state, log, key_index, meta.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles ABSL_GUARDED_BY(db_mu);
   rocksdb::ColumnFamilyHandle* state = nullptr;
   rocksdb::ColumnFamilyHandle* log = nullptr;
   rocksdb::ColumnFamilyHandle* key_index = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  // True while the database is open read-only (options.read_only, or after a Recover() that could only do that).
+  bool read_only ABSL_GUARDED_BY(db_mu) = false;
   rocksdb::WriteOptions commit_write_options;
 
   // Mirrors of meta, updated only after the write that changed meta succeeded. Readers that must be consistent
@@ -276,26 +391,105 @@ struct Store::Impl {
   std::atomic<int64_t> last_revision{0};
   std::atomic<int64_t> compacted_revision{0};
 
-  // Serializes Commit() calls: checking consecutiveness and writing must be one step even if a caller breaks the
-  // one-committer rule. RocksDB itself needs no lock.
-  absl::Mutex commit_mu;
+  // Serializes Commit() and Recover() calls: checking consecutiveness and writing must be one step even if a caller
+  // breaks the one-committer rule. RocksDB itself needs no lock.
+  absl::Mutex commit_mu ABSL_ACQUIRED_BEFORE(db_mu);
   // Set when a write failed. The outcome of that group is then unknown: a failed WAL sync may still leave the record
   // on disk, to be replayed at the next open. Committing other data at the same revisions could then mix two groups
-  // on disk, so every later commit is refused until the store is reopened (which reads back what is durable).
+  // on disk, so every later commit is refused until Recover() has reopened the store (which reads back what is
+  // durable).
   absl::Status commit_failure ABSL_GUARDED_BY(commit_mu);
   // Serializes CompactLog() calls (read compacted_revision, scan, write). Separate from commit_mu so that a long
   // compaction scan never delays commits: compaction only touches keys <= last_revision, commits only newer ones.
-  absl::Mutex compact_mu;
+  absl::Mutex compact_mu ABSL_ACQUIRED_BEFORE(db_mu);
 
   ~Impl() {
+    absl::MutexLock lock(&db_mu);
+    CloseDatabase();
+  }
+
+  void CloseDatabase() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) {
     if (db == nullptr) return;
     for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    handles.clear();
+    state = log = key_index = meta = nullptr;
     // Close() flushes nothing we rely on (every commit is in the WAL); its status has nowhere to go.
     db->Close().PermitUncheckedError();
+    db.reset();
+  }
+
+  // Opens the database (read-write, or read-only), checks that it is ours and consistent, and loads the revision
+  // mirrors. On error the database is left closed.
+  absl::Status OpenDatabase(bool open_read_only, std::string_view doing) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) {
+    rocksdb::DB* raw_db = nullptr;
+    const rocksdb::Status opened =
+        open_read_only ? rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &handles, &raw_db)
+                       : rocksdb::DB::Open(db_options, options.path, families, &handles, &raw_db);
+    if (!opened.ok()) {
+      handles.clear();
+      return FromRocks(opened, doing, InvalidArgumentMeans::kFailedPrecondition);
+    }
+    db.reset(raw_db);
+    read_only = open_read_only;
+    state = handles[1];
+    log = handles[2];
+    key_index = handles[3];
+    meta = handles[4];
+    absl::Status checked = CheckOpenedDatabase(doing);
+    if (!checked.ok()) CloseDatabase();
+    return checked;
+  }
+
+  absl::Status CheckOpenedDatabase(std::string_view doing_view) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) {
+    const absl::string_view doing = AsAbsl(doing_view);
+    rocksdb::ReadOptions read_options;
+    {
+      // We never write to `default`: data there means this database belongs to someone else.
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, handles[0]));
+      it->SeekToFirst();
+      if (it->Valid()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(doing, ": the default column family holds data, so it is not a Ketenbeeld store"));
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), doing_view);
+    }
+    absl::StatusOr<int64_t> last = ReadMeta(read_options, kLastRevisionKey);
+    if (!last.ok()) return last.status();
+    absl::StatusOr<int64_t> compacted = ReadMeta(read_options, kCompactedRevisionKey);
+    if (!compacted.ok()) return compacted.status();
+    if (*compacted > *last) {
+      return absl::DataLossError(
+          absl::StrCat(doing, ": compacted revision ", *compacted, " is after the last revision ", *last));
+    }
+    // The newest log entry is always the last revision (written in the same batch, never compacted since it is the
+    // newest change of its name). A mismatch means the database was damaged or tampered with.
+    {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
+      it->SeekToLast();
+      if (!it->status().ok()) return FromRocks(it->status(), doing_view);
+      const std::optional<int64_t> newest =
+          it->Valid() ? DecodeRevision(ToView(it->key())) : std::optional<int64_t>(0);
+      if (newest != *last) {
+        return absl::DataLossError(absl::StrCat(doing, ": meta says last revision ", *last,
+                                                " but the newest log entry is ", newest.value_or(-1)));
+      }
+    }
+    last_revision.store(*last);
+    compacted_revision.store(*compacted);
+    return absl::OkStatus();
+  }
+
+  // UNAVAILABLE while the database is closed after a failed Recover().
+  absl::Status CheckOpen(std::string_view doing) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
+    if (db != nullptr) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat(
+        AsAbsl(doing), ": the store is closed: it could not be reopened after a storage fault (see the server log); "
+                       "it retries by itself"));
   }
 
   // Reads a revision-valued meta key at `read_options` (0 when absent).
-  absl::StatusOr<int64_t> ReadMeta(const rocksdb::ReadOptions& read_options, std::string_view key) const {
+  absl::StatusOr<int64_t> ReadMeta(const rocksdb::ReadOptions& read_options, std::string_view key) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
     std::string value;
     rocksdb::Status status = db->Get(read_options, meta, ToSlice(key), &value);
     if (status.IsNotFound()) return 0;
@@ -310,7 +504,7 @@ struct Store::Impl {
 
   // FAILED_PRECONDITION when history at `at_revision` has been compacted away (as seen by `read_options`).
   absl::Status CheckNotCompacted(const rocksdb::ReadOptions& read_options, int64_t at_revision,
-                                 std::string_view doing) const {
+                                 std::string_view doing) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
     if (at_revision < 0) return absl::InvalidArgumentError(absl::StrCat(AsAbsl(doing), ": negative revision"));
     absl::StatusOr<int64_t> compacted = ReadMeta(read_options, kCompactedRevisionKey);
     if (!compacted.ok()) return compacted.status();
@@ -321,7 +515,8 @@ struct Store::Impl {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<absl::Time> CommitTimeOf(const rocksdb::ReadOptions& read_options, int64_t revision) const {
+  absl::StatusOr<absl::Time> CommitTimeOf(const rocksdb::ReadOptions& read_options, int64_t revision) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
     std::string bytes;
     rocksdb::Status status = db->Get(read_options, log, EncodeRevision(revision), &bytes);
     if (status.IsNotFound()) {
@@ -342,14 +537,31 @@ Store::~Store() = default;
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (options.path.empty()) return absl::InvalidArgumentError("open of store: empty path");
   const std::string doing = absl::StrCat("open of store at ", options.path);
-  if (absl::Status prepared = PrepareDirectory(options.path); !prepared.ok()) return prepared;
+  if (options.read_only) {
+    std::error_code error;
+    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", error)) {
+      return absl::FailedPreconditionError(absl::StrCat(doing, " (read-only): the directory holds no database"));
+    }
+  } else if (absl::Status prepared = PrepareDirectory(options.path); !prepared.ok()) {
+    return prepared;
+  }
 
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->doing_open = doing;
   impl->commit_write_options.sync = options.sync;
   const Tuning& tuning = options.small_buffers ? kSmallTuning : kProductionTuning;
   impl->block_cache = rocksdb::NewLRUCache(tuning.block_cache_bytes);
-  const rocksdb::DBOptions db_options = DatabaseOptions(tuning);
+  impl->db_options = DatabaseOptions(tuning);
+  // Tickers only (no histograms or timers): stall time and compaction bytes for metrics, at negligible cost.
+  impl->statistics = rocksdb::CreateDBStatistics();
+  impl->statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  impl->db_options.statistics = impl->statistics;
+  if (options.fault_injector != nullptr) {
+    impl->fault_env = rocksdb::NewCompositeEnv(
+        std::make_shared<FaultInjectingFileSystem>(rocksdb::FileSystem::Default(), options.fault_injector));
+    impl->db_options.env = impl->fault_env.get();
+  }
 
   const std::array<std::string, 5> family_names = {rocksdb::kDefaultColumnFamilyName, kStateFamily, kLogFamily,
                                                    kKeyIndexFamily, kMetaFamily};
@@ -358,7 +570,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   std::error_code error;
   if (std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", error)) {
     std::vector<std::string> existing;
-    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, options.path, &existing);
+    rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(impl->db_options, options.path, &existing);
     if (!listed.ok()) return FromRocks(listed, doing, InvalidArgumentMeans::kFailedPrecondition);
     for (const std::string& name : existing) {
       if (std::find(family_names.begin(), family_names.end(), name) == family_names.end()) {
@@ -368,66 +580,58 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     }
   }
 
-  std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (const std::string& name : family_names) {
     const bool point_lookups = name == kStateFamily || name == kLogFamily;
-    families.emplace_back(name, FamilyOptions(tuning, impl->block_cache, point_lookups));
+    impl->families.emplace_back(name, FamilyOptions(tuning, impl->block_cache, point_lookups));
   }
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status opened = rocksdb::DB::Open(db_options, options.path, families, &impl->handles, &db);
-  if (!opened.ok()) return FromRocks(opened, doing, InvalidArgumentMeans::kFailedPrecondition);
-  impl->db.reset(db);
-  impl->state = impl->handles[1];
-  impl->log = impl->handles[2];
-  impl->key_index = impl->handles[3];
-  impl->meta = impl->handles[4];
-
-  rocksdb::ReadOptions read_options;
   {
-    // We never write to `default`: data there means this database belongs to someone else.
-    std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(read_options, impl->handles[0]));
-    it->SeekToFirst();
-    if (it->Valid()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(doing, ": the default column family holds data, so it is not a Ketenbeeld store"));
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), doing);
+    absl::MutexLock lock(&impl->db_mu);
+    if (absl::Status opened = impl->OpenDatabase(options.read_only, doing); !opened.ok()) return opened;
   }
-
-  absl::StatusOr<int64_t> last = impl->ReadMeta(read_options, kLastRevisionKey);
-  if (!last.ok()) return last.status();
-  absl::StatusOr<int64_t> compacted = impl->ReadMeta(read_options, kCompactedRevisionKey);
-  if (!compacted.ok()) return compacted.status();
-  if (*compacted > *last) {
-    return absl::DataLossError(
-        absl::StrCat(doing, ": compacted revision ", *compacted, " is after the last revision ", *last));
-  }
-  // The newest log entry is always the last revision (written in the same batch, never compacted since it is the
-  // newest change of its name). A mismatch means the database was damaged or tampered with.
-  {
-    std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(read_options, impl->log));
-    it->SeekToLast();
-    if (!it->status().ok()) return FromRocks(it->status(), doing);
-    const std::optional<int64_t> newest = it->Valid() ? DecodeRevision(ToView(it->key())) : std::optional<int64_t>(0);
-    if (newest != *last) {
-      return absl::DataLossError(absl::StrCat(doing, ": meta says last revision ", *last,
-                                              " but the newest log entry is ", newest.value_or(-1)));
-    }
-  }
-  impl->last_revision.store(*last);
-  impl->compacted_revision.store(*compacted);
   return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+absl::StatusOr<int64_t> Store::Recover() {
+  const std::string doing = absl::StrCat("recovery (reopen) of store at ", impl_->options.path);
+  if (impl_->options.read_only) return absl::FailedPreconditionError(absl::StrCat(doing, ": the store is read-only"));
+  absl::MutexLock commit_lock(&impl_->commit_mu);
+  absl::MutexLock db_lock(&impl_->db_mu);
+  impl_->CloseDatabase();
+  absl::Status opened = impl_->OpenDatabase(/*open_read_only=*/false, doing);
+  if (opened.ok()) {
+    impl_->commit_failure = absl::OkStatus();
+    return impl_->last_revision.load();
+  }
+  // Still failing. Keep serving reads from what is on disk: a read-only open writes nothing, so it works on a full
+  // or failing disk. Commits stay refused.
+  if (absl::IsUnavailable(opened) || absl::IsInternal(opened)) {
+    absl::Status read_only = impl_->OpenDatabase(/*open_read_only=*/true, doing);
+    if (!read_only.ok()) {
+      opened = absl::Status(opened.code(), absl::StrCat(opened.message(), "; read-only open failed too (",
+                                                        read_only.message(), "): reads of history fail meanwhile"));
+    }
+  }
+  impl_->commit_failure = opened;
+  return opened;
+}
+
+bool Store::needs_recovery() const {
+  absl::MutexLock lock(&impl_->commit_mu);
+  return !impl_->commit_failure.ok();
 }
 
 absl::Status Store::Commit(const std::vector<LogEntry>& group) {
   if (group.empty()) return absl::OkStatus();
   absl::MutexLock lock(&impl_->commit_mu);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
   const int64_t last = impl_->last_revision.load();
   const std::string doing = absl::StrCat("commit of revisions ", group.front().revision, "..", group.back().revision);
+  if (impl_->options.read_only) return absl::FailedPreconditionError(absl::StrCat(doing, ": the store is read-only"));
   if (!impl_->commit_failure.ok()) {
-    return absl::UnavailableError(absl::StrCat(doing, ": refused, the store must be reopened after an earlier failed "
+    return absl::UnavailableError(absl::StrCat(doing, ": refused until the store has recovered from an earlier failed "
                                                "write (", impl_->commit_failure.message(), ")"));
   }
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::WriteBatch batch;
   int64_t expected = last + 1;
   for (const LogEntry& entry : group) {
@@ -463,6 +667,8 @@ int64_t Store::compacted_revision() const { return impl_->compacted_revision.loa
 
 absl::Status Store::ForEachRecord(
     const std::function<absl::Status(std::string_view name, std::string_view record_bytes)>& fn) const {
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen("scan of state"); !open.ok()) return open;
   // An iterator reads one consistent point in time, so fn sees the state exactly as of one commit group.
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->state));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -474,6 +680,8 @@ absl::Status Store::ForEachRecord(
 absl::StatusOr<std::vector<StoredEvent>> Store::ReadLog(int64_t from_revision, int64_t to_revision,
                                                         size_t max_bytes) const {
   const std::string doing = absl::StrCat("read of log ", from_revision, "..", to_revision);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   // One snapshot for the compaction check and the read: a concurrent CompactLog either happened entirely before
   // (and we refuse) or entirely after (and we read the full range).
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
@@ -510,6 +718,8 @@ absl::StatusOr<std::vector<StoredEvent>> Store::ReadLog(int64_t from_revision, i
 absl::StatusOr<std::string> Store::ReadEvent(int64_t revision) const {
   const std::string doing = absl::StrCat("read of log entry ", revision);
   if (revision < 1) return absl::NotFoundError(absl::StrCat(doing, ": revisions start at 1"));
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   std::string bytes;
   rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->log, EncodeRevision(revision), &bytes);
   if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat(doing, ": no such entry (never written or compacted)"));
@@ -520,6 +730,8 @@ absl::StatusOr<std::string> Store::ReadEvent(int64_t revision) const {
 absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_view name,
                                                                   int64_t at_revision) const {
   const std::string doing = absl::StrCat("read of '", AsAbsl(name), "' at revision ", at_revision);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -543,6 +755,8 @@ absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_v
 absl::Status Store::ForEachNameAt(std::string_view prefix, std::string_view start_after, int64_t at_revision,
                                   const std::function<bool(std::string_view name, int64_t revision)>& fn) const {
   const std::string doing = absl::StrCat("list of names with prefix '", AsAbsl(prefix), "' at revision ", at_revision);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -581,6 +795,8 @@ absl::Status Store::ForEachNameAt(std::string_view prefix, std::string_view star
 }
 
 absl::StatusOr<int64_t> Store::FirstRevisionAtOrAfter(absl::Time time) const {
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen("search by time"); !open.ok()) return open;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -606,7 +822,10 @@ absl::StatusOr<int64_t> Store::FirstRevisionAtOrAfter(absl::Time time) const {
 
 absl::Status Store::CompactLog(int64_t revision) {
   const std::string doing = absl::StrCat("compaction of the log up to revision ", revision);
+  if (impl_->options.read_only) return absl::FailedPreconditionError(absl::StrCat(doing, ": the store is read-only"));
   absl::MutexLock lock(&impl_->compact_mu);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   const int64_t last = impl_->last_revision.load();
   if (revision < 0 || revision > last) {
     return absl::InvalidArgumentError(absl::StrCat(doing, ": must be between 0 and the last revision ", last));
@@ -658,6 +877,8 @@ absl::Status Store::CompactLog(int64_t revision) {
 
 absl::Status Store::Checkpoint(const std::string& dir) const {
   const std::string doing = absl::StrCat("checkpoint to ", dir);
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   std::error_code error;
   if (std::filesystem::exists(dir, error)) {
     return absl::FailedPreconditionError(absl::StrCat(doing, ": the directory already exists"));
@@ -669,6 +890,50 @@ absl::Status Store::Checkpoint(const std::string& dir) const {
   // log_size_for_flush = 0: flush memtables first, so the copy holds SST files (hard links) plus an empty WAL.
   status = checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0);
   return FromRocks(status, doing, InvalidArgumentMeans::kFailedPrecondition);
+}
+
+absl::StatusOr<BackupInfo> Store::Backup(const std::string& dir) const {
+  if (absl::Status checkpoint = Checkpoint(dir); !checkpoint.ok()) return checkpoint;
+  // Verify the copy the way a restore will use it, and learn what it holds: the revision is only known exactly from
+  // the copy itself (commits continue while the checkpoint is taken).
+  StoreOptions copy_options;
+  copy_options.path = dir;
+  copy_options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Store>> copy = Store::Open(copy_options);
+  if (!copy.ok()) {
+    return absl::Status(copy.status().code(),
+                        absl::StrCat("verification of the backup in ", dir, ": ", copy.status().message()));
+  }
+  return BackupInfo{.revision = (*copy)->last_revision(), .compacted_revision = (*copy)->compacted_revision()};
+}
+
+StoreProperties Store::Properties() const {
+  StoreProperties properties;
+  properties.stall_micros = static_cast<int64_t>(impl_->statistics->getTickerCount(rocksdb::STALL_MICROS));
+  properties.compaction_read_bytes =
+      static_cast<int64_t>(impl_->statistics->getTickerCount(rocksdb::COMPACT_READ_BYTES));
+  properties.compaction_write_bytes =
+      static_cast<int64_t>(impl_->statistics->getTickerCount(rocksdb::COMPACT_WRITE_BYTES));
+  absl::ReaderMutexLock db_lock(&impl_->db_mu);
+  if (impl_->db == nullptr) return properties;
+  // DB-wide properties are answered by any column family; per-family sizes are summed over all of them.
+  auto db_wide = [&](const std::string& name) -> int64_t {
+    uint64_t value = 0;
+    return impl_->db->GetIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+  };
+  auto summed = [&](const std::string& name) -> int64_t {
+    uint64_t value = 0;
+    return impl_->db->GetAggregatedIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+  };
+  properties.write_stopped = db_wide(rocksdb::DB::Properties::kIsWriteStopped);
+  properties.delayed_write_rate = db_wide(rocksdb::DB::Properties::kActualDelayedWriteRate);
+  properties.running_compactions = db_wide(rocksdb::DB::Properties::kNumRunningCompactions);
+  properties.running_flushes = db_wide(rocksdb::DB::Properties::kNumRunningFlushes);
+  properties.background_errors = db_wide(rocksdb::DB::Properties::kBackgroundErrors);
+  properties.pending_compaction_bytes = summed(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+  properties.live_sst_bytes = summed(rocksdb::DB::Properties::kLiveSstFilesSize);
+  properties.memtable_bytes = summed(rocksdb::DB::Properties::kCurSizeAllMemTables);
+  return properties;
 }
 
 }  // namespace ketenbeeld::storage

@@ -8,7 +8,11 @@
 //   meta       "last_revision", "compacted_revision" -> big-endian int64
 //
 // RocksDB types never appear in this header. Thread safety: all methods may be called concurrently; Commit() is
-// meant to be called by one committer thread at a time (the caller assigns revisions).
+// meant to be called by one committer thread at a time (the caller assigns revisions). Recover() excludes every
+// other call while it reopens the database.
+//
+// Faults: when a write fails (I/O error, disk full) the store refuses further commits until Recover() has reopened
+// the database and read back what is durable (see Commit and Recover, and docs/architecture.md, "Storage faults").
 #ifndef KETENBEELD_STORAGE_STORE_H_
 #define KETENBEELD_STORAGE_STORE_H_
 
@@ -23,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "storage/fault_injector.h"
 
 namespace ketenbeeld::storage {
 
@@ -33,6 +38,40 @@ struct StoreOptions {
   bool sync = true;
   // Small buffers for tests (Kvrocks-style): less memory, more flushes.
   bool small_buffers = false;
+  // Open read-only (e.g. to inspect a backup): nothing is written to the directory; Commit and CompactLog fail with
+  // FAILED_PRECONDITION. The directory must hold a database.
+  bool read_only = false;
+  // Tests only: consulted before every file append and sync, to inject I/O errors and a full disk. Null in
+  // production (no wrapper is installed). Shared because it must outlive the database, also across Recover().
+  std::shared_ptr<FaultInjector> fault_injector = nullptr;
+};
+
+// Figures from RocksDB for metrics, as plain numbers (see Store::Properties).
+struct StoreProperties {
+  // 1 while writes are stopped (a write stall: too many memtables or L0 files, or too much pending compaction).
+  int64_t write_stopped = 0;
+  // The write rate RocksDB currently allows, in bytes/s, while it slows writes down; 0 when not delayed.
+  int64_t delayed_write_rate = 0;
+  // Total time writes have waited in stalls since the store was opened (across Recover()), in microseconds.
+  int64_t stall_micros = 0;
+  int64_t running_compactions = 0;
+  int64_t running_flushes = 0;
+  // Bytes compaction still has to rewrite to reach the target shape of the LSM tree.
+  int64_t pending_compaction_bytes = 0;
+  // Bytes read and written by compactions since the store was opened (across Recover()).
+  int64_t compaction_read_bytes = 0;
+  int64_t compaction_write_bytes = 0;
+  // Size of the live SST files and of all memtables, in bytes.
+  int64_t live_sst_bytes = 0;
+  int64_t memtable_bytes = 0;
+  // Background errors (failed flushes or compactions) since the last (re)open.
+  int64_t background_errors = 0;
+};
+
+// What a backup holds (see Store::Backup).
+struct BackupInfo {
+  int64_t revision = 0;
+  int64_t compacted_revision = 0;
 };
 
 // One change in a commit group, already serialized by the caller (the committer serializes each event once).
@@ -72,9 +111,24 @@ class Store {
   // returned status is UNAVAILABLE (I/O error, disk full) or INTERNAL (a caller bug, e.g. a revision gap, an empty
   // name or a name containing '\0'). An empty group is a no-op that returns OK.
   // After a failed write (UNAVAILABLE) the group's durability is unknown (a failed fsync may leave it on disk, to
-  // reappear at the next open), so the Store refuses every later Commit with UNAVAILABLE; reopen it, and trust
-  // last_revision() of the reopened store. Caller bugs (INTERNAL) write nothing and do not have this effect.
+  // reappear at the next open), so the Store refuses every later Commit with UNAVAILABLE until Recover() succeeds;
+  // then trust last_revision(). Caller bugs (INTERNAL) write nothing and do not have this effect. FAILED_PRECONDITION
+  // on a read-only store.
   [[nodiscard]] absl::Status Commit(const std::vector<LogEntry>& group);
+
+  // Closes the database and opens it again in the same directory, replaying the WAL: afterwards the store holds
+  // exactly what is durable, and last_revision() says how far that goes. After a failed Commit of revisions a..b it
+  // is either a - 1 (the group was lost) or b (the group is durable after all: a WriteBatch is all or nothing). On
+  // success commits are accepted again; returns last_revision().
+  // Errors: UNAVAILABLE when the database cannot be opened for writing (the fault persists). The store then opens
+  // the database read-only when it can, so reads keep working, keeps refusing commits, and Recover() may be called
+  // again later; if even that fails every call returns UNAVAILABLE until a Recover() succeeds. DATA_LOSS when the
+  // reopened database is inconsistent. FAILED_PRECONDITION on a read-only store.
+  // Blocks every other call of this Store for the time of the reopen (typically tens of milliseconds).
+  [[nodiscard]] absl::StatusOr<int64_t> Recover();
+
+  // True after a failed write until Recover() succeeds: commits are refused meanwhile.
+  bool needs_recovery() const;
 
   // The revision of the newest committed event; 0 for an empty store.
   int64_t last_revision() const;
@@ -129,6 +183,16 @@ class Store {
   // Creates a consistent RocksDB checkpoint (a usable copy of the database) in `dir`, which must not exist
   // (FAILED_PRECONDITION if it does); its parent must exist. SST files are hard-linked when on the same filesystem.
   [[nodiscard]] absl::Status Checkpoint(const std::string& dir) const;
+
+  // A checkpoint in `dir` (as Checkpoint), then verified by opening it read-only: returns the revision the backup
+  // holds (every revision up to it, none after) and its compacted revision. Restoring it = stopping the server and
+  // starting it on a copy of `dir` as its data directory. Errors as Checkpoint, and those of Open on the copy (the
+  // copy is then left in place for inspection).
+  [[nodiscard]] absl::StatusOr<BackupInfo> Backup(const std::string& dir) const;
+
+  // RocksDB figures for metrics. Cheap (in-memory counters); zeros while the database is closed after a failed
+  // Recover().
+  StoreProperties Properties() const;
 
  private:
   struct Impl;

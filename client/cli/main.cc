@@ -13,6 +13,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/cli/admin_commands.h"
+#include "client/cli/session.h"
+#include "client/cli/workflow_commands.h"
 #include "client/connection.h"
 #include "client/enum_words.h"
 #include "client/feed.h"
@@ -37,69 +41,14 @@
 namespace ketenbeeld::client {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitServerError = 1;
-constexpr int kExitUsage = 2;
-
-struct GlobalOptions {
-  std::string server = "127.0.0.1:50051";
-  bool json = false;
-  double timeout_seconds = 10;
-  bool verbose = false;
-};
-
-int UsageError(const absl::Status& status) {
-  std::cerr << "ketenbeeld: " << status.message() << "\n";
-  return kExitUsage;
-}
-
-// What every command needs: the stub, the deadline for unary calls, and how to report a failure.
-class Session {
- public:
-  explicit Session(const GlobalOptions& options)
-      : options_(options), stub_(v1::PictureService::NewStub(Connect(options.server))) {}
-
-  v1::PictureService::Stub& stub() { return *stub_; }
-  const GlobalOptions& options() const { return options_; }
-
-  void SetDeadline(grpc::ClientContext* context) const {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(static_cast<int64_t>(options_.timeout_seconds * 1000)));
-  }
-
-  int Fail(const grpc::Status& status) const {
-    std::cerr << "ketenbeeld: " << UserMessage(status, options_.server) << "\n";
-    return kExitServerError;
-  }
-
- private:
-  GlobalOptions options_;
-  std::unique_ptr<v1::PictureService::Stub> stub_;
-};
-
-// Every page of a List, read at one revision.
-grpc::Status ListAll(Session& session, const v1::Filter& filter, int64_t revision, v1::ListResponse* all) {
-  v1::ListRequest request;
-  *request.mutable_filter() = filter;
-  request.set_revision(revision);
-  while (true) {
-    grpc::ClientContext context;
-    session.SetDeadline(&context);
-    v1::ListResponse page;
-    grpc::Status status = session.stub().List(&context, request, &page);
-    if (!status.ok()) return status;
-    for (v1::Record& record : *page.mutable_records()) *all->add_records() = std::move(record);
-    all->set_revision(page.revision());
-    if (page.next_page_token().empty()) return grpc::Status::OK;
-    request.set_page_token(page.next_page_token());
-  }
-}
-
 void AddFilterFlags(CLI::App* command, FilterFlags* flags) {
   command->add_option("--org", flags->organization_ids, "Only this organisation (repeatable)")->group("Filters");
   command->add_option("--region", flags->regions, "Only this safety region, e.g. VR10 (repeatable)")->group("Filters");
   command->add_option("--sector", flags->sectors, "acute-care|long-term-care|other (repeatable)")->group("Filters");
-  command->add_option("--kind", flags->kinds, "organization|status-report (repeatable)")->group("Filters");
+  command
+      ->add_option("--kind", flags->kinds,
+                   absl::StrCat(absl::StrJoin(EnumWords(*v1::EntityKind_descriptor()), "|"), " (repeatable)"))
+      ->group("Filters");
   command->add_option("--disruption", flags->disruptions, "Status reports with this disruption (repeatable)")
       ->group("Filters");
   command->add_option("--min-severity", flags->min_severity, "none|minor|major|critical")->group("Filters");
@@ -144,7 +93,7 @@ int ShowOrganization(Session& session, const std::string& id) {
   v1::Filter filter;
   filter.add_organization_ids(id);
   v1::ListResponse all;
-  grpc::Status status = ListAll(session, filter, 0, &all);
+  grpc::Status status = session.ListAll(filter, 0, &all);
   if (!status.ok()) return session.Fail(status);
   if (all.records().empty()) {
     return session.Fail(grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("organisation \"", id, "\"")));
@@ -164,7 +113,7 @@ int ListOrganizations(Session& session, const FilterFlags& flags) {
   filter->clear_kinds();
   filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
   v1::ListResponse all;
-  grpc::Status status = ListAll(session, *filter, 0, &all);
+  grpc::Status status = session.ListAll(*filter, 0, &all);
   if (!status.ok()) return session.Fail(status);
   if (session.options().json) {
     std::cout << ToJson(all, true) << "\n";
@@ -224,8 +173,13 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const std::st
 int ShowPicture(Session& session, const FilterFlags& flags) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
+  if (filter->kinds().empty()) {
+    // The picture table shows organisations and their reports; incidents, alerts and the rest have their own.
+    filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+    filter->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  }
   v1::ListResponse all;
-  grpc::Status status = ListAll(session, *filter, 0, &all);
+  grpc::Status status = session.ListAll(*filter, 0, &all);
   if (!status.ok()) return session.Fail(status);
   if (session.options().json) {
     std::cout << ToJson(all, true) << "\n";
@@ -259,7 +213,7 @@ int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
   v1::ListResponse all;
-  grpc::Status status = ListAll(session, *filter, revision, &all);
+  grpc::Status status = session.ListAll(*filter, revision, &all);
   if (!status.ok()) return session.Fail(status);
   if (session.options().json) {
     std::cout << ToJson(all, true) << "\n";
@@ -547,6 +501,9 @@ int Main(int argc, char** argv) {
   AddFilterFlags(watch, &watch_filter);
   watch->add_option("--from", watch_from, "Resume after this revision (default: start with a snapshot)");
 
+  WorkflowCommands workflow(app);
+  AdminCommands admin(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -571,6 +528,8 @@ int Main(int argc, char** argv) {
   if (get->parsed()) return GetRecord(session, get_name, get_revision);
   if (list->parsed()) return ListRecords(session, list_filter, list_revision);
   if (history->parsed()) return ShowHistory(session, history_flags, history_filter);
+  if (std::optional<int> exit_code = workflow.Run(session); exit_code.has_value()) return *exit_code;
+  if (std::optional<int> exit_code = admin.Run(session); exit_code.has_value()) return *exit_code;
   std::cerr << app.help();
   return kExitUsage;
 }

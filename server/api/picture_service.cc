@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/api/identity.h"
+#include "server/api/service_context.h"
 #include "server/api/status.h"
 #include "server/domain/validation.h"
 
@@ -25,31 +25,16 @@ grpc::ServerUnaryReactor* FinishRead(grpc::CallbackServerContext* context, const
 PictureService::PictureService(Dependencies dependencies, FeedOptions feed_options)
     : deps_(dependencies), feed_options_(feed_options) {}
 
-grpc::ServerUnaryReactor* PictureService::SubmitWrite(grpc::CallbackServerContext* context,
-                                                      pipeline::WriteRequest request,
-                                                      ketenbeeld::v1::WriteResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  request.actor = ActorOf(*context);
-  deps_.committer.Submit(std::move(request), [reactor, response](absl::StatusOr<pipeline::WriteResult> result) {
-    if (result.ok()) {
-      response->set_revision(result->revision);
-      *response->mutable_record() = result->record->record;
-    }
-    reactor->Finish(ToGrpcStatus(result.status()));
-  });
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
     ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.committer, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerContext* context,
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.committer, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,

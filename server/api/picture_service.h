@@ -50,9 +50,6 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   size_t live_feeds();
 
  private:
-  grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, pipeline::WriteRequest request,
-                                        ketenbeeld::v1::WriteResponse* response);
-
   const Dependencies deps_;
   const FeedOptions feed_options_;
 

@@ -1,6 +1,8 @@
 #include "server/api/server.h"
 
+#include <atomic>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,8 +13,17 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "server/api/admin_service.h"
+#include "server/api/alert_service.h"
+#include "server/api/assistance_service.h"
+#include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
+#include "server/api/report_service.h"
+#include "server/http/gateway.h"
+#include "server/pipeline/scheduler.h"
 #include "server/observability/log.h"
+#include "server/observability/metrics.h"
+#include "server/observability/rpc_interceptor.h"
 #include "server/pipeline/picture.h"
 #include "server/pipeline/reader.h"
 #include "storage/store.h"
@@ -47,8 +58,24 @@ struct KetenbeeldServer::State {
   std::unique_ptr<pipeline::Hub> hub;
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<pipeline::Reader> reader;
+  std::unique_ptr<pipeline::Scheduler> scheduler;
   std::unique_ptr<PictureService> service;
+  std::unique_ptr<IncidentService> incident_service;
+  std::unique_ptr<AlertService> alert_service;
+  std::unique_ptr<AssistanceService> assistance_service;
+  std::unique_ptr<ReportService> report_service;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
+  std::unique_ptr<AdminService> admin_service;
+  observability::FeedCounters feed_counters;
+  std::atomic<int64_t> log_compactions{0};
+  std::unique_ptr<observability::Metrics> metrics;  // Null when metrics_listen_address is empty.
+  std::unique_ptr<storage::RetentionRunner> retention;
+
+  // KetenbeeldServer::CompactLog, also used by the AdminService and retention.
+  absl::Status CompactLog(int64_t revision);
+  // What the metrics endpoint reports at scrape time.
+  observability::ServerFigures Figures();
 
   absl::Mutex shutdown_mu;
   bool shutdown_started ABSL_GUARDED_BY(shutdown_mu) = false;
@@ -75,20 +102,69 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   if (!picture.ok()) return picture.status();
   state->picture = *std::move(picture);
   state->hub = std::make_unique<pipeline::Hub>(*state->store, state->store->last_revision(), options.hub);
+  if (!options.metrics_listen_address.empty()) {
+    absl::StatusOr<std::unique_ptr<observability::Metrics>> metrics =
+        observability::Metrics::Serve(options.metrics_listen_address, [raw = state.get()] { return raw->Figures(); });
+    if (!metrics.ok()) return metrics.status();
+    state->metrics = *std::move(metrics);
+  }
+  pipeline::Committer::Options committer_options = options.committer;
+  committer_options.observer = state->metrics.get();
   state->committer =
-      std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, options.committer);
+      std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
+  state->options.feed.counters = &state->feed_counters;
   state->reader = std::make_unique<pipeline::Reader>(*state->store, *state->picture);
   state->service = std::make_unique<PictureService>(
       PictureService::Dependencies{.committer = *state->committer,
                                    .reader = *state->reader,
                                    .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store}},
-      options.feed);
+      state->options.feed);
+  state->admin_service = std::make_unique<AdminService>(
+      AdminService::Dependencies{.store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
+                                   return raw->CompactLog(revision);
+                                 }});
+  const ServiceContext context{.committer = *state->committer,
+                               .reader = *state->reader,
+                               .picture = *state->picture,
+                               .store = *state->store,
+                               .hub = *state->hub,
+                               .region = state->options.committer.region};
+  state->incident_service = std::make_unique<IncidentService>(context);
+  state->alert_service = std::make_unique<AlertService>(context);
+  state->assistance_service = std::make_unique<AssistanceService>(context);
+  state->report_service = std::make_unique<ReportService>(context);
+
+  if (!options.http_listen_address.empty()) {
+    http::GatewayOptions http_options;
+    http_options.listen_address = options.http_listen_address;
+    http_options.assets_dir = options.http_assets_dir;
+    http_options.stream.max_message_bytes = options.feed.max_message_bytes;
+    http_options.stream.heartbeat_interval = options.feed.heartbeat_interval;
+    http_options.stream.max_scan_rounds = options.feed.max_scan_rounds;
+    absl::StatusOr<std::unique_ptr<http::Gateway>> gateway = http::Gateway::Start(
+        http_options, http::GatewayDependencies{.committer = *state->committer,
+                                                .reader = *state->reader,
+                                                .picture = *state->picture,
+                                                .store = *state->store,
+                                                .hub = *state->hub});
+    if (!gateway.ok()) return gateway.status();
+    state->http_gateway = *std::move(gateway);
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &state->port);
   builder.RegisterService(state->service.get());
+  builder.RegisterService(state->incident_service.get());
+  builder.RegisterService(state->alert_service.get());
+  builder.RegisterService(state->assistance_service.get());
+  builder.RegisterService(state->report_service.get());
+  builder.RegisterService(state->admin_service.get());
+  // Request ids, the per-call log line and RPC metrics.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<observability::RpcInterceptorFactory>(state->metrics.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   // Notice dead clients within seconds, and let clients keep idle feeds alive with their own pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
@@ -103,12 +179,23 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   state->server->GetHealthCheckService()->SetServingStatus(kServiceName, true);
   state->server->GetHealthCheckService()->SetServingStatus(true);
+  state->scheduler = std::make_unique<pipeline::Scheduler>(*state->committer, options.tick_interval);
+  state->retention = std::make_unique<storage::RetentionRunner>(
+      *state->store, options.retention,
+      storage::RetentionRunner::Callbacks{
+          .head = [raw = state.get()] { return raw->picture->revision(); },
+          .compact = [raw = state.get()](int64_t revision) { return raw->CompactLog(revision); },
+          .on_error = [](const absl::Status& error) {
+            observability::LogError("retention_failed", {{"error", error.ToString()}});
+          }});
 
   auto server = std::unique_ptr<KetenbeeldServer>(new KetenbeeldServer(std::move(state)));
   observability::LogInfo("server_started", {{"address", server->address()},
                                             {"data_dir", options.data_dir},
                                             {"revision", server->revision()},
                                             {"records", server->state_->picture->size()},
+                                            {"safety_region", options.committer.region.safety_region()},
+                                            {"metrics_port", server->metrics_port()},
                                             {"transport", "plaintext (loopback only)"}});
   return server;
 }
@@ -126,14 +213,55 @@ std::string KetenbeeldServer::address() const {
 
 int64_t KetenbeeldServer::revision() const { return state_->picture->revision(); }
 
-absl::Status KetenbeeldServer::CompactLog(int64_t revision) {
-  if (revision > state_->picture->revision()) {
+int KetenbeeldServer::http_port() const { return state_->http_gateway ? state_->http_gateway->port() : 0; }
+
+int KetenbeeldServer::metrics_port() const { return state_->metrics ? state_->metrics->port() : 0; }
+
+absl::Status KetenbeeldServer::CompactLog(int64_t revision) { return state_->CompactLog(revision); }
+
+absl::Status KetenbeeldServer::State::CompactLog(int64_t revision) {
+  if (revision > picture->revision()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("revision ", revision, " is ahead of the picture at ", state_->picture->revision()));
+        absl::StrCat("revision ", revision, " is ahead of the picture at ", picture->revision()));
   }
-  absl::Status status = state_->store->CompactLog(revision);
-  if (status.ok()) observability::LogInfo("log_compacted", {{"revision", revision}});
+  const int64_t before = store->compacted_revision();
+  absl::Status status = store->CompactLog(revision);
+  if (status.ok() && store->compacted_revision() > before) {
+    log_compactions.fetch_add(1);
+    observability::LogInfo("log_compacted", {{"revision", revision}});
+  }
   return status;
+}
+
+observability::ServerFigures KetenbeeldServer::State::Figures() {
+  observability::ServerFigures f;
+  f.revision = picture->revision();
+  f.compacted_revision = store->compacted_revision();
+  const pipeline::Hub::Stats hub_stats = hub->stats();
+  f.feeds_live = static_cast<int64_t>(service->live_feeds());
+  f.feeds_caught_up = static_cast<int64_t>(hub_stats.parked);
+  f.feeds_lagging = feed_counters.lagging.load();
+  f.feed_events_delivered = feed_counters.events_delivered.load();
+  f.feed_resets = feed_counters.resets.load();
+  f.hub_ring_events = static_cast<int64_t>(hub_stats.ring_events);
+  f.hub_log_reads = hub_stats.log_reads;
+  const pipeline::Committer::Stats committer_stats = committer->stats();
+  f.storage_failed = committer_stats.storage_failed ? 1 : 0;
+  f.storage_recoveries = committer_stats.recoveries;
+  f.log_compactions = log_compactions.load();
+  const storage::StoreProperties rocksdb = store->Properties();
+  f.rocksdb_write_stopped = rocksdb.write_stopped;
+  f.rocksdb_delayed_write_rate = rocksdb.delayed_write_rate;
+  f.rocksdb_stall_micros = rocksdb.stall_micros;
+  f.rocksdb_running_compactions = rocksdb.running_compactions;
+  f.rocksdb_running_flushes = rocksdb.running_flushes;
+  f.rocksdb_pending_compaction_bytes = rocksdb.pending_compaction_bytes;
+  f.rocksdb_compaction_read_bytes = rocksdb.compaction_read_bytes;
+  f.rocksdb_compaction_written_bytes = rocksdb.compaction_write_bytes;
+  f.rocksdb_live_sst_bytes = rocksdb.live_sst_bytes;
+  f.rocksdb_memtable_bytes = rocksdb.memtable_bytes;
+  f.rocksdb_background_errors = rocksdb.background_errors;
+  return f;
 }
 
 void KetenbeeldServer::Shutdown(absl::Duration grace) {
@@ -148,10 +276,17 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->service->EndAllFeeds();
+  // Before the committer stops: the gateway's writes in flight complete like gRPC's.
+  if (state_->http_gateway) state_->http_gateway->Stop();
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->server->Wait();
-  // In-flight RPCs are done; commit what is queued, then close the store.
+  state_->admin_service.reset();  // Finishes a backup still running before the store goes.
+  // In-flight RPCs are done; stop deriving facts, commit what is queued, then close the store.
+  state_->scheduler->Stop();
+  state_->retention->Stop();
   state_->committer->Stop();
+  // The metrics endpoint reads the parts below: stop it before they go.
+  state_->metrics.reset();
   const int64_t revision = state_->picture->revision();
   state_->committer.reset();
   state_->hub.reset();

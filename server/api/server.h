@@ -1,5 +1,5 @@
-// Assembles a running Ketenbeeld server: store -> picture -> hub -> committer -> gRPC services (PictureService,
-// grpc.health.v1, server reflection). Used by the ketenbeeld-server binary and by the integration tests.
+// Assembles a running Ketenbeeld server: store -> picture -> hub -> committer (+ scheduler) -> gRPC services
+// (PictureService, IncidentService, AlertService, AssistanceService, ReportService, grpc.health.v1, reflection). Used by the ketenbeeld-server binary and by the integration tests.
 //
 // Thread safety: Shutdown() and the accessors may be called from any thread.
 #ifndef KETENBEELD_SERVER_API_SERVER_H_
@@ -13,8 +13,28 @@
 #include "server/api/subscription.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
+#include "storage/retention.h"
 
 namespace ketenbeeld::api {
+
+// Transport security (ketenbeeld.v1.TlsConfig): PEM file paths. Without a server certificate the server serves
+// plaintext, on loopback addresses only.
+struct TlsOptions {
+  std::string server_certificate;
+  std::string server_private_key;
+  // CA that signs the organisations' client certificates (mTLS).
+  std::string client_ca;
+  // Optional PEM CRL issued by client_ca.
+  std::string client_crl;
+
+  bool enabled() const { return !server_certificate.empty(); }
+};
+
+// Per-identity limits (ketenbeeld.v1.LimitsConfig), enforced by the policy layer; 0: its default.
+struct IdentityLimits {
+  int max_subscriptions = 0;
+  int max_requests_per_second = 0;
+};
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see KetenbeeldServer::port()). Without TLS only loopback addresses
@@ -26,9 +46,25 @@ struct ServerOptions {
   bool sync = true;
   // Largest request accepted, in bytes (RESOURCE_EXHAUSTED beyond).
   int max_receive_message_bytes = 1 << 20;
+  // Region rules (scale-up levels, reporting cadence) live in committer.region.
   pipeline::Committer::Options committer;
+  // How often time-driven facts (deadlines passed, reports overdue) are checked.
+  absl::Duration tick_interval = absl::Seconds(1);
   pipeline::Hub::Options hub;
   FeedOptions feed;
+  // host:port of the HTTP gateway (JSON API, live feed as Server-Sent Events, the crisis-room dashboard; see
+  // server/http/gateway.h); empty: no gateway. Loopback only, like listen_address; port 0 picks a free port.
+  std::string http_listen_address;
+  // Serve the dashboard from this directory (web/static) instead of the copy built into the binary; for development.
+  std::string http_assets_dir;
+  TlsOptions tls;
+  // Bearer tokens for integrations that cannot hold a certificate; empty: none.
+  std::string tokens_file;
+  IdentityLimits identity_limits;
+  // host:port of the Prometheus endpoint (GET /metrics); empty: none. Port 0 picks a free port (metrics_port()).
+  std::string metrics_listen_address;
+  // Retention of the event log (default: keep everything), applied every retention.check_interval.
+  storage::RetentionPolicy retention;
 };
 
 class KetenbeeldServer {
@@ -45,6 +81,10 @@ class KetenbeeldServer {
   std::string address() const;
   // The revision of the picture.
   int64_t revision() const;
+  // The port of the HTTP gateway, 0 when it is off.
+  int http_port() const;
+  // The port of the metrics endpoint, 0 when it is off.
+  int metrics_port() const;
 
   // Removes the event history up to and including `revision` (see storage::Store::CompactLog). Feeds that resume
   // from before it get `reset`. FAILED_PRECONDITION when `revision` is ahead of the picture.

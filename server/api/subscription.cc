@@ -100,6 +100,7 @@ void Subscription::OnDone() {
     absl::MutexLock lock(&mu_);
     reactor_ = nullptr;
     snapshot_.clear();
+    SetBehind(false);
   }
   deps_.hub.Unpark(shared_from_this());
 }
@@ -108,6 +109,12 @@ void Subscription::FinishLocked(const grpc::Status& status) {
   if (finish_called_ || reactor_ == nullptr) return;
   finish_called_ = true;
   reactor_->Finish(status);
+}
+
+void Subscription::SetBehind(bool behind) {
+  if (behind == behind_ || options_.counters == nullptr) return;
+  behind_ = behind;
+  options_.counters->lagging.fetch_add(behind ? 1 : -1, std::memory_order_relaxed);
 }
 
 void Subscription::Write(grpc::ByteBuffer message) {
@@ -131,6 +138,7 @@ void Subscription::Pump() {
     ketenbeeld::v1::SubscribeResponse response;
     response.mutable_reset()->set_compacted_revision(reset_revision_);
     reset_revision_ = -1;
+    if (options_.counters != nullptr) options_.counters->resets.fetch_add(1, std::memory_order_relaxed);
     Write(SerializeMessage(response));
     return;
   }
@@ -183,8 +191,13 @@ void Subscription::PumpLive() {
       FinishLocked(ToGrpcStatus(batch.status()));
       return;
     }
+    SetBehind(batch->from_log);
     if (!batch->events.empty()) {
       cursor_ = batch->last_revision;
+      if (options_.counters != nullptr) {
+        options_.counters->events_delivered.fetch_add(static_cast<int64_t>(batch->events.size()),
+                                                      std::memory_order_relaxed);
+      }
       Write(EventBatchMessage(batch->events));
       return;
     }

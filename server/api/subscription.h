@@ -23,6 +23,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/domain/filter.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
 #include "storage/store.h"
@@ -36,6 +37,8 @@ struct FeedOptions {
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // Rounds of scanning non-matching events before a heartbeat reports progress instead (keeps reactions short).
   int max_scan_rounds = 16;
+  // Metrics: what feeds deliver. May be null; must outlive every subscription.
+  observability::FeedCounters* counters = nullptr;
 };
 
 class Subscription : public pipeline::Listener, public std::enable_shared_from_this<Subscription> {
@@ -73,6 +76,8 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
   void Write(grpc::ByteBuffer message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteHeartbeat() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Metrics: whether the last batch came from the log (the feed is behind the ring).
+  void SetBehind(bool behind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Dependencies deps_;
   const FeedOptions options_;
@@ -91,6 +96,7 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
   size_t snapshot_sent_ ABSL_GUARDED_BY(mu_) = 0;
   // The last revision this subscriber has been given (or, before synced, will be synced at).
   int64_t cursor_ ABSL_GUARDED_BY(mu_) = 0;
+  bool behind_ ABSL_GUARDED_BY(mu_) = false;  // Counted in FeedCounters::lagging while true.
 };
 
 }  // namespace ketenbeeld::api

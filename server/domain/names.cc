@@ -7,6 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "server/domain/validation.h"
@@ -17,6 +19,13 @@ namespace {
 constexpr absl::string_view kOrganizations = "organizations";
 constexpr absl::string_view kLocations = "locations";
 constexpr absl::string_view kStatus = "status";
+constexpr absl::string_view kIncidents = "incidents";
+constexpr absl::string_view kEntries = "entries";
+constexpr absl::string_view kAlerts = "alerts";
+constexpr absl::string_view kAcknowledgements = "acknowledgements";
+constexpr absl::string_view kAssistanceRequests = "assistance-requests";
+constexpr absl::string_view kScenarios = "scenarios";
+constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
 constexpr size_t kMaxQuotedNameBytes = 200;
@@ -32,8 +41,10 @@ std::string Quote(absl::string_view name) {
 absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
   return absl::InvalidArgumentError(
       absl::StrCat(field, ": ", Quote(name),
-                   " is not a record name; expected organizations/{id}, organizations/{id}/status or "
-                   "organizations/{id}/locations/{id}/status"));
+                   " is not a record name; expected organizations/{id}, organizations/{id}/status, "
+                   "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
+                   "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id} or "
+                   "scenarios/{id}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -42,6 +53,40 @@ absl::Status CheckIdInName(const std::string& id, std::string_view what, absl::s
   absl::Status status = ValidateId(id, what);
   if (status.ok()) return status;
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", Quote(name), " has an invalid ", status.message()));
+}
+
+// Names of the workflow records: {collection}/{id}[/{child collection}/{child id}].
+absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::vector<absl::string_view>& segments,
+                                             absl::string_view field) {
+  ParsedName parsed;
+  const absl::string_view collection = segments[0];
+  if (segments.size() == 2 && collection == kIncidents) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_INCIDENT;
+  } else if (segments.size() == 4 && collection == kIncidents && segments[2] == kEntries) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_SITUATION_ENTRY;
+    if (segments[3].size() != kSequenceDigits || !absl::SimpleAtoi(segments[3], &parsed.sequence) ||
+        parsed.sequence <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", Quote(name), " has an invalid sequence; expected ", kSequenceDigits, " digits"));
+    }
+  } else if (segments.size() == 2 && collection == kAlerts) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_ALERT;
+  } else if (segments.size() == 4 && collection == kAlerts && segments[2] == kAcknowledgements) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_ACKNOWLEDGEMENT;
+    parsed.organization_id.assign(segments[3].data(), segments[3].size());
+    if (absl::Status status = CheckIdInName(parsed.organization_id, "organization id", name, field); !status.ok()) {
+      return status;
+    }
+  } else if (segments.size() == 2 && collection == kAssistanceRequests) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_ASSISTANCE_REQUEST;
+  } else if (segments.size() == 2 && collection == kScenarios) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_SCENARIO;
+  } else {
+    return NotARecordName(name, field);
+  }
+  parsed.id.assign(segments[1].data(), segments[1].size());
+  if (absl::Status status = CheckIdInName(parsed.id, "id", name, field); !status.ok()) return status;
+  return parsed;
 }
 
 }  // namespace
@@ -56,6 +101,29 @@ std::string StatusReportName(std::string_view organization_id, std::string_view 
                       kStatus);
 }
 
+std::string IncidentName(std::string_view incident_id) { return absl::StrCat(kIncidents, "/", ToAbsl(incident_id)); }
+
+std::string SituationEntryName(std::string_view incident_id, int64_t sequence) {
+  return absl::StrCat(kIncidents, "/", ToAbsl(incident_id), "/", kEntries, "/",
+                      absl::StrFormat("%0*d", kSequenceDigits, sequence));
+}
+
+std::string AlertName(std::string_view alert_id) { return absl::StrCat(kAlerts, "/", ToAbsl(alert_id)); }
+
+std::string AcknowledgementName(std::string_view alert_id, std::string_view organization_id) {
+  return absl::StrCat(AcknowledgementPrefix(alert_id), ToAbsl(organization_id));
+}
+
+std::string AcknowledgementPrefix(std::string_view alert_id) {
+  return absl::StrCat(kAlerts, "/", ToAbsl(alert_id), "/", kAcknowledgements, "/");
+}
+
+std::string AssistanceRequestName(std::string_view request_id) {
+  return absl::StrCat(kAssistanceRequests, "/", ToAbsl(request_id));
+}
+
+std::string ScenarioName(std::string_view scenario_id) { return absl::StrCat(kScenarios, "/", ToAbsl(scenario_id)); }
+
 std::string OrganizationPrefix(std::string_view organization_id) {
   return absl::StrCat(kOrganizations, "/", ToAbsl(organization_id), "/");
 }
@@ -67,11 +135,12 @@ absl::StatusOr<ParsedName> ParseName(std::string_view name_view, std::string_vie
   // Empty segments are kept so that "organizations//status" or a trailing '/' do not parse.
   const std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
   ParsedName parsed;
-  if (segments.size() == 2 && segments[0] == kOrganizations) {
+  if (segments[0] != kOrganizations) return ParseWorkflowName(name, segments, field);
+  if (segments.size() == 2) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ORGANIZATION;
-  } else if (segments.size() == 3 && segments[0] == kOrganizations && segments[2] == kStatus) {
+  } else if (segments.size() == 3 && segments[2] == kStatus) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT;
-  } else if (segments.size() == 5 && segments[0] == kOrganizations && segments[2] == kLocations &&
+  } else if (segments.size() == 5 && segments[2] == kLocations &&
              segments[4] == kStatus) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT;
     parsed.location_id.assign(segments[3].data(), segments[3].size());

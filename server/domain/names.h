@@ -2,6 +2,12 @@
 //   organizations/{organization_id}
 //   organizations/{organization_id}/status
 //   organizations/{organization_id}/locations/{location_id}/status
+//   incidents/{incident_id}
+//   incidents/{incident_id}/entries/{sequence: 20 digits}
+//   alerts/{alert_id}
+//   alerts/{alert_id}/acknowledgements/{organization_id}
+//   assistance-requests/{request_id}
+//   scenarios/{scenario_id}
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -15,12 +21,26 @@ namespace ketenbeeld::domain {
 
 struct ParsedName {
   ketenbeeld::v1::EntityKind kind = ketenbeeld::v1::ENTITY_KIND_UNSPECIFIED;
+  // The organisation of organisation records, status reports and acknowledgements.
   std::string organization_id;
   std::string location_id;  // Empty unless a per-location status report.
+  // The incident, alert, assistance request or scenario id.
+  std::string id;
+  int64_t sequence = 0;  // Situation entries only.
 };
 
 std::string OrganizationName(std::string_view organization_id);
 std::string StatusReportName(std::string_view organization_id, std::string_view location_id);
+
+std::string IncidentName(std::string_view incident_id);
+// Entries sort in sequence order: the sequence is zero-padded to 20 digits.
+std::string SituationEntryName(std::string_view incident_id, int64_t sequence);
+std::string AlertName(std::string_view alert_id);
+std::string AcknowledgementName(std::string_view alert_id, std::string_view organization_id);
+// The prefix of every acknowledgement of one alert.
+std::string AcknowledgementPrefix(std::string_view alert_id);
+std::string AssistanceRequestName(std::string_view request_id);
+std::string ScenarioName(std::string_view scenario_id);
 
 // The prefix under which all records of one organisation live besides the organisation record itself:
 // "organizations/{id}/" (its status reports). The trailing '/' keeps "org-a" from matching "org-ab"; the

@@ -166,6 +166,19 @@ absl::Status ValidateOrganization(const Organization& organization, std::string_
   if (organization.has_contact()) {
     KETENBEELD_RETURN_IF_ERROR(CheckContact(organization.contact(), path.Field("contact")));
   }
+  if (organization.has_reporting_interval()) {
+    const google::protobuf::Duration& interval = organization.reporting_interval();
+    const FieldPath interval_path = path.Field("reporting_interval");
+    if (interval.nanos() < 0 || interval.nanos() > kMaxNanos) {
+      return Invalid(interval_path.Field("nanos"), "must be between 0 and ", kMaxNanos, ", got ", interval.nanos());
+    }
+    constexpr int64_t kMinSeconds = 5 * 60;
+    constexpr int64_t kMaxSeconds = 7 * 24 * 3600;
+    if (interval.seconds() < kMinSeconds || interval.seconds() > kMaxSeconds ||
+        (interval.seconds() == kMaxSeconds && interval.nanos() > 0)) {
+      return Invalid(interval_path, "must be between 5 minutes and 7 days, got ", interval.seconds(), " s");
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -29,6 +29,8 @@ const char* LevelName(LogLevel level) {
 
 void SetMinLogLevel(LogLevel level) { min_level.store(level, std::memory_order_relaxed); }
 
+bool ShouldLog(LogLevel level) { return level >= min_level.load(std::memory_order_relaxed); }
+
 void Log(LogLevel level, std::string_view event, LogFields fields) {
   if (level < min_level.load(std::memory_order_relaxed)) return;
   nlohmann::ordered_json line;

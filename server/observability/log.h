@@ -19,6 +19,9 @@ using LogFields = std::initializer_list<std::pair<std::string_view, nlohmann::js
 // Lines below this level are dropped. Default kInfo.
 void SetMinLogLevel(LogLevel level);
 
+// Whether a line at `level` would be written; lets callers skip building fields that would be dropped.
+bool ShouldLog(LogLevel level);
+
 void Log(LogLevel level, std::string_view event, LogFields fields = {});
 inline void LogInfo(std::string_view event, LogFields fields = {}) { Log(LogLevel::kInfo, event, fields); }
 inline void LogWarning(std::string_view event, LogFields fields = {}) { Log(LogLevel::kWarning, event, fields); }

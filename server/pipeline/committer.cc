@@ -1,5 +1,7 @@
 #include "server/pipeline/committer.h"
 
+#include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -78,9 +80,11 @@ void Committer::Loop() {
 }
 
 void Committer::CommitGroup(std::deque<Pending>& group) {
+  const absl::Time group_start = absl::Now();
+  // After a storage fault every group (ticks too) gives the store a chance to recover, rate-limited.
+  if (storage_failed_) TryRecoverStorage().IgnoreError();
   // Commit times never go backwards, even when the wall clock does.
   const absl::Time commit_time = std::max(options_.clock(), last_commit_time_);
-  const PlanContext context{.commit_time = commit_time, .report_interval = options_.report_interval};
 
   // Plan every write against the picture as the earlier writes of this group leave it.
   absl::flat_hash_map<std::string, RecordPtr> overlay;
@@ -88,57 +92,84 @@ void Committer::CommitGroup(std::deque<Pending>& group) {
     if (auto it = overlay.find(name); it != overlay.end()) return it->second;
     return picture_.Find(name);
   };
-  std::vector<absl::StatusOr<PlannedChange>> plans;
-  std::vector<RecordPtr> records(group.size());  // The record each accepted write leaves.
-  plans.reserve(group.size());
+  struct Planned {
+    absl::Status status;
+    size_t first_change = 0;  // Index into `changes` of this write's first change.
+    size_t change_count = 0;
+  };
+  std::vector<Planned> planned(group.size());
+  std::vector<Change> changes;
+  std::vector<PlannedChange> plans;  // Parallel to `changes` until the events are built.
   int64_t revision = next_revision_;
-  for (const Pending& pending : group) {
-    absl::StatusOr<PlannedChange> plan = PlanWrite(pending.request, lookup, context);
-    if (plan.ok()) {
-      ketenbeeld::v1::Record& record = plan->record;
-      record.set_create_revision(plan->previous == nullptr ? revision : plan->previous->record.create_revision());
+  for (size_t i = 0; i < group.size(); ++i) {
+    const PlanContext context{.commit_time = commit_time,
+                              .region = options_.region,
+                              .lookup = lookup,
+                              .picture = picture_,
+                              .next_revision = revision};
+    absl::StatusOr<std::vector<PlannedChange>> planned_changes = PlanWrite(group[i].request, context);
+    planned[i].first_change = plans.size();
+    if (!planned_changes.ok()) {
+      planned[i].status = planned_changes.status();
+      continue;
+    }
+    planned[i].change_count = planned_changes->size();
+    for (PlannedChange& plan : *planned_changes) {
+      ketenbeeld::v1::Record& record = plan.record;
+      record.set_create_revision(plan.previous == nullptr ? revision : plan.previous->record.create_revision());
       record.set_mod_revision(revision);
       *record.mutable_update_time() = ToProto(commit_time);
-      *record.mutable_updated_by() = pending.request.actor;
-      records[plans.size()] = MakeRecord(record);
-      overlay[record.name()] = records[plans.size()];  // Later writes of the group see this one.
+      *record.mutable_updated_by() = group[i].request.actor;
+      Change change;
+      if (plan.type == ketenbeeld::v1::EVENT_TYPE_DELETE) {
+        overlay[record.name()] = nullptr;
+      } else {
+        change.record = MakeRecord(record);
+        overlay[record.name()] = change.record;  // Later writes of the group see this one.
+      }
+      changes.push_back(std::move(change));
+      plans.push_back(std::move(plan));
       ++revision;
     }
-    plans.push_back(std::move(plan));
   }
   const int64_t group_last_revision = revision - 1;
 
-  // Build the events and records, each serialized once, and the batch for the store.
-  std::vector<Change> changes;
+  // Build the events, each serialized once, and the batch for the store.
   std::vector<storage::LogEntry> entries;
-  changes.reserve(group.size());
-  entries.reserve(group.size());
+  entries.reserve(changes.size());
   for (size_t i = 0; i < group.size(); ++i) {
-    if (!plans[i].ok()) continue;
-    PlannedChange& plan = *plans[i];
-    ketenbeeld::v1::Event event;
-    event.set_revision(plan.record.mod_revision());
-    *event.mutable_commit_time() = plan.record.update_time();
-    *event.mutable_actor() = group[i].request.actor;
-    event.set_type(plan.type);
-    event.set_group_last_revision(group_last_revision);
-    if (plan.previous != nullptr && plan.previous->record.has_status_report()) {
-      *event.mutable_previous_disruptions() = domain::DisruptionSummary(plan.previous->record.status_report());
+    for (size_t c = planned[i].first_change; c < planned[i].first_change + planned[i].change_count; ++c) {
+      PlannedChange& plan = plans[c];
+      ketenbeeld::v1::Event event;
+      event.set_revision(plan.record.mod_revision());
+      *event.mutable_commit_time() = plan.record.update_time();
+      *event.mutable_actor() = group[i].request.actor;
+      event.set_type(plan.type);
+      event.set_group_last_revision(group_last_revision);
+      if (plan.previous != nullptr && plan.previous->record.has_status_report()) {
+        *event.mutable_previous_disruptions() = domain::DisruptionSummary(plan.previous->record.status_report());
+      }
+      *event.mutable_record() = std::move(plan.record);
+      Change& change = changes[c];
+      change.event = MakeEvent(std::move(event));
+      entries.push_back(storage::LogEntry{
+          .revision = change.event->revision(),
+          .name = change.event->event.record().name(),
+          .is_delete = change.record == nullptr,
+          .event_bytes = change.event->wire,
+          .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)});
     }
-    Change change;
-    if (plan.type != ketenbeeld::v1::EVENT_TYPE_DELETE) change.record = std::move(records[i]);
-    *event.mutable_record() = std::move(plan.record);
-    change.event = MakeEvent(std::move(event));
-    entries.push_back(storage::LogEntry{
-        .revision = change.event->revision(),
-        .name = change.event->event.record().name(),
-        .is_delete = change.record == nullptr,
-        .event_bytes = change.event->wire,
-        .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)});
-    changes.push_back(std::move(change));
   }
 
-  absl::Status written = entries.empty() ? absl::OkStatus() : store_.Commit(entries);
+  absl::Status written = absl::OkStatus();
+  const bool attempted = !entries.empty() && !storage_failed_;
+  if (!entries.empty() && storage_failed_) {
+    written = absl::UnavailableError(absl::StrCat(
+        "storage is failing and has not recovered yet; nothing was written, retry later (", storage_error_.message(),
+        ")"));
+  } else if (attempted) {
+    written = store_.Commit(entries);
+  }
   if (written.ok() && !changes.empty()) {
     next_revision_ = group_last_revision + 1;
     last_commit_time_ = commit_time;
@@ -147,11 +178,38 @@ void Committer::CommitGroup(std::deque<Pending>& group) {
     events.reserve(changes.size());
     for (const Change& change : changes) events.push_back(change.event);
     hub_.Publish(std::move(events));
-  } else if (!written.ok()) {
+  } else if (attempted && !written.ok()) {
     observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", group_last_revision)},
                                               {"error", written.ToString()}});
-    written = absl::UnavailableError(
-        absl::StrCat("storage refused the write; nothing was written, retry later (", written.message(), ")"));
+    const std::string cause(written.message());
+    if (store_.needs_recovery()) {
+      // The group may or may not be on disk. Reopen the store now: a transient fault is resolved at once.
+      SetStorageFailed(true);
+      storage_error_ = written;
+      unresolved_ =
+          UnresolvedGroup{.changes = changes, .last_revision = group_last_revision, .commit_time = commit_time};
+      next_recovery_attempt_ = absl::InfinitePast();
+      const int64_t revision_before = next_revision_;
+      const absl::Status recovered = TryRecoverStorage();
+      if (recovered.ok() && next_revision_ > revision_before) {
+        written = absl::OkStatus();  // Durable after all, and now applied and published: the callers get success.
+      } else if (recovered.ok()) {
+        written = absl::UnavailableError(
+            absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
+      } else {
+        written = absl::UnavailableError(absl::StrCat(
+            "storage failed while writing and has not recovered: whether this write is durable is known only once "
+            "it has (the server retries by itself). Check with Get before repeating it, or repeat it with "
+            "expected_revision (",
+            cause, ")"));
+      }
+    } else {
+      written = absl::UnavailableError(
+          absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
+    }
+  }
+  if (attempted && options_.observer != nullptr) {
+    options_.observer->OnGroupCommitted(group.size(), changes.size(), absl::Now() - group_start, written.ok());
   }
   {
     absl::MutexLock lock(&mu_);
@@ -161,17 +219,78 @@ void Committer::CommitGroup(std::deque<Pending>& group) {
   }
 
   // Complete the callers only now that the outcome is durable (or certainly not made).
-  size_t next_change = 0;
   for (size_t i = 0; i < group.size(); ++i) {
-    if (!plans[i].ok()) {
-      std::move(group[i].done)(plans[i].status());
+    if (!planned[i].status.ok()) {
+      std::move(group[i].done)(planned[i].status);
     } else if (!written.ok()) {
       std::move(group[i].done)(written);
+    } else if (planned[i].change_count == 0) {
+      std::move(group[i].done)(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
     } else {
-      const Change& change = changes[next_change++];
-      std::move(group[i].done)(WriteResult{.revision = change.event->revision(), .record = change.record});
+      const Change& last = changes[planned[i].first_change + planned[i].change_count - 1];
+      std::move(group[i].done)(WriteResult{.revision = last.event->revision(), .record = last.record});
     }
   }
+}
+
+void Committer::SetStorageFailed(bool failed) {
+  storage_failed_ = failed;
+  absl::MutexLock lock(&mu_);
+  stats_.storage_failed = failed;
+}
+
+absl::Status Committer::TryRecoverStorage() {
+  if (!storage_failed_) return absl::OkStatus();
+  const absl::Time now = absl::Now();
+  if (now < next_recovery_attempt_) return storage_error_;
+  next_recovery_attempt_ = now + options_.recovery_interval;
+  absl::StatusOr<int64_t> reopened = store_.Recover();
+  if (!reopened.ok()) {
+    storage_error_ = reopened.status();
+    // The first failure, then about once a minute: the operator must act, but the log must not flood.
+    if (recovery_failures_logged_++ % 60 == 0) {
+      observability::LogError(
+          "storage_unavailable",
+          {{"error", storage_error_.ToString()},
+           {"attempts", recovery_failures_logged_},
+           {"action", "writes are refused until storage works again; free disk space or repair the disk under the "
+                      "data directory. Writing resumes by itself; reads and live feeds keep working"}});
+    }
+    return storage_error_;
+  }
+  const int64_t picture_revision = next_revision_ - 1;
+  std::string outcome = "no write was pending";
+  if (unresolved_.has_value() && *reopened == unresolved_->last_revision && *reopened > picture_revision) {
+    // The failed group is durable after all (its fsync failed, yet the data reached the disk). It is real now:
+    // apply and publish it like any committed group, so picture, feeds and log agree.
+    next_revision_ = *reopened + 1;
+    last_commit_time_ = std::max(last_commit_time_, unresolved_->commit_time);
+    picture_.Apply(unresolved_->changes);
+    std::vector<EventPtr> events;
+    events.reserve(unresolved_->changes.size());
+    for (const Change& change : unresolved_->changes) events.push_back(change.event);
+    hub_.Publish(std::move(events));
+    outcome = "the failed write turned out durable: applied and published";
+  } else if (*reopened == picture_revision) {
+    if (unresolved_.has_value()) outcome = "the failed write was not durable: dropped";
+  } else {
+    storage_error_ = absl::DataLossError(absl::StrCat(
+        "after reopening, the store is at revision ", *reopened, " but the server's picture is at ", picture_revision,
+        "; writes stay refused: restart the server (it reloads the picture from the store)"));
+    observability::LogError("storage_inconsistent", {{"error", storage_error_.ToString()}});
+    next_recovery_attempt_ = absl::InfiniteFuture();  // Reopening again cannot change this.
+    return storage_error_;
+  }
+  unresolved_.reset();
+  storage_error_ = absl::OkStatus();
+  recovery_failures_logged_ = 0;
+  SetStorageFailed(false);
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.recoveries;
+  }
+  observability::LogInfo("storage_recovered", {{"revision", *reopened}, {"outcome", outcome}});
+  return absl::OkStatus();
 }
 
 }  // namespace ketenbeeld::pipeline

@@ -6,6 +6,12 @@
 // then completes the callers. Nothing is acknowledged or streamed before it is durable; a failed write leaves the
 // store, the picture and the revision counter as they were, and every write of the group gets the error.
 //
+// Storage faults: after a failed write the committer reopens the store (Store::Recover) at once and then at most
+// every Options::recovery_interval, driven by the next writes and the scheduler's ticks, refusing writes with
+// UNAVAILABLE meanwhile. A reopened store says whether the failed group became durable after all (a failed fsync may
+// still have written it): if so it is applied and published like any other group, else it is dropped. See
+// docs/architecture.md, "Storage faults".
+//
 // Thread safety: Submit() may be called from any thread. Callbacks run on the committer thread and must not block.
 #ifndef KETENBEELD_SERVER_PIPELINE_COMMITTER_H_
 #define KETENBEELD_SERVER_PIPELINE_COMMITTER_H_
@@ -13,13 +19,16 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/mutations.h"
 #include "server/pipeline/picture.h"
@@ -27,8 +36,13 @@
 
 namespace ketenbeeld::pipeline {
 
+// Metrics hook (implemented by server/observability/metrics.h).
+using CommitObserver = observability::CommitObserver;
+
 struct WriteResult {
+  // The revision of the write's (last) change; for a write that changed nothing (a tick), the current revision.
   int64_t revision = 0;
+  // The record the write's (last) change left; nullptr for a delete or when nothing changed.
   RecordPtr record;
 };
 
@@ -37,10 +51,14 @@ class Committer {
   struct Options {
     // Most writes committed in one WriteBatch.
     size_t max_group_size = 1024;
-    // Reporting cadence used for StatusReport.next_report_due.
-    absl::Duration report_interval = absl::Hours(24);
+    // The region's scale-up levels and reporting cadences.
+    domain::Region region = domain::Region::Default();
     // Source of commit times (tests inject a fake clock). Commit times never go backwards, whatever it returns.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
+    // Metrics hook; may be null. Must outlive the committer.
+    CommitObserver* observer = nullptr;
+    // After a storage fault, how often the store is reopened to see whether the fault has cleared.
+    absl::Duration recovery_interval = absl::Seconds(1);
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
 
@@ -52,7 +70,7 @@ class Committer {
 
   // Validates the write's fields (INVALID_ARGUMENT naming the field, completed at once on this thread), then queues
   // it. `done` is called exactly once: with the committed revision and record after the change is durable, or with
-  // INVALID_ARGUMENT / ABORTED (see PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped).
+  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped).
   void Submit(WriteRequest request, Callback done);
 
   // Refuses new writes with UNAVAILABLE, commits what is queued, and joins the thread. Idempotent.
@@ -63,6 +81,10 @@ class Committer {
     int64_t groups = 0;
     int64_t writes = 0;
     int64_t failed_groups = 0;
+    // Successful reopens of the store after a storage fault.
+    int64_t recoveries = 0;
+    // True while writes are refused because storage failed and has not recovered yet.
+    bool storage_failed = false;
   };
   Stats stats() const;
 
@@ -72,8 +94,19 @@ class Committer {
     Callback done;
   };
 
+  // A group whose write failed and whose durability is unknown until the store has been reopened.
+  struct UnresolvedGroup {
+    std::vector<Change> changes;
+    int64_t last_revision = 0;
+    absl::Time commit_time;
+  };
+
   void Loop();
   void CommitGroup(std::deque<Pending>& group);
+  // Committer thread: reopens the store (at most every recovery_interval) and resolves the failed group. OK when
+  // storage works again.
+  absl::Status TryRecoverStorage();
+  void SetStorageFailed(bool failed);
 
   storage::Store& store_;
   Picture& picture_;
@@ -88,6 +121,11 @@ class Committer {
   // Owned by the committer thread.
   int64_t next_revision_;
   absl::Time last_commit_time_ = absl::InfinitePast();
+  bool storage_failed_ = false;
+  absl::Status storage_error_;
+  absl::Time next_recovery_attempt_ = absl::InfinitePast();
+  int recovery_failures_logged_ = 0;
+  std::optional<UnresolvedGroup> unresolved_;
 
   std::thread thread_;
 };

@@ -1,21 +1,109 @@
 #include "server/pipeline/mutations.h"
 
-#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/domain/entities.h"
-#include "server/domain/names.h"
+#include "server/domain/assistance_validation.h"
+#include "server/domain/incident_validation.h"
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
 
-using ketenbeeld::v1::EntityKind;
-using ketenbeeld::v1::RegisterOrganizationRequest;
-using ketenbeeld::v1::ReportStatusRequest;
+namespace v1 = ::ketenbeeld::v1;
 
-// Compare-and-set: `expected` is the record's mod_revision, or 0 for "must not exist".
+// One overload per request type: the compiler checks that every alternative of WriteRequest::body has a validator
+// and a planner.
+struct Validator {
+  absl::Status operator()(const v1::RegisterOrganizationRequest& r) const {
+    if (absl::Status status = domain::ValidateOrganization(r.organization(), "organization"); !status.ok()) {
+      return status;
+    }
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::ReportStatusRequest& r) const {
+    if (absl::Status status = domain::ValidateStatusReport(r.report(), "report"); !status.ok()) return status;
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::OpenIncidentRequest& r) const { return domain::ValidateOpenIncidentRequest(r); }
+  absl::Status operator()(const v1::UpdateIncidentRequest& r) const {
+    if (absl::Status status = domain::ValidateUpdateIncidentRequest(r); !status.ok()) return status;
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::AddSituationEntryRequest& r) const {
+    return domain::ValidateAddSituationEntryRequest(r);
+  }
+  absl::Status operator()(const v1::SendAlertRequest& r) const {
+    if (absl::Status status = domain::ValidateSendAlertRequest(r); !status.ok()) return status;
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::AcknowledgeAlertRequest& r) const {
+    return domain::ValidateAcknowledgeAlertRequest(r);
+  }
+  absl::Status operator()(const v1::RequestAssistanceRequest& r) const {
+    return domain::ValidateRequestAssistanceRequest(r);
+  }
+  absl::Status operator()(const v1::OfferAssistanceRequest& r) const {
+    return domain::ValidateOfferAssistanceRequest(r);
+  }
+  absl::Status operator()(const v1::AcceptOfferRequest& r) const { return domain::ValidateAcceptOfferRequest(r); }
+  absl::Status operator()(const v1::FulfillRequestRequest& r) const {
+    return domain::ValidateFulfillRequestRequest(r);
+  }
+  absl::Status operator()(const v1::CancelRequestRequest& r) const { return domain::ValidateCancelRequestRequest(r); }
+  absl::Status operator()(const v1::PutScenarioRequest& r) const {
+    if (absl::Status status = domain::ValidatePutScenarioRequest(r); !status.ok()) return status;
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
+
+  template <typename Request>
+  static absl::Status CheckExpected(const Request& request) {
+    if (request.expected_revision() >= 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat("expected_revision: must be >= 0, got ", request.expected_revision()));
+  }
+};
+
+// Wraps the single-change planners.
+absl::StatusOr<std::vector<PlannedChange>> One(absl::StatusOr<PlannedChange> change) {
+  if (!change.ok()) return change.status();
+  std::vector<PlannedChange> changes;
+  changes.push_back(*std::move(change));
+  return changes;
+}
+
+struct Planner {
+  const PlanContext& context;
+
+  auto operator()(const v1::RegisterOrganizationRequest& r) const { return One(PlanRegisterOrganization(r, context)); }
+  auto operator()(const v1::ReportStatusRequest& r) const { return One(PlanReportStatus(r, context)); }
+  auto operator()(const v1::OpenIncidentRequest& r) const { return One(PlanOpenIncident(r, context)); }
+  auto operator()(const v1::UpdateIncidentRequest& r) const { return One(PlanUpdateIncident(r, context)); }
+  auto operator()(const v1::AddSituationEntryRequest& r) const { return One(PlanAddSituationEntry(r, context)); }
+  auto operator()(const v1::SendAlertRequest& r) const { return One(PlanSendAlert(r, context)); }
+  auto operator()(const v1::AcknowledgeAlertRequest& r) const { return One(PlanAcknowledgeAlert(r, context)); }
+  auto operator()(const v1::RequestAssistanceRequest& r) const { return One(PlanRequestAssistance(r, context)); }
+  auto operator()(const v1::OfferAssistanceRequest& r) const { return One(PlanOfferAssistance(r, context)); }
+  auto operator()(const v1::AcceptOfferRequest& r) const { return One(PlanAcceptOffer(r, context)); }
+  auto operator()(const v1::FulfillRequestRequest& r) const { return One(PlanFulfillRequest(r, context)); }
+  auto operator()(const v1::CancelRequestRequest& r) const { return One(PlanCancelRequest(r, context)); }
+  auto operator()(const v1::PutScenarioRequest& r) const { return One(PlanPutScenario(r, context)); }
+  absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
+    std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
+    std::vector<PlannedChange> overdue = PlanOverdueReports(context);
+    for (PlannedChange& change : overdue) changes.push_back(std::move(change));
+    return changes;
+  }
+};
+
+}  // namespace
+
+absl::Status ValidateWrite(const WriteRequest& request) { return std::visit(Validator{}, request.body); }
+
+absl::StatusOr<std::vector<PlannedChange>> PlanWrite(const WriteRequest& request, const PlanContext& context) {
+  return std::visit(Planner{context}, request.body);
+}
+
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const RecordPtr& current, absl::string_view name) {
   if (!expected.has_value()) return absl::OkStatus();
   const int64_t actual = current == nullptr ? 0 : current->record.mod_revision();
@@ -28,88 +116,17 @@ absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const Record
                                          *expected == 0 ? "it not to exist" : absl::StrCat(*expected)));
 }
 
-std::optional<int64_t> ExpectedRevision(const auto& request) {
-  if (!request.has_expected_revision()) return std::nullopt;
-  return request.expected_revision();
-}
-
-absl::StatusOr<PlannedChange> PlanRegister(const RegisterOrganizationRequest& request, RecordLookup lookup) {
+PlannedChange Put(ketenbeeld::v1::Record record, RecordPtr previous) {
   PlannedChange change;
-  ketenbeeld::v1::Organization organization = request.organization();
-  domain::NormalizeOrganization(organization);
-  change.record.set_name(domain::OrganizationName(organization.id()));
-  change.previous = lookup(change.record.name());
-  if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), change.previous, change.record.name());
-      !status.ok()) {
-    return status;
-  }
-  change.record.set_kind(ketenbeeld::v1::ENTITY_KIND_ORGANIZATION);
-  ketenbeeld::v1::Scope& scope = *change.record.mutable_scope();
-  scope.set_organization_id(organization.id());
-  scope.set_safety_region(organization.safety_region());
-  scope.set_sector(organization.sector());
-  scope.set_organization_kind(organization.kind());
-  *change.record.mutable_organization() = std::move(organization);
+  change.type = ketenbeeld::v1::EVENT_TYPE_PUT;
+  change.record = std::move(record);
+  change.previous = std::move(previous);
   return change;
 }
 
-absl::StatusOr<PlannedChange> PlanReportStatus(const ReportStatusRequest& request, RecordLookup lookup,
-                                               const PlanContext& context) {
-  const ketenbeeld::v1::StatusReport& report = request.report();
-  const RecordPtr organization_record = lookup(domain::OrganizationName(report.organization_id()));
-  if (organization_record == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("report.organization_id: organisation \"", report.organization_id(),
-                                                   "\" is not registered; register it first"));
-  }
-  const ketenbeeld::v1::Organization& organization = organization_record->record.organization();
-  if (!report.location_id().empty()) {
-    bool known = false;
-    for (const ketenbeeld::v1::Location& location : organization.locations()) {
-      known = known || location.id() == report.location_id();
-    }
-    if (!known) {
-      return absl::InvalidArgumentError(absl::StrCat("report.location_id: organisation \"", organization.id(),
-                                                     "\" has no location \"", report.location_id(), "\""));
-    }
-  }
-  PlannedChange change;
-  change.record.set_name(domain::StatusReportName(report.organization_id(), report.location_id()));
-  change.previous = lookup(change.record.name());
-  if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), change.previous, change.record.name());
-      !status.ok()) {
-    return status;
-  }
-  change.record.set_kind(ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT);
-  *change.record.mutable_scope() = organization_record->record.scope();
-  ketenbeeld::v1::StatusReport& stored = *change.record.mutable_status_report();
-  stored = report;
-  domain::NormalizeStatusReport(context.commit_time, context.report_interval, stored);
-  return change;
-}
-
-}  // namespace
-
-absl::Status ValidateWrite(const WriteRequest& request) {
-  struct Validator {
-    absl::Status operator()(const RegisterOrganizationRequest& r) const {
-      return domain::ValidateOrganization(r.organization(), "organization");
-    }
-    absl::Status operator()(const ReportStatusRequest& r) const {
-      return domain::ValidateStatusReport(r.report(), "report");
-    }
-  };
-  absl::Status status = std::visit(Validator{}, request.body);
-  if (!status.ok()) return status;
-  const int64_t expected = std::visit([](const auto& r) { return r.expected_revision(); }, request.body);
-  if (expected < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("expected_revision: must be >= 0, got ", expected));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<PlannedChange> PlanWrite(const WriteRequest& request, RecordLookup lookup, const PlanContext& context) {
-  if (const auto* r = std::get_if<RegisterOrganizationRequest>(&request.body)) return PlanRegister(*r, lookup);
-  return PlanReportStatus(std::get<ReportStatusRequest>(request.body), lookup, context);
+ketenbeeld::v1::Scope OrganizationScope(const RecordPtr& organization) {
+  if (organization == nullptr) return {};
+  return organization->record.scope();
 }
 
 }  // namespace ketenbeeld::pipeline

@@ -1,52 +1,137 @@
 // What each kind of write does to the picture: the checks that need current state (is the organisation registered,
-// does the location exist, compare-and-set) and the record it produces. Field validation happens before, in
-// domain/validation; revisions and metadata are assigned after, by the committer.
+// does the incident exist, is this lifecycle transition allowed, compare-and-set) and the records it produces.
+// Field validation happens before, on the caller's thread (ValidateWrite); revisions and metadata are assigned
+// after, by the committer.
+//
+// Each area has its own planner file: mutations_registry.cc (organisations, status reports), mutations_incident.cc,
+// mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc and mutations_cadence.cc. The facts the server
+// derives from time (alert deadlines that passed, reports that became overdue) are planned on a SystemTick by
+// PlanAlertDeadlines and PlanOverdueReports.
 #ifndef KETENBEELD_SERVER_PIPELINE_MUTATIONS_H_
 #define KETENBEELD_SERVER_PIPELINE_MUTATIONS_H_
 
-#include <string_view>
 #include <variant>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/domain/region.h"
+#include "server/pipeline/picture.h"
 #include "server/pipeline/records.h"
 
 namespace ketenbeeld::pipeline {
 
+// The server's periodic check of time-driven facts. Carries no data: "now" is the group's commit time.
+struct SystemTick {};
+
 // A write as the committer receives it: the request and who made it.
 struct WriteRequest {
-  std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest> body;
+  std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
+               ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
+               ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
+               ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
+               ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
+               ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
+               ketenbeeld::v1::PutScenarioRequest, SystemTick>
+      body;
   ketenbeeld::v1::Actor actor;
 };
 
-// Field validation of a write (domain/validation), run on the caller's thread before it is queued.
+// Field validation of a write (domain validators), run on the caller's thread before it is queued.
+// INVALID_ARGUMENT naming the field.
 absl::Status ValidateWrite(const WriteRequest& request);
 
-// The change a write makes, before the committer assigns its revision.
+// One change a write makes, before the committer assigns its revision.
 struct PlannedChange {
   ketenbeeld::v1::EventType type = ketenbeeld::v1::EVENT_TYPE_PUT;
-  // The new record: name, kind, scope and entity. The committer sets revisions, update time and actor.
+  // The new record: name, kind, scope and entity. The committer sets revisions, update time and actor. A planner
+  // that needs the revision inside the entity (a situation entry's sequence) uses PlanContext::next_revision.
   ketenbeeld::v1::Record record;
   // The record this change replaces, or nullptr.
   RecordPtr previous;
 };
 
-struct PlanContext {
-  absl::Time commit_time;
-  // Cadence used for StatusReport.next_report_due.
-  absl::Duration report_interval;
-};
-
 // Looks a record up in the picture as it will be after the earlier changes of the same commit group.
 using RecordLookup = absl::FunctionRef<RecordPtr(absl::string_view name)>;
 
-// Plans a validated write against the current state. Errors: INVALID_ARGUMENT (unknown organisation or location,
-// naming the field), ABORTED (expected_revision does not match).
-absl::StatusOr<PlannedChange> PlanWrite(const WriteRequest& request, RecordLookup lookup, const PlanContext& context);
+struct PlanContext {
+  // The commit time of the group; "now" for every rule that depends on time.
+  absl::Time commit_time;
+  const domain::Region& region;
+  // Point reads, including earlier writes of the same group.
+  RecordLookup lookup;
+  // Scans of the committed picture (without the current group's earlier writes). Planners that scan combine it with
+  // `lookup` for the records they change.
+  const Picture& picture;
+  // The revision the first change of this write will get (the next ones +1 each).
+  int64_t next_revision;
+};
+
+// Plans a validated write against the current state: zero or more changes (a tick often makes none; most writes
+// make one). Errors: INVALID_ARGUMENT (a reference to something that does not exist, naming the field),
+// NOT_FOUND (the record to change does not exist), FAILED_PRECONDITION (an illegal lifecycle transition), ABORTED
+// (expected_revision does not match).
+absl::StatusOr<std::vector<PlannedChange>> PlanWrite(const WriteRequest& request, const PlanContext& context);
+
+// --- Shared by the planners ---
+
+// Compare-and-set: `expected` is the record's mod_revision, or 0 for "must not exist". ABORTED on mismatch.
+absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const RecordPtr& current, absl::string_view name);
+
+template <typename Request>
+std::optional<int64_t> ExpectedRevision(const Request& request) {
+  if (!request.has_expected_revision()) return std::nullopt;
+  return request.expected_revision();
+}
+
+// A PUT of `record` replacing `previous`.
+PlannedChange Put(ketenbeeld::v1::Record record, RecordPtr previous);
+
+// The scope of an organisation's records (its id, region, sector, kind), or an empty scope when it is not registered.
+ketenbeeld::v1::Scope OrganizationScope(const RecordPtr& organization);
+
+// --- Per-area planners (one file each) ---
+absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::RegisterOrganizationRequest& request,
+                                                       const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanReportStatus(const ketenbeeld::v1::ReportStatusRequest& request,
+                                               const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanOpenIncident(const ketenbeeld::v1::OpenIncidentRequest& request,
+                                               const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanUpdateIncident(const ketenbeeld::v1::UpdateIncidentRequest& request,
+                                                 const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanAddSituationEntry(const ketenbeeld::v1::AddSituationEntryRequest& request,
+                                                    const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanSendAlert(const ketenbeeld::v1::SendAlertRequest& request,
+                                            const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanAcknowledgeAlert(const ketenbeeld::v1::AcknowledgeAlertRequest& request,
+                                                   const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanRequestAssistance(const ketenbeeld::v1::RequestAssistanceRequest& request,
+                                                    const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanOfferAssistance(const ketenbeeld::v1::OfferAssistanceRequest& request,
+                                                  const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanAcceptOffer(const ketenbeeld::v1::AcceptOfferRequest& request,
+                                              const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanFulfillRequest(const ketenbeeld::v1::FulfillRequestRequest& request,
+                                                 const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanCancelRequest(const ketenbeeld::v1::CancelRequestRequest& request,
+                                                const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioRequest& request,
+                                              const PlanContext& context);
+// The reporting interval in force for an organisation now: its own or the region's, tightened while an open incident
+// that affects it is scaled up (mutations_cadence.cc).
+absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);
+
+// Time-driven facts: alerts whose acknowledgement deadline passed (mutations_alert.cc) and status reports that
+// became overdue (mutations_cadence.cc). Each fact is committed exactly once: the planners only act on records that
+// do not carry the fact yet, so a tick after a restart does not repeat it.
+std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context);
+std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context);
 
 }  // namespace ketenbeeld::pipeline
 

@@ -74,9 +74,13 @@ absl::StatusOr<RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revis
       store_.LastChangeAtOrBefore(std::string_view(name.data(), name.size()), revision);
   if (!changed.ok()) return changed.status();
   if (!changed->has_value()) return nullptr;
-  absl::StatusOr<std::string> bytes = store_.ReadEvent(**changed);
+  return RecordFromLog(**changed);
+}
+
+absl::StatusOr<RecordPtr> Reader::RecordFromLog(int64_t revision) const {
+  absl::StatusOr<std::string> bytes = store_.ReadEvent(revision);
   if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<EventPtr> event = ParseEvent(*std::move(bytes), absl::StrCat("log entry ", **changed));
+  absl::StatusOr<EventPtr> event = ParseEvent(*std::move(bytes), absl::StrCat("log entry ", revision));
   if (!event.ok()) return event.status();
   if ((*event)->event.type() == ketenbeeld::v1::EVENT_TYPE_DELETE) return nullptr;
   return MakeRecord((*event)->event.record());
@@ -136,18 +140,25 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
       return status;
     }
     read_at = token.revision;
-    absl::Status read_status;
-    absl::Status status = store_.ForEachNameAt("", token.after, read_at, [&](std::string_view name, int64_t) {
-      absl::StatusOr<RecordPtr> record = RecordAt(absl::string_view(name.data(), name.size()), read_at);
-      if (!record.ok()) {
-        read_status = record.status();
-        return false;
+    // Names are collected in batches and read after each scan, so no store call runs inside another.
+    constexpr size_t kNameBatch = 256;
+    std::string after = token.after;
+    while (records.size() <= limit) {
+      std::vector<std::pair<std::string, int64_t>> batch;
+      absl::Status status = store_.ForEachNameAt("", after, read_at, [&](std::string_view name, int64_t revision) {
+        batch.emplace_back(std::string(name), revision);
+        return batch.size() < kNameBatch;
+      });
+      if (!status.ok()) return status;
+      for (const auto& [name, revision] : batch) {
+        absl::StatusOr<RecordPtr> record = RecordFromLog(revision);
+        if (!record.ok()) return record.status();
+        if (*record != nullptr && filter.Matches((*record)->record)) records.push_back(*std::move(record));
+        if (records.size() > limit) break;
       }
-      if (*record != nullptr && filter.Matches((*record)->record)) records.push_back(*std::move(record));
-      return records.size() <= limit;
-    });
-    if (!status.ok()) return status;
-    if (!read_status.ok()) return read_status;
+      if (batch.size() < kNameBatch) break;
+      after = batch.back().first;
+    }
   }
 
   size_t bytes = 0;

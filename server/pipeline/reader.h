@@ -37,6 +37,8 @@ class Reader {
   absl::Status CheckReadableRevision(int64_t revision, int64_t latest, absl::string_view field) const;
   // The record `name` had at `revision` (nullptr when it did not exist), from the store.
   absl::StatusOr<RecordPtr> RecordAt(absl::string_view name, int64_t revision) const;
+  // The record as the log entry at `revision` left it (nullptr for a delete).
+  absl::StatusOr<RecordPtr> RecordFromLog(int64_t revision) const;
 
   const storage::Store& store_;
   const Picture& picture_;

@@ -173,13 +173,13 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
   const std::string table = RenderPictureTable(records, now);
   EXPECT_EQ(table,
             "ORGANISATION  NAME              KIND          REGION  STATUS    DISRUPTIONS    CAPACITY (free/total)  ED"
-            "         REPORTED\n"
+            "         REPORTED  NEXT DUE\n"
             "vvt-west      Zorggroep West    nursing-home  VR10    —         —              —                      —"
-            "          —\n"
+            "          —         —\n"
             "zh-noord      Ziekenhuis Noord  hospital      VR10    critical  —              ic-adult 3/12          "
-            "diversion  12 min\n"
+            "diversion  12 min    —\n"
             "  └ alkmaar   Alkmaar                                 strained  digital minor  —                      —"
-            "          1 min\n");
+            "          1 min     —\n");
   EXPECT_THAT(table, Not(HasSubstr(" 0 ")));
 }
 

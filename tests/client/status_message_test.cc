@@ -32,8 +32,11 @@ TEST(StatusMessageTest, AbortedExplainsCompareAndSet) {
 TEST(StatusMessageTest, OtherCodesKeepTheServerMessage) {
   EXPECT_THAT(UserMessage(grpc::Status(grpc::StatusCode::NOT_FOUND, "organizations/x"), "h:1"),
               "not found: organizations/x");
-  EXPECT_THAT(UserMessage(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "revision 3 compacted"), "h:1"),
-              HasSubstr("no longer retained) (server: revision 3 compacted)"));
+  EXPECT_EQ(UserMessage(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                     "incident \"x\" is INCIDENT_STATUS_CLOSED; a closed incident cannot be changed"),
+                        "h:1"),
+            "not possible in the current state: incident \"x\" is INCIDENT_STATUS_CLOSED; a closed incident cannot be "
+            "changed");
   EXPECT_THAT(UserMessage(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, ""), "h:1"), HasSubstr("--timeout"));
   EXPECT_THAT(UserMessage(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "role institution"), "h:1"),
               HasSubstr("permission denied"));

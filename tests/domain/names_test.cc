@@ -62,8 +62,41 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
   absl::StatusOr<ParsedName> parsed = ParseName("foo");
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(parsed.status().message(),
-            "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status or "
-            "organizations/{id}/locations/{id}/status");
+            "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
+            "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
+            "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id} or "
+            "scenarios/{id}");
+}
+
+TEST(NamesTest, WorkflowNamesRoundTrip) {
+  struct Case {
+    std::string name;
+    v1::EntityKind kind;
+    std::string id;
+    std::string organization_id;
+    int64_t sequence;
+  };
+  const std::vector<Case> cases = {
+      {IncidentName("brand-1"), v1::ENTITY_KIND_INCIDENT, "brand-1", "", 0},
+      {SituationEntryName("brand-1", 42), v1::ENTITY_KIND_SITUATION_ENTRY, "brand-1", "", 42},
+      {AlertName("hitte"), v1::ENTITY_KIND_ALERT, "hitte", "", 0},
+      {AcknowledgementName("hitte", "zh-noord"), v1::ENTITY_KIND_ACKNOWLEDGEMENT, "hitte", "zh-noord", 0},
+      {AssistanceRequestName("bedden-1"), v1::ENTITY_KIND_ASSISTANCE_REQUEST, "bedden-1", "", 0},
+      {ScenarioName("overstroming"), v1::ENTITY_KIND_SCENARIO, "overstroming", "", 0},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ParsedName> parsed = ParseName(c.name);
+    ASSERT_TRUE(parsed.ok()) << c.name << ": " << parsed.status();
+    EXPECT_EQ(parsed->kind, c.kind) << c.name;
+    EXPECT_EQ(parsed->id, c.id) << c.name;
+    EXPECT_EQ(parsed->organization_id, c.organization_id) << c.name;
+    EXPECT_EQ(parsed->sequence, c.sequence) << c.name;
+  }
+  EXPECT_EQ(SituationEntryName("x", 42), "incidents/x/entries/00000000000000000042");
+  for (const char* bad : {"incidents/x/entries/42", "incidents/x/entries/0000000000000000000a", "alerts/Bad",
+                          "alerts/x/acknowledgements/", "scenarios", "incidents/x/other/1"}) {
+    EXPECT_EQ(ParseName(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 TEST(NamesTest, InvalidIdInNameIsNamed) {

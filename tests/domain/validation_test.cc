@@ -247,6 +247,9 @@ INSTANTIATE_TEST_SUITE_P(
         OrganizationCase{"KindMissing", [](auto& o) { o.clear_kind(); }, "organization.kind: required"},
         OrganizationCase{"KindUnknown", [](auto& o) { o.set_kind(static_cast<v1::OrganizationKind>(999)); },
                          "organization.kind: unknown value 999"},
+        OrganizationCase{"ReportingIntervalTooShort",
+                         [](auto& o) { o.mutable_reporting_interval()->set_seconds(60); },
+                         "organization.reporting_interval: must be between 5 minutes and 7 days, got 60 s"},
         OrganizationCase{"RegionMissing", [](auto& o) { o.clear_safety_region(); },
                          "organization.safety_region: required"},
         OrganizationCase{"RegionZero", [](auto& o) { o.set_safety_region("VR00"); },
@@ -462,8 +465,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         FilterCase{"KindUnspecified", [](auto& f) { f.add_kinds(v1::ENTITY_KIND_UNSPECIFIED); },
                    "filter.kinds[2]: must not be ENTITY_KIND_UNSPECIFIED"},
-        FilterCase{"KindUnknown", [](auto& f) { f.set_kinds(0, static_cast<v1::EntityKind>(3)); },
-                   "filter.kinds[0]: unknown value 3"},
+        FilterCase{"KindUnknown", [](auto& f) { f.set_kinds(0, static_cast<v1::EntityKind>(99)); },
+                   "filter.kinds[0]: unknown value 99"},
         FilterCase{"TooManyKinds",
                    [](auto& f) {
                      for (int i = 0; i < kMaxFilterValues; ++i) f.add_kinds(v1::ENTITY_KIND_ORGANIZATION);

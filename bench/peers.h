@@ -1,0 +1,147 @@
+// The servers under test ("peers"): ketenbeeld-server and etcd, behind one interface so every scenario drives
+// both the same way: the same payload sizes, the same number of connections, publishers and subscribers, and the
+// same client code path (gRPC's generic callback API with raw bytes and the wire scanners of wire.h).
+//
+// A Peer owns its server process (started on 127.0.0.1 with a data dir the harness chooses; always reaped) and a
+// pool of client channels to it. Writes and feeds are asynchronous: their callbacks run on gRPC's threads.
+//
+// Thread safety: Start/Stop/Restart/Register from one (the scenario's) thread; WriteReport and Subscribe from any
+// thread, also from inside callbacks.
+#ifndef KETENBEELD_BENCH_PEERS_H_
+#define KETENBEELD_BENCH_PEERS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bench/process.h"
+#include "bench/wire.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+
+namespace ketenbeeld::bench {
+
+struct WriteResult {
+  bool ok = false;
+  int64_t revision = 0;  // The revision the write was committed at (etcd: header.revision).
+  std::string error;     // When !ok: the gRPC status.
+};
+using WriteDone = std::function<void(const WriteResult&)>;
+
+// Receives one feed's messages. Calls for one feed never overlap; calls for different feeds may run concurrently.
+class FeedObserver {
+ public:
+  virtual ~FeedObserver() = default;
+  // The snapshot is complete at `revision` (ketenbeeld: `synced`; etcd: the prefix Range answered at `revision`
+  // and the watch from revision + 1 is created). `bytes`: everything received for the snapshot.
+  virtual void OnSynced(int64_t revision, int64_t snapshot_records, int64_t bytes) = 0;
+  // Live events in the order received; `receive_unix_nanos` was read once when the message arrived.
+  virtual void OnEvents(const std::vector<FeedEvent>& events, int64_t receive_unix_nanos) = 0;
+  // The feed ended: cancelled by the harness, ended by the server, or a protocol violation (the message says).
+  virtual void OnDone(const grpc::Status& status) = 0;
+};
+
+// A live subscription. Destroying it cancels the stream and waits (bounded) for gRPC to finish with it.
+class Feed {
+ public:
+  virtual ~Feed() = default;
+  virtual void Cancel() = 0;
+  // True once OnDone ran.
+  virtual bool WaitDone(absl::Duration timeout) = 0;
+};
+
+struct PeerOptions {
+  std::string binary;                 // ketenbeeld-server or etcd
+  std::vector<std::string> launcher;  // Command prefix (a profiler), empty for none.
+  std::string work_dir;               // Where logs go; data dirs are passed to Start.
+  int channels = 16;                  // Client connections (HTTP/2) to spread calls over.
+  PayloadFactory payloads;            // Report size.
+};
+
+class Peer {
+ public:
+  explicit Peer(PeerOptions options) : options_(std::move(options)) {}
+  virtual ~Peer();
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  virtual std::string Name() const = 0;
+
+  // Starts the server on `data_dir` (created when missing) and returns once a read succeeds. An error carries the
+  // server's log tail.
+  absl::Status Start(const std::string& data_dir);
+  // Stops gracefully (SIGTERM), then starts on the same data dir and port and returns the time from exec to the
+  // first successful read. The client channels are re-created.
+  absl::StatusOr<absl::Duration> Restart(absl::Duration timeout);
+  // SIGTERM and reap (bounded; SIGKILL after 30 s).
+  void Stop();
+  pid_t Pid() const { return process_.pid(); }
+  const std::string& address() const { return address_; }
+
+  // Registers organisations [0, count) (etcd: puts the same registration bytes under its key), `concurrency` in
+  // flight. Returns the first error, if any, after all completed.
+  absl::Status Register(int count, int concurrency, absl::Duration timeout);
+  // Writes the status report of organisation `organization` stamped with `send_unix_nanos`.
+  void WriteReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint);
+  // Opens a feed of the whole picture: snapshot, then live events. `observer` must outlive the feed.
+  std::unique_ptr<Feed> Subscribe(FeedObserver* observer, int channel_hint);
+
+  // Connects every channel (bounded); used before measuring memory so connections are not counted per feed.
+  absl::Status ConnectAll(absl::Duration timeout);
+  const PayloadFactory& payloads() const { return options_.payloads; }
+  int channel_count() const { return static_cast<int>(stubs_.size()); }
+
+ protected:
+  // The server's command line for `data_dir` listening on `port` (0: the server picks, ketenbeeld only).
+  virtual std::vector<std::string> Argv(const std::string& data_dir, int port) = 0;
+  // The port for a first start; 0 lets the server pick (ketenbeeld).
+  virtual absl::StatusOr<int> ChooseListenPort() = 0;
+  // Called after exec of a first start: returns the address the server listens on.
+  virtual absl::StatusOr<std::string> AwaitAddress(ChildProcess& process, int port) = 0;
+  // One readiness probe over a fresh channel: true when a read succeeded (or cleanly answered NOT_FOUND).
+  virtual bool ProbeRead(const std::shared_ptr<grpc::Channel>& channel) = 0;
+  // Serializes the write of a registration / a report; returns the method path and request bytes.
+  virtual void RegistrationCall(int organization, std::string* method, std::string* request) = 0;
+  virtual void ReportCall(int organization, int64_t send_unix_nanos, std::string* method, std::string* request) = 0;
+  // Reads the committed revision from a write response.
+  virtual int64_t RevisionOfWriteResponse(std::string_view response) = 0;
+  virtual std::unique_ptr<Feed> OpenFeed(grpc::GenericStub* stub, FeedObserver* observer) = 0;
+
+  // A unary call with raw bytes; `done` gets the status and the response bytes.
+  void RawUnary(int channel_hint, const std::string& method, const std::string& request,
+                std::function<void(const grpc::Status&, std::string_view)> done);
+  static std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int index);
+
+  PeerOptions options_;
+
+ private:
+  absl::Status Launch(const std::string& data_dir, int port);
+  void MakeChannels();
+
+  ChildProcess process_;
+  std::string data_dir_;
+  std::string address_;
+  int port_ = 0;
+  int launches_ = 0;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+};
+
+// Call once before the first Peer: keeps gRPC's callback machinery alive for the whole process (see peers.cc).
+void KeepGrpcCallbackQueueAlive();
+
+// ketenbeeld-server: `--listen 127.0.0.1:0 --data_dir DIR`, address from its `server_started` log line.
+std::unique_ptr<Peer> MakeKetenbeeldPeer(PeerOptions options);
+// etcd 3.4 as a single member on 127.0.0.1 with its default durability (fsync of WAL and backend on every commit).
+std::unique_ptr<Peer> MakeEtcdPeer(PeerOptions options);
+
+}  // namespace ketenbeeld::bench
+
+#endif  // KETENBEELD_BENCH_PEERS_H_

@@ -1,0 +1,917 @@
+#include "bench/scenarios.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "bench/histogram.h"
+#include "bench/peers.h"
+#include "bench/process.h"
+
+namespace ketenbeeld::bench {
+namespace {
+
+using Json = nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tables
+
+// One line of a side-by-side table: a metric of one case for both peers.
+struct Row {
+  std::string case_name;
+  std::string metric;
+  std::string unit;
+  std::optional<double> ours;
+  std::optional<double> etcd;
+  bool higher_is_better = true;
+  std::string target;       // Empty when the issue sets no target for this metric.
+  std::optional<bool> met;  // Whether ketenbeeld meets `target`.
+};
+
+Json RowToJson(const Row& row) {
+  Json result = {{"case", row.case_name},
+                 {"metric", row.metric},
+                 {"unit", row.unit},
+                 {"higher_is_better", row.higher_is_better},
+                 {"target", row.target}};
+  result["ketenbeeld"] = row.ours ? Json(*row.ours) : Json(nullptr);
+  result["etcd"] = row.etcd ? Json(*row.etcd) : Json(nullptr);
+  result["ratio"] = (row.ours && row.etcd && *row.etcd != 0) ? Json(*row.ours / *row.etcd) : Json(nullptr);
+  result["target_met"] = row.met ? Json(*row.met) : Json(nullptr);
+  return result;
+}
+
+std::string FormatNumber(const Json& value, const std::string& unit) {
+  if (value.is_null()) return "—";
+  const double number = value.get<double>();
+  if (unit == "ms") return absl::StrFormat("%.2f", number);
+  if (unit == "s") return absl::StrFormat("%.3f", number);
+  if (unit == "KiB") return absl::StrFormat("%.1f", number);
+  if (unit == "MiB") return absl::StrFormat("%.2f", number);
+  if (unit == "%") return absl::StrFormat("%.0f", number);
+  if (unit == "/s" || unit == "count") return absl::StrFormat("%.0f", number);
+  return absl::StrFormat("%.3g", number);
+}
+
+void PrintRows(const std::string& title, const Json& rows) {
+  std::vector<std::vector<std::string>> cells = {
+      {"case", "metric", "unit", "ketenbeeld", "etcd", "kb/etcd", "better", "target", "met"}};
+  for (const Json& row : rows) {
+    const std::string unit = row["unit"].get<std::string>();
+    std::string ratio = row["ratio"].is_null() ? "—" : absl::StrFormat("%.2fx", row["ratio"].get<double>());
+    std::string met = row["target_met"].is_null() ? "" : (row["target_met"].get<bool>() ? "yes" : "NO");
+    cells.push_back({row["case"].get<std::string>(), row["metric"].get<std::string>(), unit,
+                     FormatNumber(row["ketenbeeld"], unit), FormatNumber(row["etcd"], unit), ratio,
+                     row["higher_is_better"].get<bool>() ? "higher" : "lower", row["target"].get<std::string>(), met});
+  }
+  std::vector<size_t> widths(cells[0].size(), 0);
+  for (const auto& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i) {
+      // Count UTF-8 code points, not bytes, so "—" pads like one character.
+      size_t width = 0;
+      for (unsigned char c : line[i]) width += (c & 0xC0) != 0x80;
+      widths[i] = std::max(widths[i], width);
+    }
+  }
+  std::printf("\n== %s ==\n", title.c_str());
+  for (size_t n = 0; n < cells.size(); ++n) {
+    std::string text;
+    for (size_t i = 0; i < cells[n].size(); ++i) {
+      size_t width = 0;
+      for (unsigned char c : cells[n][i]) width += (c & 0xC0) != 0x80;
+      const bool numeric = i >= 3 && i <= 5;
+      const std::string pad(widths[i] - width, ' ');
+      text += numeric ? pad + cells[n][i] : cells[n][i] + pad;
+      text += "  ";
+    }
+    std::printf("%s\n", text.c_str());
+    if (n == 0) {
+      size_t total = 0;
+      for (size_t w : widths) total += w + 2;
+      std::printf("%s\n", std::string(total, '-').c_str());
+    }
+  }
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Peers and data dirs
+
+std::unique_ptr<Peer> MakePeer(const std::string& name, const BenchConfig& config) {
+  PeerOptions options{.binary = name == "etcd" ? config.etcd_binary : config.server_binary,
+                      .launcher = name == "etcd" ? std::vector<std::string>() : config.server_launcher,
+                      .work_dir = config.work_dir + "/logs",
+                      .channels = config.channels,
+                      .payloads = PayloadFactory(config.report_bytes)};
+  return name == "etcd" ? MakeEtcdPeer(std::move(options)) : MakeKetenbeeldPeer(std::move(options));
+}
+
+std::string DataDir(const BenchConfig& config, const std::string& scenario, const std::string& case_name,
+                    const std::string& peer) {
+  std::string name = absl::StrCat(scenario, "-", case_name, "-", peer);
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-'; }, '_');
+  std::string path = absl::StrCat(config.work_dir, "/data/", name);
+  std::filesystem::remove_all(path);
+  return path;
+}
+
+void RemoveDataDir(const BenchConfig& config, const std::string& path) {
+  if (!config.keep_data) std::filesystem::remove_all(path);
+}
+
+int64_t DirectoryBytes(const std::string& path) {
+  int64_t total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
+    if (entry.is_regular_file(error)) total += static_cast<int64_t>(entry.file_size(error));
+  }
+  return total;
+}
+
+void Progress(const std::string& text) {
+  std::fprintf(stderr, "[bench %s] %s\n", absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()).c_str(),
+               text.c_str());
+}
+
+std::optional<double> Metric(const Json& peer_result, const Json::json_pointer& pointer) {
+  if (peer_result.is_null() || !peer_result.contains(pointer)) return std::nullopt;
+  const Json& value = peer_result.at(pointer);
+  if (!value.is_number()) return std::nullopt;
+  return value.get<double>();
+}
+
+// Adds a row for `pointer` in both peers' results of `case_json`.
+void AddRow(Json* rows, const Json& case_json, const std::string& metric, const std::string& pointer,
+            const std::string& unit, bool higher_is_better, const std::string& target = "",
+            const std::function<bool(double ours, std::optional<double> etcd)>& meets = nullptr) {
+  Row row;
+  row.case_name = case_json["case"].get<std::string>();
+  row.metric = metric;
+  row.unit = unit;
+  row.higher_is_better = higher_is_better;
+  row.target = target;
+  row.ours = Metric(case_json.value("ketenbeeld", Json()), Json::json_pointer(pointer));
+  row.etcd = Metric(case_json.value("etcd", Json()), Json::json_pointer(pointer));
+  if (meets && row.ours) row.met = meets(*row.ours, row.etcd);
+  rows->push_back(RowToJson(row));
+}
+
+Json CpuJson(const CpuSampler& cpu) {
+  return {{"server_pct", cpu.ServerPercent()},
+          {"bench_pct", cpu.BenchPercent()},
+          {"other_pct", cpu.OtherPercent()},
+          {"machine_busy_pct", cpu.MachineBusyPercent()}};
+}
+
+// CPU rows: where the two cores went during the measured phase (percent of one core; 200% = the whole machine).
+void AddCpuRows(Json* rows, const Json& case_json) {
+  AddRow(rows, case_json, "CPU: server", "/cpu/server_pct", "%", false);
+  AddRow(rows, case_json, "CPU: bench client", "/cpu/bench_pct", "%", false);
+  AddRow(rows, case_json, "CPU: other processes", "/cpu/other_pct", "%", false);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Closed-loop publishers
+
+struct ClosedLoopResult {
+  int64_t acknowledged_in_window = 0;
+  int64_t acknowledged = 0;
+  int64_t failed = 0;
+  int64_t max_revision = 0;
+  double window_seconds = 0;
+  double elapsed_seconds = 0;
+  std::string first_error;
+  LatencyHistogram latency;  // Writes started and acknowledged inside the window.
+};
+
+// `publishers` closed loops, each with one write in flight, for `warmup + duration` or until `max_writes` were
+// issued. The n-th write reports for organisation n % organizations, so `organizations` writes cover each once.
+std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int organizations, absl::Duration warmup,
+                                                absl::Duration duration, int64_t max_writes) {
+  struct State {
+    Peer* peer;
+    int organizations;
+    int64_t max_writes;
+    int64_t window_start_nanos;
+    int64_t end_nanos;
+    std::atomic<int64_t> issued{0};
+    std::atomic<int64_t> acknowledged{0};
+    std::atomic<int64_t> acknowledged_in_window{0};
+    std::atomic<int64_t> failed{0};
+    std::atomic<int64_t> max_revision{0};
+    std::mutex mutex;
+    std::condition_variable cv;
+    int active = 0;           // Guarded by mutex.
+    std::string first_error;  // Guarded by mutex.
+    std::unique_ptr<ClosedLoopResult> result = std::make_unique<ClosedLoopResult>();
+  };
+  auto state = std::make_shared<State>();
+  const int64_t start_nanos = NowUnixNanos();
+  state->peer = &peer;
+  state->organizations = organizations;
+  state->max_writes = max_writes;
+  state->window_start_nanos = start_nanos + absl::ToInt64Nanoseconds(warmup);
+  state->end_nanos = state->window_start_nanos + absl::ToInt64Nanoseconds(duration);
+  state->active = publishers;
+
+  // Issue(p) starts publisher p's next write, or retires the publisher. It runs again from the write's callback.
+  auto issue = std::make_shared<std::function<void(int)>>();
+  *issue = [state, weak_issue = std::weak_ptr<std::function<void(int)>>(issue)](int publisher) {
+    const int64_t send_nanos = NowUnixNanos();
+    const int64_t sequence = send_nanos >= state->end_nanos ? state->max_writes : state->issued.fetch_add(1);
+    if (sequence >= state->max_writes) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      if (--state->active == 0) state->cv.notify_all();
+      return;
+    }
+    state->peer->WriteReport(
+        static_cast<int>(sequence % state->organizations), send_nanos,
+        [state, weak_issue, publisher, send_nanos](const WriteResult& result) {
+          const int64_t now = NowUnixNanos();
+          if (result.ok) {
+            state->acknowledged.fetch_add(1, std::memory_order_relaxed);
+            int64_t seen = state->max_revision.load(std::memory_order_relaxed);
+            while (result.revision > seen && !state->max_revision.compare_exchange_weak(seen, result.revision)) {
+            }
+            if (send_nanos >= state->window_start_nanos && now <= state->end_nanos) {
+              state->acknowledged_in_window.fetch_add(1, std::memory_order_relaxed);
+              state->result->latency.Record((now - send_nanos) / 1000);
+            }
+          } else {
+            state->failed.fetch_add(1, std::memory_order_relaxed);
+            std::lock_guard<std::mutex> lock(state->mutex);
+            if (state->first_error.empty()) state->first_error = result.error;
+          }
+          if (auto next = weak_issue.lock()) (*next)(publisher);
+        },
+        publisher);
+  };
+  for (int publisher = 0; publisher < publishers; ++publisher) (*issue)(publisher);
+  {
+    std::unique_lock<std::mutex> lock(state->mutex);
+    // Bounded: every write has a 60 s deadline, and no write is issued after end_nanos.
+    state->cv.wait(lock, [&] { return state->active == 0; });
+  }
+  std::unique_ptr<ClosedLoopResult> result = std::move(state->result);
+  result->acknowledged = state->acknowledged.load();
+  result->acknowledged_in_window = state->acknowledged_in_window.load();
+  result->failed = state->failed.load();
+  result->max_revision = state->max_revision.load();
+  result->first_error = state->first_error;
+  result->window_seconds = absl::ToDoubleSeconds(duration);
+  result->elapsed_seconds = static_cast<double>(NowUnixNanos() - start_nanos) / 1e9;
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Subscribers
+
+struct FanoutShared {
+  LatencyHistogram commit_to_delivery;
+  LatencyHistogram send_to_delivery;
+  std::atomic<int64_t> synced{0};
+  std::atomic<int64_t> ended{0};
+  std::atomic<int64_t> deliveries{0};
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::string first_end_error;  // Guarded by mutex.
+};
+
+// One subscriber: checks order, gaps and duplicates of what it receives, and records latencies.
+class CheckingSubscriber final : public FeedObserver {
+ public:
+  explicit CheckingSubscriber(FanoutShared* shared) : shared_(shared) {}
+
+  void OnSynced(int64_t revision, int64_t snapshot_records, int64_t bytes) override {
+    synced_revision_.store(revision);
+    last_revision_.store(revision);
+    snapshot_records_.store(snapshot_records);
+    snapshot_bytes_.store(bytes);
+    synced_at_nanos_.store(NowUnixNanos());
+    shared_->synced.fetch_add(1);
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    shared_->cv.notify_all();
+  }
+
+  void OnEvents(const std::vector<FeedEvent>& events, int64_t receive_nanos) override {
+    int64_t last = last_revision_.load(std::memory_order_relaxed);
+    for (const FeedEvent& event : events) {
+      if (event.revision <= last) {
+        duplicates_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (event.revision != last + 1) gaps_.fetch_add(event.revision - last - 1, std::memory_order_relaxed);
+      last = event.revision;
+      received_.fetch_add(1, std::memory_order_relaxed);
+      if (event.commit_unix_nanos != 0)
+        shared_->commit_to_delivery.Record((receive_nanos - event.commit_unix_nanos) / 1000);
+      if (event.send_unix_nanos != 0) shared_->send_to_delivery.Record((receive_nanos - event.send_unix_nanos) / 1000);
+    }
+    shared_->deliveries.fetch_add(static_cast<int64_t>(events.size()), std::memory_order_relaxed);
+    last_revision_.store(last, std::memory_order_release);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    ended_.store(true);
+    shared_->ended.fetch_add(1);
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    if (status.error_code() != grpc::StatusCode::CANCELLED && shared_->first_end_error.empty()) {
+      shared_->first_end_error =
+          absl::StrCat("feed ended: ", static_cast<int>(status.error_code()), " ", status.error_message());
+    }
+    shared_->cv.notify_all();
+  }
+
+  // Complete: every revision after the snapshot up to `final_revision`, in order, once.
+  bool CompleteAt(int64_t final_revision) const {
+    return last_revision_.load(std::memory_order_acquire) >= final_revision && gaps_.load() == 0 &&
+           duplicates_.load() == 0 && received_.load() == last_revision_.load() - synced_revision_.load();
+  }
+  int64_t received() const { return received_.load(); }
+  int64_t gaps() const { return gaps_.load(); }
+  int64_t duplicates() const { return duplicates_.load(); }
+  int64_t synced_revision() const { return synced_revision_.load(); }
+  int64_t snapshot_records() const { return snapshot_records_.load(); }
+  int64_t snapshot_bytes() const { return snapshot_bytes_.load(); }
+  int64_t synced_at_nanos() const { return synced_at_nanos_.load(); }
+  bool ended() const { return ended_.load(); }
+
+ private:
+  FanoutShared* const shared_;
+  std::atomic<int64_t> synced_revision_{-1};
+  std::atomic<int64_t> last_revision_{-1};
+  std::atomic<int64_t> snapshot_records_{0};
+  std::atomic<int64_t> snapshot_bytes_{0};
+  std::atomic<int64_t> synced_at_nanos_{0};
+  std::atomic<int64_t> received_{0};
+  std::atomic<int64_t> gaps_{0};
+  std::atomic<int64_t> duplicates_{0};
+  std::atomic<bool> ended_{false};
+};
+
+struct SubscriberSet {
+  FanoutShared shared;
+  std::vector<std::unique_ptr<CheckingSubscriber>> subscribers;
+  std::vector<std::unique_ptr<Feed>> feeds;
+
+  // Opens `count` feeds with at most `max_pending` not yet synced at a time; true when all synced in time.
+  bool Open(Peer& peer, int count, int max_pending, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    for (int i = 0; i < count; ++i) {
+      std::unique_lock<std::mutex> lock(shared.mutex);
+      if (!shared.cv.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+            return static_cast<int64_t>(feeds.size()) - shared.synced.load() < max_pending || shared.ended.load() > 0;
+          })) {
+        return false;
+      }
+      if (shared.ended.load() > 0) return false;
+      lock.unlock();
+      subscribers.push_back(std::make_unique<CheckingSubscriber>(&shared));
+      feeds.push_back(peer.Subscribe(subscribers.back().get(), i));
+    }
+    std::unique_lock<std::mutex> lock(shared.mutex);
+    return shared.cv.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+      return shared.synced.load() == count || shared.ended.load() > 0;
+    }) && shared.ended.load() == 0;
+  }
+
+  // Cancels every feed and waits for gRPC to finish with them (bounded per feed).
+  void Close() {
+    for (auto& feed : feeds) feed->Cancel();
+    feeds.clear();  // Each destructor waits for its feed's OnDone.
+  }
+  ~SubscriberSet() { Close(); }
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scenario: durable writes
+
+Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, std::vector<std::string>* failures) {
+  if (absl::Status status = peer.Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat(peer.Name(), " P=", publishers, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  CpuSampler cpu(peer.Pid());
+  std::unique_ptr<ClosedLoopResult> run =
+      RunClosedLoop(peer, publishers, publishers, config.write_warmup, config.write_duration, INT64_MAX);
+  cpu.Stop();
+  Json result = {{"publishers", publishers},
+                 {"acknowledged", run->acknowledged_in_window},
+                 {"writes_per_s", static_cast<double>(run->acknowledged_in_window) / run->window_seconds},
+                 {"failed", run->failed},
+                 {"latency", run->latency.ToJson()},
+                 {"cpu", CpuJson(cpu)}};
+  if (!run->first_error.empty()) result["first_error"] = run->first_error;
+  if (run->acknowledged_in_window == 0 || run->failed > 0) {
+    failures->push_back(absl::StrCat(peer.Name(), " durable writes P=", publishers, ": ", run->acknowledged_in_window,
+                                     " acknowledged, ", run->failed, " failed ", run->first_error));
+  }
+  return result;
+}
+
+// Runs `body` for every peer of the config on a fresh server, returns {"case": name, peer: result...}.
+//
+// A failed check of ketenbeeld is a failure of the run; one of etcd is recorded as a note (etcd timing out under a
+// load the 2-core machine cannot carry is a measurement, not a harness error), except that etcd not starting at
+// all is a failure.
+Json RunCase(const BenchConfig& config, const std::string& scenario, const std::string& case_name,
+             ScenarioOutcome* outcome,
+             const std::function<Json(Peer&, const std::string&, std::vector<std::string>*)>& body) {
+  Json case_json = {{"case", case_name}};
+  for (const std::string& peer_name : config.peers) {
+    std::unique_ptr<Peer> peer = MakePeer(peer_name, config);
+    const std::string data_dir = DataDir(config, scenario, case_name, peer_name);
+    Progress(absl::StrCat(scenario, " ", case_name, ": ", peer_name));
+    if (absl::Status status = peer->Start(data_dir); !status.ok()) {
+      outcome->failures.push_back(absl::StrCat(peer_name, " did not start: ", status.ToString()));
+      case_json[peer_name] = {{"error", status.ToString()}};
+      continue;
+    }
+    std::vector<std::string> problems;
+    case_json[peer_name] = body(*peer, data_dir, &problems);
+    peer->Stop();
+    RemoveDataDir(config, data_dir);
+    for (std::string& problem : problems) {
+      Progress(absl::StrCat("check failed: ", problem));
+      (peer_name == "ketenbeeld" ? outcome->failures : outcome->notes).push_back(std::move(problem));
+    }
+  }
+  return case_json;
+}
+
+}  // namespace
+
+ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  for (int publishers : config.publishers) {
+    const std::string case_name = absl::StrCat("P=", publishers);
+    Json case_json = RunCase(config, "writes", case_name, &outcome,
+                             [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                               return DurableWritesCase(config, peer, publishers, problems);
+                             });
+    AddRow(&rows, case_json, "acknowledged writes", "/writes_per_s", "/s", true, ">= 30000 and >= 2x etcd",
+           [](double ours, std::optional<double> etcd) { return ours >= 30000 && (!etcd || ours >= 2 * *etcd); });
+    AddRow(&rows, case_json, "latency p50", "/latency/p50_ms", "ms", false);
+    AddRow(&rows, case_json, "latency p99", "/latency/p99_ms", "ms", false);
+    AddRow(&rows, case_json, "latency p999", "/latency/p999_ms", "ms", false);
+    AddCpuRows(&rows, case_json);
+    cases.push_back(std::move(case_json));
+  }
+  outcome.json = {{"scenario", "durable_writes"},
+                  {"parameters",
+                   {{"publishers", config.publishers},
+                    {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
+                    {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
+                    {"report_bytes", config.report_bytes},
+                    {"channels", config.channels}}},
+                  {"cases", cases},
+                  {"table", rows}};
+  PrintRows("durable writes: closed-loop publishers, ~1 KB status reports, every write fsynced", rows);
+  return outcome;
+}
+
+namespace {
+
+Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int rate,
+                std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " fanout S=", subscriber_count, " R=", rate);
+  if (absl::Status status = peer.Register(config.fanout_organizations, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  SubscriberSet set;
+  const absl::Time open_start = absl::Now();
+  if (!set.Open(peer, subscriber_count, 256, absl::Minutes(3))) {
+    std::lock_guard<std::mutex> lock(set.shared.mutex);
+    const std::string error = absl::StrCat("only ", set.shared.synced.load(), " of ", subscriber_count,
+                                           " subscribers synced; ", set.shared.first_end_error);
+    failures->push_back(absl::StrCat(label, ": ", error));
+    return {{"error", error}};
+  }
+  const double open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
+
+  // Open-loop writer: one report every 1/rate s, at most `max_in_flight` unacknowledged.
+  struct WriterState {
+    std::atomic<int64_t> in_flight{0}, acknowledged{0}, failed{0}, max_revision{0};
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::string first_error;
+  };
+  auto writer = std::make_shared<WriterState>();
+  const int64_t total = static_cast<int64_t>(rate * absl::ToDoubleSeconds(config.fanout_duration));
+  const int64_t max_in_flight = 1024;
+  int64_t skipped = 0;
+  CpuSampler cpu(peer.Pid());
+  const absl::Time write_start = absl::Now();
+  for (int64_t i = 0; i < total; ++i) {
+    const absl::Time due = write_start + absl::Seconds(1) * (static_cast<double>(i) / rate);
+    const absl::Duration wait = due - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    if (writer->in_flight.load() >= max_in_flight) {
+      ++skipped;
+      continue;
+    }
+    writer->in_flight.fetch_add(1);
+    peer.WriteReport(
+        static_cast<int>(i % config.fanout_organizations), NowUnixNanos(),
+        [writer](const WriteResult& result) {
+          if (result.ok) {
+            writer->acknowledged.fetch_add(1);
+            int64_t seen = writer->max_revision.load();
+            while (result.revision > seen && !writer->max_revision.compare_exchange_weak(seen, result.revision)) {
+            }
+          } else {
+            writer->failed.fetch_add(1);
+          }
+          std::lock_guard<std::mutex> lock(writer->mutex);
+          if (!result.ok && writer->first_error.empty()) writer->first_error = result.error;
+          if (writer->in_flight.fetch_sub(1) == 1) writer->cv.notify_all();
+        },
+        static_cast<int>(i));
+  }
+  {
+    std::unique_lock<std::mutex> lock(writer->mutex);
+    writer->cv.wait(lock, [&] { return writer->in_flight.load() == 0; });  // Bounded by the 60 s call deadline.
+  }
+  const absl::Time writes_done = absl::Now();
+  const double write_seconds = absl::ToDoubleSeconds(writes_done - write_start);
+  const int64_t final_revision = writer->max_revision.load();
+
+  // Wait until every subscriber has every revision up to the last acknowledged one: bounded by the drain timeout,
+  // and given up earlier when nothing was delivered for 10 s (a stuck feed).
+  const absl::Time drain_deadline = writes_done + config.fanout_drain_timeout;
+  int complete = 0;
+  int64_t last_deliveries = set.shared.deliveries.load();
+  absl::Time last_progress = absl::Now();
+  while (true) {
+    complete = 0;
+    for (const auto& subscriber : set.subscribers) complete += subscriber->CompleteAt(final_revision) ? 1 : 0;
+    if (complete == subscriber_count || absl::Now() > drain_deadline || set.shared.ended.load() > 0) break;
+    if (const int64_t deliveries = set.shared.deliveries.load(); deliveries != last_deliveries) {
+      last_deliveries = deliveries;
+      last_progress = absl::Now();
+    } else if (absl::Now() - last_progress > absl::Seconds(10)) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  const absl::Time drained = absl::Now();
+  cpu.Stop();
+  int64_t gaps = 0, duplicates = 0, received = 0;
+  for (const auto& subscriber : set.subscribers) {
+    gaps += subscriber->gaps();
+    duplicates += subscriber->duplicates();
+    received += subscriber->received();
+  }
+  const int64_t expected_each = final_revision - set.subscribers.front()->synced_revision();
+  const double delivery_seconds = absl::ToDoubleSeconds(drained - write_start);
+  Json result = {{"subscribers", subscriber_count},
+                 {"rate_target_per_s", rate},
+                 {"open_seconds", open_seconds},
+                 {"writes_acknowledged", writer->acknowledged.load()},
+                 {"writes_failed", writer->failed.load()},
+                 {"writes_skipped_in_flight_cap", skipped},
+                 {"write_rate_per_s", static_cast<double>(writer->acknowledged.load()) / write_seconds},
+                 {"events_expected_per_subscriber", expected_each},
+                 {"deliveries", received},
+                 {"deliveries_per_s", static_cast<double>(received) / delivery_seconds},
+                 {"subscribers_complete", complete},
+                 {"every_subscriber_got_every_event", complete == subscriber_count},
+                 {"gaps", gaps},
+                 {"duplicates", duplicates},
+                 {"drain_ms_after_last_ack", absl::ToDoubleMilliseconds(drained - writes_done)},
+                 {"commit_to_delivery", set.shared.commit_to_delivery.ToJson()},
+                 {"send_to_delivery", set.shared.send_to_delivery.ToJson()},
+                 {"cpu", CpuJson(cpu)}};
+  if (!writer->first_error.empty()) result["first_write_error"] = writer->first_error;
+  {
+    std::lock_guard<std::mutex> lock(set.shared.mutex);
+    if (!set.shared.first_end_error.empty()) result["feed_error"] = set.shared.first_end_error;
+  }
+  if (complete != subscriber_count || writer->failed.load() > 0 || writer->acknowledged.load() == 0) {
+    failures->push_back(absl::StrCat(label, ": ", complete, "/", subscriber_count, " subscribers complete, ",
+                                     writer->failed.load(), " writes failed, gaps ", gaps, ", duplicates ", duplicates,
+                                     " ", result.value("feed_error", std::string())));
+  }
+  set.Close();
+  return result;
+}
+
+}  // namespace
+
+ScenarioOutcome RunFanout(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  for (int subscribers : config.fanout_subscribers) {
+    for (int rate : config.fanout_rates) {
+      const std::string case_name = absl::StrCat("S=", subscribers, " R=", rate, "/s");
+      Json case_json = RunCase(config, "fanout", case_name, &outcome,
+                               [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                                 return FanoutCase(config, peer, subscribers, rate, problems);
+                               });
+      const bool target_case = subscribers == 1000 && rate == 200;
+      AddRow(&rows, case_json, "commit->delivery p50", "/commit_to_delivery/p50_ms", "ms", false);
+      AddRow(&rows, case_json, "commit->delivery p99", "/commit_to_delivery/p99_ms", "ms", false,
+             target_case ? "<= 20 ms" : "",
+             target_case
+                 ? std::function<bool(double, std::optional<double>)>([](double ours, auto) { return ours <= 20; })
+                 : nullptr);
+      AddRow(&rows, case_json, "commit->delivery p999", "/commit_to_delivery/p999_ms", "ms", false);
+      AddRow(&rows, case_json, "commit->delivery max", "/commit_to_delivery/max_ms", "ms", false);
+      AddRow(&rows, case_json, "send->delivery p50", "/send_to_delivery/p50_ms", "ms", false);
+      AddRow(&rows, case_json, "send->delivery p99", "/send_to_delivery/p99_ms", "ms", false);
+      AddRow(&rows, case_json, "send->delivery p999", "/send_to_delivery/p999_ms", "ms", false);
+      AddRow(&rows, case_json, "send->delivery max", "/send_to_delivery/max_ms", "ms", false);
+      AddRow(&rows, case_json, "writes acknowledged", "/write_rate_per_s", "/s", true);
+      AddRow(&rows, case_json, "deliveries", "/deliveries_per_s", "/s", true);
+      AddRow(&rows, case_json, "subscribers with every event", "/subscribers_complete", "count", true,
+             absl::StrCat("= ", subscribers),
+             [subscribers](double ours, auto) { return static_cast<int>(ours) == subscribers; });
+      AddCpuRows(&rows, case_json);
+      cases.push_back(std::move(case_json));
+    }
+  }
+  outcome.json = {{"scenario", "fanout"},
+                  {"parameters",
+                   {{"subscribers", config.fanout_subscribers},
+                    {"rates_per_s", config.fanout_rates},
+                    {"duration_s", absl::ToDoubleSeconds(config.fanout_duration)},
+                    {"organizations", config.fanout_organizations},
+                    {"report_bytes", config.report_bytes},
+                    {"channels", config.channels}}},
+                  {"latency_definitions",
+                   {{"commit_to_delivery",
+                     "receive time at the subscriber minus Event.commit_time (ketenbeeld only: the server stamps "
+                     "commit_time when it plans the commit group, before the fsync, so this includes the fsync)"},
+                    {"send_to_delivery",
+                     "receive time at the subscriber minus the publisher's send time stamped in the report's free "
+                     "text (both peers; includes the write RPC, the fsync and the fan-out)"}}},
+                  {"cases", cases},
+                  {"table", rows}};
+  PrintRows("fan-out: S live subscribers while R reports/s are written", rows);
+  return outcome;
+}
+
+namespace {
+
+Json SnapshotCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " snapshot");
+  const int organizations = config.snapshot_organizations;
+  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(10)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  // Every organisation also gets a status report, as in a real crisis picture: 2 records per organisation.
+  std::unique_ptr<ClosedLoopResult> load = RunClosedLoop(peer, std::min(256, organizations), organizations,
+                                                         absl::ZeroDuration(), absl::Minutes(10), organizations);
+  if (load->acknowledged != organizations) {
+    failures->push_back(absl::StrCat(label, ": loaded ", load->acknowledged, " of ", organizations, " reports"));
+  }
+  std::vector<double> synced_ms;
+  int64_t records = 0, bytes = 0;
+  for (int repeat = 0; repeat < config.snapshot_repeats; ++repeat) {
+    SubscriberSet set;
+    const int64_t start = NowUnixNanos();
+    if (!set.Open(peer, 1, 1, absl::Minutes(2))) {
+      failures->push_back(absl::StrCat(label, ": the subscriber never synced"));
+      return {{"error", "the subscriber never synced"}};
+    }
+    synced_ms.push_back(static_cast<double>(set.subscribers[0]->synced_at_nanos() - start) / 1e6);
+    records = set.subscribers[0]->snapshot_records();
+    bytes = set.subscribers[0]->snapshot_bytes();
+  }
+  if (records != 2LL * organizations) {
+    failures->push_back(absl::StrCat(label, ": snapshot had ", records, " records, expected ", 2 * organizations));
+  }
+  return {{"organizations", organizations},
+          {"records", records},
+          {"snapshot_mib", static_cast<double>(bytes) / (1 << 20)},
+          {"synced_ms",
+           {{"min", *std::min_element(synced_ms.begin(), synced_ms.end())},
+            {"median", Median(synced_ms)},
+            {"max", *std::max_element(synced_ms.begin(), synced_ms.end())},
+            {"all", synced_ms}}}};
+}
+
+}  // namespace
+
+ScenarioOutcome RunSnapshot(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  const std::string case_name = absl::StrCat(config.snapshot_organizations, " orgs");
+  Json case_json = RunCase(config, "snapshot", case_name, &outcome,
+                           [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                             return SnapshotCase(config, peer, problems);
+                           });
+  AddRow(&rows, case_json, "subscribe -> synced, median", "/synced_ms/median", "ms", false,
+         config.snapshot_organizations == 10000 ? "<= 100 ms" : "", [](double ours, auto) { return ours <= 100; });
+  AddRow(&rows, case_json, "subscribe -> synced, min", "/synced_ms/min", "ms", false);
+  AddRow(&rows, case_json, "subscribe -> synced, max", "/synced_ms/max", "ms", false);
+  AddRow(&rows, case_json, "records in snapshot", "/records", "count", true);
+  AddRow(&rows, case_json, "snapshot size", "/snapshot_mib", "MiB", false);
+  cases.push_back(std::move(case_json));
+  outcome.json = {{"scenario", "snapshot"},
+                  {"parameters",
+                   {{"organizations", config.snapshot_organizations},
+                    {"repeats", config.snapshot_repeats},
+                    {"report_bytes", config.report_bytes}}},
+                  {"definition",
+                   "ketenbeeld: Subscribe(from_revision=0) until `synced`; etcd: Range of the whole prefix, then a "
+                   "Watch from the next revision until `created` (what an etcd client does to get a snapshot and "
+                   "then a gap-free stream). Each organisation has its registration and one status report."},
+                  {"cases", cases},
+                  {"table", rows}};
+  PrintRows("snapshot: new subscriber until synced", rows);
+  return outcome;
+}
+
+namespace {
+
+Json RecoveryCase(const BenchConfig& config, Peer& peer, const std::string& data_dir,
+                  std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " recovery");
+  const int organizations = std::min<int64_t>(config.recovery_organizations, config.recovery_events);
+  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(10)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  const int64_t reports = config.recovery_events - organizations;
+  Progress(absl::StrCat(label, ": loading ", reports, " reports with ", config.recovery_publishers, " publishers"));
+  CpuSampler cpu(peer.Pid());
+  std::unique_ptr<ClosedLoopResult> load = RunClosedLoop(peer, config.recovery_publishers, organizations,
+                                                         absl::ZeroDuration(), config.recovery_load_timeout, reports);
+  cpu.Stop();
+  const int64_t events = organizations + load->acknowledged;
+  if (load->acknowledged != reports) {
+    failures->push_back(
+        absl::StrCat(label, ": loaded ", load->acknowledged, " of ", reports, " reports ", load->first_error));
+  }
+  std::vector<double> restart_ms;
+  for (int restart = 0; restart < config.recovery_restarts; ++restart) {
+    absl::StatusOr<absl::Duration> elapsed = peer.Restart(absl::Minutes(10));
+    if (!elapsed.ok()) {
+      failures->push_back(absl::StrCat(label, ": restart failed: ", elapsed.status().ToString()));
+      return {{"error", elapsed.status().ToString()}};
+    }
+    restart_ms.push_back(absl::ToDoubleMilliseconds(*elapsed));
+  }
+  return {{"events", events},
+          {"load_seconds", load->elapsed_seconds},
+          {"load_writes_per_s", static_cast<double>(load->acknowledged) / load->elapsed_seconds},
+          {"load_cpu", CpuJson(cpu)},
+          {"data_dir_mib", static_cast<double>(DirectoryBytes(data_dir)) / (1 << 20)},
+          {"start_to_serving_ms",
+           {{"median", Median(restart_ms)},
+            {"min", *std::min_element(restart_ms.begin(), restart_ms.end())},
+            {"max", *std::max_element(restart_ms.begin(), restart_ms.end())},
+            {"all", restart_ms}}}};
+}
+
+}  // namespace
+
+ScenarioOutcome RunRecovery(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  const std::string case_name = absl::StrCat(config.recovery_events, " events");
+  Json case_json = RunCase(config, "recovery", case_name, &outcome,
+                           [&](Peer& peer, const std::string& dir, std::vector<std::string>* problems) {
+                             return RecoveryCase(config, peer, dir, problems);
+                           });
+  AddRow(&rows, case_json, "exec -> first read, median", "/start_to_serving_ms/median", "ms", false,
+         config.recovery_events == 1'000'000 ? "<= 2000 ms" : "", [](double ours, auto) { return ours <= 2000; });
+  AddRow(&rows, case_json, "exec -> first read, max", "/start_to_serving_ms/max", "ms", false);
+  AddRow(&rows, case_json, "events in the log", "/events", "count", true);
+  AddRow(&rows, case_json, "data dir size", "/data_dir_mib", "MiB", false);
+  AddRow(&rows, case_json, "load rate (256 publishers)", "/load_writes_per_s", "/s", true);
+  cases.push_back(std::move(case_json));
+  outcome.json = {{"scenario", "recovery"},
+                  {"parameters",
+                   {{"events", config.recovery_events},
+                    {"organizations", config.recovery_organizations},
+                    {"restarts", config.recovery_restarts},
+                    {"publishers", config.recovery_publishers},
+                    {"report_bytes", config.report_bytes}}},
+                  {"definition",
+                   "The log is built through the public API by the load generator (registrations, then status "
+                   "reports from closed-loop publishers). Each restart: SIGTERM and reap, then exec on the same data "
+                   "dir and port; the time is from exec to the first successful read over a fresh connection "
+                   "(ketenbeeld: Get, OK or NOT_FOUND; etcd: linearizable Range). The page cache is warm."},
+                  {"cases", cases},
+                  {"table", rows}};
+  PrintRows("recovery: process start to serving", rows);
+  return outcome;
+}
+
+namespace {
+
+Json MemoryCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " memory");
+  if (absl::Status status = peer.Register(config.idle_organizations, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  if (absl::Status status = peer.ConnectAll(absl::Seconds(30)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  // Warm up the subscription path once (lazily allocated pools and threads are not per-subscriber costs).
+  {
+    SubscriberSet warm;
+    warm.Open(peer, 16, 16, absl::Seconds(30));
+  }
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<int64_t> before = ResidentBytes(peer.Pid());
+  SubscriberSet set;
+  const bool opened = set.Open(peer, config.idle_subscribers, 256, absl::Minutes(3));
+  absl::SleepFor(absl::Seconds(2));  // Let the server settle (no events flow; heartbeats only).
+  absl::StatusOr<int64_t> after = ResidentBytes(peer.Pid());
+  if (!opened || !before.ok() || !after.ok()) {
+    const std::string error =
+        absl::StrCat("opened=", opened, " rss: ", before.status().ToString(), " ", after.status().ToString());
+    failures->push_back(absl::StrCat(label, ": ", error));
+    return {{"error", error}};
+  }
+  Json result = {{"idle_subscribers", config.idle_subscribers},
+                 {"rss_before_mib", static_cast<double>(*before) / (1 << 20)},
+                 {"rss_after_mib", static_cast<double>(*after) / (1 << 20)},
+                 {"kib_per_subscriber",
+                  static_cast<double>(*after - *before) / 1024.0 / static_cast<double>(config.idle_subscribers)}};
+  set.Close();
+  return result;
+}
+
+}  // namespace
+
+ScenarioOutcome RunMemory(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  const std::string case_name = absl::StrCat(config.idle_subscribers, " idle");
+  Json case_json = RunCase(config, "memory", case_name, &outcome,
+                           [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                             return MemoryCase(config, peer, problems);
+                           });
+  AddRow(&rows, case_json, "server RSS per idle subscriber", "/kib_per_subscriber", "KiB", false, "<= 32 KiB",
+         [](double ours, auto) { return ours <= 32; });
+  AddRow(&rows, case_json, "RSS before", "/rss_before_mib", "MiB", false);
+  AddRow(&rows, case_json, "RSS with idle subscribers", "/rss_after_mib", "MiB", false);
+  cases.push_back(std::move(case_json));
+  outcome.json = {{"scenario", "memory"},
+                  {"parameters",
+                   {{"idle_subscribers", config.idle_subscribers},
+                    {"organizations", config.idle_organizations},
+                    {"channels", config.channels}}},
+                  {"definition",
+                   "VmRSS of the server process before and 2 s after opening N feeds (each synced, then idle), over "
+                   "already connected channels, after a warm-up of 16 feeds; (after - before) / N."},
+                  {"cases", cases},
+                  {"table", rows}};
+  PrintRows("memory: server RSS per idle subscriber", rows);
+  return outcome;
+}
+
+std::string MarkdownTable(const Json& scenario) {
+  std::string out =
+      "| case | metric | unit | ketenbeeld | etcd | kb/etcd | better | target | met |\n"
+      "|---|---|---|---:|---:|---:|---|---|---|\n";
+  for (const Json& row : scenario.value("table", Json::array())) {
+    const std::string unit = row["unit"].get<std::string>();
+    const std::string ratio = row["ratio"].is_null() ? "—" : absl::StrFormat("%.2fx", row["ratio"].get<double>());
+    const std::string met = row["target_met"].is_null() ? "" : (row["target_met"].get<bool>() ? "yes" : "**no**");
+    absl::StrAppend(&out, "| ", row["case"].get<std::string>(), " | ", row["metric"].get<std::string>(), " | ", unit,
+                    " | ", FormatNumber(row["ketenbeeld"], unit), " | ", FormatNumber(row["etcd"], unit), " | ", ratio,
+                    " | ", row["higher_is_better"].get<bool>() ? "higher" : "lower", " | ",
+                    row["target"].get<std::string>(), " | ", met, " |\n");
+  }
+  return out;
+}
+
+void PrintSummary(const std::vector<Json>& scenarios) {
+  Json rows = Json::array();
+  for (const Json& scenario : scenarios) {
+    for (const Json& row : scenario.value("table", Json::array())) {
+      if (!row["target"].get<std::string>().empty()) rows.push_back(row);
+    }
+  }
+  PrintRows("summary: the targets", rows);
+}
+
+}  // namespace ketenbeeld::bench

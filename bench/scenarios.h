@@ -1,0 +1,82 @@
+// The benchmark scenarios. Each runs every case against every peer in turn (never both at once, so they do not
+// compete for the two cores or the disk), on a fresh data dir per case, prints a side-by-side table and returns
+// its results as JSON (written to results/<scenario>.json by main).
+//
+// Scenarios:
+//   durable_writes  P closed-loop publishers of ~1 KB status reports: acknowledged (fsynced) writes/s, latency.
+//   fanout          S live subscribers while R reports/s are written: commit-to-delivery and send-to-delivery
+//                   latency at every subscriber, and proof that every subscriber got every event exactly once.
+//   snapshot        time for a new subscriber to be synced with N organisations (+ their reports) in the picture.
+//   recovery        time from exec to the first successful read with E events in the log.
+//   memory          server RSS per idle subscriber.
+//
+// Every loop is bounded in count and time; servers are children of this process and are always reaped.
+#ifndef KETENBEELD_BENCH_SCENARIOS_H_
+#define KETENBEELD_BENCH_SCENARIOS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace ketenbeeld::bench {
+
+struct BenchConfig {
+  std::string server_binary;
+  std::string etcd_binary;
+  // Prefix of ketenbeeld-server's command line, e.g. {"valgrind", "--tool=callgrind"} for a profile.
+  std::vector<std::string> server_launcher;
+  std::vector<std::string> peers = {"ketenbeeld", "etcd"};
+  std::string work_dir;
+  bool keep_data = false;
+  int report_bytes = 1000;
+  int channels = 16;
+
+  std::vector<int> publishers = {1, 16, 64, 256};
+  absl::Duration write_warmup = absl::Seconds(2);
+  absl::Duration write_duration = absl::Seconds(10);
+
+  std::vector<int> fanout_subscribers = {100, 1000, 5000};
+  std::vector<int> fanout_rates = {200, 1000};
+  absl::Duration fanout_duration = absl::Seconds(5);
+  int fanout_organizations = 100;
+  absl::Duration fanout_drain_timeout = absl::Seconds(180);
+
+  int snapshot_organizations = 10000;
+  int snapshot_repeats = 5;
+
+  int64_t recovery_events = 1'000'000;
+  int recovery_organizations = 1000;
+  int recovery_restarts = 3;
+  int recovery_publishers = 256;
+  absl::Duration recovery_load_timeout = absl::Minutes(30);
+
+  int idle_subscribers = 1000;
+  int idle_organizations = 100;
+};
+
+// The outcome of one scenario: its JSON, the checks of ketenbeeld that failed (empty when all passed), and the
+// checks of the peer (etcd) that failed, which are reported but do not fail the run.
+struct ScenarioOutcome {
+  nlohmann::json json;
+  std::vector<std::string> failures;
+  std::vector<std::string> notes;
+};
+
+ScenarioOutcome RunDurableWrites(const BenchConfig& config);
+ScenarioOutcome RunFanout(const BenchConfig& config);
+ScenarioOutcome RunSnapshot(const BenchConfig& config);
+ScenarioOutcome RunRecovery(const BenchConfig& config);
+ScenarioOutcome RunMemory(const BenchConfig& config);
+
+// The scenario's table (its "table" rows) in Markdown, for docs/benchmarks.md.
+std::string MarkdownTable(const nlohmann::json& scenario);
+
+// Prints the one-table summary of every scenario run so far (targets and ratios), from their JSON.
+void PrintSummary(const std::vector<nlohmann::json>& scenarios);
+
+}  // namespace ketenbeeld::bench
+
+#endif  // KETENBEELD_BENCH_SCENARIOS_H_

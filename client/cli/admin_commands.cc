@@ -1,0 +1,83 @@
+#include "client/cli/admin_commands.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "client/connection.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/admin_service.grpc.pb.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+// A backup flushes and links every file of the store: give it longer than an ordinary call.
+constexpr double kMinBackupTimeoutSeconds = 300;
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) std::cout << json << "\n";
+}
+
+}  // namespace
+
+AdminCommands::AdminCommands(CLI::App& app) {
+  CLI::App* admin = app.add_subcommand("admin", "Operator commands: backups and compaction of the event log");
+  admin->require_subcommand(1);
+  backup_ = admin->add_subcommand(
+      "backup",
+      "Take a verified backup of the whole store while the server keeps serving. DIR is an absolute path on the "
+      "server's machine that must not exist yet; restore by starting the server on a copy of it (docs/operations.md)");
+  backup_->add_option("DIR", backup_directory_, "Where the backup goes (on the server's machine)")->required();
+  compact_ = admin->add_subcommand(
+      "compact",
+      "Remove the event history up to and including REVISION (the picture is unchanged; feeds resuming from before it "
+      "get a reset and a fresh snapshot)");
+  compact_->add_option("REVISION", compact_revision_, "Last revision to remove")
+      ->required()
+      ->check(CLI::NonNegativeNumber);
+}
+
+std::optional<int> AdminCommands::Run(Session& session) {
+  if (!backup_->parsed() && !compact_->parsed()) return std::nullopt;
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(Connect(session.options().server));
+  grpc::ClientContext context;
+  if (backup_->parsed()) {
+    const double timeout = std::max(session.options().timeout_seconds, kMinBackupTimeoutSeconds);
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)));
+    v1::BackupRequest request;
+    request.set_directory(backup_directory_);
+    v1::BackupResponse response;
+    grpc::Status status = admin->Backup(&context, request, &response);
+    if (!status.ok()) return session.Fail(status);
+    if (session.options().json) {
+      PrintJson(response);
+    } else {
+      std::cout << "backup of revision " << response.revision() << " written to " << response.directory() << " in "
+                << response.duration_ms() << " ms";
+      if (response.compacted_revision() > 0) {
+        std::cout << " (history up to revision " << response.compacted_revision() << " had been compacted)";
+      }
+      std::cout << "\n";
+    }
+    return kExitOk;
+  }
+  session.SetDeadline(&context);
+  v1::CompactLogRequest request;
+  request.set_revision(compact_revision_);
+  v1::CompactLogResponse response;
+  grpc::Status status = admin->CompactLog(&context, request, &response);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    PrintJson(response);
+  } else {
+    std::cout << "event log compacted: history up to revision " << response.compacted_revision() << " removed\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace ketenbeeld::client

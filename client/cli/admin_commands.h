@@ -1,0 +1,39 @@
+// The operator commands of the `ketenbeeld` CLI (AdminService):
+//   ketenbeeld admin backup DIR        a verified backup (RocksDB checkpoint) in DIR on the server's machine
+//   ketenbeeld admin compact REVISION  remove the event history up to and including REVISION
+// See docs/operations.md for backup and restore.
+//
+// Thread safety: used from the CLI's main thread only.
+#ifndef KETENBEELD_CLIENT_CLI_ADMIN_COMMANDS_H_
+#define KETENBEELD_CLIENT_CLI_ADMIN_COMMANDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "client/cli/session.h"
+
+namespace ketenbeeld::client {
+
+class AdminCommands {
+ public:
+  // Adds `admin` and its subcommands to `app`. CLI11 binds the arguments to this object's members: it must outlive
+  // app.parse() and Run(), and must not move.
+  explicit AdminCommands(CLI::App& app);
+  AdminCommands(const AdminCommands&) = delete;
+  AdminCommands& operator=(const AdminCommands&) = delete;
+
+  // Runs the admin command that was parsed; nullopt when it was none of these. Returns the exit code.
+  std::optional<int> Run(Session& session);
+
+ private:
+  CLI::App* backup_ = nullptr;
+  CLI::App* compact_ = nullptr;
+  std::string backup_directory_;
+  int64_t compact_revision_ = 0;
+};
+
+}  // namespace ketenbeeld::client
+
+#endif  // KETENBEELD_CLIENT_CLI_ADMIN_COMMANDS_H_

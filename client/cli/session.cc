@@ -1,0 +1,61 @@
+#include "client/cli/session.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "client/connection.h"
+#include "client/status_message.h"
+
+namespace ketenbeeld::client {
+
+int UsageError(const absl::Status& status) {
+  std::cerr << "ketenbeeld: " << status.message() << "\n";
+  return kExitUsage;
+}
+
+Session::Session(const GlobalOptions& options)
+    : options_(options),
+      channel_(Connect(options.server)),
+      picture_(v1::PictureService::NewStub(channel_)),
+      incidents_(v1::IncidentService::NewStub(channel_)),
+      alerts_(v1::AlertService::NewStub(channel_)),
+      assistance_(v1::AssistanceService::NewStub(channel_)),
+      reports_(v1::ReportService::NewStub(channel_)) {}
+
+void Session::SetDeadline(grpc::ClientContext* context) const {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(options_.timeout_seconds * 1000)));
+}
+
+int Session::Fail(const grpc::Status& status) const {
+  std::cerr << "ketenbeeld: " << UserMessage(status, options_.server) << "\n";
+  return kExitServerError;
+}
+
+grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all) {
+  v1::ListRequest request;
+  *request.mutable_filter() = filter;
+  request.set_revision(revision);
+  while (true) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::ListResponse page;
+    grpc::Status status = picture_->List(&context, request, &page);
+    if (!status.ok()) return status;
+    for (v1::Record& record : *page.mutable_records()) *all->add_records() = std::move(record);
+    all->set_revision(page.revision());
+    if (page.next_page_token().empty()) return grpc::Status::OK;
+    // The token carries the revision of the first page: the whole list is one consistent picture.
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+grpc::Status Session::Get(const std::string& name, v1::GetResponse* response) {
+  v1::GetRequest request;
+  request.set_name(name);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  return picture_->Get(&context, request, response);
+}
+
+}  // namespace ketenbeeld::client

@@ -1,0 +1,435 @@
+#include "client/cli/workflow_commands.h"
+
+#include <algorithm>
+#include <functional>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "client/enum_words.h"
+#include "client/flags.h"
+#include "client/format.h"
+#include "client/workflow_format.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+std::string IncidentName(const std::string& id) { return "incidents/" + id; }
+std::string AlertName(const std::string& id) { return "alerts/" + id; }
+std::string RequestName(const std::string& id) { return "assistance-requests/" + id; }
+
+std::string Words(const google::protobuf::EnumDescriptor& descriptor) {
+  return absl::StrJoin(EnumWords(descriptor), "|");
+}
+
+void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
+  command->add_option("--title", flags->title, "Title, e.g. \"Brand Oostpolder\"");
+  command->add_option("--type", flags->type, "Kind of incident: brand, overstroming, ziekenhuisevacuatie, ...");
+  command->add_option("--level", flags->level, "Scale-up level as configured for the region, e.g. \"GRIP 2\"");
+  command->add_option("--region", flags->region, "Safety region, VR01..VR25");
+  command->add_option("--area", flags->area, "Description of the affected area");
+  command->add_option("--at", flags->at, "Centre of the area: LAT,LON in degrees, e.g. 52.96,4.76");
+  command->add_option("--radius-km", flags->radius_km, "Radius of the area around --at");
+  command->add_option("--affected", flags->affected, "Affected organisation id (repeatable; replaces the list)");
+  command->add_option("--t1", flags->t1, "Casualty estimate, triage T1 (immediate)")->group("Casualties");
+  command->add_option("--t2", flags->t2, "Casualty estimate, triage T2 (urgent)")->group("Casualties");
+  command->add_option("--t3", flags->t3, "Casualty estimate, triage T3 (delayed)")->group("Casualties");
+  command->add_option("--dead", flags->dead, "Casualty estimate, dead")->group("Casualties");
+}
+
+// Prints a write's outcome: "VERB NAME at revision N", or the WriteResponse as JSON.
+int PrintWrite(Session& session, const grpc::Status& status, const v1::WriteResponse& response,
+               const std::string& verb) {
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(response, true) << "\n";
+  } else {
+    std::cout << verb << " " << response.record().name() << " at revision " << response.revision() << "\n";
+  }
+  return kExitOk;
+}
+
+// Calls a write RPC of `stub` with the --timeout deadline.
+template <typename Stub, typename Request>
+int Write(Session& session, Stub& stub,
+          grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, v1::WriteResponse*),
+          const Request& request, const std::string& verb) {
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  v1::WriteResponse response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  return PrintWrite(session, status, response, verb);
+}
+
+// Calls a read RPC of `stub` and prints the response as JSON or with `render`.
+template <typename Stub, typename Request, typename Response, typename Render>
+int Read(Session& session, Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+         const Request& request, Render render) {
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  Response response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(response, true) << "\n";
+  } else {
+    std::cout << render(response);
+  }
+  return kExitOk;
+}
+
+// Every record of one kind, rendered as a table (or the ListResponse as JSON).
+template <typename Render>
+int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
+             const std::function<bool(const v1::Record&)>& keep, Render render) {
+  v1::Filter filter;
+  filter.add_kinds(kind);
+  v1::ListResponse all;
+  grpc::Status status = session.ListAll(filter, 0, &all);
+  if (!status.ok()) return session.Fail(status);
+  std::vector<v1::Record> records;
+  for (const v1::Record& record : all.records()) {
+    if (keep == nullptr || keep(record)) records.push_back(record);
+  }
+  if (session.options().json) {
+    v1::ListResponse kept;
+    kept.set_revision(all.revision());
+    for (v1::Record& record : records) *kept.add_records() = std::move(record);
+    std::cout << ToJson(kept, true) << "\n";
+    return kExitOk;
+  }
+  std::cout << render(records) << records.size() << " " << noun << " at revision " << all.revision() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+WorkflowCommands::WorkflowCommands(CLI::App& app) {
+  // ---- incident ----
+  CLI::App* incident = app.add_subcommand("incident", "Incidents and their situation log (beeld/oordeel/besluit)");
+  incident->require_subcommand(1);
+  incident_open_ = incident->add_subcommand("open", "Open a new incident");
+  incident_open_->add_option("--id", open_flags_.id, "Incident id: lowercase letters, digits and '-'");
+  AddIncidentFlags(incident_open_, &open_flags_);
+
+  incident_update_ = incident->add_subcommand(
+      "update", "Change an open incident; flags not given keep their value (compare-and-set on the record read)");
+  incident_update_->add_option("ID", incident_id_, "Incident id")->required();
+  AddIncidentFlags(incident_update_, &update_flags_);
+
+  incident_close_ = incident->add_subcommand("close", "Close an incident (final)");
+  incident_close_->add_option("ID", incident_id_, "Incident id")->required();
+
+  incident_log_ = incident->add_subcommand("log", "Add an entry to an incident's situation log");
+  incident_log_->add_option("ID", entry_flags_.incident_id, "Incident id")->required();
+  incident_log_->add_option("--layer", entry_flags_.layer, "picture|assessment|decision (beeld|oordeel|besluit)");
+  incident_log_->add_option("--text", entry_flags_.text, "What is seen, judged or decided");
+  incident_log_->add_option("--author", entry_flags_.author, "Name and function of the author");
+
+  incident_show_ = incident->add_subcommand("show", "An incident and its situation log in sequence order");
+  incident_show_->add_option("ID", incident_id_, "Incident id")->required();
+  incident_list_ = incident->add_subcommand("list", "All incidents");
+
+  // ---- alert ----
+  CLI::App* alert = app.add_subcommand("alert", "Alerts from the GHOR and who has confirmed them");
+  alert->require_subcommand(1);
+  alert_send_ = alert->add_subcommand("send", "Send an alert (the same id again sends a new version)");
+  alert_send_->add_option("--id", alert_flags_.id, "Alert id: lowercase letters, digits and '-'");
+  alert_send_->add_option("--headline", alert_flags_.headline, "Headline");
+  alert_send_->add_option("--description", alert_flags_.description, "What is going on");
+  alert_send_->add_option("--instruction", alert_flags_.instruction, "What recipients should do");
+  alert_send_->add_option("--urgency", alert_flags_.urgency, Words(*v1::Urgency_descriptor()));
+  alert_send_->add_option("--severity", alert_flags_.severity, Words(*v1::AlertSeverity_descriptor()));
+  alert_send_->add_option("--certainty", alert_flags_.certainty, Words(*v1::Certainty_descriptor()));
+  alert_send_->add_option("--region", alert_flags_.regions, "Audience: safety region (repeatable)")->group("Audience");
+  alert_send_->add_option("--sector", alert_flags_.sectors, "Audience: acute-care|long-term-care|other (repeatable)")
+      ->group("Audience");
+  alert_send_->add_option("--kind", alert_flags_.kinds, "Audience: organisation kind, e.g. nursing-home (repeatable)")
+      ->group("Audience");
+  alert_send_->add_option("--org", alert_flags_.organization_ids, "Audience: organisation id (repeatable)")
+      ->group("Audience");
+  alert_send_->add_option("--ack-within", alert_flags_.ack_within, "Confirm within this long, e.g. 30m, 2h, 1d");
+  alert_send_->add_option("--ack-by", alert_flags_.ack_by, "Confirm by this time (RFC 3339)");
+  alert_send_->add_option("--incident", alert_flags_.incident_id, "The incident this alert is about");
+
+  alert_cancel_ = alert->add_subcommand("cancel", "Cancel an alert");
+  alert_cancel_->add_option("ID", alert_id_, "Alert id")->required();
+  alert_ack_ = alert->add_subcommand("ack", "Confirm (acknowledge) an alert for an organisation");
+  alert_ack_->add_option("ID", alert_id_, "Alert id")->required();
+  alert_ack_->add_option("--org", ack_organization_, "The confirming organisation")->required();
+  alert_ack_->add_option("--comment", ack_comment_, "Remark");
+  alert_status_ = alert->add_subcommand("status", "Who has and who has not confirmed an alert");
+  alert_status_->add_option("ID", alert_id_, "Alert id")->required();
+  alert_list_ = alert->add_subcommand("list", "All alerts");
+
+  // ---- request ----
+  CLI::App* request = app.add_subcommand("request", "Requests for help (hulpvraag) and offers");
+  request->require_subcommand(1);
+  request_create_ = request->add_subcommand("create", "Ask for help");
+  request_create_->add_option("--id", request_flags_.id, "Request id: lowercase letters, digits and '-'");
+  request_create_->add_option("--org", request_flags_.organization_id, "The requesting organisation");
+  request_create_->add_option("--type", request_flags_.type, Words(*v1::AssistanceType_descriptor()));
+  request_create_->add_option("--bed-type", request_flags_.bed_type, "Bed type, required with --type beds");
+  request_create_->add_option("--quantity", request_flags_.quantity, "How many");
+  request_create_->add_option("--needed-by", request_flags_.needed_by, "Needed by this time (RFC 3339)");
+  request_create_->add_option("--needed-within", request_flags_.needed_within, "Needed within, e.g. 4h, 1d");
+  request_create_->add_option("--incident", request_flags_.incident_id, "The incident this request belongs to");
+  request_create_->add_option("--description", request_flags_.description, "Details");
+
+  request_offer_ = request->add_subcommand("offer", "Offer help (offering again replaces your offer)");
+  request_offer_->add_option("ID", offer_flags_.request_id, "Request id")->required();
+  request_offer_->add_option("--org", offer_flags_.organization_id, "The offering organisation");
+  request_offer_->add_option("--quantity", offer_flags_.quantity, "How many are offered");
+  request_offer_->add_option("--comment", offer_flags_.comment, "Remark");
+  request_accept_ = request->add_subcommand("accept", "Accept the offer of one organisation");
+  request_accept_->add_option("ID", request_id_, "Request id")->required();
+  request_accept_->add_option("--org", accept_organization_, "The organisation whose offer is accepted")->required();
+  request_fulfil_ = request->add_subcommand("fulfil", "Mark an accepted request fulfilled");
+  request_fulfil_->alias("fulfill");
+  request_fulfil_->add_option("ID", request_id_, "Request id")->required();
+  request_cancel_ = request->add_subcommand("cancel", "Cancel a request");
+  request_cancel_->add_option("ID", request_id_, "Request id")->required();
+  request_cancel_->add_option("--reason", cancel_reason_, "Why");
+  request_show_ = request->add_subcommand("show", "A request and its offers");
+  request_show_->add_option("ID", request_id_, "Request id")->required();
+  request_list_ = request->add_subcommand("list", "All requests");
+  request_list_->add_flag("--open", only_open_requests_, "Only requests not yet fulfilled or cancelled");
+
+  // ---- scenario ----
+  CLI::App* scenario = app.add_subcommand("scenario", "Scenarios of the care risk profile (ZRP) and their gaps");
+  scenario->require_subcommand(1);
+  scenario_put_ = scenario->add_subcommand("put", "Create or replace a scenario");
+  scenario_put_->add_option("--id", scenario_flags_.id, "Scenario id");
+  scenario_put_->add_option("--name", scenario_flags_.name, "Name");
+  scenario_put_->add_option("--description", scenario_flags_.description, "Description");
+  scenario_put_->add_option("--region", scenario_flags_.region, "Safety region, VR01..VR25");
+  scenario_put_->add_option("--need", scenario_flags_.needs,
+                            "Required capacity TYPE=N[@SECTOR], e.g. ic-adult=12 (repeatable)");
+  scenario_put_->add_option("--supply", scenario_flags_.supplies,
+                            "Required days of supply TYPE=DAYS, e.g. oxygen=3 (repeatable)");
+  scenario_put_->add_option("--file", scenario_file_, "Scenario in text format (.textproto) or JSON (.json)");
+  scenario_expected_option_ = scenario_put_->add_option("--expected-revision", scenario_expected_revision_,
+                                                        "Compare-and-set: the current mod_revision, 0 for new");
+  scenario_gap_ = scenario->add_subcommand("gap", "The gap report: required capacity against the live picture");
+  scenario_gap_->add_option("ID", scenario_id_, "Scenario id")->required();
+  scenario_list_ = scenario->add_subcommand("list", "All scenarios");
+
+  // ---- report, capacity ----
+  CLI::App* report = app.add_subcommand("report", "Reports from the picture for GHOR and the administration");
+  report->require_subcommand(1);
+  report_capacity_ = report->add_subcommand("capacity", "Capacity totals by region, sector and bed type");
+  report_capacity_->add_option("--region", overview_flags_.regions, "Only this safety region (repeatable)");
+  report_capacity_->add_option("--sector", overview_flags_.sectors, "Only this sector (repeatable)");
+  report_capacity_->add_option("--bed-type", overview_flags_.bed_types, "Only this bed type (repeatable)");
+  report_summary_ =
+      report->add_subcommand("summary", "Open requests, alerts not confirmed by everyone, overdue organisations");
+
+  CLI::App* capacity = app.add_subcommand("capacity", "Capacity search for dispatch (meldkamer)");
+  capacity->require_subcommand(1);
+  capacity_near_ =
+      capacity->add_subcommand("near", "Organisations with free beds of a type near a point, nearest first");
+  capacity_near_->add_option("NEAR", find_flags_.near, "The point LAT,LON, e.g. 52.63,4.75")
+      ->type_name("LAT,LON")
+      ->required();
+  capacity_near_->add_option("--bed-type", find_flags_.bed_type, "Bed type, e.g. ic-adult");
+  capacity_near_->add_option("--radius-km", find_flags_.radius_km, "Search radius (default 50)");
+  capacity_near_->add_option("--min", find_flags_.min_available, "At least this many available (default 1)");
+  capacity_near_->add_option("--limit", find_flags_.limit, "At most this many results (default 20)");
+}
+
+std::optional<int> WorkflowCommands::Run(Session& session) {
+  const absl::Time now = absl::Now();
+  const absl::TimeZone zone = absl::LocalTimeZone();
+
+  // ---- incident ----
+  if (incident_open_->parsed()) {
+    absl::StatusOr<v1::OpenIncidentRequest> request = BuildOpenIncidentRequest(open_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::OpenIncident, *request, "opened");
+  }
+  if (incident_update_->parsed() || incident_close_->parsed()) {
+    // Read-modify-write: the record as read, with the flags over it, sent with its mod_revision as the expected
+    // revision, so a change someone made in between is refused (ABORTED) rather than silently overwritten.
+    v1::GetResponse current;
+    if (grpc::Status status = session.Get(IncidentName(incident_id_), &current); !status.ok()) {
+      return session.Fail(status);
+    }
+    absl::StatusOr<v1::UpdateIncidentRequest> request =
+        incident_close_->parsed() ? BuildCloseIncidentRequest(current.record())
+                                  : BuildUpdateIncidentRequest(update_flags_, current.record());
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::UpdateIncident, *request,
+                 incident_close_->parsed() ? "closed" : "updated");
+  }
+  if (incident_log_->parsed()) {
+    absl::StatusOr<v1::AddSituationEntryRequest> request = BuildSituationEntryRequest(entry_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::AddSituationEntry, *request, "logged");
+  }
+  if (incident_show_->parsed()) {
+    v1::GetResponse incident;
+    grpc::Status status = session.Get(IncidentName(incident_id_), &incident);
+    if (!status.ok()) return session.Fail(status);
+    // The log read at the incident's revision: one consistent picture.
+    v1::Filter filter;
+    filter.add_kinds(v1::ENTITY_KIND_SITUATION_ENTRY);
+    v1::ListResponse entries;
+    status = session.ListAll(filter, incident.revision(), &entries);
+    if (!status.ok()) return session.Fail(status);
+    std::vector<v1::Record> own;
+    for (const v1::Record& entry : entries.records()) {
+      if (entry.situation_entry().incident_id() == incident_id_) own.push_back(entry);
+    }
+    std::sort(own.begin(), own.end(), [](const v1::Record& a, const v1::Record& b) {
+      return a.situation_entry().sequence() < b.situation_entry().sequence();
+    });
+    if (session.options().json) {
+      // The incident first, then its entries in sequence order.
+      v1::ListResponse out;
+      out.set_revision(incident.revision());
+      *out.add_records() = incident.record();
+      for (v1::Record& entry : own) *out.add_records() = std::move(entry);
+      std::cout << ToJson(out, true) << "\n";
+      return kExitOk;
+    }
+    std::cout << RenderIncident(incident.record(), own, zone, now) << "read at revision " << incident.revision()
+              << "\n";
+    return kExitOk;
+  }
+  if (incident_list_->parsed()) {
+    return ListKind(session, v1::ENTITY_KIND_INCIDENT, "incidents", nullptr,
+                    [&](const std::vector<v1::Record>& records) { return RenderIncidentTable(records, now); });
+  }
+
+  // ---- alert ----
+  if (alert_send_->parsed()) {
+    absl::StatusOr<v1::SendAlertRequest> request = BuildSendAlertRequest(alert_flags_, now);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "sent");
+  }
+  if (alert_cancel_->parsed()) {
+    v1::GetResponse current;
+    if (grpc::Status status = session.Get(AlertName(alert_id_), &current); !status.ok()) return session.Fail(status);
+    absl::StatusOr<v1::SendAlertRequest> request = BuildCancelAlertRequest(current.record());
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "cancelled");
+  }
+  if (alert_ack_->parsed()) {
+    v1::AcknowledgeAlertRequest request;
+    request.set_alert_id(alert_id_);
+    request.set_organization_id(ack_organization_);
+    request.set_comment(ack_comment_);
+    return Write(session, session.alerts(), &v1::AlertService::Stub::AcknowledgeAlert, request, "acknowledged");
+  }
+  if (alert_status_->parsed()) {
+    v1::GetAlertAcknowledgementsRequest request;
+    request.set_alert_id(alert_id_);
+    return Read(
+        session, session.alerts(), &v1::AlertService::Stub::GetAlertAcknowledgements, request,
+        [&](const v1::AlertAcknowledgements& response) { return RenderAlertAcknowledgements(response, zone, now); });
+  }
+  if (alert_list_->parsed()) {
+    return ListKind(session, v1::ENTITY_KIND_ALERT, "alerts", nullptr,
+                    [&](const std::vector<v1::Record>& records) { return RenderAlertTable(records, now); });
+  }
+
+  // ---- request ----
+  if (request_create_->parsed()) {
+    absl::StatusOr<v1::RequestAssistanceRequest> request = BuildRequestAssistanceRequest(request_flags_, now);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::RequestAssistance, *request, "requested");
+  }
+  if (request_offer_->parsed()) {
+    absl::StatusOr<v1::OfferAssistanceRequest> request = BuildOfferAssistanceRequest(offer_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request, "offered on");
+  }
+  if (request_accept_->parsed()) {
+    v1::AcceptOfferRequest request;
+    request.set_request_id(request_id_);
+    request.set_organization_id(accept_organization_);
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, request,
+                 absl::StrCat("accepted the offer of ", accept_organization_, " on"));
+  }
+  if (request_fulfil_->parsed()) {
+    v1::FulfillRequestRequest request;
+    request.set_request_id(request_id_);
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, request, "fulfilled");
+  }
+  if (request_cancel_->parsed()) {
+    v1::CancelRequestRequest request;
+    request.set_request_id(request_id_);
+    request.set_reason(cancel_reason_);
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::CancelRequest, request, "cancelled");
+  }
+  if (request_show_->parsed()) {
+    v1::GetResponse response;
+    grpc::Status status = session.Get(RequestName(request_id_), &response);
+    if (!status.ok()) return session.Fail(status);
+    if (session.options().json) {
+      std::cout << ToJson(response, true) << "\n";
+    } else {
+      std::cout << RenderRequest(response.record(), zone, now) << "read at revision " << response.revision() << "\n";
+    }
+    return kExitOk;
+  }
+  if (request_list_->parsed()) {
+    std::function<bool(const v1::Record&)> keep = nullptr;
+    if (only_open_requests_) {
+      keep = [](const v1::Record& record) {
+        const v1::AssistanceStatus status = record.assistance_request().status();
+        return status != v1::ASSISTANCE_STATUS_FULFILLED && status != v1::ASSISTANCE_STATUS_CANCELLED;
+      };
+    }
+    return ListKind(session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "requests", keep,
+                    [&](const std::vector<v1::Record>& records) { return RenderRequestTable(records, now); });
+  }
+
+  // ---- scenario ----
+  if (scenario_put_->parsed()) {
+    v1::Scenario base;
+    if (!scenario_file_.empty()) {
+      if (absl::Status loaded = LoadMessageFromFile(scenario_file_, &base); !loaded.ok()) return UsageError(loaded);
+    }
+    absl::StatusOr<v1::PutScenarioRequest> request = BuildPutScenarioRequest(scenario_flags_, std::move(base));
+    if (!request.ok()) return UsageError(request.status());
+    if (scenario_expected_option_->count() > 0) request->set_expected_revision(scenario_expected_revision_);
+    return Write(session, session.reports(), &v1::ReportService::Stub::PutScenario, *request, "put");
+  }
+  if (scenario_gap_->parsed()) {
+    v1::GetGapReportRequest request;
+    request.set_scenario_id(scenario_id_);
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetGapReport, request,
+                [&](const v1::GapReport& report) { return RenderGapReport(report, zone); });
+  }
+  if (scenario_list_->parsed()) {
+    return ListKind(session, v1::ENTITY_KIND_SCENARIO, "scenarios", nullptr,
+                    [](const std::vector<v1::Record>& records) { return RenderScenarioTable(records); });
+  }
+
+  // ---- report, capacity ----
+  if (report_capacity_->parsed()) {
+    absl::StatusOr<v1::GetCapacityOverviewRequest> request = BuildCapacityOverviewRequest(overview_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetCapacityOverview, *request,
+                [&](const v1::CapacityOverview& overview) { return RenderCapacityOverview(overview, now); });
+  }
+  if (report_summary_->parsed()) {
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary,
+                v1::GetOperationalSummaryRequest(),
+                [&](const v1::OperationalSummary& summary) { return RenderOperationalSummary(summary, now); });
+  }
+  if (capacity_near_->parsed()) {
+    absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(find_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Read(session, session.reports(), &v1::ReportService::Stub::FindCapacity, *request,
+                [&](const v1::FindCapacityResponse& response) { return RenderCapacityMatches(response, now); });
+  }
+  return std::nullopt;
+}
+
+}  // namespace ketenbeeld::client

@@ -1,0 +1,89 @@
+// The crisis-workflow commands of the `ketenbeeld` CLI: incident, alert, request, scenario, report and capacity.
+// Flags are parsed by workflow_flags.h, output rendered by workflow_format.h (or JSON with --json); this file only
+// wires CLI11 to the calls.
+//
+// Thread safety: used from the CLI's main thread only.
+#ifndef KETENBEELD_CLIENT_CLI_WORKFLOW_COMMANDS_H_
+#define KETENBEELD_CLIENT_CLI_WORKFLOW_COMMANDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "client/cli/session.h"
+#include "client/workflow_flags.h"
+
+namespace ketenbeeld::client {
+
+class WorkflowCommands {
+ public:
+  // Adds the commands to `app`. CLI11 binds the flags to this object's members: it must outlive app.parse() and
+  // Run(), and must not move.
+  explicit WorkflowCommands(CLI::App& app);
+  WorkflowCommands(const WorkflowCommands&) = delete;
+  WorkflowCommands& operator=(const WorkflowCommands&) = delete;
+
+  // Runs the command that was parsed; nullopt when it was none of these. Returns the exit code.
+  std::optional<int> Run(Session& session);
+
+ private:
+  // incident
+  CLI::App* incident_open_ = nullptr;
+  CLI::App* incident_update_ = nullptr;
+  CLI::App* incident_close_ = nullptr;
+  CLI::App* incident_log_ = nullptr;
+  CLI::App* incident_show_ = nullptr;
+  CLI::App* incident_list_ = nullptr;
+  IncidentFlags open_flags_;
+  IncidentFlags update_flags_;
+  std::string incident_id_;
+  SituationEntryFlags entry_flags_;
+
+  // alert
+  CLI::App* alert_send_ = nullptr;
+  CLI::App* alert_cancel_ = nullptr;
+  CLI::App* alert_ack_ = nullptr;
+  CLI::App* alert_status_ = nullptr;
+  CLI::App* alert_list_ = nullptr;
+  AlertFlags alert_flags_;
+  std::string alert_id_;
+  std::string ack_organization_;
+  std::string ack_comment_;
+
+  // request
+  CLI::App* request_create_ = nullptr;
+  CLI::App* request_offer_ = nullptr;
+  CLI::App* request_accept_ = nullptr;
+  CLI::App* request_fulfil_ = nullptr;
+  CLI::App* request_cancel_ = nullptr;
+  CLI::App* request_show_ = nullptr;
+  CLI::App* request_list_ = nullptr;
+  AssistanceRequestFlags request_flags_;
+  OfferFlags offer_flags_;
+  std::string request_id_;
+  std::string accept_organization_;
+  std::string cancel_reason_;
+  bool only_open_requests_ = false;
+
+  // scenario
+  CLI::App* scenario_put_ = nullptr;
+  CLI::App* scenario_gap_ = nullptr;
+  CLI::App* scenario_list_ = nullptr;
+  ScenarioFlags scenario_flags_;
+  std::string scenario_file_;
+  CLI::Option* scenario_expected_option_ = nullptr;
+  int64_t scenario_expected_revision_ = 0;
+  std::string scenario_id_;
+
+  // report, capacity
+  CLI::App* report_capacity_ = nullptr;
+  CLI::App* report_summary_ = nullptr;
+  CLI::App* capacity_near_ = nullptr;
+  CapacityOverviewFlags overview_flags_;
+  FindCapacityFlags find_flags_;
+};
+
+}  // namespace ketenbeeld::client
+
+#endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_COMMANDS_H_

@@ -1,0 +1,457 @@
+#include "client/workflow_flags.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/enum_words.h"
+#include "client/flags.h"
+#include "client/format.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+absl::Status Required(absl::string_view flag, absl::string_view example) {
+  return absl::InvalidArgumentError(absl::StrCat(flag, " is required", example.empty() ? "" : ", e.g. ", example));
+}
+
+// A whole number >= 1 after '=' in TYPE=N flags.
+absl::StatusOr<int32_t> ParsePositiveCount(absl::string_view flag, absl::string_view value, absl::string_view text) {
+  int32_t count = 0;
+  if (!absl::SimpleAtoi(text, &count) || count < 1) {
+    return FlagError(flag, value, absl::StrCat("the quantity must be a whole number >= 1, not \"", text, "\""));
+  }
+  return count;
+}
+
+absl::Status CheckIncidentRecord(const v1::Record& current) {
+  if (!current.has_incident()) {
+    return absl::FailedPreconditionError(absl::StrCat(current.name(), " is not an incident"));
+  }
+  return absl::OkStatus();
+}
+
+void ClearIncidentOutputFields(v1::Incident* incident) {
+  incident->clear_status();
+  incident->clear_opened_at();
+  incident->clear_closed_at();
+}
+
+absl::Status ApplyIncidentFlags(const IncidentFlags& flags, v1::Incident* incident) {
+  if (!flags.id.empty()) incident->set_id(flags.id);
+  if (flags.title.has_value()) incident->set_title(*flags.title);
+  if (flags.type.has_value()) incident->set_type(*flags.type);
+  if (flags.level.has_value()) incident->set_scale_up_level(*flags.level);
+  if (flags.region.has_value()) incident->set_safety_region(*flags.region);
+  if (flags.area.has_value()) incident->mutable_area()->set_description(*flags.area);
+  if (flags.at.has_value()) {
+    absl::StatusOr<v1::Coordinates> center = ParseCoordinatesFlag("--at", *flags.at);
+    if (!center.ok()) return center.status();
+    *incident->mutable_area()->mutable_center() = *center;
+  }
+  if (flags.radius_km.has_value()) {
+    if (!std::isfinite(*flags.radius_km) || *flags.radius_km < 0) {
+      return FlagError("--radius-km", absl::StrCat(*flags.radius_km), "must be a number of kilometres >= 0");
+    }
+    incident->mutable_area()->set_radius_km(*flags.radius_km);
+  }
+  if (!flags.affected.empty()) {
+    incident->clear_affected_organization_ids();
+    for (const std::string& id : flags.affected) incident->add_affected_organization_ids(id);
+  }
+  v1::CasualtyEstimate* casualties = incident->mutable_casualties();
+  const std::pair<const char*, const std::optional<int32_t>*> counts[] = {
+      {"--t1", &flags.t1}, {"--t2", &flags.t2}, {"--t3", &flags.t3}, {"--dead", &flags.dead}};
+  for (const auto& [flag, count] : counts) {
+    if (count->has_value() && **count < 0) {
+      return FlagError(flag, absl::StrCat(**count), "must be a whole number >= 0");
+    }
+  }
+  if (flags.t1.has_value()) casualties->set_t1(*flags.t1);
+  if (flags.t2.has_value()) casualties->set_t2(*flags.t2);
+  if (flags.t3.has_value()) casualties->set_t3(*flags.t3);
+  if (flags.dead.has_value()) casualties->set_dead(*flags.dead);
+  if (incident->casualties().ByteSizeLong() == 0) incident->clear_casualties();
+  return absl::OkStatus();
+}
+
+template <typename Enum>
+absl::Status AddEnumWords(absl::string_view flag, const std::vector<std::string>& words,
+                          google::protobuf::RepeatedField<int>* out) {
+  for (const std::string& word : words) {
+    absl::StatusOr<Enum> value = ParseEnumFlag<Enum>(flag, word, word);
+    if (!value.ok()) return value.status();
+    out->Add(*value);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag, absl::string_view value) {
+  const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+  absl::Duration duration;
+  bool parsed = false;
+  if (absl::string_view days = trimmed; absl::ConsumeSuffix(&days, "d")) {
+    double count = 0;
+    parsed = absl::SimpleAtod(days, &count) && std::isfinite(count) && count < 1e6;
+    if (parsed) duration = absl::Hours(24) * count;
+  } else {
+    parsed = absl::ParseDuration(trimmed, &duration);
+  }
+  if (!parsed) return FlagError(flag, value, "expected a duration such as 30m, 4h, 1h30m or 2d");
+  if (duration <= absl::ZeroDuration() || duration == absl::InfiniteDuration()) {
+    return FlagError(flag, value, "must be a positive, finite duration");
+  }
+  return duration;
+}
+
+absl::StatusOr<v1::Coordinates> ParseCoordinatesFlag(absl::string_view flag, absl::string_view value) {
+  constexpr absl::string_view kUsage = "expected LAT,LON in degrees, e.g. 52.63,4.75";
+  std::vector<absl::string_view> parts = absl::StrSplit(value, ',');
+  if (parts.size() != 2) return FlagError(flag, value, kUsage);
+  double latitude = 0;
+  double longitude = 0;
+  if (!absl::SimpleAtod(absl::StripAsciiWhitespace(parts[0]), &latitude) ||
+      !absl::SimpleAtod(absl::StripAsciiWhitespace(parts[1]), &longitude) || !std::isfinite(latitude) ||
+      !std::isfinite(longitude)) {
+    return FlagError(flag, value, kUsage);
+  }
+  if (latitude < -90 || latitude > 90) return FlagError(flag, value, "the latitude must be -90..90");
+  if (longitude < -180 || longitude > 180) return FlagError(flag, value, "the longitude must be -180..180");
+  v1::Coordinates coordinates;
+  coordinates.set_latitude(latitude);
+  coordinates.set_longitude(longitude);
+  return coordinates;
+}
+
+absl::StatusOr<v1::SituationLayer> ParseSituationLayerFlag(absl::string_view value) {
+  const std::string word = absl::AsciiStrToLower(absl::StripAsciiWhitespace(value));
+  if (word == "beeld") return v1::SITUATION_LAYER_PICTURE;
+  if (word == "oordeel") return v1::SITUATION_LAYER_ASSESSMENT;
+  if (word == "besluit") return v1::SITUATION_LAYER_DECISION;
+  absl::StatusOr<v1::SituationLayer> layer = ParseEnumWord<v1::SituationLayer>(word);
+  if (!layer.ok()) {
+    return FlagError("--layer", value, "expected picture|assessment|decision (or beeld|oordeel|besluit)");
+  }
+  return *layer;
+}
+
+absl::StatusOr<v1::CapacityRequirement> ParseNeedFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--need";
+  const size_t equals = value.find('=');
+  if (equals == absl::string_view::npos) {
+    return FlagError(kFlag, value, "expected TYPE=N[@SECTOR], e.g. ic-adult=12 or nursing-home=40@long-term-care");
+  }
+  absl::string_view quantity = value.substr(equals + 1);
+  absl::string_view sector;
+  if (const size_t at = quantity.find('@'); at != absl::string_view::npos) {
+    sector = quantity.substr(at + 1);
+    quantity = quantity.substr(0, at);
+  }
+  absl::StatusOr<v1::BedType> type = ParseEnumFlag<v1::BedType>(kFlag, value, value.substr(0, equals));
+  if (!type.ok()) return type.status();
+  absl::StatusOr<int32_t> count = ParsePositiveCount(kFlag, value, quantity);
+  if (!count.ok()) return count.status();
+  v1::CapacityRequirement requirement;
+  requirement.set_bed_type(*type);
+  requirement.set_quantity(*count);
+  if (!sector.empty()) {
+    absl::StatusOr<v1::Sector> parsed_sector = ParseEnumFlag<v1::Sector>(kFlag, value, sector);
+    if (!parsed_sector.ok()) return parsed_sector.status();
+    requirement.set_sector(*parsed_sector);
+  }
+  return requirement;
+}
+
+absl::StatusOr<v1::SupplyRequirement> ParseSupplyRequirementFlag(absl::string_view value) {
+  constexpr absl::string_view kFlag = "--supply";
+  const size_t equals = value.find('=');
+  if (equals == absl::string_view::npos) return FlagError(kFlag, value, "expected TYPE=DAYS, e.g. oxygen=3");
+  absl::StatusOr<v1::SupplyType> type = ParseEnumFlag<v1::SupplyType>(kFlag, value, value.substr(0, equals));
+  if (!type.ok()) return type.status();
+  double days = 0;
+  const absl::string_view days_text = value.substr(equals + 1);
+  if (!absl::SimpleAtod(days_text, &days) || !std::isfinite(days) || days <= 0) {
+    return FlagError(kFlag, value, absl::StrCat("the days of supply must be a number > 0, not \"", days_text, "\""));
+  }
+  v1::SupplyRequirement requirement;
+  requirement.set_type(*type);
+  requirement.set_min_days_of_supply(days);
+  return requirement;
+}
+
+absl::StatusOr<std::optional<absl::Time>> ResolveDeadline(absl::string_view by_flag, absl::string_view by_value,
+                                                          absl::string_view within_flag, absl::string_view within_value,
+                                                          absl::Time now) {
+  if (!by_value.empty() && !within_value.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("give either ", by_flag, " or ", within_flag, ", not both"));
+  }
+  if (!by_value.empty()) {
+    absl::StatusOr<absl::Time> by = ParseTimeFlag(by_flag, by_value);
+    if (!by.ok()) return by.status();
+    return std::optional<absl::Time>(*by);
+  }
+  if (!within_value.empty()) {
+    absl::StatusOr<absl::Duration> within = ParseDurationFlag(within_flag, within_value);
+    if (!within.ok()) return within.status();
+    return std::optional<absl::Time>(now + *within);
+  }
+  return std::optional<absl::Time>();
+}
+
+// ---- incidents ----
+
+absl::StatusOr<v1::OpenIncidentRequest> BuildOpenIncidentRequest(const IncidentFlags& flags) {
+  if (flags.id.empty()) return Required("--id", "--id brand-oostpolder");
+  if (!flags.title.has_value() || flags.title->empty()) return Required("--title", "--title \"Brand Oostpolder\"");
+  if (!flags.type.has_value() || flags.type->empty()) return Required("--type", "--type brand");
+  if (!flags.level.has_value() || flags.level->empty()) return Required("--level", "--level \"GRIP 2\"");
+  if (!flags.region.has_value() || flags.region->empty()) return Required("--region", "--region VR10");
+  v1::OpenIncidentRequest request;
+  if (absl::Status applied = ApplyIncidentFlags(flags, request.mutable_incident()); !applied.ok()) return applied;
+  return request;
+}
+
+absl::StatusOr<v1::UpdateIncidentRequest> BuildUpdateIncidentRequest(const IncidentFlags& flags,
+                                                                     const v1::Record& current) {
+  if (absl::Status checked = CheckIncidentRecord(current); !checked.ok()) return checked;
+  if (!flags.id.empty() && flags.id != current.incident().id()) {
+    return absl::InvalidArgumentError(absl::StrCat("--id \"", flags.id,
+                                                   "\": differs from the incident being updated, \"",
+                                                   current.incident().id(), "\" (an incident's id cannot change)"));
+  }
+  v1::UpdateIncidentRequest request;
+  *request.mutable_incident() = current.incident();
+  ClearIncidentOutputFields(request.mutable_incident());
+  if (absl::Status applied = ApplyIncidentFlags(flags, request.mutable_incident()); !applied.ok()) return applied;
+  request.set_expected_revision(current.mod_revision());
+  return request;
+}
+
+absl::StatusOr<v1::UpdateIncidentRequest> BuildCloseIncidentRequest(const v1::Record& current) {
+  if (absl::Status checked = CheckIncidentRecord(current); !checked.ok()) return checked;
+  v1::UpdateIncidentRequest request;
+  *request.mutable_incident() = current.incident();
+  ClearIncidentOutputFields(request.mutable_incident());
+  request.mutable_incident()->set_status(v1::INCIDENT_STATUS_CLOSED);
+  request.set_expected_revision(current.mod_revision());
+  return request;
+}
+
+absl::StatusOr<v1::AddSituationEntryRequest> BuildSituationEntryRequest(const SituationEntryFlags& flags) {
+  if (flags.incident_id.empty()) return Required("the incident ID", "incident log brand-oostpolder ...");
+  if (flags.layer.empty()) return Required("--layer", "--layer picture (beeld|oordeel|besluit)");
+  if (flags.text.empty()) return Required("--text", "");
+  if (flags.author.empty()) return Required("--author", "--author \"OvD-G J. de Vries\"");
+  absl::StatusOr<v1::SituationLayer> layer = ParseSituationLayerFlag(flags.layer);
+  if (!layer.ok()) return layer.status();
+  v1::AddSituationEntryRequest request;
+  v1::SituationEntry* entry = request.mutable_entry();
+  entry->set_incident_id(flags.incident_id);
+  entry->set_layer(*layer);
+  entry->set_text(flags.text);
+  entry->set_author(flags.author);
+  return request;
+}
+
+// ---- alerts ----
+
+absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& flags, absl::Time now) {
+  if (flags.id.empty()) return Required("--id", "--id stroomuitval-noord");
+  if (flags.headline.empty()) return Required("--headline", "");
+  if (flags.urgency.empty()) return Required("--urgency", "--urgency immediate");
+  if (flags.severity.empty()) return Required("--severity", "--severity severe");
+  if (flags.certainty.empty()) return Required("--certainty", "--certainty observed");
+  v1::SendAlertRequest request;
+  v1::Alert* alert = request.mutable_alert();
+  alert->set_id(flags.id);
+  alert->set_headline(flags.headline);
+  alert->set_description(flags.description);
+  alert->set_instruction(flags.instruction);
+  absl::StatusOr<v1::Urgency> urgency = ParseEnumFlag<v1::Urgency>("--urgency", flags.urgency, flags.urgency);
+  if (!urgency.ok()) return urgency.status();
+  alert->set_urgency(*urgency);
+  absl::StatusOr<v1::AlertSeverity> severity =
+      ParseEnumFlag<v1::AlertSeverity>("--severity", flags.severity, flags.severity);
+  if (!severity.ok()) return severity.status();
+  alert->set_severity(*severity);
+  absl::StatusOr<v1::Certainty> certainty =
+      ParseEnumFlag<v1::Certainty>("--certainty", flags.certainty, flags.certainty);
+  if (!certainty.ok()) return certainty.status();
+  alert->set_certainty(*certainty);
+  v1::Audience* audience = alert->mutable_audience();
+  for (const std::string& region : flags.regions) audience->add_safety_regions(region);
+  if (absl::Status added = AddEnumWords<v1::Sector>("--sector", flags.sectors, audience->mutable_sectors());
+      !added.ok()) {
+    return added;
+  }
+  if (absl::Status added = AddEnumWords<v1::OrganizationKind>("--kind", flags.kinds, audience->mutable_kinds());
+      !added.ok()) {
+    return added;
+  }
+  for (const std::string& id : flags.organization_ids) audience->add_organization_ids(id);
+  absl::StatusOr<std::optional<absl::Time>> deadline =
+      ResolveDeadline("--ack-by", flags.ack_by, "--ack-within", flags.ack_within, now);
+  if (!deadline.ok()) return deadline.status();
+  if (deadline->has_value()) *alert->mutable_acknowledge_by() = ToProtoTimestamp(**deadline);
+  alert->set_incident_id(flags.incident_id);
+  alert->set_status(v1::ALERT_STATUS_ACTIVE);
+  return request;
+}
+
+absl::StatusOr<v1::SendAlertRequest> BuildCancelAlertRequest(const v1::Record& current) {
+  if (!current.has_alert()) return absl::FailedPreconditionError(absl::StrCat(current.name(), " is not an alert"));
+  v1::SendAlertRequest request;
+  v1::Alert* alert = request.mutable_alert();
+  *alert = current.alert();
+  alert->clear_version();
+  alert->clear_deadline_passed();
+  alert->clear_sent_at();
+  alert->set_status(v1::ALERT_STATUS_CANCELLED);
+  request.set_expected_revision(current.mod_revision());
+  return request;
+}
+
+// ---- assistance requests ----
+
+absl::StatusOr<v1::RequestAssistanceRequest> BuildRequestAssistanceRequest(const AssistanceRequestFlags& flags,
+                                                                           absl::Time now) {
+  if (flags.id.empty()) return Required("--id", "--id bedden-vvt-west");
+  if (flags.organization_id.empty()) return Required("--org", "--org vvt-west (the requesting organisation)");
+  if (flags.type.empty()) {
+    return Required(
+        "--type",
+        absl::StrCat("--type beds (valid: ", absl::StrJoin(EnumWords(*v1::AssistanceType_descriptor()), ", "), ")"));
+  }
+  if (!flags.quantity.has_value()) return Required("--quantity", "--quantity 10");
+  v1::RequestAssistanceRequest request;
+  v1::AssistanceRequest* assistance = request.mutable_request();
+  assistance->set_id(flags.id);
+  assistance->set_organization_id(flags.organization_id);
+  absl::StatusOr<v1::AssistanceType> type = ParseEnumFlag<v1::AssistanceType>("--type", flags.type, flags.type);
+  if (!type.ok()) return type.status();
+  assistance->set_type(*type);
+  if (!flags.bed_type.empty()) {
+    absl::StatusOr<v1::BedType> bed_type = ParseEnumFlag<v1::BedType>("--bed-type", flags.bed_type, flags.bed_type);
+    if (!bed_type.ok()) return bed_type.status();
+    assistance->set_bed_type(*bed_type);
+  } else if (*type == v1::ASSISTANCE_TYPE_BEDS) {
+    return Required("--bed-type (with --type beds)", "--bed-type nursing-home");
+  }
+  if (*flags.quantity < 1) {
+    return FlagError("--quantity", absl::StrCat(*flags.quantity), "must be a whole number >= 1");
+  }
+  assistance->set_quantity(*flags.quantity);
+  absl::StatusOr<std::optional<absl::Time>> needed_by =
+      ResolveDeadline("--needed-by", flags.needed_by, "--needed-within", flags.needed_within, now);
+  if (!needed_by.ok()) return needed_by.status();
+  if (needed_by->has_value()) *assistance->mutable_needed_by() = ToProtoTimestamp(**needed_by);
+  assistance->set_incident_id(flags.incident_id);
+  assistance->set_description(flags.description);
+  return request;
+}
+
+absl::StatusOr<v1::OfferAssistanceRequest> BuildOfferAssistanceRequest(const OfferFlags& flags) {
+  if (flags.request_id.empty()) return Required("the request ID", "request offer bedden-vvt-west ...");
+  if (flags.organization_id.empty()) return Required("--org", "--org vvt-oost (the offering organisation)");
+  if (!flags.quantity.has_value()) return Required("--quantity", "--quantity 4");
+  if (*flags.quantity < 1) {
+    return FlagError("--quantity", absl::StrCat(*flags.quantity), "must be a whole number >= 1");
+  }
+  v1::OfferAssistanceRequest request;
+  request.set_request_id(flags.request_id);
+  request.mutable_offer()->set_organization_id(flags.organization_id);
+  request.mutable_offer()->set_quantity(*flags.quantity);
+  request.mutable_offer()->set_comment(flags.comment);
+  return request;
+}
+
+// ---- scenarios and reports ----
+
+absl::StatusOr<v1::PutScenarioRequest> BuildPutScenarioRequest(const ScenarioFlags& flags, v1::Scenario base) {
+  if (!flags.id.empty()) base.set_id(flags.id);
+  if (!flags.name.empty()) base.set_name(flags.name);
+  if (flags.description.has_value()) base.set_description(*flags.description);
+  if (!flags.region.empty()) base.set_safety_region(flags.region);
+  for (const std::string& value : flags.needs) {
+    absl::StatusOr<v1::CapacityRequirement> need = ParseNeedFlag(value);
+    if (!need.ok()) return need.status();
+    bool replaced = false;
+    for (v1::CapacityRequirement& existing : *base.mutable_capacity()) {
+      if (existing.bed_type() == need->bed_type() && existing.sector() == need->sector()) {
+        existing = *need;
+        replaced = true;
+      }
+    }
+    if (!replaced) *base.add_capacity() = *need;
+  }
+  for (const std::string& value : flags.supplies) {
+    absl::StatusOr<v1::SupplyRequirement> supply = ParseSupplyRequirementFlag(value);
+    if (!supply.ok()) return supply.status();
+    bool replaced = false;
+    for (v1::SupplyRequirement& existing : *base.mutable_supplies()) {
+      if (existing.type() == supply->type()) {
+        existing = *supply;
+        replaced = true;
+      }
+    }
+    if (!replaced) *base.add_supplies() = *supply;
+  }
+  if (base.id().empty()) return Required("--id (or id in --file)", "--id overstroming-kop");
+  if (base.name().empty()) return Required("--name (or name in --file)", "");
+  if (base.safety_region().empty()) return Required("--region (or safety_region in --file)", "--region VR10");
+  v1::PutScenarioRequest request;
+  *request.mutable_scenario() = std::move(base);
+  return request;
+}
+
+absl::StatusOr<v1::GetCapacityOverviewRequest> BuildCapacityOverviewRequest(const CapacityOverviewFlags& flags) {
+  v1::GetCapacityOverviewRequest request;
+  for (const std::string& region : flags.regions) request.add_safety_regions(region);
+  if (absl::Status added = AddEnumWords<v1::Sector>("--sector", flags.sectors, request.mutable_sectors());
+      !added.ok()) {
+    return added;
+  }
+  if (absl::Status added = AddEnumWords<v1::BedType>("--bed-type", flags.bed_types, request.mutable_bed_types());
+      !added.ok()) {
+    return added;
+  }
+  return request;
+}
+
+absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapacityFlags& flags) {
+  if (flags.near.empty()) return Required("the position LAT,LON", "capacity near 52.63,4.75 --bed-type ic-adult");
+  if (flags.bed_type.empty()) return Required("--bed-type", "--bed-type ic-adult");
+  v1::FindCapacityRequest request;
+  absl::StatusOr<v1::Coordinates> near = ParseCoordinatesFlag("near", flags.near);
+  if (!near.ok()) return near.status();
+  *request.mutable_near() = *near;
+  absl::StatusOr<v1::BedType> bed_type = ParseEnumFlag<v1::BedType>("--bed-type", flags.bed_type, flags.bed_type);
+  if (!bed_type.ok()) return bed_type.status();
+  request.set_bed_type(*bed_type);
+  if (flags.radius_km.has_value()) {
+    if (!std::isfinite(*flags.radius_km) || *flags.radius_km <= 0) {
+      return FlagError("--radius-km", absl::StrCat(*flags.radius_km), "must be a number of kilometres > 0");
+    }
+    request.set_radius_km(*flags.radius_km);
+  }
+  if (flags.min_available.has_value()) {
+    if (*flags.min_available < 1) {
+      return FlagError("--min", absl::StrCat(*flags.min_available), "must be a whole number >= 1");
+    }
+    request.set_min_available(*flags.min_available);
+  }
+  if (flags.limit.has_value()) {
+    if (*flags.limit < 1) return FlagError("--limit", absl::StrCat(*flags.limit), "must be a whole number >= 1");
+    request.set_limit(*flags.limit);
+  }
+  return request;
+}
+
+}  // namespace ketenbeeld::client

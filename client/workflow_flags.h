@@ -1,0 +1,183 @@
+// Parsing the flags of the crisis-workflow commands (incident, alert, request, scenario, report, capacity) into the
+// requests of IncidentService, AlertService, AssistanceService and ReportService. Kept out of the CLI's main so it
+// can be tested without a server.
+//
+// Conventions (as in flags.h): every error is InvalidArgument and names the flag first, e.g.
+//   --at "52.6;4.7": expected LAT,LON in degrees, e.g. 52.63,4.75
+//   --level is required, e.g. --level "GRIP 2"
+// Limits that only the server knows (the region's scale-up levels, text lengths, 1..100000) are left to the server,
+// which names the field in its error. A flag left out is "not given": counts stay absent, never 0.
+//
+// Thread safety: pure functions (those that need the time take `now`).
+#ifndef KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_
+#define KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ketenbeeld/v1/picture.pb.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
+
+namespace ketenbeeld::client {
+
+// A positive duration: absl::ParseDuration syntax ("30m", "4h", "1h30m", "90s") plus whole or fractional days
+// ("2d", "1.5d"), which absl does not know.
+absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag, absl::string_view value);
+
+// LAT,LON in decimal degrees (WGS 84), e.g. "52.63,4.75"; latitude -90..90, longitude -180..180.
+absl::StatusOr<v1::Coordinates> ParseCoordinatesFlag(absl::string_view flag, absl::string_view value);
+
+// --layer picture|assessment|decision, or the Dutch beeld|oordeel|besluit.
+absl::StatusOr<v1::SituationLayer> ParseSituationLayerFlag(absl::string_view value);
+
+// --need TYPE=N[@SECTOR], e.g. "ic-adult=12" or "nursing-home=40@long-term-care".
+absl::StatusOr<v1::CapacityRequirement> ParseNeedFlag(absl::string_view value);
+
+// --supply TYPE=DAYS (minimum days of supply), e.g. "oxygen=3" or "generator=1.5".
+absl::StatusOr<v1::SupplyRequirement> ParseSupplyRequirementFlag(absl::string_view value);
+
+// A deadline given as `by` (RFC 3339) or as `within` (a duration from `now`); at most one of the two. Returns
+// nullopt when neither is given (empty strings).
+absl::StatusOr<std::optional<absl::Time>> ResolveDeadline(absl::string_view by_flag, absl::string_view by_value,
+                                                          absl::string_view within_flag, absl::string_view within_value,
+                                                          absl::Time now);
+
+// ---- incidents ----
+
+// The flags of `incident open` and `incident update`. nullopt and empty lists mean "not given" (update: keep).
+struct IncidentFlags {
+  std::string id;
+  std::optional<std::string> title;
+  std::optional<std::string> type;
+  std::optional<std::string> level;   // Scale-up level, e.g. "GRIP 2".
+  std::optional<std::string> region;  // Safety region, VR01..VR25.
+  std::optional<std::string> area;    // Description of the area.
+  std::optional<std::string> at;      // LAT,LON: the centre of the area.
+  std::optional<double> radius_km;
+  std::vector<std::string> affected;  // Replaces the list of affected organisations when given.
+  std::optional<int32_t> t1;
+  std::optional<int32_t> t2;
+  std::optional<int32_t> t3;
+  std::optional<int32_t> dead;
+};
+
+// A new incident from the flags. Requires --id, --title, --type, --level and --region.
+absl::StatusOr<v1::OpenIncidentRequest> BuildOpenIncidentRequest(const IncidentFlags& flags);
+
+// The incident in `current` (a Record read with Get) with the given flags applied over it, sent with
+// expected_revision = current.mod_revision, so a change made by someone else in between is refused (ABORTED) instead
+// of being overwritten. Output-only fields are cleared. FailedPrecondition when `current` holds no incident.
+absl::StatusOr<v1::UpdateIncidentRequest> BuildUpdateIncidentRequest(const IncidentFlags& flags,
+                                                                     const v1::Record& current);
+
+// Closes the incident in `current` (status CLOSED, compare-and-set as above).
+absl::StatusOr<v1::UpdateIncidentRequest> BuildCloseIncidentRequest(const v1::Record& current);
+
+struct SituationEntryFlags {
+  std::string incident_id;
+  std::string layer;
+  std::string text;
+  std::string author;
+};
+
+// Requires --layer, --text and --author.
+absl::StatusOr<v1::AddSituationEntryRequest> BuildSituationEntryRequest(const SituationEntryFlags& flags);
+
+// ---- alerts ----
+
+struct AlertFlags {
+  std::string id;
+  std::string headline;
+  std::string description;
+  std::string instruction;
+  std::string urgency;    // immediate|expected|future|past|unknown
+  std::string severity;   // extreme|severe|moderate|minor|unknown
+  std::string certainty;  // observed|likely|possible|unlikely|unknown
+  std::vector<std::string> regions;
+  std::vector<std::string> sectors;
+  std::vector<std::string> kinds;
+  std::vector<std::string> organization_ids;
+  std::string ack_within;  // Duration from now.
+  std::string ack_by;      // RFC 3339.
+  std::string incident_id;
+};
+
+// A whole alert (sending an existing id replaces it with a new version). Requires --id, --headline, --urgency,
+// --severity and --certainty.
+absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& flags, absl::Time now);
+
+// Cancels the alert in `current` (status CANCELLED, the rest as it is, compare-and-set on its mod_revision).
+absl::StatusOr<v1::SendAlertRequest> BuildCancelAlertRequest(const v1::Record& current);
+
+// ---- assistance requests ----
+
+struct AssistanceRequestFlags {
+  std::string id;
+  std::string organization_id;
+  std::string type;      // beds|staff|generator|water|client-transport|oxygen|medication|ppe|other
+  std::string bed_type;  // Required with --type beds.
+  std::optional<int32_t> quantity;
+  std::string needed_by;      // RFC 3339.
+  std::string needed_within;  // Duration from now.
+  std::string incident_id;
+  std::string description;
+};
+
+// Requires --id, --org, --type, --quantity (and --bed-type with --type beds).
+absl::StatusOr<v1::RequestAssistanceRequest> BuildRequestAssistanceRequest(const AssistanceRequestFlags& flags,
+                                                                           absl::Time now);
+
+struct OfferFlags {
+  std::string request_id;
+  std::string organization_id;
+  std::optional<int32_t> quantity;
+  std::string comment;
+};
+
+// Requires --org and --quantity.
+absl::StatusOr<v1::OfferAssistanceRequest> BuildOfferAssistanceRequest(const OfferFlags& flags);
+
+// ---- scenarios and reports ----
+
+struct ScenarioFlags {
+  std::string id;
+  std::string name;
+  std::optional<std::string> description;
+  std::string region;
+  std::vector<std::string> needs;     // --need TYPE=N[@SECTOR]
+  std::vector<std::string> supplies;  // --supply TYPE=DAYS
+};
+
+// The scenario `base` (empty, or read from --file) with the flags applied: each --need replaces the requirement with
+// the same bed type and sector, each --supply the one of its type. Requires an id, a name and a region (from flags
+// or file).
+absl::StatusOr<v1::PutScenarioRequest> BuildPutScenarioRequest(const ScenarioFlags& flags, v1::Scenario base);
+
+struct CapacityOverviewFlags {
+  std::vector<std::string> regions;
+  std::vector<std::string> sectors;
+  std::vector<std::string> bed_types;
+};
+
+absl::StatusOr<v1::GetCapacityOverviewRequest> BuildCapacityOverviewRequest(const CapacityOverviewFlags& flags);
+
+struct FindCapacityFlags {
+  std::string near;  // LAT,LON
+  std::string bed_type;
+  std::optional<double> radius_km;
+  std::optional<int32_t> min_available;
+  std::optional<int32_t> limit;
+};
+
+// Requires the position and --bed-type; the rest defaults on the server (50 km, at least 1, 20 results).
+absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapacityFlags& flags);
+
+}  // namespace ketenbeeld::client
+
+#endif  // KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_

@@ -1,0 +1,382 @@
+#include "client/workflow_format.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "client/enum_words.h"
+#include "client/format.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+std::string OrDash(const std::string& text) { return text.empty() ? std::string(kNotReported) : text; }
+
+std::string Age(const google::protobuf::Timestamp& timestamp, bool has, absl::Time now) {
+  return has ? FormatAge(ToAbslTime(timestamp), now) + " ago" : std::string(kNotReported);
+}
+
+std::string ClockTime(const google::protobuf::Timestamp& timestamp, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M", ToAbslTime(timestamp), zone);
+}
+
+std::string AreaSummary(const v1::Area& area) {
+  std::vector<std::string> parts;
+  if (!area.description().empty()) parts.push_back(area.description());
+  if (area.has_center()) {
+    std::string center = absl::StrFormat("%.4f,%.4f", area.center().latitude(), area.center().longitude());
+    if (area.has_radius_km()) absl::StrAppend(&center, absl::StrFormat(" r %g km", area.radius_km()));
+    parts.push_back(center);
+  }
+  return parts.empty() ? std::string(kNotReported) : absl::StrJoin(parts, " @ ");
+}
+
+std::string AcknowledgementDeadline(const v1::Alert& alert, absl::Time now) {
+  if (alert.has_deadline_passed()) {
+    const v1::DeadlinePassed& passed = alert.deadline_passed();
+    if (passed.unacknowledged_organization_ids().empty()) {
+      return absl::StrCat("passed: all ", passed.audience_size(), " confirmed");
+    }
+    return absl::StrCat("PASSED: ", passed.unacknowledged_organization_ids_size(), " of ", passed.audience_size(),
+                        " not confirmed");
+  }
+  if (!alert.has_acknowledge_by()) return "no deadline";
+  return FormatDue(ToAbslTime(alert.acknowledge_by()), now);
+}
+
+std::string CapacityNeed(const v1::CapacityRequirement& need) {
+  std::string text = absl::StrCat(EnumWord(need.bed_type()), " ", need.quantity());
+  if (need.sector() != v1::SECTOR_UNSPECIFIED) absl::StrAppend(&text, " (", EnumWord(need.sector()), ")");
+  return text;
+}
+
+// "2 (a, b)" — a count with the names, shortened after `max_names`.
+std::string CountWithNames(const google::protobuf::RepeatedPtrField<std::string>& names, size_t max_names = 5) {
+  if (names.empty()) return "0";
+  std::vector<std::string> shown(names.begin(), names.begin() + std::min<size_t>(names.size(), max_names));
+  if (static_cast<size_t>(names.size()) > max_names) shown.push_back("…");
+  return absl::StrCat(names.size(), " (", absl::StrJoin(shown, ", "), ")");
+}
+
+}  // namespace
+
+std::string RenderIncidentTable(const std::vector<v1::Record>& incidents, absl::Time now) {
+  TextTable table({"INCIDENT", "LEVEL", "STATUS", "TYPE", "TITLE", "REGION", "AREA", "CASUALTIES", "OPENED"});
+  for (const v1::Record& record : incidents) {
+    if (!record.has_incident()) continue;
+    const v1::Incident& incident = record.incident();
+    table.AddRow({incident.id(), OrDash(incident.scale_up_level()), EnumWord(incident.status()),
+                  OrDash(incident.type()), incident.title(), OrDash(incident.safety_region()),
+                  AreaSummary(incident.area()), CasualtySummary(incident.casualties()),
+                  Age(incident.opened_at(), incident.has_opened_at(), now)});
+  }
+  return table.Render();
+}
+
+std::string RenderIncident(const v1::Record& record, std::vector<v1::Record> entries, absl::TimeZone zone,
+                           absl::Time now) {
+  const v1::Incident& incident = record.incident();
+  std::string out = absl::StrCat(incident.id(), ": ", incident.title(), "\n");
+  const std::pair<const char*, std::string> lines[] = {
+      {"type", OrDash(incident.type())},
+      {"level", OrDash(incident.scale_up_level())},
+      {"status", EnumWord(incident.status())},
+      {"region", OrDash(incident.safety_region())},
+      {"area", AreaSummary(incident.area())},
+      {"affected", incident.affected_organization_ids().empty()
+                       ? std::string(kNotReported)
+                       : absl::StrJoin(incident.affected_organization_ids(), ", ")},
+      {"casualties", CasualtySummary(incident.casualties())},
+      {"opened", incident.has_opened_at() ? absl::StrCat(ClockTime(incident.opened_at(), zone), " (",
+                                                         FormatAge(ToAbslTime(incident.opened_at()), now), " ago)")
+                                          : std::string(kNotReported)},
+      {"closed", incident.has_closed_at() ? ClockTime(incident.closed_at(), zone) : std::string(kNotReported)},
+      {"revision", absl::StrCat(record.mod_revision())},
+  };
+  for (const auto& [label, value] : lines) absl::StrAppend(&out, "  ", absl::StrFormat("%-11s", label), value, "\n");
+
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const v1::Record& entry) {
+                                 return !entry.has_situation_entry() ||
+                                        entry.situation_entry().incident_id() != incident.id();
+                               }),
+                entries.end());
+  std::sort(entries.begin(), entries.end(), [](const v1::Record& a, const v1::Record& b) {
+    return a.situation_entry().sequence() < b.situation_entry().sequence();
+  });
+  absl::StrAppend(&out, "\nsituation log (", entries.size(), entries.size() == 1 ? " entry" : " entries", ")\n");
+  if (entries.empty()) return out;
+  TextTable table({"SEQ", "TIME", "LAYER", "AUTHOR", "TEXT"});
+  table.AlignRight(0);
+  for (const v1::Record& record_entry : entries) {
+    const v1::SituationEntry& entry = record_entry.situation_entry();
+    table.AddRow({absl::StrCat(entry.sequence()),
+                  entry.has_commit_time() ? ClockTime(entry.commit_time(), zone) : std::string(kNotReported),
+                  SituationLayerLabel(entry.layer()), entry.author(), entry.text()});
+  }
+  absl::StrAppend(&out, table.Render());
+  return out;
+}
+
+std::string AudienceSummary(const v1::Audience& audience) {
+  std::vector<std::string> parts;
+  if (!audience.safety_regions().empty()) parts.push_back(absl::StrJoin(audience.safety_regions(), ","));
+  if (!audience.sectors().empty()) {
+    std::vector<std::string> words;
+    for (int sector : audience.sectors()) words.push_back(EnumWord(*v1::Sector_descriptor(), sector));
+    parts.push_back(absl::StrJoin(words, ","));
+  }
+  if (!audience.kinds().empty()) {
+    std::vector<std::string> words;
+    for (int kind : audience.kinds()) words.push_back(EnumWord(*v1::OrganizationKind_descriptor(), kind));
+    parts.push_back(absl::StrJoin(words, ","));
+  }
+  if (!audience.organization_ids().empty()) parts.push_back(absl::StrJoin(audience.organization_ids(), ","));
+  return parts.empty() ? "everyone" : absl::StrJoin(parts, "; ");
+}
+
+std::string RenderAlertTable(const std::vector<v1::Record>& alerts, absl::Time now) {
+  TextTable table({"ALERT", "STATUS", "V", "SEVERITY/URGENCY/CERTAINTY", "HEADLINE", "AUDIENCE", "CONFIRM BY"});
+  table.AlignRight(2);
+  for (const v1::Record& record : alerts) {
+    if (!record.has_alert()) continue;
+    const v1::Alert& alert = record.alert();
+    table.AddRow(
+        {alert.id(), EnumWord(alert.status()), absl::StrCat(alert.version()),
+         absl::StrCat(EnumWord(alert.severity()), "/", EnumWord(alert.urgency()), "/", EnumWord(alert.certainty())),
+         alert.headline(), AudienceSummary(alert.audience()), AcknowledgementDeadline(alert, now)});
+  }
+  return table.Render();
+}
+
+std::string RenderAlertAcknowledgements(const v1::AlertAcknowledgements& acknowledgements, absl::TimeZone zone,
+                                        absl::Time now) {
+  const v1::Alert& alert = acknowledgements.alert();
+  std::string out = absl::StrCat(alert.id(), " (v", alert.version(), ", ", EnumWord(alert.status()),
+                                 "): ", alert.headline(), "\n  audience: ", AudienceSummary(alert.audience()),
+                                 "\n  confirm by: ", AcknowledgementDeadline(alert, now));
+  if (alert.has_acknowledge_by()) absl::StrAppend(&out, " (", ClockTime(alert.acknowledge_by(), zone), ")");
+  absl::StrAppend(&out, "\n\n");
+  TextTable table({"ORGANISATION", "CONFIRMED", "VERSION", "COMMENT"});
+  std::vector<v1::Acknowledgement> confirmed(acknowledgements.acknowledgements().begin(),
+                                             acknowledgements.acknowledgements().end());
+  std::sort(confirmed.begin(), confirmed.end(), [](const v1::Acknowledgement& a, const v1::Acknowledgement& b) {
+    return a.organization_id() < b.organization_id();
+  });
+  for (const v1::Acknowledgement& acknowledgement : confirmed) {
+    std::string when =
+        acknowledgement.has_acknowledged_at() ? ClockTime(acknowledgement.acknowledged_at(), zone) : std::string("yes");
+    if (acknowledgement.late()) absl::StrAppend(&when, " LATE");
+    table.AddRow({acknowledgement.organization_id(), when, absl::StrCat("v", acknowledgement.alert_version()),
+                  acknowledgement.comment()});
+  }
+  for (const std::string& organization_id : acknowledgements.unacknowledged_organization_ids()) {
+    table.AddRow({organization_id, "NOT CONFIRMED", "", ""});
+  }
+  absl::StrAppend(&out, table.Render());
+  const int64_t audience = acknowledgements.audience_size();
+  const int64_t unconfirmed = acknowledgements.unacknowledged_organization_ids_size();
+  absl::StrAppend(&out, audience - unconfirmed, " of ", audience, " confirmed");
+  if (unconfirmed > 0) absl::StrAppend(&out, "; not confirmed: ", unconfirmed);
+  absl::StrAppend(&out, " (revision ", acknowledgements.revision(), ")\n");
+  return out;
+}
+
+std::string RenderRequestTable(const std::vector<v1::Record>& requests, absl::Time now) {
+  TextTable table({"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT", "REQUESTED"});
+  for (const v1::Record& record : requests) {
+    if (!record.has_assistance_request()) continue;
+    const v1::AssistanceRequest& request = record.assistance_request();
+    std::vector<std::string> offers;
+    for (const v1::Offer& offer : request.offers()) {
+      offers.push_back(absl::StrCat(offer.organization_id(), " ", offer.quantity(),
+                                    offer.status() == v1::OFFER_STATUS_ACCEPTED ? " (accepted)" : ""));
+    }
+    table.AddRow({request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
+                  request.has_needed_by() ? FormatDue(ToAbslTime(request.needed_by()), now) : std::string(kNotReported),
+                  offers.empty() ? std::string(kNotReported) : absl::StrJoin(offers, ", "),
+                  OrDash(request.incident_id()), Age(request.requested_at(), request.has_requested_at(), now)});
+  }
+  return table.Render();
+}
+
+std::string RenderRequest(const v1::Record& record, absl::TimeZone zone, absl::Time now) {
+  const v1::AssistanceRequest& request = record.assistance_request();
+  std::string out = absl::StrCat(request.id(), ": ", AssistanceWhat(request), " for ", request.organization_id(), "\n");
+  const std::pair<const char*, std::string> lines[] = {
+      {"status", EnumWord(request.status())},
+      {"needed by", request.has_needed_by() ? absl::StrCat(ClockTime(request.needed_by(), zone), " (",
+                                                           FormatDue(ToAbslTime(request.needed_by()), now), ")")
+                                            : std::string(kNotReported)},
+      {"incident", OrDash(request.incident_id())},
+      {"requested", request.has_requested_at() ? ClockTime(request.requested_at(), zone) : std::string(kNotReported)},
+      {"description", OrDash(request.description())},
+      {"revision", absl::StrCat(record.mod_revision())},
+  };
+  for (const auto& [label, value] : lines) absl::StrAppend(&out, "  ", absl::StrFormat("%-12s", label), value, "\n");
+  absl::StrAppend(&out, "\noffers (", request.offers_size(), ")\n");
+  if (request.offers().empty()) return out;
+  TextTable table({"ORGANISATION", "QUANTITY", "STATUS", "OFFERED", "COMMENT"});
+  table.AlignRight(1);
+  for (const v1::Offer& offer : request.offers()) {
+    table.AddRow({offer.organization_id(), absl::StrCat(offer.quantity()), EnumWord(offer.status()),
+                  offer.has_offered_at() ? ClockTime(offer.offered_at(), zone) : std::string(kNotReported),
+                  offer.comment()});
+  }
+  absl::StrAppend(&out, table.Render());
+  return out;
+}
+
+std::string RenderScenarioTable(const std::vector<v1::Record>& scenarios) {
+  TextTable table({"SCENARIO", "REGION", "NAME", "CAPACITY NEEDED", "SUPPLIES NEEDED"});
+  for (const v1::Record& record : scenarios) {
+    if (!record.has_scenario()) continue;
+    const v1::Scenario& scenario = record.scenario();
+    std::vector<std::string> needs;
+    for (const v1::CapacityRequirement& need : scenario.capacity()) needs.push_back(CapacityNeed(need));
+    std::vector<std::string> supplies;
+    for (const v1::SupplyRequirement& supply : scenario.supplies()) {
+      supplies.push_back(absl::StrFormat("%s ≥ %g d", EnumWord(supply.type()), supply.min_days_of_supply()));
+    }
+    table.AddRow({scenario.id(), scenario.safety_region(), scenario.name(),
+                  needs.empty() ? std::string(kNotReported) : absl::StrJoin(needs, ", "),
+                  supplies.empty() ? std::string(kNotReported) : absl::StrJoin(supplies, ", ")});
+  }
+  return table.Render();
+}
+
+std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone) {
+  std::string out = absl::StrCat("gap report of scenario ", report.scenario_id(), " (", report.safety_region(),
+                                 ") at revision ", report.revision());
+  if (report.has_computed_at()) absl::StrAppend(&out, ", ", ClockTime(report.computed_at(), zone));
+  absl::StrAppend(&out, "\n\n");
+
+  TextTable capacity(
+      {"TYPE", "SECTOR", "REQUIRED", "AVAILABLE", "SURGE 24H", "SHORTFALL", "AFTER SURGE", "REPORTED", "NOT REPORTED"});
+  for (size_t column = 2; column <= 7; ++column) capacity.AlignRight(column);
+  int64_t rows_with_gaps_in_reporting = 0;
+  for (const v1::CapacityGap& gap : report.capacity()) {
+    const bool nobody_reported = gap.organizations_reported() == 0;
+    const bool some_not_reported = gap.organizations_not_reported() > 0;
+    if (some_not_reported) ++rows_with_gaps_in_reporting;
+    // A shortfall computed without everybody's figures may be overstated: mark it.
+    const std::string mark = some_not_reported ? " *" : "";
+    capacity.AddRow({EnumWord(gap.bed_type()), gap.sector() == v1::SECTOR_UNSPECIFIED ? "any" : EnumWord(gap.sector()),
+                     absl::StrCat(gap.required()),
+                     nobody_reported ? std::string(kNotReported) : absl::StrCat(gap.available()),
+                     nobody_reported ? std::string(kNotReported) : absl::StrCat(gap.surge_24h()),
+                     absl::StrCat(gap.shortfall(), mark), absl::StrCat(gap.shortfall_after_surge(), mark),
+                     absl::StrCat(gap.organizations_reported()),
+                     some_not_reported ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED") : "0"});
+  }
+  if (report.capacity().empty()) {
+    absl::StrAppend(&out, "capacity: the scenario names no capacity needs\n");
+  } else {
+    absl::StrAppend(&out, "capacity\n", capacity.Render());
+    if (rows_with_gaps_in_reporting > 0) {
+      absl::StrAppend(&out,
+                      "* not every organisation reported this type; not reported is not zero, so the shortfall may be "
+                      "overstated (— = nobody reported)\n");
+    }
+  }
+
+  if (!report.supplies().empty()) {
+    TextTable supplies({"SUPPLY", "MIN DAYS", "SHORT", "REPORTED", "NOT REPORTED"});
+    supplies.AlignRight(1);
+    supplies.AlignRight(3);
+    for (const v1::SupplyGap& gap : report.supplies()) {
+      supplies.AddRow(
+          {EnumWord(gap.type()), absl::StrFormat("%g", gap.min_days_of_supply()),
+           gap.organizations_reported() == 0 ? std::string(kNotReported) : CountWithNames(gap.short_organization_ids()),
+           absl::StrCat(gap.organizations_reported()),
+           gap.organizations_not_reported() > 0 ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED")
+                                                : "0"});
+    }
+    absl::StrAppend(&out, "\nsupplies\n", supplies.Render());
+  }
+  return out;
+}
+
+std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::Time now) {
+  TextTable table({"REGION", "SECTOR", "TYPE", "AVAILABLE", "OCCUPIED", "BASELINE", "SURGE 24H", "SURGE 72H",
+                   "ORGS REPORTED", "NEWEST", "OLDEST"});
+  for (size_t column = 3; column <= 8; ++column) table.AlignRight(column);
+  for (const v1::CapacityTotal& total : overview.totals()) {
+    table.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(total.bed_type()),
+                  absl::StrCat(total.available()), absl::StrCat(total.occupied()), absl::StrCat(total.baseline()),
+                  absl::StrCat(total.surge_24h()), absl::StrCat(total.surge_72h()),
+                  absl::StrCat(total.organizations_reported()),
+                  Age(total.newest_report(), total.has_newest_report(), now),
+                  Age(total.oldest_report(), total.has_oldest_report(), now)});
+  }
+  return absl::StrCat(table.Render(), overview.totals_size(), " totals at revision ", overview.revision(),
+                      " (sums over the organisations that reported each figure)\n");
+}
+
+std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl::Time now) {
+  std::string out = absl::StrCat("open requests for help: ", summary.open_requests_size(), "\n");
+  if (!summary.open_requests().empty()) {
+    TextTable table({"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT"});
+    for (const v1::AssistanceRequest& request : summary.open_requests()) {
+      table.AddRow(
+          {request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
+           request.has_needed_by() ? FormatDue(ToAbslTime(request.needed_by()), now) : std::string(kNotReported),
+           absl::StrCat(request.offers_size()), OrDash(request.incident_id())});
+    }
+    absl::StrAppend(&out, table.Render());
+  }
+  absl::StrAppend(&out, "\nalerts not confirmed by everyone: ", summary.unacknowledged_alerts_size(), "\n");
+  if (!summary.unacknowledged_alerts().empty()) {
+    TextTable table({"ALERT", "HEADLINE", "CONFIRM BY", "NOT CONFIRMED"});
+    for (const v1::UnacknowledgedAlert& unconfirmed : summary.unacknowledged_alerts()) {
+      table.AddRow(
+          {unconfirmed.alert().id(), unconfirmed.alert().headline(), AcknowledgementDeadline(unconfirmed.alert(), now),
+           absl::StrCat(unconfirmed.unacknowledged_organization_ids_size(), " of ", unconfirmed.audience_size(), ": ",
+                        absl::StrJoin(unconfirmed.unacknowledged_organization_ids(), ", "))});
+    }
+    absl::StrAppend(&out, table.Render());
+  }
+  absl::StrAppend(&out, "\noverdue organisations: ", summary.overdue_organizations_size(), "\n");
+  if (!summary.overdue_organizations().empty()) {
+    TextTable table({"ORGANISATION", "NAME", "OVERDUE", "LAST REPORT"});
+    for (const v1::OverdueOrganization& overdue : summary.overdue_organizations()) {
+      table.AddRow({overdue.organization_id(), OrDash(overdue.name()),
+                    overdue.has_report_due()
+                        ? absl::StrCat("OVERDUE ", FormatAge(ToAbslTime(overdue.report_due()), now))
+                        : std::string("never reported"),
+                    Age(overdue.last_report(), overdue.has_last_report(), now)});
+    }
+    absl::StrAppend(&out, table.Render());
+  }
+  absl::StrAppend(&out, "\nat revision ", summary.revision(), "\n");
+  return out;
+}
+
+std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl::Time now) {
+  TextTable table({"#", "DISTANCE", "ORGANISATION", "NAME", "LOCATION", "AVAILABLE", "ED", "STATUS", "REPORTED"});
+  table.AlignRight(0);
+  table.AlignRight(1);
+  table.AlignRight(5);
+  int rank = 0;
+  for (const v1::CapacityMatch& match : response.matches()) {
+    std::string department(kNotReported);
+    if (match.emergency_department() != v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
+      department = EnumWord(match.emergency_department());
+      // Dispatch must not miss a diversion: upper case.
+      if (match.emergency_department() != v1::EMERGENCY_DEPARTMENT_STATE_OPEN) {
+        department = absl::AsciiStrToUpper(department);
+      }
+    }
+    table.AddRow({absl::StrCat(++rank), absl::StrFormat("%.1f km", match.distance_km()), match.organization_id(),
+                  OrDash(match.organization_name()), OrDash(match.location_id()), absl::StrCat(match.available()),
+                  department, EnumWord(match.overall_status()),
+                  Age(match.reported_at(), match.has_reported_at(), now)});
+  }
+  return absl::StrCat(table.Render(), response.matches_size(), " matches at revision ", response.revision(), "\n");
+}
+
+}  // namespace ketenbeeld::client

@@ -1,0 +1,124 @@
+#include "server/api/admin_service.h"
+
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/api/status.h"
+#include "server/observability/log.h"
+#include "server/observability/rpc_interceptor.h"
+
+namespace ketenbeeld::api {
+namespace {
+
+// INVALID_ARGUMENT / FAILED_PRECONDITION naming the field when the directory cannot be a new backup.
+absl::Status CheckBackupDirectory(const std::string& directory) {
+  namespace fs = std::filesystem;
+  if (directory.empty()) return absl::InvalidArgumentError("directory: required");
+  const fs::path path(directory);
+  if (!path.is_absolute()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("directory: must be an absolute path on the server's machine, got \"", directory, "\""));
+  }
+  std::error_code error;
+  if (fs::exists(path, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("directory: ", directory, " already exists; a backup never overwrites anything"));
+  }
+  const fs::path parent = path.lexically_normal().parent_path();
+  if (!fs::is_directory(parent, error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("directory: the parent directory ", parent.string(), " does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+AdminService::AdminService(Dependencies dependencies) : deps_(std::move(dependencies)) {
+  worker_ = std::thread([this] { WorkerLoop(); });
+}
+
+AdminService::~AdminService() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  worker_.join();
+}
+
+void AdminService::WorkerLoop() {
+  while (true) {
+    absl::AnyInvocable<void() &&> job;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !jobs_.empty() || stopping_; };
+      mu_.Await(absl::Condition(&ready));
+      if (jobs_.empty()) return;  // Stopping, and nothing is left to do.
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+    }
+    std::move(job)();
+  }
+}
+
+grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
+                                               const ketenbeeld::v1::BackupRequest* request,
+                                               ketenbeeld::v1::BackupResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status checked = CheckBackupDirectory(request->directory()); !checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
+  }
+  std::string request_id = observability::RequestIdOf(*context);
+  auto job = [this, reactor, request, response, request_id = std::move(request_id)]() {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<storage::BackupInfo> backup = deps_.store.Backup(request->directory());
+    const int64_t duration_ms = absl::ToInt64Milliseconds(absl::Now() - start);
+    if (!backup.ok()) {
+      observability::LogError(
+          "backup_failed",
+          {{"request_id", request_id}, {"directory", request->directory()}, {"error", backup.status().ToString()}});
+      reactor->Finish(ToGrpcStatus(backup.status()));
+      return;
+    }
+    response->set_directory(request->directory());
+    response->set_revision(backup->revision);
+    response->set_compacted_revision(backup->compacted_revision);
+    response->set_duration_ms(duration_ms);
+    observability::LogInfo("backup_created", {{"request_id", request_id},
+                                              {"directory", request->directory()},
+                                              {"revision", backup->revision},
+                                              {"duration_ms", duration_ms}});
+    reactor->Finish(grpc::Status::OK);
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      jobs_.push_back(std::move(job));
+      return reactor;
+    }
+  }
+  reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::CompactLog(grpc::CallbackServerContext* context,
+                                                   const ketenbeeld::v1::CompactLogRequest* request,
+                                                   ketenbeeld::v1::CompactLogResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->revision() < 0) {
+    reactor->Finish(
+        ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("revision: must be >= 0, got ", request->revision()))));
+    return reactor;
+  }
+  // Compaction scans the key index: quick at crisis volumes (milliseconds), so it runs on the calling thread.
+  absl::Status status = deps_.compact_log(request->revision());
+  if (status.ok()) response->set_compacted_revision(deps_.store.compacted_revision());
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace ketenbeeld::api

@@ -1,0 +1,58 @@
+// The gRPC AdminService: backups (a verified RocksDB checkpoint taken while serving) and compaction of the event log.
+// Backups run on the service's own worker thread, so a slow disk never blocks gRPC's callback threads; one backup at
+// a time, in the order requested.
+//
+// Authorization: none yet beyond the transport (loopback only until TLS/authentication lands; then admin role only —
+// see docs/operations.md). The directory is on the server's machine and the server writes it with its own rights.
+//
+// Thread safety: handlers may run concurrently. The service must be destroyed after the gRPC server has shut down
+// (the worker finishes the backup in progress first).
+#ifndef KETENBEELD_SERVER_API_ADMIN_SERVICE_H_
+#define KETENBEELD_SERVER_API_ADMIN_SERVICE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "storage/store.h"
+
+namespace ketenbeeld::api {
+
+class AdminService final : public ketenbeeld::v1::AdminService::CallbackService {
+ public:
+  struct Dependencies {
+    storage::Store& store;
+    // Compacts the log up to a revision (KetenbeeldServer::CompactLog: checks it against the picture, logs it).
+    std::function<absl::Status(int64_t revision)> compact_log;
+  };
+
+  explicit AdminService(Dependencies dependencies);
+  ~AdminService() override;  // Finishes queued backups, then joins the worker.
+  AdminService(const AdminService&) = delete;
+  AdminService& operator=(const AdminService&) = delete;
+
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context, const ketenbeeld::v1::BackupRequest* request,
+                                   ketenbeeld::v1::BackupResponse* response) override;
+  grpc::ServerUnaryReactor* CompactLog(grpc::CallbackServerContext* context,
+                                       const ketenbeeld::v1::CompactLogRequest* request,
+                                       ketenbeeld::v1::CompactLogResponse* response) override;
+
+ private:
+  void WorkerLoop();
+
+  const Dependencies deps_;
+  absl::Mutex mu_;
+  std::deque<absl::AnyInvocable<void() &&>> jobs_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread worker_;
+};
+
+}  // namespace ketenbeeld::api
+
+#endif  // KETENBEELD_SERVER_API_ADMIN_SERVICE_H_

@@ -1,0 +1,45 @@
+// The gRPC ReportService: scenarios of the care risk profile (a write through the commit pipeline) and the reports
+// for GHOR, the administration (bestuur) and dispatch. The reports are thin handlers over the plain C++ queries of
+// server/pipeline/reports.h, each computed from one consistent snapshot of the picture and carrying its revision.
+//
+// Thread safety: handlers may run concurrently; the service holds no mutable state.
+#ifndef KETENBEELD_SERVER_API_REPORT_SERVICE_H_
+#define KETENBEELD_SERVER_API_REPORT_SERVICE_H_
+
+#include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "server/api/service_context.h"
+
+namespace ketenbeeld::api {
+
+class ReportService final : public ketenbeeld::v1::ReportService::CallbackService {
+ public:
+  // Everything `context` refers to must outlive the service.
+  explicit ReportService(const ServiceContext& context) : context_(context) {}
+
+  // Creates or replaces a scenario. INVALID_ARGUMENT for a field; ABORTED when expected_revision does not match.
+  grpc::ServerUnaryReactor* PutScenario(grpc::CallbackServerContext* context,
+                                        const ketenbeeld::v1::PutScenarioRequest* request,
+                                        ketenbeeld::v1::WriteResponse* response) override;
+  // NOT_FOUND for an unknown scenario; INVALID_ARGUMENT for a malformed scenario_id.
+  grpc::ServerUnaryReactor* GetGapReport(grpc::CallbackServerContext* context,
+                                         const ketenbeeld::v1::GetGapReportRequest* request,
+                                         ketenbeeld::v1::GapReport* response) override;
+  // INVALID_ARGUMENT for an unknown region, sector or bed type in the selection.
+  grpc::ServerUnaryReactor* GetCapacityOverview(grpc::CallbackServerContext* context,
+                                                const ketenbeeld::v1::GetCapacityOverviewRequest* request,
+                                                ketenbeeld::v1::CapacityOverview* response) override;
+  grpc::ServerUnaryReactor* GetOperationalSummary(grpc::CallbackServerContext* context,
+                                                  const ketenbeeld::v1::GetOperationalSummaryRequest* request,
+                                                  ketenbeeld::v1::OperationalSummary* response) override;
+  // INVALID_ARGUMENT naming the field (near, radius_km, bed_type, min_available, limit).
+  grpc::ServerUnaryReactor* FindCapacity(grpc::CallbackServerContext* context,
+                                         const ketenbeeld::v1::FindCapacityRequest* request,
+                                         ketenbeeld::v1::FindCapacityResponse* response) override;
+
+ private:
+  const ServiceContext context_;
+};
+
+}  // namespace ketenbeeld::api
+
+#endif  // KETENBEELD_SERVER_API_REPORT_SERVICE_H_

@@ -1,0 +1,351 @@
+#include "server/config/config_loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "server/domain/region.h"
+
+namespace ketenbeeld::config {
+namespace {
+
+absl::string_view AsAbsl(std::string_view view) { return absl::string_view(view.data(), view.size()); }
+
+absl::Status Invalid(std::string_view field, std::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": ", AsAbsl(message)));
+}
+
+// Collects the first parse error with its position (TextFormat's default collector only logs).
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
+    if (!error.empty()) return;
+    // TextFormat counts from 0; editors count from 1.
+    error = absl::StrCat(line + 1, ":", column + 1, ": ", message);
+  }
+  std::string error;
+};
+
+// google.protobuf.Duration -> absl::Duration; INVALID_ARGUMENT naming `field` when out of range or negative.
+absl::StatusOr<absl::Duration> ToDuration(const google::protobuf::Duration& duration, std::string_view field) {
+  if (duration.nanos() <= -1'000'000'000 || duration.nanos() >= 1'000'000'000 ||
+      (duration.seconds() > 0 && duration.nanos() < 0) || (duration.seconds() < 0 && duration.nanos() > 0)) {
+    return Invalid(field, "not a valid duration (nanos out of range or of the other sign than seconds)");
+  }
+  const absl::Duration value = absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  if (value < absl::ZeroDuration()) return Invalid(field, "must not be negative");
+  return value;
+}
+
+// Checks "host:port" with a numeric port 0..65535.
+absl::Status CheckHostPort(const std::string& address, std::string_view field) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return Invalid(field, absl::StrCat("expected host:port, got \"", address, "\""));
+  }
+  return absl::OkStatus();
+}
+
+// A file the server will read at start-up; checked now so that the error names the field.
+absl::Status CheckReadableFile(const std::string& path, std::string_view field) {
+  std::ifstream file(path);
+  if (!file.is_open()) {
+    return Invalid(field, absl::StrCat("cannot read \"", path, "\": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+void ToProto(absl::Duration value, google::protobuf::Duration* out) {
+  const int64_t seconds = absl::IDivDuration(value, absl::Seconds(1), &value);
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(value)));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ServerConfig> ParseConfigText(std::string_view text, std::string_view source) {
+  v1::ServerConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(source), ":", errors.error.empty() ? "could not be parsed" : errors.error));
+  }
+  return config;
+}
+
+absl::StatusOr<v1::ServerConfig> ReadConfigFile(const std::string& path) {
+  std::ifstream file(path);
+  if (!file.is_open()) {
+    const int error = errno;
+    const std::string message = absl::StrCat("config: cannot read \"", path, "\": ", std::strerror(error));
+    if (error == ENOENT) return absl::NotFoundError(message);
+    if (error == EACCES) return absl::PermissionDeniedError(message);
+    return absl::UnavailableError(message);
+  }
+  std::stringstream content;
+  content << file.rdbuf();
+  return ParseConfigText(content.str(), path);
+}
+
+absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
+  ResolvedConfig resolved;
+  api::ServerOptions& options = resolved.server;
+
+  if (!config.listen().empty()) options.listen_address = config.listen();
+  if (absl::Status status = CheckHostPort(options.listen_address, "listen"); !status.ok()) return status;
+  if (!config.data_dir().empty()) options.data_dir = config.data_dir();
+
+  absl::StatusOr<domain::Region> region = domain::Region::FromConfig(config.region(), "region");
+  if (!region.ok()) return region.status();
+  options.committer.region = *std::move(region);
+
+  // TLS: all or nothing (a half-configured TLS must not silently fall back to plaintext).
+  const v1::TlsConfig& tls = config.tls();
+  const bool any_tls = !tls.server_certificate().empty() || !tls.server_private_key().empty() ||
+                       !tls.client_ca().empty() || !tls.client_crl().empty();
+  if (any_tls) {
+    if (tls.server_certificate().empty()) return Invalid("tls.server_certificate", "required with TLS");
+    if (tls.server_private_key().empty()) return Invalid("tls.server_private_key", "required with TLS");
+    if (tls.client_ca().empty()) return Invalid("tls.client_ca", "required with TLS");
+    for (const auto& [field, path] :
+         {std::pair<std::string_view, const std::string&>{"tls.server_certificate", tls.server_certificate()},
+          {"tls.server_private_key", tls.server_private_key()},
+          {"tls.client_ca", tls.client_ca()},
+          {"tls.client_crl", tls.client_crl()}}) {
+      if (path.empty()) continue;
+      if (absl::Status status = CheckReadableFile(path, field); !status.ok()) return status;
+    }
+    options.tls = api::TlsOptions{.server_certificate = tls.server_certificate(),
+                                  .server_private_key = tls.server_private_key(),
+                                  .client_ca = tls.client_ca(),
+                                  .client_crl = tls.client_crl()};
+  }
+  if (!config.tokens_file().empty()) {
+    if (absl::Status status = CheckReadableFile(config.tokens_file(), "tokens_file"); !status.ok()) return status;
+    options.tokens_file = config.tokens_file();
+  }
+
+  if (!config.metrics_listen().empty()) {
+    if (absl::Status status = CheckHostPort(config.metrics_listen(), "metrics_listen"); !status.ok()) return status;
+    options.metrics_listen_address = config.metrics_listen();
+  }
+  if (!config.http_listen().empty()) {
+    if (absl::Status status = CheckHostPort(config.http_listen(), "http_listen"); !status.ok()) return status;
+    options.http_listen_address = config.http_listen();
+  }
+
+  const v1::RetentionConfig& retention = config.retention();
+  absl::StatusOr<absl::Duration> max_age = ToDuration(retention.max_age(), "retention.max_age");
+  if (!max_age.ok()) return max_age.status();
+  options.retention.max_age = *max_age;
+  if (retention.max_events() < 0) return Invalid("retention.max_events", "must not be negative");
+  options.retention.max_events = retention.max_events();
+  if (retention.has_check_interval()) {
+    absl::StatusOr<absl::Duration> interval = ToDuration(retention.check_interval(), "retention.check_interval");
+    if (!interval.ok()) return interval.status();
+    if (*interval < absl::Milliseconds(10)) return Invalid("retention.check_interval", "must be at least 10ms");
+    options.retention.check_interval = *interval;
+  }
+
+  const v1::LimitsConfig& limits = config.limits();
+  if (limits.max_request_bytes() != 0) {
+    if (limits.max_request_bytes() < 4096 || limits.max_request_bytes() > (64 << 20)) {
+      return Invalid("limits.max_request_bytes",
+                     absl::StrCat("must be between 4096 and 67108864, got ", limits.max_request_bytes()));
+    }
+    options.max_receive_message_bytes = limits.max_request_bytes();
+  }
+  if (limits.max_feed_message_bytes() != 0) {
+    // Clients with gRPC's default limit accept 4 MiB; a feed message must fit with room for framing.
+    if (limits.max_feed_message_bytes() < 4096 || limits.max_feed_message_bytes() > (3 << 20)) {
+      return Invalid("limits.max_feed_message_bytes",
+                     absl::StrCat("must be between 4096 and 3145728, got ", limits.max_feed_message_bytes()));
+    }
+    options.feed.max_message_bytes = static_cast<size_t>(limits.max_feed_message_bytes());
+  }
+  if (limits.max_subscriptions_per_identity() < 0) {
+    return Invalid("limits.max_subscriptions_per_identity", "must not be negative");
+  }
+  if (limits.max_requests_per_second_per_identity() < 0) {
+    return Invalid("limits.max_requests_per_second_per_identity", "must not be negative");
+  }
+  options.identity_limits.max_subscriptions = limits.max_subscriptions_per_identity();
+  options.identity_limits.max_requests_per_second = limits.max_requests_per_second_per_identity();
+
+  if (config.has_heartbeat_interval()) {
+    absl::StatusOr<absl::Duration> heartbeat = ToDuration(config.heartbeat_interval(), "heartbeat_interval");
+    if (!heartbeat.ok()) return heartbeat.status();
+    if (*heartbeat < absl::Milliseconds(10) || *heartbeat > absl::Minutes(10)) {
+      return Invalid("heartbeat_interval", "must be between 10ms and 10m");
+    }
+    options.feed.heartbeat_interval = *heartbeat;
+  }
+  // Parked feeds are woken at least twice per heartbeat interval, so a heartbeat is never late by much.
+  options.hub.wake_interval = std::min(absl::Seconds(1), options.feed.heartbeat_interval / 2);
+
+  if (config.has_shutdown_grace()) {
+    absl::StatusOr<absl::Duration> grace = ToDuration(config.shutdown_grace(), "shutdown_grace");
+    if (!grace.ok()) return grace.status();
+    if (*grace > absl::Minutes(10)) return Invalid("shutdown_grace", "must be at most 10m");
+    resolved.shutdown_grace = *grace;
+  }
+  return resolved;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+void ConfigFlags::AddString(CLI::App& app, const std::string& flag, const std::string& help,
+                            std::function<void(v1::ServerConfig&, const std::string&)> set) {
+  app.add_option_function<std::string>(
+      "--" + flag,
+      [this, set = std::move(set)](const std::string& value) {
+        overrides_.push_back([set, value](v1::ServerConfig& config) {
+          set(config, value);
+          return absl::OkStatus();
+        });
+      },
+      help);
+}
+
+void ConfigFlags::AddDuration(CLI::App& app, const std::string& flag, const std::string& help,
+                              std::function<google::protobuf::Duration*(v1::ServerConfig&)> field) {
+  app.add_option_function<std::string>(
+      "--" + flag,
+      [this, flag, field = std::move(field)](const std::string& text) {
+        overrides_.push_back([flag, field, text](v1::ServerConfig& config) {
+          absl::Duration value;
+          if (!absl::ParseDuration(text, &value) || value < absl::ZeroDuration()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "--", flag, ": not a duration (e.g. 500ms, 90s, 24h, 1h30m; not negative): \"", text, "\""));
+          }
+          ToProto(value, field(config));
+          return absl::OkStatus();
+        });
+      },
+      help);
+}
+
+void ConfigFlags::AddInt(CLI::App& app, const std::string& flag, const std::string& help,
+                         std::function<void(v1::ServerConfig&, int64_t)> set) {
+  app.add_option_function<int64_t>(
+      "--" + flag,
+      [this, set = std::move(set)](int64_t value) {
+        overrides_.push_back([set, value](v1::ServerConfig& config) {
+          set(config, value);
+          return absl::OkStatus();
+        });
+      },
+      help);
+}
+
+ConfigFlags::ConfigFlags(CLI::App& app) {
+  using C = v1::ServerConfig;
+  app.add_option("--config", config_file_,
+                 "Configuration file in protobuf text format (ketenbeeld.v1.ServerConfig; see "
+                 "deploy/ketenbeeld.textproto). Flags override it")
+      ->check(CLI::ExistingFile);
+  AddString(app, "listen", "Address of the gRPC API, host:port (default 127.0.0.1:50051; loopback only without TLS)",
+            [](C& c, const std::string& v) { c.set_listen(v); });
+  AddString(app, "data_dir", "RocksDB data directory, created when missing (default ./ketenbeeld-data)",
+            [](C& c, const std::string& v) { c.set_data_dir(v); });
+  AddString(app, "region", "The safety region this server serves, VR01..VR25 (default VR10)",
+            [](C& c, const std::string& v) { c.mutable_region()->set_safety_region(v); });
+  AddString(app, "scale_up_levels", "Scale-up (GRIP) levels, lowest first, comma-separated",
+            [](C& c, const std::string& v) {
+              c.mutable_region()->clear_scale_up_levels();
+              for (absl::string_view level : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+                c.mutable_region()->add_scale_up_levels(std::string(level));
+              }
+            });
+  AddDuration(app, "reporting_interval", "Default reporting cadence (default 24h)",
+              [](C& c) { return c.mutable_region()->mutable_reporting_interval(); });
+  AddDuration(app, "scaled_up_reporting_interval", "Reporting cadence while scaled up (default 1h)",
+              [](C& c) { return c.mutable_region()->mutable_scaled_up_reporting_interval(); });
+  AddString(app, "scaled_up_from_level", "The level from which the scaled-up cadence applies (default GRIP 1)",
+            [](C& c, const std::string& v) { c.mutable_region()->set_scaled_up_from_level(v); });
+  AddString(app, "tls_server_certificate", "TLS: the server's certificate (PEM)",
+            [](C& c, const std::string& v) { c.mutable_tls()->set_server_certificate(v); });
+  AddString(app, "tls_server_private_key", "TLS: the server's private key (PEM)",
+            [](C& c, const std::string& v) { c.mutable_tls()->set_server_private_key(v); });
+  AddString(app, "tls_client_ca", "TLS: CA of the organisations' client certificates (PEM; required with TLS)",
+            [](C& c, const std::string& v) { c.mutable_tls()->set_client_ca(v); });
+  AddString(app, "tls_client_crl", "TLS: revoked client certificates (PEM CRL; optional)",
+            [](C& c, const std::string& v) { c.mutable_tls()->set_client_crl(v); });
+  AddString(app, "tokens_file", "Bearer tokens for integrations (see docs/security.md)",
+            [](C& c, const std::string& v) { c.set_tokens_file(v); });
+  AddString(app, "metrics_listen", "Address of the Prometheus endpoint (GET /metrics), host:port; empty: none",
+            [](C& c, const std::string& v) { c.set_metrics_listen(v); });
+  AddDuration(app, "retention_max_age", "Remove events older than this (e.g. 720h); 0: no age limit",
+              [](C& c) { return c.mutable_retention()->mutable_max_age(); });
+  AddInt(app, "retention_max_events", "Keep at most this many events; 0: no count limit",
+         [](C& c, int64_t v) { c.mutable_retention()->set_max_events(v); });
+  AddDuration(app, "retention_check_interval", "How often retention runs (default 1h)",
+              [](C& c) { return c.mutable_retention()->mutable_check_interval(); });
+  AddInt(app, "max_request_bytes", "Largest request accepted (default 1048576)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_request_bytes(static_cast<int32_t>(v)); });
+  AddInt(app, "max_feed_message_bytes", "Largest feed message built (default 1048576)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_feed_message_bytes(static_cast<int32_t>(v)); });
+  AddInt(app, "max_subscriptions_per_identity", "Live feeds per identity (default 64)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_subscriptions_per_identity(static_cast<int32_t>(v)); });
+  AddInt(
+      app, "max_requests_per_second_per_identity", "Sustained requests per second per identity (default 200)",
+      [](C& c, int64_t v) { c.mutable_limits()->set_max_requests_per_second_per_identity(static_cast<int32_t>(v)); });
+  AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
+              [](C& c) { return c.mutable_heartbeat_interval(); });
+  AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",
+              [](C& c) { return c.mutable_shutdown_grace(); });
+  AddString(app, "http_listen",
+            "Address of the HTTP gateway (JSON API, live feed, crisis-room dashboard), host:port; empty: off",
+            [](C& c, const std::string& v) { c.set_http_listen(v); });
+  // The older spellings, kept so that existing scripts and units keep working.
+  AddInt(app, "heartbeat_ms", "Heartbeat interval of live feeds, in milliseconds (same as --heartbeat_interval)",
+         [](C& c, int64_t v) { ToProto(absl::Milliseconds(v), c.mutable_heartbeat_interval()); });
+  AddInt(app, "shutdown_grace_ms", "Shutdown grace in milliseconds (same as --shutdown_grace)",
+         [](C& c, int64_t v) { ToProto(absl::Milliseconds(v), c.mutable_shutdown_grace()); });
+  AddInt(app, "report_interval_minutes", "Default reporting cadence in minutes (same as --reporting_interval)",
+         [](C& c, int64_t v) { ToProto(absl::Minutes(v), c.mutable_region()->mutable_reporting_interval()); });
+  AddInt(app, "scaled_up_report_interval_minutes",
+         "Scaled-up reporting cadence in minutes (same as --scaled_up_reporting_interval)", [](C& c, int64_t v) {
+           ToProto(absl::Minutes(v), c.mutable_region()->mutable_scaled_up_reporting_interval());
+         });
+}
+
+absl::StatusOr<v1::ServerConfig> ConfigFlags::Merged() const {
+  v1::ServerConfig config;
+  if (!config_file_.empty()) {
+    absl::StatusOr<v1::ServerConfig> from_file = ReadConfigFile(config_file_);
+    if (!from_file.ok()) return from_file.status();
+    config = *std::move(from_file);
+  }
+  for (const Override& apply : overrides_) {
+    if (absl::Status status = apply(config); !status.ok()) return status;
+  }
+  return config;
+}
+
+absl::StatusOr<ResolvedConfig> ConfigFlags::Load() const {
+  absl::StatusOr<v1::ServerConfig> config = Merged();
+  if (!config.ok()) return config.status();
+  absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
+  if (!resolved.ok() && !config_file_.empty()) {
+    return absl::Status(resolved.status().code(),
+                        absl::StrCat("config ", config_file_, " (with flags): ", resolved.status().message()));
+  }
+  return resolved;
+}
+
+}  // namespace ketenbeeld::config

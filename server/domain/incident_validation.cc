@@ -1,0 +1,138 @@
+#include "server/domain/incident_validation.h"
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "server/domain/field_checks.h"
+
+namespace ketenbeeld::domain {
+namespace {
+
+using namespace checks;  // NOLINT(google-build-using-namespace): the checkers are this file's vocabulary.
+
+namespace v1 = ::ketenbeeld::v1;
+
+constexpr TextRule kIncidentType{1, kMaxIncidentTypeLength, false};
+constexpr TextRule kScaleUpLevel{1, kMaxScaleUpLevelLength, false};
+constexpr TextRule kEntryText{1, kMaxFreeTextLength, true};
+constexpr TextRule kAuthor{1, kMaxNameLength, false};
+
+// Identifiers, each valid and listed once: "audience.organization_ids[3]: \"org-a\" appears twice (also at
+// audience.organization_ids[1])".
+absl::Status CheckIdList(const RepeatedPtrField<std::string>& ids, int max_size, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(ids, max_size, path));
+  absl::flat_hash_map<absl::string_view, int> first_index;
+  for (int i = 0; i < ids.size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(CheckId(ids.Get(i), path.Index(i)));
+    const auto [it, inserted] = first_index.try_emplace(ids.Get(i), i);
+    if (!inserted) {
+      return Invalid(path.Index(i), Quote(ids.Get(i)), " appears twice (also at ", path.Index(it->second).ToString(),
+                     ")");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckArea(const v1::Area& area, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckText(area.description(), path.Field("description"), kAddress));
+  if (area.has_center()) {
+    const FieldPath center = path.Field("center");
+    KETENBEELD_RETURN_IF_ERROR(CheckInRange(area.center().latitude(), -90, 90, center.Field("latitude")));
+    KETENBEELD_RETURN_IF_ERROR(CheckInRange(area.center().longitude(), -180, 180, center.Field("longitude")));
+  }
+  if (area.has_radius_km()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckInRange(area.radius_km(), 0, kMaxAreaRadiusKm, path.Field("radius_km")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCasualties(const v1::CasualtyEstimate& casualties, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckCount(casualties.has_t1(), casualties.t1(), path.Field("t1")));
+  KETENBEELD_RETURN_IF_ERROR(CheckCount(casualties.has_t2(), casualties.t2(), path.Field("t2")));
+  KETENBEELD_RETURN_IF_ERROR(CheckCount(casualties.has_t3(), casualties.t3(), path.Field("t3")));
+  return CheckCount(casualties.has_dead(), casualties.dead(), path.Field("dead"));
+}
+
+absl::Status CheckIncident(const v1::Incident& incident, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(incident.id(), path.Field("id")));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(incident.title(), path.Field("title"), kRequiredName));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(incident.type(), path.Field("type"), kIncidentType));
+  // Whether the level is one of the region's is the planner's check: the levels are the server's configuration.
+  KETENBEELD_RETURN_IF_ERROR(CheckText(incident.scale_up_level(), path.Field("scale_up_level"), kScaleUpLevel));
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckSafetyRegion(incident.safety_region(), path.Field("safety_region"), Presence::kRequired));
+  if (incident.has_area()) KETENBEELD_RETURN_IF_ERROR(CheckArea(incident.area(), path.Field("area")));
+  KETENBEELD_RETURN_IF_ERROR(CheckIdList(incident.affected_organization_ids(), kMaxAffectedOrganizations,
+                                         path.Field("affected_organization_ids")));
+  if (incident.has_casualties()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckCasualties(incident.casualties(), path.Field("casualties")));
+  }
+  // `status`, `opened_at` and `closed_at` are output only: ignored.
+  return absl::OkStatus();
+}
+
+absl::Status CheckAudience(const v1::Audience& audience, const FieldPath& path) {
+  const FieldPath safety_regions = path.Field("safety_regions");
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(audience.safety_regions(), kMaxFilterValues, safety_regions));
+  for (int i = 0; i < audience.safety_regions_size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(
+        CheckSafetyRegion(audience.safety_regions(i), safety_regions.Index(i), Presence::kListElement));
+  }
+  KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(audience.sectors(), path.Field("sectors")));
+  KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::OrganizationKind>(audience.kinds(), path.Field("kinds")));
+  return CheckIdList(audience.organization_ids(), kMaxFilterValues, path.Field("organization_ids"));
+}
+
+absl::Status CheckAlert(const v1::Alert& alert, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(alert.id(), path.Field("id")));
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::AlertStatus>(alert.status(), path.Field("status"), Presence::kOptional));
+  if (alert.status() == v1::ALERT_STATUS_CANCELLED) return absl::OkStatus();  // The content is the cancelled one's.
+  KETENBEELD_RETURN_IF_ERROR(CheckText(alert.headline(), path.Field("headline"), kRequiredName));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(alert.description(), path.Field("description"), kFreeText));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(alert.instruction(), path.Field("instruction"), kShortText));
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::Urgency>(alert.urgency(), path.Field("urgency"), Presence::kRequired));
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckEnum<v1::AlertSeverity>(alert.severity(), path.Field("severity"), Presence::kRequired));
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::Certainty>(alert.certainty(), path.Field("certainty"), Presence::kRequired));
+  if (alert.has_audience()) KETENBEELD_RETURN_IF_ERROR(CheckAudience(alert.audience(), path.Field("audience")));
+  // Whether the deadline lies in the future is the planner's check: it depends on the commit time.
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckTimestamp(alert.has_acknowledge_by(), alert.acknowledge_by(), path.Field("acknowledge_by")));
+  KETENBEELD_RETURN_IF_ERROR(CheckOptionalId(alert.incident_id(), path.Field("incident_id")));
+  // `version`, `deadline_passed` and `sent_at` are output only: ignored.
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateOpenIncidentRequest(const v1::OpenIncidentRequest& request) {
+  return CheckIncident(request.incident(), FieldPath("incident"));
+}
+
+absl::Status ValidateUpdateIncidentRequest(const v1::UpdateIncidentRequest& request) {
+  return CheckIncident(request.incident(), FieldPath("incident"));
+}
+
+absl::Status ValidateAddSituationEntryRequest(const v1::AddSituationEntryRequest& request) {
+  const FieldPath path("entry");
+  const v1::SituationEntry& entry = request.entry();
+  KETENBEELD_RETURN_IF_ERROR(CheckId(entry.incident_id(), path.Field("incident_id")));
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::SituationLayer>(entry.layer(), path.Field("layer"), Presence::kRequired));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(entry.text(), path.Field("text"), kEntryText));
+  // `sequence` and `commit_time` are output only: ignored.
+  return CheckText(entry.author(), path.Field("author"), kAuthor);
+}
+
+absl::Status ValidateSendAlertRequest(const v1::SendAlertRequest& request) {
+  return CheckAlert(request.alert(), FieldPath("alert"));
+}
+
+absl::Status ValidateAcknowledgeAlertRequest(const v1::AcknowledgeAlertRequest& request) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.alert_id(), FieldPath("alert_id")));
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.organization_id(), FieldPath("organization_id")));
+  return CheckText(request.comment(), FieldPath("comment"), kShortText);
+}
+
+}  // namespace ketenbeeld::domain

@@ -1,0 +1,47 @@
+// The region's own rules (ketenbeeld.v1.RegionConfig): its scale-up levels and reporting cadences.
+#ifndef KETENBEELD_SERVER_DOMAIN_REGION_H_
+#define KETENBEELD_SERVER_DOMAIN_REGION_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "ketenbeeld/v1/config.pb.h"
+
+namespace ketenbeeld::domain {
+
+// A validated RegionConfig with defaults filled in. Cheap to copy; immutable once built.
+class Region {
+ public:
+  // Validates `config` (INVALID_ARGUMENT naming the field, e.g. "region.scale_up_levels[2]: appears twice") and
+  // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1".
+  static absl::StatusOr<Region> FromConfig(const ketenbeeld::v1::RegionConfig& config,
+                                           absl::string_view field = "region");
+  // The defaults, for region VR10 (Noord-Holland Noord).
+  static Region Default();
+
+  const std::string& safety_region() const { return safety_region_; }
+  const std::vector<std::string>& scale_up_levels() const { return levels_; }
+  // Position of `level` in the configured order (0 = lowest), or nullopt when it is not a configured level.
+  std::optional<int> LevelIndex(absl::string_view level) const;
+  // Whether `level` is at or above the level from which the tighter reporting cadence applies.
+  bool IsScaledUp(absl::string_view level) const;
+  absl::Duration reporting_interval() const { return reporting_interval_; }
+  absl::Duration scaled_up_reporting_interval() const { return scaled_up_reporting_interval_; }
+
+ private:
+  Region() = default;
+
+  std::string safety_region_;
+  std::vector<std::string> levels_;
+  int scaled_up_from_ = 1;
+  absl::Duration reporting_interval_ = absl::Hours(24);
+  absl::Duration scaled_up_reporting_interval_ = absl::Hours(1);
+};
+
+}  // namespace ketenbeeld::domain
+
+#endif  // KETENBEELD_SERVER_DOMAIN_REGION_H_

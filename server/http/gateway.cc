@@ -1,0 +1,332 @@
+#include "server/http/gateway.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "server/domain/validation.h"
+#include "server/http/assets.h"
+#include "server/http/identity.h"
+#include "server/http/json_api.h"
+#include "server/observability/log.h"
+
+namespace ketenbeeld::http {
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+// "host:port" -> {host without brackets, port}; false when malformed.
+bool SplitHostPort(absl::string_view address, std::string& host, int& port) {
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return false;
+  }
+  absl::string_view host_part = address.substr(0, colon);
+  absl::ConsumePrefix(&host_part, "[");
+  absl::ConsumeSuffix(&host_part, "]");
+  host = std::string(host_part);
+  return !host.empty();
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+// The host of a Host header ("127.0.0.1:8080", "[::1]:8080", "localhost"), without port and brackets.
+std::string HostOfHeader(absl::string_view header) {
+  if (absl::ConsumePrefix(&header, "[")) return std::string(header.substr(0, header.find(']')));
+  return std::string(header.substr(0, header.find(':')));
+}
+
+void SetError(httplib::Response& res, const absl::Status& status) {
+  const HttpError error = ToHttpError(status);
+  res.status = error.http_status;
+  res.set_content(error.body, kJson);
+}
+
+CallerInfo CallerOf(const httplib::Request& req) {
+  CallerInfo caller{.remote_address = req.remote_addr, .remote_port = req.remote_port, .headers = {}};
+  for (const auto& [name, value] : req.headers) caller.headers.emplace(absl::AsciiStrToLower(name), value);
+  return caller;
+}
+
+// Only SO_REUSEADDR (a restarted server can bind at once); not cpp-httplib's default SO_REUSEPORT, which would let a
+// second server bind the same port without an error.
+void SocketOptions(socket_t socket) {
+  int yes = 1;
+  setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+}
+
+}  // namespace
+
+struct Gateway::Impl {
+  Impl(const GatewayOptions& gateway_options, GatewayDependencies dependencies)
+      : options(gateway_options),
+        deps(dependencies),
+        api(ApiDependencies{.committer = deps.committer, .reader = deps.reader, .picture = deps.picture}) {}
+
+  void Routes();
+  // The checks every request passes before routing; false (and `res` set) when refused.
+  bool Admit(const httplib::Request& req, httplib::Response& res);
+  void HandleCall(const httplib::Request& req, httplib::Response& res);
+  void HandleSubscribe(const httplib::Request& req, httplib::Response& res);
+  // Registers a stream unless stopping or full.
+  bool AddStream(const std::shared_ptr<EventStream>& stream);
+  void RemoveStream(const EventStream* stream);
+
+  const GatewayOptions options;
+  const GatewayDependencies deps;
+  const JsonApi api;
+  EventJsonCache json_cache;
+  httplib::Server server;
+  std::string host;
+  int port = 0;
+  std::thread listen_thread;
+
+  absl::Mutex mu;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  std::vector<std::shared_ptr<EventStream>> streams ABSL_GUARDED_BY(mu);
+};
+
+bool Gateway::Impl::Admit(const httplib::Request& req, httplib::Response& res) {
+  const std::string host_header = req.get_header_value("Host");
+  if (!IsLoopbackHost(HostOfHeader(host_header))) {
+    SetError(res, absl::PermissionDeniedError(absl::StrCat("host: \"", host_header,
+                                                           "\" is not a loopback name; this gateway serves loopback "
+                                                           "only (use 127.0.0.1, [::1] or localhost)")));
+    return false;
+  }
+  if (req.method == "POST") {
+    if (!absl::StartsWith(req.get_header_value("Content-Type"), kJson)) {
+      SetError(res, absl::InvalidArgumentError("request: send the body as Content-Type: application/json"));
+      res.status = 415;
+      return false;
+    }
+    if (req.has_header("Origin") && req.get_header_value("Origin") != absl::StrCat("http://", host_header)) {
+      SetError(res, absl::PermissionDeniedError(
+                        absl::StrCat("origin: \"", req.get_header_value("Origin"), "\" may not call this gateway")));
+      return false;
+    }
+  }
+  return true;
+}
+
+void Gateway::Impl::Routes() {
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
+  });
+  server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    bool serving = false;
+    {
+      absl::MutexLock lock(&mu);
+      serving = !stopping;
+    }
+    res.status = serving ? 200 : 503;
+    res.set_content(nlohmann::json({{"status", serving ? "SERVING" : "NOT_SERVING"},
+                                    {"revision", absl::StrCat(deps.picture.revision())}})
+                        .dump(),
+                    kJson);
+  });
+  server.Get("/api", [this](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json methods = api.Methods();
+    methods.push_back("ketenbeeld.v1.PictureService/Subscribe");
+    res.set_content(nlohmann::json({{"methods", methods}}).dump(), kJson);
+  });
+  server.Get(R"(/api/ketenbeeld\.v1\.PictureService/Subscribe)",
+             [this](const httplib::Request& req, httplib::Response& res) { HandleSubscribe(req, res); });
+  server.Post(R"(/api/([A-Za-z0-9_.]+/[A-Za-z0-9_]+))",
+              [this](const httplib::Request& req, httplib::Response& res) { HandleCall(req, res); });
+  server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+    std::optional<Asset> asset = FindAsset(req.path, options.assets_dir);
+    if (!asset.has_value()) {
+      SetError(res, absl::NotFoundError(absl::StrCat("path: no such page: ", req.path)));
+      return;
+    }
+    // Always revalidate: a new server version must never run with yesterday's script.
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(std::move(asset->content), asset->content_type);
+  });
+  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // Ours, with a JSON error already.
+    const absl::Status status =
+        res.status == 413   ? absl::ResourceExhaustedError("request: the body is larger than the gateway accepts")
+        : res.status == 404 ? absl::NotFoundError(absl::StrCat("path: nothing here: ", req.method, " ", req.path))
+                            : absl::UnknownError(absl::StrCat("http status ", res.status));
+    const int http_status = res.status;
+    SetError(res, status);
+    res.status = http_status;
+  });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
+    observability::LogError("http_handler_exception", {{"path", req.path}});
+    SetError(res, absl::InternalError("the gateway failed to handle this request"));
+  });
+}
+
+void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& res) {
+  absl::StatusOr<ketenbeeld::v1::Actor> actor = IdentifyCaller(CallerOf(req));
+  if (!actor.ok()) {
+    SetError(res, actor.status());
+    return;
+  }
+  absl::StatusOr<std::string> response = api.Call(req.matches[1].str(), req.body, *actor);
+  if (!response.ok()) {
+    SetError(res, response.status());
+    return;
+  }
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(*std::move(response), kJson);
+}
+
+void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Response& res) {
+  if (absl::StatusOr<ketenbeeld::v1::Actor> actor = IdentifyCaller(CallerOf(req)); !actor.ok()) {
+    SetError(res, actor.status());
+    return;
+  }
+  ketenbeeld::v1::Filter filter;
+  if (req.has_param("filter")) {
+    absl::Status parsed = FromJson(req.get_param_value("filter"), filter);
+    if (parsed.ok()) parsed = domain::ValidateFilter(filter, "filter");
+    if (!parsed.ok()) {
+      SetError(res, parsed);
+      return;
+    }
+  }
+  // A reconnecting EventSource sends the id of the last message it got: the revision to resume after.
+  int64_t from_revision = 0;
+  const bool resuming = req.has_header("Last-Event-ID");
+  const std::string from = resuming ? req.get_header_value("Last-Event-ID") : req.get_param_value("from_revision");
+  if (!from.empty() && !absl::SimpleAtoi(from, &from_revision)) {
+    SetError(res, absl::InvalidArgumentError(
+                      absl::StrCat(resuming ? "Last-Event-ID" : "from_revision", ": not a revision: \"", from, "\"")));
+    return;
+  }
+  std::shared_ptr<EventStream> stream = EventStream::Start(
+      StreamDependencies{.hub = deps.hub, .picture = deps.picture, .store = deps.store, .json_cache = json_cache},
+      options.stream, domain::CompiledFilter(filter), from_revision);
+  if (!AddStream(stream)) {
+    SetError(res, absl::UnavailableError("too many live feeds, or the server is shutting down; retry later"));
+    res.set_header("Retry-After", "2");
+    return;
+  }
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Accel-Buffering", "no");  // Proxies must not hold frames back.
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [stream](size_t /*offset*/, httplib::DataSink& sink) {
+        std::optional<std::string> frame = stream->NextFrame();
+        if (!frame.has_value()) {
+          sink.done();
+          return true;
+        }
+        return sink.write(frame->data(), frame->size());  // false: the client is gone, and the stream ends.
+      },
+      [this, stream](bool /*success*/) {
+        stream->Close();
+        RemoveStream(stream.get());
+      });
+}
+
+bool Gateway::Impl::AddStream(const std::shared_ptr<EventStream>& stream) {
+  absl::MutexLock lock(&mu);
+  if (stopping || streams.size() >= static_cast<size_t>(options.max_streams)) return false;
+  streams.push_back(stream);
+  return true;
+}
+
+void Gateway::Impl::RemoveStream(const EventStream* stream) {
+  absl::MutexLock lock(&mu);
+  std::erase_if(streams, [stream](const std::shared_ptr<EventStream>& s) { return s.get() == stream; });
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,
+                                                        GatewayDependencies dependencies) {
+  auto impl = std::make_unique<Impl>(options, dependencies);
+  if (!SplitHostPort(options.listen_address, impl->host, impl->port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_listen: expected host:port, got \"", options.listen_address, "\""));
+  }
+  if (!IsLoopbackHost(impl->host)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "http_listen: ", options.listen_address,
+        " is not a loopback address; the gateway serves plaintext only on loopback (127.0.0.1, [::1], localhost)"));
+  }
+  const int threads = options.max_streams + options.call_threads;
+  impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  impl->server.set_socket_options(SocketOptions);
+  impl->server.set_payload_max_length(options.max_request_bytes);
+  // Idle keep-alive connections hold a pool thread, and Stop() waits for them: keep them short.
+  impl->server.set_keep_alive_timeout(2);
+  impl->server.set_read_timeout(10);
+  // A feed whose client stops reading fails its write after this long and ends (the client resumes later).
+  impl->server.set_write_timeout(10);
+  impl->Routes();
+  if (impl->port == 0) {
+    impl->port = impl->server.bind_to_any_port(impl->host);
+  } else if (!impl->server.bind_to_port(impl->host, impl->port)) {
+    impl->port = -1;
+  }
+  if (impl->port <= 0) {
+    return absl::UnavailableError(absl::StrCat("http_listen: could not bind ", options.listen_address,
+                                               " (in use, or not an address of this machine)"));
+  }
+  Impl* raw = impl.get();
+  impl->listen_thread = std::thread([raw] { raw->server.listen_after_bind(); });
+  // Stop() is a no-op for cpp-httplib until the accept loop runs: wait for it, so a Stop() right after Start() ends.
+  for (int i = 0; i < 5000 && !impl->server.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  auto gateway = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+  observability::LogInfo(
+      "http_gateway_started",
+      {{"url", gateway->url()}, {"assets", options.assets_dir.empty() ? std::string("embedded") : options.assets_dir}});
+  return gateway;
+}
+
+Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Gateway::~Gateway() { Stop(); }
+
+int Gateway::port() const { return impl_->port; }
+
+std::string Gateway::url() const {
+  const bool ipv6 = absl::StrContains(impl_->host, ':');
+  return absl::StrCat("http://", ipv6 ? absl::StrCat("[", impl_->host, "]") : impl_->host, ":", impl_->port, "/");
+}
+
+void Gateway::Stop() {
+  std::vector<std::shared_ptr<EventStream>> live;
+  {
+    absl::MutexLock lock(&impl_->mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+    live = impl_->streams;
+  }
+  for (const std::shared_ptr<EventStream>& stream : live) {
+    stream->End(absl::UnavailableError("the server is shutting down; resume from your last revision"));
+  }
+  {
+    // Let each feed send its `end` frame and finish its response properly: once the server stops, cpp-httplib no
+    // longer asks a stream for its next frame. A client that does not read is not waited for long.
+    absl::MutexLock lock(&impl_->mu);
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) { return impl_->streams.empty(); };
+    impl_->mu.AwaitWithTimeout(absl::Condition(&drained), absl::Seconds(2));
+  }
+  impl_->server.stop();
+  if (impl_->listen_thread.joinable()) impl_->listen_thread.join();
+  observability::LogInfo("http_gateway_stopped", {{"live_feeds_ended", live.size()}});
+}
+
+}  // namespace ketenbeeld::http

@@ -1,0 +1,89 @@
+// The HTTP gateway of the server, on its own port: what a plain browser needs, with nothing to install.
+//
+//   POST /api/ketenbeeld.v1.<Service>/<Method>   a unary RPC, request and response in protobuf's JSON mapping
+//                                                (see json_api.h); errors as {"code","message","field"} with the
+//                                                HTTP status of the code
+//   GET  /api/ketenbeeld.v1.PictureService/Subscribe?filter=<Filter JSON>&from_revision=N
+//                                                the live feed as Server-Sent Events (see event_stream.h);
+//                                                Last-Event-ID, when sent, takes precedence over from_revision
+//   GET  /api                                    the list of methods
+//   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping)
+//   GET  /, /form.html, /js/..., /css/...        the crisis-room dashboard and the coordinator's form (assets.h)
+//
+// Security, as long as there is no authentication (the same rule as gRPC): the gateway listens on loopback only and
+// records the peer address as the actor (identity.h, the one place to add authentication). Because a browser may
+// be tricked into talking to a loopback port by any web page, the gateway also refuses requests whose Host header
+// is not a loopback name (DNS rebinding), POSTs that are not `Content-Type: application/json` (those need a CORS
+// preflight, which the gateway never grants, so another origin cannot send them), and POSTs whose Origin, when
+// sent, is not the gateway's own.
+//
+// Threading: cpp-httplib serves each connection on a thread of a fixed pool. A live feed holds its connection's
+// thread while it is open, so at most `max_streams` feeds are served at once (503 beyond), and the pool has room for
+// as many plain calls besides. The hub's fan-out thread is never blocked by a feed (event_stream.h).
+#ifndef KETENBEELD_SERVER_HTTP_GATEWAY_H_
+#define KETENBEELD_SERVER_HTTP_GATEWAY_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/http/event_stream.h"
+#include "server/pipeline/committer.h"
+#include "server/pipeline/hub.h"
+#include "server/pipeline/picture.h"
+#include "server/pipeline/reader.h"
+#include "storage/store.h"
+
+namespace ketenbeeld::http {
+
+struct GatewayOptions {
+  // host:port; port 0 picks a free port (see Gateway::port()). Loopback only (127.0.0.0/8, [::1], localhost).
+  std::string listen_address = "127.0.0.1:8080";
+  // Serve the dashboard from this directory (web/static of a checkout) instead of the embedded copy: for development.
+  std::string assets_dir;
+  // Live feeds served at once; each holds one thread.
+  int max_streams = 32;
+  // Threads for everything else (calls, static files, idle keep-alive connections).
+  int call_threads = 16;
+  // Largest request body accepted, in bytes (413 beyond).
+  size_t max_request_bytes = size_t{1} << 20;
+  StreamOptions stream;
+};
+
+struct GatewayDependencies {
+  pipeline::Committer& committer;
+  const pipeline::Reader& reader;
+  const pipeline::Picture& picture;
+  const storage::Store& store;
+  pipeline::Hub& hub;
+};
+
+class Gateway {
+ public:
+  // Binds the address and starts serving. Everything in `dependencies` must outlive the gateway (or its Stop()).
+  // INVALID_ARGUMENT for a malformed or non-loopback address; UNAVAILABLE when the port cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Gateway>> Start(const GatewayOptions& options,
+                                                        GatewayDependencies dependencies);
+  ~Gateway();  // Stop().
+
+  // The port actually bound.
+  int port() const;
+  // "http://127.0.0.1:8080/": where the dashboard is.
+  std::string url() const;
+
+  // Refuses new requests, ends every live feed with an `end` frame (UNAVAILABLE: resume from your last revision),
+  // lets calls in flight finish (a write waits until it is durable or refused: call this before the committer
+  // stops), closes the port and joins every thread. Idempotent.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit Gateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketenbeeld::http
+
+#endif  // KETENBEELD_SERVER_HTTP_GATEWAY_H_

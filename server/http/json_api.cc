@@ -1,0 +1,259 @@
+#include "server/http/json_api.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/util/json_util.h"
+#include "ketenbeeld/v1/picture_service.pb.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
+#include "nlohmann/json.hpp"
+#include "server/domain/names.h"
+#include "server/domain/validation.h"
+#include "server/pipeline/audience.h"
+#include "server/pipeline/reports.h"
+
+namespace ketenbeeld::http {
+namespace {
+
+namespace v1 = ketenbeeld::v1;
+
+// A write: parsed, then submitted to the committer exactly as api::SubmitWrite does for gRPC; blocks until the
+// change is durable or refused.
+template <typename Request>
+absl::StatusOr<std::string> Write(pipeline::Committer& committer, absl::string_view body, const v1::Actor& actor) {
+  Request request;
+  if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
+  absl::Notification done;
+  absl::StatusOr<pipeline::WriteResult> result;
+  committer.Submit(pipeline::WriteRequest{.body = std::move(request), .actor = actor},
+                   [&](absl::StatusOr<pipeline::WriteResult> outcome) {
+                     result = std::move(outcome);
+                     done.Notify();
+                   });
+  done.WaitForNotification();
+  if (!result.ok()) return result.status();
+  v1::WriteResponse response;
+  response.set_revision(result->revision);
+  if (result->record != nullptr) *response.mutable_record() = result->record->record;
+  return ToJson(response);
+}
+
+// A read of the form `absl::Status read(const Request&, Response&)` (the Reader's methods).
+template <typename Request, typename Response, typename Read>
+absl::StatusOr<std::string> ReadInto(absl::string_view body, Read read) {
+  Request request;
+  if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
+  Response response;
+  if (absl::Status status = read(request, response); !status.ok()) return status;
+  return ToJson(response);
+}
+
+// A read of the form `absl::StatusOr<Response> read(const Request&)` (the reports).
+template <typename Request, typename Read>
+absl::StatusOr<std::string> Compute(absl::string_view body, Read read) {
+  Request request;
+  if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
+  auto response = read(request);
+  if (!response.ok()) return response.status();
+  return ToJson(*response);
+}
+
+// AlertService.GetAlertAcknowledgements, computed like api::AlertService does: the alert, its audience and the
+// acknowledgements from one snapshot, so the answer holds at one revision.
+absl::StatusOr<v1::AlertAcknowledgements> ReadAcknowledgements(const v1::GetAlertAcknowledgementsRequest& request,
+                                                               const pipeline::Picture& picture) {
+  if (absl::Status status = domain::ValidateId(request.alert_id(), "alert_id"); !status.ok()) return status;
+  static const domain::CompiledFilter* const kAlertsOrganizationsAcknowledgements = [] {
+    v1::Filter filter;
+    filter.add_kinds(v1::ENTITY_KIND_ALERT);
+    filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+    filter.add_kinds(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
+    return new domain::CompiledFilter(filter);
+  }();
+  const std::string alert_name = domain::AlertName(request.alert_id());
+  const pipeline::Picture::Snapshot snapshot = picture.Take(*kAlertsOrganizationsAcknowledgements);
+  const auto alert =
+      std::find_if(snapshot.records.begin(), snapshot.records.end(),
+                   [&](const pipeline::RecordPtr& record) { return record->record.name() == alert_name; });
+  if (alert == snapshot.records.end()) {
+    return absl::NotFoundError(absl::StrCat("alert \"", request.alert_id(), "\" does not exist"));
+  }
+  const pipeline::AcknowledgementState state =
+      pipeline::AcknowledgementStateIn((*alert)->record.alert(), snapshot.records);
+  v1::AlertAcknowledgements response;
+  *response.mutable_alert() = (*alert)->record.alert();
+  for (const v1::Acknowledgement& acknowledgement : state.acknowledgements) {
+    *response.add_acknowledgements() = acknowledgement;
+  }
+  for (const std::string& id : state.unacknowledged_organization_ids) response.add_unacknowledged_organization_ids(id);
+  response.set_audience_size(state.audience_size);
+  response.set_revision(snapshot.revision);
+  return response;
+}
+
+}  // namespace
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  // Printing a valid message cannot fail (only unresolvable Any types can, and the API has none).
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+absl::Status FromJson(absl::string_view json, google::protobuf::Message& message) {
+  if (absl::StripAsciiWhitespace(json).empty()) {
+    message.Clear();
+    return absl::OkStatus();
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &message, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("request: not a valid ", message.GetDescriptor()->full_name(),
+                                                   " in JSON: ", std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+JsonApi::JsonApi(ApiDependencies deps) {
+  // The handlers keep pointers to the dependencies, which outlive the API.
+  pipeline::Committer* const committer = &deps.committer;
+  const pipeline::Reader* const reader = &deps.reader;
+  const pipeline::Picture* const picture = &deps.picture;
+  auto write = [this, committer](const std::string& method, auto request_type) {
+    using Request = decltype(request_type);
+    handlers_[method] = [committer](absl::string_view body, const v1::Actor& actor) {
+      return Write<Request>(*committer, body, actor);
+    };
+  };
+  // PictureService (Subscribe is the gateway's event stream, not a call).
+  write("ketenbeeld.v1.PictureService/RegisterOrganization", v1::RegisterOrganizationRequest{});
+  write("ketenbeeld.v1.PictureService/ReportStatus", v1::ReportStatusRequest{});
+  handlers_["ketenbeeld.v1.PictureService/Get"] = [reader](absl::string_view body, const v1::Actor&) {
+    return ReadInto<v1::GetRequest, v1::GetResponse>(body, [&](const auto& q, auto& r) { return reader->Get(q, r); });
+  };
+  handlers_["ketenbeeld.v1.PictureService/List"] = [reader](absl::string_view body, const v1::Actor&) {
+    return ReadInto<v1::ListRequest, v1::ListResponse>(body,
+                                                       [&](const auto& q, auto& r) { return reader->List(q, r); });
+  };
+  handlers_["ketenbeeld.v1.PictureService/History"] = [reader](absl::string_view body, const v1::Actor&) {
+    return ReadInto<v1::HistoryRequest, v1::HistoryResponse>(
+        body, [&](const auto& q, auto& r) { return reader->History(q, r); });
+  };
+  // IncidentService.
+  write("ketenbeeld.v1.IncidentService/OpenIncident", v1::OpenIncidentRequest{});
+  write("ketenbeeld.v1.IncidentService/UpdateIncident", v1::UpdateIncidentRequest{});
+  write("ketenbeeld.v1.IncidentService/AddSituationEntry", v1::AddSituationEntryRequest{});
+  // AlertService.
+  write("ketenbeeld.v1.AlertService/SendAlert", v1::SendAlertRequest{});
+  write("ketenbeeld.v1.AlertService/AcknowledgeAlert", v1::AcknowledgeAlertRequest{});
+  handlers_["ketenbeeld.v1.AlertService/GetAlertAcknowledgements"] = [picture](absl::string_view body,
+                                                                               const v1::Actor&) {
+    return Compute<v1::GetAlertAcknowledgementsRequest>(
+        body, [&](const auto& request) { return ReadAcknowledgements(request, *picture); });
+  };
+  // AssistanceService.
+  write("ketenbeeld.v1.AssistanceService/RequestAssistance", v1::RequestAssistanceRequest{});
+  write("ketenbeeld.v1.AssistanceService/OfferAssistance", v1::OfferAssistanceRequest{});
+  write("ketenbeeld.v1.AssistanceService/AcceptOffer", v1::AcceptOfferRequest{});
+  write("ketenbeeld.v1.AssistanceService/FulfillRequest", v1::FulfillRequestRequest{});
+  write("ketenbeeld.v1.AssistanceService/CancelRequest", v1::CancelRequestRequest{});
+  // ReportService.
+  write("ketenbeeld.v1.ReportService/PutScenario", v1::PutScenarioRequest{});
+  handlers_["ketenbeeld.v1.ReportService/GetGapReport"] = [picture](absl::string_view body, const v1::Actor&) {
+    return Compute<v1::GetGapReportRequest>(
+        body, [&](const auto& request) { return pipeline::ComputeGapReport(request, *picture, absl::Now()); });
+  };
+  handlers_["ketenbeeld.v1.ReportService/GetCapacityOverview"] = [picture](absl::string_view body, const v1::Actor&) {
+    return Compute<v1::GetCapacityOverviewRequest>(
+        body, [&](const auto& request) { return pipeline::ComputeCapacityOverview(request, *picture, absl::Now()); });
+  };
+  handlers_["ketenbeeld.v1.ReportService/GetOperationalSummary"] = [picture](absl::string_view body, const v1::Actor&) {
+    return Compute<v1::GetOperationalSummaryRequest>(
+        body, [&](const auto& request) { return pipeline::ComputeOperationalSummary(request, *picture); });
+  };
+  handlers_["ketenbeeld.v1.ReportService/FindCapacity"] = [picture](absl::string_view body, const v1::Actor&) {
+    return Compute<v1::FindCapacityRequest>(
+        body, [&](const auto& request) { return pipeline::FindCapacity(request, *picture); });
+  };
+}
+
+absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,
+                                          const v1::Actor& actor) const {
+  const auto handler = handlers_.find(method);
+  if (handler == handlers_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("method: \"", method, "\" is not a method of the API (GET /api lists them)"));
+  }
+  return handler->second(body, actor);
+}
+
+std::vector<std::string> JsonApi::Methods() const {
+  std::vector<std::string> methods;
+  methods.reserve(handlers_.size());
+  for (const auto& [method, handler] : handlers_) methods.push_back(method);
+  std::sort(methods.begin(), methods.end());
+  return methods;
+}
+
+int HttpStatusOf(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+std::string FieldPathOf(absl::string_view message) {
+  // A path is identifiers joined by '.', each optionally indexed: report.capacity[2].available, filter.kinds[0].
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos || colon == 0) return "";
+  const absl::string_view path = message.substr(0, colon);
+  for (const char c : path) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_' && c != '.' && c != '[' && c != ']') return "";
+  }
+  if (path == "request" || path == "method") return "";  // Not a field of the message: the body or the route.
+  return std::string(path);
+}
+
+HttpError ToHttpError(const absl::Status& status) {
+  nlohmann::json body = {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}};
+  if (status.code() == absl::StatusCode::kInvalidArgument) {
+    if (std::string field = FieldPathOf(status.message()); !field.empty()) body["field"] = std::move(field);
+  }
+  return HttpError{.http_status = HttpStatusOf(status.code()),
+                   .body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+}  // namespace ketenbeeld::http

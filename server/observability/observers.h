@@ -1,0 +1,47 @@
+// Hooks through which the server's modules report what they do, for metrics, without knowing about Prometheus:
+// plain interfaces and counters, implemented or read by server/observability/metrics.h.
+//
+// Thread safety: implementations of the interfaces must be thread safe and must not block (they are called on the
+// committer thread and on gRPC's threads). FeedCounters is a set of atomics.
+#ifndef KETENBEELD_SERVER_OBSERVABILITY_OBSERVERS_H_
+#define KETENBEELD_SERVER_OBSERVABILITY_OBSERVERS_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/time/time.h"
+
+namespace ketenbeeld::observability {
+
+// The commit pipeline (pipeline::Committer) reports each commit group.
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  // A commit group was written (`ok`) or refused by storage: `writes` requests, `changes` events, `latency` from
+  // the start of the group until it was durable (or failed). Groups that wrote nothing are not reported.
+  virtual void OnGroupCommitted(size_t writes, size_t changes, absl::Duration latency, bool ok) = 0;
+};
+
+// The RPC interceptor (rpc_interceptor.h) reports each finished call.
+class RpcObserver {
+ public:
+  virtual ~RpcObserver() = default;
+  // `method` is the full gRPC method name ("/ketenbeeld.v1.PictureService/Get"), `code` a grpc::StatusCode value.
+  virtual void OnRpcFinished(std::string_view method, int code, absl::Duration latency) = 0;
+};
+
+// Live feeds (api::Subscription) count what they deliver. Owned by the server; read at scrape time.
+struct FeedCounters {
+  // Events written to subscribers (each event once per subscriber that got it).
+  std::atomic<int64_t> events_delivered{0};
+  // `reset` messages sent: a subscriber's resume point was no longer retained.
+  std::atomic<int64_t> resets{0};
+  // Feeds whose last batch was read from the log on disk because they had fallen behind the in-memory ring.
+  std::atomic<int64_t> lagging{0};
+};
+
+}  // namespace ketenbeeld::observability
+
+#endif  // KETENBEELD_SERVER_OBSERVABILITY_OBSERVERS_H_

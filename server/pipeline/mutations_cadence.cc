@@ -1,0 +1,194 @@
+// Reporting cadence and staleness: which interval is in force for an organisation, and the "overdue" facts the
+// server commits when an organisation's report is older than that interval.
+//
+// Cost: PlanOverdueReports runs on the committer thread every tick (default once a second) over every status
+// report, so it scans the picture once (one filtered Take of organisations and reports, no point read per report)
+// and re-reads only the few records it changes. The scaled-up incidents are found with a walk over the "incidents/"
+// names only (situation entries are skipped by jumping past them), so ReportingInterval, which PlanReportStatus
+// calls for every report, costs in proportion to the number of incidents, not to the size of the picture.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/domain/names.h"
+#include "server/pipeline/mutations.h"
+
+namespace ketenbeeld::pipeline {
+namespace {
+
+namespace v1 = ::ketenbeeld::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr absl::string_view kIncidentsPrefix = "incidents/";
+constexpr size_t kIncidentPageSize = 32;
+
+absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+bool IsActive(v1::IncidentStatus status) {
+  return status == v1::INCIDENT_STATUS_OPEN || status == v1::INCIDENT_STATUS_SCALED_UP ||
+         status == v1::INCIDENT_STATUS_SCALED_DOWN;
+}
+
+// Calls `visit(record)` for every incident record in the committed picture, in name order, re-read through
+// `context.lookup` so that an incident changed earlier in the same commit group is seen as it is now. (An incident
+// opened earlier in the same group is not seen until the next group: the cadence catches up a tick later.)
+template <typename Visit>
+void ForEachIncident(const PlanContext& context, Visit visit) {
+  const domain::CompiledFilter everything;
+  std::string after(kIncidentsPrefix);  // No record is named "incidents/": the walk starts at the first incident.
+  while (true) {
+    const Picture::Snapshot page = context.picture.Take(everything, after, kIncidentPageSize);
+    bool jumped = false;
+    for (const RecordPtr& record : page.records) {
+      const std::string& name = record->record.name();
+      if (!absl::StartsWith(name, kIncidentsPrefix)) return;
+      if (record->record.kind() == v1::ENTITY_KIND_SITUATION_ENTRY) {
+        // "incidents/{id}/entries/{20 digits}": every entry of this incident sorts before "incidents/{id}/entries/:"
+        // (':' follows '9'), so jump there instead of reading a long situation log.
+        after = absl::StrCat(absl::string_view(name).substr(0, name.rfind('/') + 1), ":");
+        jumped = true;
+        break;
+      }
+      after = name;
+      if (record->record.kind() != v1::ENTITY_KIND_INCIDENT) continue;
+      if (RecordPtr current = context.lookup(name); current != nullptr && current->record.has_incident()) {
+        visit(current->record.incident());
+      }
+    }
+    if (!jumped && page.records.size() < kIncidentPageSize) return;
+  }
+}
+
+// Who the tighter cadence applies to now: the organisations named by an active, scaled-up incident, and the regions
+// of active, scaled-up incidents that name no organisations.
+class ScaledUpScope {
+ public:
+  static ScaledUpScope Find(const PlanContext& context) {
+    ScaledUpScope scope;
+    ForEachIncident(context, [&](const v1::Incident& incident) {
+      if (!IsActive(incident.status()) || !context.region.IsScaledUp(incident.scale_up_level())) return;
+      if (incident.affected_organization_ids().empty()) {
+        scope.safety_regions_.insert(incident.safety_region());
+      } else {
+        scope.organization_ids_.insert(incident.affected_organization_ids().begin(),
+                                       incident.affected_organization_ids().end());
+      }
+    });
+    return scope;
+  }
+
+  bool Affects(const v1::Organization& organization) const {
+    // Usually nothing is scaled up: then no string is hashed at all.
+    return (!organization_ids_.empty() && organization_ids_.contains(organization.id())) ||
+           (!safety_regions_.empty() && safety_regions_.contains(organization.safety_region()));
+  }
+
+ private:
+  absl::flat_hash_set<std::string> organization_ids_;
+  absl::flat_hash_set<std::string> safety_regions_;
+};
+
+// The organisation's own interval, or the region's default when it has none.
+absl::Duration OwnInterval(const v1::Organization& organization, const domain::Region& region) {
+  if (!organization.has_reporting_interval()) return region.reporting_interval();
+  const absl::Duration own = absl::Seconds(organization.reporting_interval().seconds()) +
+                             absl::Nanoseconds(organization.reporting_interval().nanos());
+  return own > absl::ZeroDuration() ? own : region.reporting_interval();
+}
+
+absl::Duration IntervalInForce(const v1::Organization& organization, const domain::Region& region,
+                               const ScaledUpScope& scaled_up) {
+  const absl::Duration own = OwnInterval(organization, region);
+  if (own <= region.scaled_up_reporting_interval() || !scaled_up.Affects(organization)) return own;
+  return region.scaled_up_reporting_interval();
+}
+
+// When `report` became (or becomes) overdue under `interval`, or nullopt when it carries no commit time.
+std::optional<absl::Time> DueTime(const v1::StatusReport& report, absl::Duration interval) {
+  if (!report.has_commit_time()) return std::nullopt;
+  return FromProto(report.commit_time()) + interval;
+}
+
+}  // namespace
+
+absl::Duration ReportingInterval(const v1::Organization& organization, const PlanContext& context) {
+  const absl::Duration own = OwnInterval(organization, context.region);
+  // Nothing can tighten an interval that is already at most the scaled-up one: skip the walk over the incidents.
+  if (own <= context.region.scaled_up_reporting_interval()) return own;
+  return IntervalInForce(organization, context.region, ScaledUpScope::Find(context));
+}
+
+std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
+  v1::Filter filter;
+  filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  // Organisations and reports in one scan: "organizations/{id}" sorts before "organizations/{id}/status", so each
+  // organisation's interval is known by the time its report comes, without a point read per report.
+  const Picture::Snapshot snapshot = context.picture.Take(domain::CompiledFilter(filter));
+  if (snapshot.records.empty()) return {};
+  const ScaledUpScope scaled_up = ScaledUpScope::Find(context);
+
+  // Whether `report` is an organisation-level report, overdue under `interval` now, and not yet marked: its due time.
+  auto overdue_at = [&](const v1::StatusReport& report, absl::Duration interval) -> std::optional<absl::Time> {
+    if (!report.location_id().empty() || report.has_overdue_since()) return std::nullopt;
+    const std::optional<absl::Time> due = DueTime(report, interval);
+    if (!due.has_value() || *due > context.commit_time) return std::nullopt;
+    return due;
+  };
+  auto interval_of = [&](const RecordPtr& organization) {
+    return organization != nullptr && organization->record.has_organization()
+               ? IntervalInForce(organization->record.organization(), context.region, scaled_up)
+               : context.region.reporting_interval();
+  };
+
+  // Only the organisations whose interval differs from the region's default: usually few, often none.
+  absl::flat_hash_map<absl::string_view, absl::Duration> other_intervals;
+  std::vector<PlannedChange> changes;
+  for (const RecordPtr& scanned : snapshot.records) {
+    const v1::Record& record = scanned->record;
+    if (record.has_organization()) {
+      if (const absl::Duration interval = interval_of(scanned); interval != context.region.reporting_interval()) {
+        other_intervals.emplace(record.organization().id(), interval);
+      }
+      continue;
+    }
+    if (!record.has_status_report()) continue;
+    const v1::StatusReport& report = record.status_report();
+    absl::Duration interval = context.region.reporting_interval();
+    if (!other_intervals.empty()) {
+      if (auto it = other_intervals.find(report.organization_id()); it != other_intervals.end()) interval = it->second;
+    }
+    if (!overdue_at(report, interval)) continue;
+    // Re-read the few candidates: a report or registration written earlier in this commit group replaces what the
+    // scan saw (a new report is on time). The other way round, a registration in this group that tightens an
+    // interval is seen by the next tick.
+    RecordPtr current = context.lookup(record.name());
+    if (current == nullptr || !current->record.has_status_report()) continue;
+    const v1::StatusReport& current_report = current->record.status_report();
+    const std::optional<absl::Time> due = overdue_at(
+        current_report, interval_of(context.lookup(domain::OrganizationName(current_report.organization_id()))));
+    if (!due.has_value()) continue;
+    v1::Record marked;
+    marked.set_name(current->record.name());
+    marked.set_kind(current->record.kind());
+    *marked.mutable_scope() = current->record.scope();
+    *marked.mutable_status_report() = current_report;
+    *marked.mutable_status_report()->mutable_overdue_since() = ToProto(*due);
+    changes.push_back(Put(std::move(marked), std::move(current)));
+  }
+  return changes;
+}
+
+}  // namespace ketenbeeld::pipeline

@@ -1,0 +1,453 @@
+#include "server/pipeline/reports.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "google/protobuf/util/time_util.h"
+#include "server/domain/field_checks.h"
+#include "server/pipeline/audience.h"
+
+namespace ketenbeeld::pipeline {
+namespace {
+
+namespace v1 = ::ketenbeeld::v1;
+using namespace domain::checks;  // NOLINT(google-build-using-namespace): the field checkers validate the requests.
+using google::protobuf::util::TimeUtil;
+
+constexpr double kEarthRadiusKm = 6371.0088;
+constexpr double kDefaultRadiusKm = 50;
+constexpr double kMaxRadiusKm = 500;
+constexpr int kDefaultLimit = 20;
+constexpr int kMaxLimit = 1000;
+
+absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+
+// A registered organisation and its latest reports, as one snapshot holds them.
+struct OrganizationView {
+  const v1::Organization* organization = nullptr;
+  const v1::StatusReport* organization_report = nullptr;
+  std::vector<const v1::StatusReport*> location_reports;
+
+  // The reports whose figures count (see "Which reports count for capacity" in reports.h).
+  std::vector<const v1::StatusReport*> Counted() const {
+    if (!location_reports.empty()) return location_reports;
+    if (organization_report != nullptr) return {organization_report};
+    return {};
+  }
+};
+
+// One consistent snapshot of the records a report needs, with the organisations indexed by id (in id order).
+class PictureView {
+ public:
+  PictureView(const Picture& picture, std::initializer_list<v1::EntityKind> kinds) {
+    v1::Filter filter;
+    for (v1::EntityKind kind : kinds) filter.add_kinds(kind);
+    snapshot_ = picture.Take(domain::CompiledFilter(filter));
+    for (const RecordPtr& stored : snapshot_.records) {
+      if (stored->record.has_organization()) {
+        organizations_[stored->record.organization().id()].organization = &stored->record.organization();
+      }
+    }
+    for (const RecordPtr& stored : snapshot_.records) {
+      if (!stored->record.has_status_report()) continue;
+      const v1::StatusReport& report = stored->record.status_report();
+      auto it = organizations_.find(report.organization_id());
+      if (it == organizations_.end()) continue;  // Reports are accepted only from registered organisations.
+      if (report.location_id().empty()) {
+        it->second.organization_report = &report;
+      } else {
+        it->second.location_reports.push_back(&report);
+      }
+    }
+  }
+
+  int64_t revision() const { return snapshot_.revision; }
+  const std::vector<RecordPtr>& records() const { return snapshot_.records; }
+  const absl::btree_map<std::string, OrganizationView>& organizations() const { return organizations_; }
+
+ private:
+  Picture::Snapshot snapshot_;
+  absl::btree_map<std::string, OrganizationView> organizations_;
+};
+
+// An optional figure summed over the reports that give it.
+void AddFigure(std::optional<int64_t>& sum, bool present, int64_t value) {
+  if (present) sum = sum.value_or(0) + value;
+}
+
+// An organisation's (or a group's) figures of one bed type; each absent until some report gives it.
+struct Figures {
+  std::optional<int64_t> available, occupied, baseline, surge_24h, surge_72h;
+  absl::Time newest = absl::InfinitePast();
+  absl::Time oldest = absl::InfiniteFuture();
+
+  void Add(const v1::Capacity& capacity, absl::Time reported_at) {
+    AddFigure(available, capacity.has_available(), capacity.available());
+    AddFigure(occupied, capacity.has_occupied(), capacity.occupied());
+    AddFigure(baseline, capacity.has_baseline(), capacity.baseline());
+    AddFigure(surge_24h, capacity.has_surge_24h(), capacity.surge_24h());
+    AddFigure(surge_72h, capacity.has_surge_72h(), capacity.surge_72h());
+    newest = std::max(newest, reported_at);
+    oldest = std::min(oldest, reported_at);
+  }
+
+  void Add(const Figures& other) {
+    AddFigure(available, other.available.has_value(), other.available.value_or(0));
+    AddFigure(occupied, other.occupied.has_value(), other.occupied.value_or(0));
+    AddFigure(baseline, other.baseline.has_value(), other.baseline.value_or(0));
+    AddFigure(surge_24h, other.surge_24h.has_value(), other.surge_24h.value_or(0));
+    AddFigure(surge_72h, other.surge_72h.has_value(), other.surge_72h.value_or(0));
+    newest = std::max(newest, other.newest);
+    oldest = std::min(oldest, other.oldest);
+  }
+};
+
+const v1::Capacity* CapacityIn(const v1::StatusReport& report, int bed_type) {
+  for (const v1::Capacity& capacity : report.capacity()) {
+    if (capacity.type() == bed_type) return &capacity;
+  }
+  return nullptr;
+}
+
+// The organisation's figures per bed type it reported (in its counted reports).
+absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
+  absl::flat_hash_map<int, Figures> by_type;
+  for (const v1::StatusReport* report : view.Counted()) {
+    const absl::Time reported_at = FromProto(report->commit_time());
+    for (const v1::Capacity& capacity : report->capacity()) by_type[capacity.type()].Add(capacity, reported_at);
+  }
+  return by_type;
+}
+
+// The organisation's figures of one bed type, or nullopt when none of its counted reports includes the type.
+std::optional<Figures> CapacityOf(const OrganizationView& view, int bed_type) {
+  std::optional<Figures> figures;
+  for (const v1::StatusReport* report : view.Counted()) {
+    if (const v1::Capacity* capacity = CapacityIn(*report, bed_type); capacity != nullptr) {
+      if (!figures.has_value()) figures.emplace();
+      figures->Add(*capacity, FromProto(report->commit_time()));
+    }
+  }
+  return figures;
+}
+
+// The lowest days of supply of one type over the organisation's counted reports, or nullopt when none gives it.
+std::optional<double> DaysOfSupply(const OrganizationView& view, int supply_type) {
+  std::optional<double> lowest;
+  for (const v1::StatusReport* report : view.Counted()) {
+    for (const v1::Supply& supply : report->supplies()) {
+      if (supply.type() != supply_type || !supply.has_days_of_supply()) continue;
+      lowest = std::min(lowest.value_or(supply.days_of_supply()), supply.days_of_supply());
+    }
+  }
+  return lowest;
+}
+
+template <typename Values, typename Value>
+bool SelectedBy(const Values& selection, const Value& value) {
+  return selection.empty() || std::find(selection.begin(), selection.end(), value) != selection.end();
+}
+
+absl::Status ValidateOverviewRequest(const v1::GetCapacityOverviewRequest& request) {
+  const FieldPath regions("safety_regions");
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(request.safety_regions(), domain::kMaxFilterValues, regions));
+  for (int i = 0; i < request.safety_regions_size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(CheckSafetyRegion(request.safety_regions(i), regions.Index(i), Presence::kListElement));
+  }
+  KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(request.sectors(), FieldPath("sectors")));
+  return CheckEnumList<v1::BedType>(request.bed_types(), FieldPath("bed_types"));
+}
+
+absl::Status ValidateFindCapacityRequest(const v1::FindCapacityRequest& request) {
+  const FieldPath near("near");
+  if (!request.has_near()) return Invalid(near, "required");
+  KETENBEELD_RETURN_IF_ERROR(CheckInRange(request.near().latitude(), -90, 90, near.Field("latitude")));
+  KETENBEELD_RETURN_IF_ERROR(CheckInRange(request.near().longitude(), -180, 180, near.Field("longitude")));
+  const double radius = request.radius_km();
+  if (!std::isfinite(radius) || radius < 0 || radius > kMaxRadiusKm) {
+    return Invalid(FieldPath("radius_km"), "must be in (0, ", kMaxRadiusKm, "] or 0 for ", kDefaultRadiusKm, ", got ",
+                   radius);
+  }
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::BedType>(request.bed_type(), FieldPath("bed_type"), Presence::kRequired));
+  KETENBEELD_RETURN_IF_ERROR(CheckCount(true, request.min_available(), FieldPath("min_available")));
+  if (request.limit() < 0 || request.limit() > kMaxLimit) {
+    return Invalid(FieldPath("limit"), "must be between 1 and ", kMaxLimit, " or 0 for ", kDefaultLimit, ", got ",
+                   request.limit());
+  }
+  return absl::OkStatus();
+}
+
+// The location of `organization` nearest to `near` among those `eligible` accepts, with its distance.
+template <typename Eligible>
+std::optional<std::pair<const v1::Location*, double>> NearestLocation(const v1::Organization& organization,
+                                                                      const v1::Coordinates& near, Eligible eligible) {
+  std::optional<std::pair<const v1::Location*, double>> nearest;
+  for (const v1::Location& location : organization.locations()) {
+    if (!location.has_coordinates() || !eligible(location)) continue;
+    const double distance = DistanceKm(near, location.coordinates());
+    if (!nearest.has_value() || distance < nearest->second) nearest.emplace(&location, distance);
+  }
+  return nearest;
+}
+
+}  // namespace
+
+double DistanceKm(const v1::Coordinates& from, const v1::Coordinates& to) {
+  constexpr double kRadiansPerDegree = M_PI / 180;
+  const double lat1 = from.latitude() * kRadiansPerDegree;
+  const double lat2 = to.latitude() * kRadiansPerDegree;
+  const double half_dlat = (lat2 - lat1) / 2;
+  const double half_dlon = (to.longitude() - from.longitude()) * kRadiansPerDegree / 2;
+  const double h = std::sin(half_dlat) * std::sin(half_dlat) +
+                   std::cos(lat1) * std::cos(lat2) * std::sin(half_dlon) * std::sin(half_dlon);
+  // Clamp against rounding just above 1 for antipodal points.
+  return 2 * kEarthRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
+}
+
+absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const Picture& picture,
+                                               absl::Time now) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
+  const PictureView view(picture,
+                         {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+  const v1::Scenario* scenario = nullptr;
+  for (const RecordPtr& stored : view.records()) {
+    if (stored->record.has_scenario() && stored->record.scenario().id() == request.scenario_id()) {
+      scenario = &stored->record.scenario();
+    }
+  }
+  if (scenario == nullptr) {
+    return absl::NotFoundError(absl::StrCat("scenario_id: scenario ", Quote(request.scenario_id()), " does not exist"));
+  }
+
+  v1::GapReport report;
+  report.set_scenario_id(scenario->id());
+  report.set_safety_region(scenario->safety_region());
+  report.set_revision(view.revision());
+  *report.mutable_computed_at() = ToProto(now);
+
+  std::vector<const OrganizationView*> in_region;
+  for (const auto& [id, organization] : view.organizations()) {
+    if (organization.organization->safety_region() == scenario->safety_region()) in_region.push_back(&organization);
+  }
+
+  for (const v1::CapacityRequirement& requirement : scenario->capacity()) {
+    v1::CapacityGap& gap = *report.add_capacity();
+    gap.set_bed_type(requirement.bed_type());
+    gap.set_sector(requirement.sector());
+    gap.set_required(requirement.quantity());
+    int64_t available = 0;
+    int64_t surge = 0;
+    for (const OrganizationView* organization : in_region) {
+      if (requirement.sector() != v1::SECTOR_UNSPECIFIED &&
+          organization->organization->sector() != requirement.sector()) {
+        continue;
+      }
+      const std::optional<Figures> figures = CapacityOf(*organization, requirement.bed_type());
+      // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
+      if (figures.has_value()) surge += figures->surge_24h.value_or(0);
+      if (figures.has_value() && figures->available.has_value()) {
+        available += *figures->available;
+        gap.set_organizations_reported(gap.organizations_reported() + 1);
+      } else {
+        gap.set_organizations_not_reported(gap.organizations_not_reported() + 1);
+      }
+    }
+    gap.set_available(available);
+    gap.set_surge_24h(surge);
+    gap.set_shortfall(std::max<int64_t>(0, requirement.quantity() - available));
+    gap.set_shortfall_after_surge(std::max<int64_t>(0, requirement.quantity() - available - surge));
+  }
+
+  for (const v1::SupplyRequirement& requirement : scenario->supplies()) {
+    v1::SupplyGap& gap = *report.add_supplies();
+    gap.set_type(requirement.type());
+    gap.set_min_days_of_supply(requirement.min_days_of_supply());
+    for (const OrganizationView* organization : in_region) {  // In id order: short_organization_ids come out sorted.
+      const std::optional<double> days = DaysOfSupply(*organization, requirement.type());
+      if (!days.has_value()) {
+        gap.set_organizations_not_reported(gap.organizations_not_reported() + 1);
+        continue;
+      }
+      gap.set_organizations_reported(gap.organizations_reported() + 1);
+      if (*days < requirement.min_days_of_supply()) gap.add_short_organization_ids(organization->organization->id());
+    }
+  }
+  return report;
+}
+
+absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
+                                                             const Picture& picture, absl::Time now) {
+  KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
+  const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+
+  struct Total {
+    Figures figures;
+    int organizations = 0;
+  };
+  // Ordered by (region, sector, bed type): the response comes out sorted.
+  std::map<std::tuple<std::string, int, int>, Total> totals;
+  for (const auto& [id, organization] : view.organizations()) {
+    const v1::Organization& registration = *organization.organization;
+    if (!SelectedBy(request.safety_regions(), registration.safety_region()) ||
+        !SelectedBy(request.sectors(), static_cast<int>(registration.sector()))) {
+      continue;
+    }
+    for (const auto& [bed_type, figures] : CapacityByType(organization)) {
+      if (!SelectedBy(request.bed_types(), bed_type)) continue;
+      Total& total = totals[{registration.safety_region(), registration.sector(), bed_type}];
+      total.figures.Add(figures);
+      ++total.organizations;
+    }
+  }
+
+  v1::CapacityOverview overview;
+  overview.set_revision(view.revision());
+  *overview.mutable_computed_at() = ToProto(now);
+  for (const auto& [key, total] : totals) {
+    v1::CapacityTotal& line = *overview.add_totals();
+    line.set_safety_region(std::get<0>(key));
+    line.set_sector(static_cast<v1::Sector>(std::get<1>(key)));
+    line.set_bed_type(static_cast<v1::BedType>(std::get<2>(key)));
+    if (total.figures.available) line.set_available(*total.figures.available);
+    if (total.figures.occupied) line.set_occupied(*total.figures.occupied);
+    if (total.figures.baseline) line.set_baseline(*total.figures.baseline);
+    if (total.figures.surge_24h) line.set_surge_24h(*total.figures.surge_24h);
+    if (total.figures.surge_72h) line.set_surge_72h(*total.figures.surge_72h);
+    line.set_organizations_reported(total.organizations);
+    *line.mutable_newest_report() = ToProto(total.figures.newest);
+    *line.mutable_oldest_report() = ToProto(total.figures.oldest);
+  }
+  return overview;
+}
+
+absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest&,
+                                                                 const Picture& picture) {
+  const PictureView view(
+      picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_ASSISTANCE_REQUEST,
+                v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT});
+  v1::OperationalSummary summary;
+  summary.set_revision(view.revision());
+  // What AcknowledgementStateIn reads (organisations and acknowledgements), picked out once for every alert.
+  std::vector<RecordPtr> audience_records;
+  std::vector<const v1::Alert*> active_alerts;
+  for (const RecordPtr& stored : view.records()) {
+    const v1::Record& record = stored->record;
+    if (record.has_organization() || record.has_acknowledgement()) {
+      audience_records.push_back(stored);
+    } else if (record.has_alert() && record.alert().status() == v1::ALERT_STATUS_ACTIVE) {
+      active_alerts.push_back(&record.alert());
+    } else if (record.has_assistance_request()) {
+      const v1::AssistanceRequest& request = record.assistance_request();
+      if (request.status() == v1::ASSISTANCE_STATUS_OPEN || request.status() == v1::ASSISTANCE_STATUS_OFFERED ||
+          request.status() == v1::ASSISTANCE_STATUS_ACCEPTED) {
+        *summary.add_open_requests() = request;
+      }
+    }
+  }
+  for (const v1::Alert* alert : active_alerts) {
+    AcknowledgementState state = AcknowledgementStateIn(*alert, audience_records);
+    if (state.unacknowledged_organization_ids.empty()) continue;
+    v1::UnacknowledgedAlert& line = *summary.add_unacknowledged_alerts();
+    *line.mutable_alert() = *alert;
+    for (std::string& id : state.unacknowledged_organization_ids) {
+      line.add_unacknowledged_organization_ids(std::move(id));
+    }
+    line.set_audience_size(state.audience_size);
+  }
+  for (const auto& [id, organization] : view.organizations()) {
+    const v1::StatusReport* report = organization.organization_report;
+    const bool never_reported = report == nullptr && organization.location_reports.empty();
+    if (!never_reported && (report == nullptr || !report->has_overdue_since())) continue;
+    v1::OverdueOrganization& line = *summary.add_overdue_organizations();
+    line.set_organization_id(id);
+    line.set_name(organization.organization->name());
+    if (report != nullptr) {
+      *line.mutable_report_due() = report->overdue_since();
+      *line.mutable_last_report() = report->commit_time();
+    }
+  }
+  return summary;
+}
+
+absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequest& request, const Picture& picture) {
+  KETENBEELD_RETURN_IF_ERROR(ValidateFindCapacityRequest(request));
+  const double radius = request.radius_km() == 0 ? kDefaultRadiusKm : request.radius_km();
+  const int min_available = request.min_available() == 0 ? 1 : request.min_available();
+  const int limit = request.limit() == 0 ? kDefaultLimit : request.limit();
+  const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+
+  auto available_in = [&](const v1::StatusReport& report) -> std::optional<int32_t> {
+    const v1::Capacity* capacity = CapacityIn(report, request.bed_type());
+    if (capacity == nullptr || !capacity->has_available()) return std::nullopt;
+    return capacity->available();
+  };
+
+  std::vector<v1::CapacityMatch> matches;
+  for (const auto& [id, organization] : view.organizations()) {
+    const v1::Organization& registration = *organization.organization;
+    // The report a match is based on, the places it gives, and the nearest location it covers.
+    const v1::StatusReport* source = nullptr;
+    int64_t available = 0;
+    std::optional<std::pair<const v1::Location*, double>> nearest;
+    if (!organization.location_reports.empty()) {
+      for (const v1::StatusReport* report : organization.location_reports) {
+        const std::optional<int32_t> places = available_in(*report);
+        if (!places.has_value() || *places < min_available) continue;
+        auto site = NearestLocation(registration, request.near(), [&](const v1::Location& location) {
+          return location.id() == report->location_id();
+        });
+        if (site.has_value() && (!nearest.has_value() || site->second < nearest->second)) {
+          nearest = site;
+          source = report;
+          available = *places;
+        }
+      }
+    } else if (organization.organization_report != nullptr) {
+      const std::optional<int32_t> places = available_in(*organization.organization_report);
+      if (places.has_value() && *places >= min_available) {
+        nearest = NearestLocation(registration, request.near(), [](const v1::Location&) { return true; });
+        source = organization.organization_report;
+        available = *places;
+      }
+    }
+    if (source == nullptr || !nearest.has_value() || nearest->second > radius) continue;
+    v1::CapacityMatch& match = matches.emplace_back();
+    match.set_organization_id(id);
+    match.set_organization_name(registration.name());
+    match.set_location_id(nearest->first->id());
+    match.set_distance_km(nearest->second);
+    match.set_available(static_cast<int32_t>(available));
+    match.set_emergency_department(source->emergency_department().state());
+    match.set_overall_status(source->overall_status());
+    *match.mutable_reported_at() = source->commit_time();
+  }
+  // Organisations come in id order, so a stable sort breaks distance ties by id.
+  std::stable_sort(matches.begin(), matches.end(), [](const v1::CapacityMatch& a, const v1::CapacityMatch& b) {
+    return a.distance_km() < b.distance_km();
+  });
+  if (matches.size() > static_cast<size_t>(limit)) matches.resize(limit);
+
+  v1::FindCapacityResponse response;
+  response.set_revision(view.revision());
+  for (v1::CapacityMatch& match : matches) *response.add_matches() = std::move(match);
+  return response;
+}
+
+#undef KETENBEELD_RETURN_IF_ERROR
+
+}  // namespace ketenbeeld::pipeline

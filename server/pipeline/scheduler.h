@@ -1,0 +1,43 @@
+// Drives the facts that follow from time alone (an alert's acknowledgement deadline passed, a status report became
+// overdue): every interval it submits a SystemTick to the committer, which plans them against the picture like any
+// other write. So they get revisions, are durable, appear in every feed in the same order for everyone, and are
+// committed exactly once (the planners only act on records that do not carry the fact yet, also after a restart).
+//
+// Thread safety: Stop() may be called from any thread; it is idempotent.
+#ifndef KETENBEELD_SERVER_PIPELINE_SCHEDULER_H_
+#define KETENBEELD_SERVER_PIPELINE_SCHEDULER_H_
+
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/pipeline/committer.h"
+
+namespace ketenbeeld::pipeline {
+
+class Scheduler {
+ public:
+  // Starts ticking at once (a tick at start-up catches up on deadlines that passed while the server was down).
+  Scheduler(Committer& committer, absl::Duration interval);
+  ~Scheduler();  // Stop().
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Stops ticking and waits for the tick in flight. Call before stopping the committer.
+  void Stop();
+
+ private:
+  void Loop();
+
+  Committer& committer_;
+  const absl::Duration interval_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool tick_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace ketenbeeld::pipeline
+
+#endif  // KETENBEELD_SERVER_PIPELINE_SCHEDULER_H_

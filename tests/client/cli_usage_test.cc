@@ -1,0 +1,87 @@
+// The `ketenbeeld` binary's flag handling for the workflow commands, without a server: a wrong or missing flag is a
+// usage error (exit code 2) whose message names the flag, and it is found before any connection is attempted (the
+// --server given points nowhere, so reaching it would fail with exit code 1 instead).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together.
+};
+
+// Runs the CLI with `args` (single-quoted for the shell); output and exit code.
+Outcome RunCli(const std::vector<std::string>& args) {
+  std::string command = absl::StrCat("'", KETENBEELD_CLI_BINARY, "' --server 127.0.0.1:1 --timeout 2");
+  for (const std::string& arg : args) absl::StrAppend(&command, " '", arg, "'");
+  absl::StrAppend(&command, " 2>&1");
+  Outcome outcome;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return outcome;
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = fread(buffer, 1, sizeof(buffer), pipe)) > 0) outcome.output.append(buffer, read);
+  const int status = pclose(pipe);
+  if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
+  return outcome;
+}
+
+void ExpectUsageError(const std::vector<std::string>& args, const std::string& message) {
+  const Outcome outcome = RunCli(args);
+  EXPECT_EQ(outcome.exit_code, 2) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr(message));
+}
+
+TEST(CliUsageTest, IncidentCommands) {
+  ExpectUsageError({"incident", "open", "--id", "brand", "--title", "Brand", "--type", "brand", "--region", "VR10"},
+                   "ketenbeeld: --level is required, e.g. --level \"GRIP 2\"");
+  ExpectUsageError({"incident", "open", "--id", "brand", "--title", "Brand", "--type", "brand", "--level", "GRIP 2",
+                    "--region", "VR10", "--at", "52.9"},
+                   "--at \"52.9\": expected LAT,LON");
+  ExpectUsageError({"incident", "open", "--id", "b", "--t1", "many"}, "--t1");
+  ExpectUsageError({"incident", "log", "brand", "--layer", "mening", "--text", "t", "--author", "a"},
+                   "--layer \"mening\": expected picture|assessment|decision (or beeld|oordeel|besluit)");
+  ExpectUsageError({"incident", "update"}, "ID is required");
+  ExpectUsageError({"incident"}, "A subcommand is required");
+}
+
+TEST(CliUsageTest, AlertCommands) {
+  ExpectUsageError({"alert", "send", "--id", "a", "--headline", "h", "--urgency", "now", "--severity", "severe",
+                    "--certainty", "observed"},
+                   "--urgency \"now\": unknown urgency \"now\" (valid: immediate, expected, future, past, unknown)");
+  ExpectUsageError({"alert", "send", "--id", "a", "--headline", "h", "--urgency", "immediate", "--severity", "severe",
+                    "--certainty", "observed", "--ack-within", "30"},
+                   "--ack-within \"30\": expected a duration such as 30m, 4h, 1h30m or 2d");
+  ExpectUsageError({"alert", "ack", "stroom"}, "--org is required");
+}
+
+TEST(CliUsageTest, RequestScenarioReportAndCapacityCommands) {
+  ExpectUsageError({"request", "create", "--id", "r", "--org", "o", "--type", "beds", "--quantity", "3"},
+                   "--bed-type (with --type beds) is required");
+  ExpectUsageError({"request", "offer", "r", "--org", "o"}, "--quantity is required");
+  ExpectUsageError({"request", "accept", "r"}, "--org is required");
+  ExpectUsageError({"scenario", "put", "--id", "s", "--name", "n", "--region", "VR10", "--need", "ic-adult=x"},
+                   "--need \"ic-adult=x\": the quantity must be a whole number >= 1");
+  ExpectUsageError({"report", "capacity", "--bed-type", "bed"}, "--bed-type \"bed\": unknown bed type");
+  ExpectUsageError({"capacity", "near", "52.6;4.7", "--bed-type", "ic-adult"}, "near \"52.6;4.7\": expected LAT,LON");
+  ExpectUsageError({"capacity", "near", "52.6,4.7"}, "--bed-type is required");
+}
+
+TEST(CliUsageTest, AValidCommandGetsAsFarAsTheServer) {
+  // Proves the usage checks above are not simply failing every command: a complete one tries to connect.
+  const Outcome outcome = RunCli({"capacity", "near", "52.6,4.7", "--bed-type", "ic-adult"});
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr("cannot reach the server at 127.0.0.1:1"));
+}
+
+}  // namespace

@@ -1,0 +1,567 @@
+#include "client/workflow_flags.h"
+
+#include <string>
+
+#include "client/format.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace ketenbeeld::client {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
+
+// The error names the flag (and the value, when there is one) first, then the problem.
+void ExpectFlagError(const absl::Status& status, const std::string& flag_and_value, const std::string& problem) {
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), StartsWith(flag_and_value));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(problem));
+}
+
+template <typename Message>
+Message Parse(const std::string& text) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
+  return message;
+}
+
+TEST(DurationFlagTest, AbslSyntaxAndDays) {
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", "30m"), absl::Minutes(30));
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", "4h"), absl::Hours(4));
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", "1h30m"), absl::Minutes(90));
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", "2d"), absl::Hours(48));
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", "1.5d"), absl::Hours(36));
+  EXPECT_EQ(*ParseDurationFlag("--ack-within", " 45s "), absl::Seconds(45));
+}
+
+TEST(DurationFlagTest, BadDurationsNameTheFlag) {
+  ExpectFlagError(ParseDurationFlag("--needed-within", "4").status(), "--needed-within \"4\"",
+                  "expected a duration such as 30m, 4h, 1h30m or 2d");
+  ExpectFlagError(ParseDurationFlag("--needed-within", "4x").status(), "--needed-within \"4x\"", "expected a duration");
+  ExpectFlagError(ParseDurationFlag("--ack-within", "d").status(), "--ack-within \"d\"", "expected a duration");
+  ExpectFlagError(ParseDurationFlag("--ack-within", "0m").status(), "--ack-within \"0m\"", "must be a positive");
+  ExpectFlagError(ParseDurationFlag("--ack-within", "-5m").status(), "--ack-within \"-5m\"", "must be a positive");
+  ExpectFlagError(ParseDurationFlag("--ack-within", "inf").status(), "--ack-within \"inf\"", "finite");
+}
+
+TEST(CoordinatesFlagTest, LatitudeCommaLongitude) {
+  absl::StatusOr<v1::Coordinates> at = ParseCoordinatesFlag("--at", "52.63, 4.75");
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_DOUBLE_EQ(at->latitude(), 52.63);
+  EXPECT_DOUBLE_EQ(at->longitude(), 4.75);
+  ExpectFlagError(ParseCoordinatesFlag("--at", "52.63;4.75").status(), "--at \"52.63;4.75\"", "expected LAT,LON");
+  ExpectFlagError(ParseCoordinatesFlag("--at", "52.63").status(), "--at \"52.63\"", "expected LAT,LON");
+  ExpectFlagError(ParseCoordinatesFlag("--at", "1,2,3").status(), "--at \"1,2,3\"", "expected LAT,LON");
+  ExpectFlagError(ParseCoordinatesFlag("--at", "north,4").status(), "--at \"north,4\"", "expected LAT,LON");
+  ExpectFlagError(ParseCoordinatesFlag("--at", "95,4").status(), "--at \"95,4\"", "latitude must be -90..90");
+  ExpectFlagError(ParseCoordinatesFlag("near", "52,181").status(), "near \"52,181\"", "longitude must be -180..180");
+}
+
+TEST(SituationLayerFlagTest, EnglishAndDutchWords) {
+  EXPECT_EQ(*ParseSituationLayerFlag("picture"), v1::SITUATION_LAYER_PICTURE);
+  EXPECT_EQ(*ParseSituationLayerFlag("beeld"), v1::SITUATION_LAYER_PICTURE);
+  EXPECT_EQ(*ParseSituationLayerFlag("Oordeel"), v1::SITUATION_LAYER_ASSESSMENT);
+  EXPECT_EQ(*ParseSituationLayerFlag("assessment"), v1::SITUATION_LAYER_ASSESSMENT);
+  EXPECT_EQ(*ParseSituationLayerFlag("besluit"), v1::SITUATION_LAYER_DECISION);
+  EXPECT_EQ(*ParseSituationLayerFlag("decision"), v1::SITUATION_LAYER_DECISION);
+  ExpectFlagError(ParseSituationLayerFlag("opinion").status(), "--layer \"opinion\"",
+                  "expected picture|assessment|decision (or beeld|oordeel|besluit)");
+  ExpectFlagError(ParseSituationLayerFlag("unspecified").status(), "--layer \"unspecified\"", "expected picture");
+}
+
+TEST(NeedFlagTest, TypeQuantityAndOptionalSector) {
+  absl::StatusOr<v1::CapacityRequirement> need = ParseNeedFlag("ic-adult=12");
+  ASSERT_TRUE(need.ok()) << need.status();
+  EXPECT_EQ(need->bed_type(), v1::BED_TYPE_IC_ADULT);
+  EXPECT_EQ(need->quantity(), 12);
+  EXPECT_EQ(need->sector(), v1::SECTOR_UNSPECIFIED);
+  need = ParseNeedFlag("nursing-home=40@long-term-care");
+  ASSERT_TRUE(need.ok()) << need.status();
+  EXPECT_EQ(need->sector(), v1::SECTOR_LONG_TERM_CARE);
+  ExpectFlagError(ParseNeedFlag("ic-adult").status(), "--need \"ic-adult\"", "expected TYPE=N[@SECTOR]");
+  ExpectFlagError(ParseNeedFlag("icu=3").status(), "--need \"icu=3\"", "unknown bed type \"icu\"");
+  ExpectFlagError(ParseNeedFlag("ic-adult=0").status(), "--need \"ic-adult=0\"", "whole number >= 1");
+  ExpectFlagError(ParseNeedFlag("ic-adult=many").status(), "--need \"ic-adult=many\"", "whole number >= 1");
+  ExpectFlagError(ParseNeedFlag("ic-adult=3@acute").status(), "--need \"ic-adult=3@acute\"",
+                  "unknown sector \"acute\" (valid: acute-care, long-term-care, other)");
+}
+
+TEST(SupplyRequirementFlagTest, TypeAndDays) {
+  absl::StatusOr<v1::SupplyRequirement> supply = ParseSupplyRequirementFlag("generator=1.5");
+  ASSERT_TRUE(supply.ok()) << supply.status();
+  EXPECT_EQ(supply->type(), v1::SUPPLY_TYPE_GENERATOR);
+  EXPECT_DOUBLE_EQ(supply->min_days_of_supply(), 1.5);
+  ExpectFlagError(ParseSupplyRequirementFlag("oxygen").status(), "--supply \"oxygen\"", "expected TYPE=DAYS");
+  ExpectFlagError(ParseSupplyRequirementFlag("diesel=3").status(), "--supply \"diesel=3\"", "unknown supply type");
+  ExpectFlagError(ParseSupplyRequirementFlag("oxygen=0").status(), "--supply \"oxygen=0\"", "number > 0");
+}
+
+TEST(DeadlineTest, ByOrWithinButNotBoth) {
+  absl::StatusOr<std::optional<absl::Time>> deadline = ResolveDeadline("--ack-by", "", "--ack-within", "30m", kNow);
+  ASSERT_TRUE(deadline.ok());
+  EXPECT_EQ(**deadline, kNow + absl::Minutes(30));
+  deadline = ResolveDeadline("--ack-by", "2024-03-01T13:00:00+01:00", "--ack-within", "", kNow);
+  ASSERT_TRUE(deadline.ok());
+  EXPECT_EQ(**deadline, absl::FromUnixSeconds(1709294400));
+  deadline = ResolveDeadline("--ack-by", "", "--ack-within", "", kNow);
+  ASSERT_TRUE(deadline.ok());
+  EXPECT_FALSE(deadline->has_value());
+  EXPECT_EQ(ResolveDeadline("--ack-by", "2024-03-01T13:00:00Z", "--ack-within", "30m", kNow).status().message(),
+            "give either --ack-by or --ack-within, not both");
+  ExpectFlagError(ResolveDeadline("--ack-by", "tomorrow", "--ack-within", "", kNow).status(), "--ack-by \"tomorrow\"",
+                  "RFC 3339");
+}
+
+IncidentFlags CompleteIncidentFlags() {
+  IncidentFlags flags;
+  flags.id = "brand-oost";
+  flags.title = "Brand Oostpolder";
+  flags.type = "brand";
+  flags.level = "GRIP 2";
+  flags.region = "VR10";
+  return flags;
+}
+
+TEST(IncidentFlagsTest, OpenBuildsTheIncidentAndLeavesUnestimatedCasualtiesAbsent) {
+  IncidentFlags flags = CompleteIncidentFlags();
+  flags.area = "Industrieterrein Oostpolder";
+  flags.at = "52.96,4.76";
+  flags.radius_km = 2.5;
+  flags.affected = {"zh-noord", "vvt-west"};
+  flags.t1 = 3;
+  flags.dead = 0;
+  absl::StatusOr<v1::OpenIncidentRequest> request = BuildOpenIncidentRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::Incident& incident = request->incident();
+  EXPECT_EQ(incident.id(), "brand-oost");
+  EXPECT_EQ(incident.scale_up_level(), "GRIP 2");
+  EXPECT_EQ(incident.safety_region(), "VR10");
+  EXPECT_EQ(incident.area().description(), "Industrieterrein Oostpolder");
+  EXPECT_DOUBLE_EQ(incident.area().center().latitude(), 52.96);
+  EXPECT_DOUBLE_EQ(incident.area().radius_km(), 2.5);
+  EXPECT_THAT(incident.affected_organization_ids(), ::testing::ElementsAre("zh-noord", "vvt-west"));
+  EXPECT_EQ(incident.casualties().t1(), 3);
+  EXPECT_TRUE(incident.casualties().has_dead());  // An explicit 0 is an estimate.
+  EXPECT_FALSE(incident.casualties().has_t2());   // Not estimated is not zero.
+  EXPECT_FALSE(incident.casualties().has_t3());
+
+  flags = CompleteIncidentFlags();
+  request = BuildOpenIncidentRequest(flags);
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->incident().has_casualties());
+  EXPECT_FALSE(request->incident().has_area());
+}
+
+TEST(IncidentFlagsTest, OpenNamesEachMissingOrBadFlag) {
+  const std::pair<std::string, void (*)(IncidentFlags&)> missing[] = {
+      {"--id", [](IncidentFlags& f) { f.id.clear(); }},         {"--title", [](IncidentFlags& f) { f.title.reset(); }},
+      {"--type", [](IncidentFlags& f) { f.type.reset(); }},     {"--level", [](IncidentFlags& f) { f.level = ""; }},
+      {"--region", [](IncidentFlags& f) { f.region.reset(); }},
+  };
+  for (const auto& [flag, clear] : missing) {
+    IncidentFlags flags = CompleteIncidentFlags();
+    clear(flags);
+    ExpectFlagError(BuildOpenIncidentRequest(flags).status(), flag + " is required", "e.g.");
+  }
+  IncidentFlags flags = CompleteIncidentFlags();
+  flags.at = "52.96";
+  ExpectFlagError(BuildOpenIncidentRequest(flags).status(), "--at \"52.96\"", "expected LAT,LON");
+  flags = CompleteIncidentFlags();
+  flags.t2 = -1;
+  ExpectFlagError(BuildOpenIncidentRequest(flags).status(), "--t2 \"-1\"", ">= 0");
+  flags = CompleteIncidentFlags();
+  flags.radius_km = -3;
+  ExpectFlagError(BuildOpenIncidentRequest(flags).status(), "--radius-km \"-3\"", ">= 0");
+}
+
+TEST(IncidentFlagsTest, UpdateKeepsWhatIsNotGivenAndComparesAndSets) {
+  const auto current = Parse<v1::Record>(R"pb(
+    name: "incidents/brand-oost"
+    mod_revision: 17
+    incident {
+      id: "brand-oost"
+      title: "Brand Oostpolder"
+      type: "brand"
+      scale_up_level: "GRIP 1"
+      safety_region: "VR10"
+      area {
+        description: "Oostpolder"
+        center { latitude: 52.9 longitude: 4.7 }
+      }
+      affected_organization_ids: "zh-noord"
+      casualties { t1: 1 }
+      status: INCIDENT_STATUS_OPEN
+      opened_at { seconds: 1699990000 }
+    }
+  )pb");
+  IncidentFlags flags;
+  flags.level = "GRIP 3";
+  flags.t2 = 4;
+  absl::StatusOr<v1::UpdateIncidentRequest> request = BuildUpdateIncidentRequest(flags, current);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->expected_revision(), 17);
+  const v1::Incident& incident = request->incident();
+  EXPECT_EQ(incident.scale_up_level(), "GRIP 3");
+  EXPECT_EQ(incident.title(), "Brand Oostpolder");
+  EXPECT_EQ(incident.area().description(), "Oostpolder");
+  EXPECT_DOUBLE_EQ(incident.area().center().latitude(), 52.9);
+  EXPECT_THAT(incident.affected_organization_ids(), ::testing::ElementsAre("zh-noord"));
+  EXPECT_EQ(incident.casualties().t1(), 1);
+  EXPECT_EQ(incident.casualties().t2(), 4);
+  // Output-only fields are not sent back.
+  EXPECT_EQ(incident.status(), v1::INCIDENT_STATUS_UNSPECIFIED);
+  EXPECT_FALSE(incident.has_opened_at());
+
+  flags = IncidentFlags();
+  flags.affected = {"vvt-west"};
+  request = BuildUpdateIncidentRequest(flags, current);
+  ASSERT_TRUE(request.ok());
+  EXPECT_THAT(request->incident().affected_organization_ids(), ::testing::ElementsAre("vvt-west"));
+
+  flags = IncidentFlags();
+  flags.id = "other";
+  ExpectFlagError(BuildUpdateIncidentRequest(flags, current).status(), "--id \"other\"", "cannot change");
+
+  EXPECT_EQ(BuildUpdateIncidentRequest(IncidentFlags(), Parse<v1::Record>(R"pb(name: "alerts/a"
+                                                                               alert {})pb"))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(IncidentFlagsTest, CloseRequestsClosedOnTheRevisionRead) {
+  const auto current = Parse<v1::Record>(R"pb(
+    name: "incidents/brand-oost"
+    mod_revision: 20
+    incident { id: "brand-oost" title: "Brand" status: INCIDENT_STATUS_SCALED_UP }
+  )pb");
+  absl::StatusOr<v1::UpdateIncidentRequest> request = BuildCloseIncidentRequest(current);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->incident().status(), v1::INCIDENT_STATUS_CLOSED);
+  EXPECT_EQ(request->incident().title(), "Brand");
+  EXPECT_EQ(request->expected_revision(), 20);
+}
+
+TEST(SituationEntryFlagsTest, RequiresLayerTextAndAuthor) {
+  SituationEntryFlags flags{.incident_id = "brand-oost", .layer = "besluit", .text = "Ontruimen", .author = "CvD"};
+  absl::StatusOr<v1::AddSituationEntryRequest> request = BuildSituationEntryRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->entry().layer(), v1::SITUATION_LAYER_DECISION);
+  EXPECT_EQ(request->entry().incident_id(), "brand-oost");
+  EXPECT_EQ(request->entry().author(), "CvD");
+
+  SituationEntryFlags bad = flags;
+  bad.layer = "";
+  ExpectFlagError(BuildSituationEntryRequest(bad).status(), "--layer is required", "beeld");
+  bad = flags;
+  bad.text = "";
+  ExpectFlagError(BuildSituationEntryRequest(bad).status(), "--text is required", "");
+  bad = flags;
+  bad.author = "";
+  ExpectFlagError(BuildSituationEntryRequest(bad).status(), "--author is required", "");
+  bad = flags;
+  bad.layer = "conclusie";
+  ExpectFlagError(BuildSituationEntryRequest(bad).status(), "--layer \"conclusie\"", "expected picture");
+}
+
+AlertFlags CompleteAlertFlags() {
+  AlertFlags flags;
+  flags.id = "stroom";
+  flags.headline = "Stroomuitval Noord";
+  flags.urgency = "immediate";
+  flags.severity = "severe";
+  flags.certainty = "observed";
+  return flags;
+}
+
+TEST(AlertFlagsTest, SendBuildsAudienceAndDeadline) {
+  AlertFlags flags = CompleteAlertFlags();
+  flags.regions = {"VR10"};
+  flags.sectors = {"long-term-care"};
+  flags.kinds = {"nursing-home", "disability-care"};
+  flags.organization_ids = {"zh-noord"};
+  flags.ack_within = "30m";
+  flags.incident_id = "brand-oost";
+  absl::StatusOr<v1::SendAlertRequest> request = BuildSendAlertRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::Alert& alert = request->alert();
+  EXPECT_EQ(alert.urgency(), v1::URGENCY_IMMEDIATE);
+  EXPECT_EQ(alert.severity(), v1::ALERT_SEVERITY_SEVERE);
+  EXPECT_EQ(alert.certainty(), v1::CERTAINTY_OBSERVED);
+  EXPECT_THAT(alert.audience().safety_regions(), ::testing::ElementsAre("VR10"));
+  EXPECT_THAT(alert.audience().sectors(), ::testing::ElementsAre(v1::SECTOR_LONG_TERM_CARE));
+  EXPECT_THAT(alert.audience().kinds(),
+              ::testing::ElementsAre(v1::ORGANIZATION_KIND_NURSING_HOME, v1::ORGANIZATION_KIND_DISABILITY_CARE));
+  EXPECT_THAT(alert.audience().organization_ids(), ::testing::ElementsAre("zh-noord"));
+  EXPECT_EQ(ToAbslTime(alert.acknowledge_by()), kNow + absl::Minutes(30));
+  EXPECT_EQ(alert.incident_id(), "brand-oost");
+  EXPECT_EQ(alert.status(), v1::ALERT_STATUS_ACTIVE);
+  EXPECT_FALSE(request->has_expected_revision());
+
+  flags = CompleteAlertFlags();
+  request = BuildSendAlertRequest(flags, kNow);
+  ASSERT_TRUE(request.ok());
+  EXPECT_FALSE(request->alert().has_acknowledge_by());  // No deadline unless asked for.
+}
+
+TEST(AlertFlagsTest, SendNamesEachMissingOrBadFlag) {
+  const std::pair<std::string, std::string AlertFlags::*> required[] = {
+      {"--id", &AlertFlags::id},
+      {"--headline", &AlertFlags::headline},
+      {"--urgency", &AlertFlags::urgency},
+      {"--severity", &AlertFlags::severity},
+      {"--certainty", &AlertFlags::certainty},
+  };
+  for (const auto& [flag, field] : required) {
+    AlertFlags flags = CompleteAlertFlags();
+    flags.*field = "";
+    ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), flag + " is required", "");
+  }
+  AlertFlags flags = CompleteAlertFlags();
+  flags.severity = "high";
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--severity \"high\"",
+                  "unknown alert severity \"high\" (valid: extreme, severe, moderate, minor, unknown)");
+  flags = CompleteAlertFlags();
+  flags.certainty = "sure";
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--certainty \"sure\"", "unknown certainty");
+  flags = CompleteAlertFlags();
+  flags.kinds = {"vvt"};
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--kind \"vvt\"", "unknown organization kind");
+  flags = CompleteAlertFlags();
+  flags.sectors = {"care"};
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--sector \"care\"", "unknown sector");
+  flags = CompleteAlertFlags();
+  flags.ack_within = "half an hour";
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--ack-within \"half an hour\"", "duration");
+  flags = CompleteAlertFlags();
+  flags.ack_within = "30m";
+  flags.ack_by = "2024-03-01T13:00:00Z";
+  EXPECT_THAT(std::string(BuildSendAlertRequest(flags, kNow).status().message()),
+              HasSubstr("either --ack-by or --ack-within"));
+}
+
+TEST(AlertFlagsTest, CancelKeepsTheAlertAndComparesAndSets) {
+  const auto current = Parse<v1::Record>(R"pb(
+    name: "alerts/stroom"
+    mod_revision: 9
+    alert {
+      id: "stroom"
+      headline: "Stroomuitval"
+      urgency: URGENCY_IMMEDIATE
+      audience { safety_regions: "VR10" }
+      status: ALERT_STATUS_ACTIVE
+      version: 2
+      sent_at { seconds: 1699990000 }
+      deadline_passed { audience_size: 3 }
+    }
+  )pb");
+  absl::StatusOr<v1::SendAlertRequest> request = BuildCancelAlertRequest(current);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->alert().status(), v1::ALERT_STATUS_CANCELLED);
+  EXPECT_EQ(request->alert().headline(), "Stroomuitval");
+  EXPECT_THAT(request->alert().audience().safety_regions(), ::testing::ElementsAre("VR10"));
+  EXPECT_EQ(request->alert().version(), 0);  // Output-only fields are the server's.
+  EXPECT_FALSE(request->alert().has_deadline_passed());
+  EXPECT_FALSE(request->alert().has_sent_at());
+  EXPECT_EQ(request->expected_revision(), 9);
+  EXPECT_EQ(BuildCancelAlertRequest(Parse<v1::Record>(R"pb(name: "incidents/x"
+                                                           incident {})pb"))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+AssistanceRequestFlags CompleteRequestFlags() {
+  AssistanceRequestFlags flags;
+  flags.id = "bedden-west";
+  flags.organization_id = "vvt-west";
+  flags.type = "beds";
+  flags.bed_type = "nursing-home";
+  flags.quantity = 10;
+  return flags;
+}
+
+TEST(AssistanceFlagsTest, CreateBuildsTheRequest) {
+  AssistanceRequestFlags flags = CompleteRequestFlags();
+  flags.needed_within = "4h";
+  flags.incident_id = "brand-oost";
+  flags.description = "Evacuatie vleugel B";
+  absl::StatusOr<v1::RequestAssistanceRequest> request = BuildRequestAssistanceRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::AssistanceRequest& assistance = request->request();
+  EXPECT_EQ(assistance.type(), v1::ASSISTANCE_TYPE_BEDS);
+  EXPECT_EQ(assistance.bed_type(), v1::BED_TYPE_NURSING_HOME);
+  EXPECT_EQ(assistance.quantity(), 10);
+  EXPECT_EQ(ToAbslTime(assistance.needed_by()), kNow + absl::Hours(4));
+  EXPECT_EQ(assistance.incident_id(), "brand-oost");
+
+  flags = CompleteRequestFlags();
+  flags.type = "generator";
+  flags.bed_type = "";
+  flags.quantity = 1;
+  request = BuildRequestAssistanceRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->request().type(), v1::ASSISTANCE_TYPE_GENERATOR);
+  EXPECT_FALSE(request->request().has_needed_by());
+}
+
+TEST(AssistanceFlagsTest, CreateNamesEachMissingOrBadFlag) {
+  AssistanceRequestFlags flags = CompleteRequestFlags();
+  flags.id = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--id is required", "");
+  flags = CompleteRequestFlags();
+  flags.organization_id = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--org is required", "");
+  flags = CompleteRequestFlags();
+  flags.type = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--type is required", "valid: beds, staff");
+  flags = CompleteRequestFlags();
+  flags.quantity.reset();
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--quantity is required", "");
+  flags = CompleteRequestFlags();
+  flags.quantity = 0;
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--quantity \"0\"", ">= 1");
+  flags = CompleteRequestFlags();
+  flags.bed_type = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--bed-type (with --type beds) is required",
+                  "nursing-home");
+  flags = CompleteRequestFlags();
+  flags.type = "helicopter";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--type \"helicopter\"",
+                  "unknown assistance type");
+  flags = CompleteRequestFlags();
+  flags.bed_type = "vvt";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--bed-type \"vvt\"", "unknown bed type");
+  flags = CompleteRequestFlags();
+  flags.needed_by = "vanavond";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--needed-by \"vanavond\"", "RFC 3339");
+  flags = CompleteRequestFlags();
+  flags.needed_within = "4";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--needed-within \"4\"", "duration");
+}
+
+TEST(AssistanceFlagsTest, Offer) {
+  OfferFlags flags{.request_id = "bedden-west", .organization_id = "vvt-oost", .quantity = 4, .comment = "vanaf 18u"};
+  absl::StatusOr<v1::OfferAssistanceRequest> request = BuildOfferAssistanceRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->request_id(), "bedden-west");
+  EXPECT_EQ(request->offer().organization_id(), "vvt-oost");
+  EXPECT_EQ(request->offer().quantity(), 4);
+  EXPECT_EQ(request->offer().comment(), "vanaf 18u");
+  OfferFlags bad = flags;
+  bad.organization_id = "";
+  ExpectFlagError(BuildOfferAssistanceRequest(bad).status(), "--org is required", "");
+  bad = flags;
+  bad.quantity.reset();
+  ExpectFlagError(BuildOfferAssistanceRequest(bad).status(), "--quantity is required", "");
+  bad = flags;
+  bad.quantity = -2;
+  ExpectFlagError(BuildOfferAssistanceRequest(bad).status(), "--quantity \"-2\"", ">= 1");
+}
+
+TEST(ScenarioFlagsTest, FlagsOverTheFileReplaceByTypeAndSector) {
+  v1::Scenario from_file = Parse<v1::Scenario>(R"pb(
+    id: "overstroming"
+    name: "Overstroming Kop"
+    safety_region: "VR10"
+    capacity { bed_type: BED_TYPE_IC_ADULT quantity: 5 }
+    capacity { bed_type: BED_TYPE_NURSING_HOME quantity: 30 sector: SECTOR_LONG_TERM_CARE }
+    supplies { type: SUPPLY_TYPE_OXYGEN min_days_of_supply: 2 }
+  )pb");
+  ScenarioFlags flags;
+  flags.needs = {"ic-adult=12", "nursing-home=40", "burns=3"};
+  flags.supplies = {"oxygen=3", "generator=1"};
+  absl::StatusOr<v1::PutScenarioRequest> request = BuildPutScenarioRequest(flags, from_file);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::Scenario& scenario = request->scenario();
+  EXPECT_EQ(scenario.name(), "Overstroming Kop");
+  // ic-adult (any sector) replaced; nursing-home without a sector is a new line beside the long-term-care one.
+  ASSERT_EQ(scenario.capacity_size(), 4);
+  EXPECT_EQ(scenario.capacity(0).quantity(), 12);
+  EXPECT_EQ(scenario.capacity(1).quantity(), 30);
+  EXPECT_EQ(scenario.capacity(2).bed_type(), v1::BED_TYPE_NURSING_HOME);
+  EXPECT_EQ(scenario.capacity(2).sector(), v1::SECTOR_UNSPECIFIED);
+  EXPECT_EQ(scenario.capacity(3).bed_type(), v1::BED_TYPE_BURNS);
+  ASSERT_EQ(scenario.supplies_size(), 2);
+  EXPECT_DOUBLE_EQ(scenario.supplies(0).min_days_of_supply(), 3);
+  EXPECT_EQ(scenario.supplies(1).type(), v1::SUPPLY_TYPE_GENERATOR);
+}
+
+TEST(ScenarioFlagsTest, NamesMissingAndBadFlags) {
+  ScenarioFlags flags{
+      .id = "s", .name = "n", .description = std::nullopt, .region = "VR10", .needs = {}, .supplies = {}};
+  EXPECT_TRUE(BuildPutScenarioRequest(flags, v1::Scenario()).ok());
+  ScenarioFlags bad = flags;
+  bad.id = "";
+  ExpectFlagError(BuildPutScenarioRequest(bad, v1::Scenario()).status(), "--id (or id in --file) is required", "");
+  bad = flags;
+  bad.name = "";
+  ExpectFlagError(BuildPutScenarioRequest(bad, v1::Scenario()).status(), "--name (or name in --file) is required", "");
+  bad = flags;
+  bad.region = "";
+  ExpectFlagError(BuildPutScenarioRequest(bad, v1::Scenario()).status(), "--region (or safety_region in --file)", "");
+  bad = flags;
+  bad.needs = {"ic-adult:12"};
+  ExpectFlagError(BuildPutScenarioRequest(bad, v1::Scenario()).status(), "--need \"ic-adult:12\"", "TYPE=N");
+  bad = flags;
+  bad.supplies = {"oxygen=-1"};
+  ExpectFlagError(BuildPutScenarioRequest(bad, v1::Scenario()).status(), "--supply \"oxygen=-1\"", "> 0");
+}
+
+TEST(ReportFlagsTest, CapacityOverviewFilters) {
+  CapacityOverviewFlags flags{.regions = {"VR10", "VR11"}, .sectors = {"acute-care"}, .bed_types = {"ic-adult"}};
+  absl::StatusOr<v1::GetCapacityOverviewRequest> request = BuildCapacityOverviewRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->safety_regions(), ::testing::ElementsAre("VR10", "VR11"));
+  EXPECT_THAT(request->sectors(), ::testing::ElementsAre(v1::SECTOR_ACUTE_CARE));
+  EXPECT_THAT(request->bed_types(), ::testing::ElementsAre(v1::BED_TYPE_IC_ADULT));
+  flags.bed_types = {"ic"};
+  ExpectFlagError(BuildCapacityOverviewRequest(flags).status(), "--bed-type \"ic\"", "unknown bed type");
+  flags.bed_types.clear();
+  flags.sectors = {"cure"};
+  ExpectFlagError(BuildCapacityOverviewRequest(flags).status(), "--sector \"cure\"", "unknown sector");
+}
+
+TEST(ReportFlagsTest, FindCapacity) {
+  FindCapacityFlags flags{
+      .near = "52.63,4.75", .bed_type = "ic-adult", .radius_km = 30, .min_available = 2, .limit = 5};
+  absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_DOUBLE_EQ(request->near().longitude(), 4.75);
+  EXPECT_EQ(request->bed_type(), v1::BED_TYPE_IC_ADULT);
+  EXPECT_DOUBLE_EQ(request->radius_km(), 30);
+  EXPECT_EQ(request->min_available(), 2);
+  EXPECT_EQ(request->limit(), 5);
+  // Left out: the server's defaults (0 = 50 km, at least 1, 20 results).
+  FindCapacityFlags defaults;
+  defaults.near = "52.63,4.75";
+  defaults.bed_type = "burns";
+  request = BuildFindCapacityRequest(defaults);
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->radius_km(), 0);
+  EXPECT_EQ(request->min_available(), 0);
+  EXPECT_EQ(request->limit(), 0);
+
+  FindCapacityFlags bad = flags;
+  bad.bed_type = "";
+  ExpectFlagError(BuildFindCapacityRequest(bad).status(), "--bed-type is required", "");
+  bad = flags;
+  bad.near = "Alkmaar";
+  ExpectFlagError(BuildFindCapacityRequest(bad).status(), "near \"Alkmaar\"", "expected LAT,LON");
+  bad = flags;
+  bad.radius_km = 0;
+  ExpectFlagError(BuildFindCapacityRequest(bad).status(), "--radius-km \"0\"", "> 0");
+  bad = flags;
+  bad.min_available = 0;
+  ExpectFlagError(BuildFindCapacityRequest(bad).status(), "--min \"0\"", ">= 1");
+  bad = flags;
+  bad.limit = 0;
+  ExpectFlagError(BuildFindCapacityRequest(bad).status(), "--limit \"0\"", ">= 1");
+}
+
+}  // namespace
+}  // namespace ketenbeeld::client

@@ -1,0 +1,231 @@
+// Field validation of assistance requests, offers, their lifecycle requests and scenarios: each rule once, with the
+// field path the error must name.
+#include "server/domain/assistance_validation.h"
+
+#include <functional>
+#include <limits>
+#include <ostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace ketenbeeld::domain {
+namespace {
+
+namespace v1 = ::ketenbeeld::v1;
+using ::testing::StartsWith;
+
+template <typename Message>
+Message ParseText(const std::string& text) {
+  Message message;
+  if (!google::protobuf::TextFormat::ParseFromString(text, &message)) ADD_FAILURE() << "bad text proto: " << text;
+  return message;
+}
+
+v1::RequestAssistanceRequest ValidRequest() {
+  return ParseText<v1::RequestAssistanceRequest>(R"pb(
+    request {
+      id: "ic-bedden-1"
+      organization_id: "nwz"
+      type: ASSISTANCE_TYPE_BEDS
+      bed_type: BED_TYPE_IC_ADULT
+      quantity: 4
+      needed_by { seconds: 1700000000 }
+      incident_id: "brand-oostpolder"
+      description: "Vier IC-bedden voor brandwondenpatiënten."
+    }
+  )pb");
+}
+
+v1::PutScenarioRequest ValidScenario() {
+  return ParseText<v1::PutScenarioRequest>(R"pb(
+    scenario {
+      id: "overstroming"
+      name: "Overstroming Noord-Holland Noord"
+      safety_region: "VR10"
+      capacity { bed_type: BED_TYPE_IC_ADULT quantity: 20 }
+      capacity { bed_type: BED_TYPE_IC_ADULT quantity: 5 sector: SECTOR_ACUTE_CARE }
+      capacity { bed_type: BED_TYPE_NURSING_HOME quantity: 200 sector: SECTOR_LONG_TERM_CARE }
+      supplies { type: SUPPLY_TYPE_OXYGEN min_days_of_supply: 3 }
+    }
+  )pb");
+}
+
+TEST(AssistanceValidationTest, ValidRequestsPass) {
+  EXPECT_TRUE(ValidateRequestAssistanceRequest(ValidRequest()).ok())
+      << ValidateRequestAssistanceRequest(ValidRequest());
+  v1::RequestAssistanceRequest staff = ParseText<v1::RequestAssistanceRequest>(
+      R"pb(request { id: "s" organization_id: "a" type: ASSISTANCE_TYPE_STAFF quantity: 100000 })pb");
+  EXPECT_TRUE(ValidateRequestAssistanceRequest(staff).ok()) << ValidateRequestAssistanceRequest(staff);
+  EXPECT_TRUE(ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+                                                                                        offer {
+                                                                                          organization_id: "b"
+                                                                                          quantity: 1
+                                                                                          comment: "twee\nbedden"
+                                                                                        })pb"))
+                  .ok());
+  EXPECT_TRUE(
+      ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(request_id: "r" organization_id: "b")pb"))
+          .ok());
+  EXPECT_TRUE(ValidateFulfillRequestRequest(ParseText<v1::FulfillRequestRequest>(R"pb(request_id: "r")pb")).ok());
+  EXPECT_TRUE(
+      ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(R"pb(request_id: "r" reason: "opgelost")pb"))
+          .ok());
+  EXPECT_TRUE(ValidatePutScenarioRequest(ValidScenario()).ok()) << ValidatePutScenarioRequest(ValidScenario());
+}
+
+TEST(AssistanceValidationTest, OutputOnlyFieldsAreIgnored) {
+  v1::RequestAssistanceRequest request = ValidRequest();
+  request.mutable_request()->set_status(v1::ASSISTANCE_STATUS_FULFILLED);
+  request.mutable_request()->add_offers()->set_quantity(-5);
+  request.mutable_request()->mutable_requested_at()->set_seconds(1);
+  EXPECT_TRUE(ValidateRequestAssistanceRequest(request).ok());
+}
+
+struct RequestCase {
+  std::string name;
+  std::function<void(v1::AssistanceRequest&)> mutate;
+  std::string error_prefix;
+};
+
+std::ostream& operator<<(std::ostream& out, const RequestCase& c) { return out << c.name; }
+
+class RequestAssistanceValidationTest : public ::testing::TestWithParam<RequestCase> {};
+
+TEST_P(RequestAssistanceValidationTest, NamesTheField) {
+  v1::RequestAssistanceRequest request = ValidRequest();
+  GetParam().mutate(*request.mutable_request());
+  const absl::Status status = ValidateRequestAssistanceRequest(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), StartsWith(GetParam().error_prefix));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, RequestAssistanceValidationTest,
+    ::testing::Values(
+        RequestCase{"IdMissing", [](auto& r) { r.clear_id(); }, "request.id: "},
+        RequestCase{"IdInvalid", [](auto& r) { r.set_id("Hulp 1"); }, "request.id: "},
+        RequestCase{"RequesterMissing", [](auto& r) { r.clear_organization_id(); }, "request.organization_id: "},
+        RequestCase{"TypeMissing", [](auto& r) { r.clear_type(); }, "request.type: required"},
+        RequestCase{"TypeUnknown", [](auto& r) { r.set_type(static_cast<v1::AssistanceType>(77)); },
+                    "request.type: unknown value 77"},
+        RequestCase{"BedTypeMissingForBeds", [](auto& r) { r.clear_bed_type(); }, "request.bed_type: required"},
+        RequestCase{"BedTypeUnknown", [](auto& r) { r.set_bed_type(static_cast<v1::BedType>(99)); },
+                    "request.bed_type: unknown value 99"},
+        RequestCase{"BedTypeForStaff", [](auto& r) { r.set_type(v1::ASSISTANCE_TYPE_STAFF); },
+                    "request.bed_type: only allowed when type is ASSISTANCE_TYPE_BEDS"},
+        RequestCase{"QuantityZero", [](auto& r) { r.set_quantity(0); },
+                    "request.quantity: must be between 1 and 100000, got 0"},
+        RequestCase{"QuantityTooLarge", [](auto& r) { r.set_quantity(100001); }, "request.quantity: "},
+        RequestCase{"NeededByOutOfRange", [](auto& r) { r.mutable_needed_by()->set_nanos(-1); },
+                    "request.needed_by.nanos: "},
+        RequestCase{"IncidentIdInvalid", [](auto& r) { r.set_incident_id("-x"); }, "request.incident_id: "},
+        RequestCase{"DescriptionTooLong", [](auto& r) { r.set_description(std::string(2001, 'x')); },
+                    "request.description: "}),
+    [](const ::testing::TestParamInfo<RequestCase>& info) { return info.param.name; });
+
+TEST(AssistanceValidationTest, LifecycleRequestsNameTheirFields) {
+  struct Case {
+    absl::Status status;
+    std::string prefix;
+  };
+  const Case cases[] = {
+      {ValidateOfferAssistanceRequest(
+           ParseText<v1::OfferAssistanceRequest>(R"pb(offer { organization_id: "b" quantity: 1 })pb")),
+       "request_id: "},
+      {ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r")pb")),
+       "offer.organization_id: "},
+      {ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+                                                                                 offer { organization_id: "b" })pb")),
+       "offer.quantity: must be between 1 and 100000, got 0"},
+      {ValidateOfferAssistanceRequest(
+           ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+                                                      offer { organization_id: "b" quantity: 1 comment: "\x01" })pb")),
+       "offer.comment: "},
+      {ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(request_id: "r")pb")), "organization_id: "},
+      {ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(organization_id: "b")pb")), "request_id: "},
+      {ValidateFulfillRequestRequest(v1::FulfillRequestRequest()), "request_id: "},
+      {ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(R"pb(request_id: "R")pb")), "request_id: "},
+      {ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(
+           absl::StrCat(R"pb(request_id: "r" reason: ")pb", std::string(2001, 'x'), "\""))),
+       "reason: "},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(c.status.code(), absl::StatusCode::kInvalidArgument) << c.prefix;
+    EXPECT_THAT(std::string(c.status.message()), StartsWith(c.prefix));
+  }
+}
+
+struct ScenarioCase {
+  std::string name;
+  std::function<void(v1::Scenario&)> mutate;
+  std::string error_prefix;
+};
+
+std::ostream& operator<<(std::ostream& out, const ScenarioCase& c) { return out << c.name; }
+
+class ScenarioValidationTest : public ::testing::TestWithParam<ScenarioCase> {};
+
+TEST_P(ScenarioValidationTest, NamesTheField) {
+  v1::PutScenarioRequest request = ValidScenario();
+  GetParam().mutate(*request.mutable_scenario());
+  const absl::Status status = ValidatePutScenarioRequest(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), StartsWith(GetParam().error_prefix));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, ScenarioValidationTest,
+    ::testing::Values(
+        ScenarioCase{"IdMissing", [](auto& s) { s.clear_id(); }, "scenario.id: "},
+        ScenarioCase{"NameMissing", [](auto& s) { s.clear_name(); }, "scenario.name: required"},
+        ScenarioCase{"DescriptionTooLong", [](auto& s) { s.set_description(std::string(4001, 'x')); },
+                     "scenario.description: "},
+        ScenarioCase{"RegionMissing", [](auto& s) { s.clear_safety_region(); }, "scenario.safety_region: required"},
+        ScenarioCase{"RegionInvalid", [](auto& s) { s.set_safety_region("VR26"); }, "scenario.safety_region: "},
+        ScenarioCase{"BedTypeMissing", [](auto& s) { s.mutable_capacity(1)->clear_bed_type(); },
+                     "scenario.capacity[1].bed_type: required"},
+        ScenarioCase{"QuantityZero", [](auto& s) { s.mutable_capacity(0)->set_quantity(0); },
+                     "scenario.capacity[0].quantity: must be between 1 and 1000000, got 0"},
+        ScenarioCase{"QuantityTooLarge", [](auto& s) { s.mutable_capacity(0)->set_quantity(1000001); },
+                     "scenario.capacity[0].quantity: "},
+        ScenarioCase{"SectorUnknown", [](auto& s) { s.mutable_capacity(0)->set_sector(static_cast<v1::Sector>(9)); },
+                     "scenario.capacity[0].sector: unknown value 9"},
+        ScenarioCase{"SameTypeAndSectorTwice", [](auto& s) { *s.add_capacity() = s.capacity(1); },
+                     "scenario.capacity[3].bed_type: BED_TYPE_IC_ADULT for SECTOR_ACUTE_CARE appears twice (also at "
+                     "scenario.capacity[1])"},
+        ScenarioCase{"TooManyRequirements",
+                     [](auto& s) {
+                       for (int i = 0; i < 98; ++i) {
+                         v1::CapacityRequirement& requirement = *s.add_capacity();
+                         requirement.set_bed_type(v1::BED_TYPE_GENERAL_WARD);
+                         requirement.set_quantity(1);
+                       }
+                     },
+                     "scenario.capacity: at most 100 values allowed, got 101"},
+        ScenarioCase{"SupplyTypeMissing", [](auto& s) { s.mutable_supplies(0)->clear_type(); },
+                     "scenario.supplies[0].type: required"},
+        ScenarioCase{"SupplyDaysZero", [](auto& s) { s.mutable_supplies(0)->set_min_days_of_supply(0); },
+                     "scenario.supplies[0].min_days_of_supply: must be > 0"},
+        ScenarioCase{
+            "SupplyDaysNaN",
+            [](auto& s) { s.mutable_supplies(0)->set_min_days_of_supply(std::numeric_limits<double>::quiet_NaN()); },
+            "scenario.supplies[0].min_days_of_supply: must be a finite number"},
+        ScenarioCase{"SupplyTwice", [](auto& s) { *s.add_supplies() = s.supplies(0); },
+                     "scenario.supplies[1].type: SUPPLY_TYPE_OXYGEN appears twice (also at scenario.supplies[0])"}),
+    [](const ::testing::TestParamInfo<ScenarioCase>& info) { return info.param.name; });
+
+TEST(AssistanceValidationTest, SameBedTypeInDifferentSectorsIsAllowed) {
+  v1::PutScenarioRequest request = ValidScenario();
+  v1::CapacityRequirement& requirement = *request.mutable_scenario()->add_capacity();
+  requirement.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  requirement.set_sector(v1::SECTOR_LONG_TERM_CARE);
+  requirement.set_quantity(1);
+  EXPECT_TRUE(ValidatePutScenarioRequest(request).ok()) << ValidatePutScenarioRequest(request);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::domain

@@ -1,0 +1,418 @@
+// The HTTP gateway of a real in-process server, through sockets on 127.0.0.1: the JSON API maps onto the same
+// service layer as gRPC (writes through one arrive through the other), errors name their field, the live feed speaks
+// the Subscribe protocol as Server-Sent Events with resume by Last-Event-ID, and the loopback/CSRF rules hold.
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kReportStatus[] = "/api/ketenbeeld.v1.PictureService/ReportStatus";
+constexpr char kRegister[] = "/api/ketenbeeld.v1.PictureService/RegisterOrganization";
+constexpr char kSubscribe[] = "/api/ketenbeeld.v1.PictureService/Subscribe";
+
+struct SseFrame {
+  std::string event;
+  std::string id;  // Empty when the frame has none.
+  json data;
+};
+
+// Reads a Server-Sent Events stream on its own thread and keeps every frame.
+class SseReader {
+ public:
+  SseReader(int port, std::string path, httplib::Headers headers = {}) : client_("127.0.0.1", port) {
+    client_.set_read_timeout(10, 0);
+    thread_ = std::thread([this, path = std::move(path), headers = std::move(headers)] {
+      auto result = client_.Get(path, headers, [this](const char* data, size_t length) {
+        absl::MutexLock lock(&mu_);
+        buffer_.append(data, length);
+        for (size_t end; (end = buffer_.find("\n\n")) != std::string::npos;) {
+          SseFrame frame;
+          for (absl::string_view line : absl::StrSplit(absl::string_view(buffer_).substr(0, end), '\n')) {
+            if (absl::ConsumePrefix(&line, "event: ")) frame.event = std::string(line);
+            if (absl::ConsumePrefix(&line, "id: ")) frame.id = std::string(line);
+            if (absl::ConsumePrefix(&line, "data: ")) frame.data = json::parse(line);
+          }
+          frames_.push_back(std::move(frame));
+          buffer_.erase(0, end + 2);
+        }
+        return !stop_.load();
+      });
+      absl::MutexLock lock(&mu_);
+      ended_ = true;
+      if (result) status_ = result->status;
+    });
+  }
+  ~SseReader() {
+    stop_ = true;
+    client_.stop();
+    thread_.join();
+  }
+
+  bool WaitFor(const std::function<bool(const std::vector<SseFrame>&)>& done,
+               absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done(frames_) || ended_; };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    return done(frames_);
+  }
+  // Waits for a frame of this kind; returns its index or -1.
+  int WaitForEvent(const std::string& event, absl::Duration timeout = absl::Seconds(10)) {
+    int index = -1;
+    WaitFor(
+        [&](const std::vector<SseFrame>& frames) {
+          for (size_t i = 0; i < frames.size(); ++i) {
+            if (frames[i].event == event) {
+              index = static_cast<int>(i);
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return index;
+  }
+  bool WaitForEnd(absl::Duration timeout = absl::Seconds(10)) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&ended_), timeout);
+  }
+  std::vector<SseFrame> frames() {
+    absl::MutexLock lock(&mu_);
+    return frames_;
+  }
+  int status() {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+  // Every event of every `events` frame, in order.
+  std::vector<json> events() {
+    std::vector<json> events;
+    for (const SseFrame& frame : frames()) {
+      if (frame.event != "events") continue;
+      for (const json& event : frame.data["events"]) events.push_back(event);
+    }
+    return events;
+  }
+
+ private:
+  httplib::Client client_;
+  std::atomic<bool> stop_{false};
+  absl::Mutex mu_;
+  std::string buffer_ ABSL_GUARDED_BY(mu_);
+  std::vector<SseFrame> frames_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  int status_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+int64_t Revision(const json& value) {
+  int64_t revision = 0;
+  if (value.is_string()) {
+    EXPECT_TRUE(absl::SimpleAtoi(value.get<std::string>(), &revision));
+  }
+  if (value.is_number()) revision = value.get<int64_t>();
+  return revision;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  GatewayTest()
+      : server_([](api::ServerOptions& options) { options.http_listen_address = "127.0.0.1:0"; }),
+        client_("127.0.0.1", server_.server().http_port()) {
+    client_.set_read_timeout(10, 0);
+  }
+
+  httplib::Result Post(const std::string& path, const json& body) {
+    return client_.Post(path.c_str(), body.dump(), "application/json");
+  }
+  // A write through the JSON API that must succeed; returns its revision.
+  int64_t PostOk(const std::string& path, const json& body) {
+    httplib::Result result = Post(path, body);
+    EXPECT_TRUE(result) << "no answer";
+    if (!result) return 0;
+    EXPECT_EQ(result->status, 200) << result->body;
+    return Revision(json::parse(result->body)["revision"]);
+  }
+  int64_t RegisterOverHttp(const std::string& id) {
+    return PostOk(kRegister, {{"organization",
+                               {{"id", id},
+                                {"name", absl::StrCat("Zorg ", id)},
+                                {"kind", "ORGANIZATION_KIND_NURSING_HOME"},
+                                {"safety_region", "VR10"}}}});
+  }
+  int port() { return server_.server().http_port(); }
+
+  TestServer server_;
+  httplib::Client client_;
+};
+
+TEST_F(GatewayTest, AWriteOverHttpIsReadOverGrpcAndTheActorIsTheHttpPeer) {
+  ASSERT_GT(port(), 0);
+  const int64_t registered = RegisterOverHttp("vvt-duinrand");
+  EXPECT_EQ(registered, 1);
+  const int64_t reported = PostOk(
+      kReportStatus, {{"report",
+                       {{"organization_id", "vvt-duinrand"},
+                        {"overall_status", "OVERALL_STATUS_STRAINED"},
+                        {"capacity", {{{"type", "BED_TYPE_NURSING_HOME"}, {"available", 0}, {"baseline", 40}}}}}}});
+  EXPECT_EQ(reported, 2);
+
+  grpc::ClientContext context;
+  ketenbeeld::v1::GetRequest request;
+  request.set_name("organizations/vvt-duinrand/status");
+  ketenbeeld::v1::GetResponse response;
+  ASSERT_TRUE(server_.stub().Get(&context, request, &response).ok());
+  const ketenbeeld::v1::StatusReport& report = response.record().status_report();
+  EXPECT_EQ(report.overall_status(), ketenbeeld::v1::OVERALL_STATUS_STRAINED);
+  ASSERT_EQ(report.capacity_size(), 1);
+  EXPECT_TRUE(report.capacity(0).has_available());  // Reported zero stays a reported zero.
+  EXPECT_EQ(report.capacity(0).available(), 0);
+  EXPECT_FALSE(report.capacity(0).has_occupied());
+  EXPECT_EQ(response.record().mod_revision(), 2);
+  EXPECT_TRUE(absl::StartsWith(response.record().updated_by().subject(), "http:127.0.0.1:"))
+      << response.record().updated_by().subject();
+}
+
+TEST_F(GatewayTest, AWriteOverGrpcIsReadOverHttpInProtoJson) {
+  ASSERT_TRUE(Register(server_.stub(), MakeOrganization("zh-noord")).ok());
+  ASSERT_TRUE(Report(server_.stub(), MakeReport("zh-noord", 0)).ok());
+  httplib::Result result = Post("/api/ketenbeeld.v1.PictureService/Get", {{"name", "organizations/zh-noord/status"}});
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  const json body = json::parse(result->body);
+  EXPECT_EQ(Revision(body["revision"]), 2);
+  const json& report = body["record"]["status_report"];
+  EXPECT_EQ(report["organization_id"], "zh-noord");
+  EXPECT_EQ(report["capacity"][0]["available"], 0);  // Proto field names, and the zero is there.
+  EXPECT_TRUE(report.contains("commit_time"));
+}
+
+TEST_F(GatewayTest, InvalidArgumentNamesTheFieldOfTheRequest) {
+  RegisterOverHttp("vvt-zeezicht");
+  httplib::Result result = Post(kReportStatus, {{"report",
+                                                 {{"organization_id", "vvt-zeezicht"},
+                                                  {"overall_status", "OVERALL_STATUS_NORMAL"},
+                                                  {"capacity",
+                                                   {{{"type", "BED_TYPE_NURSING_HOME"}, {"available", 3}},
+                                                    {{"type", "BED_TYPE_SHORT_STAY"}, {"available", 200000}}}}}}});
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  const json body = json::parse(result->body);
+  EXPECT_EQ(body["code"], "INVALID_ARGUMENT");
+  EXPECT_EQ(body["field"], "report.capacity[1].available");
+  EXPECT_TRUE(absl::StartsWith(body["message"].get<std::string>(), "report.capacity[1].available: "));
+}
+
+TEST_F(GatewayTest, StateErrorsKeepTheirCodes) {
+  // An unregistered organisation (a state check on the committer) and a lost compare-and-set.
+  httplib::Result unknown =
+      Post(kReportStatus, {{"report", {{"organization_id", "nobody"}, {"overall_status", "OVERALL_STATUS_NORMAL"}}}});
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_EQ(json::parse(unknown->body)["code"], "INVALID_ARGUMENT");
+  RegisterOverHttp("ggz-west");
+  httplib::Result stale =
+      Post(kReportStatus, {{"report", {{"organization_id", "ggz-west"}, {"overall_status", "OVERALL_STATUS_NORMAL"}}},
+                           {"expected_revision", "7"}});
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 409);
+  EXPECT_EQ(json::parse(stale->body)["code"], "ABORTED");
+}
+
+TEST_F(GatewayTest, MalformedJsonAndUnknownMethodsAreClearErrors) {
+  httplib::Result malformed = client_.Post(kReportStatus, "{\"report\": ", "application/json");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  const json body = json::parse(malformed->body);
+  EXPECT_TRUE(absl::StartsWith(body["message"].get<std::string>(), "request: ")) << body;
+  EXPECT_FALSE(body.contains("field"));
+
+  httplib::Result unknown = Post("/api/ketenbeeld.v1.PictureService/DropEverything", json::object());
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(json::parse(unknown->body)["code"], "NOT_FOUND");
+
+  httplib::Result methods = client_.Get("/api");
+  ASSERT_TRUE(methods);
+  const json list = json::parse(methods->body)["methods"];
+  EXPECT_NE(std::find(list.begin(), list.end(), "ketenbeeld.v1.AlertService/AcknowledgeAlert"), list.end());
+  EXPECT_NE(std::find(list.begin(), list.end(), "ketenbeeld.v1.ReportService/GetGapReport"), list.end());
+}
+
+TEST_F(GatewayTest, RefusesForeignHostsPlainTextPostsAndForeignOrigins) {
+  // DNS rebinding: a page of evil.example resolving to 127.0.0.1 sends its own Host.
+  httplib::Result rebound = client_.Get("/api", {{"Host", "evil.example:8080"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  // A cross-site "simple request" (no preflight) cannot carry application/json: text/plain is refused.
+  httplib::Result plain = client_.Post(kRegister, "{}", "text/plain");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 415);
+  httplib::Result foreign = client_.Post(kRegister, {{"Origin", "http://evil.example"}}, "{}", "application/json");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  // Nothing was written.
+  EXPECT_EQ(server_.server().revision(), 0);
+  // The gateway's own pages may post.
+  httplib::Result own = client_.Post("/api/ketenbeeld.v1.PictureService/List",
+                                     {{"Origin", absl::StrCat("http://127.0.0.1:", port())}}, "{}", "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+}
+
+TEST_F(GatewayTest, ServesTheDashboardTheFormAndHealth) {
+  httplib::Result index = client_.Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(index->body.find("dashboard.js"), std::string::npos);
+  httplib::Result form = client_.Get("/form.html");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 200);
+  httplib::Result missing = client_.Get("/nothing-here.html");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  httplib::Result health = client_.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["status"], "SERVING");
+}
+
+TEST_F(GatewayTest, FeedSendsSnapshotThenSyncedThenEachChangeWithItsRevisionAsId) {
+  RegisterOverHttp("vvt-a");
+  SseReader feed(port(), kSubscribe);
+  const int synced = feed.WaitForEvent("synced");
+  ASSERT_GE(synced, 1);
+  std::vector<SseFrame> frames = feed.frames();
+  EXPECT_EQ(frames[0].event, "snapshot");
+  EXPECT_EQ(frames[0].data["records"][0]["name"], "organizations/vvt-a");
+  EXPECT_EQ(frames[0].id, "");  // A snapshot is no resume point.
+  EXPECT_EQ(frames[synced].id, "1");
+
+  const absl::Time written = absl::Now();
+  ASSERT_TRUE(Report(server_.stub(), MakeReport("vvt-a", 2)).ok());  // Over gRPC: the same pipeline.
+  ASSERT_TRUE(feed.WaitFor([](const std::vector<SseFrame>& f) { return f.back().event == "events"; }));
+  const absl::Duration latency = absl::Now() - written;
+  EXPECT_LT(latency, absl::Seconds(1));
+  frames = feed.frames();
+  EXPECT_EQ(frames.back().id, "2");
+  EXPECT_EQ(frames.back().data["events"][0]["record"]["name"], "organizations/vvt-a/status");
+  EXPECT_EQ(Revision(frames.back().data["events"][0]["revision"]), 2);
+}
+
+TEST_F(GatewayTest, FeedResumesAfterLastEventIdWithNoGapAndNoDuplicate) {
+  for (const char* id : {"a", "b", "c", "d"}) RegisterOverHttp(id);  // Revisions 1..4.
+  SseReader feed(port(), kSubscribe, {{"Last-Event-ID", "2"}});
+  ASSERT_TRUE(feed.WaitFor([](const std::vector<SseFrame>& f) {
+    int64_t seen = 0;
+    for (const SseFrame& frame : f) {
+      if (frame.event == "events") seen = std::stoll(frame.id);
+    }
+    return seen >= 4;
+  }));
+  const std::vector<SseFrame> frames = feed.frames();
+  EXPECT_EQ(frames[0].event, "synced");  // No snapshot when resuming.
+  EXPECT_EQ(frames[0].id, "2");
+  std::vector<int64_t> revisions;
+  for (const json& event : feed.events()) revisions.push_back(Revision(event["revision"]));
+  EXPECT_EQ(revisions, (std::vector<int64_t>{3, 4}));
+}
+
+TEST_F(GatewayTest, LastEventIdTakesPrecedenceOverFromRevision) {
+  for (const char* id : {"a", "b", "c"}) RegisterOverHttp(id);
+  SseReader feed(port(), absl::StrCat(kSubscribe, "?from_revision=1"), {{"Last-Event-ID", "3"}});
+  ASSERT_GE(feed.WaitForEvent("synced"), 0);
+  EXPECT_EQ(feed.frames()[0].id, "3");
+}
+
+TEST_F(GatewayTest, FilteredFeedSkipsOtherRecordsAndHeartbeatsMoveItsResumePointOn) {
+  RegisterOverHttp("a");
+  const std::string filter = httplib::detail::encode_query_param(R"({"kinds":["ENTITY_KIND_STATUS_REPORT"]})");
+  SseReader feed(port(), absl::StrCat(kSubscribe, "?filter=", filter));
+  ASSERT_GE(feed.WaitForEvent("synced"), 0);
+  EXPECT_TRUE(feed.frames()[0].data["records"].empty());  // An empty snapshot is still one chunk.
+  RegisterOverHttp("b");                                  // Revision 2: not a status report.
+  ASSERT_TRUE(
+      feed.WaitFor([](const std::vector<SseFrame>& f) { return f.back().event == "heartbeat" && f.back().id == "2"; }));
+  PostOk(kReportStatus, {{"report", {{"organization_id", "b"}, {"overall_status", "OVERALL_STATUS_CRITICAL"}}}});
+  ASSERT_TRUE(feed.WaitFor([](const std::vector<SseFrame>& f) { return f.back().event == "events"; }));
+  const std::vector<json> events = feed.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["record"]["name"], "organizations/b/status");
+}
+
+TEST_F(GatewayTest, FeedRefusesAnInvalidFilterWithItsField) {
+  const std::string filter = httplib::detail::encode_query_param(R"({"safety_regions":["Noord"]})");
+  httplib::Result result = client_.Get(absl::StrCat(kSubscribe, "?filter=", filter));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_TRUE(absl::StartsWith(json::parse(result->body)["field"].get<std::string>(), "filter.safety_regions"))
+      << result->body;
+}
+
+TEST_F(GatewayTest, FeedAheadOfTheServerEndsWithOutOfRange) {
+  SseReader feed(port(), absl::StrCat(kSubscribe, "?from_revision=99"));
+  ASSERT_TRUE(feed.WaitForEnd());
+  const std::vector<SseFrame> frames = feed.frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].event, "end");
+  EXPECT_EQ(frames[0].data["code"], "OUT_OF_RANGE");
+}
+
+TEST_F(GatewayTest, FeedBelowTheCompactedLogResetsAndStartsOverWithASnapshot) {
+  for (const char* id : {"a", "b", "c", "d"}) RegisterOverHttp(id);
+  ASSERT_TRUE(server_.server().CompactLog(3).ok());
+  SseReader feed(port(), kSubscribe, {{"Last-Event-ID", "1"}});
+  const int synced = feed.WaitForEvent("synced");
+  ASSERT_GE(synced, 2);
+  const std::vector<SseFrame> frames = feed.frames();
+  EXPECT_EQ(frames[0].event, "reset");
+  EXPECT_EQ(Revision(frames[0].data["compacted_revision"]), 3);
+  EXPECT_EQ(frames[1].event, "snapshot");
+  EXPECT_EQ(frames[1].data["records"].size(), 4u);
+  EXPECT_EQ(frames[synced].id, "4");
+}
+
+TEST_F(GatewayTest, ShutdownEndsLiveFeedsWithUnavailableSoClientsResume) {
+  RegisterOverHttp("a");
+  SseReader feed(port(), kSubscribe);
+  ASSERT_GE(feed.WaitForEvent("synced"), 0);
+  const absl::Time start = absl::Now();
+  server_.Stop();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_TRUE(feed.WaitForEnd());
+  const std::vector<SseFrame> frames = feed.frames();
+  EXPECT_EQ(frames.back().event, "end");
+  EXPECT_EQ(frames.back().data["code"], "UNAVAILABLE");
+}
+
+TEST_F(GatewayTest, ManyFeedsAndCallsAtOnceDoNotStarveEachOther) {
+  RegisterOverHttp("a");
+  std::vector<std::unique_ptr<SseReader>> feeds;
+  for (int i = 0; i < 12; ++i) feeds.push_back(std::make_unique<SseReader>(port(), kSubscribe));
+  for (auto& feed : feeds) ASSERT_GE(feed->WaitForEvent("synced"), 0);
+  // Calls still get a thread while every feed holds one.
+  PostOk(kReportStatus, {{"report", {{"organization_id", "a"}, {"overall_status", "OVERALL_STATUS_NORMAL"}}}});
+  for (auto& feed : feeds) {
+    EXPECT_TRUE(feed->WaitFor([](const std::vector<SseFrame>& f) { return f.back().event == "events"; }));
+  }
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing

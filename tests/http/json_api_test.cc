@@ -1,0 +1,102 @@
+// The gateway's pure helpers: how a status becomes an HTTP answer, and which field an error names.
+#include "server/http/json_api.h"
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "server/http/assets.h"
+#include "server/http/identity.h"
+
+namespace ketenbeeld::http {
+namespace {
+
+TEST(FieldPathOf, TakesThePathAnInvalidArgumentMessageStartsWith) {
+  EXPECT_EQ(FieldPathOf("report.capacity[2].available: must be 0..100000, got 200000"), "report.capacity[2].available");
+  EXPECT_EQ(FieldPathOf("alert_id: must not be empty"), "alert_id");
+  EXPECT_EQ(FieldPathOf("offer.quantity: must be 1..100000"), "offer.quantity");
+}
+
+TEST(FieldPathOf, IgnoresMessagesThatDoNotStartWithAPath) {
+  EXPECT_EQ(FieldPathOf("organisation \"x\" is not registered"), "");
+  EXPECT_EQ(FieldPathOf("request: not a valid ketenbeeld.v1.ReportStatusRequest in JSON: ..."), "");
+  EXPECT_EQ(FieldPathOf("Report.Capacity: upper case is not a proto path"), "");
+  EXPECT_EQ(FieldPathOf(": empty path"), "");
+  EXPECT_EQ(FieldPathOf("no colon at all"), "");
+}
+
+TEST(ToHttpError, InvalidArgumentIs400WithCodeMessageAndField) {
+  const HttpError error =
+      ToHttpError(absl::InvalidArgumentError("report.capacity[0].available: must be 0..100000, got -1"));
+  EXPECT_EQ(error.http_status, 400);
+  const nlohmann::json body = nlohmann::json::parse(error.body);
+  EXPECT_EQ(body["code"], "INVALID_ARGUMENT");
+  EXPECT_EQ(body["field"], "report.capacity[0].available");
+  EXPECT_EQ(body["message"], "report.capacity[0].available: must be 0..100000, got -1");
+}
+
+TEST(ToHttpError, OtherCodesHaveNoFieldAndTheirHttpStatus) {
+  const nlohmann::json aborted = nlohmann::json::parse(ToHttpError(absl::AbortedError("x: stale")).body);
+  EXPECT_EQ(aborted["code"], "ABORTED");
+  EXPECT_FALSE(aborted.contains("field"));
+  EXPECT_EQ(ToHttpError(absl::AbortedError("stale")).http_status, 409);
+  EXPECT_EQ(ToHttpError(absl::NotFoundError("gone")).http_status, 404);
+  EXPECT_EQ(ToHttpError(absl::FailedPreconditionError("closed")).http_status, 400);
+  EXPECT_EQ(ToHttpError(absl::UnavailableError("stopping")).http_status, 503);
+  EXPECT_EQ(ToHttpError(absl::ResourceExhaustedError("big")).http_status, 429);
+  EXPECT_EQ(ToHttpError(absl::PermissionDeniedError("no")).http_status, 403);
+  EXPECT_EQ(ToHttpError(absl::DataLossError("disk")).http_status, 500);
+}
+
+TEST(ToHttpError, MessagesThatAreNotUtf8StillGiveValidJson) {
+  const HttpError error = ToHttpError(absl::InvalidArgumentError("name: bad byte \xff here"));
+  EXPECT_TRUE(nlohmann::json::accept(error.body)) << error.body;
+}
+
+TEST(FromJson, EmptyBodyIsTheEmptyMessageAndUnknownFieldsAreRefused) {
+  ketenbeeld::v1::GetRequest request;
+  request.set_name("x");
+  EXPECT_TRUE(FromJson("  ", request).ok());
+  EXPECT_EQ(request.name(), "");
+  const absl::Status unknown = FromJson(R"({"nmae":"organizations/a"})", request);
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.message().substr(0, 9), "request: ");
+  EXPECT_TRUE(FromJson(R"({"name":"organizations/a","revision":"3"})", request).ok());
+  EXPECT_EQ(request.revision(), 3);
+}
+
+TEST(ToJson, PrintsProtoFieldNamesAndKeepsReportedZeros) {
+  ketenbeeld::v1::Capacity capacity;
+  capacity.set_type(ketenbeeld::v1::BED_TYPE_IC_ADULT);
+  capacity.set_available(0);  // Reported as zero: must be printed.
+  capacity.set_surge_24h(4);  // occupied, baseline, surge_72h: not reported, must be absent.
+  const nlohmann::json json = nlohmann::json::parse(ToJson(capacity));
+  EXPECT_EQ(json["type"], "BED_TYPE_IC_ADULT");
+  EXPECT_EQ(json["available"], 0);
+  EXPECT_EQ(json["surge_24h"], 4);
+  EXPECT_FALSE(json.contains("occupied"));
+  EXPECT_FALSE(json.contains("baseline"));
+}
+
+TEST(IdentifyCaller, RecordsThePeerAddressWithTheTransport) {
+  absl::StatusOr<ketenbeeld::v1::Actor> v4 =
+      IdentifyCaller({.remote_address = "127.0.0.1", .remote_port = 5050, .headers = {}});
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->subject(), "http:127.0.0.1:5050");
+  EXPECT_EQ(v4->role(), ketenbeeld::v1::ROLE_UNSPECIFIED);
+  EXPECT_EQ(IdentifyCaller({.remote_address = "::1", .remote_port = 7, .headers = {}})->subject(), "http:[::1]:7");
+}
+
+TEST(Assets, TheDashboardAndTheFormAreEmbeddedAndNothingOutsideIsServed) {
+  const std::optional<Asset> index = FindAsset("/", "");
+  ASSERT_TRUE(index.has_value());
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_NE(index->content.find("/js/dashboard.js"), std::string::npos);
+  ASSERT_TRUE(FindAsset("/form.html", "").has_value());
+  EXPECT_EQ(FindAsset("/js/feed.js", "")->content_type, "text/javascript; charset=utf-8");
+  EXPECT_FALSE(FindAsset("/../server/http/gateway.cc", "").has_value());
+  EXPECT_FALSE(FindAsset("/js/../index.html", "").has_value());
+  EXPECT_FALSE(FindAsset("/.git/config", "/").has_value());
+  EXPECT_FALSE(FindAsset("/etc/passwd", "").has_value());
+}
+
+}  // namespace
+}  // namespace ketenbeeld::http

@@ -1,0 +1,164 @@
+// The server configuration: the documented example parses and validates, every invalid value is refused with an
+// error naming the field (or flag), and flags override the file.
+#include "server/config/config_loader.h"
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::config {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+absl::StatusOr<ResolvedConfig> ResolveText(const std::string& text) {
+  absl::StatusOr<v1::ServerConfig> config = ParseConfigText(text, "test.textproto");
+  if (!config.ok()) return config.status();
+  return Resolve(*config);
+}
+
+// The error message of resolving `text` (empty when it resolved).
+std::string ErrorOf(const std::string& text) {
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(text);
+  EXPECT_FALSE(resolved.ok()) << text;
+  if (!resolved.ok()) {
+    EXPECT_EQ(resolved.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  return resolved.ok() ? "" : std::string(resolved.status().message());
+}
+
+// Parses `args` (argv[1..]) into ConfigFlags and loads the configuration.
+absl::StatusOr<ResolvedConfig> LoadWithFlags(const std::vector<std::string>& args) {
+  CLI::App app;
+  ConfigFlags flags(app);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes argv reversed from a vector.
+  app.parse(reversed);
+  return flags.Load();
+}
+
+TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
+  absl::StatusOr<v1::ServerConfig> config = ReadConfigFile(KETENBEELD_EXAMPLE_CONFIG);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const api::ServerOptions& options = resolved->server;
+  EXPECT_EQ(options.listen_address, "127.0.0.1:50051");
+  EXPECT_EQ(options.data_dir, "/var/lib/ketenbeeld");
+  EXPECT_EQ(options.committer.region.safety_region(), "VR10");
+  EXPECT_EQ(options.committer.region.reporting_interval(), absl::Hours(24));
+  EXPECT_EQ(options.metrics_listen_address, "127.0.0.1:9464");
+  EXPECT_EQ(options.http_listen_address, "127.0.0.1:8080");
+  EXPECT_EQ(options.retention.max_age, absl::Hours(24 * 90));
+  EXPECT_EQ(options.retention.max_events, 0);
+  EXPECT_EQ(options.retention.check_interval, absl::Hours(1));
+  EXPECT_EQ(options.max_receive_message_bytes, 1 << 20);
+  EXPECT_EQ(options.feed.heartbeat_interval, absl::Seconds(5));
+  EXPECT_EQ(options.identity_limits.max_subscriptions, 64);
+  EXPECT_FALSE(options.tls.enabled());
+  EXPECT_EQ(resolved->shutdown_grace, absl::Seconds(5));
+}
+
+TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText("");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const api::ServerOptions defaults;
+  EXPECT_EQ(resolved->server.listen_address, defaults.listen_address);
+  EXPECT_EQ(resolved->server.data_dir, defaults.data_dir);
+  EXPECT_EQ(resolved->server.committer.region.safety_region(), "VR10");
+  EXPECT_FALSE(resolved->server.retention.enabled()) << "default: keep everything";
+  EXPECT_TRUE(resolved->server.metrics_listen_address.empty());
+  EXPECT_EQ(resolved->server.feed.heartbeat_interval, absl::Seconds(5));
+  EXPECT_EQ(resolved->shutdown_grace, absl::Seconds(5));
+}
+
+TEST(ConfigLoaderTest, SyntaxErrorsAndUnknownFieldsNameThePlace) {
+  absl::StatusOr<v1::ServerConfig> unknown = ParseConfigText("listen: \"127.0.0.1:1\"\nlisten_adres: \"x\"\n", "a.txt");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()), StartsWith("a.txt:2:"));
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("listen_adres"));
+  absl::StatusOr<v1::ServerConfig> wrong_type = ParseConfigText("retention { max_events: \"veel\" }", "b.txt");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_THAT(std::string(wrong_type.status().message()), HasSubstr("b.txt:1:"));
+  EXPECT_TRUE(absl::IsNotFound(ReadConfigFile("/nonexistent/ketenbeeld.textproto").status()));
+}
+
+TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
+  EXPECT_THAT(ErrorOf("listen: \"zonder-poort\""), StartsWith("listen: expected host:port"));
+  EXPECT_THAT(ErrorOf("region { safety_region: \"VR99\" }"), StartsWith("region.safety_region:"));
+  EXPECT_THAT(ErrorOf("retention { max_age { seconds: -5 } }"), StartsWith("retention.max_age: must not be negative"));
+  EXPECT_THAT(ErrorOf("retention { max_age { seconds: 1 nanos: 2000000000 } }"), StartsWith("retention.max_age:"));
+  EXPECT_THAT(ErrorOf("retention { max_events: -1 }"), StartsWith("retention.max_events:"));
+  EXPECT_THAT(ErrorOf("retention { check_interval { nanos: 1000 } }"), StartsWith("retention.check_interval:"));
+  EXPECT_THAT(ErrorOf("limits { max_request_bytes: 10 }"), StartsWith("limits.max_request_bytes:"));
+  EXPECT_THAT(ErrorOf("limits { max_feed_message_bytes: 8388608 }"), StartsWith("limits.max_feed_message_bytes:"));
+  EXPECT_THAT(ErrorOf("limits { max_subscriptions_per_identity: -3 }"),
+              StartsWith("limits.max_subscriptions_per_identity:"));
+  EXPECT_THAT(ErrorOf("heartbeat_interval { seconds: 3600 }"), StartsWith("heartbeat_interval:"));
+  EXPECT_THAT(ErrorOf("shutdown_grace { seconds: 86400 }"), StartsWith("shutdown_grace:"));
+  EXPECT_THAT(ErrorOf("metrics_listen: \"9464\""), StartsWith("metrics_listen:"));
+  EXPECT_THAT(ErrorOf("http_listen: \"127.0.0.1:99999\""), StartsWith("http_listen:"));
+  EXPECT_THAT(ErrorOf("tokens_file: \"/nonexistent/tokens\""), StartsWith("tokens_file: cannot read"));
+  // TLS is all or nothing: a half configuration must not silently fall back to plaintext.
+  EXPECT_THAT(ErrorOf("tls { server_certificate: \"/x.crt\" }"), StartsWith("tls.server_private_key: required"));
+  EXPECT_THAT(ErrorOf("tls { server_certificate: \"/x.crt\" server_private_key: \"/x.key\" }"),
+              StartsWith("tls.client_ca: required"));
+  EXPECT_THAT(ErrorOf("tls { client_crl: \"/x.crl\" }"), StartsWith("tls.server_certificate: required"));
+  EXPECT_THAT(ErrorOf("tls { server_certificate: \"/nonexistent.crt\" server_private_key: \"/x.key\" "
+                      "client_ca: \"/ca.crt\" }"),
+              StartsWith("tls.server_certificate: cannot read"));
+}
+
+TEST(ConfigLoaderTest, TlsAndTokensAreCarriedIntoServerOptions) {
+  testing::TempDir dir;
+  std::vector<std::string> files;
+  for (const char* name : {"server.crt", "server.key", "ca.crt", "tokens"}) {
+    files.push_back(dir.path() + "/" + name);
+    std::ofstream(files.back()) << "placeholder\n";
+  }
+  absl::StatusOr<ResolvedConfig> resolved =
+      ResolveText(absl::StrCat("tls { server_certificate: \"", files[0], "\" server_private_key: \"", files[1],
+                               "\" client_ca: \"", files[2], "\" }\ntokens_file: \"", files[3], "\""));
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_TRUE(resolved->server.tls.enabled());
+  EXPECT_EQ(resolved->server.tls.server_certificate, files[0]);
+  EXPECT_EQ(resolved->server.tls.server_private_key, files[1]);
+  EXPECT_EQ(resolved->server.tls.client_ca, files[2]);
+  EXPECT_TRUE(resolved->server.tls.client_crl.empty());
+  EXPECT_EQ(resolved->server.tokens_file, files[3]);
+}
+
+TEST(ConfigLoaderTest, FlagsOverrideTheFile) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/ketenbeeld.textproto";
+  std::ofstream(path) << "listen: \"127.0.0.1:6000\"\ndata_dir: \"/uit/bestand\"\n"
+                         "retention { max_events: 100 }\nheartbeat_interval { seconds: 2 }\n";
+  absl::StatusOr<ResolvedConfig> resolved =
+      LoadWithFlags({"--config", path, "--data_dir", "/uit/vlag", "--retention_max_age", "720h", "--heartbeat_ms",
+                     "250", "--region", "VR02", "--shutdown_grace", "1m30s"});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->server.listen_address, "127.0.0.1:6000");  // From the file.
+  EXPECT_EQ(resolved->server.data_dir, "/uit/vlag");             // The flag wins.
+  EXPECT_EQ(resolved->server.retention.max_events, 100);
+  EXPECT_EQ(resolved->server.retention.max_age, absl::Hours(720));
+  EXPECT_EQ(resolved->server.feed.heartbeat_interval, absl::Milliseconds(250));
+  EXPECT_EQ(resolved->server.hub.wake_interval, absl::Milliseconds(125));
+  EXPECT_EQ(resolved->server.committer.region.safety_region(), "VR02");
+  EXPECT_EQ(resolved->shutdown_grace, absl::Seconds(90));
+}
+
+TEST(ConfigLoaderTest, BadFlagValuesNameTheFlagOrField) {
+  absl::StatusOr<ResolvedConfig> bad_duration = LoadWithFlags({"--retention_max_age", "een maand"});
+  ASSERT_FALSE(bad_duration.ok());
+  EXPECT_THAT(std::string(bad_duration.status().message()), StartsWith("--retention_max_age: not a duration"));
+  absl::StatusOr<ResolvedConfig> too_fast = LoadWithFlags({"--heartbeat_ms", "1"});
+  ASSERT_FALSE(too_fast.ok());
+  EXPECT_THAT(std::string(too_fast.status().message()), StartsWith("heartbeat_interval:"));
+}
+
+}  // namespace
+}  // namespace ketenbeeld::config

@@ -1,0 +1,254 @@
+// Operations against an in-process server on loopback: backups taken while writes continue, compaction through the
+// AdminService and by retention (and the `reset` a resuming feed gets), the Prometheus endpoint, request ids.
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "storage/store.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+void SetDeadline(grpc::ClientContext* context, absl::Duration timeout = absl::Seconds(30)) {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+grpc::Status Backup(v1::AdminService::Stub& admin, const std::string& directory, v1::BackupResponse* response) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::BackupRequest request;
+  request.set_directory(directory);
+  return admin.Backup(&context, request, response);
+}
+
+// Writes reports for one organisation in a closed loop until stopped; counts the acknowledged ones.
+class BackgroundWriter {
+ public:
+  explicit BackgroundWriter(v1::PictureService::Stub& stub) : stub_(stub) {
+    EXPECT_TRUE(Register(stub_, MakeOrganization("achtergrond")).ok());
+    thread_ = std::thread([this] {
+      for (int i = 0; !stop_.load(); ++i) {
+        if (Report(stub_, MakeReport("achtergrond", i % 20)).ok()) acknowledged_.fetch_add(1);
+      }
+    });
+  }
+  ~BackgroundWriter() { Stop(); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  int acknowledged() const { return acknowledged_.load(); }
+
+ private:
+  v1::PictureService::Stub& stub_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> acknowledged_{0};
+  std::thread thread_;
+};
+
+TEST(OperationsTest, BackupWhileWritingHoldsExactlyTheRevisionsUpToItsRevision) {
+  TestServer server;
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
+  const std::string backup_dir = server.data_dir() + "-backup";
+  v1::BackupResponse backup;
+  {
+    BackgroundWriter writer(server.stub());
+    // Let some writes through first, so the backup lands in the middle of the load.
+    for (int i = 0; i < 500 && writer.acknowledged() < 20; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    grpc::Status status = Backup(*admin, backup_dir, &backup);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (int i = 0; i < 500 && server.server().revision() <= backup.revision(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  EXPECT_EQ(backup.directory(), backup_dir);
+  EXPECT_GT(backup.revision(), 1);
+  EXPECT_GT(server.server().revision(), backup.revision()) << "the writes should have continued past the backup";
+
+  // The backup is a complete store at exactly its revision: every log entry 1..R, nothing after.
+  storage::StoreOptions options;
+  options.path = backup_dir;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<storage::Store>> copy = storage::Store::Open(options);
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ((*copy)->last_revision(), backup.revision());
+  absl::StatusOr<std::vector<storage::StoredEvent>> log = (*copy)->ReadLog(1, backup.revision() + 100, 64 << 20);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(static_cast<int64_t>(log->size()), backup.revision());
+  EXPECT_EQ(log->back().revision, backup.revision());
+  copy->reset();
+  std::filesystem::remove_all(backup_dir);
+}
+
+TEST(OperationsTest, BackupRefusesRelativeAndExistingDirectories) {
+  TestServer server;
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
+  v1::BackupResponse backup;
+  grpc::Status relative = Backup(*admin, "backups/today", &backup);
+  EXPECT_EQ(relative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(relative.error_message(), HasSubstr("directory: must be an absolute path"));
+  grpc::Status existing = Backup(*admin, server.data_dir(), &backup);
+  EXPECT_EQ(existing.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(existing.error_message(), HasSubstr("already exists"));
+  grpc::Status no_parent = Backup(*admin, server.data_dir() + "-nowhere/deeper/backup", &backup);
+  EXPECT_EQ(no_parent.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST(OperationsTest, AdminCompactLogMakesAResumingFeedReset) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("oud")).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Report(server.stub(), MakeReport("oud", i)).ok());
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
+
+  grpc::ClientContext ahead_context;
+  SetDeadline(&ahead_context);
+  v1::CompactLogRequest ahead;
+  ahead.set_revision(100);
+  v1::CompactLogResponse response;
+  EXPECT_EQ(admin->CompactLog(&ahead_context, ahead, &response).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::CompactLogRequest request;
+  request.set_revision(4);
+  grpc::Status status = admin->CompactLog(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.compacted_revision(), 4);
+
+  v1::SubscribeRequest subscribe;
+  subscribe.set_from_revision(2);
+  FeedReader feed(server.stub(), subscribe);
+  ASSERT_TRUE(feed.WaitFor([](const std::vector<v1::SubscribeResponse>& messages) {
+    for (const v1::SubscribeResponse& message : messages) {
+      if (message.has_synced()) return true;
+    }
+    return false;
+  }));
+  const std::vector<v1::SubscribeResponse> messages = feed.messages();
+  ASSERT_FALSE(messages.empty());
+  ASSERT_TRUE(messages.front().has_reset()) << messages.front().DebugString();
+  EXPECT_EQ(messages.front().reset().compacted_revision(), 4);
+}
+
+TEST(OperationsTest, RetentionByCountCompactsPeriodicallyAndAResumingFeedResets) {
+  TestServer server([](api::ServerOptions& options) {
+    options.retention.max_events = 3;
+    options.retention.check_interval = absl::Milliseconds(20);
+  });
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("bewaar")).ok());
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(Report(server.stub(), MakeReport("bewaar", i)).ok());
+  const int64_t head = server.server().revision();
+  ASSERT_EQ(head, 10);
+
+  // Retention keeps the newest 3 events: history up to head - 3 goes, within a few check intervals.
+  v1::SubscribeRequest subscribe;
+  subscribe.set_from_revision(1);
+  bool reset_seen = false;
+  int64_t compacted = 0;
+  for (int attempt = 0; attempt < 100 && !reset_seen; ++attempt) {
+    FeedReader feed(server.stub(), subscribe);
+    ASSERT_TRUE(feed.WaitFor([](const std::vector<v1::SubscribeResponse>& messages) {
+      for (const v1::SubscribeResponse& message : messages) {
+        if (message.has_synced()) return true;
+      }
+      return false;
+    }));
+    const std::vector<v1::SubscribeResponse> messages = feed.messages();
+    if (!messages.empty() && messages.front().has_reset()) {
+      reset_seen = true;
+      compacted = messages.front().reset().compacted_revision();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_TRUE(reset_seen) << "retention never compacted the log";
+  EXPECT_EQ(compacted, head - 3);
+
+  // A feed resuming inside the retained window is served without reset, gap-free.
+  subscribe.set_from_revision(head - 3);
+  FeedReader resumed(server.stub(), subscribe);
+  ASSERT_TRUE(resumed.WaitForRevision(head));
+  const std::vector<v1::Event> events = resumed.events();
+  ASSERT_EQ(events.size(), 3u);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].revision(), head - 2 + static_cast<int64_t>(i));
+  for (const v1::SubscribeResponse& message : resumed.messages()) EXPECT_FALSE(message.has_reset());
+}
+
+TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
+  TestServer server([](api::ServerOptions& options) { options.metrics_listen_address = "127.0.0.1:0"; });
+  ASSERT_GT(server.server().metrics_port(), 0);
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("meet")).ok());
+  ASSERT_TRUE(Report(server.stub(), MakeReport("meet")).ok());
+  ASSERT_FALSE(Report(server.stub(), MakeReport("onbekend")).ok());  // An error, to be counted by code.
+  v1::SubscribeRequest subscribe;
+  FeedReader feed(server.stub(), subscribe);
+  ASSERT_TRUE(feed.WaitForRevision(2));
+
+  httplib::Client client("127.0.0.1", server.server().metrics_port());
+  client.set_read_timeout(10, 0);
+  httplib::Result scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped) << httplib::to_string(scraped.error());
+  ASSERT_EQ(scraped->status, 200);
+  const std::string& text = scraped->body;
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_revision 2"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_groups_total{result=\"ok\"} 2"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_committed_events_total 2"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_latency_seconds_count 2"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_group_writes_bucket"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("ketenbeeld_rpc_total{code=\"OK\",method=\"/ketenbeeld.v1.PictureService/RegisterOrganization\"} 1"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_total{code=\"INVALID_ARGUMENT\",method=\"/ketenbeeld.v1.PictureService/"
+                              "ReportStatus\"} 1"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_duration_seconds_bucket"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_feeds_live 1"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_feed_events_delivered_total"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_storage_failed 0"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_stall_seconds_total"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_pending_compaction_bytes"));
+}
+
+TEST(OperationsTest, EveryCallGetsARequestIdEchoedInItsMetadata) {
+  TestServer server;
+  v1::GetRequest request;
+  request.set_name("organizations/bestaat-niet");
+  v1::GetResponse response;
+
+  auto request_id_of = [&](const char* given) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    if (given != nullptr) context.AddMetadata("x-request-id", given);
+    EXPECT_EQ(server.stub().Get(&context, request, &response).error_code(), grpc::StatusCode::NOT_FOUND);
+    // A call that fails without a response may come back "trailers-only": the id is then in the trailers.
+    for (const auto* metadata : {&context.GetServerInitialMetadata(), &context.GetServerTrailingMetadata()}) {
+      if (auto it = metadata->find("x-request-id"); it != metadata->end()) {
+        return std::string(it->second.data(), it->second.size());
+      }
+    }
+    return std::string();
+  };
+  EXPECT_EQ(request_id_of("meldkamer-42.7"), "meldkamer-42.7");
+  const std::string generated = request_id_of(nullptr);
+  EXPECT_FALSE(generated.empty());
+  EXPECT_NE(request_id_of(nullptr), generated) << "generated ids must differ per call";
+  const std::string replaced = request_id_of("spaties en {json}");
+  EXPECT_FALSE(replaced.empty());
+  EXPECT_NE(replaced, "spaties en {json}");
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing

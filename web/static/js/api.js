@@ -1,0 +1,42 @@
+// Calls of the gateway's JSON API: POST /api/<service>/<method> with the request in protobuf's JSON mapping.
+
+export class ApiError extends Error {
+  // body: {code, message, field?} as the gateway sends it.
+  constructor(httpStatus, body) {
+    super(body.message || `HTTP ${httpStatus}`);
+    this.httpStatus = httpStatus;
+    this.code = body.code || 'UNKNOWN';
+    this.field = body.field || '';
+  }
+}
+
+export const Methods = {
+  reportStatus: 'ketenbeeld.v1.PictureService/ReportStatus',
+  acknowledgeAlert: 'ketenbeeld.v1.AlertService/AcknowledgeAlert',
+  alertAcknowledgements: 'ketenbeeld.v1.AlertService/GetAlertAcknowledgements',
+  offerAssistance: 'ketenbeeld.v1.AssistanceService/OfferAssistance',
+  gapReport: 'ketenbeeld.v1.ReportService/GetGapReport',
+  capacityOverview: 'ketenbeeld.v1.ReportService/GetCapacityOverview',
+};
+
+export async function call(method, request = {}) {
+  let response;
+  try {
+    response = await fetch(`/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  } catch (error) {
+    throw new ApiError(0, { code: 'UNAVAILABLE', message: String(error.message || error) });
+  }
+  const text = await response.text();
+  let body;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { code: 'UNKNOWN', message: text };
+  }
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}

@@ -1,0 +1,628 @@
+// The crisis coordinator's form: report the organisation's status (pre-filled with its last report, so a quick update
+// is two clicks: the overall status, then send), acknowledge alerts and offer help on others' requests.
+//
+// The server validates; its INVALID_ARGUMENT messages start with the field path ("report.capacity[2].available: ..."),
+// and the form shows each next to the input that path names. While building a request, the form records which input
+// every path comes from (including array indexes as sent), so the mapping holds whatever rows were left out.
+import { ApiError, Methods, call } from './api.js';
+import { Feed, statusText } from './feed.js';
+import { clock, escapeHtml, when } from './format.js';
+import {
+  BED_TYPES, DISRUPTIONS, OVERALL_STATUSES, SEVERITIES, SUPPLY_TYPES, label, language, setLanguage, t, translatePage,
+} from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const ORG_KEY = 'ketenbeeld.form.organization';
+const REPORTER_KEY = 'ketenbeeld.form.reporter';
+const CAPACITY_FIELDS = ['available', 'occupied', 'baseline', 'surge_24h', 'surge_72h'];
+const SUPPLY_NUMBERS = ['stock', 'consumption_per_day', 'autonomy_hours'];
+
+let selectedOrg = '';
+let selectedLocation = '';
+let prefilledFrom = null;  // the record (name + mod_revision) the form was filled from
+let dirty = false;  // the user changed something since the form was filled
+
+const feed = new Feed({
+  onChange: () => {
+    renderOrganizations();
+    maybePrefill();
+    scheduleSide();
+    renderStatus();
+  },
+  onStatus: () => renderStatus(),
+});
+
+function renderStatus() {
+  $('conn').dataset.state = feed.state;
+  $('conn-text').textContent = statusText(feed, t, clock);
+  $('revision').textContent = feed.revision > 0 ? feed.revision.toLocaleString('nl-NL') : '—';
+}
+
+function organizations() {
+  return [...feed.withPrefix('organizations/')].filter((r) => r.kind === 'ENTITY_KIND_ORGANIZATION')
+    .map((r) => r.organization).sort((a, b) => a.name.localeCompare(b.name, 'nl'));
+}
+
+function organization(id) {
+  return feed.records.get(`organizations/${id}`)?.organization;
+}
+
+function reportName() {
+  return selectedLocation ? `organizations/${selectedOrg}/locations/${selectedLocation}/status`
+    : `organizations/${selectedOrg}/status`;
+}
+
+// --- Choosing the organisation ---
+
+function renderOrganizations() {
+  const select = $('org');
+  const orgs = organizations();
+  const options = [`<option value="">${escapeHtml(t('form.choose_organization'))}</option>`]
+    .concat(orgs.map((o) => `<option value="${escapeHtml(o.id)}">${escapeHtml(o.name)} (${escapeHtml(label(o.kind))})</option>`));
+  const html = options.join('');
+  if (select.dataset.html !== html) {
+    select.innerHTML = html;
+    select.dataset.html = html;
+  }
+  if (!selectedOrg) {
+    const wanted = new URLSearchParams(location.search).get('org') || localStorage.getItem(ORG_KEY) || '';
+    if (wanted && orgs.some((o) => o.id === wanted)) selectOrganization(wanted);
+  }
+  select.value = selectedOrg;
+  renderLocations();
+}
+
+function renderLocations() {
+  const select = $('location');
+  const org = organization(selectedOrg);
+  const html = [`<option value="">${escapeHtml(t('form.whole_organization'))}</option>`]
+    .concat((org?.locations || []).map((l) => `<option value="${escapeHtml(l.id)}">${escapeHtml(l.name)}</option>`)).join('');
+  if (select.dataset.html !== html) {
+    select.innerHTML = html;
+    select.dataset.html = html;
+  }
+  select.value = selectedLocation;
+  select.disabled = !org || (org.locations || []).length === 0;
+}
+
+function selectOrganization(id) {
+  selectedOrg = id;
+  selectedLocation = '';
+  if (id) localStorage.setItem(ORG_KEY, id);
+  prefilledFrom = null;
+  dirty = false;
+  renderLocations();
+  maybePrefill();
+  scheduleSide();
+}
+
+$('org').addEventListener('change', (e) => selectOrganization(e.target.value));
+$('location').addEventListener('change', (e) => {
+  selectedLocation = e.target.value;
+  prefilledFrom = null;
+  dirty = false;
+  maybePrefill();
+});
+
+// --- Filling the form from the last report ---
+
+function maybePrefill() {
+  const chosen = Boolean(selectedOrg && organization(selectedOrg));
+  $('report').hidden = !chosen;
+  $('quick').hidden = true;
+  if (!chosen) {
+    $('last-report').textContent = feed.state === 'live' ? t('form.pick_first') : '';
+    return;
+  }
+  const record = feed.records.get(reportName());
+  const key = record ? `${record.name}@${record.mod_revision}` : `${reportName()}@none`;
+  if (record) {
+    $('last-report').textContent = t('form.last_report', { time: when(record.update_time), revision: Number(record.mod_revision) });
+    $('quick').hidden = false;
+  } else {
+    $('last-report').textContent = t('form.no_last_report');
+  }
+  if (prefilledFrom === key || (dirty && prefilledFrom !== null)) return;
+  prefilledFrom = key;
+  fill(record?.status_report || {});
+  dirty = false;
+}
+
+function toLocalInput(timestamp) {
+  if (!timestamp) return '';
+  const date = new Date(timestamp);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+function fill(report) {
+  clearErrors();
+  for (const input of document.querySelectorAll('input[name="overall"]')) input.checked = input.value === report.overall_status;
+  const disruptions = new Map((report.disruptions || []).map((d) => [d.type, d]));
+  for (const [type] of DISRUPTIONS) {
+    const d = disruptions.get(type);
+    const row = document.querySelector(`.disruption-row[data-type="${type}"]`);
+    for (const input of row.querySelectorAll('input[type="radio"]')) input.checked = input.value === (d?.severity || '');
+    row.querySelector('[data-name="since"]').value = toLocalInput(d?.since);
+    row.querySelector('[data-name="expected_end"]').value = toLocalInput(d?.expected_end);
+    row.querySelector('[data-name="description"]').value = d?.description || '';
+    row.querySelector('.disruption-details').hidden = !(d?.since || d?.expected_end || d?.description);
+  }
+  $('capacity').innerHTML = '';
+  for (const c of report.capacity || []) addCapacityRow(c.type, c);
+  $('supplies').innerHTML = '';
+  for (const s of report.supplies || []) addSupplyRow(s.type, s);
+  refreshAddSelects();
+  $('staffing-level').value = report.staffing?.level || '';
+  $('staffing-shortage').value = report.staffing?.shortage_count ?? '';
+  $('staffing-description').value = report.staffing?.description || '';
+  $('ed-state').value = report.emergency_department?.state || '';
+  $('ed-reason').value = report.emergency_department?.reason || '';
+  $('ed-until').value = toLocalInput(report.emergency_department?.until);
+  $('crisis-plan').checked = Boolean(report.crisis_plan_activated);
+  $('free-text').value = report.free_text || '';
+  const remembered = JSON.parse(localStorage.getItem(REPORTER_KEY) || '{}');
+  const reporter = report.reporter?.name ? report.reporter : remembered;
+  $('reporter-name').value = reporter.name || '';
+  $('reporter-function').value = reporter.function || '';
+  $('reporter-phone').value = reporter.phone || '';
+}
+
+// --- Building the form ---
+
+function buildStatic() {
+  $('overall').innerHTML = OVERALL_STATUSES.map((s) => `<label><input type="radio" name="overall" value="${s}">
+    <span class="o-${s.replace('OVERALL_STATUS_', '').toLowerCase()}">${escapeHtml(label(s))}</span></label>`).join('');
+  const severityChoices = (type) => ['', ...SEVERITIES].map((s) => `<label><input type="radio" name="sev-${type}" value="${s}">
+    <span class="s-${(s || 'SEVERITY_UNSPECIFIED').replace('SEVERITY_', '').toLowerCase()}">${s ? escapeHtml(label(s)) : '—'}</span></label>`).join('');
+  const keep = new Map();
+  for (const row of document.querySelectorAll('.disruption-row')) keep.set(row.dataset.type, row);
+  $('disruptions').innerHTML = DISRUPTIONS.map(([type]) => `<div class="disruption-row" data-type="${type}">
+      <div class="name">${escapeHtml(label(type))}</div>
+      <div class="segmented" role="radiogroup" aria-label="${escapeHtml(label(type))}">${severityChoices(type)}</div>
+      <button type="button" class="small" data-toggle-details>${escapeHtml(t('form.details'))}</button>
+      <div class="disruption-details" hidden>
+        <div><label>${escapeHtml(t('form.since'))}</label><input type="datetime-local" data-name="since"></div>
+        <div><label>${escapeHtml(t('form.expected_end'))}</label><input type="datetime-local" data-name="expected_end"></div>
+        <div><label>${escapeHtml(t('form.description'))}</label><input data-name="description"></div>
+      </div></div>`).join('');
+  $('capacity-table').querySelector('thead').innerHTML = `<tr><th>${escapeHtml(t('col.type'))}</th>${CAPACITY_FIELDS.map((f) => `<th>${escapeHtml(t(`col.${f}`))}</th>`).join('')}<th></th></tr>`;
+  $('supplies-head').innerHTML = `<tr><th>${escapeHtml(t('col.type'))}</th><th>${escapeHtml(t('form.supply_state'))}</th><th>${escapeHtml(t('form.stock'))}</th>
+    <th>${escapeHtml(t('form.per_day'))}</th><th>${escapeHtml(t('form.unit'))}</th><th>${escapeHtml(t('form.autonomy_hours'))}</th><th></th></tr>`;
+  $('staffing-level').innerHTML = ['', 'STAFFING_LEVEL_ADEQUATE', 'STAFFING_LEVEL_INSUFFICIENT']
+    .map((v) => `<option value="${v}">${escapeHtml(v ? label(v) : t('form.not_reported'))}</option>`).join('');
+  $('ed-state').innerHTML = ['', 'EMERGENCY_DEPARTMENT_STATE_OPEN', 'EMERGENCY_DEPARTMENT_STATE_DIVERSION', 'EMERGENCY_DEPARTMENT_STATE_CLOSED']
+    .map((v) => `<option value="${v}">${escapeHtml(v ? label(v) : t('form.not_reported'))}</option>`).join('');
+  refreshAddSelects();
+}
+
+function addCapacityRow(type, values = {}) {
+  const row = document.createElement('tr');
+  row.dataset.type = type;
+  row.innerHTML = `<td class="type">${escapeHtml(label(type))}</td>${CAPACITY_FIELDS.map((f) => `<td><input inputmode="numeric" data-name="${f}"
+    aria-label="${escapeHtml(`${label(type)} ${t(`col.${f}`)}`)}" value="${values[f] ?? ''}"></td>`).join('')}
+    <td><button type="button" class="small" data-remove title="${escapeHtml(t('form.remove'))}">✕</button></td>`;
+  $('capacity').appendChild(row);
+}
+
+function addSupplyRow(type, values = {}) {
+  const row = document.createElement('tr');
+  row.dataset.type = type;
+  const states = ['', 'SUPPLY_STATE_AVAILABLE', 'SUPPLY_STATE_LIMITED', 'SUPPLY_STATE_UNAVAILABLE'];
+  row.innerHTML = `<td class="type">${escapeHtml(label(type))}</td>
+    <td><select data-name="state">${states.map((s) => `<option value="${s}"${s === (values.state || '') ? ' selected' : ''}>${escapeHtml(s ? label(s) : t('form.not_reported'))}</option>`).join('')}</select></td>
+    <td><input inputmode="decimal" data-name="stock" value="${values.stock ?? ''}"></td>
+    <td><input inputmode="decimal" data-name="consumption_per_day" value="${values.consumption_per_day ?? ''}"></td>
+    <td><input data-name="unit" value="${escapeHtml(values.unit || '')}"></td>
+    <td><input inputmode="decimal" data-name="autonomy_hours" value="${values.autonomy_hours ?? ''}"></td>
+    <td><button type="button" class="small" data-remove title="${escapeHtml(t('form.remove'))}">✕</button></td>`;
+  $('supplies').appendChild(row);
+}
+
+function refreshAddSelects() {
+  const used = (id) => new Set([...$(id).querySelectorAll('tr')].map((r) => r.dataset.type));
+  const capacityUsed = used('capacity');
+  $('add-capacity').innerHTML = `<option value="">${escapeHtml(t('form.add_capacity'))}</option>`
+    + BED_TYPES.filter((b) => !capacityUsed.has(b)).map((b) => `<option value="${b}">${escapeHtml(label(b))}</option>`).join('');
+  const suppliesUsed = used('supplies');
+  $('add-supply').innerHTML = `<option value="">${escapeHtml(t('form.add_supply'))}</option>`
+    + SUPPLY_TYPES.filter((s) => !suppliesUsed.has(s)).map((s) => `<option value="${s}">${escapeHtml(label(s))}</option>`).join('');
+}
+
+$('add-capacity').addEventListener('change', (e) => {
+  if (!e.target.value) return;
+  addCapacityRow(e.target.value);
+  refreshAddSelects();
+  dirty = true;
+  $('capacity').lastElementChild.querySelector('input').focus();
+});
+$('add-supply').addEventListener('change', (e) => {
+  if (!e.target.value) return;
+  addSupplyRow(e.target.value);
+  refreshAddSelects();
+  dirty = true;
+});
+$('report').addEventListener('click', (e) => {
+  if (e.target.matches('[data-remove]')) {
+    e.target.closest('tr').remove();
+    refreshAddSelects();
+    dirty = true;
+  } else if (e.target.matches('[data-toggle-details]')) {
+    const details = e.target.closest('.disruption-row').querySelector('.disruption-details');
+    details.hidden = !details.hidden;
+  }
+});
+$('report').addEventListener('input', () => { dirty = true; });
+
+// --- Sending ---
+
+class FieldError extends Error {
+  constructor(element, message) {
+    super(message);
+    this.element = element;
+  }
+}
+
+function integer(input) {
+  const text = input.value.trim();
+  if (text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw new FieldError(input, language() === 'en' ? 'not a whole number' : 'geen geheel getal');
+  return Number(text);
+}
+
+function decimal(input) {
+  const text = input.value.trim().replace(',', '.');
+  if (text === '') return undefined;
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new FieldError(input, language() === 'en' ? 'not a number' : 'geen getal');
+  return Number(text);
+}
+
+function timestamp(input) {
+  if (!input.value) return undefined;
+  const date = new Date(input.value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+// The request and, for every field path it contains, the element that holds the value.
+function buildRequest() {
+  const fields = new Map();
+  const report = { organization_id: selectedOrg };
+  fields.set('report.organization_id', $('org'));
+  fields.set('report', $('org'));
+  if (selectedLocation) {
+    report.location_id = selectedLocation;
+    fields.set('report.location_id', $('location'));
+  }
+  const overall = document.querySelector('input[name="overall"]:checked');
+  if (overall) report.overall_status = overall.value;
+  fields.set('report.overall_status', $('overall'));
+
+  report.disruptions = [];
+  for (const row of document.querySelectorAll('.disruption-row')) {
+    const severity = row.querySelector('input[type="radio"]:checked')?.value || '';
+    if (!severity) continue;
+    const path = `report.disruptions[${report.disruptions.length}]`;
+    const d = { type: row.dataset.type, severity };
+    fields.set(path, row.querySelector('.segmented'));
+    fields.set(`${path}.type`, row.querySelector('.segmented'));
+    fields.set(`${path}.severity`, row.querySelector('.segmented'));
+    for (const name of ['since', 'expected_end']) {
+      const input = row.querySelector(`[data-name="${name}"]`);
+      const value = timestamp(input);
+      if (value) d[name] = value;
+      fields.set(`${path}.${name}`, input);
+    }
+    const description = row.querySelector('[data-name="description"]');
+    if (description.value.trim()) d.description = description.value.trim();
+    fields.set(`${path}.description`, description);
+    report.disruptions.push(d);
+  }
+
+  report.capacity = [];
+  for (const row of $('capacity').querySelectorAll('tr')) {
+    const path = `report.capacity[${report.capacity.length}]`;
+    const c = { type: row.dataset.type };
+    fields.set(path, row.querySelector('input'));
+    fields.set(`${path}.type`, row.querySelector('input'));
+    for (const f of CAPACITY_FIELDS) {
+      const input = row.querySelector(`[data-name="${f}"]`);
+      const value = integer(input);
+      if (value !== undefined) c[f] = value;
+      fields.set(`${path}.${f}`, input);
+    }
+    report.capacity.push(c);
+  }
+
+  const level = $('staffing-level').value;
+  const shortage = integer($('staffing-shortage'));
+  const staffingText = $('staffing-description').value.trim();
+  if (level || shortage !== undefined || staffingText) {
+    report.staffing = {};
+    if (level) report.staffing.level = level;
+    if (shortage !== undefined) report.staffing.shortage_count = shortage;
+    if (staffingText) report.staffing.description = staffingText;
+  }
+  fields.set('report.staffing', $('staffing-level'));
+  fields.set('report.staffing.level', $('staffing-level'));
+  fields.set('report.staffing.shortage_count', $('staffing-shortage'));
+  fields.set('report.staffing.description', $('staffing-description'));
+
+  report.supplies = [];
+  for (const row of $('supplies').querySelectorAll('tr')) {
+    const path = `report.supplies[${report.supplies.length}]`;
+    const s = { type: row.dataset.type };
+    const state = row.querySelector('[data-name="state"]');
+    if (state.value) s.state = state.value;
+    fields.set(path, state);
+    fields.set(`${path}.type`, state);
+    fields.set(`${path}.state`, state);
+    for (const f of SUPPLY_NUMBERS) {
+      const input = row.querySelector(`[data-name="${f}"]`);
+      const value = decimal(input);
+      if (value !== undefined) s[f] = value;
+      fields.set(`${path}.${f}`, input);
+    }
+    const unit = row.querySelector('[data-name="unit"]');
+    if (unit.value.trim()) s.unit = unit.value.trim();
+    fields.set(`${path}.unit`, unit);
+    report.supplies.push(s);
+  }
+
+  const ed = { state: $('ed-state').value, reason: $('ed-reason').value.trim(), until: timestamp($('ed-until')) };
+  if (ed.state || ed.reason || ed.until) {
+    report.emergency_department = {};
+    for (const [k, v] of Object.entries(ed)) if (v) report.emergency_department[k] = v;
+  }
+  fields.set('report.emergency_department', $('ed-state'));
+  fields.set('report.emergency_department.state', $('ed-state'));
+  fields.set('report.emergency_department.reason', $('ed-reason'));
+  fields.set('report.emergency_department.until', $('ed-until'));
+
+  report.crisis_plan_activated = $('crisis-plan').checked;
+  fields.set('report.crisis_plan_activated', $('crisis-plan'));
+  if ($('free-text').value.trim()) report.free_text = $('free-text').value.trim();
+  fields.set('report.free_text', $('free-text'));
+
+  const reporter = { name: $('reporter-name').value.trim(), function: $('reporter-function').value.trim(), phone: $('reporter-phone').value.trim() };
+  if (reporter.name || reporter.function || reporter.phone) {
+    report.reporter = {};
+    for (const [k, v] of Object.entries(reporter)) if (v) report.reporter[k] = v;
+    localStorage.setItem(REPORTER_KEY, JSON.stringify(reporter));
+  }
+  fields.set('report.reporter', $('reporter-name'));
+  fields.set('report.reporter.name', $('reporter-name'));
+  fields.set('report.reporter.function', $('reporter-function'));
+  fields.set('report.reporter.phone', $('reporter-phone'));
+  return { request: { report }, fields };
+}
+
+// The element for `path`, or for the nearest enclosing path that has one ("a.b[2].c" -> "a.b[2]" -> "a.b" -> "a").
+function elementFor(fields, path) {
+  let current = path;
+  while (current) {
+    if (fields.has(current)) return fields.get(current);
+    const cut = Math.max(current.lastIndexOf('.'), current.lastIndexOf('['));
+    if (cut <= 0) break;
+    current = current.slice(0, cut);
+  }
+  return null;
+}
+
+function clearErrors(root = document) {
+  for (const e of root.querySelectorAll('.field-error')) e.remove();
+  for (const e of root.querySelectorAll('[aria-invalid="true"]')) e.removeAttribute('aria-invalid');
+}
+
+function showFieldError(element, message, path = '') {
+  element.setAttribute('aria-invalid', 'true');
+  const note = document.createElement('div');
+  note.className = 'field-error';
+  if (path) note.dataset.field = path;
+  note.textContent = message;
+  const anchor = element.closest('td, .disruption-row, .row2 > div, .choose > div, .actions') || element;
+  if (anchor === element) element.insertAdjacentElement('afterend', note);
+  else anchor.appendChild(note);
+  if (element.focus) element.focus({ preventScroll: true });
+  element.scrollIntoView({ block: 'center', behavior: 'instant' });
+}
+
+// Shows an API error: at its field when it names one that `fields` knows, else in `result`.
+function showApiError(error, fields, result) {
+  const message = error.message || String(error);
+  if (error instanceof ApiError && error.field) {
+    const element = elementFor(fields, error.field);
+    if (element) {
+      const text = message.startsWith(`${error.field}: `) ? message.slice(error.field.length + 2) : message;
+      showFieldError(element, text, error.field);
+      result.textContent = t('form.fix_fields');
+      result.className = 'result bad';
+      return;
+    }
+  }
+  result.textContent = t('form.failed', { message });
+  result.className = 'result bad';
+}
+
+async function send() {
+  const result = $('result');
+  clearErrors($('report'));
+  let built;
+  try {
+    built = buildRequest();
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    showFieldError(error.element, error.message);
+    result.textContent = t('form.fix_fields');
+    result.className = 'result bad';
+    return;
+  }
+  $('submit').disabled = true;
+  $('confirm-unchanged').disabled = true;
+  result.textContent = t('form.sending');
+  result.className = 'result';
+  try {
+    const response = await call(Methods.reportStatus, built.request);
+    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
+    result.className = 'result ok';
+    dirty = false;
+    prefilledFrom = null;  // Refill from the stored report when the feed brings it.
+  } catch (error) {
+    showApiError(error, built.fields, result);
+  } finally {
+    $('submit').disabled = false;
+    $('confirm-unchanged').disabled = false;
+  }
+}
+
+$('report').addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+$('confirm-unchanged').addEventListener('click', () => {
+  // The last report as it is, sent again: a new commit time tells the GHOR it still holds.
+  prefilledFrom = null;
+  dirty = false;
+  maybePrefill();
+  send();
+});
+
+// --- Alerts and assistance requests ---
+
+let sideTimer = null;
+function scheduleSide() {
+  clearTimeout(sideTimer);
+  sideTimer = setTimeout(renderSide, 200);
+}
+
+async function renderSide() {
+  const alertsBox = $('alerts');
+  const requestsBox = $('requests');
+  if (!selectedOrg) {
+    alertsBox.innerHTML = requestsBox.innerHTML = `<p class="nothing">${escapeHtml(t('form.pick_first'))}</p>`;
+    return;
+  }
+  const org = selectedOrg;
+  const active = [...feed.withPrefix('alerts/')].filter((r) => r.kind === 'ENTITY_KIND_ALERT' && r.alert.status !== 'ALERT_STATUS_CANCELLED')
+    .map((r) => r.alert);
+  const states = await Promise.all(active.map((a) => call(Methods.alertAcknowledgements, { alert_id: a.id }).catch(() => null)));
+  if (org !== selectedOrg) return;
+  const mine = [];
+  states.forEach((state, i) => {
+    if (!state) return;
+    const acknowledgement = (state.acknowledgements || []).find((a) => a.organization_id === org);
+    const pending = (state.unacknowledged_organization_ids || []).includes(org);
+    if (acknowledgement || pending) mine.push({ alert: active[i], acknowledgement });
+  });
+  const focused = document.activeElement?.closest?.('#alerts, #requests');
+  if (focused) return;  // Do not pull the input from under someone typing; the next change renders again.
+  alertsBox.innerHTML = mine.length === 0 ? `<p class="nothing">${escapeHtml(t('form.no_alerts'))}</p>`
+    : mine.map(({ alert, acknowledgement }) => `<div class="item" data-alert="${escapeHtml(alert.id)}">
+      <h4>${escapeHtml(alert.headline)}</h4>
+      <div class="meta">${escapeHtml(label(alert.severity))} · ${escapeHtml(label(alert.urgency))}${alert.acknowledge_by ? ` · ${escapeHtml(t('alert.deadline', { time: when(alert.acknowledge_by) }))}` : ''}</div>
+      ${alert.instruction ? `<p>${escapeHtml(alert.instruction)}</p>` : ''}
+      ${acknowledgement ? `<div class="done-note">✓ ${escapeHtml(t('form.acknowledged_at', { time: when(acknowledgement.acknowledged_at) }))}</div>`
+        : `<div class="actions"><input data-name="comment" placeholder="${escapeHtml(t('form.comment'))}" aria-label="${escapeHtml(t('form.comment'))}">
+           <button type="button" class="primary" data-acknowledge="${escapeHtml(alert.id)}">${escapeHtml(t('form.acknowledge'))}</button></div>`}
+      </div>`).join('');
+
+  const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED']);
+  const requests = [...feed.withPrefix('assistance-requests/')].map((r) => r.assistance_request)
+    .filter((r) => r && open.has(r.status) && r.organization_id !== org);
+  const names = new Map(organizations().map((o) => [o.id, o.name]));
+  requestsBox.innerHTML = requests.length === 0 ? `<p class="nothing">${escapeHtml(t('form.no_requests'))}</p>`
+    : requests.map((r) => {
+      const what = r.type === 'ASSISTANCE_TYPE_BEDS' && r.bed_type ? `${label(r.type)}: ${label(r.bed_type)}` : label(r.type);
+      const myOffer = (r.offers || []).find((o) => o.organization_id === org);
+      return `<div class="item" data-request="${escapeHtml(r.id)}">
+        <h4>${Number(r.quantity)}× ${escapeHtml(what)}</h4>
+        <div class="meta">${escapeHtml(t('assistance.requested_by', { org: names.get(r.organization_id) || r.organization_id }))}${r.needed_by ? ` · ${escapeHtml(t('assistance.needed_by', { time: when(r.needed_by) }))}` : ''}</div>
+        ${r.description ? `<p>${escapeHtml(r.description)}</p>` : ''}
+        ${myOffer ? `<div class="done-note">✓ ${escapeHtml(t('form.offered', { quantity: Number(myOffer.quantity) }))}</div>` : ''}
+        <div class="actions"><input type="number" min="1" data-name="quantity" aria-label="${escapeHtml(t('form.offer_quantity'))}" placeholder="${escapeHtml(t('form.offer_quantity'))}" value="${myOffer ? Number(myOffer.quantity) : ''}">
+          <input data-name="comment" placeholder="${escapeHtml(t('form.comment'))}" aria-label="${escapeHtml(t('form.comment'))}">
+          <button type="button" class="primary" data-offer="${escapeHtml(r.id)}">${escapeHtml(t('form.offer'))}</button></div>
+      </div>`;
+    }).join('');
+}
+
+async function act(button, method, request, fields) {
+  const item = button.closest('.item');
+  clearErrors(item);
+  for (const old of item.querySelectorAll('.result')) old.remove();
+  button.disabled = true;
+  const result = document.createElement('div');
+  result.className = 'result';
+  item.appendChild(result);
+  try {
+    const response = await call(method, request);
+    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
+    result.className = 'result ok';
+    button.blur();
+  } catch (error) {
+    showApiError(error, fields, result);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('alerts').addEventListener('click', (e) => {
+  const button = e.target.closest('[data-acknowledge]');
+  if (!button) return;
+  const comment = button.closest('.item').querySelector('[data-name="comment"]');
+  const request = { alert_id: button.dataset.acknowledge, organization_id: selectedOrg };
+  if (comment.value.trim()) request.comment = comment.value.trim();
+  act(button, Methods.acknowledgeAlert, request, new Map([['comment', comment], ['alert_id', button], ['organization_id', button]]));
+});
+$('requests').addEventListener('click', (e) => {
+  const button = e.target.closest('[data-offer]');
+  if (!button) return;
+  const item = button.closest('.item');
+  const quantity = item.querySelector('[data-name="quantity"]');
+  const comment = item.querySelector('[data-name="comment"]');
+  const offer = { organization_id: selectedOrg };
+  if (quantity.value.trim()) offer.quantity = Number(quantity.value);
+  if (comment.value.trim()) offer.comment = comment.value.trim();
+  act(button, Methods.offerAssistance, { request_id: button.dataset.offer, offer },
+    new Map([['offer.quantity', quantity], ['offer.comment', comment], ['offer', quantity], ['request_id', button]]));
+});
+
+// --- Start ---
+
+function applyLanguage() {
+  translatePage();
+  $('lang').textContent = t('lang.switch');
+  document.title = `${t('app.title')} — ${t('app.form')}`;
+  // Rebuild the labels; keep what was entered.
+  const snapshot = dirty ? buildSafely() : null;
+  buildStatic();
+  delete $('org').dataset.html;
+  delete $('location').dataset.html;
+  renderOrganizations();
+  prefilledFrom = null;
+  if (snapshot) {
+    fill(snapshot.report);
+    dirty = true;
+    prefilledFrom = `${reportName()}@edited`;
+  } else {
+    maybePrefill();
+  }
+  renderStatus();
+  scheduleSide();
+}
+
+function buildSafely() {
+  try {
+    return buildRequest().request;
+  } catch {
+    return null;
+  }
+}
+
+$('lang').addEventListener('click', () => {
+  setLanguage(language() === 'nl' ? 'en' : 'nl');
+  applyLanguage();
+});
+applyLanguage();
+feed.start();
+window.ketenbeeld = { feed };

@@ -1,0 +1,205 @@
+// Browser tests: the crisis-room dashboard and the coordinator's form in Debian's chromium against the real server.
+// One server and one browser for the whole file; the tests run in order and build on each other's picture.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { ServerProcess, cli, launchBrowser, seedOrganizations, tempDir } from './harness.mjs';
+
+const ORGANIZATIONS = [
+  { id: 'zh-noord', name: 'Ziekenhuis Noord', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
+  {
+    id: 'vvt-duinrand', name: 'Zorgcentrum Duinrand', kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR10',
+    locations: [{ id: 'de-helling', name: 'Locatie De Helling' }],
+  },
+  { id: 'ggz-kust', name: 'GGZ Kust', kind: 'ORGANIZATION_KIND_MENTAL_HEALTH', safety_region: 'VR10' },
+];
+
+let dataDir;
+let server;
+let browser;
+
+before(async () => {
+  dataDir = tempDir('ketenbeeld-browser-');
+  server = await new ServerProcess({ dataDir: `${dataDir}/db` }).start();
+  await seedOrganizations(server, ORGANIZATIONS);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openPage(path) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  page.errors = errors;
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('#conn[data-state="live"]');
+  return page;
+}
+
+// Resolves with Date.now() in the page when `predicate` first holds (checked at every DOM change).
+function whenInPage(page, predicate, argument) {
+  return page.evaluate(([source, arg]) => new Promise((resolve) => {
+    const check = new Function('arg', `return (${source})(arg);`);  // eslint-disable-line no-new-func
+    if (check(arg)) { resolve(Date.now()); return; }
+    const observer = new MutationObserver(() => {
+      if (check(arg)) {
+        observer.disconnect();
+        resolve(Date.now());
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  }), [predicate.toString(), argument]);
+}
+
+test('the dashboard shows a report written by the CLI within a second', async () => {
+  const page = await openPage('/');
+  await page.waitForSelector('tr.org-row[data-org="zh-noord"]');
+  const shown = whenInPage(page, (id) => Boolean(document.querySelector(
+    `tr.org-row[data-org="${id}"] .status-critical`)), 'zh-noord');
+  const result = await cli(server, ['status', 'report', '--org', 'zh-noord', '--overall', 'critical',
+    '--disruption', 'staff-shortage=critical:ziekteverzuim', '--capacity', 'ic-adult:available=0,baseline=12',
+    '--ed', 'diversion:IC vol']);
+  assert.equal(result.code, 0, result.stderr);
+  const shownAt = await shown;
+  // The latency that matters: from the server's commit time to the screen.
+  const commitTime = await page.evaluate(() =>
+    window.ketenbeeld.feed.records.get('organizations/zh-noord/status').status_report.commit_time);
+  const latencyMs = shownAt - new Date(commitTime).getTime();
+  console.log(`commit -> dashboard: ${latencyMs} ms`);
+  assert.ok(latencyMs < 1000, `shown ${latencyMs} ms after the commit`);
+  const row = page.locator('tr.org-row[data-org="zh-noord"]');
+  assert.equal(await row.locator('[data-disruption="DISRUPTION_TYPE_STAFF_SHORTAGE"]').getAttribute('data-severity'),
+    'SEVERITY_CRITICAL');
+  assert.match(await row.locator('.c-status .ed').innerText(), /SEH: Omleiding/);
+  assert.match(await row.locator('[data-bed-type="BED_TYPE_IC_ADULT"]').innerText(), /0\s*\/12/);
+  // The revision shown is the one committed.
+  const revision = await page.evaluate(() => window.ketenbeeld.feed.revision);
+  assert.equal(await page.locator('#revision').innerText(), String(revision));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a form submission appears on a second open page', async () => {
+  const dashboard = await openPage('/');
+  const form = await openPage('/form.html?org=zh-noord');
+  // Pre-filled with the last report (the CLI's): critical, IC 0/12.
+  await form.waitForSelector('input[name="overall"][value="OVERALL_STATUS_CRITICAL"]:checked', { state: 'attached' });
+  assert.equal(await form.locator('#capacity tr[data-type="BED_TYPE_IC_ADULT"] [data-name="available"]').inputValue(), '0');
+  const shown = whenInPage(dashboard, () => Boolean(document.querySelector(
+    'tr.org-row[data-org="zh-noord"] .status-strained')));
+  // The quick update: two clicks.
+  await form.locator('span.o-strained').click();
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  const shownAt = await shown;
+  const commitTime = await dashboard.evaluate(() =>
+    window.ketenbeeld.feed.records.get('organizations/zh-noord/status').status_report.commit_time);
+  console.log(`form -> other page: ${shownAt - new Date(commitTime).getTime()} ms after the commit`);
+  // Everything else of the report was kept.
+  const report = await dashboard.evaluate(() =>
+    window.ketenbeeld.feed.records.get('organizations/zh-noord/status').status_report);
+  assert.equal(report.overall_status, 'OVERALL_STATUS_STRAINED');
+  assert.equal(report.capacity[0].available, 0);
+  assert.equal(report.emergency_department.state, 'EMERGENCY_DEPARTMENT_STATE_DIVERSION');
+  assert.match(report.commit_time, /^\d{4}-/);
+  assert.deepEqual([...dashboard.errors, ...form.errors], []);
+  await dashboard.close();
+  await form.close();
+});
+
+test('a validation error from the server is shown at its field', async () => {
+  const form = await openPage('/form.html?org=vvt-duinrand');
+  await form.locator('span.o-normal').click();
+  await form.locator('#add-capacity').selectOption('BED_TYPE_NURSING_HOME');
+  await form.locator('#add-capacity').selectOption('BED_TYPE_SHORT_STAY');
+  const shortStay = form.locator('#capacity tr[data-type="BED_TYPE_SHORT_STAY"] [data-name="available"]');
+  await form.locator('#capacity tr[data-type="BED_TYPE_NURSING_HOME"] [data-name="available"]').fill('4');
+  await shortStay.fill('200000');
+  await form.locator('#submit').click();
+  const error = form.locator('.field-error[data-field="report.capacity[1].available"]');
+  await error.waitFor();
+  assert.match(await error.innerText(), /100000/);
+  assert.equal(await shortStay.getAttribute('aria-invalid'), 'true');
+  // Next to the field: in the same table cell as the input.
+  assert.equal(await error.evaluate((e, input) => e.closest('td') === input.closest('td'), await shortStay.elementHandle()), true);
+  assert.match(await form.locator('#result').innerText(), /gemarkeerde veld/);
+  // Corrected, it goes through and the marks disappear.
+  await shortStay.fill('2');
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  assert.equal(await form.locator('.field-error').count(), 0);
+  await form.close();
+});
+
+test('an alert is acknowledged and a request answered from the form, and the dashboard shows both', async () => {
+  await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+    alert: {
+      id: 'hitte-1', headline: 'Hitteplan fase 2', instruction: 'Controleer koeling en vochtinname.',
+      urgency: 'URGENCY_EXPECTED', severity: 'ALERT_SEVERITY_SEVERE', certainty: 'CERTAINTY_LIKELY',
+      audience: { sectors: ['SECTOR_LONG_TERM_CARE'] },
+    },
+  });
+  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+    request: { id: 'hv-1', organization_id: 'zh-noord', type: 'ASSISTANCE_TYPE_BEDS', bed_type: 'BED_TYPE_NURSING_HOME',
+      quantity: 6, description: 'Uitplaatsing ouderen na IC-druk' },
+  });
+  const dashboard = await openPage('/');
+  await dashboard.waitForSelector('[data-alert="hitte-1"] [data-unacknowledged="vvt-duinrand"]');
+  const form = await openPage('/form.html?org=vvt-duinrand');
+  await form.locator('[data-alert="hitte-1"] [data-name="comment"]').fill('Koeling gecontroleerd');
+  await form.locator('[data-acknowledge="hitte-1"]').click();
+  await dashboard.waitForSelector('[data-alert="hitte-1"] [data-acknowledged="vvt-duinrand"]');
+  await form.locator('[data-request="hv-1"] [data-name="quantity"]').fill('2');
+  await form.locator('[data-offer="hv-1"]').click();
+  await dashboard.waitForSelector('[data-request="hv-1"] [data-offer="vvt-duinrand"]');
+  // An offer the server refuses shows its message at the quantity.
+  await form.locator('[data-request="hv-1"] [data-name="quantity"]').fill('0');
+  await form.locator('[data-offer="hv-1"]').click();
+  await form.waitForSelector('[data-request="hv-1"] .field-error[data-field="offer.quantity"]');
+  assert.deepEqual([...dashboard.errors, ...form.errors], []);
+  await dashboard.close();
+  await form.close();
+});
+
+test('after the server restarts the page reconnects and resumes without reload', async () => {
+  const page = await openPage('/');
+  await page.evaluate(() => { window.notReloaded = true; });
+  const before = await page.evaluate(() => ({
+    revision: window.ketenbeeld.feed.revision, snapshots: window.ketenbeeld.feed.snapshots,
+  }));
+  await server.stop();
+  await page.waitForSelector('#conn[data-state="reconnecting"]');
+  assert.match(await page.locator('#conn-text').innerText(), /Opnieuw verbinden sinds \d\d:\d\d:\d\d/);
+  // The picture stays on screen while the server is away.
+  assert.equal(await page.locator('tr.org-row[data-org="zh-noord"] .status-strained').count(), 1);
+  await server.start();
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 15000 });
+  const resumed = await page.evaluate(() => ({
+    notReloaded: window.notReloaded, revision: window.ketenbeeld.feed.revision,
+    snapshots: window.ketenbeeld.feed.snapshots,
+  }));
+  assert.equal(resumed.notReloaded, true);
+  // Resumed after the last revision it had (Last-Event-ID), not started over with a new snapshot.
+  assert.equal(resumed.snapshots, before.snapshots);
+  assert.equal(resumed.revision, before.revision);
+  const result = await cli(server, ['status', 'report', '--org', 'ggz-kust', '--overall', 'closed']);
+  assert.equal(result.code, 0, result.stderr);
+  await page.waitForSelector('tr.org-row[data-org="ggz-kust"] .status-closed');
+  assert.equal(await page.evaluate(() => window.ketenbeeld.feed.revision), before.revision + 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the language switch shows English labels', async () => {
+  const page = await openPage('/');
+  await page.locator('#lang').click();
+  await page.waitForSelector('text=Organisations');
+  assert.match(await page.locator('tr.org-row[data-org="zh-noord"] .c-status').innerText(), /Strained/);
+  await page.locator('#lang').click();  // Back to Dutch for whoever opens the profile next.
+  await page.close();
+});
