@@ -305,16 +305,19 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
   TextTable table({"REGION", "SECTOR", "TYPE", "AVAILABLE", "OCCUPIED", "BASELINE", "SURGE 24H", "SURGE 72H",
                    "ORGS REPORTED", "NEWEST", "OLDEST"});
   for (size_t column = 3; column <= 8; ++column) table.AlignRight(column);
+  // A sum nobody reported a figure for is "—", never 0.
+  const auto sum = [](bool reported, int64_t value) { return reported ? absl::StrCat(value) : std::string("—"); };
   for (const v1::CapacityTotal& total : overview.totals()) {
     table.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(total.bed_type()),
-                  absl::StrCat(total.available()), absl::StrCat(total.occupied()), absl::StrCat(total.baseline()),
-                  absl::StrCat(total.surge_24h()), absl::StrCat(total.surge_72h()),
+                  sum(total.has_available(), total.available()), sum(total.has_occupied(), total.occupied()),
+                  sum(total.has_baseline(), total.baseline()), sum(total.has_surge_24h(), total.surge_24h()),
+                  sum(total.has_surge_72h(), total.surge_72h()),
                   absl::StrCat(total.organizations_reported()),
                   Age(total.newest_report(), total.has_newest_report(), now),
                   Age(total.oldest_report(), total.has_oldest_report(), now)});
   }
   return absl::StrCat(table.Render(), overview.totals_size(), " totals at revision ", overview.revision(),
-                      " (sums over the organisations that reported each figure)\n");
+                      " (sums over the organisations that reported each figure; — = nobody reported it)\n");
 }
 
 std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl::Time now) {

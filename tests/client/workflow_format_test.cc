@@ -575,6 +575,11 @@ TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
   EXPECT_THAT(text, HasSubstr("VR10    acute-care  ic-adult          7        20        27          4          9  "
                               "            3  10 min ago  4 h ago"));
   EXPECT_THAT(text, HasSubstr("1 totals at revision 8"));
+
+  // A figure nobody reported is "—", not 0.
+  v1::CapacityOverview partial = overview;
+  partial.mutable_totals(0)->clear_baseline();
+  EXPECT_THAT(RenderCapacityOverview(partial, kNow), HasSubstr("20         —          4"));
 }
 
 TEST(ScenarioTableTest, NeedsAndSupplies) {
