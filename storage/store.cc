@@ -916,14 +916,16 @@ StoreProperties Store::Properties() const {
       static_cast<int64_t>(impl_->statistics->getTickerCount(rocksdb::COMPACT_WRITE_BYTES));
   absl::ReaderMutexLock db_lock(&impl_->db_mu);
   if (impl_->db == nullptr) return properties;
+  // Read under db_lock (the lambdas below run inside its scope; clang's analysis does not follow them there).
+  rocksdb::DB* const db = impl_->db.get();
   // DB-wide properties are answered by any column family; per-family sizes are summed over all of them.
-  auto db_wide = [&](const std::string& name) -> int64_t {
+  auto db_wide = [db](const std::string& name) -> int64_t {
     uint64_t value = 0;
-    return impl_->db->GetIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+    return db->GetIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
   };
-  auto summed = [&](const std::string& name) -> int64_t {
+  auto summed = [db](const std::string& name) -> int64_t {
     uint64_t value = 0;
-    return impl_->db->GetAggregatedIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
+    return db->GetAggregatedIntProperty(name, &value) ? static_cast<int64_t>(value) : 0;
   };
   properties.write_stopped = db_wide(rocksdb::DB::Properties::kIsWriteStopped);
   properties.delayed_write_rate = db_wide(rocksdb::DB::Properties::kActualDelayedWriteRate);

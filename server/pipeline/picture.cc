@@ -7,16 +7,18 @@
 namespace ketenbeeld::pipeline {
 
 absl::StatusOr<std::unique_ptr<Picture>> Picture::Load(const storage::Store& store) {
-  auto picture = std::make_unique<Picture>();
-  absl::MutexLock lock(&picture->mu_);
+  absl::btree_map<std::string, RecordPtr, std::less<>> records;
   absl::Status status = store.ForEachRecord([&](std::string_view name, std::string_view bytes) -> absl::Status {
     std::string key(name);
     absl::StatusOr<RecordPtr> record = ParseRecord(std::string(bytes), absl::StrCat("state of ", key));
     if (!record.ok()) return record.status();
-    picture->records_.emplace(std::move(key), *std::move(record));
+    records.emplace(std::move(key), *std::move(record));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  auto picture = std::make_unique<Picture>();
+  absl::MutexLock lock(&picture->mu_);
+  picture->records_ = std::move(records);
   picture->revision_ = store.last_revision();
   return picture;
 }
