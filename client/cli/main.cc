@@ -4,6 +4,7 @@
 // server (or the connection) failed, message on stderr; 2 usage error (a flag or its value).
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -283,9 +284,47 @@ int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags
 
 std::string ClockTime(absl::Time time) { return absl::FormatTime("%H:%M:%S", time, absl::LocalTimeZone()); }
 
-int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags& flags) {
+// `watch --table` on a terminal: the picture as a table, redrawn in place on every change (for a meldkamer screen
+// without a browser), with a status line saying whether it is live.
+class LiveTable {
+ public:
+  explicit LiveTable(std::string server) : server_(std::move(server)) {}
+
+  void Changed(absl::Time when) { last_change_ = when; }
+  void Lost(absl::Time since) { lost_since_ = since; }
+  void Reconnected() { lost_since_.reset(); }
+
+  void Draw(const Replica& replica) const {
+    if (!replica.is_synced()) return;
+    std::vector<v1::Record> records;
+    for (const auto& [name, record] : replica.records()) records.push_back(record);
+    const absl::Time now = absl::Now();
+    std::string status =
+        lost_since_.has_value() ? absl::StrCat("RECONNECTING since ", ClockTime(*lost_since_)) : std::string("live");
+    // Clear the screen and home the cursor, then draw the whole picture: simple and flicker-free enough at crisis
+    // volumes (a redraw per commit group).
+    std::cout << "\x1b[H\x1b[2J"
+              << "ketenbeeld " << server_ << "  |  " << status << "  |  revision " << replica.revision()
+              << "  |  last change "
+              << (last_change_ == absl::InfinitePast() ? std::string("—") : ClockTime(last_change_)) << "  |  "
+              << ClockTime(now) << "\n\n"
+              << RenderPictureTable(records, now) << std::flush;
+  }
+
+ private:
+  static std::string ClockTime(absl::Time time) { return absl::FormatTime("%H:%M:%S", time, absl::LocalTimeZone()); }
+
+  const std::string server_;
+  absl::Time last_change_ = absl::InfinitePast();
+  std::optional<absl::Time> lost_since_;
+};
+
+int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags& flags, bool table) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
+  // The live table needs a terminal; piped output (a log, another program) falls back to one line per change.
+  std::optional<LiveTable> live_table;
+  if (table && !options.json && isatty(STDOUT_FILENO) == 1) live_table.emplace(options.server);
 
   // SIGINT/SIGTERM are taken by a thread with sigwait rather than a handler: Feed::Cancel() takes a mutex, which a
   // signal handler must not. Blocked before the channel exists, so every gRPC thread inherits the mask.
@@ -322,6 +361,15 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
     }
     if (options.json) {
       std::cout << ToJson(message) << std::endl;
+      return absl::OkStatus();
+    }
+    if (live_table.has_value()) {
+      if (message.has_events() && message.events().events_size() > 0) {
+        const auto& last = message.events().events(message.events().events_size() - 1);
+        live_table->Changed(absl::FromUnixSeconds(last.commit_time().seconds()) +
+                            absl::Nanoseconds(last.commit_time().nanos()));
+      }
+      live_table->Draw(replica);  // Heartbeats redraw too, so the ages stay current.
       return absl::OkStatus();
     }
     switch (message.kind_case()) {
@@ -365,6 +413,11 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
   handler.on_connection = [&](const ConnectionEvent& event) {
     switch (event.type) {
       case ConnectionEvent::Type::kLost:
+        if (live_table.has_value()) {
+          live_table->Lost(event.lost_since);
+          live_table->Draw(replica);
+          break;
+        }
         std::cerr << "connection lost since " << ClockTime(event.lost_since) << " ("
                   << UserMessage(event.cause, options.server) << "), reconnecting" << std::endl;
         break;
@@ -376,11 +429,14 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
         }
         break;
       case ConnectionEvent::Type::kReconnected:
+        if (live_table.has_value()) live_table->Reconnected();
         replica.OnNewStream();
         in_snapshot = false;
         snapshot_records = 0;
         stream_from_revision = event.resume_revision;
-        std::cerr << "reconnected (connection lost since " << ClockTime(event.lost_since) << ")" << std::endl;
+        if (!live_table.has_value()) {
+          std::cerr << "reconnected (connection lost since " << ClockTime(event.lost_since) << ")" << std::endl;
+        }
         break;
     }
   };
@@ -500,6 +556,9 @@ int Main(int argc, char** argv) {
   int64_t watch_from = 0;
   AddFilterFlags(watch, &watch_filter);
   watch->add_option("--from", watch_from, "Resume after this revision (default: start with a snapshot)");
+  bool watch_table = false;
+  watch->add_flag("--table", watch_table,
+                  "Show the picture as a table redrawn in place on every change (on a terminal; otherwise lines)");
 
   WorkflowCommands workflow(app);
   AdminCommands admin(app);
@@ -512,7 +571,7 @@ int Main(int argc, char** argv) {
   }
   if (crisis_plan_option->count() > 0) report_flags.crisis_plan_activated = crisis_plan;
 
-  if (watch->parsed()) return Watch(global, watch_from, watch_filter);
+  if (watch->parsed()) return Watch(global, watch_from, watch_filter, watch_table);
 
   Session session(global);
   if (org_register->parsed()) {
