@@ -80,14 +80,7 @@ int RegisterOrganization(Session& session, const OrganizationFlags& flags, const
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  grpc::Status status = session.stub().RegisterOrganization(&context, request, &response);
-  if (!status.ok()) return session.Fail(status);
-  if (session.options().json) {
-    std::cout << ToJson(response, true) << "\n";
-  } else {
-    std::cout << "registered " << response.record().name() << " at revision " << response.revision() << "\n";
-  }
-  return kExitOk;
+  return session.PrintWrite(session.stub().RegisterOrganization(&context, request, &response), response, "registered");
 }
 
 int ShowOrganization(Session& session, const std::string& id) {
@@ -159,14 +152,7 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const std::st
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  grpc::Status status = session.stub().ReportStatus(&context, request, &response);
-  if (!status.ok()) return session.Fail(status);
-  if (session.options().json) {
-    std::cout << ToJson(response, true) << "\n";
-  } else {
-    std::cout << "reported " << response.record().name() << " at revision " << response.revision() << "\n";
-  }
-  return kExitOk;
+  return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "reported");
 }
 
 // ---- reads ----

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "client/connection.h"
+#include "client/format.h"
 #include "client/status_message.h"
 
 namespace ketenbeeld::client {
@@ -30,6 +31,16 @@ void Session::SetDeadline(grpc::ClientContext* context) const {
 int Session::Fail(const grpc::Status& status) const {
   std::cerr << "ketenbeeld: " << UserMessage(status, options_.server) << "\n";
   return kExitServerError;
+}
+
+int Session::PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, const std::string& verb) const {
+  if (!status.ok()) return Fail(status);
+  if (options_.json) {
+    std::cout << ToJson(response, true) << "\n";
+  } else {
+    std::cout << verb << " " << response.record().name() << " at revision " << response.revision() << "\n";
+  }
+  return kExitOk;
 }
 
 grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all) {

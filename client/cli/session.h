@@ -48,6 +48,10 @@ class Session {
   // Prints the failure (status_message.h) on stderr and returns kExitServerError.
   int Fail(const grpc::Status& status) const;
 
+  // Prints a write's outcome: "VERB NAME at revision N", the WriteResponse as JSON (--json), or the failure.
+  // Returns the exit code.
+  int PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, const std::string& verb) const;
+
   // Every page of a List, read at one revision (0: the latest; the first page fixes it).
   grpc::Status ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all);
 

@@ -41,18 +41,6 @@ void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
   command->add_option("--dead", flags->dead, "Casualty estimate, dead")->group("Casualties");
 }
 
-// Prints a write's outcome: "VERB NAME at revision N", or the WriteResponse as JSON.
-int PrintWrite(Session& session, const grpc::Status& status, const v1::WriteResponse& response,
-               const std::string& verb) {
-  if (!status.ok()) return session.Fail(status);
-  if (session.options().json) {
-    std::cout << ToJson(response, true) << "\n";
-  } else {
-    std::cout << verb << " " << response.record().name() << " at revision " << response.revision() << "\n";
-  }
-  return kExitOk;
-}
-
 // Calls a write RPC of `stub` with the --timeout deadline.
 template <typename Stub, typename Request>
 int Write(Session& session, Stub& stub,
@@ -62,7 +50,7 @@ int Write(Session& session, Stub& stub,
   session.SetDeadline(&context);
   v1::WriteResponse response;
   const grpc::Status status = (stub.*method)(&context, request, &response);
-  return PrintWrite(session, status, response, verb);
+  return session.PrintWrite(status, response, verb);
 }
 
 // Calls a read RPC of `stub` and prints the response as JSON or with `render`.
