@@ -21,6 +21,8 @@ TEST_TIMEOUT ?= 600
 # Empty, `address` (ASan + UBSan) or `thread` (TSan); test-asan and test-tsan set it with their own build dir.
 SANITIZER ?=
 ASAN_BUILD_DIR ?= build-asan
+# Where `make demo-tls` keeps certificates, config and data (empty: a temporary directory, removed afterwards).
+DEMO_DIR ?=
 TSAN_BUILD_DIR ?= build-tsan
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
@@ -74,7 +76,7 @@ TIDY_REGEX ?= ^$(CURDIR)/(storage|server|client|tests|bench)/.*\.cc$$
 TIDY_ARGS ?= -quiet
 CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
 
-.PHONY: help deps test-deps configure build run test test-asan test-tsan bench fuzz format format-check tidy clean clean-all
+.PHONY: help deps test-deps configure build run demo-tls test test-asan test-tsan bench fuzz format format-check tidy clean clean-all
 
 help: ## List the targets and the main variables.
 	@echo "Ketenbeeld: make TARGET [VARIABLE=value ...]"
@@ -134,6 +136,10 @@ test: deps test-deps ## Install deps, build everything in BUILD_DIR and run the 
 	@echo "$(CTEST)"; status=0; $(CTEST) || status=$$?; \
 	if [ -n "$(IS_CI)" ] && command -v ccache >/dev/null; then echo "ccache:"; ccache -s || true; fi; \
 	exit $$status
+
+demo-tls: deps ## Build server and CLI, then run the demo region with mTLS (deploy/demo-region.sh, docs/security.md).
+	@$(MAKE) build TARGETS="$(RUN_TARGETS)"
+	bash deploy/demo-region.sh $(BUILD_DIR) $(DEMO_DIR)
 
 test-asan: ## The suite under AddressSanitizer + UndefinedBehaviorSanitizer, in ASAN_BUILD_DIR.
 	@$(MAKE) test BUILD_DIR=$(ASAN_BUILD_DIR) SANITIZER=address

@@ -156,6 +156,8 @@ std::string CapacitySummary(const v1::Capacity& capacity) {
 }
 
 std::string KeyCapacity(const v1::StatusReport& report, size_t max_types) {
+  // Not "not reported": the organisation did report, this reader may not see its figures (docs/security.md).
+  if (report.detail_withheld()) return "figures withheld";
   std::vector<std::string> parts;
   size_t reported = 0;
   for (const v1::Capacity& capacity : report.capacity()) {

@@ -4,7 +4,10 @@
 #include <chrono>
 #include <iostream>
 
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "client/connection.h"
+#include "client/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
@@ -25,7 +28,8 @@ void PrintJson(const google::protobuf::Message& message) {
 }  // namespace
 
 AdminCommands::AdminCommands(CLI::App& app) {
-  CLI::App* admin = app.add_subcommand("admin", "Operator commands: backups and compaction of the event log");
+  CLI::App* admin =
+      app.add_subcommand("admin", "Operator commands: backups, compaction of the event log, the audit trail");
   admin->require_subcommand(1);
   backup_ = admin->add_subcommand(
       "backup",
@@ -39,11 +43,51 @@ AdminCommands::AdminCommands(CLI::App& app) {
   compact_->add_option("REVISION", compact_revision_, "Last revision to remove")
       ->required()
       ->check(CLI::NonNegativeNumber);
+  audit_ = admin->add_subcommand(
+      "audit", "List reads of organisations' detailed figures by anyone but the organisation itself, newest first");
+  audit_->add_option("--organization", audit_organization_, "Only reads of this organisation's figures");
+  audit_->add_option("--limit", audit_limit_, "At most this many entries (1..1000)")->check(CLI::Range(1, 1000));
+  audit_->add_option("--before", audit_before_, "Only entries older than this sequence number (paging)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+int AdminCommands::ListAudit(Session& session, v1::AdminService::Stub& admin, grpc::ClientContext& context) const {
+  v1::ListAuditEntriesRequest request;
+  request.set_organization_id(audit_organization_);
+  request.set_limit(audit_limit_);
+  request.set_before_sequence(audit_before_);
+  v1::ListAuditEntriesResponse response;
+  grpc::Status status = admin.ListAuditEntries(&context, request, &response);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    PrintJson(response);
+    return kExitOk;
+  }
+  if (response.entries().empty()) std::cout << "no reads of detailed figures recorded\n";
+  for (const v1::AuditEntry& entry : response.entries()) {
+    std::cout << "#" << entry.sequence() << "  " << absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbslTime(entry.time()),
+                                                                      absl::LocalTimeZone())
+              << "  " << entry.actor().subject() << " (" << entry.actor().organization_id() << ")  "
+              << entry.method().substr(entry.method().rfind('/') + 1) << " at revision " << entry.revision() << ": ";
+    if (entry.organization_count() == 0) {
+      std::cout << "every organisation (live feed)";
+    } else {
+      std::cout << absl::StrJoin(entry.organization_ids(), ", ");
+      if (entry.organization_count() > entry.organization_ids_size()) {
+        std::cout << " and " << entry.organization_count() - entry.organization_ids_size() << " more";
+      }
+    }
+    std::cout << "\n";
+  }
+  if (response.next_before_sequence() != 0) {
+    std::cout << "older entries: --before " << response.next_before_sequence() << "\n";
+  }
+  return kExitOk;
 }
 
 std::optional<int> AdminCommands::Run(Session& session) {
-  if (!backup_->parsed() && !compact_->parsed()) return std::nullopt;
-  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(Connect(session.options().server));
+  if (!backup_->parsed() && !compact_->parsed() && !audit_->parsed()) return std::nullopt;
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(session.channel());
   grpc::ClientContext context;
   if (backup_->parsed()) {
     const double timeout = std::max(session.options().timeout_seconds, kMinBackupTimeoutSeconds);
@@ -67,6 +111,7 @@ std::optional<int> AdminCommands::Run(Session& session) {
     return kExitOk;
   }
   session.SetDeadline(&context);
+  if (audit_->parsed()) return ListAudit(session, *admin, context);
   v1::CompactLogRequest request;
   request.set_revision(compact_revision_);
   v1::CompactLogResponse response;

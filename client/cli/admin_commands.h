@@ -1,6 +1,7 @@
 // The operator commands of the `ketenbeeld` CLI (AdminService):
 //   ketenbeeld admin backup DIR        a verified backup (RocksDB checkpoint) in DIR on the server's machine
 //   ketenbeeld admin compact REVISION  remove the event history up to and including REVISION
+//   ketenbeeld admin audit             reads of organisations' detailed figures by others (docs/security.md)
 // See docs/operations.md for backup and restore.
 //
 // Thread safety: used from the CLI's main thread only.
@@ -13,6 +14,8 @@
 
 #include "CLI/CLI.hpp"
 #include "client/cli/session.h"
+#include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/admin_service.grpc.pb.h"
 
 namespace ketenbeeld::client {
 
@@ -28,8 +31,13 @@ class AdminCommands {
   std::optional<int> Run(Session& session);
 
  private:
+  int ListAudit(Session& session, v1::AdminService::Stub& admin, grpc::ClientContext& context) const;
   CLI::App* backup_ = nullptr;
   CLI::App* compact_ = nullptr;
+  CLI::App* audit_ = nullptr;
+  std::string audit_organization_;
+  int audit_limit_ = 50;
+  int64_t audit_before_ = 0;
   std::string backup_directory_;
   int64_t compact_revision_ = 0;
 };

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -320,7 +321,9 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  Feed feed(Connect(options.server));
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectToServer(options);
+  if (!channel.ok()) return UsageError(channel.status());
+  Feed feed(*channel);
   std::atomic<bool> finished = false;
   std::atomic<bool> stopped_by_signal = false;
   std::thread signal_waiter([&] {
@@ -435,6 +438,32 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
   return kExitServerError;
 }
 
+// The transport security flags, on every command (global options fall through to subcommands). Defaults come from
+// the environment, so a crisis coordinator's shell profile can hold them and the token stays out of `ps`.
+void AddConnectionFlags(CLI::App& app, GlobalOptions& global) {
+  const std::pair<const char*, std::string*> environment[] = {{"KETENBEELD_CA", &global.ca_file},
+                                                              {"KETENBEELD_CERT", &global.cert_file},
+                                                              {"KETENBEELD_KEY", &global.key_file},
+                                                              {"KETENBEELD_TOKEN", &global.token}};
+  for (const auto& [name, value] : environment) {
+    if (const char* set = std::getenv(name); set != nullptr && *set != '\0') *value = set;
+  }
+  const char* group = "Connection";
+  app.add_option("--ca", global.ca_file,
+                 "TLS: CA certificate (PEM) of the server; without it plaintext (env KETENBEELD_CA)")
+      ->group(group);
+  app.add_option("--cert", global.cert_file,
+                 "mTLS: your organisation's client certificate (PEM), with --key (env KETENBEELD_CERT)")
+      ->group(group);
+  app.add_option("--key", global.key_file, "mTLS: the private key of --cert (PEM) (env KETENBEELD_KEY)")->group(group);
+  app.add_option("--token", global.token,
+                 "Bearer token instead of a certificate; prefer the env KETENBEELD_TOKEN (not visible in ps)")
+      ->group(group);
+  app.add_option("--server-name", global.server_name,
+                 "TLS: name in the server certificate when it differs from the --server host, e.g. localhost")
+      ->group(group);
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"ketenbeeld: the shared picture of the care chain (GHOR). Exit codes: 0 ok, 1 server error, 2 usage."};
   app.fallthrough();  // Global options may also follow the command: `ketenbeeld picture --json`.
@@ -449,6 +478,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));
   app.add_flag("-v,--verbose", global.verbose, "More output (watch: heartbeats, snapshot records, retries)");
+  AddConnectionFlags(app, global);
 
   // org
   CLI::App* org = app.add_subcommand("org", "The registry of organisations");
@@ -559,7 +589,9 @@ int Main(int argc, char** argv) {
 
   if (watch->parsed()) return Watch(global, watch_from, watch_filter, watch_table);
 
-  Session session(global);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectToServer(global);
+  if (!channel.ok()) return UsageError(channel.status());
+  Session session(global, *std::move(channel));
   if (org_register->parsed()) {
     return RegisterOrganization(session, organization_flags, organization_file, organization_expected_option,
                                 organization_expected_revision);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <utility>
 
 #include "client/connection.h"
 #include "client/format.h"
@@ -14,9 +15,19 @@ int UsageError(const absl::Status& status) {
   return kExitUsage;
 }
 
-Session::Session(const GlobalOptions& options)
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToServer(const GlobalOptions& options) {
+  ConnectOptions connect;
+  connect.ca_file = options.ca_file;
+  connect.cert_file = options.cert_file;
+  connect.key_file = options.key_file;
+  connect.token = options.token;
+  connect.server_name = options.server_name;
+  return ConnectChecked(options.server, connect);
+}
+
+Session::Session(const GlobalOptions& options, std::shared_ptr<grpc::Channel> channel)
     : options_(options),
-      channel_(Connect(options.server)),
+      channel_(std::move(channel)),
       picture_(v1::PictureService::NewStub(channel_)),
       incidents_(v1::IncidentService::NewStub(channel_)),
       alerts_(v1::AlertService::NewStub(channel_)),

@@ -10,6 +10,8 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/connection.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
@@ -26,15 +28,27 @@ struct GlobalOptions {
   bool json = false;
   double timeout_seconds = 10;
   bool verbose = false;
+  // Transport security (client/connection.h): --ca, --cert, --key, --token, --server-name.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string token;
+  std::string server_name;
 };
+
+// The channel to options.server with the options' TLS and token settings. INVALID_ARGUMENT naming the file or flag
+// that is wrong (ConnectChecked()).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToServer(const GlobalOptions& options);
 
 // Prints "ketenbeeld: MESSAGE" on stderr and returns kExitUsage.
 int UsageError(const absl::Status& status);
 
 class Session {
  public:
-  explicit Session(const GlobalOptions& options);
+  // `channel`: from ConnectToServer(options).
+  Session(const GlobalOptions& options, std::shared_ptr<grpc::Channel> channel);
 
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   v1::PictureService::Stub& stub() { return *picture_; }
   v1::IncidentService::Stub& incidents() { return *incidents_; }
   v1::AlertService::Stub& alerts() { return *alerts_; }

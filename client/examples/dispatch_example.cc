@@ -19,12 +19,16 @@
 //
 //   dispatch-example --server 127.0.0.1:50051 --incident brand-oostpolder --title "Brand Oostpolder"
 //       --type brand --level "GRIP 2" --region VR10 --at 52.96,4.76 --bed-type burns --follow-seconds 60
+// With mTLS add --ca ca.pem --cert meldkamer-vr10.pem --key meldkamer-vr10.key (or KETENBEELD_CA/CERT/KEY), with a
+// token --token or KETENBEELD_TOKEN (docs/security.md, "Credentials").
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -54,6 +58,9 @@ constexpr int kExitUsage = 2;
 
 struct Options {
   std::string server = "127.0.0.1:50051";
+  // TLS and credentials (client/connection.h); a dispatch centre normally has a client certificate with
+  // OU=dispatch, or a token.
+  ketenbeeld::client::ConnectOptions connection;
   std::string incident_id;
   std::string title;
   std::string type = "ongeval";
@@ -227,6 +234,18 @@ int Main(int argc, char** argv) {
   CLI::App app{"Example dispatch (meldkamer) integration: open an incident, find capacity nearby, follow changes."};
   Options options;
   app.add_option("--server", options.server, "Server address HOST:PORT")->capture_default_str();
+  for (const auto& [name, value] : {std::pair<const char*, std::string*>{"KETENBEELD_CA", &options.connection.ca_file},
+                                    {"KETENBEELD_CERT", &options.connection.cert_file},
+                                    {"KETENBEELD_KEY", &options.connection.key_file},
+                                    {"KETENBEELD_TOKEN", &options.connection.token}}) {
+    if (const char* set = std::getenv(name); set != nullptr && *set != '\0') *value = set;
+  }
+  app.add_option("--ca", options.connection.ca_file, "TLS: CA certificate (PEM) of the server (env KETENBEELD_CA)");
+  app.add_option("--cert", options.connection.cert_file, "mTLS: client certificate (PEM) (env KETENBEELD_CERT)");
+  app.add_option("--key", options.connection.key_file, "mTLS: private key of --cert (PEM) (env KETENBEELD_KEY)");
+  app.add_option("--token", options.connection.token, "Bearer token; prefer the env KETENBEELD_TOKEN");
+  app.add_option("--server-name", options.connection.server_name,
+                 "TLS: name in the server certificate, e.g. localhost");
   app.add_option("--incident", options.incident_id, "Incident id")->required();
   app.add_option("--title", options.title, "Incident title (required when the incident is new)");
   app.add_option("--type", options.type, "Kind of incident")->capture_default_str();
@@ -258,7 +277,13 @@ int Main(int argc, char** argv) {
   }
 
   // One channel for everything; it connects lazily and keeps itself alive (client/connection.h).
-  std::shared_ptr<grpc::Channel> channel = ketenbeeld::client::Connect(options.server);
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> connected =
+      ketenbeeld::client::ConnectChecked(options.server, options.connection);
+  if (!connected.ok()) {
+    std::cerr << "dispatch-example: " << connected.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::shared_ptr<grpc::Channel> channel = *std::move(connected);
   std::unique_ptr<v1::PictureService::Stub> picture = v1::PictureService::NewStub(channel);
   std::unique_ptr<v1::IncidentService::Stub> incidents = v1::IncidentService::NewStub(channel);
   std::unique_ptr<v1::ReportService::Stub> reports = v1::ReportService::NewStub(channel);

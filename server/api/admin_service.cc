@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/api/status.h"
+#include "server/policy/rules.h"
 #include "server/observability/log.h"
 #include "server/observability/rpc_interceptor.h"
 
@@ -68,6 +69,10 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
                                                const ketenbeeld::v1::BackupRequest* request,
                                                ketenbeeld::v1::BackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status checked = AdmitAdmin(*context, policy::method::kBackup); !checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
+  }
   if (absl::Status checked = CheckBackupDirectory(request->directory()); !checked.ok()) {
     reactor->Finish(ToGrpcStatus(checked));
     return reactor;
@@ -109,6 +114,10 @@ grpc::ServerUnaryReactor* AdminService::CompactLog(grpc::CallbackServerContext* 
                                                    const ketenbeeld::v1::CompactLogRequest* request,
                                                    ketenbeeld::v1::CompactLogResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status checked = AdmitAdmin(*context, policy::method::kCompactLog); !checked.ok()) {
+    reactor->Finish(ToGrpcStatus(checked));
+    return reactor;
+  }
   if (request->revision() < 0) {
     reactor->Finish(
         ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat("revision: must be >= 0, got ", request->revision()))));
@@ -119,6 +128,20 @@ grpc::ServerUnaryReactor* AdminService::CompactLog(grpc::CallbackServerContext* 
   if (status.ok()) response->set_compacted_revision(deps_.store.compacted_revision());
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::ListAuditEntries(grpc::CallbackServerContext* context,
+                                                         const ketenbeeld::v1::ListAuditEntriesRequest* request,
+                                                         ketenbeeld::v1::ListAuditEntriesResponse* response) {
+  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+    return Answer(deps_.services.operations.ListAuditEntries(caller, *request), response);
+  });
+}
+
+absl::Status AdminService::AdmitAdmin(const grpc::CallbackServerContext& context, absl::string_view method) const {
+  absl::StatusOr<security::Identity> caller = deps_.services.gate.Admit(context);
+  if (!caller.ok()) return caller.status();
+  return policy::AuthorizeCall(*caller, method);
 }
 
 }  // namespace ketenbeeld::api

@@ -1,9 +1,10 @@
-// The gRPC AdminService: backups (a verified RocksDB checkpoint taken while serving) and compaction of the event log.
+// The gRPC AdminService: backups (a verified RocksDB checkpoint taken while serving), compaction of the event log and
+// the audit trail.
 // Backups run on the service's own worker thread, so a slow disk never blocks gRPC's callback threads; one backup at
 // a time, in the order requested.
 //
-// Authorization: none yet beyond the transport (loopback only until TLS/authentication lands; then admin role only —
-// see docs/operations.md). The directory is on the server's machine and the server writes it with its own rights.
+// Authorization: admins only (server/policy/rules.h). The directory is on the server's machine and the server writes
+// it with its own rights.
 //
 // Thread safety: handlers may run concurrently. The service must be destroyed after the gRPC server has shut down
 // (the worker finishes the backup in progress first).
@@ -20,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "server/api/service_context.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::api {
@@ -27,6 +29,7 @@ namespace ketenbeeld::api {
 class AdminService final : public ketenbeeld::v1::AdminService::CallbackService {
  public:
   struct Dependencies {
+    ServiceContext services;
     storage::Store& store;
     // Compacts the log up to a revision (KetenbeeldServer::CompactLog: checks it against the picture, logs it).
     std::function<absl::Status(int64_t revision)> compact_log;
@@ -42,9 +45,14 @@ class AdminService final : public ketenbeeld::v1::AdminService::CallbackService 
   grpc::ServerUnaryReactor* CompactLog(grpc::CallbackServerContext* context,
                                        const ketenbeeld::v1::CompactLogRequest* request,
                                        ketenbeeld::v1::CompactLogResponse* response) override;
+  grpc::ServerUnaryReactor* ListAuditEntries(grpc::CallbackServerContext* context,
+                                             const ketenbeeld::v1::ListAuditEntriesRequest* request,
+                                             ketenbeeld::v1::ListAuditEntriesResponse* response) override;
 
  private:
   void WorkerLoop();
+  // UNAUTHENTICATED / RESOURCE_EXHAUSTED / PERMISSION_DENIED unless the caller is an admin (or in development mode).
+  absl::Status AdmitAdmin(const grpc::CallbackServerContext& context, absl::string_view method) const;
 
   const Dependencies deps_;
   absl::Mutex mu_;

@@ -6,7 +6,6 @@
 #ifndef KETENBEELD_SERVER_API_ALERT_SERVICE_H_
 #define KETENBEELD_SERVER_API_ALERT_SERVICE_H_
 
-#include "absl/status/status.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/api/service_context.h"
 
@@ -35,9 +34,6 @@ class AlertService final : public ketenbeeld::v1::AlertService::CallbackService 
                                                      ketenbeeld::v1::AlertAcknowledgements* response) override;
 
  private:
-  absl::Status ReadAcknowledgements(const ketenbeeld::v1::GetAlertAcknowledgementsRequest& request,
-                                    ketenbeeld::v1::AlertAcknowledgements& response) const;
-
   const ServiceContext context_;
 };
 

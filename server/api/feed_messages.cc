@@ -41,18 +41,19 @@ void AppendKey(uint32_t field, uint32_t wire_type, std::string& out) { AppendVar
 size_t FieldSize(uint32_t field, size_t payload) { return VarintSize(field << 3) + VarintSize(payload) + payload; }
 
 template <typename Ptr>
-size_t RepeatedSize(uint32_t field, std::span<const Ptr> items) {
+size_t RepeatedSize(uint32_t field, std::span<const Ptr> items, const policy::Viewer& viewer) {
   size_t size = 0;
-  for (const Ptr& item : items) size += FieldSize(field, item->wire.size());
+  for (const Ptr& item : items) size += FieldSize(field, policy::WireFor(viewer, *item).size());
   return size;
 }
 
 template <typename Ptr>
-void AppendRepeated(uint32_t field, std::span<const Ptr> items, std::string& out) {
+void AppendRepeated(uint32_t field, std::span<const Ptr> items, const policy::Viewer& viewer, std::string& out) {
   for (const Ptr& item : items) {
+    const std::string& wire = policy::WireFor(viewer, *item);
     AppendKey(field, kLengthDelimited, out);
-    AppendVarint(item->wire.size(), out);
-    out.append(item->wire);
+    AppendVarint(wire.size(), out);
+    out.append(wire);
   }
 }
 
@@ -63,26 +64,27 @@ grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
 
 }  // namespace
 
-grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events) {
-  const size_t batch_size = RepeatedSize(kBatchEvents, events);
+grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events, const policy::Viewer& viewer) {
+  const size_t batch_size = RepeatedSize(kBatchEvents, events, viewer);
   std::string out;
   out.reserve(FieldSize(kResponseEvents, batch_size));
   AppendKey(kResponseEvents, kLengthDelimited, out);
   AppendVarint(batch_size, out);
-  AppendRepeated(kBatchEvents, events, out);
+  AppendRepeated(kBatchEvents, events, viewer, out);
   return ToByteBuffer(out);
 }
 
-grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records) {
+grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records,
+                                      const policy::Viewer& viewer) {
   const size_t chunk_size = VarintSize(kChunkRevision << 3) + VarintSize(static_cast<uint64_t>(revision)) +
-                            RepeatedSize(kChunkRecords, records);
+                            RepeatedSize(kChunkRecords, records, viewer);
   std::string out;
   out.reserve(FieldSize(kResponseSnapshot, chunk_size));
   AppendKey(kResponseSnapshot, kLengthDelimited, out);
   AppendVarint(chunk_size, out);
   AppendKey(kChunkRevision, kVarint, out);
   AppendVarint(static_cast<uint64_t>(revision), out);
-  AppendRepeated(kChunkRecords, records, out);
+  AppendRepeated(kChunkRecords, records, viewer, out);
   return ToByteBuffer(out);
 }
 

@@ -1,5 +1,6 @@
 // Framing of Subscribe responses. Events and records are already serialized (once, shared by every subscriber), so
-// a message is assembled by concatenating their bytes behind the protobuf field headers instead of re-serializing
+// a message is assembled by concatenating their bytes (or, for a reader who may not see an organisation's figures,
+// the bytes of the item's redacted form, also made once) behind the protobuf field headers instead of re-serializing
 // them per subscriber. The result is byte-for-byte a valid ketenbeeld.v1.SubscribeResponse.
 #ifndef KETENBEELD_SERVER_API_FEED_MESSAGES_H_
 #define KETENBEELD_SERVER_API_FEED_MESSAGES_H_
@@ -10,13 +11,15 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/pipeline/records.h"
+#include "server/policy/visibility.h"
 
 namespace ketenbeeld::api {
 
-// SubscribeResponse{events: EventBatch{events: ...}}.
-grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events);
-// SubscribeResponse{snapshot: SnapshotChunk{revision, records: ...}}.
-grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records);
+// SubscribeResponse{events: EventBatch{events: ...}}, each event in the form `viewer` may see (policy::WireFor).
+grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events, const policy::Viewer& viewer);
+// SubscribeResponse{snapshot: SnapshotChunk{revision, records: ...}}, likewise.
+grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records,
+                                      const policy::Viewer& viewer);
 // Any other response, serialized the ordinary way.
 grpc::ByteBuffer SerializeMessage(const ketenbeeld::v1::SubscribeResponse& response);
 

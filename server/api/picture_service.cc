@@ -3,24 +3,10 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "server/api/service_context.h"
 #include "server/api/status.h"
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::api {
-namespace {
-
-// Runs a read and finishes the call with its status.
-template <typename Request, typename Response, typename Read>
-grpc::ServerUnaryReactor* FinishRead(grpc::CallbackServerContext* context, const Request& request, Response& response,
-                                     Read read) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(read(request, response)));
-  return reactor;
-}
-
-}  // namespace
 
 PictureService::PictureService(Dependencies dependencies, FeedOptions feed_options)
     : deps_(dependencies), feed_options_(feed_options) {}
@@ -28,34 +14,37 @@ PictureService::PictureService(Dependencies dependencies, FeedOptions feed_optio
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
     ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.committer, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.services, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerContext* context,
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.committer, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.services, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,
                                               const ketenbeeld::v1::GetRequest* request,
                                               ketenbeeld::v1::GetResponse* response) {
-  return FinishRead(context, *request, *response,
-                    [this](const auto& req, auto& resp) { return deps_.reader.Get(req, resp); });
+  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+    return deps_.services.operations.Get(caller, *request, *response);
+  });
 }
 
 grpc::ServerUnaryReactor* PictureService::List(grpc::CallbackServerContext* context,
                                                const ketenbeeld::v1::ListRequest* request,
                                                ketenbeeld::v1::ListResponse* response) {
-  return FinishRead(context, *request, *response,
-                    [this](const auto& req, auto& resp) { return deps_.reader.List(req, resp); });
+  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+    return deps_.services.operations.List(caller, *request, *response);
+  });
 }
 
 grpc::ServerUnaryReactor* PictureService::History(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::HistoryRequest* request,
                                                   ketenbeeld::v1::HistoryResponse* response) {
-  return FinishRead(context, *request, *response,
-                    [this](const auto& req, auto& resp) { return deps_.reader.History(req, resp); });
+  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+    return deps_.services.operations.History(caller, *request, *response);
+  });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* PictureService::Subscribe(grpc::CallbackServerContext* context,
@@ -63,14 +52,19 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PictureService::Subscribe(grpc::Call
   ketenbeeld::v1::SubscribeRequest request;
   grpc::Status parsed = grpc::SerializationTraits<ketenbeeld::v1::SubscribeRequest>::Deserialize(
       const_cast<grpc::ByteBuffer*>(request_bytes), &request);
-  absl::Status valid = parsed.ok() ? domain::ValidateFilter(request.filter(), "filter")
-                                   : absl::InvalidArgumentError("request: not a SubscribeRequest");
+  absl::StatusOr<operations::Operations::FeedGrant> grant = [&]() -> absl::StatusOr<operations::Operations::FeedGrant> {
+    absl::StatusOr<security::Identity> caller = deps_.services.gate.Admit(*context);
+    if (!caller.ok()) return caller.status();
+    if (!parsed.ok()) return absl::InvalidArgumentError("request: not a SubscribeRequest");
+    if (absl::Status valid = domain::ValidateFilter(request.filter(), "filter"); !valid.ok()) return valid;
+    return deps_.services.operations.Subscribe(*caller, request);
+  }();
   std::shared_ptr<Subscription> subscription;
-  if (valid.ok()) {
+  if (grant.ok()) {
     absl::MutexLock lock(&feeds_mu_);
     if (!feeds_closed_) {
-      subscription =
-          std::make_shared<Subscription>(deps_.feed, feed_options_, domain::CompiledFilter(request.filter()));
+      subscription = std::make_shared<Subscription>(deps_.feed, feed_options_, domain::CompiledFilter(request.filter()),
+                                                    std::move(*grant));
       // Forget feeds that have ended, so the registry stays as small as the set of live feeds.
       std::erase_if(feeds_, [](const std::weak_ptr<Subscription>& feed) { return feed.expired(); });
       feeds_.push_back(subscription);
@@ -83,8 +77,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PictureService::Subscribe(grpc::Call
       explicit Refusal(const grpc::Status& status) { Finish(status); }
       void OnDone() override { delete this; }
     };
-    return new Refusal(valid.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down")
-                                  : ToGrpcStatus(valid));
+    return new Refusal(grant.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down")
+                                  : ToGrpcStatus(grant.status()));
   }
   return subscription->StartReactor(request.from_revision());
 }

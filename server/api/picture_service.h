@@ -12,9 +12,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
+#include "server/api/service_context.h"
 #include "server/api/subscription.h"
-#include "server/pipeline/committer.h"
-#include "server/pipeline/reader.h"
 
 namespace ketenbeeld::api {
 
@@ -22,8 +21,7 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
                                  ketenbeeld::v1::PictureService::CallbackService> {
  public:
   struct Dependencies {
-    pipeline::Committer& committer;
-    const pipeline::Reader& reader;
+    ServiceContext services;
     Subscription::Dependencies feed;
   };
 

@@ -14,6 +14,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/api/admin_service.h"
+#include "server/api/caller_gate.h"
 #include "server/api/alert_service.h"
 #include "server/api/assistance_service.h"
 #include "server/api/incident_service.h"
@@ -26,12 +27,25 @@
 #include "server/observability/rpc_interceptor.h"
 #include "server/pipeline/picture.h"
 #include "server/pipeline/reader.h"
+#include "server/policy/audit.h"
+#include "server/policy/limits.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::api {
 namespace {
 
 constexpr char kServiceName[] = "ketenbeeld.v1.PictureService";
+// The audit trail of reads of detail, in the data directory (policy::AuditLog).
+constexpr char kAuditTrailFile[] = "audit-trail";
+
+// How callers connect and prove who they are, for the start-up log line.
+std::string TransportOf(const ServerOptions& options) {
+  if (options.tls.enabled()) {
+    return options.tokens_file.empty() ? "mTLS (client certificates)" : "TLS (client certificates or bearer tokens)";
+  }
+  return options.tokens_file.empty() ? "plaintext, loopback only, development mode (no authentication)"
+                                     : "plaintext, loopback only, bearer tokens";
+}
 
 // "host:port" -> host, without brackets.
 std::string HostOf(const std::string& listen_address) {
@@ -59,6 +73,13 @@ struct KetenbeeldServer::State {
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<pipeline::Reader> reader;
   std::unique_ptr<pipeline::Scheduler> scheduler;
+  // Who is calling and what they may do; everything the services below refer to.
+  std::unique_ptr<security::Authenticator> authenticator;
+  std::unique_ptr<policy::RateLimiter> rate_limiter;
+  std::unique_ptr<policy::SubscriptionLimiter> subscription_limiter;
+  std::unique_ptr<policy::AuditLog> audit;  // Null when options.audit is off.
+  std::unique_ptr<operations::Operations> operations;
+  std::unique_ptr<CallerGate> gate;
   std::unique_ptr<PictureService> service;
   std::unique_ptr<IncidentService> incident_service;
   std::unique_ptr<AlertService> alert_service;
@@ -86,11 +107,19 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   if (options.listen_address.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("listen: expected host:port, got \"", options.listen_address, "\""));
   }
-  if (!IsLoopbackAddress(options.listen_address)) {
+  if (!options.tls.enabled() && !IsLoopbackAddress(options.listen_address)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "listen: ", options.listen_address,
-        " is not a loopback address; this build serves plaintext only on loopback (127.0.0.1, [::1], localhost)"));
+        " is not a loopback address; without TLS (tls.server_certificate) the server serves plaintext only on "
+        "loopback (127.0.0.1, [::1], localhost)"));
   }
+  const security::AuthenticatorOptions authentication{.tls = options.tls, .tokens_file = options.tokens_file};
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      security::MakeServerCredentials(authentication);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::unique_ptr<security::Authenticator>> authenticator =
+      security::Authenticator::Create(authentication);
+  if (!authenticator.ok()) return authenticator.status();
 
   auto state = std::make_unique<State>();
   state->options = options;
@@ -114,21 +143,32 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
   state->options.feed.counters = &state->feed_counters;
   state->reader = std::make_unique<pipeline::Reader>(*state->store, *state->picture);
-  state->service = std::make_unique<PictureService>(
-      PictureService::Dependencies{.committer = *state->committer,
-                                   .reader = *state->reader,
-                                   .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store}},
-      state->options.feed);
-  state->admin_service = std::make_unique<AdminService>(
-      AdminService::Dependencies{.store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
-                                   return raw->CompactLog(revision);
-                                 }});
-  const ServiceContext context{.committer = *state->committer,
+  state->authenticator = *std::move(authenticator);
+  state->rate_limiter = std::make_unique<policy::RateLimiter>(options.identity_limits.max_requests_per_second);
+  state->subscription_limiter = std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
+  if (options.audit) {
+    absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
+        policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile));
+    if (!audit.ok()) return audit.status();
+    state->audit = *std::move(audit);
+  }
+  state->operations = std::make_unique<operations::Operations>(
+      operations::Dependencies{.committer = *state->committer,
                                .reader = *state->reader,
                                .picture = *state->picture,
-                               .store = *state->store,
-                               .hub = *state->hub,
-                               .region = state->options.committer.region};
+                               .audit = state->audit.get(),
+                               .subscriptions = *state->subscription_limiter,
+                               .min_aggregate_group = options.min_aggregate_group});
+  state->gate = std::make_unique<CallerGate>(*state->authenticator, *state->rate_limiter);
+  const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
+  state->service = std::make_unique<PictureService>(
+      PictureService::Dependencies{
+          .services = context, .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store}},
+      state->options.feed);
+  state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
+      .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
+        return raw->CompactLog(revision);
+      }});
   state->incident_service = std::make_unique<IncidentService>(context);
   state->alert_service = std::make_unique<AlertService>(context);
   state->assistance_service = std::make_unique<AssistanceService>(context);
@@ -142,8 +182,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.stream.heartbeat_interval = options.feed.heartbeat_interval;
     http_options.stream.max_scan_rounds = options.feed.max_scan_rounds;
     absl::StatusOr<std::unique_ptr<http::Gateway>> gateway = http::Gateway::Start(
-        http_options, http::GatewayDependencies{.committer = *state->committer,
-                                                .reader = *state->reader,
+        http_options, http::GatewayDependencies{.operations = *state->operations,
+                                                .authenticator = *state->authenticator,
+                                                .rate = *state->rate_limiter,
                                                 .picture = *state->picture,
                                                 .store = *state->store,
                                                 .hub = *state->hub});
@@ -154,7 +195,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &state->port);
+  builder.AddListeningPort(options.listen_address, *credentials, &state->port);
   builder.RegisterService(state->service.get());
   builder.RegisterService(state->incident_service.get());
   builder.RegisterService(state->alert_service.get());
@@ -196,7 +237,14 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                             {"records", server->state_->picture->size()},
                                             {"safety_region", options.committer.region.safety_region()},
                                             {"metrics_port", server->metrics_port()},
-                                            {"transport", "plaintext (loopback only)"}});
+                                            {"transport", TransportOf(options)}});
+  if (server->state_->authenticator->development_mode()) {
+    observability::LogWarning(
+        "development_mode",
+        {{"message",
+          "NO AUTHENTICATION: plaintext on loopback without tokens, every local caller may read and change "
+          "everything. For production configure tls (mTLS) or tokens_file; see docs/security.md."}});
+  }
   return server;
 }
 

@@ -13,22 +13,11 @@
 #include "server/api/subscription.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
+#include "server/policy/visibility.h"
+#include "server/security/authenticator.h"
 #include "storage/retention.h"
 
 namespace ketenbeeld::api {
-
-// Transport security (ketenbeeld.v1.TlsConfig): PEM file paths. Without a server certificate the server serves
-// plaintext, on loopback addresses only.
-struct TlsOptions {
-  std::string server_certificate;
-  std::string server_private_key;
-  // CA that signs the organisations' client certificates (mTLS).
-  std::string client_ca;
-  // Optional PEM CRL issued by client_ca.
-  std::string client_crl;
-
-  bool enabled() const { return !server_certificate.empty(); }
-};
 
 // Per-identity limits (ketenbeeld.v1.LimitsConfig), enforced by the policy layer; 0: its default.
 struct IdentityLimits {
@@ -38,7 +27,7 @@ struct IdentityLimits {
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see KetenbeeldServer::port()). Without TLS only loopback addresses
-  // (127.0.0.0/8, [::1], localhost) are accepted.
+  // (127.0.0.0/8, [::1], localhost) are accepted: plaintext never leaves the machine.
   std::string listen_address = "127.0.0.1:50051";
   // RocksDB directory; created when missing.
   std::string data_dir = "ketenbeeld-data";
@@ -57,10 +46,17 @@ struct ServerOptions {
   std::string http_listen_address;
   // Serve the dashboard from this directory (web/static) instead of the copy built into the binary; for development.
   std::string http_assets_dir;
-  TlsOptions tls;
+  // mTLS (docs/security.md). Without it: plaintext on loopback, with bearer tokens when tokens_file is set, else
+  // development mode (no identities, everything allowed; the server warns at start-up).
+  security::TlsOptions tls;
   // Bearer tokens for integrations that cannot hold a certificate; empty: none.
   std::string tokens_file;
   IdentityLimits identity_limits;
+  // Capacity totals are shown to readers who may not see individual figures only where at least this many
+  // organisations contribute.
+  int min_aggregate_group = policy::kDefaultMinAggregateGroup;
+  // Record reads of detailed figures by anyone but their owner (<data_dir>/audit-trail, docs/security.md).
+  bool audit = true;
   // host:port of the Prometheus endpoint (GET /metrics); empty: none. Port 0 picks a free port (metrics_port()).
   std::string metrics_listen_address;
   // Retention of the event log (default: keep everything), applied every retention.check_interval.
@@ -69,8 +65,9 @@ struct ServerOptions {
 
 class KetenbeeldServer {
  public:
-  // Opens the store, loads the picture and starts serving. Errors: INVALID_ARGUMENT (bad listen address or a
-  // non-loopback address without TLS), UNAVAILABLE (the port could not be bound), storage errors from Store::Open.
+  // Opens the store, loads the picture and starts serving. Errors: INVALID_ARGUMENT (bad listen address, a
+  // non-loopback address without TLS, unreadable or invalid certificates, CRL or tokens file), UNAVAILABLE (the port
+  // could not be bound), storage errors from Store::Open.
   static absl::StatusOr<std::unique_ptr<KetenbeeldServer>> Start(const ServerOptions& options);
 
   ~KetenbeeldServer();  // Shutdown() with a short grace period.

@@ -29,8 +29,9 @@ class Subscription::Reactor final : public grpc::ServerWriteReactor<grpc::ByteBu
   const std::shared_ptr<Subscription> subscription_;
 };
 
-Subscription::Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter)
-    : deps_(dependencies), options_(options), filter_(std::move(filter)) {}
+Subscription::Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
+                           operations::Operations::FeedGrant grant)
+    : deps_(dependencies), options_(options), filter_(std::move(filter)), grant_(std::move(grant)) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::StartReactor(int64_t from_revision) {
   auto* reactor = new Reactor(shared_from_this());
@@ -155,7 +156,7 @@ void Subscription::Pump() {
         }
         const std::span<const pipeline::RecordPtr> chunk(snapshot_.data() + snapshot_sent_, end - snapshot_sent_);
         snapshot_sent_ = end;
-        Write(SnapshotChunkMessage(cursor_, chunk));
+        Write(SnapshotChunkMessage(cursor_, chunk, grant_.viewer));
         return;
       }
       snapshot_.clear();
@@ -198,7 +199,7 @@ void Subscription::PumpLive() {
         options_.counters->events_delivered.fetch_add(static_cast<int64_t>(batch->events.size()),
                                                       std::memory_order_relaxed);
       }
-      Write(EventBatchMessage(batch->events));
+      Write(EventBatchMessage(batch->events, grant_.viewer));
       return;
     }
     if (batch->last_revision == cursor_) {

@@ -24,6 +24,7 @@
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/domain/filter.h"
 #include "server/observability/observers.h"
+#include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
 #include "storage/store.h"
@@ -49,7 +50,10 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
     const storage::Store& store;
   };
 
-  Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter);
+  // `grant` says what this feed may show (other organisations' figures are redacted for readers who may not see
+  // them) and holds the feed's place under its identity's limit until the subscription is destroyed.
+  Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
+               operations::Operations::FeedGrant grant);
 
   // Creates the gRPC reactor for this subscription and starts the protocol at `from_revision`. The reactor deletes
   // itself when the RPC is done.
@@ -82,6 +86,7 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
   const Dependencies deps_;
   const FeedOptions options_;
   const domain::CompiledFilter filter_;
+  const operations::Operations::FeedGrant grant_;
 
   absl::Mutex mu_;
   Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;  // Null before start and after OnDone.

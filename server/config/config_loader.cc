@@ -129,10 +129,10 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
       if (path.empty()) continue;
       if (absl::Status status = CheckReadableFile(path, field); !status.ok()) return status;
     }
-    options.tls = api::TlsOptions{.server_certificate = tls.server_certificate(),
-                                  .server_private_key = tls.server_private_key(),
-                                  .client_ca = tls.client_ca(),
-                                  .client_crl = tls.client_crl()};
+    options.tls = security::TlsOptions{.server_certificate = tls.server_certificate(),
+                                       .server_private_key = tls.server_private_key(),
+                                       .client_ca = tls.client_ca(),
+                                       .client_crl = tls.client_crl()};
   }
   if (!config.tokens_file().empty()) {
     if (absl::Status status = CheckReadableFile(config.tokens_file(), "tokens_file"); !status.ok()) return status;
@@ -185,6 +185,11 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
   }
   options.identity_limits.max_subscriptions = limits.max_subscriptions_per_identity();
   options.identity_limits.max_requests_per_second = limits.max_requests_per_second_per_identity();
+  if (limits.min_aggregate_group() < 0 || limits.min_aggregate_group() > 1000) {
+    return Invalid("limits.min_aggregate_group", absl::StrCat("must be between 0 and 1000, got ",
+                                                              limits.min_aggregate_group()));
+  }
+  if (limits.min_aggregate_group() != 0) options.min_aggregate_group = limits.min_aggregate_group();
 
   if (config.has_heartbeat_interval()) {
     absl::StatusOr<absl::Duration> heartbeat = ToDuration(config.heartbeat_interval(), "heartbeat_interval");
@@ -304,6 +309,10 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddInt(
       app, "max_requests_per_second_per_identity", "Sustained requests per second per identity (default 200)",
       [](C& c, int64_t v) { c.mutable_limits()->set_max_requests_per_second_per_identity(static_cast<int32_t>(v)); });
+  AddInt(app, "min_aggregate_group",
+         "Capacity totals shown to other institutions only where at least this many organisations contribute "
+         "(default 3)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_min_aggregate_group(static_cast<int32_t>(v)); });
   AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",

@@ -9,14 +9,24 @@
 
 namespace ketenbeeld::http {
 
-std::shared_ptr<const std::string> EventJsonCache::Get(const pipeline::EventPtr& event) {
-  const int64_t revision = event->revision();
+std::shared_ptr<const std::string> EventJsonCache::Get(const pipeline::EventPtr& event, const policy::Viewer& viewer) {
+  // Two forms per event at most: the full one, and the one redacted for readers who may not see its figures
+  // (cached under the negated revision).
+  const bool redacted = &policy::WireFor(viewer, *event) != &event->wire;
+  const int64_t revision = redacted ? -event->revision() : event->revision();
   {
     absl::MutexLock lock(&mu_);
     if (auto found = json_.find(revision); found != json_.end()) return found->second;
   }
   // Converted outside the lock: two streams may both convert a new event, which costs little and never blocks.
-  auto json = std::make_shared<const std::string>(ToJson(event->event));
+  std::shared_ptr<const std::string> json;
+  if (redacted) {
+    ketenbeeld::v1::Event copy = event->event;
+    policy::Redact(viewer, copy);
+    json = std::make_shared<const std::string>(ToJson(copy));
+  } else {
+    json = std::make_shared<const std::string>(ToJson(event->event));
+  }
   absl::MutexLock lock(&mu_);
   if (json_.emplace(revision, json).second) {
     order_.push_back(revision);
@@ -28,12 +38,18 @@ std::shared_ptr<const std::string> EventJsonCache::Get(const pipeline::EventPtr&
   return json;
 }
 
-EventStream::EventStream(StreamDependencies dependencies, const StreamOptions& options, domain::CompiledFilter filter)
-    : deps_(dependencies), options_(options), filter_(std::move(filter)), last_frame_time_(absl::Now()) {}
+EventStream::EventStream(StreamDependencies dependencies, const StreamOptions& options, domain::CompiledFilter filter,
+                         operations::Operations::FeedGrant grant)
+    : deps_(dependencies),
+      options_(options),
+      filter_(std::move(filter)),
+      grant_(std::move(grant)),
+      last_frame_time_(absl::Now()) {}
 
 std::shared_ptr<EventStream> EventStream::Start(StreamDependencies dependencies, const StreamOptions& options,
-                                                domain::CompiledFilter filter, int64_t from_revision) {
-  auto stream = std::make_shared<EventStream>(dependencies, options, std::move(filter));
+                                                domain::CompiledFilter filter, int64_t from_revision,
+                                                operations::Operations::FeedGrant grant) {
+  auto stream = std::make_shared<EventStream>(dependencies, options, std::move(filter), std::move(grant));
   const int64_t head = dependencies.hub.head();
   const int64_t compacted = dependencies.store.compacted_revision();
   if (from_revision < 0) {
@@ -117,7 +133,13 @@ std::string EventStream::SnapshotFrame() {
          (first || bytes + snapshot_[snapshot_sent_]->wire.size() <= options_.max_message_bytes)) {
     const pipeline::RecordPtr& record = snapshot_[snapshot_sent_++];
     bytes += record->wire.size();
-    absl::StrAppend(&data, first ? "" : ",", ToJson(record->record));
+    if (grant_.viewer.SeesDetailOf(policy::DetailOwner(record->record)) || policy::DetailOwner(record->record).empty()) {
+      absl::StrAppend(&data, first ? "" : ",", ToJson(record->record));
+    } else {
+      ketenbeeld::v1::Record copy = record->record;
+      policy::Redact(grant_.viewer, copy);
+      absl::StrAppend(&data, first ? "" : ",", ToJson(copy));
+    }
     first = false;
   }
   absl::StrAppend(&data, "]}");
@@ -177,7 +199,7 @@ std::string EventStream::NextLiveFrame() {
     if (!batch->events.empty()) {
       std::string data = "{\"events\":[";
       for (size_t i = 0; i < batch->events.size(); ++i) {
-        absl::StrAppend(&data, i == 0 ? "" : ",", *deps_.json_cache.Get(batch->events[i]));
+        absl::StrAppend(&data, i == 0 ? "" : ",", *deps_.json_cache.Get(batch->events[i], grant_.viewer));
       }
       data += "]}";
       cursor_ = batch->last_revision;

@@ -35,7 +35,9 @@
 #include "absl/time/time.h"
 #include "server/domain/filter.h"
 #include "server/pipeline/hub.h"
+#include "server/operations/operations.h"
 #include "server/pipeline/picture.h"
+#include "server/policy/visibility.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -45,7 +47,8 @@ namespace ketenbeeld::http {
 class EventJsonCache {
  public:
   explicit EventJsonCache(size_t capacity = 8192) : capacity_(capacity) {}
-  std::shared_ptr<const std::string> Get(const pipeline::EventPtr& event);
+  // The event's JSON in the form `viewer` may see (server/policy/visibility.h).
+  std::shared_ptr<const std::string> Get(const pipeline::EventPtr& event, const policy::Viewer& viewer);
 
  private:
   const size_t capacity_;
@@ -78,7 +81,8 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // snapshot first; N: resume after N). A start that is not possible (N < 0, N ahead of the server) becomes an `end`
   // frame with INVALID_ARGUMENT / OUT_OF_RANGE. Everything in `dependencies` must outlive the stream.
   static std::shared_ptr<EventStream> Start(StreamDependencies dependencies, const StreamOptions& options,
-                                            domain::CompiledFilter filter, int64_t from_revision);
+                                            domain::CompiledFilter filter, int64_t from_revision,
+                                            operations::Operations::FeedGrant grant);
 
   // The next SSE frame ("event: ...\ndata: ...\n\n"), blocking while there is nothing to send. nullopt once the
   // stream has ended and its `end` frame was returned. Only the stream's own thread calls this.
@@ -97,7 +101,9 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // The last revision this stream has given its client (its resume point).
   int64_t cursor() const { return cursor_; }
 
-  EventStream(StreamDependencies dependencies, const StreamOptions& options, domain::CompiledFilter filter);
+  // `grant`: what the stream may show, and its place under the identity's feed limit (Operations::Subscribe).
+  EventStream(StreamDependencies dependencies, const StreamOptions& options, domain::CompiledFilter filter,
+              operations::Operations::FeedGrant grant);
 
  private:
   enum class Phase { kSnapshot, kSynced, kLive, kEnded };
@@ -115,6 +121,7 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   const StreamDependencies deps_;
   const StreamOptions options_;
   const domain::CompiledFilter filter_;
+  const operations::Operations::FeedGrant grant_;
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

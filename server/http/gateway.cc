@@ -59,7 +59,10 @@ void SetError(httplib::Response& res, const absl::Status& status) {
 }
 
 CallerInfo CallerOf(const httplib::Request& req) {
-  CallerInfo caller{.remote_address = req.remote_addr, .remote_port = req.remote_port, .headers = {}};
+  CallerInfo caller{.remote_address = req.remote_addr,
+                    .remote_port = req.remote_port,
+                    .headers = {},
+                    .access_token = req.get_param_value("access_token")};
   for (const auto& [name, value] : req.headers) caller.headers.emplace(absl::AsciiStrToLower(name), value);
   return caller;
 }
@@ -77,7 +80,7 @@ struct Gateway::Impl {
   Impl(const GatewayOptions& gateway_options, GatewayDependencies dependencies)
       : options(gateway_options),
         deps(dependencies),
-        api(ApiDependencies{.committer = deps.committer, .reader = deps.reader, .picture = deps.picture}) {}
+        api(deps.operations) {}
 
   void Routes();
   // The checks every request passes before routing; false (and `res` set) when refused.
@@ -178,12 +181,12 @@ void Gateway::Impl::Routes() {
 }
 
 void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& res) {
-  absl::StatusOr<ketenbeeld::v1::Actor> actor = IdentifyCaller(CallerOf(req));
-  if (!actor.ok()) {
-    SetError(res, actor.status());
+  absl::StatusOr<security::Identity> caller = IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req));
+  if (!caller.ok()) {
+    SetError(res, caller.status());
     return;
   }
-  absl::StatusOr<std::string> response = api.Call(req.matches[1].str(), req.body, *actor);
+  absl::StatusOr<std::string> response = api.Call(req.matches[1].str(), req.body, *caller);
   if (!response.ok()) {
     SetError(res, response.status());
     return;
@@ -193,8 +196,9 @@ void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& r
 }
 
 void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Response& res) {
-  if (absl::StatusOr<ketenbeeld::v1::Actor> actor = IdentifyCaller(CallerOf(req)); !actor.ok()) {
-    SetError(res, actor.status());
+  absl::StatusOr<security::Identity> caller = IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req));
+  if (!caller.ok()) {
+    SetError(res, caller.status());
     return;
   }
   ketenbeeld::v1::Filter filter;
@@ -215,9 +219,17 @@ void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Respon
                       absl::StrCat(resuming ? "Last-Event-ID" : "from_revision", ": not a revision: \"", from, "\"")));
     return;
   }
+  ketenbeeld::v1::SubscribeRequest subscribe;
+  *subscribe.mutable_filter() = filter;
+  subscribe.set_from_revision(from_revision);
+  absl::StatusOr<operations::Operations::FeedGrant> grant = deps.operations.Subscribe(*caller, subscribe);
+  if (!grant.ok()) {
+    SetError(res, grant.status());
+    return;
+  }
   std::shared_ptr<EventStream> stream = EventStream::Start(
       StreamDependencies{.hub = deps.hub, .picture = deps.picture, .store = deps.store, .json_cache = json_cache},
-      options.stream, domain::CompiledFilter(filter), from_revision);
+      options.stream, domain::CompiledFilter(filter), from_revision, *std::move(grant));
   if (!AddStream(stream)) {
     SetError(res, absl::UnavailableError("too many live feeds, or the server is shutting down; retry later"));
     res.set_header("Retry-After", "2");

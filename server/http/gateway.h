@@ -10,8 +10,10 @@
 //   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping)
 //   GET  /, /form.html, /js/..., /css/...        the crisis-room dashboard and the coordinator's form (assets.h)
 //
-// Security, as long as there is no authentication (the same rule as gRPC): the gateway listens on loopback only and
-// records the peer address as the actor (identity.h, the one place to add authentication). Because a browser may
+// Security: the gateway listens on loopback only (put a TLS-terminating proxy in front to serve it further). Callers
+// are authenticated by bearer token like gRPC integrations (identity.h), and every call and feed goes through the
+// same service layer and access policy as gRPC. In development mode (no TLS, no tokens) there are no identities and
+// the peer address is recorded as the actor. Because a browser may
 // be tricked into talking to a loopback port by any web page, the gateway also refuses requests whose Host header
 // is not a loopback name (DNS rebinding), POSTs that are not `Content-Type: application/json` (those need a CORS
 // preflight, which the gateway never grants, so another origin cannot send them), and POSTs whose Origin, when
@@ -29,10 +31,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/http/event_stream.h"
-#include "server/pipeline/committer.h"
+#include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
-#include "server/pipeline/reader.h"
+#include "server/policy/limits.h"
+#include "server/security/authenticator.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -52,8 +55,10 @@ struct GatewayOptions {
 };
 
 struct GatewayDependencies {
-  pipeline::Committer& committer;
-  const pipeline::Reader& reader;
+  // Every call goes through the service layer, on behalf of the identity the authenticator establishes.
+  operations::Operations& operations;
+  const security::Authenticator& authenticator;
+  policy::RateLimiter& rate;
   const pipeline::Picture& picture;
   const storage::Store& store;
   pipeline::Hub& hub;

@@ -1,12 +1,12 @@
-// Who is calling over HTTP: the one place where the gateway decides the actor recorded in every event it submits.
+// Who is calling over HTTP: the same Authenticator as gRPC (server/security/authenticator.h) decides, from the
+// caller's bearer token, and the same per-identity request rate applies. In development mode (no TLS, no tokens)
+// every caller is a development identity named after its address ("http:127.0.0.1:54321").
 //
-// Same rules as gRPC (server/api/identity.h): until authentication lands (mTLS / tokens, see docs/architecture.md)
-// the gateway listens on loopback only and the actor is the peer address, without organisation or role. When
-// authentication comes, this function is where a client certificate or an "Authorization: Bearer" token is checked
-// and mapped to organisation + role; it may then refuse the call (UNAUTHENTICATED / PERMISSION_DENIED), and every
-// route of the gateway (JSON API and live feed) goes through it.
+// Where the token comes from: the "Authorization: Bearer <token>" header; for the live feed also the `access_token`
+// query parameter, because a browser's EventSource cannot set headers. (The gateway listens on loopback only, so the
+// parameter never crosses a network; it is never logged.)
 //
-// Thread safety: pure function.
+// Thread safety: pure function of its arguments (the authenticator and limiter are thread safe).
 #ifndef KETENBEELD_SERVER_HTTP_IDENTITY_H_
 #define KETENBEELD_SERVER_HTTP_IDENTITY_H_
 
@@ -14,7 +14,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "ketenbeeld/v1/picture.pb.h"
+#include "server/policy/limits.h"
+#include "server/security/authenticator.h"
+#include "server/security/identity.h"
 
 namespace ketenbeeld::http {
 
@@ -24,11 +26,13 @@ struct CallerInfo {
   int remote_port = 0;
   // Request headers, names lowercased.
   std::map<std::string, std::string> headers;
+  // The `access_token` query parameter (live feed only), or empty.
+  std::string access_token{};
 };
 
-// The actor for `caller`: today {subject: "http:127.0.0.1:54321"}. Never fails yet; the StatusOr is the hook for
-// UNAUTHENTICATED / PERMISSION_DENIED once credentials are checked.
-absl::StatusOr<ketenbeeld::v1::Actor> IdentifyCaller(const CallerInfo& caller);
+// The caller's identity. UNAUTHENTICATED (no or bad token), RESOURCE_EXHAUSTED (over the request rate).
+absl::StatusOr<security::Identity> IdentifyCaller(const security::Authenticator& authenticator,
+                                                  policy::RateLimiter& rate, const CallerInfo& caller);
 
 }  // namespace ketenbeeld::http
 

@@ -6,30 +6,26 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "nlohmann/json.hpp"
-#include "server/domain/names.h"
-#include "server/domain/validation.h"
-#include "server/pipeline/audience.h"
-#include "server/pipeline/reports.h"
 
 namespace ketenbeeld::http {
 namespace {
 
 namespace v1 = ketenbeeld::v1;
 
-// A write: parsed, then submitted to the committer exactly as api::SubmitWrite does for gRPC; blocks until the
+// A write: parsed, then handed to the service layer exactly as api::SubmitWrite does for gRPC; blocks until the
 // change is durable or refused.
 template <typename Request>
-absl::StatusOr<std::string> Write(pipeline::Committer& committer, absl::string_view body, const v1::Actor& actor) {
+absl::StatusOr<std::string> Write(operations::Operations& operations, absl::string_view body,
+                                  const security::Identity& caller) {
   Request request;
   if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
   absl::Notification done;
   absl::StatusOr<pipeline::WriteResult> result;
-  committer.Submit(pipeline::WriteRequest{.body = std::move(request), .actor = actor},
+  operations.Write(caller, pipeline::WriteRequest{.body = std::move(request), .actor = {}},
                    [&](absl::StatusOr<pipeline::WriteResult> outcome) {
                      result = std::move(outcome);
                      done.Notify();
@@ -42,7 +38,7 @@ absl::StatusOr<std::string> Write(pipeline::Committer& committer, absl::string_v
   return ToJson(response);
 }
 
-// A read of the form `absl::Status read(const Request&, Response&)` (the Reader's methods).
+// A read of the form `absl::Status read(const Request&, Response&)` (Get, List, History).
 template <typename Request, typename Response, typename Read>
 absl::StatusOr<std::string> ReadInto(absl::string_view body, Read read) {
   Request request;
@@ -62,38 +58,14 @@ absl::StatusOr<std::string> Compute(absl::string_view body, Read read) {
   return ToJson(*response);
 }
 
-// AlertService.GetAlertAcknowledgements, computed like api::AlertService does: the alert, its audience and the
-// acknowledgements from one snapshot, so the answer holds at one revision.
-absl::StatusOr<v1::AlertAcknowledgements> ReadAcknowledgements(const v1::GetAlertAcknowledgementsRequest& request,
-                                                               const pipeline::Picture& picture) {
-  if (absl::Status status = domain::ValidateId(request.alert_id(), "alert_id"); !status.ok()) return status;
-  static const domain::CompiledFilter* const kAlertsOrganizationsAcknowledgements = [] {
-    v1::Filter filter;
-    filter.add_kinds(v1::ENTITY_KIND_ALERT);
-    filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
-    filter.add_kinds(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
-    return new domain::CompiledFilter(filter);
-  }();
-  const std::string alert_name = domain::AlertName(request.alert_id());
-  const pipeline::Picture::Snapshot snapshot = picture.Take(*kAlertsOrganizationsAcknowledgements);
-  const auto alert =
-      std::find_if(snapshot.records.begin(), snapshot.records.end(),
-                   [&](const pipeline::RecordPtr& record) { return record->record.name() == alert_name; });
-  if (alert == snapshot.records.end()) {
-    return absl::NotFoundError(absl::StrCat("alert \"", request.alert_id(), "\" does not exist"));
-  }
-  const pipeline::AcknowledgementState state =
-      pipeline::AcknowledgementStateIn((*alert)->record.alert(), snapshot.records);
-  v1::AlertAcknowledgements response;
-  *response.mutable_alert() = (*alert)->record.alert();
-  for (const v1::Acknowledgement& acknowledgement : state.acknowledgements) {
-    *response.add_acknowledgements() = acknowledgement;
-  }
-  for (const std::string& id : state.unacknowledged_organization_ids) response.add_unacknowledged_organization_ids(id);
-  response.set_audience_size(state.audience_size);
-  response.set_revision(snapshot.revision);
-  return response;
-}
+// The request type of an Operations query `absl::StatusOr<Response> (Operations::*)(const Identity&, const Request&)`.
+template <typename Query>
+struct QueryTraits;
+template <typename Response, typename RequestType>
+struct QueryTraits<absl::StatusOr<Response> (operations::Operations::*)(const security::Identity&,
+                                                                        const RequestType&)> {
+  using Request = RequestType;
+};
 
 }  // namespace
 
@@ -122,30 +94,37 @@ absl::Status FromJson(absl::string_view json, google::protobuf::Message& message
   return absl::OkStatus();
 }
 
-JsonApi::JsonApi(ApiDependencies deps) {
-  // The handlers keep pointers to the dependencies, which outlive the API.
-  pipeline::Committer* const committer = &deps.committer;
-  const pipeline::Reader* const reader = &deps.reader;
-  const pipeline::Picture* const picture = &deps.picture;
-  auto write = [this, committer](const std::string& method, auto request_type) {
+JsonApi::JsonApi(operations::Operations& operations) {
+  // The handlers keep a pointer to the service layer, which outlives the API.
+  operations::Operations* const ops = &operations;
+  using security::Identity;
+  auto write = [this, ops](const std::string& method, auto request_type) {
     using Request = decltype(request_type);
-    handlers_[method] = [committer](absl::string_view body, const v1::Actor& actor) {
-      return Write<Request>(*committer, body, actor);
+    handlers_[method] = [ops](absl::string_view body, const Identity& caller) {
+      return Write<Request>(*ops, body, caller);
+    };
+  };
+  // A report: `query` is the Operations member that answers it.
+  auto compute = [this, ops](const std::string& method, auto query) {
+    handlers_[method] = [ops, query](absl::string_view body, const Identity& caller) {
+      using Request = typename QueryTraits<decltype(query)>::Request;
+      return Compute<Request>(body, [&](const Request& request) { return (ops->*query)(caller, request); });
     };
   };
   // PictureService (Subscribe is the gateway's event stream, not a call).
   write("ketenbeeld.v1.PictureService/RegisterOrganization", v1::RegisterOrganizationRequest{});
   write("ketenbeeld.v1.PictureService/ReportStatus", v1::ReportStatusRequest{});
-  handlers_["ketenbeeld.v1.PictureService/Get"] = [reader](absl::string_view body, const v1::Actor&) {
-    return ReadInto<v1::GetRequest, v1::GetResponse>(body, [&](const auto& q, auto& r) { return reader->Get(q, r); });
+  handlers_["ketenbeeld.v1.PictureService/Get"] = [ops](absl::string_view body, const Identity& caller) {
+    return ReadInto<v1::GetRequest, v1::GetResponse>(body,
+                                                     [&](const auto& q, auto& r) { return ops->Get(caller, q, r); });
   };
-  handlers_["ketenbeeld.v1.PictureService/List"] = [reader](absl::string_view body, const v1::Actor&) {
+  handlers_["ketenbeeld.v1.PictureService/List"] = [ops](absl::string_view body, const Identity& caller) {
     return ReadInto<v1::ListRequest, v1::ListResponse>(body,
-                                                       [&](const auto& q, auto& r) { return reader->List(q, r); });
+                                                       [&](const auto& q, auto& r) { return ops->List(caller, q, r); });
   };
-  handlers_["ketenbeeld.v1.PictureService/History"] = [reader](absl::string_view body, const v1::Actor&) {
+  handlers_["ketenbeeld.v1.PictureService/History"] = [ops](absl::string_view body, const Identity& caller) {
     return ReadInto<v1::HistoryRequest, v1::HistoryResponse>(
-        body, [&](const auto& q, auto& r) { return reader->History(q, r); });
+        body, [&](const auto& q, auto& r) { return ops->History(caller, q, r); });
   };
   // IncidentService.
   write("ketenbeeld.v1.IncidentService/OpenIncident", v1::OpenIncidentRequest{});
@@ -154,11 +133,7 @@ JsonApi::JsonApi(ApiDependencies deps) {
   // AlertService.
   write("ketenbeeld.v1.AlertService/SendAlert", v1::SendAlertRequest{});
   write("ketenbeeld.v1.AlertService/AcknowledgeAlert", v1::AcknowledgeAlertRequest{});
-  handlers_["ketenbeeld.v1.AlertService/GetAlertAcknowledgements"] = [picture](absl::string_view body,
-                                                                               const v1::Actor&) {
-    return Compute<v1::GetAlertAcknowledgementsRequest>(
-        body, [&](const auto& request) { return ReadAcknowledgements(request, *picture); });
-  };
+  compute("ketenbeeld.v1.AlertService/GetAlertAcknowledgements", &operations::Operations::GetAlertAcknowledgements);
   // AssistanceService.
   write("ketenbeeld.v1.AssistanceService/RequestAssistance", v1::RequestAssistanceRequest{});
   write("ketenbeeld.v1.AssistanceService/OfferAssistance", v1::OfferAssistanceRequest{});
@@ -167,32 +142,20 @@ JsonApi::JsonApi(ApiDependencies deps) {
   write("ketenbeeld.v1.AssistanceService/CancelRequest", v1::CancelRequestRequest{});
   // ReportService.
   write("ketenbeeld.v1.ReportService/PutScenario", v1::PutScenarioRequest{});
-  handlers_["ketenbeeld.v1.ReportService/GetGapReport"] = [picture](absl::string_view body, const v1::Actor&) {
-    return Compute<v1::GetGapReportRequest>(
-        body, [&](const auto& request) { return pipeline::ComputeGapReport(request, *picture, absl::Now()); });
-  };
-  handlers_["ketenbeeld.v1.ReportService/GetCapacityOverview"] = [picture](absl::string_view body, const v1::Actor&) {
-    return Compute<v1::GetCapacityOverviewRequest>(
-        body, [&](const auto& request) { return pipeline::ComputeCapacityOverview(request, *picture, absl::Now()); });
-  };
-  handlers_["ketenbeeld.v1.ReportService/GetOperationalSummary"] = [picture](absl::string_view body, const v1::Actor&) {
-    return Compute<v1::GetOperationalSummaryRequest>(
-        body, [&](const auto& request) { return pipeline::ComputeOperationalSummary(request, *picture); });
-  };
-  handlers_["ketenbeeld.v1.ReportService/FindCapacity"] = [picture](absl::string_view body, const v1::Actor&) {
-    return Compute<v1::FindCapacityRequest>(
-        body, [&](const auto& request) { return pipeline::FindCapacity(request, *picture); });
-  };
+  compute("ketenbeeld.v1.ReportService/GetGapReport", &operations::Operations::GetGapReport);
+  compute("ketenbeeld.v1.ReportService/GetCapacityOverview", &operations::Operations::GetCapacityOverview);
+  compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &operations::Operations::GetOperationalSummary);
+  compute("ketenbeeld.v1.ReportService/FindCapacity", &operations::Operations::FindCapacity);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,
-                                          const v1::Actor& actor) const {
+                                          const security::Identity& caller) const {
   const auto handler = handlers_.find(method);
   if (handler == handlers_.end()) {
     return absl::NotFoundError(
         absl::StrCat("method: \"", method, "\" is not a method of the API (GET /api lists them)"));
   }
-  return handler->second(body, actor);
+  return handler->second(body, caller);
 }
 
 std::vector<std::string> JsonApi::Methods() const {

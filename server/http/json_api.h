@@ -1,9 +1,8 @@
 // The JSON API of the HTTP gateway: every unary RPC of the gRPC services, called with its request message in
 // protobuf's JSON mapping and answered with its response message in the same mapping. There is no second data model:
 // requests are parsed into the generated ketenbeeld.v1 messages (JsonStringToMessage) and handed to the same
-// service layer the gRPC handlers call — writes to the Committer (with the caller as actor, like
-// api::SubmitWrite), reads to the Reader, reports to server/pipeline/reports.h — so validation, status codes and
-// messages are identical on both transports.
+// service layer the gRPC handlers call (server/operations/operations.h), on behalf of the same kind of identity, so
+// access rules, redaction, validation, status codes and messages are identical on both transports.
 //
 // Methods are named like gRPC's: "ketenbeeld.v1.PictureService/ReportStatus". Output uses the proto field names
 // (`overall_status`, `surge_24h`), the same names that INVALID_ARGUMENT messages start with
@@ -28,34 +27,28 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/picture.pb.h"
-#include "server/pipeline/committer.h"
-#include "server/pipeline/picture.h"
-#include "server/pipeline/reader.h"
+#include "server/operations/operations.h"
+#include "server/security/identity.h"
 
 namespace ketenbeeld::http {
 
-// Everything must outlive the JsonApi.
-struct ApiDependencies {
-  pipeline::Committer& committer;
-  const pipeline::Reader& reader;
-  const pipeline::Picture& picture;
-};
-
 class JsonApi {
  public:
-  explicit JsonApi(ApiDependencies dependencies);
+  // `operations` must outlive the API.
+  explicit JsonApi(operations::Operations& operations);
 
   // Calls `method` ("ketenbeeld.v1.AlertService/AcknowledgeAlert") with the JSON request `body` on behalf of
-  // `actor`; returns the response as JSON. NOT_FOUND (message starting "method:") for a method the API does not
+  // `caller`; returns the response as JSON. NOT_FOUND (message starting "method:") for a method the API does not
   // have; otherwise see the file comment.
   absl::StatusOr<std::string> Call(absl::string_view method, absl::string_view body,
-                                   const ketenbeeld::v1::Actor& actor) const;
+                                   const security::Identity& caller) const;
 
   // Every method, sorted.
   std::vector<std::string> Methods() const;
 
  private:
-  using Handler = std::function<absl::StatusOr<std::string>(absl::string_view body, const ketenbeeld::v1::Actor&)>;
+  using Handler =
+      std::function<absl::StatusOr<std::string>(absl::string_view body, const security::Identity& caller)>;
   absl::flat_hash_map<std::string, Handler> handlers_;
 };
 

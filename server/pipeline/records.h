@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/picture.pb.h"
@@ -16,12 +17,19 @@ namespace ketenbeeld::pipeline {
 struct StoredRecord {
   ketenbeeld::v1::Record record;
   std::string wire;  // record.SerializeAsString()
+  // The form shown to readers who may not see this record's detailed figures, made once on first use by
+  // policy::WireFor (server/policy/visibility.h) and then shared by all of them.
+  mutable absl::once_flag redacted_once;
+  mutable std::string redacted_wire;
 };
 using RecordPtr = std::shared_ptr<const StoredRecord>;
 
 struct PublishedEvent {
   ketenbeeld::v1::Event event;
   std::string wire;  // event.SerializeAsString(); the bytes stored in the log
+  // As StoredRecord::redacted_wire.
+  mutable absl::once_flag redacted_once;
+  mutable std::string redacted_wire;
   int64_t revision() const { return event.revision(); }
 };
 using EventPtr = std::shared_ptr<const PublishedEvent>;

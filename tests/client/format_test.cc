@@ -68,6 +68,10 @@ TEST(FormatTest, ReportSummaries) {
   EXPECT_EQ(ActiveDisruptions(empty), "—");
   EXPECT_EQ(KeyCapacity(empty), "—");
   EXPECT_EQ(EmergencyDepartmentSummary(empty), "—");
+  // Withheld from this reader is neither "not reported" nor zero.
+  v1::StatusReport withheld;
+  withheld.set_detail_withheld(true);
+  EXPECT_EQ(KeyCapacity(withheld), "figures withheld");
 }
 
 TEST(FormatTest, Age) {

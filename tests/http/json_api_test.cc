@@ -1,10 +1,13 @@
-// The gateway's pure helpers: how a status becomes an HTTP answer, and which field an error names.
-#include "server/http/json_api.h"
+// The gateway's pure helpers: how a status becomes an HTTP answer, which field an error names, who is calling.
+#include <cstdio>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "server/http/assets.h"
 #include "server/http/identity.h"
+#include "server/http/json_api.h"
+#include "server/security/tokens.h"
 
 namespace ketenbeeld::http {
 namespace {
@@ -76,13 +79,45 @@ TEST(ToJson, PrintsProtoFieldNamesAndKeepsReportedZeros) {
   EXPECT_FALSE(json.contains("baseline"));
 }
 
-TEST(IdentifyCaller, RecordsThePeerAddressWithTheTransport) {
-  absl::StatusOr<ketenbeeld::v1::Actor> v4 =
-      IdentifyCaller({.remote_address = "127.0.0.1", .remote_port = 5050, .headers = {}});
-  ASSERT_TRUE(v4.ok());
-  EXPECT_EQ(v4->subject(), "http:127.0.0.1:5050");
-  EXPECT_EQ(v4->role(), ketenbeeld::v1::ROLE_UNSPECIFIED);
-  EXPECT_EQ(IdentifyCaller({.remote_address = "::1", .remote_port = 7, .headers = {}})->subject(), "http:[::1]:7");
+TEST(IdentifyCaller, DevelopmentModeRecordsThePeerAddressWithTheTransport) {
+  absl::StatusOr<std::unique_ptr<security::Authenticator>> authenticator = security::Authenticator::Create({});
+  ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+  policy::RateLimiter rate(1);
+  absl::StatusOr<security::Identity> v4 =
+      IdentifyCaller(**authenticator, rate, {.remote_address = "127.0.0.1", .remote_port = 5050, .headers = {}});
+  ASSERT_TRUE(v4.ok()) << v4.status();
+  EXPECT_TRUE(v4->development());
+  EXPECT_EQ(v4->subject, "http:127.0.0.1:5050");
+  EXPECT_EQ(v4->role, ketenbeeld::v1::ROLE_UNSPECIFIED);
+  EXPECT_EQ(IdentifyCaller(**authenticator, rate, {.remote_address = "::1", .remote_port = 7, .headers = {}})->subject,
+            "http:[::1]:7");
+}
+
+TEST(IdentifyCaller, WithTokensTheHeaderOrTheFeedsQueryParameterIdentifiesTheCaller) {
+  const std::string tokens = ::testing::TempDir() + "/json_api_test_tokens";
+  std::ofstream(tokens) << "sha256:" << security::TokenHash("s3cret") << " ziekenhuis-a institution form\n";
+  absl::StatusOr<std::unique_ptr<security::Authenticator>> authenticator =
+      security::Authenticator::Create({.tls = {}, .tokens_file = tokens});
+  ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+  policy::RateLimiter rate(100);
+  const CallerInfo base{.remote_address = "127.0.0.1", .remote_port = 1, .headers = {}};
+
+  CallerInfo header = base;
+  header.headers["authorization"] = "Bearer s3cret";
+  absl::StatusOr<security::Identity> by_header = IdentifyCaller(**authenticator, rate, header);
+  ASSERT_TRUE(by_header.ok()) << by_header.status();
+  EXPECT_EQ(by_header->organization_id, "ziekenhuis-a");
+  EXPECT_EQ(by_header->role, ketenbeeld::v1::ROLE_INSTITUTION);
+
+  CallerInfo parameter = base;
+  parameter.access_token = "s3cret";
+  EXPECT_TRUE(IdentifyCaller(**authenticator, rate, parameter).ok());
+
+  EXPECT_EQ(IdentifyCaller(**authenticator, rate, base).status().code(), absl::StatusCode::kUnauthenticated);
+  CallerInfo wrong = base;
+  wrong.headers["authorization"] = "Bearer guessed";
+  EXPECT_EQ(IdentifyCaller(**authenticator, rate, wrong).status().code(), absl::StatusCode::kUnauthenticated);
+  std::remove(tokens.c_str());
 }
 
 TEST(Assets, TheDashboardAndTheFormAreEmbeddedAndNothingOutsideIsServed) {

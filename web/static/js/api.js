@@ -10,6 +10,18 @@ export class ApiError extends Error {
   }
 }
 
+// A bearer token for servers that require one (docs/security.md): opened once as `…/#token=<token>`, then kept for
+// this tab only (sessionStorage) and removed from the address bar, so it is not bookmarked or shown on a wall screen.
+const TOKEN_KEY = 'ketenbeeld.token';
+const fromFragment = new URLSearchParams(window.location.hash.slice(1)).get('token');
+if (fromFragment) {
+  sessionStorage.setItem(TOKEN_KEY, fromFragment);
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY) || '';
+}
+
 export const Methods = {
   reportStatus: 'ketenbeeld.v1.PictureService/ReportStatus',
   acknowledgeAlert: 'ketenbeeld.v1.AlertService/AcknowledgeAlert',
@@ -24,7 +36,9 @@ export async function call(method, request = {}) {
   try {
     response = await fetch(`/api/${method}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: token()
+        ? { 'Content-Type': 'application/json', Authorization: `Bearer ${token()}` }
+        : { 'Content-Type': 'application/json' },
       body: JSON.stringify(request),
     });
   } catch (error) {

@@ -134,7 +134,14 @@ function disruptionBadges(report) {
   }).join('')}</div>`;
 }
 
+// Figures this reader may not see (another organisation's, docs/security.md): shown as withheld, never as zero or
+// "not reported".
+function withheld() {
+  return `<span class="muted withheld" title="${escapeHtml(t('withheld.tip'))}" data-withheld>${escapeHtml(t('withheld'))}</span>`;
+}
+
 function capacityChips(report) {
+  if (report?.detail_withheld) return withheld();
   const capacity = report?.capacity || [];
   if (capacity.length === 0) return '<span class="muted">—</span>';
   return capacity.map((c) => {
@@ -146,6 +153,7 @@ function capacityChips(report) {
 }
 
 function staffingCell(report) {
+  if (report?.detail_withheld) return withheld();
   const staffing = report?.staffing;
   if (!staffing || !staffing.level) return '<span class="muted">—</span>';
   const bad = staffing.level === 'STAFFING_LEVEL_INSUFFICIENT';
@@ -277,12 +285,15 @@ function renderCapacity() {
   const sum = (rows, field) => rows.reduce((a, r) => a + Number(r[field] || 0), 0);
   const header = (f) => (f === 'organizations_reported' ? ['col.short.organizations', 'col.reported_by'] : [`col.short.${f}`, `col.${f}`]);
   let html = `<table class="capacity"><thead><tr><th>${escapeHtml(t('col.type'))}</th>${fields.map((f) => `<th class="num" title="${escapeHtml(t(header(f)[1]))}">${escapeHtml(t(header(f)[0]))}</th>`).join('')}</tr></thead><tbody>`;
+  // A total of too few organisations is withheld from readers without detailed visibility; a sum over it would
+  // mislead, so the type's total is withheld too.
+  const cell = (rows, f, value) => (f !== 'organizations_reported' && rows.some((r) => r.figures_withheld)
+    ? `<td class="num">${withheld()}</td>` : `<td class="num${f === 'available' && value === 0 ? ' bad' : ''}">${count(value)}</td>`);
   for (const [type, rows] of byType) {
-    const available = sum(rows, 'available');
-    html += `<tr class="cap-total" data-bed-type="${type}"><td>${escapeHtml(label(type))}</td>${fields.map((f) => `<td class="num${f === 'available' && available === 0 ? ' bad' : ''}">${count(sum(rows, f))}</td>`).join('')}</tr>`;
+    html += `<tr class="cap-total" data-bed-type="${type}"><td>${escapeHtml(label(type))}</td>${fields.map((f) => cell(rows, f, sum(rows, f))).join('')}</tr>`;
     if (rows.length > 1) {
       for (const row of rows) {
-        html += `<tr class="cap-part"><td>${escapeHtml(row.safety_region)} · ${escapeHtml(label(row.sector))}</td>${fields.map((f) => `<td class="num">${count(row[f])}</td>`).join('')}</tr>`;
+        html += `<tr class="cap-part"><td>${escapeHtml(row.safety_region)} · ${escapeHtml(label(row.sector))}</td>${fields.map((f) => cell([row], f, row[f])).join('')}</tr>`;
       }
     }
   }

@@ -6,6 +6,8 @@
 // and sends it back as Last-Event-ID, so the page resumes where it was, with no gap and no duplicate, without reload.
 // A new snapshot replaces the replica only once it is complete (at `synced`), so the screen never flashes empty.
 
+import { token } from './api.js';
+
 const SUBSCRIBE_URL = '/api/ketenbeeld.v1.PictureService/Subscribe';
 // Without any message for this long (heartbeats come every few seconds), the connection is presumed dead.
 const SILENCE_LIMIT_MS = 20000;
@@ -46,6 +48,8 @@ export class Feed {
     const params = new URLSearchParams();
     if (this.filter) params.set('filter', JSON.stringify(this.filter));
     if (fromRevision > 0) params.set('from_revision', String(fromRevision));
+    // EventSource cannot send headers: the gateway takes the token as a query parameter on its loopback port.
+    if (token()) params.set('access_token', token());
     const query = params.toString();
     const source = new EventSource(query ? `${SUBSCRIBE_URL}?${query}` : SUBSCRIBE_URL);
     this.source = source;

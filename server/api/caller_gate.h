@@ -1,0 +1,33 @@
+// The door every gRPC call passes before the service layer: who is calling (server/security/authenticator.h), and
+// whether that identity is within its request rate (server/policy/limits.h). What the caller may then do and see is
+// decided by the service layer (server/operations/operations.h).
+//
+// Thread safety: Admit() may be called concurrently from any thread.
+#ifndef KETENBEELD_SERVER_API_CALLER_GATE_H_
+#define KETENBEELD_SERVER_API_CALLER_GATE_H_
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "server/policy/limits.h"
+#include "server/security/authenticator.h"
+#include "server/security/identity.h"
+
+namespace ketenbeeld::api {
+
+class CallerGate {
+ public:
+  // Both must outlive the gate.
+  CallerGate(const security::Authenticator& authenticator, policy::RateLimiter& rate)
+      : authenticator_(authenticator), rate_(rate) {}
+
+  // The caller's identity. UNAUTHENTICATED (no or bad credentials), RESOURCE_EXHAUSTED (over the request rate).
+  absl::StatusOr<security::Identity> Admit(const grpc::ServerContextBase& context) const;
+
+ private:
+  const security::Authenticator& authenticator_;
+  policy::RateLimiter& rate_;
+};
+
+}  // namespace ketenbeeld::api
+
+#endif  // KETENBEELD_SERVER_API_CALLER_GATE_H_

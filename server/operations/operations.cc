@@ -1,0 +1,278 @@
+#include "server/operations/operations.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/domain/filter.h"
+#include "server/domain/names.h"
+#include "server/domain/validation.h"
+#include "server/pipeline/audience.h"
+#include "server/pipeline/reports.h"
+#include "server/policy/rules.h"
+
+namespace ketenbeeld::operations {
+namespace {
+
+namespace v1 = ketenbeeld::v1;
+using security::Identity;
+
+// The organisation a write acts for and the request field that names it; empty when the write acts for none.
+struct ActingFor {
+  std::string organization_id;
+  std::string field;
+};
+
+// The requesting organisation of an assistance request, or empty when there is no such request (the committer then
+// answers NOT_FOUND). The requester of a request never changes, so reading it before the commit is safe.
+std::string RequesterOf(const pipeline::Picture& picture, const std::string& request_id) {
+  const pipeline::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
+  return record == nullptr ? std::string() : record->record.assistance_request().organization_id();
+}
+
+// Whom each write acts for.
+struct ActingForVisitor {
+  const pipeline::Picture& picture;
+  ActingFor operator()(const v1::ReportStatusRequest& r) const {
+    return {r.report().organization_id(), "report.organization_id"};
+  }
+  ActingFor operator()(const v1::AcknowledgeAlertRequest& r) const { return {r.organization_id(), "organization_id"}; }
+  ActingFor operator()(const v1::RequestAssistanceRequest& r) const {
+    return {r.request().organization_id(), "request.organization_id"};
+  }
+  ActingFor operator()(const v1::OfferAssistanceRequest& r) const {
+    return {r.offer().organization_id(), "offer.organization_id"};
+  }
+  ActingFor operator()(const v1::AcceptOfferRequest& r) const {
+    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  }
+  ActingFor operator()(const v1::FulfillRequestRequest& r) const {
+    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  }
+  ActingFor operator()(const v1::CancelRequestRequest& r) const {
+    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  }
+  template <typename Other>
+  ActingFor operator()(const Other&) const {
+    return {};
+  }
+};
+
+ActingFor ActingForOf(const pipeline::WriteRequest& request, const pipeline::Picture& picture) {
+  return std::visit(ActingForVisitor{picture}, request.body);
+}
+
+}  // namespace
+
+absl::string_view MethodOf(const pipeline::WriteRequest& request) {
+  struct Visitor {
+    absl::string_view operator()(const v1::RegisterOrganizationRequest&) const {
+      return policy::method::kRegisterOrganization;
+    }
+    absl::string_view operator()(const v1::ReportStatusRequest&) const { return policy::method::kReportStatus; }
+    absl::string_view operator()(const v1::OpenIncidentRequest&) const { return policy::method::kOpenIncident; }
+    absl::string_view operator()(const v1::UpdateIncidentRequest&) const { return policy::method::kUpdateIncident; }
+    absl::string_view operator()(const v1::AddSituationEntryRequest&) const {
+      return policy::method::kAddSituationEntry;
+    }
+    absl::string_view operator()(const v1::SendAlertRequest&) const { return policy::method::kSendAlert; }
+    absl::string_view operator()(const v1::AcknowledgeAlertRequest&) const {
+      return policy::method::kAcknowledgeAlert;
+    }
+    absl::string_view operator()(const v1::RequestAssistanceRequest&) const {
+      return policy::method::kRequestAssistance;
+    }
+    absl::string_view operator()(const v1::OfferAssistanceRequest&) const { return policy::method::kOfferAssistance; }
+    absl::string_view operator()(const v1::AcceptOfferRequest&) const { return policy::method::kAcceptOffer; }
+    absl::string_view operator()(const v1::FulfillRequestRequest&) const { return policy::method::kFulfillRequest; }
+    absl::string_view operator()(const v1::CancelRequestRequest&) const { return policy::method::kCancelRequest; }
+    absl::string_view operator()(const v1::PutScenarioRequest&) const { return policy::method::kPutScenario; }
+    absl::string_view operator()(const pipeline::SystemTick&) const { return "(system tick)"; }
+  };
+  return std::visit(Visitor{}, request.body);
+}
+
+absl::Status Operations::AuthorizeWrite(const Identity& caller, const pipeline::WriteRequest& request) const {
+  if (std::holds_alternative<pipeline::SystemTick>(request.body)) {
+    return absl::PermissionDeniedError("system ticks are the server's own");
+  }
+  const absl::string_view method = MethodOf(request);
+  if (absl::Status allowed = policy::AuthorizeCall(caller, method); !allowed.ok()) return allowed;
+  const ActingFor acting_for = ActingForOf(request, deps_.picture);
+  return policy::AuthorizeActingFor(caller, method, acting_for.organization_id, acting_for.field);
+}
+
+void Operations::Write(const Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done) {
+  if (absl::Status allowed = AuthorizeWrite(caller, request); !allowed.ok()) {
+    std::move(done)(allowed);
+    return;
+  }
+  request.actor = caller.ToActor();
+  deps_.committer.Submit(std::move(request), std::move(done));
+}
+
+namespace {
+
+v1::Record& RecordOf(v1::Record& record) { return record; }
+v1::Record& RecordOf(v1::Event& event) { return *event.mutable_record(); }
+
+}  // namespace
+
+template <typename Records>
+void Operations::RedactAndAudit(const Identity& caller, absl::string_view method, Records& records,
+                                int64_t revision) {
+  if (caller.development()) return;
+  const policy::Viewer viewer = policy::Viewer::For(caller);
+  std::vector<std::string> detail_of_others;
+  for (auto& item : records) {
+    v1::Record& record = RecordOf(item);
+    if (policy::Redact(viewer, record)) continue;
+    const absl::string_view owner = policy::DetailOwner(record);
+    if (!owner.empty() && owner != caller.organization_id) detail_of_others.emplace_back(owner);
+  }
+  if (!detail_of_others.empty() && deps_.audit != nullptr) {
+    deps_.audit->Record(caller, method, std::move(detail_of_others), revision);
+  }
+}
+
+absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& request, v1::GetResponse& response) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
+  if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
+  std::span<v1::Record> one(response.mutable_record(), 1);
+  RedactAndAudit(caller, policy::method::kGet, one, response.revision());
+  return absl::OkStatus();
+}
+
+absl::Status Operations::List(const Identity& caller, const v1::ListRequest& request, v1::ListResponse& response) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kList); !allowed.ok()) return allowed;
+  if (absl::Status read = deps_.reader.List(request, response); !read.ok()) return read;
+  RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
+  return absl::OkStatus();
+}
+
+absl::Status Operations::History(const Identity& caller, const v1::HistoryRequest& request,
+                                 v1::HistoryResponse& response) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kHistory); !allowed.ok()) return allowed;
+  if (absl::Status read = deps_.reader.History(request, response); !read.ok()) return read;
+  RedactAndAudit(caller, policy::method::kHistory, *response.mutable_events(), response.revision());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& caller,
+                                                            const v1::SubscribeRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kSubscribe); !allowed.ok()) return allowed;
+  absl::StatusOr<std::unique_ptr<policy::SubscriptionLimiter::Lease>> lease = deps_.subscriptions.Acquire(caller);
+  if (!lease.ok()) return lease.status();
+  FeedGrant grant{.viewer = policy::Viewer::For(caller), .lease = *std::move(lease)};
+  // A feed that will carry other organisations' figures: one entry for the whole feed, naming whose figures its
+  // filter selects (or none, meaning every organisation).
+  if (!caller.development() && grant.viewer.sees_all_detail() && deps_.audit != nullptr) {
+    std::vector<std::string> selected(request.filter().organization_ids().begin(),
+                                      request.filter().organization_ids().end());
+    std::erase(selected, caller.organization_id);
+    const bool only_own = !request.filter().organization_ids().empty() && selected.empty();
+    if (!only_own) {
+      deps_.audit->Record(caller, policy::method::kSubscribe, std::move(selected), deps_.picture.revision());
+    }
+  }
+  return grant;
+}
+
+absl::StatusOr<v1::AlertAcknowledgements> Operations::GetAlertAcknowledgements(
+    const Identity& caller, const v1::GetAlertAcknowledgementsRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetAlertAcknowledgements);
+      !allowed.ok()) {
+    return allowed;
+  }
+  if (absl::Status status = domain::ValidateId(request.alert_id(), "alert_id"); !status.ok()) return status;
+  static const domain::CompiledFilter* const kAlertsOrganizationsAcknowledgements = [] {
+    v1::Filter filter;
+    filter.add_kinds(v1::ENTITY_KIND_ALERT);
+    filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+    filter.add_kinds(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
+    return new domain::CompiledFilter(filter);
+  }();
+  // One snapshot for the alert, the audience and the acknowledgements, so the answer holds at `revision`. Every
+  // alert name sorts before every organisation name, so the scan starts just before the alert's own name.
+  const std::string alert_name = domain::AlertName(request.alert_id());
+  const pipeline::Picture::Snapshot snapshot =
+      deps_.picture.Take(*kAlertsOrganizationsAcknowledgements, domain::AlertName(""));
+  const auto alert =
+      std::find_if(snapshot.records.begin(), snapshot.records.end(),
+                   [&](const pipeline::RecordPtr& record) { return record->record.name() == alert_name; });
+  if (alert == snapshot.records.end()) {
+    return absl::NotFoundError(absl::StrCat("alert \"", request.alert_id(), "\" does not exist"));
+  }
+  const pipeline::AcknowledgementState state =
+      pipeline::AcknowledgementStateIn((*alert)->record.alert(), snapshot.records);
+  v1::AlertAcknowledgements response;
+  *response.mutable_alert() = (*alert)->record.alert();
+  for (const v1::Acknowledgement& acknowledgement : state.acknowledgements) {
+    *response.add_acknowledgements() = acknowledgement;
+  }
+  for (const std::string& id : state.unacknowledged_organization_ids) response.add_unacknowledged_organization_ids(id);
+  response.set_audience_size(state.audience_size);
+  response.set_revision(snapshot.revision);
+  return response;
+}
+
+absl::StatusOr<v1::GapReport> Operations::GetGapReport(const Identity& caller, const v1::GetGapReportRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetGapReport); !allowed.ok()) {
+    return allowed;
+  }
+  return pipeline::ComputeGapReport(request, deps_.picture, absl::Now());
+}
+
+absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Identity& caller,
+                                                                     const v1::GetCapacityOverviewRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetCapacityOverview); !allowed.ok()) {
+    return allowed;
+  }
+  absl::StatusOr<v1::CapacityOverview> overview = pipeline::ComputeCapacityOverview(request, deps_.picture, absl::Now());
+  if (overview.ok()) policy::ApplyMinimumGroup(policy::Viewer::For(caller), deps_.min_aggregate_group, *overview);
+  return overview;
+}
+
+absl::StatusOr<v1::OperationalSummary> Operations::GetOperationalSummary(
+    const Identity& caller, const v1::GetOperationalSummaryRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetOperationalSummary); !allowed.ok()) {
+    return allowed;
+  }
+  return pipeline::ComputeOperationalSummary(request, deps_.picture);
+}
+
+absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity& caller,
+                                                                  const v1::FindCapacityRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kFindCapacity); !allowed.ok()) {
+    return allowed;
+  }
+  absl::StatusOr<v1::FindCapacityResponse> found = pipeline::FindCapacity(request, deps_.picture);
+  // Per-organisation availability: a read of detail (only roles that see every organisation's figures may call it).
+  if (found.ok() && !caller.development() && deps_.audit != nullptr) {
+    std::vector<std::string> others;
+    for (const v1::CapacityMatch& match : found->matches()) {
+      if (match.organization_id() != caller.organization_id) others.push_back(match.organization_id());
+    }
+    if (!others.empty()) {
+      deps_.audit->Record(caller, policy::method::kFindCapacity, std::move(others), found->revision());
+    }
+  }
+  return found;
+}
+
+absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(
+    const Identity& caller, const v1::ListAuditEntriesRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kListAuditEntries); !allowed.ok()) {
+    return allowed;
+  }
+  v1::ListAuditEntriesResponse response;
+  if (deps_.audit == nullptr) return response;
+  if (absl::Status listed = deps_.audit->List(request, response); !listed.ok()) return listed;
+  return response;
+}
+
+}  // namespace ketenbeeld::operations

@@ -1,0 +1,97 @@
+// The service layer both transports call: every RPC of the ketenbeeld.v1 services as a plain C++ call on behalf of
+// an authenticated identity. The gRPC handlers (server/api/) and the HTTP gateway's JSON API (server/http/) only
+// authenticate the caller, translate messages and finish the call; what may be done and seen is decided here, in
+// one place, with the policy module (server/policy/):
+//   - the method's rule (role x RPC) and, for writes on behalf of an organisation, that the caller may act for it;
+//   - graduated visibility: records and events of other organisations' status are redacted for readers who may not
+//     see their figures, and capacity totals of small groups are withheld;
+//   - the audit trail: reads of detailed figures by anyone but their owner are recorded.
+//
+// Errors: PERMISSION_DENIED naming the rule or field; otherwise those of the committer, reader and reports.
+// Thread safety: all methods may be called concurrently from any thread.
+#ifndef KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
+#define KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ketenbeeld/v1/admin_service.pb.h"
+#include "ketenbeeld/v1/picture_service.pb.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/pipeline/committer.h"
+#include "server/pipeline/picture.h"
+#include "server/pipeline/reader.h"
+#include "server/policy/audit.h"
+#include "server/policy/limits.h"
+#include "server/policy/visibility.h"
+#include "server/security/identity.h"
+
+namespace ketenbeeld::operations {
+
+struct Dependencies {
+  pipeline::Committer& committer;
+  const pipeline::Reader& reader;
+  const pipeline::Picture& picture;
+  // Null: reads of detail are not recorded (tests of other concerns).
+  policy::AuditLog* audit = nullptr;
+  // Live feeds per identity.
+  policy::SubscriptionLimiter& subscriptions;
+  // Minimum number of contributing organisations for a capacity total shown without detailed visibility.
+  int min_aggregate_group = policy::kDefaultMinAggregateGroup;
+};
+
+class Operations {
+ public:
+  explicit Operations(Dependencies dependencies) : deps_(dependencies) {}
+
+  // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, then
+  // submits it with the caller as actor. `done` runs on the committer thread (or at once when refused).
+  void Write(const security::Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done);
+
+  absl::Status Get(const security::Identity& caller, const ketenbeeld::v1::GetRequest& request,
+                   ketenbeeld::v1::GetResponse& response);
+  absl::Status List(const security::Identity& caller, const ketenbeeld::v1::ListRequest& request,
+                    ketenbeeld::v1::ListResponse& response);
+  absl::Status History(const security::Identity& caller, const ketenbeeld::v1::HistoryRequest& request,
+                       ketenbeeld::v1::HistoryResponse& response);
+
+  // What a live feed needs once the caller is admitted: what it may see, and its place under the identity's
+  // feed limit (held for the feed's lifetime). RESOURCE_EXHAUSTED at the limit. Records the feed in the audit trail
+  // when it will carry other organisations' figures.
+  struct FeedGrant {
+    policy::Viewer viewer;
+    std::unique_ptr<policy::SubscriptionLimiter::Lease> lease;  // Null in development mode.
+  };
+  absl::StatusOr<FeedGrant> Subscribe(const security::Identity& caller, const ketenbeeld::v1::SubscribeRequest& request);
+
+  absl::StatusOr<ketenbeeld::v1::AlertAcknowledgements> GetAlertAcknowledgements(
+      const security::Identity& caller, const ketenbeeld::v1::GetAlertAcknowledgementsRequest& request);
+  absl::StatusOr<ketenbeeld::v1::GapReport> GetGapReport(const security::Identity& caller,
+                                                         const ketenbeeld::v1::GetGapReportRequest& request);
+  absl::StatusOr<ketenbeeld::v1::CapacityOverview> GetCapacityOverview(
+      const security::Identity& caller, const ketenbeeld::v1::GetCapacityOverviewRequest& request);
+  absl::StatusOr<ketenbeeld::v1::OperationalSummary> GetOperationalSummary(
+      const security::Identity& caller, const ketenbeeld::v1::GetOperationalSummaryRequest& request);
+  absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(
+      const security::Identity& caller, const ketenbeeld::v1::FindCapacityRequest& request);
+  absl::StatusOr<ketenbeeld::v1::ListAuditEntriesResponse> ListAuditEntries(
+      const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
+
+ private:
+  // PERMISSION_DENIED unless the caller may act for the organisation the write is on behalf of.
+  absl::Status AuthorizeWrite(const security::Identity& caller, const pipeline::WriteRequest& request) const;
+  // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
+  template <typename Records>
+  void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records,
+                      int64_t revision);
+
+  Dependencies deps_;
+};
+
+// The full gRPC method name of a write ("/ketenbeeld.v1.PictureService/ReportStatus").
+absl::string_view MethodOf(const pipeline::WriteRequest& request);
+
+}  // namespace ketenbeeld::operations
+
+#endif  // KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_

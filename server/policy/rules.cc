@@ -1,0 +1,99 @@
+#include "server/policy/rules.h"
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+
+namespace ketenbeeld::policy {
+namespace {
+
+using ketenbeeld::v1::Role;
+constexpr Role kInstitution = Role::ROLE_INSTITUTION;
+constexpr Role kGhor = Role::ROLE_GHOR;
+constexpr Role kDispatch = Role::ROLE_DISPATCH;
+constexpr Role kAdministration = Role::ROLE_ADMINISTRATION;
+constexpr Role kAdmin = Role::ROLE_ADMIN;
+
+constexpr ActingFor kOwn = ActingFor::kOwnOrganization;
+constexpr ActingFor kAny = ActingFor::kNotApplicable;
+
+// The role x RPC matrix. Reads of the picture are open to every role but the administration (which reads reports
+// only); what a reader sees of other organisations' figures is decided by visibility.h, not here.
+constexpr std::array kRules = {
+    Rule{method::kRegisterOrganization, {kAdmin}, kAny, "only admins manage the registry"},
+    Rule{method::kReportStatus, {kInstitution, kGhor, kDispatch}, kOwn,
+         "institutions and dispatch report their own status; the GHOR may report for any organisation"},
+    Rule{method::kGet, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
+         "every role but the administration reads the picture"},
+    Rule{method::kList, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
+         "every role but the administration reads the picture"},
+    Rule{method::kHistory, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
+         "every role but the administration reads the picture"},
+    Rule{method::kSubscribe, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
+         "every role but the administration reads the picture"},
+    Rule{method::kOpenIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch open incidents"},
+    Rule{method::kUpdateIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch update incidents"},
+    Rule{method::kAddSituationEntry, {kGhor, kDispatch}, kAny, "the GHOR and dispatch keep the situation log"},
+    Rule{method::kSendAlert, {kGhor}, kAny, "only the GHOR sends alerts"},
+    Rule{method::kAcknowledgeAlert, {kInstitution, kGhor, kDispatch}, kOwn,
+         "institutions and dispatch acknowledge for their own organisation; the GHOR for any"},
+    Rule{method::kGetAlertAcknowledgements, {kGhor, kDispatch}, kAny, "the GHOR and dispatch track acknowledgements"},
+    Rule{method::kRequestAssistance, {kInstitution, kGhor, kDispatch}, kOwn,
+         "institutions and dispatch request help for their own organisation; the GHOR for any"},
+    Rule{method::kOfferAssistance, {kInstitution, kGhor, kDispatch}, kOwn,
+         "institutions and dispatch offer help from their own organisation; the GHOR for any"},
+    Rule{method::kAcceptOffer, {kInstitution, kGhor, kDispatch}, kOwn,
+         "the requesting organisation accepts offers to its own request; the GHOR for any"},
+    Rule{method::kFulfillRequest, {kInstitution, kGhor, kDispatch}, kOwn,
+         "the requesting organisation closes its own request; the GHOR any"},
+    Rule{method::kCancelRequest, {kInstitution, kGhor, kDispatch}, kOwn,
+         "the requesting organisation cancels its own request; the GHOR any"},
+    Rule{method::kPutScenario, {kGhor}, kAny, "only the GHOR manages scenarios"},
+    Rule{method::kGetGapReport, {kGhor, kAdministration}, kAny, "the GHOR and the administration read gap reports"},
+    Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kAdministration}, kAny,
+         "capacity totals: everyone but admins (small groups withheld from institutions and the administration)"},
+    Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kAdministration}, kAny,
+         "the GHOR, dispatch and the administration read the operational summary"},
+    Rule{method::kFindCapacity, {kGhor, kDispatch}, kAny, "the GHOR and dispatch search capacity per organisation"},
+    Rule{method::kBackup, {kAdmin}, kAny, "only admins operate the server"},
+    Rule{method::kCompactLog, {kAdmin}, kAny, "only admins operate the server"},
+    Rule{method::kListAuditEntries, {kAdmin}, kAny, "only admins read the audit trail"},
+};
+
+}  // namespace
+
+std::span<const Rule> AllRules() { return kRules; }
+
+const Rule* RuleFor(absl::string_view full_method) {
+  for (const Rule& rule : kRules) {
+    if (rule.method == full_method) return &rule;
+  }
+  return nullptr;
+}
+
+absl::Status AuthorizeCall(const security::Identity& identity, absl::string_view full_method) {
+  if (identity.development()) return absl::OkStatus();
+  const Rule* rule = RuleFor(full_method);
+  if (rule == nullptr) {
+    return absl::PermissionDeniedError(absl::StrCat(full_method, " has no access rule"));
+  }
+  if (!rule->roles.contains(identity.role)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role ", security::RoleWord(identity.role), " may not call ", full_method, ": ", rule->summary));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeActingFor(const security::Identity& identity, absl::string_view full_method,
+                                absl::string_view organization_id, absl::string_view field) {
+  if (identity.development() || organization_id.empty()) return absl::OkStatus();
+  const Rule* rule = RuleFor(full_method);
+  if (rule == nullptr || rule->acting_for != ActingFor::kOwnOrganization) return absl::OkStatus();
+  if (identity.role == ketenbeeld::v1::ROLE_GHOR || organization_id == identity.organization_id) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(field, ": \"", organization_id, "\" is not your organisation (\"",
+                                                  identity.organization_id, "\"); ", rule->summary));
+}
+
+}  // namespace ketenbeeld::policy

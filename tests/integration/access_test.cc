@@ -1,0 +1,491 @@
+// Who may see and change what, end to end through the real server with bearer tokens on loopback: the role x RPC
+// matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
+// the minimum group of regional totals, the audit trail, and the per-identity limits.
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
+#include "client/connection.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "gtest/gtest.h"
+#include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "server/security/tokens.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+namespace v1 = ketenbeeld::v1;
+using ::testing::HasSubstr;
+
+struct Credential {
+  std::string token;
+  std::string organization_id;
+  std::string role;
+};
+
+// One credential per role, and three institutions so a regional total can reach the minimum group of 3.
+const std::map<std::string, Credential>& Credentials() {
+  static const auto* credentials = new std::map<std::string, Credential>{
+      {"institution", {"token-a-7f3c9e", "ziekenhuis-a", "institution"}},
+      {"institution-b", {"token-b-1d2e8a", "ziekenhuis-b", "institution"}},
+      {"institution-c", {"token-c-55aa01", "ziekenhuis-c", "institution"}},
+      {"ghor", {"token-ghor-c0ffee", "ghor-vr10", "ghor"}},
+      {"dispatch", {"token-mk-9b9b9b", "meldkamer-vr10", "dispatch"}},
+      {"administration", {"token-bestuur-4242", "bestuur-vr10", "administration"}},
+      {"admin", {"token-beheer-0001", "beheer", "admin"}},
+  };
+  return *credentials;
+}
+
+std::unique_ptr<grpc::ClientContext> Deadline() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+class AccessTest : public ::testing::Test {
+ protected:
+  AccessTest()
+      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](api::ServerOptions& options) {
+          options.tokens_file = tokens_file_;
+          options.identity_limits.max_subscriptions = 3;
+          options.identity_limits.max_requests_per_second = 1000;
+        }) {}
+
+  static std::string WriteTokens(const std::string& dir) {
+    const std::string path = dir + "/tokens";
+    std::ofstream file(path);
+    file << "# test tokens\n";
+    for (const auto& [name, credential] : Credentials()) {
+      file << "sha256:" << security::TokenHash(credential.token) << " " << credential.organization_id << " "
+           << credential.role << " " << name << "\n";
+    }
+    return path;
+  }
+
+  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& name) {
+    return client::Connect(server_.server().address(), {.token = Credentials().at(name).token});
+  }
+  std::unique_ptr<v1::PictureService::Stub> PictureAs(const std::string& name) {
+    return v1::PictureService::NewStub(ChannelAs(name));
+  }
+
+  // The admin registers the region's organisations; hospitals A and B report their own status.
+  void SetUpRegion() {
+    auto admin = PictureAs("admin");
+    for (const char* id : {"ziekenhuis-a", "ziekenhuis-b", "ziekenhuis-c"}) {
+      ASSERT_TRUE(Register(*admin, MakeOrganization(id)).ok()) << id;
+    }
+    ASSERT_TRUE(Register(*admin, MakeOrganization("ghor-vr10", v1::ORGANIZATION_KIND_GHOR)).ok());
+    ASSERT_TRUE(Register(*admin, MakeOrganization("meldkamer-vr10", v1::ORGANIZATION_KIND_DISPATCH_CENTRE)).ok());
+    const grpc::Status a = Report(*PictureAs("institution"), MakeReport("ziekenhuis-a", 4));
+    ASSERT_TRUE(a.ok()) << a.error_message();
+    const grpc::Status b = Report(*PictureAs("institution-b"), MakeReport("ziekenhuis-b", 2));
+    ASSERT_TRUE(b.ok()) << b.error_message();
+  }
+
+  v1::GetResponse GetStatusAs(const std::string& reader, const std::string& organization_id) {
+    v1::GetRequest request;
+    request.set_name("organizations/" + organization_id + "/status");
+    v1::GetResponse response;
+    const grpc::Status status = PictureAs(reader)->Get(Deadline().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  TempDir tokens_dir_;
+  std::string tokens_file_;
+  TestServer server_;
+};
+
+// --- Authentication -------------------------------------------------------------------------------------------------
+
+TEST_F(AccessTest, CallsWithoutATokenOrWithAnUnknownOneAreUnauthenticated) {
+  auto anonymous = v1::PictureService::NewStub(client::Connect(server_.server().address()));
+  v1::ListResponse response;
+  grpc::Status status = anonymous->List(Deadline().get(), v1::ListRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+
+  auto stranger = v1::PictureService::NewStub(client::Connect(server_.server().address(), {.token = "guessed"}));
+  status = stranger->List(Deadline().get(), v1::ListRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+
+  // Nothing was written by either.
+  EXPECT_EQ(server_.server().revision(), 0);
+}
+
+TEST_F(AccessTest, TheFeedRefusesAnUnauthenticatedSubscriber) {
+  auto anonymous = v1::PictureService::NewStub(client::Connect(server_.server().address()));
+  FeedReader feed(*anonymous, v1::SubscribeRequest());
+  EXPECT_EQ(feed.WaitForEnd().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(feed.messages().empty());
+}
+
+TEST_F(AccessTest, EveryWriteRecordsTheAuthenticatedActor) {
+  SetUpRegion();
+  v1::GetResponse response = GetStatusAs("ghor", "ziekenhuis-a");
+  EXPECT_EQ(response.record().updated_by().organization_id(), "ziekenhuis-a");
+  EXPECT_EQ(response.record().updated_by().role(), v1::ROLE_INSTITUTION);
+  EXPECT_EQ(response.record().updated_by().subject(), "token:institution");
+}
+
+// --- The role x RPC matrix -----------------------------------------------------------------------------------------
+
+// Which roles may call each method: I(nstitution), G(HOR), D(ispatch), B(estuur/administration), A(dmin). Written out
+// here independently of server/policy/rules.cc, so a change of a rule must be made in both places.
+const std::map<std::string, std::string>& ExpectedMatrix() {
+  static const auto* matrix = new std::map<std::string, std::string>{
+      {"/ketenbeeld.v1.PictureService/RegisterOrganization", "A"},
+      {"/ketenbeeld.v1.PictureService/ReportStatus", "IGD"},
+      {"/ketenbeeld.v1.PictureService/Get", "IGDA"},
+      {"/ketenbeeld.v1.PictureService/List", "IGDA"},
+      {"/ketenbeeld.v1.PictureService/History", "IGDA"},
+      {"/ketenbeeld.v1.PictureService/Subscribe", "IGDA"},
+      {"/ketenbeeld.v1.IncidentService/OpenIncident", "GD"},
+      {"/ketenbeeld.v1.IncidentService/UpdateIncident", "GD"},
+      {"/ketenbeeld.v1.IncidentService/AddSituationEntry", "GD"},
+      {"/ketenbeeld.v1.AlertService/SendAlert", "G"},
+      {"/ketenbeeld.v1.AlertService/AcknowledgeAlert", "IGD"},
+      {"/ketenbeeld.v1.AlertService/GetAlertAcknowledgements", "GD"},
+      {"/ketenbeeld.v1.AssistanceService/RequestAssistance", "IGD"},
+      {"/ketenbeeld.v1.AssistanceService/OfferAssistance", "IGD"},
+      {"/ketenbeeld.v1.AssistanceService/AcceptOffer", "IGD"},
+      {"/ketenbeeld.v1.AssistanceService/FulfillRequest", "IGD"},
+      {"/ketenbeeld.v1.AssistanceService/CancelRequest", "IGD"},
+      {"/ketenbeeld.v1.ReportService/PutScenario", "G"},
+      {"/ketenbeeld.v1.ReportService/GetGapReport", "GB"},
+      {"/ketenbeeld.v1.ReportService/GetCapacityOverview", "IGDB"},
+      {"/ketenbeeld.v1.ReportService/GetOperationalSummary", "GDB"},
+      {"/ketenbeeld.v1.ReportService/FindCapacity", "GD"},
+      {"/ketenbeeld.v1.AdminService/Backup", "A"},
+      {"/ketenbeeld.v1.AdminService/CompactLog", "A"},
+      {"/ketenbeeld.v1.AdminService/ListAuditEntries", "A"},
+  };
+  return *matrix;
+}
+
+std::vector<std::string> AllMethods() {
+  std::vector<std::string> methods;
+  for (const char* service : {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService",
+                              "ketenbeeld.v1.AlertService", "ketenbeeld.v1.AssistanceService",
+                              "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
+    const google::protobuf::ServiceDescriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      methods.push_back("/" + descriptor->full_name() + "/" + descriptor->method(i)->name());
+    }
+  }
+  return methods;
+}
+
+// Calls `method` with an empty request. Unary calls through the generic stub; Subscribe reads its first message.
+grpc::Status CallWithEmptyRequest(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+  if (absl::EndsWith(method, "/Subscribe")) {
+    auto stub = v1::PictureService::NewStub(channel);
+    auto context = Deadline();
+    auto reader = stub->Subscribe(context.get(), v1::SubscribeRequest());
+    v1::SubscribeResponse first;
+    if (reader->Read(&first)) {
+      context->TryCancel();
+      return grpc::Status::OK;
+    }
+    return reader->Finish();
+  }
+  grpc::GenericStub stub(channel);
+  grpc::Slice empty;
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  auto context = Deadline();
+  absl::Notification done;
+  grpc::Status result;
+  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &response, [&](grpc::Status status) {
+    result = std::move(status);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+TEST_F(AccessTest, TheRoleByRpcMatrixHoldsForEveryMethodOfEveryService) {
+  SetUpRegion();
+  const std::map<char, std::string> roles = {
+      {'I', "institution"}, {'G', "ghor"}, {'D', "dispatch"}, {'B', "administration"}, {'A', "admin"}};
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [letter, name] : roles) channels[name] = ChannelAs(name);
+  for (const std::string& method : AllMethods()) {
+    const auto expected = ExpectedMatrix().find(method);
+    ASSERT_NE(expected, ExpectedMatrix().end()) << method << " is missing from the expected matrix";
+    for (const auto& [letter, name] : roles) {
+      const bool allowed = expected->second.find(letter) != std::string::npos;
+      const grpc::Status status = CallWithEmptyRequest(channels[name], method);
+      if (allowed) {
+        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << name << " should be allowed " << method << ": " << status.error_message();
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << name << " " << method;
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << name << " should be refused " << method << ", got " << status.error_code() << " "
+            << status.error_message();
+      }
+    }
+  }
+  EXPECT_EQ(ExpectedMatrix().size(), AllMethods().size()) << "the expected matrix names a method that is gone";
+}
+
+// --- Acting for one's own organisation -----------------------------------------------------------------------------
+
+TEST_F(AccessTest, AnInstitutionCannotWriteAnotherOrganisationsStatus) {
+  SetUpRegion();
+  const int64_t before = server_.server().revision();
+  const grpc::Status status = Report(*PictureAs("institution"), MakeReport("ziekenhuis-b", 40));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("report.organization_id: \"ziekenhuis-b\" is not your organisation"));
+  EXPECT_EQ(server_.server().revision(), before);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-b").record().status_report().capacity(0).available(), 2);
+  // Dispatch neither; the GHOR may (a report phoned in), and the event says it was the GHOR.
+  EXPECT_EQ(Report(*PictureAs("dispatch"), MakeReport("ziekenhuis-b", 40)).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Report(*PictureAs("ghor"), MakeReport("ziekenhuis-b", 7)).ok());
+  const v1::GetResponse after = GetStatusAs("ghor", "ziekenhuis-b");
+  EXPECT_EQ(after.record().status_report().capacity(0).available(), 7);
+  EXPECT_EQ(after.record().updated_by().role(), v1::ROLE_GHOR);
+}
+
+TEST_F(AccessTest, OnlyTheRequesterAcceptsOffersToItsRequest) {
+  SetUpRegion();
+  auto assistance_a = v1::AssistanceService::NewStub(ChannelAs("institution"));
+  auto assistance_b = v1::AssistanceService::NewStub(ChannelAs("institution-b"));
+  v1::RequestAssistanceRequest ask;
+  v1::AssistanceRequest& help = *ask.mutable_request();
+  help.set_id("hulp-1");
+  help.set_organization_id("ziekenhuis-a");
+  help.set_type(v1::ASSISTANCE_TYPE_BEDS);
+  help.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  help.set_quantity(2);
+  v1::WriteResponse written;
+  grpc::Status status = assistance_a->RequestAssistance(Deadline().get(), ask, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // B cannot ask in A's name ...
+  status = assistance_b->RequestAssistance(Deadline().get(), ask, &written);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // ... offers from its own organisation ...
+  v1::OfferAssistanceRequest offer;
+  offer.set_request_id("hulp-1");
+  offer.mutable_offer()->set_organization_id("ziekenhuis-b");
+  offer.mutable_offer()->set_quantity(1);
+  status = assistance_b->OfferAssistance(Deadline().get(), offer, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // ... but cannot accept its own offer on A's behalf, nor cancel A's request.
+  v1::AcceptOfferRequest accept;
+  accept.set_request_id("hulp-1");
+  accept.set_organization_id("ziekenhuis-b");
+  status = assistance_b->AcceptOffer(Deadline().get(), accept, &written);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_id"));
+  v1::CancelRequestRequest cancel;
+  cancel.set_request_id("hulp-1");
+  EXPECT_EQ(assistance_b->CancelRequest(Deadline().get(), cancel, &written).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A accepts.
+  status = assistance_a->AcceptOffer(Deadline().get(), accept, &written);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// --- Graduated visibility ------------------------------------------------------------------------------------------
+
+void ExpectWithheld(const v1::StatusReport& report) {
+  EXPECT_TRUE(report.detail_withheld());
+  EXPECT_EQ(report.capacity_size(), 0);
+  EXPECT_FALSE(report.has_reporter());
+  EXPECT_GT(report.disruptions_size(), 0);  // The operational picture stays.
+  EXPECT_NE(report.overall_status(), v1::OVERALL_STATUS_UNSPECIFIED);
+}
+
+void ExpectDetail(const v1::StatusReport& report) {
+  EXPECT_FALSE(report.detail_withheld());
+  ASSERT_EQ(report.capacity_size(), 1);
+  EXPECT_TRUE(report.capacity(0).has_available());
+}
+
+TEST_F(AccessTest, ExactCapacityGoesToTheOwnerGhorAndDispatchOnlyThroughGet) {
+  SetUpRegion();
+  ExpectDetail(GetStatusAs("institution", "ziekenhuis-a").record().status_report());
+  ExpectDetail(GetStatusAs("ghor", "ziekenhuis-a").record().status_report());
+  ExpectDetail(GetStatusAs("dispatch", "ziekenhuis-a").record().status_report());
+  ExpectWithheld(GetStatusAs("institution-b", "ziekenhuis-a").record().status_report());
+  ExpectWithheld(GetStatusAs("admin", "ziekenhuis-a").record().status_report());
+}
+
+TEST_F(AccessTest, ListAndHistoryRedactOtherInstitutionsFigures) {
+  SetUpRegion();
+  v1::ListRequest list;
+  list.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  v1::ListResponse listed;
+  ASSERT_TRUE(PictureAs("institution-b")->List(Deadline().get(), list, &listed).ok());
+  ASSERT_EQ(listed.records_size(), 2);
+  for (const v1::Record& record : listed.records()) {
+    if (record.status_report().organization_id() == "ziekenhuis-b") {
+      ExpectDetail(record.status_report());
+    } else {
+      ExpectWithheld(record.status_report());
+    }
+  }
+  v1::HistoryResponse history;
+  ASSERT_TRUE(PictureAs("institution-b")->History(Deadline().get(), v1::HistoryRequest(), &history).ok());
+  int status_events = 0;
+  for (const v1::Event& event : history.events()) {
+    if (!event.record().has_status_report()) continue;
+    ++status_events;
+    if (event.record().status_report().organization_id() == "ziekenhuis-a") {
+      ExpectWithheld(event.record().status_report());
+    }
+  }
+  EXPECT_EQ(status_events, 2);
+}
+
+TEST_F(AccessTest, TheFeedRedactsOtherInstitutionsFiguresInTheSnapshotAndLiveEvents) {
+  SetUpRegion();
+  v1::SubscribeRequest request;
+  request.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  auto b_stub = PictureAs("institution-b");
+  auto ghor_stub = PictureAs("ghor");
+  FeedReader b_feed(*b_stub, request);
+  FeedReader ghor_feed(*ghor_stub, request);
+  ASSERT_TRUE(b_feed.WaitFor([](const auto& messages) { return !messages.empty() && messages.back().has_synced(); }));
+  ASSERT_TRUE(Report(*PictureAs("institution"), MakeReport("ziekenhuis-a", 9)).ok());
+  const int64_t revision = server_.server().revision();
+  ASSERT_TRUE(b_feed.WaitForRevision(revision));
+  ASSERT_TRUE(ghor_feed.WaitForRevision(revision));
+
+  int snapshot_records = 0;
+  for (const v1::SubscribeResponse& message : b_feed.messages()) {
+    for (const v1::Record& record : message.snapshot().records()) {
+      ++snapshot_records;
+      if (record.status_report().organization_id() == "ziekenhuis-a") ExpectWithheld(record.status_report());
+      if (record.status_report().organization_id() == "ziekenhuis-b") ExpectDetail(record.status_report());
+    }
+  }
+  EXPECT_EQ(snapshot_records, 2);
+  const std::vector<v1::Event> b_events = b_feed.events();
+  ASSERT_FALSE(b_events.empty());
+  ExpectWithheld(b_events.back().record().status_report());
+  const std::vector<v1::Event> ghor_events = ghor_feed.events();
+  ASSERT_FALSE(ghor_events.empty());
+  ExpectDetail(ghor_events.back().record().status_report());
+  EXPECT_EQ(ghor_events.back().record().status_report().capacity(0).available(), 9);
+}
+
+TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
+  SetUpRegion();  // Two hospitals report IC beds: one short of the default minimum group of 3.
+  auto overview_as = [&](const std::string& reader) {
+    v1::CapacityOverview overview;
+    const grpc::Status status = v1::ReportService::NewStub(ChannelAs(reader))
+                                    ->GetCapacityOverview(Deadline().get(), v1::GetCapacityOverviewRequest(), &overview);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const v1::CapacityTotal& total : overview.totals()) {
+      if (total.bed_type() == v1::BED_TYPE_IC_ADULT) return total;
+    }
+    ADD_FAILURE() << "no IC total for " << reader;
+    return v1::CapacityTotal();
+  };
+  const v1::CapacityTotal two = overview_as("institution-c");
+  EXPECT_EQ(two.organizations_reported(), 2);
+  EXPECT_TRUE(two.figures_withheld());
+  EXPECT_FALSE(two.has_available());
+  EXPECT_TRUE(overview_as("administration").figures_withheld());
+  EXPECT_EQ(overview_as("ghor").available(), 6);
+
+  ASSERT_TRUE(Report(*PictureAs("institution-c"), MakeReport("ziekenhuis-c", 1)).ok());
+  const v1::CapacityTotal three = overview_as("institution-c");
+  EXPECT_EQ(three.organizations_reported(), 3);
+  EXPECT_FALSE(three.figures_withheld());
+  EXPECT_EQ(three.available(), 7);
+}
+
+// --- Audit ---------------------------------------------------------------------------------------------------------
+
+TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForAdmins) {
+  SetUpRegion();
+  GetStatusAs("ghor", "ziekenhuis-a");         // Detail of another organisation: audited.
+  GetStatusAs("institution", "ziekenhuis-a");  // Its own: not.
+  GetStatusAs("institution-b", "ziekenhuis-a");  // Redacted: nothing detailed was read.
+
+  auto admin = v1::AdminService::NewStub(ChannelAs("admin"));
+  v1::ListAuditEntriesRequest request;
+  request.set_organization_id("ziekenhuis-a");
+  v1::ListAuditEntriesResponse response;
+  const grpc::Status status = admin->ListAuditEntries(Deadline().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.entries_size(), 1);
+  EXPECT_EQ(response.entries(0).actor().organization_id(), "ghor-vr10");
+  EXPECT_EQ(response.entries(0).actor().role(), v1::ROLE_GHOR);
+  EXPECT_EQ(response.entries(0).method(), "/ketenbeeld.v1.PictureService/Get");
+
+  // The audit trail is for admins only.
+  auto ghor_admin = v1::AdminService::NewStub(ChannelAs("ghor"));
+  EXPECT_EQ(ghor_admin->ListAuditEntries(Deadline().get(), request, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// --- Limits --------------------------------------------------------------------------------------------------------
+
+TEST_F(AccessTest, ATooManyLiveFeedsIsResourceExhaustedAndAnEndedFeedGivesItsPlaceBack) {
+  SetUpRegion();
+  auto stub = PictureAs("institution");
+  v1::SubscribeRequest request;
+  std::vector<std::unique_ptr<FeedReader>> feeds;
+  for (int i = 0; i < 3; ++i) {
+    feeds.push_back(std::make_unique<FeedReader>(*stub, request));
+    ASSERT_TRUE(feeds.back()->WaitFor([](const auto& m) { return !m.empty(); })) << i;
+  }
+  FeedReader fourth(*stub, request);
+  const grpc::Status refused = fourth.WaitForEnd();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("live feeds"));
+  // Another identity is not affected.
+  auto other = PictureAs("institution-b");
+  FeedReader other_feed(*other, request);
+  EXPECT_TRUE(other_feed.WaitFor([](const auto& m) { return !m.empty(); }));
+  // Ending one feed frees a place (the server notices the cancellation asynchronously: retry for a while).
+  feeds.front().reset();
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    FeedReader again(*stub, request);
+    admitted = again.WaitFor([](const auto& m) { return !m.empty(); }, absl::Seconds(1));
+    if (!admitted) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(admitted);
+}
+
+TEST(AccessLimitsTest, RequestsBeyondTheRatePerIdentityAreResourceExhausted) {
+  TempDir dir;
+  const std::string tokens = dir.path() + "/tokens";
+  std::ofstream(tokens) << "sha256:" << security::TokenHash("slow-token") << " ziekenhuis-a institution slow\n";
+  TestServer server([&](api::ServerOptions& options) {
+    options.tokens_file = tokens;
+    options.identity_limits.max_requests_per_second = 2;  // Bursts of 4.
+  });
+  auto stub = v1::PictureService::NewStub(client::Connect(server.server().address(), {.token = "slow-token"}));
+  int ok = 0;
+  grpc::Status last;
+  for (int i = 0; i < 20 && last.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED; ++i) {
+    v1::ListResponse response;
+    last = stub->List(Deadline().get(), v1::ListRequest(), &response);
+    if (last.ok()) ++ok;
+  }
+  EXPECT_EQ(last.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(last.error_message(), HasSubstr("request rate"));
+  EXPECT_GE(ok, 3);  // The burst was allowed first (a refill during the loop may add one).
+  EXPECT_LE(ok, 6);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing

@@ -1,0 +1,69 @@
+#include "server/policy/limits.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ketenbeeld::policy {
+namespace {
+
+using ::testing::HasSubstr;
+
+security::Identity Token(std::string name) {
+  return security::Identity{.organization_id = "ziekenhuis-a",
+                            .role = v1::ROLE_INSTITUTION,
+                            .subject = "token:" + name,
+                            .credential = security::Credential::kToken};
+}
+
+TEST(RateLimiterTest, AllowsABurstOfTwiceTheRateThenRefusesUntilRefilled) {
+  RateLimiter limiter(5);
+  const absl::Time start = absl::FromUnixSeconds(1'000'000);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.Admit(Token("a"), start).ok()) << i;
+  const absl::Status refused = limiter.Admit(Token("a"), start);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("request rate"));
+  // 5 per second: after 200 ms one more request is allowed, and only one.
+  EXPECT_TRUE(limiter.Admit(Token("a"), start + absl::Milliseconds(200)).ok());
+  EXPECT_FALSE(limiter.Admit(Token("a"), start + absl::Milliseconds(200)).ok());
+}
+
+TEST(RateLimiterTest, IdentitiesHaveTheirOwnBudget) {
+  RateLimiter limiter(1);
+  const absl::Time now = absl::FromUnixSeconds(1'000'000);
+  EXPECT_TRUE(limiter.Admit(Token("a"), now).ok());
+  EXPECT_TRUE(limiter.Admit(Token("a"), now).ok());
+  EXPECT_FALSE(limiter.Admit(Token("a"), now).ok());
+  EXPECT_TRUE(limiter.Admit(Token("b"), now).ok());
+}
+
+TEST(RateLimiterTest, DevelopmentModeIsNotLimited) {
+  RateLimiter limiter(1);
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:1"};
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.Admit(developer).ok());
+}
+
+TEST(SubscriptionLimiterTest, RefusesBeyondTheMaximumAndGivesPlacesBack) {
+  SubscriptionLimiter limiter(2);
+  auto first = limiter.Acquire(Token("a"));
+  auto second = limiter.Acquire(Token("a"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto third = limiter.Acquire(Token("a"));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.status().message(), HasSubstr("already has 2 live feeds (at most 2)"));
+  EXPECT_TRUE(limiter.Acquire(Token("b")).ok());  // Another identity is not affected (its lease ends at once).
+  first->reset();
+  EXPECT_EQ(limiter.live(Token("a")), 1);
+  EXPECT_TRUE(limiter.Acquire(Token("a")).ok());
+}
+
+TEST(SubscriptionLimiterTest, DevelopmentModeIsNotLimited) {
+  SubscriptionLimiter limiter(1);
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:1"};
+  auto first = limiter.Acquire(developer);
+  auto second = limiter.Acquire(developer);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(*first, nullptr);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::policy
