@@ -26,7 +26,7 @@ DEMO_DIR ?=
 TSAN_BUILD_DIR ?= build-tsan
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz
+FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz access_fuzz
 # Targets `make run` builds (not the tests, so a first run is quicker).
 RUN_TARGETS ?= ketenbeeld-server ketenbeeld
 # Extra arguments: CMAKE_ARGS for configure, CTEST_ARGS for ctest (e.g. CTEST_ARGS='-R Storage'), SERVER_ARGS for run.

@@ -94,10 +94,13 @@ as vvt-polder status report --org vvt-polder --overall strained --capacity nursi
 step "6. A hospital cannot report for another organisation"
 as zh-kust status report --org zh-noord --overall closed
 
-step "7. The GHOR sees the whole picture"
+step "7. The GHOR sees the whole picture, with every organisation's figures"
 as ghor-vr10 picture --region VR10
 
-step "8. Revoking vvt-polder's certificate takes effect without a restart"
+step "8. Another hospital sees the operational picture, but not its competitors' figures"
+as zh-kust picture --region VR10
+
+step "9. Revoking vvt-polder's certificate takes effect without a restart"
 deploy/dev-certs.sh revoke "${certs}" vvt-polder
 sleep 1.5  # The server checks the CRL file at most once per second.
 as vvt-polder status report --org vvt-polder --overall critical

@@ -133,13 +133,13 @@ std::string EventStream::SnapshotFrame() {
          (first || bytes + snapshot_[snapshot_sent_]->wire.size() <= options_.max_message_bytes)) {
     const pipeline::RecordPtr& record = snapshot_[snapshot_sent_++];
     bytes += record->wire.size();
-    if (grant_.viewer.SeesDetailOf(policy::DetailOwner(record->record)) || policy::DetailOwner(record->record).empty()) {
-      absl::StrAppend(&data, first ? "" : ",", ToJson(record->record));
-    } else {
-      ketenbeeld::v1::Record copy = record->record;
-      policy::Redact(grant_.viewer, copy);
-      absl::StrAppend(&data, first ? "" : ",", ToJson(copy));
+    ketenbeeld::v1::Record redacted;
+    const bool withheld = &policy::WireFor(grant_.viewer, *record) != &record->wire;
+    if (withheld) {
+      redacted = record->record;
+      policy::Redact(grant_.viewer, redacted);
     }
+    absl::StrAppend(&data, first ? "" : ",", ToJson(withheld ? redacted : record->record));
     first = false;
   }
   absl::StrAppend(&data, "]}");

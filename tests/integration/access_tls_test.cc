@@ -1,0 +1,133 @@
+// mTLS end to end through the real server: the certificate names the organisation and role; unauthenticated,
+// wrong-CA, expired and revoked certificates are refused; an institution cannot write another's status nor read its
+// figures over TLS either. (The role x RPC matrix itself is tested with tokens in access_test.cc.)
+#include <memory>
+#include <string>
+
+#include "client/connection.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
+#include "tests/security/test_pki.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+namespace v1 = ketenbeeld::v1;
+using ::testing::HasSubstr;
+
+std::unique_ptr<grpc::ClientContext> Deadline() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+class AccessTlsTest : public ::testing::Test {
+ protected:
+  AccessTlsTest()
+      : server_certificate_(ca_.IssueServer()),
+        server_([this](api::ServerOptions& options) {
+          options.tls = {.server_certificate = pki_.Write("server.pem", server_certificate_.certificate_pem),
+                         .server_private_key = pki_.Write("server.key", server_certificate_.key_pem),
+                         .client_ca = pki_.Write("ca.pem", ca_.certificate_pem()),
+                         .client_crl = pki_.Write("crl.pem", ca_.Crl({}))};
+        }) {}
+
+  // A stub acting with `certificate` (or none), trusting the test CA.
+  std::unique_ptr<v1::PictureService::Stub> StubWith(const IssuedCertificate* certificate, const std::string& name) {
+    client::ConnectOptions options{.ca_file = pki_.path() + "/ca.pem"};
+    if (certificate != nullptr) {
+      options.cert_file = pki_.Write(name + ".pem", certificate->certificate_pem);
+      options.key_file = pki_.Write(name + ".key", certificate->key_pem);
+    }
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        client::ConnectChecked(server_.server().address(), options);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return v1::PictureService::NewStub(*channel);
+  }
+
+  static grpc::Status ListWith(v1::PictureService::Stub& stub) {
+    v1::ListResponse response;
+    return stub.List(Deadline().get(), v1::ListRequest(), &response);
+  }
+
+  PkiDirectory pki_;
+  TestCa ca_;
+  IssuedCertificate server_certificate_;
+  TestServer server_;
+};
+
+TEST_F(AccessTlsTest, TheCertificateNamesTheOrganisationAndRoleOfEveryWrite) {
+  const IssuedCertificate admin = ca_.IssueClient("beheer", "admin");
+  const IssuedCertificate hospital = ca_.IssueClient("ziekenhuis-a", "institution");
+  ASSERT_TRUE(Register(*StubWith(&admin, "admin"), MakeOrganization("ziekenhuis-a")).ok());
+  v1::WriteResponse written;
+  const grpc::Status reported = Report(*StubWith(&hospital, "a"), MakeReport("ziekenhuis-a", 3), &written);
+  ASSERT_TRUE(reported.ok()) << reported.error_message();
+  EXPECT_EQ(written.record().updated_by().organization_id(), "ziekenhuis-a");
+  EXPECT_EQ(written.record().updated_by().role(), v1::ROLE_INSTITUTION);
+  EXPECT_THAT(written.record().updated_by().subject(), HasSubstr("CN=ziekenhuis-a"));
+  EXPECT_THAT(written.record().updated_by().subject(), HasSubstr(hospital.serial));
+}
+
+TEST_F(AccessTlsTest, WithoutACertificateTheHandshakeRefusesTheCall) {
+  EXPECT_EQ(ListWith(*StubWith(nullptr, "none")).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AccessTlsTest, ACertificateOfAnotherCaIsRefused) {
+  TestCa stranger("Not the region's CA");
+  const IssuedCertificate forged = stranger.IssueClient("ghor-vr10", "ghor");
+  EXPECT_EQ(ListWith(*StubWith(&forged, "forged")).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AccessTlsTest, AnExpiredCertificateIsRefused) {
+  const IssuedCertificate expired = ca_.IssueClient({.common_name = "ghor-vr10",
+                                                     .organizational_units = {"ghor"},
+                                                     .not_before = absl::Now() - absl::Hours(48),
+                                                     .not_after = absl::Now() - absl::Hours(24)});
+  EXPECT_EQ(ListWith(*StubWith(&expired, "expired")).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(AccessTlsTest, ARevokedCertificateIsRefusedWithoutARestart) {
+  const IssuedCertificate ghor = ca_.IssueClient("ghor-vr10", "ghor");
+  auto stub = StubWith(&ghor, "ghor");
+  ASSERT_TRUE(ListWith(*stub).ok());
+  pki_.Write("crl.pem", ca_.Crl({ghor.serial}));
+  // The server re-reads the CRL when it changes, checking at most once per second.
+  grpc::Status status;
+  for (int attempt = 0; attempt < 40; ++attempt) {
+    status = ListWith(*stub);
+    if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
+}
+
+TEST_F(AccessTlsTest, AnInstitutionCannotWriteOrReadAnothersFiguresOverTls) {
+  const IssuedCertificate admin = ca_.IssueClient("beheer", "admin");
+  const IssuedCertificate a = ca_.IssueClient("ziekenhuis-a", "institution");
+  const IssuedCertificate b = ca_.IssueClient("ziekenhuis-b", "institution");
+  auto admin_stub = StubWith(&admin, "admin");
+  ASSERT_TRUE(Register(*admin_stub, MakeOrganization("ziekenhuis-a")).ok());
+  ASSERT_TRUE(Register(*admin_stub, MakeOrganization("ziekenhuis-b")).ok());
+  auto a_stub = StubWith(&a, "a");
+  auto b_stub = StubWith(&b, "b");
+  ASSERT_TRUE(Report(*a_stub, MakeReport("ziekenhuis-a", 3)).ok());
+  EXPECT_EQ(Report(*b_stub, MakeReport("ziekenhuis-a", 0)).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::GetRequest get;
+  get.set_name("organizations/ziekenhuis-a/status");
+  v1::GetResponse seen_by_b;
+  ASSERT_TRUE(b_stub->Get(Deadline().get(), get, &seen_by_b).ok());
+  EXPECT_TRUE(seen_by_b.record().status_report().detail_withheld());
+  EXPECT_EQ(seen_by_b.record().status_report().capacity_size(), 0);
+  v1::GetResponse seen_by_a;
+  ASSERT_TRUE(a_stub->Get(Deadline().get(), get, &seen_by_a).ok());
+  ASSERT_EQ(seen_by_a.record().status_report().capacity_size(), 1);
+  EXPECT_EQ(seen_by_a.record().status_report().capacity(0).available(), 3);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
