@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/pipeline/records.h"
 #include "server/policy/visibility.h"
@@ -36,7 +36,7 @@ const ketenbeeld::policy::Viewer& Institution() {
 }
 
 void CheckRedactedRecord(const Record& record) {
-  const std::string_view owner = ketenbeeld::policy::DetailOwner(record);
+  const absl::string_view owner = ketenbeeld::policy::DetailOwner(record);
   if (owner.empty() || owner == "org-fuzz") return;
   if (!record.status_report().detail_withheld() || HoldsDetail(record.status_report())) __builtin_trap();
 }
@@ -44,7 +44,7 @@ void CheckRedactedRecord(const Record& record) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const absl::string_view text(reinterpret_cast<const char*>(data), size);
 
   // Authentication input.
   auto token = ketenbeeld::security::BearerToken(text);
