@@ -4,6 +4,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
 #include "server/api/server.h"
 #include "server/config/config_loader.h"
@@ -33,6 +34,11 @@ void BlockTerminationSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Debian's Abseil otherwise keeps a lock graph on every lock (1% of all instructions per write, docs/benchmarks.md).
+  // Debug builds and the tests keep the detection.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   CLI::App app{"Ketenbeeld server: the shared, live picture of the care chain of one safety region."};
   // --config FILE and one flag per ServerConfig field (server/config/config_loader.h); flags override the file.
   ketenbeeld::config::ConfigFlags config_flags(app);

@@ -105,9 +105,9 @@ inline constexpr TextRule kUnit{0, 32, false};
 inline constexpr TextRule kShortText{0, kMaxShortTextLength, true};
 inline constexpr TextRule kFreeText{0, kMaxFreeTextLength, true};
 
-// Decodes one UTF-8 sequence at `text[pos]`. Returns its length in bytes and sets `code_point`, or returns 0 for an
-// invalid sequence (truncated, overlong, surrogate, beyond U+10FFFF).
-
+// INVALID_ARGUMENT naming `path` unless `text` is valid UTF-8 (no overlong forms, surrogates or code points beyond
+// U+10FFFF), has no control characters (but '\n', '\r' and '\t' when rule.multiline) and no DEL, and has between
+// rule.min_chars and rule.max_chars code points. Printable ASCII is checked 8 bytes at a time.
 absl::Status CheckText(absl::string_view text, const FieldPath& path, const TextRule& rule);
 
 // ---------------------------------------------------------------------------------------------------------------

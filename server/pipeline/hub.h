@@ -5,12 +5,15 @@
 // filter: it pulls the events after its cursor with Next(). A subscriber whose cursor has fallen off the ring is
 // served from the log on disk by the same call, so a slow reader costs the others nothing and holds no memory
 // beyond the one message it is writing. A subscriber with nothing new parks itself in Next(); the hub's fan-out
-// thread wakes parked subscribers when a group is published, and periodically so they can send heartbeats.
+// thread wakes parked subscribers when a group is published, and periodically so they can send heartbeats. With many
+// parked subscribers the wakes of one round are spread over a few helper threads (one fewer than the cores, at most
+// 3), since each wake builds and starts that subscriber's next message.
 //
 // Thread safety: all methods are thread safe. Publish() must be called in revision order (by the committer).
 #ifndef KETENBEELD_SERVER_PIPELINE_HUB_H_
 #define KETENBEELD_SERVER_PIPELINE_HUB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -28,8 +31,9 @@
 
 namespace ketenbeeld::pipeline {
 
-// Implemented by a subscription. Wake() is called from the hub's fan-out thread, never with a hub lock held; it must
-// not block (it typically starts the next write of a stream).
+// Implemented by a subscription. Wake() is called from one of the hub's fan-out threads (which one varies from wake to
+// wake), never with a hub lock held and never twice at once for the same listener; it must not block (it typically
+// starts the next write of a stream).
 class Listener {
  public:
   virtual ~Listener() = default;
@@ -95,23 +99,42 @@ class Hub {
   };
 
   void FanOutLoop();
+  // Calls Wake() on every listener, spread over the fan-out thread and the wake helpers; returns when all are done.
+  void WakeAll(const std::vector<Listener*>& listeners);
+  void WakeHelperLoop();
+  // Wakes listeners of the current round, a chunk at a time, until none is left. Returns the number woken.
+  size_t WakeChunksOfRound() ABSL_LOCKS_EXCLUDED(wake_mu_);
   absl::StatusOr<Batch> ReadFromLog(int64_t cursor, int64_t up_to, const domain::CompiledFilter& filter,
                                     size_t max_bytes);
 
   const storage::Store& store_;
   const Options options_;
 
+  // The ring. Next() only reads it, so subscribers share the lock; Publish() takes it exclusively.
   mutable absl::Mutex mu_;
   std::deque<Group> ring_ ABSL_GUARDED_BY(mu_);
   size_t ring_events_ ABSL_GUARDED_BY(mu_) = 0;
   size_t ring_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t head_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::shared_ptr<Listener>> parked_ ABSL_GUARDED_BY(mu_);
-  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t log_reads_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<int64_t> log_reads_{0};
+
+  // Parked listeners. Next() parks under a shared lock of mu_ (so a Publish, which holds mu_ exclusively, cannot
+  // move head_ between the check and the parking); Publish() looks at parked_ after updating head_.
+  mutable absl::Mutex parked_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  absl::flat_hash_set<std::shared_ptr<Listener>> parked_ ABSL_GUARDED_BY(parked_mu_);
+  bool wake_pending_ ABSL_GUARDED_BY(parked_mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(parked_mu_) = false;
+
+  // One round of wakes shared by the fan-out thread and the helpers (never held while a listener runs, never
+  // together with mu_ or parked_mu_). A round ends when every listener has been claimed and no helper is busy.
+  absl::Mutex wake_mu_;
+  const std::vector<Listener*>* wake_round_ ABSL_GUARDED_BY(wake_mu_) = nullptr;
+  size_t wake_next_ ABSL_GUARDED_BY(wake_mu_) = 0;  // The first listener of the round not claimed yet.
+  int wake_busy_ ABSL_GUARDED_BY(wake_mu_) = 0;     // Helpers waking a chunk of the round.
+  bool wake_stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
 
   std::thread fan_out_thread_;
+  std::vector<std::thread> wake_helpers_;
 };
 
 }  // namespace ketenbeeld::pipeline

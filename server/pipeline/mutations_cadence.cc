@@ -46,10 +46,11 @@ bool IsActive(v1::IncidentStatus status) {
 // opened earlier in the same group is not seen until the next group: the cadence catches up a tick later.)
 template <typename Visit>
 void ForEachIncident(const PlanContext& context, Visit visit) {
-  const domain::CompiledFilter everything;
   std::string after(kIncidentsPrefix);  // No record is named "incidents/": the walk starts at the first incident.
   while (true) {
-    const Picture::Snapshot page = context.picture.Take(everything, after, kIncidentPageSize);
+    // Only the records under "incidents/": with no incidents (the usual case) this is one lookup, not a page of
+    // whatever sorts after them (every status report plans through here).
+    const Picture::Snapshot page = context.picture.TakePrefix(kIncidentsPrefix, after, kIncidentPageSize);
     bool jumped = false;
     for (const RecordPtr& record : page.records) {
       const std::string& name = record->record.name();

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace ketenbeeld::pipeline {
@@ -53,6 +54,18 @@ Picture::Snapshot Picture::Take(const domain::CompiledFilter& filter, absl::stri
   auto it = start_after.empty() ? records_.begin() : records_.upper_bound(start_after);
   for (; it != records_.end(); ++it) {
     if (!filter.Matches(it->second->record)) continue;
+    snapshot.records.push_back(it->second);
+    if (limit != 0 && snapshot.records.size() >= limit) break;
+  }
+  return snapshot;
+}
+
+Picture::Snapshot Picture::TakePrefix(absl::string_view prefix, absl::string_view start_after, size_t limit) const {
+  Snapshot snapshot;
+  absl::ReaderMutexLock lock(&mu_);
+  snapshot.revision = revision_;
+  auto it = start_after < prefix ? records_.lower_bound(prefix) : records_.upper_bound(start_after);
+  for (; it != records_.end() && absl::StartsWith(it->first, prefix); ++it) {
     snapshot.records.push_back(it->second);
     if (limit != 0 && snapshot.records.size() >= limit) break;
   }

@@ -45,6 +45,10 @@ class Picture {
   // Records matching `filter` whose name is greater than `start_after`, at most `limit` (0: all), in name order.
   Snapshot Take(const domain::CompiledFilter& filter, absl::string_view start_after = {}, size_t limit = 0) const;
 
+  // Records whose name starts with `prefix` and is greater than `start_after`, at most `limit` (0: all), in name
+  // order. Stops at the first name past the prefix, so a prefix with no records costs one lookup.
+  Snapshot TakePrefix(absl::string_view prefix, absl::string_view start_after, size_t limit) const;
+
   // Applies a durable commit group in revision order: puts replace records, deletes remove them.
   void Apply(const std::vector<Change>& group);
 
