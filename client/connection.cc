@@ -105,8 +105,9 @@ grpc::ChannelArguments MakeChannelArguments(const ConnectOptions& options) {
   // Without this, gRPC stops sending keepalive pings after two pings with no data in between, which is exactly
   // the quiet-feed situation keepalive is for.
   arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, ToMillis(options.min_reconnect_backoff));
-  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, ToMillis(options.min_reconnect_backoff));
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, ToMillis(options.initial_reconnect_backoff));
+  // gRPC's minimum time for one connection attempt (ConnectOptions::connect_timeout says why it is this argument).
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, ToMillis(options.connect_timeout));
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, ToMillis(options.max_reconnect_backoff));
   arguments.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   if (!options.server_name.empty()) arguments.SetSslTargetNameOverride(options.server_name);

@@ -45,8 +45,13 @@ struct ConnectOptions {
   // gRPC's own reconnect backoff of the channel. Its default grows to 120 s, which would make calls fail fast
   // with UNAVAILABLE for up to two minutes after a server restart even though Feed retries every <= 10 s; keep it
   // in step with Feed's backoff.
-  absl::Duration min_reconnect_backoff = absl::Milliseconds(100);
+  absl::Duration initial_reconnect_backoff = absl::Milliseconds(100);
   absl::Duration max_reconnect_backoff = absl::Seconds(10);
+  // How long one connection attempt (TCP, TLS and the server's HTTP/2 settings) may take. gRPC reads this from
+  // GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, not from a "connect timeout" argument: setting that to the initial backoff
+  // (100 ms) made every attempt that took longer fail, and with it every call not waiting for the connection (a
+  // slow link, a busy server, a TLS handshake across the country).
+  absl::Duration connect_timeout = absl::Seconds(20);
   // Largest message accepted from the server. Snapshots are chunked well below gRPC's 4 MB default; a larger
   // limit only guards against a future server with bigger chunks.
   int max_receive_message_bytes = 16 * 1024 * 1024;
