@@ -324,6 +324,9 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->service->EndAllFeeds();
+  // Open PublishStatus streams end once their reports in flight are answered (the committer still runs), so they
+  // do not keep the server waiting for the grace period.
+  state_->service->EndAllPublishStreams();
   // Before the committer stops: the gateway's writes in flight complete like gRPC's.
   if (state_->http_gateway) state_->http_gateway->Stop();
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
