@@ -95,6 +95,9 @@ TEST_F(PublishStreamTest, ManyReportsOnOneStreamAreAllAcknowledgedInOrderAndRead
     v1::GetResponse response;
     ASSERT_TRUE(server_.stub().Get(Deadline().get(), get, &response).ok());
     EXPECT_EQ(response.record().status_report().capacity(0).available(), kReports - kOrganizations + i);
+    // The acknowledgement carries the record as stored (the server assembles it from the stored bytes).
+    const v1::PublishResult& last = results.at(static_cast<uint64_t>(kReports - kOrganizations + i));
+    EXPECT_EQ(last.written().record().SerializeAsString(), response.record().SerializeAsString()) << i;
   }
 }
 
