@@ -24,6 +24,8 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   struct Dependencies {
     ServiceContext services;
     Subscription::Dependencies feed;
+    // Counts each report of a PublishStatus stream (metrics); may be null.
+    observability::RpcObserver* rpc_observer = nullptr;
   };
 
   PictureService(Dependencies dependencies, FeedOptions feed_options);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "server/api/status.h"
 #include "server/policy/limits.h"
 
@@ -114,17 +115,18 @@ void PublishStream::OnReadDone(bool ok) {
     }
   }
   if (accept) {
+    const absl::Time read_at = absl::Now();
     for (int i = 0; i < reports; ++i) {
       const uint64_t sequence = next_sequence_++;
       v1::ReportStatusRequest& report = *request_.mutable_reports(i);
       if (absl::Status admitted = registry_.services_.gate.AdmitAnother(caller_); !admitted.ok()) {
-        OnResult(sequence, admitted);
+        OnResult(sequence, read_at, admitted);
         continue;
       }
       Ref();
       registry_.services_.operations.Write(caller_, pipeline::WriteRequest{.body = std::move(report), .actor = {}},
-                                           [this, sequence](absl::StatusOr<pipeline::WriteResult> result) {
-                                             OnResult(sequence, std::move(result));
+                                           [this, sequence, read_at](absl::StatusOr<pipeline::WriteResult> result) {
+                                             OnResult(sequence, read_at, std::move(result));
                                              Unref();  // The last touch of `this` (see Unref).
                                            });
     }
@@ -140,7 +142,11 @@ void PublishStream::OnReadDone(bool ok) {
   Perform(actions);
 }
 
-void PublishStream::OnResult(uint64_t sequence, absl::StatusOr<pipeline::WriteResult> result) {
+void PublishStream::OnResult(uint64_t sequence, absl::Time read_at, absl::StatusOr<pipeline::WriteResult> result) {
+  if (registry_.observer_ != nullptr) {
+    registry_.observer_->OnRpcFinished(kPublishReportMetric, static_cast<int>(result.status().code()),
+                                       absl::Now() - read_at);
+  }
   // Built outside the lock: copying the record is the expensive part.
   v1::PublishResult answer;
   answer.set_sequence(sequence);

@@ -7,8 +7,9 @@
 // Every report takes exactly the unary ReportStatus path: it counts against the identity's request rate
 // (CallerGate::AdmitAnother), then Operations::Write checks the ReportStatus rule (acting for one's own organisation),
 // the committer validates it (INVALID_ARGUMENT naming the field, answered at once) and commits it; audit and commit
-// metrics see it like any other write. Its result (the WriteResponse, or the error code and message) is queued and
-// goes out with the next response message.
+// metrics see it like any other write. The RPC interceptor sees the stream as one call; each report is counted
+// on its own too, as method kPublishReportMetric with its code and its latency from read to result. Its result (the
+// WriteResponse, or the error code and message) is queued and goes out with the next response message.
 //
 // Flow control: at most kPublishReportsInFlight reports of a stream are unanswered (read but their result not yet
 // written to the stream). At that bound the reactor starts no further Read, so HTTP/2 flow control holds the client
@@ -28,16 +29,21 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/api/service_context.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/committer.h"
 #include "server/security/identity.h"
 
 namespace ketenbeeld::api {
 
 class PublishStream;
+
+// The `method` label under which every report of a PublishStatus stream is counted (observability::RpcObserver).
+inline constexpr char kPublishReportMetric[] = "/ketenbeeld.v1.PictureService/PublishStatus/report";
 
 using PublishReactor =
     grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>;
@@ -47,7 +53,9 @@ class PublishStreams {
  public:
   // Everything `services` refers to must outlive every stream (the server's Shutdown stops the committer only after
   // gRPC is done, and keeps operations and gate until destruction).
-  explicit PublishStreams(const ServiceContext& services) : services_(services) {}
+  // `observer` (may be null) counts each report; it must outlive every stream.
+  PublishStreams(const ServiceContext& services, observability::RpcObserver* observer)
+      : services_(services), observer_(observer) {}
   PublishStreams(const PublishStreams&) = delete;
   PublishStreams& operator=(const PublishStreams&) = delete;
 
@@ -66,6 +74,7 @@ class PublishStreams {
   void Forget(PublishStream* stream);
 
   const ServiceContext services_;
+  observability::RpcObserver* const observer_;
   absl::Mutex mu_;
   absl::flat_hash_set<PublishStream*> live_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
@@ -94,8 +103,8 @@ class PublishStream final : public PublishReactor {
   };
   Actions Plan() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Perform(const Actions& actions);
-  // Queues the result of report `sequence`.
-  void OnResult(uint64_t sequence, absl::StatusOr<pipeline::WriteResult> result);
+  // Counts and queues the result of report `sequence`, read at `read_at`.
+  void OnResult(uint64_t sequence, absl::Time read_at, absl::StatusOr<pipeline::WriteResult> result);
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref();
 

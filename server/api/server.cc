@@ -163,7 +163,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
   state->service = std::make_unique<PictureService>(
       PictureService::Dependencies{
-          .services = context, .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store}},
+          .services = context,
+          .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
+          .rpc_observer = state->metrics.get()},
       state->options.feed);
   state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
       .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
