@@ -43,12 +43,14 @@ class StatusPublisher::Stream final
 
   // Half-closes when nothing waits (the server then finishes with OK), cancels otherwise.
   void Close() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_.mu_) {
-    if (waiting_.empty() && !broken_ && !writes_done_) {
-      writes_done_ = true;
-      StartWritesDone();
-      MaybeReleaseHold();
-    } else {
+    if (!waiting_.empty() || broken_) {
       context_.TryCancel();
+    } else if (writing_) {
+      // Every result is in, but the last write's reaction has not run yet: half-close after it, so the close never
+      // overtakes a message.
+      close_after_write_ = true;
+    } else {
+      HalfClose();
     }
   }
 
@@ -57,6 +59,7 @@ class StatusPublisher::Stream final
     writing_ = false;
     out_.Clear();
     if (!ok) Break();
+    if (close_after_write_ && !broken_) HalfClose();
     MaybeWrite();
     MaybeReleaseHold();
   }
@@ -128,6 +131,13 @@ class StatusPublisher::Stream final
     StartWrite(&out_);
   }
 
+  void HalfClose() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_.mu_) {
+    if (writes_done_) return;
+    writes_done_ = true;
+    StartWritesDone();
+    MaybeReleaseHold();
+  }
+
   void MaybeReleaseHold() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_.mu_) {
     if (holding_ && !writing_ && (broken_ || writes_done_)) {
       holding_ = false;
@@ -150,6 +160,7 @@ class StatusPublisher::Stream final
   bool writing_ ABSL_GUARDED_BY(publisher_.mu_) = false;
   bool broken_ ABSL_GUARDED_BY(publisher_.mu_) = false;
   bool writes_done_ ABSL_GUARDED_BY(publisher_.mu_) = false;
+  bool close_after_write_ ABSL_GUARDED_BY(publisher_.mu_) = false;
   bool holding_ ABSL_GUARDED_BY(publisher_.mu_) = true;
 };
 
