@@ -96,6 +96,11 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(600, 4000));
   app.add_option("--publishers", publishers, "durable_writes: publisher counts")->delimiter(',');
   app.add_option("--write_seconds", write_seconds, "durable_writes: measured seconds per case");
+  std::vector<std::string> write_apis;
+  app.add_option("--write_api", write_apis,
+                 "durable_writes: unary (a ReportStatus call per write), stream (PublishStatus); etcd is always unary")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"unary", "stream"}));
   app.add_option("--fanout_subscribers", fanout_subscribers, "fanout: subscriber counts")->delimiter(',');
   app.add_option("--fanout_rates", fanout_rates, "fanout: writes per second")->delimiter(',');
   app.add_option("--fanout_seconds", fanout_seconds, "fanout: seconds of writing per case");
@@ -114,6 +119,7 @@ int Run(int argc, char** argv) {
   if (quick) ApplyQuick(&config);
   if (!publishers.empty()) config.publishers = publishers;
   if (write_seconds > 0) config.write_duration = absl::Seconds(write_seconds);
+  if (!write_apis.empty()) config.write_apis = write_apis;
   if (!fanout_subscribers.empty()) config.fanout_subscribers = fanout_subscribers;
   if (!fanout_rates.empty()) config.fanout_rates = fanout_rates;
   if (fanout_seconds > 0) config.fanout_duration = absl::Seconds(fanout_seconds);

@@ -278,6 +278,7 @@ class KetenbeeldPeer final : public Peer {
   }
 
   int64_t RevisionOfWriteResponse(std::string_view response) override { return ScanWriteResponseRevision(response); }
+  bool SupportsStreamWrites() const override { return true; }
 
   std::unique_ptr<Feed> OpenFeed(grpc::GenericStub* stub, FeedObserver* observer) override {
     auto feed = std::make_unique<RawFeed>(stub, RawFeed::Protocol::kKetenbeeld, observer);
@@ -384,11 +385,13 @@ std::shared_ptr<grpc::Channel> Peer::MakeChannel(const std::string& address, int
 }
 
 void Peer::MakeChannels() {
+  publishers_.clear();
   stubs_.clear();
   channels_.clear();
   for (int i = 0; i < options_.channels; ++i) {
     channels_.push_back(MakeChannel(address_, i));
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
+    if (SupportsStreamWrites()) publishers_.push_back(std::make_unique<client::StatusPublisher>(channels_.back()));
   }
 }
 
@@ -423,6 +426,7 @@ absl::Status Peer::Start(const std::string& data_dir) {
 }
 
 absl::StatusOr<absl::Duration> Peer::Restart(absl::Duration timeout) {
+  publishers_.clear();
   stubs_.clear();
   channels_.clear();
   process_.Stop(absl::Seconds(60));
@@ -442,6 +446,7 @@ absl::StatusOr<absl::Duration> Peer::Restart(absl::Duration timeout) {
 }
 
 void Peer::Stop() {
+  publishers_.clear();  // Half-closes the streams while the server still runs.
   stubs_.clear();
   channels_.clear();
   process_.Stop(absl::Seconds(30));
@@ -494,6 +499,22 @@ void Peer::WriteReport(int organization, int64_t send_unix_nanos, WriteDone done
              }
              done(result);
            });
+}
+
+void Peer::PublishReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint) {
+  ketenbeeld::v1::ReportStatusRequest report;
+  *report.mutable_report() = options_.payloads.Report(organization, send_unix_nanos);
+  publishers_[static_cast<size_t>(channel_hint) % publishers_.size()]->Publish(
+      std::move(report), [done = std::move(done)](absl::StatusOr<ketenbeeld::v1::WriteResponse> response) {
+        WriteResult result;
+        result.ok = response.ok();
+        if (result.ok) {
+          result.revision = response->revision();
+        } else {
+          result.error = absl::StrCat(static_cast<int>(response.status().code()), ": ", response.status().message());
+        }
+        done(result);
+      });
 }
 
 absl::Status Peer::Register(int count, int concurrency, absl::Duration timeout) {

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "bench/process.h"
 #include "bench/wire.h"
+#include "client/publisher.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 
@@ -90,6 +91,13 @@ class Peer {
   absl::Status Register(int count, int concurrency, absl::Duration timeout);
   // Writes the status report of organisation `organization` stamped with `send_unix_nanos`.
   void WriteReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint);
+  // Whether the peer has a streaming write API (ketenbeeld: PictureService.PublishStatus; etcd has none).
+  virtual bool SupportsStreamWrites() const { return false; }
+  // WriteReport over the streaming API: one PublishStatus stream per channel (client::StatusPublisher, shared by
+  // every caller of that channel, coalescing what they queue while the previous message is in flight). Only when
+  // SupportsStreamWrites(). Unlike WriteReport's raw bytes, this is the typed client library: the client parses
+  // each acknowledgement (with its record), which the unary path's wire scanner skips.
+  void PublishReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint);
   // Opens a feed of the whole picture: snapshot, then live events. `observer` must outlive the feed.
   std::unique_ptr<Feed> Subscribe(FeedObserver* observer, int channel_hint);
 
@@ -132,6 +140,8 @@ class Peer {
   int launches_ = 0;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+  // One per channel when SupportsStreamWrites(); destroyed (streams half-closed) before the channels.
+  std::vector<std::unique_ptr<client::StatusPublisher>> publishers_;
 };
 
 // Call once before the first Peer: keeps gRPC's callback machinery alive for the whole process (see peers.cc).

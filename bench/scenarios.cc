@@ -199,9 +199,10 @@ struct ClosedLoopResult {
 // `publishers` closed loops, each with one write in flight, for `warmup + duration` or until `max_writes` were
 // issued. The n-th write reports for organisation n % organizations, so `organizations` writes cover each once.
 std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int organizations, absl::Duration warmup,
-                                                absl::Duration duration, int64_t max_writes) {
+                                                absl::Duration duration, int64_t max_writes, bool stream = false) {
   struct State {
     Peer* peer;
+    bool stream;
     int organizations;
     int64_t max_writes;
     int64_t window_start_nanos;
@@ -220,6 +221,7 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
   auto state = std::make_shared<State>();
   const int64_t start_nanos = NowUnixNanos();
   state->peer = &peer;
+  state->stream = stream;
   state->organizations = organizations;
   state->max_writes = max_writes;
   state->window_start_nanos = start_nanos + absl::ToInt64Nanoseconds(warmup);
@@ -236,7 +238,10 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
       if (--state->active == 0) state->cv.notify_all();
       return;
     }
-    state->peer->WriteReport(
+    // Latency from the call (unary) or from Publish (stream: queueing behind the stream's message in flight
+    // included) to the acknowledgement.
+    const auto write = state->stream ? &Peer::PublishReport : &Peer::WriteReport;
+    (state->peer->*write)(
         static_cast<int>(sequence % state->organizations), send_nanos,
         [state, weak_issue, publisher, send_nanos](const WriteResult& result) {
           const int64_t now = NowUnixNanos();
@@ -404,16 +409,19 @@ double Median(std::vector<double> values) {
 // ---------------------------------------------------------------------------------------------------------------
 // Scenario: durable writes
 
-Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, std::vector<std::string>* failures) {
+Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bool stream,
+                       std::vector<std::string>* failures) {
   if (absl::Status status = peer.Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
     failures->push_back(absl::StrCat(peer.Name(), " P=", publishers, ": ", status.ToString()));
     return {{"error", status.ToString()}};
   }
+  stream = stream && peer.SupportsStreamWrites();
   CpuSampler cpu(peer.Pid());
   std::unique_ptr<ClosedLoopResult> run =
-      RunClosedLoop(peer, publishers, publishers, config.write_warmup, config.write_duration, INT64_MAX);
+      RunClosedLoop(peer, publishers, publishers, config.write_warmup, config.write_duration, INT64_MAX, stream);
   cpu.Stop();
   Json result = {{"publishers", publishers},
+                 {"write_api", stream ? "stream" : "unary"},
                  {"acknowledged", run->acknowledged_in_window},
                  {"writes_per_s", static_cast<double>(run->acknowledged_in_window) / run->window_seconds},
                  {"failed", run->failed},
@@ -463,22 +471,35 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
   ScenarioOutcome outcome;
   Json cases = Json::array(), rows = Json::array();
   for (int publishers : config.publishers) {
-    const std::string case_name = absl::StrCat("P=", publishers);
-    Json case_json = RunCase(config, "writes", case_name, &outcome,
-                             [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
-                               return DurableWritesCase(config, peer, publishers, problems);
-                             });
-    AddRow(&rows, case_json, "acknowledged writes", "/writes_per_s", "/s", true, ">= 30000 and >= 2x etcd",
-           [](double ours, std::optional<double> etcd) { return ours >= 30000 && (!etcd || ours >= 2 * *etcd); });
-    AddRow(&rows, case_json, "latency p50", "/latency/p50_ms", "ms", false);
-    AddRow(&rows, case_json, "latency p99", "/latency/p99_ms", "ms", false);
-    AddRow(&rows, case_json, "latency p999", "/latency/p999_ms", "ms", false);
-    AddCpuRows(&rows, case_json);
-    cases.push_back(std::move(case_json));
+    Json unary_case;
+    for (const std::string& api : config.write_apis) {
+      const bool stream = api == "stream";
+      // The unary case keeps its old name, so results stay comparable with earlier runs.
+      const std::string case_name = absl::StrCat("P=", publishers, stream ? " stream" : "");
+      // etcd has no streaming put: when its unary case has just run, the stream case shows that result again
+      // instead of measuring the same thing twice.
+      BenchConfig case_config = config;
+      const bool reuse_etcd = stream && unary_case.contains("etcd");
+      if (reuse_etcd) std::erase(case_config.peers, "etcd");
+      Json case_json = RunCase(case_config, "writes", case_name, &outcome,
+                               [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                                 return DurableWritesCase(config, peer, publishers, stream, problems);
+                               });
+      if (reuse_etcd) case_json["etcd"] = unary_case["etcd"];
+      if (!stream) unary_case = case_json;
+      AddRow(&rows, case_json, "acknowledged writes", "/writes_per_s", "/s", true, ">= 30000 and >= 2x etcd",
+             [](double ours, std::optional<double> etcd) { return ours >= 30000 && (!etcd || ours >= 2 * *etcd); });
+      AddRow(&rows, case_json, "latency p50", "/latency/p50_ms", "ms", false);
+      AddRow(&rows, case_json, "latency p99", "/latency/p99_ms", "ms", false);
+      AddRow(&rows, case_json, "latency p999", "/latency/p999_ms", "ms", false);
+      AddCpuRows(&rows, case_json);
+      cases.push_back(std::move(case_json));
+    }
   }
   outcome.json = {{"scenario", "durable_writes"},
                   {"parameters",
                    {{"publishers", config.publishers},
+                    {"write_apis", config.write_apis},
                     {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
                     {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
                     {"report_bytes", config.report_bytes},

@@ -3,7 +3,8 @@
 // its results as JSON (written to results/<scenario>.json by main).
 //
 // Scenarios:
-//   durable_writes  P closed-loop publishers of ~1 KB status reports: acknowledged (fsynced) writes/s, latency.
+//   durable_writes  P closed-loop publishers of ~1 KB status reports: acknowledged (fsynced) writes/s, latency;
+//                   once per write API (unary calls, and the PublishStatus stream).
 //   fanout          S live subscribers while R reports/s are written: commit-to-delivery and send-to-delivery
 //                   latency at every subscriber, and proof that every subscriber got every event exactly once.
 //   snapshot        time for a new subscriber to be synced with N organisations (+ their reports) in the picture.
@@ -35,6 +36,9 @@ struct BenchConfig {
   int channels = 16;
 
   std::vector<int> publishers = {1, 16, 64, 256};
+  // durable_writes: "unary" (one ReportStatus call per write) and/or "stream" (PublishStatus, one stream per
+  // channel); each its own case. etcd has no streaming put: its stream case is its unary Put.
+  std::vector<std::string> write_apis = {"unary", "stream"};
   absl::Duration write_warmup = absl::Seconds(2);
   absl::Duration write_duration = absl::Seconds(10);
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/cli/admin_commands.h"
@@ -35,6 +37,7 @@
 #include "client/feed.h"
 #include "client/flags.h"
 #include "client/format.h"
+#include "client/publisher.h"
 #include "client/replica.h"
 #include "client/status_message.h"
 #include "grpcpp/client_context.h"
@@ -154,6 +157,51 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const std::st
   session.SetDeadline(&context);
   v1::WriteResponse response;
   return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "reported");
+}
+
+// Publishes every report of a PublishStatusRequest file over one PublishStatus stream (client::StatusPublisher),
+// prints the failures, one line each, and a summary. Exit: OK when every report was written.
+int ImportStatus(Session& session, const std::string& file) {
+  v1::PublishStatusRequest batch;
+  if (absl::Status loaded = LoadMessageFromFile(file, &batch); !loaded.ok()) return UsageError(loaded);
+  if (batch.reports().empty()) return UsageError(absl::InvalidArgumentError(file + ": no reports"));
+  struct Outcome {
+    bool Complete() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == total; }
+    absl::Mutex mu;
+    int total = 0;
+    int done ABSL_GUARDED_BY(mu) = 0;
+    int written ABSL_GUARDED_BY(mu) = 0;
+    int64_t last_revision ABSL_GUARDED_BY(mu) = 0;
+    std::vector<std::string> failures ABSL_GUARDED_BY(mu);
+  } outcome;
+  outcome.total = batch.reports_size();
+  {
+    StatusPublisher publisher(session.channel());
+    for (int i = 0; i < batch.reports_size(); ++i) {
+      const std::string organization = batch.reports(i).report().organization_id();
+      publisher.Publish(batch.reports(i), [&outcome, i, organization](absl::StatusOr<v1::WriteResponse> result) {
+        absl::MutexLock lock(&outcome.mu);
+        ++outcome.done;
+        if (result.ok()) {
+          ++outcome.written;
+          outcome.last_revision = std::max(outcome.last_revision, result->revision());
+        } else {
+          outcome.failures.push_back(absl::StrCat("report ", i + 1, " (", organization,
+                                                  "): ", absl::StatusCodeToString(result.status().code()), " ",
+                                                  result.status().message()));
+        }
+      });
+    }
+    // Bounded: the publisher fails every waiting report when its stream breaks.
+    absl::MutexLock lock(&outcome.mu);
+    outcome.mu.Await(absl::Condition(&outcome, &Outcome::Complete));
+  }
+  absl::MutexLock lock(&outcome.mu);
+  for (const std::string& failure : outcome.failures) std::cerr << "ketenbeeld: " << failure << "\n";
+  std::cout << outcome.written << " of " << batch.reports_size() << " reports written";
+  if (outcome.written > 0) std::cout << ", last at revision " << outcome.last_revision;
+  std::cout << "\n";
+  return outcome.failures.empty() ? kExitOk : kExitServerError;
 }
 
 // ---- reads ----
@@ -537,6 +585,14 @@ int Main(int argc, char** argv) {
       status_report->add_option("--expected-revision", report_expected_revision,
                                 "Compare-and-set: the report's current mod_revision, 0 for 'must not exist yet'");
 
+  CLI::App* status_import =
+      status->add_subcommand("import", "Publish many status reports from a file over one stream (PublishStatus)");
+  std::string import_file;
+  status_import
+      ->add_option("FILE", import_file,
+                   "PublishStatusRequest in text format (.textproto: reports { report { ... } } ...) or JSON")
+      ->required();
+
   // reads
   CLI::App* picture = app.add_subcommand("picture", "The whole picture as a table, one row per organisation");
   FilterFlags picture_filter;
@@ -598,6 +654,7 @@ int Main(int argc, char** argv) {
   }
   if (org_show->parsed()) return ShowOrganization(session, show_id);
   if (org_list->parsed()) return ListOrganizations(session, org_list_filter);
+  if (status_import->parsed()) return ImportStatus(session, import_file);
   if (status_report->parsed()) {
     return ReportStatus(session, report_flags, report_file, report_expected_option, report_expected_revision);
   }

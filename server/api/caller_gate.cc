@@ -9,4 +9,6 @@ absl::StatusOr<security::Identity> CallerGate::Admit(const grpc::ServerContextBa
   return identity;
 }
 
+absl::Status CallerGate::AdmitAnother(const security::Identity& identity) const { return rate_.Admit(identity); }
+
 }  // namespace ketenbeeld::api

@@ -23,6 +23,10 @@ class CallerGate {
   // The caller's identity. UNAUTHENTICATED (no or bad credentials), RESOURCE_EXHAUSTED (over the request rate).
   absl::StatusOr<security::Identity> Admit(const grpc::ServerContextBase& context) const;
 
+  // Counts one more request of an identity admitted before (each report on a PublishStatus stream is a request,
+  // like the ReportStatus call it replaces). RESOURCE_EXHAUSTED over the request rate.
+  absl::Status AdmitAnother(const security::Identity& identity) const;
+
  private:
   const security::Authenticator& authenticator_;
   policy::RateLimiter& rate_;

@@ -9,7 +9,7 @@
 namespace ketenbeeld::api {
 
 PictureService::PictureService(Dependencies dependencies, FeedOptions feed_options)
-    : deps_(dependencies), feed_options_(feed_options) {}
+    : deps_(dependencies), feed_options_(feed_options), publish_streams_(dependencies.services, dependencies.rpc_observer) {}
 
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
@@ -21,6 +21,11 @@ grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerConte
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
   return SubmitWrite(context, deps_.services, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>*
+PictureService::PublishStatus(grpc::CallbackServerContext* context) {
+  return publish_streams_.Open(context);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,

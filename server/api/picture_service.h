@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
+#include "server/api/publish_stream.h"
 #include "server/api/service_context.h"
 #include "server/api/subscription.h"
 
@@ -23,6 +24,8 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   struct Dependencies {
     ServiceContext services;
     Subscription::Dependencies feed;
+    // Counts each report of a PublishStatus stream (metrics); may be null.
+    observability::RpcObserver* rpc_observer = nullptr;
   };
 
   PictureService(Dependencies dependencies, FeedOptions feed_options);
@@ -33,6 +36,9 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   grpc::ServerUnaryReactor* ReportStatus(grpc::CallbackServerContext* context,
                                          const ketenbeeld::v1::ReportStatusRequest* request,
                                          ketenbeeld::v1::WriteResponse* response) override;
+  // A stream of status reports, each handled as a ReportStatus call (server/api/publish_stream.h).
+  grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>* PublishStatus(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context, const ketenbeeld::v1::GetRequest* request,
                                 ketenbeeld::v1::GetResponse* response) override;
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context, const ketenbeeld::v1::ListRequest* request,
@@ -47,9 +53,16 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
 
   size_t live_feeds();
 
+  // Ends every open PublishStatus stream with UNAVAILABLE once its reports in flight are answered, and refuses new
+  // ones, so open streams do not hold up shutdown. Call before the gRPC server's Shutdown (the committer must still
+  // run).
+  void EndAllPublishStreams() { publish_streams_.EndAll(); }
+  size_t live_publish_streams() { return publish_streams_.live(); }
+
  private:
   const Dependencies deps_;
   const FeedOptions feed_options_;
+  PublishStreams publish_streams_;
 
   absl::Mutex feeds_mu_;
   std::vector<std::weak_ptr<Subscription>> feeds_ ABSL_GUARDED_BY(feeds_mu_);

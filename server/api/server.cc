@@ -163,7 +163,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
   state->service = std::make_unique<PictureService>(
       PictureService::Dependencies{
-          .services = context, .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store}},
+          .services = context,
+          .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
+          .rpc_observer = state->metrics.get()},
       state->options.feed);
   state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
       .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
@@ -324,6 +326,9 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->service->EndAllFeeds();
+  // Open PublishStatus streams end once their reports in flight are answered (the committer still runs), so they
+  // do not keep the server waiting for the grace period.
+  state_->service->EndAllPublishStreams();
   // Before the committer stops: the gateway's writes in flight complete like gRPC's.
   if (state_->http_gateway) state_->http_gateway->Stop();
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));

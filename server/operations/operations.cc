@@ -115,6 +115,10 @@ void Operations::Write(const Identity& caller, pipeline::WriteRequest request, p
   deps_.committer.Submit(std::move(request), std::move(done));
 }
 
+absl::Status Operations::OpenPublishStream(const Identity& caller) const {
+  return policy::AuthorizeCall(caller, policy::method::kPublishStatus);
+}
+
 namespace {
 
 v1::Record& RecordOf(v1::Record& record) { return record; }

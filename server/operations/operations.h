@@ -49,6 +49,10 @@ class Operations {
   // submits it with the caller as actor. `done` runs on the committer thread (or at once when refused).
   void Write(const security::Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done);
 
+  // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on
+  // it then goes through Write() as a ReportStatus write.
+  absl::Status OpenPublishStream(const security::Identity& caller) const;
+
   absl::Status Get(const security::Identity& caller, const ketenbeeld::v1::GetRequest& request,
                    ketenbeeld::v1::GetResponse& response);
   absl::Status List(const security::Identity& caller, const ketenbeeld::v1::ListRequest& request,

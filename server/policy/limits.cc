@@ -67,4 +67,10 @@ void SubscriptionLimiter::Release(const std::string& key) {
   if (--it->second <= 0) live_.erase(it);
 }
 
+absl::Status CheckPublishBatch(int reports) {
+  if (reports <= kPublishReportsInFlight) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("reports: ", reports, " reports in one message, at most ",
+                                                 kPublishReportsInFlight, " (send the rest in the next message)"));
+}
+
 }  // namespace ketenbeeld::policy

@@ -22,6 +22,16 @@ namespace ketenbeeld::policy {
 inline constexpr int kDefaultRequestsPerSecond = 200;
 inline constexpr int kDefaultSubscriptionsPerIdentity = 64;
 
+// PictureService.PublishStatus (server/api/publish_stream.h): the reports of one stream that may be unanswered at a
+// time. At this bound the server reads no further message until results have gone out, so a stream holds at most
+// this many reports of server memory plus one message, and one message may carry at most this many reports (so
+// a stream never has more than twice the bound in flight). 1024 keeps a fast client's pipeline full (a commit
+// group holds a few hundred writes) while bounding what one stream can make the server hold (~1 MB).
+inline constexpr int kPublishReportsInFlight = 1024;
+
+// OK, or INVALID_ARGUMENT when one PublishStatus message carries more than kPublishReportsInFlight reports.
+absl::Status CheckPublishBatch(int reports);
+
 // Sustained `per_second` requests per identity, with bursts up to twice that.
 class RateLimiter {
  public:

@@ -23,6 +23,10 @@ constexpr std::array kRules = {
     Rule{method::kRegisterOrganization, {kAdmin}, kAny, "only admins manage the registry"},
     Rule{method::kReportStatus, {kInstitution, kGhor, kDispatch}, kOwn,
          "institutions and dispatch report their own status; the GHOR may report for any organisation"},
+    // The same roles as ReportStatus: the stream is only a cheaper way to make the same calls. Acting-for is
+    // checked per report (each is a ReportStatus write), so the stream-level rule is kAny.
+    Rule{method::kPublishStatus, {kInstitution, kGhor, kDispatch}, kAny,
+         "a stream of ReportStatus calls: the same roles, each report checked as ReportStatus (own organisation)"},
     Rule{method::kGet, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
          "every role but the administration reads the picture"},
     Rule{method::kList, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,

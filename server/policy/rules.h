@@ -26,6 +26,9 @@ namespace ketenbeeld::policy {
 namespace method {
 inline constexpr absl::string_view kRegisterOrganization = "/ketenbeeld.v1.PictureService/RegisterOrganization";
 inline constexpr absl::string_view kReportStatus = "/ketenbeeld.v1.PictureService/ReportStatus";
+// The stream of status reports. Its rule admits the stream; every report on it is then a ReportStatus write and
+// passes kReportStatus's rule (acting for its own organisation) on its own.
+inline constexpr absl::string_view kPublishStatus = "/ketenbeeld.v1.PictureService/PublishStatus";
 inline constexpr absl::string_view kGet = "/ketenbeeld.v1.PictureService/Get";
 inline constexpr absl::string_view kList = "/ketenbeeld.v1.PictureService/List";
 inline constexpr absl::string_view kHistory = "/ketenbeeld.v1.PictureService/History";

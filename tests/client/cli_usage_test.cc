@@ -77,6 +77,11 @@ TEST(CliUsageTest, RequestScenarioReportAndCapacityCommands) {
   ExpectUsageError({"capacity", "near", "52.6,4.7"}, "--bed-type is required");
 }
 
+TEST(CliUsageTest, StatusImportNeedsAReadableFileOfReports) {
+  ExpectUsageError({"status", "import"}, "FILE is required");
+  ExpectUsageError({"status", "import", "/nonexistent/reports.textproto"}, "cannot be read");
+}
+
 TEST(CliUsageTest, AValidCommandGetsAsFarAsTheServer) {
   // Proves the usage checks above are not simply failing every command: a complete one tries to connect.
   const Outcome outcome = RunCli({"capacity", "near", "52.6,4.7", "--bed-type", "ic-adult"});

@@ -145,6 +145,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
   static const auto* matrix = new std::map<std::string, std::string>{
       {"/ketenbeeld.v1.PictureService/RegisterOrganization", "A"},
       {"/ketenbeeld.v1.PictureService/ReportStatus", "IGD"},
+      {"/ketenbeeld.v1.PictureService/PublishStatus", "IGD"},
       {"/ketenbeeld.v1.PictureService/Get", "IGDA"},
       {"/ketenbeeld.v1.PictureService/List", "IGDA"},
       {"/ketenbeeld.v1.PictureService/History", "IGDA"},
@@ -186,8 +187,20 @@ std::vector<std::string> AllMethods() {
   return methods;
 }
 
-// Calls `method` with an empty request. Unary calls through the generic stub; Subscribe reads its first message.
+// Calls `method` with an empty request. Unary calls through the generic stub; Subscribe reads its first message;
+// PublishStatus sends one message without reports, half-closes and returns how the stream ended.
 grpc::Status CallWithEmptyRequest(const std::shared_ptr<grpc::Channel>& channel, const std::string& method) {
+  if (absl::EndsWith(method, "/PublishStatus")) {
+    auto stub = v1::PictureService::NewStub(channel);
+    auto context = Deadline();
+    auto stream = stub->PublishStatus(context.get());
+    stream->Write(v1::PublishStatusRequest());
+    stream->WritesDone();
+    v1::PublishStatusResponse response;
+    while (stream->Read(&response)) {
+    }
+    return stream->Finish();
+  }
   if (absl::EndsWith(method, "/Subscribe")) {
     auto stub = v1::PictureService::NewStub(channel);
     auto context = Deadline();
@@ -257,6 +270,55 @@ TEST_F(AccessTest, AnInstitutionCannotWriteAnotherOrganisationsStatus) {
   const v1::GetResponse after = GetStatusAs("ghor", "ziekenhuis-b");
   EXPECT_EQ(after.record().status_report().capacity(0).available(), 7);
   EXPECT_EQ(after.record().updated_by().role(), v1::ROLE_GHOR);
+}
+
+// PublishStatus: the stream is admitted for the roles that may report status; each report on it is then checked
+// as ReportStatus, so another organisation's report is refused on its own while the stream goes on.
+TEST_F(AccessTest, OnAPublishStreamEachReportActsOnlyForTheCallersOwnOrganisation) {
+  SetUpRegion();
+  const int64_t before = server_.server().revision();
+  auto stub = PictureAs("institution");
+  auto context = Deadline();
+  auto stream = stub->PublishStatus(context.get());
+  v1::PublishStatusRequest request;
+  *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-a", 11);
+  *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-b", 40);
+  *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-a", 12);
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->WritesDone());
+  std::map<uint64_t, v1::PublishResult> results;
+  v1::PublishStatusResponse response;
+  while (stream->Read(&response)) {
+    for (const v1::PublishResult& result : response.results()) results[result.sequence()] = result;
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].has_written());
+  EXPECT_TRUE(results[2].has_written());
+  ASSERT_TRUE(results[1].has_error());
+  EXPECT_EQ(results[1].error().code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_THAT(results[1].error().message(),
+              HasSubstr("report.organization_id: \"ziekenhuis-b\" is not your organisation"));
+  // Only hospital A's two reports were written; B's status is untouched.
+  EXPECT_EQ(server_.server().revision(), before + 2);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-b").record().status_report().capacity(0).available(), 2);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().status_report().capacity(0).available(), 12);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().updated_by().subject(), "token:institution");
+}
+
+TEST_F(AccessTest, APublishStreamWithoutCredentialsIsRefused) {
+  auto anonymous = v1::PictureService::NewStub(client::Connect(server_.server().address()));
+  auto context = Deadline();
+  auto stream = anonymous->PublishStatus(context.get());
+  v1::PublishStatusRequest request;
+  *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-a", 11);
+  stream->Write(request);
+  stream->WritesDone();
+  v1::PublishStatusResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(server_.server().revision(), 0);
 }
 
 TEST_F(AccessTest, OnlyTheRequesterAcceptsOffersToItsRequest) {
@@ -485,6 +547,38 @@ TEST(AccessLimitsTest, RequestsBeyondTheRatePerIdentityAreResourceExhausted) {
   EXPECT_THAT(last.error_message(), HasSubstr("request rate"));
   EXPECT_GE(ok, 3);  // The burst was allowed first (a refill during the loop may add one).
   EXPECT_LE(ok, 6);
+}
+
+TEST(AccessLimitsTest, EachReportOnAPublishStreamCountsAgainstTheRequestRate) {
+  TempDir dir;
+  const std::string tokens = dir.path() + "/tokens";
+  std::ofstream(tokens) << "sha256:" << security::TokenHash("slow-token") << " ziekenhuis-a institution slow\n";
+  TestServer server([&](api::ServerOptions& options) {
+    options.tokens_file = tokens;
+    options.identity_limits.max_requests_per_second = 2;  // Bursts of 4.
+  });
+  auto stub = v1::PictureService::NewStub(client::Connect(server.server().address(), {.token = "slow-token"}));
+  auto context = Deadline();
+  auto stream = stub->PublishStatus(context.get());  // Counts one request.
+  v1::PublishStatusRequest request;
+  for (int i = 0; i < 12; ++i) *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-a", i);
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->WritesDone());
+  int limited = 0;
+  int results = 0;
+  v1::PublishStatusResponse response;
+  while (stream->Read(&response)) {
+    for (const v1::PublishResult& result : response.results()) {
+      ++results;
+      if (result.error().code() == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED)) {
+        ++limited;
+        EXPECT_THAT(result.error().message(), HasSubstr("request rate"));
+      }
+    }
+  }
+  EXPECT_TRUE(stream->Finish().ok());  // The stream itself goes on; only the reports over the rate are refused.
+  EXPECT_EQ(results, 12);
+  EXPECT_GE(limited, 12 - 5);  // At most the burst (less the stream's own request, plus a refill) got through.
 }
 
 }  // namespace

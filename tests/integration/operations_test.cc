@@ -196,9 +196,23 @@ TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("meet")).ok());
   ASSERT_TRUE(Report(server.stub(), MakeReport("meet")).ok());
   ASSERT_FALSE(Report(server.stub(), MakeReport("onbekend")).ok());  // An error, to be counted by code.
+  {
+    // Two reports on a stream: counted one by one (besides the stream itself, when it ends).
+    grpc::ClientContext context;
+    auto stream = server.stub().PublishStatus(&context);
+    v1::PublishStatusRequest request;
+    *request.add_reports()->mutable_report() = MakeReport("meet", 5);
+    *request.add_reports()->mutable_report() = MakeReport("onbekend");
+    ASSERT_TRUE(stream->Write(request));
+    stream->WritesDone();
+    v1::PublishStatusResponse response;
+    while (stream->Read(&response)) {
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+  }
   v1::SubscribeRequest subscribe;
   FeedReader feed(server.stub(), subscribe);
-  ASSERT_TRUE(feed.WaitForRevision(2));
+  ASSERT_TRUE(feed.WaitForRevision(3));
 
   httplib::Client client("127.0.0.1", server.server().metrics_port());
   client.set_read_timeout(10, 0);
@@ -206,16 +220,20 @@ TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
   ASSERT_TRUE(scraped) << httplib::to_string(scraped.error());
   ASSERT_EQ(scraped->status, 200);
   const std::string& text = scraped->body;
-  EXPECT_THAT(text, HasSubstr("ketenbeeld_revision 2"));
-  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_groups_total{result=\"ok\"} 2"));
-  EXPECT_THAT(text, HasSubstr("ketenbeeld_committed_events_total 2"));
-  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_latency_seconds_count 2"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_revision 3"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_groups_total{result=\"ok\"} 3"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_committed_events_total 3"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_latency_seconds_count 3"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_commit_group_writes_bucket"));
   EXPECT_THAT(
       text,
       HasSubstr("ketenbeeld_rpc_total{code=\"OK\",method=\"/ketenbeeld.v1.PictureService/RegisterOrganization\"} 1"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_total{code=\"INVALID_ARGUMENT\",method=\"/ketenbeeld.v1.PictureService/"
                               "ReportStatus\"} 1"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_total{code=\"OK\",method=\"/ketenbeeld.v1.PictureService/"
+                              "PublishStatus/report\"} 1"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_total{code=\"INVALID_ARGUMENT\",method=\"/ketenbeeld.v1.PictureService/"
+                              "PublishStatus/report\"} 1"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_duration_seconds_bucket"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_feeds_live 1"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_feed_events_delivered_total"));
