@@ -29,7 +29,7 @@ TSAN_BUILD_DIR ?= build-tsan
 # backup). Not the client/CLI formatting tests, the HTTP gateway and browser tests, nor the benchmark. ctest skips the
 # tests of targets left out (gtest_discover_tests registers them as <target>_NOT_BUILT) and the browser test (label).
 SANITIZER_TARGETS ?= storage_test domain_test pipeline_test policy_test security_test integration_test \
-  operations_test access_test system_test
+  operations_test access_test publish_test system_test
 # TSan only: checks that tests/tsan/absl_annotations.cc lets TSan see Abseil's synchronisation, and still report races.
 TSAN_SELF_TEST_TARGETS ?= tsan_annotations_test tsan_race_detection
 SANITIZER_CTEST_ARGS ?= -E '_NOT_BUILT$$' -LE browser

@@ -311,8 +311,7 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
     table.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(total.bed_type()),
                   sum(total.has_available(), total.available()), sum(total.has_occupied(), total.occupied()),
                   sum(total.has_baseline(), total.baseline()), sum(total.has_surge_24h(), total.surge_24h()),
-                  sum(total.has_surge_72h(), total.surge_72h()),
-                  absl::StrCat(total.organizations_reported()),
+                  sum(total.has_surge_72h(), total.surge_72h()), absl::StrCat(total.organizations_reported()),
                   Age(total.newest_report(), total.has_newest_report(), now),
                   Age(total.oldest_report(), total.has_oldest_report(), now)});
   }

@@ -45,7 +45,6 @@ constexpr size_t kRevisionBytes = 8;
 // take std::string_view; this converts.
 absl::string_view AsAbsl(std::string_view view) { return absl::string_view(view.data(), view.size()); }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Key encoding. Revisions are 8-byte big-endian so that RocksDB's bytewise order is numeric order (revisions are
 // never negative). key_index keys are name + '\0' + revision: names never contain '\0', so all entries of one name
@@ -81,7 +80,9 @@ std::string IndexKey(std::string_view name, int64_t revision) {
 
 // Everything strictly after all index entries of `name` (and before those of names > name that are not
 // name + "\0...", which cannot exist): the smallest key of any name that sorts after `name`.
-std::string AfterAllEntriesOf(std::string_view name) { return absl::StrCat(AsAbsl(name), absl::string_view("\x01", 1)); }
+std::string AfterAllEntriesOf(std::string_view name) {
+  return absl::StrCat(AsAbsl(name), absl::string_view("\x01", 1));
+}
 
 struct ParsedIndexKey {
   std::string_view name;
@@ -125,7 +126,7 @@ absl::Status FromRocks(const rocksdb::Status& status, std::string_view doing,
   if (status.IsCorruption()) return absl::DataLossError(message);
   if (status.IsInvalidArgument()) {
     return invalid_argument == InvalidArgumentMeans::kFailedPrecondition ? absl::FailedPreconditionError(message)
-                                                                        : absl::InvalidArgumentError(message);
+                                                                         : absl::InvalidArgumentError(message);
   }
   if (status.IsNotFound()) return absl::NotFoundError(message);
   return absl::InternalError(message);
@@ -145,10 +146,10 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
 
 struct Tuning {
   size_t block_cache_bytes;
-  size_t write_buffer_bytes;      // per column family memtable
-  uint64_t target_file_bytes;     // SST size at L1
-  uint64_t level_base_bytes;      // size of L1
-  uint64_t max_total_wal_bytes;   // forces flush of idle column families so old WAL files can be deleted
+  size_t write_buffer_bytes;     // per column family memtable
+  uint64_t target_file_bytes;    // SST size at L1
+  uint64_t level_base_bytes;     // size of L1
+  uint64_t max_total_wal_bytes;  // forces flush of idle column families so old WAL files can be deleted
 };
 
 // Production: a 32 MiB block cache holds the index/filter blocks and the hot part of the log; 16 MiB memtables
@@ -254,7 +255,8 @@ absl::Status PrepareDirectory(const std::string& path) {
     }
   }
   if (error) {
-    return absl::UnavailableError(absl::StrCat("open of store at ", path, ": cannot list directory: ", error.message()));
+    return absl::UnavailableError(
+        absl::StrCat("open of store at ", path, ": cannot list directory: ", error.message()));
   }
   return absl::OkStatus();
 }
@@ -323,8 +325,7 @@ class FaultInjectingFile : public rocksdb::FSWritableFileOwnerWrapper {
 
 class FaultInjectingFileSystem : public rocksdb::FileSystemWrapper {
  public:
-  FaultInjectingFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target,
-                           std::shared_ptr<FaultInjector> injector)
+  FaultInjectingFileSystem(const std::shared_ptr<rocksdb::FileSystem>& target, std::shared_ptr<FaultInjector> injector)
       : FileSystemWrapper(target), injector_(std::move(injector)) {}
 
   const char* Name() const override { return "KetenbeeldFaultInjectingFileSystem"; }
@@ -467,8 +468,7 @@ struct Store::Impl {
       std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, log));
       it->SeekToLast();
       if (!it->status().ok()) return FromRocks(it->status(), doing_view);
-      const std::optional<int64_t> newest =
-          it->Valid() ? DecodeRevision(ToView(it->key())) : std::optional<int64_t>(0);
+      const std::optional<int64_t> newest = it->Valid() ? DecodeRevision(ToView(it->key())) : std::optional<int64_t>(0);
       if (newest != *last) {
         return absl::DataLossError(absl::StrCat(doing, ": meta says last revision ", *last,
                                                 " but the newest log entry is ", newest.value_or(-1)));
@@ -482,9 +482,10 @@ struct Store::Impl {
   // UNAVAILABLE while the database is closed after a failed Recover().
   absl::Status CheckOpen(std::string_view doing) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
     if (db != nullptr) return absl::OkStatus();
-    return absl::UnavailableError(absl::StrCat(
-        AsAbsl(doing), ": the store is closed: it could not be reopened after a storage fault (see the server log); "
-                       "it retries by itself"));
+    return absl::UnavailableError(
+        absl::StrCat(AsAbsl(doing),
+                     ": the store is closed: it could not be reopened after a storage fault (see the server log); "
+                     "it retries by itself"));
   }
 
   // Reads a revision-valued meta key at `read_options` (0 when absent).
@@ -496,8 +497,8 @@ struct Store::Impl {
     if (!status.ok()) return FromRocks(status, absl::StrCat("read of meta ", AsAbsl(key)));
     std::optional<int64_t> revision = DecodeRevision(value);
     if (!revision.has_value()) {
-      return absl::DataLossError(absl::StrCat("read of meta ", AsAbsl(key), ": not an 8-byte revision (", value.size(),
-                                              " bytes)"));
+      return absl::DataLossError(
+          absl::StrCat("read of meta ", AsAbsl(key), ": not an 8-byte revision (", value.size(), " bytes)"));
     }
     return *revision;
   }
@@ -628,8 +629,10 @@ absl::Status Store::Commit(const std::vector<LogEntry>& group) {
   const std::string doing = absl::StrCat("commit of revisions ", group.front().revision, "..", group.back().revision);
   if (impl_->options.read_only) return absl::FailedPreconditionError(absl::StrCat(doing, ": the store is read-only"));
   if (!impl_->commit_failure.ok()) {
-    return absl::UnavailableError(absl::StrCat(doing, ": refused until the store has recovered from an earlier failed "
-                                               "write (", impl_->commit_failure.message(), ")"));
+    return absl::UnavailableError(absl::StrCat(doing,
+                                               ": refused until the store has recovered from an earlier failed "
+                                               "write (",
+                                               impl_->commit_failure.message(), ")"));
   }
   if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::WriteBatch batch;
@@ -643,8 +646,9 @@ absl::Status Store::Commit(const std::vector<LogEntry>& group) {
       return absl::InternalError(
           absl::StrCat(doing, ": revision ", entry.revision, " has an empty name or a name containing NUL"));
     }
-    rocksdb::Status status = entry.is_delete ? batch.Delete(impl_->state, ToSlice(entry.name))
-                                             : batch.Put(impl_->state, ToSlice(entry.name), ToSlice(entry.record_bytes));
+    rocksdb::Status status = entry.is_delete
+                                 ? batch.Delete(impl_->state, ToSlice(entry.name))
+                                 : batch.Put(impl_->state, ToSlice(entry.name), ToSlice(entry.record_bytes));
     if (status.ok()) status = batch.Put(impl_->log, EncodeRevision(entry.revision), ToSlice(entry.event_bytes));
     if (status.ok()) status = batch.Put(impl_->key_index, IndexKey(entry.name, entry.revision), rocksdb::Slice());
     if (!status.ok()) return FromRocks(status, doing);
@@ -722,13 +726,13 @@ absl::StatusOr<std::string> Store::ReadEvent(int64_t revision) const {
   if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   std::string bytes;
   rocksdb::Status status = impl_->db->Get(rocksdb::ReadOptions(), impl_->log, EncodeRevision(revision), &bytes);
-  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat(doing, ": no such entry (never written or compacted)"));
+  if (status.IsNotFound())
+    return absl::NotFoundError(absl::StrCat(doing, ": no such entry (never written or compacted)"));
   if (!status.ok()) return FromRocks(status, doing);
   return bytes;
 }
 
-absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_view name,
-                                                                  int64_t at_revision) const {
+absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_view name, int64_t at_revision) const {
   const std::string doing = absl::StrCat("read of '", AsAbsl(name), "' at revision ", at_revision);
   absl::ReaderMutexLock db_lock(&impl_->db_mu);
   if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;

@@ -154,7 +154,7 @@ class Store {
   // FAILED_PRECONDITION when at_revision < compacted_revision() (that history is gone); INVALID_ARGUMENT when
   // negative.
   [[nodiscard]] absl::StatusOr<std::optional<int64_t>> LastChangeAtOrBefore(std::string_view name,
-                                                                          int64_t at_revision) const;
+                                                                            int64_t at_revision) const;
 
   // Calls `fn(name, revision)` once for each name that starts with `prefix` and is >= `start_after`'s successor
   // (names strictly greater than start_after; empty start_after = from the beginning), in name order, with the
@@ -162,10 +162,9 @@ class Store {
   // skipped; a name whose newest change <= at_revision is a delete is reported with that revision (the caller reads
   // the event). Stops early (returning OK) when fn returns false. FAILED_PRECONDITION when at_revision <
   // compacted_revision(); INVALID_ARGUMENT when negative. Reads one consistent snapshot.
-  [[nodiscard]] absl::Status ForEachNameAt(std::string_view prefix, std::string_view start_after,
-                                           int64_t at_revision,
-                                           const std::function<bool(std::string_view name, int64_t revision)>& fn)
-      const;
+  [[nodiscard]] absl::Status ForEachNameAt(
+      std::string_view prefix, std::string_view start_after, int64_t at_revision,
+      const std::function<bool(std::string_view name, int64_t revision)>& fn) const;
 
   // The first revision whose event has commit time >= `time` (events are non-decreasing in time), or
   // last_revision() + 1 when there is none. Searches the retained log only.

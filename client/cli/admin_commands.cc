@@ -65,9 +65,9 @@ int AdminCommands::ListAudit(Session& session, v1::AdminService::Stub& admin, gr
   }
   if (response.entries().empty()) std::cout << "no reads of detailed figures recorded\n";
   for (const v1::AuditEntry& entry : response.entries()) {
-    std::cout << "#" << entry.sequence() << "  " << absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbslTime(entry.time()),
-                                                                      absl::LocalTimeZone())
-              << "  " << entry.actor().subject() << " (" << entry.actor().organization_id() << ")  "
+    std::cout << "#" << entry.sequence() << "  "
+              << absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbslTime(entry.time()), absl::LocalTimeZone()) << "  "
+              << entry.actor().subject() << " (" << entry.actor().organization_id() << ")  "
               << entry.method().substr(entry.method().rfind('/') + 1) << " at revision " << entry.revision() << ": ";
     if (entry.organization_count() == 0) {
       std::cout << "every organisation (live feed)";

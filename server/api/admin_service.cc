@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/api/status.h"
-#include "server/policy/rules.h"
 #include "server/observability/log.h"
 #include "server/observability/rpc_interceptor.h"
+#include "server/policy/rules.h"
 
 namespace ketenbeeld::api {
 namespace {

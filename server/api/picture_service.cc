@@ -9,7 +9,9 @@
 namespace ketenbeeld::api {
 
 PictureService::PictureService(Dependencies dependencies, FeedOptions feed_options)
-    : deps_(dependencies), feed_options_(feed_options), publish_streams_(dependencies.services, dependencies.rpc_observer) {}
+    : deps_(dependencies),
+      feed_options_(feed_options),
+      publish_streams_(dependencies.services, dependencies.rpc_observer) {}
 
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,

@@ -14,19 +14,19 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "server/api/admin_service.h"
-#include "server/api/caller_gate.h"
 #include "server/api/alert_service.h"
 #include "server/api/assistance_service.h"
+#include "server/api/caller_gate.h"
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
 #include "server/http/gateway.h"
-#include "server/pipeline/scheduler.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
 #include "server/observability/rpc_interceptor.h"
 #include "server/pipeline/picture.h"
 #include "server/pipeline/reader.h"
+#include "server/pipeline/scheduler.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
 #include "storage/store.h"
@@ -145,7 +145,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->reader = std::make_unique<pipeline::Reader>(*state->store, *state->picture);
   state->authenticator = *std::move(authenticator);
   state->rate_limiter = std::make_unique<policy::RateLimiter>(options.identity_limits.max_requests_per_second);
-  state->subscription_limiter = std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
+  state->subscription_limiter =
+      std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
   if (options.audit) {
     absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
         policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile));
@@ -162,10 +163,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->gate = std::make_unique<CallerGate>(*state->authenticator, *state->rate_limiter);
   const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
   state->service = std::make_unique<PictureService>(
-      PictureService::Dependencies{
-          .services = context,
-          .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
-          .rpc_observer = state->metrics.get()},
+      PictureService::Dependencies{.services = context,
+                                   .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
+                                   .rpc_observer = state->metrics.get()},
       state->options.feed);
   state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
       .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
@@ -183,13 +183,13 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.stream.max_message_bytes = options.feed.max_message_bytes;
     http_options.stream.heartbeat_interval = options.feed.heartbeat_interval;
     http_options.stream.max_scan_rounds = options.feed.max_scan_rounds;
-    absl::StatusOr<std::unique_ptr<http::Gateway>> gateway = http::Gateway::Start(
-        http_options, http::GatewayDependencies{.operations = *state->operations,
-                                                .authenticator = *state->authenticator,
-                                                .rate = *state->rate_limiter,
-                                                .picture = *state->picture,
-                                                .store = *state->store,
-                                                .hub = *state->hub});
+    absl::StatusOr<std::unique_ptr<http::Gateway>> gateway =
+        http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,
+                                                                     .authenticator = *state->authenticator,
+                                                                     .rate = *state->rate_limiter,
+                                                                     .picture = *state->picture,
+                                                                     .store = *state->store,
+                                                                     .hub = *state->hub});
     if (!gateway.ok()) return gateway.status();
     state->http_gateway = *std::move(gateway);
   }
@@ -228,9 +228,10 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       storage::RetentionRunner::Callbacks{
           .head = [raw = state.get()] { return raw->picture->revision(); },
           .compact = [raw = state.get()](int64_t revision) { return raw->CompactLog(revision); },
-          .on_error = [](const absl::Status& error) {
-            observability::LogError("retention_failed", {{"error", error.ToString()}});
-          }});
+          .on_error =
+              [](const absl::Status& error) {
+                observability::LogError("retention_failed", {{"error", error.ToString()}});
+              }});
 
   auto server = std::unique_ptr<KetenbeeldServer>(new KetenbeeldServer(std::move(state)));
   observability::LogInfo("server_started", {{"address", server->address()},

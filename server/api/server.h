@@ -1,5 +1,6 @@
 // Assembles a running Ketenbeeld server: store -> picture -> hub -> committer (+ scheduler) -> gRPC services
-// (PictureService, IncidentService, AlertService, AssistanceService, ReportService, grpc.health.v1, reflection). Used by the ketenbeeld-server binary and by the integration tests.
+// (PictureService, IncidentService, AlertService, AssistanceService, ReportService, grpc.health.v1, reflection). Used
+// by the ketenbeeld-server binary and by the integration tests.
 //
 // Thread safety: Shutdown() and the accessors may be called from any thread.
 #ifndef KETENBEELD_SERVER_API_SERVER_H_

@@ -186,8 +186,8 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
   options.identity_limits.max_subscriptions = limits.max_subscriptions_per_identity();
   options.identity_limits.max_requests_per_second = limits.max_requests_per_second_per_identity();
   if (limits.min_aggregate_group() < 0 || limits.min_aggregate_group() > 1000) {
-    return Invalid("limits.min_aggregate_group", absl::StrCat("must be between 0 and 1000, got ",
-                                                              limits.min_aggregate_group()));
+    return Invalid("limits.min_aggregate_group",
+                   absl::StrCat("must be between 0 and 1000, got ", limits.min_aggregate_group()));
   }
   if (limits.min_aggregate_group() != 0) options.min_aggregate_group = limits.min_aggregate_group();
 

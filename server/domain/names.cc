@@ -6,8 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -140,8 +140,7 @@ absl::StatusOr<ParsedName> ParseName(std::string_view name_view, std::string_vie
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ORGANIZATION;
   } else if (segments.size() == 3 && segments[2] == kStatus) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT;
-  } else if (segments.size() == 5 && segments[2] == kLocations &&
-             segments[4] == kStatus) {
+  } else if (segments.size() == 5 && segments[2] == kLocations && segments[4] == kStatus) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT;
     parsed.location_id.assign(segments[3].data(), segments[3].size());
   } else {

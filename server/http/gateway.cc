@@ -78,9 +78,7 @@ void SocketOptions(socket_t socket) {
 
 struct Gateway::Impl {
   Impl(const GatewayOptions& gateway_options, GatewayDependencies dependencies)
-      : options(gateway_options),
-        deps(dependencies),
-        api(deps.operations) {}
+      : options(gateway_options), deps(dependencies), api(deps.operations) {}
 
   void Routes();
   // The checks every request passes before routing; false (and `res` set) when refused.

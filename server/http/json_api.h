@@ -47,8 +47,7 @@ class JsonApi {
   std::vector<std::string> Methods() const;
 
  private:
-  using Handler =
-      std::function<absl::StatusOr<std::string>(absl::string_view body, const security::Identity& caller)>;
+  using Handler = std::function<absl::StatusOr<std::string>(absl::string_view body, const security::Identity& caller)>;
   absl::flat_hash_map<std::string, Handler> handlers_;
 };
 

@@ -80,9 +80,7 @@ absl::string_view MethodOf(const pipeline::WriteRequest& request) {
       return policy::method::kAddSituationEntry;
     }
     absl::string_view operator()(const v1::SendAlertRequest&) const { return policy::method::kSendAlert; }
-    absl::string_view operator()(const v1::AcknowledgeAlertRequest&) const {
-      return policy::method::kAcknowledgeAlert;
-    }
+    absl::string_view operator()(const v1::AcknowledgeAlertRequest&) const { return policy::method::kAcknowledgeAlert; }
     absl::string_view operator()(const v1::RequestAssistanceRequest&) const {
       return policy::method::kRequestAssistance;
     }
@@ -127,8 +125,7 @@ v1::Record& RecordOf(v1::Event& event) { return *event.mutable_record(); }
 }  // namespace
 
 template <typename Records>
-void Operations::RedactAndAudit(const Identity& caller, absl::string_view method, Records& records,
-                                int64_t revision) {
+void Operations::RedactAndAudit(const Identity& caller, absl::string_view method, Records& records, int64_t revision) {
   if (caller.development()) return;
   const policy::Viewer viewer = policy::Viewer::For(caller);
   std::vector<std::string> detail_of_others;
@@ -188,8 +185,7 @@ absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& call
 
 absl::StatusOr<v1::AlertAcknowledgements> Operations::GetAlertAcknowledgements(
     const Identity& caller, const v1::GetAlertAcknowledgementsRequest& request) {
-  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetAlertAcknowledgements);
-      !allowed.ok()) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetAlertAcknowledgements); !allowed.ok()) {
     return allowed;
   }
   if (absl::Status status = domain::ValidateId(request.alert_id(), "alert_id"); !status.ok()) return status;
@@ -236,7 +232,8 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetCapacityOverview); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::CapacityOverview> overview = pipeline::ComputeCapacityOverview(request, deps_.picture, absl::Now());
+  absl::StatusOr<v1::CapacityOverview> overview =
+      pipeline::ComputeCapacityOverview(request, deps_.picture, absl::Now());
   if (overview.ok()) policy::ApplyMinimumGroup(policy::Viewer::For(caller), deps_.min_aggregate_group, *overview);
   return overview;
 }
@@ -268,8 +265,8 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
   return found;
 }
 
-absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(
-    const Identity& caller, const v1::ListAuditEntriesRequest& request) {
+absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(const Identity& caller,
+                                                                          const v1::ListAuditEntriesRequest& request) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kListAuditEntries); !allowed.ok()) {
     return allowed;
   }

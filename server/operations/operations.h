@@ -67,7 +67,8 @@ class Operations {
     policy::Viewer viewer;
     std::unique_ptr<policy::SubscriptionLimiter::Lease> lease;  // Null in development mode.
   };
-  absl::StatusOr<FeedGrant> Subscribe(const security::Identity& caller, const ketenbeeld::v1::SubscribeRequest& request);
+  absl::StatusOr<FeedGrant> Subscribe(const security::Identity& caller,
+                                      const ketenbeeld::v1::SubscribeRequest& request);
 
   absl::StatusOr<ketenbeeld::v1::AlertAcknowledgements> GetAlertAcknowledgements(
       const security::Identity& caller, const ketenbeeld::v1::GetAlertAcknowledgementsRequest& request);
@@ -77,8 +78,8 @@ class Operations {
       const security::Identity& caller, const ketenbeeld::v1::GetCapacityOverviewRequest& request);
   absl::StatusOr<ketenbeeld::v1::OperationalSummary> GetOperationalSummary(
       const security::Identity& caller, const ketenbeeld::v1::GetOperationalSummaryRequest& request);
-  absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(
-      const security::Identity& caller, const ketenbeeld::v1::FindCapacityRequest& request);
+  absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(const security::Identity& caller,
+                                                                    const ketenbeeld::v1::FindCapacityRequest& request);
   absl::StatusOr<ketenbeeld::v1::ListAuditEntriesResponse> ListAuditEntries(
       const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
 
@@ -87,8 +88,7 @@ class Operations {
   absl::Status AuthorizeWrite(const security::Identity& caller, const pipeline::WriteRequest& request) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
   template <typename Records>
-  void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records,
-                      int64_t revision);
+  void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records, int64_t revision);
 
   Dependencies deps_;
 };

@@ -164,9 +164,9 @@ void Committer::CommitGroup(std::deque<Pending>& group) {
   absl::Status written = absl::OkStatus();
   const bool attempted = !entries.empty() && !storage_failed_;
   if (!entries.empty() && storage_failed_) {
-    written = absl::UnavailableError(absl::StrCat(
-        "storage is failing and has not recovered yet; nothing was written, retry later (", storage_error_.message(),
-        ")"));
+    written = absl::UnavailableError(
+        absl::StrCat("storage is failing and has not recovered yet; nothing was written, retry later (",
+                     storage_error_.message(), ")"));
   } else if (attempted) {
     written = store_.Commit(entries);
   }
@@ -253,8 +253,9 @@ absl::Status Committer::TryRecoverStorage() {
           "storage_unavailable",
           {{"error", storage_error_.ToString()},
            {"attempts", recovery_failures_logged_},
-           {"action", "writes are refused until storage works again; free disk space or repair the disk under the "
-                      "data directory. Writing resumes by itself; reads and live feeds keep working"}});
+           {"action",
+            "writes are refused until storage works again; free disk space or repair the disk under the "
+            "data directory. Writing resumes by itself; reads and live feeds keep working"}});
     }
     return storage_error_;
   }

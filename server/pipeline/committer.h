@@ -70,7 +70,8 @@ class Committer {
 
   // Validates the write's fields (INVALID_ARGUMENT naming the field, completed at once on this thread), then queues
   // it. `done` is called exactly once: with the committed revision and record after the change is durable, or with
-  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped).
+  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see PlanWrite), or UNAVAILABLE (storage refused the
+  // write, or the committer stopped).
   void Submit(WriteRequest request, Callback done);
 
   // Refuses new writes with UNAVAILABLE, commits what is queued, and joins the thread. Idempotent.

@@ -47,9 +47,7 @@ struct Validator {
     return domain::ValidateOfferAssistanceRequest(r);
   }
   absl::Status operator()(const v1::AcceptOfferRequest& r) const { return domain::ValidateAcceptOfferRequest(r); }
-  absl::Status operator()(const v1::FulfillRequestRequest& r) const {
-    return domain::ValidateFulfillRequestRequest(r);
-  }
+  absl::Status operator()(const v1::FulfillRequestRequest& r) const { return domain::ValidateFulfillRequestRequest(r); }
   absl::Status operator()(const v1::CancelRequestRequest& r) const { return domain::ValidateCancelRequestRequest(r); }
   absl::Status operator()(const v1::PutScenarioRequest& r) const {
     if (absl::Status status = domain::ValidatePutScenarioRequest(r); !status.ok()) return status;
@@ -60,7 +58,8 @@ struct Validator {
   template <typename Request>
   static absl::Status CheckExpected(const Request& request) {
     if (request.expected_revision() >= 0) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat("expected_revision: must be >= 0, got ", request.expected_revision()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected_revision: must be >= 0, got ", request.expected_revision()));
   }
 };
 

@@ -33,8 +33,7 @@ absl::StatusOr<PlannedChange> PlanReportStatus(const ketenbeeld::v1::ReportStatu
   const ketenbeeld::v1::StatusReport& report = request.report();
   const RecordPtr organization_record = context.lookup(domain::OrganizationName(report.organization_id()));
   if (organization_record == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("report.organization_id: organisation \"",
-                                                   report.organization_id(),
+    return absl::InvalidArgumentError(absl::StrCat("report.organization_id: organisation \"", report.organization_id(),
                                                    "\" is not registered; register it first"));
   }
   const ketenbeeld::v1::Organization& organization = organization_record->record.organization();

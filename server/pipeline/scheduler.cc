@@ -35,7 +35,8 @@ void Scheduler::Loop() {
       tick_in_flight_ = false;
     });
     mu_.Lock();
-    mu_.Await(absl::Condition(+[](bool* in_flight) { return !*in_flight; }, &tick_in_flight_));
+    mu_.Await(absl::Condition(
+        +[](bool* in_flight) { return !*in_flight; }, &tick_in_flight_));
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
   }
 }

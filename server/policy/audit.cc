@@ -141,16 +141,15 @@ absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& reque
     return absl::InvalidArgumentError(absl::StrCat("limit: must be 0..1000, got ", request.limit()));
   }
   if (request.before_sequence() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("before_sequence: must not be negative, got ",
-                                                   request.before_sequence()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("before_sequence: must not be negative, got ", request.before_sequence()));
   }
   const int limit = request.limit() == 0 ? 100 : request.limit();
   absl::MutexLock lock(&mu_);
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (request.before_sequence() != 0 && it->sequence() >= request.before_sequence()) continue;
-    if (!request.organization_id().empty() &&
-        std::find(it->organization_ids().begin(), it->organization_ids().end(), request.organization_id()) ==
-            it->organization_ids().end()) {
+    if (!request.organization_id().empty() && std::find(it->organization_ids().begin(), it->organization_ids().end(),
+                                                        request.organization_id()) == it->organization_ids().end()) {
       continue;
     }
     if (response.entries_size() == limit) {

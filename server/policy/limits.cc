@@ -46,9 +46,9 @@ absl::StatusOr<std::unique_ptr<SubscriptionLimiter::Lease>> SubscriptionLimiter:
   absl::MutexLock lock(&mu_);
   int& live = live_[key];
   if (live >= max) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("subscriptions: this identity already has ", live, " live feeds (at most ", max,
-                     "); end one before starting another"));
+    return absl::ResourceExhaustedError(absl::StrCat("subscriptions: this identity already has ", live,
+                                                     " live feeds (at most ", max,
+                                                     "); end one before starting another"));
   }
   ++live;
   return std::make_unique<Lease>(this, std::move(key));

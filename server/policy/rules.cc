@@ -19,6 +19,8 @@ constexpr ActingFor kAny = ActingFor::kNotApplicable;
 
 // The role x RPC matrix. Reads of the picture are open to every role but the administration (which reads reports
 // only); what a reader sees of other organisations' figures is decided by visibility.h, not here.
+// One rule per entry, kept on as few lines as it needs (clang-format would give each argument its own line).
+// clang-format off
 constexpr std::array kRules = {
     Rule{method::kRegisterOrganization, {kAdmin}, kAny, "only admins manage the registry"},
     Rule{method::kReportStatus, {kInstitution, kGhor, kDispatch}, kOwn,
@@ -63,6 +65,7 @@ constexpr std::array kRules = {
     Rule{method::kCompactLog, {kAdmin}, kAny, "only admins operate the server"},
     Rule{method::kListAuditEntries, {kAdmin}, kAny, "only admins read the audit trail"},
 };
+// clang-format on
 
 }  // namespace
 

@@ -6,7 +6,8 @@ namespace ketenbeeld::policy {
 
 Viewer Viewer::For(const security::Identity& identity) {
   const bool all_detail = identity.development() || identity.role == ketenbeeld::v1::ROLE_GHOR ||
-                          identity.role == ketenbeeld::v1::ROLE_DISPATCH || identity.role == ketenbeeld::v1::ROLE_SYSTEM;
+                          identity.role == ketenbeeld::v1::ROLE_DISPATCH ||
+                          identity.role == ketenbeeld::v1::ROLE_SYSTEM;
   return Viewer(all_detail, identity.organization_id);
 }
 

@@ -1,4 +1,6 @@
 // The gateway's pure helpers: how a status becomes an HTTP answer, which field an error names, who is calling.
+#include "server/http/json_api.h"
+
 #include <cstdio>
 #include <fstream>
 
@@ -6,7 +8,6 @@
 #include "nlohmann/json.hpp"
 #include "server/http/assets.h"
 #include "server/http/identity.h"
-#include "server/http/json_api.h"
 #include "server/security/tokens.h"
 
 namespace ketenbeeld::http {

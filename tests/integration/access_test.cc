@@ -175,9 +175,9 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
 
 std::vector<std::string> AllMethods() {
   std::vector<std::string> methods;
-  for (const char* service : {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService",
-                              "ketenbeeld.v1.AlertService", "ketenbeeld.v1.AssistanceService",
-                              "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
+  for (const char* service :
+       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
+        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     for (int i = 0; i < descriptor->method_count(); ++i) {
@@ -449,8 +449,9 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
   SetUpRegion();  // Two hospitals report IC beds: one short of the default minimum group of 3.
   auto overview_as = [&](const std::string& reader) {
     v1::CapacityOverview overview;
-    const grpc::Status status = v1::ReportService::NewStub(ChannelAs(reader))
-                                    ->GetCapacityOverview(Deadline().get(), v1::GetCapacityOverviewRequest(), &overview);
+    const grpc::Status status =
+        v1::ReportService::NewStub(ChannelAs(reader))
+            ->GetCapacityOverview(Deadline().get(), v1::GetCapacityOverviewRequest(), &overview);
     EXPECT_TRUE(status.ok()) << status.error_message();
     for (const v1::CapacityTotal& total : overview.totals()) {
       if (total.bed_type() == v1::BED_TYPE_IC_ADULT) return total;
@@ -476,8 +477,8 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
 
 TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForAdmins) {
   SetUpRegion();
-  GetStatusAs("ghor", "ziekenhuis-a");         // Detail of another organisation: audited.
-  GetStatusAs("institution", "ziekenhuis-a");  // Its own: not.
+  GetStatusAs("ghor", "ziekenhuis-a");           // Detail of another organisation: audited.
+  GetStatusAs("institution", "ziekenhuis-a");    // Its own: not.
   GetStatusAs("institution-b", "ziekenhuis-a");  // Redacted: nothing detailed was read.
 
   auto admin = v1::AdminService::NewStub(ChannelAs("admin"));

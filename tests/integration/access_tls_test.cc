@@ -26,8 +26,7 @@ std::unique_ptr<grpc::ClientContext> Deadline() {
 class AccessTlsTest : public ::testing::Test {
  protected:
   AccessTlsTest()
-      : server_certificate_(ca_.IssueServer()),
-        server_([this](api::ServerOptions& options) {
+      : server_certificate_(ca_.IssueServer()), server_([this](api::ServerOptions& options) {
           options.tls = {.server_certificate = pki_.Write("server.pem", server_certificate_.certificate_pem),
                          .server_private_key = pki_.Write("server.key", server_certificate_.key_pem),
                          .client_ca = pki_.Write("ca.pem", ca_.certificate_pem()),

@@ -63,8 +63,8 @@ TEST(HubParallelWakeTest, EveryParkedListenerOfALargeRoundIsWokenOnceAndNeverCon
   event.set_revision(1);
   event.set_group_last_revision(1);
   event.mutable_record()->set_name("organizations/a");
-  storage::LogEntry entry{.revision = 1, .name = "organizations/a", .is_delete = false, .event_bytes = "",
-                          .record_bytes = ""};
+  storage::LogEntry entry{
+      .revision = 1, .name = "organizations/a", .is_delete = false, .event_bytes = "", .record_bytes = ""};
   EventPtr published = MakeEvent(event);
   entry.event_bytes = published->wire;
   ASSERT_TRUE((*store)->Commit({entry}).ok());

@@ -26,9 +26,9 @@ security::Identity As(Role role, std::string organization_id = "ziekenhuis-a") {
 // Every method of every ketenbeeld.v1 service, from the descriptors: a new RPC shows up here by itself.
 std::set<std::string> AllMethods() {
   std::set<std::string> methods;
-  for (const char* service : {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService",
-                              "ketenbeeld.v1.AlertService", "ketenbeeld.v1.AssistanceService",
-                              "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
+  for (const char* service :
+       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
+        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
     EXPECT_NE(descriptor, nullptr) << service;

@@ -50,9 +50,9 @@ class TempDir {
   TempDir() {
     static std::atomic<int> counter{0};
     const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(testing::TempDir()) / ("ketenbeeld_storage_" + std::string(test->test_suite_name()) + "_" +
-                                            test->name() + "_" + std::to_string(getpid()) + "_" +
-                                            std::to_string(counter++));
+    path_ = fs::path(testing::TempDir()) /
+            ("ketenbeeld_storage_" + std::string(test->test_suite_name()) + "_" + test->name() + "_" +
+             std::to_string(getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -115,7 +115,8 @@ class StoreTest : public testing::Test {
       const std::string& record_bytes = owned_.emplace_back(record.SerializeAsString());
       const std::string& event_bytes = owned_.emplace_back(event.SerializeAsString());
       const std::string& name = owned_.emplace_back(change.name);
-      group.push_back(LogEntry{revision, name, change.is_delete, event_bytes, change.is_delete ? std::string_view() : std::string_view(record_bytes)});
+      group.push_back(LogEntry{revision, name, change.is_delete, event_bytes,
+                               change.is_delete ? std::string_view() : std::string_view(record_bytes)});
       ++revision;
     }
     return group;
@@ -254,12 +255,12 @@ TEST_F(StoreTest, RevisionGapIsRefusedWithNothingWritten) {
     absl::Status status = store_->Commit(group);
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
   };
-  expect_refused(Build({Put("gap")}, 3));                   // Skips revision 2.
-  expect_refused(Build({Put("again")}, 1));                 // Reuses revision 1.
+  expect_refused(Build({Put("gap")}, 3));    // Skips revision 2.
+  expect_refused(Build({Put("again")}, 1));  // Reuses revision 1.
   std::vector<LogEntry> holey = Build({Put("x"), Put("y"), Put("z")}, 2);
-  holey[2].revision = 5;                                    // 2, 3, 5: the first two are valid.
+  holey[2].revision = 5;  // 2, 3, 5: the first two are valid.
   expect_refused(holey);
-  expect_refused(Build({Put("")}, 2));                      // Empty name.
+  expect_refused(Build({Put("")}, 2));  // Empty name.
   expect_refused(Build({Put(std::string("nul\0name", 8))}, 2));
 
   EXPECT_EQ(store_->last_revision(), 1);
@@ -444,7 +445,10 @@ TEST_F(StoreTest, FirstRevisionAtOrAfterSearchesCommitTimes) {
 TEST_F(StoreTest, FirstRevisionAtOrAfterReportsDataLossForAnUnparsableEvent) {
   ASSERT_TRUE(Commit({Put("a")}).ok());
   std::vector<LogEntry> group = Build({Put("b")}, 2);
-  const std::string garbage("\x0a\x05" "ab", 4);  // A length-delimited field longer than the message.
+  const std::string garbage(
+      "\x0a\x05"
+      "ab",
+      4);  // A length-delimited field longer than the message.
   group[0].event_bytes = garbage;
   ASSERT_TRUE(store_->Commit(group).ok());
   EXPECT_EQ(store_->FirstRevisionAtOrAfter(absl::FromUnixSeconds(1800000000)).status().code(),
@@ -471,9 +475,9 @@ class CompactionTest : public StoreTest {
     EXPECT_THAT(Revisions(*log), ElementsAre(5, 6, 7, 8));
     // The newest change <= 4 of each name survives with its log entry; older ones are gone.
     EXPECT_EQ(store.ReadEvent(1).status().code(), absl::StatusCode::kNotFound);  // a, superseded by r3.
-    EXPECT_EQ(*store.ReadEvent(2), events_.at(2));                                 // b
-    EXPECT_EQ(*store.ReadEvent(3), events_.at(3));                                 // a
-    EXPECT_EQ(*store.ReadEvent(4), events_.at(4));                                 // c
+    EXPECT_EQ(*store.ReadEvent(2), events_.at(2));                               // b
+    EXPECT_EQ(*store.ReadEvent(3), events_.at(3));                               // a
+    EXPECT_EQ(*store.ReadEvent(4), events_.at(4));                               // c
     EXPECT_EQ(*store.LastChangeAtOrBefore("a", 4), 3);
     EXPECT_EQ(*store.LastChangeAtOrBefore("b", 4), 2);
     EXPECT_EQ(*store.LastChangeAtOrBefore("c", 4), 4);

@@ -126,8 +126,8 @@ TEST(CrashSafetyTest, KillNineMidLoadWithLiveFeedsLosesNothingOverTwentyRestarts
     }
   }
   std::cout << "[ total ] " << all_acknowledged.size() << " acknowledged writes over " << kCycles << " crashes in "
-            << absl::FormatDuration(absl::Now() - test_start) << "; feeds resumed "
-            << feeds.front()->observed().resumes << " times\n";
+            << absl::FormatDuration(absl::Now() - test_start) << "; feeds resumed " << feeds.front()->observed().resumes
+            << " times\n";
   EXPECT_LT(absl::Now() - test_start, kTimeBudget) << "the crash test must stay within CI's budget";
 }
 
