@@ -2,6 +2,7 @@
 // matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
 // the minimum group of regional totals, the audit trail, and the per-identity limits.
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -528,14 +529,20 @@ TEST_F(AccessTest, ATooManyLiveFeedsIsResourceExhaustedAndAnEndedFeedGivesItsPla
   EXPECT_TRUE(admitted);
 }
 
-TEST(AccessLimitsTest, RequestsBeyondTheRatePerIdentityAreResourceExhausted) {
-  TempDir dir;
+// Server options with one token, "slow-token" (an institution of ziekenhuis-a), whose identity may make 2 requests
+// per second, in bursts of 4. The tokens file goes into `dir`.
+std::function<void(api::ServerOptions&)> WithSlowToken(const TempDir& dir) {
   const std::string tokens = dir.path() + "/tokens";
   std::ofstream(tokens) << "sha256:" << security::TokenHash("slow-token") << " ziekenhuis-a institution slow\n";
-  TestServer server([&](api::ServerOptions& options) {
+  return [tokens](api::ServerOptions& options) {
     options.tokens_file = tokens;
-    options.identity_limits.max_requests_per_second = 2;  // Bursts of 4.
-  });
+    options.identity_limits.max_requests_per_second = 2;
+  };
+}
+
+TEST(AccessLimitsTest, RequestsBeyondTheRatePerIdentityAreResourceExhausted) {
+  TempDir dir;
+  TestServer server(WithSlowToken(dir));
   auto stub = v1::PictureService::NewStub(client::Connect(server.server().address(), {.token = "slow-token"}));
   int ok = 0;
   grpc::Status last;
@@ -552,12 +559,7 @@ TEST(AccessLimitsTest, RequestsBeyondTheRatePerIdentityAreResourceExhausted) {
 
 TEST(AccessLimitsTest, EachReportOnAPublishStreamCountsAgainstTheRequestRate) {
   TempDir dir;
-  const std::string tokens = dir.path() + "/tokens";
-  std::ofstream(tokens) << "sha256:" << security::TokenHash("slow-token") << " ziekenhuis-a institution slow\n";
-  TestServer server([&](api::ServerOptions& options) {
-    options.tokens_file = tokens;
-    options.identity_limits.max_requests_per_second = 2;  // Bursts of 4.
-  });
+  TestServer server(WithSlowToken(dir));
   auto stub = v1::PictureService::NewStub(client::Connect(server.server().address(), {.token = "slow-token"}));
   auto context = Deadline();
   auto stream = stub->PublishStatus(context.get());  // Counts one request.
