@@ -27,6 +27,7 @@ grpc::ByteBuffer FeedFrames::EventBatch(std::span<const pipeline::EventPtr> even
   const uint64_t hash = absl::HashOf(wires);
 
   std::shared_ptr<Entry> entry;
+  bool created = false;
   {
     absl::MutexLock lock(&mu_);
     // Newest first: the batch of the round in progress is at the back.
@@ -39,6 +40,7 @@ grpc::ByteBuffer FeedFrames::EventBatch(std::span<const pipeline::EventPtr> even
     }
     if (entry == nullptr) {
       entry = std::make_shared<Entry>();
+      created = true;
       entry->hash = hash;
       entry->wires = std::move(wires);
       entry->events.assign(events.begin(), events.end());
@@ -52,8 +54,13 @@ grpc::ByteBuffer FeedFrames::EventBatch(std::span<const pipeline::EventPtr> even
       }
     }
   }
-  // Framed outside the lock (other batches need not wait), once; callers sharing it wait here for the first.
-  absl::call_once(entry->framed, [&] { entry->frame = EventBatchMessage(events, viewer); });
+  // Framed outside the lock (other batches need not wait) by the caller that created the entry; see the header for
+  // why the others do not wait for it.
+  if (!created && !entry->ready.load(std::memory_order_acquire)) return EventBatchMessage(events, viewer);
+  absl::call_once(entry->framed, [&] {
+    entry->frame = EventBatchMessage(events, viewer);
+    entry->ready.store(true, std::memory_order_release);
+  });
   return entry->frame;  // Shares the slices.
 }
 
