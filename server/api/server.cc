@@ -17,7 +17,6 @@
 #include "server/api/alert_service.h"
 #include "server/api/assistance_service.h"
 #include "server/api/caller_gate.h"
-#include "server/api/feed_frames.h"
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
@@ -70,9 +69,6 @@ struct KetenbeeldServer::State {
   int port = 0;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<pipeline::Picture> picture;
-  // Batches framed once per audience for the feeds. Declared before the hub, whose threads wake the feeds, so it
-  // outlives every wake.
-  FeedFrames feed_frames;
   std::unique_ptr<pipeline::Hub> hub;
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<pipeline::Reader> reader;
@@ -166,14 +162,11 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                .min_aggregate_group = options.min_aggregate_group});
   state->gate = std::make_unique<CallerGate>(*state->authenticator, *state->rate_limiter);
   const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
-  state->service =
-      std::make_unique<PictureService>(PictureService::Dependencies{.services = context,
-                                                                    .feed = {.hub = *state->hub,
-                                                                             .picture = *state->picture,
-                                                                             .store = *state->store,
-                                                                             .frames = &state->feed_frames},
-                                                                    .rpc_observer = state->metrics.get()},
-                                       state->options.feed);
+  state->service = std::make_unique<PictureService>(
+      PictureService::Dependencies{.services = context,
+                                   .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
+                                   .rpc_observer = state->metrics.get()},
+      state->options.feed);
   state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
       .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
         return raw->CompactLog(revision);

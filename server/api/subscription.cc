@@ -199,9 +199,7 @@ void Subscription::PumpLive() {
         options_.counters->events_delivered.fetch_add(static_cast<int64_t>(batch->events.size()),
                                                       std::memory_order_relaxed);
       }
-      // A batch read from the log is this feed's own (its events are parsed afresh), so there is nothing to share.
-      Write(deps_.frames != nullptr && !batch->from_log ? deps_.frames->EventBatch(batch->events, grant_.viewer)
-                                                        : EventBatchMessage(batch->events, grant_.viewer));
+      Write(EventBatchMessage(batch->events, grant_.viewer));
       return;
     }
     if (batch->last_revision == cursor_) {

@@ -22,7 +22,6 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
-#include "server/api/feed_frames.h"
 #include "server/domain/filter.h"
 #include "server/observability/observers.h"
 #include "server/operations/operations.h"
@@ -49,9 +48,6 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
     pipeline::Hub& hub;
     const pipeline::Picture& picture;
     const storage::Store& store;
-    // Batches framed once per audience and shared by the feeds that send them (the server's one instance). Null:
-    // every feed frames its own.
-    FeedFrames* frames = nullptr;
   };
 
   // `grant` says what this feed may show (other organisations' figures are redacted for readers who may not see
