@@ -28,7 +28,10 @@ void ResumingSubscriber::Stop() {
 
 bool ResumingSubscriber::WaitUntilSeen(int64_t revision, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto seen = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return observed_.seen_revision >= revision; };
+  // Synced first: before its snapshot the feed has seen nothing, whatever seen_revision's initial 0 says.
+  auto seen = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return observed_.snapshot_revision >= 0 && observed_.seen_revision >= revision;
+  };
   return mu_.AwaitWithTimeout(absl::Condition(&seen), timeout);
 }
 

@@ -42,7 +42,7 @@ class ResumingSubscriber {
   ResumingSubscriber(const ResumingSubscriber&) = delete;
   ResumingSubscriber& operator=(const ResumingSubscriber&) = delete;
 
-  // Waits until the feed has seen everything up to `revision`; returns whether it did within `timeout`.
+  // Waits until the feed has synced and seen everything up to `revision`; returns whether it did within `timeout`.
   bool WaitUntilSeen(int64_t revision, absl::Duration timeout);
   Observed observed();
   // Cancels the stream and joins the thread. Idempotent.
