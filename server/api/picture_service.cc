@@ -78,14 +78,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PictureService::Subscribe(grpc::Call
     }
   }
   if (subscription == nullptr) {
-    // A reactor that only finishes: the protocol never starts.
-    class Refusal final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
-     public:
-      explicit Refusal(const grpc::Status& status) { Finish(status); }
-      void OnDone() override { delete this; }
-    };
-    return new Refusal(grant.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down")
-                                  : ToGrpcStatus(grant.status()));
+    return new Refusal<grpc::ServerWriteReactor<grpc::ByteBuffer>>(
+        grant.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down")
+                   : ToGrpcStatus(grant.status()));
   }
   return subscription->StartReactor(request.from_revision());
 }

@@ -11,23 +11,18 @@ namespace {
 
 namespace v1 = ketenbeeld::v1;
 
-// A reactor that only finishes: the stream is refused before anything is read.
-class Refusal final : public PublishReactor {
- public:
-  explicit Refusal(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
+using PublishRefusal = Refusal<PublishReactor>;
 
 }  // namespace
 
 PublishReactor* PublishStreams::Open(grpc::CallbackServerContext* context) {
   absl::StatusOr<security::Identity> caller = services_.gate.Admit(*context);
-  if (!caller.ok()) return new Refusal(ToGrpcStatus(caller.status()));
+  if (!caller.ok()) return new PublishRefusal(ToGrpcStatus(caller.status()));
   if (absl::Status allowed = services_.operations.OpenPublishStream(*caller); !allowed.ok()) {
-    return new Refusal(ToGrpcStatus(allowed));
+    return new PublishRefusal(ToGrpcStatus(allowed));
   }
   absl::MutexLock lock(&mu_);
-  if (closed_) return new Refusal(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
+  if (closed_) return new PublishRefusal(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
   auto* stream = new PublishStream(*this, *std::move(caller));
   live_.insert(stream);
   return stream;

@@ -37,6 +37,15 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const Serv
   return reactor;
 }
 
+// A streaming reactor that only finishes with `status`: the call is refused before its protocol starts. Deletes
+// itself when gRPC is done with it (the reactor lifecycle of the callback API).
+template <typename Reactor>
+class Refusal final : public Reactor {
+ public:
+  explicit Refusal(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 // For queries that return their response: moves it into `response` on success.
 template <typename Response>
 absl::Status Answer(absl::StatusOr<Response> result, Response* response) {
