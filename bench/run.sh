@@ -48,6 +48,9 @@ dd_out="$(dd if=/dev/zero of="$fsync_probe" bs=4k count=500 oflag=dsync 2>&1 | t
 rm -f "$fsync_probe"
 dd_seconds="$(sed -E 's/.*copied, ([0-9.,]+) s.*/\1/' <<<"$dd_out" | tr , .)"
 fsync_ms="$(awk -v s="$dd_seconds" 'BEGIN { printf "%.3f", s * 1000 / 500 }')"
+# Before machine.json is rewritten, which would make the tree look dirty.
+commit="$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git -C "$repo_root" diff --quiet 2>/dev/null || commit="$commit+dirty"
 etcd_version="missing"
 [[ -x "$ETCD_BIN" ]] && etcd_version="$("$ETCD_BIN" --version 2>/dev/null | head -n 1 | awk '{print $3}')"
 cat >"$RESULTS_DIR/machine.json" <<JSON
@@ -61,7 +64,7 @@ cat >"$RESULTS_DIR/machine.json" <<JSON
   "kernel": "$(uname -r)",
   "loadavg_before": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "etcd_version": "$etcd_version",
-  "ketenbeeld_commit": "$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo_root" diff --quiet 2>/dev/null || echo '+dirty')"
+  "ketenbeeld_commit": "$commit"
 }
 JSON
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)," \
