@@ -46,7 +46,7 @@ class Operations {
   explicit Operations(Dependencies dependencies) : deps_(dependencies) {}
 
   // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, then
-  // submits it with the caller as actor. `done` runs on the committer thread (or at once when refused).
+  // submits it with the caller as actor. `done` runs on the committer's completion thread (or at once when refused).
   void Write(const security::Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done);
 
   // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on

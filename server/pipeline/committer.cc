@@ -26,6 +26,7 @@ Committer::Committer(storage::Store& store, Picture& picture, Hub& hub, Options 
       hub_(hub),
       options_(std::move(options)),
       next_revision_(store.last_revision() + 1) {
+  completion_thread_ = std::thread([this] { CompletionLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -52,6 +53,11 @@ void Committer::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  {
+    absl::MutexLock lock(&completion_mu_);
+    completion_done_ = true;
+  }
+  if (completion_thread_.joinable()) completion_thread_.join();  // After every queued group is completed.
 }
 
 Committer::Stats Committer::stats() const {
@@ -75,11 +81,33 @@ void Committer::Loop() {
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
+    CommitGroup(std::move(group));
   }
 }
 
-void Committer::CommitGroup(std::deque<Pending>& group) {
+void Committer::CompletionLoop() {
+  while (true) {
+    std::deque<Completed> batch;
+    {
+      absl::MutexLock lock(&completion_mu_);
+      completion_mu_.Await(absl::Condition(
+          +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->completion_mu_) {
+            return !c->completions_.empty() || c->completion_done_;
+          },
+          this));
+      if (completions_.empty()) return;  // The committer thread has ended and everything is completed.
+      batch.swap(completions_);
+    }
+    for (Completed& completed : batch) {
+      for (size_t i = 0; i < completed.group.size(); ++i) {
+        std::move(completed.group[i].done)(std::move(completed.results[i]));
+      }
+    }
+    // `batch` (requests, changes, results) is freed here, on this thread.
+  }
+}
+
+void Committer::CommitGroup(std::deque<Pending> group) {
   const absl::Time group_start = absl::Now();
   // After a storage fault every group (ticks too) gives the store a chance to recover, rate-limited.
   if (storage_failed_) TryRecoverStorage().IgnoreError();
@@ -218,19 +246,23 @@ void Committer::CommitGroup(std::deque<Pending>& group) {
     if (!written.ok()) ++stats_.failed_groups;
   }
 
-  // Complete the callers only now that the outcome is durable (or certainly not made).
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (!planned[i].status.ok()) {
-      std::move(group[i].done)(planned[i].status);
+  // The callers are completed only now that the outcome is durable (or certainly not made).
+  Completed completed{.group = std::move(group), .results = {}, .changes = std::move(changes)};
+  completed.results.reserve(completed.group.size());
+  for (const Planned& write : planned) {
+    if (!write.status.ok()) {
+      completed.results.emplace_back(write.status);
     } else if (!written.ok()) {
-      std::move(group[i].done)(written);
-    } else if (planned[i].change_count == 0) {
-      std::move(group[i].done)(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
+      completed.results.emplace_back(written);
+    } else if (write.change_count == 0) {
+      completed.results.emplace_back(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
     } else {
-      const Change& last = changes[planned[i].first_change + planned[i].change_count - 1];
-      std::move(group[i].done)(WriteResult{.revision = last.event->revision(), .record = last.record});
+      const Change& last = completed.changes[write.first_change + write.change_count - 1];
+      completed.results.emplace_back(WriteResult{.revision = last.event->revision(), .record = last.record});
     }
   }
+  absl::MutexLock lock(&completion_mu_);
+  completions_.push_back(std::move(completed));
 }
 
 void Committer::SetStorageFailed(bool failed) {

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
@@ -155,6 +157,31 @@ TEST_F(CommitterTest, StopCommitsWhatIsQueuedThenRefusesWrites) {
   absl::Status after = absl::OkStatus();
   committer_->Submit(ReportRequest("a"), [&](absl::StatusOr<WriteResult> result) { after = result.status(); });
   EXPECT_EQ(after.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(CommitterTest, ASlowCallbackDelaysLaterCallbacksButNotLaterCommits) {
+  StartCommitter();
+  ASSERT_TRUE(SubmitAll({RegisterRequest("a")})[0].ok());
+  absl::Notification release_first;
+  absl::Notification first_called;
+  std::vector<int64_t> completed;  // Written by the completion thread only; read after Stop().
+  committer_->Submit(ReportRequest("a", 1), [&](absl::StatusOr<WriteResult> result) {
+    first_called.Notify();
+    release_first.WaitForNotification();
+    completed.push_back(result.ok() ? result->revision : -1);
+  });
+  ASSERT_TRUE(first_called.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  // The first callback is blocked. The committer goes on: the next write is committed, applied and published.
+  committer_->Submit(ReportRequest("a", 2), [&](absl::StatusOr<WriteResult> result) {
+    completed.push_back(result.ok() ? result->revision : -1);
+  });
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (hub_->head() < 3 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(hub_->head(), 3) << "a blocked callback held up the next commit";
+  EXPECT_EQ(picture_->revision(), 3);
+  release_first.Notify();
+  committer_->Stop();  // Completes everything before returning.
+  EXPECT_EQ(completed, (std::vector<int64_t>{2, 3})) << "callbacks run once each, in commit order";
 }
 
 }  // namespace
