@@ -296,7 +296,6 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
   f.feed_resets = feed_counters.resets.load();
   f.hub_ring_events = static_cast<int64_t>(hub_stats.ring_events);
   f.hub_log_reads = hub_stats.log_reads;
-  f.hub_rounds = hub_stats.rounds;
   const pipeline::Committer::Stats committer_stats = committer->stats();
   f.storage_failed = committer_stats.storage_failed ? 1 : 0;
   f.storage_recoveries = committer_stats.recoveries;

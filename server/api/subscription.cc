@@ -88,12 +88,6 @@ void Subscription::OnWriteDone(bool ok) {
     FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed: the client is gone"));
     return;
   }
-  if (phase_ == Phase::kLive && reset_revision_ < 0 && !behind_) {
-    // A live subscriber sends what came meanwhile with the hub's next round, not at once (paced rounds, hub.h).
-    // A snapshot, a reset and catching up from the log go on at full speed.
-    deps_.hub.ParkAfterWrite(cursor_, shared_from_this());
-    return;
-  }
   Pump();
 }
 

@@ -86,8 +86,6 @@ class FiguresCollectable : public prometheus::Collectable {
         d(f.feed_resets));
     add("ketenbeeld_hub_ring_events", "Events held in the fan-out ring", T::Gauge, d(f.hub_ring_events));
     add("ketenbeeld_hub_log_reads_total", "Feed batches served from the log on disk", T::Counter, d(f.hub_log_reads));
-    add("ketenbeeld_hub_rounds_total", "Rounds of waking caught-up feeds (paced: see docs/benchmarks.md)", T::Counter,
-        d(f.hub_rounds));
     add("ketenbeeld_storage_failed", "1 while writes are refused because storage failed and has not recovered",
         T::Gauge, d(f.storage_failed));
     add("ketenbeeld_storage_recoveries_total", "Reopens of the store after a storage fault", T::Counter,

@@ -35,7 +35,6 @@ struct ServerFigures {
   int64_t feed_resets = 0;            // counter
   int64_t hub_ring_events = 0;
   int64_t hub_log_reads = 0;  // counter
-  int64_t hub_rounds = 0;     // counter
   // 1 while writes are refused because storage failed.
   int64_t storage_failed = 0;
   int64_t storage_recoveries = 0;  // counter

@@ -145,13 +145,6 @@ absl::StatusOr<Hub::Batch> Hub::ReadFromLog(int64_t cursor, int64_t up_to, const
   return batch;
 }
 
-void Hub::ParkAfterWrite(int64_t cursor, const std::shared_ptr<Listener>& listener) {
-  absl::ReaderMutexLock lock(&mu_);  // As in Next(): a publish cannot move head_ between the check and the parking.
-  absl::MutexLock parked_lock(&parked_mu_);
-  parked_.insert(listener);
-  if (cursor < head_) wake_pending_ = true;
-}
-
 void Hub::Unpark(const std::shared_ptr<Listener>& listener) {
   absl::MutexLock lock(&parked_mu_);
   parked_.erase(listener);
@@ -170,19 +163,15 @@ Hub::Stats Hub::stats() const {
     stats.parked = parked_.size();
   }
   stats.log_reads = log_reads_.load(std::memory_order_relaxed);
-  stats.rounds = rounds_.load(std::memory_order_relaxed);
   return stats;
 }
 
 void Hub::FanOutLoop() {
   std::vector<Listener*> round;
-  absl::Time earliest_round = absl::InfinitePast();  // Pacing: see the header.
   while (true) {
     absl::flat_hash_set<std::shared_ptr<Listener>> to_wake;  // Keeps the listeners alive during the round.
     {
       absl::MutexLock lock(&parked_mu_);
-      // Pause after the previous round (only the stop ends the pause early), then wait for work.
-      parked_mu_.AwaitWithDeadline(absl::Condition(&stopping_), earliest_round);
       parked_mu_.AwaitWithTimeout(absl::Condition(
                                       +[](Hub* hub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(hub->parked_mu_) {
                                         return hub->wake_pending_ || hub->stopping_;
@@ -194,14 +183,10 @@ void Hub::FanOutLoop() {
       wake_pending_ = false;
       to_wake.swap(parked_);
     }
-    const absl::Time round_start = absl::Now();
     round.clear();
     round.reserve(to_wake.size());
     for (const std::shared_ptr<Listener>& listener : to_wake) round.push_back(listener.get());
     WakeAll(round);
-    rounds_.fetch_add(1, std::memory_order_relaxed);
-    const absl::Time round_end = absl::Now();
-    earliest_round = round_end + options_.round_gap_factor * (round_end - round_start);
   }
 }
 

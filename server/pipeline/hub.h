@@ -9,13 +9,6 @@
 // parked subscribers the wakes of one round are spread over a few helper threads (one fewer than the cores, at most
 // 3), since each wake builds and starts that subscriber's next message.
 //
-// Rounds are paced: a round starts no sooner after the previous one ended than a fraction of that round's duration
-// (Options::round_gap_factor). A live subscriber whose write completes while newer events wait does not send them at
-// once but joins the next round (ParkAfterWrite). So each subscriber gets at most one message per round, and when
-// rounds grow long (many subscribers, busy cores) every message carries more events instead of the machine drowning
-// in one message per event per subscriber. With few subscribers a round takes microseconds and pacing adds nothing.
-// See docs/benchmarks.md, "Paced rounds".
-//
 // Thread safety: all methods are thread safe. Publish() must be called in revision order (by the committer).
 #ifndef KETENBEELD_SERVER_PIPELINE_HUB_H_
 #define KETENBEELD_SERVER_PIPELINE_HUB_H_
@@ -55,10 +48,6 @@ class Hub {
     size_t ring_max_bytes = size_t{64} << 20;
     // Parked subscribers are woken this often so they can send heartbeats.
     absl::Duration wake_interval = absl::Seconds(1);
-    // The pause before a round, as a multiple of the previous round's duration (0: start each round as soon as
-    // there is something to wake). 0.25 had the lowest fan-out p99 with 1,000 subscribers; larger factors save more
-    // CPU but make deliveries wait (docs/benchmarks.md, "Paced rounds").
-    double round_gap_factor = 0.25;
   };
 
   // Events after the cursor, as much as fits in max_bytes, never splitting a commit group (unless a single group
@@ -88,10 +77,6 @@ class Hub {
   absl::StatusOr<Batch> Next(int64_t cursor, const domain::CompiledFilter& filter, size_t max_bytes,
                              const std::shared_ptr<Listener>& listener);
 
-  // Parks a listener that has just finished a write and was given everything up to `cursor`. When newer events are
-  // already there it is woken by the next round (which comes without a further publish), else by the next publish.
-  void ParkAfterWrite(int64_t cursor, const std::shared_ptr<Listener>& listener);
-
   // Forgets a parked listener (when its stream ends).
   void Unpark(const std::shared_ptr<Listener>& listener);
 
@@ -102,7 +87,6 @@ class Hub {
     size_t ring_bytes = 0;
     size_t parked = 0;
     int64_t log_reads = 0;  // Batches served from the log.
-    int64_t rounds = 0;     // Rounds of wakes (after a publish or the wake interval).
   };
   Stats stats() const;
 
@@ -133,7 +117,6 @@ class Hub {
   size_t ring_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t head_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> log_reads_{0};
-  std::atomic<int64_t> rounds_{0};
 
   // Parked listeners. Next() parks under a shared lock of mu_ (so a Publish, which holds mu_ exclusively, cannot
   // move head_ between the check and the parking); Publish() looks at parked_ after updating head_.

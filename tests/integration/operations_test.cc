@@ -237,7 +237,6 @@ TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rpc_duration_seconds_bucket"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_feeds_live 1"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_feed_events_delivered_total"));
-  EXPECT_THAT(text, HasSubstr("ketenbeeld_hub_rounds_total"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_storage_failed 0"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_stall_seconds_total"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_pending_compaction_bytes"));

@@ -6,9 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
 
@@ -171,62 +169,6 @@ TEST_F(HubTest, WakeIntervalWakesParkedListenersForHeartbeats) {
   ASSERT_TRUE(hub.Next(0, {}, 1 << 20, listener).ok());
   for (int i = 0; i < 200 && listener->wakes.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(5));
   EXPECT_EQ(listener->wakes.load(), 1);
-}
-
-TEST_F(HubTest, ListenerParkedAfterAWriteIsWokenByTheNextRoundWhenNewerEventsWait) {
-  Hub hub(*store_, 0, {.ring_max_events = 100, .ring_max_bytes = 1 << 20, .wake_interval = absl::Hours(1)});
-  hub.Publish(CommitGroup(2));
-  auto behind = std::make_shared<CountingListener>();
-  auto caught_up = std::make_shared<CountingListener>();
-  hub.ParkAfterWrite(1, behind);     // Revision 2 waits for it: a round comes without another publish.
-  hub.ParkAfterWrite(2, caught_up);  // Nothing newer: it waits for the next publish.
-  for (int i = 0; i < 200 && behind->wakes.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(5));
-  EXPECT_EQ(behind->wakes.load(), 1);
-  // The round woke every parked listener, so the caught-up one was woken too (it finds nothing and parks again);
-  // what matters is that it is parked until then and woken by the next publish.
-  ASSERT_TRUE(hub.Next(2, {}, 1 << 20, caught_up).ok());
-  const int before = caught_up->wakes.load();
-  hub.Publish(CommitGroup(1));
-  for (int i = 0; i < 200 && caught_up->wakes.load() == before; ++i) absl::SleepFor(absl::Milliseconds(5));
-  EXPECT_EQ(caught_up->wakes.load(), before + 1);
-}
-
-// A listener whose wake takes 40 ms and which always has something new when it re-parks.
-class SlowBusyListener : public Listener {
- public:
-  void Wake() override {
-    absl::SleepFor(absl::Milliseconds(40));
-    const absl::Time end = absl::Now();
-    absl::MutexLock lock(&mu_);
-    if (last_end_ != absl::InfinitePast()) gaps_.push_back(end - absl::Milliseconds(40) - last_end_);
-    last_end_ = end;
-  }
-  std::vector<absl::Duration> gaps() {
-    absl::MutexLock lock(&mu_);
-    return gaps_;
-  }
-
- private:
-  absl::Mutex mu_;
-  absl::Time last_end_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  std::vector<absl::Duration> gaps_ ABSL_GUARDED_BY(mu_);
-};
-
-TEST_F(HubTest, RoundsArePacedByTheDurationOfThePreviousRound) {
-  Hub hub(*store_, 0,
-          {.ring_max_events = 1000, .ring_max_bytes = 1 << 20, .wake_interval = absl::Hours(1), .round_gap_factor = 1});
-  auto listener = std::make_shared<SlowBusyListener>();
-  // Keep newer events waiting and the listener parked after each "write", as a busy subscriber would be.
-  for (int i = 0; i < 4; ++i) {
-    hub.Publish(CommitGroup(1));
-    hub.ParkAfterWrite(0, listener);
-    absl::SleepFor(absl::Milliseconds(45));
-  }
-  for (int i = 0; i < 400 && listener->gaps().size() < 2; ++i) absl::SleepFor(absl::Milliseconds(5));
-  const std::vector<absl::Duration> gaps = listener->gaps();
-  ASSERT_GE(gaps.size(), 2u);
-  // Each round (one 40 ms wake) is followed by a pause at least as long (factor 1) before the next one starts.
-  for (absl::Duration gap : gaps) EXPECT_GE(gap, absl::Milliseconds(35)) << gap;
 }
 
 }  // namespace
