@@ -81,6 +81,14 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
   auto job = [this, reactor, request, response, request_id = std::move(request_id)]() {
     const absl::Time start = absl::Now();
     absl::StatusOr<storage::BackupInfo> backup = deps_.store.Backup(request->directory());
+    if (backup.ok() && deps_.audit != nullptr) {
+      if (absl::Status copied = deps_.audit->CopyTo(request->directory()); !copied.ok()) {
+        backup =
+            absl::UnavailableError(absl::StrCat("the store's backup is complete but the audit trail could not "
+                                                "be copied into it, so the backup is incomplete: ",
+                                                copied.message()));
+      }
+    }
     const int64_t duration_ms = absl::ToInt64Milliseconds(absl::Now() - start);
     if (!backup.ok()) {
       observability::LogError(

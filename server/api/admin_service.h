@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
 #include "server/api/service_context.h"
+#include "server/policy/audit.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::api {
@@ -31,6 +32,8 @@ class AdminService final : public ketenbeeld::v1::AdminService::CallbackService 
   struct Dependencies {
     ServiceContext services;
     storage::Store& store;
+    // The audit trail, copied into every backup; null when the server records none (development mode).
+    const policy::AuditLog* audit = nullptr;
     // Compacts the log up to a revision (KetenbeeldServer::CompactLog: checks it against the picture, logs it).
     std::function<absl::Status(int64_t revision)> compact_log;
   };

@@ -168,9 +168,10 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                    .rpc_observer = state->metrics.get()},
       state->options.feed);
   state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
-      .services = context, .store = *state->store, .compact_log = [raw = state.get()](int64_t revision) {
-        return raw->CompactLog(revision);
-      }});
+      .services = context,
+      .store = *state->store,
+      .audit = state->audit.get(),
+      .compact_log = [raw = state.get()](int64_t revision) { return raw->CompactLog(revision); }});
   state->incident_service = std::make_unique<IncidentService>(context);
   state->alert_service = std::make_unique<AlertService>(context);
   state->assistance_service = std::make_unique<AssistanceService>(context);

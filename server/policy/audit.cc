@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -49,6 +51,21 @@ absl::StatusOr<int64_t> Load(const std::string& path, std::deque<AuditEntry>& en
     if (entries.size() > AuditLog::kMaxEntriesInMemory) entries.pop_front();
   }
   return whole_bytes;
+}
+
+// Copies `from` to `to` (which must not exist) and syncs it. A missing `from` is nothing to copy.
+absl::Status CopySynced(const std::string& from, const std::string& to) {
+  std::error_code error;
+  if (!std::filesystem::exists(from, error)) return absl::OkStatus();
+  if (!std::filesystem::copy_file(from, to, error)) {
+    return absl::UnavailableError(absl::StrCat("audit trail ", from, ": copy to ", to, ": ", error.message()));
+  }
+  const int fd = ::open(to.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unavailable("open the copy", to);
+  const bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced) return Unavailable("sync the copy", to);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -133,6 +150,13 @@ void AuditLog::Append(const AuditEntry& entry) {
     return;
   }
   file_bytes_ += written;
+}
+
+absl::Status AuditLog::CopyTo(const std::string& dir) const {
+  const std::string name = std::filesystem::path(path_).filename().string();
+  absl::MutexLock lock(&mu_);  // No entry is appended and the file is not rotated while it is copied.
+  if (absl::Status copied = CopySynced(path_ + ".1", absl::StrCat(dir, "/", name, ".1")); !copied.ok()) return copied;
+  return CopySynced(path_, absl::StrCat(dir, "/", name));
 }
 
 absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& request,

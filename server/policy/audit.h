@@ -43,6 +43,11 @@ class AuditLog {
   void Record(const security::Identity& reader, absl::string_view method, std::vector<std::string> organization_ids,
               int64_t revision, absl::Time now = absl::Now());
 
+  // Copies the trail (and its previous file, when there is one) into `dir` under the same file names, synced, so
+  // that `dir` used as a data directory has the trail as it was (taken with Store::Backup). Entries recorded while
+  // it copies wait. UNAVAILABLE naming the file on an I/O error.
+  absl::Status CopyTo(const std::string& dir) const;
+
   // Newest first. INVALID_ARGUMENT naming `limit` when it is out of range.
   absl::Status List(const ketenbeeld::v1::ListAuditEntriesRequest& request,
                     ketenbeeld::v1::ListAuditEntriesResponse& response) const;

@@ -1,6 +1,7 @@
 // Who may see and change what, end to end through the real server with bearer tokens on loopback: the role x RPC
 // matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
 // the minimum group of regional totals, the audit trail, and the per-identity limits.
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -17,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "server/policy/audit.h"
 #include "server/security/tokens.h"
 #include "tests/support/test_server.h"
 
@@ -500,6 +502,27 @@ TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForAdmins) 
   auto ghor_admin = v1::AdminService::NewStub(ChannelAs("ghor"));
   EXPECT_EQ(ghor_admin->ListAuditEntries(Deadline().get(), request, &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AccessTest, ABackupCarriesTheAuditTrail) {
+  SetUpRegion();
+  GetStatusAs("ghor", "ziekenhuis-a");  // Audited.
+  const std::string backup_dir = server_.data_dir() + "-backup";
+  auto admin = v1::AdminService::NewStub(ChannelAs("admin"));
+  v1::BackupRequest request;
+  request.set_directory(backup_dir);
+  v1::BackupResponse response;
+  const grpc::Status status = admin->Backup(Deadline().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // The backup used as a data directory has the trail as it was.
+  absl::StatusOr<std::unique_ptr<policy::AuditLog>> restored = policy::AuditLog::Open(backup_dir + "/audit-trail");
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE((*restored)->List(v1::ListAuditEntriesRequest(), entries).ok());
+  ASSERT_EQ(entries.entries_size(), 1);
+  EXPECT_EQ(entries.entries(0).actor().organization_id(), "ghor-vr10");
+  std::filesystem::remove_all(backup_dir);
 }
 
 // --- Limits --------------------------------------------------------------------------------------------------------

@@ -112,6 +112,34 @@ TEST_F(AuditLogTest, SurvivesAReopenAndContinuesTheSequence) {
   EXPECT_EQ(all.entries(2).organization_ids(0), "ziekenhuis-a");
 }
 
+TEST_F(AuditLogTest, CopyToCopiesTheTrailAndItsPreviousFileForABackup) {
+  {
+    auto log = AuditLog::Open(path());
+    ASSERT_TRUE(log.ok());
+    (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1);
+  }
+  std::filesystem::rename(path(), path() + ".1");  // As a rotation leaves it.
+  auto log = AuditLog::Open(path());
+  ASSERT_TRUE(log.ok()) << log.status();
+  (*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2);
+
+  const std::filesystem::path backup = dir_ / "backup";
+  std::filesystem::create_directories(backup);
+  ASSERT_TRUE((*log)->CopyTo(backup.string()).ok());
+  EXPECT_TRUE(std::filesystem::exists(backup / "audit-trail.1"));
+  auto restored = AuditLog::Open((backup / "audit-trail").string());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  const v1::ListAuditEntriesResponse all = List(**restored);
+  ASSERT_EQ(all.entries_size(), 2);
+  EXPECT_EQ(all.entries(0).organization_ids(0), "ziekenhuis-b");
+  EXPECT_EQ(all.entries(1).organization_ids(0), "ziekenhuis-a");
+
+  // A copy never overwrites: a second one into the same directory fails, naming the file.
+  const absl::Status again = (*log)->CopyTo(backup.string());
+  EXPECT_EQ(again.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(again.message(), "audit-trail")) << again;
+}
+
 TEST_F(AuditLogTest, ATornLastEntryIsCutOffAndLaterEntriesAreKept) {
   {
     auto log = AuditLog::Open(path());
