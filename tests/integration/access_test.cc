@@ -425,9 +425,8 @@ TEST_F(AccessTest, TheFeedRedactsOtherInstitutionsFiguresInTheSnapshotAndLiveEve
   FeedReader b_feed(*b_stub, request);
   FeedReader ghor_feed(*ghor_stub, request);
   // Both feeds must be live before the report, or it arrives in a snapshot rather than as an event.
-  const auto synced = [](const auto& messages) { return !messages.empty() && messages.back().has_synced(); };
-  ASSERT_TRUE(b_feed.WaitFor(synced));
-  ASSERT_TRUE(ghor_feed.WaitFor(synced));
+  ASSERT_TRUE(b_feed.WaitUntilSynced());
+  ASSERT_TRUE(ghor_feed.WaitUntilSynced());
   ASSERT_TRUE(Report(*PictureAs("institution"), MakeReport("ziekenhuis-a", 9)).ok());
   const int64_t revision = server_.server().revision();
   ASSERT_TRUE(b_feed.WaitForRevision(revision));

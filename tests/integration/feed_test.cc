@@ -23,10 +23,6 @@ SubscribeRequest FromRevision(int64_t revision) {
   return request;
 }
 
-bool HasSynced(const std::vector<SubscribeResponse>& messages) {
-  return std::any_of(messages.begin(), messages.end(), [](const auto& m) { return m.has_synced(); });
-}
-
 std::vector<int64_t> Revisions(const std::vector<v1::Event>& events) {
   std::vector<int64_t> revisions;
   for (const auto& event : events) revisions.push_back(event.revision());
@@ -59,7 +55,7 @@ TEST(FeedTest, SnapshotThenSyncedThenOrderedUniqueGapFreeEvents) {
   ASSERT_TRUE(Report(server.stub(), MakeReport("a")).ok());
 
   FeedReader feed(server.stub(), FromRevision(0));
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   std::vector<SubscribeResponse> messages = feed.messages();
   ASSERT_GE(messages.size(), 2u);
   ASSERT_TRUE(messages[0].has_snapshot());
@@ -79,7 +75,7 @@ TEST(FeedTest, CommitGroupsAreDeliveredWhole) {
   TestServer server;
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
   FeedReader feed(server.stub(), FromRevision(1));
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   WriteReports(server, "a", 400, /*threads=*/16);  // Concurrent writers produce multi-write commit groups.
   ASSERT_TRUE(feed.WaitForRevision(401));
 
@@ -130,7 +126,7 @@ TEST(FeedTest, HeartbeatsCarryTheRevisionAndAreValidResumePoints) {
   SubscribeRequest request = FromRevision(0);
   request.mutable_filter()->add_organization_ids("b");
   FeedReader feed(server.stub(), request);
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   ASSERT_TRUE(Report(server.stub(), MakeReport("a")).ok());  // Revision 3: does not match the filter.
   // The heartbeat moves past revision 3 although no event matched: a bookmark to resume from.
   ASSERT_TRUE(feed.WaitFor([](const std::vector<SubscribeResponse>& messages) {
@@ -145,7 +141,7 @@ TEST(FeedTest, ConcurrentSubscribersSeeTheIdenticalSequenceAsTheLog) {
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
   std::vector<std::unique_ptr<FeedReader>> feeds;
   for (int i = 0; i < 8; ++i) feeds.push_back(std::make_unique<FeedReader>(server.stub(), FromRevision(1)));
-  for (auto& feed : feeds) ASSERT_TRUE(feed->WaitFor(HasSynced));
+  for (auto& feed : feeds) ASSERT_TRUE(feed->WaitUntilSynced());
   WriteReports(server, "a", 300, 8);
 
   grpc::ClientContext context;
@@ -226,7 +222,7 @@ TEST(FeedTest, StalledSubscriberDoesNotDelayOthersAndCatchesUpFromTheLog) {
       server.stub().Subscribe(&stalled_context, FromRevision(1));
 
   FeedReader live(server.stub(), FromRevision(1));
-  ASSERT_TRUE(live.WaitFor(HasSynced));
+  ASSERT_TRUE(live.WaitUntilSynced());
   // Enough data to fill every buffer between the server and the stalled client many times over.
   v1::StatusReport big = MakeReport("a");
   big.set_free_text(std::string(3000, 'x'));
@@ -267,7 +263,7 @@ TEST(FeedTest, ResumeBelowTheRetainedLogGetsResetAndAFreshSnapshot) {
   ASSERT_TRUE(server.server().CompactLog(10).ok());
 
   FeedReader feed(server.stub(), FromRevision(5));
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   std::vector<SubscribeResponse> messages = feed.messages();
   ASSERT_TRUE(messages[0].has_reset());
   EXPECT_EQ(messages[0].reset().compacted_revision(), 10);
@@ -288,7 +284,7 @@ TEST(FeedTest, DisruptionFilterSeesReportsEnterAndLeave) {
   request.mutable_filter()->add_disruptions(v1::DISRUPTION_TYPE_STAFF_SHORTAGE);
   request.mutable_filter()->set_min_severity(v1::SEVERITY_MAJOR);
   FeedReader feed(server.stub(), request);
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
 
   v1::StatusReport calm = MakeReport("a");
   calm.clear_disruptions();
@@ -317,7 +313,7 @@ TEST(FeedTest, ShutdownEndsFeedsWithUnavailable) {
   TestServer server;
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
   FeedReader feed(server.stub(), FromRevision(0));
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   server.Stop();
   EXPECT_EQ(feed.WaitForEnd().error_code(), grpc::StatusCode::UNAVAILABLE);
 }

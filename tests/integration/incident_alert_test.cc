@@ -164,10 +164,6 @@ bool WaitForDeadlinePassed(TestServer& server, const std::string& alert_id, absl
   return false;
 }
 
-bool HasSynced(const std::vector<v1::SubscribeResponse>& messages) {
-  return std::any_of(messages.begin(), messages.end(), [](const v1::SubscribeResponse& m) { return m.has_synced(); });
-}
-
 void RegisterAll(TestServer& server) {
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("ziekenhuis-a")).ok());
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("ziekenhuis-b")).ok());
@@ -207,7 +203,7 @@ TEST(IncidentAlertTest, FeedAndListFilteredByKindSeeIncidentsAndTheirEntriesInOr
   *subscribe.mutable_filter() = KindsFilter({v1::ENTITY_KIND_INCIDENT, v1::ENTITY_KIND_SITUATION_ENTRY});
   FeedReader feed(server.stub(), subscribe);
   // Write only once the (empty) snapshot is delivered, so every write below arrives as an event.
-  ASSERT_TRUE(feed.WaitFor(HasSynced));
+  ASSERT_TRUE(feed.WaitUntilSynced());
 
   RegisterAll(server);
   ASSERT_TRUE(Report(server.stub(), MakeReport("ziekenhuis-a")).ok());
@@ -248,7 +244,7 @@ TEST(IncidentAlertTest, AcknowledgementsAndTheDeadlineFactExactlyOnceAcrossARest
     v1::SubscribeRequest subscribe;
     *subscribe.mutable_filter() = KindsFilter({v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT});
     FeedReader feed(server.stub(), subscribe);
-    ASSERT_TRUE(feed.WaitFor(HasSynced));
+    ASSERT_TRUE(feed.WaitUntilSynced());
 
     ASSERT_TRUE(clients.Send(HospitalAlert("explosie", absl::Now() + absl::Seconds(2))).ok());
     ASSERT_TRUE(clients.Ack("explosie", "ziekenhuis-a").ok());

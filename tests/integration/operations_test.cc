@@ -132,12 +132,7 @@ TEST(OperationsTest, AdminCompactLogMakesAResumingFeedReset) {
   v1::SubscribeRequest subscribe;
   subscribe.set_from_revision(2);
   FeedReader feed(server.stub(), subscribe);
-  ASSERT_TRUE(feed.WaitFor([](const std::vector<v1::SubscribeResponse>& messages) {
-    for (const v1::SubscribeResponse& message : messages) {
-      if (message.has_synced()) return true;
-    }
-    return false;
-  }));
+  ASSERT_TRUE(feed.WaitUntilSynced());
   const std::vector<v1::SubscribeResponse> messages = feed.messages();
   ASSERT_FALSE(messages.empty());
   ASSERT_TRUE(messages.front().has_reset()) << messages.front().DebugString();
@@ -162,12 +157,7 @@ TEST(OperationsTest, RetentionByCountCompactsPeriodicallyAndAResumingFeedResets)
   int64_t compacted = 0;
   for (int attempt = 0; attempt < 100 && compacted < head - 3; ++attempt) {
     FeedReader feed(server.stub(), subscribe);
-    ASSERT_TRUE(feed.WaitFor([](const std::vector<v1::SubscribeResponse>& messages) {
-      for (const v1::SubscribeResponse& message : messages) {
-        if (message.has_synced()) return true;
-      }
-      return false;
-    }));
+    ASSERT_TRUE(feed.WaitUntilSynced());
     const std::vector<v1::SubscribeResponse> messages = feed.messages();
     if (!messages.empty() && messages.front().has_reset()) {
       reset_seen = true;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <utility>
@@ -146,6 +147,15 @@ bool FeedReader::WaitFor(const std::function<bool(const std::vector<ketenbeeld::
   auto condition = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return done(messages_) || ended_; };
   mu_.AwaitWithTimeout(absl::Condition(&condition), timeout);
   return done(messages_);
+}
+
+bool FeedReader::WaitUntilSynced(absl::Duration timeout) {
+  return WaitFor(
+      [](const std::vector<ketenbeeld::v1::SubscribeResponse>& messages) {
+        return std::any_of(messages.begin(), messages.end(),
+                           [](const ketenbeeld::v1::SubscribeResponse& message) { return message.has_synced(); });
+      },
+      timeout);
 }
 
 bool FeedReader::WaitForRevision(int64_t revision, absl::Duration timeout) {

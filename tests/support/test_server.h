@@ -79,6 +79,9 @@ class FeedReader {
   // Waits until `done(messages)` holds or the timeout passes; returns whether it held.
   bool WaitFor(const std::function<bool(const std::vector<ketenbeeld::v1::SubscribeResponse>&)>& done,
                absl::Duration timeout = absl::Seconds(10));
+  // Waits until the feed has said `synced` (after its snapshot, or at once on a resume): from then on every write
+  // reaches it as an event.
+  bool WaitUntilSynced(absl::Duration timeout = absl::Seconds(10));
   // Waits until an event with this revision (or a heartbeat at or beyond it) has arrived.
   bool WaitForRevision(int64_t revision, absl::Duration timeout = absl::Seconds(10));
   // Waits for the stream to end; returns its status.
