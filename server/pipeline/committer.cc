@@ -135,7 +135,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
                               .lookup = lookup,
                               .picture = picture_,
                               .next_revision = revision};
-    absl::StatusOr<std::vector<PlannedChange>> planned_changes = PlanWrite(group[i].request, context);
+    // Planning consumes the request body (a report moves into its record); only the actor is read afterwards.
+    absl::StatusOr<std::vector<PlannedChange>> planned_changes = PlanWrite(std::move(group[i].request.body), context);
     planned[i].first_change = plans.size();
     if (!planned_changes.ok()) {
       planned[i].status = planned_changes.status();

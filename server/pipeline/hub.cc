@@ -50,6 +50,9 @@ void Hub::Publish(std::vector<EventPtr> group) {
               .events = std::move(group)};
   for (const EventPtr& event : entry.events) entry.bytes += event->wire.size();
 
+  // Evicted groups are freed after the lock is released: they often hold the last references to their events,
+  // and freeing a ~1 KB record is a tree of heap objects that subscribers' Next() should not wait behind.
+  std::vector<Group> evicted;
   {
     absl::MutexLock lock(&mu_);
     head_ = entry.last_revision;
@@ -60,6 +63,7 @@ void Hub::Publish(std::vector<EventPtr> group) {
     while (ring_.size() > 1 && (ring_events_ > options_.ring_max_events || ring_bytes_ > options_.ring_max_bytes)) {
       ring_events_ -= ring_.front().events.size();
       ring_bytes_ -= ring_.front().bytes;
+      evicted.push_back(std::move(ring_.front()));
       ring_.pop_front();
     }
   }

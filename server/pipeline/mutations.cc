@@ -75,7 +75,7 @@ struct Planner {
   const PlanContext& context;
 
   auto operator()(const v1::RegisterOrganizationRequest& r) const { return One(PlanRegisterOrganization(r, context)); }
-  auto operator()(const v1::ReportStatusRequest& r) const { return One(PlanReportStatus(r, context)); }
+  auto operator()(v1::ReportStatusRequest&& r) const { return One(PlanReportStatus(std::move(r), context)); }
   auto operator()(const v1::OpenIncidentRequest& r) const { return One(PlanOpenIncident(r, context)); }
   auto operator()(const v1::UpdateIncidentRequest& r) const { return One(PlanUpdateIncident(r, context)); }
   auto operator()(const v1::AddSituationEntryRequest& r) const { return One(PlanAddSituationEntry(r, context)); }
@@ -99,8 +99,8 @@ struct Planner {
 
 absl::Status ValidateWrite(const WriteRequest& request) { return std::visit(Validator{}, request.body); }
 
-absl::StatusOr<std::vector<PlannedChange>> PlanWrite(const WriteRequest& request, const PlanContext& context) {
-  return std::visit(Planner{context}, request.body);
+absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
+  return std::visit(Planner{context}, std::move(body));
 }
 
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const RecordPtr& current, absl::string_view name) {

@@ -32,14 +32,14 @@ struct SystemTick {};
 
 // A write as the committer receives it: the request and who made it.
 struct WriteRequest {
-  std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
-               ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
-               ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
-               ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
-               ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
-               ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
-               ketenbeeld::v1::PutScenarioRequest, SystemTick>
-      body;
+  using Body = std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
+                            ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
+                            ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
+                            ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
+                            ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
+                            ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
+                            ketenbeeld::v1::PutScenarioRequest, SystemTick>;
+  Body body;
   ketenbeeld::v1::Actor actor;
 };
 
@@ -77,7 +77,8 @@ struct PlanContext {
 // make one). Errors: INVALID_ARGUMENT (a reference to something that does not exist, naming the field),
 // NOT_FOUND (the record to change does not exist), FAILED_PRECONDITION (an illegal lifecycle transition), ABORTED
 // (expected_revision does not match).
-absl::StatusOr<std::vector<PlannedChange>> PlanWrite(const WriteRequest& request, const PlanContext& context);
+// Consumes `body`: a status report is moved into its record rather than copied (the committer's hot path).
+absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context);
 
 // --- Shared by the planners ---
 
@@ -99,8 +100,7 @@ ketenbeeld::v1::Scope OrganizationScope(const RecordPtr& organization);
 // --- Per-area planners (one file each) ---
 absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::RegisterOrganizationRequest& request,
                                                        const PlanContext& context);
-absl::StatusOr<PlannedChange> PlanReportStatus(const ketenbeeld::v1::ReportStatusRequest& request,
-                                               const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusRequest request, const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanOpenIncident(const ketenbeeld::v1::OpenIncidentRequest& request,
                                                const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanUpdateIncident(const ketenbeeld::v1::UpdateIncidentRequest& request,

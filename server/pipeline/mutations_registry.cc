@@ -28,7 +28,7 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
   return Put(std::move(record), std::move(previous));
 }
 
-absl::StatusOr<PlannedChange> PlanReportStatus(const ketenbeeld::v1::ReportStatusRequest& request,
+absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusRequest request,
                                                const PlanContext& context) {
   const ketenbeeld::v1::StatusReport& report = request.report();
   const RecordPtr organization_record = context.lookup(domain::OrganizationName(report.organization_id()));
@@ -56,8 +56,8 @@ absl::StatusOr<PlannedChange> PlanReportStatus(const ketenbeeld::v1::ReportStatu
   record.set_kind(ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT);
   *record.mutable_scope() = organization_record->record.scope();
   ketenbeeld::v1::StatusReport& stored = *record.mutable_status_report();
-  stored = report;
-  stored.clear_overdue_since();  // A new report is on time by definition.
+  stored = std::move(*request.mutable_report());  // Moved, not copied; `report` (a view of it) is not used below.
+  stored.clear_overdue_since();                   // A new report is on time by definition.
   domain::NormalizeStatusReport(context.commit_time, ReportingInterval(organization, context), stored);
   return Put(std::move(record), std::move(previous));
 }
