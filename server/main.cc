@@ -10,6 +10,10 @@
 #include "server/config/config_loader.h"
 #include "server/observability/log.h"
 
+#ifdef KETENBEELD_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 namespace {
 
 // Blocks SIGINT and SIGTERM in every thread (call before any thread starts) and waits for one of them.
@@ -29,6 +33,21 @@ void BlockTerminationSignals() {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+// The malloc this process runs on, for the start-up log: the write path's cost depends on it (docs/benchmarks.md,
+// "Allocator"), so a profile or a benchmark result must say which one it had.
+std::string AllocatorName() {
+#ifdef KETENBEELD_JEMALLOC
+  const char* version = nullptr;
+  size_t size = sizeof(version);
+  if (mallctl("version", static_cast<void*>(&version), &size, nullptr, 0) == 0 && version != nullptr) {
+    return std::string("jemalloc ") + version;
+  }
+  return "jemalloc";
+#else
+  return "glibc";
+#endif
 }
 
 }  // namespace
@@ -75,6 +94,7 @@ int main(int argc, char** argv) {
   ketenbeeld::api::ServerOptions options = config->server;
   options.http_assets_dir = http_assets_dir;
 
+  ketenbeeld::observability::LogInfo("allocator", {{"malloc", AllocatorName()}});
   BlockTerminationSignals();  // Before gRPC and RocksDB start their threads, so only sigwait sees the signals.
   absl::StatusOr<std::unique_ptr<ketenbeeld::api::KetenbeeldServer>> server =
       ketenbeeld::api::KetenbeeldServer::Start(options);
