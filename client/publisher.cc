@@ -124,6 +124,7 @@ class StatusPublisher::Stream final
     if (writing_ || broken_ || writes_done_ || queue_.empty()) return;
     const size_t count = std::min(queue_.size(), static_cast<size_t>(publisher_.options_.max_reports_per_message));
     for (size_t i = 0; i < count; ++i) *out_.add_reports() = std::move(queue_[i]);
+    out_.set_omit_records(publisher_.options_.omit_records);
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
     writing_ = true;
     ++publisher_.stats_.messages_sent;

@@ -111,19 +111,21 @@ void PublishStream::OnReadDone(bool ok) {
   }
   if (accept) {
     const absl::Time read_at = absl::Now();
+    const bool omit_records = request_.omit_records();
     for (int i = 0; i < reports; ++i) {
       const uint64_t sequence = next_sequence_++;
       v1::ReportStatusRequest& report = *request_.mutable_reports(i);
       if (absl::Status admitted = registry_.services_.gate.AdmitAnother(caller_); !admitted.ok()) {
-        OnResult(sequence, read_at, admitted);
+        OnResult(sequence, read_at, omit_records, admitted);
         continue;
       }
       Ref();
-      registry_.services_.operations.Write(caller_, pipeline::WriteRequest{.body = std::move(report), .actor = {}},
-                                           [this, sequence, read_at](absl::StatusOr<pipeline::WriteResult> result) {
-                                             OnResult(sequence, read_at, std::move(result));
-                                             Unref();  // The last touch of `this` (see Unref).
-                                           });
+      registry_.services_.operations.Write(
+          caller_, pipeline::WriteRequest{.body = std::move(report), .actor = {}},
+          [this, sequence, read_at, omit_records](absl::StatusOr<pipeline::WriteResult> result) {
+            OnResult(sequence, read_at, omit_records, std::move(result));
+            Unref();  // The last touch of `this` (see Unref).
+          });
     }
   }
   request_.Clear();
@@ -137,7 +139,8 @@ void PublishStream::OnReadDone(bool ok) {
   Perform(actions);
 }
 
-void PublishStream::OnResult(uint64_t sequence, absl::Time read_at, absl::StatusOr<pipeline::WriteResult> result) {
+void PublishStream::OnResult(uint64_t sequence, absl::Time read_at, bool omit_records,
+                             absl::StatusOr<pipeline::WriteResult> result) {
   if (registry_.observer_ != nullptr) {
     registry_.observer_->OnRpcFinished(kPublishReportMetric, static_cast<int>(result.status().code()),
                                        absl::Now() - read_at);
@@ -148,7 +151,7 @@ void PublishStream::OnResult(uint64_t sequence, absl::Time read_at, absl::Status
   if (result.ok()) {
     v1::WriteResponse* written = answer.mutable_written();
     written->set_revision(result->revision);
-    if (result->record != nullptr) *written->mutable_record() = result->record->record;
+    if (result->record != nullptr && !omit_records) *written->mutable_record() = result->record->record;
   } else {
     answer.mutable_error()->set_code(static_cast<int32_t>(result.status().code()));
     answer.mutable_error()->set_message(std::string(result.status().message()));

@@ -104,7 +104,8 @@ class PublishStream final : public PublishReactor {
   Actions Plan() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Perform(const Actions& actions);
   // Counts and queues the result of report `sequence`, read at `read_at`.
-  void OnResult(uint64_t sequence, absl::Time read_at, absl::StatusOr<pipeline::WriteResult> result);
+  // `omit_records`: the report's message asked for results without the stored record.
+  void OnResult(uint64_t sequence, absl::Time read_at, bool omit_records, absl::StatusOr<pipeline::WriteResult> result);
   void Ref() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Unref();
 

@@ -101,6 +101,39 @@ TEST_F(PublishStreamTest, ManyReportsOnOneStreamAreAllAcknowledgedInOrderAndRead
   }
 }
 
+TEST_F(PublishStreamTest, AMessageWithOmitRecordsGetsRevisionsOnlyAndTheOthersKeepTheirRecords) {
+  auto context = Deadline();
+  std::unique_ptr<Stream> stream = server_.stub().PublishStatus(context.get());
+  v1::PublishStatusRequest lean;
+  lean.set_omit_records(true);
+  *lean.add_reports() = ReportOf(OrganizationId(0), 7);
+  *lean.add_reports() = ReportOf(OrganizationId(1), 8);
+  ASSERT_TRUE(stream->Write(lean));
+  v1::PublishStatusRequest full;
+  *full.add_reports() = ReportOf(OrganizationId(2), 9);
+  ASSERT_TRUE(stream->Write(full));
+  ASSERT_TRUE(stream->WritesDone());
+  const std::map<uint64_t, v1::PublishResult> results = ReadAll(*stream);
+  ASSERT_TRUE(stream->Finish().ok());
+
+  ASSERT_EQ(results.size(), 3U);
+  for (uint64_t sequence : {0U, 1U}) {
+    const v1::PublishResult& result = results.at(sequence);
+    ASSERT_TRUE(result.has_written()) << sequence << ": " << result.error().message();
+    EXPECT_GT(result.written().revision(), 0) << sequence;
+    EXPECT_FALSE(result.written().has_record()) << sequence;
+  }
+  ASSERT_TRUE(results.at(2).has_written());
+  EXPECT_EQ(results.at(2).written().record().status_report().capacity(0).available(), 9);
+  // Omitted from the answer only: the report was written in full.
+  v1::GetRequest get;
+  get.set_name("organizations/" + OrganizationId(1) + "/status");
+  v1::GetResponse response;
+  ASSERT_TRUE(server_.stub().Get(Deadline().get(), get, &response).ok());
+  EXPECT_EQ(response.record().mod_revision(), results.at(1).written().revision());
+  EXPECT_EQ(response.record().status_report().capacity(0).available(), 8);
+}
+
 TEST_F(PublishStreamTest, ABadReportGetsTheUnaryCallsErrorAndItsNeighboursAreWritten) {
   v1::ReportStatusRequest bad = ReportOf(OrganizationId(1), 5);
   bad.mutable_report()->mutable_capacity(0)->set_available(-1);
@@ -316,6 +349,28 @@ TEST_F(PublishStreamTest, ThePublisherReportsPerReportErrors) {
   EXPECT_GT(good_result->revision(), 0);
   EXPECT_EQ(bad_status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad_status.message(), HasSubstr("report.capacity[0].available"));
+}
+
+TEST_F(PublishStreamTest, ThePublisherWithOmitRecordsGetsRevisionsWithoutRecords) {
+  constexpr int kReports = 50;
+  Results results;
+  client::StatusPublisher lean(server_.channel(), client::PublisherOptions{.omit_records = true});
+  for (int i = 0; i < kReports; ++i) lean.Publish(ReportOf(OrganizationId(i % kOrganizations), i), results.Expect());
+  const std::vector<absl::StatusOr<v1::WriteResponse>> all = results.Wait();
+  ASSERT_EQ(all.size(), static_cast<size_t>(kReports));
+  for (const auto& result : all) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_GT(result->revision(), 0);
+    EXPECT_FALSE(result->has_record());
+  }
+  // The default publisher still gets the stored record.
+  Results full_results;
+  client::StatusPublisher full(server_.channel());
+  full.Publish(ReportOf(OrganizationId(0), 99), full_results.Expect());
+  const std::vector<absl::StatusOr<v1::WriteResponse>> one = full_results.Wait();
+  ASSERT_EQ(one.size(), 1U);
+  ASSERT_TRUE(one[0].ok()) << one[0].status();
+  EXPECT_EQ(one[0]->record().status_report().capacity(0).available(), 99);
 }
 
 TEST_F(PublishStreamTest, ThePublisherFailsWaitingReportsWhenTheStreamBreaksAndOpensANewOne) {
