@@ -101,6 +101,9 @@ int Run(int argc, char** argv) {
                  "durable_writes: unary (a ReportStatus call per write), stream (PublishStatus); etcd is always unary")
       ->delimiter(',')
       ->check(CLI::IsMember({"unary", "stream"}));
+  app.add_flag("--stream_records", config.stream_records,
+               "durable_writes, stream: acknowledgements carry the stored record (default: the revision only, as "
+               "etcd's Put)");
   app.add_option("--fanout_subscribers", fanout_subscribers, "fanout: subscriber counts")->delimiter(',');
   app.add_option("--fanout_rates", fanout_rates, "fanout: writes per second")->delimiter(',');
   app.add_option("--fanout_seconds", fanout_seconds, "fanout: seconds of writing per case");

@@ -391,7 +391,10 @@ void Peer::MakeChannels() {
   for (int i = 0; i < options_.channels; ++i) {
     channels_.push_back(MakeChannel(address_, i));
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
-    if (SupportsStreamWrites()) publishers_.push_back(std::make_unique<client::StatusPublisher>(channels_.back()));
+    if (SupportsStreamWrites()) {
+      publishers_.push_back(std::make_unique<client::StatusPublisher>(
+          channels_.back(), client::PublisherOptions{.omit_records = !options_.stream_records}));
+    }
   }
 }
 

@@ -64,6 +64,7 @@ struct PeerOptions {
   std::string work_dir;               // Where logs go; data dirs are passed to Start.
   int channels = 16;                  // Client connections (HTTP/2) to spread calls over.
   PayloadFactory payloads;            // Report size.
+  bool stream_records = false;        // PublishStatus acknowledgements carry the stored record.
 };
 
 class Peer {

@@ -113,7 +113,8 @@ std::unique_ptr<Peer> MakePeer(const std::string& name, const BenchConfig& confi
                       .launcher = name == "etcd" ? std::vector<std::string>() : config.server_launcher,
                       .work_dir = config.work_dir + "/logs",
                       .channels = config.channels,
-                      .payloads = PayloadFactory(config.report_bytes)};
+                      .payloads = PayloadFactory(config.report_bytes),
+                      .stream_records = config.stream_records};
   return name == "etcd" ? MakeEtcdPeer(std::move(options)) : MakeKetenbeeldPeer(std::move(options));
 }
 
@@ -500,6 +501,7 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
                   {"parameters",
                    {{"publishers", config.publishers},
                     {"write_apis", config.write_apis},
+                    {"stream_records", config.stream_records},
                     {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
                     {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
                     {"report_bytes", config.report_bytes},

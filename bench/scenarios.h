@@ -39,6 +39,9 @@ struct BenchConfig {
   // durable_writes: "unary" (one ReportStatus call per write) and/or "stream" (PublishStatus, one stream per
   // channel); each its own case. etcd has no streaming put: its stream case is its unary Put.
   std::vector<std::string> write_apis = {"unary", "stream"};
+  // durable_writes, stream: whether each acknowledgement carries the stored record (PublishStatusRequest.
+  // omit_records unset). Off by default: etcd's Put answers with the revision only, and so does ours then.
+  bool stream_records = false;
   absl::Duration write_warmup = absl::Seconds(2);
   absl::Duration write_duration = absl::Seconds(10);
 
