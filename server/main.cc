@@ -36,7 +36,7 @@ void BlockTerminationSignals() {
 }
 
 // The malloc this process runs on, for the start-up log: the write path's cost depends on it (docs/benchmarks.md,
-// "Allocator"), so a profile or a benchmark result must say which one it had.
+// "Allocator, moves, memtable hints, revision-only acknowledgements"), so a profile or benchmark must say which.
 std::string AllocatorName() {
 #ifdef KETENBEELD_JEMALLOC
   const char* version = nullptr;
