@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_config) {
-    absl::StatusOr<ketenbeeld::v1::ServerConfig> merged = config_flags.Merged();
+    absl::StatusOr<ketenbeeld::server::v1::ServerConfig> merged = config_flags.Merged();
     std::string text;
     if (merged.ok()) google::protobuf::TextFormat::PrintToString(*merged, &text);
     std::printf("# configuration is valid\n%s", text.c_str());

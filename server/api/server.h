@@ -20,7 +20,7 @@
 
 namespace ketenbeeld::api {
 
-// Per-identity limits (ketenbeeld.v1.LimitsConfig), enforced by the policy layer; 0: its default.
+// Per-identity limits (ketenbeeld.server.v1.LimitsConfig), enforced by the policy layer; 0: its default.
 struct IdentityLimits {
   int max_subscriptions = 0;
   int max_requests_per_second = 0;

@@ -75,8 +75,8 @@ void ToProto(absl::Duration value, google::protobuf::Duration* out) {
 
 }  // namespace
 
-absl::StatusOr<v1::ServerConfig> ParseConfigText(std::string_view text, std::string_view source) {
-  v1::ServerConfig config;
+absl::StatusOr<server::v1::ServerConfig> ParseConfigText(std::string_view text, std::string_view source) {
+  server::v1::ServerConfig config;
   google::protobuf::TextFormat::Parser parser;
   FirstErrorCollector errors;
   parser.RecordErrorsTo(&errors);
@@ -87,7 +87,7 @@ absl::StatusOr<v1::ServerConfig> ParseConfigText(std::string_view text, std::str
   return config;
 }
 
-absl::StatusOr<v1::ServerConfig> ReadConfigFile(const std::string& path) {
+absl::StatusOr<server::v1::ServerConfig> ReadConfigFile(const std::string& path) {
   std::ifstream file(path);
   if (!file.is_open()) {
     const int error = errno;
@@ -101,7 +101,7 @@ absl::StatusOr<v1::ServerConfig> ReadConfigFile(const std::string& path) {
   return ParseConfigText(content.str(), path);
 }
 
-absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
+absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
   ResolvedConfig resolved;
   api::ServerOptions& options = resolved.server;
 
@@ -114,7 +114,7 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
   options.committer.region = *std::move(region);
 
   // TLS: all or nothing (a half-configured TLS must not silently fall back to plaintext).
-  const v1::TlsConfig& tls = config.tls();
+  const server::v1::TlsConfig& tls = config.tls();
   const bool any_tls = !tls.server_certificate().empty() || !tls.server_private_key().empty() ||
                        !tls.client_ca().empty() || !tls.client_crl().empty();
   if (any_tls) {
@@ -148,7 +148,7 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
     options.http_listen_address = config.http_listen();
   }
 
-  const v1::RetentionConfig& retention = config.retention();
+  const server::v1::RetentionConfig& retention = config.retention();
   absl::StatusOr<absl::Duration> max_age = ToDuration(retention.max_age(), "retention.max_age");
   if (!max_age.ok()) return max_age.status();
   options.retention.max_age = *max_age;
@@ -161,7 +161,7 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
     options.retention.check_interval = *interval;
   }
 
-  const v1::LimitsConfig& limits = config.limits();
+  const server::v1::LimitsConfig& limits = config.limits();
   if (limits.max_request_bytes() != 0) {
     if (limits.max_request_bytes() < 4096 || limits.max_request_bytes() > (64 << 20)) {
       return Invalid("limits.max_request_bytes",
@@ -214,11 +214,11 @@ absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config) {
 // ---------------------------------------------------------------------------------------------------------------
 
 void ConfigFlags::AddString(CLI::App& app, const std::string& flag, const std::string& help,
-                            std::function<void(v1::ServerConfig&, const std::string&)> set) {
+                            std::function<void(server::v1::ServerConfig&, const std::string&)> set) {
   app.add_option_function<std::string>(
       "--" + flag,
       [this, set = std::move(set)](const std::string& value) {
-        overrides_.push_back([set, value](v1::ServerConfig& config) {
+        overrides_.push_back([set, value](server::v1::ServerConfig& config) {
           set(config, value);
           return absl::OkStatus();
         });
@@ -227,11 +227,11 @@ void ConfigFlags::AddString(CLI::App& app, const std::string& flag, const std::s
 }
 
 void ConfigFlags::AddDuration(CLI::App& app, const std::string& flag, const std::string& help,
-                              std::function<google::protobuf::Duration*(v1::ServerConfig&)> field) {
+                              std::function<google::protobuf::Duration*(server::v1::ServerConfig&)> field) {
   app.add_option_function<std::string>(
       "--" + flag,
       [this, flag, field = std::move(field)](const std::string& text) {
-        overrides_.push_back([flag, field, text](v1::ServerConfig& config) {
+        overrides_.push_back([flag, field, text](server::v1::ServerConfig& config) {
           absl::Duration value;
           if (!absl::ParseDuration(text, &value) || value < absl::ZeroDuration()) {
             return absl::InvalidArgumentError(absl::StrCat(
@@ -245,11 +245,11 @@ void ConfigFlags::AddDuration(CLI::App& app, const std::string& flag, const std:
 }
 
 void ConfigFlags::AddInt(CLI::App& app, const std::string& flag, const std::string& help,
-                         std::function<void(v1::ServerConfig&, int64_t)> set) {
+                         std::function<void(server::v1::ServerConfig&, int64_t)> set) {
   app.add_option_function<int64_t>(
       "--" + flag,
       [this, set = std::move(set)](int64_t value) {
-        overrides_.push_back([set, value](v1::ServerConfig& config) {
+        overrides_.push_back([set, value](server::v1::ServerConfig& config) {
           set(config, value);
           return absl::OkStatus();
         });
@@ -258,9 +258,9 @@ void ConfigFlags::AddInt(CLI::App& app, const std::string& flag, const std::stri
 }
 
 ConfigFlags::ConfigFlags(CLI::App& app) {
-  using C = v1::ServerConfig;
+  using C = server::v1::ServerConfig;
   app.add_option("--config", config_file_,
-                 "Configuration file in protobuf text format (ketenbeeld.v1.ServerConfig; see "
+                 "Configuration file in protobuf text format (ketenbeeld.server.v1.ServerConfig; see "
                  "deploy/ketenbeeld.textproto). Flags override it")
       ->check(CLI::ExistingFile);
   AddString(app, "listen", "Address of the gRPC API, host:port (default 127.0.0.1:50051; loopback only without TLS)",
@@ -333,10 +333,10 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
          });
 }
 
-absl::StatusOr<v1::ServerConfig> ConfigFlags::Merged() const {
-  v1::ServerConfig config;
+absl::StatusOr<server::v1::ServerConfig> ConfigFlags::Merged() const {
+  server::v1::ServerConfig config;
   if (!config_file_.empty()) {
-    absl::StatusOr<v1::ServerConfig> from_file = ReadConfigFile(config_file_);
+    absl::StatusOr<server::v1::ServerConfig> from_file = ReadConfigFile(config_file_);
     if (!from_file.ok()) return from_file.status();
     config = *std::move(from_file);
   }
@@ -347,7 +347,7 @@ absl::StatusOr<v1::ServerConfig> ConfigFlags::Merged() const {
 }
 
 absl::StatusOr<ResolvedConfig> ConfigFlags::Load() const {
-  absl::StatusOr<v1::ServerConfig> config = Merged();
+  absl::StatusOr<server::v1::ServerConfig> config = Merged();
   if (!config.ok()) return config.status();
   absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
   if (!resolved.ok() && !config_file_.empty()) {

@@ -1,5 +1,5 @@
-// The server's configuration: one file in protobuf text format (ketenbeeld.v1.ServerConfig, documented example in
-// deploy/ketenbeeld.textproto) plus flags, one per field, that override it. Reads, merges and validates them and
+// The server's configuration: one file in protobuf text format (ketenbeeld.server.v1.ServerConfig, documented example
+// in deploy/ketenbeeld.textproto) plus flags, one per field, that override it. Reads, merges and validates them and
 // maps the result onto api::ServerOptions. An invalid configuration is an error naming the field (or flag), so the
 // server refuses to start instead of running with something the operator did not mean.
 //
@@ -17,7 +17,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "ketenbeeld/v1/config.pb.h"
+#include "ketenbeeld/server/v1/config.pb.h"
 #include "server/api/server.h"
 
 namespace ketenbeeld::config {
@@ -31,16 +31,16 @@ struct ResolvedConfig {
 
 // Parses a ServerConfig in text format. INVALID_ARGUMENT "<source>:<line>:<column>: <what>" for syntax errors and
 // unknown fields (the message names the field).
-absl::StatusOr<v1::ServerConfig> ParseConfigText(std::string_view text, std::string_view source);
+absl::StatusOr<server::v1::ServerConfig> ParseConfigText(std::string_view text, std::string_view source);
 
 // Reads and parses a config file. NOT_FOUND / PERMISSION_DENIED / UNAVAILABLE when it cannot be read; parse errors
 // as ParseConfigText.
-absl::StatusOr<v1::ServerConfig> ReadConfigFile(const std::string& path);
+absl::StatusOr<server::v1::ServerConfig> ReadConfigFile(const std::string& path);
 
 // Validates `config` and maps it onto ServerOptions, with defaults for what is unset. INVALID_ARGUMENT naming the
 // field ("retention.max_age: must not be negative", "tls.client_ca: required with TLS") for anything invalid,
 // including files (TLS, tokens) that cannot be read.
-absl::StatusOr<ResolvedConfig> Resolve(const v1::ServerConfig& config);
+absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config);
 
 // The command-line flags: --config FILE plus one flag per ServerConfig field (nested fields joined with '_', e.g.
 // --retention_max_age 720h, --tls_client_ca ca.pem), durations in Go/absl syntax ("90s", "24h", "1h30m"). Also the
@@ -58,16 +58,16 @@ class ConfigFlags {
   absl::StatusOr<ResolvedConfig> Load() const;
 
   // The merged ServerConfig before validation (for tests and --print_config).
-  absl::StatusOr<v1::ServerConfig> Merged() const;
+  absl::StatusOr<server::v1::ServerConfig> Merged() const;
 
  private:
-  using Override = std::function<absl::Status(v1::ServerConfig&)>;
+  using Override = std::function<absl::Status(server::v1::ServerConfig&)>;
   void AddString(CLI::App& app, const std::string& flag, const std::string& help,
-                 std::function<void(v1::ServerConfig&, const std::string&)> set);
+                 std::function<void(server::v1::ServerConfig&, const std::string&)> set);
   void AddDuration(CLI::App& app, const std::string& flag, const std::string& help,
-                   std::function<google::protobuf::Duration*(v1::ServerConfig&)> field);
+                   std::function<google::protobuf::Duration*(server::v1::ServerConfig&)> field);
   void AddInt(CLI::App& app, const std::string& flag, const std::string& help,
-              std::function<void(v1::ServerConfig&, int64_t)> set);
+              std::function<void(server::v1::ServerConfig&, int64_t)> set);
 
   std::string config_file_;
   // In command-line order; applied after the file.

@@ -26,11 +26,11 @@ absl::StatusOr<absl::Duration> Interval(const google::protobuf::Duration& durati
 }  // namespace
 
 Region Region::Default() {
-  absl::StatusOr<Region> region = FromConfig(ketenbeeld::v1::RegionConfig());
+  absl::StatusOr<Region> region = FromConfig(ketenbeeld::server::v1::RegionConfig());
   return *std::move(region);
 }
 
-absl::StatusOr<Region> Region::FromConfig(const ketenbeeld::v1::RegionConfig& config, absl::string_view field) {
+absl::StatusOr<Region> Region::FromConfig(const ketenbeeld::server::v1::RegionConfig& config, absl::string_view field) {
   const FieldPath path(field);
   Region region;
   region.safety_region_ = config.safety_region().empty() ? "VR10" : config.safety_region();

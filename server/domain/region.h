@@ -1,4 +1,4 @@
-// The region's own rules (ketenbeeld.v1.RegionConfig): its scale-up levels and reporting cadences.
+// The region's own rules (ketenbeeld.server.v1.RegionConfig): its scale-up levels and reporting cadences.
 #ifndef KETENBEELD_SERVER_DOMAIN_REGION_H_
 #define KETENBEELD_SERVER_DOMAIN_REGION_H_
 
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "ketenbeeld/v1/config.pb.h"
+#include "ketenbeeld/server/v1/config.pb.h"
 
 namespace ketenbeeld::domain {
 
@@ -18,7 +18,7 @@ class Region {
  public:
   // Validates `config` (INVALID_ARGUMENT naming the field, e.g. "region.scale_up_levels[2]: appears twice") and
   // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1".
-  static absl::StatusOr<Region> FromConfig(const ketenbeeld::v1::RegionConfig& config,
+  static absl::StatusOr<Region> FromConfig(const ketenbeeld::server::v1::RegionConfig& config,
                                            absl::string_view field = "region");
   // The defaults, for region VR10 (Noord-Holland Noord).
   static Region Default();

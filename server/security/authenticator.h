@@ -24,7 +24,7 @@
 
 namespace ketenbeeld::security {
 
-// Transport security (ketenbeeld.v1.TlsConfig): PEM file paths. Without a server certificate the server serves
+// Transport security (ketenbeeld.server.v1.TlsConfig): PEM file paths. Without a server certificate the server serves
 // plaintext, on loopback addresses only.
 struct TlsOptions {
   std::string server_certificate;

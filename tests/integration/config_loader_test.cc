@@ -17,7 +17,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 absl::StatusOr<ResolvedConfig> ResolveText(const std::string& text) {
-  absl::StatusOr<v1::ServerConfig> config = ParseConfigText(text, "test.textproto");
+  absl::StatusOr<server::v1::ServerConfig> config = ParseConfigText(text, "test.textproto");
   if (!config.ok()) return config.status();
   return Resolve(*config);
 }
@@ -42,7 +42,7 @@ absl::StatusOr<ResolvedConfig> LoadWithFlags(const std::vector<std::string>& arg
 }
 
 TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
-  absl::StatusOr<v1::ServerConfig> config = ReadConfigFile(KETENBEELD_EXAMPLE_CONFIG);
+  absl::StatusOr<server::v1::ServerConfig> config = ReadConfigFile(KETENBEELD_EXAMPLE_CONFIG);
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
@@ -77,11 +77,12 @@ TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
 }
 
 TEST(ConfigLoaderTest, SyntaxErrorsAndUnknownFieldsNameThePlace) {
-  absl::StatusOr<v1::ServerConfig> unknown = ParseConfigText("listen: \"127.0.0.1:1\"\nlisten_adres: \"x\"\n", "a.txt");
+  absl::StatusOr<server::v1::ServerConfig> unknown =
+      ParseConfigText("listen: \"127.0.0.1:1\"\nlisten_adres: \"x\"\n", "a.txt");
   ASSERT_FALSE(unknown.ok());
   EXPECT_THAT(std::string(unknown.status().message()), StartsWith("a.txt:2:"));
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("listen_adres"));
-  absl::StatusOr<v1::ServerConfig> wrong_type = ParseConfigText("retention { max_events: \"veel\" }", "b.txt");
+  absl::StatusOr<server::v1::ServerConfig> wrong_type = ParseConfigText("retention { max_events: \"veel\" }", "b.txt");
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_THAT(std::string(wrong_type.status().message()), HasSubstr("b.txt:1:"));
   EXPECT_TRUE(absl::IsNotFound(ReadConfigFile("/nonexistent/ketenbeeld.textproto").status()));

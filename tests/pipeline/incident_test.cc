@@ -221,7 +221,7 @@ TEST_F(IncidentTest, UpdateWithExpectedRevisionIsCompareAndSet) {
 }
 
 TEST_F(IncidentTest, LevelsAndTheirOrderComeFromTheRegionConfiguration) {
-  v1::RegionConfig config;
+  server::v1::RegionConfig config;
   config.set_safety_region("VR10");
   for (const char* level : {"laag", "midden", "hoog"}) config.add_scale_up_levels(level);
   absl::StatusOr<domain::Region> region = domain::Region::FromConfig(config);
