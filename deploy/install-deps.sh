@@ -19,7 +19,7 @@ set -euo pipefail
 # OpenSSL, c-ares and RE2 (the openssl tool: deploy/dev-certs.sh and its test). Debian pulls these in as dependencies too, but configure fails without them, so we name
 # them. GCC's ASan/UBSan/TSan runtimes come with build-essential (libgcc-12-dev).
 readonly BUILD_PACKAGES=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config lld
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libssl-dev libc-ares-dev libre2-dev openssl
   librocksdb-dev libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev libgflags-dev

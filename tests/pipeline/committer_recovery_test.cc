@@ -75,7 +75,7 @@ class CommitterRecoveryTest : public ::testing::Test {
 
   static WriteRequest Register(const std::string& id) {
     v1::RegisterOrganizationRequest request;
-    *request.mutable_organization() = testing::MakeOrganization(id);
+    *request.mutable_organization() = ketenbeeld::testing::MakeOrganization(id);
     return WriteRequest{.body = request, .actor = {}};
   }
 
@@ -95,7 +95,7 @@ class CommitterRecoveryTest : public ::testing::Test {
 
   static constexpr absl::Duration kRecoveryInterval = absl::Milliseconds(20);
 
-  testing::TempDir dir_;
+  ketenbeeld::testing::TempDir dir_;
   std::shared_ptr<storage::SwitchableFaultInjector> faults_ = std::make_shared<storage::SwitchableFaultInjector>();
   CountingObserver observer_;
   std::unique_ptr<storage::Store> store_;

@@ -41,7 +41,7 @@ class OverlapDetectingListener : public Listener {
 };
 
 TEST(HubParallelWakeTest, EveryParkedListenerOfALargeRoundIsWokenOnceAndNeverConcurrently) {
-  testing::TempDir dir;
+  ketenbeeld::testing::TempDir dir;
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open({.path = dir.path() + "/db", .sync = false, .small_buffers = true});
   ASSERT_TRUE(store.ok()) << store.status();
