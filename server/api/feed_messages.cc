@@ -1,7 +1,10 @@
 #include "server/api/feed_messages.h"
 
 #include <string>
+#include <type_traits>
+#include <variant>
 
+#include "google/protobuf/util/time_util.h"
 #include "grpcpp/support/slice.h"
 
 namespace ketenbeeld::api {
@@ -90,6 +93,32 @@ grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline
 
 grpc::ByteBuffer SerializeMessage(const ketenbeeld::v1::SubscribeResponse& response) {
   return ToByteBuffer(response.SerializeAsString());
+}
+
+grpc::ByteBuffer FrameMessage(const feed::FeedFrame& frame, const policy::Viewer& viewer) {
+  return std::visit(
+      [&viewer](const auto& f) -> grpc::ByteBuffer {
+        using F = std::decay_t<decltype(f)>;
+        ketenbeeld::v1::SubscribeResponse response;
+        if constexpr (std::is_same_v<F, feed::Reset>) {
+          response.mutable_reset()->set_compacted_revision(f.compacted_revision);
+        } else if constexpr (std::is_same_v<F, feed::SnapshotChunk>) {
+          return SnapshotChunkMessage(f.revision, f.records, viewer);
+        } else if constexpr (std::is_same_v<F, feed::Synced>) {
+          response.mutable_synced()->set_revision(f.revision);
+        } else if constexpr (std::is_same_v<F, feed::Events>) {
+          return EventBatchMessage(f.events, viewer);
+        } else if constexpr (std::is_same_v<F, feed::Heartbeat>) {
+          response.mutable_heartbeat()->set_revision(f.revision);
+          *response.mutable_heartbeat()->mutable_server_time() =
+              google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(f.server_time));
+        } else {
+          static_assert(std::is_same_v<F, feed::End>);
+          return grpc::ByteBuffer();
+        }
+        return SerializeMessage(response);
+      },
+      frame);
 }
 
 }  // namespace ketenbeeld::api

@@ -10,6 +10,7 @@
 
 #include "grpcpp/support/byte_buffer.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
+#include "server/feed/session.h"
 #include "server/pipeline/records.h"
 #include "server/policy/visibility.h"
 
@@ -22,6 +23,9 @@ grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline
                                       const policy::Viewer& viewer);
 // Any other response, serialized the ordinary way.
 grpc::ByteBuffer SerializeMessage(const ketenbeeld::v1::SubscribeResponse& response);
+// The SubscribeResponse of a feed session's frame, records and events in the form `viewer` may see. Not for End,
+// which is the RPC's status, not a message (an End frame yields an empty buffer).
+grpc::ByteBuffer FrameMessage(const feed::FeedFrame& frame, const policy::Viewer& viewer);
 
 }  // namespace ketenbeeld::api
 

@@ -181,9 +181,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http::GatewayOptions http_options;
     http_options.listen_address = options.http_listen_address;
     http_options.assets_dir = options.http_assets_dir;
-    http_options.stream.max_message_bytes = options.feed.max_message_bytes;
-    http_options.stream.heartbeat_interval = options.feed.heartbeat_interval;
-    http_options.stream.max_scan_rounds = options.feed.max_scan_rounds;
+    http_options.feed = state->options.feed;  // One feed implementation: same options, same counters.
     absl::StatusOr<std::unique_ptr<http::Gateway>> gateway =
         http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,
                                                                      .authenticator = *state->authenticator,
@@ -290,7 +288,7 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
   f.revision = picture->revision();
   f.compacted_revision = store->compacted_revision();
   const pipeline::Hub::Stats hub_stats = hub->stats();
-  f.feeds_live = static_cast<int64_t>(service->live_feeds());
+  f.feeds_live = feed_counters.live.load();  // gRPC and SSE feeds alike.
   f.feeds_caught_up = static_cast<int64_t>(hub_stats.parked);
   f.feeds_lagging = feed_counters.lagging.load();
   f.feed_events_delivered = feed_counters.events_delivered.load();

@@ -14,26 +14,30 @@
 // duplicate. Snapshot chunks carry no id, so a stream cut off during a snapshot resumes from where it was before
 // (or starts over). Unlike gRPC, an error after the stream started cannot be an HTTP status, hence `end`.
 //
+// An EventStream is the SSE encoder and flow control of a feed::FeedSession (server/feed/session.h), which holds
+// the protocol (start check, reset, snapshot, synced, event batches, heartbeats, counters): the same implementation
+// as gRPC's Subscribe, so both transports behave alike and count alike.
+//
 // Threading: an EventStream is driven by one thread (the HTTP connection's), which calls NextFrame() in a loop; that
 // thread blocks while the subscriber is caught up. The hub's fan-out thread only calls Wake(), which sets a flag and
 // returns: it never waits for a subscriber. End() may be called from any thread.
 #ifndef KETENBEELD_SERVER_HTTP_EVENT_STREAM_H_
 #define KETENBEELD_SERVER_HTTP_EVENT_STREAM_H_
 
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/domain/filter.h"
+#include "server/feed/session.h"
 #include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
@@ -57,17 +61,6 @@ class EventJsonCache {
   std::deque<int64_t> order_ ABSL_GUARDED_BY(mu_);
 };
 
-struct StreamOptions {
-  // Largest batch of events or snapshot chunk, in protobuf bytes (a commit group larger than this is sent whole).
-  size_t max_message_bytes = size_t{1} << 20;
-  // A caught-up stream gets a heartbeat after this long without a message.
-  absl::Duration heartbeat_interval = absl::Seconds(5);
-  // Rounds of scanning non-matching events before a heartbeat reports progress instead.
-  int max_scan_rounds = 16;
-  // Sent as the SSE `retry:` field: how long a disconnected EventSource waits before it reconnects.
-  absl::Duration reconnect_delay = absl::Seconds(1);
-};
-
 struct StreamDependencies {
   pipeline::Hub& hub;
   const pipeline::Picture& picture;
@@ -79,10 +72,12 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
  public:
   // A stream of the records and events matching `filter` (validated by the caller), starting at `from_revision` (0:
   // snapshot first; N: resume after N). A start that is not possible (N < 0, N ahead of the server) becomes an `end`
-  // frame with INVALID_ARGUMENT / OUT_OF_RANGE. Everything in `dependencies` must outlive the stream.
-  static std::shared_ptr<EventStream> Start(StreamDependencies dependencies, const StreamOptions& options,
-                                            domain::CompiledFilter filter, int64_t from_revision,
-                                            operations::Operations::FeedGrant grant);
+  // frame with INVALID_ARGUMENT / OUT_OF_RANGE. `reconnect_delay` is sent as the SSE `retry:` field: how long a
+  // disconnected EventSource waits before it reconnects. Everything in `dependencies` (and options.counters) must
+  // outlive the stream.
+  static std::shared_ptr<EventStream> Start(StreamDependencies dependencies, const feed::FeedOptions& options,
+                                            absl::Duration reconnect_delay, domain::CompiledFilter filter,
+                                            int64_t from_revision, operations::Operations::FeedGrant grant);
 
   // The next SSE frame ("event: ...\ndata: ...\n\n"), blocking while there is nothing to send. nullopt once the
   // stream has ended and its `end` frame was returned. Only the stream's own thread calls this.
@@ -98,45 +93,32 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // Hub callback: new events, or time for a heartbeat. Never blocks.
   void Wake() override;
 
-  // The last revision this stream has given its client (its resume point).
-  int64_t cursor() const { return cursor_; }
-
-  // `grant`: what the stream may show, and its place under the identity's feed limit (Operations::Subscribe).
-  EventStream(StreamDependencies dependencies, const StreamOptions& options, domain::CompiledFilter filter,
-              operations::Operations::FeedGrant grant);
+  // Use Start(). `grant`: what the stream may show, and its place under the identity's feed limit
+  // (Operations::Subscribe).
+  EventStream(StreamDependencies dependencies, const feed::FeedOptions& options, absl::Duration reconnect_delay,
+              domain::CompiledFilter filter, int64_t from_revision, operations::Operations::FeedGrant grant);
 
  private:
-  enum class Phase { kSnapshot, kSynced, kLive, kEnded };
-
-  void BeginSnapshot();
   std::string Frame(absl::string_view event, absl::string_view data, std::optional<int64_t> id);
-  std::string SnapshotFrame();
-  std::string HeartbeatFrame();
+  // The SSE message of a session frame.
+  std::string Encode(const feed::FeedFrame& frame);
+  std::string SnapshotData(const feed::SnapshotChunk& chunk);
   std::string EndFrame(const absl::Status& status);
-  // The next frame of the live phase, waiting while caught up; an `end` frame when End() is called meanwhile.
-  std::string NextLiveFrame();
   // An end requested by End(), if any.
   std::optional<absl::Status> EndRequested();
 
   const StreamDependencies deps_;
-  const StreamOptions options_;
-  const domain::CompiledFilter filter_;
+  const absl::Duration reconnect_delay_;
   const operations::Operations::FeedGrant grant_;
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Status> end_status_ ABSL_GUARDED_BY(mu_);
 
-  // The protocol state, owned by the thread that calls NextFrame().
-  Phase phase_ = Phase::kLive;
+  // Owned by the thread that calls NextFrame().
+  feed::FeedSession session_;
   bool first_frame_ = true;
-  int64_t reset_revision_ = -1;  // >= 0: a reset{compacted_revision} is to be sent first.
-  std::optional<absl::Status> start_error_;
-  std::vector<pipeline::RecordPtr> snapshot_;
-  size_t snapshot_sent_ = 0;
-  bool snapshot_chunk_sent_ = false;
-  std::atomic<int64_t> cursor_ = 0;
-  absl::Time last_frame_time_;
+  bool ended_ = false;  // The `end` frame has been returned.
 };
 
 }  // namespace ketenbeeld::http

@@ -227,7 +227,7 @@ void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Respon
   }
   std::shared_ptr<EventStream> stream = EventStream::Start(
       StreamDependencies{.hub = deps.hub, .picture = deps.picture, .store = deps.store, .json_cache = json_cache},
-      options.stream, domain::CompiledFilter(filter), from_revision, *std::move(grant));
+      options.feed, options.reconnect_delay, domain::CompiledFilter(filter), from_revision, *std::move(grant));
   if (!AddStream(stream)) {
     SetError(res, absl::UnavailableError("too many live feeds, or the server is shutting down; retry later"));
     res.set_header("Retry-After", "2");

@@ -51,7 +51,10 @@ struct GatewayOptions {
   int call_threads = 16;
   // Largest request body accepted, in bytes (413 beyond).
   size_t max_request_bytes = size_t{1} << 20;
-  StreamOptions stream;
+  // The live feed: the same options as gRPC's Subscribe (ServerOptions::feed), counters included.
+  ketenbeeld::feed::FeedOptions feed;
+  // Sent as the SSE `retry:` field: how long a disconnected EventSource waits before it reconnects.
+  absl::Duration reconnect_delay = absl::Seconds(1);
 };
 
 struct GatewayDependencies {

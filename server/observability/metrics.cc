@@ -76,7 +76,7 @@ class FiguresCollectable : public prometheus::Collectable {
     add("ketenbeeld_revision", "The revision of the picture (the newest committed event)", T::Gauge, d(f.revision));
     add("ketenbeeld_compacted_revision", "Events up to this revision have been removed from the log", T::Gauge,
         d(f.compacted_revision));
-    add("ketenbeeld_feeds_live", "Live feeds (Subscribe streams)", T::Gauge, d(f.feeds_live));
+    add("ketenbeeld_feeds_live", "Live feeds (Subscribe over gRPC and Server-Sent Events)", T::Gauge, d(f.feeds_live));
     add("ketenbeeld_feeds_caught_up", "Live feeds waiting at the newest revision", T::Gauge, d(f.feeds_caught_up));
     add("ketenbeeld_feeds_lagging", "Live feeds behind the in-memory ring, catching up from the log on disk", T::Gauge,
         d(f.feeds_lagging));

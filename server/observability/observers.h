@@ -32,8 +32,11 @@ class RpcObserver {
   virtual void OnRpcFinished(std::string_view method, int code, absl::Duration latency) = 0;
 };
 
-// Live feeds (api::Subscription) count what they deliver. Owned by the server; read at scrape time.
+// Live feeds (feed::FeedSession, over gRPC and Server-Sent Events alike) count what they deliver. Owned by the
+// server; read at scrape time.
 struct FeedCounters {
+  // Feeds open now, over either transport.
+  std::atomic<int64_t> live{0};
   // Events written to subscribers (each event once per subscriber that got it).
   std::atomic<int64_t> events_delivered{0};
   // `reset` messages sent: a subscriber's resume point was no longer retained.
