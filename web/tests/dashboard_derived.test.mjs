@@ -1,0 +1,286 @@
+// Browser tests of what the pages derive and fetch: how many calls a burst of changes costs, escaping of text from
+// the API, "not reported" in the capacity totals, and the form's lists against the .proto files. One server and one
+// browser for the file; each test seeds its own organisations, in its own safety region where that matters.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ServerProcess, launchBrowser, seedOrganizations, tempDir } from './harness.mjs';
+
+const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto', 'ketenbeeld', 'v1');
+// Must match REFRESH_MS in web/static/js/dashboard.js.
+const REFRESH_MS = 2000;
+
+let dataDir;
+let server;
+let browser;
+
+before(async () => {
+  dataDir = tempDir('ketenbeeld-browser-derived-');
+  server = await new ServerProcess({ dataDir: `${dataDir}/db` }).start();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openPage(path) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  page.errors = errors;
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('#conn[data-state="live"]');
+  return page;
+}
+
+// Counts the page's API calls by method ("ReportService/GetGapReport" -> n) from now on.
+function countCalls(page) {
+  const counts = new Map();
+  page.on('request', (request) => {
+    const match = request.url().match(/\/api\/ketenbeeld\.v1\.(\w+\/\w+)$/);
+    if (match && request.method() === 'POST') counts.set(match[1], (counts.get(match[1]) || 0) + 1);
+  });
+  return counts;
+}
+
+test('a burst of 100 status reports costs a bounded number of calls, and the screen ends at the last one', async () => {
+  const orgs = ['a', 'b', 'c', 'd', 'e'].map((x) => ({
+    id: `burst-${x}`, name: `Burst ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10',
+  }));
+  await seedOrganizations(server, [...orgs,
+    { id: 'quiet-a', name: 'Quiet', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR11' }]);
+  for (let i = 1; i <= 5; i += 1) {
+    await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+      alert: { id: `burst-alert-${i}`, headline: `Alert ${i}`, urgency: 'URGENCY_EXPECTED',
+        severity: 'ALERT_SEVERITY_MODERATE', certainty: 'CERTAINTY_LIKELY', audience: { safety_regions: ['VR10'] } },
+    });
+  }
+  const scenario = (id, region) => ({
+    scenario: { id, name: id, safety_region: region, capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 40 }] },
+  });
+  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s1', 'VR10'));
+  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s2', 'VR10'));
+  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('quiet-s3', 'VR11'));
+
+  const page = await openPage('/');
+  // Settled: every scenario's gap report and every alert's acknowledgements are on screen.
+  await page.waitForFunction(() => document.querySelectorAll('[data-scenario][data-revision]:not([data-revision=""])').length === 3
+    && document.querySelectorAll('[data-alert^="burst-alert-"] .ack-count').length === 5);
+  const calls = countCalls(page);
+
+  const started = Date.now();
+  let last = null;
+  for (let i = 0; i < 100; i += 1) {
+    const org = orgs[i % orgs.length];
+    last = await server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+      report: { organization_id: org.id, overall_status: 'OVERALL_STATUS_STRAINED',
+        capacity: [{ type: 'BED_TYPE_IC_ADULT', available: i }] },
+    });
+  }
+  const burstMs = Date.now() - started;
+  const lastRevision = Number(last.revision);
+  // The trailing refetch: both VR10 gap reports end up computed at (or after) the last report's revision.
+  await page.waitForFunction((revision) => Number(window.ketenbeeld.feed.revision) >= revision
+    && ['burst-s1', 'burst-s2'].every((id) => Number(document.querySelector(`[data-scenario="${id}"]`).dataset.revision) >= revision),
+  lastRevision, { timeout: 15000 });
+
+  const summary = Object.fromEntries(calls);
+  const total = [...calls.values()].reduce((a, b) => a + b, 0);
+  console.log(`burst of 100 reports in ${burstMs} ms (5 alerts, 3 scenarios): ${total} calls ${JSON.stringify(summary)}`);
+  // Derived from the feed: no acknowledgement calls, no capacity overview (this reader sees every figure).
+  assert.equal(calls.get('AlertService/GetAlertAcknowledgements') || 0, 0);
+  assert.equal(calls.get('ReportService/GetCapacityOverview') || 0, 0);
+  // Gap reports: at most once per interval per scenario (the burst as the page saw it may start and end a little
+  // later than as sent: one interval of slack), and none for the scenario of a region without changes.
+  const perScenario = Math.floor(burstMs / REFRESH_MS) + 3;
+  assert.ok((calls.get('ReportService/GetGapReport') || 0) <= 2 * perScenario,
+    `${calls.get('ReportService/GetGapReport')} gap report calls for 2 scenarios over ${burstMs} ms`);
+  const gapRuns = await page.evaluate(() => window.ketenbeeld.refreshes().gaps);
+  assert.ok(gapRuns['burst-s1'] >= 1 && gapRuns['burst-s2'] >= 1);
+  assert.equal(gapRuns['quiet-s3'], 1, 'only the first load fetched the VR11 scenario');
+
+  // The last report is what the screen shows: the sum of each organisation's last figure (95..99), in the capacity
+  // panel from the feed and in the gap reports fetched after the burst.
+  const expected = 95 + 96 + 97 + 98 + 99;
+  // (Only VR10 has IC beds in this picture, so the type's total is VR10's.)
+  const available = await page.locator('tr.cap-total[data-bed-type="BED_TYPE_IC_ADULT"] [data-figure="available"]').innerText();
+  assert.match(available, new RegExp(`^${expected}\\b`));
+  assert.equal(await page.locator('[data-scenario="burst-s1"] tr[data-gap="BED_TYPE_IC_ADULT"] td.num >> nth=1').innerText(),
+    String(expected));
+  // And the acknowledgement state derived from the feed is the server's.
+  const compare = await page.evaluate(async () => {
+    const { acknowledgementState } = await import('/js/derive.js');
+    const records = [...window.ketenbeeld.feed.records.values()];
+    const alert = window.ketenbeeld.feed.records.get('alerts/burst-alert-1').alert;
+    const derived = acknowledgementState(alert, records);
+    const response = await fetch('/api/ketenbeeld.v1.AlertService/GetAlertAcknowledgements', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ alert_id: alert.id }),
+    });
+    const server = await response.json();
+    return { derived, server };
+  });
+  assert.deepEqual(compare.derived.unacknowledged_organization_ids, compare.server.unacknowledged_organization_ids);
+  assert.equal(compare.derived.audience_size, compare.server.audience_size);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('names and texts from the API are shown as text, never as markup', async () => {
+  const attack = (n) => `<img src=x onerror="window.injected=${n}"><script>window.injected=${n}</script>`;
+  const name = `${attack(1)} Zorg & "Co"`;
+  await seedOrganizations(server, [{ id: 'xss-org', name, kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR13' }]);
+  await server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+    report: { organization_id: 'xss-org', overall_status: 'OVERALL_STATUS_CRITICAL', free_text: attack(2),
+      staffing: { level: 'STAFFING_LEVEL_INSUFFICIENT', description: `"><img src=x onerror="window.injected=3">` } },
+  });
+  await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+    alert: { id: 'xss-alert', headline: attack(4), instruction: attack(5), urgency: 'URGENCY_IMMEDIATE',
+      severity: 'ALERT_SEVERITY_SEVERE', certainty: 'CERTAINTY_OBSERVED', audience: { organization_ids: ['xss-org'] } },
+  });
+  await seedOrganizations(server, [{ id: 'xss-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR13' }]);
+  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+    request: { id: 'xss-request', organization_id: 'xss-helper', type: 'ASSISTANCE_TYPE_OTHER', quantity: 1,
+      description: attack(6) },
+  });
+
+  const injected = () => ({
+    images: document.querySelectorAll('img:not(.logo)').length,
+    scripts: document.querySelectorAll('body script').length,
+    flag: window.injected ?? null,
+  });
+  const dashboard = await openPage('/');
+  await dashboard.waitForSelector('[data-alert="xss-alert"] h4');
+  await dashboard.waitForSelector('tr.org-row[data-org="xss-org"] .free-text');
+  assert.equal(await dashboard.locator('tr.org-row[data-org="xss-org"] .org-name').innerText(), name);
+  assert.equal(await dashboard.locator('tr.org-row[data-org="xss-org"] .free-text').innerText(), `“${attack(2)}”`);
+  assert.equal(await dashboard.locator('[data-alert="xss-alert"] h4').innerText(), attack(4));
+  assert.equal(await dashboard.locator('[data-alert="xss-alert"] .instruction').innerText(), attack(5));
+  assert.equal(await dashboard.locator('[data-alert="xss-alert"] [data-unacknowledged="xss-org"]').innerText(), name);
+  assert.equal(await dashboard.locator('[data-request="xss-request"] .instruction').innerText(), attack(6));
+  assert.match(await dashboard.locator('tr.org-row[data-org="xss-org"] .c-staff span').getAttribute('title'), /^"><img/);
+  assert.deepEqual(await dashboard.evaluate(injected), { images: 0, scripts: 0, flag: null });
+
+  const form = await openPage('/form.html?org=xss-org');
+  await form.waitForSelector('#alerts [data-alert="xss-alert"] h4');
+  assert.equal(await form.locator('#org option[value="xss-org"]').innerText(), `${name} (VVT (verpleeg- en verzorgingshuis))`);
+  assert.equal(await form.locator('#alerts [data-alert="xss-alert"] h4').innerText(), attack(4));
+  assert.equal(await form.locator('#free-text').inputValue(), attack(2));
+  assert.equal(await form.locator('#requests [data-request="xss-request"] p').innerText(), attack(6));
+  assert.deepEqual(await form.evaluate(injected), { images: 0, scripts: 0, flag: null });
+  assert.deepEqual([...dashboard.errors, ...form.errors], []);
+  await dashboard.close();
+  await form.close();
+});
+
+test('the capacity panel shows a figure nobody reported as "—", and how many reported each figure', async () => {
+  await seedOrganizations(server, ['a', 'b', 'c'].map((x) => ({
+    id: `cap-${x}`, name: `Cap ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR14',
+  })));
+  // Burns beds only in this test: two organisations report them, neither gives baseline or +24 h; the third
+  // reports other figures only.
+  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-a',
+    overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_BURNS', available: 2 }] } });
+  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-b',
+    overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_BURNS', available: 0, occupied: 5 }] } });
+  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-c',
+    overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_GENERAL_WARD', baseline: 0 }] } });
+  const page = await openPage('/');
+  const row = page.locator('tr.cap-total[data-bed-type="BED_TYPE_BURNS"]');
+  await row.waitFor();
+  const cell = async (figure) => {
+    const td = row.locator(`[data-figure="${figure}"]`);
+    return { text: (await td.innerText()).replace(/\s+/g, ' ').trim(), reported: await td.getAttribute('data-reported') };
+  };
+  assert.deepEqual(await cell('available'), { text: '2 2/2', reported: '2' });
+  assert.deepEqual(await cell('occupied'), { text: '5 1/2', reported: '1' });
+  assert.deepEqual(await cell('baseline'), { text: '— 0/2', reported: '0' });
+  assert.deepEqual(await cell('surge_24h'), { text: '— 0/2', reported: '0' });
+  assert.equal(await row.locator('[data-figure="organizations_reported"]').innerText(), '2');
+  // A reported 0 is 0, not "—".
+  const ward = page.locator('tr.cap-total[data-bed-type="BED_TYPE_GENERAL_WARD"]');
+  assert.match(await ward.locator('[data-figure="baseline"]').innerText(), /^0\b/);
+  assert.match(await ward.locator('[data-figure="available"]').innerText(), /^—/);
+
+  // The totals computed in the page are the server's, line for line, wherever a sum exists or does not.
+  const { derived, server: overview } = await page.evaluate(async () => {
+    const { capacityTotals } = await import('/js/derive.js');
+    const response = await fetch('/api/ketenbeeld.v1.ReportService/GetCapacityOverview', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}',
+    });
+    return { derived: capacityTotals(window.ketenbeeld.feed.records.values()).totals, server: await response.json() };
+  });
+  assert.equal(derived.length, overview.totals.length);
+  for (const line of overview.totals) {
+    const mine = derived.find((d) => d.safety_region === line.safety_region && d.bed_type === line.bed_type
+      && d.sector === (line.sector || 'SECTOR_UNSPECIFIED'));
+    assert.ok(mine, JSON.stringify(line));
+    assert.equal(mine.organizations_reported, line.organizations_reported);
+    for (const figure of ['available', 'occupied', 'baseline', 'surge_24h', 'surge_72h']) {
+      assert.equal(mine.figures[figure].sum, line[figure] === undefined ? undefined : Number(line[figure]),
+        `${line.bed_type} ${line.safety_region} ${figure}`);
+    }
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+// Every enum of the public .proto files with its values in order, read from the source.
+function enumsInProtoFiles() {
+  const enums = {};
+  for (const file of readdirSync(protoDir).filter((f) => f.endsWith('.proto') && f !== 'config.proto')) {
+    const text = readFileSync(join(protoDir, file), 'utf8').replace(/\/\/.*$/gm, '');  // Comments may hold braces.
+    for (const [, name, body] of text.matchAll(/^enum (\w+) \{([^}]*)\}/gm)) {
+      enums[name] = [...body.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*=\s*\d+/gm)].map((m) => m[1]);
+    }
+  }
+  return enums;
+}
+
+test('the form offers every value of every enum it edits, as the .proto files declare them', async () => {
+  const fromProto = enumsInProtoFiles();
+  assert.ok(fromProto.BedType?.length > 10, 'the .proto files were read');
+  const response = await fetch(`${server.url}/api/enums`);
+  assert.equal(response.status, 200);
+  const { enums } = await response.json();
+  // The server's list is the .proto files' (it reads them from the descriptors compiled into it).
+  assert.deepEqual(enums, fromProto);
+
+  await seedOrganizations(server, [{ id: 'enum-org', name: 'Enum', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR15' }]);
+  const form = await openPage('/form.html?org=enum-org');
+  await form.waitForSelector('#report:not([hidden])');
+  await form.locator('#add-supply').selectOption({ index: 1 });
+  const offered = await form.evaluate(() => {
+    const values = (selector) => [...document.querySelectorAll(selector)].map((e) => e.value || e.dataset.type).filter(Boolean);
+    const firstRow = document.querySelector('.disruption-row');
+    return {
+      OverallStatus: values('input[name="overall"]'),
+      DisruptionType: values('.disruption-row'),
+      Severity: values(`input[name="sev-${firstRow.dataset.type}"]`),
+      // The first supply was added as a row: it is there, not in the list to add.
+      BedType: values('#add-capacity option'),
+      SupplyType: [...values('#supplies tr'), ...values('#add-supply option')],
+      SupplyState: values('#supplies select[data-name="state"] option'),
+      StaffingLevel: values('#staffing-level option'),
+      EmergencyDepartmentState: values('#ed-state option'),
+    };
+  });
+  // Every value the pages show has a label in i18n.js (else it would show as its API name).
+  const shown = [...Object.keys(offered), 'OrganizationKind', 'Sector', 'IncidentStatus', 'SituationLayer', 'Urgency',
+    'AlertSeverity', 'Certainty', 'AssistanceType', 'AssistanceStatus', 'OfferStatus'];
+  const unlabelled = await form.evaluate(async (values) => {
+    const { hasLabel } = await import('/js/i18n.js');
+    return values.filter((v) => !v.endsWith('_UNSPECIFIED') && !hasLabel(v));
+  }, shown.flatMap((name) => enums[name]));
+  for (const [name, values] of Object.entries(offered)) {
+    const expected = fromProto[name].filter((v) => !v.endsWith('_UNSPECIFIED'));
+    assert.deepEqual([...values].sort(), [...expected].sort(), `${name}: the form's choices are the .proto's`);
+  }
+  assert.deepEqual(unlabelled, []);
+  assert.deepEqual(form.errors, []);
+  await form.close();
+});
