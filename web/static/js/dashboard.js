@@ -1,13 +1,14 @@
 // The crisis-room dashboard: the live picture per region and sector, incidents, alerts, assistance and scenario gaps.
 //
-// Everything on screen comes from the feed's replica, including who has acknowledged an alert and the capacity
-// totals (derive.js computes them from the records the feed carries, as the server does). Only what the feed cannot
-// give is fetched: the gap report of each scenario, and the capacity overview for a reader who may not see every
-// organisation's figures. Each is fetched at most once per REFRESH_MS however many changes arrive, only after a
-// change that can alter it, and once more after the last such change (throttle.js), so 50 screens in a crisis room
-// cost the gateway a few calls per interval instead of (1 + alerts + scenarios) calls per change per screen.
+// Everything on screen comes from the feed's replica, including who has acknowledged an alert, the capacity totals
+// and the scenarios' gap reports: derive.js computes them from the records the feed carries, as the server does, so
+// a change costs the gateway nothing beyond the feed (before, every change made every screen call the capacity
+// overview, once per active alert and once per scenario). Only a reader whose feed withholds other organisations'
+// figures (docs/security.md) cannot compute totals and gaps; it fetches the server's, each at most once per
+// REFRESH_MS however many changes arrive, only after a change that can alter it, and once more after the last such
+// change (throttle.js).
 import { call, Methods } from './api.js';
-import { FIGURES, acknowledgementState, capacityTotals, totalsFromOverview } from './derive.js';
+import { FIGURES, acknowledgementState, capacityTotals, gapReport, totalsFromOverview } from './derive.js';
 import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, refreshTimes, relativeTime, when } from './format.js';
@@ -21,8 +22,8 @@ const STATUS_RANK = {
 };
 const SECTOR_ORDER = ['SECTOR_ACUTE_CARE', 'SECTOR_LONG_TERM_CARE', 'SECTOR_OTHER', 'SECTOR_UNSPECIFIED'];
 const FLASH_MS = 2500;
-// How often at most a server-computed report is fetched while changes keep coming. Gap reports are for planning;
-// two seconds behind the feed is fine, and the feed-derived panels show every change at once.
+// How often at most a server-computed report is fetched while changes keep coming (readers without every
+// organisation's figures only). Gap reports are for planning; two seconds behind the feed is fine.
 const REFRESH_MS = 2000;
 
 const $ = (id) => document.getElementById(id);
@@ -105,13 +106,14 @@ function scheduleRender() {
 
 function render() {
   const p = picture();
+  const capacity = capacityTotals(feed.records.values());
   renderStatus();
   renderOrganizations(p);
-  renderCapacity();
+  renderCapacity(capacity);
   renderIncidents(p);
   renderAlerts(p);
   renderAssistance(p);
-  renderGaps(p);
+  renderGaps(p, capacity.withheld);
   refreshTimes();
 }
 
@@ -292,8 +294,7 @@ function renderOrganizations(p) {
 // The panel's lines: computed from the feed when it carries every counted figure, else the server's overview.
 // Each total: {safety_region, sector, bed_type, figures: {figure: {sum, reported}}, organizations_reported,
 // figures_withheld}; `sum` undefined = nobody reported the figure, `reported` null = unknown (server's overview).
-function capacityLines() {
-  const fromFeed = capacityTotals(feed.records.values());
+function capacityLines(fromFeed) {
   if (!fromFeed.withheld) return { totals: fromFeed.totals };
   if (fetched.overviewError) return { error: fetched.overviewError };
   if (!fetched.overview) return { loading: true };
@@ -332,9 +333,9 @@ function capacityCell(line, figure) {
     data-reported="${reported ?? ''}" title="${tip}">${count(sum)}${by}</td>`;
 }
 
-function renderCapacity() {
+function renderCapacity(fromFeed) {
   const container = $('capacity');
-  const { totals, error, loading } = capacityLines();
+  const { totals, error, loading } = capacityLines(fromFeed);
   if (error) {
     setHtml(container, html`<p class="nothing">${t('unavailable', { message: error })}</p>`);
     return;
@@ -368,7 +369,9 @@ function renderCapacity() {
       }
     }
   }
-  setHtml(container, html`<table class="capacity"><thead>${header}</thead><tbody>${rows}</tbody></table>`);
+  // data-revision: the revision the totals hold at (the server's overview may trail the feed by REFRESH_MS).
+  const revision = fromFeed.withheld ? fetched.overview?.revision : feed.revision;
+  setHtml(container, html`<table class="capacity" data-revision="${revision || ''}"><thead>${header}</thead><tbody>${rows}</tbody></table>`);
 }
 
 // --- Incidents, alerts, assistance, gaps ---
@@ -486,7 +489,8 @@ function gapTable(report, name) {
     : html`<div class="supply-gap ok">${label(s.type)}: ${t('gap.supplies_ok')}</div>`))}`;
 }
 
-function renderGaps(p) {
+// `withheld`: the feed lacks figures this reader may not see, so the server's reports are shown (as last fetched).
+function renderGaps(p, withheld) {
   const container = $('gaps');
   if (p.scenarios.length === 0) {
     setHtml(container, html`<p class="nothing">${t('nothing.gaps')}</p>`);
@@ -494,11 +498,12 @@ function renderGaps(p) {
   }
   const name = (id) => p.names.get(id) || id;
   setHtml(container, html`${p.scenarios.sort((a, b) => a.name.localeCompare(b.name, 'nl')).map((scenario) => {
-    const report = fetched.gaps.get(scenario.id);
-    const error = fetched.gapErrors.get(scenario.id);
+    const report = withheld ? fetched.gaps.get(scenario.id)
+      : { ...gapReport(scenario, feed.records.values()).report, revision: feed.revision };
+    const error = withheld ? fetched.gapErrors.get(scenario.id) : '';
     const body = error ? html`<p class="nothing">${t('unavailable', { message: error })}</p>`
       : report ? gapTable(report, name) : '';
-    // data-revision: the revision the shown gap report was computed at (it may trail the feed by up to REFRESH_MS).
+    // data-revision: the revision the shown gap report holds at (a fetched one may trail the feed by REFRESH_MS).
     return html`<article class="card scenario" data-scenario="${scenario.id}" data-revision="${report?.revision || ''}"><header><h4>${scenario.name}</h4>
       <span class="muted">${scenario.safety_region}</span></header>${body}</article>`;
   })}`);
@@ -512,9 +517,10 @@ function regionOfReport(record) {
     || feed.records.get(`organizations/${record.status_report?.organization_id}`)?.organization?.safety_region || '';
 }
 
-// After a change: which server-computed reports it can alter, and a (throttled) refetch of those. A gap report
-// reads its scenario and the organisations and reports of the scenario's region; the capacity overview reads
-// organisations and reports. After a new snapshot everything may have changed.
+// After a change, for a reader whose feed withholds figures: which server-computed reports it can alter, and a
+// (throttled) refetch of those. A gap report reads its scenario and the organisations and reports of the
+// scenario's region; the capacity overview reads organisations and reports. After a new snapshot everything may
+// have changed. A reader who sees every figure derives both and fetches nothing.
 function planRefresh(events, reset) {
   const scenarios = [...feed.withPrefix('scenarios/')].filter((r) => r.kind === 'ENTITY_KIND_SCENARIO').map((r) => r.scenario);
   const present = new Set(scenarios.map((s) => s.id));
@@ -542,8 +548,10 @@ function planRefresh(events, reset) {
       scenarioIds.add(record.scenario?.id);
     }
   }
-  if (capacity && capacityTotals(feed.records.values()).withheld) overviewRefresh.request();
+  const withheld = capacityTotals(feed.records.values()).withheld;
+  if (capacity && withheld) overviewRefresh.request();
   for (const scenario of scenarios) {
+    if (!withheld) continue;
     const known = gapRefreshes.has(scenario.id);
     if (!known) gapRefreshes.set(scenario.id, new Throttle(REFRESH_MS, () => refreshGap(scenario.id)));
     if (!known || everyRegion || regions.has(scenario.safety_region) || scenarioIds.has(scenario.id)) {

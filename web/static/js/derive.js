@@ -1,7 +1,8 @@
 // What the pages compute from the feed's replica instead of asking the server after every change: who has
-// acknowledged an alert, and capacity totals per bed type. Both are ports of the server's own functions
-// (server/pipeline/audience.cc AcknowledgementStateIn, server/pipeline/reports.cc ComputeCapacityOverview) over the
-// same records, so they give the same answer; web/tests/browser.test.mjs compares them with the API's.
+// acknowledged an alert, capacity totals per bed type and scenario gap reports. They are ports of the server's own
+// functions (server/pipeline/audience.cc AcknowledgementStateIn, server/pipeline/reports.cc ComputeCapacityOverview
+// and ComputeGapReport) over the same records, so they give the same answer; web/tests/dashboard_derived.test.mjs
+// compares them with the API's. Change them together.
 //
 // Records are as the JSON has them: enum values by name, unset fields (and enum values 0) left out.
 
@@ -51,26 +52,11 @@ export function acknowledgementState(alert, records) {
 // Returns {totals, withheld}: `withheld` is true when a report that counts arrived without its figures (this reader
 // may not see them, docs/security.md); then the totals are incomplete and the server's overview must be used.
 export function capacityTotals(records) {
-  const organizations = new Map();  // id -> {organization, report, locations: []}
-  const reports = [];
-  for (const record of records) {
-    if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
-      organizations.set(record.organization.id, { organization: record.organization, report: null, locations: [] });
-    } else if (record.kind === 'ENTITY_KIND_STATUS_REPORT') {
-      reports.push(record.status_report);
-    }
-  }
-  for (const report of reports) {
-    const entry = organizations.get(report.organization_id);
-    if (!entry) continue;  // The server accepts reports only from registered organisations.
-    if (report.location_id) entry.locations.push(report); else entry.report = report;
-  }
   let withheld = false;
   const totals = new Map();  // "region|sector|type" -> total
-  for (const { organization, report, locations } of organizations.values()) {
-    const counted = locations.length > 0 ? locations : report ? [report] : [];
+  for (const view of organizationViews(records).values()) {
     const byType = new Map();  // bed type -> {figure -> sum} of this organisation
-    for (const r of counted) {
+    for (const r of view.counted) {
       if (r.detail_withheld) withheld = true;
       for (const capacity of r.capacity || []) {
         if (!byType.has(capacity.type)) byType.set(capacity.type, {});
@@ -80,8 +66,8 @@ export function capacityTotals(records) {
         }
       }
     }
-    const region = organization.safety_region || '';
-    const sector = organization.sector || 'SECTOR_UNSPECIFIED';
+    const region = view.organization.safety_region || '';
+    const sector = view.organization.sector || 'SECTOR_UNSPECIFIED';
     for (const [type, sums] of byType) {
       const key = `${region}|${sector}|${type}`;
       if (!totals.has(key)) {
@@ -99,6 +85,82 @@ export function capacityTotals(records) {
     }
   }
   return { totals: [...totals.values()], withheld };
+}
+
+// Registered organisations by id (in id order, as the server walks them) with the reports whose figures count:
+// the per-location reports when there are any, else the organisation-wide one.
+function organizationViews(records) {
+  const views = new Map();
+  const reports = [];
+  for (const record of records) {
+    if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
+      views.set(record.organization.id, { organization: record.organization, report: null, locations: [] });
+    } else if (record.kind === 'ENTITY_KIND_STATUS_REPORT') {
+      reports.push(record.status_report);
+    }
+  }
+  for (const report of reports) {
+    const view = views.get(report.organization_id);
+    if (!view) continue;  // The server accepts reports only from registered organisations.
+    if (report.location_id) view.locations.push(report); else view.report = report;
+  }
+  for (const view of views.values()) {
+    view.counted = view.locations.length > 0 ? view.locations : view.report ? [view.report] : [];
+  }
+  return new Map([...views].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+// The gap report of `scenario` as GetGapReport answers it (numbers instead of int64 strings; the revision is the
+// caller's). `withheld` as for capacityTotals: a counted report of the region arrived without its figures, so the
+// server's report must be used.
+export function gapReport(scenario, records) {
+  const inRegion = [...organizationViews(records).values()]
+    .filter((view) => (view.organization.safety_region || '') === scenario.safety_region);
+  const withheld = inRegion.some((view) => view.counted.some((r) => r.detail_withheld));
+  const capacity = (scenario.capacity || []).map((requirement) => {
+    const sector = requirement.sector || 'SECTOR_UNSPECIFIED';
+    const required = Number(requirement.quantity || 0);
+    let available = 0;
+    let surge = 0;
+    let reported = 0;
+    let notReported = 0;
+    for (const view of inRegion) {
+      if (sector !== 'SECTOR_UNSPECIFIED' && (view.organization.sector || 'SECTOR_UNSPECIFIED') !== sector) continue;
+      const lines = view.counted.flatMap((r) => (r.capacity || []).filter((c) => c.type === requirement.bed_type));
+      // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
+      for (const line of lines) surge += Number(line.surge_24h || 0);
+      const given = lines.filter((line) => line.available !== undefined);
+      if (given.length > 0) {
+        available += given.reduce((a, line) => a + Number(line.available), 0);
+        reported += 1;
+      } else {
+        notReported += 1;
+      }
+    }
+    return {
+      bed_type: requirement.bed_type, sector, required, available, surge_24h: surge,
+      shortfall: Math.max(0, required - available), shortfall_after_surge: Math.max(0, required - available - surge),
+      organizations_reported: reported, organizations_not_reported: notReported,
+    };
+  });
+  const supplies = (scenario.supplies || []).map((requirement) => {
+    const minimum = Number(requirement.min_days_of_supply || 0);
+    const gap = { type: requirement.type, min_days_of_supply: minimum, short_organization_ids: [],
+      organizations_reported: 0, organizations_not_reported: 0 };
+    for (const view of inRegion) {
+      const days = view.counted.flatMap((r) => (r.supplies || []))
+        .filter((supply) => supply.type === requirement.type && supply.days_of_supply !== undefined)
+        .map((supply) => Number(supply.days_of_supply));
+      if (days.length === 0) {
+        gap.organizations_not_reported += 1;
+        continue;
+      }
+      gap.organizations_reported += 1;
+      if (Math.min(...days) < minimum) gap.short_organization_ids.push(view.organization.id);
+    }
+    return gap;
+  });
+  return { report: { scenario_id: scenario.id, safety_region: scenario.safety_region, capacity, supplies }, withheld };
 }
 
 // The same shape from the server's CapacityOverview (for readers who may not see every organisation's figures): the
