@@ -29,8 +29,9 @@ const REFRESH_MS = 2000;
 const $ = (id) => document.getElementById(id);
 const flashUntil = new Map();  // organisation id / record name -> time until which it is highlighted
 
-// What the server computes, as last fetched.
-const fetched = { overview: null, overviewError: '', gaps: new Map(), gapErrors: new Map() };
+// What the server computes, as last fetched. `forbidden`: reports this reader's role may not read (an institution
+// may not read gap reports, an admin not the overview): asked once, then no more (a tab keeps its token).
+const fetched = { overview: null, overviewError: '', gaps: new Map(), gapErrors: new Map(), forbidden: new Set() };
 const overviewRefresh = new Throttle(REFRESH_MS, refreshOverview);
 const gapRefreshes = new Map();  // scenario id -> Throttle
 
@@ -549,9 +550,9 @@ function planRefresh(events, reset) {
     }
   }
   const withheld = capacityTotals(feed.records.values()).withheld;
-  if (capacity && withheld) overviewRefresh.request();
+  if (capacity && withheld && !fetched.forbidden.has('overview')) overviewRefresh.request();
   for (const scenario of scenarios) {
-    if (!withheld) continue;
+    if (!withheld || fetched.forbidden.has('gaps')) continue;
     const known = gapRefreshes.has(scenario.id);
     if (!known) gapRefreshes.set(scenario.id, new Throttle(REFRESH_MS, () => refreshGap(scenario.id)));
     if (!known || everyRegion || regions.has(scenario.safety_region) || scenarioIds.has(scenario.id)) {
@@ -568,6 +569,7 @@ async function refreshGap(id) {
     fetched.gapErrors.delete(id);
   } catch (error) {
     fetched.gapErrors.set(id, error.message);
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('gaps');
   }
   scheduleRender();
 }
@@ -578,6 +580,7 @@ async function refreshOverview() {
     fetched.overviewError = '';
   } catch (error) {
     fetched.overviewError = error.message;
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('overview');
   }
   scheduleRender();
 }
