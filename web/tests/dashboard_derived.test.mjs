@@ -306,3 +306,39 @@ test('the form offers every value of every enum it edits, as the .proto files de
   assert.deepEqual(form.errors, []);
   await form.close();
 });
+
+test('a change arriving while an offer is sent does not lose the answer at its field', async () => {
+  await seedOrganizations(server, [
+    { id: 'race-asker', name: 'Asker', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
+    { id: 'race-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
+    { id: 'race-other', name: 'Other', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
+  ]);
+  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+    request: { id: 'race-request', organization_id: 'race-asker', type: 'ASSISTANCE_TYPE_STAFF', quantity: 3 },
+  });
+  const form = await openPage('/form.html?org=race-helper');
+  await form.waitForSelector('[data-request="race-request"] [data-offer]');
+  // Hold the offer's answer until another organisation's offer has reached this page through the feed, so the page
+  // wants to redraw the request while the answer is awaited.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await form.route('**/api/ketenbeeld.v1.AssistanceService/OfferAssistance', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await form.locator('[data-request="race-request"] [data-name="quantity"]').fill('0');
+  await form.locator('[data-offer="race-request"]').click();
+  await server.call('ketenbeeld.v1.AssistanceService/OfferAssistance', {
+    request_id: 'race-request', offer: { organization_id: 'race-other', quantity: 1 },
+  });
+  await form.waitForFunction(() => window.ketenbeeld.feed.records.get('assistance-requests/race-request')
+    .assistance_request.offers?.length === 1);
+  // The page wanted to redraw the request (the new offer) and held back while the answer is awaited.
+  await form.waitForFunction(() => window.ketenbeeld.side().stale && window.ketenbeeld.side().acting === 1);
+  release();
+  const error = form.locator('[data-request="race-request"] .field-error[data-field="offer.quantity"]');
+  await error.waitFor();
+  assert.equal(await error.evaluate((e) => document.body.contains(e)), true);
+  assert.deepEqual(form.errors, []);
+  await form.close();
+});

@@ -490,6 +490,10 @@ $('confirm-unchanged').addEventListener('click', () => {
 // --- Alerts and assistance requests ---
 
 let sideTimer = null;
+// Acknowledgements and offers in flight: their items must not be replaced while the answer is awaited (the button is
+// disabled, so focus has left the panel), or the answer, an error at its field, would land in a detached item.
+let acting = 0;
+let sideStale = false;  // a render was skipped for focus or an action in flight
 function scheduleSide() {
   clearTimeout(sideTimer);
   sideTimer = setTimeout(renderSide, 200);
@@ -506,7 +510,12 @@ function renderSide() {
     return;
   }
   const focused = document.activeElement?.closest?.('#alerts, #requests');
-  if (focused) return;  // Do not pull the input from under someone typing; the next change renders again.
+  if (focused || acting > 0) {
+    // Do not pull the input from under someone typing; the next change, or the action's end, renders again.
+    sideStale = true;
+    return;
+  }
+  sideStale = false;
   const org = selectedOrg;
   const registered = organization(org);
   const mine = [];
@@ -551,18 +560,24 @@ async function act(button, method, request, fields) {
   clearErrors(item);
   for (const old of item.querySelectorAll('.result')) old.remove();
   button.disabled = true;
+  acting += 1;
   const result = document.createElement('div');
   result.className = 'result';
   item.appendChild(result);
+  let done = false;
   try {
     const response = await call(method, request);
     result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
     result.className = 'result ok';
     button.blur();
+    done = true;
   } catch (error) {
     showApiError(error, fields, result);
   } finally {
     button.disabled = false;
+    acting -= 1;
+    // After a success show what the feed brought meanwhile (e.g. "acknowledged"); after an error keep it in view.
+    if (done && sideStale) scheduleSide();
   }
 }
 
@@ -626,4 +641,5 @@ $('lang').addEventListener('click', () => {
 await loadEnums();
 applyLanguage();
 feed.start();
-window.ketenbeeld = { feed };
+// For the browser tests and for curious operators: the replica, and whether a redraw of the side panels waits.
+window.ketenbeeld = { feed, side: () => ({ stale: sideStale, acting }) };
