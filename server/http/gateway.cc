@@ -19,6 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "server/domain/validation.h"
 #include "server/http/assets.h"
+#include "server/http/enums.h"
 #include "server/http/identity.h"
 #include "server/http/json_api.h"
 #include "server/observability/log.h"
@@ -146,6 +147,10 @@ void Gateway::Impl::Routes() {
     nlohmann::json methods = api.Methods();
     methods.push_back("ketenbeeld.v1.PictureService/Subscribe");
     res.set_content(nlohmann::json({{"methods", methods}}).dump(), kJson);
+  });
+  server.Get("/api/enums", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(EnumsJson(), kJson);
   });
   server.Get(R"(/api/ketenbeeld\.v1\.PictureService/Subscribe)",
              [this](const httplib::Request& req, httplib::Response& res) { HandleSubscribe(req, res); });

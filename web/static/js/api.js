@@ -25,7 +25,6 @@ export function token() {
 export const Methods = {
   reportStatus: 'ketenbeeld.v1.PictureService/ReportStatus',
   acknowledgeAlert: 'ketenbeeld.v1.AlertService/AcknowledgeAlert',
-  alertAcknowledgements: 'ketenbeeld.v1.AlertService/GetAlertAcknowledgements',
   offerAssistance: 'ketenbeeld.v1.AssistanceService/OfferAssistance',
   gapReport: 'ketenbeeld.v1.ReportService/GetGapReport',
   capacityOverview: 'ketenbeeld.v1.ReportService/GetCapacityOverview',

@@ -1,25 +1,42 @@
 // The crisis-room dashboard: the live picture per region and sector, incidents, alerts, assistance and scenario gaps.
-// Everything on screen comes from the feed's replica, except what the server computes (capacity totals, who has
-// acknowledged an alert, gap reports): those are fetched from the JSON API after each change, at most every 250 ms.
+//
+// Everything on screen comes from the feed's replica, including who has acknowledged an alert, the capacity totals
+// and the scenarios' gap reports: derive.js computes them from the records the feed carries, as the server does, so
+// a change costs the gateway nothing beyond the feed (before, every change made every screen call the capacity
+// overview, once per active alert and once per scenario). Only a reader whose feed withholds other organisations'
+// figures (docs/security.md) cannot compute totals and gaps; it fetches the server's, each at most once per
+// REFRESH_MS however many changes arrive, only after a change that can alter it, and once more after the last such
+// change (throttle.js).
 import { call, Methods } from './api.js';
+import { FIGURES, acknowledgementState, capacityTotals, gapReport, totalsFromOverview } from './derive.js';
+import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
-import { clock, count, escapeHtml, refreshTimes, relativeTime, when } from './format.js';
-import { DISRUPTIONS, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
+import { clock, count, refreshTimes, relativeTime, when } from './format.js';
+import { html, join, setHtml } from './html.js';
+import { label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
+import { Throttle } from './throttle.js';
 
-const SEVERITY_RANK = { SEVERITY_NONE: 0, SEVERITY_MINOR: 1, SEVERITY_MAJOR: 2, SEVERITY_CRITICAL: 3 };
 const STATUS_RANK = {
   OVERALL_STATUS_NORMAL: 1, OVERALL_STATUS_UNKNOWN: 2, OVERALL_STATUS_STRAINED: 3, OVERALL_STATUS_CRITICAL: 4,
   OVERALL_STATUS_CLOSED: 5,
 };
 const SECTOR_ORDER = ['SECTOR_ACUTE_CARE', 'SECTOR_LONG_TERM_CARE', 'SECTOR_OTHER', 'SECTOR_UNSPECIFIED'];
 const FLASH_MS = 2500;
+// How often at most a server-computed report is fetched while changes keep coming (readers without every
+// organisation's figures only). Gap reports are for planning; two seconds behind the feed is fine.
+const REFRESH_MS = 2000;
 
 const $ = (id) => document.getElementById(id);
-const derived = { capacity: null, capacityError: '', acknowledgements: new Map(), gaps: new Map(), gapErrors: new Map() };
 const flashUntil = new Map();  // organisation id / record name -> time until which it is highlighted
 
+// What the server computes, as last fetched. `forbidden`: reports this reader's role may not read (an institution
+// may not read gap reports, an admin not the overview): asked once, then no more (a tab keeps its token).
+const fetched = { overview: null, overviewError: '', gaps: new Map(), gapErrors: new Map(), forbidden: new Set() };
+const overviewRefresh = new Throttle(REFRESH_MS, refreshOverview);
+const gapRefreshes = new Map();  // scenario id -> Throttle
+
 const feed = new Feed({
-  onChange: ({ changed, reset }) => {
+  onChange: ({ changed, events, reset }) => {
     const now = Date.now();
     if (!reset) {
       for (const name of changed) {
@@ -29,7 +46,7 @@ const feed = new Feed({
       }
     }
     scheduleRender();
-    scheduleDerived();
+    planRefresh(events, reset);
   },
   onStatus: () => renderStatus(),
 });
@@ -44,9 +61,13 @@ function picture() {
   const alerts = [];
   const requests = [];
   const scenarios = [];
+  const audience = [];  // organisation and acknowledgement records: what an alert's acknowledgement state needs
   for (const record of feed.records.values()) {
     switch (record.kind) {
-      case 'ENTITY_KIND_ORGANIZATION': organizations.push(record.organization); break;
+      case 'ENTITY_KIND_ORGANIZATION':
+        organizations.push(record.organization);
+        audience.push(record);
+        break;
       case 'ENTITY_KIND_STATUS_REPORT': {
         const report = record.status_report;
         const entry = reports.get(report.organization_id) || { org: undefined, locations: [] };
@@ -62,13 +83,14 @@ function picture() {
         break;
       }
       case 'ENTITY_KIND_ALERT': alerts.push(record.alert); break;
+      case 'ENTITY_KIND_ACKNOWLEDGEMENT': audience.push(record); break;
       case 'ENTITY_KIND_ASSISTANCE_REQUEST': requests.push(record.assistance_request); break;
       case 'ENTITY_KIND_SCENARIO': scenarios.push(record.scenario); break;
       default: break;
     }
   }
   const names = new Map(organizations.map((o) => [o.id, o.name]));
-  return { organizations, reports, incidents, entries, alerts, requests, scenarios, names };
+  return { organizations, reports, incidents, entries, alerts, requests, scenarios, names, audience };
 }
 
 // --- Rendering ---
@@ -85,13 +107,14 @@ function scheduleRender() {
 
 function render() {
   const p = picture();
+  const capacity = capacityTotals(feed.records.values());
   renderStatus();
   renderOrganizations(p);
-  renderCapacity();
+  renderCapacity(capacity);
   renderIncidents(p);
   renderAlerts(p);
   renderAssistance(p);
-  renderGaps(p);
+  renderGaps(p, capacity.withheld);
   refreshTimes();
 }
 
@@ -100,8 +123,8 @@ function renderStatus() {
   conn.dataset.state = feed.state;
   $('conn-text').textContent = statusText(feed, t, clock);
   $('revision').textContent = feed.revision > 0 ? feed.revision.toLocaleString('nl-NL') : '—';
-  $('last-change').innerHTML = feed.lastChange
-    ? `${escapeHtml(clock(feed.lastChange))} <small>(${relativeTime(feed.lastChange.toISOString())})</small>` : '—';
+  setHtml($('last-change'), feed.lastChange
+    ? html`${clock(feed.lastChange)} <small>(${relativeTime(feed.lastChange.toISOString())})</small>` : html`—`);
 }
 
 function isFlashing(key) {
@@ -117,48 +140,51 @@ function severityClass(severity) {
 function statusBadge(status) {
   const value = status || 'OVERALL_STATUS_UNSPECIFIED';
   const cls = value.replace('OVERALL_STATUS_', '').toLowerCase();
-  return `<span class="status status-${cls}">${escapeHtml(label(value))}</span>`;
+  return html`<span class="status status-${cls}">${label(value)}</span>`;
 }
 
 function disruptionBadges(report) {
   const byType = new Map((report?.disruptions || []).map((d) => [d.type, d]));
-  return `<div class="dis-grid">${DISRUPTIONS.map(([type]) => {
+  return html`<div class="dis-grid">${choices('DisruptionType').map((type) => {
     const disruption = byType.get(type);
     const severity = disruption?.severity;
     const reported = disruption !== undefined;
     const tip = [label(type), reported ? label(severity) : label('SEVERITY_UNSPECIFIED'),
       disruption?.description || '', disruption?.since ? `${t('form.since')} ${when(disruption.since)}` : '']
       .filter(Boolean).join(' — ');
-    return `<span class="dis ${severityClass(severity)}${reported ? '' : ' dis-unreported'}" title="${escapeHtml(tip)}"
-      data-disruption="${type}" data-severity="${severity || ''}">${escapeHtml(shortDisruption(type))}</span>`;
-  }).join('')}</div>`;
+    return html`<span class="dis ${severityClass(severity)}${reported ? '' : ' dis-unreported'}" title="${tip}"
+      data-disruption="${type}" data-severity="${severity || ''}">${shortDisruption(type)}</span>`;
+  })}</div>`;
 }
 
 // Figures this reader may not see (another organisation's, docs/security.md): shown as withheld, never as zero or
 // "not reported".
 function withheld() {
-  return `<span class="muted withheld" title="${escapeHtml(t('withheld.tip'))}" data-withheld>${escapeHtml(t('withheld'))}</span>`;
+  return html`<span class="muted withheld" title="${t('withheld.tip')}" data-withheld>${t('withheld')}</span>`;
 }
 
 function capacityChips(report) {
   if (report?.detail_withheld) return withheld();
   const capacity = report?.capacity || [];
-  if (capacity.length === 0) return '<span class="muted">—</span>';
+  if (capacity.length === 0) return html`<span class="muted">—</span>`;
   return capacity.map((c) => {
     const empty = c.available !== undefined && Number(c.available) === 0;
-    return `<span class="chip${empty ? ' chip-empty' : ''}" title="${escapeHtml(label(c.type))}: ${escapeHtml(t('col.available'))} ${count(c.available)}, ${escapeHtml(t('col.occupied'))} ${count(c.occupied)}, ${escapeHtml(t('col.baseline'))} ${count(c.baseline)}, +24 ${count(c.surge_24h)}, +72 ${count(c.surge_72h)}" data-bed-type="${c.type}">
-      <span class="chip-label">${escapeHtml(shortBedType(c.type))}</span>
+    const tip = `${label(c.type)}: ${t('col.available')} ${count(c.available)}, ${t('col.occupied')} ${count(c.occupied)}, `
+      + `${t('col.baseline')} ${count(c.baseline)}, +24 ${count(c.surge_24h)}, +72 ${count(c.surge_72h)}`;
+    return html`<span class="chip${empty ? ' chip-empty' : ''}" title="${tip}" data-bed-type="${c.type}">
+      <span class="chip-label">${shortBedType(c.type)}</span>
       <b>${count(c.available)}</b><span class="muted">/${count(c.baseline)}</span></span>`;
-  }).join('');
+  });
 }
 
 function staffingCell(report) {
   if (report?.detail_withheld) return withheld();
   const staffing = report?.staffing;
-  if (!staffing || !staffing.level) return '<span class="muted">—</span>';
+  if (!staffing || !staffing.level) return html`<span class="muted">—</span>`;
   const bad = staffing.level === 'STAFFING_LEVEL_INSUFFICIENT';
-  const shortage = staffing.shortage_count !== undefined ? `<br><small>${escapeHtml(t('staffing.short', { n: count(staffing.shortage_count) }))}</small>` : '';
-  return `<span class="${bad ? 'warn' : 'ok'}" title="${escapeHtml(staffing.description || '')}">${escapeHtml(label(staffing.level))}${shortage}</span>`;
+  const shortage = staffing.shortage_count !== undefined
+    ? html`<br><small>${t('staffing.short', { n: count(staffing.shortage_count) })}</small>` : '';
+  return html`<span class="${bad ? 'warn' : 'ok'}" title="${staffing.description || ''}">${label(staffing.level)}${shortage}</span>`;
 }
 
 // The emergency department's state under the status badge, when reported (hospitals).
@@ -167,17 +193,18 @@ function edLine(report) {
   if (!state) return '';
   const cls = { EMERGENCY_DEPARTMENT_STATE_OPEN: 'ok', EMERGENCY_DEPARTMENT_STATE_DIVERSION: 'warn',
     EMERGENCY_DEPARTMENT_STATE_CLOSED: 'bad' }[state] || '';
-  return `<div class="ed ${cls}" title="${escapeHtml(report.emergency_department.reason || '')}">${escapeHtml(t('ed.short'))}: ${escapeHtml(label(state))}</div>`;
+  return html`<div class="ed ${cls}" title="${report.emergency_department.reason || ''}">${t('ed.short')}: ${label(state)}</div>`;
 }
 
 function reportAge(record) {
-  if (!record) return `<span class="never">${escapeHtml(t('report.never'))}</span>`;
+  if (!record) return html`<span class="never">${t('report.never')}</span>`;
   const report = record.status_report;
   const age = relativeTime(report.commit_time || record.update_time);
   if (report.overdue_since) {
-    return `<span class="overdue" data-overdue>${escapeHtml(t('report.overdue_since', { time: when(report.overdue_since) }))}</span><br><small>${age}</small>`;
+    return html`<span class="overdue" data-overdue>${t('report.overdue_since', { time: when(report.overdue_since) })}</span><br><small>${age}</small>`;
   }
-  return `${age}${report.next_report_due ? `<br><small class="muted">${escapeHtml(t('report.due', { time: when(report.next_report_due) }))}</small>` : ''}`;
+  return html`${age}${report.next_report_due
+    ? html`<br><small class="muted">${t('report.due', { time: when(report.next_report_due) })}</small>` : ''}`;
 }
 
 function reportRow(org, record, locationName) {
@@ -187,13 +214,14 @@ function reportRow(org, record, locationName) {
   const overdue = report?.overdue_since ? ' row-overdue' : '';
   const never = record ? '' : ' row-never';
   const extras = [];
-  if (report?.crisis_plan_activated) extras.push(`<span class="tag">${escapeHtml(t('report.crisis_plan'))}</span>`);
-  if (report?.free_text) extras.push(`<span class="free-text">“${escapeHtml(report.free_text)}”</span>`);
+  if (report?.crisis_plan_activated) extras.push(html`<span class="tag">${t('report.crisis_plan')}</span>`);
+  if (report?.free_text) extras.push(html`<span class="free-text">“${report.free_text}”</span>`);
   const name = locationName
-    ? `<div class="loc-name">↳ ${escapeHtml(locationName)}</div>`
-    : `<div class="org-name">${escapeHtml(org.name)}</div><div class="org-kind">${escapeHtml(label(org.kind))}</div>`;
-  return `<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${escapeHtml(org.id)}"${locationName ? ` data-location="${escapeHtml(report?.location_id || '')}"` : ''}>
-    <td class="c-name">${name}${extras.length ? `<div class="extras">${extras.join(' ')}</div>` : ''}</td>
+    ? html`<div class="loc-name">↳ ${locationName}</div>`
+    : html`<div class="org-name">${org.name}</div><div class="org-kind">${label(org.kind)}</div>`;
+  const location = locationName ? html` data-location="${report?.location_id || ''}"` : '';
+  return html`<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${org.id}"${location}>
+    <td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
     <td class="c-status">${statusBadge(report?.overall_status)}${edLine(report)}</td>
     <td class="c-dis">${disruptionBadges(report)}</td>
     <td class="c-cap">${capacityChips(report)}</td>
@@ -205,8 +233,8 @@ function reportRow(org, record, locationName) {
 function renderOrganizations(p) {
   const container = $('orgs');
   if (p.organizations.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.organizations'))}</p>`;
-    $('summary').innerHTML = '';
+    setHtml(container, html`<p class="nothing">${t('nothing.organizations')}</p>`);
+    setHtml($('summary'), html``);
     return;
   }
   let overdue = 0;
@@ -224,55 +252,97 @@ function renderOrganizations(p) {
       .map((r) => STATUS_RANK[r.status_report.overall_status] || 0).reduce((a, b) => Math.max(a, b), 0);
     if (worst >= STATUS_RANK.OVERALL_STATUS_CRITICAL) critical += 1;
   }
-  $('summary').innerHTML = [
-    `<span>${escapeHtml(t('summary.organizations', { n: p.organizations.length }))}</span>`,
-    `<span class="${critical ? 'bad' : 'muted'}">${escapeHtml(t('summary.critical', { n: critical }))}</span>`,
-    `<span class="${overdue ? 'overdue' : 'muted'}" data-summary-overdue="${overdue}">${escapeHtml(t('summary.overdue', { n: overdue }))}</span>`,
-    `<span class="${never ? 'warn' : 'muted'}">${escapeHtml(t('summary.never', { n: never }))}</span>`,
-  ].join('');
+  setHtml($('summary'), html`<span>${t('summary.organizations', { n: p.organizations.length })}</span>
+    <span class="${critical ? 'bad' : 'muted'}">${t('summary.critical', { n: critical })}</span>
+    <span class="${overdue ? 'overdue' : 'muted'}" data-summary-overdue="${overdue}">${t('summary.overdue', { n: overdue })}</span>
+    <span class="${never ? 'warn' : 'muted'}">${t('summary.never', { n: never })}</span>`);
   const keys = [...groups.keys()].sort((a, b) => {
     const [ra, sa] = a.split('|');
     const [rb, sb] = b.split('|');
     return ra.localeCompare(rb) || SECTOR_ORDER.indexOf(sa) - SECTOR_ORDER.indexOf(sb);
   });
-  const legend = DISRUPTIONS.map(([type]) => `<span title="${escapeHtml(label(type))}">${escapeHtml(shortDisruption(type))} = ${escapeHtml(label(type))}</span>`).join(' · ');
-  let html = `<div class="legend">${legend}<span class="sev-legend">${escapeHtml(t('severity.legend'))}
-    <span class="dis sev-minor">${escapeHtml(label('SEVERITY_MINOR'))}</span><span class="dis sev-major">${escapeHtml(label('SEVERITY_MAJOR'))}</span><span class="dis sev-critical">${escapeHtml(label('SEVERITY_CRITICAL'))}</span></span></div>`;
+  const legend = join(choices('DisruptionType').map((type) => html`<span title="${label(type)}">${shortDisruption(type)} = ${label(type)}</span>`), ' · ');
+  const parts = [html`<div class="legend">${legend}<span class="sev-legend">${t('severity.legend')}
+    <span class="dis sev-minor">${label('SEVERITY_MINOR')}</span><span class="dis sev-major">${label('SEVERITY_MAJOR')}</span><span class="dis sev-critical">${label('SEVERITY_CRITICAL')}</span></span></div>`];
   for (const key of keys) {
     const [region, sector] = key.split('|');
     const orgs = groups.get(key).sort((a, b) => a.name.localeCompare(b.name, 'nl'));
-    html += `<h3 class="group">${escapeHtml(region)} · ${escapeHtml(label(sector))} <small>(${orgs.length})</small></h3>
-      <table class="orgs"><thead><tr><th>${escapeHtml(t('col.organization'))}</th><th>${escapeHtml(t('col.status'))}</th>
-      <th>${escapeHtml(t('col.disruptions'))}</th><th>${escapeHtml(t('col.capacity'))}</th><th>${escapeHtml(t('col.staffing'))}</th>
-      <th>${escapeHtml(t('col.report'))}</th></tr></thead><tbody>`;
+    const rows = [];
     for (const org of orgs) {
       const reports = p.reports.get(org.id) || { org: undefined, locations: [] };
-      if (reports.org || reports.locations.length === 0) html += reportRow(org, reports.org, '');
+      if (reports.org || reports.locations.length === 0) rows.push(reportRow(org, reports.org, ''));
       const locations = reports.locations.sort((a, b) => a.name.localeCompare(b.name));
       if (!reports.org && locations.length > 0) {
         // Only per-site reports: the organisation's row shows its worst site, the sites follow.
         const worst = locations.reduce((a, b) => ((STATUS_RANK[b.status_report.overall_status] || 0) > (STATUS_RANK[a.status_report.overall_status] || 0) ? b : a));
-        html += reportRow(org, worst, '');
+        rows.push(reportRow(org, worst, ''));
       }
       for (const record of locations) {
         const location = (org.locations || []).find((l) => l.id === record.status_report.location_id);
-        html += reportRow(org, record, location?.name || record.status_report.location_id);
+        rows.push(reportRow(org, record, location?.name || record.status_report.location_id));
       }
     }
-    html += '</tbody></table>';
+    parts.push(html`<h3 class="group">${region} · ${label(sector)} <small>(${orgs.length})</small></h3>
+      <table class="orgs"><thead><tr><th>${t('col.organization')}</th><th>${t('col.status')}</th>
+      <th>${t('col.disruptions')}</th><th>${t('col.capacity')}</th><th>${t('col.staffing')}</th>
+      <th>${t('col.report')}</th></tr></thead><tbody>${rows}</tbody></table>`);
   }
-  container.innerHTML = html;
+  setHtml(container, html`${parts}`);
 }
 
-function renderCapacity() {
+// --- Capacity per type ---
+
+// The panel's lines: computed from the feed when it carries every counted figure, else the server's overview.
+// Each total: {safety_region, sector, bed_type, figures: {figure: {sum, reported}}, organizations_reported,
+// figures_withheld}; `sum` undefined = nobody reported the figure, `reported` null = unknown (server's overview).
+function capacityLines(fromFeed) {
+  if (!fromFeed.withheld) return { totals: fromFeed.totals };
+  if (fetched.overviewError) return { error: fetched.overviewError };
+  if (!fetched.overview) return { loading: true };
+  return { totals: totalsFromOverview(fetched.overview) };
+}
+
+// The sum of several lines of one bed type; a figure nobody reported stays unreported.
+function combine(lines) {
+  const figures = {};
+  for (const figure of FIGURES) {
+    const given = lines.filter((line) => line.figures[figure].sum !== undefined);
+    figures[figure] = {
+      sum: given.length ? given.reduce((a, line) => a + line.figures[figure].sum, 0) : undefined,
+      reported: lines.some((line) => line.figures[figure].reported === null) ? null
+        : lines.reduce((a, line) => a + line.figures[figure].reported, 0),
+    };
+  }
+  return {
+    figures,
+    organizations_reported: lines.reduce((a, line) => a + line.organizations_reported, 0),
+    // A total of too few organisations is withheld from readers without detailed visibility; a sum over it would
+    // mislead, so the type's total is withheld too.
+    figures_withheld: lines.some((line) => line.figures_withheld),
+  };
+}
+
+function capacityCell(line, figure) {
+  if (line.figures_withheld) return html`<td class="num">${withheld()}</td>`;
+  const { sum, reported } = line.figures[figure];
+  const of = line.organizations_reported;
+  // How many organisations gave the figure: "—" with 0/3 is "nobody reported", not "zero beds".
+  const by = reported === null ? ''
+    : html`<span class="by${reported < of ? ' partial' : ''}">${reported}/${of}</span>`;
+  const tip = reported === null ? t('cap.reported_by_unknown') : t('cap.reported_by', { n: reported, total: of });
+  return html`<td class="num${figure === 'available' && sum === 0 ? ' bad' : ''}" data-figure="${figure}"
+    data-reported="${reported ?? ''}" title="${tip}">${count(sum)}${by}</td>`;
+}
+
+function renderCapacity(fromFeed) {
   const container = $('capacity');
-  if (derived.capacityError) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('unavailable', { message: derived.capacityError }))}</p>`;
+  const { totals, error, loading } = capacityLines(fromFeed);
+  if (error) {
+    setHtml(container, html`<p class="nothing">${t('unavailable', { message: error })}</p>`);
     return;
   }
-  const totals = derived.capacity?.totals || [];
-  if (totals.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.capacity'))}</p>`;
+  if (loading || totals.length === 0) {
+    setHtml(container, html`<p class="nothing">${loading ? '…' : t('nothing.capacity')}</p>`);
     return;
   }
   const byType = new Map();
@@ -280,55 +350,77 @@ function renderCapacity() {
     if (!byType.has(total.bed_type)) byType.set(total.bed_type, []);
     byType.get(total.bed_type).push(total);
   }
+  const types = [...byType.keys()].sort((a, b) => rank('BedType', a) - rank('BedType', b));
   // +72 h is left to the organisations' chips and the API: the panel must stay narrow enough for a wall screen's side.
-  const fields = ['available', 'occupied', 'baseline', 'surge_24h', 'organizations_reported'];
-  const sum = (rows, field) => rows.reduce((a, r) => a + Number(r[field] || 0), 0);
-  const header = (f) => (f === 'organizations_reported' ? ['col.short.organizations', 'col.reported_by'] : [`col.short.${f}`, `col.${f}`]);
-  let html = `<table class="capacity"><thead><tr><th>${escapeHtml(t('col.type'))}</th>${fields.map((f) => `<th class="num" title="${escapeHtml(t(header(f)[1]))}">${escapeHtml(t(header(f)[0]))}</th>`).join('')}</tr></thead><tbody>`;
-  // A total of too few organisations is withheld from readers without detailed visibility; a sum over it would
-  // mislead, so the type's total is withheld too.
-  const cell = (rows, f, value) => (f !== 'organizations_reported' && rows.some((r) => r.figures_withheld)
-    ? `<td class="num">${withheld()}</td>` : `<td class="num${f === 'available' && value === 0 ? ' bad' : ''}">${count(value)}</td>`);
-  for (const [type, rows] of byType) {
-    html += `<tr class="cap-total" data-bed-type="${type}"><td>${escapeHtml(label(type))}</td>${fields.map((f) => cell(rows, f, sum(rows, f))).join('')}</tr>`;
-    if (rows.length > 1) {
-      for (const row of rows) {
-        html += `<tr class="cap-part"><td>${escapeHtml(row.safety_region)} · ${escapeHtml(label(row.sector))}</td>${fields.map((f) => cell([row], f, row[f])).join('')}</tr>`;
+  const fields = ['available', 'occupied', 'baseline', 'surge_24h'];
+  const header = html`<tr><th>${t('col.type')}</th>${fields.map((f) => html`<th class="num" title="${t(`col.${f}`)}">${t(`col.short.${f}`)}</th>`)}
+    <th class="num" title="${t('col.reported_by')}">${t('col.short.organizations')}</th></tr>`;
+  const rows = [];
+  for (const type of types) {
+    const lines = byType.get(type).sort((a, b) => a.safety_region.localeCompare(b.safety_region)
+      || rank('Sector', a.sector) - rank('Sector', b.sector));
+    const total = combine(lines);
+    rows.push(html`<tr class="cap-total" data-bed-type="${type}"><td>${label(type)}</td>${fields.map((f) => capacityCell(total, f))}
+      <td class="num" data-figure="organizations_reported">${count(total.organizations_reported)}</td></tr>`);
+    if (lines.length > 1) {
+      for (const line of lines) {
+        rows.push(html`<tr class="cap-part" data-bed-type="${type}" data-region="${line.safety_region}" data-sector="${line.sector}">
+          <td>${line.safety_region} · ${label(line.sector)}</td>${fields.map((f) => capacityCell(line, f))}
+          <td class="num">${count(line.organizations_reported)}</td></tr>`);
       }
     }
   }
-  html += '</tbody></table>';
-  container.innerHTML = html;
+  // data-revision: the revision the totals hold at (the server's overview may trail the feed by REFRESH_MS).
+  const revision = fromFeed.withheld ? fetched.overview?.revision : feed.revision;
+  setHtml(container, html`<table class="capacity" data-revision="${revision || ''}"><thead>${header}</thead><tbody>${rows}</tbody></table>`);
 }
+
+// --- Incidents, alerts, assistance, gaps ---
 
 function renderIncidents(p) {
   const container = $('incidents');
   const incidents = p.incidents.filter((i) => i.status !== 'INCIDENT_STATUS_CLOSED')
     .sort((a, b) => String(b.opened_at || '').localeCompare(String(a.opened_at || '')));
   if (incidents.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.incidents'))}</p>`;
+    setHtml(container, html`<p class="nothing">${t('nothing.incidents')}</p>`);
     return;
   }
-  container.innerHTML = incidents.map((incident) => {
+  setHtml(container, html`${incidents.map((incident) => {
     const c = incident.casualties || {};
-    const casualties = ['t1', 't2', 't3', 'dead'].map((k) => `<span class="triage triage-${k}">${k === 'dead' ? '†' : k.toUpperCase()} ${count(c[k])}</span>`).join('');
+    const casualties = ['t1', 't2', 't3', 'dead'].map((k) => html`<span class="triage triage-${k}">${k === 'dead' ? '†' : k.toUpperCase()} ${count(c[k])}</span>`);
     const entries = (p.entries.get(incident.id) || []).sort((a, b) => Number(b.sequence || 0) - Number(a.sequence || 0)).slice(0, 6);
-    const log = entries.length === 0 ? `<p class="nothing">${escapeHtml(t('nothing.entries'))}</p>`
-      : `<ol class="sitlog">${entries.map((e) => `<li class="layer-${(e.layer || '').replace('SITUATION_LAYER_', '').toLowerCase()}">
-          <span class="layer">${escapeHtml(label(e.layer))}</span>
-          <span class="entry-text">${escapeHtml(e.text)}</span>
-          <span class="entry-meta">${escapeHtml(e.author || '')} · ${escapeHtml(when(e.commit_time))}</span></li>`).join('')}</ol>`;
+    const log = entries.length === 0 ? html`<p class="nothing">${t('nothing.entries')}</p>`
+      : html`<ol class="sitlog">${entries.map((e) => html`<li class="layer-${(e.layer || '').replace('SITUATION_LAYER_', '').toLowerCase()}">
+          <span class="layer">${label(e.layer)}</span>
+          <span class="entry-text">${e.text}</span>
+          <span class="entry-meta">${e.author || ''} · ${when(e.commit_time)}</span></li>`)}</ol>`;
     const flash = isFlashing(`incidents/${incident.id}`) ? ' flash' : '';
-    return `<article class="card incident${flash}" data-incident="${escapeHtml(incident.id)}">
-      <header><span class="grip">${escapeHtml(incident.scale_up_level || '')}</span>
-        <h4>${escapeHtml(incident.title)}</h4><span class="tag">${escapeHtml(label(incident.status))}</span></header>
-      <div class="card-meta">${escapeHtml(incident.type || '')}${incident.area?.description ? ` · ${escapeHtml(incident.area.description)}` : ''}
-        · ${escapeHtml(t('incident.opened', { time: when(incident.opened_at) }))}
-        ${(incident.affected_organization_ids || []).length ? ` · ${escapeHtml(t('incident.affected', { n: incident.affected_organization_ids.length }))}` : ''}</div>
-      <div class="casualties"><span class="muted">${escapeHtml(t('incident.casualties'))}</span> ${casualties}</div>
+    const affected = (incident.affected_organization_ids || []).length;
+    return html`<article class="card incident${flash}" data-incident="${incident.id}">
+      <header><span class="grip">${incident.scale_up_level || ''}</span>
+        <h4>${incident.title}</h4><span class="tag">${label(incident.status)}</span></header>
+      <div class="card-meta">${incident.type || ''}${incident.area?.description ? html` · ${incident.area.description}` : ''}
+        · ${t('incident.opened', { time: when(incident.opened_at) })}
+        ${affected ? html` · ${t('incident.affected', { n: affected })}` : ''}</div>
+      <div class="casualties"><span class="muted">${t('incident.casualties')}</span> ${casualties}</div>
       ${log}
     </article>`;
-  }).join('');
+  })}`);
+}
+
+function acknowledgementBody(state, name) {
+  const acknowledgements = state.acknowledgements;
+  const acknowledged = acknowledgements.length;
+  const size = state.audience_size;
+  const pct = size > 0 ? Math.round((100 * Math.min(acknowledged, size)) / size) : 100;
+  const missing = state.unacknowledged_organization_ids;
+  return html`<div class="ack-bar" title="${pct}%"><div style="width:${pct}%"></div></div>
+    <div class="ack-count">${t('alert.acknowledged', { n: acknowledged, total: size })}</div>
+    ${missing.length
+    ? html`<div class="ack-missing"><b>${t('alert.not_acknowledged')}:</b> ${join(missing.map((id) => html`<span class="org-pill missing" data-unacknowledged="${id}">${name(id)}</span>`), ' ')}</div>`
+    : html`<div class="ok">${t('alert.everyone')}</div>`}
+    ${acknowledged ? html`<div class="ack-done"><b>${t('alert.acknowledged_by')}:</b> ${join(acknowledgements.map((a) => html`<span class="org-pill done${a.late ? ' late' : ''}" data-acknowledged="${a.organization_id}"
+      title="${when(a.acknowledged_at)}${a.comment ? ` — ${a.comment}` : ''}">${name(a.organization_id)}${a.late ? html` (${t('alert.late')})` : ''}</span>`), ' ')}</div>` : ''}`;
 }
 
 function renderAlerts(p) {
@@ -336,36 +428,24 @@ function renderAlerts(p) {
   const alerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED')
     .sort((a, b) => String(b.sent_at || '').localeCompare(String(a.sent_at || '')));
   if (alerts.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.alerts'))}</p>`;
+    setHtml(container, html`<p class="nothing">${t('nothing.alerts')}</p>`);
     return;
   }
-  const name = (id) => escapeHtml(p.names.get(id) || id);
-  container.innerHTML = alerts.map((alert) => {
-    const state = derived.acknowledgements.get(alert.id);
-    let body = '';
-    if (state) {
-      const acknowledged = (state.acknowledgements || []).length;
-      const size = Number(state.audience_size || 0);
-      const pct = size > 0 ? Math.round((100 * Math.min(acknowledged, size)) / size) : 100;
-      const missing = state.unacknowledged_organization_ids || [];
-      body = `<div class="ack-bar" title="${pct}%"><div style="width:${pct}%"></div></div>
-        <div class="ack-count">${escapeHtml(t('alert.acknowledged', { n: acknowledged, total: size }))}</div>
-        ${missing.length ? `<div class="ack-missing"><b>${escapeHtml(t('alert.not_acknowledged'))}:</b> ${missing.map((id) => `<span class="org-pill missing" data-unacknowledged="${escapeHtml(id)}">${name(id)}</span>`).join(' ')}</div>`
-          : `<div class="ok">${escapeHtml(t('alert.everyone'))}</div>`}
-        ${acknowledged ? `<div class="ack-done"><b>${escapeHtml(t('alert.acknowledged_by'))}:</b> ${(state.acknowledgements || []).map((a) => `<span class="org-pill done${a.late ? ' late' : ''}" data-acknowledged="${escapeHtml(a.organization_id)}" title="${escapeHtml(when(a.acknowledged_at))}${a.comment ? ` — ${escapeHtml(a.comment)}` : ''}">${name(a.organization_id)}${a.late ? ` (${escapeHtml(t('alert.late'))})` : ''}</span>`).join(' ')}</div>` : ''}`;
-    }
+  const name = (id) => p.names.get(id) || id;
+  setHtml(container, html`${alerts.map((alert) => {
+    const body = acknowledgementBody(acknowledgementState(alert, p.audience), name);
     const deadline = alert.deadline_passed
-      ? `<span class="overdue">${escapeHtml(t('alert.deadline_passed', { time: when(alert.deadline_passed.passed_at) }))}</span>`
-      : alert.acknowledge_by ? `<span>${escapeHtml(t('alert.deadline', { time: when(alert.acknowledge_by) }))} (${relativeTime(alert.acknowledge_by)})</span>` : '';
+      ? html`<span class="overdue">${t('alert.deadline_passed', { time: when(alert.deadline_passed.passed_at) })}</span>`
+      : alert.acknowledge_by ? html`<span>${t('alert.deadline', { time: when(alert.acknowledge_by) })} (${relativeTime(alert.acknowledge_by)})</span>` : '';
     const sev = (alert.severity || '').replace('ALERT_SEVERITY_', '').toLowerCase();
     const flash = isFlashing(`alerts/${alert.id}`) ? ' flash' : '';
-    return `<article class="card alert alert-${sev}${flash}" data-alert="${escapeHtml(alert.id)}">
-      <header><span class="tag sev">${escapeHtml(label(alert.severity))}</span><h4>${escapeHtml(alert.headline)}</h4></header>
-      <div class="card-meta">${escapeHtml(label(alert.urgency))} · ${escapeHtml(label(alert.certainty))} · ${escapeHtml(t('alert.sent', { time: when(alert.sent_at) }))} ${deadline ? `· ${deadline}` : ''}</div>
-      ${alert.instruction ? `<div class="instruction">${escapeHtml(alert.instruction)}</div>` : ''}
+    return html`<article class="card alert alert-${sev}${flash}" data-alert="${alert.id}">
+      <header><span class="tag sev">${label(alert.severity)}</span><h4>${alert.headline}</h4></header>
+      <div class="card-meta">${label(alert.urgency)} · ${label(alert.certainty)} · ${t('alert.sent', { time: when(alert.sent_at) })} ${deadline ? html`· ${deadline}` : ''}</div>
+      ${alert.instruction ? html`<div class="instruction">${alert.instruction}</div>` : ''}
       ${body}
     </article>`;
-  }).join('');
+  })}`);
 }
 
 function renderAssistance(p) {
@@ -374,105 +454,134 @@ function renderAssistance(p) {
   const requests = p.requests.filter((r) => open.has(r.status))
     .sort((a, b) => String(a.needed_by || 'z').localeCompare(String(b.needed_by || 'z')));
   if (requests.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.assistance'))}</p>`;
+    setHtml(container, html`<p class="nothing">${t('nothing.assistance')}</p>`);
     return;
   }
-  const name = (id) => escapeHtml(p.names.get(id) || id);
-  container.innerHTML = requests.map((r) => {
+  const name = (id) => p.names.get(id) || id;
+  setHtml(container, html`${requests.map((r) => {
     const what = r.type === 'ASSISTANCE_TYPE_BEDS' && r.bed_type ? `${label(r.type)}: ${label(r.bed_type)}` : label(r.type);
-    const offers = (r.offers || []).length === 0 ? `<span class="muted">${escapeHtml(t('assistance.no_offers'))}</span>`
-      : (r.offers || []).map((o) => `<span class="org-pill${o.status === 'OFFER_STATUS_ACCEPTED' ? ' done' : ''}" data-offer="${escapeHtml(o.organization_id)}">${name(o.organization_id)}: ${count(o.quantity)} <small>${escapeHtml(label(o.status))}</small></span>`).join(' ');
+    const offers = (r.offers || []).length === 0 ? html`<span class="muted">${t('assistance.no_offers')}</span>`
+      : join(r.offers.map((o) => html`<span class="org-pill${o.status === 'OFFER_STATUS_ACCEPTED' ? ' done' : ''}" data-offer="${o.organization_id}">${name(o.organization_id)}: ${count(o.quantity)} <small>${label(o.status)}</small></span>`), ' ');
     const flash = isFlashing(`assistance-requests/${r.id}`) ? ' flash' : '';
-    return `<article class="card request${flash}" data-request="${escapeHtml(r.id)}">
-      <header><span class="qty">${count(r.quantity)}×</span><h4>${escapeHtml(what)}</h4><span class="tag">${escapeHtml(label(r.status))}</span></header>
-      <div class="card-meta">${escapeHtml(t('assistance.requested_by', { org: p.names.get(r.organization_id) || r.organization_id }))}
-        ${r.needed_by ? ` · ${escapeHtml(t('assistance.needed_by', { time: when(r.needed_by) }))}` : ''}</div>
-      ${r.description ? `<div class="instruction">${escapeHtml(r.description)}</div>` : ''}
-      <div class="offers"><b>${escapeHtml(t('assistance.offers'))}:</b> ${offers}</div>
+    return html`<article class="card request${flash}" data-request="${r.id}">
+      <header><span class="qty">${count(r.quantity)}×</span><h4>${what}</h4><span class="tag">${label(r.status)}</span></header>
+      <div class="card-meta">${t('assistance.requested_by', { org: name(r.organization_id) })}
+        ${r.needed_by ? html` · ${t('assistance.needed_by', { time: when(r.needed_by) })}` : ''}</div>
+      ${r.description ? html`<div class="instruction">${r.description}</div>` : ''}
+      <div class="offers"><b>${t('assistance.offers')}:</b> ${offers}</div>
     </article>`;
-  }).join('');
+  })}`);
 }
 
-function renderGaps(p) {
+function gapTable(report, name) {
+  const th = (short, long) => html`<th class="num" title="${t(long)}">${t(short)}</th>`;
+  const level = (value, bad) => (Number(value || 0) > 0 ? bad : 'ok');
+  return html`<table class="gaps"><thead><tr><th>${t('col.type')}</th>${th('col.required', 'col.required')}
+    ${th('col.short.available', 'col.available')}${th('col.short.shortfall', 'col.shortfall')}${th('col.short.shortfall_after_surge', 'col.shortfall_after_surge')}
+    ${th('col.short.not_reported', 'col.not_reported')}</tr></thead><tbody>
+    ${(report.capacity || []).map((g) => html`<tr data-gap="${g.bed_type}"><td>${label(g.bed_type)}${g.sector && g.sector !== 'SECTOR_UNSPECIFIED' ? html`<br><small class="muted">${label(g.sector)}</small>` : ''}</td>
+      <td class="num">${count(g.required)}</td><td class="num" title="+24: ${count(g.surge_24h || 0)}">${count(g.available || 0)}</td>
+      <td class="num ${level(g.shortfall, 'bad')}">${count(g.shortfall || 0)}</td>
+      <td class="num ${level(g.shortfall_after_surge, 'bad')}">${count(g.shortfall_after_surge || 0)}</td>
+      <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}</td></tr>`)}
+    </tbody></table>
+    ${(report.supplies || []).map((s) => ((s.short_organization_ids || []).length
+    ? html`<div class="supply-gap bad">${label(s.type)}: ${t('gap.supplies_short', { days: s.min_days_of_supply })} — ${join(s.short_organization_ids.map(name), ', ')}</div>`
+    : html`<div class="supply-gap ok">${label(s.type)}: ${t('gap.supplies_ok')}</div>`))}`;
+}
+
+// `withheld`: the feed lacks figures this reader may not see, so the server's reports are shown (as last fetched).
+function renderGaps(p, withheld) {
   const container = $('gaps');
   if (p.scenarios.length === 0) {
-    container.innerHTML = `<p class="nothing">${escapeHtml(t('nothing.gaps'))}</p>`;
+    setHtml(container, html`<p class="nothing">${t('nothing.gaps')}</p>`);
     return;
   }
-  const name = (id) => escapeHtml(p.names.get(id) || id);
-  container.innerHTML = p.scenarios.sort((a, b) => a.name.localeCompare(b.name, 'nl')).map((scenario) => {
-    const report = derived.gaps.get(scenario.id);
-    const error = derived.gapErrors.get(scenario.id);
-    let body = '';
-    if (error) body = `<p class="nothing">${escapeHtml(t('unavailable', { message: error }))}</p>`;
-    else if (report) {
-      const th = (short, long) => `<th class="num" title="${escapeHtml(t(long))}">${escapeHtml(t(short))}</th>`;
-      body = `<table class="gaps"><thead><tr><th>${escapeHtml(t('col.type'))}</th>${th('col.required', 'col.required')}
-        ${th('col.short.available', 'col.available')}${th('col.short.shortfall', 'col.shortfall')}${th('col.short.shortfall_after_surge', 'col.shortfall_after_surge')}
-        ${th('col.short.not_reported', 'col.not_reported')}</tr></thead><tbody>
-        ${(report.capacity || []).map((g) => `<tr data-gap="${g.bed_type}"><td>${escapeHtml(label(g.bed_type))}${g.sector && g.sector !== 'SECTOR_UNSPECIFIED' ? `<br><small class="muted">${escapeHtml(label(g.sector))}</small>` : ''}</td>
-          <td class="num">${count(g.required)}</td><td class="num" title="+24: ${count(g.surge_24h || 0)}">${count(g.available || 0)}</td>
-          <td class="num ${Number(g.shortfall || 0) > 0 ? 'bad' : 'ok'}">${count(g.shortfall || 0)}</td>
-          <td class="num ${Number(g.shortfall_after_surge || 0) > 0 ? 'bad' : 'ok'}">${count(g.shortfall_after_surge || 0)}</td>
-          <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}</td></tr>`).join('')}
-        </tbody></table>
-        ${(report.supplies || []).map((s) => (s.short_organization_ids || []).length
-          ? `<div class="supply-gap bad">${escapeHtml(label(s.type))}: ${escapeHtml(t('gap.supplies_short', { days: s.min_days_of_supply }))} — ${(s.short_organization_ids || []).map(name).join(', ')}</div>`
-          : `<div class="supply-gap ok">${escapeHtml(label(s.type))}: ${escapeHtml(t('gap.supplies_ok'))}</div>`).join('')}`;
-    }
-    return `<article class="card scenario" data-scenario="${escapeHtml(scenario.id)}"><header><h4>${escapeHtml(scenario.name)}</h4>
-      <span class="muted">${escapeHtml(scenario.safety_region)}</span></header>${body}</article>`;
-  }).join('');
+  const name = (id) => p.names.get(id) || id;
+  setHtml(container, html`${p.scenarios.sort((a, b) => a.name.localeCompare(b.name, 'nl')).map((scenario) => {
+    const report = withheld ? fetched.gaps.get(scenario.id)
+      : { ...gapReport(scenario, feed.records.values()).report, revision: feed.revision };
+    const error = withheld ? fetched.gapErrors.get(scenario.id) : '';
+    const body = error ? html`<p class="nothing">${t('unavailable', { message: error })}</p>`
+      : report ? gapTable(report, name) : '';
+    // data-revision: the revision the shown gap report holds at (a fetched one may trail the feed by REFRESH_MS).
+    return html`<article class="card scenario" data-scenario="${scenario.id}" data-revision="${report?.revision || ''}"><header><h4>${scenario.name}</h4>
+      <span class="muted">${scenario.safety_region}</span></header>${body}</article>`;
+  })}`);
 }
 
 // --- What the server computes ---
 
-let derivedTimer = null;
-let derivedRunning = false;
-let derivedAgain = false;
-function scheduleDerived() {
-  if (derivedTimer) return;
-  derivedTimer = setTimeout(async () => {
-    derivedTimer = null;
-    if (derivedRunning) {
-      derivedAgain = true;
-      return;
-    }
-    derivedRunning = true;
-    try {
-      await refreshDerived();
-    } finally {
-      derivedRunning = false;
-      if (derivedAgain) {
-        derivedAgain = false;
-        scheduleDerived();
-      }
-    }
-  }, 250);
+// The safety region a status report belongs to (its record's scope, else its organisation's); '' when unknown.
+function regionOfReport(record) {
+  return record.scope?.safety_region
+    || feed.records.get(`organizations/${record.status_report?.organization_id}`)?.organization?.safety_region || '';
 }
 
-async function refreshDerived() {
-  const p = picture();
-  const jobs = [];
-  jobs.push(call(Methods.capacityOverview, {}).then((overview) => {
-    derived.capacity = overview;
-    derived.capacityError = '';
-  }, (error) => { derived.capacityError = error.message; }));
-  const acknowledgements = new Map();
-  for (const alert of p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED')) {
-    jobs.push(call(Methods.alertAcknowledgements, { alert_id: alert.id })
-      .then((state) => acknowledgements.set(alert.id, state), () => {}));
+// After a change, for a reader whose feed withholds figures: which server-computed reports it can alter, and a
+// (throttled) refetch of those. A gap report reads its scenario and the organisations and reports of the
+// scenario's region; the capacity overview reads organisations and reports. After a new snapshot everything may
+// have changed. A reader who sees every figure derives both and fetches nothing.
+function planRefresh(events, reset) {
+  const scenarios = [...feed.withPrefix('scenarios/')].filter((r) => r.kind === 'ENTITY_KIND_SCENARIO').map((r) => r.scenario);
+  const present = new Set(scenarios.map((s) => s.id));
+  for (const [id, refresh] of gapRefreshes) {
+    if (present.has(id)) continue;
+    refresh.cancel();
+    gapRefreshes.delete(id);
+    fetched.gaps.delete(id);
+    fetched.gapErrors.delete(id);
   }
-  const gaps = new Map();
-  const gapErrors = new Map();
-  for (const scenario of p.scenarios) {
-    jobs.push(call(Methods.gapReport, { scenario_id: scenario.id })
-      .then((report) => gaps.set(scenario.id, report), (error) => gapErrors.set(scenario.id, error.message)));
+  let everyRegion = reset;
+  let capacity = reset;
+  const regions = new Set();
+  const scenarioIds = new Set();
+  for (const event of events) {
+    const record = event.record || {};
+    if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
+      everyRegion = true;  // An organisation can move to another region or sector.
+      capacity = true;
+    } else if (record.kind === 'ENTITY_KIND_STATUS_REPORT') {
+      const region = regionOfReport(record);
+      if (region) regions.add(region); else everyRegion = true;
+      capacity = true;
+    } else if (record.kind === 'ENTITY_KIND_SCENARIO') {
+      scenarioIds.add(record.scenario?.id);
+    }
   }
-  await Promise.all(jobs);
-  derived.acknowledgements = acknowledgements;
-  derived.gaps = gaps;
-  derived.gapErrors = gapErrors;
+  const withheld = capacityTotals(feed.records.values()).withheld;
+  if (capacity && withheld && !fetched.forbidden.has('overview')) overviewRefresh.request();
+  for (const scenario of scenarios) {
+    if (!withheld || fetched.forbidden.has('gaps')) continue;
+    const known = gapRefreshes.has(scenario.id);
+    if (!known) gapRefreshes.set(scenario.id, new Throttle(REFRESH_MS, () => refreshGap(scenario.id)));
+    if (!known || everyRegion || regions.has(scenario.safety_region) || scenarioIds.has(scenario.id)) {
+      gapRefreshes.get(scenario.id).request();
+    }
+  }
+}
+
+async function refreshGap(id) {
+  try {
+    const report = await call(Methods.gapReport, { scenario_id: id });
+    if (!gapRefreshes.has(id)) return;  // The scenario was removed meanwhile.
+    fetched.gaps.set(id, report);
+    fetched.gapErrors.delete(id);
+  } catch (error) {
+    fetched.gapErrors.set(id, error.message);
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('gaps');
+  }
+  scheduleRender();
+}
+
+async function refreshOverview() {
+  try {
+    fetched.overview = await call(Methods.capacityOverview, {});
+    fetched.overviewError = '';
+  } catch (error) {
+    fetched.overviewError = error.message;
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('overview');
+  }
   scheduleRender();
 }
 
@@ -503,6 +612,14 @@ setInterval(() => {
   }
   if (expired) scheduleRender();
 }, 1000);
+await loadEnums();
 applyLanguage();
 feed.start();
-window.ketenbeeld = { feed };  // For the browser tests and for curious operators.
+// For the browser tests and for curious operators: the replica, and how often each report was fetched.
+window.ketenbeeld = {
+  feed,
+  refreshes: () => ({
+    overview: overviewRefresh.runs,
+    gaps: Object.fromEntries([...gapRefreshes].map(([id, refresh]) => [id, refresh.runs])),
+  }),
+};

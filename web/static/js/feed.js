@@ -13,8 +13,9 @@ const SUBSCRIBE_URL = '/api/ketenbeeld.v1.PictureService/Subscribe';
 const SILENCE_LIMIT_MS = 20000;
 
 export class Feed {
-  // onChange({changed: Set of record names, reset: bool}) after every applied snapshot or batch; onStatus() after any
-  // change of the connection state.
+  // onChange({changed: Set of record names, events: [Event], reset: bool}) after every applied snapshot or batch
+  // (`events` as the batch carried them, with the record's last value for a delete; empty after a snapshot);
+  // onStatus() after any change of the connection state.
   constructor({ filter = null, onChange = () => {}, onStatus = () => {} } = {}) {
     this.filter = filter;
     this.onChange = onChange;
@@ -74,7 +75,7 @@ export class Feed {
       }
       this.revision = Number(synced.revision || 0);
       this.setState('live');
-      this.onChange({ changed: new Set(), reset });
+      this.onChange({ changed: new Set(), events: [], reset });
     });
     on('events', (batch, message) => {
       const changed = new Set();
@@ -87,7 +88,7 @@ export class Feed {
       }
       this.revision = Number(message.lastEventId || this.revision);
       this.setState('live');
-      this.onChange({ changed, reset: false });
+      this.onChange({ changed, events: batch.events || [], reset: false });
     });
     on('heartbeat', (heartbeat) => {
       this.revision = Math.max(this.revision, Number(heartbeat.revision || 0));

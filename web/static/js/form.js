@@ -4,12 +4,16 @@
 // The server validates; its INVALID_ARGUMENT messages start with the field path ("report.capacity[2].available: ..."),
 // and the form shows each next to the input that path names. While building a request, the form records which input
 // every path comes from (including array indexes as sent), so the mapping holds whatever rows were left out.
+//
+// Which values each list offers (overall status, disruptions, severities, bed types, supplies, staffing, emergency
+// department) comes from the server's enums (enums.js), not from a copy here.
 import { ApiError, Methods, call } from './api.js';
+import { inAudience } from './derive.js';
+import { choices, loadEnums } from './enums.js';
 import { Feed, statusText } from './feed.js';
-import { clock, escapeHtml, when } from './format.js';
-import {
-  BED_TYPES, DISRUPTIONS, OVERALL_STATUSES, SEVERITIES, SUPPLY_TYPES, label, language, setLanguage, t, translatePage,
-} from './i18n.js';
+import { clock, when } from './format.js';
+import { html, setHtml } from './html.js';
+import { label, language, setLanguage, t, translatePage } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const ORG_KEY = 'ketenbeeld.form.organization';
@@ -57,12 +61,11 @@ function reportName() {
 function renderOrganizations() {
   const select = $('org');
   const orgs = organizations();
-  const options = [`<option value="">${escapeHtml(t('form.choose_organization'))}</option>`]
-    .concat(orgs.map((o) => `<option value="${escapeHtml(o.id)}">${escapeHtml(o.name)} (${escapeHtml(label(o.kind))})</option>`));
-  const html = options.join('');
-  if (select.dataset.html !== html) {
-    select.innerHTML = html;
-    select.dataset.html = html;
+  const options = html`<option value="">${t('form.choose_organization')}</option>${orgs.map((o) => html`<option value="${o.id}">${o.name} (${label(o.kind)})</option>`)}`;
+  // Rewritten only when it changed: rewriting closes the list under someone choosing from it.
+  if (select.dataset.html !== String(options)) {
+    setHtml(select, options);
+    select.dataset.html = String(options);
   }
   if (!selectedOrg) {
     const wanted = new URLSearchParams(location.search).get('org') || localStorage.getItem(ORG_KEY) || '';
@@ -75,11 +78,10 @@ function renderOrganizations() {
 function renderLocations() {
   const select = $('location');
   const org = organization(selectedOrg);
-  const html = [`<option value="">${escapeHtml(t('form.whole_organization'))}</option>`]
-    .concat((org?.locations || []).map((l) => `<option value="${escapeHtml(l.id)}">${escapeHtml(l.name)}</option>`)).join('');
-  if (select.dataset.html !== html) {
-    select.innerHTML = html;
-    select.dataset.html = html;
+  const options = html`<option value="">${t('form.whole_organization')}</option>${(org?.locations || []).map((l) => html`<option value="${l.id}">${l.name}</option>`)}`;
+  if (select.dataset.html !== String(options)) {
+    setHtml(select, options);
+    select.dataset.html = String(options);
   }
   select.value = selectedLocation;
   select.disabled = !org || (org.locations || []).length === 0;
@@ -140,7 +142,7 @@ function fill(report) {
   clearErrors();
   for (const input of document.querySelectorAll('input[name="overall"]')) input.checked = input.value === report.overall_status;
   const disruptions = new Map((report.disruptions || []).map((d) => [d.type, d]));
-  for (const [type] of DISRUPTIONS) {
+  for (const type of choices('DisruptionType')) {
     const d = disruptions.get(type);
     const row = document.querySelector(`.disruption-row[data-type="${type}"]`);
     for (const input of row.querySelectorAll('input[type="radio"]')) input.checked = input.value === (d?.severity || '');
@@ -149,9 +151,9 @@ function fill(report) {
     row.querySelector('[data-name="description"]').value = d?.description || '';
     row.querySelector('.disruption-details').hidden = !(d?.since || d?.expected_end || d?.description);
   }
-  $('capacity').innerHTML = '';
+  $('capacity').replaceChildren();
   for (const c of report.capacity || []) addCapacityRow(c.type, c);
-  $('supplies').innerHTML = '';
+  $('supplies').replaceChildren();
   for (const s of report.supplies || []) addSupplyRow(s.type, s);
   refreshAddSelects();
   $('staffing-level').value = report.staffing?.level || '';
@@ -171,63 +173,61 @@ function fill(report) {
 
 // --- Building the form ---
 
+// An enum's values as <option>s, led by an empty "not reported" choice.
+function enumOptions(name, selected = '') {
+  return html`<option value="">${t('form.not_reported')}</option>${choices(name).map((v) => html`<option value="${v}"${v === selected ? html` selected` : ''}>${label(v)}</option>`)}`;
+}
+
 function buildStatic() {
-  $('overall').innerHTML = OVERALL_STATUSES.map((s) => `<label><input type="radio" name="overall" value="${s}">
-    <span class="o-${s.replace('OVERALL_STATUS_', '').toLowerCase()}">${escapeHtml(label(s))}</span></label>`).join('');
-  const severityChoices = (type) => ['', ...SEVERITIES].map((s) => `<label><input type="radio" name="sev-${type}" value="${s}">
-    <span class="s-${(s || 'SEVERITY_UNSPECIFIED').replace('SEVERITY_', '').toLowerCase()}">${s ? escapeHtml(label(s)) : '—'}</span></label>`).join('');
-  const keep = new Map();
-  for (const row of document.querySelectorAll('.disruption-row')) keep.set(row.dataset.type, row);
-  $('disruptions').innerHTML = DISRUPTIONS.map(([type]) => `<div class="disruption-row" data-type="${type}">
-      <div class="name">${escapeHtml(label(type))}</div>
-      <div class="segmented" role="radiogroup" aria-label="${escapeHtml(label(type))}">${severityChoices(type)}</div>
-      <button type="button" class="small" data-toggle-details>${escapeHtml(t('form.details'))}</button>
+  setHtml($('overall'), html`${choices('OverallStatus').map((s) => html`<label><input type="radio" name="overall" value="${s}">
+    <span class="o-${s.replace('OVERALL_STATUS_', '').toLowerCase()}">${label(s)}</span></label>`)}`);
+  const severityChoices = (type) => ['', ...choices('Severity')].map((s) => html`<label><input type="radio" name="sev-${type}" value="${s}">
+    <span class="s-${(s || 'SEVERITY_UNSPECIFIED').replace('SEVERITY_', '').toLowerCase()}">${s ? label(s) : '—'}</span></label>`);
+  setHtml($('disruptions'), html`${choices('DisruptionType').map((type) => html`<div class="disruption-row" data-type="${type}">
+      <div class="name">${label(type)}</div>
+      <div class="segmented" role="radiogroup" aria-label="${label(type)}">${severityChoices(type)}</div>
+      <button type="button" class="small" data-toggle-details>${t('form.details')}</button>
       <div class="disruption-details" hidden>
-        <div><label>${escapeHtml(t('form.since'))}</label><input type="datetime-local" data-name="since"></div>
-        <div><label>${escapeHtml(t('form.expected_end'))}</label><input type="datetime-local" data-name="expected_end"></div>
-        <div><label>${escapeHtml(t('form.description'))}</label><input data-name="description"></div>
-      </div></div>`).join('');
-  $('capacity-table').querySelector('thead').innerHTML = `<tr><th>${escapeHtml(t('col.type'))}</th>${CAPACITY_FIELDS.map((f) => `<th>${escapeHtml(t(`col.${f}`))}</th>`).join('')}<th></th></tr>`;
-  $('supplies-head').innerHTML = `<tr><th>${escapeHtml(t('col.type'))}</th><th>${escapeHtml(t('form.supply_state'))}</th><th>${escapeHtml(t('form.stock'))}</th>
-    <th>${escapeHtml(t('form.per_day'))}</th><th>${escapeHtml(t('form.unit'))}</th><th>${escapeHtml(t('form.autonomy_hours'))}</th><th></th></tr>`;
-  $('staffing-level').innerHTML = ['', 'STAFFING_LEVEL_ADEQUATE', 'STAFFING_LEVEL_INSUFFICIENT']
-    .map((v) => `<option value="${v}">${escapeHtml(v ? label(v) : t('form.not_reported'))}</option>`).join('');
-  $('ed-state').innerHTML = ['', 'EMERGENCY_DEPARTMENT_STATE_OPEN', 'EMERGENCY_DEPARTMENT_STATE_DIVERSION', 'EMERGENCY_DEPARTMENT_STATE_CLOSED']
-    .map((v) => `<option value="${v}">${escapeHtml(v ? label(v) : t('form.not_reported'))}</option>`).join('');
+        <div><label>${t('form.since')}</label><input type="datetime-local" data-name="since"></div>
+        <div><label>${t('form.expected_end')}</label><input type="datetime-local" data-name="expected_end"></div>
+        <div><label>${t('form.description')}</label><input data-name="description"></div>
+      </div></div>`)}`);
+  setHtml($('capacity-table').querySelector('thead'), html`<tr><th>${t('col.type')}</th>${CAPACITY_FIELDS.map((f) => html`<th>${t(`col.${f}`)}</th>`)}<th></th></tr>`);
+  setHtml($('supplies-head'), html`<tr><th>${t('col.type')}</th><th>${t('form.supply_state')}</th><th>${t('form.stock')}</th>
+    <th>${t('form.per_day')}</th><th>${t('form.unit')}</th><th>${t('form.autonomy_hours')}</th><th></th></tr>`);
+  setHtml($('staffing-level'), enumOptions('StaffingLevel'));
+  setHtml($('ed-state'), enumOptions('EmergencyDepartmentState'));
   refreshAddSelects();
 }
 
 function addCapacityRow(type, values = {}) {
   const row = document.createElement('tr');
   row.dataset.type = type;
-  row.innerHTML = `<td class="type">${escapeHtml(label(type))}</td>${CAPACITY_FIELDS.map((f) => `<td><input inputmode="numeric" data-name="${f}"
-    aria-label="${escapeHtml(`${label(type)} ${t(`col.${f}`)}`)}" value="${values[f] ?? ''}"></td>`).join('')}
-    <td><button type="button" class="small" data-remove title="${escapeHtml(t('form.remove'))}">✕</button></td>`;
+  setHtml(row, html`<td class="type">${label(type)}</td>${CAPACITY_FIELDS.map((f) => html`<td><input inputmode="numeric" data-name="${f}"
+    aria-label="${`${label(type)} ${t(`col.${f}`)}`}" value="${values[f] ?? ''}"></td>`)}
+    <td><button type="button" class="small" data-remove title="${t('form.remove')}">✕</button></td>`);
   $('capacity').appendChild(row);
 }
 
 function addSupplyRow(type, values = {}) {
   const row = document.createElement('tr');
   row.dataset.type = type;
-  const states = ['', 'SUPPLY_STATE_AVAILABLE', 'SUPPLY_STATE_LIMITED', 'SUPPLY_STATE_UNAVAILABLE'];
-  row.innerHTML = `<td class="type">${escapeHtml(label(type))}</td>
-    <td><select data-name="state">${states.map((s) => `<option value="${s}"${s === (values.state || '') ? ' selected' : ''}>${escapeHtml(s ? label(s) : t('form.not_reported'))}</option>`).join('')}</select></td>
+  setHtml(row, html`<td class="type">${label(type)}</td>
+    <td><select data-name="state">${enumOptions('SupplyState', values.state || '')}</select></td>
     <td><input inputmode="decimal" data-name="stock" value="${values.stock ?? ''}"></td>
     <td><input inputmode="decimal" data-name="consumption_per_day" value="${values.consumption_per_day ?? ''}"></td>
-    <td><input data-name="unit" value="${escapeHtml(values.unit || '')}"></td>
+    <td><input data-name="unit" value="${values.unit || ''}"></td>
     <td><input inputmode="decimal" data-name="autonomy_hours" value="${values.autonomy_hours ?? ''}"></td>
-    <td><button type="button" class="small" data-remove title="${escapeHtml(t('form.remove'))}">✕</button></td>`;
+    <td><button type="button" class="small" data-remove title="${t('form.remove')}">✕</button></td>`);
   $('supplies').appendChild(row);
 }
 
 function refreshAddSelects() {
   const used = (id) => new Set([...$(id).querySelectorAll('tr')].map((r) => r.dataset.type));
   const capacityUsed = used('capacity');
-  $('add-capacity').innerHTML = `<option value="">${escapeHtml(t('form.add_capacity'))}</option>`
-    + BED_TYPES.filter((b) => !capacityUsed.has(b)).map((b) => `<option value="${b}">${escapeHtml(label(b))}</option>`).join('');
+  setHtml($('add-capacity'), html`<option value="">${t('form.add_capacity')}</option>${choices('BedType').filter((b) => !capacityUsed.has(b)).map((b) => html`<option value="${b}">${label(b)}</option>`)}`);
   const suppliesUsed = used('supplies');
-  $('add-supply').innerHTML = `<option value="">${escapeHtml(t('form.add_supply'))}</option>`
-    + SUPPLY_TYPES.filter((s) => !suppliesUsed.has(s)).map((s) => `<option value="${s}">${escapeHtml(label(s))}</option>`).join('');
+  setHtml($('add-supply'), html`<option value="">${t('form.add_supply')}</option>${choices('SupplyType').filter((s) => !suppliesUsed.has(s)).map((s) => html`<option value="${s}">${label(s)}</option>`)}`);
 }
 
 $('add-capacity').addEventListener('change', (e) => {
@@ -490,60 +490,69 @@ $('confirm-unchanged').addEventListener('click', () => {
 // --- Alerts and assistance requests ---
 
 let sideTimer = null;
+// Acknowledgements and offers in flight: their items must not be replaced while the answer is awaited (the button is
+// disabled, so focus has left the panel), or the answer, an error at its field, would land in a detached item.
+let acting = 0;
+let sideStale = false;  // a render was skipped for focus or an action in flight
 function scheduleSide() {
   clearTimeout(sideTimer);
   sideTimer = setTimeout(renderSide, 200);
 }
 
-async function renderSide() {
+// The alerts for the chosen organisation (in the audience, or acknowledged by it) and the open requests of others,
+// from the feed's replica: acknowledgements are records of the feed, so this asks the server nothing.
+function renderSide() {
   const alertsBox = $('alerts');
   const requestsBox = $('requests');
   if (!selectedOrg) {
-    alertsBox.innerHTML = requestsBox.innerHTML = `<p class="nothing">${escapeHtml(t('form.pick_first'))}</p>`;
+    setHtml(alertsBox, html`<p class="nothing">${t('form.pick_first')}</p>`);
+    setHtml(requestsBox, html`<p class="nothing">${t('form.pick_first')}</p>`);
     return;
   }
-  const org = selectedOrg;
-  const active = [...feed.withPrefix('alerts/')].filter((r) => r.kind === 'ENTITY_KIND_ALERT' && r.alert.status !== 'ALERT_STATUS_CANCELLED')
-    .map((r) => r.alert);
-  const states = await Promise.all(active.map((a) => call(Methods.alertAcknowledgements, { alert_id: a.id }).catch(() => null)));
-  if (org !== selectedOrg) return;
-  const mine = [];
-  states.forEach((state, i) => {
-    if (!state) return;
-    const acknowledgement = (state.acknowledgements || []).find((a) => a.organization_id === org);
-    const pending = (state.unacknowledged_organization_ids || []).includes(org);
-    if (acknowledgement || pending) mine.push({ alert: active[i], acknowledgement });
-  });
   const focused = document.activeElement?.closest?.('#alerts, #requests');
-  if (focused) return;  // Do not pull the input from under someone typing; the next change renders again.
-  alertsBox.innerHTML = mine.length === 0 ? `<p class="nothing">${escapeHtml(t('form.no_alerts'))}</p>`
-    : mine.map(({ alert, acknowledgement }) => `<div class="item" data-alert="${escapeHtml(alert.id)}">
-      <h4>${escapeHtml(alert.headline)}</h4>
-      <div class="meta">${escapeHtml(label(alert.severity))} · ${escapeHtml(label(alert.urgency))}${alert.acknowledge_by ? ` · ${escapeHtml(t('alert.deadline', { time: when(alert.acknowledge_by) }))}` : ''}</div>
-      ${alert.instruction ? `<p>${escapeHtml(alert.instruction)}</p>` : ''}
-      ${acknowledgement ? `<div class="done-note">✓ ${escapeHtml(t('form.acknowledged_at', { time: when(acknowledgement.acknowledged_at) }))}</div>`
-        : `<div class="actions"><input data-name="comment" placeholder="${escapeHtml(t('form.comment'))}" aria-label="${escapeHtml(t('form.comment'))}">
-           <button type="button" class="primary" data-acknowledge="${escapeHtml(alert.id)}">${escapeHtml(t('form.acknowledge'))}</button></div>`}
-      </div>`).join('');
+  if (focused || acting > 0) {
+    // Do not pull the input from under someone typing; the next change, or the action's end, renders again.
+    sideStale = true;
+    return;
+  }
+  sideStale = false;
+  const org = selectedOrg;
+  const registered = organization(org);
+  const mine = [];
+  for (const record of feed.withPrefix('alerts/')) {
+    if (record.kind !== 'ENTITY_KIND_ALERT' || record.alert.status === 'ALERT_STATUS_CANCELLED') continue;
+    const alert = record.alert;
+    const acknowledgement = feed.records.get(`alerts/${alert.id}/acknowledgements/${org}`)?.acknowledgement;
+    if (acknowledgement || (registered && inAudience(alert.audience, registered))) mine.push({ alert, acknowledgement });
+  }
+  setHtml(alertsBox, mine.length === 0 ? html`<p class="nothing">${t('form.no_alerts')}</p>`
+    : html`${mine.map(({ alert, acknowledgement }) => html`<div class="item" data-alert="${alert.id}">
+      <h4>${alert.headline}</h4>
+      <div class="meta">${label(alert.severity)} · ${label(alert.urgency)}${alert.acknowledge_by ? html` · ${t('alert.deadline', { time: when(alert.acknowledge_by) })}` : ''}</div>
+      ${alert.instruction ? html`<p>${alert.instruction}</p>` : ''}
+      ${acknowledgement ? html`<div class="done-note">✓ ${t('form.acknowledged_at', { time: when(acknowledgement.acknowledged_at) })}</div>`
+        : html`<div class="actions"><input data-name="comment" placeholder="${t('form.comment')}" aria-label="${t('form.comment')}">
+           <button type="button" class="primary" data-acknowledge="${alert.id}">${t('form.acknowledge')}</button></div>`}
+      </div>`)}`);
 
   const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED']);
   const requests = [...feed.withPrefix('assistance-requests/')].map((r) => r.assistance_request)
     .filter((r) => r && open.has(r.status) && r.organization_id !== org);
   const names = new Map(organizations().map((o) => [o.id, o.name]));
-  requestsBox.innerHTML = requests.length === 0 ? `<p class="nothing">${escapeHtml(t('form.no_requests'))}</p>`
-    : requests.map((r) => {
+  setHtml(requestsBox, requests.length === 0 ? html`<p class="nothing">${t('form.no_requests')}</p>`
+    : html`${requests.map((r) => {
       const what = r.type === 'ASSISTANCE_TYPE_BEDS' && r.bed_type ? `${label(r.type)}: ${label(r.bed_type)}` : label(r.type);
       const myOffer = (r.offers || []).find((o) => o.organization_id === org);
-      return `<div class="item" data-request="${escapeHtml(r.id)}">
-        <h4>${Number(r.quantity)}× ${escapeHtml(what)}</h4>
-        <div class="meta">${escapeHtml(t('assistance.requested_by', { org: names.get(r.organization_id) || r.organization_id }))}${r.needed_by ? ` · ${escapeHtml(t('assistance.needed_by', { time: when(r.needed_by) }))}` : ''}</div>
-        ${r.description ? `<p>${escapeHtml(r.description)}</p>` : ''}
-        ${myOffer ? `<div class="done-note">✓ ${escapeHtml(t('form.offered', { quantity: Number(myOffer.quantity) }))}</div>` : ''}
-        <div class="actions"><input type="number" min="1" data-name="quantity" aria-label="${escapeHtml(t('form.offer_quantity'))}" placeholder="${escapeHtml(t('form.offer_quantity'))}" value="${myOffer ? Number(myOffer.quantity) : ''}">
-          <input data-name="comment" placeholder="${escapeHtml(t('form.comment'))}" aria-label="${escapeHtml(t('form.comment'))}">
-          <button type="button" class="primary" data-offer="${escapeHtml(r.id)}">${escapeHtml(t('form.offer'))}</button></div>
+      return html`<div class="item" data-request="${r.id}">
+        <h4>${Number(r.quantity)}× ${what}</h4>
+        <div class="meta">${t('assistance.requested_by', { org: names.get(r.organization_id) || r.organization_id })}${r.needed_by ? html` · ${t('assistance.needed_by', { time: when(r.needed_by) })}` : ''}</div>
+        ${r.description ? html`<p>${r.description}</p>` : ''}
+        ${myOffer ? html`<div class="done-note">✓ ${t('form.offered', { quantity: Number(myOffer.quantity) })}</div>` : ''}
+        <div class="actions"><input type="number" min="1" data-name="quantity" aria-label="${t('form.offer_quantity')}" placeholder="${t('form.offer_quantity')}" value="${myOffer ? Number(myOffer.quantity) : ''}">
+          <input data-name="comment" placeholder="${t('form.comment')}" aria-label="${t('form.comment')}">
+          <button type="button" class="primary" data-offer="${r.id}">${t('form.offer')}</button></div>
       </div>`;
-    }).join('');
+    })}`);
 }
 
 async function act(button, method, request, fields) {
@@ -551,18 +560,24 @@ async function act(button, method, request, fields) {
   clearErrors(item);
   for (const old of item.querySelectorAll('.result')) old.remove();
   button.disabled = true;
+  acting += 1;
   const result = document.createElement('div');
   result.className = 'result';
   item.appendChild(result);
+  let done = false;
   try {
     const response = await call(method, request);
     result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
     result.className = 'result ok';
     button.blur();
+    done = true;
   } catch (error) {
     showApiError(error, fields, result);
   } finally {
     button.disabled = false;
+    acting -= 1;
+    // After a success show what the feed brought meanwhile (e.g. "acknowledged"); after an error keep it in view.
+    if (done && sideStale) scheduleSide();
   }
 }
 
@@ -623,6 +638,8 @@ $('lang').addEventListener('click', () => {
   setLanguage(language() === 'nl' ? 'en' : 'nl');
   applyLanguage();
 });
+await loadEnums();
 applyLanguage();
 feed.start();
-window.ketenbeeld = { feed };
+// For the browser tests and for curious operators: the replica, and whether a redraw of the side panels waits.
+window.ketenbeeld = { feed, side: () => ({ stale: sideStale, acting }) };

@@ -1,9 +1,6 @@
 // Formatting shared by the dashboard and the form. Counts that are absent are "not reported": shown as "—", never 0.
+import { html } from './html.js';
 import { t, language } from './i18n.js';
-
-export function escapeHtml(value) {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
 
 // A count from the JSON (number, or int64 as a string); '—' when not reported.
 export function count(value) {
@@ -50,8 +47,8 @@ export function relative(timestamp, now = Date.now()) {
 
 // <time> elements that keep their relative text up to date (see refreshTimes).
 export function relativeTime(timestamp, extraClass = '') {
-  if (!timestamp) return '<span class="muted">—</span>';
-  return `<time class="${extraClass}" datetime="${escapeHtml(timestamp)}" data-relative title="${escapeHtml(when(timestamp))}">${escapeHtml(relative(timestamp))}</time>`;
+  if (!timestamp) return html`<span class="muted">—</span>`;
+  return html`<time class="${extraClass}" datetime="${timestamp}" data-relative title="${when(timestamp)}">${relative(timestamp)}</time>`;
 }
 
 export function refreshTimes(root = document) {

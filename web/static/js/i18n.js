@@ -59,6 +59,8 @@ const TEXT = {
     'col.surge_24h': '+24 u',
     'col.surge_72h': '+72 u',
     'col.reported_by': 'Organisaties',
+    'cap.reported_by': '{n} van de {total} organisaties met dit type meldden dit cijfer',
+    'cap.reported_by_unknown': 'Som over de organisaties die dit cijfer meldden',
     'col.required': 'Nodig',
     'col.shortfall': 'Tekort',
     'col.shortfall_after_surge': 'Tekort na opschaling',
@@ -213,6 +215,8 @@ const TEXT = {
     'col.surge_24h': '+24 h',
     'col.surge_72h': '+72 h',
     'col.reported_by': 'Organisations',
+    'cap.reported_by': '{n} of the {total} organisations with this type reported this figure',
+    'cap.reported_by_unknown': 'Sum over the organisations that reported this figure',
     'col.required': 'Required',
     'col.shortfall': 'Shortfall',
     'col.shortfall_after_surge': 'After surge',
@@ -448,17 +452,18 @@ const ENUMS = {
   OFFER_STATUS_WITHDRAWN: ['Ingetrokken', 'Withdrawn'],
 };
 
-// Short badge labels of the eight disruptions, in the API's order.
-export const DISRUPTIONS = [
-  ['DISRUPTION_TYPE_UTILITY_FAILURE', 'Nuts', 'Utility'],
-  ['DISRUPTION_TYPE_LOGISTICS_STAGNATION', 'Logistiek', 'Logistics'],
-  ['DISRUPTION_TYPE_INFECTIOUS_DISEASE_OUTBREAK', 'Infectie', 'Infection'],
-  ['DISRUPTION_TYPE_DIGITAL_DISRUPTION', 'Digitaal', 'Digital'],
-  ['DISRUPTION_TYPE_LOCATION_CLOSURE', 'Sluiting', 'Closure'],
-  ['DISRUPTION_TYPE_PATIENT_SURGE', 'Aanbod', 'Surge'],
-  ['DISRUPTION_TYPE_CLIENT_RELOCATION', 'Evacuatie', 'Evacuation'],
-  ['DISRUPTION_TYPE_STAFF_SHORTAGE', 'Personeel', 'Staff'],
-];
+// Short badge labels of the disruptions: [Dutch, English]. Which disruptions exist comes from the server
+// (enums.js); one without a short label here shows its full label.
+const SHORT_DISRUPTIONS = {
+  DISRUPTION_TYPE_UTILITY_FAILURE: ['Nuts', 'Utility'],
+  DISRUPTION_TYPE_LOGISTICS_STAGNATION: ['Logistiek', 'Logistics'],
+  DISRUPTION_TYPE_INFECTIOUS_DISEASE_OUTBREAK: ['Infectie', 'Infection'],
+  DISRUPTION_TYPE_DIGITAL_DISRUPTION: ['Digitaal', 'Digital'],
+  DISRUPTION_TYPE_LOCATION_CLOSURE: ['Sluiting', 'Closure'],
+  DISRUPTION_TYPE_PATIENT_SURGE: ['Aanbod', 'Surge'],
+  DISRUPTION_TYPE_CLIENT_RELOCATION: ['Evacuatie', 'Evacuation'],
+  DISRUPTION_TYPE_STAFF_SHORTAGE: ['Personeel', 'Staff'],
+};
 
 // Short bed-type labels for the dashboard's capacity chips (the full name is in the tooltip).
 const SHORT_BED_TYPES = {
@@ -476,14 +481,6 @@ export function shortBedType(type) {
   return language() === 'en' ? entry[1] : entry[0];
 }
 
-export const BED_TYPES = Object.keys(ENUMS).filter((k) => k.startsWith('BED_TYPE_'));
-export const SUPPLY_TYPES = Object.keys(ENUMS).filter((k) => k.startsWith('SUPPLY_TYPE_'));
-export const SEVERITIES = ['SEVERITY_NONE', 'SEVERITY_MINOR', 'SEVERITY_MAJOR', 'SEVERITY_CRITICAL'];
-export const OVERALL_STATUSES = [
-  'OVERALL_STATUS_NORMAL', 'OVERALL_STATUS_STRAINED', 'OVERALL_STATUS_CRITICAL', 'OVERALL_STATUS_CLOSED',
-  'OVERALL_STATUS_UNKNOWN',
-];
-
 export function language() {
   const fromUrl = new URLSearchParams(location.search).get('lang');
   if (fromUrl === 'nl' || fromUrl === 'en') return fromUrl;
@@ -496,7 +493,7 @@ export function setLanguage(lang) {
   document.documentElement.lang = lang;
 }
 
-// The text for `key` with {name} placeholders filled in (values are inserted as given: escape for HTML yourself).
+// The text for `key` with {name} placeholders filled in: plain text (html`` escapes it where it becomes markup).
 export function t(key, values = {}) {
   const text = TEXT[language()][key] ?? TEXT.nl[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (values[name] ?? ''));
@@ -510,9 +507,14 @@ export function label(value) {
 }
 
 export function shortDisruption(type) {
-  const entry = DISRUPTIONS.find(([name]) => name === type);
-  if (!entry) return type;
-  return language() === 'en' ? entry[2] : entry[1];
+  const entry = SHORT_DISRUPTIONS[type];
+  if (!entry) return label(type);
+  return language() === 'en' ? entry[1] : entry[0];
+}
+
+// Whether `value` has its own label (the browser tests check every value the server knows has one).
+export function hasLabel(value) {
+  return Object.hasOwn(ENUMS, value);
 }
 
 // Fills every element with data-i18n="key" with its text.

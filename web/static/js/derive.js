@@ -1,0 +1,183 @@
+// What the pages compute from the feed's replica instead of asking the server after every change: who has
+// acknowledged an alert, capacity totals per bed type and scenario gap reports. They are ports of the server's own
+// functions (server/pipeline/audience.cc AcknowledgementStateIn, server/pipeline/reports.cc ComputeCapacityOverview
+// and ComputeGapReport) over the same records, so they give the same answer; web/tests/dashboard_derived.test.mjs
+// compares them with the API's. Change them together.
+//
+// Records are as the JSON has them: enum values by name, unset fields (and enum values 0) left out.
+
+export const FIGURES = ['available', 'occupied', 'baseline', 'surge_24h', 'surge_72h'];
+
+function allows(list, value) {
+  return !list || list.length === 0 || list.includes(value);
+}
+
+// Whether a registered organisation belongs to `audience` (every non-empty list must match, any value within one).
+export function inAudience(audience = {}, organization) {
+  return allows(audience.safety_regions, organization.safety_region || '')
+    && allows(audience.sectors, organization.sector || 'SECTOR_UNSPECIFIED')
+    && allows(audience.kinds, organization.kind || 'ORGANIZATION_KIND_UNSPECIFIED')
+    && allows(audience.organization_ids, organization.id);
+}
+
+const byOrganization = (a, b) => (a.organization_id < b.organization_id ? -1 : a.organization_id > b.organization_id ? 1 : 0);
+
+// {acknowledgements (by organisation id), unacknowledged_organization_ids (sorted), audience_size} of `alert`, as
+// GetAlertAcknowledgements answers it. Any acknowledgement counts, also one of an organisation no longer in the
+// audience (the alert was changed after it acknowledged).
+export function acknowledgementState(alert, records) {
+  const audience = [];
+  const acknowledgements = [];
+  for (const record of records) {
+    if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
+      if (inAudience(alert.audience, record.organization)) audience.push(record.organization.id);
+    } else if (record.kind === 'ENTITY_KIND_ACKNOWLEDGEMENT' && record.acknowledgement.alert_id === alert.id) {
+      acknowledgements.push(record.acknowledgement);
+    }
+  }
+  acknowledgements.sort(byOrganization);
+  const acknowledged = new Set(acknowledgements.map((a) => a.organization_id));
+  return {
+    acknowledgements,
+    unacknowledged_organization_ids: audience.filter((id) => !acknowledged.has(id)).sort(),
+    audience_size: audience.length,
+  };
+}
+
+// Capacity per (safety region, sector, bed type) over the organisations' latest reports. For each figure: `sum`
+// over the organisations that reported it (undefined when none did: not reported is not 0) and `reported`, how many
+// did; `organizations_reported` counts the organisations whose reports include the bed type at all. An
+// organisation's per-location reports count instead of its organisation-wide one when it has any, as on the server.
+//
+// Returns {totals, withheld}: `withheld` is true when a report that counts arrived without its figures (this reader
+// may not see them, docs/security.md); then the totals are incomplete and the server's overview must be used.
+export function capacityTotals(records) {
+  let withheld = false;
+  const totals = new Map();  // "region|sector|type" -> total
+  for (const view of organizationViews(records).values()) {
+    const byType = new Map();  // bed type -> {figure -> sum} of this organisation
+    for (const r of view.counted) {
+      if (r.detail_withheld) withheld = true;
+      for (const capacity of r.capacity || []) {
+        if (!byType.has(capacity.type)) byType.set(capacity.type, {});
+        const sums = byType.get(capacity.type);
+        for (const figure of FIGURES) {
+          if (capacity[figure] !== undefined) sums[figure] = (sums[figure] || 0) + Number(capacity[figure]);
+        }
+      }
+    }
+    const region = view.organization.safety_region || '';
+    const sector = view.organization.sector || 'SECTOR_UNSPECIFIED';
+    for (const [type, sums] of byType) {
+      const key = `${region}|${sector}|${type}`;
+      if (!totals.has(key)) {
+        const figures = {};
+        for (const figure of FIGURES) figures[figure] = { sum: undefined, reported: 0 };
+        totals.set(key, { safety_region: region, sector, bed_type: type, figures, organizations_reported: 0 });
+      }
+      const total = totals.get(key);
+      total.organizations_reported += 1;
+      for (const figure of FIGURES) {
+        if (sums[figure] === undefined) continue;
+        total.figures[figure].sum = (total.figures[figure].sum || 0) + sums[figure];
+        total.figures[figure].reported += 1;
+      }
+    }
+  }
+  return { totals: [...totals.values()], withheld };
+}
+
+// Registered organisations by id (in id order, as the server walks them) with the reports whose figures count:
+// the per-location reports when there are any, else the organisation-wide one.
+function organizationViews(records) {
+  const views = new Map();
+  const reports = [];
+  for (const record of records) {
+    if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
+      views.set(record.organization.id, { organization: record.organization, report: null, locations: [] });
+    } else if (record.kind === 'ENTITY_KIND_STATUS_REPORT') {
+      reports.push(record.status_report);
+    }
+  }
+  for (const report of reports) {
+    const view = views.get(report.organization_id);
+    if (!view) continue;  // The server accepts reports only from registered organisations.
+    if (report.location_id) view.locations.push(report); else view.report = report;
+  }
+  for (const view of views.values()) {
+    view.counted = view.locations.length > 0 ? view.locations : view.report ? [view.report] : [];
+  }
+  return new Map([...views].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+// The gap report of `scenario` as GetGapReport answers it (numbers instead of int64 strings; the revision is the
+// caller's). `withheld` as for capacityTotals: a counted report of the region arrived without its figures, so the
+// server's report must be used.
+export function gapReport(scenario, records) {
+  const inRegion = [...organizationViews(records).values()]
+    .filter((view) => (view.organization.safety_region || '') === scenario.safety_region);
+  const withheld = inRegion.some((view) => view.counted.some((r) => r.detail_withheld));
+  const capacity = (scenario.capacity || []).map((requirement) => {
+    const sector = requirement.sector || 'SECTOR_UNSPECIFIED';
+    const required = Number(requirement.quantity || 0);
+    let available = 0;
+    let surge = 0;
+    let reported = 0;
+    let notReported = 0;
+    for (const view of inRegion) {
+      if (sector !== 'SECTOR_UNSPECIFIED' && (view.organization.sector || 'SECTOR_UNSPECIFIED') !== sector) continue;
+      const lines = view.counted.flatMap((r) => (r.capacity || []).filter((c) => c.type === requirement.bed_type));
+      // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
+      for (const line of lines) surge += Number(line.surge_24h || 0);
+      const given = lines.filter((line) => line.available !== undefined);
+      if (given.length > 0) {
+        available += given.reduce((a, line) => a + Number(line.available), 0);
+        reported += 1;
+      } else {
+        notReported += 1;
+      }
+    }
+    return {
+      bed_type: requirement.bed_type, sector, required, available, surge_24h: surge,
+      shortfall: Math.max(0, required - available), shortfall_after_surge: Math.max(0, required - available - surge),
+      organizations_reported: reported, organizations_not_reported: notReported,
+    };
+  });
+  const supplies = (scenario.supplies || []).map((requirement) => {
+    const minimum = Number(requirement.min_days_of_supply || 0);
+    const gap = { type: requirement.type, min_days_of_supply: minimum, short_organization_ids: [],
+      organizations_reported: 0, organizations_not_reported: 0 };
+    for (const view of inRegion) {
+      const days = view.counted.flatMap((r) => (r.supplies || []))
+        .filter((supply) => supply.type === requirement.type && supply.days_of_supply !== undefined)
+        .map((supply) => Number(supply.days_of_supply));
+      if (days.length === 0) {
+        gap.organizations_not_reported += 1;
+        continue;
+      }
+      gap.organizations_reported += 1;
+      if (Math.min(...days) < minimum) gap.short_organization_ids.push(view.organization.id);
+    }
+    return gap;
+  });
+  return { report: { scenario_id: scenario.id, safety_region: scenario.safety_region, capacity, supplies }, withheld };
+}
+
+// The same shape from the server's CapacityOverview (for readers who may not see every organisation's figures): the
+// API has sums but not how many organisations gave each figure, so `reported` is unknown (null).
+export function totalsFromOverview(overview) {
+  return (overview?.totals || []).map((total) => {
+    const figures = {};
+    for (const figure of FIGURES) {
+      figures[figure] = { sum: total[figure] === undefined ? undefined : Number(total[figure]), reported: null };
+    }
+    return {
+      safety_region: total.safety_region || '',
+      sector: total.sector || 'SECTOR_UNSPECIFIED',
+      bed_type: total.bed_type,
+      figures,
+      organizations_reported: Number(total.organizations_reported || 0),
+      figures_withheld: Boolean(total.figures_withheld),
+    };
+  });
+}

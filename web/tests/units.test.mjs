@@ -1,0 +1,181 @@
+// Unit tests of the pages' pure modules (web/static/js), in node without a browser or server: escaping, the
+// refetch throttle, and what the pages derive from the feed's records.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { mock, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { acknowledgementState, capacityTotals, totalsFromOverview } from '../static/js/derive.js';
+import { html, isHtml, join as joinHtml, setHtml } from '../static/js/html.js';
+import { Throttle } from '../static/js/throttle.js';
+
+const scriptsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'static', 'js');
+
+test('html escapes every interpolation that is not itself a fragment', () => {
+  const name = '<img src=x onerror="alert(1)">&\'';
+  assert.equal(String(html`<b title="${name}">${name}</b>`),
+    '<b title="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;">&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;</b>');
+  // Fragments nest unescaped, arrays of them are concatenated, and nothing-values are nothing.
+  const items = ['a<', 'b'].map((x) => html`<li>${x}</li>`);
+  assert.equal(String(html`<ul>${items}</ul>${null}${undefined}${false}${0}`), '<ul><li>a&lt;</li><li>b</li></ul>0');
+  assert.equal(String(joinHtml([html`<i>1</i>`, '<2>'], ' & ')), '<i>1</i> &amp; &lt;2&gt;');
+  // Something that merely looks like a fragment (as JSON could make it) is text.
+  assert.equal(String(html`${{ markup: '<b>' }}`), '[object Object]');
+  assert.equal(isHtml({ markup: '<b>' }), false);
+});
+
+test('setHtml takes only fragments', () => {
+  const element = { innerHTML: '' };
+  setHtml(element, html`<b>${'<i>'}</b>`);
+  assert.equal(element.innerHTML, '<b>&lt;i&gt;</b>');
+  assert.throws(() => setHtml(element, '<img src=x onerror=alert(1)>'), TypeError);
+  assert.equal(element.innerHTML, '<b>&lt;i&gt;</b>');
+});
+
+test('no script writes markup except through setHtml', () => {
+  // The guarantee of html.js holds only if nothing bypasses it: one raw innerHTML and escaping is optional again.
+  const forbidden = /\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser/;
+  const offenders = [];
+  for (const file of readdirSync(scriptsDir).filter((f) => f.endsWith('.js'))) {
+    readFileSync(join(scriptsDir, file), 'utf8').split('\n').forEach((line, i) => {
+      if (file === 'html.js' && line.trim() === 'element.innerHTML = fragment.markup;') return;
+      if (forbidden.test(line) && !line.trim().startsWith('//')) offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+    });
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('a burst of requests runs the throttled refetch at most once per interval, and once after the last', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  try {
+    const starts = [];
+    let finish = null;
+    // Each run takes 300 ms, so some requests arrive while one is running.
+    const throttle = new Throttle(2000, () => {
+      starts.push(Date.now());
+      return new Promise((resolve) => { finish = resolve; setTimeout(resolve, 300); });
+    });
+    const settle = async () => { for (let i = 0; i < 10; i += 1) await Promise.resolve(); };
+    // 100 requests, one every 50 ms: a burst of 4,950 ms.
+    for (let i = 0; i < 100; i += 1) {
+      throttle.request();
+      await settle();
+      mock.timers.tick(50);
+      await settle();
+    }
+    const lastRequest = Date.now() - 50;
+    for (let i = 0; i < 100; i += 1) {
+      mock.timers.tick(100);
+      await settle();
+    }
+    assert.ok(finish);
+    // At most floor(4950 / 2000) + 2 = 4 runs, at least 2000 ms apart, the first at once, the last after the last
+    // request (so it saw the state that request announced).
+    assert.ok(starts.length <= 4, `${starts.length} runs: ${starts}`);
+    assert.ok(starts[0] <= 1_000_050, `first run at ${starts[0]}`);  // At the first tick, not an interval later.
+    for (let i = 1; i < starts.length; i += 1) assert.ok(starts[i] - starts[i - 1] >= 2000, `${starts}`);
+    assert.ok(starts.at(-1) >= lastRequest, `last run ${starts.at(-1)}, last request ${lastRequest}`);
+    assert.equal(throttle.runs, starts.length);
+    // Quiet now: nothing more runs.
+    mock.timers.tick(10000);
+    await settle();
+    assert.equal(throttle.runs, starts.length);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+test('a throttled refetch requested during a run runs again after it, and a cancelled one does not', async () => {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  try {
+    let runs = 0;
+    let release = null;
+    const throttle = new Throttle(100, () => { runs += 1; return new Promise((resolve) => { release = resolve; }); });
+    const settle = async () => { for (let i = 0; i < 10; i += 1) await Promise.resolve(); };
+    throttle.request();
+    mock.timers.tick(0);
+    await settle();
+    assert.equal(runs, 1);
+    throttle.request();  // During the run.
+    mock.timers.tick(500);
+    await settle();
+    assert.equal(runs, 1, 'runs never overlap');
+    release();
+    await settle();
+    mock.timers.tick(0);
+    await settle();
+    assert.equal(runs, 2, 'the change during the run is fetched after it');
+    release();
+    await settle();
+    throttle.request();
+    throttle.cancel();
+    mock.timers.tick(1000);
+    await settle();
+    assert.equal(runs, 2);
+  } finally {
+    mock.timers.reset();
+  }
+});
+
+const org = (id, extra = {}) => ({
+  name: `organizations/${id}`, kind: 'ENTITY_KIND_ORGANIZATION',
+  organization: { id, name: id, safety_region: 'VR10', ...extra },
+});
+const report = (id, capacity, extra = {}) => ({
+  name: `organizations/${id}/${extra.location_id ? `locations/${extra.location_id}/` : ''}status`,
+  kind: 'ENTITY_KIND_STATUS_REPORT',
+  status_report: { organization_id: id, overall_status: 'OVERALL_STATUS_NORMAL', capacity, ...extra },
+});
+const ack = (alertId, id) => ({
+  name: `alerts/${alertId}/acknowledgements/${id}`, kind: 'ENTITY_KIND_ACKNOWLEDGEMENT',
+  acknowledgement: { alert_id: alertId, organization_id: id },
+});
+
+test('acknowledgement state: audience by every non-empty list, any acknowledgement counts', () => {
+  const records = [
+    org('a', { sector: 'SECTOR_LONG_TERM_CARE' }), org('b', { sector: 'SECTOR_LONG_TERM_CARE' }),
+    org('c', { sector: 'SECTOR_ACUTE_CARE' }), org('d', { sector: 'SECTOR_LONG_TERM_CARE', safety_region: 'VR11' }),
+    ack('x', 'b'), ack('x', 'c'), ack('y', 'a'),
+  ];
+  const state = acknowledgementState({ id: 'x', audience: { sectors: ['SECTOR_LONG_TERM_CARE'], safety_regions: ['VR10'] } }, records);
+  assert.deepEqual(state.unacknowledged_organization_ids, ['a']);
+  assert.equal(state.audience_size, 2);
+  // c acknowledged although it is not in the audience (the alert changed after): it is listed, as on the server.
+  assert.deepEqual(state.acknowledgements.map((a) => a.organization_id), ['b', 'c']);
+  // No lists: everyone.
+  assert.equal(acknowledgementState({ id: 'z' }, records).audience_size, 4);
+});
+
+test('capacity totals keep "not reported" apart from 0 and count who reported each figure', () => {
+  const records = [
+    org('a'), org('b'), org('c'), org('d'),
+    report('a', [{ type: 'BED_TYPE_IC_ADULT', available: 0, occupied: 12 }]),
+    report('b', [{ type: 'BED_TYPE_IC_ADULT', available: 3 }]),
+    // d reports per location: those count, its organisation-wide report does not.
+    report('d', [{ type: 'BED_TYPE_IC_ADULT', available: 100, baseline: 100 }]),
+    report('d', [{ type: 'BED_TYPE_IC_ADULT', available: 1, baseline: 4 }], { location_id: 'l1' }),
+    report('d', [{ type: 'BED_TYPE_IC_ADULT', baseline: 2 }], { location_id: 'l2' }),
+    // A report of an organisation that is not registered does not count.
+    report('zz', [{ type: 'BED_TYPE_IC_ADULT', available: 50 }]),
+  ];
+  const { totals, withheld } = capacityTotals(records);
+  assert.equal(withheld, false);
+  assert.equal(totals.length, 1);
+  const [ic] = totals;
+  assert.equal(ic.organizations_reported, 3);
+  assert.deepEqual(ic.figures.available, { sum: 4, reported: 3 });
+  assert.deepEqual(ic.figures.occupied, { sum: 12, reported: 1 });
+  assert.deepEqual(ic.figures.baseline, { sum: 6, reported: 1 });
+  assert.deepEqual(ic.figures.surge_24h, { sum: undefined, reported: 0 });
+  // Figures withheld from this reader: the totals cannot be computed here.
+  assert.equal(capacityTotals([org('a'), report('a', [], { detail_withheld: true })]).withheld, true);
+});
+
+test('totals from the server overview keep absent sums absent', () => {
+  const [line] = totalsFromOverview({
+    totals: [{ safety_region: 'VR10', bed_type: 'BED_TYPE_IC_ADULT', available: '5', organizations_reported: 2 }],
+  });
+  assert.deepEqual(line.figures.available, { sum: 5, reported: null });
+  assert.equal(line.figures.baseline.sum, undefined);
+  assert.equal(line.sector, 'SECTOR_UNSPECIFIED');
+});
