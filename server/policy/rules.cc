@@ -91,16 +91,29 @@ absl::Status AuthorizeCall(const security::Identity& identity, absl::string_view
   return absl::OkStatus();
 }
 
-absl::Status AuthorizeActingFor(const security::Identity& identity, absl::string_view full_method,
-                                absl::string_view organization_id, absl::string_view field) {
-  if (identity.development() || organization_id.empty()) return absl::OkStatus();
-  const Rule* rule = RuleFor(full_method);
-  if (rule == nullptr || rule->acting_for != ActingFor::kOwnOrganization) return absl::OkStatus();
-  if (identity.role == ketenbeeld::v1::ROLE_GHOR || organization_id == identity.organization_id) {
+absl::Status AuthorizeWrite(const security::Identity& identity, absl::string_view full_method,
+                            const ActsFor& acts_for) {
+  if (identity.development()) return absl::OkStatus();
+  if (absl::Status allowed = AuthorizeCall(identity, full_method); !allowed.ok()) return allowed;
+  const Rule& rule = *RuleFor(full_method);  // AuthorizeCall() refused methods without a rule.
+  const ForOrganization* organization = std::get_if<ForOrganization>(&acts_for);
+  if ((rule.acting_for == ActingFor::kOwnOrganization) != (organization != nullptr)) {
+    return absl::InternalError(absl::StrCat(
+        full_method, ": the server's decision on whose behalf this write acts does not match its access rule (",
+        organization == nullptr ? "the rule needs an organisation" : "the rule acts for no organisation",
+        "); refused"));
+  }
+  if (organization == nullptr) return absl::OkStatus();
+  if (organization->organization_id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(organization->field, ": empty; name the organisation this write acts for"));
+  }
+  if (identity.role == ketenbeeld::v1::ROLE_GHOR || organization->organization_id == identity.organization_id) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(field, ": \"", organization_id, "\" is not your organisation (\"",
-                                                  identity.organization_id, "\"); ", rule->summary));
+  return absl::PermissionDeniedError(absl::StrCat(organization->field, ": \"", organization->organization_id,
+                                                  "\" is not your organisation (\"", identity.organization_id, "\"); ",
+                                                  rule.summary));
 }
 
 }  // namespace ketenbeeld::policy

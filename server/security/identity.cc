@@ -33,7 +33,7 @@ void WarnDeprecatedOnce(absl::string_view old_word, absl::string_view new_word, 
        {"use", std::string(new_word)},
        {"field", std::string(field)},
        {"message", absl::StrCat("the role word \"", old_word, "\" is deprecated; re-issue the credential with \"",
-                                new_word, "\" (docs/security.md, Identities)")}});
+                                new_word, "\" (docs/security.md, Role words)")}});
 }
 
 }  // namespace
