@@ -76,7 +76,7 @@ step "3. Without a certificate the TLS handshake refuses the call"
 printf '$ ketenbeeld picture   # with --ca only\n'
 "${cli_bin}" --server "${address}" --ca "${certs}/ca.pem" picture || echo "(exit code $?)"
 
-step "4. The administrator (beheer, OU=admin) registers the demo organisations"
+step "4. The operator (beheer, OU=operator) registers the demo organisations"
 as beheer org register --id ghor-vr10 --name "GHOR Noord-Holland Noord" --kind ghor --region VR10
 as beheer org register --id meldkamer-vr10 --name "Meldkamer Ambulancezorg Noord-Holland" --kind dispatch-centre --region VR10
 as beheer org register --id zh-noord --name "Ziekenhuis Noord" --kind hospital --region VR10

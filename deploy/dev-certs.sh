@@ -8,7 +8,7 @@
 #
 # Idempotent: an existing CA is never overwritten, existing certificates are kept; only crl.pem is regenerated.
 # Client certificates name the organisation in the subject CN and the role in the OU (institution, ghor, dispatch,
-# administration, admin). The organisation ids are those of the demo region in docs/exercise.sh.
+# bestuur, operator). The organisation ids are those of the demo region in docs/exercise.sh.
 set -euo pipefail
 
 usage() {
@@ -117,8 +117,8 @@ create() {
     "zh-west institution"
     "vvt-duin institution"
     "vvt-polder institution"
-    "bestuur-${region_id} administration"
-    "beheer admin"
+    "bestuur-${region_id} bestuur"
+    "beheer operator"
   )
   local entry name role
   for entry in "${clients[@]}"; do

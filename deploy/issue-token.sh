@@ -8,8 +8,8 @@
 # mode 600 if missing; a running server picks the change up within a second); without --file the line is printed on
 # stderr for you to add. Revoke a token by deleting its line.
 #
-# ROLE: institution, ghor, dispatch, administration or admin. NAME: who holds the token (free text, shown as
-# "token:NAME" in every event the token causes).
+# ROLE: institution, ghor, dispatch, bestuur or operator (the old words administration and admin are written as
+# bestuur and operator). NAME: who holds the token (free text, shown as "token:NAME" in every event the token causes).
 set -euo pipefail
 
 usage() {
@@ -40,8 +40,12 @@ if [[ ! ${organization} =~ ^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$ ]]; then
   exit 2
 fi
 case ${role} in
-  institution | ghor | dispatch | administration | admin) ;;
-  *) echo "issue-token.sh: unknown role \"${role}\"; expected institution, ghor, dispatch, administration or admin" >&2; exit 2 ;;
+  institution | ghor | dispatch | bestuur | operator) ;;
+  # The words before the rename (one typo apart, very different powers): the server still accepts them in old files,
+  # but a new line gets the current word.
+  administration) role=bestuur; echo "issue-token.sh: note: role \"administration\" is now \"bestuur\"" >&2 ;;
+  admin) role=operator; echo "issue-token.sh: note: role \"admin\" is now \"operator\"" >&2 ;;
+  *) echo "issue-token.sh: unknown role \"${role}\"; expected institution, ghor, dispatch, bestuur or operator" >&2; exit 2 ;;
 esac
 if [[ -z ${name//[[:space:]]/} || ${name} == *$'\n'* ]]; then
   echo "issue-token.sh: NAME must be one non-empty line" >&2

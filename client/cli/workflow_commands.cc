@@ -207,7 +207,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   scenario_list_ = scenario->add_subcommand("list", "All scenarios");
 
   // ---- report, capacity ----
-  CLI::App* report = app.add_subcommand("report", "Reports from the picture for GHOR and the administration");
+  CLI::App* report = app.add_subcommand("report", "Reports from the picture for the GHOR and the bestuur");
   report->require_subcommand(1);
   report_capacity_ = report->add_subcommand("capacity", "Capacity totals by region, sector and bed type");
   report_capacity_->add_option("--region", overview_flags_.regions, "Only this safety region (repeatable)");

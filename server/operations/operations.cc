@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -21,50 +22,78 @@ namespace {
 namespace v1 = ketenbeeld::v1;
 using security::Identity;
 
-// The organisation a write acts for and the request field that names it; empty when the write acts for none.
-struct ActingFor {
-  std::string organization_id;
-  std::string field;
+// True when `Visitor` has an overload for every alternative of `Variant` (a std::variant).
+template <typename Visitor, typename Variant>
+struct VisitsEveryAlternative;
+template <typename Visitor, typename... Alternatives>
+struct VisitsEveryAlternative<Visitor, std::variant<Alternatives...>>
+    : std::bool_constant<(std::is_invocable_v<const Visitor&, const Alternatives&> && ...)> {};
+
+// A decision on whose behalf a write acts. `record` keeps alive the record that `acts_for` points into, when the
+// organisation is read from the picture rather than from the request.
+struct Behalf {
+  policy::ActsFor acts_for;
+  pipeline::RecordPtr record;
 };
 
-// The requesting organisation of an assistance request, or empty when there is no such request (the committer then
-// answers NOT_FOUND). The requester of a request never changes, so reading it before the commit is safe.
-std::string RequesterOf(const pipeline::Picture& picture, const std::string& request_id) {
-  const pipeline::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
-  return record == nullptr ? std::string() : record->record.assistance_request().organization_id();
-}
+constexpr absl::string_view kRequesterField = "request_id (its requesting organisation)";
 
-// Whom each write acts for.
-struct ActingForVisitor {
+// Whom each write acts for: one overload per write type, and no generic fallback. The deleted template catches every
+// type without its own overload (it is an exact match, so it also wins over an implicit conversion to a listed type),
+// and the static_assert below turns that into a compile error naming this visitor: a new write type cannot be added
+// to pipeline::WriteRequest::Body without deciding here on whose behalf it acts. (There was a catch-all here that
+// answered "no organisation", so a new write type skipped the own-organisation check silently.)
+struct BehalfVisitor {
   const pipeline::Picture& picture;
-  ActingFor operator()(const v1::ReportStatusRequest& r) const {
-    return {r.report().organization_id(), "report.organization_id"};
+
+  absl::StatusOr<Behalf> operator()(const v1::RegisterOrganizationRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::ReportStatusRequest& r) const {
+    return For(r.report().organization_id(), "report.organization_id");
   }
-  ActingFor operator()(const v1::AcknowledgeAlertRequest& r) const { return {r.organization_id(), "organization_id"}; }
-  ActingFor operator()(const v1::RequestAssistanceRequest& r) const {
-    return {r.request().organization_id(), "request.organization_id"};
+  absl::StatusOr<Behalf> operator()(const v1::OpenIncidentRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::UpdateIncidentRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::AddSituationEntryRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::SendAlertRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::AcknowledgeAlertRequest& r) const {
+    return For(r.organization_id(), "organization_id");
   }
-  ActingFor operator()(const v1::OfferAssistanceRequest& r) const {
-    return {r.offer().organization_id(), "offer.organization_id"};
+  absl::StatusOr<Behalf> operator()(const v1::RequestAssistanceRequest& r) const {
+    return For(r.request().organization_id(), "request.organization_id");
   }
-  ActingFor operator()(const v1::AcceptOfferRequest& r) const {
-    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  absl::StatusOr<Behalf> operator()(const v1::OfferAssistanceRequest& r) const {
+    return For(r.offer().organization_id(), "offer.organization_id");
   }
-  ActingFor operator()(const v1::FulfillRequestRequest& r) const {
-    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  absl::StatusOr<Behalf> operator()(const v1::AcceptOfferRequest& r) const { return RequesterOf(r.request_id()); }
+  absl::StatusOr<Behalf> operator()(const v1::FulfillRequestRequest& r) const { return RequesterOf(r.request_id()); }
+  absl::StatusOr<Behalf> operator()(const v1::CancelRequestRequest& r) const { return RequesterOf(r.request_id()); }
+  absl::StatusOr<Behalf> operator()(const v1::PutScenarioRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const pipeline::SystemTick&) const {
+    return absl::PermissionDeniedError("system ticks are the server's own");
   }
-  ActingFor operator()(const v1::CancelRequestRequest& r) const {
-    return {RequesterOf(picture, r.request_id()), "request_id (its requesting organisation)"};
+  template <typename WriteType>
+  absl::StatusOr<Behalf> operator()(const WriteType&) const = delete;
+
+  static Behalf Nobody() { return Behalf{.acts_for = policy::ForNoOrganization{}, .record = nullptr}; }
+  static Behalf For(absl::string_view organization_id, absl::string_view field) {
+    return Behalf{.acts_for = policy::ForOrganization{.organization_id = organization_id, .field = field},
+                  .record = nullptr};
   }
-  template <typename Other>
-  ActingFor operator()(const Other&) const {
-    return {};
+  // The requesting organisation of an assistance request acts on it. A request that does not exist (yet) is
+  // NOT_FOUND here, as the committer would answer, and never "no organisation": otherwise a write for a request that
+  // is created between this check and the commit would skip the check. The requester of a request never changes, so
+  // reading it before the commit is safe.
+  absl::StatusOr<Behalf> RequesterOf(const std::string& request_id) const {
+    pipeline::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
+    if (record == nullptr || !record->record.has_assistance_request()) {
+      return absl::NotFoundError(absl::StrCat("request_id: assistance request \"", request_id, "\" does not exist"));
+    }
+    const absl::string_view requester = record->record.assistance_request().organization_id();
+    return Behalf{.acts_for = policy::ForOrganization{.organization_id = requester, .field = kRequesterField},
+                  .record = std::move(record)};
   }
 };
-
-ActingFor ActingForOf(const pipeline::WriteRequest& request, const pipeline::Picture& picture) {
-  return std::visit(ActingForVisitor{picture}, request.body);
-}
+static_assert(VisitsEveryAlternative<BehalfVisitor, pipeline::WriteRequest::Body>::value,
+              "every write type needs its own overload in BehalfVisitor: decide on whose behalf it acts");
 
 }  // namespace
 
@@ -98,10 +127,13 @@ absl::Status Operations::AuthorizeWrite(const Identity& caller, const pipeline::
   if (std::holds_alternative<pipeline::SystemTick>(request.body)) {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
+  if (caller.development()) return absl::OkStatus();
   const absl::string_view method = MethodOf(request);
+  // The role first: a role that may not call the method learns nothing about the records it names (NOT_FOUND).
   if (absl::Status allowed = policy::AuthorizeCall(caller, method); !allowed.ok()) return allowed;
-  const ActingFor acting_for = ActingForOf(request, deps_.picture);
-  return policy::AuthorizeActingFor(caller, method, acting_for.organization_id, acting_for.field);
+  const absl::StatusOr<Behalf> behalf = std::visit(BehalfVisitor{deps_.picture}, request.body);
+  if (!behalf.ok()) return behalf.status();
+  return policy::AuthorizeWrite(caller, method, behalf->acts_for);
 }
 
 void Operations::Write(const Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done) {

@@ -7,7 +7,9 @@
 //     see their figures, and capacity totals of small groups are withheld;
 //   - the audit trail: reads of detailed figures by anyone but their owner are recorded.
 //
-// Errors: PERMISSION_DENIED naming the rule or field; otherwise those of the committer, reader and reports.
+// Errors: PERMISSION_DENIED naming the rule or field; for writes also INVALID_ARGUMENT (no organisation named) and
+// NOT_FOUND (the assistance request acted on does not exist) from the authorization; otherwise those of the
+// committer, reader and reports.
 // Thread safety: all methods may be called concurrently from any thread.
 #ifndef KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
 #define KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
@@ -84,7 +86,10 @@ class Operations {
       const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
 
  private:
-  // PERMISSION_DENIED unless the caller may act for the organisation the write is on behalf of.
+  // The write's rule and on whose behalf it acts (policy::AuthorizeWrite()): PERMISSION_DENIED naming the rule or
+  // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when
+  // an assistance request it acts on does not exist (its requester decides). Fails closed: every write type has its
+  // own decision in operations.cc, and one without a decision does not compile.
   absl::Status AuthorizeWrite(const security::Identity& caller, const pipeline::WriteRequest& request) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
   template <typename Records>

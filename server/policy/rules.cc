@@ -11,32 +11,32 @@ using ketenbeeld::v1::Role;
 constexpr Role kInstitution = Role::ROLE_INSTITUTION;
 constexpr Role kGhor = Role::ROLE_GHOR;
 constexpr Role kDispatch = Role::ROLE_DISPATCH;
-constexpr Role kAdministration = Role::ROLE_ADMINISTRATION;
-constexpr Role kAdmin = Role::ROLE_ADMIN;
+constexpr Role kBestuur = Role::ROLE_BESTUUR;
+constexpr Role kOperator = Role::ROLE_OPERATOR;
 
 constexpr ActingFor kOwn = ActingFor::kOwnOrganization;
 constexpr ActingFor kAny = ActingFor::kNotApplicable;
 
-// The role x RPC matrix. Reads of the picture are open to every role but the administration (which reads reports
-// only); what a reader sees of other organisations' figures is decided by visibility.h, not here.
+// The role x RPC matrix. Reads of the picture are open to every role but the bestuur (which reads reports only);
+// what a reader sees of other organisations' figures is decided by visibility.h, not here.
 // One rule per entry, kept on as few lines as it needs (clang-format would give each argument its own line).
 // clang-format off
 constexpr std::array kRules = {
-    Rule{method::kRegisterOrganization, {kAdmin}, kAny, "only admins manage the registry"},
+    Rule{method::kRegisterOrganization, {kOperator}, kAny, "only the operator manages the registry"},
     Rule{method::kReportStatus, {kInstitution, kGhor, kDispatch}, kOwn,
          "institutions and dispatch report their own status; the GHOR may report for any organisation"},
     // The same roles as ReportStatus: the stream is only a cheaper way to make the same calls. Acting-for is
     // checked per report (each is a ReportStatus write), so the stream-level rule is kAny.
     Rule{method::kPublishStatus, {kInstitution, kGhor, kDispatch}, kAny,
          "a stream of ReportStatus calls: the same roles, each report checked as ReportStatus (own organisation)"},
-    Rule{method::kGet, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
-         "every role but the administration reads the picture"},
-    Rule{method::kList, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
-         "every role but the administration reads the picture"},
-    Rule{method::kHistory, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
-         "every role but the administration reads the picture"},
-    Rule{method::kSubscribe, {kInstitution, kGhor, kDispatch, kAdmin}, kAny,
-         "every role but the administration reads the picture"},
+    Rule{method::kGet, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture"},
+    Rule{method::kList, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture"},
+    Rule{method::kHistory, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture"},
+    Rule{method::kSubscribe, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture"},
     Rule{method::kOpenIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch open incidents"},
     Rule{method::kUpdateIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch update incidents"},
     Rule{method::kAddSituationEntry, {kGhor, kDispatch}, kAny, "the GHOR and dispatch keep the situation log"},
@@ -55,15 +55,15 @@ constexpr std::array kRules = {
     Rule{method::kCancelRequest, {kInstitution, kGhor, kDispatch}, kOwn,
          "the requesting organisation cancels its own request; the GHOR any"},
     Rule{method::kPutScenario, {kGhor}, kAny, "only the GHOR manages scenarios"},
-    Rule{method::kGetGapReport, {kGhor, kAdministration}, kAny, "the GHOR and the administration read gap reports"},
-    Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kAdministration}, kAny,
-         "capacity totals: everyone but admins (small groups withheld from institutions and the administration)"},
-    Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kAdministration}, kAny,
-         "the GHOR, dispatch and the administration read the operational summary"},
+    Rule{method::kGetGapReport, {kGhor, kBestuur}, kAny, "the GHOR and the bestuur read gap reports"},
+    Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
+         "capacity totals: everyone but the operator (small groups withheld from institutions and the bestuur)"},
+    Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kBestuur}, kAny,
+         "the GHOR, dispatch and the bestuur read the operational summary"},
     Rule{method::kFindCapacity, {kGhor, kDispatch}, kAny, "the GHOR and dispatch search capacity per organisation"},
-    Rule{method::kBackup, {kAdmin}, kAny, "only admins operate the server"},
-    Rule{method::kCompactLog, {kAdmin}, kAny, "only admins operate the server"},
-    Rule{method::kListAuditEntries, {kAdmin}, kAny, "only admins read the audit trail"},
+    Rule{method::kBackup, {kOperator}, kAny, "only the operator operates the server"},
+    Rule{method::kCompactLog, {kOperator}, kAny, "only the operator operates the server"},
+    Rule{method::kListAuditEntries, {kOperator}, kAny, "only the operator reads the audit trail"},
 };
 // clang-format on
 
@@ -91,16 +91,29 @@ absl::Status AuthorizeCall(const security::Identity& identity, absl::string_view
   return absl::OkStatus();
 }
 
-absl::Status AuthorizeActingFor(const security::Identity& identity, absl::string_view full_method,
-                                absl::string_view organization_id, absl::string_view field) {
-  if (identity.development() || organization_id.empty()) return absl::OkStatus();
-  const Rule* rule = RuleFor(full_method);
-  if (rule == nullptr || rule->acting_for != ActingFor::kOwnOrganization) return absl::OkStatus();
-  if (identity.role == ketenbeeld::v1::ROLE_GHOR || organization_id == identity.organization_id) {
+absl::Status AuthorizeWrite(const security::Identity& identity, absl::string_view full_method,
+                            const ActsFor& acts_for) {
+  if (identity.development()) return absl::OkStatus();
+  if (absl::Status allowed = AuthorizeCall(identity, full_method); !allowed.ok()) return allowed;
+  const Rule& rule = *RuleFor(full_method);  // AuthorizeCall() refused methods without a rule.
+  const ForOrganization* organization = std::get_if<ForOrganization>(&acts_for);
+  if ((rule.acting_for == ActingFor::kOwnOrganization) != (organization != nullptr)) {
+    return absl::InternalError(absl::StrCat(
+        full_method, ": the server's decision on whose behalf this write acts does not match its access rule (",
+        organization == nullptr ? "the rule needs an organisation" : "the rule acts for no organisation",
+        "); refused"));
+  }
+  if (organization == nullptr) return absl::OkStatus();
+  if (organization->organization_id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(organization->field, ": empty; name the organisation this write acts for"));
+  }
+  if (identity.role == ketenbeeld::v1::ROLE_GHOR || organization->organization_id == identity.organization_id) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(field, ": \"", organization_id, "\" is not your organisation (\"",
-                                                  identity.organization_id, "\"); ", rule->summary));
+  return absl::PermissionDeniedError(absl::StrCat(organization->field, ": \"", organization->organization_id,
+                                                  "\" is not your organisation (\"", identity.organization_id, "\"); ",
+                                                  rule.summary));
 }
 
 }  // namespace ketenbeeld::policy

@@ -6,6 +6,8 @@
 // issued by that region's CA, so "in its region" holds for every authenticated caller.
 //
 // Development mode (plaintext on loopback without tokens) has no identities: everything is allowed there.
+// Everywhere else the rules fail closed: a method without a rule, a role outside a rule, and a write whose
+// organisation is missing are all refused (AuthorizeWrite()).
 //
 // Thread safety: everything here is immutable after static initialisation.
 #ifndef KETENBEELD_SERVER_POLICY_RULES_H_
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -89,11 +92,33 @@ const Rule* RuleFor(absl::string_view full_method);
 // development mode.
 absl::Status AuthorizeCall(const security::Identity& identity, absl::string_view full_method);
 
-// For methods that act on behalf of an organisation: OK when `identity` may act for `organization_id` (the value of
-// request field `field`); PERMISSION_DENIED naming the field otherwise. An empty organization_id is left to
-// validation (INVALID_ARGUMENT) and passes here.
-absl::Status AuthorizeActingFor(const security::Identity& identity, absl::string_view full_method,
-                                absl::string_view organization_id, absl::string_view field);
+// On whose behalf a write acts, as the service layer reads it from the request (server/operations/): every write
+// type has its own decision there, and a write type without one does not compile.
+//
+// A write on behalf of an organisation: the organisation and the request field that names it (for messages).
+struct ForOrganization {
+  absl::string_view organization_id;
+  absl::string_view field;
+};
+// A write on behalf of no organisation (the registry, incidents, alerts sent, scenarios): the role alone decides.
+struct ForNoOrganization {};
+using ActsFor = std::variant<ForNoOrganization, ForOrganization>;
+
+// The whole decision on a write; it fails closed. In order:
+//   - development mode: OK (there are no identities; validation and the committer still answer as usual);
+//   - AuthorizeCall(): PERMISSION_DENIED naming the rule when the role may not call `full_method` at all, or the
+//     method has no rule;
+//   - `acts_for` must match the rule: a kOwnOrganization rule needs ForOrganization, any other rule
+//     ForNoOrganization. A mismatch is a defect of the server, not of the request: INTERNAL naming the method, and
+//     the write is refused;
+//   - for a kOwnOrganization rule, an empty organisation is refused for every role, the GHOR included:
+//     INVALID_ARGUMENT naming the field. Not PERMISSION_DENIED, deliberately: the caller is not short of a right, its
+//     request is incomplete, and validation would give the same code for it. A client (and the CLI, which turns
+//     PERMISSION_DENIED into "your organisation or role may not do this") then tells its user what to fix. What
+//     matters is that an empty organisation no longer passes the check: the write never reaches the committer;
+//   - the GHOR may act for any organisation; institutions and dispatch only for their own: PERMISSION_DENIED naming
+//     the field otherwise.
+absl::Status AuthorizeWrite(const security::Identity& identity, absl::string_view full_method, const ActsFor& acts_for);
 
 }  // namespace ketenbeeld::policy
 

@@ -1,7 +1,7 @@
 // Graduated visibility of capacity: who sees an organisation's detailed figures, and what everyone else sees.
 //
 // Detailed figures (a status report's capacity, staffing, supplies, free text and reporter) are visible to the
-// organisation itself, the GHOR and dispatch. Everyone else (other institutions, the administration, admins) sees
+// organisation itself, the GHOR and dispatch. Everyone else (other institutions, the bestuur, the operator) sees
 // the rest of the report (overall status, disruptions, emergency department, crisis plan, timing) with
 // `detail_withheld` set, and regional capacity totals only where at least `min_aggregate_group` organisations
 // contribute. Providers share more when competitors cannot read their figures.

@@ -65,8 +65,7 @@ absl::StatusOr<ClientCertificate> ParseClientCertificate(absl::string_view pem) 
 
   // Exactly one OU must be a role word. Other OUs are tolerated: a region's CA may add its own (department names).
   const std::vector<std::string> units = NameEntries(subject, NID_organizationalUnitName);
-  if (units.empty())
-    return Unauthenticated("no subject OU (the role: institution, ghor, dispatch, administration or admin)");
+  if (units.empty()) return Unauthenticated(absl::StrCat("no subject OU (the role: ", kRoleWords, ")"));
   std::vector<std::string> role_words;
   v1::Role role = v1::ROLE_UNSPECIFIED;
   for (const std::string& unit : units) {
@@ -78,9 +77,8 @@ absl::StatusOr<ClientCertificate> ParseClientCertificate(absl::string_view pem) 
   if (role_words.empty()) {
     std::vector<std::string> shown;
     for (const std::string& unit : units) shown.push_back(Printable(unit));
-    return Unauthenticated(absl::StrCat("subject OU \"", absl::StrJoin(shown, "\", \""),
-                                        "\" is not a role; expected institution, ghor, dispatch, administration or "
-                                        "admin"));
+    return Unauthenticated(
+        absl::StrCat("subject OU \"", absl::StrJoin(shown, "\", \""), "\" is not a role; expected ", kRoleWords));
   }
   if (role_words.size() > 1) {
     return Unauthenticated(

@@ -39,10 +39,18 @@ struct Identity {
   std::string LimitKey() const;
 };
 
-// "institution", "ghor", "dispatch", "administration" (bestuur), "admin". INVALID_ARGUMENT naming `field` otherwise.
+// The role words of certificates (subject OU) and tokens files: "institution", "ghor", "dispatch", "bestuur",
+// "operator". INVALID_ARGUMENT naming `field` otherwise.
+//
+// The old words "administration" (now "bestuur") and "admin" (now "operator") are still accepted, so certificates
+// and tokens issued before the rename keep working until they are re-issued; the first use of each old word in a
+// process logs `role_word_deprecated` (warning) once. They were one typo apart with very different powers: reading
+// reports versus operating the service.
 absl::StatusOr<ketenbeeld::v1::Role> ParseRole(absl::string_view word, absl::string_view field);
-// The word ParseRole() accepts; "unspecified" / "system" for the others.
+// The current word ParseRole() accepts for `role`; "unspecified" / "system" for the others.
 absl::string_view RoleWord(ketenbeeld::v1::Role role);
+// "institution, ghor, dispatch, bestuur or operator": for messages that list the accepted words.
+inline constexpr absl::string_view kRoleWords = "institution, ghor, dispatch, bestuur or operator";
 
 }  // namespace ketenbeeld::security
 

@@ -51,6 +51,19 @@ TEST(EnumWordsTest, EveryValueOfEveryCliEnumRoundTrips) {
   }
 }
 
+// The CLI shows an event's actor role with these words; they are the words certificates and tokens carry
+// (server/security/identity.h), so an operator reads the same word everywhere.
+TEST(EnumWordsTest, RolesReadAsTheirCredentialWords) {
+  EXPECT_EQ(EnumWord(v1::ROLE_INSTITUTION), "institution");
+  EXPECT_EQ(EnumWord(v1::ROLE_GHOR), "ghor");
+  EXPECT_EQ(EnumWord(v1::ROLE_DISPATCH), "dispatch");
+  EXPECT_EQ(EnumWord(v1::ROLE_BESTUUR), "bestuur");
+  EXPECT_EQ(EnumWord(v1::ROLE_OPERATOR), "operator");
+  // The old names are gone from the API (reserved in picture.proto).
+  EXPECT_FALSE(ParseEnumWord<v1::Role>("admin").ok());
+  EXPECT_FALSE(ParseEnumWord<v1::Role>("administration").ok());
+}
+
 TEST(EnumWordsTest, WordsStripThePrefixLowercaseAndUseDashes) {
   EXPECT_EQ(EnumWord(v1::BED_TYPE_IC_ADULT), "ic-adult");
   EXPECT_EQ(EnumWord(v1::ORGANIZATION_KIND_HOSPITAL), "hospital");

@@ -42,8 +42,11 @@ const std::map<std::string, Credential>& Credentials() {
       {"institution-c", {"token-c-55aa01", "ziekenhuis-c", "institution"}},
       {"ghor", {"token-ghor-c0ffee", "ghor-vr10", "ghor"}},
       {"dispatch", {"token-mk-9b9b9b", "meldkamer-vr10", "dispatch"}},
-      {"administration", {"token-bestuur-4242", "bestuur-vr10", "administration"}},
-      {"admin", {"token-beheer-0001", "beheer", "admin"}},
+      {"bestuur", {"token-bestuur-4242", "bestuur-vr10", "bestuur"}},
+      {"operator", {"token-beheer-0001", "beheer", "operator"}},
+      // Tokens issued before the rename carry the old words; they must get exactly the same powers.
+      {"bestuur-old-word", {"token-bestuur-old-77", "bestuur-vr10", "administration"}},
+      {"operator-old-word", {"token-beheer-old-88", "beheer", "admin"}},
   };
   return *credentials;
 }
@@ -81,9 +84,9 @@ class AccessTest : public ::testing::Test {
     return v1::PictureService::NewStub(ChannelAs(name));
   }
 
-  // The admin registers the region's organisations; hospitals A and B report their own status.
+  // The operator registers the region's organisations; hospitals A and B report their own status.
   void SetUpRegion() {
-    auto admin = PictureAs("admin");
+    auto admin = PictureAs("operator");
     for (const char* id : {"ziekenhuis-a", "ziekenhuis-b", "ziekenhuis-c"}) {
       ASSERT_TRUE(Register(*admin, MakeOrganization(id)).ok()) << id;
     }
@@ -142,17 +145,17 @@ TEST_F(AccessTest, EveryWriteRecordsTheAuthenticatedActor) {
 
 // --- The role x RPC matrix -----------------------------------------------------------------------------------------
 
-// Which roles may call each method: I(nstitution), G(HOR), D(ispatch), B(estuur/administration), A(dmin). Written out
+// Which roles may call each method: I(nstitution), G(HOR), D(ispatch), B(estuur), O(perator). Written out
 // here independently of server/policy/rules.cc, so a change of a rule must be made in both places.
 const std::map<std::string, std::string>& ExpectedMatrix() {
   static const auto* matrix = new std::map<std::string, std::string>{
-      {"/ketenbeeld.v1.PictureService/RegisterOrganization", "A"},
+      {"/ketenbeeld.v1.PictureService/RegisterOrganization", "O"},
       {"/ketenbeeld.v1.PictureService/ReportStatus", "IGD"},
       {"/ketenbeeld.v1.PictureService/PublishStatus", "IGD"},
-      {"/ketenbeeld.v1.PictureService/Get", "IGDA"},
-      {"/ketenbeeld.v1.PictureService/List", "IGDA"},
-      {"/ketenbeeld.v1.PictureService/History", "IGDA"},
-      {"/ketenbeeld.v1.PictureService/Subscribe", "IGDA"},
+      {"/ketenbeeld.v1.PictureService/Get", "IGDO"},
+      {"/ketenbeeld.v1.PictureService/List", "IGDO"},
+      {"/ketenbeeld.v1.PictureService/History", "IGDO"},
+      {"/ketenbeeld.v1.PictureService/Subscribe", "IGDO"},
       {"/ketenbeeld.v1.IncidentService/OpenIncident", "GD"},
       {"/ketenbeeld.v1.IncidentService/UpdateIncident", "GD"},
       {"/ketenbeeld.v1.IncidentService/AddSituationEntry", "GD"},
@@ -169,9 +172,9 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.ReportService/GetCapacityOverview", "IGDB"},
       {"/ketenbeeld.v1.ReportService/GetOperationalSummary", "GDB"},
       {"/ketenbeeld.v1.ReportService/FindCapacity", "GD"},
-      {"/ketenbeeld.v1.AdminService/Backup", "A"},
-      {"/ketenbeeld.v1.AdminService/CompactLog", "A"},
-      {"/ketenbeeld.v1.AdminService/ListAuditEntries", "A"},
+      {"/ketenbeeld.v1.AdminService/Backup", "O"},
+      {"/ketenbeeld.v1.AdminService/CompactLog", "O"},
+      {"/ketenbeeld.v1.AdminService/ListAuditEntries", "O"},
   };
   return *matrix;
 }
@@ -232,8 +235,11 @@ grpc::Status CallWithEmptyRequest(const std::shared_ptr<grpc::Channel>& channel,
 
 TEST_F(AccessTest, TheRoleByRpcMatrixHoldsForEveryMethodOfEveryService) {
   SetUpRegion();
-  const std::map<char, std::string> roles = {
-      {'I', "institution"}, {'G', "ghor"}, {'D', "dispatch"}, {'B', "administration"}, {'A', "admin"}};
+  // The old role words ("administration", "admin") are walked too: the same letters, so the same powers.
+  const std::multimap<char, std::string> roles = {{'I', "institution"},      {'G', "ghor"},
+                                                  {'D', "dispatch"},         {'B', "bestuur"},
+                                                  {'O', "operator"},         {'B', "bestuur-old-word"},
+                                                  {'O', "operator-old-word"}};
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [letter, name] : roles) channels[name] = ChannelAs(name);
   for (const std::string& method : AllMethods()) {
@@ -386,7 +392,7 @@ TEST_F(AccessTest, ExactCapacityGoesToTheOwnerGhorAndDispatchOnlyThroughGet) {
   ExpectDetail(GetStatusAs("ghor", "ziekenhuis-a").record().status_report());
   ExpectDetail(GetStatusAs("dispatch", "ziekenhuis-a").record().status_report());
   ExpectWithheld(GetStatusAs("institution-b", "ziekenhuis-a").record().status_report());
-  ExpectWithheld(GetStatusAs("admin", "ziekenhuis-a").record().status_report());
+  ExpectWithheld(GetStatusAs("operator", "ziekenhuis-a").record().status_report());
 }
 
 TEST_F(AccessTest, ListAndHistoryRedactOtherInstitutionsFigures) {
@@ -468,7 +474,7 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
   EXPECT_EQ(two.organizations_reported(), 2);
   EXPECT_TRUE(two.figures_withheld());
   EXPECT_FALSE(two.has_available());
-  EXPECT_TRUE(overview_as("administration").figures_withheld());
+  EXPECT_TRUE(overview_as("bestuur").figures_withheld());
   EXPECT_EQ(overview_as("ghor").available(), 6);
 
   ASSERT_TRUE(Report(*PictureAs("institution-c"), MakeReport("ziekenhuis-c", 1)).ok());
@@ -480,13 +486,13 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
 
 // --- Audit ---------------------------------------------------------------------------------------------------------
 
-TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForAdmins) {
+TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForTheOperator) {
   SetUpRegion();
   GetStatusAs("ghor", "ziekenhuis-a");           // Detail of another organisation: audited.
   GetStatusAs("institution", "ziekenhuis-a");    // Its own: not.
   GetStatusAs("institution-b", "ziekenhuis-a");  // Redacted: nothing detailed was read.
 
-  auto admin = v1::AdminService::NewStub(ChannelAs("admin"));
+  auto admin = v1::AdminService::NewStub(ChannelAs("operator"));
   v1::ListAuditEntriesRequest request;
   request.set_organization_id("ziekenhuis-a");
   v1::ListAuditEntriesResponse response;
@@ -497,7 +503,7 @@ TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForAdmins) 
   EXPECT_EQ(response.entries(0).actor().role(), v1::ROLE_GHOR);
   EXPECT_EQ(response.entries(0).method(), "/ketenbeeld.v1.PictureService/Get");
 
-  // The audit trail is for admins only.
+  // The audit trail is for the operator only.
   auto ghor_admin = v1::AdminService::NewStub(ChannelAs("ghor"));
   EXPECT_EQ(ghor_admin->ListAuditEntries(Deadline().get(), request, &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
@@ -507,7 +513,7 @@ TEST_F(AccessTest, ABackupCarriesTheAuditTrail) {
   SetUpRegion();
   GetStatusAs("ghor", "ziekenhuis-a");  // Audited.
   const std::string backup_dir = server_.data_dir() + "-backup";
-  auto admin = v1::AdminService::NewStub(ChannelAs("admin"));
+  auto admin = v1::AdminService::NewStub(ChannelAs("operator"));
   v1::BackupRequest request;
   request.set_directory(backup_dir);
   v1::BackupResponse response;

@@ -58,10 +58,14 @@ class AccessTlsTest : public ::testing::Test {
 };
 
 TEST_F(AccessTlsTest, TheCertificateNamesTheOrganisationAndRoleOfEveryWrite) {
-  const IssuedCertificate admin = ca_.IssueClient("beheer", "admin");
+  const IssuedCertificate operator_certificate = ca_.IssueClient("beheer", "operator");
   const IssuedCertificate hospital = ca_.IssueClient("ziekenhuis-a", "institution");
-  ASSERT_TRUE(Register(*StubWith(&admin, "admin"), MakeOrganization("ziekenhuis-a")).ok());
   v1::WriteResponse written;
+  const grpc::Status registered =
+      Register(*StubWith(&operator_certificate, "operator"), MakeOrganization("ziekenhuis-a"), &written);
+  ASSERT_TRUE(registered.ok()) << registered.error_message();
+  EXPECT_EQ(written.record().updated_by().role(), v1::ROLE_OPERATOR);
+  EXPECT_THAT(written.record().updated_by().subject(), HasSubstr("CN=beheer,OU=operator serial "));
   const grpc::Status reported = Report(*StubWith(&hospital, "a"), MakeReport("ziekenhuis-a", 3), &written);
   ASSERT_TRUE(reported.ok()) << reported.error_message();
   EXPECT_EQ(written.record().updated_by().organization_id(), "ziekenhuis-a");
@@ -105,6 +109,7 @@ TEST_F(AccessTlsTest, ARevokedCertificateIsRefusedWithoutARestart) {
 }
 
 TEST_F(AccessTlsTest, AnInstitutionCannotWriteOrReadAnothersFiguresOverTls) {
+  // A certificate issued before the rename says OU=admin: it still operates (and is recorded as ROLE_OPERATOR).
   const IssuedCertificate admin = ca_.IssueClient("beheer", "admin");
   const IssuedCertificate a = ca_.IssueClient("ziekenhuis-a", "institution");
   const IssuedCertificate b = ca_.IssueClient("ziekenhuis-b", "institution");

@@ -42,8 +42,8 @@ TEST(VisibilityTest, OwnerGhorAndDispatchSeeDetailOthersDoNot) {
   EXPECT_FALSE(Viewer::For(As(Role::ROLE_INSTITUTION, "ziekenhuis-b")).SeesDetailOf("ziekenhuis-a"));
   EXPECT_TRUE(Viewer::For(As(Role::ROLE_GHOR, "ghor-vr10")).SeesDetailOf("ziekenhuis-a"));
   EXPECT_TRUE(Viewer::For(As(Role::ROLE_DISPATCH, "meldkamer-vr10")).SeesDetailOf("ziekenhuis-a"));
-  EXPECT_FALSE(Viewer::For(As(Role::ROLE_ADMINISTRATION, "bestuur-vr10")).SeesDetailOf("ziekenhuis-a"));
-  EXPECT_FALSE(Viewer::For(As(Role::ROLE_ADMIN, "beheer")).SeesDetailOf("ziekenhuis-a"));
+  EXPECT_FALSE(Viewer::For(As(Role::ROLE_BESTUUR, "bestuur-vr10")).SeesDetailOf("ziekenhuis-a"));
+  EXPECT_FALSE(Viewer::For(As(Role::ROLE_OPERATOR, "beheer")).SeesDetailOf("ziekenhuis-a"));
   EXPECT_TRUE(Viewer::For(security::Identity{.subject = "ipv4:127.0.0.1:1"}).SeesDetailOf("ziekenhuis-a"));
   // An institution with no organisation (a misissued credential) sees nobody's detail.
   EXPECT_FALSE(Viewer::For(As(Role::ROLE_INSTITUTION, "")).SeesDetailOf(""));
@@ -98,7 +98,7 @@ TEST(VisibilityTest, EventsAreRedactedLikeRecords) {
   *event.mutable_record() = StatusRecord("ziekenhuis-a");
   const pipeline::EventPtr shared = pipeline::MakeEvent(event);
   v1::Event parsed;
-  ASSERT_TRUE(parsed.ParseFromString(WireFor(Viewer::For(As(Role::ROLE_ADMIN, "beheer")), *shared)));
+  ASSERT_TRUE(parsed.ParseFromString(WireFor(Viewer::For(As(Role::ROLE_OPERATOR, "beheer")), *shared)));
   EXPECT_EQ(parsed.revision(), 7);
   EXPECT_TRUE(parsed.record().status_report().detail_withheld());
   EXPECT_EQ(parsed.record().status_report().capacity_size(), 0);

@@ -39,12 +39,13 @@ TEST_F(CertificateTest, NamesOrganisationRoleAndSerial) {
   EXPECT_EQ(parsed->identity.subject, absl::StrCat("cert:CN=zh-noord,OU=institution serial ", issued.serial));
 }
 
+// Including the words of certificates issued before the rename: "administration" (now "bestuur") and "admin" (now
+// "operator") keep their roles, so no certificate in the field loses (or gains) powers.
 TEST_F(CertificateTest, EveryRoleWordIsARole) {
-  const std::pair<const char*, v1::Role> roles[] = {{"institution", v1::ROLE_INSTITUTION},
-                                                    {"ghor", v1::ROLE_GHOR},
-                                                    {"dispatch", v1::ROLE_DISPATCH},
-                                                    {"administration", v1::ROLE_ADMINISTRATION},
-                                                    {"admin", v1::ROLE_ADMIN}};
+  const std::pair<const char*, v1::Role> roles[] = {
+      {"institution", v1::ROLE_INSTITUTION}, {"ghor", v1::ROLE_GHOR},         {"dispatch", v1::ROLE_DISPATCH},
+      {"bestuur", v1::ROLE_BESTUUR},         {"operator", v1::ROLE_OPERATOR}, {"administration", v1::ROLE_BESTUUR},
+      {"admin", v1::ROLE_OPERATOR}};
   for (const auto& [word, role] : roles) {
     absl::StatusOr<ClientCertificate> parsed =
         ParseClientCertificate(ca_->IssueClient("ghor-vr10", word).certificate_pem);
@@ -78,6 +79,9 @@ TEST_F(CertificateTest, CertificatesWithoutAUsableOrganisationOrRoleAreUnauthent
       {"two roles",
        {.common_name = "zh-noord", .organizational_units = {"institution", "admin"}},
        "more than one role in the subject OU (institution, admin)"},
+      {"old and new word of one role",
+       {.common_name = "zh-noord", .organizational_units = {"operator", "admin"}},
+       "more than one role in the subject OU (operator, admin)"},
       {"CN not an id",
        {.common_name = "Ziekenhuis Noord", .organizational_units = {"institution"}},
        "subject CN \"Ziekenhuis Noord\" is not an organisation id"},

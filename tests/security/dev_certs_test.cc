@@ -51,11 +51,9 @@ TEST_F(DevCertsTest, CertificatesNameTheDemoOrganisationsAndTheServerAcceptsThem
   ASSERT_EQ(status, 0);
 
   const std::pair<const char*, v1::Role> expected[] = {
-      {"ghor-vr10", v1::ROLE_GHOR},         {"meldkamer-vr10", v1::ROLE_DISPATCH},
-      {"zh-noord", v1::ROLE_INSTITUTION},   {"zh-kust", v1::ROLE_INSTITUTION},
-      {"zh-west", v1::ROLE_INSTITUTION},    {"vvt-duin", v1::ROLE_INSTITUTION},
-      {"vvt-polder", v1::ROLE_INSTITUTION}, {"bestuur-vr10", v1::ROLE_ADMINISTRATION},
-      {"beheer", v1::ROLE_ADMIN},
+      {"ghor-vr10", v1::ROLE_GHOR},         {"meldkamer-vr10", v1::ROLE_DISPATCH}, {"zh-noord", v1::ROLE_INSTITUTION},
+      {"zh-kust", v1::ROLE_INSTITUTION},    {"zh-west", v1::ROLE_INSTITUTION},     {"vvt-duin", v1::ROLE_INSTITUTION},
+      {"vvt-polder", v1::ROLE_INSTITUTION}, {"bestuur-vr10", v1::ROLE_BESTUUR},    {"beheer", v1::ROLE_OPERATOR},
   };
   for (const auto& [name, role] : expected) {
     absl::StatusOr<std::string> pem = ReadWholeFile(File(absl::StrCat(name, ".pem")), "certificate");
@@ -64,6 +62,9 @@ TEST_F(DevCertsTest, CertificatesNameTheDemoOrganisationsAndTheServerAcceptsThem
     ASSERT_TRUE(certificate.ok()) << name << ": " << certificate.status();
     EXPECT_EQ(certificate->identity.organization_id, name);
     EXPECT_EQ(certificate->identity.role, role) << name;
+    // New certificates carry the current role word, not a deprecated one ("administration", "admin").
+    EXPECT_THAT(certificate->identity.subject, ::testing::HasSubstr(absl::StrCat(",OU=", RoleWord(role), " serial ")))
+        << name;
   }
 
   AuthenticatorOptions options;

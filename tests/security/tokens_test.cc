@@ -46,6 +46,28 @@ TEST(TokenTable, ParsesLinesSkipsCommentsAndBlankLinesAndFindsByToken) {
   EXPECT_EQ(table->Find(TokenHash("secret-one")), nullptr) << "the hash itself is not a token";
 }
 
+// "bestuur" and "operator" are the role words; tokens files written before the rename say "administration" and
+// "admin", and those lines keep their roles (and no more).
+TEST(TokenTable, RoleWordsOldAndNew) {
+  const std::string contents = absl::StrCat(                             //
+      "sha256:", TokenHash("t1"), " bestuur-vr10 bestuur board\n",       //
+      "sha256:", TokenHash("t2"), " beheer operator ops\n",              //
+      "sha256:", TokenHash("t3"), " bestuur-vr10 administration old\n",  //
+      "sha256:", TokenHash("t4"), " beheer admin old ops\n");
+  absl::StatusOr<TokenTable> table = TokenTable::Parse(contents, "tokens");
+  ASSERT_TRUE(table.ok()) << table.status();
+  const std::pair<const char*, v1::Role> expected[] = {
+      {"t1", v1::ROLE_BESTUUR}, {"t2", v1::ROLE_OPERATOR}, {"t3", v1::ROLE_BESTUUR}, {"t4", v1::ROLE_OPERATOR}};
+  for (const auto& [token, role] : expected) {
+    const Identity* identity = table->Find(token);
+    ASSERT_NE(identity, nullptr) << token;
+    EXPECT_EQ(identity->role, role) << token;
+  }
+  // The error lists the current words only.
+  EXPECT_THAT(ParseRole("administrator", "role").status().message(),
+              HasSubstr("expected institution, ghor, dispatch, bestuur or operator"));
+}
+
 TEST(TokenTable, EmptyFileHasNoTokens) {
   absl::StatusOr<TokenTable> table = TokenTable::Parse("# nobody yet\n", "tokens");
   ASSERT_TRUE(table.ok());
