@@ -51,16 +51,10 @@ const std::map<std::string, Credential>& Credentials() {
   return *credentials;
 }
 
-std::unique_ptr<grpc::ClientContext> Deadline() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
-}
-
 class AccessTest : public ::testing::Test {
  protected:
   AccessTest()
-      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](api::ServerOptions& options) {
+      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
           options.tokens_file = tokens_file_;
           options.identity_limits.max_subscriptions = 3;
           options.identity_limits.max_requests_per_second = 1000;
@@ -181,14 +175,8 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
 
 std::vector<std::string> AllMethods() {
   std::vector<std::string> methods;
-  for (const char* service :
-       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
-        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
-    const google::protobuf::ServiceDescriptor* descriptor =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    for (int i = 0; i < descriptor->method_count(); ++i) {
-      methods.push_back("/" + descriptor->full_name() + "/" + descriptor->method(i)->name());
-    }
+  for (const google::protobuf::MethodDescriptor* method : AllApiMethods()) {
+    methods.push_back(absl::StrCat("/", method->service()->full_name(), "/", method->name()));
   }
   return methods;
 }
@@ -562,10 +550,10 @@ TEST_F(AccessTest, ATooManyLiveFeedsIsResourceExhaustedAndAnEndedFeedGivesItsPla
 
 // Server options with one token, "slow-token" (an institution of ziekenhuis-a), whose identity may make 2 requests
 // per second, in bursts of 4. The tokens file goes into `dir`.
-std::function<void(api::ServerOptions&)> WithSlowToken(const TempDir& dir) {
+std::function<void(app::ServerOptions&)> WithSlowToken(const TempDir& dir) {
   const std::string tokens = dir.path() + "/tokens";
   std::ofstream(tokens) << "sha256:" << security::TokenHash("slow-token") << " ziekenhuis-a institution slow\n";
-  return [tokens](api::ServerOptions& options) {
+  return [tokens](app::ServerOptions& options) {
     options.tokens_file = tokens;
     options.identity_limits.max_requests_per_second = 2;
   };

@@ -17,16 +17,10 @@ namespace {
 namespace v1 = ketenbeeld::v1;
 using ::testing::HasSubstr;
 
-std::unique_ptr<grpc::ClientContext> Deadline() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
-}
-
 class AccessTlsTest : public ::testing::Test {
  protected:
   AccessTlsTest()
-      : server_certificate_(ca_.IssueServer()), server_([this](api::ServerOptions& options) {
+      : server_certificate_(ca_.IssueServer()), server_([this](app::ServerOptions& options) {
           options.tls = {.server_certificate = pki_.Write("server.pem", server_certificate_.certificate_pem),
                          .server_private_key = pki_.Write("server.key", server_certificate_.key_pem),
                          .client_ca = pki_.Write("ca.pem", ca_.certificate_pem()),

@@ -118,12 +118,6 @@ grpc::StatusCode Expected(const ExpectedWrite& write, const Caller& caller, Targ
   return grpc::StatusCode::UNKNOWN;
 }
 
-std::unique_ptr<grpc::ClientContext> Deadline() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
-}
-
 std::string Check(const grpc::Status& status) {
   return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
 }
@@ -131,7 +125,7 @@ std::string Check(const grpc::Status& status) {
 class WriteAccessTest : public ::testing::Test {
  protected:
   WriteAccessTest()
-      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](api::ServerOptions& options) {
+      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
           options.tokens_file = tokens_file_;
           options.identity_limits.max_requests_per_second = 100000;
         }) {
@@ -404,21 +398,6 @@ class WriteAccessTest : public ::testing::Test {
   int sequence_ = 0;
 };
 
-// The methods of every ketenbeeld.v1 service, from the descriptors.
-std::vector<const google::protobuf::MethodDescriptor*> AllMethods() {
-  std::vector<const google::protobuf::MethodDescriptor*> methods;
-  for (const char* service :
-       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
-        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
-    const google::protobuf::ServiceDescriptor* descriptor =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    EXPECT_NE(descriptor, nullptr) << service;
-    if (descriptor == nullptr) continue;
-    for (int i = 0; i < descriptor->method_count(); ++i) methods.push_back(descriptor->method(i));
-  }
-  return methods;
-}
-
 std::string FullName(const google::protobuf::MethodDescriptor& method) {
   return absl::StrCat("/", method.service()->full_name(), "/", method.name());
 }
@@ -433,7 +412,7 @@ TEST(WriteAccessClassificationTest, EveryWriteRpcHasItsRowAndEveryRowIsAWriteRpc
   std::set<std::string> listed;
   for (const ExpectedWrite& write : ExpectedWrites()) listed.insert(std::string(write.method));
   std::set<std::string> writes;
-  for (const google::protobuf::MethodDescriptor* method : AllMethods()) {
+  for (const google::protobuf::MethodDescriptor* method : AllApiMethods()) {
     if (IsWrite(*method)) writes.insert(FullName(*method));
   }
   EXPECT_EQ(writes, listed) << "a write RPC was added or removed: give it its row in ExpectedWrites() and its case "

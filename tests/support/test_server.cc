@@ -35,8 +35,28 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-api::ServerOptions FastOptions(const std::string& data_dir) {
-  api::ServerOptions options;
+std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return context;
+}
+
+std::vector<const google::protobuf::MethodDescriptor*> AllApiMethods() {
+  std::vector<const google::protobuf::MethodDescriptor*> methods;
+  for (const char* service :
+       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
+        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
+    const google::protobuf::ServiceDescriptor* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    EXPECT_NE(descriptor, nullptr) << service;
+    if (descriptor == nullptr) continue;
+    for (int i = 0; i < descriptor->method_count(); ++i) methods.push_back(descriptor->method(i));
+  }
+  return methods;
+}
+
+app::ServerOptions FastOptions(const std::string& data_dir) {
+  app::ServerOptions options;
   options.listen_address = "127.0.0.1:0";
   options.data_dir = data_dir + "/db";
   options.sync = false;
@@ -45,7 +65,7 @@ api::ServerOptions FastOptions(const std::string& data_dir) {
   return options;
 }
 
-TestServer::TestServer(std::function<void(api::ServerOptions&)> configure) : options_(FastOptions(dir_.path())) {
+TestServer::TestServer(std::function<void(app::ServerOptions&)> configure) : options_(FastOptions(dir_.path())) {
   if (configure) configure(options_);
   Start();
 }
@@ -53,7 +73,7 @@ TestServer::TestServer(std::function<void(api::ServerOptions&)> configure) : opt
 TestServer::~TestServer() { Stop(); }
 
 void TestServer::Start() {
-  absl::StatusOr<std::unique_ptr<api::KetenbeeldServer>> server = api::KetenbeeldServer::Start(options_);
+  absl::StatusOr<std::unique_ptr<app::KetenbeeldServer>> server = app::KetenbeeldServer::Start(options_);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   // Restart on the same port, so existing channels reconnect.

@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
-#include "server/api/server.h"
+#include "server/app/server.h"
 
 namespace ketenbeeld::testing {
 
@@ -29,19 +29,26 @@ class TempDir {
   std::string path_;
 };
 
+// A client context whose call fails with DEADLINE_EXCEEDED after `timeout` instead of hanging a test.
+std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout = absl::Seconds(10));
+
+// Every method of the public API's services, from the generated descriptors: a test that walks them all fails when a
+// new method is added without its expectation.
+std::vector<const google::protobuf::MethodDescriptor*> AllApiMethods();
+
 // Options for fast tests: short heartbeats, no fsync (durability is tested by the system tests).
-api::ServerOptions FastOptions(const std::string& data_dir);
+app::ServerOptions FastOptions(const std::string& data_dir);
 
 class TestServer {
  public:
-  explicit TestServer(std::function<void(api::ServerOptions&)> configure = nullptr);
+  explicit TestServer(std::function<void(app::ServerOptions&)> configure = nullptr);
   ~TestServer();
 
   // Stops the server (graceful) and starts it again on the same data directory and port.
   void Restart();
   void Stop();
 
-  api::KetenbeeldServer& server() { return *server_; }
+  app::KetenbeeldServer& server() { return *server_; }
   ketenbeeld::v1::PictureService::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   const std::string& data_dir() const { return dir_.path(); }
@@ -50,8 +57,8 @@ class TestServer {
   void Start();
 
   TempDir dir_;
-  api::ServerOptions options_;
-  std::unique_ptr<api::KetenbeeldServer> server_;
+  app::ServerOptions options_;
+  std::unique_ptr<app::KetenbeeldServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<ketenbeeld::v1::PictureService::Stub> stub_;
 };
