@@ -1,4 +1,4 @@
-// ketenbeeld-server: serves the shared picture of one safety region. Thin over api::KetenbeeldServer.
+// ketenbeeld-server: serves the shared picture of one safety region. Thin over app::KetenbeeldServer.
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -6,7 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
-#include "server/api/server.h"
+#include "server/app/server.h"
 #include "server/config/config_loader.h"
 #include "server/observability/log.h"
 
@@ -91,13 +91,13 @@ int main(int argc, char** argv) {
     std::printf("# configuration is valid\n%s", text.c_str());
     return 0;
   }
-  ketenbeeld::api::ServerOptions options = config->server;
+  ketenbeeld::app::ServerOptions options = config->server;
   options.http_assets_dir = http_assets_dir;
 
   ketenbeeld::observability::LogInfo("allocator", {{"malloc", AllocatorName()}});
   BlockTerminationSignals();  // Before gRPC and RocksDB start their threads, so only sigwait sees the signals.
-  absl::StatusOr<std::unique_ptr<ketenbeeld::api::KetenbeeldServer>> server =
-      ketenbeeld::api::KetenbeeldServer::Start(options);
+  absl::StatusOr<std::unique_ptr<ketenbeeld::app::KetenbeeldServer>> server =
+      ketenbeeld::app::KetenbeeldServer::Start(options);
   if (!server.ok()) {
     ketenbeeld::observability::LogError("start_failed", {{"error", server.status().ToString()}});
     std::fprintf(stderr, "ketenbeeld-server: %s\n", std::string(server.status().message()).c_str());

@@ -1,6 +1,6 @@
 // The door every gRPC call passes before the service layer: who is calling (server/security/authenticator.h), and
 // whether that identity is within its request rate (server/policy/limits.h). What the caller may then do and see is
-// decided by the service layer (server/operations/operations.h).
+// decided by the service layer (server/service/operations.h).
 //
 // Thread safety: Admit() may be called concurrently from any thread.
 #ifndef KETENBEELD_SERVER_API_CALLER_GATE_H_

@@ -59,7 +59,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PictureService::Subscribe(grpc::Call
   ketenbeeld::v1::SubscribeRequest request;
   grpc::Status parsed = grpc::SerializationTraits<ketenbeeld::v1::SubscribeRequest>::Deserialize(
       const_cast<grpc::ByteBuffer*>(request_bytes), &request);
-  absl::StatusOr<operations::Operations::FeedGrant> grant = [&]() -> absl::StatusOr<operations::Operations::FeedGrant> {
+  absl::StatusOr<service::Operations::FeedGrant> grant = [&]() -> absl::StatusOr<service::Operations::FeedGrant> {
     absl::StatusOr<security::Identity> caller = deps_.services.gate.Admit(*context);
     if (!caller.ok()) return caller.status();
     if (!parsed.ok()) return absl::InvalidArgumentError("request: not a SubscribeRequest");

@@ -11,14 +11,14 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/api/caller_gate.h"
 #include "server/api/status.h"
-#include "server/operations/operations.h"
 #include "server/pipeline/mutations.h"
+#include "server/service/operations.h"
 
 namespace ketenbeeld::api {
 
 // Everything outlives the services.
 struct ServiceContext {
-  operations::Operations& operations;
+  service::Operations& operations;
   const CallerGate& gate;
 };
 

@@ -26,7 +26,7 @@ class Subscription::Reactor final : public grpc::ServerWriteReactor<grpc::ByteBu
 };
 
 Subscription::Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
-                           operations::Operations::FeedGrant grant)
+                           service::Operations::FeedGrant grant)
     : deps_(dependencies), options_(options), filter_(std::move(filter)), grant_(std::move(grant)) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::StartReactor(int64_t from_revision) {

@@ -26,8 +26,8 @@
 #include "grpcpp/support/server_callback.h"
 #include "server/domain/filter.h"
 #include "server/feed/session.h"
-#include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
+#include "server/service/operations.h"
 
 namespace ketenbeeld::api {
 
@@ -41,7 +41,7 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
   // `grant` says what this feed may show (other organisations' figures are redacted for readers who may not see
   // them) and holds the feed's place under its identity's limit until the subscription is destroyed.
   Subscription(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
-               operations::Operations::FeedGrant grant);
+               service::Operations::FeedGrant grant);
 
   // Creates the gRPC reactor for this subscription and starts the feed at `from_revision` (a start that is not
   // possible finishes the RPC with INVALID_ARGUMENT or OUT_OF_RANGE). The reactor deletes itself when the RPC is
@@ -68,7 +68,7 @@ class Subscription : public pipeline::Listener, public std::enable_shared_from_t
   const Dependencies deps_;
   const FeedOptions options_;
   domain::CompiledFilter filter_;  // Moved into the session at the start.
-  const operations::Operations::FeedGrant grant_;
+  const service::Operations::FeedGrant grant_;
 
   absl::Mutex mu_;
   Reactor* reactor_ ABSL_GUARDED_BY(mu_) = nullptr;  // Null before start and after OnDone.

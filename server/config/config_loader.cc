@@ -103,7 +103,7 @@ absl::StatusOr<server::v1::ServerConfig> ReadConfigFile(const std::string& path)
 
 absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
   ResolvedConfig resolved;
-  api::ServerOptions& options = resolved.server;
+  app::ServerOptions& options = resolved.server;
 
   if (!config.listen().empty()) options.listen_address = config.listen();
   if (absl::Status status = CheckHostPort(options.listen_address, "listen"); !status.ok()) return status;

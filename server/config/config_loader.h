@@ -1,6 +1,6 @@
 // The server's configuration: one file in protobuf text format (ketenbeeld.server.v1.ServerConfig, documented example
 // in deploy/ketenbeeld.textproto) plus flags, one per field, that override it. Reads, merges and validates them and
-// maps the result onto api::ServerOptions. An invalid configuration is an error naming the field (or flag), so the
+// maps the result onto app::ServerOptions. An invalid configuration is an error naming the field (or flag), so the
 // server refuses to start instead of running with something the operator did not mean.
 //
 // Precedence: defaults < --config file < flags.
@@ -18,13 +18,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/server/v1/config.pb.h"
-#include "server/api/server.h"
+#include "server/app/server.h"
 
 namespace ketenbeeld::config {
 
 // A validated configuration: the server's options plus what main itself needs.
 struct ResolvedConfig {
-  api::ServerOptions server;
+  app::ServerOptions server;
   // How long in-flight calls may take at shutdown.
   absl::Duration shutdown_grace = absl::Seconds(5);
 };

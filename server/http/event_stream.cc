@@ -42,7 +42,7 @@ std::shared_ptr<const std::string> EventJsonCache::Get(const pipeline::EventPtr&
 
 EventStream::EventStream(StreamDependencies dependencies, const feed::FeedOptions& options,
                          absl::Duration reconnect_delay, domain::CompiledFilter filter, int64_t from_revision,
-                         operations::Operations::FeedGrant grant)
+                         service::Operations::FeedGrant grant)
     : deps_(dependencies),
       reconnect_delay_(reconnect_delay),
       grant_(std::move(grant)),
@@ -53,7 +53,7 @@ EventStream::EventStream(StreamDependencies dependencies, const feed::FeedOption
 
 std::shared_ptr<EventStream> EventStream::Start(StreamDependencies dependencies, const feed::FeedOptions& options,
                                                 absl::Duration reconnect_delay, domain::CompiledFilter filter,
-                                                int64_t from_revision, operations::Operations::FeedGrant grant) {
+                                                int64_t from_revision, service::Operations::FeedGrant grant) {
   return std::make_shared<EventStream>(dependencies, options, reconnect_delay, std::move(filter), from_revision,
                                        std::move(grant));
 }

@@ -38,10 +38,10 @@
 #include "absl/time/time.h"
 #include "server/domain/filter.h"
 #include "server/feed/session.h"
-#include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
 #include "server/policy/visibility.h"
+#include "server/service/operations.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -77,7 +77,7 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // outlive the stream.
   static std::shared_ptr<EventStream> Start(StreamDependencies dependencies, const feed::FeedOptions& options,
                                             absl::Duration reconnect_delay, domain::CompiledFilter filter,
-                                            int64_t from_revision, operations::Operations::FeedGrant grant);
+                                            int64_t from_revision, service::Operations::FeedGrant grant);
 
   // The next SSE frame ("event: ...\ndata: ...\n\n"), blocking while there is nothing to send. nullopt once the
   // stream has ended and its `end` frame was returned. Only the stream's own thread calls this.
@@ -96,7 +96,7 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // Use Start(). `grant`: what the stream may show, and its place under the identity's feed limit
   // (Operations::Subscribe).
   EventStream(StreamDependencies dependencies, const feed::FeedOptions& options, absl::Duration reconnect_delay,
-              domain::CompiledFilter filter, int64_t from_revision, operations::Operations::FeedGrant grant);
+              domain::CompiledFilter filter, int64_t from_revision, service::Operations::FeedGrant grant);
 
  private:
   std::string Frame(absl::string_view event, absl::string_view data, std::optional<int64_t> id);
@@ -109,7 +109,7 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
 
   const StreamDependencies deps_;
   const absl::Duration reconnect_delay_;
-  const operations::Operations::FeedGrant grant_;
+  const service::Operations::FeedGrant grant_;
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

@@ -225,7 +225,7 @@ void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Respon
   ketenbeeld::v1::SubscribeRequest subscribe;
   *subscribe.mutable_filter() = filter;
   subscribe.set_from_revision(from_revision);
-  absl::StatusOr<operations::Operations::FeedGrant> grant = deps.operations.Subscribe(*caller, subscribe);
+  absl::StatusOr<service::Operations::FeedGrant> grant = deps.operations.Subscribe(*caller, subscribe);
   if (!grant.ok()) {
     SetError(res, grant.status());
     return;

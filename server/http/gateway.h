@@ -31,11 +31,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/http/event_stream.h"
-#include "server/operations/operations.h"
 #include "server/pipeline/hub.h"
 #include "server/pipeline/picture.h"
 #include "server/policy/limits.h"
 #include "server/security/authenticator.h"
+#include "server/service/operations.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -59,7 +59,7 @@ struct GatewayOptions {
 
 struct GatewayDependencies {
   // Every call goes through the service layer, on behalf of the identity the authenticator establishes.
-  operations::Operations& operations;
+  service::Operations& operations;
   const security::Authenticator& authenticator;
   policy::RateLimiter& rate;
   const pipeline::Picture& picture;

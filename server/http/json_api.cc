@@ -19,7 +19,7 @@ namespace v1 = ketenbeeld::v1;
 // A write: parsed, then handed to the service layer exactly as api::SubmitWrite does for gRPC; blocks until the
 // change is durable or refused.
 template <typename Request>
-absl::StatusOr<std::string> Write(operations::Operations& operations, absl::string_view body,
+absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_view body,
                                   const security::Identity& caller) {
   Request request;
   if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
@@ -62,8 +62,7 @@ absl::StatusOr<std::string> Compute(absl::string_view body, Read read) {
 template <typename Query>
 struct QueryTraits;
 template <typename Response, typename RequestType>
-struct QueryTraits<absl::StatusOr<Response> (operations::Operations::*)(const security::Identity&,
-                                                                        const RequestType&)> {
+struct QueryTraits<absl::StatusOr<Response> (service::Operations::*)(const security::Identity&, const RequestType&)> {
   using Request = RequestType;
 };
 
@@ -94,9 +93,9 @@ absl::Status FromJson(absl::string_view json, google::protobuf::Message& message
   return absl::OkStatus();
 }
 
-JsonApi::JsonApi(operations::Operations& operations) {
+JsonApi::JsonApi(service::Operations& operations) {
   // The handlers keep a pointer to the service layer, which outlives the API.
-  operations::Operations* const ops = &operations;
+  service::Operations* const ops = &operations;
   using security::Identity;
   auto write = [this, ops](const std::string& method, auto request_type) {
     using Request = decltype(request_type);
@@ -133,7 +132,7 @@ JsonApi::JsonApi(operations::Operations& operations) {
   // AlertService.
   write("ketenbeeld.v1.AlertService/SendAlert", v1::SendAlertRequest{});
   write("ketenbeeld.v1.AlertService/AcknowledgeAlert", v1::AcknowledgeAlertRequest{});
-  compute("ketenbeeld.v1.AlertService/GetAlertAcknowledgements", &operations::Operations::GetAlertAcknowledgements);
+  compute("ketenbeeld.v1.AlertService/GetAlertAcknowledgements", &service::Operations::GetAlertAcknowledgements);
   // AssistanceService.
   write("ketenbeeld.v1.AssistanceService/RequestAssistance", v1::RequestAssistanceRequest{});
   write("ketenbeeld.v1.AssistanceService/OfferAssistance", v1::OfferAssistanceRequest{});
@@ -142,10 +141,10 @@ JsonApi::JsonApi(operations::Operations& operations) {
   write("ketenbeeld.v1.AssistanceService/CancelRequest", v1::CancelRequestRequest{});
   // ReportService.
   write("ketenbeeld.v1.ReportService/PutScenario", v1::PutScenarioRequest{});
-  compute("ketenbeeld.v1.ReportService/GetGapReport", &operations::Operations::GetGapReport);
-  compute("ketenbeeld.v1.ReportService/GetCapacityOverview", &operations::Operations::GetCapacityOverview);
-  compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &operations::Operations::GetOperationalSummary);
-  compute("ketenbeeld.v1.ReportService/FindCapacity", &operations::Operations::FindCapacity);
+  compute("ketenbeeld.v1.ReportService/GetGapReport", &service::Operations::GetGapReport);
+  compute("ketenbeeld.v1.ReportService/GetCapacityOverview", &service::Operations::GetCapacityOverview);
+  compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &service::Operations::GetOperationalSummary);
+  compute("ketenbeeld.v1.ReportService/FindCapacity", &service::Operations::FindCapacity);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

@@ -1,7 +1,7 @@
 // The JSON API of the HTTP gateway: every unary RPC of the gRPC services, called with its request message in
 // protobuf's JSON mapping and answered with its response message in the same mapping. There is no second data model:
 // requests are parsed into the generated ketenbeeld.v1 messages (JsonStringToMessage) and handed to the same
-// service layer the gRPC handlers call (server/operations/operations.h), on behalf of the same kind of identity, so
+// service layer the gRPC handlers call (server/service/operations.h), on behalf of the same kind of identity, so
 // access rules, redaction, validation, status codes and messages are identical on both transports.
 //
 // Methods are named like gRPC's: "ketenbeeld.v1.PictureService/ReportStatus". Output uses the proto field names
@@ -27,15 +27,15 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/picture.pb.h"
-#include "server/operations/operations.h"
 #include "server/security/identity.h"
+#include "server/service/operations.h"
 
 namespace ketenbeeld::http {
 
 class JsonApi {
  public:
   // `operations` must outlive the API.
-  explicit JsonApi(operations::Operations& operations);
+  explicit JsonApi(service::Operations& operations);
 
   // Calls `method` ("ketenbeeld.v1.AlertService/AcknowledgeAlert") with the JSON request `body` on behalf of
   // `caller`; returns the response as JSON. NOT_FOUND (message starting "method:") for a method the API does not

@@ -92,7 +92,7 @@ const Rule* RuleFor(absl::string_view full_method);
 // development mode.
 absl::Status AuthorizeCall(const security::Identity& identity, absl::string_view full_method);
 
-// On whose behalf a write acts, as the service layer reads it from the request (server/operations/): every write
+// On whose behalf a write acts, as the service layer reads it from the request (server/service/): every write
 // type has its own decision there, and a write type without one does not compile.
 //
 // A write on behalf of an organisation: the organisation and the request field that names it (for messages).

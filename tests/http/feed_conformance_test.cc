@@ -271,8 +271,8 @@ std::vector<int64_t> Range(int64_t first, int64_t last) {
 
 class FeedConformanceTest : public ::testing::TestWithParam<Transport> {
  protected:
-  void StartServer(std::function<void(api::ServerOptions&)> configure = nullptr) {
-    server_ = std::make_unique<TestServer>([configure](api::ServerOptions& options) {
+  void StartServer(std::function<void(app::ServerOptions&)> configure = nullptr) {
+    server_ = std::make_unique<TestServer>([configure](app::ServerOptions& options) {
       options.http_listen_address = "127.0.0.1:0";
       options.metrics_listen_address = "127.0.0.1:0";
       if (configure) configure(options);
@@ -414,7 +414,7 @@ TEST_P(FeedConformanceTest, ResumeBelowTheRetainedLogGetsResetAndAFreshSnapshot)
 
 TEST_P(FeedConformanceTest, StalledSubscriberDoesNotDelayOthersAndGetsEverythingWhenItReadsAgain) {
   // A small ring, so the stalled subscriber falls off it and is served from the log.
-  StartServer([](api::ServerOptions& options) {
+  StartServer([](app::ServerOptions& options) {
     options.hub.ring_max_events = 64;
     options.feed.max_message_bytes = 16 << 10;
   });
@@ -468,7 +468,7 @@ INSTANTIATE_TEST_SUITE_P(BothTransports, FeedConformanceTest, ::testing::Values(
 
 // The feed metrics count both transports (SSE feeds used to be missing from ketenbeeld_feeds_live).
 TEST(FeedMetricsTest, LiveFeedsAndDeliveredEventsCountBothTransports) {
-  TestServer server([](api::ServerOptions& options) {
+  TestServer server([](app::ServerOptions& options) {
     options.http_listen_address = "127.0.0.1:0";
     options.metrics_listen_address = "127.0.0.1:0";
   });

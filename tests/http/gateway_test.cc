@@ -132,7 +132,7 @@ int64_t Revision(const json& value) {
 class GatewayTest : public ::testing::Test {
  protected:
   GatewayTest()
-      : server_([](api::ServerOptions& options) { options.http_listen_address = "127.0.0.1:0"; }),
+      : server_([](app::ServerOptions& options) { options.http_listen_address = "127.0.0.1:0"; }),
         client_("127.0.0.1", server_.server().http_port()) {
     client_.set_read_timeout(10, 0);
   }

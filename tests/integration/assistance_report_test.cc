@@ -54,7 +54,7 @@ class FakeClock {
 class AssistanceReportTest : public ::testing::Test {
  protected:
   AssistanceReportTest()
-      : clock_(std::make_shared<FakeClock>()), server_([clock = clock_](api::ServerOptions& options) {
+      : clock_(std::make_shared<FakeClock>()), server_([clock = clock_](app::ServerOptions& options) {
           options.committer.clock = [clock] { return clock->Now(); };
           options.tick_interval = kTickInterval;
         }) {

@@ -46,7 +46,7 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
   ASSERT_TRUE(config.ok()) << config.status();
   absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
-  const api::ServerOptions& options = resolved->server;
+  const app::ServerOptions& options = resolved->server;
   EXPECT_EQ(options.listen_address, "127.0.0.1:50051");
   EXPECT_EQ(options.data_dir, "/var/lib/ketenbeeld");
   EXPECT_EQ(options.committer.region.safety_region(), "VR10");
@@ -66,7 +66,7 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
 TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
   absl::StatusOr<ResolvedConfig> resolved = ResolveText("");
   ASSERT_TRUE(resolved.ok()) << resolved.status();
-  const api::ServerOptions defaults;
+  const app::ServerOptions defaults;
   EXPECT_EQ(resolved->server.listen_address, defaults.listen_address);
   EXPECT_EQ(resolved->server.data_dir, defaults.data_dir);
   EXPECT_EQ(resolved->server.committer.region.safety_region(), "VR10");

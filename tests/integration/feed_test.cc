@@ -210,7 +210,7 @@ TEST(FeedTest, SnapshotRacingWritesLosesAndDuplicatesNothing) {
 
 TEST(FeedTest, StalledSubscriberDoesNotDelayOthersAndCatchesUpFromTheLog) {
   // A small ring, so the stalled subscriber falls off it and must be served from the log.
-  TestServer server([](api::ServerOptions& options) {
+  TestServer server([](app::ServerOptions& options) {
     options.hub.ring_max_events = 64;
     options.feed.max_message_bytes = 16 << 10;
   });

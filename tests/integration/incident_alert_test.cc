@@ -237,7 +237,7 @@ TEST(IncidentAlertTest, FeedAndListFilteredByKindSeeIncidentsAndTheirEntriesInOr
 }
 
 TEST(IncidentAlertTest, AcknowledgementsAndTheDeadlineFactExactlyOnceAcrossARestart) {
-  TestServer server([](api::ServerOptions& options) { options.tick_interval = absl::Milliseconds(50); });
+  TestServer server([](app::ServerOptions& options) { options.tick_interval = absl::Milliseconds(50); });
   RegisterAll(server);
   {
     Clients clients(server);
@@ -296,7 +296,7 @@ TEST(IncidentAlertTest, AcknowledgementsAndTheDeadlineFactExactlyOnceAcrossARest
 
 TEST(IncidentAlertTest, ADeadlineThatPassesWhileTheServerIsDownIsCommittedOnceAtStartUp) {
   // Ticks only at start-up: the hour-long interval keeps the running server from noticing the deadline.
-  TestServer server([](api::ServerOptions& options) { options.tick_interval = absl::Hours(1); });
+  TestServer server([](app::ServerOptions& options) { options.tick_interval = absl::Hours(1); });
   RegisterAll(server);
   Clients clients(server);
   ASSERT_TRUE(clients.Send(HospitalAlert("explosie", absl::Now() + absl::Milliseconds(200))).ok());

@@ -140,7 +140,7 @@ TEST(OperationsTest, AdminCompactLogMakesAResumingFeedReset) {
 }
 
 TEST(OperationsTest, RetentionByCountCompactsPeriodicallyAndAResumingFeedResets) {
-  TestServer server([](api::ServerOptions& options) {
+  TestServer server([](app::ServerOptions& options) {
     options.retention.max_events = 3;
     options.retention.check_interval = absl::Milliseconds(20);
   });
@@ -181,7 +181,7 @@ TEST(OperationsTest, RetentionByCountCompactsPeriodicallyAndAResumingFeedResets)
 }
 
 TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
-  TestServer server([](api::ServerOptions& options) { options.metrics_listen_address = "127.0.0.1:0"; });
+  TestServer server([](app::ServerOptions& options) { options.metrics_listen_address = "127.0.0.1:0"; });
   ASSERT_GT(server.server().metrics_port(), 0);
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("meet")).ok());
   ASSERT_TRUE(Report(server.stub(), MakeReport("meet")).ok());

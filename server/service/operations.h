@@ -11,8 +11,8 @@
 // NOT_FOUND (the assistance request acted on does not exist) from the authorization; otherwise those of the
 // committer, reader and reports.
 // Thread safety: all methods may be called concurrently from any thread.
-#ifndef KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
-#define KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
+#ifndef KETENBEELD_SERVER_SERVICE_OPERATIONS_H_
+#define KETENBEELD_SERVER_SERVICE_OPERATIONS_H_
 
 #include <memory>
 
@@ -29,7 +29,7 @@
 #include "server/policy/visibility.h"
 #include "server/security/identity.h"
 
-namespace ketenbeeld::operations {
+namespace ketenbeeld::service {
 
 struct Dependencies {
   pipeline::Committer& committer;
@@ -101,6 +101,6 @@ class Operations {
 // The full gRPC method name of a write ("/ketenbeeld.v1.PictureService/ReportStatus").
 absl::string_view MethodOf(const pipeline::WriteRequest& request);
 
-}  // namespace ketenbeeld::operations
+}  // namespace ketenbeeld::service
 
-#endif  // KETENBEELD_SERVER_OPERATIONS_OPERATIONS_H_
+#endif  // KETENBEELD_SERVER_SERVICE_OPERATIONS_H_

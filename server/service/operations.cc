@@ -1,4 +1,4 @@
-#include "server/operations/operations.h"
+#include "server/service/operations.h"
 
 #include <algorithm>
 #include <string>
@@ -16,7 +16,7 @@
 #include "server/pipeline/reports.h"
 #include "server/policy/rules.h"
 
-namespace ketenbeeld::operations {
+namespace ketenbeeld::service {
 namespace {
 
 namespace v1 = ketenbeeld::v1;
@@ -308,4 +308,4 @@ absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(const 
   return response;
 }
 
-}  // namespace ketenbeeld::operations
+}  // namespace ketenbeeld::service

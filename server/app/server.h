@@ -3,22 +3,22 @@
 // by the ketenbeeld-server binary and by the integration tests.
 //
 // Thread safety: Shutdown() and the accessors may be called from any thread.
-#ifndef KETENBEELD_SERVER_API_SERVER_H_
-#define KETENBEELD_SERVER_API_SERVER_H_
+#ifndef KETENBEELD_SERVER_APP_SERVER_H_
+#define KETENBEELD_SERVER_APP_SERVER_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/api/subscription.h"
+#include "server/feed/session.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
 #include "server/policy/visibility.h"
 #include "server/security/authenticator.h"
 #include "storage/retention.h"
 
-namespace ketenbeeld::api {
+namespace ketenbeeld::app {
 
 // Per-identity limits (ketenbeeld.server.v1.LimitsConfig), enforced by the policy layer; 0: its default.
 struct IdentityLimits {
@@ -41,7 +41,7 @@ struct ServerOptions {
   // How often time-driven facts (deadlines passed, reports overdue) are checked.
   absl::Duration tick_interval = absl::Seconds(1);
   pipeline::Hub::Options hub;
-  FeedOptions feed;
+  feed::FeedOptions feed;
   // host:port of the HTTP gateway (JSON API, live feed as Server-Sent Events, the crisis-room dashboard; see
   // server/http/gateway.h); empty: no gateway. Loopback only, like listen_address; port 0 picks a free port.
   std::string http_listen_address;
@@ -105,6 +105,6 @@ class KetenbeeldServer {
 // Whether `listen_address` (host:port) names a loopback interface.
 bool IsLoopbackAddress(const std::string& listen_address);
 
-}  // namespace ketenbeeld::api
+}  // namespace ketenbeeld::app
 
-#endif  // KETENBEELD_SERVER_API_SERVER_H_
+#endif  // KETENBEELD_SERVER_APP_SERVER_H_

@@ -1,4 +1,4 @@
-#include "server/api/server.h"
+#include "server/app/server.h"
 
 #include <atomic>
 #include <utility>
@@ -31,7 +31,7 @@
 #include "server/policy/limits.h"
 #include "storage/store.h"
 
-namespace ketenbeeld::api {
+namespace ketenbeeld::app {
 namespace {
 
 constexpr char kServiceName[] = "ketenbeeld.v1.PictureService";
@@ -78,16 +78,16 @@ struct KetenbeeldServer::State {
   std::unique_ptr<policy::RateLimiter> rate_limiter;
   std::unique_ptr<policy::SubscriptionLimiter> subscription_limiter;
   std::unique_ptr<policy::AuditLog> audit;  // Null when options.audit is off.
-  std::unique_ptr<operations::Operations> operations;
-  std::unique_ptr<CallerGate> gate;
-  std::unique_ptr<PictureService> service;
-  std::unique_ptr<IncidentService> incident_service;
-  std::unique_ptr<AlertService> alert_service;
-  std::unique_ptr<AssistanceService> assistance_service;
-  std::unique_ptr<ReportService> report_service;
+  std::unique_ptr<service::Operations> operations;
+  std::unique_ptr<api::CallerGate> gate;
+  std::unique_ptr<api::PictureService> service;
+  std::unique_ptr<api::IncidentService> incident_service;
+  std::unique_ptr<api::AlertService> alert_service;
+  std::unique_ptr<api::AssistanceService> assistance_service;
+  std::unique_ptr<api::ReportService> report_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
-  std::unique_ptr<AdminService> admin_service;
+  std::unique_ptr<api::AdminService> admin_service;
   observability::FeedCounters feed_counters;
   std::atomic<int64_t> log_compactions{0};
   std::unique_ptr<observability::Metrics> metrics;  // Null when metrics_listen_address is empty.
@@ -153,29 +153,30 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     if (!audit.ok()) return audit.status();
     state->audit = *std::move(audit);
   }
-  state->operations = std::make_unique<operations::Operations>(
-      operations::Dependencies{.committer = *state->committer,
-                               .reader = *state->reader,
-                               .picture = *state->picture,
-                               .audit = state->audit.get(),
-                               .subscriptions = *state->subscription_limiter,
-                               .min_aggregate_group = options.min_aggregate_group});
-  state->gate = std::make_unique<CallerGate>(*state->authenticator, *state->rate_limiter);
-  const ServiceContext context{.operations = *state->operations, .gate = *state->gate};
-  state->service = std::make_unique<PictureService>(
-      PictureService::Dependencies{.services = context,
-                                   .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
-                                   .rpc_observer = state->metrics.get()},
+  state->operations =
+      std::make_unique<service::Operations>(service::Dependencies{.committer = *state->committer,
+                                                                  .reader = *state->reader,
+                                                                  .picture = *state->picture,
+                                                                  .audit = state->audit.get(),
+                                                                  .subscriptions = *state->subscription_limiter,
+                                                                  .min_aggregate_group = options.min_aggregate_group});
+  state->gate = std::make_unique<api::CallerGate>(*state->authenticator, *state->rate_limiter);
+  const api::ServiceContext context{.operations = *state->operations, .gate = *state->gate};
+  state->service = std::make_unique<api::PictureService>(
+      api::PictureService::Dependencies{
+          .services = context,
+          .feed = {.hub = *state->hub, .picture = *state->picture, .store = *state->store},
+          .rpc_observer = state->metrics.get()},
       state->options.feed);
-  state->admin_service = std::make_unique<AdminService>(AdminService::Dependencies{
+  state->admin_service = std::make_unique<api::AdminService>(api::AdminService::Dependencies{
       .services = context,
       .store = *state->store,
       .audit = state->audit.get(),
       .compact_log = [raw = state.get()](int64_t revision) { return raw->CompactLog(revision); }});
-  state->incident_service = std::make_unique<IncidentService>(context);
-  state->alert_service = std::make_unique<AlertService>(context);
-  state->assistance_service = std::make_unique<AssistanceService>(context);
-  state->report_service = std::make_unique<ReportService>(context);
+  state->incident_service = std::make_unique<api::IncidentService>(context);
+  state->alert_service = std::make_unique<api::AlertService>(context);
+  state->assistance_service = std::make_unique<api::AssistanceService>(context);
+  state->report_service = std::make_unique<api::ReportService>(context);
 
   if (!options.http_listen_address.empty()) {
     http::GatewayOptions http_options;
@@ -350,4 +351,4 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
 
 void KetenbeeldServer::Wait() { state_->shutdown_done.WaitForNotification(); }
 
-}  // namespace ketenbeeld::api
+}  // namespace ketenbeeld::app

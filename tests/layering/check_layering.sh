@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Checks that every module includes only the headers of the modules below it (docs/architecture.md, "Modules and
+# dependencies"), and that gRPC stays out of the modules under the transports.
+#
+# Usage: check_layering.sh [REPO_ROOT]   (ctest runs it as layering.includes; exit 1 lists every violation)
+#
+# CMake's target links give each library only the libraries below it, but every library has the repository root as
+# include directory, so an #include of a higher module's header would still compile (and link, if header-only). This
+# check closes that gap. The table below is the architecture: change it deliberately, together with the diagram.
+set -euo pipefail
+
+root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+cd "${root}"
+
+# module folder -> the folders of ours it may include (besides its own). "proto" is the generated public API
+# (ketenbeeld/v1/*.pb.h); "grpc" is gRPC itself and the generated stubs (grpcpp/, grpc/, *.grpc.pb.h).
+declare -A allowed=(
+  [storage]="proto"
+  [server/domain]="proto"
+  [server/observability]=""
+  [server/security]="proto server/domain server/observability"
+  [server/pipeline]="proto storage server/domain server/observability"
+  [server/policy]="proto storage server/domain server/observability server/security server/pipeline"
+  [server/service]="proto storage server/domain server/observability server/security server/pipeline server/policy"
+  [server/feed]="proto storage server/domain server/observability server/security server/pipeline server/policy
+    server/service"
+  [server/http]="proto storage server/domain server/observability server/security server/pipeline server/policy
+    server/service server/feed"
+  [server/api]="proto grpc storage server/domain server/observability server/security server/pipeline server/policy
+    server/service server/feed"
+  [server/app]="proto grpc storage server/domain server/observability server/security server/pipeline server/policy
+    server/service server/feed server/http server/api"
+  [server/config]="proto grpc storage server/domain server/observability server/security server/pipeline
+    server/policy server/service server/feed server/http server/api server/app"
+  [client]="proto grpc"
+)
+# The gRPC glue of these modules (files named here) may include gRPC; the rest of the module may not.
+declare -A grpc_files=(
+  [server/security]="server/security/authenticator.h server/security/authenticator.cc"
+  [server/observability]="server/observability/metrics.h server/observability/metrics.cc
+    server/observability/rpc_interceptor.h server/observability/rpc_interceptor.cc"
+)
+
+# The folder of ours an include names, or "proto"/"grpc"/"" (not ours: Abseil, RocksDB, the standard library, ...).
+include_kind() {
+  case "$1" in
+    grpc/* | grpcpp/* | *.grpc.pb.h) echo grpc ;;
+    ketenbeeld/*) echo proto ;;
+    storage/*) echo storage ;;
+    client/*) echo client ;;
+    server/*/*) echo "$1" | cut -d/ -f1-2 ;;
+    server/*) echo server ;;
+    tests/* | bench/*) echo "$1" | cut -d/ -f1 ;;
+    *) echo "" ;;
+  esac
+}
+
+violations=0
+for module in "${!allowed[@]}"; do
+  [[ -d "${module}" ]] || continue
+  # shellcheck disable=SC2206  # word splitting of the table is intended
+  ok=(${module} ${allowed[${module}]})
+  while IFS= read -r file; do
+    while IFS= read -r line; do
+      header="$(sed -n 's/^#include "\([^"]*\)".*/\1/p' <<<"${line#*:}")"
+      kind="$(include_kind "${header}")"
+      [[ -z "${kind}" ]] && continue
+      if [[ "${kind}" == grpc && " ${grpc_files[${module}]:-} " =~ [[:space:]]${file}[[:space:]] ]]; then
+        continue
+      fi
+      if [[ " ${ok[*]} " != *" ${kind} "* ]]; then
+        echo "${file}:${line%%:*}: ${module} may not include \"${header}\" (${kind} is not below ${module})"
+        violations=$((violations + 1))
+      fi
+    done < <(grep -n '^#include "' "${file}" || true)
+  done < <(find "${module}" -type f \( -name '*.h' -o -name '*.cc' \) | sort)
+done
+
+if ((violations > 0)); then
+  echo "layering: ${violations} include(s) against docs/architecture.md's module order"
+  exit 1
+fi
+echo "layering: every include of storage/, server/ and client/ follows the module order"
