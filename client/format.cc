@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/time.h"
 #include "client/enum_words.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -190,22 +191,10 @@ std::string FormatAge(absl::Time then, absl::Time now) {
   return absl::StrCat(absl::ToInt64Hours(age) / 24, " d");
 }
 
-absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-}
-
-google::protobuf::Timestamp ToProtoTimestamp(absl::Time time) {
-  google::protobuf::Timestamp timestamp;
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
-  return timestamp;
-}
-
 std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone) {
   std::vector<std::string> parts;
   parts.push_back(absl::StrCat("rev ", event.revision()));
-  parts.push_back(event.has_commit_time() ? absl::FormatTime("%H:%M:%S", ToAbslTime(event.commit_time()), zone)
+  parts.push_back(event.has_commit_time() ? absl::FormatTime("%H:%M:%S", FromProtoTime(event.commit_time()), zone)
                                           : std::string(kNotReported));
   parts.push_back(event.record().name());
   parts.push_back(event.type() == v1::EVENT_TYPE_DELETE ? "DELETE" : event.type() == v1::EVENT_TYPE_PUT ? "PUT" : "?");
@@ -232,7 +221,7 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
       const bool deadline_event =
           alert.has_deadline_passed() &&
           (by_server || (event.has_commit_time() &&
-                         ToAbslTime(event.commit_time()) == ToAbslTime(alert.deadline_passed().passed_at())));
+                         FromProtoTime(event.commit_time()) == FromProtoTime(alert.deadline_passed().passed_at())));
       if (deadline_event) {
         const v1::DeadlinePassed& passed = alert.deadline_passed();
         verb = passed.unacknowledged_organization_ids().empty()
@@ -259,7 +248,7 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
         // The offer this event added or replaced: the newest one.
         const v1::Offer* newest = nullptr;
         for (const v1::Offer& offer : request.offers()) {
-          if (newest == nullptr || ToAbslTime(offer.offered_at()) >= ToAbslTime(newest->offered_at())) {
+          if (newest == nullptr || FromProtoTime(offer.offered_at()) >= FromProtoTime(newest->offered_at())) {
             newest = &offer;
           }
         }
@@ -284,7 +273,7 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
     case v1::Record::kStatusReport:
       if (record.status_report().has_overdue_since()) {
         verb = absl::StrCat("OVERDUE since ",
-                            absl::FormatTime("%H:%M", ToAbslTime(record.status_report().overdue_since()), zone));
+                            absl::FormatTime("%H:%M", FromProtoTime(record.status_report().overdue_since()), zone));
         summary = absl::StrJoin(StatusReportParts(record.status_report()), "  ");
       }
       break;
@@ -366,8 +355,9 @@ std::string FormatDue(absl::Time due, absl::Time now) {
 }
 
 std::string ReportDue(const v1::StatusReport& report, absl::Time now) {
-  if (report.has_overdue_since()) return absl::StrCat("OVERDUE ", FormatAge(ToAbslTime(report.overdue_since()), now));
-  if (report.has_next_report_due()) return FormatDue(ToAbslTime(report.next_report_due()), now);
+  if (report.has_overdue_since())
+    return absl::StrCat("OVERDUE ", FormatAge(FromProtoTime(report.overdue_since()), now));
+  if (report.has_next_report_due()) return FormatDue(FromProtoTime(report.next_report_due()), now);
   return std::string(kNotReported);
 }
 
@@ -437,9 +427,9 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
     cells->push_back(KeyCapacity(report));
     cells->push_back(EmergencyDepartmentSummary(report));
     if (report.has_commit_time()) {
-      cells->push_back(FormatAge(ToAbslTime(report.commit_time()), now));
+      cells->push_back(FormatAge(FromProtoTime(report.commit_time()), now));
     } else if (record->has_update_time()) {
-      cells->push_back(FormatAge(ToAbslTime(record->update_time()), now));
+      cells->push_back(FormatAge(FromProtoTime(record->update_time()), now));
     } else {
       cells->emplace_back(kNotReported);
     }
@@ -476,7 +466,7 @@ std::string DescribeRecord(const v1::Record& record, absl::TimeZone zone) {
   std::string out = absl::StrCat(record.name(), "  (", EnumWord(record.kind()), ", created at revision ",
                                  record.create_revision(), ", changed at revision ", record.mod_revision());
   if (record.has_update_time()) {
-    absl::StrAppend(&out, " on ", absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", ToAbslTime(record.update_time()), zone));
+    absl::StrAppend(&out, " on ", absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", FromProtoTime(record.update_time()), zone));
   }
   if (!record.updated_by().organization_id().empty() || !record.updated_by().subject().empty()) {
     absl::StrAppend(&out, " by ",

@@ -115,8 +115,6 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
 std::string DescribeRecord(const v1::Record& record, absl::TimeZone zone);
 
 // Conversions between google.protobuf.Timestamp and absl::Time.
-absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp);
-google::protobuf::Timestamp ToProtoTimestamp(absl::Time time);
 
 // The message as JSON (proto3 JSON mapping, lowerCamelCase field names). `multiline`: indented for people;
 // otherwise one line (JSON Lines for streams).

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/time.h"
 #include "client/enum_words.h"
 #include "client/flags.h"
 #include "client/format.h"
@@ -299,7 +300,7 @@ absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& fla
   absl::StatusOr<std::optional<absl::Time>> deadline =
       ResolveDeadline("--ack-by", flags.ack_by, "--ack-within", flags.ack_within, now);
   if (!deadline.ok()) return deadline.status();
-  if (deadline->has_value()) *alert->mutable_acknowledge_by() = ToProtoTimestamp(**deadline);
+  if (deadline->has_value()) *alert->mutable_acknowledge_by() = ToProtoTime(**deadline);
   alert->set_incident_id(flags.incident_id);
   alert->set_status(v1::ALERT_STATUS_ACTIVE);
   return request;
@@ -351,7 +352,7 @@ absl::StatusOr<v1::RequestAssistanceRequest> BuildRequestAssistanceRequest(const
   absl::StatusOr<std::optional<absl::Time>> needed_by =
       ResolveDeadline("--needed-by", flags.needed_by, "--needed-within", flags.needed_within, now);
   if (!needed_by.ok()) return needed_by.status();
-  if (needed_by->has_value()) *assistance->mutable_needed_by() = ToProtoTimestamp(**needed_by);
+  if (needed_by->has_value()) *assistance->mutable_needed_by() = ToProtoTime(**needed_by);
   assistance->set_incident_id(flags.incident_id);
   assistance->set_description(flags.description);
   return request;

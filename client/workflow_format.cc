@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/time.h"
 #include "client/enum_words.h"
 #include "client/format.h"
 
@@ -17,11 +18,11 @@ namespace {
 std::string OrDash(const std::string& text) { return text.empty() ? std::string(kNotReported) : text; }
 
 std::string Age(const google::protobuf::Timestamp& timestamp, bool has, absl::Time now) {
-  return has ? FormatAge(ToAbslTime(timestamp), now) + " ago" : std::string(kNotReported);
+  return has ? FormatAge(FromProtoTime(timestamp), now) + " ago" : std::string(kNotReported);
 }
 
 std::string ClockTime(const google::protobuf::Timestamp& timestamp, absl::TimeZone zone) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", ToAbslTime(timestamp), zone);
+  return absl::FormatTime("%Y-%m-%d %H:%M", FromProtoTime(timestamp), zone);
 }
 
 std::string AreaSummary(const v1::Area& area) {
@@ -45,7 +46,7 @@ std::string AcknowledgementDeadline(const v1::Alert& alert, absl::Time now) {
                         " not confirmed");
   }
   if (!alert.has_acknowledge_by()) return "no deadline";
-  return FormatDue(ToAbslTime(alert.acknowledge_by()), now);
+  return FormatDue(FromProtoTime(alert.acknowledge_by()), now);
 }
 
 std::string CapacityNeed(const v1::CapacityRequirement& need) {
@@ -92,7 +93,7 @@ std::string RenderIncident(const v1::Record& record, std::vector<v1::Record> ent
                        : absl::StrJoin(incident.affected_organization_ids(), ", ")},
       {"casualties", CasualtySummary(incident.casualties())},
       {"opened", incident.has_opened_at() ? absl::StrCat(ClockTime(incident.opened_at(), zone), " (",
-                                                         FormatAge(ToAbslTime(incident.opened_at()), now), " ago)")
+                                                         FormatAge(FromProtoTime(incident.opened_at()), now), " ago)")
                                           : std::string(kNotReported)},
       {"closed", incident.has_closed_at() ? ClockTime(incident.closed_at(), zone) : std::string(kNotReported)},
       {"revision", absl::StrCat(record.mod_revision())},
@@ -196,10 +197,11 @@ std::string RenderRequestTable(const std::vector<v1::Record>& requests, absl::Ti
       offers.push_back(absl::StrCat(offer.organization_id(), " ", offer.quantity(),
                                     offer.status() == v1::OFFER_STATUS_ACCEPTED ? " (accepted)" : ""));
     }
-    table.AddRow({request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
-                  request.has_needed_by() ? FormatDue(ToAbslTime(request.needed_by()), now) : std::string(kNotReported),
-                  offers.empty() ? std::string(kNotReported) : absl::StrJoin(offers, ", "),
-                  OrDash(request.incident_id()), Age(request.requested_at(), request.has_requested_at(), now)});
+    table.AddRow(
+        {request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
+         request.has_needed_by() ? FormatDue(FromProtoTime(request.needed_by()), now) : std::string(kNotReported),
+         offers.empty() ? std::string(kNotReported) : absl::StrJoin(offers, ", "), OrDash(request.incident_id()),
+         Age(request.requested_at(), request.has_requested_at(), now)});
   }
   return table.Render();
 }
@@ -210,7 +212,7 @@ std::string RenderRequest(const v1::Record& record, absl::TimeZone zone, absl::T
   const std::pair<const char*, std::string> lines[] = {
       {"status", EnumWord(request.status())},
       {"needed by", request.has_needed_by() ? absl::StrCat(ClockTime(request.needed_by(), zone), " (",
-                                                           FormatDue(ToAbslTime(request.needed_by()), now), ")")
+                                                           FormatDue(FromProtoTime(request.needed_by()), now), ")")
                                             : std::string(kNotReported)},
       {"incident", OrDash(request.incident_id())},
       {"requested", request.has_requested_at() ? ClockTime(request.requested_at(), zone) : std::string(kNotReported)},
@@ -326,7 +328,7 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
     for (const v1::AssistanceRequest& request : summary.open_requests()) {
       table.AddRow(
           {request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
-           request.has_needed_by() ? FormatDue(ToAbslTime(request.needed_by()), now) : std::string(kNotReported),
+           request.has_needed_by() ? FormatDue(FromProtoTime(request.needed_by()), now) : std::string(kNotReported),
            absl::StrCat(request.offers_size()), OrDash(request.incident_id())});
     }
     absl::StrAppend(&out, table.Render());
@@ -348,7 +350,7 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
     for (const v1::OverdueOrganization& overdue : summary.overdue_organizations()) {
       table.AddRow({overdue.organization_id(), OrDash(overdue.name()),
                     overdue.has_report_due()
-                        ? absl::StrCat("OVERDUE ", FormatAge(ToAbslTime(overdue.report_due()), now))
+                        ? absl::StrCat("OVERDUE ", FormatAge(FromProtoTime(overdue.report_due()), now))
                         : std::string("never reported"),
                     Age(overdue.last_report(), overdue.has_last_report(), now)});
     }

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "base/strings.h"
+#include "base/time.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
@@ -44,8 +46,6 @@ constexpr size_t kRevisionBytes = 8;
 
 // Debian's Abseil is built with its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW 0), so StrCat does not
 // take std::string_view; this converts.
-absl::string_view AsAbsl(std::string_view view) { return absl::string_view(view.data(), view.size()); }
-
 // ---------------------------------------------------------------------------------------------------------------
 // Key encoding. Revisions are 8-byte big-endian so that RocksDB's bytewise order is numeric order (revisions are
 // never negative). key_index keys are name + '\0' + revision: names never contain '\0', so all entries of one name
@@ -82,7 +82,7 @@ std::string IndexKey(std::string_view name, int64_t revision) {
 // Everything strictly after all index entries of `name` (and before those of names > name that are not
 // name + "\0...", which cannot exist): the smallest key of any name that sorts after `name`.
 std::string AfterAllEntriesOf(std::string_view name) {
-  return absl::StrCat(AsAbsl(name), absl::string_view("\x01", 1));
+  return absl::StrCat(ToAbsl(name), absl::string_view("\x01", 1));
 }
 
 // The name part of a key_index key (the name and its '\0', without the revision). Every write adds the entry of its
@@ -131,7 +131,7 @@ enum class InvalidArgumentMeans {
 absl::Status FromRocks(const rocksdb::Status& status, std::string_view doing,
                        InvalidArgumentMeans invalid_argument = InvalidArgumentMeans::kInvalidArgument) {
   if (status.ok()) return absl::OkStatus();
-  std::string message = absl::StrCat(AsAbsl(doing), ": ", status.ToString());
+  std::string message = absl::StrCat(ToAbsl(doing), ": ", status.ToString());
   // IsNoSpace() is a subcode of IOError; both are transient from our point of view (an operator can fix them).
   if (status.IsIOError() || status.IsNoSpace() || status.IsBusy() || status.IsTimedOut() || status.IsTryAgain() ||
       status.IsShutdownInProgress()) {
@@ -144,10 +144,6 @@ absl::Status FromRocks(const rocksdb::Status& status, std::string_view doing,
   }
   if (status.IsNotFound()) return absl::NotFoundError(message);
   return absl::InternalError(message);
-}
-
-absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -462,7 +458,7 @@ struct Store::Impl {
   }
 
   absl::Status CheckOpenedDatabase(std::string_view doing_view) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) {
-    const absl::string_view doing = AsAbsl(doing_view);
+    const absl::string_view doing = ToAbsl(doing_view);
     rocksdb::ReadOptions read_options;
     {
       // We never write to `default`: data there means this database belongs to someone else.
@@ -503,7 +499,7 @@ struct Store::Impl {
   absl::Status CheckOpen(std::string_view doing) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
     if (db != nullptr) return absl::OkStatus();
     return absl::UnavailableError(
-        absl::StrCat(AsAbsl(doing),
+        absl::StrCat(ToAbsl(doing),
                      ": the store is closed: it could not be reopened after a storage fault (see the server log); "
                      "it retries by itself"));
   }
@@ -514,11 +510,11 @@ struct Store::Impl {
     std::string value;
     rocksdb::Status status = db->Get(read_options, meta, ToSlice(key), &value);
     if (status.IsNotFound()) return 0;
-    if (!status.ok()) return FromRocks(status, absl::StrCat("read of meta ", AsAbsl(key)));
+    if (!status.ok()) return FromRocks(status, absl::StrCat("read of meta ", ToAbsl(key)));
     std::optional<int64_t> revision = DecodeRevision(value);
     if (!revision.has_value()) {
       return absl::DataLossError(
-          absl::StrCat("read of meta ", AsAbsl(key), ": not an 8-byte revision (", value.size(), " bytes)"));
+          absl::StrCat("read of meta ", ToAbsl(key), ": not an 8-byte revision (", value.size(), " bytes)"));
     }
     return *revision;
   }
@@ -526,12 +522,12 @@ struct Store::Impl {
   // FAILED_PRECONDITION when history at `at_revision` has been compacted away (as seen by `read_options`).
   absl::Status CheckNotCompacted(const rocksdb::ReadOptions& read_options, int64_t at_revision,
                                  std::string_view doing) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
-    if (at_revision < 0) return absl::InvalidArgumentError(absl::StrCat(AsAbsl(doing), ": negative revision"));
+    if (at_revision < 0) return absl::InvalidArgumentError(absl::StrCat(ToAbsl(doing), ": negative revision"));
     absl::StatusOr<int64_t> compacted = ReadMeta(read_options, kCompactedRevisionKey);
     if (!compacted.ok()) return compacted.status();
     if (at_revision < *compacted) {
       return absl::FailedPreconditionError(
-          absl::StrCat(AsAbsl(doing), ": revision ", at_revision, " is before the compacted revision ", *compacted));
+          absl::StrCat(ToAbsl(doing), ": revision ", at_revision, " is before the compacted revision ", *compacted));
     }
     return absl::OkStatus();
   }
@@ -548,7 +544,7 @@ struct Store::Impl {
     if (!event.ParseFromString(bytes)) {
       return absl::DataLossError(absl::StrCat("search by time: log entry ", revision, " is not a valid Event"));
     }
-    return ToAbslTime(event.commit_time());
+    return FromProtoTime(event.commit_time());
   }
 };
 
@@ -758,7 +754,7 @@ absl::StatusOr<std::string> Store::ReadEvent(int64_t revision) const {
 }
 
 absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_view name, int64_t at_revision) const {
-  const std::string doing = absl::StrCat("read of '", AsAbsl(name), "' at revision ", at_revision);
+  const std::string doing = absl::StrCat("read of '", ToAbsl(name), "' at revision ", at_revision);
   absl::ReaderMutexLock db_lock(&impl_->db_mu);
   if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());
@@ -767,7 +763,7 @@ absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_v
   if (absl::Status status = impl_->CheckNotCompacted(read_options, at_revision, doing); !status.ok()) return status;
   if (name.find('\0') != std::string_view::npos) return std::optional<int64_t>();  // No such name can exist.
 
-  const std::string name_prefix = absl::StrCat(AsAbsl(name), absl::string_view("\0", 1));
+  const std::string name_prefix = absl::StrCat(ToAbsl(name), absl::string_view("\0", 1));
   const rocksdb::Slice lower_bound(name_prefix);
   read_options.iterate_lower_bound = &lower_bound;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->key_index));
@@ -783,7 +779,7 @@ absl::StatusOr<std::optional<int64_t>> Store::LastChangeAtOrBefore(std::string_v
 
 absl::Status Store::ForEachNameAt(std::string_view prefix, std::string_view start_after, int64_t at_revision,
                                   const std::function<bool(std::string_view name, int64_t revision)>& fn) const {
-  const std::string doing = absl::StrCat("list of names with prefix '", AsAbsl(prefix), "' at revision ", at_revision);
+  const std::string doing = absl::StrCat("list of names with prefix '", ToAbsl(prefix), "' at revision ", at_revision);
   absl::ReaderMutexLock db_lock(&impl_->db_mu);
   if (absl::Status open = impl_->CheckOpen(doing); !open.ok()) return open;
   rocksdb::ManagedSnapshot snapshot(impl_->db.get());

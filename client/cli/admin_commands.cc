@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "base/time.h"
 #include "client/connection.h"
 #include "client/format.h"
 #include "google/protobuf/util/json_util.h"
@@ -66,7 +67,7 @@ int AdminCommands::ListAudit(Session& session, v1::AdminService::Stub& admin, gr
   if (response.entries().empty()) std::cout << "no reads of detailed figures recorded\n";
   for (const v1::AuditEntry& entry : response.entries()) {
     std::cout << "#" << entry.sequence() << "  "
-              << absl::FormatTime("%Y-%m-%d %H:%M:%S", ToAbslTime(entry.time()), absl::LocalTimeZone()) << "  "
+              << absl::FormatTime("%Y-%m-%d %H:%M:%S", FromProtoTime(entry.time()), absl::LocalTimeZone()) << "  "
               << entry.actor().subject() << " (" << entry.actor().organization_id() << ")  "
               << entry.method().substr(entry.method().rfind('/') + 1) << " at revision " << entry.revision() << ": ";
     if (entry.organization_count() == 0) {

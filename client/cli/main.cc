@@ -29,6 +29,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/time.h"
 #include "client/cli/admin_commands.h"
 #include "client/cli/session.h"
 #include "client/cli/workflow_commands.h"
@@ -260,7 +261,7 @@ int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
   const absl::Time now = absl::Now();
   for (const v1::Record& record : all.records()) {
     table.AddRow({record.name(), EnumWord(record.kind()), absl::StrCat(record.mod_revision()),
-                  record.has_update_time() ? FormatAge(ToAbslTime(record.update_time()), now) + " ago"
+                  record.has_update_time() ? FormatAge(FromProtoTime(record.update_time()), now) + " ago"
                                            : std::string(kNotReported),
                   RecordSummary(record)});
   }
@@ -287,12 +288,12 @@ int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags
   if (!history.since.empty()) {
     absl::StatusOr<absl::Time> since = ParseTimeFlag("--since", history.since);
     if (!since.ok()) return UsageError(since.status());
-    *request.mutable_from_time() = ToProtoTimestamp(*since);
+    *request.mutable_from_time() = ToProtoTime(*since);
   }
   if (!history.until.empty()) {
     absl::StatusOr<absl::Time> until = ParseTimeFlag("--until", history.until);
     if (!until.ok()) return UsageError(until.status());
-    *request.mutable_to_time() = ToProtoTimestamp(*until);
+    *request.mutable_to_time() = ToProtoTime(*until);
   }
   int64_t count = 0;
   int64_t latest = 0;

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/support/slice.h"
 
@@ -110,8 +111,7 @@ grpc::ByteBuffer FrameMessage(const feed::FeedFrame& frame, const policy::Viewer
           return EventBatchMessage(f.events, viewer);
         } else if constexpr (std::is_same_v<F, feed::Heartbeat>) {
           response.mutable_heartbeat()->set_revision(f.revision);
-          *response.mutable_heartbeat()->mutable_server_time() =
-              google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(f.server_time));
+          *response.mutable_heartbeat()->mutable_server_time() = ToProtoTime(f.server_time);
         } else {
           static_assert(std::is_same_v<F, feed::End>);
           return grpc::ByteBuffer();

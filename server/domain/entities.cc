@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "base/time.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace ketenbeeld::domain {
@@ -17,15 +18,6 @@ using ::ketenbeeld::v1::StatusReport;
 // google.protobuf.Timestamp's range; times outside it are clamped so a derived timestamp is always valid.
 constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-
-void SetTimestamp(absl::Time time, google::protobuf::Timestamp& timestamp) {
-  const absl::Time min_time = absl::FromUnixSeconds(kMinTimestampSeconds);
-  const absl::Time max_time = absl::FromUnixSeconds(kMaxTimestampSeconds) + absl::Nanoseconds(999999999);
-  time = std::clamp(time, min_time, max_time);
-  const int64_t seconds = absl::ToUnixSeconds(time);  // Rounds towards negative infinity, so nanos >= 0.
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>((time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-}
 
 }  // namespace
 
@@ -66,9 +58,9 @@ void NormalizeOrganization(ketenbeeld::v1::Organization& organization) {
 }
 
 void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interval, StatusReport& report) {
-  SetTimestamp(commit_time, *report.mutable_commit_time());
+  *report.mutable_commit_time() = ToProtoTime(commit_time);
   if (report_interval > absl::ZeroDuration() && report_interval != absl::InfiniteDuration()) {
-    SetTimestamp(commit_time + report_interval, *report.mutable_next_report_due());
+    *report.mutable_next_report_due() = ToProtoTime(commit_time + report_interval);
   } else {
     report.clear_next_report_due();
   }

@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -22,16 +24,6 @@ namespace ketenbeeld::domain::checks {
 using ::google::protobuf::RepeatedField;
 using ::google::protobuf::RepeatedPtrField;
 using ::google::protobuf::Timestamp;
-
-#define KETENBEELD_RETURN_IF_ERROR(expr)                \
-  do {                                                  \
-    if (absl::Status status_ = (expr); !status_.ok()) { \
-      return status_;                                   \
-    }                                                   \
-  } while (false)
-
-// Debian's Abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0); our API uses std::string_view.
-inline absl::string_view ToAbsl(std::string_view text) { return absl::string_view(text.data(), text.size()); }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Field paths

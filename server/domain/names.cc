@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "base/strings.h"
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::domain {
@@ -31,8 +32,6 @@ constexpr int kSequenceDigits = 20;
 constexpr size_t kMaxQuotedNameBytes = 200;
 
 // Debian's Abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0); our API uses std::string_view.
-absl::string_view ToAbsl(std::string_view text) { return absl::string_view(text.data(), text.size()); }
-
 std::string Quote(absl::string_view name) {
   if (name.size() <= kMaxQuotedNameBytes) return absl::StrCat("\"", absl::CHexEscape(name), "\"");
   return absl::StrCat("\"", absl::CHexEscape(name.substr(0, kMaxQuotedNameBytes)), "\"...");

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/http/json_api.h"
@@ -137,8 +138,7 @@ std::string EventStream::Encode(const feed::FeedFrame& frame) {
         } else if constexpr (std::is_same_v<F, feed::Heartbeat>) {
           ketenbeeld::v1::Heartbeat heartbeat;
           heartbeat.set_revision(f.revision);
-          *heartbeat.mutable_server_time() =
-              google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(f.server_time));
+          *heartbeat.mutable_server_time() = ToProtoTime(f.server_time);
           return Frame("heartbeat", ToJson(heartbeat), f.revision);
         } else {
           static_assert(std::is_same_v<F, feed::End>);

@@ -7,18 +7,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/entities.h"
 #include "server/observability/log.h"
 
 namespace ketenbeeld::pipeline {
-namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Committer::Committer(storage::Store& store, Picture& picture, Hub& hub, Options options)
     : store_(store),
@@ -112,7 +107,9 @@ void Committer::CommitGroup(std::deque<Pending> group) {
   // After a storage fault every group (ticks too) gives the store a chance to recover, rate-limited.
   if (storage_failed_) TryRecoverStorage().IgnoreError();
   // Commit times never go backwards, even when the wall clock does.
-  const absl::Time commit_time = std::max(options_.clock(), last_commit_time_);
+  // Commit times are kept in microseconds (the resolution of the stored records and of every time derived from them).
+  const absl::Time commit_time =
+      std::max(absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())), last_commit_time_);
 
   // Plan every write against the picture as the earlier writes of this group leave it.
   absl::flat_hash_map<std::string, RecordPtr> overlay;
@@ -147,7 +144,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       ketenbeeld::v1::Record& record = plan.record;
       record.set_create_revision(plan.previous == nullptr ? revision : plan.previous->record.create_revision());
       record.set_mod_revision(revision);
-      *record.mutable_update_time() = ToProto(commit_time);
+      *record.mutable_update_time() = ToProtoTime(commit_time);
       *record.mutable_updated_by() = group[i].request.actor;
       Change change;
       if (plan.type == ketenbeeld::v1::EVENT_TYPE_DELETE) {

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
@@ -33,14 +34,6 @@ using google::protobuf::util::TimeUtil;
 // reproducible from the stored values (acknowledged_at >= acknowledge_by <=> late).
 absl::Time Now(const PlanContext& context) { return absl::FromUnixMicros(absl::ToUnixMicros(context.commit_time)); }
 
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-}
-
 std::string Rfc3339(absl::Time time) { return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone()); }
 
 bool SameTime(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
@@ -49,7 +42,7 @@ bool SameTime(const google::protobuf::Timestamp& a, const google::protobuf::Time
 
 // Whether the deadline of an active alert has passed at `now`.
 bool DeadlinePassedAt(const v1::Alert& alert, absl::Time now) {
-  return alert.has_acknowledge_by() && ToTime(alert.acknowledge_by()) <= now;
+  return alert.has_acknowledge_by() && FromProtoTime(alert.acknowledge_by()) <= now;
 }
 
 v1::Record AlertRecord(v1::Alert alert) {
@@ -115,15 +108,15 @@ absl::StatusOr<PlannedChange> PlanSendAlert(const v1::SendAlertRequest& request,
   const bool deadline_kept = current != nullptr && current->has_acknowledge_by() && input.has_acknowledge_by() &&
                              SameTime(current->acknowledge_by(), input.acknowledge_by());
   // An update may keep a deadline that has passed (to correct the text, say); a new or changed one must be ahead.
-  if (input.has_acknowledge_by() && !deadline_kept && ToTime(input.acknowledge_by()) <= now) {
+  if (input.has_acknowledge_by() && !deadline_kept && FromProtoTime(input.acknowledge_by()) <= now) {
     return absl::InvalidArgumentError(absl::StrCat("alert.acknowledge_by: must be after the commit time ", Rfc3339(now),
-                                                   ", got ", Rfc3339(ToTime(input.acknowledge_by()))));
+                                                   ", got ", Rfc3339(FromProtoTime(input.acknowledge_by()))));
   }
 
   v1::Alert alert = input;
   alert.set_status(v1::ALERT_STATUS_ACTIVE);
   alert.set_version(current != nullptr ? current->version() + 1 : 1);
-  *alert.mutable_sent_at() = current != nullptr ? current->sent_at() : ToTimestamp(now);
+  *alert.mutable_sent_at() = current != nullptr ? current->sent_at() : ToProtoTime(now);
   if (deadline_kept && current->has_deadline_passed()) {
     *alert.mutable_deadline_passed() = current->deadline_passed();
   } else {
@@ -172,7 +165,7 @@ absl::StatusOr<PlannedChange> PlanAcknowledgeAlert(const v1::AcknowledgeAlertReq
   } else {
     const absl::Time now = Now(context);
     acknowledgement.set_late(DeadlinePassedAt(alert, now));
-    *acknowledgement.mutable_acknowledged_at() = ToTimestamp(now);
+    *acknowledgement.mutable_acknowledged_at() = ToProtoTime(now);
   }
   return Put(std::move(record), std::move(previous));
 }
@@ -196,7 +189,7 @@ std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context) {
     }
     v1::Record record = current->record;
     v1::DeadlinePassed& passed = *record.mutable_alert()->mutable_deadline_passed();
-    *passed.mutable_passed_at() = ToTimestamp(now);
+    *passed.mutable_passed_at() = ToProtoTime(now);
     const std::vector<std::string> audience = AudienceOf(alert.audience(), context.picture);
     for (const std::string& organization_id : audience) {
       if (context.lookup(domain::AcknowledgementName(alert.id(), organization_id)) == nullptr) {

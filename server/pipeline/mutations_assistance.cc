@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/assistance_validation.h"
 #include "server/domain/field_checks.h"
@@ -19,10 +20,6 @@ namespace v1 = ::ketenbeeld::v1;
 
 using domain::checks::EnumName;
 using domain::checks::Quote;
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 std::string StatusName(v1::AssistanceStatus status) { return EnumName<v1::AssistanceStatus>(status); }
 
@@ -88,7 +85,7 @@ absl::StatusOr<PlannedChange> PlanRequestAssistance(const v1::RequestAssistanceR
   // Output-only fields are the server's.
   assistance.set_status(v1::ASSISTANCE_STATUS_OPEN);
   assistance.clear_offers();
-  *assistance.mutable_requested_at() = ToProto(context.commit_time);
+  *assistance.mutable_requested_at() = ToProtoTime(context.commit_time);
 
   v1::Record record;
   record.set_name(name);
@@ -117,7 +114,7 @@ absl::StatusOr<PlannedChange> PlanOfferAssistance(const v1::OfferAssistanceReque
   }
   v1::Offer offer = request.offer();
   offer.set_status(v1::OFFER_STATUS_OFFERED);
-  *offer.mutable_offered_at() = ToProto(context.commit_time);
+  *offer.mutable_offered_at() = ToProtoTime(context.commit_time);
   v1::Offer* existing = nullptr;
   for (v1::Offer& candidate : *assistance.mutable_offers()) {
     if (candidate.organization_id() == offerer) existing = &candidate;

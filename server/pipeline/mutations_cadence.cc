@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/names.h"
 #include "server/pipeline/mutations.h"
@@ -27,14 +28,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr absl::string_view kIncidentsPrefix = "incidents/";
 constexpr size_t kIncidentPageSize = 32;
-
-absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
-}
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 bool IsActive(v1::IncidentStatus status) {
   return status == v1::INCIDENT_STATUS_OPEN || status == v1::INCIDENT_STATUS_SCALED_UP ||
@@ -119,7 +112,7 @@ absl::Duration IntervalInForce(const v1::Organization& organization, const domai
 // When `report` became (or becomes) overdue under `interval`, or nullopt when it carries no commit time.
 std::optional<absl::Time> DueTime(const v1::StatusReport& report, absl::Duration interval) {
   if (!report.has_commit_time()) return std::nullopt;
-  return FromProto(report.commit_time()) + interval;
+  return FromProtoTime(report.commit_time()) + interval;
 }
 
 }  // namespace
@@ -186,7 +179,7 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
     marked.set_kind(current->record.kind());
     *marked.mutable_scope() = current->record.scope();
     *marked.mutable_status_report() = current_report;
-    *marked.mutable_status_report()->mutable_overdue_since() = ToProto(*due);
+    *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(*due);
     changes.push_back(Put(std::move(marked), std::move(current)));
   }
   return changes;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/names.h"
 #include "server/pipeline/mutations.h"
@@ -19,10 +20,6 @@ namespace {
 namespace v1 = ::ketenbeeld::v1;
 
 // Microseconds, as the committer stores update_time, so an entity's times equal its record's.
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
 // The level must be one the region configured; the message lists them so the caller can correct it.
 absl::Status CheckScaleUpLevel(const v1::Incident& incident, const domain::Region& region) {
   if (region.LevelIndex(incident.scale_up_level()).has_value()) return absl::OkStatus();
@@ -76,7 +73,7 @@ absl::StatusOr<PlannedChange> PlanOpenIncident(const v1::OpenIncidentRequest& re
   if (absl::Status status = CheckAffectedOrganizations(request.incident(), context); !status.ok()) return status;
   v1::Incident incident = request.incident();
   incident.set_status(v1::INCIDENT_STATUS_OPEN);
-  *incident.mutable_opened_at() = ToTimestamp(context.commit_time);
+  *incident.mutable_opened_at() = ToProtoTime(context.commit_time);
   incident.clear_closed_at();
   return Put(IncidentRecord(std::move(incident)), nullptr);
 }
@@ -104,7 +101,7 @@ absl::StatusOr<PlannedChange> PlanUpdateIncident(const v1::UpdateIncidentRequest
   if (request.incident().status() == v1::INCIDENT_STATUS_CLOSED) {
     // Closing may come with final figures (casualties, level); they are kept as given.
     incident.set_status(v1::INCIDENT_STATUS_CLOSED);
-    *incident.mutable_closed_at() = ToTimestamp(context.commit_time);
+    *incident.mutable_closed_at() = ToProtoTime(context.commit_time);
   } else {
     // Any other requested status is output only: the server derives it from the level.
     incident.set_status(StatusAfterLevelChange(current, incident, context.region));
@@ -134,7 +131,7 @@ absl::StatusOr<PlannedChange> PlanAddSituationEntry(const v1::AddSituationEntryR
   v1::SituationEntry& entry = *record.mutable_situation_entry();
   entry = input;
   entry.set_sequence(context.next_revision);
-  *entry.mutable_commit_time() = ToTimestamp(context.commit_time);
+  *entry.mutable_commit_time() = ToProtoTime(context.commit_time);
   // A fresh name: there is nothing to replace (append-only).
   return Put(std::move(record), nullptr);
 }

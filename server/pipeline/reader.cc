@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
@@ -49,10 +50,6 @@ absl::StatusOr<PageToken> DecodePageToken(absl::string_view token) {
   }
   decoded.after = std::string(parts.second);
   return decoded;
-}
-
-absl::Time ToTime(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
 }  // namespace
@@ -204,12 +201,13 @@ absl::Status Reader::History(const ketenbeeld::v1::HistoryRequest& request,
         absl::StrCat("from_revision: ", from, " is ahead of the server's latest revision ", latest));
   }
   if (request.has_from_time()) {
-    absl::StatusOr<int64_t> first = store_.FirstRevisionAtOrAfter(ToTime(request.from_time()));
+    absl::StatusOr<int64_t> first = store_.FirstRevisionAtOrAfter(FromProtoTime(request.from_time()));
     if (!first.ok()) return first.status();
     from = std::max(from, *first);
   }
   if (request.has_to_time()) {
-    absl::StatusOr<int64_t> after = store_.FirstRevisionAtOrAfter(ToTime(request.to_time()) + absl::Microseconds(1));
+    absl::StatusOr<int64_t> after =
+        store_.FirstRevisionAtOrAfter(FromProtoTime(request.to_time()) + absl::Microseconds(1));
     if (!after.ok()) return after.status();
     to = std::min(to, *after - 1);
   }

@@ -12,6 +12,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
 #include "server/pipeline/audience.h"
@@ -28,14 +29,6 @@ constexpr double kDefaultRadiusKm = 50;
 constexpr double kMaxRadiusKm = 500;
 constexpr int kDefaultLimit = 20;
 constexpr int kMaxLimit = 1000;
-
-absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
-}
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
 
 // A registered organisation and its latest reports, as one snapshot holds them.
 struct OrganizationView {
@@ -128,7 +121,7 @@ const v1::Capacity* CapacityIn(const v1::StatusReport& report, int bed_type) {
 absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
   absl::flat_hash_map<int, Figures> by_type;
   for (const v1::StatusReport* report : view.Counted()) {
-    const absl::Time reported_at = FromProto(report->commit_time());
+    const absl::Time reported_at = FromProtoTime(report->commit_time());
     for (const v1::Capacity& capacity : report->capacity()) by_type[capacity.type()].Add(capacity, reported_at);
   }
   return by_type;
@@ -140,7 +133,7 @@ std::optional<Figures> CapacityOf(const OrganizationView& view, int bed_type) {
   for (const v1::StatusReport* report : view.Counted()) {
     if (const v1::Capacity* capacity = CapacityIn(*report, bed_type); capacity != nullptr) {
       if (!figures.has_value()) figures.emplace();
-      figures->Add(*capacity, FromProto(report->commit_time()));
+      figures->Add(*capacity, FromProtoTime(report->commit_time()));
     }
   }
   return figures;
@@ -238,7 +231,7 @@ absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& re
   report.set_scenario_id(scenario->id());
   report.set_safety_region(scenario->safety_region());
   report.set_revision(view.revision());
-  *report.mutable_computed_at() = ToProto(now);
+  *report.mutable_computed_at() = ToProtoTime(now);
 
   std::vector<const OrganizationView*> in_region;
   for (const auto& [id, organization] : view.organizations()) {
@@ -317,7 +310,7 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
 
   v1::CapacityOverview overview;
   overview.set_revision(view.revision());
-  *overview.mutable_computed_at() = ToProto(now);
+  *overview.mutable_computed_at() = ToProtoTime(now);
   for (const auto& [key, total] : totals) {
     v1::CapacityTotal& line = *overview.add_totals();
     line.set_safety_region(std::get<0>(key));
@@ -329,8 +322,8 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
     if (total.figures.surge_24h) line.set_surge_24h(*total.figures.surge_24h);
     if (total.figures.surge_72h) line.set_surge_72h(*total.figures.surge_72h);
     line.set_organizations_reported(total.organizations);
-    *line.mutable_newest_report() = ToProto(total.figures.newest);
-    *line.mutable_oldest_report() = ToProto(total.figures.oldest);
+    *line.mutable_newest_report() = ToProtoTime(total.figures.newest);
+    *line.mutable_oldest_report() = ToProtoTime(total.figures.oldest);
   }
   return overview;
 }

@@ -1,5 +1,6 @@
 #include "server/pipeline/scheduler.h"
 
+#include "absl/synchronization/notification.h"
 #include "server/observability/log.h"
 
 namespace ketenbeeld::pipeline {
@@ -18,16 +19,35 @@ void Scheduler::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Scheduler::Loop() {
+namespace {
+
+WriteRequest Tick() {
   ketenbeeld::v1::Actor system;
   system.set_role(ketenbeeld::v1::ROLE_SYSTEM);
   system.set_subject("ketenbeeld-server");
+  return WriteRequest{.body = SystemTick{}, .actor = system};
+}
+
+}  // namespace
+
+absl::Status Scheduler::TickNow() {
+  absl::Notification done;
+  absl::Status status;
+  committer_.Submit(Tick(), [&](absl::StatusOr<WriteResult> result) {
+    status = result.status();
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
+}
+
+void Scheduler::Loop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
     // One tick at a time: a slow commit delays the next tick instead of queueing them up.
     tick_in_flight_ = true;
     mu_.Unlock();
-    committer_.Submit(WriteRequest{.body = SystemTick{}, .actor = system}, [this](absl::StatusOr<WriteResult> result) {
+    committer_.Submit(Tick(), [this](absl::StatusOr<WriteResult> result) {
       if (!result.ok() && !absl::IsUnavailable(result.status())) {
         observability::LogError("tick_failed", {{"error", result.status().ToString()}});
       }

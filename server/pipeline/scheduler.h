@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/pipeline/committer.h"
@@ -26,6 +27,12 @@ class Scheduler {
 
   // Stops ticking and waits for the tick in flight. Call before stopping the committer.
   void Stop();
+
+  // Runs one tick now, beside the interval's, and returns once it is committed (or refused): the facts due at this
+  // moment are then in the picture and the log. For tests that must show a fact is committed exactly once, however
+  // many ticks run, without sleeping through intervals. Ticks are idempotent, so an extra one changes nothing that
+  // was not due. UNAVAILABLE once the committer has stopped. Thread safe; blocks the caller for one commit.
+  absl::Status TickNow();
 
  private:
   void Loop();

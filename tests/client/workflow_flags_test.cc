@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/time.h"
 #include "client/format.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -297,7 +298,7 @@ TEST(AlertFlagsTest, SendBuildsAudienceAndDeadline) {
   EXPECT_THAT(alert.audience().kinds(),
               ::testing::ElementsAre(v1::ORGANIZATION_KIND_NURSING_HOME, v1::ORGANIZATION_KIND_DISABILITY_CARE));
   EXPECT_THAT(alert.audience().organization_ids(), ::testing::ElementsAre("zh-noord"));
-  EXPECT_EQ(ToAbslTime(alert.acknowledge_by()), kNow + absl::Minutes(30));
+  EXPECT_EQ(FromProtoTime(alert.acknowledge_by()), kNow + absl::Minutes(30));
   EXPECT_EQ(alert.incident_id(), "brand-oost");
   EXPECT_EQ(alert.status(), v1::ALERT_STATUS_ACTIVE);
   EXPECT_FALSE(request->has_expected_revision());
@@ -396,7 +397,7 @@ TEST(AssistanceFlagsTest, CreateBuildsTheRequest) {
   EXPECT_EQ(assistance.type(), v1::ASSISTANCE_TYPE_BEDS);
   EXPECT_EQ(assistance.bed_type(), v1::BED_TYPE_NURSING_HOME);
   EXPECT_EQ(assistance.quantity(), 10);
-  EXPECT_EQ(ToAbslTime(assistance.needed_by()), kNow + absl::Hours(4));
+  EXPECT_EQ(FromProtoTime(assistance.needed_by()), kNow + absl::Hours(4));
   EXPECT_EQ(assistance.incident_id(), "brand-oost");
 
   flags = CompleteRequestFlags();

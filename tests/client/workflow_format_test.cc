@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "client/format.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -149,7 +150,7 @@ TEST(PictureStalenessTest, OverdueReportsAreMarkedAndOthersShowWhenTheyAreDue) {
   EXPECT_THAT(LinesWith(table, "vvt-west")[0], Not(HasSubstr("OVERDUE")));
 
   v1::StatusReport not_marked_yet;
-  *not_marked_yet.mutable_next_report_due() = ToProtoTimestamp(kNow - absl::Seconds(30));
+  *not_marked_yet.mutable_next_report_due() = ToProtoTime(kNow - absl::Seconds(30));
   EXPECT_EQ(ReportDue(not_marked_yet, kNow), "due 30 s ago");
   EXPECT_EQ(ReportDue(v1::StatusReport(), kNow), "—");
 }
@@ -247,7 +248,7 @@ TEST(WorkflowEventLinesTest, AlertSentCancelledAndDeadlinePassedWithTheUnconfirm
   v1::Event cancelled = passed;
   cancelled.set_revision(80);
   cancelled.mutable_actor()->set_role(v1::ROLE_GHOR);
-  *cancelled.mutable_commit_time() = ToProtoTimestamp(kNow + absl::Minutes(5));
+  *cancelled.mutable_commit_time() = ToProtoTime(kNow + absl::Minutes(5));
   cancelled.mutable_record()->mutable_alert()->set_status(v1::ALERT_STATUS_CANCELLED);
   cancelled.mutable_record()->mutable_alert()->set_version(2);
   EXPECT_THAT(EventSummary(cancelled, absl::UTCTimeZone()), ::testing::StartsWith("cancelled  cancelled  v2"));

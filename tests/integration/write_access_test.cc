@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "base/time.h"
 #include "client/connection.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -228,8 +229,7 @@ class WriteAccessTest : public ::testing::Test {
     alert.set_severity(v1::ALERT_SEVERITY_SEVERE);
     alert.set_certainty(v1::CERTAINTY_LIKELY);
     alert.mutable_audience()->add_safety_regions("VR10");
-    *alert.mutable_acknowledge_by() =
-        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now() + absl::Hours(2)));
+    *alert.mutable_acknowledge_by() = ToProtoTime(absl::Now() + absl::Hours(2));
     return alert;
   }
   static v1::RequestAssistanceRequest MakeAssistanceRequest(const std::string& id, absl::string_view requester) {

@@ -12,9 +12,11 @@ set -euo pipefail
 root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 cd "${root}"
 
-# module folder -> the folders of ours it may include (besides its own). "proto" is the generated public API
-# (ketenbeeld/v1/*.pb.h); "grpc" is gRPC itself and the generated stubs (grpcpp/, grpc/, *.grpc.pb.h).
+# module folder -> the folders of ours it may include (besides its own and base/, which every module may use). "proto"
+# is the generated public API (ketenbeeld/v1/*.pb.h); "grpc" is gRPC itself and the generated stubs (grpcpp/, grpc/,
+# *.grpc.pb.h).
 declare -A allowed=(
+  [base]="proto"
   [storage]="proto"
   [server/domain]="proto"
   [server/observability]=""
@@ -46,6 +48,7 @@ include_kind() {
   case "$1" in
     grpc/* | grpcpp/* | *.grpc.pb.h) echo grpc ;;
     ketenbeeld/*) echo proto ;;
+    base/*) echo base ;;
     storage/*) echo storage ;;
     client/*) echo client ;;
     server/*/*) echo "$1" | cut -d/ -f1-2 ;;
@@ -59,7 +62,7 @@ violations=0
 for module in "${!allowed[@]}"; do
   [[ -d "${module}" ]] || continue
   # shellcheck disable=SC2206  # word splitting of the table is intended
-  ok=(${module} ${allowed[${module}]})
+  ok=(${module} base ${allowed[${module}]})
   while IFS= read -r file; do
     while IFS= read -r line; do
       header="$(sed -n 's/^#include "\([^"]*\)".*/\1/p' <<<"${line#*:}")"

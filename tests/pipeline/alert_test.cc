@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
@@ -88,7 +89,7 @@ class AlertTest : public IncidentAlertFixture {
     v1::Alert alert = MakeAlert(id);
     alert.mutable_audience()->add_safety_regions("VR10");
     alert.mutable_audience()->add_kinds(v1::ORGANIZATION_KIND_HOSPITAL);
-    *alert.mutable_acknowledge_by() = ToTimestamp(Now() + within);
+    *alert.mutable_acknowledge_by() = ToProtoTime(Now() + within);
     return alert;
   }
 };
@@ -102,25 +103,25 @@ TEST_F(AlertTest, ANewAlertIsVersionOneActiveWithSentAtAndTheFirstAudienceRegion
   EXPECT_EQ(record.scope().safety_region(), "VR10");
   EXPECT_EQ(record.alert().status(), v1::ALERT_STATUS_ACTIVE);
   EXPECT_EQ(record.alert().version(), 1);
-  EXPECT_EQ(record.alert().sent_at(), ToTimestamp(Now()));
+  EXPECT_EQ(record.alert().sent_at(), ToProtoTime(Now()));
   EXPECT_FALSE(record.alert().has_deadline_passed());
 }
 
 TEST_F(AlertTest, OutputOnlyFieldsOfTheRequestAreIgnored) {
   v1::Alert alert = HospitalAlert("explosie");
   alert.set_version(7);
-  *alert.mutable_sent_at() = ToTimestamp(Now() - absl::Hours(2));
+  *alert.mutable_sent_at() = ToProtoTime(Now() - absl::Hours(2));
   alert.mutable_deadline_passed()->set_audience_size(99);
   absl::StatusOr<WriteResult> result = Write(Send(alert));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.alert().version(), 1);
-  EXPECT_EQ(result->record->record.alert().sent_at(), ToTimestamp(Now()));
+  EXPECT_EQ(result->record->record.alert().sent_at(), ToProtoTime(Now()));
   EXPECT_FALSE(result->record->record.alert().has_deadline_passed());
 }
 
 TEST_F(AlertTest, AnUpdateIsTheNextVersionAndKeepsSentAt) {
   ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  const google::protobuf::Timestamp sent_at = ToTimestamp(Now());
+  const google::protobuf::Timestamp sent_at = ToProtoTime(Now());
   Advance(absl::Minutes(5));
   v1::Alert update = HospitalAlert("explosie");
   update.set_headline("Update: 60 gewonden verwacht");
@@ -207,7 +208,7 @@ TEST_F(AlertTest, AcknowledgementRecordsVersionTimeAndTheOrganisationsScope) {
   EXPECT_EQ(record.acknowledgement().organization_id(), "ziekenhuis-a");
   EXPECT_EQ(record.acknowledgement().comment(), "10 IC-bedden vrij");
   EXPECT_EQ(record.acknowledgement().alert_version(), 1);
-  EXPECT_EQ(record.acknowledgement().acknowledged_at(), ToTimestamp(Now()));
+  EXPECT_EQ(record.acknowledgement().acknowledged_at(), ToProtoTime(Now()));
   EXPECT_FALSE(record.acknowledgement().late());
 }
 
@@ -245,7 +246,7 @@ TEST_F(AlertTest, AcknowledgementAtOrAfterTheDeadlineIsLate) {
 TEST_F(AlertTest, AcknowledgingAgainUpdatesTheCommentButNotTheMomentOrLateness) {
   ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-a", "ontvangen")).ok());
-  const google::protobuf::Timestamp first = ToTimestamp(Now());
+  const google::protobuf::Timestamp first = ToProtoTime(Now());
   Advance(absl::Hours(1));  // Past the deadline.
   absl::StatusOr<WriteResult> again = Write(Ack("explosie", "ziekenhuis-a", "10 bedden vrij"));
   ASSERT_TRUE(again.ok()) << again.status();
@@ -264,7 +265,7 @@ TEST_F(AlertTest, AcknowledgingANewVersionRecordsThatVersion) {
   absl::StatusOr<WriteResult> again = Write(Ack("explosie", "ziekenhuis-a"));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->record->record.acknowledgement().alert_version(), 2);
-  EXPECT_EQ(again->record->record.acknowledgement().acknowledged_at(), ToTimestamp(Now()));
+  EXPECT_EQ(again->record->record.acknowledgement().acknowledged_at(), ToProtoTime(Now()));
 }
 
 TEST_F(AlertTest, DeadlinePassedIsCommittedOnceWithTheMissingOrganisations) {
@@ -279,7 +280,7 @@ TEST_F(AlertTest, DeadlinePassedIsCommittedOnceWithTheMissingOrganisations) {
   const v1::Record record = Find("alerts/explosie");
   const v1::Alert& alert = record.alert();
   ASSERT_TRUE(alert.has_deadline_passed());
-  EXPECT_EQ(alert.deadline_passed().passed_at(), ToTimestamp(Now()));
+  EXPECT_EQ(alert.deadline_passed().passed_at(), ToProtoTime(Now()));
   EXPECT_THAT(alert.deadline_passed().unacknowledged_organization_ids(), ElementsAre("ziekenhuis-a"));
   EXPECT_EQ(alert.deadline_passed().audience_size(), 2);
   EXPECT_EQ(alert.version(), 1) << "a server fact, not a new version";
@@ -311,7 +312,7 @@ TEST_F(AlertTest, ADeadlineThatPassedWhileTheServerWasDownIsCommittedAtTheFirstT
   Advance(absl::Hours(2));
   Restart();
   EXPECT_EQ(Tick(), 1);
-  EXPECT_EQ(AlertRecord("explosie").deadline_passed().passed_at(), ToTimestamp(Now()));
+  EXPECT_EQ(AlertRecord("explosie").deadline_passed().passed_at(), ToProtoTime(Now()));
   EXPECT_EQ(Tick(), 0);
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/pipeline/workflow_fixture.h"
@@ -90,7 +91,7 @@ TEST_F(AssistanceTest, RequestIsOpenWithServerFieldsAndTheRequestersScope) {
   EXPECT_EQ(record.scope().sector(), v1::SECTOR_ACUTE_CARE);
   EXPECT_EQ(record.assistance_request().status(), v1::ASSISTANCE_STATUS_OPEN);
   EXPECT_EQ(record.assistance_request().offers_size(), 0);
-  EXPECT_EQ(FromProto(record.assistance_request().requested_at()), kStart);
+  EXPECT_EQ(FromProtoTime(record.assistance_request().requested_at()), kStart);
 }
 
 TEST_F(AssistanceTest, RequestReferencesMustExistAndIdMustBeNew) {
@@ -121,7 +122,7 @@ TEST_F(AssistanceTest, OffersMoveOpenToOfferedAndReofferingReplaces) {
   EXPECT_EQ(request.status(), v1::ASSISTANCE_STATUS_OFFERED);
   ASSERT_EQ(request.offers_size(), 1);
   EXPECT_EQ(request.offers(0).status(), v1::OFFER_STATUS_OFFERED);
-  EXPECT_EQ(FromProto(request.offers(0).offered_at()), kStart + absl::Minutes(1));
+  EXPECT_EQ(FromProtoTime(request.offers(0).offered_at()), kStart + absl::Minutes(1));
 
   request = MustSubmit(OfferWrite("ic-1", "helper-b", 1)).assistance_request();  // OFFERED -> OFFERED.
   EXPECT_EQ(request.status(), v1::ASSISTANCE_STATUS_OFFERED);
@@ -132,7 +133,7 @@ TEST_F(AssistanceTest, OffersMoveOpenToOfferedAndReofferingReplaces) {
   ASSERT_EQ(request.offers_size(), 2) << "a second offer of the same organisation replaces its first";
   EXPECT_EQ(request.offers(0).organization_id(), "helper-a");
   EXPECT_EQ(request.offers(0).quantity(), 3);
-  EXPECT_EQ(FromProto(request.offers(0).offered_at()), kStart + absl::Minutes(2));
+  EXPECT_EQ(FromProtoTime(request.offers(0).offered_at()), kStart + absl::Minutes(2));
   EXPECT_EQ(request.offers(1).organization_id(), "helper-b");
 }
 

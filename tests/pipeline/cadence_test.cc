@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "base/time.h"
 #include "gtest/gtest.h"
 #include "tests/pipeline/workflow_fixture.h"
 
@@ -129,8 +130,8 @@ TEST_F(CadencePlannerTest, ReportBecomesOverdueAtCommitTimePlusInterval) {
   EXPECT_EQ(record.name(), "organizations/a/status");
   EXPECT_EQ(record.kind(), v1::ENTITY_KIND_STATUS_REPORT);
   EXPECT_EQ(record.scope().organization_id(), "a");
-  EXPECT_EQ(FromProto(record.status_report().overdue_since()), kStart + absl::Hours(24)) << "the due time, not now";
-  EXPECT_EQ(FromProto(record.status_report().commit_time()), kStart) << "the report itself is unchanged";
+  EXPECT_EQ(FromProtoTime(record.status_report().overdue_since()), kStart + absl::Hours(24)) << "the due time, not now";
+  EXPECT_EQ(FromProtoTime(record.status_report().commit_time()), kStart) << "the report itself is unchanged";
   EXPECT_EQ(record.status_report().capacity_size(), 1);
   ASSERT_NE(changes[0].previous, nullptr);
   EXPECT_EQ(changes[0].previous->record.name(), record.name());
@@ -138,7 +139,7 @@ TEST_F(CadencePlannerTest, ReportBecomesOverdueAtCommitTimePlusInterval) {
 
 TEST_F(CadencePlannerTest, MarkedAndPerLocationReportsAreLeftAlone) {
   v1::Record marked = ReportRecord(MakeReport("a"), kStart);
-  *marked.mutable_status_report()->mutable_overdue_since() = ToProto(kStart + absl::Hours(24));
+  *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(kStart + absl::Hours(24));
   PutDirectly(picture_, marked);
   v1::StatusReport site = MakeReport("b");
   site.set_location_id("main");
@@ -153,7 +154,7 @@ TEST_F(CadencePlannerTest, ScaledUpIncidentMakesReportsOverdueSooner) {
   const std::vector<PlannedChange> changes = OverdueAt(kStart + absl::Hours(1));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].record.name(), "organizations/a/status");
-  EXPECT_EQ(FromProto(changes[0].record.status_report().overdue_since()), kStart + absl::Hours(1));
+  EXPECT_EQ(FromProtoTime(changes[0].record.status_report().overdue_since()), kStart + absl::Hours(1));
 }
 
 TEST_F(CadencePlannerTest, CostOfATickOverTenThousandReports) {
@@ -219,8 +220,8 @@ TEST_F(CadenceCommitTest, OverdueIsCommittedExactlyOnceAlsoAfterARestart) {
   std::vector<v1::Event> overdue = OverdueEvents();
   ASSERT_EQ(overdue.size(), 1u);
   EXPECT_EQ(overdue[0].record().name(), "organizations/a/status");
-  EXPECT_EQ(FromProto(overdue[0].record().status_report().overdue_since()), kStart + absl::Hours(24));
-  EXPECT_EQ(FromProto(overdue[0].commit_time()), kStart + absl::Hours(24));
+  EXPECT_EQ(FromProtoTime(overdue[0].record().status_report().overdue_since()), kStart + absl::Hours(24));
+  EXPECT_EQ(FromProtoTime(overdue[0].commit_time()), kStart + absl::Hours(24));
 
   Restart();
   Advance(absl::Minutes(10));
@@ -238,7 +239,7 @@ TEST_F(CadenceCommitTest, NewReportClearsOverdueAndStartsANewPeriod) {
 
   const v1::Record fresh = MustSubmit(ReportWrite(MakeReport("a")));
   EXPECT_FALSE(fresh.status_report().has_overdue_since());
-  EXPECT_EQ(FromProto(fresh.status_report().next_report_due()), kStart + absl::Hours(49));
+  EXPECT_EQ(FromProtoTime(fresh.status_report().next_report_due()), kStart + absl::Hours(49));
   Advance(absl::Hours(23));
   ASSERT_TRUE(Tick().ok());
   EXPECT_EQ(OverdueEvents().size(), 1u);
@@ -246,7 +247,7 @@ TEST_F(CadenceCommitTest, NewReportClearsOverdueAndStartsANewPeriod) {
   ASSERT_TRUE(Tick().ok());
   std::vector<v1::Event> overdue = OverdueEvents();
   ASSERT_EQ(overdue.size(), 2u);
-  EXPECT_EQ(FromProto(overdue[1].record().status_report().overdue_since()), kStart + absl::Hours(49));
+  EXPECT_EQ(FromProtoTime(overdue[1].record().status_report().overdue_since()), kStart + absl::Hours(49));
 }
 
 TEST_F(CadenceCommitTest, ReportQueuedWithTheTickIsSeenByIt) {

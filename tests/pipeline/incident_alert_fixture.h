@@ -41,9 +41,6 @@ class IncidentAlertFixture : public ::testing::Test {
 
   absl::Time Now() const { return absl::FromUnixMicros(clock_micros_.load()); }
   void Advance(absl::Duration duration) { clock_micros_.fetch_add(absl::ToInt64Microseconds(duration)); }
-  static google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-    return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-  }
 
   // Submits one write and waits for its outcome.
   template <typename Body>

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
@@ -69,7 +70,7 @@ TEST_F(IncidentTest, OpenSetsStatusOpenedAtAndRegionScope) {
   EXPECT_EQ(record.scope().safety_region(), "VR10");
   EXPECT_EQ(record.scope().organization_id(), "");
   EXPECT_EQ(record.incident().status(), v1::INCIDENT_STATUS_OPEN);
-  EXPECT_EQ(record.incident().opened_at(), ToTimestamp(Now()));
+  EXPECT_EQ(record.incident().opened_at(), ToProtoTime(Now()));
   EXPECT_EQ(record.incident().opened_at(), record.update_time());
   EXPECT_FALSE(record.incident().has_closed_at());
 }
@@ -77,7 +78,7 @@ TEST_F(IncidentTest, OpenSetsStatusOpenedAtAndRegionScope) {
 TEST_F(IncidentTest, OutputOnlyFieldsOfTheRequestAreIgnoredOnOpen) {
   v1::Incident incident = MakeIncident("brand-1");
   incident.set_status(v1::INCIDENT_STATUS_CLOSED);
-  *incident.mutable_closed_at() = ToTimestamp(Now() - absl::Hours(1));
+  *incident.mutable_closed_at() = ToProtoTime(Now() - absl::Hours(1));
   absl::StatusOr<WriteResult> result = Write(Open(incident));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.incident().status(), v1::INCIDENT_STATUS_OPEN);
@@ -164,11 +165,11 @@ TEST_F(IncidentTest, UpdateKeepsOpenedAtAndReplacesTheFields) {
   v1::Incident incident = MakeIncident("brand-1");
   incident.mutable_casualties()->set_t1(2);
   ASSERT_TRUE(Write(Open(incident)).ok());
-  const google::protobuf::Timestamp opened_at = ToTimestamp(Now());
+  const google::protobuf::Timestamp opened_at = ToProtoTime(Now());
   Advance(absl::Minutes(10));
   incident.mutable_casualties()->set_t1(5);
   incident.mutable_casualties()->set_dead(1);
-  *incident.mutable_opened_at() = ToTimestamp(Now() + absl::Hours(5));  // Output only: ignored.
+  *incident.mutable_opened_at() = ToProtoTime(Now() + absl::Hours(5));  // Output only: ignored.
   absl::StatusOr<WriteResult> result = Write(Update(incident));
   ASSERT_TRUE(result.ok()) << result.status();
   const v1::Incident& stored = result->record->record.incident();
@@ -185,7 +186,7 @@ TEST_F(IncidentTest, CloseSetsClosedAtAndAClosedIncidentIsFinal) {
   absl::StatusOr<WriteResult> closed = Write(Close(MakeIncident("brand-1", "GRIP 2")));
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(closed->record->record.incident().status(), v1::INCIDENT_STATUS_CLOSED);
-  EXPECT_EQ(closed->record->record.incident().closed_at(), ToTimestamp(Now()));
+  EXPECT_EQ(closed->record->record.incident().closed_at(), ToProtoTime(Now()));
   const int64_t revision = store_->last_revision();
 
   for (const v1::UpdateIncidentRequest& request :
@@ -262,7 +263,7 @@ TEST_F(IncidentTest, SituationEntriesAreAppendedInCommitOrderWithTheirRevisionAs
     EXPECT_EQ(record.name(), domain::SituationEntryName("brand-1", results[i]->revision));
     EXPECT_EQ(record.situation_entry().text(), texts[i].first);
     EXPECT_EQ(record.situation_entry().layer(), texts[i].second);
-    EXPECT_EQ(record.situation_entry().commit_time(), ToTimestamp(Now()));
+    EXPECT_EQ(record.situation_entry().commit_time(), ToProtoTime(Now()));
     EXPECT_EQ(record.scope().safety_region(), "VR10");
     EXPECT_EQ(record.create_revision(), record.mod_revision()) << "a new record, never a replacement";
     names.push_back(record.name());
@@ -284,11 +285,11 @@ TEST_F(IncidentTest, SituationEntryOutputOnlyFieldsAreSetByTheServer) {
   ASSERT_TRUE(Write(Open(MakeIncident("brand-1"))).ok());
   v1::AddSituationEntryRequest request = Entry("brand-1", "tekst");
   request.mutable_entry()->set_sequence(1);  // Would collide with the incident's revision if it were used.
-  *request.mutable_entry()->mutable_commit_time() = ToTimestamp(Now() - absl::Hours(24));
+  *request.mutable_entry()->mutable_commit_time() = ToProtoTime(Now() - absl::Hours(24));
   absl::StatusOr<WriteResult> result = Write(request);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.situation_entry().sequence(), 2);
-  EXPECT_EQ(result->record->record.situation_entry().commit_time(), ToTimestamp(Now()));
+  EXPECT_EQ(result->record->record.situation_entry().commit_time(), ToProtoTime(Now()));
 }
 
 TEST_F(IncidentTest, SituationEntryForAnUnknownIncidentIsInvalid) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/pipeline/workflow_fixture.h"
@@ -115,7 +116,7 @@ TEST_F(ReportsTest, GapReportTellsNotReportedFromReportedZero) {
   EXPECT_EQ(report.scenario_id(), "overstroming");
   EXPECT_EQ(report.safety_region(), "VR10");
   EXPECT_EQ(report.revision(), picture_.revision());
-  EXPECT_EQ(FromProto(report.computed_at()), kStart + absl::Hours(1));
+  EXPECT_EQ(FromProtoTime(report.computed_at()), kStart + absl::Hours(1));
   ASSERT_EQ(report.capacity_size(), 1);
   const v1::CapacityGap& gap = report.capacity(0);
   EXPECT_EQ(gap.bed_type(), v1::BED_TYPE_IC_ADULT);
@@ -232,8 +233,8 @@ TEST_F(ReportsTest, CapacityOverviewSumsEachFigureOverTheOrganisationsThatReport
   EXPECT_EQ(ic.surge_24h(), 2);
   EXPECT_EQ(ic.baseline(), 0);
   EXPECT_EQ(ic.organizations_reported(), 2);
-  EXPECT_EQ(FromProto(ic.newest_report()), kStart + absl::Hours(2));
-  EXPECT_EQ(FromProto(ic.oldest_report()), kStart);
+  EXPECT_EQ(FromProtoTime(ic.newest_report()), kStart + absl::Hours(2));
+  EXPECT_EQ(FromProtoTime(ic.oldest_report()), kStart);
   const v1::CapacityTotal& burns = overview->totals(1);
   EXPECT_EQ(burns.bed_type(), v1::BED_TYPE_BURNS);
   EXPECT_EQ(burns.organizations_reported(), 1);
@@ -304,7 +305,7 @@ TEST_F(ReportsTest, OperationalSummaryListsWhatNeedsAttention) {
   Register(MakeOrganization("sites-only"));
   Report(ReportWith("a", {}), kStart);
   v1::Record overdue = ReportRecord(ReportWith("b", {}), kStart);
-  *overdue.mutable_status_report()->mutable_overdue_since() = ToProto(kStart + absl::Hours(24));
+  *overdue.mutable_status_report()->mutable_overdue_since() = ToProtoTime(kStart + absl::Hours(24));
   PutDirectly(picture_, overdue);
   Report(ReportWith("sites-only", {}, "main"));
   for (const auto& [id, status] :
@@ -336,8 +337,8 @@ TEST_F(ReportsTest, OperationalSummaryListsWhatNeedsAttention) {
   const v1::OverdueOrganization& late = summary->overdue_organizations(0);
   EXPECT_EQ(late.organization_id(), "b");
   EXPECT_EQ(late.name(), "Organisation b");
-  EXPECT_EQ(FromProto(late.report_due()), kStart + absl::Hours(24));
-  EXPECT_EQ(FromProto(late.last_report()), kStart);
+  EXPECT_EQ(FromProtoTime(late.report_due()), kStart + absl::Hours(24));
+  EXPECT_EQ(FromProtoTime(late.last_report()), kStart);
   const v1::OverdueOrganization& never = summary->overdue_organizations(1);
   EXPECT_EQ(never.organization_id(), "never");
   EXPECT_FALSE(never.has_report_due());
@@ -410,7 +411,7 @@ TEST_F(FindCapacityTest, NearestFirstWithinTheDefaultRadiusAndAtLeastOnePlace) {
   EXPECT_EQ(two_sites.available(), 6);
   EXPECT_EQ(two_sites.organization_name(), "Organisation two-sites");
   EXPECT_EQ(two_sites.overall_status(), v1::OVERALL_STATUS_NORMAL);
-  EXPECT_EQ(FromProto(two_sites.reported_at()), kStart);
+  EXPECT_EQ(FromProtoTime(two_sites.reported_at()), kStart);
 }
 
 TEST_F(FindCapacityTest, RadiusMinAvailableBedTypeAndLimitNarrowTheSearch) {

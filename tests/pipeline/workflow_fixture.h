@@ -25,14 +25,6 @@ namespace ketenbeeld::pipeline::testing {
 
 namespace v1 = ::ketenbeeld::v1;
 
-inline google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
-}
-
-inline absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(timestamp));
-}
-
 // A fixed point in time the tests start from (2024-01-01T00:00:00Z).
 inline const absl::Time kStart = absl::FromUnixSeconds(1704067200);
 
