@@ -268,6 +268,8 @@ int KetenbeeldServer::http_port() const { return state_->http_gateway ? state_->
 
 int KetenbeeldServer::metrics_port() const { return state_->metrics ? state_->metrics->port() : 0; }
 
+absl::Status KetenbeeldServer::TickNow() { return state_->scheduler->TickNow(); }
+
 absl::Status KetenbeeldServer::CompactLog(int64_t revision) { return state_->CompactLog(revision); }
 
 absl::Status KetenbeeldServer::State::CompactLog(int64_t revision) {

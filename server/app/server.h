@@ -88,6 +88,11 @@ class KetenbeeldServer {
   // from before it get `reset`. FAILED_PRECONDITION when `revision` is ahead of the picture.
   absl::Status CompactLog(int64_t revision);
 
+  // Runs one scheduler tick now and waits until it is committed (pipeline::Scheduler::TickNow): the facts that
+  // follow from time alone (deadlines passed, reports overdue) that are due now are then committed. For tests and
+  // operators' tools; the interval's ticks go on regardless.
+  absl::Status TickNow();
+
   // Graceful shutdown: health NOT_SERVING, live feeds end with UNAVAILABLE (clients resume elsewhere/later), new
   // writes are refused, in-flight RPCs get up to `grace` to finish, queued writes are committed, the store is closed.
   // Idempotent.
