@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "base/strings.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/domain/region.h"
@@ -19,10 +20,8 @@
 namespace ketenbeeld::config {
 namespace {
 
-absl::string_view AsAbsl(std::string_view view) { return absl::string_view(view.data(), view.size()); }
-
 absl::Status Invalid(std::string_view field, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(AsAbsl(field), ": ", AsAbsl(message)));
+  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), ": ", ToAbsl(message)));
 }
 
 // Collects the first parse error with its position (TextFormat's default collector only logs).
@@ -82,7 +81,7 @@ absl::StatusOr<server::v1::ServerConfig> ParseConfigText(std::string_view text, 
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &config)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(AsAbsl(source), ":", errors.error.empty() ? "could not be parsed" : errors.error));
+        absl::StrCat(ToAbsl(source), ":", errors.error.empty() ? "could not be parsed" : errors.error));
   }
   return config;
 }
@@ -320,17 +319,6 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_listen",
             "Address of the HTTP gateway (JSON API, live feed, crisis-room dashboard), host:port; empty: off",
             [](C& c, const std::string& v) { c.set_http_listen(v); });
-  // The older spellings, kept so that existing scripts and units keep working.
-  AddInt(app, "heartbeat_ms", "Heartbeat interval of live feeds, in milliseconds (same as --heartbeat_interval)",
-         [](C& c, int64_t v) { ToProto(absl::Milliseconds(v), c.mutable_heartbeat_interval()); });
-  AddInt(app, "shutdown_grace_ms", "Shutdown grace in milliseconds (same as --shutdown_grace)",
-         [](C& c, int64_t v) { ToProto(absl::Milliseconds(v), c.mutable_shutdown_grace()); });
-  AddInt(app, "report_interval_minutes", "Default reporting cadence in minutes (same as --reporting_interval)",
-         [](C& c, int64_t v) { ToProto(absl::Minutes(v), c.mutable_region()->mutable_reporting_interval()); });
-  AddInt(app, "scaled_up_report_interval_minutes",
-         "Scaled-up reporting cadence in minutes (same as --scaled_up_reporting_interval)", [](C& c, int64_t v) {
-           ToProto(absl::Minutes(v), c.mutable_region()->mutable_scaled_up_reporting_interval());
-         });
 }
 
 absl::StatusOr<server::v1::ServerConfig> ConfigFlags::Merged() const {

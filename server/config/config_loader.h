@@ -43,9 +43,9 @@ absl::StatusOr<server::v1::ServerConfig> ReadConfigFile(const std::string& path)
 absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config);
 
 // The command-line flags: --config FILE plus one flag per ServerConfig field (nested fields joined with '_', e.g.
-// --retention_max_age 720h, --tls_client_ca ca.pem), durations in Go/absl syntax ("90s", "24h", "1h30m"). Also the
-// older flags --heartbeat_ms, --shutdown_grace_ms, --report_interval_minutes and
-// --scaled_up_report_interval_minutes.
+// --retention_max_age 720h, --tls_client_ca ca.pem), durations in Go/absl syntax ("90s", "24h", "1h30m"). One flag
+// per setting: the older duplicates (--heartbeat_ms, --shutdown_grace_ms, --report_interval_minutes,
+// --scaled_up_report_interval_minutes) are gone; an unknown flag stops start-up with its name.
 class ConfigFlags {
  public:
   // Adds the flags to `app`. Must outlive app.parse() and Load(); must not move.

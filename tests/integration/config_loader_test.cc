@@ -139,8 +139,8 @@ TEST(ConfigLoaderTest, FlagsOverrideTheFile) {
   std::ofstream(path) << "listen: \"127.0.0.1:6000\"\ndata_dir: \"/uit/bestand\"\n"
                          "retention { max_events: 100 }\nheartbeat_interval { seconds: 2 }\n";
   absl::StatusOr<ResolvedConfig> resolved =
-      LoadWithFlags({"--config", path, "--data_dir", "/uit/vlag", "--retention_max_age", "720h", "--heartbeat_ms",
-                     "250", "--region", "VR02", "--shutdown_grace", "1m30s"});
+      LoadWithFlags({"--config", path, "--data_dir", "/uit/vlag", "--retention_max_age", "720h", "--heartbeat_interval",
+                     "250ms", "--region", "VR02", "--shutdown_grace", "1m30s"});
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->server.listen_address, "127.0.0.1:6000");  // From the file.
   EXPECT_EQ(resolved->server.data_dir, "/uit/vlag");             // The flag wins.
@@ -156,7 +156,7 @@ TEST(ConfigLoaderTest, BadFlagValuesNameTheFlagOrField) {
   absl::StatusOr<ResolvedConfig> bad_duration = LoadWithFlags({"--retention_max_age", "een maand"});
   ASSERT_FALSE(bad_duration.ok());
   EXPECT_THAT(std::string(bad_duration.status().message()), StartsWith("--retention_max_age: not a duration"));
-  absl::StatusOr<ResolvedConfig> too_fast = LoadWithFlags({"--heartbeat_ms", "1"});
+  absl::StatusOr<ResolvedConfig> too_fast = LoadWithFlags({"--heartbeat_interval", "1ms"});
   ASSERT_FALSE(too_fast.ok());
   EXPECT_THAT(std::string(too_fast.status().message()), StartsWith("heartbeat_interval:"));
 }

@@ -26,8 +26,8 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const Server
 
   absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Spawn(
       ServerBinary(),
-      {"--listen", options.listen, "--data_dir", options.data_dir, "--heartbeat_ms", absl::StrCat(options.heartbeat_ms),
-       "--shutdown_grace_ms", absl::StrCat(options.shutdown_grace_ms)},
+      {"--listen", options.listen, "--data_dir", options.data_dir, "--heartbeat_interval",
+       absl::StrCat(options.heartbeat_ms, "ms"), "--shutdown_grace", absl::StrCat(options.shutdown_grace_ms, "ms")},
       /*stdout_path=*/"", options.log_path);
   if (!process.ok()) return process.status();
 

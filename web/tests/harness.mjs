@@ -30,7 +30,7 @@ export class ServerProcess {
 
   async start() {
     const args = ['--listen', this.grpcAddress, '--http_listen', this.httpAddress, '--data_dir', this.dataDir,
-      '--heartbeat_ms', '1000', '--shutdown_grace_ms', '1000', ...this.extraArgs];
+      '--heartbeat_interval', '1s', '--shutdown_grace', '1s', ...this.extraArgs];
     const proc = spawn(serverBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     let buffer = '';

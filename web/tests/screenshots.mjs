@@ -202,7 +202,7 @@ async function main() {
   }
   const dataDir = tempDir('ketenbeeld-screens-');
   // A one-minute cadence, so a report becomes overdue while this script runs.
-  const server = await new ServerProcess({ dataDir: `${dataDir}/db`, extraArgs: ['--report_interval_minutes', '1'] }).start();
+  const server = await new ServerProcess({ dataDir: `${dataDir}/db`, extraArgs: ['--reporting_interval', '1m'] }).start();
   try {
     await seed(server, true);
     await photograph(context, server);
