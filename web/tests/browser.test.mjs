@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { ServerProcess, cli, launchBrowser, seedOrganizations, tempDir } from './harness.mjs';
+import { ServerProcess, cli, launchBrowser, openLivePage, seedOrganizations, tempDir } from './harness.mjs';
 
 const ORGANIZATIONS = [
   { id: 'zh-noord', name: 'Ziekenhuis Noord', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
@@ -31,15 +31,7 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function openPage(path) {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  page.errors = errors;
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector('#conn[data-state="live"]');
-  return page;
-}
+const openPage = (path) => openLivePage(browser, server, path);
 
 // Resolves with Date.now() in the page when `predicate` first holds (checked at every DOM change).
 function whenInPage(page, predicate, argument) {

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ServerProcess, launchBrowser, seedOrganizations, tempDir } from './harness.mjs';
+import { ServerProcess, launchBrowser, openLivePage, seedOrganizations, tempDir } from './harness.mjs';
 
 const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto', 'ketenbeeld', 'v1');
 
@@ -26,15 +26,7 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function openPage(path) {
-  const page = await browser.context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error));
-  page.errors = errors;
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector('#conn[data-state="live"]');
-  return page;
-}
+const openPage = (path) => openLivePage(browser, server, path);
 
 // Counts the page's API calls by method ("ReportService/GetGapReport" -> n) from now on.
 function countCalls(page) {

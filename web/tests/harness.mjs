@@ -119,6 +119,18 @@ export async function launchBrowser() {
 }
 
 // Registers organisations and reports over the JSON API (fast, no process per call).
+// Opens `path` of `server` in a new page of `browser` and waits until its feed is live. The page's uncaught errors
+// collect in page.errors, for tests to assert that there were none.
+export async function openLivePage(browser, server, path) {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error));
+  page.errors = errors;
+  await page.goto(`${server.url}${path}`);
+  await page.waitForSelector('#conn[data-state="live"]');
+  return page;
+}
+
 export async function seedOrganizations(server, organizations) {
   for (const organization of organizations) {
     await server.call('ketenbeeld.v1.PictureService/RegisterOrganization', { organization });
