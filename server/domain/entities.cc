@@ -15,10 +15,6 @@ using ::ketenbeeld::v1::OrganizationKind;
 using ::ketenbeeld::v1::Sector;
 using ::ketenbeeld::v1::StatusReport;
 
-// google.protobuf.Timestamp's range; times outside it are clamped so a derived timestamp is always valid.
-constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
-constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-
 }  // namespace
 
 Sector SectorOf(OrganizationKind kind) {
