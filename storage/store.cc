@@ -33,11 +33,32 @@
 namespace ketenbeeld::storage {
 namespace {
 
-// Column family names as stored in the database. `default` exists in every RocksDB database; we never write to it.
-constexpr char kStateFamily[] = "state";
-constexpr char kLogFamily[] = "log";
-constexpr char kKeyIndexFamily[] = "key_index";
-constexpr char kMetaFamily[] = "meta";
+// The column families (store.h says what each holds), in the order they are opened: RocksDB returns the handles in
+// that order, so a family's enum value is also the index of its handle. `default` exists in every RocksDB database; we
+// never write to it.
+enum class Family : size_t { kDefault, kState, kLog, kKeyIndex, kMeta };
+
+struct FamilySpec {
+  Family family;
+  // As stored in the database.
+  const char* name;
+  // Point lookups by exact key (a bloom filter pays off); `key_index` and `meta` are only scanned or tiny.
+  bool point_lookups;
+};
+constexpr std::array<FamilySpec, 5> kFamilies = {{
+    {Family::kDefault, "default", false},  // rocksdb::kDefaultColumnFamilyName
+    {Family::kState, "state", true},
+    {Family::kLog, "log", true},
+    {Family::kKeyIndex, "key_index", false},
+    {Family::kMeta, "meta", false},
+}};
+constexpr bool FamiliesInEnumOrder() {
+  for (size_t i = 0; i < kFamilies.size(); ++i) {
+    if (static_cast<size_t>(kFamilies[i].family) != i) return false;
+  }
+  return true;
+}
+static_assert(FamiliesInEnumOrder(), "kFamilies must list the families in the order of enum Family");
 
 constexpr char kLastRevisionKey[] = "last_revision";
 constexpr char kCompactedRevisionKey[] = "compacted_revision";
@@ -393,7 +414,7 @@ struct Store::Impl {
   mutable absl::Mutex db_mu;
   // Null only while closed after a failed Recover() (or during it).
   std::unique_ptr<rocksdb::DB> db ABSL_GUARDED_BY(db_mu);
-  // Owned; destroyed before `db`. Order: default, state, log, key_index, meta.
+  // Owned; destroyed before `db`. Indexed by Family (the order of kFamilies).
   std::vector<rocksdb::ColumnFamilyHandle*> handles ABSL_GUARDED_BY(db_mu);
   rocksdb::ColumnFamilyHandle* state = nullptr;
   rocksdb::ColumnFamilyHandle* log = nullptr;
@@ -425,6 +446,10 @@ struct Store::Impl {
     CloseDatabase();
   }
 
+  rocksdb::ColumnFamilyHandle* Handle(Family family) const ABSL_SHARED_LOCKS_REQUIRED(db_mu) {
+    return handles.at(static_cast<size_t>(family));
+  }
+
   void CloseDatabase() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) {
     if (db == nullptr) return;
     for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
@@ -448,10 +473,10 @@ struct Store::Impl {
     }
     db.reset(raw_db);
     read_only = open_read_only;
-    state = handles[1];
-    log = handles[2];
-    key_index = handles[3];
-    meta = handles[4];
+    state = Handle(Family::kState);
+    log = Handle(Family::kLog);
+    key_index = Handle(Family::kKeyIndex);
+    meta = Handle(Family::kMeta);
     absl::Status checked = CheckOpenedDatabase(doing);
     if (!checked.ok()) CloseDatabase();
     return checked;
@@ -462,7 +487,7 @@ struct Store::Impl {
     rocksdb::ReadOptions read_options;
     {
       // We never write to `default`: data there means this database belongs to someone else.
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, handles[0]));
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, Handle(Family::kDefault)));
       it->SeekToFirst();
       if (it->Valid()) {
         return absl::FailedPreconditionError(
@@ -580,9 +605,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     impl->db_options.env = impl->fault_env.get();
   }
 
-  const std::array<std::string, 5> family_names = {rocksdb::kDefaultColumnFamilyName, kStateFamily, kLogFamily,
-                                                   kKeyIndexFamily, kMetaFamily};
-
   // An existing database must consist of our column families only; anything else is someone else's database.
   std::error_code error;
   if (std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", error)) {
@@ -590,21 +612,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(impl->db_options, options.path, &existing);
     if (!listed.ok()) return FromRocks(listed, doing, InvalidArgumentMeans::kFailedPrecondition);
     for (const std::string& name : existing) {
-      if (std::find(family_names.begin(), family_names.end(), name) == family_names.end()) {
+      if (std::none_of(kFamilies.begin(), kFamilies.end(), [&](const FamilySpec& spec) { return name == spec.name; })) {
         return absl::FailedPreconditionError(
             absl::StrCat(doing, ": the database has column family '", name, "', so it is not a Ketenbeeld store"));
       }
     }
   }
 
-  for (const std::string& name : family_names) {
-    const bool point_lookups = name == kStateFamily || name == kLogFamily;
+  for (const FamilySpec& spec : kFamilies) {
     // Insert hints: `state` rewrites the same names over and over (each new version sorts right before the previous
     // one), `key_index` appends per name. `log` keys only ever grow, which the skip list handles without a hint.
     std::shared_ptr<const rocksdb::SliceTransform> insert_hint;
-    if (name == kStateFamily) insert_hint.reset(rocksdb::NewNoopTransform());
-    if (name == kKeyIndexFamily) insert_hint = std::make_shared<IndexKeyName>();
-    impl->families.emplace_back(name, FamilyOptions(tuning, impl->block_cache, point_lookups, std::move(insert_hint)));
+    if (spec.family == Family::kState) insert_hint.reset(rocksdb::NewNoopTransform());
+    if (spec.family == Family::kKeyIndex) insert_hint = std::make_shared<IndexKeyName>();
+    impl->families.emplace_back(spec.name,
+                                FamilyOptions(tuning, impl->block_cache, spec.point_lookups, std::move(insert_hint)));
   }
   {
     absl::MutexLock lock(&impl->db_mu);
