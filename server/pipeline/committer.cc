@@ -271,7 +271,7 @@ void Committer::SetStorageFailed(bool failed) {
 
 absl::Status Committer::TryRecoverStorage() {
   if (!storage_failed_) return absl::OkStatus();
-  const absl::Time now = absl::Now();
+  const absl::Time now = options_.clock();
   if (now < next_recovery_attempt_) return storage_error_;
   next_recovery_attempt_ = now + options_.recovery_interval;
   absl::StatusOr<int64_t> reopened = store_.Recover();

@@ -185,13 +185,25 @@ void Hub::FanOutLoop() {
       if (stopping_) return;
       // Woken by a publish, or by the interval (heartbeats): either way every parked subscriber gets a turn.
       wake_pending_ = false;
+      waking_ = true;
       to_wake.swap(parked_);
     }
     round.clear();
     round.reserve(to_wake.size());
     for (const std::shared_ptr<Listener>& listener : to_wake) round.push_back(listener.get());
     WakeAll(round);
+    absl::MutexLock lock(&parked_mu_);
+    waking_ = false;
   }
+}
+
+void Hub::WaitForPendingWakes() {
+  absl::MutexLock lock(&parked_mu_);
+  parked_mu_.Await(absl::Condition(
+      +[](Hub* hub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(hub->parked_mu_) {
+        return (!hub->wake_pending_ && !hub->waking_) || hub->stopping_;
+      },
+      this));
 }
 
 void Hub::WakeAll(const std::vector<Listener*>& listeners) {

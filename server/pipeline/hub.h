@@ -80,6 +80,10 @@ class Hub {
   // Forgets a parked listener (when its stream ends).
   void Unpark(const std::shared_ptr<Listener>& listener);
 
+  // Returns once every wake that a Publish() before this call caused has been delivered: each listener it concerned
+  // has returned from Wake(). For tests that must show that a wake did NOT happen, without sleeping to wait for it.
+  void WaitForPendingWakes();
+
   // Ring statistics, for metrics and tests.
   struct Stats {
     int64_t ring_first_revision = 0;  // 0 when empty.
@@ -123,6 +127,7 @@ class Hub {
   mutable absl::Mutex parked_mu_ ABSL_ACQUIRED_AFTER(mu_);
   absl::flat_hash_set<std::shared_ptr<Listener>> parked_ ABSL_GUARDED_BY(parked_mu_);
   bool wake_pending_ ABSL_GUARDED_BY(parked_mu_) = false;
+  bool waking_ ABSL_GUARDED_BY(parked_mu_) = false;  // The fan-out thread is delivering a round of wakes.
   bool stopping_ ABSL_GUARDED_BY(parked_mu_) = false;
 
   // One round of wakes shared by the fan-out thread and the helpers (never held while a listener runs, never

@@ -1,9 +1,9 @@
 // The committer under storage faults (injected below RocksDB): writes are refused with UNAVAILABLE while storage
 // fails, reads and the feed keep working, writing resumes by itself when the fault clears, revisions stay gap-free,
 // and a group whose fsync failed but which reached the disk is applied and published once the store is reopened.
+#include <atomic>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -53,6 +53,7 @@ class CommitterRecoveryTest : public ::testing::Test {
     hub_ = std::make_unique<Hub>(*store_, 0, Hub::Options{});
     Committer::Options committer_options;
     committer_options.recovery_interval = kRecoveryInterval;
+    committer_options.clock = [this] { return absl::FromUnixMicros(now_micros_.load()); };
     committer_options.observer = &observer_;
     committer_ = std::make_unique<Committer>(*store_, *picture_, *hub_, std::move(committer_options));
   }
@@ -93,7 +94,12 @@ class CommitterRecoveryTest : public ::testing::Test {
     return revisions;
   }
 
-  static constexpr absl::Duration kRecoveryInterval = absl::Milliseconds(20);
+  // Moves the committer's clock past the next storage recovery attempt.
+  void PassRecoveryInterval() { now_micros_.fetch_add(absl::ToInt64Microseconds(kRecoveryInterval * 2)); }
+
+  static constexpr absl::Duration kRecoveryInterval = absl::Seconds(1);
+
+  std::atomic<int64_t> now_micros_{absl::ToUnixMicros(absl::Now())};
 
   ketenbeeld::testing::TempDir dir_;
   std::shared_ptr<storage::SwitchableFaultInjector> faults_ = std::make_shared<storage::SwitchableFaultInjector>();
@@ -111,7 +117,7 @@ TEST_F(CommitterRecoveryTest, DiskFullRefusesWritesKeepsReadsAndResumesWhenTheFa
   absl::StatusOr<WriteResult> failed = Write(Register("tijdens"));
   ASSERT_TRUE(absl::IsUnavailable(failed.status())) << failed.status();
   EXPECT_TRUE(committer_->stats().storage_failed);
-  std::this_thread::sleep_for(absl::ToChronoMilliseconds(kRecoveryInterval * 2));
+  PassRecoveryInterval();
   absl::StatusOr<WriteResult> refused = Write(Register("nog-steeds"));
   ASSERT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
 
@@ -125,7 +131,7 @@ TEST_F(CommitterRecoveryTest, DiskFullRefusesWritesKeepsReadsAndResumesWhenTheFa
   EXPECT_EQ(log->size(), 1u);
 
   faults_->Clear();
-  std::this_thread::sleep_for(absl::ToChronoMilliseconds(kRecoveryInterval * 2));
+  PassRecoveryInterval();
   absl::StatusOr<WriteResult> resumed = Write(Register("na"));
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->revision, 2) << "the refused writes must not have used revisions";
@@ -150,7 +156,7 @@ TEST_F(CommitterRecoveryTest, GroupWhoseFsyncFailedButReachedDiskIsPublishedAfte
   EXPECT_EQ(hub_->head(), 1);
 
   faults_->Clear();
-  std::this_thread::sleep_for(absl::ToChronoMilliseconds(kRecoveryInterval * 2));
+  PassRecoveryInterval();
   // The next write drives the recovery first: the reopened store holds the group, so it is real and is published
   // before the new write, which gets the following revision.
   absl::StatusOr<WriteResult> next = Write(Register("daarna"));

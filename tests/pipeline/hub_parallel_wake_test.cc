@@ -70,8 +70,8 @@ TEST(HubParallelWakeTest, EveryParkedListenerOfALargeRoundIsWokenOnceAndNeverCon
   ASSERT_TRUE((*store)->Commit({entry}).ok());
   hub.Publish({published});
 
-  woken.Wait();  // Bounded by the test timeout; each listener counts itself once.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // Would catch a late second wake.
+  woken.Wait();               // Bounded by the test timeout; each listener counts itself once.
+  hub.WaitForPendingWakes();  // The round is over: a second wake within it would have been counted by now.
   for (const auto& listener : listeners) {
     EXPECT_EQ(listener->wakes.load(), 1);
     EXPECT_EQ(listener->overlaps.load(), 0);

@@ -145,11 +145,11 @@ TEST_F(HubTest, CaughtUpListenerIsParkedAndWokenOnceByThePublish) {
   EXPECT_EQ(hub.stats().parked, 1u);
 
   hub.Publish(CommitGroup(1));
-  for (int i = 0; i < 200 && listener->wakes.load() == 0; ++i) absl::SleepFor(absl::Milliseconds(5));
+  hub.WaitForPendingWakes();
   EXPECT_EQ(listener->wakes.load(), 1);
   EXPECT_EQ(hub.stats().parked, 0u);  // Woken listeners re-park themselves by calling Next again.
   hub.Publish(CommitGroup(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  hub.WaitForPendingWakes();
   EXPECT_EQ(listener->wakes.load(), 1);
 }
 
@@ -159,7 +159,7 @@ TEST_F(HubTest, UnparkedListenerIsNotWoken) {
   ASSERT_TRUE(hub.Next(0, {}, 1 << 20, listener).ok());
   hub.Unpark(listener);
   hub.Publish(CommitGroup(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  hub.WaitForPendingWakes();
   EXPECT_EQ(listener->wakes.load(), 0);
 }
 
