@@ -9,24 +9,19 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::domain {
 namespace {
 
+using ::ketenbeeld::testing::ParseTextProto;
+
 namespace v1 = ::ketenbeeld::v1;
 using ::testing::StartsWith;
 
-template <typename Message>
-Message ParseText(const std::string& text) {
-  Message message;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &message)) ADD_FAILURE() << "bad text proto: " << text;
-  return message;
-}
-
 v1::RequestAssistanceRequest ValidRequest() {
-  return ParseText<v1::RequestAssistanceRequest>(R"pb(
+  return ParseTextProto<v1::RequestAssistanceRequest>(R"pb(
     request {
       id: "ic-bedden-1"
       organization_id: "nwz"
@@ -41,7 +36,7 @@ v1::RequestAssistanceRequest ValidRequest() {
 }
 
 v1::PutScenarioRequest ValidScenario() {
-  return ParseText<v1::PutScenarioRequest>(R"pb(
+  return ParseTextProto<v1::PutScenarioRequest>(R"pb(
     scenario {
       id: "overstroming"
       name: "Overstroming Noord-Holland Noord"
@@ -57,10 +52,10 @@ v1::PutScenarioRequest ValidScenario() {
 TEST(AssistanceValidationTest, ValidRequestsPass) {
   EXPECT_TRUE(ValidateRequestAssistanceRequest(ValidRequest()).ok())
       << ValidateRequestAssistanceRequest(ValidRequest());
-  v1::RequestAssistanceRequest staff = ParseText<v1::RequestAssistanceRequest>(
+  v1::RequestAssistanceRequest staff = ParseTextProto<v1::RequestAssistanceRequest>(
       R"pb(request { id: "s" organization_id: "a" type: ASSISTANCE_TYPE_STAFF quantity: 100000 })pb");
   EXPECT_TRUE(ValidateRequestAssistanceRequest(staff).ok()) << ValidateRequestAssistanceRequest(staff);
-  EXPECT_TRUE(ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+  EXPECT_TRUE(ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
                                                                                         offer {
                                                                                           organization_id: "b"
                                                                                           quantity: 1
@@ -68,11 +63,11 @@ TEST(AssistanceValidationTest, ValidRequestsPass) {
                                                                                         })pb"))
                   .ok());
   EXPECT_TRUE(
-      ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(request_id: "r" organization_id: "b")pb"))
+      ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r" organization_id: "b")pb"))
           .ok());
-  EXPECT_TRUE(ValidateFulfillRequestRequest(ParseText<v1::FulfillRequestRequest>(R"pb(request_id: "r")pb")).ok());
+  EXPECT_TRUE(ValidateFulfillRequestRequest(ParseTextProto<v1::FulfillRequestRequest>(R"pb(request_id: "r")pb")).ok());
   EXPECT_TRUE(
-      ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(R"pb(request_id: "r" reason: "opgelost")pb"))
+      ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "r" reason: "opgelost")pb"))
           .ok());
   EXPECT_TRUE(ValidatePutScenarioRequest(ValidScenario()).ok()) << ValidatePutScenarioRequest(ValidScenario());
 }
@@ -134,22 +129,22 @@ TEST(AssistanceValidationTest, LifecycleRequestsNameTheirFields) {
   };
   const Case cases[] = {
       {ValidateOfferAssistanceRequest(
-           ParseText<v1::OfferAssistanceRequest>(R"pb(offer { organization_id: "b" quantity: 1 })pb")),
+           ParseTextProto<v1::OfferAssistanceRequest>(R"pb(offer { organization_id: "b" quantity: 1 })pb")),
        "request_id: "},
-      {ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r")pb")),
+      {ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r")pb")),
        "offer.organization_id: "},
-      {ValidateOfferAssistanceRequest(ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+      {ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
                                                                                  offer { organization_id: "b" })pb")),
        "offer.quantity: must be between 1 and 100000, got 0"},
       {ValidateOfferAssistanceRequest(
-           ParseText<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
+           ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
                                                       offer { organization_id: "b" quantity: 1 comment: "\x01" })pb")),
        "offer.comment: "},
-      {ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(request_id: "r")pb")), "organization_id: "},
-      {ValidateAcceptOfferRequest(ParseText<v1::AcceptOfferRequest>(R"pb(organization_id: "b")pb")), "request_id: "},
+      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r")pb")), "organization_id: "},
+      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(organization_id: "b")pb")), "request_id: "},
       {ValidateFulfillRequestRequest(v1::FulfillRequestRequest()), "request_id: "},
-      {ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(R"pb(request_id: "R")pb")), "request_id: "},
-      {ValidateCancelRequestRequest(ParseText<v1::CancelRequestRequest>(
+      {ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "R")pb")), "request_id: "},
+      {ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(
            absl::StrCat(R"pb(request_id: "r" reason: ")pb", std::string(2001, 'x'), "\""))),
        "reason: "},
   };

@@ -8,25 +8,20 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::domain {
 namespace {
+
+using ::ketenbeeld::testing::ParseTextProto;
 
 namespace v1 = ::ketenbeeld::v1;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-template <typename Message>
-Message ParseText(const std::string& text) {
-  Message message;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &message)) ADD_FAILURE() << "bad text proto: " << text;
-  return message;
-}
-
 v1::OpenIncidentRequest FullOpen() {
-  return ParseText<v1::OpenIncidentRequest>(R"pb(
+  return ParseTextProto<v1::OpenIncidentRequest>(R"pb(
     incident {
       id: "brand-oostpolder"
       title: "Brand chemiebedrijf"
@@ -48,7 +43,7 @@ v1::OpenIncidentRequest FullOpen() {
 }
 
 v1::SendAlertRequest FullAlert() {
-  return ParseText<v1::SendAlertRequest>(R"pb(
+  return ParseTextProto<v1::SendAlertRequest>(R"pb(
     alert {
       id: "explosie"
       headline: "Verwacht: 40 gewonden"
@@ -73,17 +68,17 @@ v1::SendAlertRequest FullAlert() {
 
 // One mutation of a valid request and the field path its error must start with.
 template <typename Request>
-struct Case {
+struct RefusalCase {
   std::string what;
   std::string field;
   std::function<void(Request&)> mutate;
 };
 
 template <typename Request>
-void ExpectRefused(const Request& valid, const std::vector<Case<Request>>& cases,
+void ExpectRefused(const Request& valid, const std::vector<RefusalCase<Request>>& cases,
                    absl::Status (*validate)(const Request&)) {
   ASSERT_TRUE(validate(valid).ok()) << validate(valid);
-  for (const Case<Request>& c : cases) {
+  for (const RefusalCase<Request>& c : cases) {
     Request request = valid;
     c.mutate(request);
     const absl::Status status = validate(request);
@@ -94,7 +89,7 @@ void ExpectRefused(const Request& valid, const std::vector<Case<Request>>& cases
 
 TEST(IncidentValidationTest, FullAndMinimalIncidentsAreValidAndOutputOnlyFieldsIgnored) {
   EXPECT_TRUE(ValidateOpenIncidentRequest(FullOpen()).ok());
-  const auto minimal = ParseText<v1::OpenIncidentRequest>(
+  const auto minimal = ParseTextProto<v1::OpenIncidentRequest>(
       R"pb(incident { id: "i" title: "t" type: "brand" scale_up_level: "GRIP 0" safety_region: "VR01" })pb");
   EXPECT_TRUE(ValidateOpenIncidentRequest(minimal).ok()) << ValidateOpenIncidentRequest(minimal);
   v1::UpdateIncidentRequest update;
@@ -156,7 +151,7 @@ TEST(IncidentValidationTest, DuplicateAffectedOrganisationNamesBothPositions) {
 
 TEST(IncidentValidationTest, SituationEntries) {
   using R = v1::AddSituationEntryRequest;
-  const R valid = ParseText<R>(R"pb(entry {
+  const R valid = ParseTextProto<R>(R"pb(entry {
                                       incident_id: "brand-oostpolder"
                                       layer: SITUATION_LAYER_DECISION
                                       text: "Spreiden over A en B.\nHerbeoordelen om 14:00."
@@ -212,18 +207,18 @@ TEST(IncidentValidationTest, AlertsAndOutputOnlyFieldsIgnored) {
 }
 
 TEST(IncidentValidationTest, ACancelNeedsOnlyTheId) {
-  const auto cancel = ParseText<v1::SendAlertRequest>(R"pb(alert { id: "explosie" status: ALERT_STATUS_CANCELLED })pb");
+  const auto cancel = ParseTextProto<v1::SendAlertRequest>(R"pb(alert { id: "explosie" status: ALERT_STATUS_CANCELLED })pb");
   EXPECT_TRUE(ValidateSendAlertRequest(cancel).ok()) << ValidateSendAlertRequest(cancel);
-  const auto without_id = ParseText<v1::SendAlertRequest>(R"pb(alert { status: ALERT_STATUS_CANCELLED })pb");
+  const auto without_id = ParseTextProto<v1::SendAlertRequest>(R"pb(alert { status: ALERT_STATUS_CANCELLED })pb");
   EXPECT_THAT(std::string(ValidateSendAlertRequest(without_id).message()), StartsWith("alert.id:"));
   // Without a status it is a send, which needs the content.
-  const auto send = ParseText<v1::SendAlertRequest>(R"pb(alert { id: "explosie" })pb");
+  const auto send = ParseTextProto<v1::SendAlertRequest>(R"pb(alert { id: "explosie" })pb");
   EXPECT_THAT(std::string(ValidateSendAlertRequest(send).message()), StartsWith("alert.headline:"));
 }
 
 TEST(IncidentValidationTest, Acknowledgements) {
   using R = v1::AcknowledgeAlertRequest;
-  const R valid = ParseText<R>(R"pb(alert_id: "explosie" organization_id: "ziekenhuis-a" comment: "ontvangen")pb");
+  const R valid = ParseTextProto<R>(R"pb(alert_id: "explosie" organization_id: "ziekenhuis-a" comment: "ontvangen")pb");
   ExpectRefused<R>(valid,
                    {
                        {"missing alert", "alert_id", [](R& r) { r.clear_alert_id(); }},

@@ -8,23 +8,18 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::domain {
 namespace {
+
+using ::ketenbeeld::testing::ParseTextProto;
 
 using ::ketenbeeld::v1::Filter;
 using ::ketenbeeld::v1::Organization;
 using ::ketenbeeld::v1::StatusReport;
 using ::testing::StartsWith;
-
-template <typename Message>
-Message ParseText(const std::string& text) {
-  Message message;
-  if (!google::protobuf::TextFormat::ParseFromString(text, &message)) ADD_FAILURE() << "bad text proto: " << text;
-  return message;
-}
 
 std::string Repeat(const std::string& unit, int times) {
   std::string text;
@@ -33,14 +28,14 @@ std::string Repeat(const std::string& unit, int times) {
 }
 
 Organization MinimalOrganization() {
-  return ParseText<Organization>(
+  return ParseTextProto<Organization>(
       R"pb(
         id: "ziekenhuis-noord" name: "Ziekenhuis Noord" kind: ORGANIZATION_KIND_HOSPITAL safety_region: "VR10"
       )pb");
 }
 
 Organization FullOrganization() {
-  return ParseText<Organization>(R"pb(
+  return ParseTextProto<Organization>(R"pb(
     id: "nwz"
     name: "Noordwest Ziekenhuisgroep"
     kind: ORGANIZATION_KIND_HOSPITAL
@@ -64,11 +59,11 @@ Organization FullOrganization() {
 }
 
 StatusReport MinimalReport() {
-  return ParseText<StatusReport>(R"pb(organization_id: "nwz" overall_status: OVERALL_STATUS_NORMAL)pb");
+  return ParseTextProto<StatusReport>(R"pb(organization_id: "nwz" overall_status: OVERALL_STATUS_NORMAL)pb");
 }
 
 StatusReport FullReport() {
-  return ParseText<StatusReport>(R"pb(
+  return ParseTextProto<StatusReport>(R"pb(
     organization_id: "nwz"
     location_id: "alkmaar"
     overall_status: OVERALL_STATUS_STRAINED
@@ -109,7 +104,7 @@ StatusReport FullReport() {
 }
 
 Filter FullFilter() {
-  return ParseText<Filter>(R"pb(
+  return ParseTextProto<Filter>(R"pb(
     kinds: ENTITY_KIND_ORGANIZATION
     kinds: ENTITY_KIND_STATUS_REPORT
     organization_ids: "nwz"

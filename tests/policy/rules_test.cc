@@ -10,34 +10,22 @@
 #include "ketenbeeld/v1/admin_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "tests/policy/identities.h"
+#include "tests/support/api_methods.h"
 
 namespace ketenbeeld::policy {
 namespace {
 
 using security::RoleWord;
+using testing::As;
 using ::testing::HasSubstr;
 using v1::Role;
 
-security::Identity As(Role role, std::string organization_id = "ziekenhuis-a") {
-  return security::Identity{.organization_id = std::move(organization_id),
-                            .role = role,
-                            .subject = "token:test",
-                            .credential = security::Credential::kToken};
-}
-
-// Every method of every ketenbeeld.v1 service, from the descriptors: a new RPC shows up here by itself.
+// Every method of every ketenbeeld.v1 service by its gRPC name: a new RPC shows up here by itself.
 std::set<std::string> AllMethods() {
   std::set<std::string> methods;
-  for (const char* service :
-       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
-        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
-    const google::protobuf::ServiceDescriptor* descriptor =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    EXPECT_NE(descriptor, nullptr) << service;
-    if (descriptor == nullptr) continue;
-    for (int i = 0; i < descriptor->method_count(); ++i) {
-      methods.insert("/" + descriptor->full_name() + "/" + descriptor->method(i)->name());
-    }
+  for (const google::protobuf::MethodDescriptor* method : ketenbeeld::testing::AllApiMethods()) {
+    methods.insert(ketenbeeld::testing::GrpcMethodName(*method));
   }
   return methods;
 }

@@ -2,18 +2,13 @@
 
 #include "gtest/gtest.h"
 #include "server/pipeline/records.h"
+#include "tests/policy/identities.h"
 
 namespace ketenbeeld::policy {
 namespace {
 
+using testing::As;
 using v1::Role;
-
-security::Identity As(Role role, std::string organization_id) {
-  return security::Identity{.organization_id = std::move(organization_id),
-                            .role = role,
-                            .subject = "token:test",
-                            .credential = security::Credential::kToken};
-}
 
 v1::Record StatusRecord(const std::string& organization_id) {
   v1::Record record;

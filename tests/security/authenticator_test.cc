@@ -15,6 +15,8 @@
 #include "server/security/reloading_file.h"
 #include "server/security/tokens.h"
 #include "tests/security/test_pki.h"
+#include "tests/security/token_line.h"
+#include "tests/support/eventually.h"
 
 namespace ketenbeeld::security {
 namespace {
@@ -22,12 +24,9 @@ namespace {
 using ::ketenbeeld::testing::IssuedCertificate;
 using ::ketenbeeld::testing::PkiDirectory;
 using ::ketenbeeld::testing::TestCa;
+using ::ketenbeeld::testing::Eventually;
+using ::ketenbeeld::testing::TokenLine;
 using ::testing::HasSubstr;
-
-std::string TokenLine(const std::string& token, const std::string& organization, const std::string& role,
-                      const std::string& name) {
-  return absl::StrCat("sha256:", TokenHash(token), " ", organization, " ", role, " ", name, "\n");
-}
 
 // TLS options with the server certificate and key and the client CA written to `dir`.
 TlsOptions TlsFiles(const PkiDirectory& dir, const TestCa& ca, const IssuedCertificate& server) {
@@ -36,17 +35,6 @@ TlsOptions TlsFiles(const PkiDirectory& dir, const TestCa& ca, const IssuedCerti
   tls.server_private_key = dir.Write("server.key", server.key_pem);
   tls.client_ca = dir.Write("ca.pem", ca.certificate_pem());
   return tls;
-}
-
-// Polls `done` until it holds or `limit` passes (reloads are checked at most once per second).
-template <typename Predicate>
-bool Eventually(Predicate done, absl::Duration limit = absl::Seconds(5)) {
-  const absl::Time deadline = absl::Now() + limit;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return done();
 }
 
 TEST(Authenticator, WithoutTlsOrTokensIsDevelopmentMode) {

@@ -17,6 +17,8 @@
 #include "server/security/authenticator.h"
 #include "server/security/tokens.h"
 #include "tests/security/test_pki.h"
+#include "tests/security/token_line.h"
+#include "tests/support/eventually.h"
 
 namespace ketenbeeld::security {
 namespace {
@@ -27,6 +29,8 @@ using ::ketenbeeld::testing::IssuedCertificate;
 using ::ketenbeeld::testing::PkiDirectory;
 using ::ketenbeeld::testing::ServerCertificateSpec;
 using ::ketenbeeld::testing::TestCa;
+using ::ketenbeeld::testing::Eventually;
+using ::ketenbeeld::testing::TokenLine;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -69,11 +73,6 @@ struct CallResult {
   grpc::Status status;
   v1::GetResponse response;
 };
-
-std::string TokenLine(const std::string& token, const std::string& organization, const std::string& role,
-                      const std::string& name) {
-  return absl::StrCat("sha256:", TokenHash(token), " ", organization, " ", role, " ", name, "\n");
-}
 
 class EndToEndTest : public ::testing::Test {
  protected:
@@ -150,17 +149,6 @@ class EndToEndTest : public ::testing::Test {
   std::unique_ptr<EchoIdentityService> service_;
   std::unique_ptr<grpc::Server> server_;
 };
-
-// Polls `done` until it holds or five seconds pass (the CRL and the tokens file are checked once per second).
-template <typename Predicate>
-bool Eventually(Predicate done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return done();
-}
 
 TEST_F(EndToEndTest, ValidCertificateIsTheOrganisationAndRole) {
   Start(TlsOptions());

@@ -12,30 +12,13 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "storage/fault_injector.h"
 #include "storage/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace ketenbeeld::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) / ("ketenbeeld_fault_" + std::string(test->name()) + "_" +
-                                              std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using ::ketenbeeld::testing::TempDir;
 
 // Serialized event and record of a put of `name` at `revision`; kept alive for the LogEntry views.
 struct OwnedEntry {
@@ -89,7 +72,7 @@ class FaultInjectionTest : public ::testing::Test {
  protected:
   std::unique_ptr<Store> OpenOrDie() {
     StoreOptions options;
-    options.path = dir_.path();
+    options.path = dir_.path() + "/db";
     options.small_buffers = true;
     options.fault_injector = faults_;
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
@@ -192,7 +175,7 @@ TEST_F(FaultInjectionTest, BackupIsVerifiedAndRestoresToTheSameRevision) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(CommitGroup(*store, 4, "r-").ok());
   ASSERT_TRUE(store->CompactLog(2).ok());
-  const std::string backup_dir = dir_.path() + "-backup";
+  const std::string backup_dir = dir_.path() + "/backup";
   absl::StatusOr<BackupInfo> backup = store->Backup(backup_dir);
   ASSERT_TRUE(backup.ok()) << backup.status();
   EXPECT_EQ(backup->revision, 4);
@@ -224,7 +207,7 @@ TEST_F(FaultInjectionTest, ReadOnlyStoreRefusesWritesAndPropertiesAreReported) {
     EXPECT_GT(properties.memtable_bytes, 0);
   }
   StoreOptions options;
-  options.path = dir_.path();
+  options.path = dir_.path() + "/db";
   options.read_only = true;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
@@ -232,7 +215,7 @@ TEST_F(FaultInjectionTest, ReadOnlyStoreRefusesWritesAndPropertiesAreReported) {
   EXPECT_TRUE(absl::IsFailedPrecondition(CommitGroup(**store, 1, "no-")));
   EXPECT_TRUE(absl::IsFailedPrecondition((*store)->CompactLog(1)));
 
-  options.path = dir_.path() + "-missing";
+  options.path = dir_.path() + "/missing";
   EXPECT_TRUE(absl::IsFailedPrecondition(Store::Open(options).status()));
 }
 

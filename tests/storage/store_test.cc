@@ -19,6 +19,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
+#include "tests/support/temp_dir.h"
 
 namespace ketenbeeld::storage {
 namespace {
@@ -28,6 +29,7 @@ using ::testing::IsEmpty;
 using ::testing::Pair;
 
 namespace fs = std::filesystem;
+using ::ketenbeeld::testing::TempDir;
 
 // One change to commit: a put (with a payload that makes the event and record bigger) or a delete.
 struct Change {
@@ -44,29 +46,7 @@ Change Delete(std::string name, int64_t commit_seconds = 1700000000) {
   return Change{std::move(name), true, commit_seconds, 0};
 }
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(testing::TempDir()) /
-            ("ketenbeeld_storage_" + std::string(test->test_suite_name()) + "_" + test->name() + "_" +
-             std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-class StoreTest : public testing::Test {
+class StoreTest : public ::testing::Test {
  protected:
   StoreOptions Options(const fs::path& path) const {
     StoreOptions options;
@@ -87,7 +67,7 @@ class StoreTest : public testing::Test {
     ASSERT_NE(store_, nullptr);
   }
 
-  fs::path db_path() const { return dir_.path() / "db"; }
+  fs::path db_path() const { return fs::path(dir_.path()) / "db"; }
 
   void Reopen() {
     store_.reset();
@@ -540,7 +520,7 @@ TEST_F(StoreTest, CheckpointOpensAsAStoreWithTheSameContents) {
   ASSERT_TRUE(Commit({Delete("a"), Put("c")}).ok());
   ASSERT_TRUE(store_->CompactLog(2).ok());
   const std::map<std::string, std::string> records_at_checkpoint = records_;
-  const fs::path checkpoint_dir = dir_.path() / "checkpoint";
+  const fs::path checkpoint_dir = fs::path(dir_.path()) / "checkpoint";
   ASSERT_TRUE(store_->Checkpoint(checkpoint_dir.string()).ok());
   // Later commits do not reach the checkpoint.
   ASSERT_TRUE(Commit({Put("d")}).ok());
@@ -565,7 +545,7 @@ TEST(StoreOpenTest, EmptyPathIsInvalid) {
 TEST(StoreOpenTest, CreatesMissingParentDirectories) {
   TempDir dir;
   StoreOptions options;
-  options.path = (dir.path() / "a" / "b" / "db").string();
+  options.path = (fs::path(dir.path()) / "a" / "b" / "db").string();
   options.small_buffers = true;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   ASSERT_TRUE(store.ok()) << store.status();
@@ -574,7 +554,7 @@ TEST(StoreOpenTest, CreatesMissingParentDirectories) {
 
 TEST(StoreOpenTest, RegularFileIsRefused) {
   TempDir dir;
-  const fs::path file = dir.path() / "file";
+  const fs::path file = fs::path(dir.path()) / "file";
   std::ofstream(file) << "not a database";
   StoreOptions options;
   options.path = file.string();
@@ -589,11 +569,11 @@ TEST(StoreOpenTest, RegularFileIsRefused) {
 
 TEST(StoreOpenTest, DirectoryWithOtherFilesIsRefused) {
   TempDir dir;
-  std::ofstream(dir.path() / "notes.txt") << "mine";
+  std::ofstream(fs::path(dir.path()) / "notes.txt") << "mine";
   StoreOptions options;
-  options.path = dir.path().string();
+  options.path = dir.path();
   EXPECT_EQ(Store::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_FALSE(fs::exists(dir.path() / "CURRENT"));
+  EXPECT_FALSE(fs::exists(fs::path(dir.path()) / "CURRENT"));
 }
 
 // Creates a plain RocksDB database at `path` with `families` (besides default) and one key in `family_with_data`.
@@ -619,24 +599,24 @@ void CreateForeignDatabase(const fs::path& path, const std::vector<std::string>&
 
 TEST(StoreOpenTest, RocksDbWithOtherColumnFamiliesIsRefused) {
   TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(CreateForeignDatabase(dir.path() / "db", {"users"}, "users"));
+  ASSERT_NO_FATAL_FAILURE(CreateForeignDatabase(fs::path(dir.path()) / "db", {"users"}, "users"));
   StoreOptions options;
-  options.path = (dir.path() / "db").string();
+  options.path = (fs::path(dir.path()) / "db").string();
   EXPECT_EQ(Store::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(StoreOpenTest, RocksDbWithDataInDefaultIsRefused) {
   TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(CreateForeignDatabase(dir.path() / "db", {}, rocksdb::kDefaultColumnFamilyName));
+  ASSERT_NO_FATAL_FAILURE(CreateForeignDatabase(fs::path(dir.path()) / "db", {}, rocksdb::kDefaultColumnFamilyName));
   StoreOptions options;
-  options.path = (dir.path() / "db").string();
+  options.path = (fs::path(dir.path()) / "db").string();
   EXPECT_EQ(Store::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(StoreOpenTest, MetaThatDisagreesWithTheLogIsDataLoss) {
   TempDir dir;
   StoreOptions options;
-  options.path = (dir.path() / "db").string();
+  options.path = (fs::path(dir.path()) / "db").string();
   options.small_buffers = true;
   {
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
@@ -665,7 +645,7 @@ TEST(StoreOpenTest, MetaThatDisagreesWithTheLogIsDataLoss) {
 TEST(StoreOpenTest, SecondOpenOfTheSameDatabaseIsUnavailable) {
   TempDir dir;
   StoreOptions options;
-  options.path = (dir.path() / "db").string();
+  options.path = (fs::path(dir.path()) / "db").string();
   options.small_buffers = true;
   absl::StatusOr<std::unique_ptr<Store>> first = Store::Open(options);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -677,7 +657,7 @@ TEST(StoreOpenTest, SecondOpenOfTheSameDatabaseIsUnavailable) {
 
 TEST_F(StoreTest, ReadersSeeConsecutiveLogsWhileCommitsAndCompactionRun) {
   // Readers never see a gap or a partial group, however commits and compaction interleave with them.
-  StoreOptions options = Options(dir_.path() / "concurrent");
+  StoreOptions options = Options(fs::path(dir_.path()) / "concurrent");
   options.sync = false;  // Not a durability test; keep it fast.
   absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
   ASSERT_TRUE(opened.ok()) << opened.status();

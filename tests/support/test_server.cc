@@ -21,38 +21,10 @@ std::unique_ptr<grpc::ClientContext> ContextWithDeadline() {
 
 }  // namespace
 
-TempDir::TempDir() {
-  static std::atomic<int> counter{0};
-  const char* base = std::getenv("TEST_TMPDIR");
-  path_ = absl::StrCat(base != nullptr ? base : std::filesystem::temp_directory_path().string(), "/ketenbeeld-test-",
-                       getpid(), "-", counter.fetch_add(1));
-  std::filesystem::remove_all(path_);
-  std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return context;
-}
-
-std::vector<const google::protobuf::MethodDescriptor*> AllApiMethods() {
-  std::vector<const google::protobuf::MethodDescriptor*> methods;
-  for (const char* service :
-       {"ketenbeeld.v1.PictureService", "ketenbeeld.v1.IncidentService", "ketenbeeld.v1.AlertService",
-        "ketenbeeld.v1.AssistanceService", "ketenbeeld.v1.ReportService", "ketenbeeld.v1.AdminService"}) {
-    const google::protobuf::ServiceDescriptor* descriptor =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
-    EXPECT_NE(descriptor, nullptr) << service;
-    if (descriptor == nullptr) continue;
-    for (int i = 0; i < descriptor->method_count(); ++i) methods.push_back(descriptor->method(i));
-  }
-  return methods;
 }
 
 app::ServerOptions FastOptions(const std::string& data_dir) {

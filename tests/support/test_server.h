@@ -15,26 +15,13 @@
 #include "grpcpp/grpcpp.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "server/app/server.h"
+#include "tests/support/api_methods.h"
+#include "tests/support/temp_dir.h"
 
 namespace ketenbeeld::testing {
 
-// A unique, empty directory under the test temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // A client context whose call fails with DEADLINE_EXCEEDED after `timeout` instead of hanging a test.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout = absl::Seconds(10));
-
-// Every method of the public API's services, from the generated descriptors: a test that walks them all fails when a
-// new method is added without its expectation.
-std::vector<const google::protobuf::MethodDescriptor*> AllApiMethods();
 
 // Options for fast tests: short heartbeats, no fsync (durability is tested by the system tests).
 app::ServerOptions FastOptions(const std::string& data_dir);
