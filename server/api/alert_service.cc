@@ -5,13 +5,13 @@ namespace ketenbeeld::api {
 grpc::ServerUnaryReactor* AlertService::SendAlert(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::SendAlertRequest* request,
                                                   ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AlertService::AcknowledgeAlert(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::AcknowledgeAlertRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AlertService::GetAlertAcknowledgements(

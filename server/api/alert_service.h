@@ -1,5 +1,5 @@
 // The gRPC AlertService: alerts, acknowledgements, and who has (not) acknowledged. Writes go through the commit
-// pipeline (validation in server/domain/incident_validation.h, rules in server/pipeline/mutations_alert.cc); the
+// pipeline (validation in server/domain/incident_validation.h, rules in server/mutations/mutations_alert.cc); the
 // acknowledgement view is read from one snapshot of the picture.
 //
 // Thread safety: handlers may run concurrently; the service holds no mutable state.

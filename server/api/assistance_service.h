@@ -1,6 +1,6 @@
 // The gRPC AssistanceService: requests for help (hulpvraag) and offers. Thin handlers: every call is a write through
 // the commit pipeline (validation in server/domain/assistance_validation.h, lifecycle rules in
-// server/pipeline/mutations_assistance.cc), answered once it is durable or refused.
+// server/mutations/mutations_assistance.cc), answered once it is durable or refused.
 //
 // Lifecycle: OPEN -> OFFERED -> ACCEPTED -> FULFILLED; OPEN / OFFERED / ACCEPTED -> CANCELLED. Every other transition
 // is FAILED_PRECONDITION, with the request's current state in the message.

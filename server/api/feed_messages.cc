@@ -68,7 +68,7 @@ grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
 
 }  // namespace
 
-grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events, const policy::Viewer& viewer) {
+grpc::ByteBuffer EventBatchMessage(std::span<const state::EventPtr> events, const policy::Viewer& viewer) {
   const size_t batch_size = RepeatedSize(kBatchEvents, events, viewer);
   std::string out;
   out.reserve(FieldSize(kResponseEvents, batch_size));
@@ -78,7 +78,7 @@ grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events, c
   return ToByteBuffer(out);
 }
 
-grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records,
+grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const state::RecordPtr> records,
                                       const policy::Viewer& viewer) {
   const size_t chunk_size = VarintSize(kChunkRevision << 3) + VarintSize(static_cast<uint64_t>(revision)) +
                             RepeatedSize(kChunkRecords, records, viewer);

@@ -11,15 +11,15 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/feed/session.h"
-#include "server/pipeline/records.h"
 #include "server/policy/visibility.h"
+#include "server/state/records.h"
 
 namespace ketenbeeld::api {
 
 // SubscribeResponse{events: EventBatch{events: ...}}, each event in the form `viewer` may see (policy::WireFor).
-grpc::ByteBuffer EventBatchMessage(std::span<const pipeline::EventPtr> events, const policy::Viewer& viewer);
+grpc::ByteBuffer EventBatchMessage(std::span<const state::EventPtr> events, const policy::Viewer& viewer);
 // SubscribeResponse{snapshot: SnapshotChunk{revision, records: ...}}, likewise.
-grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const pipeline::RecordPtr> records,
+grpc::ByteBuffer SnapshotChunkMessage(int64_t revision, std::span<const state::RecordPtr> records,
                                       const policy::Viewer& viewer);
 // Any other response, serialized the ordinary way.
 grpc::ByteBuffer SerializeMessage(const ketenbeeld::v1::SubscribeResponse& response);

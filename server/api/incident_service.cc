@@ -5,19 +5,19 @@ namespace ketenbeeld::api {
 grpc::ServerUnaryReactor* IncidentService::OpenIncident(grpc::CallbackServerContext* context,
                                                         const ketenbeeld::v1::OpenIncidentRequest* request,
                                                         ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* IncidentService::UpdateIncident(grpc::CallbackServerContext* context,
                                                           const ketenbeeld::v1::UpdateIncidentRequest* request,
                                                           ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* IncidentService::AddSituationEntry(grpc::CallbackServerContext* context,
                                                              const ketenbeeld::v1::AddSituationEntryRequest* request,
                                                              ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 }  // namespace ketenbeeld::api

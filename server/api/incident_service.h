@@ -1,5 +1,5 @@
 // The gRPC IncidentService: incidents and their situation logs. Thin handlers: every call is a write through the
-// commit pipeline (validation in server/domain/incident_validation.h, rules in server/pipeline/mutations_incident.cc),
+// commit pipeline (validation in server/domain/incident_validation.h, rules in server/mutations/mutations_incident.cc),
 // answered once it is durable or refused.
 //
 // Thread safety: handlers may run concurrently; the service holds no mutable state.

@@ -16,13 +16,13 @@ PictureService::PictureService(Dependencies dependencies, FeedOptions feed_optio
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
     ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.services, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerContext* context,
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.services, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>*

@@ -121,7 +121,7 @@ void PublishStream::OnReadDone(bool ok) {
       }
       Ref();
       registry_.services_.operations.Write(
-          caller_, pipeline::WriteRequest{.body = std::move(report), .actor = {}},
+          caller_, mutations::WriteRequest{.body = std::move(report), .actor = {}},
           [this, sequence, read_at, omit_records](absl::StatusOr<pipeline::WriteResult> result) {
             OnResult(sequence, read_at, omit_records, std::move(result));
             Unref();  // The last touch of `this` (see Unref).

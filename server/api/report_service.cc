@@ -5,7 +5,7 @@ namespace ketenbeeld::api {
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
                                                      const ketenbeeld::v1::PutScenarioRequest* request,
                                                      ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, pipeline::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContext* context,

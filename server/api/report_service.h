@@ -1,6 +1,6 @@
 // The gRPC ReportService: scenarios of the care risk profile (a write through the commit pipeline) and the reports
 // for GHOR, the administration (bestuur) and dispatch. The reports are thin handlers over the plain C++ queries of
-// server/pipeline/reports.h, each computed from one consistent snapshot of the picture and carrying its revision.
+// server/queries/reports.h, each computed from one consistent snapshot of the picture and carrying its revision.
 //
 // Thread safety: handlers may run concurrently; the service holds no mutable state.
 #ifndef KETENBEELD_SERVER_API_REPORT_SERVICE_H_

@@ -5,7 +5,7 @@
 namespace ketenbeeld::api {
 
 grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, const ServiceContext& services,
-                                      pipeline::WriteRequest request, ketenbeeld::v1::WriteResponse* response) {
+                                      mutations::WriteRequest request, ketenbeeld::v1::WriteResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::StatusOr<security::Identity> caller = services.gate.Admit(*context);
   if (!caller.ok()) {

@@ -11,7 +11,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/api/caller_gate.h"
 #include "server/api/status.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 #include "server/service/operations.h"
 
 namespace ketenbeeld::api {
@@ -25,7 +25,7 @@ struct ServiceContext {
 // Admits the caller and submits `request` on its behalf; finishes the call when the write is durable or refused:
 // `response` gets the revision and the record. The handler returns the reactor at once.
 grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, const ServiceContext& services,
-                                      pipeline::WriteRequest request, ketenbeeld::v1::WriteResponse* response);
+                                      mutations::WriteRequest request, ketenbeeld::v1::WriteResponse* response);
 
 // Admits the caller, runs `call(identity)` (returning absl::Status, filling the response) and finishes the call with
 // its status.

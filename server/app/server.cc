@@ -24,11 +24,11 @@
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
 #include "server/observability/rpc_interceptor.h"
-#include "server/pipeline/picture.h"
-#include "server/pipeline/reader.h"
 #include "server/pipeline/scheduler.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
+#include "server/queries/reader.h"
+#include "server/state/picture.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::app {
@@ -68,10 +68,10 @@ struct KetenbeeldServer::State {
   ServerOptions options;
   int port = 0;
   std::unique_ptr<storage::Store> store;
-  std::unique_ptr<pipeline::Picture> picture;
+  std::unique_ptr<state::Picture> picture;
   std::unique_ptr<pipeline::Hub> hub;
   std::unique_ptr<pipeline::Committer> committer;
-  std::unique_ptr<pipeline::Reader> reader;
+  std::unique_ptr<queries::Reader> reader;
   std::unique_ptr<pipeline::Scheduler> scheduler;
   // Who is calling and what they may do; everything the services below refer to.
   std::unique_ptr<security::Authenticator> authenticator;
@@ -127,7 +127,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       storage::Store::Open(storage::StoreOptions{.path = options.data_dir, .sync = options.sync});
   if (!store.ok()) return store.status();
   state->store = *std::move(store);
-  absl::StatusOr<std::unique_ptr<pipeline::Picture>> picture = pipeline::Picture::Load(*state->store);
+  absl::StatusOr<std::unique_ptr<state::Picture>> picture = state::Picture::Load(*state->store);
   if (!picture.ok()) return picture.status();
   state->picture = *std::move(picture);
   state->hub = std::make_unique<pipeline::Hub>(*state->store, state->store->last_revision(), options.hub);
@@ -142,7 +142,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->committer =
       std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
   state->options.feed.counters = &state->feed_counters;
-  state->reader = std::make_unique<pipeline::Reader>(*state->store, *state->picture);
+  state->reader = std::make_unique<queries::Reader>(*state->store, *state->picture);
   state->authenticator = *std::move(authenticator);
   state->rate_limiter = std::make_unique<policy::RateLimiter>(options.identity_limits.max_requests_per_second);
   state->subscription_limiter =

@@ -19,7 +19,7 @@ inline constexpr double kMaxScenarioDaysOfSupply = 3650;
 
 // Each returns OK or INVALID_ARGUMENT whose message starts with the full field path ("request.quantity: ...").
 // Checks that need the picture (is the organisation registered, does the incident exist, is the transition allowed)
-// are the planners' (server/pipeline/mutations_assistance.cc, mutations_scenario.cc). Thread-safe: pure functions.
+// are the planners' (server/mutations/mutations_assistance.cc, mutations_scenario.cc). Thread-safe: pure functions.
 absl::Status ValidateRequestAssistanceRequest(const ketenbeeld::v1::RequestAssistanceRequest& request);
 absl::Status ValidateOfferAssistanceRequest(const ketenbeeld::v1::OfferAssistanceRequest& request);
 absl::Status ValidateAcceptOfferRequest(const ketenbeeld::v1::AcceptOfferRequest& request);

@@ -40,7 +40,7 @@ FeedSession::~FeedSession() {
 
 void FeedSession::BeginSnapshot() {
   // Taken under the picture's lock together with its revision: everything after it is in the ring or the log.
-  pipeline::Picture::Snapshot snapshot = deps_.picture.Take(filter_);
+  state::Picture::Snapshot snapshot = deps_.picture.Take(filter_);
   snapshot_ = std::move(snapshot.records);
   snapshot_sent_ = 0;
   snapshot_chunk_sent_ = false;
@@ -84,7 +84,7 @@ std::optional<FeedFrame> FeedSession::Next(const std::shared_ptr<pipeline::Liste
           bytes += snapshot_[end]->wire.size() + 8;  // Plus the field header, generously.
           ++end;
         }
-        const std::span<const pipeline::RecordPtr> records(snapshot_.data() + snapshot_sent_, end - snapshot_sent_);
+        const std::span<const state::RecordPtr> records(snapshot_.data() + snapshot_sent_, end - snapshot_sent_);
         snapshot_sent_ = end;
         snapshot_chunk_sent_ = true;
         return Yield(SnapshotChunk{.revision = cursor_, .records = records});

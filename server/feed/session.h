@@ -41,9 +41,9 @@
 #include "server/domain/filter.h"
 #include "server/observability/observers.h"
 #include "server/pipeline/hub.h"
-#include "server/pipeline/picture.h"
-#include "server/pipeline/records.h"
 #include "server/policy/visibility.h"
+#include "server/state/picture.h"
+#include "server/state/records.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::feed {
@@ -68,7 +68,7 @@ struct Reset {
 // Part of the snapshot at `revision`. `records` points into the session and is valid until the next call of Next().
 struct SnapshotChunk {
   int64_t revision = 0;
-  std::span<const pipeline::RecordPtr> records;
+  std::span<const state::RecordPtr> records;
 };
 // The snapshot (or the resume point) is complete at `revision`; events after it follow.
 struct Synced {
@@ -77,7 +77,7 @@ struct Synced {
 // Matching events in revision order (whole commit groups); `revision`: everything up to it has been considered.
 struct Events {
   int64_t revision = 0;
-  std::vector<pipeline::EventPtr> events;
+  std::vector<state::EventPtr> events;
 };
 // Nothing new matched: everything up to `revision` has been considered.
 struct Heartbeat {
@@ -94,7 +94,7 @@ class FeedSession {
  public:
   struct Dependencies {
     pipeline::Hub& hub;
-    const pipeline::Picture& picture;
+    const state::Picture& picture;
     const storage::Store& store;
   };
 
@@ -140,7 +140,7 @@ class FeedSession {
   Phase phase_ = Phase::kLive;
   std::optional<absl::Status> start_error_;
   int64_t reset_revision_ = -1;  // >= 0: a Reset{reset_revision_} is to be yielded first.
-  std::vector<pipeline::RecordPtr> snapshot_;
+  std::vector<state::RecordPtr> snapshot_;
   size_t snapshot_sent_ = 0;
   bool snapshot_chunk_sent_ = false;
   int64_t cursor_ = 0;

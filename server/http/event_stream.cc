@@ -12,7 +12,7 @@
 
 namespace ketenbeeld::http {
 
-std::shared_ptr<const std::string> EventJsonCache::Get(const pipeline::EventPtr& event, const policy::Viewer& viewer) {
+std::shared_ptr<const std::string> EventJsonCache::Get(const state::EventPtr& event, const policy::Viewer& viewer) {
   // Two forms per event at most: the full one, and the one redacted for readers who may not see its figures
   // (cached under the negated revision).
   const bool redacted = &policy::WireFor(viewer, *event) != &event->wire;
@@ -99,7 +99,7 @@ std::string EventStream::SnapshotData(const feed::SnapshotChunk& chunk) {
   // SnapshotChunk{revision, records} assembled from each record's JSON, without copying the records into a message.
   std::string data = absl::StrCat("{\"revision\":\"", chunk.revision, "\",\"records\":[");
   bool first = true;
-  for (const pipeline::RecordPtr& record : chunk.records) {
+  for (const state::RecordPtr& record : chunk.records) {
     ketenbeeld::v1::Record redacted;
     const bool withheld = &policy::WireFor(grant_.viewer, *record) != &record->wire;
     if (withheld) {

@@ -39,9 +39,9 @@
 #include "server/domain/filter.h"
 #include "server/feed/session.h"
 #include "server/pipeline/hub.h"
-#include "server/pipeline/picture.h"
 #include "server/policy/visibility.h"
 #include "server/service/operations.h"
+#include "server/state/picture.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -52,7 +52,7 @@ class EventJsonCache {
  public:
   explicit EventJsonCache(size_t capacity = 8192) : capacity_(capacity) {}
   // The event's JSON in the form `viewer` may see (server/policy/visibility.h).
-  std::shared_ptr<const std::string> Get(const pipeline::EventPtr& event, const policy::Viewer& viewer);
+  std::shared_ptr<const std::string> Get(const state::EventPtr& event, const policy::Viewer& viewer);
 
  private:
   const size_t capacity_;
@@ -63,7 +63,7 @@ class EventJsonCache {
 
 struct StreamDependencies {
   pipeline::Hub& hub;
-  const pipeline::Picture& picture;
+  const state::Picture& picture;
   const storage::Store& store;
   EventJsonCache& json_cache;
 };

@@ -32,10 +32,10 @@
 #include "absl/time/time.h"
 #include "server/http/event_stream.h"
 #include "server/pipeline/hub.h"
-#include "server/pipeline/picture.h"
 #include "server/policy/limits.h"
 #include "server/security/authenticator.h"
 #include "server/service/operations.h"
+#include "server/state/picture.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::http {
@@ -62,7 +62,7 @@ struct GatewayDependencies {
   service::Operations& operations;
   const security::Authenticator& authenticator;
   policy::RateLimiter& rate;
-  const pipeline::Picture& picture;
+  const state::Picture& picture;
   const storage::Store& store;
   pipeline::Hub& hub;
 };

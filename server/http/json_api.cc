@@ -25,7 +25,7 @@ absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_
   if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
   absl::Notification done;
   absl::StatusOr<pipeline::WriteResult> result;
-  operations.Write(caller, pipeline::WriteRequest{.body = std::move(request), .actor = {}},
+  operations.Write(caller, mutations::WriteRequest{.body = std::move(request), .actor = {}},
                    [&](absl::StatusOr<pipeline::WriteResult> outcome) {
                      result = std::move(outcome);
                      done.Notify();

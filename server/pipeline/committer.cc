@@ -15,7 +15,7 @@
 namespace ketenbeeld::pipeline {
 namespace {}  // namespace
 
-Committer::Committer(storage::Store& store, Picture& picture, Hub& hub, Options options)
+Committer::Committer(storage::Store& store, state::Picture& picture, Hub& hub, Options options)
     : store_(store),
       picture_(picture),
       hub_(hub),
@@ -27,8 +27,8 @@ Committer::Committer(storage::Store& store, Picture& picture, Hub& hub, Options 
 
 Committer::~Committer() { Stop(); }
 
-void Committer::Submit(WriteRequest request, Callback done) {
-  if (absl::Status status = ValidateWrite(request); !status.ok()) {
+void Committer::Submit(mutations::WriteRequest request, Callback done) {
+  if (absl::Status status = mutations::ValidateWrite(request); !status.ok()) {
     std::move(done)(status);
     return;
   }
@@ -112,8 +112,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       std::max(absl::FromUnixMicros(absl::ToUnixMicros(options_.clock())), last_commit_time_);
 
   // Plan every write against the picture as the earlier writes of this group leave it.
-  absl::flat_hash_map<std::string, RecordPtr> overlay;
-  auto lookup = [&](absl::string_view name) -> RecordPtr {
+  absl::flat_hash_map<std::string, state::RecordPtr> overlay;
+  auto lookup = [&](absl::string_view name) -> state::RecordPtr {
     if (auto it = overlay.find(name); it != overlay.end()) return it->second;
     return picture_.Find(name);
   };
@@ -123,34 +123,35 @@ void Committer::CommitGroup(std::deque<Pending> group) {
     size_t change_count = 0;
   };
   std::vector<Planned> planned(group.size());
-  std::vector<Change> changes;
-  std::vector<PlannedChange> plans;  // Parallel to `changes` until the events are built.
+  std::vector<state::Change> changes;
+  std::vector<mutations::PlannedChange> plans;  // Parallel to `changes` until the events are built.
   int64_t revision = next_revision_;
   for (size_t i = 0; i < group.size(); ++i) {
-    const PlanContext context{.commit_time = commit_time,
-                              .region = options_.region,
-                              .lookup = lookup,
-                              .picture = picture_,
-                              .next_revision = revision};
+    const mutations::PlanContext context{.commit_time = commit_time,
+                                         .region = options_.region,
+                                         .lookup = lookup,
+                                         .picture = picture_,
+                                         .next_revision = revision};
     // Planning consumes the request body (a report moves into its record); only the actor is read afterwards.
-    absl::StatusOr<std::vector<PlannedChange>> planned_changes = PlanWrite(std::move(group[i].request.body), context);
+    absl::StatusOr<std::vector<mutations::PlannedChange>> planned_changes =
+        mutations::PlanWrite(std::move(group[i].request.body), context);
     planned[i].first_change = plans.size();
     if (!planned_changes.ok()) {
       planned[i].status = planned_changes.status();
       continue;
     }
     planned[i].change_count = planned_changes->size();
-    for (PlannedChange& plan : *planned_changes) {
+    for (mutations::PlannedChange& plan : *planned_changes) {
       ketenbeeld::v1::Record& record = plan.record;
       record.set_create_revision(plan.previous == nullptr ? revision : plan.previous->record.create_revision());
       record.set_mod_revision(revision);
       *record.mutable_update_time() = ToProtoTime(commit_time);
       *record.mutable_updated_by() = group[i].request.actor;
-      Change change;
+      state::Change change;
       if (plan.type == ketenbeeld::v1::EVENT_TYPE_DELETE) {
         overlay[record.name()] = nullptr;
       } else {
-        change.record = MakeRecord(record);
+        change.record = state::MakeRecord(record);
         overlay[record.name()] = change.record;  // Later writes of the group see this one.
       }
       changes.push_back(std::move(change));
@@ -165,7 +166,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
   entries.reserve(changes.size());
   for (size_t i = 0; i < group.size(); ++i) {
     for (size_t c = planned[i].first_change; c < planned[i].first_change + planned[i].change_count; ++c) {
-      PlannedChange& plan = plans[c];
+      mutations::PlannedChange& plan = plans[c];
       ketenbeeld::v1::Event event;
       event.set_revision(plan.record.mod_revision());
       *event.mutable_commit_time() = plan.record.update_time();
@@ -176,8 +177,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
         *event.mutable_previous_disruptions() = domain::DisruptionSummary(plan.previous->record.status_report());
       }
       *event.mutable_record() = std::move(plan.record);
-      Change& change = changes[c];
-      change.event = MakeEvent(std::move(event));
+      state::Change& change = changes[c];
+      change.event = state::MakeEvent(std::move(event));
       entries.push_back(storage::LogEntry{
           .revision = change.event->revision(),
           .name = change.event->event.record().name(),
@@ -200,9 +201,9 @@ void Committer::CommitGroup(std::deque<Pending> group) {
     next_revision_ = group_last_revision + 1;
     last_commit_time_ = commit_time;
     picture_.Apply(changes);
-    std::vector<EventPtr> events;
+    std::vector<state::EventPtr> events;
     events.reserve(changes.size());
-    for (const Change& change : changes) events.push_back(change.event);
+    for (const state::Change& change : changes) events.push_back(change.event);
     hub_.Publish(std::move(events));
   } else if (attempted && !written.ok()) {
     observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", group_last_revision)},
@@ -255,7 +256,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
     } else if (write.change_count == 0) {
       completed.results.emplace_back(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
     } else {
-      const Change& last = completed.changes[write.first_change + write.change_count - 1];
+      const state::Change& last = completed.changes[write.first_change + write.change_count - 1];
       completed.results.emplace_back(WriteResult{.revision = last.event->revision(), .record = last.record});
     }
   }
@@ -297,9 +298,9 @@ absl::Status Committer::TryRecoverStorage() {
     next_revision_ = *reopened + 1;
     last_commit_time_ = std::max(last_commit_time_, unresolved_->commit_time);
     picture_.Apply(unresolved_->changes);
-    std::vector<EventPtr> events;
+    std::vector<state::EventPtr> events;
     events.reserve(unresolved_->changes.size());
-    for (const Change& change : unresolved_->changes) events.push_back(change.event);
+    for (const state::Change& change : unresolved_->changes) events.push_back(change.event);
     hub_.Publish(std::move(events));
     outcome = "the failed write turned out durable: applied and published";
   } else if (*reopened == picture_revision) {

@@ -35,10 +35,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/mutations/mutations.h"
 #include "server/observability/observers.h"
 #include "server/pipeline/hub.h"
-#include "server/pipeline/mutations.h"
-#include "server/pipeline/picture.h"
+#include "server/state/picture.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::pipeline {
@@ -50,7 +50,7 @@ struct WriteResult {
   // The revision of the write's (last) change; for a write that changed nothing (a tick), the current revision.
   int64_t revision = 0;
   // The record the write's (last) change left; nullptr for a delete or when nothing changed.
-  RecordPtr record;
+  state::RecordPtr record;
 };
 
 class Committer {
@@ -71,16 +71,16 @@ class Committer {
   using Callback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
 
   // The store, picture and hub must outlive the committer. Starts the committer and completion threads.
-  Committer(storage::Store& store, Picture& picture, Hub& hub, Options options);
+  Committer(storage::Store& store, state::Picture& picture, Hub& hub, Options options);
   ~Committer();  // Stop().
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
   // Validates the write's fields (INVALID_ARGUMENT naming the field, completed at once on this thread), then queues
   // it. `done` is called exactly once: with the committed revision and record after the change is durable, or with
-  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see PlanWrite), or UNAVAILABLE (storage refused the
-  // write, or the committer stopped).
-  void Submit(WriteRequest request, Callback done);
+  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see mutations::PlanWrite), or UNAVAILABLE (storage
+  // refused the write, or the committer stopped).
+  void Submit(mutations::WriteRequest request, Callback done);
 
   // Refuses new writes with UNAVAILABLE, commits and completes what is queued, and joins the threads. Idempotent.
   void Stop();
@@ -99,13 +99,13 @@ class Committer {
 
  private:
   struct Pending {
-    WriteRequest request;
+    mutations::WriteRequest request;
     Callback done;
   };
 
   // A group whose write failed and whose durability is unknown until the store has been reopened.
   struct UnresolvedGroup {
-    std::vector<Change> changes;
+    std::vector<state::Change> changes;
     int64_t last_revision = 0;
     absl::Time commit_time;
   };
@@ -115,7 +115,7 @@ class Committer {
   struct Completed {
     std::deque<Pending> group;
     std::vector<absl::StatusOr<WriteResult>> results;  // Parallel to `group`.
-    std::vector<Change> changes;
+    std::vector<state::Change> changes;
   };
 
   void Loop();
@@ -128,7 +128,7 @@ class Committer {
   void SetStorageFailed(bool failed);
 
   storage::Store& store_;
-  Picture& picture_;
+  state::Picture& picture_;
   Hub& hub_;
   const Options options_;
 

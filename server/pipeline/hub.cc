@@ -42,13 +42,13 @@ Hub::~Hub() {
   for (std::thread& helper : wake_helpers_) helper.join();
 }
 
-void Hub::Publish(std::vector<EventPtr> group) {
+void Hub::Publish(std::vector<state::EventPtr> group) {
   if (group.empty()) return;
   Group entry{.first_revision = group.front()->revision(),
               .last_revision = group.back()->revision(),
               .bytes = 0,
               .events = std::move(group)};
-  for (const EventPtr& event : entry.events) entry.bytes += event->wire.size();
+  for (const state::EventPtr& event : entry.events) entry.bytes += event->wire.size();
 
   // Evicted groups are freed after the lock is released: they often hold the last references to their events,
   // and freeing a ~1 KB record is a tree of heap objects that subscribers' Next() should not wait behind.
@@ -100,7 +100,7 @@ absl::StatusOr<Hub::Batch> Hub::Next(int64_t cursor, const domain::CompiledFilte
       Batch batch;
       size_t bytes = 0;
       for (; group != ring_.end() && bytes < max_bytes; ++group) {
-        for (const EventPtr& event : group->events) {
+        for (const state::EventPtr& event : group->events) {
           if (event->revision() <= cursor || !filter.Matches(event->event)) continue;
           bytes += event->wire.size();
           batch.events.push_back(event);
@@ -133,8 +133,8 @@ absl::StatusOr<Hub::Batch> Hub::ReadFromLog(int64_t cursor, int64_t up_to, const
     }
     for (storage::StoredEvent& entry : *stored) {
       const size_t size = entry.event_bytes.size();
-      absl::StatusOr<EventPtr> event =
-          ParseEvent(std::move(entry.event_bytes), absl::StrCat("log entry ", entry.revision));
+      absl::StatusOr<state::EventPtr> event =
+          state::ParseEvent(std::move(entry.event_bytes), absl::StrCat("log entry ", entry.revision));
       if (!event.ok()) return event.status();
       if (entry.revision != batch.last_revision + 1) {
         return absl::DataLossError(

@@ -26,7 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/domain/filter.h"
-#include "server/pipeline/records.h"
+#include "server/state/records.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::pipeline {
@@ -53,9 +53,9 @@ class Hub {
   // Events after the cursor, as much as fits in max_bytes, never splitting a commit group (unless a single group
   // alone is larger than max_bytes).
   struct Batch {
-    std::vector<EventPtr> events;  // The matching ones, in revision order. May be empty.
-    int64_t last_revision = 0;     // The cursor after this batch: every event up to here was considered.
-    bool from_log = false;         // Served from the log on disk (the subscriber was behind the ring).
+    std::vector<state::EventPtr> events;  // The matching ones, in revision order. May be empty.
+    int64_t last_revision = 0;            // The cursor after this batch: every event up to here was considered.
+    bool from_log = false;                // Served from the log on disk (the subscriber was behind the ring).
   };
 
   // `store` must outlive the hub. `head` is the revision already durable when the hub starts.
@@ -65,7 +65,7 @@ class Hub {
   Hub& operator=(const Hub&) = delete;
 
   // Adds a durable commit group (consecutive revisions, after head()) and wakes parked subscribers.
-  void Publish(std::vector<EventPtr> group);
+  void Publish(std::vector<state::EventPtr> group);
 
   // The newest published revision.
   int64_t head() const;
@@ -99,7 +99,7 @@ class Hub {
     int64_t first_revision;
     int64_t last_revision;
     size_t bytes;
-    std::vector<EventPtr> events;
+    std::vector<state::EventPtr> events;
   };
 
   void FanOutLoop();

@@ -21,11 +21,11 @@ void Scheduler::Stop() {
 
 namespace {
 
-WriteRequest Tick() {
+mutations::WriteRequest Tick() {
   ketenbeeld::v1::Actor system;
   system.set_role(ketenbeeld::v1::ROLE_SYSTEM);
   system.set_subject("ketenbeeld-server");
-  return WriteRequest{.body = SystemTick{}, .actor = system};
+  return mutations::WriteRequest{.body = mutations::SystemTick{}, .actor = system};
 }
 
 }  // namespace

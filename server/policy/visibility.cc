@@ -47,7 +47,7 @@ const std::string& RedactedWire(const Item& item, Make make) {
 
 }  // namespace
 
-const std::string& WireFor(const Viewer& viewer, const pipeline::StoredRecord& record) {
+const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record) {
   const absl::string_view owner = DetailOwner(record.record);
   if (owner.empty() || viewer.SeesDetailOf(owner)) return record.wire;
   return RedactedWire(record, [&] {
@@ -57,7 +57,7 @@ const std::string& WireFor(const Viewer& viewer, const pipeline::StoredRecord& r
   });
 }
 
-const std::string& WireFor(const Viewer& viewer, const pipeline::PublishedEvent& event) {
+const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event) {
   const absl::string_view owner = DetailOwner(event.event.record());
   if (owner.empty() || viewer.SeesDetailOf(owner)) return event.wire;
   return RedactedWire(event, [&] {

@@ -7,7 +7,7 @@
 // contribute. Providers share more when competitors cannot read their figures.
 //
 // Redaction is done once per audience, not once per reader: a shared record or event keeps its redacted form beside
-// its full form (server/pipeline/records.h), made on first use, so a thousand institution feeds cost one redaction.
+// its full form (server/state/records.h), made on first use, so a thousand institution feeds cost one redaction.
 //
 // Thread safety: all functions are thread safe.
 #ifndef KETENBEELD_SERVER_POLICY_VISIBILITY_H_
@@ -18,8 +18,8 @@
 #include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
-#include "server/pipeline/records.h"
 #include "server/security/identity.h"
+#include "server/state/records.h"
 
 namespace ketenbeeld::policy {
 
@@ -59,8 +59,8 @@ bool Redact(const Viewer& viewer, ketenbeeld::v1::Event& event);
 
 // The serialized form of a shared record / event for `viewer`: the full wire, or the redacted one (made once per
 // record / event, then shared by every reader without detailed visibility).
-const std::string& WireFor(const Viewer& viewer, const pipeline::StoredRecord& record);
-const std::string& WireFor(const Viewer& viewer, const pipeline::PublishedEvent& event);
+const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record);
+const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event);
 
 // Withholds the sums of totals with fewer than `min_group` contributing organisations, unless `viewer` sees every
 // organisation's figures.

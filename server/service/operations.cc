@@ -12,9 +12,9 @@
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
-#include "server/pipeline/audience.h"
-#include "server/pipeline/reports.h"
 #include "server/policy/rules.h"
+#include "server/queries/audience.h"
+#include "server/queries/reports.h"
 
 namespace ketenbeeld::service {
 namespace {
@@ -33,7 +33,7 @@ struct VisitsEveryAlternative<Visitor, std::variant<Alternatives...>>
 // organisation is read from the picture rather than from the request.
 struct Behalf {
   policy::ActsFor acts_for;
-  pipeline::RecordPtr record;
+  state::RecordPtr record;
 };
 
 constexpr absl::string_view kRequesterField = "request_id (its requesting organisation)";
@@ -41,10 +41,10 @@ constexpr absl::string_view kRequesterField = "request_id (its requesting organi
 // Whom each write acts for: one overload per write type, and no generic fallback. The deleted template catches every
 // type without its own overload (it is an exact match, so it also wins over an implicit conversion to a listed type),
 // and the static_assert below turns that into a compile error naming this visitor: a new write type cannot be added
-// to pipeline::WriteRequest::Body without deciding here on whose behalf it acts. (There was a catch-all here that
+// to mutations::WriteRequest::Body without deciding here on whose behalf it acts. (There was a catch-all here that
 // answered "no organisation", so a new write type skipped the own-organisation check silently.)
 struct BehalfVisitor {
-  const pipeline::Picture& picture;
+  const state::Picture& picture;
 
   absl::StatusOr<Behalf> operator()(const v1::RegisterOrganizationRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::ReportStatusRequest& r) const {
@@ -67,7 +67,7 @@ struct BehalfVisitor {
   absl::StatusOr<Behalf> operator()(const v1::FulfillRequestRequest& r) const { return RequesterOf(r.request_id()); }
   absl::StatusOr<Behalf> operator()(const v1::CancelRequestRequest& r) const { return RequesterOf(r.request_id()); }
   absl::StatusOr<Behalf> operator()(const v1::PutScenarioRequest&) const { return Nobody(); }
-  absl::StatusOr<Behalf> operator()(const pipeline::SystemTick&) const {
+  absl::StatusOr<Behalf> operator()(const mutations::SystemTick&) const {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
   template <typename WriteType>
@@ -83,7 +83,7 @@ struct BehalfVisitor {
   // is created between this check and the commit would skip the check. The requester of a request never changes, so
   // reading it before the commit is safe.
   absl::StatusOr<Behalf> RequesterOf(const std::string& request_id) const {
-    pipeline::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
+    state::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
     if (record == nullptr || !record->record.has_assistance_request()) {
       return absl::NotFoundError(absl::StrCat("request_id: assistance request \"", request_id, "\" does not exist"));
     }
@@ -92,12 +92,12 @@ struct BehalfVisitor {
                   .record = std::move(record)};
   }
 };
-static_assert(VisitsEveryAlternative<BehalfVisitor, pipeline::WriteRequest::Body>::value,
+static_assert(VisitsEveryAlternative<BehalfVisitor, mutations::WriteRequest::Body>::value,
               "every write type needs its own overload in BehalfVisitor: decide on whose behalf it acts");
 
 }  // namespace
 
-absl::string_view MethodOf(const pipeline::WriteRequest& request) {
+absl::string_view MethodOf(const mutations::WriteRequest& request) {
   struct Visitor {
     absl::string_view operator()(const v1::RegisterOrganizationRequest&) const {
       return policy::method::kRegisterOrganization;
@@ -118,13 +118,13 @@ absl::string_view MethodOf(const pipeline::WriteRequest& request) {
     absl::string_view operator()(const v1::FulfillRequestRequest&) const { return policy::method::kFulfillRequest; }
     absl::string_view operator()(const v1::CancelRequestRequest&) const { return policy::method::kCancelRequest; }
     absl::string_view operator()(const v1::PutScenarioRequest&) const { return policy::method::kPutScenario; }
-    absl::string_view operator()(const pipeline::SystemTick&) const { return "(system tick)"; }
+    absl::string_view operator()(const mutations::SystemTick&) const { return "(system tick)"; }
   };
   return std::visit(Visitor{}, request.body);
 }
 
-absl::Status Operations::AuthorizeWrite(const Identity& caller, const pipeline::WriteRequest& request) const {
-  if (std::holds_alternative<pipeline::SystemTick>(request.body)) {
+absl::Status Operations::AuthorizeWrite(const Identity& caller, const mutations::WriteRequest& request) const {
+  if (std::holds_alternative<mutations::SystemTick>(request.body)) {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
   if (caller.development()) return absl::OkStatus();
@@ -136,7 +136,7 @@ absl::Status Operations::AuthorizeWrite(const Identity& caller, const pipeline::
   return policy::AuthorizeWrite(caller, method, behalf->acts_for);
 }
 
-void Operations::Write(const Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done) {
+void Operations::Write(const Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done) {
   if (absl::Status allowed = AuthorizeWrite(caller, request); !allowed.ok()) {
     std::move(done)(allowed);
     return;
@@ -231,16 +231,15 @@ absl::StatusOr<v1::AlertAcknowledgements> Operations::GetAlertAcknowledgements(
   // One snapshot for the alert, the audience and the acknowledgements, so the answer holds at `revision`. Every
   // alert name sorts before every organisation name, so the scan starts just before the alert's own name.
   const std::string alert_name = domain::AlertName(request.alert_id());
-  const pipeline::Picture::Snapshot snapshot =
+  const state::Picture::Snapshot snapshot =
       deps_.picture.Take(*kAlertsOrganizationsAcknowledgements, domain::AlertName(""));
-  const auto alert =
-      std::find_if(snapshot.records.begin(), snapshot.records.end(),
-                   [&](const pipeline::RecordPtr& record) { return record->record.name() == alert_name; });
+  const auto alert = std::find_if(snapshot.records.begin(), snapshot.records.end(),
+                                  [&](const state::RecordPtr& record) { return record->record.name() == alert_name; });
   if (alert == snapshot.records.end()) {
     return absl::NotFoundError(absl::StrCat("alert \"", request.alert_id(), "\" does not exist"));
   }
-  const pipeline::AcknowledgementState state =
-      pipeline::AcknowledgementStateIn((*alert)->record.alert(), snapshot.records);
+  const queries::AcknowledgementState state =
+      queries::AcknowledgementStateIn((*alert)->record.alert(), snapshot.records);
   v1::AlertAcknowledgements response;
   *response.mutable_alert() = (*alert)->record.alert();
   for (const v1::Acknowledgement& acknowledgement : state.acknowledgements) {
@@ -256,7 +255,7 @@ absl::StatusOr<v1::GapReport> Operations::GetGapReport(const Identity& caller, c
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetGapReport); !allowed.ok()) {
     return allowed;
   }
-  return pipeline::ComputeGapReport(request, deps_.picture, absl::Now());
+  return queries::ComputeGapReport(request, deps_.picture, absl::Now());
 }
 
 absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Identity& caller,
@@ -264,8 +263,7 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetCapacityOverview); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::CapacityOverview> overview =
-      pipeline::ComputeCapacityOverview(request, deps_.picture, absl::Now());
+  absl::StatusOr<v1::CapacityOverview> overview = queries::ComputeCapacityOverview(request, deps_.picture, absl::Now());
   if (overview.ok()) policy::ApplyMinimumGroup(policy::Viewer::For(caller), deps_.min_aggregate_group, *overview);
   return overview;
 }
@@ -275,7 +273,7 @@ absl::StatusOr<v1::OperationalSummary> Operations::GetOperationalSummary(
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetOperationalSummary); !allowed.ok()) {
     return allowed;
   }
-  return pipeline::ComputeOperationalSummary(request, deps_.picture);
+  return queries::ComputeOperationalSummary(request, deps_.picture);
 }
 
 absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity& caller,
@@ -283,7 +281,7 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kFindCapacity); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::FindCapacityResponse> found = pipeline::FindCapacity(request, deps_.picture);
+  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture);
   // Per-organisation availability: a read of detail (only roles that see every organisation's figures may call it).
   if (found.ok() && !caller.development() && deps_.audit != nullptr) {
     std::vector<std::string> others;

@@ -22,19 +22,19 @@
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/pipeline/committer.h"
-#include "server/pipeline/picture.h"
-#include "server/pipeline/reader.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
 #include "server/policy/visibility.h"
+#include "server/queries/reader.h"
 #include "server/security/identity.h"
+#include "server/state/picture.h"
 
 namespace ketenbeeld::service {
 
 struct Dependencies {
   pipeline::Committer& committer;
-  const pipeline::Reader& reader;
-  const pipeline::Picture& picture;
+  const queries::Reader& reader;
+  const state::Picture& picture;
   // Null: reads of detail are not recorded (tests of other concerns).
   policy::AuditLog* audit = nullptr;
   // Live feeds per identity.
@@ -49,7 +49,7 @@ class Operations {
 
   // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, then
   // submits it with the caller as actor. `done` runs on the committer's completion thread (or at once when refused).
-  void Write(const security::Identity& caller, pipeline::WriteRequest request, pipeline::Committer::Callback done);
+  void Write(const security::Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done);
 
   // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on
   // it then goes through Write() as a ReportStatus write.
@@ -90,7 +90,7 @@ class Operations {
   // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when
   // an assistance request it acts on does not exist (its requester decides). Fails closed: every write type has its
   // own decision in operations.cc, and one without a decision does not compile.
-  absl::Status AuthorizeWrite(const security::Identity& caller, const pipeline::WriteRequest& request) const;
+  absl::Status AuthorizeWrite(const security::Identity& caller, const mutations::WriteRequest& request) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
   template <typename Records>
   void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records, int64_t revision);
@@ -99,7 +99,7 @@ class Operations {
 };
 
 // The full gRPC method name of a write ("/ketenbeeld.v1.PictureService/ReportStatus").
-absl::string_view MethodOf(const pipeline::WriteRequest& request);
+absl::string_view MethodOf(const mutations::WriteRequest& request);
 
 }  // namespace ketenbeeld::service
 

@@ -50,7 +50,7 @@ class FeedSessionTest : public ::testing::Test {
         storage::Store::Open({.path = dir_.path() + "/db", .sync = false, .small_buffers = true});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    picture_ = std::make_unique<pipeline::Picture>();
+    picture_ = std::make_unique<state::Picture>();
     hub_ = std::make_unique<pipeline::Hub>(*store_, 0, hub_options);
   }
 
@@ -72,7 +72,7 @@ class FeedSessionTest : public ::testing::Test {
   // Commits a group of `size` status reports, alternating between organisations "a" and "b" (each report renames
   // organizations/<org>/status, so the picture keeps two records), in the committer's order: log, picture, hub.
   void CommitGroup(int size, size_t payload = 10) {
-    std::vector<pipeline::Change> changes;
+    std::vector<state::Change> changes;
     std::vector<storage::LogEntry> entries;
     const int64_t first = store_->last_revision() + 1;
     for (int i = 0; i < size; ++i) {
@@ -88,9 +88,9 @@ class FeedSessionTest : public ::testing::Test {
       event.set_group_last_revision(first + size - 1);
       event.set_type(v1::EVENT_TYPE_PUT);
       *event.mutable_record() = record;
-      changes.push_back({.event = pipeline::MakeEvent(event), .record = pipeline::MakeRecord(record)});
+      changes.push_back({.event = state::MakeEvent(event), .record = state::MakeRecord(record)});
     }
-    for (const pipeline::Change& change : changes) {
+    for (const state::Change& change : changes) {
       entries.push_back({.revision = change.event->revision(),
                          .name = change.event->event.record().name(),
                          .is_delete = false,
@@ -99,8 +99,8 @@ class FeedSessionTest : public ::testing::Test {
     }
     ASSERT_TRUE(store_->Commit(entries).ok());
     picture_->Apply(changes);
-    std::vector<pipeline::EventPtr> group;
-    for (const pipeline::Change& change : changes) group.push_back(change.event);
+    std::vector<state::EventPtr> group;
+    for (const state::Change& change : changes) group.push_back(change.event);
     hub_->Publish(std::move(group));
   }
 
@@ -115,11 +115,11 @@ class FeedSessionTest : public ::testing::Test {
       } else if (auto* chunk = std::get_if<SnapshotChunk>(&*frame)) {
         ++seen.snapshot_chunks;
         seen.snapshot_revision = chunk->revision;
-        for (const pipeline::RecordPtr& record : chunk->records) seen.snapshot_names.push_back(record->record.name());
+        for (const state::RecordPtr& record : chunk->records) seen.snapshot_names.push_back(record->record.name());
       } else if (auto* synced = std::get_if<Synced>(&*frame)) {
         seen.synced = synced->revision;
       } else if (auto* events = std::get_if<Events>(&*frame)) {
-        for (const pipeline::EventPtr& event : events->events) seen.events.push_back(event->revision());
+        for (const state::EventPtr& event : events->events) seen.events.push_back(event->revision());
         seen.batch_ends.push_back(events->revision);
       } else if (auto* heartbeat = std::get_if<Heartbeat>(&*frame)) {
         seen.heartbeats.push_back(heartbeat->revision);
@@ -138,7 +138,7 @@ class FeedSessionTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<pipeline::Picture> picture_;
+  std::unique_ptr<state::Picture> picture_;
   std::unique_ptr<pipeline::Hub> hub_;
   observability::FeedCounters counters_;
   std::shared_ptr<CountingListener> listener_ = std::make_shared<CountingListener>();
@@ -283,8 +283,7 @@ TEST_F(FeedSessionTest, StalledSubscriberCatchesUpFromTheLogAndCountsAsLagging) 
   std::optional<FeedFrame> frame = stalled->Next(listener_);
   ASSERT_TRUE(frame.has_value() && std::holds_alternative<Events>(*frame));
   EXPECT_EQ(counters_.lagging.load(), 1);
-  for (const pipeline::EventPtr& event : std::get<Events>(*frame).events)
-    stalled_seen.events.push_back(event->revision());
+  for (const state::EventPtr& event : std::get<Events>(*frame).events) stalled_seen.events.push_back(event->revision());
   Drain(*stalled, listener_, stalled_seen);
   EXPECT_EQ(stalled_seen.events, Range(1, 40));
   EXPECT_EQ(counters_.lagging.load(), 0) << "caught up from the ring again";

@@ -11,9 +11,9 @@
 
 #include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/picture.pb.h"
-#include "server/pipeline/records.h"
 #include "server/policy/visibility.h"
 #include "server/security/tokens.h"
+#include "server/state/records.h"
 
 namespace {
 
@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Redaction of records and events.
   Record record;
   if (record.ParseFromArray(data, static_cast<int>(size))) {
-    const ketenbeeld::pipeline::RecordPtr shared = ketenbeeld::pipeline::MakeRecord(record);
+    const ketenbeeld::state::RecordPtr shared = ketenbeeld::state::MakeRecord(record);
     Record parsed;
     if (!parsed.ParseFromString(ketenbeeld::policy::WireFor(Institution(), *shared))) __builtin_trap();
     CheckRedactedRecord(parsed);
@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ketenbeeld::v1::Event event;
   if (event.ParseFromArray(data, static_cast<int>(size))) {
-    const ketenbeeld::pipeline::EventPtr shared = ketenbeeld::pipeline::MakeEvent(event);
+    const ketenbeeld::state::EventPtr shared = ketenbeeld::state::MakeEvent(event);
     ketenbeeld::v1::Event parsed;
     if (!parsed.ParseFromString(ketenbeeld::policy::WireFor(Institution(), *shared))) __builtin_trap();
     CheckRedactedRecord(parsed.record());

@@ -12,7 +12,7 @@
 #include "server/domain/entities.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
-#include "server/pipeline/records.h"
+#include "server/state/records.h"
 
 namespace {
 
@@ -50,14 +50,14 @@ extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<ketenbeeld::pipeline::EventPtr> event = ketenbeeld::pipeline::ParseEvent(bytes, "fuzz");
+  absl::StatusOr<ketenbeeld::state::EventPtr> event = ketenbeeld::state::ParseEvent(bytes, "fuzz");
   if (event.ok()) {
     Inspect((*event)->event.record());
     for (const CompiledFilter& filter : Filters()) (void)filter.Matches((*event)->event);
   } else if (event.status().code() != absl::StatusCode::kDataLoss) {
     __builtin_trap();  // Undecodable storage is DATA_LOSS, nothing else.
   }
-  absl::StatusOr<ketenbeeld::pipeline::RecordPtr> record = ketenbeeld::pipeline::ParseRecord(bytes, "fuzz");
+  absl::StatusOr<ketenbeeld::state::RecordPtr> record = ketenbeeld::state::ParseRecord(bytes, "fuzz");
   if (record.ok()) Inspect((*record)->record);
   return 0;
 }

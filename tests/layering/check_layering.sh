@@ -15,25 +15,34 @@ cd "${root}"
 # module folder -> the folders of ours it may include (besides its own and base/, which every module may use). "proto"
 # is the generated public API (ketenbeeld/v1/*.pb.h); "grpc" is gRPC itself and the generated stubs (grpcpp/, grpc/,
 # *.grpc.pb.h).
+# What was one server/pipeline is four modules, by who includes whom: server/state (records, the picture) is below
+# everything that reads or changes the picture; server/queries (reads, reports, alert audiences) reads it;
+# server/mutations (the write planners) plans against it and addresses alerts with queries/audience.h; server/pipeline
+# (committer, hub, scheduler) calls the planners. server/policy only needs server/state but keeps its place above.
 declare -A allowed=(
   [base]="proto"
   [storage]="proto"
   [server/domain]="proto"
   [server/observability]=""
   [server/security]="proto server/domain server/observability"
-  [server/pipeline]="proto storage server/domain server/observability"
-  [server/policy]="proto storage server/domain server/observability server/security server/pipeline"
-  [server/service]="proto storage server/domain server/observability server/security server/pipeline server/policy"
-  [server/feed]="proto storage server/domain server/observability server/security server/pipeline server/policy
-    server/service"
-  [server/http]="proto storage server/domain server/observability server/security server/pipeline server/policy
-    server/service server/feed"
-  [server/api]="proto grpc storage server/domain server/observability server/security server/pipeline server/policy
-    server/service server/feed"
-  [server/app]="proto grpc storage server/domain server/observability server/security server/pipeline server/policy
-    server/service server/feed server/http server/api"
-  [server/config]="proto grpc storage server/domain server/observability server/security server/pipeline
-    server/policy server/service server/feed server/http server/api server/app"
+  [server/state]="proto storage server/domain server/observability"
+  [server/queries]="proto storage server/domain server/observability server/state"
+  [server/mutations]="proto storage server/domain server/observability server/state server/queries"
+  [server/pipeline]="proto storage server/domain server/observability server/state server/queries server/mutations"
+  [server/policy]="proto storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline"
+  [server/service]="proto storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy"
+  [server/feed]="proto storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy server/service"
+  [server/http]="proto storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy server/service server/feed"
+  [server/api]="proto grpc storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy server/service server/feed"
+  [server/app]="proto grpc storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy server/service server/feed server/http server/api"
+  [server/config]="proto grpc storage server/domain server/observability server/security server/state server/queries
+    server/mutations server/pipeline server/policy server/service server/feed server/http server/api server/app"
   [client]="proto grpc"
 )
 # The gRPC glue of these modules (files named here) may include gRPC; the rest of the module may not.

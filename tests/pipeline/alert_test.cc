@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
-#include "server/pipeline/audience.h"
+#include "server/queries/audience.h"
 #include "tests/pipeline/incident_alert_fixture.h"
 
 namespace ketenbeeld::pipeline {
@@ -319,7 +319,7 @@ TEST_F(AlertTest, ADeadlineThatPassedWhileTheServerWasDownIsCommittedAtTheFirstT
 TEST_F(AlertTest, TicksQueuedTogetherCommitTheFactOnce) {
   ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Advance(absl::Minutes(30));
-  std::vector<WriteRequest> ticks(8, WriteRequest{.body = SystemTick{}, .actor = {}});
+  std::vector<mutations::WriteRequest> ticks(8, mutations::WriteRequest{.body = mutations::SystemTick{}, .actor = {}});
   for (const absl::StatusOr<WriteResult>& result : WriteAll(std::move(ticks))) EXPECT_TRUE(result.ok());
   EXPECT_EQ(EventsWithDeadlinePassed(Log()), 1);
 }
@@ -383,24 +383,24 @@ TEST_F(AlertTest, AnUpdateBeforeTheTickKeepingThePassedDeadlineStillGetsTheFact)
 
 TEST_F(AlertTest, AudienceMatchesEveryNonEmptyListAndAnyValueWithinOne) {
   v1::Audience everyone;
-  EXPECT_THAT(AudienceOf(everyone, *picture_),
+  EXPECT_THAT(queries::AudienceOf(everyone, *picture_),
               ElementsAre("vvt-c", "ziekenhuis-a", "ziekenhuis-b", "ziekenhuis-noord"));
 
   v1::Audience hospitals_vr10;
   hospitals_vr10.add_safety_regions("VR10");
   hospitals_vr10.add_kinds(v1::ORGANIZATION_KIND_HOSPITAL);
-  EXPECT_THAT(AudienceOf(hospitals_vr10, *picture_), ElementsAre("ziekenhuis-a", "ziekenhuis-b"));
+  EXPECT_THAT(queries::AudienceOf(hospitals_vr10, *picture_), ElementsAre("ziekenhuis-a", "ziekenhuis-b"));
 
   v1::Audience either_region;
   either_region.add_safety_regions("VR01");
   either_region.add_safety_regions("VR10");
   either_region.add_organization_ids("ziekenhuis-noord");
   either_region.add_organization_ids("vvt-c");
-  EXPECT_THAT(AudienceOf(either_region, *picture_), ElementsAre("vvt-c", "ziekenhuis-noord"));
+  EXPECT_THAT(queries::AudienceOf(either_region, *picture_), ElementsAre("vvt-c", "ziekenhuis-noord"));
 
   v1::Audience long_term_care;
   long_term_care.add_sectors(v1::SECTOR_LONG_TERM_CARE);
-  EXPECT_THAT(AudienceOf(long_term_care, *picture_), ElementsAre("vvt-c"));
+  EXPECT_THAT(queries::AudienceOf(long_term_care, *picture_), ElementsAre("vvt-c"));
 }
 
 TEST_F(AlertTest, AcknowledgementStateCountsOnlyThisAlertsAcknowledgements) {
@@ -409,19 +409,19 @@ TEST_F(AlertTest, AcknowledgementStateCountsOnlyThisAlertsAcknowledgements) {
   ASSERT_TRUE(Write(Send(HospitalAlert("explosie-2"))).ok());
   ASSERT_TRUE(Write(Ack("explosie-2", "ziekenhuis-a")).ok());
   ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-b", "ok")).ok());
-  const AcknowledgementState state = AcknowledgementStateOf(AlertRecord("explosie"), *picture_);
+  const queries::AcknowledgementState state = queries::AcknowledgementStateOf(AlertRecord("explosie"), *picture_);
   ASSERT_EQ(state.acknowledgements.size(), 1u);
   EXPECT_EQ(state.acknowledgements[0].organization_id(), "ziekenhuis-b");
   EXPECT_EQ(state.acknowledgements[0].comment(), "ok");
   EXPECT_THAT(state.unacknowledged_organization_ids, ElementsAre("ziekenhuis-a"));
   EXPECT_EQ(state.audience_size, 2);
 
-  const AcknowledgementState other = AcknowledgementStateOf(AlertRecord("explosie-2"), *picture_);
+  const queries::AcknowledgementState other = queries::AcknowledgementStateOf(AlertRecord("explosie-2"), *picture_);
   EXPECT_THAT(other.unacknowledged_organization_ids, ElementsAre("ziekenhuis-b"));
 
   // A later registration that matches the audience is in it from then on.
   ASSERT_TRUE(Register("ziekenhuis-d").ok());
-  EXPECT_THAT(AcknowledgementStateOf(AlertRecord("explosie"), *picture_).unacknowledged_organization_ids,
+  EXPECT_THAT(queries::AcknowledgementStateOf(AlertRecord("explosie"), *picture_).unacknowledged_organization_ids,
               ElementsAre("ziekenhuis-a", "ziekenhuis-d"));
 }
 

@@ -26,7 +26,7 @@ class AssistanceTest : public CommitterFixture {
     MustSubmit(RegisterWrite(MakeOrganization("helper-b", v1::ORGANIZATION_KIND_NURSING_HOME)));
   }
 
-  static WriteRequest RequestWrite(const std::string& id, const std::string& organization = "requester") {
+  static mutations::WriteRequest RequestWrite(const std::string& id, const std::string& organization = "requester") {
     v1::RequestAssistanceRequest request;
     v1::AssistanceRequest& assistance = *request.mutable_request();
     assistance.set_id(id);
@@ -36,25 +36,25 @@ class AssistanceTest : public CommitterFixture {
     assistance.set_quantity(4);
     return Write(request);
   }
-  static WriteRequest OfferWrite(const std::string& id, const std::string& organization, int quantity = 2) {
+  static mutations::WriteRequest OfferWrite(const std::string& id, const std::string& organization, int quantity = 2) {
     v1::OfferAssistanceRequest request;
     request.set_request_id(id);
     request.mutable_offer()->set_organization_id(organization);
     request.mutable_offer()->set_quantity(quantity);
     return Write(request);
   }
-  static WriteRequest AcceptWrite(const std::string& id, const std::string& organization) {
+  static mutations::WriteRequest AcceptWrite(const std::string& id, const std::string& organization) {
     v1::AcceptOfferRequest request;
     request.set_request_id(id);
     request.set_organization_id(organization);
     return Write(request);
   }
-  static WriteRequest FulfillWrite(const std::string& id) {
+  static mutations::WriteRequest FulfillWrite(const std::string& id) {
     v1::FulfillRequestRequest request;
     request.set_request_id(id);
     return Write(request);
   }
-  static WriteRequest CancelWrite(const std::string& id) {
+  static mutations::WriteRequest CancelWrite(const std::string& id) {
     v1::CancelRequestRequest request;
     request.set_request_id(id);
     request.set_reason("niet meer nodig");
@@ -63,13 +63,13 @@ class AssistanceTest : public CommitterFixture {
 
   // The request's state after the last committed change.
   v1::AssistanceRequest Current(const std::string& id) {
-    RecordPtr record = picture_->Find(domain::AssistanceRequestName(id));
+    state::RecordPtr record = picture_->Find(domain::AssistanceRequestName(id));
     EXPECT_NE(record, nullptr);
     return record == nullptr ? v1::AssistanceRequest() : record->record.assistance_request();
   }
 
   // Submits a write that must be refused with `code` and a message containing `text`, and take no revision.
-  void ExpectRefused(WriteRequest request, absl::StatusCode code, const std::string& text) {
+  void ExpectRefused(mutations::WriteRequest request, absl::StatusCode code, const std::string& text) {
     const int64_t before = store_->last_revision();
     absl::StatusOr<WriteResult> result = Submit(std::move(request));
     EXPECT_EQ(result.status().code(), code) << result.status();
@@ -79,7 +79,7 @@ class AssistanceTest : public CommitterFixture {
 };
 
 TEST_F(AssistanceTest, RequestIsOpenWithServerFieldsAndTheRequestersScope) {
-  WriteRequest write = RequestWrite("ic-1");
+  mutations::WriteRequest write = RequestWrite("ic-1");
   auto& assistance = *std::get<v1::RequestAssistanceRequest>(write.body).mutable_request();
   assistance.set_status(v1::ASSISTANCE_STATUS_FULFILLED);  // Output only: ignored.
   assistance.add_offers()->set_organization_id("helper-a");
@@ -99,7 +99,7 @@ TEST_F(AssistanceTest, RequestReferencesMustExistAndIdMustBeNew) {
   ExpectRefused(RequestWrite("ic-1"), absl::StatusCode::kFailedPrecondition, "already exists");
   ExpectRefused(RequestWrite("ic-2", "unknown"), absl::StatusCode::kInvalidArgument,
                 "request.organization_id: organisation \"unknown\" is not registered");
-  WriteRequest with_incident = RequestWrite("ic-3");
+  mutations::WriteRequest with_incident = RequestWrite("ic-3");
   std::get<v1::RequestAssistanceRequest>(with_incident.body).mutable_request()->set_incident_id("no-such-incident");
   ExpectRefused(std::move(with_incident), absl::StatusCode::kInvalidArgument,
                 "request.incident_id: incident \"no-such-incident\" does not exist");
@@ -163,8 +163,9 @@ TEST_F(AssistanceTest, FulfilOnlyWhenAcceptedAndFulfilledIsFinal) {
   MustSubmit(AcceptWrite("ic-1", "helper-a"));
   EXPECT_EQ(MustSubmit(FulfillWrite("ic-1")).assistance_request().status(), v1::ASSISTANCE_STATUS_FULFILLED);
 
-  for (WriteRequest& write : std::vector<WriteRequest>{OfferWrite("ic-1", "helper-b"), AcceptWrite("ic-1", "helper-a"),
-                                                       FulfillWrite("ic-1"), CancelWrite("ic-1")}) {
+  for (mutations::WriteRequest& write :
+       std::vector<mutations::WriteRequest>{OfferWrite("ic-1", "helper-b"), AcceptWrite("ic-1", "helper-a"),
+                                            FulfillWrite("ic-1"), CancelWrite("ic-1")}) {
     ExpectRefused(std::move(write), absl::StatusCode::kFailedPrecondition, "is ASSISTANCE_STATUS_FULFILLED");
   }
   EXPECT_EQ(Current("ic-1").status(), v1::ASSISTANCE_STATUS_FULFILLED);
@@ -180,9 +181,9 @@ TEST_F(AssistanceTest, CancelFromOpenOfferedOrAcceptedAndCancelledIsFinal) {
   for (const char* id : {"open", "offered", "accepted"}) {
     EXPECT_EQ(MustSubmit(CancelWrite(id)).assistance_request().status(), v1::ASSISTANCE_STATUS_CANCELLED) << id;
   }
-  for (WriteRequest& write :
-       std::vector<WriteRequest>{OfferWrite("open", "helper-b"), AcceptWrite("offered", "helper-a"),
-                                 FulfillWrite("accepted"), CancelWrite("open")}) {
+  for (mutations::WriteRequest& write :
+       std::vector<mutations::WriteRequest>{OfferWrite("open", "helper-b"), AcceptWrite("offered", "helper-a"),
+                                            FulfillWrite("accepted"), CancelWrite("open")}) {
     ExpectRefused(std::move(write), absl::StatusCode::kFailedPrecondition, "is ASSISTANCE_STATUS_CANCELLED");
   }
 }
@@ -199,7 +200,7 @@ TEST_F(AssistanceTest, AtMostAHundredOffersButExistingOfferersMayStillReoffer) {
 
 TEST_F(AssistanceTest, TransitionsInOneCommitGroupSeeEachOther) {
   // Queued together, so they can share a group: each must see the state the previous one left.
-  std::vector<WriteRequest> writes;
+  std::vector<mutations::WriteRequest> writes;
   writes.push_back(RequestWrite("ic-1"));
   writes.push_back(OfferWrite("ic-1", "helper-a"));
   writes.push_back(AcceptWrite("ic-1", "helper-a"));
@@ -254,7 +255,7 @@ TEST_F(AssistanceTest, ScenarioIsCreatedAndReplacedWithCompareAndSet) {
 }
 
 TEST_F(AssistanceTest, InvalidFieldsAreRefusedBeforePlanning) {
-  WriteRequest write = RequestWrite("ic-1");
+  mutations::WriteRequest write = RequestWrite("ic-1");
   std::get<v1::RequestAssistanceRequest>(write.body).mutable_request()->clear_bed_type();
   ExpectRefused(std::move(write), absl::StatusCode::kInvalidArgument, "request.bed_type: required");
 }

@@ -51,27 +51,28 @@ class CadencePlannerTest : public ::testing::Test {
   template <typename Fn>
   auto WithContext(absl::Time now, Fn fn) {
     auto lookup = [this](absl::string_view name) { return picture_.Find(name); };
-    const PlanContext context{.commit_time = now,
-                              .region = region_,
-                              .lookup = lookup,
-                              .picture = picture_,
-                              .next_revision = picture_.revision() + 1};
+    const mutations::PlanContext context{.commit_time = now,
+                                         .region = region_,
+                                         .lookup = lookup,
+                                         .picture = picture_,
+                                         .next_revision = picture_.revision() + 1};
     return fn(context);
   }
 
   absl::Duration IntervalOf(const std::string& id) {
-    const RecordPtr organization = picture_.Find(domain::OrganizationName(id));
+    const state::RecordPtr organization = picture_.Find(domain::OrganizationName(id));
     EXPECT_NE(organization, nullptr) << id;
-    return WithContext(kStart, [&](const PlanContext& context) {
-      return ReportingInterval(organization->record.organization(), context);
+    return WithContext(kStart, [&](const mutations::PlanContext& context) {
+      return mutations::ReportingInterval(organization->record.organization(), context);
     });
   }
 
-  std::vector<PlannedChange> OverdueAt(absl::Time now) {
-    return WithContext(now, [](const PlanContext& context) { return PlanOverdueReports(context); });
+  std::vector<mutations::PlannedChange> OverdueAt(absl::Time now) {
+    return WithContext(now,
+                       [](const mutations::PlanContext& context) { return mutations::PlanOverdueReports(context); });
   }
 
-  Picture picture_;
+  state::Picture picture_;
   const domain::Region region_ = domain::Region::Default();  // 24 h; 1 h from "GRIP 1".
 };
 
@@ -124,7 +125,7 @@ TEST_F(CadencePlannerTest, IncidentsAreFoundPastLongSituationLogs) {
 TEST_F(CadencePlannerTest, ReportBecomesOverdueAtCommitTimePlusInterval) {
   PutDirectly(picture_, ReportRecord(MakeReport("a"), kStart));
   EXPECT_TRUE(OverdueAt(kStart + absl::Hours(24) - absl::Seconds(1)).empty());
-  const std::vector<PlannedChange> changes = OverdueAt(kStart + absl::Hours(25));
+  const std::vector<mutations::PlannedChange> changes = OverdueAt(kStart + absl::Hours(25));
   ASSERT_EQ(changes.size(), 1u);
   const v1::Record& record = changes[0].record;
   EXPECT_EQ(record.name(), "organizations/a/status");
@@ -151,7 +152,7 @@ TEST_F(CadencePlannerTest, ScaledUpIncidentMakesReportsOverdueSooner) {
   PutDirectly(picture_, ReportRecord(MakeReport("a"), kStart));
   PutDirectly(picture_, ReportRecord(MakeReport("b"), kStart));
   PutDirectly(picture_, IncidentRecord("brand", "GRIP 2", v1::INCIDENT_STATUS_OPEN, {"a"}));
-  const std::vector<PlannedChange> changes = OverdueAt(kStart + absl::Hours(1));
+  const std::vector<mutations::PlannedChange> changes = OverdueAt(kStart + absl::Hours(1));
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].record.name(), "organizations/a/status");
   EXPECT_EQ(FromProtoTime(changes[0].record.status_report().overdue_since()), kStart + absl::Hours(1));
@@ -261,7 +262,7 @@ TEST_F(CadenceCommitTest, ReportQueuedWithTheTickIsSeenByIt) {
     report_status = result.status();
     done.DecrementCount();
   });
-  committer_->Submit(Write(SystemTick{}), [&](const absl::StatusOr<WriteResult>& result) {
+  committer_->Submit(Write(mutations::SystemTick{}), [&](const absl::StatusOr<WriteResult>& result) {
     tick_status = result.status();
     done.DecrementCount();
   });

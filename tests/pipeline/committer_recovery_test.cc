@@ -49,7 +49,7 @@ class CommitterRecoveryTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    picture_ = std::make_unique<Picture>();
+    picture_ = std::make_unique<state::Picture>();
     hub_ = std::make_unique<Hub>(*store_, 0, Hub::Options{});
     Committer::Options committer_options;
     committer_options.recovery_interval = kRecoveryInterval;
@@ -63,7 +63,7 @@ class CommitterRecoveryTest : public ::testing::Test {
     if (committer_) committer_->Stop();
   }
 
-  absl::StatusOr<WriteResult> Write(WriteRequest request) {
+  absl::StatusOr<WriteResult> Write(mutations::WriteRequest request) {
     absl::StatusOr<WriteResult> result = absl::UnknownError("no callback");
     absl::Notification done;
     committer_->Submit(std::move(request), [&](absl::StatusOr<WriteResult> r) {
@@ -74,10 +74,10 @@ class CommitterRecoveryTest : public ::testing::Test {
     return result;
   }
 
-  static WriteRequest Register(const std::string& id) {
+  static mutations::WriteRequest Register(const std::string& id) {
     v1::RegisterOrganizationRequest request;
     *request.mutable_organization() = ketenbeeld::testing::MakeOrganization(id);
-    return WriteRequest{.body = request, .actor = {}};
+    return mutations::WriteRequest{.body = request, .actor = {}};
   }
 
   // Every revision the hub hands a subscriber that starts at 0, in order.
@@ -88,7 +88,7 @@ class CommitterRecoveryTest : public ::testing::Test {
       absl::StatusOr<Hub::Batch> batch = hub_->Next(cursor, domain::CompiledFilter(), 1 << 20, nullptr);
       EXPECT_TRUE(batch.ok()) << batch.status();
       if (!batch.ok()) break;
-      for (const EventPtr& event : batch->events) revisions.push_back(event->revision());
+      for (const state::EventPtr& event : batch->events) revisions.push_back(event->revision());
       cursor = batch->last_revision;
     }
     return revisions;
@@ -105,7 +105,7 @@ class CommitterRecoveryTest : public ::testing::Test {
   std::shared_ptr<storage::SwitchableFaultInjector> faults_ = std::make_shared<storage::SwitchableFaultInjector>();
   CountingObserver observer_;
   std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Picture> picture_;
+  std::unique_ptr<state::Picture> picture_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Committer> committer_;
 };

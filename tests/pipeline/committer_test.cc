@@ -26,7 +26,7 @@ class CommitterTest : public ::testing::Test {
         storage::Store::Open({.path = dir_.path() + "/db", .sync = false, .small_buffers = true});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    picture_ = std::make_unique<Picture>();
+    picture_ = std::make_unique<state::Picture>();
     hub_ = std::make_unique<Hub>(*store_, 0, Hub::Options{});
   }
 
@@ -34,21 +34,22 @@ class CommitterTest : public ::testing::Test {
     committer_ = std::make_unique<Committer>(*store_, *picture_, *hub_, std::move(options));
   }
 
-  static WriteRequest RegisterRequest(const std::string& id, std::optional<int64_t> expected = std::nullopt) {
+  static mutations::WriteRequest RegisterRequest(const std::string& id,
+                                                 std::optional<int64_t> expected = std::nullopt) {
     v1::RegisterOrganizationRequest request;
     *request.mutable_organization() = testing::MakeOrganization(id);
     if (expected) request.set_expected_revision(*expected);
-    return WriteRequest{.body = request, .actor = {}};
+    return mutations::WriteRequest{.body = request, .actor = {}};
   }
 
-  static WriteRequest ReportRequest(const std::string& id, int available = 3) {
+  static mutations::WriteRequest ReportRequest(const std::string& id, int available = 3) {
     v1::ReportStatusRequest request;
     *request.mutable_report() = testing::MakeReport(id, available);
-    return WriteRequest{.body = request, .actor = {}};
+    return mutations::WriteRequest{.body = request, .actor = {}};
   }
 
   // Submits all requests without waiting in between (so they can share commit groups); returns the results in order.
-  std::vector<absl::StatusOr<WriteResult>> SubmitAll(std::vector<WriteRequest> requests) {
+  std::vector<absl::StatusOr<WriteResult>> SubmitAll(std::vector<mutations::WriteRequest> requests) {
     std::vector<absl::StatusOr<WriteResult>> results(requests.size(), absl::UnknownError("no callback"));
     absl::BlockingCounter done(static_cast<int>(requests.size()));
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -63,14 +64,14 @@ class CommitterTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Picture> picture_;
+  std::unique_ptr<state::Picture> picture_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Committer> committer_;
 };
 
 TEST_F(CommitterTest, ManyQueuedWritesShareCommitGroupsWithConsecutiveRevisions) {
   StartCommitter();
-  std::vector<WriteRequest> requests = {RegisterRequest("a")};
+  std::vector<mutations::WriteRequest> requests = {RegisterRequest("a")};
   for (int i = 0; i < 300; ++i) requests.push_back(ReportRequest("a", i % 50));
   std::vector<absl::StatusOr<WriteResult>> results = SubmitAll(std::move(requests));
   for (size_t i = 0; i < results.size(); ++i) {
@@ -131,7 +132,7 @@ TEST_F(CommitterTest, CommitTimesNeverGoBackwards) {
 
 TEST_F(CommitterTest, InvalidWriteIsRefusedBeforeQueueingAndTakesNoRevision) {
   StartCommitter();
-  WriteRequest bad = ReportRequest("a");
+  mutations::WriteRequest bad = ReportRequest("a");
   std::get<v1::ReportStatusRequest>(bad.body).mutable_report()->set_organization_id("");
   std::vector<absl::StatusOr<WriteResult>> results = SubmitAll({std::move(bad), ReportRequest("unknown")});
   EXPECT_EQ(results[0].status().code(), absl::StatusCode::kInvalidArgument);

@@ -65,7 +65,7 @@ TEST(HubParallelWakeTest, EveryParkedListenerOfALargeRoundIsWokenOnceAndNeverCon
   event.mutable_record()->set_name("organizations/a");
   storage::LogEntry entry{
       .revision = 1, .name = "organizations/a", .is_delete = false, .event_bytes = "", .record_bytes = ""};
-  EventPtr published = MakeEvent(event);
+  state::EventPtr published = state::MakeEvent(event);
   entry.event_bytes = published->wire;
   ASSERT_TRUE((*store)->Commit({entry}).ok());
   hub.Publish({published});

@@ -29,8 +29,8 @@ class HubTest : public ::testing::Test {
   }
 
   // Commits a group of `size` events (each `payload` bytes of free text) to the store and returns them.
-  std::vector<EventPtr> CommitGroup(int size, size_t payload = 10) {
-    std::vector<EventPtr> events;
+  std::vector<state::EventPtr> CommitGroup(int size, size_t payload = 10) {
+    std::vector<state::EventPtr> events;
     std::vector<storage::LogEntry> entries;
     const int64_t first = store_->last_revision() + 1;
     for (int i = 0; i < size; ++i) {
@@ -42,9 +42,9 @@ class HubTest : public ::testing::Test {
       event.mutable_record()->set_kind(v1::ENTITY_KIND_STATUS_REPORT);
       event.mutable_record()->mutable_scope()->set_organization_id(i % 2 == 0 ? "a" : "b");
       event.mutable_record()->mutable_status_report()->set_free_text(std::string(payload, 'x'));
-      events.push_back(MakeEvent(event));
+      events.push_back(state::MakeEvent(event));
     }
-    for (const EventPtr& event : events) {
+    for (const state::EventPtr& event : events) {
       entries.push_back({.revision = event->revision(),
                          .name = event->event.record().name(),
                          .is_delete = false,
@@ -57,7 +57,7 @@ class HubTest : public ::testing::Test {
 
   static std::vector<int64_t> Revisions(const Hub::Batch& batch) {
     std::vector<int64_t> revisions;
-    for (const EventPtr& event : batch.events) revisions.push_back(event->revision());
+    for (const state::EventPtr& event : batch.events) revisions.push_back(event->revision());
     return revisions;
   }
 
@@ -115,7 +115,7 @@ TEST_F(HubTest, SubscriberBehindTheRingIsServedFromTheLogWithoutSplittingGroups)
     ASSERT_FALSE(batch->events.empty());
     EXPECT_EQ(batch->last_revision % 3, 0) << "a batch ended inside a commit group";
     any_from_log = any_from_log || batch->from_log;
-    for (const EventPtr& event : batch->events) all.push_back(event->revision());
+    for (const state::EventPtr& event : batch->events) all.push_back(event->revision());
     cursor = batch->last_revision;
   }
   EXPECT_TRUE(any_from_log);

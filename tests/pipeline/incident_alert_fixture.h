@@ -45,12 +45,13 @@ class IncidentAlertFixture : public ::testing::Test {
   // Submits one write and waits for its outcome.
   template <typename Body>
   absl::StatusOr<WriteResult> Write(Body body) {
-    std::vector<absl::StatusOr<WriteResult>> results = WriteAll({WriteRequest{.body = std::move(body), .actor = {}}});
+    std::vector<absl::StatusOr<WriteResult>> results =
+        WriteAll({mutations::WriteRequest{.body = std::move(body), .actor = {}}});
     return results[0];
   }
 
   // Submits all writes without waiting in between (they may share commit groups); the outcomes in order.
-  std::vector<absl::StatusOr<WriteResult>> WriteAll(std::vector<WriteRequest> requests) {
+  std::vector<absl::StatusOr<WriteResult>> WriteAll(std::vector<mutations::WriteRequest> requests) {
     std::vector<absl::StatusOr<WriteResult>> results(requests.size(), absl::UnknownError("no callback"));
     absl::BlockingCounter done(static_cast<int>(requests.size()));
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -67,7 +68,7 @@ class IncidentAlertFixture : public ::testing::Test {
   // are not counted).
   int Tick() {
     const int64_t before = store_->last_revision();
-    absl::StatusOr<WriteResult> result = Write(SystemTick{});
+    absl::StatusOr<WriteResult> result = Write(mutations::SystemTick{});
     EXPECT_TRUE(result.ok()) << result.status();
     int alert_changes = 0;
     for (const v1::Event& event : Log()) {
@@ -78,7 +79,7 @@ class IncidentAlertFixture : public ::testing::Test {
 
   // The record with this name in the picture; fails the test when it is missing.
   v1::Record Find(const std::string& name) {
-    RecordPtr record = picture_->Find(name);
+    state::RecordPtr record = picture_->Find(name);
     EXPECT_NE(record, nullptr) << name;
     return record == nullptr ? v1::Record() : record->record;
   }
@@ -108,7 +109,7 @@ class IncidentAlertFixture : public ::testing::Test {
   // Region rules for the next OpenPipeline() (a test that needs other levels sets this, then calls Restart()).
   domain::Region region_ = domain::Region::Default();
   std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Picture> picture_;
+  std::unique_ptr<state::Picture> picture_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Committer> committer_;
 
@@ -118,7 +119,7 @@ class IncidentAlertFixture : public ::testing::Test {
         storage::Store::Open({.path = dir_.path() + "/db", .sync = false, .small_buffers = true});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    absl::StatusOr<std::unique_ptr<Picture>> picture = Picture::Load(*store_);
+    absl::StatusOr<std::unique_ptr<state::Picture>> picture = state::Picture::Load(*store_);
     ASSERT_TRUE(picture.ok()) << picture.status();
     picture_ = *std::move(picture);
     hub_ = std::make_unique<Hub>(*store_, store_->last_revision(), Hub::Options{});

@@ -244,14 +244,14 @@ TEST_F(IncidentTest, SituationEntriesAreAppendedInCommitOrderWithTheirRevisionAs
   ASSERT_TRUE(Write(Open(MakeIncident("brand-1"))).ok());
   Advance(absl::Minutes(1));
   // Queued together, so several may share a commit group: each still gets its own sequence and name.
-  std::vector<WriteRequest> requests;
+  std::vector<mutations::WriteRequest> requests;
   const std::vector<std::pair<std::string, v1::SituationLayer>> texts = {
       {"Rookpluim richting Den Helder", v1::SITUATION_LAYER_PICTURE},
       {"Ziekenhuis A kan 10 T2 opnemen", v1::SITUATION_LAYER_ASSESSMENT},
       {"Spreiden over ziekenhuis A en B", v1::SITUATION_LAYER_DECISION},
       {"Wind draait naar west", v1::SITUATION_LAYER_PICTURE}};
   for (const auto& [text, layer] : texts)
-    requests.push_back(WriteRequest{.body = Entry("brand-1", text, layer), .actor = {}});
+    requests.push_back(mutations::WriteRequest{.body = Entry("brand-1", text, layer), .actor = {}});
   std::vector<absl::StatusOr<WriteResult>> results = WriteAll(std::move(requests));
 
   std::vector<std::string> names;

@@ -1,7 +1,7 @@
 // The report queries over a picture filled directly: gap report arithmetic (not reported is not zero, sector
 // scoping, per-location reports counted once, supplies), capacity overview sums, the operational summary, and
 // FindCapacity's distance, radius, min_available, ordering and limit.
-#include "server/pipeline/reports.h"
+#include "server/queries/reports.h"
 
 #include <string>
 #include <vector>
@@ -84,12 +84,12 @@ class ReportsTest : public ::testing::Test {
   v1::GapReport Gap() {
     v1::GetGapReportRequest request;
     request.set_scenario_id("overstroming");
-    absl::StatusOr<v1::GapReport> report = ComputeGapReport(request, picture_, kStart + absl::Hours(1));
+    absl::StatusOr<v1::GapReport> report = queries::ComputeGapReport(request, picture_, kStart + absl::Hours(1));
     EXPECT_TRUE(report.ok()) << report.status();
     return report.ok() ? *report : v1::GapReport();
   }
 
-  Picture picture_;
+  state::Picture picture_;
 };
 
 v1::CapacityRequirement Need(v1::BedType type, int quantity, v1::Sector sector = v1::SECTOR_UNSPECIFIED) {
@@ -199,9 +199,9 @@ TEST_F(ReportsTest, SupplyGapsListTheOrganisationsBelowTheMinimum) {
 TEST_F(ReportsTest, GapReportOfAnUnknownScenarioIsNotFound) {
   v1::GetGapReportRequest request;
   request.set_scenario_id("geen");
-  EXPECT_EQ(ComputeGapReport(request, picture_, kStart).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(queries::ComputeGapReport(request, picture_, kStart).status().code(), absl::StatusCode::kNotFound);
   request.set_scenario_id("Geen Id");
-  const absl::Status invalid = ComputeGapReport(request, picture_, kStart).status();
+  const absl::Status invalid = queries::ComputeGapReport(request, picture_, kStart).status();
   EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(invalid.message()), StartsWith("scenario_id: "));
 }
@@ -219,7 +219,7 @@ TEST_F(ReportsTest, CapacityOverviewSumsEachFigureOverTheOrganisationsThatReport
   Report(ReportWith("far", {Beds(v1::BED_TYPE_IC_ADULT, 9)}), kStart);
 
   absl::StatusOr<v1::CapacityOverview> overview =
-      ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), picture_, kStart + absl::Hours(3));
+      queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), picture_, kStart + absl::Hours(3));
   ASSERT_TRUE(overview.ok()) << overview.status();
   EXPECT_EQ(overview->revision(), picture_.revision());
   ASSERT_EQ(overview->totals_size(), 4);
@@ -248,19 +248,19 @@ TEST_F(ReportsTest, CapacityOverviewSumsEachFigureOverTheOrganisationsThatReport
   selection.add_bed_types(v1::BED_TYPE_IC_ADULT);
   selection.add_bed_types(v1::BED_TYPE_NURSING_HOME);
   selection.add_sectors(v1::SECTOR_ACUTE_CARE);
-  overview = ComputeCapacityOverview(selection, picture_, kStart);
+  overview = queries::ComputeCapacityOverview(selection, picture_, kStart);
   ASSERT_TRUE(overview.ok()) << overview.status();
   ASSERT_EQ(overview->totals_size(), 1);
   EXPECT_EQ(overview->totals(0).available(), 5);
 
   v1::GetCapacityOverviewRequest invalid;
   invalid.add_safety_regions("VR99");
-  const absl::Status status = ComputeCapacityOverview(invalid, picture_, kStart).status();
+  const absl::Status status = queries::ComputeCapacityOverview(invalid, picture_, kStart).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), StartsWith("safety_regions[0]: "));
   invalid.Clear();
   invalid.add_bed_types(v1::BED_TYPE_UNSPECIFIED);
-  EXPECT_THAT(std::string(ComputeCapacityOverview(invalid, picture_, kStart).status().message()),
+  EXPECT_THAT(std::string(queries::ComputeCapacityOverview(invalid, picture_, kStart).status().message()),
               StartsWith("bed_types[0]: "));
 }
 
@@ -323,7 +323,7 @@ TEST_F(ReportsTest, OperationalSummaryListsWhatNeedsAttention) {
   PutDirectly(picture_, AlertRecord("cancelled", {"b"}, v1::ALERT_STATUS_CANCELLED));
 
   absl::StatusOr<v1::OperationalSummary> summary =
-      ComputeOperationalSummary(v1::GetOperationalSummaryRequest(), picture_);
+      queries::ComputeOperationalSummary(v1::GetOperationalSummaryRequest(), picture_);
   ASSERT_TRUE(summary.ok()) << summary.status();
   EXPECT_EQ(summary->revision(), picture_.revision());
   std::vector<std::string> open;
@@ -349,19 +349,19 @@ TEST(DistanceTest, HaversineMatchesKnownDistances) {
   v1::Coordinates origin;
   v1::Coordinates north;
   north.set_latitude(1);
-  EXPECT_NEAR(DistanceKm(origin, north), 111.195, 0.001);  // One degree of a great circle.
+  EXPECT_NEAR(queries::DistanceKm(origin, north), 111.195, 0.001);  // One degree of a great circle.
   v1::Coordinates alkmaar;
   alkmaar.set_latitude(52.6324);
   alkmaar.set_longitude(4.7534);
   v1::Coordinates amsterdam;
   amsterdam.set_latitude(52.3676);
   amsterdam.set_longitude(4.9041);
-  EXPECT_NEAR(DistanceKm(alkmaar, amsterdam), 31.2, 0.3);
-  EXPECT_NEAR(DistanceKm(amsterdam, alkmaar), DistanceKm(alkmaar, amsterdam), 1e-9);
-  EXPECT_EQ(DistanceKm(alkmaar, alkmaar), 0);
+  EXPECT_NEAR(queries::DistanceKm(alkmaar, amsterdam), 31.2, 0.3);
+  EXPECT_NEAR(queries::DistanceKm(amsterdam, alkmaar), queries::DistanceKm(alkmaar, amsterdam), 1e-9);
+  EXPECT_EQ(queries::DistanceKm(alkmaar, alkmaar), 0);
   v1::Coordinates antipode;
   antipode.set_longitude(180);
-  EXPECT_NEAR(DistanceKm(origin, antipode), 20015.1, 0.1);
+  EXPECT_NEAR(queries::DistanceKm(origin, antipode), 20015.1, 0.1);
 }
 
 class FindCapacityTest : public ReportsTest {
@@ -391,7 +391,7 @@ class FindCapacityTest : public ReportsTest {
   }
 
   std::vector<std::string> Found(const v1::FindCapacityRequest& request) {
-    absl::StatusOr<v1::FindCapacityResponse> response = FindCapacity(request, picture_);
+    absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(request, picture_);
     EXPECT_TRUE(response.ok()) << response.status();
     std::vector<std::string> ids;
     if (!response.ok()) return ids;
@@ -403,7 +403,7 @@ class FindCapacityTest : public ReportsTest {
 
 TEST_F(FindCapacityTest, NearestFirstWithinTheDefaultRadiusAndAtLeastOnePlace) {
   EXPECT_THAT(Found(Request()), ElementsAre("near", "two-sites", "middle"));
-  absl::StatusOr<v1::FindCapacityResponse> response = FindCapacity(Request(), picture_);
+  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_);
   ASSERT_TRUE(response.ok());
   const v1::CapacityMatch& two_sites = response->matches(1);
   EXPECT_EQ(two_sites.location_id(), "close");
@@ -435,7 +435,7 @@ TEST_F(FindCapacityTest, PerLocationReportsMatchTheSiteThatHasTheBeds) {
   Register(Located("sites", {{"empty-close", {52.64, 4.75}}, {"beds-further", {52.73, 4.75}}}));
   Report(ReportWith("sites", {Beds(v1::BED_TYPE_IC_ADULT, 0)}, "empty-close"));
   Report(ReportWith("sites", {Beds(v1::BED_TYPE_IC_ADULT, 4)}, "beds-further"));
-  absl::StatusOr<v1::FindCapacityResponse> response = FindCapacity(Request(), picture_);
+  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_);
   ASSERT_TRUE(response.ok());
   bool found = false;
   for (const v1::CapacityMatch& match : response->matches()) {
@@ -465,7 +465,7 @@ TEST_F(FindCapacityTest, InvalidRequestsNameTheField) {
   for (const Case& c : cases) {
     v1::FindCapacityRequest request = Request();
     c.mutate(request);
-    const absl::Status status = FindCapacity(request, picture_).status();
+    const absl::Status status = queries::FindCapacity(request, picture_).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.prefix;
     EXPECT_THAT(std::string(status.message()), StartsWith(c.prefix));
   }

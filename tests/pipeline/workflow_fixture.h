@@ -72,7 +72,7 @@ inline v1::Record IncidentRecord(const std::string& id, const std::string& level
 }
 
 // Puts `record` into `picture` as the next revision, as if it had been committed.
-inline void PutDirectly(Picture& picture, v1::Record record) {
+inline void PutDirectly(state::Picture& picture, v1::Record record) {
   const int64_t revision = picture.revision() + 1;
   record.set_create_revision(revision);
   record.set_mod_revision(revision);
@@ -81,23 +81,24 @@ inline void PutDirectly(Picture& picture, v1::Record record) {
   event.set_type(v1::EVENT_TYPE_PUT);
   event.set_group_last_revision(revision);
   *event.mutable_record() = record;
-  picture.Apply({Change{.event = MakeEvent(std::move(event)), .record = MakeRecord(std::move(record))}});
+  picture.Apply(
+      {state::Change{.event = state::MakeEvent(std::move(event)), .record = state::MakeRecord(std::move(record))}});
 }
 
 // --- Requests ---
 
 template <typename Request>
-WriteRequest Write(Request request) {
-  return WriteRequest{.body = std::move(request), .actor = {}};
+mutations::WriteRequest Write(Request request) {
+  return mutations::WriteRequest{.body = std::move(request), .actor = {}};
 }
 
-inline WriteRequest RegisterWrite(v1::Organization organization) {
+inline mutations::WriteRequest RegisterWrite(v1::Organization organization) {
   v1::RegisterOrganizationRequest request;
   *request.mutable_organization() = std::move(organization);
   return Write(std::move(request));
 }
 
-inline WriteRequest ReportWrite(v1::StatusReport report) {
+inline mutations::WriteRequest ReportWrite(v1::StatusReport report) {
   v1::ReportStatusRequest request;
   *request.mutable_report() = std::move(report);
   return Write(std::move(request));
@@ -136,7 +137,7 @@ class CommitterFixture : public ::testing::Test {
   }
 
   // Submits one write and waits for its outcome.
-  absl::StatusOr<WriteResult> Submit(WriteRequest request) {
+  absl::StatusOr<WriteResult> Submit(mutations::WriteRequest request) {
     absl::StatusOr<WriteResult> outcome = absl::UnknownError("no callback");
     absl::Notification done;
     committer_->Submit(std::move(request), [&](absl::StatusOr<WriteResult> result) {
@@ -148,14 +149,14 @@ class CommitterFixture : public ::testing::Test {
   }
 
   // Submits a write that must succeed; returns the record it left.
-  v1::Record MustSubmit(WriteRequest request) {
+  v1::Record MustSubmit(mutations::WriteRequest request) {
     absl::StatusOr<WriteResult> result = Submit(std::move(request));
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok() || result->record == nullptr) return {};
     return result->record->record;
   }
 
-  absl::StatusOr<WriteResult> Tick() { return Submit(Write(SystemTick{})); }
+  absl::StatusOr<WriteResult> Tick() { return Submit(Write(mutations::SystemTick{})); }
 
   // Every event in the log, in revision order.
   std::vector<v1::Event> Log() {
@@ -173,7 +174,7 @@ class CommitterFixture : public ::testing::Test {
 
   ketenbeeld::testing::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<Picture> picture_;
+  std::unique_ptr<state::Picture> picture_;
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<Committer> committer_;
 
@@ -186,7 +187,7 @@ class CommitterFixture : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    absl::StatusOr<std::unique_ptr<Picture>> picture = Picture::Load(*store_);
+    absl::StatusOr<std::unique_ptr<state::Picture>> picture = state::Picture::Load(*store_);
     ASSERT_TRUE(picture.ok()) << picture.status();
     picture_ = *std::move(picture);
     hub_ = std::make_unique<Hub>(*store_, store_->last_revision(), Hub::Options{});

@@ -1,7 +1,7 @@
 #include "server/policy/visibility.h"
 
 #include "gtest/gtest.h"
-#include "server/pipeline/records.h"
+#include "server/state/records.h"
 #include "tests/policy/identities.h"
 
 namespace ketenbeeld::policy {
@@ -72,7 +72,7 @@ TEST(VisibilityTest, TheOwnerAndRecordsWithoutFiguresAreNotRedacted) {
 }
 
 TEST(VisibilityTest, TheRedactedWireIsMadeOnceAndSharedByEveryReaderWithoutDetail) {
-  const pipeline::RecordPtr record = pipeline::MakeRecord(StatusRecord("ziekenhuis-a"));
+  const state::RecordPtr record = state::MakeRecord(StatusRecord("ziekenhuis-a"));
   const Viewer b = Viewer::For(As(Role::ROLE_INSTITUTION, "ziekenhuis-b"));
   const Viewer c = Viewer::For(As(Role::ROLE_INSTITUTION, "ziekenhuis-c"));
   const std::string& for_b = WireFor(b, *record);
@@ -91,7 +91,7 @@ TEST(VisibilityTest, EventsAreRedactedLikeRecords) {
   v1::Event event;
   event.set_revision(7);
   *event.mutable_record() = StatusRecord("ziekenhuis-a");
-  const pipeline::EventPtr shared = pipeline::MakeEvent(event);
+  const state::EventPtr shared = state::MakeEvent(event);
   v1::Event parsed;
   ASSERT_TRUE(parsed.ParseFromString(WireFor(Viewer::For(As(Role::ROLE_OPERATOR, "beheer")), *shared)));
   EXPECT_EQ(parsed.revision(), 7);

@@ -1,6 +1,6 @@
 // What the pages compute from the feed's replica instead of asking the server after every change: who has
 // acknowledged an alert, capacity totals per bed type and scenario gap reports. They are ports of the server's own
-// functions (server/pipeline/audience.cc AcknowledgementStateIn, server/pipeline/reports.cc ComputeCapacityOverview
+// functions (server/queries/audience.cc AcknowledgementStateIn, server/queries/reports.cc ComputeCapacityOverview
 // and ComputeGapReport) over the same records, so they give the same answer; web/tests/dashboard_derived.test.mjs
 // compares them with the API's. Change them together.
 //

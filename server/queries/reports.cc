@@ -1,4 +1,4 @@
-#include "server/pipeline/reports.h"
+#include "server/queries/reports.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,9 +15,9 @@
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
-#include "server/pipeline/audience.h"
+#include "server/queries/audience.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::queries {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -47,16 +47,16 @@ struct OrganizationView {
 // One consistent snapshot of the records a report needs, with the organisations indexed by id (in id order).
 class PictureView {
  public:
-  PictureView(const Picture& picture, std::initializer_list<v1::EntityKind> kinds) {
+  PictureView(const state::Picture& picture, std::initializer_list<v1::EntityKind> kinds) {
     v1::Filter filter;
     for (v1::EntityKind kind : kinds) filter.add_kinds(kind);
     snapshot_ = picture.Take(domain::CompiledFilter(filter));
-    for (const RecordPtr& stored : snapshot_.records) {
+    for (const state::RecordPtr& stored : snapshot_.records) {
       if (stored->record.has_organization()) {
         organizations_[stored->record.organization().id()].organization = &stored->record.organization();
       }
     }
-    for (const RecordPtr& stored : snapshot_.records) {
+    for (const state::RecordPtr& stored : snapshot_.records) {
       if (!stored->record.has_status_report()) continue;
       const v1::StatusReport& report = stored->record.status_report();
       auto it = organizations_.find(report.organization_id());
@@ -70,11 +70,11 @@ class PictureView {
   }
 
   int64_t revision() const { return snapshot_.revision; }
-  const std::vector<RecordPtr>& records() const { return snapshot_.records; }
+  const std::vector<state::RecordPtr>& records() const { return snapshot_.records; }
   const absl::btree_map<std::string, OrganizationView>& organizations() const { return organizations_; }
 
  private:
-  Picture::Snapshot snapshot_;
+  state::Picture::Snapshot snapshot_;
   absl::btree_map<std::string, OrganizationView> organizations_;
 };
 
@@ -212,13 +212,13 @@ double DistanceKm(const v1::Coordinates& from, const v1::Coordinates& to) {
   return 2 * kEarthRadiusKm * std::asin(std::sqrt(std::min(1.0, h)));
 }
 
-absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const Picture& picture,
+absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const state::Picture& picture,
                                                absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
   const PictureView view(picture,
                          {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
   const v1::Scenario* scenario = nullptr;
-  for (const RecordPtr& stored : view.records()) {
+  for (const state::RecordPtr& stored : view.records()) {
     if (stored->record.has_scenario() && stored->record.scenario().id() == request.scenario_id()) {
       scenario = &stored->record.scenario();
     }
@@ -284,7 +284,7 @@ absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& re
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
-                                                             const Picture& picture, absl::Time now) {
+                                                             const state::Picture& picture, absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
   const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
 
@@ -329,16 +329,16 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
 }
 
 absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest&,
-                                                                 const Picture& picture) {
+                                                                 const state::Picture& picture) {
   const PictureView view(
       picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_ASSISTANCE_REQUEST,
                 v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT});
   v1::OperationalSummary summary;
   summary.set_revision(view.revision());
   // What AcknowledgementStateIn reads (organisations and acknowledgements), picked out once for every alert.
-  std::vector<RecordPtr> audience_records;
+  std::vector<state::RecordPtr> audience_records;
   std::vector<const v1::Alert*> active_alerts;
-  for (const RecordPtr& stored : view.records()) {
+  for (const state::RecordPtr& stored : view.records()) {
     const v1::Record& record = stored->record;
     if (record.has_organization() || record.has_acknowledgement()) {
       audience_records.push_back(stored);
@@ -377,7 +377,8 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
   return summary;
 }
 
-absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequest& request, const Picture& picture) {
+absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequest& request,
+                                                      const state::Picture& picture) {
   KETENBEELD_RETURN_IF_ERROR(ValidateFindCapacityRequest(request));
   const double radius = request.radius_km() == 0 ? kDefaultRadiusKm : request.radius_km();
   const int min_available = request.min_available() == 0 ? 1 : request.min_available();
@@ -443,4 +444,4 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
 
 #undef KETENBEELD_RETURN_IF_ERROR
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::queries

@@ -2,8 +2,8 @@
 //
 // Thread safety: all methods are safe to call concurrently. Apply() is called only by the committer thread, after
 // the group is durable; readers see either all of a commit group or none of it.
-#ifndef KETENBEELD_SERVER_PIPELINE_PICTURE_H_
-#define KETENBEELD_SERVER_PIPELINE_PICTURE_H_
+#ifndef KETENBEELD_SERVER_STATE_PICTURE_H_
+#define KETENBEELD_SERVER_STATE_PICTURE_H_
 
 #include <cstdint>
 #include <memory>
@@ -16,10 +16,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/domain/filter.h"
-#include "server/pipeline/records.h"
+#include "server/state/records.h"
 #include "storage/store.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::state {
 
 class Picture {
  public:
@@ -58,6 +58,6 @@ class Picture {
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::state
 
-#endif  // KETENBEELD_SERVER_PIPELINE_PICTURE_H_
+#endif  // KETENBEELD_SERVER_STATE_PICTURE_H_

@@ -1,4 +1,4 @@
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
 #include <utility>
 
@@ -7,7 +7,7 @@
 #include "server/domain/incident_validation.h"
 #include "server/domain/validation.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -103,7 +103,8 @@ absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, 
   return std::visit(Planner{context}, std::move(body));
 }
 
-absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const RecordPtr& current, absl::string_view name) {
+absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,
+                                   absl::string_view name) {
   if (!expected.has_value()) return absl::OkStatus();
   const int64_t actual = current == nullptr ? 0 : current->record.mod_revision();
   if (*expected == actual) return absl::OkStatus();
@@ -115,7 +116,7 @@ absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const Record
                                          *expected == 0 ? "it not to exist" : absl::StrCat(*expected)));
 }
 
-PlannedChange Put(ketenbeeld::v1::Record record, RecordPtr previous) {
+PlannedChange Put(ketenbeeld::v1::Record record, state::RecordPtr previous) {
   PlannedChange change;
   change.type = ketenbeeld::v1::EVENT_TYPE_PUT;
   change.record = std::move(record);
@@ -123,9 +124,9 @@ PlannedChange Put(ketenbeeld::v1::Record record, RecordPtr previous) {
   return change;
 }
 
-ketenbeeld::v1::Scope OrganizationScope(const RecordPtr& organization) {
+ketenbeeld::v1::Scope OrganizationScope(const state::RecordPtr& organization) {
   if (organization == nullptr) return {};
   return organization->record.scope();
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

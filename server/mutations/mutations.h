@@ -7,8 +7,8 @@
 // mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc and mutations_cadence.cc. The facts the server
 // derives from time (alert deadlines that passed, reports that became overdue) are planned on a SystemTick by
 // PlanAlertDeadlines and PlanOverdueReports.
-#ifndef KETENBEELD_SERVER_PIPELINE_MUTATIONS_H_
-#define KETENBEELD_SERVER_PIPELINE_MUTATIONS_H_
+#ifndef KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
+#define KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 
 #include <variant>
 #include <vector>
@@ -22,10 +22,10 @@
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/domain/region.h"
-#include "server/pipeline/picture.h"
-#include "server/pipeline/records.h"
+#include "server/state/picture.h"
+#include "server/state/records.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 
 // The server's periodic check of time-driven facts. Carries no data: "now" is the group's commit time.
 struct SystemTick {};
@@ -54,11 +54,11 @@ struct PlannedChange {
   // that needs the revision inside the entity (a situation entry's sequence) uses PlanContext::next_revision.
   ketenbeeld::v1::Record record;
   // The record this change replaces, or nullptr.
-  RecordPtr previous;
+  state::RecordPtr previous;
 };
 
 // Looks a record up in the picture as it will be after the earlier changes of the same commit group.
-using RecordLookup = absl::FunctionRef<RecordPtr(absl::string_view name)>;
+using RecordLookup = absl::FunctionRef<state::RecordPtr(absl::string_view name)>;
 
 struct PlanContext {
   // The commit time of the group; "now" for every rule that depends on time.
@@ -68,7 +68,7 @@ struct PlanContext {
   RecordLookup lookup;
   // Scans of the committed picture (without the current group's earlier writes). Planners that scan combine it with
   // `lookup` for the records they change.
-  const Picture& picture;
+  const state::Picture& picture;
   // The revision the first change of this write will get (the next ones +1 each).
   int64_t next_revision;
 };
@@ -83,7 +83,8 @@ absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, 
 // --- Shared by the planners ---
 
 // Compare-and-set: `expected` is the record's mod_revision, or 0 for "must not exist". ABORTED on mismatch.
-absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const RecordPtr& current, absl::string_view name);
+absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,
+                                   absl::string_view name);
 
 template <typename Request>
 std::optional<int64_t> ExpectedRevision(const Request& request) {
@@ -92,10 +93,10 @@ std::optional<int64_t> ExpectedRevision(const Request& request) {
 }
 
 // A PUT of `record` replacing `previous`.
-PlannedChange Put(ketenbeeld::v1::Record record, RecordPtr previous);
+PlannedChange Put(ketenbeeld::v1::Record record, state::RecordPtr previous);
 
 // The scope of an organisation's records (its id, region, sector, kind), or an empty scope when it is not registered.
-ketenbeeld::v1::Scope OrganizationScope(const RecordPtr& organization);
+ketenbeeld::v1::Scope OrganizationScope(const state::RecordPtr& organization);
 
 // --- Per-area planners (one file each) ---
 absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::RegisterOrganizationRequest& request,
@@ -133,6 +134,6 @@ absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organizatio
 std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context);
 std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context);
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations
 
-#endif  // KETENBEELD_SERVER_PIPELINE_MUTATIONS_H_
+#endif  // KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_

@@ -1,11 +1,11 @@
-#include "server/pipeline/picture.h"
+#include "server/state/picture.h"
 
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::state {
 
 absl::StatusOr<std::unique_ptr<Picture>> Picture::Load(const storage::Store& store) {
   absl::btree_map<std::string, RecordPtr, std::less<>> records;
@@ -86,4 +86,4 @@ void Picture::Apply(const std::vector<Change>& group) {
   revision_ = group.back().event->revision();
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::state

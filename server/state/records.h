@@ -1,8 +1,8 @@
 // Immutable, shared, pre-serialized records and events: the unit the picture, the hub and the feeds pass around.
 // Each is serialized exactly once (by the committer, or when read back from the log) and then shared by every
 // reader and subscriber without copying.
-#ifndef KETENBEELD_SERVER_PIPELINE_RECORDS_H_
-#define KETENBEELD_SERVER_PIPELINE_RECORDS_H_
+#ifndef KETENBEELD_SERVER_STATE_RECORDS_H_
+#define KETENBEELD_SERVER_STATE_RECORDS_H_
 
 #include <memory>
 #include <string>
@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/picture.pb.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::state {
 
 struct StoredRecord {
   ketenbeeld::v1::Record record;
@@ -47,6 +47,6 @@ EventPtr MakeEvent(ketenbeeld::v1::Event event);
 absl::StatusOr<RecordPtr> ParseRecord(std::string wire, absl::string_view what);
 absl::StatusOr<EventPtr> ParseEvent(std::string wire, absl::string_view what);
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::state
 
-#endif  // KETENBEELD_SERVER_PIPELINE_RECORDS_H_
+#endif  // KETENBEELD_SERVER_STATE_RECORDS_H_

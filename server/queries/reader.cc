@@ -1,4 +1,4 @@
-#include "server/pipeline/reader.h"
+#include "server/queries/reader.h"
 
 #include <algorithm>
 #include <limits>
@@ -15,7 +15,7 @@
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::queries {
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -66,7 +66,7 @@ absl::Status Reader::CheckReadableRevision(int64_t revision, int64_t latest, abs
   return absl::OkStatus();
 }
 
-absl::StatusOr<RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revision) const {
+absl::StatusOr<state::RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revision) const {
   absl::StatusOr<std::optional<int64_t>> changed =
       store_.LastChangeAtOrBefore(std::string_view(name.data(), name.size()), revision);
   if (!changed.ok()) return changed.status();
@@ -74,13 +74,13 @@ absl::StatusOr<RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revis
   return RecordFromLog(**changed);
 }
 
-absl::StatusOr<RecordPtr> Reader::RecordFromLog(int64_t revision) const {
+absl::StatusOr<state::RecordPtr> Reader::RecordFromLog(int64_t revision) const {
   absl::StatusOr<std::string> bytes = store_.ReadEvent(revision);
   if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<EventPtr> event = ParseEvent(*std::move(bytes), absl::StrCat("log entry ", revision));
+  absl::StatusOr<state::EventPtr> event = state::ParseEvent(*std::move(bytes), absl::StrCat("log entry ", revision));
   if (!event.ok()) return event.status();
   if ((*event)->event.type() == ketenbeeld::v1::EVENT_TYPE_DELETE) return nullptr;
-  return MakeRecord((*event)->event.record());
+  return state::MakeRecord((*event)->event.record());
 }
 
 absl::Status Reader::Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const {
@@ -96,7 +96,7 @@ absl::Status Reader::Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::
       return status;
     }
     read_at = request.revision();
-    absl::StatusOr<RecordPtr> past = RecordAt(request.name(), read_at);
+    absl::StatusOr<state::RecordPtr> past = RecordAt(request.name(), read_at);
     if (!past.ok()) return past.status();
     record = *std::move(past);
   }
@@ -127,8 +127,8 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
   const size_t limit = static_cast<size_t>(*page_size);
 
   // One more than the page, to know whether another page follows.
-  std::vector<RecordPtr> records;
-  Picture::Snapshot latest = picture_.Take(filter, token.after, limit + 1);
+  std::vector<state::RecordPtr> records;
+  state::Picture::Snapshot latest = picture_.Take(filter, token.after, limit + 1);
   int64_t read_at = latest.revision;
   if (token.revision == 0 || token.revision == latest.revision) {
     records = std::move(latest.records);
@@ -148,7 +148,7 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
       });
       if (!status.ok()) return status;
       for (const auto& [name, revision] : batch) {
-        absl::StatusOr<RecordPtr> record = RecordFromLog(revision);
+        absl::StatusOr<state::RecordPtr> record = RecordFromLog(revision);
         if (!record.ok()) return record.status();
         if (*record != nullptr && filter.Matches((*record)->record)) records.push_back(*std::move(record));
         if (records.size() > limit) break;
@@ -242,4 +242,4 @@ absl::Status Reader::History(const ketenbeeld::v1::HistoryRequest& request,
   return absl::OkStatus();
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::queries

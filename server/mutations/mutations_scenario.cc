@@ -2,16 +2,16 @@
 #include <utility>
 
 #include "server/domain/names.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 
 absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioRequest& request,
                                               const PlanContext& context) {
   const ketenbeeld::v1::Scenario& scenario = request.scenario();
   ketenbeeld::v1::Record record;
   record.set_name(domain::ScenarioName(scenario.id()));
-  RecordPtr previous = context.lookup(record.name());
+  state::RecordPtr previous = context.lookup(record.name());
   if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), previous, record.name()); !status.ok()) {
     return status;
   }
@@ -22,4 +22,4 @@ absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioR
   return Put(std::move(record), std::move(previous));
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

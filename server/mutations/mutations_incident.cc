@@ -12,9 +12,9 @@
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/names.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -63,7 +63,7 @@ v1::IncidentStatus StatusAfterLevelChange(const v1::Incident& previous, const v1
 
 absl::StatusOr<PlannedChange> PlanOpenIncident(const v1::OpenIncidentRequest& request, const PlanContext& context) {
   const std::string name = domain::IncidentName(request.incident().id());
-  RecordPtr previous = context.lookup(name);
+  state::RecordPtr previous = context.lookup(name);
   if (previous != nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("incident \"", request.incident().id(), "\" already exists (status ",
@@ -80,7 +80,7 @@ absl::StatusOr<PlannedChange> PlanOpenIncident(const v1::OpenIncidentRequest& re
 
 absl::StatusOr<PlannedChange> PlanUpdateIncident(const v1::UpdateIncidentRequest& request, const PlanContext& context) {
   const std::string name = domain::IncidentName(request.incident().id());
-  RecordPtr previous = context.lookup(name);
+  state::RecordPtr previous = context.lookup(name);
   if (previous == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("incident \"", request.incident().id(), "\" does not exist; open it with OpenIncident"));
@@ -113,7 +113,7 @@ absl::StatusOr<PlannedChange> PlanUpdateIncident(const v1::UpdateIncidentRequest
 absl::StatusOr<PlannedChange> PlanAddSituationEntry(const v1::AddSituationEntryRequest& request,
                                                     const PlanContext& context) {
   const v1::SituationEntry& input = request.entry();
-  const RecordPtr incident_record = context.lookup(domain::IncidentName(input.incident_id()));
+  const state::RecordPtr incident_record = context.lookup(domain::IncidentName(input.incident_id()));
   if (incident_record == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("entry.incident_id: incident \"", input.incident_id(), "\" does not exist"));
@@ -136,4 +136,4 @@ absl::StatusOr<PlannedChange> PlanAddSituationEntry(const v1::AddSituationEntryR
   return Put(std::move(record), nullptr);
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

@@ -2,24 +2,24 @@
 //
 // Thread safety: pure functions of their arguments; Picture is internally synchronised. Each function that takes a
 // Picture reads it with one Picture::Take, so its answer holds at one revision.
-#ifndef KETENBEELD_SERVER_PIPELINE_AUDIENCE_H_
-#define KETENBEELD_SERVER_PIPELINE_AUDIENCE_H_
+#ifndef KETENBEELD_SERVER_QUERIES_AUDIENCE_H_
+#define KETENBEELD_SERVER_QUERIES_AUDIENCE_H_
 
 #include <string>
 #include <vector>
 
 #include "ketenbeeld/v1/alert.pb.h"
 #include "ketenbeeld/v1/organization.pb.h"
-#include "server/pipeline/picture.h"
+#include "server/state/picture.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::queries {
 
 // Whether a registered organisation belongs to `audience`: it matches every non-empty list (AND) and any value within
 // a list (OR). An audience with every list empty matches every organisation.
 bool InAudience(const ketenbeeld::v1::Audience& audience, const ketenbeeld::v1::Organization& organization);
 
 // The ids of the registered organisations in `audience`, sorted.
-std::vector<std::string> AudienceOf(const ketenbeeld::v1::Audience& audience, const Picture& picture);
+std::vector<std::string> AudienceOf(const ketenbeeld::v1::Audience& audience, const state::Picture& picture);
 
 // An alert's acknowledgements as the picture holds them now.
 struct AcknowledgementState {
@@ -34,13 +34,14 @@ struct AcknowledgementState {
 
 // The acknowledgement state of `alert` (by its id and audience) in `picture`, read from one consistent snapshot.
 // Any acknowledgement counts, whichever alert version it was for (Acknowledgement.alert_version says which).
-AcknowledgementState AcknowledgementStateOf(const ketenbeeld::v1::Alert& alert, const Picture& picture);
+AcknowledgementState AcknowledgementStateOf(const ketenbeeld::v1::Alert& alert, const state::Picture& picture);
 
 // The same, from records already taken from one snapshot (for instance every alert, organisation and
 // acknowledgement of a Picture::Take), so many alerts can be evaluated at one revision. Records of other kinds and
 // acknowledgements of other alerts are ignored; `records` need not be in any order.
-AcknowledgementState AcknowledgementStateIn(const ketenbeeld::v1::Alert& alert, const std::vector<RecordPtr>& records);
+AcknowledgementState AcknowledgementStateIn(const ketenbeeld::v1::Alert& alert,
+                                            const std::vector<state::RecordPtr>& records);
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::queries
 
-#endif  // KETENBEELD_SERVER_PIPELINE_AUDIENCE_H_
+#endif  // KETENBEELD_SERVER_QUERIES_AUDIENCE_H_

@@ -11,9 +11,9 @@
 #include "server/domain/assistance_validation.h"
 #include "server/domain/field_checks.h"
 #include "server/domain/names.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -24,9 +24,9 @@ using domain::checks::Quote;
 std::string StatusName(v1::AssistanceStatus status) { return EnumName<v1::AssistanceStatus>(status); }
 
 // The request a lifecycle RPC acts on. NOT_FOUND naming `field` when it does not exist.
-absl::StatusOr<RecordPtr> FindRequest(const std::string& request_id, absl::string_view field,
-                                      const PlanContext& context) {
-  RecordPtr record = context.lookup(domain::AssistanceRequestName(request_id));
+absl::StatusOr<state::RecordPtr> FindRequest(const std::string& request_id, absl::string_view field,
+                                             const PlanContext& context) {
+  state::RecordPtr record = context.lookup(domain::AssistanceRequestName(request_id));
   if (record == nullptr || !record->record.has_assistance_request()) {
     return absl::NotFoundError(absl::StrCat(field, ": assistance request ", Quote(request_id), " does not exist"));
   }
@@ -42,9 +42,9 @@ absl::Status IllegalTransition(const v1::AssistanceRequest& request, absl::strin
 }
 
 // INVALID_ARGUMENT naming `field` when the organisation is not registered; its record otherwise.
-absl::StatusOr<RecordPtr> RegisteredOrganization(const std::string& organization_id, absl::string_view field,
-                                                 const PlanContext& context) {
-  RecordPtr organization = context.lookup(domain::OrganizationName(organization_id));
+absl::StatusOr<state::RecordPtr> RegisteredOrganization(const std::string& organization_id, absl::string_view field,
+                                                        const PlanContext& context) {
+  state::RecordPtr organization = context.lookup(domain::OrganizationName(organization_id));
   if (organization == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": organisation ", Quote(organization_id), " is not registered; register it first"));
@@ -53,7 +53,7 @@ absl::StatusOr<RecordPtr> RegisteredOrganization(const std::string& organization
 }
 
 // The request record with a changed entity; name, kind and scope carry over.
-PlannedChange Replace(const RecordPtr& current, v1::AssistanceRequest request) {
+PlannedChange Replace(const state::RecordPtr& current, v1::AssistanceRequest request) {
   v1::Record record;
   record.set_name(current->record.name());
   record.set_kind(v1::ENTITY_KIND_ASSISTANCE_REQUEST);
@@ -68,14 +68,14 @@ absl::StatusOr<PlannedChange> PlanRequestAssistance(const v1::RequestAssistanceR
                                                     const PlanContext& context) {
   v1::AssistanceRequest assistance = request.request();
   const std::string name = domain::AssistanceRequestName(assistance.id());
-  RecordPtr previous = context.lookup(name);
+  state::RecordPtr previous = context.lookup(name);
   if (previous != nullptr) {
     // Requests change only through the lifecycle RPCs, so a second RequestAssistance with the same id is a conflict,
     // not a replacement.
     return absl::FailedPreconditionError(
         absl::StrCat("request.id: assistance request ", Quote(assistance.id()), " already exists"));
   }
-  absl::StatusOr<RecordPtr> requester =
+  absl::StatusOr<state::RecordPtr> requester =
       RegisteredOrganization(assistance.organization_id(), "request.organization_id", context);
   if (!requester.ok()) return requester.status();
   if (!assistance.incident_id().empty() && context.lookup(domain::IncidentName(assistance.incident_id())) == nullptr) {
@@ -97,11 +97,11 @@ absl::StatusOr<PlannedChange> PlanRequestAssistance(const v1::RequestAssistanceR
 
 absl::StatusOr<PlannedChange> PlanOfferAssistance(const v1::OfferAssistanceRequest& request,
                                                   const PlanContext& context) {
-  absl::StatusOr<RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
+  absl::StatusOr<state::RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
   if (!current.ok()) return current.status();
   v1::AssistanceRequest assistance = (*current)->record.assistance_request();
   const std::string& offerer = request.offer().organization_id();
-  if (absl::StatusOr<RecordPtr> organization = RegisteredOrganization(offerer, "offer.organization_id", context);
+  if (absl::StatusOr<state::RecordPtr> organization = RegisteredOrganization(offerer, "offer.organization_id", context);
       !organization.ok()) {
     return organization.status();
   }
@@ -132,7 +132,7 @@ absl::StatusOr<PlannedChange> PlanOfferAssistance(const v1::OfferAssistanceReque
 }
 
 absl::StatusOr<PlannedChange> PlanAcceptOffer(const v1::AcceptOfferRequest& request, const PlanContext& context) {
-  absl::StatusOr<RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
+  absl::StatusOr<state::RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
   if (!current.ok()) return current.status();
   v1::AssistanceRequest assistance = (*current)->record.assistance_request();
   if (assistance.status() != v1::ASSISTANCE_STATUS_OFFERED) {
@@ -158,7 +158,7 @@ absl::StatusOr<PlannedChange> PlanAcceptOffer(const v1::AcceptOfferRequest& requ
 }
 
 absl::StatusOr<PlannedChange> PlanFulfillRequest(const v1::FulfillRequestRequest& request, const PlanContext& context) {
-  absl::StatusOr<RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
+  absl::StatusOr<state::RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
   if (!current.ok()) return current.status();
   v1::AssistanceRequest assistance = (*current)->record.assistance_request();
   if (assistance.status() != v1::ASSISTANCE_STATUS_ACCEPTED) {
@@ -169,7 +169,7 @@ absl::StatusOr<PlannedChange> PlanFulfillRequest(const v1::FulfillRequestRequest
 }
 
 absl::StatusOr<PlannedChange> PlanCancelRequest(const v1::CancelRequestRequest& request, const PlanContext& context) {
-  absl::StatusOr<RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
+  absl::StatusOr<state::RecordPtr> current = FindRequest(request.request_id(), "request_id", context);
   if (!current.ok()) return current.status();
   v1::AssistanceRequest assistance = (*current)->record.assistance_request();
   switch (assistance.status()) {
@@ -185,4 +185,4 @@ absl::StatusOr<PlannedChange> PlanCancelRequest(const v1::CancelRequestRequest& 
   return Replace(*current, std::move(assistance));
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

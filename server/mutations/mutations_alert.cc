@@ -21,10 +21,10 @@
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
-#include "server/pipeline/audience.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
+#include "server/queries/audience.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -73,7 +73,7 @@ absl::Status CheckReferences(const v1::Alert& alert, const PlanContext& context)
   return absl::OkStatus();
 }
 
-absl::StatusOr<PlannedChange> PlanCancelAlert(const v1::SendAlertRequest& request, RecordPtr previous) {
+absl::StatusOr<PlannedChange> PlanCancelAlert(const v1::SendAlertRequest& request, state::RecordPtr previous) {
   if (previous == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("alert \"", request.alert().id(), "\" does not exist; there is nothing to cancel"));
@@ -92,7 +92,7 @@ absl::StatusOr<PlannedChange> PlanCancelAlert(const v1::SendAlertRequest& reques
 absl::StatusOr<PlannedChange> PlanSendAlert(const v1::SendAlertRequest& request, const PlanContext& context) {
   const v1::Alert& input = request.alert();
   const std::string name = domain::AlertName(input.id());
-  RecordPtr previous = context.lookup(name);
+  state::RecordPtr previous = context.lookup(name);
   const v1::Alert* current = previous != nullptr ? &previous->record.alert() : nullptr;
   if (current != nullptr && current->status() == v1::ALERT_STATUS_CANCELLED) {
     return absl::FailedPreconditionError(absl::StrCat("alert \"", input.id(), "\" is ALERT_STATUS_CANCELLED (version ",
@@ -127,7 +127,7 @@ absl::StatusOr<PlannedChange> PlanSendAlert(const v1::SendAlertRequest& request,
 
 absl::StatusOr<PlannedChange> PlanAcknowledgeAlert(const v1::AcknowledgeAlertRequest& request,
                                                    const PlanContext& context) {
-  const RecordPtr alert_record = context.lookup(domain::AlertName(request.alert_id()));
+  const state::RecordPtr alert_record = context.lookup(domain::AlertName(request.alert_id()));
   if (alert_record == nullptr) {
     return absl::NotFoundError(absl::StrCat("alert \"", request.alert_id(), "\" does not exist"));
   }
@@ -137,19 +137,19 @@ absl::StatusOr<PlannedChange> PlanAcknowledgeAlert(const v1::AcknowledgeAlertReq
                                                       v1::AlertStatus_Name(alert.status()),
                                                       "; only an active alert can be acknowledged"));
   }
-  const RecordPtr organization = context.lookup(domain::OrganizationName(request.organization_id()));
+  const state::RecordPtr organization = context.lookup(domain::OrganizationName(request.organization_id()));
   if (organization == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("organization_id: organisation \"", request.organization_id(), "\" is not registered"));
   }
-  if (!InAudience(alert.audience(), organization->record.organization())) {
+  if (!queries::InAudience(alert.audience(), organization->record.organization())) {
     return absl::FailedPreconditionError(absl::StrCat("organisation \"", request.organization_id(),
                                                       "\" is not in the audience of alert \"", alert.id(), "\""));
   }
 
   v1::Record record;
   record.set_name(domain::AcknowledgementName(alert.id(), request.organization_id()));
-  RecordPtr previous = context.lookup(record.name());
+  state::RecordPtr previous = context.lookup(record.name());
   record.set_kind(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
   *record.mutable_scope() = OrganizationScope(organization);
   v1::Acknowledgement& acknowledgement = *record.mutable_acknowledgement();
@@ -178,10 +178,10 @@ std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context) {
   }();
   const absl::Time now = Now(context);
   std::vector<PlannedChange> changes;
-  for (const RecordPtr& committed : context.picture.Take(*kAlerts).records) {
+  for (const state::RecordPtr& committed : context.picture.Take(*kAlerts).records) {
     // Decide on the alert as the earlier writes of this group left it (updated, cancelled, or already marked by a
     // tick queued before this one).
-    RecordPtr current = context.lookup(committed->record.name());
+    state::RecordPtr current = context.lookup(committed->record.name());
     if (current == nullptr || !current->record.has_alert()) continue;
     const v1::Alert& alert = current->record.alert();
     if (alert.status() != v1::ALERT_STATUS_ACTIVE || alert.has_deadline_passed() || !DeadlinePassedAt(alert, now)) {
@@ -190,7 +190,7 @@ std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context) {
     v1::Record record = current->record;
     v1::DeadlinePassed& passed = *record.mutable_alert()->mutable_deadline_passed();
     *passed.mutable_passed_at() = ToProtoTime(now);
-    const std::vector<std::string> audience = AudienceOf(alert.audience(), context.picture);
+    const std::vector<std::string> audience = queries::AudienceOf(alert.audience(), context.picture);
     for (const std::string& organization_id : audience) {
       if (context.lookup(domain::AcknowledgementName(alert.id(), organization_id)) == nullptr) {
         passed.add_unacknowledged_organization_ids(organization_id);
@@ -203,4 +203,4 @@ std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context) {
   return changes;
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

@@ -1,4 +1,4 @@
-#include "server/pipeline/audience.h"
+#include "server/queries/audience.h"
 
 #include <algorithm>
 #include <string>
@@ -7,7 +7,7 @@
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::queries {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -32,11 +32,11 @@ bool InAudience(const v1::Audience& audience, const v1::Organization& organizati
          ListAllows(audience.organization_ids(), organization.id());
 }
 
-std::vector<std::string> AudienceOf(const v1::Audience& audience, const Picture& picture) {
+std::vector<std::string> AudienceOf(const v1::Audience& audience, const state::Picture& picture) {
   static const domain::CompiledFilter* const kOrganizations =
       new domain::CompiledFilter(KindsFilter({v1::ENTITY_KIND_ORGANIZATION}));
   std::vector<std::string> ids;
-  for (const RecordPtr& record : picture.Take(*kOrganizations).records) {
+  for (const state::RecordPtr& record : picture.Take(*kOrganizations).records) {
     if (InAudience(audience, record->record.organization())) ids.push_back(record->record.organization().id());
   }
   // Names are "organizations/{id}" in name order, so the ids are sorted already; sorting keeps that a promise of
@@ -45,11 +45,11 @@ std::vector<std::string> AudienceOf(const v1::Audience& audience, const Picture&
   return ids;
 }
 
-AcknowledgementState AcknowledgementStateIn(const v1::Alert& alert, const std::vector<RecordPtr>& records) {
+AcknowledgementState AcknowledgementStateIn(const v1::Alert& alert, const std::vector<state::RecordPtr>& records) {
   AcknowledgementState state;
   std::vector<std::string> audience;
   std::vector<std::string> acknowledged;
-  for (const RecordPtr& record : records) {
+  for (const state::RecordPtr& record : records) {
     const v1::Record& r = record->record;
     if (r.has_organization()) {
       if (InAudience(alert.audience(), r.organization())) audience.push_back(r.organization().id());
@@ -70,14 +70,14 @@ AcknowledgementState AcknowledgementStateIn(const v1::Alert& alert, const std::v
   return state;
 }
 
-AcknowledgementState AcknowledgementStateOf(const v1::Alert& alert, const Picture& picture) {
+AcknowledgementState AcknowledgementStateOf(const v1::Alert& alert, const state::Picture& picture) {
   static const domain::CompiledFilter* const kOrganizationsAndAcknowledgements =
       new domain::CompiledFilter(KindsFilter({v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_ACKNOWLEDGEMENT}));
   // One snapshot: the alert's acknowledgements sort after its prefix, and every organisation ("organizations/...")
   // after every alert ("alerts/..."), so starting at the prefix skips only acknowledgements of other alerts.
-  const Picture::Snapshot snapshot =
+  const state::Picture::Snapshot snapshot =
       picture.Take(*kOrganizationsAndAcknowledgements, domain::AcknowledgementPrefix(alert.id()));
   return AcknowledgementStateIn(alert, snapshot.records);
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::queries

@@ -18,9 +18,9 @@
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/names.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -43,9 +43,9 @@ void ForEachIncident(const PlanContext& context, Visit visit) {
   while (true) {
     // Only the records under "incidents/": with no incidents (the usual case) this is one lookup, not a page of
     // whatever sorts after them (every status report plans through here).
-    const Picture::Snapshot page = context.picture.TakePrefix(kIncidentsPrefix, after, kIncidentPageSize);
+    const state::Picture::Snapshot page = context.picture.TakePrefix(kIncidentsPrefix, after, kIncidentPageSize);
     bool jumped = false;
-    for (const RecordPtr& record : page.records) {
+    for (const state::RecordPtr& record : page.records) {
       const std::string& name = record->record.name();
       if (!absl::StartsWith(name, kIncidentsPrefix)) return;
       if (record->record.kind() == v1::ENTITY_KIND_SITUATION_ENTRY) {
@@ -57,7 +57,7 @@ void ForEachIncident(const PlanContext& context, Visit visit) {
       }
       after = name;
       if (record->record.kind() != v1::ENTITY_KIND_INCIDENT) continue;
-      if (RecordPtr current = context.lookup(name); current != nullptr && current->record.has_incident()) {
+      if (state::RecordPtr current = context.lookup(name); current != nullptr && current->record.has_incident()) {
         visit(current->record.incident());
       }
     }
@@ -130,7 +130,7 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
   filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
   // Organisations and reports in one scan: "organizations/{id}" sorts before "organizations/{id}/status", so each
   // organisation's interval is known by the time its report comes, without a point read per report.
-  const Picture::Snapshot snapshot = context.picture.Take(domain::CompiledFilter(filter));
+  const state::Picture::Snapshot snapshot = context.picture.Take(domain::CompiledFilter(filter));
   if (snapshot.records.empty()) return {};
   const ScaledUpScope scaled_up = ScaledUpScope::Find(context);
 
@@ -141,7 +141,7 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
     if (!due.has_value() || *due > context.commit_time) return std::nullopt;
     return due;
   };
-  auto interval_of = [&](const RecordPtr& organization) {
+  auto interval_of = [&](const state::RecordPtr& organization) {
     return organization != nullptr && organization->record.has_organization()
                ? IntervalInForce(organization->record.organization(), context.region, scaled_up)
                : context.region.reporting_interval();
@@ -150,7 +150,7 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
   // Only the organisations whose interval differs from the region's default: usually few, often none.
   absl::flat_hash_map<absl::string_view, absl::Duration> other_intervals;
   std::vector<PlannedChange> changes;
-  for (const RecordPtr& scanned : snapshot.records) {
+  for (const state::RecordPtr& scanned : snapshot.records) {
     const v1::Record& record = scanned->record;
     if (record.has_organization()) {
       if (const absl::Duration interval = interval_of(scanned); interval != context.region.reporting_interval()) {
@@ -168,7 +168,7 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
     // Re-read the few candidates: a report or registration written earlier in this commit group replaces what the
     // scan saw (a new report is on time). The other way round, a registration in this group that tightens an
     // interval is seen by the next tick.
-    RecordPtr current = context.lookup(record.name());
+    state::RecordPtr current = context.lookup(record.name());
     if (current == nullptr || !current->record.has_status_report()) continue;
     const v1::StatusReport& current_report = current->record.status_report();
     const std::optional<absl::Time> due = overdue_at(
@@ -185,4 +185,4 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
   return changes;
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

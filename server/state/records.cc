@@ -1,10 +1,10 @@
-#include "server/pipeline/records.h"
+#include "server/state/records.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::state {
 
 RecordPtr MakeRecord(ketenbeeld::v1::Record record) {
   auto stored = std::make_shared<StoredRecord>();
@@ -38,4 +38,4 @@ absl::StatusOr<EventPtr> ParseEvent(std::string wire, absl::string_view what) {
   return published;
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::state

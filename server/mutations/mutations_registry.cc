@@ -4,9 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "server/domain/entities.h"
 #include "server/domain/names.h"
-#include "server/pipeline/mutations.h"
+#include "server/mutations/mutations.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::mutations {
 
 absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::RegisterOrganizationRequest& request,
                                                        const PlanContext& context) {
@@ -14,7 +14,7 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
   domain::NormalizeOrganization(organization);
   ketenbeeld::v1::Record record;
   record.set_name(domain::OrganizationName(organization.id()));
-  RecordPtr previous = context.lookup(record.name());
+  state::RecordPtr previous = context.lookup(record.name());
   if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), previous, record.name()); !status.ok()) {
     return status;
   }
@@ -31,7 +31,7 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
 absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusRequest request,
                                                const PlanContext& context) {
   const ketenbeeld::v1::StatusReport& report = request.report();
-  const RecordPtr organization_record = context.lookup(domain::OrganizationName(report.organization_id()));
+  const state::RecordPtr organization_record = context.lookup(domain::OrganizationName(report.organization_id()));
   if (organization_record == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("report.organization_id: organisation \"", report.organization_id(),
                                                    "\" is not registered; register it first"));
@@ -49,7 +49,7 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
   }
   ketenbeeld::v1::Record record;
   record.set_name(domain::StatusReportName(report.organization_id(), report.location_id()));
-  RecordPtr previous = context.lookup(record.name());
+  state::RecordPtr previous = context.lookup(record.name());
   if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), previous, record.name()); !status.ok()) {
     return status;
   }
@@ -62,4 +62,4 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
   return Put(std::move(record), std::move(previous));
 }
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::mutations

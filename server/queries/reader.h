@@ -7,17 +7,17 @@
 // Errors: INVALID_ARGUMENT naming the field; NOT_FOUND (Get); OUT_OF_RANGE (a revision ahead of the server);
 // FAILED_PRECONDITION (a revision no longer retained); UNAVAILABLE/DATA_LOSS from storage.
 // Thread safety: all methods are const and thread safe.
-#ifndef KETENBEELD_SERVER_PIPELINE_READER_H_
-#define KETENBEELD_SERVER_PIPELINE_READER_H_
+#ifndef KETENBEELD_SERVER_QUERIES_READER_H_
+#define KETENBEELD_SERVER_QUERIES_READER_H_
 
 #include <cstddef>
 
 #include "absl/status/status.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
-#include "server/pipeline/picture.h"
+#include "server/state/picture.h"
 #include "storage/store.h"
 
-namespace ketenbeeld::pipeline {
+namespace ketenbeeld::queries {
 
 inline constexpr size_t kMaxResponseBytes = size_t{2} << 20;
 inline constexpr int kDefaultPageSize = 1000;
@@ -26,7 +26,7 @@ inline constexpr int kMaxPageSize = 10000;
 class Reader {
  public:
   // The store and picture must outlive the reader.
-  Reader(const storage::Store& store, const Picture& picture) : store_(store), picture_(picture) {}
+  Reader(const storage::Store& store, const state::Picture& picture) : store_(store), picture_(picture) {}
 
   absl::Status Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const;
   absl::Status List(const ketenbeeld::v1::ListRequest& request, ketenbeeld::v1::ListResponse& response) const;
@@ -36,14 +36,14 @@ class Reader {
   // OUT_OF_RANGE when `revision` is ahead of `latest`, FAILED_PRECONDITION when it is below the retained log.
   absl::Status CheckReadableRevision(int64_t revision, int64_t latest, absl::string_view field) const;
   // The record `name` had at `revision` (nullptr when it did not exist), from the store.
-  absl::StatusOr<RecordPtr> RecordAt(absl::string_view name, int64_t revision) const;
+  absl::StatusOr<state::RecordPtr> RecordAt(absl::string_view name, int64_t revision) const;
   // The record as the log entry at `revision` left it (nullptr for a delete).
-  absl::StatusOr<RecordPtr> RecordFromLog(int64_t revision) const;
+  absl::StatusOr<state::RecordPtr> RecordFromLog(int64_t revision) const;
 
   const storage::Store& store_;
-  const Picture& picture_;
+  const state::Picture& picture_;
 };
 
-}  // namespace ketenbeeld::pipeline
+}  // namespace ketenbeeld::queries
 
-#endif  // KETENBEELD_SERVER_PIPELINE_READER_H_
+#endif  // KETENBEELD_SERVER_QUERIES_READER_H_
