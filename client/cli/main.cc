@@ -31,20 +31,20 @@
 #include "absl/time/time.h"
 #include "base/time.h"
 #include "client/cli/admin_commands.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/flags.h"
+#include "client/cli/format.h"
 #include "client/cli/session.h"
+#include "client/cli/status_message.h"
 #include "client/cli/workflow_commands.h"
 #include "client/connection.h"
-#include "client/enum_words.h"
 #include "client/feed.h"
-#include "client/flags.h"
-#include "client/format.h"
 #include "client/publisher.h"
 #include "client/replica.h"
-#include "client/status_message.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 void AddFilterFlags(CLI::App* command, FilterFlags* flags) {
@@ -177,7 +177,7 @@ int ImportStatus(Session& session, const std::string& file) {
   } outcome;
   outcome.total = batch.reports_size();
   {
-    StatusPublisher publisher(session.channel());
+    client::StatusPublisher publisher(session.channel());
     for (int i = 0; i < batch.reports_size(); ++i) {
       const std::string organization = batch.reports(i).report().organization_id();
       publisher.Publish(batch.reports(i), [&outcome, i, organization](absl::StatusOr<v1::WriteResponse> result) {
@@ -330,7 +330,7 @@ class LiveTable {
   void Lost(absl::Time since) { lost_since_ = since; }
   void Reconnected() { lost_since_.reset(); }
 
-  void Draw(const Replica& replica) const {
+  void Draw(const client::Replica& replica) const {
     if (!replica.is_synced()) return;
     std::vector<v1::Record> records;
     for (const auto& [name, record] : replica.records()) records.push_back(record);
@@ -372,7 +372,7 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
 
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ConnectToServer(options);
   if (!channel.ok()) return UsageError(channel.status());
-  Feed feed(*channel);
+  client::Feed feed(*channel);
   std::atomic<bool> finished = false;
   std::atomic<bool> stopped_by_signal = false;
   std::thread signal_waiter([&] {
@@ -387,12 +387,12 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
     }
   });
 
-  Replica replica;  // Checks the order of what arrives; gaps are invisible on a filtered feed (see replica.h).
+  client::Replica replica;  // Checks the order of what arrives; gaps are invisible on a filtered feed (see replica.h).
   int64_t snapshot_records = 0;
   bool in_snapshot = false;
   // The from_revision of the stream being read: 0 means its synced ends a snapshot (possibly of no records).
   int64_t stream_from_revision = from_revision;
-  FeedHandler handler;
+  client::FeedHandler handler;
   handler.on_message = [&](const v1::SubscribeResponse& message) -> absl::Status {
     if (absl::Status applied = replica.Apply(message); !applied.ok()) {
       return absl::DataLossError(absl::StrCat("the feed broke its protocol: ", applied.message()));
@@ -448,9 +448,9 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
     std::cout << std::flush;
     return absl::OkStatus();
   };
-  handler.on_connection = [&](const ConnectionEvent& event) {
+  handler.on_connection = [&](const client::ConnectionEvent& event) {
     switch (event.type) {
-      case ConnectionEvent::Type::kLost:
+      case client::ConnectionEvent::Type::kLost:
         if (live_table.has_value()) {
           live_table->Lost(event.lost_since);
           live_table->Draw(replica);
@@ -459,14 +459,14 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
         std::cerr << "connection lost since " << ClockTime(event.lost_since) << " ("
                   << UserMessage(event.cause, options.server) << "), reconnecting" << std::endl;
         break;
-      case ConnectionEvent::Type::kRetrying:
+      case client::ConnectionEvent::Type::kRetrying:
         if (options.verbose) {
           std::cerr << "still reconnecting: attempt " << event.failed_attempts << " failed ("
                     << event.cause.error_message() << "), next in " << absl::FormatDuration(event.retry_in)
                     << std::endl;
         }
         break;
-      case ConnectionEvent::Type::kReconnected:
+      case client::ConnectionEvent::Type::kReconnected:
         if (live_table.has_value()) live_table->Reconnected();
         replica.OnNewStream();
         in_snapshot = false;
@@ -670,6 +670,6 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-int main(int argc, char** argv) { return ketenbeeld::client::Main(argc, argv); }
+int main(int argc, char** argv) { return ketenbeeld::cli::Main(argc, argv); }
