@@ -7,13 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "base/time.h"
+#include "client/cli/format.h"
 #include "client/connection.h"
-#include "client/format.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 // A backup flushes and links every file of the store: give it longer than an ordinary call.
@@ -126,4 +126,4 @@ std::optional<int> AdminCommands::Run(Session& session) {
   return kExitOk;
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

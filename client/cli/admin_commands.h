@@ -17,7 +17,7 @@
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 class AdminCommands {
  public:
@@ -42,6 +42,6 @@ class AdminCommands {
   int64_t compact_revision_ = 0;
 };
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_ADMIN_COMMANDS_H_

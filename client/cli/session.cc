@@ -4,11 +4,11 @@
 #include <iostream>
 #include <utility>
 
+#include "client/cli/format.h"
+#include "client/cli/status_message.h"
 #include "client/connection.h"
-#include "client/format.h"
-#include "client/status_message.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 int UsageError(const absl::Status& status) {
   std::cerr << "ketenbeeld: " << status.message() << "\n";
@@ -16,13 +16,13 @@ int UsageError(const absl::Status& status) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectToServer(const GlobalOptions& options) {
-  ConnectOptions connect;
+  client::ConnectOptions connect;
   connect.ca_file = options.ca_file;
   connect.cert_file = options.cert_file;
   connect.key_file = options.key_file;
   connect.token = options.token;
   connect.server_name = options.server_name;
-  return ConnectChecked(options.server, connect);
+  return client::ConnectChecked(options.server, connect);
 }
 
 Session::Session(const GlobalOptions& options, std::shared_ptr<grpc::Channel> channel)
@@ -80,4 +80,4 @@ grpc::Status Session::Get(const std::string& name, v1::GetResponse* response) {
   return picture_->Get(&context, request, response);
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

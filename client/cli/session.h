@@ -17,7 +17,7 @@
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitServerError = 1;
@@ -82,6 +82,6 @@ class Session {
   std::unique_ptr<v1::ReportService::Stub> reports_;
 };
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_SESSION_H_

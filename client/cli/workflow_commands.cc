@@ -9,13 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "client/enum_words.h"
-#include "client/flags.h"
-#include "client/format.h"
-#include "client/workflow_format.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/flags.h"
+#include "client/cli/format.h"
+#include "client/cli/workflow_format.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 std::string IncidentName(const std::string& id) { return "incidents/" + id; }
@@ -420,4 +420,4 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   return std::nullopt;
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

@@ -12,9 +12,9 @@
 
 #include "CLI/CLI.hpp"
 #include "client/cli/session.h"
-#include "client/workflow_flags.h"
+#include "client/cli/workflow_flags.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 class WorkflowCommands {
  public:
@@ -84,6 +84,6 @@ class WorkflowCommands {
   FindCapacityFlags find_flags_;
 };
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_COMMANDS_H_

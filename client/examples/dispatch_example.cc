@@ -37,12 +37,12 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/format.h"
+#include "client/cli/status_message.h"
+#include "client/cli/workflow_flags.h"
 #include "client/connection.h"
-#include "client/enum_words.h"
 #include "client/feed.h"
-#include "client/format.h"
-#include "client/status_message.h"
-#include "client/workflow_flags.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
@@ -50,7 +50,7 @@
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
-using ::ketenbeeld::client::EnumWord;
+using ::ketenbeeld::cli::EnumWord;
 
 constexpr int kExitOk = 0;
 constexpr int kExitServerError = 1;
@@ -82,7 +82,7 @@ void SetDeadline(grpc::ClientContext* context, const Options& options) {
 }
 
 int Fail(const grpc::Status& status, const Options& options, const std::string& what) {
-  std::cerr << "dispatch-example: " << what << ": " << ketenbeeld::client::UserMessage(status, options.server) << "\n";
+  std::cerr << "dispatch-example: " << what << ": " << ketenbeeld::cli::UserMessage(status, options.server) << "\n";
   return kExitServerError;
 }
 
@@ -197,7 +197,7 @@ int FollowFeed(const Options& options, const std::shared_ptr<grpc::Channel>& cha
     // snapshot comes first; we already printed what we need, so it is only counted.)
     if (message.has_events()) {
       for (const v1::Event& event : message.events().events()) {
-        std::cout << "change: " << ketenbeeld::client::FormatEventLine(event, absl::LocalTimeZone()) << std::endl;
+        std::cout << "change: " << ketenbeeld::cli::FormatEventLine(event, absl::LocalTimeZone()) << std::endl;
       }
     }
     return absl::OkStatus();
@@ -225,8 +225,7 @@ int FollowFeed(const Options& options, const std::shared_ptr<grpc::Channel>& cha
     std::cout << "done following at revision " << feed.last_seen_revision() << std::endl;
     return kExitOk;
   }
-  std::cerr << "dispatch-example: following the feed: " << ketenbeeld::client::UserMessage(status, options.server)
-            << "\n";
+  std::cerr << "dispatch-example: following the feed: " << ketenbeeld::cli::UserMessage(status, options.server) << "\n";
   return kExitServerError;
 }
 
@@ -265,12 +264,12 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? kExitOk : kExitUsage;
   }
-  absl::StatusOr<v1::Coordinates> center = ketenbeeld::client::ParseCoordinatesFlag("--at", options.at);
+  absl::StatusOr<v1::Coordinates> center = ketenbeeld::cli::ParseCoordinatesFlag("--at", options.at);
   if (!center.ok()) {
     std::cerr << "dispatch-example: " << center.status().message() << "\n";
     return kExitUsage;
   }
-  absl::StatusOr<v1::BedType> bed_type = ketenbeeld::client::ParseEnumWord<v1::BedType>(options.bed_type);
+  absl::StatusOr<v1::BedType> bed_type = ketenbeeld::cli::ParseEnumWord<v1::BedType>(options.bed_type);
   if (!bed_type.ok()) {
     std::cerr << "dispatch-example: --bed-type: " << bed_type.status().message() << "\n";
     return kExitUsage;

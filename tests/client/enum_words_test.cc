@@ -1,4 +1,4 @@
-#include "client/enum_words.h"
+#include "client/cli/enum_words.h"
 
 #include <cctype>
 #include <set>
@@ -11,7 +11,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -100,4 +100,4 @@ TEST(EnumWordsTest, NumbersUnknownToThisClientAreShownNotHidden) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

@@ -1,4 +1,4 @@
-#include "client/flags.h"
+#include "client/cli/flags.h"
 
 #include <cstdio>
 #include <fstream>
@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -226,4 +226,4 @@ TEST(FlagsTest, LoadsTextFormatAndJsonFilesAndNamesTheFileOnError) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

@@ -1,4 +1,4 @@
-#include "client/format.h"
+#include "client/cli/format.h"
 
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -209,4 +209,4 @@ TEST(FormatTest, DescribeRecordKeepsDutchTextReadable) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

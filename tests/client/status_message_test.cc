@@ -1,9 +1,9 @@
-#include "client/status_message.h"
+#include "client/cli/status_message.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -49,4 +49,4 @@ TEST(StatusMessageTest, AbslStatusMapsLikeTheGrpcStatus) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

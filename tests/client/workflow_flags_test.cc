@@ -1,14 +1,14 @@
-#include "client/workflow_flags.h"
+#include "client/cli/workflow_flags.h"
 
 #include <string>
 
 #include "base/time.h"
-#include "client/format.h"
+#include "client/cli/format.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -565,4 +565,4 @@ TEST(ReportFlagsTest, FindCapacity) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

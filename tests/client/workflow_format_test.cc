@@ -1,15 +1,15 @@
-#include "client/workflow_format.h"
+#include "client/cli/workflow_format.h"
 
 #include <string>
 #include <vector>
 
 #include "base/time.h"
-#include "client/format.h"
+#include "client/cli/format.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 using ::testing::HasSubstr;
@@ -599,4 +599,4 @@ TEST(ScenarioTableTest, NeedsAndSupplies) {
 }
 
 }  // namespace
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

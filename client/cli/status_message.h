@@ -1,8 +1,8 @@
 // Turning a failed call into a message a crisis coordinator (or an operator at 3 a.m.) can act on.
 //
 // Thread safety: pure functions.
-#ifndef KETENBEELD_CLIENT_STATUS_MESSAGE_H_
-#define KETENBEELD_CLIENT_STATUS_MESSAGE_H_
+#ifndef KETENBEELD_CLIENT_CLI_STATUS_MESSAGE_H_
+#define KETENBEELD_CLIENT_CLI_STATUS_MESSAGE_H_
 
 #include <string>
 
@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/support/status.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // A one-line explanation of `status` for a call to the server at `target`, e.g.
 //   UNAVAILABLE:       cannot reach the server at 127.0.0.1:50051: failed to connect — is ketenbeeld-server running?
@@ -23,6 +23,6 @@ std::string UserMessage(const grpc::Status& status, absl::string_view target);
 // The same for a status already converted to absl::Status (same codes).
 std::string UserMessage(const absl::Status& status, absl::string_view target);
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_STATUS_MESSAGE_H_
+#endif  // KETENBEELD_CLIENT_CLI_STATUS_MESSAGE_H_

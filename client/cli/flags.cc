@@ -1,4 +1,4 @@
-#include "client/flags.h"
+#include "client/cli/flags.h"
 
 #include <cmath>
 #include <fstream>
@@ -10,12 +10,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "client/enum_words.h"
+#include "client/cli/enum_words.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 absl::StatusOr<int32_t> ParseCount(absl::string_view flag, absl::string_view value, absl::string_view field,
@@ -364,4 +364,4 @@ absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Mess
   return absl::OkStatus();
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

@@ -6,8 +6,8 @@
 // `zone` and ages relative to `now` (both passed in so tests are deterministic). Every table ends in '\n'.
 //
 // Thread safety: pure functions.
-#ifndef KETENBEELD_CLIENT_WORKFLOW_FORMAT_H_
-#define KETENBEELD_CLIENT_WORKFLOW_FORMAT_H_
+#ifndef KETENBEELD_CLIENT_CLI_WORKFLOW_FORMAT_H_
+#define KETENBEELD_CLIENT_CLI_WORKFLOW_FORMAT_H_
 
 #include <string>
 #include <vector>
@@ -16,7 +16,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // Incidents, one per row: id, level, status, type, title, region, area, casualties, opened (age).
 std::string RenderIncidentTable(const std::vector<v1::Record>& incidents, absl::Time now);
@@ -66,6 +66,6 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
 // diversion or with its ED closed is marked "DIVERSION" / "CLOSED"), overall status, report age.
 std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl::Time now);
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_WORKFLOW_FORMAT_H_
+#endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FORMAT_H_

@@ -5,8 +5,8 @@
 // Range limits (0..100000 and the like) are the server's to enforce: it names the field in its error.
 //
 // Thread safety: pure functions.
-#ifndef KETENBEELD_CLIENT_FLAGS_H_
-#define KETENBEELD_CLIENT_FLAGS_H_
+#ifndef KETENBEELD_CLIENT_CLI_FLAGS_H_
+#define KETENBEELD_CLIENT_CLI_FLAGS_H_
 
 #include <optional>
 #include <string>
@@ -16,13 +16,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "client/enum_words.h"
+#include "client/cli/enum_words.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // The error of every flag parser: InvalidArgument "FLAG \"VALUE\": PROBLEM".
 absl::Status FlagError(absl::string_view flag, absl::string_view value, absl::string_view problem);
@@ -114,6 +114,6 @@ bool IsEmptyFilter(const v1::Filter& filter);
 // it does not parse or has another extension.
 absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Message* message);
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_FLAGS_H_
+#endif  // KETENBEELD_CLIENT_CLI_FLAGS_H_

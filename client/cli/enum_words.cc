@@ -1,4 +1,4 @@
-#include "client/enum_words.h"
+#include "client/cli/enum_words.h"
 
 #include <cctype>
 
@@ -8,7 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 // "BedType" -> {"Bed", "Type"}.
@@ -74,4 +74,4 @@ absl::StatusOr<int> ParseEnumWord(const google::protobuf::EnumDescriptor& descri
                                                  "\" (valid: ", absl::StrJoin(EnumWords(descriptor), ", "), ")"));
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

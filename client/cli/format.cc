@@ -1,4 +1,4 @@
-#include "client/format.h"
+#include "client/cli/format.h"
 
 #include <algorithm>
 #include <map>
@@ -7,11 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/time.h"
-#include "client/enum_words.h"
+#include "client/cli/enum_words.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 void AppendPadded(std::string* out, absl::string_view cell, size_t width, bool right_aligned) {
@@ -502,4 +502,4 @@ std::string ToJson(const google::protobuf::Message& message, bool multiline) {
   return json;
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

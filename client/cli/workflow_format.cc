@@ -1,4 +1,4 @@
-#include "client/workflow_format.h"
+#include "client/cli/workflow_format.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,10 +9,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "base/time.h"
-#include "client/enum_words.h"
-#include "client/format.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/format.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 std::string OrDash(const std::string& text) { return text.empty() ? std::string(kNotReported) : text; }
@@ -383,4 +383,4 @@ std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl
   return absl::StrCat(table.Render(), response.matches_size(), " matches at revision ", response.revision(), "\n");
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

@@ -1,8 +1,8 @@
-#include "client/status_message.h"
+#include "client/cli/status_message.h"
 
 #include "absl/strings/str_cat.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 // " (server: <message>)" or nothing.
@@ -61,4 +61,4 @@ std::string UserMessage(const absl::Status& status, absl::string_view target) {
   return UserMessage(grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message())), target);
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

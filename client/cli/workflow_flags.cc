@@ -1,4 +1,4 @@
-#include "client/workflow_flags.h"
+#include "client/cli/workflow_flags.h"
 
 #include <cmath>
 #include <utility>
@@ -10,11 +10,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "base/time.h"
-#include "client/enum_words.h"
-#include "client/flags.h"
-#include "client/format.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/flags.h"
+#include "client/cli/format.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 namespace {
 
 absl::Status Required(absl::string_view flag, absl::string_view example) {
@@ -455,4 +455,4 @@ absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapac
   return request;
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli

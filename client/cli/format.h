@@ -4,8 +4,8 @@
 // (enum_words.h).
 //
 // Thread safety: TextTable is not thread-safe; the free functions are pure.
-#ifndef KETENBEELD_CLIENT_FORMAT_H_
-#define KETENBEELD_CLIENT_FORMAT_H_
+#ifndef KETENBEELD_CLIENT_CLI_FORMAT_H_
+#define KETENBEELD_CLIENT_CLI_FORMAT_H_
 
 #include <cstddef>
 #include <string>
@@ -20,7 +20,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // Shown wherever a value was not reported.
 inline constexpr absl::string_view kNotReported = "—";
@@ -120,6 +120,6 @@ std::string DescribeRecord(const v1::Record& record, absl::TimeZone zone);
 // otherwise one line (JSON Lines for streams).
 std::string ToJson(const google::protobuf::Message& message, bool multiline = false);
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_FORMAT_H_
+#endif  // KETENBEELD_CLIENT_CLI_FORMAT_H_

@@ -9,8 +9,8 @@
 // which names the field in its error. A flag left out is "not given": counts stay absent, never 0.
 //
 // Thread safety: pure functions (those that need the time take `now`).
-#ifndef KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_
-#define KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_
+#ifndef KETENBEELD_CLIENT_CLI_WORKFLOW_FLAGS_H_
+#define KETENBEELD_CLIENT_CLI_WORKFLOW_FLAGS_H_
 
 #include <cstdint>
 #include <optional>
@@ -24,7 +24,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // A positive duration: absl::ParseDuration syntax ("30m", "4h", "1h30m", "90s") plus whole or fractional days
 // ("2d", "1.5d"), which absl does not know.
@@ -178,6 +178,6 @@ struct FindCapacityFlags {
 // Requires the position and --bed-type; the rest defaults on the server (50 km, at least 1, 20 results).
 absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapacityFlags& flags);
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_WORKFLOW_FLAGS_H_
+#endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FLAGS_H_

@@ -3,8 +3,8 @@
 // (BED_TYPE_IC_ADULT -> "ic-adult", ORGANIZATION_KIND_HOSPITAL -> "hospital").
 //
 // Thread safety: all functions are pure (descriptors are immutable) and may be called concurrently.
-#ifndef KETENBEELD_CLIENT_ENUM_WORDS_H_
-#define KETENBEELD_CLIENT_ENUM_WORDS_H_
+#ifndef KETENBEELD_CLIENT_CLI_ENUM_WORDS_H_
+#define KETENBEELD_CLIENT_CLI_ENUM_WORDS_H_
 
 #include <string>
 #include <vector>
@@ -14,7 +14,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/generated_enum_reflection.h"
 
-namespace ketenbeeld::client {
+namespace ketenbeeld::cli {
 
 // The prefix shared by the enum's value names, derived from the enum's name: "BedType" -> "BED_TYPE_".
 std::string EnumValuePrefix(const google::protobuf::EnumDescriptor& descriptor);
@@ -50,6 +50,6 @@ absl::StatusOr<Enum> ParseEnumWord(absl::string_view word) {
   return static_cast<Enum>(*number);
 }
 
-}  // namespace ketenbeeld::client
+}  // namespace ketenbeeld::cli
 
-#endif  // KETENBEELD_CLIENT_ENUM_WORDS_H_
+#endif  // KETENBEELD_CLIENT_CLI_ENUM_WORDS_H_

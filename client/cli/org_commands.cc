@@ -1,0 +1,124 @@
+#include "client/cli/org_commands.h"
+
+#include <iostream>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/filter_options.h"
+#include "client/cli/format.h"
+#include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
+
+namespace ketenbeeld::cli {
+namespace {
+
+int RegisterOrganization(Session& session, const OrganizationFlags& flags, const std::string& file,
+                         const CLI::Option* expected_revision_option, int64_t expected_revision) {
+  v1::RegisterOrganizationRequest request;
+  v1::Organization* organization = request.mutable_organization();
+  if (!file.empty()) {
+    if (absl::Status loaded = LoadMessageFromFile(file, organization); !loaded.ok()) return UsageError(loaded);
+  }
+  if (absl::Status applied = ApplyOrganizationFlags(flags, organization); !applied.ok()) return UsageError(applied);
+  if (organization->id().empty()) return UsageError(absl::InvalidArgumentError("--id is required (or id in --file)"));
+  if (organization->name().empty()) {
+    return UsageError(absl::InvalidArgumentError("--name is required (or name in --file)"));
+  }
+  if (organization->kind() == v1::ORGANIZATION_KIND_UNSPECIFIED) {
+    return UsageError(absl::InvalidArgumentError("--kind is required (or kind in --file)"));
+  }
+  if (organization->safety_region().empty()) {
+    return UsageError(absl::InvalidArgumentError("--region is required (or safety_region in --file)"));
+  }
+  if (expected_revision_option->count() > 0) request.set_expected_revision(expected_revision);
+
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  v1::WriteResponse response;
+  return session.PrintWrite(session.stub().RegisterOrganization(&context, request, &response), response, "registered");
+}
+
+int ShowOrganization(Session& session, const std::string& id) {
+  v1::Filter filter;
+  filter.add_organization_ids(id);
+  v1::ListResponse all;
+  grpc::Status status = session.ListAll(filter, 0, &all);
+  if (!status.ok()) return session.Fail(status);
+  if (all.records().empty()) {
+    return session.Fail(grpc::Status(grpc::StatusCode::NOT_FOUND, absl::StrCat("organisation \"", id, "\"")));
+  }
+  if (session.options().json) {
+    std::cout << ToJson(all, true) << "\n";
+    return kExitOk;
+  }
+  for (const v1::Record& record : all.records()) std::cout << DescribeRecord(record, absl::LocalTimeZone()) << "\n";
+  std::cout << "read at revision " << all.revision() << "\n";
+  return kExitOk;
+}
+
+int ListOrganizations(Session& session, const FilterFlags& flags) {
+  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
+  if (!filter.ok()) return UsageError(filter.status());
+  filter->clear_kinds();
+  filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  v1::ListResponse all;
+  grpc::Status status = session.ListAll(*filter, 0, &all);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(all, true) << "\n";
+    return kExitOk;
+  }
+  TextTable table({"ID", "NAME", "KIND", "SECTOR", "REGION", "ROAZ", "LOCATIONS", "CONTACT"});
+  table.AlignRight(6);
+  for (const v1::Record& record : all.records()) {
+    const v1::Organization& organization = record.organization();
+    std::string contact = organization.contact().name();
+    if (!organization.contact().phone().empty()) {
+      contact = contact.empty() ? organization.contact().phone() : contact + " " + organization.contact().phone();
+    }
+    table.AddRow({organization.id(), organization.name(), EnumWord(organization.kind()),
+                  EnumWord(organization.sector()), organization.safety_region(),
+                  organization.roaz_region().empty() ? std::string(kNotReported) : organization.roaz_region(),
+                  absl::StrCat(organization.locations_size()), contact.empty() ? std::string(kNotReported) : contact});
+  }
+  std::cout << table.Render() << all.records_size() << " organisations at revision " << all.revision() << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+OrganizationCommands::OrganizationCommands(CLI::App& app) {
+  CLI::App* org = app.add_subcommand("org", "The registry of organisations");
+  org->require_subcommand(1);
+  register_ = org->add_subcommand("register", "Register (create or replace) an organisation");
+  register_->add_option("--id", flags_.id, "Stable id: lowercase letters, digits and '-'");
+  register_->add_option("--name", flags_.name, "Display name");
+  register_->add_option("--kind", flags_.kind,
+                        absl::StrCat("One of: ", absl::StrJoin(EnumWords(*v1::OrganizationKind_descriptor()), ", ")));
+  register_->add_option("--region", flags_.region, "Safety region, VR01..VR25");
+  register_->add_option("--roaz", flags_.roaz, "Acute care network (ROAZ) region");
+  register_->add_option("--location", flags_.locations, "ID:NAME[:ADDRESS] (repeatable)");
+  register_->add_option("--contact-name", flags_.contact_name, "24/7 crisis coordinator");
+  register_->add_option("--phone", flags_.phone, "24/7 phone number");
+  register_->add_option("--email", flags_.email, "E-mail address");
+  register_->add_option("--file", file_, "Organization in text format (.textproto) or JSON (.json)");
+  expected_option_ = register_->add_option("--expected-revision", expected_revision_,
+                                           "Compare-and-set: the current mod_revision, 0 for 'must not exist yet'");
+  show_ = org->add_subcommand("show", "An organisation and its status reports");
+  show_->add_option("ID", show_id_, "Organisation id")->required();
+  list_ = org->add_subcommand("list", "The registered organisations");
+  AddFilterFlags(list_, &list_filter_);
+}
+
+std::optional<int> OrganizationCommands::Run(Session& session) {
+  if (register_->parsed()) return RegisterOrganization(session, flags_, file_, expected_option_, expected_revision_);
+  if (show_->parsed()) return ShowOrganization(session, show_id_);
+  if (list_->parsed()) return ListOrganizations(session, list_filter_);
+  return std::nullopt;
+}
+
+}  // namespace ketenbeeld::cli

@@ -1,0 +1,153 @@
+#include "client/cli/read_commands.h"
+
+#include <iostream>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "base/time.h"
+#include "client/cli/enum_words.h"
+#include "client/cli/filter_options.h"
+#include "client/cli/format.h"
+#include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
+
+namespace ketenbeeld::cli {
+namespace {
+
+int ShowPicture(Session& session, const FilterFlags& flags) {
+  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
+  if (!filter.ok()) return UsageError(filter.status());
+  if (filter->kinds().empty()) {
+    // The picture table shows organisations and their reports; incidents, alerts and the rest have their own.
+    filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+    filter->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  }
+  v1::ListResponse all;
+  grpc::Status status = session.ListAll(*filter, 0, &all);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(all, true) << "\n";
+    return kExitOk;
+  }
+  const std::vector<v1::Record> records(all.records().begin(), all.records().end());
+  std::cout << RenderPictureTable(records, absl::Now()) << "picture at revision " << all.revision()
+            << " (— = not reported)\n";
+  return kExitOk;
+}
+
+int GetRecord(Session& session, const std::string& name, int64_t revision) {
+  v1::GetRequest request;
+  request.set_name(name);
+  request.set_revision(revision);
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  v1::GetResponse response;
+  grpc::Status status = session.stub().Get(&context, request, &response);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(response, true) << "\n";
+  } else {
+    std::cout << DescribeRecord(response.record(), absl::LocalTimeZone()) << "read at revision " << response.revision()
+              << "\n";
+  }
+  return kExitOk;
+}
+
+int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
+  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
+  if (!filter.ok()) return UsageError(filter.status());
+  v1::ListResponse all;
+  grpc::Status status = session.ListAll(*filter, revision, &all);
+  if (!status.ok()) return session.Fail(status);
+  if (session.options().json) {
+    std::cout << ToJson(all, true) << "\n";
+    return kExitOk;
+  }
+  TextTable table({"NAME", "KIND", "REV", "UPDATED", "SUMMARY"});
+  table.AlignRight(2);
+  const absl::Time now = absl::Now();
+  for (const v1::Record& record : all.records()) {
+    table.AddRow({record.name(), EnumWord(record.kind()), absl::StrCat(record.mod_revision()),
+                  record.has_update_time() ? FormatAge(FromProtoTime(record.update_time()), now) + " ago"
+                                           : std::string(kNotReported),
+                  RecordSummary(record)});
+  }
+  std::cout << table.Render() << all.records_size() << " records at revision " << all.revision() << "\n";
+  return kExitOk;
+}
+
+int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags& flags) {
+  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
+  if (!filter.ok()) return UsageError(filter.status());
+  v1::HistoryRequest request;
+  *request.mutable_filter() = *filter;
+  request.set_from_revision(history.from_revision);
+  request.set_to_revision(history.to_revision);
+  request.set_page_size(history.page_size);
+  if (!history.since.empty()) {
+    absl::StatusOr<absl::Time> since = ParseTimeFlag("--since", history.since);
+    if (!since.ok()) return UsageError(since.status());
+    *request.mutable_from_time() = ToProtoTime(*since);
+  }
+  if (!history.until.empty()) {
+    absl::StatusOr<absl::Time> until = ParseTimeFlag("--until", history.until);
+    if (!until.ok()) return UsageError(until.status());
+    *request.mutable_to_time() = ToProtoTime(*until);
+  }
+  int64_t count = 0;
+  int64_t latest = 0;
+  while (true) {
+    grpc::ClientContext context;
+    session.SetDeadline(&context);
+    v1::HistoryResponse page;
+    grpc::Status status = session.stub().History(&context, request, &page);
+    if (!status.ok()) return session.Fail(status);
+    latest = page.revision();
+    for (const v1::Event& event : page.events()) {
+      std::cout << (session.options().json ? ToJson(event) : FormatEventLine(event, absl::LocalTimeZone())) << "\n";
+      ++count;
+    }
+    // Stop when done, and also if a page would not move forward (never loop on a confused server).
+    if (page.next_from_revision() == 0 || page.next_from_revision() <= request.from_revision()) break;
+    request.set_from_revision(page.next_from_revision());
+  }
+  if (!session.options().json) std::cout << count << " events (latest revision " << latest << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+ReadCommands::ReadCommands(CLI::App& app) {
+  picture_ = app.add_subcommand("picture", "The whole picture as a table, one row per organisation");
+  AddFilterFlags(picture_, &picture_filter_);
+
+  get_ = app.add_subcommand("get", "One record by name, e.g. organizations/zh-noord/status");
+  get_->add_option("NAME", get_name_, "Record name")->required();
+  get_->add_option("--revision", get_revision_, "Read as of this revision (default: latest)");
+
+  list_ = app.add_subcommand("list", "Records matching filters, in name order");
+  AddFilterFlags(list_, &list_filter_);
+  list_->add_option("--revision", list_revision_, "Read as of this revision (default: latest)");
+
+  history_ = app.add_subcommand("history", "Events from the log, by revision or time range");
+  AddFilterFlags(history_, &history_filter_);
+  history_->add_option("--from", history_flags_.from_revision, "First revision (inclusive)");
+  history_->add_option("--to", history_flags_.to_revision, "Last revision (inclusive)");
+  history_->add_option("--since", history_flags_.since, "From this time (RFC 3339)");
+  history_->add_option("--until", history_flags_.until, "Up to this time (RFC 3339)");
+  history_->add_option("--page-size", history_flags_.page_size, "Events per call (default: the server's)")->group("");
+}
+
+std::optional<int> ReadCommands::Run(Session& session) {
+  if (picture_->parsed()) return ShowPicture(session, picture_filter_);
+  if (get_->parsed()) return GetRecord(session, get_name_, get_revision_);
+  if (list_->parsed()) return ListRecords(session, list_filter_, list_revision_);
+  if (history_->parsed()) return ShowHistory(session, history_flags_, history_filter_);
+  return std::nullopt;
+}
+
+}  // namespace ketenbeeld::cli

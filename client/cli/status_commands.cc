@@ -1,0 +1,127 @@
+#include "client/cli/status_commands.h"
+
+#include <algorithm>
+#include <iostream>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "client/publisher.h"
+#include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
+
+namespace ketenbeeld::cli {
+namespace {
+
+int ReportStatus(Session& session, const StatusReportFlags& flags, const std::string& file,
+                 const CLI::Option* expected_revision_option, int64_t expected_revision) {
+  v1::ReportStatusRequest request;
+  v1::StatusReport* report = request.mutable_report();
+  if (!file.empty()) {
+    if (absl::Status loaded = LoadMessageFromFile(file, report); !loaded.ok()) return UsageError(loaded);
+  }
+  if (absl::Status applied = ApplyStatusReportFlags(flags, report); !applied.ok()) return UsageError(applied);
+  if (report->organization_id().empty()) {
+    return UsageError(absl::InvalidArgumentError("--org is required (or organization_id in --file)"));
+  }
+  if (report->overall_status() == v1::OVERALL_STATUS_UNSPECIFIED) {
+    return UsageError(absl::InvalidArgumentError(
+        "--overall is required: normal|strained|critical|closed|unknown (or overall_status in --file)"));
+  }
+  if (expected_revision_option->count() > 0) request.set_expected_revision(expected_revision);
+
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  v1::WriteResponse response;
+  return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "reported");
+}
+
+// Publishes every report of a PublishStatusRequest file over one PublishStatus stream (client::StatusPublisher),
+// prints the failures, one line each, and a summary. Exit: OK when every report was written.
+int ImportStatus(Session& session, const std::string& file) {
+  v1::PublishStatusRequest batch;
+  if (absl::Status loaded = LoadMessageFromFile(file, &batch); !loaded.ok()) return UsageError(loaded);
+  if (batch.reports().empty()) return UsageError(absl::InvalidArgumentError(file + ": no reports"));
+  struct Outcome {
+    bool Complete() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return done == total; }
+    absl::Mutex mu;
+    int total = 0;
+    int done ABSL_GUARDED_BY(mu) = 0;
+    int written ABSL_GUARDED_BY(mu) = 0;
+    int64_t last_revision ABSL_GUARDED_BY(mu) = 0;
+    std::vector<std::string> failures ABSL_GUARDED_BY(mu);
+  } outcome;
+  outcome.total = batch.reports_size();
+  {
+    client::StatusPublisher publisher(session.channel());
+    for (int i = 0; i < batch.reports_size(); ++i) {
+      const std::string organization = batch.reports(i).report().organization_id();
+      publisher.Publish(batch.reports(i), [&outcome, i, organization](absl::StatusOr<v1::WriteResponse> result) {
+        absl::MutexLock lock(&outcome.mu);
+        ++outcome.done;
+        if (result.ok()) {
+          ++outcome.written;
+          outcome.last_revision = std::max(outcome.last_revision, result->revision());
+        } else {
+          outcome.failures.push_back(absl::StrCat("report ", i + 1, " (", organization,
+                                                  "): ", absl::StatusCodeToString(result.status().code()), " ",
+                                                  result.status().message()));
+        }
+      });
+    }
+    // Bounded: the publisher fails every waiting report when its stream breaks.
+    absl::MutexLock lock(&outcome.mu);
+    outcome.mu.Await(absl::Condition(&outcome, &Outcome::Complete));
+  }
+  absl::MutexLock lock(&outcome.mu);
+  for (const std::string& failure : outcome.failures) std::cerr << "ketenbeeld: " << failure << "\n";
+  std::cout << outcome.written << " of " << batch.reports_size() << " reports written";
+  if (outcome.written > 0) std::cout << ", last at revision " << outcome.last_revision;
+  std::cout << "\n";
+  return outcome.failures.empty() ? kExitOk : kExitServerError;
+}
+
+}  // namespace
+
+StatusCommands::StatusCommands(CLI::App& app) {
+  CLI::App* status = app.add_subcommand("status", "Status reports");
+  status->require_subcommand(1);
+  report_ = status->add_subcommand("report", "Report (replace) the status of an organisation");
+  report_->add_option("--org", report_flags_.organization_id, "Reporting organisation id");
+  report_->add_option("--location", report_flags_.location_id, "Location id, for a per-site report");
+  report_->add_option("--overall", report_flags_.overall, "normal|strained|critical|closed|unknown");
+  report_->add_option("--disruption", report_flags_.disruptions,
+                      "TYPE=SEVERITY[:TEXT], e.g. utility-failure=major:power out (repeatable)");
+  report_->add_option("--capacity", report_flags_.capacities,
+                      "TYPE:available=N,occupied=N,baseline=N,surge-24h=N,surge-72h=N (repeatable)");
+  report_->add_option("--staffing", report_flags_.staffing, "adequate|insufficient[:SHORTAGE[:TEXT]]");
+  report_->add_option("--supply", report_flags_.supplies, "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H (repeatable)");
+  report_->add_option("--ed", report_flags_.emergency_department, "open|diversion|closed[:REASON]");
+  crisis_plan_option_ =
+      report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");
+  report_->add_option("--text", report_flags_.text, "Free text for the GHOR");
+  report_->add_option("--reporter", report_flags_.reporter, "Name of the person reporting");
+  report_->add_option("--file", report_file_, "StatusReport in text format (.textproto) or JSON (.json)");
+  expected_option_ =
+      report_->add_option("--expected-revision", expected_revision_,
+                          "Compare-and-set: the report's current mod_revision, 0 for 'must not exist yet'");
+
+  import_ = status->add_subcommand("import", "Publish many status reports from a file over one stream (PublishStatus)");
+  import_
+      ->add_option("FILE", import_file_,
+                   "PublishStatusRequest in text format (.textproto: reports { report { ... } } ...) or JSON")
+      ->required();
+}
+
+std::optional<int> StatusCommands::Run(Session& session) {
+  if (crisis_plan_option_->count() > 0) report_flags_.crisis_plan_activated = crisis_plan_;
+  if (import_->parsed()) return ImportStatus(session, import_file_);
+  if (report_->parsed())
+    return ReportStatus(session, report_flags_, report_file_, expected_option_, expected_revision_);
+  return std::nullopt;
+}
+
+}  // namespace ketenbeeld::cli
