@@ -17,9 +17,13 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "tests/client/feed_messages.h"
 
 namespace ketenbeeld::client {
 namespace {
+
+using ::ketenbeeld::client::testing::Heartbeat;
+using ::ketenbeeld::client::testing::Synced;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -106,12 +110,6 @@ class ScriptedPictureService final : public v1::PictureService::Service {
   std::vector<int64_t> from_revisions_ ABSL_GUARDED_BY(mu_);
 };
 
-v1::SubscribeResponse Synced(int64_t revision) {
-  v1::SubscribeResponse message;
-  message.mutable_synced()->set_revision(revision);
-  return message;
-}
-
 v1::SubscribeResponse Events(std::vector<int64_t> revisions) {
   v1::SubscribeResponse message;
   for (int64_t revision : revisions) {
@@ -120,12 +118,6 @@ v1::SubscribeResponse Events(std::vector<int64_t> revisions) {
     event->set_type(v1::EVENT_TYPE_PUT);
     event->mutable_record()->set_name("organizations/org-" + std::to_string(revision));
   }
-  return message;
-}
-
-v1::SubscribeResponse Heartbeat(int64_t revision) {
-  v1::SubscribeResponse message;
-  message.mutable_heartbeat()->set_revision(revision);
   return message;
 }
 

@@ -6,19 +6,15 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/client/cli_test_util.h"
 
 namespace ketenbeeld::cli {
 namespace {
 
+using ::ketenbeeld::cli::testing::ExpectFlagError;
+
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// The error names the flag and the value first, then the problem.
-void ExpectFlagError(const absl::Status& status, const std::string& flag_and_value, const std::string& problem) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(flag_and_value));
-  EXPECT_THAT(std::string(status.message()), HasSubstr(problem));
-}
 
 TEST(FlagsTest, DisruptionWithAndWithoutText) {
   absl::StatusOr<v1::Disruption> disruption = ParseDisruptionFlag("utility-failure=major:power out: since 11:40");

@@ -4,21 +4,16 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::cli {
 namespace {
 
+using ::ketenbeeld::testing::ParseTextProto;
+
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-template <typename Message>
-Message Parse(const std::string& text) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
 
 TEST(TextTableTest, PadsColumnsToTheWidestCellCountingUtf8AsOneColumn) {
   TextTable table({"ID", "NAME", "BEDS"});
@@ -42,14 +37,16 @@ TEST(TextTableTest, HeaderOnlyAndNoTrailingSpaces) {
 }
 
 TEST(FormatTest, CapacityShowsNotReportedAsDashNeverZero) {
-  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 baseline: 12")), "ic-adult 3/12");
-  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 occupied: 7")), "ic-adult 3/10");
-  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_BURNS available: 0")), "burns 0/—");
-  EXPECT_EQ(CapacitySummary(Parse<v1::Capacity>("type: BED_TYPE_BURNS baseline: 4")), "burns —/4");
+  EXPECT_EQ(CapacitySummary(ParseTextProto<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 baseline: 12")),
+            "ic-adult 3/12");
+  EXPECT_EQ(CapacitySummary(ParseTextProto<v1::Capacity>("type: BED_TYPE_IC_ADULT available: 3 occupied: 7")),
+            "ic-adult 3/10");
+  EXPECT_EQ(CapacitySummary(ParseTextProto<v1::Capacity>("type: BED_TYPE_BURNS available: 0")), "burns 0/—");
+  EXPECT_EQ(CapacitySummary(ParseTextProto<v1::Capacity>("type: BED_TYPE_BURNS baseline: 4")), "burns —/4");
 }
 
 TEST(FormatTest, ReportSummaries) {
-  const auto report = Parse<v1::StatusReport>(R"pb(
+  const auto report = ParseTextProto<v1::StatusReport>(R"pb(
     overall_status: OVERALL_STATUS_CRITICAL
     disruptions { type: DISRUPTION_TYPE_UTILITY_FAILURE severity: SEVERITY_MAJOR }
     disruptions { type: DISRUPTION_TYPE_STAFF_SHORTAGE severity: SEVERITY_NONE }
@@ -86,7 +83,7 @@ TEST(FormatTest, Age) {
 }
 
 TEST(FormatTest, EventLines) {
-  const auto report_event = Parse<v1::Event>(R"pb(
+  const auto report_event = ParseTextProto<v1::Event>(R"pb(
     revision: 42
     commit_time { seconds: 1700000587 }  # 2023-11-14 22:23:07 UTC
     type: EVENT_TYPE_PUT
@@ -106,7 +103,7 @@ TEST(FormatTest, EventLines) {
             "rev 42  22:23:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  "
             "utility major  crisis plan active");
 
-  const auto organization_event = Parse<v1::Event>(R"pb(
+  const auto organization_event = ParseTextProto<v1::Event>(R"pb(
     revision: 41
     commit_time { seconds: 1700000580 }
     type: EVENT_TYPE_PUT
@@ -118,7 +115,7 @@ TEST(FormatTest, EventLines) {
   EXPECT_EQ(FormatEventLine(organization_event, absl::UTCTimeZone()),
             "rev 41  22:23:00  organizations/zh-noord  PUT  hospital  VR10  Ziekenhuis Noord");
 
-  const auto delete_event = Parse<v1::Event>(R"pb(
+  const auto delete_event = ParseTextProto<v1::Event>(R"pb(
     revision: 43
     commit_time { seconds: 1700000590 }
     type: EVENT_TYPE_DELETE
@@ -134,7 +131,7 @@ TEST(FormatTest, EventLines) {
 TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReported) {
   const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
   std::vector<v1::Record> records = {
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/zh-noord"
         organization {
           id: "zh-noord"
@@ -144,7 +141,7 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
           locations { id: "alkmaar" name: "Alkmaar" }
         }
       )pb"),
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/zh-noord/status"
         status_report {
           organization_id: "zh-noord"
@@ -154,7 +151,7 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
           commit_time { seconds: 1699999280 }
         }
       )pb"),
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/zh-noord/locations/alkmaar/status"
         status_report {
           organization_id: "zh-noord"
@@ -164,7 +161,7 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
           commit_time { seconds: 1699999940 }
         }
       )pb"),
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/vvt-west"
         organization {
           id: "vvt-west"
@@ -188,13 +185,13 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
 }
 
 TEST(FormatTest, JsonIsOneLineUnlessMultiline) {
-  const auto record = Parse<v1::Record>(R"pb(name: "organizations/a" mod_revision: 7)pb");
+  const auto record = ParseTextProto<v1::Record>(R"pb(name: "organizations/a" mod_revision: 7)pb");
   EXPECT_EQ(ToJson(record), R"({"name":"organizations/a","modRevision":"7"})");
   EXPECT_THAT(ToJson(record, true), HasSubstr("\n"));
 }
 
 TEST(FormatTest, DescribeRecordKeepsDutchTextReadable) {
-  const auto record = Parse<v1::Record>(R"pb(
+  const auto record = ParseTextProto<v1::Record>(R"pb(
     name: "organizations/ggz"
     kind: ENTITY_KIND_ORGANIZATION
     create_revision: 1

@@ -4,20 +4,19 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/client/feed_messages.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::client {
 namespace {
 
+using ::ketenbeeld::client::testing::Heartbeat;
+using ::ketenbeeld::client::testing::Synced;
+using ::ketenbeeld::testing::ParseTextProto;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-v1::SubscribeResponse Parse(const std::string& text) {
-  v1::SubscribeResponse message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
 
 v1::Record OrganizationRecord(const std::string& id, const std::string& name) {
   v1::Record record;
@@ -32,18 +31,6 @@ v1::SubscribeResponse Snapshot(int64_t revision, const std::vector<v1::Record>& 
   v1::SubscribeResponse message;
   message.mutable_snapshot()->set_revision(revision);
   for (const v1::Record& record : records) *message.mutable_snapshot()->add_records() = record;
-  return message;
-}
-
-v1::SubscribeResponse Synced(int64_t revision) {
-  v1::SubscribeResponse message;
-  message.mutable_synced()->set_revision(revision);
-  return message;
-}
-
-v1::SubscribeResponse Heartbeat(int64_t revision) {
-  v1::SubscribeResponse message;
-  message.mutable_heartbeat()->set_revision(revision);
   return message;
 }
 
@@ -173,7 +160,7 @@ TEST(ReplicaTest, ResetDropsEverythingUntilTheFreshSnapshotIsSynced) {
   Replica replica;
   ASSERT_TRUE(replica.Apply(Snapshot(5, {OrganizationRecord("a", "A")})).ok());
   ASSERT_TRUE(replica.Apply(Synced(5)).ok());
-  ASSERT_TRUE(replica.Apply(Parse("reset { compacted_revision: 40 }")).ok());
+  ASSERT_TRUE(replica.Apply(ParseTextProto<v1::SubscribeResponse>("reset { compacted_revision: 40 }")).ok());
   EXPECT_FALSE(replica.is_synced());
   EXPECT_TRUE(replica.records().empty());
   EXPECT_EQ(replica.last_seen_revision(), 0);  // A reconnect now must start with a snapshot.
@@ -196,7 +183,8 @@ TEST(ReplicaTest, ProtocolViolationsAreReported) {
   EXPECT_EQ(replica.Apply(Snapshot(6, {})).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(replica.Apply(Synced(6)).code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(replica.Apply(Synced(5)).ok());
-  v1::SubscribeResponse untyped = Parse("events { events { revision: 6 record { name: \"organizations/a\" } } }");
+  v1::SubscribeResponse untyped =
+      ParseTextProto<v1::SubscribeResponse>("events { events { revision: 6 record { name: \"organizations/a\" } } }");
   EXPECT_EQ(replica.Apply(untyped).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(replica.last_seen_revision(), 5);
 }

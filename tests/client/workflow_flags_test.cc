@@ -5,30 +5,19 @@
 #include "base/time.h"
 #include "client/cli/format.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/client/cli_test_util.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::cli {
 namespace {
 
+using ::ketenbeeld::cli::testing::ExpectFlagError;
+using ::ketenbeeld::cli::testing::kNow;
+using ::ketenbeeld::testing::ParseTextProto;
+
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
-
-// The error names the flag (and the value, when there is one) first, then the problem.
-void ExpectFlagError(const absl::Status& status, const std::string& flag_and_value, const std::string& problem) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  EXPECT_THAT(std::string(status.message()), StartsWith(flag_and_value));
-  EXPECT_THAT(std::string(status.message()), HasSubstr(problem));
-}
-
-template <typename Message>
-Message Parse(const std::string& text) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
 
 TEST(DurationFlagTest, AbslSyntaxAndDays) {
   EXPECT_EQ(*ParseDurationFlag("--ack-within", "30m"), absl::Minutes(30));
@@ -180,7 +169,7 @@ TEST(IncidentFlagsTest, OpenNamesEachMissingOrBadFlag) {
 }
 
 TEST(IncidentFlagsTest, UpdateKeepsWhatIsNotGivenAndComparesAndSets) {
-  const auto current = Parse<v1::Record>(R"pb(
+  const auto current = ParseTextProto<v1::Record>(R"pb(
     name: "incidents/brand-oost"
     mod_revision: 17
     incident {
@@ -227,15 +216,15 @@ TEST(IncidentFlagsTest, UpdateKeepsWhatIsNotGivenAndComparesAndSets) {
   flags.id = "other";
   ExpectFlagError(BuildUpdateIncidentRequest(flags, current).status(), "--id \"other\"", "cannot change");
 
-  EXPECT_EQ(BuildUpdateIncidentRequest(IncidentFlags(), Parse<v1::Record>(R"pb(name: "alerts/a"
-                                                                               alert {})pb"))
+  EXPECT_EQ(BuildUpdateIncidentRequest(IncidentFlags(), ParseTextProto<v1::Record>(R"pb(name: "alerts/a"
+                                                                                        alert {})pb"))
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(IncidentFlagsTest, CloseRequestsClosedOnTheRevisionRead) {
-  const auto current = Parse<v1::Record>(R"pb(
+  const auto current = ParseTextProto<v1::Record>(R"pb(
     name: "incidents/brand-oost"
     mod_revision: 20
     incident { id: "brand-oost" title: "Brand" status: INCIDENT_STATUS_SCALED_UP }
@@ -346,7 +335,7 @@ TEST(AlertFlagsTest, SendNamesEachMissingOrBadFlag) {
 }
 
 TEST(AlertFlagsTest, CancelKeepsTheAlertAndComparesAndSets) {
-  const auto current = Parse<v1::Record>(R"pb(
+  const auto current = ParseTextProto<v1::Record>(R"pb(
     name: "alerts/stroom"
     mod_revision: 9
     alert {
@@ -369,8 +358,8 @@ TEST(AlertFlagsTest, CancelKeepsTheAlertAndComparesAndSets) {
   EXPECT_FALSE(request->alert().has_deadline_passed());
   EXPECT_FALSE(request->alert().has_sent_at());
   EXPECT_EQ(request->expected_revision(), 9);
-  EXPECT_EQ(BuildCancelAlertRequest(Parse<v1::Record>(R"pb(name: "incidents/x"
-                                                           incident {})pb"))
+  EXPECT_EQ(BuildCancelAlertRequest(ParseTextProto<v1::Record>(R"pb(name: "incidents/x"
+                                                                    incident {})pb"))
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
@@ -465,7 +454,7 @@ TEST(AssistanceFlagsTest, Offer) {
 }
 
 TEST(ScenarioFlagsTest, FlagsOverTheFileReplaceByTypeAndSector) {
-  v1::Scenario from_file = Parse<v1::Scenario>(R"pb(
+  v1::Scenario from_file = ParseTextProto<v1::Scenario>(R"pb(
     id: "overstroming"
     name: "Overstroming Kop"
     safety_region: "VR10"

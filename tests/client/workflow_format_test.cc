@@ -6,24 +6,20 @@
 #include "base/time.h"
 #include "client/cli/format.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/client/cli_test_util.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::cli {
 namespace {
+
+using ::ketenbeeld::cli::testing::kNow;
+using ::ketenbeeld::testing::ParseTextProto;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 // 2023-11-14 22:13:20 UTC.
-const absl::Time kNow = absl::FromUnixSeconds(1'700'000'000);
-
-template <typename Message>
-Message Parse(const std::string& text) {
-  Message message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message)) << text;
-  return message;
-}
 
 // The lines of `text` that contain `needle`.
 std::vector<std::string> LinesWith(const std::string& text, const std::string& needle) {
@@ -40,7 +36,7 @@ std::vector<std::string> LinesWith(const std::string& text, const std::string& n
 }
 
 TEST(GapReportTest, NotReportedIsShownApartFromZero) {
-  const auto report = Parse<v1::GapReport>(R"pb(
+  const auto report = ParseTextProto<v1::GapReport>(R"pb(
     scenario_id: "overstroming"
     safety_region: "VR10"
     revision: 42
@@ -109,7 +105,7 @@ TEST(GapReportTest, NotReportedIsShownApartFromZero) {
 }
 
 TEST(GapReportTest, NoFootnoteWhenEveryoneReported) {
-  const auto report = Parse<v1::GapReport>(R"pb(
+  const auto report = ParseTextProto<v1::GapReport>(R"pb(
     scenario_id: "s"
     capacity { bed_type: BED_TYPE_BURNS required: 2 available: 3 organizations_reported: 2 }
   )pb");
@@ -121,7 +117,7 @@ TEST(GapReportTest, NoFootnoteWhenEveryoneReported) {
 
 TEST(PictureStalenessTest, OverdueReportsAreMarkedAndOthersShowWhenTheyAreDue) {
   std::vector<v1::Record> records = {
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/zh-noord/status"
         status_report {
           organization_id: "zh-noord"
@@ -131,7 +127,7 @@ TEST(PictureStalenessTest, OverdueReportsAreMarkedAndOthersShowWhenTheyAreDue) {
           overdue_since { seconds: 1699992800 }
         }
       )pb"),
-      Parse<v1::Record>(R"pb(
+      ParseTextProto<v1::Record>(R"pb(
         name: "organizations/vvt-west/status"
         status_report {
           organization_id: "vvt-west"
@@ -156,7 +152,7 @@ TEST(PictureStalenessTest, OverdueReportsAreMarkedAndOthersShowWhenTheyAreDue) {
 }
 
 TEST(WorkflowEventLinesTest, IncidentOpenedUpdatedClosed) {
-  auto event = Parse<v1::Event>(R"pb(
+  auto event = ParseTextProto<v1::Event>(R"pb(
     revision: 50
     commit_time { seconds: 1700000000 }
     type: EVENT_TYPE_PUT
@@ -187,7 +183,7 @@ TEST(WorkflowEventLinesTest, IncidentOpenedUpdatedClosed) {
 }
 
 TEST(WorkflowEventLinesTest, SituationEntryShowsLayerAuthorAndOneLineOfText) {
-  const auto event = Parse<v1::Event>(R"pb(
+  const auto event = ParseTextProto<v1::Event>(R"pb(
     revision: 52
     commit_time { seconds: 1700000000 }
     type: EVENT_TYPE_PUT
@@ -211,7 +207,7 @@ TEST(WorkflowEventLinesTest, SituationEntryShowsLayerAuthorAndOneLineOfText) {
 }
 
 TEST(WorkflowEventLinesTest, AlertSentCancelledAndDeadlinePassedWithTheUnconfirmed) {
-  auto event = Parse<v1::Event>(R"pb(
+  auto event = ParseTextProto<v1::Event>(R"pb(
     revision: 60
     commit_time { seconds: 1700000000 }
     type: EVENT_TYPE_PUT
@@ -259,7 +255,7 @@ TEST(WorkflowEventLinesTest, AlertSentCancelledAndDeadlinePassedWithTheUnconfirm
 }
 
 TEST(WorkflowEventLinesTest, AcknowledgementRequestAndScenario) {
-  const auto acknowledgement = Parse<v1::Event>(R"pb(
+  const auto acknowledgement = ParseTextProto<v1::Event>(R"pb(
     revision: 61
     type: EVENT_TYPE_PUT
     record {
@@ -269,7 +265,7 @@ TEST(WorkflowEventLinesTest, AcknowledgementRequestAndScenario) {
   )pb");
   EXPECT_EQ(EventSummary(acknowledgement, absl::UTCTimeZone()), "acknowledged  by vvt-west (alert v1)  LATE  ok");
 
-  auto request = Parse<v1::Event>(R"pb(
+  auto request = ParseTextProto<v1::Event>(R"pb(
     revision: 90
     type: EVENT_TYPE_PUT
     record {
@@ -308,7 +304,7 @@ TEST(WorkflowEventLinesTest, AcknowledgementRequestAndScenario) {
   assistance->set_status(v1::ASSISTANCE_STATUS_FULFILLED);
   EXPECT_THAT(EventSummary(request, absl::UTCTimeZone()), ::testing::StartsWith("fulfilled  fulfilled"));
 
-  const auto scenario = Parse<v1::Event>(R"pb(
+  const auto scenario = ParseTextProto<v1::Event>(R"pb(
     revision: 95
     type: EVENT_TYPE_PUT
     record {
@@ -326,7 +322,7 @@ TEST(WorkflowEventLinesTest, AcknowledgementRequestAndScenario) {
 }
 
 TEST(WorkflowEventLinesTest, OverdueReportEvent) {
-  const auto event = Parse<v1::Event>(R"pb(
+  const auto event = ParseTextProto<v1::Event>(R"pb(
     revision: 99
     commit_time { seconds: 1700000000 }
     actor { role: ROLE_SYSTEM }
@@ -346,7 +342,7 @@ TEST(WorkflowEventLinesTest, OverdueReportEvent) {
 }
 
 TEST(AlertStatusTest, ListsWhoHasAndWhoHasNotConfirmed) {
-  const auto acknowledgements = Parse<v1::AlertAcknowledgements>(R"pb(
+  const auto acknowledgements = ParseTextProto<v1::AlertAcknowledgements>(R"pb(
     alert {
       id: "stroom"
       headline: "Stroomuitval Noord"
@@ -386,17 +382,17 @@ TEST(AlertStatusTest, ListsWhoHasAndWhoHasNotConfirmed) {
 
 TEST(AlertTableTest, DeadlineColumn) {
   const std::vector<v1::Record> alerts = {
-      Parse<v1::Record>(R"pb(alert {
-                               id: "a"
-                               headline: "A"
-                               acknowledge_by { seconds: 1700000600 }
-                             })pb"),
-      Parse<v1::Record>(R"pb(alert {
-                               id: "b"
-                               headline: "B"
-                               deadline_passed { unacknowledged_organization_ids: "x" audience_size: 3 }
-                             })pb"),
-      Parse<v1::Record>(R"pb(alert { id: "c" headline: "C" })pb"),
+      ParseTextProto<v1::Record>(R"pb(alert {
+                                        id: "a"
+                                        headline: "A"
+                                        acknowledge_by { seconds: 1700000600 }
+                                      })pb"),
+      ParseTextProto<v1::Record>(R"pb(alert {
+                                        id: "b"
+                                        headline: "B"
+                                        deadline_passed { unacknowledged_organization_ids: "x" audience_size: 3 }
+                                      })pb"),
+      ParseTextProto<v1::Record>(R"pb(alert { id: "c" headline: "C" })pb"),
   };
   const std::string table = RenderAlertTable(alerts, kNow);
   EXPECT_THAT(LinesWith(table, "  A  ")[0], HasSubstr("everyone  in 10 min"));
@@ -405,7 +401,7 @@ TEST(AlertTableTest, DeadlineColumn) {
 }
 
 TEST(CapacityMatchesTest, NearestFirstAndDiversionStandsOut) {
-  const auto response = Parse<v1::FindCapacityResponse>(R"pb(
+  const auto response = ParseTextProto<v1::FindCapacityResponse>(R"pb(
     matches {
       organization_id: "zh-noord"
       organization_name: "Ziekenhuis Noord"
@@ -437,7 +433,7 @@ TEST(CapacityMatchesTest, NearestFirstAndDiversionStandsOut) {
 }
 
 TEST(IncidentRenderingTest, ShowHasTheLogInSequenceOrderAndOnlyItsOwnEntries) {
-  const auto incident = Parse<v1::Record>(R"pb(
+  const auto incident = ParseTextProto<v1::Record>(R"pb(
     name: "incidents/brand-oost"
     mod_revision: 5
     incident {
@@ -456,27 +452,27 @@ TEST(IncidentRenderingTest, ShowHasTheLogInSequenceOrderAndOnlyItsOwnEntries) {
     }
   )pb");
   const std::vector<v1::Record> entries = {
-      Parse<v1::Record>(R"pb(situation_entry {
-                               incident_id: "brand-oost"
-                               sequence: 9
-                               layer: SITUATION_LAYER_DECISION
-                               author: "CvD"
-                               text: "Ontruimen"
-                             })pb"),
-      Parse<v1::Record>(R"pb(situation_entry {
-                               incident_id: "other"
-                               sequence: 8
-                               layer: SITUATION_LAYER_PICTURE
-                               author: "X"
-                               text: "Elders"
-                             })pb"),
-      Parse<v1::Record>(R"pb(situation_entry {
-                               incident_id: "brand-oost"
-                               sequence: 7
-                               layer: SITUATION_LAYER_PICTURE
-                               author: "OvD-G"
-                               text: "Rook"
-                             })pb"),
+      ParseTextProto<v1::Record>(R"pb(situation_entry {
+                                        incident_id: "brand-oost"
+                                        sequence: 9
+                                        layer: SITUATION_LAYER_DECISION
+                                        author: "CvD"
+                                        text: "Ontruimen"
+                                      })pb"),
+      ParseTextProto<v1::Record>(R"pb(situation_entry {
+                                        incident_id: "other"
+                                        sequence: 8
+                                        layer: SITUATION_LAYER_PICTURE
+                                        author: "X"
+                                        text: "Elders"
+                                      })pb"),
+      ParseTextProto<v1::Record>(R"pb(situation_entry {
+                                        incident_id: "brand-oost"
+                                        sequence: 7
+                                        layer: SITUATION_LAYER_PICTURE
+                                        author: "OvD-G"
+                                        text: "Rook"
+                                      })pb"),
   };
   const std::string text = RenderIncident(incident, entries, absl::UTCTimeZone(), kNow);
   EXPECT_THAT(text, HasSubstr("brand-oost: Brand Oostpolder\n"));
@@ -498,7 +494,7 @@ TEST(IncidentRenderingTest, ShowHasTheLogInSequenceOrderAndOnlyItsOwnEntries) {
 }
 
 TEST(RequestRenderingTest, TableAndOffers) {
-  const auto record = Parse<v1::Record>(R"pb(
+  const auto record = ParseTextProto<v1::Record>(R"pb(
     assistance_request {
       id: "bedden"
       organization_id: "vvt-west"
@@ -521,7 +517,7 @@ TEST(RequestRenderingTest, TableAndOffers) {
 }
 
 TEST(OperationalSummaryTest, SectionsWithCountsAndNeverReported) {
-  const auto summary = Parse<v1::OperationalSummary>(R"pb(
+  const auto summary = ParseTextProto<v1::OperationalSummary>(R"pb(
     open_requests {
       id: "bedden"
       organization_id: "vvt-west"
@@ -556,7 +552,7 @@ TEST(OperationalSummaryTest, SectionsWithCountsAndNeverReported) {
 }
 
 TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
-  const auto overview = Parse<v1::CapacityOverview>(R"pb(
+  const auto overview = ParseTextProto<v1::CapacityOverview>(R"pb(
     totals {
       safety_region: "VR10"
       sector: SECTOR_ACUTE_CARE
@@ -584,15 +580,15 @@ TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
 }
 
 TEST(ScenarioTableTest, NeedsAndSupplies) {
-  const auto record =
-      Parse<v1::Record>(R"pb(scenario {
-                               id: "overstroming"
-                               name: "Overstroming Kop"
-                               safety_region: "VR10"
-                               capacity { bed_type: BED_TYPE_IC_ADULT quantity: 12 }
-                               capacity { bed_type: BED_TYPE_NURSING_HOME quantity: 40 sector: SECTOR_LONG_TERM_CARE }
-                               supplies { type: SUPPLY_TYPE_OXYGEN min_days_of_supply: 3 }
-                             })pb");
+  const auto record = ParseTextProto<v1::Record>(
+      R"pb(scenario {
+             id: "overstroming"
+             name: "Overstroming Kop"
+             safety_region: "VR10"
+             capacity { bed_type: BED_TYPE_IC_ADULT quantity: 12 }
+             capacity { bed_type: BED_TYPE_NURSING_HOME quantity: 40 sector: SECTOR_LONG_TERM_CARE }
+             supplies { type: SUPPLY_TYPE_OXYGEN min_days_of_supply: 3 }
+           })pb");
   EXPECT_THAT(RenderScenarioTable({record}),
               HasSubstr("overstroming  VR10    Overstroming Kop  ic-adult 12, nursing-home 40 (long-term-care)  "
                         "oxygen ≥ 3 d"));
