@@ -56,19 +56,19 @@ TEST(AssistanceValidationTest, ValidRequestsPass) {
       R"pb(request { id: "s" organization_id: "a" type: ASSISTANCE_TYPE_STAFF quantity: 100000 })pb");
   EXPECT_TRUE(ValidateRequestAssistanceRequest(staff).ok()) << ValidateRequestAssistanceRequest(staff);
   EXPECT_TRUE(ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
-                                                                                        offer {
-                                                                                          organization_id: "b"
-                                                                                          quantity: 1
-                                                                                          comment: "twee\nbedden"
-                                                                                        })pb"))
+                                                                                             offer {
+                                                                                               organization_id: "b"
+                                                                                               quantity: 1
+                                                                                               comment: "twee\nbedden"
+                                                                                             })pb"))
                   .ok());
-  EXPECT_TRUE(
-      ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r" organization_id: "b")pb"))
-          .ok());
+  EXPECT_TRUE(ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r"
+                                                                                     organization_id: "b")pb"))
+                  .ok());
   EXPECT_TRUE(ValidateFulfillRequestRequest(ParseTextProto<v1::FulfillRequestRequest>(R"pb(request_id: "r")pb")).ok());
-  EXPECT_TRUE(
-      ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "r" reason: "opgelost")pb"))
-          .ok());
+  EXPECT_TRUE(ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "r"
+                                                                                         reason: "opgelost")pb"))
+                  .ok());
   EXPECT_TRUE(ValidatePutScenarioRequest(ValidScenario()).ok()) << ValidatePutScenarioRequest(ValidScenario());
 }
 
@@ -133,17 +133,21 @@ TEST(AssistanceValidationTest, LifecycleRequestsNameTheirFields) {
        "request_id: "},
       {ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r")pb")),
        "offer.organization_id: "},
-      {ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
-                                                                                 offer { organization_id: "b" })pb")),
-       "offer.quantity: must be between 1 and 100000, got 0"},
       {ValidateOfferAssistanceRequest(
            ParseTextProto<v1::OfferAssistanceRequest>(R"pb(request_id: "r"
-                                                      offer { organization_id: "b" quantity: 1 comment: "\x01" })pb")),
+                                                           offer { organization_id: "b" })pb")),
+       "offer.quantity: must be between 1 and 100000, got 0"},
+      {ValidateOfferAssistanceRequest(ParseTextProto<v1::OfferAssistanceRequest>(
+           R"pb(request_id: "r"
+                offer { organization_id: "b" quantity: 1 comment: "\x01" })pb")),
        "offer.comment: "},
-      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r")pb")), "organization_id: "},
-      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(organization_id: "b")pb")), "request_id: "},
+      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(request_id: "r")pb")),
+       "organization_id: "},
+      {ValidateAcceptOfferRequest(ParseTextProto<v1::AcceptOfferRequest>(R"pb(organization_id: "b")pb")),
+       "request_id: "},
       {ValidateFulfillRequestRequest(v1::FulfillRequestRequest()), "request_id: "},
-      {ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "R")pb")), "request_id: "},
+      {ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(R"pb(request_id: "R")pb")),
+       "request_id: "},
       {ValidateCancelRequestRequest(ParseTextProto<v1::CancelRequestRequest>(
            absl::StrCat(R"pb(request_id: "r" reason: ")pb", std::string(2001, 'x'), "\""))),
        "reason: "},

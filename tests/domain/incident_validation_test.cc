@@ -152,12 +152,12 @@ TEST(IncidentValidationTest, DuplicateAffectedOrganisationNamesBothPositions) {
 TEST(IncidentValidationTest, SituationEntries) {
   using R = v1::AddSituationEntryRequest;
   const R valid = ParseTextProto<R>(R"pb(entry {
-                                      incident_id: "brand-oostpolder"
-                                      layer: SITUATION_LAYER_DECISION
-                                      text: "Spreiden over A en B.\nHerbeoordelen om 14:00."
-                                      author: "J. de Vries, OvD-G"
-                                      sequence: 99
-                                    })pb");
+                                           incident_id: "brand-oostpolder"
+                                           layer: SITUATION_LAYER_DECISION
+                                           text: "Spreiden over A en B.\nHerbeoordelen om 14:00."
+                                           author: "J. de Vries, OvD-G"
+                                           sequence: 99
+                                         })pb");
   ExpectRefused<R>(valid,
                    {
                        {"missing incident", "entry.incident_id", [](R& r) { r.mutable_entry()->clear_incident_id(); }},
@@ -207,7 +207,8 @@ TEST(IncidentValidationTest, AlertsAndOutputOnlyFieldsIgnored) {
 }
 
 TEST(IncidentValidationTest, ACancelNeedsOnlyTheId) {
-  const auto cancel = ParseTextProto<v1::SendAlertRequest>(R"pb(alert { id: "explosie" status: ALERT_STATUS_CANCELLED })pb");
+  const auto cancel =
+      ParseTextProto<v1::SendAlertRequest>(R"pb(alert { id: "explosie" status: ALERT_STATUS_CANCELLED })pb");
   EXPECT_TRUE(ValidateSendAlertRequest(cancel).ok()) << ValidateSendAlertRequest(cancel);
   const auto without_id = ParseTextProto<v1::SendAlertRequest>(R"pb(alert { status: ALERT_STATUS_CANCELLED })pb");
   EXPECT_THAT(std::string(ValidateSendAlertRequest(without_id).message()), StartsWith("alert.id:"));

@@ -21,10 +21,10 @@
 namespace ketenbeeld::security {
 namespace {
 
+using ::ketenbeeld::testing::Eventually;
 using ::ketenbeeld::testing::IssuedCertificate;
 using ::ketenbeeld::testing::PkiDirectory;
 using ::ketenbeeld::testing::TestCa;
-using ::ketenbeeld::testing::Eventually;
 using ::ketenbeeld::testing::TokenLine;
 using ::testing::HasSubstr;
 

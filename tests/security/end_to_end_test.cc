@@ -25,11 +25,11 @@ namespace {
 
 using ::ketenbeeld::client::ConnectOptions;
 using ::ketenbeeld::testing::ClientCertificateSpec;
+using ::ketenbeeld::testing::Eventually;
 using ::ketenbeeld::testing::IssuedCertificate;
 using ::ketenbeeld::testing::PkiDirectory;
 using ::ketenbeeld::testing::ServerCertificateSpec;
 using ::ketenbeeld::testing::TestCa;
-using ::ketenbeeld::testing::Eventually;
 using ::ketenbeeld::testing::TokenLine;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
