@@ -1,9 +1,8 @@
 // Browser tests: the crisis-room dashboard and the coordinator's form in Debian's chromium against the real server.
 // One server and one browser for the whole file; the tests run in order and build on each other's picture.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { ServerProcess, cli, launchBrowser, openLivePage, seedOrganizations, tempDir } from './harness.mjs';
+import { test } from 'node:test';
+import { cli, seedOrganizations, serverAndBrowserForFile } from './harness.mjs';
 
 const ORGANIZATIONS = [
   { id: 'zh-noord', name: 'Ziekenhuis Noord', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
@@ -14,24 +13,10 @@ const ORGANIZATIONS = [
   { id: 'ggz-kust', name: 'GGZ Kust', kind: 'ORGANIZATION_KIND_MENTAL_HEALTH', safety_region: 'VR10' },
 ];
 
-let dataDir;
-let server;
-let browser;
-
-before(async () => {
-  dataDir = tempDir('ketenbeeld-browser-');
-  server = await new ServerProcess({ dataDir: `${dataDir}/db` }).start();
-  await seedOrganizations(server, ORGANIZATIONS);
-  browser = await launchBrowser();
+const room = serverAndBrowserForFile('ketenbeeld-browser-', {
+  seed: (server) => seedOrganizations(server, ORGANIZATIONS),
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-const openPage = (path) => openLivePage(browser, server, path);
+const { openPage } = room;
 
 // Resolves with Date.now() in the page when `predicate` first holds (checked at every DOM change).
 function whenInPage(page, predicate, argument) {
@@ -53,7 +38,7 @@ test('the dashboard shows a report written by the CLI within a second', async ()
   await page.waitForSelector('tr.org-row[data-org="zh-noord"]');
   const shown = whenInPage(page, (id) => Boolean(document.querySelector(
     `tr.org-row[data-org="${id}"] .status-critical`)), 'zh-noord');
-  const result = await cli(server, ['status', 'report', '--org', 'zh-noord', '--overall', 'critical',
+  const result = await cli(room.server, ['status', 'report', '--org', 'zh-noord', '--overall', 'critical',
     '--disruption', 'staff-shortage=critical:ziekteverzuim', '--capacity', 'ic-adult:available=0,baseline=12',
     '--ed', 'diversion:IC vol']);
   assert.equal(result.code, 0, result.stderr);
@@ -129,14 +114,14 @@ test('a validation error from the server is shown at its field', async () => {
 });
 
 test('an alert is acknowledged and a request answered from the form, and the dashboard shows both', async () => {
-  await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+  await room.server.call('ketenbeeld.v1.AlertService/SendAlert', {
     alert: {
       id: 'hitte-1', headline: 'Hitteplan fase 2', instruction: 'Controleer koeling en vochtinname.',
       urgency: 'URGENCY_EXPECTED', severity: 'ALERT_SEVERITY_SEVERE', certainty: 'CERTAINTY_LIKELY',
       audience: { sectors: ['SECTOR_LONG_TERM_CARE'] },
     },
   });
-  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+  await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
     request: { id: 'hv-1', organization_id: 'zh-noord', type: 'ASSISTANCE_TYPE_BEDS', bed_type: 'BED_TYPE_NURSING_HOME',
       quantity: 6, description: 'Uitplaatsing ouderen na IC-druk' },
   });
@@ -164,12 +149,12 @@ test('after the server restarts the page reconnects and resumes without reload',
   const before = await page.evaluate(() => ({
     revision: window.ketenbeeld.feed.revision, snapshots: window.ketenbeeld.feed.snapshots,
   }));
-  await server.stop();
+  await room.server.stop();
   await page.waitForSelector('#conn[data-state="reconnecting"]');
   assert.match(await page.locator('#conn-text').innerText(), /Opnieuw verbinden sinds \d\d:\d\d:\d\d/);
   // The picture stays on screen while the server is away.
   assert.equal(await page.locator('tr.org-row[data-org="zh-noord"] .status-strained').count(), 1);
-  await server.start();
+  await room.server.start();
   await page.waitForSelector('#conn[data-state="live"]', { timeout: 15000 });
   const resumed = await page.evaluate(() => ({
     notReloaded: window.notReloaded, revision: window.ketenbeeld.feed.revision,
@@ -179,7 +164,7 @@ test('after the server restarts the page reconnects and resumes without reload',
   // Resumed after the last revision it had (Last-Event-ID), not started over with a new snapshot.
   assert.equal(resumed.snapshots, before.snapshots);
   assert.equal(resumed.revision, before.revision);
-  const result = await cli(server, ['status', 'report', '--org', 'ggz-kust', '--overall', 'closed']);
+  const result = await cli(room.server, ['status', 'report', '--org', 'ggz-kust', '--overall', 'closed']);
   assert.equal(result.code, 0, result.stderr);
   await page.waitForSelector('tr.org-row[data-org="ggz-kust"] .status-closed');
   assert.equal(await page.evaluate(() => window.ketenbeeld.feed.revision), before.revision + 1);

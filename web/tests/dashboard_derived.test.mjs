@@ -2,31 +2,16 @@
 // the API, "not reported" in the capacity totals, and the form's lists against the .proto files. One server and one
 // browser for the file; each test seeds its own organisations, in its own safety region where that matters.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ServerProcess, launchBrowser, openLivePage, seedOrganizations, tempDir } from './harness.mjs';
+import { seedOrganizations, serverAndBrowserForFile } from './harness.mjs';
 
 const protoDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'proto', 'ketenbeeld', 'v1');
 
-let dataDir;
-let server;
-let browser;
-
-before(async () => {
-  dataDir = tempDir('ketenbeeld-browser-derived-');
-  server = await new ServerProcess({ dataDir: `${dataDir}/db` }).start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-const openPage = (path) => openLivePage(browser, server, path);
+const room = serverAndBrowserForFile('ketenbeeld-browser-derived-');
+const { openPage } = room;
 
 // Counts the page's API calls by method ("ReportService/GetGapReport" -> n) from now on.
 function countCalls(page) {
@@ -69,10 +54,10 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
     id: `burst-${x}`, name: `Burst ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10',
     sector: x === 'e' ? 'SECTOR_LONG_TERM_CARE' : 'SECTOR_ACUTE_CARE',
   }));
-  await seedOrganizations(server, [...orgs,
+  await seedOrganizations(room.server, [...orgs,
     { id: 'quiet-a', name: 'Quiet', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR11' }]);
   for (let i = 1; i <= 5; i += 1) {
-    await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+    await room.server.call('ketenbeeld.v1.AlertService/SendAlert', {
       alert: { id: `burst-alert-${i}`, headline: `Alert ${i}`, urgency: 'URGENCY_EXPECTED',
         severity: 'ALERT_SEVERITY_MODERATE', certainty: 'CERTAINTY_LIKELY', audience: { safety_regions: ['VR10'] } },
     });
@@ -80,12 +65,12 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
   const scenario = (id, region, extra = {}) => ({
     scenario: { id, name: id, safety_region: region, capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 40 }], ...extra },
   });
-  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s1', 'VR10', {
+  await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s1', 'VR10', {
     supplies: [{ type: 'SUPPLY_TYPE_OXYGEN', min_days_of_supply: 9.7 }] }));  // 9.5 and 9.6 days are short.
-  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s2', 'VR10', {
+  await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s2', 'VR10', {
     capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 300, sector: 'SECTOR_ACUTE_CARE' },
       { bed_type: 'BED_TYPE_GENERAL_WARD', quantity: 10 }] }));
-  await server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('quiet-s3', 'VR11'));
+  await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('quiet-s3', 'VR11'));
 
   const page = await openPage('/');
   await page.waitForFunction(() => document.querySelectorAll('[data-scenario] table.gaps').length === 3
@@ -96,7 +81,7 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
   let last = null;
   for (let i = 0; i < 100; i += 1) {
     const org = orgs[i % orgs.length];
-    last = await server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+    last = await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', {
       report: { organization_id: org.id, overall_status: 'OVERALL_STATUS_STRAINED',
         capacity: [{ type: 'BED_TYPE_IC_ADULT', available: i, surge_24h: i % 3 }],
         supplies: [{ type: 'SUPPLY_TYPE_OXYGEN', stock: i, consumption_per_day: 10 }] },
@@ -147,17 +132,17 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
 test('names and texts from the API are shown as text, never as markup', async () => {
   const attack = (n) => `<img src=x onerror="window.injected=${n}"><script>window.injected=${n}</script>`;
   const name = `${attack(1)} Zorg & "Co"`;
-  await seedOrganizations(server, [{ id: 'xss-org', name, kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR13' }]);
-  await server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+  await seedOrganizations(room.server, [{ id: 'xss-org', name, kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR13' }]);
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', {
     report: { organization_id: 'xss-org', overall_status: 'OVERALL_STATUS_CRITICAL', free_text: attack(2),
       staffing: { level: 'STAFFING_LEVEL_INSUFFICIENT', description: `"><img src=x onerror="window.injected=3">` } },
   });
-  await server.call('ketenbeeld.v1.AlertService/SendAlert', {
+  await room.server.call('ketenbeeld.v1.AlertService/SendAlert', {
     alert: { id: 'xss-alert', headline: attack(4), instruction: attack(5), urgency: 'URGENCY_IMMEDIATE',
       severity: 'ALERT_SEVERITY_SEVERE', certainty: 'CERTAINTY_OBSERVED', audience: { organization_ids: ['xss-org'] } },
   });
-  await seedOrganizations(server, [{ id: 'xss-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR13' }]);
-  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+  await seedOrganizations(room.server, [{ id: 'xss-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR13' }]);
+  await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
     request: { id: 'xss-request', organization_id: 'xss-helper', type: 'ASSISTANCE_TYPE_OTHER', quantity: 1,
       description: attack(6) },
   });
@@ -192,16 +177,16 @@ test('names and texts from the API are shown as text, never as markup', async ()
 });
 
 test('the capacity panel shows a figure nobody reported as "—", and how many reported each figure', async () => {
-  await seedOrganizations(server, ['a', 'b', 'c'].map((x) => ({
+  await seedOrganizations(room.server, ['a', 'b', 'c'].map((x) => ({
     id: `cap-${x}`, name: `Cap ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR14',
   })));
   // Burns beds only in this test: two organisations report them, neither gives baseline or +24 h; the third
   // reports other figures only.
-  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-a',
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-a',
     overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_BURNS', available: 2 }] } });
-  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-b',
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-b',
     overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_BURNS', available: 0, occupied: 5 }] } });
-  await server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-c',
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', { report: { organization_id: 'cap-c',
     overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_GENERAL_WARD', baseline: 0 }] } });
   const page = await openPage('/');
   const row = page.locator('tr.cap-total[data-bed-type="BED_TYPE_BURNS"]');
@@ -258,13 +243,13 @@ function enumsInProtoFiles() {
 test('the form offers every value of every enum it edits, as the .proto files declare them', async () => {
   const fromProto = enumsInProtoFiles();
   assert.ok(fromProto.BedType?.length > 10, 'the .proto files were read');
-  const response = await fetch(`${server.url}/api/enums`);
+  const response = await fetch(`${room.server.url}/api/enums`);
   assert.equal(response.status, 200);
   const { enums } = await response.json();
   // The server's list is the .proto files' (it reads them from the descriptors compiled into it).
   assert.deepEqual(enums, fromProto);
 
-  await seedOrganizations(server, [{ id: 'enum-org', name: 'Enum', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR15' }]);
+  await seedOrganizations(room.server, [{ id: 'enum-org', name: 'Enum', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR15' }]);
   const form = await openPage('/form.html?org=enum-org');
   await form.waitForSelector('#report:not([hidden])');
   await form.locator('#add-supply').selectOption({ index: 1 });
@@ -300,12 +285,12 @@ test('the form offers every value of every enum it edits, as the .proto files de
 });
 
 test('a change arriving while an offer is sent does not lose the answer at its field', async () => {
-  await seedOrganizations(server, [
+  await seedOrganizations(room.server, [
     { id: 'race-asker', name: 'Asker', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
     { id: 'race-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
     { id: 'race-other', name: 'Other', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
   ]);
-  await server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+  await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
     request: { id: 'race-request', organization_id: 'race-asker', type: 'ASSISTANCE_TYPE_STAFF', quantity: 3 },
   });
   const form = await openPage('/form.html?org=race-helper');
@@ -320,7 +305,7 @@ test('a change arriving while an offer is sent does not lose the answer at its f
   });
   await form.locator('[data-request="race-request"] [data-name="quantity"]').fill('0');
   await form.locator('[data-offer="race-request"]').click();
-  await server.call('ketenbeeld.v1.AssistanceService/OfferAssistance', {
+  await room.server.call('ketenbeeld.v1.AssistanceService/OfferAssistance', {
     request_id: 'race-request', offer: { organization_id: 'race-other', quantity: 1 },
   });
   await form.waitForFunction(() => window.ketenbeeld.feed.records.get('assistance-requests/race-request')

@@ -4,21 +4,18 @@
 // last change. Its own server, with a tokens file (docs/security.md).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { ServerProcess, launchBrowser, tempDir } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { serverAndBrowserForFile } from './harness.mjs';
 
 // Must match REFRESH_MS in web/static/js/dashboard.js.
 const REFRESH_MS = 2000;
 
 const tokens = { admin: randomBytes(32).toString('hex'), ghor: randomBytes(32).toString('hex'),
   institution: randomBytes(32).toString('hex') };
-let dataDir;
-let server;
-let browser;
 
 async function callAs(token, method, request) {
-  const response = await fetch(`${server.url}/api/ketenbeeld.v1.${method}`, {
+  const response = await fetch(`${room.server.url}/api/ketenbeeld.v1.${method}`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
     body: JSON.stringify(request),
   });
@@ -27,23 +24,16 @@ async function callAs(token, method, request) {
   return body;
 }
 
-before(async () => {
-  dataDir = tempDir('ketenbeeld-browser-withheld-');
+// The tokens file, written into the room's data directory before the server starts.
+const room = serverAndBrowserForFile('ketenbeeld-browser-withheld-', { extraArgs: (dataDir) => {
   const hash = (token) => `sha256:${createHash('sha256').update(token).digest('hex')}`;
   writeFileSync(`${dataDir}/tokens`, [
     `${hash(tokens.admin)} beheer admin Beheer`,
     `${hash(tokens.ghor)} ghor-vr10 ghor GHOR`,
     `${hash(tokens.institution)} org-a institution Org A`,
   ].join('\n'));
-  server = await new ServerProcess({ dataDir: `${dataDir}/db`, extraArgs: ['--tokens_file', `${dataDir}/tokens`] }).start();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+  return ['--tokens_file', `${dataDir}/tokens`];
+} });
 
 test('a reader without other organisations\' figures fetches totals at most once per interval, and after the last change', async () => {
   const orgs = ['a', 'b', 'c', 'd'].map((x) => `org-${x}`);
@@ -57,10 +47,10 @@ test('a reader without other organisations\' figures fetches totals at most once
     organization_id: org, overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_IC_ADULT', available }] } });
   for (const id of orgs) await report(id, 1);
 
-  const page = await browser.context.newPage();
+  const page = await room.browser.context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error));
-  await page.goto(`${server.url}/#token=${tokens.institution}`);
+  await page.goto(`${room.server.url}/#token=${tokens.institution}`);
   await page.waitForSelector('#conn[data-state="live"]');
   // Other organisations' reports arrive without figures: the page shows the server's totals (4 organisations, at
   // least the minimum group, so not withheld).

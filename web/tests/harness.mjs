@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const serverBinary = process.env.KETENBEELD_SERVER_BINARY || '../build/server/ketenbeeld-server';
@@ -135,4 +136,26 @@ export async function seedOrganizations(server, organizations) {
   for (const organization of organizations) {
     await server.call('ketenbeeld.v1.PictureService/RegisterOrganization', { organization });
   }
+}
+
+// One server (data in a fresh temporary directory) and one browser for a whole test file: registers the file's
+// `before` and `after` hooks and returns an object whose `dataDir`, `server` and `browser` are set once `before` has
+// run, with `openPage(path)` for a live page. `extraArgs(dataDir)` returns more server flags, and may write the files
+// they name into dataDir first; `seed(server)` runs once the server is up (in the same hook: node 18 does not order
+// two top-level `before` hooks). Everything is stopped and removed after the file's tests.
+export function serverAndBrowserForFile(prefix, { extraArgs = () => [], seed = async () => {} } = {}) {
+  const room = { dataDir: undefined, server: undefined, browser: undefined };
+  room.openPage = (path) => openLivePage(room.browser, room.server, path);
+  before(async () => {
+    room.dataDir = tempDir(prefix);
+    room.server = await new ServerProcess({ dataDir: `${room.dataDir}/db`, extraArgs: extraArgs(room.dataDir) }).start();
+    await seed(room.server);
+    room.browser = await launchBrowser();
+  });
+  after(async () => {
+    await room.browser?.close();
+    await room.server?.stop();
+    if (room.dataDir) rmSync(room.dataDir, { recursive: true, force: true });
+  });
+  return room;
 }
