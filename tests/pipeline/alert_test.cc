@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
 #include "server/queries/audience.h"
-#include "tests/pipeline/incident_alert_fixture.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
@@ -72,10 +72,10 @@ int EventsWithDeadlinePassed(const std::vector<v1::Event>& log) {
   }));
 }
 
-class AlertTest : public IncidentAlertFixture {
+class AlertTest : public ::ketenbeeld::testing::CommitterFixture {
  protected:
   void SetUp() override {
-    IncidentAlertFixture::SetUp();
+    CommitterFixture::SetUp();
     ASSERT_TRUE(Register("ziekenhuis-a").ok());
     ASSERT_TRUE(Register("ziekenhuis-b").ok());
     ASSERT_TRUE(Register("vvt-c", v1::ORGANIZATION_KIND_NURSING_HOME).ok());
@@ -83,6 +83,19 @@ class AlertTest : public IncidentAlertFixture {
   }
 
   v1::Alert AlertRecord(const std::string& id) { return Find(domain::AlertName(id)).alert(); }
+
+  // One SystemTick; returns how many alert records it changed (other time-driven facts, such as overdue reports,
+  // are not counted).
+  int TickAlerts() {
+    const int64_t before = store_->last_revision();
+    absl::StatusOr<WriteResult> result = Tick();
+    EXPECT_TRUE(result.ok()) << result.status();
+    int alert_changes = 0;
+    for (const v1::Event& event : Log(before)) {
+      if (event.record().kind() == v1::ENTITY_KIND_ALERT) ++alert_changes;
+    }
+    return alert_changes;
+  }
 
   // An alert to the hospitals of VR10 (ziekenhuis-a and -b), to acknowledge within `within`.
   v1::Alert HospitalAlert(const std::string& id, absl::Duration within = absl::Minutes(30)) {
@@ -95,7 +108,7 @@ class AlertTest : public IncidentAlertFixture {
 };
 
 TEST_F(AlertTest, ANewAlertIsVersionOneActiveWithSentAtAndTheFirstAudienceRegionAsScope) {
-  absl::StatusOr<WriteResult> result = Write(Send(HospitalAlert("explosie")));
+  absl::StatusOr<WriteResult> result = Submit(Send(HospitalAlert("explosie")));
   ASSERT_TRUE(result.ok()) << result.status();
   const v1::Record& record = result->record->record;
   EXPECT_EQ(record.name(), "alerts/explosie");
@@ -112,7 +125,7 @@ TEST_F(AlertTest, OutputOnlyFieldsOfTheRequestAreIgnored) {
   alert.set_version(7);
   *alert.mutable_sent_at() = ToProtoTime(Now() - absl::Hours(2));
   alert.mutable_deadline_passed()->set_audience_size(99);
-  absl::StatusOr<WriteResult> result = Write(Send(alert));
+  absl::StatusOr<WriteResult> result = Submit(Send(alert));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.alert().version(), 1);
   EXPECT_EQ(result->record->record.alert().sent_at(), ToProtoTime(Now()));
@@ -120,12 +133,12 @@ TEST_F(AlertTest, OutputOnlyFieldsOfTheRequestAreIgnored) {
 }
 
 TEST_F(AlertTest, AnUpdateIsTheNextVersionAndKeepsSentAt) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
   const google::protobuf::Timestamp sent_at = ToProtoTime(Now());
   Advance(absl::Minutes(5));
   v1::Alert update = HospitalAlert("explosie");
   update.set_headline("Update: 60 gewonden verwacht");
-  absl::StatusOr<WriteResult> result = Write(Send(update));
+  absl::StatusOr<WriteResult> result = Submit(Send(update));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.alert().version(), 2);
   EXPECT_EQ(result->record->record.alert().sent_at(), sent_at);
@@ -133,8 +146,8 @@ TEST_F(AlertTest, AnUpdateIsTheNextVersionAndKeepsSentAt) {
 }
 
 TEST_F(AlertTest, CancelKeepsTheContentAndACancelledAlertIsFinal) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  absl::StatusOr<WriteResult> cancelled = Write(Cancel("explosie"));
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
+  absl::StatusOr<WriteResult> cancelled = Submit(Cancel("explosie"));
   ASSERT_TRUE(cancelled.ok()) << cancelled.status();
   const v1::Alert& alert = cancelled->record->record.alert();
   EXPECT_EQ(alert.status(), v1::ALERT_STATUS_CANCELLED);
@@ -144,59 +157,59 @@ TEST_F(AlertTest, CancelKeepsTheContentAndACancelledAlertIsFinal) {
   const int64_t revision = store_->last_revision();
 
   for (const v1::SendAlertRequest& request : {Send(HospitalAlert("explosie")), Cancel("explosie")}) {
-    absl::StatusOr<WriteResult> result = Write(request);
+    absl::StatusOr<WriteResult> result = Submit(request);
     EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_THAT(result.status().message(), HasSubstr("ALERT_STATUS_CANCELLED"));
   }
-  absl::StatusOr<WriteResult> ack = Write(Ack("explosie", "ziekenhuis-a"));
+  absl::StatusOr<WriteResult> ack = Submit(Ack("explosie", "ziekenhuis-a"));
   EXPECT_EQ(ack.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->last_revision(), revision);
 }
 
 TEST_F(AlertTest, CancellingAnUnknownAlertIsNotFound) {
-  absl::StatusOr<WriteResult> result = Write(Cancel("bestaat-niet"));
+  absl::StatusOr<WriteResult> result = Submit(Cancel("bestaat-niet"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(AlertTest, TheDeadlineMustBeAfterTheCommitTime) {
   for (absl::Duration within : {absl::ZeroDuration(), -absl::Seconds(1)}) {
-    absl::StatusOr<WriteResult> result = Write(Send(HospitalAlert("explosie", within)));
+    absl::StatusOr<WriteResult> result = Submit(Send(HospitalAlert("explosie", within)));
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << within;
     EXPECT_THAT(result.status().message(), HasSubstr("alert.acknowledge_by"));
   }
-  EXPECT_TRUE(Write(Send(HospitalAlert("explosie", absl::Microseconds(1)))).ok());
+  EXPECT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Microseconds(1)))).ok());
   // No deadline at all is fine too.
-  EXPECT_TRUE(Write(Send(MakeAlert("informatief"))).ok());
+  EXPECT_TRUE(Submit(Send(MakeAlert("informatief"))).ok());
 }
 
 TEST_F(AlertTest, ReferencesMustExist) {
   v1::Alert alert = HospitalAlert("explosie");
   alert.set_incident_id("brand-1");
-  absl::StatusOr<WriteResult> result = Write(Send(alert));
+  absl::StatusOr<WriteResult> result = Submit(Send(alert));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("alert.incident_id: incident \"brand-1\" does not exist"));
 
   alert.clear_incident_id();
   alert.mutable_audience()->add_organization_ids("ziekenhuis-a");
   alert.mutable_audience()->add_organization_ids("ziekenhuis-x");
-  result = Write(Send(alert));
+  result = Submit(Send(alert));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("alert.audience.organization_ids[1]"));
 }
 
 TEST_F(AlertTest, SendWithExpectedRevisionIsCompareAndSet) {
-  absl::StatusOr<WriteResult> exists = Write(Send(HospitalAlert("explosie"), 0));
+  absl::StatusOr<WriteResult> exists = Submit(Send(HospitalAlert("explosie"), 0));
   ASSERT_TRUE(exists.ok()) << exists.status();
-  EXPECT_EQ(Write(Send(HospitalAlert("explosie"), 0)).status().code(), absl::StatusCode::kAborted);
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"), exists->revision)).ok());
-  EXPECT_EQ(Write(Send(HospitalAlert("explosie"), exists->revision)).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Submit(Send(HospitalAlert("explosie"), 0)).status().code(), absl::StatusCode::kAborted);
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"), exists->revision)).ok());
+  EXPECT_EQ(Submit(Send(HospitalAlert("explosie"), exists->revision)).status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(AlertRecord("explosie").version(), 2);
 }
 
 TEST_F(AlertTest, AcknowledgementRecordsVersionTimeAndTheOrganisationsScope) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
   Advance(absl::Minutes(3));
-  absl::StatusOr<WriteResult> result = Write(Ack("explosie", "ziekenhuis-a", "10 IC-bedden vrij"));
+  absl::StatusOr<WriteResult> result = Submit(Ack("explosie", "ziekenhuis-a", "10 IC-bedden vrij"));
   ASSERT_TRUE(result.ok()) << result.status();
   const v1::Record& record = result->record->record;
   EXPECT_EQ(record.name(), "alerts/explosie/acknowledgements/ziekenhuis-a");
@@ -213,17 +226,17 @@ TEST_F(AlertTest, AcknowledgementRecordsVersionTimeAndTheOrganisationsScope) {
 }
 
 TEST_F(AlertTest, AcknowledgementRefusals) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  absl::StatusOr<WriteResult> unknown_alert = Write(Ack("bestaat-niet", "ziekenhuis-a"));
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
+  absl::StatusOr<WriteResult> unknown_alert = Submit(Ack("bestaat-niet", "ziekenhuis-a"));
   EXPECT_EQ(unknown_alert.status().code(), absl::StatusCode::kNotFound);
 
-  absl::StatusOr<WriteResult> unregistered = Write(Ack("explosie", "ziekenhuis-x"));
+  absl::StatusOr<WriteResult> unregistered = Submit(Ack("explosie", "ziekenhuis-x"));
   EXPECT_EQ(unregistered.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(unregistered.status().message(), HasSubstr("organization_id"));
 
   // A nursing home (wrong kind) and a hospital of another region (wrong region) are outside the audience.
   for (const char* outsider : {"vvt-c", "ziekenhuis-noord"}) {
-    absl::StatusOr<WriteResult> result = Write(Ack("explosie", outsider));
+    absl::StatusOr<WriteResult> result = Submit(Ack("explosie", outsider));
     EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition) << outsider;
     EXPECT_THAT(result.status().message(), HasSubstr(absl::StrCat("organisation \"", outsider,
                                                                   "\" is not in the audience of alert \"explosie\"")));
@@ -232,23 +245,23 @@ TEST_F(AlertTest, AcknowledgementRefusals) {
 }
 
 TEST_F(AlertTest, AcknowledgementAtOrAfterTheDeadlineIsLate) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Advance(absl::Minutes(30) - absl::Microseconds(1));
-  absl::StatusOr<WriteResult> on_time = Write(Ack("explosie", "ziekenhuis-a"));
+  absl::StatusOr<WriteResult> on_time = Submit(Ack("explosie", "ziekenhuis-a"));
   ASSERT_TRUE(on_time.ok());
   EXPECT_FALSE(on_time->record->record.acknowledgement().late());
   Advance(absl::Microseconds(1));
-  absl::StatusOr<WriteResult> at_deadline = Write(Ack("explosie", "ziekenhuis-b"));
+  absl::StatusOr<WriteResult> at_deadline = Submit(Ack("explosie", "ziekenhuis-b"));
   ASSERT_TRUE(at_deadline.ok());
   EXPECT_TRUE(at_deadline->record->record.acknowledgement().late()) << "acknowledge *before* the deadline";
 }
 
 TEST_F(AlertTest, AcknowledgingAgainUpdatesTheCommentButNotTheMomentOrLateness) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-a", "ontvangen")).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-a", "ontvangen")).ok());
   const google::protobuf::Timestamp first = ToProtoTime(Now());
   Advance(absl::Hours(1));  // Past the deadline.
-  absl::StatusOr<WriteResult> again = Write(Ack("explosie", "ziekenhuis-a", "10 bedden vrij"));
+  absl::StatusOr<WriteResult> again = Submit(Ack("explosie", "ziekenhuis-a", "10 bedden vrij"));
   ASSERT_TRUE(again.ok()) << again.status();
   const v1::Acknowledgement& acknowledgement = again->record->record.acknowledgement();
   EXPECT_EQ(acknowledgement.comment(), "10 bedden vrij");
@@ -258,24 +271,24 @@ TEST_F(AlertTest, AcknowledgingAgainUpdatesTheCommentButNotTheMomentOrLateness) 
 }
 
 TEST_F(AlertTest, AcknowledgingANewVersionRecordsThatVersion) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-a")).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-a")).ok());
   Advance(absl::Minutes(1));
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  absl::StatusOr<WriteResult> again = Write(Ack("explosie", "ziekenhuis-a"));
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
+  absl::StatusOr<WriteResult> again = Submit(Ack("explosie", "ziekenhuis-a"));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->record->record.acknowledgement().alert_version(), 2);
   EXPECT_EQ(again->record->record.acknowledgement().acknowledged_at(), ToProtoTime(Now()));
 }
 
 TEST_F(AlertTest, DeadlinePassedIsCommittedOnceWithTheMissingOrganisations) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-b")).ok());
-  EXPECT_EQ(Tick(), 0) << "before the deadline";
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-b")).ok());
+  EXPECT_EQ(TickAlerts(), 0) << "before the deadline";
   Advance(absl::Minutes(30) - absl::Microseconds(1));
-  EXPECT_EQ(Tick(), 0) << "one microsecond before the deadline";
+  EXPECT_EQ(TickAlerts(), 0) << "one microsecond before the deadline";
   Advance(absl::Microseconds(1));
-  EXPECT_EQ(Tick(), 1) << "at the deadline";
+  EXPECT_EQ(TickAlerts(), 1) << "at the deadline";
 
   const v1::Record record = Find("alerts/explosie");
   const v1::Alert& alert = record.alert();
@@ -287,97 +300,97 @@ TEST_F(AlertTest, DeadlinePassedIsCommittedOnceWithTheMissingOrganisations) {
   EXPECT_EQ(alert.status(), v1::ALERT_STATUS_ACTIVE);
 
   Advance(absl::Seconds(1));
-  EXPECT_EQ(Tick(), 0) << "second tick";
+  EXPECT_EQ(TickAlerts(), 0) << "second tick";
   Advance(absl::Hours(1));
-  EXPECT_EQ(Tick(), 0) << "much later";
+  EXPECT_EQ(TickAlerts(), 0) << "much later";
   EXPECT_EQ(EventsWithDeadlinePassed(Log()), 1);
 }
 
 TEST_F(AlertTest, DeadlinePassedIsNotRepeatedAfterARestart) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Advance(absl::Minutes(31));
-  EXPECT_EQ(Tick(), 1);
+  EXPECT_EQ(TickAlerts(), 1);
   Restart();
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
   Advance(absl::Minutes(1));
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
   EXPECT_EQ(EventsWithDeadlinePassed(Log()), 1);
   EXPECT_THAT(AlertRecord("explosie").deadline_passed().unacknowledged_organization_ids(),
               ElementsAre("ziekenhuis-a", "ziekenhuis-b"));
 }
 
 TEST_F(AlertTest, ADeadlineThatPassedWhileTheServerWasDownIsCommittedAtTheFirstTick) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Restart();  // "Down" while the deadline passes.
   Advance(absl::Hours(2));
   Restart();
-  EXPECT_EQ(Tick(), 1);
+  EXPECT_EQ(TickAlerts(), 1);
   EXPECT_EQ(AlertRecord("explosie").deadline_passed().passed_at(), ToProtoTime(Now()));
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
 }
 
 TEST_F(AlertTest, TicksQueuedTogetherCommitTheFactOnce) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Advance(absl::Minutes(30));
   std::vector<mutations::WriteRequest> ticks(8, mutations::WriteRequest{.body = mutations::SystemTick{}, .actor = {}});
-  for (const absl::StatusOr<WriteResult>& result : WriteAll(std::move(ticks))) EXPECT_TRUE(result.ok());
+  for (const absl::StatusOr<WriteResult>& result : SubmitAll(std::move(ticks))) EXPECT_TRUE(result.ok());
   EXPECT_EQ(EventsWithDeadlinePassed(Log()), 1);
 }
 
 TEST_F(AlertTest, DeadlinePassedIsCommittedAlsoWhenEveryoneAcknowledged) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-a")).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-b")).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-a")).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-b")).ok());
   Advance(absl::Minutes(30));
-  EXPECT_EQ(Tick(), 1);
+  EXPECT_EQ(TickAlerts(), 1);
   EXPECT_THAT(AlertRecord("explosie").deadline_passed().unacknowledged_organization_ids(), IsEmpty());
   EXPECT_EQ(AlertRecord("explosie").deadline_passed().audience_size(), 2);
 }
 
 TEST_F(AlertTest, NoFactForCancelledAlertsOrAlertsWithoutADeadline) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
-  ASSERT_TRUE(Write(Cancel("explosie")).ok());
-  ASSERT_TRUE(Write(Send(MakeAlert("informatief"))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Cancel("explosie")).ok());
+  ASSERT_TRUE(Submit(Send(MakeAlert("informatief"))).ok());
   Advance(absl::Hours(1));
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
 }
 
 TEST_F(AlertTest, AnUpdateKeepingThePassedDeadlineKeepsTheFact) {
   v1::Alert alert = HospitalAlert("explosie", absl::Minutes(30));
-  ASSERT_TRUE(Write(Send(alert)).ok());
+  ASSERT_TRUE(Submit(Send(alert)).ok());
   Advance(absl::Minutes(30));
-  ASSERT_EQ(Tick(), 1);
+  ASSERT_EQ(TickAlerts(), 1);
   alert.set_description("Aanvullende informatie");
-  absl::StatusOr<WriteResult> update = Write(Send(alert));  // Same (passed) deadline: allowed.
+  absl::StatusOr<WriteResult> update = Submit(Send(alert));  // Same (passed) deadline: allowed.
   ASSERT_TRUE(update.ok()) << update.status();
   EXPECT_TRUE(update->record->record.alert().has_deadline_passed());
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
   EXPECT_EQ(DeadlineFacts(Log(), "explosie"), 1);
 }
 
 TEST_F(AlertTest, AnUpdateMovingTheDeadlineGetsItsOwnFactWhenThatPasses) {
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie", absl::Minutes(30)))).ok());
   Advance(absl::Minutes(30));
-  ASSERT_EQ(Tick(), 1);
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-a")).ok());
-  absl::StatusOr<WriteResult> moved = Write(Send(HospitalAlert("explosie", absl::Minutes(15))));
+  ASSERT_EQ(TickAlerts(), 1);
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-a")).ok());
+  absl::StatusOr<WriteResult> moved = Submit(Send(HospitalAlert("explosie", absl::Minutes(15))));
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_FALSE(moved->record->record.alert().has_deadline_passed());
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
   Advance(absl::Minutes(15));
-  EXPECT_EQ(Tick(), 1);
+  EXPECT_EQ(TickAlerts(), 1);
   EXPECT_THAT(AlertRecord("explosie").deadline_passed().unacknowledged_organization_ids(), ElementsAre("ziekenhuis-b"));
-  EXPECT_EQ(Tick(), 0);
+  EXPECT_EQ(TickAlerts(), 0);
   EXPECT_EQ(DeadlineFacts(Log(), "explosie"), 2) << "one per deadline";
 }
 
 TEST_F(AlertTest, AnUpdateBeforeTheTickKeepingThePassedDeadlineStillGetsTheFact) {
   v1::Alert alert = HospitalAlert("explosie", absl::Minutes(30));
-  ASSERT_TRUE(Write(Send(alert)).ok());
+  ASSERT_TRUE(Submit(Send(alert)).ok());
   Advance(absl::Minutes(31));
   alert.set_headline("Correctie");
-  ASSERT_TRUE(Write(Send(alert)).ok());
-  EXPECT_EQ(Tick(), 1);
+  ASSERT_TRUE(Submit(Send(alert)).ok());
+  EXPECT_EQ(TickAlerts(), 1);
   EXPECT_EQ(AlertRecord("explosie").version(), 2);
 }
 
@@ -405,10 +418,10 @@ TEST_F(AlertTest, AudienceMatchesEveryNonEmptyListAndAnyValueWithinOne) {
 
 TEST_F(AlertTest, AcknowledgementStateCountsOnlyThisAlertsAcknowledgements) {
   // "explosie-2" sorts between "explosie" and "explosie/acknowledgements/...": its acknowledgements must not count.
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie"))).ok());
-  ASSERT_TRUE(Write(Send(HospitalAlert("explosie-2"))).ok());
-  ASSERT_TRUE(Write(Ack("explosie-2", "ziekenhuis-a")).ok());
-  ASSERT_TRUE(Write(Ack("explosie", "ziekenhuis-b", "ok")).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());
+  ASSERT_TRUE(Submit(Send(HospitalAlert("explosie-2"))).ok());
+  ASSERT_TRUE(Submit(Ack("explosie-2", "ziekenhuis-a")).ok());
+  ASSERT_TRUE(Submit(Ack("explosie", "ziekenhuis-b", "ok")).ok());
   const queries::AcknowledgementState state = queries::AcknowledgementStateOf(AlertRecord("explosie"), *picture_);
   ASSERT_EQ(state.acknowledgements.size(), 1u);
   EXPECT_EQ(state.acknowledgements[0].organization_id(), "ziekenhuis-b");

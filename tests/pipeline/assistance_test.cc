@@ -3,24 +3,22 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/pipeline/workflow_fixture.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
 
 using ::ketenbeeld::testing::MakeOrganization;
 using ::testing::HasSubstr;
-using namespace testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
+using namespace ::ketenbeeld::testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
 
 class AssistanceTest : public CommitterFixture {
  protected:
   void SetUp() override {
     CommitterFixture::SetUp();
-    StartCommitter();
     MustSubmit(RegisterWrite(MakeOrganization("requester")));
     MustSubmit(RegisterWrite(MakeOrganization("helper-a")));
     MustSubmit(RegisterWrite(MakeOrganization("helper-b", v1::ORGANIZATION_KIND_NURSING_HOME)));
@@ -206,15 +204,7 @@ TEST_F(AssistanceTest, TransitionsInOneCommitGroupSeeEachOther) {
   writes.push_back(AcceptWrite("ic-1", "helper-a"));
   writes.push_back(FulfillWrite("ic-1"));
   writes.push_back(CancelWrite("ic-1"));  // Refused: fulfilled by then.
-  std::vector<absl::StatusOr<WriteResult>> results(writes.size(), absl::UnknownError("no callback"));
-  absl::BlockingCounter done(static_cast<int>(writes.size()));
-  for (size_t i = 0; i < writes.size(); ++i) {
-    committer_->Submit(std::move(writes[i]), [&, i](absl::StatusOr<WriteResult> result) {
-      results[i] = std::move(result);
-      done.DecrementCount();
-    });
-  }
-  done.Wait();
+  const std::vector<absl::StatusOr<WriteResult>> results = SubmitAll(std::move(writes));
   for (size_t i = 0; i < 4; ++i) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].status();
   EXPECT_EQ(results[4].status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Current("ic-1").status(), v1::ASSISTANCE_STATUS_FULFILLED);

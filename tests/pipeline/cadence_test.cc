@@ -7,23 +7,39 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/blocking_counter.h"
 #include "base/time.h"
 #include "gtest/gtest.h"
-#include "tests/pipeline/workflow_fixture.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
 
 using ::ketenbeeld::testing::MakeOrganization;
 using ::ketenbeeld::testing::MakeReport;
-using namespace testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
+using namespace ::ketenbeeld::testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
 
 v1::Organization OrganizationWithInterval(const std::string& id, absl::Duration interval,
                                           const std::string& region = "VR10") {
   v1::Organization organization = MakeOrganization(id, v1::ORGANIZATION_KIND_HOSPITAL, region);
   organization.mutable_reporting_interval()->set_seconds(absl::ToInt64Seconds(interval));
   return organization;
+}
+
+v1::Record IncidentRecord(const std::string& id, const std::string& level, v1::IncidentStatus status,
+                          std::vector<std::string> affected = {}, const std::string& region = "VR10") {
+  v1::Record record;
+  record.set_name(domain::IncidentName(id));
+  record.set_kind(v1::ENTITY_KIND_INCIDENT);
+  record.mutable_scope()->set_safety_region(region);
+  v1::Incident& incident = *record.mutable_incident();
+  incident.set_id(id);
+  incident.set_title("Brand Oostpolder");
+  incident.set_type("brand");
+  incident.set_scale_up_level(level);
+  incident.set_safety_region(region);
+  incident.set_status(status);
+  for (std::string& organization : affected) incident.add_affected_organization_ids(std::move(organization));
+  return record;
 }
 
 v1::Record EntryRecord(const std::string& incident_id, int64_t sequence) {
@@ -189,7 +205,6 @@ class CadenceCommitTest : public CommitterFixture {
  protected:
   void SetUp() override {
     CommitterFixture::SetUp();
-    StartCommitter();
     MustSubmit(RegisterWrite(MakeOrganization("a")));
   }
 
@@ -256,17 +271,12 @@ TEST_F(CadenceCommitTest, ReportQueuedWithTheTickIsSeenByIt) {
   Advance(absl::Hours(25));
   // Report first, tick second, without waiting: whether or not they share a commit group, the tick must see the new
   // report (through the group's lookup) and find nothing overdue.
-  absl::BlockingCounter done(2);
-  absl::Status report_status, tick_status;
-  committer_->Submit(ReportWrite(MakeReport("a")), [&](const absl::StatusOr<WriteResult>& result) {
-    report_status = result.status();
-    done.DecrementCount();
-  });
-  committer_->Submit(Write(mutations::SystemTick{}), [&](const absl::StatusOr<WriteResult>& result) {
-    tick_status = result.status();
-    done.DecrementCount();
-  });
-  done.Wait();
+  std::vector<mutations::WriteRequest> writes;
+  writes.push_back(ReportWrite(MakeReport("a")));
+  writes.push_back(Write(mutations::SystemTick{}));
+  const std::vector<absl::StatusOr<WriteResult>> results = SubmitAll(std::move(writes));
+  const absl::Status report_status = results[0].status();
+  const absl::Status tick_status = results[1].status();
   ASSERT_TRUE(report_status.ok()) << report_status;
   ASSERT_TRUE(tick_status.ok()) << tick_status;
   EXPECT_TRUE(OverdueEvents().empty());

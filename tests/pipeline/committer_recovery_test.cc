@@ -1,16 +1,13 @@
 // The committer under storage faults (injected below RocksDB): writes are refused with UNAVAILABLE while storage
 // fails, reads and the feed keep working, writing resumes by itself when the fault clears, revisions stay gap-free,
 // and a group whose fsync failed but which reached the disk is applied and published once the store is reopened.
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
-#include "server/pipeline/committer.h"
 #include "storage/fault_injector.h"
-#include "tests/support/test_server.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
@@ -38,46 +35,18 @@ class CountingObserver : public CommitObserver {
   int failed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-class CommitterRecoveryTest : public ::testing::Test {
+class CommitterRecoveryTest : public ::ketenbeeld::testing::CommitterFixture {
  protected:
-  void SetUp() override {
-    storage::StoreOptions options;
-    options.path = dir_.path() + "/db";
-    options.sync = true;  // Faults on fsync need fsyncs.
-    options.small_buffers = true;
-    options.fault_injector = faults_;
-    absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    picture_ = std::make_unique<state::Picture>();
-    hub_ = std::make_unique<Hub>(*store_, 0, Hub::Options{});
-    Committer::Options committer_options;
-    committer_options.recovery_interval = kRecoveryInterval;
-    committer_options.clock = [this] { return absl::FromUnixMicros(now_micros_.load()); };
-    committer_options.observer = &observer_;
-    committer_ = std::make_unique<Committer>(*store_, *picture_, *hub_, std::move(committer_options));
+  CommitterRecoveryTest() {
+    store_options_.sync = true;  // Faults on fsync need fsyncs.
+    store_options_.fault_injector = faults_;
+    committer_options_.recovery_interval = kRecoveryInterval;
+    committer_options_.observer = &observer_;
   }
 
   void TearDown() override {
     faults_->Clear();
-    if (committer_) committer_->Stop();
-  }
-
-  absl::StatusOr<WriteResult> Write(mutations::WriteRequest request) {
-    absl::StatusOr<WriteResult> result = absl::UnknownError("no callback");
-    absl::Notification done;
-    committer_->Submit(std::move(request), [&](absl::StatusOr<WriteResult> r) {
-      result = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
-  }
-
-  static mutations::WriteRequest Register(const std::string& id) {
-    v1::RegisterOrganizationRequest request;
-    *request.mutable_organization() = ketenbeeld::testing::MakeOrganization(id);
-    return mutations::WriteRequest{.body = request, .actor = {}};
+    CommitterFixture::TearDown();
   }
 
   // Every revision the hub hands a subscriber that starts at 0, in order.
@@ -95,30 +64,23 @@ class CommitterRecoveryTest : public ::testing::Test {
   }
 
   // Moves the committer's clock past the next storage recovery attempt.
-  void PassRecoveryInterval() { now_micros_.fetch_add(absl::ToInt64Microseconds(kRecoveryInterval * 2)); }
+  void PassRecoveryInterval() { Advance(kRecoveryInterval * 2); }
 
   static constexpr absl::Duration kRecoveryInterval = absl::Seconds(1);
 
-  std::atomic<int64_t> now_micros_{absl::ToUnixMicros(absl::Now())};
-
-  ketenbeeld::testing::TempDir dir_;
   std::shared_ptr<storage::SwitchableFaultInjector> faults_ = std::make_shared<storage::SwitchableFaultInjector>();
   CountingObserver observer_;
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<state::Picture> picture_;
-  std::unique_ptr<Hub> hub_;
-  std::unique_ptr<Committer> committer_;
 };
 
 TEST_F(CommitterRecoveryTest, DiskFullRefusesWritesKeepsReadsAndResumesWhenTheFaultClears) {
-  ASSERT_TRUE(Write(Register("voor")).ok());
+  ASSERT_TRUE(Register("voor").ok());
 
   faults_->FailAppends(Fault::kNoSpace);
-  absl::StatusOr<WriteResult> failed = Write(Register("tijdens"));
+  absl::StatusOr<WriteResult> failed = Register("tijdens");
   ASSERT_TRUE(absl::IsUnavailable(failed.status())) << failed.status();
   EXPECT_TRUE(committer_->stats().storage_failed);
   PassRecoveryInterval();
-  absl::StatusOr<WriteResult> refused = Write(Register("nog-steeds"));
+  absl::StatusOr<WriteResult> refused = Register("nog-steeds");
   ASSERT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
 
   // Reads of the picture and of the feed (ring and log) keep working meanwhile.
@@ -132,7 +94,7 @@ TEST_F(CommitterRecoveryTest, DiskFullRefusesWritesKeepsReadsAndResumesWhenTheFa
 
   faults_->Clear();
   PassRecoveryInterval();
-  absl::StatusOr<WriteResult> resumed = Write(Register("na"));
+  absl::StatusOr<WriteResult> resumed = Register("na");
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->revision, 2) << "the refused writes must not have used revisions";
   EXPECT_FALSE(committer_->stats().storage_failed);
@@ -145,10 +107,10 @@ TEST_F(CommitterRecoveryTest, DiskFullRefusesWritesKeepsReadsAndResumesWhenTheFa
 }
 
 TEST_F(CommitterRecoveryTest, GroupWhoseFsyncFailedButReachedDiskIsPublishedAfterRecovery) {
-  ASSERT_TRUE(Write(Register("eerst")).ok());
+  ASSERT_TRUE(Register("eerst").ok());
 
   faults_->FailSyncs(Fault::kIoError);
-  absl::StatusOr<WriteResult> unsure = Write(Register("onzeker"));
+  absl::StatusOr<WriteResult> unsure = Register("onzeker");
   ASSERT_TRUE(absl::IsUnavailable(unsure.status())) << unsure.status();
   EXPECT_NE(unsure.status().message().find("known only once"), absl::string_view::npos) << unsure.status();
   // Not acknowledged, so not visible yet.
@@ -159,7 +121,7 @@ TEST_F(CommitterRecoveryTest, GroupWhoseFsyncFailedButReachedDiskIsPublishedAfte
   PassRecoveryInterval();
   // The next write drives the recovery first: the reopened store holds the group, so it is real and is published
   // before the new write, which gets the following revision.
-  absl::StatusOr<WriteResult> next = Write(Register("daarna"));
+  absl::StatusOr<WriteResult> next = Register("daarna");
   ASSERT_TRUE(next.ok()) << next.status();
   EXPECT_EQ(next->revision, 3);
   EXPECT_NE(picture_->Find("organizations/onzeker"), nullptr);
@@ -168,10 +130,10 @@ TEST_F(CommitterRecoveryTest, GroupWhoseFsyncFailedButReachedDiskIsPublishedAfte
 }
 
 TEST_F(CommitterRecoveryTest, TransientFsyncFailureIsResolvedAtOnceAndTheWriteSucceeds) {
-  ASSERT_TRUE(Write(Register("een")).ok());
+  ASSERT_TRUE(Register("een").ok());
   faults_->FailNextSync(Fault::kIoError);
   // The fsync fails, the immediate reopen finds the group on disk: the caller gets the truth, success.
-  absl::StatusOr<WriteResult> written = Write(Register("twee"));
+  absl::StatusOr<WriteResult> written = Register("twee");
   ASSERT_TRUE(written.ok()) << written.status();
   EXPECT_EQ(written->revision, 2);
   EXPECT_GT(faults_->injected(), 0);

@@ -11,7 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
-#include "tests/pipeline/incident_alert_fixture.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
@@ -56,13 +56,13 @@ v1::AddSituationEntryRequest Entry(const std::string& incident_id, const std::st
   return request;
 }
 
-class IncidentTest : public IncidentAlertFixture {
+class IncidentTest : public ::ketenbeeld::testing::CommitterFixture {
  protected:
   v1::IncidentStatus StatusOf(const std::string& id) { return Find(domain::IncidentName(id)).incident().status(); }
 };
 
 TEST_F(IncidentTest, OpenSetsStatusOpenedAtAndRegionScope) {
-  absl::StatusOr<WriteResult> result = Write(Open(MakeIncident("brand-1")));
+  absl::StatusOr<WriteResult> result = Submit(Open(MakeIncident("brand-1")));
   ASSERT_TRUE(result.ok()) << result.status();
   const v1::Record& record = result->record->record;
   EXPECT_EQ(record.name(), "incidents/brand-1");
@@ -79,16 +79,16 @@ TEST_F(IncidentTest, OutputOnlyFieldsOfTheRequestAreIgnoredOnOpen) {
   v1::Incident incident = MakeIncident("brand-1");
   incident.set_status(v1::INCIDENT_STATUS_CLOSED);
   *incident.mutable_closed_at() = ToProtoTime(Now() - absl::Hours(1));
-  absl::StatusOr<WriteResult> result = Write(Open(incident));
+  absl::StatusOr<WriteResult> result = Submit(Open(incident));
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.incident().status(), v1::INCIDENT_STATUS_OPEN);
   EXPECT_FALSE(result->record->record.incident().has_closed_at());
 }
 
 TEST_F(IncidentTest, OpeningAnExistingIdIsAFailedPreconditionAndChangesNothing) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1"))).ok());
   v1::Incident again = MakeIncident("brand-1", "GRIP 3");
-  absl::StatusOr<WriteResult> result = Write(Open(again));
+  absl::StatusOr<WriteResult> result = Submit(Open(again));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(), HasSubstr("already exists"));
   EXPECT_THAT(result.status().message(), HasSubstr("UpdateIncident"));
@@ -97,7 +97,7 @@ TEST_F(IncidentTest, OpeningAnExistingIdIsAFailedPreconditionAndChangesNothing) 
 }
 
 TEST_F(IncidentTest, UnknownScaleUpLevelIsInvalidAndListsTheRegionsLevels) {
-  absl::StatusOr<WriteResult> result = Write(Open(MakeIncident("brand-1", "GRIP 9")));
+  absl::StatusOr<WriteResult> result = Submit(Open(MakeIncident("brand-1", "GRIP 9")));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("incident.scale_up_level"));
   EXPECT_THAT(result.status().message(), HasSubstr("allowed: GRIP 0, GRIP 1, GRIP 2"));
@@ -109,68 +109,68 @@ TEST_F(IncidentTest, AffectedOrganisationsMustBeRegistered) {
   v1::Incident incident = MakeIncident("brand-1");
   incident.add_affected_organization_ids("ziekenhuis-a");
   incident.add_affected_organization_ids("onbekend");
-  absl::StatusOr<WriteResult> result = Write(Open(incident));
+  absl::StatusOr<WriteResult> result = Submit(Open(incident));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("incident.affected_organization_ids[1]"));
   EXPECT_THAT(result.status().message(), HasSubstr("\"onbekend\""));
 
   ASSERT_TRUE(Register("onbekend").ok());
-  EXPECT_TRUE(Write(Open(incident)).ok());
+  EXPECT_TRUE(Submit(Open(incident)).ok());
 }
 
 TEST_F(IncidentTest, UpdatingAnUnknownIncidentIsNotFound) {
-  absl::StatusOr<WriteResult> result = Write(Update(MakeIncident("bestaat-niet")));
+  absl::StatusOr<WriteResult> result = Submit(Update(MakeIncident("bestaat-niet")));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(result.status().message(), HasSubstr("bestaat-niet"));
 }
 
 TEST_F(IncidentTest, LevelChangesSetScaledUpAndDownAndAnUnchangedLevelKeepsTheStatus) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
 
   v1::Incident incident = MakeIncident("brand-1", "GRIP 1");
   incident.set_title("Brand chemiebedrijf, uitslaand");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_OPEN) << "same level: still open";
 
   incident.set_scale_up_level("GRIP 3");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP);
 
   incident.set_title("Brand chemiebedrijf, nablussen");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP) << "same level keeps the last direction";
 
   incident.set_scale_up_level("GRIP 2");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_DOWN);
 
   incident.set_scale_up_level("GRIP Rijk");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP) << "GRIP Rijk is above GRIP 2";
 }
 
 TEST_F(IncidentTest, ARequestedStatusOtherThanClosedIsIgnored) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
   v1::Incident incident = MakeIncident("brand-1", "GRIP 2");
   incident.set_status(v1::INCIDENT_STATUS_SCALED_DOWN);
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_OPEN);
   incident.set_status(v1::INCIDENT_STATUS_OPEN);
   incident.set_scale_up_level("GRIP 4");
-  ASSERT_TRUE(Write(Update(incident)).ok());
+  ASSERT_TRUE(Submit(Update(incident)).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP);
 }
 
 TEST_F(IncidentTest, UpdateKeepsOpenedAtAndReplacesTheFields) {
   v1::Incident incident = MakeIncident("brand-1");
   incident.mutable_casualties()->set_t1(2);
-  ASSERT_TRUE(Write(Open(incident)).ok());
+  ASSERT_TRUE(Submit(Open(incident)).ok());
   const google::protobuf::Timestamp opened_at = ToProtoTime(Now());
   Advance(absl::Minutes(10));
   incident.mutable_casualties()->set_t1(5);
   incident.mutable_casualties()->set_dead(1);
   *incident.mutable_opened_at() = ToProtoTime(Now() + absl::Hours(5));  // Output only: ignored.
-  absl::StatusOr<WriteResult> result = Write(Update(incident));
+  absl::StatusOr<WriteResult> result = Submit(Update(incident));
   ASSERT_TRUE(result.ok()) << result.status();
   const v1::Incident& stored = result->record->record.incident();
   EXPECT_EQ(stored.opened_at(), opened_at);
@@ -181,9 +181,9 @@ TEST_F(IncidentTest, UpdateKeepsOpenedAtAndReplacesTheFields) {
 }
 
 TEST_F(IncidentTest, CloseSetsClosedAtAndAClosedIncidentIsFinal) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
   Advance(absl::Hours(3));
-  absl::StatusOr<WriteResult> closed = Write(Close(MakeIncident("brand-1", "GRIP 2")));
+  absl::StatusOr<WriteResult> closed = Submit(Close(MakeIncident("brand-1", "GRIP 2")));
   ASSERT_TRUE(closed.ok()) << closed.status();
   EXPECT_EQ(closed->record->record.incident().status(), v1::INCIDENT_STATUS_CLOSED);
   EXPECT_EQ(closed->record->record.incident().closed_at(), ToProtoTime(Now()));
@@ -192,33 +192,33 @@ TEST_F(IncidentTest, CloseSetsClosedAtAndAClosedIncidentIsFinal) {
   for (const v1::UpdateIncidentRequest& request :
        {Update(MakeIncident("brand-1", "GRIP 2")), Update(MakeIncident("brand-1", "GRIP 3")),
         Close(MakeIncident("brand-1", "GRIP 2"))}) {
-    absl::StatusOr<WriteResult> result = Write(request);
+    absl::StatusOr<WriteResult> result = Submit(request);
     EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
     EXPECT_THAT(result.status().message(), HasSubstr("INCIDENT_STATUS_CLOSED"));
   }
-  absl::StatusOr<WriteResult> entry = Write(Entry("brand-1", "na sluiting"));
+  absl::StatusOr<WriteResult> entry = Submit(Entry("brand-1", "na sluiting"));
   EXPECT_EQ(entry.status().code(), absl::StatusCode::kFailedPrecondition);
-  absl::StatusOr<WriteResult> reopen = Write(Open(MakeIncident("brand-1")));
+  absl::StatusOr<WriteResult> reopen = Submit(Open(MakeIncident("brand-1")));
   EXPECT_EQ(reopen.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store_->last_revision(), revision) << "refused writes take no revision";
 }
 
 TEST_F(IncidentTest, ClosingWithALevelChangeClosesAndRecordsTheLevel) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
-  ASSERT_TRUE(Write(Close(MakeIncident("brand-1", "GRIP 0"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 2"))).ok());
+  ASSERT_TRUE(Submit(Close(MakeIncident("brand-1", "GRIP 0"))).ok());
   const v1::Incident stored = Find("incidents/brand-1").incident();
   EXPECT_EQ(stored.status(), v1::INCIDENT_STATUS_CLOSED);
   EXPECT_EQ(stored.scale_up_level(), "GRIP 0");
 }
 
 TEST_F(IncidentTest, UpdateWithExpectedRevisionIsCompareAndSet) {
-  absl::StatusOr<WriteResult> opened = Write(Open(MakeIncident("brand-1")));
+  absl::StatusOr<WriteResult> opened = Submit(Open(MakeIncident("brand-1")));
   ASSERT_TRUE(opened.ok());
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "GRIP 2"))).ok());
-  absl::StatusOr<WriteResult> stale = Write(Update(MakeIncident("brand-1", "GRIP 3"), opened->revision));
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "GRIP 2"))).ok());
+  absl::StatusOr<WriteResult> stale = Submit(Update(MakeIncident("brand-1", "GRIP 3"), opened->revision));
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(Find("incidents/brand-1").incident().scale_up_level(), "GRIP 2");
-  EXPECT_TRUE(Write(Update(MakeIncident("brand-1", "GRIP 3"), store_->last_revision())).ok());
+  EXPECT_TRUE(Submit(Update(MakeIncident("brand-1", "GRIP 3"), store_->last_revision())).ok());
 }
 
 TEST_F(IncidentTest, LevelsAndTheirOrderComeFromTheRegionConfiguration) {
@@ -230,18 +230,18 @@ TEST_F(IncidentTest, LevelsAndTheirOrderComeFromTheRegionConfiguration) {
   region_ = *region;
   Restart();
 
-  absl::StatusOr<WriteResult> grip = Write(Open(MakeIncident("brand-1", "GRIP 1")));
+  absl::StatusOr<WriteResult> grip = Submit(Open(MakeIncident("brand-1", "GRIP 1")));
   EXPECT_EQ(grip.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(grip.status().message(), HasSubstr("allowed: laag, midden, hoog"));
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "midden"))).ok());
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "laag"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "midden"))).ok());
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "laag"))).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_DOWN);
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "hoog"))).ok());
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "hoog"))).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP);
 }
 
 TEST_F(IncidentTest, SituationEntriesAreAppendedInCommitOrderWithTheirRevisionAsSequence) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1"))).ok());
   Advance(absl::Minutes(1));
   // Queued together, so several may share a commit group: each still gets its own sequence and name.
   std::vector<mutations::WriteRequest> requests;
@@ -252,7 +252,7 @@ TEST_F(IncidentTest, SituationEntriesAreAppendedInCommitOrderWithTheirRevisionAs
       {"Wind draait naar west", v1::SITUATION_LAYER_PICTURE}};
   for (const auto& [text, layer] : texts)
     requests.push_back(mutations::WriteRequest{.body = Entry("brand-1", text, layer), .actor = {}});
-  std::vector<absl::StatusOr<WriteResult>> results = WriteAll(std::move(requests));
+  std::vector<absl::StatusOr<WriteResult>> results = SubmitAll(std::move(requests));
 
   std::vector<std::string> names;
   for (size_t i = 0; i < results.size(); ++i) {
@@ -282,38 +282,38 @@ TEST_F(IncidentTest, SituationEntriesAreAppendedInCommitOrderWithTheirRevisionAs
 }
 
 TEST_F(IncidentTest, SituationEntryOutputOnlyFieldsAreSetByTheServer) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1"))).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1"))).ok());
   v1::AddSituationEntryRequest request = Entry("brand-1", "tekst");
   request.mutable_entry()->set_sequence(1);  // Would collide with the incident's revision if it were used.
   *request.mutable_entry()->mutable_commit_time() = ToProtoTime(Now() - absl::Hours(24));
-  absl::StatusOr<WriteResult> result = Write(request);
+  absl::StatusOr<WriteResult> result = Submit(request);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->record->record.situation_entry().sequence(), 2);
   EXPECT_EQ(result->record->record.situation_entry().commit_time(), ToProtoTime(Now()));
 }
 
 TEST_F(IncidentTest, SituationEntryForAnUnknownIncidentIsInvalid) {
-  absl::StatusOr<WriteResult> result = Write(Entry("bestaat-niet", "tekst"));
+  absl::StatusOr<WriteResult> result = Submit(Entry("bestaat-niet", "tekst"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(result.status().message(), HasSubstr("entry.incident_id"));
   EXPECT_THAT(result.status().message(), HasSubstr("\"bestaat-niet\""));
 }
 
 TEST_F(IncidentTest, EntriesMayBeAddedWhileScaledUpOrDown) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "GRIP 3"))).ok());
-  EXPECT_TRUE(Write(Entry("brand-1", "opgeschaald")).ok());
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "GRIP 0"))).ok());
-  EXPECT_TRUE(Write(Entry("brand-1", "afgeschaald")).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "GRIP 3"))).ok());
+  EXPECT_TRUE(Submit(Entry("brand-1", "opgeschaald")).ok());
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "GRIP 0"))).ok());
+  EXPECT_TRUE(Submit(Entry("brand-1", "afgeschaald")).ok());
 }
 
 TEST_F(IncidentTest, IncidentsSurviveARestart) {
-  ASSERT_TRUE(Write(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
-  ASSERT_TRUE(Write(Entry("brand-1", "eerste")).ok());
+  ASSERT_TRUE(Submit(Open(MakeIncident("brand-1", "GRIP 1"))).ok());
+  ASSERT_TRUE(Submit(Entry("brand-1", "eerste")).ok());
   Restart();
-  ASSERT_TRUE(Write(Update(MakeIncident("brand-1", "GRIP 2"))).ok());
+  ASSERT_TRUE(Submit(Update(MakeIncident("brand-1", "GRIP 2"))).ok());
   EXPECT_EQ(StatusOf("brand-1"), v1::INCIDENT_STATUS_SCALED_UP);
-  absl::StatusOr<WriteResult> entry = Write(Entry("brand-1", "tweede"));
+  absl::StatusOr<WriteResult> entry = Submit(Entry("brand-1", "tweede"));
   ASSERT_TRUE(entry.ok());
   EXPECT_EQ(entry->record->record.situation_entry().sequence(), 4);
 }

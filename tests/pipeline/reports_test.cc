@@ -9,7 +9,7 @@
 #include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/pipeline/workflow_fixture.h"
+#include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 using ::ketenbeeld::testing::MakeOrganization;
 using ::testing::ElementsAre;
 using ::testing::StartsWith;
-using namespace testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
+using namespace ::ketenbeeld::testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
 
 // A report with the given capacity lines (only the figures that are set count as reported).
 v1::StatusReport ReportWith(const std::string& organization_id, std::vector<v1::Capacity> capacity,
