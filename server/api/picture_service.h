@@ -57,6 +57,8 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   // ones, so open streams do not hold up shutdown. Call before the gRPC server's Shutdown (the committer must still
   // run).
   void EndAllPublishStreams() { publish_streams_.EndAll(); }
+  // Ends the publish streams whose credential was revoked since they opened (PublishStreams::EndRevoked).
+  void EndRevokedPublishStreams() { publish_streams_.EndRevoked(); }
   size_t live_publish_streams() { return publish_streams_.live(); }
 
  private:

@@ -40,6 +40,17 @@ void PublishStreams::EndAll() {
   }
 }
 
+void PublishStreams::EndRevoked() {
+  // As EndAll: End() under mu_ keeps each stream alive while it is ended. Revalidate() takes only the credential
+  // files' own (leaf) mutexes.
+  absl::MutexLock lock(&mu_);
+  for (PublishStream* stream : live_) {
+    if (absl::Status valid = services_.operations.Revalidate(stream->caller()); !valid.ok()) {
+      stream->End(ToGrpcStatus(valid));
+    }
+  }
+}
+
 size_t PublishStreams::live() {
   absl::MutexLock lock(&mu_);
   return live_.size();
@@ -96,9 +107,15 @@ void PublishStream::OnReadDone(bool ok) {
   // The read path owns request_ and next_sequence_ until reading_ is cleared below.
   const int reports = ok ? request_.reports_size() : 0;
   bool accept = ok;
+  // Each message is checked against the credential as it is now: a revoked certificate or withdrawn token commits
+  // nothing more, and the stream ends with UNAUTHENTICATED.
+  const absl::Status credential = ok ? registry_.services_.operations.Revalidate(caller_) : absl::OkStatus();
   if (ok) {
     absl::MutexLock lock(&mu_);
-    if (absl::Status batch = policy::CheckPublishBatch(reports); !batch.ok()) {
+    if (!credential.ok()) {
+      if (!end_status_.has_value()) end_status_ = ToGrpcStatus(credential);
+      accept = false;
+    } else if (absl::Status batch = policy::CheckPublishBatch(reports); !batch.ok()) {
       // A protocol violation of the client: end the stream (after answering what is in flight), as a unary call
       // over a limit is refused as a whole.
       if (!end_status_.has_value()) end_status_ = ToGrpcStatus(batch);

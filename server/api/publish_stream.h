@@ -67,6 +67,11 @@ class PublishStreams {
   // the committer stops only after gRPC), and refuses new streams with UNAVAILABLE. Idempotent.
   void EndAll();
 
+  // Ends the open streams whose caller's credential no longer holds (service::Operations::Revalidate) with
+  // UNAUTHENTICATED, once the reports they have in flight are answered. For streams that send nothing: a stream that
+  // sends is checked per message. The server calls this periodically.
+  void EndRevoked();
+
   size_t live();
 
  private:
@@ -92,6 +97,9 @@ class PublishStream final : public PublishReactor {
 
   // Stops reading, answers what is in flight, then finishes with `status`. Called by PublishStreams::EndAll.
   void End(const grpc::Status& status);
+
+  // Who opened the stream (as authenticated then).
+  const security::Identity& caller() const { return caller_; }
 
  private:
   // What to do after a change of state, decided under the mutex and done outside it (gRPC calls must not be made

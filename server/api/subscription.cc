@@ -33,7 +33,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscription::StartReactor(int64_t f
   auto* reactor = new Reactor(shared_from_this());
   absl::MutexLock lock(&mu_);
   reactor_ = reactor;
-  session_.emplace(deps_, options_, std::move(filter_), grant_.viewer, from_revision);
+  session_.emplace(deps_, options_, std::move(filter_), grant_.viewer, from_revision, grant_.revalidate);
   Pump();
   return reactor;
 }

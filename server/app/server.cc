@@ -20,6 +20,7 @@
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
+#include "server/app/periodic_task.h"
 #include "server/http/gateway.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
@@ -92,6 +93,8 @@ struct KetenbeeldServer::State {
   std::atomic<int64_t> log_compactions{0};
   std::unique_ptr<observability::Metrics> metrics;  // Null when metrics_listen_address is empty.
   std::unique_ptr<storage::RetentionRunner> retention;
+  // Ends publish streams whose certificate or token was revoked while they sent nothing (feeds check themselves).
+  std::unique_ptr<PeriodicTask> revocation_sweep;
 
   // KetenbeeldServer::CompactLog, also used by the AdminService and retention.
   absl::Status CompactLog(int64_t revision);
@@ -159,6 +162,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .picture = *state->picture,
                                                                   .audit = state->audit.get(),
                                                                   .subscriptions = *state->subscription_limiter,
+                                                                  .revalidator = state->authenticator.get(),
                                                                   .min_aggregate_group = options.min_aggregate_group});
   state->gate = std::make_unique<api::CallerGate>(*state->authenticator, *state->rate_limiter);
   const api::ServiceContext context{.operations = *state->operations, .gate = *state->gate};
@@ -232,6 +236,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
               [](const absl::Status& error) {
                 observability::LogError("retention_failed", {{"error", error.ToString()}});
               }});
+
+  state->revocation_sweep = std::make_unique<PeriodicTask>(
+      options.feed.revalidate_interval, [raw = state.get()] { raw->service->EndRevokedPublishStreams(); });
 
   auto server = std::unique_ptr<KetenbeeldServer>(new KetenbeeldServer(std::move(state)));
   observability::LogInfo("server_started", {{"address", server->address()},
@@ -328,6 +335,7 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   }
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
+  state_->revocation_sweep->Stop();
   state_->service->EndAllFeeds();
   // Open PublishStatus streams end once their reports in flight are answered (the committer still runs), so they
   // do not keep the server waiting for the grace period.

@@ -7,11 +7,13 @@
 namespace ketenbeeld::feed {
 
 FeedSession::FeedSession(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
-                         policy::Viewer viewer, int64_t from_revision)
+                         policy::Viewer viewer, int64_t from_revision, std::function<absl::Status()> revalidate)
     : deps_(dependencies),
       options_(options),
       filter_(std::move(filter)),
       viewer_(std::move(viewer)),
+      revalidate_(std::move(revalidate)),
+      next_revalidation_(absl::Now() + options_.revalidate_interval),
       last_frame_time_(absl::Now()) {
   if (options_.counters != nullptr) options_.counters->live.fetch_add(1, std::memory_order_relaxed);
   const int64_t head = deps_.hub.head();
@@ -63,6 +65,15 @@ FeedFrame FeedSession::HeartbeatNow() { return Yield(Heartbeat{.revision = curso
 
 std::optional<FeedFrame> FeedSession::Next(const std::shared_ptr<pipeline::Listener>& listener) {
   if (phase_ == Phase::kEnded) return std::nullopt;
+  if (revalidate_ != nullptr && absl::Now() >= next_revalidation_) {
+    next_revalidation_ = absl::Now() + options_.revalidate_interval;
+    if (absl::Status valid = revalidate_(); !valid.ok()) {
+      // The credential was revoked since the feed began: nothing more for this subscriber, whatever the phase.
+      phase_ = Phase::kEnded;
+      SetBehind(false);
+      return Yield(End{.status = std::move(valid)});
+    }
+  }
   if (start_error_.has_value()) {
     phase_ = Phase::kEnded;
     return Yield(End{.status = *std::move(start_error_)});

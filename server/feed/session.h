@@ -30,6 +30,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,6 +58,9 @@ struct FeedOptions {
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // Rounds of scanning non-matching events before a heartbeat reports progress instead (keeps reactions short).
   int max_scan_rounds = 16;
+  // How often a session re-checks its subscriber's credential (the `revalidate` it was given), at most: a revoked
+  // certificate or withdrawn token ends the feed within this, plus the hub's wake interval for a caught-up one.
+  absl::Duration revalidate_interval = absl::Seconds(1);
   // Metrics: what feeds deliver, over both transports. May be null; must outlive every session.
   observability::FeedCounters* counters = nullptr;
 };
@@ -100,10 +104,12 @@ class FeedSession {
 
   // A feed of what matches `filter` (validated by the caller), shown as `viewer` may see it, starting at
   // `from_revision` (0: snapshot first; N: resume after N). The start check happens here (a snapshot is taken here
-  // when one is due); a start that is not possible becomes the first frame, End. Everything in `dependencies` and
-  // `options.counters` must outlive the session.
+  // when one is due); a start that is not possible becomes the first frame, End. `revalidate` (may be empty) says
+  // whether the subscriber's credential still holds; Next() asks it at most every options.revalidate_interval and
+  // ends the feed with its status when it fails (service::Operations::FeedGrant::revalidate). Everything in
+  // `dependencies` and `options.counters` must outlive the session.
   FeedSession(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
-              policy::Viewer viewer, int64_t from_revision);
+              policy::Viewer viewer, int64_t from_revision, std::function<absl::Status()> revalidate = nullptr);
   ~FeedSession();
   FeedSession(const FeedSession&) = delete;
   FeedSession& operator=(const FeedSession&) = delete;
@@ -136,6 +142,8 @@ class FeedSession {
   const FeedOptions options_;
   const domain::CompiledFilter filter_;
   const policy::Viewer viewer_;
+  const std::function<absl::Status()> revalidate_;
+  absl::Time next_revalidation_;
 
   Phase phase_ = Phase::kLive;
   std::optional<absl::Status> start_error_;

@@ -50,7 +50,7 @@ EventStream::EventStream(StreamDependencies dependencies, const feed::FeedOption
       session_(
           feed::FeedSession::Dependencies{
               .hub = dependencies.hub, .picture = dependencies.picture, .store = dependencies.store},
-          options, std::move(filter), grant_.viewer, from_revision) {}
+          options, std::move(filter), grant_.viewer, from_revision, grant_.revalidate) {}
 
 std::shared_ptr<EventStream> EventStream::Start(StreamDependencies dependencies, const feed::FeedOptions& options,
                                                 absl::Duration reconnect_delay, domain::CompiledFilter filter,

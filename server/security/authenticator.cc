@@ -24,6 +24,10 @@ namespace {
 // is cleared when it reaches this size, which bounds its memory even against a client cycling through certificates.
 constexpr size_t kMaxCachedCertificates = 4096;
 
+// How often the CRL and tokens file are looked at (stat) for changes, at most: also how soon a revocation reaches the
+// streams that revalidate their identity.
+constexpr absl::Duration kCredentialCheckInterval = absl::Seconds(1);
+
 constexpr absl::string_view kAuthorizationKey = "authorization";
 
 absl::StatusOr<RevocationList> LoadRevocationList(const std::string& crl_path, const std::string& ca_path) {
@@ -66,6 +70,29 @@ class AuthenticatorImpl final : public Authenticator {
     }
     if (std::next(first) != end) return absl::UnauthenticatedError("more than one \"authorization\" header");
     return TokenIdentity(absl::string_view(first->second.data(), first->second.size()));
+  }
+
+  absl::Status Revalidate(const Identity& identity) const override {
+    switch (identity.credential) {
+      case Credential::kDevelopment:
+        return absl::OkStatus();
+      case Credential::kCertificate:
+        if (crl_ != nullptr && crl_->Current()->IsRevoked(identity.credential_id)) {
+          return absl::UnauthenticatedError(absl::StrCat("client certificate revoked: CN=", identity.organization_id,
+                                                         " serial ", identity.credential_id));
+        }
+        return absl::OkStatus();
+      case Credential::kToken: {
+        const std::shared_ptr<const TokenTable> table = tokens_ == nullptr ? nullptr : tokens_->Current();
+        const Identity* now = table == nullptr ? nullptr : table->FindByHash(identity.credential_id);
+        if (now == nullptr || now->organization_id != identity.organization_id || now->role != identity.role) {
+          return absl::UnauthenticatedError(
+              absl::StrCat("token revoked: ", identity.subject, " is no longer in the tokens file as it was"));
+        }
+        return absl::OkStatus();
+      }
+    }
+    return absl::UnauthenticatedError("unknown kind of credential");
   }
 
   absl::StatusOr<Identity> AuthenticateHttp(absl::string_view peer, absl::string_view authorization) const override {
@@ -152,14 +179,15 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Create(const Authe
     const std::string ca_path = tls.client_ca;
     absl::StatusOr<std::unique_ptr<ReloadingFile<RevocationList>>> loaded = ReloadingFile<RevocationList>::Create(
         tls.client_crl, "tls.client_crl",
-        [ca_path](const std::string& crl_path) { return LoadRevocationList(crl_path, ca_path); });
+        [ca_path](const std::string& crl_path) { return LoadRevocationList(crl_path, ca_path); },
+        kCredentialCheckInterval);
     if (!loaded.ok()) return InvalidOption("tls.client_crl", loaded.status().message());
     crl = std::move(*loaded);
   }
   std::unique_ptr<ReloadingFile<TokenTable>> tokens;
   if (!options.tokens_file.empty()) {
-    absl::StatusOr<std::unique_ptr<ReloadingFile<TokenTable>>> loaded =
-        ReloadingFile<TokenTable>::Create(options.tokens_file, "tokens_file", &TokenTable::ReadFile);
+    absl::StatusOr<std::unique_ptr<ReloadingFile<TokenTable>>> loaded = ReloadingFile<TokenTable>::Create(
+        options.tokens_file, "tokens_file", &TokenTable::ReadFile, kCredentialCheckInterval, TokenTable());
     if (!loaded.ok()) return InvalidOption("tokens_file", loaded.status().message());
     tokens = std::move(*loaded);
   }

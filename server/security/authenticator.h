@@ -21,6 +21,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_context.h"
 #include "server/security/identity.h"
+#include "server/security/revalidator.h"
 
 namespace ketenbeeld::security {
 
@@ -43,7 +44,7 @@ struct AuthenticatorOptions {
   std::string tokens_file;
 };
 
-class Authenticator {
+class Authenticator : public Revalidator {
  public:
   // Reads the CRL and tokens file. INVALID_ARGUMENT naming the file (and line) when one cannot be read or parsed.
   static absl::StatusOr<std::unique_ptr<Authenticator>> Create(const AuthenticatorOptions& options);

@@ -90,6 +90,7 @@ absl::StatusOr<ClientCertificate> ParseClientCertificate(absl::string_view pem) 
   result.identity.organization_id = organization_id;
   result.identity.role = role;
   result.identity.credential = Credential::kCertificate;
+  result.identity.credential_id = result.serial;
   result.identity.subject =
       absl::StrCat("cert:CN=", organization_id, ",OU=", role_words.front(), " serial ", result.serial);
   return result;

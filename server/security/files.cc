@@ -43,7 +43,9 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path, absl::string_
 absl::StatusOr<FileStamp> StampOf(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", std::strerror(errno)));
+    const int error = errno;
+    const std::string message = absl::StrCat(path, ": ", std::strerror(error));
+    return error == ENOENT ? absl::NotFoundError(message) : absl::InvalidArgumentError(message);
   }
   return FileStamp{.device = static_cast<uint64_t>(info.st_dev),
                    .inode = static_cast<uint64_t>(info.st_ino),

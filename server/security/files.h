@@ -27,7 +27,8 @@ struct FileStamp {
   friend bool operator==(const FileStamp&, const FileStamp&) = default;
 };
 
-// The stamp of `path`, or an error naming it when it cannot be stat'ed.
+// The stamp of `path`, or an error naming it when it cannot be stat'ed: NOT_FOUND when it does not exist,
+// INVALID_ARGUMENT otherwise.
 absl::StatusOr<FileStamp> StampOf(const std::string& path);
 
 }  // namespace ketenbeeld::security

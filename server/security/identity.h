@@ -31,6 +31,9 @@ struct Identity {
   // Who exactly: "cert:<subject> serial <hex>", "token:<name>", or in development mode the peer address.
   std::string subject{};
   Credential credential = Credential::kDevelopment;
+  // Which credential, for checking later whether it is still valid (Authenticator::Revalidate): the certificate's
+  // serial (uppercase hex), or the lowercase hex SHA-256 of the token. Empty in development mode.
+  std::string credential_id{};
 
   bool development() const { return credential == Credential::kDevelopment; }
   // The actor recorded in every event this caller causes.

@@ -5,7 +5,10 @@
 // clock read and a shared_ptr copy under a mutex. A change is seen by inode, size or nanosecond mtime (files.h).
 // When a changed file cannot be loaded (being written right now, or a mistake), the last good value stays in force,
 // the error is logged once per distinct message, and the load is retried at the next check: one typo must not lock
-// every organisation out during a crisis, and a half-written file is picked up once it is complete.
+// every organisation out during a crisis, and a half-written file is picked up once it is complete. A file that is
+// gone (deleted, not replaced) is different: with a `when_missing` value that value applies until the file is back
+// (a deleted tokens file means no valid tokens); without one, the last good value stays (a deleted CRL must not
+// un-revoke anything).
 //
 // Thread safety: Current() may be called from any thread.
 #ifndef KETENBEELD_SERVER_SECURITY_RELOADING_FILE_H_
@@ -13,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,14 +38,16 @@ class ReloadingFile {
   // Loads `path` now. The loader's error (INVALID_ARGUMENT naming the file) when the first load fails: the server
   // must not start on a bad CRL or tokens file. `what` names the file in log lines ("client_crl", "tokens_file").
   static absl::StatusOr<std::unique_ptr<ReloadingFile>> Create(std::string path, std::string what, Loader loader,
-                                                               absl::Duration check_interval = absl::Seconds(1)) {
+                                                               absl::Duration check_interval = absl::Seconds(1),
+                                                               std::optional<T> when_missing = std::nullopt) {
     // Stamp first: a change between the stat and the read is then seen at the next check (at worst one extra load).
     absl::StatusOr<FileStamp> stamp = StampOf(path);
     if (!stamp.ok()) return stamp.status();
     absl::StatusOr<T> value = loader(path);
     if (!value.ok()) return value.status();
     return std::unique_ptr<ReloadingFile>(new ReloadingFile(std::move(path), std::move(what), std::move(loader),
-                                                            check_interval, *stamp, std::move(*value)));
+                                                            check_interval, *stamp, std::move(*value),
+                                                            std::move(when_missing)));
   }
 
   // The value of the newest loadable version of the file (re-checking the file first when the interval passed).
@@ -59,17 +65,27 @@ class ReloadingFile {
 
  private:
   ReloadingFile(std::string path, std::string what, Loader loader, absl::Duration check_interval, FileStamp stamp,
-                T value)
+                T value, std::optional<T> when_missing)
       : path_(std::move(path)),
         what_(std::move(what)),
         loader_(std::move(loader)),
         check_interval_(check_interval),
+        when_missing_(when_missing.has_value() ? std::make_shared<const T>(std::move(*when_missing)) : nullptr),
         next_check_(absl::Now() + check_interval),
         loaded_stamp_(stamp),
         value_(std::make_shared<const T>(std::move(value))) {}
 
   void ReloadIfChanged() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     absl::StatusOr<FileStamp> stamp = StampOf(path_);
+    if (absl::IsNotFound(stamp.status()) && when_missing_ != nullptr) {
+      if (value_ != when_missing_) {
+        value_ = when_missing_;
+        loaded_stamp_ = FileStamp{};  // Whatever appears at the path next is a change.
+        observability::LogWarning("credentials_file_missing",
+                                  {{"file", what_}, {"path", path_}, {"note", "treated as empty until it is back"}});
+      }
+      return;
+    }
     if (!stamp.ok()) {
       ReportFailure(stamp.status());
       return;
@@ -98,6 +114,7 @@ class ReloadingFile {
   const std::string what_;
   const Loader loader_;
   const absl::Duration check_interval_;
+  const std::shared_ptr<const T> when_missing_;  // Null: keep the last good value when the file is gone.
 
   mutable absl::Mutex mutex_;
   mutable absl::Time next_check_ ABSL_GUARDED_BY(mutex_);

@@ -79,7 +79,8 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view contents, absl::s
     identity.role = *role;
     identity.subject = absl::StrCat("token:", name);
     identity.credential = Credential::kToken;
-    const auto [entry, inserted] = table.by_hash_.try_emplace(absl::AsciiStrToLower(hash), std::move(identity));
+    identity.credential_id = absl::AsciiStrToLower(hash);
+    const auto [entry, inserted] = table.by_hash_.try_emplace(identity.credential_id, identity);
     if (!inserted) return invalid(absl::StrCat("the same token is already listed for ", entry->second.subject));
   }
   return table;
@@ -91,8 +92,10 @@ absl::StatusOr<TokenTable> TokenTable::ReadFile(const std::string& path) {
   return Parse(*contents, path);
 }
 
-const Identity* TokenTable::Find(absl::string_view token) const {
-  auto entry = by_hash_.find(TokenHash(token));
+const Identity* TokenTable::Find(absl::string_view token) const { return FindByHash(TokenHash(token)); }
+
+const Identity* TokenTable::FindByHash(absl::string_view hash) const {
+  auto entry = by_hash_.find(hash);
   return entry == by_hash_.end() ? nullptr : &entry->second;
 }
 

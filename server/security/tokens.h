@@ -36,6 +36,8 @@ class TokenTable {
   // stays valid as long as this table. The lookup is by the hash of the token, so it takes the same time whatever
   // prefix of a valid token an attacker guesses (the hash is not secret; the token is).
   const Identity* Find(absl::string_view token) const;
+  // The same by the token's hash (lowercase hex SHA-256, Identity::credential_id).
+  const Identity* FindByHash(absl::string_view hash) const;
 
   size_t size() const { return by_hash_.size(); }
 

@@ -195,12 +195,19 @@ absl::Status Operations::History(const Identity& caller, const v1::HistoryReques
   return absl::OkStatus();
 }
 
+absl::Status Operations::Revalidate(const Identity& caller) const {
+  if (deps_.revalidator == nullptr || caller.development()) return absl::OkStatus();
+  return deps_.revalidator->Revalidate(caller);
+}
+
 absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& caller,
                                                             const v1::SubscribeRequest& request) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kSubscribe); !allowed.ok()) return allowed;
   absl::StatusOr<std::unique_ptr<policy::SubscriptionLimiter::Lease>> lease = deps_.subscriptions.Acquire(caller);
   if (!lease.ok()) return lease.status();
-  FeedGrant grant{.viewer = policy::Viewer::For(caller), .lease = *std::move(lease)};
+  FeedGrant grant{.viewer = policy::Viewer::For(caller), .lease = *std::move(lease), .revalidate = [this, caller] {
+                    return Revalidate(caller);
+                  }};
   // A feed that will carry other organisations' figures: one entry for the whole feed, naming whose figures its
   // filter selects (or none, meaning every organisation).
   if (!caller.development() && grant.viewer.sees_all_detail() && deps_.audit != nullptr) {

@@ -14,6 +14,7 @@
 #ifndef KETENBEELD_SERVER_SERVICE_OPERATIONS_H_
 #define KETENBEELD_SERVER_SERVICE_OPERATIONS_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/status.h"
@@ -27,6 +28,7 @@
 #include "server/policy/visibility.h"
 #include "server/queries/reader.h"
 #include "server/security/identity.h"
+#include "server/security/revalidator.h"
 #include "server/state/picture.h"
 
 namespace ketenbeeld::service {
@@ -39,6 +41,9 @@ struct Dependencies {
   policy::AuditLog* audit = nullptr;
   // Live feeds per identity.
   policy::SubscriptionLimiter& subscriptions;
+  // Re-checks the identity behind open feeds and publish streams. Null: identities are never re-checked (tests of
+  // other concerns); the server always sets it.
+  const security::Revalidator* revalidator = nullptr;
   // Minimum number of contributing organisations for a capacity total shown without detailed visibility.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
 };
@@ -52,8 +57,13 @@ class Operations {
   void Write(const security::Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done);
 
   // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on
-  // it then goes through Write() as a ReportStatus write.
+  // it is then checked with Revalidate() and goes through Write() as a ReportStatus write.
   absl::Status OpenPublishStream(const security::Identity& caller) const;
+
+  // Whether the caller's credential still holds (security::Revalidator): UNAUTHENTICATED once its certificate is
+  // revoked or its token withdrawn. For calls that outlive one request: feeds (FeedGrant::revalidate) and publish
+  // streams. OK without a revalidator.
+  absl::Status Revalidate(const security::Identity& caller) const;
 
   absl::Status Get(const security::Identity& caller, const ketenbeeld::v1::GetRequest& request,
                    ketenbeeld::v1::GetResponse& response);
@@ -68,6 +78,9 @@ class Operations {
   struct FeedGrant {
     policy::Viewer viewer;
     std::unique_ptr<policy::SubscriptionLimiter::Lease> lease;  // Null in development mode.
+    // Whether the subscriber's credential still holds (Revalidate() for this caller); the feed ends with its status
+    // when not (feed::FeedSession checks it periodically). Valid as long as these Operations.
+    std::function<absl::Status()> revalidate;
   };
   absl::StatusOr<FeedGrant> Subscribe(const security::Identity& caller,
                                       const ketenbeeld::v1::SubscribeRequest& request);

@@ -322,6 +322,51 @@ TEST_F(FeedSessionTest, CaughtUpSessionHeartbeatsWithItsCursorOnlyWhenDue) {
   hub_->Unpark(listener_);
 }
 
+TEST_F(FeedSessionTest, ARevokedCredentialEndsTheFeedUnauthenticatedAtItsNextCheck) {
+  CommitGroup(2);
+  FeedOptions options = Options();
+  options.revalidate_interval = absl::ZeroDuration();  // Checked at every Next().
+  absl::Status credential = absl::OkStatus();
+  int checks = 0;
+  auto session = std::make_unique<FeedSession>(deps(), options, domain::CompiledFilter(v1::Filter()),
+                                               policy::Viewer::Everything(), 0, [&] {
+                                                 ++checks;
+                                                 return credential;
+                                               });
+  Seen seen;
+  Drain(*session, listener_, seen);  // Snapshot and synced while the credential holds.
+  EXPECT_EQ(seen.synced, 2);
+  EXPECT_GT(checks, 0);
+  EXPECT_FALSE(seen.end.has_value());
+
+  credential = absl::UnauthenticatedError("token revoked: token:a");
+  CommitGroup(1);  // Even with something new to send, the revoked subscriber gets only the end.
+  Drain(*session, listener_, seen);
+  ASSERT_TRUE(seen.end.has_value());
+  EXPECT_EQ(seen.end->code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(seen.end->message(), "token revoked: token:a");
+  EXPECT_TRUE(seen.events.empty());
+  EXPECT_TRUE(session->ended());
+  EXPECT_FALSE(session->Next(listener_).has_value());
+  hub_->Unpark(listener_);
+}
+
+TEST_F(FeedSessionTest, TheCredentialIsCheckedAtMostOncePerInterval) {
+  CommitGroup(1);
+  FeedOptions options = Options();
+  options.revalidate_interval = absl::Hours(1);
+  int checks = 0;
+  auto session = std::make_unique<FeedSession>(deps(), options, domain::CompiledFilter(v1::Filter()),
+                                               policy::Viewer::Everything(), 0, [&] {
+                                                 ++checks;
+                                                 return absl::OkStatus();
+                                               });
+  Seen seen;
+  Drain(*session, listener_, seen);
+  EXPECT_EQ(checks, 0) << "the first check is one interval after the start (the caller was just authenticated)";
+  hub_->Unpark(listener_);
+}
+
 TEST_F(FeedSessionTest, FilteredScanReportsProgressAfterMaxScanRounds) {
   // Behind the ring, the hub reads the log about max_message_bytes per round, matching or not.
   Open({.ring_max_events = 2, .ring_max_bytes = 1 << 20, .wake_interval = absl::Seconds(1)});

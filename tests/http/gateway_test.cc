@@ -2,6 +2,7 @@
 // service layer as gRPC (writes through one arrive through the other), errors name their field, the live feed speaks
 // the Subscribe protocol as Server-Sent Events with resume by Last-Event-ID, and the loopback/CSRF rules hold.
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -400,6 +402,32 @@ TEST_F(GatewayTest, ShutdownEndsLiveFeedsWithUnavailableSoClientsResume) {
   const std::vector<SseFrame> frames = feed.frames();
   EXPECT_EQ(frames.back().event, "end");
   EXPECT_EQ(frames.back().data["code"], "UNAVAILABLE");
+}
+
+// A feed opened with a bearer token ends with `end` UNAUTHENTICATED once the token's line leaves the tokens file,
+// without a restart and without the browser doing anything.
+TEST(GatewayTokenTest, WithdrawingATokenEndsItsOpenFeedUnauthenticated) {
+  TempDir files;
+  const std::string tokens_file = files.path() + "/tokens";
+  const std::string keep = TokenLine("keep-token", "ghor-vr10", "ghor", "GHOR dashboard");
+  const std::string drop = TokenLine("drop-token", "ghor-vr10", "ghor", "crisis room screen 7");
+  std::ofstream(tokens_file) << keep << drop;
+  TestServer server([&](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.tokens_file = tokens_file;
+  });
+  SseReader kept(server.server().http_port(), kSubscribe, {{"Authorization", "Bearer keep-token"}});
+  SseReader dropped(server.server().http_port(), kSubscribe, {{"Authorization", "Bearer drop-token"}});
+  ASSERT_GE(kept.WaitForEvent("synced"), 0);
+  ASSERT_GE(dropped.WaitForEvent("synced"), 0);
+
+  std::ofstream(tokens_file) << keep;  // Rewritten in place, as an operator's editor does.
+  ASSERT_TRUE(dropped.WaitForEnd(absl::Seconds(10)));
+  const std::vector<SseFrame> frames = dropped.frames();
+  EXPECT_EQ(frames.back().event, "end");
+  EXPECT_EQ(frames.back().data["code"], "UNAUTHENTICATED");
+  EXPECT_TRUE(absl::StrContains(frames.back().data["message"].get<std::string>(), "crisis room screen 7"));
+  EXPECT_FALSE(kept.WaitForEnd(absl::ZeroDuration())) << "the feed of a token still listed goes on";
 }
 
 TEST_F(GatewayTest, ManyFeedsAndCallsAtOnceDoNotStarveEachOther) {

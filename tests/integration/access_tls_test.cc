@@ -102,6 +102,52 @@ TEST_F(AccessTlsTest, ARevokedCertificateIsRefusedWithoutARestart) {
   EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
 }
 
+TEST_F(AccessTlsTest, RevokingACertificateEndsItsOpenFeedUnauthenticated) {
+  const IssuedCertificate ghor = ca_.IssueClient("ghor-vr10", "ghor");
+  auto stub = StubWith(&ghor, "ghor");
+  // Bounded: the feed must end well before this deadline (one CRL check, one revalidation, one hub wake: ~3 s).
+  std::unique_ptr<grpc::ClientContext> context = Deadline(absl::Seconds(20));
+  auto feed = stub->Subscribe(context.get(), v1::SubscribeRequest());
+  v1::SubscribeResponse message;
+  bool synced = false;
+  while (!synced && feed->Read(&message)) synced = message.has_synced();
+  ASSERT_TRUE(synced);
+
+  pki_.Write("crl.pem", ca_.Crl({ghor.serial}));
+  int after_revocation = 0;
+  while (feed->Read(&message)) ++after_revocation;  // Heartbeats at most, until the server ends the feed.
+  const grpc::Status status = feed->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
+  EXPECT_THAT(status.error_message(), HasSubstr(ghor.serial));
+  EXPECT_LT(after_revocation, 10);
+}
+
+TEST_F(AccessTlsTest, RevokingACertificateEndsItsPublishStreamAndCommitsNothingMore) {
+  const IssuedCertificate operator_certificate = ca_.IssueClient("beheer", "operator");
+  ASSERT_TRUE(Register(*StubWith(&operator_certificate, "operator"), MakeOrganization("ziekenhuis-a")).ok());
+  const IssuedCertificate hospital = ca_.IssueClient("ziekenhuis-a", "institution");
+  auto stub = StubWith(&hospital, "a");
+  std::unique_ptr<grpc::ClientContext> context = Deadline(absl::Seconds(20));
+  auto stream = stub->PublishStatus(context.get());
+  v1::PublishStatusRequest request;
+  *request.add_reports()->mutable_report() = MakeReport("ziekenhuis-a", 3);
+  ASSERT_TRUE(stream->Write(request));
+  v1::PublishStatusResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_EQ(response.results_size(), 1);
+  ASSERT_TRUE(response.results(0).has_written()) << response.results(0).error().message();
+  const int64_t revision = server_.server().revision();
+
+  // The stream sends nothing more: the server ends it on its own once the CRL lists the certificate.
+  pki_.Write("crl.pem", ca_.Crl({hospital.serial}));
+  EXPECT_FALSE(stream->Read(&response));
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
+  EXPECT_EQ(server_.server().revision(), revision) << "nothing committed for the revoked certificate";
+}
+
 TEST_F(AccessTlsTest, AnInstitutionCannotWriteOrReadAnothersFiguresOverTls) {
   // A certificate issued before the rename says OU=admin: it still operates (and is recorded as ROLE_OPERATOR).
   const IssuedCertificate admin = ca_.IssueClient("beheer", "admin");

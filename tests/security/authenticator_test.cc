@@ -3,6 +3,7 @@
 #include "server/security/authenticator.h"
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -12,6 +13,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/security/certificate.h"
 #include "server/security/reloading_file.h"
 #include "server/security/tokens.h"
 #include "tests/security/test_pki.h"
@@ -117,6 +119,67 @@ TEST(Authenticator, ABrokenTokensFileKeepsThePreviousVersionUntilFixed) {
   dir.Write("tokens", TokenLine("new", "zh-noord", "institution", "a"));
   EXPECT_TRUE(Eventually([&] { return authenticator->AuthenticateHttp("p", "Bearer new").ok(); }));
   EXPECT_FALSE(authenticator->AuthenticateHttp("p", "Bearer old").ok());
+}
+
+TEST(Authenticator, RevalidateSeesATokenWithdrawnOrChangedSinceItWasUsed) {
+  PkiDirectory dir;
+  AuthenticatorOptions options;
+  options.tokens_file = dir.Write("tokens", TokenLine("keep", "zh-noord", "institution", "a") +
+                                                TokenLine("drop", "zh-kust", "institution", "b") +
+                                                TokenLine("demote", "ghor-vr10", "ghor", "c"));
+  std::unique_ptr<Authenticator> authenticator = *Authenticator::Create(options);
+  const Identity keep = *authenticator->AuthenticateHttp("p", "Bearer keep");
+  const Identity drop = *authenticator->AuthenticateHttp("p", "Bearer drop");
+  const Identity demote = *authenticator->AuthenticateHttp("p", "Bearer demote");
+  EXPECT_TRUE(authenticator->Revalidate(keep).ok());
+  EXPECT_TRUE(authenticator->Revalidate(drop).ok());
+
+  // `drop` is withdrawn and `demote` now names another role: an identity established before no longer holds.
+  dir.Write("tokens",
+            TokenLine("keep", "zh-noord", "institution", "a") + TokenLine("demote", "ghor-vr10", "institution", "c"));
+  EXPECT_TRUE(Eventually([&] { return !authenticator->Revalidate(drop).ok(); }));
+  EXPECT_EQ(authenticator->Revalidate(drop).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(authenticator->Revalidate(drop).message(), HasSubstr("token revoked: token:b"));
+  EXPECT_EQ(authenticator->Revalidate(demote).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(authenticator->Revalidate(keep).ok());
+}
+
+TEST(Authenticator, ADeletedTokensFileWithdrawsEveryTokenUntilItIsBack) {
+  PkiDirectory dir;
+  AuthenticatorOptions options;
+  const std::string line = TokenLine("t", "zh-noord", "institution", "a");
+  options.tokens_file = dir.Write("tokens", line);
+  std::unique_ptr<Authenticator> authenticator = *Authenticator::Create(options);
+  const Identity identity = *authenticator->AuthenticateHttp("p", "Bearer t");
+
+  ASSERT_EQ(std::remove(options.tokens_file.c_str()), 0);
+  EXPECT_TRUE(Eventually([&] { return !authenticator->AuthenticateHttp("p", "Bearer t").ok(); }));
+  EXPECT_EQ(authenticator->Revalidate(identity).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_FALSE(authenticator->development_mode()) << "a missing tokens file must not open the server";
+
+  dir.Write("tokens", line);
+  EXPECT_TRUE(Eventually([&] { return authenticator->AuthenticateHttp("p", "Bearer t").ok(); }));
+  EXPECT_TRUE(authenticator->Revalidate(identity).ok());
+}
+
+TEST(Authenticator, RevalidateSeesACertificateRevokedSinceItWasUsed) {
+  PkiDirectory dir;
+  TestCa ca;
+  const IssuedCertificate client = ca.IssueClient("zh-noord", "institution");
+  AuthenticatorOptions options;
+  options.tls = TlsFiles(dir, ca, ca.IssueServer());
+  options.tls.client_crl = dir.Write("crl.pem", ca.Crl({}));
+  std::unique_ptr<Authenticator> authenticator = *Authenticator::Create(options);
+  // The identity as the gRPC handshake's certificate gives it.
+  const Identity identity = ParseClientCertificate(client.certificate_pem)->identity;
+  EXPECT_EQ(identity.credential_id, client.serial);
+  EXPECT_TRUE(authenticator->Revalidate(identity).ok());
+
+  dir.Write("crl.pem", ca.Crl({client.serial}));
+  EXPECT_TRUE(Eventually([&] { return !authenticator->Revalidate(identity).ok(); }));
+  EXPECT_EQ(authenticator->Revalidate(identity).code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(authenticator->Revalidate(identity).message(), HasSubstr("revoked"));
+  EXPECT_THAT(authenticator->Revalidate(identity).message(), HasSubstr(client.serial));
 }
 
 TEST(Authenticator, StartUpErrorsNameTheOptionAndFile) {

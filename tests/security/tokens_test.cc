@@ -40,6 +40,10 @@ TEST(TokenTable, ParsesLinesSkipsCommentsAndBlankLinesAndFindsByToken) {
   ASSERT_NE(hospital, nullptr);
   EXPECT_EQ(hospital->organization_id, "zh-noord");
   EXPECT_EQ(hospital->role, v1::ROLE_INSTITUTION);
+  // The credential is remembered by its hash (lowercase), for revalidation of open streams.
+  EXPECT_EQ(hospital->credential_id, TokenHash("secret-two"));
+  EXPECT_EQ(table->FindByHash(TokenHash("secret-two")), hospital);
+  EXPECT_EQ(table->FindByHash("secret-two"), nullptr);
 
   EXPECT_EQ(table->Find("secret-on"), nullptr);
   EXPECT_EQ(table->Find(""), nullptr);
