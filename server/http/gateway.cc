@@ -59,11 +59,13 @@ void SetError(httplib::Response& res, const absl::Status& status) {
   res.set_content(error.body, kJson);
 }
 
-CallerInfo CallerOf(const httplib::Request& req) {
+// `query_token`: whether the `access_token` query parameter counts (the live feed only: EventSource cannot set
+// headers). Elsewhere a token belongs in the Authorization header; in a URL it ends up in proxy and access logs.
+CallerInfo CallerOf(const httplib::Request& req, bool query_token) {
   CallerInfo caller{.remote_address = req.remote_addr,
                     .remote_port = req.remote_port,
                     .headers = {},
-                    .access_token = req.get_param_value("access_token")};
+                    .access_token = query_token ? req.get_param_value("access_token") : std::string()};
   for (const auto& [name, value] : req.headers) caller.headers.emplace(absl::AsciiStrToLower(name), value);
   return caller;
 }
@@ -128,6 +130,16 @@ bool Gateway::Impl::Admit(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Gateway::Impl::Routes() {
+  // On every answer: no framing by another site (clickjacking of the form), no type sniffing, no referrer leaving
+  // with a token in the URL. The pages also get a content security policy: scripts only from the gateway itself, so
+  // text that slipped past escaping still cannot run. Inline style attributes stay allowed (the form uses them).
+  server.set_default_headers({{"X-Frame-Options", "DENY"},
+                              {"X-Content-Type-Options", "nosniff"},
+                              {"Referrer-Policy", "no-referrer"},
+                              {"Content-Security-Policy",
+                               "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'"}});
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
   });
@@ -164,7 +176,6 @@ void Gateway::Impl::Routes() {
     }
     // Always revalidate: a new server version must never run with yesterday's script.
     res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(std::move(asset->content), asset->content_type);
   });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
@@ -184,7 +195,14 @@ void Gateway::Impl::Routes() {
 }
 
 void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& res) {
-  absl::StatusOr<security::Identity> caller = IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req));
+  if (req.has_param("access_token")) {
+    SetError(res,
+             absl::InvalidArgumentError("access_token: send the token as \"Authorization: Bearer <token>\"; in a "
+                                        "URL it ends up in proxy and access logs (the live feed is the exception)"));
+    return;
+  }
+  absl::StatusOr<security::Identity> caller =
+      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req, /*query_token=*/false));
   if (!caller.ok()) {
     SetError(res, caller.status());
     return;
@@ -199,7 +217,8 @@ void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& r
 }
 
 void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Response& res) {
-  absl::StatusOr<security::Identity> caller = IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req));
+  absl::StatusOr<security::Identity> caller =
+      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req, /*query_token=*/true));
   if (!caller.ok()) {
     SetError(res, caller.status());
     return;

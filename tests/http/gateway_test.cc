@@ -296,6 +296,19 @@ TEST_F(GatewayTest, ServesTheDashboardTheFormAndHealth) {
   EXPECT_EQ(json::parse(health->body)["status"], "SERVING");
 }
 
+TEST_F(GatewayTest, PagesAndAnswersCarryFramingAndScriptPolicies) {
+  for (const char* path : {"/", "/form.html", "/api/enums"}) {
+    httplib::Result result = client_.Get(path);
+    ASSERT_TRUE(result) << path;
+    EXPECT_EQ(result->get_header_value("X-Frame-Options"), "DENY") << path;
+    EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(result->get_header_value("Referrer-Policy"), "no-referrer") << path;
+    const std::string policy = result->get_header_value("Content-Security-Policy");
+    EXPECT_TRUE(absl::StrContains(policy, "script-src 'self'")) << path << ": " << policy;
+    EXPECT_TRUE(absl::StrContains(policy, "frame-ancestors 'none'")) << path << ": " << policy;
+  }
+}
+
 TEST_F(GatewayTest, FeedSendsSnapshotThenSyncedThenEachChangeWithItsRevisionAsId) {
   RegisterOverHttp("vvt-a");
   SseReader feed(port(), kSubscribe);
@@ -428,6 +441,30 @@ TEST(GatewayTokenTest, WithdrawingATokenEndsItsOpenFeedUnauthenticated) {
   EXPECT_EQ(frames.back().data["code"], "UNAUTHENTICATED");
   EXPECT_TRUE(absl::StrContains(frames.back().data["message"].get<std::string>(), "crisis room screen 7"));
   EXPECT_FALSE(kept.WaitForEnd(absl::ZeroDuration())) << "the feed of a token still listed goes on";
+}
+
+// A token in the URL ends up in proxy and access logs: only the live feed (EventSource cannot set headers) takes one.
+TEST(GatewayTokenTest, ACallWithTheTokenInTheUrlIsRefusedNamingTheParameter) {
+  TempDir files;
+  const std::string tokens_file = files.path() + "/tokens";
+  std::ofstream(tokens_file) << TokenLine("beheer-token", "beheer", "operator", "beheer");
+  TestServer server([&](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.tokens_file = tokens_file;
+  });
+  httplib::Client client("127.0.0.1", server.server().http_port());
+  httplib::Result in_url = client.Post(absl::StrCat(kRegister, "?access_token=beheer-token").c_str(),
+                                       R"({"organization":{"id":"a","name":"A","kind":"ORGANIZATION_KIND_HOSPITAL",)"
+                                       R"("safety_region":"VR10"}})",
+                                       "application/json");
+  ASSERT_TRUE(in_url);
+  EXPECT_EQ(in_url->status, 400) << in_url->body;
+  EXPECT_EQ(json::parse(in_url->body)["code"], "INVALID_ARGUMENT");
+  EXPECT_TRUE(absl::StrContains(json::parse(in_url->body)["message"].get<std::string>(), "access_token:"));
+  EXPECT_EQ(server.server().revision(), 0) << "nothing written";
+
+  SseReader feed(server.server().http_port(), absl::StrCat(kSubscribe, "?access_token=beheer-token"));
+  EXPECT_GE(feed.WaitForEvent("synced"), 0) << "the live feed still takes the token from the URL";
 }
 
 TEST_F(GatewayTest, ManyFeedsAndCallsAtOnceDoNotStarveEachOther) {
