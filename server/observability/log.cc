@@ -45,4 +45,21 @@ void Log(LogLevel level, std::string_view event, LogFields fields) {
   std::fwrite(text.data(), 1, text.size(), stderr);
 }
 
+bool LogBudget::Admit(int64_t* dropped) {
+  const int64_t second = absl::ToUnixSeconds(clock_());
+  absl::MutexLock lock(&mu_);
+  if (second != second_) {
+    second_ = second;
+    used_ = 0;
+  }
+  if (used_ >= lines_per_second_) {
+    ++dropped_;
+    return false;
+  }
+  ++used_;
+  *dropped = dropped_;
+  dropped_ = 0;
+  return true;
+}
+
 }  // namespace ketenbeeld::observability

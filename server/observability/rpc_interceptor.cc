@@ -67,6 +67,16 @@ std::string_view CodeName(grpc::StatusCode code) {
   }
 }
 
+// Failed calls are logged at most this often per second (all methods and peers together): a client without
+// credentials, or a broken one in a retry loop, can fail thousands of calls a second, and the log must stay readable
+// and the disk must not fill. What is left out is counted in the next line (and every call is in the metrics).
+constexpr int kFailedCallLinesPerSecond = 50;
+
+LogBudget& FailedCallLogBudget() {
+  static LogBudget* budget = new LogBudget(kFailedCallLinesPerSecond);
+  return *budget;
+}
+
 LogLevel LevelFor(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:
@@ -121,7 +131,8 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
              {"code", CodeName(status.error_code())},
              {"duration_ms", absl::ToDoubleMilliseconds(latency)},
              {"peer", info_->server_context()->peer()}});
-      } else {
+      } else if (int64_t dropped = 0; FailedCallLogBudget().Admit(&dropped)) {
+        if (dropped > 0) Log(LogLevel::kWarning, "rpc_failures_not_logged", {{"count", dropped}});
         Log(level, "rpc",
             {{"request_id", request_id_},
              {"method", method_},
