@@ -2,6 +2,7 @@
 
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <vector>
 
@@ -51,6 +52,13 @@ absl::StatusOr<ClientCertificate> ParseClientCertificate(absl::string_view pem) 
   std::vector<openssl::X509Ptr> certificates = openssl::ReadCertificates(pem);
   if (certificates.empty()) return absl::InvalidArgumentError("client certificate: not a PEM certificate");
   X509* certificate = certificates.front().get();
+  // Issued for client authentication: a certificate of the same CA made for another purpose (the server's own,
+  // with serverAuth) is not an organisation's credential. Without the extension OpenSSL allows every purpose, so its
+  // presence is required too.
+  if ((X509_get_extension_flags(certificate) & EXFLAG_XKUSAGE) == 0 ||
+      (X509_get_extended_key_usage(certificate) & XKU_SSL_CLIENT) == 0) {
+    return Unauthenticated("not issued for client authentication (extended key usage clientAuth is required)");
+  }
   const X509_NAME* subject = X509_get_subject_name(certificate);
   if (subject == nullptr) return Unauthenticated("no subject");
 

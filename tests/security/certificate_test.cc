@@ -85,6 +85,12 @@ TEST_F(CertificateTest, CertificatesWithoutAUsableOrganisationOrRoleAreUnauthent
       {"CN not an id",
        {.common_name = "Ziekenhuis Noord", .organizational_units = {"institution"}},
        "subject CN \"Ziekenhuis Noord\" is not an organisation id"},
+      {"issued for a server",
+       {.common_name = "zh-noord", .organizational_units = {"institution"}, .extended_key_usage = "serverAuth"},
+       "not issued for client authentication (extended key usage clientAuth is required)"},
+      {"no extended key usage",
+       {.common_name = "zh-noord", .organizational_units = {"institution"}, .extended_key_usage = ""},
+       "not issued for client authentication"},
   };
   for (const Refusal& refusal : refusals) {
     absl::StatusOr<ClientCertificate> parsed = ParseClientCertificate(ca_->IssueClient(refusal.spec).certificate_pem);

@@ -168,7 +168,9 @@ IssuedCertificate TestCa::IssueClient(const ClientCertificateSpec& spec) {
       NewCertificate(key.get(), subject, state_->certificate.get(), state_->key.get(), spec.not_before, spec.not_after);
   AddExtension(certificate.get(), state_->certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
   AddExtension(certificate.get(), state_->certificate.get(), NID_key_usage, "critical,digitalSignature");
-  AddExtension(certificate.get(), state_->certificate.get(), NID_ext_key_usage, "clientAuth");
+  if (!spec.extended_key_usage.empty()) {
+    AddExtension(certificate.get(), state_->certificate.get(), NID_ext_key_usage, spec.extended_key_usage);
+  }
   AddExtension(certificate.get(), state_->certificate.get(), NID_authority_key_identifier, "keyid:always");
   Check(X509_sign(certificate.get(), state_->key.get(), EVP_sha256()), "X509_sign client");
   return {CertificatePem(certificate.get()), KeyPem(key.get()), SerialHexOf(certificate.get())};

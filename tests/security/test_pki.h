@@ -31,6 +31,8 @@ struct ClientCertificateSpec {
   std::vector<std::string> organizational_units{};
   absl::Time not_before = absl::Now() - absl::Hours(1);
   absl::Time not_after = absl::Now() + absl::Hours(24 * 30);
+  // The extendedKeyUsage extension's value, as openssl.cnf writes it; empty: no such extension.
+  std::string extended_key_usage = "clientAuth";
 };
 
 struct ServerCertificateSpec {
