@@ -1,4 +1,6 @@
 // ketenbeeld-server: serves the shared picture of one safety region. Thin over app::KetenbeeldServer.
+#include <sys/stat.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -53,6 +55,9 @@ std::string AllocatorName() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything the server creates (the database, the audit trail, backups) holds the region's picture, with other
+  // organisations' figures: readable by the server's user only, whatever umask the shell that started it had.
+  ::umask(0077);
 #ifdef NDEBUG
   // Debian's Abseil otherwise keeps a lock graph on every lock (1% of all instructions per write, docs/benchmarks.md).
   // Debug builds and the tests keep the detection.

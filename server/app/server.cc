@@ -1,11 +1,14 @@
 #include "server/app/server.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -38,6 +41,18 @@ namespace {
 constexpr char kServiceName[] = "ketenbeeld.v1.PictureService";
 // The audit trail of reads of detail, in the data directory (policy::AuditLog).
 constexpr char kAuditTrailFile[] = "audit-trail";
+
+// A data directory that other users may read or enter (made by hand, or by an older version under umask 022) holds
+// every organisation's figures: say so at start-up. Not refused, so that an operator's choice (a group of
+// administrators) keeps working; the server's own files are private since ketenbeeld-server sets umask 077.
+void WarnIfOthersCanRead(const std::string& data_dir) {
+  struct stat info {};
+  if (::stat(data_dir.c_str(), &info) != 0 || (info.st_mode & 0077) == 0) return;
+  observability::LogWarning("data_dir_permissions",
+                            {{"data_dir", data_dir},
+                             {"mode", absl::StrFormat("%04o", info.st_mode & 07777)},
+                             {"advice", "chmod 700: the directory holds every organisation's figures"}});
+}
 
 // How callers connect and prove who they are, for the start-up log line.
 std::string TransportOf(const ServerOptions& options) {
@@ -130,6 +145,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       storage::Store::Open(storage::StoreOptions{.path = options.data_dir, .sync = options.sync});
   if (!store.ok()) return store.status();
   state->store = *std::move(store);
+  WarnIfOthersCanRead(options.data_dir);
   absl::StatusOr<std::unique_ptr<state::Picture>> picture = state::Picture::Load(*state->store);
   if (!picture.ok()) return picture.status();
   state->picture = *std::move(picture);

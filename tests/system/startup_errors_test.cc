@@ -1,6 +1,9 @@
 // Start-up errors of the real server: it refuses to start, with a non-zero exit and a message that says why, on a
 // non-loopback listen address, on a data directory that is a regular file, and on a data directory another server
 // holds.
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -73,6 +76,32 @@ TEST(StartupErrorsTest, SecondServerOnTheSameDataDirIsRefusedAndTheFirstKeepsSer
   grpc::Status status = Register(*stub, MakeOrganization("still-serving"), &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.revision(), 1);
+}
+
+// Started by hand under the usual umask 022, the server still keeps what it writes to its own user: the data
+// directory holds every organisation's figures.
+TEST(StartupTest, WhatTheServerWritesIsPrivateToItsUserWhateverTheUmask) {
+  TempDir dir;
+  const mode_t previous = ::umask(022);  // Inherited by the child.
+  ServerProcessOptions options;
+  options.data_dir = dir.path() + "/db";
+  options.log_path = dir.path() + "/server.log";
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+  ::umask(previous);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(Register(*(*server)->NewStub(), MakeOrganization("zh-noord")).ok());
+  server->reset();
+
+  struct stat info {};
+  ASSERT_EQ(::stat(options.data_dir.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u) << "the data directory";
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(options.data_dir)) {
+    ASSERT_EQ(::stat(entry.path().c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0077, 0u) << entry.path() << " is readable by others";
+    ++files;
+  }
+  EXPECT_GT(files, 3);
 }
 
 }  // namespace
