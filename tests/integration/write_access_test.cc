@@ -15,6 +15,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -468,6 +469,43 @@ TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix)
   }
   // 7 callers x (6 writes for no organisation + 8 own-organisation writes x own, other, none).
   EXPECT_EQ(cases, 7 * (6 + 8 * 3));
+}
+
+// The race the attack used (issue 14, 18 of 30 went through): an institution keeps cancelling the id of another
+// organisation's request for help while that request is being created. Whatever the order, the cancel is refused
+// (NOT_FOUND before the request exists, PERMISSION_DENIED after) and the request stays open.
+TEST_F(WriteAccessTest, ACancelRacingAnotherOrganisationsNewRequestIsRefusedEveryTime) {
+  SetUpRegion();
+  auto victim = v1::AssistanceService::NewStub(Ghor());  // The GHOR asks on behalf of kOther.
+  auto attacker = v1::AssistanceService::NewStub(ChannelOf(kCallers[0]));
+  constexpr int kRounds = 30;
+  constexpr int kCancelsPerRound = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    const v1::RequestAssistanceRequest ask = MakeAssistanceRequest(NextId("race"), kOther);
+    std::vector<grpc::Status> cancels;
+    std::thread cancelling([&] {
+      v1::CancelRequestRequest cancel;
+      cancel.set_request_id(ask.request().id());
+      for (int i = 0; i < kCancelsPerRound; ++i) {
+        v1::WriteResponse ignored;
+        cancels.push_back(attacker->CancelRequest(Deadline().get(), cancel, &ignored));
+      }
+    });
+    v1::WriteResponse created;
+    const grpc::Status status = victim->RequestAssistance(Deadline().get(), ask, &created);
+    cancelling.join();
+    ASSERT_TRUE(status.ok()) << Check(status);
+    for (const grpc::Status& cancel : cancels) {
+      EXPECT_TRUE(cancel.error_code() == grpc::StatusCode::NOT_FOUND ||
+                  cancel.error_code() == grpc::StatusCode::PERMISSION_DENIED)
+          << "round " << round << ": " << Check(cancel);
+    }
+    v1::GetRequest get;
+    get.set_name(absl::StrCat("assistance-requests/", ask.request().id()));
+    v1::GetResponse now;
+    ASSERT_TRUE(v1::PictureService::NewStub(Ghor())->Get(Deadline().get(), get, &now).ok());
+    EXPECT_EQ(now.record().assistance_request().status(), v1::ASSISTANCE_STATUS_OPEN) << "round " << round;
+  }
 }
 
 }  // namespace
