@@ -1,5 +1,7 @@
 #include "server/http/gateway.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -43,8 +45,12 @@ bool SplitHostPort(absl::string_view address, std::string& host, int& port) {
   return !host.empty();
 }
 
+// Exactly the loopback names: "localhost", "::1", or an IPv4 address in 127.0.0.0/8 written out in full. Not any name
+// that begins with "127." ("127.evil.example" resolves wherever its owner wants: DNS rebinding).
 bool IsLoopbackHost(absl::string_view host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host == "localhost" || host == "::1") return true;
+  in_addr address{};
+  return ::inet_pton(AF_INET, std::string(host).c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // The host of a Host header ("127.0.0.1:8080", "[::1]:8080", "localhost"), without port and brackets.

@@ -262,6 +262,17 @@ TEST_F(GatewayTest, RefusesForeignHostsPlainTextPostsAndForeignOrigins) {
   httplib::Result rebound = client_.Get("/api", {{"Host", "evil.example:8080"}});
   ASSERT_TRUE(rebound);
   EXPECT_EQ(rebound->status, 403);
+  // Names that only look like loopback addresses are names, and resolve wherever their owner wants.
+  for (const char* host : {"127.evil.example", "127.0.0.1.nip.io:8080", "localhost.evil.example", "127.1"}) {
+    httplib::Result looks_local = client_.Get("/api", {{"Host", host}});
+    ASSERT_TRUE(looks_local) << host;
+    EXPECT_EQ(looks_local->status, 403) << host;
+  }
+  for (const char* host : {"127.0.0.1", "127.0.0.2:8080", "localhost:8080", "[::1]:8080"}) {
+    httplib::Result local = client_.Get("/api", {{"Host", host}});
+    ASSERT_TRUE(local) << host;
+    EXPECT_EQ(local->status, 200) << host;
+  }
   // A cross-site "simple request" (no preflight) cannot carry application/json: text/plain is refused.
   httplib::Result plain = client_.Post(kRegister, "{}", "text/plain");
   ASSERT_TRUE(plain);
