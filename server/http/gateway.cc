@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -94,8 +95,9 @@ struct Gateway::Impl {
   bool Admit(const httplib::Request& req, httplib::Response& res);
   void HandleCall(const httplib::Request& req, httplib::Response& res);
   void HandleSubscribe(const httplib::Request& req, httplib::Response& res);
-  // Registers a stream unless stopping or full.
-  bool AddStream(const std::shared_ptr<EventStream>& stream);
+  // Registers a live feed of `identity` (its limit key; empty in development mode): UNAVAILABLE when all slots are
+  // taken or the gateway is stopping, RESOURCE_EXHAUSTED when this identity holds its share.
+  absl::Status AddStream(const std::shared_ptr<EventStream>& stream, const std::string& identity);
   void RemoveStream(const EventStream* stream);
 
   const GatewayOptions options;
@@ -110,6 +112,9 @@ struct Gateway::Impl {
   absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
   std::vector<std::shared_ptr<EventStream>> streams ABSL_GUARDED_BY(mu);
+  // The limit key of each stream's identity ("" in development mode), and how many streams each key holds.
+  absl::flat_hash_map<const EventStream*, std::string> stream_identities ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int> streams_per_identity ABSL_GUARDED_BY(mu);
 };
 
 bool Gateway::Impl::Admit(const httplib::Request& req, httplib::Response& res) {
@@ -258,8 +263,8 @@ void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Respon
   std::shared_ptr<EventStream> stream = EventStream::Start(
       StreamDependencies{.hub = deps.hub, .picture = deps.picture, .store = deps.store, .json_cache = json_cache},
       options.feed, options.reconnect_delay, domain::CompiledFilter(filter), from_revision, *std::move(grant));
-  if (!AddStream(stream)) {
-    SetError(res, absl::UnavailableError("too many live feeds, or the server is shutting down; retry later"));
+  if (absl::Status added = AddStream(stream, caller->development() ? std::string() : caller->LimitKey()); !added.ok()) {
+    SetError(res, added);
     res.set_header("Retry-After", "2");
     return;
   }
@@ -281,16 +286,33 @@ void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Respon
       });
 }
 
-bool Gateway::Impl::AddStream(const std::shared_ptr<EventStream>& stream) {
+absl::Status Gateway::Impl::AddStream(const std::shared_ptr<EventStream>& stream, const std::string& identity) {
   absl::MutexLock lock(&mu);
-  if (stopping || streams.size() >= static_cast<size_t>(options.max_streams)) return false;
+  if (stopping || streams.size() >= static_cast<size_t>(options.max_streams)) {
+    return absl::UnavailableError("too many live feeds, or the server is shutting down; retry later");
+  }
+  if (!identity.empty()) {
+    int& held = streams_per_identity[identity];
+    if (held >= options.max_streams_per_identity) {
+      return absl::ResourceExhaustedError(absl::StrCat("this identity already holds ", held, " of the gateway's ",
+                                                       options.max_streams, " live-feed slots; close one first"));
+    }
+    ++held;
+  }
   streams.push_back(stream);
-  return true;
+  stream_identities[stream.get()] = identity;
+  return absl::OkStatus();
 }
 
 void Gateway::Impl::RemoveStream(const EventStream* stream) {
   absl::MutexLock lock(&mu);
   std::erase_if(streams, [stream](const std::shared_ptr<EventStream>& s) { return s.get() == stream; });
+  auto identity = stream_identities.find(stream);
+  if (identity == stream_identities.end()) return;
+  if (!identity->second.empty() && --streams_per_identity[identity->second] <= 0) {
+    streams_per_identity.erase(identity->second);
+  }
+  stream_identities.erase(identity);
 }
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,

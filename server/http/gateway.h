@@ -47,6 +47,10 @@ struct GatewayOptions {
   std::string assets_dir;
   // Live feeds served at once; each holds one thread.
   int max_streams = 32;
+  // Of those, at most this many for one identity (policy's limit key: the credential), so that one identity (a
+  // screen that reconnects in a loop, a script) cannot take every slot from the GHOR's dashboards: RESOURCE_EXHAUSTED
+  // (429) beyond. Development mode has no identities and is not limited.
+  int max_streams_per_identity = 8;
   // Threads for everything else (calls, static files, idle keep-alive connections).
   int call_threads = 16;
   // Largest request body accepted, in bytes (413 beyond).

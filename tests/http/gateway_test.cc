@@ -478,6 +478,43 @@ TEST(GatewayTokenTest, ACallWithTheTokenInTheUrlIsRefusedNamingTheParameter) {
   EXPECT_GE(feed.WaitForEvent("synced"), 0) << "the live feed still takes the token from the URL";
 }
 
+// One identity (a screen reconnecting in a loop, a script) cannot take every live-feed slot from the others.
+TEST(GatewayTokenTest, OneIdentityGetsItsShareOfLiveFeedSlotsAndNoMore) {
+  TempDir files;
+  const std::string tokens_file = files.path() + "/tokens";
+  std::ofstream(tokens_file) << TokenLine("greedy-token", "zh-noord", "institution", "script")
+                             << TokenLine("ghor-token", "ghor-vr10", "ghor", "GHOR dashboard");
+  TestServer server([&](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.tokens_file = tokens_file;
+  });
+  const int port = server.server().http_port();
+  constexpr int kShare = 8;  // GatewayOptions::max_streams_per_identity.
+  std::vector<std::unique_ptr<SseReader>> greedy;
+  for (int i = 0; i < kShare; ++i) {
+    greedy.push_back(
+        std::make_unique<SseReader>(port, kSubscribe, httplib::Headers{{"Authorization", "Bearer greedy-token"}}));
+    ASSERT_GE(greedy.back()->WaitForEvent("synced"), 0) << i;
+  }
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result refused = client.Get(kSubscribe, {{"Authorization", "Bearer greedy-token"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429) << refused->body;
+  EXPECT_EQ(json::parse(refused->body)["code"], "RESOURCE_EXHAUSTED");
+
+  SseReader ghor(port, kSubscribe, {{"Authorization", "Bearer ghor-token"}});
+  EXPECT_GE(ghor.WaitForEvent("synced"), 0) << "another identity still gets a feed";
+  greedy.pop_back();  // A slot freed is a slot back, once the server notices the connection is gone (its next frame).
+  bool served_again = false;
+  const absl::Time give_up = absl::Now() + absl::Seconds(15);
+  while (!served_again && absl::Now() < give_up) {
+    SseReader again(port, kSubscribe, {{"Authorization", "Bearer greedy-token"}});
+    served_again = again.WaitForEvent("synced", absl::Seconds(1)) >= 0;
+    if (!served_again) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(served_again);
+}
+
 TEST_F(GatewayTest, ManyFeedsAndCallsAtOnceDoNotStarveEachOther) {
   RegisterOverHttp("a");
   std::vector<std::unique_ptr<SseReader>> feeds;
