@@ -24,6 +24,9 @@ PictureService::PictureService(Dependencies dependencies, FeedOptions feed_optio
                      ParseChecked(this, deps_.services, &PictureService::List));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "History"),
                      ParseChecked(this, deps_.services, &PictureService::History));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "PublishStatus"),
+                     new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, ketenbeeld::v1::PublishStatusResponse>(
+                         [this](grpc::CallbackServerContext* context) { return publish_streams_.Open(context); }));
 }
 
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
@@ -36,11 +39,6 @@ grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerConte
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
   return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
-}
-
-grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>*
-PictureService::PublishStatus(grpc::CallbackServerContext* context) {
-  return publish_streams_.Open(context);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,
