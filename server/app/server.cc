@@ -1,5 +1,6 @@
 #include "server/app/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -328,12 +330,15 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   }
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
+  // New calls are answered UNAVAILABLE by us while gRPC still matches them to handlers (see ServerOptions).
+  state_->gate->StartDraining();
   state_->service->EndAllFeeds();
   // Open PublishStatus streams end once their reports in flight are answered (the committer still runs), so they
   // do not keep the server waiting for the grace period.
   state_->service->EndAllPublishStreams();
   // Before the committer stops: the gateway's writes in flight complete like gRPC's.
   if (state_->http_gateway) state_->http_gateway->Stop();
+  absl::SleepFor(std::min(state_->options.shutdown_drain, grace));
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->server->Wait();
   state_->admin_service.reset();  // Finishes a backup still running before the store goes.
