@@ -105,7 +105,7 @@ struct KetenbeeldServer::State {
   absl::Notification shutdown_done;
 };
 
-absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const ServerOptions& options) {
+absl::Status CheckServerOptions(const ServerOptions& options) {
   if (options.listen_address.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("listen: expected host:port, got \"", options.listen_address, "\""));
   }
@@ -115,6 +115,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
         " is not a loopback address; without TLS (tls.server_certificate) the server serves plaintext only on "
         "loopback (127.0.0.1, [::1], localhost)"));
   }
+  if (!options.http_listen_address.empty()) return http::CheckListenAddress(options.http_listen_address);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const ServerOptions& options) {
+  if (absl::Status valid = CheckServerOptions(options); !valid.ok()) return valid;
   const security::AuthenticatorOptions authentication{.tls = options.tls, .tokens_file = options.tokens_file};
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       security::MakeServerCredentials(authentication);

@@ -115,6 +115,11 @@ class KetenbeeldServer {
 // Whether `listen_address` (host:port) names a loopback interface.
 bool IsLoopbackAddress(const std::string& listen_address);
 
+// The checks of `options` that need no files, ports or store: the listen addresses (host:port; without TLS only
+// loopback; the HTTP gateway only on loopback). INVALID_ARGUMENT naming the field. KetenbeeldServer::Start checks
+// this first, and `ketenbeeld-server --check_config` too, so that it refuses exactly what start-up would.
+absl::Status CheckServerOptions(const ServerOptions& options);
+
 }  // namespace ketenbeeld::app
 
 #endif  // KETENBEELD_SERVER_APP_SERVER_H_
