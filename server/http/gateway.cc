@@ -138,10 +138,11 @@ void Gateway::Impl::Routes() {
       serving = !stopping;
     }
     res.status = serving ? 200 : 503;
-    res.set_content(nlohmann::json({{"status", serving ? "SERVING" : "NOT_SERVING"},
-                                    {"revision", absl::StrCat(deps.picture.revision())}})
-                        .dump(),
-                    kJson);
+    // Unauthenticated: with authentication the revision is left out (it counts every write, a measure of who is
+    // active when); only a development-mode server, which has no secrets, says it.
+    nlohmann::json body = {{"status", serving ? "SERVING" : "NOT_SERVING"}};
+    if (deps.authenticator.development_mode()) body["revision"] = absl::StrCat(deps.picture.revision());
+    res.set_content(body.dump(), kJson);
   });
   server.Get("/api", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json methods = api.Methods();
