@@ -89,6 +89,12 @@ int main(int argc, char** argv) {
                  std::string(config.status().message()).c_str());
     return 2;
   }
+  // What start-up would refuse without touching files or ports (listen addresses): refused here too, also by
+  // --check_config, with the same exit code.
+  if (absl::Status valid = ketenbeeld::app::CheckServerOptions(config->server); !valid.ok()) {
+    std::fprintf(stderr, "ketenbeeld-server: invalid configuration: %s\n", std::string(valid.message()).c_str());
+    return 2;
+  }
   if (check_config) {
     absl::StatusOr<ketenbeeld::server::v1::ServerConfig> merged = config_flags.Merged();
     std::string text;
@@ -106,7 +112,9 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     ketenbeeld::observability::LogError("start_failed", {{"error", server.status().ToString()}});
     std::fprintf(stderr, "ketenbeeld-server: %s\n", std::string(server.status().message()).c_str());
-    return 1;
+    // INVALID_ARGUMENT: the configuration names something unusable (a certificate, CRL or tokens file): exit 2 like
+    // any invalid configuration. Anything else (port in use, data directory locked or unreadable): 1.
+    return server.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
   const int signal = WaitForTerminationSignal();
   ketenbeeld::observability::LogInfo("signal_received", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});

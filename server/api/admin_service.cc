@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/api/parse_checked.h"
 #include "server/api/status.h"
 #include "server/observability/log.h"
 #include "server/observability/rpc_interceptor.h"
@@ -39,6 +40,13 @@ absl::Status CheckBackupDirectory(const std::string& directory) {
 }  // namespace
 
 AdminService::AdminService(Dependencies dependencies) : deps_(std::move(dependencies)) {
+  // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AdminService::service_full_name(), "Backup"),
+                     ParseChecked(this, deps_.services, &AdminService::Backup));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AdminService::service_full_name(), "CompactLog"),
+                     ParseChecked(this, deps_.services, &AdminService::CompactLog));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AdminService::service_full_name(), "ListAuditEntries"),
+                     ParseChecked(this, deps_.services, &AdminService::ListAuditEntries));
   worker_ = std::thread([this] { WorkerLoop(); });
 }
 

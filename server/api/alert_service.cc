@@ -1,6 +1,18 @@
 #include "server/api/alert_service.h"
 
+#include "server/api/parse_checked.h"
+
 namespace ketenbeeld::api {
+
+AlertService::AlertService(const ServiceContext& context) : context_(context) {
+  // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AlertService::service_full_name(), "SendAlert"),
+                     ParseChecked(this, context_, &AlertService::SendAlert));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AlertService::service_full_name(), "AcknowledgeAlert"),
+                     ParseChecked(this, context_, &AlertService::AcknowledgeAlert));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AlertService::service_full_name(), "GetAlertAcknowledgements"),
+                     ParseChecked(this, context_, &AlertService::GetAlertAcknowledgements));
+}
 
 grpc::ServerUnaryReactor* AlertService::SendAlert(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::SendAlertRequest* request,

@@ -14,7 +14,7 @@ namespace ketenbeeld::api {
 class AlertService final : public ketenbeeld::v1::AlertService::CallbackService {
  public:
   // Everything `context` refers to must outlive the service.
-  explicit AlertService(const ServiceContext& context) : context_(context) {}
+  explicit AlertService(const ServiceContext& context);
 
   // OK with the revision and the alert record. INVALID_ARGUMENT (a field, a deadline not in the future, an unknown
   // incident or named organisation); NOT_FOUND when cancelling an unknown alert; FAILED_PRECONDITION when the alert

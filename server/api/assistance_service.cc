@@ -1,6 +1,22 @@
 #include "server/api/assistance_service.h"
 
+#include "server/api/parse_checked.h"
+
 namespace ketenbeeld::api {
+
+AssistanceService::AssistanceService(const ServiceContext& context) : context_(context) {
+  // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "RequestAssistance"),
+                     ParseChecked(this, context_, &AssistanceService::RequestAssistance));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "OfferAssistance"),
+                     ParseChecked(this, context_, &AssistanceService::OfferAssistance));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "AcceptOffer"),
+                     ParseChecked(this, context_, &AssistanceService::AcceptOffer));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "FulfillRequest"),
+                     ParseChecked(this, context_, &AssistanceService::FulfillRequest));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "CancelRequest"),
+                     ParseChecked(this, context_, &AssistanceService::CancelRequest));
+}
 
 grpc::ServerUnaryReactor* AssistanceService::RequestAssistance(grpc::CallbackServerContext* context,
                                                                const ketenbeeld::v1::RequestAssistanceRequest* request,

@@ -17,7 +17,7 @@ namespace ketenbeeld::api {
 class AssistanceService final : public ketenbeeld::v1::AssistanceService::CallbackService {
  public:
   // Everything `context` refers to must outlive the service.
-  explicit AssistanceService(const ServiceContext& context) : context_(context) {}
+  explicit AssistanceService(const ServiceContext& context);
 
   // OK with the revision and the request record (status OPEN); INVALID_ARGUMENT for a field, an unregistered
   // requester or an unknown incident; FAILED_PRECONDITION when the id exists already.

@@ -6,6 +6,8 @@
 #ifndef KETENBEELD_SERVER_API_CALLER_GATE_H_
 #define KETENBEELD_SERVER_API_CALLER_GATE_H_
 
+#include <atomic>
+
 #include "absl/status/statusor.h"
 #include "grpcpp/server_context.h"
 #include "server/policy/limits.h"
@@ -20,8 +22,12 @@ class CallerGate {
   CallerGate(const security::Authenticator& authenticator, policy::RateLimiter& rate)
       : authenticator_(authenticator), rate_(rate) {}
 
-  // The caller's identity. UNAUTHENTICATED (no or bad credentials), RESOURCE_EXHAUSTED (over the request rate).
+  // The caller's identity. UNAUTHENTICATED (no or bad credentials), RESOURCE_EXHAUSTED (over the request rate),
+  // UNAVAILABLE once the server is draining (nothing was written; retry).
   absl::StatusOr<security::Identity> Admit(const grpc::ServerContextBase& context) const;
+
+  // From now on every call is refused with UNAVAILABLE: the server is shutting down. Idempotent.
+  void StartDraining() { draining_.store(true, std::memory_order_relaxed); }
 
   // Counts one more request of an identity admitted before (each report on a PublishStatus stream is a request,
   // like the ReportStatus call it replaces). RESOURCE_EXHAUSTED over the request rate.
@@ -30,6 +36,7 @@ class CallerGate {
  private:
   const security::Authenticator& authenticator_;
   policy::RateLimiter& rate_;
+  std::atomic<bool> draining_{false};
 };
 
 }  // namespace ketenbeeld::api

@@ -14,7 +14,7 @@ namespace ketenbeeld::api {
 class IncidentService final : public ketenbeeld::v1::IncidentService::CallbackService {
  public:
   // Everything `context` refers to must outlive the service.
-  explicit IncidentService(const ServiceContext& context) : context_(context) {}
+  explicit IncidentService(const ServiceContext& context);
 
   // OK with the revision and the incident record; INVALID_ARGUMENT (a field, an unknown scale-up level, an
   // unregistered affected organisation); FAILED_PRECONDITION when the id exists already.

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "server/api/parse_checked.h"
 #include "server/api/status.h"
 #include "server/domain/validation.h"
 
@@ -11,7 +12,22 @@ namespace ketenbeeld::api {
 PictureService::PictureService(Dependencies dependencies, FeedOptions feed_options)
     : deps_(dependencies),
       feed_options_(feed_options),
-      publish_streams_(dependencies.services, dependencies.rpc_observer) {}
+      publish_streams_(dependencies.services, dependencies.rpc_observer) {
+  // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "RegisterOrganization"),
+                     ParseChecked(this, deps_.services, &PictureService::RegisterOrganization));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "ReportStatus"),
+                     ParseChecked(this, deps_.services, &PictureService::ReportStatus));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "Get"),
+                     ParseChecked(this, deps_.services, &PictureService::Get));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "List"),
+                     ParseChecked(this, deps_.services, &PictureService::List));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "History"),
+                     ParseChecked(this, deps_.services, &PictureService::History));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "PublishStatus"),
+                     new grpc::internal::CallbackBidiHandler<grpc::ByteBuffer, ketenbeeld::v1::PublishStatusResponse>(
+                         [this](grpc::CallbackServerContext* context) { return publish_streams_.Open(context); }));
+}
 
 grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
@@ -23,11 +39,6 @@ grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerConte
                                                        const ketenbeeld::v1::ReportStatusRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
   return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
-}
-
-grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>*
-PictureService::PublishStatus(grpc::CallbackServerContext* context) {
-  return publish_streams_.Open(context);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,

@@ -36,9 +36,8 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   grpc::ServerUnaryReactor* ReportStatus(grpc::CallbackServerContext* context,
                                          const ketenbeeld::v1::ReportStatusRequest* request,
                                          ketenbeeld::v1::WriteResponse* response) override;
-  // A stream of status reports, each handled as a ReportStatus call (server/api/publish_stream.h).
-  grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>* PublishStatus(
-      grpc::CallbackServerContext* context) override;
+  // PublishStatus, a stream of status reports each handled as a ReportStatus call, is registered in the constructor
+  // with a reactor that parses the messages itself (server/api/publish_stream.h).
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context, const ketenbeeld::v1::GetRequest* request,
                                 ketenbeeld::v1::GetResponse* response) override;
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context, const ketenbeeld::v1::ListRequest* request,

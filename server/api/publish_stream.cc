@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "server/api/parse_checked.h"
 #include "server/api/status.h"
 #include "server/policy/limits.h"
 
@@ -104,6 +106,19 @@ void PublishStream::End(const grpc::Status& status) {
 }
 
 void PublishStream::OnReadDone(bool ok) {
+  if (ok) {
+    // Parse the raw bytes (see PublishReactor); a message that does not parse ends the stream as a protocol error.
+    grpc::ByteBuffer bytes(request_bytes_);  // Parsing consumes its buffer; request_bytes_ stays for the message.
+    if (!grpc::SerializationTraits<v1::PublishStatusRequest>::Deserialize(&bytes, &request_).ok()) {
+      ok = false;
+      absl::MutexLock lock(&mu_);
+      if (!end_status_.has_value()) {
+        end_status_ = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                   DescribeParseFailure(request_bytes_, *v1::PublishStatusRequest::descriptor()));
+      }
+    }
+    request_bytes_.Clear();
+  }
   // The read path owns request_ and next_sequence_ until reading_ is cleared below.
   const int reports = ok ? request_.reports_size() : 0;
   bool accept = ok;
@@ -237,7 +252,7 @@ void PublishStream::Perform(const Actions& actions) {
   // write: while the write Plan() decided is not started, writing_ stays set and no thread can decide to finish,
   // whereas a write started first could complete, and a Finish decided elsewhere (End) run OnDone, before our
   // StartRead. (Plan() never decides a finish together with a read or a write.)
-  if (actions.read) StartRead(&request_);
+  if (actions.read) StartRead(&request_bytes_);
   if (actions.write != nullptr) StartWrite(actions.write);
   if (actions.finish.has_value()) Finish(*actions.finish);
 }

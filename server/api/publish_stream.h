@@ -31,6 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/api/service_context.h"
@@ -45,8 +46,11 @@ class PublishStream;
 // The `method` label under which every report of a PublishStatus stream is counted (observability::RpcObserver).
 inline constexpr char kPublishReportMetric[] = "/ketenbeeld.v1.PictureService/PublishStatus/report";
 
-using PublishReactor =
-    grpc::ServerBidiReactor<ketenbeeld::v1::PublishStatusRequest, ketenbeeld::v1::PublishStatusResponse>;
+// The stream reads raw bytes and parses each message itself: with the generated request type, gRPC would report a
+// message that does not parse to OnReadDone as the end of the stream, and the stream would finish OK. A message that
+// does not parse ends the stream with INVALID_ARGUMENT (after answering what is in flight), like a batch over the
+// limit. PictureService registers the method with this reactor type.
+using PublishReactor = grpc::ServerBidiReactor<grpc::ByteBuffer, ketenbeeld::v1::PublishStatusResponse>;
 
 // The open PublishStatus streams of a server, so that shutdown can end them.
 class PublishStreams {
@@ -123,6 +127,8 @@ class PublishStream final : public PublishReactor {
   std::atomic<int> refs_{1};
 
   // Filled by gRPC while a Read is outstanding; only the read path (OnReadDone) touches it otherwise.
+  grpc::ByteBuffer request_bytes_;
+  // request_bytes_ parsed; only the read path touches it.
   ketenbeeld::v1::PublishStatusRequest request_;
   // The sequence number of the next report read; only the read path touches it (one Read at a time).
   uint64_t next_sequence_ = 0;

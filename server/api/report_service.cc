@@ -1,6 +1,22 @@
 #include "server/api/report_service.h"
 
+#include "server/api/parse_checked.h"
+
 namespace ketenbeeld::api {
+
+ReportService::ReportService(const ServiceContext& context) : context_(context) {
+  // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "PutScenario"),
+                     ParseChecked(this, context_, &ReportService::PutScenario));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetGapReport"),
+                     ParseChecked(this, context_, &ReportService::GetGapReport));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetCapacityOverview"),
+                     ParseChecked(this, context_, &ReportService::GetCapacityOverview));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetOperationalSummary"),
+                     ParseChecked(this, context_, &ReportService::GetOperationalSummary));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "FindCapacity"),
+                     ParseChecked(this, context_, &ReportService::FindCapacity));
+}
 
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
                                                      const ketenbeeld::v1::PutScenarioRequest* request,

@@ -14,7 +14,7 @@ namespace ketenbeeld::api {
 class ReportService final : public ketenbeeld::v1::ReportService::CallbackService {
  public:
   // Everything `context` refers to must outlive the service.
-  explicit ReportService(const ServiceContext& context) : context_(context) {}
+  explicit ReportService(const ServiceContext& context);
 
   // Creates or replaces a scenario. INVALID_ARGUMENT for a field; ABORTED when expected_revision does not match.
   grpc::ServerUnaryReactor* PutScenario(grpc::CallbackServerContext* context,

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -121,7 +123,7 @@ struct KetenbeeldServer::State {
   absl::Notification shutdown_done;
 };
 
-absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const ServerOptions& options) {
+absl::Status CheckServerOptions(const ServerOptions& options) {
   if (options.listen_address.find(':') == std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat("listen: expected host:port, got \"", options.listen_address, "\""));
   }
@@ -131,6 +133,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
         " is not a loopback address; without TLS (tls.server_certificate) the server serves plaintext only on "
         "loopback (127.0.0.1, [::1], localhost)"));
   }
+  if (!options.http_listen_address.empty()) return http::CheckListenAddress(options.http_listen_address);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const ServerOptions& options) {
+  if (absl::Status valid = CheckServerOptions(options); !valid.ok()) return valid;
   const security::AuthenticatorOptions authentication{.tls = options.tls, .tokens_file = options.tokens_file};
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       security::MakeServerCredentials(authentication);
@@ -352,12 +360,15 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   observability::LogInfo("server_stopping", {{"live_feeds", state_->service->live_feeds()}});
   state_->server->GetHealthCheckService()->SetServingStatus(false);
   state_->revocation_sweep->Stop();
+  // New calls are answered UNAVAILABLE by us while gRPC still matches them to handlers (see ServerOptions).
+  state_->gate->StartDraining();
   state_->service->EndAllFeeds();
   // Open PublishStatus streams end once their reports in flight are answered (the committer still runs), so they
   // do not keep the server waiting for the grace period.
   state_->service->EndAllPublishStreams();
   // Before the committer stops: the gateway's writes in flight complete like gRPC's.
   if (state_->http_gateway) state_->http_gateway->Stop();
+  absl::SleepFor(std::min(state_->options.shutdown_drain, grace));
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->server->Wait();
   state_->admin_service.reset();  // Finishes a backup still running before the store goes.

@@ -62,6 +62,11 @@ struct ServerOptions {
   std::string metrics_listen_address;
   // Retention of the event log (default: keep everything), applied every retention.check_interval.
   storage::RetentionPolicy retention;
+  // At shutdown, how long the server keeps accepting calls only to answer them UNAVAILABLE before gRPC stops
+  // (capped by the grace period). Calls that reach gRPC after it stops but before they are matched to a handler are
+  // failed by gRPC itself with CANCELLED (a known gRPC core behaviour, grpc/grpc#41785); the drain lets clients see
+  // UNAVAILABLE for their writes in flight instead. Zero: no drain (in-process tests).
+  absl::Duration shutdown_drain = absl::Milliseconds(300);
 };
 
 class KetenbeeldServer {
@@ -94,8 +99,8 @@ class KetenbeeldServer {
   absl::Status TickNow();
 
   // Graceful shutdown: health NOT_SERVING, live feeds end with UNAVAILABLE (clients resume elsewhere/later), new
-  // writes are refused, in-flight RPCs get up to `grace` to finish, queued writes are committed, the store is closed.
-  // Idempotent.
+  // calls are answered UNAVAILABLE for options.shutdown_drain, in-flight RPCs get up to `grace` to finish, queued
+  // writes are committed, the store is closed. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
 
   // Blocks until Shutdown() has completed.
@@ -109,6 +114,11 @@ class KetenbeeldServer {
 
 // Whether `listen_address` (host:port) names a loopback interface.
 bool IsLoopbackAddress(const std::string& listen_address);
+
+// The checks of `options` that need no files, ports or store: the listen addresses (host:port; without TLS only
+// loopback; the HTTP gateway only on loopback). INVALID_ARGUMENT naming the field. KetenbeeldServer::Start checks
+// this first, and `ketenbeeld-server --check_config` too, so that it refuses exactly what start-up would.
+absl::Status CheckServerOptions(const ServerOptions& options);
 
 }  // namespace ketenbeeld::app
 

@@ -161,10 +161,11 @@ void Gateway::Impl::Routes() {
       serving = !stopping;
     }
     res.status = serving ? 200 : 503;
-    res.set_content(nlohmann::json({{"status", serving ? "SERVING" : "NOT_SERVING"},
-                                    {"revision", absl::StrCat(deps.picture.revision())}})
-                        .dump(),
-                    kJson);
+    // Unauthenticated: with authentication the revision is left out (it counts every write, a measure of who is
+    // active when); only a development-mode server, which has no secrets, says it.
+    nlohmann::json body = {{"status", serving ? "SERVING" : "NOT_SERVING"}};
+    if (deps.authenticator.development_mode()) body["revision"] = absl::StrCat(deps.picture.revision());
+    res.set_content(body.dump(), kJson);
   });
   server.Get("/api", [this](const httplib::Request&, httplib::Response& res) {
     nlohmann::json methods = api.Methods();
@@ -315,18 +316,25 @@ void Gateway::Impl::RemoveStream(const EventStream* stream) {
   stream_identities.erase(identity);
 }
 
-absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,
-                                                        GatewayDependencies dependencies) {
-  auto impl = std::make_unique<Impl>(options, dependencies);
-  if (!SplitHostPort(options.listen_address, impl->host, impl->port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("http_listen: expected host:port, got \"", options.listen_address, "\""));
+absl::Status CheckListenAddress(const std::string& listen_address) {
+  std::string host;
+  int port = 0;
+  if (!SplitHostPort(listen_address, host, port)) {
+    return absl::InvalidArgumentError(absl::StrCat("http_listen: expected host:port, got \"", listen_address, "\""));
   }
-  if (!IsLoopbackHost(impl->host)) {
+  if (!IsLoopbackHost(host)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "http_listen: ", options.listen_address,
+        "http_listen: ", listen_address,
         " is not a loopback address; the gateway serves plaintext only on loopback (127.0.0.1, [::1], localhost)"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,
+                                                        GatewayDependencies dependencies) {
+  if (absl::Status valid = CheckListenAddress(options.listen_address); !valid.ok()) return valid;
+  auto impl = std::make_unique<Impl>(options, dependencies);
+  SplitHostPort(options.listen_address, impl->host, impl->port);
   const int threads = options.max_streams + options.call_threads;
   impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   impl->server.set_socket_options(SocketOptions);

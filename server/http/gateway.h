@@ -71,6 +71,10 @@ struct GatewayDependencies {
   pipeline::Hub& hub;
 };
 
+// INVALID_ARGUMENT naming http_listen unless `listen_address` is host:port on a loopback interface (the gateway
+// serves plaintext only). Gateway::Start checks this first; the configuration check uses it too.
+absl::Status CheckListenAddress(const std::string& listen_address);
+
 class Gateway {
  public:
   // Binds the address and starts serving. Everything in `dependencies` must outlive the gateway (or its Stop()).

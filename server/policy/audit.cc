@@ -111,6 +111,7 @@ void AuditLog::Record(const security::Identity& reader, absl::string_view method
   std::sort(organization_ids.begin(), organization_ids.end());
   organization_ids.erase(std::unique(organization_ids.begin(), organization_ids.end()), organization_ids.end());
   entry.set_organization_count(static_cast<int32_t>(organization_ids.size()));
+  entry.set_all_organizations(organization_ids.empty());
   for (size_t i = 0; i < organization_ids.size() && i < kMaxOrganizationsPerEntry; ++i) {
     entry.add_organization_ids(std::move(organization_ids[i]));
   }
@@ -172,8 +173,9 @@ absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& reque
   absl::MutexLock lock(&mu_);
   for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (request.before_sequence() != 0 && it->sequence() >= request.before_sequence()) continue;
-    if (!request.organization_id().empty() && std::find(it->organization_ids().begin(), it->organization_ids().end(),
-                                                        request.organization_id()) == it->organization_ids().end()) {
+    if (!request.organization_id().empty() && !it->all_organizations() &&
+        std::find(it->organization_ids().begin(), it->organization_ids().end(), request.organization_id()) ==
+            it->organization_ids().end()) {
       continue;
     }
     if (response.entries_size() == limit) {

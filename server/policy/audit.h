@@ -38,7 +38,8 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Records that `reader` was given the detailed figures of `organization_ids` by `method` at `revision`. Never
+  // Records that `reader` was given the detailed figures of `organization_ids` by `method` at `revision`; empty:
+  // of every organisation (a live feed without an organisation filter; AuditEntry.all_organizations). Never
   // fails the read it records: a write error is logged and the entry kept in memory.
   void Record(const security::Identity& reader, absl::string_view method, std::vector<std::string> organization_ids,
               int64_t revision, absl::Time now = absl::Now());

@@ -186,6 +186,15 @@ absl::Status Reader::History(const ketenbeeld::v1::HistoryRequest& request,
       return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid timestamp"));
     }
   }
+  // An empty range asked for explicitly is a mistake of the caller, not "nothing happened".
+  if (request.from_revision() != 0 && request.to_revision() != 0 && request.from_revision() > request.to_revision()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("to_revision: ", request.to_revision(), " is before from_revision ", request.from_revision()));
+  }
+  if (request.has_from_time() && request.has_to_time() &&
+      FromProtoTime(request.from_time()) > FromProtoTime(request.to_time())) {
+    return absl::InvalidArgumentError("to_time: before from_time");
+  }
 
   const int64_t latest = picture_.revision();
   const int64_t compacted = store_.compacted_revision();

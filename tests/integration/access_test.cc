@@ -497,6 +497,24 @@ TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForTheOpera
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(AccessTest, ALiveFeedOfEveryOrganisationIsListedUnderEachOrganisation) {
+  SetUpRegion();
+  auto ghor = PictureAs("ghor");
+  FeedReader feed(*ghor, v1::SubscribeRequest());  // No filter: every organisation's figures.
+  ASSERT_TRUE(feed.WaitUntilSynced());
+
+  auto admin = v1::AdminService::NewStub(ChannelAs("operator"));
+  v1::ListAuditEntriesRequest request;
+  request.set_organization_id("ziekenhuis-a");
+  v1::ListAuditEntriesResponse response;
+  const grpc::Status status = admin->ListAuditEntries(Deadline().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.entries_size(), 1) << response.ShortDebugString();
+  EXPECT_EQ(response.entries(0).method(), "/ketenbeeld.v1.PictureService/Subscribe");
+  EXPECT_EQ(response.entries(0).actor().organization_id(), "ghor-vr10");
+  EXPECT_TRUE(response.entries(0).all_organizations());
+}
+
 TEST_F(AccessTest, ABackupCarriesTheAuditTrail) {
   SetUpRegion();
   GetStatusAs("ghor", "ziekenhuis-a");  // Audited.

@@ -2,6 +2,7 @@
 // AdminService and by retention (and the `reset` a resuming feed gets), the Prometheus endpoint, request ids.
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "httplib.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
 #include "storage/store.h"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -92,6 +94,26 @@ TEST(OperationsTest, BackupWhileWritingHoldsExactlyTheRevisionsUpToItsRevision) 
   EXPECT_EQ(log->back().revision, backup.revision());
   copy->reset();
   std::filesystem::remove_all(backup_dir);
+}
+
+// /healthz answers without credentials; with authentication configured it does not tell the revision (a count of
+// writes), only whether the server is serving.
+TEST(OperationsTest, HealthzOfAnAuthenticatedServerLeavesTheRevisionOut) {
+  TempDir secrets;
+  const std::string tokens = secrets.path() + "/tokens";
+  std::ofstream(tokens) << TokenLine("s3cret", "ghor-vr10", "ghor", "ghor");
+  for (const bool authenticated : {false, true}) {
+    TestServer server([&](app::ServerOptions& options) {
+      options.http_listen_address = "127.0.0.1:0";
+      if (authenticated) options.tokens_file = tokens;
+    });
+    httplib::Client client("127.0.0.1", server.server().http_port());
+    httplib::Result health = client.Get("/healthz");
+    ASSERT_TRUE(health) << httplib::to_string(health.error());
+    EXPECT_EQ(health->status, 200);
+    EXPECT_THAT(health->body, HasSubstr("\"SERVING\""));
+    EXPECT_EQ(health->body.find("revision") == std::string::npos, authenticated) << health->body;
+  }
 }
 
 TEST(OperationsTest, BackupRefusesRelativeAndExistingDirectories) {

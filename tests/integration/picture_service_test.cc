@@ -241,6 +241,32 @@ TEST(PictureServiceTest, HistoryByRevisionRangeWithPages) {
   EXPECT_EQ(server.stub().History(&context, request, &response).error_code(), grpc::StatusCode::OUT_OF_RANGE);
 }
 
+TEST(PictureServiceTest, HistoryWithFromAfterToIsInvalidArgumentNamingTheField) {
+  TestServer server;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 1)).ok());
+  v1::HistoryRequest by_revision;
+  by_revision.set_from_revision(2);
+  by_revision.set_to_revision(1);
+  v1::HistoryRequest by_time;
+  by_time.mutable_from_time()->set_seconds(2'000'000'000);
+  by_time.mutable_to_time()->set_seconds(1'000'000'000);
+  for (const auto& [request, field] : {std::pair{&by_revision, "to_revision: 1 is before from_revision 2"},
+                                       std::pair{&by_time, "to_time: before from_time"}}) {
+    grpc::ClientContext context;
+    v1::HistoryResponse response;
+    const grpc::Status status = server.stub().History(&context, *request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(field));
+  }
+  // One revision (from == to) is a valid range.
+  by_revision.set_to_revision(2);
+  grpc::ClientContext context;
+  v1::HistoryResponse response;
+  ASSERT_TRUE(server.stub().History(&context, by_revision, &response).ok());
+  EXPECT_EQ(response.events_size(), 1);
+}
+
 TEST(PictureServiceTest, StateAndRevisionSurviveRestart) {
   TestServer server;
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("a")).ok());

@@ -48,6 +48,13 @@ TEST(ShutdownTest, SigtermUnderLoadExitsZeroEndsFeedsWithUnavailableAndKeepsAckn
     ASSERT_TRUE(writers.WaitUntilAllFailed(absl::Seconds(30)));
     writers.Stop();
     acknowledged = writers.acknowledged();
+    // Each writer stopped at its first failed write: one in flight at SIGTERM or sent after it. The API promises
+    // UNAVAILABLE for both ("nothing was written; retry"), never CANCELLED.
+    for (const grpc::Status& status : writers.final_statuses()) {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+          << status.error_code() << " " << status.error_message() << "\n"
+          << (*server)->log();
+    }
     ASSERT_GT(acknowledged.size(), 10u) << "no load was flowing; the test proves nothing";
   }
   const grpc::Status feed_end = feed.WaitForEnd(absl::Seconds(10));

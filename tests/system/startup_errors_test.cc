@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
@@ -40,9 +41,25 @@ FailedStart RunServerExpectingExit(const TempDir& dir, const std::vector<std::st
 TEST(StartupErrorsTest, NonLoopbackListenAddressIsRefused) {
   TempDir dir;
   const FailedStart start = RunServerExpectingExit(dir, {"--listen", "0.0.0.0:0", "--data_dir", dir.path() + "/db"});
-  EXPECT_TRUE(start.exit.exited && start.exit.code != 0) << start.exit.ToString();
+  EXPECT_TRUE(start.exit.ExitedWith(2)) << start.exit.ToString();  // An invalid configuration (docs/operations.md).
   EXPECT_THAT(start.stderr_text, HasSubstr("listen"));
   EXPECT_THAT(start.stderr_text, HasSubstr("0.0.0.0:0"));
+}
+
+// --check_config refuses exactly what start-up refuses (the systemd unit runs it before starting), with exit 2.
+TEST(StartupErrorsTest, CheckConfigRefusesAddressesThatStartUpRefuses) {
+  TempDir dir;
+  const std::string db = dir.path() + "/db";
+  for (const std::string field : {"--listen", "--http_listen"}) {
+    const FailedStart start = RunServerExpectingExit(dir, {"--check_config", field, "0.0.0.0:0", "--data_dir", db});
+    EXPECT_TRUE(start.exit.ExitedWith(2)) << field << ": " << start.exit.ToString() << "\n" << start.stderr_text;
+    EXPECT_THAT(start.stderr_text, HasSubstr(absl::StrCat(field.substr(2), ": 0.0.0.0:0 is not a loopback address")));
+    const FailedStart started = RunServerExpectingExit(dir, {field, "0.0.0.0:0", "--data_dir", db});
+    EXPECT_TRUE(started.exit.ExitedWith(2)) << field << ": " << started.exit.ToString();
+  }
+  const FailedStart valid =
+      RunServerExpectingExit(dir, {"--check_config", "--listen", "127.0.0.1:0", "--http_listen", "127.0.0.1:0"});
+  EXPECT_TRUE(valid.exit.ExitedWith(0)) << valid.exit.ToString() << "\n" << valid.stderr_text;
 }
 
 TEST(StartupErrorsTest, DataDirThatIsARegularFileIsRefused) {
