@@ -22,6 +22,7 @@
 #include "grpc/byte_buffer.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/message_allocator.h"
 #include "server/api/service_context.h"
 
 namespace ketenbeeld::api {
@@ -55,6 +56,11 @@ class ParseCheckedUnaryHandler final : public grpc::internal::MethodHandler {
       if (copy != nullptr) grpc_byte_buffer_destroy(copy);
       return parsed;
     }
+    // The typed handler will not run, so it will not release its messages either: release them here. A parse that
+    // failed half-way has already allocated sub-messages, which the call's arena would free without their destructors
+    // (LeakSanitizer reported exactly that).
+    if (route->data != nullptr) static_cast<grpc::MessageHolder<Request, Response>*>(route->data)->Release();
+    route->data = nullptr;
     route->refused = true;
     return refusal_.Deserialize(call, copy, status, &route->data);  // Takes the copy; always parses.
   }
