@@ -1,6 +1,7 @@
 #include "server/http/json_api.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -23,14 +24,21 @@ absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_
                                   const security::Identity& caller) {
   Request request;
   if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
-  absl::Notification done;
-  absl::StatusOr<pipeline::WriteResult> result;
+  // Shared with the callback rather than on this stack: the completion thread may still be inside Notify() (unlocking
+  // the notification's mutex) when this thread has woken and moved on, and TSan, which cannot see into Debian's
+  // Abseil, then saw this frame's reuse race with that unlock.
+  struct Outcome {
+    absl::Notification done;
+    absl::StatusOr<pipeline::WriteResult> result;
+  };
+  auto outcome = std::make_shared<Outcome>();
   operations.Write(caller, mutations::WriteRequest{.body = std::move(request), .actor = {}},
-                   [&](absl::StatusOr<pipeline::WriteResult> outcome) {
-                     result = std::move(outcome);
-                     done.Notify();
+                   [outcome](absl::StatusOr<pipeline::WriteResult> written) {
+                     outcome->result = std::move(written);
+                     outcome->done.Notify();
                    });
-  done.WaitForNotification();
+  outcome->done.WaitForNotification();
+  const absl::StatusOr<pipeline::WriteResult>& result = outcome->result;
   if (!result.ok()) return result.status();
   v1::WriteResponse response;
   response.set_revision(result->revision);
