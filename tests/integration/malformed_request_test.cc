@@ -19,23 +19,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-grpc::Status CallWithRawBytes(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
-                              const std::string& bytes) {
-  grpc::GenericStub stub(channel);
-  grpc::Slice slice(bytes);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-  auto context = Deadline();
-  absl::Notification done;
-  grpc::Status result;
-  stub.UnaryCall(context.get(), method, grpc::StubOptions(), &request, &response, [&](grpc::Status status) {
-    result = std::move(status);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
-}
-
 bool IsUnary(const google::protobuf::MethodDescriptor& method) {
   return !method.client_streaming() && !method.server_streaming();
 }
@@ -63,7 +46,7 @@ TEST(MalformedRequestTest, GarbageBytesAreInvalidArgumentOnEveryUnaryMethod) {
     if (!IsUnary(*method)) continue;
     ++unary;
     // A tag whose varint never ends: no message of any type.
-    const grpc::Status status = CallWithRawBytes(server.channel(), GrpcMethodName(*method), "\xff\xff\xff\xff\xff");
+    const grpc::Status status = CallUnaryWithBytes(server.channel(), GrpcMethodName(*method), "\xff\xff\xff\xff\xff");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << method->full_name() << ": " << status.error_code() << " " << status.error_message();
     EXPECT_THAT(status.error_message(), HasSubstr(method->input_type()->full_name())) << method->full_name();
@@ -97,7 +80,7 @@ TEST(MalformedRequestTest, InvalidUtf8InAStringFieldIsInvalidArgumentNamingTheFi
     }
     if (bytes.empty()) continue;
     ++checked;
-    const grpc::Status status = CallWithRawBytes(server.channel(), GrpcMethodName(*method), bytes);
+    const grpc::Status status = CallUnaryWithBytes(server.channel(), GrpcMethodName(*method), bytes);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << method->full_name() << ": " << status.error_code() << " " << status.error_message();
     EXPECT_THAT(status.error_message(), HasSubstr(named)) << method->full_name();
@@ -209,7 +192,7 @@ TEST(MalformedRequestTest, ARequestThatParsesStillReachesTheMethod) {
   v1::GetRequest request;
   request.set_name("organizations/nobody");
   const grpc::Status status =
-      CallWithRawBytes(server.channel(), "/ketenbeeld.v1.PictureService/Get", request.SerializeAsString());
+      CallUnaryWithBytes(server.channel(), "/ketenbeeld.v1.PictureService/Get", request.SerializeAsString());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message();
 }
 

@@ -23,6 +23,11 @@ namespace ketenbeeld::testing {
 // A client context whose call fails with DEADLINE_EXCEEDED after `timeout` instead of hanging a test.
 std::unique_ptr<grpc::ClientContext> Deadline(absl::Duration timeout = absl::Seconds(10));
 
+// Calls unary `method` ("/ketenbeeld.v1.PictureService/Get") with `bytes` as the request, as they are (a generic
+// stub: no parsing on the client side), and returns the call's status. Bounded by Deadline().
+grpc::Status CallUnaryWithBytes(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                                const std::string& bytes);
+
 // Options for fast tests: short heartbeats, no fsync (durability is tested by the system tests).
 app::ServerOptions FastOptions(const std::string& data_dir);
 
