@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Server threads and memory with N open Server-Sent Events feeds (issue 13, section 1): the gateway serves each live
-# feed on a thread of cpp-httplib's fixed pool (GatewayOptions: max_streams = 32 feeds + call_threads = 16), so this
-# shows what the pool costs and where it stops (503 beyond max_streams). Loopback only, development mode.
+# Server threads and memory with N open Server-Sent Events feeds (issue 13, section 1): the gateway serves every
+# connection from libmicrohttpd's event loops and a caught-up feed suspends its connection, so threads must stay flat
+# as feeds are added; this shows what a feed costs in memory and where the gateway stops (503 beyond
+# GatewayOptions::max_streams = 256). One curl process per feed. Loopback only, development mode.
 #
-#   bench/sse_feeds.sh [BUILD_DIR] [COUNTS...]      e.g. bench/sse_feeds.sh build 0 1 8 16 32 33
+#   bench/sse_feeds.sh [BUILD_DIR] [COUNTS...]      e.g. bench/sse_feeds.sh build 0 1 100 256 257
 set -euo pipefail
 BUILD_DIR=${1:-build}
 shift || true
-COUNTS=("${@:-0 1 8 16 32 33}")
+COUNTS=("${@:-0 1 100 256 257}")
 COUNTS=(${COUNTS[*]})
 SERVER="$BUILD_DIR/server/ketenbeeld-server"
 DATA=$(mktemp -d)

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/feed/session.h"
+#include "server/http/gateway.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
 #include "server/policy/visibility.h"
@@ -47,6 +48,9 @@ struct ServerOptions {
   std::string http_listen_address;
   // Serve the dashboard from this directory (web/static) instead of the copy built into the binary; for development.
   std::string http_assets_dir;
+  // The gateway's connection cap and idle timeout (http::GatewayOptions).
+  int http_max_connections = http::GatewayOptions{}.max_connections;
+  absl::Duration http_idle_timeout = http::GatewayOptions{}.idle_timeout;
   // mTLS (docs/security.md). Without it: plaintext on loopback, with bearer tokens when tokens_file is set, else
   // development mode (no identities, everything allowed; the server warns at start-up).
   security::TlsOptions tls;

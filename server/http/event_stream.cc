@@ -43,10 +43,11 @@ std::shared_ptr<const std::string> EventJsonCache::Get(const state::EventPtr& ev
 
 EventStream::EventStream(StreamDependencies dependencies, const feed::FeedOptions& options,
                          absl::Duration reconnect_delay, domain::CompiledFilter filter, int64_t from_revision,
-                         service::Operations::FeedGrant grant)
+                         service::Operations::FeedGrant grant, std::function<void()> resume)
     : deps_(dependencies),
       reconnect_delay_(reconnect_delay),
       grant_(std::move(grant)),
+      resume_(std::move(resume)),
       session_(
           feed::FeedSession::Dependencies{
               .hub = dependencies.hub, .picture = dependencies.picture, .store = dependencies.store},
@@ -54,19 +55,34 @@ EventStream::EventStream(StreamDependencies dependencies, const feed::FeedOption
 
 std::shared_ptr<EventStream> EventStream::Start(StreamDependencies dependencies, const feed::FeedOptions& options,
                                                 absl::Duration reconnect_delay, domain::CompiledFilter filter,
-                                                int64_t from_revision, service::Operations::FeedGrant grant) {
+                                                int64_t from_revision, service::Operations::FeedGrant grant,
+                                                std::function<void()> resume) {
   return std::make_shared<EventStream>(dependencies, options, reconnect_delay, std::move(filter), from_revision,
-                                       std::move(grant));
+                                       std::move(grant), std::move(resume));
 }
 
-void EventStream::Wake() {
-  absl::MutexLock lock(&mu_);
-  woken_ = true;
+void EventStream::WakeAndResume(const absl::Status* end) {
+  bool resume = false;
+  {
+    absl::MutexLock lock(&mu_);
+    woken_ = true;
+    if (end != nullptr && !end_status_.has_value()) end_status_ = *end;
+    resume = std::exchange(suspended_, false);
+  }
+  // Outside the lock: the transport's resume may take its own locks, which it may hold while it calls this stream.
+  if (resume) resume_();
 }
 
-void EventStream::End(const absl::Status& status) {
+void EventStream::Wake() { WakeAndResume(nullptr); }
+
+void EventStream::End(const absl::Status& status) { WakeAndResume(&status); }
+
+bool EventStream::SuspendUnlessWoken(absl::FunctionRef<void()> suspend) {
   absl::MutexLock lock(&mu_);
-  if (!end_status_.has_value()) end_status_ = status;
+  if (woken_ || end_status_.has_value()) return false;
+  suspend();
+  suspended_ = true;
+  return true;
 }
 
 void EventStream::Close() { deps_.hub.Unpark(shared_from_this()); }
@@ -150,21 +166,17 @@ std::string EventStream::Encode(const feed::FeedFrame& frame) {
 
 std::optional<std::string> EventStream::NextFrame() {
   if (ended_) return std::nullopt;
-  while (true) {
-    if (std::optional<absl::Status> end = EndRequested(); end.has_value()) return EndFrame(*end);
-    {
-      absl::MutexLock lock(&mu_);
-      woken_ = false;  // Before Next(): a publish after this point wakes the wait below.
-    }
-    if (std::optional<feed::FeedFrame> frame = session_.Next(shared_from_this()); frame.has_value()) {
-      return Encode(*frame);
-    }
-    // Caught up, and parked in the hub: wait for a publish, the heartbeat time or End(). The session decides
-    // whether a heartbeat is due when asked again.
+  if (std::optional<absl::Status> end = EndRequested(); end.has_value()) return EndFrame(*end);
+  {
     absl::MutexLock lock(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return woken_ || end_status_.has_value(); };
-    mu_.AwaitWithDeadline(absl::Condition(&ready), session_.heartbeat_due());
+    woken_ = false;  // Before Next(): a publish after this point keeps SuspendUnlessWoken() from suspending.
   }
+  if (std::optional<feed::FeedFrame> frame = session_.Next(shared_from_this()); frame.has_value()) {
+    return Encode(*frame);
+  }
+  // Caught up, and parked in the hub: its next wake (a publish, or the wake interval, when the session decides
+  // whether a heartbeat is due) resumes the stream.
+  return std::nullopt;
 }
 
 }  // namespace ketenbeeld::http

@@ -18,20 +18,24 @@
 // the protocol (start check, reset, snapshot, synced, event batches, heartbeats, counters): the same implementation
 // as gRPC's Subscribe, so both transports behave alike and count alike.
 //
-// Threading: an EventStream is driven by one thread (the HTTP connection's), which calls NextFrame() in a loop; that
-// thread blocks while the subscriber is caught up. The hub's fan-out thread only calls Wake(), which sets a flag and
-// returns: it never waits for a subscriber. End() may be called from any thread.
+// Threading: an EventStream is driven by one thread at a time (the HTTP server's event loop, when the connection can
+// take more bytes), which calls NextFrame() and never blocks: when the subscriber is caught up, the driver suspends
+// the connection (SuspendUnlessWoken) and the stream calls its `resume` function when there may be more. So a feed
+// holds no thread while it waits, and the hub's fan-out thread only calls Wake(), which sets a flag, maybe resumes,
+// and returns: it never waits for a subscriber. End() may be called from any thread.
 #ifndef KETENBEELD_SERVER_HTTP_EVENT_STREAM_H_
 #define KETENBEELD_SERVER_HTTP_EVENT_STREAM_H_
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -74,14 +78,24 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // snapshot first; N: resume after N). A start that is not possible (N < 0, N ahead of the server) becomes an `end`
   // frame with INVALID_ARGUMENT / OUT_OF_RANGE. `reconnect_delay` is sent as the SSE `retry:` field: how long a
   // disconnected EventSource waits before it reconnects. Everything in `dependencies` (and options.counters) must
-  // outlive the stream.
+  // outlive the stream. `resume` is called (from any thread, without the stream's lock held) once after each
+  // suspension, when there may be more to send: a publish, the hub's wake interval (heartbeats), or End().
   static std::shared_ptr<EventStream> Start(StreamDependencies dependencies, const feed::FeedOptions& options,
                                             absl::Duration reconnect_delay, domain::CompiledFilter filter,
-                                            int64_t from_revision, service::Operations::FeedGrant grant);
+                                            int64_t from_revision, service::Operations::FeedGrant grant,
+                                            std::function<void()> resume);
 
-  // The next SSE frame ("event: ...\ndata: ...\n\n"), blocking while there is nothing to send. nullopt once the
-  // stream has ended and its `end` frame was returned. Only the stream's own thread calls this.
+  // The next SSE frame ("event: ...\ndata: ...\n\n"), or nullopt when there is nothing to send now (the
+  // subscriber is caught up: see SuspendUnlessWoken) or the stream has ended and its `end` frame was returned (see
+  // ended()). Never blocks. Only the driving thread calls this.
   std::optional<std::string> NextFrame();
+  // Whether the `end` frame has been returned: nothing follows.
+  bool ended() const { return ended_; }
+
+  // After NextFrame() returned nullopt and !ended(): unless a wake or End() came since that NextFrame() began, calls
+  // `suspend` (under the stream's lock, so that no `resume` can precede it) and returns true; `resume` follows when
+  // there may be more. false: call NextFrame() again now. Only the driving thread calls this.
+  bool SuspendUnlessWoken(absl::FunctionRef<void()> suspend);
 
   // Ends the stream: the next NextFrame() returns an `end` frame with `status`, then nullopt. Idempotent (the first
   // status wins); thread safe.
@@ -96,7 +110,8 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   // Use Start(). `grant`: what the stream may show, and its place under the identity's feed limit
   // (Operations::Subscribe).
   EventStream(StreamDependencies dependencies, const feed::FeedOptions& options, absl::Duration reconnect_delay,
-              domain::CompiledFilter filter, int64_t from_revision, service::Operations::FeedGrant grant);
+              domain::CompiledFilter filter, int64_t from_revision, service::Operations::FeedGrant grant,
+              std::function<void()> resume);
 
  private:
   std::string Frame(absl::string_view event, absl::string_view data, std::optional<int64_t> id);
@@ -106,16 +121,20 @@ class EventStream : public pipeline::Listener, public std::enable_shared_from_th
   std::string EndFrame(const absl::Status& status);
   // An end requested by End(), if any.
   std::optional<absl::Status> EndRequested();
+  // Marks the stream woken and, when it was suspended, resumes it (outside the lock).
+  void WakeAndResume(const absl::Status* end);
 
   const StreamDependencies deps_;
   const absl::Duration reconnect_delay_;
   const service::Operations::FeedGrant grant_;
+  const std::function<void()> resume_;
 
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  bool suspended_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Status> end_status_ ABSL_GUARDED_BY(mu_);
 
-  // Owned by the thread that calls NextFrame().
+  // Owned by the driving thread.
   feed::FeedSession session_;
   bool first_frame_ = true;
   bool ended_ = false;  // The `end` frame has been returned.

@@ -1,11 +1,14 @@
 #include "server/http/gateway.h"
 
 #include <arpa/inet.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <thread>
+#include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -17,8 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
-#include "httplib.h"
+#include "base/work_pool.h"
 #include "nlohmann/json.hpp"
 #include "server/domain/validation.h"
 #include "server/http/assets.h"
@@ -31,6 +33,20 @@ namespace ketenbeeld::http {
 namespace {
 
 constexpr char kJson[] = "application/json";
+constexpr char kSubscribePath[] = "/api/ketenbeeld.v1.PictureService/Subscribe";
+// Bytes the event loop asks a feed for at a time; a larger frame is written in several turns.
+constexpr size_t kFeedBlockBytes = 64 * 1024;
+
+// On every answer: no framing by another site (clickjacking of the form), no type sniffing, no referrer leaving with a
+// token in the URL. The pages also get a content security policy: scripts only from the gateway itself, so text that
+// slipped past escaping still cannot run. Inline style attributes stay allowed (the form uses them).
+constexpr std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"X-Frame-Options", "DENY"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}};
 
 // "host:port" -> {host without brackets, port}; false when malformed.
 bool SplitHostPort(absl::string_view address, std::string& host, int& port) {
@@ -60,41 +76,163 @@ std::string HostOfHeader(absl::string_view header) {
   return std::string(header.substr(0, header.find(':')));
 }
 
-void SetError(httplib::Response& res, const absl::Status& status) {
-  const HttpError error = ToHttpError(status);
-  res.status = error.http_status;
-  res.set_content(error.body, kJson);
+// A listening TCP socket on `host`:`port` (a loopback address; "localhost" is 127.0.0.1), with SO_REUSEADDR only (a
+// restarted server can bind at once) and not SO_REUSEPORT (a second server must not bind the same port without an
+// error). -1 when it cannot be bound.
+int Listen(const std::string& host, int port) {
+  sockaddr_storage address{};
+  socklen_t length = 0;
+  if (host == "::1") {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<uint16_t>(port));
+    v6->sin6_addr = in6addr_loopback;
+    length = sizeof(sockaddr_in6);
+  } else {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<uint16_t>(port));
+    if (::inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &v4->sin_addr) != 1) return -1;
+    length = sizeof(sockaddr_in);
+  }
+  const int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int BoundPort(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return -1;
+  return address.ss_family == AF_INET6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&address)->sin6_port)
+                                       : ntohs(reinterpret_cast<const sockaddr_in*>(&address)->sin_port);
+}
+
+// An answer, before it is handed to the server library.
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = kJson;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Reply MakeReply(int status, std::string body, Headers headers = {}, std::string content_type = kJson) {
+  return Reply{.status = status,
+               .body = std::move(body),
+               .content_type = std::move(content_type),
+               .headers = std::move(headers)};
+}
+
+Reply ErrorReply(const absl::Status& status) {
+  HttpError error = ToHttpError(status);
+  return MakeReply(error.http_status, std::move(error.body));
+}
+
+void AddSecurityHeaders(MHD_Response* response) {
+  for (const auto& [name, value] : kSecurityHeaders) MHD_add_response_header(response, name, value);
+}
+
+MHD_Result Send(MHD_Connection* connection, const Reply& reply) {
+  MHD_Response* response =
+      MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) return MHD_NO;  // Out of memory: the connection is closed.
+  AddSecurityHeaders(response);
+  MHD_add_response_header(response, "Content-Type", reply.content_type.c_str());
+  for (const auto& [name, value] : reply.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
+  const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
+// A header or query parameter; nullopt when absent.
+std::optional<std::string> Lookup(MHD_Connection* connection, MHD_ValueKind kind, const char* name) {
+  const char* value = MHD_lookup_connection_value(connection, kind, name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+std::string HeaderOr(MHD_Connection* connection, const char* name) {
+  return Lookup(connection, MHD_HEADER_KIND, name).value_or("");
 }
 
 // `query_token`: whether the `access_token` query parameter counts (the live feed only: EventSource cannot set
 // headers). Elsewhere a token belongs in the Authorization header; in a URL it ends up in proxy and access logs.
-CallerInfo CallerOf(const httplib::Request& req, bool query_token) {
-  CallerInfo caller{.remote_address = req.remote_addr,
-                    .remote_port = req.remote_port,
-                    .headers = {},
-                    .access_token = query_token ? req.get_param_value("access_token") : std::string()};
-  for (const auto& [name, value] : req.headers) caller.headers.emplace(absl::AsciiStrToLower(name), value);
+CallerInfo CallerOf(MHD_Connection* connection, bool query_token) {
+  CallerInfo caller;
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (info != nullptr && info->client_addr != nullptr) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (info->client_addr->sa_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(info->client_addr);
+      ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+      caller.remote_port = ntohs(v6->sin6_port);
+    } else {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(info->client_addr);
+      ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+      caller.remote_port = ntohs(v4->sin_port);
+    }
+    caller.remote_address = text;
+  }
+  MHD_get_connection_values(
+      connection, MHD_HEADER_KIND,
+      +[](void* headers, MHD_ValueKind, const char* name, const char* value) {
+        static_cast<decltype(CallerInfo::headers)*>(headers)->emplace(absl::AsciiStrToLower(name),
+                                                                      value == nullptr ? "" : value);
+        return MHD_YES;
+      },
+      &caller.headers);
+  if (query_token) caller.access_token = Lookup(connection, MHD_GET_ARGUMENT_KIND, "access_token").value_or("");
   return caller;
-}
-
-// Only SO_REUSEADDR (a restarted server can bind at once); not cpp-httplib's default SO_REUSEPORT, which would let a
-// second server bind the same port without an error.
-void SocketOptions(socket_t socket) {
-  int yes = 1;
-  setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
 }
 
 }  // namespace
 
 struct Gateway::Impl {
-  Impl(const GatewayOptions& gateway_options, GatewayDependencies dependencies)
-      : options(gateway_options), deps(dependencies), api(deps.operations) {}
+  // One request, from its first header to its completion (MHD's per-request context).
+  struct Request {
+    std::string body;
+    bool too_large = false;
+    bool call_submitted = false;
+    absl::Mutex mu;
+    std::optional<Reply> reply ABSL_GUARDED_BY(mu);  // A call's answer, set on a call thread.
+  };
+  // A live feed's answer: the stream and the frame being written.
+  struct Feed {
+    Impl* impl;
+    MHD_Connection* connection;
+    std::shared_ptr<EventStream> stream;
+    std::string frame;
+    size_t written = 0;
+  };
 
-  void Routes();
-  // The checks every request passes before routing; false (and `res` set) when refused.
-  bool Admit(const httplib::Request& req, httplib::Response& res);
-  void HandleCall(const httplib::Request& req, httplib::Response& res);
-  void HandleSubscribe(const httplib::Request& req, httplib::Response& res);
+  Impl(const GatewayOptions& gateway_options, GatewayDependencies dependencies)
+      : options(gateway_options),
+        deps(dependencies),
+        api(deps.operations),
+        calls(std::max(1, options.call_threads), static_cast<size_t>(std::max(0, options.max_queued_calls))) {}
+
+  // MHD callbacks.
+  static MHD_Result OnRequest(void* impl, MHD_Connection* connection, const char* url, const char* method,
+                              const char* version, const char* upload_data, size_t* upload_data_size, void** request);
+  static void OnCompleted(void* impl, MHD_Connection* connection, void** request, MHD_RequestTerminationCode code);
+  static ssize_t ReadFeed(void* feed, uint64_t position, char* buffer, size_t max);
+  static void FreeFeed(void* feed);
+
+  // The request is complete (headers, and the body of a POST): answer it.
+  MHD_Result Route(MHD_Connection* connection, absl::string_view url, absl::string_view method, Request& request);
+  // The checks every request passes before routing; the refusal when it does not.
+  std::optional<Reply> Admit(MHD_Connection* connection, absl::string_view method);
+  Reply Health();
+  MHD_Result StartCall(MHD_Connection* connection, absl::string_view url, Request& request);
+  MHD_Result StartFeed(MHD_Connection* connection);
   // Registers a live feed of `identity` (its limit key; empty in development mode): UNAVAILABLE when all slots are
   // taken or the gateway is stopping, RESOURCE_EXHAUSTED when this identity holds its share.
   absl::Status AddStream(const std::shared_ptr<EventStream>& stream, const std::string& identity);
@@ -104,187 +242,268 @@ struct Gateway::Impl {
   const GatewayDependencies deps;
   const JsonApi api;
   EventJsonCache json_cache;
-  httplib::Server server;
+  WorkPool calls;
+  MHD_Daemon* daemon = nullptr;
   std::string host;
   int port = 0;
-  std::thread listen_thread;
 
   absl::Mutex mu;
   bool stopping ABSL_GUARDED_BY(mu) = false;
+  int calls_in_flight ABSL_GUARDED_BY(mu) = 0;  // Submitted and not yet completed.
   std::vector<std::shared_ptr<EventStream>> streams ABSL_GUARDED_BY(mu);
   // The limit key of each stream's identity ("" in development mode), and how many streams each key holds.
   absl::flat_hash_map<const EventStream*, std::string> stream_identities ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, int> streams_per_identity ABSL_GUARDED_BY(mu);
 };
 
-bool Gateway::Impl::Admit(const httplib::Request& req, httplib::Response& res) {
-  const std::string host_header = req.get_header_value("Host");
-  if (!IsLoopbackHost(HostOfHeader(host_header))) {
-    SetError(res, absl::PermissionDeniedError(absl::StrCat("host: \"", host_header,
-                                                           "\" is not a loopback name; this gateway serves loopback "
-                                                           "only (use 127.0.0.1, [::1] or localhost)")));
-    return false;
+MHD_Result Gateway::Impl::OnRequest(void* impl_pointer, MHD_Connection* connection, const char* url, const char* method,
+                                    const char* /*version*/, const char* upload_data, size_t* upload_data_size,
+                                    void** request_pointer) {
+  Impl& impl = *static_cast<Impl*>(impl_pointer);
+  auto* request = static_cast<Request*>(*request_pointer);
+  if (request == nullptr) {  // The headers are in; a body may follow.
+    request = new Request();
+    *request_pointer = request;
+    return MHD_YES;
   }
-  if (req.method == "POST") {
-    if (!absl::StartsWith(req.get_header_value("Content-Type"), kJson)) {
-      SetError(res, absl::InvalidArgumentError("request: send the body as Content-Type: application/json"));
-      res.status = 415;
-      return false;
+  if (*upload_data_size > 0) {
+    // Read to the end and refuse it then: answering in the middle of a body leaves the client writing into a closed
+    // connection, where it sees a reset instead of the 413.
+    if (request->body.size() + *upload_data_size > impl.options.max_request_bytes) {
+      request->too_large = true;
+      request->body.clear();
+    } else if (!request->too_large) {
+      request->body.append(upload_data, *upload_data_size);
     }
-    if (req.has_header("Origin") && req.get_header_value("Origin") != absl::StrCat("http://", host_header)) {
-      SetError(res, absl::PermissionDeniedError(
-                        absl::StrCat("origin: \"", req.get_header_value("Origin"), "\" may not call this gateway")));
-      return false;
-    }
+    *upload_data_size = 0;
+    return MHD_YES;
   }
-  return true;
+  if (request->call_submitted) {  // Resumed: the call thread has set the reply.
+    std::optional<Reply> reply;
+    {
+      absl::MutexLock lock(&request->mu);
+      reply = std::move(request->reply);
+    }
+    return Send(connection, reply.value_or(ErrorReply(absl::InternalError("the call ended without an answer"))));
+  }
+  return impl.Route(connection, url, method, *request);
 }
 
-void Gateway::Impl::Routes() {
-  // On every answer: no framing by another site (clickjacking of the form), no type sniffing, no referrer leaving
-  // with a token in the URL. The pages also get a content security policy: scripts only from the gateway itself, so
-  // text that slipped past escaping still cannot run. Inline style attributes stay allowed (the form uses them).
-  server.set_default_headers({{"X-Frame-Options", "DENY"},
-                              {"X-Content-Type-Options", "nosniff"},
-                              {"Referrer-Policy", "no-referrer"},
-                              {"Content-Security-Policy",
-                               "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'"}});
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    return Admit(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
-  });
-  server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    bool serving = false;
-    {
-      absl::MutexLock lock(&mu);
-      serving = !stopping;
+void Gateway::Impl::OnCompleted(void* impl_pointer, MHD_Connection* /*connection*/, void** request_pointer,
+                                MHD_RequestTerminationCode /*code*/) {
+  auto* request = static_cast<Request*>(*request_pointer);
+  if (request == nullptr) return;
+  if (request->call_submitted) {
+    Impl& impl = *static_cast<Impl*>(impl_pointer);
+    absl::MutexLock lock(&impl.mu);
+    --impl.calls_in_flight;
+  }
+  delete request;
+  *request_pointer = nullptr;
+}
+
+std::optional<Reply> Gateway::Impl::Admit(MHD_Connection* connection, absl::string_view method) {
+  const std::string host_header = HeaderOr(connection, "Host");
+  if (!IsLoopbackHost(HostOfHeader(host_header))) {
+    return ErrorReply(absl::PermissionDeniedError(absl::StrCat("host: \"", host_header,
+                                                               "\" is not a loopback name; this gateway serves "
+                                                               "loopback only (use 127.0.0.1, [::1] or localhost)")));
+  }
+  if (method == "POST") {
+    if (!absl::StartsWith(HeaderOr(connection, "Content-Type"), kJson)) {
+      Reply refused =
+          ErrorReply(absl::InvalidArgumentError("request: send the body as Content-Type: application/json"));
+      refused.status = 415;
+      return refused;
     }
-    res.status = serving ? 200 : 503;
-    // Unauthenticated: with authentication the revision is left out (it counts every write, a measure of who is
-    // active when); only a development-mode server, which has no secrets, says it.
-    nlohmann::json body = {{"status", serving ? "SERVING" : "NOT_SERVING"}};
-    if (deps.authenticator.development_mode()) body["revision"] = absl::StrCat(deps.picture.revision());
-    res.set_content(body.dump(), kJson);
-  });
-  server.Get("/api", [this](const httplib::Request&, httplib::Response& res) {
+    std::optional<std::string> origin = Lookup(connection, MHD_HEADER_KIND, "Origin");
+    if (origin.has_value() && *origin != absl::StrCat("http://", host_header)) {
+      return ErrorReply(
+          absl::PermissionDeniedError(absl::StrCat("origin: \"", *origin, "\" may not call this gateway")));
+    }
+  }
+  return std::nullopt;
+}
+
+Reply Gateway::Impl::Health() {
+  bool serving = false;
+  {
+    absl::MutexLock lock(&mu);
+    serving = !stopping;
+  }
+  // Unauthenticated: with authentication the revision is left out (it counts every write, a measure of who is active
+  // when); only a development-mode server, which has no secrets, says it.
+  nlohmann::json body = {{"status", serving ? "SERVING" : "NOT_SERVING"}};
+  if (deps.authenticator.development_mode()) body["revision"] = absl::StrCat(deps.picture.revision());
+  return MakeReply(serving ? 200 : 503, body.dump());
+}
+
+MHD_Result Gateway::Impl::Route(MHD_Connection* connection, absl::string_view url, absl::string_view method,
+                                Request& request) {
+  if (std::optional<Reply> refused = Admit(connection, method); refused.has_value()) return Send(connection, *refused);
+  if (method == "POST") {
+    if (request.too_large) {
+      Reply refused = ErrorReply(absl::ResourceExhaustedError("request: the body is larger than the gateway accepts"));
+      refused.status = 413;
+      return Send(connection, refused);
+    }
+    return StartCall(connection, url, request);
+  }
+  if (method != "GET" && method != "HEAD") {
+    Reply refused = ErrorReply(absl::NotFoundError(absl::StrCat("path: nothing here: ", method, " ", url)));
+    refused.status = 405;
+    refused.headers.emplace_back("Allow", "GET, HEAD, POST");
+    return Send(connection, refused);
+  }
+  if (url == "/healthz") return Send(connection, Health());
+  if (url == "/api") {
     nlohmann::json methods = api.Methods();
     methods.push_back("ketenbeeld.v1.PictureService/Subscribe");
-    res.set_content(nlohmann::json({{"methods", methods}}).dump(), kJson);
-  });
-  server.Get("/api/enums", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(EnumsJson(), kJson);
-  });
-  server.Get(R"(/api/ketenbeeld\.v1\.PictureService/Subscribe)",
-             [this](const httplib::Request& req, httplib::Response& res) { HandleSubscribe(req, res); });
-  server.Post(R"(/api/([A-Za-z0-9_.]+/[A-Za-z0-9_]+))",
-              [this](const httplib::Request& req, httplib::Response& res) { HandleCall(req, res); });
-  server.Get(R"(/.*)", [this](const httplib::Request& req, httplib::Response& res) {
-    std::optional<Asset> asset = FindAsset(req.path, options.assets_dir);
-    if (!asset.has_value()) {
-      SetError(res, absl::NotFoundError(absl::StrCat("path: no such page: ", req.path)));
-      return;
+    return Send(connection, MakeReply(200, nlohmann::json({{"methods", methods}}).dump()));
+  }
+  if (url == "/api/enums") return Send(connection, MakeReply(200, EnumsJson(), {{"Cache-Control", "no-cache"}}));
+  if (url == kSubscribePath) return StartFeed(connection);
+  std::optional<Asset> asset = FindAsset(std::string(url), options.assets_dir);
+  if (!asset.has_value())
+    return Send(connection, ErrorReply(absl::NotFoundError(absl::StrCat("path: no such page: ", url))));
+  // Always revalidate: a new server version must never run with yesterday's script.
+  return Send(connection, MakeReply(200, std::move(asset->content), {{"Cache-Control", "no-cache"}},
+                                    std::move(asset->content_type)));
+}
+
+MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_view url, Request& request) {
+  absl::string_view method = url;
+  const bool named = absl::ConsumePrefix(&method, "/api/") && !method.empty() &&
+                     std::count(method.begin(), method.end(), '/') == 1 && method.front() != '/' &&
+                     method.back() != '/' && std::all_of(method.begin(), method.end(), [](char c) {
+                       return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/';
+                     });
+  if (!named) return Send(connection, ErrorReply(absl::NotFoundError(absl::StrCat("path: nothing here: POST ", url))));
+  if (Lookup(connection, MHD_GET_ARGUMENT_KIND, "access_token").has_value()) {
+    return Send(connection, ErrorReply(absl::InvalidArgumentError(
+                                "access_token: send the token as \"Authorization: Bearer <token>\"; in a URL it ends "
+                                "up in proxy and access logs (the live feed is the exception)")));
+  }
+  {
+    absl::MutexLock lock(&mu);
+    if (stopping) {
+      return Send(connection, ErrorReply(absl::UnavailableError("the server is shutting down; retry later")));
     }
-    // Always revalidate: a new server version must never run with yesterday's script.
-    res.set_header("Cache-Control", "no-cache");
-    res.set_content(std::move(asset->content), asset->content_type);
-  });
-  server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // Ours, with a JSON error already.
-    const absl::Status status =
-        res.status == 413   ? absl::ResourceExhaustedError("request: the body is larger than the gateway accepts")
-        : res.status == 404 ? absl::NotFoundError(absl::StrCat("path: nothing here: ", req.method, " ", req.path))
-                            : absl::UnknownError(absl::StrCat("http status ", res.status));
-    const int http_status = res.status;
-    SetError(res, status);
-    res.status = http_status;
-  });
-  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
-    observability::LogError("http_handler_exception", {{"path", req.path}});
-    SetError(res, absl::InternalError("the gateway failed to handle this request"));
-  });
+    ++calls_in_flight;
+  }
+  request.call_submitted = true;  // From here, OnCompleted counts the call out.
+  // The call may wait until a write is durable: off the event loop, with the connection suspended until it is done.
+  MHD_suspend_connection(connection);
+  const bool submitted =
+      calls.Submit([this, connection, &request, caller = CallerOf(connection, false), method = std::string(method)] {
+        Reply reply;
+        absl::StatusOr<security::Identity> identity = IdentifyCaller(deps.authenticator, deps.rate, caller);
+        absl::StatusOr<std::string> response =
+            identity.ok() ? api.Call(method, request.body, *identity) : absl::StatusOr<std::string>(identity.status());
+        if (response.ok()) {
+          reply.body = *std::move(response);
+          reply.headers.emplace_back("Cache-Control", "no-store");
+        } else {
+          reply = ErrorReply(response.status());
+        }
+        {
+          absl::MutexLock lock(&request.mu);
+          request.reply = std::move(reply);
+        }
+        MHD_resume_connection(connection);
+      });
+  if (!submitted) {
+    Reply busy = ErrorReply(absl::UnavailableError("the gateway is busy with other calls; retry shortly"));
+    busy.headers.emplace_back("Retry-After", "1");
+    {
+      absl::MutexLock lock(&request.mu);
+      request.reply = std::move(busy);
+    }
+    MHD_resume_connection(connection);
+  }
+  return MHD_YES;
 }
 
-void Gateway::Impl::HandleCall(const httplib::Request& req, httplib::Response& res) {
-  if (req.has_param("access_token")) {
-    SetError(res,
-             absl::InvalidArgumentError("access_token: send the token as \"Authorization: Bearer <token>\"; in a "
-                                        "URL it ends up in proxy and access logs (the live feed is the exception)"));
-    return;
-  }
+MHD_Result Gateway::Impl::StartFeed(MHD_Connection* connection) {
   absl::StatusOr<security::Identity> caller =
-      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req, /*query_token=*/false));
-  if (!caller.ok()) {
-    SetError(res, caller.status());
-    return;
-  }
-  absl::StatusOr<std::string> response = api.Call(req.matches[1].str(), req.body, *caller);
-  if (!response.ok()) {
-    SetError(res, response.status());
-    return;
-  }
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(*std::move(response), kJson);
-}
-
-void Gateway::Impl::HandleSubscribe(const httplib::Request& req, httplib::Response& res) {
-  absl::StatusOr<security::Identity> caller =
-      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(req, /*query_token=*/true));
-  if (!caller.ok()) {
-    SetError(res, caller.status());
-    return;
-  }
+      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(connection, /*query_token=*/true));
+  if (!caller.ok()) return Send(connection, ErrorReply(caller.status()));
   ketenbeeld::v1::Filter filter;
-  if (req.has_param("filter")) {
-    absl::Status parsed = FromJson(req.get_param_value("filter"), filter);
+  if (std::optional<std::string> filter_json = Lookup(connection, MHD_GET_ARGUMENT_KIND, "filter");
+      filter_json.has_value()) {
+    absl::Status parsed = FromJson(*filter_json, filter);
     if (parsed.ok()) parsed = domain::ValidateFilter(filter, "filter");
-    if (!parsed.ok()) {
-      SetError(res, parsed);
-      return;
-    }
+    if (!parsed.ok()) return Send(connection, ErrorReply(parsed));
   }
   // A reconnecting EventSource sends the id of the last message it got: the revision to resume after.
   int64_t from_revision = 0;
-  const bool resuming = req.has_header("Last-Event-ID");
-  const std::string from = resuming ? req.get_header_value("Last-Event-ID") : req.get_param_value("from_revision");
+  std::optional<std::string> last_event_id = Lookup(connection, MHD_HEADER_KIND, "Last-Event-ID");
+  const bool resuming = last_event_id.has_value();
+  const std::string from =
+      resuming ? *last_event_id : Lookup(connection, MHD_GET_ARGUMENT_KIND, "from_revision").value_or("");
   if (!from.empty() && !absl::SimpleAtoi(from, &from_revision)) {
-    SetError(res, absl::InvalidArgumentError(
-                      absl::StrCat(resuming ? "Last-Event-ID" : "from_revision", ": not a revision: \"", from, "\"")));
-    return;
+    return Send(connection, ErrorReply(absl::InvalidArgumentError(absl::StrCat(
+                                resuming ? "Last-Event-ID" : "from_revision", ": not a revision: \"", from, "\""))));
   }
   ketenbeeld::v1::SubscribeRequest subscribe;
   *subscribe.mutable_filter() = filter;
   subscribe.set_from_revision(from_revision);
   absl::StatusOr<service::Operations::FeedGrant> grant = deps.operations.Subscribe(*caller, subscribe);
-  if (!grant.ok()) {
-    SetError(res, grant.status());
-    return;
-  }
+  if (!grant.ok()) return Send(connection, ErrorReply(grant.status()));
   std::shared_ptr<EventStream> stream = EventStream::Start(
       StreamDependencies{.hub = deps.hub, .picture = deps.picture, .store = deps.store, .json_cache = json_cache},
-      options.feed, options.reconnect_delay, domain::CompiledFilter(filter), from_revision, *std::move(grant));
+      options.feed, options.reconnect_delay, domain::CompiledFilter(filter), from_revision, *std::move(grant),
+      [connection] { MHD_resume_connection(connection); });
   if (absl::Status added = AddStream(stream, caller->development() ? std::string() : caller->LimitKey()); !added.ok()) {
-    SetError(res, added);
-    res.set_header("Retry-After", "2");
-    return;
+    Reply refused = ErrorReply(added);
+    refused.headers.emplace_back("Retry-After", "2");
+    return Send(connection, refused);
   }
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Accel-Buffering", "no");  // Proxies must not hold frames back.
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [stream](size_t /*offset*/, httplib::DataSink& sink) {
-        std::optional<std::string> frame = stream->NextFrame();
-        if (!frame.has_value()) {
-          sink.done();
-          return true;
-        }
-        return sink.write(frame->data(), frame->size());  // false: the client is gone, and the stream ends.
-      },
-      [this, stream](bool /*success*/) {
-        stream->Close();
-        RemoveStream(stream.get());
-      });
+  auto* feed = new Feed{.impl = this, .connection = connection, .stream = stream, .frame = {}, .written = 0};
+  MHD_Response* response =
+      MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kFeedBlockBytes, &ReadFeed, feed, &FreeFeed);
+  if (response == nullptr) {
+    FreeFeed(feed);
+    return MHD_NO;
+  }
+  AddSecurityHeaders(response);
+  MHD_add_response_header(response, "Content-Type", "text/event-stream");
+  MHD_add_response_header(response, "Cache-Control", "no-store");
+  MHD_add_response_header(response, "X-Accel-Buffering", "no");  // Proxies must not hold frames back.
+  const MHD_Result queued = MHD_queue_response(connection, MHD_HTTP_OK, response);
+  MHD_destroy_response(response);  // The connection holds it; FreeFeed runs when the connection is done with it.
+  return queued;
+}
+
+ssize_t Gateway::Impl::ReadFeed(void* feed_pointer, uint64_t /*position*/, char* buffer, size_t max) {
+  Feed& feed = *static_cast<Feed*>(feed_pointer);
+  // Bounded: a wake that comes between NextFrame() and SuspendUnlessWoken() costs one more round, and wakes come from
+  // one hub round at a time.
+  for (int round = 0; feed.written == feed.frame.size(); ++round) {
+    if (std::optional<std::string> frame = feed.stream->NextFrame(); frame.has_value()) {
+      feed.frame = *std::move(frame);
+      feed.written = 0;
+      break;
+    }
+    if (feed.stream->ended()) return MHD_CONTENT_READER_END_OF_STREAM;
+    if (round >= 8 || feed.stream->SuspendUnlessWoken([&feed] {
+          // Safe: the stream runs only on this connection's event-loop thread, which is here.
+          MHD_suspend_connection(feed.connection);
+        })) {
+      return 0;
+    }
+  }
+  const size_t n = std::min(max, feed.frame.size() - feed.written);
+  std::memcpy(buffer, feed.frame.data() + feed.written, n);
+  feed.written += n;
+  return static_cast<ssize_t>(n);
+}
+
+void Gateway::Impl::FreeFeed(void* feed_pointer) {
+  auto* feed = static_cast<Feed*>(feed_pointer);
+  feed->stream->Close();
+  feed->impl->RemoveStream(feed->stream.get());
+  delete feed;
 }
 
 absl::Status Gateway::Impl::AddStream(const std::shared_ptr<EventStream>& stream, const std::string& identity) {
@@ -335,29 +554,25 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& op
   if (absl::Status valid = CheckListenAddress(options.listen_address); !valid.ok()) return valid;
   auto impl = std::make_unique<Impl>(options, dependencies);
   SplitHostPort(options.listen_address, impl->host, impl->port);
-  const int threads = options.max_streams + options.call_threads;
-  impl->server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  impl->server.set_socket_options(SocketOptions);
-  impl->server.set_payload_max_length(options.max_request_bytes);
-  // Idle keep-alive connections hold a pool thread, and Stop() waits for them: keep them short.
-  impl->server.set_keep_alive_timeout(2);
-  impl->server.set_read_timeout(10);
-  // A feed whose client stops reading fails its write after this long and ends (the client resumes later).
-  impl->server.set_write_timeout(10);
-  impl->Routes();
-  if (impl->port == 0) {
-    impl->port = impl->server.bind_to_any_port(impl->host);
-  } else if (!impl->server.bind_to_port(impl->host, impl->port)) {
-    impl->port = -1;
-  }
-  if (impl->port <= 0) {
+  const int fd = Listen(impl->host, impl->port);
+  if (fd < 0) {
     return absl::UnavailableError(absl::StrCat("http_listen: could not bind ", options.listen_address,
                                                " (in use, or not an address of this machine)"));
   }
-  Impl* raw = impl.get();
-  impl->listen_thread = std::thread([raw] { raw->server.listen_after_bind(); });
-  // Stop() is a no-op for cpp-httplib until the accept loop runs: wait for it, so a Stop() right after Start() ends.
-  for (int i = 0; i < 5000 && !impl->server.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  impl->port = BoundPort(fd);
+  const auto idle_seconds = static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(options.idle_timeout)));
+  // Epoll event loops (MHD_USE_AUTO picks it on Linux), each serving its share of the connections; suspend/resume
+  // for feeds and calls. No MHD_USE_ERROR_LOG: what it would print (a client that went away) is not an error of ours.
+  impl->daemon =
+      MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME, 0, nullptr, nullptr, &Impl::OnRequest,
+                       impl.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+                       static_cast<unsigned int>(std::max(1, options.loop_threads)), MHD_OPTION_CONNECTION_LIMIT,
+                       static_cast<unsigned int>(std::max(1, options.max_connections)), MHD_OPTION_CONNECTION_TIMEOUT,
+                       idle_seconds, MHD_OPTION_NOTIFY_COMPLETED, &Impl::OnCompleted, impl.get(), MHD_OPTION_END);
+  if (impl->daemon == nullptr) {
+    ::close(fd);
+    return absl::UnavailableError(absl::StrCat("http_listen: could not start serving ", options.listen_address));
+  }
   auto gateway = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
   observability::LogInfo(
       "http_gateway_started",
@@ -387,15 +602,20 @@ void Gateway::Stop() {
   for (const std::shared_ptr<EventStream>& stream : live) {
     stream->End(absl::UnavailableError("the server is shutting down; resume from your last revision"));
   }
+  // Calls in flight run to the end (a write waits until it is durable or refused); the pool refuses new ones.
+  impl_->calls.Stop();
   {
-    // Let each feed send its `end` frame and finish its response properly: once the server stops, cpp-httplib no
-    // longer asks a stream for its next frame. A client that does not read is not waited for long.
+    // Let each feed send its `end` frame, and each call its answer, before the connections close. A client that
+    // does not read is not waited for long.
     absl::MutexLock lock(&impl_->mu);
-    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) { return impl_->streams.empty(); };
+    auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(impl_->mu) {
+      return impl_->streams.empty() && impl_->calls_in_flight == 0;
+    };
     impl_->mu.AwaitWithTimeout(absl::Condition(&drained), absl::Seconds(2));
   }
-  impl_->server.stop();
-  if (impl_->listen_thread.joinable()) impl_->listen_thread.join();
+  // Closes the port and every connection (none is suspended: feeds were resumed by End(), calls by their thread) and
+  // joins the event loops.
+  MHD_stop_daemon(impl_->daemon);
   observability::LogInfo("http_gateway_stopped", {{"live_feeds_ended", live.size()}});
 }
 

@@ -19,9 +19,14 @@
 // preflight, which the gateway never grants, so another origin cannot send them), and POSTs whose Origin, when
 // sent, is not the gateway's own.
 //
-// Threading: cpp-httplib serves each connection on a thread of a fixed pool. A live feed holds its connection's
-// thread while it is open, so at most `max_streams` feeds are served at once (503 beyond), and the pool has room for
-// as many plain calls besides. The hub's fan-out thread is never blocked by a feed (event_stream.h).
+// Threading: GNU libmicrohttpd serves every connection from a few event-loop threads (`loop_threads`, epoll). Nothing
+// on a loop thread waits: a live feed that is caught up suspends its connection until the hub wakes it
+// (event_stream.h), so an open feed costs a socket and its buffers, not a thread; static files, /healthz and /api are
+// answered from memory; a call (which may wait until a write is durable) suspends its connection and runs on a
+// bounded pool of `call_threads`, beyond whose queue the gateway answers 503 at once. A client that sends its request
+// slowly, or reads its answers slowly, holds only its connection: at most `max_connections` are open at once (new
+// ones are refused beyond), and one that makes no progress for `idle_timeout` is closed. The hub's fan-out thread is
+// never blocked by a feed.
 #ifndef KETENBEELD_SERVER_HTTP_GATEWAY_H_
 #define KETENBEELD_SERVER_HTTP_GATEWAY_H_
 
@@ -45,14 +50,22 @@ struct GatewayOptions {
   std::string listen_address = "127.0.0.1:8080";
   // Serve the dashboard from this directory (web/static of a checkout) instead of the embedded copy: for development.
   std::string assets_dir;
-  // Live feeds served at once; each holds one thread.
-  int max_streams = 32;
+  // Live feeds served at once (503 beyond). Each costs a connection and its buffers, no thread.
+  int max_streams = 256;
   // Of those, at most this many for one identity (policy's limit key: the credential), so that one identity (a
   // screen that reconnects in a loop, a script) cannot take every slot from the GHOR's dashboards: RESOURCE_EXHAUSTED
   // (429) beyond. Development mode has no identities and is not limited.
   int max_streams_per_identity = 8;
-  // Threads for everything else (calls, static files, idle keep-alive connections).
-  int call_threads = 16;
+  // Connections open at once, feeds included: the gateway accepts no more beyond this until one closes.
+  int max_connections = 512;
+  // Event-loop threads that read requests and write answers and feeds.
+  int loop_threads = 2;
+  // Threads that run calls (a write waits on one until it is durable), and calls that may wait for one (503 beyond).
+  int call_threads = 8;
+  int max_queued_calls = 64;
+  // A connection that makes no progress this long (no request byte read, no answer byte written: a slow or stalled
+  // client, an idle keep-alive connection) is closed. Longer than feed.heartbeat_interval, so caught-up feeds live.
+  absl::Duration idle_timeout = absl::Seconds(15);
   // Largest request body accepted, in bytes (413 beyond).
   size_t max_request_bytes = size_t{1} << 20;
   // The live feed: the same options as gRPC's Subscribe (ServerOptions::feed), counters included.

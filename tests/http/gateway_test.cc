@@ -2,6 +2,7 @@
 // service layer as gRPC (writes through one arrive through the other), errors name their field, the live feed speaks
 // the Subscribe protocol as Server-Sent Events with resume by Last-Event-ID, and the loopback/CSRF rules hold.
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "tests/security/token_line.h"
+#include "tests/support/raw_socket.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -525,6 +527,83 @@ TEST_F(GatewayTest, ManyFeedsAndCallsAtOnceDoNotStarveEachOther) {
   for (auto& feed : feeds) {
     EXPECT_TRUE(feed->WaitFor([](const std::vector<SseFrame>& f) { return f.back().event == "events"; }));
   }
+}
+
+// Threads of this process (the in-process server's included).
+int ThreadCount() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++threads;
+  return threads;
+}
+
+std::string FeedRequest() {
+  return absl::StrCat("GET ", kSubscribe, " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n");
+}
+
+TEST_F(GatewayTest, TwoHundredOpenFeedsHoldNoThreadEachAndAllGetEveryChange) {
+  RegisterOverHttp("a");
+  // 200 feeds is more than the old thread-per-feed gateway had threads (32 feed slots).
+  constexpr int kFeeds = 200;
+  const int threads_before = ThreadCount();
+  std::vector<std::unique_ptr<RawSocket>> feeds;
+  for (int i = 0; i < kFeeds; ++i) {
+    feeds.push_back(std::make_unique<RawSocket>(port()));
+    ASSERT_TRUE(feeds.back()->Send(FeedRequest())) << i;
+  }
+  for (int i = 0; i < kFeeds; ++i) ASSERT_TRUE(feeds[i]->ReadUntil("event: synced", absl::Seconds(20))) << i;
+  // The event loops and the call pool were there before the first feed; a feed adds a socket, not a thread.
+  EXPECT_LE(ThreadCount() - threads_before, 2);
+
+  PostOk(kReportStatus, {{"report", {{"organization_id", "a"}, {"overall_status", "OVERALL_STATUS_NORMAL"}}}});
+  for (int i = 0; i < kFeeds; ++i) {
+    EXPECT_TRUE(feeds[i]->ReadUntil("event: events", absl::Seconds(20))) << i << ": " << feeds[i]->received();
+  }
+}
+
+TEST_F(GatewayTest, ClientsThatSendTheirHeadersSlowlyDoNotBlockTheGateway) {
+  // A slowloris client: a request line and one header, and then nothing. The old gateway gave each a thread until its
+  // read timeout; 100 of them took every thread.
+  std::vector<std::unique_ptr<RawSocket>> slow;
+  for (int i = 0; i < 100; ++i) {
+    slow.push_back(std::make_unique<RawSocket>(port()));
+    ASSERT_TRUE(slow.back()->Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")) << i;
+  }
+  httplib::Result health = client_.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  RegisterOverHttp("a");
+  SseReader feed(port(), kSubscribe);
+  EXPECT_GE(feed.WaitForEvent("synced"), 0);
+}
+
+TEST(GatewayConnectionTest, ConnectionsBeyondTheCapWaitAndIdleOnesAreClosed) {
+  TestServer server([](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.http_max_connections = 4;
+    options.http_idle_timeout = absl::Seconds(2);
+  });
+  const int port = server.server().http_port();
+  std::vector<std::unique_ptr<RawSocket>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawSocket>(port));
+    ASSERT_TRUE(stalled.back()->Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));  // Never completed.
+  }
+  // The fifth is over the cap: the kernel queues it, and the gateway does not take it while the cap is reached.
+  RawSocket waiting(port);
+  ASSERT_TRUE(waiting.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_FALSE(waiting.ReadUntil("SERVING", absl::Milliseconds(500))) << waiting.received();
+  // The stalled ones make no progress for the idle timeout and are closed, which frees their places.
+  for (auto& connection : stalled) EXPECT_TRUE(connection->WaitForClose(absl::Seconds(10)));
+  EXPECT_TRUE(waiting.ReadUntil("SERVING", absl::Seconds(10))) << waiting.received();
+}
+
+TEST_F(GatewayTest, AnOversizedBodyIs413AndTheConnectionServesOn) {
+  const std::string huge(size_t{2} << 20, 'x');  // GatewayOptions::max_request_bytes is 1 MiB.
+  httplib::Result refused = client_.Post(kReportStatus, huge, "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413) << refused->body;
+  EXPECT_EQ(json::parse(refused->body)["code"], "RESOURCE_EXHAUSTED");
+  RegisterOverHttp("a");
 }
 
 }  // namespace
