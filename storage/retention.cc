@@ -22,33 +22,24 @@ absl::StatusOr<int64_t> RetentionCutoff(const Store& store, const RetentionPolic
 
 RetentionRunner::RetentionRunner(const Store& store, RetentionPolicy policy, Callbacks callbacks)
     : store_(store), policy_(policy), callbacks_(std::move(callbacks)) {
-  if (policy_.enabled()) thread_ = std::thread([this] { Loop(); });
+  if (!policy_.enabled()) return;
+  const absl::Duration interval =
+      policy_.check_interval > absl::ZeroDuration() ? policy_.check_interval : absl::Hours(1);
+  task_.emplace(interval, PeriodicTask::FirstRun::kNow, [this] { Check(); });
 }
 
 RetentionRunner::~RetentionRunner() { Stop(); }
 
 void RetentionRunner::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
+  if (task_.has_value()) task_->Stop();
 }
 
-void RetentionRunner::Loop() {
-  const absl::Duration interval =
-      policy_.check_interval > absl::ZeroDuration() ? policy_.check_interval : absl::Hours(1);
-  while (true) {
-    const int64_t head = callbacks_.head();
-    absl::StatusOr<int64_t> cutoff = RetentionCutoff(store_, policy_, head, absl::Now());
-    absl::Status status = cutoff.status();
-    if (cutoff.ok() && *cutoff > store_.compacted_revision()) status = callbacks_.compact(*cutoff);
-    if (!status.ok() && callbacks_.on_error) callbacks_.on_error(status);
-
-    absl::MutexLock lock(&mu_);
-    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), interval)) return;
-  }
+void RetentionRunner::Check() {
+  const int64_t head = callbacks_.head();
+  absl::StatusOr<int64_t> cutoff = RetentionCutoff(store_, policy_, head, absl::Now());
+  absl::Status status = cutoff.status();
+  if (cutoff.ok() && *cutoff > store_.compacted_revision()) status = callbacks_.compact(*cutoff);
+  if (!status.ok() && callbacks_.on_error) callbacks_.on_error(status);
 }
 
 }  // namespace ketenbeeld::storage

@@ -10,12 +10,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <thread>
+#include <optional>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/periodic_task.h"
 #include "storage/store.h"
 
 namespace ketenbeeld::storage {
@@ -59,14 +58,12 @@ class RetentionRunner {
   void Stop();
 
  private:
-  void Loop();
+  void Check();
 
   const Store& store_;
   const RetentionPolicy policy_;
   const Callbacks callbacks_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::optional<PeriodicTask> task_;  // Only when the policy is enabled. Last: stopped before the rest goes.
 };
 
 }  // namespace ketenbeeld::storage

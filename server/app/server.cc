@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "base/periodic_task.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -25,7 +26,6 @@
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
-#include "server/app/periodic_task.h"
 #include "server/http/gateway.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
@@ -263,8 +263,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                 observability::LogError("retention_failed", {{"error", error.ToString()}});
               }});
 
-  state->revocation_sweep = std::make_unique<PeriodicTask>(
-      options.feed.revalidate_interval, [raw = state.get()] { raw->service->EndRevokedPublishStreams(); });
+  state->revocation_sweep =
+      std::make_unique<PeriodicTask>(options.feed.revalidate_interval, PeriodicTask::FirstRun::kAfterInterval,
+                                     [raw = state.get()] { raw->service->EndRevokedPublishStreams(); });
 
   auto server = std::unique_ptr<KetenbeeldServer>(new KetenbeeldServer(std::move(state)));
   observability::LogInfo("server_started", {{"address", server->address()},

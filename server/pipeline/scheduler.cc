@@ -5,19 +5,12 @@
 
 namespace ketenbeeld::pipeline {
 
-Scheduler::Scheduler(Committer& committer, absl::Duration interval) : committer_(committer), interval_(interval) {
-  thread_ = std::thread([this] { Loop(); });
-}
+Scheduler::Scheduler(Committer& committer, absl::Duration interval)
+    : committer_(committer), task_(interval, PeriodicTask::FirstRun::kNow, [this] { TickOnce(); }) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
-void Scheduler::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
+void Scheduler::Stop() { task_.Stop(); }
 
 namespace {
 
@@ -41,24 +34,17 @@ absl::Status Scheduler::TickNow() {
   return status;
 }
 
-void Scheduler::Loop() {
-  absl::MutexLock lock(&mu_);
-  while (!stopping_) {
-    // One tick at a time: a slow commit delays the next tick instead of queueing them up.
-    tick_in_flight_ = true;
-    mu_.Unlock();
-    committer_.Submit(Tick(), [this](absl::StatusOr<WriteResult> result) {
-      if (!result.ok() && !absl::IsUnavailable(result.status())) {
-        observability::LogError("tick_failed", {{"error", result.status().ToString()}});
-      }
-      absl::MutexLock done_lock(&mu_);
-      tick_in_flight_ = false;
-    });
-    mu_.Lock();
-    mu_.Await(absl::Condition(
-        +[](bool* in_flight) { return !*in_flight; }, &tick_in_flight_));
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-  }
+void Scheduler::TickOnce() {
+  // The next interval starts when this tick is committed: a slow commit delays the next tick instead of queueing
+  // them up.
+  absl::Notification done;
+  committer_.Submit(Tick(), [&done](absl::StatusOr<WriteResult> result) {
+    if (!result.ok() && !absl::IsUnavailable(result.status())) {
+      observability::LogError("tick_failed", {{"error", result.status().ToString()}});
+    }
+    done.Notify();
+  });
+  done.WaitForNotification();
 }
 
 }  // namespace ketenbeeld::pipeline

@@ -7,12 +7,9 @@
 #ifndef KETENBEELD_SERVER_PIPELINE_SCHEDULER_H_
 #define KETENBEELD_SERVER_PIPELINE_SCHEDULER_H_
 
-#include <thread>
-
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/periodic_task.h"
 #include "server/pipeline/committer.h"
 
 namespace ketenbeeld::pipeline {
@@ -35,14 +32,11 @@ class Scheduler {
   absl::Status TickNow();
 
  private:
-  void Loop();
+  // Submits a tick and waits until it is committed (or refused).
+  void TickOnce();
 
   Committer& committer_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool tick_in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicTask task_;  // Last: its thread starts once the rest is initialised.
 };
 
 }  // namespace ketenbeeld::pipeline

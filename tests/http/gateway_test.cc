@@ -430,24 +430,38 @@ TEST_F(GatewayTest, ShutdownEndsLiveFeedsWithUnavailableSoClientsResume) {
   EXPECT_EQ(frames.back().data["code"], "UNAVAILABLE");
 }
 
+// A server with the gateway whose callers are identified by the bearer tokens of a tokens file.
+class TokenGateway {
+ public:
+  explicit TokenGateway(const std::string& token_lines)
+      : tokens_file_(files_.path() + "/tokens"), server_([&](app::ServerOptions& options) {
+          std::ofstream(tokens_file_) << token_lines;
+          options.http_listen_address = "127.0.0.1:0";
+          options.tokens_file = tokens_file_;
+        }) {}
+  // Rewrites the tokens file in place, as an operator's editor does; the server reloads it.
+  void RewriteTokens(const std::string& token_lines) { std::ofstream(tokens_file_) << token_lines; }
+  int port() { return server_.server().http_port(); }
+  TestServer& server() { return server_; }
+
+ private:
+  TempDir files_;
+  const std::string tokens_file_;
+  TestServer server_;
+};
+
 // A feed opened with a bearer token ends with `end` UNAUTHENTICATED once the token's line leaves the tokens file,
 // without a restart and without the browser doing anything.
 TEST(GatewayTokenTest, WithdrawingATokenEndsItsOpenFeedUnauthenticated) {
-  TempDir files;
-  const std::string tokens_file = files.path() + "/tokens";
   const std::string keep = TokenLine("keep-token", "ghor-vr10", "ghor", "GHOR dashboard");
   const std::string drop = TokenLine("drop-token", "ghor-vr10", "ghor", "crisis room screen 7");
-  std::ofstream(tokens_file) << keep << drop;
-  TestServer server([&](app::ServerOptions& options) {
-    options.http_listen_address = "127.0.0.1:0";
-    options.tokens_file = tokens_file;
-  });
-  SseReader kept(server.server().http_port(), kSubscribe, {{"Authorization", "Bearer keep-token"}});
-  SseReader dropped(server.server().http_port(), kSubscribe, {{"Authorization", "Bearer drop-token"}});
+  TokenGateway gateway(keep + drop);
+  SseReader kept(gateway.port(), kSubscribe, {{"Authorization", "Bearer keep-token"}});
+  SseReader dropped(gateway.port(), kSubscribe, {{"Authorization", "Bearer drop-token"}});
   ASSERT_GE(kept.WaitForEvent("synced"), 0);
   ASSERT_GE(dropped.WaitForEvent("synced"), 0);
 
-  std::ofstream(tokens_file) << keep;  // Rewritten in place, as an operator's editor does.
+  gateway.RewriteTokens(keep);
   ASSERT_TRUE(dropped.WaitForEnd(absl::Seconds(10)));
   const std::vector<SseFrame> frames = dropped.frames();
   EXPECT_EQ(frames.back().event, "end");
@@ -458,14 +472,8 @@ TEST(GatewayTokenTest, WithdrawingATokenEndsItsOpenFeedUnauthenticated) {
 
 // A token in the URL ends up in proxy and access logs: only the live feed (EventSource cannot set headers) takes one.
 TEST(GatewayTokenTest, ACallWithTheTokenInTheUrlIsRefusedNamingTheParameter) {
-  TempDir files;
-  const std::string tokens_file = files.path() + "/tokens";
-  std::ofstream(tokens_file) << TokenLine("beheer-token", "beheer", "operator", "beheer");
-  TestServer server([&](app::ServerOptions& options) {
-    options.http_listen_address = "127.0.0.1:0";
-    options.tokens_file = tokens_file;
-  });
-  httplib::Client client("127.0.0.1", server.server().http_port());
+  TokenGateway gateway(TokenLine("beheer-token", "beheer", "operator", "beheer"));
+  httplib::Client client("127.0.0.1", gateway.port());
   httplib::Result in_url = client.Post(absl::StrCat(kRegister, "?access_token=beheer-token").c_str(),
                                        R"({"organization":{"id":"a","name":"A","kind":"ORGANIZATION_KIND_HOSPITAL",)"
                                        R"("safety_region":"VR10"}})",
@@ -474,23 +482,17 @@ TEST(GatewayTokenTest, ACallWithTheTokenInTheUrlIsRefusedNamingTheParameter) {
   EXPECT_EQ(in_url->status, 400) << in_url->body;
   EXPECT_EQ(json::parse(in_url->body)["code"], "INVALID_ARGUMENT");
   EXPECT_TRUE(absl::StrContains(json::parse(in_url->body)["message"].get<std::string>(), "access_token:"));
-  EXPECT_EQ(server.server().revision(), 0) << "nothing written";
+  EXPECT_EQ(gateway.server().server().revision(), 0) << "nothing written";
 
-  SseReader feed(server.server().http_port(), absl::StrCat(kSubscribe, "?access_token=beheer-token"));
+  SseReader feed(gateway.port(), absl::StrCat(kSubscribe, "?access_token=beheer-token"));
   EXPECT_GE(feed.WaitForEvent("synced"), 0) << "the live feed still takes the token from the URL";
 }
 
 // One identity (a screen reconnecting in a loop, a script) cannot take every live-feed slot from the others.
 TEST(GatewayTokenTest, OneIdentityGetsItsShareOfLiveFeedSlotsAndNoMore) {
-  TempDir files;
-  const std::string tokens_file = files.path() + "/tokens";
-  std::ofstream(tokens_file) << TokenLine("greedy-token", "zh-noord", "institution", "script")
-                             << TokenLine("ghor-token", "ghor-vr10", "ghor", "GHOR dashboard");
-  TestServer server([&](app::ServerOptions& options) {
-    options.http_listen_address = "127.0.0.1:0";
-    options.tokens_file = tokens_file;
-  });
-  const int port = server.server().http_port();
+  TokenGateway gateway(TokenLine("greedy-token", "zh-noord", "institution", "script") +
+                       TokenLine("ghor-token", "ghor-vr10", "ghor", "GHOR dashboard"));
+  const int port = gateway.port();
   constexpr int kShare = 8;  // GatewayOptions::max_streams_per_identity.
   std::vector<std::unique_ptr<SseReader>> greedy;
   for (int i = 0; i < kShare; ++i) {
