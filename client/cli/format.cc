@@ -175,6 +175,9 @@ std::string EmergencyDepartmentSummary(const v1::StatusReport& report) {
   if (report.emergency_department().state() == v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
     return std::string(kNotReported);
   }
+  if (report.emergency_department().has_expired_since()) {
+    return absl::StrCat(EnumWord(report.emergency_department().state()), " EXPIRED (unconfirmed)");
+  }
   return EnumWord(report.emergency_department().state());
 }
 

@@ -62,7 +62,8 @@ std::string CapacitySummary(const v1::Capacity& capacity);
 // Up to `max_types` capacity summaries joined by ", ", then "+N more"; kNotReported when none.
 std::string KeyCapacity(const v1::StatusReport& report, size_t max_types = 3);
 
-// "open", "diversion", "closed", or kNotReported.
+// "open", "diversion", "closed", or kNotReported; "diversion EXPIRED (unconfirmed)" once the server has marked a
+// diversion or closure whose `until` passed without a newer report.
 std::string EmergencyDepartmentSummary(const v1::StatusReport& report);
 
 // How long ago: "45 s", "12 min", "3 h 5 min", "2 d"; "in the future" for clock skew beyond a few seconds.

@@ -89,7 +89,7 @@ struct Planner {
   auto operator()(const v1::PutScenarioRequest& r) const { return One(PlanPutScenario(r, context)); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
-    std::vector<PlannedChange> overdue = PlanOverdueReports(context);
+    std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
     for (PlannedChange& change : overdue) changes.push_back(std::move(change));
     return changes;
   }

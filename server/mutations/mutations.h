@@ -6,7 +6,7 @@
 // Each area has its own planner file: mutations_registry.cc (organisations, status reports), mutations_incident.cc,
 // mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc and mutations_cadence.cc. The facts the server
 // derives from time (alert deadlines that passed, reports that became overdue) are planned on a SystemTick by
-// PlanAlertDeadlines and PlanOverdueReports.
+// PlanAlertDeadlines and PlanReportDeadlines.
 #ifndef KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 #define KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 
@@ -128,11 +128,12 @@ absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioR
 // that affects it is scaled up (mutations_cadence.cc).
 absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);
 
-// Time-driven facts: alerts whose acknowledgement deadline passed (mutations_alert.cc) and status reports that
-// became overdue (mutations_cadence.cc). Each fact is committed exactly once: the planners only act on records that
-// do not carry the fact yet, so a tick after a restart does not repeat it.
+// Time-driven facts: alerts whose acknowledgement deadline passed (mutations_alert.cc), and status reports that
+// became overdue or whose emergency department's diversion or closure ran past its `until` (expired_since; any
+// report, per location too) (mutations_cadence.cc). Each fact is committed exactly once: the planners only act on
+// records that do not carry the fact yet, so a tick after a restart does not repeat it.
 std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context);
-std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context);
+std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context);
 
 }  // namespace ketenbeeld::mutations
 

@@ -1,7 +1,8 @@
-// Reporting cadence and staleness: which interval is in force for an organisation, and the "overdue" facts the
-// server commits when an organisation's report is older than that interval.
+// Reporting cadence and staleness: which interval is in force for an organisation, the "overdue" facts the server
+// commits when an organisation's report is older than that interval, and the "expired" facts when a report's
+// emergency department diversion or closure runs past its `until` without a newer report confirming or ending it.
 //
-// Cost: PlanOverdueReports runs on the committer thread every tick (default once a second) over every status
+// Cost: PlanReportDeadlines runs on the committer thread every tick (default once a second) over every status
 // report, so it scans the picture once (one filtered Take of organisations and reports, no point read per report)
 // and re-reads only the few records it changes. The scaled-up incidents are found with a walk over the "incidents/"
 // names only (situation entries are skipped by jumping past them), so ReportingInterval, which PlanReportStatus
@@ -115,6 +116,19 @@ std::optional<absl::Time> DueTime(const v1::StatusReport& report, absl::Duration
   return FromProtoTime(report.commit_time()) + interval;
 }
 
+// When the emergency department of `report` was reported on diversion or closed until a time that has passed by
+// `now`, and is not yet marked expired: that time.
+std::optional<absl::Time> EmergencyDepartmentExpiry(const v1::StatusReport& report, absl::Time now) {
+  if (!report.has_emergency_department()) return std::nullopt;
+  const v1::EmergencyDepartment& department = report.emergency_department();
+  const bool restricted = department.state() == v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION ||
+                          department.state() == v1::EMERGENCY_DEPARTMENT_STATE_CLOSED;
+  if (!restricted || !department.has_until() || department.has_expired_since()) return std::nullopt;
+  const absl::Time until = FromProtoTime(department.until());
+  if (until > now) return std::nullopt;
+  return until;
+}
+
 }  // namespace
 
 absl::Duration ReportingInterval(const v1::Organization& organization, const PlanContext& context) {
@@ -124,7 +138,7 @@ absl::Duration ReportingInterval(const v1::Organization& organization, const Pla
   return IntervalInForce(organization, context.region, ScaledUpScope::Find(context));
 }
 
-std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
+std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
   v1::Filter filter;
   filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
   filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
@@ -164,22 +178,26 @@ std::vector<PlannedChange> PlanOverdueReports(const PlanContext& context) {
     if (!other_intervals.empty()) {
       if (auto it = other_intervals.find(report.organization_id()); it != other_intervals.end()) interval = it->second;
     }
-    if (!overdue_at(report, interval)) continue;
+    if (!overdue_at(report, interval) && !EmergencyDepartmentExpiry(report, context.commit_time)) continue;
     // Re-read the few candidates: a report or registration written earlier in this commit group replaces what the
-    // scan saw (a new report is on time). The other way round, a registration in this group that tightens an
-    // interval is seen by the next tick.
+    // scan saw (a new report is on time and confirms its emergency department). The other way round, a registration
+    // in this group that tightens an interval is seen by the next tick.
     state::RecordPtr current = context.lookup(record.name());
     if (current == nullptr || !current->record.has_status_report()) continue;
     const v1::StatusReport& current_report = current->record.status_report();
     const std::optional<absl::Time> due = overdue_at(
         current_report, interval_of(context.lookup(domain::OrganizationName(current_report.organization_id()))));
-    if (!due.has_value()) continue;
+    const std::optional<absl::Time> expired = EmergencyDepartmentExpiry(current_report, context.commit_time);
+    if (!due.has_value() && !expired.has_value()) continue;
     v1::Record marked;
     marked.set_name(current->record.name());
     marked.set_kind(current->record.kind());
     *marked.mutable_scope() = current->record.scope();
     *marked.mutable_status_report() = current_report;
-    *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(*due);
+    if (due.has_value()) *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(*due);
+    if (expired.has_value()) {
+      *marked.mutable_status_report()->mutable_emergency_department()->mutable_expired_since() = ToProtoTime(*expired);
+    }
     changes.push_back(Put(std::move(marked), std::move(current)));
   }
   return changes;

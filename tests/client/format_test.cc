@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/proto_text.h"
@@ -61,6 +62,9 @@ TEST(FormatTest, ReportSummaries) {
   EXPECT_EQ(ActiveDisruptions(report), "utility major, surge critical");  // Severity none is not active.
   EXPECT_EQ(KeyCapacity(report, 3), "ic-adult 3/12, general-ward 20/—, isolation —/—, +1 more");
   EXPECT_EQ(EmergencyDepartmentSummary(report), "diversion");
+  v1::StatusReport expired = report;
+  *expired.mutable_emergency_department()->mutable_expired_since() = ToProtoTime(absl::UnixEpoch());
+  EXPECT_EQ(EmergencyDepartmentSummary(expired), "diversion EXPIRED (unconfirmed)");
   const v1::StatusReport empty;
   EXPECT_EQ(ActiveDisruptions(empty), "—");
   EXPECT_EQ(KeyCapacity(empty), "—");

@@ -1,6 +1,7 @@
 // Reporting cadence: the interval in force (own, region default, tighter while a scaled-up incident affects the
 // organisation), the overdue facts the tick plans, and through the committer: overdue exactly once in the log (also
 // after a restart), cleared by a new report.
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <string>
@@ -85,7 +86,7 @@ class CadencePlannerTest : public ::testing::Test {
 
   std::vector<mutations::PlannedChange> OverdueAt(absl::Time now) {
     return WithContext(now,
-                       [](const mutations::PlanContext& context) { return mutations::PlanOverdueReports(context); });
+                       [](const mutations::PlanContext& context) { return mutations::PlanReportDeadlines(context); });
   }
 
   state::Picture picture_;
@@ -164,6 +165,46 @@ TEST_F(CadencePlannerTest, MarkedAndPerLocationReportsAreLeftAlone) {
   EXPECT_TRUE(OverdueAt(kStart + absl::Hours(48)).empty());
 }
 
+// A report whose emergency department is on diversion (or closed) until `until`.
+v1::StatusReport ReportWithEmergencyDepartment(const std::string& organization, v1::EmergencyDepartmentState state,
+                                               absl::Time until) {
+  v1::StatusReport report = MakeReport(organization);
+  report.mutable_emergency_department()->set_state(state);
+  report.mutable_emergency_department()->set_reason("Stroomstoring");
+  *report.mutable_emergency_department()->mutable_until() = ToProtoTime(until);
+  return report;
+}
+
+TEST_F(CadencePlannerTest, ADiversionOrClosureExpiresAtItsUntilAlsoPerLocation) {
+  PutDirectly(picture_, ReportRecord(ReportWithEmergencyDepartment("a", v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION,
+                                                                   kStart + absl::Hours(4)),
+                                     kStart));
+  v1::StatusReport site =
+      ReportWithEmergencyDepartment("b", v1::EMERGENCY_DEPARTMENT_STATE_CLOSED, kStart + absl::Hours(1));
+  site.set_location_id("main");
+  PutDirectly(picture_, ReportRecord(site, kStart));
+  // An open department with an `until` has nothing to expire.
+  PutDirectly(picture_, ReportRecord(ReportWithEmergencyDepartment("elsewhere", v1::EMERGENCY_DEPARTMENT_STATE_OPEN,
+                                                                   kStart + absl::Hours(1)),
+                                     kStart));
+
+  EXPECT_TRUE(OverdueAt(kStart + absl::Hours(1) - absl::Seconds(1)).empty());
+  std::vector<mutations::PlannedChange> changes = OverdueAt(kStart + absl::Hours(5));
+  ASSERT_EQ(changes.size(), 2u);
+  std::sort(changes.begin(), changes.end(),
+            [](const auto& x, const auto& y) { return x.record.name() < y.record.name(); });
+  EXPECT_EQ(changes[0].record.name(), "organizations/a/status");
+  EXPECT_EQ(FromProtoTime(changes[0].record.status_report().emergency_department().expired_since()),
+            kStart + absl::Hours(4))
+      << "the until, not now";
+  EXPECT_FALSE(changes[0].record.status_report().has_overdue_since()) << "within its 24 h interval";
+  EXPECT_EQ(changes[0].record.status_report().emergency_department().state(), v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION)
+      << "the reported state stays, marked unconfirmed";
+  EXPECT_EQ(changes[1].record.name(), "organizations/b/locations/main/status");
+  EXPECT_EQ(FromProtoTime(changes[1].record.status_report().emergency_department().expired_since()),
+            kStart + absl::Hours(1));
+}
+
 TEST_F(CadencePlannerTest, ScaledUpIncidentMakesReportsOverdueSooner) {
   PutDirectly(picture_, ReportRecord(MakeReport("a"), kStart));
   PutDirectly(picture_, ReportRecord(MakeReport("b"), kStart));
@@ -192,7 +233,7 @@ TEST_F(CadencePlannerTest, CostOfATickOverTenThousandReports) {
   const auto due_begin = std::chrono::steady_clock::now();
   EXPECT_EQ(OverdueAt(kStart + absl::Hours(48)).size(), 10000u);
   const double due_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - due_begin).count();
-  std::cout << "PlanOverdueReports over 10000 reports: " << quiet_ms << " ms per quiet tick, " << due_ms
+  std::cout << "PlanReportDeadlines over 10000 reports: " << quiet_ms << " ms per quiet tick, " << due_ms
             << " ms when all are due\n";
   // Generous bounds (measured: 4..25 ms per quiet tick on this 2-core machine, depending on load; about half of it is
   // the scan of the picture): they catch a scan per report (quadratic: seconds), not a busy machine.
@@ -291,6 +332,42 @@ TEST_F(CadenceCommitTest, OwnIntervalApplies) {
   std::vector<v1::Event> overdue = OverdueEvents();
   ASSERT_EQ(overdue.size(), 1u);
   EXPECT_EQ(overdue[0].record().name(), "organizations/fast/status");
+}
+
+TEST_F(CadenceCommitTest, AnExpiredDiversionIsCommittedOnceAlsoAfterARestartAndANewReportClearsIt) {
+  MustSubmit(ReportWrite(
+      ReportWithEmergencyDepartment("a", v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION, kStart + absl::Hours(2))));
+  auto expired_events = [this] {
+    int count = 0;
+    for (const v1::Event& event : Log()) {
+      count += event.record().status_report().emergency_department().has_expired_since() ? 1 : 0;
+    }
+    return count;
+  };
+  Advance(absl::Hours(2) - absl::Seconds(1));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(expired_events(), 0);
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(Tick().ok());
+  ASSERT_EQ(expired_events(), 1);
+  Advance(absl::Minutes(10));
+  ASSERT_TRUE(Tick().ok());
+  Restart();
+  Advance(absl::Minutes(10));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(expired_events(), 1) << "once, also after a restart";
+
+  // The coordinator confirms: diversion until later. The new report is confirmed, and expires in its turn.
+  const v1::Record confirmed = MustSubmit(ReportWrite(
+      ReportWithEmergencyDepartment("a", v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION, kStart + absl::Hours(6))));
+  EXPECT_FALSE(confirmed.status_report().emergency_department().has_expired_since());
+  Advance(absl::Hours(4));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(expired_events(), 2);
+  EXPECT_EQ(
+      FromProtoTime(
+          picture_->Find("organizations/a/status")->record.status_report().emergency_department().expired_since()),
+      kStart + absl::Hours(6));
 }
 
 }  // namespace

@@ -180,3 +180,36 @@ test('the language switch shows English labels', async () => {
   await page.locator('#lang').click();  // Back to Dutch for whoever opens the profile next.
   await page.close();
 });
+
+test('a diversion whose end time passes is marked unconfirmed, and the form asks to confirm or end it', async () => {
+  const dashboard = await openPage('/');
+  const row = 'tr.org-row[data-org="zh-noord"]';
+  const expired = whenInPage(dashboard, (selector) => Boolean(document.querySelector(`${selector} [data-ed-expired]`)), row);
+  // The server's tick (once a second) marks it once the end time has passed.
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+    report: {
+      organization_id: 'zh-noord', overall_status: 'OVERALL_STATUS_STRAINED',
+      emergency_department: {
+        state: 'EMERGENCY_DEPARTMENT_STATE_DIVERSION', reason: 'Stroomstoring',
+        until: new Date(Date.now() + 1500).toISOString(),
+      },
+    },
+  });
+  await expired;
+  assert.match(await dashboard.locator(`${row} [data-ed-expired]`).innerText(), /niet bevestigd/);
+
+  const form = await openPage('/form.html?org=zh-noord');
+  await form.waitForSelector('#ed-expired:not([hidden])');
+  assert.match(await form.locator('#ed-expired').innerText(), /niet bevestigd/);
+  // The coordinator ends the diversion: the new report carries no mark, and the dashboard drops it.
+  const cleared = whenInPage(dashboard, (selector) => !document.querySelector(`${selector} [data-ed-expired]`), row);
+  await form.locator('#ed-state').selectOption('EMERGENCY_DEPARTMENT_STATE_OPEN');
+  await form.locator('#ed-until').fill('');
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  await cleared;
+  assert.equal(await form.locator('#ed-expired').isHidden(), true);
+  assert.deepEqual([...dashboard.errors, ...form.errors], []);
+  await dashboard.close();
+  await form.close();
+});

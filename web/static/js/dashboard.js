@@ -193,7 +193,10 @@ function edLine(report) {
   if (!state) return '';
   const cls = { EMERGENCY_DEPARTMENT_STATE_OPEN: 'ok', EMERGENCY_DEPARTMENT_STATE_DIVERSION: 'warn',
     EMERGENCY_DEPARTMENT_STATE_CLOSED: 'bad' }[state] || '';
-  return html`<div class="ed ${cls}" title="${report.emergency_department.reason || ''}">${t('ed.short')}: ${label(state)}</div>`;
+  const expired = report.emergency_department.expired_since;
+  const unconfirmed = expired
+    ? html` <span class="overdue" data-ed-expired>${t('ed.expired', { time: when(expired) })}</span>` : '';
+  return html`<div class="ed ${cls}" title="${report.emergency_department.reason || ''}">${t('ed.short')}: ${label(state)}${unconfirmed}</div>`;
 }
 
 function reportAge(record) {

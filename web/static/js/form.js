@@ -162,6 +162,10 @@ function fill(report) {
   $('ed-state').value = report.emergency_department?.state || '';
   $('ed-reason').value = report.emergency_department?.reason || '';
   $('ed-until').value = toLocalInput(report.emergency_department?.until);
+  // The server marks a diversion or closure whose end time passed without a newer report: ask to confirm or end it.
+  const expired = report.emergency_department?.expired_since;
+  $('ed-expired').hidden = !expired;
+  $('ed-expired').textContent = expired ? t('form.ed_expired', { time: when(expired) }) : '';
   $('crisis-plan').checked = Boolean(report.crisis_plan_activated);
   $('free-text').value = report.free_text || '';
   const remembered = JSON.parse(localStorage.getItem(REPORTER_KEY) || '{}');
@@ -254,6 +258,8 @@ $('report').addEventListener('click', (e) => {
   }
 });
 $('report').addEventListener('input', () => { dirty = true; });
+// Editing the emergency department's state or end time is the answer to the "not confirmed" question.
+for (const id of ['ed-state', 'ed-until']) $(id).addEventListener('input', () => { $('ed-expired').hidden = true; });
 
 // --- Sending ---
 
