@@ -466,33 +466,41 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
 
 // --- Totals that reveal no single organisation (issue 14, finding 4) ----------------------------------------------
 
-// Whether `unknown` is a linear combination of `equations` (rows over the same unknowns): whether a reader who knows
-// the right-hand sides of these equations can compute it exactly. By ranks, with partial pivoting.
-bool Determined(std::vector<std::vector<double>> equations, size_t unknown) {
-  auto rank = [](std::vector<std::vector<double>> rows) {
-    size_t rank = 0;
-    const size_t columns = rows.empty() ? 0 : rows[0].size();
-    for (size_t column = 0; column < columns && rank < rows.size(); ++column) {
-      size_t pivot = rank;
-      for (size_t row = rank; row < rows.size(); ++row) {
-        if (std::abs(rows[row][column]) > std::abs(rows[pivot][column])) pivot = row;
-      }
-      if (std::abs(rows[pivot][column]) < 1e-9) continue;
-      std::swap(rows[pivot], rows[rank]);
-      for (size_t row = 0; row < rows.size(); ++row) {
-        if (row == rank) continue;
-        const double factor = rows[row][column] / rows[rank][column];
-        for (size_t c = column; c < columns; ++c) rows[row][c] -= factor * rows[rank][c];
-      }
-      ++rank;
+// The rank of `rows` (Gaussian elimination with partial pivoting).
+size_t Rank(std::vector<std::vector<double>> rows) {
+  size_t rank = 0;
+  const size_t columns = rows.empty() ? 0 : rows[0].size();
+  for (size_t column = 0; column < columns && rank < rows.size(); ++column) {
+    size_t pivot = rank;
+    for (size_t row = rank; row < rows.size(); ++row) {
+      if (std::abs(rows[row][column]) > std::abs(rows[pivot][column])) pivot = row;
     }
-    return rank;
-  };
-  const size_t before = rank(equations);
-  std::vector<double> unit(equations.empty() ? unknown + 1 : equations[0].size(), 0.0);
-  unit[unknown] = 1;
-  equations.push_back(std::move(unit));
-  return rank(std::move(equations)) == before;
+    if (std::abs(rows[pivot][column]) < 1e-9) continue;
+    std::swap(rows[pivot], rows[rank]);
+    for (size_t row = 0; row < rows.size(); ++row) {
+      if (row == rank) continue;
+      const double factor = rows[row][column] / rows[rank][column];
+      for (size_t c = column; c < columns; ++c) rows[row][c] -= factor * rows[rank][c];
+    }
+    ++rank;
+  }
+  return rank;
+}
+
+// Whether a reader who knows the right-hand sides of `equations` (rows over the same unknowns) can compute anything
+// that depends on `own` unknowns alone: one of them, a difference of two (a change), any combination. That is when
+// the row space of the equations meets the space spanned by those unknowns other than in 0.
+bool RevealsAnythingOf(const std::vector<std::vector<double>>& equations, const std::vector<size_t>& own,
+                       size_t columns) {
+  std::vector<std::vector<double>> units;
+  for (size_t unknown : own) {
+    std::vector<double> unit(columns, 0.0);
+    unit[unknown] = 1;
+    units.push_back(std::move(unit));
+  }
+  std::vector<std::vector<double>> both = equations;
+  both.insert(both.end(), units.begin(), units.end());
+  return Rank(equations) + Rank(units) > Rank(both);
 }
 
 // The attack of the issue, against the real server: institution A follows the feed (so it knows who reported
@@ -523,14 +531,15 @@ TEST_F(AccessTest, PollingTotalsAfterEachReportRevealsNoSingleOrganisationsFigur
   }
 
   const std::string kAttacker = "ziekenhuis-a";
+  constexpr size_t kColumns = 64;  // At least the number of unknowns below.
   std::map<std::string, int> truth = {{"ziekenhuis-a", 4}, {"ziekenhuis-b", 2}};
   // The reader's unknowns: one per (hospital, value it held), numbered as they appear.
   std::map<std::string, size_t> current_unknown;
+  std::map<std::string, std::vector<size_t>> unknowns_of;
   size_t unknowns = 0;
-  std::set<size_t> attackers_unknowns;
   auto new_value = [&](const std::string& id) {
     current_unknown[id] = unknowns;
-    if (id == kAttacker) attackers_unknowns.insert(unknowns);
+    unknowns_of[id].push_back(unknowns);
     ++unknowns;
   };
   new_value("ziekenhuis-a");
@@ -609,7 +618,7 @@ TEST_F(AccessTest, PollingTotalsAfterEachReportRevealsNoSingleOrganisationsFigur
     EXPECT_EQ(line.available(), truth_sum);
     changed.clear();
     last_seen = line.available();
-    std::vector<double> equation(64, 0.0);
+    std::vector<double> equation(kColumns, 0.0);
     for (const auto& [id, unknown] : current_unknown) equation[unknown] = 1;
     equations.push_back(std::move(equation));
   };
@@ -640,18 +649,29 @@ TEST_F(AccessTest, PollingTotalsAfterEachReportRevealsNoSingleOrganisationsFigur
   }
   ASSERT_GE(equations.size(), 3u) << "the sum must have moved during the run, or nothing was tested";
 
-  // Everything the attacker saw, and its own figures, determine no other hospital's figure at any time.
+  // Everything the attacker saw, and its own figures, determine nothing of any other single hospital: not a figure
+  // at any time, not a change, not any combination of its figures alone.
+  ASSERT_LT(unknowns + 1, kColumns);
   std::vector<std::vector<double>> knowledge = equations;
-  for (size_t own : attackers_unknowns) {
-    std::vector<double> row(64, 0.0);
+  for (size_t own : unknowns_of[kAttacker]) {
+    std::vector<double> row(kColumns, 0.0);
     row[own] = 1;
     knowledge.push_back(std::move(row));
   }
-  ASSERT_LT(unknowns, 64u);
-  for (size_t unknown = 0; unknown < unknowns; ++unknown) {
-    if (attackers_unknowns.contains(unknown)) continue;
-    EXPECT_FALSE(Determined(knowledge, unknown)) << "unknown " << unknown << " is determined";
+  for (const auto& [id, own] : unknowns_of) {
+    if (id == kAttacker) continue;
+    EXPECT_FALSE(RevealsAnythingOf(knowledge, own, kColumns)) << id;
   }
+  // The check itself: one more reading right after B's report alone would have revealed B's change.
+  std::vector<std::vector<double>> one_more = knowledge;
+  std::vector<double> before_b = equations.back();
+  std::vector<double> after_b = before_b;
+  after_b[unknowns_of["ziekenhuis-b"].back()] = 0;
+  after_b[unknowns] = 1;  // B's next figure.
+  one_more.push_back(std::move(after_b));
+  std::vector<size_t> b_with_next = unknowns_of["ziekenhuis-b"];
+  b_with_next.push_back(unknowns);
+  EXPECT_TRUE(RevealsAnythingOf(one_more, b_with_next, kColumns));
 }
 
 // A figure given by fewer organisations than the minimum group is withheld on its own, even where the bed type has
