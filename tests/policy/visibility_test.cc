@@ -163,6 +163,18 @@ TEST(PublishedFiguresTest, ACellChangesOnlyWhenTheMinimumGroupOfOrganisationsCha
       << "all three withdrew: nobody gives the figure";
 }
 
+TEST(PublishedFiguresTest, AnOlderSnapshotDoesNotTurnThePublicationBack) {
+  PublishedFigures published(3);
+  queries::FigureTable newer = Available({{"a", 4}, {"b", 2}, {"c", 1}});
+  newer.revision = 5;
+  const std::shared_ptr<const queries::FigureTable> shown = published.Publish(newer);
+  // A reader that took its snapshot before revision 5 (it raced the reader that published).
+  queries::FigureTable older = Available({{"a", 1}, {"b", 1}, {"c", 9}});
+  older.revision = 4;
+  EXPECT_EQ(published.Publish(older), shown);
+  EXPECT_EQ(Shown(*shown, v1::CAPACITY_FIGURE_AVAILABLE), (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+}
+
 TEST(PublishedFiguresTest, EachFigureIsPublishedOnItsOwnAndWhoReportsATypeAtOnce) {
   PublishedFigures published(3);
   queries::FigureTable live = Available({{"a", 4}, {"b", 2}, {"c", 1}});
