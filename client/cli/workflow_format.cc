@@ -63,6 +63,12 @@ std::string CountWithNames(const google::protobuf::RepeatedPtrField<std::string>
   return absl::StrCat(names.size(), " (", absl::StrJoin(shown, ", "), ")");
 }
 
+constexpr absl::string_view kWithheld = "withheld";
+
+bool WithholdsFigure(const google::protobuf::RepeatedField<int>& withheld, v1::CapacityFigure figure) {
+  return std::find(withheld.begin(), withheld.end(), figure) != withheld.end();
+}
+
 }  // namespace
 
 std::string RenderIncidentTable(const std::vector<v1::Record>& incidents, absl::Time now) {
@@ -265,13 +271,20 @@ std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone) {
     const bool nobody_reported = gap.organizations_reported() == 0;
     const bool some_not_reported = gap.organizations_not_reported() > 0;
     if (some_not_reported) ++rows_with_gaps_in_reporting;
+    // A sum of too few organisations for this reader (docs/security.md) is "withheld", never 0 or "—".
+    const bool available_withheld = WithholdsFigure(gap.withheld_figures(), v1::CAPACITY_FIGURE_AVAILABLE);
+    const bool surge_withheld = WithholdsFigure(gap.withheld_figures(), v1::CAPACITY_FIGURE_SURGE_24H);
     // A shortfall computed without everybody's figures may be overstated: mark it.
     const std::string mark = some_not_reported ? " *" : "";
+    const auto figure = [&](bool withheld, int64_t value) {
+      return withheld ? std::string(kWithheld) : nobody_reported ? std::string(kNotReported) : absl::StrCat(value);
+    };
     capacity.AddRow({EnumWord(gap.bed_type()), gap.sector() == v1::SECTOR_UNSPECIFIED ? "any" : EnumWord(gap.sector()),
-                     absl::StrCat(gap.required()),
-                     nobody_reported ? std::string(kNotReported) : absl::StrCat(gap.available()),
-                     nobody_reported ? std::string(kNotReported) : absl::StrCat(gap.surge_24h()),
-                     absl::StrCat(gap.shortfall(), mark), absl::StrCat(gap.shortfall_after_surge(), mark),
+                     absl::StrCat(gap.required()), figure(available_withheld, gap.available()),
+                     figure(surge_withheld, gap.surge_24h()),
+                     available_withheld ? std::string(kWithheld) : absl::StrCat(gap.shortfall(), mark),
+                     available_withheld || surge_withheld ? std::string(kWithheld)
+                                                          : absl::StrCat(gap.shortfall_after_surge(), mark),
                      absl::StrCat(gap.organizations_reported()),
                      some_not_reported ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED") : "0"});
   }
@@ -291,12 +304,16 @@ std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone) {
     supplies.AlignRight(1);
     supplies.AlignRight(3);
     for (const v1::SupplyGap& gap : report.supplies()) {
-      supplies.AddRow(
-          {EnumWord(gap.type()), absl::StrFormat("%g", gap.min_days_of_supply()),
-           gap.organizations_reported() == 0 ? std::string(kNotReported) : CountWithNames(gap.short_organization_ids()),
-           absl::StrCat(gap.organizations_reported()),
-           gap.organizations_not_reported() > 0 ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED")
-                                                : "0"});
+      supplies.AddRow({EnumWord(gap.type()), absl::StrFormat("%g", gap.min_days_of_supply()),
+                       gap.figures_withheld()              ? std::string(kWithheld)
+                       : gap.organizations_reported() == 0 ? std::string(kNotReported)
+                       : gap.short_organization_ids().empty()
+                           ? absl::StrCat(gap.organizations_short())  // A reader who is not told which organisations.
+                           : CountWithNames(gap.short_organization_ids()),
+                       absl::StrCat(gap.organizations_reported()),
+                       gap.organizations_not_reported() > 0
+                           ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED")
+                           : "0"});
     }
     absl::StrAppend(&out, "\nsupplies\n", supplies.Render());
   }
@@ -307,13 +324,19 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
   TextTable table({"REGION", "SECTOR", "TYPE", "AVAILABLE", "OCCUPIED", "BASELINE", "SURGE 24H", "SURGE 72H",
                    "ORGS REPORTED", "NEWEST", "OLDEST"});
   for (size_t column = 3; column <= 8; ++column) table.AlignRight(column);
-  // A sum nobody reported a figure for is "—", never 0.
-  const auto sum = [](bool reported, int64_t value) { return reported ? absl::StrCat(value) : std::string("—"); };
+  // A sum nobody reported a figure for is "—", never 0; one of too few organisations for this reader "withheld".
   for (const v1::CapacityTotal& total : overview.totals()) {
+    const auto sum = [&](v1::CapacityFigure figure, bool reported, int64_t value) {
+      if (WithholdsFigure(total.withheld_figures(), figure)) return std::string(kWithheld);
+      return reported ? absl::StrCat(value) : std::string("—");
+    };
     table.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(total.bed_type()),
-                  sum(total.has_available(), total.available()), sum(total.has_occupied(), total.occupied()),
-                  sum(total.has_baseline(), total.baseline()), sum(total.has_surge_24h(), total.surge_24h()),
-                  sum(total.has_surge_72h(), total.surge_72h()), absl::StrCat(total.organizations_reported()),
+                  sum(v1::CAPACITY_FIGURE_AVAILABLE, total.has_available(), total.available()),
+                  sum(v1::CAPACITY_FIGURE_OCCUPIED, total.has_occupied(), total.occupied()),
+                  sum(v1::CAPACITY_FIGURE_BASELINE, total.has_baseline(), total.baseline()),
+                  sum(v1::CAPACITY_FIGURE_SURGE_24H, total.has_surge_24h(), total.surge_24h()),
+                  sum(v1::CAPACITY_FIGURE_SURGE_72H, total.has_surge_72h(), total.surge_72h()),
+                  absl::StrCat(total.organizations_reported()),
                   Age(total.newest_report(), total.has_newest_report(), now),
                   Age(total.oldest_report(), total.has_oldest_report(), now)});
   }

@@ -309,8 +309,8 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
       app, "max_requests_per_second_per_identity", "Sustained requests per second per identity (default 200)",
       [](C& c, int64_t v) { c.mutable_limits()->set_max_requests_per_second_per_identity(static_cast<int32_t>(v)); });
   AddInt(app, "min_aggregate_group",
-         "Capacity totals shown to other institutions only where at least this many organisations contribute "
-         "(default 3)",
+         "A figure of a capacity total is shown to other institutions and the bestuur only where at least this many "
+         "organisations gave it, and changes only after this many changed (default 3)",
          [](C& c, int64_t v) { c.mutable_limits()->set_min_aggregate_group(static_cast<int32_t>(v)); });
   AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
               [](C& c) { return c.mutable_heartbeat_interval(); });

@@ -1,8 +1,12 @@
 #include "server/policy/visibility.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace ketenbeeld::policy {
+
+namespace v1 = ::ketenbeeld::v1;
 
 Viewer Viewer::For(const security::Identity& identity) {
   const bool all_detail = identity.development() || identity.role == ketenbeeld::v1::ROLE_GHOR ||
@@ -67,19 +71,100 @@ const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& ev
   });
 }
 
-void ApplyMinimumGroup(const Viewer& viewer, int min_group, ketenbeeld::v1::CapacityOverview& overview) {
-  if (viewer.sees_all_detail()) return;
-  for (ketenbeeld::v1::CapacityTotal& total : *overview.mutable_totals()) {
-    if (total.organizations_reported() >= min_group) continue;
-    total.clear_available();
-    total.clear_occupied();
-    total.clear_baseline();
-    total.clear_surge_24h();
-    total.clear_surge_72h();
-    total.clear_newest_report();
-    total.clear_oldest_report();
-    total.set_figures_withheld(true);
+namespace {
+
+// How many organisations' values differ between two versions of a cell (each sorted by organisation id): given in
+// one and not the other, or given with another value. The report times do not count: a report that repeats its
+// figures changes no sum.
+template <typename Values, typename Same>
+int Differing(const Values& published, const Values& live, Same same) {
+  int differing = 0;
+  auto p = published.begin();
+  auto l = live.begin();
+  while (p != published.end() || l != live.end()) {
+    if (l == live.end() || (p != published.end() && p->first < l->first)) {
+      ++differing;
+      ++p;
+    } else if (p == published.end() || l->first < p->first) {
+      ++differing;
+      ++l;
+    } else {
+      differing += same(p->second, l->second) ? 0 : 1;
+      ++p;
+      ++l;
+    }
   }
+  return differing;
+}
+
+// Brings the cells of `current` (a map of cells, as published) up to date with `live` into `next`, which is made (a
+// copy of `base`) on the first change: a cell whose values differ from `live`'s in at least `threshold(cell)`
+// organisations takes `live`'s values; a cell new in `live` below the threshold is published without values (its
+// sums withheld: someone gives the figure, but not enough organisations for a publication); a cell `live` no longer
+// has is dropped (its values were either all withdrawn, at least the threshold, or never shown).
+template <typename Cells, typename Same, typename Threshold>
+void PublishCells(const Cells& current, const Cells& live, Same same, Threshold threshold,
+                  std::shared_ptr<queries::FigureTable>& next, const queries::FigureTable& base,
+                  Cells queries::FigureTable::*member) {
+  const typename Cells::mapped_type none{};
+  auto cells = [&]() -> Cells& {
+    if (next == nullptr) next = std::make_shared<queries::FigureTable>(base);
+    return (*next).*member;
+  };
+  for (const auto& [key, values] : live) {
+    const auto it = current.find(key);
+    const auto& published = it == current.end() ? none : it->second;
+    if (Differing(published, values, same) >= threshold(key)) {
+      cells()[key] = values;
+    } else if (it == current.end()) {
+      cells()[key];  // Published without values.
+    }
+  }
+  for (const auto& [key, values] : current) {
+    if (!live.contains(key)) cells().erase(key);
+  }
+}
+
+}  // namespace
+
+PublishedFigures::PublishedFigures(int min_group)
+    : min_group_(std::max(1, min_group)), published_(std::make_shared<const queries::FigureTable>()) {}
+
+std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const queries::FigureTable& live) {
+  absl::MutexLock lock(&mutex_);
+  std::shared_ptr<queries::FigureTable> next;
+  const queries::FigureTable& current = *published_;
+  // A reader whose snapshot is older than the last publication (it read the picture before another reader
+  // published) gets the publication as it is, rather than turning it back.
+  if (live.revision < current.revision) return published_;
+  // Which organisations report a bed type at all (CAPACITY_FIGURE_UNSPECIFIED) is no figure: published as soon as it
+  // changes, so organizations_reported is current. Every figure waits for min_group_ changed values.
+  PublishCells(
+      current.capacity, live.capacity,
+      [](const queries::FigureTable::CapacityValue& a, const queries::FigureTable::CapacityValue& b) {
+        return a.value == b.value;
+      },
+      [&](const queries::FigureTable::CapacityCell& cell) {
+        return cell.figure == v1::CAPACITY_FIGURE_UNSPECIFIED ? 1 : min_group_;
+      },
+      next, current, &queries::FigureTable::capacity);
+  PublishCells(
+      current.supplies, live.supplies, [](double a, double b) { return a == b; },
+      [&](const queries::FigureTable::SupplyCell&) { return min_group_; }, next, current,
+      &queries::FigureTable::supplies);
+  if (next == nullptr && current.organizations == live.organizations) return published_;
+  if (next == nullptr) next = std::make_shared<queries::FigureTable>(current);
+  next->revision = live.revision;
+  next->organizations = live.organizations;
+  published_ = std::move(next);
+  return published_;
+}
+
+ReportFigures FiguresFor(const Viewer& viewer, const state::Picture& picture, PublishedFigures& published) {
+  auto live = std::make_shared<const queries::FigureTable>(queries::TabulateFigures(picture));
+  const int64_t revision = live->revision;
+  if (viewer.sees_all_detail()) return {.figures = std::move(live), .min_group = 0, .revision = revision};
+  return {.figures = published.Publish(*live), .min_group = published.min_group(), .revision = revision};
 }
 
 }  // namespace ketenbeeld::policy

@@ -3,8 +3,8 @@
 // Detailed figures (a status report's capacity, staffing, supplies, free text and reporter) are visible to the
 // organisation itself, the GHOR and dispatch. Everyone else (other institutions, the bestuur, the operator) sees
 // the rest of the report (overall status, disruptions, emergency department, crisis plan, timing) with
-// `detail_withheld` set, and regional capacity totals only where at least `min_aggregate_group` organisations
-// contribute. Providers share more when competitors cannot read their figures.
+// `detail_withheld` set, and regional capacity totals that reveal no single organisation (PublishedFigures below).
+// Providers share more when competitors cannot read their figures.
 //
 // Redaction is done once per audience, not once per reader: a shared record or event keeps its redacted form beside
 // its full form (server/state/records.h), made on first use, so a thousand institution feeds cost one redaction.
@@ -13,12 +13,17 @@
 #ifndef KETENBEELD_SERVER_POLICY_VISIBILITY_H_
 #define KETENBEELD_SERVER_POLICY_VISIBILITY_H_
 
+#include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/queries/reports.h"
 #include "server/security/identity.h"
+#include "server/state/picture.h"
 #include "server/state/records.h"
 
 namespace ketenbeeld::policy {
@@ -62,9 +67,51 @@ bool Redact(const Viewer& viewer, ketenbeeld::v1::Event& event);
 const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record);
 const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event);
 
-// Withholds the sums of totals with fewer than `min_group` contributing organisations, unless `viewer` sees every
-// organisation's figures.
-void ApplyMinimumGroup(const Viewer& viewer, int min_group, ketenbeeld::v1::CapacityOverview& overview);
+// The capacity figures as published to readers who may not see individual organisations' figures (institutions,
+// the bestuur, the operator), so that their totals reveal no single organisation under any sequence of reads.
+//
+// The threat: such a reader sees who reported when (the operational picture: the feed, List, History), so it can
+// read the totals just before and just after one organisation's report and subtract; and a total of one figure
+// given by fewer organisations than its bed type's is that figure. So every cell (one figure of one bed type in one
+// region and sector, or one supply in one region; queries::FigureTable) is published on its own, and a cell's
+// published values are replaced by its live ones only when at least `min_group` organisations' values differ from
+// the last publication (given, changed, or no longer given; a report that repeats its figures changes nothing).
+// Between any two versions of a sum such a reader can see, at least `min_group` organisations' figures changed; a
+// sum over fewer than `min_group` organisations is withheld (queries::ComputeCapacityOverview). All such readers
+// share one publication, so combining the reads of several of them adds nothing.
+//
+// The cost: their sums trail the live picture until enough organisations have reported a change (newest_report
+// says how far); the GHOR, dispatch and the organisation itself keep exact figures. Publication is checked on each
+// read (every read publishes what is due), is kept in memory, and starts from the live picture after a restart.
+//
+// Thread safety: thread safe.
+class PublishedFigures {
+ public:
+  // `min_group` at least 1 (1: every change is published at once, no protection).
+  explicit PublishedFigures(int min_group);
+
+  int min_group() const { return min_group_; }
+
+  // Publishes each cell of `live` in which at least min_group() organisations' values differ from its published
+  // ones, takes the registrations of `live`, and returns the figures as now published (never null; shared,
+  // immutable; its revision is `live`'s at the last publication).
+  std::shared_ptr<const queries::FigureTable> Publish(const queries::FigureTable& live) ABSL_LOCKS_EXCLUDED(mutex_);
+
+ private:
+  const int min_group_;
+  absl::Mutex mutex_;
+  std::shared_ptr<const queries::FigureTable> published_ ABSL_GUARDED_BY(mutex_);
+};
+
+// What a reader's capacity reports are computed from: the live figures for a reader who sees every organisation's
+// figures (min_group 0), else the published ones with their minimum group size. `revision`: the picture's at the
+// read, which a report carries (published figures may trail it; their report times say how far).
+struct ReportFigures {
+  std::shared_ptr<const queries::FigureTable> figures;
+  int min_group = 0;
+  int64_t revision = 0;
+};
+ReportFigures FiguresFor(const Viewer& viewer, const state::Picture& picture, PublishedFigures& published);
 
 }  // namespace ketenbeeld::policy
 

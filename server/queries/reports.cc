@@ -98,16 +98,6 @@ struct Figures {
     newest = std::max(newest, reported_at);
     oldest = std::min(oldest, reported_at);
   }
-
-  void Add(const Figures& other) {
-    AddFigure(available, other.available.has_value(), other.available.value_or(0));
-    AddFigure(occupied, other.occupied.has_value(), other.occupied.value_or(0));
-    AddFigure(baseline, other.baseline.has_value(), other.baseline.value_or(0));
-    AddFigure(surge_24h, other.surge_24h.has_value(), other.surge_24h.value_or(0));
-    AddFigure(surge_72h, other.surge_72h.has_value(), other.surge_72h.value_or(0));
-    newest = std::max(newest, other.newest);
-    oldest = std::min(oldest, other.oldest);
-  }
 };
 
 const v1::Capacity* CapacityIn(const v1::StatusReport& report, int bed_type) {
@@ -125,30 +115,6 @@ absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
     for (const v1::Capacity& capacity : report->capacity()) by_type[capacity.type()].Add(capacity, reported_at);
   }
   return by_type;
-}
-
-// The organisation's figures of one bed type, or nullopt when none of its counted reports includes the type.
-std::optional<Figures> CapacityOf(const OrganizationView& view, int bed_type) {
-  std::optional<Figures> figures;
-  for (const v1::StatusReport* report : view.Counted()) {
-    if (const v1::Capacity* capacity = CapacityIn(*report, bed_type); capacity != nullptr) {
-      if (!figures.has_value()) figures.emplace();
-      figures->Add(*capacity, FromProtoTime(report->commit_time()));
-    }
-  }
-  return figures;
-}
-
-// The lowest days of supply of one type over the organisation's counted reports, or nullopt when none gives it.
-std::optional<double> DaysOfSupply(const OrganizationView& view, int supply_type) {
-  std::optional<double> lowest;
-  for (const v1::StatusReport* report : view.Counted()) {
-    for (const v1::Supply& supply : report->supplies()) {
-      if (supply.type() != supply_type || !supply.has_days_of_supply()) continue;
-      lowest = std::min(lowest.value_or(supply.days_of_supply()), supply.days_of_supply());
-    }
-  }
-  return lowest;
 }
 
 template <typename Values, typename Value>
@@ -198,6 +164,157 @@ std::optional<std::pair<const v1::Location*, double>> NearestLocation(const v1::
   return nearest;
 }
 
+// Whether the sum of a cell of `contributors` organisations is withheld from a reader with minimum group `min_group`
+// (0: a reader who sees every organisation's figures). A published table may hold a cell without contributors: some
+// organisation gives the figure, but not enough for a publication yet; withheld too. A figure nobody gives has no
+// cell: absent, "not reported".
+bool Withheld(size_t contributors, int min_group) { return static_cast<int64_t>(contributors) < min_group; }
+
+void SetFigure(v1::CapacityTotal& line, v1::CapacityFigure figure, int64_t sum) {
+  switch (figure) {
+    case v1::CAPACITY_FIGURE_AVAILABLE:
+      line.set_available(sum);
+      break;
+    case v1::CAPACITY_FIGURE_OCCUPIED:
+      line.set_occupied(sum);
+      break;
+    case v1::CAPACITY_FIGURE_BASELINE:
+      line.set_baseline(sum);
+      break;
+    case v1::CAPACITY_FIGURE_SURGE_24H:
+      line.set_surge_24h(sum);
+      break;
+    case v1::CAPACITY_FIGURE_SURGE_72H:
+      line.set_surge_72h(sum);
+      break;
+    default:
+      break;
+  }
+}
+
+// The figures of `view`'s latest reports (see FigureTable).
+FigureTable Tabulate(const PictureView& view) {
+  FigureTable table;
+  table.revision = view.revision();
+  for (const auto& [id, organization] : view.organizations()) {
+    const v1::Organization& registration = *organization.organization;
+    table.organizations[id] = {.safety_region = registration.safety_region(), .sector = registration.sector()};
+    auto cell = [&](int bed_type, v1::CapacityFigure figure) -> FigureTable::CapacityValue& {
+      return table.capacity[{.safety_region = registration.safety_region(),
+                             .sector = registration.sector(),
+                             .bed_type = static_cast<v1::BedType>(bed_type),
+                             .figure = figure}][id];
+    };
+    for (const auto& [bed_type, figures] : CapacityByType(organization)) {
+      const std::pair<v1::CapacityFigure, const std::optional<int64_t>*> given[] = {
+          {v1::CAPACITY_FIGURE_UNSPECIFIED, nullptr},          {v1::CAPACITY_FIGURE_AVAILABLE, &figures.available},
+          {v1::CAPACITY_FIGURE_OCCUPIED, &figures.occupied},   {v1::CAPACITY_FIGURE_BASELINE, &figures.baseline},
+          {v1::CAPACITY_FIGURE_SURGE_24H, &figures.surge_24h}, {v1::CAPACITY_FIGURE_SURGE_72H, &figures.surge_72h}};
+      for (const auto& [figure, sum] : given) {
+        if (sum != nullptr && !sum->has_value()) continue;
+        cell(bed_type, figure) = {
+            .value = sum == nullptr ? 0 : **sum, .newest = figures.newest, .oldest = figures.oldest};
+      }
+    }
+    for (const v1::StatusReport* report : organization.Counted()) {
+      for (const v1::Supply& supply : report->supplies()) {
+        if (!supply.has_days_of_supply()) continue;
+        auto [it, inserted] =
+            table.supplies[{.safety_region = registration.safety_region(), .type = supply.type()}].try_emplace(
+                id, supply.days_of_supply());
+        if (!inserted) it->second = std::min(it->second, supply.days_of_supply());
+      }
+    }
+  }
+  return table;
+}
+
+absl::StatusOr<const v1::Scenario*> ScenarioIn(const PictureView& view, const std::string& id) {
+  for (const state::RecordPtr& stored : view.records()) {
+    if (stored->record.has_scenario() && stored->record.scenario().id() == id) return &stored->record.scenario();
+  }
+  return absl::NotFoundError(absl::StrCat("scenario_id: scenario ", Quote(id), " does not exist"));
+}
+
+// The gap report of `scenario` against `figures` (see ComputeGapReport in reports.h for `min_group`).
+v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figures, int64_t revision, absl::Time now,
+                          int min_group) {
+  v1::GapReport report;
+  report.set_scenario_id(scenario.id());
+  report.set_safety_region(scenario.safety_region());
+  report.set_revision(revision);
+  *report.mutable_computed_at() = ToProtoTime(now);
+
+  auto in_scope = [&](const FigureTable::Registration& registration, v1::Sector sector) {
+    return registration.safety_region == scenario.safety_region() &&
+           (sector == v1::SECTOR_UNSPECIFIED || registration.sector == sector);
+  };
+  for (const v1::CapacityRequirement& requirement : scenario.capacity()) {
+    v1::CapacityGap& gap = *report.add_capacity();
+    gap.set_bed_type(requirement.bed_type());
+    gap.set_sector(requirement.sector());
+    gap.set_required(requirement.quantity());
+    int scope = 0;
+    for (const auto& [id, registration] : figures.organizations) scope += in_scope(registration, requirement.sector());
+    int64_t available = 0;
+    int64_t surge = 0;
+    bool available_withheld = false;
+    bool surge_withheld = false;
+    for (const auto& [cell, values] : figures.capacity) {
+      if (cell.bed_type != requirement.bed_type() ||
+          !in_scope({.safety_region = cell.safety_region, .sector = cell.sector}, requirement.sector())) {
+        continue;
+      }
+      int64_t sum = 0;
+      for (const auto& [id, value] : values) sum += value.value;
+      if (cell.figure == v1::CAPACITY_FIGURE_AVAILABLE) {
+        available += sum;
+        gap.set_organizations_reported(gap.organizations_reported() + static_cast<int32_t>(values.size()));
+        available_withheld |= Withheld(values.size(), min_group);
+      } else if (cell.figure == v1::CAPACITY_FIGURE_SURGE_24H) {
+        // Surge counts wherever it was reported, even without an `available` figure: it can be added.
+        surge += sum;
+        surge_withheld |= Withheld(values.size(), min_group);
+      }
+    }
+    gap.set_organizations_not_reported(scope - gap.organizations_reported());
+    if (available_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_AVAILABLE);
+    if (surge_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_SURGE_24H);
+    if (!available_withheld) {
+      gap.set_available(available);
+      gap.set_shortfall(std::max<int64_t>(0, requirement.quantity() - available));
+    }
+    if (!surge_withheld) gap.set_surge_24h(surge);
+    if (!available_withheld && !surge_withheld) {
+      gap.set_shortfall_after_surge(std::max<int64_t>(0, requirement.quantity() - available - surge));
+    }
+  }
+
+  for (const v1::SupplyRequirement& requirement : scenario.supplies()) {
+    v1::SupplyGap& gap = *report.add_supplies();
+    gap.set_type(requirement.type());
+    gap.set_min_days_of_supply(requirement.min_days_of_supply());
+    int scope = 0;
+    for (const auto& [id, registration] : figures.organizations)
+      scope += in_scope(registration, v1::SECTOR_UNSPECIFIED);
+    const auto cell = figures.supplies.find({.safety_region = scenario.safety_region(), .type = requirement.type()});
+    const size_t reported = cell == figures.supplies.end() ? 0 : cell->second.size();
+    gap.set_organizations_reported(static_cast<int32_t>(reported));
+    gap.set_organizations_not_reported(scope - static_cast<int32_t>(reported));
+    if (cell != figures.supplies.end() && Withheld(reported, min_group)) {
+      gap.set_figures_withheld(true);
+      continue;
+    }
+    if (cell == figures.supplies.end()) continue;
+    for (const auto& [id, days] : cell->second) {  // In id order: short_organization_ids come out sorted.
+      if (days >= requirement.min_days_of_supply()) continue;
+      gap.set_organizations_short(gap.organizations_short() + 1);
+      if (min_group == 0) gap.add_short_organization_ids(id);
+    }
+  }
+  return report;
+}
+
 }  // namespace
 
 double DistanceKm(const v1::Coordinates& from, const v1::Coordinates& to) {
@@ -215,115 +332,87 @@ double DistanceKm(const v1::Coordinates& from, const v1::Coordinates& to) {
 absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const state::Picture& picture,
                                                absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
+  // One snapshot for the scenario and the figures: the report is exactly as of its revision.
   const PictureView view(picture,
                          {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
-  const v1::Scenario* scenario = nullptr;
-  for (const state::RecordPtr& stored : view.records()) {
-    if (stored->record.has_scenario() && stored->record.scenario().id() == request.scenario_id()) {
-      scenario = &stored->record.scenario();
-    }
-  }
-  if (scenario == nullptr) {
-    return absl::NotFoundError(absl::StrCat("scenario_id: scenario ", Quote(request.scenario_id()), " does not exist"));
-  }
+  absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
+  if (!scenario.ok()) return scenario.status();
+  return GapReportOf(**scenario, Tabulate(view), view.revision(), now, /*min_group=*/0);
+}
 
-  v1::GapReport report;
-  report.set_scenario_id(scenario->id());
-  report.set_safety_region(scenario->safety_region());
-  report.set_revision(view.revision());
-  *report.mutable_computed_at() = ToProtoTime(now);
+absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const state::Picture& picture,
+                                               const FigureTable& figures, absl::Time now, int min_group) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
+  const PictureView view(picture, {v1::ENTITY_KIND_SCENARIO});
+  absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
+  if (!scenario.ok()) return scenario.status();
+  return GapReportOf(**scenario, figures, view.revision(), now, min_group);
+}
 
-  std::vector<const OrganizationView*> in_region;
-  for (const auto& [id, organization] : view.organizations()) {
-    if (organization.organization->safety_region() == scenario->safety_region()) in_region.push_back(&organization);
-  }
-
-  for (const v1::CapacityRequirement& requirement : scenario->capacity()) {
-    v1::CapacityGap& gap = *report.add_capacity();
-    gap.set_bed_type(requirement.bed_type());
-    gap.set_sector(requirement.sector());
-    gap.set_required(requirement.quantity());
-    int64_t available = 0;
-    int64_t surge = 0;
-    for (const OrganizationView* organization : in_region) {
-      if (requirement.sector() != v1::SECTOR_UNSPECIFIED &&
-          organization->organization->sector() != requirement.sector()) {
-        continue;
-      }
-      const std::optional<Figures> figures = CapacityOf(*organization, requirement.bed_type());
-      // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
-      if (figures.has_value()) surge += figures->surge_24h.value_or(0);
-      if (figures.has_value() && figures->available.has_value()) {
-        available += *figures->available;
-        gap.set_organizations_reported(gap.organizations_reported() + 1);
-      } else {
-        gap.set_organizations_not_reported(gap.organizations_not_reported() + 1);
-      }
-    }
-    gap.set_available(available);
-    gap.set_surge_24h(surge);
-    gap.set_shortfall(std::max<int64_t>(0, requirement.quantity() - available));
-    gap.set_shortfall_after_surge(std::max<int64_t>(0, requirement.quantity() - available - surge));
-  }
-
-  for (const v1::SupplyRequirement& requirement : scenario->supplies()) {
-    v1::SupplyGap& gap = *report.add_supplies();
-    gap.set_type(requirement.type());
-    gap.set_min_days_of_supply(requirement.min_days_of_supply());
-    for (const OrganizationView* organization : in_region) {  // In id order: short_organization_ids come out sorted.
-      const std::optional<double> days = DaysOfSupply(*organization, requirement.type());
-      if (!days.has_value()) {
-        gap.set_organizations_not_reported(gap.organizations_not_reported() + 1);
-        continue;
-      }
-      gap.set_organizations_reported(gap.organizations_reported() + 1);
-      if (*days < requirement.min_days_of_supply()) gap.add_short_organization_ids(organization->organization->id());
-    }
-  }
-  return report;
+FigureTable TabulateFigures(const state::Picture& picture) {
+  return Tabulate(PictureView(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT}));
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
                                                              const state::Picture& picture, absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
-  const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+  return ComputeCapacityOverview(request, TabulateFigures(picture), now, /*min_group=*/0);
+}
 
-  struct Total {
-    Figures figures;
-    int organizations = 0;
-  };
-  // Ordered by (region, sector, bed type): the response comes out sorted.
-  std::map<std::tuple<std::string, int, int>, Total> totals;
-  for (const auto& [id, organization] : view.organizations()) {
-    const v1::Organization& registration = *organization.organization;
-    if (!SelectedBy(request.safety_regions(), registration.safety_region()) ||
-        !SelectedBy(request.sectors(), static_cast<int>(registration.sector()))) {
+absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
+                                                             const FigureTable& figures, absl::Time now,
+                                                             int min_group) {
+  KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
+  // The lines: every (region, sector, bed type) with a cell, in that order (cells are sorted by it, figure last).
+  using Line = std::tuple<std::string, v1::Sector, v1::BedType>;
+  absl::btree_map<
+      Line, std::vector<std::pair<v1::CapacityFigure, const FigureTable::ByOrganization<FigureTable::CapacityValue>*>>>
+      lines;
+  for (const auto& [cell, values] : figures.capacity) {
+    if (!SelectedBy(request.safety_regions(), cell.safety_region) ||
+        !SelectedBy(request.sectors(), static_cast<int>(cell.sector)) ||
+        !SelectedBy(request.bed_types(), static_cast<int>(cell.bed_type))) {
       continue;
     }
-    for (const auto& [bed_type, figures] : CapacityByType(organization)) {
-      if (!SelectedBy(request.bed_types(), bed_type)) continue;
-      Total& total = totals[{registration.safety_region(), registration.sector(), bed_type}];
-      total.figures.Add(figures);
-      ++total.organizations;
-    }
+    lines[{cell.safety_region, cell.sector, cell.bed_type}].emplace_back(cell.figure, &values);
   }
 
   v1::CapacityOverview overview;
-  overview.set_revision(view.revision());
+  overview.set_revision(figures.revision);
   *overview.mutable_computed_at() = ToProtoTime(now);
-  for (const auto& [key, total] : totals) {
+  for (const auto& [key, cells] : lines) {
     v1::CapacityTotal& line = *overview.add_totals();
     line.set_safety_region(std::get<0>(key));
-    line.set_sector(static_cast<v1::Sector>(std::get<1>(key)));
-    line.set_bed_type(static_cast<v1::BedType>(std::get<2>(key)));
-    if (total.figures.available) line.set_available(*total.figures.available);
-    if (total.figures.occupied) line.set_occupied(*total.figures.occupied);
-    if (total.figures.baseline) line.set_baseline(*total.figures.baseline);
-    if (total.figures.surge_24h) line.set_surge_24h(*total.figures.surge_24h);
-    if (total.figures.surge_72h) line.set_surge_72h(*total.figures.surge_72h);
-    line.set_organizations_reported(total.organizations);
-    *line.mutable_newest_report() = ToProtoTime(total.figures.newest);
-    *line.mutable_oldest_report() = ToProtoTime(total.figures.oldest);
+    line.set_sector(std::get<1>(key));
+    line.set_bed_type(std::get<2>(key));
+    absl::Time newest = absl::InfinitePast();
+    absl::Time oldest = absl::InfiniteFuture();
+    auto span = [&](const FigureTable::ByOrganization<FigureTable::CapacityValue>& values) {
+      for (const auto& [id, value] : values) {
+        newest = std::max(newest, value.newest);
+        oldest = std::min(oldest, value.oldest);
+      }
+    };
+    for (const auto& [figure, values] : cells) {
+      if (figure == v1::CAPACITY_FIGURE_UNSPECIFIED) {
+        line.set_organizations_reported(static_cast<int32_t>(values->size()));
+        if (min_group == 0) span(*values);  // Every report that includes the bed type.
+        continue;
+      }
+      if (Withheld(values->size(), min_group)) {
+        line.set_figures_withheld(true);
+        line.add_withheld_figures(figure);
+        continue;
+      }
+      if (min_group != 0) span(*values);  // Only the reports whose figures are shown.
+      int64_t sum = 0;
+      for (const auto& [id, value] : *values) sum += value.value;
+      SetFigure(line, figure, sum);
+    }
+    if (newest != absl::InfinitePast()) {
+      *line.mutable_newest_report() = ToProtoTime(newest);
+      *line.mutable_oldest_report() = ToProtoTime(oldest);
+    }
   }
   return overview;
 }

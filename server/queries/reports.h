@@ -22,13 +22,68 @@
 #ifndef KETENBEELD_SERVER_QUERIES_REPORTS_H_
 #define KETENBEELD_SERVER_QUERIES_REPORTS_H_
 
+#include <compare>
+#include <cstdint>
+#include <string>
+
+#include "absl/container/btree_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/organization.pb.h"
+#include "ketenbeeld/v1/scenario.pb.h"
+#include "ketenbeeld/v1/status.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/state/picture.h"
 
 namespace ketenbeeld::queries {
+
+// The figures the capacity reports sum, organisation by organisation, as one snapshot of the picture gives them
+// (counted by the rule above). The overview and the gap report are computed from such a table: the live one for
+// readers who see every organisation's figures, a published copy (policy::PublishedFigures) for everyone else.
+struct FigureTable {
+  // One figure of one bed type in one safety region and sector: what a sum is made of. An organisation belongs to
+  // exactly one region and sector, so two cells never share a contributor. CAPACITY_FIGURE_UNSPECIFIED is the
+  // cell of the organisations whose counted reports include the bed type at all (value 0).
+  struct CapacityCell {
+    std::string safety_region;
+    ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
+    ketenbeeld::v1::BedType bed_type = ketenbeeld::v1::BED_TYPE_UNSPECIFIED;
+    ketenbeeld::v1::CapacityFigure figure = ketenbeeld::v1::CAPACITY_FIGURE_UNSPECIFIED;
+    auto operator<=>(const CapacityCell&) const = default;
+  };
+  // An organisation's figure: the sum over its counted reports that give it, and the newest and oldest commit of its
+  // counted reports that include the bed type.
+  struct CapacityValue {
+    int64_t value = 0;
+    absl::Time newest;
+    absl::Time oldest;
+    bool operator==(const CapacityValue&) const = default;
+  };
+  // One critical supply in one safety region; the value is an organisation's lowest days of supply.
+  struct SupplyCell {
+    std::string safety_region;
+    ketenbeeld::v1::SupplyType type = ketenbeeld::v1::SUPPLY_TYPE_UNSPECIFIED;
+    auto operator<=>(const SupplyCell&) const = default;
+  };
+  struct Registration {
+    std::string safety_region;
+    ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
+    bool operator==(const Registration&) const = default;
+  };
+  template <typename Value>
+  using ByOrganization = absl::btree_map<std::string, Value>;
+
+  // The revision of the picture the table was made at.
+  int64_t revision = 0;
+  // Every registered organisation, by id (registrations are not detail: every reader may list them).
+  ByOrganization<Registration> organizations;
+  // Cells without contributors are absent.
+  absl::btree_map<CapacityCell, ByOrganization<CapacityValue>> capacity;
+  absl::btree_map<SupplyCell, ByOrganization<double>> supplies;
+};
+
+// The figures of the picture's latest reports.
+FigureTable TabulateFigures(const state::Picture& picture);
 
 // The scenario's required capacity against the live picture, per requirement (see CapacityGap) and per critical
 // supply (see SupplyGap). In scope: the registered organisations of the scenario's safety region, and of the
@@ -37,10 +92,28 @@ namespace ketenbeeld::queries {
 absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1::GetGapReportRequest& request,
                                                            const state::Picture& picture, absl::Time now);
 
+// The same from `figures` (the scenario is read from `picture`, whose revision the report carries), withholding by
+// `min_group` for a reader who may not see individual organisations' figures: a capacity line's sum of a figure
+// (CAPACITY_FIGURE_AVAILABLE: available and shortfall; CAPACITY_FIGURE_SURGE_24H: surge_24h; either:
+// shortfall_after_surge) is withheld when any cell it sums has fewer than `min_group` contributors (a sum over
+// sectors would otherwise reveal a small cell by subtracting the others); a supply line names no organisation and
+// withholds organizations_short when fewer than `min_group` organisations reported the supply. `min_group` 0: the
+// reader sees every organisation's figures; nothing is withheld and the short organisations are named.
+absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1::GetGapReportRequest& request,
+                                                           const state::Picture& picture, const FigureTable& figures,
+                                                           absl::Time now, int min_group);
+
 // Capacity totals per (safety region, sector, bed type) of the organisations' latest reports, sorted by that key.
 // Empty request lists select everything. INVALID_ARGUMENT for an unknown region, sector or bed type in the request.
 absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
     const ketenbeeld::v1::GetCapacityOverviewRequest& request, const state::Picture& picture, absl::Time now);
+
+// The same from `figures`, withholding by `min_group` as ComputeGapReport does: each figure's sum separately, when
+// fewer than `min_group` organisations gave it (withheld_figures names it); newest_report and oldest_report then
+// span the reports of the sums shown. `min_group` 0: nothing is withheld. The overview's revision is `figures`'.
+absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
+    const ketenbeeld::v1::GetCapacityOverviewRequest& request, const FigureTable& figures, absl::Time now,
+    int min_group);
 
 // Open assistance requests (OPEN, OFFERED, ACCEPTED; by name), active alerts that some organisation of their audience
 // has not acknowledged (by name), and overdue organisations (by id): registered organisations whose organisation-level

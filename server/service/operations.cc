@@ -262,7 +262,11 @@ absl::StatusOr<v1::GapReport> Operations::GetGapReport(const Identity& caller, c
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetGapReport); !allowed.ok()) {
     return allowed;
   }
-  return queries::ComputeGapReport(request, deps_.picture, absl::Now());
+  const policy::Viewer viewer = policy::Viewer::For(caller);
+  // Exact figures from the scenario's own snapshot, so the report is exactly as of its revision.
+  if (viewer.sees_all_detail()) return queries::ComputeGapReport(request, deps_.picture, absl::Now());
+  const policy::ReportFigures figures = policy::FiguresFor(viewer, deps_.picture, published_figures_);
+  return queries::ComputeGapReport(request, deps_.picture, *figures.figures, absl::Now(), figures.min_group);
 }
 
 absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Identity& caller,
@@ -270,8 +274,11 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetCapacityOverview); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::CapacityOverview> overview = queries::ComputeCapacityOverview(request, deps_.picture, absl::Now());
-  if (overview.ok()) policy::ApplyMinimumGroup(policy::Viewer::For(caller), deps_.min_aggregate_group, *overview);
+  const policy::ReportFigures figures =
+      policy::FiguresFor(policy::Viewer::For(caller), deps_.picture, published_figures_);
+  absl::StatusOr<v1::CapacityOverview> overview =
+      queries::ComputeCapacityOverview(request, *figures.figures, absl::Now(), figures.min_group);
+  if (overview.ok()) overview->set_revision(figures.revision);
   return overview;
 }
 

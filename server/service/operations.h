@@ -4,7 +4,8 @@
 // one place, with the policy module (server/policy/):
 //   - the method's rule (role x RPC) and, for writes on behalf of an organisation, that the caller may act for it;
 //   - graduated visibility: records and events of other organisations' status are redacted for readers who may not
-//     see their figures, and capacity totals of small groups are withheld;
+//     see their figures, and their capacity reports are computed from published figures that reveal no single
+//     organisation (policy::PublishedFigures);
 //   - the audit trail: reads of detailed figures by anyone but their owner are recorded.
 //
 // Errors: PERMISSION_DENIED naming the rule or field; for writes also INVALID_ARGUMENT (no organisation named) and
@@ -44,13 +45,15 @@ struct Dependencies {
   // Re-checks the identity behind open feeds and publish streams. Null: identities are never re-checked (tests of
   // other concerns); the server always sets it.
   const security::Revalidator* revalidator = nullptr;
-  // Minimum number of contributing organisations for a capacity total shown without detailed visibility.
+  // Minimum number of contributing organisations for a capacity figure shown without detailed visibility, and of
+  // organisations whose figures must change before such a reader sees a sum change.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
 };
 
 class Operations {
  public:
-  explicit Operations(Dependencies dependencies) : deps_(dependencies) {}
+  explicit Operations(Dependencies dependencies)
+      : deps_(dependencies), published_figures_(dependencies.min_aggregate_group) {}
 
   // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, then
   // submits it with the caller as actor. `done` runs on the committer's completion thread (or at once when refused).
@@ -109,6 +112,8 @@ class Operations {
   void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records, int64_t revision);
 
   Dependencies deps_;
+  // The capacity figures readers without detailed visibility get their reports from (one publication for all).
+  policy::PublishedFigures published_figures_;
 };
 
 // The full gRPC method name of a write ("/ketenbeeld.v1.PictureService/ReportStatus").

@@ -551,6 +551,35 @@ TEST(OperationalSummaryTest, SectionsWithCountsAndNeverReported) {
   EXPECT_THAT(text, HasSubstr("at revision 33\n"));
 }
 
+// For a reader who may not see individual figures (docs/security.md): withheld sums are "withheld", never 0 or "—",
+// and a supply line without names gives the number of organisations short.
+TEST(GapReportTest, WithheldSumsAndUnnamedShortOrganisations) {
+  const auto report = ParseTextProto<v1::GapReport>(R"pb(
+    scenario_id: "s"
+    capacity {
+      bed_type: BED_TYPE_IC_ADULT
+      required: 20
+      available: 7
+      shortfall: 13
+      organizations_reported: 3
+      withheld_figures: CAPACITY_FIGURE_SURGE_24H
+    }
+    capacity {
+      bed_type: BED_TYPE_NURSING_HOME
+      required: 5
+      organizations_reported: 1
+      withheld_figures: CAPACITY_FIGURE_AVAILABLE
+    }
+    supplies { type: SUPPLY_TYPE_OXYGEN min_days_of_supply: 3 organizations_reported: 3 organizations_short: 2 }
+    supplies { type: SUPPLY_TYPE_WATER min_days_of_supply: 3 organizations_reported: 1 figures_withheld: true }
+  )pb");
+  const std::string text = RenderGapReport(report, absl::UTCTimeZone());
+  EXPECT_THAT(LinesWith(text, "ic-adult")[0], HasSubstr("20          7   withheld         13     withheld"));
+  EXPECT_THAT(LinesWith(text, "nursing-home")[0], HasSubstr("5   withheld          0   withheld     withheld"));
+  EXPECT_THAT(LinesWith(text, "oxygen")[0], HasSubstr("  2  "));
+  EXPECT_THAT(LinesWith(text, "water")[0], HasSubstr("withheld"));
+}
+
 TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
   const auto overview = ParseTextProto<v1::CapacityOverview>(R"pb(
     totals {
@@ -577,6 +606,13 @@ TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
   v1::CapacityOverview partial = overview;
   partial.mutable_totals(0)->clear_baseline();
   EXPECT_THAT(RenderCapacityOverview(partial, kNow), HasSubstr("20         —          4"));
+
+  // A figure of too few organisations for this reader is "withheld", neither 0 nor "—".
+  v1::CapacityOverview withheld = partial;
+  withheld.mutable_totals(0)->clear_surge_24h();
+  withheld.mutable_totals(0)->set_figures_withheld(true);
+  withheld.mutable_totals(0)->add_withheld_figures(v1::CAPACITY_FIGURE_SURGE_24H);
+  EXPECT_THAT(RenderCapacityOverview(withheld, kNow), HasSubstr("20         —   withheld          9"));
 }
 
 TEST(ScenarioTableTest, NeedsAndSupplies) {

@@ -1,13 +1,17 @@
 // Who may see and change what, end to end through the real server with bearer tokens on loopback: the role x RPC
 // matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
 // the minimum group of regional totals, the audit trail, and the per-identity limits.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
@@ -458,6 +462,247 @@ TEST_F(AccessTest, RegionalTotalsNeedTheMinimumGroupForReadersWithoutDetail) {
   EXPECT_EQ(three.organizations_reported(), 3);
   EXPECT_FALSE(three.figures_withheld());
   EXPECT_EQ(three.available(), 7);
+}
+
+// --- Totals that reveal no single organisation (issue 14, finding 4) ----------------------------------------------
+
+// The rank of `rows` (Gaussian elimination with partial pivoting).
+size_t Rank(std::vector<std::vector<double>> rows) {
+  size_t rank = 0;
+  const size_t columns = rows.empty() ? 0 : rows[0].size();
+  for (size_t column = 0; column < columns && rank < rows.size(); ++column) {
+    size_t pivot = rank;
+    for (size_t row = rank; row < rows.size(); ++row) {
+      if (std::abs(rows[row][column]) > std::abs(rows[pivot][column])) pivot = row;
+    }
+    if (std::abs(rows[pivot][column]) < 1e-9) continue;
+    std::swap(rows[pivot], rows[rank]);
+    for (size_t row = 0; row < rows.size(); ++row) {
+      if (row == rank) continue;
+      const double factor = rows[row][column] / rows[rank][column];
+      for (size_t c = column; c < columns; ++c) rows[row][c] -= factor * rows[rank][c];
+    }
+    ++rank;
+  }
+  return rank;
+}
+
+// Whether a reader who knows the right-hand sides of `equations` (rows over the same unknowns) can compute anything
+// that depends on `own` unknowns alone: one of them, a difference of two (a change), any combination. That is when
+// the row space of the equations meets the space spanned by those unknowns other than in 0.
+bool RevealsAnythingOf(const std::vector<std::vector<double>>& equations, const std::vector<size_t>& own,
+                       size_t columns) {
+  std::vector<std::vector<double>> units;
+  for (size_t unknown : own) {
+    std::vector<double> unit(columns, 0.0);
+    unit[unknown] = 1;
+    units.push_back(std::move(unit));
+  }
+  std::vector<std::vector<double>> both = equations;
+  both.insert(both.end(), units.begin(), units.end());
+  return Rank(equations) + Rank(units) > Rank(both);
+}
+
+// The attack of the issue, against the real server: institution A follows the feed (so it knows who reported
+// when), and after every other hospital's report reads the capacity overview and List as itself and the gap
+// report as the bestuur. It used to learn hospital B's exact IC availability (7, 2, 0) by subtraction. Now every
+// reading is written down as the reader's equation over every organisation's figures (a new unknown each time a
+// figure changes; A's own are known), and no other organisation's figure may ever be determined by them.
+TEST_F(AccessTest, PollingTotalsAfterEachReportRevealsNoSingleOrganisationsFigure) {
+  SetUpRegion();  // A reports 4 IC beds available, B 2.
+  auto admin = PictureAs("operator");
+  for (const char* id : {"ziekenhuis-d", "ziekenhuis-e"}) ASSERT_TRUE(Register(*admin, MakeOrganization(id)).ok());
+  auto ghor = PictureAs("ghor");  // Enters the reports hospitals D and E phone in (and sees exact figures).
+  auto attacker = PictureAs("institution");
+  auto attacker_reports = v1::ReportService::NewStub(ChannelAs("institution"));
+  auto bestuur_reports = v1::ReportService::NewStub(ChannelAs("bestuur"));
+  auto ghor_reports = v1::ReportService::NewStub(ChannelAs("ghor"));
+  {
+    v1::PutScenarioRequest put;
+    v1::Scenario& scenario = *put.mutable_scenario();
+    scenario.set_id("ic-ramp");
+    scenario.set_name("IC-ramp");
+    scenario.set_safety_region("VR10");
+    v1::CapacityRequirement& ic = *scenario.add_capacity();
+    ic.set_bed_type(v1::BED_TYPE_IC_ADULT);
+    ic.set_quantity(40);
+    v1::WriteResponse written;
+    ASSERT_TRUE(ghor_reports->PutScenario(Deadline().get(), put, &written).ok());
+  }
+
+  const std::string kAttacker = "ziekenhuis-a";
+  constexpr size_t kColumns = 64;  // At least the number of unknowns below.
+  std::map<std::string, int> truth = {{"ziekenhuis-a", 4}, {"ziekenhuis-b", 2}};
+  // The reader's unknowns: one per (hospital, value it held), numbered as they appear.
+  std::map<std::string, size_t> current_unknown;
+  std::map<std::string, std::vector<size_t>> unknowns_of;
+  size_t unknowns = 0;
+  auto new_value = [&](const std::string& id) {
+    current_unknown[id] = unknowns;
+    unknowns_of[id].push_back(unknowns);
+    ++unknowns;
+  };
+  new_value("ziekenhuis-a");
+  new_value("ziekenhuis-b");
+  FeedReader feed(*attacker, [] {
+    v1::SubscribeRequest request;
+    request.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+    return request;
+  }());
+  ASSERT_TRUE(feed.WaitUntilSynced());
+  auto report = [&](const std::string& id, int available) {
+    v1::StatusReport status = MakeReport(id, available);
+    auto& reporter = id == kAttacker ? attacker : ghor;
+    const grpc::Status written = Report(*reporter, status);
+    ASSERT_TRUE(written.ok()) << written.error_message();
+    ASSERT_TRUE(feed.WaitForRevision(server_.server().revision()));
+    const std::vector<v1::Event> events = feed.events();
+    ASSERT_FALSE(events.empty());
+    // The feed tells the attacker who reported, and no figure of another.
+    EXPECT_EQ(events.back().record().status_report().organization_id(), id);
+    if (id != kAttacker) ExpectWithheld(events.back().record().status_report());
+    if (!truth.contains(id) || truth[id] != available) new_value(id);
+    truth[id] = available;
+  };
+  auto ic_line = [](const v1::CapacityOverview& overview) {
+    for (const v1::CapacityTotal& total : overview.totals()) {
+      if (total.bed_type() == v1::BED_TYPE_IC_ADULT) return total;
+    }
+    return v1::CapacityTotal();
+  };
+
+  // Every sum of IC beds available the attacker and the bestuur are shown, as an equation over the unknowns.
+  std::vector<std::vector<double>> equations;
+  std::optional<int64_t> last_seen;
+  std::set<std::string> changed;  // Hospitals whose figure changed since the sum last moved.
+  auto observe = [&](const std::string& step) {
+    SCOPED_TRACE(step);
+    v1::CapacityOverview overview;
+    ASSERT_TRUE(attacker_reports->GetCapacityOverview(Deadline().get(), {}, &overview).ok());
+    const v1::CapacityTotal line = ic_line(overview);
+    v1::CapacityOverview exact;
+    ASSERT_TRUE(ghor_reports->GetCapacityOverview(Deadline().get(), {}, &exact).ok());
+    int64_t truth_sum = 0;
+    for (const auto& [id, available] : truth) truth_sum += available;
+    EXPECT_EQ(ic_line(exact).available(), truth_sum) << "the GHOR sees exact figures";
+    EXPECT_FALSE(ic_line(exact).figures_withheld());
+
+    v1::GetGapReportRequest gap_request;
+    gap_request.set_scenario_id("ic-ramp");
+    v1::GapReport gap;
+    ASSERT_TRUE(bestuur_reports->GetGapReport(Deadline().get(), gap_request, &gap).ok());
+    ASSERT_EQ(gap.capacity_size(), 1);
+    // List as the attacker: the others' reports without figures.
+    v1::ListRequest list;
+    list.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+    v1::ListResponse listed;
+    ASSERT_TRUE(attacker->List(Deadline().get(), list, &listed).ok());
+    for (const v1::Record& record : listed.records()) {
+      if (record.status_report().organization_id() != kAttacker) ExpectWithheld(record.status_report());
+    }
+
+    if (!line.has_available()) {
+      EXPECT_TRUE(line.figures_withheld());
+      EXPECT_EQ(gap.capacity(0).withheld_figures_size(), 1);
+      return;
+    }
+    // The bestuur's gap report sums the same published figures: it adds nothing to the overview.
+    ASSERT_EQ(gap.capacity(0).withheld_figures_size(), 0);
+    EXPECT_EQ(gap.capacity(0).available(), line.available());
+    if (last_seen.has_value() && *last_seen != line.available()) {
+      EXPECT_GE(changed.size(), 3u) << "the sum moved after fewer changed figures than the minimum group";
+    }
+    if (last_seen == line.available()) return;  // Nothing new: the same published sum.
+    // The sum moved at this read: the attacker reads after every report, so it was published now, from the values
+    // of now (the only equation the reader gets from it).
+    EXPECT_EQ(line.available(), truth_sum);
+    changed.clear();
+    last_seen = line.available();
+    std::vector<double> equation(kColumns, 0.0);
+    for (const auto& [id, unknown] : current_unknown) equation[unknown] = 1;
+    equations.push_back(std::move(equation));
+  };
+
+  observe("two hospitals");
+  report("ziekenhuis-c", 5);
+  report("ziekenhuis-d", 3);
+  report("ziekenhuis-e", 6);
+  observe("five hospitals");
+  ASSERT_TRUE(last_seen.has_value()) << "five hospitals changed: the sum is published";
+  // The issue's sequence: B reports 7, 2, 0, the attacker reading after each.
+  const std::vector<std::pair<std::string, int>> steps = {
+      {"ziekenhuis-b", 7}, {"ziekenhuis-b", 2}, {"ziekenhuis-b", 0},
+      {"ziekenhuis-a", 9}, {"ziekenhuis-c", 1}, {"ziekenhuis-d", 3} /* the same figure again */,
+      {"ziekenhuis-e", 2}, {"ziekenhuis-b", 4}, {"ziekenhuis-c", 5},
+      {"ziekenhuis-d", 8}};
+  for (const auto& [id, available] : steps) {
+    const std::optional<int64_t> before = last_seen;
+    if (truth[id] != available) changed.insert(id);
+    const size_t changed_now = changed.size();
+    report(id, available);
+    observe(id + " reports " + std::to_string(available));
+    // The issue's subtraction (the sum after B's report minus the sum before) finds nothing: a report moves the sum
+    // only when it completes a group of changed figures.
+    if (changed_now < 3) {
+      EXPECT_EQ(last_seen, before) << id << "'s report moved the sum the attacker sees";
+    }
+  }
+  ASSERT_GE(equations.size(), 3u) << "the sum must have moved during the run, or nothing was tested";
+
+  // Everything the attacker saw, and its own figures, determine nothing of any other single hospital: not a figure
+  // at any time, not a change, not any combination of its figures alone.
+  ASSERT_LT(unknowns + 1, kColumns);
+  std::vector<std::vector<double>> knowledge = equations;
+  for (size_t own : unknowns_of[kAttacker]) {
+    std::vector<double> row(kColumns, 0.0);
+    row[own] = 1;
+    knowledge.push_back(std::move(row));
+  }
+  for (const auto& [id, own] : unknowns_of) {
+    if (id == kAttacker) continue;
+    EXPECT_FALSE(RevealsAnythingOf(knowledge, own, kColumns)) << id;
+  }
+  // The check itself: one more reading right after B's report alone would have revealed B's change.
+  std::vector<std::vector<double>> one_more = knowledge;
+  std::vector<double> before_b = equations.back();
+  std::vector<double> after_b = before_b;
+  after_b[unknowns_of["ziekenhuis-b"].back()] = 0;
+  after_b[unknowns] = 1;  // B's next figure.
+  one_more.push_back(std::move(after_b));
+  std::vector<size_t> b_with_next = unknowns_of["ziekenhuis-b"];
+  b_with_next.push_back(unknowns);
+  EXPECT_TRUE(RevealsAnythingOf(one_more, b_with_next, kColumns));
+}
+
+// A figure given by fewer organisations than the minimum group is withheld on its own, even where the bed type has
+// enough organisations: B alone reports IC surge capacity.
+TEST_F(AccessTest, ASurgeFigureOfOneHospitalIsWithheldFromInstitutionsAndTheBestuur) {
+  SetUpRegion();
+  v1::StatusReport with_surge = MakeReport("ziekenhuis-b", 2);
+  with_surge.mutable_capacity(0)->set_surge_24h(5);
+  ASSERT_TRUE(Report(*PictureAs("institution-b"), with_surge).ok());
+  ASSERT_TRUE(Report(*PictureAs("institution-c"), MakeReport("ziekenhuis-c", 1)).ok());
+  auto ic_as = [&](const std::string& reader) {
+    v1::CapacityOverview overview;
+    const grpc::Status status =
+        v1::ReportService::NewStub(ChannelAs(reader))->GetCapacityOverview(Deadline().get(), {}, &overview);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const v1::CapacityTotal& total : overview.totals()) {
+      if (total.bed_type() == v1::BED_TYPE_IC_ADULT) return total;
+    }
+    return v1::CapacityTotal();
+  };
+  for (const char* reader : {"institution", "bestuur"}) {
+    SCOPED_TRACE(reader);
+    const v1::CapacityTotal line = ic_as(reader);
+    EXPECT_EQ(line.available(), 7) << "three hospitals give `available`";
+    EXPECT_FALSE(line.has_surge_24h());
+    EXPECT_TRUE(line.figures_withheld());
+    EXPECT_THAT(line.withheld_figures(), ::testing::ElementsAre(v1::CAPACITY_FIGURE_SURGE_24H));
+  }
+  const v1::CapacityTotal exact = ic_as("ghor");
+  EXPECT_EQ(exact.surge_24h(), 5);
+  EXPECT_EQ(exact.withheld_figures_size(), 0);
 }
 
 // --- Audit ---------------------------------------------------------------------------------------------------------

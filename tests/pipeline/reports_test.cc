@@ -196,6 +196,107 @@ TEST_F(ReportsTest, SupplyGapsListTheOrganisationsBelowTheMinimum) {
   EXPECT_EQ(report.supplies(0).min_days_of_supply(), 3);
 }
 
+// For readers who may not see individual figures (min_group > 0): each figure of a line needs the minimum group on
+// its own, however many organisations report the bed type.
+TEST_F(ReportsTest, EachFigureOfAnOverviewLineNeedsTheMinimumGroupOnItsOwn) {
+  for (const char* id : {"a", "b", "c"}) Register(MakeOrganization(id));
+  Report(ReportWith("a", {Beds(v1::BED_TYPE_IC_ADULT, 4, 5, 10)}), kStart);
+  Report(ReportWith("b", {Beds(v1::BED_TYPE_IC_ADULT, 2, std::nullopt, 8)}), kStart + absl::Hours(1));
+  Report(ReportWith("c", {Beds(v1::BED_TYPE_IC_ADULT, 1)}), kStart + absl::Hours(2));
+  const queries::FigureTable figures = queries::TabulateFigures(picture_);
+
+  absl::StatusOr<v1::CapacityOverview> overview =
+      queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), figures, kStart, /*min_group=*/3);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  ASSERT_EQ(overview->totals_size(), 1);
+  const v1::CapacityTotal& line = overview->totals(0);
+  EXPECT_EQ(line.available(), 7);
+  EXPECT_FALSE(line.has_occupied()) << "two organisations gave it";
+  EXPECT_FALSE(line.has_surge_24h()) << "one organisation gave it: its figure";
+  EXPECT_FALSE(line.has_baseline()) << "nobody gave it";
+  EXPECT_TRUE(line.figures_withheld());
+  EXPECT_THAT(line.withheld_figures(), ElementsAre(v1::CAPACITY_FIGURE_OCCUPIED, v1::CAPACITY_FIGURE_SURGE_24H))
+      << "baseline is not reported, not withheld";
+  EXPECT_EQ(line.organizations_reported(), 3);
+  EXPECT_EQ(FromProtoTime(line.newest_report()), kStart + absl::Hours(2));
+
+  overview = queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), figures, kStart, /*min_group=*/0);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  EXPECT_EQ(overview->totals(0).surge_24h(), 5);
+  EXPECT_EQ(overview->totals(0).occupied(), 18);
+  EXPECT_FALSE(overview->totals(0).figures_withheld());
+  EXPECT_EQ(overview->totals(0).withheld_figures_size(), 0);
+}
+
+TEST_F(ReportsTest, GapReportLinesWithholdSumsOfTooFewAndNameNobodyShort) {
+  for (const char* id : {"a", "b", "c"}) Register(MakeOrganization(id));
+  Register(MakeOrganization("vvt", v1::ORGANIZATION_KIND_NURSING_HOME));
+  auto report = [&](const std::string& id, std::vector<v1::Capacity> capacity,
+                    std::vector<std::pair<v1::SupplyType, double>> days) {
+    v1::StatusReport status = ReportWith(id, std::move(capacity));
+    for (const auto& [type, stock] : days) {
+      v1::Supply& supply = *status.add_supplies();
+      supply.set_type(type);
+      supply.set_stock(stock);
+      supply.set_consumption_per_day(1);
+    }
+    Report(status);
+  };
+  report("a", {Beds(v1::BED_TYPE_IC_ADULT, 4, 5), Beds(v1::BED_TYPE_NURSING_HOME, 2)},
+         {{v1::SUPPLY_TYPE_OXYGEN, 1}, {v1::SUPPLY_TYPE_WATER, 1}});
+  report("b", {Beds(v1::BED_TYPE_IC_ADULT, 2)}, {{v1::SUPPLY_TYPE_OXYGEN, 2}});
+  report("c", {Beds(v1::BED_TYPE_IC_ADULT, 1)}, {{v1::SUPPLY_TYPE_OXYGEN, 9}});
+  report("vvt", {Beds(v1::BED_TYPE_NURSING_HOME, 8)}, {});
+  v1::SupplyRequirement oxygen;
+  oxygen.set_type(v1::SUPPLY_TYPE_OXYGEN);
+  oxygen.set_min_days_of_supply(3);
+  v1::SupplyRequirement water = oxygen;
+  water.set_type(v1::SUPPLY_TYPE_WATER);
+  PutScenario({Need(v1::BED_TYPE_IC_ADULT, 20), Need(v1::BED_TYPE_NURSING_HOME, 5)}, {oxygen, water});
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("overstroming");
+  const queries::FigureTable figures = queries::TabulateFigures(picture_);
+
+  absl::StatusOr<v1::GapReport> report_3 = queries::ComputeGapReport(request, picture_, figures, kStart, 3);
+  ASSERT_TRUE(report_3.ok()) << report_3.status();
+  ASSERT_EQ(report_3->capacity_size(), 2);
+  const v1::CapacityGap& ic = report_3->capacity(0);
+  EXPECT_EQ(ic.available(), 7);
+  EXPECT_EQ(ic.shortfall(), 13);
+  EXPECT_EQ(ic.surge_24h(), 0) << "A alone gave surge: withheld";
+  EXPECT_EQ(ic.shortfall_after_surge(), 0) << "withheld with the surge";
+  EXPECT_THAT(ic.withheld_figures(), ElementsAre(v1::CAPACITY_FIGURE_SURGE_24H));
+  EXPECT_EQ(ic.organizations_reported(), 3);
+  // Any sector: a hospital's and a nursing home's places, one organisation each. The sum would be three lines of
+  // the overview minus the others; withheld.
+  const v1::CapacityGap& nursing = report_3->capacity(1);
+  EXPECT_EQ(nursing.available(), 0);
+  EXPECT_EQ(nursing.shortfall(), 0);
+  EXPECT_THAT(nursing.withheld_figures(), ElementsAre(v1::CAPACITY_FIGURE_AVAILABLE));
+  ASSERT_EQ(report_3->supplies_size(), 2);
+  const v1::SupplyGap& oxygen_gap = report_3->supplies(0);
+  EXPECT_EQ(oxygen_gap.organizations_reported(), 3);
+  EXPECT_EQ(oxygen_gap.organizations_short(), 2);
+  EXPECT_TRUE(oxygen_gap.short_organization_ids().empty()) << "who is short is a single organisation's figure";
+  EXPECT_FALSE(oxygen_gap.figures_withheld());
+  const v1::SupplyGap& water_gap = report_3->supplies(1);
+  EXPECT_EQ(water_gap.organizations_reported(), 1);
+  EXPECT_TRUE(water_gap.figures_withheld());
+  EXPECT_EQ(water_gap.organizations_short(), 0);
+  EXPECT_TRUE(water_gap.short_organization_ids().empty());
+
+  // A reader who sees every organisation's figures: everything, with names.
+  absl::StatusOr<v1::GapReport> exact = queries::ComputeGapReport(request, picture_, figures, kStart, 0);
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(exact->capacity(0).surge_24h(), 5);
+  EXPECT_EQ(exact->capacity(0).shortfall_after_surge(), 8);
+  EXPECT_EQ(exact->capacity(1).available(), 10);
+  EXPECT_EQ(exact->capacity(0).withheld_figures_size() + exact->capacity(1).withheld_figures_size(), 0);
+  EXPECT_THAT(exact->supplies(0).short_organization_ids(), ElementsAre("a", "b"));
+  EXPECT_EQ(exact->supplies(0).organizations_short(), 2);
+  EXPECT_THAT(exact->supplies(1).short_organization_ids(), ElementsAre("a"));
+}
+
 TEST_F(ReportsTest, GapReportOfAnUnknownScenarioIsNotFound) {
   v1::GetGapReportRequest request;
   request.set_scenario_id("geen");

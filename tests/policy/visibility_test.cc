@@ -1,5 +1,10 @@
 #include "server/policy/visibility.h"
 
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
 #include "gtest/gtest.h"
 #include "server/state/records.h"
 #include "tests/policy/identities.h"
@@ -99,37 +104,98 @@ TEST(VisibilityTest, EventsAreRedactedLikeRecords) {
   EXPECT_EQ(parsed.record().status_report().capacity_size(), 0);
 }
 
-v1::CapacityOverview OverviewWith(int organizations) {
-  v1::CapacityOverview overview;
-  v1::CapacityTotal& total = *overview.add_totals();
-  total.set_safety_region("VR10");
-  total.set_bed_type(v1::BED_TYPE_IC_ADULT);
-  total.set_available(9);
-  total.set_occupied(20);
-  total.set_organizations_reported(organizations);
-  return overview;
+using Cell = queries::FigureTable::CapacityCell;
+using Values = std::map<std::string, int64_t>;
+
+Cell Ic(v1::CapacityFigure figure) {
+  return {
+      .safety_region = "VR10", .sector = v1::SECTOR_ACUTE_CARE, .bed_type = v1::BED_TYPE_IC_ADULT, .figure = figure};
 }
 
-TEST(VisibilityTest, TotalsOfFewerThanTheMinimumGroupAreWithheld) {
-  const Viewer institution = Viewer::For(As(Role::ROLE_INSTITUTION, "ziekenhuis-b"));
-  v1::CapacityOverview below = OverviewWith(2);
-  ApplyMinimumGroup(institution, 3, below);
-  EXPECT_TRUE(below.totals(0).figures_withheld());
-  EXPECT_FALSE(below.totals(0).has_available());
-  EXPECT_FALSE(below.totals(0).has_occupied());
-  EXPECT_EQ(below.totals(0).organizations_reported(), 2);
-
-  v1::CapacityOverview at = OverviewWith(3);
-  ApplyMinimumGroup(institution, 3, at);
-  EXPECT_FALSE(at.totals(0).figures_withheld());
-  EXPECT_EQ(at.totals(0).available(), 9);
+queries::FigureTable::CapacityValue Given(int64_t value, absl::Time at = absl::UnixEpoch()) {
+  return {.value = value, .newest = at, .oldest = at};
 }
 
-TEST(VisibilityTest, ReadersWithDetailSeeEveryTotal) {
-  v1::CapacityOverview one = OverviewWith(1);
-  ApplyMinimumGroup(Viewer::For(As(Role::ROLE_GHOR, "ghor-vr10")), 3, one);
-  EXPECT_FALSE(one.totals(0).figures_withheld());
-  EXPECT_EQ(one.totals(0).available(), 9);
+// A table of one cell, IC beds available, with these organisations' values (reported at `at`).
+queries::FigureTable Available(const Values& values, absl::Time at = absl::UnixEpoch()) {
+  queries::FigureTable table;
+  for (const auto& [id, value] : values) {
+    table.capacity[Ic(v1::CAPACITY_FIGURE_AVAILABLE)][id] = Given(value, at);
+  }
+  return table;
+}
+
+// The published values of that cell; nullopt when it is not published at all.
+std::optional<Values> Shown(const queries::FigureTable& table, v1::CapacityFigure figure) {
+  const auto it = table.capacity.find(Ic(figure));
+  if (it == table.capacity.end()) return std::nullopt;
+  Values values;
+  for (const auto& [id, value] : it->second) values[id] = value.value;
+  return values;
+}
+
+TEST(PublishedFiguresTest, ACellChangesOnlyWhenTheMinimumGroupOfOrganisationsChanged) {
+  PublishedFigures published(3);
+  constexpr v1::CapacityFigure kAvailable = v1::CAPACITY_FIGURE_AVAILABLE;
+  // Two organisations: too few for a publication; the cell is there (someone gives the figure) without values.
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 4}, {"b", 2}})), kAvailable), Values());
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 4}, {"b", 2}, {"c", 1}})), kAvailable),
+            (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+  // B's figures 7, 2, 0 one after the other: one organisation changed each time, nothing is published.
+  for (int b : {7, 2, 0}) {
+    EXPECT_EQ(Shown(*published.Publish(Available({{"a", 4}, {"b", b}, {"c", 1}})), kAvailable),
+              (Values{{"a", 4}, {"b", 2}, {"c", 1}}))
+        << "b = " << b;
+  }
+  // Repeating the same figures later changes nothing; a second changed organisation is not enough either.
+  const auto before = published.Publish(Available({{"a", 4}, {"b", 0}, {"c", 1}}, absl::UnixEpoch() + absl::Hours(1)));
+  EXPECT_EQ(published.Publish(Available({{"a", 4}, {"b", 0}, {"c", 1}}, absl::UnixEpoch() + absl::Hours(2))), before)
+      << "nothing changed: the same table, not a copy";
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 9}, {"b", 0}, {"c", 1}})), kAvailable),
+            (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+  // The third: everything is published at once.
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 9}, {"b", 0}, {"c", 3}})), kAvailable),
+            (Values{{"a", 9}, {"b", 0}, {"c", 3}}));
+  // Withdrawing a figure is a change like any other.
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 9}, {"b", 0}})), kAvailable),
+            (Values{{"a", 9}, {"b", 0}, {"c", 3}}));
+  EXPECT_EQ(Shown(*published.Publish(queries::FigureTable()), kAvailable), std::nullopt)
+      << "all three withdrew: nobody gives the figure";
+}
+
+TEST(PublishedFiguresTest, AnOlderSnapshotDoesNotTurnThePublicationBack) {
+  PublishedFigures published(3);
+  queries::FigureTable newer = Available({{"a", 4}, {"b", 2}, {"c", 1}});
+  newer.revision = 5;
+  const std::shared_ptr<const queries::FigureTable> shown = published.Publish(newer);
+  // A reader that took its snapshot before revision 5 (it raced the reader that published).
+  queries::FigureTable older = Available({{"a", 1}, {"b", 1}, {"c", 9}});
+  older.revision = 4;
+  EXPECT_EQ(published.Publish(older), shown);
+  EXPECT_EQ(Shown(*shown, v1::CAPACITY_FIGURE_AVAILABLE), (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+}
+
+TEST(PublishedFiguresTest, EachFigureIsPublishedOnItsOwnAndWhoReportsATypeAtOnce) {
+  PublishedFigures published(3);
+  queries::FigureTable live = Available({{"a", 4}, {"b", 2}, {"c", 1}});
+  for (const char* id : {"a", "b", "c"}) live.capacity[Ic(v1::CAPACITY_FIGURE_UNSPECIFIED)][id] = {};
+  live.capacity[Ic(v1::CAPACITY_FIGURE_SURGE_24H)]["b"] = Given(5);
+  live.organizations["a"] = {.safety_region = "VR10", .sector = v1::SECTOR_ACUTE_CARE};
+  std::shared_ptr<const queries::FigureTable> shown = published.Publish(live);
+  EXPECT_EQ(Shown(*shown, v1::CAPACITY_FIGURE_SURGE_24H), Values()) << "one organisation's surge: no values";
+  EXPECT_EQ(Shown(*shown, v1::CAPACITY_FIGURE_AVAILABLE)->size(), 3u);
+  EXPECT_EQ(shown->organizations, live.organizations);
+  // D starts reporting the type (no figures yet): the count of who reports it is no figure and is current.
+  live.capacity[Ic(v1::CAPACITY_FIGURE_UNSPECIFIED)]["d"] = {};
+  shown = published.Publish(live);
+  EXPECT_EQ(Shown(*shown, v1::CAPACITY_FIGURE_UNSPECIFIED)->size(), 4u);
+  // C and D add surge, B changes its: three changed surge figures.
+  live.capacity[Ic(v1::CAPACITY_FIGURE_SURGE_24H)]["b"] = Given(6);
+  live.capacity[Ic(v1::CAPACITY_FIGURE_SURGE_24H)]["c"] = Given(1);
+  EXPECT_EQ(Shown(*published.Publish(live), v1::CAPACITY_FIGURE_SURGE_24H), Values())
+      << "B's 5 was never published: it counts as given (one change), C as the second";
+  live.capacity[Ic(v1::CAPACITY_FIGURE_SURGE_24H)]["d"] = Given(2);
+  EXPECT_EQ(Shown(*published.Publish(live), v1::CAPACITY_FIGURE_SURGE_24H), (Values{{"b", 6}, {"c", 1}, {"d", 2}}));
 }
 
 }  // namespace

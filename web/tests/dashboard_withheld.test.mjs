@@ -87,11 +87,24 @@ test('a reader without other organisations\' figures fetches totals at most once
   assert.equal(summary['ReportService/GetGapReport'], undefined);
   assert.match(await page.locator('[data-scenario="s1"] .nothing').innerText(), /^Niet beschikbaar: /);
   assert.equal(summary['AlertService/GetAlertAcknowledgements'], undefined);
-  // The last figures: 56..59 over the four organisations.
+  // The figures as published to readers like this one (docs/security.md, "Totals that reveal no single
+  // organisation"): they move only when at least 3 organisations' figures changed, so the page shows what the server
+  // gives this reader now, which may trail the GHOR's exact 56..59 over the four organisations.
+  const published = await callAs(tokens.institution, 'ReportService/GetCapacityOverview', {});
+  const exact = await callAs(tokens.ghor, 'ReportService/GetCapacityOverview', {});
+  assert.equal(Number(exact.totals[0].available), 56 + 57 + 58 + 59);
   assert.match(await page.locator('tr.cap-total[data-bed-type="BED_TYPE_IC_ADULT"] [data-figure="available"]').innerText(),
-    new RegExp(`^${56 + 57 + 58 + 59}\\b`));
+    new RegExp(`^${Number(published.totals[0].available)}\\b`));
   // The server has no per-figure count: none is shown rather than a guess.
   assert.equal(await page.locator('tr.cap-total[data-bed-type="BED_TYPE_IC_ADULT"] [data-figure="available"] .by').count(), 0);
+  // A figure only one organisation gives (org-a's surge) is withheld on its own; the line's other sums stay.
+  const surge = await callAs(tokens.ghor, 'PictureService/ReportStatus', { report: { organization_id: 'org-a',
+    overall_status: 'OVERALL_STATUS_NORMAL', capacity: [{ type: 'BED_TYPE_IC_ADULT', available: 56, surge_24h: 3 }] } });
+  await page.waitForFunction((revision) => Number(document.querySelector('table.capacity')?.dataset.revision) >= revision,
+    Number(surge.revision), { timeout: 15000 });
+  const ic = 'tr.cap-total[data-bed-type="BED_TYPE_IC_ADULT"]';
+  assert.equal(await page.locator(`${ic} [data-figure="surge_24h"] [data-withheld]`).count(), 1);
+  assert.equal(await page.locator(`${ic} [data-figure="available"] [data-withheld]`).count(), 0);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acknowledgementState, capacityTotals, totalsFromOverview } from '../static/js/derive.js';
+import { acknowledgementState, capacityTotals, FIGURES, totalsFromOverview } from '../static/js/derive.js';
 import { html, isHtml, join as joinHtml, setHtml } from '../static/js/html.js';
 import { Throttle } from '../static/js/throttle.js';
 
@@ -175,7 +175,15 @@ test('totals from the server overview keep absent sums absent', () => {
   const [line] = totalsFromOverview({
     totals: [{ safety_region: 'VR10', bed_type: 'BED_TYPE_IC_ADULT', available: '5', organizations_reported: 2 }],
   });
-  assert.deepEqual(line.figures.available, { sum: 5, reported: null });
+  assert.deepEqual(line.figures.available, { sum: 5, reported: null, withheld: false });
   assert.equal(line.figures.baseline.sum, undefined);
   assert.equal(line.sector, 'SECTOR_UNSPECIFIED');
+  // A figure of too few organisations is withheld on its own; the others of the line stay.
+  const [partly] = totalsFromOverview({ totals: [{ bed_type: 'BED_TYPE_IC_ADULT', available: '7', figures_withheld: true,
+    withheld_figures: ['CAPACITY_FIGURE_SURGE_24H', 'CAPACITY_FIGURE_OCCUPIED'] }] });
+  assert.deepEqual(FIGURES.filter((f) => partly.figures[f].withheld), ['occupied', 'surge_24h']);
+  assert.equal(partly.figures.available.sum, 7);
+  // Without the list (an older server), figures_withheld withholds them all.
+  const [all] = totalsFromOverview({ totals: [{ bed_type: 'BED_TYPE_IC_ADULT', figures_withheld: true }] });
+  assert.equal(FIGURES.every((f) => all.figures[f].withheld), true);
 });

@@ -314,19 +314,20 @@ function combine(lines) {
       sum: given.length ? given.reduce((a, line) => a + line.figures[figure].sum, 0) : undefined,
       reported: lines.some((line) => line.figures[figure].reported === null) ? null
         : lines.reduce((a, line) => a + line.figures[figure].reported, 0),
+      // A figure of too few organisations is withheld from readers without detailed visibility; a sum over it would
+      // mislead, so the type's figure is withheld too.
+      withheld: lines.some((line) => line.figures[figure].withheld),
     };
   }
   return {
     figures,
     organizations_reported: lines.reduce((a, line) => a + line.organizations_reported, 0),
-    // A total of too few organisations is withheld from readers without detailed visibility; a sum over it would
-    // mislead, so the type's total is withheld too.
     figures_withheld: lines.some((line) => line.figures_withheld),
   };
 }
 
 function capacityCell(line, figure) {
-  if (line.figures_withheld) return html`<td class="num">${withheld()}</td>`;
+  if (line.figures[figure].withheld) return html`<td class="num" data-figure="${figure}">${withheld()}</td>`;
   const { sum, reported } = line.figures[figure];
   const of = line.organizations_reported;
   // How many organisations gave the figure: "—" with 0/3 is "nobody reported", not "zero beds".
@@ -482,15 +483,30 @@ function gapTable(report, name) {
   return html`<table class="gaps"><thead><tr><th>${t('col.type')}</th>${th('col.required', 'col.required')}
     ${th('col.short.available', 'col.available')}${th('col.short.shortfall', 'col.shortfall')}${th('col.short.shortfall_after_surge', 'col.shortfall_after_surge')}
     ${th('col.short.not_reported', 'col.not_reported')}</tr></thead><tbody>
-    ${(report.capacity || []).map((g) => html`<tr data-gap="${g.bed_type}"><td>${label(g.bed_type)}${g.sector && g.sector !== 'SECTOR_UNSPECIFIED' ? html`<br><small class="muted">${label(g.sector)}</small>` : ''}</td>
-      <td class="num">${count(g.required)}</td><td class="num" title="+24: ${count(g.surge_24h || 0)}">${count(g.available || 0)}</td>
-      <td class="num ${level(g.shortfall, 'bad')}">${count(g.shortfall || 0)}</td>
-      <td class="num ${level(g.shortfall_after_surge, 'bad')}">${count(g.shortfall_after_surge || 0)}</td>
-      <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}</td></tr>`)}
+    ${(report.capacity || []).map((g) => {
+    // Sums of too few organisations for this reader (docs/security.md) are withheld, not zero.
+    const named = (g.withheld_figures || []).map(String);
+    const noAvailable = named.includes('CAPACITY_FIGURE_AVAILABLE');
+    const noSurge = named.includes('CAPACITY_FIGURE_SURGE_24H');
+    return html`<tr data-gap="${g.bed_type}"><td>${label(g.bed_type)}${g.sector && g.sector !== 'SECTOR_UNSPECIFIED' ? html`<br><small class="muted">${label(g.sector)}</small>` : ''}</td>
+      <td class="num">${count(g.required)}</td>${noAvailable ? html`<td class="num">${withheld()}</td>`
+      : html`<td class="num" title="+24: ${noSurge ? t('withheld') : count(g.surge_24h || 0)}">${count(g.available || 0)}</td>`}
+      ${noAvailable ? html`<td class="num">${withheld()}</td>` : html`<td class="num ${level(g.shortfall, 'bad')}">${count(g.shortfall || 0)}</td>`}
+      ${noAvailable || noSurge ? html`<td class="num">${withheld()}</td>` : html`<td class="num ${level(g.shortfall_after_surge, 'bad')}">${count(g.shortfall_after_surge || 0)}</td>`}
+      <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}</td></tr>`;
+  })}
     </tbody></table>
-    ${(report.supplies || []).map((s) => ((s.short_organization_ids || []).length
-    ? html`<div class="supply-gap bad">${label(s.type)}: ${t('gap.supplies_short', { days: s.min_days_of_supply })} — ${join(s.short_organization_ids.map(name), ', ')}</div>`
-    : html`<div class="supply-gap ok">${label(s.type)}: ${t('gap.supplies_ok')}</div>`))}`;
+    ${(report.supplies || []).map((s) => {
+    if (s.figures_withheld) return html`<div class="supply-gap">${label(s.type)}: ${withheld()}</div>`;
+    if ((s.short_organization_ids || []).length) {
+      return html`<div class="supply-gap bad">${label(s.type)}: ${t('gap.supplies_short', { days: s.min_days_of_supply })} — ${join(s.short_organization_ids.map(name), ', ')}</div>`;
+    }
+    // A reader who is not told which organisations are short gets their number only.
+    if (Number(s.organizations_short || 0) > 0) {
+      return html`<div class="supply-gap bad">${label(s.type)}: ${t('gap.supplies_short', { days: s.min_days_of_supply })} — ${count(s.organizations_short)}</div>`;
+    }
+    return html`<div class="supply-gap ok">${label(s.type)}: ${t('gap.supplies_ok')}</div>`;
+  })}`;
 }
 
 // `withheld`: the feed lacks figures this reader may not see, so the server's reports are shown (as last fetched).

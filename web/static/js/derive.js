@@ -165,11 +165,16 @@ export function gapReport(scenario, records) {
 
 // The same shape from the server's CapacityOverview (for readers who may not see every organisation's figures): the
 // API has sums but not how many organisations gave each figure, so `reported` is unknown (null).
+// A figure of too few organisations for this reader (docs/security.md) is `withheld`: each on its own where the
+// server names them (withheld_figures), else all of a total that says figures_withheld.
 export function totalsFromOverview(overview) {
   return (overview?.totals || []).map((total) => {
+    const named = (total.withheld_figures || []).map((f) => String(f).replace(/^CAPACITY_FIGURE_/, '').toLowerCase());
+    const withheld = (figure) => (named.length ? named.includes(figure) : Boolean(total.figures_withheld));
     const figures = {};
     for (const figure of FIGURES) {
-      figures[figure] = { sum: total[figure] === undefined ? undefined : Number(total[figure]), reported: null };
+      figures[figure] = { sum: total[figure] === undefined ? undefined : Number(total[figure]), reported: null,
+        withheld: withheld(figure) };
     }
     return {
       safety_region: total.safety_region || '',
