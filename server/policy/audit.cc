@@ -269,11 +269,11 @@ absl::Status AuditLog::Rotate() {
     ::unlink(fresh_path.c_str());
     return error;
   };
-  // Oldest first, each file one number up; the one that would pass max_files goes, said in the log with the
-  // entries it held, so that the loss is never silent.
-  for (size_t i = files_.size() - 1; i >= 1; --i) {
+  // Oldest first, each file one number up (the current file becomes ".1"); the one that would pass max_files goes,
+  // said in the log with the entries it held, so that the loss is never silent.
+  for (size_t i = files_.size(); i-- > 0;) {
     File& file = files_[i];
-    if (file.number + 1 > options_.max_files) {
+    if (file.number + 1 > options_.max_files) {  // Never the newest file: max_files is at least 1.
       if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up("remove", file.path);
       observability::LogWarning("audit_file_removed", {{"path", file.path},
                                                        {"first_sequence", file.first_sequence},
@@ -287,11 +287,9 @@ absl::Status AuditLog::Rotate() {
     file.path = next;
     ++file.number;
   }
-  if (::rename(path_.c_str(), NumberedPath(1).c_str()) != 0) return give_up("rename to .1", path_);
-  files_[0].path = NumberedPath(1);
-  files_[0].number = 1;
   if (::rename(fresh_path.c_str(), path_.c_str()) != 0) {
-    // Entries keep going to the file now called ".1" (fd_ still names it); nothing is lost.
+    // Entries keep going to the file now called ".1" (fd_ still names it); nothing is lost, and the next rotation
+    // moves it on like any other.
     return give_up(absl::StrCat("rename to ", path_), fresh_path);
   }
   ::close(fd_);
