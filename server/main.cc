@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
   app.add_flag("--check_config", check_config, "Validate the configuration (file and flags), print it and exit");
   CLI11_PARSE(app, argc, argv);
 
+  // Before any thread uses protobuf: its own error lines (one per request with invalid UTF-8 in a string field) go
+  // through our log, rate-limited, instead of unthrottled to stderr.
+  ketenbeeld::observability::RouteProtobufLog();
   using ketenbeeld::observability::LogLevel;
   ketenbeeld::observability::SetMinLogLevel(log_level == "debug"     ? LogLevel::kDebug
                                             : log_level == "warning" ? LogLevel::kWarning

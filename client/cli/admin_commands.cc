@@ -36,7 +36,10 @@ AdminCommands::AdminCommands(CLI::App& app) {
       "backup",
       "Take a verified backup of the whole store while the server keeps serving. DIR is an absolute path on the "
       "server's machine that must not exist yet; restore by starting the server on a copy of it (docs/operations.md)");
-  backup_->add_option("DIR", backup_directory_, "Where the backup goes (on the server's machine)")->required();
+  backup_
+      ->add_option("DIR", backup_directory_,
+                   "Where the backup goes: a new directory on the server's machine, inside its backup_dir")
+      ->required();
   compact_ = admin->add_subcommand(
       "compact",
       "Remove the event history up to and including REVISION (the picture is unchanged; feeds resuming from before it "

@@ -15,8 +15,15 @@
 namespace ketenbeeld::api {
 namespace {
 
-// INVALID_ARGUMENT / FAILED_PRECONDITION naming the field when the directory cannot be a new backup.
-absl::Status CheckBackupDirectory(const std::string& directory) {
+// Whether `path` is `base` itself or inside it (both absolute and normalized).
+bool IsInside(const std::filesystem::path& path, const std::filesystem::path& base) {
+  const std::filesystem::path relative = path.lexically_relative(base);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+// INVALID_ARGUMENT / FAILED_PRECONDITION naming the field when the directory cannot be a new backup: it must be a new
+// directory inside `backup_dir` (also after following symbolic links), whose parent exists.
+absl::Status CheckBackupDirectory(const std::string& directory, const std::string& backup_dir) {
   namespace fs = std::filesystem;
   if (directory.empty()) return absl::InvalidArgumentError("directory: required");
   const fs::path path(directory);
@@ -24,15 +31,46 @@ absl::Status CheckBackupDirectory(const std::string& directory) {
     return absl::InvalidArgumentError(
         absl::StrCat("directory: must be an absolute path on the server's machine, got \"", directory, "\""));
   }
+  if (backup_dir.empty()) {
+    return absl::FailedPreconditionError(
+        "directory: backups are off: the server's configuration names no backup_dir to write them into");
+  }
+  const fs::path normal = path.lexically_normal();
+  const fs::path base = fs::path(backup_dir).lexically_normal();
   std::error_code error;
+  const fs::path real_base = fs::weakly_canonical(base, error);
+  const fs::path parent = normal.has_filename() ? normal.parent_path() : normal.parent_path().parent_path();
+  const fs::path real_parent = fs::weakly_canonical(parent, error);
+  if (normal == base || !IsInside(normal, base) || error || !IsInside(real_parent, real_base)) {
+    return absl::InvalidArgumentError(absl::StrCat("directory: must be a new directory inside the backup directory ",
+                                                   backup_dir, " (backup_dir in the server's configuration), got \"",
+                                                   directory, "\""));
+  }
   if (fs::exists(path, error)) {
     return absl::FailedPreconditionError(
         absl::StrCat("directory: ", directory, " already exists; a backup never overwrites anything"));
   }
-  const fs::path parent = path.lexically_normal().parent_path();
   if (!fs::is_directory(parent, error)) {
     return absl::FailedPreconditionError(
         absl::StrCat("directory: the parent directory ", parent.string(), " does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+// A backup holds every organisation's figures: readable by the server's user only (0700, files 0600), whatever the
+// umask. Hard-linked files are the data directory's own, which are 0600 already.
+absl::Status RestrictToOwner(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::permissions(directory, fs::perms::owner_all, fs::perm_options::replace, error);
+  for (fs::recursive_directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    const fs::perms mode =
+        it->is_directory(error) ? fs::perms::owner_all : fs::perms::owner_read | fs::perms::owner_write;
+    fs::permissions(it->path(), mode, fs::perm_options::replace, error);
+  }
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("the backup in ", directory, " could not be made private to the server: ", error.message()));
   }
   return absl::OkStatus();
 }
@@ -81,7 +119,7 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
     reactor->Finish(ToGrpcStatus(checked));
     return reactor;
   }
-  if (absl::Status checked = CheckBackupDirectory(request->directory()); !checked.ok()) {
+  if (absl::Status checked = CheckBackupDirectory(request->directory(), deps_.backup_dir); !checked.ok()) {
     reactor->Finish(ToGrpcStatus(checked));
     return reactor;
   }
@@ -96,6 +134,9 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
                                                 "be copied into it, so the backup is incomplete: ",
                                                 copied.message()));
       }
+    }
+    if (backup.ok()) {
+      if (absl::Status restricted = RestrictToOwner(request->directory()); !restricted.ok()) backup = restricted;
     }
     const int64_t duration_ms = absl::ToInt64Milliseconds(absl::Now() - start);
     if (!backup.ok()) {

@@ -4,7 +4,9 @@
 // a time, in the order requested.
 //
 // Authorization: admins only (server/policy/rules.h). The directory is on the server's machine and the server writes
-// it with its own rights.
+// it with its own rights, so it must lie inside the configured backup directory (INVALID_ARGUMENT naming `directory`
+// otherwise, also for a symbolic link that leads out of it): an operator credential must not be a way to write the
+// region's figures anywhere the server may write. The backup is made private (0700, files 0600).
 //
 // Thread safety: handlers may run concurrently. The service must be destroyed after the gRPC server has shut down
 // (the worker finishes the backup in progress first).
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -34,6 +37,8 @@ class AdminService final : public ketenbeeld::v1::AdminService::CallbackService 
     storage::Store& store;
     // The audit trail, copied into every backup; null when the server records none (development mode).
     const policy::AuditLog* audit = nullptr;
+    // Backups are written only into new directories inside this one (absolute); empty: backups are refused.
+    std::string backup_dir;
     // Compacts the log up to a revision (KetenbeeldServer::CompactLog: checks it against the picture, logs it).
     std::function<absl::Status(int64_t revision)> compact_log;
   };

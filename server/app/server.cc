@@ -176,7 +176,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
   if (options.audit) {
     absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
-        policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile));
+        policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile), options.audit_options);
     if (!audit.ok()) return audit.status();
     state->audit = *std::move(audit);
   }
@@ -200,6 +200,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       .services = context,
       .store = *state->store,
       .audit = state->audit.get(),
+      .backup_dir = options.backup_dir,
       .compact_log = [raw = state.get()](int64_t revision) { return raw->CompactLog(revision); }});
   state->incident_service = std::make_unique<api::IncidentService>(context);
   state->alert_service = std::make_unique<api::AlertService>(context);

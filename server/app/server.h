@@ -15,6 +15,7 @@
 #include "server/http/gateway.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
+#include "server/policy/audit.h"
 #include "server/policy/visibility.h"
 #include "server/security/authenticator.h"
 #include "storage/retention.h"
@@ -62,6 +63,11 @@ struct ServerOptions {
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
   // Record reads of detailed figures by anyone but their owner (<data_dir>/audit-trail, docs/security.md).
   bool audit = true;
+  // Rotation and retention of the audit trail's files (policy::AuditOptions; the fault injector is for tests).
+  policy::AuditOptions audit_options;
+  // Backups (AdminService.Backup) are written only into new directories inside this absolute directory; empty:
+  // backups are refused.
+  std::string backup_dir;
   // host:port of the Prometheus endpoint (GET /metrics); empty: none. Port 0 picks a free port (metrics_port()).
   std::string metrics_listen_address;
   // Retention of the event log (default: keep everything), applied every retention.check_interval.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -190,6 +191,27 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
   }
   if (limits.min_aggregate_group() != 0) options.min_aggregate_group = limits.min_aggregate_group();
 
+  if (!config.backup_dir().empty()) {
+    if (!std::filesystem::path(config.backup_dir()).is_absolute()) {
+      return Invalid("backup_dir", absl::StrCat("must be an absolute path, got \"", config.backup_dir(), "\""));
+    }
+    options.backup_dir = config.backup_dir();
+  }
+  const server::v1::AuditConfig& audit = config.audit();
+  if (audit.max_file_bytes() != 0) {
+    if (audit.max_file_bytes() < 4096 || audit.max_file_bytes() > (int64_t{1} << 40)) {
+      return Invalid("audit.max_file_bytes",
+                     absl::StrCat("must be between 4096 and 1099511627776, got ", audit.max_file_bytes()));
+    }
+    options.audit_options.max_file_bytes = audit.max_file_bytes();
+  }
+  if (audit.max_files() != 0) {
+    if (audit.max_files() < 1 || audit.max_files() > 10000) {
+      return Invalid("audit.max_files", absl::StrCat("must be between 1 and 10000, got ", audit.max_files()));
+    }
+    options.audit_options.max_files = audit.max_files();
+  }
+
   if (config.has_heartbeat_interval()) {
     absl::StatusOr<absl::Duration> heartbeat = ToDuration(config.heartbeat_interval(), "heartbeat_interval");
     if (!heartbeat.ok()) return heartbeat.status();
@@ -316,6 +338,13 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",
               [](C& c) { return c.mutable_shutdown_grace(); });
+  AddString(app, "backup_dir",
+            "Backups are written only into new directories inside this absolute directory; empty: backups refused",
+            [](C& c, const std::string& v) { c.set_backup_dir(v); });
+  AddInt(app, "audit_max_file_bytes", "Size at which the audit trail's file is rotated (default 67108864)",
+         [](C& c, int64_t v) { c.mutable_audit()->set_max_file_bytes(v); });
+  AddInt(app, "audit_max_files", "Rotated audit trail files kept besides the current one (default 32)",
+         [](C& c, int64_t v) { c.mutable_audit()->set_max_files(static_cast<int32_t>(v)); });
   AddString(app, "http_listen",
             "Address of the HTTP gateway (JSON API, live feed, crisis-room dashboard), host:port; empty: off",
             [](C& c, const std::string& v) { c.set_http_listen(v); });

@@ -116,6 +116,13 @@ absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state:
                                          *expected == 0 ? "it not to exist" : absl::StrCat(*expected)));
 }
 
+absl::Status CheckOwnRegion(absl::string_view safety_region, absl::string_view field, const domain::Region& region) {
+  if (safety_region == region.safety_region()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": \"", safety_region,
+                                                 "\" is not this server's safety region (", region.safety_region(),
+                                                 "); every safety region has its own Ketenbeeld server"));
+}
+
 PlannedChange Put(ketenbeeld::v1::Record record, state::RecordPtr previous) {
   PlannedChange change;
   change.type = ketenbeeld::v1::EVENT_TYPE_PUT;

@@ -86,6 +86,10 @@ absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, 
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,
                                    absl::string_view name);
 
+// One server serves one safety region (docs/security.md, "Region"): an organisation, incident or scenario of another
+// region belongs on that region's server. INVALID_ARGUMENT naming `field` when `safety_region` is not the server's.
+absl::Status CheckOwnRegion(absl::string_view safety_region, absl::string_view field, const domain::Region& region);
+
 template <typename Request>
 std::optional<int64_t> ExpectedRevision(const Request& request) {
   if (!request.has_expected_revision()) return std::nullopt;

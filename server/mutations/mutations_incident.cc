@@ -69,6 +69,11 @@ absl::StatusOr<PlannedChange> PlanOpenIncident(const v1::OpenIncidentRequest& re
         absl::StrCat("incident \"", request.incident().id(), "\" already exists (status ",
                      v1::IncidentStatus_Name(previous->record.incident().status()), "); use UpdateIncident"));
   }
+  if (absl::Status status =
+          CheckOwnRegion(request.incident().safety_region(), "incident.safety_region", context.region);
+      !status.ok()) {
+    return status;
+  }
   if (absl::Status status = CheckScaleUpLevel(request.incident(), context.region); !status.ok()) return status;
   if (absl::Status status = CheckAffectedOrganizations(request.incident(), context); !status.ok()) return status;
   v1::Incident incident = request.incident();
@@ -91,6 +96,11 @@ absl::StatusOr<PlannedChange> PlanUpdateIncident(const v1::UpdateIncidentRequest
         absl::StrCat("incident \"", current.id(), "\" is INCIDENT_STATUS_CLOSED; a closed incident cannot be changed"));
   }
   if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), previous, name); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status =
+          CheckOwnRegion(request.incident().safety_region(), "incident.safety_region", context.region);
+      !status.ok()) {
     return status;
   }
   if (absl::Status status = CheckScaleUpLevel(request.incident(), context.region); !status.ok()) return status;

@@ -12,6 +12,10 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
                                                        const PlanContext& context) {
   ketenbeeld::v1::Organization organization = request.organization();
   domain::NormalizeOrganization(organization);
+  if (absl::Status status = CheckOwnRegion(organization.safety_region(), "organization.safety_region", context.region);
+      !status.ok()) {
+    return status;
+  }
   ketenbeeld::v1::Record record;
   record.set_name(domain::OrganizationName(organization.id()));
   state::RecordPtr previous = context.lookup(record.name());

@@ -9,6 +9,10 @@ namespace ketenbeeld::mutations {
 absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioRequest& request,
                                               const PlanContext& context) {
   const ketenbeeld::v1::Scenario& scenario = request.scenario();
+  if (absl::Status status = CheckOwnRegion(scenario.safety_region(), "scenario.safety_region", context.region);
+      !status.ok()) {
+    return status;
+  }
   ketenbeeld::v1::Record record;
   record.set_name(domain::ScenarioName(scenario.id()));
   state::RecordPtr previous = context.lookup(record.name());

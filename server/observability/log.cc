@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/stubs/logging.h"
 
 namespace ketenbeeld::observability {
 namespace {
@@ -60,6 +61,38 @@ bool LogBudget::Admit(int64_t* dropped) {
   *dropped = dropped_;
   dropped_ = 0;
   return true;
+}
+
+namespace {
+
+LogBudget* protobuf_budget = nullptr;  // Set once by RouteProtobufLog, before other threads use protobuf.
+
+void ProtobufLogHandler(google::protobuf::LogLevel level, const char* filename, int line, const std::string& message) {
+  const bool fatal = level == google::protobuf::LOGLEVEL_FATAL;
+  const LogLevel ours = fatal || level == google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError
+                        : level == google::protobuf::LOGLEVEL_WARNING      ? LogLevel::kWarning
+                                                                           : LogLevel::kInfo;
+  if (!ShouldLog(ours)) return;
+  int64_t dropped = 0;
+  if (!fatal && !protobuf_budget->Admit(&dropped)) return;
+  const char* level_name = fatal                                         ? "FATAL"
+                           : level == google::protobuf::LOGLEVEL_ERROR   ? "ERROR"
+                           : level == google::protobuf::LOGLEVEL_WARNING ? "WARNING"
+                                                                         : "INFO";
+  Log(ours, "protobuf",
+      {{"protobuf_level", level_name},
+       {"file", filename == nullptr ? "" : filename},
+       {"line", line},
+       {"message", message},
+       {"not_logged", dropped}});
+}
+
+}  // namespace
+
+void RouteProtobufLog(int lines_per_second) {
+  // Leaked on purpose: protobuf may log until the process exits.
+  protobuf_budget = new LogBudget(lines_per_second);
+  google::protobuf::SetLogHandler(&ProtobufLogHandler);
 }
 
 }  // namespace ketenbeeld::observability

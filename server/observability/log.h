@@ -56,6 +56,17 @@ class LogBudget {
   int64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Lines of protobuf's own log admitted per second (RouteProtobufLog).
+inline constexpr int kProtobufLinesPerSecond = 10;
+
+// Routes protobuf's own log into this one, as {"event":"protobuf","protobuf_level":"ERROR","file":…,"line":…,
+// "message":…} at most `lines_per_second` a second (the rest counted in the next admitted line's "not_logged"), instead
+// of protobuf's unthrottled "[libprotobuf ERROR …]" lines on stderr. Every request with invalid UTF-8 in a string
+// field makes protobuf log such a line, so a client could otherwise fill the disk with them. FATAL lines are always
+// written (protobuf aborts after them). Call once at start-up, before other threads use protobuf (protobuf's
+// SetLogHandler is not thread safe).
+void RouteProtobufLog(int lines_per_second = kProtobufLinesPerSecond);
+
 }  // namespace ketenbeeld::observability
 
 #endif  // KETENBEELD_SERVER_OBSERVABILITY_LOG_H_

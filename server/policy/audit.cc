@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <deque>
 #include <filesystem>
-#include <system_error>
+#include <functional>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,88 +25,174 @@ namespace {
 
 using ketenbeeld::v1::AuditEntry;
 
-absl::Status Unavailable(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(absl::StrCat("audit trail ", path, ": ", what, ": ", std::strerror(errno)));
+absl::Status Unavailable(absl::string_view what, const std::string& path, int error = errno) {
+  return absl::UnavailableError(absl::StrCat("audit trail ", path, ": ", what, ": ", std::strerror(error)));
 }
 
-// Reads every whole entry of `path` into `entries` (keeping the newest kMaxEntriesInMemory) and returns the length
-// of the whole entries. A torn last entry (the process died mid-write) ends the read; Open cuts it off.
-absl::StatusOr<int64_t> Load(const std::string& path, std::deque<AuditEntry>& entries) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return 0;
-    return Unavailable("open", path);
+// Closes a descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      if (fd_ >= 0) ::close(fd_);
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
   }
-  google::protobuf::io::FileInputStream input(fd);
-  input.SetCloseOnDelete(true);
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Calls `visit` for every whole entry of the open file `fd` (from its start, at most `limit` bytes; -1: all) until it
+// returns false. Returns the length of the whole entries read. DATA_LOSS naming `path` when the first entry is not an
+// audit entry; a torn or unreadable entry after whole ones ends the read (the process died mid-write).
+absl::StatusOr<int64_t> Scan(int fd, int64_t limit, const std::string& path,
+                             const std::function<bool(AuditEntry&)>& visit) {
+  google::protobuf::io::FileInputStream file(fd);
+  std::optional<google::protobuf::io::LimitingInputStream> limited;
+  google::protobuf::io::ZeroCopyInputStream* input = &file;
+  if (limit >= 0) input = &limited.emplace(&file, limit);
   int64_t whole_bytes = 0;
   for (int read = 0;; ++read) {
     AuditEntry entry;
     bool clean_eof = false;
-    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&entry, &input, &clean_eof)) {
+    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&entry, input, &clean_eof)) {
       if (clean_eof) break;
+      if (file.GetErrno() != 0) return Unavailable("read", path, file.GetErrno());
       if (read == 0) return absl::DataLossError(absl::StrCat("audit trail ", path, ": not an audit trail"));
       observability::LogWarning("audit_torn_entry", {{"path", path}, {"kept_bytes", whole_bytes}});
       break;
     }
-    whole_bytes = input.ByteCount();
-    entries.push_back(std::move(entry));
-    if (entries.size() > AuditLog::kMaxEntriesInMemory) entries.pop_front();
+    whole_bytes = input->ByteCount();
+    if (!visit(entry)) break;
   }
   return whole_bytes;
 }
 
-// Copies `from` to `to` (which must not exist) and syncs it. A missing `from` is nothing to copy.
-absl::Status CopySynced(const std::string& from, const std::string& to) {
-  std::error_code error;
-  if (!std::filesystem::exists(from, error)) return absl::OkStatus();
-  if (!std::filesystem::copy_file(from, to, error)) {
-    return absl::UnavailableError(absl::StrCat("audit trail ", from, ": copy to ", to, ": ", error.message()));
+absl::StatusOr<Fd> OpenForReading(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return Unavailable("open", path);
+  return fd;
+}
+
+// The sequence of the first entry of `path` (0: empty) and, when `last` is given, of its last one.
+absl::Status Sequences(const std::string& path, int64_t& first, int64_t* last) {
+  absl::StatusOr<Fd> fd = OpenForReading(path);
+  if (!fd.ok()) return fd.status();
+  first = 0;
+  absl::StatusOr<int64_t> read = Scan(fd->get(), -1, path, [&](AuditEntry& entry) {
+    if (first == 0) first = entry.sequence();
+    if (last != nullptr) *last = entry.sequence();
+    return last != nullptr;
+  });
+  return read.status();
+}
+
+// Copies the first `length` bytes (-1: all) of the open file `from` to the new file `to`, mode 0600, and syncs it.
+absl::Status CopySynced(int from, int64_t length, const std::string& to) {
+  Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (out.get() < 0) return Unavailable("create the copy", to);
+  std::string buffer(1 << 20, '\0');
+  int64_t offset = 0;
+  while (length < 0 || offset < length) {
+    const size_t want = length < 0 ? buffer.size() : std::min<int64_t>(buffer.size(), length - offset);
+    const ssize_t got = ::pread(from, buffer.data(), want, offset);
+    if (got < 0) return Unavailable("read for the copy", to);
+    if (got == 0) break;
+    for (ssize_t done = 0; done < got;) {
+      const ssize_t put = ::write(out.get(), buffer.data() + done, got - done);
+      if (put < 0) return Unavailable("write the copy", to);
+      done += put;
+    }
+    offset += got;
   }
-  const int fd = ::open(to.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Unavailable("open the copy", to);
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return Unavailable("sync the copy", to);
+  if (::fsync(out.get()) != 0) return Unavailable("sync the copy", to);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path) {
-  std::deque<AuditEntry> entries;
-  if (absl::StatusOr<int64_t> loaded = Load(path + ".1", entries); !loaded.ok()) return loaded.status();
-  absl::StatusOr<int64_t> whole_bytes = Load(path, entries);
-  if (!whole_bytes.ok()) return whole_bytes.status();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+struct AuditLog::Snapshot {
+  // Newest first; current_bytes applies to files[0] when it is the current file.
+  std::vector<std::pair<std::string, Fd>> files;
+  bool first_is_current = false;
+  int64_t current_bytes = 0;
+};
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, AuditOptions options) {
+  if (options.max_file_bytes < 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("audit.max_file_bytes: must be at least 4096, got ", options.max_file_bytes));
+  }
+  if (options.max_files < 1 || options.max_files > 10000) {
+    return absl::InvalidArgumentError(absl::StrCat("audit.max_files: must be 1..10000, got ", options.max_files));
+  }
+  // The current file: cut off a torn last entry, so the next one starts where the whole ones end.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("open", path);
-  // Cut off a torn last entry, so the next one starts where the whole ones end.
-  if (::ftruncate(fd, *whole_bytes) != 0) {
+  std::vector<File> files{File{.path = path, .number = 0}};
+  int64_t last_sequence = 0;
+  absl::StatusOr<int64_t> whole_bytes = Scan(fd, -1, path, [&](AuditEntry& entry) {
+    if (files[0].first_sequence == 0) files[0].first_sequence = entry.sequence();
+    last_sequence = entry.sequence();
+    return true;
+  });
+  if (!whole_bytes.ok() || ::ftruncate(fd, *whole_bytes) != 0) {
+    const absl::Status error = whole_bytes.ok() ? Unavailable("truncate", path) : whole_bytes.status();
     ::close(fd);
-    return Unavailable("truncate", path);
+    return error;
   }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    ::close(fd);
-    return Unavailable("stat", path);
+  // The rotated files, newest first (a failed rotation may have left a gap in the numbers).
+  for (int number = 1; number <= options.max_files; ++number) {
+    const std::string numbered = absl::StrCat(path, ".", number);
+    std::error_code error;
+    if (!std::filesystem::exists(numbered, error)) continue;
+    File file{.path = numbered, .number = number};
+    // The sequence to continue from is in the newest file that has entries.
+    absl::Status read = Sequences(numbered, file.first_sequence, last_sequence == 0 ? &last_sequence : nullptr);
+    if (!read.ok()) {
+      ::close(fd);
+      return read;
+    }
+    files.push_back(std::move(file));
   }
-  return std::unique_ptr<AuditLog>(new AuditLog(path, fd, info.st_size, std::move(entries)));
+  return std::unique_ptr<AuditLog>(
+      new AuditLog(path, std::move(options), fd, *whole_bytes, std::move(files), last_sequence + 1));
 }
 
-AuditLog::AuditLog(std::string path, int fd, int64_t file_bytes, std::deque<AuditEntry> entries)
+AuditLog::AuditLog(std::string path, AuditOptions options, int fd, int64_t file_bytes, std::vector<File> files,
+                   int64_t next_sequence)
     : path_(std::move(path)),
+      options_(std::move(options)),
       fd_(fd),
       file_bytes_(file_bytes),
-      entries_(std::move(entries)),
-      next_sequence_(entries_.empty() ? 1 : entries_.back().sequence() + 1) {}
+      files_(std::move(files)),
+      next_sequence_(next_sequence) {}
 
 AuditLog::~AuditLog() {
   absl::MutexLock lock(&mu_);
   if (fd_ >= 0) ::close(fd_);
 }
 
-void AuditLog::Record(const security::Identity& reader, absl::string_view method,
-                      std::vector<std::string> organization_ids, int64_t revision, absl::Time now) {
+std::string AuditLog::NumberedPath(int number) const { return absl::StrCat(path_, ".", number); }
+
+std::vector<std::string> AuditLog::Files() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> paths;
+  for (const File& file : files_) paths.push_back(file.path);
+  return paths;
+}
+
+absl::Status AuditLog::Record(const security::Identity& reader, absl::string_view method,
+                              std::vector<std::string> organization_ids, int64_t revision, absl::Time now) {
   AuditEntry entry;
   *entry.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
   *entry.mutable_actor() = reader.ToActor();
@@ -112,52 +201,137 @@ void AuditLog::Record(const security::Identity& reader, absl::string_view method
   organization_ids.erase(std::unique(organization_ids.begin(), organization_ids.end()), organization_ids.end());
   entry.set_organization_count(static_cast<int32_t>(organization_ids.size()));
   entry.set_all_organizations(organization_ids.empty());
-  for (size_t i = 0; i < organization_ids.size() && i < kMaxOrganizationsPerEntry; ++i) {
-    entry.add_organization_ids(std::move(organization_ids[i]));
-  }
+  // Every id: ListAuditEntries by organisation must find every read of that organisation's figures. The size of an
+  // entry is bounded by the read it records (a page of List or History).
+  for (std::string& id : organization_ids) entry.add_organization_ids(std::move(id));
   entry.set_revision(revision);
   absl::MutexLock lock(&mu_);
-  entry.set_sequence(next_sequence_++);
-  Append(entry);
-  entries_.push_back(std::move(entry));
-  if (entries_.size() > kMaxEntriesInMemory) entries_.pop_front();
+  entry.set_sequence(next_sequence_);
+  if (absl::Status appended = Append(entry); !appended.ok()) {
+    observability::LogError("audit_write_failed", {{"path", path_},
+                                                   {"sequence", entry.sequence()},
+                                                   {"method", entry.method()},
+                                                   {"reader", reader.organization_id},
+                                                   {"error", appended.ToString()}});
+    return absl::UnavailableError(absl::StrCat(
+        "the audit trail could not record this read, so it is not answered (nothing was disclosed; retry later): ",
+        appended.message()));
+  }
+  ++next_sequence_;
+  return absl::OkStatus();
 }
 
-void AuditLog::Append(const AuditEntry& entry) {
+absl::Status AuditLog::Append(const AuditEntry& entry) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream output(&bytes);
     google::protobuf::util::SerializeDelimitedToZeroCopyStream(entry, &output);
   }
-  if (file_bytes_ + static_cast<int64_t>(bytes.size()) > kMaxFileBytes) {
-    // Rotate: the current file becomes ".1" (replacing the older one) and a new file starts.
-    const std::string previous = path_ + ".1";
-    const int fresh = ::rename(path_.c_str(), previous.c_str()) == 0
-                          ? ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)
-                          : -1;
-    if (fresh >= 0) {
-      ::close(fd_);
-      fd_ = fresh;
-      file_bytes_ = 0;
-    } else {
-      observability::LogError("audit_rotate_failed", {{"path", path_}, {"error", std::strerror(errno)}});
+  // A failed write may have left part of an entry behind: cut it off before anything follows it.
+  if (cut_back_) {
+    if (::ftruncate(fd_, file_bytes_) != 0) return Unavailable("cut off a partly written entry", path_);
+    cut_back_ = false;
+  }
+  if (file_bytes_ > 0 && file_bytes_ + static_cast<int64_t>(bytes.size()) > options_.max_file_bytes) {
+    // A failed rotation loses nothing: the entry goes into the current file, which grows past its size until a
+    // later rotation succeeds.
+    if (absl::Status rotated = Rotate(); !rotated.ok()) {
+      observability::LogError("audit_rotate_failed", {{"path", path_}, {"error", rotated.ToString()}});
+    }
+  }
+  if (options_.fault_injector != nullptr) {
+    const storage::Fault fault = options_.fault_injector->Check(storage::FileOperation::kAppend, path_);
+    if (fault != storage::Fault::kNone) {
+      return Unavailable("write", path_, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
     }
   }
   // One write(2) per entry: O_APPEND keeps entries whole and in order.
   const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
   if (written != static_cast<ssize_t>(bytes.size())) {
-    observability::LogError("audit_write_failed",
-                            {{"path", path_}, {"sequence", entry.sequence()}, {"error", std::strerror(errno)}});
-    return;
+    const int error = written < 0 ? errno : ENOSPC;  // A short write: the disk filled up.
+    if (written > 0) cut_back_ = ::ftruncate(fd_, file_bytes_) != 0;
+    return Unavailable("write", path_, error);
   }
+  if (file_bytes_ == 0) files_[0].first_sequence = entry.sequence();
   file_bytes_ += written;
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::Rotate() {
+  // The full file goes to disk before it is renamed; its entries were written without a sync.
+  if (::fsync(fd_) != 0) return Unavailable("sync before rotating", path_);
+  // The new file is made first, so that a failure leaves the trail as it was.
+  const std::string fresh_path = absl::StrCat(path_, ".new");
+  Fd fresh(::open(fresh_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+  if (fresh.get() < 0) return Unavailable("create", fresh_path);
+  auto give_up = [&](absl::string_view what, const std::string& path) {
+    const absl::Status error = Unavailable(what, path);
+    ::unlink(fresh_path.c_str());
+    return error;
+  };
+  // Oldest first, each file one number up (the current file becomes ".1"); the one that would pass max_files goes,
+  // said in the log with the entries it held, so that the loss is never silent.
+  for (size_t i = files_.size(); i-- > 0;) {
+    File& file = files_[i];
+    if (file.number + 1 > options_.max_files) {  // Never the newest file: max_files is at least 1.
+      if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up("remove", file.path);
+      observability::LogWarning("audit_file_removed", {{"path", file.path},
+                                                       {"first_sequence", file.first_sequence},
+                                                       {"last_sequence", files_[i - 1].first_sequence - 1},
+                                                       {"max_files", options_.max_files}});
+      files_.erase(files_.begin() + static_cast<ptrdiff_t>(i));
+      continue;
+    }
+    const std::string next = NumberedPath(file.number + 1);
+    if (::rename(file.path.c_str(), next.c_str()) != 0) return give_up(absl::StrCat("rename to ", next), file.path);
+    file.path = next;
+    ++file.number;
+  }
+  if (::rename(fresh_path.c_str(), path_.c_str()) != 0) {
+    // Entries keep going to the file now called ".1" (fd_ still names it); nothing is lost, and the next rotation
+    // moves it on like any other.
+    return give_up(absl::StrCat("rename to ", path_), fresh_path);
+  }
+  ::close(fd_);
+  fd_ = fresh.release();
+  file_bytes_ = 0;
+  files_.insert(files_.begin(), File{.path = path_, .number = 0});
+  observability::LogInfo("audit_rotated", {{"path", path_}, {"files", static_cast<int64_t>(files_.size())}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AuditLog::Snapshot> AuditLog::TakeSnapshot(int64_t before_sequence) const {
+  Snapshot snapshot;
+  absl::MutexLock lock(&mu_);
+  for (size_t i = 0; i < files_.size(); ++i) {
+    const File& file = files_[i];
+    if (i > 0 && file.first_sequence == 0) continue;  // An empty rotated file.
+    // Files whose first entry is not before `before_sequence` hold nothing of interest (older files are older).
+    if (before_sequence != 0 && file.first_sequence >= before_sequence) continue;
+    absl::StatusOr<Fd> fd = OpenForReading(file.path);
+    if (!fd.ok()) return fd.status();
+    if (i == 0) {
+      snapshot.first_is_current = true;
+      snapshot.current_bytes = file_bytes_;
+    }
+    snapshot.files.emplace_back(file.path, *std::move(fd));
+  }
+  return snapshot;
 }
 
 absl::Status AuditLog::CopyTo(const std::string& dir) const {
-  const std::string name = std::filesystem::path(path_).filename().string();
-  absl::MutexLock lock(&mu_);  // No entry is appended and the file is not rotated while it is copied.
-  if (absl::Status copied = CopySynced(path_ + ".1", absl::StrCat(dir, "/", name, ".1")); !copied.ok()) return copied;
-  return CopySynced(path_, absl::StrCat(dir, "/", name));
+  absl::StatusOr<Snapshot> snapshot = TakeSnapshot(0);
+  if (!snapshot.ok()) return snapshot.status();
+  // Names as in the data directory; rotated files are never written again, the current one only appended to.
+  for (size_t i = 0; i < snapshot->files.size(); ++i) {
+    const auto& [path, fd] = snapshot->files[i];
+    const std::string name = std::filesystem::path(path).filename().string();
+    const int64_t length = i == 0 && snapshot->first_is_current ? snapshot->current_bytes : -1;
+    if (absl::Status copied = CopySynced(fd.get(), length, absl::StrCat(dir, "/", name)); !copied.ok()) {
+      return copied;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& request,
@@ -169,20 +343,37 @@ absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& reque
     return absl::InvalidArgumentError(
         absl::StrCat("before_sequence: must not be negative, got ", request.before_sequence()));
   }
-  const int limit = request.limit() == 0 ? 100 : request.limit();
-  absl::MutexLock lock(&mu_);
-  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
-    if (request.before_sequence() != 0 && it->sequence() >= request.before_sequence()) continue;
-    if (!request.organization_id().empty() && !it->all_organizations() &&
-        std::find(it->organization_ids().begin(), it->organization_ids().end(), request.organization_id()) ==
-            it->organization_ids().end()) {
-      continue;
-    }
-    if (response.entries_size() == limit) {
+  const size_t limit = request.limit() == 0 ? 100 : request.limit();
+  absl::StatusOr<Snapshot> snapshot = TakeSnapshot(request.before_sequence());
+  if (!snapshot.ok()) return snapshot.status();
+  // Newest files first; within a file entries are oldest first, so each file's newest matches are kept. One more
+  // than the page is collected, to know whether there is a next page.
+  std::deque<AuditEntry> newest_first;
+  for (size_t i = 0; i < snapshot->files.size() && newest_first.size() <= limit; ++i) {
+    const auto& [path, fd] = snapshot->files[i];
+    const size_t wanted = limit + 1 - newest_first.size();
+    std::deque<AuditEntry> matches;  // Oldest first, at most `wanted`.
+    absl::StatusOr<int64_t> read = Scan(
+        fd.get(), i == 0 && snapshot->first_is_current ? snapshot->current_bytes : -1, path, [&](AuditEntry& entry) {
+          if (request.before_sequence() != 0 && entry.sequence() >= request.before_sequence()) return false;
+          if (!request.organization_id().empty() && !entry.all_organizations() &&
+              !std::binary_search(entry.organization_ids().begin(), entry.organization_ids().end(),
+                                  request.organization_id())) {
+            return true;
+          }
+          matches.push_back(std::move(entry));
+          if (matches.size() > wanted) matches.pop_front();
+          return true;
+        });
+    if (!read.ok()) return read.status();
+    for (auto it = matches.rbegin(); it != matches.rend(); ++it) newest_first.push_back(std::move(*it));
+  }
+  for (AuditEntry& entry : newest_first) {
+    if (static_cast<size_t>(response.entries_size()) == limit) {
       response.set_next_before_sequence(response.entries(limit - 1).sequence());
       break;
     }
-    *response.add_entries() = *it;
+    *response.add_entries() = std::move(entry);
   }
   return absl::OkStatus();
 }

@@ -2,16 +2,21 @@
 // Writes need no separate trail: every event in the log carries its actor.
 //
 // Entries are appended to a file in the data directory (length-delimited ketenbeeld.v1.AuditEntry messages, written
-// with one write(2) each, so a crash of the server process loses none; the OS writes them back to disk), and the
-// newest kMaxEntriesInMemory are kept in memory for ListAuditEntries. The file is rotated at kMaxFileBytes (one
-// previous file, ".1", is kept), so the trail cannot fill the disk.
+// with one write(2) each, so a crash of the server process loses none; the OS writes them back to disk). When the
+// file would grow past AuditOptions::max_file_bytes it is rotated into numbered files: the current file becomes
+// "<path>.1", "<path>.1" becomes "<path>.2", and so on; AuditOptions::max_files of them are kept, the oldest beyond
+// that is deleted (logged as audit_file_removed with the sequences it held, never silently). The disk the trail can
+// take is therefore bounded by (max_files + 1) * max_file_bytes; the defaults keep 32 files of 64 MiB (about 2 GiB).
 //
-// Thread safety: all methods are thread safe.
+// Entries are never only in memory: ListAuditEntries reads the retained files, and a backup copies every one of them.
+// An entry that cannot be written is not half-kept: Record answers UNAVAILABLE, the sequence number is not used, and
+// the caller must not hand out what it was recording (docs/security.md, "Audit").
+//
+// Thread safety: all methods are thread safe. List and CopyTo read the files without holding up Record.
 #ifndef KETENBEELD_SERVER_POLICY_AUDIT_H_
 #define KETENBEELD_SERVER_POLICY_AUDIT_H_
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,46 +27,83 @@
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/admin_service.pb.h"
 #include "server/security/identity.h"
+#include "storage/fault_injector.h"
 
 namespace ketenbeeld::policy {
 
+struct AuditOptions {
+  static constexpr int64_t kDefaultMaxFileBytes = int64_t{64} << 20;
+  static constexpr int kDefaultMaxFiles = 32;
+
+  // A file is rotated before an entry would take it past this size (an entry larger than this gets a file of its
+  // own). At least 4096.
+  int64_t max_file_bytes = kDefaultMaxFileBytes;
+  // How many rotated files are kept besides the current one; at least 1.
+  int max_files = kDefaultMaxFiles;
+  // Tests only: asked before every append (storage::FileOperation::kAppend), so a test can make the trail's disk
+  // fail. Null in production.
+  std::shared_ptr<storage::FaultInjector> fault_injector;
+};
+
 class AuditLog {
  public:
-  static constexpr size_t kMaxEntriesInMemory = 100'000;
-  static constexpr int64_t kMaxFileBytes = int64_t{64} << 20;
-  static constexpr int kMaxOrganizationsPerEntry = 100;
-
-  // Opens (creating) the trail at `path` and loads its newest entries. UNAVAILABLE when the file cannot be opened,
-  // DATA_LOSS naming the file when it holds something else than audit entries (a torn last entry is ignored).
-  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(const std::string& path);
+  // Opens (creating, mode 0600) the trail at `path` and finds the retained files "<path>.1".."<path>.<max_files>".
+  // INVALID_ARGUMENT for options out of range, UNAVAILABLE when a file cannot be opened, DATA_LOSS naming the file
+  // when it holds something else than audit entries (a torn last entry of the current file is cut off).
+  static absl::StatusOr<std::unique_ptr<AuditLog>> Open(const std::string& path, AuditOptions options = {});
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Records that `reader` was given the detailed figures of `organization_ids` by `method` at `revision`; empty:
-  // of every organisation (a live feed without an organisation filter; AuditEntry.all_organizations). Never
-  // fails the read it records: a write error is logged and the entry kept in memory.
-  void Record(const security::Identity& reader, absl::string_view method, std::vector<std::string> organization_ids,
-              int64_t revision, absl::Time now = absl::Now());
+  // of every organisation (a live feed without an organisation filter; AuditEntry.all_organizations). Every id is
+  // kept (sorted, without duplicates). OK once the entry is in the file; UNAVAILABLE when it could not be written
+  // (disk full, I/O error): nothing of it is kept and the caller must fail the read it records.
+  absl::Status Record(const security::Identity& reader, absl::string_view method,
+                      std::vector<std::string> organization_ids, int64_t revision, absl::Time now = absl::Now());
 
-  // Copies the trail (and its previous file, when there is one) into `dir` under the same file names, synced, so
-  // that `dir` used as a data directory has the trail as it was (taken with Store::Backup). Entries recorded while
-  // it copies wait. UNAVAILABLE naming the file on an I/O error.
+  // Copies every retained file of the trail into `dir` (which must exist) under the same file names, mode 0600,
+  // synced, so that `dir` used as a data directory has the trail as it was when the copy started (taken with
+  // Store::Backup). Entries recorded meanwhile are not held up and not copied. UNAVAILABLE naming the file on an I/O
+  // error.
   absl::Status CopyTo(const std::string& dir) const;
 
-  // Newest first. INVALID_ARGUMENT naming `limit` when it is out of range.
+  // Newest first, across every retained file. INVALID_ARGUMENT naming `limit` or `before_sequence` when out of range;
+  // UNAVAILABLE / DATA_LOSS when a file cannot be read.
   absl::Status List(const ketenbeeld::v1::ListAuditEntriesRequest& request,
                     ketenbeeld::v1::ListAuditEntriesResponse& response) const;
 
+  // The files of the trail, current first ("<path>", "<path>.1", ...): what a backup must carry.
+  std::vector<std::string> Files() const;
+
  private:
-  AuditLog(std::string path, int fd, int64_t file_bytes, std::deque<ketenbeeld::v1::AuditEntry> entries);
-  void Append(const ketenbeeld::v1::AuditEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A file of the trail: its path, its number (0: the current file, k: "<path>.k") and the sequence of its first
+  // entry (0: empty).
+  struct File {
+    std::string path;
+    int number = 0;
+    int64_t first_sequence = 0;
+  };
+  // A read-only view of the trail at one moment: open descriptors of its files (newest first) and how many bytes of
+  // the current one hold whole entries.
+  struct Snapshot;
+
+  AuditLog(std::string path, AuditOptions options, int fd, int64_t file_bytes, std::vector<File> files,
+           int64_t next_sequence);
+  absl::Status Append(const ketenbeeld::v1::AuditEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NumberedPath(int number) const;
+  absl::StatusOr<Snapshot> TakeSnapshot(int64_t before_sequence) const;
 
   const std::string path_;
+  const AuditOptions options_;
   mutable absl::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_);
+  // Bytes of whole entries in the current file; a failed write's partial bytes are cut back to this.
   int64_t file_bytes_ ABSL_GUARDED_BY(mu_);
-  std::deque<ketenbeeld::v1::AuditEntry> entries_ ABSL_GUARDED_BY(mu_);
+  bool cut_back_ ABSL_GUARDED_BY(mu_) = false;
+  // Newest first: files_[0] is the file fd_ appends to (normally the current file), then the rotated ones.
+  std::vector<File> files_ ABSL_GUARDED_BY(mu_);
   int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
 };
 

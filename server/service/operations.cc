@@ -157,8 +157,9 @@ v1::Record& RecordOf(v1::Event& event) { return *event.mutable_record(); }
 }  // namespace
 
 template <typename Records>
-void Operations::RedactAndAudit(const Identity& caller, absl::string_view method, Records& records, int64_t revision) {
-  if (caller.development()) return;
+absl::Status Operations::RedactAndAudit(const Identity& caller, absl::string_view method, Records& records,
+                                        int64_t revision) {
+  if (caller.development()) return absl::OkStatus();
   const policy::Viewer viewer = policy::Viewer::For(caller);
   std::vector<std::string> detail_of_others;
   for (auto& item : records) {
@@ -168,31 +169,29 @@ void Operations::RedactAndAudit(const Identity& caller, absl::string_view method
     if (!owner.empty() && owner != caller.organization_id) detail_of_others.emplace_back(owner);
   }
   if (!detail_of_others.empty() && deps_.audit != nullptr) {
-    deps_.audit->Record(caller, method, std::move(detail_of_others), revision);
+    return deps_.audit->Record(caller, method, std::move(detail_of_others), revision);
   }
+  return absl::OkStatus();
 }
 
 absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& request, v1::GetResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
   std::span<v1::Record> one(response.mutable_record(), 1);
-  RedactAndAudit(caller, policy::method::kGet, one, response.revision());
-  return absl::OkStatus();
+  return RedactAndAudit(caller, policy::method::kGet, one, response.revision());
 }
 
 absl::Status Operations::List(const Identity& caller, const v1::ListRequest& request, v1::ListResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kList); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.List(request, response); !read.ok()) return read;
-  RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
-  return absl::OkStatus();
+  return RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
 }
 
 absl::Status Operations::History(const Identity& caller, const v1::HistoryRequest& request,
                                  v1::HistoryResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kHistory); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.History(request, response); !read.ok()) return read;
-  RedactAndAudit(caller, policy::method::kHistory, *response.mutable_events(), response.revision());
-  return absl::OkStatus();
+  return RedactAndAudit(caller, policy::method::kHistory, *response.mutable_events(), response.revision());
 }
 
 absl::Status Operations::Revalidate(const Identity& caller) const {
@@ -216,7 +215,12 @@ absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& call
     std::erase(selected, caller.organization_id);
     const bool only_own = !request.filter().organization_ids().empty() && selected.empty();
     if (!only_own) {
-      deps_.audit->Record(caller, policy::method::kSubscribe, std::move(selected), deps_.picture.revision());
+      // Before the feed sends anything: a feed that cannot be recorded is not started (its lease is released).
+      if (absl::Status recorded =
+              deps_.audit->Record(caller, policy::method::kSubscribe, std::move(selected), deps_.picture.revision());
+          !recorded.ok()) {
+        return recorded;
+      }
     }
   }
   return grant;
@@ -303,7 +307,11 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
       if (match.organization_id() != caller.organization_id) others.push_back(match.organization_id());
     }
     if (!others.empty()) {
-      deps_.audit->Record(caller, policy::method::kFindCapacity, std::move(others), found->revision());
+      if (absl::Status recorded =
+              deps_.audit->Record(caller, policy::method::kFindCapacity, std::move(others), found->revision());
+          !recorded.ok()) {
+        return recorded;
+      }
     }
   }
   return found;

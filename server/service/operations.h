@@ -68,6 +68,9 @@ class Operations {
   // streams. OK without a revalidator.
   absl::Status Revalidate(const security::Identity& caller) const;
 
+  // Reads. A read that returns other organisations' detailed figures is recorded in the audit trail before it is
+  // answered; when that fails the read fails with UNAVAILABLE (the response must not be sent) and nothing is
+  // disclosed. The same holds for Subscribe (the feed is not started) and FindCapacity.
   absl::Status Get(const security::Identity& caller, const ketenbeeld::v1::GetRequest& request,
                    ketenbeeld::v1::GetResponse& response);
   absl::Status List(const security::Identity& caller, const ketenbeeld::v1::ListRequest& request,
@@ -108,8 +111,10 @@ class Operations {
   // own decision in operations.cc, and one without a decision does not compile.
   absl::Status AuthorizeWrite(const security::Identity& caller, const mutations::WriteRequest& request) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
+  // UNAVAILABLE when the audit trail could not record the read: the caller must then not answer it.
   template <typename Records>
-  void RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records, int64_t revision);
+  absl::Status RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records,
+                              int64_t revision);
 
   Dependencies deps_;
   // The capacity figures readers without detailed visibility get their reports from (one publication for all).

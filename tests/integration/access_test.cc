@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "client/connection.h"
 #include "gmock/gmock.h"
@@ -24,6 +25,7 @@
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/policy/audit.h"
 #include "server/security/tokens.h"
+#include "storage/fault_injector.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -62,6 +64,10 @@ class AccessTest : public ::testing::Test {
           options.tokens_file = tokens_file_;
           options.identity_limits.max_subscriptions = 3;
           options.identity_limits.max_requests_per_second = 1000;
+          // Small files, so that the tests that read much make the audit trail rotate.
+          options.audit_options.max_file_bytes = 4096;
+          options.audit_options.fault_injector = audit_faults_;
+          options.backup_dir = backups_.path();
         }) {}
 
   static std::string WriteTokens(const std::string& dir) {
@@ -105,8 +111,29 @@ class AccessTest : public ::testing::Test {
     return response;
   }
 
+  // The operator's list of the audit trail, every page, newest first.
+  std::vector<v1::AuditEntry> AuditEntries(const std::string& organization_id = "") {
+    auto admin = v1::AdminService::NewStub(ChannelAs("operator"));
+    std::vector<v1::AuditEntry> entries;
+    v1::ListAuditEntriesRequest request;
+    request.set_organization_id(organization_id);
+    request.set_limit(7);  // Small pages: paging crosses the trail's files.
+    for (int page = 0; page < 1000; ++page) {
+      v1::ListAuditEntriesResponse response;
+      const grpc::Status status = admin->ListAuditEntries(Deadline().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      entries.insert(entries.end(), response.entries().begin(), response.entries().end());
+      if (!status.ok() || response.next_before_sequence() == 0) break;
+      request.set_before_sequence(response.next_before_sequence());
+    }
+    return entries;
+  }
+
   TempDir tokens_dir_;
   std::string tokens_file_;
+  TempDir backups_;
+  std::shared_ptr<storage::SwitchableFaultInjector> audit_faults_ =
+      std::make_shared<storage::SwitchableFaultInjector>();
   TestServer server_;
 };
 
@@ -748,10 +775,24 @@ TEST_F(AccessTest, ALiveFeedOfEveryOrganisationIsListedUnderEachOrganisation) {
   EXPECT_TRUE(response.entries(0).all_organizations());
 }
 
-TEST_F(AccessTest, ABackupCarriesTheAuditTrail) {
+TEST_F(AccessTest, ABackupCarriesEveryRetainedFileOfTheAuditTrail) {
   SetUpRegion();
-  GetStatusAs("ghor", "ziekenhuis-a");  // Audited.
-  const std::string backup_dir = server_.data_dir() + "-backup";
+  // Enough audited reads to rotate the 4 KiB files several times.
+  constexpr int kReads = 150;
+  auto ghor = PictureAs("ghor");
+  for (int i = 0; i < kReads; ++i) {
+    v1::GetRequest request;
+    request.set_name("organizations/ziekenhuis-a/status");
+    v1::GetResponse response;
+    ASSERT_TRUE(ghor->Get(Deadline().get(), request, &response).ok()) << i;
+  }
+  ASSERT_TRUE(std::filesystem::exists(server_.data_dir() + "/db/audit-trail.2")) << "the trail should have rotated";
+  // The operator's list reads across the files: every entry, newest first, none missing.
+  const std::vector<v1::AuditEntry> listed = AuditEntries();
+  ASSERT_EQ(listed.size(), static_cast<size_t>(kReads));
+  for (int i = 0; i < kReads; ++i) EXPECT_EQ(listed[i].sequence(), kReads - i);
+
+  const std::string backup_dir = backups_.path() + "/backup";
   auto admin = v1::AdminService::NewStub(ChannelAs("operator"));
   v1::BackupRequest request;
   request.set_directory(backup_dir);
@@ -759,14 +800,80 @@ TEST_F(AccessTest, ABackupCarriesTheAuditTrail) {
   const grpc::Status status = admin->Backup(Deadline().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  // The backup used as a data directory has the trail as it was.
-  absl::StatusOr<std::unique_ptr<policy::AuditLog>> restored = policy::AuditLog::Open(backup_dir + "/audit-trail");
+  // The backup used as a data directory has the whole trail as it was.
+  policy::AuditOptions options;
+  options.max_file_bytes = 4096;
+  absl::StatusOr<std::unique_ptr<policy::AuditLog>> restored =
+      policy::AuditLog::Open(backup_dir + "/audit-trail", options);
   ASSERT_TRUE(restored.ok()) << restored.status();
+  v1::ListAuditEntriesRequest all;
+  all.set_limit(1000);
   v1::ListAuditEntriesResponse entries;
-  ASSERT_TRUE((*restored)->List(v1::ListAuditEntriesRequest(), entries).ok());
-  ASSERT_EQ(entries.entries_size(), 1);
+  ASSERT_TRUE((*restored)->List(all, entries).ok());
+  ASSERT_EQ(entries.entries_size(), kReads);
+  EXPECT_EQ(entries.entries(0).sequence(), kReads);
+  EXPECT_EQ(entries.entries(kReads - 1).sequence(), 1);
   EXPECT_EQ(entries.entries(0).actor().organization_id(), "ghor-vr10");
-  std::filesystem::remove_all(backup_dir);
+}
+
+// A read of other organisations' detail is answered only once it is in the audit trail: when the trail's disk fails
+// the read fails with UNAVAILABLE and discloses nothing, and no half entry is left behind.
+TEST_F(AccessTest, AReadThatCannotBeAuditedIsNotAnswered) {
+  SetUpRegion();
+  audit_faults_->FailAppends(storage::Fault::kNoSpace);
+  auto ghor = PictureAs("ghor");
+  v1::GetRequest get;
+  get.set_name("organizations/ziekenhuis-a/status");
+  v1::GetResponse got;
+  grpc::Status status = ghor->Get(Deadline().get(), get, &got);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("audit trail"));
+  EXPECT_FALSE(got.has_record()) << "nothing of the read may reach the caller";
+  v1::ListResponse listed;
+  status = ghor->List(Deadline().get(), v1::ListRequest(), &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(listed.records_size(), 0);
+  FeedReader feed(*ghor, v1::SubscribeRequest());
+  EXPECT_EQ(feed.WaitForEnd().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(feed.messages().empty()) << "a feed that cannot be audited sends nothing";
+  // Reads that are not audited go on: an institution's own figures.
+  GetStatusAs("institution", "ziekenhuis-a");
+  EXPECT_TRUE(AuditEntries().empty());
+
+  audit_faults_->Clear();
+  status = ghor->Get(Deadline().get(), get, &got);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(got.record().status_report().capacity_size(), 0);
+  const std::vector<v1::AuditEntry> entries = AuditEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].sequence(), 1) << "failed entries take no sequence number";
+}
+
+// A read of many organisations lists every one of them, so the operator finds it by any of them.
+TEST_F(AccessTest, AReadOfMoreThanAHundredOrganisationsIsListedUnderEachOfThem) {
+  constexpr int kOrganizations = 150;
+  auto admin = PictureAs("operator");
+  auto ghor = PictureAs("ghor");
+  ASSERT_TRUE(Register(*admin, MakeOrganization("ghor-vr10", v1::ORGANIZATION_KIND_GHOR)).ok());
+  for (int i = 0; i < kOrganizations; ++i) {
+    const std::string id = absl::StrCat("zorg-", 1000 + i);
+    ASSERT_TRUE(Register(*admin, MakeOrganization(id)).ok()) << id;
+    ASSERT_TRUE(Report(*ghor, MakeReport(id, i % 7)).ok()) << id;  // The GHOR enters reports phoned in.
+  }
+  v1::ListRequest request;
+  request.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  v1::ListResponse listed;
+  const grpc::Status status = ghor->List(Deadline().get(), request, &listed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(listed.records_size(), kOrganizations);
+
+  for (const std::string id : {"zorg-1000", "zorg-1100", "zorg-1149"}) {
+    const std::vector<v1::AuditEntry> entries = AuditEntries(id);
+    ASSERT_EQ(entries.size(), 1u) << id;
+    EXPECT_EQ(entries[0].method(), "/ketenbeeld.v1.PictureService/List");
+    EXPECT_EQ(entries[0].organization_count(), kOrganizations);
+    EXPECT_EQ(entries[0].organization_ids_size(), kOrganizations);
+  }
 }
 
 // --- Limits --------------------------------------------------------------------------------------------------------

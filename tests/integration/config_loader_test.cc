@@ -3,11 +3,16 @@
 #include "server/config/config_loader.h"
 
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/security/test_pki.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::config {
@@ -41,10 +46,25 @@ absl::StatusOr<ResolvedConfig> LoadWithFlags(const std::vector<std::string>& arg
   return flags.Load();
 }
 
-TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
-  absl::StatusOr<server::v1::ServerConfig> config = ReadConfigFile(KETENBEELD_EXAMPLE_CONFIG);
-  ASSERT_TRUE(config.ok()) << config.status();
-  absl::StatusOr<ResolvedConfig> resolved = Resolve(*config);
+// The example that docs/operations.md installs, with its TLS files where it expects them (here: a test CA's files
+// under the names deploy/dev-certs.sh writes, in a temporary directory instead of /etc/ketenbeeld/tls).
+TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
+  std::ifstream file(KETENBEELD_EXAMPLE_CONFIG);
+  ASSERT_TRUE(file.is_open());
+  std::stringstream content;
+  content << file.rdbuf();
+  std::string text = content.str();
+  testing::PkiDirectory tls;
+  testing::TestCa ca;
+  const testing::IssuedCertificate server = ca.IssueServer();
+  tls.Write("server.pem", server.certificate_pem);
+  tls.Write("server.key", server.key_pem);
+  tls.Write("ca.pem", ca.certificate_pem());
+  tls.Write("crl.pem", ca.Crl({}));
+  ASSERT_TRUE(absl::StrContains(text, "\"/etc/ketenbeeld/tls/"));
+  text = absl::StrReplaceAll(text, {{"\"/etc/ketenbeeld/tls/", absl::StrCat("\"", tls.path(), "/")}});
+
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(text);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   const app::ServerOptions& options = resolved->server;
   EXPECT_EQ(options.listen_address, "127.0.0.1:50051");
@@ -53,14 +73,39 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValid) {
   EXPECT_EQ(options.committer.region.reporting_interval(), absl::Hours(24));
   EXPECT_EQ(options.metrics_listen_address, "127.0.0.1:9464");
   EXPECT_EQ(options.http_listen_address, "127.0.0.1:8080");
-  EXPECT_EQ(options.retention.max_age, absl::Hours(24 * 90));
-  EXPECT_EQ(options.retention.max_events, 0);
-  EXPECT_EQ(options.retention.check_interval, absl::Hours(1));
   EXPECT_EQ(options.max_receive_message_bytes, 1 << 20);
   EXPECT_EQ(options.feed.heartbeat_interval, absl::Seconds(5));
   EXPECT_EQ(options.identity_limits.max_subscriptions, 64);
-  EXPECT_FALSE(options.tls.enabled());
   EXPECT_EQ(resolved->shutdown_grace, absl::Seconds(5));
+  // Safe defaults: authenticated callers only (mTLS with a CRL), history that does not grow forever, backups only
+  // into their directory, a bounded audit trail.
+  EXPECT_TRUE(options.tls.enabled());
+  EXPECT_EQ(options.tls.client_crl, tls.path() + "/crl.pem");
+  EXPECT_TRUE(options.retention.enabled());
+  EXPECT_EQ(options.retention.max_age, absl::Hours(24 * 90));
+  EXPECT_EQ(options.retention.max_events, 0);
+  EXPECT_EQ(options.retention.check_interval, absl::Hours(1));
+  EXPECT_EQ(options.backup_dir, "/var/backups/ketenbeeld");
+  EXPECT_EQ(options.audit_options.max_file_bytes, 64 << 20);
+  EXPECT_EQ(options.audit_options.max_files, 32);
+  EXPECT_TRUE(app::CheckServerOptions(options).ok()) << app::CheckServerOptions(options);
+}
+
+TEST(ConfigLoaderTest, BackupDirAndAuditAreChecked) {
+  EXPECT_THAT(ErrorOf(R"pb(backup_dir: "backups")pb"), StartsWith("backup_dir: must be an absolute path"));
+  EXPECT_THAT(ErrorOf("audit { max_file_bytes: 100 }"), StartsWith("audit.max_file_bytes: must be between 4096"));
+  EXPECT_THAT(ErrorOf("audit { max_files: -1 }"), StartsWith("audit.max_files: must be between 1 and 10000"));
+  absl::StatusOr<ResolvedConfig> resolved =
+      LoadWithFlags({"--backup_dir", "/srv/backups", "--audit_max_file_bytes", "1048576", "--audit_max_files", "4"});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->server.backup_dir, "/srv/backups");
+  EXPECT_EQ(resolved->server.audit_options.max_file_bytes, 1 << 20);
+  EXPECT_EQ(resolved->server.audit_options.max_files, 4);
+  // Unset: backups off, the audit trail's defaults.
+  absl::StatusOr<ResolvedConfig> defaults = ResolveText("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->server.backup_dir.empty());
+  EXPECT_EQ(defaults->server.audit_options.max_files, policy::AuditOptions::kDefaultMaxFiles);
 }
 
 TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {

@@ -62,9 +62,10 @@ class BackgroundWriter {
 };
 
 TEST(OperationsTest, BackupWhileWritingHoldsExactlyTheRevisionsUpToItsRevision) {
-  TestServer server;
+  TempDir backups;
+  TestServer server([&](app::ServerOptions& options) { options.backup_dir = backups.path(); });
   std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
-  const std::string backup_dir = server.data_dir() + "-backup";
+  const std::string backup_dir = backups.path() + "/backup";
   v1::BackupResponse backup;
   {
     BackgroundWriter writer(server.stub());
@@ -117,17 +118,59 @@ TEST(OperationsTest, HealthzOfAnAuthenticatedServerLeavesTheRevisionOut) {
 }
 
 TEST(OperationsTest, BackupRefusesRelativeAndExistingDirectories) {
-  TestServer server;
+  TempDir backups;
+  TestServer server([&](app::ServerOptions& options) { options.backup_dir = backups.path(); });
   std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
   v1::BackupResponse backup;
   grpc::Status relative = Backup(*admin, "backups/today", &backup);
   EXPECT_EQ(relative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(relative.error_message(), HasSubstr("directory: must be an absolute path"));
-  grpc::Status existing = Backup(*admin, server.data_dir(), &backup);
+  std::filesystem::create_directory(backups.path() + "/taken");
+  grpc::Status existing = Backup(*admin, backups.path() + "/taken", &backup);
   EXPECT_EQ(existing.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(existing.error_message(), HasSubstr("already exists"));
-  grpc::Status no_parent = Backup(*admin, server.data_dir() + "-nowhere/deeper/backup", &backup);
+  grpc::Status no_parent = Backup(*admin, backups.path() + "/nowhere/deeper/backup", &backup);
   EXPECT_EQ(no_parent.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// An operator credential is not a way to write the region's figures wherever the server may write: only new
+// directories inside the configured backup_dir, and none at all without one.
+TEST(OperationsTest, BackupIsRefusedOutsideTheConfiguredBackupDirectory) {
+  TempDir backups;
+  TempDir elsewhere;
+  TestServer server([&](app::ServerOptions& options) { options.backup_dir = backups.path(); });
+  std::unique_ptr<v1::AdminService::Stub> admin = v1::AdminService::NewStub(server.channel());
+  std::filesystem::create_directory_symlink(elsewhere.path(), backups.path() + "/link");
+  for (const std::string& outside : {elsewhere.path() + "/backup", backups.path() + "/../escaped",
+                                     backups.path() + "/link/backup", backups.path(), backups.path() + "/."}) {
+    v1::BackupResponse backup;
+    const grpc::Status status = Backup(*admin, outside, &backup);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << outside << ": " << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("directory: must be a new directory inside the backup directory"));
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(elsewhere.path())) << "nothing was written outside the backup directory";
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(backups.path()).parent_path() / "escaped"));
+
+  // Inside it the backup is made, readable by the server's user only, whatever the umask.
+  v1::BackupResponse backup;
+  const grpc::Status made = Backup(*admin, backups.path() + "/ok", &backup);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(backups.path() + "/ok").permissions(), fs::perms::owner_all);
+  int files = 0;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(backups.path() + "/ok")) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(entry.status().permissions(), fs::perms::owner_read | fs::perms::owner_write) << entry.path();
+  }
+  EXPECT_GT(files, 0);
+
+  // Without a backup_dir backups are off.
+  TestServer unconfigured;
+  std::unique_ptr<v1::AdminService::Stub> unconfigured_admin = v1::AdminService::NewStub(unconfigured.channel());
+  const grpc::Status off = Backup(*unconfigured_admin, elsewhere.path() + "/backup", &backup);
+  EXPECT_EQ(off.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << off.error_message();
+  EXPECT_THAT(off.error_message(), HasSubstr("backup_dir"));
 }
 
 TEST(OperationsTest, AdminCompactLogMakesAResumingFeedReset) {

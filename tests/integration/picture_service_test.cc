@@ -189,11 +189,22 @@ TEST(PictureServiceTest, GetAndListAtPastRevisions) {
   EXPECT_THAT(names, ::testing::ElementsAre("organizations/a", "organizations/a/status", "organizations/b"));
 }
 
+// One server per safety region: an organisation of another region belongs on that region's server, and is refused
+// here naming the field, before anything is written.
+TEST(PictureServiceTest, AnOrganisationOfAnotherSafetyRegionIsRefused) {
+  TestServer server;  // VR10.
+  const grpc::Status refused = Register(server.stub(), MakeOrganization("far", v1::ORGANIZATION_KIND_HOSPITAL, "VR11"));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("organization.safety_region: \"VR11\" is not this "
+                                                            "server's safety region (VR10)"));
+  EXPECT_EQ(server.server().revision(), 0);
+  EXPECT_TRUE(Register(server.stub(), MakeOrganization("near", v1::ORGANIZATION_KIND_HOSPITAL, "VR10")).ok());
+}
+
 TEST(PictureServiceTest, ListFiltersByKindRegionAndSector) {
   TestServer server;
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh", v1::ORGANIZATION_KIND_HOSPITAL, "VR10")).ok());
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("vvt", v1::ORGANIZATION_KIND_NURSING_HOME, "VR10")).ok());
-  ASSERT_TRUE(Register(server.stub(), MakeOrganization("far", v1::ORGANIZATION_KIND_HOSPITAL, "VR11")).ok());
   ASSERT_TRUE(Report(server.stub(), MakeReport("vvt")).ok());
 
   v1::ListRequest request;

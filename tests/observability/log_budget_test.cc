@@ -2,7 +2,11 @@
 // says how many were left out.
 #include <atomic>
 #include <cstdint>
+#include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "server/observability/log.h"
 
@@ -35,6 +39,31 @@ TEST(LogBudgetTest, AQuietSecondStartsAFreshBudget) {
   now_seconds += 60;
   EXPECT_TRUE(budget.Admit(&dropped));
   EXPECT_EQ(dropped, 1);
+}
+
+// Protobuf logs an error line for every message with invalid UTF-8 in a string field, and any client can send those.
+// Routed through our log they become JSON lines under a budget instead of unthrottled "[libprotobuf ERROR ...]".
+TEST(LogBudgetTest, ProtobufsOwnErrorLinesGoThroughTheBudget) {
+  constexpr int kBudget = 3;
+  RouteProtobufLog(kBudget);
+  const std::string invalid_utf8 = std::string("\x0a\x02\xff\xfe", 4);  // StringValue.value = 0xff 0xfe.
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 200; ++i) {
+    google::protobuf::StringValue value;
+    EXPECT_FALSE(value.ParseFromString(invalid_utf8));
+  }
+  const std::string output = ::testing::internal::GetCapturedStderr();
+  int ours = 0;
+  for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+    EXPECT_FALSE(absl::StrContains(line, "[libprotobuf")) << line;
+    if (absl::StrContains(line, "\"event\":\"protobuf\"")) {
+      ++ours;
+      EXPECT_TRUE(absl::StrContains(line, "invalid UTF-8")) << line;
+    }
+  }
+  EXPECT_GE(ours, 1) << output;
+  // 200 lines, of which at most the budget of the (at most two) seconds the loop spans.
+  EXPECT_LE(ours, 2 * kBudget) << output;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
+#include "server/domain/region.h"
 #include "server/queries/audience.h"
 #include "tests/support/committer_fixture.h"
 
@@ -79,7 +80,17 @@ class AlertTest : public ::ketenbeeld::testing::CommitterFixture {
     ASSERT_TRUE(Register("ziekenhuis-a").ok());
     ASSERT_TRUE(Register("ziekenhuis-b").ok());
     ASSERT_TRUE(Register("vvt-c", v1::ORGANIZATION_KIND_NURSING_HOME).ok());
+    // A hospital of another region: a server refuses to register one now, but a store written before it did may
+    // hold it, so it is registered under VR01's rules and the pipeline restarted as VR10's.
+    ketenbeeld::server::v1::RegionConfig vr01;
+    vr01.set_safety_region("VR01");
+    absl::StatusOr<domain::Region> other_region = domain::Region::FromConfig(vr01, "region");
+    ASSERT_TRUE(other_region.ok()) << other_region.status();
+    region_ = *other_region;
+    Restart();
     ASSERT_TRUE(Register("ziekenhuis-noord", v1::ORGANIZATION_KIND_HOSPITAL, "VR01").ok());
+    region_ = domain::Region::Default();
+    Restart();
   }
 
   v1::Alert AlertRecord(const std::string& id) { return Find(domain::AlertName(id)).alert(); }

@@ -2,6 +2,7 @@
 // status code; refused transitions take no revision. And scenarios: create, replace, compare-and-set.
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/time.h"
 #include "gmock/gmock.h"
@@ -215,18 +216,27 @@ v1::PutScenarioRequest ScenarioRequest(const std::string& name) {
   v1::Scenario& scenario = *request.mutable_scenario();
   scenario.set_id("overstroming");
   scenario.set_name(name);
-  scenario.set_safety_region("VR11");
+  scenario.set_safety_region("VR10");
   v1::CapacityRequirement& requirement = *scenario.add_capacity();
   requirement.set_bed_type(v1::BED_TYPE_IC_ADULT);
   requirement.set_quantity(20);
   return request;
 }
 
+TEST_F(AssistanceTest, AScenarioOfAnotherRegionIsRefusedNamingTheField) {
+  v1::PutScenarioRequest request = ScenarioRequest("Overstroming");
+  request.mutable_scenario()->set_safety_region("VR11");
+  absl::StatusOr<WriteResult> result = Submit(Write(request));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(result.status().message(), "scenario.safety_region: \"VR11\" is not this server's"))
+      << result.status();
+}
+
 TEST_F(AssistanceTest, ScenarioIsCreatedAndReplacedWithCompareAndSet) {
   const v1::Record created = MustSubmit(Write(ScenarioRequest("Overstroming")));
   EXPECT_EQ(created.name(), "scenarios/overstroming");
   EXPECT_EQ(created.kind(), v1::ENTITY_KIND_SCENARIO);
-  EXPECT_EQ(created.scope().safety_region(), "VR11");
+  EXPECT_EQ(created.scope().safety_region(), "VR10");
   EXPECT_EQ(created.scope().organization_id(), "");
 
   v1::PutScenarioRequest stale = ScenarioRequest("Dijkdoorbraak");

@@ -96,6 +96,16 @@ TEST_F(IncidentTest, OpeningAnExistingIdIsAFailedPreconditionAndChangesNothing) 
   EXPECT_EQ(store_->last_revision(), 1);
 }
 
+// One server per safety region: an incident of another region is opened on that region's server.
+TEST_F(IncidentTest, AnIncidentOfAnotherRegionIsRefusedNamingTheField) {
+  v1::Incident incident = MakeIncident("brand-1");
+  incident.set_safety_region("VR11");
+  absl::StatusOr<WriteResult> result = Submit(Open(incident));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("incident.safety_region: \"VR11\" is not this server's"));
+  EXPECT_EQ(store_->last_revision(), 0);
+}
+
 TEST_F(IncidentTest, UnknownScaleUpLevelIsInvalidAndListsTheRegionsLevels) {
   absl::StatusOr<WriteResult> result = Submit(Open(MakeIncident("brand-1", "GRIP 9")));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);

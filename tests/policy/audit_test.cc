@@ -4,10 +4,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/fault_injector.h"
 
 namespace ketenbeeld::policy {
 namespace {
@@ -46,8 +50,11 @@ class AuditLogTest : public ::testing::Test {
 TEST_F(AuditLogTest, RecordsWhoReadWhoseFiguresNewestFirst) {
   auto log = AuditLog::Open(path());
   ASSERT_TRUE(log.ok()) << log.status();
-  (*log)->Record(Ghor(), "/ketenbeeld.v1.PictureService/List", {"ziekenhuis-b", "ziekenhuis-a", "ziekenhuis-b"}, 5);
-  (*log)->Record(Ghor(), "/ketenbeeld.v1.PictureService/Get", {"ziekenhuis-c"}, 6);
+  ASSERT_TRUE(
+      (*log)
+          ->Record(Ghor(), "/ketenbeeld.v1.PictureService/List", {"ziekenhuis-b", "ziekenhuis-a", "ziekenhuis-b"}, 5)
+          .ok());
+  ASSERT_TRUE((*log)->Record(Ghor(), "/ketenbeeld.v1.PictureService/Get", {"ziekenhuis-c"}, 6).ok());
   const v1::ListAuditEntriesResponse all = List(**log);
   ASSERT_EQ(all.entries_size(), 2);
   EXPECT_EQ(all.entries(0).sequence(), 2);
@@ -68,7 +75,7 @@ TEST_F(AuditLogTest, RecordsWhoReadWhoseFiguresNewestFirst) {
 TEST_F(AuditLogTest, PagesBackwards) {
   auto log = AuditLog::Open(path());
   ASSERT_TRUE(log.ok());
-  for (int i = 0; i < 5; ++i) (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, i);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, i).ok());
   v1::ListAuditEntriesRequest page;
   page.set_limit(2);
   v1::ListAuditEntriesResponse first = List(**log, page);
@@ -100,12 +107,12 @@ TEST_F(AuditLogTest, SurvivesAReopenAndContinuesTheSequence) {
   {
     auto log = AuditLog::Open(path());
     ASSERT_TRUE(log.ok());
-    (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1);
-    (*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2);
+    ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1).ok());
+    ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2).ok());
   }
   auto reopened = AuditLog::Open(path());
   ASSERT_TRUE(reopened.ok()) << reopened.status();
-  (*reopened)->Record(Ghor(), "/m", {"ziekenhuis-c"}, 3);
+  ASSERT_TRUE((*reopened)->Record(Ghor(), "/m", {"ziekenhuis-c"}, 3).ok());
   const v1::ListAuditEntriesResponse all = List(**reopened);
   ASSERT_EQ(all.entries_size(), 3);
   EXPECT_EQ(all.entries(0).sequence(), 3);
@@ -116,12 +123,13 @@ TEST_F(AuditLogTest, CopyToCopiesTheTrailAndItsPreviousFileForABackup) {
   {
     auto log = AuditLog::Open(path());
     ASSERT_TRUE(log.ok());
-    (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1);
+    ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1).ok());
   }
   std::filesystem::rename(path(), path() + ".1");  // As a rotation leaves it.
   auto log = AuditLog::Open(path());
   ASSERT_TRUE(log.ok()) << log.status();
-  (*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2);
+  ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2).ok());
+  EXPECT_EQ(List(**log).entries(0).sequence(), 2) << "the sequence goes on from the rotated file";
 
   const std::filesystem::path backup = dir_ / "backup";
   std::filesystem::create_directories(backup);
@@ -144,7 +152,7 @@ TEST_F(AuditLogTest, ATornLastEntryIsCutOffAndLaterEntriesAreKept) {
   {
     auto log = AuditLog::Open(path());
     ASSERT_TRUE(log.ok());
-    (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1);
+    ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1).ok());
   }
   {
     std::ofstream torn(path(), std::ios::app | std::ios::binary);
@@ -153,7 +161,7 @@ TEST_F(AuditLogTest, ATornLastEntryIsCutOffAndLaterEntriesAreKept) {
   {
     auto log = AuditLog::Open(path());
     ASSERT_TRUE(log.ok()) << log.status();
-    (*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2);
+    ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2).ok());
   }
   auto reopened = AuditLog::Open(path());
   ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -166,6 +174,131 @@ TEST_F(AuditLogTest, AFileOfSomethingElseIsDataLoss) {
   { std::ofstream(path()) << "this is not an audit trail at all, just text that happens to be here"; }
   auto log = AuditLog::Open(path());
   EXPECT_EQ(log.status().code(), absl::StatusCode::kDataLoss);
+}
+
+AuditOptions Options(int64_t max_file_bytes, int max_files) {
+  AuditOptions options;
+  options.max_file_bytes = max_file_bytes;
+  options.max_files = max_files;
+  return options;
+}
+
+// Every page of the trail, newest first.
+std::vector<v1::AuditEntry> AllEntries(const AuditLog& log, int page_size, const std::string& organization_id = "") {
+  std::vector<v1::AuditEntry> entries;
+  v1::ListAuditEntriesRequest request;
+  request.set_limit(page_size);
+  request.set_organization_id(organization_id);
+  for (int page = 0; page < 100000; ++page) {
+    v1::ListAuditEntriesResponse response;
+    EXPECT_TRUE(log.List(request, response).ok());
+    entries.insert(entries.end(), response.entries().begin(), response.entries().end());
+    if (response.next_before_sequence() == 0) break;
+    request.set_before_sequence(response.next_before_sequence());
+  }
+  return entries;
+}
+
+TEST_F(AuditLogTest, RotatesIntoNumberedFilesKeepsMaxFilesAndListsAcrossThem) {
+  const AuditOptions options = Options(4096, 3);
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  constexpr int kEntries = 400;  // About 60 bytes each: several times (max_files + 1) files of 4 KiB.
+  for (int i = 1; i <= kEntries; ++i) ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, i).ok()) << i;
+
+  // The current file and exactly max_files numbered ones, each within the size; the oldest went.
+  EXPECT_THAT((*log)->Files(), ElementsAre(path(), path() + ".1", path() + ".2", path() + ".3"));
+  EXPECT_FALSE(std::filesystem::exists(path() + ".4"));
+  int64_t total_bytes = 0;
+  for (const std::string& file : (*log)->Files()) {
+    EXPECT_LE(std::filesystem::file_size(file), options.max_file_bytes) << file;
+    total_bytes += static_cast<int64_t>(std::filesystem::file_size(file));
+  }
+  EXPECT_LE(total_bytes, (options.max_files + 1) * options.max_file_bytes) << "the documented disk bound";
+
+  // Listing pages across the files: contiguous sequences from the newest down to the oldest retained one.
+  for (const int page_size : {1, 7, 1000}) {
+    const std::vector<v1::AuditEntry> entries = AllEntries(**log, page_size);
+    ASSERT_GT(entries.size(), 3u * 4096 / 100) << "at least three full files are listed";
+    ASSERT_LT(entries.size(), static_cast<size_t>(kEntries)) << "the oldest file was removed";
+    for (size_t i = 0; i < entries.size(); ++i) {
+      EXPECT_EQ(entries[i].sequence(), kEntries - static_cast<int64_t>(i)) << "page size " << page_size;
+    }
+  }
+  // A reopened trail finds the same files and goes on with the sequence.
+  const size_t listed = AllEntries(**log, 1000).size();
+  log->reset();
+  auto reopened = AuditLog::Open(path(), options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(AllEntries(**reopened, 1000).size(), listed);
+  ASSERT_TRUE((*reopened)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 0).ok());
+  EXPECT_EQ(List(**reopened).entries(0).sequence(), kEntries + 1);
+}
+
+TEST_F(AuditLogTest, KeepsEveryOrganisationOfALargeRead) {
+  auto log = AuditLog::Open(path());
+  ASSERT_TRUE(log.ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2500; ++i) ids.push_back("zorg-" + std::to_string(10000 + i));
+  ASSERT_TRUE((*log)->Record(Ghor(), "/ketenbeeld.v1.PictureService/List", ids, 9).ok());
+  ASSERT_TRUE((*log)->Record(Ghor(), "/ketenbeeld.v1.PictureService/Get", {"zorg-10001"}, 10).ok());
+  const std::vector<v1::AuditEntry> last = AllEntries(**log, 100, "zorg-12499");
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].organization_count(), 2500);
+  EXPECT_EQ(last[0].organization_ids_size(), 2500);
+  EXPECT_EQ(AllEntries(**log, 100, "zorg-10001").size(), 2u);
+  EXPECT_TRUE(AllEntries(**log, 100, "zorg-99999").empty());
+}
+
+TEST_F(AuditLogTest, AFailedWriteIsUnavailableAndLeavesNothingBehind) {
+  auto faults = std::make_shared<storage::SwitchableFaultInjector>();
+  AuditOptions options;
+  options.fault_injector = faults;
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok());
+  ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, 1).ok());
+  const uintmax_t size = std::filesystem::file_size(path());
+  faults->FailAppends(storage::Fault::kNoSpace);
+  const absl::Status failed = (*log)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 2);
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_TRUE(absl::StrContains(failed.message(), "No space left")) << failed;
+  EXPECT_EQ(std::filesystem::file_size(path()), size);
+  faults->Clear();
+  ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-c"}, 3).ok());
+  const std::vector<v1::AuditEntry> entries = AllEntries(**log, 100);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].sequence(), 2) << "the failed entry took no sequence number";
+  EXPECT_EQ(entries[0].organization_ids(0), "ziekenhuis-c");
+  EXPECT_EQ(entries[1].organization_ids(0), "ziekenhuis-a");
+}
+
+TEST_F(AuditLogTest, CopyToCarriesEveryRetainedFile) {
+  const AuditOptions options = Options(4096, 5);
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok());
+  for (int i = 1; i <= 200; ++i) ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, i).ok());
+  ASSERT_GE((*log)->Files().size(), 3u);
+  const std::filesystem::path backup = dir_ / "backup";
+  std::filesystem::create_directories(backup);
+  ASSERT_TRUE((*log)->CopyTo(backup.string()).ok());
+  for (const std::string& file : (*log)->Files()) {
+    const std::filesystem::path copy = backup / std::filesystem::path(file).filename();
+    ASSERT_TRUE(std::filesystem::exists(copy)) << copy;
+    EXPECT_EQ(std::filesystem::status(copy).permissions(),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
+  auto restored = AuditLog::Open((backup / "audit-trail").string(), options);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  const std::vector<v1::AuditEntry> original = AllEntries(**log, 1000);
+  const std::vector<v1::AuditEntry> copied = AllEntries(**restored, 1000);
+  ASSERT_EQ(copied.size(), original.size());
+  EXPECT_EQ(copied.front().sequence(), 200);
+  EXPECT_EQ(copied.back().sequence(), original.back().sequence());
+}
+
+TEST_F(AuditLogTest, OptionsOutOfRangeAreInvalid) {
+  EXPECT_EQ(AuditLog::Open(path(), Options(100, 3)).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AuditLog::Open(path(), Options(4096, 0)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -46,7 +46,9 @@ TEST(BackupRestoreTest, BackupTakenUnderLoadRestoresToExactlyItsRevision) {
   ServerProcessOptions options;
   options.data_dir = dir.path() + "/db";
   options.log_path = dir.path() + "/server.log";
-  const std::string backup_dir = dir.path() + "/backup-1";
+  std::filesystem::create_directory(dir.path() + "/backups");
+  options.extra_args = {"--backup_dir", dir.path() + "/backups"};
+  const std::string backup_dir = dir.path() + "/backups/backup-1";
   absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
 

@@ -1,13 +1,19 @@
 // Clients under failure, with the real binaries: a server that stops answering (SIGSTOP: a frozen VM, a hung
 // process) must not hang the CLI: calls end within their --timeout deadline with a message that says what to do, and
 // a live watch notices through HTTP/2 keepalive and resumes once the server is back. (A server that goes away with a
-// closed connection is covered by watch_resume_test.cc.)
+// closed connection is covered by watch_resume_test.cc.) A client that floods the server with unparseable strings
+// must not flood its log.
 #include <signal.h>
 
+#include <cmath>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
 #include "tests/system/server_process.h"
@@ -93,6 +99,38 @@ TEST(ClientFailureTest, WatchNoticesASilentlyFrozenServerThroughKeepaliveAndResu
       << ReadWholeFile(err);
   (*watch)->Signal(SIGINT);
   EXPECT_TRUE((*watch)->WaitForExit(absl::Seconds(10)).has_value());
+}
+
+// Every request with invalid UTF-8 in a string field makes protobuf log an error. The server routes protobuf's log
+// through its own, under a budget of 10 lines a second, so a client cannot fill the disk with them.
+TEST(ClientFailureTest, InvalidUtf8FloodIsLoggedUnderABudget) {
+  TempDir dir;
+  ServerProcessOptions options;
+  options.data_dir = dir.path() + "/db";
+  options.log_path = dir.path() + "/server.log";
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  const std::string invalid_name = std::string("\x0a\x02\xff\xfe", 4);  // GetRequest.name = 0xff 0xfe.
+  constexpr int kCalls = 300;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kCalls; ++i) {
+    const grpc::Status status = CallUnaryWithBytes(channel, "/ketenbeeld.v1.PictureService/Get", invalid_name);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << i << ": " << status.error_message();
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+
+  int protobuf_lines = 0;
+  const std::string log = (*server)->log();
+  for (absl::string_view line : absl::StrSplit(log, '\n', absl::SkipEmpty())) {
+    EXPECT_FALSE(absl::StrContains(line, "[libprotobuf")) << "protobuf wrote past the server's log: " << line;
+    if (absl::StrContains(line, "\"event\":\"protobuf\"")) ++protobuf_lines;
+  }
+  EXPECT_GE(protobuf_lines, 1) << "the first ones are logged";
+  // At most 10 a second over the seconds the calls spanned (a started second counts whole).
+  EXPECT_LE(protobuf_lines, 10 * (static_cast<int>(std::ceil(seconds)) + 1)) << seconds << " s";
+  EXPECT_LT(protobuf_lines, kCalls);
 }
 
 }  // namespace

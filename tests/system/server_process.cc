@@ -24,11 +24,17 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const Server
   const std::uintmax_t size = std::filesystem::file_size(options.log_path, ignored);
   const std::size_t log_offset = size == static_cast<std::uintmax_t>(-1) ? 0 : static_cast<std::size_t>(size);
 
-  absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Spawn(
-      ServerBinary(),
-      {"--listen", options.listen, "--data_dir", options.data_dir, "--heartbeat_interval",
-       absl::StrCat(options.heartbeat_ms, "ms"), "--shutdown_grace", absl::StrCat(options.shutdown_grace_ms, "ms")},
-      /*stdout_path=*/"", options.log_path);
+  std::vector<std::string> args = {"--listen",
+                                   options.listen,
+                                   "--data_dir",
+                                   options.data_dir,
+                                   "--heartbeat_interval",
+                                   absl::StrCat(options.heartbeat_ms, "ms"),
+                                   "--shutdown_grace",
+                                   absl::StrCat(options.shutdown_grace_ms, "ms")};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  absl::StatusOr<std::unique_ptr<ChildProcess>> process =
+      ChildProcess::Spawn(ServerBinary(), args, /*stdout_path=*/"", options.log_path);
   if (!process.ok()) return process.status();
 
   const absl::Time deadline = absl::Now() + timeout;

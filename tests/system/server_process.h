@@ -32,6 +32,8 @@ struct ServerProcessOptions {
   int shutdown_grace_ms = 2000;
   // Where the server's stderr (its JSON log) goes; appended to.
   std::string log_path;
+  // More flags, after the ones above (e.g. {"--backup_dir", DIR}).
+  std::vector<std::string> extra_args;
 };
 
 class ServerProcess {

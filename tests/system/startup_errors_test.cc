@@ -3,12 +3,14 @@
 // holds.
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
@@ -60,6 +62,40 @@ TEST(StartupErrorsTest, CheckConfigRefusesAddressesThatStartUpRefuses) {
   const FailedStart valid =
       RunServerExpectingExit(dir, {"--check_config", "--listen", "127.0.0.1:0", "--http_listen", "127.0.0.1:0"});
   EXPECT_TRUE(valid.exit.ExitedWith(0)) << valid.exit.ToString() << "\n" << valid.stderr_text;
+}
+
+// The example configuration as docs/operations.md installs it, with deploy/dev-certs.sh's certificates in its TLS
+// directory (here a temporary one instead of /etc/ketenbeeld/tls): `--check_config`, which the systemd unit runs
+// before every start, accepts it, and it is the TLS configuration that is checked.
+TEST(StartupErrorsTest, CheckConfigAcceptsTheInstalledExampleWithDevelopmentCertificates) {
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl CLI";
+  TempDir dir;
+  const std::string tls = dir.path() + "/tls";
+  const std::string make_certs =
+      absl::StrCat("bash ", KETENBEELD_SOURCE_DIR, "/deploy/dev-certs.sh ", tls, " VR10 >/dev/null 2>&1");
+  ASSERT_EQ(std::system(make_certs.c_str()), 0) << make_certs;
+  std::string example = ReadWholeFile(absl::StrCat(KETENBEELD_SOURCE_DIR, "/deploy/ketenbeeld.textproto"));
+  ASSERT_THAT(example, HasSubstr("\"/etc/ketenbeeld/tls/"));
+  example = absl::StrReplaceAll(example, {{"\"/etc/ketenbeeld/tls/", absl::StrCat("\"", tls, "/")}});
+  const std::string config = dir.path() + "/ketenbeeld.textproto";
+  std::ofstream(config) << example;
+
+  const std::string stdout_path = dir.path() + "/check-stdout";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> check =
+      ChildProcess::Spawn(ServerBinary(), {"--config", config, "--check_config"}, stdout_path, dir.path() + "/err");
+  ASSERT_TRUE(check.ok()) << check.status();
+  std::optional<ExitStatus> exit = (*check)->WaitForExit(absl::Seconds(20));
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->ExitedWith(0)) << exit->ToString() << "\n" << ReadWholeFile(dir.path() + "/err");
+  const std::string printed = ReadWholeFile(stdout_path);
+  EXPECT_THAT(printed, HasSubstr("# configuration is valid"));
+  EXPECT_THAT(printed, HasSubstr(absl::StrCat("client_crl: \"", tls, "/crl.pem\"")));
+
+  // Without the certificates (a machine where nothing was put in place yet) it is refused, naming the field.
+  std::filesystem::remove(tls + "/server.key");
+  const FailedStart missing = RunServerExpectingExit(dir, {"--config", config, "--check_config"});
+  EXPECT_TRUE(missing.exit.ExitedWith(2)) << missing.exit.ToString();
+  EXPECT_THAT(missing.stderr_text, HasSubstr("tls.server_private_key"));
 }
 
 TEST(StartupErrorsTest, DataDirThatIsARegularFileIsRefused) {
