@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* AdminService::CompactLog(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminService::ListAuditEntries(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::ListAuditEntriesRequest* request,
                                                          ketenbeeld::v1::ListAuditEntriesResponse* response) {
-  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+  return Serve(context, deps_.services, response, [&](const security::Identity& caller) {
     return Answer(deps_.services.operations.ListAuditEntries(caller, *request), response);
   });
 }
