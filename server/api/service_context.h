@@ -4,6 +4,7 @@
 #define KETENBEELD_SERVER_API_SERVICE_CONTEXT_H_
 
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -75,7 +76,8 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const Serv
 
 // As Serve, for reads that scan the store: `call` runs on the scan executor, not on gRPC's callback thread, and the
 // handler returns at once. `call` must hold nothing of the handler's stack (capture the request and response
-// pointers by value; gRPC keeps them until the call is done). RESOURCE_EXHAUSTED when the executor's queue is full.
+// pointers by value; gRPC keeps them until the call is done). RESOURCE_EXHAUSTED when the executor's queue, or the
+// caller's share of it, is full.
 template <typename Call>
 grpc::ServerUnaryReactor* ServeScan(grpc::CallbackServerContext* context, const ServiceContext& services,
                                     const google::protobuf::MessageLite* response, Call call) {
@@ -83,8 +85,10 @@ grpc::ServerUnaryReactor* ServeScan(grpc::CallbackServerContext* context, const 
   absl::StatusOr<CallerGate::AdmittedCall> admitted = services.gate.AdmitCall(*context);
   if (!admitted.ok()) return RefuseCall(context, admitted.status());
   auto* reactor = new BudgetedReactor(std::move(admitted->lease));
+  // Callers take turns on the pool; development mode is one caller without a limit of its own.
+  const std::string turn = admitted->identity.development() ? std::string() : admitted->identity.LimitKey();
   absl::Status queued = services.scans->Submit(
-      [reactor, response, call = std::move(call), caller = std::move(admitted->identity)]() mutable {
+      turn, [reactor, response, call = std::move(call), caller = std::move(admitted->identity)]() mutable {
         reactor->FinishWith(call(caller), response);
       });
   if (!queued.ok()) reactor->FinishWith(queued, nullptr);

@@ -185,7 +185,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->call_budget = std::make_unique<policy::CallBudget>(
       policy::CallBudget::Options{.max_calls = options.identity_limits.max_calls_in_flight,
                                   .max_response_bytes = options.identity_limits.max_response_bytes_held});
-  state->scans = std::make_unique<api::ScanExecutor>(options.scan_threads, options.scan_queue);
+  state->scans = std::make_unique<api::ScanExecutor>(api::ScanExecutor::Options{
+      .threads = options.scan_threads, .queue = options.scan_queue, .per_caller = options.scans_per_identity});
   if (options.audit) {
     absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
         policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile));
