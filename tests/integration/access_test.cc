@@ -682,21 +682,30 @@ class NonReadingH2Client {
   uint32_t next_stream_ = 1;
 };
 
-// AccessTest with tight budgets: 4 unary calls in flight and 2 PublishStatus streams per identity.
+// AccessTest with tight budgets: per identity 8 unary calls in flight and 2 PublishStatus streams. (A call's place
+// comes back when gRPC is done with it, a moment after the client has its answer: a client that makes one call after
+// another, like the set-up, must stay well under the limit, or it may see its own earlier calls still in flight.)
 class AccessBudgetTest : public AccessTest {
  protected:
   AccessBudgetTest()
       : AccessTest([](app::ServerOptions& options) {
-          options.identity_limits.max_calls_in_flight = 4;
+          options.identity_limits.max_calls_in_flight = 8;
           options.identity_limits.max_publish_streams = 2;
         }) {}
+};
+
+// AccessTest with 64 KiB of unread answers per identity.
+class AccessByteBudgetTest : public AccessTest {
+ protected:
+  AccessByteBudgetTest()
+      : AccessTest([](app::ServerOptions& options) { options.identity_limits.max_response_bytes_held = 64 << 10; }) {}
 };
 
 TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudgetWhileOthersAreServed) {
   SetUpRegion();
   auto hostile = std::make_unique<NonReadingH2Client>(server_.server().port(), Credentials().at("institution").token);
   ASSERT_TRUE(hostile->connected());
-  // Twenty Lists whose answers are never read: only four are admitted, the rest refused at once (not held).
+  // Twenty Lists whose answers are never read: only eight are admitted, the rest refused at once (not held).
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(hostile->Call("/ketenbeeld.v1.PictureService/List", v1::ListRequest()));
 
   // The same identity on a connection that does read is refused while those answers are unread. (The server admits
@@ -708,7 +717,7 @@ TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudge
     refused = same->List(Deadline().get(), v1::ListRequest(), &response);
     return refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
   })) << refused.error_message();
-  EXPECT_THAT(refused.error_message(), HasSubstr("calls in flight: this identity already has 4 calls"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("calls in flight: this identity already has 8 calls"));
 
   // Another identity is served meanwhile: the GHOR reads the hospital's status.
   for (int i = 0; i < 10; ++i)
@@ -724,6 +733,35 @@ TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudge
     again = same->List(Deadline().get(), v1::ListRequest(), &listed);
     return again.ok();
   })) << again.error_message();
+}
+
+TEST_F(AccessByteBudgetTest, TheBytesOfUnreadAnswersAreBoundedPerIdentity) {
+  SetUpRegion();
+  // Enough organisations that one List answer is over the identity's 64 KiB.
+  auto admin = PictureAs("operator");
+  v1::ListResponse listed;
+  for (int i = 0; i < 1000 && listed.ByteSizeLong() <= (64 << 10); i += 50) {
+    for (int j = i; j < i + 50; ++j) ASSERT_TRUE(Register(*admin, MakeOrganization(absl::StrCat("vvt-", j))).ok());
+    ASSERT_TRUE(admin->List(Deadline().get(), v1::ListRequest(), &listed).ok());
+  }
+  ASSERT_GT(listed.ByteSizeLong(), 64 << 10);
+
+  // One unread answer of that size: one call in flight of 32, but its bytes are the identity's budget.
+  NonReadingH2Client hostile(server_.server().port(), Credentials().at("institution").token);
+  ASSERT_TRUE(hostile.connected());
+  ASSERT_TRUE(hostile.Call("/ketenbeeld.v1.PictureService/List", v1::ListRequest()));
+  auto same = PictureAs("institution");
+  grpc::Status refused;
+  EXPECT_TRUE(Eventually([&] {
+    v1::GetRequest request;
+    request.set_name("organizations/ziekenhuis-a");
+    v1::GetResponse response;
+    refused = same->Get(Deadline().get(), request, &response);
+    return refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  })) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), HasSubstr("response bytes held"));
+  // Other identities are served.
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().name(), "organizations/ziekenhuis-a/status");
 }
 
 TEST_F(AccessBudgetTest, PublishStreamsBeyondTheLimitPerIdentityAreResourceExhausted) {
