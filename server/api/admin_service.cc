@@ -190,7 +190,9 @@ grpc::ServerUnaryReactor* AdminService::CompactLog(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminService::ListAuditEntries(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::ListAuditEntriesRequest* request,
                                                          ketenbeeld::v1::ListAuditEntriesResponse* response) {
-  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+  // Walks the audit trail newest first, which can be long (and on disk once it rotates): off gRPC's callback threads
+  // like the store scans.
+  return ServeScan(context, deps_.services, response, [this, request, response](const security::Identity& caller) {
     return Answer(deps_.services.operations.ListAuditEntries(caller, *request), response);
   });
 }

@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* AlertService::AcknowledgeAlert(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AlertService::GetAlertAcknowledgements(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::GetAlertAcknowledgementsRequest* request,
     ketenbeeld::v1::AlertAcknowledgements* response) {
-  return Serve(context, context_, [&](const security::Identity& caller) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetAlertAcknowledgements(caller, *request), response);
   });
 }

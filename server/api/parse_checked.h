@@ -96,7 +96,7 @@ grpc::internal::MethodHandler* ParseChecked(Service* service, const ServiceConte
         return (service->*method)(context, request, response);
       },
       [services](grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes, grpc::ByteBuffer*) {
-        return Serve(context, services, [&](const security::Identity&) {
+        return Serve(context, services, nullptr, [&](const security::Identity&) {
           return absl::InvalidArgumentError(DescribeParseFailure(*bytes, *Request::descriptor()));
         });
       });

@@ -44,7 +44,8 @@ grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,
                                               const ketenbeeld::v1::GetRequest* request,
                                               ketenbeeld::v1::GetResponse* response) {
-  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+  // From the picture in memory (a past revision is one point read): on the calling thread.
+  return Serve(context, deps_.services, response, [&](const security::Identity& caller) {
     return deps_.services.operations.Get(caller, *request, *response);
   });
 }
@@ -52,15 +53,20 @@ grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* conte
 grpc::ServerUnaryReactor* PictureService::List(grpc::CallbackServerContext* context,
                                                const ketenbeeld::v1::ListRequest* request,
                                                ketenbeeld::v1::ListResponse* response) {
-  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+  auto list = [this, request, response](const security::Identity& caller) {
     return deps_.services.operations.List(caller, *request, *response);
-  });
+  };
+  // The latest revision is read from the picture in memory, on the calling thread. A past revision (or a page token,
+  // which may name one) scans the store's key index: off gRPC's callback threads (scan_executor.h).
+  if (request->revision() == 0 && request->page_token().empty()) return Serve(context, deps_.services, response, list);
+  return ServeScan(context, deps_.services, response, list);
 }
 
 grpc::ServerUnaryReactor* PictureService::History(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::HistoryRequest* request,
                                                   ketenbeeld::v1::HistoryResponse* response) {
-  return Serve(context, deps_.services, [&](const security::Identity& caller) {
+  // History scans the store's log: off gRPC's callback threads (scan_executor.h).
+  return ServeScan(context, deps_.services, response, [this, request, response](const security::Identity& caller) {
     return deps_.services.operations.History(caller, *request, *response);
   });
 }

@@ -23,9 +23,12 @@ PublishReactor* PublishStreams::Open(grpc::CallbackServerContext* context) {
   if (absl::Status allowed = services_.operations.OpenPublishStream(*caller); !allowed.ok()) {
     return new PublishRefusal(ToGrpcStatus(allowed));
   }
+  absl::StatusOr<std::unique_ptr<policy::SubscriptionLimiter::Lease>> lease =
+      services_.gate.AdmitPublishStream(*caller);
+  if (!lease.ok()) return new PublishRefusal(ToGrpcStatus(lease.status()));
   absl::MutexLock lock(&mu_);
   if (closed_) return new PublishRefusal(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
-  auto* stream = new PublishStream(*this, *std::move(caller));
+  auto* stream = new PublishStream(*this, *std::move(caller), *std::move(lease));
   live_.insert(stream);
   return stream;
 }
@@ -63,8 +66,9 @@ void PublishStreams::Forget(PublishStream* stream) {
   live_.erase(stream);
 }
 
-PublishStream::PublishStream(PublishStreams& registry, security::Identity caller)
-    : registry_(registry), caller_(std::move(caller)) {
+PublishStream::PublishStream(PublishStreams& registry, security::Identity caller,
+                             std::unique_ptr<policy::SubscriptionLimiter::Lease> lease)
+    : registry_(registry), caller_(std::move(caller)), lease_(std::move(lease)) {
   absl::MutexLock lock(&mu_);
   Perform(Plan());  // The first Read. (Perform with mu_ held is safe only here: no reaction can run before it.)
 }
@@ -82,6 +86,7 @@ void PublishStream::Unref() {
 
 void PublishStream::OnDone() {
   registry_.Forget(this);
+  lease_.reset();
   Unref();
 }
 

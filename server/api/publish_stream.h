@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "absl/base/thread_annotations.h"
@@ -37,6 +38,7 @@
 #include "server/api/service_context.h"
 #include "server/observability/observers.h"
 #include "server/pipeline/committer.h"
+#include "server/policy/limits.h"
 #include "server/security/identity.h"
 
 namespace ketenbeeld::api {
@@ -92,7 +94,10 @@ class PublishStreams {
 // One PublishStatus stream. Created by PublishStreams::Open; deletes itself (see Unref in publish_stream.cc).
 class PublishStream final : public PublishReactor {
  public:
-  PublishStream(PublishStreams& registry, security::Identity caller);
+  // `lease` (null in development mode) is the stream's place under the identity's limit of publish streams
+  // (CallerGate::AdmitPublishStream); it is given back when gRPC is done with the stream.
+  PublishStream(PublishStreams& registry, security::Identity caller,
+                std::unique_ptr<policy::SubscriptionLimiter::Lease> lease);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -123,6 +128,8 @@ class PublishStream final : public PublishReactor {
 
   PublishStreams& registry_;
   const security::Identity caller_;
+  // Reset in OnDone: a stream that has ended gives its place back at once, not when its last commit returns.
+  std::unique_ptr<policy::SubscriptionLimiter::Lease> lease_;
   // One reference for gRPC (dropped in OnDone) and one per committer callback not yet returned.
   std::atomic<int> refs_{1};
 

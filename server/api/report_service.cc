@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContext* context,
                                                       const ketenbeeld::v1::GetGapReportRequest* request,
                                                       ketenbeeld::v1::GapReport* response) {
-  return Serve(context, context_, [&](const security::Identity& caller) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetGapReport(caller, *request), response);
   });
 }
@@ -35,7 +35,7 @@ grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ReportService::GetCapacityOverview(grpc::CallbackServerContext* context,
                                                              const ketenbeeld::v1::GetCapacityOverviewRequest* request,
                                                              ketenbeeld::v1::CapacityOverview* response) {
-  return Serve(context, context_, [&](const security::Identity& caller) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetCapacityOverview(caller, *request), response);
   });
 }
@@ -43,7 +43,7 @@ grpc::ServerUnaryReactor* ReportService::GetCapacityOverview(grpc::CallbackServe
 grpc::ServerUnaryReactor* ReportService::GetOperationalSummary(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::GetOperationalSummaryRequest* request,
     ketenbeeld::v1::OperationalSummary* response) {
-  return Serve(context, context_, [&](const security::Identity& caller) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetOperationalSummary(caller, *request), response);
   });
 }
@@ -51,7 +51,7 @@ grpc::ServerUnaryReactor* ReportService::GetOperationalSummary(
 grpc::ServerUnaryReactor* ReportService::FindCapacity(grpc::CallbackServerContext* context,
                                                       const ketenbeeld::v1::FindCapacityRequest* request,
                                                       ketenbeeld::v1::FindCapacityResponse* response) {
-  return Serve(context, context_, [&](const security::Identity& caller) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.FindCapacity(caller, *request), response);
   });
 }

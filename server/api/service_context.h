@@ -3,13 +3,17 @@
 #ifndef KETENBEELD_SERVER_API_SERVICE_CONTEXT_H_
 #define KETENBEELD_SERVER_API_SERVICE_CONTEXT_H_
 
+#include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/message_lite.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/api/caller_gate.h"
+#include "server/api/scan_executor.h"
 #include "server/api/status.h"
 #include "server/mutations/mutations.h"
 #include "server/service/operations.h"
@@ -20,20 +24,74 @@ namespace ketenbeeld::api {
 struct ServiceContext {
   service::Operations& operations;
   const CallerGate& gate;
+  // Where reads that scan the store run (ServeScan); null: on the calling thread (tests of other concerns).
+  ScanExecutor* scans = nullptr;
 };
+
+// The reactor of an admitted unary call. It holds the call's place in the caller's call budget
+// (policy::CallBudget) until gRPC is done with the call, that is until the answer has gone out, and then deletes
+// itself: a client that does not read its answers keeps its calls in flight and is refused further calls.
+class BudgetedReactor final : public grpc::ServerUnaryReactor {
+ public:
+  // `lease` may be null (development mode).
+  explicit BudgetedReactor(std::unique_ptr<policy::CallBudget::Lease> lease) : lease_(std::move(lease)) {}
+
+  // Finishes the call with `status`. When it is OK, the serialized size of `response` (may be null) counts as held
+  // by the caller until the call is done.
+  void FinishWith(const absl::Status& status, const google::protobuf::MessageLite* response) {
+    if (lease_ != nullptr && status.ok() && response != nullptr) lease_->HoldResponse(response->ByteSizeLong());
+    Finish(ToGrpcStatus(status));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  std::unique_ptr<policy::CallBudget::Lease> lease_;
+};
+
+// A reactor for a call refused before it started (not admitted): it holds nothing.
+inline grpc::ServerUnaryReactor* RefuseCall(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
 
 // Admits the caller and submits `request` on its behalf; finishes the call when the write is durable or refused:
 // `response` gets the revision and the record. The handler returns the reactor at once.
 grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, const ServiceContext& services,
                                       mutations::WriteRequest request, ketenbeeld::v1::WriteResponse* response);
 
-// Admits the caller, runs `call(identity)` (returning absl::Status, filling the response) and finishes the call with
-// its status.
+// Admits the caller (CallerGate::AdmitCall), runs `call(identity)` (returning absl::Status, filling `response`) on
+// the calling thread and finishes the call with its status. `response` (may be null) is what the call answers, so
+// that its bytes count against the caller's budget until they have gone out.
 template <typename Call>
-grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const ServiceContext& services, Call call) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const absl::StatusOr<security::Identity> caller = services.gate.Admit(*context);
-  reactor->Finish(ToGrpcStatus(caller.ok() ? call(*caller) : caller.status()));
+grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const ServiceContext& services,
+                                const google::protobuf::MessageLite* response, Call call) {
+  absl::StatusOr<CallerGate::AdmittedCall> admitted = services.gate.AdmitCall(*context);
+  if (!admitted.ok()) return RefuseCall(context, admitted.status());
+  auto* reactor = new BudgetedReactor(std::move(admitted->lease));
+  reactor->FinishWith(call(admitted->identity), response);
+  return reactor;
+}
+
+// As Serve, for reads that scan the store: `call` runs on the scan executor, not on gRPC's callback thread, and the
+// handler returns at once. `call` must hold nothing of the handler's stack (capture the request and response
+// pointers by value; gRPC keeps them until the call is done). RESOURCE_EXHAUSTED when the executor's queue, or the
+// caller's share of it, is full.
+template <typename Call>
+grpc::ServerUnaryReactor* ServeScan(grpc::CallbackServerContext* context, const ServiceContext& services,
+                                    const google::protobuf::MessageLite* response, Call call) {
+  if (services.scans == nullptr) return Serve(context, services, response, std::move(call));
+  absl::StatusOr<CallerGate::AdmittedCall> admitted = services.gate.AdmitCall(*context);
+  if (!admitted.ok()) return RefuseCall(context, admitted.status());
+  auto* reactor = new BudgetedReactor(std::move(admitted->lease));
+  // Callers take turns on the pool; development mode is one caller without a limit of its own.
+  const std::string turn = admitted->identity.development() ? std::string() : admitted->identity.LimitKey();
+  absl::Status queued = services.scans->Submit(
+      turn, [reactor, response, call = std::move(call), caller = std::move(admitted->identity)]() mutable {
+        reactor->FinishWith(call(caller), response);
+      });
+  if (!queued.ok()) reactor->FinishWith(queued, nullptr);
   return reactor;
 }
 

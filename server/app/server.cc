@@ -16,6 +16,7 @@
 #include "base/periodic_task.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -26,6 +27,7 @@
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
+#include "server/api/scan_executor.h"
 #include "server/http/gateway.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
@@ -95,6 +97,10 @@ struct KetenbeeldServer::State {
   std::unique_ptr<security::Authenticator> authenticator;
   std::unique_ptr<policy::RateLimiter> rate_limiter;
   std::unique_ptr<policy::SubscriptionLimiter> subscription_limiter;
+  std::unique_ptr<policy::SubscriptionLimiter> publish_stream_limiter;
+  std::unique_ptr<policy::CallBudget> call_budget;
+  // Reads that scan the store (List at a past revision, History), off gRPC's callback threads.
+  std::unique_ptr<api::ScanExecutor> scans;
   std::unique_ptr<policy::AuditLog> audit;  // Null when options.audit is off.
   std::unique_ptr<service::Operations> operations;
   std::unique_ptr<api::CallerGate> gate;
@@ -169,11 +175,18 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->committer =
       std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
   state->options.feed.counters = &state->feed_counters;
-  state->reader = std::make_unique<queries::Reader>(*state->store, *state->picture);
+  state->reader = std::make_unique<queries::Reader>(*state->store, *state->picture, options.scan_limits);
   state->authenticator = *std::move(authenticator);
   state->rate_limiter = std::make_unique<policy::RateLimiter>(options.identity_limits.max_requests_per_second);
   state->subscription_limiter =
       std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
+  state->publish_stream_limiter = std::make_unique<policy::SubscriptionLimiter>(
+      options.identity_limits.max_publish_streams, policy::SubscriptionLimiter::PublishStreams());
+  state->call_budget = std::make_unique<policy::CallBudget>(
+      policy::CallBudget::Options{.max_calls = options.identity_limits.max_calls_in_flight,
+                                  .max_response_bytes = options.identity_limits.max_response_bytes_held});
+  state->scans = std::make_unique<api::ScanExecutor>(api::ScanExecutor::Options{
+      .threads = options.scan_threads, .queue = options.scan_queue, .per_caller = options.scans_per_identity});
   if (options.audit) {
     absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
         policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile), options.audit_options);
@@ -188,8 +201,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .subscriptions = *state->subscription_limiter,
                                                                   .revalidator = state->authenticator.get(),
                                                                   .min_aggregate_group = options.min_aggregate_group});
-  state->gate = std::make_unique<api::CallerGate>(*state->authenticator, *state->rate_limiter);
-  const api::ServiceContext context{.operations = *state->operations, .gate = *state->gate};
+  state->gate = std::make_unique<api::CallerGate>(
+      *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
+                                                     .calls = *state->call_budget,
+                                                     .publish_streams = *state->publish_stream_limiter});
+  const api::ServiceContext context{
+      .operations = *state->operations, .gate = *state->gate, .scans = state->scans.get()};
   state->service = std::make_unique<api::PictureService>(
       api::PictureService::Dependencies{
           .services = context,
@@ -240,6 +257,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   interceptors.push_back(std::make_unique<observability::RpcInterceptorFactory>(state->metrics.get()));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // One bound on what gRPC may hold for all callers together; the per-identity budgets (CallerGate) keep one caller
+  // from taking it all.
+  grpc::ResourceQuota quota("ketenbeeld-server");
+  quota.Resize(
+      static_cast<size_t>(options.memory_quota_bytes > 0 ? options.memory_quota_bytes : kDefaultMemoryQuotaBytes));
+  builder.SetResourceQuota(quota);
   // Notice dead clients within seconds, and let clients keep idle feeds alive with their own pings.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
@@ -376,6 +399,7 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->server->Wait();
   state_->admin_service.reset();  // Finishes a backup still running before the store goes.
+  state_->scans->Stop();          // Every call is done, so nothing is queued; joins the threads before the store goes.
   // In-flight RPCs are done; stop deriving facts, commit what is queued, then close the store.
   state_->scheduler->Stop();
   state_->retention->Stop();

@@ -6,6 +6,7 @@
 #ifndef KETENBEELD_SERVER_APP_SERVER_H_
 #define KETENBEELD_SERVER_APP_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,16 +18,27 @@
 #include "server/pipeline/hub.h"
 #include "server/policy/audit.h"
 #include "server/policy/visibility.h"
+#include "server/queries/reader.h"
 #include "server/security/authenticator.h"
 #include "storage/retention.h"
 
 namespace ketenbeeld::app {
 
-// Per-identity limits (ketenbeeld.server.v1.LimitsConfig), enforced by the policy layer; 0: its default.
+// Per-identity limits (ketenbeeld.server.v1.LimitsConfig), enforced by the policy layer; 0: its default
+// (server/policy/limits.h).
 struct IdentityLimits {
   int max_subscriptions = 0;
   int max_requests_per_second = 0;
+  // PublishStatus streams open at a time.
+  int max_publish_streams = 0;
+  // Unary calls admitted and not yet done (their answer not yet gone out), and the bytes of those answers.
+  int max_calls_in_flight = 0;
+  int64_t max_response_bytes_held = 0;
 };
+
+// The server's memory for gRPC as a whole (grpc::ResourceQuota): under pressure gRPC shrinks its read buffers and
+// HTTP/2 flow-control windows. It is a backstop: what refuses one identity's calls is its call budget.
+inline constexpr int64_t kDefaultMemoryQuotaBytes = int64_t{1} << 30;
 
 struct ServerOptions {
   // host:port; port 0 picks a free port (see KetenbeeldServer::port()). Without TLS only loopback addresses
@@ -58,6 +70,16 @@ struct ServerOptions {
   // Bearer tokens for integrations that cannot hold a certificate; empty: none.
   std::string tokens_file;
   IdentityLimits identity_limits;
+  // gRPC's memory quota (see kDefaultMemoryQuotaBytes); 0: the default.
+  int64_t memory_quota_bytes = 0;
+  // What one List at a past revision or one History may scan before it answers with a continuation point.
+  queries::ScanLimits scan_limits;
+  // The pool those scans run on, off gRPC's callback threads, callers taking turns (server/api/scan_executor.h):
+  // its threads, the scans waiting of all callers together, and the scans of one identity waiting or running.
+  // 0: its defaults (2, 64, 8).
+  int scan_threads = 0;
+  int scan_queue = 0;
+  int scans_per_identity = 0;
   // Capacity totals are shown to readers who may not see individual figures only where at least this many
   // organisations contribute.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;

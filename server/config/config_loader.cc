@@ -190,6 +190,38 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
                    absl::StrCat("must be between 0 and 1000, got ", limits.min_aggregate_group()));
   }
   if (limits.min_aggregate_group() != 0) options.min_aggregate_group = limits.min_aggregate_group();
+  if (limits.max_publish_streams_per_identity() < 0) {
+    return Invalid("limits.max_publish_streams_per_identity", "must not be negative");
+  }
+  options.identity_limits.max_publish_streams = limits.max_publish_streams_per_identity();
+  if (limits.max_calls_in_flight_per_identity() < 0) {
+    return Invalid("limits.max_calls_in_flight_per_identity", "must not be negative");
+  }
+  options.identity_limits.max_calls_in_flight = limits.max_calls_in_flight_per_identity();
+  if (limits.max_response_bytes_held_per_identity() != 0 && limits.max_response_bytes_held_per_identity() < 65536) {
+    return Invalid("limits.max_response_bytes_held_per_identity",
+                   absl::StrCat("must be at least 65536, got ", limits.max_response_bytes_held_per_identity()));
+  }
+  options.identity_limits.max_response_bytes_held = limits.max_response_bytes_held_per_identity();
+  if (limits.memory_quota_bytes() != 0 && limits.memory_quota_bytes() < (int64_t{64} << 20)) {
+    return Invalid("limits.memory_quota_bytes",
+                   absl::StrCat("must be at least 67108864, got ", limits.memory_quota_bytes()));
+  }
+  options.memory_quota_bytes = limits.memory_quota_bytes();
+  if (limits.max_scanned_records_per_read() != 0) {
+    if (limits.max_scanned_records_per_read() < 1 || limits.max_scanned_records_per_read() > 1'000'000) {
+      return Invalid("limits.max_scanned_records_per_read",
+                     absl::StrCat("must be between 1 and 1000000, got ", limits.max_scanned_records_per_read()));
+    }
+    options.scan_limits.max_records = static_cast<size_t>(limits.max_scanned_records_per_read());
+  }
+  if (limits.max_scanned_bytes_per_read() != 0) {
+    if (limits.max_scanned_bytes_per_read() < 65536 || limits.max_scanned_bytes_per_read() > (int64_t{1} << 30)) {
+      return Invalid("limits.max_scanned_bytes_per_read",
+                     absl::StrCat("must be between 65536 and 1073741824, got ", limits.max_scanned_bytes_per_read()));
+    }
+    options.scan_limits.max_bytes = static_cast<size_t>(limits.max_scanned_bytes_per_read());
+  }
 
   if (!config.backup_dir().empty()) {
     if (!std::filesystem::path(config.backup_dir()).is_absolute()) {
@@ -334,6 +366,21 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
          "A figure of a capacity total is shown to other institutions and the bestuur only where at least this many "
          "organisations gave it, and changes only after this many changed (default 3)",
          [](C& c, int64_t v) { c.mutable_limits()->set_min_aggregate_group(static_cast<int32_t>(v)); });
+  AddInt(app, "max_publish_streams_per_identity", "PublishStatus streams open at a time per identity (default 8)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_publish_streams_per_identity(static_cast<int32_t>(v)); });
+  AddInt(app, "max_calls_in_flight_per_identity",
+         "Unary calls per identity whose answer has not gone out yet (default 32)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_calls_in_flight_per_identity(static_cast<int32_t>(v)); });
+  AddInt(app, "max_response_bytes_held_per_identity", "Bytes of answers not yet sent per identity (default 16777216)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_response_bytes_held_per_identity(v); });
+  AddInt(app, "memory_quota_bytes", "gRPC's memory for all callers together (default 1073741824)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_memory_quota_bytes(v); });
+  AddInt(app, "max_scanned_records_per_read",
+         "Records one List at a past revision or one History scans before it pages (default 2000)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_scanned_records_per_read(static_cast<int32_t>(v)); });
+  AddInt(app, "max_scanned_bytes_per_read",
+         "Bytes one List at a past revision or one History scans before it pages (default 4194304)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_scanned_bytes_per_read(v); });
   AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",

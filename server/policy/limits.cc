@@ -36,19 +36,29 @@ absl::Status RateLimiter::Admit(const security::Identity& identity, absl::Time n
   return absl::OkStatus();
 }
 
+SubscriptionLimiter::Kind SubscriptionLimiter::Feeds() {
+  return {.limit = "subscriptions", .streams = "live feeds", .advice = "end one before starting another"};
+}
+
+SubscriptionLimiter::Kind SubscriptionLimiter::PublishStreams() {
+  return {.limit = "publish streams",
+          .streams = "open PublishStatus streams",
+          .advice = "send all reports of an identity over one stream",
+          .default_max = kDefaultPublishStreamsPerIdentity};
+}
+
 SubscriptionLimiter::Lease::~Lease() { limiter_->Release(key_); }
 
 absl::StatusOr<std::unique_ptr<SubscriptionLimiter::Lease>> SubscriptionLimiter::Acquire(
     const security::Identity& identity) {
   if (identity.development()) return nullptr;
-  const int max = max_ > 0 ? max_ : kDefaultSubscriptionsPerIdentity;
+  const int max = max_ > 0 ? max_ : kind_.default_max;
   std::string key = identity.LimitKey();
   absl::MutexLock lock(&mu_);
   int& live = live_[key];
   if (live >= max) {
-    return absl::ResourceExhaustedError(absl::StrCat("subscriptions: this identity already has ", live,
-                                                     " live feeds (at most ", max,
-                                                     "); end one before starting another"));
+    return absl::ResourceExhaustedError(absl::StrCat(kind_.limit, ": this identity already has ", live, " ",
+                                                     kind_.streams, " (at most ", max, "); ", kind_.advice));
   }
   ++live;
   return std::make_unique<Lease>(this, std::move(key));
@@ -65,6 +75,56 @@ void SubscriptionLimiter::Release(const std::string& key) {
   auto it = live_.find(key);
   if (it == live_.end()) return;
   if (--it->second <= 0) live_.erase(it);
+}
+
+CallBudget::CallBudget(Options options)
+    : max_calls_(options.max_calls > 0 ? options.max_calls : kDefaultCallsInFlightPerIdentity),
+      max_bytes_(options.max_response_bytes > 0 ? options.max_response_bytes : kDefaultResponseBytesHeldPerIdentity) {}
+
+CallBudget::Lease::~Lease() { budget_->Release(key_, held_); }
+
+void CallBudget::Lease::HoldResponse(size_t bytes) {
+  const auto added = static_cast<int64_t>(bytes);
+  held_ += added;
+  budget_->Hold(key_, added);
+}
+
+absl::StatusOr<std::unique_ptr<CallBudget::Lease>> CallBudget::Acquire(const security::Identity& identity) {
+  if (identity.development()) return nullptr;
+  std::string key = identity.LimitKey();
+  absl::MutexLock lock(&mu_);
+  Usage& usage = usage_[key];
+  if (usage.calls >= max_calls_) {
+    return absl::ResourceExhaustedError(absl::StrCat("calls in flight: this identity already has ", usage.calls,
+                                                     " calls whose answers have not gone out (at most ", max_calls_,
+                                                     "); read the answers of earlier calls before making more"));
+  }
+  if (usage.response_bytes >= max_bytes_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("response bytes held: the answers of this identity's calls in flight hold ", usage.response_bytes,
+                     " bytes not yet sent (at most ", max_bytes_, "); read them before making more calls"));
+  }
+  ++usage.calls;
+  return std::make_unique<Lease>(this, std::move(key));
+}
+
+CallBudget::Usage CallBudget::usage(const security::Identity& identity) {
+  absl::MutexLock lock(&mu_);
+  auto it = usage_.find(identity.LimitKey());
+  return it == usage_.end() ? Usage{} : it->second;
+}
+
+void CallBudget::Hold(const std::string& key, int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  usage_[key].response_bytes += bytes;
+}
+
+void CallBudget::Release(const std::string& key, int64_t bytes) {
+  absl::MutexLock lock(&mu_);
+  auto it = usage_.find(key);
+  if (it == usage_.end()) return;
+  it->second.response_bytes -= bytes;
+  if (--it->second.calls <= 0) usage_.erase(it);
 }
 
 absl::Status CheckPublishBatch(int reports) {

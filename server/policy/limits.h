@@ -1,11 +1,14 @@
-// Per-identity limits against hostile or broken clients: a request rate (token bucket) and a number of live feeds.
-// Both answer RESOURCE_EXHAUSTED with what was exceeded, so a client knows to slow down rather than retry at once.
+// Per-identity limits against hostile or broken clients: a request rate (token bucket), a number of live feeds and of
+// PublishStatus streams, and a budget of unary calls in flight with the bytes of their responses held. All answer
+// RESOURCE_EXHAUSTED saying which limit was exceeded, so a client knows to slow down rather than retry at once.
 // Identities are keyed by security::Identity::LimitKey(); development mode is not limited (benchmarks run there).
 //
 // Thread safety: all methods are thread safe.
 #ifndef KETENBEELD_SERVER_POLICY_LIMITS_H_
 #define KETENBEELD_SERVER_POLICY_LIMITS_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +24,16 @@ namespace ketenbeeld::policy {
 
 inline constexpr int kDefaultRequestsPerSecond = 200;
 inline constexpr int kDefaultSubscriptionsPerIdentity = 64;
+// PublishStatus streams per identity: one organisation's integration needs one or a few; each holds up to
+// kPublishReportsInFlight reports (~1 MB) of server memory.
+inline constexpr int kDefaultPublishStreamsPerIdentity = 8;
+// Unary calls per identity admitted and not yet done (gRPC's OnDone: the response has gone out). A client that does
+// not read its answers keeps its calls in flight, so this bounds what one identity makes the server hold. 32 is far
+// above what the CLI, the dashboard or an integration needs (bulk reports go over PublishStatus).
+inline constexpr int kDefaultCallsInFlightPerIdentity = 32;
+// Bytes of responses of one identity's calls in flight (unsent answers). A page of List or History is at most
+// 2 MiB (queries::kMaxResponseBytes), so this admits a handful of full pages at a time.
+inline constexpr int64_t kDefaultResponseBytesHeldPerIdentity = int64_t{16} << 20;
 
 // PictureService.PublishStatus (server/api/publish_stream.h): the reports of one stream that may be unanswered at a
 // time. At this bound the server reads no further message until results have gone out, so a stream holds at most
@@ -52,7 +65,7 @@ class RateLimiter {
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
-// Counts live feeds per identity.
+// Counts live streams of one kind per identity: live feeds (Subscribe, the gateway's feed) or PublishStatus streams.
 class SubscriptionLimiter {
  public:
   // Held by a live feed; gives its place back when destroyed.
@@ -68,10 +81,24 @@ class SubscriptionLimiter {
     std::string key_;
   };
 
-  explicit SubscriptionLimiter(int max_per_identity) : max_(max_per_identity) {}
+  // What a limiter counts, for its refusal: "<limit>: this identity already has N <streams> (at most M); <advice>".
+  struct Kind {
+    std::string limit;
+    std::string streams;
+    std::string advice;
+    int default_max = kDefaultSubscriptionsPerIdentity;  // When max_per_identity is 0 or less.
+  };
+  // Live feeds (the default kind).
+  static Kind Feeds();
+  // PublishStatus streams.
+  static Kind PublishStreams();
+
+  // `max_per_identity` 0 or less: the kind's default.
+  explicit SubscriptionLimiter(int max_per_identity) : SubscriptionLimiter(max_per_identity, Feeds()) {}
+  SubscriptionLimiter(int max_per_identity, Kind kind) : max_(max_per_identity), kind_(std::move(kind)) {}
 
   // A lease (null in development mode, which is not limited), or RESOURCE_EXHAUSTED when the identity already has
-  // the maximum number of live feeds. The limiter must outlive its leases.
+  // the maximum number of streams of this kind. The limiter must outlive its leases.
   absl::StatusOr<std::unique_ptr<Lease>> Acquire(const security::Identity& identity);
 
   // Live feeds of an identity, for tests and metrics.
@@ -81,8 +108,62 @@ class SubscriptionLimiter {
   void Release(const std::string& key);
 
   const int max_;
+  const Kind kind_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, int> live_ ABSL_GUARDED_BY(mu_);
+};
+
+// The unary calls of each identity that are admitted and not yet done, and the bytes of their responses held until
+// gRPC has sent them. A call is admitted only while the identity is under both bounds, so one identity holds at most
+// about max_response_bytes plus max_calls responses being built (each at most 2 MiB): a client that keeps calling
+// without reading its answers is refused instead of growing the server's memory.
+class CallBudget {
+ public:
+  struct Options {
+    // 0 or less: the defaults above.
+    int max_calls = 0;
+    int64_t max_response_bytes = 0;
+  };
+
+  // Held by a call from admission until gRPC is done with it; gives its place and bytes back when destroyed.
+  // Not thread safe itself: one call's reactor uses it.
+  class Lease {
+   public:
+    Lease(CallBudget* budget, std::string key) : budget_(budget), key_(std::move(key)) {}
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+    // The call's response, `bytes` long, is held until the lease ends. Called once, when the call finishes.
+    void HoldResponse(size_t bytes);
+
+   private:
+    CallBudget* budget_;
+    std::string key_;
+    int64_t held_ = 0;
+  };
+
+  explicit CallBudget(Options options);
+
+  // A lease (null in development mode, which is not limited), or RESOURCE_EXHAUSTED naming the bound reached: the
+  // identity's calls in flight, or the bytes of its responses not yet sent. The budget must outlive its leases.
+  absl::StatusOr<std::unique_ptr<Lease>> Acquire(const security::Identity& identity);
+
+  struct Usage {
+    int calls = 0;
+    int64_t response_bytes = 0;
+  };
+  // An identity's calls in flight and bytes held, for tests and metrics.
+  Usage usage(const security::Identity& identity);
+
+ private:
+  void Hold(const std::string& key, int64_t bytes);
+  void Release(const std::string& key, int64_t bytes);
+
+  const int max_calls_;
+  const int64_t max_bytes_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Usage> usage_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ketenbeeld::policy

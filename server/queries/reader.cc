@@ -125,6 +125,8 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
   }
   const domain::CompiledFilter filter(request.filter());
   const size_t limit = static_cast<size_t>(*page_size);
+  // Set when the scan limit ended a read at a past revision before the page was full: the last name scanned.
+  std::string scan_stopped_after;
 
   // One more than the page, to know whether another page follows.
   std::vector<state::RecordPtr> records;
@@ -140,7 +142,10 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
     // Names are collected in batches and read after each scan, so no store call runs inside another.
     constexpr size_t kNameBatch = 256;
     std::string after = token.after;
-    while (records.size() <= limit) {
+    size_t scanned_records = 0;
+    size_t scanned_bytes = 0;
+    bool done = false;
+    while (!done && records.size() <= limit) {
       std::vector<std::pair<std::string, int64_t>> batch;
       absl::Status status = store_.ForEachNameAt("", after, read_at, [&](std::string_view name, int64_t revision) {
         batch.emplace_back(std::string(name), revision);
@@ -148,13 +153,25 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
       });
       if (!status.ok()) return status;
       for (const auto& [name, revision] : batch) {
+        if (scanned_records >= limits_.max_records || scanned_bytes >= limits_.max_bytes) {
+          // More names follow: continue after the last one scanned (its record, if it matched, is in `records`).
+          scan_stopped_after = after;
+          done = true;
+          break;
+        }
         absl::StatusOr<state::RecordPtr> record = RecordFromLog(revision);
         if (!record.ok()) return record.status();
-        if (*record != nullptr && filter.Matches((*record)->record)) records.push_back(*std::move(record));
-        if (records.size() > limit) break;
+        ++scanned_records;
+        after = name;
+        if (*record == nullptr) continue;
+        scanned_bytes += (*record)->wire.size();
+        if (filter.Matches((*record)->record)) records.push_back(*std::move(record));
+        if (records.size() > limit) {
+          done = true;
+          break;
+        }
       }
       if (batch.size() < kNameBatch) break;
-      after = batch.back().first;
     }
   }
 
@@ -166,6 +183,8 @@ absl::Status Reader::List(const ketenbeeld::v1::ListRequest& request, ketenbeeld
   }
   if (taken < records.size()) {
     response.set_next_page_token(EncodePageToken(read_at, records[taken - 1]->record.name()));
+  } else if (!scan_stopped_after.empty()) {
+    response.set_next_page_token(EncodePageToken(read_at, scan_stopped_after));
   }
   response.set_revision(read_at);
   return absl::OkStatus();
@@ -223,20 +242,27 @@ absl::Status Reader::History(const ketenbeeld::v1::HistoryRequest& request,
 
   const domain::CompiledFilter filter(request.filter());
   size_t bytes = 0;
-  // Scanning is bounded too, so a narrow filter over a long log answers promptly with a continuation point.
+  // Scanning is bounded too (ScanLimits), so a narrow filter over a long log answers promptly with a continuation
+  // point, possibly with no events.
   size_t scanned_bytes = 0;
-  constexpr size_t kMaxScannedBytes = size_t{64} << 20;
+  size_t scanned_records = 0;
+  auto full = [&] {
+    return response.events_size() >= *page_size || bytes >= kMaxResponseBytes || scanned_bytes >= limits_.max_bytes ||
+           scanned_records >= limits_.max_records;
+  };
   int64_t next = from;
   while (next <= to) {
-    if (response.events_size() >= *page_size || bytes >= kMaxResponseBytes || scanned_bytes >= kMaxScannedBytes) {
+    if (full()) {
       response.set_next_from_revision(next);
       break;
     }
-    absl::StatusOr<std::vector<storage::StoredEvent>> stored = store_.ReadLog(next, to, size_t{1} << 20);
+    absl::StatusOr<std::vector<storage::StoredEvent>> stored =
+        store_.ReadLog(next, to, std::min(size_t{1} << 20, limits_.max_bytes - scanned_bytes));
     if (!stored.ok()) return stored.status();
     if (stored->empty()) break;
     for (storage::StoredEvent& entry : *stored) {
-      if (response.events_size() >= *page_size || bytes >= kMaxResponseBytes) break;
+      if (full()) break;
+      ++scanned_records;
       scanned_bytes += entry.event_bytes.size();
       next = entry.revision + 1;
       ketenbeeld::v1::Event event;

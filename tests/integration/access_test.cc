@@ -1,6 +1,13 @@
 // Who may see and change what, end to end through the real server with bearer tokens on loopback: the role x RPC
 // matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
 // the minimum group of regional totals, the audit trail, and the per-identity limits.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +33,7 @@
 #include "server/policy/audit.h"
 #include "server/security/tokens.h"
 #include "storage/fault_injector.h"
+#include "tests/support/eventually.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -59,8 +67,10 @@ const std::map<std::string, Credential>& Credentials() {
 
 class AccessTest : public ::testing::Test {
  protected:
-  AccessTest()
-      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
+  AccessTest() : AccessTest(nullptr) {}
+  // `configure` (may be null) changes the options after the fixture's own.
+  explicit AccessTest(const std::function<void(app::ServerOptions&)>& configure)
+      : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this, configure](app::ServerOptions& options) {
           options.tokens_file = tokens_file_;
           options.identity_limits.max_subscriptions = 3;
           options.identity_limits.max_requests_per_second = 1000;
@@ -68,6 +78,7 @@ class AccessTest : public ::testing::Test {
           options.audit_options.max_file_bytes = 4096;
           options.audit_options.fault_injector = audit_faults_;
           options.backup_dir = backups_.path();
+          if (configure) configure(options);
         }) {}
 
   static std::string WriteTokens(const std::string& dir) {
@@ -904,6 +915,248 @@ TEST_F(AccessTest, ATooManyLiveFeedsIsResourceExhaustedAndAnEndedFeedGivesItsPla
     if (!admitted) absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_TRUE(admitted);
+}
+
+// --- The cost budget per identity ------------------------------------------------------------------------------------
+
+// An HTTP/2 client that makes gRPC calls and never reads their answers, like the client of issue 14 whose unread
+// List answers grew the server from 99 MiB to 3 GiB. It announces a receive window of 0 bytes
+// (SETTINGS_INITIAL_WINDOW_SIZE), so the server can send no response message: every call it admits stays in flight
+// until the connection closes. Frames are written by hand (RFC 7540; headers as HPACK literals, RFC 7541 6.2.2).
+class NonReadingH2Client {
+ public:
+  NonReadingH2Client(int port, std::string token)
+      : token_(std::move(token)), authority_(absl::StrCat("127.0.0.1:", port)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return;
+    const std::string window_zero("\x00\x04\x00\x00\x00\x00", 6);  // SETTINGS_INITIAL_WINDOW_SIZE = 0
+    connected_ = Send(absl::StrCat("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Frame(kSettings, 0, 0, window_zero))) &&
+                 AcknowledgeServerSettings();
+  }
+  ~NonReadingH2Client() {
+    if (fd_ >= 0) close(fd_);
+  }
+  NonReadingH2Client(const NonReadingH2Client&) = delete;
+  NonReadingH2Client& operator=(const NonReadingH2Client&) = delete;
+
+  bool connected() const { return connected_; }
+
+  // Starts a unary call of `method` ("/ketenbeeld.v1.PictureService/List") with `request`, and reads nothing.
+  bool Call(const std::string& method, const google::protobuf::Message& request) {
+    std::string headers;
+    for (const auto& [name, value] :
+         std::vector<std::pair<std::string, std::string>>{{":method", "POST"},
+                                                          {":scheme", "http"},
+                                                          {":path", method},
+                                                          {":authority", authority_},
+                                                          {"content-type", "application/grpc"},
+                                                          {"te", "trailers"},
+                                                          {"authorization", "Bearer " + token_}}) {
+      headers += Literal(name, value);
+    }
+    const std::string message = request.SerializeAsString();
+    std::string data(1, '\0');  // Not compressed, then the length, big-endian.
+    for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((message.size() >> shift) & 0xff);
+    data += message;
+    const uint32_t stream = next_stream_;
+    next_stream_ += 2;
+    return Send(Frame(kHeaders, kEndHeaders, stream, headers) + Frame(kData, kEndStream, stream, data));
+  }
+
+ private:
+  static constexpr uint8_t kData = 0x0, kHeaders = 0x1, kSettings = 0x4;
+  static constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
+
+  static std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
+    std::string frame;
+    for (int shift = 16; shift >= 0; shift -= 8) frame += static_cast<char>((payload.size() >> shift) & 0xff);
+    frame += static_cast<char>(type);
+    frame += static_cast<char>(flags);
+    for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((stream >> shift) & 0xff);
+    return frame + payload;
+  }
+
+  // A literal header field without indexing, new name, no Huffman coding; names and values under 127 bytes.
+  static std::string Literal(const std::string& name, const std::string& value) {
+    return absl::StrCat(std::string(1, '\0'), std::string(1, static_cast<char>(name.size())), name,
+                        std::string(1, static_cast<char>(value.size())), value);
+  }
+
+  bool Send(const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  // Exactly `size` bytes, or fewer when the connection ends or nothing arrives for 5 s.
+  std::string Receive(size_t size) {
+    std::string bytes;
+    while (bytes.size() < size) {
+      pollfd readable{.fd = fd_, .events = POLLIN, .revents = 0};
+      if (poll(&readable, 1, 5000) <= 0) break;
+      char buffer[4096];
+      const ssize_t n = recv(fd_, buffer, std::min(sizeof buffer, size - bytes.size()), 0);
+      if (n <= 0) break;
+      bytes.append(buffer, static_cast<size_t>(n));
+    }
+    return bytes;
+  }
+
+  // Reads the server's first frames until its SETTINGS, and acknowledges them (a server may drop a connection whose
+  // peer never does). Nothing is read after this.
+  bool AcknowledgeServerSettings() {
+    for (int frame = 0; frame < 8; ++frame) {
+      const std::string header = Receive(9);
+      if (header.size() != 9) return false;
+      const size_t length = (static_cast<uint8_t>(header[0]) << 16) | (static_cast<uint8_t>(header[1]) << 8) |
+                            static_cast<uint8_t>(header[2]);
+      if (Receive(length).size() != length) return false;
+      if (header[3] == kSettings && (header[4] & kAck) == 0) return Send(Frame(kSettings, kAck, 0, ""));
+    }
+    return false;
+  }
+
+  const std::string token_;
+  const std::string authority_;
+  int fd_ = -1;
+  bool connected_ = false;
+  uint32_t next_stream_ = 1;
+};
+
+// AccessTest with tight budgets: per identity 8 unary calls in flight and 2 PublishStatus streams. (A call's place
+// comes back when gRPC is done with it, a moment after the client has its answer: a client that makes one call after
+// another, like the set-up, must stay well under the limit, or it may see its own earlier calls still in flight.)
+class AccessBudgetTest : public AccessTest {
+ protected:
+  AccessBudgetTest()
+      : AccessTest([](app::ServerOptions& options) {
+          options.identity_limits.max_calls_in_flight = 8;
+          options.identity_limits.max_publish_streams = 2;
+        }) {}
+};
+
+// AccessTest with 64 KiB of unread answers per identity.
+class AccessByteBudgetTest : public AccessTest {
+ protected:
+  AccessByteBudgetTest()
+      : AccessTest([](app::ServerOptions& options) { options.identity_limits.max_response_bytes_held = 64 << 10; }) {}
+};
+
+TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudgetWhileOthersAreServed) {
+  SetUpRegion();
+  auto hostile = std::make_unique<NonReadingH2Client>(server_.server().port(), Credentials().at("institution").token);
+  ASSERT_TRUE(hostile->connected());
+  // Twenty Lists whose answers are never read: only eight are admitted, the rest refused at once (not held).
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(hostile->Call("/ketenbeeld.v1.PictureService/List", v1::ListRequest()));
+
+  // The same identity on a connection that does read is refused while those answers are unread. (The server admits
+  // the unread calls asynchronously: wait until they hold the budget.)
+  auto same = PictureAs("institution");
+  grpc::Status refused;
+  EXPECT_TRUE(Eventually([&] {
+    v1::ListResponse response;
+    refused = same->List(Deadline().get(), v1::ListRequest(), &response);
+    return refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  })) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), HasSubstr("calls in flight: this identity already has 8 calls"));
+
+  // Another identity is served meanwhile: the GHOR reads the hospital's status.
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().name(), "organizations/ziekenhuis-a/status");
+  v1::ListResponse listed;
+  EXPECT_EQ(same->List(Deadline().get(), v1::ListRequest(), &listed).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);  // Still held: nothing was read.
+
+  // When the connection goes, its calls are cancelled and give their places back.
+  hostile.reset();
+  grpc::Status again;
+  EXPECT_TRUE(Eventually([&] {
+    again = same->List(Deadline().get(), v1::ListRequest(), &listed);
+    return again.ok();
+  })) << again.error_message();
+}
+
+TEST_F(AccessByteBudgetTest, TheBytesOfUnreadAnswersAreBoundedPerIdentity) {
+  SetUpRegion();
+  // Enough organisations that one List answer is over the identity's 64 KiB.
+  auto admin = PictureAs("operator");
+  v1::ListResponse listed;
+  for (int i = 0; i < 1000 && listed.ByteSizeLong() <= (64 << 10); i += 50) {
+    for (int j = i; j < i + 50; ++j) ASSERT_TRUE(Register(*admin, MakeOrganization(absl::StrCat("vvt-", j))).ok());
+    ASSERT_TRUE(admin->List(Deadline().get(), v1::ListRequest(), &listed).ok());
+  }
+  ASSERT_GT(listed.ByteSizeLong(), 64 << 10);
+
+  // One unread answer of that size: one call in flight of 32, but its bytes are the identity's budget.
+  NonReadingH2Client hostile(server_.server().port(), Credentials().at("institution").token);
+  ASSERT_TRUE(hostile.connected());
+  ASSERT_TRUE(hostile.Call("/ketenbeeld.v1.PictureService/List", v1::ListRequest()));
+  auto same = PictureAs("institution");
+  grpc::Status refused;
+  EXPECT_TRUE(Eventually([&] {
+    v1::GetRequest request;
+    request.set_name("organizations/ziekenhuis-a");
+    v1::GetResponse response;
+    refused = same->Get(Deadline().get(), request, &response);
+    return refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  })) << refused.error_message();
+  EXPECT_THAT(refused.error_message(), HasSubstr("response bytes held"));
+  // Other identities are served.
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().name(), "organizations/ziekenhuis-a/status");
+}
+
+TEST_F(AccessBudgetTest, PublishStreamsBeyondTheLimitPerIdentityAreResourceExhausted) {
+  SetUpRegion();
+  auto stub = PictureAs("institution");
+  // Opens a stream and sends one report: returns the stream once its result came back (it is open and admitted).
+  struct Open {
+    std::unique_ptr<grpc::ClientContext> context = Deadline();
+    std::unique_ptr<grpc::ClientReaderWriter<v1::PublishStatusRequest, v1::PublishStatusResponse>> stream;
+  };
+  auto open = [&](v1::PictureService::Stub& as, const std::string& organization_id, Open& out) {
+    out.stream = as.PublishStatus(out.context.get());
+    v1::PublishStatusRequest request;
+    *request.add_reports()->mutable_report() = MakeReport(organization_id);
+    v1::PublishStatusResponse response;
+    return out.stream->Write(request) && out.stream->Read(&response) && response.results_size() == 1;
+  };
+  Open first;
+  Open second;
+  ASSERT_TRUE(open(*stub, "ziekenhuis-a", first));
+  ASSERT_TRUE(open(*stub, "ziekenhuis-a", second));
+  Open third;
+  EXPECT_FALSE(open(*stub, "ziekenhuis-a", third));
+  const grpc::Status refused = third.stream->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("publish streams: this identity already has 2"));
+
+  // Another identity has its own streams.
+  auto other = PictureAs("institution-b");
+  Open others;
+  EXPECT_TRUE(open(*other, "ziekenhuis-b", others));
+
+  // A stream that ends gives its place back.
+  first.stream->WritesDone();
+  EXPECT_TRUE(first.stream->Finish().ok());
+  EXPECT_TRUE(Eventually([&] {
+    Open again;
+    const bool opened = open(*stub, "ziekenhuis-a", again);
+    again.stream->WritesDone();
+    again.stream->Finish();
+    return opened;
+  }));
+  for (Open* stream : {&second, &others}) {
+    stream->stream->WritesDone();
+    EXPECT_TRUE(stream->stream->Finish().ok());
+  }
 }
 
 // Server options with one token, "slow-token" (an institution of ziekenhuis-a), whose identity may make 2 requests

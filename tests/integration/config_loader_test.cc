@@ -76,6 +76,12 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
   EXPECT_EQ(options.max_receive_message_bytes, 1 << 20);
   EXPECT_EQ(options.feed.heartbeat_interval, absl::Seconds(5));
   EXPECT_EQ(options.identity_limits.max_subscriptions, 64);
+  EXPECT_EQ(options.identity_limits.max_publish_streams, 8);
+  EXPECT_EQ(options.identity_limits.max_calls_in_flight, 32);
+  EXPECT_EQ(options.identity_limits.max_response_bytes_held, 16 << 20);
+  EXPECT_EQ(options.memory_quota_bytes, int64_t{1} << 30);
+  EXPECT_EQ(options.scan_limits.max_records, 2000);
+  EXPECT_EQ(options.scan_limits.max_bytes, 4 << 20);
   EXPECT_EQ(resolved->shutdown_grace, absl::Seconds(5));
   // Safe defaults: authenticated callers only (mTLS with a CRL), history that does not grow forever, backups only
   // into their directory, a bounded audit trail.
@@ -144,6 +150,16 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
   EXPECT_THAT(ErrorOf("limits { max_feed_message_bytes: 8388608 }"), StartsWith("limits.max_feed_message_bytes:"));
   EXPECT_THAT(ErrorOf("limits { max_subscriptions_per_identity: -3 }"),
               StartsWith("limits.max_subscriptions_per_identity:"));
+  EXPECT_THAT(ErrorOf("limits { max_publish_streams_per_identity: -1 }"),
+              StartsWith("limits.max_publish_streams_per_identity:"));
+  EXPECT_THAT(ErrorOf("limits { max_calls_in_flight_per_identity: -1 }"),
+              StartsWith("limits.max_calls_in_flight_per_identity:"));
+  EXPECT_THAT(ErrorOf("limits { max_response_bytes_held_per_identity: 100 }"),
+              StartsWith("limits.max_response_bytes_held_per_identity:"));
+  EXPECT_THAT(ErrorOf("limits { memory_quota_bytes: 1048576 }"), StartsWith("limits.memory_quota_bytes:"));
+  EXPECT_THAT(ErrorOf("limits { max_scanned_records_per_read: -2 }"),
+              StartsWith("limits.max_scanned_records_per_read:"));
+  EXPECT_THAT(ErrorOf("limits { max_scanned_bytes_per_read: 10 }"), StartsWith("limits.max_scanned_bytes_per_read:"));
   EXPECT_THAT(ErrorOf("heartbeat_interval { seconds: 3600 }"), StartsWith("heartbeat_interval:"));
   EXPECT_THAT(ErrorOf("shutdown_grace { seconds: 86400 }"), StartsWith("shutdown_grace:"));
   EXPECT_THAT(ErrorOf("metrics_listen: \"9464\""), StartsWith("metrics_listen:"));

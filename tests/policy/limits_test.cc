@@ -65,5 +65,57 @@ TEST(SubscriptionLimiterTest, DevelopmentModeIsNotLimited) {
   EXPECT_EQ(*first, nullptr);
 }
 
+TEST(SubscriptionLimiterTest, PublishStreamsAreCountedApartAndNamedInTheRefusal) {
+  SubscriptionLimiter limiter(1, SubscriptionLimiter::PublishStreams());
+  auto first = limiter.Acquire(Token("a"));
+  ASSERT_TRUE(first.ok());
+  auto second = limiter.Acquire(Token("a"));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(second.status().message(), HasSubstr("publish streams: this identity already has 1 open PublishStatus"));
+}
+
+TEST(CallBudgetTest, RefusesCallsBeyondTheMaximumInFlightUntilOneIsDone) {
+  CallBudget budget({.max_calls = 2, .max_response_bytes = 1 << 20});
+  auto first = budget.Acquire(Token("a"));
+  auto second = budget.Acquire(Token("a"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto third = budget.Acquire(Token("a"));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.status().message(), HasSubstr("calls in flight: this identity already has 2 calls"));
+  EXPECT_TRUE(budget.Acquire(Token("b")).ok());  // Another identity has its own budget.
+  first->reset();
+  EXPECT_EQ(budget.usage(Token("a")).calls, 1);
+  EXPECT_TRUE(budget.Acquire(Token("a")).ok());
+}
+
+TEST(CallBudgetTest, RefusesCallsWhileTheAnswersHeldReachTheBoundAndGivesTheBytesBack) {
+  CallBudget budget({.max_calls = 10, .max_response_bytes = 1000});
+  auto first = budget.Acquire(Token("a"));
+  ASSERT_TRUE(first.ok());
+  (*first)->HoldResponse(600);
+  auto second = budget.Acquire(Token("a"));
+  ASSERT_TRUE(second.ok());  // 600 of 1000 held: still admitted.
+  (*second)->HoldResponse(600);
+  EXPECT_EQ(budget.usage(Token("a")).response_bytes, 1200);
+  auto third = budget.Acquire(Token("a"));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.status().message(), HasSubstr("response bytes held"));
+  first->reset();  // Its answer has gone out.
+  EXPECT_EQ(budget.usage(Token("a")).response_bytes, 600);
+  EXPECT_TRUE(budget.Acquire(Token("a")).ok());
+  second->reset();
+  EXPECT_EQ(budget.usage(Token("a")).calls, 0);
+  EXPECT_EQ(budget.usage(Token("a")).response_bytes, 0);
+}
+
+TEST(CallBudgetTest, DevelopmentModeIsNotLimited) {
+  CallBudget budget({.max_calls = 1, .max_response_bytes = 1});
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:1"};
+  auto first = budget.Acquire(developer);
+  auto second = budget.Acquire(developer);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(*first, nullptr);
+}
+
 }  // namespace
 }  // namespace ketenbeeld::policy
