@@ -1,6 +1,7 @@
 // Browser tests of what the pages derive and fetch: how many calls a burst of changes costs, escaping of text from
 // the API, "not reported" in the capacity totals, and the form's lists against the .proto files. One server and one
-// browser for the file; each test seeds its own organisations, in its own safety region where that matters.
+// browser for the file; each test seeds its own organisations, all in the server's safety region (VR10): a region's
+// server refuses another region's organisations.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -55,7 +56,7 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
     sector: x === 'e' ? 'SECTOR_LONG_TERM_CARE' : 'SECTOR_ACUTE_CARE',
   }));
   await seedOrganizations(room.server, [...orgs,
-    { id: 'quiet-a', name: 'Quiet', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR11' }]);
+    { id: 'quiet-a', name: 'Quiet', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' }]);
   for (let i = 1; i <= 5; i += 1) {
     await room.server.call('ketenbeeld.v1.AlertService/SendAlert', {
       alert: { id: `burst-alert-${i}`, headline: `Alert ${i}`, urgency: 'URGENCY_EXPECTED',
@@ -70,7 +71,7 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
   await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s2', 'VR10', {
     capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 300, sector: 'SECTOR_ACUTE_CARE' },
       { bed_type: 'BED_TYPE_GENERAL_WARD', quantity: 10 }] }));
-  await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('quiet-s3', 'VR11'));
+  await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('quiet-s3', 'VR10'));
 
   const page = await openPage('/');
   await page.waitForFunction(() => document.querySelectorAll('[data-scenario] table.gaps').length === 3
@@ -132,7 +133,7 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
 test('names and texts from the API are shown as text, never as markup', async () => {
   const attack = (n) => `<img src=x onerror="window.injected=${n}"><script>window.injected=${n}</script>`;
   const name = `${attack(1)} Zorg & "Co"`;
-  await seedOrganizations(room.server, [{ id: 'xss-org', name, kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR13' }]);
+  await seedOrganizations(room.server, [{ id: 'xss-org', name, kind: 'ORGANIZATION_KIND_NURSING_HOME', safety_region: 'VR10' }]);
   await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', {
     report: { organization_id: 'xss-org', overall_status: 'OVERALL_STATUS_CRITICAL', free_text: attack(2),
       staffing: { level: 'STAFFING_LEVEL_INSUFFICIENT', description: `"><img src=x onerror="window.injected=3">` } },
@@ -141,7 +142,7 @@ test('names and texts from the API are shown as text, never as markup', async ()
     alert: { id: 'xss-alert', headline: attack(4), instruction: attack(5), urgency: 'URGENCY_IMMEDIATE',
       severity: 'ALERT_SEVERITY_SEVERE', certainty: 'CERTAINTY_OBSERVED', audience: { organization_ids: ['xss-org'] } },
   });
-  await seedOrganizations(room.server, [{ id: 'xss-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR13' }]);
+  await seedOrganizations(room.server, [{ id: 'xss-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' }]);
   await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
     request: { id: 'xss-request', organization_id: 'xss-helper', type: 'ASSISTANCE_TYPE_OTHER', quantity: 1,
       description: attack(6) },
@@ -178,7 +179,7 @@ test('names and texts from the API are shown as text, never as markup', async ()
 
 test('the capacity panel shows a figure nobody reported as "—", and how many reported each figure', async () => {
   await seedOrganizations(room.server, ['a', 'b', 'c'].map((x) => ({
-    id: `cap-${x}`, name: `Cap ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR14',
+    id: `cap-${x}`, name: `Cap ${x}`, kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10',
   })));
   // Burns beds only in this test: two organisations report them, neither gives baseline or +24 h; the third
   // reports other figures only.
@@ -249,7 +250,7 @@ test('the form offers every value of every enum it edits, as the .proto files de
   // The server's list is the .proto files' (it reads them from the descriptors compiled into it).
   assert.deepEqual(enums, fromProto);
 
-  await seedOrganizations(room.server, [{ id: 'enum-org', name: 'Enum', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR15' }]);
+  await seedOrganizations(room.server, [{ id: 'enum-org', name: 'Enum', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' }]);
   const form = await openPage('/form.html?org=enum-org');
   await form.waitForSelector('#report:not([hidden])');
   await form.locator('#add-supply').selectOption({ index: 1 });
@@ -286,9 +287,9 @@ test('the form offers every value of every enum it edits, as the .proto files de
 
 test('a change arriving while an offer is sent does not lose the answer at its field', async () => {
   await seedOrganizations(room.server, [
-    { id: 'race-asker', name: 'Asker', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
-    { id: 'race-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
-    { id: 'race-other', name: 'Other', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR16' },
+    { id: 'race-asker', name: 'Asker', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
+    { id: 'race-helper', name: 'Helper', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
+    { id: 'race-other', name: 'Other', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
   ]);
   await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
     request: { id: 'race-request', organization_id: 'race-asker', type: 'ASSISTANCE_TYPE_STAFF', quantity: 3 },
