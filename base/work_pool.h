@@ -1,92 +1,79 @@
-// A fixed set of threads that run submitted work, with a bounded queue: for work that blocks (a write waiting until it
-// is durable, a store scan) and must not run on a thread that serves many clients (an event loop, gRPC's callback
-// threads). When every thread is busy and the queue is full, Submit() refuses at once instead of letting the backlog,
-// and the latency of everything in it, grow without bound: the caller answers "try again" (RESOURCE_EXHAUSTED or
-// UNAVAILABLE) while the pool keeps serving what it has.
+// A fixed set of threads that run submitted work, for work that blocks and must not run on a thread that serves many
+// clients: store scans (List at a past revision, History) off gRPC's few shared callback threads, where eight scans
+// in flight once made the GHOR's Get take 7-15 s (server/api/service_context.h); the HTTP gateway's calls, which wait
+// until a write is durable, off its event loops (server/http/gateway.h).
 //
-// Thread safety: every method may be called from any thread, except that the work must not call Stop() on its own
-// pool. Work runs on the pool's threads, in submission order per free thread (not globally ordered).
+// Callers take turns: each caller (identity) has its own queue and the threads serve the callers
+// round robin, so one caller's burst of scans delays another's scan by at most one scan per caller ahead of it, not
+// by the whole burst. The queues are bounded, per caller and in total; a task beyond either bound is refused with
+// RESOURCE_EXHAUSTED at once rather than queued.
+//
+// Thread safety: Submit and Stop may be called from any thread; tasks run on the pool's threads.
 #ifndef KETENBEELD_BASE_WORK_POOL_H_
 #define KETENBEELD_BASE_WORK_POOL_H_
 
 #include <cstddef>
 #include <deque>
+#include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 
 namespace ketenbeeld {
 
 class WorkPool {
  public:
-  // `threads` >= 1 threads, started here; at most `max_queued` items wait for a free thread.
-  WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-    threads_.reserve(static_cast<size_t>(threads));
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-  }
-  ~WorkPool() { Stop(); }
+  struct Options {
+    // At least 1.
+    int threads = 1;
+    // Tasks waiting, all callers together.
+    int queue = 64;
+    // Tasks of one caller waiting or running.
+    int per_caller = 8;
+    // What the tasks are, for refusals: "<limit>: this identity already has N <tasks> waiting or running".
+    std::string limit = "work";
+    std::string tasks = "tasks";
+  };
+
+  explicit WorkPool(Options options);
+  ~WorkPool();  // Stop().
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
-  // Queues `work`; false (and `work` dropped unrun) when the queue is full or the pool is stopping.
-  bool Submit(absl::AnyInvocable<void() &&> work) {
-    absl::MutexLock lock(&mu_);
-    if (stopping_ || queue_.size() >= max_queued_ + idle_) return false;
-    queue_.push_back(std::move(work));
-    return true;
-  }
+  // Queues `task` of `caller` (an identity's limit key; empty: development mode, not limited per caller) to run on a
+  // pool thread. RESOURCE_EXHAUSTED when the caller already has `per_caller` tasks waiting or running, or `queue`
+  // tasks of all callers are waiting; UNAVAILABLE after Stop(). A refused task is not run (the caller answers its
+  // call with the status).
+  absl::Status Submit(const std::string& caller, absl::AnyInvocable<void()> task);
 
-  // Work queued or running now.
-  size_t pending() const {
-    absl::MutexLock lock(&mu_);
-    return queue_.size() + running_;
-  }
-
-  // Refuses new work, runs everything already queued to completion and joins the threads. Idempotent.
-  void Stop() {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return;
-      stopping_ = true;
-    }
-    for (std::thread& thread : threads_) thread.join();
-  }
+  // Runs the tasks already queued, then joins the threads. Idempotent.
+  void Stop();
 
  private:
-  void Run() {
-    while (true) {
-      absl::AnyInvocable<void() &&> work;
-      {
-        absl::MutexLock lock(&mu_);
-        ++idle_;
-        mu_.Await(absl::Condition(
-            +[](WorkPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
-              return !pool->queue_.empty() || pool->stopping_;
-            },
-            this));
-        --idle_;
-        if (queue_.empty()) return;  // Stopping, and nothing left to run.
-        work = std::move(queue_.front());
-        queue_.pop_front();
-        ++running_;
-      }
-      std::move(work)();
-      absl::MutexLock lock(&mu_);
-      --running_;
-    }
-  }
+  struct Caller {
+    std::deque<absl::AnyInvocable<void()>> waiting;
+    int running = 0;
+  };
 
-  const size_t max_queued_;
-  mutable absl::Mutex mu_;
+  void Work();
+
+  const size_t capacity_;
+  const int per_caller_;
+  const std::string limit_;
+  const std::string tasks_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Caller> callers_ ABSL_GUARDED_BY(mu_);
+  // Callers with waiting tasks, in the order they are served next; each appears once.
+  std::deque<std::string> turns_ ABSL_GUARDED_BY(mu_);
+  size_t waiting_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::deque<absl::AnyInvocable<void() &&>> queue_ ABSL_GUARDED_BY(mu_);
-  size_t idle_ ABSL_GUARDED_BY(mu_) = 0;     // Threads waiting for work: a submission for one of them never queues.
-  size_t running_ ABSL_GUARDED_BY(mu_) = 0;  // Work being run now.
-  std::vector<std::thread> threads_;
+  std::vector<std::thread> threads_;  // Started in the constructor, joined once by Stop() (under join_mu_).
+  absl::Mutex join_mu_;
 };
 
 }  // namespace ketenbeeld

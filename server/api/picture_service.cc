@@ -57,7 +57,7 @@ grpc::ServerUnaryReactor* PictureService::List(grpc::CallbackServerContext* cont
     return deps_.services.operations.List(caller, *request, *response);
   };
   // The latest revision is read from the picture in memory, on the calling thread. A past revision (or a page token,
-  // which may name one) scans the store's key index: off gRPC's callback threads (scan_executor.h).
+  // which may name one) scans the store's key index: off gRPC's callback threads (base/work_pool.h).
   if (request->revision() == 0 && request->page_token().empty()) return Serve(context, deps_.services, response, list);
   return ServeScan(context, deps_.services, response, list);
 }
@@ -65,7 +65,7 @@ grpc::ServerUnaryReactor* PictureService::List(grpc::CallbackServerContext* cont
 grpc::ServerUnaryReactor* PictureService::History(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::HistoryRequest* request,
                                                   ketenbeeld::v1::HistoryResponse* response) {
-  // History scans the store's log: off gRPC's callback threads (scan_executor.h).
+  // History scans the store's log: off gRPC's callback threads (base/work_pool.h).
   return ServeScan(context, deps_.services, response, [this, request, response](const security::Identity& caller) {
     return deps_.services.operations.History(caller, *request, *response);
   });

@@ -8,12 +8,12 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "base/work_pool.h"
 #include "google/protobuf/message_lite.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/api/caller_gate.h"
-#include "server/api/scan_executor.h"
 #include "server/api/status.h"
 #include "server/mutations/mutations.h"
 #include "server/service/operations.h"
@@ -25,7 +25,7 @@ struct ServiceContext {
   service::Operations& operations;
   const CallerGate& gate;
   // Where reads that scan the store run (ServeScan); null: on the calling thread (tests of other concerns).
-  ScanExecutor* scans = nullptr;
+  WorkPool* scans = nullptr;
 };
 
 // The reactor of an admitted unary call. It holds the call's place in the caller's call budget

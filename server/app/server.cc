@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "base/periodic_task.h"
+#include "base/work_pool.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -27,7 +28,6 @@
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
-#include "server/api/scan_executor.h"
 #include "server/http/gateway.h"
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
@@ -100,7 +100,7 @@ struct KetenbeeldServer::State {
   std::unique_ptr<policy::SubscriptionLimiter> publish_stream_limiter;
   std::unique_ptr<policy::CallBudget> call_budget;
   // Reads that scan the store (List at a past revision, History), off gRPC's callback threads.
-  std::unique_ptr<api::ScanExecutor> scans;
+  std::unique_ptr<WorkPool> scans;
   std::unique_ptr<policy::AuditLog> audit;  // Null when options.audit is off.
   std::unique_ptr<service::Operations> operations;
   std::unique_ptr<api::CallerGate> gate;
@@ -185,8 +185,11 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->call_budget = std::make_unique<policy::CallBudget>(
       policy::CallBudget::Options{.max_calls = options.identity_limits.max_calls_in_flight,
                                   .max_response_bytes = options.identity_limits.max_response_bytes_held});
-  state->scans = std::make_unique<api::ScanExecutor>(api::ScanExecutor::Options{
-      .threads = options.scan_threads, .queue = options.scan_queue, .per_caller = options.scans_per_identity});
+  state->scans = std::make_unique<WorkPool>(WorkPool::Options{.threads = options.scan_threads,
+                                                              .queue = options.scan_queue,
+                                                              .per_caller = options.scans_per_identity,
+                                                              .limit = "scans",
+                                                              .tasks = "reads of past revisions or history"});
   if (options.audit) {
     absl::StatusOr<std::unique_ptr<policy::AuditLog>> audit =
         policy::AuditLog::Open(absl::StrCat(options.data_dir, "/", kAuditTrailFile), options.audit_options);
@@ -235,6 +238,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
         http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,
                                                                      .authenticator = *state->authenticator,
                                                                      .rate = *state->rate_limiter,
+                                                                     .call_budget = *state->call_budget,
                                                                      .picture = *state->picture,
                                                                      .store = *state->store,
                                                                      .hub = *state->hub});

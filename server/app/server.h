@@ -74,12 +74,11 @@ struct ServerOptions {
   int64_t memory_quota_bytes = 0;
   // What one List at a past revision or one History may scan before it answers with a continuation point.
   queries::ScanLimits scan_limits;
-  // The pool those scans run on, off gRPC's callback threads, callers taking turns (server/api/scan_executor.h):
-  // its threads, the scans waiting of all callers together, and the scans of one identity waiting or running.
-  // 0: its defaults (2, 64, 8).
-  int scan_threads = 0;
-  int scan_queue = 0;
-  int scans_per_identity = 0;
+  // The pool those scans run on, off gRPC's callback threads, callers taking turns (base/work_pool.h): its threads,
+  // the scans waiting of all callers together, and the scans of one identity waiting or running.
+  int scan_threads = 2;
+  int scan_queue = 64;
+  int scans_per_identity = 8;
   // Capacity totals are shown to readers who may not see individual figures only where at least this many
   // organisations contribute.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;

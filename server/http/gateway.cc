@@ -201,6 +201,8 @@ struct Gateway::Impl {
     std::string body;
     bool too_large = false;
     bool call_submitted = false;
+    // The call's place in its identity's budget, from admission until the answer has gone out (OnCompleted).
+    std::unique_ptr<policy::CallBudget::Lease> lease;
     absl::Mutex mu;
     std::optional<Reply> reply ABSL_GUARDED_BY(mu);  // A call's answer, set on a call thread.
   };
@@ -217,7 +219,11 @@ struct Gateway::Impl {
       : options(gateway_options),
         deps(dependencies),
         api(deps.operations),
-        calls(std::max(1, options.call_threads), static_cast<size_t>(std::max(0, options.max_queued_calls))) {}
+        calls(WorkPool::Options{.threads = options.call_threads,
+                                .queue = options.max_queued_calls,
+                                .per_caller = options.calls_per_identity,
+                                .limit = "gateway calls",
+                                .tasks = "calls"}) {}
 
   // MHD callbacks.
   static MHD_Result OnRequest(void* impl, MHD_Connection* connection, const char* url, const char* method,
@@ -384,6 +390,12 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
                                 "access_token: send the token as \"Authorization: Bearer <token>\"; in a URL it ends "
                                 "up in proxy and access logs (the live feed is the exception)")));
   }
+  absl::StatusOr<security::Identity> identity =
+      IdentifyCaller(deps.authenticator, deps.rate, CallerOf(connection, /*query_token=*/false));
+  if (!identity.ok()) return Send(connection, ErrorReply(identity.status()));
+  absl::StatusOr<std::unique_ptr<policy::CallBudget::Lease>> lease = deps.call_budget.Acquire(*identity);
+  if (!lease.ok()) return Send(connection, ErrorReply(lease.status()));
+  request.lease = *std::move(lease);
   {
     absl::MutexLock lock(&mu);
     if (stopping) {
@@ -394,15 +406,15 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
   request.call_submitted = true;  // From here, OnCompleted counts the call out.
   // The call may wait until a write is durable: off the event loop, with the connection suspended until it is done.
   MHD_suspend_connection(connection);
-  const bool submitted =
-      calls.Submit([this, connection, &request, caller = CallerOf(connection, false), method = std::string(method)] {
+  const std::string caller_key = identity->development() ? std::string() : identity->LimitKey();
+  const absl::Status submitted = calls.Submit(
+      caller_key, [this, connection, &request, identity = *std::move(identity), method = std::string(method)] {
+        absl::StatusOr<std::string> response = api.Call(method, request.body, identity);
         Reply reply;
-        absl::StatusOr<security::Identity> identity = IdentifyCaller(deps.authenticator, deps.rate, caller);
-        absl::StatusOr<std::string> response =
-            identity.ok() ? api.Call(method, request.body, *identity) : absl::StatusOr<std::string>(identity.status());
         if (response.ok()) {
           reply.body = *std::move(response);
           reply.headers.emplace_back("Cache-Control", "no-store");
+          if (request.lease != nullptr) request.lease->HoldResponse(reply.body.size());
         } else {
           reply = ErrorReply(response.status());
         }
@@ -412,8 +424,8 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
         }
         MHD_resume_connection(connection);
       });
-  if (!submitted) {
-    Reply busy = ErrorReply(absl::UnavailableError("the gateway is busy with other calls; retry shortly"));
+  if (!submitted.ok()) {  // The pool's queue, or this identity's share of it, is full; or the gateway is stopping.
+    Reply busy = ErrorReply(submitted);
     busy.headers.emplace_back("Retry-After", "1");
     {
       absl::MutexLock lock(&request.mu);

@@ -61,8 +61,11 @@ struct GatewayOptions {
   // Event-loop threads that read requests and write answers and feeds.
   int loop_threads = 2;
   // Threads that run calls (a write waits on one until it is durable), and calls that may wait for one (503 beyond).
+  // Identities take turns on them; one identity has at most `calls_per_identity` calls waiting or running (429
+  // beyond), besides its budget of calls in flight and answer bytes over both transports (policy::CallBudget).
   int call_threads = 8;
   int max_queued_calls = 64;
+  int calls_per_identity = 8;
   // A connection that makes no progress this long (no request byte read, no answer byte written: a slow or stalled
   // client, an idle keep-alive connection) is closed. Longer than feed.heartbeat_interval, so caught-up feeds live.
   absl::Duration idle_timeout = absl::Seconds(15);
@@ -79,6 +82,8 @@ struct GatewayDependencies {
   service::Operations& operations;
   const security::Authenticator& authenticator;
   policy::RateLimiter& rate;
+  // Calls in flight and bytes of answers not yet sent, per identity: shared with gRPC's unary calls.
+  policy::CallBudget& call_budget;
   const state::Picture& picture;
   const storage::Store& store;
   pipeline::Hub& hub;

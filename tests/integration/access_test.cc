@@ -34,6 +34,7 @@
 #include "server/security/tokens.h"
 #include "storage/fault_injector.h"
 #include "tests/support/eventually.h"
+#include "tests/support/raw_socket.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -1040,6 +1041,7 @@ class AccessBudgetTest : public AccessTest {
       : AccessTest([](app::ServerOptions& options) {
           options.identity_limits.max_calls_in_flight = 8;
           options.identity_limits.max_publish_streams = 2;
+          options.http_listen_address = "127.0.0.1:0";  // Its calls count in the same budget.
         }) {}
 };
 
@@ -1067,6 +1069,15 @@ TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudge
     return refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
   })) << refused.error_message();
   EXPECT_THAT(refused.error_message(), HasSubstr("calls in flight: this identity already has 8 calls"));
+  // Over the HTTP gateway too: the budget is the identity's, whatever the transport.
+  RawSocket http(server_.server().http_port());
+  ASSERT_TRUE(http.Send(absl::StrCat("POST /api/ketenbeeld.v1.PictureService/List HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                                     "Content-Type: application/json\r\nAuthorization: Bearer ",
+                                     Credentials().at("institution").token,
+                                     "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")));
+  EXPECT_TRUE(http.ReadUntil("calls in flight: this identity already has 8 calls", absl::Seconds(10)))
+      << http.received();
+  EXPECT_TRUE(absl::StartsWith(http.received(), "HTTP/1.1 429")) << http.received();
 
   // Another identity is served meanwhile: the GHOR reads the hospital's status.
   for (int i = 0; i < 10; ++i)

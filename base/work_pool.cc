@@ -1,35 +1,38 @@
-#include "server/api/scan_executor.h"
+#include "base/work_pool.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
-namespace ketenbeeld::api {
+namespace ketenbeeld {
 
-ScanExecutor::ScanExecutor(Options options)
-    : capacity_(static_cast<size_t>(options.queue > 0 ? options.queue : kDefaultScanQueue)),
-      per_caller_(options.per_caller > 0 ? options.per_caller : kDefaultScansPerCaller) {
-  const int count = options.threads > 0 ? options.threads : kDefaultScanThreads;
+WorkPool::WorkPool(Options options)
+    : capacity_(static_cast<size_t>(std::max(0, options.queue))),
+      per_caller_(std::max(1, options.per_caller)),
+      limit_(std::move(options.limit)),
+      tasks_(std::move(options.tasks)) {
+  const int count = std::max(1, options.threads);
   threads_.reserve(count);
   for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Work(); });
 }
 
-ScanExecutor::~ScanExecutor() { Stop(); }
+WorkPool::~WorkPool() { Stop(); }
 
-absl::Status ScanExecutor::Submit(const std::string& caller, absl::AnyInvocable<void()> task) {
+absl::Status WorkPool::Submit(const std::string& caller, absl::AnyInvocable<void()> task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the server is shutting down; retry");
   if (waiting_ >= capacity_) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("scans: ", waiting_, " reads of past revisions or history are already waiting (at most ",
-                     capacity_, " server-wide); retry in a moment"));
+        absl::StrCat(limit_, ": ", waiting_, " ", tasks_, " are already waiting (at most ", capacity_,
+                     " server-wide); retry in a moment"));
   }
   Caller& entry = callers_[caller];
   const int pending = static_cast<int>(entry.waiting.size()) + entry.running;
   if (!caller.empty() && pending >= per_caller_) {
-    return absl::ResourceExhaustedError(absl::StrCat("scans: this identity already has ", pending,
-                                                     " reads of past revisions or history waiting or running (at most ",
-                                                     per_caller_, "); wait for their answers"));
+    return absl::ResourceExhaustedError(absl::StrCat(limit_, ": this identity already has ", pending, " ", tasks_,
+                                                     " waiting or running (at most ", per_caller_,
+                                                     "); wait for their answers"));
   }
   if (entry.waiting.empty()) turns_.push_back(caller);
   entry.waiting.push_back(std::move(task));
@@ -37,7 +40,7 @@ absl::Status ScanExecutor::Submit(const std::string& caller, absl::AnyInvocable<
   return absl::OkStatus();
 }
 
-void ScanExecutor::Stop() {
+void WorkPool::Stop() {
   absl::MutexLock join(&join_mu_);
   {
     absl::MutexLock lock(&mu_);
@@ -48,7 +51,7 @@ void ScanExecutor::Stop() {
   }
 }
 
-void ScanExecutor::Work() {
+void WorkPool::Work() {
   while (true) {
     absl::AnyInvocable<void()> task;
     std::string caller;
@@ -74,4 +77,4 @@ void ScanExecutor::Work() {
   }
 }
 
-}  // namespace ketenbeeld::api
+}  // namespace ketenbeeld
