@@ -96,6 +96,7 @@ struct KetenbeeldServer::State {
   // Who is calling and what they may do; everything the services below refer to.
   std::unique_ptr<security::Authenticator> authenticator;
   std::unique_ptr<policy::RateLimiter> rate_limiter;
+  std::unique_ptr<policy::WriteVolumeLimiter> write_volume;
   std::unique_ptr<policy::SubscriptionLimiter> subscription_limiter;
   std::unique_ptr<policy::SubscriptionLimiter> publish_stream_limiter;
   std::unique_ptr<policy::CallBudget> call_budget;
@@ -178,6 +179,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->reader = std::make_unique<queries::Reader>(*state->store, *state->picture, options.scan_limits);
   state->authenticator = *std::move(authenticator);
   state->rate_limiter = std::make_unique<policy::RateLimiter>(options.identity_limits.max_requests_per_second);
+  state->write_volume = std::make_unique<policy::WriteVolumeLimiter>(options.identity_limits.max_write_bytes_per_second,
+                                                                     options.identity_limits.max_write_burst_bytes);
   state->subscription_limiter =
       std::make_unique<policy::SubscriptionLimiter>(options.identity_limits.max_subscriptions);
   state->publish_stream_limiter = std::make_unique<policy::SubscriptionLimiter>(
@@ -202,6 +205,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .picture = *state->picture,
                                                                   .audit = state->audit.get(),
                                                                   .subscriptions = *state->subscription_limiter,
+                                                                  .write_volume = state->write_volume.get(),
                                                                   .revalidator = state->authenticator.get(),
                                                                   .min_aggregate_group = options.min_aggregate_group});
   state->gate = std::make_unique<api::CallerGate>(

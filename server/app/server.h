@@ -34,6 +34,9 @@ struct IdentityLimits {
   // Unary calls admitted and not yet done (their answer not yet gone out), and the bytes of those answers.
   int max_calls_in_flight = 0;
   int64_t max_response_bytes_held = 0;
+  // Bytes written per organisation per second, sustained, and the burst (0: policy::kWriteBurstSeconds of the rate).
+  int64_t max_write_bytes_per_second = 0;
+  int64_t max_write_burst_bytes = 0;
 };
 
 // The server's memory for gRPC as a whole (grpc::ResourceQuota): under pressure gRPC shrinks its read buffers and

@@ -203,6 +203,12 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
                    absl::StrCat("must be at least 65536, got ", limits.max_response_bytes_held_per_identity()));
   }
   options.identity_limits.max_response_bytes_held = limits.max_response_bytes_held_per_identity();
+  if (limits.max_write_bytes_per_second_per_organization() != 0 &&
+      limits.max_write_bytes_per_second_per_organization() < 1024) {
+    return Invalid("limits.max_write_bytes_per_second_per_organization",
+                   absl::StrCat("must be at least 1024, got ", limits.max_write_bytes_per_second_per_organization()));
+  }
+  options.identity_limits.max_write_bytes_per_second = limits.max_write_bytes_per_second_per_organization();
   if (limits.memory_quota_bytes() != 0 && limits.memory_quota_bytes() < (int64_t{64} << 20)) {
     return Invalid("limits.memory_quota_bytes",
                    absl::StrCat("must be at least 67108864, got ", limits.memory_quota_bytes()));
@@ -373,6 +379,9 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
          [](C& c, int64_t v) { c.mutable_limits()->set_max_calls_in_flight_per_identity(static_cast<int32_t>(v)); });
   AddInt(app, "max_response_bytes_held_per_identity", "Bytes of answers not yet sent per identity (default 16777216)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_response_bytes_held_per_identity(v); });
+  AddInt(app, "max_write_bytes_per_second_per_organization",
+         "Bytes written per organisation per second, sustained, with bursts of 128 s' worth (default 65536)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_write_bytes_per_second_per_organization(v); });
   AddInt(app, "memory_quota_bytes", "gRPC's memory for all callers together (default 1073741824)",
          [](C& c, int64_t v) { c.mutable_limits()->set_memory_quota_bytes(v); });
   AddInt(app, "max_scanned_records_per_read",

@@ -12,28 +12,57 @@ constexpr absl::Duration kForgetIdleAfter = absl::Minutes(10);
 
 }  // namespace
 
-RateLimiter::RateLimiter(int per_second)
-    : per_second_(per_second > 0 ? per_second : kDefaultRequestsPerSecond), burst_(2 * per_second_) {}
-
-absl::Status RateLimiter::Admit(const security::Identity& identity, absl::Time now) {
-  if (identity.development()) return absl::OkStatus();
+bool TokenBuckets::Take(const std::string& key, double amount, absl::Time now) {
+  amount = std::min(amount, burst_);
   absl::MutexLock lock(&mu_);
   if (buckets_.size() > 10'000) {
     absl::erase_if(buckets_, [&](const auto& entry) { return now - entry.second.refilled > kForgetIdleAfter; });
   }
-  auto [it, inserted] = buckets_.try_emplace(identity.LimitKey(), Bucket{burst_, now});
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
   Bucket& bucket = it->second;
   if (!inserted && now > bucket.refilled) {
     bucket.tokens = std::min(burst_, bucket.tokens + absl::ToDoubleSeconds(now - bucket.refilled) * per_second_);
     bucket.refilled = now;
   }
-  if (bucket.tokens < 1) {
-    return absl::ResourceExhaustedError(absl::StrCat("request rate: more than ", per_second_,
-                                                     " requests per second (bursts of ", burst_,
-                                                     ") for this identity; slow down and retry"));
-  }
-  bucket.tokens -= 1;
-  return absl::OkStatus();
+  if (bucket.tokens < amount) return false;
+  bucket.tokens -= amount;
+  return true;
+}
+
+RateLimiter::RateLimiter(int per_second)
+    : buckets_(per_second > 0 ? per_second : kDefaultRequestsPerSecond,
+               2.0 * (per_second > 0 ? per_second : kDefaultRequestsPerSecond)) {}
+
+absl::Status RateLimiter::Admit(const security::Identity& identity, absl::Time now) {
+  if (identity.development() || buckets_.Take(identity.LimitKey(), 1, now)) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat("request rate: more than ", buckets_.per_second(),
+                                                   " requests per second (bursts of ", buckets_.burst(),
+                                                   ") for this identity; slow down and retry"));
+}
+
+namespace {
+
+int64_t WriteRate(int64_t bytes_per_second) {
+  return bytes_per_second > 0 ? bytes_per_second : kDefaultWriteBytesPerSecond;
+}
+
+}  // namespace
+
+WriteVolumeLimiter::WriteVolumeLimiter(int64_t bytes_per_second, int64_t burst_bytes)
+    : buckets_(static_cast<double>(WriteRate(bytes_per_second)),
+               static_cast<double>(burst_bytes > 0 ? burst_bytes : WriteRate(bytes_per_second) * kWriteBurstSeconds)) {}
+
+absl::Status WriteVolumeLimiter::Admit(const security::Identity& identity, size_t bytes, absl::Time now) {
+  if (identity.development()) return absl::OkStatus();
+  // Per organisation: its certificates and tokens share one budget. A credential without an organisation (none is
+  // issued so) falls back to its own.
+  const std::string key = identity.organization_id.empty() ? identity.LimitKey() : identity.organization_id;
+  if (buckets_.Take(key, static_cast<double>(bytes), now)) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "write volume: organisation \"", key, "\" wrote more than ", static_cast<int64_t>(buckets_.per_second()) / 1024,
+      " KiB per second (bursts of ", static_cast<int64_t>(buckets_.burst()) / 1024,
+      " KiB); nothing was written; slow down and retry (status reports of a few KiB a minute never "
+      "reach this)"));
 }
 
 SubscriptionLimiter::Kind SubscriptionLimiter::Feeds() {

@@ -45,14 +45,25 @@ inline constexpr int kPublishReportsInFlight = 1024;
 // OK, or INVALID_ARGUMENT when one PublishStatus message carries more than kPublishReportsInFlight reports.
 absl::Status CheckPublishBatch(int reports);
 
-// Sustained `per_second` requests per identity, with bursts up to twice that.
-class RateLimiter {
- public:
-  explicit RateLimiter(int per_second);
+// Bytes of writes per organisation per second, sustained: an organisation's status reports are a few KiB a minute,
+// a GHOR entering phoned-in reports or an operator registering a region a few hundred KiB in a burst. Without a bound
+// one institution filled the disk under the request rate (issue 14: ~5 MB/s of incompressible free text).
+inline constexpr int64_t kDefaultWriteBytesPerSecond = int64_t{64} << 10;
+// Bursts: 128 seconds' worth (8 MiB at the default), so a bulk import of thousands of reports passes at once.
+inline constexpr int kWriteBurstSeconds = 128;
 
-  // OK and one request counted, or RESOURCE_EXHAUSTED when the identity's budget is spent. `now` is injectable for
-  // tests.
-  absl::Status Admit(const security::Identity& identity, absl::Time now = absl::Now());
+// A token bucket per key: `per_second` units come back each second, up to `burst`. Keys idle for 10 minutes are
+// forgotten (their bucket is full again anyway). Thread safe.
+class TokenBuckets {
+ public:
+  TokenBuckets(double per_second, double burst) : per_second_(per_second), burst_(burst) {}
+
+  // Takes `amount` units (at most `burst`, so that any single request can pass on a full bucket) from `key`'s bucket
+  // and returns true, or returns false and takes nothing when the bucket holds fewer.
+  bool Take(const std::string& key, double amount, absl::Time now);
+
+  double per_second() const { return per_second_; }
+  double burst() const { return burst_; }
 
  private:
   struct Bucket {
@@ -63,6 +74,35 @@ class RateLimiter {
   const double burst_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+};
+
+// Sustained `per_second` requests per identity, with bursts up to twice that.
+class RateLimiter {
+ public:
+  explicit RateLimiter(int per_second);
+
+  // OK and one request counted, or RESOURCE_EXHAUSTED when the identity's budget is spent. `now` is injectable for
+  // tests.
+  absl::Status Admit(const security::Identity& identity, absl::Time now = absl::Now());
+
+ private:
+  TokenBuckets buckets_;
+};
+
+// Bytes written per organisation (the serialized size of its write requests, over every transport and every
+// credential of the organisation): `bytes_per_second` sustained, bursts up to `burst_bytes`. With retention this
+// bounds how fast one organisation can grow the log on disk.
+class WriteVolumeLimiter {
+ public:
+  // 0 or less: kDefaultWriteBytesPerSecond, and kWriteBurstSeconds of it as burst.
+  WriteVolumeLimiter(int64_t bytes_per_second, int64_t burst_bytes);
+
+  // OK and `bytes` counted, or RESOURCE_EXHAUSTED naming the limit when the organisation's budget is spent (nothing
+  // is written; retry later). Development mode is not limited. `now` is injectable for tests.
+  absl::Status Admit(const security::Identity& identity, size_t bytes, absl::Time now = absl::Now());
+
+ private:
+  TokenBuckets buckets_;
 };
 
 // Counts live streams of one kind per identity: live feeds (Subscribe, the gateway's feed) or PublishStatus streams.

@@ -141,6 +141,21 @@ void Operations::Write(const Identity& caller, mutations::WriteRequest request, 
     std::move(done)(allowed);
     return;
   }
+  if (deps_.write_volume != nullptr) {
+    const size_t bytes = std::visit(
+        [](const auto& body) -> size_t {
+          if constexpr (std::is_base_of_v<google::protobuf::Message, std::decay_t<decltype(body)>>) {
+            return body.ByteSizeLong();
+          } else {
+            return 0;  // SystemTick: the server's own.
+          }
+        },
+        request.body);
+    if (absl::Status admitted = deps_.write_volume->Admit(caller, bytes); !admitted.ok()) {
+      std::move(done)(admitted);
+      return;
+    }
+  }
   request.actor = caller.ToActor();
   deps_.committer.Submit(std::move(request), std::move(done));
 }

@@ -42,6 +42,8 @@ struct Dependencies {
   policy::AuditLog* audit = nullptr;
   // Live feeds per identity.
   policy::SubscriptionLimiter& subscriptions;
+  // Bytes written per organisation. Null: not limited (tests of other concerns); the server always sets it.
+  policy::WriteVolumeLimiter* write_volume = nullptr;
   // Re-checks the identity behind open feeds and publish streams. Null: identities are never re-checked (tests of
   // other concerns); the server always sets it.
   const security::Revalidator* revalidator = nullptr;
@@ -55,8 +57,9 @@ class Operations {
   explicit Operations(Dependencies dependencies)
       : deps_(dependencies), published_figures_(dependencies.min_aggregate_group) {}
 
-  // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, then
-  // submits it with the caller as actor. `done` runs on the committer's completion thread (or at once when refused).
+  // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, and
+  // counts its bytes against the organisation's write volume (RESOURCE_EXHAUSTED beyond), then submits it with the
+  // caller as actor. `done` runs on the committer's completion thread (or at once when refused).
   void Write(const security::Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done);
 
   // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on

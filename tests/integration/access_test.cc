@@ -1052,6 +1052,39 @@ class AccessByteBudgetTest : public AccessTest {
       : AccessTest([](app::ServerOptions& options) { options.identity_limits.max_response_bytes_held = 64 << 10; }) {}
 };
 
+// AccessTest with a small write volume: 1 KiB per second per organisation, bursts of 64 KiB.
+class AccessWriteVolumeTest : public AccessTest {
+ protected:
+  AccessWriteVolumeTest()
+      : AccessTest([](app::ServerOptions& options) {
+          options.identity_limits.max_write_bytes_per_second = 1024;
+          options.identity_limits.max_write_burst_bytes = 64 << 10;
+        }) {}
+};
+
+// Issue 14: one institution filled the disk under the request rate with incompressible free text (~5 MB/s).
+TEST_F(AccessWriteVolumeTest, AnOrganisationWritingFasterThanItsVolumeIsRefusedAndNothingIsWritten) {
+  SetUpRegion();
+  auto institution = PictureAs("institution");
+  v1::StatusReport bulky = MakeReport("ziekenhuis-a", 4);
+  bulky.set_free_text(std::string(4000, 'x'));  // The longest free text: ~4 KiB a report.
+  grpc::Status refused;
+  int written = 0;
+  for (int i = 0; i < 100 && refused.ok(); ++i) {
+    refused = Report(*institution, bulky);
+    written += refused.ok() ? 1 : 0;
+  }
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("write volume: organisation \"ziekenhuis-a\""));
+  EXPECT_GE(written, 10) << "the 64 KiB burst admits about 15 such reports";
+  EXPECT_LE(written, 17);
+  const int64_t before = server_.server().revision();
+  EXPECT_EQ(Report(*institution, bulky).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(server_.server().revision(), before) << "a refused write writes nothing";
+  // Another organisation is not affected.
+  EXPECT_TRUE(Report(*PictureAs("institution-b"), MakeReport("ziekenhuis-b", 3)).ok());
+}
+
 TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudgetWhileOthersAreServed) {
   SetUpRegion();
   auto hostile = std::make_unique<NonReadingH2Client>(server_.server().port(), Credentials().at("institution").token);

@@ -160,6 +160,8 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
   EXPECT_THAT(ErrorOf("limits { max_scanned_records_per_read: -2 }"),
               StartsWith("limits.max_scanned_records_per_read:"));
   EXPECT_THAT(ErrorOf("limits { max_scanned_bytes_per_read: 10 }"), StartsWith("limits.max_scanned_bytes_per_read:"));
+  EXPECT_THAT(ErrorOf("limits { max_write_bytes_per_second_per_organization: 100 }"),
+              StartsWith("limits.max_write_bytes_per_second_per_organization:"));
   EXPECT_THAT(ErrorOf("heartbeat_interval { seconds: 3600 }"), StartsWith("heartbeat_interval:"));
   EXPECT_THAT(ErrorOf("shutdown_grace { seconds: 86400 }"), StartsWith("shutdown_grace:"));
   EXPECT_THAT(ErrorOf("metrics_listen: \"9464\""), StartsWith("metrics_listen:"));

@@ -42,6 +42,40 @@ TEST(RateLimiterTest, DevelopmentModeIsNotLimited) {
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.Admit(developer).ok());
 }
 
+TEST(WriteVolumeLimiterTest, AllowsTheBurstThenRefusesUntilTheRateRefillsIt) {
+  WriteVolumeLimiter limiter(/*bytes_per_second=*/1000, /*burst_bytes=*/4000);
+  const absl::Time start = absl::FromUnixSeconds(1'000'000);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(limiter.Admit(Token("a"), 1000, start).ok()) << i;
+  const absl::Status refused = limiter.Admit(Token("a"), 1000, start);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), HasSubstr("write volume: organisation \"ziekenhuis-a\""));
+  EXPECT_THAT(refused.message(), HasSubstr("nothing was written"));
+  // 1000 bytes per second: half a second later, 500 bytes pass, and no more.
+  EXPECT_TRUE(limiter.Admit(Token("a"), 500, start + absl::Milliseconds(500)).ok());
+  EXPECT_FALSE(limiter.Admit(Token("a"), 1, start + absl::Milliseconds(500)).ok());
+  // A single write larger than the burst passes on a full bucket (the request size limit bounds it).
+  EXPECT_TRUE(limiter.Admit(Token("a"), 10'000, start + absl::Seconds(10)).ok());
+}
+
+TEST(WriteVolumeLimiterTest, AnOrganisationsCredentialsShareOneBudgetAndOtherOrganisationsHaveTheirOwn) {
+  WriteVolumeLimiter limiter(1000, 2000);
+  const absl::Time now = absl::FromUnixSeconds(1'000'000);
+  EXPECT_TRUE(limiter.Admit(Token("laptop"), 2000, now).ok());
+  EXPECT_FALSE(limiter.Admit(Token("integration"), 1, now).ok()) << "another token of the same organisation";
+  security::Identity other = Token("laptop");
+  other.organization_id = "ziekenhuis-b";
+  EXPECT_TRUE(limiter.Admit(other, 2000, now).ok());
+}
+
+TEST(WriteVolumeLimiterTest, DevelopmentModeIsNotLimitedAndZeroMeansTheDefaults) {
+  WriteVolumeLimiter limiter(0, 0);
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:1"};
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(limiter.Admit(developer, size_t{1} << 20).ok());
+  const absl::Time now = absl::FromUnixSeconds(1'000'000);
+  EXPECT_TRUE(limiter.Admit(Token("a"), kDefaultWriteBytesPerSecond * kWriteBurstSeconds, now).ok());
+  EXPECT_FALSE(limiter.Admit(Token("a"), 1, now).ok());
+}
+
 TEST(SubscriptionLimiterTest, RefusesBeyondTheMaximumAndGivesPlacesBack) {
   SubscriptionLimiter limiter(2);
   auto first = limiter.Acquire(Token("a"));
