@@ -64,6 +64,8 @@ struct ServerOptions {
   std::string http_listen_address;
   // Serve the dashboard from this directory (web/static) instead of the copy built into the binary; for development.
   std::string http_assets_dir;
+  // The origin browsers reach the gateway at through a TLS proxy (http::GatewayOptions::public_origin); empty: none.
+  std::string http_public_origin;
   // The gateway's connection cap and idle timeout (http::GatewayOptions).
   int http_max_connections = http::GatewayOptions{}.max_connections;
   absl::Duration http_idle_timeout = http::GatewayOptions{}.idle_timeout;

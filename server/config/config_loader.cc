@@ -17,6 +17,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/domain/region.h"
+#include "server/http/gateway.h"
 
 namespace ketenbeeld::config {
 namespace {
@@ -146,6 +147,10 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
   if (!config.http_listen().empty()) {
     if (absl::Status status = CheckHostPort(config.http_listen(), "http_listen"); !status.ok()) return status;
     options.http_listen_address = config.http_listen();
+  }
+  if (!config.http_public_origin().empty()) {
+    if (absl::Status status = http::CheckPublicOrigin(config.http_public_origin()); !status.ok()) return status;
+    options.http_public_origin = config.http_public_origin();
   }
 
   const server::v1::RetentionConfig& retention = config.retention();
@@ -404,6 +409,9 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_listen",
             "Address of the HTTP gateway (JSON API, live feed, crisis-room dashboard), host:port; empty: off",
             [](C& c, const std::string& v) { c.set_http_listen(v); });
+  AddString(app, "http_public_origin",
+            "Origin of the dashboard behind the TLS proxy (https://host[:port]), whose POSTs the gateway accepts",
+            [](C& c, const std::string& v) { c.set_http_public_origin(v); });
 }
 
 absl::StatusOr<server::v1::ServerConfig> ConfigFlags::Merged() const {

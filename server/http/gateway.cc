@@ -323,7 +323,8 @@ std::optional<Reply> Gateway::Impl::Admit(MHD_Connection* connection, absl::stri
       return refused;
     }
     std::optional<std::string> origin = Lookup(connection, MHD_HEADER_KIND, "Origin");
-    if (origin.has_value() && *origin != absl::StrCat("http://", host_header)) {
+    if (origin.has_value() && *origin != absl::StrCat("http://", host_header) &&
+        (options.public_origin.empty() || *origin != options.public_origin)) {
       return ErrorReply(
           absl::PermissionDeniedError(absl::StrCat("origin: \"", *origin, "\" may not call this gateway")));
     }
@@ -561,9 +562,29 @@ absl::Status CheckListenAddress(const std::string& listen_address) {
   return absl::OkStatus();
 }
 
+absl::Status CheckPublicOrigin(const std::string& origin) {
+  absl::string_view rest = origin;
+  const bool scheme = absl::ConsumePrefix(&rest, "https://") || absl::ConsumePrefix(&rest, "http://");
+  const bool host_and_port = !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
+           c == ']';
+  });
+  if (!scheme || !host_and_port) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_public_origin: expected an origin like "
+                     "\"https://ketenbeeld.example.nl\" (scheme, host, optional port; "
+                     "no path), got \"",
+                     origin, "\""));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,
                                                         GatewayDependencies dependencies) {
   if (absl::Status valid = CheckListenAddress(options.listen_address); !valid.ok()) return valid;
+  if (!options.public_origin.empty()) {
+    if (absl::Status valid = CheckPublicOrigin(options.public_origin); !valid.ok()) return valid;
+  }
   auto impl = std::make_unique<Impl>(options, dependencies);
   SplitHostPort(options.listen_address, impl->host, impl->port);
   const int fd = Listen(impl->host, impl->port);

@@ -17,7 +17,7 @@
 // be tricked into talking to a loopback port by any web page, the gateway also refuses requests whose Host header
 // is not a loopback name (DNS rebinding), POSTs that are not `Content-Type: application/json` (those need a CORS
 // preflight, which the gateway never grants, so another origin cannot send them), and POSTs whose Origin, when
-// sent, is not the gateway's own.
+// sent, is neither the gateway's own nor the configured public origin (GatewayOptions::public_origin).
 //
 // Threading: GNU libmicrohttpd serves every connection from a few event-loop threads (`loop_threads`, epoll). Nothing
 // on a loop thread waits: a live feed that is caught up suspends its connection until the hub wakes it
@@ -50,6 +50,9 @@ struct GatewayOptions {
   std::string listen_address = "127.0.0.1:8080";
   // Serve the dashboard from this directory (web/static of a checkout) instead of the embedded copy: for development.
   std::string assets_dir;
+  // "https://ketenbeeld.example.nl": where browsers reach the gateway through the TLS-terminating proxy in front of
+  // it. POSTs whose Origin is this one are accepted besides the gateway's own loopback origin. Empty: none.
+  std::string public_origin;
   // Live feeds served at once (503 beyond). Each costs a connection and its buffers, no thread.
   int max_streams = 256;
   // Of those, at most this many for one identity (policy's limit key: the credential), so that one identity (a
@@ -92,6 +95,9 @@ struct GatewayDependencies {
 // INVALID_ARGUMENT naming http_listen unless `listen_address` is host:port on a loopback interface (the gateway
 // serves plaintext only). Gateway::Start checks this first; the configuration check uses it too.
 absl::Status CheckListenAddress(const std::string& listen_address);
+// INVALID_ARGUMENT naming http_public_origin unless `origin` is an origin as browsers send it: "https://" or "http://",
+// a host, an optional port, and nothing else (no path, no trailing slash).
+absl::Status CheckPublicOrigin(const std::string& origin);
 
 class Gateway {
  public:

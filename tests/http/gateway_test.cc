@@ -28,6 +28,7 @@ using nlohmann::json;
 
 constexpr char kReportStatus[] = "/api/ketenbeeld.v1.PictureService/ReportStatus";
 constexpr char kRegister[] = "/api/ketenbeeld.v1.PictureService/RegisterOrganization";
+constexpr char kList[] = "/api/ketenbeeld.v1.PictureService/List";
 constexpr char kSubscribe[] = "/api/ketenbeeld.v1.PictureService/Subscribe";
 
 struct SseFrame {
@@ -289,6 +290,36 @@ TEST_F(GatewayTest, RefusesForeignHostsPlainTextPostsAndForeignOrigins) {
                                      {{"Origin", absl::StrCat("http://127.0.0.1:", port())}}, "{}", "application/json");
   ASSERT_TRUE(own);
   EXPECT_EQ(own->status, 200) << own->body;
+}
+
+// Behind the TLS proxy the dashboard's pages come from the public origin: their POSTs pass, other origins' do not.
+TEST(GatewayOriginTest, PostsFromTheConfiguredPublicOriginPassAndOthersAreRefused) {
+  TestServer server([](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.http_public_origin = "https://ketenbeeld.ghor.example";
+  });
+  httplib::Client client("127.0.0.1", server.server().http_port());
+  auto post_from = [&](const std::string& origin) {
+    httplib::Result result = client.Post(kList, {{"Origin", origin}}, "{}", "application/json");
+    return result ? result->status : -1;
+  };
+  EXPECT_EQ(post_from("https://ketenbeeld.ghor.example"), 200);
+  EXPECT_EQ(post_from(absl::StrCat("http://127.0.0.1:", server.server().http_port())), 200);
+  for (const char* foreign : {"https://evil.example", "http://ketenbeeld.ghor.example",
+                              "https://ketenbeeld.ghor.example.evil.example", "null"}) {
+    EXPECT_EQ(post_from(foreign), 403) << foreign;
+  }
+}
+
+TEST(GatewayOriginTest, APublicOriginIsCheckedForItsForm) {
+  EXPECT_TRUE(http::CheckPublicOrigin("https://ketenbeeld.ghor.example").ok());
+  EXPECT_TRUE(http::CheckPublicOrigin("https://ketenbeeld.ghor.example:8443").ok());
+  for (const char* bad : {"ketenbeeld.ghor.example", "https://ketenbeeld.ghor.example/", "https://", "ftp://x.example",
+                          "https://x.example/dashboard"}) {
+    const absl::Status status = http::CheckPublicOrigin(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StartsWith(status.message(), "http_public_origin:")) << status;
+  }
 }
 
 TEST_F(GatewayTest, ServesTheDashboardTheFormAndHealth) {

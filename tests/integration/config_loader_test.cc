@@ -166,6 +166,7 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
   EXPECT_THAT(ErrorOf("shutdown_grace { seconds: 86400 }"), StartsWith("shutdown_grace:"));
   EXPECT_THAT(ErrorOf("metrics_listen: \"9464\""), StartsWith("metrics_listen:"));
   EXPECT_THAT(ErrorOf("http_listen: \"127.0.0.1:99999\""), StartsWith("http_listen:"));
+  EXPECT_THAT(ErrorOf("http_public_origin: \"ketenbeeld.example.nl/\""), StartsWith("http_public_origin:"));
   EXPECT_THAT(ErrorOf("tokens_file: \"/nonexistent/tokens\""), StartsWith("tokens_file: cannot read"));
   // TLS is all or nothing: a half configuration must not silently fall back to plaintext.
   EXPECT_THAT(ErrorOf("tls { server_certificate: \"/x.crt\" }"), StartsWith("tls.server_private_key: required"));
