@@ -1,5 +1,7 @@
 #include "server/pipeline/scheduler.h"
 
+#include <memory>
+
 #include "absl/synchronization/notification.h"
 #include "server/observability/log.h"
 
@@ -24,27 +26,28 @@ mutations::WriteRequest Tick() {
 }  // namespace
 
 absl::Status Scheduler::TickNow() {
-  absl::Notification done;
-  absl::Status status;
-  committer_.Submit(Tick(), [&](absl::StatusOr<WriteResult> result) {
-    status = result.status();
-    done.Notify();
+  // The outcome is shared with the committer's callback, not on this stack: Notify() may still be returning on the
+  // completion thread when the wait here has ended, and the next tick must not reuse the memory it touches.
+  struct Outcome {
+    absl::Notification done;
+    absl::Status status;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  committer_.Submit(Tick(), [outcome](absl::StatusOr<WriteResult> result) {
+    outcome->status = result.status();
+    outcome->done.Notify();
   });
-  done.WaitForNotification();
-  return status;
+  outcome->done.WaitForNotification();
+  return outcome->status;
 }
 
 void Scheduler::TickOnce() {
   // The next interval starts when this tick is committed: a slow commit delays the next tick instead of queueing
   // them up.
-  absl::Notification done;
-  committer_.Submit(Tick(), [&done](absl::StatusOr<WriteResult> result) {
-    if (!result.ok() && !absl::IsUnavailable(result.status())) {
-      observability::LogError("tick_failed", {{"error", result.status().ToString()}});
-    }
-    done.Notify();
-  });
-  done.WaitForNotification();
+  const absl::Status status = TickNow();
+  if (!status.ok() && !absl::IsUnavailable(status)) {
+    observability::LogError("tick_failed", {{"error", status.ToString()}});
+  }
 }
 
 }  // namespace ketenbeeld::pipeline
