@@ -205,6 +205,15 @@ struct Gateway::Impl {
     std::unique_ptr<policy::CallBudget::Lease> lease;
     absl::Mutex mu;
     std::optional<Reply> reply ABSL_GUARDED_BY(mu);  // A call's answer, set on a call thread.
+
+    // Sets the suspended call's answer and resumes its connection, whose handler then sends it (OnRequest).
+    void Answer(MHD_Connection* connection, Reply answer) {
+      {
+        absl::MutexLock lock(&mu);
+        reply = std::move(answer);
+      }
+      MHD_resume_connection(connection);
+    }
   };
   // A live feed's answer: the stream and the frame being written.
   struct Feed {
@@ -419,20 +428,12 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
         } else {
           reply = ErrorReply(response.status());
         }
-        {
-          absl::MutexLock lock(&request.mu);
-          request.reply = std::move(reply);
-        }
-        MHD_resume_connection(connection);
+        request.Answer(connection, std::move(reply));
       });
   if (!submitted.ok()) {  // The pool's queue, or this identity's share of it, is full; or the gateway is stopping.
     Reply busy = ErrorReply(submitted);
     busy.headers.emplace_back("Retry-After", "1");
-    {
-      absl::MutexLock lock(&request.mu);
-      request.reply = std::move(busy);
-    }
-    MHD_resume_connection(connection);
+    request.Answer(connection, std::move(busy));
   }
   return MHD_YES;
 }
