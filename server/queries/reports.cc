@@ -196,7 +196,9 @@ void SetFigure(v1::CapacityTotal& line, v1::CapacityFigure figure, int64_t sum) 
 FigureTable Tabulate(const PictureView& view) {
   FigureTable table;
   table.revision = view.revision();
-  for (const auto& [id, organization] : view.organizations()) {
+  for (const auto& [organization_id, organization] : view.organizations()) {
+    // A named copy: clang 14 cannot capture a structured binding in the lambda below.
+    const std::string& id = organization_id;
     const v1::Organization& registration = *organization.organization;
     table.organizations[id] = {.safety_region = registration.safety_region(), .sector = registration.sector()};
     auto cell = [&](int bed_type, v1::CapacityFigure figure) -> FigureTable::CapacityValue& {
