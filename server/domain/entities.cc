@@ -55,8 +55,6 @@ void NormalizeOrganization(ketenbeeld::v1::Organization& organization) {
 
 void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interval, StatusReport& report) {
   *report.mutable_commit_time() = ToProtoTime(commit_time);
-  // A new report confirms (or ends) what it says about the emergency department.
-  if (report.has_emergency_department()) report.mutable_emergency_department()->clear_expired_since();
   if (report_interval > absl::ZeroDuration() && report_interval != absl::InfiniteDuration()) {
     *report.mutable_next_report_due() = ToProtoTime(commit_time + report_interval);
   } else {

@@ -182,12 +182,13 @@ absl::Status ValidateOrganization(const Organization& organization, std::string_
   return absl::OkStatus();
 }
 
-absl::Status ValidateStatusReport(const StatusReport& report, std::string_view field) {
+absl::Status ValidateStatusReport(const StatusReport& report, std::string_view field, StatusReportForm form) {
   const FieldPath path(ToAbsl(field));
   KETENBEELD_RETURN_IF_ERROR(CheckId(report.organization_id(), path.Field("organization_id")));
   KETENBEELD_RETURN_IF_ERROR(CheckOptionalId(report.location_id(), path.Field("location_id")));
   KETENBEELD_RETURN_IF_ERROR(
-      CheckEnum<v1::OverallStatus>(report.overall_status(), path.Field("overall_status"), Presence::kRequired));
+      CheckEnum<v1::OverallStatus>(report.overall_status(), path.Field("overall_status"),
+                                   form == StatusReportForm::kWhole ? Presence::kRequired : Presence::kOptional));
   KETENBEELD_RETURN_IF_ERROR(
       CheckUniqueTypes<v1::DisruptionType>(report.disruptions(), path.Field("disruptions"), CheckDisruption));
   KETENBEELD_RETURN_IF_ERROR(CheckUniqueTypes<v1::BedType>(report.capacity(), path.Field("capacity"), CheckCapacity));

@@ -30,7 +30,12 @@ absl::Status ValidateId(std::string_view id, std::string_view field);
 
 absl::Status ValidateOrganization(const ketenbeeld::v1::Organization& organization,
                                   std::string_view field = "organization");
-absl::Status ValidateStatusReport(const ketenbeeld::v1::StatusReport& report, std::string_view field = "report");
+// A whole status report must state its overall status; a partial one (an update mask that does not name
+// overall_status, see status_update.h) need not.
+enum class StatusReportForm { kWhole, kPartial };
+
+absl::Status ValidateStatusReport(const ketenbeeld::v1::StatusReport& report, std::string_view field = "report",
+                                  StatusReportForm form = StatusReportForm::kWhole);
 absl::Status ValidateFilter(const ketenbeeld::v1::Filter& filter, std::string_view field = "filter");
 
 }  // namespace ketenbeeld::domain

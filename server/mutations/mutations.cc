@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/domain/assistance_validation.h"
 #include "server/domain/incident_validation.h"
+#include "server/domain/status_update.h"
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::mutations {
@@ -22,7 +23,7 @@ struct Validator {
     return CheckExpected(r);
   }
   absl::Status operator()(const v1::ReportStatusRequest& r) const {
-    if (absl::Status status = domain::ValidateStatusReport(r.report(), "report"); !status.ok()) return status;
+    if (absl::Status status = domain::ValidateReportStatusRequest(r); !status.ok()) return status;
     return CheckExpected(r);
   }
   absl::Status operator()(const v1::OpenIncidentRequest& r) const { return domain::ValidateOpenIncidentRequest(r); }

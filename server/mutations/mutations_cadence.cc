@@ -194,6 +194,7 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
     marked.set_kind(current->record.kind());
     *marked.mutable_scope() = current->record.scope();
     *marked.mutable_status_report() = current_report;
+    marked.mutable_status_report()->clear_update_mask();  // No report made this revision: the server did.
     if (due.has_value()) *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(*due);
     if (expired.has_value()) {
       *marked.mutable_status_report()->mutable_emergency_department()->mutable_expired_since() = ToProtoTime(*expired);

@@ -4,6 +4,8 @@
 #include "absl/strings/str_cat.h"
 #include "server/domain/entities.h"
 #include "server/domain/names.h"
+#include "server/domain/status_update.h"
+#include "server/domain/validation.h"
 #include "server/mutations/mutations.h"
 
 namespace ketenbeeld::mutations {
@@ -60,8 +62,24 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
   record.set_kind(ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT);
   *record.mutable_scope() = organization_record->record.scope();
   ketenbeeld::v1::StatusReport& stored = *record.mutable_status_report();
-  stored = std::move(*request.mutable_report());  // Moved, not copied; `report` (a view of it) is not used below.
-  stored.clear_overdue_since();                   // A new report is on time by definition.
+  const bool whole = domain::ReplacesWholeReport(request.update_mask());
+  // Moved, not copied: `report` (a view of it) is not used below.
+  stored = domain::ApplyStatusUpdate(whole || previous == nullptr ? nullptr : &previous->record.status_report(),
+                                     std::move(*request.mutable_report()), request.update_mask(), context.commit_time);
+  if (!whole) {
+    if (stored.overall_status() == ketenbeeld::v1::OVERALL_STATUS_UNSPECIFIED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("report.overall_status: ", record.name(),
+                       " has no report yet, so this first one must state the overall status (name "
+                       "\"overall_status\" in update_mask, or send the whole report)"));
+    }
+    // Each part was valid; together they may not be (a merged disruption ending before it began).
+    if (absl::Status merged = domain::ValidateStatusReport(stored); !merged.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(merged.message(), " (in the report as merged with revision ",
+                                                     previous == nullptr ? 0 : previous->record.mod_revision(), ")"));
+    }
+  }
+  stored.clear_overdue_since();  // A new report is on time by definition.
   domain::NormalizeStatusReport(context.commit_time, ReportingInterval(organization, context), stored);
   return Put(std::move(record), std::move(previous));
 }

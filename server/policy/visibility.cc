@@ -27,6 +27,19 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
   report.clear_free_text();
   report.clear_reporter();
   report.set_detail_withheld(true);
+  // The mask of a partial report would tell which withheld figures changed ("capacity.ic_adult"): such paths are
+  // cut to the part's name ("capacity"), so the reader learns that a withheld part changed, not which figure. The
+  // mask stays non-empty, so it still does not read as a whole report.
+  google::protobuf::RepeatedPtrField<std::string>& paths = *report.mutable_update_mask()->mutable_paths();
+  for (std::string& path : paths) {
+    const size_t dot = path.find('.');
+    const absl::string_view head = absl::string_view(path).substr(0, dot);
+    if (dot != std::string::npos &&
+        (head == "capacity" || head == "staffing" || head == "supplies" || head == "reporter")) {
+      path.resize(dot);
+    }
+  }
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // Sorted stays sorted when cut to a prefix.
 }
 
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record) {

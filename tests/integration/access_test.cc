@@ -405,6 +405,23 @@ void ExpectDetail(const v1::StatusReport& report) {
   EXPECT_TRUE(report.capacity(0).has_available());
 }
 
+// A partial report's mask would say which withheld figure changed: a reader without detail sees only the part.
+TEST_F(AccessTest, UpdateMaskOfAPartialReportRevealsNoWithheldFigure) {
+  SetUpRegion();
+  v1::ReportStatusRequest request;
+  *request.mutable_report() = MakeReport("ziekenhuis-a", 1);
+  request.mutable_update_mask()->add_paths("capacity.ic_adult");
+  request.mutable_update_mask()->add_paths("disruptions");
+  v1::WriteResponse written;
+  const grpc::Status status = PictureAs("institution")->ReportStatus(Deadline().get(), request, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(GetStatusAs("ghor", "ziekenhuis-a").record().status_report().update_mask().paths(),
+              ::testing::ElementsAre("capacity.ic_adult", "disruptions"));
+  const v1::StatusReport seen_by_b = GetStatusAs("institution-b", "ziekenhuis-a").record().status_report();
+  ExpectWithheld(seen_by_b);
+  EXPECT_THAT(seen_by_b.update_mask().paths(), ::testing::ElementsAre("capacity", "disruptions"));
+}
+
 TEST_F(AccessTest, ExactCapacityGoesToTheOwnerGhorAndDispatchOnlyThroughGet) {
   SetUpRegion();
   ExpectDetail(GetStatusAs("institution", "ziekenhuis-a").record().status_report());
