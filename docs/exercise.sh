@@ -79,6 +79,10 @@ run status report --org vvt-duin --overall normal --capacity nursing-home:availa
 run status report --org vvt-polder --overall critical --capacity nursing-home:available=0,occupied=60 \
   --disruption client-relocation=critical:"Evacuatie nodig" --disruption utility-failure=major:"Stroom uitgevallen"
 run picture
+note "A report changes only what it names. The GHOR's officer types in what Woonzorg De Polder phones in: its
+generator runs for 18 more hours. Its capacity and disruptions stay as they were; the log says what changed."
+run status report --org vvt-polder --supply generator:state=limited,hours=18
+run get organizations/vvt-polder/status
 
 section "4. The GHOR sends an alert with a deadline"
 note "The nursing homes and hospitals must confirm within 15 seconds (short, for the exercise)."
@@ -113,4 +117,4 @@ run report capacity --region VR10
 section "8. Everything above is in the one log"
 note "From the alert on: the acknowledgements, the server's own \"deadline passed\" fact (actor: the server), the request
 and its offer. \`ketenbeeld watch\` shows the same events live, in the same order, to everyone."
-run history --from 13
+run history --from 14

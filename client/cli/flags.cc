@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -269,6 +270,66 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
   if (flags.text.has_value()) report->set_free_text(*flags.text);
   if (flags.reporter.has_value()) report->mutable_reporter()->set_name(*flags.reporter);
   return absl::OkStatus();
+}
+
+absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportFlags& flags,
+                                                             const v1::StatusReport& from_file) {
+  std::vector<std::string> paths;
+  auto name_if = [&paths](bool named, absl::string_view path) {
+    if (named) paths.emplace_back(path);
+  };
+  name_if(!flags.overall.empty() || from_file.overall_status() != v1::OVERALL_STATUS_UNSPECIFIED, "overall_status");
+  name_if(!flags.disruptions.empty() || !from_file.disruptions().empty(), "disruptions");
+  name_if(!flags.capacities.empty() || !from_file.capacity().empty(), "capacity");
+  name_if(!flags.staffing.empty() || from_file.has_staffing(), "staffing");
+  name_if(!flags.supplies.empty() || !from_file.supplies().empty(), "supplies");
+  name_if(!flags.emergency_department.empty() || from_file.has_emergency_department(), "emergency_department");
+  name_if(flags.crisis_plan_activated.has_value() || from_file.crisis_plan_activated(), "crisis_plan_activated");
+  name_if(flags.text.has_value() || !from_file.free_text().empty(), "free_text");
+  name_if(flags.reporter.has_value() || from_file.has_reporter(), "reporter");
+  // One entry is removed by naming it alone: the mask path "capacity.ic_adult" with no such entry in the report.
+  struct Keyed {
+    absl::string_view word;
+    absl::string_view path;
+    const google::protobuf::EnumDescriptor* types;
+    absl::string_view prefix;  // Of the enum's value names, left out of the key.
+  };
+  const Keyed keyed[] = {{"capacity", "capacity", v1::BedType_descriptor(), "BED_TYPE_"},
+                         {"supply", "supplies", v1::SupplyType_descriptor(), "SUPPLY_TYPE_"},
+                         {"disruption", "disruptions", v1::DisruptionType_descriptor(), "DISRUPTION_TYPE_"}};
+  const std::pair<absl::string_view, absl::string_view> whole[] = {
+      {"staffing", "staffing"}, {"ed", "emergency_department"}, {"text", "free_text"}, {"reporter", "reporter"}};
+  for (const std::string& value : flags.clears) {
+    bool known = false;
+    for (const auto& [word, path] : whole) {
+      if (value != word) continue;
+      paths.emplace_back(path);
+      known = true;
+    }
+    const auto [part, type] =
+        std::pair<absl::string_view, absl::string_view>(absl::StrSplit(value, absl::MaxSplits(':', 1)));
+    for (const Keyed& list : keyed) {
+      if (part != list.word) continue;
+      absl::StatusOr<int> number = ParseEnumWord(*list.types, type);
+      if (!number.ok()) return FlagError("--clear", value, number.status().message());
+      const std::string key =
+          absl::AsciiStrToLower(absl::StripPrefix(list.types->FindValueByNumber(*number)->name(), list.prefix));
+      paths.push_back(absl::StrCat(list.path, ".", key));
+      known = true;
+    }
+    if (!known) {
+      return FlagError("--clear", value,
+                       "expected capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text or reporter");
+    }
+  }
+  if (paths.empty()) {
+    return absl::InvalidArgumentError(
+        "nothing to report: name what changed (--overall, --disruption, --capacity, --staffing, --supply, --ed, "
+        "--crisis-plan, --text, --reporter, --clear), or send a whole report with --replace");
+  }
+  google::protobuf::FieldMask mask;
+  mask.mutable_paths()->Assign(paths.begin(), paths.end());
+  return mask;
 }
 
 absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organization* organization) {

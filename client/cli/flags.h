@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "client/cli/enum_words.h"
+#include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
@@ -71,12 +72,22 @@ struct StatusReportFlags {
   std::optional<bool> crisis_plan_activated;
   std::optional<std::string> text;
   std::optional<std::string> reporter;
+  // --clear PART (repeatable): capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter.
+  std::vector<std::string> clears;
 };
 
 // Applies the given flags over `report` (which may come from --file): scalar flags replace the field; each
 // --disruption/--capacity/--supply replaces the entry of its type and keeps the others. Returns the first parse
 // error; `report` may then be partly changed.
 absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusReport* report);
+
+// The update mask of a partial `status report` (ReportStatusRequest.update_mask): the parts the flags name, and the
+// parts `from_file` (the --file report, or an empty one) sets. --capacity, --supply and --disruption merge by type
+// (only the named counts change); --staffing, --ed and --reporter replace that part; each --clear names a part to
+// remove ("capacity:ic-adult" -> "capacity.ic_adult"). InvalidArgument for a --clear value that names nothing, or
+// when nothing at all is named.
+absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportFlags& flags,
+                                                             const v1::StatusReport& from_file);
 
 // The flags of `org register`, same conventions.
 struct OrganizationFlags {

@@ -278,6 +278,9 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
         verb = absl::StrCat("OVERDUE since ",
                             absl::FormatTime("%H:%M", FromProtoTime(record.status_report().overdue_since()), zone));
         summary = absl::StrJoin(StatusReportParts(record.status_report()), "  ");
+      } else if (!record.status_report().update_mask().paths().empty()) {
+        // A partial report: say what it changed, the rest of the line is the report as it now stands.
+        verb = absl::StrCat("updated ", absl::StrJoin(record.status_report().update_mask().paths(), ","));
       }
       break;
     default:

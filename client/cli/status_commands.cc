@@ -16,20 +16,30 @@
 namespace ketenbeeld::cli {
 namespace {
 
-int ReportStatus(Session& session, const StatusReportFlags& flags, const std::string& file,
+// Without `replace`, the report names what changed (an update mask of the flags and the file's parts) and the
+// server keeps the rest; with it, the report replaces the stored one whole, as a report without a mask does.
+int ReportStatus(Session& session, const StatusReportFlags& flags, const std::string& file, bool replace,
                  const CLI::Option* expected_revision_option, int64_t expected_revision) {
   v1::ReportStatusRequest request;
   v1::StatusReport* report = request.mutable_report();
   if (!file.empty()) {
     if (absl::Status loaded = LoadMessageFromFile(file, report); !loaded.ok()) return UsageError(loaded);
   }
+  if (!replace) {
+    absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, *report);
+    if (!mask.ok()) return UsageError(mask.status());
+    *request.mutable_update_mask() = *std::move(mask);
+  } else if (!flags.clears.empty()) {
+    return UsageError(absl::InvalidArgumentError("--clear and --replace: a whole report clears what it leaves out"));
+  }
   if (absl::Status applied = ApplyStatusReportFlags(flags, report); !applied.ok()) return UsageError(applied);
   if (report->organization_id().empty()) {
     return UsageError(absl::InvalidArgumentError("--org is required (or organization_id in --file)"));
   }
-  if (report->overall_status() == v1::OVERALL_STATUS_UNSPECIFIED) {
+  if (replace && report->overall_status() == v1::OVERALL_STATUS_UNSPECIFIED) {
     return UsageError(absl::InvalidArgumentError(
-        "--overall is required: normal|strained|critical|closed|unknown (or overall_status in --file)"));
+        "--overall is required with --replace: normal|strained|critical|closed|unknown (or overall_status in "
+        "--file)"));
   }
   if (expected_revision_option->count() > 0) request.set_expected_revision(expected_revision);
 
@@ -89,7 +99,10 @@ int ImportStatus(Session& session, const std::string& file) {
 StatusCommands::StatusCommands(CLI::App& app) {
   CLI::App* status = app.add_subcommand("status", "Status reports");
   status->require_subcommand(1);
-  report_ = status->add_subcommand("report", "Report (replace) the status of an organisation");
+  report_ = status->add_subcommand(
+      "report",
+      "Report the status of an organisation (statusmelding). Changes only what is named; the rest of the last report "
+      "stays. --replace sends a whole report instead");
   report_->add_option("--org", report_flags_.organization_id, "Reporting organisation id");
   report_->add_option("--location", report_flags_.location_id, "Location id, for a per-site report");
   report_->add_option("--overall", report_flags_.overall, "normal|strained|critical|closed|unknown");
@@ -104,7 +117,13 @@ StatusCommands::StatusCommands(CLI::App& app) {
       report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");
   report_->add_option("--text", report_flags_.text, "Free text for the GHOR");
   report_->add_option("--reporter", report_flags_.reporter, "Name of the person reporting");
-  report_->add_option("--file", report_file_, "StatusReport in text format (.textproto) or JSON (.json)");
+  report_->add_option("--clear", report_flags_.clears,
+                      "Remove a part: capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter "
+                      "(repeatable)");
+  report_->add_flag("--replace", replace_,
+                    "Replace the whole report: what is not given is no longer reported (needs --overall)");
+  report_->add_option("--file", report_file_,
+                      "StatusReport in text format (.textproto) or JSON (.json); the parts it sets are reported");
   expected_option_ =
       report_->add_option("--expected-revision", expected_revision_,
                           "Compare-and-set: the report's current mod_revision, 0 for 'must not exist yet'");
@@ -120,7 +139,7 @@ std::optional<int> StatusCommands::Run(Session& session) {
   if (crisis_plan_option_->count() > 0) report_flags_.crisis_plan_activated = crisis_plan_;
   if (import_->parsed()) return ImportStatus(session, import_file_);
   if (report_->parsed())
-    return ReportStatus(session, report_flags_, report_file_, expected_option_, expected_revision_);
+    return ReportStatus(session, report_flags_, report_file_, replace_, expected_option_, expected_revision_);
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // The status report commands of the `ketenbeeld` CLI:
-//   ketenbeeld status report --org ... --overall ... [--capacity ...]   report (replace) one organisation's status
+//   ketenbeeld status report --org ... [--overall ...] [--capacity ...]  report what changed in one organisation's
+//                                                                      status (--replace: the whole report)
 //   ketenbeeld status import FILE                                      many reports over one PublishStatus stream
 //
 // Thread safety: used from the CLI's main thread only (status import waits for the publisher's callbacks, which run
@@ -38,6 +39,7 @@ class StatusCommands {
   // --crisis-plan / --no-crisis-plan: applied to report_flags_ only when given (absent keeps the file's value).
   CLI::Option* crisis_plan_option_ = nullptr;
   bool crisis_plan_ = false;
+  bool replace_ = false;
   std::string import_file_;
 };
 

@@ -144,6 +144,30 @@ TEST(FlagsTest, StatusReportFlagsOverrideAFileByType) {
                   "(valid: normal, strained, critical, closed, unknown)");
 }
 
+TEST(FlagsTest, StatusUpdateMaskNamesWhatTheFlagsAndTheFileGive) {
+  StatusReportFlags flags;
+  flags.organization_id = "zh-noord";
+  flags.supplies = {"oxygen:stock=100,per-day=20,unit=liter"};
+  flags.overall = "strained";
+  flags.clears = {"capacity:ic-adult", "ed", "disruption:utility-failure"};
+  v1::StatusReport file;
+  file.set_free_text("uit bestand");
+  absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, file);
+  ASSERT_TRUE(mask.ok()) << mask.status();
+  EXPECT_THAT(mask->paths(), ::testing::ElementsAre("overall_status", "supplies", "free_text", "capacity.ic_adult",
+                                                    "emergency_department", "disruptions.utility_failure"));
+
+  StatusReportFlags nothing;
+  nothing.organization_id = "zh-noord";
+  EXPECT_THAT(std::string(StatusUpdateMask(nothing, v1::StatusReport()).status().message()),
+              StartsWith("nothing to report"));
+  StatusReportFlags bad = nothing;
+  bad.clears = {"capacity:ic-kids"};
+  ExpectFlagError(StatusUpdateMask(bad, v1::StatusReport()).status(), "--clear \"capacity:ic-kids\"", "ic-adult");
+  bad.clears = {"everything"};
+  ExpectFlagError(StatusUpdateMask(bad, v1::StatusReport()).status(), "--clear \"everything\"", "capacity:TYPE");
+}
+
 TEST(FlagsTest, OrganizationFlags) {
   v1::Organization organization;
   OrganizationFlags flags;

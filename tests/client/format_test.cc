@@ -107,6 +107,13 @@ TEST(FormatTest, EventLines) {
             "rev 42  22:23:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  "
             "utility major  crisis plan active");
 
+  v1::Event partial_event = report_event;
+  partial_event.mutable_record()->mutable_status_report()->mutable_update_mask()->add_paths("capacity.ic_adult");
+  partial_event.mutable_record()->mutable_status_report()->mutable_update_mask()->add_paths("supplies");
+  EXPECT_EQ(FormatEventLine(partial_event, absl::UTCTimeZone()),
+            "rev 42  22:23:07  organizations/zh-noord/status  PUT  updated capacity.ic_adult,supplies  critical  "
+            "ic-adult 3/12  ED diversion  utility major  crisis plan active");
+
   const auto organization_event = ParseTextProto<v1::Event>(R"pb(
     revision: 41
     commit_time { seconds: 1700000580 }
