@@ -213,3 +213,32 @@ test('a diversion whose end time passes is marked unconfirmed, and the form asks
   await dashboard.close();
   await form.close();
 });
+
+test('the form sends only what the coordinator changed: a figure reported meanwhile by someone else stays', async () => {
+  const form = await openPage('/form.html?org=zh-noord');
+  await form.waitForSelector('#last-report:not(:empty)');
+  await form.locator('#free-text').fill('Aggregaat draait sinds 11:40');  // The coordinator starts typing ...
+  // ... while the GHOR's officer types in the oxygen figure the hospital phoned in.
+  await room.server.call('ketenbeeld.v1.PictureService/ReportStatus', {
+    report: {
+      organization_id: 'zh-noord',
+      supplies: [{ type: 'SUPPLY_TYPE_OXYGEN', stock: 100, consumption_per_day: 20, unit: 'liter' }],
+    },
+    update_mask: 'supplies',
+  });
+  await form.waitForFunction(() =>
+    window.ketenbeeld.feed.records.get('organizations/zh-noord/status')?.status_report.supplies?.length === 1);
+  await form.locator('span.o-critical').click();
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  await form.waitForFunction(() =>
+    window.ketenbeeld.feed.records.get('organizations/zh-noord/status')?.status_report.overall_status
+      === 'OVERALL_STATUS_CRITICAL');
+  const report = await form.evaluate(() => window.ketenbeeld.feed.records.get('organizations/zh-noord/status').status_report);
+  assert.equal(report.supplies?.[0]?.type, 'SUPPLY_TYPE_OXYGEN', 'the oxygen figure survived the form');
+  assert.equal(report.free_text, 'Aggregaat draait sinds 11:40');
+  // What the form sent (normalised, in JSON's lowerCamelCase): the two changes and, always, who reported.
+  assert.equal(report.update_mask, 'freeText,overallStatus,reporter');
+  assert.deepEqual(form.errors, []);
+  await form.close();
+});

@@ -187,3 +187,29 @@ test('totals from the server overview keep absent sums absent', () => {
   const [all] = totalsFromOverview({ totals: [{ bed_type: 'BED_TYPE_IC_ADULT', figures_withheld: true }] });
   assert.equal(FIGURES.every((f) => all.figures[f].withheld), true);
 });
+
+test('the form sends only what the coordinator changed, as an update mask', async () => {
+  const { changedPaths, updateMask } = await import('../static/js/report_mask.js');
+  const before = {
+    organization_id: 'zh-noord',
+    overall_status: 'OVERALL_STATUS_STRAINED',
+    capacity: [{ type: 'BED_TYPE_IC_ADULT', available: 2 }, { type: 'BED_TYPE_GENERAL_WARD', available: 30 }],
+    supplies: [{ type: 'SUPPLY_TYPE_GENERATOR', autonomy_hours: 18 }],
+    disruptions: [{ type: 'DISRUPTION_TYPE_UTILITY_FAILURE', severity: 'SEVERITY_MAJOR' }],
+    emergency_department: { state: 'EMERGENCY_DEPARTMENT_STATE_DIVERSION' },
+    crisis_plan_activated: true,
+    reporter: { name: 'J. de Vries' },
+  };
+  const after = structuredClone(before);
+  // Nothing changed: the report confirms the overall status and says who confirms it.
+  assert.deepEqual(changedPaths(before, after), ['overall_status', 'reporter']);
+  after.capacity[0].available = 0;  // changed
+  after.capacity.pop();  // removed
+  after.supplies.push({ type: 'SUPPLY_TYPE_OXYGEN', stock: 100 });  // added
+  after.free_text = 'aggregaat draait';
+  assert.deepEqual(changedPaths(before, after),
+    ['free_text', 'capacity.ic_adult', 'capacity.general_ward', 'supplies.oxygen', 'reporter']);
+  assert.equal(updateMask(before, after), 'freeText,capacity.icAdult,capacity.generalWard,supplies.oxygen,reporter');
+  // A department whose end time passed is confirmed by sending it, changed or not.
+  assert.deepEqual(changedPaths(before, before, ['emergency_department']), ['emergency_department', 'reporter']);
+});

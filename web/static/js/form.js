@@ -14,6 +14,7 @@ import { Feed, statusText } from './feed.js';
 import { clock, when } from './format.js';
 import { html, setHtml } from './html.js';
 import { label, language, setLanguage, t, translatePage } from './i18n.js';
+import { updateMask } from './report_mask.js';
 
 const $ = (id) => document.getElementById(id);
 const ORG_KEY = 'ketenbeeld.form.organization';
@@ -25,6 +26,9 @@ let selectedOrg = '';
 let selectedLocation = '';
 let prefilledFrom = null;  // the record (name + mod_revision) the form was filled from
 let dirty = false;  // the user changed something since the form was filled
+// The report as the form built it right after filling it from the stored report (null: there was none): what the
+// user changed is the difference, and only that is sent (report_mask.js).
+let baseline = null;
 
 const feed = new Feed({
   onChange: () => {
@@ -127,6 +131,7 @@ function maybePrefill() {
   if (prefilledFrom === key || (dirty && prefilledFrom !== null)) return;
   prefilledFrom = key;
   fill(record?.status_report || {});
+  baseline = record ? buildSafely()?.report ?? null : null;
   dirty = false;
 }
 
@@ -468,7 +473,14 @@ async function send() {
   result.textContent = t('form.sending');
   result.className = 'result';
   try {
-    const response = await call(Methods.reportStatus, built.request);
+    // A partial report of what the user changed, over the report the form was filled from; the first report of
+    // an organisation is whole.
+    // Sending the form with the "end time passed" notice shown confirms the emergency department as the form shows it.
+    const confirmed = $('ed-expired').hidden ? [] : ['emergency_department'];
+    const request = baseline
+      ? { ...built.request, update_mask: updateMask(baseline, built.request.report, confirmed) }
+      : built.request;
+    const response = await call(Methods.reportStatus, request);
     result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
     result.className = 'result ok';
     dirty = false;
