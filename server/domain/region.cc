@@ -67,6 +67,9 @@ absl::StatusOr<Region> Region::FromConfig(const ketenbeeld::server::v1::RegionCo
                       path.Field("scaled_up_reporting_interval"));
   if (!interval.ok()) return interval.status();
   region.scaled_up_reporting_interval_ = *interval;
+  interval = Interval(config.unknown_after_overdue(), absl::Hours(1), path.Field("unknown_after_overdue"));
+  if (!interval.ok()) return interval.status();
+  region.unknown_after_overdue_ = *interval;
   return region;
 }
 

@@ -17,7 +17,8 @@ namespace ketenbeeld::domain {
 class Region {
  public:
   // Validates `config` (INVALID_ARGUMENT naming the field, e.g. "region.scale_up_levels[2]: appears twice") and
-  // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1".
+  // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1"; a
+  // report overdue for 1 h reads "unknown".
   static absl::StatusOr<Region> FromConfig(const ketenbeeld::server::v1::RegionConfig& config,
                                            absl::string_view field = "region");
   // The defaults, for region VR10 (Noord-Holland Noord).
@@ -31,6 +32,8 @@ class Region {
   bool IsScaledUp(absl::string_view level) const;
   absl::Duration reporting_interval() const { return reporting_interval_; }
   absl::Duration scaled_up_reporting_interval() const { return scaled_up_reporting_interval_; }
+  // How long after a report became overdue its overall status becomes unknown.
+  absl::Duration unknown_after_overdue() const { return unknown_after_overdue_; }
 
  private:
   Region() = default;
@@ -40,6 +43,7 @@ class Region {
   int scaled_up_from_ = 1;
   absl::Duration reporting_interval_ = absl::Hours(24);
   absl::Duration scaled_up_reporting_interval_ = absl::Hours(1);
+  absl::Duration unknown_after_overdue_ = absl::Hours(1);
 };
 
 }  // namespace ketenbeeld::domain

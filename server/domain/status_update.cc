@@ -50,9 +50,14 @@ constexpr absl::string_view kScalars[] = {"overall_status", "crisis_plan_activat
 constexpr absl::string_view kMessages[] = {"staffing", "emergency_department", "reporter"};
 // Fields a mask cannot name, and why.
 constexpr absl::string_view kIdentifying[] = {"organization_id", "location_id"};
-constexpr absl::string_view kOutputOnly[] = {"commit_time",   "next_report_due",
-                                             "overdue_since", "detail_withheld",
-                                             "update_mask",   "emergency_department.expired_since"};
+constexpr absl::string_view kOutputOnly[] = {"commit_time",
+                                             "next_report_due",
+                                             "overdue_since",
+                                             "detail_withheld",
+                                             "update_mask",
+                                             "unknown_since",
+                                             "last_known_overall_status",
+                                             "emergency_department.expired_since"};
 
 template <size_t N>
 bool OneOf(absl::string_view value, const absl::string_view (&names)[N]) {
@@ -192,10 +197,19 @@ v1::StatusReport ApplyStatusUpdate(const v1::StatusReport* stored, v1::StatusRep
     for (v1::Supply& supply : *result.mutable_supplies()) Stamp(supply, now);
     if (result.has_emergency_department()) result.mutable_emergency_department()->clear_expired_since();
     result.clear_update_mask();
+    result.clear_unknown_since();
+    result.clear_last_known_overall_status();
     return result;
   }
   if (stored != nullptr) {
     result = *stored;
+    // The organisation reports again: an overall status the server set to unknown for lack of reports goes back to
+    // what the organisation last said, unless this report says it anew.
+    if (result.has_unknown_since()) {
+      result.set_overall_status(result.last_known_overall_status());
+      result.clear_unknown_since();
+      result.clear_last_known_overall_status();
+    }
   } else {
     result.set_organization_id(update.organization_id());
     result.set_location_id(update.location_id());

@@ -32,7 +32,9 @@ absl::Status ValidateReportStatusRequest(const ketenbeeld::v1::ReportStatusReque
 // Whole (ReplacesWholeReport): `update` itself. Partial: `stored` (or an empty report) with the named parts of
 // `update` applied. Either way every capacity and supply entry that `update` wrote carries reported_at =
 // `commit_time` (the others keep theirs), the emergency department's expired_since is cleared when the update wrote
-// the department, and update_mask is the normalised mask (empty for a whole report). The report-level output-only
+// the department, update_mask is the normalised mask (empty for a whole report), and an overall status the server
+// set to unknown (unknown_since) is cleared: to the update's, or, when a partial update does not name it, back to
+// the last known one. The report-level output-only
 // fields (commit time, next due, overdue) are the caller's (NormalizeStatusReport). Pre: ValidateReportStatusRequest
 // accepted the request. The result may still lack an overall status (a partial first report); the caller refuses it.
 ketenbeeld::v1::StatusReport ApplyStatusUpdate(const ketenbeeld::v1::StatusReport* stored,

@@ -133,9 +133,10 @@ absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioR
 absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);
 
 // Time-driven facts: alerts whose acknowledgement deadline passed (mutations_alert.cc), and status reports that
-// became overdue or whose emergency department's diversion or closure ran past its `until` (expired_since; any
-// report, per location too) (mutations_cadence.cc). Each fact is committed exactly once: the planners only act on
-// records that do not carry the fact yet, so a tick after a restart does not repeat it.
+// became overdue, stayed overdue for the region's grace (overall status unknown), or whose emergency department's
+// diversion or closure ran past its `until` (expired_since; any report, per location too) (mutations_cadence.cc). Each
+// fact is committed exactly once: the planners only act on records that do not carry the fact yet, so a tick after a
+// restart does not repeat it.
 std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context);
 std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context);
 

@@ -1,6 +1,8 @@
 // Reporting cadence and staleness: which interval is in force for an organisation, the "overdue" facts the server
-// commits when an organisation's report is older than that interval, and the "expired" facts when a report's
-// emergency department diversion or closure runs past its `until` without a newer report confirming or ending it.
+// commits when an organisation's report is older than that interval, the "unknown" facts when it stays overdue for
+// the region's grace (its overall status becomes unknown, the last known one kept), and the "expired" facts when a
+// report's emergency department diversion or closure runs past its `until` without a newer report confirming or
+// ending it.
 //
 // Cost: PlanReportDeadlines runs on the committer thread every tick (default once a second) over every status
 // report, so it scans the picture once (one filtered Take of organisations and reports, no point read per report)
@@ -129,6 +131,23 @@ std::optional<absl::Time> EmergencyDepartmentExpiry(const v1::StatusReport& repo
   return until;
 }
 
+// When the overall status of `report`, overdue since `overdue`, becomes unknown by `now`: `grace` after it became
+// overdue. Nullopt when it is not overdue, not long enough, or already unknown (marked by the server, or reported so).
+std::optional<absl::Time> UnknownAt(const v1::StatusReport& report, std::optional<absl::Time> overdue,
+                                    absl::Duration grace, absl::Time now) {
+  if (!overdue.has_value() || report.has_unknown_since() || report.overall_status() == v1::OVERALL_STATUS_UNKNOWN) {
+    return std::nullopt;
+  }
+  const absl::Time at = *overdue + grace;
+  if (at > now) return std::nullopt;
+  return at;
+}
+
+std::optional<absl::Time> CommittedOverdue(const v1::StatusReport& report) {
+  if (!report.has_overdue_since()) return std::nullopt;
+  return FromProtoTime(report.overdue_since());
+}
+
 }  // namespace
 
 absl::Duration ReportingInterval(const v1::Organization& organization, const PlanContext& context) {
@@ -178,7 +197,11 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
     if (!other_intervals.empty()) {
       if (auto it = other_intervals.find(report.organization_id()); it != other_intervals.end()) interval = it->second;
     }
-    if (!overdue_at(report, interval) && !EmergencyDepartmentExpiry(report, context.commit_time)) continue;
+    const absl::Duration grace = context.region.unknown_after_overdue();
+    if (!overdue_at(report, interval) && !EmergencyDepartmentExpiry(report, context.commit_time) &&
+        !UnknownAt(report, CommittedOverdue(report), grace, context.commit_time)) {
+      continue;
+    }
     // Re-read the few candidates: a report or registration written earlier in this commit group replaces what the
     // scan saw (a new report is on time and confirms its emergency department). The other way round, a registration
     // in this group that tightens an interval is seen by the next tick.
@@ -188,7 +211,10 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
     const std::optional<absl::Time> due = overdue_at(
         current_report, interval_of(context.lookup(domain::OrganizationName(current_report.organization_id()))));
     const std::optional<absl::Time> expired = EmergencyDepartmentExpiry(current_report, context.commit_time);
-    if (!due.has_value() && !expired.has_value()) continue;
+    // Overdue long enough (a server down for a while may find both at once): the status is no longer known.
+    const std::optional<absl::Time> unknown =
+        UnknownAt(current_report, due.has_value() ? due : CommittedOverdue(current_report), grace, context.commit_time);
+    if (!due.has_value() && !expired.has_value() && !unknown.has_value()) continue;
     v1::Record marked;
     marked.set_name(current->record.name());
     marked.set_kind(current->record.kind());
@@ -198,6 +224,12 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
     if (due.has_value()) *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(*due);
     if (expired.has_value()) {
       *marked.mutable_status_report()->mutable_emergency_department()->mutable_expired_since() = ToProtoTime(*expired);
+    }
+    if (unknown.has_value()) {
+      v1::StatusReport& report_marked = *marked.mutable_status_report();
+      report_marked.set_last_known_overall_status(report_marked.overall_status());
+      report_marked.set_overall_status(v1::OVERALL_STATUS_UNKNOWN);
+      *report_marked.mutable_unknown_since() = ToProtoTime(*unknown);
     }
     changes.push_back(Put(std::move(marked), std::move(current)));
   }

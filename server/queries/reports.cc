@@ -88,8 +88,10 @@ struct Figures {
   std::optional<int64_t> available, occupied, baseline, surge_24h, surge_72h;
   absl::Time newest = absl::InfinitePast();
   absl::Time oldest = absl::InfiniteFuture();
+  bool stale = false;  // Some of the reports summed gave a stale figure: the sum is stale.
 
-  void Add(const v1::Capacity& capacity, absl::Time reported_at) {
+  void Add(const v1::Capacity& capacity, absl::Time reported_at, bool stale_figure) {
+    stale = stale || stale_figure;
     AddFigure(available, capacity.has_available(), capacity.available());
     AddFigure(occupied, capacity.has_occupied(), capacity.occupied());
     AddFigure(baseline, capacity.has_baseline(), capacity.baseline());
@@ -111,8 +113,11 @@ const v1::Capacity* CapacityIn(const v1::StatusReport& report, int bed_type) {
 absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
   absl::flat_hash_map<int, Figures> by_type;
   for (const v1::StatusReport* report : view.Counted()) {
-    const absl::Time reported_at = FromProtoTime(report->commit_time());
-    for (const v1::Capacity& capacity : report->capacity()) by_type[capacity.type()].Add(capacity, reported_at);
+    for (const v1::Capacity& capacity : report->capacity()) {
+      const absl::Time reported_at =
+          FromProtoTime(capacity.has_reported_at() ? capacity.reported_at() : report->commit_time());
+      by_type[capacity.type()].Add(capacity, reported_at, IsStale(*report, reported_at));
+    }
   }
   return by_type;
 }
@@ -147,6 +152,11 @@ absl::Status ValidateFindCapacityRequest(const v1::FindCapacityRequest& request)
   if (request.limit() < 0 || request.limit() > kMaxLimit) {
     return Invalid(FieldPath("limit"), "must be between 1 and ", kMaxLimit, " or 0 for ", kDefaultLimit, ", got ",
                    request.limit());
+  }
+  const google::protobuf::Duration& max_age = request.max_age();
+  if (max_age.seconds() < 0 || max_age.nanos() < 0 || max_age.nanos() > 999'999'999 ||
+      max_age.seconds() > 7 * 24 * 3600) {
+    return Invalid(FieldPath("max_age"), "must be between 0 (any age) and 7 days, got ", max_age.seconds(), " s");
   }
   return absl::OkStatus();
 }
@@ -201,11 +211,12 @@ FigureTable Tabulate(const PictureView& view) {
     const std::string& id = organization_id;
     const v1::Organization& registration = *organization.organization;
     table.organizations[id] = {.safety_region = registration.safety_region(), .sector = registration.sector()};
-    auto cell = [&](int bed_type, v1::CapacityFigure figure) -> FigureTable::CapacityValue& {
+    auto cell = [&](int bed_type, v1::CapacityFigure figure, bool stale) -> FigureTable::CapacityValue& {
       return table.capacity[{.safety_region = registration.safety_region(),
                              .sector = registration.sector(),
                              .bed_type = static_cast<v1::BedType>(bed_type),
-                             .figure = figure}][id];
+                             .figure = figure,
+                             .stale = stale}][id];
     };
     for (const auto& [bed_type, figures] : CapacityByType(organization)) {
       const std::pair<v1::CapacityFigure, const std::optional<int64_t>*> given[] = {
@@ -214,7 +225,7 @@ FigureTable Tabulate(const PictureView& view) {
           {v1::CAPACITY_FIGURE_SURGE_24H, &figures.surge_24h}, {v1::CAPACITY_FIGURE_SURGE_72H, &figures.surge_72h}};
       for (const auto& [figure, sum] : given) {
         if (sum != nullptr && !sum->has_value()) continue;
-        cell(bed_type, figure) = {
+        cell(bed_type, figure, figures.stale) = {
             .value = sum == nullptr ? 0 : **sum, .newest = figures.newest, .oldest = figures.oldest};
       }
     }
@@ -260,6 +271,7 @@ v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figur
     for (const auto& [id, registration] : figures.organizations) scope += in_scope(registration, requirement.sector());
     int64_t available = 0;
     int64_t surge = 0;
+    int64_t stale_available = 0;
     bool available_withheld = false;
     bool surge_withheld = false;
     for (const auto& [cell, values] : figures.capacity) {
@@ -269,6 +281,15 @@ v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figur
       }
       int64_t sum = 0;
       for (const auto& [id, value] : values) sum += value.value;
+      if (cell.stale) {
+        // Not counted against the requirement: shown apart, as what may still be there.
+        if (cell.figure == v1::CAPACITY_FIGURE_AVAILABLE) {
+          stale_available += sum;
+          gap.set_organizations_stale(gap.organizations_stale() + static_cast<int32_t>(values.size()));
+          available_withheld |= Withheld(values.size(), min_group);
+        }
+        continue;
+      }
       if (cell.figure == v1::CAPACITY_FIGURE_AVAILABLE) {
         available += sum;
         gap.set_organizations_reported(gap.organizations_reported() + static_cast<int32_t>(values.size()));
@@ -279,11 +300,12 @@ v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figur
         surge_withheld |= Withheld(values.size(), min_group);
       }
     }
-    gap.set_organizations_not_reported(scope - gap.organizations_reported());
+    gap.set_organizations_not_reported(scope - gap.organizations_reported() - gap.organizations_stale());
     if (available_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_AVAILABLE);
     if (surge_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_SURGE_24H);
     if (!available_withheld) {
       gap.set_available(available);
+      gap.set_stale_available(stale_available);
       gap.set_shortfall(std::max<int64_t>(0, requirement.quantity() - available));
     }
     if (!surge_withheld) gap.set_surge_24h(surge);
@@ -351,6 +373,13 @@ absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& re
   return GapReportOf(**scenario, figures, view.revision(), now, min_group);
 }
 
+bool IsStale(const v1::StatusReport& report, absl::Time reported_at) {
+  if (report.has_overdue_since()) return true;
+  if (!report.has_commit_time() || !report.has_next_report_due()) return false;
+  const absl::Time committed = FromProtoTime(report.commit_time());
+  return reported_at + (FromProtoTime(report.next_report_due()) - committed) < committed;
+}
+
 FigureTable TabulateFigures(const state::Picture& picture) {
   return Tabulate(PictureView(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT}));
 }
@@ -367,8 +396,8 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
   KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
   // The lines: every (region, sector, bed type) with a cell, in that order (cells are sorted by it, figure last).
   using Line = std::tuple<std::string, v1::Sector, v1::BedType>;
-  absl::btree_map<
-      Line, std::vector<std::pair<v1::CapacityFigure, const FigureTable::ByOrganization<FigureTable::CapacityValue>*>>>
+  absl::btree_map<Line, std::vector<std::pair<const FigureTable::CapacityCell*,
+                                              const FigureTable::ByOrganization<FigureTable::CapacityValue>*>>>
       lines;
   for (const auto& [cell, values] : figures.capacity) {
     if (!SelectedBy(request.safety_regions(), cell.safety_region) ||
@@ -376,7 +405,7 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
         !SelectedBy(request.bed_types(), static_cast<int>(cell.bed_type))) {
       continue;
     }
-    lines[{cell.safety_region, cell.sector, cell.bed_type}].emplace_back(cell.figure, &values);
+    lines[{cell.safety_region, cell.sector, cell.bed_type}].emplace_back(&cell, &values);
   }
 
   v1::CapacityOverview overview;
@@ -395,7 +424,19 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
         oldest = std::min(oldest, value.oldest);
       }
     };
-    for (const auto& [figure, values] : cells) {
+    for (const auto& [cell, values] : cells) {
+      const v1::CapacityFigure figure = cell->figure;
+      if (cell->stale) {
+        // Apart from the sums: how many organisations' figures are stale, and the places they may still have.
+        if (figure == v1::CAPACITY_FIGURE_UNSPECIFIED) {
+          line.set_organizations_stale(static_cast<int32_t>(values->size()));
+        } else if (figure == v1::CAPACITY_FIGURE_AVAILABLE && !Withheld(values->size(), min_group)) {
+          int64_t sum = 0;
+          for (const auto& [id, value] : *values) sum += value.value;
+          line.set_stale_available(sum);
+        }
+        continue;
+      }
       if (figure == v1::CAPACITY_FIGURE_UNSPECIFIED) {
         line.set_organizations_reported(static_cast<int32_t>(values->size()));
         if (min_group == 0) span(*values);  // Every report that includes the bed type.
@@ -469,17 +510,26 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
 }
 
 absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequest& request,
-                                                      const state::Picture& picture) {
+                                                      const state::Picture& picture, absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(ValidateFindCapacityRequest(request));
   const double radius = request.radius_km() == 0 ? kDefaultRadiusKm : request.radius_km();
   const int min_available = request.min_available() == 0 ? 1 : request.min_available();
   const int limit = request.limit() == 0 ? kDefaultLimit : request.limit();
   const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
 
-  auto available_in = [&](const v1::StatusReport& report) -> std::optional<int32_t> {
+  const absl::Duration max_age =
+      absl::Seconds(request.max_age().seconds()) + absl::Nanoseconds(request.max_age().nanos());
+  // When the report's figure of the bed type was reported, if it gives `available` and is young enough.
+  auto reported_at = [&](const v1::StatusReport& report) -> std::optional<absl::Time> {
     const v1::Capacity* capacity = CapacityIn(report, request.bed_type());
     if (capacity == nullptr || !capacity->has_available()) return std::nullopt;
-    return capacity->available();
+    const absl::Time at = FromProtoTime(capacity->has_reported_at() ? capacity->reported_at() : report.commit_time());
+    if (max_age > absl::ZeroDuration() && now - at > max_age) return std::nullopt;
+    return at;
+  };
+  auto available_in = [&](const v1::StatusReport& report) -> std::optional<int32_t> {
+    if (!reported_at(report).has_value()) return std::nullopt;
+    return CapacityIn(report, request.bed_type())->available();
   };
 
   std::vector<v1::CapacityMatch> matches;
@@ -519,7 +569,9 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
     match.set_available(static_cast<int32_t>(available));
     match.set_emergency_department(source->emergency_department().state());
     match.set_overall_status(source->overall_status());
-    *match.mutable_reported_at() = source->commit_time();
+    const absl::Time figure_time = *reported_at(*source);
+    *match.mutable_reported_at() = ToProtoTime(figure_time);
+    match.set_stale(IsStale(*source, figure_time));
   }
   // Organisations come in id order, so a stable sort breaks distance ties by id.
   std::stable_sort(matches.begin(), matches.end(), [](const v1::CapacityMatch& a, const v1::CapacityMatch& b) {

@@ -49,10 +49,13 @@ struct FigureTable {
     ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
     ketenbeeld::v1::BedType bed_type = ketenbeeld::v1::BED_TYPE_UNSPECIFIED;
     ketenbeeld::v1::CapacityFigure figure = ketenbeeld::v1::CAPACITY_FIGURE_UNSPECIFIED;
+    // The figures of organisations whose figure is stale (IsStale below) are cells of their own: counted apart, never
+    // in the sums of the fresh ones, so an organisation that stopped reporting does not look current.
+    bool stale = false;
     auto operator<=>(const CapacityCell&) const = default;
   };
-  // An organisation's figure: the sum over its counted reports that give it, and the newest and oldest commit of its
-  // counted reports that include the bed type.
+  // An organisation's figure: the sum over its counted reports that give it, and the newest and oldest time the
+  // entries of the bed type were reported (Capacity.reported_at, or the report's commit time).
   struct CapacityValue {
     int64_t value = 0;
     absl::Time newest;
@@ -84,6 +87,12 @@ struct FigureTable {
 
 // The figures of the picture's latest reports.
 FigureTable TabulateFigures(const state::Picture& picture);
+
+// Whether a figure of `report`, written at `reported_at`, is stale: the report is overdue (overdue_since, committed by
+// the server at the same moment for every reader), or the report renewed other parts but not this figure, which was
+// by then older than the report's interval (next_report_due - commit_time). Computed from committed fields only, so
+// every reader of a revision gets the same answer.
+bool IsStale(const ketenbeeld::v1::StatusReport& report, absl::Time reported_at);
 
 // The scenario's required capacity against the live picture, per requirement (see CapacityGap) and per critical
 // supply (see SupplyGap). In scope: the registered organisations of the scenario's safety region, and of the
@@ -125,9 +134,11 @@ absl::StatusOr<ketenbeeld::v1::OperationalSummary> ComputeOperationalSummary(
 // Organisations with at least `min_available` (default 1) places of `bed_type` available, whose nearest location
 // with coordinates lies within `radius_km` (default 50) of `near`; nearest first (ties by organisation id), at most
 // `limit` (default 20). INVALID_ARGUMENT naming the field: near missing or out of range, radius_km outside (0, 500],
-// bed_type unspecified or unknown, min_available outside 0..100000, limit outside 0..1000.
+// bed_type unspecified or unknown, min_available outside 0..100000, limit outside 0..1000, max_age negative or over
+// 7 days.
+// Figures older than `max_age` at `now` (by Capacity.reported_at) are left out; a match's `stale` says IsStale.
 absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(const ketenbeeld::v1::FindCapacityRequest& request,
-                                                                  const state::Picture& picture);
+                                                                  const state::Picture& picture, absl::Time now);
 
 // Great-circle distance in kilometres (haversine, mean Earth radius 6371.0088 km).
 double DistanceKm(const ketenbeeld::v1::Coordinates& from, const ketenbeeld::v1::Coordinates& to);

@@ -314,7 +314,7 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kFindCapacity); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture);
+  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture, absl::Now());
   // Per-organisation availability: a read of detail (only roles that see every organisation's figures may call it).
   if (found.ok() && !caller.development() && deps_.audit != nullptr) {
     std::vector<std::string> others;

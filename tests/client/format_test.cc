@@ -114,6 +114,15 @@ TEST(FormatTest, EventLines) {
             "rev 42  22:23:07  organizations/zh-noord/status  PUT  updated capacity.ic_adult,supplies  critical  "
             "ic-adult 3/12  ED diversion  utility major  crisis plan active");
 
+  v1::Event unknown_event = report_event;
+  v1::StatusReport& unknown = *unknown_event.mutable_record()->mutable_status_report();
+  unknown.set_last_known_overall_status(v1::OVERALL_STATUS_CRITICAL);
+  unknown.set_overall_status(v1::OVERALL_STATUS_UNKNOWN);
+  unknown.mutable_unknown_since()->set_seconds(1700000587);
+  EXPECT_EQ(FormatEventLine(unknown_event, absl::UTCTimeZone()),
+            "rev 42  22:23:07  organizations/zh-noord/status  PUT  unknown (last known: critical)  ic-adult 3/12  "
+            "ED diversion  utility major  crisis plan active");
+
   const auto organization_event = ParseTextProto<v1::Event>(R"pb(
     revision: 41
     commit_time { seconds: 1700000580 }

@@ -526,6 +526,14 @@ TEST(ReportFlagsTest, FindCapacity) {
   EXPECT_DOUBLE_EQ(request->radius_km(), 30);
   EXPECT_EQ(request->min_available(), 2);
   EXPECT_EQ(request->limit(), 5);
+  EXPECT_EQ(request->max_age().seconds(), 0) << "any age unless asked";
+  FindCapacityFlags recent = flags;
+  recent.max_age = "90m";
+  request = BuildFindCapacityRequest(recent);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->max_age().seconds(), 5400);
+  recent.max_age = "soon";
+  ExpectFlagError(BuildFindCapacityRequest(recent).status(), "--max-age \"soon\"", "duration");
   // Left out: the server's defaults (0 = 50 km, at least 1, 20 results).
   FindCapacityFlags defaults;
   defaults.near = "52.63,4.75";

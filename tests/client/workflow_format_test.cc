@@ -430,6 +430,9 @@ TEST(CapacityMatchesTest, NearestFirstAndDiversionStandsOut) {
                               "2   12.0 km  zh-west       Ziekenhuis West   —                 2  DIVERSION  strained  "
                               "—\n"));
   EXPECT_THAT(text, HasSubstr("2 matches at revision 12"));
+  v1::FindCapacityResponse stale = response;
+  stale.mutable_matches(0)->set_stale(true);
+  EXPECT_THAT(RenderCapacityMatches(stale, kNow), HasSubstr("5 min ago STALE"));
 }
 
 TEST(IncidentRenderingTest, ShowHasTheLogInSequenceOrderAndOnlyItsOwnEntries) {
@@ -613,6 +616,11 @@ TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
   withheld.mutable_totals(0)->set_figures_withheld(true);
   withheld.mutable_totals(0)->add_withheld_figures(v1::CAPACITY_FIGURE_SURGE_24H);
   EXPECT_THAT(RenderCapacityOverview(withheld, kNow), HasSubstr("20         —   withheld          9"));
+
+  // Organisations with stale figures are counted apart, in none of the sums.
+  v1::CapacityOverview stale = overview;
+  stale.mutable_totals(0)->set_organizations_stale(2);
+  EXPECT_THAT(RenderCapacityOverview(stale, kNow), HasSubstr("3 +2 stale"));
 }
 
 TEST(ScenarioTableTest, NeedsAndSupplies) {

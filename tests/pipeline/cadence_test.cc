@@ -158,6 +158,10 @@ TEST_F(CadencePlannerTest, ReportBecomesOverdueAtCommitTimePlusInterval) {
 TEST_F(CadencePlannerTest, MarkedAndPerLocationReportsAreLeftAlone) {
   v1::Record marked = ReportRecord(MakeReport("a"), kStart);
   *marked.mutable_status_report()->mutable_overdue_since() = ToProtoTime(kStart + absl::Hours(24));
+  // Marked unknown too (the grace passed): nothing is left to mark.
+  marked.mutable_status_report()->set_last_known_overall_status(marked.status_report().overall_status());
+  marked.mutable_status_report()->set_overall_status(v1::OVERALL_STATUS_UNKNOWN);
+  *marked.mutable_status_report()->mutable_unknown_since() = ToProtoTime(kStart + absl::Hours(25));
   PutDirectly(picture_, marked);
   v1::StatusReport site = MakeReport("b");
   site.set_location_id("main");
@@ -332,6 +336,61 @@ TEST_F(CadenceCommitTest, OwnIntervalApplies) {
   std::vector<v1::Event> overdue = OverdueEvents();
   ASSERT_EQ(overdue.size(), 1u);
   EXPECT_EQ(overdue[0].record().name(), "organizations/fast/status");
+}
+
+// When the telephone network fails, nobody reports: an hour after a report became overdue (the region's default
+// grace), its "strained" must not be read as current any more. The server commits "unknown (last known: strained)"
+// once, also across a restart; the organisation's next report, even a partial one, brings its own status back.
+TEST_F(CadenceCommitTest, AnOverdueReportBecomesUnknownOnceAfterTheGraceAndAReportRestoresIt) {
+  MustSubmit(ReportWrite(MakeReport("a")));  // OVERALL_STATUS_STRAINED.
+  auto unknown_events = [this] {
+    std::vector<v1::Event> unknown;
+    for (v1::Event& event : Log()) {
+      if (event.record().status_report().has_unknown_since()) unknown.push_back(std::move(event));
+    }
+    return unknown;
+  };
+  Advance(absl::Hours(24));
+  ASSERT_TRUE(Tick().ok());
+  ASSERT_EQ(OverdueEvents().size(), 1u);
+  Advance(absl::Hours(1) - absl::Seconds(1));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_TRUE(unknown_events().empty());
+  Advance(absl::Seconds(1));
+  ASSERT_TRUE(Tick().ok());
+  std::vector<v1::Event> unknown = unknown_events();
+  ASSERT_EQ(unknown.size(), 1u);
+  const v1::StatusReport& marked = unknown[0].record().status_report();
+  EXPECT_EQ(marked.overall_status(), v1::OVERALL_STATUS_UNKNOWN);
+  EXPECT_EQ(marked.last_known_overall_status(), v1::OVERALL_STATUS_STRAINED);
+  EXPECT_EQ(FromProtoTime(marked.unknown_since()), kStart + absl::Hours(25));
+  EXPECT_EQ(marked.capacity_size(), 1) << "the figures stay, marked by their age";
+  Restart();
+  Advance(absl::Minutes(10));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(unknown_events().size(), 1u) << "once, also after a restart";
+
+  v1::ReportStatusRequest partial;
+  partial.mutable_report()->set_organization_id("a");
+  v1::Supply* supply = partial.mutable_report()->add_supplies();
+  supply->set_type(v1::SUPPLY_TYPE_GENERATOR);
+  supply->set_autonomy_hours(6);
+  partial.mutable_update_mask()->add_paths("supplies");
+  const v1::Record back = MustSubmit(Write(std::move(partial)));
+  EXPECT_EQ(back.status_report().overall_status(), v1::OVERALL_STATUS_STRAINED);
+  EXPECT_FALSE(back.status_report().has_unknown_since());
+  EXPECT_EQ(back.status_report().last_known_overall_status(), v1::OVERALL_STATUS_UNSPECIFIED);
+  EXPECT_FALSE(back.status_report().has_overdue_since());
+}
+
+TEST_F(CadenceCommitTest, ServerDownPastDueAndGraceMarksOverdueAndUnknownInOneEvent) {
+  MustSubmit(ReportWrite(MakeReport("a")));
+  Advance(absl::Hours(30));
+  ASSERT_TRUE(Tick().ok());
+  const std::vector<v1::Event> overdue = OverdueEvents();
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(FromProtoTime(overdue[0].record().status_report().overdue_since()), kStart + absl::Hours(24));
+  EXPECT_EQ(FromProtoTime(overdue[0].record().status_report().unknown_since()), kStart + absl::Hours(25));
 }
 
 TEST_F(CadenceCommitTest, AnExpiredDiversionIsCommittedOnceAlsoAfterARestartAndANewReportClearsIt) {

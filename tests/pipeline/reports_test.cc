@@ -399,6 +399,47 @@ v1::Record AcknowledgementRecord(const std::string& alert_id, const std::string&
   return record;
 }
 
+// When the telephone network fails, organisations stop reporting: their old figures must not be added up as if they
+// were current. Overdue reports, and figures a newer (partial) report did not renew within the interval, are counted
+// apart.
+TEST_F(ReportsTest, StaleFiguresAreCountedApartInTheOverviewAndTheGapReport) {
+  for (const char* id : {"fresh", "overdue", "not-renewed", "silent"}) Register(MakeOrganization(id));
+  Report(ReportWith("fresh", {Beds(v1::BED_TYPE_IC_ADULT, 5)}));
+  v1::Record overdue = ReportRecord(ReportWith("overdue", {Beds(v1::BED_TYPE_IC_ADULT, 3)}), kStart);
+  *overdue.mutable_status_report()->mutable_overdue_since() = ToProtoTime(kStart + absl::Hours(24));
+  PutDirectly(picture_, overdue);
+  // Reported 30 hours ago; the latest (partial) report, of a supply, is fresh, but its IC figure is older than the
+  // organisation's 24-hour interval.
+  v1::Record not_renewed =
+      ReportRecord(ReportWith("not-renewed", {Beds(v1::BED_TYPE_IC_ADULT, 2)}), kStart + absl::Hours(30));
+  *not_renewed.mutable_status_report()->mutable_capacity(0)->mutable_reported_at() = ToProtoTime(kStart);
+  PutDirectly(picture_, not_renewed);
+  PutScenario({Need(v1::BED_TYPE_IC_ADULT, 20)});
+
+  absl::StatusOr<v1::CapacityOverview> overview =
+      queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), picture_, kStart + absl::Hours(31));
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  ASSERT_EQ(overview->totals_size(), 1);
+  const v1::CapacityTotal& line = overview->totals(0);
+  EXPECT_EQ(line.available(), 5) << "only the fresh figure is summed";
+  EXPECT_EQ(line.organizations_reported(), 1);
+  EXPECT_EQ(line.organizations_stale(), 2);
+  EXPECT_EQ(line.stale_available(), 5);
+  EXPECT_EQ(FromProtoTime(line.oldest_report()), kStart);
+
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("overstroming");
+  absl::StatusOr<v1::GapReport> report = queries::ComputeGapReport(request, picture_, kStart + absl::Hours(31));
+  ASSERT_TRUE(report.ok()) << report.status();
+  const v1::CapacityGap& gap = report->capacity(0);
+  EXPECT_EQ(gap.available(), 5);
+  EXPECT_EQ(gap.shortfall(), 15) << "stale places do not close the gap";
+  EXPECT_EQ(gap.organizations_reported(), 1);
+  EXPECT_EQ(gap.organizations_stale(), 2);
+  EXPECT_EQ(gap.stale_available(), 5);
+  EXPECT_EQ(gap.organizations_not_reported(), 1) << "silent";
+}
+
 TEST_F(ReportsTest, OperationalSummaryListsWhatNeedsAttention) {
   Register(MakeOrganization("a"));
   Register(MakeOrganization("b"));
@@ -492,7 +533,7 @@ class FindCapacityTest : public ReportsTest {
   }
 
   std::vector<std::string> Found(const v1::FindCapacityRequest& request) {
-    absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(request, picture_);
+    absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(request, picture_, absl::Now());
     EXPECT_TRUE(response.ok()) << response.status();
     std::vector<std::string> ids;
     if (!response.ok()) return ids;
@@ -504,7 +545,7 @@ class FindCapacityTest : public ReportsTest {
 
 TEST_F(FindCapacityTest, NearestFirstWithinTheDefaultRadiusAndAtLeastOnePlace) {
   EXPECT_THAT(Found(Request()), ElementsAre("near", "two-sites", "middle"));
-  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_);
+  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_, absl::Now());
   ASSERT_TRUE(response.ok());
   const v1::CapacityMatch& two_sites = response->matches(1);
   EXPECT_EQ(two_sites.location_id(), "close");
@@ -536,7 +577,7 @@ TEST_F(FindCapacityTest, PerLocationReportsMatchTheSiteThatHasTheBeds) {
   Register(Located("sites", {{"empty-close", {52.64, 4.75}}, {"beds-further", {52.73, 4.75}}}));
   Report(ReportWith("sites", {Beds(v1::BED_TYPE_IC_ADULT, 0)}, "empty-close"));
   Report(ReportWith("sites", {Beds(v1::BED_TYPE_IC_ADULT, 4)}, "beds-further"));
-  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_);
+  absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(Request(), picture_, absl::Now());
   ASSERT_TRUE(response.ok());
   bool found = false;
   for (const v1::CapacityMatch& match : response->matches()) {
@@ -546,6 +587,27 @@ TEST_F(FindCapacityTest, PerLocationReportsMatchTheSiteThatHasTheBeds) {
     EXPECT_EQ(match.available(), 4);
   }
   EXPECT_TRUE(found);
+}
+
+TEST_F(FindCapacityTest, MaxAgeLeavesOutOldFiguresAndStaleOnesAreFlagged) {
+  v1::FindCapacityRequest request = Request();
+  request.mutable_max_age()->set_seconds(3600);
+  auto found_at = [&](absl::Time now) {
+    absl::StatusOr<v1::FindCapacityResponse> response = queries::FindCapacity(request, picture_, now);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : v1::FindCapacityResponse();
+  };
+  EXPECT_EQ(found_at(kStart + absl::Minutes(59)).matches_size(), 3);
+  EXPECT_EQ(found_at(kStart + absl::Minutes(61)).matches_size(), 0) << "all figures are over an hour old";
+
+  v1::Record overdue = ReportRecord(ReportWith("near", {Beds(v1::BED_TYPE_IC_ADULT, 2)}), kStart);
+  *overdue.mutable_status_report()->mutable_overdue_since() = ToProtoTime(kStart + absl::Minutes(30));
+  PutDirectly(picture_, overdue);
+  const v1::FindCapacityResponse response = found_at(kStart + absl::Minutes(40));
+  ASSERT_EQ(response.matches_size(), 3);
+  EXPECT_EQ(response.matches(0).organization_id(), "near");
+  EXPECT_TRUE(response.matches(0).stale());
+  EXPECT_FALSE(response.matches(1).stale());
 }
 
 TEST_F(FindCapacityTest, InvalidRequestsNameTheField) {
@@ -562,11 +624,13 @@ TEST_F(FindCapacityTest, InvalidRequestsNameTheField) {
       {[](auto& r) { r.clear_bed_type(); }, "bed_type: required"},
       {[](auto& r) { r.set_min_available(-1); }, "min_available: "},
       {[](auto& r) { r.set_limit(1001); }, "limit: "},
+      {[](auto& r) { r.mutable_max_age()->set_seconds(-1); }, "max_age: "},
+      {[](auto& r) { r.mutable_max_age()->set_seconds(8 * 24 * 3600); }, "max_age: "},
   };
   for (const Case& c : cases) {
     v1::FindCapacityRequest request = Request();
     c.mutate(request);
-    const absl::Status status = queries::FindCapacity(request, picture_).status();
+    const absl::Status status = queries::FindCapacity(request, picture_, absl::Now()).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.prefix;
     EXPECT_THAT(std::string(status.message()), StartsWith(c.prefix));
   }
