@@ -51,9 +51,16 @@ std::string OneLine(absl::string_view text, size_t max_width) {
 }
 
 // The status-report summary shared by event lines: the parts that were reported, in reading order.
+// "strained", or "unknown (last known: strained)" when the server set it to unknown for an overdue report.
+std::string OverallStatusWord(const v1::StatusReport& report) {
+  if (!report.has_unknown_since()) return EnumWord(report.overall_status());
+  return absl::StrCat(EnumWord(report.overall_status()), " (last known: ", EnumWord(report.last_known_overall_status()),
+                      ")");
+}
+
 std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
   std::vector<std::string> parts;
-  parts.push_back(EnumWord(report.overall_status()));
+  parts.push_back(OverallStatusWord(report));
   for (const v1::Capacity& capacity : report.capacity()) parts.push_back(CapacitySummary(capacity));
   if (report.emergency_department().state() != v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
     parts.push_back(absl::StrCat("ED ", EmergencyDepartmentSummary(report)));
@@ -428,7 +435,7 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
       return;
     }
     const v1::StatusReport& report = record->status_report();
-    cells->push_back(EnumWord(report.overall_status()));
+    cells->push_back(OverallStatusWord(report));
     cells->push_back(ActiveDisruptions(report));
     cells->push_back(KeyCapacity(report));
     cells->push_back(EmergencyDepartmentSummary(report));

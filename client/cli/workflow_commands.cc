@@ -227,6 +227,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   capacity_near_->add_option("--radius-km", find_flags_.radius_km, "Search radius (default 50)");
   capacity_near_->add_option("--min", find_flags_.min_available, "At least this many available (default 1)");
   capacity_near_->add_option("--limit", find_flags_.limit, "At most this many results (default 20)");
+  capacity_near_->add_option("--max-age", find_flags_.max_age,
+                             "Only figures reported at most this long ago, e.g. 1h (default: any age)");
 }
 
 std::optional<int> WorkflowCommands::Run(Session& session) {

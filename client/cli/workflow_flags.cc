@@ -452,6 +452,11 @@ absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapac
     if (*flags.limit < 1) return FlagError("--limit", absl::StrCat(*flags.limit), "must be a whole number >= 1");
     request.set_limit(*flags.limit);
   }
+  if (!flags.max_age.empty()) {
+    absl::StatusOr<absl::Duration> max_age = ParseDurationFlag("--max-age", flags.max_age);
+    if (!max_age.ok()) return max_age.status();
+    request.mutable_max_age()->set_seconds(absl::ToInt64Seconds(*max_age));
+  }
   return request;
 }
 

@@ -173,6 +173,7 @@ struct FindCapacityFlags {
   std::optional<double> radius_km;
   std::optional<int32_t> min_available;
   std::optional<int32_t> limit;
+  std::string max_age = {};  // e.g. "1h": only figures reported at most this long ago; empty: any age.
 };
 
 // Requires the position and --bed-type; the rest defaults on the server (50 km, at least 1, 20 results).

@@ -69,6 +69,12 @@ bool WithholdsFigure(const google::protobuf::RepeatedField<int>& withheld, v1::C
   return std::find(withheld.begin(), withheld.end(), figure) != withheld.end();
 }
 
+// "3", or "3 +2 stale": organisations whose stale figures are counted apart, in none of the sums.
+std::string StaleApart(int32_t reported, int32_t stale) {
+  if (stale == 0) return absl::StrCat(reported);
+  return absl::StrCat(reported, " +", stale, " stale");
+}
+
 }  // namespace
 
 std::string RenderIncidentTable(const std::vector<v1::Record>& incidents, absl::Time now) {
@@ -285,7 +291,7 @@ std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone) {
                      available_withheld ? std::string(kWithheld) : absl::StrCat(gap.shortfall(), mark),
                      available_withheld || surge_withheld ? std::string(kWithheld)
                                                           : absl::StrCat(gap.shortfall_after_surge(), mark),
-                     absl::StrCat(gap.organizations_reported()),
+                     StaleApart(gap.organizations_reported(), gap.organizations_stale()),
                      some_not_reported ? absl::StrCat(gap.organizations_not_reported(), " NOT REPORTED") : "0"});
   }
   if (report.capacity().empty()) {
@@ -336,7 +342,7 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
                   sum(v1::CAPACITY_FIGURE_BASELINE, total.has_baseline(), total.baseline()),
                   sum(v1::CAPACITY_FIGURE_SURGE_24H, total.has_surge_24h(), total.surge_24h()),
                   sum(v1::CAPACITY_FIGURE_SURGE_72H, total.has_surge_72h(), total.surge_72h()),
-                  absl::StrCat(total.organizations_reported()),
+                  StaleApart(total.organizations_reported(), total.organizations_stale()),
                   Age(total.newest_report(), total.has_newest_report(), now),
                   Age(total.oldest_report(), total.has_oldest_report(), now)});
   }
@@ -401,9 +407,10 @@ std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl
     table.AddRow({absl::StrCat(++rank), absl::StrFormat("%.1f km", match.distance_km()), match.organization_id(),
                   OrDash(match.organization_name()), OrDash(match.location_id()), absl::StrCat(match.available()),
                   department, EnumWord(match.overall_status()),
-                  Age(match.reported_at(), match.has_reported_at(), now)});
+                  absl::StrCat(Age(match.reported_at(), match.has_reported_at(), now), match.stale() ? " STALE" : "")});
   }
-  return absl::StrCat(table.Render(), response.matches_size(), " matches at revision ", response.revision(), "\n");
+  return absl::StrCat(table.Render(), response.matches_size(), " matches at revision ", response.revision(),
+                      " (STALE: the report is overdue or the figure was not renewed; call before sending)\n");
 }
 
 }  // namespace ketenbeeld::cli
