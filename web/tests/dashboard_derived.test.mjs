@@ -31,7 +31,8 @@ async function gapReports(page, scenarios) {
     const { gapReport } = await import('/js/derive.js');
     const normal = (report) => ({
       capacity: (report.capacity || []).map((g) => Object.fromEntries(['bed_type', 'sector', 'required', 'available',
-        'surge_24h', 'shortfall', 'shortfall_after_surge', 'organizations_reported', 'organizations_not_reported']
+        'surge_24h', 'shortfall', 'shortfall_after_surge', 'organizations_reported', 'organizations_not_reported',
+        'organizations_stale', 'stale_available']
         .map((k) => [k, k === 'bed_type' ? g[k] : k === 'sector' ? g[k] || 'SECTOR_UNSPECIFIED' : Number(g[k] || 0)]))),
       supplies: (report.supplies || []).map((g) => ({ type: g.type, min_days_of_supply: Number(g.min_days_of_supply || 0),
         short_organization_ids: g.short_organization_ids || [], organizations_reported: Number(g.organizations_reported || 0),

@@ -213,3 +213,28 @@ test('the form sends only what the coordinator changed, as an update mask', asyn
   // A department whose end time passed is confirmed by sending it, changed or not.
   assert.deepEqual(changedPaths(before, before, ['emergency_department']), ['emergency_department', 'reporter']);
 });
+
+test('a figure is stale when its report is overdue or the latest report did not renew it within the interval', async () => {
+  const { isStale, capacityTotals } = await import('../static/js/derive.js');
+  const report = { commit_time: '2026-12-02T12:00:00Z', next_report_due: '2026-12-03T12:00:00Z' };  // 24 h.
+  assert.equal(isStale(report, '2026-12-02T12:00:00Z'), false);
+  assert.equal(isStale(report, undefined), false, 'no reported_at: the report commit time');
+  assert.equal(isStale(report, '2026-12-01T13:00:00Z'), false, '23 h old when the report came: renewed in time');
+  assert.equal(isStale(report, '2026-12-01T11:00:00Z'), true, '25 h old when the report came');
+  assert.equal(isStale({ ...report, overdue_since: '2026-12-03T12:00:00Z' }, '2026-12-02T12:00:00Z'), true);
+
+  // In the totals, stale organisations are counted apart and in no sum.
+  const records = [
+    { kind: 'ENTITY_KIND_ORGANIZATION', organization: { id: 'a', safety_region: 'VR10', sector: 'SECTOR_ACUTE_CARE' } },
+    { kind: 'ENTITY_KIND_ORGANIZATION', organization: { id: 'b', safety_region: 'VR10', sector: 'SECTOR_ACUTE_CARE' } },
+    { kind: 'ENTITY_KIND_STATUS_REPORT', status_report: { organization_id: 'a', ...report,
+      capacity: [{ type: 'BED_TYPE_IC_ADULT', available: 5 }] } },
+    { kind: 'ENTITY_KIND_STATUS_REPORT', status_report: { organization_id: 'b', ...report, overdue_since: report.next_report_due,
+      capacity: [{ type: 'BED_TYPE_IC_ADULT', available: 3 }] } },
+  ];
+  const [total] = capacityTotals(records).totals;
+  assert.equal(total.figures.available.sum, 5);
+  assert.equal(total.organizations_reported, 1);
+  assert.equal(total.organizations_stale, 1);
+  assert.equal(total.stale_available, 3);
+});

@@ -8,7 +8,7 @@
 // REFRESH_MS however many changes arrive, only after a change that can alter it, and once more after the last such
 // change (throttle.js).
 import { call, Methods } from './api.js';
-import { FIGURES, acknowledgementState, capacityTotals, gapReport, totalsFromOverview } from './derive.js';
+import { FIGURES, acknowledgementState, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
 import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, refreshTimes, relativeTime, when } from './format.js';
@@ -137,10 +137,15 @@ function severityClass(severity) {
     || 'sev-none';
 }
 
-function statusBadge(status) {
-  const value = status || 'OVERALL_STATUS_UNSPECIFIED';
+// The overall status; "unknown (last known: strained)" when the server set it to unknown for an overdue report.
+function statusBadge(report) {
+  const value = report?.overall_status || 'OVERALL_STATUS_UNSPECIFIED';
   const cls = value.replace('OVERALL_STATUS_', '').toLowerCase();
-  return html`<span class="status status-${cls}">${label(value)}</span>`;
+  const lastKnown = report?.unknown_since
+    ? html`<br><small class="last-known" data-last-known="${report.last_known_overall_status || ''}"
+        title="${t('status.unknown_since', { time: when(report.unknown_since) })}">${t('status.last_known', { status: label(report.last_known_overall_status || 'OVERALL_STATUS_UNSPECIFIED') })}</small>`
+    : '';
+  return html`<span class="status status-${cls}">${label(value)}</span>${lastKnown}`;
 }
 
 function disruptionBadges(report) {
@@ -169,9 +174,13 @@ function capacityChips(report) {
   if (capacity.length === 0) return html`<span class="muted">—</span>`;
   return capacity.map((c) => {
     const empty = c.available !== undefined && Number(c.available) === 0;
+    // A stale figure (report overdue, or not renewed by the latest report) is greyed, with its age.
+    const reportedAt = c.reported_at || report.commit_time;
+    const stale = isStale(report, c.reported_at);
+    const age = t(stale ? 'cap.stale_chip' : 'cap.reported_at', { time: when(reportedAt), age: relativeTime(reportedAt) });
     const tip = `${label(c.type)}: ${t('col.available')} ${count(c.available)}, ${t('col.occupied')} ${count(c.occupied)}, `
-      + `${t('col.baseline')} ${count(c.baseline)}, +24 ${count(c.surge_24h)}, +72 ${count(c.surge_72h)}`;
-    return html`<span class="chip${empty ? ' chip-empty' : ''}" title="${tip}" data-bed-type="${c.type}">
+      + `${t('col.baseline')} ${count(c.baseline)}, +24 ${count(c.surge_24h)}, +72 ${count(c.surge_72h)} — ${age}`;
+    return html`<span class="chip${empty ? ' chip-empty' : ''}${stale ? ' chip-stale' : ''}" title="${tip}" data-bed-type="${c.type}"${stale ? html` data-stale` : ''}>
       <span class="chip-label">${shortBedType(c.type)}</span>
       <b>${count(c.available)}</b><span class="muted">/${count(c.baseline)}</span></span>`;
   });
@@ -225,7 +234,7 @@ function reportRow(org, record, locationName) {
   const location = locationName ? html` data-location="${report?.location_id || ''}"` : '';
   return html`<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${org.id}"${location}>
     <td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
-    <td class="c-status">${statusBadge(report?.overall_status)}${edLine(report)}</td>
+    <td class="c-status">${statusBadge(report)}${edLine(report)}</td>
     <td class="c-dis">${disruptionBadges(report)}</td>
     <td class="c-cap">${capacityChips(report)}</td>
     <td class="c-staff">${staffingCell(report)}</td>
@@ -319,11 +328,23 @@ function combine(lines) {
       withheld: lines.some((line) => line.figures[figure].withheld),
     };
   }
+  const staleAvailable = lines.filter((line) => line.stale_available !== undefined);
   return {
     figures,
     organizations_reported: lines.reduce((a, line) => a + line.organizations_reported, 0),
+    organizations_stale: lines.reduce((a, line) => a + (line.organizations_stale || 0), 0),
+    stale_available: staleAvailable.length ? staleAvailable.reduce((a, line) => a + line.stale_available, 0) : undefined,
     figures_withheld: lines.some((line) => line.figures_withheld),
   };
+}
+
+// The organisations column: those whose fresh figures the sums hold, and "+n" for those counted apart as stale.
+function organizationsCell(line) {
+  const stale = line.organizations_stale || 0;
+  const apart = stale > 0
+    ? html` <span class="stale" data-stale="${stale}" title="${t('cap.stale', { n: stale, available: count(line.stale_available) })}">+${stale}</span>`
+    : '';
+  return html`<td class="num" data-figure="organizations_reported">${count(line.organizations_reported)}${apart}</td>`;
 }
 
 function capacityCell(line, figure) {
@@ -365,12 +386,12 @@ function renderCapacity(fromFeed) {
       || rank('Sector', a.sector) - rank('Sector', b.sector));
     const total = combine(lines);
     rows.push(html`<tr class="cap-total" data-bed-type="${type}"><td>${label(type)}</td>${fields.map((f) => capacityCell(total, f))}
-      <td class="num" data-figure="organizations_reported">${count(total.organizations_reported)}</td></tr>`);
+      ${organizationsCell(total)}</tr>`);
     if (lines.length > 1) {
       for (const line of lines) {
         rows.push(html`<tr class="cap-part" data-bed-type="${type}" data-region="${line.safety_region}" data-sector="${line.sector}">
           <td>${line.safety_region} · ${label(line.sector)}</td>${fields.map((f) => capacityCell(line, f))}
-          <td class="num">${count(line.organizations_reported)}</td></tr>`);
+          ${organizationsCell(line)}</tr>`);
       }
     }
   }
@@ -493,7 +514,8 @@ function gapTable(report, name) {
       : html`<td class="num" title="+24: ${noSurge ? t('withheld') : count(g.surge_24h || 0)}">${count(g.available || 0)}</td>`}
       ${noAvailable ? html`<td class="num">${withheld()}</td>` : html`<td class="num ${level(g.shortfall, 'bad')}">${count(g.shortfall || 0)}</td>`}
       ${noAvailable || noSurge ? html`<td class="num">${withheld()}</td>` : html`<td class="num ${level(g.shortfall_after_surge, 'bad')}">${count(g.shortfall_after_surge || 0)}</td>`}
-      <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}</td></tr>`;
+      <td class="num ${Number(g.organizations_not_reported || 0) > 0 ? 'warn' : 'muted'}">${count(g.organizations_not_reported || 0)}${Number(g.organizations_stale || 0) > 0
+    ? html` <span class="stale" data-stale="${Number(g.organizations_stale)}" title="${t('cap.stale', { n: Number(g.organizations_stale), available: count(Number(g.stale_available || 0)) })}">+${Number(g.organizations_stale)}</span>` : ''}</td></tr>`;
   })}
     </tbody></table>
     ${(report.supplies || []).map((s) => {

@@ -8,6 +8,17 @@
 
 export const FIGURES = ['available', 'occupied', 'baseline', 'surge_24h', 'surge_72h'];
 
+// Whether a figure of `report` written at `reportedAt` (Capacity.reported_at; the report's commit time when absent)
+// is stale: the report is overdue, or a newer report renewed other parts but not this figure, which was by then older
+// than the report's interval. A port of queries::IsStale: committed fields only, so every screen agrees.
+export function isStale(report, reportedAt) {
+  if (report.overdue_since) return true;
+  if (!report.commit_time || !report.next_report_due) return false;
+  const committed = Date.parse(report.commit_time);
+  const at = Date.parse(reportedAt || report.commit_time);
+  return at + (Date.parse(report.next_report_due) - committed) < committed;
+}
+
 function allows(list, value) {
   return !list || list.length === 0 || list.includes(value);
 }
@@ -61,6 +72,7 @@ export function capacityTotals(records) {
       for (const capacity of r.capacity || []) {
         if (!byType.has(capacity.type)) byType.set(capacity.type, {});
         const sums = byType.get(capacity.type);
+        if (isStale(r, capacity.reported_at)) sums.stale = true;
         for (const figure of FIGURES) {
           if (capacity[figure] !== undefined) sums[figure] = (sums[figure] || 0) + Number(capacity[figure]);
         }
@@ -73,9 +85,15 @@ export function capacityTotals(records) {
       if (!totals.has(key)) {
         const figures = {};
         for (const figure of FIGURES) figures[figure] = { sum: undefined, reported: 0 };
-        totals.set(key, { safety_region: region, sector, bed_type: type, figures, organizations_reported: 0 });
+        totals.set(key, { safety_region: region, sector, bed_type: type, figures, organizations_reported: 0,
+          organizations_stale: 0, stale_available: undefined });
       }
       const total = totals.get(key);
+      if (sums.stale) {  // Counted apart, in no sum.
+        total.organizations_stale += 1;
+        if (sums.available !== undefined) total.stale_available = (total.stale_available || 0) + sums.available;
+        continue;
+      }
       total.organizations_reported += 1;
       for (const figure of FIGURES) {
         if (sums[figure] === undefined) continue;
@@ -124,12 +142,24 @@ export function gapReport(scenario, records) {
     let surge = 0;
     let reported = 0;
     let notReported = 0;
+    let stale = 0;
+    let staleAvailable = 0;
     for (const view of inRegion) {
       if (sector !== 'SECTOR_UNSPECIFIED' && (view.organization.sector || 'SECTOR_UNSPECIFIED') !== sector) continue;
-      const lines = view.counted.flatMap((r) => (r.capacity || []).filter((c) => c.type === requirement.bed_type));
+      const lines = view.counted.flatMap((r) => (r.capacity || []).filter((c) => c.type === requirement.bed_type)
+        .map((c) => ({ ...c, stale: isStale(r, c.reported_at) })));
+      const given = lines.filter((line) => line.available !== undefined);
+      if (lines.some((line) => line.stale)) {  // Apart: neither available nor "not reported".
+        if (given.length > 0) {
+          stale += 1;
+          staleAvailable += given.reduce((a, line) => a + Number(line.available), 0);
+        } else {
+          notReported += 1;
+        }
+        continue;
+      }
       // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
       for (const line of lines) surge += Number(line.surge_24h || 0);
-      const given = lines.filter((line) => line.available !== undefined);
       if (given.length > 0) {
         available += given.reduce((a, line) => a + Number(line.available), 0);
         reported += 1;
@@ -141,6 +171,7 @@ export function gapReport(scenario, records) {
       bed_type: requirement.bed_type, sector, required, available, surge_24h: surge,
       shortfall: Math.max(0, required - available), shortfall_after_surge: Math.max(0, required - available - surge),
       organizations_reported: reported, organizations_not_reported: notReported,
+      organizations_stale: stale, stale_available: staleAvailable,
     };
   });
   const supplies = (scenario.supplies || []).map((requirement) => {
@@ -182,6 +213,8 @@ export function totalsFromOverview(overview) {
       bed_type: total.bed_type,
       figures,
       organizations_reported: Number(total.organizations_reported || 0),
+      organizations_stale: Number(total.organizations_stale || 0),
+      stale_available: total.stale_available === undefined ? undefined : Number(total.stale_available),
       figures_withheld: Boolean(total.figures_withheld),
     };
   });
