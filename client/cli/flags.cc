@@ -296,7 +296,9 @@ absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organiza
   if (flags.contact_name.has_value()) organization->mutable_contact()->set_name(*flags.contact_name);
   if (flags.phone.has_value()) organization->mutable_contact()->set_phone(*flags.phone);
   if (flags.email.has_value()) organization->mutable_contact()->set_email(*flags.email);
-  if (AnyIdentifierFlag(flags.identifiers)) ApplyIdentifierFlags(flags.identifiers, organization->mutable_identifiers());
+  if (AnyIdentifierFlag(flags.identifiers)) {
+    ApplyIdentifierFlags(flags.identifiers, organization->mutable_identifiers());
+  }
   return absl::OkStatus();
 }
 
@@ -341,8 +343,8 @@ absl::StatusOr<v1::Filter> BuildFilter(const FilterFlags& flags) {
 
 bool IsEmptyFilter(const v1::Filter& filter) {
   return filter.kinds().empty() && filter.organization_ids().empty() && filter.safety_regions().empty() &&
-         filter.sectors().empty() && filter.disruptions().empty() && filter.min_severity() == v1::SEVERITY_UNSPECIFIED &&
-         filter.identifiers().ByteSizeLong() == 0;
+         filter.sectors().empty() && filter.disruptions().empty() &&
+         filter.min_severity() == v1::SEVERITY_UNSPECIFIED && filter.identifiers().ByteSizeLong() == 0;
 }
 
 absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Message* message) {

@@ -64,8 +64,8 @@ absl::Status CheckContact(const Contact& contact, const FieldPath& path) {
 
 absl::Status CheckIdentifiers(const v1::StandardIdentifiers& identifiers, const FieldPath& path) {
   for (const IdentifierScheme& scheme : kIdentifierSchemes) {
-    KETENBEELD_RETURN_IF_ERROR(CheckDigits((identifiers.*scheme.value)(), scheme.min_digits, scheme.max_digits,
-                                           path.Field(scheme.field)));
+    KETENBEELD_RETURN_IF_ERROR(
+        CheckDigits((identifiers.*scheme.value)(), scheme.min_digits, scheme.max_digits, path.Field(scheme.field)));
   }
   return absl::OkStatus();
 }

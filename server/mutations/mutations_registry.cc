@@ -39,8 +39,9 @@ absl::Status CheckIdentifiersUnique(const ketenbeeld::v1::Organization& organiza
         domain::SharedIdentifier(organization.identifiers(), current->record.organization().identifiers());
     if (shared == nullptr) continue;
     return absl::AlreadyExistsError(absl::StrCat(
-        "organization.identifiers.", shared->field, ": ", shared->label, " \"", (organization.identifiers().*shared->value)(),
-        "\" is already held by organisation \"", current->record.organization().id(),
+        "organization.identifiers.", shared->field, ": ", shared->label, " \"",
+        (organization.identifiers().*shared->value)(), "\" is already held by organisation \"",
+        current->record.organization().id(),
         "\"; an identifier belongs to one organisation of the region (register that one without it first)"));
   }
   return absl::OkStatus();

@@ -86,7 +86,8 @@ TEST(IdentifierValidationTest, MalformedIdentifiersFailNamingTheField) {
       {"agb", "06 010210", "must be exactly 8 digits 0-9 (no spaces, dots or letters), got \"06 010210\""},
       {"agb", "-6010210", "must be exactly 8 digits 0-9 (no spaces, dots or letters), got \"-6010210\""},
       {"ura", "1582", "must be exactly 8 digits 0-9 (no spaces, dots or letters), got \"1582\""},
-      {"ura", "0001582\xd9\xa3", "must be exactly 8 digits 0-9 (no spaces, dots or letters), got \"0001582\\xd9\\xa3\""},
+      {"ura", "0001582\xd9\xa3",
+       "must be exactly 8 digits 0-9 (no spaces, dots or letters), got \"0001582\\xd9\\xa3\""},
       {"kvk_branch_number", "12345678", "must be exactly 12 digits 0-9 (no spaces, dots or letters), got \"12345678\""},
       {"kvk_branch_number", "0000.1234.5678",
        "must be exactly 12 digits 0-9 (no spaces, dots or letters), got \"0000.1234.5678\""},
@@ -158,8 +159,8 @@ TEST(IdentifierFilterTest, MatchesOnlyOrganisationsHoldingOneOfTheIdentifiers) {
   // An identifiers message with nothing set filters nothing; other lists still apply (AND).
   const CompiledFilter empty(ParseTextProto<Filter>(R"pb(identifiers {})pb"));
   EXPECT_TRUE(empty.Matches(report));
-  const CompiledFilter other_org(
-      ParseTextProto<Filter>(R"pb(organization_ids: "plain" identifiers { agb: "06010210" })pb"));
+  const CompiledFilter other_org(ParseTextProto<Filter>(R"pb(organization_ids: "plain"
+                                                             identifiers { agb: "06010210" })pb"));
   EXPECT_FALSE(other_org.Matches(mcl));
 
   v1::Event event;

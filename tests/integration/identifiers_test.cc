@@ -47,9 +47,9 @@ v1::StandardIdentifiers Agb(const std::string& agb) {
 TEST(IdentifiersApiTest, RegisteredIdentifiersAreStoredAndFindTheOrganisation) {
   TestServer server;
   v1::WriteResponse registered;
-  ASSERT_TRUE(Register(server.stub(), WithIdentifiers("zh-noord", "06010210", "00015823", "000012345678", "77"),
-                       &registered)
-                  .ok());
+  ASSERT_TRUE(
+      Register(server.stub(), WithIdentifiers("zh-noord", "06010210", "00015823", "000012345678", "77"), &registered)
+          .ok());
   EXPECT_EQ(registered.record().organization().identifiers().kvk_branch_number(), "000012345678");
   ASSERT_TRUE(Register(server.stub(), WithIdentifiers("zh-zuid", "06020304", "")).ok());
   ASSERT_TRUE(Register(server.stub(), MakeOrganization("ggd")).ok());

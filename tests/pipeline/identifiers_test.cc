@@ -73,8 +73,7 @@ TEST_F(IdentifierUniquenessTest, AnIdentifierMovesOnceTheHolderIsRegisteredWitho
 TEST_F(IdentifierUniquenessTest, UniqueAfterARestart) {
   ASSERT_TRUE(Submit(RegisterWrite(Identified("zh-noord", "06010210"))).ok());
   Restart();
-  EXPECT_EQ(Submit(RegisterWrite(Identified("zh-zuid", "06010210"))).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Submit(RegisterWrite(Identified("zh-zuid", "06010210"))).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 // Holds the committer thread after its first commit group until released, so that the writes submitted meanwhile
