@@ -357,7 +357,21 @@ absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organiza
   if (flags.contact_name.has_value()) organization->mutable_contact()->set_name(*flags.contact_name);
   if (flags.phone.has_value()) organization->mutable_contact()->set_phone(*flags.phone);
   if (flags.email.has_value()) organization->mutable_contact()->set_email(*flags.email);
+  if (AnyIdentifierFlag(flags.identifiers)) {
+    ApplyIdentifierFlags(flags.identifiers, organization->mutable_identifiers());
+  }
   return absl::OkStatus();
+}
+
+bool AnyIdentifierFlag(const IdentifierFlags& flags) {
+  return flags.agb.has_value() || flags.ura.has_value() || flags.kvk_branch.has_value() || flags.lrza.has_value();
+}
+
+void ApplyIdentifierFlags(const IdentifierFlags& flags, v1::StandardIdentifiers* identifiers) {
+  if (flags.agb.has_value()) identifiers->set_agb(*flags.agb);
+  if (flags.ura.has_value()) identifiers->set_ura(*flags.ura);
+  if (flags.kvk_branch.has_value()) identifiers->set_kvk_branch_number(*flags.kvk_branch);
+  if (flags.lrza.has_value()) identifiers->set_lrza(*flags.lrza);
 }
 
 absl::StatusOr<v1::Filter> BuildFilter(const FilterFlags& flags) {
@@ -390,7 +404,8 @@ absl::StatusOr<v1::Filter> BuildFilter(const FilterFlags& flags) {
 
 bool IsEmptyFilter(const v1::Filter& filter) {
   return filter.kinds().empty() && filter.organization_ids().empty() && filter.safety_regions().empty() &&
-         filter.sectors().empty() && filter.disruptions().empty() && filter.min_severity() == v1::SEVERITY_UNSPECIFIED;
+         filter.sectors().empty() && filter.disruptions().empty() &&
+         filter.min_severity() == v1::SEVERITY_UNSPECIFIED && filter.identifiers().ByteSizeLong() == 0;
 }
 
 absl::Status LoadMessageFromFile(const std::string& path, google::protobuf::Message* message) {

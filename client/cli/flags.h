@@ -89,6 +89,22 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
 absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportFlags& flags,
                                                              const v1::StatusReport& from_file);
 
+// --agb, --ura, --kvk-branch, --lrza: an organisation's standard identifiers, to register them or to find it by them
+// (`org show`, `org list`). nullopt: not given. The values go to the server as given; it checks the format and
+// names the field (organization.identifiers.agb) when one is wrong.
+struct IdentifierFlags {
+  std::optional<std::string> agb;
+  std::optional<std::string> ura;
+  std::optional<std::string> kvk_branch;
+  std::optional<std::string> lrza;
+};
+
+// True when any identifier flag was given (even as "").
+bool AnyIdentifierFlag(const IdentifierFlags& flags);
+
+// Sets the identifiers given in `flags` in `identifiers`, keeping the others.
+void ApplyIdentifierFlags(const IdentifierFlags& flags, v1::StandardIdentifiers* identifiers);
+
 // The flags of `org register`, same conventions.
 struct OrganizationFlags {
   std::string id;
@@ -100,9 +116,11 @@ struct OrganizationFlags {
   std::optional<std::string> contact_name;
   std::optional<std::string> phone;
   std::optional<std::string> email;
+  IdentifierFlags identifiers;
 };
 
-// Applies the given flags over `organization`; each --location replaces the location with its id.
+// Applies the given flags over `organization`; each --location replaces the location with its id; an identifier
+// flag given as "" removes that identifier.
 absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organization* organization);
 
 // The filter flags shared by picture, list, history and watch (lists are repeatable flags).

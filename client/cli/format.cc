@@ -298,10 +298,25 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
   return absl::StrCat(verb, "  ", summary);
 }
 
+std::string IdentifiersText(const v1::StandardIdentifiers& identifiers) {
+  std::vector<std::string> parts;
+  if (!identifiers.agb().empty()) parts.push_back(absl::StrCat("AGB ", identifiers.agb()));
+  if (!identifiers.ura().empty()) parts.push_back(absl::StrCat("URA ", identifiers.ura()));
+  if (!identifiers.kvk_branch_number().empty()) {
+    parts.push_back(absl::StrCat("KVK branch ", identifiers.kvk_branch_number()));
+  }
+  if (!identifiers.lrza().empty()) parts.push_back(absl::StrCat("LRZa ", identifiers.lrza()));
+  return absl::StrJoin(parts, ", ");
+}
+
 std::string RecordSummary(const v1::Record& record) {
   if (record.has_organization()) {
     const v1::Organization& organization = record.organization();
-    return absl::StrJoin({EnumWord(organization.kind()), organization.safety_region(), organization.name()}, "  ");
+    std::vector<std::string> parts = {EnumWord(organization.kind()), organization.safety_region(), organization.name()};
+    if (std::string identifiers = IdentifiersText(organization.identifiers()); !identifiers.empty()) {
+      parts.push_back(std::move(identifiers));
+    }
+    return absl::StrJoin(parts, "  ");
   }
   if (record.has_status_report()) {
     std::vector<std::string> parts = StatusReportParts(record.status_report());

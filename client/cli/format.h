@@ -99,7 +99,12 @@ std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone);
 // scenario "put"; status report "OVERDUE since HH:MM" when the server marked it overdue. Empty for a DELETE.
 std::string EventSummary(const v1::Event& event, absl::TimeZone zone);
 
-// A one-line summary of a record's entity: "hospital  VR10  Ziekenhuis Noord" for an organisation,
+// An organisation's standard identifiers for people: "AGB 06010210, URA 00015823, KVK branch 000012345678,
+// LRZa 77" (the ones it has, in that order); empty when it has none.
+std::string IdentifiersText(const v1::StandardIdentifiers& identifiers);
+
+// A one-line summary of a record's entity: "hospital  VR10  Ziekenhuis Noord" for an organisation (followed by its
+// identifiers, "AGB 06010210", when it has any),
 // "critical  ic-adult 3/12  ED diversion  utility major" for a status report (the parts that were reported),
 // "GRIP 2  scaled-up  brand  Brand Oostpolder" for an incident, and likewise for the other kinds.
 std::string RecordSummary(const v1::Record& record);

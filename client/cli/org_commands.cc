@@ -1,6 +1,8 @@
 #include "client/cli/org_commands.h"
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,9 +44,36 @@ int RegisterOrganization(Session& session, const OrganizationFlags& flags, const
   return session.PrintWrite(session.stub().RegisterOrganization(&context, request, &response), response, "registered");
 }
 
-int ShowOrganization(Session& session, const std::string& id) {
+// Finds the organisations holding any of the identifiers given (at most one per identifier: they are unique in the
+// region) and puts their ids in `ids`. NOT_FOUND when none does.
+grpc::Status FindByIdentifiers(Session& session, const IdentifierFlags& flags, std::vector<std::string>* ids) {
   v1::Filter filter;
-  filter.add_organization_ids(id);
+  filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  ApplyIdentifierFlags(flags, filter.mutable_identifiers());
+  v1::ListResponse found;
+  if (grpc::Status status = session.ListAll(filter, 0, &found); !status.ok()) return status;
+  for (const v1::Record& record : found.records()) ids->push_back(record.organization().id());
+  if (ids->empty()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("no organisation with ", IdentifiersText(filter.identifiers())));
+  }
+  return grpc::Status::OK;
+}
+
+int ShowOrganization(Session& session, const std::string& id, const IdentifierFlags& identifiers) {
+  const bool by_identifier = AnyIdentifierFlag(identifiers);
+  if (by_identifier == !id.empty()) {
+    return UsageError(absl::InvalidArgumentError(
+        "give the organisation's ID or one of --agb, --ura, --kvk-branch, --lrza (not both)"));
+  }
+  v1::Filter filter;
+  if (by_identifier) {
+    std::vector<std::string> ids;
+    if (grpc::Status status = FindByIdentifiers(session, identifiers, &ids); !status.ok()) return session.Fail(status);
+    for (const std::string& found : ids) filter.add_organization_ids(found);
+  } else {
+    filter.add_organization_ids(id);
+  }
   v1::ListResponse all;
   grpc::Status status = session.ListAll(filter, 0, &all);
   if (!status.ok()) return session.Fail(status);
@@ -60,11 +89,12 @@ int ShowOrganization(Session& session, const std::string& id) {
   return kExitOk;
 }
 
-int ListOrganizations(Session& session, const FilterFlags& flags) {
+int ListOrganizations(Session& session, const FilterFlags& flags, const IdentifierFlags& identifiers) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
   filter->clear_kinds();
   filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  ApplyIdentifierFlags(identifiers, filter->mutable_identifiers());
   v1::ListResponse all;
   grpc::Status status = session.ListAll(*filter, 0, &all);
   if (!status.ok()) return session.Fail(status);
@@ -72,10 +102,11 @@ int ListOrganizations(Session& session, const FilterFlags& flags) {
     std::cout << ToJson(all, true) << "\n";
     return kExitOk;
   }
-  TextTable table({"ID", "NAME", "KIND", "SECTOR", "REGION", "ROAZ", "LOCATIONS", "CONTACT"});
+  TextTable table({"ID", "NAME", "KIND", "SECTOR", "REGION", "ROAZ", "LOCATIONS", "CONTACT", "IDENTIFIERS"});
   table.AlignRight(6);
   for (const v1::Record& record : all.records()) {
     const v1::Organization& organization = record.organization();
+    const std::string identifiers = IdentifiersText(organization.identifiers());
     std::string contact = organization.contact().name();
     if (!organization.contact().phone().empty()) {
       contact = contact.empty() ? organization.contact().phone() : contact + " " + organization.contact().phone();
@@ -83,10 +114,28 @@ int ListOrganizations(Session& session, const FilterFlags& flags) {
     table.AddRow({organization.id(), organization.name(), EnumWord(organization.kind()),
                   EnumWord(organization.sector()), organization.safety_region(),
                   organization.roaz_region().empty() ? std::string(kNotReported) : organization.roaz_region(),
-                  absl::StrCat(organization.locations_size()), contact.empty() ? std::string(kNotReported) : contact});
+                  absl::StrCat(organization.locations_size()), contact.empty() ? std::string(kNotReported) : contact,
+                  identifiers.empty() ? std::string(kNotReported) : identifiers});
   }
   std::cout << table.Render() << all.records_size() << " organisations at revision " << all.revision() << "\n";
   return kExitOk;
+}
+
+// Standard identifiers, to register (`for_lookup` false) or to find an organisation by (true). The issuers' names
+// stay Dutch (GLOSSARY.md).
+void AddIdentifierFlags(CLI::App* command, IdentifierFlags* flags, bool for_lookup) {
+  const std::string group = "Standard identifiers";
+  const absl::string_view verb = for_lookup ? "Find by " : "";
+  command->add_option("--agb", flags->agb, absl::StrCat(verb, "AGB code (Vektis), 8 digits, e.g. 06010210"))
+      ->group(group);
+  command->add_option("--ura", flags->ura, absl::StrCat(verb, "URA (UZI-register abonneenummer), 8 digits"))
+      ->group(group);
+  command
+      ->add_option("--kvk-branch", flags->kvk_branch,
+                   absl::StrCat(verb, "KVK branch number (vestigingsnummer), 12 digits"))
+      ->group(group);
+  command->add_option("--lrza", flags->lrza, absl::StrCat(verb, "LRZa (Landelijk Register Zorgaanbieders) number"))
+      ->group(group);
 }
 
 }  // namespace
@@ -105,19 +154,22 @@ OrganizationCommands::OrganizationCommands(CLI::App& app) {
   register_->add_option("--contact-name", flags_.contact_name, "24/7 crisis coordinator");
   register_->add_option("--phone", flags_.phone, "24/7 phone number");
   register_->add_option("--email", flags_.email, "E-mail address");
+  AddIdentifierFlags(register_, &flags_.identifiers, /*for_lookup=*/false);
   register_->add_option("--file", file_, "Organization in text format (.textproto) or JSON (.json)");
   expected_option_ = register_->add_option("--expected-revision", expected_revision_,
                                            "Compare-and-set: the current mod_revision, 0 for 'must not exist yet'");
-  show_ = org->add_subcommand("show", "An organisation and its status reports");
-  show_->add_option("ID", show_id_, "Organisation id")->required();
+  show_ = org->add_subcommand("show", "An organisation and its status reports, by id or by a standard identifier");
+  show_->add_option("ID", show_id_, "Organisation id (or give --agb, --ura, --kvk-branch or --lrza)");
+  AddIdentifierFlags(show_, &show_identifiers_, /*for_lookup=*/true);
   list_ = org->add_subcommand("list", "The registered organisations");
   AddFilterFlags(list_, &list_filter_);
+  AddIdentifierFlags(list_, &list_identifiers_, /*for_lookup=*/true);
 }
 
 std::optional<int> OrganizationCommands::Run(Session& session) {
   if (register_->parsed()) return RegisterOrganization(session, flags_, file_, expected_option_, expected_revision_);
-  if (show_->parsed()) return ShowOrganization(session, show_id_);
-  if (list_->parsed()) return ListOrganizations(session, list_filter_);
+  if (show_->parsed()) return ShowOrganization(session, show_id_, show_identifiers_);
+  if (list_->parsed()) return ListOrganizations(session, list_filter_, list_identifiers_);
   return std::nullopt;
 }
 

@@ -1,7 +1,9 @@
 // The registry commands of the `ketenbeeld` CLI (PictureService):
 //   ketenbeeld org register --id ... --name ... --kind ... --region ...   create or replace an organisation
-//   ketenbeeld org show ID                                               the organisation and its status reports
-//   ketenbeeld org list [filters]                                        the registered organisations
+//   ketenbeeld org show ID | --agb N | --ura N | --kvk-branch N | --lrza N
+//                                                                        the organisation and its status reports
+//   ketenbeeld org list [filters] [--agb N ...]                          the registered organisations
+// register sets the standard identifiers with the same flags; show and list find an organisation by them.
 //
 // Thread safety: used from the CLI's main thread only.
 #ifndef KETENBEELD_CLIENT_CLI_ORG_COMMANDS_H_
@@ -37,7 +39,9 @@ class OrganizationCommands {
   CLI::Option* expected_option_ = nullptr;
   int64_t expected_revision_ = 0;
   std::string show_id_;
+  IdentifierFlags show_identifiers_;
   FilterFlags list_filter_;
+  IdentifierFlags list_identifiers_;
 };
 
 }  // namespace ketenbeeld::cli

@@ -31,6 +31,10 @@ std::string UserMessage(const grpc::Status& status, absl::string_view target) {
     case grpc::StatusCode::ABORTED:
       return absl::StrCat("someone else changed this record first (compare-and-set): reread and retry",
                           ServerSays(message));
+    case grpc::StatusCode::ALREADY_EXISTS:
+      // The server's message names the field and who holds the value ("organization.identifiers.agb: AGB ... is
+      // already held by organisation ..."): lead with it, repeating cannot help.
+      return absl::StrCat("already taken: ", message.empty() ? "already exists" : message);
     case grpc::StatusCode::NOT_FOUND:
       return absl::StrCat("not found", message.empty() ? "" : ": ", message);
     case grpc::StatusCode::OUT_OF_RANGE:

@@ -1,5 +1,6 @@
 #include "server/domain/field_checks.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -84,6 +85,16 @@ absl::Status CheckId(absl::string_view id, const FieldPath& path) {
 
 absl::Status CheckOptionalId(absl::string_view id, const FieldPath& path) {
   return id.empty() ? absl::OkStatus() : CheckId(id, path);
+}
+
+absl::Status CheckDigits(absl::string_view value, int min_digits, int max_digits, const FieldPath& path) {
+  if (value.empty()) return absl::OkStatus();
+  const bool digits_only = std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const int length = static_cast<int>(value.size());
+  if (digits_only && length >= min_digits && length <= max_digits) return absl::OkStatus();
+  const std::string expected =
+      min_digits == max_digits ? absl::StrCat("exactly ", min_digits) : absl::StrCat(min_digits, " to ", max_digits);
+  return Invalid(path, "must be ", expected, " digits 0-9 (no spaces, dots or letters), got ", Quote(value));
 }
 
 absl::Status CheckText(absl::string_view text, const FieldPath& path, const TextRule& rule) {

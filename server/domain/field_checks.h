@@ -81,6 +81,11 @@ absl::Status CheckId(absl::string_view id, const FieldPath& path);
 
 absl::Status CheckOptionalId(absl::string_view id, const FieldPath& path);
 
+// A number written as a string of ASCII digits, leading zeros significant (a register's identifier): empty (not
+// given) or between `min_digits` and `max_digits` digits, nothing else. INVALID_ARGUMENT naming `path` otherwise;
+// the message says what was expected ("must be exactly 8 digits 0-9, got ...").
+absl::Status CheckDigits(absl::string_view value, int min_digits, int max_digits, const FieldPath& path);
+
 // Limits of one text field; lengths in Unicode code points.
 struct TextRule {
   int min_chars;

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/domain/identifiers.h"
+
 namespace ketenbeeld::domain {
 namespace {
 
@@ -56,7 +58,8 @@ CompiledFilter::CompiledFilter(const ketenbeeld::v1::Filter& filter)
       sectors_mask_(MaskOf(filter.sectors())),
       disruptions_mask_(MaskOf(filter.disruptions())),
       disruption_filter_(!filter.disruptions().empty() ||
-                         filter.min_severity() != ketenbeeld::v1::SEVERITY_UNSPECIFIED) {
+                         filter.min_severity() != ketenbeeld::v1::SEVERITY_UNSPECIFIED),
+      identifier_filter_(HasIdentifiers(filter.identifiers())) {
   if (filter.min_severity() != ketenbeeld::v1::SEVERITY_UNSPECIFIED) {
     min_severity_ = filter.min_severity();
   } else if (disruption_filter_) {
@@ -76,8 +79,14 @@ bool CompiledFilter::MatchesDisruptions(const RepeatedPtrField<Disruption>& disr
   });
 }
 
+bool CompiledFilter::MatchesIdentifiers(const Record& record) const {
+  if (!identifier_filter_) return true;
+  return record.kind() == ketenbeeld::v1::ENTITY_KIND_ORGANIZATION &&
+         SharedIdentifier(filter_.identifiers(), record.organization().identifiers()) != nullptr;
+}
+
 bool CompiledFilter::Matches(const Record& record) const {
-  if (!MatchesScope(record)) return false;
+  if (!MatchesScope(record) || !MatchesIdentifiers(record)) return false;
   if (!disruption_filter_) return true;
   return record.kind() == ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT &&
          MatchesDisruptions(record.status_report().disruptions());
@@ -85,7 +94,7 @@ bool CompiledFilter::Matches(const Record& record) const {
 
 bool CompiledFilter::Matches(const ketenbeeld::v1::Event& event) const {
   const Record& record = event.record();
-  if (!MatchesScope(record)) return false;
+  if (!MatchesScope(record) || !MatchesIdentifiers(record)) return false;
   if (!disruption_filter_) return true;
   if (record.kind() != ketenbeeld::v1::ENTITY_KIND_STATUS_REPORT) return false;
   return MatchesDisruptions(record.status_report().disruptions()) || MatchesDisruptions(event.previous_disruptions());

@@ -16,7 +16,8 @@ namespace ketenbeeld::domain {
 // Semantics (ketenbeeld.v1.Filter): every non-empty list must match (AND), any value within a list may (OR). Records
 // are matched on Record.kind and Record.scope; a disruption filter (`disruptions` or `min_severity` set) matches only
 // status reports with a disruption of a listed type (any type when none listed) at or above the minimum severity
-// (SEVERITY_MINOR when unspecified).
+// (SEVERITY_MINOR when unspecified); an identifier filter (`identifiers` with a field set) matches only organisations
+// that hold one of the given identifiers.
 //
 // Compile only validated filters (ValidateFilter). Values a validated filter cannot hold (unknown enum numbers) never
 // match anything, so an unvalidated filter fails closed rather than open.
@@ -38,6 +39,8 @@ class CompiledFilter {
  private:
   bool MatchesScope(const ketenbeeld::v1::Record& record) const;
   bool MatchesDisruptions(const google::protobuf::RepeatedPtrField<ketenbeeld::v1::Disruption>& disruptions) const;
+  // True without an identifier filter; with one, only for an organisation holding one of its identifiers.
+  bool MatchesIdentifiers(const ketenbeeld::v1::Record& record) const;
 
   ketenbeeld::v1::Filter filter_;
   // Sorted and deduplicated; empty = all. Filters hold a handful of values, so binary search beats hashing.
@@ -48,6 +51,7 @@ class CompiledFilter {
   uint32_t disruptions_mask_ = 0;   // Bit per DisruptionType; 0 = any type (when disruption filtering is on).
   bool disruption_filter_ = false;  // True when `disruptions` or `min_severity` is set.
   ketenbeeld::v1::Severity min_severity_ = ketenbeeld::v1::SEVERITY_UNSPECIFIED;
+  bool identifier_filter_ = false;  // True when `identifiers` has a field set.
 };
 
 }  // namespace ketenbeeld::domain

@@ -15,6 +15,7 @@
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/domain/field_checks.h"
+#include "server/domain/identifiers.h"
 
 namespace ketenbeeld::domain {
 namespace {
@@ -59,6 +60,14 @@ absl::Status CheckContact(const Contact& contact, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(CheckText(contact.name(), path.Field("name"), kOptionalName));
   KETENBEELD_RETURN_IF_ERROR(CheckText(contact.phone(), path.Field("phone"), kPhone));
   return CheckText(contact.email(), path.Field("email"), kOptionalName);
+}
+
+absl::Status CheckIdentifiers(const v1::StandardIdentifiers& identifiers, const FieldPath& path) {
+  for (const IdentifierScheme& scheme : kIdentifierSchemes) {
+    KETENBEELD_RETURN_IF_ERROR(
+        CheckDigits((identifiers.*scheme.value)(), scheme.min_digits, scheme.max_digits, path.Field(scheme.field)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckDisruption(const Disruption& disruption, const FieldPath& path) {
@@ -166,6 +175,9 @@ absl::Status ValidateOrganization(const Organization& organization, std::string_
   if (organization.has_contact()) {
     KETENBEELD_RETURN_IF_ERROR(CheckContact(organization.contact(), path.Field("contact")));
   }
+  if (organization.has_identifiers()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckIdentifiers(organization.identifiers(), path.Field("identifiers")));
+  }
   if (organization.has_reporting_interval()) {
     const google::protobuf::Duration& interval = organization.reporting_interval();
     const FieldPath interval_path = path.Field("reporting_interval");
@@ -220,7 +232,12 @@ absl::Status ValidateFilter(const Filter& filter, std::string_view field) {
   }
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(filter.sectors(), path.Field("sectors")));
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::DisruptionType>(filter.disruptions(), path.Field("disruptions")));
-  return CheckEnum<v1::Severity>(filter.min_severity(), path.Field("min_severity"), Presence::kOptional);
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckEnum<v1::Severity>(filter.min_severity(), path.Field("min_severity"), Presence::kOptional));
+  if (filter.has_identifiers()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckIdentifiers(filter.identifiers(), path.Field("identifiers")));
+  }
+  return absl::OkStatus();
 }
 
 #undef KETENBEELD_RETURN_IF_ERROR

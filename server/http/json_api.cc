@@ -219,7 +219,9 @@ std::string FieldPathOf(absl::string_view message) {
 
 HttpError ToHttpError(const absl::Status& status) {
   nlohmann::json body = {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}};
-  if (status.code() == absl::StatusCode::kInvalidArgument) {
+  // ALREADY_EXISTS names the field too ("organization.identifiers.agb: ... is already held by ..."): a form can mark
+  // the input that clashes, as it does for INVALID_ARGUMENT.
+  if (status.code() == absl::StatusCode::kInvalidArgument || status.code() == absl::StatusCode::kAlreadyExists) {
     if (std::string field = FieldPathOf(status.message()); !field.empty()) body["field"] = std::move(field);
   }
   return HttpError{.http_status = HttpStatusOf(status.code()),

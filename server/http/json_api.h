@@ -61,11 +61,11 @@ absl::Status FromJson(absl::string_view json, google::protobuf::Message& message
 struct HttpError {
   int http_status = 500;
   // {"code":"INVALID_ARGUMENT","message":"report.capacity[2].available: ...","field":"report.capacity[2].available"}
-  // `field` only for INVALID_ARGUMENT messages that start with a field path.
+  // `field` only for INVALID_ARGUMENT and ALREADY_EXISTS messages that start with a field path.
   std::string body;
 };
 // The HTTP status follows google.rpc.Code's documented mapping (INVALID_ARGUMENT 400, NOT_FOUND 404, ABORTED 409,
-// FAILED_PRECONDITION 400, OUT_OF_RANGE 400, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, ...).
+// ALREADY_EXISTS 409, FAILED_PRECONDITION 400, OUT_OF_RANGE 400, RESOURCE_EXHAUSTED 429, UNAVAILABLE 503, ...).
 HttpError ToHttpError(const absl::Status& status);
 int HttpStatusOf(absl::StatusCode code);
 // The field path an INVALID_ARGUMENT message starts with ("report.capacity[2].available"), or "" when it names none.

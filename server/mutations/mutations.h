@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
@@ -71,12 +72,17 @@ struct PlanContext {
   const state::Picture& picture;
   // The revision the first change of this write will get (the next ones +1 each).
   int64_t next_revision;
+  // The changes the earlier writes of this group made, in order (`record` nullptr for a delete; `event` not built
+  // yet). For the checks that must find records by content rather than by name (is this identifier held by another
+  // organisation?): `picture` cannot see records the group creates, and `lookup` only finds names it is given.
+  absl::Span<const state::Change> earlier_changes = {};
 };
 
 // Plans a validated write against the current state: zero or more changes (a tick often makes none; most writes
 // make one). Errors: INVALID_ARGUMENT (a reference to something that does not exist, naming the field),
 // NOT_FOUND (the record to change does not exist), FAILED_PRECONDITION (an illegal lifecycle transition), ABORTED
-// (expected_revision does not match).
+// (expected_revision does not match), ALREADY_EXISTS (a standard identifier another organisation holds, naming the
+// field).
 // Consumes `body`: a status report is moved into its record rather than copied (the committer's hot path).
 absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context);
 

@@ -1,14 +1,55 @@
 // Planners of the registry (organisations) and of status reports.
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/domain/entities.h"
+#include "server/domain/filter.h"
+#include "server/domain/identifiers.h"
 #include "server/domain/names.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
 #include "server/mutations/mutations.h"
 
 namespace ketenbeeld::mutations {
+namespace {
+
+// ALREADY_EXISTS naming the field when another organisation holds one of `organization`'s standard identifiers, in
+// the picture as the earlier writes of this group leave it. An identifier names one care provider in a national
+// register, so two organisations holding it would make every join with that register ambiguous.
+//
+// Registrations are rare (the registry changes by hand, a few times a day), so this scans: the committed picture
+// through the filter that List uses for the same question, then the group's earlier changes. A committed holder is
+// checked again as the group leaves it (an earlier write of the group may have registered it without the value);
+// a holder the group itself created or changed is among the earlier changes.
+absl::Status CheckIdentifiersUnique(const ketenbeeld::v1::Organization& organization, absl::string_view name,
+                                    const PlanContext& context) {
+  if (!domain::HasIdentifiers(organization.identifiers())) return absl::OkStatus();
+  ketenbeeld::v1::Filter holders;
+  holders.add_kinds(ketenbeeld::v1::ENTITY_KIND_ORGANIZATION);
+  *holders.mutable_identifiers() = organization.identifiers();
+  const domain::CompiledFilter filter(holders);
+  std::vector<state::RecordPtr> candidates = context.picture.Take(filter).records;
+  for (const state::Change& change : context.earlier_changes) {
+    if (change.record != nullptr && filter.Matches(change.record->record)) candidates.push_back(change.record);
+  }
+  for (const state::RecordPtr& candidate : candidates) {
+    if (candidate->record.name() == name) continue;  // Its own earlier registration: replaced by this one.
+    const state::RecordPtr current = context.lookup(candidate->record.name());
+    if (current == nullptr || !current->record.has_organization()) continue;
+    const domain::IdentifierScheme* shared =
+        domain::SharedIdentifier(organization.identifiers(), current->record.organization().identifiers());
+    if (shared == nullptr) continue;
+    return absl::AlreadyExistsError(absl::StrCat(
+        "organization.identifiers.", shared->field, ": ", shared->label, " \"",
+        (organization.identifiers().*shared->value)(), "\" is already held by organisation \"",
+        current->record.organization().id(),
+        "\"; an identifier belongs to one organisation of the region (register that one without it first)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::RegisterOrganizationRequest& request,
                                                        const PlanContext& context) {
@@ -24,6 +65,7 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
   if (absl::Status status = CheckExpectedRevision(ExpectedRevision(request), previous, record.name()); !status.ok()) {
     return status;
   }
+  if (absl::Status status = CheckIdentifiersUnique(organization, record.name(), context); !status.ok()) return status;
   record.set_kind(ketenbeeld::v1::ENTITY_KIND_ORGANIZATION);
   ketenbeeld::v1::Scope& scope = *record.mutable_scope();
   scope.set_organization_id(organization.id());

@@ -131,7 +131,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
                                          .region = options_.region,
                                          .lookup = lookup,
                                          .picture = picture_,
-                                         .next_revision = revision};
+                                         .next_revision = revision,
+                                         .earlier_changes = changes};
     // Planning consumes the request body (a report moves into its record); only the actor is read afterwards.
     absl::StatusOr<std::vector<mutations::PlannedChange>> planned_changes =
         mutations::PlanWrite(std::move(group[i].request.body), context);

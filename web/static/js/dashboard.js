@@ -219,6 +219,14 @@ function reportAge(record) {
     ? html`<br><small class="muted">${t('report.due', { time: when(report.next_report_due) })}</small>` : ''}`;
 }
 
+// An organisation's standard identifiers (AGB, URA, KvK branch number, LRZa) as one line, in the registers' order;
+// empty when it has none. They let the crisis room match a row with what a national register or LPZ shows.
+const IDENTIFIER_FIELDS = ['agb', 'ura', 'kvk_branch_number', 'lrza'];
+function identifiersText(identifiers) {
+  return IDENTIFIER_FIELDS.filter((field) => identifiers?.[field])
+    .map((field) => `${t(`identifier.${field}`)} ${identifiers[field]}`).join(' · ');
+}
+
 function reportRow(org, record, locationName) {
   const report = record?.status_report;
   const key = record ? record.name : `organizations/${org.id}/status`;
@@ -228,9 +236,11 @@ function reportRow(org, record, locationName) {
   const extras = [];
   if (report?.crisis_plan_activated) extras.push(html`<span class="tag">${t('report.crisis_plan')}</span>`);
   if (report?.free_text) extras.push(html`<span class="free-text">“${report.free_text}”</span>`);
+  const ids = locationName ? '' : identifiersText(org.identifiers);
   const name = locationName
     ? html`<div class="loc-name">↳ ${locationName}</div>`
-    : html`<div class="org-name">${org.name}</div><div class="org-kind">${label(org.kind)}</div>`;
+    : html`<div class="org-name">${org.name}</div><div class="org-kind">${label(org.kind)}</div>${ids
+      ? html`<div class="org-ids" data-identifiers>${ids}</div>` : ''}`;
   const location = locationName ? html` data-location="${report?.location_id || ''}"` : '';
   return html`<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${org.id}"${location}>
     <td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
