@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acknowledgementState, capacityTotals, FIGURES, totalsFromOverview } from '../static/js/derive.js';
+import { acknowledgementState, assistanceCoverage, capacityTotals, FIGURES, totalsFromOverview } from '../static/js/derive.js';
 import { html, isHtml, join as joinHtml, setHtml } from '../static/js/html.js';
 import { Throttle } from '../static/js/throttle.js';
 
@@ -186,4 +186,17 @@ test('totals from the server overview keep absent sums absent', () => {
   // Without the list (an older server), figures_withheld withholds them all.
   const [all] = totalsFromOverview({ totals: [{ bed_type: 'BED_TYPE_IC_ADULT', figures_withheld: true }] });
   assert.equal(FIGURES.every((f) => all.figures[f].withheld), true);
+});
+
+test('assistance coverage adds accepted quantities and reads an old accepted offer as covering the request', () => {
+  const offer = (status, quantity, accepted) => ({ organization_id: 'x', status, quantity, accepted_quantity: accepted });
+  const diesel = { quantity: 5000, offers: [offer('OFFER_STATUS_ACCEPTED', 2000, 2000), offer('OFFER_STATUS_ACCEPTED', 2000, 2000),
+    offer('OFFER_STATUS_OFFERED', 2000)] };
+  assert.deepEqual(assistanceCoverage(diesel), { accepted: 4000, quantity: 5000, stillNeeded: 1000, covered: false });
+  diesel.offers[2] = offer('OFFER_STATUS_ACCEPTED', 2000, 1000);
+  assert.deepEqual(assistanceCoverage(diesel), { accepted: 5000, quantity: 5000, stillNeeded: 0, covered: true });
+  // Stored before accepted quantities: the JSON leaves accepted_quantity out.
+  const old = { quantity: 4, offers: [{ organization_id: 'a', status: 'OFFER_STATUS_ACCEPTED', quantity: 2 }] };
+  assert.equal(assistanceCoverage(old).covered, true);
+  assert.deepEqual(assistanceCoverage({ quantity: 3 }), { accepted: 0, quantity: 3, stillNeeded: 3, covered: false });
 });
