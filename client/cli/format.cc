@@ -415,7 +415,8 @@ std::string AssistanceWhat(const v1::AssistanceRequest& request) {
   if (request.staff_discipline() != v1::STAFF_DISCIPLINE_UNSPECIFIED) {
     absl::StrAppend(&what, " (", EnumWord(request.staff_discipline()), ")");
   }
-  if (request.fuel_type() != v1::FUEL_TYPE_UNSPECIFIED) absl::StrAppend(&what, " (", EnumWord(request.fuel_type()), ")");
+  if (request.fuel_type() != v1::FUEL_TYPE_UNSPECIFIED)
+    absl::StrAppend(&what, " (", EnumWord(request.fuel_type()), ")");
   // Pieces read best as a count ("1 × generator"); so do requests stored before units existed.
   if (request.unit() == v1::QUANTITY_UNIT_UNSPECIFIED || request.unit() == v1::QUANTITY_UNIT_PIECES) {
     return absl::StrCat(request.quantity(), " × ", what);

@@ -162,8 +162,9 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_create_->add_option("--org", request_flags_.organization_id, "The requesting organisation");
   request_create_->add_option("--type", request_flags_.type, Words(*v1::AssistanceType_descriptor()));
   request_create_->add_option("--bed-type", request_flags_.bed_type, "Bed type, required with --type beds");
-  request_create_->add_option("--discipline", request_flags_.discipline,
-                              "Staff discipline, required with --type staff: " + Words(*v1::StaffDiscipline_descriptor()));
+  request_create_->add_option(
+      "--discipline", request_flags_.discipline,
+      "Staff discipline, required with --type staff: " + Words(*v1::StaffDiscipline_descriptor()));
   request_create_->add_option("--fuel", request_flags_.fuel,
                               "Fuel type, required with --type fuel: " + Words(*v1::FuelType_descriptor()));
   request_create_->add_option("--quantity", request_flags_.quantity, "How many, in --unit");
@@ -192,7 +193,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_offer_->add_option("--quantity", offer_flags_.quantity, "How many are offered, in the request's unit");
   request_offer_->add_option("--comment", offer_flags_.comment, "Remark");
   request_accept_ = request->add_subcommand(
-      "accept", "Accept the offer of one organisation, whole or in part; accept more offers until the request is covered");
+      "accept",
+      "Accept the offer of one organisation, whole or in part; accept more offers until the request is covered");
   request_accept_->add_option("ID", request_id_, "Request id")->required();
   request_accept_->add_option("--org", accept_organization_, "The organisation whose offer is accepted")->required();
   request_accept_->add_option("--quantity", accept_quantity_,
@@ -200,8 +202,9 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_fulfil_ = request->add_subcommand("fulfil", "Mark an accepted request fulfilled and record what arrived");
   request_fulfil_->alias("fulfill");
   request_fulfil_->add_option("ID", request_id_, "Request id")->required();
-  request_fulfil_->add_option("--delivered", delivered_,
-                              "What arrived on one accepted offer, ORG=N (repeatable; offers not named arrived in full)");
+  request_fulfil_->add_option(
+      "--delivered", delivered_,
+      "What arrived on one accepted offer, ORG=N (repeatable; offers not named arrived in full)");
   request_cancel_ = request->add_subcommand("cancel", "Cancel a request");
   request_cancel_->add_option("ID", request_id_, "Request id")->required();
   request_cancel_->add_option("--reason", cancel_reason_, "Why");

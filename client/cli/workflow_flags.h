@@ -120,13 +120,13 @@ absl::StatusOr<v1::SendAlertRequest> BuildCancelAlertRequest(const v1::Record& c
 struct AssistanceRequestFlags {
   std::string id;
   std::string organization_id;
-  std::string type;      // beds|staff|generator|water|client-transport|oxygen|medication|ppe|other|fuel|food|...
-  std::string bed_type;  // Required with --type beds.
+  std::string type;        // beds|staff|generator|water|client-transport|oxygen|medication|ppe|other|fuel|food|...
+  std::string bed_type;    // Required with --type beds.
   std::string discipline;  // Staff discipline, required with --type staff: nurse, ic-nurse, physician, ...
   std::string fuel;        // Fuel type, required with --type fuel: diesel, petrol, lpg, heating-oil.
   std::optional<int32_t> quantity;
-  std::string unit;      // litres, persons, beds, ...; empty: the server uses the type's default.
-  std::string priority;  // low|normal|high|urgent; empty: normal.
+  std::string unit;           // litres, persons, beds, ...; empty: the server uses the type's default.
+  std::string priority;       // low|normal|high|urgent; empty: normal.
   std::string needed_by;      // RFC 3339.
   std::string needed_within;  // Duration from now.
   std::string incident_id;

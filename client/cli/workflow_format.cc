@@ -60,8 +60,9 @@ std::string DeliverySummary(const v1::AssistanceRequest& request) {
   if (!delivery.address().empty()) parts.push_back(delivery.address());
   std::string out = absl::StrJoin(parts, ", ");
   if (delivery.has_coordinates()) {
-    absl::StrAppend(&out, out.empty() ? "" : " @ ",
-                    absl::StrFormat("%.4f,%.4f", delivery.coordinates().latitude(), delivery.coordinates().longitude()));
+    absl::StrAppend(
+        &out, out.empty() ? "" : " @ ",
+        absl::StrFormat("%.4f,%.4f", delivery.coordinates().latitude(), delivery.coordinates().longitude()));
   }
   if (!delivery.instructions().empty()) absl::StrAppend(&out, " (", delivery.instructions(), ")");
   return out.empty() ? std::string(kNotReported) : out;
@@ -225,8 +226,8 @@ std::string RenderAlertAcknowledgements(const v1::AlertAcknowledgements& acknowl
 }
 
 std::string RenderRequestTable(const std::vector<v1::Record>& requests, absl::Time now) {
-  TextTable table({"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT", "REQUESTED", "PRIORITY",
-                   "ACCEPTED"});
+  TextTable table(
+      {"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT", "REQUESTED", "PRIORITY", "ACCEPTED"});
   for (const v1::Record& record : requests) {
     if (!record.has_assistance_request()) continue;
     const v1::AssistanceRequest& request = record.assistance_request();
@@ -251,11 +252,10 @@ std::string RenderRequest(const v1::Record& record, absl::TimeZone zone, absl::T
                                                            FormatDue(FromProtoTime(request.needed_by()), now), ")")
                                             : std::string(kNotReported)},
       {"priority", PriorityWord(request)},
-      {"accepted", absl::StrCat(AssistanceCoverage(request), request.unit() == v1::QUANTITY_UNIT_UNSPECIFIED
-                                                                  ? ""
-                                                                  : " " + EnumWord(request.unit()))},
-      {"delivered", request.has_delivered_quantity() ? absl::StrCat(request.delivered_quantity())
-                                                     : std::string(kNotReported)},
+      {"accepted", absl::StrCat(AssistanceCoverage(request),
+                                request.unit() == v1::QUANTITY_UNIT_UNSPECIFIED ? "" : " " + EnumWord(request.unit()))},
+      {"delivered",
+       request.has_delivered_quantity() ? absl::StrCat(request.delivered_quantity()) : std::string(kNotReported)},
       {"deliver to", DeliverySummary(request)},
       {"incident", OrDash(request.incident_id())},
       {"requested", request.has_requested_at() ? ClockTime(request.requested_at(), zone) : std::string(kNotReported)},

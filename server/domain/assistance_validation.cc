@@ -153,8 +153,8 @@ absl::Span<const v1::QuantityUnit> AllowedUnits(v1::AssistanceType type) {
   static constexpr v1::QuantityUnit kIt[] = {v1::QUANTITY_UNIT_PIECES, v1::QUANTITY_UNIT_PERSONS};
   static constexpr v1::QuantityUnit kVehicles[] = {v1::QUANTITY_UNIT_VEHICLES};
   static constexpr v1::QuantityUnit kAny[] = {
-      v1::QUANTITY_UNIT_PIECES, v1::QUANTITY_UNIT_LITRES,   v1::QUANTITY_UNIT_PERSONS,   v1::QUANTITY_UNIT_BEDS,
-      v1::QUANTITY_UNIT_VEHICLES, v1::QUANTITY_UNIT_MEALS, v1::QUANTITY_UNIT_KILOGRAMS, v1::QUANTITY_UNIT_CYLINDERS};
+      v1::QUANTITY_UNIT_PIECES,   v1::QUANTITY_UNIT_LITRES, v1::QUANTITY_UNIT_PERSONS,   v1::QUANTITY_UNIT_BEDS,
+      v1::QUANTITY_UNIT_VEHICLES, v1::QUANTITY_UNIT_MEALS,  v1::QUANTITY_UNIT_KILOGRAMS, v1::QUANTITY_UNIT_CYLINDERS};
   switch (type) {
     case v1::ASSISTANCE_TYPE_BEDS:
       return kBeds;

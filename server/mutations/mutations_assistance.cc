@@ -76,10 +76,10 @@ std::string InUnit(int64_t quantity, const v1::AssistanceRequest& request) {
 
 // FAILED_PRECONDITION for an offer or acceptance on an ACCEPTED request that is already covered.
 absl::Status AlreadyCovered(const v1::AssistanceRequest& request, absl::string_view action) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "assistance request ", Quote(request.id()), " is ", StatusName(request.status()), " and covered (",
-      InUnit(AcceptedQuantity(request), request), " of ", InUnit(request.quantity(), request),
-      " accepted): cannot ", action, " (only while not yet covered)"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("assistance request ", Quote(request.id()), " is ", StatusName(request.status()), " and covered (",
+                   InUnit(AcceptedQuantity(request), request), " of ", InUnit(request.quantity(), request),
+                   " accepted): cannot ", action, " (only while not yet covered)"));
 }
 
 v1::Offer* OfferOf(v1::AssistanceRequest& request, absl::string_view organization_id) {
@@ -267,10 +267,9 @@ absl::StatusOr<PlannedChange> PlanFulfillRequest(const v1::FulfillRequestRequest
     const v1::OfferDelivery& delivery = request.deliveries(i);
     const v1::Offer* offer = OfferOf(assistance, delivery.organization_id());
     if (offer == nullptr || offer->status() != v1::OFFER_STATUS_ACCEPTED) {
-      return absl::InvalidArgumentError(absl::StrCat("deliveries[", i, "].organization_id: organisation ",
-                                                     Quote(delivery.organization_id()),
-                                                     " has no accepted offer on assistance request ",
-                                                     Quote(assistance.id())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("deliveries[", i, "].organization_id: organisation ", Quote(delivery.organization_id()),
+                       " has no accepted offer on assistance request ", Quote(assistance.id())));
     }
     delivered[delivery.organization_id()] = delivery.quantity();
   }

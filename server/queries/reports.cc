@@ -447,7 +447,7 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
   // id). Requests stored before priorities existed have none and rank as NORMAL, as assistance.proto says.
   const auto rank = [](const v1::AssistanceRequest& request) {
     return request.priority() == v1::ASSISTANCE_PRIORITY_UNSPECIFIED ? v1::ASSISTANCE_PRIORITY_NORMAL
-                                                                      : request.priority();
+                                                                     : request.priority();
   };
   std::stable_sort(summary.mutable_open_requests()->pointer_begin(), summary.mutable_open_requests()->pointer_end(),
                    [&](const v1::AssistanceRequest* a, const v1::AssistanceRequest* b) { return rank(*a) > rank(*b); });

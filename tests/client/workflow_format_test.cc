@@ -532,9 +532,27 @@ TEST(RequestRenderingTest, PartialAcceptanceUnitsAndDeliveries) {
       status: ASSISTANCE_STATUS_FULFILLED
       accepted_quantity: 5000
       delivered_quantity: 4950
-      offers { organization_id: "defensie" quantity: 2000 status: OFFER_STATUS_ACCEPTED accepted_quantity: 2000 delivered_quantity: 2000 }
-      offers { organization_id: "brandstof-west" quantity: 2000 status: OFFER_STATUS_ACCEPTED accepted_quantity: 2000 delivered_quantity: 2000 }
-      offers { organization_id: "gemeente" quantity: 2000 status: OFFER_STATUS_ACCEPTED accepted_quantity: 1000 delivered_quantity: 950 }
+      offers {
+        organization_id: "defensie"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 2000
+        delivered_quantity: 2000
+      }
+      offers {
+        organization_id: "brandstof-west"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 2000
+        delivered_quantity: 2000
+      }
+      offers {
+        organization_id: "gemeente"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 1000
+        delivered_quantity: 950
+      }
       offers { organization_id: "laat" quantity: 300 status: OFFER_STATUS_OFFERED }
     }
   )pb");
@@ -583,15 +601,28 @@ TEST(RequestRenderingTest, EventLineNamesTheNewestOfferOrAcceptance) {
         quantity: 5000
         status: ASSISTANCE_STATUS_ACCEPTED
         accepted_quantity: 3000
-        offers { organization_id: "defensie" quantity: 2000 status: OFFER_STATUS_ACCEPTED accepted_quantity: 2000
-                 offered_at { seconds: 100 } accepted_at { seconds: 300 } }
-        offers { organization_id: "gemeente" quantity: 2000 status: OFFER_STATUS_ACCEPTED accepted_quantity: 1000
-                 offered_at { seconds: 200 } accepted_at { seconds: 400 } }
+        offers {
+          organization_id: "defensie"
+          quantity: 2000
+          status: OFFER_STATUS_ACCEPTED
+          accepted_quantity: 2000
+          offered_at { seconds: 100 }
+          accepted_at { seconds: 300 }
+        }
+        offers {
+          organization_id: "gemeente"
+          quantity: 2000
+          status: OFFER_STATUS_ACCEPTED
+          accepted_quantity: 1000
+          offered_at { seconds: 200 }
+          accepted_at { seconds: 400 }
+        }
       }
     }
   )pb");
-  EXPECT_THAT(EventSummary(event, absl::UTCTimeZone()),
-              ::testing::StartsWith("accepted offer from gemeente (1000 of 2000)  accepted  5000 litres fuel (diesel)"));
+  EXPECT_THAT(
+      EventSummary(event, absl::UTCTimeZone()),
+      ::testing::StartsWith("accepted offer from gemeente (1000 of 2000)  accepted  5000 litres fuel (diesel)"));
   EXPECT_THAT(EventSummary(event, absl::UTCTimeZone()), HasSubstr("3000/5000 accepted"));
   // A new offer on the partly covered request: the event is that offer, and the request stays accepted.
   v1::Offer& late = *event.mutable_record()->mutable_assistance_request()->add_offers();

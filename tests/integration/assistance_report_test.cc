@@ -234,7 +234,8 @@ TEST_F(AssistanceReportTest, ThreePartialOffersFulfilOneDieselRequest) {
   v1::WriteResponse response;
   grpc::Status status = assistance_->RequestAssistance(Context().get(), ask, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("request.unit: QUANTITY_UNIT_PERSONS does not fit type ASSISTANCE_TYPE_FUEL"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("request.unit: QUANTITY_UNIT_PERSONS does not fit type ASSISTANCE_TYPE_FUEL"));
   diesel.set_unit(v1::QUANTITY_UNIT_LITRES);
   status = assistance_->RequestAssistance(Context().get(), ask, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();

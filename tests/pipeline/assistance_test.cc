@@ -392,12 +392,12 @@ TEST(AssistancePlannerTest, AnOfferAcceptedBeforeQuantitiesExistedCoversTheWhole
 
   const domain::Region region = domain::Region::Default();
   const auto plan = [&](mutations::WriteRequest::Body body) {
-    return mutations::PlanWrite(std::move(body),
-                                mutations::PlanContext{.commit_time = kStart,
-                                                       .region = region,
-                                                       .lookup = [&](absl::string_view name) { return picture.Find(name); },
-                                                       .picture = picture,
-                                                       .next_revision = picture.revision() + 1});
+    return mutations::PlanWrite(
+        std::move(body), mutations::PlanContext{.commit_time = kStart,
+                                                .region = region,
+                                                .lookup = [&](absl::string_view name) { return picture.Find(name); },
+                                                .picture = picture,
+                                                .next_revision = picture.revision() + 1});
   };
   v1::OfferAssistanceRequest offer;
   offer.set_request_id("old");
