@@ -317,7 +317,8 @@ TEST_F(AssistanceReportTest, OperationalSummaryListsTheMostUrgentRequestFirst) {
   ask("c-urgent", v1::ASSISTANCE_PRIORITY_URGENT);
   ask("d-hoog", v1::ASSISTANCE_PRIORITY_HIGH);
   std::vector<std::string> ids;
-  for (const v1::AssistanceRequest& request : Summary().open_requests()) ids.push_back(request.id());
+  const v1::OperationalSummary summary = Summary();
+  for (const v1::AssistanceRequest& request : summary.open_requests()) ids.push_back(request.id());
   EXPECT_THAT(ids, ElementsAre("c-urgent", "d-hoog", "b-normaal", "a-laag"));
 }
 
