@@ -254,23 +254,37 @@ std::string EventSummary(const v1::Event& event, absl::TimeZone zone) {
       const v1::AssistanceRequest& request = record.assistance_request();
       if (created) {
         verb = "requested";
-      } else if (request.status() == v1::ASSISTANCE_STATUS_OFFERED) {
-        // The offer this event added or replaced: the newest one.
-        const v1::Offer* newest = nullptr;
+      } else if (request.status() == v1::ASSISTANCE_STATUS_OFFERED ||
+                 request.status() == v1::ASSISTANCE_STATUS_ACCEPTED) {
+        // What this event did: the newest offer or acceptance (a partly covered request takes both while ACCEPTED).
+        // An acceptance stored before accepted_at existed was the request's last change, so it counts as newest.
+        const v1::Offer* newest_offer = nullptr;
+        const v1::Offer* newest_acceptance = nullptr;
+        absl::Time offered = absl::InfinitePast();
+        absl::Time accepted = absl::InfinitePast();
         for (const v1::Offer& offer : request.offers()) {
-          if (newest == nullptr || FromProtoTime(offer.offered_at()) >= FromProtoTime(newest->offered_at())) {
-            newest = &offer;
+          if (newest_offer == nullptr || FromProtoTime(offer.offered_at()) >= offered) {
+            newest_offer = &offer;
+            offered = FromProtoTime(offer.offered_at());
+          }
+          if (offer.status() != v1::OFFER_STATUS_ACCEPTED) continue;
+          const absl::Time at = offer.has_accepted_at() ? FromProtoTime(offer.accepted_at()) : absl::InfiniteFuture();
+          if (newest_acceptance == nullptr || at >= accepted) {
+            newest_acceptance = &offer;
+            accepted = at;
           }
         }
-        verb = newest == nullptr
-                   ? "offered"
-                   : absl::StrCat("offer from ", newest->organization_id(), " (", newest->quantity(), ")");
-      } else if (request.status() == v1::ASSISTANCE_STATUS_ACCEPTED) {
-        verb = "accepted";
-        for (const v1::Offer& offer : request.offers()) {
-          if (offer.status() == v1::OFFER_STATUS_ACCEPTED) {
-            verb = absl::StrCat("accepted offer from ", offer.organization_id(), " (", offer.quantity(), ")");
-          }
+        if (newest_acceptance != nullptr && accepted >= offered) {
+          const int32_t taken = newest_acceptance->accepted_quantity();
+          verb = absl::StrCat("accepted offer from ", newest_acceptance->organization_id(), " (",
+                              taken > 0 && taken != newest_acceptance->quantity()
+                                  ? absl::StrCat(taken, " of ", newest_acceptance->quantity())
+                                  : absl::StrCat(newest_acceptance->quantity()),
+                              ")");
+        } else if (newest_offer != nullptr) {
+          verb = absl::StrCat("offer from ", newest_offer->organization_id(), " (", newest_offer->quantity(), ")");
+        } else {
+          verb = EnumWord(request.status());
         }
       } else {
         verb = EnumWord(request.status());
@@ -366,6 +380,10 @@ std::string RecordSummary(const v1::Record& record) {
       parts.push_back(absl::StrCat(request.offers_size(), request.offers_size() == 1 ? " offer" : " offers", " (",
                                    offered, " offered)"));
     }
+    if (request.status() == v1::ASSISTANCE_STATUS_ACCEPTED) {
+      parts.push_back(absl::StrCat(AssistanceCoverage(request), " accepted"));
+    }
+    if (request.has_delivered_quantity()) parts.push_back(absl::StrCat(request.delivered_quantity(), " delivered"));
     if (!request.incident_id().empty()) parts.push_back(absl::StrCat("incident ", request.incident_id()));
     return absl::StrJoin(parts, "  ");
   }
@@ -418,7 +436,28 @@ std::string AssistanceWhat(const v1::AssistanceRequest& request) {
                         request.bed_type() == v1::BED_TYPE_UNSPECIFIED ? "" : EnumWord(request.bed_type()) + " ",
                         "beds");
   }
-  return absl::StrCat(request.quantity(), " × ", EnumWord(request.type()));
+  std::string what = EnumWord(request.type());
+  if (request.staff_discipline() != v1::STAFF_DISCIPLINE_UNSPECIFIED) {
+    absl::StrAppend(&what, " (", EnumWord(request.staff_discipline()), ")");
+  }
+  if (request.fuel_type() != v1::FUEL_TYPE_UNSPECIFIED)
+    absl::StrAppend(&what, " (", EnumWord(request.fuel_type()), ")");
+  // Pieces read best as a count ("1 × generator"); so do requests stored before units existed.
+  if (request.unit() == v1::QUANTITY_UNIT_UNSPECIFIED || request.unit() == v1::QUANTITY_UNIT_PIECES) {
+    return absl::StrCat(request.quantity(), " × ", what);
+  }
+  return absl::StrCat(request.quantity(), " ", EnumWord(request.unit()), " ", what);
+}
+
+std::string AssistanceCoverage(const v1::AssistanceRequest& request) {
+  int32_t accepted = request.accepted_quantity();
+  if (accepted == 0) {
+    // Stored before accepted quantities: an accepted offer then covered the whole request (assistance.proto).
+    for (const v1::Offer& offer : request.offers()) {
+      if (offer.status() == v1::OFFER_STATUS_ACCEPTED) accepted = request.quantity();
+    }
+  }
+  return absl::StrCat(accepted, "/", request.quantity());
 }
 
 std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Time now) {

@@ -82,8 +82,13 @@ std::string SituationLayerLabel(v1::SituationLayer layer);
 // The casualty estimate as "T1 3 T2 — T3 10 dead —"; kNotReported when nothing is estimated.
 std::string CasualtySummary(const v1::CasualtyEstimate& casualties);
 
-// What a request asks for: "10 × nursing-home beds", "2 × generator".
+// What a request asks for: "10 × nursing-home beds", "2 × generator", "5000 litres fuel (diesel)",
+// "4 persons staff (ic-nurse)".
 std::string AssistanceWhat(const v1::AssistanceRequest& request);
+
+// How much of a request the accepted offers cover, "4000/5000" (in the request's unit). A request stored before
+// accepted quantities existed with an accepted offer reads as covered, as assistance.proto says.
+std::string AssistanceCoverage(const v1::AssistanceRequest& request);
 
 // One line per event:
 //   rev 42  12:03:07  organizations/zh-noord/status  PUT  critical  ic-adult 3/12  ED diversion  utility major

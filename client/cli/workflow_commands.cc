@@ -162,7 +162,26 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_create_->add_option("--org", request_flags_.organization_id, "The requesting organisation");
   request_create_->add_option("--type", request_flags_.type, Words(*v1::AssistanceType_descriptor()));
   request_create_->add_option("--bed-type", request_flags_.bed_type, "Bed type, required with --type beds");
-  request_create_->add_option("--quantity", request_flags_.quantity, "How many");
+  request_create_->add_option(
+      "--discipline", request_flags_.discipline,
+      "Staff discipline, required with --type staff: " + Words(*v1::StaffDiscipline_descriptor()));
+  request_create_->add_option("--fuel", request_flags_.fuel,
+                              "Fuel type, required with --type fuel: " + Words(*v1::FuelType_descriptor()));
+  request_create_->add_option("--quantity", request_flags_.quantity, "How many, in --unit");
+  request_create_->add_option("--unit", request_flags_.unit,
+                              "Unit of --quantity, must fit the type (default: the type's own, e.g. litres for fuel "
+                              "and water, persons for staff): " +
+                                  Words(*v1::QuantityUnit_descriptor()));
+  request_create_->add_option("--priority", request_flags_.priority,
+                              "How urgent (default normal): " + Words(*v1::AssistancePriority_descriptor()));
+  request_create_->add_option("--deliver-to", request_flags_.deliver_to, "Deliver to this location id of --org")
+      ->group("Delivery");
+  request_create_->add_option("--deliver-address", request_flags_.deliver_address, "Delivery address")
+      ->group("Delivery");
+  request_create_->add_option("--deliver-at", request_flags_.deliver_at, "Delivery point: LAT,LON, e.g. 52.63,4.75")
+      ->group("Delivery");
+  request_create_->add_option("--deliver-note", request_flags_.deliver_note, "Directions for the driver")
+      ->group("Delivery");
   request_create_->add_option("--needed-by", request_flags_.needed_by, "Needed by this time (RFC 3339)");
   request_create_->add_option("--needed-within", request_flags_.needed_within, "Needed within, e.g. 4h, 1d");
   request_create_->add_option("--incident", request_flags_.incident_id, "The incident this request belongs to");
@@ -171,14 +190,21 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_offer_ = request->add_subcommand("offer", "Offer help (offering again replaces your offer)");
   request_offer_->add_option("ID", offer_flags_.request_id, "Request id")->required();
   request_offer_->add_option("--org", offer_flags_.organization_id, "The offering organisation");
-  request_offer_->add_option("--quantity", offer_flags_.quantity, "How many are offered");
+  request_offer_->add_option("--quantity", offer_flags_.quantity, "How many are offered, in the request's unit");
   request_offer_->add_option("--comment", offer_flags_.comment, "Remark");
-  request_accept_ = request->add_subcommand("accept", "Accept the offer of one organisation");
+  request_accept_ = request->add_subcommand(
+      "accept",
+      "Accept the offer of one organisation, whole or in part; accept more offers until the request is covered");
   request_accept_->add_option("ID", request_id_, "Request id")->required();
   request_accept_->add_option("--org", accept_organization_, "The organisation whose offer is accepted")->required();
-  request_fulfil_ = request->add_subcommand("fulfil", "Mark an accepted request fulfilled");
+  request_accept_->add_option("--quantity", accept_quantity_,
+                              "Accept only this much of the offer (default: all of it; never more than still needed)");
+  request_fulfil_ = request->add_subcommand("fulfil", "Mark an accepted request fulfilled and record what arrived");
   request_fulfil_->alias("fulfill");
   request_fulfil_->add_option("ID", request_id_, "Request id")->required();
+  request_fulfil_->add_option(
+      "--delivered", delivered_,
+      "What arrived on one accepted offer, ORG=N (repeatable; offers not named arrived in full)");
   request_cancel_ = request->add_subcommand("cancel", "Cancel a request");
   request_cancel_->add_option("ID", request_id_, "Request id")->required();
   request_cancel_->add_option("--reason", cancel_reason_, "Why");
@@ -339,16 +365,16 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request, "offered on");
   }
   if (request_accept_->parsed()) {
-    v1::AcceptOfferRequest request;
-    request.set_request_id(request_id_);
-    request.set_organization_id(accept_organization_);
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, request,
+    absl::StatusOr<v1::AcceptOfferRequest> request =
+        BuildAcceptOfferRequest(request_id_, accept_organization_, accept_quantity_);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, *request,
                  absl::StrCat("accepted the offer of ", accept_organization_, " on"));
   }
   if (request_fulfil_->parsed()) {
-    v1::FulfillRequestRequest request;
-    request.set_request_id(request_id_);
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, request, "fulfilled");
+    absl::StatusOr<v1::FulfillRequestRequest> request = BuildFulfillRequestRequest(request_id_, delivered_);
+    if (!request.ok()) return UsageError(request.status());
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, *request, "fulfilled");
   }
   if (request_cancel_->parsed()) {
     v1::CancelRequestRequest request;

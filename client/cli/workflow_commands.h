@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "client/cli/session.h"
@@ -63,6 +64,8 @@ class WorkflowCommands {
   OfferFlags offer_flags_;
   std::string request_id_;
   std::string accept_organization_;
+  std::optional<int32_t> accept_quantity_;
+  std::vector<std::string> delivered_;
   std::string cancel_reason_;
   bool only_open_requests_ = false;
 

@@ -345,10 +345,50 @@ absl::StatusOr<v1::RequestAssistanceRequest> BuildRequestAssistanceRequest(const
   } else if (*type == v1::ASSISTANCE_TYPE_BEDS) {
     return Required("--bed-type (with --type beds)", "--bed-type nursing-home");
   }
+  if (!flags.discipline.empty()) {
+    absl::StatusOr<v1::StaffDiscipline> discipline =
+        ParseEnumFlag<v1::StaffDiscipline>("--discipline", flags.discipline, flags.discipline);
+    if (!discipline.ok()) return discipline.status();
+    assistance->set_staff_discipline(*discipline);
+  } else if (*type == v1::ASSISTANCE_TYPE_STAFF) {
+    return Required("--discipline (with --type staff)", "--discipline ic-nurse");
+  }
+  if (!flags.fuel.empty()) {
+    absl::StatusOr<v1::FuelType> fuel = ParseEnumFlag<v1::FuelType>("--fuel", flags.fuel, flags.fuel);
+    if (!fuel.ok()) return fuel.status();
+    assistance->set_fuel_type(*fuel);
+  } else if (*type == v1::ASSISTANCE_TYPE_FUEL) {
+    return Required("--fuel (with --type fuel)", "--fuel diesel");
+  }
   if (*flags.quantity < 1) {
     return FlagError("--quantity", absl::StrCat(*flags.quantity), "must be a whole number >= 1");
   }
   assistance->set_quantity(*flags.quantity);
+  if (!flags.unit.empty()) {
+    absl::StatusOr<v1::QuantityUnit> unit = ParseEnumFlag<v1::QuantityUnit>("--unit", flags.unit, flags.unit);
+    if (!unit.ok()) return unit.status();
+    assistance->set_unit(*unit);
+  }
+  if (!flags.priority.empty()) {
+    absl::StatusOr<v1::AssistancePriority> priority =
+        ParseEnumFlag<v1::AssistancePriority>("--priority", flags.priority, flags.priority);
+    if (!priority.ok()) return priority.status();
+    assistance->set_priority(*priority);
+  }
+  if (!flags.deliver_to.empty() || !flags.deliver_address.empty() || !flags.deliver_at.empty()) {
+    v1::DeliveryLocation* delivery = assistance->mutable_delivery();
+    delivery->set_location_id(flags.deliver_to);
+    delivery->set_address(flags.deliver_address);
+    if (!flags.deliver_at.empty()) {
+      absl::StatusOr<v1::Coordinates> at = ParseCoordinatesFlag("--deliver-at", flags.deliver_at);
+      if (!at.ok()) return at.status();
+      *delivery->mutable_coordinates() = *at;
+    }
+    delivery->set_instructions(flags.deliver_note);
+  } else if (!flags.deliver_note.empty()) {
+    // A note alone would be a delivery without a place, which the server refuses; say so in the CLI's terms.
+    return Required("--deliver-to, --deliver-address or --deliver-at (with --deliver-note)", "--deliver-to main");
+  }
   absl::StatusOr<std::optional<absl::Time>> needed_by =
       ResolveDeadline("--needed-by", flags.needed_by, "--needed-within", flags.needed_within, now);
   if (!needed_by.ok()) return needed_by.status();
@@ -370,6 +410,41 @@ absl::StatusOr<v1::OfferAssistanceRequest> BuildOfferAssistanceRequest(const Off
   request.mutable_offer()->set_organization_id(flags.organization_id);
   request.mutable_offer()->set_quantity(*flags.quantity);
   request.mutable_offer()->set_comment(flags.comment);
+  return request;
+}
+
+absl::StatusOr<v1::AcceptOfferRequest> BuildAcceptOfferRequest(const std::string& request_id,
+                                                               const std::string& organization_id,
+                                                               std::optional<int32_t> quantity) {
+  if (request_id.empty()) return Required("the request ID", "request accept diesel-zh-noord --org defensie");
+  if (organization_id.empty()) return Required("--org", "--org defensie (the organisation whose offer is accepted)");
+  v1::AcceptOfferRequest request;
+  request.set_request_id(request_id);
+  request.set_organization_id(organization_id);
+  if (quantity.has_value()) {
+    if (*quantity < 1) return FlagError("--quantity", absl::StrCat(*quantity), "must be a whole number >= 1");
+    request.set_quantity(*quantity);
+  }
+  return request;
+}
+
+absl::StatusOr<v1::FulfillRequestRequest> BuildFulfillRequestRequest(const std::string& request_id,
+                                                                     const std::vector<std::string>& delivered) {
+  if (request_id.empty()) return Required("the request ID", "request fulfil diesel-zh-noord");
+  v1::FulfillRequestRequest request;
+  request.set_request_id(request_id);
+  for (const std::string& value : delivered) {
+    const std::vector<absl::string_view> parts = absl::StrSplit(value, absl::MaxSplits('=', 1));
+    const absl::string_view organization = absl::StripAsciiWhitespace(parts[0]);
+    int32_t quantity = -1;
+    if (parts.size() != 2 || organization.empty() ||
+        !absl::SimpleAtoi(absl::StripAsciiWhitespace(parts[1]), &quantity) || quantity < 0) {
+      return FlagError("--delivered", value, "expected ORG=N with N a whole number >= 0, e.g. defensie=1800");
+    }
+    v1::OfferDelivery* delivery = request.add_deliveries();
+    delivery->set_organization_id(std::string(organization));
+    delivery->set_quantity(quantity);
+  }
   return request;
 }
 

@@ -120,18 +120,38 @@ absl::StatusOr<v1::SendAlertRequest> BuildCancelAlertRequest(const v1::Record& c
 struct AssistanceRequestFlags {
   std::string id;
   std::string organization_id;
-  std::string type;      // beds|staff|generator|water|client-transport|oxygen|medication|ppe|other
-  std::string bed_type;  // Required with --type beds.
+  std::string type;        // beds|staff|generator|water|client-transport|oxygen|medication|ppe|other|fuel|food|...
+  std::string bed_type;    // Required with --type beds.
+  std::string discipline;  // Staff discipline, required with --type staff: nurse, ic-nurse, physician, ...
+  std::string fuel;        // Fuel type, required with --type fuel: diesel, petrol, lpg, heating-oil.
   std::optional<int32_t> quantity;
+  std::string unit;           // litres, persons, beds, ...; empty: the server uses the type's default.
+  std::string priority;       // low|normal|high|urgent; empty: normal.
   std::string needed_by;      // RFC 3339.
   std::string needed_within;  // Duration from now.
   std::string incident_id;
   std::string description;
+  // Delivery: any of a location id of the requester, an address and LAT,LON; the note only with one of those.
+  std::string deliver_to;
+  std::string deliver_address;
+  std::string deliver_at;
+  std::string deliver_note;
 };
 
-// Requires --id, --org, --type, --quantity (and --bed-type with --type beds).
+// Requires --id, --org, --type, --quantity (and --bed-type with --type beds, --discipline with --type staff, --fuel
+// with --type fuel). Whether the unit fits the type is the server's rule, named in its error (request.unit).
 absl::StatusOr<v1::RequestAssistanceRequest> BuildRequestAssistanceRequest(const AssistanceRequestFlags& flags,
                                                                            absl::Time now);
+
+// `request accept ID --org ORG [--quantity N]`: without --quantity the whole offer.
+absl::StatusOr<v1::AcceptOfferRequest> BuildAcceptOfferRequest(const std::string& request_id,
+                                                               const std::string& organization_id,
+                                                               std::optional<int32_t> quantity);
+
+// `request fulfil ID [--delivered ORG=N ...]`: what arrived per accepted offer; offers not named arrived in full.
+// N may be 0 (nothing came).
+absl::StatusOr<v1::FulfillRequestRequest> BuildFulfillRequestRequest(const std::string& request_id,
+                                                                     const std::vector<std::string>& delivered);
 
 struct OfferFlags {
   std::string request_id;

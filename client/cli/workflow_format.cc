@@ -36,6 +36,38 @@ std::string AreaSummary(const v1::Area& area) {
   return parts.empty() ? std::string(kNotReported) : absl::StrJoin(parts, " @ ");
 }
 
+// A request stored before priorities existed reads as normal (assistance.proto).
+std::string PriorityWord(const v1::AssistanceRequest& request) {
+  return EnumWord(request.priority() == v1::ASSISTANCE_PRIORITY_UNSPECIFIED ? v1::ASSISTANCE_PRIORITY_NORMAL
+                                                                            : request.priority());
+}
+
+// "vvt-oost 4 (accepted)", "defensie 2000 (1000 accepted)", "vvt-zuid 6".
+std::string OfferPill(const v1::Offer& offer) {
+  if (offer.status() != v1::OFFER_STATUS_ACCEPTED) return absl::StrCat(offer.organization_id(), " ", offer.quantity());
+  if (offer.accepted_quantity() > 0 && offer.accepted_quantity() != offer.quantity()) {
+    return absl::StrCat(offer.organization_id(), " ", offer.quantity(), " (", offer.accepted_quantity(), " accepted)");
+  }
+  return absl::StrCat(offer.organization_id(), " ", offer.quantity(), " (accepted)");
+}
+
+// "location main, Wilhelminalaan 12 @ 52.6300,4.7500 (Tank achterzijde)"; "—" without a delivery.
+std::string DeliverySummary(const v1::AssistanceRequest& request) {
+  if (!request.has_delivery()) return std::string(kNotReported);
+  const v1::DeliveryLocation& delivery = request.delivery();
+  std::vector<std::string> parts;
+  if (!delivery.location_id().empty()) parts.push_back("location " + delivery.location_id());
+  if (!delivery.address().empty()) parts.push_back(delivery.address());
+  std::string out = absl::StrJoin(parts, ", ");
+  if (delivery.has_coordinates()) {
+    absl::StrAppend(
+        &out, out.empty() ? "" : " @ ",
+        absl::StrFormat("%.4f,%.4f", delivery.coordinates().latitude(), delivery.coordinates().longitude()));
+  }
+  if (!delivery.instructions().empty()) absl::StrAppend(&out, " (", delivery.instructions(), ")");
+  return out.empty() ? std::string(kNotReported) : out;
+}
+
 std::string AcknowledgementDeadline(const v1::Alert& alert, absl::Time now) {
   if (alert.has_deadline_passed()) {
     const v1::DeadlinePassed& passed = alert.deadline_passed();
@@ -200,20 +232,19 @@ std::string RenderAlertAcknowledgements(const v1::AlertAcknowledgements& acknowl
 }
 
 std::string RenderRequestTable(const std::vector<v1::Record>& requests, absl::Time now) {
-  TextTable table({"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT", "REQUESTED"});
+  TextTable table(
+      {"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT", "REQUESTED", "PRIORITY", "ACCEPTED"});
   for (const v1::Record& record : requests) {
     if (!record.has_assistance_request()) continue;
     const v1::AssistanceRequest& request = record.assistance_request();
     std::vector<std::string> offers;
-    for (const v1::Offer& offer : request.offers()) {
-      offers.push_back(absl::StrCat(offer.organization_id(), " ", offer.quantity(),
-                                    offer.status() == v1::OFFER_STATUS_ACCEPTED ? " (accepted)" : ""));
-    }
+    for (const v1::Offer& offer : request.offers()) offers.push_back(OfferPill(offer));
     table.AddRow(
         {request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
          request.has_needed_by() ? FormatDue(FromProtoTime(request.needed_by()), now) : std::string(kNotReported),
          offers.empty() ? std::string(kNotReported) : absl::StrJoin(offers, ", "), OrDash(request.incident_id()),
-         Age(request.requested_at(), request.has_requested_at(), now)});
+         Age(request.requested_at(), request.has_requested_at(), now), PriorityWord(request),
+         AssistanceCoverage(request)});
   }
   return table.Render();
 }
@@ -226,6 +257,12 @@ std::string RenderRequest(const v1::Record& record, absl::TimeZone zone, absl::T
       {"needed by", request.has_needed_by() ? absl::StrCat(ClockTime(request.needed_by(), zone), " (",
                                                            FormatDue(FromProtoTime(request.needed_by()), now), ")")
                                             : std::string(kNotReported)},
+      {"priority", PriorityWord(request)},
+      {"accepted", absl::StrCat(AssistanceCoverage(request),
+                                request.unit() == v1::QUANTITY_UNIT_UNSPECIFIED ? "" : " " + EnumWord(request.unit()))},
+      {"delivered",
+       request.has_delivered_quantity() ? absl::StrCat(request.delivered_quantity()) : std::string(kNotReported)},
+      {"deliver to", DeliverySummary(request)},
       {"incident", OrDash(request.incident_id())},
       {"requested", request.has_requested_at() ? ClockTime(request.requested_at(), zone) : std::string(kNotReported)},
       {"description", OrDash(request.description())},
@@ -234,10 +271,15 @@ std::string RenderRequest(const v1::Record& record, absl::TimeZone zone, absl::T
   for (const auto& [label, value] : lines) absl::StrAppend(&out, "  ", absl::StrFormat("%-12s", label), value, "\n");
   absl::StrAppend(&out, "\noffers (", request.offers_size(), ")\n");
   if (request.offers().empty()) return out;
-  TextTable table({"ORGANISATION", "QUANTITY", "STATUS", "OFFERED", "COMMENT"});
+  TextTable table({"ORGANISATION", "QUANTITY", "STATUS", "ACCEPTED", "DELIVERED", "OFFERED", "COMMENT"});
   table.AlignRight(1);
+  table.AlignRight(3);
+  table.AlignRight(4);
   for (const v1::Offer& offer : request.offers()) {
+    const int32_t accepted = offer.accepted_quantity() > 0 ? offer.accepted_quantity() : offer.quantity();
     table.AddRow({offer.organization_id(), absl::StrCat(offer.quantity()), EnumWord(offer.status()),
+                  offer.status() == v1::OFFER_STATUS_ACCEPTED ? absl::StrCat(accepted) : std::string(kNotReported),
+                  offer.has_delivered_quantity() ? absl::StrCat(offer.delivered_quantity()) : std::string(kNotReported),
                   offer.has_offered_at() ? ClockTime(offer.offered_at(), zone) : std::string(kNotReported),
                   offer.comment()});
   }
@@ -353,12 +395,13 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
 std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl::Time now) {
   std::string out = absl::StrCat("open requests for help: ", summary.open_requests_size(), "\n");
   if (!summary.open_requests().empty()) {
-    TextTable table({"REQUEST", "STATUS", "WHAT", "FOR", "NEEDED BY", "OFFERS", "INCIDENT"});
+    TextTable table({"REQUEST", "STATUS", "PRIORITY", "WHAT", "FOR", "NEEDED BY", "OFFERS", "ACCEPTED", "INCIDENT"});
     for (const v1::AssistanceRequest& request : summary.open_requests()) {
       table.AddRow(
-          {request.id(), EnumWord(request.status()), AssistanceWhat(request), request.organization_id(),
+          {request.id(), EnumWord(request.status()), PriorityWord(request), AssistanceWhat(request),
+           request.organization_id(),
            request.has_needed_by() ? FormatDue(FromProtoTime(request.needed_by()), now) : std::string(kNotReported),
-           absl::StrCat(request.offers_size()), OrDash(request.incident_id())});
+           absl::StrCat(request.offers_size()), AssistanceCoverage(request), OrDash(request.incident_id())});
     }
     absl::StrAppend(&out, table.Render());
   }

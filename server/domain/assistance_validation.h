@@ -4,6 +4,7 @@
 #define KETENBEELD_SERVER_DOMAIN_ASSISTANCE_VALIDATION_H_
 
 #include "absl/status/status.h"
+#include "absl/types/span.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
 namespace ketenbeeld::domain {
@@ -16,6 +17,14 @@ inline constexpr int kMaxScenarioCapacityRequirements = 100;
 inline constexpr int kMaxScenarioSupplyRequirements = 20;
 // SupplyRequirement.min_days_of_supply: the API only says "> 0"; ten years bounds it so a typo (1e9) is caught.
 inline constexpr double kMaxScenarioDaysOfSupply = 3650;
+
+// The units a request of `type` may be in (AssistanceType in assistance.proto), the type's default first. Every
+// known type allows at least one unit; an unknown type allows none.
+absl::Span<const ketenbeeld::v1::QuantityUnit> AllowedUnits(ketenbeeld::v1::AssistanceType type);
+
+// The unit a request of `type` is in when it names none: the first of AllowedUnits, or UNSPECIFIED for an unknown
+// type. Also how a request stored before units existed is read.
+ketenbeeld::v1::QuantityUnit DefaultUnit(ketenbeeld::v1::AssistanceType type);
 
 // Each returns OK or INVALID_ARGUMENT whose message starts with the full field path ("request.quantity: ...").
 // Checks that need the picture (is the organisation registered, does the incident exist, is the transition allowed)

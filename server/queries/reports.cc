@@ -484,6 +484,14 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
       }
     }
   }
+  // Most urgent first, so the summary reads as a work list; within a priority the picture's order (by name, so by
+  // id). Requests stored before priorities existed have none and rank as NORMAL, as assistance.proto says.
+  const auto rank = [](const v1::AssistanceRequest& request) {
+    return request.priority() == v1::ASSISTANCE_PRIORITY_UNSPECIFIED ? v1::ASSISTANCE_PRIORITY_NORMAL
+                                                                     : request.priority();
+  };
+  std::stable_sort(summary.mutable_open_requests()->pointer_begin(), summary.mutable_open_requests()->pointer_end(),
+                   [&](const v1::AssistanceRequest* a, const v1::AssistanceRequest* b) { return rank(*a) > rank(*b); });
   for (const v1::Alert* alert : active_alerts) {
     AcknowledgementState state = AcknowledgementStateIn(*alert, audience_records);
     if (state.unacknowledged_organization_ids.empty()) continue;

@@ -70,6 +70,15 @@ TEST(CliUsageTest, RequestScenarioReportAndCapacityCommands) {
                    "--bed-type (with --type beds) is required");
   ExpectUsageError({"request", "offer", "r", "--org", "o"}, "--quantity is required");
   ExpectUsageError({"request", "accept", "r"}, "--org is required");
+  ExpectUsageError({"request", "create", "--id", "r", "--org", "o", "--type", "fuel", "--quantity", "5000"},
+                   "--fuel (with --type fuel) is required");
+  ExpectUsageError({"request", "create", "--id", "r", "--org", "o", "--type", "staff", "--quantity", "4"},
+                   "--discipline (with --type staff) is required, e.g. --discipline ic-nurse");
+  ExpectUsageError(
+      {"request", "create", "--id", "r", "--org", "o", "--type", "water", "--quantity", "600", "--unit", "gallon"},
+      "--unit \"gallon\": unknown quantity unit");
+  ExpectUsageError({"request", "accept", "r", "--org", "o", "--quantity", "0"}, "--quantity \"0\": must be");
+  ExpectUsageError({"request", "fulfil", "r", "--delivered", "defensie"}, "--delivered \"defensie\": expected ORG=N");
   ExpectUsageError({"scenario", "put", "--id", "s", "--name", "n", "--region", "VR10", "--need", "ic-adult=x"},
                    "--need \"ic-adult=x\": the quantity must be a whole number >= 1");
   ExpectUsageError({"report", "capacity", "--bed-type", "bed"}, "--bed-type \"bed\": unknown bed type");

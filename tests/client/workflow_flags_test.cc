@@ -1,7 +1,9 @@
 #include "client/cli/workflow_flags.h"
 
+#include <optional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "base/time.h"
 #include "client/cli/format.h"
 #include "gmock/gmock.h"
@@ -432,6 +434,97 @@ TEST(AssistanceFlagsTest, CreateNamesEachMissingOrBadFlag) {
   flags = CompleteRequestFlags();
   flags.needed_within = "4";
   ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--needed-within \"4\"", "duration");
+}
+
+TEST(AssistanceFlagsTest, CreateTakesFuelUnitPriorityAndDelivery) {
+  AssistanceRequestFlags flags = CompleteRequestFlags();
+  flags.type = "fuel";
+  flags.bed_type = "";
+  flags.fuel = "diesel";
+  flags.quantity = 5000;
+  flags.unit = "litres";
+  flags.priority = "urgent";
+  flags.deliver_to = "main";
+  flags.deliver_at = "52.63,4.75";
+  flags.deliver_note = "Tank achterzijde";
+  absl::StatusOr<v1::RequestAssistanceRequest> request = BuildRequestAssistanceRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::AssistanceRequest& assistance = request->request();
+  EXPECT_EQ(assistance.type(), v1::ASSISTANCE_TYPE_FUEL);
+  EXPECT_EQ(assistance.fuel_type(), v1::FUEL_TYPE_DIESEL);
+  EXPECT_EQ(assistance.quantity(), 5000);
+  EXPECT_EQ(assistance.unit(), v1::QUANTITY_UNIT_LITRES);
+  EXPECT_EQ(assistance.priority(), v1::ASSISTANCE_PRIORITY_URGENT);
+  EXPECT_EQ(assistance.delivery().location_id(), "main");
+  EXPECT_DOUBLE_EQ(assistance.delivery().coordinates().latitude(), 52.63);
+  EXPECT_EQ(assistance.delivery().instructions(), "Tank achterzijde");
+
+  flags = CompleteRequestFlags();
+  flags.type = "staff";
+  flags.bed_type = "";
+  flags.discipline = "IC_NURSE";
+  request = BuildRequestAssistanceRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->request().staff_discipline(), v1::STAFF_DISCIPLINE_IC_NURSE);
+  EXPECT_EQ(request->request().unit(), v1::QUANTITY_UNIT_UNSPECIFIED) << "left to the server's default";
+  EXPECT_FALSE(request->request().has_delivery());
+}
+
+TEST(AssistanceFlagsTest, CreateNamesBadLogisticsFlags) {
+  AssistanceRequestFlags flags = CompleteRequestFlags();
+  flags.type = "fuel";
+  flags.bed_type = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--fuel (with --type fuel) is required",
+                  "diesel");
+  flags.fuel = "kerosine";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--fuel \"kerosine\"", "unknown fuel type");
+  flags = CompleteRequestFlags();
+  flags.type = "staff";
+  flags.bed_type = "";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--discipline (with --type staff) is required",
+                  "ic-nurse");
+  flags.discipline = "chirurg";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--discipline \"chirurg\"",
+                  "unknown staff discipline");
+  flags = CompleteRequestFlags();
+  flags.unit = "gallons";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--unit \"gallons\"", "litres");
+  flags = CompleteRequestFlags();
+  flags.priority = "asap";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--priority \"asap\"", "urgent");
+  flags = CompleteRequestFlags();
+  flags.deliver_at = "52.6;4.7";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(), "--deliver-at \"52.6;4.7\"", "LAT,LON");
+  flags = CompleteRequestFlags();
+  flags.deliver_note = "achterom";
+  ExpectFlagError(BuildRequestAssistanceRequest(flags, kNow).status(),
+                  "--deliver-to, --deliver-address or --deliver-at (with --deliver-note) is required", "");
+}
+
+TEST(AssistanceFlagsTest, AcceptPartOfAnOfferAndRecordDeliveries) {
+  absl::StatusOr<v1::AcceptOfferRequest> accept = BuildAcceptOfferRequest("diesel", "gemeente", 1000);
+  ASSERT_TRUE(accept.ok()) << accept.status();
+  EXPECT_EQ(accept->request_id(), "diesel");
+  EXPECT_EQ(accept->organization_id(), "gemeente");
+  EXPECT_EQ(accept->quantity(), 1000);
+  accept = BuildAcceptOfferRequest("diesel", "gemeente", std::nullopt);
+  ASSERT_TRUE(accept.ok()) << accept.status();
+  EXPECT_FALSE(accept->has_quantity()) << "the whole offer";
+  ExpectFlagError(BuildAcceptOfferRequest("diesel", "gemeente", 0).status(), "--quantity \"0\"", ">= 1");
+  ExpectFlagError(BuildAcceptOfferRequest("diesel", "", std::nullopt).status(), "--org is required", "");
+
+  absl::StatusOr<v1::FulfillRequestRequest> fulfil = BuildFulfillRequestRequest("diesel", {"gemeente=950", "x = 0"});
+  ASSERT_TRUE(fulfil.ok()) << fulfil.status();
+  ASSERT_EQ(fulfil->deliveries_size(), 2);
+  EXPECT_EQ(fulfil->deliveries(0).organization_id(), "gemeente");
+  EXPECT_EQ(fulfil->deliveries(0).quantity(), 950);
+  EXPECT_EQ(fulfil->deliveries(1).organization_id(), "x");
+  EXPECT_EQ(fulfil->deliveries(1).quantity(), 0);
+  EXPECT_EQ(BuildFulfillRequestRequest("diesel", {})->deliveries_size(), 0);
+  for (const char* bad : {"gemeente", "gemeente=", "=5", "gemeente=-1", "gemeente=veel"}) {
+    ExpectFlagError(BuildFulfillRequestRequest("diesel", {bad}).status(), absl::StrCat("--delivered \"", bad, "\""),
+                    "expected ORG=N");
+  }
 }
 
 TEST(AssistanceFlagsTest, Offer) {

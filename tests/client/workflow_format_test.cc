@@ -519,6 +519,123 @@ TEST(RequestRenderingTest, TableAndOffers) {
   EXPECT_THAT(shown, HasSubstr("vvt-oost             4  accepted"));
 }
 
+// The diesel request of issue 15, covered by three offers, one accepted in part, and fulfilled with a short load.
+TEST(RequestRenderingTest, PartialAcceptanceUnitsAndDeliveries) {
+  const auto record = ParseTextProto<v1::Record>(R"pb(
+    mod_revision: 12
+    assistance_request {
+      id: "diesel"
+      organization_id: "zh-noord"
+      type: ASSISTANCE_TYPE_FUEL
+      fuel_type: FUEL_TYPE_DIESEL
+      quantity: 5000
+      unit: QUANTITY_UNIT_LITRES
+      priority: ASSISTANCE_PRIORITY_URGENT
+      delivery { location_id: "main" instructions: "Tank achterzijde" }
+      status: ASSISTANCE_STATUS_FULFILLED
+      accepted_quantity: 5000
+      delivered_quantity: 4950
+      offers {
+        organization_id: "defensie"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 2000
+        delivered_quantity: 2000
+      }
+      offers {
+        organization_id: "brandstof-west"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 2000
+        delivered_quantity: 2000
+      }
+      offers {
+        organization_id: "gemeente"
+        quantity: 2000
+        status: OFFER_STATUS_ACCEPTED
+        accepted_quantity: 1000
+        delivered_quantity: 950
+      }
+      offers { organization_id: "laat" quantity: 300 status: OFFER_STATUS_OFFERED }
+    }
+  )pb");
+  EXPECT_EQ(AssistanceWhat(record.assistance_request()), "5000 litres fuel (diesel)");
+  EXPECT_EQ(AssistanceCoverage(record.assistance_request()), "5000/5000");
+  const std::string shown = RenderRequest(record, absl::UTCTimeZone(), kNow);
+  EXPECT_THAT(shown, HasSubstr("diesel: 5000 litres fuel (diesel) for zh-noord\n"));
+  EXPECT_THAT(shown, HasSubstr("  priority    urgent\n"));
+  EXPECT_THAT(shown, HasSubstr("  accepted    5000/5000 litres\n"));
+  EXPECT_THAT(shown, HasSubstr("  delivered   4950\n"));
+  EXPECT_THAT(shown, HasSubstr("  deliver to  location main (Tank achterzijde)\n"));
+  EXPECT_THAT(LinesWith(shown, "gemeente")[0], HasSubstr("2000  accepted      1000        950"));
+  EXPECT_THAT(LinesWith(shown, "laat")[0], HasSubstr("300  offered          —          —"));
+  const std::string table = RenderRequestTable({record}, kNow);
+  EXPECT_THAT(table, HasSubstr("gemeente 2000 (1000 accepted), laat 300"));
+  EXPECT_THAT(table, HasSubstr("urgent    5000/5000"));
+
+  // A request stored before units and accepted quantities: counted as before, covered by its accepted offer.
+  const auto legacy = ParseTextProto<v1::AssistanceRequest>(R"pb(
+    type: ASSISTANCE_TYPE_STAFF
+    quantity: 3
+    status: ASSISTANCE_STATUS_ACCEPTED
+    offers { organization_id: "a" quantity: 2 status: OFFER_STATUS_ACCEPTED }
+  )pb");
+  EXPECT_EQ(AssistanceWhat(legacy), "3 × staff");
+  EXPECT_EQ(AssistanceCoverage(legacy), "3/3");
+  v1::AssistanceRequest nurses = legacy;
+  nurses.set_staff_discipline(v1::STAFF_DISCIPLINE_IC_NURSE);
+  nurses.set_unit(v1::QUANTITY_UNIT_PERSONS);
+  EXPECT_EQ(AssistanceWhat(nurses), "3 persons staff (ic-nurse)");
+}
+
+TEST(RequestRenderingTest, EventLineNamesTheNewestOfferOrAcceptance) {
+  auto event = ParseTextProto<v1::Event>(R"pb(
+    revision: 40
+    type: EVENT_TYPE_PUT
+    record {
+      name: "assistance-requests/diesel"
+      create_revision: 30
+      assistance_request {
+        id: "diesel"
+        organization_id: "zh-noord"
+        type: ASSISTANCE_TYPE_FUEL
+        fuel_type: FUEL_TYPE_DIESEL
+        unit: QUANTITY_UNIT_LITRES
+        quantity: 5000
+        status: ASSISTANCE_STATUS_ACCEPTED
+        accepted_quantity: 3000
+        offers {
+          organization_id: "defensie"
+          quantity: 2000
+          status: OFFER_STATUS_ACCEPTED
+          accepted_quantity: 2000
+          offered_at { seconds: 100 }
+          accepted_at { seconds: 300 }
+        }
+        offers {
+          organization_id: "gemeente"
+          quantity: 2000
+          status: OFFER_STATUS_ACCEPTED
+          accepted_quantity: 1000
+          offered_at { seconds: 200 }
+          accepted_at { seconds: 400 }
+        }
+      }
+    }
+  )pb");
+  EXPECT_THAT(
+      EventSummary(event, absl::UTCTimeZone()),
+      ::testing::StartsWith("accepted offer from gemeente (1000 of 2000)  accepted  5000 litres fuel (diesel)"));
+  EXPECT_THAT(EventSummary(event, absl::UTCTimeZone()), HasSubstr("3000/5000 accepted"));
+  // A new offer on the partly covered request: the event is that offer, and the request stays accepted.
+  v1::Offer& late = *event.mutable_record()->mutable_assistance_request()->add_offers();
+  late.set_organization_id("laat");
+  late.set_quantity(500);
+  late.mutable_offered_at()->set_seconds(500);
+  late.set_status(v1::OFFER_STATUS_OFFERED);
+  EXPECT_THAT(EventSummary(event, absl::UTCTimeZone()), ::testing::StartsWith("offer from laat (500)  accepted"));
+}
+
 TEST(OperationalSummaryTest, SectionsWithCountsAndNeverReported) {
   const auto summary = ParseTextProto<v1::OperationalSummary>(R"pb(
     open_requests {

@@ -4,6 +4,7 @@
 // dispatch's FindCapacity. A fake commit clock makes hours pass at once; ticks run every 20 ms.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -209,6 +210,116 @@ TEST_F(AssistanceReportTest, AssistanceLifecycleWithStatusCodes) {
   const v1::OperationalSummary summary = Summary();
   ASSERT_EQ(summary.open_requests_size(), 1);
   EXPECT_EQ(summary.open_requests(0).id(), "derde");
+}
+
+// Issue 15's walk-through through the gRPC API: a hospital on generators asks for 5,000 litres of diesel, three
+// suppliers offer 2,000 each; the hospital accepts 2,000 + 2,000 + 1,000 (part of the third), which covers it, and
+// records what arrived. Every refusal is checked for its code and for leaving the request as it was.
+TEST_F(AssistanceReportTest, ThreePartialOffersFulfilOneDieselRequest) {
+  ASSERT_TRUE(Register(server_.stub(), MakeOrganization("zh-noord")).ok());
+  for (const char* supplier : {"defensie", "brandstof-west", "gemeente"}) {
+    ASSERT_TRUE(Register(server_.stub(), MakeOrganization(supplier, v1::ORGANIZATION_KIND_DEFENCE)).ok());
+  }
+  v1::RequestAssistanceRequest ask;
+  v1::AssistanceRequest& diesel = *ask.mutable_request();
+  diesel.set_id("diesel-zh-noord");
+  diesel.set_organization_id("zh-noord");
+  diesel.set_type(v1::ASSISTANCE_TYPE_FUEL);
+  diesel.set_fuel_type(v1::FUEL_TYPE_DIESEL);
+  diesel.set_quantity(5000);
+  diesel.set_unit(v1::QUANTITY_UNIT_PERSONS);
+  diesel.set_priority(v1::ASSISTANCE_PRIORITY_URGENT);
+  diesel.mutable_delivery()->set_location_id("main");
+  diesel.mutable_delivery()->set_instructions("Tank aggregaat achterzijde");
+  v1::WriteResponse response;
+  grpc::Status status = assistance_->RequestAssistance(Context().get(), ask, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("request.unit: QUANTITY_UNIT_PERSONS does not fit type ASSISTANCE_TYPE_FUEL"));
+  diesel.set_unit(v1::QUANTITY_UNIT_LITRES);
+  status = assistance_->RequestAssistance(Context().get(), ask, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const int64_t requested_revision = response.revision();
+
+  for (const char* supplier : {"defensie", "brandstof-west", "gemeente"}) {
+    v1::OfferAssistanceRequest offer;
+    offer.set_request_id("diesel-zh-noord");
+    offer.mutable_offer()->set_organization_id(supplier);
+    offer.mutable_offer()->set_quantity(2000);
+    status = assistance_->OfferAssistance(Context().get(), offer, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  const auto accept = [&](const std::string& supplier, std::optional<int> quantity) {
+    v1::AcceptOfferRequest request;
+    request.set_request_id("diesel-zh-noord");
+    request.set_organization_id(supplier);
+    if (quantity.has_value()) request.set_quantity(*quantity);
+    return assistance_->AcceptOffer(Context().get(), request, &response);
+  };
+  ASSERT_TRUE(accept("defensie", std::nullopt).ok());
+  EXPECT_EQ(response.record().assistance_request().accepted_quantity(), 2000);
+  ASSERT_TRUE(accept("brandstof-west", std::nullopt).ok());
+  EXPECT_EQ(response.record().assistance_request().accepted_quantity(), 4000);
+  EXPECT_EQ(response.record().assistance_request().status(), v1::ASSISTANCE_STATUS_ACCEPTED);
+  const int64_t before_refusals = response.revision();
+
+  status = accept("gemeente", std::nullopt);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("still needs 1000 litres"));
+  status = accept("gemeente", 0);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("quantity: must be between 1 and 100000, got 0"));
+  v1::GetRequest get;
+  get.set_name("assistance-requests/diesel-zh-noord");
+  v1::GetResponse current;
+  ASSERT_TRUE(server_.stub().Get(Context().get(), get, &current).ok());
+  EXPECT_EQ(current.revision(), before_refusals) << "a refused write took a revision";
+  EXPECT_EQ(current.record().assistance_request().accepted_quantity(), 4000);
+
+  ASSERT_TRUE(accept("gemeente", 1000).ok());
+  EXPECT_EQ(response.record().assistance_request().accepted_quantity(), 5000);
+
+  v1::FulfillRequestRequest fulfil;
+  fulfil.set_request_id("diesel-zh-noord");
+  v1::OfferDelivery& delivered = *fulfil.add_deliveries();
+  delivered.set_organization_id("gemeente");
+  delivered.set_quantity(950);
+  status = assistance_->FulfillRequest(Context().get(), fulfil, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const v1::AssistanceRequest& done = response.record().assistance_request();
+  EXPECT_EQ(done.status(), v1::ASSISTANCE_STATUS_FULFILLED);
+  EXPECT_EQ(done.unit(), v1::QUANTITY_UNIT_LITRES);
+  EXPECT_EQ(done.priority(), v1::ASSISTANCE_PRIORITY_URGENT);
+  EXPECT_EQ(done.accepted_quantity(), 5000);
+  EXPECT_EQ(done.delivered_quantity(), 4950);
+  std::vector<int> per_offer;
+  for (const v1::Offer& offer : done.offers()) per_offer.push_back(offer.delivered_quantity());
+  EXPECT_THAT(per_offer, ElementsAre(2000, 2000, 950));
+  EXPECT_EQ(response.revision(), requested_revision + 7) << "request, 3 offers, 3 acceptances and the fulfilment";
+}
+
+TEST_F(AssistanceReportTest, OperationalSummaryListsTheMostUrgentRequestFirst) {
+  ASSERT_TRUE(Register(server_.stub(), MakeOrganization("vvt", v1::ORGANIZATION_KIND_NURSING_HOME)).ok());
+  const auto ask = [&](const std::string& id, v1::AssistancePriority priority) {
+    v1::RequestAssistanceRequest request;
+    v1::AssistanceRequest& help = *request.mutable_request();
+    help.set_id(id);
+    help.set_organization_id("vvt");
+    help.set_type(v1::ASSISTANCE_TYPE_WATER);
+    help.set_quantity(600);
+    help.set_priority(priority);
+    v1::WriteResponse response;
+    const grpc::Status status = assistance_->RequestAssistance(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  };
+  ask("a-laag", v1::ASSISTANCE_PRIORITY_LOW);
+  ask("b-normaal", v1::ASSISTANCE_PRIORITY_UNSPECIFIED);
+  ask("c-urgent", v1::ASSISTANCE_PRIORITY_URGENT);
+  ask("d-hoog", v1::ASSISTANCE_PRIORITY_HIGH);
+  std::vector<std::string> ids;
+  const v1::OperationalSummary summary = Summary();
+  for (const v1::AssistanceRequest& request : summary.open_requests()) ids.push_back(request.id());
+  EXPECT_THAT(ids, ElementsAre("c-urgent", "d-hoog", "b-normaal", "a-laag"));
 }
 
 TEST_F(AssistanceReportTest, RequestForAnIncidentNeedsTheIncident) {

@@ -143,6 +143,47 @@ test('an alert is acknowledged and a request answered from the form, and the das
   await form.close();
 });
 
+test('offers are accepted until a request is covered; dashboard and form say how much is still needed', async () => {
+  await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
+    request: { id: 'diesel-1', organization_id: 'zh-noord', type: 'ASSISTANCE_TYPE_FUEL', fuel_type: 'FUEL_TYPE_DIESEL',
+      quantity: 5000, unit: 'QUANTITY_UNIT_LITRES', priority: 'ASSISTANCE_PRIORITY_URGENT',
+      delivery: { address: 'Wilhelminalaan 12, Alkmaar', instructions: 'Tank achterzijde' } },
+  });
+  for (const [organization, quantity] of [['vvt-duinrand', 2000], ['ggz-kust', 3000]]) {
+    await room.server.call('ketenbeeld.v1.AssistanceService/OfferAssistance', {
+      request_id: 'diesel-1', offer: { organization_id: organization, quantity },
+    });
+  }
+  await room.server.call('ketenbeeld.v1.AssistanceService/AcceptOffer', { request_id: 'diesel-1', organization_id: 'vvt-duinrand' });
+  const dashboard = await openPage('/');
+  const card = dashboard.locator('[data-request="diesel-1"]');
+  await card.locator('.coverage').waitFor();
+  assert.match(await card.locator('.coverage').innerText(), /^2\.000 van 5\.000 liter geaccepteerd$/);
+  assert.match(await card.locator('header').innerText(), /5\.000 liter\s*Brandstof: Diesel\s*Spoed/);
+  assert.match(await card.locator('.delivery').innerText(), /Afleveren: Wilhelminalaan 12, Alkmaar \(Tank achterzijde\)/);
+  // Another organisation's form still lists the request (ACCEPTED, not yet covered) with what is still needed ...
+  const other = await openPage('/form.html?org=ggz-kust');
+  await other.locator('[data-request="diesel-1"] .still-needed').waitFor();
+  assert.equal(await other.locator('[data-request="diesel-1"] .still-needed').innerText(), 'Nog nodig: 3000 liter');
+  // ... the accepted supplier's form shows its offer as accepted and cannot replace it.
+  const supplier = await openPage('/form.html?org=vvt-duinrand');
+  await supplier.locator('[data-request="diesel-1"] .done-note').waitFor();
+  assert.match(await supplier.locator('[data-request="diesel-1"] .done-note').innerText(), /2000 geaccepteerd/);
+  assert.equal(await supplier.locator('[data-offer="diesel-1"]').count(), 0);
+  // The second offer covers the rest: the dashboard says so, the request leaves the forms, and no more offers.
+  await room.server.call('ketenbeeld.v1.AssistanceService/AcceptOffer', { request_id: 'diesel-1', organization_id: 'ggz-kust' });
+  await dashboard.waitForSelector('[data-request="diesel-1"] .coverage[data-covered="true"]');
+  assert.match(await card.locator('.coverage').innerText(), /^5\.000 van 5\.000 liter geaccepteerd$/);
+  await other.waitForSelector('[data-request="diesel-1"]', { state: 'detached' });
+  await room.server.call('ketenbeeld.v1.AssistanceService/OfferAssistance', {
+    request_id: 'diesel-1', offer: { organization_id: 'ggz-kust', quantity: 1 },
+  }).then(() => assert.fail('an offer on a covered request was taken'), (error) => assert.match(String(error.message), /covered/));
+  assert.deepEqual([...dashboard.errors, ...other.errors, ...supplier.errors], []);
+  await dashboard.close();
+  await other.close();
+  await supplier.close();
+});
+
 test('after the server restarts the page reconnects and resumes without reload', async () => {
   const page = await openPage('/');
   await page.evaluate(() => { window.notReloaded = true; });

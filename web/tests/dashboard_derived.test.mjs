@@ -272,7 +272,8 @@ test('the form offers every value of every enum it edits, as the .proto files de
   });
   // Every value the pages show has a label in i18n.js (else it would show as its API name).
   const shown = [...Object.keys(offered), 'OrganizationKind', 'Sector', 'IncidentStatus', 'SituationLayer', 'Urgency',
-    'AlertSeverity', 'Certainty', 'AssistanceType', 'AssistanceStatus', 'OfferStatus'];
+    'AlertSeverity', 'Certainty', 'AssistanceType', 'AssistanceStatus', 'OfferStatus', 'QuantityUnit', 'FuelType',
+    'StaffDiscipline', 'AssistancePriority'];
   const unlabelled = await form.evaluate(async (values) => {
     const { hasLabel } = await import('/js/i18n.js');
     return values.filter((v) => !v.endsWith('_UNSPECIFIED') && !hasLabel(v));
@@ -293,7 +294,8 @@ test('a change arriving while an offer is sent does not lose the answer at its f
     { id: 'race-other', name: 'Other', kind: 'ORGANIZATION_KIND_HOSPITAL', safety_region: 'VR10' },
   ]);
   await room.server.call('ketenbeeld.v1.AssistanceService/RequestAssistance', {
-    request: { id: 'race-request', organization_id: 'race-asker', type: 'ASSISTANCE_TYPE_STAFF', quantity: 3 },
+    request: { id: 'race-request', organization_id: 'race-asker', type: 'ASSISTANCE_TYPE_STAFF',
+      staff_discipline: 'STAFF_DISCIPLINE_NURSE', quantity: 3 },
   });
   const form = await openPage('/form.html?org=race-helper');
   await form.waitForSelector('[data-request="race-request"] [data-offer]');

@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { mock, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acknowledgementState, capacityTotals, FIGURES, totalsFromOverview } from '../static/js/derive.js';
+import { acknowledgementState, assistanceCoverage, capacityTotals, FIGURES, totalsFromOverview } from '../static/js/derive.js';
 import { html, isHtml, join as joinHtml, setHtml } from '../static/js/html.js';
 import { Throttle } from '../static/js/throttle.js';
 
@@ -237,4 +237,17 @@ test('a figure is stale when its report is overdue or the latest report did not 
   assert.equal(total.organizations_reported, 1);
   assert.equal(total.organizations_stale, 1);
   assert.equal(total.stale_available, 3);
+});
+
+test('assistance coverage adds accepted quantities and reads an old accepted offer as covering the request', () => {
+  const offer = (status, quantity, accepted) => ({ organization_id: 'x', status, quantity, accepted_quantity: accepted });
+  const diesel = { quantity: 5000, offers: [offer('OFFER_STATUS_ACCEPTED', 2000, 2000), offer('OFFER_STATUS_ACCEPTED', 2000, 2000),
+    offer('OFFER_STATUS_OFFERED', 2000)] };
+  assert.deepEqual(assistanceCoverage(diesel), { accepted: 4000, quantity: 5000, stillNeeded: 1000, covered: false });
+  diesel.offers[2] = offer('OFFER_STATUS_ACCEPTED', 2000, 1000);
+  assert.deepEqual(assistanceCoverage(diesel), { accepted: 5000, quantity: 5000, stillNeeded: 0, covered: true });
+  // Stored before accepted quantities: the JSON leaves accepted_quantity out.
+  const old = { quantity: 4, offers: [{ organization_id: 'a', status: 'OFFER_STATUS_ACCEPTED', quantity: 2 }] };
+  assert.equal(assistanceCoverage(old).covered, true);
+  assert.deepEqual(assistanceCoverage({ quantity: 3 }), { accepted: 0, quantity: 3, stillNeeded: 3, covered: false });
 });

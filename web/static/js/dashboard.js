@@ -8,12 +8,12 @@
 // REFRESH_MS however many changes arrive, only after a change that can alter it, and once more after the last such
 // change (throttle.js).
 import { call, Methods } from './api.js';
-import { FIGURES, acknowledgementState, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
+import { FIGURES, acknowledgementState, assistanceCoverage, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
 import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, refreshTimes, relativeTime, when } from './format.js';
 import { html, join, setHtml } from './html.js';
-import { label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
+import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
 
 const STATUS_RANK = {
@@ -483,25 +483,46 @@ function renderAlerts(p) {
   })}`);
 }
 
+// Most urgent first (a request stored before priorities counts as normal), then by when it is needed.
+const PRIORITY_RANK = { ASSISTANCE_PRIORITY_URGENT: 0, ASSISTANCE_PRIORITY_HIGH: 1, ASSISTANCE_PRIORITY_LOW: 3 };
+const priorityRank = (r) => PRIORITY_RANK[r.priority] ?? 2;
+
+function deliveryPlace(r) {
+  const d = r.delivery;
+  if (!d) return '';
+  const parts = [];
+  if (d.location_id) parts.push(t('assistance.location', { id: d.location_id }));
+  if (d.address) parts.push(d.address);
+  if (d.coordinates) parts.push(`${Number(d.coordinates.latitude || 0).toFixed(4)},${Number(d.coordinates.longitude || 0).toFixed(4)}`);
+  return parts.join(', ') + (d.instructions ? ` (${d.instructions})` : '');
+}
+
 function renderAssistance(p) {
   const container = $('assistance');
   const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED', 'ASSISTANCE_STATUS_ACCEPTED']);
   const requests = p.requests.filter((r) => open.has(r.status))
-    .sort((a, b) => String(a.needed_by || 'z').localeCompare(String(b.needed_by || 'z')));
+    .sort((a, b) => priorityRank(a) - priorityRank(b) || String(a.needed_by || 'z').localeCompare(String(b.needed_by || 'z')));
   if (requests.length === 0) {
     setHtml(container, html`<p class="nothing">${t('nothing.assistance')}</p>`);
     return;
   }
   const name = (id) => p.names.get(id) || id;
   setHtml(container, html`${requests.map((r) => {
-    const what = r.type === 'ASSISTANCE_TYPE_BEDS' && r.bed_type ? `${label(r.type)}: ${label(r.bed_type)}` : label(r.type);
+    const unit = r.unit ? label(r.unit) : '';
+    const accepted = (o) => (o.accepted_quantity && Number(o.accepted_quantity) !== Number(o.quantity)
+      ? html` (${t('assistance.accepted_part', { accepted: count(o.accepted_quantity) })})` : '');
     const offers = (r.offers || []).length === 0 ? html`<span class="muted">${t('assistance.no_offers')}</span>`
-      : join(r.offers.map((o) => html`<span class="org-pill${o.status === 'OFFER_STATUS_ACCEPTED' ? ' done' : ''}" data-offer="${o.organization_id}">${name(o.organization_id)}: ${count(o.quantity)} <small>${label(o.status)}</small></span>`), ' ');
+      : join(r.offers.map((o) => html`<span class="org-pill${o.status === 'OFFER_STATUS_ACCEPTED' ? ' done' : ''}" data-offer="${o.organization_id}">${name(o.organization_id)}: ${count(o.quantity)}${accepted(o)} <small>${label(o.status)}</small></span>`), ' ');
+    const coverage = assistanceCoverage(r);
+    const place = deliveryPlace(r);
+    const urgent = r.priority === 'ASSISTANCE_PRIORITY_URGENT' || r.priority === 'ASSISTANCE_PRIORITY_HIGH';
     const flash = isFlashing(`assistance-requests/${r.id}`) ? ' flash' : '';
     return html`<article class="card request${flash}" data-request="${r.id}">
-      <header><span class="qty">${count(r.quantity)}×</span><h4>${what}</h4><span class="tag">${label(r.status)}</span></header>
+      <header><span class="qty">${count(r.quantity)}${unit ? ` ${unit}` : '×'}</span><h4>${assistanceWhat(r)}</h4>${urgent ? html`<span class="tag priority" data-priority="${r.priority}">${label(r.priority)}</span>` : ''}<span class="tag">${label(r.status)}</span></header>
       <div class="card-meta">${t('assistance.requested_by', { org: name(r.organization_id) })}
         ${r.needed_by ? html` · ${t('assistance.needed_by', { time: when(r.needed_by) })}` : ''}</div>
+      ${r.status === 'ASSISTANCE_STATUS_ACCEPTED' ? html`<div class="coverage" data-covered="${coverage.covered}">${t('assistance.covered', { accepted: count(coverage.accepted), quantity: count(coverage.quantity), unit })}</div>` : ''}
+      ${place ? html`<div class="card-meta delivery">${t('assistance.deliver_to', { place })}</div>` : ''}
       ${r.description ? html`<div class="instruction">${r.description}</div>` : ''}
       <div class="offers"><b>${t('assistance.offers')}:</b> ${offers}</div>
     </article>`;

@@ -219,3 +219,23 @@ export function totalsFromOverview(overview) {
     };
   });
 }
+
+// How much of an assistance request its accepted offers cover, as the server counts it (server/mutations/
+// mutations_assistance.cc AcceptedQuantity): the sum of the accepted quantities, at most the quantity asked; an offer
+// accepted before accepted quantities existed (ACCEPTED without accepted_quantity) covers the whole request.
+// Returns {accepted, quantity, stillNeeded, covered}.
+export function assistanceCoverage(request) {
+  const quantity = Number(request.quantity || 0);
+  let accepted = 0;
+  for (const offer of request.offers || []) {
+    if (offer.status !== 'OFFER_STATUS_ACCEPTED') continue;
+    const part = Number(offer.accepted_quantity || 0);
+    if (part <= 0) {
+      accepted = quantity;
+      break;
+    }
+    accepted += part;
+  }
+  accepted = Math.min(accepted, quantity);
+  return { accepted, quantity, stillNeeded: quantity - accepted, covered: accepted >= quantity };
+}

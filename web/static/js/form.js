@@ -8,12 +8,12 @@
 // Which values each list offers (overall status, disruptions, severities, bed types, supplies, staffing, emergency
 // department) comes from the server's enums (enums.js), not from a copy here.
 import { ApiError, Methods, call } from './api.js';
-import { inAudience } from './derive.js';
+import { assistanceCoverage, inAudience } from './derive.js';
 import { choices, loadEnums } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, when } from './format.js';
 import { html, setHtml } from './html.js';
-import { label, language, setLanguage, t, translatePage } from './i18n.js';
+import { assistanceWhat, label, language, setLanguage, t, translatePage } from './i18n.js';
 import { updateMask } from './report_mask.js';
 
 const $ = (id) => document.getElementById(id);
@@ -553,22 +553,27 @@ function renderSide() {
            <button type="button" class="primary" data-acknowledge="${alert.id}">${t('form.acknowledge')}</button></div>`}
       </div>`)}`);
 
-  const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED']);
+  // A request takes offers until accepted offers cover it (assistance.proto): also while ACCEPTED in part.
+  const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED', 'ASSISTANCE_STATUS_ACCEPTED']);
   const requests = [...feed.withPrefix('assistance-requests/')].map((r) => r.assistance_request)
-    .filter((r) => r && open.has(r.status) && r.organization_id !== org);
+    .filter((r) => r && open.has(r.status) && r.organization_id !== org && !assistanceCoverage(r).covered);
   const names = new Map(organizations().map((o) => [o.id, o.name]));
   setHtml(requestsBox, requests.length === 0 ? html`<p class="nothing">${t('form.no_requests')}</p>`
     : html`${requests.map((r) => {
-      const what = r.type === 'ASSISTANCE_TYPE_BEDS' && r.bed_type ? `${label(r.type)}: ${label(r.bed_type)}` : label(r.type);
+      const unit = r.unit ? label(r.unit) : '';
+      const coverage = assistanceCoverage(r);
       const myOffer = (r.offers || []).find((o) => o.organization_id === org);
+      // An accepted offer cannot be replaced (the server refuses it): show it, without the offer button.
+      const mine = myOffer && myOffer.status === 'OFFER_STATUS_ACCEPTED';
       return html`<div class="item" data-request="${r.id}">
-        <h4>${Number(r.quantity)}× ${what}</h4>
-        <div class="meta">${t('assistance.requested_by', { org: names.get(r.organization_id) || r.organization_id })}${r.needed_by ? html` · ${t('assistance.needed_by', { time: when(r.needed_by) })}` : ''}</div>
+        <h4>${Number(r.quantity)}${unit ? ` ${unit}` : '×'} ${assistanceWhat(r)}</h4>
+        <div class="meta">${t('assistance.requested_by', { org: names.get(r.organization_id) || r.organization_id })}${r.needed_by ? html` · ${t('assistance.needed_by', { time: when(r.needed_by) })}` : ''}${r.priority === 'ASSISTANCE_PRIORITY_URGENT' || r.priority === 'ASSISTANCE_PRIORITY_HIGH' ? html` · <b>${label(r.priority)}</b>` : ''}</div>
+        ${coverage.accepted > 0 ? html`<div class="meta still-needed">${t('assistance.still_needed', { quantity: coverage.stillNeeded, unit })}</div>` : ''}
         ${r.description ? html`<p>${r.description}</p>` : ''}
-        ${myOffer ? html`<div class="done-note">✓ ${t('form.offered', { quantity: Number(myOffer.quantity) })}</div>` : ''}
-        <div class="actions"><input type="number" min="1" data-name="quantity" aria-label="${t('form.offer_quantity')}" placeholder="${t('form.offer_quantity')}" value="${myOffer ? Number(myOffer.quantity) : ''}">
+        ${myOffer ? html`<div class="done-note">✓ ${t('form.offered', { quantity: Number(myOffer.quantity) })}${mine && myOffer.accepted_quantity ? ` (${t('assistance.accepted_part', { accepted: Number(myOffer.accepted_quantity) })})` : ''}</div>` : ''}
+        ${mine ? '' : html`<div class="actions"><input type="number" min="1" data-name="quantity" aria-label="${t('form.offer_quantity')}" placeholder="${t('form.offer_quantity')}" value="${myOffer ? Number(myOffer.quantity) : ''}">
           <input data-name="comment" placeholder="${t('form.comment')}" aria-label="${t('form.comment')}">
-          <button type="button" class="primary" data-offer="${r.id}">${t('form.offer')}</button></div>
+          <button type="button" class="primary" data-offer="${r.id}">${t('form.offer')}</button></div>`}
       </div>`;
     })}`);
 }

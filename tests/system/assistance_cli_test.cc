@@ -1,0 +1,104 @@
+// Issue 15's walk-through of assistance through the real binaries: a hospital on generators asks for 5,000 litres of
+// diesel with the `ketenbeeld` CLI, three suppliers offer 2,000 each, the hospital accepts 2,000 + 2,000 and then part
+// of the third (accepting all of it is refused with what is still needed), and records a short delivery. The CLI's
+// own output is what is checked, as an officer would read it.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+#include "tests/system/server_process.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CliRun {
+  ExitStatus exit;
+  std::string out;
+  std::string err;
+};
+
+class AssistanceCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerProcessOptions options;
+    options.data_dir = dir_.path() + "/db";
+    options.log_path = dir_.path() + "/server.log";
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  // Runs the CLI against the server to completion.
+  CliRun Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--server", server_->address()});
+    const std::string out = dir_.path() + "/cli.out";
+    const std::string err = dir_.path() + "/cli.err";
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(CliBinary(), args, out, err);
+    EXPECT_TRUE(cli.ok()) << cli.status();
+    if (!cli.ok()) return {};
+    std::optional<ExitStatus> exit = (*cli)->WaitForExit(absl::Seconds(60));
+    EXPECT_TRUE(exit.has_value()) << "the CLI did not finish";
+    return CliRun{exit.value_or(ExitStatus{}), ReadWholeFile(out), ReadWholeFile(err)};
+  }
+
+  // Runs a CLI command that must succeed.
+  std::string MustRun(std::vector<std::string> args) {
+    const CliRun run = Cli(std::move(args));
+    EXPECT_TRUE(run.exit.ExitedWith(0)) << run.exit.ToString() << ": " << run.err;
+    return run.out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(AssistanceCliTest, ThreePartialOffersOfDieselFulfilOneRequest) {
+  MustRun({"org", "register", "--id", "zh-noord", "--name", "Ziekenhuis Noord", "--kind", "hospital", "--region",
+           "VR10", "--location", "main:Hoofdlocatie"});
+  for (const char* supplier : {"defensie", "brandstof-west", "gemeente"}) {
+    MustRun({"org", "register", "--id", supplier, "--name", supplier, "--kind", "defence", "--region", "VR10"});
+  }
+  // A unit that does not fit the type is the server's INVALID_ARGUMENT naming the field.
+  CliRun run = Cli({"request", "create", "--id", "diesel", "--org", "zh-noord", "--type", "fuel", "--fuel", "diesel",
+                    "--quantity", "5000", "--unit", "persons"});
+  EXPECT_TRUE(run.exit.ExitedWith(1)) << run.exit.ToString();
+  EXPECT_THAT(run.err, HasSubstr("request.unit"));
+  MustRun({"request",    "create",       "--id",   "diesel",         "--org",
+           "zh-noord",   "--type",       "fuel",   "--fuel",         "diesel",
+           "--quantity", "5000",         "--unit", "litres",         "--priority",
+           "urgent",     "--deliver-to", "main",   "--deliver-note", "tank aggregaat achterzijde"});
+  for (const char* supplier : {"defensie", "brandstof-west", "gemeente"}) {
+    MustRun({"request", "offer", "diesel", "--org", supplier, "--quantity", "2000"});
+  }
+  MustRun({"request", "accept", "diesel", "--org", "defensie"});
+  MustRun({"request", "accept", "diesel", "--org", "brandstof-west"});
+  run = Cli({"request", "accept", "diesel", "--org", "gemeente"});
+  EXPECT_TRUE(run.exit.ExitedWith(1)) << run.exit.ToString();
+  EXPECT_THAT(run.err, HasSubstr("still needs 1000 litres"));
+  MustRun({"request", "accept", "diesel", "--org", "gemeente", "--quantity", "1000"});
+  run = Cli({"request", "offer", "diesel", "--org", "defensie", "--quantity", "500"});
+  EXPECT_TRUE(run.exit.ExitedWith(1)) << "covered: no more offers";
+  MustRun({"request", "fulfil", "diesel", "--delivered", "brandstof-west=1800"});
+
+  const std::string shown = MustRun({"request", "show", "diesel"});
+  EXPECT_THAT(shown, HasSubstr("diesel: 5000 litres fuel (diesel) for zh-noord"));
+  EXPECT_THAT(shown, HasSubstr("status      fulfilled"));
+  EXPECT_THAT(shown, HasSubstr("priority    urgent"));
+  EXPECT_THAT(shown, HasSubstr("accepted    5000/5000 litres"));
+  EXPECT_THAT(shown, HasSubstr("delivered   4800"));
+  EXPECT_THAT(shown, HasSubstr("deliver to  location main (tank aggregaat achterzijde)"));
+  // The third offer: 2000 offered, 1000 of it accepted and delivered.
+  EXPECT_THAT(shown, ::testing::ContainsRegex("gemeente +2000  accepted +1000 +1000"));
+  EXPECT_THAT(shown, ::testing::ContainsRegex("brandstof-west +2000  accepted +2000 +1800"));
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
