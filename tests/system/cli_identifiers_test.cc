@@ -27,10 +27,7 @@ struct CliRun {
 class CliIdentifiersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ServerProcessOptions options;
-    options.data_dir = dir_.path() + "/db";
-    options.log_path = dir_.path() + "/server.log";
-    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::StartIn(dir_.path());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }

@@ -17,6 +17,13 @@ namespace ketenbeeld::testing {
 const char* ServerBinary() { return KETENBEELD_SERVER_BINARY; }
 const char* CliBinary() { return KETENBEELD_CLI_BINARY; }
 
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::StartIn(const std::string& dir) {
+  ServerProcessOptions options;
+  options.data_dir = dir + "/db";
+  options.log_path = dir + "/server.log";
+  return Start(options);
+}
+
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const ServerProcessOptions& options,
                                                                     absl::Duration timeout) {
   // The log file is shared by every start on it: look for server_started only in what this start appends.

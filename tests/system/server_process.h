@@ -42,6 +42,8 @@ class ServerProcess {
   // UNAVAILABLE (with the log in the message) when the server exits or does not start in time.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const ServerProcessOptions& options,
                                                               absl::Duration timeout = absl::Seconds(20));
+  // Start with the defaults, its data in `dir`/db and its log in `dir`/server.log.
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> StartIn(const std::string& dir);
 
   // The address from the server_started line, e.g. "127.0.0.1:41234".
   const std::string& address() const { return address_; }
