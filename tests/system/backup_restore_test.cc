@@ -56,14 +56,15 @@ TEST(BackupRestoreTest, BackupTakenUnderLoadRestoresToExactlyItsRevision) {
   int64_t backup_revision = 0;
   {
     ClosedLoopWriters writers(**server, 3, "backup");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(writers.WaitUntilAcknowledged(20, absl::Seconds(30))) << (*server)->log();
     const CliRun backup = RunCli(dir.path(), {"--server", (*server)->address(), "admin", "backup", backup_dir});
     ASSERT_TRUE(backup.exit.ExitedWith(0)) << backup.exit.ToString() << "\n" << backup.err;
     // "backup of revision N written to DIR in T ms"
     ASSERT_THAT(backup.out, HasSubstr("backup of revision "));
     const std::string after = backup.out.substr(backup.out.find("revision ") + 9);
     ASSERT_TRUE(absl::SimpleAtoi(after.substr(0, after.find(' ')), &backup_revision)) << backup.out;
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Writes go on after the backup.
+    // Writes go on after the backup.
+    ASSERT_TRUE(writers.WaitUntilAcknowledged(writers.acknowledged_count() + 20, absl::Seconds(30)));
     writers.Stop();
     acknowledged = writers.acknowledged();
   }

@@ -61,11 +61,24 @@ void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const st
       break;
     }
     acknowledged.push_back({response.revision(), response.record().name(), response.record()});
+    absl::MutexLock lock(&mu_);
+    ++acknowledged_count_;
   }
   absl::MutexLock lock(&mu_);
   acknowledged_.insert(acknowledged_.end(), acknowledged.begin(), acknowledged.end());
   final_statuses_.push_back(final_status);
   --running_;
+}
+
+bool ClosedLoopWriters::WaitUntilAcknowledged(int count, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return acknowledged_count_ >= count; };
+  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+}
+
+int ClosedLoopWriters::acknowledged_count() const {
+  absl::MutexLock lock(&mu_);
+  return acknowledged_count_;
 }
 
 bool ClosedLoopWriters::WaitUntilAllFailed(absl::Duration timeout) {

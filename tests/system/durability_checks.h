@@ -33,6 +33,12 @@ class ClosedLoopWriters {
   ClosedLoopWriters(const ServerProcess& server, int threads, const std::string& prefix);
   ~ClosedLoopWriters();  // Stop().
 
+  // Waits up to `timeout` until at least `count` writes were acknowledged; returns whether they were. Tests wait for
+  // this before they kill or stop the server: a fixed sleep proves nothing on a slow machine (a sanitizer build
+  // sharing two cores with another test acknowledged 10 writes in half a second).
+  bool WaitUntilAcknowledged(int count, absl::Duration timeout);
+  // Writes acknowledged so far, by every writer.
+  int acknowledged_count() const;
   // Waits up to `timeout` until every writer has stopped by itself (after a failed write); returns whether they did.
   bool WaitUntilAllFailed(absl::Duration timeout);
   // Asks the writers to stop and joins them. Idempotent.
@@ -51,6 +57,7 @@ class ClosedLoopWriters {
   std::vector<AcknowledgedWrite> acknowledged_ ABSL_GUARDED_BY(mu_);
   std::vector<grpc::Status> final_statuses_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
+  int acknowledged_count_ ABSL_GUARDED_BY(mu_) = 0;  // Every writer's, as they go (acknowledged_ fills at the end).
   std::vector<std::thread> threads_;
 };
 
