@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/domain/entities.h"
 #include "server/domain/names.h"
+#include "server/domain/validation.h"
 #include "server/mutations/mutations.h"
 
 namespace ketenbeeld::mutations {
@@ -41,6 +42,10 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
                                                    "\" is not registered; register it first"));
   }
   const ketenbeeld::v1::Organization& organization = organization_record->record.organization();
+  // Ambulance figures from a nursing home would be summed with the region's ambulances: refused, not stored.
+  if (absl::Status fits = domain::ValidateStatusReportFitsKind(report, organization.kind(), "report"); !fits.ok()) {
+    return fits;
+  }
   if (!report.location_id().empty()) {
     bool known = false;
     for (const ketenbeeld::v1::Location& location : organization.locations()) {
