@@ -16,14 +16,17 @@
 namespace ketenbeeld::cli {
 namespace {
 
-int ReportStatus(Session& session, const StatusReportFlags& flags, const std::string& file,
-                 const CLI::Option* expected_revision_option, int64_t expected_revision) {
+int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainReportFlags& chain_flags,
+                 const std::string& file, const CLI::Option* expected_revision_option, int64_t expected_revision) {
   v1::ReportStatusRequest request;
   v1::StatusReport* report = request.mutable_report();
   if (!file.empty()) {
     if (absl::Status loaded = LoadMessageFromFile(file, report); !loaded.ok()) return UsageError(loaded);
   }
   if (absl::Status applied = ApplyStatusReportFlags(flags, report); !applied.ok()) return UsageError(applied);
+  if (absl::StatusOr<std::vector<std::string>> applied = ApplyChainReportFlags(chain_flags, report); !applied.ok()) {
+    return UsageError(applied.status());
+  }
   if (report->organization_id().empty()) {
     return UsageError(absl::InvalidArgumentError("--org is required (or organization_id in --file)"));
   }
@@ -104,6 +107,27 @@ StatusCommands::StatusCommands(CLI::App& app) {
       report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");
   report_->add_option("--text", report_flags_.text, "Free text for the GHOR");
   report_->add_option("--reporter", report_flags_.reporter, "Name of the person reporting");
+  // Capacity that is not beds (client/cli/chain_flags.h); the server refuses a part that does not fit the
+  // organisation's kind. The help gives the Dutch term a coordinator knows beside the English one.
+  report_->add_option("--ambulances", chain_flags_.ambulances,
+                      "Ambulances (ambulancezorg; ambulance services): available=N,deployed=N");
+  report_->add_option("--gp-post", chain_flags_.gp_post,
+                      "GP post (huisartsenpost) state: open|restricted|closed[:REASON] (open|beperkt|dicht)");
+  report_->add_option("--gp-capacity", chain_flags_.gp_capacity,
+                      "GP post consultations (consulten): per-hour=N,slots=N");
+  report_->add_option("--home-care", chain_flags_.home_care,
+                      "Home care (thuiszorg): clients=N,powered-devices=N,home-ventilation=N (clients on powered "
+                      "medical devices / thuisbeademing)");
+  report_->add_option("--ggd-teams", chain_flags_.ggd_teams,
+                      "GGD teams available: infection-control=N,vaccination=N,psychosocial=N "
+                      "(infectieziektebestrijding, vaccinatie, psychosociale hulp)");
+  report_->add_option("--intake-stop", chain_flags_.intake_stop,
+                      "Intake stop (opnamestop / cliëntenstop; long-term care): active|none[:REASON] "
+                      "(opnamestop|cliëntenstop|geen)");
+  report_->add_option("--intake-stop-since", chain_flags_.intake_stop_since,
+                      "Intake stop since (opnamestop sinds), RFC 3339, e.g. 2026-12-02T08:00:00+01:00");
+  report_->add_option("--intake-stop-until", chain_flags_.intake_stop_until,
+                      "Intake stop expected until (opnamestop tot), RFC 3339");
   report_->add_option("--file", report_file_, "StatusReport in text format (.textproto) or JSON (.json)");
   expected_option_ =
       report_->add_option("--expected-revision", expected_revision_,
@@ -120,7 +144,7 @@ std::optional<int> StatusCommands::Run(Session& session) {
   if (crisis_plan_option_->count() > 0) report_flags_.crisis_plan_activated = crisis_plan_;
   if (import_->parsed()) return ImportStatus(session, import_file_);
   if (report_->parsed())
-    return ReportStatus(session, report_flags_, report_file_, expected_option_, expected_revision_);
+    return ReportStatus(session, report_flags_, chain_flags_, report_file_, expected_option_, expected_revision_);
   return std::nullopt;
 }
 
