@@ -273,8 +273,9 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
 }
 
 absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportFlags& flags,
-                                                             const v1::StatusReport& from_file) {
-  std::vector<std::string> paths;
+                                                             const v1::StatusReport& from_file,
+                                                             absl::Span<const std::string> more_paths) {
+  std::vector<std::string> paths(more_paths.begin(), more_paths.end());
   auto name_if = [&paths](bool named, absl::string_view path) {
     if (named) paths.emplace_back(path);
   };
@@ -287,6 +288,12 @@ absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportF
   name_if(flags.crisis_plan_activated.has_value() || from_file.crisis_plan_activated(), "crisis_plan_activated");
   name_if(flags.text.has_value() || !from_file.free_text().empty(), "free_text");
   name_if(flags.reporter.has_value() || from_file.has_reporter(), "reporter");
+  // Capacity that is not beds: its flags name their own paths (ApplyChainReportFlags); a file's parts are named here.
+  name_if(from_file.has_ambulance(), "ambulance");
+  name_if(from_file.has_gp_post(), "gp_post");
+  name_if(from_file.has_home_care(), "home_care");
+  name_if(from_file.has_public_health(), "public_health");
+  name_if(from_file.has_intake_stop(), "intake_stop");
   // One entry is removed by naming it alone: the mask path "capacity.ic_adult" with no such entry in the report.
   struct Keyed {
     absl::string_view word;
@@ -298,7 +305,9 @@ absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportF
                          {"supply", "supplies", v1::SupplyType_descriptor(), "SUPPLY_TYPE_"},
                          {"disruption", "disruptions", v1::DisruptionType_descriptor(), "DISRUPTION_TYPE_"}};
   const std::pair<absl::string_view, absl::string_view> whole[] = {
-      {"staffing", "staffing"}, {"ed", "emergency_department"}, {"text", "free_text"}, {"reporter", "reporter"}};
+      {"staffing", "staffing"},   {"ed", "emergency_department"}, {"text", "free_text"},
+      {"reporter", "reporter"},   {"ambulances", "ambulance"},    {"gp-post", "gp_post"},
+      {"home-care", "home_care"}, {"ggd-teams", "public_health"}, {"intake-stop", "intake_stop"}};
   for (const std::string& value : flags.clears) {
     bool known = false;
     for (const auto& [word, path] : whole) {
@@ -318,14 +327,17 @@ absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportF
       known = true;
     }
     if (!known) {
-      return FlagError("--clear", value,
-                       "expected capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text or reporter");
+      return FlagError(
+          "--clear", value,
+          "expected capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter, ambulances, "
+          "gp-post, home-care, ggd-teams or intake-stop");
     }
   }
   if (paths.empty()) {
     return absl::InvalidArgumentError(
         "nothing to report: name what changed (--overall, --disruption, --capacity, --staffing, --supply, --ed, "
-        "--crisis-plan, --text, --reporter, --clear), or send a whole report with --replace");
+        "--crisis-plan, --text, --reporter, --ambulances, --gp-post, --gp-capacity, --home-care, --ggd-teams, "
+        "--intake-stop, --clear), or send a whole report with --replace");
   }
   google::protobuf::FieldMask mask;
   mask.mutable_paths()->Assign(paths.begin(), paths.end());

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "client/cli/enum_words.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
@@ -84,10 +85,11 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
 // The update mask of a partial `status report` (ReportStatusRequest.update_mask): the parts the flags name, and the
 // parts `from_file` (the --file report, or an empty one) sets. --capacity, --supply and --disruption merge by type
 // (only the named counts change); --staffing, --ed and --reporter replace that part; each --clear names a part to
-// remove ("capacity:ic-adult" -> "capacity.ic_adult"). InvalidArgument for a --clear value that names nothing, or
-// when nothing at all is named.
+// remove ("capacity:ic-adult" -> "capacity.ic_adult"); `more_paths` (what ApplyChainReportFlags set) are added as
+// they are. InvalidArgument for a --clear value that names nothing, or when nothing at all is named.
 absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportFlags& flags,
-                                                             const v1::StatusReport& from_file);
+                                                             const v1::StatusReport& from_file,
+                                                             absl::Span<const std::string> more_paths = {});
 
 // --agb, --ura, --kvk-branch, --lrza: an organisation's standard identifiers, to register them or to find it by them
 // (`org show`, `org list`). nullopt: not given. The values go to the server as given; it checks the format and

@@ -61,9 +61,14 @@ std::string OverallStatusWord(const v1::StatusReport& report) {
 std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
   std::vector<std::string> parts;
   parts.push_back(OverallStatusWord(report));
+  if (report.intake_stop().state() == v1::INTAKE_STOP_STATE_ACTIVE) parts.push_back(IntakeStopSummary(report));
   for (const v1::Capacity& capacity : report.capacity()) parts.push_back(CapacitySummary(capacity));
+  for (std::string& part : ChainCapacityParts(report)) parts.push_back(std::move(part));
   if (report.emergency_department().state() != v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED) {
     parts.push_back(absl::StrCat("ED ", EmergencyDepartmentSummary(report)));
+  }
+  if (report.gp_post().state() != v1::GP_POST_STATE_UNSPECIFIED) {
+    parts.push_back(absl::StrCat("GP post ", GpPostSummary(report)));
   }
   const std::string disruptions = ActiveDisruptions(report);
   if (disruptions != kNotReported) parts.push_back(disruptions);
@@ -163,6 +168,70 @@ std::string CapacitySummary(const v1::Capacity& capacity) {
                       "/", total);
 }
 
+std::vector<std::string> ChainCapacityParts(const v1::StatusReport& report) {
+  std::vector<std::string> parts;
+  if (report.has_ambulance()) {
+    const v1::AmbulanceCapacity& ambulance = report.ambulance();
+    if (ambulance.has_ambulances_available() || ambulance.has_ambulances_deployed()) {
+      parts.push_back(absl::StrCat(
+          "ambulances ", OptionalCount(ambulance.has_ambulances_available(), ambulance.ambulances_available()),
+          " free, ", OptionalCount(ambulance.has_ambulances_deployed(), ambulance.ambulances_deployed()), " deployed"));
+    }
+  }
+  if (report.has_gp_post()) {
+    const v1::GpPostCapacity& gp_post = report.gp_post();
+    if (gp_post.has_consultations_per_hour() || gp_post.has_slots_available()) {
+      parts.push_back(absl::StrCat(
+          "GP post ", OptionalCount(gp_post.has_consultations_per_hour(), gp_post.consultations_per_hour()), "/h, ",
+          OptionalCount(gp_post.has_slots_available(), gp_post.slots_available()), " slots"));
+    }
+  }
+  if (report.has_home_care()) {
+    const v1::HomeCareCapacity& home_care = report.home_care();
+    std::vector<std::string> care;
+    if (home_care.has_clients_in_care()) care.push_back(absl::StrCat(home_care.clients_in_care(), " clients"));
+    if (home_care.has_clients_on_powered_devices() || home_care.has_clients_on_home_ventilation()) {
+      std::string powered = absl::StrCat(
+          OptionalCount(home_care.has_clients_on_powered_devices(), home_care.clients_on_powered_devices()),
+          " on powered devices");
+      if (home_care.has_clients_on_home_ventilation()) {
+        absl::StrAppend(&powered, " (", home_care.clients_on_home_ventilation(), " home ventilation)");
+      }
+      care.push_back(std::move(powered));
+    }
+    if (!care.empty()) parts.push_back(absl::StrCat("home care ", absl::StrJoin(care, ", ")));
+  }
+  if (report.has_public_health()) {
+    const v1::PublicHealthCapacity& teams = report.public_health();
+    if (teams.has_infection_control_teams_available() || teams.has_vaccination_teams_available() ||
+        teams.has_psychosocial_teams_available()) {
+      parts.push_back(absl::StrCat(
+          "GGD teams: infection control ",
+          OptionalCount(teams.has_infection_control_teams_available(), teams.infection_control_teams_available()),
+          ", vaccination ", OptionalCount(teams.has_vaccination_teams_available(), teams.vaccination_teams_available()),
+          ", psychosocial ",
+          OptionalCount(teams.has_psychosocial_teams_available(), teams.psychosocial_teams_available())));
+    }
+  }
+  return parts;
+}
+
+std::string IntakeStopSummary(const v1::StatusReport& report) {
+  switch (report.intake_stop().state()) {
+    case v1::INTAKE_STOP_STATE_ACTIVE:
+      return "INTAKE STOP";
+    case v1::INTAKE_STOP_STATE_NONE:
+      return "intake open";
+    default:
+      return std::string(kNotReported);
+  }
+}
+
+std::string GpPostSummary(const v1::StatusReport& report) {
+  if (report.gp_post().state() == v1::GP_POST_STATE_UNSPECIFIED) return std::string(kNotReported);
+  return EnumWord(report.gp_post().state());
+}
+
 std::string KeyCapacity(const v1::StatusReport& report, size_t max_types) {
   // Not "not reported": the organisation did report, this reader may not see its figures (docs/security.md).
   if (report.detail_withheld()) return "figures withheld";
@@ -172,6 +241,10 @@ std::string KeyCapacity(const v1::StatusReport& report, size_t max_types) {
     if (!capacity.has_available() && !capacity.has_baseline() && !capacity.has_occupied()) continue;
     ++reported;
     if (parts.size() < max_types) parts.push_back(CapacitySummary(capacity));
+  }
+  for (std::string& part : ChainCapacityParts(report)) {
+    ++reported;
+    if (parts.size() < max_types) parts.push_back(std::move(part));
   }
   if (parts.empty()) return std::string(kNotReported);
   if (reported > parts.size()) parts.push_back(absl::StrCat("+", reported - parts.size(), " more"));
@@ -489,10 +562,16 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
       return;
     }
     const v1::StatusReport& report = record->status_report();
-    cells->push_back(OverallStatusWord(report));
+    // An intake stop decides where clients can go: beside the status, where it is seen first.
+    cells->push_back(report.intake_stop().state() == v1::INTAKE_STOP_STATE_ACTIVE
+                         ? absl::StrCat(OverallStatusWord(report), " ", IntakeStopSummary(report))
+                         : OverallStatusWord(report));
     cells->push_back(ActiveDisruptions(report));
     cells->push_back(KeyCapacity(report));
-    cells->push_back(EmergencyDepartmentSummary(report));
+    cells->push_back(report.emergency_department().state() == v1::EMERGENCY_DEPARTMENT_STATE_UNSPECIFIED &&
+                             report.gp_post().state() != v1::GP_POST_STATE_UNSPECIFIED
+                         ? absl::StrCat("GP post ", GpPostSummary(report))
+                         : EmergencyDepartmentSummary(report));
     if (report.has_commit_time()) {
       cells->push_back(FormatAge(FromProtoTime(report.commit_time()), now));
     } else if (record->has_update_time()) {

@@ -59,12 +59,26 @@ std::string ActiveDisruptions(const v1::StatusReport& report);
 // available + occupied); a count not reported is "—" ("ic-adult —/12", "ic-adult 3/—").
 std::string CapacitySummary(const v1::Capacity& capacity);
 
-// Up to `max_types` capacity summaries joined by ", ", then "+N more"; kNotReported when none.
+// Up to `max_types` capacity summaries joined by ", ", then "+N more"; kNotReported when none. Capacity that is not
+// beds (ChainCapacityParts) counts as one type per part, after the beds.
 std::string KeyCapacity(const v1::StatusReport& report, size_t max_types = 3);
 
 // "open", "diversion", "closed", or kNotReported; "diversion EXPIRED (unconfirmed)" once the server has marked a
 // diversion or closure whose `until` passed without a newer report.
 std::string EmergencyDepartmentSummary(const v1::StatusReport& report);
+
+// Capacity that is not beds (StatusReport.ambulance and the fields after it), one part per part reported:
+//   "ambulances 4 free, 7 deployed", "GP post 12/h, 3 slots", "home care 850 clients, 37 on powered devices (5 home
+//   ventilation)", "GGD teams: infection control 2, vaccination —, psychosocial 1".
+// A count not reported is "—" (or left out where the sentence allows); empty when none of them is reported.
+std::vector<std::string> ChainCapacityParts(const v1::StatusReport& report);
+
+// "INTAKE STOP" (opnamestop / cliëntenstop) while one is active, "intake open" when the report says there is none,
+// kNotReported otherwise.
+std::string IntakeStopSummary(const v1::StatusReport& report);
+
+// A GP post's state: "open", "restricted", "closed", or kNotReported.
+std::string GpPostSummary(const v1::StatusReport& report);
 
 // How long ago: "45 s", "12 min", "3 h 5 min", "2 d"; "in the future" for clock skew beyond a few seconds.
 std::string FormatAge(absl::Time then, absl::Time now);
@@ -115,7 +129,9 @@ std::string IdentifiersText(const v1::StandardIdentifiers& identifiers);
 std::string RecordSummary(const v1::Record& record);
 
 // The picture as a table, one row per organisation (and one per location report, indented below it): id, name,
-// kind, region, overall status, active disruptions, key capacity, emergency department, age of the report, and when
+// kind, region, overall status (with "INTAKE STOP" beside it while one is active: it decides where clients can go),
+// active disruptions, key capacity, emergency department (or "GP post STATE" for a GP post), age of the report, and
+// when
 // the next report is due — "OVERDUE 2 h" for a report the server marked overdue (see ReportDue). Takes
 // organisation and status-report records in any order; a report whose organisation is not among them still gets
 // a row (name "—").

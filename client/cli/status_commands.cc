@@ -18,21 +18,26 @@ namespace {
 
 // Without `replace`, the report names what changed (an update mask of the flags and the file's parts) and the
 // server keeps the rest; with it, the report replaces the stored one whole, as a report without a mask does.
-int ReportStatus(Session& session, const StatusReportFlags& flags, const std::string& file, bool replace,
-                 const CLI::Option* expected_revision_option, int64_t expected_revision) {
+int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainReportFlags& chain_flags,
+                 const std::string& file, bool replace, const CLI::Option* expected_revision_option,
+                 int64_t expected_revision) {
   v1::ReportStatusRequest request;
   v1::StatusReport* report = request.mutable_report();
   if (!file.empty()) {
     if (absl::Status loaded = LoadMessageFromFile(file, report); !loaded.ok()) return UsageError(loaded);
   }
-  if (!replace) {
-    absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, *report);
-    if (!mask.ok()) return UsageError(mask.status());
-    *request.mutable_update_mask() = *std::move(mask);
-  } else if (!flags.clears.empty()) {
+  if (replace && !flags.clears.empty()) {
     return UsageError(absl::InvalidArgumentError("--clear and --replace: a whole report clears what it leaves out"));
   }
+  const v1::StatusReport from_file = *report;
   if (absl::Status applied = ApplyStatusReportFlags(flags, report); !applied.ok()) return UsageError(applied);
+  absl::StatusOr<std::vector<std::string>> chain_paths = ApplyChainReportFlags(chain_flags, report);
+  if (!chain_paths.ok()) return UsageError(chain_paths.status());
+  if (!replace) {
+    absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, from_file, *chain_paths);
+    if (!mask.ok()) return UsageError(mask.status());
+    *request.mutable_update_mask() = *std::move(mask);
+  }
   if (report->organization_id().empty()) {
     return UsageError(absl::InvalidArgumentError("--org is required (or organization_id in --file)"));
   }
@@ -117,9 +122,30 @@ StatusCommands::StatusCommands(CLI::App& app) {
       report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");
   report_->add_option("--text", report_flags_.text, "Free text for the GHOR");
   report_->add_option("--reporter", report_flags_.reporter, "Name of the person reporting");
+  // Capacity that is not beds (client/cli/chain_flags.h); the server refuses a part that does not fit the
+  // organisation's kind. The help gives the Dutch term a coordinator knows beside the English one.
+  report_->add_option("--ambulances", chain_flags_.ambulances,
+                      "Ambulances (ambulancezorg; ambulance services): available=N,deployed=N");
+  report_->add_option("--gp-post", chain_flags_.gp_post,
+                      "GP post (huisartsenpost) state: open|restricted|closed[:REASON] (open|beperkt|dicht)");
+  report_->add_option("--gp-capacity", chain_flags_.gp_capacity,
+                      "GP post consultations (consulten): per-hour=N,slots=N");
+  report_->add_option("--home-care", chain_flags_.home_care,
+                      "Home care (thuiszorg): clients=N,powered-devices=N,home-ventilation=N (clients on powered "
+                      "medical devices / thuisbeademing)");
+  report_->add_option("--ggd-teams", chain_flags_.ggd_teams,
+                      "GGD teams available: infection-control=N,vaccination=N,psychosocial=N "
+                      "(infectieziektebestrijding, vaccinatie, psychosociale hulp)");
+  report_->add_option("--intake-stop", chain_flags_.intake_stop,
+                      "Intake stop (opnamestop / cliëntenstop; long-term care): active|none[:REASON] "
+                      "(opnamestop|cliëntenstop|geen)");
+  report_->add_option("--intake-stop-since", chain_flags_.intake_stop_since,
+                      "Intake stop since (opnamestop sinds), RFC 3339, e.g. 2026-12-02T08:00:00+01:00");
+  report_->add_option("--intake-stop-until", chain_flags_.intake_stop_until,
+                      "Intake stop expected until (opnamestop tot), RFC 3339");
   report_->add_option("--clear", report_flags_.clears,
-                      "Remove a part: capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter "
-                      "(repeatable)");
+                      "Remove a part: capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter, "
+                      "ambulances, gp-post, home-care, ggd-teams, intake-stop (repeatable)");
   report_->add_flag("--replace", replace_,
                     "Replace the whole report: what is not given is no longer reported (needs --overall)");
   report_->add_option("--file", report_file_,
@@ -139,7 +165,8 @@ std::optional<int> StatusCommands::Run(Session& session) {
   if (crisis_plan_option_->count() > 0) report_flags_.crisis_plan_activated = crisis_plan_;
   if (import_->parsed()) return ImportStatus(session, import_file_);
   if (report_->parsed())
-    return ReportStatus(session, report_flags_, report_file_, replace_, expected_option_, expected_revision_);
+    return ReportStatus(session, report_flags_, chain_flags_, report_file_, replace_, expected_option_,
+                        expected_revision_);
   return std::nullopt;
 }
 

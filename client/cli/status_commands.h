@@ -13,6 +13,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "client/cli/chain_flags.h"
 #include "client/cli/flags.h"
 #include "client/cli/session.h"
 
@@ -33,6 +34,7 @@ class StatusCommands {
   CLI::App* report_ = nullptr;
   CLI::App* import_ = nullptr;
   StatusReportFlags report_flags_;
+  ChainReportFlags chain_flags_;  // Capacity that is not beds: --ambulances, --gp-post, ..., --intake-stop.
   std::string report_file_;
   CLI::Option* expected_option_ = nullptr;
   int64_t expected_revision_ = 0;

@@ -388,8 +388,29 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
                   Age(total.newest_report(), total.has_newest_report(), now),
                   Age(total.oldest_report(), total.has_oldest_report(), now)});
   }
-  return absl::StrCat(table.Render(), overview.totals_size(), " totals at revision ", overview.revision(),
-                      " (sums over the organisations that reported each figure; — = nobody reported it)\n");
+  std::string out = absl::StrCat(table.Render(), overview.totals_size(), " totals at revision ", overview.revision(),
+                                 " (sums over the organisations that reported each figure; — = nobody reported it)\n");
+  if (overview.chain_totals().empty()) return out;
+  // Capacity that is not beds: intake stops first (they decide where clients can go), then each figure's sum.
+  TextTable chain({"REGION", "SECTOR", "WHAT", "TOTAL", "ORGS REPORTED"});
+  chain.AlignRight(3);
+  chain.AlignRight(4);
+  for (const v1::ChainTotal& total : overview.chain_totals()) {
+    if (total.organizations_reporting_intake() > 0) {
+      chain.AddRow({total.safety_region(), EnumWord(total.sector()), "intake stops (opnamestop)",
+                    absl::StrCat(total.organizations_with_intake_stop()),
+                    absl::StrCat(total.organizations_reporting_intake())});
+    }
+    for (const v1::ChainFigureTotal& figure : total.figures()) {
+      chain.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(figure.figure()),
+                    figure.withheld()  ? std::string(kWithheld)
+                    : figure.has_sum() ? absl::StrCat(figure.sum())
+                                       : std::string("—"),
+                    absl::StrCat(figure.organizations_reported())});
+    }
+  }
+  absl::StrAppend(&out, "\ncapacity that is not beds\n", chain.Render());
+  return out;
 }
 
 std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl::Time now) {

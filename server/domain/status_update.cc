@@ -47,7 +47,8 @@ constexpr KeyedList kKeyedLists[] = {
 
 // Fields set whole by a path of their name; the messages among them also by one of their fields.
 constexpr absl::string_view kScalars[] = {"overall_status", "crisis_plan_activated", "free_text"};
-constexpr absl::string_view kMessages[] = {"staffing", "emergency_department", "reporter"};
+constexpr absl::string_view kMessages[] = {"staffing",  "emergency_department", "reporter",   "ambulance", "gp_post",
+                                           "home_care", "public_health",        "intake_stop"};
 // Fields a mask cannot name, and why.
 constexpr absl::string_view kIdentifying[] = {"organization_id", "location_id"};
 constexpr absl::string_view kOutputOnly[] = {"commit_time",
@@ -118,8 +119,9 @@ absl::Status CheckPath(absl::string_view path, const FieldPath& at) {
   }
   return Invalid(at, "unknown path ", Quote(path),
                  " (valid: overall_status, disruptions, capacity, staffing, supplies, emergency_department, "
-                 "crisis_plan_activated, free_text, reporter; a field of staffing, emergency_department or reporter; "
-                 "or one entry such as capacity.ic_adult)");
+                 "crisis_plan_activated, free_text, reporter, ambulance, gp_post, home_care, public_health, "
+                 "intake_stop; a field of one of those messages, such as staffing.level; or one entry such "
+                 "as capacity.ic_adult)");
 }
 
 bool Names(const FieldMask& mask, absl::string_view path) {

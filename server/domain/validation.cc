@@ -25,14 +25,19 @@ using namespace checks;  // NOLINT(google-build-using-namespace): the checkers a
 using ::google::protobuf::RepeatedField;
 using ::google::protobuf::RepeatedPtrField;
 using ::google::protobuf::Timestamp;
+using ::ketenbeeld::v1::AmbulanceCapacity;
 using ::ketenbeeld::v1::Capacity;
 using ::ketenbeeld::v1::Contact;
 using ::ketenbeeld::v1::Coordinates;
 using ::ketenbeeld::v1::Disruption;
 using ::ketenbeeld::v1::EmergencyDepartment;
 using ::ketenbeeld::v1::Filter;
+using ::ketenbeeld::v1::GpPostCapacity;
+using ::ketenbeeld::v1::HomeCareCapacity;
+using ::ketenbeeld::v1::IntakeStop;
 using ::ketenbeeld::v1::Location;
 using ::ketenbeeld::v1::Organization;
+using ::ketenbeeld::v1::PublicHealthCapacity;
 using ::ketenbeeld::v1::Reporter;
 using ::ketenbeeld::v1::Staffing;
 using ::ketenbeeld::v1::StatusReport;
@@ -142,6 +147,92 @@ absl::Status CheckEmergencyDepartment(const EmergencyDepartment& department, con
   return CheckTimestamp(department.has_until(), department.until(), path.Field("until"));
 }
 
+// The optional counts of the capacity that is not beds: each a plain 0..100000 count, checked alike.
+template <typename Message>
+struct OptionalCount {
+  absl::string_view name;
+  bool (Message::*has)() const;
+  int32_t (Message::*value)() const;
+};
+
+template <typename Message, size_t N>
+absl::Status CheckOptionalCounts(const Message& message, const OptionalCount<Message> (&counts)[N],
+                                 const FieldPath& path) {
+  for (const OptionalCount<Message>& count : counts) {
+    KETENBEELD_RETURN_IF_ERROR(CheckCount((message.*count.has)(), (message.*count.value)(), path.Field(count.name)));
+  }
+  return absl::OkStatus();
+}
+
+// A part that cannot exceed its whole (clients on home ventilation are among those on powered devices): refused
+// when both are given and the part is larger, since one of them is a typing error that would skew a regional sum.
+absl::Status CheckNotMore(bool has_part, int32_t part, bool has_whole, int32_t whole, const FieldPath& part_path,
+                          const FieldPath& whole_path) {
+  if (!has_part || !has_whole || part <= whole) return absl::OkStatus();
+  return Invalid(part_path, "must not be more than ", whole_path.ToString(), " (", whole, "), got ", part);
+}
+
+constexpr OptionalCount<AmbulanceCapacity> kAmbulanceCounts[] = {
+    {"ambulances_available", &AmbulanceCapacity::has_ambulances_available, &AmbulanceCapacity::ambulances_available},
+    {"ambulances_deployed", &AmbulanceCapacity::has_ambulances_deployed, &AmbulanceCapacity::ambulances_deployed},
+};
+constexpr OptionalCount<GpPostCapacity> kGpPostCounts[] = {
+    {"consultations_per_hour", &GpPostCapacity::has_consultations_per_hour, &GpPostCapacity::consultations_per_hour},
+    {"slots_available", &GpPostCapacity::has_slots_available, &GpPostCapacity::slots_available},
+};
+constexpr OptionalCount<HomeCareCapacity> kHomeCareCounts[] = {
+    {"clients_in_care", &HomeCareCapacity::has_clients_in_care, &HomeCareCapacity::clients_in_care},
+    {"clients_on_powered_devices", &HomeCareCapacity::has_clients_on_powered_devices,
+     &HomeCareCapacity::clients_on_powered_devices},
+    {"clients_on_home_ventilation", &HomeCareCapacity::has_clients_on_home_ventilation,
+     &HomeCareCapacity::clients_on_home_ventilation},
+};
+constexpr OptionalCount<PublicHealthCapacity> kPublicHealthCounts[] = {
+    {"infection_control_teams_available", &PublicHealthCapacity::has_infection_control_teams_available,
+     &PublicHealthCapacity::infection_control_teams_available},
+    {"vaccination_teams_available", &PublicHealthCapacity::has_vaccination_teams_available,
+     &PublicHealthCapacity::vaccination_teams_available},
+    {"psychosocial_teams_available", &PublicHealthCapacity::has_psychosocial_teams_available,
+     &PublicHealthCapacity::psychosocial_teams_available},
+};
+
+absl::Status CheckGpPost(const GpPostCapacity& gp_post, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::GpPostState>(gp_post.state(), path.Field("state"), Presence::kOptional));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(gp_post.reason(), path.Field("reason"), kShortText));
+  return CheckOptionalCounts(gp_post, kGpPostCounts, path);
+}
+
+absl::Status CheckHomeCare(const HomeCareCapacity& home_care, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(CheckOptionalCounts(home_care, kHomeCareCounts, path));
+  KETENBEELD_RETURN_IF_ERROR(CheckNotMore(home_care.has_clients_on_powered_devices(),
+                                          home_care.clients_on_powered_devices(), home_care.has_clients_in_care(),
+                                          home_care.clients_in_care(), path.Field("clients_on_powered_devices"),
+                                          path.Field("clients_in_care")));
+  return CheckNotMore(home_care.has_clients_on_home_ventilation(), home_care.clients_on_home_ventilation(),
+                      home_care.has_clients_on_powered_devices(), home_care.clients_on_powered_devices(),
+                      path.Field("clients_on_home_ventilation"), path.Field("clients_on_powered_devices"));
+}
+
+absl::Status CheckIntakeStop(const IntakeStop& intake_stop, const FieldPath& path) {
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckEnum<v1::IntakeStopState>(intake_stop.state(), path.Field("state"), Presence::kRequired));
+  KETENBEELD_RETURN_IF_ERROR(CheckTimestamp(intake_stop.has_since(), intake_stop.since(), path.Field("since")));
+  KETENBEELD_RETURN_IF_ERROR(CheckTimestamp(intake_stop.has_until(), intake_stop.until(), path.Field("until")));
+  KETENBEELD_RETURN_IF_ERROR(CheckText(intake_stop.reason(), path.Field("reason"), kShortText));
+  // Since, until and reason describe a stop; beside "no intake stop" they would be read as one.
+  if (intake_stop.state() != v1::INTAKE_STOP_STATE_ACTIVE) {
+    const char* given = intake_stop.has_since()         ? "since"
+                        : intake_stop.has_until()       ? "until"
+                        : !intake_stop.reason().empty() ? "reason"
+                                                        : nullptr;
+    if (given != nullptr) return Invalid(path.Field(given), "only with INTAKE_STOP_STATE_ACTIVE");
+  }
+  if (intake_stop.has_since() && intake_stop.has_until() && Before(intake_stop.until(), intake_stop.since())) {
+    return Invalid(path.Field("until"), "must not be before ", path.Field("since").ToString());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckReporter(const Reporter& reporter, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(CheckText(reporter.name(), path.Field("name"), kOptionalName));
   KETENBEELD_RETURN_IF_ERROR(CheckText(reporter.function(), path.Field("function"), kOptionalName));
@@ -212,7 +303,48 @@ absl::Status ValidateStatusReport(const StatusReport& report, std::string_view f
   }
   KETENBEELD_RETURN_IF_ERROR(CheckText(report.free_text(), path.Field("free_text"), kFreeText));
   if (report.has_reporter()) KETENBEELD_RETURN_IF_ERROR(CheckReporter(report.reporter(), path.Field("reporter")));
+  if (report.has_ambulance()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckOptionalCounts(report.ambulance(), kAmbulanceCounts, path.Field("ambulance")));
+  }
+  if (report.has_gp_post()) KETENBEELD_RETURN_IF_ERROR(CheckGpPost(report.gp_post(), path.Field("gp_post")));
+  if (report.has_home_care()) KETENBEELD_RETURN_IF_ERROR(CheckHomeCare(report.home_care(), path.Field("home_care")));
+  if (report.has_public_health()) {
+    KETENBEELD_RETURN_IF_ERROR(
+        CheckOptionalCounts(report.public_health(), kPublicHealthCounts, path.Field("public_health")));
+  }
+  if (report.has_intake_stop()) {
+    KETENBEELD_RETURN_IF_ERROR(CheckIntakeStop(report.intake_stop(), path.Field("intake_stop")));
+  }
   // `commit_time` and `next_report_due` are output only: ignored.
+  return absl::OkStatus();
+}
+
+absl::Status ValidateStatusReportFitsKind(const StatusReport& report, v1::OrganizationKind kind,
+                                          std::string_view field) {
+  const FieldPath path(ToAbsl(field));
+  const bool long_term_care = kind == v1::ORGANIZATION_KIND_NURSING_HOME ||
+                              kind == v1::ORGANIZATION_KIND_DISABILITY_CARE ||
+                              kind == v1::ORGANIZATION_KIND_MENTAL_HEALTH || kind == v1::ORGANIZATION_KIND_HOME_CARE;
+  struct Part {
+    absl::string_view name;
+    bool given;
+    bool fits;
+    absl::string_view for_whom;
+  };
+  const Part parts[] = {
+      {"ambulance", report.has_ambulance(), kind == v1::ORGANIZATION_KIND_AMBULANCE_SERVICE, "ambulance services"},
+      {"gp_post", report.has_gp_post(), kind == v1::ORGANIZATION_KIND_GP_POST, "GP posts"},
+      {"home_care", report.has_home_care(), kind == v1::ORGANIZATION_KIND_HOME_CARE, "home care"},
+      {"public_health", report.has_public_health(), kind == v1::ORGANIZATION_KIND_GGD, "a GGD"},
+      {"intake_stop", report.has_intake_stop(), long_term_care,
+       "long-term care (nursing home, disability care, mental health, home care)"},
+  };
+  for (const Part& part : parts) {
+    if (part.given && !part.fits) {
+      return Invalid(path.Field(part.name), "only for ", part.for_whom, "; the organisation is ",
+                     EnumName<v1::OrganizationKind>(kind));
+    }
+  }
   return absl::OkStatus();
 }
 

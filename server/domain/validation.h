@@ -36,6 +36,13 @@ enum class StatusReportForm { kWhole, kPartial };
 
 absl::Status ValidateStatusReport(const ketenbeeld::v1::StatusReport& report, std::string_view field = "report",
                                   StatusReportForm form = StatusReportForm::kWhole);
+// Whether the report's capacity that is not beds fits the kind of its organisation (StatusReport.ambulance and the
+// fields after it name the kinds each is for): INVALID_ARGUMENT naming the first field that does not, e.g.
+//   "report.ambulance: only for ambulance services; the organisation is ORGANIZATION_KIND_NURSING_HOME".
+// Needs the registration, so the planner calls it (ValidateStatusReport cannot); expects a validated report.
+absl::Status ValidateStatusReportFitsKind(const ketenbeeld::v1::StatusReport& report,
+                                          ketenbeeld::v1::OrganizationKind kind, std::string_view field = "report");
+
 absl::Status ValidateFilter(const ketenbeeld::v1::Filter& filter, std::string_view field = "filter");
 
 }  // namespace ketenbeeld::domain

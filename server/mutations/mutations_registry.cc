@@ -121,6 +121,11 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
                                                      previous == nullptr ? 0 : previous->record.mod_revision(), ")"));
     }
   }
+  // Ambulance figures from a nursing home would be summed with the region's ambulances: refused, not stored. Checked
+  // on the merged report, so a part kept from before the organisation changed kind is refused too.
+  if (absl::Status fits = domain::ValidateStatusReportFitsKind(stored, organization.kind(), "report"); !fits.ok()) {
+    return fits;
+  }
   stored.clear_overdue_since();  // A new report is on time by definition.
   domain::NormalizeStatusReport(context.commit_time, ReportingInterval(organization, context), stored);
   return Put(std::move(record), std::move(previous));

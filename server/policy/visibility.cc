@@ -26,6 +26,17 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
   report.clear_supplies();
   report.clear_free_text();
   report.clear_reporter();
+  // Capacity that is not beds: its counts are figures like the beds; a GP post's state and an intake stop are not
+  // (like the emergency department, others must know where not to send people), so they stay.
+  report.clear_ambulance();
+  report.clear_home_care();
+  report.clear_public_health();
+  if (report.has_gp_post()) {
+    v1::GpPostCapacity& gp_post = *report.mutable_gp_post();
+    gp_post.clear_consultations_per_hour();
+    gp_post.clear_slots_available();
+    if (gp_post.state() == v1::GP_POST_STATE_UNSPECIFIED && gp_post.reason().empty()) report.clear_gp_post();
+  }
   report.set_detail_withheld(true);
   // The mask of a partial report would tell which withheld figures changed ("capacity.ic_adult"): such paths are
   // cut to the part's name ("capacity"), so the reader learns that a withheld part changed, not which figure. The
@@ -34,12 +45,14 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
   for (std::string& path : paths) {
     const size_t dot = path.find('.');
     const absl::string_view head = absl::string_view(path).substr(0, dot);
-    if (dot != std::string::npos &&
-        (head == "capacity" || head == "staffing" || head == "supplies" || head == "reporter")) {
-      path.resize(dot);
-    }
+    const bool withheld_part = head == "capacity" || head == "staffing" || head == "supplies" || head == "reporter" ||
+                               head == "ambulance" || head == "home_care" || head == "public_health";
+    const bool withheld_gp_count = path == "gp_post.consultations_per_hour" || path == "gp_post.slots_available";
+    if (dot != std::string::npos && (withheld_part || withheld_gp_count)) path.resize(dot);
   }
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());  // Sorted stays sorted when cut to a prefix.
+  // Sorted again: a GP post's counts cut to "gp_post" may now stand after "gp_post.reason".
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
 }
 
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record) {
@@ -165,6 +178,17 @@ std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const quer
       current.supplies, live.supplies, [](double a, double b) { return a == b; },
       [&](const queries::FigureTable::SupplyCell&) { return min_group_; }, next, current,
       &queries::FigureTable::supplies);
+  // Capacity that is not beds follows the same rule; intake stops (CHAIN_FIGURE_UNSPECIFIED) are no figure, every
+  // reader sees them on the reports, so they are published at once.
+  PublishCells(
+      current.chain, live.chain,
+      [](const queries::FigureTable::CapacityValue& a, const queries::FigureTable::CapacityValue& b) {
+        return a.value == b.value;
+      },
+      [&](const queries::FigureTable::ChainCell& cell) {
+        return cell.figure == v1::CHAIN_FIGURE_UNSPECIFIED ? 1 : min_group_;
+      },
+      next, current, &queries::FigureTable::chain);
   if (next == nullptr && current.organizations == live.organizations) return published_;
   if (next == nullptr) next = std::make_shared<queries::FigureTable>(current);
   next->revision = live.revision;

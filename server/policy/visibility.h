@@ -1,10 +1,11 @@
 // Graduated visibility of capacity: who sees an organisation's detailed figures, and what everyone else sees.
 //
-// Detailed figures (a status report's capacity, staffing, supplies, free text and reporter) are visible to the
-// organisation itself, the GHOR and dispatch. Everyone else (other institutions, the bestuur, the operator) sees
-// the rest of the report (overall status, disruptions, emergency department, crisis plan, timing) with
-// `detail_withheld` set, and regional capacity totals that reveal no single organisation (PublishedFigures below).
-// Providers share more when competitors cannot read their figures.
+// Detailed figures (a status report's capacity, staffing, supplies, free text and reporter, and the counts of its
+// capacity that is not beds: ambulance, gp_post's consultations and slots, home_care, public_health) are visible to
+// the organisation itself, the GHOR and dispatch. Everyone else (other institutions, the bestuur, the operator) sees
+// the rest of the report (overall status, disruptions, emergency department, GP post state, intake stop, crisis
+// plan, timing) with `detail_withheld` set, and regional capacity totals that reveal no single organisation
+// (PublishedFigures below). Providers share more when competitors cannot read their figures.
 //
 // Redaction is done once per audience, not once per reader: a shared record or event keeps its redacted form beside
 // its full form (server/state/records.h), made on first use, so a thousand institution feeds cost one redaction.
@@ -55,7 +56,7 @@ class Viewer {
 // detailed figures.
 absl::string_view DetailOwner(const ketenbeeld::v1::Record& record);
 
-// Clears the detailed figures of a status report and sets detail_withheld.
+// Clears the detailed figures of a status report (see above) and sets detail_withheld.
 void WithholdDetail(ketenbeeld::v1::StatusReport& report);
 
 // Redacts `record` / `event` in place for `viewer`. Returns whether anything was withheld.
@@ -73,12 +74,13 @@ const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& ev
 // The threat: such a reader sees who reported when (the operational picture: the feed, List, History), so it can
 // read the totals just before and just after one organisation's report and subtract; and a total of one figure
 // given by fewer organisations than its bed type's is that figure. So every cell (one figure of one bed type in one
-// region and sector, or one supply in one region; queries::FigureTable) is published on its own, and a cell's
-// published values are replaced by its live ones only when at least `min_group` organisations' values differ from
-// the last publication (given, changed, or no longer given; a report that repeats its figures changes nothing).
-// Between any two versions of a sum such a reader can see, at least `min_group` organisations' figures changed; a
-// sum over fewer than `min_group` organisations is withheld (queries::ComputeCapacityOverview). All such readers
-// share one publication, so combining the reads of several of them adds nothing.
+// region and sector, one supply in one region, or one ChainFigure in one region and sector; queries::FigureTable) is
+// published on its own, and a cell's published values are replaced by its live ones only when at least `min_group`
+// organisations' values differ from the last publication (given, changed, or no longer given; a report that repeats
+// its figures changes nothing). Between any two versions of a sum such a reader can see, at least `min_group`
+// organisations' figures changed; a sum over fewer than `min_group` organisations is withheld
+// (queries::ComputeCapacityOverview). All such readers share one publication, so combining the reads of several of them
+// adds nothing.
 //
 // The cost: their sums trail the live picture until enough organisations have reported a change (newest_report
 // says how far); the GHOR, dispatch and the organisation itself keep exact figures. Publication is checked on each

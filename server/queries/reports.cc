@@ -122,6 +122,82 @@ absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
   return by_type;
 }
 
+// Where each ChainFigure comes from in a report: its value, or nullopt when the report does not give it.
+struct ChainFigureSource {
+  v1::ChainFigure figure;
+  std::optional<int32_t> (*value)(const v1::StatusReport& report);
+};
+
+std::optional<int32_t> Given(bool present, int32_t value) {
+  return present ? std::optional<int32_t>(value) : std::nullopt;
+}
+
+constexpr ChainFigureSource kChainFigures[] = {
+    {v1::CHAIN_FIGURE_AMBULANCES_AVAILABLE,
+     [](const v1::StatusReport& r) {
+       return Given(r.ambulance().has_ambulances_available(), r.ambulance().ambulances_available());
+     }},
+    {v1::CHAIN_FIGURE_AMBULANCES_DEPLOYED,
+     [](const v1::StatusReport& r) {
+       return Given(r.ambulance().has_ambulances_deployed(), r.ambulance().ambulances_deployed());
+     }},
+    {v1::CHAIN_FIGURE_GP_CONSULTATIONS_PER_HOUR,
+     [](const v1::StatusReport& r) {
+       return Given(r.gp_post().has_consultations_per_hour(), r.gp_post().consultations_per_hour());
+     }},
+    {v1::CHAIN_FIGURE_GP_SLOTS_AVAILABLE,
+     [](const v1::StatusReport& r) { return Given(r.gp_post().has_slots_available(), r.gp_post().slots_available()); }},
+    {v1::CHAIN_FIGURE_HOME_CARE_CLIENTS,
+     [](const v1::StatusReport& r) {
+       return Given(r.home_care().has_clients_in_care(), r.home_care().clients_in_care());
+     }},
+    {v1::CHAIN_FIGURE_CLIENTS_ON_POWERED_DEVICES,
+     [](const v1::StatusReport& r) {
+       return Given(r.home_care().has_clients_on_powered_devices(), r.home_care().clients_on_powered_devices());
+     }},
+    {v1::CHAIN_FIGURE_CLIENTS_ON_HOME_VENTILATION,
+     [](const v1::StatusReport& r) {
+       return Given(r.home_care().has_clients_on_home_ventilation(), r.home_care().clients_on_home_ventilation());
+     }},
+    {v1::CHAIN_FIGURE_INFECTION_CONTROL_TEAMS,
+     [](const v1::StatusReport& r) {
+       return Given(r.public_health().has_infection_control_teams_available(),
+                    r.public_health().infection_control_teams_available());
+     }},
+    {v1::CHAIN_FIGURE_VACCINATION_TEAMS,
+     [](const v1::StatusReport& r) {
+       return Given(r.public_health().has_vaccination_teams_available(),
+                    r.public_health().vaccination_teams_available());
+     }},
+    {v1::CHAIN_FIGURE_PSYCHOSOCIAL_TEAMS,
+     [](const v1::StatusReport& r) {
+       return Given(r.public_health().has_psychosocial_teams_available(),
+                    r.public_health().psychosocial_teams_available());
+     }},
+};
+
+// Adds an organisation's counted report to its values of the capacity that is not beds (see FigureTable::ChainCell).
+void AddChainFigures(const v1::StatusReport& report, absl::Time reported_at,
+                     absl::flat_hash_map<int, FigureTable::CapacityValue>& values) {
+  auto add = [&](v1::ChainFigure figure, int64_t value, bool sum) {
+    auto [it, inserted] = values.try_emplace(
+        figure, FigureTable::CapacityValue{.value = 0, .newest = reported_at, .oldest = reported_at});
+    FigureTable::CapacityValue& entry = it->second;
+    entry.value = sum ? entry.value + value : std::max(entry.value, value);
+    entry.newest = std::max(entry.newest, reported_at);
+    entry.oldest = std::min(entry.oldest, reported_at);
+  };
+  // An intake stop at one site is an intake stop of the organisation: the highest, not the sum.
+  if (report.has_intake_stop()) {
+    add(v1::CHAIN_FIGURE_UNSPECIFIED, report.intake_stop().state() == v1::INTAKE_STOP_STATE_ACTIVE ? 1 : 0, false);
+  }
+  for (const ChainFigureSource& source : kChainFigures) {
+    if (const std::optional<int32_t> value = source.value(report); value.has_value()) {
+      add(source.figure, *value, true);
+    }
+  }
+}
+
 template <typename Values, typename Value>
 bool SelectedBy(const Values& selection, const Value& value) {
   return selection.empty() || std::find(selection.begin(), selection.end(), value) != selection.end();
@@ -228,6 +304,15 @@ FigureTable Tabulate(const PictureView& view) {
         cell(bed_type, figure, figures.stale) = {
             .value = sum == nullptr ? 0 : **sum, .newest = figures.newest, .oldest = figures.oldest};
       }
+    }
+    absl::flat_hash_map<int, FigureTable::CapacityValue> chain;
+    for (const v1::StatusReport* report : organization.Counted()) {
+      AddChainFigures(*report, FromProtoTime(report->commit_time()), chain);
+    }
+    for (const auto& [figure, value] : chain) {
+      table.chain[{.safety_region = registration.safety_region(),
+                   .sector = registration.sector(),
+                   .figure = static_cast<v1::ChainFigure>(figure)}][id] = value;
     }
     for (const v1::StatusReport* report : organization.Counted()) {
       for (const v1::Supply& supply : report->supplies()) {
@@ -456,6 +541,40 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
       *line.mutable_newest_report() = ToProtoTime(newest);
       *line.mutable_oldest_report() = ToProtoTime(oldest);
     }
+  }
+
+  // Capacity that is not beds: cells are sorted by region, sector, figure, so each (region, sector) is one run, and
+  // CHAIN_FIGURE_UNSPECIFIED (the intake stops) comes first in it.
+  v1::ChainTotal* chain_line = nullptr;
+  for (const auto& [cell, values] : figures.chain) {
+    if (!SelectedBy(request.safety_regions(), cell.safety_region) ||
+        !SelectedBy(request.sectors(), static_cast<int>(cell.sector))) {
+      continue;
+    }
+    if (chain_line == nullptr || chain_line->safety_region() != cell.safety_region ||
+        chain_line->sector() != cell.sector) {
+      chain_line = overview.add_chain_totals();
+      chain_line->set_safety_region(cell.safety_region);
+      chain_line->set_sector(cell.sector);
+    }
+    if (cell.figure == v1::CHAIN_FIGURE_UNSPECIFIED) {
+      // Never withheld: every reader sees the intake stops on the reports (policy/visibility.h).
+      chain_line->set_organizations_reporting_intake(static_cast<int32_t>(values.size()));
+      int32_t stopped = 0;
+      for (const auto& [id, value] : values) stopped += value.value > 0 ? 1 : 0;
+      chain_line->set_organizations_with_intake_stop(stopped);
+      continue;
+    }
+    v1::ChainFigureTotal& total = *chain_line->add_figures();
+    total.set_figure(cell.figure);
+    total.set_organizations_reported(static_cast<int32_t>(values.size()));
+    if (Withheld(values.size(), min_group)) {
+      total.set_withheld(true);
+      continue;
+    }
+    int64_t sum = 0;
+    for (const auto& [id, value] : values) sum += value.value;
+    total.set_sum(sum);
   }
   return overview;
 }

@@ -68,6 +68,16 @@ struct FigureTable {
     ketenbeeld::v1::SupplyType type = ketenbeeld::v1::SUPPLY_TYPE_UNSPECIFIED;
     auto operator<=>(const SupplyCell&) const = default;
   };
+  // One count of the capacity that is not beds in one safety region and sector; the value is an organisation's sum
+  // over its counted reports that give it (CapacityValue, as for beds). CHAIN_FIGURE_UNSPECIFIED is the cell of the
+  // organisations whose counted reports state their intake (value 1: an intake stop in at least one, else 0): no
+  // figure, since every reader sees intake stops on the reports themselves.
+  struct ChainCell {
+    std::string safety_region;
+    ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
+    ketenbeeld::v1::ChainFigure figure = ketenbeeld::v1::CHAIN_FIGURE_UNSPECIFIED;
+    auto operator<=>(const ChainCell&) const = default;
+  };
   struct Registration {
     std::string safety_region;
     ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
@@ -83,6 +93,7 @@ struct FigureTable {
   // Cells without contributors are absent.
   absl::btree_map<CapacityCell, ByOrganization<CapacityValue>> capacity;
   absl::btree_map<SupplyCell, ByOrganization<double>> supplies;
+  absl::btree_map<ChainCell, ByOrganization<CapacityValue>> chain;
 };
 
 // The figures of the picture's latest reports.
@@ -120,6 +131,8 @@ absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
 // The same from `figures`, withholding by `min_group` as ComputeGapReport does: each figure's sum separately, when
 // fewer than `min_group` organisations gave it (withheld_figures names it); newest_report and oldest_report then
 // span the reports of the sums shown. `min_group` 0: nothing is withheld. The overview's revision is `figures`'.
+// chain_totals (capacity that is not beds) follow the same rule per ChainFigure; their intake-stop counts are never
+// withheld (intake stops are no detail).
 absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
     const ketenbeeld::v1::GetCapacityOverviewRequest& request, const FigureTable& figures, absl::Time now,
     int min_group);

@@ -91,6 +91,28 @@ TEST(CliUsageTest, StatusImportNeedsAReadableFileOfReports) {
   ExpectUsageError({"status", "import", "/nonexistent/reports.textproto"}, "cannot be read");
 }
 
+TEST(CliUsageTest, StatusReportFlagsOfCapacityThatIsNotBeds) {
+  ExpectUsageError({"status", "report", "--org", "rav", "--overall", "normal", "--ambulances", "free=4"},
+                   "--ambulances \"free=4\": unknown field \"free\" (expected available=N,deployed=N)");
+  ExpectUsageError(
+      {"status", "report", "--org", "vvt", "--overall", "strained", "--intake-stop-since", "2026-12-02T08:00:00Z"},
+      "--intake-stop-since \"2026-12-02T08:00:00Z\": needs --intake-stop active");
+  ExpectUsageError({"status", "report", "--org", "hap", "--overall", "normal", "--gp-post", "half"},
+                   "--gp-post \"half\": expected open|restricted|closed");
+  // Complete: it gets as far as the server.
+  const Outcome outcome =
+      RunCli({"status", "report", "--org", "vvt", "--overall", "strained", "--intake-stop", "opnamestop:noodstroom",
+              "--intake-stop-since", "2026-12-02T08:00:00+01:00", "--home-care", "powered-devices=37", "--ambulances",
+              "available=4", "--gp-capacity", "per-hour=12", "--ggd-teams", "vaccination=1"});
+  EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+  EXPECT_THAT(outcome.output, HasSubstr("cannot reach the server at 127.0.0.1:1"));
+  // The help names the Dutch terms beside the English ones.
+  const Outcome help = RunCli({"status", "report", "--help"});
+  EXPECT_THAT(help.output, HasSubstr("opnamestop / cliëntenstop"));
+  EXPECT_THAT(help.output, HasSubstr("huisartsenpost"));
+  EXPECT_THAT(help.output, HasSubstr("thuiszorg"));
+}
+
 TEST(CliUsageTest, AValidCommandGetsAsFarAsTheServer) {
   // Proves the usage checks above are not simply failing every command: a complete one tries to connect.
   const Outcome outcome = RunCli({"capacity", "near", "52.6,4.7", "--bed-type", "ic-adult"});

@@ -13,6 +13,7 @@ namespace {
 
 using ::ketenbeeld::testing::ParseTextProto;
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -73,6 +74,73 @@ TEST(FormatTest, ReportSummaries) {
   v1::StatusReport withheld;
   withheld.set_detail_withheld(true);
   EXPECT_EQ(KeyCapacity(withheld), "figures withheld");
+}
+
+TEST(FormatTest, CapacityThatIsNotBeds) {
+  const auto report = ParseTextProto<v1::StatusReport>(R"pb(
+    overall_status: OVERALL_STATUS_STRAINED
+    ambulance { ambulances_available: 4 }
+    gp_post { state: GP_POST_STATE_RESTRICTED consultations_per_hour: 12 slots_available: 0 }
+    home_care { clients_in_care: 850 clients_on_powered_devices: 37 clients_on_home_ventilation: 5 }
+    public_health { infection_control_teams_available: 2 psychosocial_teams_available: 1 }
+    intake_stop { state: INTAKE_STOP_STATE_ACTIVE }
+  )pb");
+  EXPECT_THAT(ChainCapacityParts(report),
+              ElementsAre("ambulances 4 free, — deployed", "GP post 12/h, 0 slots",
+                          "home care 850 clients, 37 on powered devices (5 home ventilation)",
+                          "GGD teams: infection control 2, vaccination —, psychosocial 1"));
+  EXPECT_EQ(IntakeStopSummary(report), "INTAKE STOP");
+  EXPECT_EQ(GpPostSummary(report), "restricted");
+  EXPECT_EQ(KeyCapacity(report, 2), "ambulances 4 free, — deployed, GP post 12/h, 0 slots, +2 more");
+
+  // Given but empty, or not given: nothing to show, never 0.
+  v1::StatusReport empty;
+  empty.mutable_ambulance();
+  empty.mutable_home_care();
+  EXPECT_THAT(ChainCapacityParts(empty), ::testing::IsEmpty());
+  EXPECT_EQ(IntakeStopSummary(empty), "—");
+  EXPECT_EQ(GpPostSummary(empty), "—");
+  empty.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_NONE);
+  EXPECT_EQ(IntakeStopSummary(empty), "intake open");
+
+  // Event lines lead with the intake stop and name the GP post's state.
+  v1::Event event;
+  event.set_revision(9);
+  event.set_type(v1::EVENT_TYPE_PUT);
+  event.mutable_record()->set_name("organizations/hap/status");
+  *event.mutable_record()->mutable_status_report() = report;
+  EXPECT_EQ(FormatEventLine(event, absl::UTCTimeZone()),
+            "rev 9  —  organizations/hap/status  PUT  strained  INTAKE STOP  ambulances 4 free, — deployed  "
+            "GP post 12/h, 0 slots  home care 850 clients, 37 on powered devices (5 home ventilation)  "
+            "GGD teams: infection control 2, vaccination —, psychosocial 1  GP post restricted");
+}
+
+TEST(FormatTest, PictureTableShowsAnIntakeStopBesideTheStatusAndAGpPostsState) {
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  const std::vector<v1::Record> records = {
+      ParseTextProto<v1::Record>(R"pb(
+        name: "organizations/vvt/status"
+        status_report {
+          organization_id: "vvt"
+          overall_status: OVERALL_STATUS_STRAINED
+          intake_stop { state: INTAKE_STOP_STATE_ACTIVE reason: "noodstroom" }
+          commit_time { seconds: 1699999940 }
+        }
+      )pb"),
+      ParseTextProto<v1::Record>(R"pb(
+        name: "organizations/hap/status"
+        status_report {
+          organization_id: "hap"
+          overall_status: OVERALL_STATUS_NORMAL
+          gp_post { state: GP_POST_STATE_CLOSED }
+          detail_withheld: true
+          commit_time { seconds: 1699999940 }
+        }
+      )pb"),
+  };
+  const std::string table = RenderPictureTable(records, now);
+  EXPECT_THAT(table, HasSubstr("vvt           —     —     —       strained INTAKE STOP  —"));
+  EXPECT_THAT(table, HasSubstr("figures withheld       GP post closed"));
 }
 
 TEST(FormatTest, Age) {

@@ -740,6 +740,35 @@ TEST(CapacityOverviewTest, TotalsWithReportCountAndAges) {
   EXPECT_THAT(RenderCapacityOverview(stale, kNow), HasSubstr("3 +2 stale"));
 }
 
+TEST(CapacityOverviewTest, CapacityThatIsNotBedsFollowsTheBeds) {
+  const auto overview = ParseTextProto<v1::CapacityOverview>(R"pb(
+    revision: 9
+    chain_totals {
+      safety_region: "VR10"
+      sector: SECTOR_ACUTE_CARE
+      figures { figure: CHAIN_FIGURE_AMBULANCES_AVAILABLE sum: 6 organizations_reported: 2 }
+      figures { figure: CHAIN_FIGURE_AMBULANCES_DEPLOYED organizations_reported: 1 withheld: true }
+    }
+    chain_totals {
+      safety_region: "VR10"
+      sector: SECTOR_LONG_TERM_CARE
+      organizations_with_intake_stop: 2
+      organizations_reporting_intake: 5
+      figures { figure: CHAIN_FIGURE_CLIENTS_ON_POWERED_DEVICES sum: 0 organizations_reported: 3 }
+    }
+  )pb");
+  const std::string text = RenderCapacityOverview(overview, kNow);
+  EXPECT_THAT(text, HasSubstr("\ncapacity that is not beds\n"));
+  EXPECT_THAT(LinesWith(text, "ambulances-available")[0], HasSubstr("acute-care"));
+  EXPECT_THAT(LinesWith(text, "ambulances-available")[0], HasSubstr("  6  "));
+  EXPECT_THAT(LinesWith(text, "ambulances-deployed")[0], HasSubstr("withheld"));
+  EXPECT_THAT(LinesWith(text, "intake stops (opnamestop)")[0], HasSubstr("long-term-care"));
+  EXPECT_THAT(LinesWith(text, "intake stops (opnamestop)")[0], ::testing::EndsWith("2              5"));
+  EXPECT_THAT(LinesWith(text, "clients-on-powered-devices")[0], HasSubstr("  0  ")) << "a reported 0 is a sum";
+  // Without chain totals the overview is as before: no empty second table.
+  EXPECT_THAT(RenderCapacityOverview(v1::CapacityOverview(), kNow), Not(HasSubstr("not beds")));
+}
+
 TEST(ScenarioTableTest, NeedsAndSupplies) {
   const auto record = ParseTextProto<v1::Record>(
       R"pb(scenario {

@@ -169,6 +169,36 @@ TEST(StatusUpdateTest, SingularPartsAndTheirFields) {
   EXPECT_TRUE(merged.crisis_plan_activated());
 }
 
+// Capacity that is not beds: a GP post's counts change without its state; an intake stop is lifted by naming it.
+TEST(StatusUpdateTest, CapacityThatIsNotBedsIsAPartLikeStaffing) {
+  const StatusReport stored = ApplyStatusUpdate(nullptr, ParseTextProto<StatusReport>(R"pb(
+                                                  organization_id: "hap-kust"
+                                                  overall_status: OVERALL_STATUS_STRAINED
+                                                  gp_post { state: GP_POST_STATE_RESTRICTED reason: "alleen spoed" }
+                                                  intake_stop { state: INTAKE_STOP_STATE_ACTIVE reason: "noodstroom" }
+                                                )pb"),
+                                                FieldMask(), kEarlier);
+  const StatusReport update = ParseTextProto<StatusReport>(R"pb(
+    organization_id: "hap-kust"
+    gp_post { consultations_per_hour: 12 slots_available: 3 }
+  )pb");
+  const StatusReport merged = ApplyStatusUpdate(
+      &stored, update, Mask({"gp_post.consultations_per_hour", "gp_post.slots_available", "intake_stop"}), kNow);
+  EXPECT_EQ(merged.gp_post().state(), v1::GP_POST_STATE_RESTRICTED);
+  EXPECT_EQ(merged.gp_post().reason(), "alleen spoed");
+  EXPECT_EQ(merged.gp_post().consultations_per_hour(), 12);
+  EXPECT_EQ(merged.gp_post().slots_available(), 3);
+  EXPECT_FALSE(merged.has_intake_stop());
+  EXPECT_TRUE(ValidateReportStatusRequest(ParseTextProto<ReportStatusRequest>(R"pb(
+                report {
+                  organization_id: "hap-kust"
+                  ambulance { ambulances_available: 4 }
+                }
+                update_mask { paths: "ambulance.ambulances_available" paths: "home_care" paths: "intake_stop" }
+              )pb"))
+                  .ok());
+}
+
 TEST(StatusUpdateTest, FirstPartialReportStartsFromNothing) {
   const StatusReport update = ParseTextProto<StatusReport>(R"pb(
     organization_id: "vvt-west"

@@ -1,5 +1,6 @@
 #include "server/domain/validation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "tests/support/proto_text.h"
 
@@ -581,6 +583,187 @@ TEST(ValidationBoundaryTest, LongInvalidValuesAreQuotedShort) {
   const absl::Status status = ValidateOrganization(organization);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_LT(status.message().size(), 200u) << status;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Capacity that is not beds (ambulance, gp_post, home_care, public_health, intake_stop)
+
+// Every new sub-message with every field set, valid as far as ValidateStatusReport goes (which kind may send which
+// is ValidateStatusReportFitsKind's, below).
+StatusReport ChainReport() {
+  return ParseTextProto<StatusReport>(R"pb(
+    organization_id: "keten"
+    overall_status: OVERALL_STATUS_STRAINED
+    ambulance { ambulances_available: 4 ambulances_deployed: 7 }
+    gp_post { state: GP_POST_STATE_RESTRICTED reason: "Alleen spoed" consultations_per_hour: 12 slots_available: 0 }
+    home_care { clients_in_care: 850 clients_on_powered_devices: 37 clients_on_home_ventilation: 5 }
+    public_health {
+      infection_control_teams_available: 2
+      vaccination_teams_available: 0
+      psychosocial_teams_available: 1
+    }
+    intake_stop {
+      state: INTAKE_STOP_STATE_ACTIVE
+      since { seconds: 1700000000 }
+      until { seconds: 1700086400 }
+      reason: "Cliëntenstop: noodstroom, geen nieuwe cliënten met thuisbeademing"
+    }
+  )pb");
+}
+
+TEST(ChainValidationTest, FullAndEmptySubMessagesAreValid) {
+  EXPECT_TRUE(ValidateStatusReport(ChainReport()).ok()) << ValidateStatusReport(ChainReport());
+  // Present but empty: nothing reported (the intake stop, when given, must say which state).
+  StatusReport report = MinimalReport();
+  report.mutable_ambulance();
+  report.mutable_gp_post();
+  report.mutable_home_care();
+  report.mutable_public_health();
+  EXPECT_TRUE(ValidateStatusReport(report).ok()) << ValidateStatusReport(report);
+  report.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_NONE);
+  EXPECT_TRUE(ValidateStatusReport(report).ok()) << ValidateStatusReport(report);
+}
+
+TEST(ChainValidationTest, CountsAtTheLimitsAreValid) {
+  StatusReport report = ChainReport();
+  report.mutable_ambulance()->set_ambulances_available(kMaxCount);
+  report.mutable_ambulance()->set_ambulances_deployed(0);
+  report.mutable_home_care()->set_clients_in_care(kMaxCount);
+  report.mutable_home_care()->set_clients_on_powered_devices(kMaxCount);   // Equal to the whole: allowed.
+  report.mutable_home_care()->set_clients_on_home_ventilation(kMaxCount);  // Equal to the whole: allowed.
+  report.mutable_intake_stop()->mutable_until()->set_seconds(1700000000);  // Equal to since.
+  EXPECT_TRUE(ValidateStatusReport(report).ok()) << ValidateStatusReport(report);
+  // A part without its whole cannot be compared: valid.
+  report.mutable_home_care()->clear_clients_on_powered_devices();
+  report.mutable_home_care()->set_clients_in_care(1);
+  EXPECT_TRUE(ValidateStatusReport(report).ok()) << ValidateStatusReport(report);
+}
+
+class InvalidChainReportTest : public ::testing::TestWithParam<ReportCase> {};
+
+TEST_P(InvalidChainReportTest, FailsNamingTheField) {
+  StatusReport report = ChainReport();
+  GetParam().mutate(report);
+  const absl::Status status = ValidateStatusReport(report);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), StartsWith(GetParam().expected));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Chain, InvalidChainReportTest,
+    ::testing::Values(
+        ReportCase{"AmbulancesAvailableNegative", [](auto& r) { r.mutable_ambulance()->set_ambulances_available(-1); },
+                   "report.ambulance.ambulances_available: must be between 0 and 100000, got -1"},
+        ReportCase{"AmbulancesDeployedTooMany", [](auto& r) { r.mutable_ambulance()->set_ambulances_deployed(100001); },
+                   "report.ambulance.ambulances_deployed: must be between 0 and 100000, got 100001"},
+        ReportCase{"GpPostStateUnknown",
+                   [](auto& r) { r.mutable_gp_post()->set_state(static_cast<v1::GpPostState>(4)); },
+                   "report.gp_post.state: unknown value 4"},
+        ReportCase{"GpPostReasonTooLong", [](auto& r) { r.mutable_gp_post()->set_reason(Chars(2001)); },
+                   "report.gp_post.reason: must be at most 2000 characters, got 2001"},
+        ReportCase{"GpPostConsultationsNegative", [](auto& r) { r.mutable_gp_post()->set_consultations_per_hour(-3); },
+                   "report.gp_post.consultations_per_hour: must be between 0 and 100000, got -3"},
+        ReportCase{"GpPostSlotsTooMany", [](auto& r) { r.mutable_gp_post()->set_slots_available(2147483647); },
+                   "report.gp_post.slots_available: must be between 0 and 100000, got 2147483647"},
+        ReportCase{"HomeCareClientsNegative", [](auto& r) { r.mutable_home_care()->set_clients_in_care(-1); },
+                   "report.home_care.clients_in_care: must be between 0 and 100000, got -1"},
+        ReportCase{"PoweredDevicesMoreThanClients",
+                   [](auto& r) { r.mutable_home_care()->set_clients_on_powered_devices(851); },
+                   "report.home_care.clients_on_powered_devices: must not be more than report.home_care."
+                   "clients_in_care (850), got 851"},
+        ReportCase{"HomeVentilationMoreThanPoweredDevices",
+                   [](auto& r) { r.mutable_home_care()->set_clients_on_home_ventilation(38); },
+                   "report.home_care.clients_on_home_ventilation: must not be more than report.home_care."
+                   "clients_on_powered_devices (37), got 38"},
+        ReportCase{"HomeVentilationTooMany",
+                   [](auto& r) { r.mutable_home_care()->set_clients_on_home_ventilation(100001); },
+                   "report.home_care.clients_on_home_ventilation: must be between 0 and 100000"},
+        ReportCase{"InfectionControlTeamsNegative",
+                   [](auto& r) { r.mutable_public_health()->set_infection_control_teams_available(-1); },
+                   "report.public_health.infection_control_teams_available: must be between 0 and 100000"},
+        ReportCase{"VaccinationTeamsTooMany",
+                   [](auto& r) { r.mutable_public_health()->set_vaccination_teams_available(100001); },
+                   "report.public_health.vaccination_teams_available: must be between 0 and 100000"},
+        ReportCase{"PsychosocialTeamsNegative",
+                   [](auto& r) { r.mutable_public_health()->set_psychosocial_teams_available(-2); },
+                   "report.public_health.psychosocial_teams_available: must be between 0 and 100000, got -2"},
+        ReportCase{"IntakeStopStateMissing", [](auto& r) { r.mutable_intake_stop()->clear_state(); },
+                   "report.intake_stop.state: required"},
+        ReportCase{"IntakeStopStateUnknown",
+                   [](auto& r) { r.mutable_intake_stop()->set_state(static_cast<v1::IntakeStopState>(3)); },
+                   "report.intake_stop.state: unknown value 3"},
+        ReportCase{"IntakeStopSinceBadNanos", [](auto& r) { r.mutable_intake_stop()->mutable_since()->set_nanos(-1); },
+                   "report.intake_stop.since.nanos: must be between 0 and 999999999, got -1"},
+        ReportCase{"IntakeStopUntilAfterYear9999",
+                   [](auto& r) { r.mutable_intake_stop()->mutable_until()->set_seconds(253402300800); },
+                   "report.intake_stop.until.seconds: must be between"},
+        ReportCase{"IntakeStopUntilBeforeSince",
+                   [](auto& r) { r.mutable_intake_stop()->mutable_until()->set_seconds(1699999999); },
+                   "report.intake_stop.until: must not be before report.intake_stop.since"},
+        ReportCase{"IntakeStopReasonControl", [](auto& r) { r.mutable_intake_stop()->set_reason("stop\x07"); },
+                   "report.intake_stop.reason: must not contain control characters"},
+        ReportCase{"IntakeStopSinceWithoutStop",
+                   [](auto& r) { r.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_NONE); },
+                   "report.intake_stop.since: only with INTAKE_STOP_STATE_ACTIVE"},
+        ReportCase{"IntakeStopReasonWithoutStop",
+                   [](auto& r) {
+                     r.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_NONE);
+                     r.mutable_intake_stop()->clear_since();
+                     r.mutable_intake_stop()->clear_until();
+                   },
+                   "report.intake_stop.reason: only with INTAKE_STOP_STATE_ACTIVE"}),
+    CaseName<StatusReport>);
+
+// Which kind may send which: every pair of sub-message and kind, against the documented table.
+TEST(ChainValidationTest, EachSubMessageFitsOnlyItsKinds) {
+  struct Part {
+    const char* field;
+    std::function<void(StatusReport&)> add;
+    std::vector<v1::OrganizationKind> kinds;
+  };
+  const std::vector<Part> parts = {
+      {"ambulance",
+       [](auto& r) { r.mutable_ambulance()->set_ambulances_available(1); },
+       {v1::ORGANIZATION_KIND_AMBULANCE_SERVICE}},
+      {"gp_post",
+       [](auto& r) { r.mutable_gp_post()->set_state(v1::GP_POST_STATE_OPEN); },
+       {v1::ORGANIZATION_KIND_GP_POST}},
+      {"home_care",
+       [](auto& r) { r.mutable_home_care()->set_clients_on_powered_devices(3); },
+       {v1::ORGANIZATION_KIND_HOME_CARE}},
+      {"public_health", [](auto& r) { r.mutable_public_health(); }, {v1::ORGANIZATION_KIND_GGD}},
+      {"intake_stop",
+       [](auto& r) { r.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_ACTIVE); },
+       {v1::ORGANIZATION_KIND_NURSING_HOME, v1::ORGANIZATION_KIND_DISABILITY_CARE, v1::ORGANIZATION_KIND_MENTAL_HEALTH,
+        v1::ORGANIZATION_KIND_HOME_CARE}},
+  };
+  const google::protobuf::EnumDescriptor* kinds = v1::OrganizationKind_descriptor();
+  for (const Part& part : parts) {
+    StatusReport report = MinimalReport();
+    part.add(report);
+    for (int i = 0; i < kinds->value_count(); ++i) {
+      const auto kind = static_cast<v1::OrganizationKind>(kinds->value(i)->number());
+      const bool fits = std::find(part.kinds.begin(), part.kinds.end(), kind) != part.kinds.end();
+      const absl::Status status = ValidateStatusReportFitsKind(report, kind);
+      SCOPED_TRACE(std::string(part.field) + " from " + kinds->value(i)->name());
+      if (fits) {
+        EXPECT_TRUE(status.ok()) << status;
+      } else {
+        EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+        EXPECT_THAT(std::string(status.message()), StartsWith(std::string("report.") + part.field + ": only for "));
+      }
+    }
+  }
+  // A report without any of them fits every kind.
+  EXPECT_TRUE(ValidateStatusReportFitsKind(FullReport(), v1::ORGANIZATION_KIND_POLICE).ok());
+}
+
+TEST(ChainValidationTest, AKindMismatchNamesTheFieldAndTheKind) {
+  StatusReport report = MinimalReport();
+  report.mutable_ambulance()->set_ambulances_available(3);
+  EXPECT_EQ(ValidateStatusReportFitsKind(report, v1::ORGANIZATION_KIND_NURSING_HOME, "request.report").message(),
+            "request.report.ambulance: only for ambulance services; the organisation is "
+            "ORGANIZATION_KIND_NURSING_HOME");
 }
 
 }  // namespace

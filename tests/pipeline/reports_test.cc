@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/committer_fixture.h"
+#include "tests/support/proto_text.h"
 
 namespace ketenbeeld::pipeline {
 namespace {
@@ -363,6 +364,87 @@ TEST_F(ReportsTest, CapacityOverviewSumsEachFigureOverTheOrganisationsThatReport
   invalid.add_bed_types(v1::BED_TYPE_UNSPECIFIED);
   EXPECT_THAT(std::string(queries::ComputeCapacityOverview(invalid, picture_, kStart).status().message()),
               StartsWith("bed_types[0]: "));
+}
+
+// A report of capacity that is not beds (the planner checks the kinds; the queries take what the picture holds).
+v1::StatusReport ChainReport(const std::string& organization_id, const std::string& text,
+                             const std::string& location_id = "") {
+  v1::StatusReport report = ParseTextProto<v1::StatusReport>(text);
+  report.set_organization_id(organization_id);
+  report.set_location_id(location_id);
+  report.set_overall_status(v1::OVERALL_STATUS_NORMAL);
+  return report;
+}
+
+TEST_F(ReportsTest, ChainTotalsCountIntakeStopsAndSumCapacityThatIsNotBeds) {
+  Register(MakeOrganization("rav", v1::ORGANIZATION_KIND_AMBULANCE_SERVICE));
+  Register(MakeOrganization("rav-2", v1::ORGANIZATION_KIND_AMBULANCE_SERVICE));
+  Register(MakeOrganization("vvt-a", v1::ORGANIZATION_KIND_NURSING_HOME));
+  Register(MakeOrganization("vvt-b", v1::ORGANIZATION_KIND_NURSING_HOME));
+  Register(MakeOrganization("tz", v1::ORGANIZATION_KIND_HOME_CARE));
+  Register(MakeOrganization("vvt-silent", v1::ORGANIZATION_KIND_NURSING_HOME));
+  Register(MakeOrganization("vvt-far", v1::ORGANIZATION_KIND_NURSING_HOME, "VR11"));
+  Report(ChainReport("rav", "ambulance { ambulances_available: 4 ambulances_deployed: 7 }"));
+  Report(ChainReport("rav-2", "ambulance { ambulances_available: 2 }"));
+  // vvt-a is counted by its sites: a stop at one site is a stop of the organisation (its own report is ignored).
+  Report(ChainReport("vvt-a", "intake_stop { state: INTAKE_STOP_STATE_NONE }"));
+  Report(ChainReport("vvt-a", "intake_stop { state: INTAKE_STOP_STATE_ACTIVE }", "west"));
+  Report(ChainReport("vvt-a", "intake_stop { state: INTAKE_STOP_STATE_NONE }", "oost"));
+  Report(ChainReport("vvt-b", "intake_stop { state: INTAKE_STOP_STATE_NONE }"));
+  Report(ChainReport("tz", R"pb(intake_stop { state: INTAKE_STOP_STATE_ACTIVE }
+                                home_care { clients_on_powered_devices: 37 clients_on_home_ventilation: 0 })pb"));
+  Report(ChainReport("vvt-far", "intake_stop { state: INTAKE_STOP_STATE_ACTIVE }"));
+
+  absl::StatusOr<v1::CapacityOverview> overview =
+      queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), picture_, kStart);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  EXPECT_EQ(overview->totals_size(), 0) << "no beds reported";
+  ASSERT_EQ(overview->chain_totals_size(), 3);
+  const v1::ChainTotal& acute = overview->chain_totals(0);
+  EXPECT_EQ(acute.safety_region(), "VR10");
+  EXPECT_EQ(acute.sector(), v1::SECTOR_ACUTE_CARE);
+  EXPECT_EQ(acute.organizations_reporting_intake(), 0);
+  ASSERT_EQ(acute.figures_size(), 2);
+  EXPECT_EQ(acute.figures(0).figure(), v1::CHAIN_FIGURE_AMBULANCES_AVAILABLE);
+  EXPECT_EQ(acute.figures(0).sum(), 6);
+  EXPECT_EQ(acute.figures(0).organizations_reported(), 2);
+  EXPECT_EQ(acute.figures(1).figure(), v1::CHAIN_FIGURE_AMBULANCES_DEPLOYED);
+  EXPECT_EQ(acute.figures(1).sum(), 7);
+  EXPECT_EQ(acute.figures(1).organizations_reported(), 1) << "rav-2 did not give it: not reported, not 0";
+  const v1::ChainTotal& long_term = overview->chain_totals(1);
+  EXPECT_EQ(long_term.sector(), v1::SECTOR_LONG_TERM_CARE);
+  EXPECT_EQ(long_term.organizations_with_intake_stop(), 2) << "vvt-a (one site) and tz";
+  EXPECT_EQ(long_term.organizations_reporting_intake(), 3) << "vvt-a, vvt-b, tz; not vvt-silent";
+  ASSERT_EQ(long_term.figures_size(), 2);
+  EXPECT_EQ(long_term.figures(0).figure(), v1::CHAIN_FIGURE_CLIENTS_ON_POWERED_DEVICES);
+  EXPECT_EQ(long_term.figures(0).sum(), 37);
+  EXPECT_EQ(long_term.figures(1).figure(), v1::CHAIN_FIGURE_CLIENTS_ON_HOME_VENTILATION);
+  EXPECT_TRUE(long_term.figures(1).has_sum()) << "a reported 0 is a sum";
+  EXPECT_EQ(long_term.figures(1).sum(), 0);
+  EXPECT_EQ(overview->chain_totals(2).safety_region(), "VR11");
+  EXPECT_EQ(overview->chain_totals(2).organizations_with_intake_stop(), 1);
+
+  // A reader without detailed visibility: two ambulance services are fewer than the minimum group of 3; the intake
+  // stops are on every report anyway and are never withheld.
+  overview = queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), queries::TabulateFigures(picture_),
+                                              kStart, /*min_group=*/3);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  ASSERT_EQ(overview->chain_totals_size(), 3);
+  EXPECT_TRUE(overview->chain_totals(0).figures(0).withheld());
+  EXPECT_FALSE(overview->chain_totals(0).figures(0).has_sum());
+  EXPECT_TRUE(overview->chain_totals(0).figures(1).withheld());
+  EXPECT_EQ(overview->chain_totals(1).organizations_with_intake_stop(), 2);
+  EXPECT_TRUE(overview->chain_totals(1).figures(0).withheld());
+
+  // The request's regions and sectors select chain totals too; bed types do not apply to them.
+  v1::GetCapacityOverviewRequest selection;
+  selection.add_safety_regions("VR10");
+  selection.add_sectors(v1::SECTOR_LONG_TERM_CARE);
+  selection.add_bed_types(v1::BED_TYPE_IC_ADULT);
+  overview = queries::ComputeCapacityOverview(selection, picture_, kStart);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  ASSERT_EQ(overview->chain_totals_size(), 1);
+  EXPECT_EQ(overview->chain_totals(0).organizations_with_intake_stop(), 2);
 }
 
 v1::Record AssistanceRecord(const std::string& id, v1::AssistanceStatus status) {

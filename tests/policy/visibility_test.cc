@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "server/state/records.h"
@@ -65,6 +66,55 @@ TEST(VisibilityTest, RedactionWithholdsFiguresAndKeepsTheOperationalPicture) {
   ASSERT_EQ(report.disruptions_size(), 1);
   EXPECT_EQ(report.emergency_department().state(), v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION);
   EXPECT_TRUE(report.crisis_plan_activated());
+}
+
+TEST(VisibilityTest, CapacityThatIsNotBedsIsWithheldButStatesStay) {
+  v1::Record record = StatusRecord("keten");
+  v1::StatusReport& full = *record.mutable_status_report();
+  full.mutable_ambulance()->set_ambulances_available(4);
+  full.mutable_gp_post()->set_state(v1::GP_POST_STATE_RESTRICTED);
+  full.mutable_gp_post()->set_reason("alleen spoed");
+  full.mutable_gp_post()->set_consultations_per_hour(12);
+  full.mutable_gp_post()->set_slots_available(3);
+  full.mutable_home_care()->set_clients_on_powered_devices(37);
+  full.mutable_public_health()->set_infection_control_teams_available(2);
+  full.mutable_intake_stop()->set_state(v1::INTAKE_STOP_STATE_ACTIVE);
+  full.mutable_intake_stop()->set_reason("noodstroom");
+  for (const char* path :
+       {"ambulance.ambulances_available", "gp_post.consultations_per_hour", "gp_post.reason", "gp_post.slots_available",
+        "gp_post.state", "home_care", "intake_stop", "public_health.vaccination_teams_available"}) {
+    full.mutable_update_mask()->add_paths(path);
+  }
+  const v1::Record original = record;
+
+  ASSERT_TRUE(Redact(Viewer::For(As(Role::ROLE_BESTUUR, "bestuur-vr10")), record));
+  const v1::StatusReport& report = record.status_report();
+  EXPECT_FALSE(report.has_ambulance());
+  EXPECT_FALSE(report.has_home_care());
+  EXPECT_FALSE(report.has_public_health());
+  EXPECT_FALSE(report.gp_post().has_consultations_per_hour());
+  EXPECT_FALSE(report.gp_post().has_slots_available());
+  // Where not to send people is no competitive figure: the GP post's state and the intake stop stay.
+  EXPECT_EQ(report.gp_post().state(), v1::GP_POST_STATE_RESTRICTED);
+  EXPECT_EQ(report.gp_post().reason(), "alleen spoed");
+  EXPECT_EQ(report.intake_stop().state(), v1::INTAKE_STOP_STATE_ACTIVE);
+  EXPECT_EQ(report.intake_stop().reason(), "noodstroom");
+  // The mask tells that a withheld part changed, not which figure; the states' paths stay.
+  EXPECT_EQ(std::vector<std::string>(report.update_mask().paths().begin(), report.update_mask().paths().end()),
+            (std::vector<std::string>{"ambulance", "gp_post", "gp_post.reason", "gp_post.state", "home_care",
+                                      "intake_stop", "public_health"}));
+
+  // A GP post that gave only counts leaves nothing behind (absent, not an empty message).
+  v1::Record counts_only = original;
+  counts_only.mutable_status_report()->mutable_gp_post()->clear_state();
+  counts_only.mutable_status_report()->mutable_gp_post()->clear_reason();
+  ASSERT_TRUE(Redact(Viewer::For(As(Role::ROLE_INSTITUTION, "ziekenhuis-b")), counts_only));
+  EXPECT_FALSE(counts_only.status_report().has_gp_post());
+
+  // The GHOR and dispatch see every figure.
+  v1::Record for_dispatch = original;
+  EXPECT_FALSE(Redact(Viewer::For(As(Role::ROLE_DISPATCH, "meldkamer-vr10")), for_dispatch));
+  EXPECT_EQ(for_dispatch.status_report().ambulance().ambulances_available(), 4);
 }
 
 TEST(VisibilityTest, TheOwnerAndRecordsWithoutFiguresAreNotRedacted) {
@@ -196,6 +246,27 @@ TEST(PublishedFiguresTest, EachFigureIsPublishedOnItsOwnAndWhoReportsATypeAtOnce
       << "B's 5 was never published: it counts as given (one change), C as the second";
   live.capacity[Ic(v1::CAPACITY_FIGURE_SURGE_24H)]["d"] = Given(2);
   EXPECT_EQ(Shown(*published.Publish(live), v1::CAPACITY_FIGURE_SURGE_24H), (Values{{"b", 6}, {"c", 1}, {"d", 2}}));
+}
+
+TEST(PublishedFiguresTest, ChainFiguresWaitForTheMinimumGroupAndIntakeStopsDoNot) {
+  PublishedFigures published(3);
+  using ChainCell = queries::FigureTable::ChainCell;
+  const ChainCell ambulances{
+      .safety_region = "VR10", .sector = v1::SECTOR_ACUTE_CARE, .figure = v1::CHAIN_FIGURE_AMBULANCES_AVAILABLE};
+  const ChainCell intake{
+      .safety_region = "VR10", .sector = v1::SECTOR_LONG_TERM_CARE, .figure = v1::CHAIN_FIGURE_UNSPECIFIED};
+  queries::FigureTable live;
+  live.revision = 1;
+  live.chain[ambulances]["rav"] = Given(4);
+  live.chain[intake]["vvt"] = Given(1);
+  std::shared_ptr<const queries::FigureTable> shown = published.Publish(live);
+  EXPECT_TRUE(shown->chain.at(ambulances).empty()) << "one ambulance service's figure is its own: not published";
+  EXPECT_EQ(shown->chain.at(intake).at("vvt").value, 1) << "an intake stop is on every report: published at once";
+  live.revision = 2;
+  live.chain[ambulances]["rav-2"] = Given(2);
+  live.chain[ambulances]["rav-3"] = Given(1);
+  shown = published.Publish(live);
+  EXPECT_EQ(shown->chain.at(ambulances).size(), 3u) << "three organisations' figures changed";
 }
 
 }  // namespace

@@ -283,3 +283,65 @@ test('the form sends only what the coordinator changed: a figure reported meanwh
   assert.deepEqual(form.errors, []);
   await form.close();
 });
+
+test('an intake stop is seen at a glance, and each kind enters only the capacity that fits it', async () => {
+  await seedOrganizations(room.server, [
+    { id: 'rav-kust', name: 'Ambulancezorg Kust', kind: 'ORGANIZATION_KIND_AMBULANCE_SERVICE', safety_region: 'VR10' },
+  ]);
+  const dashboard = await openPage('/');
+  const vvt = 'tr.org-row[data-org="vvt-duinrand"]';
+  await dashboard.waitForSelector(vvt);
+  assert.equal(await dashboard.locator(`${vvt} [data-intake-stop]`).count(), 0);
+  // A coordinator phones it in; the GHOR officer types it with the CLI, in Dutch.
+  const stopped = whenInPage(dashboard, (selector) => Boolean(document.querySelector(`${selector} [data-intake-stop]`)), vvt);
+  const result = await cli(room.server, ['status', 'report', '--org', 'vvt-duinrand', '--overall', 'strained',
+    '--intake-stop', 'opnamestop:noodstroom, geen nieuwe cliënten', '--intake-stop-since', '2026-12-02T08:00:00+01:00']);
+  assert.equal(result.code, 0, result.stderr);
+  await stopped;
+  assert.match(await dashboard.locator(`${vvt} [data-intake-stop]`).innerText(), /Opnamestop/);
+  assert.match(await dashboard.locator(`${vvt} [data-intake-stop]`).getAttribute('title'), /noodstroom/);
+  assert.equal(await dashboard.locator('[data-summary-intake-stop]').getAttribute('data-summary-intake-stop'), '1');
+
+  // The ambulance service's form has its vehicles and no intake stop; what it sends is on the dashboard.
+  const rav = await openPage('/form.html?org=rav-kust');
+  await rav.waitForSelector('#report:not([hidden])');
+  assert.equal(await rav.locator('#ambulance-section').isHidden(), false);
+  assert.equal(await rav.locator('#intake-section').isHidden(), true);
+  assert.equal(await rav.locator('#home-care-section').isHidden(), true);
+  const ambulances = whenInPage(dashboard, () => Boolean(document.querySelector(
+    'tr.org-row[data-org="rav-kust"] [data-chain="ambulance"]')));
+  await rav.locator('span.o-normal').click();
+  await rav.locator('#amb-available').fill('4');
+  await rav.locator('#amb-deployed').fill('0');
+  await rav.locator('#submit').click();
+  await rav.waitForSelector('#result.ok');
+  await ambulances;
+  assert.match(await dashboard.locator('tr.org-row[data-org="rav-kust"] [data-chain="ambulance"]').innerText(),
+    /4 vrij, 0 ingezet/);
+  const sent = await dashboard.evaluate(() => window.ketenbeeld.feed.records.get('organizations/rav-kust/status').status_report);
+  assert.deepEqual(sent.ambulance, { ambulances_available: 4, ambulances_deployed: 0 });
+
+  // The nursing home's form is pre-filled with the stop; lifting it while a time is still filled in is refused at
+  // that field, and lifting it properly clears it from the dashboard.
+  const form = await openPage('/form.html?org=vvt-duinrand');
+  await form.waitForSelector('#report:not([hidden])');
+  assert.equal(await form.locator('#ambulance-section').isHidden(), true);
+  assert.equal(await form.locator('#intake-state').inputValue(), 'INTAKE_STOP_STATE_ACTIVE');
+  assert.match(await form.locator('#intake-reason').inputValue(), /noodstroom/);
+  await form.locator('#intake-state').selectOption('INTAKE_STOP_STATE_NONE');
+  await form.locator('#submit').click();
+  const error = form.locator('.field-error[data-field="report.intake_stop.since"]');
+  await error.waitFor();
+  assert.equal(await form.locator('#intake-since').getAttribute('aria-invalid'), 'true');
+  const lifted = whenInPage(dashboard, (selector) => !document.querySelector(`${selector} [data-intake-stop]`), vvt);
+  await form.locator('#intake-since').fill('');
+  await form.locator('#intake-reason').fill('');
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  await lifted;
+  assert.equal(await dashboard.locator('[data-summary-intake-stop]').getAttribute('data-summary-intake-stop'), '0');
+  assert.deepEqual([...dashboard.errors, ...rav.errors, ...form.errors], []);
+  await dashboard.close();
+  await rav.close();
+  await form.close();
+});

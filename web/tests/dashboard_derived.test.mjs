@@ -268,10 +268,12 @@ test('the form offers every value of every enum it edits, as the .proto files de
       SupplyState: values('#supplies select[data-name="state"] option'),
       StaffingLevel: values('#staffing-level option'),
       EmergencyDepartmentState: values('#ed-state option'),
+      IntakeStopState: values('#intake-state option'),
+      GpPostState: values('#gp-state option'),
     };
   });
   // Every value the pages show has a label in i18n.js (else it would show as its API name).
-  const shown = [...Object.keys(offered), 'OrganizationKind', 'Sector', 'IncidentStatus', 'SituationLayer', 'Urgency',
+  const shown = [...Object.keys(offered), 'ChainFigure', 'OrganizationKind', 'Sector', 'IncidentStatus', 'SituationLayer', 'Urgency',
     'AlertSeverity', 'Certainty', 'AssistanceType', 'AssistanceStatus', 'OfferStatus', 'QuantityUnit', 'FuelType',
     'StaffDiscipline', 'AssistancePriority'];
   const unlabelled = await form.evaluate(async (values) => {

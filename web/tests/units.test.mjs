@@ -212,6 +212,10 @@ test('the form sends only what the coordinator changed, as an update mask', asyn
   assert.equal(updateMask(before, after), 'freeText,capacity.icAdult,capacity.generalWard,supplies.oxygen,reporter');
   // A department whose end time passed is confirmed by sending it, changed or not.
   assert.deepEqual(changedPaths(before, before, ['emergency_department']), ['emergency_department', 'reporter']);
+  // Capacity that is not beds is a part like staffing: a lifted intake stop is sent, the rest is not.
+  const stopped = { ...before, intake_stop: { state: 'INTAKE_STOP_STATE_ACTIVE', reason: 'noodstroom' } };
+  const lifted = { ...before, intake_stop: { state: 'INTAKE_STOP_STATE_NONE' } };
+  assert.deepEqual(changedPaths(stopped, lifted), ['intake_stop', 'reporter']);
 });
 
 test('a figure is stale when its report is overdue or the latest report did not renew it within the interval', async () => {

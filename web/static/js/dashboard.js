@@ -168,11 +168,46 @@ function withheld() {
   return html`<span class="muted withheld" title="${t('withheld.tip')}" data-withheld>${t('withheld')}</span>`;
 }
 
+// Capacity that is not beds (ambulances, GP post, home care, GGD teams) as chips after the beds; a count not reported
+// is "—", never 0. Only parts with at least one count give a chip.
+function chainChips(report) {
+  const given = (part, names) => part && names.some((n) => part[n] !== undefined);
+  const chips = [];
+  const chip = (kind, text, tip, empty) => chips.push(html`<span class="chip chip-chain${empty ? ' chip-empty' : ''}"
+    title="${tip}" data-chain="${kind}">${text}</span>`);
+  const a = report?.ambulance;
+  if (given(a, ['ambulances_available', 'ambulances_deployed'])) {
+    const values = { free: count(a.ambulances_available), deployed: count(a.ambulances_deployed) };
+    chip('ambulance', t('chain.ambulances', values), t('chain.ambulances.tip', values),
+      a.ambulances_available !== undefined && Number(a.ambulances_available) === 0);
+  }
+  const g = report?.gp_post;
+  if (given(g, ['consultations_per_hour', 'slots_available'])) {
+    const values = { per_hour: count(g.consultations_per_hour), slots: count(g.slots_available) };
+    chip('gp_post', t('chain.gp_post', values), t('chain.gp_post.tip', values),
+      g.slots_available !== undefined && Number(g.slots_available) === 0);
+  }
+  const h = report?.home_care;
+  if (given(h, ['clients_in_care', 'clients_on_powered_devices', 'clients_on_home_ventilation'])) {
+    const values = { clients: count(h.clients_in_care), powered: count(h.clients_on_powered_devices),
+      ventilation: count(h.clients_on_home_ventilation) };
+    chip('home_care', t('chain.home_care', values), t('chain.home_care.tip', values), false);
+  }
+  const p = report?.public_health;
+  if (given(p, ['infection_control_teams_available', 'vaccination_teams_available', 'psychosocial_teams_available'])) {
+    const values = { infection: count(p.infection_control_teams_available),
+      vaccination: count(p.vaccination_teams_available), psychosocial: count(p.psychosocial_teams_available) };
+    chip('public_health', t('chain.public_health', values), t('chain.public_health.tip', values), false);
+  }
+  return chips;
+}
+
 function capacityChips(report) {
   if (report?.detail_withheld) return withheld();
   const capacity = report?.capacity || [];
-  if (capacity.length === 0) return html`<span class="muted">—</span>`;
-  return capacity.map((c) => {
+  const chain = chainChips(report);
+  if (capacity.length === 0 && chain.length === 0) return html`<span class="muted">—</span>`;
+  return [...capacity.map((c) => {
     const empty = c.available !== undefined && Number(c.available) === 0;
     // A stale figure (report overdue, or not renewed by the latest report) is greyed, with its age.
     const reportedAt = c.reported_at || report.commit_time;
@@ -183,7 +218,7 @@ function capacityChips(report) {
     return html`<span class="chip${empty ? ' chip-empty' : ''}${stale ? ' chip-stale' : ''}" title="${tip}" data-bed-type="${c.type}"${stale ? html` data-stale` : ''}>
       <span class="chip-label">${shortBedType(c.type)}</span>
       <b>${count(c.available)}</b><span class="muted">/${count(c.baseline)}</span></span>`;
-  });
+  }), ...chain];
 }
 
 function staffingCell(report) {
@@ -206,6 +241,25 @@ function edLine(report) {
   const unconfirmed = expired
     ? html` <span class="overdue" data-ed-expired>${t('ed.expired', { time: when(expired) })}</span>` : '';
   return html`<div class="ed ${cls}" title="${report.emergency_department.reason || ''}">${t('ed.short')}: ${label(state)}${unconfirmed}</div>`;
+}
+
+// An intake stop (opnamestop / cliëntenstop) under the status badge, in red: where clients cannot go is seen first.
+// Not a withheld figure: every reader sees it.
+function intakeLine(report) {
+  const stop = report?.intake_stop;
+  if (stop?.state !== 'INTAKE_STOP_STATE_ACTIVE') return '';
+  const times = [stop.since ? t('intake.since', { time: when(stop.since) }) : '',
+    stop.until ? t('intake.until', { time: when(stop.until) }) : ''].filter(Boolean).join(', ');
+  return html`<div class="intake-stop bad" data-intake-stop title="${[label(stop.state), times, stop.reason || ''].filter(Boolean).join(' — ')}"
+    >${t('intake.stop')}${times ? html` <small>${times}</small>` : ''}</div>`;
+}
+
+// A GP post's state under the status badge, like the emergency department's.
+function gpLine(report) {
+  const state = report?.gp_post?.state;
+  if (!state) return '';
+  const cls = { GP_POST_STATE_OPEN: 'ok', GP_POST_STATE_RESTRICTED: 'warn', GP_POST_STATE_CLOSED: 'bad' }[state] || '';
+  return html`<div class="gp ${cls}" data-gp-state="${state}" title="${report.gp_post.reason || ''}">${t('gp.short')}: ${label(state)}</div>`;
 }
 
 function reportAge(record) {
@@ -244,7 +298,7 @@ function reportRow(org, record, locationName) {
   const location = locationName ? html` data-location="${report?.location_id || ''}"` : '';
   return html`<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${org.id}"${location}>
     <td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
-    <td class="c-status">${statusBadge(report)}${edLine(report)}</td>
+    <td class="c-status">${statusBadge(report)}${intakeLine(report)}${edLine(report)}${gpLine(report)}</td>
     <td class="c-dis">${disruptionBadges(report)}</td>
     <td class="c-cap">${capacityChips(report)}</td>
     <td class="c-staff">${staffingCell(report)}</td>
@@ -262,6 +316,7 @@ function renderOrganizations(p) {
   let overdue = 0;
   let never = 0;
   let critical = 0;
+  let intakeStops = 0;
   const groups = new Map();  // "region|sector" -> [org]
   for (const org of p.organizations) {
     const key = `${org.safety_region}|${org.sector || 'SECTOR_UNSPECIFIED'}`;
@@ -273,11 +328,15 @@ function renderOrganizations(p) {
     const worst = [reports?.org, ...(reports?.locations || [])].filter(Boolean)
       .map((r) => STATUS_RANK[r.status_report.overall_status] || 0).reduce((a, b) => Math.max(a, b), 0);
     if (worst >= STATUS_RANK.OVERALL_STATUS_CRITICAL) critical += 1;
+    // An organisation with an intake stop at any of its sites (as the capacity overview counts it).
+    const counted = reports?.locations?.length ? reports.locations : [reports?.org].filter(Boolean);
+    if (counted.some((r) => r.status_report.intake_stop?.state === 'INTAKE_STOP_STATE_ACTIVE')) intakeStops += 1;
   }
   setHtml($('summary'), html`<span>${t('summary.organizations', { n: p.organizations.length })}</span>
     <span class="${critical ? 'bad' : 'muted'}">${t('summary.critical', { n: critical })}</span>
     <span class="${overdue ? 'overdue' : 'muted'}" data-summary-overdue="${overdue}">${t('summary.overdue', { n: overdue })}</span>
-    <span class="${never ? 'warn' : 'muted'}">${t('summary.never', { n: never })}</span>`);
+    <span class="${never ? 'warn' : 'muted'}">${t('summary.never', { n: never })}</span>
+    <span class="${intakeStops ? 'bad' : 'muted'}" data-summary-intake-stop="${intakeStops}">${t('summary.intake_stop', { n: intakeStops })}</span>`);
   const keys = [...groups.keys()].sort((a, b) => {
     const [ra, sa] = a.split('|');
     const [rb, sb] = b.split('|');

@@ -22,6 +22,26 @@ const REPORTER_KEY = 'ketenbeeld.form.reporter';
 const CAPACITY_FIELDS = ['available', 'occupied', 'baseline', 'surge_24h', 'surge_72h'];
 const SUPPLY_NUMBERS = ['stock', 'consumption_per_day', 'autonomy_hours'];
 
+const LONG_TERM_CARE = ['ORGANIZATION_KIND_NURSING_HOME', 'ORGANIZATION_KIND_DISABILITY_CARE',
+  'ORGANIZATION_KIND_MENTAL_HEALTH', 'ORGANIZATION_KIND_HOME_CARE'];
+// Capacity that is not beds: each part of the report, the organisation kinds it is for (the server refuses it from
+// any other: StatusReport in status.proto), its section and which input holds each field.
+const CHAIN_PARTS = [
+  { field: 'intake_stop', section: 'intake-section', kinds: LONG_TERM_CARE, enums: { state: 'intake-state' },
+    times: { since: 'intake-since', until: 'intake-until' }, texts: { reason: 'intake-reason' }, numbers: {} },
+  { field: 'ambulance', section: 'ambulance-section', kinds: ['ORGANIZATION_KIND_AMBULANCE_SERVICE'], enums: {},
+    times: {}, texts: {}, numbers: { ambulances_available: 'amb-available', ambulances_deployed: 'amb-deployed' } },
+  { field: 'gp_post', section: 'gp-section', kinds: ['ORGANIZATION_KIND_GP_POST'], enums: { state: 'gp-state' },
+    times: {}, texts: { reason: 'gp-reason' },
+    numbers: { consultations_per_hour: 'gp-per-hour', slots_available: 'gp-slots' } },
+  { field: 'home_care', section: 'home-care-section', kinds: ['ORGANIZATION_KIND_HOME_CARE'], enums: {}, times: {},
+    texts: {}, numbers: { clients_in_care: 'hc-clients', clients_on_powered_devices: 'hc-powered',
+      clients_on_home_ventilation: 'hc-ventilation' } },
+  { field: 'public_health', section: 'ggd-section', kinds: ['ORGANIZATION_KIND_GGD'], enums: {}, times: {}, texts: {},
+    numbers: { infection_control_teams_available: 'ggd-infection', vaccination_teams_available: 'ggd-vaccination',
+      psychosocial_teams_available: 'ggd-psychosocial' } },
+];
+
 let selectedOrg = '';
 let selectedLocation = '';
 let prefilledFrom = null;  // the record (name + mod_revision) the form was filled from
@@ -128,6 +148,9 @@ function maybePrefill() {
   } else {
     $('last-report').textContent = t('form.no_last_report');
   }
+  // Only the parts of capacity that is not beds that fit the organisation's kind.
+  const kind = organization(selectedOrg)?.kind;
+  for (const part of CHAIN_PARTS) $(part.section).hidden = !part.kinds.includes(kind);
   if (prefilledFrom === key || (dirty && prefilledFrom !== null)) return;
   prefilledFrom = key;
   fill(record?.status_report || {});
@@ -171,6 +194,12 @@ function fill(report) {
   const expired = report.emergency_department?.expired_since;
   $('ed-expired').hidden = !expired;
   $('ed-expired').textContent = expired ? t('form.ed_expired', { time: when(expired) }) : '';
+  for (const part of CHAIN_PARTS) {
+    const given = report[part.field] || {};
+    for (const [name, id] of Object.entries({ ...part.enums, ...part.texts })) $(id).value = given[name] || '';
+    for (const [name, id] of Object.entries(part.times)) $(id).value = toLocalInput(given[name]);
+    for (const [name, id] of Object.entries(part.numbers)) $(id).value = given[name] ?? '';
+  }
   $('crisis-plan').checked = Boolean(report.crisis_plan_activated);
   $('free-text').value = report.free_text || '';
   const remembered = JSON.parse(localStorage.getItem(REPORTER_KEY) || '{}');
@@ -206,6 +235,8 @@ function buildStatic() {
     <th>${t('form.per_day')}</th><th>${t('form.unit')}</th><th>${t('form.autonomy_hours')}</th><th></th></tr>`);
   setHtml($('staffing-level'), enumOptions('StaffingLevel'));
   setHtml($('ed-state'), enumOptions('EmergencyDepartmentState'));
+  setHtml($('intake-state'), enumOptions('IntakeStopState'));
+  setHtml($('gp-state'), enumOptions('GpPostState'));
   refreshAddSelects();
 }
 
@@ -389,6 +420,31 @@ function buildRequest() {
   fields.set('report.emergency_department.state', $('ed-state'));
   fields.set('report.emergency_department.reason', $('ed-reason'));
   fields.set('report.emergency_department.until', $('ed-until'));
+
+  // Capacity that is not beds: a part is sent when the organisation's kind has it and something in it is filled in
+  // (empty is "not reported", never 0).
+  for (const part of CHAIN_PARTS) {
+    if ($(part.section).hidden) continue;
+    const path = `report.${part.field}`;
+    const given = {};
+    for (const [name, id] of Object.entries({ ...part.enums, ...part.texts })) {
+      if ($(id).value.trim()) given[name] = $(id).value.trim();
+      fields.set(`${path}.${name}`, $(id));
+    }
+    for (const [name, id] of Object.entries(part.times)) {
+      const value = timestamp($(id));
+      if (value) given[name] = value;
+      fields.set(`${path}.${name}`, $(id));
+    }
+    for (const [name, id] of Object.entries(part.numbers)) {
+      const value = integer($(id));
+      if (value !== undefined) given[name] = value;
+      fields.set(`${path}.${name}`, $(id));
+    }
+    const first = $(Object.values({ ...part.enums, ...part.numbers })[0]);
+    fields.set(path, first);
+    if (Object.keys(given).length > 0) report[part.field] = given;
+  }
 
   report.crisis_plan_activated = $('crisis-plan').checked;
   fields.set('report.crisis_plan_activated', $('crisis-plan'));

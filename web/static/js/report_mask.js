@@ -15,7 +15,8 @@ const KEYED = [
   ['disruptions', 'DISRUPTION_TYPE_'],
 ];
 // The singular parts, each compared (and sent) whole.
-const PARTS = ['overall_status', 'staffing', 'emergency_department', 'crisis_plan_activated', 'free_text'];
+const PARTS = ['overall_status', 'staffing', 'emergency_department', 'crisis_plan_activated', 'free_text',
+  'ambulance', 'gp_post', 'home_care', 'public_health', 'intake_stop'];
 
 const camel = (snake) => snake.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
