@@ -1,4 +1,5 @@
-// The one conversion between protobuf's Timestamp and absl::Time, for server and client alike.
+// The one conversion between protobuf's Timestamp and absl::Time (and Duration and absl::Duration), for server and
+// client alike.
 //
 // Exact in both directions for every time a Timestamp can hold (nanosecond precision): a value converted there and
 // back is the same value. Where a lower precision is wanted (the server stores commit times in microseconds), the
@@ -16,6 +17,7 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace ketenbeeld {
@@ -36,6 +38,25 @@ inline google::protobuf::Timestamp ToProtoTime(absl::Time time) {
 
 inline absl::Time FromProtoTime(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+// Durations: exact for every value a Duration may hold (+-10,000 years, whose seconds and nanos share one sign);
+// absl's infinite durations saturate to the largest finite ones.
+inline constexpr int64_t kMaxDurationSeconds = 315576000000;
+
+inline absl::Duration FromProtoDuration(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+}
+
+inline google::protobuf::Duration ToProtoDuration(absl::Duration value) {
+  value = std::clamp(value, absl::Seconds(-kMaxDurationSeconds) - absl::Nanoseconds(999'999'999),
+                     absl::Seconds(kMaxDurationSeconds) + absl::Nanoseconds(999'999'999));
+  absl::Duration remainder;
+  const int64_t seconds = absl::IDivDuration(value, absl::Seconds(1), &remainder);  // Truncates towards zero.
+  google::protobuf::Duration duration;
+  duration.set_seconds(seconds);
+  duration.set_nanos(static_cast<int32_t>(remainder / absl::Nanoseconds(1)));
+  return duration;
 }
 
 }  // namespace ketenbeeld

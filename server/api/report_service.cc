@@ -16,6 +16,8 @@ ReportService::ReportService(const ServiceContext& context) : context_(context) 
                      ParseChecked(this, context_, &ReportService::GetOperationalSummary));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "FindCapacity"),
                      ParseChecked(this, context_, &ReportService::FindCapacity));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetContinuityTimeline"),
+                     ParseChecked(this, context_, &ReportService::GetContinuityTimeline));
 }
 
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
@@ -53,6 +55,14 @@ grpc::ServerUnaryReactor* ReportService::FindCapacity(grpc::CallbackServerContex
                                                       ketenbeeld::v1::FindCapacityResponse* response) {
   return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.FindCapacity(caller, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ReportService::GetContinuityTimeline(
+    grpc::CallbackServerContext* context, const ketenbeeld::v1::GetContinuityTimelineRequest* request,
+    ketenbeeld::v1::ContinuityTimeline* response) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
+    return Answer(context_.operations.GetContinuityTimeline(caller, *request), response);
   });
 }
 

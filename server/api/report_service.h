@@ -35,6 +35,9 @@ class ReportService final : public ketenbeeld::v1::ReportService::CallbackServic
   grpc::ServerUnaryReactor* FindCapacity(grpc::CallbackServerContext* context,
                                          const ketenbeeld::v1::FindCapacityRequest* request,
                                          ketenbeeld::v1::FindCapacityResponse* response) override;
+  grpc::ServerUnaryReactor* GetContinuityTimeline(grpc::CallbackServerContext* context,
+                                                  const ketenbeeld::v1::GetContinuityTimelineRequest* request,
+                                                  ketenbeeld::v1::ContinuityTimeline* response) override;
 
  private:
   const ServiceContext context_;

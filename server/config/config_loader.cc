@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "server/domain/region.h"
@@ -43,7 +44,7 @@ absl::StatusOr<absl::Duration> ToDuration(const google::protobuf::Duration& dura
       (duration.seconds() > 0 && duration.nanos() < 0) || (duration.seconds() < 0 && duration.nanos() > 0)) {
     return Invalid(field, "not a valid duration (nanos out of range or of the other sign than seconds)");
   }
-  const absl::Duration value = absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  const absl::Duration value = FromProtoDuration(duration);
   if (value < absl::ZeroDuration()) return Invalid(field, "must not be negative");
   return value;
 }

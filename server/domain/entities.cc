@@ -53,6 +53,16 @@ void NormalizeOrganization(ketenbeeld::v1::Organization& organization) {
   organization.set_sector(SectorOf(organization.kind()));
 }
 
+namespace {
+
+// stock / consumption_per_day when both are given and consumption > 0; NaN otherwise.
+double DaysOfStock(const ketenbeeld::v1::Supply& supply) {
+  if (!supply.has_stock() || !supply.has_consumption_per_day() || !(supply.consumption_per_day() > 0)) return NAN;
+  return supply.stock() / supply.consumption_per_day();
+}
+
+}  // namespace
+
 void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interval, StatusReport& report) {
   *report.mutable_commit_time() = ToProtoTime(commit_time);
   if (report_interval > absl::ZeroDuration() && report_interval != absl::InfiniteDuration()) {
@@ -61,15 +71,28 @@ void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interva
     report.clear_next_report_due();
   }
   for (ketenbeeld::v1::Supply& supply : *report.mutable_supplies()) {
-    const double days = supply.has_stock() && supply.has_consumption_per_day() && supply.consumption_per_day() > 0
-                            ? supply.stock() / supply.consumption_per_day()
-                            : NAN;
+    const double days = DaysOfStock(supply);
     if (std::isfinite(days)) {
       supply.set_days_of_supply(days);
     } else {
       supply.clear_days_of_supply();
     }
+    const absl::Time reported_at = supply.has_reported_at() ? FromProtoTime(supply.reported_at()) : commit_time;
+    if (const std::optional<absl::Time> runs_out = SupplyRunsOutAt(supply, reported_at); runs_out.has_value()) {
+      *supply.mutable_runs_out_at() = ToProtoTime(*runs_out);
+    } else {
+      supply.clear_runs_out_at();
+    }
   }
+}
+
+std::optional<absl::Time> SupplyRunsOutAt(const ketenbeeld::v1::Supply& supply, absl::Time reported_at) {
+  // In hours, as doubles: a runway beyond kLongestSupplyRunway is dropped before it becomes a Duration.
+  double hours = INFINITY;
+  if (supply.has_autonomy_hours() && std::isfinite(supply.autonomy_hours())) hours = supply.autonomy_hours();
+  if (const double days = DaysOfStock(supply); std::isfinite(days)) hours = std::min(hours, days * 24);
+  if (!(hours <= absl::ToDoubleHours(kLongestSupplyRunway))) return std::nullopt;
+  return reported_at + absl::Seconds(std::round(hours * 3600));
 }
 
 google::protobuf::RepeatedPtrField<Disruption> DisruptionSummary(const StatusReport& report) {

@@ -2,6 +2,8 @@
 #ifndef KETENBEELD_SERVER_DOMAIN_ENTITIES_H_
 #define KETENBEELD_SERVER_DOMAIN_ENTITIES_H_
 
+#include <optional>
+
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
@@ -15,10 +17,18 @@ ketenbeeld::v1::Sector SectorOf(ketenbeeld::v1::OrganizationKind kind);
 // Sets the output-only fields of an organisation (sector).
 void NormalizeOrganization(ketenbeeld::v1::Organization& organization);
 
-// Sets the output-only fields of a status report: commit time, next report due (commit time + interval), and
-// days of supply (stock / consumption_per_day where both are reported and consumption > 0; cleared otherwise).
+// Sets the output-only fields of a status report: commit time, next report due (commit time + interval), and per
+// supply the days of supply (stock / consumption_per_day where both are reported and consumption > 0; cleared
+// otherwise) and runs_out_at (SupplyRunsOutAt below, from the entry's reported_at, or the commit time when it has
+// none; cleared when it does not run out).
 // A report_interval that is not positive and finite means "no reporting cadence": next_report_due is cleared.
 // Times beyond the range of google.protobuf.Timestamp are clamped to it. Expects a validated report.
+// When `supply`, reported at `reported_at`, runs out at the reported rate: after autonomy_hours, or after stock /
+// consumption_per_day days, the earlier when both are given; nullopt when neither is given (or consumption is 0), and
+// when it lasts longer than kLongestSupplyRunway (a figure that far ahead warns nobody of anything).
+inline constexpr absl::Duration kLongestSupplyRunway = absl::Hours(24 * 366);
+std::optional<absl::Time> SupplyRunsOutAt(const ketenbeeld::v1::Supply& supply, absl::Time reported_at);
+
 void NormalizeStatusReport(absl::Time commit_time, absl::Duration report_interval,
                            ketenbeeld::v1::StatusReport& report);
 

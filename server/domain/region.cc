@@ -1,9 +1,11 @@
 #include "server/domain/region.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
 
@@ -13,10 +15,12 @@ namespace {
 using checks::FieldPath;
 using checks::Invalid;
 
+constexpr int kMaxSupplyWarningHorizons = 8;
+
 absl::StatusOr<absl::Duration> Interval(const google::protobuf::Duration& duration, absl::Duration fallback,
                                         const FieldPath& path) {
   if (duration.seconds() == 0 && duration.nanos() == 0) return fallback;
-  const absl::Duration value = absl::Seconds(duration.seconds()) + absl::Nanoseconds(duration.nanos());
+  const absl::Duration value = FromProtoDuration(duration);
   if (value < absl::Minutes(1) || value > absl::Hours(24 * 7)) {
     return Invalid(path, "must be between 1 minute and 7 days, got ", absl::FormatDuration(value));
   }
@@ -70,6 +74,27 @@ absl::StatusOr<Region> Region::FromConfig(const ketenbeeld::server::v1::RegionCo
   interval = Interval(config.unknown_after_overdue(), absl::Hours(1), path.Field("unknown_after_overdue"));
   if (!interval.ok()) return interval.status();
   region.unknown_after_overdue_ = *interval;
+  if (config.supply_warning_horizons().empty()) {
+    region.supply_warning_horizons_ = {absl::Hours(12), absl::Hours(6), absl::Hours(2)};
+  } else {
+    const FieldPath horizons = path.Field("supply_warning_horizons");
+    if (config.supply_warning_horizons_size() > kMaxSupplyWarningHorizons) {
+      return Invalid(horizons, "at most ", kMaxSupplyWarningHorizons, " horizons, got ",
+                     config.supply_warning_horizons_size());
+    }
+    for (int i = 0; i < config.supply_warning_horizons_size(); ++i) {
+      const google::protobuf::Duration& given = config.supply_warning_horizons(i);
+      if (given.seconds() == 0 && given.nanos() == 0) return Invalid(horizons.Index(i), "must not be 0");
+      absl::StatusOr<absl::Duration> horizon = Interval(given, absl::ZeroDuration(), horizons.Index(i));
+      if (!horizon.ok()) return horizon.status();
+      if (std::find(region.supply_warning_horizons_.begin(), region.supply_warning_horizons_.end(), *horizon) !=
+          region.supply_warning_horizons_.end()) {
+        return Invalid(horizons.Index(i), absl::FormatDuration(*horizon), " appears twice");
+      }
+      region.supply_warning_horizons_.push_back(*horizon);
+    }
+    std::sort(region.supply_warning_horizons_.begin(), region.supply_warning_horizons_.end(), std::greater<>());
+  }
   return region;
 }
 

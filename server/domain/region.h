@@ -18,7 +18,7 @@ class Region {
  public:
   // Validates `config` (INVALID_ARGUMENT naming the field, e.g. "region.scale_up_levels[2]: appears twice") and
   // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1"; a
-  // report overdue for 1 h reads "unknown".
+  // report overdue for 1 h reads "unknown"; supplies warned 12 h, 6 h and 2 h before they run out.
   static absl::StatusOr<Region> FromConfig(const ketenbeeld::server::v1::RegionConfig& config,
                                            absl::string_view field = "region");
   // The defaults, for region VR10 (Noord-Holland Noord).
@@ -34,6 +34,8 @@ class Region {
   absl::Duration scaled_up_reporting_interval() const { return scaled_up_reporting_interval_; }
   // How long after a report became overdue its overall status becomes unknown.
   absl::Duration unknown_after_overdue() const { return unknown_after_overdue_; }
+  // How long before a supply runs out the server warns (Supply.warned_within), longest first; never empty.
+  const std::vector<absl::Duration>& supply_warning_horizons() const { return supply_warning_horizons_; }
 
  private:
   Region() = default;
@@ -44,6 +46,7 @@ class Region {
   absl::Duration reporting_interval_ = absl::Hours(24);
   absl::Duration scaled_up_reporting_interval_ = absl::Hours(1);
   absl::Duration unknown_after_overdue_ = absl::Hours(1);
+  std::vector<absl::Duration> supply_warning_horizons_;
 };
 
 }  // namespace ketenbeeld::domain

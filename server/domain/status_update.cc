@@ -135,9 +135,11 @@ struct ListUpdate {
   bool Touched() const { return merge || !replaced.empty(); }
 };
 
+// An entry the report writes: reported now, and (a supply) not yet warned of at its new figures.
 template <typename Entry>
 void Stamp(Entry& entry, const Timestamp& now) {
   if constexpr (requires { entry.mutable_reported_at(); }) *entry.mutable_reported_at() = now;
+  if constexpr (requires { entry.clear_warned_within(); }) entry.clear_warned_within();
 }
 
 // Applies the entries of `updates` to `stored` as `how` says; `ended` entries (after the update) are removed.
@@ -205,6 +207,14 @@ v1::StatusReport ApplyStatusUpdate(const v1::StatusReport* stored, v1::StatusRep
   }
   if (stored != nullptr) {
     result = *stored;
+    // Entries stored before entries carried their own time were written with the report: keep that time, so that
+    // what is derived from it (staleness, when a supply runs out) does not move with this report.
+    for (v1::Capacity& capacity : *result.mutable_capacity()) {
+      if (!capacity.has_reported_at()) *capacity.mutable_reported_at() = stored->commit_time();
+    }
+    for (v1::Supply& supply : *result.mutable_supplies()) {
+      if (!supply.has_reported_at()) *supply.mutable_reported_at() = stored->commit_time();
+    }
     // The organisation reports again: an overall status the server set to unknown for lack of reports goes back to
     // what the organisation last said, unless this report says it anew.
     if (result.has_unknown_since()) {

@@ -31,7 +31,8 @@ absl::Status ValidateReportStatusRequest(const ketenbeeld::v1::ReportStatusReque
 // The report to store when `update` arrives at `commit_time` with `mask` over `stored` (nullptr: none yet).
 // Whole (ReplacesWholeReport): `update` itself. Partial: `stored` (or an empty report) with the named parts of
 // `update` applied. Either way every capacity and supply entry that `update` wrote carries reported_at =
-// `commit_time` (the others keep theirs), the emergency department's expired_since is cleared when the update wrote
+// `commit_time` (the others keep theirs; a written supply's warned_within is cleared: its new figures are not yet
+// warned of), the emergency department's expired_since is cleared when the update wrote
 // the department, update_mask is the normalised mask (empty for a whole report), and an overall status the server
 // set to unknown (unknown_since) is cleared: to the update's, or, when a partial update does not name it, back to
 // the last known one. The report-level output-only

@@ -115,6 +115,8 @@ absl::Status CheckStaffing(const Staffing& staffing, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::StaffingLevel>(staffing.level(), path.Field("level"), Presence::kOptional));
   KETENBEELD_RETURN_IF_ERROR(
       CheckCount(staffing.has_shortage_count(), staffing.shortage_count(), path.Field("shortage_count")));
+  KETENBEELD_RETURN_IF_ERROR(
+      CheckTimestamp(staffing.has_shortage_from(), staffing.shortage_from(), path.Field("shortage_from")));
   return CheckText(staffing.description(), path.Field("description"), kShortText);
 }
 
@@ -136,6 +138,17 @@ absl::Status CheckSupply(const Supply& supply, const FieldPath& path) {
   for (const SupplyQuantity& quantity : kSupplyQuantities) {
     KETENBEELD_RETURN_IF_ERROR(
         CheckNonNegative((supply.*quantity.has)(), (supply.*quantity.value)(), path.Field(quantity.name)));
+  }
+  if (supply.has_resupply()) {
+    const v1::Resupply& resupply = supply.resupply();
+    const FieldPath resupply_path = path.Field("resupply");
+    if (!resupply.has_expected_at()) return Invalid(resupply_path.Field("expected_at"), "is required");
+    KETENBEELD_RETURN_IF_ERROR(CheckTimestamp(true, resupply.expected_at(), resupply_path.Field("expected_at")));
+    if (resupply.has_quantity()) {
+      KETENBEELD_RETURN_IF_ERROR(CheckNonNegative(true, resupply.quantity(), resupply_path.Field("quantity")));
+      if (resupply.quantity() == 0) return Invalid(resupply_path.Field("quantity"), "must be > 0 when given");
+    }
+    KETENBEELD_RETURN_IF_ERROR(CheckText(resupply.supplier(), resupply_path.Field("supplier"), kOptionalName));
   }
   return CheckText(supply.unit(), path.Field("unit"), kUnit);
 }

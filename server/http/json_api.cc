@@ -153,6 +153,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   compute("ketenbeeld.v1.ReportService/GetCapacityOverview", &service::Operations::GetCapacityOverview);
   compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &service::Operations::GetOperationalSummary);
   compute("ketenbeeld.v1.ReportService/FindCapacity", &service::Operations::FindCapacity);
+  compute("ketenbeeld.v1.ReportService/GetContinuityTimeline", &service::Operations::GetContinuityTimeline);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

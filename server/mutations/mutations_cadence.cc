@@ -2,7 +2,7 @@
 // commits when an organisation's report is older than that interval, the "unknown" facts when it stays overdue for
 // the region's grace (its overall status becomes unknown, the last known one kept), and the "expired" facts when a
 // report's emergency department diversion or closure runs past its `until` without a newer report confirming or
-// ending it.
+// ending it, and the supply warnings when a supply's time left falls to one of the region's horizons.
 //
 // Cost: PlanReportDeadlines runs on the committer thread every tick (default once a second) over every status
 // report, so it scans the picture once (one filtered Take of organisations and reports, no point read per report)
@@ -143,6 +143,33 @@ std::optional<absl::Time> UnknownAt(const v1::StatusReport& report, std::optiona
   return at;
 }
 
+// The warning due for `supply` at `now` under `horizons` (longest first): the smallest horizon the time left
+// (runs_out_at - now) has fallen to, zero once it ran out; nullopt when none is reached or that warning (or a later
+// one) is committed already.
+std::optional<absl::Duration> SupplyWarningDue(const v1::Supply& supply, const std::vector<absl::Duration>& horizons,
+                                               absl::Time now) {
+  if (!supply.has_runs_out_at()) return std::nullopt;
+  const absl::Duration left = FromProtoTime(supply.runs_out_at()) - now;
+  std::optional<absl::Duration> reached;
+  if (left <= absl::ZeroDuration()) {
+    reached = absl::ZeroDuration();
+  } else {
+    for (const absl::Duration horizon : horizons) {
+      if (left <= horizon) reached = horizon;
+    }
+  }
+  if (!reached.has_value()) return std::nullopt;
+  if (supply.has_warned_within() && FromProtoDuration(supply.warned_within()) <= *reached) return std::nullopt;
+  return reached;
+}
+
+bool AnySupplyWarningDue(const v1::StatusReport& report, const std::vector<absl::Duration>& horizons, absl::Time now) {
+  for (const v1::Supply& supply : report.supplies()) {
+    if (SupplyWarningDue(supply, horizons, now).has_value()) return true;
+  }
+  return false;
+}
+
 std::optional<absl::Time> CommittedOverdue(const v1::StatusReport& report) {
   if (!report.has_overdue_since()) return std::nullopt;
   return FromProtoTime(report.overdue_since());
@@ -198,8 +225,10 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
       if (auto it = other_intervals.find(report.organization_id()); it != other_intervals.end()) interval = it->second;
     }
     const absl::Duration grace = context.region.unknown_after_overdue();
+    const std::vector<absl::Duration>& horizons = context.region.supply_warning_horizons();
     if (!overdue_at(report, interval) && !EmergencyDepartmentExpiry(report, context.commit_time) &&
-        !UnknownAt(report, CommittedOverdue(report), grace, context.commit_time)) {
+        !UnknownAt(report, CommittedOverdue(report), grace, context.commit_time) &&
+        !AnySupplyWarningDue(report, horizons, context.commit_time)) {
       continue;
     }
     // Re-read the few candidates: a report or registration written earlier in this commit group replaces what the
@@ -214,7 +243,8 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
     // Overdue long enough (a server down for a while may find both at once): the status is no longer known.
     const std::optional<absl::Time> unknown =
         UnknownAt(current_report, due.has_value() ? due : CommittedOverdue(current_report), grace, context.commit_time);
-    if (!due.has_value() && !expired.has_value() && !unknown.has_value()) continue;
+    const bool supply_warning = AnySupplyWarningDue(current_report, horizons, context.commit_time);
+    if (!due.has_value() && !expired.has_value() && !unknown.has_value() && !supply_warning) continue;
     v1::Record marked;
     marked.set_name(current->record.name());
     marked.set_kind(current->record.kind());
@@ -230,6 +260,11 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
       report_marked.set_last_known_overall_status(report_marked.overall_status());
       report_marked.set_overall_status(v1::OVERALL_STATUS_UNKNOWN);
       *report_marked.mutable_unknown_since() = ToProtoTime(*unknown);
+    }
+    for (v1::Supply& supply : *marked.mutable_status_report()->mutable_supplies()) {
+      if (const std::optional<absl::Duration> warning = SupplyWarningDue(supply, horizons, context.commit_time)) {
+        *supply.mutable_warned_within() = ToProtoDuration(*warning);
+      }
     }
     changes.push_back(Put(std::move(marked), std::move(current)));
   }

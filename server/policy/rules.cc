@@ -61,6 +61,9 @@ constexpr std::array kRules = {
     Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kBestuur}, kAny,
          "the GHOR, dispatch and the bestuur read the operational summary"},
     Rule{method::kFindCapacity, {kGhor, kDispatch}, kAny, "the GHOR and dispatch search capacity per organisation"},
+    Rule{method::kGetContinuityTimeline, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
+         "every role that reads reports sees the continuity timeline; supply and staffing points only of the "
+         "organisations whose figures it sees"},
     Rule{method::kBackup, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kCompactLog, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kListAuditEntries, {kOperator}, kAny, "only the operator reads the audit trail"},

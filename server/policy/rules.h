@@ -52,6 +52,7 @@ inline constexpr absl::string_view kGetGapReport = "/ketenbeeld.v1.ReportService
 inline constexpr absl::string_view kGetCapacityOverview = "/ketenbeeld.v1.ReportService/GetCapacityOverview";
 inline constexpr absl::string_view kGetOperationalSummary = "/ketenbeeld.v1.ReportService/GetOperationalSummary";
 inline constexpr absl::string_view kFindCapacity = "/ketenbeeld.v1.ReportService/FindCapacity";
+inline constexpr absl::string_view kGetContinuityTimeline = "/ketenbeeld.v1.ReportService/GetContinuityTimeline";
 inline constexpr absl::string_view kBackup = "/ketenbeeld.v1.AdminService/Backup";
 inline constexpr absl::string_view kCompactLog = "/ketenbeeld.v1.AdminService/CompactLog";
 inline constexpr absl::string_view kListAuditEntries = "/ketenbeeld.v1.AdminService/ListAuditEntries";

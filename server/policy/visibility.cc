@@ -175,7 +175,7 @@ std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const quer
       },
       next, current, &queries::FigureTable::capacity);
   PublishCells(
-      current.supplies, live.supplies, [](double a, double b) { return a == b; },
+      current.supplies, live.supplies, [](absl::Time a, absl::Time b) { return a == b; },
       [&](const queries::FigureTable::SupplyCell&) { return min_group_; }, next, current,
       &queries::FigureTable::supplies);
   // Capacity that is not beds follows the same rule; intake stops (CHAIN_FIGURE_UNSPECIFIED) are no figure, every

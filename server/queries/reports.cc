@@ -316,11 +316,12 @@ FigureTable Tabulate(const PictureView& view) {
     }
     for (const v1::StatusReport* report : organization.Counted()) {
       for (const v1::Supply& supply : report->supplies()) {
-        if (!supply.has_days_of_supply()) continue;
+        if (!supply.has_runs_out_at()) continue;
+        const absl::Time runs_out_at = FromProtoTime(supply.runs_out_at());
         auto [it, inserted] =
             table.supplies[{.safety_region = registration.safety_region(), .type = supply.type()}].try_emplace(
-                id, supply.days_of_supply());
-        if (!inserted) it->second = std::min(it->second, supply.days_of_supply());
+                id, runs_out_at);
+        if (!inserted) it->second = std::min(it->second, runs_out_at);
       }
     }
   }
@@ -415,8 +416,11 @@ v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figur
       continue;
     }
     if (cell == figures.supplies.end()) continue;
-    for (const auto& [id, days] : cell->second) {  // In id order: short_organization_ids come out sorted.
-      if (days >= requirement.min_days_of_supply()) continue;
+    // Short: runs out within the minimum from now. Measured from now, not from the report: a generator reported at
+    // 18 hours has 6 left 12 hours later.
+    const absl::Time enough_until = now + absl::Hours(24) * requirement.min_days_of_supply();
+    for (const auto& [id, runs_out_at] : cell->second) {  // In id order: short_organization_ids come out sorted.
+      if (runs_out_at >= enough_until) continue;
       gap.set_organizations_short(gap.organizations_short() + 1);
       if (min_group == 0) gap.add_short_organization_ids(id);
     }
@@ -644,8 +648,7 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   const int limit = request.limit() == 0 ? kDefaultLimit : request.limit();
   const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
 
-  const absl::Duration max_age =
-      absl::Seconds(request.max_age().seconds()) + absl::Nanoseconds(request.max_age().nanos());
+  const absl::Duration max_age = FromProtoDuration(request.max_age());
   // When the report's figure of the bed type was reported, if it gives `available` and is young enough.
   auto reported_at = [&](const v1::StatusReport& report) -> std::optional<absl::Time> {
     const v1::Capacity* capacity = CapacityIn(report, request.bed_type());

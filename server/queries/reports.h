@@ -12,7 +12,8 @@
 //   * an organisation without per-location reports is counted by its organisation-level report.
 // A figure (available, occupied, ...) of an organisation is the sum over the counted reports that give it, and is
 // absent when none gives it: not reported is never zero. The same rule picks the reports for critical supplies;
-// there an organisation's days of supply is the lowest of its counted reports (a shortage at one site is a shortage).
+// there an organisation's supply runs out when the first of its counted reports' does (a shortage at one site is a
+// shortage).
 // FindCapacity applies it per site: for an organisation counted by per-location reports, each location is matched
 // on its own report's figure (dispatch needs the site that has the beds); otherwise the organisation-level figure
 // applies to all of its locations and the nearest one is returned.
@@ -62,7 +63,8 @@ struct FigureTable {
     absl::Time oldest;
     bool operator==(const CapacityValue&) const = default;
   };
-  // One critical supply in one safety region; the value is an organisation's lowest days of supply.
+  // One critical supply in one safety region; the value is when an organisation's supply runs out first (the
+  // earliest Supply.runs_out_at of its counted reports): a time, so the table need not change as time passes.
   struct SupplyCell {
     std::string safety_region;
     ketenbeeld::v1::SupplyType type = ketenbeeld::v1::SUPPLY_TYPE_UNSPECIFIED;
@@ -92,7 +94,7 @@ struct FigureTable {
   ByOrganization<Registration> organizations;
   // Cells without contributors are absent.
   absl::btree_map<CapacityCell, ByOrganization<CapacityValue>> capacity;
-  absl::btree_map<SupplyCell, ByOrganization<double>> supplies;
+  absl::btree_map<SupplyCell, ByOrganization<absl::Time>> supplies;
   absl::btree_map<ChainCell, ByOrganization<CapacityValue>> chain;
 };
 

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/domain/filter.h"
@@ -14,6 +15,7 @@
 #include "server/domain/validation.h"
 #include "server/policy/rules.h"
 #include "server/queries/audience.h"
+#include "server/queries/continuity.h"
 #include "server/queries/reports.h"
 
 namespace ketenbeeld::service {
@@ -307,6 +309,33 @@ absl::StatusOr<v1::OperationalSummary> Operations::GetOperationalSummary(
     return allowed;
   }
   return queries::ComputeOperationalSummary(request, deps_.picture);
+}
+
+absl::StatusOr<v1::ContinuityTimeline> Operations::GetContinuityTimeline(
+    const Identity& caller, const v1::GetContinuityTimelineRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetContinuityTimeline); !allowed.ok()) {
+    return allowed;
+  }
+  const policy::Viewer viewer = policy::Viewer::For(caller);
+  absl::StatusOr<v1::ContinuityTimeline> timeline = queries::ComputeContinuityTimeline(
+      request, deps_.picture, absl::Now(),
+      [&viewer](absl::string_view organization_id) { return viewer.SeesDetailOf(organization_id); });
+  if (!timeline.ok() || caller.development() || deps_.audit == nullptr) return timeline;
+  // Supply and staffing points of other organisations are their figures: a read of detail.
+  absl::btree_set<std::string> others;
+  for (const v1::ContinuityPoint& point : timeline->points()) {
+    const bool figure = point.kind() != v1::CONTINUITY_POINT_KIND_EMERGENCY_DEPARTMENT_UNTIL &&
+                        point.kind() != v1::CONTINUITY_POINT_KIND_INTAKE_STOP_UNTIL;
+    if (figure && point.organization_id() != caller.organization_id) others.insert(point.organization_id());
+  }
+  if (others.empty()) return timeline;
+  if (absl::Status recorded =
+          deps_.audit->Record(caller, policy::method::kGetContinuityTimeline,
+                              std::vector<std::string>(others.begin(), others.end()), timeline->revision());
+      !recorded.ok()) {
+    return recorded;
+  }
+  return timeline;
 }
 
 absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity& caller,

@@ -104,6 +104,11 @@ class Operations {
       const security::Identity& caller, const ketenbeeld::v1::GetOperationalSummaryRequest& request);
   absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(const security::Identity& caller,
                                                                     const ketenbeeld::v1::FindCapacityRequest& request);
+  // Supply and staffing points only of the organisations whose figures the caller sees (policy::Viewer); a read of
+  // another organisation's points is recorded in the audit trail (UNAVAILABLE when it cannot be, and nothing is
+  // answered).
+  absl::StatusOr<ketenbeeld::v1::ContinuityTimeline> GetContinuityTimeline(
+      const security::Identity& caller, const ketenbeeld::v1::GetContinuityTimelineRequest& request);
   absl::StatusOr<ketenbeeld::v1::ListAuditEntriesResponse> ListAuditEntries(
       const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
 

@@ -23,6 +23,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "base/time.h"
 #include "client/connection.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -209,6 +211,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.ReportService/GetCapacityOverview", "IGDB"},
       {"/ketenbeeld.v1.ReportService/GetOperationalSummary", "GDB"},
       {"/ketenbeeld.v1.ReportService/FindCapacity", "GD"},
+      {"/ketenbeeld.v1.ReportService/GetContinuityTimeline", "IGDB"},
       {"/ketenbeeld.v1.AdminService/Backup", "O"},
       {"/ketenbeeld.v1.AdminService/CompactLog", "O"},
       {"/ketenbeeld.v1.AdminService/ListAuditEntries", "O"},
@@ -784,6 +787,50 @@ TEST_F(AccessTest, ReadsOfOtherOrganisationsDetailAreAuditedAndListedForTheOpera
   auto ghor_admin = v1::AdminService::NewStub(ChannelAs("ghor"));
   EXPECT_EQ(ghor_admin->ListAuditEntries(Deadline().get(), request, &response).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The continuity timeline: a hospital's generator is its figure (the GHOR sees it, a peer hospital does not); its
+// diversion is not (everyone sees when it ends). The GHOR's read of the generator point is audited.
+TEST_F(AccessTest, TheContinuityTimelineShowsSupplyPointsOnlyToWhoSeesTheFiguresAndAuditsTheirRead) {
+  SetUpRegion();
+  v1::StatusReport report = MakeReport("ziekenhuis-a", 4);
+  v1::Supply& generator = *report.add_supplies();
+  generator.set_type(v1::SUPPLY_TYPE_GENERATOR);
+  generator.set_autonomy_hours(18);
+  report.mutable_emergency_department()->set_state(v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION);
+  *report.mutable_emergency_department()->mutable_until() = ToProtoTime(absl::Now() + absl::Hours(4));
+  const grpc::Status reported = Report(*PictureAs("institution"), report);
+  ASSERT_TRUE(reported.ok()) << reported.error_message();
+
+  auto kinds_as = [this](const std::string& reader, bool* withheld) {
+    v1::ContinuityTimeline timeline;
+    const grpc::Status status =
+        v1::ReportService::NewStub(ChannelAs(reader))->GetContinuityTimeline(Deadline().get(), {}, &timeline);
+    EXPECT_TRUE(status.ok()) << reader << ": " << status.error_message();
+    std::vector<std::string> kinds;
+    for (const v1::ContinuityPoint& point : timeline.points()) {
+      kinds.push_back(absl::StrCat(point.organization_id(), " ", v1::ContinuityPointKind_Name(point.kind())));
+    }
+    *withheld = timeline.detail_withheld();
+    return kinds;
+  };
+  bool withheld = true;
+  EXPECT_THAT(kinds_as("ghor", &withheld),
+              ::testing::ElementsAre("ziekenhuis-a CONTINUITY_POINT_KIND_EMERGENCY_DEPARTMENT_UNTIL",
+                                     "ziekenhuis-a CONTINUITY_POINT_KIND_SUPPLY_RUNS_OUT"));
+  EXPECT_FALSE(withheld);
+  EXPECT_THAT(kinds_as("institution", &withheld), ::testing::SizeIs(2)) << "its own generator";
+  EXPECT_THAT(kinds_as("institution-b", &withheld),
+              ::testing::ElementsAre("ziekenhuis-a CONTINUITY_POINT_KIND_EMERGENCY_DEPARTMENT_UNTIL"));
+  EXPECT_TRUE(withheld);
+
+  std::vector<std::string> readers;
+  for (const v1::AuditEntry& entry : AuditEntries("ziekenhuis-a")) {
+    if (entry.method() == "/ketenbeeld.v1.ReportService/GetContinuityTimeline") {
+      readers.push_back(entry.actor().organization_id());
+    }
+  }
+  EXPECT_THAT(readers, ::testing::ElementsAre("ghor-vr10")) << "the owner's and the redacted reads are not audited";
 }
 
 TEST_F(AccessTest, ALiveFeedOfEveryOrganisationIsListedUnderEachOrganisation) {
