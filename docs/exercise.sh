@@ -113,6 +113,10 @@ run scenario gap overstroming-noord
 section "7. The summary for the administration (bestuur)"
 run report summary
 run report capacity --region VR10
+note "When each organisation reaches a critical point: Woonzorg De Polder's generator runs out 18 hours after it
+reported, and Westfries Gasthuis' diversion is open-ended, so it is not on the timeline. The server warns 12, 6 and
+2 hours before a supply runs out, each once, as an event everyone sees."
+run report continuity --region VR10
 
 section "8. Everything above is in the one log"
 note "From the alert on: the acknowledgements, the server's own \"deadline passed\" fact (actor: the server), the request

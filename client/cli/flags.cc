@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "base/time.h"
 #include "client/cli/enum_words.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -168,7 +169,8 @@ absl::StatusOr<v1::Staffing> ParseStaffingFlag(absl::string_view value) {
 
 absl::StatusOr<v1::Supply> ParseSupplyFlag(absl::string_view value) {
   constexpr absl::string_view kFlag = "--supply";
-  constexpr absl::string_view kUsage = "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H";
+  constexpr absl::string_view kUsage =
+      "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H,resupply-at=TIME,resupply-quantity=Q,supplier=NAME";
   absl::StatusOr<TypedFields> split = SplitTypedFields(kFlag, value, kUsage);
   if (!split.ok()) return split.status();
   absl::StatusOr<v1::SupplyType> type = ParseEnumFlag<v1::SupplyType>(kFlag, value, split->type);
@@ -183,6 +185,16 @@ absl::StatusOr<v1::Supply> ParseSupplyFlag(absl::string_view value) {
       supply.set_state(*state);
     } else if (key == "unit") {
       supply.set_unit(std::string(text));
+    } else if (key == "resupply-at") {
+      absl::StatusOr<absl::Time> at = ParseTimeFlag(kFlag, text);
+      if (!at.ok()) return at.status();
+      *supply.mutable_resupply()->mutable_expected_at() = ToProtoTime(*at);
+    } else if (key == "supplier") {
+      supply.mutable_resupply()->set_supplier(std::string(text));
+    } else if (key == "resupply-quantity") {
+      absl::StatusOr<double> amount = ParseAmount(kFlag, value, key, text);
+      if (!amount.ok()) return amount.status();
+      supply.mutable_resupply()->set_quantity(*amount);
     } else if (key == "stock" || key == "per-day" || key == "hours") {
       absl::StatusOr<double> amount = ParseAmount(kFlag, value, key, text);
       if (!amount.ok()) return amount.status();
@@ -191,7 +203,9 @@ absl::StatusOr<v1::Supply> ParseSupplyFlag(absl::string_view value) {
       if (key == "hours") supply.set_autonomy_hours(*amount);
     } else {
       return FlagError(kFlag, value,
-                       absl::StrCat("unknown field \"", key, "\" (valid: state, stock, per-day, unit, hours)"));
+                       absl::StrCat("unknown field \"", key,
+                                    "\" (valid: state, stock, per-day, unit, hours, resupply-at, resupply-quantity, "
+                                    "supplier)"));
     }
   }
   return supply;
@@ -256,6 +270,11 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
     if (!staffing.ok()) return staffing.status();
     *report->mutable_staffing() = *staffing;
   }
+  if (!flags.shortage_from.empty()) {
+    absl::StatusOr<absl::Time> from = ParseTimeFlag("--shortage-from", flags.shortage_from);
+    if (!from.ok()) return from.status();
+    *report->mutable_staffing()->mutable_shortage_from() = ToProtoTime(*from);
+  }
   for (const std::string& value : flags.supplies) {
     absl::StatusOr<v1::Supply> supply = ParseSupplyFlag(value);
     if (!supply.ok()) return supply.status();
@@ -283,6 +302,9 @@ absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportF
   name_if(!flags.disruptions.empty() || !from_file.disruptions().empty(), "disruptions");
   name_if(!flags.capacities.empty() || !from_file.capacity().empty(), "capacity");
   name_if(!flags.staffing.empty() || from_file.has_staffing(), "staffing");
+  // Only the start of a shortage: the rest of the staffing part stays as reported.
+  name_if(!flags.shortage_from.empty() && flags.staffing.empty() && !from_file.has_staffing(),
+          "staffing.shortage_from");
   name_if(!flags.supplies.empty() || !from_file.supplies().empty(), "supplies");
   name_if(!flags.emergency_department.empty() || from_file.has_emergency_department(), "emergency_department");
   name_if(flags.crisis_plan_activated.has_value() || from_file.crisis_plan_activated(), "crisis_plan_activated");

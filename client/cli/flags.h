@@ -68,6 +68,8 @@ struct StatusReportFlags {
   std::vector<std::string> disruptions;
   std::vector<std::string> capacities;
   std::string staffing;
+  // --shortage-from TIME: when a staff shortage starts (Staffing.shortage_from).
+  std::string shortage_from;
   std::vector<std::string> supplies;
   std::string emergency_department;
   std::optional<bool> crisis_plan_activated;

@@ -77,6 +77,13 @@ std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
                         ? absl::StrCat("staff short ", report.staffing().shortage_count())
                         : std::string("staff insufficient"));
   }
+  for (const v1::Supply& supply : report.supplies()) {
+    if (!supply.has_warned_within()) continue;
+    const absl::Duration within = FromProtoDuration(supply.warned_within());
+    parts.push_back(within == absl::ZeroDuration()
+                        ? absl::StrCat(EnumWord(supply.type()), " ran out")
+                        : absl::StrCat(EnumWord(supply.type()), " runs out within ", absl::FormatDuration(within)));
+  }
   if (report.crisis_plan_activated()) parts.push_back("crisis plan active");
   return parts;
 }

@@ -116,7 +116,11 @@ StatusCommands::StatusCommands(CLI::App& app) {
   report_->add_option("--capacity", report_flags_.capacities,
                       "TYPE:available=N,occupied=N,baseline=N,surge-24h=N,surge-72h=N (repeatable)");
   report_->add_option("--staffing", report_flags_.staffing, "adequate|insufficient[:SHORTAGE[:TEXT]]");
-  report_->add_option("--supply", report_flags_.supplies, "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H (repeatable)");
+  report_->add_option("--shortage-from", report_flags_.shortage_from,
+                      "When a staff shortage starts (tekort vanaf), RFC 3339, e.g. 2026-12-02T23:00:00+01:00");
+  report_->add_option("--supply", report_flags_.supplies,
+                      "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H,resupply-at=TIME,resupply-quantity=Q,"
+                      "supplier=NAME (repeatable; bevoorrading: an expected delivery)");
   report_->add_option("--ed", report_flags_.emergency_department, "open|diversion|closed[:REASON]");
   crisis_plan_option_ =
       report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");

@@ -241,6 +241,11 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   report_capacity_->add_option("--bed-type", overview_flags_.bed_types, "Only this bed type (repeatable)");
   report_summary_ =
       report->add_subcommand("summary", "Open requests, alerts not confirmed by everyone, overdue organisations");
+  report_continuity_ = report->add_subcommand(
+      "continuity", "The continuity timeline (continuïteit): when each organisation reaches a critical point");
+  report_continuity_->add_option("--region", continuity_flags_.regions, "Only this safety region (repeatable)");
+  report_continuity_->add_option("--horizon", continuity_flags_.horizon, "How far ahead, e.g. 12h, 3d (default 72h)");
+  report_continuity_->add_option("--limit", continuity_flags_.limit, "At most this many points (default 500)");
 
   CLI::App* capacity = app.add_subcommand("capacity", "Capacity search for dispatch (meldkamer)");
   capacity->require_subcommand(1);
@@ -438,6 +443,12 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     return Read(session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary,
                 v1::GetOperationalSummaryRequest(),
                 [&](const v1::OperationalSummary& summary) { return RenderOperationalSummary(summary, now); });
+  }
+  if (report_continuity_->parsed()) {
+    absl::StatusOr<v1::GetContinuityTimelineRequest> request = BuildContinuityTimelineRequest(continuity_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetContinuityTimeline, *request,
+                [&](const v1::ContinuityTimeline& timeline) { return RenderContinuityTimeline(timeline, zone); });
   }
   if (capacity_near_->parsed()) {
     absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(find_flags_);

@@ -82,9 +82,11 @@ class WorkflowCommands {
   // report, capacity
   CLI::App* report_capacity_ = nullptr;
   CLI::App* report_summary_ = nullptr;
+  CLI::App* report_continuity_ = nullptr;
   CLI::App* capacity_near_ = nullptr;
   CapacityOverviewFlags overview_flags_;
   FindCapacityFlags find_flags_;
+  ContinuityTimelineFlags continuity_flags_;
 };
 
 }  // namespace ketenbeeld::cli

@@ -501,6 +501,21 @@ absl::StatusOr<v1::GetCapacityOverviewRequest> BuildCapacityOverviewRequest(cons
   return request;
 }
 
+absl::StatusOr<v1::GetContinuityTimelineRequest> BuildContinuityTimelineRequest(const ContinuityTimelineFlags& flags) {
+  v1::GetContinuityTimelineRequest request;
+  for (const std::string& region : flags.regions) request.add_safety_regions(region);
+  if (!flags.horizon.empty()) {
+    absl::StatusOr<absl::Duration> horizon = ParseDurationFlag("--horizon", flags.horizon);
+    if (!horizon.ok()) return horizon.status();
+    *request.mutable_horizon() = ToProtoDuration(*horizon);
+  }
+  if (flags.limit.has_value()) {
+    if (*flags.limit < 1) return FlagError("--limit", absl::StrCat(*flags.limit), "must be a whole number >= 1");
+    request.set_limit(*flags.limit);
+  }
+  return request;
+}
+
 absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapacityFlags& flags) {
   if (flags.near.empty()) return Required("the position LAT,LON", "capacity near 52.63,4.75 --bed-type ic-adult");
   if (flags.bed_type.empty()) return Required("--bed-type", "--bed-type ic-adult");

@@ -199,6 +199,16 @@ struct FindCapacityFlags {
 // Requires the position and --bed-type; the rest defaults on the server (50 km, at least 1, 20 results).
 absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapacityFlags& flags);
 
+// `report continuity`: --region (repeatable), --horizon (a duration such as 12h or 3d), --limit.
+struct ContinuityTimelineFlags {
+  std::vector<std::string> regions;
+  std::string horizon;
+  std::optional<int32_t> limit;
+};
+
+// Everything optional; the server checks the ranges (horizon 1 h..14 d, limit 1..5000) and names the field.
+absl::StatusOr<v1::GetContinuityTimelineRequest> BuildContinuityTimelineRequest(const ContinuityTimelineFlags& flags);
+
 }  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FLAGS_H_

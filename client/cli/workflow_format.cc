@@ -453,6 +453,56 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
   return out;
 }
 
+namespace {
+
+std::string ContinuityWhat(const v1::ContinuityPoint& point) {
+  const std::string supply = EnumWord(point.supply_type());
+  switch (point.kind()) {
+    case v1::CONTINUITY_POINT_KIND_SUPPLY_RUNS_OUT:
+      return absl::StrCat(supply, " runs out");
+    case v1::CONTINUITY_POINT_KIND_SUPPLY_UNDER_A_DAY:
+      return absl::StrCat(supply, " under a day");
+    case v1::CONTINUITY_POINT_KIND_RESUPPLY:
+      return absl::StrCat(supply, point.too_late() ? " delivery TOO LATE" : " delivery");
+    case v1::CONTINUITY_POINT_KIND_STAFF_SHORTAGE:
+      return "staff shortage";
+    case v1::CONTINUITY_POINT_KIND_EMERGENCY_DEPARTMENT_UNTIL:
+      return "ED diversion/closure ends";
+    case v1::CONTINUITY_POINT_KIND_INTAKE_STOP_UNTIL:
+      return "intake stop ends";
+    default:
+      return EnumWord(point.kind());
+  }
+}
+
+}  // namespace
+
+std::string RenderContinuityTimeline(const v1::ContinuityTimeline& timeline, absl::TimeZone zone) {
+  const absl::Time now = FromProtoTime(timeline.computed_at());
+  std::string out;
+  if (timeline.points().empty()) {
+    out = "no critical points ahead\n";
+  } else {
+    TextTable table({"AT", "WHEN", "ORGANISATION", "WHAT", "DETAIL", ""});
+    for (const v1::ContinuityPoint& point : timeline.points()) {
+      const absl::Time at = FromProtoTime(point.at());
+      std::string who = OrDash(point.organization_name().empty() ? point.organization_id() : point.organization_name());
+      if (!point.location_id().empty()) absl::StrAppend(&who, " / ", point.location_id());
+      table.AddRow({absl::FormatTime("%a %H:%M", at, zone),
+                    at <= now ? absl::StrCat(FormatAge(at, now), " ago") : absl::StrCat("in ", FormatAge(now, at)), who,
+                    ContinuityWhat(point), OrDash(point.detail()), point.stale() ? "STALE" : ""});
+    }
+    out = table.Render();
+  }
+  absl::StrAppend(&out, "\nat revision ", timeline.revision());
+  if (timeline.truncated()) absl::StrAppend(&out, "; more points than shown (--limit)");
+  if (timeline.detail_withheld()) {
+    absl::StrAppend(&out, "; supply and staffing points only of the organisations whose figures you see");
+  }
+  absl::StrAppend(&out, "\n");
+  return out;
+}
+
 std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl::Time now) {
   TextTable table({"#", "DISTANCE", "ORGANISATION", "NAME", "LOCATION", "AVAILABLE", "ED", "STATUS", "REPORTED"});
   table.AlignRight(0);

@@ -66,6 +66,11 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
 // diversion or with its ED closed is marked "DIVERSION" / "CLOSED"), overall status, report age.
 std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl::Time now);
 
+// The continuity timeline as a table, earliest first: the time (in `zone`), how far from the server's computed_at
+// ("in 6 h", "2 h ago"), the organisation (and location), what happens ("GENERATOR runs out", "delivery too late"),
+// the detail, and STALE for a point from a stale figure. Then the revision, and why points may be missing.
+std::string RenderContinuityTimeline(const v1::ContinuityTimeline& timeline, absl::TimeZone zone);
+
 }  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FORMAT_H_

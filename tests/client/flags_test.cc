@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/cli_test_util.h"
@@ -91,6 +92,31 @@ TEST(FlagsTest, Supply) {
                   "unknown supply state \"low\"");
   ExpectFlagError(ParseSupplyFlag("oxygen:stock=nan").status(), "--supply", "stock must be a number >= 0");
   ExpectFlagError(ParseSupplyFlag("oxygen:days=3").status(), "--supply", "unknown field \"days\"");
+}
+
+TEST(FlagsTest, SupplyWithAnExpectedDeliveryAndAComingStaffShortage) {
+  absl::StatusOr<v1::Supply> fuel = ParseSupplyFlag(
+      "fuel:stock=2000,unit=liter,resupply-at=2026-12-02T20:00:00+01:00,resupply-quantity=5000,supplier=Kop");
+  ASSERT_TRUE(fuel.ok()) << fuel.status();
+  EXPECT_EQ(FromProtoTime(fuel->resupply().expected_at()), absl::FromUnixSeconds(1796238000));
+  EXPECT_DOUBLE_EQ(fuel->resupply().quantity(), 5000);
+  EXPECT_EQ(fuel->resupply().supplier(), "Kop");
+  ExpectFlagError(ParseSupplyFlag("fuel:resupply-at=tomorrow").status(), "--supply", "tomorrow");
+
+  StatusReportFlags flags;
+  flags.organization_id = "zh-noord";
+  flags.shortage_from = "2026-12-02T23:00:00+01:00";
+  v1::StatusReport report;
+  ASSERT_TRUE(ApplyStatusReportFlags(flags, &report).ok());
+  EXPECT_EQ(FromProtoTime(report.staffing().shortage_from()), absl::FromUnixSeconds(1796248800));
+  // Alone it changes only the start of the shortage; with --staffing the staffing part is replaced whole.
+  absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, v1::StatusReport());
+  ASSERT_TRUE(mask.ok()) << mask.status();
+  EXPECT_THAT(mask->paths(), ::testing::ElementsAre("staffing.shortage_from"));
+  flags.staffing = "insufficient:6";
+  mask = StatusUpdateMask(flags, v1::StatusReport());
+  ASSERT_TRUE(mask.ok()) << mask.status();
+  EXPECT_THAT(mask->paths(), ::testing::ElementsAre("staffing"));
 }
 
 TEST(FlagsTest, EmergencyDepartmentAndLocation) {

@@ -435,6 +435,42 @@ TEST(CapacityMatchesTest, NearestFirstAndDiversionStandsOut) {
   EXPECT_THAT(RenderCapacityMatches(stale, kNow), HasSubstr("5 min ago STALE"));
 }
 
+TEST(ContinuityTimelineRenderingTest, TimesFromTheServersNowLateDeliveriesAndStalePoints) {
+  v1::ContinuityTimeline timeline = ParseTextProto<v1::ContinuityTimeline>(R"pb(
+    points {
+      kind: CONTINUITY_POINT_KIND_SUPPLY_RUNS_OUT
+      organization_id: "vvt-polder"
+      organization_name: "Woonzorg De Polder"
+      supply_type: SUPPLY_TYPE_GENERATOR
+      detail: "18 hours of autonomy"
+      stale: true
+    }
+    points {
+      kind: CONTINUITY_POINT_KIND_RESUPPLY
+      organization_id: "zh-noord"
+      location_id: "alkmaar"
+      supply_type: SUPPLY_TYPE_FUEL
+      too_late: true
+    }
+    revision: 42
+    detail_withheld: true
+  )pb");
+  *timeline.mutable_computed_at() = ToProtoTime(kNow);
+  *timeline.mutable_points(0)->mutable_at() = ToProtoTime(kNow - absl::Hours(2));
+  *timeline.mutable_points(1)->mutable_at() = ToProtoTime(kNow + absl::Hours(6));
+  const std::string text = RenderContinuityTimeline(timeline, absl::UTCTimeZone());
+  EXPECT_THAT(text, HasSubstr("2 h ago"));
+  EXPECT_THAT(text, HasSubstr("Woonzorg De Polder"));
+  EXPECT_THAT(text, HasSubstr("generator runs out"));
+  EXPECT_THAT(text, HasSubstr("18 hours of autonomy  STALE"));
+  EXPECT_THAT(text, HasSubstr("in 6 h"));
+  EXPECT_THAT(text, HasSubstr("zh-noord / alkmaar"));
+  EXPECT_THAT(text, HasSubstr("fuel delivery TOO LATE"));
+  EXPECT_THAT(text, HasSubstr("at revision 42; supply and staffing points only of the organisations"));
+  EXPECT_EQ(RenderContinuityTimeline(v1::ContinuityTimeline(), absl::UTCTimeZone()),
+            "no critical points ahead\n\nat revision 0\n");
+}
+
 TEST(IncidentRenderingTest, ShowHasTheLogInSequenceOrderAndOnlyItsOwnEntries) {
   const auto incident = ParseTextProto<v1::Record>(R"pb(
     name: "incidents/brand-oost"

@@ -61,6 +61,25 @@ test('the dashboard shows a report written by the CLI within a second', async ()
   await page.close();
 });
 
+test('the continuity panel shows when a generator runs out and whether the diesel delivery comes in time', async () => {
+  const page = await openPage('/');
+  await page.waitForSelector('#continuity');
+  const point = '#continuity li[data-kind="SUPPLY_RUNS_OUT"][data-org="vvt-duinrand"]';
+  const shown = whenInPage(page, (selector) => Boolean(document.querySelector(selector)), point);
+  const delivery = new Date(Date.now() + 8 * 3600 * 1000).toISOString();
+  const result = await cli(room.server, ['status', 'report', '--org', 'vvt-duinrand', '--overall', 'strained',
+    '--supply', `generator:hours=5,unit=liter,resupply-at=${delivery},resupply-quantity=2000,supplier=Kop`]);
+  assert.equal(result.code, 0, result.stderr);
+  await shown;
+  // Five hours left: within six, so orange; the delivery in eight hours comes after it runs out.
+  assert.match(await page.locator(point).getAttribute('class'), /warn/);
+  assert.match(await page.locator(point).innerText(), /aggregaat/i);
+  const late = page.locator('#continuity li[data-kind="RESUPPLY"][data-org="vvt-duinrand"]');
+  assert.match(await late.innerText(), /te laat/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a form submission appears on a second open page', async () => {
   const dashboard = await openPage('/');
   const form = await openPage('/form.html?org=zh-noord');

@@ -68,7 +68,8 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
     scenario: { id, name: id, safety_region: region, capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 40 }], ...extra },
   });
   await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s1', 'VR10', {
-    supplies: [{ type: 'SUPPLY_TYPE_OXYGEN', min_days_of_supply: 9.7 }] }));  // 9.5 and 9.6 days are short.
+    // 9.5, 9.6 and 9.7 days when reported are short: the server counts from now, and time has passed since.
+    supplies: [{ type: 'SUPPLY_TYPE_OXYGEN', min_days_of_supply: 9.7 }] }));
   await room.server.call('ketenbeeld.v1.ReportService/PutScenario', scenario('burst-s2', 'VR10', {
     capacity: [{ bed_type: 'BED_TYPE_IC_ADULT', quantity: 300, sector: 'SECTOR_ACUTE_CARE' },
       { bed_type: 'BED_TYPE_GENERAL_WARD', quantity: 10 }] }));

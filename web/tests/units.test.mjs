@@ -255,3 +255,37 @@ test('assistance coverage adds accepted quantities and reads an old accepted off
   assert.equal(assistanceCoverage(old).covered, true);
   assert.deepEqual(assistanceCoverage({ quantity: 3 }), { accepted: 0, quantity: 3, stillNeeded: 3, covered: false });
 });
+
+test('the continuity timeline from the feed follows the server: time order, past run-outs kept, late deliveries', async () => {
+  const { continuityTimeline } = await import('../static/js/continuity.js');
+  const hour = 3600 * 1000;
+  const now = Date.parse('2026-12-02T12:00:00Z');
+  const iso = (ms) => new Date(ms).toISOString();
+  const status = (organization_id, report) => ({ kind: 'ENTITY_KIND_STATUS_REPORT', status_report: {
+    organization_id, commit_time: iso(now - 2 * hour), next_report_due: iso(now + 22 * hour), ...report } });
+  const records = [
+    status('zh-noord', {
+      supplies: [{ type: 'SUPPLY_TYPE_FUEL', stock: 5000, consumption_per_day: 2500, unit: 'liter',
+        reported_at: iso(now - 2 * hour), runs_out_at: iso(now + 46 * hour),
+        resupply: { expected_at: iso(now + 48 * hour), quantity: 5000, supplier: 'Kop' } }],
+      emergency_department: { state: 'EMERGENCY_DEPARTMENT_STATE_DIVERSION', until: iso(now + 2 * hour), reason: 'IC vol' },
+    }),
+    status('vvt-duin', { supplies: [{ type: 'SUPPLY_TYPE_GENERATOR', autonomy_hours: 1,
+      reported_at: iso(now - 2 * hour), runs_out_at: iso(now - hour) }] }),
+    status('vvt-polder', { intake_stop: { state: 'INTAKE_STOP_STATE_ACTIVE', until: iso(now - hour) } }),  // passed
+    { kind: 'ENTITY_KIND_ORGANIZATION', organization: { id: 'zh-noord' } },
+  ];
+  const { points, truncated } = continuityTimeline(records, now);
+  assert.deepEqual(points.map((p) => `${(p.at - now) / hour}h ${p.organization_id} ${p.kind}`), [
+    '-1h vvt-duin SUPPLY_RUNS_OUT',
+    '2h zh-noord EMERGENCY_DEPARTMENT_UNTIL',
+    '22h zh-noord SUPPLY_UNDER_A_DAY',
+    '46h zh-noord SUPPLY_RUNS_OUT',
+    '48h zh-noord RESUPPLY',
+  ]);
+  assert.equal(truncated, false);
+  assert.equal(points[4].too_late, true);
+  assert.equal(points[4].detail, '5000 liter — Kop');
+  assert.equal(continuityTimeline(records, now, 12 * hour).points.length, 2);
+  assert.equal(continuityTimeline(records, now, undefined, 1).truncated, true);
+});

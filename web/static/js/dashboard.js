@@ -9,6 +9,7 @@
 // change (throttle.js).
 import { call, Methods } from './api.js';
 import { FIGURES, acknowledgementState, assistanceCoverage, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
+import { continuityTimeline, DEFAULT_HORIZON_MS } from './continuity.js';
 import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, refreshTimes, relativeTime, when } from './format.js';
@@ -114,6 +115,7 @@ function render() {
   renderIncidents(p);
   renderAlerts(p);
   renderAssistance(p);
+  renderContinuity(p);
   renderGaps(p, capacity.withheld);
   refreshTimes();
 }
@@ -621,6 +623,34 @@ function gapTable(report, name) {
   })}`;
 }
 
+// Points on a wall screen: the first this many of the next 72 hours (the CLI and the API give them all).
+const CONTINUITY_SHOWN = 30;
+const SOON_MS = 6 * 3600 * 1000;
+
+// The continuity timeline (continuity.js): when each organisation reaches a critical point, earliest first. A point
+// that has passed (a supply ran out) is red, one within 6 hours or a delivery that comes too late orange; a point
+// from a stale figure is greyed like a stale chip. Re-rendered on every change; the relative times tick by
+// themselves (refreshTimes), the list is rebuilt each minute so passed points turn red.
+function renderContinuity(p) {
+  const container = $('continuity');
+  const now = Date.now();
+  const { points, truncated } = continuityTimeline(feed.records.values(), now, DEFAULT_HORIZON_MS, CONTINUITY_SHOWN);
+  if (points.length === 0) {
+    setHtml(container, html`<p class="nothing">${t('nothing.continuity')}</p>`);
+    return;
+  }
+  const name = (id) => p.names.get(id) || id;
+  setHtml(container, html`<ol class="timeline">${points.map((point) => {
+    const at = new Date(point.at).toISOString();
+    const level = point.at <= now ? ' bad' : point.too_late || point.at - now <= SOON_MS ? ' warn' : '';
+    const what = t(`cont.${point.kind}`, { supply: point.supply_type ? label(point.supply_type) : '' });
+    return html`<li class="tl-point${level}${point.stale ? ' chip-stale' : ''}" data-kind="${point.kind}" data-org="${point.organization_id}"
+      title="${point.stale ? t('cont.stale') : ''}"><span class="tl-when">${when(at)} · ${relativeTime(at)}</span>
+      <b>${name(point.organization_id)}</b>${point.location_id ? html` <span class="muted">${point.location_id}</span>` : ''}:
+      ${what}${point.too_late ? html` <b>${t('cont.too_late')}</b>` : ''}${point.detail ? html` <span class="muted">(${point.detail})</span>` : ''}</li>`;
+  })}</ol>${truncated ? html`<p class="muted">${t('cont.more')}</p>` : ''}`);
+}
+
 // `withheld`: the feed lacks figures this reader may not see, so the server's reports are shown (as last fetched).
 function renderGaps(p, withheld) {
   const container = $('gaps');
@@ -743,6 +773,8 @@ setInterval(() => {
   }
   if (expired) scheduleRender();
 }, 1000);
+// A continuity point that passes turns red without waiting for a change of the picture.
+setInterval(() => scheduleRender(), 60 * 1000);
 await loadEnums();
 applyLanguage();
 feed.start();

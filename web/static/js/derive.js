@@ -130,8 +130,9 @@ function organizationViews(records) {
 
 // The gap report of `scenario` as GetGapReport answers it (numbers instead of int64 strings; the revision is the
 // caller's). `withheld` as for capacityTotals: a counted report of the region arrived without its figures, so the
-// server's report must be used.
-export function gapReport(scenario, records) {
+// server's report must be used. A supply is short when it runs out (Supply.runs_out_at) within the minimum from
+// `now` (ms), as the server counts it at its computed_at.
+export function gapReport(scenario, records, now = Date.now()) {
   const inRegion = [...organizationViews(records).values()]
     .filter((view) => (view.organization.safety_region || '') === scenario.safety_region);
   const withheld = inRegion.some((view) => view.counted.some((r) => r.detail_withheld));
@@ -179,15 +180,15 @@ export function gapReport(scenario, records) {
     const gap = { type: requirement.type, min_days_of_supply: minimum, short_organization_ids: [],
       organizations_reported: 0, organizations_not_reported: 0 };
     for (const view of inRegion) {
-      const days = view.counted.flatMap((r) => (r.supplies || []))
-        .filter((supply) => supply.type === requirement.type && supply.days_of_supply !== undefined)
-        .map((supply) => Number(supply.days_of_supply));
-      if (days.length === 0) {
+      const runsOut = view.counted.flatMap((r) => (r.supplies || []))
+        .filter((supply) => supply.type === requirement.type && supply.runs_out_at)
+        .map((supply) => Date.parse(supply.runs_out_at));
+      if (runsOut.length === 0) {
         gap.organizations_not_reported += 1;
         continue;
       }
       gap.organizations_reported += 1;
-      if (Math.min(...days) < minimum) gap.short_organization_ids.push(view.organization.id);
+      if (Math.min(...runsOut) < now + minimum * 24 * 3600 * 1000) gap.short_organization_ids.push(view.organization.id);
     }
     return gap;
   });
