@@ -76,7 +76,26 @@ test('the continuity panel shows when a generator runs out and whether the diese
   assert.match(await page.locator(point).innerText(), /aggregaat/i);
   const late = page.locator('#continuity li[data-kind="RESUPPLY"][data-org="vvt-duinrand"]');
   assert.match(await late.innerText(), /te laat/);
-  assert.deepEqual(page.errors, []);
+
+  // The coordinator's form shows when the generator runs out, has the delivery, and enters a coming staff shortage.
+  const form = await openPage('/form.html?org=vvt-duinrand');
+  await form.waitForSelector('#supplies tr[data-type="SUPPLY_TYPE_GENERATOR"] [data-runs-out]');
+  assert.equal(await form.locator('#supplies tr[data-type="SUPPLY_TYPE_GENERATOR"] [data-name="supplier"]').inputValue(), 'Kop');
+  const shortage = whenInPage(page, () => Boolean(document.querySelector(
+    '#continuity li[data-kind="STAFF_SHORTAGE"][data-org="vvt-duinrand"]')));
+  const from = new Date(Date.now() + 3 * 3600 * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  await form.locator('#staffing-level').selectOption('STAFFING_LEVEL_INSUFFICIENT');
+  await form.locator('#staffing-from').fill(
+    `${from.getFullYear()}-${pad(from.getMonth() + 1)}-${pad(from.getDate())}T${pad(from.getHours())}:${pad(from.getMinutes())}`);
+  await form.locator('#submit').click();
+  await form.waitForSelector('#result.ok');
+  await shortage;
+  const stored = await page.evaluate(() => window.ketenbeeld.feed.records.get('organizations/vvt-duinrand/status').status_report);
+  assert.equal(stored.supplies.find((x) => x.type === 'SUPPLY_TYPE_GENERATOR').resupply.supplier, 'Kop',
+    'the delivery the form did not change stays');
+  assert.deepEqual([...page.errors, ...form.errors], []);
+  await form.close();
   await page.close();
 });
 

@@ -11,7 +11,7 @@ import { ApiError, Methods, call } from './api.js';
 import { assistanceCoverage, inAudience } from './derive.js';
 import { choices, loadEnums } from './enums.js';
 import { Feed, statusText } from './feed.js';
-import { clock, when } from './format.js';
+import { clock, refreshTimes, relativeTime, when } from './format.js';
 import { html, setHtml } from './html.js';
 import { assistanceWhat, label, language, setLanguage, t, translatePage } from './i18n.js';
 import { updateMask } from './report_mask.js';
@@ -187,6 +187,7 @@ function fill(report) {
   $('staffing-level').value = report.staffing?.level || '';
   $('staffing-shortage').value = report.staffing?.shortage_count ?? '';
   $('staffing-description').value = report.staffing?.description || '';
+  $('staffing-from').value = toLocalInput(report.staffing?.shortage_from);
   $('ed-state').value = report.emergency_department?.state || '';
   $('ed-reason').value = report.emergency_department?.reason || '';
   $('ed-until').value = toLocalInput(report.emergency_department?.until);
@@ -232,7 +233,8 @@ function buildStatic() {
       </div></div>`)}`);
   setHtml($('capacity-table').querySelector('thead'), html`<tr><th>${t('col.type')}</th>${CAPACITY_FIELDS.map((f) => html`<th>${t(`col.${f}`)}</th>`)}<th></th></tr>`);
   setHtml($('supplies-head'), html`<tr><th>${t('col.type')}</th><th>${t('form.supply_state')}</th><th>${t('form.stock')}</th>
-    <th>${t('form.per_day')}</th><th>${t('form.unit')}</th><th>${t('form.autonomy_hours')}</th><th></th></tr>`);
+    <th>${t('form.per_day')}</th><th>${t('form.unit')}</th><th>${t('form.autonomy_hours')}</th>
+    <th>${t('form.resupply_at')}</th><th>${t('form.resupply_quantity')}</th><th>${t('form.supplier')}</th><th></th></tr>`);
   setHtml($('staffing-level'), enumOptions('StaffingLevel'));
   setHtml($('ed-state'), enumOptions('EmergencyDepartmentState'));
   setHtml($('intake-state'), enumOptions('IntakeStopState'));
@@ -252,12 +254,19 @@ function addCapacityRow(type, values = {}) {
 function addSupplyRow(type, values = {}) {
   const row = document.createElement('tr');
   row.dataset.type = type;
-  setHtml(row, html`<td class="type">${label(type)}</td>
+  // When the stored figures run out, counted by the server from when they were reported: the time left now.
+  const runsOut = values.runs_out_at
+    ? html`<div class="runs-out muted" data-runs-out="${values.runs_out_at}">${t('form.runs_out', { time: when(values.runs_out_at) })} ${relativeTime(values.runs_out_at)}</div>`
+    : '';
+  setHtml(row, html`<td class="type">${label(type)}${runsOut}</td>
     <td><select data-name="state">${enumOptions('SupplyState', values.state || '')}</select></td>
     <td><input inputmode="decimal" data-name="stock" value="${values.stock ?? ''}"></td>
     <td><input inputmode="decimal" data-name="consumption_per_day" value="${values.consumption_per_day ?? ''}"></td>
     <td><input data-name="unit" value="${values.unit || ''}"></td>
     <td><input inputmode="decimal" data-name="autonomy_hours" value="${values.autonomy_hours ?? ''}"></td>
+    <td><input type="datetime-local" data-name="resupply_at" value="${toLocalInput(values.resupply?.expected_at)}"></td>
+    <td><input inputmode="decimal" data-name="resupply_quantity" value="${values.resupply?.quantity ?? ''}"></td>
+    <td><input data-name="supplier" value="${values.resupply?.supplier || ''}"></td>
     <td><button type="button" class="small" data-remove title="${t('form.remove')}">✕</button></td>`);
   $('supplies').appendChild(row);
 }
@@ -379,12 +388,15 @@ function buildRequest() {
   const level = $('staffing-level').value;
   const shortage = integer($('staffing-shortage'));
   const staffingText = $('staffing-description').value.trim();
-  if (level || shortage !== undefined || staffingText) {
+  const shortageFrom = timestamp($('staffing-from'));
+  if (level || shortage !== undefined || staffingText || shortageFrom) {
     report.staffing = {};
     if (level) report.staffing.level = level;
     if (shortage !== undefined) report.staffing.shortage_count = shortage;
     if (staffingText) report.staffing.description = staffingText;
+    if (shortageFrom) report.staffing.shortage_from = shortageFrom;
   }
+  fields.set('report.staffing.shortage_from', $('staffing-from'));
   fields.set('report.staffing', $('staffing-level'));
   fields.set('report.staffing.level', $('staffing-level'));
   fields.set('report.staffing.shortage_count', $('staffing-shortage'));
@@ -408,6 +420,18 @@ function buildRequest() {
     const unit = row.querySelector('[data-name="unit"]');
     if (unit.value.trim()) s.unit = unit.value.trim();
     fields.set(`${path}.unit`, unit);
+    // An expected delivery: sent when any of its fields is filled in (the server requires its time).
+    const resupplyAt = row.querySelector('[data-name="resupply_at"]');
+    const resupplyQuantity = row.querySelector('[data-name="resupply_quantity"]');
+    const supplier = row.querySelector('[data-name="supplier"]');
+    const resupply = { expected_at: timestamp(resupplyAt), quantity: decimal(resupplyQuantity), supplier: supplier.value.trim() };
+    if (resupply.expected_at || resupply.quantity !== undefined || resupply.supplier) {
+      s.resupply = Object.fromEntries(Object.entries(resupply).filter(([, v]) => v !== undefined && v !== ''));
+    }
+    fields.set(`${path}.resupply`, resupplyAt);
+    fields.set(`${path}.resupply.expected_at`, resupplyAt);
+    fields.set(`${path}.resupply.quantity`, resupplyQuantity);
+    fields.set(`${path}.resupply.supplier`, supplier);
     report.supplies.push(s);
   }
 
@@ -717,6 +741,8 @@ $('lang').addEventListener('click', () => {
   setLanguage(language() === 'nl' ? 'en' : 'nl');
   applyLanguage();
 });
+// The time left on a supply ("op om 18:00, over 6 u") counts down without a reload.
+setInterval(() => refreshTimes(), 30 * 1000);
 await loadEnums();
 applyLanguage();
 feed.start();
