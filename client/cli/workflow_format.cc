@@ -402,11 +402,13 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
                     absl::StrCat(total.organizations_reporting_intake())});
     }
     for (const v1::ChainFigureTotal& figure : total.figures()) {
-      chain.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(figure.figure()),
-                    figure.withheld()  ? std::string(kWithheld)
-                    : figure.has_sum() ? absl::StrCat(figure.sum())
-                                       : std::string("—"),
-                    absl::StrCat(figure.organizations_reported())});
+      std::string sum = figure.withheld()  ? std::string(kWithheld)
+                        : figure.has_sum() ? absl::StrCat(figure.sum())
+                                           : std::string("—");
+      // What overdue organisations may still have, apart from the sum: "12 +4 stale".
+      if (figure.has_stale_sum()) absl::StrAppend(&sum, " +", figure.stale_sum(), " stale");
+      chain.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(figure.figure()), sum,
+                    StaleApart(figure.organizations_reported(), figure.organizations_stale())});
     }
   }
   absl::StrAppend(&out, "\ncapacity that is not beds\n", chain.Render());

@@ -12,6 +12,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
@@ -177,9 +178,12 @@ constexpr ChainFigureSource kChainFigures[] = {
 };
 
 // Adds an organisation's counted report to its values of the capacity that is not beds (see FigureTable::ChainCell).
+// `stale` collects the figures given by a stale report (IsStale: the report is overdue).
 void AddChainFigures(const v1::StatusReport& report, absl::Time reported_at,
-                     absl::flat_hash_map<int, FigureTable::CapacityValue>& values) {
+                     absl::flat_hash_map<int, FigureTable::CapacityValue>& values, absl::flat_hash_set<int>& stale) {
+  const bool stale_report = IsStale(report, reported_at);
   auto add = [&](v1::ChainFigure figure, int64_t value, bool sum) {
+    if (stale_report && figure != v1::CHAIN_FIGURE_UNSPECIFIED) stale.insert(figure);
     auto [it, inserted] = values.try_emplace(
         figure, FigureTable::CapacityValue{.value = 0, .newest = reported_at, .oldest = reported_at});
     FigureTable::CapacityValue& entry = it->second;
@@ -306,13 +310,15 @@ FigureTable Tabulate(const PictureView& view) {
       }
     }
     absl::flat_hash_map<int, FigureTable::CapacityValue> chain;
+    absl::flat_hash_set<int> stale_chain;  // A figure summed over several sites is stale when any of them is.
     for (const v1::StatusReport* report : organization.Counted()) {
-      AddChainFigures(*report, FromProtoTime(report->commit_time()), chain);
+      AddChainFigures(*report, FromProtoTime(report->commit_time()), chain, stale_chain);
     }
     for (const auto& [figure, value] : chain) {
       table.chain[{.safety_region = registration.safety_region(),
                    .sector = registration.sector(),
-                   .figure = static_cast<v1::ChainFigure>(figure)}][id] = value;
+                   .figure = static_cast<v1::ChainFigure>(figure),
+                   .stale = stale_chain.contains(figure)}][id] = value;
     }
     for (const v1::StatusReport* report : organization.Counted()) {
       for (const v1::Supply& supply : report->supplies()) {
@@ -569,15 +575,23 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
       chain_line->set_organizations_with_intake_stop(stopped);
       continue;
     }
-    v1::ChainFigureTotal& total = *chain_line->add_figures();
+    // A figure's stale cell sorts right after its fresh one (if any): both fill one ChainFigureTotal.
+    const bool same_figure = !chain_line->figures().empty() && chain_line->figures().rbegin()->figure() == cell.figure;
+    v1::ChainFigureTotal& total = same_figure ? *chain_line->mutable_figures()->rbegin() : *chain_line->add_figures();
     total.set_figure(cell.figure);
+    const bool withheld = Withheld(values.size(), min_group);
+    int64_t sum = 0;
+    for (const auto& [id, value] : values) sum += value.value;
+    if (cell.stale) {
+      total.set_organizations_stale(static_cast<int32_t>(values.size()));
+      if (!withheld) total.set_stale_sum(sum);
+      continue;
+    }
     total.set_organizations_reported(static_cast<int32_t>(values.size()));
-    if (Withheld(values.size(), min_group)) {
+    if (withheld) {
       total.set_withheld(true);
       continue;
     }
-    int64_t sum = 0;
-    for (const auto& [id, value] : values) sum += value.value;
     total.set_sum(sum);
   }
   return overview;

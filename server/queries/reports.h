@@ -78,6 +78,10 @@ struct FigureTable {
     std::string safety_region;
     ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
     ketenbeeld::v1::ChainFigure figure = ketenbeeld::v1::CHAIN_FIGURE_UNSPECIFIED;
+    // As CapacityCell::stale: the figure of an organisation with an overdue report giving it (these parts carry no
+    // time of their own) is a cell of its own. Intake stops (CHAIN_FIGURE_UNSPECIFIED) are never stale: where not to
+    // send people holds until it is lifted.
+    bool stale = false;
     auto operator<=>(const ChainCell&) const = default;
   };
   struct Registration {

@@ -782,7 +782,13 @@ TEST(CapacityOverviewTest, CapacityThatIsNotBedsFollowsTheBeds) {
     chain_totals {
       safety_region: "VR10"
       sector: SECTOR_ACUTE_CARE
-      figures { figure: CHAIN_FIGURE_AMBULANCES_AVAILABLE sum: 6 organizations_reported: 2 }
+      figures {
+        figure: CHAIN_FIGURE_AMBULANCES_AVAILABLE
+        sum: 6
+        organizations_reported: 2
+        organizations_stale: 1
+        stale_sum: 3
+      }
       figures { figure: CHAIN_FIGURE_AMBULANCES_DEPLOYED organizations_reported: 1 withheld: true }
     }
     chain_totals {
@@ -796,7 +802,8 @@ TEST(CapacityOverviewTest, CapacityThatIsNotBedsFollowsTheBeds) {
   const std::string text = RenderCapacityOverview(overview, kNow);
   EXPECT_THAT(text, HasSubstr("\ncapacity that is not beds\n"));
   EXPECT_THAT(LinesWith(text, "ambulances-available")[0], HasSubstr("acute-care"));
-  EXPECT_THAT(LinesWith(text, "ambulances-available")[0], HasSubstr("  6  "));
+  EXPECT_THAT(LinesWith(text, "ambulances-available")[0], HasSubstr("  6 +3 stale  "));
+  EXPECT_THAT(LinesWith(text, "ambulances-available")[0], ::testing::EndsWith("2 +1 stale"));
   EXPECT_THAT(LinesWith(text, "ambulances-deployed")[0], HasSubstr("withheld"));
   EXPECT_THAT(LinesWith(text, "intake stops (opnamestop)")[0], HasSubstr("long-term-care"));
   EXPECT_THAT(LinesWith(text, "intake stops (opnamestop)")[0], ::testing::EndsWith("2              5"));

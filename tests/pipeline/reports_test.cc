@@ -436,6 +436,23 @@ TEST_F(ReportsTest, ChainTotalsCountIntakeStopsAndSumCapacityThatIsNotBeds) {
   EXPECT_EQ(overview->chain_totals(1).organizations_with_intake_stop(), 2);
   EXPECT_TRUE(overview->chain_totals(1).figures(0).withheld());
 
+  // An ambulance service that stopped reporting is counted apart, not in the sum: 4 of the 6 are unconfirmed.
+  Report(ChainReport("rav", R"pb(ambulance { ambulances_available: 4 ambulances_deployed: 7 }
+                                 overdue_since { seconds: 1704067200 })pb"));
+  overview = queries::ComputeCapacityOverview(v1::GetCapacityOverviewRequest(), picture_, kStart);
+  ASSERT_TRUE(overview.ok()) << overview.status();
+  const v1::ChainFigureTotal& available = overview->chain_totals(0).figures(0);
+  EXPECT_EQ(available.sum(), 2);
+  EXPECT_EQ(available.organizations_reported(), 1);
+  EXPECT_EQ(available.organizations_stale(), 1);
+  EXPECT_EQ(available.stale_sum(), 4);
+  const v1::ChainFigureTotal& deployed = overview->chain_totals(0).figures(1);
+  EXPECT_EQ(deployed.figure(), v1::CHAIN_FIGURE_AMBULANCES_DEPLOYED) << "one total per figure, stale or not";
+  EXPECT_EQ(deployed.organizations_reported(), 0);
+  EXPECT_FALSE(deployed.has_sum());
+  EXPECT_EQ(deployed.stale_sum(), 7);
+  Report(ChainReport("rav", "ambulance { ambulances_available: 4 ambulances_deployed: 7 }"));
+
   // The request's regions and sectors select chain totals too; bed types do not apply to them.
   v1::GetCapacityOverviewRequest selection;
   selection.add_safety_regions("VR10");

@@ -171,12 +171,14 @@ function withheld() {
 }
 
 // Capacity that is not beds (ambulances, GP post, home care, GGD teams) as chips after the beds; a count not reported
-// is "—", never 0. Only parts with at least one count give a chip.
+// is "—", never 0. Only parts with at least one count give a chip. These parts carry no time of their own: they are
+// stale (greyed, counted apart in the overview) when the report is overdue.
 function chainChips(report) {
   const given = (part, names) => part && names.some((n) => part[n] !== undefined);
   const chips = [];
-  const chip = (kind, text, tip, empty) => chips.push(html`<span class="chip chip-chain${empty ? ' chip-empty' : ''}"
-    title="${tip}" data-chain="${kind}">${text}</span>`);
+  const stale = Boolean(report?.overdue_since);
+  const chip = (kind, text, tip, empty) => chips.push(html`<span class="chip chip-chain${empty ? ' chip-empty' : ''}${stale ? ' chip-stale' : ''}"
+    title="${tip}" data-chain="${kind}"${stale ? html` data-stale` : ''}>${text}</span>`);
   const a = report?.ambulance;
   if (given(a, ['ambulances_available', 'ambulances_deployed'])) {
     const values = { free: count(a.ambulances_available), deployed: count(a.ambulances_deployed) };
