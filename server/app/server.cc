@@ -238,6 +238,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.public_origin = options.http_public_origin;
     http_options.max_connections = options.http_max_connections;
     http_options.idle_timeout = options.http_idle_timeout;
+    http_options.header_timeout = options.http_header_timeout;
     http_options.feed = state->options.feed;  // One feed implementation: same options, same counters.
     absl::StatusOr<std::unique_ptr<http::Gateway>> gateway =
         http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,
