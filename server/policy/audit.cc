@@ -257,6 +257,17 @@ absl::Status AuditLog::Append(const AuditEntry& entry) {
   return absl::OkStatus();
 }
 
+absl::Status AuditLog::RenameFile(const std::string& from, const std::string& to) const {
+  if (options_.fault_injector != nullptr) {
+    const storage::Fault fault = options_.fault_injector->Check(storage::FileOperation::kRename, from);
+    if (fault != storage::Fault::kNone) {
+      return Unavailable(absl::StrCat("rename to ", to), from, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
+    }
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) return Unavailable(absl::StrCat("rename to ", to), from);
+  return absl::OkStatus();
+}
+
 absl::Status AuditLog::Rotate() {
   // The full file goes to disk before it is renamed; its entries were written without a sync.
   if (::fsync(fd_) != 0) return Unavailable("sync before rotating", path_);
@@ -264,33 +275,45 @@ absl::Status AuditLog::Rotate() {
   const std::string fresh_path = absl::StrCat(path_, ".new");
   Fd fresh(::open(fresh_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
   if (fresh.get() < 0) return Unavailable("create", fresh_path);
-  auto give_up = [&](absl::string_view what, const std::string& path) {
-    const absl::Status error = Unavailable(what, path);
+  auto give_up = [&](absl::Status error) {
     ::unlink(fresh_path.c_str());
     return error;
   };
-  // Oldest first, each file one number up (the current file becomes ".1"); the one that would pass max_files goes,
-  // said in the log with the entries it held, so that the loss is never silent.
-  for (size_t i = files_.size(); i-- > 0;) {
-    File& file = files_[i];
-    if (file.number + 1 > options_.max_files) {  // Never the newest file: max_files is at least 1.
-      if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up("remove", file.path);
-      observability::LogWarning("audit_file_removed", {{"path", file.path},
-                                                       {"first_sequence", file.first_sequence},
-                                                       {"last_sequence", files_[i - 1].first_sequence - 1},
-                                                       {"max_files", options_.max_files}});
-      files_.erase(files_.begin() + static_cast<ptrdiff_t>(i));
-      continue;
+  // files_[0] (the file appended to) goes to ".1": it is the current file, or already ".1" when an earlier rotation
+  // failed at its last step. Room is made by moving up only the run of files numbered 1, 2, ... up to the first gap,
+  // oldest first. A rotation that fails half-way leaves such a gap (the files moved so far keep their new numbers;
+  // files_ follows every rename as it succeeds), and its retry, at the next entry, fills the gap instead of moving
+  // every file up once more: failed attempts never push a file past max_files before its time, and no file is ever
+  // renamed onto another.
+  if (files_[0].number != 1) {
+    size_t run = 0;  // files_[1..run] are numbered 1..run.
+    while (run + 1 < files_.size() && files_[run + 1].number == static_cast<int>(run) + 1) ++run;
+    for (size_t i = run; i >= 1; --i) {
+      File& file = files_[i];
+      if (file.number + 1 > options_.max_files) {  // The oldest retained file, only when every number is taken.
+        if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up(Unavailable("remove", file.path));
+        // Said in the log with the entries it held, so that the loss is never silent.
+        observability::LogWarning("audit_file_removed", {{"path", file.path},
+                                                         {"first_sequence", file.first_sequence},
+                                                         {"last_sequence", files_[i - 1].first_sequence - 1},
+                                                         {"max_files", options_.max_files}});
+        files_.erase(files_.begin() + static_cast<ptrdiff_t>(i));
+        continue;
+      }
+      const std::string next = NumberedPath(file.number + 1);
+      if (absl::Status renamed = RenameFile(file.path, next); !renamed.ok()) return give_up(renamed);
+      file.path = next;
+      ++file.number;
     }
-    const std::string next = NumberedPath(file.number + 1);
-    if (::rename(file.path.c_str(), next.c_str()) != 0) return give_up(absl::StrCat("rename to ", next), file.path);
-    file.path = next;
-    ++file.number;
+    const std::string first = NumberedPath(1);
+    if (absl::Status renamed = RenameFile(files_[0].path, first); !renamed.ok()) return give_up(renamed);
+    files_[0].path = first;
+    files_[0].number = 1;
   }
-  if (::rename(fresh_path.c_str(), path_.c_str()) != 0) {
-    // Entries keep going to the file now called ".1" (fd_ still names it); nothing is lost, and the next rotation
-    // moves it on like any other.
-    return give_up(absl::StrCat("rename to ", path_), fresh_path);
+  if (absl::Status renamed = RenameFile(fresh_path, path_); !renamed.ok()) {
+    // Entries keep going to the file now called ".1" (fd_ still names it, files_[0] says so): nothing is lost, and
+    // the next rotation only has to put a new current file in place.
+    return give_up(renamed);
   }
   ::close(fd_);
   fd_ = fresh.release();

@@ -40,8 +40,8 @@ struct AuditOptions {
   int64_t max_file_bytes = kDefaultMaxFileBytes;
   // How many rotated files are kept besides the current one; at least 1.
   int max_files = kDefaultMaxFiles;
-  // Tests only: asked before every append (storage::FileOperation::kAppend), so a test can make the trail's disk
-  // fail. Null in production.
+  // Tests only: asked before every append (storage::FileOperation::kAppend) and every rename of a rotation (kRename,
+  // with the file's path before the rename), so a test can make the trail's disk fail. Null in production.
   std::shared_ptr<storage::FaultInjector> fault_injector;
 };
 
@@ -92,6 +92,8 @@ class AuditLog {
            int64_t next_sequence);
   absl::Status Append(const ketenbeeld::v1::AuditEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // rename(2), asking the fault injector first (tests).
+  absl::Status RenameFile(const std::string& from, const std::string& to) const;
   std::string NumberedPath(int number) const;
   absl::StatusOr<Snapshot> TakeSnapshot(int64_t before_sequence) const;
 
