@@ -331,6 +331,46 @@ TEST_F(AuditLogTest, ARotationWhoseLastRenameFailsGoesOnInTheRotatedFileAcrossAR
   EXPECT_EQ(entries.back().sequence(), 1) << "nothing was pushed out: fewer than max_files files were ever full";
 }
 
+TEST_F(AuditLogTest, OneListingReadsABoundedStretchAndFollowingItFindsEveryEntryOnce) {
+  AuditOptions options = Options(4096, 100);
+  options.list_scan_bytes = 2048;
+  options.index_interval_bytes = 512;
+  constexpr int kEntries = 1000;  // About 60 KB in 15 files; one in 50 reads "zorg-zelden".
+  {
+    auto log = AuditLog::Open(path(), options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 1; i <= kEntries; ++i) {
+      ASSERT_TRUE((*log)->Record(Ghor(), "/m", {i % 50 == 0 ? "zorg-zelden" : "ziekenhuis-a"}, i).ok());
+    }
+  }
+  // After a restart (the rotated files are indexed by the listings that need them) and with the indexes built.
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (const int round : {0, 1}) {
+    v1::ListAuditEntriesRequest request;
+    request.set_organization_id("zorg-zelden");
+    std::vector<int64_t> found;
+    int calls = 0;
+    for (; calls < 10000; ++calls) {
+      v1::ListAuditEntriesResponse response;
+      int64_t scanned = 0;
+      ASSERT_TRUE((*log)->List(request, response, &scanned).ok());
+      // The bound, plus at most one entry (the one that passed it), or one stretch when that alone is larger.
+      EXPECT_LE(scanned, options.list_scan_bytes + 200) << "round " << round << ", call " << calls;
+      for (const v1::AuditEntry& entry : response.entries()) found.push_back(entry.sequence());
+      if (response.next_before_sequence() == 0) break;
+      EXPECT_TRUE(request.before_sequence() == 0 || response.next_before_sequence() <= request.before_sequence());
+      request.set_before_sequence(response.next_before_sequence());
+    }
+    EXPECT_GT(calls, 10) << "a filter that rarely matches takes many bounded calls, not one that reads everything";
+    std::vector<int64_t> expected;
+    for (int64_t sequence = kEntries; sequence >= 50; sequence -= 50) expected.push_back(sequence);
+    EXPECT_EQ(found, expected) << "round " << round;
+  }
+  // Unfiltered, pages of 7 across the files: every entry once, newest first.
+  ExpectExactly(AllEntries(**log, 7), kEntries, 1);
+}
+
 TEST_F(AuditLogTest, KeepsEveryOrganisationOfALargeRead) {
   auto log = AuditLog::Open(path());
   ASSERT_TRUE(log.ok());
