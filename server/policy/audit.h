@@ -45,7 +45,7 @@ struct AuditOptions {
   // (about 2 GiB with the defaults) in one call. The page then ends early, possibly empty, with its continuation.
   int64_t list_scan_bytes = int64_t{4} << 20;
   // How far apart the index points are that List starts reading from (kept in memory, about 16 bytes per point:
-  // 1 MiB for a full trail with the defaults). Tests make it small.
+  // about 0.5 MiB for a full trail with the defaults). Tests make it small.
   int64_t index_interval_bytes = int64_t{64} << 10;
   // Tests only: asked before every append (storage::FileOperation::kAppend) and every rename of a rotation (kRename,
   // with the file's path before the rename), so a test can make the trail's disk fail. Null in production.
