@@ -49,11 +49,18 @@ queries::FigureTable::ByOrganization<queries::FigureTable::CapacityValue> Capaci
 // A supply cell's value: days of supply, or the moment the supply runs out (the table's value type decides).
 using SupplyValue = decltype(queries::FigureTable::supplies)::mapped_type::mapped_type;
 
-void SetSupplyValue(PublishedValue& out, double days) { out.set_days(days); }
-void SetSupplyValue(PublishedValue& out, absl::Time time) { out.set_time_unix_nanos(absl::ToUnixNanos(time)); }
+template <typename Value>
+void SetSupplyValue(PublishedValue& out, const Value& value) {
+  if constexpr (std::is_same_v<Value, absl::Time>) {
+    out.set_time_unix_nanos(absl::ToUnixNanos(value));
+  } else {
+    out.set_days(value);
+  }
+}
 
-SupplyValue SupplyValueOf(const PublishedValue& value) {
-  if constexpr (std::is_same_v<SupplyValue, absl::Time>) {
+template <typename Value>
+Value SupplyValueOf(const PublishedValue& value) {
+  if constexpr (std::is_same_v<Value, absl::Time>) {
     return absl::FromUnixNanos(value.time_unix_nanos());
   } else {
     return value.days();
@@ -160,7 +167,8 @@ absl::StatusOr<std::optional<queries::FigureTable>> ReadPublishedFigures(const s
       case PublishedCell::KIND_SUPPLY: {
         auto& values = table.supplies[{.safety_region = cell.safety_region(),
                                        .type = static_cast<v1::SupplyType>(cell.supply_type())}];
-        for (const PublishedValue& value : cell.values()) values[value.organization_id()] = SupplyValueOf(value);
+        for (const PublishedValue& value : cell.values())
+          values[value.organization_id()] = SupplyValueOf<SupplyValue>(value);
         break;
       }
       case PublishedCell::KIND_CHAIN:
