@@ -587,7 +587,7 @@ TEST_F(AccessTest, ARestartDoesNotLetAnInstitutionDifferenceTheTotals) {
   ASSERT_EQ(ic_available(), 11) << "three hospitals changed: published";
   ghor_reports("ziekenhuis-b", 7);  // One change: the institution's total stays.
   ASSERT_EQ(ic_available(), 11);
-  ASSERT_TRUE(std::filesystem::exists(server_.data_dir() + "/published-figures"));
+  ASSERT_TRUE(std::filesystem::exists(server_.data_dir() + "/db/published-figures"));  // FastOptions: DIR/db.
 
   server_.Restart();
   // A total of 16 here would tell the institution that B went from 2 to 7 (its one report since).
