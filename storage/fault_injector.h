@@ -26,6 +26,9 @@ enum class FileOperation {
   // The file's data made durable (fsync/fdatasync). When only this fails, the data may still be on disk: after a
   // crash or a reopen it can reappear, which is exactly the case the commit pipeline must handle.
   kSync,
+  // The file renamed (`file_name` is its path before the rename). Only the audit trail asks this, for each rename of
+  // a rotation (server/policy/audit.h); the store never does.
+  kRename,
 };
 
 enum class Fault {
@@ -64,6 +67,9 @@ class SwitchableFaultInjector : public FaultInjector {
 
   Fault Check(FileOperation operation, std::string_view /*file_name*/) override {
     Fault fault = Fault::kNone;
+    if (operation == FileOperation::kRename) {
+      return Fault::kNone;  // Not switched by this injector.
+    }
     if (operation == FileOperation::kAppend) {
       fault = append_fault_.load();
     } else {

@@ -67,7 +67,11 @@ int AdminCommands::ListAudit(Session& session, v1::AdminService::Stub& admin, gr
     PrintJson(response);
     return kExitOk;
   }
-  if (response.entries().empty()) std::cout << "no reads of detailed figures recorded\n";
+  // One call reads a bounded part of the trail: an empty page with a continuation means "none in this part".
+  if (response.entries().empty()) {
+    std::cout << (response.next_before_sequence() != 0 ? "no matching reads in the part of the trail searched\n"
+                                                       : "no reads of detailed figures recorded\n");
+  }
   for (const v1::AuditEntry& entry : response.entries()) {
     std::cout << "#" << entry.sequence() << "  "
               << absl::FormatTime("%Y-%m-%d %H:%M:%S", FromProtoTime(entry.time()), absl::LocalTimeZone()) << "  "

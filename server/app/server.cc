@@ -45,6 +45,8 @@ namespace {
 constexpr char kServiceName[] = "ketenbeeld.v1.PictureService";
 // The audit trail of reads of detail, in the data directory (policy::AuditLog).
 constexpr char kAuditTrailFile[] = "audit-trail";
+// The capacity figures as last published to readers without detailed visibility (policy::PublishedFigures).
+constexpr char kPublishedFiguresFile[] = "published-figures";
 
 // A data directory that other users may read or enter (made by hand, or by an older version under umask 022) holds
 // every organisation's figures: say so at start-up. Not refused, so that an operator's choice (a group of
@@ -199,6 +201,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     if (!audit.ok()) return audit.status();
     state->audit = *std::move(audit);
   }
+  // Kept across restarts, so that totals cannot be differenced across one (docs/security.md).
+  const std::string published_figures = absl::StrCat(options.data_dir, "/", kPublishedFiguresFile);
   state->operations =
       std::make_unique<service::Operations>(service::Dependencies{.committer = *state->committer,
                                                                   .reader = *state->reader,
@@ -207,7 +211,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .subscriptions = *state->subscription_limiter,
                                                                   .write_volume = state->write_volume.get(),
                                                                   .revalidator = state->authenticator.get(),
-                                                                  .min_aggregate_group = options.min_aggregate_group});
+                                                                  .min_aggregate_group = options.min_aggregate_group,
+                                                                  .published_figures_path = published_figures});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,
@@ -238,6 +243,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.public_origin = options.http_public_origin;
     http_options.max_connections = options.http_max_connections;
     http_options.idle_timeout = options.http_idle_timeout;
+    http_options.header_timeout = options.http_header_timeout;
     http_options.feed = state->options.feed;  // One feed implementation: same options, same counters.
     absl::StatusOr<std::unique_ptr<http::Gateway>> gateway =
         http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,

@@ -66,9 +66,10 @@ struct ServerOptions {
   std::string http_assets_dir;
   // The origin browsers reach the gateway at through a TLS proxy (http::GatewayOptions::public_origin); empty: none.
   std::string http_public_origin;
-  // The gateway's connection cap and idle timeout (http::GatewayOptions).
+  // The gateway's connection cap, idle timeout and request-header deadline (http::GatewayOptions).
   int http_max_connections = http::GatewayOptions{}.max_connections;
   absl::Duration http_idle_timeout = http::GatewayOptions{}.idle_timeout;
+  absl::Duration http_header_timeout = http::GatewayOptions{}.header_timeout;
   // mTLS (docs/security.md). Without it: plaintext on loopback, with bearer tokens when tokens_file is set, else
   // development mode (no identities, everything allowed; the server warns at start-up).
   security::TlsOptions tls;

@@ -25,6 +25,7 @@
 #include "server/domain/validation.h"
 #include "server/http/assets.h"
 #include "server/http/enums.h"
+#include "server/http/header_deadline.h"
 #include "server/http/identity.h"
 #include "server/http/json_api.h"
 #include "server/observability/log.h"
@@ -232,12 +233,15 @@ struct Gateway::Impl {
                                 .queue = options.max_queued_calls,
                                 .per_caller = options.calls_per_identity,
                                 .limit = "gateway calls",
-                                .tasks = "calls"}) {}
+                                .tasks = "calls"}),
+        header_deadlines(options.header_timeout) {}
 
   // MHD callbacks.
   static MHD_Result OnRequest(void* impl, MHD_Connection* connection, const char* url, const char* method,
                               const char* version, const char* upload_data, size_t* upload_data_size, void** request);
   static void OnCompleted(void* impl, MHD_Connection* connection, void** request, MHD_RequestTerminationCode code);
+  static void OnConnection(void* impl, MHD_Connection* connection, void** socket_context,
+                           MHD_ConnectionNotificationCode code);
   static ssize_t ReadFeed(void* feed, uint64_t position, char* buffer, size_t max);
   static void FreeFeed(void* feed);
 
@@ -258,6 +262,8 @@ struct Gateway::Impl {
   const JsonApi api;
   EventJsonCache json_cache;
   WorkPool calls;
+  // Cuts off connections whose request headers take longer than options.header_timeout in all (slowloris).
+  HeaderDeadlines header_deadlines;
   MHD_Daemon* daemon = nullptr;
   std::string host;
   int port = 0;
@@ -277,6 +283,7 @@ MHD_Result Gateway::Impl::OnRequest(void* impl_pointer, MHD_Connection* connecti
   Impl& impl = *static_cast<Impl*>(impl_pointer);
   auto* request = static_cast<Request*>(*request_pointer);
   if (request == nullptr) {  // The headers are in; a body may follow.
+    impl.header_deadlines.Disarm(connection);
     request = new Request();
     *request_pointer = request;
     return MHD_YES;
@@ -304,17 +311,31 @@ MHD_Result Gateway::Impl::OnRequest(void* impl_pointer, MHD_Connection* connecti
   return impl.Route(connection, url, method, *request);
 }
 
-void Gateway::Impl::OnCompleted(void* impl_pointer, MHD_Connection* /*connection*/, void** request_pointer,
+void Gateway::Impl::OnCompleted(void* impl_pointer, MHD_Connection* connection, void** request_pointer,
                                 MHD_RequestTerminationCode /*code*/) {
+  Impl& impl = *static_cast<Impl*>(impl_pointer);
+  // On a keep-alive connection the next request's headers are due within the header timeout from now.
+  impl.header_deadlines.Arm(connection);
   auto* request = static_cast<Request*>(*request_pointer);
   if (request == nullptr) return;
   if (request->call_submitted) {
-    Impl& impl = *static_cast<Impl*>(impl_pointer);
     absl::MutexLock lock(&impl.mu);
     --impl.calls_in_flight;
   }
   delete request;
   *request_pointer = nullptr;
+}
+
+void Gateway::Impl::OnConnection(void* impl_pointer, MHD_Connection* connection, void** /*socket_context*/,
+                                 MHD_ConnectionNotificationCode code) {
+  Impl& impl = *static_cast<Impl*>(impl_pointer);
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info != nullptr) impl.header_deadlines.Track(connection, info->connect_fd);
+  } else {
+    // libmicrohttpd closes the socket after this notification, so the watch never touches a closed descriptor.
+    impl.header_deadlines.Forget(connection);
+  }
 }
 
 std::optional<Reply> Gateway::Impl::Admit(MHD_Connection* connection, absl::string_view method) {
@@ -602,7 +623,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& op
                        impl.get(), MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
                        static_cast<unsigned int>(std::max(1, options.loop_threads)), MHD_OPTION_CONNECTION_LIMIT,
                        static_cast<unsigned int>(std::max(1, options.max_connections)), MHD_OPTION_CONNECTION_TIMEOUT,
-                       idle_seconds, MHD_OPTION_NOTIFY_COMPLETED, &Impl::OnCompleted, impl.get(), MHD_OPTION_END);
+                       idle_seconds, MHD_OPTION_NOTIFY_COMPLETED, &Impl::OnCompleted, impl.get(),
+                       MHD_OPTION_NOTIFY_CONNECTION, &Impl::OnConnection, impl.get(), MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     ::close(fd);
     return absl::UnavailableError(absl::StrCat("http_listen: could not start serving ", options.listen_address));

@@ -25,8 +25,9 @@
 // answered from memory; a call (which may wait until a write is durable) suspends its connection and runs on a
 // bounded pool of `call_threads`, beyond whose queue the gateway answers 503 at once. A client that sends its request
 // slowly, or reads its answers slowly, holds only its connection: at most `max_connections` are open at once (new
-// ones are refused beyond), and one that makes no progress for `idle_timeout` is closed. The hub's fan-out thread is
-// never blocked by a feed.
+// ones wait beyond), one that makes no progress for `idle_timeout` is closed, and one whose request headers are not
+// complete within `header_timeout` in all is closed too, however steadily it drips them (header_deadline.h). The hub's
+// fan-out thread is never blocked by a feed.
 #ifndef KETENBEELD_SERVER_HTTP_GATEWAY_H_
 #define KETENBEELD_SERVER_HTTP_GATEWAY_H_
 
@@ -72,6 +73,12 @@ struct GatewayOptions {
   // A connection that makes no progress this long (no request byte read, no answer byte written: a slow or stalled
   // client, an idle keep-alive connection) is closed. Longer than feed.heartbeat_interval, so caught-up feeds live.
   absl::Duration idle_timeout = absl::Seconds(15);
+  // A connection must deliver the complete headers of a request within this long of its start (or of its previous
+  // answer, on keep-alive), however steadily it sends: a client that drips one header line every few seconds never
+  // goes idle, and would otherwise hold its connection, one of `max_connections`, as long as it likes (slowloris).
+  // It is then closed without an answer. Shorter than `idle_timeout`, so it also closes an idle keep-alive connection
+  // first. Zero: no deadline (only `idle_timeout`).
+  absl::Duration header_timeout = absl::Seconds(10);
   // Largest request body accepted, in bytes (413 beyond).
   size_t max_request_bytes = size_t{1} << 20;
   // The live feed: the same options as gRPC's Subscribe (ServerOptions::feed), counters included.

@@ -51,28 +51,33 @@ class Fd {
   int fd_;
 };
 
-// Calls `visit` for every whole entry of the open file `fd` (from its start, at most `limit` bytes; -1: all) until it
-// returns false. Returns the length of the whole entries read. DATA_LOSS naming `path` when the first entry is not an
-// audit entry; a torn or unreadable entry after whole ones ends the read (the process died mid-write).
-absl::StatusOr<int64_t> Scan(int fd, int64_t limit, const std::string& path,
-                             const std::function<bool(AuditEntry&)>& visit) {
+// Calls `visit(entry, offset, end)` for every whole entry of the open file `fd` from byte `start` (an entry's
+// beginning) up to byte `end` (-1: the end of the file), with the entry's own byte range, until it returns false.
+// Returns the offset where the whole entries read end. DATA_LOSS naming `path` when the first entry is not an audit
+// entry; a torn or unreadable entry after whole ones ends the read (the process died mid-write).
+absl::StatusOr<int64_t> Scan(int fd, int64_t start, int64_t end, const std::string& path,
+                             const std::function<bool(AuditEntry&, int64_t, int64_t)>& visit) {
+  if (::lseek(fd, start, SEEK_SET) != start) return Unavailable("seek", path);
   google::protobuf::io::FileInputStream file(fd);
   std::optional<google::protobuf::io::LimitingInputStream> limited;
   google::protobuf::io::ZeroCopyInputStream* input = &file;
-  if (limit >= 0) input = &limited.emplace(&file, limit);
-  int64_t whole_bytes = 0;
+  if (end >= 0) input = &limited.emplace(&file, end - start);
+  int64_t whole_bytes = start;
   for (int read = 0;; ++read) {
     AuditEntry entry;
     bool clean_eof = false;
     if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&entry, input, &clean_eof)) {
       if (clean_eof) break;
       if (file.GetErrno() != 0) return Unavailable("read", path, file.GetErrno());
-      if (read == 0) return absl::DataLossError(absl::StrCat("audit trail ", path, ": not an audit trail"));
+      if (read == 0 && start == 0) {
+        return absl::DataLossError(absl::StrCat("audit trail ", path, ": not an audit trail"));
+      }
       observability::LogWarning("audit_torn_entry", {{"path", path}, {"kept_bytes", whole_bytes}});
       break;
     }
-    whole_bytes = input->ByteCount();
-    if (!visit(entry)) break;
+    const int64_t offset = whole_bytes;
+    whole_bytes = start + input->ByteCount();
+    if (!visit(entry, offset, whole_bytes)) break;
   }
   return whole_bytes;
 }
@@ -88,7 +93,7 @@ absl::Status Sequences(const std::string& path, int64_t& first, int64_t* last) {
   absl::StatusOr<Fd> fd = OpenForReading(path);
   if (!fd.ok()) return fd.status();
   first = 0;
-  absl::StatusOr<int64_t> read = Scan(fd->get(), -1, path, [&](AuditEntry& entry) {
+  absl::StatusOr<int64_t> read = Scan(fd->get(), 0, -1, path, [&](AuditEntry& entry, int64_t, int64_t) {
     if (first == 0) first = entry.sequence();
     if (last != nullptr) *last = entry.sequence();
     return last != nullptr;
@@ -121,11 +126,29 @@ absl::Status CopySynced(int from, int64_t length, const std::string& to) {
 }  // namespace
 
 struct AuditLog::Snapshot {
+  struct Open {
+    std::string path;
+    Fd fd;
+    std::shared_ptr<FileIndex> index;
+    // Bytes of whole entries: of the file appended to as it was at the snapshot, else the whole file.
+    int64_t length = 0;
+  };
   // Newest first; current_bytes applies to files[0] when it is the current file.
-  std::vector<std::pair<std::string, Fd>> files;
+  std::vector<Open> files;
   bool first_is_current = false;
   int64_t current_bytes = 0;
+  // The sequence the next entry will get.
+  int64_t next_sequence = 1;
 };
+
+void AuditLog::FileIndex::Add(int64_t offset, int64_t end, int64_t sequence, int64_t interval) {
+  if (offset != indexed_bytes) return;
+  if (points.empty() || offset - points.back().offset >= interval) {
+    points.push_back(Point{.offset = offset, .sequence = sequence});
+  }
+  indexed_bytes = end;
+  last_sequence = sequence;
+}
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path, AuditOptions options) {
   if (options.max_file_bytes < 4096) {
@@ -135,14 +158,19 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
   if (options.max_files < 1 || options.max_files > 10000) {
     return absl::InvalidArgumentError(absl::StrCat("audit.max_files: must be 1..10000, got ", options.max_files));
   }
+  if (options.list_scan_bytes < 1 || options.index_interval_bytes < 1) {
+    return absl::InvalidArgumentError("audit: list_scan_bytes and index_interval_bytes must be positive");
+  }
   // The current file: cut off a torn last entry, so the next one starts where the whole ones end.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return Unavailable("open", path);
-  std::vector<File> files{File{.path = path, .number = 0}};
+  std::vector<File> files{File{.path = path, .number = 0, .index = std::make_shared<FileIndex>()}};
   int64_t last_sequence = 0;
-  absl::StatusOr<int64_t> whole_bytes = Scan(fd, -1, path, [&](AuditEntry& entry) {
+  absl::StatusOr<int64_t> whole_bytes = Scan(fd, 0, -1, path, [&](AuditEntry& entry, int64_t offset, int64_t end) {
     if (files[0].first_sequence == 0) files[0].first_sequence = entry.sequence();
     last_sequence = entry.sequence();
+    absl::MutexLock lock(&files[0].index->mu);
+    files[0].index->Add(offset, end, entry.sequence(), options.index_interval_bytes);
     return true;
   });
   if (!whole_bytes.ok() || ::ftruncate(fd, *whole_bytes) != 0) {
@@ -155,7 +183,8 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
     const std::string numbered = absl::StrCat(path, ".", number);
     std::error_code error;
     if (!std::filesystem::exists(numbered, error)) continue;
-    File file{.path = numbered, .number = number};
+    // Indexed when a listing first needs it (reading every retained file here would delay start-up).
+    File file{.path = numbered, .number = number, .index = std::make_shared<FileIndex>()};
     // The sequence to continue from is in the newest file that has entries.
     absl::Status read = Sequences(numbered, file.first_sequence, last_sequence == 0 ? &last_sequence : nullptr);
     if (!read.ok()) {
@@ -253,7 +282,22 @@ absl::Status AuditLog::Append(const AuditEntry& entry) {
     return Unavailable("write", path_, error);
   }
   if (file_bytes_ == 0) files_[0].first_sequence = entry.sequence();
+  {
+    absl::MutexLock lock(&files_[0].index->mu);
+    files_[0].index->Add(file_bytes_, file_bytes_ + written, entry.sequence(), options_.index_interval_bytes);
+  }
   file_bytes_ += written;
+  return absl::OkStatus();
+}
+
+absl::Status AuditLog::RenameFile(const std::string& from, const std::string& to) const {
+  if (options_.fault_injector != nullptr) {
+    const storage::Fault fault = options_.fault_injector->Check(storage::FileOperation::kRename, from);
+    if (fault != storage::Fault::kNone) {
+      return Unavailable(absl::StrCat("rename to ", to), from, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
+    }
+  }
+  if (::rename(from.c_str(), to.c_str()) != 0) return Unavailable(absl::StrCat("rename to ", to), from);
   return absl::OkStatus();
 }
 
@@ -264,38 +308,50 @@ absl::Status AuditLog::Rotate() {
   const std::string fresh_path = absl::StrCat(path_, ".new");
   Fd fresh(::open(fresh_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
   if (fresh.get() < 0) return Unavailable("create", fresh_path);
-  auto give_up = [&](absl::string_view what, const std::string& path) {
-    const absl::Status error = Unavailable(what, path);
+  auto give_up = [&](absl::Status error) {
     ::unlink(fresh_path.c_str());
     return error;
   };
-  // Oldest first, each file one number up (the current file becomes ".1"); the one that would pass max_files goes,
-  // said in the log with the entries it held, so that the loss is never silent.
-  for (size_t i = files_.size(); i-- > 0;) {
-    File& file = files_[i];
-    if (file.number + 1 > options_.max_files) {  // Never the newest file: max_files is at least 1.
-      if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up("remove", file.path);
-      observability::LogWarning("audit_file_removed", {{"path", file.path},
-                                                       {"first_sequence", file.first_sequence},
-                                                       {"last_sequence", files_[i - 1].first_sequence - 1},
-                                                       {"max_files", options_.max_files}});
-      files_.erase(files_.begin() + static_cast<ptrdiff_t>(i));
-      continue;
+  // files_[0] (the file appended to) goes to ".1": it is the current file, or already ".1" when an earlier rotation
+  // failed at its last step. Room is made by moving up only the run of files numbered 1, 2, ... up to the first gap,
+  // oldest first. A rotation that fails half-way leaves such a gap (the files moved so far keep their new numbers;
+  // files_ follows every rename as it succeeds), and its retry, at the next entry, fills the gap instead of moving
+  // every file up once more: failed attempts never push a file past max_files before its time, and no file is ever
+  // renamed onto another.
+  if (files_[0].number != 1) {
+    size_t run = 0;  // files_[1..run] are numbered 1..run.
+    while (run + 1 < files_.size() && files_[run + 1].number == static_cast<int>(run) + 1) ++run;
+    for (size_t i = run; i >= 1; --i) {
+      File& file = files_[i];
+      if (file.number + 1 > options_.max_files) {  // The oldest retained file, only when every number is taken.
+        if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up(Unavailable("remove", file.path));
+        // Said in the log with the entries it held, so that the loss is never silent.
+        observability::LogWarning("audit_file_removed", {{"path", file.path},
+                                                         {"first_sequence", file.first_sequence},
+                                                         {"last_sequence", files_[i - 1].first_sequence - 1},
+                                                         {"max_files", options_.max_files}});
+        files_.erase(files_.begin() + static_cast<ptrdiff_t>(i));
+        continue;
+      }
+      const std::string next = NumberedPath(file.number + 1);
+      if (absl::Status renamed = RenameFile(file.path, next); !renamed.ok()) return give_up(renamed);
+      file.path = next;
+      ++file.number;
     }
-    const std::string next = NumberedPath(file.number + 1);
-    if (::rename(file.path.c_str(), next.c_str()) != 0) return give_up(absl::StrCat("rename to ", next), file.path);
-    file.path = next;
-    ++file.number;
+    const std::string first = NumberedPath(1);
+    if (absl::Status renamed = RenameFile(files_[0].path, first); !renamed.ok()) return give_up(renamed);
+    files_[0].path = first;
+    files_[0].number = 1;
   }
-  if (::rename(fresh_path.c_str(), path_.c_str()) != 0) {
-    // Entries keep going to the file now called ".1" (fd_ still names it); nothing is lost, and the next rotation
-    // moves it on like any other.
-    return give_up(absl::StrCat("rename to ", path_), fresh_path);
+  if (absl::Status renamed = RenameFile(fresh_path, path_); !renamed.ok()) {
+    // Entries keep going to the file now called ".1" (fd_ still names it, files_[0] says so): nothing is lost, and
+    // the next rotation only has to put a new current file in place.
+    return give_up(renamed);
   }
   ::close(fd_);
   fd_ = fresh.release();
   file_bytes_ = 0;
-  files_.insert(files_.begin(), File{.path = path_, .number = 0});
+  files_.insert(files_.begin(), File{.path = path_, .number = 0, .index = std::make_shared<FileIndex>()});
   observability::LogInfo("audit_rotated", {{"path", path_}, {"files", static_cast<int64_t>(files_.size())}});
   return absl::OkStatus();
 }
@@ -310,12 +366,19 @@ absl::StatusOr<AuditLog::Snapshot> AuditLog::TakeSnapshot(int64_t before_sequenc
     if (before_sequence != 0 && file.first_sequence >= before_sequence) continue;
     absl::StatusOr<Fd> fd = OpenForReading(file.path);
     if (!fd.ok()) return fd.status();
+    int64_t length = file_bytes_;
     if (i == 0) {
       snapshot.first_is_current = true;
       snapshot.current_bytes = file_bytes_;
+    } else {
+      struct stat info {};
+      if (::fstat(fd->get(), &info) != 0) return Unavailable("stat", file.path);
+      length = info.st_size;
     }
-    snapshot.files.emplace_back(file.path, *std::move(fd));
+    snapshot.files.push_back(
+        Snapshot::Open{.path = file.path, .fd = *std::move(fd), .index = file.index, .length = length});
   }
+  snapshot.next_sequence = next_sequence_;
   return snapshot;
 }
 
@@ -324,10 +387,10 @@ absl::Status AuditLog::CopyTo(const std::string& dir) const {
   if (!snapshot.ok()) return snapshot.status();
   // Names as in the data directory; rotated files are never written again, the current one only appended to.
   for (size_t i = 0; i < snapshot->files.size(); ++i) {
-    const auto& [path, fd] = snapshot->files[i];
-    const std::string name = std::filesystem::path(path).filename().string();
+    const Snapshot::Open& file = snapshot->files[i];
+    const std::string name = std::filesystem::path(file.path).filename().string();
     const int64_t length = i == 0 && snapshot->first_is_current ? snapshot->current_bytes : -1;
-    if (absl::Status copied = CopySynced(fd.get(), length, absl::StrCat(dir, "/", name)); !copied.ok()) {
+    if (absl::Status copied = CopySynced(file.fd.get(), length, absl::StrCat(dir, "/", name)); !copied.ok()) {
       return copied;
     }
   }
@@ -335,7 +398,7 @@ absl::Status AuditLog::CopyTo(const std::string& dir) const {
 }
 
 absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& request,
-                            ketenbeeld::v1::ListAuditEntriesResponse& response) const {
+                            ketenbeeld::v1::ListAuditEntriesResponse& response, int64_t* scanned_bytes) const {
   if (request.limit() < 0 || request.limit() > 1000) {
     return absl::InvalidArgumentError(absl::StrCat("limit: must be 0..1000, got ", request.limit()));
   }
@@ -346,35 +409,81 @@ absl::Status AuditLog::List(const ketenbeeld::v1::ListAuditEntriesRequest& reque
   const size_t limit = request.limit() == 0 ? 100 : request.limit();
   absl::StatusOr<Snapshot> snapshot = TakeSnapshot(request.before_sequence());
   if (!snapshot.ok()) return snapshot.status();
-  // Newest files first; within a file entries are oldest first, so each file's newest matches are kept. One more
-  // than the page is collected, to know whether there is a next page.
-  std::deque<AuditEntry> newest_first;
-  for (size_t i = 0; i < snapshot->files.size() && newest_first.size() <= limit; ++i) {
-    const auto& [path, fd] = snapshot->files[i];
-    const size_t wanted = limit + 1 - newest_first.size();
-    std::deque<AuditEntry> matches;  // Oldest first, at most `wanted`.
-    absl::StatusOr<int64_t> read = Scan(
-        fd.get(), i == 0 && snapshot->first_is_current ? snapshot->current_bytes : -1, path, [&](AuditEntry& entry) {
-          if (request.before_sequence() != 0 && entry.sequence() >= request.before_sequence()) return false;
-          if (!request.organization_id().empty() && !entry.all_organizations() &&
-              !std::binary_search(entry.organization_ids().begin(), entry.organization_ids().end(),
-                                  request.organization_id())) {
+  auto matches = [&](const AuditEntry& entry) {
+    return request.organization_id().empty() || entry.all_organizations() ||
+           std::binary_search(entry.organization_ids().begin(), entry.organization_ids().end(),
+                              request.organization_id());
+  };
+  // Every entry from `below` up has been looked at; the page goes on below it. One more than the page is collected,
+  // to know whether there is a next page. `scanned`: bytes read, at most options_.list_scan_bytes but always at
+  // least one step, so that following the continuation always gets further.
+  int64_t below = request.before_sequence() != 0 ? request.before_sequence() : snapshot->next_sequence;
+  int64_t scanned = 0;
+  std::vector<AuditEntry> newest_first;
+  auto over_budget = [&](int64_t more) { return scanned > 0 && scanned + more > options_.list_scan_bytes; };
+  bool stopped = false;
+  for (size_t i = 0; i < snapshot->files.size() && newest_first.size() <= limit && !stopped; ++i) {
+    const Snapshot::Open& file = snapshot->files[i];
+    // 1. The file's index must reach the entries below `below`: a retained file from before the server started is
+    //    indexed by the listings that need it, a bounded stretch per call.
+    std::vector<FileIndex::Point> points;
+    {
+      absl::MutexLock lock(&file.index->mu);
+      if (file.index->indexed_bytes < file.length && file.index->last_sequence < below - 1) {
+        bool ended_early = false;
+        absl::StatusOr<int64_t> read =
+            Scan(file.fd.get(), file.index->indexed_bytes, file.length, file.path,
+                 [&](AuditEntry& entry, int64_t offset, int64_t end) {
+                   file.index->mu.AssertHeld();
+                   file.index->Add(offset, end, entry.sequence(), options_.index_interval_bytes);
+                   scanned += end - offset;
+                   ended_early = entry.sequence() >= below - 1 || scanned >= options_.list_scan_bytes;
+                   return !ended_early;
+                 });
+        if (!read.ok()) return read.status();
+        // Read to the end: what did not parse after the last whole entry is a torn tail (the process died mid-write
+        // before a restart), with nothing to index.
+        if (!ended_early) file.index->indexed_bytes = file.length;
+        if (file.index->indexed_bytes < file.length && file.index->last_sequence < below - 1) {
+          stopped = true;  // Out of budget before the index got there: the next call goes on from here.
+          break;
+        }
+      }
+      points = file.index->points;
+    }
+    // 2. Newest stretch first, each read from an indexed entry: only the stretches holding entries below `below`.
+    for (size_t k = points.size(); k-- > 0 && newest_first.size() <= limit;) {
+      if (points[k].sequence >= below) continue;
+      const int64_t end = k + 1 < points.size() ? std::min(points[k + 1].offset, file.length) : file.length;
+      if (over_budget(end - points[k].offset)) {
+        stopped = true;
+        break;
+      }
+      std::vector<AuditEntry> stretch;  // Oldest first.
+      absl::StatusOr<int64_t> read =
+          Scan(file.fd.get(), points[k].offset, end, file.path, [&](AuditEntry& entry, int64_t offset, int64_t to) {
+            scanned += to - offset;
+            if (entry.sequence() >= below) return false;
+            if (matches(entry)) stretch.push_back(std::move(entry));
             return true;
-          }
-          matches.push_back(std::move(entry));
-          if (matches.size() > wanted) matches.pop_front();
-          return true;
-        });
-    if (!read.ok()) return read.status();
-    for (auto it = matches.rbegin(); it != matches.rend(); ++it) newest_first.push_back(std::move(*it));
+          });
+      if (!read.ok()) return read.status();
+      for (auto it = stretch.rbegin(); it != stretch.rend() && newest_first.size() <= limit; ++it) {
+        newest_first.push_back(std::move(*it));
+      }
+      below = points[k].sequence;
+    }
   }
+  if (scanned_bytes != nullptr) *scanned_bytes = scanned;
   for (AuditEntry& entry : newest_first) {
     if (static_cast<size_t>(response.entries_size()) == limit) {
       response.set_next_before_sequence(response.entries(limit - 1).sequence());
-      break;
+      return absl::OkStatus();
     }
     *response.add_entries() = std::move(entry);
   }
+  // Out of budget: the page ends early (possibly empty) and goes on below what was looked at.
+  if (stopped && below > 1) response.set_next_before_sequence(below);
   return absl::OkStatus();
 }
 

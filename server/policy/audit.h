@@ -40,8 +40,15 @@ struct AuditOptions {
   int64_t max_file_bytes = kDefaultMaxFileBytes;
   // How many rotated files are kept besides the current one; at least 1.
   int max_files = kDefaultMaxFiles;
-  // Tests only: asked before every append (storage::FileOperation::kAppend), so a test can make the trail's disk
-  // fail. Null in production.
+  // What one List call reads of the files at most (always at least one stretch between two index points, so that
+  // following its continuation gets further): a filter that matches rarely would otherwise read every retained file
+  // (about 2 GiB with the defaults) in one call. The page then ends early, possibly empty, with its continuation.
+  int64_t list_scan_bytes = int64_t{4} << 20;
+  // How far apart the index points are that List starts reading from (kept in memory, about 16 bytes per point:
+  // about 0.5 MiB for a full trail with the defaults). Tests make it small.
+  int64_t index_interval_bytes = int64_t{64} << 10;
+  // Tests only: asked before every append (storage::FileOperation::kAppend) and every rename of a rotation (kRename,
+  // with the file's path before the rename), so a test can make the trail's disk fail. Null in production.
   std::shared_ptr<storage::FaultInjector> fault_injector;
 };
 
@@ -68,10 +75,13 @@ class AuditLog {
   // error.
   absl::Status CopyTo(const std::string& dir) const;
 
-  // Newest first, across every retained file. INVALID_ARGUMENT naming `limit` or `before_sequence` when out of range;
+  // Newest first, across every retained file, reading at most about AuditOptions::list_scan_bytes: a page that
+  // reached that bound before it was full ends early (possibly empty) with next_before_sequence set, and following
+  // it goes on where this call stopped. INVALID_ARGUMENT naming `limit` or `before_sequence` when out of range;
   // UNAVAILABLE / DATA_LOSS when a file cannot be read.
+  // `scanned_bytes`, when given, is set to the bytes this call read of the files (for tests).
   absl::Status List(const ketenbeeld::v1::ListAuditEntriesRequest& request,
-                    ketenbeeld::v1::ListAuditEntriesResponse& response) const;
+                    ketenbeeld::v1::ListAuditEntriesResponse& response, int64_t* scanned_bytes = nullptr) const;
 
   // The files of the trail, current first ("<path>", "<path>.1", ...): what a backup must carry.
   std::vector<std::string> Files() const;
@@ -79,10 +89,28 @@ class AuditLog {
  private:
   // A file of the trail: its path, its number (0: the current file, k: "<path>.k") and the sequence of its first
   // entry (0: empty).
+  // Where entries begin in one file, about every index_interval_bytes: List reads the stretch of a file that holds
+  // the entries it wants instead of reading the file from its start. Built as entries are appended (the current
+  // file) or, for a file retained from before the server started, by the listings that need it.
+  struct FileIndex {
+    struct Point {
+      int64_t offset = 0;
+      int64_t sequence = 0;
+    };
+    // An entry at `offset`..`end` with `sequence` was appended (or read) after the ones indexed so far; ignored
+    // when it is indexed already.
+    void Add(int64_t offset, int64_t end, int64_t sequence, int64_t interval) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
+    absl::Mutex mu;
+    std::vector<Point> points ABSL_GUARDED_BY(mu);  // The first is the file's first entry.
+    int64_t indexed_bytes ABSL_GUARDED_BY(mu) = 0;  // The entries that begin below this are indexed.
+    int64_t last_sequence ABSL_GUARDED_BY(mu) = 0;  // Of the last entry indexed.
+  };
   struct File {
     std::string path;
     int number = 0;
     int64_t first_sequence = 0;
+    std::shared_ptr<FileIndex> index;  // Moves with the file when it is renamed.
   };
   // A read-only view of the trail at one moment: open descriptors of its files (newest first) and how many bytes of
   // the current one hold whole entries.
@@ -92,6 +120,8 @@ class AuditLog {
            int64_t next_sequence);
   absl::Status Append(const ketenbeeld::v1::AuditEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Rotate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // rename(2), asking the fault injector first (tests).
+  absl::Status RenameFile(const std::string& from, const std::string& to) const;
   std::string NumberedPath(int number) const;
   absl::StatusOr<Snapshot> TakeSnapshot(int64_t before_sequence) const;
 

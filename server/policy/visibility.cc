@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
+
+#include "server/observability/log.h"
+#include "server/policy/published_file.h"
 
 namespace ketenbeeld::policy {
 
@@ -153,8 +157,21 @@ void PublishCells(const Cells& current, const Cells& live, Same same, Threshold 
 
 }  // namespace
 
-PublishedFigures::PublishedFigures(int min_group)
-    : min_group_(std::max(1, min_group)), published_(std::make_shared<const queries::FigureTable>()) {}
+PublishedFigures::PublishedFigures(int min_group, std::string path)
+    : min_group_(std::max(1, min_group)),
+      path_(std::move(path)),
+      published_(std::make_shared<const queries::FigureTable>()) {
+  if (path_.empty()) return;
+  absl::StatusOr<std::optional<queries::FigureTable>> kept = ReadPublishedFigures(path_);
+  if (!kept.ok()) {
+    observability::LogError("published_figures_unreadable", {{"path", path_}, {"error", kept.status().ToString()}});
+    return;
+  }
+  if (!kept->has_value()) return;
+  absl::MutexLock lock(&mutex_);
+  published_ = std::make_shared<const queries::FigureTable>(**std::move(kept));
+  registrations_missing_ = true;
+}
 
 std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const queries::FigureTable& live) {
   absl::MutexLock lock(&mutex_);
@@ -189,10 +206,31 @@ std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const quer
         return cell.figure == v1::CHAIN_FIGURE_UNSPECIFIED ? 1 : min_group_;
       },
       next, current, &queries::FigureTable::chain);
-  if (next == nullptr && current.organizations == live.organizations) return published_;
+  const bool figures_changed = next != nullptr;
+  if (!figures_changed && current.organizations == live.organizations && !registrations_missing_) return published_;
   if (next == nullptr) next = std::make_shared<queries::FigureTable>(current);
   next->revision = live.revision;
   next->organizations = live.organizations;
+  // Kept before anyone sees it: a publication a restart forgot would let the next one differ from it by fewer than
+  // min_group changes. Registrations are no figure and are not kept.
+  if (figures_changed && !path_.empty()) {
+    absl::Status kept = WritePublishedFigures(path_, *next);
+    if (!kept.ok()) {
+      // Logged once until a write succeeds again: every read tries again, and must not flood the log.
+      if (!write_failing_) {
+        observability::LogError("published_figures_write_failed", {{"path", path_}, {"error", kept.ToString()}});
+      }
+      write_failing_ = true;
+      // The figures stay as they were; the registrations (no figure) are taken all the same.
+      next = std::make_shared<queries::FigureTable>(current);
+      next->revision = live.revision;
+      next->organizations = live.organizations;
+    } else if (write_failing_) {
+      observability::LogInfo("published_figures_written_again", {{"path", path_}});
+      write_failing_ = false;
+    }
+  }
+  registrations_missing_ = false;
   published_ = std::move(next);
   return published_;
 }

@@ -84,13 +84,21 @@ const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& ev
 //
 // The cost: their sums trail the live picture until enough organisations have reported a change (newest_report
 // says how far); the GHOR, dispatch and the organisation itself keep exact figures. Publication is checked on each
-// read (every read publishes what is due), is kept in memory, and starts from the live picture after a restart.
+// read (every read publishes what is due).
+//
+// Across a restart: with a `path`, every new publication is written to that file (published_file.h) before any
+// reader sees it, and a restarted server goes on from it, so that a total read before a restart and one read after
+// it differ by at least `min_group` organisations' changes too. When the file cannot be written the new publication
+// is not made (readers keep the previous one, which is safe: it only trails) and the next read tries again. Without
+// a path (tests) the publication is kept in memory only and starts from the live picture.
 //
 // Thread safety: thread safe.
 class PublishedFigures {
  public:
-  // `min_group` at least 1 (1: every change is published at once, no protection).
-  explicit PublishedFigures(int min_group);
+  // `min_group` at least 1 (1: every change is published at once, no protection). `path`: the file the publication is
+  // kept in (read here when it exists); empty: memory only. A file that cannot be read is logged
+  // (published_figures_unreadable) and the publication starts from the live picture, as for a new data directory.
+  explicit PublishedFigures(int min_group, std::string path = "");
 
   int min_group() const { return min_group_; }
 
@@ -101,8 +109,12 @@ class PublishedFigures {
 
  private:
   const int min_group_;
+  const std::string path_;
   absl::Mutex mutex_;
   std::shared_ptr<const queries::FigureTable> published_ ABSL_GUARDED_BY(mutex_);
+  // Whether published_ still lacks the registrations (loaded from the file, which keeps only figures).
+  bool registrations_missing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool write_failing_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 // What a reader's capacity reports are computed from: the live figures for a reader who sees every organisation's

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -50,12 +51,15 @@ struct Dependencies {
   // Minimum number of contributing organisations for a capacity figure shown without detailed visibility, and of
   // organisations whose figures must change before such a reader sees a sum change.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
+  // The file the published figures are kept in across restarts (policy::PublishedFigures); empty: memory only.
+  std::string published_figures_path;
 };
 
 class Operations {
  public:
   explicit Operations(Dependencies dependencies)
-      : deps_(dependencies), published_figures_(dependencies.min_aggregate_group) {}
+      : deps_(dependencies),
+        published_figures_(dependencies.min_aggregate_group, dependencies.published_figures_path) {}
 
   // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, and
   // counts its bytes against the organisation's write volume (RESOURCE_EXHAUSTED beyond), then submits it with the

@@ -630,6 +630,53 @@ TEST(GatewayConnectionTest, ConnectionsBeyondTheCapWaitAndIdleOnesAreClosed) {
   EXPECT_TRUE(waiting.ReadUntil("SERVING", absl::Seconds(10))) << waiting.received();
 }
 
+// Sends one more header line every `interval`, never the blank line that ends the headers, until the gateway closes
+// the connection (true) or `give_up` has passed (false). Each line is progress, so an inactivity timeout never fires.
+bool DripHeadersUntilClosed(RawSocket& client, absl::Duration interval, absl::Duration give_up) {
+  const absl::Time stop = absl::Now() + give_up;
+  for (int line = 0; absl::Now() < stop; ++line) {
+    if (!client.Send(absl::StrCat("X-Drip-", line, ": x\r\n"))) return true;  // Reset by the gateway.
+    if (client.WaitForClose(interval)) return true;
+  }
+  return false;
+}
+
+TEST(GatewayHeaderDeadlineTest, AClientThatDripsItsHeadersIsCutOffWhileOthersAreServed) {
+  constexpr absl::Duration kHeaderTimeout = absl::Seconds(2);
+  TestServer server([&](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.http_header_timeout = kHeaderTimeout;
+    // Far longer than the test: a client that sends a byte every 200 ms is never idle, so only the total deadline
+    // can end it (before this deadline existed, it kept its connection for as long as it dripped).
+    options.http_idle_timeout = absl::Seconds(60);
+  });
+  const int port = server.server().http_port();
+  RawSocket dripping(port);
+  ASSERT_TRUE(dripping.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+  // On keep-alive the deadline starts again after each answer: a served request does not buy the next one time.
+  RawSocket kept_alive(port);
+  ASSERT_TRUE(kept_alive.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  ASSERT_TRUE(kept_alive.ReadUntil("SERVING", absl::Seconds(10))) << kept_alive.received();
+  ASSERT_TRUE(kept_alive.Send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+
+  // Meanwhile a client that sends its headers in pieces, but completes them within the deadline, is served.
+  RawSocket halting(port);
+  ASSERT_TRUE(halting.Send("GET /healthz HTTP/1.1\r\n"));
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(halting.Send("Host: 127.0.0.1\r\n\r\n"));
+  EXPECT_TRUE(halting.ReadUntil("SERVING", absl::Seconds(10))) << halting.received();
+
+  // Ten times the deadline is the bound checked: the point is that dripping ends, not how fast.
+  EXPECT_TRUE(DripHeadersUntilClosed(dripping, absl::Milliseconds(200), 10 * kHeaderTimeout));
+  EXPECT_FALSE(absl::StrContains(dripping.received(), "HTTP/1.1")) << "no answer to an incomplete request";
+  EXPECT_TRUE(DripHeadersUntilClosed(kept_alive, absl::Milliseconds(200), 10 * kHeaderTimeout));
+
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST_F(GatewayTest, AnOversizedBodyIs413AndTheConnectionServesOn) {
   const std::string huge(size_t{2} << 20, 'x');  // GatewayOptions::max_request_bytes is 1 MiB.
   httplib::Result refused = client_.Post(kReportStatus, huge, "application/json");

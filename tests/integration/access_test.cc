@@ -567,6 +567,42 @@ bool RevealsAnythingOf(const std::vector<std::vector<double>>& equations, const 
 // report as the bestuur. It used to learn hospital B's exact IC availability (7, 2, 0) by subtraction. Now every
 // reading is written down as the reader's equation over every organisation's figures (a new unknown each time a
 // figure changes; A's own are known), and no other organisation's figure may ever be determined by them.
+// The differencing attack across a restart: the published totals are kept in the data directory, so the first read
+// after a restart shows what peers saw before it, not the live picture (which would give away the one report made
+// since the last publication).
+TEST_F(AccessTest, ARestartDoesNotLetAnInstitutionDifferenceTheTotals) {
+  SetUpRegion();  // A reports 4 IC beds available, B 2.
+  auto ic_available = [&]() -> std::optional<int64_t> {
+    auto reports = v1::ReportService::NewStub(ChannelAs("institution"));
+    v1::CapacityOverview overview;
+    const grpc::Status status = reports->GetCapacityOverview(Deadline().get(), {}, &overview);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const v1::CapacityTotal& total : overview.totals()) {
+      if (total.bed_type() == v1::BED_TYPE_IC_ADULT && total.has_available()) return total.available();
+    }
+    return std::nullopt;
+  };
+  auto ghor_reports = [&](const std::string& id, int available) {
+    const grpc::Status written = Report(*PictureAs("ghor"), MakeReport(id, available));
+    ASSERT_TRUE(written.ok()) << written.error_message();
+  };
+  ghor_reports("ziekenhuis-c", 5);
+  ASSERT_EQ(ic_available(), 11) << "three hospitals changed: published";
+  ghor_reports("ziekenhuis-b", 7);  // One change: the institution's total stays.
+  ASSERT_EQ(ic_available(), 11);
+  ASSERT_TRUE(std::filesystem::exists(server_.data_dir() + "/db/published-figures"));  // FastOptions: DIR/db.
+
+  server_.Restart();
+  // A total of 16 here would tell the institution that B went from 2 to 7 (its one report since).
+  EXPECT_EQ(ic_available(), 11) << "a restart must not publish the live picture";
+  // The publication goes on from where it was: two more changed figures make three, and the sum moves.
+  ghor_reports("ziekenhuis-c", 1);
+  EXPECT_EQ(ic_available(), 11);
+  const grpc::Status a = Report(*PictureAs("institution"), MakeReport("ziekenhuis-a", 6));
+  ASSERT_TRUE(a.ok()) << a.error_message();
+  EXPECT_EQ(ic_available(), 6 + 7 + 1);
+}
+
 TEST_F(AccessTest, PollingTotalsAfterEachReportRevealsNoSingleOrganisationsFigure) {
   SetUpRegion();  // A reports 4 IC beds available, B 2.
   auto admin = PictureAs("operator");

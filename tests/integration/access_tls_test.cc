@@ -86,6 +86,23 @@ TEST_F(AccessTlsTest, AnExpiredCertificateIsRefused) {
   EXPECT_EQ(ListWith(*StubWith(&expired, "expired")).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+// Issue 14: certificates of the region's CA not made for client authentication were accepted as an organisation's
+// credential. One made for another purpose only (serverAuth, like the server's own) already fails the handshake; one
+// without the extended key usage extension (which OpenSSL accepts for every purpose) gets the connection, and every
+// call is refused naming the missing usage.
+TEST_F(AccessTlsTest, ACertificateNotIssuedForClientAuthenticationIsRefused) {
+  const IssuedCertificate server_use = ca_.IssueClient(
+      {.common_name = "ghor-vr10", .organizational_units = {"ghor"}, .extended_key_usage = "serverAuth"});
+  EXPECT_EQ(ListWith(*StubWith(&server_use, "server-use")).error_code(), grpc::StatusCode::UNAVAILABLE);
+  const IssuedCertificate no_usage =
+      ca_.IssueClient({.common_name = "ghor-vr10", .organizational_units = {"ghor"}, .extended_key_usage = ""});
+  const grpc::Status status = ListWith(*StubWith(&no_usage, "no-usage"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("clientAuth"));
+  const IssuedCertificate ghor = ca_.IssueClient("ghor-vr10", "ghor");
+  EXPECT_TRUE(ListWith(*StubWith(&ghor, "ghor")).ok());
+}
+
 TEST_F(AccessTlsTest, ARevokedCertificateIsRefusedWithoutARestart) {
   const IssuedCertificate ghor = ca_.IssueClient("ghor-vr10", "ghor");
   auto stub = StubWith(&ghor, "ghor");

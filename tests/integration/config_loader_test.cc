@@ -2,6 +2,7 @@
 // error naming the field (or flag), and flags override the file.
 #include "server/config/config_loader.h"
 
+#include <array>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -46,6 +47,20 @@ absl::StatusOr<ResolvedConfig> LoadWithFlags(const std::vector<std::string>& arg
   return flags.Load();
 }
 
+// `config` with its files under /etc/ketenbeeld/tls/ moved to `tls`, where a test CA's server certificate, server key,
+// CA certificate and empty CRL are written under `names` (in that order). Empty when `config` names no such file.
+std::string WithTestTlsFiles(const std::string& config, const std::array<const char*, 4>& names,
+                             testing::PkiDirectory& tls) {
+  if (!absl::StrContains(config, "\"/etc/ketenbeeld/tls/")) return "";
+  testing::TestCa ca;
+  const testing::IssuedCertificate server = ca.IssueServer();
+  tls.Write(names[0], server.certificate_pem);
+  tls.Write(names[1], server.key_pem);
+  tls.Write(names[2], ca.certificate_pem());
+  tls.Write(names[3], ca.Crl({}));
+  return absl::StrReplaceAll(config, {{"\"/etc/ketenbeeld/tls/", absl::StrCat("\"", tls.path(), "/")}});
+}
+
 // The example that docs/operations.md installs, with its TLS files where it expects them (here: a test CA's files
 // under the names deploy/dev-certs.sh writes, in a temporary directory instead of /etc/ketenbeeld/tls).
 TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
@@ -53,16 +68,9 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
   ASSERT_TRUE(file.is_open());
   std::stringstream content;
   content << file.rdbuf();
-  std::string text = content.str();
   testing::PkiDirectory tls;
-  testing::TestCa ca;
-  const testing::IssuedCertificate server = ca.IssueServer();
-  tls.Write("server.pem", server.certificate_pem);
-  tls.Write("server.key", server.key_pem);
-  tls.Write("ca.pem", ca.certificate_pem());
-  tls.Write("crl.pem", ca.Crl({}));
-  ASSERT_TRUE(absl::StrContains(text, "\"/etc/ketenbeeld/tls/"));
-  text = absl::StrReplaceAll(text, {{"\"/etc/ketenbeeld/tls/", absl::StrCat("\"", tls.path(), "/")}});
+  const std::string text = WithTestTlsFiles(content.str(), {"server.pem", "server.key", "ca.pem", "crl.pem"}, tls);
+  ASSERT_FALSE(text.empty());
 
   absl::StatusOr<ResolvedConfig> resolved = ResolveText(text);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
@@ -94,6 +102,39 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
   EXPECT_EQ(options.backup_dir, "/var/backups/ketenbeeld");
   EXPECT_EQ(options.audit_options.max_file_bytes, 64 << 20);
   EXPECT_EQ(options.audit_options.max_files, 32);
+  EXPECT_TRUE(app::CheckServerOptions(options).ok()) << app::CheckServerOptions(options);
+}
+
+// The Kubernetes example (deploy/k8s/configmap.yaml) as `kubectl apply` installs it, with its TLS files (the Secret's
+// key names) in a temporary directory: as safe as the installed example, backups included.
+TEST(ConfigLoaderTest, KubernetesExampleIsValidAndSafe) {
+  std::ifstream file(KETENBEELD_K8S_CONFIGMAP);
+  ASSERT_TRUE(file.is_open());
+  // The configuration is the block under "ketenbeeld.textproto: |", indented by four spaces.
+  std::string text;
+  bool in_block = false;
+  for (std::string line; std::getline(file, line);) {
+    if (absl::StrContains(line, "ketenbeeld.textproto: |")) {
+      in_block = true;
+    } else if (in_block && absl::StartsWith(line, "    ")) {
+      absl::StrAppend(&text, line.substr(4), "\n");
+    } else if (in_block && !line.empty()) {
+      break;
+    }
+  }
+  testing::PkiDirectory tls;
+  text = WithTestTlsFiles(text, {"tls.crt", "tls.key", "ca.crt", "crl.pem"}, tls);
+  ASSERT_FALSE(text.empty());
+
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(text);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const app::ServerOptions& options = resolved->server;
+  EXPECT_EQ(options.data_dir, "/var/lib/ketenbeeld");
+  EXPECT_TRUE(options.tls.enabled());
+  EXPECT_EQ(options.tls.client_crl, tls.path() + "/crl.pem") << "revocation without a restart";
+  EXPECT_TRUE(options.retention.enabled());
+  // The directory the StatefulSet mounts its `backups` volume at: without it every backup would be refused.
+  EXPECT_EQ(options.backup_dir, "/var/backups/ketenbeeld");
   EXPECT_TRUE(app::CheckServerOptions(options).ok()) << app::CheckServerOptions(options);
 }
 

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/fault_injector.h"
@@ -233,6 +235,140 @@ TEST_F(AuditLogTest, RotatesIntoNumberedFilesKeepsMaxFilesAndListsAcrossThem) {
   EXPECT_EQ(AllEntries(**reopened, 1000).size(), listed);
   ASSERT_TRUE((*reopened)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 0).ok());
   EXPECT_EQ(List(**reopened).entries(0).sequence(), kEntries + 1);
+}
+
+// Fails every rename of a rotation whose source is the chosen path (FileOperation::kRename), as a disk or a
+// permission problem would: the rotation then stops half-way. Thread safe.
+class RenameFaults : public storage::FaultInjector {
+ public:
+  void FailRenamesOf(std::string path) {
+    absl::MutexLock lock(&mu_);
+    failing_ = std::move(path);
+  }
+  void Clear() { FailRenamesOf(""); }
+  int failed() const {
+    absl::MutexLock lock(&mu_);
+    return failed_;
+  }
+  storage::Fault Check(storage::FileOperation operation, std::string_view file_name) override {
+    absl::MutexLock lock(&mu_);
+    if (operation != storage::FileOperation::kRename || failing_.empty() || file_name != failing_) {
+      return storage::Fault::kNone;
+    }
+    ++failed_;
+    return storage::Fault::kIoError;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::string failing_ ABSL_GUARDED_BY(mu_);
+  int failed_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The sequences of `entries` (newest first) are exactly newest, newest - 1, ..., oldest: none lost, none twice.
+void ExpectExactly(const std::vector<v1::AuditEntry>& entries, int64_t newest, int64_t oldest) {
+  ASSERT_EQ(static_cast<int64_t>(entries.size()), newest - oldest + 1);
+  for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].sequence(), newest - static_cast<int64_t>(i));
+}
+
+TEST_F(AuditLogTest, ARotationThatFailsHalfWayLosesNoEntryAndWritesNoneTwice) {
+  auto faults = std::make_shared<RenameFaults>();
+  AuditOptions options = Options(4096, 3);
+  options.fault_injector = faults;
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  int64_t recorded = 0;
+  auto record = [&] { return (*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, ++recorded); };
+  while ((*log)->Files().size() < 3) ASSERT_TRUE(record().ok()) << recorded;  // The current file, .1 and .2.
+
+  // Each rotation now moves .2 to .3 and then fails to move .1: half-way. Every later entry tries again. The trail
+  // holds fewer than max_files rotated files all along, so no entry may go.
+  faults->FailRenamesOf(path() + ".1");
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(record().ok()) << "a failed rotation does not fail the read";
+  EXPECT_GT(faults->failed(), 10) << "rotation was tried again and again";
+  ExpectExactly(AllEntries(**log, 37), recorded, 1);
+
+  // Once renames work again the trail rotates as usual, still without a gap or a duplicate.
+  faults->Clear();
+  const int64_t before_recovery = recorded;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(record().ok());
+  EXPECT_THAT((*log)->Files(), ElementsAre(path(), path() + ".1", path() + ".2", path() + ".3"));
+  const std::vector<v1::AuditEntry> entries = AllEntries(**log, 37);
+  ASSERT_FALSE(entries.empty());
+  ExpectExactly(entries, recorded, entries.back().sequence());
+  EXPECT_LE(entries.back().sequence(), before_recovery);
+  // And a restart sees the same, and goes on from the newest.
+  log->reset();
+  auto reopened = AuditLog::Open(path(), options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  ASSERT_TRUE((*reopened)->Record(Ghor(), "/m", {"ziekenhuis-b"}, 0).ok());
+  ExpectExactly(AllEntries(**reopened, 1000), recorded + 1, entries.back().sequence());
+}
+
+TEST_F(AuditLogTest, ARotationWhoseLastRenameFailsGoesOnInTheRotatedFileAcrossARestart) {
+  auto faults = std::make_shared<RenameFaults>();
+  AuditOptions options = Options(4096, 3);
+  options.fault_injector = faults;
+  // The new current file cannot be put in place: the full one is already ".1", and entries go on there.
+  faults->FailRenamesOf(path() + ".new");
+  int64_t recorded = 0;
+  {
+    auto log = AuditLog::Open(path(), options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    while (faults->failed() < 3) ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, ++recorded).ok());
+    EXPECT_FALSE(std::filesystem::exists(path()));
+    EXPECT_THAT((*log)->Files(), ElementsAre(path() + ".1"));
+    ExpectExactly(AllEntries(**log, 37), recorded, 1);
+  }
+  // A restart in that state starts a new current file and continues the sequence from ".1".
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  faults->Clear();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE((*log)->Record(Ghor(), "/m", {"ziekenhuis-a"}, ++recorded).ok());
+  const std::vector<v1::AuditEntry> entries = AllEntries(**log, 37);
+  ASSERT_FALSE(entries.empty());
+  ExpectExactly(entries, recorded, entries.back().sequence());
+  EXPECT_EQ(entries.back().sequence(), 1) << "nothing was pushed out: fewer than max_files files were ever full";
+}
+
+TEST_F(AuditLogTest, OneListingReadsABoundedStretchAndFollowingItFindsEveryEntryOnce) {
+  AuditOptions options = Options(4096, 100);
+  options.list_scan_bytes = 2048;
+  options.index_interval_bytes = 512;
+  constexpr int kEntries = 1000;  // About 60 KB in 15 files; one in 50 reads "zorg-zelden".
+  {
+    auto log = AuditLog::Open(path(), options);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 1; i <= kEntries; ++i) {
+      ASSERT_TRUE((*log)->Record(Ghor(), "/m", {i % 50 == 0 ? "zorg-zelden" : "ziekenhuis-a"}, i).ok());
+    }
+  }
+  // After a restart (the rotated files are indexed by the listings that need them) and with the indexes built.
+  auto log = AuditLog::Open(path(), options);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (const int round : {0, 1}) {
+    v1::ListAuditEntriesRequest request;
+    request.set_organization_id("zorg-zelden");
+    std::vector<int64_t> found;
+    int calls = 0;
+    for (; calls < 10000; ++calls) {
+      v1::ListAuditEntriesResponse response;
+      int64_t scanned = 0;
+      ASSERT_TRUE((*log)->List(request, response, &scanned).ok());
+      // The bound, plus at most one entry (the one that passed it), or one stretch when that alone is larger.
+      EXPECT_LE(scanned, options.list_scan_bytes + 200) << "round " << round << ", call " << calls;
+      for (const v1::AuditEntry& entry : response.entries()) found.push_back(entry.sequence());
+      if (response.next_before_sequence() == 0) break;
+      EXPECT_TRUE(request.before_sequence() == 0 || response.next_before_sequence() <= request.before_sequence());
+      request.set_before_sequence(response.next_before_sequence());
+    }
+    EXPECT_GT(calls, 10) << "a filter that rarely matches takes many bounded calls, not one that reads everything";
+    std::vector<int64_t> expected;
+    for (int64_t sequence = kEntries; sequence >= 50; sequence -= 50) expected.push_back(sequence);
+    EXPECT_EQ(found, expected) << "round " << round;
+  }
+  // Unfiltered, pages of 7 across the files: every entry once, newest first.
+  ExpectExactly(AllEntries(**log, 7), kEntries, 1);
 }
 
 TEST_F(AuditLogTest, KeepsEveryOrganisationOfALargeRead) {

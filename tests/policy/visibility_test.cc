@@ -1,5 +1,8 @@
 #include "server/policy/visibility.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -211,6 +214,52 @@ TEST(PublishedFiguresTest, ACellChangesOnlyWhenTheMinimumGroupOfOrganisationsCha
             (Values{{"a", 9}, {"b", 0}, {"c", 3}}));
   EXPECT_EQ(Shown(*published.Publish(queries::FigureTable()), kAvailable), std::nullopt)
       << "all three withdrew: nobody gives the figure";
+}
+
+// A directory of its own for one test.
+std::string FreshDir() {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / ("published_" + std::to_string(::getpid()) + "_" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+TEST(PublishedFiguresTest, ARestartGoesOnFromTheKeptPublication) {
+  const std::string path = FreshDir() + "/published-figures";
+  constexpr v1::CapacityFigure kAvailable = v1::CAPACITY_FIGURE_AVAILABLE;
+  {
+    PublishedFigures published(3, path);
+    published.Publish(Available({{"a", 4}, {"b", 2}, {"c", 1}}));
+    EXPECT_EQ(Shown(*published.Publish(Available({{"a", 4}, {"b", 7}, {"c", 1}})), kAvailable),
+              (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+  }
+  PublishedFigures restarted(3, path);
+  // Without the kept publication, B's one change since would be published here (three organisations differ from
+  // nothing).
+  EXPECT_EQ(Shown(*restarted.Publish(Available({{"a", 4}, {"b", 7}, {"c", 1}})), kAvailable),
+            (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+  EXPECT_EQ(Shown(*restarted.Publish(Available({{"a", 5}, {"b", 7}, {"c", 3}})), kAvailable),
+            (Values{{"a", 5}, {"b", 7}, {"c", 3}}));
+}
+
+TEST(PublishedFiguresTest, APublicationThatCannotBeKeptIsNotShown) {
+  const std::string dir = FreshDir();
+  const std::string path = dir + "/published-figures";
+  constexpr v1::CapacityFigure kAvailable = v1::CAPACITY_FIGURE_AVAILABLE;
+  PublishedFigures published(3, path);
+  published.Publish(Available({{"a", 4}, {"b", 2}, {"c", 1}}));
+  // The file cannot be replaced (a directory where its temporary copy goes): the readers keep the last publication,
+  // which a restart would also start from, rather than one a restart would forget.
+  std::filesystem::create_directories(path + ".new/blocked");
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 9}, {"b", 8}, {"c", 7}})), kAvailable),
+            (Values{{"a", 4}, {"b", 2}, {"c", 1}}));
+  std::filesystem::remove_all(path + ".new");
+  EXPECT_EQ(Shown(*published.Publish(Available({{"a", 9}, {"b", 8}, {"c", 7}})), kAvailable),
+            (Values{{"a", 9}, {"b", 8}, {"c", 7}}));
+  EXPECT_EQ(Shown(*PublishedFigures(3, path).Publish(Available({{"a", 9}, {"b", 8}, {"c", 6}})), kAvailable),
+            (Values{{"a", 9}, {"b", 8}, {"c", 7}}));
 }
 
 TEST(PublishedFiguresTest, AnOlderSnapshotDoesNotTurnThePublicationBack) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <cmath>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -131,6 +132,51 @@ TEST(ClientFailureTest, InvalidUtf8FloodIsLoggedUnderABudget) {
   // At most 10 a second over the seconds the calls spanned (a started second counts whole).
   EXPECT_LE(protobuf_lines, 10 * (static_cast<int>(std::ceil(seconds)) + 1)) << seconds << " s";
   EXPECT_LT(protobuf_lines, kCalls);
+}
+
+// Issue 14: a client without credentials made the server log every failed call, 1,400 lines a second. Failed calls
+// are logged under a budget of 50 lines a second (all callers together); what is left out is counted in the next line.
+TEST(ClientFailureTest, CallsWithoutCredentialsAreLoggedUnderABudget) {
+  TempDir dir;
+  const std::string tokens = dir.path() + "/tokens";
+  {
+    std::ofstream file(tokens);
+    // The SHA-256 of "x": a token this test never sends.
+    file << "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 beheer operator beheer\n";
+  }
+  ServerProcessOptions options;
+  options.data_dir = dir.path() + "/db";
+  options.log_path = dir.path() + "/server.log";
+  options.extra_args = {"--tokens_file", tokens};
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = (*server)->NewStub();
+  constexpr int kCalls = 400;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kCalls; ++i) {
+    v1::GetRequest request;
+    request.set_name("organizations/zh-noord/status");
+    v1::GetResponse response;
+    const grpc::Status status = stub->Get(Deadline().get(), request, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << i << ": " << status.error_message();
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  // One more failure in a later second logs the count of those left out.
+  absl::SleepFor(absl::Milliseconds(1100));
+  v1::GetResponse response;
+  ASSERT_EQ(stub->Get(Deadline().get(), {}, &response).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  int failure_lines = 0;
+  bool counted = false;
+  for (absl::string_view line : absl::StrSplit((*server)->log(), '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "UNAUTHENTICATED")) ++failure_lines;
+    if (absl::StrContains(line, "rpc_failures_not_logged")) counted = true;
+  }
+  EXPECT_GE(failure_lines, 1) << "the first ones are logged";
+  // At most 50 a second over the seconds the calls spanned (a started second counts whole), and the last one.
+  EXPECT_LE(failure_lines, 50 * (static_cast<int>(std::ceil(seconds)) + 1) + 1) << seconds << " s";
+  EXPECT_LT(failure_lines, kCalls);
+  EXPECT_TRUE(counted) << "what was left out is counted";
 }
 
 }  // namespace
