@@ -50,6 +50,9 @@ struct Dependencies {
   // Minimum number of contributing organisations for a capacity figure shown without detailed visibility, and of
   // organisations whose figures must change before such a reader sees a sum change.
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
+  // Picture time (pipeline::PictureClock::Now in the server): the `now` against which the reports count figures as
+  // stale. The same clock as the committer's, so a report agrees with the overdue facts the scheduler commits.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
 class Operations {
