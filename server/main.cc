@@ -6,11 +6,13 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
 #include "server/app/server.h"
 #include "server/config/config_loader.h"
 #include "server/observability/log.h"
+#include "server/pipeline/picture_clock.h"
 
 #ifdef KETENBEELD_JEMALLOC
 #include <jemalloc/jemalloc.h>
@@ -70,6 +72,11 @@ int main(int argc, char** argv) {
   app.add_option("--http_assets_dir", http_assets_dir,
                  "Serve the dashboard from this directory (web/static) instead of the built-in copy (development)")
       ->check(CLI::ExistingDirectory);
+  std::string clock_offset_file;
+  app.add_option("--clock_offset_file", clock_offset_file,
+                 "Development only, refused with TLS or tokens: picture time is the wall clock plus the duration in "
+                 "this file (\"0s\", \"12h\", \"90m\"), re-read when it changes, only ever moving forward; for "
+                 "system tests (docs/operations.md)");
   std::string log_level = "info";
   app.add_option("--log_level", log_level, "Lowest level logged: debug (includes every RPC), info, warning, error")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
@@ -92,17 +99,29 @@ int main(int argc, char** argv) {
                  std::string(config.status().message()).c_str());
     return 2;
   }
-  // What start-up would refuse without touching files or ports (listen addresses): refused here too, also by
-  // --check_config, with the same exit code.
+  config->server.clock_offset_file = clock_offset_file;
+  // What start-up would refuse without touching files or ports (listen addresses, a test-driven clock with
+  // authentication): refused here too, also by --check_config, with the same exit code.
   if (absl::Status valid = ketenbeeld::app::CheckServerOptions(config->server); !valid.ok()) {
     std::fprintf(stderr, "ketenbeeld-server: invalid configuration: %s\n", std::string(valid.message()).c_str());
     return 2;
+  }
+  std::string clock_note;
+  if (!clock_offset_file.empty()) {
+    absl::StatusOr<absl::Duration> offset = ketenbeeld::pipeline::ReadClockOffsetFile(clock_offset_file);
+    if (!offset.ok()) {
+      std::fprintf(stderr, "ketenbeeld-server: invalid configuration: %s\n",
+                   std::string(offset.status().message()).c_str());
+      return 2;
+    }
+    clock_note = absl::StrCat("# development: picture clock = wall clock + ", absl::FormatDuration(*offset), " (",
+                              clock_offset_file, ")\n");
   }
   if (check_config) {
     absl::StatusOr<ketenbeeld::server::v1::ServerConfig> merged = config_flags.Merged();
     std::string text;
     if (merged.ok()) google::protobuf::TextFormat::PrintToString(*merged, &text);
-    std::printf("# configuration is valid\n%s", text.c_str());
+    std::printf("# configuration is valid\n%s%s", clock_note.c_str(), text.c_str());
     return 0;
   }
   ketenbeeld::app::ServerOptions options = config->server;

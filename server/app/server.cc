@@ -32,6 +32,7 @@
 #include "server/observability/log.h"
 #include "server/observability/metrics.h"
 #include "server/observability/rpc_interceptor.h"
+#include "server/pipeline/picture_clock.h"
 #include "server/pipeline/scheduler.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
@@ -92,6 +93,9 @@ struct KetenbeeldServer::State {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<state::Picture> picture;
   std::unique_ptr<pipeline::Hub> hub;
+  // Picture time with a test-driven offset (options.clock_offset_file); null: options.committer.clock. Before the
+  // committer, the services and the feeds that call it, so it outlives them.
+  std::unique_ptr<pipeline::PictureClock> clock;
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<queries::Reader> reader;
   std::unique_ptr<pipeline::Scheduler> scheduler;
@@ -142,6 +146,12 @@ absl::Status CheckServerOptions(const ServerOptions& options) {
         " is not a loopback address; without TLS (tls.server_certificate) the server serves plaintext only on "
         "loopback (127.0.0.1, [::1], localhost)"));
   }
+  if (!options.clock_offset_file.empty() && (options.tls.enabled() || !options.tokens_file.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        pipeline::kClockOffsetFlag,
+        ": a test-driven clock is for development only and is refused when TLS (tls.server_certificate) or "
+        "tokens_file is configured: a production server's clock is never driven from outside"));
+  }
   if (!options.http_listen_address.empty()) return http::CheckListenAddress(options.http_listen_address);
   return absl::OkStatus();
 }
@@ -158,6 +168,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
 
   auto state = std::make_unique<State>();
   state->options = options;
+  if (!options.clock_offset_file.empty()) {
+    absl::StatusOr<std::unique_ptr<pipeline::PictureClock>> clock =
+        pipeline::PictureClock::FromOffsetFile(options.clock_offset_file);
+    if (!clock.ok()) return clock.status();
+    state->clock = *std::move(clock);
+  }
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open(storage::StoreOptions{.path = options.data_dir, .sync = options.sync});
   if (!store.ok()) return store.status();
@@ -175,6 +191,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   pipeline::Committer::Options committer_options = options.committer;
   committer_options.observer = state->metrics.get();
+  if (state->clock != nullptr) committer_options.clock = [clock = state->clock.get()] { return clock->Now(); };
+  // One picture clock for commit times, the reports' `now` and the heartbeats' server_time.
+  state->options.feed.clock = committer_options.clock;
   state->committer =
       std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
   state->options.feed.counters = &state->feed_counters;
@@ -212,7 +231,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .write_volume = state->write_volume.get(),
                                                                   .revalidator = state->authenticator.get(),
                                                                   .min_aggregate_group = options.min_aggregate_group,
-                                                                  .published_figures_path = published_figures});
+                                                                  .published_figures_path = published_figures,
+                                                                  .clock = committer_options.clock});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,

@@ -104,6 +104,10 @@ struct ServerOptions {
   // failed by gRPC itself with CANCELLED (a known gRPC core behaviour, grpc/grpc#41785); the drain lets clients see
   // UNAVAILABLE for their writes in flight instead. Zero: no drain (in-process tests).
   absl::Duration shutdown_drain = absl::Milliseconds(300);
+  // Development only: picture time is the wall clock plus the offset in this file (pipeline::PictureClock), so that
+  // system tests can move the server's clock forward. Refused with TLS or tokens_file (CheckServerOptions). Empty: the
+  // wall clock. committer.clock is then ignored: the picture clock feeds the committer, the reports and the feeds.
+  std::string clock_offset_file;
 };
 
 class KetenbeeldServer {
@@ -153,7 +157,8 @@ class KetenbeeldServer {
 bool IsLoopbackAddress(const std::string& listen_address);
 
 // The checks of `options` that need no files, ports or store: the listen addresses (host:port; without TLS only
-// loopback; the HTTP gateway only on loopback). INVALID_ARGUMENT naming the field. KetenbeeldServer::Start checks
+// loopback; the HTTP gateway only on loopback), and no clock_offset_file when TLS or tokens are configured.
+// INVALID_ARGUMENT naming the field or flag. KetenbeeldServer::Start checks
 // this first, and `ketenbeeld-server --check_config` too, so that it refuses exactly what start-up would.
 absl::Status CheckServerOptions(const ServerOptions& options);
 

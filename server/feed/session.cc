@@ -61,7 +61,7 @@ FeedFrame FeedSession::Yield(FeedFrame frame) {
   return frame;
 }
 
-FeedFrame FeedSession::HeartbeatNow() { return Yield(Heartbeat{.revision = cursor_, .server_time = absl::Now()}); }
+FeedFrame FeedSession::HeartbeatNow() { return Yield(Heartbeat{.revision = cursor_, .server_time = options_.clock()}); }
 
 std::optional<FeedFrame> FeedSession::Next(const std::shared_ptr<pipeline::Listener>& listener) {
   if (phase_ == Phase::kEnded) return std::nullopt;

@@ -63,6 +63,9 @@ struct FeedOptions {
   absl::Duration revalidate_interval = absl::Seconds(1);
   // Metrics: what feeds deliver, over both transports. May be null; must outlive every session.
   observability::FeedCounters* counters = nullptr;
+  // Picture time, for a heartbeat's server_time (pipeline::PictureClock::Now in the server): clients compare it with
+  // commit times. When heartbeats are due stays on the wall clock.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
 // The resume point is older than the retained log: a snapshot follows.

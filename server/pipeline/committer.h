@@ -60,8 +60,9 @@ class Committer {
     size_t max_group_size = 1024;
     // The region's scale-up levels and reporting cadences.
     domain::Region region = domain::Region::Default();
-    // Source of commit times and of the time between storage recovery attempts (tests inject a fake clock). Commit
-    // times never go backwards, whatever it returns.
+    // Source of commit times and of the time between storage recovery attempts: picture time (the server passes
+    // PictureClock::Now, picture_clock.h; tests inject a fake clock). Commit times never go backwards, whatever it
+    // returns.
     std::function<absl::Time()> clock = [] { return absl::Now(); };
     // Metrics hook; may be null. Must outlive the committer.
     CommitObserver* observer = nullptr;

@@ -285,9 +285,9 @@ absl::StatusOr<v1::GapReport> Operations::GetGapReport(const Identity& caller, c
   }
   const policy::Viewer viewer = policy::Viewer::For(caller);
   // Exact figures from the scenario's own snapshot, so the report is exactly as of its revision.
-  if (viewer.sees_all_detail()) return queries::ComputeGapReport(request, deps_.picture, absl::Now());
+  if (viewer.sees_all_detail()) return queries::ComputeGapReport(request, deps_.picture, deps_.clock());
   const policy::ReportFigures figures = policy::FiguresFor(viewer, deps_.picture, published_figures_);
-  return queries::ComputeGapReport(request, deps_.picture, *figures.figures, absl::Now(), figures.min_group);
+  return queries::ComputeGapReport(request, deps_.picture, *figures.figures, deps_.clock(), figures.min_group);
 }
 
 absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Identity& caller,
@@ -298,7 +298,7 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
   const policy::ReportFigures figures =
       policy::FiguresFor(policy::Viewer::For(caller), deps_.picture, published_figures_);
   absl::StatusOr<v1::CapacityOverview> overview =
-      queries::ComputeCapacityOverview(request, *figures.figures, absl::Now(), figures.min_group);
+      queries::ComputeCapacityOverview(request, *figures.figures, deps_.clock(), figures.min_group);
   if (overview.ok()) overview->set_revision(figures.revision);
   return overview;
 }
@@ -318,7 +318,7 @@ absl::StatusOr<v1::ContinuityTimeline> Operations::GetContinuityTimeline(
   }
   const policy::Viewer viewer = policy::Viewer::For(caller);
   absl::StatusOr<v1::ContinuityTimeline> timeline = queries::ComputeContinuityTimeline(
-      request, deps_.picture, absl::Now(),
+      request, deps_.picture, deps_.clock(),
       [&viewer](absl::string_view organization_id) { return viewer.SeesDetailOf(organization_id); });
   if (!timeline.ok() || caller.development() || deps_.audit == nullptr) return timeline;
   // Supply and staffing points of other organisations are their figures: a read of detail.
@@ -343,7 +343,7 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kFindCapacity); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture, absl::Now());
+  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture, deps_.clock());
   // Per-organisation availability: a read of detail (only roles that see every organisation's figures may call it).
   if (found.ok() && !caller.development() && deps_.audit != nullptr) {
     std::vector<std::string> others;

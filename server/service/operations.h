@@ -53,6 +53,9 @@ struct Dependencies {
   int min_aggregate_group = policy::kDefaultMinAggregateGroup;
   // The file the published figures are kept in across restarts (policy::PublishedFigures); empty: memory only.
   std::string published_figures_path;
+  // Picture time (pipeline::PictureClock::Now in the server): the `now` against which the reports count figures as
+  // stale. The same clock as the committer's, so a report agrees with the overdue facts the scheduler commits.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
 };
 
 class Operations {

@@ -2,7 +2,6 @@
 // diesel with the `ketenbeeld` CLI, three suppliers offer 2,000 each, the hospital accepts 2,000 + 2,000 and then part
 // of the third (accepting all of it is refused with what is still needed), and records a short delivery. The CLI's
 // own output is what is checked, as an officer would read it.
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,18 +9,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
+#include "tests/system/cli_run.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct CliRun {
-  ExitStatus exit;
-  std::string out;
-  std::string err;
-};
 
 class AssistanceCliTest : public ::testing::Test {
  protected:
@@ -34,16 +28,7 @@ class AssistanceCliTest : public ::testing::Test {
   // Runs the CLI against the server to completion.
   CliRun Cli(std::vector<std::string> args) {
     args.insert(args.begin(), {"--server", server_->address()});
-    const std::string out = dir_.path() + "/cli.out";
-    const std::string err = dir_.path() + "/cli.err";
-    std::filesystem::remove(out);
-    std::filesystem::remove(err);
-    absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(CliBinary(), args, out, err);
-    EXPECT_TRUE(cli.ok()) << cli.status();
-    if (!cli.ok()) return {};
-    std::optional<ExitStatus> exit = (*cli)->WaitForExit(absl::Seconds(60));
-    EXPECT_TRUE(exit.has_value()) << "the CLI did not finish";
-    return CliRun{exit.value_or(ExitStatus{}), ReadWholeFile(out), ReadWholeFile(err)};
+    return RunCli(dir_.path(), args);
   }
 
   // Runs a CLI command that must succeed.

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
+#include "tests/system/cli_run.h"
 #include "tests/system/durability_checks.h"
 #include "tests/system/server_process.h"
 
@@ -21,25 +22,6 @@ namespace ketenbeeld::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Runs the CLI to completion; returns its exit status and stdout.
-struct CliRun {
-  ExitStatus exit;
-  std::string out;
-  std::string err;
-};
-CliRun RunCli(const std::string& work_dir, const std::vector<std::string>& args) {
-  const std::string out = work_dir + "/cli.out";
-  const std::string err = work_dir + "/cli.err";
-  std::filesystem::remove(out);
-  std::filesystem::remove(err);
-  absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(CliBinary(), args, out, err);
-  EXPECT_TRUE(cli.ok()) << cli.status();
-  if (!cli.ok()) return {};
-  std::optional<ExitStatus> exit = (*cli)->WaitForExit(absl::Seconds(120));
-  EXPECT_TRUE(exit.has_value()) << "the CLI did not finish";
-  return CliRun{exit.value_or(ExitStatus{}), ReadWholeFile(out), ReadWholeFile(err)};
-}
 
 TEST(BackupRestoreTest, BackupTakenUnderLoadRestoresToExactlyItsRevision) {
   TempDir dir;
@@ -57,7 +39,8 @@ TEST(BackupRestoreTest, BackupTakenUnderLoadRestoresToExactlyItsRevision) {
   {
     ClosedLoopWriters writers(**server, 3, "backup");
     ASSERT_TRUE(writers.WaitUntilAcknowledged(20, absl::Seconds(30))) << (*server)->log();
-    const CliRun backup = RunCli(dir.path(), {"--server", (*server)->address(), "admin", "backup", backup_dir});
+    const CliRun backup =
+        RunCli(dir.path(), {"--server", (*server)->address(), "admin", "backup", backup_dir}, absl::Seconds(120));
     ASSERT_TRUE(backup.exit.ExitedWith(0)) << backup.exit.ToString() << "\n" << backup.err;
     // "backup of revision N written to DIR in T ms"
     ASSERT_THAT(backup.out, HasSubstr("backup of revision "));
@@ -72,7 +55,8 @@ TEST(BackupRestoreTest, BackupTakenUnderLoadRestoresToExactlyItsRevision) {
   ASSERT_GT(acknowledged.back().revision, backup_revision) << "no write after the backup: the test proves nothing";
 
   // The CLI refuses to overwrite: a second backup into the same directory fails and names it.
-  const CliRun again = RunCli(dir.path(), {"--server", (*server)->address(), "admin", "backup", backup_dir});
+  const CliRun again =
+      RunCli(dir.path(), {"--server", (*server)->address(), "admin", "backup", backup_dir}, absl::Seconds(120));
   EXPECT_TRUE(again.exit.ExitedWith(1)) << again.exit.ToString();
   EXPECT_THAT(again.err, HasSubstr("already exists"));
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -96,6 +97,35 @@ TEST(StartupErrorsTest, CheckConfigAcceptsTheInstalledExampleWithDevelopmentCert
   const FailedStart missing = RunServerExpectingExit(dir, {"--config", config, "--check_config"});
   EXPECT_TRUE(missing.exit.ExitedWith(2)) << missing.exit.ToString();
   EXPECT_THAT(missing.stderr_text, HasSubstr("tls.server_private_key"));
+}
+
+// The test-driven clock (--clock_offset_file) is for development: with authentication configured the server refuses
+// it, and an offset file it cannot use stops start-up naming the flag, both also under --check_config.
+TEST(StartupErrorsTest, ClockOffsetFileIsRefusedWithAuthenticationOrBadContent) {
+  TempDir dir;
+  const std::string db = dir.path() + "/db";
+  const std::string offset = dir.path() + "/clock-offset";
+  std::ofstream(offset) << "12h\n";
+  const std::string tokens = dir.path() + "/tokens";
+  std::ofstream(tokens) << "sha256:" << std::string(64, 'a') << " zh-noord institution koppeling\n";
+  for (const bool check_only : {true, false}) {
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0",   "--data_dir", db, "--clock_offset_file",
+                                     offset,     "--tokens_file", tokens};
+    if (check_only) args.push_back("--check_config");
+    const FailedStart refused = RunServerExpectingExit(dir, args);
+    EXPECT_TRUE(refused.exit.ExitedWith(2)) << refused.exit.ToString() << "\n" << refused.stderr_text;
+    EXPECT_THAT(refused.stderr_text, HasSubstr("--clock_offset_file: a test-driven clock is for development only"));
+  }
+  std::ofstream(offset, std::ios::trunc) << "-2h\n";
+  for (const bool check_only : {true, false}) {
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--data_dir", db, "--clock_offset_file", offset};
+    if (check_only) args.push_back("--check_config");
+    const FailedStart refused = RunServerExpectingExit(dir, args);
+    EXPECT_TRUE(refused.exit.ExitedWith(2)) << refused.exit.ToString() << "\n" << refused.stderr_text;
+    EXPECT_THAT(refused.stderr_text, HasSubstr(absl::StrCat("--clock_offset_file ", offset,
+                                                            ": \"-2h\": the offset "
+                                                            "must not be negative")));
+  }
 }
 
 TEST(StartupErrorsTest, DataDirThatIsARegularFileIsRefused) {
