@@ -191,6 +191,56 @@ class PowerOutageTest : public ::testing::Test {
                 ContainsRegex("zh-noord [^\n]*strained [^\n]*utility major [^\n]*ic-adult 3/12 [^\n]*diversion"));
   }
 
+  // The generator vvt-west reported at 0 h with 18 hours of diesel, as the server holds it now.
+  v1::Supply Generator() {
+    const v1::StatusReport report = ReadReport("vvt-west");
+    for (const v1::Supply& supply : report.supplies()) {
+      if (supply.type() == v1::SUPPLY_TYPE_GENERATOR) return supply;
+    }
+    ADD_FAILURE() << "vvt-west has no generator";
+    return v1::Supply();
+  }
+
+  // Waits (bounded) until the server has committed the generator's warning at `horizon`.
+  void WaitForGeneratorWarning(absl::Duration horizon) {
+    WaitForReport(
+        "vvt-west",
+        [horizon](const v1::StatusReport& report) {
+          for (const v1::Supply& supply : report.supplies()) {
+            if (supply.type() == v1::SUPPLY_TYPE_GENERATOR && supply.has_warned_within() &&
+                absl::Seconds(supply.warned_within().seconds()) == horizon) {
+              return true;
+            }
+          }
+          return false;
+        },
+        absl::StrCat("the generator's warning at ", absl::FormatDuration(horizon)));
+  }
+
+  // 7 h, then 12 h. The generator reported at 18 hours runs down with the clock: the server warns at 12 h and at 6 h
+  // left, each once in the log; 12 hours after the report the timeline says it runs out in 6 hours.
+  void GeneratorRunsDownAndWarnsOnce() {
+    const v1::Supply reported = Generator();
+    EXPECT_EQ(absl::Seconds(reported.runs_out_at().seconds() - reported.reported_at().seconds()), absl::Hours(18));
+    MoveClockTo(absl::Hours(7));
+    WaitForGeneratorWarning(absl::Hours(12));
+    MoveClockTo(absl::Hours(12));
+    WaitForGeneratorWarning(absl::Hours(6));
+    const std::string timeline = MustRun({"report", "continuity", "--region", "VR10"});
+    EXPECT_THAT(timeline, ContainsRegex("in (6 h|5 h 5[0-9] min) +Zorgcentrum West +generator runs out"));
+    const std::string history = MustRun({"history", "--from", "1"});
+    auto count = [&history](const std::string& text) {
+      size_t found = 0;
+      for (size_t at = history.find(text); at != std::string::npos; at = history.find(text, at + 1)) ++found;
+      return found;
+    };
+    EXPECT_EQ(count("generator runs out within 12h"), 1u) << history;
+    // The 6 h warning stands on the record from then on; the event that made it is the first to say so.
+    EXPECT_GE(count("generator runs out within 6h"), 1u) << history;
+    const v1::Supply generator = Generator();
+    EXPECT_EQ(absl::Seconds(generator.warned_within().seconds()), absl::Hours(6));
+  }
+
   // 3 h. The diversion's `until` (2 h) passed and nobody confirmed or ended it: the server marks it expired, as a
   // committed event, and every reader sees it so.
   void DiversionExpiresUnconfirmed() {
@@ -296,6 +346,8 @@ TEST_F(PowerOutageTest, TheInspectiesWalkThroughStaysTrue) {
   MoveClockTo(absl::Hours(3));
   DiversionExpiresUnconfirmed();
   DieselFromThreePartialOffers();
+
+  GeneratorRunsDownAndWarnsOnce();
 
   MoveClockTo(kReportingInterval + absl::Minutes(30));
   OverdueOrganisationsCountAsStale();
