@@ -21,6 +21,10 @@ Committer::Committer(storage::Store& store, state::Picture& picture, Hub& hub, O
       hub_(hub),
       options_(std::move(options)),
       next_revision_(store.last_revision() + 1) {
+  {
+    absl::MutexLock lock(&mu_);
+    applied_revision_ = next_revision_ - 1;
+  }
   completion_thread_ = std::thread([this] { CompletionLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
@@ -55,6 +59,22 @@ void Committer::Stop() {
   if (completion_thread_.joinable()) completion_thread_.join();  // After every queued group is completed.
 }
 
+void Committer::SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(absl::Status) &&> done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      replicated_queue_.push_back(PendingReplicated{.group = std::move(group), .done = std::move(done)});
+      return;
+    }
+  }
+  std::move(done)(absl::UnavailableError("the server is shutting down; the replicated group was not applied"));
+}
+
+int64_t Committer::applied_revision() const {
+  absl::MutexLock lock(&mu_);
+  return applied_revision_;
+}
+
 Committer::Stats Committer::stats() const {
   absl::MutexLock lock(&mu_);
   return stats_;
@@ -63,12 +83,16 @@ Committer::Stats Committer::stats() const {
 void Committer::Loop() {
   while (true) {
     std::deque<Pending> group;
+    std::deque<PendingReplicated> replicated;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return !c->queue_.empty() || c->stopping_; },
+          +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+            return !c->queue_.empty() || !c->replicated_queue_.empty() || c->stopping_;
+          },
           this));
-      if (queue_.empty()) return;  // Stopping, and everything queued has been committed.
+      if (queue_.empty() && replicated_queue_.empty()) return;  // Stopping, and everything queued is done.
+      replicated.swap(replicated_queue_);
       // Everything that queued up while the previous group was being synced goes into this one (group commit).
       const size_t n = std::min(queue_.size(), options_.max_group_size);
       for (size_t i = 0; i < n; ++i) {
@@ -76,7 +100,8 @@ void Committer::Loop() {
         queue_.pop_front();
       }
     }
-    CommitGroup(std::move(group));
+    for (PendingReplicated& pending : replicated) std::move(pending.done)(ApplyReplicated(pending.group));
+    if (!group.empty()) CommitGroup(std::move(group));
   }
 }
 
@@ -196,45 +221,14 @@ void Committer::CommitGroup(std::deque<Pending> group) {
         absl::StrCat("storage is failing and has not recovered yet; nothing was written, retry later (",
                      storage_error_.message(), ")"));
   } else if (attempted) {
-    written = store_.Commit(entries);
-  }
-  if (written.ok() && !changes.empty()) {
-    next_revision_ = group_last_revision + 1;
-    last_commit_time_ = commit_time;
-    picture_.Apply(changes);
-    std::vector<state::EventPtr> events;
-    events.reserve(changes.size());
-    for (const state::Change& change : changes) events.push_back(change.event);
-    hub_.Publish(std::move(events));
-  } else if (attempted && !written.ok()) {
-    observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", group_last_revision)},
-                                              {"error", written.ToString()}});
-    const std::string cause(written.message());
-    if (store_.needs_recovery()) {
-      // The group may or may not be on disk. Reopen the store now: a transient fault is resolved at once.
-      SetStorageFailed(true);
-      storage_error_ = written;
-      unresolved_ =
-          UnresolvedGroup{.changes = changes, .last_revision = group_last_revision, .commit_time = commit_time};
-      next_recovery_attempt_ = absl::InfinitePast();
-      const int64_t revision_before = next_revision_;
-      const absl::Status recovered = TryRecoverStorage();
-      if (recovered.ok() && next_revision_ > revision_before) {
-        written = absl::OkStatus();  // Durable after all, and now applied and published: the callers get success.
-      } else if (recovered.ok()) {
-        written = absl::UnavailableError(
-            absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
-      } else {
-        written = absl::UnavailableError(absl::StrCat(
-            "storage failed while writing and has not recovered: whether this write is durable is known only once "
-            "it has (the server retries by itself). Check with Get before repeating it, or repeat it with "
-            "expected_revision (",
-            cause, ")"));
-      }
-    } else {
-      written = absl::UnavailableError(
-          absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
+    if (options_.replicated_log != nullptr) {
+      // The replicated log first: nothing is written, applied, published or acknowledged before it is durable there.
+      std::vector<std::string_view> event_wires;
+      event_wires.reserve(changes.size());
+      for (const state::Change& change : changes) event_wires.push_back(change.event->wire);
+      written = options_.replicated_log->Append(next_revision_, group_last_revision, commit_time, event_wires);
     }
+    if (written.ok()) written = WriteAndApply(entries, changes, group_last_revision, commit_time);
   }
   if (attempted && options_.observer != nullptr) {
     options_.observer->OnGroupCommitted(group.size(), changes.size(), absl::Now() - group_start, written.ok());
@@ -263,6 +257,108 @@ void Committer::CommitGroup(std::deque<Pending> group) {
   }
   absl::MutexLock lock(&completion_mu_);
   completions_.push_back(std::move(completed));
+}
+
+absl::Status Committer::WriteAndApply(const std::vector<storage::LogEntry>& entries,
+                                      std::vector<state::Change>& changes, int64_t last_revision,
+                                      absl::Time commit_time) {
+  absl::Status written = store_.Commit(entries);
+  if (written.ok()) {
+    next_revision_ = last_revision + 1;
+    last_commit_time_ = std::max(last_commit_time_, commit_time);
+    {
+      absl::MutexLock lock(&mu_);
+      applied_revision_ = last_revision;
+    }
+    picture_.Apply(changes);
+    std::vector<state::EventPtr> events;
+    events.reserve(changes.size());
+    for (const state::Change& change : changes) events.push_back(change.event);
+    hub_.Publish(std::move(events));
+    return absl::OkStatus();
+  }
+  observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", last_revision)},
+                                            {"error", written.ToString()}});
+  const std::string cause(written.message());
+  if (!store_.needs_recovery()) {
+    return absl::UnavailableError(
+        absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
+  }
+  // The group may or may not be on disk. Reopen the store now: a transient fault is resolved at once.
+  SetStorageFailed(true);
+  storage_error_ = written;
+  unresolved_ = UnresolvedGroup{.changes = changes, .last_revision = last_revision, .commit_time = commit_time};
+  next_recovery_attempt_ = absl::InfinitePast();
+  const int64_t revision_before = next_revision_;
+  const absl::Status recovered = TryRecoverStorage();
+  if (recovered.ok() && next_revision_ > revision_before) {
+    return absl::OkStatus();  // Durable after all, and now applied and published: the callers get success.
+  }
+  if (recovered.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("storage refused the write; nothing was written, retry later (", cause, ")"));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "storage failed while writing and has not recovered: whether this write is durable is known only once "
+      "it has (the server retries by itself). Check with Get before repeating it, or repeat it with "
+      "expected_revision (",
+      cause, ")"));
+}
+
+absl::Status Committer::ApplyReplicated(const ReplicatedGroup& group) {
+  if (group.last_revision < next_revision_) return absl::OkStatus();  // Already applied.
+  if (group.first_revision != next_revision_) {
+    return absl::FailedPreconditionError(absl::StrCat("replicated group ", group.first_revision, "..",
+                                                      group.last_revision, " does not follow revision ",
+                                                      next_revision_ - 1, "; read the log again from there"));
+  }
+  if (group.last_revision - group.first_revision + 1 != static_cast<int64_t>(group.events.size())) {
+    return absl::DataLossError(absl::StrCat("replicated group ", group.first_revision, "..", group.last_revision,
+                                            " holds ", group.events.size(), " events"));
+  }
+  if (storage_failed_) {
+    if (absl::Status recovered = TryRecoverStorage(); !recovered.ok()) {
+      return absl::UnavailableError(absl::StrCat("storage is failing and has not recovered yet (", recovered.message(),
+                                                 "); read the log again later"));
+    }
+    if (group.first_revision != next_revision_) return ApplyReplicated(group);  // Recovery applied a group.
+  }
+  std::vector<state::Change> changes;
+  changes.reserve(group.events.size());
+  std::vector<storage::LogEntry> entries;
+  entries.reserve(group.events.size());
+  for (size_t i = 0; i < group.events.size(); ++i) {
+    const int64_t revision = group.first_revision + static_cast<int64_t>(i);
+    absl::StatusOr<state::EventPtr> event =
+        state::ParseEvent(group.events[i], absl::StrCat("replicated event ", revision));
+    if (!event.ok()) return event.status();
+    if ((*event)->revision() != revision || (*event)->event.group_last_revision() != group.last_revision) {
+      return absl::DataLossError(absl::StrCat("replicated group ", group.first_revision, "..", group.last_revision,
+                                              " holds event ", (*event)->revision(), " of group ending at ",
+                                              (*event)->event.group_last_revision(), " at position ", i));
+    }
+    state::Change change{.event = *std::move(event), .record = nullptr};
+    if (change.event->event.type() != ketenbeeld::v1::EVENT_TYPE_DELETE) {
+      change.record = state::MakeRecord(change.event->event.record());
+    }
+    changes.push_back(std::move(change));
+  }
+  for (const state::Change& change : changes) {
+    entries.push_back(storage::LogEntry{
+        .revision = change.event->revision(),
+        .name = change.event->event.record().name(),
+        .is_delete = change.record == nullptr,
+        .event_bytes = change.event->wire,
+        .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)});
+  }
+  absl::Status written = WriteAndApply(entries, changes, group.last_revision, group.commit_time);
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.groups;
+    stats_.writes += static_cast<int64_t>(changes.size());
+    if (!written.ok()) ++stats_.failed_groups;
+  }
+  return written;
 }
 
 void Committer::SetStorageFailed(bool failed) {
@@ -298,6 +394,10 @@ absl::Status Committer::TryRecoverStorage() {
     // apply and publish it like any committed group, so picture, feeds and log agree.
     next_revision_ = *reopened + 1;
     last_commit_time_ = std::max(last_commit_time_, unresolved_->commit_time);
+    {
+      absl::MutexLock lock(&mu_);
+      applied_revision_ = *reopened;
+    }
     picture_.Apply(unresolved_->changes);
     std::vector<state::EventPtr> events;
     events.reserve(unresolved_->changes.size());

@@ -38,6 +38,7 @@
 #include "server/mutations/mutations.h"
 #include "server/observability/observers.h"
 #include "server/pipeline/hub.h"
+#include "server/pipeline/replicated_log.h"
 #include "server/state/picture.h"
 #include "storage/store.h"
 
@@ -68,6 +69,10 @@ class Committer {
     CommitObserver* observer = nullptr;
     // After a storage fault, how often the store is reopened to see whether the fault has cleared.
     absl::Duration recovery_interval = absl::Seconds(1);
+    // Replicated mode (server/replication): every group is appended to this log, and must be durable there, before
+    // it is written to the store, applied, published or acknowledged. Null: a single node. Must outlive the
+    // committer.
+    ReplicatedLog* replicated_log = nullptr;
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
 
@@ -82,6 +87,20 @@ class Committer {
   // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see mutations::PlanWrite), or UNAVAILABLE (storage
   // refused the write, or the committer stopped).
   void Submit(mutations::WriteRequest request, Callback done);
+
+  // Replicated mode, followers: applies a group another member committed (read from the replicated log) through the
+  // same path as the committer's own groups (store, picture, hub), in order with them on the committer thread. The
+  // group is not appended to the replicated log again. `done` is called exactly once, on the committer thread (or
+  // at once when the committer has stopped), and must not block:
+  //   OK                   applied, or already in the store (a duplicate: ignored);
+  //   FAILED_PRECONDITION  the group starts after applied_revision() + 1 (a gap: read the log again from there);
+  //   DATA_LOSS            an event does not parse, or the revisions are not first..last in order;
+  //   UNAVAILABLE          the store refused it (the committer recovers the store as for its own groups; read the
+  //                        log again from applied_revision() + 1), or the committer has stopped.
+  void SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(absl::Status) &&> done);
+
+  // The last revision in the store, the picture and the hub (0 for an empty log). Any thread.
+  int64_t applied_revision() const;
 
   // Refuses new writes with UNAVAILABLE, commits and completes what is queued, and joins the threads. Idempotent.
   void Stop();
@@ -103,6 +122,10 @@ class Committer {
     mutations::WriteRequest request;
     Callback done;
   };
+  struct PendingReplicated {
+    ReplicatedGroup group;
+    absl::AnyInvocable<void(absl::Status) &&> done;
+  };
 
   // A group whose write failed and whose durability is unknown until the store has been reopened.
   struct UnresolvedGroup {
@@ -122,6 +145,12 @@ class Committer {
   void Loop();
   // Decides the group's outcome and hands it to the completion thread.
   void CommitGroup(std::deque<Pending> group);
+  // Applies one group read from the replicated log (SubmitReplicated).
+  absl::Status ApplyReplicated(const ReplicatedGroup& group);
+  // Writes a planned or replicated group to the store and, once durable, applies and publishes it. On a storage
+  // fault, starts recovery and returns the error the callers get (OK when the group proved durable after all).
+  absl::Status WriteAndApply(const std::vector<storage::LogEntry>& entries, std::vector<state::Change>& changes,
+                             int64_t last_revision, absl::Time commit_time);
   void CompletionLoop();
   // Committer thread: reopens the store (at most every recovery_interval) and resolves the failed group. OK when
   // storage works again.
@@ -135,6 +164,9 @@ class Committer {
 
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<PendingReplicated> replicated_queue_ ABSL_GUARDED_BY(mu_);
+  // next_revision_ - 1, readable from any thread.
+  int64_t applied_revision_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   Stats stats_ ABSL_GUARDED_BY(mu_);
 
