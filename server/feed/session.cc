@@ -20,6 +20,11 @@ FeedSession::FeedSession(Dependencies dependencies, const FeedOptions& options, 
   const int64_t compacted = deps_.store.compacted_revision();
   if (from_revision < 0) {
     start_error_ = absl::InvalidArgumentError(absl::StrCat("from_revision: must be >= 0, got ", from_revision));
+  } else if (from_revision > head && options_.resume_ahead_wait > absl::ZeroDuration()) {
+    // Events up to from_revision are the subscriber's already; the hub delivers those after it once they arrive.
+    cursor_ = from_revision;
+    phase_ = Phase::kSynced;
+    ahead_deadline_ = absl::Now() + options_.resume_ahead_wait;
   } else if (from_revision > head) {
     start_error_ = absl::OutOfRangeError(
         absl::StrCat("from_revision: ", from_revision, " is ahead of the server's latest revision ", head));
@@ -116,6 +121,17 @@ std::optional<FeedFrame> FeedSession::Next(const std::shared_ptr<pipeline::Liste
 }
 
 std::optional<FeedFrame> FeedSession::NextLive(const std::shared_ptr<pipeline::Listener>& listener) {
+  if (ahead_deadline_.has_value()) {
+    if (deps_.hub.head() >= cursor_) {
+      ahead_deadline_.reset();
+    } else if (absl::Now() >= *ahead_deadline_) {
+      phase_ = Phase::kEnded;
+      return Yield(End{.status = absl::UnavailableError(absl::StrCat(
+                           "this member has not reached revision ", cursor_, " within ",
+                           absl::FormatDuration(options_.resume_ahead_wait), " (it is at ", deps_.hub.head(),
+                           "): resume on another member"))});
+    }
+  }
   for (int round = 0; round < options_.max_scan_rounds; ++round) {
     absl::StatusOr<pipeline::Hub::Batch> batch = deps_.hub.Next(cursor_, filter_, options_.max_message_bytes, listener);
     if (!batch.ok()) {

@@ -66,6 +66,11 @@ struct FeedOptions {
   // Picture time, for a heartbeat's server_time (pipeline::PictureClock::Now in the server): clients compare it with
   // commit times. When heartbeats are due stays on the wall clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Replicated mode: a subscriber moving over from another member may resume at a revision this member has not
+  // applied yet (it is certain to be in the region's log). Such a resume is accepted when this member reaches it
+  // within this time, and ends with UNAVAILABLE (resume elsewhere) when it does not. Zero (a single node): a resume
+  // point ahead of the server is refused at once with OUT_OF_RANGE.
+  absl::Duration resume_ahead_wait = absl::ZeroDuration();
 };
 
 // The resume point is older than the retained log: a snapshot follows.
@@ -155,6 +160,8 @@ class FeedSession {
   size_t snapshot_sent_ = 0;
   bool snapshot_chunk_sent_ = false;
   int64_t cursor_ = 0;
+  // Set while the resume point is ahead of this member (FeedOptions::resume_ahead_wait): when to give up.
+  std::optional<absl::Time> ahead_deadline_;
   bool behind_ = false;  // Counted in FeedCounters::lagging while true.
   absl::Time last_frame_time_;
 };

@@ -163,6 +163,37 @@ TEST_F(FeedSessionTest, StartCheckEndsImpossibleStarts) {
   EXPECT_TRUE(ahead.events.empty());
 }
 
+TEST_F(FeedSessionTest, ResumeAheadOfAReplicaWaitsForItThenDeliversOnlyWhatFollows) {
+  CommitGroup(2);  // Revisions 1..2; the subscriber has seen up to 4 on another member.
+  FeedOptions options = Options();
+  options.resume_ahead_wait = absl::Hours(1);
+  auto session = Session(4, options);
+  Seen seen;
+  Drain(*session, listener_, seen);
+  EXPECT_EQ(seen.synced, 4);
+  EXPECT_FALSE(seen.end.has_value());
+  EXPECT_TRUE(seen.events.empty());
+  CommitGroup(2);  // 3..4: the subscriber's already.
+  CommitGroup(2);  // 5..6.
+  Drain(*session, listener_, seen);
+  EXPECT_EQ(seen.events, Range(5, 6));
+  EXPECT_FALSE(seen.end.has_value());
+}
+
+TEST_F(FeedSessionTest, ResumeAheadOfAReplicaThatDoesNotCatchUpEndsUnavailable) {
+  CommitGroup(2);
+  FeedOptions options = Options();
+  options.resume_ahead_wait = absl::Milliseconds(1);
+  auto session = Session(4, options);
+  Seen seen;
+  Drain(*session, listener_, seen);  // Synced, then parked.
+  absl::SleepFor(absl::Milliseconds(5));  // Past the (tiny) wait: the deadline is wall-clock.
+  Drain(*session, listener_, seen);
+  ASSERT_TRUE(seen.end.has_value());
+  EXPECT_EQ(seen.end->code(), absl::StatusCode::kUnavailable) << *seen.end;
+  EXPECT_TRUE(seen.events.empty());
+}
+
 TEST_F(FeedSessionTest, SnapshotInBoundedChunksThenSyncedThenOrderedEvents) {
   for (int i = 0; i < 3; ++i) CommitGroup(1, 400);  // Revisions 1..3; records a@3, b@2.
   FeedOptions options = Options();
