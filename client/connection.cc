@@ -1,5 +1,8 @@
 #include "client/connection.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grpc/grpc.h"
@@ -114,7 +118,51 @@ grpc::ChannelArguments MakeChannelArguments(const ConnectOptions& options) {
   return arguments;
 }
 
+absl::StatusOr<std::string> ChannelTarget(const std::string& servers) {
+  if (servers.find(',') == std::string::npos) return servers;
+  std::vector<std::string> v4;
+  std::vector<std::string> v6;
+  for (absl::string_view server : absl::StrSplit(servers, ',', absl::SkipEmpty())) {
+    server = absl::StripAsciiWhitespace(server);
+    const size_t colon = server.rfind(':');
+    int port = 0;
+    if (colon == absl::string_view::npos || !absl::SimpleAtoi(server.substr(colon + 1), &port) || port <= 0 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("server: \"", server, "\" is not host:port"));
+    }
+    absl::string_view host = server.substr(0, colon);
+    if (absl::EqualsIgnoreCase(host, "localhost")) host = "127.0.0.1";
+    in_addr ipv4;
+    in6_addr ipv6;
+    if (inet_pton(AF_INET, std::string(host).c_str(), &ipv4) == 1) {
+      v4.push_back(absl::StrCat(host, ":", port));
+    } else if (absl::ConsumePrefix(&host, "[") && absl::ConsumeSuffix(&host, "]") &&
+               inet_pton(AF_INET6, std::string(host).c_str(), &ipv6) == 1) {
+      v6.push_back(absl::StrCat("[", host, "]:", port));
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "server: \"", server,
+          "\": several servers must be given as IP addresses (a host name that resolves to every member of the "
+          "region works as one server)"));
+    }
+  }
+  if (!v4.empty() && !v6.empty()) {
+    return absl::InvalidArgumentError("server: several servers must all be IPv4 or all IPv6 addresses");
+  }
+  if (v4.empty() && v6.empty()) return absl::InvalidArgumentError("server: no address given");
+  return v4.empty() ? absl::StrCat("ipv6:", absl::StrJoin(v6, ",")) : absl::StrCat("ipv4:", absl::StrJoin(v4, ","));
+}
+
 bool IsLoopbackTarget(const std::string& target) {
+  if (target.find(',') != std::string::npos) {
+    absl::string_view rest = target;
+    const bool ipv6 = absl::ConsumePrefix(&rest, "ipv6:");
+    if (!ipv6) absl::ConsumePrefix(&rest, "ipv4:");
+    for (absl::string_view address : absl::StrSplit(rest, ',', absl::SkipEmpty())) {
+      if (!IsLoopbackTarget(std::string(address))) return false;
+    }
+    return true;
+  }
   absl::string_view rest = target;
   if (absl::StartsWith(rest, "unix:") || absl::StartsWith(rest, "unix-abstract:")) return true;
   absl::ConsumePrefix(&rest, "dns:///");
@@ -138,8 +186,11 @@ bool IsLoopbackTarget(const std::string& target) {
   return true;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChecked(const std::string& target,
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChecked(const std::string& servers,
                                                               const ConnectOptions& options) {
+  absl::StatusOr<std::string> channel_target = ChannelTarget(servers);
+  if (!channel_target.ok()) return channel_target.status();
+  const std::string& target = *channel_target;
   if (options.cert_file.empty() != options.key_file.empty()) {
     return absl::InvalidArgumentError("a client certificate needs both the certificate file and its key file");
   }

@@ -61,7 +61,15 @@ struct ConnectOptions {
 // the TLS name override when `server_name` is set.
 grpc::ChannelArguments MakeChannelArguments(const ConnectOptions& options);
 
-// Returns a channel to `target` ("127.0.0.1:50051", "dns:///host:port", "unix:/path"). gRPC connects lazily, so an
+// The gRPC target for `servers`: one target as given ("127.0.0.1:50051", "dns:///host:port", "unix:/path"), or the
+// members of a replicated region as "ip:port,ip:port,..." (IPv4 or [IPv6] literals; "localhost" is 127.0.0.1),
+// which becomes gRPC's "ipv4:"/"ipv6:" address list: the channel then uses one member and moves on to another by
+// itself when that one goes away (gRPC's pick_first), so reads, writes (a follower forwards them to the leader) and
+// feeds (which resume by revision) carry on. A host name that resolves to every member does the same as one server.
+// INVALID_ARGUMENT naming `server` for a list that is not all IPv4 or all IPv6 literals with ports.
+absl::StatusOr<std::string> ChannelTarget(const std::string& servers);
+
+// Returns a channel to `target` (one server or several, see ChannelTarget). gRPC connects lazily, so an
 // unreachable server, a refused certificate or an untrusted server shows up as UNAVAILABLE on the first call (see
 // UserMessage()). Fails before connecting, with INVALID_ARGUMENT naming the file or setting, when:
 //   - ca_file, cert_file or key_file cannot be read or holds no PEM;

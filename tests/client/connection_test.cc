@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
@@ -148,6 +149,41 @@ TEST(ConnectionTest, OptionsAreHonoured) {
   const std::map<std::string, int> arguments = IntegerArguments(MakeChannelArguments(options));
   EXPECT_EQ(arguments.at(GRPC_ARG_KEEPALIVE_TIME_MS), 30000);
   EXPECT_EQ(arguments.at(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS), 0);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::client
+
+namespace ketenbeeld::client {
+namespace {
+
+TEST(ChannelTargetTest, OneServerIsUsedAsGiven) {
+  EXPECT_EQ(*ChannelTarget("127.0.0.1:50051"), "127.0.0.1:50051");
+  EXPECT_EQ(*ChannelTarget("dns:///ketenbeeld.vr10.example:443"), "dns:///ketenbeeld.vr10.example:443");
+}
+
+TEST(ChannelTargetTest, SeveralMembersBecomeAnAddressListTheChannelFailsOverIn) {
+  EXPECT_EQ(*ChannelTarget("127.0.0.1:7001,127.0.0.1:7002, localhost:7003"),
+            "ipv4:127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003");
+  EXPECT_EQ(*ChannelTarget("[::1]:7001,[::1]:7002"), "ipv6:[::1]:7001,[::1]:7002");
+  EXPECT_TRUE(IsLoopbackTarget(*ChannelTarget("127.0.0.1:7001,127.0.0.2:7002")));
+  EXPECT_FALSE(IsLoopbackTarget(*ChannelTarget("127.0.0.1:7001,10.0.0.2:7002")));
+}
+
+TEST(ChannelTargetTest, SeveralMembersMustBeAddressesWithPorts) {
+  for (const char* servers :
+       {"a.example:1,b.example:2", "127.0.0.1,127.0.0.2:1", "127.0.0.1:1,[::1]:2", "127.0.0.1:0,127.0.0.1:2", ","}) {
+    absl::StatusOr<std::string> target = ChannelTarget(servers);
+    EXPECT_EQ(target.status().code(), absl::StatusCode::kInvalidArgument) << servers;
+    EXPECT_TRUE(absl::StrContains(target.status().message(), "server")) << servers << ": " << target.status();
+  }
+}
+
+TEST(ChannelTargetTest, ATokenGoesOverPlaintextOnlyWhenEveryMemberIsLocal) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> remote =
+      ConnectChecked("127.0.0.1:7001,10.0.0.2:7002", ConnectOptions{.token = "secret"});
+  EXPECT_EQ(remote.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ConnectChecked("127.0.0.1:7001,127.0.0.1:7002", ConnectOptions{.token = "secret"}).ok());
 }
 
 }  // namespace
