@@ -87,11 +87,11 @@ export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
 
 SERVER_BIN := $(BUILD_DIR)/server/ketenbeeld-server
 CLI_BIN := $(BUILD_DIR)/client/ketenbeeld
-SOURCE_DIRS := $(wildcard proto storage server client tests bench)
+SOURCE_DIRS := $(wildcard proto etcd storage server client tests bench)
 # Our C++ sources, for format and tidy (generated code lives in build directories and is never touched).
 SOURCES = $(shell find $(SOURCE_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) -not -path '*/build*/*' | sort)
 # clang-tidy checks the .cc files of ours that are in compile_commands.json (headers via HeaderFilterRegex).
-TIDY_REGEX ?= ^$(CURDIR)/(storage|server|client|tests|bench)/.*\.cc$$
+TIDY_REGEX ?= ^$(CURDIR)/(etcd|storage|server|client|tests|bench)/.*\.cc$$
 TIDY_ARGS ?= -quiet
 CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
 

@@ -7,7 +7,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "etcd/rpc.pb.h"
+#include "etcd/proto/etcdserverpb/rpc.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "nlohmann/json.hpp"
 

@@ -1,5 +1,5 @@
 // The process helper the system tests rely on: exit codes, signals, output files, bounded waits, and no orphans.
-#include "tests/system/child_process.h"
+#include "tests/support/child_process.h"
 
 #include <signal.h>
 

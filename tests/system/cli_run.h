@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "tests/system/child_process.h"
+#include "tests/support/child_process.h"
 
 namespace ketenbeeld::testing {
 

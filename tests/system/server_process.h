@@ -16,7 +16,7 @@
 #include "grpcpp/channel.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
-#include "tests/system/child_process.h"
+#include "tests/support/child_process.h"
 
 namespace ketenbeeld::testing {
 

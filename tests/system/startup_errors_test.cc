@@ -14,8 +14,8 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/child_process.h"
 #include "tests/support/test_server.h"
-#include "tests/system/child_process.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {

@@ -11,8 +11,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/child_process.h"
 #include "tests/support/test_server.h"
-#include "tests/system/child_process.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {

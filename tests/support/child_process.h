@@ -5,8 +5,8 @@
 //
 // Thread safety: none; use one ChildProcess from one thread (the test's main thread). Spawn from a thread that
 // outlives the child: Linux delivers the parent-death signal when the spawning *thread* exits.
-#ifndef KETENBEELD_TESTS_SYSTEM_CHILD_PROCESS_H_
-#define KETENBEELD_TESTS_SYSTEM_CHILD_PROCESS_H_
+#ifndef KETENBEELD_TESTS_SUPPORT_CHILD_PROCESS_H_
+#define KETENBEELD_TESTS_SUPPORT_CHILD_PROCESS_H_
 
 #include <sys/types.h>
 
@@ -77,4 +77,4 @@ std::string ReadWholeFile(const std::string& path);
 
 }  // namespace ketenbeeld::testing
 
-#endif  // KETENBEELD_TESTS_SYSTEM_CHILD_PROCESS_H_
+#endif  // KETENBEELD_TESTS_SUPPORT_CHILD_PROCESS_H_
