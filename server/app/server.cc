@@ -18,6 +18,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -37,6 +38,8 @@
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
 #include "server/queries/reader.h"
+#include "server/replication/forwarding.h"
+#include "server/security/files.h"
 #include "server/state/picture.h"
 #include "storage/store.h"
 
@@ -96,6 +99,10 @@ struct KetenbeeldServer::State {
   // Picture time with a test-driven offset (options.clock_offset_file); null: options.committer.clock. Before the
   // committer, the services and the feeds that call it, so it outlives them.
   std::unique_ptr<pipeline::PictureClock> clock;
+  // Replicated mode only: the region's log in etcd, leadership and the follower loop. Before the committer, which
+  // appends through it; stopped before the committer stops.
+  std::unique_ptr<replication::Member> member;
+  std::unique_ptr<replication::MemberServiceImpl> member_service;  // With `member`: forwarded writes, on the leader.
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<queries::Reader> reader;
   std::unique_ptr<pipeline::Scheduler> scheduler;
@@ -191,11 +198,39 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   pipeline::Committer::Options committer_options = options.committer;
   committer_options.observer = state->metrics.get();
+  if (options.replication.has_value()) {
+    replication::MemberOptions member_options = *options.replication;
+    if (options.tls.enabled()) {
+      // Members reach each other over TLS with their server certificate, verified against the region's CA.
+      grpc::SslCredentialsOptions tls;
+      absl::StatusOr<std::string> ca = security::ReadWholeFile(options.tls.client_ca, "tls.client_ca");
+      absl::StatusOr<std::string> certificate =
+          security::ReadWholeFile(options.tls.server_certificate, "tls.server_certificate");
+      absl::StatusOr<std::string> key =
+          security::ReadWholeFile(options.tls.server_private_key, "tls.server_private_key");
+      for (const absl::StatusOr<std::string>* file : {&ca, &certificate, &key}) {
+        if (!file->ok()) return file->status();
+      }
+      tls.pem_root_certs = *ca;
+      tls.pem_cert_chain = *certificate;
+      tls.pem_private_key = *key;
+      member_options.member_credentials = grpc::SslCredentials(tls);
+    }
+    absl::StatusOr<std::unique_ptr<replication::Member>> member =
+        replication::Member::Connect(std::move(member_options), state->store->last_revision());
+    if (!member.ok()) return member.status();
+    state->member = *std::move(member);
+    committer_options.replicated_log = state->member->log();
+    committer_options.forwarder = state->member->forwarder();
+    // A subscriber moving over from a member further along may resume a little ahead of this one.
+    state->options.feed.resume_ahead_wait = absl::Seconds(10);
+  }
   if (state->clock != nullptr) committer_options.clock = [clock = state->clock.get()] { return clock->Now(); };
   // One picture clock for commit times, the reports' `now` and the heartbeats' server_time.
   state->options.feed.clock = committer_options.clock;
   state->committer =
       std::make_unique<pipeline::Committer>(*state->store, *state->picture, *state->hub, committer_options);
+  if (state->member != nullptr) state->member->Start(*state->committer);
   state->options.feed.counters = &state->feed_counters;
   state->reader = std::make_unique<queries::Reader>(*state->store, *state->picture, options.scan_limits);
   state->authenticator = *std::move(authenticator);
@@ -287,6 +322,11 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->assistance_service.get());
   builder.RegisterService(state->report_service.get());
   builder.RegisterService(state->admin_service.get());
+  if (state->member != nullptr) {
+    state->member_service = std::make_unique<replication::MemberServiceImpl>(*state->committer, *state->member->log(),
+                                                                             state->member->options().member_token);
+    builder.RegisterService(state->member_service.get());
+  }
   // Request ids, the per-call log line and RPC metrics.
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<observability::RpcInterceptorFactory>(state->metrics.get()));
@@ -395,6 +435,13 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
   f.storage_failed = committer_stats.storage_failed ? 1 : 0;
   f.storage_recoveries = committer_stats.recoveries;
   f.log_compactions = log_compactions.load();
+  if (member != nullptr) {
+    const replication::Member::Status replication = member->status();
+    f.replicated = 1;
+    f.replication_leader = replication.role == replication::Role::kLeader ? 1 : 0;
+    f.replication_lag = std::max<int64_t>(0, replication.log_revision - committer->applied_revision());
+    f.replication_leaderships = replication.leaderships;
+  }
   const storage::StoreProperties rocksdb = store->Properties();
   f.rocksdb_write_stopped = rocksdb.write_stopped;
   f.rocksdb_delayed_write_rate = rocksdb.delayed_write_rate;
@@ -438,6 +485,9 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   // In-flight RPCs are done; stop deriving facts, commit what is queued, then close the store.
   state_->scheduler->Stop();
   state_->retention->Stop();
+  // Hands the region over (a leader resigns, so another member takes over at once) before the last writes are
+  // committed: those are then refused, as nothing more may be appended by this member.
+  if (state_->member != nullptr) state_->member->Stop();
   state_->committer->Stop();
   // The metrics endpoint reads the parts below: stop it before they go.
   state_->metrics.reset();

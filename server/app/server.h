@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,7 @@
 #include "server/policy/audit.h"
 #include "server/policy/visibility.h"
 #include "server/queries/reader.h"
+#include "server/replication/member.h"
 #include "server/security/authenticator.h"
 #include "storage/retention.h"
 
@@ -104,6 +106,9 @@ struct ServerOptions {
   // failed by gRPC itself with CANCELLED (a known gRPC core behaviour, grpc/grpc#41785); the drain lets clients see
   // UNAVAILABLE for their writes in flight instead. Zero: no drain (in-process tests).
   absl::Duration shutdown_drain = absl::Milliseconds(300);
+  // Replicated mode (docs/replication.md): this server is one member of a region whose commit log is in etcd. Unset:
+  // a single node (embedded RocksDB only, no other service).
+  std::optional<replication::MemberOptions> replication;
   // Development only: picture time is the wall clock plus the offset in this file (pipeline::PictureClock), so that
   // system tests can move the server's clock forward. Refused with TLS or tokens_file (CheckServerOptions). Empty: the
   // wall clock. committer.clock is then ignored: the picture clock feeds the committer, the reports and the feeds.

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -57,6 +58,71 @@ absl::Status CheckHostPort(const std::string& address, std::string_view field) {
       !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1), &port) || port < 0 || port > 65535) {
     return Invalid(field, absl::StrCat("expected host:port, got \"", address, "\""));
   }
+  return absl::OkStatus();
+}
+
+// replication.* -> options.replication (docs/replication.md).
+absl::Status ResolveReplication(const server::v1::ServerConfig& config, app::ServerOptions& options) {
+  const server::v1::ReplicationConfig& replication = config.replication();
+  if (replication.etcd_endpoints().empty()) {
+    if (!replication.member_id().empty() || !replication.advertise().empty()) {
+      return Invalid("replication.etcd_endpoints", "is required with member_id and advertise (replicated mode)");
+    }
+    return absl::OkStatus();
+  }
+  replication::MemberOptions member;
+  for (const std::string& endpoint : replication.etcd_endpoints()) {
+    if (absl::Status valid = CheckHostPort(endpoint, "replication.etcd_endpoints"); !valid.ok()) return valid;
+    member.etcd_endpoints.push_back(endpoint);
+  }
+  const std::string& id = replication.member_id();
+  if (id.empty() || id.size() > 63 || !std::all_of(id.begin(), id.end(), [](char c) {
+        return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+      })) {
+    return Invalid("replication.member_id",
+                   absl::StrCat("must be 1..63 characters of a-z, 0-9 and '-', got \"", id, "\""));
+  }
+  member.member_id = id;
+  if (replication.advertise().empty()) {
+    return Invalid("replication.advertise",
+                   "is required in replicated mode: the host:port clients reach this member at");
+  }
+  if (absl::Status valid = CheckHostPort(replication.advertise(), "replication.advertise"); !valid.ok()) return valid;
+  member.advertise = replication.advertise();
+  if (replication.has_lease_ttl()) {
+    absl::StatusOr<absl::Duration> ttl = ToDuration(replication.lease_ttl(), "replication.lease_ttl");
+    if (!ttl.ok()) return ttl.status();
+    if (*ttl < absl::Seconds(1) || *ttl > absl::Seconds(60)) {
+      return Invalid("replication.lease_ttl", "must be between 1s and 60s");
+    }
+    member.lease_ttl = *ttl;
+  }
+  if (replication.has_etcd_timeout()) {
+    absl::StatusOr<absl::Duration> timeout = ToDuration(replication.etcd_timeout(), "replication.etcd_timeout");
+    if (!timeout.ok()) return timeout.status();
+    if (*timeout < absl::Milliseconds(100) || *timeout > absl::Seconds(30)) {
+      return Invalid("replication.etcd_timeout", "must be between 100ms and 30s");
+    }
+    member.etcd_timeout = *timeout;
+  }
+  if (!replication.member_token_file().empty()) {
+    std::ifstream file(replication.member_token_file());
+    std::stringstream content;
+    content << file.rdbuf();
+    if (!file.is_open() || content.str().empty()) {
+      return Invalid("replication.member_token_file",
+                     absl::StrCat("cannot read \"", replication.member_token_file(), "\", or it is empty"));
+    }
+    member.member_token = std::string(absl::StripAsciiWhitespace(content.str()));
+    if (member.member_token.size() < 32) {
+      return Invalid("replication.member_token_file", "the token must be at least 32 characters");
+    }
+  } else if (!config.tls().server_certificate().empty() || !config.tokens_file().empty()) {
+    return Invalid("replication.member_token_file",
+                   "is required when TLS or tokens_file is configured: members must prove themselves to each other");
+  }
+  member.key_prefix = absl::StrCat("/ketenbeeld/", options.committer.region.safety_region(), "/");
+  options.replication = std::move(member);
   return absl::OkStatus();
 }
 
@@ -241,6 +307,7 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     }
     options.backup_dir = config.backup_dir();
   }
+  if (absl::Status replication = ResolveReplication(config, options); !replication.ok()) return replication;
   const server::v1::AuditConfig& audit = config.audit();
   if (audit.max_file_bytes() != 0) {
     if (audit.max_file_bytes() < 4096 || audit.max_file_bytes() > (int64_t{1} << 40)) {
@@ -400,6 +467,24 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",
               [](C& c) { return c.mutable_shutdown_grace(); });
+  AddString(app, "etcd_endpoints",
+            "Replicated mode: the etcd cluster's client endpoints, host:port, comma-separated (docs/replication.md)",
+            [](C& c, const std::string& v) {
+              c.mutable_replication()->clear_etcd_endpoints();
+              for (absl::string_view endpoint : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+                c.mutable_replication()->add_etcd_endpoints(std::string(endpoint));
+              }
+            });
+  AddString(app, "member_id", "Replicated mode: this member's name in the region, a-z 0-9 -",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_member_id(v); });
+  AddString(app, "advertise", "Replicated mode: host:port at which clients and the other members reach this member",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_advertise(v); });
+  AddDuration(app, "lease_ttl", "Replicated mode: the leader's lease, about the failover time (default 5s)",
+              [](C& c) { return c.mutable_replication()->mutable_lease_ttl(); });
+  AddDuration(app, "etcd_timeout", "Replicated mode: deadline of one etcd request (default 2s)",
+              [](C& c) { return c.mutable_replication()->mutable_etcd_timeout(); });
+  AddString(app, "member_token_file", "Replicated mode: file with the region's member token (same on every member)",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_member_token_file(v); });
   AddString(app, "backup_dir",
             "Backups are written only into new directories inside this absolute directory; empty: backups refused",
             [](C& c, const std::string& v) { c.set_backup_dir(v); });

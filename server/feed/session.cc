@@ -126,10 +126,10 @@ std::optional<FeedFrame> FeedSession::NextLive(const std::shared_ptr<pipeline::L
       ahead_deadline_.reset();
     } else if (absl::Now() >= *ahead_deadline_) {
       phase_ = Phase::kEnded;
-      return Yield(End{.status = absl::UnavailableError(absl::StrCat(
-                           "this member has not reached revision ", cursor_, " within ",
-                           absl::FormatDuration(options_.resume_ahead_wait), " (it is at ", deps_.hub.head(),
-                           "): resume on another member"))});
+      return Yield(End{
+          .status = absl::UnavailableError(absl::StrCat("this member has not reached revision ", cursor_, " within ",
+                                                        absl::FormatDuration(options_.resume_ahead_wait), " (it is at ",
+                                                        deps_.hub.head(), "): resume on another member"))});
     }
   }
   for (int round = 0; round < options_.max_scan_rounds; ++round) {

@@ -90,6 +90,14 @@ class FiguresCollectable : public prometheus::Collectable {
         T::Gauge, d(f.storage_failed));
     add("ketenbeeld_storage_recoveries_total", "Reopens of the store after a storage fault", T::Counter,
         d(f.storage_recoveries));
+    if (f.replicated != 0) {
+      add("ketenbeeld_replication_leader", "1 while this member leads the region (replicated mode)", T::Gauge,
+          d(f.replication_leader));
+      add("ketenbeeld_replication_lag_revisions",
+          "Revisions of the region's log this member has seen but not applied yet", T::Gauge, d(f.replication_lag));
+      add("ketenbeeld_replication_leaderships_total", "Times this member became the region's leader", T::Counter,
+          d(f.replication_leaderships));
+    }
     add("ketenbeeld_log_compactions_total", "Compactions of the event log (retention and admin)", T::Counter,
         d(f.log_compactions));
     add("ketenbeeld_rocksdb_write_stopped", "1 while RocksDB stops writes (write stall)", T::Gauge,

@@ -39,6 +39,12 @@ struct ServerFigures {
   int64_t storage_failed = 0;
   int64_t storage_recoveries = 0;  // counter
   int64_t log_compactions = 0;     // counter: retention runs and admin CompactLog calls that removed history
+  // Replicated mode (docs/replication.md); all 0 on a single node (replicated = 0).
+  int64_t replicated = 0;
+  int64_t replication_leader = 0;  // 1 while this member leads
+  // Revisions of the region's log this member has seen but not applied yet (a follower's lag).
+  int64_t replication_lag = 0;
+  int64_t replication_leaderships = 0;  // counter: times this member became the leader
   // RocksDB (storage::StoreProperties).
   int64_t rocksdb_write_stopped = 0;
   int64_t rocksdb_delayed_write_rate = 0;

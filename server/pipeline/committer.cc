@@ -36,6 +36,18 @@ void Committer::Submit(mutations::WriteRequest request, Callback done) {
     std::move(done)(status);
     return;
   }
+  if (options_.forwarder != nullptr && options_.replicated_log != nullptr && !options_.replicated_log->leading() &&
+      !std::holds_alternative<mutations::SystemTick>(request.body)) {
+    options_.forwarder->Forward(std::move(request),
+                                [this, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
+                                  if (!result.ok()) {
+                                    std::move(done)(std::move(result));
+                                    return;
+                                  }
+                                  CompleteWhenApplied(*std::move(result), std::move(done));
+                                });
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
@@ -57,6 +69,13 @@ void Committer::Stop() {
     completion_done_ = true;
   }
   if (completion_thread_.joinable()) completion_thread_.join();  // After every queued group is completed.
+  // Forwarded writes the leader made durable but this member will not apply any more: they succeeded.
+  std::multimap<int64_t, AwaitingApply> awaiting;
+  {
+    absl::MutexLock lock(&mu_);
+    awaiting.swap(awaiting_apply_);
+  }
+  for (auto& [revision, waiting] : awaiting) std::move(waiting.done)(std::move(waiting.result));
 }
 
 void Committer::SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(absl::Status) &&> done) {
@@ -68,6 +87,30 @@ void Committer::SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(
     }
   }
   std::move(done)(absl::UnavailableError("the server is shutting down; the replicated group was not applied"));
+}
+
+void Committer::CompleteWhenApplied(WriteResult result, Callback done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (result.revision > applied_revision_ && !stopping_) {
+      const int64_t revision = result.revision;
+      awaiting_apply_.emplace(revision, AwaitingApply{.result = std::move(result), .done = std::move(done)});
+      return;
+    }
+  }
+  std::move(done)(std::move(result));  // Applied already (or stopping: the leader has made it durable).
+}
+
+void Committer::SetApplied(int64_t revision) {
+  std::vector<AwaitingApply> applied;
+  {
+    absl::MutexLock lock(&mu_);
+    applied_revision_ = revision;
+    auto end = awaiting_apply_.upper_bound(revision);
+    for (auto it = awaiting_apply_.begin(); it != end; ++it) applied.push_back(std::move(it->second));
+    awaiting_apply_.erase(awaiting_apply_.begin(), end);
+  }
+  for (AwaitingApply& waiting : applied) std::move(waiting.done)(std::move(waiting.result));
 }
 
 int64_t Committer::applied_revision() const {
@@ -266,15 +309,12 @@ absl::Status Committer::WriteAndApply(const std::vector<storage::LogEntry>& entr
   if (written.ok()) {
     next_revision_ = last_revision + 1;
     last_commit_time_ = std::max(last_commit_time_, commit_time);
-    {
-      absl::MutexLock lock(&mu_);
-      applied_revision_ = last_revision;
-    }
     picture_.Apply(changes);
     std::vector<state::EventPtr> events;
     events.reserve(changes.size());
     for (const state::Change& change : changes) events.push_back(change.event);
     hub_.Publish(std::move(events));
+    SetApplied(last_revision);
     return absl::OkStatus();
   }
   observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", last_revision)},
@@ -394,15 +434,12 @@ absl::Status Committer::TryRecoverStorage() {
     // apply and publish it like any committed group, so picture, feeds and log agree.
     next_revision_ = *reopened + 1;
     last_commit_time_ = std::max(last_commit_time_, unresolved_->commit_time);
-    {
-      absl::MutexLock lock(&mu_);
-      applied_revision_ = *reopened;
-    }
     picture_.Apply(unresolved_->changes);
     std::vector<state::EventPtr> events;
     events.reserve(unresolved_->changes.size());
     for (const state::Change& change : unresolved_->changes) events.push_back(change.event);
     hub_.Publish(std::move(events));
+    SetApplied(*reopened);
     outcome = "the failed write turned out durable: applied and published";
   } else if (*reopened == picture_revision) {
     if (unresolved_.has_value()) outcome = "the failed write was not durable: dropped";

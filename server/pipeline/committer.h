@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -54,6 +55,17 @@ struct WriteResult {
   state::RecordPtr record;
 };
 
+// Replicated mode: sends a write that reached a follower to the region's leader (server/replication/forwarder.h).
+class WriteForwarder {
+ public:
+  virtual ~WriteForwarder() = default;
+  // Commits `request` on the leader as `request.actor`. `done` is called exactly once, from any thread, with the
+  // leader's outcome (its revision and record) or UNAVAILABLE when the leader cannot be reached or is not the
+  // leader any more (the message says whether the write may have been made). Must not block.
+  virtual void Forward(mutations::WriteRequest request,
+                       absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&> done) = 0;
+};
+
 class Committer {
  public:
   struct Options {
@@ -73,6 +85,11 @@ class Committer {
     // it is written to the store, applied, published or acknowledged. Null: a single node. Must outlive the
     // committer.
     ReplicatedLog* replicated_log = nullptr;
+    // Replicated mode: while this member does not lead, writes (not ticks) go to the leader through this. The
+    // callback runs once the write is applied here as well, so a caller that reads this member after its callback
+    // sees its own write, as on a single node. Null: such writes are refused by the replicated log. Must outlive the
+    // committer.
+    WriteForwarder* forwarder = nullptr;
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
 
@@ -83,9 +100,9 @@ class Committer {
   Committer& operator=(const Committer&) = delete;
 
   // Validates the write's fields (INVALID_ARGUMENT naming the field, completed at once on this thread), then queues
-  // it. `done` is called exactly once: with the committed revision and record after the change is durable, or with
-  // INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see mutations::PlanWrite), or UNAVAILABLE (storage
-  // refused the write, or the committer stopped).
+  // it (or, on a follower, forwards it: Options::forwarder). `done` is called exactly once: with the committed revision
+  // and record after the change is durable, or with INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see
+  // mutations::PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped).
   void Submit(mutations::WriteRequest request, Callback done);
 
   // Replicated mode, followers: applies a group another member committed (read from the replicated log) through the
@@ -122,6 +139,11 @@ class Committer {
     mutations::WriteRequest request;
     Callback done;
   };
+  // A forwarded write, committed by the leader, waiting until this member has applied its revision.
+  struct AwaitingApply {
+    WriteResult result;
+    Callback done;
+  };
   struct PendingReplicated {
     ReplicatedGroup group;
     absl::AnyInvocable<void(absl::Status) &&> done;
@@ -156,6 +178,10 @@ class Committer {
   // storage works again.
   absl::Status TryRecoverStorage();
   void SetStorageFailed(bool failed);
+  // Completes `done` with `result` once this member has applied result.revision (at once if it has).
+  void CompleteWhenApplied(WriteResult result, Callback done);
+  // Sets applied_revision_ and completes the forwarded writes it covers.
+  void SetApplied(int64_t revision);
 
   storage::Store& store_;
   state::Picture& picture_;
@@ -165,6 +191,7 @@ class Committer {
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingReplicated> replicated_queue_ ABSL_GUARDED_BY(mu_);
+  std::multimap<int64_t, AwaitingApply> awaiting_apply_ ABSL_GUARDED_BY(mu_);
   // next_revision_ - 1, readable from any thread.
   int64_t applied_revision_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

@@ -43,6 +43,10 @@ class ReplicatedLog {
   // turns out durable); RESOURCE_EXHAUSTED when the log is out of space.
   virtual absl::Status Append(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
                               const std::vector<std::string_view>& events) = 0;
+
+  // Whether this member leads (may append) right now. Any thread; a hint (leadership can end at any moment, and
+  // Append refuses then).
+  virtual bool leading() const = 0;
 };
 
 }  // namespace ketenbeeld::pipeline

@@ -186,7 +186,7 @@ TEST_F(FeedSessionTest, ResumeAheadOfAReplicaThatDoesNotCatchUpEndsUnavailable) 
   options.resume_ahead_wait = absl::Milliseconds(1);
   auto session = Session(4, options);
   Seen seen;
-  Drain(*session, listener_, seen);  // Synced, then parked.
+  Drain(*session, listener_, seen);       // Synced, then parked.
   absl::SleepFor(absl::Milliseconds(5));  // Past the (tiny) wait: the deadline is wall-clock.
   Drain(*session, listener_, seen);
   ASSERT_TRUE(seen.end.has_value());

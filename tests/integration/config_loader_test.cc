@@ -155,6 +155,45 @@ TEST(ConfigLoaderTest, BackupDirAndAuditAreChecked) {
   EXPECT_EQ(defaults->server.audit_options.max_files, policy::AuditOptions::kDefaultMaxFiles);
 }
 
+TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
+  absl::StatusOr<ResolvedConfig> single = ResolveText("");
+  ASSERT_TRUE(single.ok());
+  EXPECT_FALSE(single->server.replication.has_value()) << "a single node unless etcd is configured";
+
+  EXPECT_THAT(ErrorOf(R"pb(replication { member_id: "a" advertise: "127.0.0.1:1" })pb"),
+              StartsWith("replication.etcd_endpoints: is required"));
+  EXPECT_THAT(ErrorOf(R"pb(replication { etcd_endpoints: "etcd" member_id: "a" advertise: "127.0.0.1:1" })pb"),
+              StartsWith("replication.etcd_endpoints: expected host:port"));
+  EXPECT_THAT(
+      ErrorOf(R"pb(replication { etcd_endpoints: "127.0.0.1:2379" member_id: "A B" advertise: "127.0.0.1:1" })pb"),
+      StartsWith("replication.member_id: must be 1..63 characters"));
+  EXPECT_THAT(ErrorOf(R"pb(replication { etcd_endpoints: "127.0.0.1:2379" member_id: "a" })pb"),
+              StartsWith("replication.advertise: is required"));
+  EXPECT_THAT(ErrorOf(R"pb(replication {
+                             etcd_endpoints: "127.0.0.1:2379"
+                             member_id: "a"
+                             advertise: "127.0.0.1:1"
+                             lease_ttl { nanos: 500000000 }
+                           })pb"),
+              StartsWith("replication.lease_ttl: must be between 1s and 60s"));
+  EXPECT_THAT(
+      ErrorOf(R"pb(tokens_file: "/dev/null"
+                   replication { etcd_endpoints: "127.0.0.1:2379" member_id: "a" advertise: "127.0.0.1:1" })pb"),
+      StartsWith("replication.member_token_file: is required when TLS or tokens_file"));
+
+  absl::StatusOr<ResolvedConfig> resolved =
+      LoadWithFlags({"--region", "VR16", "--etcd_endpoints", "10.0.0.1:2379,10.0.0.2:2379", "--member_id", "vr16-b",
+                     "--advertise", "10.0.0.2:50051", "--lease_ttl", "3s"});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  ASSERT_TRUE(resolved->server.replication.has_value());
+  const replication::MemberOptions& member = *resolved->server.replication;
+  EXPECT_EQ(member.etcd_endpoints, (std::vector<std::string>{"10.0.0.1:2379", "10.0.0.2:2379"}));
+  EXPECT_EQ(member.member_id, "vr16-b");
+  EXPECT_EQ(member.advertise, "10.0.0.2:50051");
+  EXPECT_EQ(member.lease_ttl, absl::Seconds(3));
+  EXPECT_EQ(member.key_prefix, "/ketenbeeld/VR16/");
+}
+
 TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
   absl::StatusOr<ResolvedConfig> resolved = ResolveText("");
   ASSERT_TRUE(resolved.ok()) << resolved.status();

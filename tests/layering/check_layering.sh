@@ -36,6 +36,8 @@ declare -A allowed=(
     server/mutations server/pipeline"
   [server/service]="proto storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy"
+  [server/replication]="proto grpc storage server/domain server/observability server/state server/queries
+    server/mutations server/pipeline etcd"
   [server/feed]="proto storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service"
   [server/http]="proto storage server/domain server/observability server/security server/state server/queries
@@ -43,9 +45,11 @@ declare -A allowed=(
   [server/api]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed"
   [server/app]="proto grpc storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service server/feed server/http server/api"
+    server/mutations server/pipeline server/policy server/service server/feed server/http server/api
+    server/replication"
   [server/config]="proto grpc storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service server/feed server/http server/api server/app"
+    server/mutations server/pipeline server/policy server/service server/feed server/http server/api server/app
+    server/replication"
   [client]="proto grpc"
   [client/cli]="proto grpc client"
   [client/examples]="proto grpc client client/cli"

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/committer_fixture.h"
+#include "tests/support/eventually.h"
 
 namespace ketenbeeld::testing {
 namespace {
@@ -46,6 +47,8 @@ class RecordingLog : public pipeline::ReplicatedLog {
     return absl::OkStatus();
   }
 
+  bool leading() const override { return true; }
+
   void Watch(const storage::Store* store) {
     absl::MutexLock lock(&mu_);
     store_ = store;
@@ -64,6 +67,31 @@ class RecordingLog : public pipeline::ReplicatedLog {
   const storage::Store* store_ ABSL_GUARDED_BY(mu_) = nullptr;
   absl::Status refuse_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::ReplicatedGroup> groups_ ABSL_GUARDED_BY(mu_);
+};
+
+// A follower's log: never leads, so writes are forwarded.
+class FollowingLog : public pipeline::ReplicatedLog {
+ public:
+  absl::Status Append(int64_t, int64_t, absl::Time, const std::vector<std::string_view>&) override {
+    return absl::UnavailableError("not the leader");
+  }
+  bool leading() const override { return false; }
+};
+
+// Forwards to the leader fixture's committer, like server/replication/forwarder.h does over gRPC.
+class DirectForwarder : public pipeline::WriteForwarder {
+ public:
+  explicit DirectForwarder(pipeline::Committer& leader) : leader_(leader) {}
+  void Forward(mutations::WriteRequest request,
+               absl::AnyInvocable<void(absl::StatusOr<pipeline::WriteResult>) &&> done) override {
+    forwarded_.fetch_add(1);
+    leader_.Submit(std::move(request), std::move(done));
+  }
+  int forwarded() const { return forwarded_.load(); }
+
+ private:
+  pipeline::Committer& leader_;
+  std::atomic<int> forwarded_{0};
 };
 
 // A second member: its own store, picture, hub and committer, fed only through SubmitReplicated.
@@ -224,6 +252,43 @@ TEST_F(ReplicatedCommitterTest, TakeoverContinuesAtTheNextRevisionWithCommitTime
   ASSERT_EQ(new_log.groups().size(), 1u);
   EXPECT_EQ(new_log.groups()[0].first_revision, 3);
   EXPECT_EQ(new_log.groups()[0].commit_time, leader_last_commit);
+}
+
+TEST_F(ReplicatedCommitterTest, FollowerForwardsWritesAndCompletesThemOnceItHasAppliedThem) {
+  FollowingLog following;
+  DirectForwarder forwarder(*committer_);
+  pipeline::Committer::Options options;
+  options.replicated_log = &following;
+  options.forwarder = &forwarder;
+  Follower follower(std::move(options));
+
+  absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
+  absl::Notification done;
+  follower.committer_->Submit(RegisterWrite(MakeOrganization("ziekenhuis-a")),
+                              [&](absl::StatusOr<pipeline::WriteResult> outcome) {
+                                result = std::move(outcome);
+                                done.Notify();
+                              });
+  // Committed on the leader, but this member has not applied it: the caller is not answered yet.
+  ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 1; }));
+  EXPECT_FALSE(done.HasBeenNotified());
+  EXPECT_EQ(forwarder.forwarded(), 1);
+
+  ASSERT_TRUE(follower.Apply(log_.groups()[0]).ok());
+  done.WaitForNotification();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->revision, 1);
+  EXPECT_NE(follower.picture_->Find(domain::OrganizationName("ziekenhuis-a")), nullptr);
+
+  // Ticks are never forwarded: time-driven writes are the leader's.
+  absl::StatusOr<pipeline::WriteResult> tick = absl::UnknownError("no callback");
+  absl::Notification ticked;
+  follower.committer_->Submit(Write(mutations::SystemTick{}), [&](absl::StatusOr<pipeline::WriteResult> outcome) {
+    tick = std::move(outcome);
+    ticked.Notify();
+  });
+  ticked.WaitForNotification();
+  EXPECT_EQ(forwarder.forwarded(), 1);
 }
 
 }  // namespace

@@ -1,0 +1,87 @@
+// The replicated commit log on etcd: the leader's side (pipeline::ReplicatedLog). See docs/replication.md.
+//
+// Append makes one commit group durable with one fenced etcd transaction:
+//   If   CreateRevision(<leader key>) == term        (this member still leads: etcd's election fence)
+//   And  ModRevision(<prefix>head) == head_mod       (nobody else moved the log since this member last wrote)
+//   And  CreateRevision(<prefix>log/<first>) == 0    (the group's key is new)
+//   Then Put(<prefix>log/<first>, group), Put(<prefix>head, last)
+// etcd evaluates it in Raft order, so a deposed leader can no longer write, whatever it believes.
+//
+// A transaction whose outcome is unknown (a timeout, a lost connection) is settled with a compare-and-set on head
+// (If ModRevision(head) == head_mod Then Put(head, unchanged)): when it succeeds the lost transaction can never
+// apply, and the callers learn that nothing was written; when it fails, head and the group's key say whether the
+// group is durable. When even that cannot be settled, this member stops leading; its follower loop then applies the
+// group if it turns out durable.
+//
+// Thread safety: Append is called by the committer thread only; Lead, StepDown and the accessors from any thread.
+#ifndef KETENBEELD_SERVER_REPLICATION_ETCD_LOG_H_
+#define KETENBEELD_SERVER_REPLICATION_ETCD_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "etcd/client.h"
+#include "server/pipeline/replicated_log.h"
+#include "server/replication/keyspace.h"
+
+namespace ketenbeeld::replication {
+
+class EtcdLog final : public pipeline::ReplicatedLog {
+ public:
+  struct Options {
+    // The deadline of the group's transaction, and of each attempt to settle an unknown outcome.
+    absl::Duration timeout = absl::Seconds(2);
+    // Attempts to settle an unknown outcome before this member stops leading.
+    int settle_attempts = 3;
+    // Called (on the committer thread) when Append finds that this member no longer leads or has stopped leading
+    // because an outcome could not be settled. Must not block.
+    std::function<void(absl::Status)> on_lost;
+    // The current leader's address for refusals ("" when unknown). Must not block.
+    std::function<std::string()> leader_address;
+  };
+
+  // `client` must outlive the log.
+  EtcdLog(etcd::Client& client, Keyspace keys, Options options);
+
+  // From now on Append writes as the leader whose key is `leader_key`, created at etcd revision `term`, continuing a
+  // log whose head is `head` (0: empty) at etcd mod revision `head_mod_revision` (0: no head key yet).
+  void Lead(std::string leader_key, int64_t term, int64_t head, int64_t head_mod_revision);
+  // Append refuses from now on (a transaction in flight is decided by etcd's fence).
+  void StepDown();
+  bool leading() const;
+
+  absl::Status Append(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
+                      const std::vector<std::string_view>& events) override;
+
+ private:
+  struct Term {
+    std::string leader_key;
+    int64_t term = 0;
+    int64_t head = 0;
+    int64_t head_mod_revision = 0;
+  };
+  // Settles a transaction whose outcome is unknown. OK when the group proved durable.
+  absl::Status Settle(const Term& term, int64_t first_revision, int64_t last_revision, const std::string& group);
+  // Stops leading and tells the member; returns `refusal` for the callers.
+  absl::Status Lose(absl::Status refusal);
+  absl::Status NotLeading() const;
+
+  etcd::Client& client_;
+  const Keyspace keys_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  bool leading_ ABSL_GUARDED_BY(mu_) = false;
+  Term term_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ketenbeeld::replication
+
+#endif  // KETENBEELD_SERVER_REPLICATION_ETCD_LOG_H_

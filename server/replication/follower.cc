@@ -1,0 +1,157 @@
+#include "server/replication/follower.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "base/time.h"
+#include "ketenbeeld/server/v1/replication.pb.h"
+#include "server/observability/log.h"
+
+namespace ketenbeeld::replication {
+
+Follower::Follower(etcd::Client& client, Keyspace keys, pipeline::Committer& committer, Options options)
+    : client_(client), keys_(std::move(keys)), committer_(committer), options_(options) {}
+
+Follower::~Follower() { Stop(); }
+
+void Follower::Start() {
+  absl::MutexLock lock(&mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Follower::Stop() {
+  std::thread thread;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    thread.swap(thread_);
+  }
+  if (thread.joinable()) thread.join();
+}
+
+Follower::Status Follower::status() const {
+  absl::MutexLock lock(&mu_);
+  return Status{.running = thread_.joinable() && !stopping_, .log_revision = log_revision_, .error = error_};
+}
+
+bool Follower::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+void Follower::Run() {
+  while (!stopping()) {
+    const absl::Status ended = FollowOnce();
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      if (!ended.ok() && ended.ToString() != error_.ToString()) {
+        observability::LogError("follower_error",
+                                {{"error", ended.ToString()}, {"applied_revision", committer_.applied_revision()}});
+      }
+      error_ = ended;
+      // Wait before reading the log again, waking early on Stop.
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.retry_interval);
+    }
+  }
+}
+
+absl::Status Follower::Apply(std::string_view key, std::string_view value) {
+  server::v1::LogGroup entry;
+  if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("the region's log entry ", std::string(key), " does not parse"));
+  }
+  pipeline::ReplicatedGroup group{.first_revision = entry.first_revision(),
+                                  .last_revision = entry.last_revision(),
+                                  .commit_time = FromProtoTime(entry.commit_time()),
+                                  .events = {}};
+  group.events.reserve(entry.events_size());
+  for (std::string& event : *entry.mutable_events()) group.events.push_back(std::move(event));
+  {
+    absl::MutexLock lock(&mu_);
+    log_revision_ = std::max(log_revision_, group.last_revision);
+  }
+  absl::Status outcome;
+  absl::Notification applied;
+  committer_.SubmitReplicated(std::move(group), [&](absl::Status status) {
+    outcome = std::move(status);
+    applied.Notify();
+  });
+  applied.WaitForNotification();
+  return outcome;
+}
+
+absl::Status Follower::FollowOnce() {
+  // Catch up: every group from the applied revision + 1, in key (= revision) order.
+  int64_t read_at = 0;
+  while (true) {
+    if (stopping()) return absl::OkStatus();
+    const int64_t from = committer_.applied_revision() + 1;
+    etcdserverpb::RangeRequest range;
+    range.set_key(keys_.LogKey(from));
+    range.set_range_end(etcd::PrefixEnd(keys_.log_prefix()));
+    range.set_limit(options_.range_limit);
+    if (read_at != 0) range.set_revision(read_at);  // Every page at one etcd revision: the watch starts after it.
+    absl::StatusOr<etcdserverpb::RangeResponse> response = client_.Range(range);
+    if (!response.ok()) return response.status();
+    if (read_at == 0) read_at = response->header().revision();
+    for (const mvccpb::KeyValue& kv : response->kvs()) {
+      const std::optional<int64_t> first = keys_.LogKeyRevision(kv.key());
+      if (!first.has_value()) continue;
+      if (*first > committer_.applied_revision() + 1) {
+        return absl::OutOfRangeError(absl::StrCat("the region's log no longer holds revision ",
+                                                  committer_.applied_revision() + 1, " (trimmed; it starts at ", *first,
+                                                  "): this member must be re-seeded from a peer's backup"));
+      }
+      if (absl::Status applied = Apply(kv.key(), kv.value()); !applied.ok()) return applied;
+    }
+    if (!response->more()) break;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    error_ = absl::OkStatus();
+    watch_ended_ = false;
+  }
+
+  // Then watch for new groups from just after the catch-up's revision.
+  etcd::WatchOptions watch{.key = keys_.log_prefix(),
+                           .range_end = etcd::PrefixEnd(keys_.log_prefix()),
+                           .start_revision = read_at + 1,
+                           .prev_kv = false,
+                           .progress_notify = false};
+  auto end_watch = [this](absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (!watch_ended_) watch_error_ = std::move(status);
+    watch_ended_ = true;
+  };
+  std::unique_ptr<etcd::Watcher> watcher = client_.Watch(
+      std::move(watch),
+      [this, end_watch](const etcdserverpb::WatchResponse& response) {
+        {
+          absl::MutexLock lock(&mu_);
+          if (watch_ended_) return;  // After an error, until the loop starts over.
+        }
+        for (const mvccpb::Event& event : response.events()) {
+          if (event.type() != mvccpb::Event::PUT || stopping()) continue;  // Deletes: trimming.
+          if (absl::Status applied = Apply(event.kv().key(), event.kv().value()); !applied.ok()) {
+            end_watch(applied);
+            return;
+          }
+        }
+      },
+      end_watch);
+  absl::Status ended;
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Follower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) { return f->stopping_ || f->watch_ended_; }, this));
+    ended = stopping_ ? absl::OkStatus() : watch_error_;
+  }
+  watcher.reset();  // Joins the watch's thread: no callback runs after this.
+  return ended;
+}
+
+}  // namespace ketenbeeld::replication

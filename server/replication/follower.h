@@ -1,0 +1,82 @@
+// A follower's loop: reads the region's log from etcd and applies each group through the committer
+// (Committer::SubmitReplicated), so this member's store, picture and feeds follow the leader's. See
+// docs/replication.md.
+//
+// It ranges over <prefix>log/ from the member's applied revision + 1, then watches the prefix from the range's etcd
+// revision + 1 (so nothing between the two is missed), and starts over from the applied revision after any error (a
+// gap, a compacted watch, a lost connection), at most once per retry interval. A log whose next group is missing
+// (trimmed below this member's revision) is reported in status() and retried; it needs a re-seed from a peer.
+//
+// Thread safety: Start, Stop and status may be called from any thread; Stop waits for the loop to end.
+#ifndef KETENBEELD_SERVER_REPLICATION_FOLLOWER_H_
+#define KETENBEELD_SERVER_REPLICATION_FOLLOWER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "etcd/client.h"
+#include "server/pipeline/committer.h"
+#include "server/replication/keyspace.h"
+
+namespace ketenbeeld::replication {
+
+class Follower {
+ public:
+  struct Options {
+    // Groups read per Range call while catching up.
+    int64_t range_limit = 64;
+    // Pause after an error before reading the log again.
+    absl::Duration retry_interval = absl::Milliseconds(200);
+  };
+  // `client` and `committer` must outlive the follower.
+  Follower(etcd::Client& client, Keyspace keys, pipeline::Committer& committer, Options options);
+  ~Follower();  // Stop().
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  // Starts the loop (no-op when running).
+  void Start();
+  // Ends the loop and waits for it; a group being applied is applied first. Idempotent.
+  void Stop();
+
+  struct Status {
+    bool running = false;
+    // The region's log as last seen by this follower: its highest group's last revision (0: none seen).
+    int64_t log_revision = 0;
+    // The last error, OK when the last read succeeded.
+    absl::Status error;
+  };
+  Status status() const;
+
+ private:
+  void Run();
+  // One pass: catch up with Range, then watch until an error or Stop. Returns the error that ended it.
+  absl::Status FollowOnce();
+  // Applies one log value through the committer and waits for it.
+  absl::Status Apply(std::string_view key, std::string_view value);
+  bool stopping() const;
+
+  etcd::Client& client_;
+  const Keyspace keys_;
+  pipeline::Committer& committer_;
+  const Options options_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by the watch's callbacks: the watch ended (error) and the loop must start over.
+  bool watch_ended_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status watch_error_ ABSL_GUARDED_BY(mu_);
+  int64_t log_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ketenbeeld::replication
+
+#endif  // KETENBEELD_SERVER_REPLICATION_FOLLOWER_H_

@@ -1,0 +1,189 @@
+#include "server/replication/forwarding.h"
+
+#include <utility>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "openssl/crypto.h"
+
+namespace ketenbeeld::replication {
+namespace {
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+// Unpacks `any` into the first alternative of the variant whose type it holds.
+template <size_t I = 0>
+absl::StatusOr<mutations::WriteRequest::Body> UnpackAlternative(const google::protobuf::Any& any) {
+  if constexpr (I == std::variant_size_v<mutations::WriteRequest::Body>) {
+    return absl::InvalidArgumentError(absl::StrCat("body: not a write request: \"", any.type_url(), "\""));
+  } else {
+    using Alternative = std::variant_alternative_t<I, mutations::WriteRequest::Body>;
+    if constexpr (std::is_base_of_v<google::protobuf::Message, Alternative>) {
+      if (any.Is<Alternative>()) {
+        Alternative message;
+        if (!any.UnpackTo(&message)) {
+          return absl::InvalidArgumentError(absl::StrCat("body: does not parse as ", any.type_url()));
+        }
+        return mutations::WriteRequest::Body(std::move(message));
+      }
+    }
+    return UnpackAlternative<I + 1>(any);
+  }
+}
+
+bool SameToken(const std::string& expected, std::string_view given) {
+  return expected.size() == given.size() && CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+}
+
+}  // namespace
+
+void PackWriteBody(const mutations::WriteRequest::Body& body, google::protobuf::Any& any) {
+  std::visit(
+      [&any](const auto& message) {
+        if constexpr (std::is_base_of_v<google::protobuf::Message, std::decay_t<decltype(message)>>) {
+          any.PackFrom(message);
+        }
+      },
+      body);
+}
+
+absl::StatusOr<mutations::WriteRequest::Body> UnpackWriteBody(const google::protobuf::Any& any) {
+  return UnpackAlternative(any);
+}
+
+// --- Forwarder ---
+
+struct Forwarder::Call {
+  grpc::ClientContext context;
+  server::v1::ForwardWriteRequest request;
+  server::v1::ForwardWriteResponse response;
+  std::shared_ptr<server::v1::MemberService::Stub> stub;  // Keeps the channel while the call runs.
+  absl::AnyInvocable<void(absl::StatusOr<pipeline::WriteResult>) &&> done;
+};
+
+Forwarder::Forwarder(Options options) : options_(std::move(options)) {}
+
+Forwarder::~Forwarder() { Stop(); }
+
+void Forwarder::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
+  mu_.Await(absl::Condition(
+      +[](int* n) { return *n == 0; }, &in_flight_));
+}
+
+server::v1::MemberService::Stub* Forwarder::StubFor(const std::string& address) {
+  if (stub_ == nullptr || stub_address_ != address) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        options_.credentials != nullptr ? options_.credentials : grpc::InsecureChannelCredentials();
+    stub_ = server::v1::MemberService::NewStub(grpc::CreateChannel(address, credentials));
+    stub_address_ = address;
+  }
+  return stub_.get();
+}
+
+void Forwarder::Forward(mutations::WriteRequest request,
+                        absl::AnyInvocable<void(absl::StatusOr<pipeline::WriteResult>) &&> done) {
+  const std::string leader = options_.leader_address ? options_.leader_address() : std::string();
+  auto call = std::make_unique<Call>();
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      std::move(done)(absl::UnavailableError("this member is stopping; the write was not made, retry elsewhere"));
+      return;
+    }
+    if (leader.empty()) {
+      std::move(done)(absl::UnavailableError(
+          "this member does not lead the region and no leader is known right now (an election is under way); "
+          "the write was not made, retry in a moment"));
+      return;
+    }
+    StubFor(leader);
+    call->stub = stub_;
+    ++in_flight_;
+  }
+  *call->request.mutable_actor() = std::move(request.actor);
+  PackWriteBody(request.body, *call->request.mutable_body());
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  if (!options_.member_token.empty()) call->context.AddMetadata(kMemberTokenHeader, options_.member_token);
+  call->done = std::move(done);
+  Call* raw = call.release();
+  raw->stub->async()->ForwardWrite(&raw->context, &raw->request, &raw->response,
+                                   [this, raw](grpc::Status status) { Finish(raw, status); });
+}
+
+void Forwarder::Finish(Call* raw, const grpc::Status& status) {
+  std::unique_ptr<Call> call(raw);
+  absl::StatusOr<pipeline::WriteResult> result;
+  if (status.ok()) {
+    pipeline::WriteResult written{.revision = call->response.revision(), .record = nullptr};
+    if (call->response.has_record()) written.record = state::MakeRecord(std::move(*call->response.mutable_record()));
+    result = std::move(written);
+  } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+             status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    result = absl::UnavailableError(absl::StrCat(
+        "the region's leader did not answer the write this member forwarded to it (", status.error_message(), ")",
+        ". The write may or may not have been made: check with Get before repeating it, or repeat it with "
+        "expected_revision"));
+  } else {
+    result = FromGrpc(status);  // The leader's own answer (validation, preconditions, not leading).
+  }
+  std::move(call->done)(std::move(result));
+  call.reset();
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+// --- MemberServiceImpl ---
+
+MemberServiceImpl::MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log,
+                                     std::string member_token)
+    : committer_(committer), log_(log), member_token_(std::move(member_token)) {}
+
+grpc::ServerUnaryReactor* MemberServiceImpl::ForwardWrite(grpc::CallbackServerContext* context,
+                                                          const server::v1::ForwardWriteRequest* request,
+                                                          server::v1::ForwardWriteResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!member_token_.empty()) {
+    const auto& metadata = context->client_metadata();
+    auto token = metadata.find(kMemberTokenHeader);
+    if (token == metadata.end()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "forwarded writes need the member token"));
+      return reactor;
+    }
+    if (!SameToken(member_token_, std::string_view(token->second.data(), token->second.size()))) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong member token"));
+      return reactor;
+    }
+  }
+  if (!log_.leading()) {
+    // Never forwarded twice: the follower tries again once it knows the new leader.
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                 "this member does not lead the region (any more); the write was not made"));
+    return reactor;
+  }
+  absl::StatusOr<mutations::WriteRequest::Body> body = UnpackWriteBody(request->body());
+  if (!body.ok()) {
+    reactor->Finish(ToGrpc(body.status()));
+    return reactor;
+  }
+  committer_.Submit(mutations::WriteRequest{.body = *std::move(body), .actor = request->actor()},
+                    [reactor, response](absl::StatusOr<pipeline::WriteResult> result) {
+                      if (!result.ok()) {
+                        reactor->Finish(ToGrpc(result.status()));
+                        return;
+                      }
+                      response->set_revision(result->revision);
+                      if (result->record != nullptr) *response->mutable_record() = result->record->record;
+                      reactor->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+}  // namespace ketenbeeld::replication

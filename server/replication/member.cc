@@ -1,0 +1,231 @@
+#include "server/replication/member.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/observability/log.h"
+
+namespace ketenbeeld::replication {
+namespace {
+
+// Pause between attempts when etcd refuses a lease or a campaign.
+constexpr absl::Duration kRetryPause = absl::Milliseconds(500);
+
+// head's value and mod revision (0 and 0 when the log is empty).
+absl::StatusOr<std::pair<int64_t, int64_t>> ReadHead(etcd::Client& client, const Keyspace& keys) {
+  absl::StatusOr<etcd::GetResult> head = client.Get(keys.head());
+  if (!head.ok()) return head.status();
+  if (!head->kv.has_value()) return std::make_pair(int64_t{0}, int64_t{0});
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(head->kv->value(), &value) || value < 0) {
+    return absl::DataLossError(absl::StrCat("etcd key ", keys.head(), " holds \"", head->kv->value(),
+                                            "\", not a revision: the region's log is damaged"));
+  }
+  return std::make_pair(value, head->kv->mod_revision());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Member>> Member::Connect(MemberOptions options, int64_t local_revision) {
+  absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(
+      etcd::ClientOptions{.endpoints = options.etcd_endpoints, .request_timeout = options.etcd_timeout});
+  if (!client.ok()) return client.status();
+  std::unique_ptr<Member> member(new Member(std::move(options), *std::move(client)));
+  absl::StatusOr<std::pair<int64_t, int64_t>> head = ReadHead(*member->client_, member->keys_);
+  if (!head.ok()) {
+    return absl::Status(head.status().code(),
+                        absl::StrCat("reading the region's log head from etcd: ", head.status().message()));
+  }
+  if (local_revision > head->first) {
+    return absl::DataLossError(absl::StrCat(
+        "this member's store is at revision ", local_revision, " but the region's log in etcd (", member->keys_.head(),
+        ") ends at ", head->first,
+        ": etcd was restored from an older backup, or this data directory belongs to another cluster. Refusing to "
+        "start: serving revisions the log does not have would fork the region's picture (docs/operations.md)"));
+  }
+  {
+    absl::MutexLock lock(&member->mu_);
+    member->head_ = head->first;
+  }
+  return member;
+}
+
+Member::Member(MemberOptions options, std::unique_ptr<etcd::Client> client)
+    : options_(std::move(options)), keys_(options_.key_prefix), client_(std::move(client)) {
+  log_ = std::make_unique<EtcdLog>(*client_, keys_,
+                                   EtcdLog::Options{.timeout = options_.etcd_timeout,
+                                                    .settle_attempts = 3,
+                                                    .on_lost = [this](const absl::Status&) { SetLost(); },
+                                                    .leader_address =
+                                                        [this] {
+                                                          absl::MutexLock lock(&mu_);
+                                                          return leader_address_;
+                                                        }});
+  forwarder_ = std::make_unique<Forwarder>(Forwarder::Options{.leader_address =
+                                                                  [this] {
+                                                                    absl::MutexLock lock(&mu_);
+                                                                    return leader_address_;
+                                                                  },
+                                                              .member_token = options_.member_token,
+                                                              .credentials = options_.member_credentials,
+                                                              .timeout = absl::Seconds(10)});
+}
+
+Member::~Member() { Stop(); }
+
+void Member::Start(pipeline::Committer& committer) {
+  committer_ = &committer;
+  follower_ = std::make_unique<Follower>(*client_, keys_, committer, Follower::Options{});
+  follower_->Start();
+  thread_ = std::thread([this] { Run(); });
+  leader_watch_thread_ = std::thread([this] { WatchLeader(); });
+}
+
+void Member::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    if (campaign_cancel_ != nullptr) campaign_cancel_->Cancel();
+  }
+  if (thread_.joinable()) thread_.join();  // Resigns if leading.
+  if (leader_watch_thread_.joinable()) leader_watch_thread_.join();
+  if (follower_ != nullptr) follower_->Stop();
+  forwarder_->Stop();  // Forwarded writes in flight complete (against the still running committer).
+}
+
+bool Member::stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+void Member::SetLost() {
+  absl::MutexLock lock(&mu_);
+  lost_ = true;
+  if (campaign_cancel_ != nullptr) campaign_cancel_->Cancel();
+}
+
+Member::Status Member::status() const {
+  Status status;
+  Follower::Status follower = follower_ != nullptr ? follower_->status() : Follower::Status{};
+  absl::MutexLock lock(&mu_);
+  status.role = role_;
+  status.leader_address = role_ == Role::kLeader ? options_.advertise : leader_address_;
+  status.leaderships = leaderships_;
+  status.log_revision = std::max(head_, follower.log_revision);
+  if (role_ == Role::kLeader && committer_ != nullptr) status.log_revision = committer_->applied_revision();
+  status.follower_error = role_ == Role::kLeader ? absl::OkStatus() : follower.error;
+  return status;
+}
+
+void Member::Run() {
+  while (!stopping()) {
+    CampaignAndLead();
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), kRetryPause);
+  }
+}
+
+void Member::CampaignAndLead() {
+  absl::StatusOr<etcd::Lease> lease = client_->Grant(options_.lease_ttl);
+  if (!lease.ok()) {
+    observability::LogError("lease_refused", {{"error", lease.status().ToString()}});
+    return;
+  }
+  etcd::CancelToken cancel;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    lost_ = false;
+    campaign_cancel_ = &cancel;
+  }
+  // Revoked on destruction: a member that stops or loses its term frees its election key at once.
+  std::unique_ptr<etcd::LeaseKeeper> keeper = client_->KeepAlive(
+      *lease, [this](const absl::Status&) { SetLost(); }, /*revoke_on_destroy=*/true);
+  absl::StatusOr<v3electionpb::LeaderKey> leader =
+      client_->Campaign(keys_.election(), lease->id, options_.advertise, absl::InfiniteFuture(), &cancel);
+  {
+    absl::MutexLock lock(&mu_);
+    campaign_cancel_ = nullptr;
+  }
+  if (!leader.ok()) {
+    if (!stopping()) observability::LogError("campaign_failed", {{"error", leader.status().ToString()}});
+    return;
+  }
+
+  // Elected: every older leader key is gone, so the old leader can no longer append. Catch up to head, then lead.
+  absl::StatusOr<std::pair<int64_t, int64_t>> head = ReadHead(*client_, keys_);
+  if (!head.ok()) {
+    observability::LogError("takeover_failed", {{"error", head.status().ToString()}});
+    client_->Resign(*leader).IgnoreError();
+    return;
+  }
+  const absl::Time catch_up_deadline = absl::Now() + options_.catch_up_timeout;
+  while (committer_->applied_revision() < head->first) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || lost_ || absl::Now() > catch_up_deadline) break;
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(5));
+  }
+  if (committer_->applied_revision() != head->first) {
+    observability::LogError(
+        "takeover_failed",
+        {{"error", absl::StrCat("this member applied the log up to revision ", committer_->applied_revision(),
+                                ", not up to head ", head->first, "; resigning")}});
+    client_->Resign(*leader).IgnoreError();
+    return;
+  }
+  follower_->Stop();
+  log_->Lead(leader->key(), leader->rev(), head->first, head->second);
+  {
+    absl::MutexLock lock(&mu_);
+    role_ = Role::kLeader;
+    ++leaderships_;
+    head_ = head->first;
+  }
+  observability::LogInfo("leading", {{"member", options_.member_id},
+                                     {"term", leader->rev()},
+                                     {"next_revision", head->first + 1},
+                                     {"advertise", options_.advertise}});
+
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](Member* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) { return m->stopping_ || m->lost_; }, this));
+  }
+  log_->StepDown();
+  client_->Resign(*leader).IgnoreError();  // The key may already be gone (lease lost): that is fine.
+  {
+    absl::MutexLock lock(&mu_);
+    role_ = Role::kFollower;
+    if (leader_address_ == options_.advertise) leader_address_.clear();
+  }
+  observability::LogInfo("stopped_leading", {{"member", options_.member_id}, {"stopping", stopping()}});
+  if (!stopping()) follower_->Start();
+}
+
+void Member::WatchLeader() {
+  while (!stopping()) {
+    std::unique_ptr<etcd::Observer> observer = client_->Observe(
+        keys_.election(),
+        [this](const v3electionpb::LeaderResponse& response) {
+          absl::MutexLock lock(&mu_);
+          leader_address_ = response.kv().value();
+        },
+        [this](const absl::Status&) {
+          absl::MutexLock lock(&mu_);
+          observer_ended_ = true;
+        });
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Member* m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m->mu_) { return m->stopping_ || m->observer_ended_; }, this));
+      observer_ended_ = false;
+    }
+    observer.reset();
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), kRetryPause);
+  }
+}
+
+}  // namespace ketenbeeld::replication

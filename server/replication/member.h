@@ -1,0 +1,126 @@
+// One member of a replicated region (../shared/SCALE-OUT.md section 1, docs/replication.md): campaigns for the
+// region's leadership in etcd, leads (its committer appends through EtcdLog) or follows (Follower applies the log),
+// and moves between the two.
+//
+// Takeover: Campaign (returns once every older leader key is gone, so the old leader's transactions fail) → a
+// linearizable read of head → the follower applies the log up to head → the follower stops → EtcdLog leads from
+// head + 1. The committer continues at exactly head + 1, with the last group's commit time as its floor. The
+// leadership ends when the lease is lost (not renewed within its TTL), when an append finds it deposed, or at Stop,
+// which resigns so that another member takes over at once.
+//
+// Thread safety: all public methods may be called from any thread.
+#ifndef KETENBEELD_SERVER_REPLICATION_MEMBER_H_
+#define KETENBEELD_SERVER_REPLICATION_MEMBER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "etcd/client.h"
+#include "server/pipeline/committer.h"
+#include "server/replication/etcd_log.h"
+#include "server/replication/follower.h"
+#include "server/replication/forwarding.h"
+#include "server/replication/keyspace.h"
+
+namespace ketenbeeld::replication {
+
+struct MemberOptions {
+  // etcd client endpoints, host:port.
+  std::vector<std::string> etcd_endpoints{};
+  // This member's name (logs, metrics).
+  std::string member_id{};
+  // host:port of this member's gRPC API, proclaimed while it leads.
+  std::string advertise{};
+  // "/ketenbeeld/<region>/".
+  std::string key_prefix{};
+  absl::Duration lease_ttl = absl::Seconds(5);
+  absl::Duration etcd_timeout = absl::Seconds(2);
+  // Proves this member to the others when it forwards a write (forwarding.h); empty: none (development mode).
+  std::string member_token{};
+  // How to reach the other members' gRPC API: null for plaintext (loopback development).
+  std::shared_ptr<grpc::ChannelCredentials> member_credentials{};
+  // How long a new leader may take to apply the log up to head before it resigns and tries again.
+  absl::Duration catch_up_timeout = absl::Seconds(30);
+};
+
+enum class Role { kFollower, kLeader };
+
+class Member {
+ public:
+  // Connects to etcd and compares this member's store (at `local_revision`) with the region's log. UNAVAILABLE when
+  // etcd cannot be reached; DATA_LOSS when the store is ahead of the log (etcd was restored from an older backup, or
+  // this is another region's or a new cluster): the member must not start, or it would serve revisions the log does
+  // not have.
+  static absl::StatusOr<std::unique_ptr<Member>> Connect(MemberOptions options, int64_t local_revision);
+  ~Member();  // Stop().
+  Member(const Member&) = delete;
+  Member& operator=(const Member&) = delete;
+
+  // For Committer::Options::replicated_log and ::forwarder; owned by the member.
+  pipeline::ReplicatedLog* log() { return log_.get(); }
+  pipeline::WriteForwarder* forwarder() { return forwarder_.get(); }
+
+  // Starts following the log and campaigning. `committer` must have been built with log() and must outlive the
+  // member (or Stop() must be called before the committer stops).
+  void Start(pipeline::Committer& committer);
+  // Stops leading (resigning, so another member takes over at once), following and campaigning. Idempotent.
+  void Stop();
+
+  struct Status {
+    Role role = Role::kFollower;
+    // The leader's advertised address ("" when unknown); this member's own while it leads.
+    std::string leader_address;
+    // The region's log as last seen (followers) or written (the leader): its last revision.
+    int64_t log_revision = 0;
+    // Times this member became the leader.
+    int64_t leaderships = 0;
+    // The follower's last error (OK while following well or leading).
+    absl::Status follower_error;
+  };
+  Status status() const;
+  const MemberOptions& options() const { return options_; }
+
+ private:
+  Member(MemberOptions options, std::unique_ptr<etcd::Client> client);
+  void Run();
+  // One term: lease, campaign, catch up, lead until the leadership ends. Returns when it has ended.
+  void CampaignAndLead();
+  void WatchLeader();
+  void SetLost();
+  bool stopping() const;
+
+  const MemberOptions options_;
+  const Keyspace keys_;
+  std::unique_ptr<etcd::Client> client_;
+  std::unique_ptr<EtcdLog> log_;
+  std::unique_ptr<Forwarder> forwarder_;
+  pipeline::Committer* committer_ = nullptr;  // Set by Start.
+  std::unique_ptr<Follower> follower_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // The current term's leadership or lease has ended.
+  bool lost_ ABSL_GUARDED_BY(mu_) = false;
+  Role role_ ABSL_GUARDED_BY(mu_) = Role::kFollower;
+  // The leader's address as etcd's election last told it (WatchLeader).
+  std::string leader_address_ ABSL_GUARDED_BY(mu_);
+  bool observer_ended_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t leaderships_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  // Cancels the campaign in progress (Stop, or the lease ending while campaigning).
+  etcd::CancelToken* campaign_cancel_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread thread_;
+  std::thread leader_watch_thread_;
+};
+
+}  // namespace ketenbeeld::replication
+
+#endif  // KETENBEELD_SERVER_REPLICATION_MEMBER_H_
