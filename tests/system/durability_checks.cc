@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "client/connection.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
@@ -37,13 +38,22 @@ ClosedLoopWriters::ClosedLoopWriters(const ServerProcess& server, int threads, c
   running_ = threads;
   for (int t = 0; t < threads; ++t) stubs_.push_back(server.NewStub());
   for (int t = 0; t < threads; ++t) {
-    threads_.emplace_back([this, t, stub = stubs_[t].get(), prefix] { Run(t, stub, prefix); });
+    threads_.emplace_back([this, t, stub = stubs_[t].get(), prefix] { Run(t, stub, prefix, false); });
+  }
+}
+
+ClosedLoopWriters::ClosedLoopWriters(const std::string& servers, int threads, const std::string& prefix) {
+  absl::MutexLock lock(&mu_);
+  running_ = threads;
+  for (int t = 0; t < threads; ++t) stubs_.push_back(v1::PictureService::NewStub(client::Connect(servers)));
+  for (int t = 0; t < threads; ++t) {
+    threads_.emplace_back([this, t, stub = stubs_[t].get(), prefix] { Run(t, stub, prefix, true); });
   }
 }
 
 ClosedLoopWriters::~ClosedLoopWriters() { Stop(); }
 
-void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const std::string& prefix) {
+void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const std::string& prefix, bool fail_over) {
   std::vector<AcknowledgedWrite> acknowledged;
   grpc::Status final_status;
   std::string organization_id;
@@ -55,6 +65,15 @@ void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const st
       status = Register(*stub, MakeOrganization(organization_id), &response);
     } else {
       status = Report(*stub, MakeReport(organization_id, i % 50), &response);
+    }
+    if (!status.ok() && fail_over) {
+      {
+        absl::MutexLock lock(&mu_);
+        ++failed_writes_;
+      }
+      i = (i / 8 + 1) * 8 - 1;                 // The next write registers a new organisation.
+      absl::SleepFor(absl::Milliseconds(20));  // The member is probably gone: let the channel move on.
+      continue;
     }
     if (!status.ok()) {
       final_status = status;
@@ -74,6 +93,11 @@ bool ClosedLoopWriters::WaitUntilAcknowledged(int count, absl::Duration timeout)
   absl::MutexLock lock(&mu_);
   auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return acknowledged_count_ >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+}
+
+int ClosedLoopWriters::failed_writes() const {
+  absl::MutexLock lock(&mu_);
+  return failed_writes_;
 }
 
 int ClosedLoopWriters::acknowledged_count() const {

@@ -31,6 +31,10 @@ struct AcknowledgedWrite {
 class ClosedLoopWriters {
  public:
   ClosedLoopWriters(const ServerProcess& server, int threads, const std::string& prefix);
+  // Writers against a replicated region's members ("ip:port,ip:port,...", client::ChannelTarget) that go on after a
+  // failed write (a member went away mid-call): each waits a little and starts over with a new organisation, so it
+  // never reports for a registration whose outcome it does not know. failed_writes() counts those failures.
+  ClosedLoopWriters(const std::string& servers, int threads, const std::string& prefix);
   ~ClosedLoopWriters();  // Stop().
 
   // Waits up to `timeout` until at least `count` writes were acknowledged; returns whether they were. Tests wait for
@@ -39,6 +43,8 @@ class ClosedLoopWriters {
   bool WaitUntilAcknowledged(int count, absl::Duration timeout);
   // Writes acknowledged so far, by every writer.
   int acknowledged_count() const;
+  // Failed writes the failing-over writers went on after.
+  int failed_writes() const;
   // Waits up to `timeout` until every writer has stopped by itself (after a failed write); returns whether they did.
   bool WaitUntilAllFailed(absl::Duration timeout);
   // Asks the writers to stop and joins them. Idempotent.
@@ -49,7 +55,7 @@ class ClosedLoopWriters {
   std::vector<grpc::Status> final_statuses() const;
 
  private:
-  void Run(int writer, v1::PictureService::Stub* stub, const std::string& prefix);
+  void Run(int writer, v1::PictureService::Stub* stub, const std::string& prefix, bool fail_over);
 
   std::vector<std::unique_ptr<v1::PictureService::Stub>> stubs_;
   std::atomic<bool> stop_{false};
@@ -58,6 +64,7 @@ class ClosedLoopWriters {
   std::vector<grpc::Status> final_statuses_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   int acknowledged_count_ ABSL_GUARDED_BY(mu_) = 0;  // Every writer's, as they go (acknowledged_ fills at the end).
+  int failed_writes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::thread> threads_;
 };
 

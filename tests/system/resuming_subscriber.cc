@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/connection.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -51,8 +52,8 @@ void ResumingSubscriber::Run() {
   // sanitized server under load needs more than 20 ms to answer.)
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
-  std::unique_ptr<v1::PictureService::Stub> stub =
-      v1::PictureService::NewStub(grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), arguments));
+  std::unique_ptr<v1::PictureService::Stub> stub = v1::PictureService::NewStub(
+      grpc::CreateCustomChannel(*client::ChannelTarget(address_), grpc::InsecureChannelCredentials(), arguments));
   bool first = true;
   while (true) {
     int64_t from_revision = 0;

@@ -36,7 +36,9 @@ class ResumingSubscriber {
     std::vector<std::string> violations;
   };
 
-  // Starts subscribing (unfiltered, from revision 0) to `address` at once.
+  // Starts subscribing (unfiltered, from revision 0) to `address` at once. `address` may name the members of a
+  // replicated region ("ip:port,ip:port,...", client::ChannelTarget): the feed then resumes on another member when
+  // its member goes away.
   explicit ResumingSubscriber(std::string address);
   ~ResumingSubscriber();  // Stop().
   ResumingSubscriber(const ResumingSubscriber&) = delete;

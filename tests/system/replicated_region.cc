@@ -1,0 +1,119 @@
+#include "tests/system/replicated_region.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+// A port that was free a moment ago on 127.0.0.1 (the kernel's choice for port 0).
+absl::StatusOr<int> FreeLoopbackPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket() failed");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  if (!bound) return absl::InternalError("bind() to 127.0.0.1:0 failed");
+  return ntohs(address.sin_port);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const std::string& dir, Options options) {
+  std::unique_ptr<ReplicatedRegion> region(new ReplicatedRegion());
+  region->options_ = std::move(options);
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start({.members = 3});
+  if (!etcd.ok()) return etcd.status();
+  region->etcd_ = *std::move(etcd);
+  for (int i = 0; i < region->options_.members; ++i) {
+    absl::StatusOr<int> port = FreeLoopbackPort();
+    if (!port.ok()) return port.status();
+    region->members_.push_back(Member{.address = absl::StrCat("127.0.0.1:", *port),
+                                      .data_dir = absl::StrCat(dir, "/member-", i),
+                                      .log_path = absl::StrCat(dir, "/member-", i, ".log"),
+                                      .member_id = absl::StrCat("member-", i),
+                                      .log_offset = 0,
+                                      .process = nullptr});
+  }
+  for (int i = 0; i < region->size(); ++i) {
+    if (absl::Status started = region->StartMember(i); !started.ok()) return started;
+  }
+  absl::StatusOr<int> leader = region->WaitForLeader(absl::Seconds(20));
+  if (!leader.ok()) return leader.status();
+  return region;
+}
+
+absl::Status ReplicatedRegion::StartMember(int i) {
+  Member& member = members_[i];
+  std::vector<std::string> args = {"--etcd_endpoints", absl::StrJoin(etcd_->endpoints(), ","),
+                                   "--member_id",      member.member_id,
+                                   "--advertise",      member.address,
+                                   "--lease_ttl",      absl::FormatDuration(options_.lease_ttl)};
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  member.log_offset = ReadWholeFile(member.log_path).size();  // This life's lines start here.
+  absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
+      {.data_dir = member.data_dir, .listen = member.address, .log_path = member.log_path, .extra_args = args});
+  if (!process.ok()) return process.status();
+  member.process = *std::move(process);
+  return absl::OkStatus();
+}
+
+std::string ReplicatedRegion::addresses() const {
+  std::vector<std::string> all;
+  for (const Member& member : members_) all.push_back(member.address);
+  return absl::StrJoin(all, ",");
+}
+
+std::optional<int> ReplicatedRegion::Leader() const {
+  for (int i = 0; i < size(); ++i) {
+    if (members_[i].process == nullptr) continue;
+    bool leading = false;
+    const std::string log = members_[i].process->log();
+    for (const nlohmann::json& line : ParseJsonLines(log.substr(std::min(log.size(), members_[i].log_offset)))) {
+      const std::string event = line.value("event", "");
+      if (event == "leading") leading = true;
+      if (event == "stopped_leading") leading = false;
+    }
+    if (leading) return i;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<int> ReplicatedRegion::WaitForLeader(absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (std::optional<int> leader = Leader(); leader.has_value()) return *leader;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::string logs;
+  for (int i = 0; i < size(); ++i) {
+    if (members_[i].process != nullptr) absl::StrAppend(&logs, "\n--- member ", i, ":\n", members_[i].process->log());
+  }
+  return absl::DeadlineExceededError(absl::StrCat("no member leads after ", absl::FormatDuration(timeout), logs));
+}
+
+void ReplicatedRegion::Kill(int i) {
+  if (members_[i].process == nullptr) return;
+  members_[i].process->process().Kill();
+  members_[i].process.reset();
+}
+
+absl::Status ReplicatedRegion::Restart(int i) {
+  Kill(i);
+  return StartMember(i);
+}
+
+}  // namespace ketenbeeld::testing

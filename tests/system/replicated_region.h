@@ -1,0 +1,70 @@
+// A replicated region for the system tests: three real etcd members (tests/support/etcd_cluster.h) and N real
+// ketenbeeld-server members on free loopback ports, each with its own data directory, joined through
+// --etcd_endpoints, with a short lease so that failovers take about two seconds. The member that leads is read from
+// the members' own logs ({"event":"leading"} / {"event":"stopped_leading"} since their last start).
+//
+// Thread safety: none; use from the test's main thread. Every process is stopped by pid when the region is destroyed.
+#ifndef KETENBEELD_TESTS_SYSTEM_REPLICATED_REGION_H_
+#define KETENBEELD_TESTS_SYSTEM_REPLICATED_REGION_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "tests/support/etcd_cluster.h"
+#include "tests/system/server_process.h"
+
+namespace ketenbeeld::testing {
+
+class ReplicatedRegion {
+ public:
+  struct Options {
+    int members = 3;
+    absl::Duration lease_ttl = absl::Seconds(2);
+    // Extra flags for every member.
+    std::vector<std::string> extra_args{};
+  };
+  // Starts etcd and the members under `dir`; waits until one member leads.
+  static absl::StatusOr<std::unique_ptr<ReplicatedRegion>> Start(const std::string& dir, Options options);
+
+  EtcdCluster& etcd() { return *etcd_; }
+  int size() const { return static_cast<int>(members_.size()); }
+  // Null while member i is killed.
+  ServerProcess* member(int i) { return members_[i].process.get(); }
+  const std::string& address(int i) const { return members_[i].address; }
+  // Every member's address, "ip:port,ip:port,..." (client::ChannelTarget).
+  std::string addresses() const;
+
+  // The member that leads now (a running one whose log says so since its last start); nullopt when none does.
+  std::optional<int> Leader() const;
+  // Waits until a running member leads; returns it. DEADLINE_EXCEEDED with the members' logs otherwise.
+  absl::StatusOr<int> WaitForLeader(absl::Duration timeout) const;
+
+  // SIGKILL, and reap.
+  void Kill(int i);
+  // Starts member i again on its data directory and address.
+  absl::Status Restart(int i);
+
+ private:
+  struct Member {
+    std::string address;
+    std::string data_dir;
+    std::string log_path;
+    std::string member_id;
+    size_t log_offset = 0;  // Where the current life's lines start in log_path.
+    std::unique_ptr<ServerProcess> process;
+  };
+  ReplicatedRegion() = default;
+  absl::Status StartMember(int i);
+
+  Options options_;
+  std::unique_ptr<EtcdCluster> etcd_;
+  std::vector<Member> members_;
+};
+
+}  // namespace ketenbeeld::testing
+
+#endif  // KETENBEELD_TESTS_SYSTEM_REPLICATED_REGION_H_

@@ -1,0 +1,194 @@
+// A replicated region on real processes (docs/replication.md): three etcd members and three ketenbeeld-server
+// members on loopback, started by the test. The leader is killed (kill -9), frozen past its lease (SIGSTOP) and
+// stopped (SIGTERM) under continuous load from writers and a feed that know every member's address; afterwards
+// every member must hold the same log, byte for byte, with every acknowledged write at its revision, and the feed
+// must have seen every revision exactly once.
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/support/etcd_cluster.h"
+#include "tests/support/temp_dir.h"
+#include "tests/system/durability_checks.h"
+#include "tests/system/replicated_region.h"
+#include "tests/system/resuming_subscriber.h"
+
+namespace ketenbeeld::testing {
+namespace {
+
+constexpr int kWriters = 4;
+
+class ReplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!EtcdCluster::Available()) GTEST_SKIP() << EtcdCluster::kMissing;
+  }
+
+  void StartRegion(ReplicatedRegion::Options options = {}) {
+    absl::StatusOr<std::unique_ptr<ReplicatedRegion>> region = ReplicatedRegion::Start(dir_.path(), options);
+    ASSERT_TRUE(region.ok()) << region.status();
+    region_ = *std::move(region);
+  }
+
+  // Waits until `writers` have `more` acknowledged writes beyond what they had.
+  static void ExpectWritesFlow(ClosedLoopWriters& writers, int more, const std::string& when) {
+    const int target = writers.acknowledged_count() + more;
+    ASSERT_TRUE(writers.WaitUntilAcknowledged(target, absl::Seconds(30)))
+        << "writes did not flow " << when << ": " << writers.acknowledged_count() << " of " << target;
+  }
+
+  // Every running member reaches `revision`, and then holds exactly the same log (revisions 1..N, the same bytes)
+  // and every acknowledged write.
+  void ExpectMembersAgree(const std::vector<AcknowledgedWrite>& acknowledged, int64_t revision) {
+    std::vector<std::string> reference;
+    for (int i = 0; i < region_->size(); ++i) {
+      ServerProcess* member = region_->member(i);
+      if (member == nullptr) continue;
+      std::unique_ptr<v1::PictureService::Stub> stub = member->NewStub();
+      absl::StatusOr<WholeLog> log;
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      do {
+        log = ReadWholeLog(*stub);
+        if (log.ok() && log->latest_revision >= revision) break;
+        absl::SleepFor(absl::Milliseconds(50));
+      } while (absl::Now() < deadline);
+      ASSERT_TRUE(log.ok()) << "member " << i << ": " << log.status();
+      ASSERT_GE(log->latest_revision, revision) << "member " << i << " did not catch up";
+      std::vector<std::string> bytes;
+      for (const v1::Event& event : log->events) bytes.push_back(event.SerializeAsString());
+      if (reference.empty()) {
+        reference = bytes;
+      } else {
+        const size_t common = std::min(reference.size(), bytes.size());
+        for (size_t r = 0; r < common; ++r) {
+          ASSERT_EQ(bytes[r], reference[r]) << "member " << i << " differs at revision " << r + 1;
+        }
+      }
+      int64_t latest = 0;
+      ASSERT_NO_FATAL_FAILURE(ExpectRecoveredPictureHoldsEveryAcknowledgedWrite(*stub, acknowledged, {}, &latest));
+    }
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ReplicatedRegion> region_;
+};
+
+TEST_F(ReplicationTest, LeaderKilledUnderLoadRepeatedlyLosesNoAcknowledgedWriteAndNoFeedEvent) {
+  ASSERT_NO_FATAL_FAILURE(StartRegion());
+  ClosedLoopWriters writers(region_->addresses(), kWriters, "ha");
+  ResumingSubscriber feed(region_->addresses());
+  constexpr int kCycles = 10;
+  std::vector<std::string> failovers;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, absl::StrCat("before cycle ", cycle)));
+    const std::optional<int> leader = region_->Leader();
+    ASSERT_TRUE(leader.has_value());
+    const absl::Time killed = absl::Now();
+    region_->Kill(*leader);
+    absl::StatusOr<int> successor = region_->WaitForLeader(absl::Seconds(30));
+    ASSERT_TRUE(successor.ok()) << successor.status();
+    ASSERT_NE(*successor, *leader);
+    const absl::Duration elected = absl::Now() - killed;
+    ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, absl::StrCat("after the kill of cycle ", cycle)));
+    failovers.push_back(absl::FormatDuration(elected));
+    ASSERT_TRUE(region_->Restart(*leader).ok());
+  }
+  writers.Stop();
+  std::printf("failover (kill -9 of the leader to the next leader's takeover), per cycle: %s\n",
+              absl::StrJoin(failovers, " ").c_str());
+  RecordProperty("failovers", absl::StrJoin(failovers, " "));
+  std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
+  ASSERT_FALSE(acknowledged.empty());
+  const int64_t last = acknowledged.back().revision;
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, last));
+
+  ASSERT_TRUE(feed.WaitUntilSeen(last, absl::Seconds(30)));
+  feed.Stop();
+  const ResumingSubscriber::Observed seen = feed.observed();
+  EXPECT_TRUE(seen.violations.empty()) << absl::StrJoin(seen.violations, "\n");
+  EXPECT_GE(seen.resumes, 1) << "the feed never had to move to another member";
+}
+
+TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownItsPendingWritesRefusedAndNeverGetsAhead) {
+  ASSERT_NO_FATAL_FAILURE(StartRegion());
+  const int frozen = *region_->Leader();
+  // Writers that talk to the leader only: their writes in flight when it freezes are answered after it thaws.
+  ClosedLoopWriters to_frozen(*region_->member(frozen), kWriters, "frozen");
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_frozen, 20, "at the start"));
+  region_->member(frozen)->process().Signal(SIGSTOP);
+
+  // Leader() still names the frozen member (its log says it leads): wait for another one's "leading".
+  std::vector<std::string> others;
+  for (int i = 0; i < region_->size(); ++i) {
+    if (i != frozen) others.push_back(region_->address(i));
+  }
+  auto another_leads = [&] {
+    for (int i = 0; i < region_->size(); ++i) {
+      if (i == frozen) continue;
+      if (region_->member(i)->log().find("\"event\":\"leading\"") != std::string::npos) return true;
+    }
+    return false;
+  };
+  const absl::Time frozen_at = absl::Now();
+  while (!another_leads() && absl::Now() < frozen_at + absl::Seconds(30)) absl::SleepFor(absl::Milliseconds(20));
+  ASSERT_TRUE(another_leads()) << "no other member took over from the frozen leader";
+  std::printf("takeover from a frozen leader: %s\n", absl::FormatDuration(absl::Now() - frozen_at).c_str());
+  ClosedLoopWriters to_others(absl::StrJoin(others, ","), kWriters, "others");
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_others, 20, "while the old leader is frozen"));
+
+  region_->member(frozen)->process().Signal(SIGCONT);
+  // The thawed member finds its term over (its lease is gone; etcd's fence refuses its appends) and refuses the
+  // writes it was holding: those writers stop. Writes it receives afterwards, as a follower, are forwarded.
+  const absl::Time thawed = absl::Now();
+  while (to_frozen.final_statuses().empty() && absl::Now() < thawed + absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_FALSE(to_frozen.final_statuses().empty()) << "no write held by the frozen leader was refused";
+  for (const grpc::Status& status : to_frozen.final_statuses()) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
+  ASSERT_TRUE(WaitForFileContent(
+      absl::StrCat(dir_.path(), "/member-", frozen, ".log"),
+      [](const std::string& log) { return log.find("\"stopped_leading\"") != std::string::npos; }, absl::Seconds(30)));
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_others, 20, "after the old leader thawed"));
+  to_others.Stop();
+  to_frozen.Stop();
+  std::vector<AcknowledgedWrite> acknowledged = to_frozen.acknowledged();
+  for (const AcknowledgedWrite& write : to_others.acknowledged()) acknowledged.push_back(write);
+  std::sort(acknowledged.begin(), acknowledged.end(),
+            [](const AcknowledgedWrite& a, const AcknowledgedWrite& b) { return a.revision < b.revision; });
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+}
+
+TEST_F(ReplicationTest, PlannedStopOfTheLeaderHandsOverWellBeforeItsLeaseWouldExpire) {
+  // A 10 s lease: a handover that waited for it would take at least that long.
+  ASSERT_NO_FATAL_FAILURE(StartRegion({.members = 3, .lease_ttl = absl::Seconds(10), .extra_args = {}}));
+  ClosedLoopWriters writers(region_->addresses(), 2, "planned");
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "at the start"));
+  const int leader = *region_->Leader();
+  const absl::Time stopped = absl::Now();
+  region_->member(leader)->process().Signal(SIGTERM);
+  ASSERT_TRUE(region_->member(leader)->process().WaitForExit(absl::Seconds(15)).has_value());
+  region_->Kill(leader);  // Reaped; no longer a candidate for Leader().
+  absl::StatusOr<int> successor = region_->WaitForLeader(absl::Seconds(30));
+  ASSERT_TRUE(successor.ok()) << successor.status();
+  const absl::Duration handover = absl::Now() - stopped;
+  std::printf("planned handover (SIGTERM of the leader to the next leader's takeover): %s\n",
+              absl::FormatDuration(handover).c_str());
+  EXPECT_LT(handover, absl::Seconds(5)) << "the leader did not resign: the successor waited for its lease";
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after the handover"));
+  writers.Stop();
+  std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
