@@ -6,7 +6,7 @@
 #   clang  clang-14 and its sanitizer/libFuzzer runtimes: fuzz targets and clang's -Wthread-safety analysis.
 #   tools  clang-format and clang-tidy for `make format`, `make format-check` and `make tidy`.
 #   browser  chromium, and node/npm when missing, for the browser tests (then: cd web && npm ci).
-#   bench  etcd 3.4, the peer the benchmark suite (bench/) measures us against.
+#   bench  etcd 3.4: the peer the benchmark suite (bench/) measures us against, and the real cluster tests/etcd runs.
 #   all    all of the above.
 #
 # Idempotent: each package is checked with dpkg-query; when all are installed it says so and exits 0 without
