@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "base/time.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
 #include "client/connection.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
@@ -29,30 +30,18 @@ void PrintJson(const google::protobuf::Message& message) {
 }  // namespace
 
 AdminCommands::AdminCommands(CLI::App& app) {
-  CLI::App* admin =
-      app.add_subcommand("admin", "Operator commands: backups, compaction of the event log, the audit trail");
+  CLI::App* admin = app.add_subcommand("admin", Tr("help.admin"));
   admin->require_subcommand(1);
-  backup_ = admin->add_subcommand(
-      "backup",
-      "Take a verified backup of the whole store while the server keeps serving. DIR is an absolute path on the "
-      "server's machine that must not exist yet; restore by starting the server on a copy of it (docs/operations.md)");
-  backup_
-      ->add_option("DIR", backup_directory_,
-                   "Where the backup goes: a new directory on the server's machine, inside its backup_dir")
-      ->required();
-  compact_ = admin->add_subcommand(
-      "compact",
-      "Remove the event history up to and including REVISION (the picture is unchanged; feeds resuming from before it "
-      "get a reset and a fresh snapshot)");
-  compact_->add_option("REVISION", compact_revision_, "Last revision to remove")
+  backup_ = admin->add_subcommand("backup", Tr("help.admin.backup"));
+  backup_->add_option("DIR", backup_directory_, Tr("help.admin.backup.dir"))->required();
+  compact_ = admin->add_subcommand("compact", Tr("help.admin.compact"));
+  compact_->add_option("REVISION", compact_revision_, Tr("help.admin.compact.revision"))
       ->required()
       ->check(CLI::NonNegativeNumber);
-  audit_ = admin->add_subcommand(
-      "audit", "List reads of organisations' detailed figures by anyone but the organisation itself, newest first");
-  audit_->add_option("--organization", audit_organization_, "Only reads of this organisation's figures");
-  audit_->add_option("--limit", audit_limit_, "At most this many entries (1..1000)")->check(CLI::Range(1, 1000));
-  audit_->add_option("--before", audit_before_, "Only entries older than this sequence number (paging)")
-      ->check(CLI::NonNegativeNumber);
+  audit_ = admin->add_subcommand("audit", Tr("help.admin.audit"));
+  audit_->add_option("--organization", audit_organization_, Tr("help.admin.audit.organization"));
+  audit_->add_option("--limit", audit_limit_, Tr("help.admin.audit.limit"))->check(CLI::Range(1, 1000));
+  audit_->add_option("--before", audit_before_, Tr("help.admin.audit.before"))->check(CLI::NonNegativeNumber);
 }
 
 int AdminCommands::ListAudit(Session& session, v1::AdminService::Stub& admin, grpc::ClientContext& context) const {

@@ -285,6 +285,18 @@ absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusRe
     if (!department.ok()) return department.status();
     *report->mutable_emergency_department() = *department;
   }
+  if (!flags.emergency_department_until.empty()) {
+    constexpr absl::string_view kFlag = "--ed-until";
+    absl::StatusOr<absl::Time> until = ParseTimeFlag(kFlag, flags.emergency_department_until);
+    if (!until.ok()) return until.status();
+    const v1::EmergencyDepartmentState state = report->emergency_department().state();
+    if (state != v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION && state != v1::EMERGENCY_DEPARTMENT_STATE_CLOSED) {
+      return FlagError(kFlag, flags.emergency_department_until,
+                       "needs --ed diversion or --ed closed (or such an emergency_department in --file): only a "
+                       "diversion or closure ends");
+    }
+    *report->mutable_emergency_department()->mutable_until() = ToProtoTime(*until);
+  }
   if (flags.crisis_plan_activated.has_value()) report->set_crisis_plan_activated(*flags.crisis_plan_activated);
   if (flags.text.has_value()) report->set_free_text(*flags.text);
   if (flags.reporter.has_value()) report->mutable_reporter()->set_name(*flags.reporter);

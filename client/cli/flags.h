@@ -72,6 +72,9 @@ struct StatusReportFlags {
   std::string shortage_from;
   std::vector<std::string> supplies;
   std::string emergency_department;
+  // --ed-until TIME: until when the diversion or closure of --ed is expected to last (EmergencyDepartment.until);
+  // only with a diversion or closure (from --ed, or from --file).
+  std::string emergency_department_until;
   std::optional<bool> crisis_plan_activated;
   std::optional<std::string> text;
   std::optional<std::string> reporter;
@@ -81,7 +84,8 @@ struct StatusReportFlags {
 
 // Applies the given flags over `report` (which may come from --file): scalar flags replace the field; each
 // --disruption/--capacity/--supply replaces the entry of its type and keeps the others. Returns the first parse
-// error; `report` may then be partly changed.
+// error; `report` may then be partly changed. --ed-until without a diversion or closure to end is an error naming
+// it (the server would refuse nothing, and a time beside an open department would read as a diversion).
 absl::Status ApplyStatusReportFlags(const StatusReportFlags& flags, v1::StatusReport* report);
 
 // The update mask of a partial `status report` (ReportStatusRequest.update_mask): the parts the flags name, and the

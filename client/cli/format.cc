@@ -268,17 +268,21 @@ std::string EmergencyDepartmentSummary(const v1::StatusReport& report) {
   return EnumWord(report.emergency_department().state());
 }
 
-std::string FormatAge(absl::Time then, absl::Time now) {
-  const absl::Duration age = now - then;
-  if (age < -absl::Seconds(5)) return "in the future";
-  if (age < absl::Minutes(1)) return absl::StrCat(std::max<int64_t>(0, absl::ToInt64Seconds(age)), " s");
-  if (age < absl::Hours(1)) return absl::StrCat(absl::ToInt64Minutes(age), " min");
-  if (age < absl::Hours(24)) {
-    const int64_t minutes = absl::ToInt64Minutes(age);
+std::string HumanDuration(absl::Duration duration) {
+  if (duration < absl::Minutes(1)) return absl::StrCat(std::max<int64_t>(0, absl::ToInt64Seconds(duration)), " s");
+  if (duration < absl::Hours(1)) return absl::StrCat(absl::ToInt64Minutes(duration), " min");
+  if (duration < absl::Hours(24)) {
+    const int64_t minutes = absl::ToInt64Minutes(duration);
     return minutes % 60 == 0 ? absl::StrCat(minutes / 60, " h")
                              : absl::StrCat(minutes / 60, " h ", minutes % 60, " min");
   }
-  return absl::StrCat(absl::ToInt64Hours(age) / 24, " d");
+  return absl::StrCat(absl::ToInt64Hours(duration) / 24, " d");
+}
+
+std::string FormatRelative(absl::Time at, absl::Time now) {
+  // Within the second counts as past: "0 s ago", not "in 0 s".
+  if (at - now < absl::Seconds(1)) return absl::StrCat(HumanDuration(now - at), " ago");
+  return absl::StrCat("in ", HumanDuration(at - now));
 }
 
 std::string FormatEventLine(const v1::Event& event, absl::TimeZone zone) {
@@ -476,13 +480,13 @@ std::string RecordSummary(const v1::Record& record) {
 }
 
 std::string FormatDue(absl::Time due, absl::Time now) {
-  if (due <= now) return absl::StrCat("due ", FormatAge(due, now), " ago");
-  return absl::StrCat("in ", FormatAge(now, due));
+  const std::string relative = FormatRelative(due, now);
+  return due <= now ? absl::StrCat("due ", relative) : relative;
 }
 
 std::string ReportDue(const v1::StatusReport& report, absl::Time now) {
   if (report.has_overdue_since())
-    return absl::StrCat("OVERDUE ", FormatAge(FromProtoTime(report.overdue_since()), now));
+    return absl::StrCat("OVERDUE ", HumanDuration(now - FromProtoTime(report.overdue_since())));
   if (report.has_next_report_due()) return FormatDue(FromProtoTime(report.next_report_due()), now);
   return std::string(kNotReported);
 }
@@ -580,9 +584,9 @@ std::string RenderPictureTable(const std::vector<v1::Record>& records, absl::Tim
                          ? absl::StrCat("GP post ", GpPostSummary(report))
                          : EmergencyDepartmentSummary(report));
     if (report.has_commit_time()) {
-      cells->push_back(FormatAge(FromProtoTime(report.commit_time()), now));
+      cells->push_back(FormatRelative(FromProtoTime(report.commit_time()), now));
     } else if (record->has_update_time()) {
-      cells->push_back(FormatAge(FromProtoTime(record->update_time()), now));
+      cells->push_back(FormatRelative(FromProtoTime(record->update_time()), now));
     } else {
       cells->emplace_back(kNotReported);
     }

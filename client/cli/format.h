@@ -80,8 +80,14 @@ std::string IntakeStopSummary(const v1::StatusReport& report);
 // A GP post's state: "open", "restricted", "closed", or kNotReported.
 std::string GpPostSummary(const v1::StatusReport& report);
 
-// How long ago: "45 s", "12 min", "3 h 5 min", "2 d"; "in the future" for clock skew beyond a few seconds.
-std::string FormatAge(absl::Time then, absl::Time now);
+// A length of time for people: "45 s", "12 min", "3 h 5 min", "2 d" (whole units, rounded down). A negative length
+// reads as "0 s".
+std::string HumanDuration(absl::Duration duration);
+
+// `at` seen from `now`: "12 min ago" when it lies before now (or within the same second), "in 3 h 5 min" when after
+// it. Never both: a time ahead of `now` is in the future, not an age. `now` is the server's time of the answer
+// (server_clock.h), so a client whose clock is off still reads the ages the server means.
+std::string FormatRelative(absl::Time at, absl::Time now);
 
 // How long until `due`: "in 12 min", "in 3 h 5 min"; once it has passed, "due 5 min ago".
 std::string FormatDue(absl::Time due, absl::Time now);

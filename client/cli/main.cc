@@ -8,12 +8,17 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "client/cli/admin_commands.h"
+#include "client/cli/messages.h"
 #include "client/cli/org_commands.h"
 #include "client/cli/read_commands.h"
 #include "client/cli/session.h"
@@ -35,36 +40,66 @@ void AddConnectionFlags(CLI::App& app, GlobalOptions& global) {
   for (const auto& [name, value] : environment) {
     if (const char* set = std::getenv(name); set != nullptr && *set != '\0') *value = set;
   }
-  const char* group = "Connection";
-  app.add_option("--ca", global.ca_file,
-                 "TLS: CA certificate (PEM) of the server; without it plaintext (env KETENBEELD_CA)")
-      ->group(group);
-  app.add_option("--cert", global.cert_file,
-                 "mTLS: your organisation's client certificate (PEM), with --key (env KETENBEELD_CERT)")
-      ->group(group);
-  app.add_option("--key", global.key_file, "mTLS: the private key of --cert (PEM) (env KETENBEELD_KEY)")->group(group);
-  app.add_option("--token", global.token,
-                 "Bearer token instead of a certificate; prefer the env KETENBEELD_TOKEN (not visible in ps)")
-      ->group(group);
-  app.add_option("--server-name", global.server_name,
-                 "TLS: name in the server certificate when it differs from the --server host, e.g. localhost")
-      ->group(group);
+  const std::string group = Tr("group.connection");
+  app.add_option("--ca", global.ca_file, Tr("help.ca"))->group(group);
+  app.add_option("--cert", global.cert_file, Tr("help.cert"))->group(group);
+  app.add_option("--key", global.key_file, Tr("help.key"))->group(group);
+  app.add_option("--token", global.token, Tr("help.token"))->group(group);
+  app.add_option("--server-name", global.server_name, Tr("help.server_name"))->group(group);
+}
+
+// The language of help and messages (messages.h): --lang, else the locale. Chosen before the commands are built, since
+// their help texts are given when they are added. A --lang value that names no language is a usage error.
+absl::Status ChooseLanguage(int argc, char** argv) {
+  Language language = LanguageFromLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
+  if (std::optional<std::string> flag = FindLanguageArgument(std::span<char* const>(argv + 1, argc - 1));
+      flag.has_value()) {
+    absl::StatusOr<Language> chosen = ParseLanguageFlag(*flag);
+    if (!chosen.ok()) return chosen.status();
+    language = *chosen;
+  }
+  SetLanguage(language);
+  return absl::OkStatus();
+}
+
+// CLI11's own words in the help (its labels, the default groups and the help flag) in the chosen language.
+void TranslateHelp(CLI::App& app) {
+  for (const char* label :
+       {"Usage", "OPTIONS", "SUBCOMMAND", "SUBCOMMANDS", "Positionals", "REQUIRED", "Env", "Needs", "Excludes"}) {
+    app.get_formatter()->label(label, Tr(absl::StrCat("label.", absl::AsciiStrToLower(label))));
+  }
+  app.option_defaults()->group(Tr("group.options"));
+  app.set_help_flag("-h,--help", Tr("help.help"));
+}
+
+// After the commands are built: their group heading ("Subcommands") in the chosen language.
+void TranslateSubcommandGroups(CLI::App& app) {
+  for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (command->get_group() == "Subcommands") command->group(Tr("group.subcommands"));
+    TranslateSubcommandGroups(*command);
+  }
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"ketenbeeld: the shared picture of the care chain (GHOR). Exit codes: 0 ok, 1 server error, 2 usage."};
+  if (absl::Status chosen = ChooseLanguage(argc, argv); !chosen.ok()) return UsageError(chosen);
+  CLI::App app{Tr("app.description")};
+  TranslateHelp(app);
+  std::string language_flag;  // Already applied by ChooseLanguage; declared so that CLI11 accepts and lists it.
+  app.add_option("--lang", language_flag, Tr("help.lang"))
+      ->type_name("nl|en")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.fallthrough();  // Global options may also follow the command: `ketenbeeld picture --json`.
   app.require_subcommand(1);
   GlobalOptions global;
   if (const char* server = std::getenv("KETENBEELD_SERVER"); server != nullptr && *server != '\0') {
     global.server = server;
   }
-  app.add_option("--server", global.server, "Server address HOST:PORT (env KETENBEELD_SERVER)")->capture_default_str();
-  app.add_flag("--json", global.json, "Machine output: JSON (one object per line for streams)");
-  app.add_option("--timeout", global.timeout_seconds, "Deadline of each call in seconds (not for watch)")
+  app.add_option("--server", global.server, Tr("help.server"))->capture_default_str();
+  app.add_flag("--json", global.json, Tr("help.json"));
+  app.add_option("--timeout", global.timeout_seconds, Tr("help.timeout"))
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));
-  app.add_flag("-v,--verbose", global.verbose, "More output (watch: heartbeats, snapshot records, retries)");
+  app.add_flag("-v,--verbose", global.verbose, Tr("help.verbose"));
   AddConnectionFlags(app, global);
 
   // The commands in the order of --help.
@@ -74,6 +109,7 @@ int Main(int argc, char** argv) {
   WatchCommand watch(app);
   WorkflowCommands workflow(app);
   AdminCommands admin(app);
+  TranslateSubcommandGroups(app);
 
   try {
     app.parse(argc, argv);

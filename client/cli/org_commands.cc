@@ -8,10 +8,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/time.h"
 #include "client/cli/enum_words.h"
 #include "client/cli/filter_options.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 
@@ -124,44 +126,41 @@ int ListOrganizations(Session& session, const FilterFlags& flags, const Identifi
 // Standard identifiers, to register (`for_lookup` false) or to find an organisation by (true). The issuers' names
 // stay Dutch (GLOSSARY.md).
 void AddIdentifierFlags(CLI::App* command, IdentifierFlags* flags, bool for_lookup) {
-  const std::string group = "Standard identifiers";
-  const absl::string_view verb = for_lookup ? "Find by " : "";
-  command->add_option("--agb", flags->agb, absl::StrCat(verb, "AGB code (Vektis), 8 digits, e.g. 06010210"))
-      ->group(group);
-  command->add_option("--ura", flags->ura, absl::StrCat(verb, "URA (UZI-register abonneenummer), 8 digits"))
-      ->group(group);
-  command
-      ->add_option("--kvk-branch", flags->kvk_branch,
-                   absl::StrCat(verb, "KVK branch number (vestigingsnummer), 12 digits"))
-      ->group(group);
-  command->add_option("--lrza", flags->lrza, absl::StrCat(verb, "LRZa (Landelijk Register Zorgaanbieders) number"))
-      ->group(group);
+  const std::string group = Tr("group.identifiers");
+  auto help = [for_lookup](absl::string_view id) {
+    return for_lookup ? absl::Substitute(Text("help.identifier.find_by"), Text(id)) : Tr(id);
+  };
+  command->add_option("--agb", flags->agb, help("help.identifier.agb"))->group(group);
+  command->add_option("--ura", flags->ura, help("help.identifier.ura"))->group(group);
+  command->add_option("--kvk-branch", flags->kvk_branch, help("help.identifier.kvk_branch"))->group(group);
+  command->add_option("--lrza", flags->lrza, help("help.identifier.lrza"))->group(group);
 }
 
 }  // namespace
 
 OrganizationCommands::OrganizationCommands(CLI::App& app) {
-  CLI::App* org = app.add_subcommand("org", "The registry of organisations");
+  CLI::App* org = app.add_subcommand("org", Tr("help.org"));
   org->require_subcommand(1);
-  register_ = org->add_subcommand("register", "Register (create or replace) an organisation");
-  register_->add_option("--id", flags_.id, "Stable id: lowercase letters, digits and '-'");
-  register_->add_option("--name", flags_.name, "Display name");
+  register_ = org->add_subcommand("register", Tr("help.org.register"));
+  register_->add_option("--id", flags_.id, Tr("help.org.register.id"));
+  register_->add_option("--name", flags_.name, Tr("help.org.register.name"));
   register_->add_option("--kind", flags_.kind,
-                        absl::StrCat("One of: ", absl::StrJoin(EnumWords(*v1::OrganizationKind_descriptor()), ", ")));
-  register_->add_option("--region", flags_.region, "Safety region, VR01..VR25");
-  register_->add_option("--roaz", flags_.roaz, "Acute care network (ROAZ) region");
-  register_->add_option("--location", flags_.locations, "ID:NAME[:ADDRESS] (repeatable)");
-  register_->add_option("--contact-name", flags_.contact_name, "24/7 crisis coordinator");
-  register_->add_option("--phone", flags_.phone, "24/7 phone number");
-  register_->add_option("--email", flags_.email, "E-mail address");
+                        absl::Substitute(Text("help.org.register.kind"),
+                                         absl::StrJoin(EnumWords(*v1::OrganizationKind_descriptor()), ", ")));
+  register_->add_option("--region", flags_.region, Tr("help.org.register.region"));
+  register_->add_option("--roaz", flags_.roaz, Tr("help.org.register.roaz"));
+  register_->add_option("--location", flags_.locations, Tr("help.org.register.location"));
+  register_->add_option("--contact-name", flags_.contact_name, Tr("help.org.register.contact_name"));
+  register_->add_option("--phone", flags_.phone, Tr("help.org.register.phone"));
+  register_->add_option("--email", flags_.email, Tr("help.org.register.email"));
   AddIdentifierFlags(register_, &flags_.identifiers, /*for_lookup=*/false);
-  register_->add_option("--file", file_, "Organization in text format (.textproto) or JSON (.json)");
-  expected_option_ = register_->add_option("--expected-revision", expected_revision_,
-                                           "Compare-and-set: the current mod_revision, 0 for 'must not exist yet'");
-  show_ = org->add_subcommand("show", "An organisation and its status reports, by id or by a standard identifier");
-  show_->add_option("ID", show_id_, "Organisation id (or give --agb, --ura, --kvk-branch or --lrza)");
+  register_->add_option("--file", file_, Tr("help.org.register.file"));
+  expected_option_ =
+      register_->add_option("--expected-revision", expected_revision_, Tr("help.org.register.expected_revision"));
+  show_ = org->add_subcommand("show", Tr("help.org.show"));
+  show_->add_option("ID", show_id_, Tr("help.org.show.id"));
   AddIdentifierFlags(show_, &show_identifiers_, /*for_lookup=*/true);
-  list_ = org->add_subcommand("list", "The registered organisations");
+  list_ = org->add_subcommand("list", Tr("help.org.list"));
   AddFilterFlags(list_, &list_filter_);
   AddIdentifierFlags(list_, &list_identifiers_, /*for_lookup=*/true);
 }

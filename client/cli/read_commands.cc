@@ -6,12 +6,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/time.h"
 #include "client/cli/enum_words.h"
 #include "client/cli/filter_options.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
+#include "client/cli/server_clock.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 
@@ -34,7 +35,7 @@ int ShowPicture(Session& session, const FilterFlags& flags) {
     return kExitOk;
   }
   const std::vector<v1::Record> records(all.records().begin(), all.records().end());
-  std::cout << RenderPictureTable(records, absl::Now()) << "picture at revision " << all.revision()
+  std::cout << RenderPictureTable(records, ServerNow(all)) << "picture at revision " << all.revision()
             << " (— = not reported)\n";
   return kExitOk;
 }
@@ -69,10 +70,10 @@ int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
   }
   TextTable table({"NAME", "KIND", "REV", "UPDATED", "SUMMARY"});
   table.AlignRight(2);
-  const absl::Time now = absl::Now();
+  const absl::Time now = ServerNow(all);
   for (const v1::Record& record : all.records()) {
     table.AddRow({record.name(), EnumWord(record.kind()), absl::StrCat(record.mod_revision()),
-                  record.has_update_time() ? FormatAge(FromProtoTime(record.update_time()), now) + " ago"
+                  record.has_update_time() ? FormatRelative(FromProtoTime(record.update_time()), now)
                                            : std::string(kNotReported),
                   RecordSummary(record)});
   }
@@ -122,24 +123,24 @@ int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags
 }  // namespace
 
 ReadCommands::ReadCommands(CLI::App& app) {
-  picture_ = app.add_subcommand("picture", "The whole picture as a table, one row per organisation");
+  picture_ = app.add_subcommand("picture", Tr("help.picture"));
   AddFilterFlags(picture_, &picture_filter_);
 
-  get_ = app.add_subcommand("get", "One record by name, e.g. organizations/zh-noord/status");
-  get_->add_option("NAME", get_name_, "Record name")->required();
-  get_->add_option("--revision", get_revision_, "Read as of this revision (default: latest)");
+  get_ = app.add_subcommand("get", Tr("help.get"));
+  get_->add_option("NAME", get_name_, Tr("help.get.name"))->required();
+  get_->add_option("--revision", get_revision_, Tr("help.revision"));
 
-  list_ = app.add_subcommand("list", "Records matching filters, in name order");
+  list_ = app.add_subcommand("list", Tr("help.list"));
   AddFilterFlags(list_, &list_filter_);
-  list_->add_option("--revision", list_revision_, "Read as of this revision (default: latest)");
+  list_->add_option("--revision", list_revision_, Tr("help.revision"));
 
-  history_ = app.add_subcommand("history", "Events from the log, by revision or time range");
+  history_ = app.add_subcommand("history", Tr("help.history"));
   AddFilterFlags(history_, &history_filter_);
-  history_->add_option("--from", history_flags_.from_revision, "First revision (inclusive)");
-  history_->add_option("--to", history_flags_.to_revision, "Last revision (inclusive)");
-  history_->add_option("--since", history_flags_.since, "From this time (RFC 3339)");
-  history_->add_option("--until", history_flags_.until, "Up to this time (RFC 3339)");
-  history_->add_option("--page-size", history_flags_.page_size, "Events per call (default: the server's)")->group("");
+  history_->add_option("--from", history_flags_.from_revision, Tr("help.history.from"));
+  history_->add_option("--to", history_flags_.to_revision, Tr("help.history.to"));
+  history_->add_option("--since", history_flags_.since, Tr("help.history.since"));
+  history_->add_option("--until", history_flags_.until, Tr("help.history.until"));
+  history_->add_option("--page-size", history_flags_.page_size, Tr("help.history.page_size"))->group("");
 }
 
 std::optional<int> ReadCommands::Run(Session& session) {

@@ -66,6 +66,7 @@ grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::Li
     if (!status.ok()) return status;
     for (v1::Record& record : *page.mutable_records()) *all->add_records() = std::move(record);
     all->set_revision(page.revision());
+    *all->mutable_server_time() = page.server_time();  // Ages are measured against the latest page's.
     if (page.next_page_token().empty()) return grpc::Status::OK;
     // The token carries the revision of the first page: the whole list is one consistent picture.
     request.set_page_token(page.next_page_token());

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "client/cli/messages.h"
 #include "client/publisher.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
@@ -102,67 +103,43 @@ int ImportStatus(Session& session, const std::string& file) {
 }  // namespace
 
 StatusCommands::StatusCommands(CLI::App& app) {
-  CLI::App* status = app.add_subcommand("status", "Status reports");
+  CLI::App* status = app.add_subcommand("status", Tr("help.status"));
   status->require_subcommand(1);
-  report_ = status->add_subcommand(
-      "report",
-      "Report the status of an organisation (statusmelding). Changes only what is named; the rest of the last report "
-      "stays. --replace sends a whole report instead");
-  report_->add_option("--org", report_flags_.organization_id, "Reporting organisation id");
-  report_->add_option("--location", report_flags_.location_id, "Location id, for a per-site report");
-  report_->add_option("--overall", report_flags_.overall, "normal|strained|critical|closed|unknown");
-  report_->add_option("--disruption", report_flags_.disruptions,
-                      "TYPE=SEVERITY[:TEXT], e.g. utility-failure=major:power out (repeatable)");
-  report_->add_option("--capacity", report_flags_.capacities,
-                      "TYPE:available=N,occupied=N,baseline=N,surge-24h=N,surge-72h=N (repeatable)");
-  report_->add_option("--staffing", report_flags_.staffing, "adequate|insufficient[:SHORTAGE[:TEXT]]");
-  report_->add_option("--shortage-from", report_flags_.shortage_from,
-                      "When a staff shortage starts (tekort vanaf), RFC 3339, e.g. 2026-12-02T23:00:00+01:00");
-  report_->add_option("--supply", report_flags_.supplies,
-                      "TYPE:state=S,stock=X,per-day=Y,unit=U,hours=H,resupply-at=TIME,resupply-quantity=Q,"
-                      "supplier=NAME (repeatable; bevoorrading: an expected delivery)");
-  report_->add_option("--ed", report_flags_.emergency_department, "open|diversion|closed[:REASON]");
+  report_ = status->add_subcommand("report", Tr("help.status.report"));
+  report_->add_option("--org", report_flags_.organization_id, Tr("help.status.report.org"));
+  report_->add_option("--location", report_flags_.location_id, Tr("help.status.report.location"));
+  report_->add_option("--overall", report_flags_.overall, Tr("help.status.report.overall"));
+  report_->add_option("--disruption", report_flags_.disruptions, Tr("help.status.report.disruption"));
+  report_->add_option("--capacity", report_flags_.capacities, Tr("help.status.report.capacity"));
+  report_->add_option("--staffing", report_flags_.staffing, Tr("help.status.report.staffing"));
+  report_->add_option("--shortage-from", report_flags_.shortage_from, Tr("help.status.report.shortage_from"));
+  report_->add_option("--supply", report_flags_.supplies, Tr("help.status.report.supply"));
+  report_->add_option("--ed", report_flags_.emergency_department, Tr("help.status.report.ed"));
+  report_->add_option("--ed-until", report_flags_.emergency_department_until, Tr("help.status.report.ed_until"));
   crisis_plan_option_ =
-      report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, "The crisis plan is activated");
-  report_->add_option("--text", report_flags_.text, "Free text for the GHOR");
-  report_->add_option("--reporter", report_flags_.reporter, "Name of the person reporting");
+      report_->add_flag("--crisis-plan,!--no-crisis-plan", crisis_plan_, Tr("help.status.report.crisis_plan"));
+  report_->add_option("--text", report_flags_.text, Tr("help.status.report.text"));
+  report_->add_option("--reporter", report_flags_.reporter, Tr("help.status.report.reporter"));
   // Capacity that is not beds (client/cli/chain_flags.h); the server refuses a part that does not fit the
   // organisation's kind. The help gives the Dutch term a coordinator knows beside the English one.
-  report_->add_option("--ambulances", chain_flags_.ambulances,
-                      "Ambulances (ambulancezorg; ambulance services): available=N,deployed=N");
-  report_->add_option("--gp-post", chain_flags_.gp_post,
-                      "GP post (huisartsenpost) state: open|restricted|closed[:REASON] (open|beperkt|dicht)");
-  report_->add_option("--gp-capacity", chain_flags_.gp_capacity,
-                      "GP post consultations (consulten): per-hour=N,slots=N");
-  report_->add_option("--home-care", chain_flags_.home_care,
-                      "Home care (thuiszorg): clients=N,powered-devices=N,home-ventilation=N (clients on powered "
-                      "medical devices / thuisbeademing)");
-  report_->add_option("--ggd-teams", chain_flags_.ggd_teams,
-                      "GGD teams available: infection-control=N,vaccination=N,psychosocial=N "
-                      "(infectieziektebestrijding, vaccinatie, psychosociale hulp)");
-  report_->add_option("--intake-stop", chain_flags_.intake_stop,
-                      "Intake stop (opnamestop / cliëntenstop; long-term care): active|none[:REASON] "
-                      "(opnamestop|cliëntenstop|geen)");
+  report_->add_option("--ambulances", chain_flags_.ambulances, Tr("help.status.report.ambulances"));
+  report_->add_option("--gp-post", chain_flags_.gp_post, Tr("help.status.report.gp_post"));
+  report_->add_option("--gp-capacity", chain_flags_.gp_capacity, Tr("help.status.report.gp_capacity"));
+  report_->add_option("--home-care", chain_flags_.home_care, Tr("help.status.report.home_care"));
+  report_->add_option("--ggd-teams", chain_flags_.ggd_teams, Tr("help.status.report.ggd_teams"));
+  report_->add_option("--intake-stop", chain_flags_.intake_stop, Tr("help.status.report.intake_stop"));
   report_->add_option("--intake-stop-since", chain_flags_.intake_stop_since,
-                      "Intake stop since (opnamestop sinds), RFC 3339, e.g. 2026-12-02T08:00:00+01:00");
+                      Tr("help.status.report.intake_stop_since"));
   report_->add_option("--intake-stop-until", chain_flags_.intake_stop_until,
-                      "Intake stop expected until (opnamestop tot), RFC 3339");
-  report_->add_option("--clear", report_flags_.clears,
-                      "Remove a part: capacity:TYPE, supply:TYPE, disruption:TYPE, staffing, ed, text, reporter, "
-                      "ambulances, gp-post, home-care, ggd-teams, intake-stop (repeatable)");
-  report_->add_flag("--replace", replace_,
-                    "Replace the whole report: what is not given is no longer reported (needs --overall)");
-  report_->add_option("--file", report_file_,
-                      "StatusReport in text format (.textproto) or JSON (.json); the parts it sets are reported");
+                      Tr("help.status.report.intake_stop_until"));
+  report_->add_option("--clear", report_flags_.clears, Tr("help.status.report.clear"));
+  report_->add_flag("--replace", replace_, Tr("help.status.report.replace"));
+  report_->add_option("--file", report_file_, Tr("help.status.report.file"));
   expected_option_ =
-      report_->add_option("--expected-revision", expected_revision_,
-                          "Compare-and-set: the report's current mod_revision, 0 for 'must not exist yet'");
+      report_->add_option("--expected-revision", expected_revision_, Tr("help.status.report.expected_revision"));
 
-  import_ = status->add_subcommand("import", "Publish many status reports from a file over one stream (PublishStatus)");
-  import_
-      ->add_option("FILE", import_file_,
-                   "PublishStatusRequest in text format (.textproto: reports { report { ... } } ...) or JSON")
-      ->required();
+  import_ = status->add_subcommand("import", Tr("help.status.import"));
+  import_->add_option("FILE", import_file_, Tr("help.status.import.file"))->required();
 }
 
 std::optional<int> StatusCommands::Run(Session& session) {

@@ -1,6 +1,8 @@
 #include "client/cli/status_message.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
+#include "client/cli/messages.h"
 
 namespace ketenbeeld::cli {
 namespace {
@@ -8,7 +10,12 @@ namespace {
 // " (server: <message>)" or nothing.
 std::string ServerSays(absl::string_view message) {
   if (message.empty()) return "";
-  return absl::StrCat(" (server: ", message, ")");
+  return absl::Substitute(Text("error.server_says"), message);
+}
+
+// The server's message, or the text of `fallback` when it sent none.
+absl::string_view OrDefault(const std::string& message, absl::string_view fallback) {
+  return message.empty() ? Text(fallback) : absl::string_view(message);
 }
 
 }  // namespace
@@ -17,46 +24,40 @@ std::string UserMessage(const grpc::Status& status, absl::string_view target) {
   const std::string& message = status.error_message();
   switch (status.error_code()) {
     case grpc::StatusCode::OK:
-      return "ok";
+      return Tr("error.ok");
     case grpc::StatusCode::UNAVAILABLE:
-      return absl::StrCat("cannot reach the server at ", target, ": ", message.empty() ? "unavailable" : message,
-                          " — is ketenbeeld-server running?");
+      return absl::Substitute(Text("error.unavailable"), target, OrDefault(message, "error.unavailable.default"));
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return absl::StrCat("the server at ", target,
-                          " did not answer in time (see --timeout); a write may or may not have been applied: "
-                          "check with `ketenbeeld get` before retrying",
-                          ServerSays(message));
+      return absl::StrCat(absl::Substitute(Text("error.deadline"), target), ServerSays(message));
     case grpc::StatusCode::INVALID_ARGUMENT:
-      return absl::StrCat("the server rejected the request: ", message.empty() ? "invalid argument" : message);
+      return absl::Substitute(Text("error.invalid_argument"), OrDefault(message, "error.invalid_argument.default"));
     case grpc::StatusCode::ABORTED:
-      return absl::StrCat("someone else changed this record first (compare-and-set): reread and retry",
-                          ServerSays(message));
+      return absl::StrCat(Text("error.aborted"), ServerSays(message));
     case grpc::StatusCode::ALREADY_EXISTS:
       // The server's message names the field and who holds the value ("organization.identifiers.agb: AGB ... is
       // already held by organisation ..."): lead with it, repeating cannot help.
-      return absl::StrCat("already taken: ", message.empty() ? "already exists" : message);
+      return absl::Substitute(Text("error.already_exists"), OrDefault(message, "error.already_exists.default"));
     case grpc::StatusCode::NOT_FOUND:
-      return absl::StrCat("not found", message.empty() ? "" : ": ", message);
+      return absl::StrCat(Text("error.not_found"), message.empty() ? "" : ": ", message);
     case grpc::StatusCode::OUT_OF_RANGE:
-      return absl::StrCat("revision out of range: the server is not that far yet", ServerSays(message));
+      return absl::StrCat(Text("error.out_of_range"), ServerSays(message));
     case grpc::StatusCode::FAILED_PRECONDITION:
       // The server's message says which state forbids it ("incident \"x\" is INCIDENT_STATUS_CLOSED; ...",
       // "revision 3 is no longer retained; ..."): lead with it.
-      return absl::StrCat("not possible in the current state: ", message.empty() ? "failed precondition" : message);
+      return absl::Substitute(Text("error.failed_precondition"),
+                              OrDefault(message, "error.failed_precondition.default"));
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return absl::StrCat("too large or too much: the request or answer is over the server's limit",
-                          ServerSays(message));
+      return absl::StrCat(Text("error.resource_exhausted"), ServerSays(message));
     case grpc::StatusCode::PERMISSION_DENIED:
-      return absl::StrCat("permission denied: your organisation or role may not do this", ServerSays(message));
+      return absl::StrCat(Text("error.permission_denied"), ServerSays(message));
     case grpc::StatusCode::UNAUTHENTICATED:
-      return absl::StrCat("not authenticated: check your client certificate or token", ServerSays(message));
+      return absl::StrCat(Text("error.unauthenticated"), ServerSays(message));
     case grpc::StatusCode::UNIMPLEMENTED:
-      return absl::StrCat("the server at ", target, " does not offer this call (is it a ketenbeeld server of ",
-                          "a matching version?)", ServerSays(message));
+      return absl::StrCat(absl::Substitute(Text("error.unimplemented"), target), ServerSays(message));
     case grpc::StatusCode::CANCELLED:
-      return absl::StrCat("cancelled", message.empty() ? "" : ": ", message);
+      return absl::StrCat(Text("error.cancelled"), message.empty() ? "" : ": ", message);
     default:
-      return absl::StrCat("server error (code ", static_cast<int>(status.error_code()), ")",
+      return absl::StrCat(absl::Substitute(Text("error.other"), static_cast<int>(status.error_code())),
                           message.empty() ? "" : ": ", message);
   }
 }

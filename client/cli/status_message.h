@@ -17,7 +17,8 @@ namespace ketenbeeld::cli {
 //   INVALID_ARGUMENT:  the server rejected the request: report.capacity[2].available: must be 0..100000
 //   ABORTED:           someone else changed this record first (compare-and-set): reread and retry (...)
 //   FAILED_PRECONDITION: not possible in the current state: incident "x" is INCIDENT_STATUS_CLOSED; ...
-// The server's own message is always kept: it names the field or the revision.
+// The server's own message is always kept: it names the field or the revision. In the CLI's language (messages.h);
+// the server's message stays as the server sent it.
 std::string UserMessage(const grpc::Status& status, absl::string_view target);
 
 // The same for a status already converted to absl::Status (same codes).

@@ -20,6 +20,8 @@
 #include "absl/time/time.h"
 #include "client/cli/filter_options.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
+#include "client/cli/server_clock.h"
 #include "client/cli/status_message.h"
 #include "client/feed.h"
 #include "client/replica.h"
@@ -37,6 +39,8 @@ class LiveTable {
   explicit LiveTable(std::string server) : server_(std::move(server)) {}
 
   void Changed(absl::Time when) { last_change_ = when; }
+  // The server's time in a synced or heartbeat message: ages are measured against the server's clock.
+  void ServerTime(const google::protobuf::Timestamp& server_time) { clock_.Observe(server_time, absl::Now()); }
   void Lost(absl::Time since) { lost_since_ = since; }
   void Reconnected() { lost_since_.reset(); }
 
@@ -44,7 +48,7 @@ class LiveTable {
     if (!replica.is_synced()) return;
     std::vector<v1::Record> records;
     for (const auto& [name, record] : replica.records()) records.push_back(record);
-    const absl::Time now = absl::Now();
+    const absl::Time now = clock_.Now(absl::Now());
     std::string status =
         lost_since_.has_value() ? absl::StrCat("RECONNECTING since ", ClockTime(*lost_since_)) : std::string("live");
     // Clear the screen and home the cursor, then draw the whole picture: simple and flicker-free enough at crisis
@@ -61,6 +65,7 @@ class LiveTable {
   static std::string ClockTime(absl::Time time) { return absl::FormatTime("%H:%M:%S", time, absl::LocalTimeZone()); }
 
   const std::string server_;
+  ServerClock clock_;
   absl::Time last_change_ = absl::InfinitePast();
   std::optional<absl::Time> lost_since_;
 };
@@ -117,6 +122,8 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
         live_table->Changed(absl::FromUnixSeconds(last.commit_time().seconds()) +
                             absl::Nanoseconds(last.commit_time().nanos()));
       }
+      if (message.has_synced()) live_table->ServerTime(message.synced().server_time());
+      if (message.has_heartbeat()) live_table->ServerTime(message.heartbeat().server_time());
       live_table->Draw(replica);  // Heartbeats redraw too, so the ages stay current.
       return absl::OkStatus();
     }
@@ -200,14 +207,10 @@ int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags
 }  // namespace
 
 WatchCommand::WatchCommand(CLI::App& app) {
-  watch_ = app.add_subcommand(
-      "watch",
-      "Follow the live feed (reconnects and resumes by itself; Ctrl-C to stop). With --json every message, "
-      "heartbeats included, is one JSON object per line");
+  watch_ = app.add_subcommand("watch", Tr("help.watch"));
   AddFilterFlags(watch_, &filter_);
-  watch_->add_option("--from", from_, "Resume after this revision (default: start with a snapshot)");
-  watch_->add_flag("--table", table_,
-                   "Show the picture as a table redrawn in place on every change (on a terminal; otherwise lines)");
+  watch_->add_option("--from", from_, Tr("help.watch.from"));
+  watch_->add_flag("--table", table_, Tr("help.watch.table"));
 }
 
 std::optional<int> WatchCommand::Run(const GlobalOptions& options) {

@@ -12,6 +12,8 @@
 #include "client/cli/enum_words.h"
 #include "client/cli/flags.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
+#include "client/cli/server_clock.h"
 #include "client/cli/workflow_format.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
@@ -30,7 +32,7 @@ void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
   command->add_option("--title", flags->title, "Title, e.g. \"Brand Oostpolder\"");
   command->add_option("--type", flags->type, "Kind of incident: brand, overstroming, ziekenhuisevacuatie, ...");
   command->add_option("--level", flags->level, "Scale-up level as configured for the region, e.g. \"GRIP 2\"");
-  command->add_option("--region", flags->region, "Safety region, VR01..VR25");
+  command->add_option("--region", flags->region, Tr("help.org.register.region"));
   command->add_option("--area", flags->area, "Description of the affected area");
   command->add_option("--at", flags->at, "Centre of the area: LAT,LON in degrees, e.g. 52.96,4.76");
   command->add_option("--radius-km", flags->radius_km, "Radius of the area around --at");
@@ -70,7 +72,8 @@ int Read(Session& session, Stub& stub, grpc::Status (Stub::*method)(grpc::Client
   return kExitOk;
 }
 
-// Every record of one kind, rendered as a table (or the ListResponse as JSON).
+// Every record of one kind, rendered as a table by render(records, the server's time of the list) (or the
+// ListResponse as JSON).
 template <typename Render>
 int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
              const std::function<bool(const v1::Record&)>& keep, Render render) {
@@ -86,11 +89,13 @@ int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
   if (session.options().json) {
     v1::ListResponse kept;
     kept.set_revision(all.revision());
+    *kept.mutable_server_time() = all.server_time();
     for (v1::Record& record : records) *kept.add_records() = std::move(record);
     std::cout << ToJson(kept, true) << "\n";
     return kExitOk;
   }
-  std::cout << render(records) << records.size() << " " << noun << " at revision " << all.revision() << "\n";
+  std::cout << render(records, ServerNow(all)) << records.size() << " " << noun << " at revision " << all.revision()
+            << "\n";
   return kExitOk;
 }
 
@@ -98,7 +103,7 @@ int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
 
 WorkflowCommands::WorkflowCommands(CLI::App& app) {
   // ---- incident ----
-  CLI::App* incident = app.add_subcommand("incident", "Incidents and their situation log (beeld/oordeel/besluit)");
+  CLI::App* incident = app.add_subcommand("incident", Tr("help.incident"));
   incident->require_subcommand(1);
   incident_open_ = incident->add_subcommand("open", "Open a new incident");
   incident_open_->add_option("--id", open_flags_.id, "Incident id: lowercase letters, digits and '-'");
@@ -123,7 +128,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   incident_list_ = incident->add_subcommand("list", "All incidents");
 
   // ---- alert ----
-  CLI::App* alert = app.add_subcommand("alert", "Alerts from the GHOR and who has confirmed them");
+  CLI::App* alert = app.add_subcommand("alert", Tr("help.alert"));
   alert->require_subcommand(1);
   alert_send_ = alert->add_subcommand("send", "Send an alert (the same id again sends a new version)");
   alert_send_->add_option("--id", alert_flags_.id, "Alert id: lowercase letters, digits and '-'");
@@ -155,7 +160,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   alert_list_ = alert->add_subcommand("list", "All alerts");
 
   // ---- request ----
-  CLI::App* request = app.add_subcommand("request", "Requests for help (hulpvraag) and offers");
+  CLI::App* request = app.add_subcommand("request", Tr("help.request"));
   request->require_subcommand(1);
   request_create_ = request->add_subcommand("create", "Ask for help");
   request_create_->add_option("--id", request_flags_.id, "Request id: lowercase letters, digits and '-'");
@@ -214,13 +219,13 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_list_->add_flag("--open", only_open_requests_, "Only requests not yet fulfilled or cancelled");
 
   // ---- scenario ----
-  CLI::App* scenario = app.add_subcommand("scenario", "Scenarios of the care risk profile (ZRP) and their gaps");
+  CLI::App* scenario = app.add_subcommand("scenario", Tr("help.scenario"));
   scenario->require_subcommand(1);
   scenario_put_ = scenario->add_subcommand("put", "Create or replace a scenario");
   scenario_put_->add_option("--id", scenario_flags_.id, "Scenario id");
   scenario_put_->add_option("--name", scenario_flags_.name, "Name");
   scenario_put_->add_option("--description", scenario_flags_.description, "Description");
-  scenario_put_->add_option("--region", scenario_flags_.region, "Safety region, VR01..VR25");
+  scenario_put_->add_option("--region", scenario_flags_.region, Tr("help.org.register.region"));
   scenario_put_->add_option("--need", scenario_flags_.needs,
                             "Required capacity TYPE=N[@SECTOR], e.g. ic-adult=12 (repeatable)");
   scenario_put_->add_option("--supply", scenario_flags_.supplies,
@@ -233,7 +238,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   scenario_list_ = scenario->add_subcommand("list", "All scenarios");
 
   // ---- report, capacity ----
-  CLI::App* report = app.add_subcommand("report", "Reports from the picture for the GHOR and the bestuur");
+  CLI::App* report = app.add_subcommand("report", Tr("help.report"));
   report->require_subcommand(1);
   report_capacity_ = report->add_subcommand("capacity", "Capacity totals by region, sector and bed type");
   report_capacity_->add_option("--region", overview_flags_.regions, "Only this safety region (repeatable)");
@@ -247,7 +252,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   report_continuity_->add_option("--horizon", continuity_flags_.horizon, "How far ahead, e.g. 12h, 3d (default 72h)");
   report_continuity_->add_option("--limit", continuity_flags_.limit, "At most this many points (default 500)");
 
-  CLI::App* capacity = app.add_subcommand("capacity", "Capacity search for dispatch (meldkamer)");
+  CLI::App* capacity = app.add_subcommand("capacity", Tr("help.capacity"));
   capacity->require_subcommand(1);
   capacity_near_ =
       capacity->add_subcommand("near", "Organisations with free beds of a type near a point, nearest first");
@@ -263,6 +268,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
 }
 
 std::optional<int> WorkflowCommands::Run(Session& session) {
+  // Only for deadlines given as a duration (--ack-within, --needed-within); ages are measured against the server's
+  // time of each answer (server_clock.h).
   const absl::Time now = absl::Now();
   const absl::TimeZone zone = absl::LocalTimeZone();
 
@@ -317,13 +324,14 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
       std::cout << ToJson(out, true) << "\n";
       return kExitOk;
     }
-    std::cout << RenderIncident(incident.record(), own, zone, now) << "read at revision " << incident.revision()
-              << "\n";
+    std::cout << RenderIncident(incident.record(), own, zone, ServerNow(incident)) << "read at revision "
+              << incident.revision() << "\n";
     return kExitOk;
   }
   if (incident_list_->parsed()) {
-    return ListKind(session, v1::ENTITY_KIND_INCIDENT, "incidents", nullptr,
-                    [&](const std::vector<v1::Record>& records) { return RenderIncidentTable(records, now); });
+    return ListKind(
+        session, v1::ENTITY_KIND_INCIDENT, "incidents", nullptr,
+        [](const std::vector<v1::Record>& records, absl::Time now) { return RenderIncidentTable(records, now); });
   }
 
   // ---- alert ----
@@ -349,13 +357,15 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (alert_status_->parsed()) {
     v1::GetAlertAcknowledgementsRequest request;
     request.set_alert_id(alert_id_);
-    return Read(
-        session, session.alerts(), &v1::AlertService::Stub::GetAlertAcknowledgements, request,
-        [&](const v1::AlertAcknowledgements& response) { return RenderAlertAcknowledgements(response, zone, now); });
+    return Read(session, session.alerts(), &v1::AlertService::Stub::GetAlertAcknowledgements, request,
+                [&](const v1::AlertAcknowledgements& response) {
+                  return RenderAlertAcknowledgements(response, zone, ServerNow(response));
+                });
   }
   if (alert_list_->parsed()) {
-    return ListKind(session, v1::ENTITY_KIND_ALERT, "alerts", nullptr,
-                    [&](const std::vector<v1::Record>& records) { return RenderAlertTable(records, now); });
+    return ListKind(
+        session, v1::ENTITY_KIND_ALERT, "alerts", nullptr,
+        [](const std::vector<v1::Record>& records, absl::Time now) { return RenderAlertTable(records, now); });
   }
 
   // ---- request ----
@@ -394,7 +404,8 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     if (session.options().json) {
       std::cout << ToJson(response, true) << "\n";
     } else {
-      std::cout << RenderRequest(response.record(), zone, now) << "read at revision " << response.revision() << "\n";
+      std::cout << RenderRequest(response.record(), zone, ServerNow(response)) << "read at revision "
+                << response.revision() << "\n";
     }
     return kExitOk;
   }
@@ -406,8 +417,9 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
         return status != v1::ASSISTANCE_STATUS_FULFILLED && status != v1::ASSISTANCE_STATUS_CANCELLED;
       };
     }
-    return ListKind(session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "requests", keep,
-                    [&](const std::vector<v1::Record>& records) { return RenderRequestTable(records, now); });
+    return ListKind(
+        session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "requests", keep,
+        [](const std::vector<v1::Record>& records, absl::Time now) { return RenderRequestTable(records, now); });
   }
 
   // ---- scenario ----
@@ -429,20 +441,21 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   }
   if (scenario_list_->parsed()) {
     return ListKind(session, v1::ENTITY_KIND_SCENARIO, "scenarios", nullptr,
-                    [](const std::vector<v1::Record>& records) { return RenderScenarioTable(records); });
+                    [](const std::vector<v1::Record>& records, absl::Time) { return RenderScenarioTable(records); });
   }
 
   // ---- report, capacity ----
   if (report_capacity_->parsed()) {
     absl::StatusOr<v1::GetCapacityOverviewRequest> request = BuildCapacityOverviewRequest(overview_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Read(session, session.reports(), &v1::ReportService::Stub::GetCapacityOverview, *request,
-                [&](const v1::CapacityOverview& overview) { return RenderCapacityOverview(overview, now); });
+    return Read(
+        session, session.reports(), &v1::ReportService::Stub::GetCapacityOverview, *request,
+        [&](const v1::CapacityOverview& overview) { return RenderCapacityOverview(overview, ServerNow(overview)); });
   }
   if (report_summary_->parsed()) {
-    return Read(session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary,
-                v1::GetOperationalSummaryRequest(),
-                [&](const v1::OperationalSummary& summary) { return RenderOperationalSummary(summary, now); });
+    return Read(
+        session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary, v1::GetOperationalSummaryRequest(),
+        [&](const v1::OperationalSummary& summary) { return RenderOperationalSummary(summary, ServerNow(summary)); });
   }
   if (report_continuity_->parsed()) {
     absl::StatusOr<v1::GetContinuityTimelineRequest> request = BuildContinuityTimelineRequest(continuity_flags_);
@@ -453,8 +466,9 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (capacity_near_->parsed()) {
     absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(find_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Read(session, session.reports(), &v1::ReportService::Stub::FindCapacity, *request,
-                [&](const v1::FindCapacityResponse& response) { return RenderCapacityMatches(response, now); });
+    return Read(
+        session, session.reports(), &v1::ReportService::Stub::FindCapacity, *request,
+        [&](const v1::FindCapacityResponse& response) { return RenderCapacityMatches(response, ServerNow(response)); });
   }
   return std::nullopt;
 }

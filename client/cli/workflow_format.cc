@@ -18,7 +18,7 @@ namespace {
 std::string OrDash(const std::string& text) { return text.empty() ? std::string(kNotReported) : text; }
 
 std::string Age(const google::protobuf::Timestamp& timestamp, bool has, absl::Time now) {
-  return has ? FormatAge(FromProtoTime(timestamp), now) + " ago" : std::string(kNotReported);
+  return has ? FormatRelative(FromProtoTime(timestamp), now) : std::string(kNotReported);
 }
 
 std::string ClockTime(const google::protobuf::Timestamp& timestamp, absl::TimeZone zone) {
@@ -137,7 +137,7 @@ std::string RenderIncident(const v1::Record& record, std::vector<v1::Record> ent
                        : absl::StrJoin(incident.affected_organization_ids(), ", ")},
       {"casualties", CasualtySummary(incident.casualties())},
       {"opened", incident.has_opened_at() ? absl::StrCat(ClockTime(incident.opened_at(), zone), " (",
-                                                         FormatAge(FromProtoTime(incident.opened_at()), now), " ago)")
+                                                         Age(incident.opened_at(), true, now), ")")
                                           : std::string(kNotReported)},
       {"closed", incident.has_closed_at() ? ClockTime(incident.closed_at(), zone) : std::string(kNotReported)},
       {"revision", absl::StrCat(record.mod_revision())},
@@ -445,7 +445,7 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
     for (const v1::OverdueOrganization& overdue : summary.overdue_organizations()) {
       table.AddRow({overdue.organization_id(), OrDash(overdue.name()),
                     overdue.has_report_due()
-                        ? absl::StrCat("OVERDUE ", FormatAge(FromProtoTime(overdue.report_due()), now))
+                        ? absl::StrCat("OVERDUE ", HumanDuration(now - FromProtoTime(overdue.report_due())))
                         : std::string("never reported"),
                     Age(overdue.last_report(), overdue.has_last_report(), now)});
     }
@@ -490,9 +490,8 @@ std::string RenderContinuityTimeline(const v1::ContinuityTimeline& timeline, abs
       const absl::Time at = FromProtoTime(point.at());
       std::string who = OrDash(point.organization_name().empty() ? point.organization_id() : point.organization_name());
       if (!point.location_id().empty()) absl::StrAppend(&who, " / ", point.location_id());
-      table.AddRow({absl::FormatTime("%a %H:%M", at, zone),
-                    at <= now ? absl::StrCat(FormatAge(at, now), " ago") : absl::StrCat("in ", FormatAge(now, at)), who,
-                    ContinuityWhat(point), OrDash(point.detail()), point.stale() ? "STALE" : ""});
+      table.AddRow({absl::FormatTime("%a %H:%M", at, zone), FormatRelative(at, now), who, ContinuityWhat(point),
+                    OrDash(point.detail()), point.stale() ? "STALE" : ""});
     }
     out = table.Render();
   }

@@ -107,6 +107,7 @@ grpc::ByteBuffer FrameMessage(const feed::FeedFrame& frame, const policy::Viewer
           return SnapshotChunkMessage(f.revision, f.records, viewer);
         } else if constexpr (std::is_same_v<F, feed::Synced>) {
           response.mutable_synced()->set_revision(f.revision);
+          *response.mutable_synced()->mutable_server_time() = ToProtoTime(f.server_time);
         } else if constexpr (std::is_same_v<F, feed::Events>) {
           return EventBatchMessage(f.events, viewer);
         } else if constexpr (std::is_same_v<F, feed::Heartbeat>) {

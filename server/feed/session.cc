@@ -111,7 +111,7 @@ std::optional<FeedFrame> FeedSession::Next(const std::shared_ptr<pipeline::Liste
     }
     case Phase::kSynced:
       phase_ = Phase::kLive;
-      return Yield(Synced{.revision = cursor_});
+      return Yield(Synced{.revision = cursor_, .server_time = options_.clock()});
     case Phase::kLive:
       return NextLive(listener);
     case Phase::kEnded:

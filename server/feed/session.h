@@ -63,8 +63,8 @@ struct FeedOptions {
   absl::Duration revalidate_interval = absl::Seconds(1);
   // Metrics: what feeds deliver, over both transports. May be null; must outlive every session.
   observability::FeedCounters* counters = nullptr;
-  // Picture time, for a heartbeat's server_time (pipeline::PictureClock::Now in the server): clients compare it with
-  // commit times. When heartbeats are due stays on the wall clock.
+  // Picture time, for the server_time of synced and heartbeat frames (pipeline::PictureClock::Now in the server):
+  // clients compare it with commit times. When heartbeats are due stays on the wall clock.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // Replicated mode: a subscriber moving over from another member may resume at a revision this member has not
   // applied yet (it is certain to be in the region's log). Such a resume is accepted when this member reaches it
@@ -85,6 +85,7 @@ struct SnapshotChunk {
 // The snapshot (or the resume point) is complete at `revision`; events after it follow.
 struct Synced {
   int64_t revision = 0;
+  absl::Time server_time;  // Picture time (Options::clock), as a heartbeat's.
 };
 // Matching events in revision order (whole commit groups); `revision`: everything up to it has been considered.
 struct Events {

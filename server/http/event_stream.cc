@@ -143,6 +143,7 @@ std::string EventStream::Encode(const feed::FeedFrame& frame) {
         } else if constexpr (std::is_same_v<F, feed::Synced>) {
           ketenbeeld::v1::Synced synced;
           synced.set_revision(f.revision);
+          *synced.mutable_server_time() = ToProtoTime(f.server_time);
           return Frame("synced", ToJson(synced), f.revision);
         } else if constexpr (std::is_same_v<F, feed::Events>) {
           std::string data = "{\"events\":[";

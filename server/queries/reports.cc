@@ -725,6 +725,7 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
 
   v1::FindCapacityResponse response;
   response.set_revision(view.revision());
+  *response.mutable_computed_at() = ToProtoTime(now);
   for (v1::CapacityMatch& match : matches) *response.add_matches() = std::move(match);
   return response;
 }

@@ -10,6 +10,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/time.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
@@ -194,6 +195,7 @@ absl::Status Operations::RedactAndAudit(const Identity& caller, absl::string_vie
 absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& request, v1::GetResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
+  *response.mutable_server_time() = ToProtoTime(deps_.clock());
   std::span<v1::Record> one(response.mutable_record(), 1);
   return RedactAndAudit(caller, policy::method::kGet, one, response.revision());
 }
@@ -201,6 +203,7 @@ absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& reque
 absl::Status Operations::List(const Identity& caller, const v1::ListRequest& request, v1::ListResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kList); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.List(request, response); !read.ok()) return read;
+  *response.mutable_server_time() = ToProtoTime(deps_.clock());
   return RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
 }
 
@@ -208,6 +211,7 @@ absl::Status Operations::History(const Identity& caller, const v1::HistoryReques
                                  v1::HistoryResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kHistory); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.History(request, response); !read.ok()) return read;
+  *response.mutable_server_time() = ToProtoTime(deps_.clock());
   return RedactAndAudit(caller, policy::method::kHistory, *response.mutable_events(), response.revision());
 }
 
@@ -276,6 +280,7 @@ absl::StatusOr<v1::AlertAcknowledgements> Operations::GetAlertAcknowledgements(
   for (const std::string& id : state.unacknowledged_organization_ids) response.add_unacknowledged_organization_ids(id);
   response.set_audience_size(state.audience_size);
   response.set_revision(snapshot.revision);
+  *response.mutable_computed_at() = ToProtoTime(deps_.clock());
   return response;
 }
 
@@ -308,7 +313,9 @@ absl::StatusOr<v1::OperationalSummary> Operations::GetOperationalSummary(
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetOperationalSummary); !allowed.ok()) {
     return allowed;
   }
-  return queries::ComputeOperationalSummary(request, deps_.picture);
+  absl::StatusOr<v1::OperationalSummary> summary = queries::ComputeOperationalSummary(request, deps_.picture);
+  if (summary.ok()) *summary->mutable_computed_at() = ToProtoTime(deps_.clock());
+  return summary;
 }
 
 absl::StatusOr<v1::ContinuityTimeline> Operations::GetContinuityTimeline(

@@ -14,15 +14,17 @@
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Outcome {
   int exit_code = -1;
   std::string output;  // stdout and stderr together.
 };
 
-// Runs the CLI with `args` (single-quoted for the shell); output and exit code.
-Outcome RunCli(const std::vector<std::string>& args) {
-  std::string command = absl::StrCat("'", KETENBEELD_CLI_BINARY, "' --server 127.0.0.1:1 --timeout 2");
+// Runs the CLI with `args` (single-quoted for the shell); output and exit code. `locale`: shell assignments before the
+// command; by default a locale that is not Dutch, so the CLI speaks English whatever the machine's locale.
+Outcome RunCli(const std::vector<std::string>& args, const std::string& locale = "LC_ALL=C.UTF-8") {
+  std::string command = absl::StrCat(locale, " '", KETENBEELD_CLI_BINARY, "' --server 127.0.0.1:1 --timeout 2");
   for (const std::string& arg : args) absl::StrAppend(&command, " '", arg, "'");
   absl::StrAppend(&command, " 2>&1");
   Outcome outcome;
@@ -111,6 +113,34 @@ TEST(CliUsageTest, StatusReportFlagsOfCapacityThatIsNotBeds) {
   EXPECT_THAT(help.output, HasSubstr("opnamestop / cliëntenstop"));
   EXPECT_THAT(help.output, HasSubstr("huisartsenpost"));
   EXPECT_THAT(help.output, HasSubstr("thuiszorg"));
+}
+
+// Crisis staff read Dutch, integrators English: the help, CLI11's own words and the messages follow --lang or the
+// locale (client/cli/messages.h).
+TEST(CliUsageTest, HelpAndMessagesInDutchWithLangOrADutchLocale) {
+  const Outcome flag = RunCli({"--lang", "nl", "status", "report", "--help"});
+  EXPECT_EQ(flag.exit_code, 0) << flag.output;
+  EXPECT_THAT(flag.output, HasSubstr("Gebruik:"));
+  EXPECT_THAT(flag.output, HasSubstr("Opties:"));
+  EXPECT_THAT(flag.output, HasSubstr("Id van de meldende organisatie"));
+  EXPECT_THAT(flag.output, HasSubstr("--ed-until"));
+  EXPECT_THAT(flag.output, HasSubstr("SEH-stop tot"));
+  EXPECT_THAT(flag.output, Not(HasSubstr("Reporting organisation id")));
+
+  const Outcome locale = RunCli({"--help"}, "LC_ALL= LC_MESSAGES= LANG=nl_NL.UTF-8");
+  EXPECT_THAT(locale.output, HasSubstr("het gedeelde beeld van de zorgketen"));
+  EXPECT_THAT(locale.output, HasSubstr("Verbinding:"));
+  EXPECT_THAT(locale.output, HasSubstr("Opdrachten:"));
+  EXPECT_THAT(locale.output, HasSubstr("Statusmeldingen"));
+  // --lang wins over the locale, the last one given over earlier ones.
+  const Outcome english = RunCli({"--lang", "nl", "--help", "--lang", "en"}, "LANG=nl_NL.UTF-8");
+  EXPECT_THAT(english.output, HasSubstr("the shared picture of the care chain"));
+
+  const Outcome unreachable = RunCli({"--lang", "nl", "capacity", "near", "52.6,4.7", "--bed-type", "ic-adult"});
+  EXPECT_EQ(unreachable.exit_code, 1) << unreachable.output;
+  EXPECT_THAT(unreachable.output, HasSubstr("de server op 127.0.0.1:1 is niet bereikbaar"));
+
+  ExpectUsageError({"--lang", "fr", "picture"}, "--lang \"fr\": expected nl (Nederlands) or en (English)");
 }
 
 TEST(CliUsageTest, AValidCommandGetsAsFarAsTheServer) {

@@ -134,6 +134,42 @@ TEST(FlagsTest, EmergencyDepartmentAndLocation) {
   ExpectFlagError(ParseLocationFlag("alkmaar").status(), "--location \"alkmaar\"", "expected ID:NAME[:ADDRESS]");
 }
 
+// "On diversion until 14:00": the server expires a diversion at its `until` (issue 15), so the CLI must be able to
+// say it. The whole department part is reported, as with --ed alone.
+TEST(FlagsTest, EmergencyDepartmentUntil) {
+  StatusReportFlags flags;
+  flags.organization_id = "zh-noord";
+  flags.emergency_department = "diversion:CT zonder stroom";
+  flags.emergency_department_until = "2026-12-02T14:00:00+01:00";
+  v1::StatusReport report;
+  ASSERT_TRUE(ApplyStatusReportFlags(flags, &report).ok());
+  EXPECT_EQ(report.emergency_department().state(), v1::EMERGENCY_DEPARTMENT_STATE_DIVERSION);
+  EXPECT_EQ(report.emergency_department().reason(), "CT zonder stroom");
+  EXPECT_EQ(FromProtoTime(report.emergency_department().until()), absl::FromUnixSeconds(1796216400));
+  absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, v1::StatusReport());
+  ASSERT_TRUE(mask.ok()) << mask.status();
+  EXPECT_THAT(mask->paths(), ::testing::ElementsAre("emergency_department"));
+
+  // A closure from a file takes the flag's time too.
+  StatusReportFlags only_until;
+  only_until.emergency_department_until = "2026-12-02T14:00:00Z";
+  v1::StatusReport from_file;
+  from_file.mutable_emergency_department()->set_state(v1::EMERGENCY_DEPARTMENT_STATE_CLOSED);
+  ASSERT_TRUE(ApplyStatusReportFlags(only_until, &from_file).ok());
+  EXPECT_EQ(FromProtoTime(from_file.emergency_department().until()), absl::FromUnixSeconds(1796220000));
+
+  // Nothing to end, or not a time: the error names the flag and the value.
+  v1::StatusReport none;
+  ExpectFlagError(ApplyStatusReportFlags(only_until, &none), "--ed-until \"2026-12-02T14:00:00Z\"",
+                  "needs --ed diversion or --ed closed");
+  StatusReportFlags open = flags;
+  open.emergency_department = "open";
+  ExpectFlagError(ApplyStatusReportFlags(open, &none), "--ed-until", "needs --ed diversion");
+  StatusReportFlags clock_time = flags;
+  clock_time.emergency_department_until = "14:00";
+  ExpectFlagError(ApplyStatusReportFlags(clock_time, &none), "--ed-until \"14:00\"", "RFC 3339");
+}
+
 TEST(FlagsTest, StatusReportFlagsOverrideAFileByType) {
   v1::StatusReport report;
   report.set_organization_id("from-file");

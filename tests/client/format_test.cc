@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -143,15 +144,31 @@ TEST(FormatTest, PictureTableShowsAnIntakeStopBesideTheStatusAndAGpPostsState) {
   EXPECT_THAT(table, HasSubstr("figures withheld       GP post closed"));
 }
 
-TEST(FormatTest, Age) {
+TEST(FormatTest, Duration) {
+  EXPECT_EQ(HumanDuration(absl::Seconds(45)), "45 s");
+  EXPECT_EQ(HumanDuration(absl::Minutes(12) + absl::Seconds(30)), "12 min");
+  EXPECT_EQ(HumanDuration(absl::Minutes(185)), "3 h 5 min");
+  EXPECT_EQ(HumanDuration(absl::Hours(2)), "2 h");
+  EXPECT_EQ(HumanDuration(absl::Hours(50)), "2 d");
+  EXPECT_EQ(HumanDuration(-absl::Minutes(3)), "0 s");
+}
+
+// A time before now is an age, a time after now is ahead: never "in the future ago", whichever way the clocks differ.
+TEST(FormatTest, RelativeSaysAgoForThePastAndInForTheFuture) {
   const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
-  EXPECT_EQ(FormatAge(now - absl::Seconds(45), now), "45 s");
-  EXPECT_EQ(FormatAge(now - absl::Minutes(12) - absl::Seconds(30), now), "12 min");
-  EXPECT_EQ(FormatAge(now - absl::Minutes(185), now), "3 h 5 min");
-  EXPECT_EQ(FormatAge(now - absl::Hours(2), now), "2 h");
-  EXPECT_EQ(FormatAge(now - absl::Hours(50), now), "2 d");
-  EXPECT_EQ(FormatAge(now + absl::Seconds(2), now), "0 s");  // Small clock skew.
-  EXPECT_EQ(FormatAge(now + absl::Minutes(2), now), "in the future");
+  EXPECT_EQ(FormatRelative(now - absl::Minutes(185), now), "3 h 5 min ago");
+  EXPECT_EQ(FormatRelative(now - absl::Hours(50), now), "2 d ago");
+  EXPECT_EQ(FormatRelative(now, now), "0 s ago");
+  EXPECT_EQ(FormatRelative(now + absl::Milliseconds(400), now), "0 s ago");  // Within the second.
+  EXPECT_EQ(FormatRelative(now + absl::Seconds(2), now), "in 2 s");
+  EXPECT_EQ(FormatRelative(now + absl::Hours(2), now), "in 2 h");
+  EXPECT_EQ(FormatDue(now + absl::Minutes(12), now), "in 12 min");
+  EXPECT_EQ(FormatDue(now - absl::Minutes(5), now), "due 5 min ago");
+  for (absl::Duration shift : {-absl::Hours(30), -absl::Seconds(1), absl::ZeroDuration(), absl::Hours(30)}) {
+    const std::string text = FormatRelative(now + shift, now);
+    EXPECT_NE(text.rfind("in ", 0) == 0, absl::EndsWith(text, " ago")) << text;
+    EXPECT_THAT(text, Not(HasSubstr("future")));
+  }
 }
 
 TEST(FormatTest, EventLines) {
@@ -262,13 +279,13 @@ TEST(FormatTest, PictureTableHasOneRowPerOrganisationAndDashesForWhatIsNotReport
   const std::string table = RenderPictureTable(records, now);
   EXPECT_EQ(table,
             "ORGANISATION  NAME              KIND          REGION  STATUS    DISRUPTIONS    CAPACITY (free/total)  ED"
-            "         REPORTED  NEXT DUE\n"
+            "         REPORTED    NEXT DUE\n"
             "vvt-west      Zorggroep West    nursing-home  VR10    —         —              —                      —"
-            "          —         —\n"
+            "          —           —\n"
             "zh-noord      Ziekenhuis Noord  hospital      VR10    critical  —              ic-adult 3/12          "
-            "diversion  12 min    —\n"
+            "diversion  12 min ago  —\n"
             "  └ alkmaar   Alkmaar                                 strained  digital minor  —                      —"
-            "          1 min     —\n");
+            "          1 min ago   —\n");
   EXPECT_THAT(table, Not(HasSubstr(" 0 ")));
 }
 

@@ -138,11 +138,11 @@ TEST(PictureStalenessTest, OverdueReportsAreMarkedAndOthersShowWhenTheyAreDue) {
       )pb"),
   };
   const std::string table = RenderPictureTable(records, kNow);
-  EXPECT_THAT(table, HasSubstr("REPORTED    NEXT DUE\n"));
+  EXPECT_THAT(table, HasSubstr("REPORTED        NEXT DUE\n"));
   ASSERT_EQ(LinesWith(table, "zh-noord").size(), 1u);
-  EXPECT_THAT(LinesWith(table, "zh-noord")[0], HasSubstr("8 h 20 min  OVERDUE 2 h"));
+  EXPECT_THAT(LinesWith(table, "zh-noord")[0], HasSubstr("8 h 20 min ago  OVERDUE 2 h"));
   ASSERT_EQ(LinesWith(table, "vvt-west").size(), 1u);
-  EXPECT_THAT(LinesWith(table, "vvt-west")[0], HasSubstr("10 min      in 50 min"));
+  EXPECT_THAT(LinesWith(table, "vvt-west")[0], HasSubstr("10 min ago      in 50 min"));
   EXPECT_THAT(LinesWith(table, "vvt-west")[0], Not(HasSubstr("OVERDUE")));
 
   v1::StatusReport not_marked_yet;

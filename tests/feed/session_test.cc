@@ -353,6 +353,23 @@ TEST_F(FeedSessionTest, CaughtUpSessionHeartbeatsWithItsCursorOnlyWhenDue) {
   hub_->Unpark(listener_);
 }
 
+// Clients measure ages against the server's clock, not their own: synced and heartbeats carry picture time.
+TEST_F(FeedSessionTest, SyncedAndHeartbeatsCarryPictureTime) {
+  CommitGroup(2);
+  FeedOptions options = Options();
+  options.heartbeat_interval = absl::ZeroDuration();
+  const absl::Time picture_time = absl::FromUnixSeconds(1'900'000'000);  // Not the wall clock.
+  options.clock = [picture_time] { return picture_time; };
+  auto session = Session(2, options);
+  std::optional<FeedFrame> synced = session->Next(listener_);
+  ASSERT_TRUE(synced.has_value() && std::holds_alternative<Synced>(*synced));
+  EXPECT_EQ(std::get<Synced>(*synced).server_time, picture_time);
+  std::optional<FeedFrame> heartbeat = session->Next(listener_);
+  ASSERT_TRUE(heartbeat.has_value() && std::holds_alternative<Heartbeat>(*heartbeat));
+  EXPECT_EQ(std::get<Heartbeat>(*heartbeat).server_time, picture_time);
+  hub_->Unpark(listener_);
+}
+
 TEST_F(FeedSessionTest, ARevokedCredentialEndsTheFeedUnauthenticatedAtItsNextCheck) {
   CommitGroup(2);
   FeedOptions options = Options();

@@ -469,5 +469,49 @@ TEST_F(AssistanceReportTest, GapReportOverviewAndFindCapacity) {
   EXPECT_THAT(status.error_message(), HasSubstr("radius_km"));
 }
 
+// Clients show ages ("reported 3 h ago") measured against the server's clock, never their own: every read answers
+// with the picture time it was made at (the fake commit clock here, a day and more from the wall clock).
+TEST_F(AssistanceReportTest, EveryReadCarriesThePictureTimeItWasMadeAt) {
+  ASSERT_TRUE(Register(server_.stub(), HospitalAt("alkmaar", 52.63, 4.74)).ok());
+  ASSERT_TRUE(Report(server_.stub(), IcReport("alkmaar", 3)).ok());
+  clock_->Advance(absl::Hours(7));
+  const absl::Time now = clock_->Now();
+
+  v1::GetRequest get;
+  get.set_name("organizations/alkmaar/status");
+  v1::GetResponse got;
+  ASSERT_TRUE(server_.stub().Get(Context().get(), get, &got).ok());
+  EXPECT_EQ(FromProtoTime(got.server_time()), now);
+  v1::ListResponse listed;
+  ASSERT_TRUE(server_.stub().List(Context().get(), v1::ListRequest(), &listed).ok());
+  EXPECT_EQ(FromProtoTime(listed.server_time()), now);
+  v1::HistoryResponse history;
+  ASSERT_TRUE(server_.stub().History(Context().get(), v1::HistoryRequest(), &history).ok());
+  EXPECT_EQ(FromProtoTime(history.server_time()), now);
+  EXPECT_EQ(FromProtoTime(Summary().computed_at()), now);
+  v1::FindCapacityRequest find;
+  find.mutable_near()->set_latitude(52.70);
+  find.mutable_near()->set_longitude(4.83);
+  find.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  v1::FindCapacityResponse found;
+  ASSERT_TRUE(reports_->FindCapacity(Context().get(), find, &found).ok());
+  EXPECT_EQ(FromProtoTime(found.computed_at()), now);
+  ASSERT_EQ(found.matches_size(), 1);
+  EXPECT_EQ(FromProtoTime(found.computed_at()) - FromProtoTime(found.matches(0).reported_at()), absl::Hours(7));
+
+  // The live feed says it as soon as the snapshot is complete, before the first heartbeat.
+  grpc::ClientContext feed_context;
+  feed_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> feed =
+      server_.stub().Subscribe(&feed_context, v1::SubscribeRequest());
+  v1::SubscribeResponse message;
+  for (int i = 0; i < 100 && feed->Read(&message) && !message.has_synced(); ++i) {
+  }
+  ASSERT_TRUE(message.has_synced());
+  EXPECT_EQ(FromProtoTime(message.synced().server_time()), now);
+  feed_context.TryCancel();
+  feed->Finish();
+}
+
 }  // namespace
 }  // namespace ketenbeeld::testing

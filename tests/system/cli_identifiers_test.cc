@@ -33,7 +33,8 @@ class CliIdentifiersTest : public ::testing::Test {
   }
 
   CliRun Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", server_->address(), "--timeout", "20"});
+    // In English whatever the machine's locale: the test reads its messages.
+    args.insert(args.begin(), {"--lang", "en", "--server", server_->address(), "--timeout", "20"});
     // ChildProcess appends to its files: one pair per run.
     const std::string out = absl::StrCat(dir_.path(), "/cli-", ++runs_, ".out");
     const std::string err = absl::StrCat(dir_.path(), "/cli-", runs_, ".err");

@@ -15,7 +15,10 @@ CliRun RunCli(const std::string& work_dir, const std::vector<std::string>& args,
   const std::string err = work_dir + "/cli.err";
   std::filesystem::remove(out);
   std::filesystem::remove(err);
-  absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(CliBinary(), args, out, err);
+  // The tests read the CLI's English texts, whatever the machine's locale (client/cli/messages.h).
+  std::vector<std::string> english = {"--lang", "en"};
+  english.insert(english.end(), args.begin(), args.end());
+  absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(CliBinary(), english, out, err);
   EXPECT_TRUE(cli.ok()) << cli.status();
   if (!cli.ok()) return {};
   const std::optional<ExitStatus> exit = (*cli)->WaitForExit(timeout);

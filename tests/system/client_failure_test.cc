@@ -54,8 +54,8 @@ TEST(ClientFailureTest, CliCallsEndPromptlyWhenTheServerHangs) {
       << message;
 
   // Thawed, the server answers again.
-  absl::StatusOr<std::unique_ptr<ChildProcess>> again =
-      ChildProcess::Spawn(CliBinary(), {"--server", (*server)->address(), "--timeout", "10", "picture"}, out, err);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> again = ChildProcess::Spawn(
+      CliBinary(), {"--lang", "en", "--server", (*server)->address(), "--timeout", "10", "picture"}, out, err);
   ASSERT_TRUE(again.ok()) << again.status();
   std::optional<ExitStatus> second = (*again)->WaitForExit(absl::Seconds(30));
   ASSERT_TRUE(second.has_value());

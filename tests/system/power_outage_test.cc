@@ -8,6 +8,7 @@
 //            offers of diesel (2,000 + 2,000 + 1,000 litres) fulfil one request for 5,000;
 //   24.5 h   the telephone network is down, nobody has reported for a day: every report is overdue, and the capacity
 //            overview, the gap report and the capacity search count them as stale, apart from the one fresh report;
+//            the CLI, on a machine whose clock still says 0 h, prints every age against the server's clock;
 //   25.5 h   overdue plus the region's grace (1 h): the overall status reads unknown, with the last known one.
 // Each stage is a method named after what it shows; the clock moves only in the test body, between stages, so a
 // stage at another moment of the outage is one MoveClockTo and one method there.
@@ -153,19 +154,14 @@ class PowerOutageTest : public ::testing::Test {
              "ic-adult=6", "--need", "nursing-home=10@long-term-care"});
   }
 
-  // 0 h. The outage as the organisations report it. The hospital's emergency department is on diversion until 2 h:
-  // the CLI's --ed takes no `until`, so that part comes from a report file, as a partial report.
+  // 0 h. The outage as the organisations report it. The hospital's emergency department is on diversion until 2 h
+  // (--ed-until), reported apart as a partial report.
   void ReportTheOutage() {
     MustRun({"status", "report", "--org", "zh-noord", "--overall", "strained", "--capacity",
              "ic-adult:available=3,occupied=9,baseline=12", "--disruption",
              "utility-failure=major:stroomuitval sinds 11:40"});
-    MustRun({"status", "report", "--org", "zh-noord", "--file",
-             WriteFile("diversion.textproto",
-                       absl::StrCat(R"pb(organization_id: "zh-noord"
-                                         emergency_department { state: EMERGENCY_DEPARTMENT_STATE_DIVERSION
-                                                                reason: "CT zonder stroom"
-                                                                until { seconds:)pb",
-                                    absl::ToUnixSeconds(outage_start_ + absl::Hours(2)), "}}"))});
+    MustRun({"status", "report", "--org", "zh-noord", "--ed", "diversion:CT zonder stroom", "--ed-until",
+             absl::FormatTime(absl::RFC3339_sec, outage_start_ + absl::Hours(2), absl::UTCTimeZone())});
     MustRun({"status", "report", "--org", "zh-kust", "--overall", "normal", "--capacity",
              "ic-adult:available=4,occupied=8"});
     MustRun({"status", "report", "--org", "vvt-west", "--overall", "strained", "--capacity",
@@ -312,6 +308,26 @@ class PowerOutageTest : public ::testing::Test {
     EXPECT_THAT(recent, HasSubstr("1 matches"));
   }
 
+  // 24.5 h. The CLI runs on a machine whose clock still says 0 h: every age it prints is measured against the server's
+  // time, which each answer carries. The coast hospital's report of a moment ago reads "s ago" (against the local
+  // clock: "in 24 h 30 min"), the reports from the start "1 d ago"; what lies ahead reads "in", never "ago".
+  void AgesFollowTheServersClock() {
+    const std::string picture = MustRun({"picture", "--region", "VR10"});
+    EXPECT_THAT(picture, ContainsRegex("zh-kust [^\n]* [0-9]+ s ago +in 23 h [0-9]+ min\n"));
+    EXPECT_THAT(picture, ContainsRegex("zh-noord [^\n]* 1 d ago +OVERDUE [23][0-9] min\n"));
+    const std::string listed = MustRun({"list", "--org", "zh-kust", "--kind", "status-report"});
+    EXPECT_THAT(listed, ContainsRegex("organizations/zh-kust/status +status-report +[0-9]+ +[0-9]+ s ago "));
+    const std::string summary = MustRun({"report", "summary"});
+    EXPECT_THAT(summary, ContainsRegex("vvt-west +Zorgcentrum West +OVERDUE [23][0-9] min +1 d ago"));
+    const std::string found =
+        MustRun({"capacity", "near", "52.63,4.75", "--bed-type", "ic-adult", "--radius-km", "60"});
+    EXPECT_THAT(found, ContainsRegex("zh-noord [^\n]* 1 d ago STALE"));
+    for (const std::string& output : {picture, listed, summary, found}) {
+      EXPECT_THAT(output, Not(HasSubstr("future"))) << output;
+      EXPECT_THAT(output, Not(ContainsRegex("(^| )in [0-9][^\n]* ago"))) << output;
+    }
+  }
+
   // 25.5 h. Overdue for longer than the grace: the overall status is unknown, with what it was, for everyone at the
   // same revision. The coast hospital, which reported an hour ago, is not.
   void OverdueBecomesUnknown() {
@@ -351,6 +367,7 @@ TEST_F(PowerOutageTest, TheInspectiesWalkThroughStaysTrue) {
 
   MoveClockTo(kReportingInterval + absl::Minutes(30));
   OverdueOrganisationsCountAsStale();
+  AgesFollowTheServersClock();
 
   MoveClockTo(kReportingInterval + kUnknownAfterOverdue + absl::Minutes(30));
   OverdueBecomesUnknown();

@@ -260,6 +260,28 @@ test('the language switch shows English labels', async () => {
   await page.close();
 });
 
+test('the form switches to English and back, and remembers the choice', async () => {
+  const page = await openPage('/form.html');
+  try {
+    assert.equal(await page.locator('label[for="org"]').textContent(), 'Organisatie');  // Dutch by default.
+    await page.locator('#lang').click();
+    assert.equal(await page.locator('label[for="org"]').textContent(), 'Organisation');
+    assert.equal(await page.locator('[data-i18n="form.section.overall"]').textContent(), 'Overall status');
+    assert.equal(await page.locator('#lang').textContent(), 'Nederlands');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await page.reload();
+    await page.waitForSelector('#conn[data-state="live"]');
+    assert.equal(await page.locator('label[for="org"]').textContent(), 'Organisation', 'remembered (localStorage)');
+    await page.locator('#lang').click();
+    assert.equal(await page.locator('label[for="org"]').textContent(), 'Organisatie');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    // Dutch for the tests that follow, whatever happened above: they share the browser profile.
+    await page.evaluate(() => localStorage.removeItem('ketenbeeld.lang'));
+    await page.close();
+  }
+});
+
 test('a diversion whose end time passes is marked unconfirmed, and the form asks to confirm or end it', async () => {
   const dashboard = await openPage('/');
   const row = 'tr.org-row[data-org="zh-noord"]';

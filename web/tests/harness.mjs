@@ -93,7 +93,8 @@ export class ServerProcess {
 // Runs the CLI against `server`; resolves with {code, stdout, stderr}.
 export function cli(server, args) {
   return new Promise((resolve) => {
-    execFile(cliBinary, ['--server', server.grpcAddress, ...args], { timeout: 15000 }, (error, stdout, stderr) => {
+    // In English whatever the machine's locale: tests read its messages (client/cli/messages.h).
+    execFile(cliBinary, ['--lang', 'en', '--server', server.grpcAddress, ...args], { timeout: 15000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr });
     });
   });

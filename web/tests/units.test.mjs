@@ -289,3 +289,54 @@ test('the continuity timeline from the feed follows the server: time order, past
   assert.equal(continuityTimeline(records, now, 12 * hour).points.length, 2);
   assert.equal(continuityTimeline(records, now, undefined, 1).truncated, true);
 });
+
+// The pages' "now" is the server's (server_clock.js): a browser whose clock is 12 hours behind the server still reads
+// a report of five minutes ago as five minutes ago, not as "over 11 u".
+test('ages are measured against the server time the feed and the reads carry', async () => {
+  // format.js reads the language from the page's address and storage: give node a Dutch page.
+  globalThis.location ??= { search: '' };
+  globalThis.localStorage ??= { getItem: () => null, setItem: () => {} };
+  const { observeServerTime, serverNow, serverOffsetMs } = await import('../static/js/server_clock.js');
+  const { relative } = await import('../static/js/format.js');
+  const server = Date.parse('2026-12-02T12:00:00Z');
+  const local = server - 12 * 3600 * 1000;
+  assert.equal(serverNow(local), local, 'before any server time: the browser clock');
+  observeServerTime(undefined, local);  // An older server: no server_time.
+  assert.equal(serverOffsetMs(), 0);
+  observeServerTime('2026-12-02T12:00:00Z', local);
+  assert.equal(serverOffsetMs(), 12 * 3600 * 1000);
+  assert.equal(serverNow(local + 1000), server + 1000);
+  const fiveMinutesAgo = new Date(server - 5 * 60 * 1000).toISOString();
+  assert.equal(relative(fiveMinutesAgo, local), 'over 11 u', 'what the browser clock would say');
+  assert.equal(relative(fiveMinutesAgo, serverNow(local)), '5 min geleden');
+  assert.equal(relative(new Date(server + 2 * 3600 * 1000).toISOString(), serverNow(local)), 'over 2 u');
+  // A time before now is an age, one after it lies ahead: never both.
+  for (const shiftMs of [-30 * 3600 * 1000, -61 * 1000, 61 * 1000, 30 * 3600 * 1000]) {
+    const text = relative(new Date(server + shiftMs).toISOString(), server);
+    assert.notEqual(text.startsWith('over '), text.endsWith(' geleden'), text);
+  }
+  observeServerTime('not a time', local);
+  assert.equal(serverOffsetMs(), 12 * 3600 * 1000, 'an unparsable time leaves the offset');
+});
+
+// The pages' texts are in one dictionary per language (i18n.js): every id in both, and every id the pages use
+// (data-i18n in the HTML, t('...') in the scripts) in the dictionary.
+test('every message id of the pages has a Dutch and an English text', async () => {
+  globalThis.location ??= { search: '' };
+  globalThis.localStorage ??= { getItem: () => null, setItem: () => {} };
+  const { messageIds } = await import('../static/js/i18n.js');
+  const nl = new Set(messageIds('nl'));
+  const en = new Set(messageIds('en'));
+  assert.ok(nl.size > 100);
+  assert.deepEqual([...nl].filter((id) => !en.has(id)), [], 'Dutch ids without English');
+  assert.deepEqual([...en].filter((id) => !nl.has(id)), [], 'English ids without Dutch');
+  const used = new Set();
+  const staticDir = join(scriptsDir, '..');
+  for (const page of ['index.html', 'form.html']) {
+    for (const match of readFileSync(join(staticDir, page), 'utf8').matchAll(/data-i18n="([^"]+)"/g)) used.add(match[1]);
+  }
+  for (const file of readdirSync(scriptsDir).filter((f) => f.endsWith('.js'))) {
+    for (const match of readFileSync(join(scriptsDir, file), 'utf8').matchAll(/\bt\('([a-z_.]+)'/g)) used.add(match[1]);
+  }
+  assert.deepEqual([...used].filter((id) => !nl.has(id)), [], 'ids the pages use that the dictionary lacks');
+});

@@ -1,4 +1,5 @@
 // Calls of the gateway's JSON API: POST /api/<service>/<method> with the request in protobuf's JSON mapping.
+import { observeServerTime } from './server_clock.js';
 
 export class ApiError extends Error {
   // body: {code, message, field?} as the gateway sends it.
@@ -51,5 +52,7 @@ export async function call(method, request = {}) {
     body = { code: 'UNKNOWN', message: text };
   }
   if (!response.ok) throw new ApiError(response.status, body);
+  // Reads say when the server made them (server_time, or a report's computed_at): ages follow the server's clock.
+  observeServerTime(body.server_time || body.computed_at);
   return body;
 }

@@ -14,6 +14,7 @@ import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, refreshTimes, relativeTime, when } from './format.js';
 import { html, join, setHtml } from './html.js';
+import { serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
 
@@ -635,7 +636,7 @@ const SOON_MS = 6 * 3600 * 1000;
 // themselves (refreshTimes), the list is rebuilt each minute so passed points turn red.
 function renderContinuity(p) {
   const container = $('continuity');
-  const now = Date.now();
+  const now = serverNow();
   const { points, truncated } = continuityTimeline(feed.records.values(), now, DEFAULT_HORIZON_MS, CONTINUITY_SHOWN);
   if (points.length === 0) {
     setHtml(container, html`<p class="nothing">${t('nothing.continuity')}</p>`);
@@ -663,7 +664,7 @@ function renderGaps(p, withheld) {
   const name = (id) => p.names.get(id) || id;
   setHtml(container, html`${p.scenarios.sort((a, b) => a.name.localeCompare(b.name, 'nl')).map((scenario) => {
     const report = withheld ? fetched.gaps.get(scenario.id)
-      : { ...gapReport(scenario, feed.records.values()).report, revision: feed.revision };
+      : { ...gapReport(scenario, feed.records.values(), serverNow()).report, revision: feed.revision };
     const error = withheld ? fetched.gapErrors.get(scenario.id) : '';
     const body = error ? html`<p class="nothing">${t('unavailable', { message: error })}</p>`
       : report ? gapTable(report, name) : '';
@@ -762,7 +763,7 @@ $('lang').addEventListener('click', () => {
   applyLanguage();
 });
 setInterval(() => {
-  $('clock').textContent = clock(new Date());
+  $('clock').textContent = clock(new Date(serverNow()));
   refreshTimes();
   // Remove highlights whose time is up without waiting for the next change.
   const now = Date.now();
@@ -780,9 +781,11 @@ setInterval(() => scheduleRender(), 60 * 1000);
 await loadEnums();
 applyLanguage();
 feed.start();
-// For the browser tests and for curious operators: the replica, and how often each report was fetched.
+// For the browser tests and for curious operators: the replica, how often each report was fetched, and how far the
+// server's clock is from this browser's.
 window.ketenbeeld = {
   feed,
+  serverOffsetMs,
   refreshes: () => ({
     overview: overviewRefresh.runs,
     gaps: Object.fromEntries([...gapRefreshes].map(([id, refresh]) => [id, refresh.runs])),

@@ -5,8 +5,10 @@
 // the stream. The SSE id is the revision to resume after: when the connection drops, EventSource reconnects by itself
 // and sends it back as Last-Event-ID, so the page resumes where it was, with no gap and no duplicate, without reload.
 // A new snapshot replaces the replica only once it is complete (at `synced`), so the screen never flashes empty.
+// `synced` and `heartbeat` carry the server's time: the pages measure ages against it (server_clock.js).
 
 import { token } from './api.js';
+import { observeServerTime } from './server_clock.js';
 
 const SUBSCRIBE_URL = '/api/ketenbeeld.v1.PictureService/Subscribe';
 // Without any message for this long (heartbeats come every few seconds), the connection is presumed dead.
@@ -66,6 +68,7 @@ export class Feed {
       for (const record of chunk.records || []) this.pending.set(record.name, record);
     });
     on('synced', (synced) => {
+      observeServerTime(synced.server_time);
       const reset = this.pending !== null;
       if (reset) {
         this.records = this.pending;
@@ -91,6 +94,7 @@ export class Feed {
       this.onChange({ changed, events: batch.events || [], reset: false });
     });
     on('heartbeat', (heartbeat) => {
+      observeServerTime(heartbeat.server_time);
       this.revision = Math.max(this.revision, Number(heartbeat.revision || 0));
       if (this.state !== 'live') this.setState('live');
       else this.onStatus(this);

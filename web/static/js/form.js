@@ -15,6 +15,7 @@ import { clock, refreshTimes, relativeTime, when } from './format.js';
 import { html, setHtml } from './html.js';
 import { assistanceWhat, label, language, setLanguage, t, translatePage } from './i18n.js';
 import { updateMask } from './report_mask.js';
+import { serverNow } from './server_clock.js';
 
 const $ = (id) => document.getElementById(id);
 const ORG_KEY = 'ketenbeeld.form.organization';
@@ -561,7 +562,7 @@ async function send() {
       ? { ...built.request, update_mask: updateMask(baseline, built.request.report, confirmed) }
       : built.request;
     const response = await call(Methods.reportStatus, request);
-    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
+    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date(serverNow())) });
     result.className = 'result ok';
     dirty = false;
     prefilledFrom = null;  // Refill from the stored report when the feed brings it.
@@ -670,7 +671,7 @@ async function act(button, method, request, fields) {
   let done = false;
   try {
     const response = await call(method, request);
-    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date()) });
+    result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date(serverNow())) });
     result.className = 'result ok';
     button.blur();
     done = true;

@@ -1,6 +1,7 @@
 // Formatting shared by the dashboard and the form. Counts that are absent are "not reported": shown as "—", never 0.
 import { html } from './html.js';
 import { t, language } from './i18n.js';
+import { serverNow } from './server_clock.js';
 
 // A count from the JSON (number, or int64 as a string); '—' when not reported.
 export function count(value) {
@@ -27,12 +28,13 @@ export function when(timestamp) {
   if (!date) return '—';
   const locale = language() === 'en' ? 'en-GB' : 'nl-NL';
   const time = date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
-  if (date.toDateString() === new Date().toDateString()) return time;
+  if (date.toDateString() === new Date(serverNow()).toDateString()) return time;
   return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${time}`;
 }
 
-// "3 min geleden" / "over 5 min".
-export function relative(timestamp, now = Date.now()) {
+// "3 min geleden" / "over 5 min", seen from the server's time `now` (server_clock.js): a time before it is an age, a
+// time after it lies ahead.
+export function relative(timestamp, now = serverNow()) {
   const date = timestamp instanceof Date ? timestamp : toDate(timestamp);
   if (!date) return '—';
   const seconds = Math.round((now - date.getTime()) / 1000);
@@ -52,7 +54,7 @@ export function relativeTime(timestamp, extraClass = '') {
 }
 
 export function refreshTimes(root = document) {
-  const now = Date.now();
+  const now = serverNow();
   for (const element of root.querySelectorAll('time[data-relative]')) {
     const text = relative(element.getAttribute('datetime'), now);
     if (element.textContent !== text) element.textContent = text;

@@ -708,6 +708,11 @@ export function shortDisruption(type) {
   return language() === 'en' ? entry[1] : entry[0];
 }
 
+// The message ids of a language's dictionary ('nl' or 'en'): the unit tests check both have the same.
+export function messageIds(lang) {
+  return Object.keys(TEXT[lang] ?? {});
+}
+
 // Whether `value` has its own label (the browser tests check every value the server knows has one).
 // What an assistance request asks for: its type, with the bed type, staff discipline or fuel type it names.
 export function assistanceWhat(request) {
