@@ -46,6 +46,10 @@ void ApplySmoke(BenchConfig* config) {
   config->idle_subscribers = 50;
   config->idle_organizations = 10;
   config->channels = 4;
+  config->sse_feeds = {20};
+  config->sse_rates = {100};
+  config->region_organizations = 300;
+  config->phase_duration = absl::Seconds(1);
 }
 
 // Smaller than the full run but the same shape: a few minutes in all.
@@ -61,13 +65,15 @@ void ApplyQuick(BenchConfig* config) {
   config->recovery_events = 50000;
   config->recovery_restarts = 2;
   config->idle_subscribers = 500;
+  config->region_organizations = 10000;
+  config->phase_duration = absl::Seconds(3);
 }
 
 int Run(int argc, char** argv) {
   CLI::App app{"ketenbeeld-bench: load generator, ketenbeeld-server side by side with etcd 3.4"};
   BenchConfig config;
   std::string results_dir = "bench/results";
-  std::string scenarios_flag = "writes,fanout,snapshot,recovery,memory";
+  std::string scenarios_flag = "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client";
   std::string peers_flag = "ketenbeeld,etcd";
   bool quick = false, smoke = false;
   double write_seconds = 0, fanout_seconds = 0;
@@ -81,7 +87,8 @@ int Run(int argc, char** argv) {
       ->default_val("/usr/bin/etcd");
   app.add_option("--work_dir", config.work_dir, "Data dirs and server logs (same disk as the results)")->required();
   app.add_option("--results_dir", results_dir, "Where <scenario>.json are written")->default_val(results_dir);
-  app.add_option("--scenarios", scenarios_flag, "Comma-separated: writes,fanout,snapshot,recovery,memory")
+  app.add_option("--scenarios", scenarios_flag,
+                 "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client")
       ->default_val(scenarios_flag);
   app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
@@ -110,6 +117,28 @@ int Run(int argc, char** argv) {
   app.add_option("--snapshot_organizations", snapshot_organizations, "snapshot: organisations in the picture");
   app.add_option("--recovery_events", recovery_events, "recovery: events in the log");
   app.add_option("--idle_subscribers", idle_subscribers, "memory: idle feeds to open");
+  std::vector<int> sse_feeds, sse_rates;
+  double phase_seconds = 0;
+  app.add_option("--sse_feeds", sse_feeds, "sse_fanout: Server-Sent Events feed counts")->delimiter(',');
+  app.add_option("--sse_rates", sse_rates, "sse_fanout: writes per second")->delimiter(',');
+  app.add_option("--sse_loops", config.sse_loops, "sse_fanout: the bench's epoll threads reading the feeds")
+      ->check(CLI::Range(1, 16));
+  app.add_option("--region_organizations", config.region_organizations,
+                 "scan_interference, unread_client: organisations in the region")
+      ->check(CLI::Range(10, 1000000));
+  app.add_option("--phase_seconds", phase_seconds,
+                 "scan_interference, unread_client: seconds of each phase (alone, under load)");
+  app.add_option("--ghor_get_rate", config.ghor_get_rate,
+                 "scan_interference, unread_client: the GHOR's Gets per second")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--scan_rate", config.scan_rate, "scan_interference: expensive reads started per second")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--scans_in_flight", config.scans_in_flight, "scan_interference: at most this many unanswered")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--unread_rate", config.unread_rate, "unread_client: unread calls started per second")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--unread_connections", config.unread_connections, "unread_client: its HTTP/2 connections")
+      ->check(CLI::Range(1, 64));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -129,6 +158,9 @@ int Run(int argc, char** argv) {
   if (snapshot_organizations > 0) config.snapshot_organizations = snapshot_organizations;
   if (recovery_events > 0) config.recovery_events = recovery_events;
   if (idle_subscribers > 0) config.idle_subscribers = idle_subscribers;
+  if (!sse_feeds.empty()) config.sse_feeds = sse_feeds;
+  if (!sse_rates.empty()) config.sse_rates = sse_rates;
+  if (phase_seconds > 0) config.phase_duration = absl::Seconds(phase_seconds);
 
   config.peers.clear();
   for (absl::string_view peer : absl::StrSplit(peers_flag, ',', absl::SkipEmpty())) {
@@ -168,6 +200,12 @@ int Run(int argc, char** argv) {
       outcome = ketenbeeld::bench::RunRecovery(config);
     } else if (scenario == "memory") {
       outcome = ketenbeeld::bench::RunMemory(config);
+    } else if (scenario == "sse_fanout") {
+      outcome = ketenbeeld::bench::RunSseFanout(config);
+    } else if (scenario == "scan_interference") {
+      outcome = ketenbeeld::bench::RunScanInterference(config);
+    } else if (scenario == "unread_client") {
+      outcome = ketenbeeld::bench::RunUnreadClient(config);
     } else {
       std::fprintf(stderr, "unknown scenario '%.*s'\n", static_cast<int>(scenario.size()), scenario.data());
       return 2;

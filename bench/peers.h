@@ -29,6 +29,15 @@
 
 namespace ketenbeeld::bench {
 
+// The methods of ketenbeeld-server the harness calls by name (gRPC's generic API, raw bytes).
+inline constexpr char kRegisterMethod[] = "/ketenbeeld.v1.PictureService/RegisterOrganization";
+inline constexpr char kReportMethod[] = "/ketenbeeld.v1.PictureService/ReportStatus";
+inline constexpr char kPublishStatusMethod[] = "/ketenbeeld.v1.PictureService/PublishStatus";
+inline constexpr char kGetMethod[] = "/ketenbeeld.v1.PictureService/Get";
+inline constexpr char kListMethod[] = "/ketenbeeld.v1.PictureService/List";
+inline constexpr char kHistoryMethod[] = "/ketenbeeld.v1.PictureService/History";
+inline constexpr char kSubscribeMethod[] = "/ketenbeeld.v1.PictureService/Subscribe";
+
 struct WriteResult {
   bool ok = false;
   int64_t revision = 0;  // The revision the write was committed at (etcd: header.revision).
@@ -65,6 +74,8 @@ struct PeerOptions {
   int channels = 16;                  // Client connections (HTTP/2) to spread calls over.
   PayloadFactory payloads;            // Report size.
   bool stream_records = false;        // PublishStatus acknowledgements carry the stored record.
+  // More flags for ketenbeeld-server (e.g. --http_listen, --tokens_file); etcd ignores them.
+  std::vector<std::string> server_flags;
 };
 
 class Peer {
@@ -85,6 +96,13 @@ class Peer {
   // SIGTERM and reap (bounded; SIGKILL after 30 s).
   void Stop();
   pid_t Pid() const { return process_.pid(); }
+  // Replaces PeerOptions::server_flags from the next Restart on (e.g. to start with tokens on data loaded before).
+  void SetServerFlags(std::vector<std::string> flags) { options_.server_flags = std::move(flags); }
+  // A line of the running server's log containing `needle` (ChildProcess::WaitForLogLine), e.g. where its HTTP
+  // gateway listens.
+  absl::StatusOr<std::string> WaitForLogLine(const std::string& needle, absl::Duration timeout) {
+    return process_.WaitForLogLine(needle, timeout);
+  }
   const std::string& address() const { return address_; }
 
   // Registers organisations [0, count) (etcd: puts the same registration bytes under its key), `concurrency` in
@@ -99,6 +117,10 @@ class Peer {
   // SupportsStreamWrites(). Unlike WriteReport's raw bytes, this is the typed client library: the client parses
   // each acknowledgement (with its record), which the unary path's wire scanner skips.
   void PublishReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint);
+  // A unary call of `method` with raw bytes (60 s deadline); `done` gets the status and the response bytes. `token`:
+  // sent as "authorization: Bearer <token>" (a server started with --tokens_file); empty: none (development mode).
+  void RawUnary(int channel_hint, const std::string& method, const std::string& request,
+                std::function<void(const grpc::Status&, std::string_view)> done, const std::string& token = "");
   // Opens a feed of the whole picture: snapshot, then live events. `observer` must outlive the feed.
   std::unique_ptr<Feed> Subscribe(FeedObserver* observer, int channel_hint);
 
@@ -123,9 +145,6 @@ class Peer {
   virtual int64_t RevisionOfWriteResponse(std::string_view response) = 0;
   virtual std::unique_ptr<Feed> OpenFeed(grpc::GenericStub* stub, FeedObserver* observer) = 0;
 
-  // A unary call with raw bytes; `done` gets the status and the response bytes.
-  void RawUnary(int channel_hint, const std::string& method, const std::string& request,
-                std::function<void(const grpc::Status&, std::string_view)> done);
   static std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int index);
 
   PeerOptions options_;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,14 +106,41 @@ std::string ChildProcess::LogTail(size_t max_bytes) const {
   return all.size() <= max_bytes ? all : all.substr(all.size() - max_bytes);
 }
 
-absl::StatusOr<int64_t> ResidentBytes(pid_t pid) {
+namespace {
+
+// The number after `field` ("VmRSS:", "Threads:") in /proc/PID/status.
+absl::StatusOr<int64_t> StatusField(pid_t pid, absl::string_view field) {
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   if (!status) return absl::NotFoundError(absl::StrCat("no /proc/", pid, "/status"));
   std::string line;
   while (std::getline(status, line)) {
-    if (absl::StartsWith(line, "VmRSS:")) return std::stoll(line.substr(6)) * 1024;  // "VmRSS:   12345 kB"
+    if (absl::StartsWith(line, field)) return std::stoll(line.substr(field.size()));
   }
-  return absl::NotFoundError("no VmRSS line");
+  return absl::NotFoundError(absl::StrCat("no ", field, " line"));
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ResidentBytes(pid_t pid) {
+  absl::StatusOr<int64_t> kib = StatusField(pid, "VmRSS:");  // "VmRSS:   12345 kB"
+  if (!kib.ok()) return kib.status();
+  return *kib * 1024;
+}
+
+absl::StatusOr<int64_t> ThreadCount(pid_t pid) { return StatusField(pid, "Threads:"); }
+
+absl::StatusOr<int64_t> RaiseOpenFileLimit(int64_t needed) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError(std::strerror(errno));
+  if (limit.rlim_cur != RLIM_INFINITY && static_cast<int64_t>(limit.rlim_cur) < needed) {
+    if (limit.rlim_max != RLIM_INFINITY && static_cast<int64_t>(limit.rlim_max) < needed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the open-file limit is ", limit.rlim_max, " (hard), the scenario needs ", needed));
+    }
+    limit.rlim_cur = static_cast<rlim_t>(needed);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) return absl::InternalError(std::strerror(errno));
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? INT64_MAX : static_cast<int64_t>(limit.rlim_cur);
 }
 
 absl::StatusOr<double> ProcessCpuSeconds(pid_t pid) {

@@ -56,6 +56,14 @@ class ChildProcess {
 // Resident set size of `pid` in bytes (VmRSS from /proc/PID/status); NOT_FOUND when the process is gone.
 absl::StatusOr<int64_t> ResidentBytes(pid_t pid);
 
+// Threads of `pid` (Threads: from /proc/PID/status); NOT_FOUND when the process is gone.
+absl::StatusOr<int64_t> ThreadCount(pid_t pid);
+
+// Raises this process's soft open-file limit (RLIMIT_NOFILE) to at least `needed`, within the hard limit; children
+// started afterwards (the servers) inherit it. Returns the soft limit now in force; FAILED_PRECONDITION naming both
+// numbers when the hard limit is below `needed` (raise it with `ulimit -Hn` as root, or in limits.conf).
+absl::StatusOr<int64_t> RaiseOpenFileLimit(int64_t needed);
+
 // CPU time (user + system) the process `pid` has used, in seconds; NOT_FOUND when it is gone.
 absl::StatusOr<double> ProcessCpuSeconds(pid_t pid);
 
@@ -69,6 +77,8 @@ class CpuSampler {
   double BenchPercent() const;
   double MachineBusyPercent() const;
   double OtherPercent() const;
+  // CPU seconds the server used between the two samples.
+  double ServerSeconds() const { return end_.server - start_.server; }
   void Stop();  // Takes the second sample (the getters use it; Stop is called once before reading).
 
  private:

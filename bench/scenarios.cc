@@ -3,14 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,6 +22,10 @@
 #include "bench/histogram.h"
 #include "bench/peers.h"
 #include "bench/process.h"
+#include "bench/sse_client.h"
+#include "ketenbeeld/v1/picture_service.pb.h"
+#include "tests/security/token_line.h"
+#include "tests/support/non_reading_h2_client.h"
 
 namespace ketenbeeld::bench {
 namespace {
@@ -114,7 +122,8 @@ std::unique_ptr<Peer> MakePeer(const std::string& name, const BenchConfig& confi
                       .work_dir = config.work_dir + "/logs",
                       .channels = config.channels,
                       .payloads = PayloadFactory(config.report_bytes),
-                      .stream_records = config.stream_records};
+                      .stream_records = config.stream_records,
+                      .server_flags = config.server_flags};
   return name == "etcd" ? MakeEtcdPeer(std::move(options)) : MakeKetenbeeldPeer(std::move(options));
 }
 
@@ -176,6 +185,25 @@ Json CpuJson(const CpuSampler& cpu) {
           {"machine_busy_pct", cpu.MachineBusyPercent()}};
 }
 
+// What the server holds: its threads and resident memory (/proc/PID/status).
+struct ServerFootprint {
+  int64_t threads = 0;
+  int64_t rss_bytes = 0;
+  static ServerFootprint Of(pid_t pid) { return {ThreadCount(pid).value_or(0), ResidentBytes(pid).value_or(0)}; }
+};
+
+// The server before `feeds` feeds were opened and with them, and its CPU time in the measured phase, also per feed.
+Json FootprintJson(const ServerFootprint& idle, const ServerFootprint& with_feeds, const CpuSampler& cpu, int feeds) {
+  const double per = 1.0 / std::max(1, feeds);
+  return {{"threads_idle", idle.threads},
+          {"threads_with_feeds", with_feeds.threads},
+          {"rss_idle_mib", static_cast<double>(idle.rss_bytes) / (1 << 20)},
+          {"rss_with_feeds_mib", static_cast<double>(with_feeds.rss_bytes) / (1 << 20)},
+          {"rss_kib_per_feed", static_cast<double>(with_feeds.rss_bytes - idle.rss_bytes) / 1024 * per},
+          {"cpu_s", cpu.ServerSeconds()},
+          {"cpu_ms_per_feed", cpu.ServerSeconds() * 1000 * per}};
+}
+
 // CPU rows: where the two cores went during the measured phase (percent of one core; 200% = the whole machine).
 void AddCpuRows(Json* rows, const Json& case_json) {
   AddRow(rows, case_json, "CPU: server", "/cpu/server_pct", "%", false);
@@ -197,14 +225,23 @@ struct ClosedLoopResult {
   LatencyHistogram latency;  // Writes started and acknowledged inside the window.
 };
 
-// `publishers` closed loops, each with one write in flight, for `warmup + duration` or until `max_writes` were
-// issued. The n-th write reports for organisation n % organizations, so `organizations` writes cover each once.
-std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int organizations, absl::Duration warmup,
-                                                absl::Duration duration, int64_t max_writes, bool stream = false) {
+// Starts call number `sequence` of closed loop `publisher`, stamped `send_nanos`; `done` runs once with its outcome.
+using IssueCall = std::function<void(int64_t sequence, int publisher, int64_t send_nanos, WriteDone done)>;
+
+// Status reports as closed-loop calls: the n-th reports for organisation n % organizations, so `organizations` writes
+// cover each once; over unary ReportStatus calls or (`stream`) the PublishStatus streams.
+IssueCall ReportWrites(Peer& peer, int organizations, bool stream = false) {
+  const auto write = stream ? &Peer::PublishReport : &Peer::WriteReport;
+  return [&peer, organizations, write](int64_t sequence, int publisher, int64_t send_nanos, WriteDone done) {
+    (peer.*write)(static_cast<int>(sequence % organizations), send_nanos, std::move(done), publisher);
+  };
+}
+
+// `publishers` closed loops, each with one call in flight, for `warmup + duration` or until `max_writes` were issued.
+std::unique_ptr<ClosedLoopResult> RunClosedLoop(const IssueCall& issue_call, int publishers, absl::Duration warmup,
+                                                absl::Duration duration, int64_t max_writes) {
   struct State {
-    Peer* peer;
-    bool stream;
-    int organizations;
+    IssueCall issue_call;
     int64_t max_writes;
     int64_t window_start_nanos;
     int64_t end_nanos;
@@ -221,9 +258,7 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
   };
   auto state = std::make_shared<State>();
   const int64_t start_nanos = NowUnixNanos();
-  state->peer = &peer;
-  state->stream = stream;
-  state->organizations = organizations;
+  state->issue_call = issue_call;
   state->max_writes = max_writes;
   state->window_start_nanos = start_nanos + absl::ToInt64Nanoseconds(warmup);
   state->end_nanos = state->window_start_nanos + absl::ToInt64Nanoseconds(duration);
@@ -241,10 +276,8 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
     }
     // Latency from the call (unary) or from Publish (stream: queueing behind the stream's message in flight
     // included) to the acknowledgement.
-    const auto write = state->stream ? &Peer::PublishReport : &Peer::WriteReport;
-    (state->peer->*write)(
-        static_cast<int>(sequence % state->organizations), send_nanos,
-        [state, weak_issue, publisher, send_nanos](const WriteResult& result) {
+    state->issue_call(
+        sequence, publisher, send_nanos, [state, weak_issue, publisher, send_nanos](const WriteResult& result) {
           const int64_t now = NowUnixNanos();
           if (result.ok) {
             state->acknowledged.fetch_add(1, std::memory_order_relaxed);
@@ -261,8 +294,7 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
             if (state->first_error.empty()) state->first_error = result.error;
           }
           if (auto next = weak_issue.lock()) (*next)(publisher);
-        },
-        publisher);
+        });
   };
   for (int publisher = 0; publisher < publishers; ++publisher) (*issue)(publisher);
   {
@@ -279,6 +311,70 @@ std::unique_ptr<ClosedLoopResult> RunClosedLoop(Peer& peer, int publishers, int 
   result->window_seconds = absl::ToDoubleSeconds(duration);
   result->elapsed_seconds = static_cast<double>(NowUnixNanos() - start_nanos) / 1e9;
   return result;
+}
+
+// Registers organisations [0, organizations) and gives each a status report, as in a real crisis picture: 2 records
+// per organisation.
+absl::Status LoadPicture(Peer& peer, int organizations) {
+  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(10)); !status.ok()) return status;
+  std::unique_ptr<ClosedLoopResult> load =
+      RunClosedLoop(ReportWrites(peer, organizations), std::min(256, organizations), absl::ZeroDuration(),
+                    absl::Minutes(10), organizations);
+  if (load->acknowledged != organizations) {
+    return absl::InternalError(
+        absl::StrCat("loaded ", load->acknowledged, " of ", organizations, " reports ", load->first_error));
+  }
+  return absl::OkStatus();
+}
+
+struct OpenLoopResult {
+  int64_t acknowledged = 0;
+  int64_t failed = 0;
+  int64_t skipped = 0;  // Calls that were due while `max_in_flight` were unanswered.
+  int64_t max_revision = 0;
+  double seconds = 0;  // From the first call to the last answer.
+  std::string first_error;
+  LatencyHistogram latency;  // From each call to its answer.
+};
+
+// An open loop: call i (of `total`) is due at i / rate seconds, whatever the answers do, and is skipped when
+// `max_in_flight` calls are unanswered. Returns when every call made was answered (bounded by the calls' deadline).
+// `stop`, when given and set, ends the loop early.
+std::unique_ptr<OpenLoopResult> RunOpenLoop(const IssueCall& issue_call, int rate, int64_t total,
+                                            int64_t max_in_flight = 1024, const std::atomic<bool>* stop = nullptr) {
+  struct State {
+    std::atomic<int64_t> in_flight{0};
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::unique_ptr<OpenLoopResult> result = std::make_unique<OpenLoopResult>();  // Counters guarded by mutex.
+  };
+  auto state = std::make_shared<State>();
+  const absl::Time start = absl::Now();
+  for (int64_t i = 0; i < total && !(stop != nullptr && stop->load()); ++i) {
+    const absl::Time due = start + absl::Seconds(1) * (static_cast<double>(i) / rate);
+    const absl::Duration wait = due - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    if (state->in_flight.load() >= max_in_flight) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      ++state->result->skipped;
+      continue;
+    }
+    state->in_flight.fetch_add(1);
+    const int64_t send_nanos = NowUnixNanos();
+    issue_call(i, static_cast<int>(i), send_nanos, [state, send_nanos](const WriteResult& result) {
+      state->result->latency.Record((NowUnixNanos() - send_nanos) / 1000);
+      std::lock_guard<std::mutex> lock(state->mutex);
+      OpenLoopResult& out = *state->result;
+      (result.ok ? out.acknowledged : out.failed) += 1;
+      out.max_revision = std::max(out.max_revision, result.revision);
+      if (!result.ok && out.first_error.empty()) out.first_error = result.error;
+      if (state->in_flight.fetch_sub(1) == 1) state->cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(state->mutex);
+  state->cv.wait(lock, [&] { return state->in_flight.load() == 0; });  // Bounded by the 60 s call deadline.
+  state->result->seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return std::move(state->result);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -368,6 +464,8 @@ class CheckingSubscriber final : public FeedObserver {
 };
 
 struct SubscriberSet {
+  // When set, Open opens Server-Sent Events feeds of this pool (the HTTP gateway) instead of gRPC feeds.
+  SseFeedPool* sse = nullptr;
   FanoutShared shared;
   std::vector<std::unique_ptr<CheckingSubscriber>> subscribers;
   std::vector<std::unique_ptr<Feed>> feeds;
@@ -385,7 +483,8 @@ struct SubscriberSet {
       if (shared.ended.load() > 0) return false;
       lock.unlock();
       subscribers.push_back(std::make_unique<CheckingSubscriber>(&shared));
-      feeds.push_back(peer.Subscribe(subscribers.back().get(), i));
+      feeds.push_back(sse != nullptr ? sse->Open(subscribers.back().get())
+                                     : peer.Subscribe(subscribers.back().get(), i));
     }
     std::unique_lock<std::mutex> lock(shared.mutex);
     return shared.cv.wait_until(lock, absl::ToChronoTime(deadline), [&] {
@@ -418,8 +517,8 @@ Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bo
   }
   stream = stream && peer.SupportsStreamWrites();
   CpuSampler cpu(peer.Pid());
-  std::unique_ptr<ClosedLoopResult> run =
-      RunClosedLoop(peer, publishers, publishers, config.write_warmup, config.write_duration, INT64_MAX, stream);
+  std::unique_ptr<ClosedLoopResult> run = RunClosedLoop(ReportWrites(peer, publishers, stream), publishers,
+                                                        config.write_warmup, config.write_duration, INT64_MAX);
   cpu.Stop();
   Json result = {{"publishers", publishers},
                  {"write_api", stream ? "stream" : "unary"},
@@ -514,14 +613,29 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
 
 namespace {
 
-Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int rate,
+enum class FeedTransport { kGrpc, kSse };
+
+Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int rate, FeedTransport transport,
                 std::vector<std::string>* failures) {
-  const std::string label = absl::StrCat(peer.Name(), " fanout S=", subscriber_count, " R=", rate);
+  const bool sse = transport == FeedTransport::kSse;
+  const std::string label =
+      absl::StrCat(peer.Name(), sse ? " sse_fanout" : " fanout", " S=", subscriber_count, " R=", rate);
   if (absl::Status status = peer.Register(config.fanout_organizations, 64, absl::Minutes(2)); !status.ok()) {
     failures->push_back(absl::StrCat(label, ": ", status.ToString()));
     return {{"error", status.ToString()}};
   }
+  std::unique_ptr<SseFeedPool> pool;  // Before the set: its feeds end before the pool does.
+  if (sse) {
+    absl::StatusOr<int> port = HttpGatewayPort(peer);
+    if (!port.ok()) {
+      failures->push_back(absl::StrCat(label, ": ", port.status().ToString()));
+      return {{"error", port.status().ToString()}};
+    }
+    pool = std::make_unique<SseFeedPool>(*port, config.sse_loops);
+  }
   SubscriberSet set;
+  set.sse = pool.get();
+  const ServerFootprint idle = ServerFootprint::Of(peer.Pid());
   const absl::Time open_start = absl::Now();
   if (!set.Open(peer, subscriber_count, 256, absl::Minutes(3))) {
     std::lock_guard<std::mutex> lock(set.shared.mutex);
@@ -531,53 +645,17 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
     return {{"error", error}};
   }
   const double open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
+  const ServerFootprint with_feeds = ServerFootprint::Of(peer.Pid());
 
-  // Open-loop writer: one report every 1/rate s, at most `max_in_flight` unacknowledged.
-  struct WriterState {
-    std::atomic<int64_t> in_flight{0}, acknowledged{0}, failed{0}, max_revision{0};
-    std::mutex mutex;
-    std::condition_variable cv;
-    std::string first_error;
-  };
-  auto writer = std::make_shared<WriterState>();
-  const int64_t total = static_cast<int64_t>(rate * absl::ToDoubleSeconds(config.fanout_duration));
-  const int64_t max_in_flight = 1024;
-  int64_t skipped = 0;
+  // Open-loop writer: one report every 1/rate s, at most 1024 unacknowledged.
   CpuSampler cpu(peer.Pid());
   const absl::Time write_start = absl::Now();
-  for (int64_t i = 0; i < total; ++i) {
-    const absl::Time due = write_start + absl::Seconds(1) * (static_cast<double>(i) / rate);
-    const absl::Duration wait = due - absl::Now();
-    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
-    if (writer->in_flight.load() >= max_in_flight) {
-      ++skipped;
-      continue;
-    }
-    writer->in_flight.fetch_add(1);
-    peer.WriteReport(
-        static_cast<int>(i % config.fanout_organizations), NowUnixNanos(),
-        [writer](const WriteResult& result) {
-          if (result.ok) {
-            writer->acknowledged.fetch_add(1);
-            int64_t seen = writer->max_revision.load();
-            while (result.revision > seen && !writer->max_revision.compare_exchange_weak(seen, result.revision)) {
-            }
-          } else {
-            writer->failed.fetch_add(1);
-          }
-          std::lock_guard<std::mutex> lock(writer->mutex);
-          if (!result.ok && writer->first_error.empty()) writer->first_error = result.error;
-          if (writer->in_flight.fetch_sub(1) == 1) writer->cv.notify_all();
-        },
-        static_cast<int>(i));
-  }
-  {
-    std::unique_lock<std::mutex> lock(writer->mutex);
-    writer->cv.wait(lock, [&] { return writer->in_flight.load() == 0; });  // Bounded by the 60 s call deadline.
-  }
+  std::unique_ptr<OpenLoopResult> writer =
+      RunOpenLoop(ReportWrites(peer, config.fanout_organizations), rate,
+                  static_cast<int64_t>(rate * absl::ToDoubleSeconds(config.fanout_duration)));
   const absl::Time writes_done = absl::Now();
   const double write_seconds = absl::ToDoubleSeconds(writes_done - write_start);
-  const int64_t final_revision = writer->max_revision.load();
+  const int64_t final_revision = writer->max_revision;
 
   // Wait until every subscriber has every revision up to the last acknowledged one: bounded by the drain timeout,
   // and given up earlier when nothing was delivered for 10 s (a stuck feed).
@@ -610,10 +688,11 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
   Json result = {{"subscribers", subscriber_count},
                  {"rate_target_per_s", rate},
                  {"open_seconds", open_seconds},
-                 {"writes_acknowledged", writer->acknowledged.load()},
-                 {"writes_failed", writer->failed.load()},
-                 {"writes_skipped_in_flight_cap", skipped},
-                 {"write_rate_per_s", static_cast<double>(writer->acknowledged.load()) / write_seconds},
+                 {"transport", sse ? "sse" : "grpc"},
+                 {"writes_acknowledged", writer->acknowledged},
+                 {"writes_failed", writer->failed},
+                 {"writes_skipped_in_flight_cap", writer->skipped},
+                 {"write_rate_per_s", static_cast<double>(writer->acknowledged) / write_seconds},
                  {"events_expected_per_subscriber", expected_each},
                  {"deliveries", received},
                  {"deliveries_per_s", static_cast<double>(received) / delivery_seconds},
@@ -624,16 +703,17 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
                  {"drain_ms_after_last_ack", absl::ToDoubleMilliseconds(drained - writes_done)},
                  {"commit_to_delivery", set.shared.commit_to_delivery.ToJson()},
                  {"send_to_delivery", set.shared.send_to_delivery.ToJson()},
-                 {"cpu", CpuJson(cpu)}};
+                 {"cpu", CpuJson(cpu)},
+                 {"server", FootprintJson(idle, with_feeds, cpu, subscriber_count)}};
   if (!writer->first_error.empty()) result["first_write_error"] = writer->first_error;
   {
     std::lock_guard<std::mutex> lock(set.shared.mutex);
     if (!set.shared.first_end_error.empty()) result["feed_error"] = set.shared.first_end_error;
   }
-  if (complete != subscriber_count || writer->failed.load() > 0 || writer->acknowledged.load() == 0) {
+  if (complete != subscriber_count || writer->failed > 0 || writer->acknowledged == 0) {
     failures->push_back(absl::StrCat(label, ": ", complete, "/", subscriber_count, " subscribers complete, ",
-                                     writer->failed.load(), " writes failed, gaps ", gaps, ", duplicates ", duplicates,
-                                     " ", result.value("feed_error", std::string())));
+                                     writer->failed, " writes failed, gaps ", gaps, ", duplicates ", duplicates, " ",
+                                     result.value("feed_error", std::string())));
   }
   set.Close();
   return result;
@@ -641,17 +721,40 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
 
 }  // namespace
 
-ScenarioOutcome RunFanout(const BenchConfig& config) {
+namespace {
+
+// fanout (gRPC feeds, against etcd's watches) and sse_fanout (the HTTP gateway's Server-Sent Events feeds, ketenbeeld
+// only): the same writer, checks and latency definitions, so their tables sit side by side.
+ScenarioOutcome RunFanoutScenario(const BenchConfig& config, FeedTransport transport) {
+  const bool sse = transport == FeedTransport::kSse;
+  const std::vector<int>& subscriber_counts = sse ? config.sse_feeds : config.fanout_subscribers;
+  const std::vector<int>& rates = sse ? config.sse_rates : config.fanout_rates;
+  BenchConfig case_config = config;
+  if (sse) {
+    // etcd has no SSE feeds. The gateway's caps: every feed a stream and a connection, plus room for the probes.
+    case_config.peers = {"ketenbeeld"};
+    const int most = std::max(256, *std::max_element(subscriber_counts.begin(), subscriber_counts.end()));
+    case_config.server_flags = {"--http_listen",          "127.0.0.1:0",
+                                "--http_max_streams",     absl::StrCat(most),
+                                "--http_max_connections", absl::StrCat(most + 64)};
+  }
   ScenarioOutcome outcome;
+  if (sse) {
+    // A socket per feed here and in the server (which inherits the limit), besides RocksDB's files and gRPC's.
+    const int most = *std::max_element(subscriber_counts.begin(), subscriber_counts.end());
+    if (absl::StatusOr<int64_t> limit = RaiseOpenFileLimit(most + 4096); !limit.ok()) {
+      outcome.failures.push_back(absl::StrCat("sse_fanout: ", limit.status().ToString()));
+    }
+  }
   Json cases = Json::array(), rows = Json::array();
-  for (int subscribers : config.fanout_subscribers) {
-    for (int rate : config.fanout_rates) {
-      const std::string case_name = absl::StrCat("S=", subscribers, " R=", rate, "/s");
-      Json case_json = RunCase(config, "fanout", case_name, &outcome,
+  for (int subscribers : subscriber_counts) {
+    for (int rate : rates) {
+      const std::string case_name = absl::StrCat(sse ? "SSE S=" : "S=", subscribers, " R=", rate, "/s");
+      Json case_json = RunCase(case_config, sse ? "sse_fanout" : "fanout", case_name, &outcome,
                                [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
-                                 return FanoutCase(config, peer, subscribers, rate, problems);
+                                 return FanoutCase(config, peer, subscribers, rate, transport, problems);
                                });
-      const bool target_case = subscribers == 1000 && rate == 200;
+      const bool target_case = !sse && subscribers == 1000 && rate == 200;
       AddRow(&rows, case_json, "commit->delivery p50", "/commit_to_delivery/p50_ms", "ms", false);
       AddRow(&rows, case_json, "commit->delivery p99", "/commit_to_delivery/p99_ms", "ms", false,
              target_case ? "<= 20 ms" : "",
@@ -669,14 +772,20 @@ ScenarioOutcome RunFanout(const BenchConfig& config) {
       AddRow(&rows, case_json, "subscribers with every event", "/subscribers_complete", "count", true,
              absl::StrCat("= ", subscribers),
              [subscribers](double ours, auto) { return static_cast<int>(ours) == subscribers; });
+      AddRow(&rows, case_json, "server threads, idle", "/server/threads_idle", "count", false);
+      AddRow(&rows, case_json, "server threads with the feeds", "/server/threads_with_feeds", "count", false);
+      AddRow(&rows, case_json, "server RSS with the feeds", "/server/rss_with_feeds_mib", "MiB", false);
+      AddRow(&rows, case_json, "server RSS per feed", "/server/rss_kib_per_feed", "KiB", false);
+      AddRow(&rows, case_json, "server CPU, writing and draining", "/server/cpu_s", "s", false);
+      AddRow(&rows, case_json, "server CPU per feed", "/server/cpu_ms_per_feed", "ms", false);
       AddCpuRows(&rows, case_json);
       cases.push_back(std::move(case_json));
     }
   }
-  outcome.json = {{"scenario", "fanout"},
+  outcome.json = {{"scenario", sse ? "sse_fanout" : "fanout"},
                   {"parameters",
-                   {{"subscribers", config.fanout_subscribers},
-                    {"rates_per_s", config.fanout_rates},
+                   {{"subscribers", subscriber_counts},
+                    {"rates_per_s", rates},
                     {"duration_s", absl::ToDoubleSeconds(config.fanout_duration)},
                     {"organizations", config.fanout_organizations},
                     {"report_bytes", config.report_bytes},
@@ -687,27 +796,38 @@ ScenarioOutcome RunFanout(const BenchConfig& config) {
                      "commit_time when it plans the commit group, before the fsync, so this includes the fsync)"},
                     {"send_to_delivery",
                      "receive time at the subscriber minus the publisher's send time stamped in the report's free "
-                     "text (both peers; includes the write RPC, the fsync and the fan-out)"}}},
+                     "text (both peers; includes the write RPC, the fsync and the fan-out)"},
+                    {"server",
+                     "threads and VmRSS of the server before the feeds were opened and once all were synced; CPU "
+                     "seconds (utime + stime) from the first write until every feed had every event, and that / S"}}},
                   {"cases", cases},
                   {"table", rows}};
-  PrintRows("fan-out: S live subscribers while R reports/s are written", rows);
+  if (sse) {
+    outcome.json["parameters"]["sse_loops"] = config.sse_loops;
+    outcome.json["transport"] =
+        "HTTP/1.1 GET of the gateway's Subscribe as text/event-stream on 127.0.0.1, one connection per feed, read by "
+        "the bench's epoll loops (bench/sse_client.h); the writer is the same gRPC ReportStatus open loop as fanout's";
+  }
+  PrintRows(sse ? "sse fan-out: S Server-Sent Events feeds (HTTP gateway) while R reports/s are written"
+                : "fan-out: S live subscribers while R reports/s are written",
+            rows);
   return outcome;
 }
+
+}  // namespace
+
+ScenarioOutcome RunFanout(const BenchConfig& config) { return RunFanoutScenario(config, FeedTransport::kGrpc); }
+
+ScenarioOutcome RunSseFanout(const BenchConfig& config) { return RunFanoutScenario(config, FeedTransport::kSse); }
 
 namespace {
 
 Json SnapshotCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
   const std::string label = absl::StrCat(peer.Name(), " snapshot");
   const int organizations = config.snapshot_organizations;
-  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(10)); !status.ok()) {
+  if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) {
     failures->push_back(absl::StrCat(label, ": ", status.ToString()));
     return {{"error", status.ToString()}};
-  }
-  // Every organisation also gets a status report, as in a real crisis picture: 2 records per organisation.
-  std::unique_ptr<ClosedLoopResult> load = RunClosedLoop(peer, std::min(256, organizations), organizations,
-                                                         absl::ZeroDuration(), absl::Minutes(10), organizations);
-  if (load->acknowledged != organizations) {
-    failures->push_back(absl::StrCat(label, ": loaded ", load->acknowledged, " of ", organizations, " reports"));
   }
   std::vector<double> synced_ms;
   int64_t records = 0, bytes = 0;
@@ -780,7 +900,7 @@ Json RecoveryCase(const BenchConfig& config, Peer& peer, const std::string& data
   const int64_t reports = config.recovery_events - organizations;
   Progress(absl::StrCat(label, ": loading ", reports, " reports with ", config.recovery_publishers, " publishers"));
   CpuSampler cpu(peer.Pid());
-  std::unique_ptr<ClosedLoopResult> load = RunClosedLoop(peer, config.recovery_publishers, organizations,
+  std::unique_ptr<ClosedLoopResult> load = RunClosedLoop(ReportWrites(peer, organizations), config.recovery_publishers,
                                                          absl::ZeroDuration(), config.recovery_load_timeout, reports);
   cpu.Stop();
   const int64_t events = organizations + load->acknowledged;
@@ -909,6 +1029,297 @@ ScenarioOutcome RunMemory(const BenchConfig& config) {
                   {"table", rows}};
   PrintRows("memory: server RSS per idle subscriber", rows);
   return outcome;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scenarios under identities: scan_interference and unread_client (issue 14)
+
+// Bearer tokens of the two identities (plaintext loopback with a tokens file: docs/security.md, "Bearer tokens").
+constexpr char kGhorToken[] = "bench-ghor-token";
+constexpr char kOtherToken[] = "bench-other-token";
+
+WriteResult ResultOf(const grpc::Status& status) {
+  WriteResult result;
+  result.ok = status.ok();
+  if (!result.ok) result.error = absl::StrCat(static_cast<int>(status.error_code()), ": ", status.error_message());
+  return result;
+}
+
+// Loads `organizations` organisations, each with a status report, in development mode (where nothing is limited),
+// then restarts the server on the same data with a tokens file of two identities, so that what is measured runs
+// under the default per-identity limits: the GHOR (ghor-bench) and an institution, organisation 0.
+absl::Status LoadGuardedRegion(const BenchConfig& config, Peer& peer, const std::string& scenario, int organizations) {
+  if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) return status;
+  const std::string tokens = absl::StrCat(config.work_dir, "/logs/", scenario, "-tokens");
+  std::ofstream(tokens) << testing::TokenLine(kGhorToken, "ghor-bench", "ghor", "bench GHOR")
+                        << testing::TokenLine(kOtherToken, OrganizationId(0), "institution", "bench institution");
+  peer.SetServerFlags({"--tokens_file", tokens});
+  absl::StatusOr<absl::Duration> restarted = peer.Restart(absl::Minutes(10));
+  return restarted.ok() ? absl::OkStatus() : restarted.status();
+}
+
+// The GHOR reading organisations' status at `rate` per second for `duration` (open loop), with its token.
+std::unique_ptr<OpenLoopResult> GhorGets(const BenchConfig& config, Peer& peer, int organizations) {
+  return RunOpenLoop(
+      [&peer, organizations](int64_t i, int, int64_t, WriteDone done) {
+        ketenbeeld::v1::GetRequest request;
+        request.set_name(
+            absl::StrCat("organizations/", OrganizationId(static_cast<int>(i * 7919 % organizations)), "/status"));
+        peer.RawUnary(
+            static_cast<int>(i), kGetMethod, request.SerializeAsString(),
+            [done = std::move(done)](const grpc::Status& status, std::string_view) { done(ResultOf(status)); },
+            kGhorToken);
+      },
+      config.ghor_get_rate, static_cast<int64_t>(config.ghor_get_rate * absl::ToDoubleSeconds(config.phase_duration)));
+}
+
+Json GetsJson(const OpenLoopResult& gets) {
+  Json result = {{"ok", gets.acknowledged}, {"failed", gets.failed}, {"latency", gets.latency.ToJson()}};
+  if (!gets.first_error.empty()) result["first_error"] = gets.first_error;
+  return result;
+}
+
+void CheckGets(const std::string& label, const OpenLoopResult& gets, std::vector<std::string>* failures) {
+  if (gets.failed > 0 || gets.acknowledged == 0) {
+    failures->push_back(absl::StrCat(label, ": the GHOR's Gets: ", gets.acknowledged, " answered, ", gets.failed,
+                                     " failed ", gets.first_error));
+  }
+}
+
+Json ScanInterferenceCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " scan_interference");
+  const int organizations = config.region_organizations;
+  if (absl::Status status = LoadGuardedRegion(config, peer, "scan_interference", organizations); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  const std::unique_ptr<OpenLoopResult> alone = GhorGets(config, peer, organizations);
+
+  // The institution's expensive reads, alternating: a History of the whole log whose filter matches nothing (no
+  // incident exists), and a List of the picture as it was when every organisation was registered.
+  ketenbeeld::v1::HistoryRequest history;
+  history.set_from_revision(1);
+  history.mutable_filter()->add_kinds(ketenbeeld::v1::ENTITY_KIND_INCIDENT);
+  ketenbeeld::v1::ListRequest list;
+  list.set_revision(organizations);
+  const std::string history_bytes = history.SerializeAsString(), list_bytes = list.SerializeAsString();
+  std::atomic<int64_t> refused{0};
+  std::unique_ptr<OpenLoopResult> scans;
+  std::thread scanner([&] {
+    scans = RunOpenLoop(
+        [&](int64_t i, int, int64_t, WriteDone done) {
+          peer.RawUnary(
+              static_cast<int>(i), i % 2 == 0 ? kHistoryMethod : kListMethod, i % 2 == 0 ? history_bytes : list_bytes,
+              [&refused, done = std::move(done)](const grpc::Status& status, std::string_view) {
+                if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) refused.fetch_add(1);
+                done(ResultOf(status));
+              },
+              kOtherToken);
+        },
+        config.scan_rate, static_cast<int64_t>(config.scan_rate * absl::ToDoubleSeconds(config.phase_duration)),
+        config.scans_in_flight);
+  });
+  const std::unique_ptr<OpenLoopResult> with_scans = GhorGets(config, peer, organizations);
+  scanner.join();
+  CheckGets(label, *alone, failures);
+  CheckGets(label, *with_scans, failures);
+  Json result = {{"organizations", organizations},
+                 {"ghor_get_alone", GetsJson(*alone)},
+                 {"ghor_get_with_scans", GetsJson(*with_scans)},
+                 {"scans",
+                  {{"completed", scans->acknowledged},
+                   {"refused", refused.load()},
+                   {"failed_otherwise", scans->failed - refused.load()},
+                   {"not_started_in_flight_cap", scans->skipped},
+                   {"completed_per_s", static_cast<double>(scans->acknowledged) / scans->seconds},
+                   {"latency", scans->latency.ToJson()}}}};
+  if (!scans->first_error.empty()) result["scans"]["first_error"] = scans->first_error;
+  if (scans->acknowledged == 0) failures->push_back(absl::StrCat(label, ": no scan completed ", scans->first_error));
+  return result;
+}
+
+// Samples the server's VmRSS every 100 ms on its own thread, from construction until Stop().
+class RssSampler {
+ public:
+  explicit RssSampler(pid_t pid) : pid_(pid), start_(absl::Now()) {
+    thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      do {
+        const double mib = static_cast<double>(ResidentBytes(pid_).value_or(0)) / (1 << 20);
+        series_.push_back({std::round(absl::ToDoubleSeconds(absl::Now() - start_) * 10) / 10, mib});
+        peak_mib_ = std::max(peak_mib_, mib);
+      } while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopped_; }));
+    });
+  }
+  ~RssSampler() { Stop(); }
+
+  // {"peak_mib", "series": [[seconds, MiB], ...]}.
+  Json Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopped_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    return {{"peak_mib", peak_mib_}, {"series", series_}};
+  }
+
+ private:
+  const pid_t pid_;
+  const absl::Time start_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopped_ = false;                       // Guarded by mutex_.
+  std::vector<std::array<double, 2>> series_;  // Guarded by mutex_.
+  double peak_mib_ = 0;                        // Guarded by mutex_.
+  std::thread thread_;
+};
+
+// The institution's client that never reads: `unread_connections` connections with a receive window of 0, on which it
+// starts `unread_rate` calls per second in all (every tenth a PublishStatus stream with one report, the rest Lists
+// of the whole picture) until `stop`. Returns {"calls", "streams", "send_failures"}.
+Json DriveUnreadClient(const BenchConfig& config, int port, const std::atomic<bool>& stop) {
+  std::vector<std::unique_ptr<testing::NonReadingH2Client>> clients;
+  for (int i = 0; i < config.unread_connections; ++i) {
+    clients.push_back(std::make_unique<testing::NonReadingH2Client>(port, kOtherToken));
+  }
+  ketenbeeld::v1::PublishStatusRequest publish;
+  *publish.add_reports()->mutable_report() = PayloadFactory(config.report_bytes).Report(0, NowUnixNanos());
+  const ketenbeeld::v1::ListRequest list;  // The whole picture: the largest answer there is.
+  int64_t calls = 0, streams = 0, send_failures = 0;
+  const absl::Time start = absl::Now();
+  for (int64_t i = 0; !stop.load(); ++i) {
+    const absl::Duration wait = start + absl::Seconds(1) * (static_cast<double>(i) / config.unread_rate) - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    testing::NonReadingH2Client& client = *clients[static_cast<size_t>(i) % clients.size()];
+    const bool stream = i % 10 == 9;
+    const bool sent = client.connected() && (stream ? client.Call(kPublishStatusMethod, publish, /*half_close=*/false)
+                                                    : client.Call(kListMethod, list));
+    (sent ? (stream ? streams : calls) : send_failures) += 1;
+  }
+  int connected = 0;
+  for (const auto& client : clients) connected += client->connected() ? 1 : 0;
+  return {{"connections", connected},
+          {"list_calls", calls},
+          {"publish_streams", streams},
+          {"send_failures", send_failures}};
+}
+
+Json UnreadClientCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " unread_client");
+  const int organizations = config.region_organizations;
+  if (absl::Status status = LoadGuardedRegion(config, peer, "unread_client", organizations); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  const int port = std::stoi(peer.address().substr(peer.address().rfind(':') + 1));
+  RssSampler baseline_rss(peer.Pid());
+  const std::unique_ptr<OpenLoopResult> alone = GhorGets(config, peer, organizations);
+  Json baseline = baseline_rss.Stop();
+
+  RssSampler attack_rss(peer.Pid());
+  std::atomic<bool> stop{false};
+  Json client;
+  std::thread hostile([&] { client = DriveUnreadClient(config, port, stop); });
+  const std::unique_ptr<OpenLoopResult> with_client = GhorGets(config, peer, organizations);
+  stop.store(true);
+  hostile.join();  // Its connections are closed: the server cancels what it held.
+  absl::SleepFor(absl::Seconds(2));
+  Json attack = attack_rss.Stop();
+  CheckGets(label, *alone, failures);
+  CheckGets(label, *with_client, failures);
+  if (client["connections"].get<int>() != config.unread_connections) {
+    failures->push_back(absl::StrCat(label, ": the non-reading client connected ", client["connections"].dump(), " of ",
+                                     config.unread_connections, " times"));
+  }
+  return {{"organizations", organizations},
+          {"ghor_get_alone", GetsJson(*alone)},
+          {"ghor_get_with_client", GetsJson(*with_client)},
+          {"unread_client", client},
+          {"rss_baseline", baseline},
+          {"rss_with_client", attack},
+          {"rss_growth_mib", attack["peak_mib"].get<double>() - baseline["peak_mib"].get<double>()},
+          {"rss_after_close_mib", attack["series"].back()[1]}};
+}
+
+// The rows both scenarios share: the GHOR's Get alone and under the other identity's load.
+void AddGhorRows(Json* rows, const Json& case_json, const std::string& under, const std::string& pointer) {
+  AddRow(rows, case_json, "GHOR Get p50, alone", "/ghor_get_alone/latency/p50_ms", "ms", false);
+  AddRow(rows, case_json, "GHOR Get p99, alone", "/ghor_get_alone/latency/p99_ms", "ms", false);
+  AddRow(rows, case_json, absl::StrCat("GHOR Get p50, ", under), absl::StrCat(pointer, "/latency/p50_ms"), "ms", false);
+  AddRow(rows, case_json, absl::StrCat("GHOR Get p99, ", under), absl::StrCat(pointer, "/latency/p99_ms"), "ms", false,
+         "<= 100 ms", [](double ours, auto) { return ours <= 100; });
+  AddRow(rows, case_json, absl::StrCat("GHOR Gets failed, ", under), absl::StrCat(pointer, "/failed"), "count", false);
+}
+
+// scan_interference and unread_client: one case, on ketenbeeld alone (etcd has no identities to compare), with their
+// shared parameters besides `parameters`.
+ScenarioOutcome RunRegionScenario(const BenchConfig& config, const std::string& scenario, const std::string& title,
+                                  Json parameters, const std::string& definition,
+                                  const std::function<Json(Peer&, std::vector<std::string>*)>& body,
+                                  const std::function<void(Json* rows, const Json& case_json)>& add_rows) {
+  ScenarioOutcome outcome;
+  BenchConfig case_config = config;
+  case_config.peers = {"ketenbeeld"};
+  Json case_json =
+      RunCase(case_config, scenario, absl::StrCat(config.region_organizations, " orgs"), &outcome,
+              [&](Peer& peer, const std::string&, std::vector<std::string>* problems) { return body(peer, problems); });
+  Json rows = Json::array();
+  add_rows(&rows, case_json);
+  parameters["organizations"] = config.region_organizations;
+  parameters["phase_s"] = absl::ToDoubleSeconds(config.phase_duration);
+  parameters["ghor_get_rate_per_s"] = config.ghor_get_rate;
+  outcome.json = {{"scenario", scenario},
+                  {"parameters", parameters},
+                  {"definition", definition},
+                  {"cases", Json::array({case_json})},
+                  {"table", rows}};
+  PrintRows(title, rows);
+  return outcome;
+}
+
+}  // namespace
+
+ScenarioOutcome RunScanInterference(const BenchConfig& config) {
+  return RunRegionScenario(
+      config, "scan_interference", "scan interference: the GHOR's Get while another identity scans",
+      {{"scan_rate_per_s", config.scan_rate}, {"scans_in_flight", config.scans_in_flight}},
+      "Organisations registered and reported in development mode, then the server restarted with a tokens file (the "
+      "default per-identity limits). Phase 1: the GHOR's Gets of organisations' status at a steady rate, alone. "
+      "Phase 2: the same while an institution starts History (from revision 1, a filter matching nothing) and List "
+      "(at the revision when every organisation was registered) alternately, at most `scans_in_flight` unanswered.",
+      [&](Peer& peer, std::vector<std::string>* problems) { return ScanInterferenceCase(config, peer, problems); },
+      [](Json* rows, const Json& case_json) {
+        AddGhorRows(rows, case_json, "with scans", "/ghor_get_with_scans");
+        AddRow(rows, case_json, "scans completed", "/scans/completed", "count", true);
+        AddRow(rows, case_json, "scans refused (RESOURCE_EXHAUSTED)", "/scans/refused", "count", false);
+        AddRow(rows, case_json, "scan latency p50", "/scans/latency/p50_ms", "ms", false);
+        AddRow(rows, case_json, "scan latency p99", "/scans/latency/p99_ms", "ms", false);
+      });
+}
+
+ScenarioOutcome RunUnreadClient(const BenchConfig& config) {
+  return RunRegionScenario(
+      config, "unread_client", "unread client: server memory and the GHOR's Get while an identity never reads",
+      {{"unread_rate_per_s", config.unread_rate}, {"unread_connections", config.unread_connections}},
+      "As scan_interference's set-up. Phase 1: the GHOR's Gets, alone, server VmRSS sampled every 100 ms. Phase 2: "
+      "the same while an institution's raw HTTP/2 client (tests/support/non_reading_h2_client.h: receive window 0, "
+      "never reads) starts Lists of the whole picture and, every tenth call, a PublishStatus stream with one report, "
+      "at `unread_rate` per second over `unread_connections` connections; then it closes them and the sampling "
+      "goes on 2 s. The 80 MiB bound: docs/security.md, 16 MiB of unsent answers plus 32 answers of at most 2 MiB.",
+      [&](Peer& peer, std::vector<std::string>* problems) { return UnreadClientCase(config, peer, problems); },
+      [](Json* rows, const Json& case_json) {
+        AddRow(rows, case_json, "server RSS peak, baseline", "/rss_baseline/peak_mib", "MiB", false);
+        AddRow(rows, case_json, "server RSS peak, with the client", "/rss_with_client/peak_mib", "MiB", false);
+        AddRow(rows, case_json, "RSS growth", "/rss_growth_mib", "MiB", false, "<= 80 MiB",
+               [](double ours, auto) { return ours <= 80; });
+        AddRow(rows, case_json, "RSS 2 s after its connections closed", "/rss_after_close_mib", "MiB", false);
+        AddGhorRows(rows, case_json, "with the client", "/ghor_get_with_client");
+        AddRow(rows, case_json, "unread List calls started", "/unread_client/list_calls", "count", true);
+        AddRow(rows, case_json, "unread PublishStatus streams", "/unread_client/publish_streams", "count", true);
+      });
 }
 
 std::string MarkdownTable(const Json& scenario) {

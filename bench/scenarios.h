@@ -10,6 +10,12 @@
 //   snapshot        time for a new subscriber to be synced with N organisations (+ their reports) in the picture.
 //   recovery        time from exec to the first successful read with E events in the log.
 //   memory          server RSS per idle subscriber.
+//   sse_fanout      fanout over the HTTP gateway's Server-Sent Events feeds (the browser path; ketenbeeld only),
+//                   with the server's threads, memory and CPU per feed (fanout reports them too).
+//   scan_interference  the GHOR's Get latency, alone and while another identity runs expensive reads (History with
+//                   a filter matching nothing, List at a past revision), under the default per-identity limits.
+//   unread_client   server memory and the GHOR's Get while another identity starts calls and streams on HTTP/2
+//                   connections whose answers it never reads (receive window 0).
 //
 // Every loop is bounded in count and time; servers are children of this process and are always reaped.
 #ifndef KETENBEELD_BENCH_SCENARIOS_H_
@@ -62,6 +68,28 @@ struct BenchConfig {
 
   int idle_subscribers = 1000;
   int idle_organizations = 100;
+
+  // More flags for ketenbeeld-server (scenarios set them per case, e.g. the HTTP gateway for sse_fanout).
+  std::vector<std::string> server_flags;
+
+  // sse_fanout: feed counts and write rates (fanout_duration and fanout_organizations as fanout), and the epoll loops
+  // the bench reads the feeds with.
+  std::vector<int> sse_feeds = {100, 1000};
+  std::vector<int> sse_rates = {200};
+  int sse_loops = 2;
+
+  // scan_interference and unread_client: organisations in the region (each with a status report), the length of
+  // each phase (alone, then under the other identity's load), and the GHOR's steady rate of Gets.
+  int region_organizations = 30000;
+  absl::Duration phase_duration = absl::Seconds(10);
+  int ghor_get_rate = 50;
+  // scan_interference: scans started per second, at most this many unanswered (issue 14: 8 in flight).
+  int scan_rate = 400;
+  int scans_in_flight = 8;
+  // unread_client: calls (and every tenth a PublishStatus stream) started per second, under the identity's request
+  // rate of 200/s as in issue 14, over this many connections.
+  int unread_rate = 150;
+  int unread_connections = 4;
 };
 
 // The outcome of one scenario: its JSON, the checks of ketenbeeld that failed (empty when all passed), and the
@@ -77,6 +105,9 @@ ScenarioOutcome RunFanout(const BenchConfig& config);
 ScenarioOutcome RunSnapshot(const BenchConfig& config);
 ScenarioOutcome RunRecovery(const BenchConfig& config);
 ScenarioOutcome RunMemory(const BenchConfig& config);
+ScenarioOutcome RunSseFanout(const BenchConfig& config);
+ScenarioOutcome RunScanInterference(const BenchConfig& config);
+ScenarioOutcome RunUnreadClient(const BenchConfig& config);
 
 // The scenario's table (its "table" rows) in Markdown, for docs/benchmarks.md.
 std::string MarkdownTable(const nlohmann::json& scenario);

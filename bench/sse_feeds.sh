@@ -2,7 +2,8 @@
 # Server threads and memory with N open Server-Sent Events feeds (issue 13, section 1): the gateway serves every
 # connection from libmicrohttpd's event loops and a caught-up feed suspends its connection, so threads must stay flat
 # as feeds are added; this shows what a feed costs in memory and where the gateway stops (503 beyond
-# GatewayOptions::max_streams = 256). One curl process per feed. Loopback only, development mode.
+# GatewayOptions::max_streams = 256; --http_max_streams raises it). One curl process per feed. Loopback only,
+# development mode. The sse_fanout scenario of ketenbeeld-bench measures the same without a process per feed.
 #
 #   bench/sse_feeds.sh [BUILD_DIR] [COUNTS...]      e.g. bench/sse_feeds.sh build 0 1 100 256 257
 set -euo pipefail

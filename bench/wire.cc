@@ -124,17 +124,6 @@ int64_t TimestampNanos(std::string_view timestamp) {
   return seconds * 1'000'000'000 + nanos;
 }
 
-int64_t ParseStamp(std::string_view free_text) {
-  if (free_text.size() < kStampPrefix.size() + kStampDigits || free_text.substr(0, 2) != kStampPrefix) return 0;
-  int64_t value = 0;
-  for (int i = 0; i < kStampDigits; ++i) {
-    const char digit = free_text[kStampPrefix.size() + i];
-    if (digit < '0' || digit > '9') return 0;
-    value = value * 10 + (digit - '0');
-  }
-  return value;
-}
-
 // ketenbeeld.v1.Event: revision = 1, commit_time = 2, record = 5 { status_report = 11 }.
 bool ScanEvent(std::string_view bytes, FeedEvent* event) {
   WireReader reader(bytes);
@@ -188,6 +177,17 @@ bool ScanEtcdEvent(std::string_view bytes, FeedEvent* event) {
 }
 
 }  // namespace
+
+int64_t ParseSendStamp(std::string_view free_text) {
+  if (free_text.size() < kStampPrefix.size() + kStampDigits || free_text.substr(0, 2) != kStampPrefix) return 0;
+  int64_t value = 0;
+  for (int i = 0; i < kStampDigits; ++i) {
+    const char digit = free_text[kStampPrefix.size() + i];
+    if (digit < '0' || digit > '9') return 0;
+    value = value * 10 + (digit - '0');
+  }
+  return value;
+}
 
 int64_t NowUnixNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -419,7 +419,7 @@ int64_t ScanReportSendStamp(std::string_view status_report_bytes) {
   WireReader reader(status_report_bytes);
   uint32_t field = 0, wire_type = 0;
   while (reader.NextField(&field, &wire_type)) {
-    if (field == 10 && wire_type == 2) return ParseStamp(reader.LengthDelimited());
+    if (field == 10 && wire_type == 2) return ParseSendStamp(reader.LengthDelimited());
     reader.Skip(wire_type);
   }
   return 0;

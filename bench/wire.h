@@ -75,6 +75,8 @@ int64_t ScanWriteResponseRevision(std::string_view bytes);
 int64_t ScanPutResponseRevision(std::string_view bytes);
 // etcdserverpb.RangeResponse: header.revision and the number of kvs. False when malformed.
 bool ScanRangeResponse(std::string_view bytes, int64_t* revision, int64_t* kv_count);
+// The send stamp at the start of a status report's free text ("t=<19 digits> ..."), 0 when absent or malformed.
+int64_t ParseSendStamp(std::string_view free_text);
 // The send stamp at the start of a serialized StatusReport's free text, 0 when absent or malformed.
 int64_t ScanReportSendStamp(std::string_view status_report_bytes);
 

@@ -68,7 +68,8 @@ struct ServerOptions {
   std::string http_assets_dir;
   // The origin browsers reach the gateway at through a TLS proxy (http::GatewayOptions::public_origin); empty: none.
   std::string http_public_origin;
-  // The gateway's connection cap, idle timeout and request-header deadline (http::GatewayOptions).
+  // The gateway's caps on live feeds and connections, idle timeout and request-header deadline (http::GatewayOptions).
+  int http_max_streams = http::GatewayOptions{}.max_streams;
   int http_max_connections = http::GatewayOptions{}.max_connections;
   absl::Duration http_idle_timeout = http::GatewayOptions{}.idle_timeout;
   absl::Duration http_header_timeout = http::GatewayOptions{}.header_timeout;

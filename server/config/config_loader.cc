@@ -219,6 +219,26 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     if (absl::Status status = http::CheckPublicOrigin(config.http_public_origin()); !status.ok()) return status;
     options.http_public_origin = config.http_public_origin();
   }
+  if (config.http_max_connections() != 0) {
+    if (config.http_max_connections() < 16 || config.http_max_connections() > 65536) {
+      return Invalid("http_max_connections",
+                     absl::StrCat("must be between 16 and 65536, got ", config.http_max_connections()));
+    }
+    options.http_max_connections = config.http_max_connections();
+  }
+  if (config.http_max_streams() != 0) {
+    if (config.http_max_streams() < 1 || config.http_max_streams() > 65536) {
+      return Invalid("http_max_streams", absl::StrCat("must be between 1 and 65536, got ", config.http_max_streams()));
+    }
+    options.http_max_streams = config.http_max_streams();
+  }
+  // A feed holds a connection: more feeds than connections would leave the surplus feeds waiting in the accept queue
+  // instead of being answered 503.
+  if (options.http_max_streams > options.http_max_connections) {
+    return Invalid("http_max_streams",
+                   absl::StrCat("must not exceed http_max_connections (", options.http_max_connections, "), got ",
+                                options.http_max_streams, ": raise http_max_connections too"));
+  }
 
   const server::v1::RetentionConfig& retention = config.retention();
   absl::StatusOr<absl::Duration> max_age = ToDuration(retention.max_age(), "retention.max_age");
@@ -495,6 +515,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_listen",
             "Address of the HTTP gateway (JSON API, live feed, crisis-room dashboard), host:port; empty: off",
             [](C& c, const std::string& v) { c.set_http_listen(v); });
+  AddInt(app, "http_max_streams",
+         "Live feeds (Server-Sent Events) the HTTP gateway serves at once, at most http_max_connections (default 256)",
+         [](C& c, int64_t v) { c.set_http_max_streams(static_cast<int32_t>(v)); });
+  AddInt(app, "http_max_connections",
+         "Connections the HTTP gateway holds open at once, feeds included; needs as many open files (default 512)",
+         [](C& c, int64_t v) { c.set_http_max_connections(static_cast<int32_t>(v)); });
   AddString(app, "http_public_origin",
             "Origin of the dashboard behind the TLS proxy (https://host[:port]), whose POSTs the gateway accepts",
             [](C& c, const std::string& v) { c.set_http_public_origin(v); });

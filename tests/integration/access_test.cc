@@ -1,11 +1,6 @@
 // Who may see and change what, end to end through the real server with bearer tokens on loopback: the role x RPC
 // matrix, acting for one's own organisation only, graduated visibility of capacity through every read and the feed,
 // the minimum group of regional totals, the audit trail, and the per-identity limits.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +31,7 @@
 #include "server/security/tokens.h"
 #include "storage/fault_injector.h"
 #include "tests/support/eventually.h"
+#include "tests/support/non_reading_h2_client.h"
 #include "tests/support/raw_socket.h"
 #include "tests/support/test_server.h"
 
@@ -1019,118 +1015,6 @@ TEST_F(AccessTest, ATooManyLiveFeedsIsResourceExhaustedAndAnEndedFeedGivesItsPla
 }
 
 // --- The cost budget per identity ------------------------------------------------------------------------------------
-
-// An HTTP/2 client that makes gRPC calls and never reads their answers, like the client of issue 14 whose unread
-// List answers grew the server from 99 MiB to 3 GiB. It announces a receive window of 0 bytes
-// (SETTINGS_INITIAL_WINDOW_SIZE), so the server can send no response message: every call it admits stays in flight
-// until the connection closes. Frames are written by hand (RFC 7540; headers as HPACK literals, RFC 7541 6.2.2).
-class NonReadingH2Client {
- public:
-  NonReadingH2Client(int port, std::string token)
-      : token_(std::move(token)), authority_(absl::StrCat("127.0.0.1:", port)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ < 0 || connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) return;
-    const std::string window_zero("\x00\x04\x00\x00\x00\x00", 6);  // SETTINGS_INITIAL_WINDOW_SIZE = 0
-    connected_ = Send(absl::StrCat("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Frame(kSettings, 0, 0, window_zero))) &&
-                 AcknowledgeServerSettings();
-  }
-  ~NonReadingH2Client() {
-    if (fd_ >= 0) close(fd_);
-  }
-  NonReadingH2Client(const NonReadingH2Client&) = delete;
-  NonReadingH2Client& operator=(const NonReadingH2Client&) = delete;
-
-  bool connected() const { return connected_; }
-
-  // Starts a unary call of `method` ("/ketenbeeld.v1.PictureService/List") with `request`, and reads nothing.
-  bool Call(const std::string& method, const google::protobuf::Message& request) {
-    std::string headers;
-    for (const auto& [name, value] :
-         std::vector<std::pair<std::string, std::string>>{{":method", "POST"},
-                                                          {":scheme", "http"},
-                                                          {":path", method},
-                                                          {":authority", authority_},
-                                                          {"content-type", "application/grpc"},
-                                                          {"te", "trailers"},
-                                                          {"authorization", "Bearer " + token_}}) {
-      headers += Literal(name, value);
-    }
-    const std::string message = request.SerializeAsString();
-    std::string data(1, '\0');  // Not compressed, then the length, big-endian.
-    for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((message.size() >> shift) & 0xff);
-    data += message;
-    const uint32_t stream = next_stream_;
-    next_stream_ += 2;
-    return Send(Frame(kHeaders, kEndHeaders, stream, headers) + Frame(kData, kEndStream, stream, data));
-  }
-
- private:
-  static constexpr uint8_t kData = 0x0, kHeaders = 0x1, kSettings = 0x4;
-  static constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
-
-  static std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
-    std::string frame;
-    for (int shift = 16; shift >= 0; shift -= 8) frame += static_cast<char>((payload.size() >> shift) & 0xff);
-    frame += static_cast<char>(type);
-    frame += static_cast<char>(flags);
-    for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((stream >> shift) & 0xff);
-    return frame + payload;
-  }
-
-  // A literal header field without indexing, new name, no Huffman coding; names and values under 127 bytes.
-  static std::string Literal(const std::string& name, const std::string& value) {
-    return absl::StrCat(std::string(1, '\0'), std::string(1, static_cast<char>(name.size())), name,
-                        std::string(1, static_cast<char>(value.size())), value);
-  }
-
-  bool Send(const std::string& bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      const ssize_t n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  // Exactly `size` bytes, or fewer when the connection ends or nothing arrives for 5 s.
-  std::string Receive(size_t size) {
-    std::string bytes;
-    while (bytes.size() < size) {
-      pollfd readable{.fd = fd_, .events = POLLIN, .revents = 0};
-      if (poll(&readable, 1, 5000) <= 0) break;
-      char buffer[4096];
-      const ssize_t n = recv(fd_, buffer, std::min(sizeof buffer, size - bytes.size()), 0);
-      if (n <= 0) break;
-      bytes.append(buffer, static_cast<size_t>(n));
-    }
-    return bytes;
-  }
-
-  // Reads the server's first frames until its SETTINGS, and acknowledges them (a server may drop a connection whose
-  // peer never does). Nothing is read after this.
-  bool AcknowledgeServerSettings() {
-    for (int frame = 0; frame < 8; ++frame) {
-      const std::string header = Receive(9);
-      if (header.size() != 9) return false;
-      const size_t length = (static_cast<uint8_t>(header[0]) << 16) | (static_cast<uint8_t>(header[1]) << 8) |
-                            static_cast<uint8_t>(header[2]);
-      if (Receive(length).size() != length) return false;
-      if (header[3] == kSettings && (header[4] & kAck) == 0) return Send(Frame(kSettings, kAck, 0, ""));
-    }
-    return false;
-  }
-
-  const std::string token_;
-  const std::string authority_;
-  int fd_ = -1;
-  bool connected_ = false;
-  uint32_t next_stream_ = 1;
-};
 
 // AccessTest with tight budgets: per identity 8 unary calls in flight and 2 PublishStatus streams. (A call's place
 // comes back when gRPC is done with it, a moment after the client has its answer: a client that makes one call after

@@ -192,6 +192,27 @@ TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
   EXPECT_EQ(member.advertise, "10.0.0.2:50051");
   EXPECT_EQ(member.lease_ttl, absl::Seconds(3));
   EXPECT_EQ(member.key_prefix, "/ketenbeeld/VR16/");
+
+// The HTTP gateway's caps: 1,000 dashboards need more than the default 256 feeds (bench/: sse_fanout), and each feed
+// holds a connection, so the feed cap may not exceed the connection cap.
+TEST(ConfigLoaderTest, HttpFeedAndConnectionCapsAreCheckedAndCarried) {
+  absl::StatusOr<ResolvedConfig> raised =
+      LoadWithFlags({"--http_max_streams", "1000", "--http_max_connections", "1100"});
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  EXPECT_EQ(raised->server.http_max_streams, 1000);
+  EXPECT_EQ(raised->server.http_max_connections, 1100);
+  absl::StatusOr<ResolvedConfig> defaults = ResolveText("");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->server.http_max_streams, http::GatewayOptions{}.max_streams);
+  EXPECT_EQ(defaults->server.http_max_connections, http::GatewayOptions{}.max_connections);
+
+  EXPECT_THAT(ErrorOf("http_max_streams: 1000"),
+              StartsWith("http_max_streams: must not exceed http_max_connections (512), got 1000"));
+  EXPECT_THAT(ErrorOf("http_max_streams: 600 http_max_connections: 500"),
+              StartsWith("http_max_streams: must not exceed http_max_connections (500)"));
+  EXPECT_THAT(ErrorOf("http_max_streams: -1"), StartsWith("http_max_streams: must be between 1 and 65536, got -1"));
+  EXPECT_THAT(ErrorOf("http_max_connections: 8"), StartsWith("http_max_connections: must be between 16 and 65536"));
+  EXPECT_THAT(ErrorOf("http_max_connections: 100000"), StartsWith("http_max_connections: must be between 16"));
 }
 
 TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
