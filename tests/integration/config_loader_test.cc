@@ -192,6 +192,7 @@ TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
   EXPECT_EQ(member.advertise, "10.0.0.2:50051");
   EXPECT_EQ(member.lease_ttl, absl::Seconds(3));
   EXPECT_EQ(member.key_prefix, "/ketenbeeld/VR16/");
+}
 
 // The HTTP gateway's caps: 1,000 dashboards need more than the default 256 feeds (bench/: sse_fanout), and each feed
 // holds a connection, so the feed cap may not exceed the connection cap.
