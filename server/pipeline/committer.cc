@@ -13,7 +13,19 @@
 #include "server/observability/log.h"
 
 namespace ketenbeeld::pipeline {
-namespace {}  // namespace
+namespace {
+
+// The store's entry for a change (views into the change's wires).
+storage::LogEntry LogEntryOf(const state::Change& change) {
+  return storage::LogEntry{
+      .revision = change.event->revision(),
+      .name = change.event->event.record().name(),
+      .is_delete = change.record == nullptr,
+      .event_bytes = change.event->wire,
+      .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)};
+}
+
+}  // namespace
 
 Committer::Committer(storage::Store& store, state::Picture& picture, Hub& hub, Options options)
     : store_(store),
@@ -248,12 +260,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       *event.mutable_record() = std::move(plan.record);
       state::Change& change = changes[c];
       change.event = state::MakeEvent(std::move(event));
-      entries.push_back(storage::LogEntry{
-          .revision = change.event->revision(),
-          .name = change.event->event.record().name(),
-          .is_delete = change.record == nullptr,
-          .event_bytes = change.event->wire,
-          .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)});
+      entries.push_back(LogEntryOf(change));
     }
   }
 
@@ -383,14 +390,7 @@ absl::Status Committer::ApplyReplicated(const ReplicatedGroup& group) {
     }
     changes.push_back(std::move(change));
   }
-  for (const state::Change& change : changes) {
-    entries.push_back(storage::LogEntry{
-        .revision = change.event->revision(),
-        .name = change.event->event.record().name(),
-        .is_delete = change.record == nullptr,
-        .event_bytes = change.event->wire,
-        .record_bytes = change.record == nullptr ? std::string_view() : std::string_view(change.record->wire)});
-  }
+  for (const state::Change& change : changes) entries.push_back(LogEntryOf(change));
   absl::Status written = WriteAndApply(entries, changes, group.last_revision, group.commit_time);
   {
     absl::MutexLock lock(&mu_);

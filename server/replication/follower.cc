@@ -1,5 +1,6 @@
 #include "server/replication/follower.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -74,14 +75,18 @@ absl::Status Follower::Apply(std::string_view key, std::string_view value) {
     absl::MutexLock lock(&mu_);
     log_revision_ = std::max(log_revision_, group.last_revision);
   }
-  absl::Status outcome;
-  absl::Notification applied;
-  committer_.SubmitReplicated(std::move(group), [&](absl::Status status) {
-    outcome = std::move(status);
-    applied.Notify();
+  // Shared with the callback: Notify() may still be running on the committer thread when the wait returns.
+  struct Outcome {
+    absl::Status status;
+    absl::Notification applied;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  committer_.SubmitReplicated(std::move(group), [outcome](absl::Status status) {
+    outcome->status = std::move(status);
+    outcome->applied.Notify();
   });
-  applied.WaitForNotification();
-  return outcome;
+  outcome->applied.WaitForNotification();
+  return outcome->status;
 }
 
 absl::Status Follower::FollowOnce() {

@@ -110,14 +110,33 @@ class Follower {
   ~Follower() { committer_->Stop(); }
 
   absl::Status Apply(pipeline::ReplicatedGroup group) {
-    absl::Status outcome;
-    absl::Notification done;
-    committer_->SubmitReplicated(std::move(group), [&](absl::Status status) {
-      outcome = std::move(status);
-      done.Notify();
+    // Shared with the callback: Notify() may still run on the committer thread when the wait returns.
+    struct Outcome {
+      absl::Status status;
+      absl::Notification done;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    committer_->SubmitReplicated(std::move(group), [outcome](absl::Status status) {
+      outcome->status = std::move(status);
+      outcome->done.Notify();
     });
-    done.WaitForNotification();
-    return outcome;
+    outcome->done.WaitForNotification();
+    return outcome->status;
+  }
+
+  // Submits a write to this member's committer and waits for its outcome.
+  absl::StatusOr<pipeline::WriteResult> Submit(mutations::WriteRequest request) {
+    struct Outcome {
+      absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
+      absl::Notification done;
+    };
+    auto outcome = std::make_shared<Outcome>();
+    committer_->Submit(std::move(request), [outcome](absl::StatusOr<pipeline::WriteResult> result) {
+      outcome->result = std::move(result);
+      outcome->done.Notify();
+    });
+    outcome->done.WaitForNotification();
+    return outcome->result;
   }
 
   std::vector<std::string> LogBytes() const { return testing::LogBytes(*store_); }
@@ -236,17 +255,7 @@ TEST_F(ReplicatedCommitterTest, TakeoverContinuesAtTheNextRevisionWithCommitTime
   Follower successor(std::move(options));
   for (const pipeline::ReplicatedGroup& group : log_.groups()) ASSERT_TRUE(successor.Apply(group).ok());
 
-  absl::StatusOr<pipeline::WriteResult> first = [&]() -> absl::StatusOr<pipeline::WriteResult> {
-    absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
-    absl::Notification done;
-    successor.committer_->Submit(RegisterWrite(MakeOrganization("ziekenhuis-c")),
-                                 [&](absl::StatusOr<pipeline::WriteResult> outcome) {
-                                   result = std::move(outcome);
-                                   done.Notify();
-                                 });
-    done.WaitForNotification();
-    return result;
-  }();
+  absl::StatusOr<pipeline::WriteResult> first = successor.Submit(RegisterWrite(MakeOrganization("ziekenhuis-c")));
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->revision, 3);
   ASSERT_EQ(new_log.groups().size(), 1u);
@@ -262,32 +271,29 @@ TEST_F(ReplicatedCommitterTest, FollowerForwardsWritesAndCompletesThemOnceItHasA
   options.forwarder = &forwarder;
   Follower follower(std::move(options));
 
-  absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
-  absl::Notification done;
+  struct Outcome {
+    absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
+    absl::Notification done;
+  };
+  auto outcome = std::make_shared<Outcome>();
   follower.committer_->Submit(RegisterWrite(MakeOrganization("ziekenhuis-a")),
-                              [&](absl::StatusOr<pipeline::WriteResult> outcome) {
-                                result = std::move(outcome);
-                                done.Notify();
+                              [outcome](absl::StatusOr<pipeline::WriteResult> result) {
+                                outcome->result = std::move(result);
+                                outcome->done.Notify();
                               });
   // Committed on the leader, but this member has not applied it: the caller is not answered yet.
   ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 1; }));
-  EXPECT_FALSE(done.HasBeenNotified());
+  EXPECT_FALSE(outcome->done.HasBeenNotified());
   EXPECT_EQ(forwarder.forwarded(), 1);
 
   ASSERT_TRUE(follower.Apply(log_.groups()[0]).ok());
-  done.WaitForNotification();
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->revision, 1);
+  outcome->done.WaitForNotification();
+  ASSERT_TRUE(outcome->result.ok()) << outcome->result.status();
+  EXPECT_EQ(outcome->result->revision, 1);
   EXPECT_NE(follower.picture_->Find(domain::OrganizationName("ziekenhuis-a")), nullptr);
 
   // Ticks are never forwarded: time-driven writes are the leader's.
-  absl::StatusOr<pipeline::WriteResult> tick = absl::UnknownError("no callback");
-  absl::Notification ticked;
-  follower.committer_->Submit(Write(mutations::SystemTick{}), [&](absl::StatusOr<pipeline::WriteResult> outcome) {
-    tick = std::move(outcome);
-    ticked.Notify();
-  });
-  ticked.WaitForNotification();
+  follower.Submit(Write(mutations::SystemTick{})).IgnoreError();
   EXPECT_EQ(forwarder.forwarded(), 1);
 }
 
