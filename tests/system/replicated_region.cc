@@ -65,7 +65,8 @@ absl::Status ReplicatedRegion::StartMember(int i) {
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   member.log_offset = ReadWholeFile(member.log_path).size();  // This life's lines start here.
   absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
-      {.data_dir = member.data_dir, .listen = member.address, .log_path = member.log_path, .extra_args = args});
+      {.data_dir = member.data_dir, .listen = member.address, .log_path = member.log_path, .extra_args = args},
+      absl::Seconds(60));  // A sanitized member restarting beside two others under load can take a while.
   if (!process.ok()) return process.status();
   member.process = *std::move(process);
   return absl::OkStatus();

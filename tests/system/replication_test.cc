@@ -99,7 +99,8 @@ TEST_F(ReplicationTest, LeaderKilledUnderLoadRepeatedlyLosesNoAcknowledgedWriteA
     const absl::Duration elected = absl::Now() - killed;
     ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, absl::StrCat("after the kill of cycle ", cycle)));
     failovers.push_back(absl::FormatDuration(elected));
-    ASSERT_TRUE(region_->Restart(*leader).ok());
+    const absl::Status restarted = region_->Restart(*leader);
+    ASSERT_TRUE(restarted.ok()) << restarted;
   }
   writers.Stop();
   std::printf("failover (kill -9 of the leader to the next leader's takeover), per cycle: %s\n",
