@@ -49,12 +49,31 @@ void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
 template <typename Stub, typename Request>
 int Write(Session& session, Stub& stub,
           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, v1::WriteResponse*),
-          const Request& request, const std::string& verb) {
+          const Request& request, absl::string_view message_id, absl::string_view party = {}) {
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
   const grpc::Status status = (stub.*method)(&context, request, &response);
-  return session.PrintWrite(status, response, verb);
+  return session.PrintWrite(status, response, message_id, party);
+}
+
+// Builds a write with `build(now)` and sends it as Write() does. A deadline given as a duration (`within`:
+// --ack-within, --needed-within) counts from the server's time, read just before (Session::ReadServerTime), not
+// from this machine's clock, which may be off by minutes or hours: the server decides when the deadline has passed.
+// The flags are first checked against the local clock, so a mistake in them is a usage error without any call.
+template <typename Stub, typename Request, typename Build>
+int WriteWithDeadline(Session& session, Stub& stub,
+                      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, v1::WriteResponse*),
+                      v1::EntityKind kind, bool within, Build build, absl::string_view message_id) {
+  absl::StatusOr<Request> request = build(absl::Now());
+  if (!request.ok()) return UsageError(request.status());
+  if (within) {
+    absl::Time server_now;
+    if (grpc::Status status = session.ReadServerTime(kind, &server_now); !status.ok()) return session.Fail(status);
+    request = build(server_now);
+    if (!request.ok()) return UsageError(request.status());
+  }
+  return Write(session, stub, method, *request, message_id);
 }
 
 // Calls a read RPC of `stub` and prints the response as JSON or with `render`.
@@ -77,7 +96,7 @@ int Read(Session& session, Stub& stub, grpc::Status (Stub::*method)(grpc::Client
 // Every record of one kind, rendered as a table by render(records, the server's time of the list) (or the
 // ListResponse as JSON).
 template <typename Render>
-int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
+int ListKind(Session& session, v1::EntityKind kind, absl::string_view count_id,
              const std::function<bool(const v1::Record&)>& keep, Render render) {
   v1::Filter filter;
   filter.add_kinds(kind);
@@ -96,7 +115,7 @@ int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
     std::cout << ToJson(kept, true) << "\n";
     return kExitOk;
   }
-  std::cout << render(records, ServerNow(all)) << records.size() << " " << noun << " at revision " << all.revision()
+  std::cout << render(records, ServerNow(all)) << absl::Substitute(Text(count_id), records.size(), all.revision())
             << "\n";
   return kExitOk;
 }
@@ -258,16 +277,15 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
 }
 
 std::optional<int> WorkflowCommands::Run(Session& session) {
-  // Only for deadlines given as a duration (--ack-within, --needed-within); ages are measured against the server's
-  // time of each answer (server_clock.h).
-  const absl::Time now = absl::Now();
+  // Ages are measured against the server's time of each answer (server_clock.h), deadlines given as a duration
+  // against the server's time read before the write (WriteWithDeadline).
   const absl::TimeZone zone = absl::LocalTimeZone();
 
   // ---- incident ----
   if (incident_open_->parsed()) {
     absl::StatusOr<v1::OpenIncidentRequest> request = BuildOpenIncidentRequest(open_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.incidents(), &v1::IncidentService::Stub::OpenIncident, *request, "opened");
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::OpenIncident, *request, "write.opened");
   }
   if (incident_update_->parsed() || incident_close_->parsed()) {
     // Read-modify-write: the record as read, with the flags over it, sent with its mod_revision as the expected
@@ -281,12 +299,12 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
                                   : BuildUpdateIncidentRequest(update_flags_, current.record());
     if (!request.ok()) return UsageError(request.status());
     return Write(session, session.incidents(), &v1::IncidentService::Stub::UpdateIncident, *request,
-                 incident_close_->parsed() ? "closed" : "updated");
+                 incident_close_->parsed() ? "write.closed" : "write.updated");
   }
   if (incident_log_->parsed()) {
     absl::StatusOr<v1::AddSituationEntryRequest> request = BuildSituationEntryRequest(entry_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.incidents(), &v1::IncidentService::Stub::AddSituationEntry, *request, "logged");
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::AddSituationEntry, *request, "write.logged");
   }
   if (incident_show_->parsed()) {
     v1::GetResponse incident;
@@ -314,35 +332,36 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
       std::cout << ToJson(out, true) << "\n";
       return kExitOk;
     }
-    std::cout << RenderIncident(incident.record(), own, zone, ServerNow(incident)) << "read at revision "
-              << incident.revision() << "\n";
+    std::cout << RenderIncident(incident.record(), own, zone, ServerNow(incident))
+              << absl::Substitute(Text("read.at_revision"), incident.revision()) << "\n";
     return kExitOk;
   }
   if (incident_list_->parsed()) {
     return ListKind(
-        session, v1::ENTITY_KIND_INCIDENT, "incidents", nullptr,
+        session, v1::ENTITY_KIND_INCIDENT, "list.incidents", nullptr,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderIncidentTable(records, now); });
   }
 
   // ---- alert ----
   if (alert_send_->parsed()) {
-    absl::StatusOr<v1::SendAlertRequest> request = BuildSendAlertRequest(alert_flags_, now);
-    if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "sent");
+    return WriteWithDeadline(
+        session, session.alerts(), &v1::AlertService::Stub::SendAlert, v1::ENTITY_KIND_ALERT,
+        !alert_flags_.ack_within.empty(), [&](absl::Time now) { return BuildSendAlertRequest(alert_flags_, now); },
+        "write.sent");
   }
   if (alert_cancel_->parsed()) {
     v1::GetResponse current;
     if (grpc::Status status = session.Get(AlertName(alert_id_), &current); !status.ok()) return session.Fail(status);
     absl::StatusOr<v1::SendAlertRequest> request = BuildCancelAlertRequest(current.record());
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "cancelled");
+    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "write.cancelled");
   }
   if (alert_ack_->parsed()) {
     v1::AcknowledgeAlertRequest request;
     request.set_alert_id(alert_id_);
     request.set_organization_id(ack_organization_);
     request.set_comment(ack_comment_);
-    return Write(session, session.alerts(), &v1::AlertService::Stub::AcknowledgeAlert, request, "acknowledged");
+    return Write(session, session.alerts(), &v1::AlertService::Stub::AcknowledgeAlert, request, "write.acknowledged");
   }
   if (alert_status_->parsed()) {
     v1::GetAlertAcknowledgementsRequest request;
@@ -354,38 +373,42 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   }
   if (alert_list_->parsed()) {
     return ListKind(
-        session, v1::ENTITY_KIND_ALERT, "alerts", nullptr,
+        session, v1::ENTITY_KIND_ALERT, "list.alerts", nullptr,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderAlertTable(records, now); });
   }
 
   // ---- request ----
   if (request_create_->parsed()) {
-    absl::StatusOr<v1::RequestAssistanceRequest> request = BuildRequestAssistanceRequest(request_flags_, now);
-    if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::RequestAssistance, *request, "requested");
+    return WriteWithDeadline(
+        session, session.assistance(), &v1::AssistanceService::Stub::RequestAssistance,
+        v1::ENTITY_KIND_ASSISTANCE_REQUEST, !request_flags_.needed_within.empty(),
+        [&](absl::Time now) { return BuildRequestAssistanceRequest(request_flags_, now); }, "write.requested");
   }
   if (request_offer_->parsed()) {
     absl::StatusOr<v1::OfferAssistanceRequest> request = BuildOfferAssistanceRequest(offer_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request, "offered on");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request,
+                 "write.offered");
   }
   if (request_accept_->parsed()) {
     absl::StatusOr<v1::AcceptOfferRequest> request =
         BuildAcceptOfferRequest(request_id_, accept_organization_, accept_quantity_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, *request,
-                 absl::StrCat("accepted the offer of ", accept_organization_, " on"));
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, *request, "write.accepted",
+                 accept_organization_);
   }
   if (request_fulfil_->parsed()) {
     absl::StatusOr<v1::FulfillRequestRequest> request = BuildFulfillRequestRequest(request_id_, delivered_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, *request, "fulfilled");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, *request,
+                 "write.fulfilled");
   }
   if (request_cancel_->parsed()) {
     v1::CancelRequestRequest request;
     request.set_request_id(request_id_);
     request.set_reason(cancel_reason_);
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::CancelRequest, request, "cancelled");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::CancelRequest, request,
+                 "write.cancelled");
   }
   if (request_show_->parsed()) {
     v1::GetResponse response;
@@ -394,8 +417,8 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     if (session.options().json) {
       std::cout << ToJson(response, true) << "\n";
     } else {
-      std::cout << RenderRequest(response.record(), zone, ServerNow(response)) << "read at revision "
-                << response.revision() << "\n";
+      std::cout << RenderRequest(response.record(), zone, ServerNow(response))
+                << absl::Substitute(Text("read.at_revision"), response.revision()) << "\n";
     }
     return kExitOk;
   }
@@ -408,7 +431,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
       };
     }
     return ListKind(
-        session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "requests", keep,
+        session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "list.requests", keep,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderRequestTable(records, now); });
   }
 
@@ -421,7 +444,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     absl::StatusOr<v1::PutScenarioRequest> request = BuildPutScenarioRequest(scenario_flags_, std::move(base));
     if (!request.ok()) return UsageError(request.status());
     if (scenario_expected_option_->count() > 0) request->set_expected_revision(scenario_expected_revision_);
-    return Write(session, session.reports(), &v1::ReportService::Stub::PutScenario, *request, "put");
+    return Write(session, session.reports(), &v1::ReportService::Stub::PutScenario, *request, "write.put");
   }
   if (scenario_gap_->parsed()) {
     v1::GetGapReportRequest request;
@@ -430,7 +453,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
                 [&](const v1::GapReport& report) { return RenderGapReport(report, zone); });
   }
   if (scenario_list_->parsed()) {
-    return ListKind(session, v1::ENTITY_KIND_SCENARIO, "scenarios", nullptr,
+    return ListKind(session, v1::ENTITY_KIND_SCENARIO, "list.scenarios", nullptr,
                     [](const std::vector<v1::Record>& records, absl::Time) { return RenderScenarioTable(records); });
   }
 
