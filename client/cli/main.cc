@@ -72,10 +72,13 @@ void TranslateHelp(CLI::App& app) {
   app.set_help_flag("-h,--help", Tr("help.help"));
 }
 
-// After the commands are built: their group heading ("Subcommands") in the chosen language.
+// After the commands are built: their group heading ("Subcommands") and the group of their help flag in the chosen
+// language (CLI11 makes a subcommand's help flag before it copies the parent's option defaults, so the flag stays in
+// the English "Options").
 void TranslateSubcommandGroups(CLI::App& app) {
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
     if (command->get_group() == "Subcommands") command->group(Tr("group.subcommands"));
+    if (CLI::Option* help = command->get_help_ptr(); help != nullptr) help->group(Tr("group.options"));
     TranslateSubcommandGroups(*command);
   }
 }

@@ -43,7 +43,8 @@ int RegisterOrganization(Session& session, const OrganizationFlags& flags, const
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  return session.PrintWrite(session.stub().RegisterOrganization(&context, request, &response), response, "registered");
+  return session.PrintWrite(session.stub().RegisterOrganization(&context, request, &response), response,
+                            "write.registered");
 }
 
 // Finds the organisations holding any of the identifiers given (at most one per identifier: they are unique in the
@@ -87,7 +88,7 @@ int ShowOrganization(Session& session, const std::string& id, const IdentifierFl
     return kExitOk;
   }
   for (const v1::Record& record : all.records()) std::cout << DescribeRecord(record, absl::LocalTimeZone()) << "\n";
-  std::cout << "read at revision " << all.revision() << "\n";
+  std::cout << absl::Substitute(Text("read.at_revision"), all.revision()) << "\n";
   return kExitOk;
 }
 
@@ -119,7 +120,8 @@ int ListOrganizations(Session& session, const FilterFlags& flags, const Identifi
                   absl::StrCat(organization.locations_size()), contact.empty() ? std::string(kNotReported) : contact,
                   identifiers.empty() ? std::string(kNotReported) : identifiers});
   }
-  std::cout << table.Render() << all.records_size() << " organisations at revision " << all.revision() << "\n";
+  std::cout << table.Render() << absl::Substitute(Text("list.organizations"), all.records_size(), all.revision())
+            << "\n";
   return kExitOk;
 }
 

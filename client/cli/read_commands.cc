@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/time.h"
 #include "base/time.h"
 #include "client/cli/enum_words.h"
@@ -35,8 +36,8 @@ int ShowPicture(Session& session, const FilterFlags& flags) {
     return kExitOk;
   }
   const std::vector<v1::Record> records(all.records().begin(), all.records().end());
-  std::cout << RenderPictureTable(records, ServerNow(all)) << "picture at revision " << all.revision()
-            << " (— = not reported)\n";
+  std::cout << RenderPictureTable(records, ServerNow(all)) << absl::Substitute(Text("list.picture"), all.revision())
+            << "\n";
   return kExitOk;
 }
 
@@ -52,8 +53,8 @@ int GetRecord(Session& session, const std::string& name, int64_t revision) {
   if (session.options().json) {
     std::cout << ToJson(response, true) << "\n";
   } else {
-    std::cout << DescribeRecord(response.record(), absl::LocalTimeZone()) << "read at revision " << response.revision()
-              << "\n";
+    std::cout << DescribeRecord(response.record(), absl::LocalTimeZone())
+              << absl::Substitute(Text("read.at_revision"), response.revision()) << "\n";
   }
   return kExitOk;
 }
@@ -77,7 +78,7 @@ int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
                                            : std::string(kNotReported),
                   RecordSummary(record)});
   }
-  std::cout << table.Render() << all.records_size() << " records at revision " << all.revision() << "\n";
+  std::cout << table.Render() << absl::Substitute(Text("list.records"), all.records_size(), all.revision()) << "\n";
   return kExitOk;
 }
 

@@ -4,7 +4,10 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/substitute.h"
 #include "client/cli/format.h"
+#include "client/cli/messages.h"
+#include "client/cli/server_clock.h"
 #include "client/cli/status_message.h"
 #include "client/connection.h"
 
@@ -44,12 +47,13 @@ int Session::Fail(const grpc::Status& status) const {
   return kExitServerError;
 }
 
-int Session::PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, const std::string& verb) const {
+int Session::PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, absl::string_view message_id,
+                        absl::string_view party) const {
   if (!status.ok()) return Fail(status);
   if (options_.json) {
     std::cout << ToJson(response, true) << "\n";
   } else {
-    std::cout << verb << " " << response.record().name() << " at revision " << response.revision() << "\n";
+    std::cout << absl::Substitute(Text(message_id), response.record().name(), response.revision(), party) << "\n";
   }
   return kExitOk;
 }
@@ -79,6 +83,18 @@ grpc::Status Session::Get(const std::string& name, v1::GetResponse* response) {
   grpc::ClientContext context;
   SetDeadline(&context);
   return picture_->Get(&context, request, response);
+}
+
+grpc::Status Session::ReadServerTime(v1::EntityKind kind, absl::Time* now) {
+  v1::ListRequest request;
+  request.mutable_filter()->add_kinds(kind);
+  request.set_page_size(1);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::ListResponse response;
+  grpc::Status status = picture_->List(&context, request, &response);
+  if (status.ok()) *now = ServerNow(response);
+  return status;
 }
 
 }  // namespace ketenbeeld::cli

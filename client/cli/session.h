@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/connection.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
@@ -62,15 +63,25 @@ class Session {
   // Prints the failure (status_message.h) on stderr and returns kExitServerError.
   int Fail(const grpc::Status& status) const;
 
-  // Prints a write's outcome: "VERB NAME at revision N", the WriteResponse as JSON (--json), or the failure.
-  // Returns the exit code.
-  int PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, const std::string& verb) const;
+  // Prints a write's outcome: the text `message_id` (messages.h, e.g. "write.reported": "reported NAME at revision
+  // N") with $0 the record's name, $1 the revision and $2 `party`; the WriteResponse as JSON (--json); or the
+  // failure. Returns the exit code.
+  int PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, absl::string_view message_id,
+                 absl::string_view party = {}) const;
 
   // Every page of a List, read at one revision (0: the latest; the first page fixes it).
   grpc::Status ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all);
 
   // Get of one record by name at the latest revision.
   grpc::Status Get(const std::string& name, v1::GetResponse* response);
+
+  // Sets `now` to the server's time (server_clock.h), the time a deadline given as a duration counts from
+  // (--ack-within, --needed-within): the machine the CLI runs on may be minutes or hours off the server, which
+  // stamps commits and decides when a deadline has passed. One List of at most one record of `kind`, a kind the
+  // caller is about to write (every role may List; no status report is read, so nothing goes into the audit
+  // trail). A server from before server_time existed: the local clock. The read's transit time (milliseconds) is
+  // not corrected for. The List's status on failure, `now` unchanged.
+  grpc::Status ReadServerTime(v1::EntityKind kind, absl::Time* now);
 
  private:
   GlobalOptions options_;

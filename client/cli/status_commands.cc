@@ -52,7 +52,7 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainRe
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "reported");
+  return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "write.reported");
 }
 
 // Publishes every report of a PublishStatusRequest file over one PublishStatus stream (client::StatusPublisher),

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
 #include "client/cli/enum_words.h"
 #include "client/cli/flags.h"
@@ -29,30 +30,50 @@ std::string Words(const google::protobuf::EnumDescriptor& descriptor) {
 }
 
 void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
-  command->add_option("--title", flags->title, "Title, e.g. \"Brand Oostpolder\"");
-  command->add_option("--type", flags->type, "Kind of incident: brand, overstroming, ziekenhuisevacuatie, ...");
-  command->add_option("--level", flags->level, "Scale-up level as configured for the region, e.g. \"GRIP 2\"");
+  command->add_option("--title", flags->title, Tr("help.incident.title"));
+  command->add_option("--type", flags->type, Tr("help.incident.type"));
+  command->add_option("--level", flags->level, Tr("help.incident.level"));
   command->add_option("--region", flags->region, Tr("help.org.register.region"));
-  command->add_option("--area", flags->area, "Description of the affected area");
-  command->add_option("--at", flags->at, "Centre of the area: LAT,LON in degrees, e.g. 52.96,4.76");
-  command->add_option("--radius-km", flags->radius_km, "Radius of the area around --at");
-  command->add_option("--affected", flags->affected, "Affected organisation id (repeatable; replaces the list)");
-  command->add_option("--t1", flags->t1, "Casualty estimate, triage T1 (immediate)")->group("Casualties");
-  command->add_option("--t2", flags->t2, "Casualty estimate, triage T2 (urgent)")->group("Casualties");
-  command->add_option("--t3", flags->t3, "Casualty estimate, triage T3 (delayed)")->group("Casualties");
-  command->add_option("--dead", flags->dead, "Casualty estimate, dead")->group("Casualties");
+  command->add_option("--area", flags->area, Tr("help.incident.area"));
+  command->add_option("--at", flags->at, Tr("help.incident.at"));
+  command->add_option("--radius-km", flags->radius_km, Tr("help.incident.radius_km"));
+  command->add_option("--affected", flags->affected, Tr("help.incident.affected"));
+  const std::string casualties = Tr("group.casualties");
+  command->add_option("--t1", flags->t1, Tr("help.incident.t1"))->group(casualties);
+  command->add_option("--t2", flags->t2, Tr("help.incident.t2"))->group(casualties);
+  command->add_option("--t3", flags->t3, Tr("help.incident.t3"))->group(casualties);
+  command->add_option("--dead", flags->dead, Tr("help.incident.dead"))->group(casualties);
 }
 
 // Calls a write RPC of `stub` with the --timeout deadline.
 template <typename Stub, typename Request>
 int Write(Session& session, Stub& stub,
           grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, v1::WriteResponse*),
-          const Request& request, const std::string& verb) {
+          const Request& request, absl::string_view message_id, absl::string_view party = {}) {
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
   const grpc::Status status = (stub.*method)(&context, request, &response);
-  return session.PrintWrite(status, response, verb);
+  return session.PrintWrite(status, response, message_id, party);
+}
+
+// Builds a write with `build(now)` and sends it as Write() does. A deadline given as a duration (`within`:
+// --ack-within, --needed-within) counts from the server's time, read just before (Session::ReadServerTime), not
+// from this machine's clock, which may be off by minutes or hours: the server decides when the deadline has passed.
+// The flags are first checked against the local clock, so a mistake in them is a usage error without any call.
+template <typename Stub, typename Request, typename Build>
+int WriteWithDeadline(Session& session, Stub& stub,
+                      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, v1::WriteResponse*),
+                      v1::EntityKind kind, bool within, Build build, absl::string_view message_id) {
+  absl::StatusOr<Request> request = build(absl::Now());
+  if (!request.ok()) return UsageError(request.status());
+  if (within) {
+    absl::Time server_now;
+    if (grpc::Status status = session.ReadServerTime(kind, &server_now); !status.ok()) return session.Fail(status);
+    request = build(server_now);
+    if (!request.ok()) return UsageError(request.status());
+  }
+  return Write(session, stub, method, *request, message_id);
 }
 
 // Calls a read RPC of `stub` and prints the response as JSON or with `render`.
@@ -75,7 +96,7 @@ int Read(Session& session, Stub& stub, grpc::Status (Stub::*method)(grpc::Client
 // Every record of one kind, rendered as a table by render(records, the server's time of the list) (or the
 // ListResponse as JSON).
 template <typename Render>
-int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
+int ListKind(Session& session, v1::EntityKind kind, absl::string_view count_id,
              const std::function<bool(const v1::Record&)>& keep, Render render) {
   v1::Filter filter;
   filter.add_kinds(kind);
@@ -94,7 +115,7 @@ int ListKind(Session& session, v1::EntityKind kind, const std::string& noun,
     std::cout << ToJson(kept, true) << "\n";
     return kExitOk;
   }
-  std::cout << render(records, ServerNow(all)) << records.size() << " " << noun << " at revision " << all.revision()
+  std::cout << render(records, ServerNow(all)) << absl::Substitute(Text(count_id), records.size(), all.revision())
             << "\n";
   return kExitOk;
 }
@@ -105,179 +126,166 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   // ---- incident ----
   CLI::App* incident = app.add_subcommand("incident", Tr("help.incident"));
   incident->require_subcommand(1);
-  incident_open_ = incident->add_subcommand("open", "Open a new incident");
-  incident_open_->add_option("--id", open_flags_.id, "Incident id: lowercase letters, digits and '-'");
+  incident_open_ = incident->add_subcommand("open", Tr("help.incident.open"));
+  incident_open_->add_option("--id", open_flags_.id, Tr("help.incident.new_id"));
   AddIncidentFlags(incident_open_, &open_flags_);
 
-  incident_update_ = incident->add_subcommand(
-      "update", "Change an open incident; flags not given keep their value (compare-and-set on the record read)");
-  incident_update_->add_option("ID", incident_id_, "Incident id")->required();
+  incident_update_ = incident->add_subcommand("update", Tr("help.incident.update"));
+  incident_update_->add_option("ID", incident_id_, Tr("help.incident.id"))->required();
   AddIncidentFlags(incident_update_, &update_flags_);
 
-  incident_close_ = incident->add_subcommand("close", "Close an incident (final)");
-  incident_close_->add_option("ID", incident_id_, "Incident id")->required();
+  incident_close_ = incident->add_subcommand("close", Tr("help.incident.close"));
+  incident_close_->add_option("ID", incident_id_, Tr("help.incident.id"))->required();
 
-  incident_log_ = incident->add_subcommand("log", "Add an entry to an incident's situation log");
-  incident_log_->add_option("ID", entry_flags_.incident_id, "Incident id")->required();
-  incident_log_->add_option("--layer", entry_flags_.layer, "picture|assessment|decision (beeld|oordeel|besluit)");
-  incident_log_->add_option("--text", entry_flags_.text, "What is seen, judged or decided");
-  incident_log_->add_option("--author", entry_flags_.author, "Name and function of the author");
+  incident_log_ = incident->add_subcommand("log", Tr("help.incident.log"));
+  incident_log_->add_option("ID", entry_flags_.incident_id, Tr("help.incident.id"))->required();
+  incident_log_->add_option("--layer", entry_flags_.layer, Tr("help.incident.log.layer"));
+  incident_log_->add_option("--text", entry_flags_.text, Tr("help.incident.log.text"));
+  incident_log_->add_option("--author", entry_flags_.author, Tr("help.incident.log.author"));
 
-  incident_show_ = incident->add_subcommand("show", "An incident and its situation log in sequence order");
-  incident_show_->add_option("ID", incident_id_, "Incident id")->required();
-  incident_list_ = incident->add_subcommand("list", "All incidents");
+  incident_show_ = incident->add_subcommand("show", Tr("help.incident.show"));
+  incident_show_->add_option("ID", incident_id_, Tr("help.incident.id"))->required();
+  incident_list_ = incident->add_subcommand("list", Tr("help.incident.list"));
 
   // ---- alert ----
   CLI::App* alert = app.add_subcommand("alert", Tr("help.alert"));
   alert->require_subcommand(1);
-  alert_send_ = alert->add_subcommand("send", "Send an alert (the same id again sends a new version)");
-  alert_send_->add_option("--id", alert_flags_.id, "Alert id: lowercase letters, digits and '-'");
-  alert_send_->add_option("--headline", alert_flags_.headline, "Headline");
-  alert_send_->add_option("--description", alert_flags_.description, "What is going on");
-  alert_send_->add_option("--instruction", alert_flags_.instruction, "What recipients should do");
+  alert_send_ = alert->add_subcommand("send", Tr("help.alert.send"));
+  alert_send_->add_option("--id", alert_flags_.id, Tr("help.alert.send.id"));
+  alert_send_->add_option("--headline", alert_flags_.headline, Tr("help.alert.send.headline"));
+  alert_send_->add_option("--description", alert_flags_.description, Tr("help.alert.send.description"));
+  alert_send_->add_option("--instruction", alert_flags_.instruction, Tr("help.alert.send.instruction"));
   alert_send_->add_option("--urgency", alert_flags_.urgency, Words(*v1::Urgency_descriptor()));
   alert_send_->add_option("--severity", alert_flags_.severity, Words(*v1::AlertSeverity_descriptor()));
   alert_send_->add_option("--certainty", alert_flags_.certainty, Words(*v1::Certainty_descriptor()));
-  alert_send_->add_option("--region", alert_flags_.regions, "Audience: safety region (repeatable)")->group("Audience");
-  alert_send_->add_option("--sector", alert_flags_.sectors, "Audience: acute-care|long-term-care|other (repeatable)")
-      ->group("Audience");
-  alert_send_->add_option("--kind", alert_flags_.kinds, "Audience: organisation kind, e.g. nursing-home (repeatable)")
-      ->group("Audience");
-  alert_send_->add_option("--org", alert_flags_.organization_ids, "Audience: organisation id (repeatable)")
-      ->group("Audience");
-  alert_send_->add_option("--ack-within", alert_flags_.ack_within, "Confirm within this long, e.g. 30m, 2h, 1d");
-  alert_send_->add_option("--ack-by", alert_flags_.ack_by, "Confirm by this time (RFC 3339)");
-  alert_send_->add_option("--incident", alert_flags_.incident_id, "The incident this alert is about");
+  const std::string audience = Tr("group.audience");
+  alert_send_->add_option("--region", alert_flags_.regions, Tr("help.alert.send.region"))->group(audience);
+  alert_send_->add_option("--sector", alert_flags_.sectors, Tr("help.alert.send.sector"))->group(audience);
+  alert_send_->add_option("--kind", alert_flags_.kinds, Tr("help.alert.send.kind"))->group(audience);
+  alert_send_->add_option("--org", alert_flags_.organization_ids, Tr("help.alert.send.org"))->group(audience);
+  alert_send_->add_option("--ack-within", alert_flags_.ack_within, Tr("help.alert.send.ack_within"));
+  alert_send_->add_option("--ack-by", alert_flags_.ack_by, Tr("help.alert.send.ack_by"));
+  alert_send_->add_option("--incident", alert_flags_.incident_id, Tr("help.alert.send.incident"));
 
-  alert_cancel_ = alert->add_subcommand("cancel", "Cancel an alert");
-  alert_cancel_->add_option("ID", alert_id_, "Alert id")->required();
-  alert_ack_ = alert->add_subcommand("ack", "Confirm (acknowledge) an alert for an organisation");
-  alert_ack_->add_option("ID", alert_id_, "Alert id")->required();
-  alert_ack_->add_option("--org", ack_organization_, "The confirming organisation")->required();
-  alert_ack_->add_option("--comment", ack_comment_, "Remark");
-  alert_status_ = alert->add_subcommand("status", "Who has and who has not confirmed an alert");
-  alert_status_->add_option("ID", alert_id_, "Alert id")->required();
-  alert_list_ = alert->add_subcommand("list", "All alerts");
+  alert_cancel_ = alert->add_subcommand("cancel", Tr("help.alert.cancel"));
+  alert_cancel_->add_option("ID", alert_id_, Tr("help.alert.id"))->required();
+  alert_ack_ = alert->add_subcommand("ack", Tr("help.alert.ack"));
+  alert_ack_->add_option("ID", alert_id_, Tr("help.alert.id"))->required();
+  alert_ack_->add_option("--org", ack_organization_, Tr("help.alert.ack.org"))->required();
+  alert_ack_->add_option("--comment", ack_comment_, Tr("help.alert.ack.comment"));
+  alert_status_ = alert->add_subcommand("status", Tr("help.alert.status"));
+  alert_status_->add_option("ID", alert_id_, Tr("help.alert.id"))->required();
+  alert_list_ = alert->add_subcommand("list", Tr("help.alert.list"));
 
   // ---- request ----
   CLI::App* request = app.add_subcommand("request", Tr("help.request"));
   request->require_subcommand(1);
-  request_create_ = request->add_subcommand("create", "Ask for help");
-  request_create_->add_option("--id", request_flags_.id, "Request id: lowercase letters, digits and '-'");
-  request_create_->add_option("--org", request_flags_.organization_id, "The requesting organisation");
+  request_create_ = request->add_subcommand("create", Tr("help.request.create"));
+  request_create_->add_option("--id", request_flags_.id, Tr("help.request.create.id"));
+  request_create_->add_option("--org", request_flags_.organization_id, Tr("help.request.create.org"));
   request_create_->add_option("--type", request_flags_.type, Words(*v1::AssistanceType_descriptor()));
-  request_create_->add_option("--bed-type", request_flags_.bed_type, "Bed type, required with --type beds");
+  request_create_->add_option("--bed-type", request_flags_.bed_type, Tr("help.request.create.bed_type"));
   request_create_->add_option(
       "--discipline", request_flags_.discipline,
-      "Staff discipline, required with --type staff: " + Words(*v1::StaffDiscipline_descriptor()));
+      absl::Substitute(Text("help.request.create.discipline"), Words(*v1::StaffDiscipline_descriptor())));
   request_create_->add_option("--fuel", request_flags_.fuel,
-                              "Fuel type, required with --type fuel: " + Words(*v1::FuelType_descriptor()));
-  request_create_->add_option("--quantity", request_flags_.quantity, "How many, in --unit");
-  request_create_->add_option("--unit", request_flags_.unit,
-                              "Unit of --quantity, must fit the type (default: the type's own, e.g. litres for fuel "
-                              "and water, persons for staff): " +
-                                  Words(*v1::QuantityUnit_descriptor()));
-  request_create_->add_option("--priority", request_flags_.priority,
-                              "How urgent (default normal): " + Words(*v1::AssistancePriority_descriptor()));
-  request_create_->add_option("--deliver-to", request_flags_.deliver_to, "Deliver to this location id of --org")
-      ->group("Delivery");
-  request_create_->add_option("--deliver-address", request_flags_.deliver_address, "Delivery address")
-      ->group("Delivery");
-  request_create_->add_option("--deliver-at", request_flags_.deliver_at, "Delivery point: LAT,LON, e.g. 52.63,4.75")
-      ->group("Delivery");
-  request_create_->add_option("--deliver-note", request_flags_.deliver_note, "Directions for the driver")
-      ->group("Delivery");
-  request_create_->add_option("--needed-by", request_flags_.needed_by, "Needed by this time (RFC 3339)");
-  request_create_->add_option("--needed-within", request_flags_.needed_within, "Needed within, e.g. 4h, 1d");
-  request_create_->add_option("--incident", request_flags_.incident_id, "The incident this request belongs to");
-  request_create_->add_option("--description", request_flags_.description, "Details");
+                              absl::Substitute(Text("help.request.create.fuel"), Words(*v1::FuelType_descriptor())));
+  request_create_->add_option("--quantity", request_flags_.quantity, Tr("help.request.create.quantity"));
+  request_create_->add_option(
+      "--unit", request_flags_.unit,
+      absl::Substitute(Text("help.request.create.unit"), Words(*v1::QuantityUnit_descriptor())));
+  request_create_->add_option(
+      "--priority", request_flags_.priority,
+      absl::Substitute(Text("help.request.create.priority"), Words(*v1::AssistancePriority_descriptor())));
+  const std::string delivery = Tr("group.delivery");
+  request_create_->add_option("--deliver-to", request_flags_.deliver_to, Tr("help.request.create.deliver_to"))
+      ->group(delivery);
+  request_create_
+      ->add_option("--deliver-address", request_flags_.deliver_address, Tr("help.request.create.deliver_address"))
+      ->group(delivery);
+  request_create_->add_option("--deliver-at", request_flags_.deliver_at, Tr("help.request.create.deliver_at"))
+      ->group(delivery);
+  request_create_->add_option("--deliver-note", request_flags_.deliver_note, Tr("help.request.create.deliver_note"))
+      ->group(delivery);
+  request_create_->add_option("--needed-by", request_flags_.needed_by, Tr("help.request.create.needed_by"));
+  request_create_->add_option("--needed-within", request_flags_.needed_within, Tr("help.request.create.needed_within"));
+  request_create_->add_option("--incident", request_flags_.incident_id, Tr("help.request.create.incident"));
+  request_create_->add_option("--description", request_flags_.description, Tr("help.request.create.description"));
 
-  request_offer_ = request->add_subcommand("offer", "Offer help (offering again replaces your offer)");
-  request_offer_->add_option("ID", offer_flags_.request_id, "Request id")->required();
-  request_offer_->add_option("--org", offer_flags_.organization_id, "The offering organisation");
-  request_offer_->add_option("--quantity", offer_flags_.quantity, "How many are offered, in the request's unit");
-  request_offer_->add_option("--comment", offer_flags_.comment, "Remark");
-  request_accept_ = request->add_subcommand(
-      "accept",
-      "Accept the offer of one organisation, whole or in part; accept more offers until the request is covered");
-  request_accept_->add_option("ID", request_id_, "Request id")->required();
-  request_accept_->add_option("--org", accept_organization_, "The organisation whose offer is accepted")->required();
-  request_accept_->add_option("--quantity", accept_quantity_,
-                              "Accept only this much of the offer (default: all of it; never more than still needed)");
-  request_fulfil_ = request->add_subcommand("fulfil", "Mark an accepted request fulfilled and record what arrived");
+  request_offer_ = request->add_subcommand("offer", Tr("help.request.offer"));
+  request_offer_->add_option("ID", offer_flags_.request_id, Tr("help.request.id"))->required();
+  request_offer_->add_option("--org", offer_flags_.organization_id, Tr("help.request.offer.org"));
+  request_offer_->add_option("--quantity", offer_flags_.quantity, Tr("help.request.offer.quantity"));
+  request_offer_->add_option("--comment", offer_flags_.comment, Tr("help.request.offer.comment"));
+  request_accept_ = request->add_subcommand("accept", Tr("help.request.accept"));
+  request_accept_->add_option("ID", request_id_, Tr("help.request.id"))->required();
+  request_accept_->add_option("--org", accept_organization_, Tr("help.request.accept.org"))->required();
+  request_accept_->add_option("--quantity", accept_quantity_, Tr("help.request.accept.quantity"));
+  request_fulfil_ = request->add_subcommand("fulfil", Tr("help.request.fulfil"));
   request_fulfil_->alias("fulfill");
-  request_fulfil_->add_option("ID", request_id_, "Request id")->required();
-  request_fulfil_->add_option(
-      "--delivered", delivered_,
-      "What arrived on one accepted offer, ORG=N (repeatable; offers not named arrived in full)");
-  request_cancel_ = request->add_subcommand("cancel", "Cancel a request");
-  request_cancel_->add_option("ID", request_id_, "Request id")->required();
-  request_cancel_->add_option("--reason", cancel_reason_, "Why");
-  request_show_ = request->add_subcommand("show", "A request and its offers");
-  request_show_->add_option("ID", request_id_, "Request id")->required();
-  request_list_ = request->add_subcommand("list", "All requests");
-  request_list_->add_flag("--open", only_open_requests_, "Only requests not yet fulfilled or cancelled");
+  request_fulfil_->add_option("ID", request_id_, Tr("help.request.id"))->required();
+  request_fulfil_->add_option("--delivered", delivered_, Tr("help.request.fulfil.delivered"));
+  request_cancel_ = request->add_subcommand("cancel", Tr("help.request.cancel"));
+  request_cancel_->add_option("ID", request_id_, Tr("help.request.id"))->required();
+  request_cancel_->add_option("--reason", cancel_reason_, Tr("help.request.cancel.reason"));
+  request_show_ = request->add_subcommand("show", Tr("help.request.show"));
+  request_show_->add_option("ID", request_id_, Tr("help.request.id"))->required();
+  request_list_ = request->add_subcommand("list", Tr("help.request.list"));
+  request_list_->add_flag("--open", only_open_requests_, Tr("help.request.list.open"));
 
   // ---- scenario ----
   CLI::App* scenario = app.add_subcommand("scenario", Tr("help.scenario"));
   scenario->require_subcommand(1);
-  scenario_put_ = scenario->add_subcommand("put", "Create or replace a scenario");
-  scenario_put_->add_option("--id", scenario_flags_.id, "Scenario id");
-  scenario_put_->add_option("--name", scenario_flags_.name, "Name");
-  scenario_put_->add_option("--description", scenario_flags_.description, "Description");
+  scenario_put_ = scenario->add_subcommand("put", Tr("help.scenario.put"));
+  scenario_put_->add_option("--id", scenario_flags_.id, Tr("help.scenario.id"));
+  scenario_put_->add_option("--name", scenario_flags_.name, Tr("help.scenario.put.name"));
+  scenario_put_->add_option("--description", scenario_flags_.description, Tr("help.scenario.put.description"));
   scenario_put_->add_option("--region", scenario_flags_.region, Tr("help.org.register.region"));
-  scenario_put_->add_option("--need", scenario_flags_.needs,
-                            "Required capacity TYPE=N[@SECTOR], e.g. ic-adult=12 (repeatable)");
-  scenario_put_->add_option("--supply", scenario_flags_.supplies,
-                            "Required days of supply TYPE=DAYS, e.g. oxygen=3 (repeatable)");
-  scenario_put_->add_option("--file", scenario_file_, "Scenario in text format (.textproto) or JSON (.json)");
+  scenario_put_->add_option("--need", scenario_flags_.needs, Tr("help.scenario.put.need"));
+  scenario_put_->add_option("--supply", scenario_flags_.supplies, Tr("help.scenario.put.supply"));
+  scenario_put_->add_option("--file", scenario_file_, Tr("help.scenario.put.file"));
   scenario_expected_option_ = scenario_put_->add_option("--expected-revision", scenario_expected_revision_,
-                                                        "Compare-and-set: the current mod_revision, 0 for new");
-  scenario_gap_ = scenario->add_subcommand("gap", "The gap report: required capacity against the live picture");
-  scenario_gap_->add_option("ID", scenario_id_, "Scenario id")->required();
-  scenario_list_ = scenario->add_subcommand("list", "All scenarios");
+                                                        Tr("help.scenario.put.expected_revision"));
+  scenario_gap_ = scenario->add_subcommand("gap", Tr("help.scenario.gap"));
+  scenario_gap_->add_option("ID", scenario_id_, Tr("help.scenario.id"))->required();
+  scenario_list_ = scenario->add_subcommand("list", Tr("help.scenario.list"));
 
   // ---- report, capacity ----
   CLI::App* report = app.add_subcommand("report", Tr("help.report"));
   report->require_subcommand(1);
-  report_capacity_ = report->add_subcommand("capacity", "Capacity totals by region, sector and bed type");
-  report_capacity_->add_option("--region", overview_flags_.regions, "Only this safety region (repeatable)");
-  report_capacity_->add_option("--sector", overview_flags_.sectors, "Only this sector (repeatable)");
-  report_capacity_->add_option("--bed-type", overview_flags_.bed_types, "Only this bed type (repeatable)");
-  report_summary_ =
-      report->add_subcommand("summary", "Open requests, alerts not confirmed by everyone, overdue organisations");
-  report_continuity_ = report->add_subcommand(
-      "continuity", "The continuity timeline (continuïteit): when each organisation reaches a critical point");
-  report_continuity_->add_option("--region", continuity_flags_.regions, "Only this safety region (repeatable)");
-  report_continuity_->add_option("--horizon", continuity_flags_.horizon, "How far ahead, e.g. 12h, 3d (default 72h)");
-  report_continuity_->add_option("--limit", continuity_flags_.limit, "At most this many points (default 500)");
+  report_capacity_ = report->add_subcommand("capacity", Tr("help.report.capacity"));
+  report_capacity_->add_option("--region", overview_flags_.regions, Tr("help.filter.region"));
+  report_capacity_->add_option("--sector", overview_flags_.sectors, Tr("help.filter.sector"));
+  report_capacity_->add_option("--bed-type", overview_flags_.bed_types, Tr("help.report.capacity.bed_type"));
+  report_summary_ = report->add_subcommand("summary", Tr("help.report.summary"));
+  report_continuity_ = report->add_subcommand("continuity", Tr("help.report.continuity"));
+  report_continuity_->add_option("--region", continuity_flags_.regions, Tr("help.filter.region"));
+  report_continuity_->add_option("--horizon", continuity_flags_.horizon, Tr("help.report.continuity.horizon"));
+  report_continuity_->add_option("--limit", continuity_flags_.limit, Tr("help.report.continuity.limit"));
 
   CLI::App* capacity = app.add_subcommand("capacity", Tr("help.capacity"));
   capacity->require_subcommand(1);
-  capacity_near_ =
-      capacity->add_subcommand("near", "Organisations with free beds of a type near a point, nearest first");
-  capacity_near_->add_option("NEAR", find_flags_.near, "The point LAT,LON, e.g. 52.63,4.75")
+  capacity_near_ = capacity->add_subcommand("near", Tr("help.capacity.near"));
+  capacity_near_->add_option("NEAR", find_flags_.near, Tr("help.capacity.near.point"))
       ->type_name("LAT,LON")
       ->required();
-  capacity_near_->add_option("--bed-type", find_flags_.bed_type, "Bed type, e.g. ic-adult");
-  capacity_near_->add_option("--radius-km", find_flags_.radius_km, "Search radius (default 50)");
-  capacity_near_->add_option("--min", find_flags_.min_available, "At least this many available (default 1)");
-  capacity_near_->add_option("--limit", find_flags_.limit, "At most this many results (default 20)");
-  capacity_near_->add_option("--max-age", find_flags_.max_age,
-                             "Only figures reported at most this long ago, e.g. 1h (default: any age)");
+  capacity_near_->add_option("--bed-type", find_flags_.bed_type, Tr("help.capacity.near.bed_type"));
+  capacity_near_->add_option("--radius-km", find_flags_.radius_km, Tr("help.capacity.near.radius_km"));
+  capacity_near_->add_option("--min", find_flags_.min_available, Tr("help.capacity.near.min"));
+  capacity_near_->add_option("--limit", find_flags_.limit, Tr("help.capacity.near.limit"));
+  capacity_near_->add_option("--max-age", find_flags_.max_age, Tr("help.capacity.near.max_age"));
 }
 
 std::optional<int> WorkflowCommands::Run(Session& session) {
-  // Only for deadlines given as a duration (--ack-within, --needed-within); ages are measured against the server's
-  // time of each answer (server_clock.h).
-  const absl::Time now = absl::Now();
+  // Ages are measured against the server's time of each answer (server_clock.h), deadlines given as a duration
+  // against the server's time read before the write (WriteWithDeadline).
   const absl::TimeZone zone = absl::LocalTimeZone();
 
   // ---- incident ----
   if (incident_open_->parsed()) {
     absl::StatusOr<v1::OpenIncidentRequest> request = BuildOpenIncidentRequest(open_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.incidents(), &v1::IncidentService::Stub::OpenIncident, *request, "opened");
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::OpenIncident, *request, "write.opened");
   }
   if (incident_update_->parsed() || incident_close_->parsed()) {
     // Read-modify-write: the record as read, with the flags over it, sent with its mod_revision as the expected
@@ -291,12 +299,12 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
                                   : BuildUpdateIncidentRequest(update_flags_, current.record());
     if (!request.ok()) return UsageError(request.status());
     return Write(session, session.incidents(), &v1::IncidentService::Stub::UpdateIncident, *request,
-                 incident_close_->parsed() ? "closed" : "updated");
+                 incident_close_->parsed() ? "write.closed" : "write.updated");
   }
   if (incident_log_->parsed()) {
     absl::StatusOr<v1::AddSituationEntryRequest> request = BuildSituationEntryRequest(entry_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.incidents(), &v1::IncidentService::Stub::AddSituationEntry, *request, "logged");
+    return Write(session, session.incidents(), &v1::IncidentService::Stub::AddSituationEntry, *request, "write.logged");
   }
   if (incident_show_->parsed()) {
     v1::GetResponse incident;
@@ -324,35 +332,36 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
       std::cout << ToJson(out, true) << "\n";
       return kExitOk;
     }
-    std::cout << RenderIncident(incident.record(), own, zone, ServerNow(incident)) << "read at revision "
-              << incident.revision() << "\n";
+    std::cout << RenderIncident(incident.record(), own, zone, ServerNow(incident))
+              << absl::Substitute(Text("read.at_revision"), incident.revision()) << "\n";
     return kExitOk;
   }
   if (incident_list_->parsed()) {
     return ListKind(
-        session, v1::ENTITY_KIND_INCIDENT, "incidents", nullptr,
+        session, v1::ENTITY_KIND_INCIDENT, "list.incidents", nullptr,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderIncidentTable(records, now); });
   }
 
   // ---- alert ----
   if (alert_send_->parsed()) {
-    absl::StatusOr<v1::SendAlertRequest> request = BuildSendAlertRequest(alert_flags_, now);
-    if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "sent");
+    return WriteWithDeadline(
+        session, session.alerts(), &v1::AlertService::Stub::SendAlert, v1::ENTITY_KIND_ALERT,
+        !alert_flags_.ack_within.empty(), [&](absl::Time now) { return BuildSendAlertRequest(alert_flags_, now); },
+        "write.sent");
   }
   if (alert_cancel_->parsed()) {
     v1::GetResponse current;
     if (grpc::Status status = session.Get(AlertName(alert_id_), &current); !status.ok()) return session.Fail(status);
     absl::StatusOr<v1::SendAlertRequest> request = BuildCancelAlertRequest(current.record());
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "cancelled");
+    return Write(session, session.alerts(), &v1::AlertService::Stub::SendAlert, *request, "write.cancelled");
   }
   if (alert_ack_->parsed()) {
     v1::AcknowledgeAlertRequest request;
     request.set_alert_id(alert_id_);
     request.set_organization_id(ack_organization_);
     request.set_comment(ack_comment_);
-    return Write(session, session.alerts(), &v1::AlertService::Stub::AcknowledgeAlert, request, "acknowledged");
+    return Write(session, session.alerts(), &v1::AlertService::Stub::AcknowledgeAlert, request, "write.acknowledged");
   }
   if (alert_status_->parsed()) {
     v1::GetAlertAcknowledgementsRequest request;
@@ -364,38 +373,42 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   }
   if (alert_list_->parsed()) {
     return ListKind(
-        session, v1::ENTITY_KIND_ALERT, "alerts", nullptr,
+        session, v1::ENTITY_KIND_ALERT, "list.alerts", nullptr,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderAlertTable(records, now); });
   }
 
   // ---- request ----
   if (request_create_->parsed()) {
-    absl::StatusOr<v1::RequestAssistanceRequest> request = BuildRequestAssistanceRequest(request_flags_, now);
-    if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::RequestAssistance, *request, "requested");
+    return WriteWithDeadline(
+        session, session.assistance(), &v1::AssistanceService::Stub::RequestAssistance,
+        v1::ENTITY_KIND_ASSISTANCE_REQUEST, !request_flags_.needed_within.empty(),
+        [&](absl::Time now) { return BuildRequestAssistanceRequest(request_flags_, now); }, "write.requested");
   }
   if (request_offer_->parsed()) {
     absl::StatusOr<v1::OfferAssistanceRequest> request = BuildOfferAssistanceRequest(offer_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request, "offered on");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::OfferAssistance, *request,
+                 "write.offered");
   }
   if (request_accept_->parsed()) {
     absl::StatusOr<v1::AcceptOfferRequest> request =
         BuildAcceptOfferRequest(request_id_, accept_organization_, accept_quantity_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, *request,
-                 absl::StrCat("accepted the offer of ", accept_organization_, " on"));
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::AcceptOffer, *request, "write.accepted",
+                 accept_organization_);
   }
   if (request_fulfil_->parsed()) {
     absl::StatusOr<v1::FulfillRequestRequest> request = BuildFulfillRequestRequest(request_id_, delivered_);
     if (!request.ok()) return UsageError(request.status());
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, *request, "fulfilled");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::FulfillRequest, *request,
+                 "write.fulfilled");
   }
   if (request_cancel_->parsed()) {
     v1::CancelRequestRequest request;
     request.set_request_id(request_id_);
     request.set_reason(cancel_reason_);
-    return Write(session, session.assistance(), &v1::AssistanceService::Stub::CancelRequest, request, "cancelled");
+    return Write(session, session.assistance(), &v1::AssistanceService::Stub::CancelRequest, request,
+                 "write.cancelled");
   }
   if (request_show_->parsed()) {
     v1::GetResponse response;
@@ -404,8 +417,8 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     if (session.options().json) {
       std::cout << ToJson(response, true) << "\n";
     } else {
-      std::cout << RenderRequest(response.record(), zone, ServerNow(response)) << "read at revision "
-                << response.revision() << "\n";
+      std::cout << RenderRequest(response.record(), zone, ServerNow(response))
+                << absl::Substitute(Text("read.at_revision"), response.revision()) << "\n";
     }
     return kExitOk;
   }
@@ -418,7 +431,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
       };
     }
     return ListKind(
-        session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "requests", keep,
+        session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "list.requests", keep,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderRequestTable(records, now); });
   }
 
@@ -431,7 +444,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     absl::StatusOr<v1::PutScenarioRequest> request = BuildPutScenarioRequest(scenario_flags_, std::move(base));
     if (!request.ok()) return UsageError(request.status());
     if (scenario_expected_option_->count() > 0) request->set_expected_revision(scenario_expected_revision_);
-    return Write(session, session.reports(), &v1::ReportService::Stub::PutScenario, *request, "put");
+    return Write(session, session.reports(), &v1::ReportService::Stub::PutScenario, *request, "write.put");
   }
   if (scenario_gap_->parsed()) {
     v1::GetGapReportRequest request;
@@ -440,7 +453,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
                 [&](const v1::GapReport& report) { return RenderGapReport(report, zone); });
   }
   if (scenario_list_->parsed()) {
-    return ListKind(session, v1::ENTITY_KIND_SCENARIO, "scenarios", nullptr,
+    return ListKind(session, v1::ENTITY_KIND_SCENARIO, "list.scenarios", nullptr,
                     [](const std::vector<v1::Record>& records, absl::Time) { return RenderScenarioTable(records); });
   }
 

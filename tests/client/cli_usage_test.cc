@@ -143,6 +143,43 @@ TEST(CliUsageTest, HelpAndMessagesInDutchWithLangOrADutchLocale) {
   ExpectUsageError({"--lang", "fr", "picture"}, "--lang \"fr\": expected nl (Nederlands) or en (English)");
 }
 
+// The workflow commands a GHOR officer or a meldkamer uses in an incident speak Dutch too: each subcommand's help,
+// option groups included, with the API's words (flags, enum words) as they are typed.
+TEST(CliUsageTest, WorkflowHelpInDutch) {
+  struct Case {
+    std::vector<std::string> command;
+    std::vector<std::string> dutch;
+    std::string english;  // What the English help says there, absent from the Dutch.
+  };
+  const std::vector<Case> cases = {
+      {{"incident", "open"}, {"Open een nieuw incident", "Opschalingsniveau", "Slachtoffers:"}, "Casualties"},
+      {{"incident", "log"}, {"situatielog", "picture|assessment|decision (beeld|oordeel|besluit)"}, "Add an entry"},
+      {{"alert", "send"}, {"Verstuur een alertering", "Ontvangers:", "de tijd van de server"}, "Audience"},
+      {{"alert", "ack"}, {"Bevestig een alertering"}, "Confirm (acknowledge)"},
+      {{"request", "create"},
+       {"Vraag om hulp (hulpvraag)", "Levering:", "verplicht bij --type staff: ", "ic-nurse"},
+       "Delivery"},
+      {{"request", "fulfil"}, {"Wat er aankwam"}, "What arrived"},
+      {{"scenario", "put"}, {"Benodigde capaciteit", "Veiligheidsregio, VR01..VR25"}, "Required capacity"},
+      {{"scenario", "gap"}, {"tekortenrapport"}, "The gap report"},
+      {{"report", "continuity"}, {"continuïteitstijdlijn", "Alleen deze veiligheidsregio"}, "How far ahead"},
+      {{"capacity", "near"}, {"Zoekstraal", "Alleen cijfers die hoogstens"}, "Search radius"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = {"--lang", "nl"};
+    args.insert(args.end(), c.command.begin(), c.command.end());
+    args.push_back("--help");
+    const Outcome help = RunCli(args);
+    EXPECT_EQ(help.exit_code, 0) << help.output;
+    for (const std::string& dutch : c.dutch) EXPECT_THAT(help.output, HasSubstr(dutch)) << c.command[1];
+    EXPECT_THAT(help.output, Not(HasSubstr(c.english))) << c.command[1];
+    EXPECT_THAT(help.output, Not(HasSubstr("Options:"))) << c.command[1] << ": the help flag in English \"Options\"";
+    // And the English help has it, so the check above is not vacuous.
+    args[1] = "en";
+    EXPECT_THAT(RunCli(args).output, HasSubstr(c.english)) << c.command[1];
+  }
+}
+
 TEST(CliUsageTest, AValidCommandGetsAsFarAsTheServer) {
   // Proves the usage checks above are not simply failing every command: a complete one tries to connect.
   const Outcome outcome = RunCli({"capacity", "near", "52.6,4.7", "--bed-type", "ic-adult"});

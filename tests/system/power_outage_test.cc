@@ -8,7 +8,8 @@
 //            offers of diesel (2,000 + 2,000 + 1,000 litres) fulfil one request for 5,000;
 //   24.5 h   the telephone network is down, nobody has reported for a day: every report is overdue, and the capacity
 //            overview, the gap report and the capacity search count them as stale, apart from the one fresh report;
-//            the CLI, on a machine whose clock still says 0 h, prints every age against the server's clock;
+//            the CLI, on a machine whose clock still says 0 h, prints every age against the server's clock and
+//            counts the deadlines it is given as a duration (--ack-within, --needed-within) from the server's time;
 //   25.5 h   overdue plus the region's grace (1 h): the overall status reads unknown, with the last known one.
 // Each stage is a method named after what it shows; the clock moves only in the test body, between stages, so a
 // stage at another moment of the outage is one MoveClockTo and one method there.
@@ -98,16 +99,21 @@ class PowerOutageTest : public ::testing::Test {
     return path;
   }
 
-  // The status report of `organization_id` over gRPC.
-  v1::StatusReport ReadReport(const std::string& organization_id) {
+  // The record named `name` over gRPC.
+  v1::Record ReadRecord(const std::string& name) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     v1::GetRequest request;
-    request.set_name(absl::StrCat("organizations/", organization_id, "/status"));
+    request.set_name(name);
     v1::GetResponse response;
     const grpc::Status status = stub_->Get(&context, request, &response);
     EXPECT_TRUE(status.ok()) << request.name() << ": " << status.error_message();
-    return response.record().status_report();
+    return response.record();
+  }
+
+  // The status report of `organization_id` over gRPC.
+  v1::StatusReport ReadReport(const std::string& organization_id) {
+    return ReadRecord(absl::StrCat("organizations/", organization_id, "/status")).status_report();
   }
 
   // Waits (bounded) until the scheduler has committed what `done` looks for in the report of `organization_id`.
@@ -328,6 +334,28 @@ class PowerOutageTest : public ::testing::Test {
     }
   }
 
+  // 24.5 h, the CLI still on a machine whose clock says 0 h. The GHOR alerts the region's hospitals, to be confirmed
+  // within 2 h, and the nursing home asks for beds needed within 4 h: both deadlines lie that long after the
+  // server's time, not after the local clock's (which would put them 22 h in the past).
+  void DeadlinesCountFromTheServersClock(absl::Duration server_offset) {
+    const absl::Time server_before = absl::Now() + server_offset;
+    MustRun({"alert", "send", "--id", "telefonie-uitval", "--headline", "Telefonie uitgevallen: meld via de radio",
+             "--urgency", "immediate", "--severity", "severe", "--certainty", "observed", "--region", "VR10",
+             "--ack-within", "2h"});
+    MustRun({"request", "create", "--id", "bedden-vvt-west", "--org", "vvt-west", "--type", "beds", "--bed-type",
+             "nursing-home", "--quantity", "6", "--needed-within", "4h"});
+    const absl::Time server_after = absl::Now() + server_offset;
+    const v1::Record alert = ReadRecord("alerts/telefonie-uitval");
+    const absl::Time ack_by = absl::FromUnixSeconds(alert.alert().acknowledge_by().seconds());
+    // Whole seconds on the wire: a second of slack below.
+    EXPECT_GE(ack_by, server_before + absl::Hours(2) - absl::Seconds(1)) << alert.DebugString();
+    EXPECT_LE(ack_by, server_after + absl::Hours(2)) << alert.DebugString();
+    const v1::Record request = ReadRecord("assistance-requests/bedden-vvt-west");
+    const absl::Time needed_by = absl::FromUnixSeconds(request.assistance_request().needed_by().seconds());
+    EXPECT_GE(needed_by, server_before + absl::Hours(4) - absl::Seconds(1)) << request.DebugString();
+    EXPECT_LE(needed_by, server_after + absl::Hours(4)) << request.DebugString();
+  }
+
   // 25.5 h. Overdue for longer than the grace: the overall status is unknown, with what it was, for everyone at the
   // same revision. The coast hospital, which reported an hour ago, is not.
   void OverdueBecomesUnknown() {
@@ -368,6 +396,7 @@ TEST_F(PowerOutageTest, TheInspectiesWalkThroughStaysTrue) {
   MoveClockTo(kReportingInterval + absl::Minutes(30));
   OverdueOrganisationsCountAsStale();
   AgesFollowTheServersClock();
+  DeadlinesCountFromTheServersClock(kReportingInterval + absl::Minutes(30));
 
   MoveClockTo(kReportingInterval + kUnknownAfterOverdue + absl::Minutes(30));
   OverdueBecomesUnknown();
