@@ -48,8 +48,13 @@ void Committer::Submit(mutations::WriteRequest request, Callback done) {
     std::move(done)(status);
     return;
   }
-  if (options_.forwarder != nullptr && options_.replicated_log != nullptr && !options_.replicated_log->leading() &&
-      !std::holds_alternative<mutations::SystemTick>(request.body)) {
+  if (options_.replicated_log != nullptr && !options_.replicated_log->leading() &&
+      std::holds_alternative<mutations::SystemTick>(request.body)) {
+    // Time-driven facts are the leader's to commit: a follower's tick changes nothing (and is not even planned).
+    std::move(done)(WriteResult{.revision = applied_revision(), .record = nullptr});
+    return;
+  }
+  if (options_.forwarder != nullptr && options_.replicated_log != nullptr && !options_.replicated_log->leading()) {
     options_.forwarder->Forward(std::move(request),
                                 [this, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
                                   if (!result.ok()) {

@@ -85,7 +85,8 @@ class Committer {
     // it is written to the store, applied, published or acknowledged. Null: a single node. Must outlive the
     // committer.
     ReplicatedLog* replicated_log = nullptr;
-    // Replicated mode: while this member does not lead, writes (not ticks) go to the leader through this. The
+    // Replicated mode: while this member does not lead, writes go to the leader through this, and ticks change
+    // nothing (time-driven facts are committed by the leader only). The
     // callback runs once the write is applied here as well, so a caller that reads this member after its callback
     // sees its own write, as on a single node. Null: such writes are refused by the replicated log. Must outlive the
     // committer.

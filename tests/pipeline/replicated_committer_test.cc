@@ -292,9 +292,12 @@ TEST_F(ReplicatedCommitterTest, FollowerForwardsWritesAndCompletesThemOnceItHasA
   EXPECT_EQ(outcome->result->revision, 1);
   EXPECT_NE(follower.picture_->Find(domain::OrganizationName("ziekenhuis-a")), nullptr);
 
-  // Ticks are never forwarded: time-driven writes are the leader's.
-  follower.Submit(Write(mutations::SystemTick{})).IgnoreError();
+  // Ticks are never forwarded nor planned: time-driven writes are the leader's. A follower's tick changes nothing.
+  absl::StatusOr<pipeline::WriteResult> tick = follower.Submit(Write(mutations::SystemTick{}));
+  ASSERT_TRUE(tick.ok()) << tick.status();
+  EXPECT_EQ(tick->revision, 1);
   EXPECT_EQ(forwarder.forwarded(), 1);
+  EXPECT_EQ(follower.store_->last_revision(), 1);
 }
 
 }  // namespace
