@@ -118,7 +118,7 @@ TEST_F(ReplicationTest, LeaderKilledUnderLoadRepeatedlyLosesNoAcknowledgedWriteA
   EXPECT_GE(seen.resumes, 1) << "the feed never had to move to another member";
 }
 
-TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownItsPendingWritesRefusedAndNeverGetsAhead) {
+TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownAndNeverGetsAhead) {
   ASSERT_NO_FATAL_FAILURE(StartRegion());
   const int frozen = *region_->Leader();
   // Writers that talk to the leader only: their writes in flight when it freezes are answered after it thaws.
@@ -146,19 +146,16 @@ TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownItsPendingWritesRefused
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_others, 20, "while the old leader is frozen"));
 
   region_->member(frozen)->process().Signal(SIGCONT);
-  // The thawed member finds its term over (its lease is gone; etcd's fence refuses its appends) and refuses the
-  // writes it was holding: those writers stop. Writes it receives afterwards, as a follower, are forwarded.
-  const absl::Time thawed = absl::Now();
-  while (to_frozen.final_statuses().empty() && absl::Now() < thawed + absl::Seconds(30)) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  ASSERT_FALSE(to_frozen.final_statuses().empty()) << "no write held by the frozen leader was refused";
-  for (const grpc::Status& status : to_frozen.final_statuses()) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
-  }
+  // The thawed member finds its term over (its lease is gone; etcd's fence refuses its appends) and steps down. A
+  // write it was holding is either refused (UNAVAILABLE, nothing written) or, when the member noticed first,
+  // forwarded to the new leader: which one depends on the threads' order after SIGCONT. Either way nothing it
+  // acknowledged is missing below, and its store never gets ahead of the log.
   ASSERT_TRUE(WaitForFileContent(
       absl::StrCat(dir_.path(), "/member-", frozen, ".log"),
       [](const std::string& log) { return log.find("\"stopped_leading\"") != std::string::npos; }, absl::Seconds(30)));
+  for (const grpc::Status& status : to_frozen.final_statuses()) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  }
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_others, 20, "after the old leader thawed"));
   to_others.Stop();
   to_frozen.Stop();
