@@ -48,13 +48,13 @@ void Committer::Submit(mutations::WriteRequest request, Callback done) {
     std::move(done)(status);
     return;
   }
-  if (options_.replicated_log != nullptr && !options_.replicated_log->leading() &&
-      std::holds_alternative<mutations::SystemTick>(request.body)) {
+  const bool following = options_.replicated_log != nullptr && !options_.replicated_log->leading();
+  if (following && std::holds_alternative<mutations::SystemTick>(request.body)) {
     // Time-driven facts are the leader's to commit: a follower's tick changes nothing (and is not even planned).
     std::move(done)(WriteResult{.revision = applied_revision(), .record = nullptr});
     return;
   }
-  if (options_.forwarder != nullptr && options_.replicated_log != nullptr && !options_.replicated_log->leading()) {
+  if (following && options_.forwarder != nullptr) {
     options_.forwarder->Forward(std::move(request),
                                 [this, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
                                   if (!result.ok()) {
@@ -288,12 +288,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
   if (attempted && options_.observer != nullptr) {
     options_.observer->OnGroupCommitted(group.size(), changes.size(), absl::Now() - group_start, written.ok());
   }
-  {
-    absl::MutexLock lock(&mu_);
-    ++stats_.groups;
-    stats_.writes += static_cast<int64_t>(changes.size());
-    if (!written.ok()) ++stats_.failed_groups;
-  }
+  CountGroup(changes.size(), written.ok());
 
   // The callers are completed only now that the outcome is durable (or certainly not made).
   Completed completed{.group = std::move(group), .results = {}, .changes = std::move(changes)};
@@ -314,19 +309,31 @@ void Committer::CommitGroup(std::deque<Pending> group) {
   completions_.push_back(std::move(completed));
 }
 
+void Committer::ApplyAndPublish(const std::vector<state::Change>& changes, int64_t last_revision,
+                                absl::Time commit_time) {
+  next_revision_ = last_revision + 1;
+  last_commit_time_ = std::max(last_commit_time_, commit_time);
+  picture_.Apply(changes);
+  std::vector<state::EventPtr> events;
+  events.reserve(changes.size());
+  for (const state::Change& change : changes) events.push_back(change.event);
+  hub_.Publish(std::move(events));
+  SetApplied(last_revision);
+}
+
+void Committer::CountGroup(size_t writes, bool ok) {
+  absl::MutexLock lock(&mu_);
+  ++stats_.groups;
+  stats_.writes += static_cast<int64_t>(writes);
+  if (!ok) ++stats_.failed_groups;
+}
+
 absl::Status Committer::WriteAndApply(const std::vector<storage::LogEntry>& entries,
                                       std::vector<state::Change>& changes, int64_t last_revision,
                                       absl::Time commit_time) {
   absl::Status written = store_.Commit(entries);
   if (written.ok()) {
-    next_revision_ = last_revision + 1;
-    last_commit_time_ = std::max(last_commit_time_, commit_time);
-    picture_.Apply(changes);
-    std::vector<state::EventPtr> events;
-    events.reserve(changes.size());
-    for (const state::Change& change : changes) events.push_back(change.event);
-    hub_.Publish(std::move(events));
-    SetApplied(last_revision);
+    ApplyAndPublish(changes, last_revision, commit_time);
     return absl::OkStatus();
   }
   observability::LogError("commit_failed", {{"revisions", absl::StrCat(next_revision_, "..", last_revision)},
@@ -396,13 +403,8 @@ absl::Status Committer::ApplyReplicated(const ReplicatedGroup& group) {
     changes.push_back(std::move(change));
   }
   for (const state::Change& change : changes) entries.push_back(LogEntryOf(change));
-  absl::Status written = WriteAndApply(entries, changes, group.last_revision, group.commit_time);
-  {
-    absl::MutexLock lock(&mu_);
-    ++stats_.groups;
-    stats_.writes += static_cast<int64_t>(changes.size());
-    if (!written.ok()) ++stats_.failed_groups;
-  }
+  const absl::Status written = WriteAndApply(entries, changes, group.last_revision, group.commit_time);
+  CountGroup(changes.size(), written.ok());
   return written;
 }
 
@@ -437,14 +439,7 @@ absl::Status Committer::TryRecoverStorage() {
   if (unresolved_.has_value() && *reopened == unresolved_->last_revision && *reopened > picture_revision) {
     // The failed group is durable after all (its fsync failed, yet the data reached the disk). It is real now:
     // apply and publish it like any committed group, so picture, feeds and log agree.
-    next_revision_ = *reopened + 1;
-    last_commit_time_ = std::max(last_commit_time_, unresolved_->commit_time);
-    picture_.Apply(unresolved_->changes);
-    std::vector<state::EventPtr> events;
-    events.reserve(unresolved_->changes.size());
-    for (const state::Change& change : unresolved_->changes) events.push_back(change.event);
-    hub_.Publish(std::move(events));
-    SetApplied(*reopened);
+    ApplyAndPublish(unresolved_->changes, *reopened, unresolved_->commit_time);
     outcome = "the failed write turned out durable: applied and published";
   } else if (*reopened == picture_revision) {
     if (unresolved_.has_value()) outcome = "the failed write was not durable: dropped";

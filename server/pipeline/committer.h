@@ -170,6 +170,11 @@ class Committer {
   void CommitGroup(std::deque<Pending> group);
   // Applies one group read from the replicated log (SubmitReplicated).
   absl::Status ApplyReplicated(const ReplicatedGroup& group);
+  // A group durable in the store: advances the revision and the commit-time floor, applies it to the picture,
+  // publishes it to the hub and completes the forwarded writes it covers.
+  void ApplyAndPublish(const std::vector<state::Change>& changes, int64_t last_revision, absl::Time commit_time);
+  // Counts a group (and its changes) in stats().
+  void CountGroup(size_t writes, bool ok);
   // Writes a planned or replicated group to the store and, once durable, applies and publishes it. On a storage
   // fault, starts recovery and returns the error the callers get (OK when the group proved durable after all).
   absl::Status WriteAndApply(const std::vector<storage::LogEntry>& entries, std::vector<state::Change>& changes,
