@@ -169,10 +169,10 @@ absl::Status Follower::FollowOnce() {
     if (head->kv.has_value() && !absl::SimpleAtoi(head->kv->value(), &head_revision)) continue;
     const int64_t applied = committer_.applied_revision();
     if (head_at_last_check >= 0 && applied < head_at_last_check) {
-      ended = absl::UnavailableError(
-          absl::StrCat("the watch on the region's log delivered nothing for ",
-                       absl::FormatDuration(options_.stall_check_interval), " while the log was at revision ",
-                       head_at_last_check, " and this member at ", applied, ": reading the log again"));
+      ended = absl::UnavailableError(absl::StrCat("the watch on the region's log delivered nothing for ",
+                                                  absl::FormatDuration(options_.stall_check_interval),
+                                                  " while the log was at revision ", head_at_last_check,
+                                                  " and this member at ", applied, ": reading the log again"));
       absl::MutexLock lock(&mu_);
       watch_ended_ = true;  // The watch's callback applies nothing more.
       break;

@@ -153,8 +153,8 @@ void TcpForwarder::Run() {
           if (upstream < 0) {
             close(client);
           } else {
-            pipes.push_back(Pipe{.client = client, .upstream = upstream, .to_upstream = {}, .to_client = {},
-                                 .dead = false});
+            pipes.push_back(
+                Pipe{.client = client, .upstream = upstream, .to_upstream = {}, .to_client = {}, .dead = false});
           }
         }
       }

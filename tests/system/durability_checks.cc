@@ -88,9 +88,8 @@ void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const st
 
 bool ClosedLoopWriters::WaitUntilAcknowledged(int count, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return static_cast<int>(acknowledged_.size()) >= count;
-  };
+  auto enough = [this, count]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return static_cast<int>(acknowledged_.size()) >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 

@@ -148,9 +148,11 @@ TEST_F(ReplicationFaultsTest, WithoutEtcdQuorumWritesAreUnavailableWhileReadsAnd
 }
 
 TEST_F(ReplicationFaultsTest, LeaderCutOffFromEtcdIsReplacedRefusesItsWritesAndFollowsAfterwards) {
-  ASSERT_NO_FATAL_FAILURE(StartRegion(
-      {.members = 3, .lease_ttl = absl::Seconds(2), .extra_args = {}, .etcd = {.members = 3},
-       .etcd_through_forwarders = true}));
+  ASSERT_NO_FATAL_FAILURE(StartRegion({.members = 3,
+                                       .lease_ttl = absl::Seconds(2),
+                                       .extra_args = {},
+                                       .etcd = {.members = 3},
+                                       .etcd_through_forwarders = true}));
   const int cut = *region_->Leader();
   // Writers that talk to the cut-off leader only, and stop at their first refused write.
   ClosedLoopWriters to_cut(*region_->member(cut), kWriters, "cut");
