@@ -3,6 +3,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "base/time.h"
@@ -149,11 +150,39 @@ absl::Status Follower::FollowOnce() {
       },
       end_watch);
   absl::Status ended;
-  {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](Follower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) { return f->stopping_ || f->watch_ended_; }, this));
-    ended = stopping_ ? absl::OkStatus() : watch_error_;
+  // The head read at the previous check (-1: none yet).
+  int64_t head_at_last_check = -1;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(
+              absl::Condition(
+                  +[](Follower* f) ABSL_EXCLUSIVE_LOCKS_REQUIRED(f->mu_) { return f->stopping_ || f->watch_ended_; },
+                  this),
+              options_.stall_check_interval)) {
+        ended = stopping_ ? absl::OkStatus() : watch_error_;
+        break;
+      }
+    }
+    // A watch on an etcd member that froze (a hung machine) keeps its stream open and delivers nothing until gRPC's
+    // keepalive gives up, some 15 s; meanwhile this member serves an old picture and the writes it forwarded wait
+    // for it. So check that the watch delivers: what the log held at the previous check must be applied by now. The
+    // head read also moves the client off an etcd member that does not answer, so the next watch goes elsewhere.
+    absl::StatusOr<etcd::GetResult> head = client_.Get(keys_.head());
+    if (!head.ok()) continue;  // No etcd member answers: there is nothing to follow elsewhere either.
+    int64_t head_revision = 0;
+    if (head->kv.has_value() && !absl::SimpleAtoi(head->kv->value(), &head_revision)) continue;
+    const int64_t applied = committer_.applied_revision();
+    if (head_at_last_check >= 0 && applied < head_at_last_check) {
+      ended = absl::UnavailableError(absl::StrCat("the watch on the region's log delivered nothing for ",
+                                                  absl::FormatDuration(options_.stall_check_interval),
+                                                  " while the log was at revision ", head_at_last_check,
+                                                  " and this member at ", applied, ": reading the log again"));
+      absl::MutexLock lock(&mu_);
+      watch_ended_ = true;  // The watch's callback applies nothing more.
+      break;
+    }
+    head_at_last_check = head_revision;
   }
   watcher.reset();  // Joins the watch's thread: no callback runs after this.
   return ended;

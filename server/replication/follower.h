@@ -4,7 +4,10 @@
 //
 // It ranges over <prefix>log/ from the member's applied revision + 1, then watches the prefix from the range's etcd
 // revision + 1 (so nothing between the two is missed), and starts over from the applied revision after any error (a
-// gap, a compacted watch, a lost connection), at most once per retry interval. A log whose next group is missing
+// gap, a compacted watch, a lost connection), at most once per retry interval. While it watches, it reads head
+// every stall_check_interval: a watch that has not delivered, within one interval, what the log held at the previous
+// check is stalled (its etcd member froze without closing the connection) and the loop starts over, on the etcd
+// member that answered the read. A log whose next group is missing
 // (trimmed below this member's revision) is reported in status() and retried; it needs a re-seed from a peer.
 //
 // Thread safety: Start, Stop and status may be called from any thread; Stop waits for the loop to end.
@@ -33,6 +36,8 @@ class Follower {
     int64_t range_limit = 64;
     // Pause after an error before reading the log again.
     absl::Duration retry_interval = absl::Milliseconds(200);
+    // How often a watching follower reads head to check that its watch delivers (see the file comment).
+    absl::Duration stall_check_interval = absl::Seconds(1);
   };
   // `client` and `committer` must outlive the follower.
   Follower(etcd::Client& client, Keyspace keys, pipeline::Committer& committer, Options options);

@@ -54,7 +54,6 @@ ClosedLoopWriters::ClosedLoopWriters(const std::string& servers, int threads, co
 ClosedLoopWriters::~ClosedLoopWriters() { Stop(); }
 
 void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const std::string& prefix, bool fail_over) {
-  std::vector<AcknowledgedWrite> acknowledged;
   grpc::Status final_status;
   std::string organization_id;
   for (int i = 0; !stop_.load(); ++i) {
@@ -69,7 +68,7 @@ void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const st
     if (!status.ok() && fail_over) {
       {
         absl::MutexLock lock(&mu_);
-        ++failed_writes_;
+        failures_.push_back(status);
       }
       i = (i / 8 + 1) * 8 - 1;                 // The next write registers a new organisation.
       absl::SleepFor(absl::Milliseconds(20));  // The member is probably gone: let the channel move on.
@@ -79,30 +78,35 @@ void ClosedLoopWriters::Run(int writer, v1::PictureService::Stub* stub, const st
       final_status = status;
       break;
     }
-    acknowledged.push_back({response.revision(), response.record().name(), response.record()});
     absl::MutexLock lock(&mu_);
-    ++acknowledged_count_;
+    acknowledged_.push_back({response.revision(), response.record().name(), response.record()});
   }
   absl::MutexLock lock(&mu_);
-  acknowledged_.insert(acknowledged_.end(), acknowledged.begin(), acknowledged.end());
   final_statuses_.push_back(final_status);
   --running_;
 }
 
 bool ClosedLoopWriters::WaitUntilAcknowledged(int count, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return acknowledged_count_ >= count; };
+  auto enough = [this, count]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return static_cast<int>(acknowledged_.size()) >= count; };
   return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
 }
 
 int ClosedLoopWriters::failed_writes() const {
   absl::MutexLock lock(&mu_);
-  return failed_writes_;
+  return static_cast<int>(failures_.size());
+}
+
+std::vector<grpc::Status> ClosedLoopWriters::failures(int from) const {
+  absl::MutexLock lock(&mu_);
+  if (from >= static_cast<int>(failures_.size())) return {};
+  return std::vector<grpc::Status>(failures_.begin() + std::max(from, 0), failures_.end());
 }
 
 int ClosedLoopWriters::acknowledged_count() const {
   absl::MutexLock lock(&mu_);
-  return acknowledged_count_;
+  return static_cast<int>(acknowledged_.size());
 }
 
 bool ClosedLoopWriters::WaitUntilAllFailed(absl::Duration timeout) {

@@ -45,13 +45,17 @@ class ClosedLoopWriters {
   int acknowledged_count() const;
   // Failed writes the failing-over writers went on after.
   int failed_writes() const;
+  // Their statuses, in the order they failed, from the `from`th on (a test that breaks the region on purpose checks
+  // that the writes were refused with the code it promises).
+  std::vector<grpc::Status> failures(int from = 0) const;
   // Waits up to `timeout` until every writer has stopped by itself (after a failed write); returns whether they did.
   bool WaitUntilAllFailed(absl::Duration timeout);
   // Asks the writers to stop and joins them. Idempotent.
   void Stop();
 
-  // After Stop(): every acknowledged write, and the status each writer stopped with (OK when stopped by Stop()).
+  // Every write acknowledged so far, in revision order (also while the writers run).
   std::vector<AcknowledgedWrite> acknowledged() const;
+  // After Stop() or WaitUntilAllFailed(): the status each writer stopped with (OK when stopped by Stop()).
   std::vector<grpc::Status> final_statuses() const;
 
  private:
@@ -63,8 +67,7 @@ class ClosedLoopWriters {
   std::vector<AcknowledgedWrite> acknowledged_ ABSL_GUARDED_BY(mu_);
   std::vector<grpc::Status> final_statuses_ ABSL_GUARDED_BY(mu_);
   int running_ ABSL_GUARDED_BY(mu_) = 0;
-  int acknowledged_count_ ABSL_GUARDED_BY(mu_) = 0;  // Every writer's, as they go (acknowledged_ fills at the end).
-  int failed_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<grpc::Status> failures_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> threads_;
 };
 

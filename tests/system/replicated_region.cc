@@ -35,7 +35,7 @@ absl::StatusOr<int> FreeLoopbackPort() {
 absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const std::string& dir, Options options) {
   std::unique_ptr<ReplicatedRegion> region(new ReplicatedRegion());
   region->options_ = std::move(options);
-  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start({.members = 3});
+  absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(region->options_.etcd);
   if (!etcd.ok()) return etcd.status();
   region->etcd_ = *std::move(etcd);
   for (int i = 0; i < region->options_.members; ++i) {
@@ -46,7 +46,14 @@ absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const 
                                       .log_path = absl::StrCat(dir, "/member-", i, ".log"),
                                       .member_id = absl::StrCat("member-", i),
                                       .log_offset = 0,
-                                      .process = nullptr});
+                                      .process = nullptr,
+                                      .etcd_forwarders = {}});
+    if (!region->options_.etcd_through_forwarders) continue;
+    for (const std::string& endpoint : region->etcd_->endpoints()) {
+      absl::StatusOr<std::unique_ptr<TcpForwarder>> forwarder = TcpForwarder::Start(endpoint);
+      if (!forwarder.ok()) return forwarder.status();
+      region->members_.back().etcd_forwarders.push_back(*std::move(forwarder));
+    }
   }
   for (int i = 0; i < region->size(); ++i) {
     if (absl::Status started = region->StartMember(i); !started.ok()) return started;
@@ -58,7 +65,12 @@ absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const 
 
 absl::Status ReplicatedRegion::StartMember(int i) {
   Member& member = members_[i];
-  std::vector<std::string> args = {"--etcd_endpoints", absl::StrJoin(etcd_->endpoints(), ","),
+  std::vector<std::string> etcd_endpoints = etcd_->endpoints();
+  if (!member.etcd_forwarders.empty()) {
+    etcd_endpoints.clear();
+    for (const auto& forwarder : member.etcd_forwarders) etcd_endpoints.push_back(forwarder->address());
+  }
+  std::vector<std::string> args = {"--etcd_endpoints", absl::StrJoin(etcd_endpoints, ","),
                                    "--member_id",      member.member_id,
                                    "--advertise",      member.address,
                                    "--lease_ttl",      absl::FormatDuration(options_.lease_ttl)};
@@ -78,9 +90,9 @@ std::string ReplicatedRegion::addresses() const {
   return absl::StrJoin(all, ",");
 }
 
-std::optional<int> ReplicatedRegion::Leader() const {
+std::optional<int> ReplicatedRegion::Leader(int other_than) const {
   for (int i = 0; i < size(); ++i) {
-    if (members_[i].process == nullptr) continue;
+    if (members_[i].process == nullptr || i == other_than) continue;
     bool leading = false;
     const std::string log = members_[i].process->log();
     for (const nlohmann::json& line : ParseJsonLines(log.substr(std::min(log.size(), members_[i].log_offset)))) {
@@ -93,10 +105,10 @@ std::optional<int> ReplicatedRegion::Leader() const {
   return std::nullopt;
 }
 
-absl::StatusOr<int> ReplicatedRegion::WaitForLeader(absl::Duration timeout) const {
+absl::StatusOr<int> ReplicatedRegion::WaitForLeader(absl::Duration timeout, int other_than) const {
   const absl::Time deadline = absl::Now() + timeout;
   while (absl::Now() < deadline) {
-    if (std::optional<int> leader = Leader(); leader.has_value()) return *leader;
+    if (std::optional<int> leader = Leader(other_than); leader.has_value()) return *leader;
     absl::SleepFor(absl::Milliseconds(20));
   }
   std::string logs;
@@ -115,6 +127,14 @@ void ReplicatedRegion::Kill(int i) {
 absl::Status ReplicatedRegion::Restart(int i) {
   Kill(i);
   return StartMember(i);
+}
+
+void ReplicatedRegion::CutFromEtcd(int i, TcpForwarder::CutMode mode) {
+  for (const auto& forwarder : members_[i].etcd_forwarders) forwarder->Cut(mode);
+}
+
+void ReplicatedRegion::RestoreEtcd(int i) {
+  for (const auto& forwarder : members_[i].etcd_forwarders) forwarder->Restore();
 }
 
 }  // namespace ketenbeeld::testing

@@ -3,6 +3,10 @@
 // --etcd_endpoints, with a short lease so that failovers take about two seconds. The member that leads is read from
 // the members' own logs ({"event":"leading"} / {"event":"stopped_leading"} since their last start).
 //
+// With Options::etcd_through_forwarders each member reaches every etcd member through its own TcpForwarder
+// (tests/support/tcp_forwarder.h), so that a test can cut one server off from etcd (CutFromEtcd) while the others and
+// etcd go on, and reconnect it (RestoreEtcd).
+//
 // Thread safety: none; use from the test's main thread. Every process is stopped by pid when the region is destroyed.
 #ifndef KETENBEELD_TESTS_SYSTEM_REPLICATED_REGION_H_
 #define KETENBEELD_TESTS_SYSTEM_REPLICATED_REGION_H_
@@ -15,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "tests/support/etcd_cluster.h"
+#include "tests/support/tcp_forwarder.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
@@ -26,6 +31,10 @@ class ReplicatedRegion {
     absl::Duration lease_ttl = absl::Seconds(2);
     // Extra flags for every member.
     std::vector<std::string> extra_args{};
+    // The etcd cluster (three members; a tiny quota_backend_bytes for the NOSPACE test).
+    EtcdClusterOptions etcd{.members = 3};
+    // Each member's --etcd_endpoints name its own forwarders to the etcd members instead of etcd itself.
+    bool etcd_through_forwarders = false;
   };
   // Starts etcd and the members under `dir`; waits until one member leads.
   static absl::StatusOr<std::unique_ptr<ReplicatedRegion>> Start(const std::string& dir, Options options);
@@ -38,15 +47,22 @@ class ReplicatedRegion {
   // Every member's address, "ip:port,ip:port,..." (client::ChannelTarget).
   std::string addresses() const;
 
-  // The member that leads now (a running one whose log says so since its last start); nullopt when none does.
-  std::optional<int> Leader() const;
-  // Waits until a running member leads; returns it. DEADLINE_EXCEEDED with the members' logs otherwise.
-  absl::StatusOr<int> WaitForLeader(absl::Duration timeout) const;
+  // The member that leads now (a running one whose log says so since its last start), other than `other_than` (a
+  // frozen or cut-off member whose log still says it leads); nullopt when none does.
+  std::optional<int> Leader(int other_than = -1) const;
+  // Waits until a running member other than `other_than` leads; returns it. DEADLINE_EXCEEDED with the members' logs
+  // otherwise.
+  absl::StatusOr<int> WaitForLeader(absl::Duration timeout, int other_than = -1) const;
 
   // SIGKILL, and reap.
   void Kill(int i);
   // Starts member i again on its data directory and address.
   absl::Status Restart(int i);
+
+  // With etcd_through_forwarders: cuts member i off from every etcd member (see TcpForwarder::CutMode), and
+  // reconnects it. No-ops without.
+  void CutFromEtcd(int i, TcpForwarder::CutMode mode);
+  void RestoreEtcd(int i);
 
  private:
   struct Member {
@@ -56,6 +72,8 @@ class ReplicatedRegion {
     std::string member_id;
     size_t log_offset = 0;  // Where the current life's lines start in log_path.
     std::unique_ptr<ServerProcess> process;
+    // With etcd_through_forwarders: one per etcd member, this member's only way to etcd.
+    std::vector<std::unique_ptr<TcpForwarder>> etcd_forwarders;
   };
   ReplicatedRegion() = default;
   absl::Status StartMember(int i);

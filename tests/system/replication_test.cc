@@ -15,71 +15,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "tests/support/etcd_cluster.h"
-#include "tests/support/temp_dir.h"
-#include "tests/system/durability_checks.h"
-#include "tests/system/replicated_region.h"
-#include "tests/system/resuming_subscriber.h"
+#include "tests/system/replication_fixture.h"
 
 namespace ketenbeeld::testing {
 namespace {
-
-constexpr int kWriters = 4;
-
-class ReplicationTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!EtcdCluster::Available()) GTEST_SKIP() << EtcdCluster::kMissing;
-  }
-
-  void StartRegion(ReplicatedRegion::Options options = {}) {
-    absl::StatusOr<std::unique_ptr<ReplicatedRegion>> region = ReplicatedRegion::Start(dir_.path(), options);
-    ASSERT_TRUE(region.ok()) << region.status();
-    region_ = *std::move(region);
-  }
-
-  // Waits until `writers` have `more` acknowledged writes beyond what they had.
-  static void ExpectWritesFlow(ClosedLoopWriters& writers, int more, const std::string& when) {
-    const int target = writers.acknowledged_count() + more;
-    ASSERT_TRUE(writers.WaitUntilAcknowledged(target, absl::Seconds(30)))
-        << "writes did not flow " << when << ": " << writers.acknowledged_count() << " of " << target;
-  }
-
-  // Every running member reaches `revision`, and then holds exactly the same log (revisions 1..N, the same bytes)
-  // and every acknowledged write.
-  void ExpectMembersAgree(const std::vector<AcknowledgedWrite>& acknowledged, int64_t revision) {
-    std::vector<std::string> reference;
-    for (int i = 0; i < region_->size(); ++i) {
-      ServerProcess* member = region_->member(i);
-      if (member == nullptr) continue;
-      std::unique_ptr<v1::PictureService::Stub> stub = member->NewStub();
-      absl::StatusOr<WholeLog> log;
-      const absl::Time deadline = absl::Now() + absl::Seconds(30);
-      do {
-        log = ReadWholeLog(*stub);
-        if (log.ok() && log->latest_revision >= revision) break;
-        absl::SleepFor(absl::Milliseconds(50));
-      } while (absl::Now() < deadline);
-      ASSERT_TRUE(log.ok()) << "member " << i << ": " << log.status();
-      ASSERT_GE(log->latest_revision, revision) << "member " << i << " did not catch up";
-      std::vector<std::string> bytes;
-      for (const v1::Event& event : log->events) bytes.push_back(event.SerializeAsString());
-      if (reference.empty()) {
-        reference = bytes;
-      } else {
-        const size_t common = std::min(reference.size(), bytes.size());
-        for (size_t r = 0; r < common; ++r) {
-          ASSERT_EQ(bytes[r], reference[r]) << "member " << i << " differs at revision " << r + 1;
-        }
-      }
-      int64_t latest = 0;
-      ASSERT_NO_FATAL_FAILURE(ExpectRecoveredPictureHoldsEveryAcknowledgedWrite(*stub, acknowledged, {}, &latest));
-    }
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ReplicatedRegion> region_;
-};
 
 TEST_F(ReplicationTest, LeaderKilledUnderLoadRepeatedlyLosesNoAcknowledgedWriteAndNoFeedEvent) {
   ASSERT_NO_FATAL_FAILURE(StartRegion());
@@ -126,21 +65,14 @@ TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownAndNeverGetsAhead) {
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_frozen, 20, "at the start"));
   region_->member(frozen)->process().Signal(SIGSTOP);
 
-  // Leader() still names the frozen member (its log says it leads): wait for another one's "leading".
   std::vector<std::string> others;
   for (int i = 0; i < region_->size(); ++i) {
     if (i != frozen) others.push_back(region_->address(i));
   }
-  auto another_leads = [&] {
-    for (int i = 0; i < region_->size(); ++i) {
-      if (i == frozen) continue;
-      if (region_->member(i)->log().find("\"event\":\"leading\"") != std::string::npos) return true;
-    }
-    return false;
-  };
+  // Leader() still names the frozen member (its log says it leads): wait for another one.
   const absl::Time frozen_at = absl::Now();
-  while (!another_leads() && absl::Now() < frozen_at + absl::Seconds(30)) absl::SleepFor(absl::Milliseconds(20));
-  ASSERT_TRUE(another_leads()) << "no other member took over from the frozen leader";
+  absl::StatusOr<int> successor = region_->WaitForLeader(absl::Seconds(30), /*other_than=*/frozen);
+  ASSERT_TRUE(successor.ok()) << "no other member took over from the frozen leader: " << successor.status();
   std::printf("takeover from a frozen leader: %s\n", absl::FormatDuration(absl::Now() - frozen_at).c_str());
   ClosedLoopWriters to_others(absl::StrJoin(others, ","), kWriters, "others");
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_others, 20, "while the old leader is frozen"));
