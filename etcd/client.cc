@@ -53,6 +53,9 @@ constexpr absl::Duration kRenewRetry = absl::Milliseconds(200);
 constexpr char kRequireLeaderKey[] = "hasleader";
 constexpr char kRequireLeaderValue[] = "true";
 
+// A call whose deadline is further away than this many request timeouts is a long call, watched by a LivenessProbe.
+constexpr int kLongCall = 3;
+
 bool Fails(absl::StatusCode code) {
   return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded;
 }
@@ -118,6 +121,72 @@ class CancelRegistration {
  private:
   CancelToken* const token_;
   const bool registered_;
+};
+
+// Watches the etcd member under a call that may block for long (a campaign without deadline, a watch, an observe):
+// every `interval` it asks that member for its Status, with `timeout` as the deadline. When the member does not
+// answer in time (its machine froze, or a partition drops its packets without a reset), the probe cancels the call at
+// once. gRPC's keepalive would notice too, but only after keepalive_time + keepalive_timeout (15 s by default), and
+// meanwhile a campaign does not hear that it won and a watch delivers nothing. A member that answers but has no raft
+// leader is not the probe's business: `hasleader` already ends those calls.
+//
+// Thread safety: the probe runs its own thread; Stop() (also run by the destructor) joins it. `call` must outlive the
+// probe, so declare the probe after the context and before the stream.
+class LivenessProbe {
+ public:
+  // A zero `interval` starts no thread: the probe never fires.
+  LivenessProbe(Endpoint& endpoint, grpc::ClientContext* call, absl::Duration interval, absl::Duration timeout)
+      : endpoint_(endpoint), call_(call), interval_(interval), timeout_(timeout) {
+    if (interval_ > absl::ZeroDuration()) thread_ = std::thread([this] { Run(); });
+  }
+  ~LivenessProbe() { Stop(); }
+  LivenessProbe(const LivenessProbe&) = delete;
+  LivenessProbe& operator=(const LivenessProbe&) = delete;
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Why the probe cancelled the call (UNAVAILABLE naming the member); OK when it did not.
+  absl::Status failure() const {
+    absl::MutexLock lock(&mu_);
+    return failure_;
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_)) return;
+      }
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+      etcdserverpb::StatusRequest request;
+      etcdserverpb::StatusResponse response;
+      const grpc::Status status = endpoint_.maintenance->Status(&context, request, &response);
+      if (status.ok()) continue;
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;  // The call ended on its own; the probe's failure is not why.
+      failure_ = absl::UnavailableError(absl::StrCat("etcd ", endpoint_.address, " stopped answering (Status: ",
+                                                     status.error_message(), "); the call was cancelled"));
+      call_->TryCancel();
+      return;
+    }
+  }
+
+  Endpoint& endpoint_;
+  grpc::ClientContext* const call_;
+  const absl::Duration interval_;
+  const absl::Duration timeout_;
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
 };
 
 }  // namespace internal
@@ -311,8 +380,14 @@ absl::StatusOr<Response> Client::CallOn(Pick pick, absl::string_view method, abs
   PrepareContext(&context, deadline, pick.all_failing);
   internal::CancelRegistration registration(cancel, &context);
   if (!registration.ok()) return Cancelled(method);
+  // A call that may wait longer than a few request timeouts (a campaign) is watched by a probe of its member.
+  const bool long_call = deadline - absl::Now() > kLongCall * options_.request_timeout;
+  internal::LivenessProbe probe(endpoint, &context, long_call ? options_.probe_interval : absl::ZeroDuration(),
+                                options_.request_timeout);
   Response response;
   absl::Status status = FromGrpc(rpc(endpoint, &context, &response), endpoint.address, method);
+  probe.Stop();
+  if (absl::Status failure = probe.failure(); !failure.ok()) status = failure;
   if (!status.ok()) {
     if (Fails(status.code())) MarkFailed(index);
     return status;
@@ -679,6 +754,8 @@ absl::Status Watcher::ReadStream(size_t index) {
   Client::PrepareContext(&context, std::nullopt, /*wait_for_ready=*/false);
   internal::CancelRegistration registration(&cancel_, &context);
   if (!registration.ok()) return Cancelled("Watch.Watch");
+  internal::LivenessProbe probe(endpoint, &context, client_->options_.probe_interval,
+                                client_->options_.request_timeout);
   auto stream = endpoint.watch->Watch(&context);
   etcdserverpb::WatchRequest request;
   etcdserverpb::WatchCreateRequest& create = *request.mutable_create_request();
@@ -720,7 +797,9 @@ absl::Status Watcher::ReadStream(size_t index) {
     }
   }
   absl::Status status = FromGrpc(stream->Finish(), endpoint.address, "Watch.Watch");
+  probe.Stop();
   if (!ended.ok()) return ended;
+  if (absl::Status failure = probe.failure(); !failure.ok()) status = failure;
   if (status.ok()) status = absl::UnavailableError(absl::StrCat("etcd ", endpoint.address, " Watch.Watch: ended"));
   if (Fails(status.code())) client_->MarkFailed(index);
   return status;
@@ -759,6 +838,8 @@ void Observer::Run() {
     Client::PrepareContext(&context, std::nullopt, /*wait_for_ready=*/false);
     internal::CancelRegistration registration(&cancel_, &context);
     if (!registration.ok()) return;
+    internal::LivenessProbe probe(endpoint, &context, client_->options_.probe_interval,
+                                  client_->options_.request_timeout);
     v3electionpb::LeaderRequest request;
     request.set_name(name_);
     auto stream = endpoint.election->Observe(&context, request);
@@ -767,6 +848,8 @@ void Observer::Run() {
       if (on_leader_) on_leader_(response);
     }
     status = FromGrpc(stream->Finish(), endpoint.address, "Election.Observe");
+    probe.Stop();
+    if (absl::Status failure = probe.failure(); !failure.ok()) status = failure;
   }
   if (status.ok()) status = absl::UnavailableError(absl::StrCat("etcd ", endpoint.address, " Election.Observe: ended"));
   if (Fails(status.code())) client_->MarkFailed(index);

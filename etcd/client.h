@@ -16,6 +16,9 @@
 //     that fails with UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED or UNKNOWN may or may not have been applied by etcd:
 //     the caller must resolve that (OutcomeUnknown() below; the replication log does it with a compare-and-set on
 //     its head key). Retrying blindly could apply a transaction twice or apply one the caller has given up on.
+// A member that stops answering without closing its connections (a frozen machine) would hold a blocking call until
+// gRPC's keepalive gives up; watches, observes and long campaigns are therefore watched by a probe of their member
+// (ClientOptions::probe_interval) and end with UNAVAILABLE within about three seconds.
 // Every call and stream carries the metadata `hasleader: true`: a member cut off from the majority refuses at once
 // with UNAVAILABLE "etcdserver: no leader" (and ends such a stream) instead of stalling until the deadline.
 //
@@ -104,6 +107,11 @@ struct ClientOptions {
   // (--grpc-keepalive-min-time) and any without an open call.
   absl::Duration keepalive_time = absl::Seconds(10);
   absl::Duration keepalive_timeout = absl::Seconds(5);
+  // How often a call that may block for long — a watch, an observe, a campaign whose deadline is more than three
+  // request timeouts away — checks that its member still answers: a Status call with request_timeout as its deadline.
+  // When that fails, the call ends with UNAVAILABLE ("etcd <member> stopped answering") and the client moves on to
+  // the next member, within probe_interval + request_timeout instead of keepalive's 15 s. Zero: no probe.
+  absl::Duration probe_interval = absl::Seconds(1);
 };
 
 // What Client::Get returns.

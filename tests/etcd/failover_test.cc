@@ -1,9 +1,13 @@
 // A three-member etcd cluster: the client moves on to another member when one is killed or frozen, and a member cut
 // off from the majority refuses at once ("etcdserver: no leader", thanks to the `hasleader` metadata) instead of
 // stalling.
+#include <iostream>
 #include <string>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "etcd/client.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/etcd/fixture.h"
 
@@ -66,6 +70,57 @@ TEST_F(FailoverTest, ReadsGoOnWhenTheCurrentMemberIsFrozen) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_NE(client_->current_endpoint(), cluster_->endpoint(frozen));
   cluster_->Resume(frozen);
+}
+
+// A frozen member keeps its connections open: without the liveness probe a campaign and a watch on it would wait for
+// gRPC's keepalive (15 s). With it, both end with UNAVAILABLE within probe_interval + request_timeout, and the next
+// call goes to another member, where the campaign wins.
+TEST_F(FailoverTest, CampaignAndWatchOnAFrozenMemberEndWithinSeconds) {
+  absl::StatusOr<etcd::Lease> holder = client_->Grant(absl::Seconds(30));
+  absl::StatusOr<etcd::Lease> waiter = client_->Grant(absl::Seconds(30));
+  ASSERT_TRUE(holder.ok() && waiter.ok());
+  absl::StatusOr<v3electionpb::LeaderKey> held =
+      client_->Campaign("frozen-election", holder->id, "holder", absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(held.ok()) << held.status();
+
+  const std::string first = client_->current_endpoint();
+  absl::Notification watch_ended;
+  absl::Status watch_error;
+  std::unique_ptr<etcd::Watcher> watcher = client_->Watch(
+      {.key = "k"}, [](const etcdserverpb::WatchResponse&) {},
+      [&](absl::Status status) {
+        watch_error = std::move(status);
+        watch_ended.Notify();
+      });
+  ASSERT_TRUE(watcher->WaitUntilCreated(absl::Seconds(5)));
+  absl::StatusOr<v3electionpb::LeaderKey> campaign = absl::UnknownError("not run");
+  absl::Notification campaign_ended;
+  std::thread campaigner([&] {
+    campaign = client_->Campaign("frozen-election", waiter->id, "waiter", absl::InfiniteFuture());
+    campaign_ended.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // The campaign's key is in place and it waits for the holder's to go.
+  ASSERT_FALSE(campaign_ended.HasBeenNotified()) << campaign.status();
+
+  const absl::Time frozen_at = absl::Now();
+  cluster_->Pause(MemberIndex(first));
+  // probe_interval (1 s) + request_timeout (1 s), with room for a loaded machine; keepalive alone would take 15 s.
+  EXPECT_TRUE(campaign_ended.WaitForNotificationWithTimeout(absl::Seconds(8)));
+  EXPECT_TRUE(watch_ended.WaitForNotificationWithTimeout(absl::Seconds(8)));
+  const absl::Duration took = absl::Now() - frozen_at;
+  campaigner.join();
+  EXPECT_EQ(campaign.status().code(), absl::StatusCode::kUnavailable) << campaign.status();
+  EXPECT_THAT(std::string(campaign.status().message()), ::testing::HasSubstr("stopped answering"));
+  EXPECT_EQ(watch_error.code(), absl::StatusCode::kUnavailable) << watch_error;
+  EXPECT_NE(client_->current_endpoint(), first);
+  std::cout << "campaign and watch on the frozen member ended after " << absl::FormatDuration(took) << "\n";
+
+  // On another member the campaign goes on, and wins once the holder resigns.
+  ASSERT_TRUE(client_->Resign(*held).ok());
+  absl::StatusOr<v3electionpb::LeaderKey> won =
+      client_->Campaign("frozen-election", waiter->id, "waiter", absl::Now() + absl::Seconds(5));
+  EXPECT_TRUE(won.ok()) << won.status();
+  cluster_->Resume(MemberIndex(first));
 }
 
 TEST_F(FailoverTest, MemberWithoutMajorityRefusesAtOnceAndWritesAreNotRetried) {
