@@ -1,6 +1,8 @@
 // ketenbeeld-server: serves the shared picture of one safety region. Thin over app::KetenbeeldServer.
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -21,6 +23,9 @@
 namespace {
 
 // Blocks SIGINT and SIGTERM in every thread (call before any thread starts) and waits for one of them.
+// The exit code of a replicated member that must restart to re-seed (EX_TEMPFAIL: "try again").
+constexpr int kExitRestartToReseed = 75;
+
 int WaitForTerminationSignal() {
   sigset_t signals;
   sigemptyset(&signals);
@@ -126,6 +131,16 @@ int main(int argc, char** argv) {
   }
   ketenbeeld::app::ServerOptions options = config->server;
   options.http_assets_dir = http_assets_dir;
+  // A replicated member that fell behind the trimmed log cannot follow any more: it shuts down gracefully and exits
+  // with kExitRestartToReseed, so that its supervisor (systemd's Restart=on-failure, compose's restart policy)
+  // starts it again, and the start re-seeds it from a peer's checkpoint.
+  static std::atomic<int> exit_code{0};
+  if (options.replication.has_value()) {
+    options.replication->on_behind_log = [](const absl::Status&) {
+      exit_code = kExitRestartToReseed;
+      ::kill(::getpid(), SIGTERM);
+    };
+  }
 
   ketenbeeld::observability::LogInfo("allocator", {{"malloc", AllocatorName()}});
   BlockTerminationSignals();  // Before gRPC and RocksDB start their threads, so only sigwait sees the signals.
@@ -141,5 +156,5 @@ int main(int argc, char** argv) {
   const int signal = WaitForTerminationSignal();
   ketenbeeld::observability::LogInfo("signal_received", {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
   (*server)->Shutdown(config->shutdown_grace);
-  return 0;
+  return exit_code.load();
 }

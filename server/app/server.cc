@@ -39,6 +39,7 @@
 #include "server/policy/limits.h"
 #include "server/queries/reader.h"
 #include "server/replication/forwarding.h"
+#include "server/replication/reseed.h"
 #include "server/security/files.h"
 #include "server/state/picture.h"
 #include "storage/store.h"
@@ -137,6 +138,8 @@ struct KetenbeeldServer::State {
   absl::Status CompactLog(int64_t revision);
   // What the metrics endpoint reports at scrape time.
   observability::ServerFigures Figures();
+  // /healthz's role and lag of a replicated member; null on a single node.
+  std::function<http::ReplicationHealth()> ReplicationHealthOrNull();
 
   absl::Mutex shutdown_mu;
   bool shutdown_started ABSL_GUARDED_BY(shutdown_mu) = false;
@@ -181,6 +184,32 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     if (!clock.ok()) return clock.status();
     state->clock = *std::move(clock);
   }
+  std::optional<replication::MemberOptions> member_options = options.replication;
+  if (member_options.has_value()) {
+    if (options.tls.enabled()) {
+      // Members reach each other over TLS with their server certificate, verified against the region's CA.
+      grpc::SslCredentialsOptions tls;
+      absl::StatusOr<std::string> ca = security::ReadWholeFile(options.tls.client_ca, "tls.client_ca");
+      absl::StatusOr<std::string> certificate =
+          security::ReadWholeFile(options.tls.server_certificate, "tls.server_certificate");
+      absl::StatusOr<std::string> key =
+          security::ReadWholeFile(options.tls.server_private_key, "tls.server_private_key");
+      for (const absl::StatusOr<std::string>* file : {&ca, &certificate, &key}) {
+        if (!file->ok()) return file->status();
+      }
+      tls.pem_root_certs = *ca;
+      tls.pem_cert_chain = *certificate;
+      tls.pem_private_key = *key;
+      member_options->member_credentials = grpc::SslCredentials(tls);
+    }
+    // A member whose store ends before the region's log (trimmed) takes a peer's checkpoint first.
+    absl::StatusOr<replication::ReseedOutcome> reseeded =
+        replication::ReseedIfBehind(*member_options, options.data_dir);
+    if (!reseeded.ok()) {
+      return absl::Status(reseeded.status().code(), absl::StrCat("re-seeding this member from the region's leader: ",
+                                                                 reseeded.status().message()));
+    }
+  }
   absl::StatusOr<std::unique_ptr<storage::Store>> store =
       storage::Store::Open(storage::StoreOptions{.path = options.data_dir, .sync = options.sync});
   if (!store.ok()) return store.status();
@@ -198,26 +227,10 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   pipeline::Committer::Options committer_options = options.committer;
   committer_options.observer = state->metrics.get();
-  if (options.replication.has_value()) {
-    replication::MemberOptions member_options = *options.replication;
-    if (options.tls.enabled()) {
-      // Members reach each other over TLS with their server certificate, verified against the region's CA.
-      grpc::SslCredentialsOptions tls;
-      absl::StatusOr<std::string> ca = security::ReadWholeFile(options.tls.client_ca, "tls.client_ca");
-      absl::StatusOr<std::string> certificate =
-          security::ReadWholeFile(options.tls.server_certificate, "tls.server_certificate");
-      absl::StatusOr<std::string> key =
-          security::ReadWholeFile(options.tls.server_private_key, "tls.server_private_key");
-      for (const absl::StatusOr<std::string>* file : {&ca, &certificate, &key}) {
-        if (!file->ok()) return file->status();
-      }
-      tls.pem_root_certs = *ca;
-      tls.pem_cert_chain = *certificate;
-      tls.pem_private_key = *key;
-      member_options.member_credentials = grpc::SslCredentials(tls);
-    }
+  if (member_options.has_value()) {
+    member_options->observer = state->metrics.get();
     absl::StatusOr<std::unique_ptr<replication::Member>> member =
-        replication::Member::Connect(std::move(member_options), state->store->last_revision());
+        replication::Member::Connect(*std::move(member_options), state->store->last_revision());
     if (!member.ok()) return member.status();
     state->member = *std::move(member);
     committer_options.replicated_log = state->member->log();
@@ -301,14 +314,15 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.idle_timeout = options.http_idle_timeout;
     http_options.header_timeout = options.http_header_timeout;
     http_options.feed = state->options.feed;  // One feed implementation: same options, same counters.
-    absl::StatusOr<std::unique_ptr<http::Gateway>> gateway =
-        http::Gateway::Start(http_options, http::GatewayDependencies{.operations = *state->operations,
-                                                                     .authenticator = *state->authenticator,
-                                                                     .rate = *state->rate_limiter,
-                                                                     .call_budget = *state->call_budget,
-                                                                     .picture = *state->picture,
-                                                                     .store = *state->store,
-                                                                     .hub = *state->hub});
+    absl::StatusOr<std::unique_ptr<http::Gateway>> gateway = http::Gateway::Start(
+        http_options, http::GatewayDependencies{.operations = *state->operations,
+                                                .authenticator = *state->authenticator,
+                                                .rate = *state->rate_limiter,
+                                                .call_budget = *state->call_budget,
+                                                .picture = *state->picture,
+                                                .store = *state->store,
+                                                .hub = *state->hub,
+                                                .replication_health = state->ReplicationHealthOrNull()});
     if (!gateway.ok()) return gateway.status();
     state->http_gateway = *std::move(gateway);
   }
@@ -324,8 +338,9 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->report_service.get());
   builder.RegisterService(state->admin_service.get());
   if (state->member != nullptr) {
-    state->member_service = std::make_unique<replication::MemberServiceImpl>(*state->committer, *state->member->log(),
-                                                                             state->member->options().member_token);
+    state->member_service = std::make_unique<replication::MemberServiceImpl>(
+        *state->committer, *state->member->log(), *state->store, replication::CheckpointStagingPrefix(options.data_dir),
+        state->member->options().member_token);
     builder.RegisterService(state->member_service.get());
   }
   // Request ids, the per-call log line and RPC metrics.
@@ -374,6 +389,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                             {"records", server->state_->picture->size()},
                                             {"safety_region", options.committer.region.safety_region()},
                                             {"metrics_port", server->metrics_port()},
+                                            {"http_port", server->http_port()},
                                             {"transport", TransportOf(options)}});
   if (server->state_->authenticator->development_mode()) {
     observability::LogWarning(
@@ -442,6 +458,10 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
     f.replication_leader = replication.role == replication::Role::kLeader ? 1 : 0;
     f.replication_lag = std::max<int64_t>(0, replication.log_revision - committer->applied_revision());
     f.replication_leaderships = replication.leaderships;
+    f.replication_etcd_db_bytes = replication.etcd_db_bytes;
+    f.replication_etcd_db_in_use_bytes = replication.etcd_db_in_use_bytes;
+    f.replication_etcd_alarms = replication.etcd_alarms;
+    f.replication_log_first_revision = replication.log_first_revision;
   }
   const storage::StoreProperties rocksdb = store->Properties();
   f.rocksdb_write_stopped = rocksdb.write_stopped;
@@ -456,6 +476,16 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
   f.rocksdb_memtable_bytes = rocksdb.memtable_bytes;
   f.rocksdb_background_errors = rocksdb.background_errors;
   return f;
+}
+
+std::function<http::ReplicationHealth()> KetenbeeldServer::State::ReplicationHealthOrNull() {
+  if (member == nullptr) return nullptr;
+  return [this] {
+    const replication::Member::Status status = member->status();
+    return http::ReplicationHealth{
+        .leader = status.role == replication::Role::kLeader,
+        .lag_revisions = std::max<int64_t>(0, status.log_revision - committer->applied_revision())};
+  };
 }
 
 void KetenbeeldServer::Shutdown(absl::Duration grace) {

@@ -105,6 +105,12 @@ absl::Status ResolveReplication(const server::v1::ServerConfig& config, app::Ser
     }
     member.etcd_timeout = *timeout;
   }
+  if (replication.has_log_retention_revisions()) {
+    if (replication.log_retention_revisions() < 0) {
+      return Invalid("replication.log_retention_revisions", "must be 0 (never trim) or more");
+    }
+    member.log_retention_revisions = replication.log_retention_revisions();
+  }
   if (!replication.member_token_file().empty()) {
     std::ifstream file(replication.member_token_file());
     std::stringstream content;
@@ -503,6 +509,10 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
               [](C& c) { return c.mutable_replication()->mutable_lease_ttl(); });
   AddDuration(app, "etcd_timeout", "Replicated mode: deadline of one etcd request (default 2s)",
               [](C& c) { return c.mutable_replication()->mutable_etcd_timeout(); });
+  AddInt(app, "log_retention_revisions",
+         "Replicated mode: revisions the region's log in etcd keeps; older groups are trimmed (default 100000; 0: "
+         "never)",
+         [](C& c, int64_t v) { c.mutable_replication()->set_log_retention_revisions(v); });
   AddString(app, "member_token_file", "Replicated mode: file with the region's member token (same on every member)",
             [](C& c, const std::string& v) { c.mutable_replication()->set_member_token_file(v); });
   AddString(app, "backup_dir",

@@ -372,6 +372,13 @@ Reply Gateway::Impl::Health() {
   // when); only a development-mode server, which has no secrets, says it.
   nlohmann::json body = {{"status", serving ? "SERVING" : "NOT_SERVING"}};
   if (deps.authenticator.development_mode()) body["revision"] = absl::StrCat(deps.picture.revision());
+  // The role is what a load balancer or an operator needs to find the leader; the lag says whether a follower's
+  // picture is current. Neither tells who writes what.
+  if (deps.replication_health) {
+    const ReplicationHealth replication = deps.replication_health();
+    body["role"] = replication.leader ? "leader" : "follower";
+    body["lag_revisions"] = absl::StrCat(replication.lag_revisions);
+  }
   return MakeReply(serving ? 200 : 503, body.dump());
 }
 

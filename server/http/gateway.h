@@ -7,7 +7,9 @@
 //                                                the live feed as Server-Sent Events (see event_stream.h);
 //                                                Last-Event-ID, when sent, takes precedence over from_revision
 //   GET  /api                                    the list of methods
-//   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping)
+//   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping); a
+//                                                replicated member adds "role" ("leader" or "follower") and
+//                                                "lag_revisions" (how far it is behind the region's log)
 //   GET  /, /form.html, /js/..., /css/...        the crisis-room dashboard and the coordinator's form (assets.h)
 //
 // Security: the gateway listens on loopback only (put a TLS-terminating proxy in front to serve it further). Callers
@@ -87,6 +89,13 @@ struct GatewayOptions {
   absl::Duration reconnect_delay = absl::Seconds(1);
 };
 
+// What /healthz says about a replicated member (docs/replication.md).
+struct ReplicationHealth {
+  bool leader = false;
+  // Revisions of the region's log this member has seen but not applied yet.
+  int64_t lag_revisions = 0;
+};
+
 struct GatewayDependencies {
   // Every call goes through the service layer, on behalf of the identity the authenticator establishes.
   service::Operations& operations;
@@ -97,6 +106,8 @@ struct GatewayDependencies {
   const state::Picture& picture;
   const storage::Store& store;
   pipeline::Hub& hub;
+  // A replicated member's role and lag for /healthz; null on a single node. Must not block.
+  std::function<ReplicationHealth()> replication_health = nullptr;
 };
 
 // INVALID_ARGUMENT naming http_listen unless `listen_address` is host:port on a loopback interface (the gateway

@@ -97,6 +97,19 @@ class FiguresCollectable : public prometheus::Collectable {
           "Revisions of the region's log this member has seen but not applied yet", T::Gauge, d(f.replication_lag));
       add("ketenbeeld_replication_leaderships_total", "Times this member became the region's leader", T::Counter,
           d(f.replication_leaderships));
+      if (f.replication_etcd_db_bytes >= 0) {
+        add("ketenbeeld_replication_etcd_db_bytes", "Size of the etcd member's database file (defragment to shrink)",
+            T::Gauge, d(f.replication_etcd_db_bytes));
+        add("ketenbeeld_replication_etcd_db_in_use_bytes", "Part of the etcd member's database file in use", T::Gauge,
+            d(f.replication_etcd_db_in_use_bytes));
+      }
+      if (f.replication_etcd_alarms >= 0) {
+        add("ketenbeeld_replication_etcd_alarms", "Alarms raised in the etcd cluster (NOSPACE refuses every write)",
+            T::Gauge, d(f.replication_etcd_alarms));
+      }
+      add("ketenbeeld_replication_log_first_revision",
+          "First revision the region's log in etcd still holds (0: not known yet); older groups are trimmed", T::Gauge,
+          d(f.replication_log_first_revision));
     }
     add("ketenbeeld_log_compactions_total", "Compactions of the event log (retention and admin)", T::Counter,
         d(f.log_compactions));
@@ -153,6 +166,19 @@ struct Metrics::Impl {
                            .Help("Time from the start of a commit group until it was durable")
                            .Register(*registry)
                            .Add({}, LatencyBuckets())),
+        log_appends(prometheus::BuildCounter()
+                        .Name("ketenbeeld_replication_appends_total")
+                        .Help("Commit groups appended to the region's log in etcd (ok) or refused (failed); "
+                              "replicated mode")
+                        .Register(*registry)),
+        log_appends_ok(log_appends.Add({{"result", "ok"}})),
+        log_appends_failed(log_appends.Add({{"result", "failed"}})),
+        append_latency(prometheus::BuildHistogram()
+                           .Name("ketenbeeld_replication_append_seconds")
+                           .Help("Time of a commit group's transaction in etcd, until its outcome was known; "
+                                 "replicated mode")
+                           .Register(*registry)
+                           .Add({}, LatencyBuckets())),
         rpcs(prometheus::BuildCounter()
                  .Name("ketenbeeld_rpc_total")
                  .Help("Finished gRPC calls by method and status code")
@@ -177,6 +203,10 @@ struct Metrics::Impl {
   prometheus::Counter& committed_events;
   prometheus::Histogram& group_size;
   prometheus::Histogram& commit_latency;
+  prometheus::Family<prometheus::Counter>& log_appends;
+  prometheus::Counter& log_appends_ok;
+  prometheus::Counter& log_appends_failed;
+  prometheus::Histogram& append_latency;
   prometheus::Family<prometheus::Counter>& rpcs;
   prometheus::Family<prometheus::Histogram>& rpc_latency;
 
@@ -229,6 +259,11 @@ void Metrics::OnGroupCommitted(size_t writes, size_t changes, absl::Duration lat
   impl_->committed_events.Increment(static_cast<double>(changes));
   impl_->group_size.Observe(static_cast<double>(writes));
   impl_->commit_latency.Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::OnLogAppend(absl::Duration latency, bool ok) {
+  (ok ? impl_->log_appends_ok : impl_->log_appends_failed).Increment();
+  impl_->append_latency.Observe(absl::ToDoubleSeconds(latency));
 }
 
 void Metrics::OnRpcFinished(std::string_view method, int code, absl::Duration latency) {

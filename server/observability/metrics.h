@@ -45,6 +45,14 @@ struct ServerFigures {
   // Revisions of the region's log this member has seen but not applied yet (a follower's lag).
   int64_t replication_lag = 0;
   int64_t replication_leaderships = 0;  // counter: times this member became the leader
+  // The etcd member this one talks to, as its last Status said (refreshed every few seconds): the size of its
+  // database file and the part in use (the rest is freed by defragmentation), and the alarms raised in the cluster
+  // (NOSPACE, CORRUPT). -1 while not known yet.
+  int64_t replication_etcd_db_bytes = -1;
+  int64_t replication_etcd_db_in_use_bytes = -1;
+  int64_t replication_etcd_alarms = -1;
+  // The first revision the region's log in etcd still holds (older groups are trimmed); 0 while not known.
+  int64_t replication_log_first_revision = 0;
   // RocksDB (storage::StoreProperties).
   int64_t rocksdb_write_stopped = 0;
   int64_t rocksdb_delayed_write_rate = 0;
@@ -59,7 +67,7 @@ struct ServerFigures {
   int64_t rocksdb_background_errors = 0;
 };
 
-class Metrics : public CommitObserver, public RpcObserver {
+class Metrics : public CommitObserver, public RpcObserver, public ReplicationObserver {
  public:
   // Metrics without an HTTP endpoint (Render() only); for tests and for a server without metrics_listen.
   explicit Metrics(std::function<ServerFigures()> figures);
@@ -79,6 +87,7 @@ class Metrics : public CommitObserver, public RpcObserver {
 
   void OnGroupCommitted(size_t writes, size_t changes, absl::Duration latency, bool ok) override;
   void OnRpcFinished(std::string_view method, int code, absl::Duration latency) override;
+  void OnLogAppend(absl::Duration latency, bool ok) override;
 
  private:
   struct Impl;

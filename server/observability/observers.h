@@ -32,6 +32,14 @@ class RpcObserver {
   virtual void OnRpcFinished(std::string_view method, int code, absl::Duration latency) = 0;
 };
 
+// A replicated region's member (server/replication) reports each append of a commit group to the region's log in
+// etcd: `latency` from the start of its transaction until the outcome was known (including settling an unknown one).
+class ReplicationObserver {
+ public:
+  virtual ~ReplicationObserver() = default;
+  virtual void OnLogAppend(absl::Duration latency, bool ok) = 0;
+};
+
 // Live feeds (feed::FeedSession, over gRPC and Server-Sent Events alike) count what they deliver. Owned by the
 // server; read at scrape time.
 struct FeedCounters {

@@ -85,6 +85,14 @@ absl::Status EtcdLog::Lose(absl::Status refusal) {
 
 absl::Status EtcdLog::Append(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
                              const std::vector<std::string_view>& events) {
+  const absl::Time start = absl::Now();
+  absl::Status appended = AppendAsLeader(first_revision, last_revision, commit_time, events);
+  if (options_.observer != nullptr) options_.observer->OnLogAppend(absl::Now() - start, appended.ok());
+  return appended;
+}
+
+absl::Status EtcdLog::AppendAsLeader(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
+                                     const std::vector<std::string_view>& events) {
   Term term;
   {
     absl::MutexLock lock(&mu_);
@@ -103,6 +111,12 @@ absl::Status EtcdLog::Append(int64_t first_revision, int64_t last_revision, absl
   *group.mutable_commit_time() = ToProtoTime(commit_time);
   group.set_leader_term(term.term);
   for (std::string_view event : events) group.add_events(event.data(), event.size());
+  if (group.ByteSizeLong() > options_.max_entry_bytes) {
+    absl::StatusOr<int> parts = WriteParts(term, first_revision, events);
+    if (!parts.ok()) return parts.status();
+    group.clear_events();
+    group.set_parts(*parts);
+  }
   const std::string group_bytes = group.SerializeAsString();
   const std::string log_key = keys_.LogKey(first_revision);
 
@@ -145,6 +159,82 @@ absl::Status EtcdLog::Append(int64_t first_revision, int64_t last_revision, absl
         absl::StrCat("the region's log (etcd) refused the write: ", response.status().message(), "; ", kRetry));
   }
   return Settle(term, first_revision, last_revision, group_bytes);
+}
+
+absl::StatusOr<int> EtcdLog::WriteParts(const Term& term, int64_t first_revision,
+                                        const std::vector<std::string_view>& events) {
+  // Each part as large as fits, in event order. Keys and framing are small beside max_entry_bytes.
+  std::vector<server::v1::LogGroup> parts(1);
+  for (std::string_view event : events) {
+    if (event.size() > options_.max_entry_bytes) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "one event of this write is ", event.size(), " bytes, more than the region's log takes in one piece (",
+          options_.max_entry_bytes, "): nothing was written; send a smaller write"));
+    }
+    if (parts.back().events_size() > 0 && parts.back().ByteSizeLong() + event.size() + 8 > options_.max_entry_bytes) {
+      parts.emplace_back();
+    }
+    parts.back().add_events(event.data(), event.size());
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    // Fenced like the group itself: a deposed leader cannot write parts. Parts that end up unreferenced (the group's
+    // own transaction failed) are harmless; trimming deletes them.
+    etcdserverpb::TxnRequest txn;
+    CompareCreate(txn, term.leader_key, term.term);
+    Put(*txn.mutable_success(), keys_.PartKey(first_revision, term.term, static_cast<int>(i)),
+        parts[i].SerializeAsString());
+    absl::StatusOr<etcdserverpb::TxnResponse> response = client_.Txn(txn, options_.timeout);
+    if (response.ok() && !response->succeeded()) {
+      return Lose(
+          absl::UnavailableError(absl::StrCat("this member lost the leadership before the write was made; ", kRetry)));
+    }
+    if (!response.ok()) {
+      // Whether or not this part landed, the group is not committed until its log key is written: nothing was.
+      return absl::UnavailableError(absl::StrCat("the region's log (etcd) did not take part ", i + 1, " of ",
+                                                 parts.size(), " of this commit group (", response.status().message(),
+                                                 "); ", kRetry));
+    }
+  }
+  return static_cast<int>(parts.size());
+}
+
+absl::StatusOr<EtcdLog::Trimmed> EtcdLog::Trim(int64_t keep_from) {
+  Term term;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!leading_) return NotLeading();
+    term = term_;
+  }
+  // The group that holds `keep_from`: the last log key at or below LogKey(keep_from).
+  etcdserverpb::RangeRequest holder;
+  holder.set_key(keys_.LogKey(0));
+  holder.set_range_end(keys_.LogKey(keep_from + 1));
+  holder.set_limit(1);
+  holder.set_sort_order(etcdserverpb::RangeRequest::DESCEND);
+  holder.set_sort_target(etcdserverpb::RangeRequest::KEY);
+  holder.set_keys_only(true);
+  absl::StatusOr<etcdserverpb::RangeResponse> found = client_.Range(holder);
+  if (!found.ok()) return found.status();
+  if (found->kvs_size() == 0) return Trimmed{};  // Nothing at or below keep_from (an empty or already trimmed log).
+  const std::optional<int64_t> first = keys_.LogKeyRevision(found->kvs(0).key());
+  if (!first.has_value()) {
+    return absl::DataLossError(absl::StrCat("etcd key ", found->kvs(0).key(), " is not a log key"));
+  }
+
+  etcdserverpb::TxnRequest txn;
+  CompareCreate(txn, term.leader_key, term.term);
+  etcdserverpb::DeleteRangeRequest* below = txn.mutable_success()->Add()->mutable_request_delete_range();
+  below->set_key(keys_.LogKey(0));
+  below->set_range_end(keys_.LogKey(*first));
+  etcdserverpb::DeleteRangeRequest* parts_below = txn.mutable_success()->Add()->mutable_request_delete_range();
+  parts_below->set_key(keys_.PartsFrom(0));
+  parts_below->set_range_end(keys_.PartsFrom(*first));
+  absl::StatusOr<etcdserverpb::TxnResponse> response = client_.Txn(txn, options_.timeout);
+  if (!response.ok()) return response.status();
+  if (!response->succeeded()) return NotLeading();
+  return Trimmed{.first_revision = *first,
+                 .groups_deleted = response->responses(0).response_delete_range().deleted(),
+                 .etcd_revision = response->header().revision()};
 }
 
 absl::Status EtcdLog::Settle(const Term& term, int64_t first_revision, int64_t last_revision,

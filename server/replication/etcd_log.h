@@ -5,7 +5,9 @@
 //   And  ModRevision(<prefix>head) == head_mod       (nobody else moved the log since this member last wrote)
 //   And  CreateRevision(<prefix>log/<first>) == 0    (the group's key is new)
 //   Then Put(<prefix>log/<first>, group), Put(<prefix>head, last)
-// etcd evaluates it in Raft order, so a deposed leader can no longer write, whatever it believes.
+// etcd evaluates it in Raft order, so a deposed leader can no longer write, whatever it believes. A group larger than
+// max_entry_bytes first writes its events as parts (keyspace.h), each with the leadership fence, and its log key then
+// names how many there are: the group is committed by its own transaction alone, as any other.
 //
 // A transaction whose outcome is unknown (a timeout, a lost connection) is settled with a compare-and-set on head
 // (If ModRevision(head) == head_mod Then Put(head, unchanged)): when it succeeds the lost transaction can never
@@ -28,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "etcd/client.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/replicated_log.h"
 #include "server/replication/keyspace.h"
 
@@ -42,9 +45,14 @@ class EtcdLog final : public pipeline::ReplicatedLog {
     int settle_attempts = 3;
     // Called (on the committer thread) when Append finds that this member no longer leads or has stopped leading
     // because an outcome could not be settled. Must not block.
-    std::function<void(absl::Status)> on_lost;
+    std::function<void(absl::Status)> on_lost{};
     // The current leader's address for refusals ("" when unknown). Must not block.
-    std::function<std::string()> leader_address;
+    std::function<std::string()> leader_address{};
+    // Told of every append's latency and outcome; null: none. Must outlive the log.
+    observability::ReplicationObserver* observer = nullptr;
+    // A group whose entry would be larger goes to etcd in parts of at most this size (keyspace.h), each in its own
+    // fenced transaction before the group's own. Below etcd's --max-request-bytes (1.5 MiB by default).
+    size_t max_entry_bytes = size_t{1} << 20;
   };
 
   // `client` must outlive the log.
@@ -60,13 +68,31 @@ class EtcdLog final : public pipeline::ReplicatedLog {
   absl::Status Append(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
                       const std::vector<std::string_view>& events) override;
 
+  // What Trim did.
+  struct Trimmed {
+    // The first revision the log holds now (the first revision of its first group); 0 when the log is empty.
+    int64_t first_revision = 0;
+    // Groups deleted; 0 when there was nothing below the kept group.
+    int64_t groups_deleted = 0;
+    // etcd's revision after the deletion: compacting etcd's history up to it frees the deleted groups' space.
+    int64_t etcd_revision = 0;
+  };
+  // Deletes the groups wholly below `keep_from` (the group holding `keep_from` and every later one stay), with one
+  // transaction fenced by this member's leadership, like Append. Any thread. UNAVAILABLE when this member does not
+  // lead (or no longer, by etcd's fence) or etcd cannot be reached; nothing is deleted then.
+  absl::StatusOr<Trimmed> Trim(int64_t keep_from);
+
  private:
+  absl::Status AppendAsLeader(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
+                              const std::vector<std::string_view>& events);
   struct Term {
     std::string leader_key;
     int64_t term = 0;
     int64_t head = 0;
     int64_t head_mod_revision = 0;
   };
+  // Writes the events of a group too large for one request as parts; returns how many. Errors as Append's.
+  absl::StatusOr<int> WriteParts(const Term& term, int64_t first_revision, const std::vector<std::string_view>& events);
   // Settles a transaction whose outcome is unknown. OK when the group proved durable.
   absl::Status Settle(const Term& term, int64_t first_revision, int64_t last_revision, const std::string& group);
   // Stops leading and tells the member; returns `refusal` for the callers.

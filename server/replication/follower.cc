@@ -61,7 +61,8 @@ void Follower::Run() {
   }
 }
 
-absl::Status Follower::Apply(std::string_view key, std::string_view value) {
+absl::StatusOr<pipeline::ReplicatedGroup> ReadLogGroup(etcd::Client& client, const Keyspace& keys, std::string_view key,
+                                                       std::string_view value) {
   server::v1::LogGroup entry;
   if (!entry.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
     return absl::DataLossError(absl::StrCat("the region's log entry ", std::string(key), " does not parse"));
@@ -72,6 +73,36 @@ absl::Status Follower::Apply(std::string_view key, std::string_view value) {
                                   .events = {}};
   group.events.reserve(entry.events_size());
   for (std::string& event : *entry.mutable_events()) group.events.push_back(std::move(event));
+  if (entry.parts() > 0) {
+    const std::string prefix = keys.PartsPrefix(entry.first_revision(), entry.leader_term());
+    etcdserverpb::RangeRequest range;
+    range.set_key(prefix);
+    range.set_range_end(etcd::PrefixEnd(prefix));
+    absl::StatusOr<etcdserverpb::RangeResponse> parts = client.Range(range);
+    if (!parts.ok()) return parts.status();
+    if (parts->kvs_size() != entry.parts()) {
+      return absl::DataLossError(absl::StrCat("the region's log entry ", std::string(key), " has ", entry.parts(),
+                                              " parts, etcd holds ", parts->kvs_size(), " under ", prefix));
+    }
+    for (const mvccpb::KeyValue& kv : parts->kvs()) {
+      server::v1::LogGroup part;
+      if (!part.ParseFromString(kv.value())) {
+        return absl::DataLossError(absl::StrCat("the region's log part ", kv.key(), " does not parse"));
+      }
+      for (std::string& event : *part.mutable_events()) group.events.push_back(std::move(event));
+    }
+  }
+  if (static_cast<int64_t>(group.events.size()) != group.last_revision - group.first_revision + 1) {
+    return absl::DataLossError(absl::StrCat("the region's log entry ", std::string(key), " holds ", group.events.size(),
+                                            " events for revisions ", group.first_revision, "..", group.last_revision));
+  }
+  return group;
+}
+
+absl::Status Follower::Apply(std::string_view key, std::string_view value) {
+  absl::StatusOr<pipeline::ReplicatedGroup> read = ReadLogGroup(client_, keys_, key, value);
+  if (!read.ok()) return read.status();
+  pipeline::ReplicatedGroup group = *std::move(read);
   {
     absl::MutexLock lock(&mu_);
     log_revision_ = std::max(log_revision_, group.last_revision);

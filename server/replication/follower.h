@@ -17,10 +17,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "etcd/client.h"
@@ -28,6 +30,12 @@
 #include "server/replication/keyspace.h"
 
 namespace ketenbeeld::replication {
+
+// The commit group of a log entry (`value` of `key`), with its events read from its parts in etcd when it has any
+// (keyspace.h). DATA_LOSS when the entry or a part does not parse, or the parts or events do not add up; the etcd
+// read's error otherwise (the caller reads the log again).
+absl::StatusOr<pipeline::ReplicatedGroup> ReadLogGroup(etcd::Client& client, const Keyspace& keys, std::string_view key,
+                                                       std::string_view value);
 
 class Follower {
  public:

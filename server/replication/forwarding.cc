@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "openssl/crypto.h"
+#include "server/replication/reseed.h"
 
 namespace ketenbeeld::replication {
 namespace {
@@ -143,24 +144,40 @@ void Forwarder::Finish(Call* raw, const grpc::Status& status) {
 // --- MemberServiceImpl ---
 
 MemberServiceImpl::MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log,
+                                     const storage::Store& store, std::string checkpoint_staging,
                                      std::string member_token)
-    : committer_(committer), log_(log), member_token_(std::move(member_token)) {}
+    : committer_(committer),
+      log_(log),
+      store_(store),
+      checkpoint_staging_(std::move(checkpoint_staging)),
+      member_token_(std::move(member_token)) {}
+
+grpc::Status MemberServiceImpl::CheckMemberToken(const grpc::CallbackServerContext& context) const {
+  if (member_token_.empty()) return grpc::Status::OK;
+  const auto& metadata = context.client_metadata();
+  auto token = metadata.find(kMemberTokenHeader);
+  if (token == metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "only members of the region may call this: no member token");
+  }
+  if (!SameToken(member_token_, std::string_view(token->second.data(), token->second.size()))) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong member token");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::ServerWriteReactor<server::v1::CheckpointChunk>* MemberServiceImpl::FetchCheckpoint(
+    grpc::CallbackServerContext* context, const server::v1::FetchCheckpointRequest* /*request*/) {
+  if (grpc::Status allowed = CheckMemberToken(*context); !allowed.ok()) return RefuseCheckpoint(allowed);
+  return StartCheckpointSender(store_, checkpoint_staging_);
+}
 
 grpc::ServerUnaryReactor* MemberServiceImpl::ForwardWrite(grpc::CallbackServerContext* context,
                                                           const server::v1::ForwardWriteRequest* request,
                                                           server::v1::ForwardWriteResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!member_token_.empty()) {
-    const auto& metadata = context->client_metadata();
-    auto token = metadata.find(kMemberTokenHeader);
-    if (token == metadata.end()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "forwarded writes need the member token"));
-      return reactor;
-    }
-    if (!SameToken(member_token_, std::string_view(token->second.data(), token->second.size()))) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "wrong member token"));
-      return reactor;
-    }
+  if (grpc::Status allowed = CheckMemberToken(*context); !allowed.ok()) {
+    reactor->Finish(allowed);
+    return reactor;
   }
   if (!log_.leading()) {
     // Never forwarded twice: the follower tries again once it knows the new leader.

@@ -68,11 +68,14 @@ class Forwarder final : public pipeline::WriteForwarder {
   std::shared_ptr<server::v1::MemberService::Stub> stub_ ABSL_GUARDED_BY(mu_);
 };
 
-// The leader's side: commits forwarded writes.
+// What members ask of each other: the leader commits forwarded writes; any member sends a checkpoint of its store
+// to re-seed another (reseed.h).
 class MemberServiceImpl final : public server::v1::MemberService::CallbackService {
  public:
-  // `committer` and `log` must outlive the service.
-  MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log, std::string member_token);
+  // `committer`, `log` and `store` must outlive the service. Checkpoints are made in "<checkpoint_staging>-<n>"
+  // directories (beside the data directory, on the same file system).
+  MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log, const storage::Store& store,
+                    std::string checkpoint_staging, std::string member_token);
 
   // UNAUTHENTICATED without the member token (when one is configured), PERMISSION_DENIED with a wrong one;
   // UNAVAILABLE when this member does not lead; INVALID_ARGUMENT for a body that is not a write; else the write's
@@ -80,10 +83,19 @@ class MemberServiceImpl final : public server::v1::MemberService::CallbackServic
   grpc::ServerUnaryReactor* ForwardWrite(grpc::CallbackServerContext* context,
                                          const server::v1::ForwardWriteRequest* request,
                                          server::v1::ForwardWriteResponse* response) override;
+  // UNAUTHENTICATED/PERMISSION_DENIED as ForwardWrite; RESOURCE_EXHAUSTED while another checkpoint is being sent;
+  // UNAVAILABLE when the checkpoint cannot be made.
+  grpc::ServerWriteReactor<server::v1::CheckpointChunk>* FetchCheckpoint(
+      grpc::CallbackServerContext* context, const server::v1::FetchCheckpointRequest* request) override;
 
  private:
+  // OK when the caller sent the member token (or none is configured).
+  grpc::Status CheckMemberToken(const grpc::CallbackServerContext& context) const;
+
   pipeline::Committer& committer_;
   const pipeline::ReplicatedLog& log_;
+  const storage::Store& store_;
+  const std::string checkpoint_staging_;
   const std::string member_token_;
 };
 

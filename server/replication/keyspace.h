@@ -3,6 +3,10 @@
 //   <prefix>log/<16 hex>     one commit group (ketenbeeld.server.v1.LogGroup) under its first revision, fixed-width
 //                            lower-case hex, so that keys sort as revisions do
 //   <prefix>head             the last committed revision, decimal; its mod revision is the leader's second fence
+//   <prefix>parts/<16 hex first>/<16 hex term>/<8 hex index>
+//                            the events of a group too large for one etcd request, in parts (a LogGroup with only
+//                            `events`), written by the leader of that term before the group's log key, which then
+//                            holds no events and says how many parts there are
 // The prefix is "/ketenbeeld/<safety region>/" unless configured otherwise.
 #ifndef KETENBEELD_SERVER_REPLICATION_KEYSPACE_H_
 #define KETENBEELD_SERVER_REPLICATION_KEYSPACE_H_
@@ -23,6 +27,12 @@ class Keyspace {
   std::string head() const { return prefix_ + "head"; }
   std::string log_prefix() const { return prefix_ + "log/"; }
   std::string LogKey(int64_t first_revision) const;
+  std::string parts_prefix() const { return prefix_ + "parts/"; }
+  // The parts of the group at `first_revision` written in leader term `term`: every key under it.
+  std::string PartsPrefix(int64_t first_revision, int64_t term) const;
+  std::string PartKey(int64_t first_revision, int64_t term, int index) const;
+  // The first key of every part of groups from `first_revision` on (for deleting those below it).
+  std::string PartsFrom(int64_t first_revision) const;
   // The first revision named by a log key; nullopt when `key` is not one.
   std::optional<int64_t> LogKeyRevision(std::string_view key) const;
 

@@ -61,7 +61,8 @@ Member::Member(MemberOptions options, std::unique_ptr<etcd::Client> client)
                                                         [this] {
                                                           absl::MutexLock lock(&mu_);
                                                           return leader_address_;
-                                                        }});
+                                                        },
+                                                    .observer = options_.observer});
   forwarder_ = std::make_unique<Forwarder>(Forwarder::Options{.leader_address =
                                                                   [this] {
                                                                     absl::MutexLock lock(&mu_);
@@ -80,6 +81,7 @@ void Member::Start(pipeline::Committer& committer) {
   follower_->Start();
   thread_ = std::thread([this] { Run(); });
   leader_watch_thread_ = std::thread([this] { WatchLeader(); });
+  monitor_thread_ = std::thread([this] { Monitor(); });
 }
 
 void Member::Stop() {
@@ -91,6 +93,7 @@ void Member::Stop() {
   }
   if (thread_.joinable()) thread_.join();  // Resigns if leading.
   if (leader_watch_thread_.joinable()) leader_watch_thread_.join();
+  if (monitor_thread_.joinable()) monitor_thread_.join();
   if (follower_ != nullptr) follower_->Stop();
   forwarder_->Stop();  // Forwarded writes in flight complete (against the still running committer).
 }
@@ -116,7 +119,90 @@ Member::Status Member::status() const {
   status.log_revision = std::max(head_, follower.log_revision);
   if (role_ == Role::kLeader && committer_ != nullptr) status.log_revision = committer_->applied_revision();
   status.follower_error = role_ == Role::kLeader ? absl::OkStatus() : follower.error;
+  status.etcd_db_bytes = etcd_db_bytes_;
+  status.etcd_db_in_use_bytes = etcd_db_in_use_bytes_;
+  status.etcd_alarms = etcd_alarms_;
+  status.log_first_revision = log_first_revision_;
   return status;
+}
+
+void Member::Monitor() {
+  while (true) {
+    MonitorOnce();
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.monitor_interval)) return;
+  }
+}
+
+void Member::MonitorOnce() {
+  // etcd's own figures, from the member this one talks to. A failure leaves the last known ones: the next call
+  // goes to another member.
+  absl::StatusOr<etcdserverpb::StatusResponse> etcd_status = client_->Status(client_->current_endpoint());
+  absl::StatusOr<std::vector<etcdserverpb::AlarmMember>> alarms = client_->AlarmList();
+  {
+    absl::MutexLock lock(&mu_);
+    if (etcd_status.ok()) {
+      etcd_db_bytes_ = etcd_status->dbsize();
+      etcd_db_in_use_bytes_ = etcd_status->dbsizeinuse();
+    }
+    if (alarms.ok()) etcd_alarms_ = static_cast<int64_t>(alarms->size());
+  }
+  if (log_->leading()) TrimLog();
+
+  // Where the log starts now.
+  etcdserverpb::RangeRequest first;
+  first.set_key(keys_.log_prefix());
+  first.set_range_end(etcd::PrefixEnd(keys_.log_prefix()));
+  first.set_limit(1);
+  first.set_keys_only(true);
+  absl::StatusOr<etcdserverpb::RangeResponse> range = client_->Range(first);
+  if (!range.ok() || range->kvs_size() == 0) return;
+  const std::optional<int64_t> first_revision = keys_.LogKeyRevision(range->kvs(0).key());
+  if (!first_revision.has_value()) return;
+  const int64_t applied = committer_->applied_revision();
+  const bool behind = !log_->leading() && applied + 1 < *first_revision;
+  {
+    absl::MutexLock lock(&mu_);
+    log_first_revision_ = *first_revision;
+    if (!behind || reported_behind_ || stopping_) return;
+    reported_behind_ = true;
+  }
+  const absl::Status status = absl::FailedPreconditionError(
+      absl::StrCat("this member applied the region's log up to revision ", applied,
+                   ", but the log now starts at revision ", *first_revision,
+                   " (older groups were trimmed): it cannot follow any more and must restart to re-seed from a "
+                   "peer's checkpoint (docs/replication.md, \"Trimming and re-seeding\")"));
+  observability::LogError("behind_log", {{"error", status.ToString()}});
+  if (options_.on_behind_log) options_.on_behind_log(status);
+}
+
+void Member::TrimLog() {
+  if (options_.log_retention_revisions <= 0) return;
+  const int64_t keep_from = committer_->applied_revision() - options_.log_retention_revisions + 1;
+  {
+    absl::MutexLock lock(&mu_);
+    // Trim in steps of at least a tenth of the retention (and never below the start already trimmed to): one
+    // transaction and one compaction per step, not per group.
+    if (keep_from <= 1 ||
+        keep_from < log_first_revision_ + std::max<int64_t>(1, options_.log_retention_revisions / 10)) {
+      return;
+    }
+  }
+  absl::StatusOr<EtcdLog::Trimmed> trimmed = log_->Trim(keep_from);
+  if (!trimmed.ok()) {
+    observability::LogError("log_trim_failed", {{"error", trimmed.status().ToString()}});
+    return;
+  }
+  if (trimmed->groups_deleted == 0) return;
+  // Free the space of the deleted groups (and of every older value of head): compact etcd's history up to the
+  // deletion. Physical=false: etcd compacts in the background; defragmentation gives the file space back.
+  absl::StatusOr<etcdserverpb::CompactionResponse> compacted = client_->Compact(trimmed->etcd_revision, false);
+  observability::LogInfo("log_trimmed", {{"first_revision", trimmed->first_revision},
+                                         {"groups_deleted", trimmed->groups_deleted},
+                                         {"etcd_compacted_to", trimmed->etcd_revision},
+                                         {"compaction", compacted.ok() ? "ok" : compacted.status().ToString()}});
+  absl::MutexLock lock(&mu_);
+  log_first_revision_ = trimmed->first_revision;
 }
 
 void Member::Run() {

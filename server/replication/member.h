@@ -13,6 +13,7 @@
 #define KETENBEELD_SERVER_REPLICATION_MEMBER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "etcd/client.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/committer.h"
 #include "server/replication/etcd_log.h"
 #include "server/replication/follower.h"
@@ -49,6 +51,18 @@ struct MemberOptions {
   std::shared_ptr<grpc::ChannelCredentials> member_credentials{};
   // How long a new leader may take to apply the log up to head before it resigns and tries again.
   absl::Duration catch_up_timeout = absl::Seconds(30);
+  // How often the member reads etcd's status (database size, alarms) and where the log starts, and the leader trims
+  // the log.
+  absl::Duration monitor_interval = absl::Seconds(5);
+  // The leader keeps at least this many of the newest revisions in the region's log, deletes older groups and
+  // compacts etcd's history behind them (docs/replication.md, "Trimming"). A member further behind re-seeds from a
+  // peer's checkpoint. 0: never trim.
+  int64_t log_retention_revisions = 100000;
+  // Told of every append to the log; null: none. Must outlive the member.
+  observability::ReplicationObserver* observer = nullptr;
+  // Called (on the member's monitor thread) when this running member fell behind the start of the log, which was
+  // trimmed past it: it can no longer follow, and must restart to re-seed from a peer. Null: it only reports it.
+  std::function<void(absl::Status)> on_behind_log{};
 };
 
 enum class Role { kFollower, kLeader };
@@ -84,6 +98,13 @@ class Member {
     int64_t leaderships = 0;
     // The follower's last error (OK while following well or leading).
     absl::Status follower_error;
+    // From etcd's status, refreshed every monitor_interval (-1 while not known yet): the database file of the etcd
+    // member this one talks to, the part of it in use, and the cluster's alarms.
+    int64_t etcd_db_bytes = -1;
+    int64_t etcd_db_in_use_bytes = -1;
+    int64_t etcd_alarms = -1;
+    // The first revision the log still holds (0 while not known); older groups were trimmed.
+    int64_t log_first_revision = 0;
   };
   Status status() const;
   const MemberOptions& options() const { return options_; }
@@ -94,6 +115,11 @@ class Member {
   // One term: lease, campaign, catch up, lead until the leadership ends. Returns when it has ended.
   void CampaignAndLead();
   void WatchLeader();
+  // Every monitor_interval until Stop: etcd's status, the start of the log, trimming (leader), falling behind it.
+  void Monitor();
+  void MonitorOnce();
+  // The leader's trimming: deletes the groups wholly below head - log_retention_revisions + 1, then compacts etcd.
+  void TrimLog();
   void SetLost();
   bool stopping() const;
 
@@ -117,8 +143,14 @@ class Member {
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   // Cancels the campaign in progress (Stop, or the lease ending while campaigning).
   etcd::CancelToken* campaign_cancel_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int64_t etcd_db_bytes_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t etcd_db_in_use_bytes_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t etcd_alarms_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t log_first_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reported_behind_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread leader_watch_thread_;
+  std::thread monitor_thread_;
 };
 
 }  // namespace ketenbeeld::replication

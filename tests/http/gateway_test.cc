@@ -338,6 +338,7 @@ TEST_F(GatewayTest, ServesTheDashboardTheFormAndHealth) {
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(json::parse(health->body)["status"], "SERVING");
+  EXPECT_FALSE(json::parse(health->body).contains("role")) << "a single node has no replication role";
 }
 
 TEST_F(GatewayTest, PagesAndAnswersCarryFramingAndScriptPolicies) {

@@ -180,10 +180,17 @@ TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
       ErrorOf(R"pb(tokens_file: "/dev/null"
                    replication { etcd_endpoints: "127.0.0.1:2379" member_id: "a" advertise: "127.0.0.1:1" })pb"),
       StartsWith("replication.member_token_file: is required when TLS or tokens_file"));
+  EXPECT_THAT(ErrorOf(R"pb(replication {
+                             etcd_endpoints: "127.0.0.1:2379"
+                             member_id: "a"
+                             advertise: "127.0.0.1:1"
+                             log_retention_revisions: -1
+                           })pb"),
+              StartsWith("replication.log_retention_revisions: must be 0 (never trim) or more"));
 
   absl::StatusOr<ResolvedConfig> resolved =
       LoadWithFlags({"--region", "VR16", "--etcd_endpoints", "10.0.0.1:2379,10.0.0.2:2379", "--member_id", "vr16-b",
-                     "--advertise", "10.0.0.2:50051", "--lease_ttl", "3s"});
+                     "--advertise", "10.0.0.2:50051", "--lease_ttl", "3s", "--log_retention_revisions", "0"});
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   ASSERT_TRUE(resolved->server.replication.has_value());
   const replication::MemberOptions& member = *resolved->server.replication;
@@ -192,6 +199,11 @@ TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
   EXPECT_EQ(member.advertise, "10.0.0.2:50051");
   EXPECT_EQ(member.lease_ttl, absl::Seconds(3));
   EXPECT_EQ(member.key_prefix, "/ketenbeeld/VR16/");
+  EXPECT_EQ(member.log_retention_revisions, 0) << "0 never trims, and is not the same as unset";
+  absl::StatusOr<ResolvedConfig> unset =
+      LoadWithFlags({"--etcd_endpoints", "10.0.0.1:2379", "--member_id", "vr16-b", "--advertise", "10.0.0.2:50051"});
+  ASSERT_TRUE(unset.ok()) << unset.status();
+  EXPECT_EQ(unset->server.replication->log_retention_revisions, 100000);
 }
 
 // The HTTP gateway's caps: 1,000 dashboards need more than the default 256 feeds (bench/: sse_fanout), and each feed

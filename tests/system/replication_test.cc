@@ -11,14 +11,40 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
 #include "tests/system/replication_fixture.h"
 
 namespace ketenbeeld::testing {
 namespace {
+
+std::string GetText(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10, 0);
+  httplib::Result result = client.Get(path);
+  EXPECT_TRUE(result) << "GET " << path << " on port " << port;
+  return result ? result->body : std::string();
+}
+
+// The value of an unlabelled metric in Prometheus' text format; -1 when it is not there.
+double MetricValue(const std::string& metrics, const std::string& name) {
+  for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
+    double value = 0;
+    if (absl::ConsumePrefix(&line, name + " ") && absl::SimpleAtod(line, &value)) return value;
+  }
+  return -1;
+}
+
+nlohmann::json GetJson(int port, const std::string& path) {
+  return nlohmann::json::parse(GetText(port, path), nullptr, /*allow_exceptions=*/false);
+}
 
 TEST_F(ReplicationTest, LeaderKilledUnderLoadRepeatedlyLosesNoAcknowledgedWriteAndNoFeedEvent) {
   ASSERT_NO_FATAL_FAILURE(StartRegion());
@@ -118,6 +144,75 @@ TEST_F(ReplicationTest, PlannedStopOfTheLeaderHandsOverWellBeforeItsLeaseWouldEx
   writers.Stop();
   std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
   ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+}
+
+// The leader keeps only the newest revisions in etcd (--log_retention_revisions) and compacts etcd behind them. A
+// follower that was away for longer cannot follow from the log any more: a frozen one finds out by itself when it
+// thaws and exits with code 75 for its supervisor; a killed one, like the frozen one after that, re-seeds from the
+// leader's checkpoint when it starts. Afterwards every member holds the same log, from revision 1, byte for byte.
+TEST_F(ReplicationTest, FollowersBehindTheTrimmedLogReseedFromTheLeader) {
+  constexpr char kLogPrefix[] = "/ketenbeeld/VR10/log/";  // The members' default region.
+  ASSERT_NO_FATAL_FAILURE(StartRegion({.extra_args = {"--log_retention_revisions", "40", "--http_listen", "127.0.0.1:0",
+                                                      "--metrics_listen", "127.0.0.1:0"}}));
+  const int leader = *region_->Leader();
+  // Health says who leads, for load balancers and operators.
+  for (int i = 0; i < region_->size(); ++i) {
+    const nlohmann::json health = GetJson(region_->member(i)->http_port(), "/healthz");
+    EXPECT_EQ(health.value("role", ""), i == leader ? "leader" : "follower") << "member " << i << ": " << health;
+    EXPECT_TRUE(health.contains("lag_revisions")) << health;
+  }
+  ClosedLoopWriters writers(*region_->member(leader), kWriters, "trim");
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "at the start"));
+  const int frozen = (leader + 1) % region_->size();
+  const int killed = (leader + 2) % region_->size();
+  region_->member(frozen)->process().Signal(SIGSTOP);
+  region_->Kill(killed);
+  const int64_t away_at = writers.acknowledged().back().revision;
+
+  // The leader writes on alone (etcd holds the quorum), and trims the log past where the followers stopped.
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 300, "with both followers away"));
+  std::unique_ptr<etcd::Client> etcd = ConnectEtcd();
+  ASSERT_NE(etcd, nullptr);
+  int64_t log_first = 0;
+  const absl::Time trim_deadline = absl::Now() + absl::Seconds(30);  // The leader trims every 5 s.
+  while (log_first <= away_at + 1 && absl::Now() < trim_deadline) {
+    etcdserverpb::RangeRequest first;
+    first.set_key(kLogPrefix);
+    first.set_range_end(etcd::PrefixEnd(kLogPrefix));
+    first.set_limit(1);
+    first.set_keys_only(true);
+    absl::StatusOr<etcdserverpb::RangeResponse> range = etcd->Range(first);
+    ASSERT_TRUE(range.ok()) << range.status();
+    ASSERT_GT(range->kvs_size(), 0);
+    const std::string& key = range->kvs(0).key();
+    log_first = std::stoll(key.substr(key.rfind('/') + 1), nullptr, 16);
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  ASSERT_GT(log_first, away_at + 1) << "the leader did not trim the log past revision " << away_at;
+
+  // The frozen follower thaws, finds the log starts after what it has, and asks to be restarted.
+  region_->member(frozen)->process().Signal(SIGCONT);
+  const std::optional<ExitStatus> exited = region_->member(frozen)->process().WaitForExit(absl::Seconds(30));
+  ASSERT_TRUE(exited.has_value()) << "the thawed follower behind the log did not exit";
+  EXPECT_TRUE(exited->ExitedWith(75)) << exited->ToString();
+  EXPECT_NE(region_->member(frozen)->log().find("\"behind_log\""), std::string::npos);
+
+  for (const int member : {frozen, killed}) {
+    const absl::Status restarted = region_->Restart(member);
+    ASSERT_TRUE(restarted.ok()) << "member " << member << ": " << restarted;
+    EXPECT_NE(region_->member(member)->log().find("\"reseeded\""), std::string::npos) << "member " << member;
+  }
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after the re-seeds"));
+  writers.Stop();
+  const std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+
+  // The leader's metrics show its appends and where the log starts now.
+  const std::string metrics = GetText(region_->member(leader)->metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("ketenbeeld_replication_appends_total{result=\"ok\"}"), std::string::npos);
+  EXPECT_NE(metrics.find("ketenbeeld_replication_append_seconds_count"), std::string::npos);
+  EXPECT_NE(metrics.find("ketenbeeld_replication_etcd_db_bytes"), std::string::npos);
+  EXPECT_GT(MetricValue(metrics, "ketenbeeld_replication_log_first_revision"), away_at + 1) << metrics;
 }
 
 }  // namespace

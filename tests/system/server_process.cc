@@ -50,8 +50,11 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(const Server
     const std::string ours = log.size() >= log_offset ? log.substr(log_offset) : log;
     for (const nlohmann::json& line : ParseJsonLines(ours)) {
       if (line.value("event", "") == "server_started" && line.contains("address") && line["address"].is_string()) {
-        return std::unique_ptr<ServerProcess>(
+        auto server = std::unique_ptr<ServerProcess>(
             new ServerProcess(options, *std::move(process), line["address"].get<std::string>()));
+        server->http_port_ = line.value("http_port", 0);
+        server->metrics_port_ = line.value("metrics_port", 0);
+        return server;
       }
     }
     if (std::optional<ExitStatus> exited = (*process)->WaitForExit(absl::ZeroDuration()); exited.has_value()) {

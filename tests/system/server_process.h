@@ -51,6 +51,9 @@ class ServerProcess {
   std::shared_ptr<grpc::Channel> NewChannel() const;
   std::unique_ptr<v1::PictureService::Stub> NewStub() const;
 
+  // The HTTP gateway's and the metrics endpoint's ports from the server_started line; 0 when off.
+  int http_port() const { return http_port_; }
+  int metrics_port() const { return metrics_port_; }
   ChildProcess& process() { return *process_; }
   // Everything the server has logged so far (all starts that share the log file).
   std::string log() const { return ReadWholeFile(options_.log_path); }
@@ -62,6 +65,8 @@ class ServerProcess {
   ServerProcessOptions options_;
   std::unique_ptr<ChildProcess> process_;
   std::string address_;
+  int http_port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // The JSON objects among `text`'s lines (one per line); other lines are skipped.
