@@ -48,6 +48,8 @@ constexpr absl::string_view kElectionNotLeader = "election: not leader";
 constexpr absl::string_view kCompactRevisionPayload = "type.googleapis.com/ketenbeeld.etcd.CompactRevision";
 // A failed keep-alive is tried again after at most this long (on the next endpoint).
 constexpr absl::Duration kRenewRetry = absl::Milliseconds(200);
+// How long a read waits before asking again when every member has answered "no leader" (an election is under way).
+constexpr absl::Duration kNoLeaderPause = absl::Milliseconds(100);
 
 // The metadata etcd's interceptors read (rpctypes.MetadataRequireLeaderKey / MetadataHasLeader).
 constexpr char kRequireLeaderKey[] = "hasleader";
@@ -399,12 +401,23 @@ template <typename Response, typename Rpc>
 absl::StatusOr<Response> Client::Call(absl::string_view method, Retry retry, absl::Time deadline, CancelToken* cancel,
                                       Rpc rpc) {
   const size_t attempts = retry == Retry::kOtherEndpoints ? endpoints_.size() : 1;
+  // The whole budget of a retried read: one request timeout per endpoint.
+  const absl::Time give_up = absl::Now() + static_cast<int64_t>(attempts) * options_.request_timeout;
   absl::StatusOr<Response> result;
-  for (size_t attempt = 0; attempt < attempts; ++attempt) {
+  for (size_t attempt = 0;; ++attempt) {
     // A retried read gets a fresh timeout per attempt: the first may have used all of its own on a frozen member.
     const absl::Time attempt_deadline = attempt == 0 ? deadline : absl::Now() + options_.request_timeout;
     result = CallOn<Response>(PickEndpoint(), method, attempt_deadline, cancel, rpc);
     if (result.ok() || !Fails(result.status().code())) break;
+    if (attempt + 1 < attempts) continue;
+    // Every endpoint has been tried. When the leader has just been lost (killed or frozen), the others answer "no
+    // leader" until they have elected a new one, within an election timeout or two: a read waits for that, within
+    // its budget, rather than fail in the middle of a failover. A member cut off from the majority keeps answering
+    // "no leader", and the read fails when the budget is spent.
+    if (retry != Retry::kOtherEndpoints || !IsNoLeader(result.status()) || absl::Now() + kNoLeaderPause >= give_up) {
+      break;
+    }
+    absl::SleepFor(kNoLeaderPause);
   }
   return result;
 }

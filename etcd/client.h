@@ -10,7 +10,9 @@
 // moves its current endpoint on to the next one, so the *next* call goes elsewhere. Whether the failed call itself is
 // tried again depends on the call:
 //   - Reads (Range, Get, TimeToLive, Leader, AlarmList) and AlarmDisarm are idempotent: they are tried on each
-//     endpoint at most once (so at most endpoints().size() attempts, each with its own timeout).
+//     endpoint once, each attempt with its own timeout. When every endpoint has answered "etcdserver: no leader" (an
+//     election is under way), the read asks again every 100 ms until it succeeds or its budget of
+//     endpoints().size() request timeouts is spent.
 //   - Status and Defragment go to the endpoint they name, and nowhere else.
 //   - Writes (Put, DeleteRange, Txn, Compact, Grant, Revoke, Campaign, Proclaim, Resign) are NEVER retried. A write
 //     that fails with UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED or UNKNOWN may or may not have been applied by etcd:

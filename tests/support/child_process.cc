@@ -133,6 +133,25 @@ void ChildProcess::Signal(int signal) {
   if (!exit_status_.has_value()) kill(pid_, signal);
 }
 
+bool ChildProcess::Stop(absl::Duration timeout) {
+  if (exit_status_.has_value()) return false;
+  kill(pid_, SIGSTOP);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (true) {
+    int status = 0;
+    // WUNTRACED reports the child once its group stop is complete, i.e. once all of its threads have stopped.
+    const pid_t reaped = waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (reaped == pid_ && WIFSTOPPED(status)) return true;
+    if (reaped == pid_) {
+      exit_status_ = FromWaitStatus(status);
+      return false;
+    }
+    if (reaped < 0 && errno != EINTR) return false;
+    if (absl::Now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 std::optional<ExitStatus> ChildProcess::WaitForExit(absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (!exit_status_.has_value()) {

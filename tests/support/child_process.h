@@ -55,6 +55,11 @@ class ChildProcess {
   // Sends `signal` to the child. No effect once it has been reaped.
   void Signal(int signal);
 
+  // SIGSTOP, then waits up to `timeout` until every thread of the child has stopped (kill() returns before a
+  // multi-threaded process has stopped: without the wait, a test could still get an answer from its "frozen" child).
+  // Returns false when the child did not stop in time or has exited. Resume it with Signal(SIGCONT).
+  bool Stop(absl::Duration timeout = absl::Seconds(5));
+
   // Waits up to `timeout` for the child to exit; returns how it ended, or nullopt if it is still running. Once
   // reaped, returns the same status again at once.
   std::optional<ExitStatus> WaitForExit(absl::Duration timeout);

@@ -156,7 +156,7 @@ void EtcdCluster::Kill(int i) {
 }
 
 void EtcdCluster::Pause(int i) {
-  if (members_[i].process != nullptr) members_[i].process->Signal(SIGSTOP);
+  if (members_[i].process != nullptr) members_[i].process->Stop();
 }
 
 void EtcdCluster::Resume(int i) {

@@ -65,7 +65,8 @@ class EtcdCluster {
 
   // SIGKILL and reap: the member is gone until Restart.
   void Kill(int i);
-  // SIGSTOP / SIGCONT: the member keeps its sockets but answers nothing (a frozen machine).
+  // SIGSTOP / SIGCONT: the member keeps its sockets but answers nothing (a frozen machine). Pause returns once all of
+  // its threads have stopped.
   void Pause(int i);
   void Resume(int i);
   // Kills the member if it runs, starts it again on its data directory and ports, and waits until it is healthy.

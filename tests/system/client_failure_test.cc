@@ -35,7 +35,7 @@ TEST(ClientFailureTest, CliCallsEndPromptlyWhenTheServerHangs) {
   // Frozen, the server's listening socket still completes TCP handshakes (the kernel does that), but nothing answers.
   const std::string out = dir.path() + "/cli.out";
   const std::string err = dir.path() + "/cli.err";
-  (*server)->process().Signal(SIGSTOP);
+  ASSERT_TRUE((*server)->process().Stop());
   const absl::Time start = absl::Now();
   absl::StatusOr<std::unique_ptr<ChildProcess>> cli = ChildProcess::Spawn(
       CliBinary(), {"--server", (*server)->address(), "--timeout", "3", "get", "organizations/bevroren"}, out, err);
@@ -83,7 +83,7 @@ TEST(ClientFailureTest, WatchNoticesASilentlyFrozenServerThroughKeepaliveAndResu
       out, [](const std::string& text) { return text.find("synced") != std::string::npos; }, absl::Seconds(20)))
       << ReadWholeFile(out) << ReadWholeFile(err);
 
-  (*server)->process().Signal(SIGSTOP);
+  ASSERT_TRUE((*server)->process().Stop());
   const absl::Time frozen_at = absl::Now();
   const bool noticed = WaitForFileContent(
       err, [](const std::string& text) { return text.find("connection lost since") != std::string::npos; },

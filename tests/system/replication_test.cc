@@ -89,7 +89,7 @@ TEST_F(ReplicationTest, LeaderFrozenPastItsLeaseStepsDownAndNeverGetsAhead) {
   // Writers that talk to the leader only: their writes in flight when it freezes are answered after it thaws.
   ClosedLoopWriters to_frozen(*region_->member(frozen), kWriters, "frozen");
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(to_frozen, 20, "at the start"));
-  region_->member(frozen)->process().Signal(SIGSTOP);
+  ASSERT_TRUE(region_->member(frozen)->process().Stop());
 
   std::vector<std::string> others;
   for (int i = 0; i < region_->size(); ++i) {
@@ -165,7 +165,7 @@ TEST_F(ReplicationTest, FollowersBehindTheTrimmedLogReseedFromTheLeader) {
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "at the start"));
   const int frozen = (leader + 1) % region_->size();
   const int killed = (leader + 2) % region_->size();
-  region_->member(frozen)->process().Signal(SIGSTOP);
+  ASSERT_TRUE(region_->member(frozen)->process().Stop());
   region_->Kill(killed);
   const int64_t away_at = writers.acknowledged().back().revision;
 
