@@ -594,6 +594,17 @@ Json MeasureDurableWrites(const BenchConfig& config, Peer& peer, int publishers,
   return result;
 }
 
+// The parameters of a closed-loop write scenario with these publisher counts.
+Json DurableWritesParameters(const BenchConfig& config, const std::vector<int>& publishers) {
+  return {{"publishers", publishers},
+          {"write_apis", config.write_apis},
+          {"stream_records", config.stream_records},
+          {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
+          {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
+          {"report_bytes", config.report_bytes},
+          {"channels", config.channels}};
+}
+
 Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bool stream,
                        std::vector<std::string>* failures) {
   if (absl::Status status = peer.Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
@@ -665,14 +676,7 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
     }
   }
   outcome.json = {{"scenario", "durable_writes"},
-                  {"parameters",
-                   {{"publishers", config.publishers},
-                    {"write_apis", config.write_apis},
-                    {"stream_records", config.stream_records},
-                    {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
-                    {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
-                    {"report_bytes", config.report_bytes},
-                    {"channels", config.channels}}},
+                  {"parameters", DurableWritesParameters(config, config.publishers)},
                   {"cases", cases},
                   {"table", rows}};
   PrintRows("durable writes: closed-loop publishers, ~1 KB status reports, every write fsynced", rows);
@@ -1512,19 +1516,13 @@ ScenarioOutcome RunReplicatedWrites(const BenchConfig& config) {
       cases.push_back(std::move(case_json));
     }
   }
+  Json parameters = DurableWritesParameters(config, config.replicated_publishers);
+  parameters["members"] = 3;
+  parameters["etcd_members"] = 3;
+  parameters["lease_ttl_s"] = absl::ToDoubleSeconds(config.lease_ttl);
   outcome.json = {
       {"scenario", "replicated_writes"},
-      {"parameters",
-       {{"publishers", config.replicated_publishers},
-        {"write_apis", config.write_apis},
-        {"stream_records", config.stream_records},
-        {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
-        {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
-        {"report_bytes", config.report_bytes},
-        {"channels", config.channels},
-        {"members", 3},
-        {"etcd_members", 3},
-        {"lease_ttl_s", absl::ToDoubleSeconds(config.lease_ttl)}}},
+      {"parameters", parameters},
       {"definition",
        "durable_writes' closed loop (P publishers, one write in flight each, unary ReportStatus or the PublishStatus "
        "stream) against a single node, then against a fresh region of three etcd members and three servers on "
