@@ -27,7 +27,8 @@ namespace {
 using ketenbeeld::bench::BenchConfig;
 using ketenbeeld::bench::ScenarioOutcome;
 
-// Tiny parameters: every scenario, both peers, well under a minute (the ctest smoke test).
+// Tiny parameters: every scenario, both peers, about a minute (the ctest smoke test; the replicated scenarios, which
+// start three etcd members and three servers per region, take half of it).
 void ApplySmoke(BenchConfig* config) {
   config->publishers = {1, 8};
   config->write_warmup = absl::Milliseconds(200);
@@ -102,7 +103,7 @@ int Run(int argc, char** argv) {
       ->default_val(scenarios_flag);
   app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
-  app.add_flag("--smoke", smoke, "Tiny parameters (< 60 s): for ctest");
+  app.add_flag("--smoke", smoke, "Tiny parameters (about a minute): for ctest");
   app.add_flag("--keep_data", config.keep_data, "Keep the servers' data dirs");
   std::string launcher;
   app.add_option("--server_launcher", launcher,

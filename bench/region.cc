@@ -54,10 +54,10 @@ absl::StatusOr<std::unique_ptr<Region>> Region::Start(const RegionOptions& optio
     if (!port.ok()) return port.status();
     PeerOptions member = options.member;
     member.listen_port = *port;
-    member.server_flags.insert(member.server_flags.end(),
-                               {"--etcd_endpoints", endpoints, "--member_id", absl::StrCat("member-", i),
-                                "--advertise", absl::StrCat("127.0.0.1:", *port), "--lease_ttl",
-                                absl::FormatDuration(options.lease_ttl)});
+    member.server_flags.insert(
+        member.server_flags.end(),
+        {"--etcd_endpoints", endpoints, "--member_id", absl::StrCat("member-", i), "--advertise",
+         absl::StrCat("127.0.0.1:", *port), "--lease_ttl", absl::FormatDuration(options.lease_ttl)});
     region->members_.push_back(MakeKetenbeeldPeer(std::move(member)));
     region->running_.push_back(false);
     // The data dir's name names the region too, so that the members' logs (named after it) of different cases
@@ -120,8 +120,7 @@ absl::StatusOr<int> Region::WaitForLeader(absl::Duration timeout, int other_than
     absl::StrAppend(&logs, "\n--- member ", i, running_[i] ? "" : " (killed)", ":\n",
                     text.size() <= 2000 ? text : text.substr(text.size() - 2000));
   }
-  return absl::DeadlineExceededError(
-      absl::StrCat("no member leads after ", absl::FormatDuration(timeout), logs));
+  return absl::DeadlineExceededError(absl::StrCat("no member leads after ", absl::FormatDuration(timeout), logs));
 }
 
 void Region::Kill(int i) {

@@ -135,7 +135,8 @@ std::vector<std::string> HeaderCells(const std::vector<ValueColumn>& columns) {
   return cells;
 }
 
-void PrintRows(const std::string& title, const Json& rows, const std::vector<ValueColumn>& columns = ValueColumns(Json())) {
+void PrintRows(const std::string& title, const Json& rows,
+               const std::vector<ValueColumn>& columns = ValueColumns(Json())) {
   std::vector<std::vector<std::string>> cells = {HeaderCells(columns)};
   for (const Json& row : rows) cells.push_back(RowCells(row, columns, "NO"));
   std::vector<size_t> widths(cells[0].size(), 0);
@@ -1437,8 +1438,12 @@ std::vector<ValueColumn> ReplicatedWritesColumns() {
 Json ReplicatedWritesRow(const Json& case_json, const std::string& metric, const std::string& pointer,
                          const std::string& unit, bool higher_is_better) {
   const Json::json_pointer at(pointer);
-  Json row = {{"case", case_json["case"]},         {"metric", metric},   {"unit", unit},
-              {"higher_is_better", higher_is_better}, {"target", ""}, {"target_met", nullptr}};
+  Json row = {{"case", case_json["case"]},
+              {"metric", metric},
+              {"unit", unit},
+              {"higher_is_better", higher_is_better},
+              {"target", ""},
+              {"target_met", nullptr}};
   const std::optional<double> single = Metric(case_json.value("single_node", Json()), at);
   row["single_node"] = single ? Json(*single) : Json(nullptr);
   for (const std::string target : {"leader", "follower"}) {
@@ -1459,7 +1464,8 @@ Json ReplicatedWritesCase(const BenchConfig& config, const std::string& case_nam
   {
     absl::StatusOr<std::unique_ptr<Region>> started = StartRegion(config, "replicated_writes", case_name, dir);
     if (!started.ok()) {
-      failures->push_back(absl::StrCat("replicated region (", case_name, ") did not start: ", started.status().ToString()));
+      failures->push_back(
+          absl::StrCat("replicated region (", case_name, ") did not start: ", started.status().ToString()));
       result["leader"] = {{"error", started.status().ToString()}};
     } else {
       Region& region = **started;
@@ -1532,8 +1538,8 @@ ScenarioOutcome RunReplicatedWrites(const BenchConfig& config) {
       {"columns", ColumnsJson(ReplicatedWritesColumns())},
       {"cases", cases},
       {"table", rows}};
-  PrintRows("replicated writes: a region of three (etcd quorum + RocksDB) against a single node, same closed loop", rows,
-            ReplicatedWritesColumns());
+  PrintRows("replicated writes: a region of three (etcd quorum + RocksDB) against a single node, same closed loop",
+            rows, ReplicatedWritesColumns());
   return outcome;
 }
 
@@ -1555,10 +1561,10 @@ class FailoverWriter {
   };
 
   FailoverWriter(const std::string& addresses, const PayloadFactory& payloads, int organizations)
-      : payloads_(payloads), organizations_(organizations) {
-    const absl::StatusOr<std::string> target = client::ChannelTarget(addresses);  // Loopback literals: valid.
-    stub_ = v1::PictureService::NewStub(client::Connect(target.ok() ? *target : addresses));
-  }
+      : payloads_(payloads),
+        organizations_(organizations),
+        // Connect turns the list into gRPC's address list (client::ChannelTarget).
+        stub_(v1::PictureService::NewStub(client::Connect(addresses))) {}
 
   IssueCall Issue() {
     return [this](int64_t sequence, int, int64_t send_nanos, WriteDone done) {
@@ -1670,7 +1676,8 @@ Json FailoverCycle(Region& region, FailoverWriter& writer, int cycle, std::vecto
   if (restarted.ok()) {
     result["restart_s"] = absl::ToDoubleSeconds(*restarted);
   } else {
-    failures->push_back(absl::StrCat(label, ": the killed member did not serve again: ", restarted.status().ToString()));
+    failures->push_back(
+        absl::StrCat(label, ": the killed member did not serve again: ", restarted.status().ToString()));
   }
   // Writes the kill made fail: those in flight at the member that died, and those sent while no member led.
   result["writes_failed"] = writer.failed() - failed_before;
@@ -1682,8 +1689,7 @@ Json FailoverCycles(const BenchConfig& config, Region& region, std::vector<std::
   constexpr int kOrganizations = 100;
   Json result = {{"cycles", Json::array()}};
   const int first_leader = region.Leader().value_or(0);  // Start waited until one leads.
-  if (absl::Status status = region.member(first_leader).Register(kOrganizations, 64, absl::Minutes(2));
-      !status.ok()) {
+  if (absl::Status status = region.member(first_leader).Register(kOrganizations, 64, absl::Minutes(2)); !status.ok()) {
     failures->push_back(absl::StrCat("replicated_failover: registration: ", status.ToString()));
     return result;
   }
@@ -1760,16 +1766,17 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
   for (const Json& cycle : measured["cycles"]) {
     const std::string case_name = absl::StrCat("cycle ", cycle["cycle"].get<int>());
     const Json::json_pointer resumed_at("/writes_resumed_s"), elected_at("/new_leader_s"), failed_at("/writes_failed");
-    rows.push_back(FailoverRow(case_name, "kill -9 of the leader → writes succeed again", "s",
-                               Metric(cycle, resumed_at)));
-    rows.push_back(FailoverRow(case_name, "kill -9 of the leader → another member leads", "s",
-                               Metric(cycle, elected_at)));
+    rows.push_back(
+        FailoverRow(case_name, "kill -9 of the leader → writes succeed again", "s", Metric(cycle, resumed_at)));
+    rows.push_back(
+        FailoverRow(case_name, "kill -9 of the leader → another member leads", "s", Metric(cycle, elected_at)));
     rows.push_back(FailoverRow(case_name, "writes failed", "count", Metric(cycle, failed_at)));
     if (cycle.contains("writes_resumed_s")) resumed.push_back(cycle["writes_resumed_s"].get<double>());
     if (cycle.contains("new_leader_s")) elected.push_back(cycle["new_leader_s"].get<double>());
   }
   Json summary = Json::object();
-  const std::string all = absl::StrCat(measured["cycles"].size(), " cycles");
+  const size_t count = measured["cycles"].size();
+  const std::string all = absl::StrCat(count, count == 1 ? " cycle" : " cycles");
   for (const auto& [name, values, what] : {std::tuple{"writes_resumed", &resumed, "writes succeed again"},
                                            std::tuple{"new_leader", &elected, "another member leads"}}) {
     if (values->empty()) continue;

@@ -67,7 +67,8 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
   } else {
     std::error_code error;
     std::filesystem::create_directories(options.dir, error);
-    if (error) return absl::InternalError(absl::StrCat("EtcdCluster: cannot create ", options.dir, ": ", error.message()));
+    if (error)
+      return absl::InternalError(absl::StrCat("EtcdCluster: cannot create ", options.dir, ": ", error.message()));
     cluster->dir_ = options.dir;
   }
   absl::StatusOr<std::vector<int>> ports = PickFreeLoopbackPorts(2 * options.members);
