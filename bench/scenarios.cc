@@ -1814,6 +1814,7 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
 }
 
 std::string MarkdownTable(const Json& scenario) {
+  if (scenario.contains("skipped")) return absl::StrCat("Skipped: ", scenario["skipped"].get<std::string>(), "\n");
   const std::vector<ValueColumn> columns = ValueColumns(scenario);
   std::string out = absl::StrCat("| ", absl::StrJoin(HeaderCells(columns), " | "), " |\n|---|---|---|");
   for (size_t i = 0; i < columns.size(); ++i) absl::StrAppend(&out, "---:|");

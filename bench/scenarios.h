@@ -126,7 +126,8 @@ ScenarioOutcome RunUnreadClient(const BenchConfig& config);
 ScenarioOutcome RunReplicatedWrites(const BenchConfig& config);
 ScenarioOutcome RunReplicatedFailover(const BenchConfig& config);
 
-// The scenario's table (its "table" rows) in Markdown, for docs/benchmarks.md.
+// The scenario's table (its "table" rows, under its "columns" when it names them) in Markdown, for
+// docs/benchmarks.md; for a skipped scenario, why.
 std::string MarkdownTable(const nlohmann::json& scenario);
 
 // Prints the one-table summary of every scenario run so far (targets and ratios), from their JSON.
