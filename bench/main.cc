@@ -27,7 +27,8 @@ namespace {
 using ketenbeeld::bench::BenchConfig;
 using ketenbeeld::bench::ScenarioOutcome;
 
-// Tiny parameters: every scenario, both peers, well under a minute (the ctest smoke test).
+// Tiny parameters: every scenario, both peers, about a minute (the ctest smoke test; the replicated scenarios, which
+// start three etcd members and three servers per region, take half of it).
 void ApplySmoke(BenchConfig* config) {
   config->publishers = {1, 8};
   config->write_warmup = absl::Milliseconds(200);
@@ -50,6 +51,10 @@ void ApplySmoke(BenchConfig* config) {
   config->sse_rates = {100};
   config->region_organizations = 300;
   config->phase_duration = absl::Seconds(1);
+  config->replicated_publishers = {8};
+  config->lease_ttl = absl::Seconds(2);
+  config->failover_cycles = 1;
+  config->failover_steady = absl::Seconds(1);
 }
 
 // Smaller than the full run but the same shape: a few minutes in all.
@@ -67,13 +72,18 @@ void ApplyQuick(BenchConfig* config) {
   config->idle_subscribers = 500;
   config->region_organizations = 10000;
   config->phase_duration = absl::Seconds(3);
+  config->replicated_publishers = {1, 64, 256};
+  config->failover_cycles = 3;
+  config->failover_steady = absl::Seconds(2);
 }
 
 int Run(int argc, char** argv) {
   CLI::App app{"ketenbeeld-bench: load generator, ketenbeeld-server side by side with etcd 3.4"};
   BenchConfig config;
   std::string results_dir = "bench/results";
-  std::string scenarios_flag = "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client";
+  std::string scenarios_flag =
+      "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,replicated_writes,"
+      "replicated_failover";
   std::string peers_flag = "ketenbeeld,etcd";
   bool quick = false, smoke = false;
   double write_seconds = 0, fanout_seconds = 0;
@@ -88,11 +98,12 @@ int Run(int argc, char** argv) {
   app.add_option("--work_dir", config.work_dir, "Data dirs and server logs (same disk as the results)")->required();
   app.add_option("--results_dir", results_dir, "Where <scenario>.json are written")->default_val(results_dir);
   app.add_option("--scenarios", scenarios_flag,
-                 "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client")
+                 "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,"
+                 "replicated_writes,replicated_failover")
       ->default_val(scenarios_flag);
   app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
-  app.add_flag("--smoke", smoke, "Tiny parameters (< 60 s): for ctest");
+  app.add_flag("--smoke", smoke, "Tiny parameters (about a minute): for ctest");
   app.add_flag("--keep_data", config.keep_data, "Keep the servers' data dirs");
   std::string launcher;
   app.add_option("--server_launcher", launcher,
@@ -139,6 +150,19 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--unread_connections", config.unread_connections, "unread_client: its HTTP/2 connections")
       ->check(CLI::Range(1, 64));
+  std::vector<int> replicated_publishers;
+  double lease_ttl_seconds = 0;
+  int failover_cycles = 0;
+  app.add_option("--replicated_publishers", replicated_publishers, "replicated_writes: publisher counts")
+      ->delimiter(',');
+  app.add_option("--lease_ttl", lease_ttl_seconds,
+                 "replicated_writes, replicated_failover: the members' lease TTL in seconds (default 5, the server's)")
+      ->check(CLI::Range(1.0, 60.0));
+  app.add_option("--failover_cycles", failover_cycles, "replicated_failover: kill -9 cycles of the leader")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--failover_write_rate", config.failover_write_rate,
+                 "replicated_failover: unary writes per second during the cycles")
+      ->check(CLI::Range(1, 10000));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -161,6 +185,9 @@ int Run(int argc, char** argv) {
   if (!sse_feeds.empty()) config.sse_feeds = sse_feeds;
   if (!sse_rates.empty()) config.sse_rates = sse_rates;
   if (phase_seconds > 0) config.phase_duration = absl::Seconds(phase_seconds);
+  if (!replicated_publishers.empty()) config.replicated_publishers = replicated_publishers;
+  if (lease_ttl_seconds > 0) config.lease_ttl = absl::Seconds(lease_ttl_seconds);
+  if (failover_cycles > 0) config.failover_cycles = failover_cycles;
 
   config.peers.clear();
   for (absl::string_view peer : absl::StrSplit(peers_flag, ',', absl::SkipEmpty())) {
@@ -206,6 +233,10 @@ int Run(int argc, char** argv) {
       outcome = ketenbeeld::bench::RunScanInterference(config);
     } else if (scenario == "unread_client") {
       outcome = ketenbeeld::bench::RunUnreadClient(config);
+    } else if (scenario == "replicated_writes") {
+      outcome = ketenbeeld::bench::RunReplicatedWrites(config);
+    } else if (scenario == "replicated_failover") {
+      outcome = ketenbeeld::bench::RunReplicatedFailover(config);
     } else {
       std::fprintf(stderr, "unknown scenario '%.*s'\n", static_cast<int>(scenario.size()), scenario.data());
       return 2;

@@ -243,7 +243,8 @@ class KetenbeeldPeer final : public Peer {
     return argv;
   }
 
-  absl::StatusOr<int> ChooseListenPort() override { return 0; }  // The server picks; its log says which.
+  // 0: the server picks; its log says which.
+  absl::StatusOr<int> ChooseListenPort() override { return options_.listen_port; }
 
   absl::StatusOr<std::string> AwaitAddress(ChildProcess& process, int port) override {
     absl::StatusOr<std::string> line = process.WaitForLogLine("\"server_started\"", absl::Minutes(5));
@@ -454,6 +455,13 @@ void Peer::Stop() {
   stubs_.clear();
   channels_.clear();
   process_.Stop(absl::Seconds(30));
+}
+
+void Peer::Kill() {
+  process_.Kill();
+  publishers_.clear();  // Their streams end at once: the server's sockets are gone.
+  stubs_.clear();
+  channels_.clear();
 }
 
 absl::Status Peer::ConnectAll(absl::Duration timeout) {

@@ -76,6 +76,9 @@ struct PeerOptions {
   bool stream_records = false;        // PublishStatus acknowledgements carry the stored record.
   // More flags for ketenbeeld-server (e.g. --http_listen, --tokens_file); etcd ignores them.
   std::vector<std::string> server_flags;
+  // ketenbeeld-server: listen on this port of 127.0.0.1 (0: the server picks one and logs it). A member of a
+  // replicated region needs its address before it starts, for --advertise.
+  int listen_port = 0;
 };
 
 class Peer {
@@ -95,6 +98,11 @@ class Peer {
   absl::StatusOr<absl::Duration> Restart(absl::Duration timeout);
   // SIGTERM and reap (bounded; SIGKILL after 30 s).
   void Stop();
+  // SIGKILL and reap (kill -9: a machine that dies). The client channels are dropped; Restart starts the server
+  // again on its data dir and port.
+  void Kill();
+  // The log (stdout and stderr) of the server's current or last launch.
+  const std::string& log_path() const { return process_.log_path(); }
   pid_t Pid() const { return process_.pid(); }
   // Replaces PeerOptions::server_flags from the next Restart on (e.g. to start with tokens on data loaded before).
   void SetServerFlags(std::vector<std::string> flags) { options_.server_flags = std::move(flags); }

@@ -98,6 +98,14 @@ int ChildProcess::Stop(absl::Duration grace) {
   return status;
 }
 
+void ChildProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);  // Bounded: SIGKILL cannot be caught or ignored.
+  pid_ = -1;
+}
+
 std::string ChildProcess::LogTail(size_t max_bytes) const {
   std::ifstream log(log_path_);
   std::stringstream content;

@@ -40,6 +40,9 @@ class ChildProcess {
   // when nothing was running. Safe to call twice.
   int Stop(absl::Duration grace = absl::Seconds(20));
 
+  // SIGKILL and reap at once (a machine that dies: no shutdown, no resignation). No-op when nothing runs.
+  void Kill();
+
   // True while the child runs (reaps it when it has exited).
   bool Running();
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole benchmark suite against ketenbeeld-server and etcd 3.4 and prints the side-by-side tables.
 #
-#   bench/run.sh [--quick] [BUILD_DIR] [-- extra ketenbeeld-bench flags]
+#   bench/run.sh [--quick | --smoke] [BUILD_DIR] [-- extra ketenbeeld-bench flags]
 #
 # BUILD_DIR (argument or environment; default: build) must already contain ketenbeeld-server and ketenbeeld-bench:
 # this script builds nothing. etcd is /usr/bin/etcd (ETCD_BIN to change; `apt-get install -y etcd-server`); when it
-# is missing, only ketenbeeld is measured. Servers run on 127.0.0.1 with their data under WORK_DIR (default
+# is missing, only ketenbeeld is measured and the replicated-mode scenarios (three etcd members and three servers)
+# are skipped. Servers run on 127.0.0.1 with their data under WORK_DIR (default
 # BUILD_DIR/bench-work, i.e. on the same disk). Results: bench/results/*.json, the tables in
 # bench/results/tables.txt, the machine in bench/results/machine.json. docs/benchmarks.md explains the numbers.
 set -euo pipefail
@@ -18,7 +19,7 @@ while [[ $# -gt 0 ]]; do
     --quick) mode_flag="--quick"; shift ;;
     --smoke) mode_flag="--smoke"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) BUILD_DIR="$1"; shift ;;
   esac
 done

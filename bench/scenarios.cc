@@ -15,14 +15,19 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "bench/histogram.h"
 #include "bench/peers.h"
 #include "bench/process.h"
+#include "bench/region.h"
 #include "bench/sse_client.h"
+#include "client/connection.h"
+#include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "tests/security/token_line.h"
 #include "tests/support/non_reading_h2_client.h"
@@ -72,17 +77,68 @@ std::string FormatNumber(const Json& value, const std::string& unit) {
   return absl::StrFormat("%.3g", number);
 }
 
-void PrintRows(const std::string& title, const Json& rows) {
-  std::vector<std::vector<std::string>> cells = {
-      {"case", "metric", "unit", "ketenbeeld", "etcd", "kb/etcd", "better", "target", "met"}};
-  for (const Json& row : rows) {
-    const std::string unit = row["unit"].get<std::string>();
-    std::string ratio = row["ratio"].is_null() ? "—" : absl::StrFormat("%.2fx", row["ratio"].get<double>());
-    std::string met = row["target_met"].is_null() ? "" : (row["target_met"].get<bool>() ? "yes" : "NO");
-    cells.push_back({row["case"].get<std::string>(), row["metric"].get<std::string>(), unit,
-                     FormatNumber(row["ketenbeeld"], unit), FormatNumber(row["etcd"], unit), ratio,
-                     row["higher_is_better"].get<bool>() ? "higher" : "lower", row["target"].get<std::string>(), met});
+// A value column of a table: the rows' key of the value, its header, and whether it is a ratio ("1.80x").
+struct ValueColumn {
+  std::string key;
+  std::string header;
+  bool ratio = false;
+};
+
+// The scenario's value columns: those its JSON names ("columns": [{"key", "header", "ratio"}], the replicated mode's
+// tables), else ketenbeeld beside etcd.
+std::vector<ValueColumn> ValueColumns(const Json& scenario) {
+  if (!scenario.is_object() || !scenario.contains("columns")) {
+    return {{.key = "ketenbeeld", .header = "ketenbeeld", .ratio = false},
+            {.key = "etcd", .header = "etcd", .ratio = false},
+            {.key = "ratio", .header = "kb/etcd", .ratio = true}};
   }
+  std::vector<ValueColumn> columns;
+  for (const Json& column : scenario["columns"]) {
+    columns.push_back({.key = column["key"].get<std::string>(),
+                       .header = column["header"].get<std::string>(),
+                       .ratio = column.value("ratio", false)});
+  }
+  return columns;
+}
+
+Json ColumnsJson(const std::vector<ValueColumn>& columns) {
+  Json result = Json::array();
+  for (const ValueColumn& column : columns) {
+    result.push_back({{"key", column.key}, {"header", column.header}, {"ratio", column.ratio}});
+  }
+  return result;
+}
+
+// One row's cells: case, metric, unit, the values, better, target, and met ("yes", `missed`, or empty).
+std::vector<std::string> RowCells(const Json& row, const std::vector<ValueColumn>& columns, const std::string& missed) {
+  const std::string unit = row["unit"].get<std::string>();
+  std::vector<std::string> cells = {row["case"].get<std::string>(), row["metric"].get<std::string>(), unit};
+  for (const ValueColumn& column : columns) {
+    const Json value = row.value(column.key, Json());
+    if (!column.ratio) {
+      cells.push_back(FormatNumber(value, unit));
+    } else {
+      cells.push_back(value.is_null() ? "—" : absl::StrFormat("%.2fx", value.get<double>()));
+    }
+  }
+  cells.push_back(row["higher_is_better"].get<bool>() ? "higher" : "lower");
+  cells.push_back(row.value("target", ""));
+  const Json met = row.value("target_met", Json());
+  cells.push_back(met.is_null() ? "" : (met.get<bool>() ? "yes" : missed));
+  return cells;
+}
+
+std::vector<std::string> HeaderCells(const std::vector<ValueColumn>& columns) {
+  std::vector<std::string> cells = {"case", "metric", "unit"};
+  for (const ValueColumn& column : columns) cells.push_back(column.header);
+  cells.insert(cells.end(), {"better", "target", "met"});
+  return cells;
+}
+
+void PrintRows(const std::string& title, const Json& rows,
+               const std::vector<ValueColumn>& columns = ValueColumns(Json())) {
+  std::vector<std::vector<std::string>> cells = {HeaderCells(columns)};
+  for (const Json& row : rows) cells.push_back(RowCells(row, columns, "NO"));
   std::vector<size_t> widths(cells[0].size(), 0);
   for (const auto& line : cells) {
     for (size_t i = 0; i < line.size(); ++i) {
@@ -98,7 +154,7 @@ void PrintRows(const std::string& title, const Json& rows) {
     for (size_t i = 0; i < cells[n].size(); ++i) {
       size_t width = 0;
       for (unsigned char c : cells[n][i]) width += (c & 0xC0) != 0x80;
-      const bool numeric = i >= 3 && i <= 5;
+      const bool numeric = i >= 3 && i < 3 + columns.size();
       const std::string pad(widths[i] - width, ' ');
       text += numeric ? pad + cells[n][i] : cells[n][i] + pad;
       text += "  ";
@@ -116,14 +172,19 @@ void PrintRows(const std::string& title, const Json& rows) {
 // ---------------------------------------------------------------------------------------------------------------
 // Peers and data dirs
 
+PeerOptions PeerOptionsFor(const std::string& name, const BenchConfig& config) {
+  return {.binary = name == "etcd" ? config.etcd_binary : config.server_binary,
+          .launcher = name == "etcd" ? std::vector<std::string>() : config.server_launcher,
+          .work_dir = config.work_dir + "/logs",
+          .channels = config.channels,
+          .payloads = PayloadFactory(config.report_bytes),
+          .stream_records = config.stream_records,
+          .server_flags = config.server_flags,
+          .listen_port = 0};
+}
+
 std::unique_ptr<Peer> MakePeer(const std::string& name, const BenchConfig& config) {
-  PeerOptions options{.binary = name == "etcd" ? config.etcd_binary : config.server_binary,
-                      .launcher = name == "etcd" ? std::vector<std::string>() : config.server_launcher,
-                      .work_dir = config.work_dir + "/logs",
-                      .channels = config.channels,
-                      .payloads = PayloadFactory(config.report_bytes),
-                      .stream_records = config.stream_records,
-                      .server_flags = config.server_flags};
+  PeerOptions options = PeerOptionsFor(name, config);
   return name == "etcd" ? MakeEtcdPeer(std::move(options)) : MakeKetenbeeldPeer(std::move(options));
 }
 
@@ -509,12 +570,11 @@ double Median(std::vector<double> values) {
 // ---------------------------------------------------------------------------------------------------------------
 // Scenario: durable writes
 
-Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bool stream,
-                       std::vector<std::string>* failures) {
-  if (absl::Status status = peer.Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
-    failures->push_back(absl::StrCat(peer.Name(), " P=", publishers, ": ", status.ToString()));
-    return {{"error", status.ToString()}};
-  }
+// `publishers` closed-loop publishers against `peer` (organisations [0, publishers) registered), over the stream
+// when `stream` and the peer has one: acknowledged writes/s in the window, latency, CPU. A write not acknowledged
+// fails the check `label` names.
+Json MeasureDurableWrites(const BenchConfig& config, Peer& peer, int publishers, bool stream, const std::string& label,
+                          std::vector<std::string>* failures) {
   stream = stream && peer.SupportsStreamWrites();
   CpuSampler cpu(peer.Pid());
   std::unique_ptr<ClosedLoopResult> run = RunClosedLoop(ReportWrites(peer, publishers, stream), publishers,
@@ -529,10 +589,30 @@ Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bo
                  {"cpu", CpuJson(cpu)}};
   if (!run->first_error.empty()) result["first_error"] = run->first_error;
   if (run->acknowledged_in_window == 0 || run->failed > 0) {
-    failures->push_back(absl::StrCat(peer.Name(), " durable writes P=", publishers, ": ", run->acknowledged_in_window,
+    failures->push_back(absl::StrCat(label, " durable writes P=", publishers, ": ", run->acknowledged_in_window,
                                      " acknowledged, ", run->failed, " failed ", run->first_error));
   }
   return result;
+}
+
+// The parameters of a closed-loop write scenario with these publisher counts.
+Json DurableWritesParameters(const BenchConfig& config, const std::vector<int>& publishers) {
+  return {{"publishers", publishers},
+          {"write_apis", config.write_apis},
+          {"stream_records", config.stream_records},
+          {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
+          {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
+          {"report_bytes", config.report_bytes},
+          {"channels", config.channels}};
+}
+
+Json DurableWritesCase(const BenchConfig& config, Peer& peer, int publishers, bool stream,
+                       std::vector<std::string>* failures) {
+  if (absl::Status status = peer.Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat(peer.Name(), " P=", publishers, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  return MeasureDurableWrites(config, peer, publishers, stream, peer.Name(), failures);
 }
 
 // Runs `body` for every peer of the config on a fresh server, returns {"case": name, peer: result...}.
@@ -597,14 +677,7 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
     }
   }
   outcome.json = {{"scenario", "durable_writes"},
-                  {"parameters",
-                   {{"publishers", config.publishers},
-                    {"write_apis", config.write_apis},
-                    {"stream_records", config.stream_records},
-                    {"warmup_s", absl::ToDoubleSeconds(config.write_warmup)},
-                    {"duration_s", absl::ToDoubleSeconds(config.write_duration)},
-                    {"report_bytes", config.report_bytes},
-                    {"channels", config.channels}}},
+                  {"parameters", DurableWritesParameters(config, config.publishers)},
                   {"cases", cases},
                   {"table", rows}};
   PrintRows("durable writes: closed-loop publishers, ~1 KB status reports, every write fsynced", rows);
@@ -1322,18 +1395,432 @@ ScenarioOutcome RunUnreadClient(const BenchConfig& config) {
       });
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// The replicated mode (issue 16): replicated_writes and replicated_failover
+
+namespace {
+
+// The replicated scenarios start their own etcd cluster: without etcd they are skipped, with a message, and nothing
+// fails. nullopt when etcd is there.
+std::optional<ScenarioOutcome> SkippedWithoutEtcd(const BenchConfig& config, const std::string& scenario) {
+  if (::access(config.etcd_binary.c_str(), X_OK) == 0) return std::nullopt;
+  const std::string message =
+      absl::StrCat(config.etcd_binary, " not found or not executable: SKIPPING ", scenario,
+                   " (it runs a three-member etcd cluster; install etcd with `apt-get install -y etcd-server`)");
+  std::printf("\n%s: %s\n", scenario.c_str(), message.c_str());
+  ScenarioOutcome outcome;
+  outcome.json = {{"scenario", scenario}, {"skipped", message}, {"table", Json::array()}};
+  return outcome;
+}
+
+// A region of three members on `dir` (the data of this case, on the same disk as every other case).
+absl::StatusOr<std::unique_ptr<Region>> StartRegion(const BenchConfig& config, const std::string& scenario,
+                                                    const std::string& case_name, const std::string& dir) {
+  Progress(absl::StrCat(scenario, " ", case_name, ": starting a region of three etcd members and three servers, lease ",
+                        absl::FormatDuration(config.lease_ttl)));
+  return Region::Start({.etcd_binary = config.etcd_binary,
+                        .member = PeerOptionsFor("ketenbeeld", config),
+                        .dir = dir,
+                        .members = 3,
+                        .lease_ttl = config.lease_ttl});
+}
+
+std::vector<ValueColumn> ReplicatedWritesColumns() {
+  return {{.key = "single_node", .header = "single node", .ratio = false},
+          {.key = "leader", .header = "to the leader", .ratio = false},
+          {.key = "follower", .header = "to a follower", .ratio = false},
+          {.key = "leader_vs_single", .header = "leader/single", .ratio = true},
+          {.key = "follower_vs_single", .header = "follower/single", .ratio = true}};
+}
+
+// A replicated_writes row: the metric at `pointer` for the single node, the leader and the follower of `case_json`,
+// and the ratios to the single node.
+Json ReplicatedWritesRow(const Json& case_json, const std::string& metric, const std::string& pointer,
+                         const std::string& unit, bool higher_is_better) {
+  const Json::json_pointer at(pointer);
+  Json row = {{"case", case_json["case"]},
+              {"metric", metric},
+              {"unit", unit},
+              {"higher_is_better", higher_is_better},
+              {"target", ""},
+              {"target_met", nullptr}};
+  const std::optional<double> single = Metric(case_json.value("single_node", Json()), at);
+  row["single_node"] = single ? Json(*single) : Json(nullptr);
+  for (const std::string target : {"leader", "follower"}) {
+    const std::optional<double> value = Metric(case_json.value(target, Json()), at);
+    row[target] = value ? Json(*value) : Json(nullptr);
+    row[target + "_vs_single"] = (value && single && *single != 0) ? Json(*value / *single) : Json(nullptr);
+  }
+  return row;
+}
+
+// The replicated half of a replicated_writes case, on a fresh region: the same closed loop sent to the leader, then
+// to a follower (which forwards every write to the leader and answers once it has applied it). {"leader": ...,
+// "follower": ...}, each with the member it went to.
+Json ReplicatedWritesCase(const BenchConfig& config, const std::string& case_name, int publishers, bool stream,
+                          std::vector<std::string>* failures) {
+  const std::string dir = DataDir(config, "replicated_writes", case_name, "region");
+  Json result = Json::object();
+  {
+    absl::StatusOr<std::unique_ptr<Region>> started = StartRegion(config, "replicated_writes", case_name, dir);
+    if (!started.ok()) {
+      failures->push_back(
+          absl::StrCat("replicated region (", case_name, ") did not start: ", started.status().ToString()));
+      result["leader"] = {{"error", started.status().ToString()}};
+    } else {
+      Region& region = **started;
+      const int leader = region.Leader().value_or(0);  // Start waited until one leads.
+      const int follower = (leader + 1) % region.size();
+      if (absl::Status status = region.member(leader).Register(publishers, 64, absl::Minutes(2)); !status.ok()) {
+        failures->push_back(absl::StrCat("replicated ", case_name, ": registration: ", status.ToString()));
+        result["leader"] = {{"error", status.ToString()}};
+      } else {
+        Progress(absl::StrCat("replicated_writes ", case_name, ": to the leader (member ", leader, ")"));
+        result["leader"] = MeasureDurableWrites(config, region.member(leader), publishers, stream,
+                                                "replicated, to the leader,", failures);
+        result["leader"]["member"] = leader;
+        Progress(absl::StrCat("replicated_writes ", case_name, ": to a follower (member ", follower, ")"));
+        result["follower"] = MeasureDurableWrites(config, region.member(follower), publishers, stream,
+                                                  "replicated, to a follower,", failures);
+        result["follower"]["member"] = follower;
+        // Nobody was killed: a move means a member lost its lease under the load, which the numbers must not hide.
+        if (const std::optional<int> now = region.Leader(); now != leader) {
+          failures->push_back(absl::StrCat("replicated ", case_name, ": the leadership moved from member ", leader,
+                                           " to ", now.has_value() ? absl::StrCat("member ", *now) : "nobody",
+                                           " while no member was killed"));
+        }
+      }
+    }
+  }  // The region stops (every process by its pid) before its data goes.
+  RemoveDataDir(config, dir);
+  return result;
+}
+
+}  // namespace
+
+ScenarioOutcome RunReplicatedWrites(const BenchConfig& config) {
+  if (std::optional<ScenarioOutcome> skipped = SkippedWithoutEtcd(config, "replicated_writes")) return *skipped;
+  ScenarioOutcome outcome;
+  Json cases = Json::array(), rows = Json::array();
+  BenchConfig single_config = config;
+  single_config.peers = {"ketenbeeld"};
+  for (int publishers : config.replicated_publishers) {
+    for (const std::string& api : config.write_apis) {
+      const bool stream = api == "stream";
+      const std::string case_name = absl::StrCat("P=", publishers, " ", api);
+      // The single node first, as durable_writes measures it, on its own fresh data dir.
+      Json single = RunCase(single_config, "replicated_writes", case_name, &outcome,
+                            [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                              return DurableWritesCase(config, peer, publishers, stream, problems);
+                            });
+      Json case_json = ReplicatedWritesCase(config, case_name, publishers, stream, &outcome.failures);
+      case_json["case"] = case_name;
+      case_json["single_node"] = single.value("ketenbeeld", Json());
+      rows.push_back(ReplicatedWritesRow(case_json, "acknowledged writes", "/writes_per_s", "/s", true));
+      rows.push_back(ReplicatedWritesRow(case_json, "latency p50", "/latency/p50_ms", "ms", false));
+      rows.push_back(ReplicatedWritesRow(case_json, "latency p99", "/latency/p99_ms", "ms", false));
+      cases.push_back(std::move(case_json));
+    }
+  }
+  Json parameters = DurableWritesParameters(config, config.replicated_publishers);
+  parameters["members"] = 3;
+  parameters["etcd_members"] = 3;
+  parameters["lease_ttl_s"] = absl::ToDoubleSeconds(config.lease_ttl);
+  outcome.json = {
+      {"scenario", "replicated_writes"},
+      {"parameters", parameters},
+      {"definition",
+       "durable_writes' closed loop (P publishers, one write in flight each, unary ReportStatus or the PublishStatus "
+       "stream) against a single node, then against a fresh region of three etcd members and three servers on "
+       "127.0.0.1 (all on this machine and disk), sent to the leader and then to a follower, which forwards each "
+       "write to the leader and answers once it has applied it. A replicated write is acknowledged once its commit "
+       "group is durable in etcd (a quorum of two fsyncs) and in the member's RocksDB."},
+      {"columns", ColumnsJson(ReplicatedWritesColumns())},
+      {"cases", cases},
+      {"table", rows}};
+  PrintRows("replicated writes: a region of three (etcd quorum + RocksDB) against a single node, same closed loop",
+            rows, ReplicatedWritesColumns());
+  return outcome;
+}
+
+namespace {
+
+// Unary ReportStatus calls over one channel that knows every member of the region ("ip:port,ip:port,ip:port",
+// client::ChannelTarget: gRPC's pick_first moves to another member when its member goes away), as a coordinator's
+// client makes them. After Arm(), it notes the first acknowledged write among those sent at or after the arming: when
+// writes succeed again.
+//
+// Thread safety: Issue()'s function is called from one thread (the open loop's); the calls complete on gRPC's
+// threads; the other methods may be called from any thread. Outlives every call it started (the open loop waits
+// for them).
+class FailoverWriter {
+ public:
+  struct Resumption {
+    int64_t unix_nanos = 0;
+    std::string peer;  // The member that answered (ClientContext::peer()).
+  };
+
+  FailoverWriter(const std::string& addresses, const PayloadFactory& payloads, int organizations)
+      : payloads_(payloads),
+        organizations_(organizations),
+        // Connect turns the list into gRPC's address list (client::ChannelTarget).
+        stub_(v1::PictureService::NewStub(client::Connect(addresses))) {}
+
+  IssueCall Issue() {
+    return [this](int64_t sequence, int, int64_t send_nanos, WriteDone done) {
+      struct Call {
+        grpc::ClientContext context;
+        v1::ReportStatusRequest request;
+        v1::WriteResponse response;
+      };
+      auto call = std::make_shared<Call>();
+      // Longer than any failover: a write held by a follower until a new leader takes it is not cut short.
+      call->context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+      *call->request.mutable_report() = payloads_.Report(static_cast<int>(sequence % organizations_), send_nanos);
+      stub_->async()->ReportStatus(&call->context, &call->request, &call->response,
+                                   [this, call, send_nanos, done = std::move(done)](grpc::Status status) {
+                                     Complete(status, call->context.peer(), send_nanos);
+                                     WriteResult result = ResultOf(status);
+                                     result.revision = call->response.revision();
+                                     done(result);
+                                   });
+    };
+  }
+
+  // An outage starts now (the caller kills the leader right after); returns its start.
+  int64_t Arm() {
+    absl::MutexLock lock(&mu_);
+    armed_nanos_ = NowUnixNanos();
+    resumed_.reset();
+    return armed_nanos_;
+  }
+  std::optional<Resumption> Resumed() {
+    absl::MutexLock lock(&mu_);
+    return resumed_;
+  }
+  // The member that answered the last acknowledged write.
+  std::string last_peer() {
+    absl::MutexLock lock(&mu_);
+    return last_peer_;
+  }
+  int64_t acknowledged() const { return acknowledged_.load(); }
+  int64_t failed() const { return failed_.load(); }
+
+ private:
+  void Complete(const grpc::Status& status, const std::string& peer, int64_t send_nanos) {
+    const int64_t now = NowUnixNanos();
+    if (!status.ok()) {
+      failed_.fetch_add(1);
+      return;
+    }
+    acknowledged_.fetch_add(1);
+    absl::MutexLock lock(&mu_);
+    last_peer_ = peer;
+    if (send_nanos >= armed_nanos_ && (!resumed_.has_value() || now < resumed_->unix_nanos)) {
+      resumed_ = Resumption{.unix_nanos = now, .peer = peer};
+    }
+  }
+
+  const PayloadFactory payloads_;
+  const int organizations_;
+  std::unique_ptr<v1::PictureService::Stub> stub_;
+  std::atomic<int64_t> acknowledged_{0};
+  std::atomic<int64_t> failed_{0};
+  absl::Mutex mu_;
+  int64_t armed_nanos_ ABSL_GUARDED_BY(mu_) = INT64_MAX;  // Nothing counts before the first Arm().
+  std::optional<Resumption> resumed_ ABSL_GUARDED_BY(mu_);
+  std::string last_peer_ ABSL_GUARDED_BY(mu_);
+};
+
+// One kill -9 of the leader: the times until writes succeed again and until another member leads (polled every
+// 5 ms, the bound of both), then the killed member restarted on its data. A check that fails ends the cycles.
+Json FailoverCycle(Region& region, FailoverWriter& writer, int cycle, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat("replicated_failover cycle ", cycle);
+  Json result = {{"cycle", cycle}};
+  absl::StatusOr<int> leader = region.WaitForLeader(absl::Seconds(30));
+  if (!leader.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", leader.status().ToString()));
+    return result;
+  }
+  result["killed_member"] = *leader;
+  result["client_member_before"] = region.MemberOf(writer.last_peer());
+  const int64_t failed_before = writer.failed();
+  Progress(absl::StrCat(label, ": kill -9 of member ", *leader, ", the leader"));
+  const int64_t killed = writer.Arm();
+  region.Kill(*leader);
+  std::optional<int64_t> elected;
+  std::optional<FailoverWriter::Resumption> resumed;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline && !(elected.has_value() && resumed.has_value())) {
+    if (!elected.has_value()) {
+      if (const std::optional<int> successor = region.Leader(*leader); successor.has_value()) {
+        elected = NowUnixNanos();
+        result["new_leader_member"] = *successor;
+      }
+    }
+    if (!resumed.has_value()) resumed = writer.Resumed();
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  if (resumed.has_value()) {
+    result["writes_resumed_s"] = static_cast<double>(resumed->unix_nanos - killed) / 1e9;
+    result["resumed_via_member"] = region.MemberOf(resumed->peer);
+  } else {
+    failures->push_back(absl::StrCat(label, ": no write succeeded within 60 s of the kill"));
+  }
+  if (elected.has_value()) {
+    result["new_leader_s"] = static_cast<double>(*elected - killed) / 1e9;
+  } else {
+    failures->push_back(absl::StrCat(label, ": no other member led within 60 s of the kill"));
+  }
+  const absl::StatusOr<absl::Duration> restarted = region.Restart(*leader);
+  if (restarted.ok()) {
+    result["restart_s"] = absl::ToDoubleSeconds(*restarted);
+  } else {
+    failures->push_back(
+        absl::StrCat(label, ": the killed member did not serve again: ", restarted.status().ToString()));
+  }
+  // Writes the kill made fail: those in flight at the member that died, and those sent while no member led.
+  result["writes_failed"] = writer.failed() - failed_before;
+  return result;
+}
+
+// The cycles under a steady load; {"cycles": [...], "load": {...}}.
+Json FailoverCycles(const BenchConfig& config, Region& region, std::vector<std::string>* failures) {
+  constexpr int kOrganizations = 100;
+  Json result = {{"cycles", Json::array()}};
+  const int first_leader = region.Leader().value_or(0);  // Start waited until one leads.
+  if (absl::Status status = region.member(first_leader).Register(kOrganizations, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat("replicated_failover: registration: ", status.ToString()));
+    return result;
+  }
+  FailoverWriter writer(region.addresses(), PayloadFactory(config.report_bytes), kOrganizations);
+  std::atomic<bool> stop{false};
+  std::unique_ptr<OpenLoopResult> load;
+  std::thread loader([&] {
+    load = RunOpenLoop(writer.Issue(), config.failover_write_rate, INT64_MAX, /*max_in_flight=*/8192, &stop);
+  });
+  // The load stops, and its calls end, on every way out of here (a JSON exception included).
+  struct StopLoad {
+    std::atomic<bool>& stop;
+    std::thread& loader;
+    ~StopLoad() {
+      stop.store(true);
+      if (loader.joinable()) loader.join();
+    }
+  } stop_load{stop, loader};
+  for (int cycle = 1; cycle <= config.failover_cycles; ++cycle) {
+    const int64_t before = writer.acknowledged();
+    absl::SleepFor(config.failover_steady);
+    if (writer.acknowledged() == before) {
+      failures->push_back(absl::StrCat("replicated_failover: no write acknowledged in the ",
+                                       absl::FormatDuration(config.failover_steady), " before cycle ", cycle));
+      break;
+    }
+    result["cycles"].push_back(FailoverCycle(region, writer, cycle, failures));
+    if (!failures->empty()) break;
+  }
+  stop.store(true);
+  loader.join();
+  result["load"] = {{"rate_per_s", config.failover_write_rate},
+                    {"acknowledged", load->acknowledged},
+                    {"failed", load->failed},
+                    {"not_sent_in_flight_cap", load->skipped},
+                    {"seconds", load->seconds},
+                    {"latency", load->latency.ToJson()}};
+  if (!load->first_error.empty()) result["load"]["first_error"] = load->first_error;
+  return result;
+}
+
+// A row of replicated_failover's table (one value: the region's).
+Json FailoverRow(const std::string& case_name, const std::string& metric, const std::string& unit,
+                 std::optional<double> value) {
+  return {{"case", case_name},
+          {"metric", metric},
+          {"unit", unit},
+          {"higher_is_better", false},
+          {"target", ""},
+          {"target_met", nullptr},
+          {"region", value ? Json(*value) : Json(nullptr)}};
+}
+
+}  // namespace
+
+ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
+  if (std::optional<ScenarioOutcome> skipped = SkippedWithoutEtcd(config, "replicated_failover")) return *skipped;
+  ScenarioOutcome outcome;
+  const std::string dir = DataDir(config, "replicated_failover", "region", "ketenbeeld");
+  Json measured = {{"cycles", Json::array()}};
+  {
+    absl::StatusOr<std::unique_ptr<Region>> region = StartRegion(config, "replicated_failover", "kill -9 cycles", dir);
+    if (!region.ok()) {
+      outcome.failures.push_back(absl::StrCat("replicated region did not start: ", region.status().ToString()));
+      measured["error"] = region.status().ToString();
+    } else {
+      measured = FailoverCycles(config, **region, &outcome.failures);
+    }
+  }  // The region stops (every process by its pid) before its data goes.
+  RemoveDataDir(config, dir);
+
+  Json rows = Json::array();
+  std::vector<double> resumed, elected;
+  for (const Json& cycle : measured["cycles"]) {
+    const std::string case_name = absl::StrCat("cycle ", cycle["cycle"].get<int>());
+    const Json::json_pointer resumed_at("/writes_resumed_s"), elected_at("/new_leader_s"), failed_at("/writes_failed");
+    rows.push_back(
+        FailoverRow(case_name, "kill -9 of the leader → writes succeed again", "s", Metric(cycle, resumed_at)));
+    rows.push_back(
+        FailoverRow(case_name, "kill -9 of the leader → another member leads", "s", Metric(cycle, elected_at)));
+    rows.push_back(FailoverRow(case_name, "writes failed", "count", Metric(cycle, failed_at)));
+    if (cycle.contains("writes_resumed_s")) resumed.push_back(cycle["writes_resumed_s"].get<double>());
+    if (cycle.contains("new_leader_s")) elected.push_back(cycle["new_leader_s"].get<double>());
+  }
+  Json summary = Json::object();
+  const size_t count = measured["cycles"].size();
+  const std::string all = absl::StrCat(count, count == 1 ? " cycle" : " cycles");
+  for (const auto& [name, values, what] : {std::tuple{"writes_resumed", &resumed, "writes succeed again"},
+                                           std::tuple{"new_leader", &elected, "another member leads"}}) {
+    if (values->empty()) continue;
+    const double median = Median(*values), max = *std::max_element(values->begin(), values->end());
+    summary[name] = {{"p50_s", median}, {"max_s", max}, {"count", values->size()}};
+    rows.push_back(FailoverRow(all, absl::StrCat(what, ", p50"), "s", median));
+    rows.push_back(FailoverRow(all, absl::StrCat(what, ", max"), "s", max));
+  }
+  const std::vector<ValueColumn> columns = {{.key = "region", .header = "region of three", .ratio = false}};
+  outcome.json = {
+      {"scenario", "replicated_failover"},
+      {"parameters",
+       {{"cycles", config.failover_cycles},
+        {"write_rate_per_s", config.failover_write_rate},
+        {"steady_s", absl::ToDoubleSeconds(config.failover_steady)},
+        {"lease_ttl_s", absl::ToDoubleSeconds(config.lease_ttl)},
+        {"report_bytes", config.report_bytes},
+        {"members", 3},
+        {"etcd_members", 3}}},
+      {"definition",
+       "A region of three etcd members and three servers on 127.0.0.1. An open-loop writer sends unary ReportStatus "
+       "calls at write_rate_per_s over one channel that knows every member (\"ip:port,ip:port,ip:port\", gRPC's "
+       "pick_first, 30 s deadline, no retries). Per cycle: steady_s of writes, kill -9 of the leader, then the time "
+       "from the kill to the first acknowledgement of a write sent after the kill (writes succeed again), and to "
+       "another member's \"leading\" log line (another member leads), both polled every 5 ms; then the killed member "
+       "is restarted on its data. writes_failed: writes that failed from the kill to the restart."},
+      {"columns", ColumnsJson(columns)},
+      {"cycles", measured["cycles"]},
+      {"summary", summary},
+      {"load", measured.value("load", Json())},
+      {"table", rows}};
+  if (measured.contains("error")) outcome.json["error"] = measured["error"];
+  PrintRows("replicated failover: kill -9 of the leader under a steady load of unary writes", rows, columns);
+  return outcome;
+}
+
 std::string MarkdownTable(const Json& scenario) {
-  std::string out =
-      "| case | metric | unit | ketenbeeld | etcd | kb/etcd | better | target | met |\n"
-      "|---|---|---|---:|---:|---:|---|---|---|\n";
+  if (scenario.contains("skipped")) return absl::StrCat("Skipped: ", scenario["skipped"].get<std::string>(), "\n");
+  const std::vector<ValueColumn> columns = ValueColumns(scenario);
+  std::string out = absl::StrCat("| ", absl::StrJoin(HeaderCells(columns), " | "), " |\n|---|---|---|");
+  for (size_t i = 0; i < columns.size(); ++i) absl::StrAppend(&out, "---:|");
+  absl::StrAppend(&out, "---|---|---|\n");
   for (const Json& row : scenario.value("table", Json::array())) {
-    const std::string unit = row["unit"].get<std::string>();
-    const std::string ratio = row["ratio"].is_null() ? "—" : absl::StrFormat("%.2fx", row["ratio"].get<double>());
-    const std::string met = row["target_met"].is_null() ? "" : (row["target_met"].get<bool>() ? "yes" : "**no**");
-    absl::StrAppend(&out, "| ", row["case"].get<std::string>(), " | ", row["metric"].get<std::string>(), " | ", unit,
-                    " | ", FormatNumber(row["ketenbeeld"], unit), " | ", FormatNumber(row["etcd"], unit), " | ", ratio,
-                    " | ", row["higher_is_better"].get<bool>() ? "higher" : "lower", " | ",
-                    row["target"].get<std::string>(), " | ", met, " |\n");
+    absl::StrAppend(&out, "| ", absl::StrJoin(RowCells(row, columns, "**no**"), " | "), " |\n");
   }
   return out;
 }

@@ -16,6 +16,11 @@
 //                   a filter matching nothing, List at a past revision), under the default per-identity limits.
 //   unread_client   server memory and the GHOR's Get while another identity starts calls and streams on HTTP/2
 //                   connections whose answers it never reads (receive window 0).
+//   replicated_writes  durable_writes against a replicated region (three etcd members, three servers on loopback),
+//                   sent to the leader and to a follower (which forwards), beside a single node in the same run.
+//   replicated_failover  kill -9 of the leader under a steady load of unary writes from a client that knows every
+//                   member: time until writes succeed again, and until another member leads, per cycle.
+// The replicated scenarios need etcd (--etcd_bin); without it they are skipped with a message.
 //
 // Every loop is bounded in count and time; servers are children of this process and are always reaped.
 #ifndef KETENBEELD_BENCH_SCENARIOS_H_
@@ -90,6 +95,16 @@ struct BenchConfig {
   // rate of 200/s as in issue 14, over this many connections.
   int unread_rate = 150;
   int unread_connections = 4;
+
+  // replicated_writes: publisher counts (the write APIs, warm-up and duration are durable_writes'). Both replicated
+  // scenarios: the members' --lease_ttl (the server's default).
+  std::vector<int> replicated_publishers = {1, 16, 64, 256};
+  absl::Duration lease_ttl = absl::Seconds(5);
+  // replicated_failover: kill -9 cycles, the steady load (unary reports per second, open loop), and how long writes
+  // flow before each kill.
+  int failover_cycles = 5;
+  int failover_write_rate = 200;
+  absl::Duration failover_steady = absl::Seconds(3);
 };
 
 // The outcome of one scenario: its JSON, the checks of ketenbeeld that failed (empty when all passed), and the
@@ -108,8 +123,11 @@ ScenarioOutcome RunMemory(const BenchConfig& config);
 ScenarioOutcome RunSseFanout(const BenchConfig& config);
 ScenarioOutcome RunScanInterference(const BenchConfig& config);
 ScenarioOutcome RunUnreadClient(const BenchConfig& config);
+ScenarioOutcome RunReplicatedWrites(const BenchConfig& config);
+ScenarioOutcome RunReplicatedFailover(const BenchConfig& config);
 
-// The scenario's table (its "table" rows) in Markdown, for docs/benchmarks.md.
+// The scenario's table (its "table" rows, under its "columns" when it names them) in Markdown, for
+// docs/benchmarks.md; for a skipped scenario, why.
 std::string MarkdownTable(const nlohmann::json& scenario);
 
 // Prints the one-table summary of every scenario run so far (targets and ratios), from their JSON.

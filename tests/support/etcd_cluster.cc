@@ -61,6 +61,16 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
     return absl::InvalidArgumentError(absl::StrCat("EtcdCluster: members must be 1 or 3, not ", options.members));
   }
   std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(options));
+  if (options.dir.empty()) {
+    cluster->temp_dir_ = std::make_unique<TempDir>();
+    cluster->dir_ = cluster->temp_dir_->path();
+  } else {
+    std::error_code error;
+    std::filesystem::create_directories(options.dir, error);
+    if (error)
+      return absl::InternalError(absl::StrCat("EtcdCluster: cannot create ", options.dir, ": ", error.message()));
+    cluster->dir_ = options.dir;
+  }
   absl::StatusOr<std::vector<int>> ports = PickFreeLoopbackPorts(2 * options.members);
   if (!ports.ok()) return ports.status();
   // A token per cluster: members of two clusters started by concurrent tests can never join each other.
@@ -70,8 +80,8 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
     member.name = absl::StrCat("m", i);
     member.client_address = absl::StrCat("127.0.0.1:", (*ports)[2 * i]);
     member.peer_url = absl::StrCat("http://127.0.0.1:", (*ports)[2 * i + 1]);
-    member.data_dir = absl::StrCat(cluster->dir_.path(), "/", member.name);
-    member.log_path = absl::StrCat(cluster->dir_.path(), "/", member.name, ".log");
+    member.data_dir = absl::StrCat(cluster->dir_, "/", member.name);
+    member.log_path = absl::StrCat(cluster->dir_, "/", member.name, ".log");
     cluster->members_.push_back(std::move(member));
   }
   for (int i = 0; i < options.members; ++i) {
@@ -121,7 +131,8 @@ absl::Status EtcdCluster::Spawn(int i) {
   if (options_.max_request_bytes > 0) {
     args.insert(args.end(), {"--max-request-bytes", absl::StrCat(options_.max_request_bytes)});
   }
-  absl::StatusOr<std::unique_ptr<ChildProcess>> process = ChildProcess::Spawn(kBinary, args, "", member.log_path);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> process =
+      ChildProcess::Spawn(options_.binary.empty() ? kBinary : options_.binary, args, "", member.log_path);
   if (!process.ok()) return process.status();
   member.process = *std::move(process);
   return absl::OkStatus();

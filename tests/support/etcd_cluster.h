@@ -5,6 +5,7 @@
 // errors. The destructor kills (SIGKILL) and reaps every process it started, by pid, paused ones included.
 //
 // Tests skip when etcd is not installed: `if (!EtcdCluster::Available()) GTEST_SKIP() << EtcdCluster::kMissing;`.
+// The benchmark's replicated-mode scenarios (bench/region.h) start their etcd cluster with this class too.
 //
 // Thread safety: none; use a cluster from the test's main thread (processes are spawned from it, and die with it:
 // ChildProcess sets PR_SET_PDEATHSIG).
@@ -35,6 +36,11 @@ struct EtcdClusterOptions {
   int election_timeout_ms = 500;
   // How long Start and Restart wait for the members to be healthy.
   absl::Duration start_timeout = absl::Seconds(20);
+  // The etcd binary; empty: EtcdCluster::kBinary.
+  std::string binary{};
+  // Where the members' data directories and logs go (created when missing, left in place: the benchmark keeps its
+  // data on the disk it measures); empty: a temporary directory, removed with the cluster.
+  std::string dir{};
 };
 
 class EtcdCluster {
@@ -89,7 +95,8 @@ class EtcdCluster {
   std::string InitialCluster() const;
 
   const EtcdClusterOptions options_;
-  TempDir dir_;
+  std::unique_ptr<TempDir> temp_dir_;  // When options_.dir is empty.
+  std::string dir_;
   std::string token_;
   std::vector<Member> members_;
 };
