@@ -14,15 +14,15 @@ namespace v1 = ketenbeeld::v1;
 template <typename Import>
 grpc::ServerUnaryReactor* SubmitImport(grpc::CallbackServerContext* context, const ServiceContext& services,
                                        const v1::ImportXmlRequest& request, v1::ImportXmlResponse* response,
-                                       Import import) {
+                                       Import run) {
   absl::StatusOr<CallerGate::AdmittedCall> admitted = services.gate.AdmitCall(*context);
   if (!admitted.ok()) return RefuseCall(context, admitted.status());
   auto* reactor = new BudgetedReactor(std::move(admitted->lease));
-  (services.operations.*import)(admitted->identity, request,
-                                [reactor, response](absl::StatusOr<v1::ImportXmlResponse> result) {
-                                  if (result.ok()) *response = *std::move(result);
-                                  reactor->FinishWith(result.status(), response);
-                                });
+  (services.operations.*run)(admitted->identity, request,
+                             [reactor, response](absl::StatusOr<v1::ImportXmlResponse> result) {
+                               if (result.ok()) *response = *std::move(result);
+                               reactor->FinishWith(result.status(), response);
+                             });
   return reactor;
 }
 
@@ -31,8 +31,10 @@ grpc::ServerUnaryReactor* SubmitImport(grpc::CallbackServerContext* context, con
 InteropService::InteropService(const ServiceContext& context) : context_(context) {
   // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
   const std::string service = v1::InteropService::service_full_name();
-  MarkMethodCallback(MethodIndex(service, "ExportAlertCap"), ParseChecked(this, context_, &InteropService::ExportAlertCap));
-  MarkMethodCallback(MethodIndex(service, "ImportAlertCap"), ParseChecked(this, context_, &InteropService::ImportAlertCap));
+  MarkMethodCallback(MethodIndex(service, "ExportAlertCap"),
+                     ParseChecked(this, context_, &InteropService::ExportAlertCap));
+  MarkMethodCallback(MethodIndex(service, "ImportAlertCap"),
+                     ParseChecked(this, context_, &InteropService::ImportAlertCap));
   MarkMethodCallback(MethodIndex(service, "ExportStatusHave"),
                      ParseChecked(this, context_, &InteropService::ExportStatusHave));
   MarkMethodCallback(MethodIndex(service, "ImportStatusHave"),

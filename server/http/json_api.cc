@@ -51,7 +51,7 @@ absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_
 // or refused.
 template <typename Import>
 absl::StatusOr<std::string> RunImport(service::Operations& operations, absl::string_view body,
-                                      const security::Identity& caller, Import import) {
+                                      const security::Identity& caller, Import run) {
   v1::ImportXmlRequest request;
   if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
   struct Outcome {  // Shared with the callback, as in Write().
@@ -59,7 +59,7 @@ absl::StatusOr<std::string> RunImport(service::Operations& operations, absl::str
     absl::StatusOr<v1::ImportXmlResponse> result;
   };
   auto outcome = std::make_shared<Outcome>();
-  (operations.*import)(caller, request, [outcome](absl::StatusOr<v1::ImportXmlResponse> imported) {
+  (operations.*run)(caller, request, [outcome](absl::StatusOr<v1::ImportXmlResponse> imported) {
     outcome->result = std::move(imported);
     outcome->done.Notify();
   });
@@ -179,13 +179,13 @@ JsonApi::JsonApi(service::Operations& operations) {
   // InteropService: CAP and EDXL-HAVE documents travel as strings in the JSON messages.
   compute("ketenbeeld.v1.InteropService/ExportAlertCap", &service::Operations::ExportAlertCap);
   compute("ketenbeeld.v1.InteropService/ExportStatusHave", &service::Operations::ExportStatusHave);
-  auto import = [this, ops](const std::string& method, auto operation) {
+  auto import_document = [this, ops](const std::string& method, auto operation) {
     handlers_[method] = [ops, operation](absl::string_view body, const Identity& caller) {
       return RunImport(*ops, body, caller, operation);
     };
   };
-  import("ketenbeeld.v1.InteropService/ImportAlertCap", &service::Operations::ImportAlertCap);
-  import("ketenbeeld.v1.InteropService/ImportStatusHave", &service::Operations::ImportStatusHave);
+  import_document("ketenbeeld.v1.InteropService/ImportAlertCap", &service::Operations::ImportAlertCap);
+  import_document("ketenbeeld.v1.InteropService/ImportStatusHave", &service::Operations::ImportStatusHave);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

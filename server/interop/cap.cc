@@ -36,12 +36,14 @@ constexpr absl::string_view kSector = "ketenbeeld:sector";
 constexpr absl::string_view kKind = "ketenbeeld:organizationKind";
 constexpr absl::string_view kOrganization = "ketenbeeld:organization";
 constexpr absl::string_view kSafetyRegion = "veiligheidsregio";
+// The <restriction> of our own messages (an import of one says nothing about it).
+constexpr absl::string_view kRestriction = "For the care-chain organisations of the alert's audience (Ketenbeeld)";
 
 // The CAP words of our enums, in the order of their numbers (index 0: unspecified, written as Unknown).
 constexpr std::array<absl::string_view, 6> kUrgency = {"Unknown", "Immediate", "Expected", "Future", "Past", "Unknown"};
 constexpr std::array<absl::string_view, 6> kSeverity = {"Unknown", "Extreme", "Severe", "Moderate", "Minor", "Unknown"};
 constexpr std::array<absl::string_view, 6> kCertainty = {"Unknown",  "Observed", "Likely",
-                                                        "Possible", "Unlikely", "Unknown"};
+                                                         "Possible", "Unlikely", "Unknown"};
 
 template <size_t N>
 absl::string_view WordOf(const std::array<absl::string_view, N>& words, int value) {
@@ -57,9 +59,7 @@ int NumberOf(const std::array<absl::string_view, N>& words, absl::string_view wo
 }
 
 // CAP's dateTime: seconds, with an explicit offset ("2026-12-02T21:30:00+00:00"; cap-1.2.xsd allows no "Z").
-std::string CapTime(absl::Time time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", time, absl::UTCTimeZone());
-}
+std::string CapTime(absl::Time time) { return absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", time, absl::UTCTimeZone()); }
 std::optional<absl::Time> ParseCapTime(absl::string_view text) {
   absl::Time time;
   std::string error;
@@ -79,7 +79,8 @@ std::string AudienceText(const v1::Audience& audience) {
   }
   if (audience.kinds_size() > 0) {
     std::vector<std::string> kinds;
-    for (int kind : audience.kinds()) kinds.push_back(v1::OrganizationKind_Name(static_cast<v1::OrganizationKind>(kind)));
+    for (int kind : audience.kinds())
+      kinds.push_back(v1::OrganizationKind_Name(static_cast<v1::OrganizationKind>(kind)));
     parts.push_back(absl::StrCat("kinds ", absl::StrJoin(kinds, ", ")));
   }
   if (audience.organization_ids_size() > 0) {
@@ -128,11 +129,9 @@ absl::Status Refuse(const _xmlNode* node, absl::string_view message) {
 }
 
 // Elements of the CAP message that an alert has no place for: noted when present.
-constexpr std::array<absl::string_view, 6> kAlertGaps = {"source", "restriction", "addresses", "code", "note",
-                                                        "incidents"};
-constexpr std::array<absl::string_view, 9> kInfoGaps = {"responseType", "eventCode", "effective",
-                                                       "onset",        "expires",   "senderName",
-                                                       "web",          "contact",   "resource"};
+constexpr std::array<absl::string_view, 4> kAlertGaps = {"source", "addresses", "code", "note"};
+constexpr std::array<absl::string_view, 9> kInfoGaps = {"responseType", "eventCode", "effective", "onset",   "expires",
+                                                        "senderName",   "web",       "contact",   "resource"};
 
 // The alert's field a domain validation message names ("alert.headline: ..."), as the CAP element it came from.
 absl::string_view ElementOfField(absl::string_view message) {
@@ -179,7 +178,7 @@ absl::StatusOr<std::string> AlertToCap(const v1::Alert& alert, const CapExportOp
                                                     : "Actual");
   writer.Add(root, "msgType", cancelled ? "Cancel" : version > 1 ? "Update" : "Alert");
   writer.Add(root, "scope", "Restricted");
-  writer.Add(root, "restriction", "For the care-chain organisations of the alert's audience (Ketenbeeld)");
+  writer.Add(root, "restriction", kRestriction);
   if (options.status == CapStatus::kExercise) writer.Add(root, "note", "OEFENING");
   if (version > 1 || cancelled) {
     // Version 1 is the message every later one updates or cancels. Its <sent> is the alert's sent_at.
@@ -223,9 +222,9 @@ absl::StatusOr<std::string> AlertToCap(const v1::Alert& alert, const CapExportOp
     writer.Add(area_element, "areaDesc", description);
     if (circle) {
       // "latitude,longitude radius" in WGS 84 and kilometres.
-      writer.Add(area_element, "circle",
-                 absl::StrFormat("%.6f,%.6f %.3f", area->center().latitude(), area->center().longitude(),
-                                 area->radius_km()));
+      writer.Add(
+          area_element, "circle",
+          absl::StrFormat("%.6f,%.6f %.3f", area->center().latitude(), area->center().longitude(), area->radius_km()));
     }
     for (const std::string& region : alert.audience().safety_regions()) {
       AddValuePair(writer, area_element, "geocode", kSafetyRegion, region);
@@ -263,9 +262,8 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
     // An Update or Cancel refers to the message it updates: the first of <references> ("sender,identifier,sent")
     // names the original, whose alert this is.
     const _xmlNode* references = Child(root, kNs, "references");
-    const std::vector<std::string> groups =
-        references == nullptr ? std::vector<std::string>{}
-                              : absl::StrSplit(Text(references), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
+    std::vector<std::string> groups;
+    if (references != nullptr) groups = absl::StrSplit(Text(references), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
     if (groups.empty()) {
       return Refuse(references == nullptr ? root : references,
                     absl::StrCat("an ", msg_type, " must name the message it updates in <references>"));
@@ -291,8 +289,14 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
     notes.push_back("/alert/addresses: CAP addresses are not Ketenbeeld organisations; the audience is not narrowed");
   }
   for (absl::string_view gap : kAlertGaps) {
-    if (gap == "incidents" || gap == "addresses") continue;  // Handled above.
+    if (gap == "addresses") continue;  // Handled above.
     if (Child(root, kNs, gap) != nullptr) notes.push_back(absl::StrCat("/alert/", gap, ": no equivalent in an alert"));
+  }
+  if (std::optional<std::string> restriction = ChildText(root, kNs, "restriction");
+      restriction.has_value() && *restriction != kRestriction) {
+    notes.push_back(
+        "/alert/restriction: an alert goes to the care-chain organisations of its audience; the text is "
+        "not kept");
   }
 
   // The Dutch <info> when there is one, else the first. A Cancel needs none (it keeps the cancelled content).
@@ -306,8 +310,9 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   }
   if (info == nullptr && !infos.empty()) info = infos.front();
   if (infos.size() > 1) {
-    notes.push_back(absl::StrCat("/alert/info: ", infos.size() - 1, " further <info> block(s) (other languages or "
-                                                                     "audiences); an alert has one"));
+    notes.push_back(absl::StrCat("/alert/info: ", infos.size() - 1,
+                                 " further <info> block(s) (other languages or "
+                                 "audiences); an alert has one"));
   }
   if (info == nullptr) {
     if (msg_type != "Cancel") return Refuse(root, "an Alert or Update needs an <info> block");
@@ -319,6 +324,14 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
     alert.set_headline(ChildText(info, kNs, "headline").value_or(*ChildText(info, kNs, "event")));
     alert.set_description(ChildText(info, kNs, "description").value_or(""));
     alert.set_instruction(ChildText(info, kNs, "instruction").value_or(""));
+    if (ChildText(info, kNs, "headline").has_value() && *ChildText(info, kNs, "event") != alert.headline()) {
+      notes.push_back("/alert/info/event: an alert has a headline only; the event is not kept");
+    }
+    for (const _xmlNode* category : Children(info, kNs, "category")) {
+      if (Text(category) != "Health") {
+        notes.push_back(absl::StrCat("/alert/info/category: \"", Text(category), "\": an alert has no category"));
+      }
+    }
     for (absl::string_view gap : kInfoGaps) {
       if (Child(info, kNs, gap) != nullptr) {
         notes.push_back(absl::StrCat("/alert/info/", gap, ": no equivalent in an alert"));
@@ -372,6 +385,12 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
       }
     }
     if (audience.ByteSizeLong() == 0) alert.clear_audience();
+    if (std::optional<std::string> text = ChildText(info, kNs, "audience");
+        text.has_value() && *text != AudienceText(alert.audience())) {
+      notes.push_back(
+          "/alert/info/audience: free text; an alert's audience is its regions, sectors, kinds and "
+          "organisations");
+    }
   }
   if (absl::Status valid = domain::ValidateSendAlertRequest(result.request); !valid.ok()) {
     return absl::InvalidArgumentError(

@@ -158,7 +158,8 @@ absl::StatusOr<v1::BedType> BedTypeOf(const _xmlNode* element) {
                                           "(docs/interoperability.md lists the bed types)"));
     }
   }
-  return Refuse(element, absl::StrCat("unknown bed type \"", word, "\" (docs/interoperability.md lists the bed types)"));
+  return Refuse(element,
+                absl::StrCat("unknown bed type \"", word, "\" (docs/interoperability.md lists the bed types)"));
 }
 
 }  // namespace
@@ -196,8 +197,9 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
   const _xmlNode* root = document->root();
   const std::vector<const _xmlNode*> facilities = Children(root, kNs, "facility");
   if (facilities.size() != 1) {
-    return Refuse(facilities.size() > 1 ? facilities[1] : root, absl::StrCat("an import carries one organisation's status (", facilities.size(),
-                                              " facilities given): send one document per organisation"));
+    return Refuse(facilities.size() > 1 ? facilities[1] : root,
+                  absl::StrCat("an import carries one organisation's status (", facilities.size(),
+                               " facilities given): send one document per organisation"));
   }
   const _xmlNode* facility = facilities.front();
   HaveImport result;
@@ -216,8 +218,8 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
   }
   if (const _xmlNode* ed = Child(facility, kNs, "emergencyDepartmentStatus"); ed != nullptr) {
     const _xmlNode* traffic = Child(ed, kNs, "emsTraffic");
-    report.mutable_emergency_department()->set_state(static_cast<v1::EmergencyDepartmentState>(
-        NumberOf(kEmsTraffic, *ChildText(traffic, kNs, "emsTrafficStatus"))));
+    report.mutable_emergency_department()->set_state(
+        static_cast<v1::EmergencyDepartmentState>(NumberOf(kEmsTraffic, *ChildText(traffic, kNs, "emsTrafficStatus"))));
     name("emergency_department.state");
     if (std::optional<std::string> reason = ChildText(traffic, kNs, "emsTrafficReason"); reason.has_value()) {
       report.mutable_emergency_department()->set_reason(*reason);
@@ -237,8 +239,8 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
       absl::StatusOr<v1::BedType> type = BedTypeOf(type_element);
       if (!type.ok()) return type.status();
       if (!seen.insert(*type).second) {
-        return Refuse(type_element, absl::StrCat("bed type \"", Text(type_element), "\" is ",
-                                                 v1::BedType_Name(*type), ", which this document already gave"));
+        return Refuse(type_element, absl::StrCat("bed type \"", Text(type_element), "\" is ", v1::BedType_Name(*type),
+                                                 ", which this document already gave"));
       }
       const _xmlNode* counts = Child(bed, kNs, "capacity");
       v1::Capacity& capacity = *report.add_capacity();

@@ -5,7 +5,6 @@
 #ifndef KETENBEELD_SERVER_INTEROP_SCHEMAS_H_
 #define KETENBEELD_SERVER_INTEROP_SCHEMAS_H_
 
-
 #include "absl/strings/string_view.h"
 #include "server/interop/xml.h"
 

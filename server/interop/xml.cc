@@ -126,8 +126,8 @@ const xmlNode* XmlDocument::root() const { return xmlDocGetRootElement(doc_); }
 absl::StatusOr<XmlDocument> ParseXml(absl::string_view input, absl::string_view what, const XmlLimits& limits) {
   InitLibxml();
   if (input.size() > limits.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": the document has ", input.size(),
-                                                   " bytes, more than the ", limits.max_bytes, " accepted"));
+    return absl::InvalidArgumentError(absl::StrCat(what, ": the document has ", input.size(), " bytes, more than the ",
+                                                   limits.max_bytes, " accepted"));
   }
   if (input.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty document"));
   std::unique_ptr<xmlParserCtxt, decltype(&xmlFreeParserCtxt)> context(xmlNewParserCtxt(), &xmlFreeParserCtxt);
@@ -149,8 +149,9 @@ absl::StatusOr<XmlDocument> ParseXml(absl::string_view input, absl::string_view 
   XmlDocument document(doc);  // Owns `doc` (when not null) from here on.
   if (diagnostics.doctype) {
     return absl::InvalidArgumentError(
-        absl::StrCat(what, ": a document type declaration (<!DOCTYPE>) is not accepted: entities are never declared, "
-                           "expanded or fetched"));
+        absl::StrCat(what,
+                     ": a document type declaration (<!DOCTYPE>) is not accepted: entities are never declared, "
+                     "expanded or fetched"));
   }
   if (doc == nullptr || !context->wellFormed) {
     if (diagnostics.first_error.empty()) {  // The handler saw nothing: take the context's last error.
@@ -219,8 +220,7 @@ absl::Status XmlSchema::Validate(const XmlDocument& document, absl::string_view 
   const int result = xmlSchemaValidateDoc(validation.get(), document.doc());
   if (result == 0) return absl::OkStatus();
   if (result < 0) return absl::InternalError(absl::StrCat(what, ": the schema validator failed (", result, ")"));
-  std::string where = diagnostics.first_error_node != nullptr &&
-                              diagnostics.first_error_node->type == XML_ELEMENT_NODE
+  std::string where = diagnostics.first_error_node != nullptr && diagnostics.first_error_node->type == XML_ELEMENT_NODE
                           ? xml::PathOf(diagnostics.first_error_node)
                           : std::string("/");
   return absl::InvalidArgumentError(absl::StrCat(what, ": ", where, " (line ", diagnostics.first_error_line,

@@ -138,8 +138,8 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
     }
   }
   if (facilities.empty()) {
-    return absl::NotFoundError(absl::StrCat("safety_region: no organisation of ", request.safety_region(),
-                                            " has reported its status"));
+    return absl::NotFoundError(
+        absl::StrCat("safety_region: no organisation of ", request.safety_region(), " has reported its status"));
   }
   absl::StatusOr<std::string> xml = interop::StatusToHave(facilities);
   if (!xml.ok()) return xml.status();
@@ -154,8 +154,8 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
 void Operations::WriteImport(const Identity& caller, mutations::WriteRequest::Body body,
                              std::vector<std::string> not_imported, ImportCallback done) {
   Write(caller, mutations::WriteRequest{.body = std::move(body), .actor = {}},
-        [not_imported = std::move(not_imported), done = std::move(done)](
-            absl::StatusOr<pipeline::WriteResult> written) mutable {
+        [not_imported = std::move(not_imported),
+         done = std::move(done)](absl::StatusOr<pipeline::WriteResult> written) mutable {
           if (!written.ok()) {
             done(written.status());
             return;

@@ -1291,8 +1291,8 @@ TEST_F(AccessTest, AnOrganisationImportsOnlyItsOwnHaveStatusAndBadDocumentsWrite
                       "<HAVE>&b;</HAVE>");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("document type declaration"));
-  status = ImportHave(*interop,
-                      "<?xml version=\"1.0\"?><!DOCTYPE HAVE [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><HAVE>&x;</HAVE>");
+  status = ImportHave(
+      *interop, "<?xml version=\"1.0\"?><!DOCTYPE HAVE [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><HAVE>&x;</HAVE>");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(server_.server().revision(), before);
   EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-b").record().status_report().capacity(0).available(), 2);
@@ -1338,7 +1338,8 @@ TEST_F(AccessTest, AHaveExportShowsAnotherOrganisationWithoutItsFigures) {
   // Its own figure (4) is there; ziekenhuis-b's (2) is not, and the notes say so.
   EXPECT_THAT(region.xml(), HasSubstr("<availableCount>4</availableCount>"));
   EXPECT_THAT(region.xml(), ::testing::Not(HasSubstr("<availableCount>2</availableCount>")));
-  EXPECT_THAT(region.notes(), ::testing::Contains(HasSubstr("ziekenhuis-b: capacity, staffing and free text withheld")));
+  EXPECT_THAT(region.notes(),
+              ::testing::Contains(HasSubstr("ziekenhuis-b: capacity, staffing and free text withheld")));
 }
 
 TEST_F(AccessTest, CapMessagesComeInOnlyThroughTheGhorAndGoOutToEveryReader) {

@@ -45,8 +45,8 @@ v1::Alert FullAlert() {
 }
 
 CapExportOptions Options(absl::Time sent = kSent) {
-  return CapExportOptions{.sender = "ketenbeeld:VR10", .sent = sent, .status = CapStatus::kActual,
-                          .incident_area = nullptr};
+  return CapExportOptions{
+      .sender = "ketenbeeld:VR10", .sent = sent, .status = CapStatus::kActual, .incident_area = nullptr};
 }
 
 std::string Export(const v1::Alert& alert, const CapExportOptions& options) {
@@ -213,11 +213,12 @@ TEST(CapTest, AnExternalMessageBecomesAnAlertAndSaysWhatItLeftOut) {
 
   // An Update from the same feed, referencing the first message, updates the same alert.
   // <references> follows <scope> in CAP's order.
-  const std::string update = absl::StrReplaceAll(kExternal, {{"<msgType>Alert</msgType>", "<msgType>Update</msgType>"},
-                                           {"<scope>Public</scope>",
-                                            "<scope>Public</scope>\n  <references>nl-alert@example.nl,"
-                                            "2.49.0.1.528.0.NL-Alert.20261202.1,2026-12-02T22:00:00+01:00"
-                                            "</references>"}});
+  const std::string update =
+      absl::StrReplaceAll(kExternal, {{"<msgType>Alert</msgType>", "<msgType>Update</msgType>"},
+                                      {"<scope>Public</scope>",
+                                       "<scope>Public</scope>\n  <references>nl-alert@example.nl,"
+                                       "2.49.0.1.528.0.NL-Alert.20261202.1,2026-12-02T22:00:00+01:00"
+                                       "</references>"}});
   const absl::StatusOr<CapImport> updated = CapToAlert(update);
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->request.alert().id(), alert.id());
@@ -245,8 +246,8 @@ TEST(CapTest, ASchemaViolationIsRefusedNamingTheElement) {
   EXPECT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(imported.status().message(), HasSubstr("cap: /alert/info/urgency (line"));
   EXPECT_THAT(imported.status().message(), HasSubstr("Soon"));
-  const absl::StatusOr<CapImport> missing = CapToAlert(
-      absl::StrReplaceAll(Export(FullAlert(), Options()), {{"<sender>ketenbeeld:VR10</sender>", ""}}));
+  const absl::StatusOr<CapImport> missing =
+      CapToAlert(absl::StrReplaceAll(Export(FullAlert(), Options()), {{"<sender>ketenbeeld:VR10</sender>", ""}}));
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.status().message(), HasSubstr("sender"));
   const absl::StatusOr<CapImport> other = CapToAlert("<feed xmlns=\"http://www.w3.org/2005/Atom\"/>");

@@ -121,10 +121,10 @@ TEST(HaveTest, ImportThenExportThenImportGivesTheSamePicture) {
   const v1::StatusReport report = FullReport("zh-noord");
   const absl::StatusOr<HaveImport> first = HaveToStatus(Export({{.organization = &organization, .report = &report}}));
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_THAT(first->request.update_mask().paths(),
-              UnorderedElementsAre("overall_status", "emergency_department.state", "emergency_department.reason",
-                                   "crisis_plan_activated", "capacity", "staffing.level", "staffing.description",
-                                   "free_text"));
+  EXPECT_THAT(
+      first->request.update_mask().paths(),
+      UnorderedElementsAre("overall_status", "emergency_department.state", "emergency_department.reason",
+                           "crisis_plan_activated", "capacity", "staffing.level", "staffing.description", "free_text"));
   const v1::StatusReport& imported = first->request.report();
   EXPECT_EQ(imported.organization_id(), "zh-noord");
   EXPECT_EQ(imported.overall_status(), v1::OVERALL_STATUS_STRAINED);

@@ -18,8 +18,8 @@ void Keep(void* data, xmlErrorPtr error) {
 std::string SchemaErrors(const std::string& schema_file, const std::string& document) {
   const std::string path = std::string(KETENBEELD_STANDARDS_DIR) + "/" + schema_file;
   std::string first;
-  std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> parser(
-      xmlSchemaNewParserCtxt(path.c_str()), &xmlSchemaFreeParserCtxt);
+  std::unique_ptr<xmlSchemaParserCtxt, decltype(&xmlSchemaFreeParserCtxt)> parser(xmlSchemaNewParserCtxt(path.c_str()),
+                                                                                  &xmlSchemaFreeParserCtxt);
   xmlSchemaSetParserStructuredErrors(parser.get(), &Keep, &first);
   std::unique_ptr<xmlSchema, decltype(&xmlSchemaFree)> schema(xmlSchemaParse(parser.get()), &xmlSchemaFree);
   if (schema == nullptr) return "schema " + path + " does not compile: " + first;
@@ -29,7 +29,7 @@ std::string SchemaErrors(const std::string& schema_file, const std::string& docu
       &xmlFreeDoc);
   if (doc == nullptr) return "not well-formed";
   std::unique_ptr<xmlSchemaValidCtxt, decltype(&xmlSchemaFreeValidCtxt)> validation(xmlSchemaNewValidCtxt(schema.get()),
-                                                                                     &xmlSchemaFreeValidCtxt);
+                                                                                    &xmlSchemaFreeValidCtxt);
   xmlSchemaSetValidStructuredErrors(validation.get(), &Keep, &first);
   if (xmlSchemaValidateDoc(validation.get(), doc.get()) == 0) return "";
   return first.empty() ? std::string("invalid") : first;
