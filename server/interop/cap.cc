@@ -101,7 +101,7 @@ void AddValuePair(XmlWriter& writer, XmlWriter::Element parent, absl::string_vie
 // such identifiers), else "cap-" and 16 hex digits of a stable hash of sender and identifier, so that an Update
 // or Cancel of the same message finds the same alert.
 std::string AlertIdOf(absl::string_view sender, absl::string_view identifier) {
-  if (domain::CheckId(identifier, domain::FieldPath("id")).ok()) return std::string(identifier);
+  if (domain::checks::CheckId(identifier, domain::checks::FieldPath("id")).ok()) return std::string(identifier);
   uint64_t hash = 14695981039346656037ULL;  // FNV-1a, 64 bits: stable across builds and platforms.
   auto mix = [&hash](absl::string_view text) {
     for (const char c : text) {
