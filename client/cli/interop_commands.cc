@@ -7,8 +7,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "client/cli/format.h"
 #include "client/cli/messages.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/interop_service.grpc.pb.h"
 
@@ -17,13 +17,6 @@ namespace {
 
 // The server refuses documents beyond 1 MiB; reading stops one byte past that, so a larger file is refused here.
 constexpr size_t kMaxDocumentBytes = size_t{1} << 20;
-
-void PrintJson(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  if (google::protobuf::util::MessageToJsonString(message, &json, options).ok()) std::cout << json << "\n";
-}
 
 // The document in `path` ("-": standard input). INVALID_ARGUMENT naming the file when it cannot be read or is too big.
 absl::StatusOr<std::string> ReadDocument(const std::string& path) {
@@ -46,7 +39,7 @@ absl::StatusOr<std::string> ReadDocument(const std::string& path) {
 // Writes an export to --output or standard output.
 int WriteDocument(const Session& session, const v1::XmlExport& exported, const std::string& output) {
   if (session.options().json) {
-    PrintJson(exported);
+    std::cout << ToJson(exported) << "\n";
     return kExitOk;
   }
   if (output.empty()) {
@@ -64,7 +57,7 @@ int WriteDocument(const Session& session, const v1::XmlExport& exported, const s
 int PrintImport(const Session& session, const grpc::Status& status, const v1::ImportXmlResponse& response) {
   if (!status.ok()) return session.Fail(status);
   if (session.options().json) {
-    PrintJson(response);
+    std::cout << ToJson(response) << "\n";
     return kExitOk;
   }
   std::cout << "imported " << response.written().record().name() << " at revision " << response.written().revision()
