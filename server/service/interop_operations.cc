@@ -49,7 +49,8 @@ absl::StatusOr<v1::XmlExport> Operations::ExportAlertCap(const Identity& caller,
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kExportAlertCap); !allowed.ok()) {
     return allowed;
   }
-  if (absl::Status id = domain::checks::CheckId(request.alert_id(), domain::checks::FieldPath("alert_id")); !id.ok()) return id;
+  if (absl::Status id = domain::checks::CheckId(request.alert_id(), domain::checks::FieldPath("alert_id")); !id.ok())
+    return id;
   v1::GetRequest get;
   get.set_name(domain::AlertName(request.alert_id()));
   v1::GetResponse alert;
@@ -85,7 +86,8 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
   int64_t revision = 0;
   if (request.scope_case() == v1::ExportStatusHaveRequest::kOrganizationId) {
     const std::string& id = request.organization_id();
-    if (absl::Status valid = domain::checks::CheckId(id, domain::checks::FieldPath("organization_id")); !valid.ok()) return valid;
+    if (absl::Status valid = domain::checks::CheckId(id, domain::checks::FieldPath("organization_id")); !valid.ok())
+      return valid;
     v1::GetRequest get;
     get.set_name(domain::OrganizationName(id));
     v1::GetResponse organization;
@@ -98,8 +100,8 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
     organizations.push_back(organization.record());
     reports[id] = report.record();
   } else if (request.scope_case() == v1::ExportStatusHaveRequest::kSafetyRegion) {
-    if (absl::Status valid = domain::checks::CheckSafetyRegion(request.safety_region(), domain::checks::FieldPath("safety_region"),
-                                                       domain::checks::Presence::kRequired);
+    if (absl::Status valid = domain::checks::CheckSafetyRegion(
+            request.safety_region(), domain::checks::FieldPath("safety_region"), domain::checks::Presence::kRequired);
         !valid.ok()) {
       return valid;
     }
