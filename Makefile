@@ -27,7 +27,8 @@ TSAN_BUILD_DIR ?= build-tsan
 # What test-asan and test-tsan build and run: the code that parses input and shares state (storage, domain, pipeline
 # with the feed session, policy, security, the in-process integration and access tests, the HTTP gateway with the feed
 # conformance suite over both transports, the system tests with crash, fault, retention and backup, the etcd client
-# against real etcd members with its keeper, watcher and observer threads). Not the client/CLI formatting tests, the
+# against real etcd members with its keeper, watcher and observer threads, the CAP and EDXL-HAVE importers with their
+# shared compiled schemas: interop_test). Not the client/CLI formatting tests, the
 # browser tests, nor the benchmark. ctest skips the tests of targets left out (gtest_discover_tests registers them as
 # <target>_NOT_BUILT) and the browser test (label).
 SANITIZER_TARGETS ?= storage_test domain_test pipeline_test policy_test security_test integration_test \
