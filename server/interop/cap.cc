@@ -17,6 +17,7 @@
 #include "server/domain/field_checks.h"
 #include "server/domain/incident_validation.h"
 #include "server/interop/schemas.h"
+#include "server/interop/words.h"
 #include "server/interop/xml.h"
 
 namespace ketenbeeld::interop {
@@ -44,19 +45,6 @@ constexpr std::array<absl::string_view, 6> kUrgency = {"Unknown", "Immediate", "
 constexpr std::array<absl::string_view, 6> kSeverity = {"Unknown", "Extreme", "Severe", "Moderate", "Minor", "Unknown"};
 constexpr std::array<absl::string_view, 6> kCertainty = {"Unknown",  "Observed", "Likely",
                                                          "Possible", "Unlikely", "Unknown"};
-
-template <size_t N>
-absl::string_view WordOf(const std::array<absl::string_view, N>& words, int value) {
-  return value > 0 && static_cast<size_t>(value) < N ? words[value] : words[0];
-}
-// The enum number of a CAP word (the schema has checked it is one of them).
-template <size_t N>
-int NumberOf(const std::array<absl::string_view, N>& words, absl::string_view word) {
-  for (size_t i = 1; i < N; ++i) {
-    if (words[i] == word) return static_cast<int>(i);
-  }
-  return static_cast<int>(N) - 1;  // Unknown.
-}
 
 // CAP's dateTime: seconds, with an explicit offset ("2026-12-02T21:30:00+00:00"; cap-1.2.xsd allows no "Z").
 std::string CapTime(absl::Time time) { return absl::FormatTime("%Y-%m-%dT%H:%M:%S+00:00", time, absl::UTCTimeZone()); }
@@ -317,9 +305,12 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   if (info == nullptr) {
     if (msg_type != "Cancel") return Refuse(root, "an Alert or Update needs an <info> block");
   } else {
-    alert.set_urgency(static_cast<v1::Urgency>(NumberOf(kUrgency, *ChildText(info, kNs, "urgency"))));
-    alert.set_severity(static_cast<v1::AlertSeverity>(NumberOf(kSeverity, *ChildText(info, kNs, "severity"))));
-    alert.set_certainty(static_cast<v1::Certainty>(NumberOf(kCertainty, *ChildText(info, kNs, "certainty"))));
+    alert.set_urgency(
+        static_cast<v1::Urgency>(NumberOf(kUrgency, *ChildText(info, kNs, "urgency"), v1::URGENCY_UNKNOWN)));
+    alert.set_severity(static_cast<v1::AlertSeverity>(
+        NumberOf(kSeverity, *ChildText(info, kNs, "severity"), v1::ALERT_SEVERITY_UNKNOWN)));
+    alert.set_certainty(
+        static_cast<v1::Certainty>(NumberOf(kCertainty, *ChildText(info, kNs, "certainty"), v1::CERTAINTY_UNKNOWN)));
     // The headline, or the event when there is none (an alert needs a headline; CAP only an event).
     alert.set_headline(ChildText(info, kNs, "headline").value_or(*ChildText(info, kNs, "event")));
     alert.set_description(ChildText(info, kNs, "description").value_or(""));

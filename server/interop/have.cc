@@ -10,6 +10,7 @@
 #include "base/time.h"
 #include "server/domain/status_update.h"
 #include "server/interop/schemas.h"
+#include "server/interop/words.h"
 #include "server/interop/xml.h"
 
 namespace ketenbeeld::interop {
@@ -66,18 +67,6 @@ constexpr std::array<absl::string_view, 2> kBedTypesWithoutEquivalent = {"Nurser
 constexpr std::array<absl::string_view, 6> kColours = {"Unknown", "Green", "Yellow", "Red", "Black", "Unknown"};
 // Emergency department state as EMS traffic status (open, diversion, closed; not reported: not applicable).
 constexpr std::array<absl::string_view, 4> kEmsTraffic = {"NotApplicable", "Normal", "Advisory", "Closed"};
-
-template <size_t N>
-absl::string_view WordOf(const std::array<absl::string_view, N>& words, int value) {
-  return value > 0 && static_cast<size_t>(value) < N ? words[value] : words[0];
-}
-template <size_t N>
-int NumberOf(const std::array<absl::string_view, N>& words, absl::string_view word) {
-  for (size_t i = 0; i < N; ++i) {
-    if (words[i] == word) return static_cast<int>(i);
-  }
-  return 0;
-}
 
 absl::Status Refuse(const _xmlNode* node, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("have: ", PathOf(node), ": ", message));
@@ -209,8 +198,8 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
 
   report.set_organization_id(*ChildText(Child(facility, kNs, "facilityInformation"), kNs, "facilityID"));
   const std::string colour = *ChildText(Child(facility, kNs, "facilityColourStatus"), kNs, "colourCode");
-  report.set_overall_status(colour == "Unknown" ? v1::OVERALL_STATUS_UNKNOWN
-                                                : static_cast<v1::OverallStatus>(NumberOf(kColours, colour)));
+  // "Unknown" is the overall status UNKNOWN (index 5), not "not given".
+  report.set_overall_status(static_cast<v1::OverallStatus>(NumberOf(kColours, colour)));
   name("overall_status");
   if (Child(facility, kNs, "lastUpdateTime") != nullptr) {
     result.not_imported.push_back(
