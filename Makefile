@@ -27,11 +27,12 @@ TSAN_BUILD_DIR ?= build-tsan
 # What test-asan and test-tsan build and run: the code that parses input and shares state (storage, domain, pipeline
 # with the feed session, policy, security, the in-process integration and access tests, the HTTP gateway with the feed
 # conformance suite over both transports, the system tests with crash, fault, retention and backup, the etcd client
-# against real etcd members with its keeper, watcher and observer threads). Not the client/CLI formatting tests, the
+# against real etcd members with its keeper, watcher and observer threads, the CAP and EDXL-HAVE importers with their
+# shared compiled schemas: interop_test). Not the client/CLI formatting tests, the
 # browser tests, nor the benchmark. ctest skips the tests of targets left out (gtest_discover_tests registers them as
 # <target>_NOT_BUILT) and the browser test (label).
 SANITIZER_TARGETS ?= storage_test domain_test pipeline_test policy_test security_test integration_test \
-  operations_test access_test publish_test http_gateway_test system_test base_test etcd_test
+  operations_test access_test publish_test http_gateway_test system_test base_test etcd_test interop_test
 # TSan only: checks that tests/tsan/absl_annotations.cc lets TSan see Abseil's synchronisation, and still report races.
 TSAN_SELF_TEST_TARGETS ?= tsan_annotations_test tsan_race_detection
 # TSan skips domain_test: validation, names and filters are pure functions with no shared state for TSan to watch
@@ -44,7 +45,7 @@ SANITIZER_CTEST_ARGS ?= -E '_NOT_BUILT$$' -LE browser
 TSAN_RETRY ?= --repeat until-pass:2
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz access_fuzz
+FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz access_fuzz cap_import_fuzz have_import_fuzz
 # Targets `make run` builds (not the tests, so a first run is quicker).
 RUN_TARGETS ?= ketenbeeld-server ketenbeeld
 # Extra arguments: CMAKE_ARGS for configure, CTEST_ARGS for ctest (e.g. CTEST_ARGS='-R Storage'), SERVER_ARGS for run.

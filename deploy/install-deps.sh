@@ -17,13 +17,15 @@ set -euo pipefail
 # Needed to configure and build everything, tests included. The compression and gflags -dev packages are listed
 # because RocksDB's CMake config (RocksDBConfig.cmake) calls find_dependency() on each of them; gRPC's config needs
 # OpenSSL, c-ares and RE2 (the openssl tool: deploy/dev-certs.sh and its test). Debian pulls these in as dependencies too, but configure fails without them, so we name
-# them. GCC's ASan/UBSan/TSan runtimes come with build-essential (libgcc-12-dev).
+# them. GCC's ASan/UBSan/TSan runtimes come with build-essential (libgcc-12-dev). libxml2-dev: the CAP and EDXL-HAVE
+# exchange formats (server/interop, docs/dependencies.md).
 readonly BUILD_PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config lld
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libssl-dev libc-ares-dev libre2-dev openssl
   librocksdb-dev libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev libgflags-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libjemalloc-dev
+  libxml2-dev
 )
 readonly CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
 readonly TOOLS_PACKAGES=(clang-format clang-tidy)

@@ -2,7 +2,8 @@
 //
 // A thin layer over ketenbeeld_client and the presentation in ketenbeeld_cli: flags (CLI11) -> request -> call ->
 // rendering. This file only wires the CLI11 app: the global options here, the commands in one file per group
-// (org_commands.h, status_commands.h, read_commands.h, watch_command.h, workflow_commands.h, admin_commands.h).
+// (org_commands.h, status_commands.h, read_commands.h, watch_command.h, workflow_commands.h, admin_commands.h,
+// interop_commands.h).
 // Exit codes: 0 ok, 1 the server (or the connection) failed, message on stderr; 2 usage error (a flag or its value).
 #include <cstdlib>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/admin_commands.h"
+#include "client/cli/interop_commands.h"
 #include "client/cli/messages.h"
 #include "client/cli/org_commands.h"
 #include "client/cli/read_commands.h"
@@ -112,6 +114,7 @@ int Main(int argc, char** argv) {
   WatchCommand watch(app);
   WorkflowCommands workflow(app);
   AdminCommands admin(app);
+  InteropCommands interop(app);  // Adds to the alert and status groups above.
   TranslateSubcommandGroups(app);
 
   try {
@@ -132,6 +135,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> exit_code = reads.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = workflow.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = admin.Run(session); exit_code.has_value()) return *exit_code;
+  if (std::optional<int> exit_code = interop.Run(session); exit_code.has_value()) return *exit_code;
   std::cerr << app.help();
   return kExitUsage;
 }

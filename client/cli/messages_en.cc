@@ -248,6 +248,21 @@ constexpr Message kEnglish[] = {
     {"help.capacity.near.min", "At least this many available (default 1)"},
     {"help.capacity.near.limit", "At most this many results (default 20)"},
     {"help.capacity.near.max_age", "Only figures reported at most this long ago, e.g. 1h (default: any age)"},
+    {"help.alert.cap", "The alert as an OASIS CAP 1.2 message (docs/interoperability.md)"},
+    {"help.alert.cap.id", "The alert's id"},
+    {"help.alert.cap.exercise", "Mark the message as an exercise (CAP status Exercise, note OEFENING)"},
+    {"help.alert.cap.test", "Mark the message as a technical test (CAP status Test)"},
+    {"help.alert.import_cap",
+     "Import a CAP 1.2 message as an alert (Alert sends, Update updates, Cancel cancels; GHOR role). Says what the "
+     "message carried that an alert has no place for"},
+    {"help.status.have", "Status as an OASIS EDXL-HAVE 2.0 document: one organisation's, or a region's"},
+    {"help.status.have.org", "The organisation's id"},
+    {"help.status.have.region", "Every organisation of this safety region with a report, e.g. VR10"},
+    {"help.status.import_have",
+     "Import an EDXL-HAVE 2.0 document of one facility as that organisation's status (only the parts HAVE carries "
+     "change)"},
+    {"help.interop.file", "The document, or - for standard input (at most 1 MiB)"},
+    {"help.interop.output", "Write the document to this file instead of standard output"},
     {"help.admin", "Operator commands: backups, compaction of the event log, the audit trail"},
     {"help.admin.backup",
      "Take a verified backup of the whole store while the server keeps serving. DIR is an absolute path on the "

@@ -260,6 +260,21 @@ constexpr Message kDutch[] = {
     {"help.capacity.near.max_age",
      "Alleen cijfers die hoogstens zo lang geleden gemeld zijn, bijv. 1h (standaard: "
      "elke leeftijd)"},
+    {"help.alert.cap", "De alertering als OASIS CAP 1.2-bericht (docs/interoperability.md)"},
+    {"help.alert.cap.id", "Het id van de alertering"},
+    {"help.alert.cap.exercise", "Markeer het bericht als oefening (CAP-status Exercise, notitie OEFENING)"},
+    {"help.alert.cap.test", "Markeer het bericht als technische test (CAP-status Test)"},
+    {"help.alert.import_cap",
+     "Importeer een CAP 1.2-bericht als alertering (Alert verstuurt, Update wijzigt, Cancel trekt in; rol GHOR). "
+     "Meldt wat het bericht bevatte waar een alertering geen plaats voor heeft"},
+    {"help.status.have", "Status als OASIS EDXL-HAVE 2.0-document: van één organisatie, of van een regio"},
+    {"help.status.have.org", "Het id van de organisatie"},
+    {"help.status.have.region", "Elke organisatie van deze veiligheidsregio met een melding, bijv. VR10"},
+    {"help.status.import_have",
+     "Importeer een EDXL-HAVE 2.0-document van één instelling als de status van die organisatie (alleen wat HAVE "
+     "bevat verandert)"},
+    {"help.interop.file", "Het document, of - voor standaardinvoer (hoogstens 1 MiB)"},
+    {"help.interop.output", "Schrijf het document naar dit bestand in plaats van standaarduitvoer"},
     {"help.admin", "Beheeropdrachten: back-ups, compacteren van het gebeurtenissenlog, de audittrail"},
     {"help.admin.backup",
      "Maak een gecontroleerde back-up van de hele opslag terwijl de server blijft werken. DIR is een absoluut pad op "

@@ -27,6 +27,7 @@
 #include "server/api/assistance_service.h"
 #include "server/api/caller_gate.h"
 #include "server/api/incident_service.h"
+#include "server/api/interop_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
 #include "server/http/gateway.h"
@@ -48,6 +49,12 @@ namespace ketenbeeld::app {
 namespace {
 
 constexpr char kServiceName[] = "ketenbeeld.v1.PictureService";
+
+// The CAP <sender> of the region's exported alerts: "ketenbeeld:VR10" (no spaces or commas, as CAP asks).
+std::string CapSender(const pipeline::Committer::Options& committer) {
+  const std::string& region = committer.region.safety_region();
+  return region.empty() ? std::string("ketenbeeld") : absl::StrCat("ketenbeeld:", region);
+}
 // The audit trail of reads of detail, in the data directory (policy::AuditLog).
 constexpr char kAuditTrailFile[] = "audit-trail";
 // The capacity figures as last published to readers without detailed visibility (policy::PublishedFigures).
@@ -124,6 +131,7 @@ struct KetenbeeldServer::State {
   std::unique_ptr<api::AlertService> alert_service;
   std::unique_ptr<api::AssistanceService> assistance_service;
   std::unique_ptr<api::ReportService> report_service;
+  std::unique_ptr<api::InteropService> interop_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
   std::unique_ptr<api::AdminService> admin_service;
@@ -280,7 +288,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
                                                                   .revalidator = state->authenticator.get(),
                                                                   .min_aggregate_group = options.min_aggregate_group,
                                                                   .published_figures_path = published_figures,
-                                                                  .clock = committer_options.clock});
+                                                                  .clock = committer_options.clock,
+                                                                  .cap_sender = CapSender(committer_options)});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,
@@ -303,6 +312,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->alert_service = std::make_unique<api::AlertService>(context);
   state->assistance_service = std::make_unique<api::AssistanceService>(context);
   state->report_service = std::make_unique<api::ReportService>(context);
+  state->interop_service = std::make_unique<api::InteropService>(context);
 
   if (!options.http_listen_address.empty()) {
     http::GatewayOptions http_options;
@@ -336,6 +346,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->alert_service.get());
   builder.RegisterService(state->assistance_service.get());
   builder.RegisterService(state->report_service.get());
+  builder.RegisterService(state->interop_service.get());
   builder.RegisterService(state->admin_service.get());
   if (state->member != nullptr) {
     state->member_service = std::make_unique<replication::MemberServiceImpl>(

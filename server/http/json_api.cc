@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
+#include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "nlohmann/json.hpp"
@@ -44,6 +45,27 @@ absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_
   response.set_revision(result->revision);
   if (result->record != nullptr) *response.mutable_record() = result->record->record;
   return ToJson(response);
+}
+
+// An import (Operations::ImportAlertCap, ImportStatusHave): like Write, blocks until the write it became is durable
+// or refused.
+template <typename Import>
+absl::StatusOr<std::string> RunImport(service::Operations& operations, absl::string_view body,
+                                      const security::Identity& caller, Import run) {
+  v1::ImportXmlRequest request;
+  if (absl::Status parsed = FromJson(body, request); !parsed.ok()) return parsed;
+  struct Outcome {  // Shared with the callback, as in Write().
+    absl::Notification done;
+    absl::StatusOr<v1::ImportXmlResponse> result;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  (operations.*run)(caller, request, [outcome](absl::StatusOr<v1::ImportXmlResponse> imported) {
+    outcome->result = std::move(imported);
+    outcome->done.Notify();
+  });
+  outcome->done.WaitForNotification();
+  if (!outcome->result.ok()) return outcome->result.status();
+  return ToJson(*outcome->result);
 }
 
 // A read of the form `absl::Status read(const Request&, Response&)` (Get, List, History).
@@ -154,6 +176,16 @@ JsonApi::JsonApi(service::Operations& operations) {
   compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &service::Operations::GetOperationalSummary);
   compute("ketenbeeld.v1.ReportService/FindCapacity", &service::Operations::FindCapacity);
   compute("ketenbeeld.v1.ReportService/GetContinuityTimeline", &service::Operations::GetContinuityTimeline);
+  // InteropService: CAP and EDXL-HAVE documents travel as strings in the JSON messages.
+  compute("ketenbeeld.v1.InteropService/ExportAlertCap", &service::Operations::ExportAlertCap);
+  compute("ketenbeeld.v1.InteropService/ExportStatusHave", &service::Operations::ExportStatusHave);
+  auto import_document = [this, ops](const std::string& method, auto operation) {
+    handlers_[method] = [ops, operation](absl::string_view body, const Identity& caller) {
+      return RunImport(*ops, body, caller, operation);
+    };
+  };
+  import_document("ketenbeeld.v1.InteropService/ImportAlertCap", &service::Operations::ImportAlertCap);
+  import_document("ketenbeeld.v1.InteropService/ImportStatusHave", &service::Operations::ImportStatusHave);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

@@ -67,6 +67,16 @@ constexpr std::array kRules = {
     Rule{method::kBackup, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kCompactLog, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kListAuditEntries, {kOperator}, kAny, "only the operator reads the audit trail"},
+    // The exchange formats. An export reads like Get; an import is then a SendAlert or ReportStatus write and passes
+    // that rule too (acting for its own organisation), so these rules only say who may use the format at all.
+    Rule{method::kExportAlertCap, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads alerts, as CAP too"},
+    Rule{method::kImportAlertCap, {kGhor}, kAny,
+         "CAP messages come in through the region's alert source: an identity with the GHOR role"},
+    Rule{method::kExportStatusHave, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture, as EDXL-HAVE too"},
+    Rule{method::kImportStatusHave, {kInstitution, kGhor, kDispatch}, kAny,
+         "institutions and dispatch import their own status; the GHOR for any organisation"},
 };
 // clang-format on
 

@@ -56,6 +56,10 @@ inline constexpr absl::string_view kGetContinuityTimeline = "/ketenbeeld.v1.Repo
 inline constexpr absl::string_view kBackup = "/ketenbeeld.v1.AdminService/Backup";
 inline constexpr absl::string_view kCompactLog = "/ketenbeeld.v1.AdminService/CompactLog";
 inline constexpr absl::string_view kListAuditEntries = "/ketenbeeld.v1.AdminService/ListAuditEntries";
+inline constexpr absl::string_view kExportAlertCap = "/ketenbeeld.v1.InteropService/ExportAlertCap";
+inline constexpr absl::string_view kImportAlertCap = "/ketenbeeld.v1.InteropService/ImportAlertCap";
+inline constexpr absl::string_view kExportStatusHave = "/ketenbeeld.v1.InteropService/ExportStatusHave";
+inline constexpr absl::string_view kImportStatusHave = "/ketenbeeld.v1.InteropService/ImportStatusHave";
 }  // namespace method
 
 // A set of roles.

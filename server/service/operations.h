@@ -18,10 +18,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ketenbeeld/v1/admin_service.pb.h"
+#include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/pipeline/committer.h"
@@ -56,6 +58,8 @@ struct Dependencies {
   // Picture time (pipeline::PictureClock::Now in the server): the `now` against which the reports count figures as
   // stale. The same clock as the committer's, so a report agrees with the overdue facts the scheduler commits.
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // CAP <sender> of exported alerts (interop_service.proto): "ketenbeeld:<safety region>" in the server.
+  std::string cap_sender = "ketenbeeld";
 };
 
 class Operations {
@@ -119,6 +123,22 @@ class Operations {
   absl::StatusOr<ketenbeeld::v1::ListAuditEntriesResponse> ListAuditEntries(
       const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
 
+  // The exchange formats (interop_service.proto, server/interop/; in interop_operations.cc). Exports check their own
+  // rule, then read like Get and List (redaction and audit included): NOT_FOUND for an unknown alert, organisation or
+  // organisation without a report; INVALID_ARGUMENT naming the field for a malformed id or region.
+  absl::StatusOr<ketenbeeld::v1::XmlExport> ExportAlertCap(const security::Identity& caller,
+                                                           const ketenbeeld::v1::ExportAlertCapRequest& request);
+  absl::StatusOr<ketenbeeld::v1::XmlExport> ExportStatusHave(const security::Identity& caller,
+                                                             const ketenbeeld::v1::ExportStatusHaveRequest& request);
+  // Imports: the import's own rule first (PERMISSION_DENIED; nothing is parsed), then the document (INVALID_ARGUMENT
+  // naming the element; nothing is written), then Write() of the SendAlert or ReportStatus it became, with all of
+  // Write()'s checks. `done` runs once, on the committer's completion thread or at once when refused.
+  using ImportCallback = std::function<void(absl::StatusOr<ketenbeeld::v1::ImportXmlResponse>)>;
+  void ImportAlertCap(const security::Identity& caller, const ketenbeeld::v1::ImportXmlRequest& request,
+                      ImportCallback done);
+  void ImportStatusHave(const security::Identity& caller, const ketenbeeld::v1::ImportXmlRequest& request,
+                        ImportCallback done);
+
  private:
   // The write's rule and on whose behalf it acts (policy::AuthorizeWrite()): PERMISSION_DENIED naming the rule or
   // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when
@@ -127,6 +147,10 @@ class Operations {
   absl::Status AuthorizeWrite(const security::Identity& caller, const mutations::WriteRequest& request) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
   // UNAVAILABLE when the audit trail could not record the read: the caller must then not answer it.
+  // Write()s `body` and answers `done` with the written record and `not_imported`.
+  void WriteImport(const security::Identity& caller, mutations::WriteRequest::Body body,
+                   std::vector<std::string> not_imported, ImportCallback done);
+
   template <typename Records>
   absl::Status RedactAndAudit(const security::Identity& caller, absl::string_view method, Records& records,
                               int64_t revision);

@@ -11,9 +11,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -206,6 +208,32 @@ TEST_F(GatewayTest, AWriteOverGrpcIsReadOverHttpInProtoJson) {
   EXPECT_EQ(report["organization_id"], "zh-noord");
   EXPECT_EQ(report["capacity"][0]["available"], 0);  // Proto field names, and the zero is there.
   EXPECT_TRUE(report.contains("commit_time"));
+}
+
+// The exchange formats over the JSON API: the document is a JSON string; export, import and a refusal naming the
+// element (docs/interoperability.md).
+TEST_F(GatewayTest, HaveDocumentsTravelAsJsonStringsBothWays) {
+  ASSERT_TRUE(Register(server_.stub(), MakeOrganization("zh-noord")).ok());
+  ASSERT_TRUE(Report(server_.stub(), MakeReport("zh-noord", 3)).ok());
+  httplib::Result exported =
+      Post("/api/ketenbeeld.v1.InteropService/ExportStatusHave", {{"organization_id", "zh-noord"}});
+  ASSERT_TRUE(exported);
+  ASSERT_EQ(exported->status, 200) << exported->body;
+  const std::string xml = json::parse(exported->body)["xml"];
+  EXPECT_THAT(xml, ::testing::HasSubstr("<availableCount>3</availableCount>"));
+
+  const std::string changed = absl::StrReplaceAll(xml, {{"<availableCount>3<", "<availableCount>5<"}});
+  httplib::Result imported = Post("/api/ketenbeeld.v1.InteropService/ImportStatusHave", {{"xml", changed}});
+  ASSERT_TRUE(imported);
+  ASSERT_EQ(imported->status, 200) << imported->body;
+  EXPECT_EQ(json::parse(imported->body)["written"]["record"]["status_report"]["capacity"][0]["available"], 5);
+
+  const std::string unknown = absl::StrReplaceAll(xml, {{"<bedType>AdultICU<", "<bedType>Helipad<"}});
+  httplib::Result refused = Post("/api/ketenbeeld.v1.InteropService/ImportStatusHave", {{"xml", unknown}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_THAT(std::string(json::parse(refused->body)["message"]),
+              ::testing::HasSubstr("/HAVE/facility/bedCapacityStatus/bedCapacity/bedType: unknown bed type"));
 }
 
 TEST_F(GatewayTest, InvalidArgumentNamesTheFieldOfTheRequest) {

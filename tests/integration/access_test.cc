@@ -26,6 +26,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "ketenbeeld/v1/interop_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/policy/audit.h"
 #include "server/security/tokens.h"
@@ -211,6 +212,10 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.AdminService/Backup", "O"},
       {"/ketenbeeld.v1.AdminService/CompactLog", "O"},
       {"/ketenbeeld.v1.AdminService/ListAuditEntries", "O"},
+      {"/ketenbeeld.v1.InteropService/ExportAlertCap", "IGDO"},
+      {"/ketenbeeld.v1.InteropService/ImportAlertCap", "G"},
+      {"/ketenbeeld.v1.InteropService/ExportStatusHave", "IGDO"},
+      {"/ketenbeeld.v1.InteropService/ImportStatusHave", "IGD"},
   };
   return *matrix;
 }
@@ -1240,6 +1245,154 @@ TEST(AccessLimitsTest, EachReportOnAPublishStreamCountsAgainstTheRequestRate) {
   EXPECT_TRUE(stream->Finish().ok());  // The stream itself goes on; only the reports over the rate are refused.
   EXPECT_EQ(results, 12);
   EXPECT_GE(limited, 12 - 5);  // At most the burst (less the stream's own request, plus a refill) got through.
+}
+
+// --- The exchange formats: imports are writes like any other ------------------------------------------------------
+
+// An EDXL-HAVE document of one facility: `organization_id`'s adult IC beds, and a bed type of `extra_bed_type`.
+std::string HaveDocument(const std::string& organization_id, int ic_available, const std::string& extra_bed_type = "") {
+  std::string extra;
+  if (!extra_bed_type.empty()) {
+    extra = absl::StrCat("<bedCapacity><bedType>", extra_bed_type,
+                         "</bedType><capacity><availableCount>1</availableCount></capacity></bedCapacity>");
+  }
+  return absl::StrCat(
+      "<?xml version=\"1.0\"?>\n<HAVE xmlns=\"urn:oasis:names:tc:emergency:edxl:have:2.0\"><facility>"
+      "<facilityInformation><facilityID>",
+      organization_id,
+      "</facilityID></facilityInformation><facilityColourStatus><colourCode>Red</colourCode></facilityColourStatus>"
+      "<bedCapacityStatus><bedCapacity><bedType>AdultICU</bedType><capacity><availableCount>",
+      ic_available, "</availableCount><baselineCount>12</baselineCount></capacity></bedCapacity>", extra,
+      "</bedCapacityStatus></facility></HAVE>\n");
+}
+
+grpc::Status ImportHave(v1::InteropService::Stub& interop, const std::string& xml,
+                        v1::ImportXmlResponse* response = nullptr) {
+  v1::ImportXmlRequest request;
+  request.set_xml(xml);
+  v1::ImportXmlResponse ignored;
+  return interop.ImportStatusHave(Deadline().get(), request, response != nullptr ? response : &ignored);
+}
+
+TEST_F(AccessTest, AnOrganisationImportsOnlyItsOwnHaveStatusAndBadDocumentsWriteNothing) {
+  SetUpRegion();
+  auto interop = v1::InteropService::NewStub(ChannelAs("institution"));
+  const int64_t before = server_.server().revision();
+  // Another organisation's figures: refused by the same rule as ReportStatus, nothing written.
+  grpc::Status status = ImportHave(*interop, HaveDocument("ziekenhuis-b", 0));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("report.organization_id: \"ziekenhuis-b\" is not your organisation"));
+  // An unknown bed type, an XML bomb, an external entity: refused naming the element or the DTD, nothing written.
+  status = ImportHave(*interop, HaveDocument("ziekenhuis-a", 1, "HelicopterPads"));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("bedType: unknown bed type \"HelicopterPads\""));
+  status = ImportHave(*interop,
+                      "<?xml version=\"1.0\"?><!DOCTYPE HAVE [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
+                      "<HAVE>&b;</HAVE>");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("document type declaration"));
+  status = ImportHave(
+      *interop, "<?xml version=\"1.0\"?><!DOCTYPE HAVE [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><HAVE>&x;</HAVE>");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(server_.server().revision(), before);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-b").record().status_report().capacity(0).available(), 2);
+
+  // Its own: written as a partial report, so what HAVE does not carry (disruptions, occupied beds) is kept.
+  v1::ImportXmlResponse imported;
+  status = ImportHave(*interop, HaveDocument("ziekenhuis-a", 9), &imported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(imported.written().revision(), before + 1);
+  const v1::StatusReport report = GetStatusAs("ghor", "ziekenhuis-a").record().status_report();
+  EXPECT_EQ(report.overall_status(), v1::OVERALL_STATUS_CRITICAL);
+  EXPECT_EQ(report.capacity(0).available(), 9);
+  EXPECT_EQ(report.capacity(0).occupied(), 10);
+  EXPECT_EQ(report.disruptions_size(), 1);
+  EXPECT_EQ(GetStatusAs("ghor", "ziekenhuis-a").record().updated_by().subject(), "token:institution");
+
+  // Export -> import -> export: the same document (the picture did not change in between but for the import's time).
+  v1::ExportStatusHaveRequest request;
+  request.set_organization_id("ziekenhuis-a");
+  v1::XmlExport first;
+  ASSERT_TRUE(interop->ExportStatusHave(Deadline().get(), request, &first).ok());
+  ASSERT_TRUE(ImportHave(*interop, first.xml()).ok());
+  v1::XmlExport second;
+  ASSERT_TRUE(interop->ExportStatusHave(Deadline().get(), request, &second).ok());
+  const auto without_time = [](const std::string& xml) {
+    const size_t start = xml.find("<lastUpdateTime>");
+    const size_t end = xml.find("</lastUpdateTime>");
+    return start == std::string::npos ? xml : xml.substr(0, start) + xml.substr(end);
+  };
+  EXPECT_EQ(without_time(second.xml()), without_time(first.xml()));
+}
+
+TEST_F(AccessTest, AHaveExportShowsAnotherOrganisationWithoutItsFigures) {
+  SetUpRegion();
+  auto interop = v1::InteropService::NewStub(ChannelAs("institution"));
+  v1::ExportStatusHaveRequest request;
+  request.set_safety_region("VR10");
+  v1::XmlExport region;
+  const grpc::Status status = interop->ExportStatusHave(Deadline().get(), request, &region);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(region.xml(), HasSubstr("<facilityID>ziekenhuis-a</facilityID>"));
+  EXPECT_THAT(region.xml(), HasSubstr("<facilityID>ziekenhuis-b</facilityID>"));
+  // Its own figure (4) is there; ziekenhuis-b's (2) is not, and the notes say so.
+  EXPECT_THAT(region.xml(), HasSubstr("<availableCount>4</availableCount>"));
+  EXPECT_THAT(region.xml(), ::testing::Not(HasSubstr("<availableCount>2</availableCount>")));
+  EXPECT_THAT(region.notes(),
+              ::testing::Contains(HasSubstr("ziekenhuis-b: capacity, staffing and free text withheld")));
+}
+
+TEST_F(AccessTest, CapMessagesComeInOnlyThroughTheGhorAndGoOutToEveryReader) {
+  SetUpRegion();
+  const std::string message = R"(<?xml version="1.0" encoding="UTF-8"?>
+<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+  <identifier>stroomstoring-noord</identifier>
+  <sender>ghor@vr11.example.nl</sender>
+  <sent>2026-12-02T22:00:00+01:00</sent>
+  <status>Actual</status>
+  <msgType>Alert</msgType>
+  <scope>Restricted</scope>
+  <restriction>Zorginstellingen</restriction>
+  <info>
+    <category>Infra</category>
+    <event>Stroomstoring</event>
+    <urgency>Immediate</urgency>
+    <severity>Severe</severity>
+    <certainty>Observed</certainty>
+    <headline>Stroomstoring Den Helder-Noord</headline>
+    <instruction>Controleer noodstroom.</instruction>
+  </info>
+</alert>
+)";
+  v1::ImportXmlRequest request;
+  request.set_xml(message);
+  v1::ImportXmlResponse response;
+  const int64_t before = server_.server().revision();
+  for (const char* role : {"institution", "dispatch", "bestuur", "operator"}) {
+    auto interop = v1::InteropService::NewStub(ChannelAs(role));
+    const grpc::Status refused = interop->ImportAlertCap(Deadline().get(), request, &response);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED) << role;
+  }
+  EXPECT_EQ(server_.server().revision(), before);
+  auto ghor = v1::InteropService::NewStub(ChannelAs("ghor"));
+  const grpc::Status imported = ghor->ImportAlertCap(Deadline().get(), request, &response);
+  ASSERT_TRUE(imported.ok()) << imported.error_message();
+  EXPECT_EQ(response.written().record().name(), "alerts/stroomstoring-noord");
+  EXPECT_EQ(response.written().record().alert().headline(), "Stroomstoring Den Helder-Noord");
+  EXPECT_EQ(response.written().record().updated_by().role(), v1::ROLE_GHOR);
+
+  auto institution = v1::InteropService::NewStub(ChannelAs("institution"));
+  v1::ExportAlertCapRequest export_request;
+  export_request.set_alert_id("stroomstoring-noord");
+  v1::XmlExport exported;
+  const grpc::Status status = institution->ExportAlertCap(Deadline().get(), export_request, &exported);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(exported.xml(), HasSubstr("<identifier>stroomstoring-noord</identifier>"));
+  EXPECT_THAT(exported.xml(), HasSubstr("<sender>ketenbeeld"));
+  EXPECT_THAT(exported.xml(), HasSubstr("<headline>Stroomstoring Den Helder-Noord</headline>"));
+  export_request.set_alert_id("bestaat-niet");
+  EXPECT_EQ(institution->ExportAlertCap(Deadline().get(), export_request, &exported).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ declare -A allowed=(
   [etcd]="grpc"
   [storage]="proto"
   [server/domain]="proto"
+  [server/interop]="proto server/domain"
   [server/observability]=""
   [server/security]="proto server/domain server/observability"
   [server/state]="proto storage server/domain server/observability"
@@ -35,21 +36,21 @@ declare -A allowed=(
   [server/policy]="proto storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline"
   [server/service]="proto storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy"
+    server/mutations server/pipeline server/policy server/interop"
   [server/replication]="proto grpc storage server/domain server/observability server/state server/queries
     server/mutations server/pipeline etcd"
   [server/feed]="proto storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service"
+    server/mutations server/pipeline server/policy server/service server/interop"
   [server/http]="proto storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service server/feed"
+    server/mutations server/pipeline server/policy server/service server/feed server/interop"
   [server/api]="proto grpc storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service server/feed"
+    server/mutations server/pipeline server/policy server/service server/feed server/interop"
   [server/app]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/http server/api
-    server/replication"
+    server/replication server/interop"
   [server/config]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/http server/api server/app
-    server/replication"
+    server/replication server/interop"
   [client]="proto grpc"
   [client/cli]="proto grpc client"
   [client/examples]="proto grpc client client/cli"

@@ -1,0 +1,199 @@
+// Operations: the exchange formats (interop_service.proto). The conversions are server/interop's; what is decided here
+// is who may export and import, what an export may show (the same reads as Get and List), and that an import is an
+// ordinary write.
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "base/time.h"
+#include "server/domain/field_checks.h"
+#include "server/domain/names.h"
+#include "server/interop/cap.h"
+#include "server/interop/have.h"
+#include "server/policy/rules.h"
+#include "server/service/operations.h"
+
+namespace ketenbeeld::service {
+namespace {
+
+namespace v1 = ketenbeeld::v1;
+using security::Identity;
+
+// Pages of a region's records read for one HAVE export at most (1000 records each): a region has a few hundred
+// organisations, so this bound is never reached in practice, and keeps the loop finite.
+constexpr int kMaxHavePages = 100;
+
+interop::CapStatus CapStatusOf(v1::CapMessageStatus status) {
+  switch (status) {
+    case v1::CAP_MESSAGE_STATUS_EXERCISE:
+      return interop::CapStatus::kExercise;
+    case v1::CAP_MESSAGE_STATUS_TEST:
+      return interop::CapStatus::kTest;
+    default:
+      return interop::CapStatus::kActual;
+  }
+}
+
+constexpr absl::string_view kWithheldNote =
+    ": capacity, staffing and free text withheld (graduated visibility, docs/security.md); the facility carries its "
+    "states only";
+
+}  // namespace
+
+absl::StatusOr<v1::XmlExport> Operations::ExportAlertCap(const Identity& caller,
+                                                         const v1::ExportAlertCapRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kExportAlertCap); !allowed.ok()) {
+    return allowed;
+  }
+  if (absl::Status id = domain::checks::CheckId(request.alert_id(), domain::checks::FieldPath("alert_id")); !id.ok())
+    return id;
+  v1::GetRequest get;
+  get.set_name(domain::AlertName(request.alert_id()));
+  v1::GetResponse alert;
+  if (absl::Status read = Get(caller, get, alert); !read.ok()) return read;
+  interop::CapExportOptions options{.sender = deps_.cap_sender,
+                                    .sent = FromProtoTime(alert.record().update_time()),
+                                    .status = CapStatusOf(request.status()),
+                                    .incident_area = nullptr};
+  // The incident's area, when the alert has one and the incident still exists.
+  v1::GetResponse incident;
+  if (!alert.record().alert().incident_id().empty()) {
+    v1::GetRequest get_incident;
+    get_incident.set_name(domain::IncidentName(alert.record().alert().incident_id()));
+    if (Get(caller, get_incident, incident).ok() && incident.record().incident().has_area()) {
+      options.incident_area = &incident.record().incident().area();
+    }
+  }
+  absl::StatusOr<std::string> xml = interop::AlertToCap(alert.record().alert(), options);
+  if (!xml.ok()) return xml.status();
+  v1::XmlExport response;
+  response.set_xml(*std::move(xml));
+  response.set_revision(alert.revision());
+  return response;
+}
+
+absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& caller,
+                                                           const v1::ExportStatusHaveRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kExportStatusHave); !allowed.ok()) {
+    return allowed;
+  }
+  std::vector<v1::Record> organizations;
+  absl::flat_hash_map<std::string, v1::Record> reports;  // By organisation id; organisation-level reports only.
+  int64_t revision = 0;
+  if (request.scope_case() == v1::ExportStatusHaveRequest::kOrganizationId) {
+    const std::string& id = request.organization_id();
+    if (absl::Status valid = domain::checks::CheckId(id, domain::checks::FieldPath("organization_id")); !valid.ok())
+      return valid;
+    v1::GetRequest get;
+    get.set_name(domain::OrganizationName(id));
+    v1::GetResponse organization;
+    if (absl::Status read = Get(caller, get, organization); !read.ok()) return read;
+    get.set_name(domain::StatusReportName(id, ""));
+    get.set_revision(organization.revision());  // Both at one revision.
+    v1::GetResponse report;
+    if (absl::Status read = Get(caller, get, report); !read.ok()) return read;
+    revision = organization.revision();
+    organizations.push_back(organization.record());
+    reports[id] = report.record();
+  } else if (request.scope_case() == v1::ExportStatusHaveRequest::kSafetyRegion) {
+    if (absl::Status valid = domain::checks::CheckSafetyRegion(
+            request.safety_region(), domain::checks::FieldPath("safety_region"), domain::checks::Presence::kRequired);
+        !valid.ok()) {
+      return valid;
+    }
+    v1::ListRequest list;
+    list.mutable_filter()->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+    list.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+    list.mutable_filter()->add_safety_regions(request.safety_region());
+    for (int page = 0; page < kMaxHavePages; ++page) {
+      v1::ListResponse records;
+      if (absl::Status read = List(caller, list, records); !read.ok()) return read;
+      revision = records.revision();
+      list.set_revision(records.revision());  // Every page at the first page's revision.
+      for (v1::Record& record : *records.mutable_records()) {
+        if (record.has_organization()) {
+          organizations.push_back(std::move(record));
+        } else if (record.has_status_report() && record.status_report().location_id().empty()) {
+          reports[record.status_report().organization_id()] = std::move(record);
+        }
+      }
+      if (records.next_page_token().empty()) break;
+      list.set_page_token(records.next_page_token());
+    }
+  } else {
+    return absl::InvalidArgumentError("scope: name organization_id or safety_region");
+  }
+  std::sort(organizations.begin(), organizations.end(),
+            [](const v1::Record& a, const v1::Record& b) { return a.organization().id() < b.organization().id(); });
+  std::vector<interop::HaveFacility> facilities;
+  v1::XmlExport response;
+  for (const v1::Record& organization : organizations) {
+    const auto report = reports.find(organization.organization().id());
+    if (report == reports.end()) continue;  // No report yet: nothing to say in HAVE (its status is required).
+    facilities.push_back({.organization = &organization.organization(), .report = &report->second.status_report()});
+    if (report->second.status_report().detail_withheld()) {
+      response.add_notes(absl::StrCat(organization.organization().id(), kWithheldNote));
+    }
+  }
+  if (facilities.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("safety_region: no organisation of ", request.safety_region(), " has reported its status"));
+  }
+  absl::StatusOr<std::string> xml = interop::StatusToHave(facilities);
+  if (!xml.ok()) return xml.status();
+  response.set_xml(*std::move(xml));
+  response.set_revision(revision);
+  response.add_notes(
+      "not in HAVE: disruptions, supplies, occupied beds, the staffing shortage count, the emergency department's "
+      "expected end, reporter, location-level reports and the capacity that is not beds (docs/interoperability.md)");
+  return response;
+}
+
+void Operations::WriteImport(const Identity& caller, mutations::WriteRequest::Body body,
+                             std::vector<std::string> not_imported, ImportCallback done) {
+  Write(caller, mutations::WriteRequest{.body = std::move(body), .actor = {}},
+        [not_imported = std::move(not_imported),
+         done = std::move(done)](absl::StatusOr<pipeline::WriteResult> written) mutable {
+          if (!written.ok()) {
+            done(written.status());
+            return;
+          }
+          v1::ImportXmlResponse response;
+          response.mutable_written()->set_revision(written->revision);
+          if (written->record != nullptr) *response.mutable_written()->mutable_record() = written->record->record;
+          for (std::string& line : not_imported) response.add_not_imported(std::move(line));
+          done(std::move(response));
+        });
+}
+
+void Operations::ImportAlertCap(const Identity& caller, const v1::ImportXmlRequest& request, ImportCallback done) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kImportAlertCap); !allowed.ok()) {
+    done(allowed);
+    return;
+  }
+  absl::StatusOr<interop::CapImport> imported = interop::CapToAlert(request.xml());
+  if (!imported.ok()) {
+    done(imported.status());
+    return;
+  }
+  WriteImport(caller, std::move(imported->request), std::move(imported->not_imported), std::move(done));
+}
+
+void Operations::ImportStatusHave(const Identity& caller, const v1::ImportXmlRequest& request, ImportCallback done) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kImportStatusHave); !allowed.ok()) {
+    done(allowed);
+    return;
+  }
+  absl::StatusOr<interop::HaveImport> imported = interop::HaveToStatus(request.xml());
+  if (!imported.ok()) {
+    done(imported.status());
+    return;
+  }
+  WriteImport(caller, std::move(imported->request), std::move(imported->not_imported), std::move(done));
+}
+
+}  // namespace ketenbeeld::service
