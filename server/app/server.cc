@@ -26,6 +26,7 @@
 #include "server/api/alert_service.h"
 #include "server/api/assistance_service.h"
 #include "server/api/caller_gate.h"
+#include "server/api/exercise_service.h"
 #include "server/api/incident_service.h"
 #include "server/api/picture_service.h"
 #include "server/api/report_service.h"
@@ -123,6 +124,7 @@ struct KetenbeeldServer::State {
   std::unique_ptr<api::AlertService> alert_service;
   std::unique_ptr<api::AssistanceService> assistance_service;
   std::unique_ptr<api::ReportService> report_service;
+  std::unique_ptr<api::ExerciseService> exercise_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
   std::unique_ptr<api::AdminService> admin_service;
@@ -290,6 +292,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->alert_service = std::make_unique<api::AlertService>(context);
   state->assistance_service = std::make_unique<api::AssistanceService>(context);
   state->report_service = std::make_unique<api::ReportService>(context);
+  state->exercise_service = std::make_unique<api::ExerciseService>(context);
 
   if (!options.http_listen_address.empty()) {
     http::GatewayOptions http_options;
@@ -322,6 +325,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->alert_service.get());
   builder.RegisterService(state->assistance_service.get());
   builder.RegisterService(state->report_service.get());
+  builder.RegisterService(state->exercise_service.get());
   builder.RegisterService(state->admin_service.get());
   if (state->member != nullptr) {
     state->member_service = std::make_unique<replication::MemberServiceImpl>(*state->committer, *state->member->log(),

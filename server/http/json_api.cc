@@ -154,6 +154,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &service::Operations::GetOperationalSummary);
   compute("ketenbeeld.v1.ReportService/FindCapacity", &service::Operations::FindCapacity);
   compute("ketenbeeld.v1.ReportService/GetContinuityTimeline", &service::Operations::GetContinuityTimeline);
+  compute("ketenbeeld.v1.ReportService/GetEvaluation", &service::Operations::GetEvaluation);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,
