@@ -122,3 +122,31 @@ section "8. Everything above is in the one log"
 note "From the alert on: the acknowledgements, the server's own \"deadline passed\" fact (actor: the server), the request
 and its offer. \`ketenbeeld watch\` shows the same events live, in the same order, to everyone."
 run history --from 14
+
+section "9. The picture at any moment"
+note "What did everyone see before the alert went out? The picture as it was at revision 12, before the generator report
+and the alert (\`--at TIME\` does the same for a moment: the last revision committed then)."
+run picture --revision 12
+
+section "10. The evaluation (PDCA)"
+note "The incident is closed; its evaluation is read from the log: per organisation the time from being called on (the
+incident, the alert) to its first report, the acknowledgements and who never confirmed, the request for help, and the
+scenario's need against the worst gap seen during the incident. The same closed incident always gives the same bytes."
+run incident close overstroming-zijpe
+run report evaluation --incident overstroming-zijpe --scenario overstroming-noord
+run report evaluation --incident overstroming-zijpe --format csv
+
+section "11. An exercise beside the real picture (oefenmodus)"
+note "The GHOR exercises the same flood while the real picture goes on. Everything written with \`--exercise\` goes to the
+exercise's own records; the real picture, its feed and its history do not change, and every exercise alert is marked
+OEFENING."
+run exercise start --id oef-zijpe --title "Oefening dijkdoorbraak Zijpe"
+run --exercise oef-zijpe status report --org zh-noord --overall critical --capacity ic-adult:available=0,occupied=16
+run --exercise oef-zijpe alert send --id oef-evacuatie --headline "Evacuatie Zijpe (oefening)" --urgency immediate \
+  --severity severe --certainty observed --region VR10
+run --exercise oef-zijpe picture
+run --exercise oef-zijpe alert list
+note "The real picture is unchanged: Ziekenhuis Noord still has 2 IC beds free."
+run picture --org zh-noord
+run exercise end oef-zijpe
+run exercise purge oef-zijpe

@@ -408,6 +408,15 @@ std::string IdentifiersText(const v1::StandardIdentifiers& identifiers) {
 }
 
 std::string RecordSummary(const v1::Record& record) {
+  if (record.has_exercise()) {
+    const v1::Exercise& exercise = record.exercise();
+    std::string summary =
+        absl::StrCat(EnumWord(exercise.mode()), "  ", EnumWord(exercise.status()), "  ", exercise.title());
+    if (exercise.status() == v1::EXERCISE_STATUS_PURGED) {
+      absl::StrAppend(&summary, "  (", exercise.purged_records(), " records deleted)");
+    }
+    return summary;
+  }
   if (record.has_organization()) {
     const v1::Organization& organization = record.organization();
     std::vector<std::string> parts = {EnumWord(organization.kind()), organization.safety_region(), organization.name()};

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/admin_commands.h"
 #include "client/cli/interop_commands.h"
+#include "client/cli/exercise_commands.h"
 #include "client/cli/messages.h"
 #include "client/cli/org_commands.h"
 #include "client/cli/read_commands.h"
@@ -105,6 +106,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.001, 86400.0));
   app.add_flag("-v,--verbose", global.verbose, Tr("help.verbose"));
+  app.add_option("--exercise", global.exercise_id, Tr("help.exercise_flag"));
   AddConnectionFlags(app, global);
 
   // The commands in the order of --help.
@@ -115,6 +117,7 @@ int Main(int argc, char** argv) {
   WorkflowCommands workflow(app);
   AdminCommands admin(app);
   InteropCommands interop(app);  // Adds to the alert and status groups above.
+  ExerciseCommands exercises(app);
   TranslateSubcommandGroups(app);
 
   try {
@@ -136,6 +139,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> exit_code = workflow.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = admin.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = interop.Run(session); exit_code.has_value()) return *exit_code;
+  if (std::optional<int> exit_code = exercises.Run(session); exit_code.has_value()) return *exit_code;
   std::cerr << app.help();
   return kExitUsage;
 }

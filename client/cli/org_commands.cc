@@ -39,6 +39,12 @@ int RegisterOrganization(Session& session, const OrganizationFlags& flags, const
     return UsageError(absl::InvalidArgumentError("--region is required (or safety_region in --file)"));
   }
   if (expected_revision_option->count() > 0) request.set_expected_revision(expected_revision);
+  // The registry is shared by the real picture and every exercise: a registration is always real, so one made with
+  // --exercise would change the real picture while the officer believes it is practice.
+  if (!session.options().exercise_id.empty()) {
+    return UsageError(absl::InvalidArgumentError(
+        "--exercise: the registry is shared by the real picture and every exercise; register without --exercise"));
+  }
 
   grpc::ClientContext context;
   session.SetDeadline(&context);

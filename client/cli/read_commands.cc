@@ -1,6 +1,8 @@
 #include "client/cli/read_commands.h"
 
 #include <iostream>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -20,30 +22,49 @@
 namespace ketenbeeld::cli {
 namespace {
 
-int ShowPicture(Session& session, const FilterFlags& flags) {
+// The picture now, at a revision (--revision), or as it was at a moment (--at: the last revision committed then).
+int ShowPicture(Session& session, const FilterFlags& flags, int64_t revision, const std::string& at) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
+  std::optional<google::protobuf::Timestamp> at_time;
+  if (!at.empty()) {
+    if (revision != 0) return UsageError(absl::InvalidArgumentError("--at and --revision: give one of them"));
+    absl::StatusOr<absl::Time> parsed = ParseTimeFlag("--at", at);
+    if (!parsed.ok()) return UsageError(parsed.status());
+    at_time = ToProtoTime(*parsed);
+  }
   if (filter->kinds().empty()) {
     // The picture table shows organisations and their reports; incidents, alerts and the rest have their own.
     filter->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
     filter->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
   }
   v1::ListResponse all;
-  grpc::Status status = session.ListAll(*filter, 0, &all);
+  grpc::Status status = session.ListAll(*filter, revision, &all, at_time.has_value() ? &*at_time : nullptr);
   if (!status.ok()) return session.Fail(status);
   if (session.options().json) {
     std::cout << ToJson(all, true) << "\n";
     return kExitOk;
   }
   const std::vector<v1::Record> records(all.records().begin(), all.records().end());
-  std::cout << RenderPictureTable(records, ServerNow(all)) << absl::Substitute(Text("list.picture"), all.revision())
-            << "\n";
+  if (at_time.has_value()) {
+    std::cout << absl::Substitute(
+                     Text("read.picture_at"),
+                     absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", FromProtoTime(*at_time), absl::LocalTimeZone()),
+                     all.revision())
+              << "\n";
+  }
+  if (!session.options().exercise_id.empty()) {
+    std::cout << absl::Substitute(Text("read.exercise_banner"), session.options().exercise_id) << "\n";
+  }
+  // Ages and due times of a past picture are as they were at that moment.
+  std::cout << RenderPictureTable(records, at_time.has_value() ? FromProtoTime(*at_time) : ServerNow(all))
+            << absl::Substitute(Text("list.picture"), all.revision()) << "\n";
   return kExitOk;
 }
 
 int GetRecord(Session& session, const std::string& name, int64_t revision) {
   v1::GetRequest request;
-  request.set_name(name);
+  request.set_name(session.NameInExercise(name));
   request.set_revision(revision);
   grpc::ClientContext context;
   session.SetDeadline(&context);
@@ -87,6 +108,7 @@ int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags
   if (!filter.ok()) return UsageError(filter.status());
   v1::HistoryRequest request;
   *request.mutable_filter() = *filter;
+  request.mutable_filter()->set_exercise_id(session.options().exercise_id);
   request.set_from_revision(history.from_revision);
   request.set_to_revision(history.to_revision);
   request.set_page_size(history.page_size);
@@ -126,6 +148,8 @@ int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags
 ReadCommands::ReadCommands(CLI::App& app) {
   picture_ = app.add_subcommand("picture", Tr("help.picture"));
   AddFilterFlags(picture_, &picture_filter_);
+  picture_->add_option("--revision", picture_revision_, Tr("help.revision"))->check(CLI::NonNegativeNumber);
+  picture_->add_option("--at", picture_at_, Tr("help.picture.at"));
 
   get_ = app.add_subcommand("get", Tr("help.get"));
   get_->add_option("NAME", get_name_, Tr("help.get.name"))->required();
@@ -145,7 +169,7 @@ ReadCommands::ReadCommands(CLI::App& app) {
 }
 
 std::optional<int> ReadCommands::Run(Session& session) {
-  if (picture_->parsed()) return ShowPicture(session, picture_filter_);
+  if (picture_->parsed()) return ShowPicture(session, picture_filter_, picture_revision_, picture_at_);
   if (get_->parsed()) return GetRecord(session, get_name_, get_revision_);
   if (list_->parsed()) return ListRecords(session, list_filter_, list_revision_);
   if (history_->parsed()) return ShowHistory(session, history_flags_, history_filter_);

@@ -1,5 +1,6 @@
 // The read commands of the `ketenbeeld` CLI (PictureService):
-//   ketenbeeld picture [filters]                   the picture as a table, one row per organisation
+//   ketenbeeld picture [filters] [--revision R | --at TIME]   the picture as a table, one row per organisation,
+//                                                  now, at a revision, or as it was at a moment
 //   ketenbeeld get NAME [--revision R]             one record by name
 //   ketenbeeld list [filters] [--revision R]       records matching the filters, in name order
 //   ketenbeeld history [filters] [--from/--to/--since/--until]   events from the log
@@ -45,6 +46,8 @@ class ReadCommands {
   CLI::App* list_ = nullptr;
   CLI::App* history_ = nullptr;
   FilterFlags picture_filter_;
+  int64_t picture_revision_ = 0;
+  std::string picture_at_;
   std::string get_name_;
   int64_t get_revision_ = 0;
   FilterFlags list_filter_;

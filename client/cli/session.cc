@@ -4,6 +4,8 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/substitute.h"
 #include "client/cli/format.h"
 #include "client/cli/messages.h"
@@ -35,7 +37,15 @@ Session::Session(const GlobalOptions& options, std::shared_ptr<grpc::Channel> ch
       incidents_(v1::IncidentService::NewStub(channel_)),
       alerts_(v1::AlertService::NewStub(channel_)),
       assistance_(v1::AssistanceService::NewStub(channel_)),
-      reports_(v1::ReportService::NewStub(channel_)) {}
+      reports_(v1::ReportService::NewStub(channel_)),
+      exercises_(v1::ExerciseService::NewStub(channel_)) {}
+
+std::string Session::NameInExercise(const std::string& name) const {
+  if (options_.exercise_id.empty() || absl::StartsWith(name, "exercises/")) return name;
+  // The registry record "organizations/{id}" is shared by the real picture and every exercise.
+  if (absl::StartsWith(name, "organizations/") && name.find('/', 14) == std::string::npos) return name;
+  return absl::StrCat("exercises/", options_.exercise_id, "/", name);
+}
 
 void Session::SetDeadline(grpc::ClientContext* context) const {
   context->set_deadline(std::chrono::system_clock::now() +
@@ -58,9 +68,12 @@ int Session::PrintWrite(const grpc::Status& status, const v1::WriteResponse& res
   return kExitOk;
 }
 
-grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all) {
+grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all,
+                              const google::protobuf::Timestamp* at_time) {
   v1::ListRequest request;
+  if (at_time != nullptr) *request.mutable_at_time() = *at_time;
   *request.mutable_filter() = filter;
+  request.mutable_filter()->set_exercise_id(options_.exercise_id);
   request.set_revision(revision);
   while (true) {
     grpc::ClientContext context;
@@ -79,7 +92,7 @@ grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::Li
 
 grpc::Status Session::Get(const std::string& name, v1::GetResponse* response) {
   v1::GetRequest request;
-  request.set_name(name);
+  request.set_name(NameInExercise(name));
   grpc::ClientContext context;
   SetDeadline(&context);
   return picture_->Get(&context, request, response);

@@ -15,6 +15,7 @@
 #include "client/connection.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "ketenbeeld/v1/exercise_service.grpc.pb.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 
@@ -35,6 +36,9 @@ struct GlobalOptions {
   std::string key_file;
   std::string token;
   std::string server_name;
+  // --exercise: the exercise (oefening) every write goes to and every read shows (ketenbeeld/v1/exercise.proto);
+  // empty: the real picture.
+  std::string exercise_id;
 };
 
 // The channel to options.server with the options' TLS and token settings. INVALID_ARGUMENT naming the file or flag
@@ -55,7 +59,19 @@ class Session {
   v1::AlertService::Stub& alerts() { return *alerts_; }
   v1::AssistanceService::Stub& assistance() { return *assistance_; }
   v1::ReportService::Stub& reports() { return *reports_; }
+  v1::ExerciseService::Stub& exercises() { return *exercises_; }
   const GlobalOptions& options() const { return options_; }
+
+  // A workflow write (any request with `exercise_id`) in the --exercise exercise; unchanged without --exercise. The
+  // mode is left to the server, which takes the exercise's own (MODE_EXERCISE or MODE_TEST).
+  template <typename Request>
+  Request InExercise(Request request) const {
+    if (!options_.exercise_id.empty()) request.set_exercise_id(options_.exercise_id);
+    return request;
+  }
+  // The record name `name` has in the --exercise exercise ("exercises/{id}/incidents/x" for "incidents/x"); the
+  // registry ("organizations/{id}"), names already of an exercise, and every name without --exercise are unchanged.
+  std::string NameInExercise(const std::string& name) const;
 
   // Sets the --timeout deadline on a unary call.
   void SetDeadline(grpc::ClientContext* context) const;
@@ -69,10 +85,12 @@ class Session {
   int PrintWrite(const grpc::Status& status, const v1::WriteResponse& response, absl::string_view message_id,
                  absl::string_view party = {}) const;
 
-  // Every page of a List, read at one revision (0: the latest; the first page fixes it).
-  grpc::Status ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all);
+  // Every page of a List, read at one revision (0: the latest; the first page fixes it), of the --exercise view.
+  // With `at_time` instead: the picture as it was at that moment (ListRequest.at_time).
+  grpc::Status ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all,
+                       const google::protobuf::Timestamp* at_time = nullptr);
 
-  // Get of one record by name at the latest revision.
+  // Get of one record by name at the latest revision (the name in the --exercise exercise, NameInExercise).
   grpc::Status Get(const std::string& name, v1::GetResponse* response);
 
   // Sets `now` to the server's time (server_clock.h), the time a deadline given as a duration counts from
@@ -91,6 +109,7 @@ class Session {
   std::unique_ptr<v1::AlertService::Stub> alerts_;
   std::unique_ptr<v1::AssistanceService::Stub> assistance_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::ExerciseService::Stub> exercises_;
 };
 
 }  // namespace ketenbeeld::cli

@@ -52,7 +52,8 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainRe
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  return session.PrintWrite(session.stub().ReportStatus(&context, request, &response), response, "write.reported");
+  return session.PrintWrite(session.stub().ReportStatus(&context, session.InExercise(request), &response), response,
+                            "write.reported");
 }
 
 // Publishes every report of a PublishStatusRequest file over one PublishStatus stream (client::StatusPublisher),
@@ -75,18 +76,19 @@ int ImportStatus(Session& session, const std::string& file) {
     client::StatusPublisher publisher(session.channel());
     for (int i = 0; i < batch.reports_size(); ++i) {
       const std::string organization = batch.reports(i).report().organization_id();
-      publisher.Publish(batch.reports(i), [&outcome, i, organization](absl::StatusOr<v1::WriteResponse> result) {
-        absl::MutexLock lock(&outcome.mu);
-        ++outcome.done;
-        if (result.ok()) {
-          ++outcome.written;
-          outcome.last_revision = std::max(outcome.last_revision, result->revision());
-        } else {
-          outcome.failures.push_back(absl::StrCat("report ", i + 1, " (", organization,
-                                                  "): ", absl::StatusCodeToString(result.status().code()), " ",
-                                                  result.status().message()));
-        }
-      });
+      publisher.Publish(
+          session.InExercise(batch.reports(i)), [&outcome, i, organization](absl::StatusOr<v1::WriteResponse> result) {
+            absl::MutexLock lock(&outcome.mu);
+            ++outcome.done;
+            if (result.ok()) {
+              ++outcome.written;
+              outcome.last_revision = std::max(outcome.last_revision, result->revision());
+            } else {
+              outcome.failures.push_back(absl::StrCat("report ", i + 1, " (", organization,
+                                                      "): ", absl::StatusCodeToString(result.status().code()), " ",
+                                                      result.status().message()));
+            }
+          });
     }
     // Bounded: the publisher fails every waiting report when its stream breaks.
     absl::MutexLock lock(&outcome.mu);

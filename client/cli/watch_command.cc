@@ -73,6 +73,7 @@ class LiveTable {
 int Watch(const GlobalOptions& options, int64_t from_revision, const FilterFlags& flags, bool table) {
   absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
   if (!filter.ok()) return UsageError(filter.status());
+  filter->set_exercise_id(options.exercise_id);  // The real picture, or the --exercise view.
   // The live table needs a terminal; piped output (a log, another program) falls back to one line per change.
   std::optional<LiveTable> live_table;
   if (table && !options.json && isatty(STDOUT_FILENO) == 1) live_table.emplace(options.server);

@@ -11,6 +11,7 @@
 #include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
 #include "client/cli/enum_words.h"
+#include "client/cli/evaluation_format.h"
 #include "client/cli/flags.h"
 #include "client/cli/format.h"
 #include "client/cli/messages.h"
@@ -53,7 +54,7 @@ int Write(Session& session, Stub& stub,
   grpc::ClientContext context;
   session.SetDeadline(&context);
   v1::WriteResponse response;
-  const grpc::Status status = (stub.*method)(&context, request, &response);
+  const grpc::Status status = (stub.*method)(&context, session.InExercise(request), &response);
   return session.PrintWrite(status, response, message_id, party);
 }
 
@@ -262,6 +263,12 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   report_continuity_->add_option("--region", continuity_flags_.regions, Tr("help.filter.region"));
   report_continuity_->add_option("--horizon", continuity_flags_.horizon, Tr("help.report.continuity.horizon"));
   report_continuity_->add_option("--limit", continuity_flags_.limit, Tr("help.report.continuity.limit"));
+  report_evaluation_ = report->add_subcommand("evaluation", Tr("help.report.evaluation"));
+  report_evaluation_->add_option("--incident", evaluation_incident_, Tr("help.report.evaluation.incident"))->required();
+  report_evaluation_->add_option("--scenario", evaluation_scenarios_, Tr("help.report.evaluation.scenario"));
+  report_evaluation_->add_option("--format", evaluation_format_, Tr("help.report.evaluation.format"))
+      ->check(CLI::IsMember({"markdown", "csv"}))
+      ->capture_default_str();
 
   CLI::App* capacity = app.add_subcommand("capacity", Tr("help.capacity"));
   capacity->require_subcommand(1);
@@ -366,6 +373,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (alert_status_->parsed()) {
     v1::GetAlertAcknowledgementsRequest request;
     request.set_alert_id(alert_id_);
+    request.set_exercise_id(session.options().exercise_id);
     return Read(session, session.alerts(), &v1::AlertService::Stub::GetAlertAcknowledgements, request,
                 [&](const v1::AlertAcknowledgements& response) {
                   return RenderAlertAcknowledgements(response, zone, ServerNow(response));
@@ -466,15 +474,27 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
         [&](const v1::CapacityOverview& overview) { return RenderCapacityOverview(overview, ServerNow(overview)); });
   }
   if (report_summary_->parsed()) {
-    return Read(
-        session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary, v1::GetOperationalSummaryRequest(),
-        [&](const v1::OperationalSummary& summary) { return RenderOperationalSummary(summary, ServerNow(summary)); });
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetOperationalSummary,
+                session.InExercise(v1::GetOperationalSummaryRequest()), [&](const v1::OperationalSummary& summary) {
+                  return RenderOperationalSummary(summary, ServerNow(summary));
+                });
   }
   if (report_continuity_->parsed()) {
     absl::StatusOr<v1::GetContinuityTimelineRequest> request = BuildContinuityTimelineRequest(continuity_flags_);
     if (!request.ok()) return UsageError(request.status());
     return Read(session, session.reports(), &v1::ReportService::Stub::GetContinuityTimeline, *request,
                 [&](const v1::ContinuityTimeline& timeline) { return RenderContinuityTimeline(timeline, zone); });
+  }
+  if (report_evaluation_->parsed()) {
+    v1::GetEvaluationRequest request;
+    request.set_incident_id(evaluation_incident_);
+    request.set_exercise_id(session.options().exercise_id);
+    for (const std::string& scenario : evaluation_scenarios_) request.add_scenario_ids(scenario);
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetEvaluation, request,
+                [&](const v1::Evaluation& evaluation) {
+                  return evaluation_format_ == "csv" ? RenderEvaluationCsv(evaluation)
+                                                     : RenderEvaluationMarkdown(evaluation);
+                });
   }
   if (capacity_near_->parsed()) {
     absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(find_flags_);

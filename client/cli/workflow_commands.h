@@ -83,6 +83,10 @@ class WorkflowCommands {
   CLI::App* report_capacity_ = nullptr;
   CLI::App* report_summary_ = nullptr;
   CLI::App* report_continuity_ = nullptr;
+  CLI::App* report_evaluation_ = nullptr;
+  std::string evaluation_incident_;
+  std::vector<std::string> evaluation_scenarios_;
+  std::string evaluation_format_ = "markdown";
   CLI::App* capacity_near_ = nullptr;
   CapacityOverviewFlags overview_flags_;
   FindCapacityFlags find_flags_;

@@ -58,7 +58,10 @@ grpc::ServerUnaryReactor* PictureService::List(grpc::CallbackServerContext* cont
   };
   // The latest revision is read from the picture in memory, on the calling thread. A past revision (or a page token,
   // which may name one) scans the store's key index: off gRPC's callback threads (base/work_pool.h).
-  if (request->revision() == 0 && request->page_token().empty()) return Serve(context, deps_.services, response, list);
+  // So does a read at a moment (at_time), a past revision found by a search of the log.
+  if (request->revision() == 0 && request->page_token().empty() && !request->has_at_time()) {
+    return Serve(context, deps_.services, response, list);
+  }
   return ServeScan(context, deps_.services, response, list);
 }
 

@@ -18,6 +18,8 @@ ReportService::ReportService(const ServiceContext& context) : context_(context) 
                      ParseChecked(this, context_, &ReportService::FindCapacity));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetContinuityTimeline"),
                      ParseChecked(this, context_, &ReportService::GetContinuityTimeline));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetEvaluation"),
+                     ParseChecked(this, context_, &ReportService::GetEvaluation));
 }
 
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
@@ -63,6 +65,14 @@ grpc::ServerUnaryReactor* ReportService::GetContinuityTimeline(
     ketenbeeld::v1::ContinuityTimeline* response) {
   return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetContinuityTimeline(caller, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ReportService::GetEvaluation(grpc::CallbackServerContext* context,
+                                                       const ketenbeeld::v1::GetEvaluationRequest* request,
+                                                       ketenbeeld::v1::Evaluation* response) {
+  return ServeScan(context, context_, response, [this, request, response](const security::Identity& caller) {
+    return Answer(context_.operations.GetEvaluation(caller, *request), response);
   });
 }
 

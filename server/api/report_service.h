@@ -38,6 +38,10 @@ class ReportService final : public ketenbeeld::v1::ReportService::CallbackServic
   grpc::ServerUnaryReactor* GetContinuityTimeline(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::GetContinuityTimelineRequest* request,
                                                   ketenbeeld::v1::ContinuityTimeline* response) override;
+  // Reads the incident's log: on the pool of store scans (ServeScan), off gRPC's threads.
+  grpc::ServerUnaryReactor* GetEvaluation(grpc::CallbackServerContext* context,
+                                          const ketenbeeld::v1::GetEvaluationRequest* request,
+                                          ketenbeeld::v1::Evaluation* response) override;
 
  private:
   const ServiceContext context_;

@@ -26,6 +26,7 @@
 #include "server/api/alert_service.h"
 #include "server/api/assistance_service.h"
 #include "server/api/caller_gate.h"
+#include "server/api/exercise_service.h"
 #include "server/api/incident_service.h"
 #include "server/api/interop_service.h"
 #include "server/api/picture_service.h"
@@ -132,6 +133,7 @@ struct KetenbeeldServer::State {
   std::unique_ptr<api::AssistanceService> assistance_service;
   std::unique_ptr<api::ReportService> report_service;
   std::unique_ptr<api::InteropService> interop_service;
+  std::unique_ptr<api::ExerciseService> exercise_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
   std::unique_ptr<api::AdminService> admin_service;
@@ -313,6 +315,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->assistance_service = std::make_unique<api::AssistanceService>(context);
   state->report_service = std::make_unique<api::ReportService>(context);
   state->interop_service = std::make_unique<api::InteropService>(context);
+  state->exercise_service = std::make_unique<api::ExerciseService>(context);
 
   if (!options.http_listen_address.empty()) {
     http::GatewayOptions http_options;
@@ -347,6 +350,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->assistance_service.get());
   builder.RegisterService(state->report_service.get());
   builder.RegisterService(state->interop_service.get());
+  builder.RegisterService(state->exercise_service.get());
   builder.RegisterService(state->admin_service.get());
   if (state->member != nullptr) {
     state->member_service = std::make_unique<replication::MemberServiceImpl>(

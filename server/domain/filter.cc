@@ -68,6 +68,11 @@ CompiledFilter::CompiledFilter(const ketenbeeld::v1::Filter& filter)
 }
 
 bool CompiledFilter::MatchesScope(const Record& record) const {
+  // The picture the filter reads: the real one (exercise_id empty) or one exercise's view. The registry is shared by
+  // both, so an organisation matches every view.
+  if (record.exercise_id() != filter_.exercise_id() && record.kind() != ketenbeeld::v1::ENTITY_KIND_ORGANIZATION) {
+    return false;
+  }
   return InMask(kinds_mask_, record.kind()) && InMask(sectors_mask_, record.scope().sector()) &&
          InSorted(organization_ids_, record.scope().organization_id()) &&
          InSorted(safety_regions_, record.scope().safety_region());

@@ -17,7 +17,9 @@ namespace ketenbeeld::domain {
 // are matched on Record.kind and Record.scope; a disruption filter (`disruptions` or `min_severity` set) matches only
 // status reports with a disruption of a listed type (any type when none listed) at or above the minimum severity
 // (SEVERITY_MINOR when unspecified); an identifier filter (`identifiers` with a field set) matches only organisations
-// that hold one of the given identifiers.
+// that hold one of the given identifiers. Records of an exercise (Record.exercise_id) match only a filter of that
+// exercise (Filter.exercise_id); a filter of an exercise matches those and the registry (organisations), and a filter
+// without one the real picture only.
 //
 // Compile only validated filters (ValidateFilter). Values a validated filter cannot hold (unknown enum numbers) never
 // match anything, so an unvalidated filter fails closed rather than open.
@@ -25,7 +27,7 @@ namespace ketenbeeld::domain {
 // Thread safety: const methods may be called concurrently.
 class CompiledFilter {
  public:
-  CompiledFilter() = default;  // Matches everything.
+  CompiledFilter() = default;  // Matches the whole real picture (every record but the exercises').
   explicit CompiledFilter(const ketenbeeld::v1::Filter& filter);
 
   bool Matches(const ketenbeeld::v1::Record& record) const;

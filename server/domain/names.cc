@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -26,6 +27,7 @@ constexpr absl::string_view kAlerts = "alerts";
 constexpr absl::string_view kAcknowledgements = "acknowledgements";
 constexpr absl::string_view kAssistanceRequests = "assistance-requests";
 constexpr absl::string_view kScenarios = "scenarios";
+constexpr absl::string_view kExercises = "exercises";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -123,6 +125,24 @@ std::string AssistanceRequestName(std::string_view request_id) {
 
 std::string ScenarioName(std::string_view scenario_id) { return absl::StrCat(kScenarios, "/", ToAbsl(scenario_id)); }
 
+std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }
+
+std::string ExercisePrefix(std::string_view exercise_id) {
+  return absl::StrCat(kExercises, "/", ToAbsl(exercise_id), "/");
+}
+
+std::string InExercise(std::string_view exercise_id, std::string_view name_view) {
+  const absl::string_view name = ToAbsl(name_view);
+  if (exercise_id.empty()) return std::string(name);
+  if (absl::StartsWith(name, absl::StrCat(kExercises, "/"))) return std::string(name);
+  // The registry record "organizations/{id}" has no further '/': it is shared by every exercise.
+  if (absl::StartsWith(name, absl::StrCat(kOrganizations, "/")) &&
+      name.find('/', kOrganizations.size() + 1) == absl::string_view::npos) {
+    return std::string(name);
+  }
+  return absl::StrCat(ExercisePrefix(exercise_id), name);
+}
+
 std::string OrganizationPrefix(std::string_view organization_id) {
   return absl::StrCat(kOrganizations, "/", ToAbsl(organization_id), "/");
 }
@@ -132,8 +152,28 @@ absl::StatusOr<ParsedName> ParseName(std::string_view name_view, std::string_vie
   const absl::string_view field = ToAbsl(field_view);
   if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
   // Empty segments are kept so that "organizations//status" or a trailing '/' do not parse.
-  const std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
+  std::vector<absl::string_view> segments = absl::StrSplit(name, '/');
   ParsedName parsed;
+  if (segments[0] == kExercises) {
+    if (segments.size() < 2) return NotARecordName(name, field);
+    parsed.exercise_id.assign(segments[1].data(), segments[1].size());
+    if (absl::Status status = CheckIdInName(parsed.exercise_id, "exercise id", name, field); !status.ok()) {
+      return status;
+    }
+    if (segments.size() == 2) {
+      parsed.kind = ketenbeeld::v1::ENTITY_KIND_EXERCISE;
+      return parsed;
+    }
+    // The rest names a record of the exercise: anything but the shared registry (and no exercise inside one).
+    if (segments[2] == kExercises || (segments[2] == kOrganizations && segments.size() == 4)) {
+      return NotARecordName(name, field);
+    }
+    const size_t rest_start = kExercises.size() + 1 + segments[1].size() + 1;
+    absl::StatusOr<ParsedName> rest = ParseName(ToStd(name.substr(rest_start)), field_view);
+    if (!rest.ok()) return NotARecordName(name, field);
+    rest->exercise_id = std::move(parsed.exercise_id);
+    return rest;
+  }
   if (segments[0] != kOrganizations) return ParseWorkflowName(name, segments, field);
   if (segments.size() == 2) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ORGANIZATION;

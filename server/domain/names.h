@@ -8,6 +8,8 @@
 //   alerts/{alert_id}/acknowledgements/{organization_id}
 //   assistance-requests/{request_id}
 //   scenarios/{scenario_id}
+//   exercises/{exercise_id}
+//   exercises/{exercise_id}/{any of the names above but organizations/{organization_id}}   (exercise.proto)
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -27,6 +29,9 @@ struct ParsedName {
   // The incident, alert, assistance request or scenario id.
   std::string id;
   int64_t sequence = 0;  // Situation entries only.
+  // The exercise the record belongs to ("exercises/{exercise_id}/..."), or the exercise itself (kind EXERCISE, `id`
+  // empty); empty for the real picture.
+  std::string exercise_id;
 };
 
 std::string OrganizationName(std::string_view organization_id);
@@ -41,6 +46,14 @@ std::string AcknowledgementName(std::string_view alert_id, std::string_view orga
 std::string AcknowledgementPrefix(std::string_view alert_id);
 std::string AssistanceRequestName(std::string_view request_id);
 std::string ScenarioName(std::string_view scenario_id);
+
+std::string ExerciseName(std::string_view exercise_id);
+// "exercises/{exercise_id}/": the prefix of every record of one exercise (not the exercise record itself).
+std::string ExercisePrefix(std::string_view exercise_id);
+// The name `name` of the real picture has in exercise `exercise_id`: ExercisePrefix(exercise_id) + name. Unchanged
+// when `exercise_id` is empty (the real picture), when `name` already is an exercise's, and for the registry
+// ("organizations/{id}"), which exercises share with the real picture.
+std::string InExercise(std::string_view exercise_id, std::string_view name);
 
 // The prefix under which all records of one organisation live besides the organisation record itself:
 // "organizations/{id}/" (its status reports). The trailing '/' keeps "org-a" from matching "org-ab"; the

@@ -382,7 +382,8 @@ absl::Status ValidateFilter(const Filter& filter, std::string_view field) {
   if (filter.has_identifiers()) {
     KETENBEELD_RETURN_IF_ERROR(CheckIdentifiers(filter.identifiers(), path.Field("identifiers")));
   }
-  return absl::OkStatus();
+  // Whether the exercise exists is the service layer's check (it needs the picture).
+  return CheckOptionalId(filter.exercise_id(), path.Field("exercise_id"));
 }
 
 #undef KETENBEELD_RETURN_IF_ERROR

@@ -186,6 +186,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   };
   import_document("ketenbeeld.v1.InteropService/ImportAlertCap", &service::Operations::ImportAlertCap);
   import_document("ketenbeeld.v1.InteropService/ImportStatusHave", &service::Operations::ImportStatusHave);
+  compute("ketenbeeld.v1.ReportService/GetEvaluation", &service::Operations::GetEvaluation);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

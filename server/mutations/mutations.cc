@@ -1,9 +1,11 @@
 #include "server/mutations/mutations.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "server/domain/assistance_validation.h"
+#include "server/domain/exercise_validation.h"
 #include "server/domain/incident_validation.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
@@ -54,6 +56,9 @@ struct Validator {
     if (absl::Status status = domain::ValidatePutScenarioRequest(r); !status.ok()) return status;
     return CheckExpected(r);
   }
+  absl::Status operator()(const v1::StartExerciseRequest& r) const { return domain::ValidateStartExerciseRequest(r); }
+  absl::Status operator()(const v1::EndExerciseRequest& r) const { return domain::ValidateEndExerciseRequest(r); }
+  absl::Status operator()(const v1::PurgeExerciseRequest& r) const { return domain::ValidatePurgeExerciseRequest(r); }
   absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
 
   template <typename Request>
@@ -75,30 +80,65 @@ absl::StatusOr<std::vector<PlannedChange>> One(absl::StatusOr<PlannedChange> cha
 struct Planner {
   const PlanContext& context;
 
+  // A workflow write, in the mode and exercise it names (PlanInExercise).
+  template <typename Request, typename Plan>
+  absl::StatusOr<std::vector<PlannedChange>> InMode(Request&& r, Plan plan) const {
+    const std::string exercise_id = r.exercise_id();  // `r` may be moved into its record.
+    const v1::Mode mode = r.mode();
+    return PlanInExercise(mode, exercise_id, context,
+                          [&](const PlanContext& view) { return One(plan(std::forward<Request>(r), view)); });
+  }
+
   auto operator()(const v1::RegisterOrganizationRequest& r) const { return One(PlanRegisterOrganization(r, context)); }
-  auto operator()(v1::ReportStatusRequest&& r) const { return One(PlanReportStatus(std::move(r), context)); }
-  auto operator()(const v1::OpenIncidentRequest& r) const { return One(PlanOpenIncident(r, context)); }
-  auto operator()(const v1::UpdateIncidentRequest& r) const { return One(PlanUpdateIncident(r, context)); }
-  auto operator()(const v1::AddSituationEntryRequest& r) const { return One(PlanAddSituationEntry(r, context)); }
-  auto operator()(const v1::SendAlertRequest& r) const { return One(PlanSendAlert(r, context)); }
-  auto operator()(const v1::AcknowledgeAlertRequest& r) const { return One(PlanAcknowledgeAlert(r, context)); }
-  auto operator()(const v1::RequestAssistanceRequest& r) const { return One(PlanRequestAssistance(r, context)); }
-  auto operator()(const v1::OfferAssistanceRequest& r) const { return One(PlanOfferAssistance(r, context)); }
-  auto operator()(const v1::AcceptOfferRequest& r) const { return One(PlanAcceptOffer(r, context)); }
-  auto operator()(const v1::FulfillRequestRequest& r) const { return One(PlanFulfillRequest(r, context)); }
-  auto operator()(const v1::CancelRequestRequest& r) const { return One(PlanCancelRequest(r, context)); }
-  auto operator()(const v1::PutScenarioRequest& r) const { return One(PlanPutScenario(r, context)); }
+  auto operator()(v1::ReportStatusRequest&& r) const {
+    return InMode(std::move(r),
+                  [](v1::ReportStatusRequest&& q, const PlanContext& c) { return PlanReportStatus(std::move(q), c); });
+  }
+  auto operator()(const v1::OpenIncidentRequest& r) const { return InMode(r, PlanOpenIncident); }
+  auto operator()(const v1::UpdateIncidentRequest& r) const { return InMode(r, PlanUpdateIncident); }
+  auto operator()(const v1::AddSituationEntryRequest& r) const { return InMode(r, PlanAddSituationEntry); }
+  auto operator()(const v1::SendAlertRequest& r) const { return InMode(r, PlanSendAlert); }
+  auto operator()(const v1::AcknowledgeAlertRequest& r) const { return InMode(r, PlanAcknowledgeAlert); }
+  auto operator()(const v1::RequestAssistanceRequest& r) const { return InMode(r, PlanRequestAssistance); }
+  auto operator()(const v1::OfferAssistanceRequest& r) const { return InMode(r, PlanOfferAssistance); }
+  auto operator()(const v1::AcceptOfferRequest& r) const { return InMode(r, PlanAcceptOffer); }
+  auto operator()(const v1::FulfillRequestRequest& r) const { return InMode(r, PlanFulfillRequest); }
+  auto operator()(const v1::CancelRequestRequest& r) const { return InMode(r, PlanCancelRequest); }
+  auto operator()(const v1::PutScenarioRequest& r) const { return InMode(r, PlanPutScenario); }
+  auto operator()(const v1::StartExerciseRequest& r) const { return One(PlanStartExercise(r, context)); }
+  auto operator()(const v1::EndExerciseRequest& r) const { return One(PlanEndExercise(r, context)); }
+  auto operator()(const v1::PurgeExerciseRequest& r) const { return PlanPurgeExercise(r, context); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
     for (PlannedChange& change : overdue) changes.push_back(std::move(change));
+    std::vector<PlannedChange> exercises = PlanExerciseTicks(context);
+    for (PlannedChange& change : exercises) changes.push_back(std::move(change));
     return changes;
+  }
+};
+
+// The mode and exercise of a workflow write (domain::ValidateWriteMode); other writes carry none.
+struct ModeValidator {
+  template <typename Request>
+  absl::Status operator()(const Request& r) const {
+    if constexpr (requires {
+                    r.exercise_id();
+                    r.mode();
+                  }) {
+      return domain::ValidateWriteMode(r.mode(), r.exercise_id());
+    } else {
+      return absl::OkStatus();
+    }
   }
 };
 
 }  // namespace
 
-absl::Status ValidateWrite(const WriteRequest& request) { return std::visit(Validator{}, request.body); }
+absl::Status ValidateWrite(const WriteRequest& request) {
+  if (absl::Status status = std::visit(ModeValidator{}, request.body); !status.ok()) return status;
+  return std::visit(Validator{}, request.body);
+}
 
 absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
   return std::visit(Planner{context}, std::move(body));

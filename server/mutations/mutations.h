@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "ketenbeeld/v1/exercise_service.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
@@ -39,7 +40,8 @@ struct WriteRequest {
                             ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
                             ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
                             ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
-                            ketenbeeld::v1::PutScenarioRequest, SystemTick>;
+                            ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
+                            ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest, SystemTick>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };
@@ -76,6 +78,10 @@ struct PlanContext {
   // yet). For the checks that must find records by content rather than by name (is this identifier held by another
   // organisation?): `picture` cannot see records the group creates, and `lookup` only finds names it is given.
   absl::Span<const state::Change> earlier_changes = {};
+  // The exercise the write is planned in (mutations_exercise.cc), empty for the real picture. In an exercise,
+  // `lookup` already answers the exercise's records; a planner that scans `picture` selects the exercise's records
+  // with it (Filter.exercise_id, domain::InExercise for a prefix).
+  absl::string_view exercise_id = {};
 };
 
 // Plans a validated write against the current state: zero or more changes (a tick often makes none; most writes
@@ -134,6 +140,26 @@ absl::StatusOr<PlannedChange> PlanCancelRequest(const ketenbeeld::v1::CancelRequ
                                                 const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioRequest& request,
                                               const PlanContext& context);
+// Exercise mode (mutations_exercise.cc). Start: ALREADY_EXISTS for an id that exists. End: INVALID_ARGUMENT naming
+// `exercise_id` for an exercise never started, FAILED_PRECONDITION unless active. Purge: the same, FAILED_PRECONDITION
+// when already purged; its changes are a delete of every record of the exercise, then the exercise record.
+absl::StatusOr<PlannedChange> PlanStartExercise(const ketenbeeld::v1::StartExerciseRequest& request,
+                                                const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanEndExercise(const ketenbeeld::v1::EndExerciseRequest& request,
+                                              const PlanContext& context);
+absl::StatusOr<std::vector<PlannedChange>> PlanPurgeExercise(const ketenbeeld::v1::PurgeExerciseRequest& request,
+                                                             const PlanContext& context);
+// Plans a workflow write in the mode it names: `plan` as is for the real picture (no exercise_id), or in exercise
+// `exercise_id`'s view, its changes renamed into the exercise. INVALID_ARGUMENT naming `exercise_id` for an exercise
+// never started, or `mode` when it is not the exercise's; FAILED_PRECONDITION when the exercise has ended.
+absl::StatusOr<std::vector<PlannedChange>> PlanInExercise(
+    ketenbeeld::v1::Mode mode, absl::string_view exercise_id, const PlanContext& context,
+    absl::FunctionRef<absl::StatusOr<std::vector<PlannedChange>>(const PlanContext&)> plan);
+// The time-driven facts (PlanAlertDeadlines, PlanReportDeadlines) of every active exercise, each in its own view.
+std::vector<PlannedChange> PlanExerciseTicks(const PlanContext& context);
+// Calls `visit` with every exercise record of `picture` ("exercises/{id}"), in id order; one point read each.
+void ForEachExercise(const state::Picture& picture, absl::FunctionRef<void(const state::RecordPtr&)> visit);
+
 // The reporting interval in force for an organisation now: its own or the region's, tightened while an open incident
 // that affects it is scaled up (mutations_cadence.cc).
 absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);

@@ -171,14 +171,12 @@ absl::StatusOr<PlannedChange> PlanAcknowledgeAlert(const v1::AcknowledgeAlertReq
 }
 
 std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context) {
-  static const domain::CompiledFilter* const kAlerts = [] {
-    v1::Filter filter;
-    filter.add_kinds(v1::ENTITY_KIND_ALERT);
-    return new domain::CompiledFilter(filter);
-  }();
+  v1::Filter filter;
+  filter.add_kinds(v1::ENTITY_KIND_ALERT);
+  filter.set_exercise_id(std::string(context.exercise_id));  // The alerts of the picture planned in.
   const absl::Time now = Now(context);
   std::vector<PlannedChange> changes;
-  for (const state::RecordPtr& committed : context.picture.Take(*kAlerts).records) {
+  for (const state::RecordPtr& committed : context.picture.Take(domain::CompiledFilter(filter)).records) {
     // Decide on the alert as the earlier writes of this group left it (updated, cancelled, or already marked by a
     // tick queued before this one).
     state::RecordPtr current = context.lookup(committed->record.name());

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/names.h"
@@ -42,15 +43,17 @@ bool IsActive(v1::IncidentStatus status) {
 // opened earlier in the same group is not seen until the next group: the cadence catches up a tick later.)
 template <typename Visit>
 void ForEachIncident(const PlanContext& context, Visit visit) {
-  std::string after(kIncidentsPrefix);  // No record is named "incidents/": the walk starts at the first incident.
+  // The incidents of the picture planned in: "incidents/" or, in an exercise, "exercises/{id}/incidents/".
+  const std::string prefix = domain::InExercise(ToStd(context.exercise_id), ToStd(kIncidentsPrefix));
+  std::string after(prefix);  // No record is named "incidents/": the walk starts at the first incident.
   while (true) {
     // Only the records under "incidents/": with no incidents (the usual case) this is one lookup, not a page of
     // whatever sorts after them (every status report plans through here).
-    const state::Picture::Snapshot page = context.picture.TakePrefix(kIncidentsPrefix, after, kIncidentPageSize);
+    const state::Picture::Snapshot page = context.picture.TakePrefix(prefix, after, kIncidentPageSize);
     bool jumped = false;
     for (const state::RecordPtr& record : page.records) {
       const std::string& name = record->record.name();
-      if (!absl::StartsWith(name, kIncidentsPrefix)) return;
+      if (!absl::StartsWith(name, prefix)) return;
       if (record->record.kind() == v1::ENTITY_KIND_SITUATION_ENTRY) {
         // "incidents/{id}/entries/{20 digits}": every entry of this incident sorts before "incidents/{id}/entries/:"
         // (':' follows '9'), so jump there instead of reading a long situation log.
@@ -188,8 +191,9 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
   v1::Filter filter;
   filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
   filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
-  // Organisations and reports in one scan: "organizations/{id}" sorts before "organizations/{id}/status", so each
-  // organisation's interval is known by the time its report comes, without a point read per report.
+  filter.set_exercise_id(std::string(context.exercise_id));  // The reports of the picture planned in.
+  // Organisations and reports in one scan; the organisations' intervals are collected first, so they are known for
+  // every report without a point read per report (an exercise's reports sort before the registry).
   const state::Picture::Snapshot snapshot = context.picture.Take(domain::CompiledFilter(filter));
   if (snapshot.records.empty()) return {};
   const ScaledUpScope scaled_up = ScaledUpScope::Find(context);
@@ -212,12 +216,13 @@ std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context) {
   std::vector<PlannedChange> changes;
   for (const state::RecordPtr& scanned : snapshot.records) {
     const v1::Record& record = scanned->record;
-    if (record.has_organization()) {
-      if (const absl::Duration interval = interval_of(scanned); interval != context.region.reporting_interval()) {
-        other_intervals.emplace(record.organization().id(), interval);
-      }
-      continue;
+    if (!record.has_organization()) continue;
+    if (const absl::Duration interval = interval_of(scanned); interval != context.region.reporting_interval()) {
+      other_intervals.emplace(record.organization().id(), interval);
     }
+  }
+  for (const state::RecordPtr& scanned : snapshot.records) {
+    const v1::Record& record = scanned->record;
     if (!record.has_status_report()) continue;
     const v1::StatusReport& report = record.status_report();
     absl::Duration interval = context.region.reporting_interval();

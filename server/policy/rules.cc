@@ -64,6 +64,11 @@ constexpr std::array kRules = {
     Rule{method::kGetContinuityTimeline, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
          "every role that reads reports sees the continuity timeline; supply and staffing points only of the "
          "organisations whose figures it sees"},
+    Rule{method::kGetEvaluation, {kGhor, kBestuur}, kAny,
+         "the GHOR and the bestuur evaluate incidents (per organisation: a read of detail, audited)"},
+    Rule{method::kStartExercise, {kGhor, kOperator}, kAny, "the GHOR and the operator start exercises"},
+    Rule{method::kEndExercise, {kGhor, kOperator}, kAny, "the GHOR and the operator end exercises"},
+    Rule{method::kPurgeExercise, {kOperator}, kAny, "only the operator (the administrator) purges an exercise"},
     Rule{method::kBackup, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kCompactLog, {kOperator}, kAny, "only the operator operates the server"},
     Rule{method::kListAuditEntries, {kOperator}, kAny, "only the operator reads the audit trail"},

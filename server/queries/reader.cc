@@ -14,6 +14,7 @@
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
+#include "server/queries/evaluation.h"
 
 namespace ketenbeeld::queries {
 namespace {
@@ -64,6 +65,52 @@ absl::Status Reader::CheckReadableRevision(int64_t revision, int64_t latest, abs
         field, ": revision ", revision, " is no longer retained; the oldest readable revision is ", compacted));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<ketenbeeld::v1::Evaluation> Reader::Evaluate(const ketenbeeld::v1::GetEvaluationRequest& request) const {
+  return ComputeEvaluation(request, store_, picture_);
+}
+
+absl::StatusOr<int64_t> Reader::RevisionAt(const google::protobuf::Timestamp& at_proto, absl::Time now,
+                                           absl::string_view field) const {
+  if (at_proto.seconds() < TimeUtil::kTimestampMinSeconds || at_proto.seconds() > TimeUtil::kTimestampMaxSeconds ||
+      at_proto.nanos() < 0 || at_proto.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": not a valid timestamp"));
+  }
+  const absl::Time at = FromProtoTime(at_proto);
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  constexpr absl::string_view kFormat = "%Y-%m-%dT%H:%M:%E6SZ";
+  if (at > now) {
+    return absl::OutOfRangeError(absl::StrCat(field, ": ", absl::FormatTime(kFormat, at, utc),
+                                              " is in the future; the server's time is ",
+                                              absl::FormatTime(kFormat, now, utc)));
+  }
+  // Commit times are in microseconds: everything committed at or before `at` comes before the first revision after.
+  absl::StatusOr<int64_t> after = store_.FirstRevisionAtOrAfter(at + absl::Microseconds(1));
+  if (!after.ok()) return after.status();
+  const int64_t revision = *after - 1;
+  const int64_t compacted = store_.compacted_revision();
+  // The time of the oldest retained revision, for the messages below.
+  auto first_time = [&]() -> std::string {
+    absl::StatusOr<state::RecordPtr> first = RecordFromLog(compacted + 1);
+    if (!first.ok() || *first == nullptr) return "";
+    return absl::StrCat(" (committed at ",
+                        absl::FormatTime(kFormat, FromProtoTime((*first)->record.update_time()), utc), ")");
+  };
+  if (revision == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", absl::FormatTime(kFormat, at, utc),
+                                                   " is before the first revision", first_time(),
+                                                   "; there was no picture yet"));
+  }
+  // Every retained revision is later than `at`: the picture then was at or before the compacted revision, whose
+  // history is gone, so which one cannot be told.
+  if (revision <= compacted) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", absl::FormatTime(kFormat, at, utc), " is before the retained log: the history up to revision ",
+        compacted, " was compacted away; the oldest moment that can be shown is revision ", compacted + 1,
+        first_time()));
+  }
+  return revision;
 }
 
 absl::StatusOr<state::RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revision) const {

@@ -20,7 +20,10 @@
 #include <cstddef>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
+#include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/state/picture.h"
 #include "storage/store.h"
 
@@ -54,6 +57,16 @@ class Reader {
   absl::Status Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const;
   absl::Status List(const ketenbeeld::v1::ListRequest& request, ketenbeeld::v1::ListResponse& response) const;
   absl::Status History(const ketenbeeld::v1::HistoryRequest& request, ketenbeeld::v1::HistoryResponse& response) const;
+
+  // The evaluation of an incident, from this reader's store and picture (evaluation.h: ComputeEvaluation).
+  absl::StatusOr<ketenbeeld::v1::Evaluation> Evaluate(const ketenbeeld::v1::GetEvaluationRequest& request) const;
+
+  // The revision of the picture at `at`: the last one committed at or before it (ListRequest.at_time). `now` is the
+  // server's picture time. Errors naming `field`: OUT_OF_RANGE when `at` is after `now`; INVALID_ARGUMENT when it is
+  // before the first revision (or not a valid timestamp); FAILED_PRECONDITION when the revision is no longer retained
+  // (the message gives the oldest readable revision and its commit time); DATA_LOSS/UNAVAILABLE from storage.
+  absl::StatusOr<int64_t> RevisionAt(const google::protobuf::Timestamp& at, absl::Time now,
+                                     absl::string_view field) const;
 
  private:
   // OUT_OF_RANGE when `revision` is ahead of `latest`, FAILED_PRECONDITION when it is below the retained log.

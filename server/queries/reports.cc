@@ -48,9 +48,12 @@ struct OrganizationView {
 // One consistent snapshot of the records a report needs, with the organisations indexed by id (in id order).
 class PictureView {
  public:
-  PictureView(const state::Picture& picture, std::initializer_list<v1::EntityKind> kinds) {
+  // `exercise_id`: the view of that exercise (its records and the registry); empty: the real picture.
+  PictureView(const state::Picture& picture, std::initializer_list<v1::EntityKind> kinds,
+              const std::string& exercise_id = "") {
     v1::Filter filter;
     for (v1::EntityKind kind : kinds) filter.add_kinds(kind);
+    filter.set_exercise_id(exercise_id);
     snapshot_ = picture.Take(domain::CompiledFilter(filter));
     for (const state::RecordPtr& stored : snapshot_.records) {
       if (stored->record.has_organization()) {
@@ -597,11 +600,12 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
   return overview;
 }
 
-absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest&,
+absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest& request,
                                                                  const state::Picture& picture) {
-  const PictureView view(
-      picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_ASSISTANCE_REQUEST,
-                v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT});
+  const PictureView view(picture,
+                         {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
+                          v1::ENTITY_KIND_ASSISTANCE_REQUEST, v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT},
+                         request.exercise_id());
   v1::OperationalSummary summary;
   summary.set_revision(view.revision());
   // What AcknowledgementStateIn reads (organisations and acknowledgements), picked out once for every alert.

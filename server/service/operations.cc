@@ -10,6 +10,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
@@ -66,10 +67,14 @@ struct BehalfVisitor {
   absl::StatusOr<Behalf> operator()(const v1::OfferAssistanceRequest& r) const {
     return For(r.offer().organization_id(), "offer.organization_id");
   }
-  absl::StatusOr<Behalf> operator()(const v1::AcceptOfferRequest& r) const { return RequesterOf(r.request_id()); }
-  absl::StatusOr<Behalf> operator()(const v1::FulfillRequestRequest& r) const { return RequesterOf(r.request_id()); }
-  absl::StatusOr<Behalf> operator()(const v1::CancelRequestRequest& r) const { return RequesterOf(r.request_id()); }
+  absl::StatusOr<Behalf> operator()(const v1::AcceptOfferRequest& r) const { return RequesterOf(r); }
+  absl::StatusOr<Behalf> operator()(const v1::FulfillRequestRequest& r) const { return RequesterOf(r); }
+  absl::StatusOr<Behalf> operator()(const v1::CancelRequestRequest& r) const { return RequesterOf(r); }
   absl::StatusOr<Behalf> operator()(const v1::PutScenarioRequest&) const { return Nobody(); }
+  // Exercises are run for the whole chain: the role alone decides (the GHOR and the operator; purging, the operator).
+  absl::StatusOr<Behalf> operator()(const v1::StartExerciseRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::EndExerciseRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::PurgeExerciseRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const mutations::SystemTick&) const {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
@@ -84,9 +89,12 @@ struct BehalfVisitor {
   // The requesting organisation of an assistance request acts on it. A request that does not exist (yet) is
   // NOT_FOUND here, as the committer would answer, and never "no organisation": otherwise a write for a request that
   // is created between this check and the commit would skip the check. The requester of a request never changes, so
-  // reading it before the commit is safe.
-  absl::StatusOr<Behalf> RequesterOf(const std::string& request_id) const {
-    state::RecordPtr record = picture.Find(domain::AssistanceRequestName(request_id));
+  // reading it before the commit is safe. A request of an exercise is the exercise's record of it.
+  template <typename Request>
+  absl::StatusOr<Behalf> RequesterOf(const Request& request) const {
+    const std::string& request_id = request.request_id();
+    state::RecordPtr record =
+        picture.Find(domain::InExercise(request.exercise_id(), domain::AssistanceRequestName(request_id)));
     if (record == nullptr || !record->record.has_assistance_request()) {
       return absl::NotFoundError(absl::StrCat("request_id: assistance request \"", request_id, "\" does not exist"));
     }
@@ -121,6 +129,9 @@ absl::string_view MethodOf(const mutations::WriteRequest& request) {
     absl::string_view operator()(const v1::FulfillRequestRequest&) const { return policy::method::kFulfillRequest; }
     absl::string_view operator()(const v1::CancelRequestRequest&) const { return policy::method::kCancelRequest; }
     absl::string_view operator()(const v1::PutScenarioRequest&) const { return policy::method::kPutScenario; }
+    absl::string_view operator()(const v1::StartExerciseRequest&) const { return policy::method::kStartExercise; }
+    absl::string_view operator()(const v1::EndExerciseRequest&) const { return policy::method::kEndExercise; }
+    absl::string_view operator()(const v1::PurgeExerciseRequest&) const { return policy::method::kPurgeExercise; }
     absl::string_view operator()(const mutations::SystemTick&) const { return "(system tick)"; }
   };
   return std::visit(Visitor{}, request.body);
@@ -192,6 +203,14 @@ absl::Status Operations::RedactAndAudit(const Identity& caller, absl::string_vie
   return absl::OkStatus();
 }
 
+absl::Status Operations::CheckExercise(absl::string_view exercise_id, absl::string_view field) const {
+  if (exercise_id.empty()) return absl::OkStatus();
+  if (absl::Status valid = domain::ValidateId(ToStd(exercise_id), ToStd(field)); !valid.ok()) return valid;
+  // An exercise record is never deleted (a purge keeps it), so once started an id stays known.
+  if (deps_.picture.Find(domain::ExerciseName(ToStd(exercise_id))) != nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": no exercise \"", exercise_id, "\""));
+}
+
 absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& request, v1::GetResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
@@ -202,7 +221,25 @@ absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& reque
 
 absl::Status Operations::List(const Identity& caller, const v1::ListRequest& request, v1::ListResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kList); !allowed.ok()) return allowed;
-  if (absl::Status read = deps_.reader.List(request, response); !read.ok()) return read;
+  if (absl::Status known = CheckExercise(request.filter().exercise_id(), "filter.exercise_id"); !known.ok()) {
+    return known;
+  }
+  absl::Status read;
+  if (request.has_at_time() && request.page_token().empty()) {
+    // The picture at a moment: the revision committed last at or before it (a page token carries its revision).
+    if (request.revision() != 0) {
+      return absl::InvalidArgumentError("at_time: give either revision or at_time, not both");
+    }
+    absl::StatusOr<int64_t> revision = deps_.reader.RevisionAt(request.at_time(), deps_.clock(), "at_time");
+    if (!revision.ok()) return revision.status();
+    v1::ListRequest at_revision = request;
+    at_revision.clear_at_time();
+    at_revision.set_revision(*revision);
+    read = deps_.reader.List(at_revision, response);
+  } else {
+    read = deps_.reader.List(request, response);
+  }
+  if (!read.ok()) return read;
   *response.mutable_server_time() = ToProtoTime(deps_.clock());
   return RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
 }
@@ -210,6 +247,9 @@ absl::Status Operations::List(const Identity& caller, const v1::ListRequest& req
 absl::Status Operations::History(const Identity& caller, const v1::HistoryRequest& request,
                                  v1::HistoryResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kHistory); !allowed.ok()) return allowed;
+  if (absl::Status known = CheckExercise(request.filter().exercise_id(), "filter.exercise_id"); !known.ok()) {
+    return known;
+  }
   if (absl::Status read = deps_.reader.History(request, response); !read.ok()) return read;
   *response.mutable_server_time() = ToProtoTime(deps_.clock());
   return RedactAndAudit(caller, policy::method::kHistory, *response.mutable_events(), response.revision());
@@ -223,6 +263,9 @@ absl::Status Operations::Revalidate(const Identity& caller) const {
 absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& caller,
                                                             const v1::SubscribeRequest& request) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kSubscribe); !allowed.ok()) return allowed;
+  if (absl::Status known = CheckExercise(request.filter().exercise_id(), "filter.exercise_id"); !known.ok()) {
+    return known;
+  }
   absl::StatusOr<std::unique_ptr<policy::SubscriptionLimiter::Lease>> lease = deps_.subscriptions.Acquire(caller);
   if (!lease.ok()) return lease.status();
   FeedGrant grant{.viewer = policy::Viewer::For(caller), .lease = *std::move(lease), .revalidate = [this, caller] {
@@ -253,18 +296,18 @@ absl::StatusOr<v1::AlertAcknowledgements> Operations::GetAlertAcknowledgements(
     return allowed;
   }
   if (absl::Status status = domain::ValidateId(request.alert_id(), "alert_id"); !status.ok()) return status;
-  static const domain::CompiledFilter* const kAlertsOrganizationsAcknowledgements = [] {
-    v1::Filter filter;
-    filter.add_kinds(v1::ENTITY_KIND_ALERT);
-    filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
-    filter.add_kinds(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
-    return new domain::CompiledFilter(filter);
-  }();
+  if (absl::Status known = CheckExercise(request.exercise_id(), "exercise_id"); !known.ok()) return known;
+  v1::Filter filter;
+  filter.add_kinds(v1::ENTITY_KIND_ALERT);
+  filter.add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  filter.add_kinds(v1::ENTITY_KIND_ACKNOWLEDGEMENT);
+  filter.set_exercise_id(request.exercise_id());  // The alert of the real picture, or of that exercise.
   // One snapshot for the alert, the audience and the acknowledgements, so the answer holds at `revision`. Every
-  // alert name sorts before every organisation name, so the scan starts just before the alert's own name.
-  const std::string alert_name = domain::AlertName(request.alert_id());
-  const state::Picture::Snapshot snapshot =
-      deps_.picture.Take(*kAlertsOrganizationsAcknowledgements, domain::AlertName(""));
+  // alert name sorts before every organisation name (an exercise's too: "exercises/..." < "organizations/..."), so
+  // the scan starts just before the alert's own name.
+  const std::string alert_name = domain::InExercise(request.exercise_id(), domain::AlertName(request.alert_id()));
+  const state::Picture::Snapshot snapshot = deps_.picture.Take(
+      domain::CompiledFilter(filter), domain::InExercise(request.exercise_id(), domain::AlertName("")));
   const auto alert = std::find_if(snapshot.records.begin(), snapshot.records.end(),
                                   [&](const state::RecordPtr& record) { return record->record.name() == alert_name; });
   if (alert == snapshot.records.end()) {
@@ -313,6 +356,7 @@ absl::StatusOr<v1::OperationalSummary> Operations::GetOperationalSummary(
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetOperationalSummary); !allowed.ok()) {
     return allowed;
   }
+  if (absl::Status known = CheckExercise(request.exercise_id(), "exercise_id"); !known.ok()) return known;
   absl::StatusOr<v1::OperationalSummary> summary = queries::ComputeOperationalSummary(request, deps_.picture);
   if (summary.ok()) *summary->mutable_computed_at() = ToProtoTime(deps_.clock());
   return summary;
@@ -366,6 +410,28 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
     }
   }
   return found;
+}
+
+absl::StatusOr<v1::Evaluation> Operations::GetEvaluation(const Identity& caller,
+                                                         const v1::GetEvaluationRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetEvaluation); !allowed.ok()) {
+    return allowed;
+  }
+  if (absl::Status known = CheckExercise(request.exercise_id(), "exercise_id"); !known.ok()) return known;
+  absl::StatusOr<v1::Evaluation> evaluation = deps_.reader.Evaluate(request);
+  if (!evaluation.ok() || caller.development() || deps_.audit == nullptr) return evaluation;
+  absl::btree_set<std::string> others;
+  for (const v1::OrganizationResponse& response : evaluation->organizations()) {
+    if (response.organization_id() != caller.organization_id) others.insert(response.organization_id());
+  }
+  if (others.empty()) return evaluation;
+  if (absl::Status recorded =
+          deps_.audit->Record(caller, policy::method::kGetEvaluation,
+                              std::vector<std::string>(others.begin(), others.end()), evaluation->to_revision());
+      !recorded.ok()) {
+    return recorded;
+  }
+  return evaluation;
 }
 
 absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(const Identity& caller,

@@ -120,6 +120,10 @@ class Operations {
   // answered).
   absl::StatusOr<ketenbeeld::v1::ContinuityTimeline> GetContinuityTimeline(
       const security::Identity& caller, const ketenbeeld::v1::GetContinuityTimelineRequest& request);
+  // The evaluation of an incident (queries/evaluation.h). Per organisation: a read of other organisations' detail,
+  // recorded in the audit trail (UNAVAILABLE when it cannot be, and nothing is answered).
+  absl::StatusOr<ketenbeeld::v1::Evaluation> GetEvaluation(const security::Identity& caller,
+                                                           const ketenbeeld::v1::GetEvaluationRequest& request);
   absl::StatusOr<ketenbeeld::v1::ListAuditEntriesResponse> ListAuditEntries(
       const security::Identity& caller, const ketenbeeld::v1::ListAuditEntriesRequest& request);
 
@@ -145,6 +149,8 @@ class Operations {
   // an assistance request it acts on does not exist (its requester decides). Fails closed: every write type has its
   // own decision in operations.cc, and one without a decision does not compile.
   absl::Status AuthorizeWrite(const security::Identity& caller, const mutations::WriteRequest& request) const;
+  // OK for an empty id (the real picture) or an exercise that was started; INVALID_ARGUMENT naming `field` otherwise.
+  absl::Status CheckExercise(absl::string_view exercise_id, absl::string_view field) const;
   // Redacts `records` for the caller and records a read of other organisations' detail in the audit trail.
   // UNAVAILABLE when the audit trail could not record the read: the caller must then not answer it.
   // Write()s `body` and answers `done` with the written record and `not_imported`.

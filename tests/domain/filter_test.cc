@@ -222,5 +222,34 @@ TEST(CompiledFilterTest, KeepsTheFilterAsGiven) {
   EXPECT_FALSE(copy.Matches(ReportRecord("c", {{v1::DISRUPTION_TYPE_STAFF_SHORTAGE, v1::SEVERITY_MAJOR}})));
 }
 
+// Exercise mode: the real picture and each exercise are separate views that share only the registry.
+TEST(FilterTest, ExerciseRecordsMatchOnlyTheirExercisesViewAndTheRegistryMatchesEvery) {
+  Record real = ReportRecord("zh-noord");
+  Record practised = ReportRecord("zh-noord");
+  practised.set_name("exercises/oef-1/organizations/zh-noord/status");
+  practised.set_exercise_id("oef-1");
+  const Record organization = OrganizationRecord("zh-noord");
+
+  const CompiledFilter real_view;
+  EXPECT_TRUE(real_view.Matches(real));
+  EXPECT_FALSE(real_view.Matches(practised));
+  EXPECT_TRUE(real_view.Matches(organization));
+
+  const CompiledFilter exercise_view(ParseFilter("exercise_id: 'oef-1'"));
+  EXPECT_FALSE(exercise_view.Matches(real));
+  EXPECT_TRUE(exercise_view.Matches(practised));
+  EXPECT_TRUE(exercise_view.Matches(organization));
+
+  const CompiledFilter other_exercise(ParseFilter("exercise_id: 'oef-2'"));
+  EXPECT_FALSE(other_exercise.Matches(practised));
+
+  // Events follow their record, deletes included (a delete carries the record's last value).
+  Event deleted;
+  deleted.set_type(v1::EVENT_TYPE_DELETE);
+  *deleted.mutable_record() = practised;
+  EXPECT_FALSE(real_view.Matches(deleted));
+  EXPECT_TRUE(exercise_view.Matches(deleted));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::domain

@@ -145,5 +145,52 @@ TEST(NamesTest, LongestValidIdsParse) {
   EXPECT_TRUE(ParseName(StatusReportName(id, id)).ok());
 }
 
+// --- Exercise mode: the records of an exercise live under "exercises/{id}/" (exercise.proto) ---
+
+TEST(NamesTest, InExerciseMovesEveryNameButTheRegistryIntoTheExercise) {
+  EXPECT_EQ(ExerciseName("oef-1"), "exercises/oef-1");
+  EXPECT_EQ(ExercisePrefix("oef-1"), "exercises/oef-1/");
+  EXPECT_EQ(InExercise("oef-1", "organizations/zh-noord/status"), "exercises/oef-1/organizations/zh-noord/status");
+  EXPECT_EQ(InExercise("oef-1", "organizations/zh-noord/locations/hoofd/status"),
+            "exercises/oef-1/organizations/zh-noord/locations/hoofd/status");
+  EXPECT_EQ(InExercise("oef-1", "incidents/dijk"), "exercises/oef-1/incidents/dijk");
+  EXPECT_EQ(InExercise("oef-1", "alerts/a/acknowledgements/zh-noord"),
+            "exercises/oef-1/alerts/a/acknowledgements/zh-noord");
+  // The registry is shared: an exercise reports for the real organisations.
+  EXPECT_EQ(InExercise("oef-1", "organizations/zh-noord"), "organizations/zh-noord");
+  // A name already in an exercise, and every name of the real picture, stay as they are.
+  EXPECT_EQ(InExercise("oef-1", "exercises/oef-1/incidents/dijk"), "exercises/oef-1/incidents/dijk");
+  EXPECT_EQ(InExercise("", "incidents/dijk"), "incidents/dijk");
+}
+
+TEST(NamesTest, ExerciseNamesParseWithTheirExerciseAndTheKindOfTheRealRecord) {
+  absl::StatusOr<ParsedName> exercise = ParseName("exercises/oef-1");
+  ASSERT_TRUE(exercise.ok()) << exercise.status();
+  EXPECT_EQ(exercise->kind, v1::ENTITY_KIND_EXERCISE);
+  EXPECT_EQ(exercise->exercise_id, "oef-1");
+
+  absl::StatusOr<ParsedName> report = ParseName("exercises/oef-1/organizations/zh-noord/locations/hoofd/status");
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->kind, v1::ENTITY_KIND_STATUS_REPORT);
+  EXPECT_EQ(report->exercise_id, "oef-1");
+  EXPECT_EQ(report->organization_id, "zh-noord");
+  EXPECT_EQ(report->location_id, "hoofd");
+
+  absl::StatusOr<ParsedName> entry = ParseName("exercises/oef-1/incidents/dijk/entries/00000000000000000007");
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->kind, v1::ENTITY_KIND_SITUATION_ENTRY);
+  EXPECT_EQ(entry->sequence, 7);
+  EXPECT_EQ(ParseName("incidents/dijk")->exercise_id, "");
+}
+
+TEST(NamesTest, AnExerciseHasNoRegistryOfItsOwnAndNoExerciseInside) {
+  for (const char* name : {"exercises/oef-1/organizations/zh-noord", "exercises/oef-1/exercises/oef-2",
+                           "exercises/oef-1/", "exercises/", "exercises/oef-1/bogus/x"}) {
+    const absl::StatusOr<ParsedName> parsed = ParseName(name, "name");
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << name;
+  }
+  EXPECT_THAT(ParseName("exercises/Oef_1").status().message(), HasSubstr("invalid exercise id"));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::domain

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
@@ -188,6 +190,75 @@ TEST(PictureServiceTest, GetAndListAtPastRevisions) {
     for (const auto& record : listed.records()) names.push_back(record.name());
   }
   EXPECT_THAT(names, ::testing::ElementsAre("organizations/a", "organizations/a/status", "organizations/b"));
+}
+
+// The picture at any moment (ListRequest.at_time): the last revision committed at or before that time, with clear
+// errors for a moment before the first revision, in the future, or before the retained log.
+TEST(PictureServiceTest, ListAtATimeReadsThePictureAsItWasThen) {
+  TestServer server;
+  v1::WriteResponse first;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("a"), &first).ok());  // 1
+  absl::SleepFor(absl::Milliseconds(2));
+  v1::WriteResponse reported;
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 1), &reported).ok());  // 2
+  absl::SleepFor(absl::Milliseconds(2));
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("b")).ok());  // 3
+  ASSERT_TRUE(Report(server.stub(), MakeReport("a", 7)).ok());       // 4
+
+  v1::ListRequest request;
+  *request.mutable_at_time() = reported.record().update_time();
+  v1::ListResponse listed;
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  EXPECT_EQ(listed.revision(), 2);
+  ASSERT_EQ(listed.records_size(), 2);
+  EXPECT_EQ(listed.records(1).status_report().capacity(0).available(), 1);
+  // Between two commits: the earlier one.
+  *request.mutable_at_time() = ToProtoTime(FromProtoTime(reported.record().update_time()) - absl::Microseconds(1));
+  ASSERT_TRUE(ListRecords(server.stub(), request, &listed).ok());
+  EXPECT_EQ(listed.revision(), 1);
+
+  grpc::Status status;
+  *request.mutable_at_time() = ToProtoTime(FromProtoTime(first.record().update_time()) - absl::Seconds(1));
+  status = ListRecords(server.stub(), request, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("at_time: "));
+  EXPECT_THAT(status.error_message(), HasSubstr("is before the first revision (committed at "));
+
+  *request.mutable_at_time() = ToProtoTime(absl::Now() + absl::Hours(1));
+  status = ListRecords(server.stub(), request, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_THAT(status.error_message(), HasSubstr("is in the future; the server's time is"));
+
+  *request.mutable_at_time() = reported.record().update_time();
+  request.set_revision(3);
+  status = ListRecords(server.stub(), request, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("at_time: give either revision or at_time"));
+
+  // Compacted: the moment of revision 2 can no longer be told apart; the answer names the retention limit.
+  ASSERT_TRUE(server.server().CompactLog(3).ok());
+  request.set_revision(0);
+  status = ListRecords(server.stub(), request, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("is before the retained log: the history up to revision 3 was compacted away; the oldest "
+                        "moment that can be shown is revision 4 (committed at "));
+}
+
+// Exercise mode: a read naming an exercise that was never started is refused naming the field.
+TEST(PictureServiceTest, ReadsOfAnUnknownExerciseAreInvalidNamingTheField) {
+  TestServer server;
+  v1::ListRequest request;
+  request.mutable_filter()->set_exercise_id("oef-9");
+  v1::ListResponse listed;
+  const grpc::Status status = ListRecords(server.stub(), request, &listed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("filter.exercise_id: no exercise \"oef-9\""));
+  grpc::ClientContext context;
+  v1::HistoryRequest history;
+  history.mutable_filter()->set_exercise_id("Oef 9");
+  v1::HistoryResponse events;
+  EXPECT_EQ(server.stub().History(&context, history, &events).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // One server per safety region: an organisation of another region belongs on that region's server, and is refused

@@ -28,6 +28,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "ketenbeeld/v1/exercise_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/security/tokens.h"
 #include "tests/support/test_server.h"
@@ -102,6 +103,9 @@ const std::vector<ExpectedWrite>& ExpectedWrites() {
       {"/ketenbeeld.v1.AssistanceService/FulfillRequest", "IGD", true, grpc::StatusCode::NOT_FOUND},
       {"/ketenbeeld.v1.AssistanceService/CancelRequest", "IGD", true, grpc::StatusCode::NOT_FOUND},
       {"/ketenbeeld.v1.ReportService/PutScenario", "G", false},
+      {"/ketenbeeld.v1.ExerciseService/StartExercise", "GO", false},
+      {"/ketenbeeld.v1.ExerciseService/EndExercise", "GO", false},
+      {"/ketenbeeld.v1.ExerciseService/PurgeExercise", "O", false},
   };
   return *writes;
 }
@@ -181,6 +185,18 @@ class WriteAccessTest : public ::testing::Test {
         v1::IncidentService::NewStub(Ghor())->OpenIncident(Deadline().get(), request, &response);
     EXPECT_TRUE(status.ok()) << Check(status);
     return request.incident().id();
+  }
+
+  // An exercise the GHOR started, for the cases that end or purge one.
+  std::string StartExerciseForCase() {
+    v1::StartExerciseRequest request;
+    request.mutable_exercise()->set_id(NextId("oef"));
+    request.mutable_exercise()->set_title("Oefening");
+    v1::WriteResponse response;
+    const grpc::Status status =
+        v1::ExerciseService::NewStub(Ghor())->StartExercise(Deadline().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Check(status);
+    return request.exercise().id();
   }
 
   std::string SendAlertForCase() {
@@ -363,6 +379,22 @@ class WriteAccessTest : public ::testing::Test {
       requirement.set_quantity(12);
       return unary(v1::ReportService::NewStub(channel), &v1::ReportService::Stub::PutScenario, request);
     }
+    if (name == "StartExercise") {
+      v1::StartExerciseRequest request;
+      request.mutable_exercise()->set_id(NextId("oef"));
+      request.mutable_exercise()->set_title("Oefening");
+      return unary(v1::ExerciseService::NewStub(channel), &v1::ExerciseService::Stub::StartExercise, request);
+    }
+    if (name == "EndExercise") {
+      v1::EndExerciseRequest request;
+      request.set_exercise_id(StartExerciseForCase());
+      return unary(v1::ExerciseService::NewStub(channel), &v1::ExerciseService::Stub::EndExercise, request);
+    }
+    if (name == "PurgeExercise") {
+      v1::PurgeExerciseRequest request;
+      request.set_exercise_id(StartExerciseForCase());
+      return unary(v1::ExerciseService::NewStub(channel), &v1::ExerciseService::Stub::PurgeExercise, request);
+    }
     return nullptr;
   }
 
@@ -418,7 +450,7 @@ TEST(WriteAccessClassificationTest, EveryWriteRpcHasItsRowAndEveryRowIsAWriteRpc
   }
   EXPECT_EQ(writes, listed) << "a write RPC was added or removed: give it its row in ExpectedWrites() and its case "
                                "in PrepareUnary(), as docs/security.md's matrix says";
-  EXPECT_EQ(writes.size(), 14u);
+  EXPECT_EQ(writes.size(), 17u);
 }
 
 TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix) {
@@ -467,8 +499,8 @@ TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix)
       }
     }
   }
-  // 7 callers x (6 writes for no organisation + 8 own-organisation writes x own, other, none).
-  EXPECT_EQ(cases, 7 * (6 + 8 * 3));
+  // 7 callers x (9 writes for no organisation + 8 own-organisation writes x own, other, none).
+  EXPECT_EQ(cases, 7 * (9 + 8 * 3));
 }
 
 // The race the attack used (issue 14, 18 of 30 went through): an institution keeps cancelling the id of another
