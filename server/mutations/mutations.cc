@@ -54,7 +54,16 @@ struct Validator {
     if (absl::Status status = domain::ValidatePutScenarioRequest(r); !status.ok()) return status;
     return CheckExpected(r);
   }
+  absl::Status operator()(const v1::CloseEscalationTaskRequest& r) const {
+    return domain::ValidateCloseEscalationTaskRequest(r);
+  }
   absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
+  absl::Status operator()(const DeliveryOutcome& r) const {
+    if (r.attempt.number < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("attempt.number: must be >= 1, got ", r.attempt.number));
+    }
+    return domain::ValidateId(r.notification_id, "notification_id");
+  }
 
   template <typename Request>
   static absl::Status CheckExpected(const Request& request) {
@@ -88,6 +97,8 @@ struct Planner {
   auto operator()(const v1::FulfillRequestRequest& r) const { return One(PlanFulfillRequest(r, context)); }
   auto operator()(const v1::CancelRequestRequest& r) const { return One(PlanCancelRequest(r, context)); }
   auto operator()(const v1::PutScenarioRequest& r) const { return One(PlanPutScenario(r, context)); }
+  auto operator()(const v1::CloseEscalationTaskRequest& r) const { return One(PlanCloseEscalationTask(r, context)); }
+  auto operator()(const DeliveryOutcome& r) const { return One(PlanDeliveryOutcome(r, context)); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
@@ -101,7 +112,14 @@ struct Planner {
 absl::Status ValidateWrite(const WriteRequest& request) { return std::visit(Validator{}, request.body); }
 
 absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
-  return std::visit(Planner{context}, std::move(body));
+  absl::StatusOr<std::vector<PlannedChange>> changes = std::visit(Planner{context}, std::move(body));
+  if (!changes.ok() || changes->empty()) return changes;
+  std::vector<PlannedChange> follow_ups = PlanFollowUps(*changes, context);
+  for (PlannedChange& change : follow_ups) {
+    change.follow_up = true;
+    changes->push_back(std::move(change));
+  }
+  return changes;
 }
 
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,

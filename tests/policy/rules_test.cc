@@ -136,6 +136,7 @@ constexpr ExpectedWrite kExpectedWrites[] = {
     {"/ketenbeeld.v1.IncidentService/AddSituationEntry", "GD", false},
     {"/ketenbeeld.v1.AlertService/SendAlert", "G", false},
     {"/ketenbeeld.v1.AlertService/AcknowledgeAlert", "IGD", true},
+    {"/ketenbeeld.v1.AlertService/CloseEscalationTask", "G", false},
     {"/ketenbeeld.v1.AssistanceService/RequestAssistance", "IGD", true},
     {"/ketenbeeld.v1.AssistanceService/OfferAssistance", "IGD", true},
     {"/ketenbeeld.v1.AssistanceService/AcceptOffer", "IGD", true},
