@@ -36,9 +36,9 @@ std::string WebhookBody(const ketenbeeld::v1::Notification& notification) {
   message.clear_last_error();
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
+  options.preserve_proto_field_names = true;  // As the HTTP gateway's JSON API.
   // Cannot fail for a message without Any fields.
-  google::protobuf::util::MessageToJsonString(message, &json, options).IgnoreError();
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
 }
 

@@ -14,10 +14,10 @@
 
 namespace ketenbeeld::notify {
 
-// The Notification in proto3 JSON (lowerCamelCase field names) without its delivery state (status, attempts,
-// next_attempt_at, finished_at, last_error): {"id": ..., "organizationId": ..., "subject":
-// "NOTIFICATION_SUBJECT_ALERT", "subjectName": "alerts/heat-1", "title": ..., "text": ..., "idempotencyKey": ...,
-// "queuedAt": ...}.
+// The Notification in proto3 JSON with the proto's field names (as the HTTP gateway's JSON API) without its delivery
+// state (status, attempts, next_attempt_at, finished_at, last_error): {"id": ..., "organization_id": ..., "subject":
+// "NOTIFICATION_SUBJECT_ALERT", "subject_name": "alerts/heat-1", "title": ..., "text": ..., "idempotency_key": ...,
+// "queued_at": ...}.
 std::string WebhookBody(const ketenbeeld::v1::Notification& notification);
 
 // The e-mail: From `from`, To the notification's destination, Subject its title (RFC 2047 when not ASCII),

@@ -74,7 +74,8 @@ absl::Status WebhookReceiver::Start(int port) {
     port_ = bound;
   }
   thread_ = std::thread([server = server_.get()] { server->listen_after_bind(); });
-  server_->wait_until_ready();
+  // The socket listens already (bind_to_port); wait (bounded) until the accept loop runs, so that Stop() finds it.
+  for (int i = 0; i < 500 && !server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(2));
   return absl::OkStatus();
 }
 
