@@ -137,14 +137,14 @@ absl::Status CheckReadableFile(const std::string& path, std::string_view field) 
 }
 
 // A duration of notifications.* between `min` and `max`, when set.
-absl::Status NotificationDuration(bool present, const google::protobuf::Duration& value, std::string_view field, absl::Duration min,
-                                  absl::Duration max, absl::Duration& out) {
+absl::Status NotificationDuration(bool present, const google::protobuf::Duration& value, std::string_view field,
+                                  absl::Duration min, absl::Duration max, absl::Duration& out) {
   if (!present) return absl::OkStatus();
   absl::StatusOr<absl::Duration> duration = ToDuration(value, field);
   if (!duration.ok()) return duration.status();
   if (*duration < min || *duration > max) {
-    return Invalid(field, absl::StrCat("must be between ", absl::FormatDuration(min), " and ", absl::FormatDuration(max),
-                                       ", got ", absl::FormatDuration(*duration)));
+    return Invalid(field, absl::StrCat("must be between ", absl::FormatDuration(min), " and ",
+                                       absl::FormatDuration(max), ", got ", absl::FormatDuration(*duration)));
   }
   out = *duration;
   return absl::OkStatus();
@@ -178,21 +178,21 @@ absl::Status ResolveNotifications(const server::v1::ServerConfig& config, app::S
     }
     worker.parallel_sends = notifications.parallel_sends();
   }
-  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(
-      notifications.has_initial_backoff(), notifications.initial_backoff(),
-      "notifications.initial_backoff", absl::Milliseconds(100), absl::Hours(1), worker.retry.initial_backoff));
-  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_max_backoff(),
-                                                  notifications.max_backoff(), "notifications.max_backoff",
-                                                  absl::Milliseconds(100), absl::Hours(1), worker.retry.max_backoff));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_initial_backoff(), notifications.initial_backoff(),
+                                                  "notifications.initial_backoff", absl::Milliseconds(100),
+                                                  absl::Hours(1), worker.retry.initial_backoff));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_max_backoff(), notifications.max_backoff(),
+                                                  "notifications.max_backoff", absl::Milliseconds(100), absl::Hours(1),
+                                                  worker.retry.max_backoff));
   if (worker.retry.max_backoff < worker.retry.initial_backoff) {
     return Invalid("notifications.max_backoff", "must be at least initial_backoff");
   }
-  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(
-      notifications.has_attempt_timeout(), notifications.attempt_timeout(),
-      "notifications.attempt_timeout", absl::Seconds(1), absl::Minutes(2), sender.attempt_timeout));
-  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_poll_interval(),
-                                                  notifications.poll_interval(), "notifications.poll_interval",
-                                                  absl::Milliseconds(10), absl::Minutes(1), worker.poll_interval));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_attempt_timeout(), notifications.attempt_timeout(),
+                                                  "notifications.attempt_timeout", absl::Seconds(1), absl::Minutes(2),
+                                                  sender.attempt_timeout));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_poll_interval(), notifications.poll_interval(),
+                                                  "notifications.poll_interval", absl::Milliseconds(10),
+                                                  absl::Minutes(1), worker.poll_interval));
   return absl::OkStatus();
 }
 
@@ -599,7 +599,8 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
               [](C& c) { return c.mutable_notifications()->mutable_max_backoff(); });
   AddDuration(app, "notifications_attempt_timeout", "Deadline of one delivery attempt (default 10s)",
               [](C& c) { return c.mutable_notifications()->mutable_attempt_timeout(); });
-  AddDuration(app, "notifications_poll_interval", "How often the outbox is checked for due notifications (default 500ms)",
+  AddDuration(app, "notifications_poll_interval",
+              "How often the outbox is checked for due notifications (default 500ms)",
               [](C& c) { return c.mutable_notifications()->mutable_poll_interval(); });
   AddInt(app, "notifications_parallel_sends", "Notifications sent at once (default 8)",
          [](C& c, int64_t v) { c.mutable_notifications()->set_parallel_sends(static_cast<int32_t>(v)); });

@@ -6,8 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "server/domain/field_checks.h"
 
 namespace ketenbeeld::domain {
@@ -151,16 +151,19 @@ absl::Status KeepSecrets(const v1::Organization* previous, v1::Organization& org
     if (!endpoint.has_webhook() || !endpoint.webhook().secret().empty()) continue;
     if (previous != nullptr) {
       for (const v1::ContactEndpoint& stored : previous->contact().endpoints()) {
-        if (stored.id() == endpoint.id() && stored.has_webhook() && stored.webhook().url() == endpoint.webhook().url()) {
+        if (stored.id() == endpoint.id() && stored.has_webhook() &&
+            stored.webhook().url() == endpoint.webhook().url()) {
           endpoint.mutable_webhook()->set_secret(stored.webhook().secret());
         }
       }
     }
     if (endpoint.webhook().secret().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "organization.contact.endpoints[", i, "].webhook.secret: required for a new webhook endpoint or a changed "
-          "URL (", kMinSecretLength, "..", kMaxSecretLength,
-          " characters); empty keeps the stored secret only for the same id and URL"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("organization.contact.endpoints[", i,
+                       "].webhook.secret: required for a new webhook endpoint or a changed "
+                       "URL (",
+                       kMinSecretLength, "..", kMaxSecretLength,
+                       " characters); empty keeps the stored secret only for the same id and URL"));
     }
   }
   return absl::OkStatus();

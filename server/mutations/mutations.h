@@ -48,8 +48,8 @@ struct WriteRequest {
                             ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
                             ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
                             ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
-                            ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::CloseEscalationTaskRequest,
-                            SystemTick, DeliveryOutcome>;
+                            ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::CloseEscalationTaskRequest, SystemTick,
+                            DeliveryOutcome>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };

@@ -43,8 +43,8 @@ std::string Cut(std::string text, size_t bytes) {
 
 // "ASSISTANCE_TYPE_CLIENT_TRANSPORT" -> "client transport".
 std::string Words(const std::string& enum_name, absl::string_view prefix) {
-  std::string words = absl::AsciiStrToLower(absl::string_view(enum_name).substr(
-      enum_name.size() >= prefix.size() ? prefix.size() : 0));
+  std::string words =
+      absl::AsciiStrToLower(absl::string_view(enum_name).substr(enum_name.size() >= prefix.size() ? prefix.size() : 0));
   absl::StrReplaceAll({{"_", " "}}, &words);
   return words;
 }
@@ -59,8 +59,7 @@ struct Message {
 // Collects the follow-ups of one change, numbering them for their ids.
 class FollowUps {
  public:
-  FollowUps(const PlanContext& context, const v1::Record& source, int64_t revision,
-            std::vector<PlannedChange>& out)
+  FollowUps(const PlanContext& context, const v1::Record& source, int64_t revision, std::vector<PlannedChange>& out)
       : context_(context), source_(source), revision_(revision), out_(out) {}
 
   // One outbox record per endpoint of `organization_id` (none when it is not registered or has no endpoints).
@@ -194,11 +193,11 @@ void ReportFollowUps(const PlannedChange& change, FollowUps& follow_ups, const P
   const std::string name = organization != nullptr && organization->record.has_organization()
                                ? organization->record.organization().name()
                                : report.organization_id();
-  const Message message{.subject = v1::NOTIFICATION_SUBJECT_REPORT_OVERDUE,
-                        .title = absl::StrCat("Status report overdue: ", name),
-                        .text = absl::StrCat("The status report of ", name, " was due at ",
-                                             Rfc3339(report.overdue_since()),
-                                             " and has not come. Report your status now.")};
+  const Message message{
+      .subject = v1::NOTIFICATION_SUBJECT_REPORT_OVERDUE,
+      .title = absl::StrCat("Status report overdue: ", name),
+      .text = absl::StrCat("The status report of ", name, " was due at ", Rfc3339(report.overdue_since()),
+                           " and has not come. Report your status now.")};
   follow_ups.Notify(report.organization_id(), message);
   follow_ups.Escalate(report.organization_id(), v1::ESCALATION_REASON_REPORT_OVERDUE,
                       absl::StrCat("status report overdue since ", Rfc3339(report.overdue_since())));
@@ -209,9 +208,9 @@ void AssistanceFollowUps(const PlannedChange& change, FollowUps& follow_ups, con
   const v1::AssistanceRequest* before = change.previous != nullptr && change.previous->record.has_assistance_request()
                                             ? &change.previous->record.assistance_request()
                                             : nullptr;
-  const std::string what = absl::StrCat(request.quantity(), " ", Words(v1::QuantityUnit_Name(request.unit()),
-                                                                         "QUANTITY_UNIT_"),
-                                        " (", Words(v1::AssistanceType_Name(request.type()), "ASSISTANCE_TYPE_"), ")");
+  const std::string what =
+      absl::StrCat(request.quantity(), " ", Words(v1::QuantityUnit_Name(request.unit()), "QUANTITY_UNIT_"), " (",
+                   Words(v1::AssistanceType_Name(request.type()), "ASSISTANCE_TYPE_"), ")");
   if (before == nullptr) {
     // A new request: the region's GHOR offices coordinate help.
     static const domain::CompiledFilter* const kOrganizations = [] {
@@ -222,11 +221,11 @@ void AssistanceFollowUps(const PlannedChange& change, FollowUps& follow_ups, con
     const Message message{
         .subject = v1::NOTIFICATION_SUBJECT_ASSISTANCE_REQUESTED,
         .title = absl::StrCat("Request for help from ", request.organization_id(), ": ", what),
-        .text = absl::StrCat("Organisation \"", request.organization_id(), "\" asks for ", what,
-                             request.description().empty() ? "" : absl::StrCat(": ", request.description()),
-                             request.has_needed_by() ? absl::StrCat("\n\nNeeded by ", Rfc3339(request.needed_by()))
-                                                     : "",
-                             "\n\nRequest \"", request.id(), "\".")};
+        .text =
+            absl::StrCat("Organisation \"", request.organization_id(), "\" asks for ", what,
+                         request.description().empty() ? "" : absl::StrCat(": ", request.description()),
+                         request.has_needed_by() ? absl::StrCat("\n\nNeeded by ", Rfc3339(request.needed_by())) : "",
+                         "\n\nRequest \"", request.id(), "\".")};
     for (const state::RecordPtr& organization : context.picture.Take(*kOrganizations).records) {
       if (organization->record.organization().kind() == v1::ORGANIZATION_KIND_GHOR) {
         follow_ups.Notify(organization->record.organization().id(), message);
@@ -243,14 +242,14 @@ void AssistanceFollowUps(const PlannedChange& change, FollowUps& follow_ups, con
         it->second->quantity() == offer.quantity() && it->second->comment() == offer.comment()) {
       continue;  // Not new: the request changed otherwise.
     }
-    follow_ups.Notify(request.organization_id(),
-                      Message{.subject = v1::NOTIFICATION_SUBJECT_ASSISTANCE_OFFERED,
-                              .title = absl::StrCat("Offer of help from ", offer.organization_id(), " on request ",
-                                                    request.id()),
-                              .text = absl::StrCat("Organisation \"", offer.organization_id(), "\" offers ",
-                                                   offer.quantity(), " on your request \"", request.id(), "\" for ",
-                                                   what, offer.comment().empty() ? "" : ": ", offer.comment(),
-                                                   "\n\nAccept it with AcceptOffer.")});
+    follow_ups.Notify(
+        request.organization_id(),
+        Message{.subject = v1::NOTIFICATION_SUBJECT_ASSISTANCE_OFFERED,
+                .title = absl::StrCat("Offer of help from ", offer.organization_id(), " on request ", request.id()),
+                .text = absl::StrCat("Organisation \"", offer.organization_id(), "\" offers ", offer.quantity(),
+                                     " on your request \"", request.id(), "\" for ", what,
+                                     offer.comment().empty() ? "" : ": ", offer.comment(),
+                                     "\n\nAccept it with AcceptOffer.")});
   }
 }
 

@@ -65,7 +65,9 @@ std::string HostOf(absl::string_view url) {
   return absl::AsciiStrToLower(rest.substr(0, rest.rfind(':')));
 }
 
-bool IsLoopback(absl::string_view host) { return host == "localhost" || host == "::1" || absl::StartsWith(host, "127."); }
+bool IsLoopback(absl::string_view host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 SendResult Transient(std::string error) {
   return SendResult{.result = domain::AttemptResult::kTransientFailure, .error = std::move(error)};
@@ -96,8 +98,8 @@ std::string CurlError(CURLcode code, const char* error_buffer) {
 absl::Status CurlSender::CheckOptions(const Options& options) {
   if (!options.smtp_url.empty()) {
     if (!absl::StartsWith(options.smtp_url, "smtp://") && !absl::StartsWith(options.smtp_url, "smtps://")) {
-      return absl::InvalidArgumentError(absl::StrCat("notifications.smtp_url: must start with smtp:// or smtps://, got \"",
-                                                     options.smtp_url, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("notifications.smtp_url: must start with smtp:// or smtps://, got \"", options.smtp_url, "\""));
     }
     if (HostOf(options.smtp_url).empty()) {
       return absl::InvalidArgumentError("notifications.smtp_url: has no host");
@@ -131,7 +133,8 @@ SendResult CurlSender::PostWebhook(const v1::Notification& notification, const v
   const std::string body = WebhookBody(notification);
   curl_slist* raw = nullptr;
   for (const std::string& header :
-       {std::string("Content-Type: application/json"), absl::StrCat("Idempotency-Key: ", notification.idempotency_key()),
+       {std::string("Content-Type: application/json"),
+        absl::StrCat("Idempotency-Key: ", notification.idempotency_key()),
         absl::StrCat(kSignatureHeader, ": ", SignatureHeaderValue(webhook.secret(), body)),
         absl::StrCat("X-Ketenbeeld-Notification: ", notification.id()), std::string("Expect:")}) {
     raw = curl_slist_append(raw, header.c_str());
@@ -178,8 +181,9 @@ SendResult CurlSender::SendEmail(const v1::Notification& notification, const v1:
   curl_easy_setopt(handle.get(), CURLOPT_URL, options_.smtp_url.c_str());
   curl_easy_setopt(handle.get(), CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   // TLS always, but to a relay on this machine (which nothing on the network sees) STARTTLS is taken when offered.
-  curl_easy_setopt(handle.get(), CURLOPT_USE_SSL,
-                   static_cast<long>(!smtps && IsLoopback(HostOf(options_.smtp_url)) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
+  curl_easy_setopt(
+      handle.get(), CURLOPT_USE_SSL,
+      static_cast<long>(!smtps && IsLoopback(HostOf(options_.smtp_url)) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
   curl_easy_setopt(handle.get(), CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(handle.get(), CURLOPT_MAIL_RCPT, recipients.get());
   curl_easy_setopt(handle.get(), CURLOPT_READFUNCTION, ReadUpload);
@@ -190,8 +194,8 @@ SendResult CurlSender::SendEmail(const v1::Notification& notification, const v1:
   long status = 0;
   curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
   if (code == CURLE_OK) return SendResult{.result = domain::AttemptResult::kDelivered, .error = ""};
-  const std::string error = status != 0 ? absl::StrCat("SMTP ", status, ": ", CurlError(code, error_buffer))
-                                        : CurlError(code, error_buffer);
+  const std::string error =
+      status != 0 ? absl::StrCat("SMTP ", status, ": ", CurlError(code, error_buffer)) : CurlError(code, error_buffer);
   if (status >= 500 && status < 600) return Permanent(error);
   return Transient(error);
 }

@@ -48,8 +48,7 @@ std::string MessageId(const ketenbeeld::v1::Notification& notification) {
 
 std::string EmailMessage(const ketenbeeld::v1::Notification& notification, absl::string_view from) {
   const std::string title = OneLine(notification.title());
-  const std::string subject =
-      IsAscii(title) ? title : absl::StrCat("=?UTF-8?B?", absl::Base64Escape(title), "?=");
+  const std::string subject = IsAscii(title) ? title : absl::StrCat("=?UTF-8?B?", absl::Base64Escape(title), "?=");
   std::string body_base64 = absl::Base64Escape(notification.text());
   std::string body;
   for (size_t i = 0; i < body_base64.size(); i += 76) absl::StrAppend(&body, body_base64.substr(i, 76), "\r\n");
@@ -57,9 +56,9 @@ std::string EmailMessage(const ketenbeeld::v1::Notification& notification, absl:
       "From: <", OneLine(from), ">\r\n", "To: <", OneLine(notification.destination()), ">\r\n", "Subject: ", subject,
       "\r\n", "Date: ",
       absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", FromProtoTime(notification.queued_at()), absl::UTCTimeZone()),
-      "\r\n", "Message-ID: ", MessageId(notification), "\r\n", "X-Ketenbeeld-Notification: ", notification.id(),
-      "\r\n", "MIME-Version: 1.0\r\n", "Content-Type: text/plain; charset=UTF-8\r\n",
-      "Content-Transfer-Encoding: base64\r\n", "\r\n", body);
+      "\r\n", "Message-ID: ", MessageId(notification), "\r\n", "X-Ketenbeeld-Notification: ", notification.id(), "\r\n",
+      "MIME-Version: 1.0\r\n", "Content-Type: text/plain; charset=UTF-8\r\n", "Content-Transfer-Encoding: base64\r\n",
+      "\r\n", body);
 }
 
 }  // namespace ketenbeeld::notify

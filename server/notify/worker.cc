@@ -22,7 +22,7 @@ absl::string_view ChannelLabel(v1::NotificationChannel channel) {
 
 // The endpoint `notification` goes to, as registered now; nullopt when it is gone.
 std::optional<v1::ContactEndpoint> CurrentEndpoint(const v1::Notification& notification,
-                                                    const state::Picture& picture) {
+                                                   const state::Picture& picture) {
   const state::RecordPtr organization = picture.Find(domain::OrganizationName(notification.organization_id()));
   if (organization == nullptr || !organization->record.has_organization()) return std::nullopt;
   for (const v1::ContactEndpoint& endpoint : organization->record.organization().contact().endpoints()) {
@@ -142,12 +142,11 @@ void DeliveryWorker::RunOnce() {
   system.set_subject("ketenbeeld-server/outbox");
   for (Job& job : due) {
     const v1::Notification& notification = *job.notification;
-    mutations::DeliveryOutcome outcome{
-        .notification_id = notification.id(),
-        .attempt = domain::Attempt{.result = job.result.result,
-                                   .number = notification.attempts() + 1,
-                                   .error = job.result.error},
-        .policy = options_.retry};
+    mutations::DeliveryOutcome outcome{.notification_id = notification.id(),
+                                       .attempt = domain::Attempt{.result = job.result.result,
+                                                                  .number = notification.attempts() + 1,
+                                                                  .error = job.result.error},
+                                       .policy = options_.retry};
     const absl::string_view channel = ChannelLabel(notification.channel());
     const absl::Time queued_at = FromProtoTime(notification.queued_at());
     committer_.Submit(

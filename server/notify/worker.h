@@ -47,8 +47,7 @@ struct WorkerOptions {
 class DeliveryWorker {
  public:
   // The committer, picture and sender must outlive the worker. Starts the worker's thread.
-  DeliveryWorker(pipeline::Committer& committer, const state::Picture& picture, Sender& sender,
-                 WorkerOptions options);
+  DeliveryWorker(pipeline::Committer& committer, const state::Picture& picture, Sender& sender, WorkerOptions options);
   ~DeliveryWorker();  // Stop().
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;

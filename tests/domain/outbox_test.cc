@@ -55,8 +55,8 @@ TEST(ApplyAttemptTest, ADeliveredAttemptMakesItSentAndFinal) {
   EXPECT_EQ(FromProtoTime(notification.finished_at()), kNow + absl::Seconds(1));
   EXPECT_FALSE(notification.has_next_attempt_at());
   // Final: a late outcome of a second sender changes nothing.
-  const absl::Status again =
-      ApplyAttempt(Attempt{.result = AttemptResult::kDelivered, .number = 2, .error = ""}, kNow, Policy(), notification);
+  const absl::Status again = ApplyAttempt(Attempt{.result = AttemptResult::kDelivered, .number = 2, .error = ""}, kNow,
+                                          Policy(), notification);
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(again.message()), HasSubstr("NOTIFICATION_STATUS_SENT"));
 }

@@ -209,7 +209,8 @@ class WriteAccessTest : public ::testing::Test {
       v1::ListResponse tasks;
       EXPECT_TRUE(v1::PictureService::NewStub(Ghor())->List(Deadline().get(), list, &tasks).ok());
       for (const v1::Record& task : tasks.records()) {
-        if (task.escalation_task().status() == v1::ESCALATION_STATUS_OPEN) open_tasks_.push_back(task.escalation_task().id());
+        if (task.escalation_task().status() == v1::ESCALATION_STATUS_OPEN)
+          open_tasks_.push_back(task.escalation_task().id());
       }
     }
     EXPECT_FALSE(open_tasks_.empty());

@@ -31,8 +31,9 @@ class FakeSender : public Sender {
 
   SendResult Send(const v1::Notification& notification, const v1::ContactEndpoint& endpoint) override {
     absl::MutexLock lock(&mu_);
-    sent_.push_back(Sent{.key = notification.idempotency_key(),
-                         .destination = endpoint.has_webhook() ? endpoint.webhook().url() : endpoint.email().address()});
+    sent_.push_back(
+        Sent{.key = notification.idempotency_key(),
+             .destination = endpoint.has_webhook() ? endpoint.webhook().url() : endpoint.email().address()});
     return next_;
   }
   bool email_enabled() const override { return email_; }
@@ -80,8 +81,8 @@ class WorkerTest : public ::ketenbeeld::testing::CommitterFixture {
     email.mutable_email()->set_address("crisis@zc-1.nl");
     MustSubmit(RegisterWrite(home));
     WorkerOptions options;
-    options.retry = domain::RetryPolicy{
-        .max_attempts = 3, .initial_backoff = absl::Seconds(10), .max_backoff = absl::Seconds(40)};
+    options.retry =
+        domain::RetryPolicy{.max_attempts = 3, .initial_backoff = absl::Seconds(10), .max_backoff = absl::Seconds(40)};
     options.poll_interval = absl::Hours(1);  // Only RunOnce() drives it.
     options.clock = [this] { return Now(); };
     worker_ = std::make_unique<DeliveryWorker>(*committer_, *picture_, sender_, options);

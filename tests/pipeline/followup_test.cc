@@ -201,7 +201,8 @@ TEST_F(FollowUpTest, ATaskIsClosedOnceWithItsNote) {
 TEST_F(FollowUpTest, DeliveryOutcomesMoveAnOutboxRecordAndAStaleOneIsRefused) {
   ASSERT_TRUE(Submit(NursingHomeAlert("hitte")).ok());
   const v1::Notification queued = All(v1::ENTITY_KIND_NOTIFICATION)[0].notification();
-  const domain::RetryPolicy policy{.max_attempts = 3, .initial_backoff = absl::Seconds(1), .max_backoff = absl::Seconds(4)};
+  const domain::RetryPolicy policy{
+      .max_attempts = 3, .initial_backoff = absl::Seconds(1), .max_backoff = absl::Seconds(4)};
   auto outcome = [&](domain::AttemptResult result, int number) {
     return mutations::DeliveryOutcome{
         .notification_id = queued.id(),

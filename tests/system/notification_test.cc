@@ -49,10 +49,13 @@ class NotificationTest : public ::testing::Test {
     options.data_dir = dir_.path() + "/db";
     options.log_path = dir_.path() + "/server.log";
     if (server_ != nullptr) options.listen = server_->address();
-    options.extra_args = {"--notifications_smtp_url", absl::StrCat("smtp://127.0.0.1:", smtp_.port()),
-                          "--notifications_smtp_from", "ghor@veiligheidsregio.nl", "--notifications_initial_backoff",
-                          "100ms", "--notifications_max_backoff", "400ms", "--notifications_max_attempts", "100",
-                          "--notifications_poll_interval", "50ms", "--notifications_attempt_timeout", "5s"};
+    options.extra_args = {"--notifications_smtp_url",        absl::StrCat("smtp://127.0.0.1:", smtp_.port()),
+                          "--notifications_smtp_from",       "ghor@veiligheidsregio.nl",
+                          "--notifications_initial_backoff", "100ms",
+                          "--notifications_max_backoff",     "400ms",
+                          "--notifications_max_attempts",    "100",
+                          "--notifications_poll_interval",   "50ms",
+                          "--notifications_attempt_timeout", "5s"};
     absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
