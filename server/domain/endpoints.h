@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"

@@ -6,6 +6,7 @@
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::domain {
+namespace endpoints_test {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -123,4 +124,5 @@ TEST(EndpointsTest, StripSecretsEmptiesEverySecretAndNothingElse) {
 }
 
 }  // namespace
+}  // namespace endpoints_test
 }  // namespace ketenbeeld::domain

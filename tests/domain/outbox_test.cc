@@ -6,6 +6,7 @@
 #include "gtest/gtest.h"
 
 namespace ketenbeeld::domain {
+namespace outbox_test {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -96,4 +97,5 @@ TEST(ApplyAttemptTest, AStaleOutcomeChangesNothing) {
 }
 
 }  // namespace
+}  // namespace outbox_test
 }  // namespace ketenbeeld::domain

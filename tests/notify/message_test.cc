@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 
 namespace ketenbeeld::notify {
+namespace message_test {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -71,4 +72,5 @@ TEST(MessageTest, ANonAsciiSubjectIsEncodedAndNoHeaderCanBeInjected) {
 }
 
 }  // namespace
+}  // namespace message_test
 }  // namespace ketenbeeld::notify

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 
 namespace ketenbeeld::notify {
+namespace signing_test {
 namespace {
 
 // RFC 4231, test case 2.
@@ -32,4 +33,5 @@ TEST(SigningTest, VerifiesOnlyTheExactSignatureOfTheExactBody) {
 }
 
 }  // namespace
+}  // namespace signing_test
 }  // namespace ketenbeeld::notify

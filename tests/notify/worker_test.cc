@@ -14,6 +14,7 @@
 #include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::notify {
+namespace worker_test {
 namespace {
 
 namespace v1 = ::ketenbeeld::v1;
@@ -204,4 +205,5 @@ TEST_F(WorkerTest, NothingIsSentWhileThisMemberDoesNotLead) {
 }
 
 }  // namespace
+}  // namespace worker_test
 }  // namespace ketenbeeld::notify

@@ -12,6 +12,7 @@
 #include "tests/support/committer_fixture.h"
 
 namespace ketenbeeld::pipeline {
+namespace followup_test {
 namespace {
 
 using ::ketenbeeld::testing::MakeOrganization;
@@ -238,4 +239,5 @@ TEST_F(FollowUpTest, ARegistrationWithoutTheSecretKeepsTheStoredOne) {
 }
 
 }  // namespace
+}  // namespace followup_test
 }  // namespace ketenbeeld::pipeline

@@ -18,6 +18,7 @@
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
+namespace notification_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -272,4 +273,5 @@ TEST_F(NotificationTest, OneEscalationTaskPerSilentOrganisationAlsoAcrossARestar
 }
 
 }  // namespace
+}  // namespace notification_test
 }  // namespace ketenbeeld::testing
