@@ -19,11 +19,11 @@ absl::Status Bad(absl::string_view field, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
 }
 
+}  // namespace
+
 bool IsLoopbackHost(absl::string_view host) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
-
-}  // namespace
 
 absl::StatusOr<ParsedUrl> ParseHttpUrl(absl::string_view url) {
   ParsedUrl parsed;

@@ -31,6 +31,8 @@ struct ParsedUrl {
 // password in it, an empty host, a bad port, spaces or control characters, or more than kMaxUrlLength characters.
 // Plain http is accepted only to a loopback host (127.0.0.0/8, [::1], localhost): development and tests.
 absl::Status CheckWebhookUrl(absl::string_view url, absl::string_view field);
+// Whether a (lowercase, unbracketed) host is a loopback one: "localhost", "::1" or 127.0.0.0/8.
+bool IsLoopbackHost(absl::string_view host);
 absl::StatusOr<ParsedUrl> ParseHttpUrl(absl::string_view url);
 
 // "local@domain", at most 200 characters, no whitespace, control characters, '<', '>', ',', ';' or quotes (they

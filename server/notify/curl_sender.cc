@@ -65,10 +65,6 @@ std::string HostOf(absl::string_view url) {
   return absl::AsciiStrToLower(rest.substr(0, rest.rfind(':')));
 }
 
-bool IsLoopback(absl::string_view host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
-}
-
 SendResult Transient(std::string error) {
   return SendResult{.result = domain::AttemptResult::kTransientFailure, .error = std::move(error)};
 }
@@ -183,7 +179,7 @@ SendResult CurlSender::SendEmail(const v1::Notification& notification, const v1:
   // TLS always, but to a relay on this machine (which nothing on the network sees) STARTTLS is taken when offered.
   curl_easy_setopt(
       handle.get(), CURLOPT_USE_SSL,
-      static_cast<long>(!smtps && IsLoopback(HostOf(options_.smtp_url)) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
+      static_cast<long>(!smtps && domain::IsLoopbackHost(HostOf(options_.smtp_url)) ? CURLUSESSL_TRY : CURLUSESSL_ALL));
   curl_easy_setopt(handle.get(), CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(handle.get(), CURLOPT_MAIL_RCPT, recipients.get());
   curl_easy_setopt(handle.get(), CURLOPT_READFUNCTION, ReadUpload);

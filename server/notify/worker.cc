@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
+#include "base/strings.h"
 #include "base/time.h"
 #include "server/domain/names.h"
 #include "server/observability/log.h"
@@ -16,7 +17,7 @@ namespace {
 
 namespace v1 = ::ketenbeeld::v1;
 
-absl::string_view ChannelLabel(v1::NotificationChannel channel) {
+std::string_view ChannelLabel(v1::NotificationChannel channel) {
   return channel == v1::NOTIFICATION_CHANNEL_EMAIL ? "email" : "webhook";
 }
 
@@ -83,7 +84,7 @@ void DeliveryWorker::RunOnce() {
   }
   const absl::Time now = options_.clock();
   const state::Picture::Snapshot outbox =
-      picture_.TakePrefix(domain::kNotificationsPrefix, domain::kNotificationsPrefix, 0);
+      picture_.TakePrefix(ToAbsl(domain::kNotificationsPrefix), ToAbsl(domain::kNotificationsPrefix), 0);
   int64_t queued = 0;
   int64_t failed = 0;
   std::vector<Job> due;
@@ -147,16 +148,16 @@ void DeliveryWorker::RunOnce() {
                                                                   .number = notification.attempts() + 1,
                                                                   .error = job.result.error},
                                        .policy = options_.retry};
-    const absl::string_view channel = ChannelLabel(notification.channel());
+    const std::string_view channel = ChannelLabel(notification.channel());
     const absl::Time queued_at = FromProtoTime(notification.queued_at());
     committer_.Submit(
         mutations::WriteRequest{.body = std::move(outcome), .actor = system},
         [this, outcomes, channel, queued_at, id = notification.id()](absl::StatusOr<pipeline::WriteResult> result) {
           if (result.ok() && result->record != nullptr && result->record->record.has_notification()) {
             const v1::Notification& after = result->record->record.notification();
-            const absl::string_view label = after.status() == v1::NOTIFICATION_STATUS_SENT     ? "sent"
-                                            : after.status() == v1::NOTIFICATION_STATUS_FAILED ? "failed"
-                                                                                               : "retry";
+            const std::string_view label = after.status() == v1::NOTIFICATION_STATUS_SENT     ? "sent"
+                                           : after.status() == v1::NOTIFICATION_STATUS_FAILED ? "failed"
+                                                                                              : "retry";
             {
               absl::MutexLock lock(&mu_);
               (label == "sent" ? stats_.sent : label == "failed" ? stats_.given_up : stats_.retried) += 1;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "base/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
@@ -107,7 +108,7 @@ class WorkerTest : public ::ketenbeeld::testing::CommitterFixture {
   std::vector<v1::Notification> Outbox() const {
     std::vector<v1::Notification> outbox;
     for (const state::RecordPtr& record :
-         picture_->TakePrefix(domain::kNotificationsPrefix, domain::kNotificationsPrefix, 0).records) {
+         picture_->TakePrefix(ToAbsl(domain::kNotificationsPrefix), ToAbsl(domain::kNotificationsPrefix), 0).records) {
       outbox.push_back(record->record.notification());
     }
     return outbox;
