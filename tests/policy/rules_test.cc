@@ -207,8 +207,8 @@ TEST(RulesTest, EveryWriteRpcForEveryRoleOwnOtherAndNoOrganisation) {
       checked += 3;
     }
   }
-  // 5 roles x (6 writes for no organisation + 7 own-organisation writes x own, other, none).
-  EXPECT_EQ(checked, 5 * (6 + 7 * 3)) << "a write or role case was skipped";
+  // 5 roles x (7 writes for no organisation + 7 own-organisation writes x own, other, none).
+  EXPECT_EQ(checked, 5 * (7 + 7 * 3)) << "a write or role case was skipped";
 }
 
 }  // namespace
