@@ -19,6 +19,7 @@ using ::ketenbeeld::testing::MakeOrganization;
 using ::ketenbeeld::testing::MakeReport;
 using ::ketenbeeld::testing::RegisterWrite;
 using ::ketenbeeld::testing::ReportWrite;
+using ::ketenbeeld::testing::Write;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
