@@ -26,6 +26,7 @@ readonly BUILD_PACKAGES=(
   librocksdb-dev libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev libgflags-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libjemalloc-dev
   libxml2-dev
+  libcurl4-openssl-dev
 )
 readonly CLANG_PACKAGES=(clang-14 libclang-rt-14-dev)
 readonly TOOLS_PACKAGES=(clang-format clang-tidy)

@@ -417,6 +417,20 @@ std::string RecordSummary(const v1::Record& record) {
     }
     return summary;
   }
+  if (record.has_notification()) {
+    const v1::Notification& notification = record.notification();
+    std::vector<std::string> parts = {
+        EnumWord(notification.status()), EnumWord(notification.channel()),
+        absl::StrCat("to ", notification.organization_id(), " (", notification.destination(), ")"),
+        OneLine(notification.title(), 100)};
+    if (notification.attempts() > 0) parts.push_back(absl::StrCat(notification.attempts(), " attempts"));
+    if (!notification.last_error().empty()) parts.push_back(OneLine(notification.last_error(), 100));
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_escalation_task()) {
+    const v1::EscalationTask& task = record.escalation_task();
+    return absl::StrJoin({EnumWord(task.status()), OneLine(task.instruction(), 200)}, "  ");
+  }
   if (record.has_organization()) {
     const v1::Organization& organization = record.organization();
     std::vector<std::string> parts = {EnumWord(organization.kind()), organization.safety_region(), organization.name()};

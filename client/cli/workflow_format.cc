@@ -451,6 +451,20 @@ std::string RenderOperationalSummary(const v1::OperationalSummary& summary, absl
     }
     absl::StrAppend(&out, table.Render());
   }
+  // Shown only when there is something to do, so a quiet region reads as before.
+  if (!summary.open_escalations().empty()) {
+    absl::StrAppend(&out, "\nto call (escalation tasks): ", summary.open_escalations_size(), "\n");
+    TextTable table({"TASK", "ORGANISATION", "SINCE", "WHAT TO DO"});
+    for (const v1::EscalationTask& task : summary.open_escalations()) {
+      table.AddRow(
+          {task.id(), task.organization_id(), Age(task.created_at(), task.has_created_at(), now), task.instruction()});
+    }
+    absl::StrAppend(&out, table.Render());
+  }
+  if (summary.notifications_queued() > 0 || summary.notifications_failed() > 0) {
+    absl::StrAppend(&out, "\nnotifications waiting: ", summary.notifications_queued(),
+                    ", given up: ", summary.notifications_failed(), "\n");
+  }
   absl::StrAppend(&out, "\nat revision ", summary.revision(), "\n");
   return out;
 }

@@ -12,6 +12,8 @@ AlertService::AlertService(const ServiceContext& context) : context_(context) {
                      ParseChecked(this, context_, &AlertService::AcknowledgeAlert));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::AlertService::service_full_name(), "GetAlertAcknowledgements"),
                      ParseChecked(this, context_, &AlertService::GetAlertAcknowledgements));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AlertService::service_full_name(), "CloseEscalationTask"),
+                     ParseChecked(this, context_, &AlertService::CloseEscalationTask));
 }
 
 grpc::ServerUnaryReactor* AlertService::SendAlert(grpc::CallbackServerContext* context,
@@ -23,6 +25,12 @@ grpc::ServerUnaryReactor* AlertService::SendAlert(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* AlertService::AcknowledgeAlert(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::AcknowledgeAlertRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* AlertService::CloseEscalationTask(grpc::CallbackServerContext* context,
+                                                            const ketenbeeld::v1::CloseEscalationTaskRequest* request,
+                                                            ketenbeeld::v1::WriteResponse* response) {
   return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 

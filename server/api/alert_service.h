@@ -32,6 +32,11 @@ class AlertService final : public ketenbeeld::v1::AlertService::CallbackService 
   grpc::ServerUnaryReactor* GetAlertAcknowledgements(grpc::CallbackServerContext* context,
                                                      const ketenbeeld::v1::GetAlertAcknowledgementsRequest* request,
                                                      ketenbeeld::v1::AlertAcknowledgements* response) override;
+  // OK with the closed task. INVALID_ARGUMENT (task_id, note); NOT_FOUND for an unknown task; FAILED_PRECONDITION
+  // when it is closed already; PERMISSION_DENIED for any role but the GHOR.
+  grpc::ServerUnaryReactor* CloseEscalationTask(grpc::CallbackServerContext* context,
+                                                const ketenbeeld::v1::CloseEscalationTaskRequest* request,
+                                                ketenbeeld::v1::WriteResponse* response) override;
 
  private:
   const ServiceContext context_;

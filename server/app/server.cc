@@ -115,6 +115,9 @@ struct KetenbeeldServer::State {
   std::unique_ptr<pipeline::Committer> committer;
   std::unique_ptr<queries::Reader> reader;
   std::unique_ptr<pipeline::Scheduler> scheduler;
+  // The outbox's delivery: sends the queued notifications (on the leader only) and commits the outcomes.
+  std::unique_ptr<notify::CurlSender> notification_sender;
+  std::unique_ptr<notify::DeliveryWorker> delivery;
   // Who is calling and what they may do; everything the services below refer to.
   std::unique_ptr<security::Authenticator> authenticator;
   std::unique_ptr<policy::RateLimiter> rate_limiter;
@@ -383,6 +386,12 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->server->GetHealthCheckService()->SetServingStatus(kServiceName, true);
   state->server->GetHealthCheckService()->SetServingStatus(true);
   state->scheduler = std::make_unique<pipeline::Scheduler>(*state->committer, options.tick_interval);
+  state->notification_sender = std::make_unique<notify::CurlSender>(options.notification_sender);
+  notify::WorkerOptions worker_options = options.notification_worker;
+  worker_options.clock = committer_options.clock;
+  worker_options.observer = state->metrics.get();
+  state->delivery = std::make_unique<notify::DeliveryWorker>(*state->committer, *state->picture,
+                                                             *state->notification_sender, worker_options);
   state->retention = std::make_unique<storage::RetentionRunner>(
       *state->store, options.retention,
       storage::RetentionRunner::Callbacks{
@@ -478,6 +487,11 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
     f.replication_etcd_alarms = replication.etcd_alarms;
     f.replication_log_first_revision = replication.log_first_revision;
   }
+  if (delivery != nullptr) {
+    const notify::DeliveryWorker::Stats outbox = delivery->stats();
+    f.notifications_queued = outbox.queued;
+    f.notifications_failed = outbox.failed;
+  }
   const storage::StoreProperties rocksdb = store->Properties();
   f.rocksdb_write_stopped = rocksdb.write_stopped;
   f.rocksdb_delayed_write_rate = rocksdb.delayed_write_rate;
@@ -528,7 +542,9 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   state_->server->Wait();
   state_->admin_service.reset();  // Finishes a backup still running before the store goes.
   state_->scans->Stop();          // Every call is done, so nothing is queued; joins the threads before the store goes.
-  // In-flight RPCs are done; stop deriving facts, commit what is queued, then close the store.
+  // In-flight RPCs are done; stop deriving facts and sending the outbox (a notification sent but not yet recorded is
+  // sent again after the restart, with the same idempotency key), commit what is queued, then close the store.
+  state_->delivery->Stop();
   state_->scheduler->Stop();
   state_->retention->Stop();
   // Hands the region over (a leader resigns, so another member takes over at once) before the last writes are

@@ -15,6 +15,8 @@
 #include "absl/time/time.h"
 #include "server/feed/session.h"
 #include "server/http/gateway.h"
+#include "server/notify/curl_sender.h"
+#include "server/notify/worker.h"
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
 #include "server/policy/audit.h"
@@ -110,6 +112,11 @@ struct ServerOptions {
   // Replicated mode (docs/replication.md): this server is one member of a region whose commit log is in etcd. Unset:
   // a single node (embedded RocksDB only, no other service).
   std::optional<replication::MemberOptions> replication;
+  // The outbox's delivery (docs/operations.md, "Notifications"): how notifications are sent (SMTP server, timeout,
+  // CA bundle) and retried. Notifications are queued in the log whatever this says. worker.clock and worker.observer
+  // are set by the server (picture time, metrics).
+  notify::CurlSender::Options notification_sender;
+  notify::WorkerOptions notification_worker;
   // Development only: picture time is the wall clock plus the offset in this file (pipeline::PictureClock), so that
   // system tests can move the server's clock forward. Refused with TLS or tokens_file (CheckServerOptions). Empty: the
   // wall clock. committer.clock is then ignored: the picture clock feeds the committer, the reports and the feeds.

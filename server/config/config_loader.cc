@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -138,6 +139,66 @@ absl::Status CheckReadableFile(const std::string& path, std::string_view field) 
   if (!file.is_open()) {
     return Invalid(field, absl::StrCat("cannot read \"", path, "\": ", std::strerror(errno)));
   }
+  return absl::OkStatus();
+}
+
+// A duration of notifications.* between `min` and `max`, when set.
+absl::Status NotificationDuration(bool present, const google::protobuf::Duration& value, std::string_view field,
+                                  absl::Duration min, absl::Duration max, absl::Duration& out) {
+  if (!present) return absl::OkStatus();
+  absl::StatusOr<absl::Duration> duration = ToDuration(value, field);
+  if (!duration.ok()) return duration.status();
+  if (*duration < min || *duration > max) {
+    return Invalid(field, absl::StrCat("must be between ", absl::FormatDuration(min), " and ",
+                                       absl::FormatDuration(max), ", got ", absl::FormatDuration(*duration)));
+  }
+  out = *duration;
+  return absl::OkStatus();
+}
+
+// notifications.* -> the outbox's sender and worker (docs/operations.md, "Notifications").
+absl::Status ResolveNotifications(const server::v1::ServerConfig& config, app::ServerOptions& options) {
+  const server::v1::NotificationConfig& notifications = config.notifications();
+  notify::CurlSender::Options& sender = options.notification_sender;
+  notify::WorkerOptions& worker = options.notification_worker;
+  sender.smtp_url = notifications.smtp_url();
+  if (!notifications.smtp_from().empty()) sender.from = notifications.smtp_from();
+  if (!notifications.ca_file().empty()) {
+    if (absl::Status status = CheckReadableFile(notifications.ca_file(), "notifications.ca_file"); !status.ok()) {
+      return status;
+    }
+    sender.ca_file = notifications.ca_file();
+  }
+  if (absl::Status status = notify::CurlSender::CheckOptions(sender); !status.ok()) return status;
+  if (notifications.max_attempts() != 0) {
+    if (notifications.max_attempts() < 1 || notifications.max_attempts() > 100) {
+      return Invalid("notifications.max_attempts",
+                     absl::StrCat("must be between 1 and 100, got ", notifications.max_attempts()));
+    }
+    worker.retry.max_attempts = notifications.max_attempts();
+  }
+  if (notifications.parallel_sends() != 0) {
+    if (notifications.parallel_sends() < 1 || notifications.parallel_sends() > 64) {
+      return Invalid("notifications.parallel_sends",
+                     absl::StrCat("must be between 1 and 64, got ", notifications.parallel_sends()));
+    }
+    worker.parallel_sends = notifications.parallel_sends();
+  }
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_initial_backoff(), notifications.initial_backoff(),
+                                                  "notifications.initial_backoff", absl::Milliseconds(100),
+                                                  absl::Hours(1), worker.retry.initial_backoff));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_max_backoff(), notifications.max_backoff(),
+                                                  "notifications.max_backoff", absl::Milliseconds(100), absl::Hours(1),
+                                                  worker.retry.max_backoff));
+  if (worker.retry.max_backoff < worker.retry.initial_backoff) {
+    return Invalid("notifications.max_backoff", "must be at least initial_backoff");
+  }
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_attempt_timeout(), notifications.attempt_timeout(),
+                                                  "notifications.attempt_timeout", absl::Seconds(1), absl::Minutes(2),
+                                                  sender.attempt_timeout));
+  KETENBEELD_RETURN_IF_ERROR(NotificationDuration(notifications.has_poll_interval(), notifications.poll_interval(),
+                                                  "notifications.poll_interval", absl::Milliseconds(10),
+                                                  absl::Minutes(1), worker.poll_interval));
   return absl::OkStatus();
 }
 
@@ -334,6 +395,7 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     options.backup_dir = config.backup_dir();
   }
   if (absl::Status replication = ResolveReplication(config, options); !replication.ok()) return replication;
+  if (absl::Status notifications = ResolveNotifications(config, options); !notifications.ok()) return notifications;
   const server::v1::AuditConfig& audit = config.audit();
   if (audit.max_file_bytes() != 0) {
     if (audit.max_file_bytes() < 4096 || audit.max_file_bytes() > (int64_t{1} << 40)) {
@@ -534,6 +596,26 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_public_origin",
             "Origin of the dashboard behind the TLS proxy (https://host[:port]), whose POSTs the gateway accepts",
             [](C& c, const std::string& v) { c.set_http_public_origin(v); });
+  AddString(app, "notifications_smtp_url",
+            "SMTP server for e-mail notifications, smtp://host[:port] (STARTTLS) or smtps://host[:port]; empty: none",
+            [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_url(v); });
+  AddString(app, "notifications_smtp_from", "Sender address of notification e-mails (default ketenbeeld@localhost)",
+            [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_from(v); });
+  AddInt(app, "notifications_max_attempts", "Delivery attempts per notification before it is FAILED (default 12)",
+         [](C& c, int64_t v) { c.mutable_notifications()->set_max_attempts(static_cast<int32_t>(v)); });
+  AddDuration(app, "notifications_initial_backoff", "Wait after a notification's first failed attempt (default 5s)",
+              [](C& c) { return c.mutable_notifications()->mutable_initial_backoff(); });
+  AddDuration(app, "notifications_max_backoff", "Longest wait between a notification's attempts (default 10m)",
+              [](C& c) { return c.mutable_notifications()->mutable_max_backoff(); });
+  AddDuration(app, "notifications_attempt_timeout", "Deadline of one delivery attempt (default 10s)",
+              [](C& c) { return c.mutable_notifications()->mutable_attempt_timeout(); });
+  AddDuration(app, "notifications_poll_interval",
+              "How often the outbox is checked for due notifications (default 500ms)",
+              [](C& c) { return c.mutable_notifications()->mutable_poll_interval(); });
+  AddInt(app, "notifications_parallel_sends", "Notifications sent at once (default 8)",
+         [](C& c, int64_t v) { c.mutable_notifications()->set_parallel_sends(static_cast<int32_t>(v)); });
+  AddString(app, "notifications_ca_file", "CA bundle (PEM) for webhook and SMTP servers; empty: the system's",
+            [](C& c, const std::string& v) { c.mutable_notifications()->set_ca_file(v); });
 }
 
 absl::StatusOr<server::v1::ServerConfig> ConfigFlags::Merged() const {

@@ -15,20 +15,22 @@ using ::google::protobuf::RepeatedPtrField;
 using ::ketenbeeld::v1::Disruption;
 using ::ketenbeeld::v1::Record;
 
-// Enum values of the filtered enums are all below 31. Bit 31 stands for "a value this build does not know": it keeps
-// the mask non-zero (so the list still restricts) but no record value ever sets it.
-constexpr int kUnknownValueBit = 31;
+// Enum values of the filtered enums are all below 63 (EntityKind goes up to 39: values 30..39 are reserved for
+// new kinds, ENTITY_KIND_ESCALATION_TASK is 31). Bit 63 stands for "a value this build does not know": it keeps the
+// mask non-zero (so the list still restricts) but no record value ever sets it. (It was bit 31 of a 32-bit mask,
+// which made ENTITY_KIND_ESCALATION_TASK unselectable.)
+constexpr int kUnknownValueBit = 63;
 
-uint32_t MaskOf(const RepeatedField<int>& values) {
-  uint32_t mask = 0;
+uint64_t MaskOf(const RepeatedField<int>& values) {
+  uint64_t mask = 0;
   for (int value : values) {
-    mask |= (value >= 0 && value < kUnknownValueBit) ? (1u << value) : (1u << kUnknownValueBit);
+    mask |= (value >= 0 && value < kUnknownValueBit) ? (uint64_t{1} << value) : (uint64_t{1} << kUnknownValueBit);
   }
   return mask;
 }
 
 // True when the list behind `mask` is empty (matches all) or holds `value`.
-bool InMask(uint32_t mask, int value) {
+bool InMask(uint64_t mask, int value) {
   if (mask == 0) return true;
   return value >= 0 && value < kUnknownValueBit && ((mask >> value) & 1u) != 0;
 }

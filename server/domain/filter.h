@@ -48,9 +48,9 @@ class CompiledFilter {
   // Sorted and deduplicated; empty = all. Filters hold a handful of values, so binary search beats hashing.
   std::vector<std::string> organization_ids_;
   std::vector<std::string> safety_regions_;
-  uint32_t kinds_mask_ = 0;         // Bit per EntityKind; 0 = all.
-  uint32_t sectors_mask_ = 0;       // Bit per Sector; 0 = all.
-  uint32_t disruptions_mask_ = 0;   // Bit per DisruptionType; 0 = any type (when disruption filtering is on).
+  uint64_t kinds_mask_ = 0;         // Bit per EntityKind; 0 = all.
+  uint64_t sectors_mask_ = 0;       // Bit per Sector; 0 = all.
+  uint64_t disruptions_mask_ = 0;   // Bit per DisruptionType; 0 = any type (when disruption filtering is on).
   bool disruption_filter_ = false;  // True when `disruptions` or `min_severity` is set.
   ketenbeeld::v1::Severity min_severity_ = ketenbeeld::v1::SEVERITY_UNSPECIFIED;
   bool identifier_filter_ = false;  // True when `identifiers` has a field set.

@@ -135,4 +135,9 @@ absl::Status ValidateAcknowledgeAlertRequest(const v1::AcknowledgeAlertRequest& 
   return CheckText(request.comment(), FieldPath("comment"), kShortText);
 }
 
+absl::Status ValidateCloseEscalationTaskRequest(const v1::CloseEscalationTaskRequest& request) {
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.task_id(), FieldPath("task_id")));
+  return CheckText(request.note(), FieldPath("note"), kShortText);
+}
+
 }  // namespace ketenbeeld::domain

@@ -31,6 +31,8 @@ absl::Status ValidateAddSituationEntryRequest(const ketenbeeld::v1::AddSituation
 // cancels, so the other fields are ignored. `version`, `deadline_passed` and `sent_at` are output only.
 absl::Status ValidateSendAlertRequest(const ketenbeeld::v1::SendAlertRequest& request);
 absl::Status ValidateAcknowledgeAlertRequest(const ketenbeeld::v1::AcknowledgeAlertRequest& request);
+// Closing an escalation task: task_id an id, note at most 2000 characters.
+absl::Status ValidateCloseEscalationTaskRequest(const ketenbeeld::v1::CloseEscalationTaskRequest& request);
 
 }  // namespace ketenbeeld::domain
 

@@ -28,6 +28,8 @@ constexpr absl::string_view kAcknowledgements = "acknowledgements";
 constexpr absl::string_view kAssistanceRequests = "assistance-requests";
 constexpr absl::string_view kScenarios = "scenarios";
 constexpr absl::string_view kExercises = "exercises";
+constexpr absl::string_view kNotifications = "notifications";
+constexpr absl::string_view kEscalations = "escalations";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -44,8 +46,8 @@ absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
       absl::StrCat(field, ": ", Quote(name),
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
-                   "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id} or "
-                   "scenarios/{id}"));
+                   "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
+                   "scenarios/{id}, notifications/{id} or escalations/{id}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -82,6 +84,10 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ASSISTANCE_REQUEST;
   } else if (segments.size() == 2 && collection == kScenarios) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_SCENARIO;
+  } else if (segments.size() == 2 && collection == kNotifications) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_NOTIFICATION;
+  } else if (segments.size() == 2 && collection == kEscalations) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_ESCALATION_TASK;
   } else {
     return NotARecordName(name, field);
   }
@@ -141,6 +147,16 @@ std::string InExercise(std::string_view exercise_id, std::string_view name_view)
     return std::string(name);
   }
   return absl::StrCat(ExercisePrefix(exercise_id), name);
+}
+
+std::string NotificationName(std::string_view notification_id) {
+  return absl::StrCat(kNotifications, "/", ToAbsl(notification_id));
+}
+
+std::string EscalationTaskName(std::string_view task_id) { return absl::StrCat(kEscalations, "/", ToAbsl(task_id)); }
+
+std::string FollowUpId(int64_t revision, int index) {
+  return absl::StrFormat("%0*d-%04d", kSequenceDigits, revision, index);
 }
 
 std::string OrganizationPrefix(std::string_view organization_id) {

@@ -10,6 +10,8 @@
 //   scenarios/{scenario_id}
 //   exercises/{exercise_id}
 //   exercises/{exercise_id}/{any of the names above but organizations/{organization_id}}   (exercise.proto)
+//   notifications/{notification_id}        (the outbox; FollowUpId)
+//   escalations/{task_id}                  (escalation tasks; FollowUpId)
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -46,6 +48,14 @@ std::string AcknowledgementName(std::string_view alert_id, std::string_view orga
 std::string AcknowledgementPrefix(std::string_view alert_id);
 std::string AssistanceRequestName(std::string_view request_id);
 std::string ScenarioName(std::string_view scenario_id);
+std::string NotificationName(std::string_view notification_id);
+std::string EscalationTaskName(std::string_view task_id);
+inline constexpr std::string_view kNotificationsPrefix = "notifications/";
+inline constexpr std::string_view kEscalationsPrefix = "escalations/";
+// The id of the `index`th record (0..9999) the server derives from the change at `revision` (a notification or an
+// escalation task): "{revision, 20 digits}-{index, 4 digits}". Unique, a valid id, and sorted in commit order, so a
+// scan of the outbox meets the oldest notifications first.
+std::string FollowUpId(int64_t revision, int index);
 
 std::string ExerciseName(std::string_view exercise_id);
 // "exercises/{exercise_id}/": the prefix of every record of one exercise (not the exercise record itself).

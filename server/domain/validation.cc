@@ -14,6 +14,7 @@
 #include "google/protobuf/generated_enum_reflection.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/domain/endpoints.h"
 #include "server/domain/field_checks.h"
 #include "server/domain/identifiers.h"
 
@@ -64,7 +65,8 @@ absl::Status CheckLocation(const Location& location, const FieldPath& path) {
 absl::Status CheckContact(const Contact& contact, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(CheckText(contact.name(), path.Field("name"), kOptionalName));
   KETENBEELD_RETURN_IF_ERROR(CheckText(contact.phone(), path.Field("phone"), kPhone));
-  return CheckText(contact.email(), path.Field("email"), kOptionalName);
+  KETENBEELD_RETURN_IF_ERROR(CheckText(contact.email(), path.Field("email"), kOptionalName));
+  return CheckEndpoints(contact, path.ToString());
 }
 
 absl::Status CheckIdentifiers(const v1::StandardIdentifiers& identifiers, const FieldPath& path) {

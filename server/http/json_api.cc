@@ -163,6 +163,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   write("ketenbeeld.v1.AlertService/SendAlert", v1::SendAlertRequest{});
   write("ketenbeeld.v1.AlertService/AcknowledgeAlert", v1::AcknowledgeAlertRequest{});
   compute("ketenbeeld.v1.AlertService/GetAlertAcknowledgements", &service::Operations::GetAlertAcknowledgements);
+  write("ketenbeeld.v1.AlertService/CloseEscalationTask", v1::CloseEscalationTaskRequest{});
   // AssistanceService.
   write("ketenbeeld.v1.AssistanceService/RequestAssistance", v1::RequestAssistanceRequest{});
   write("ketenbeeld.v1.AssistanceService/OfferAssistance", v1::OfferAssistanceRequest{});

@@ -59,7 +59,16 @@ struct Validator {
   absl::Status operator()(const v1::StartExerciseRequest& r) const { return domain::ValidateStartExerciseRequest(r); }
   absl::Status operator()(const v1::EndExerciseRequest& r) const { return domain::ValidateEndExerciseRequest(r); }
   absl::Status operator()(const v1::PurgeExerciseRequest& r) const { return domain::ValidatePurgeExerciseRequest(r); }
+  absl::Status operator()(const v1::CloseEscalationTaskRequest& r) const {
+    return domain::ValidateCloseEscalationTaskRequest(r);
+  }
   absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
+  absl::Status operator()(const DeliveryOutcome& r) const {
+    if (r.attempt.number < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("attempt.number: must be >= 1, got ", r.attempt.number));
+    }
+    return domain::ValidateId(r.notification_id, "notification_id");
+  }
 
   template <typename Request>
   static absl::Status CheckExpected(const Request& request) {
@@ -108,6 +117,8 @@ struct Planner {
   auto operator()(const v1::StartExerciseRequest& r) const { return One(PlanStartExercise(r, context)); }
   auto operator()(const v1::EndExerciseRequest& r) const { return One(PlanEndExercise(r, context)); }
   auto operator()(const v1::PurgeExerciseRequest& r) const { return PlanPurgeExercise(r, context); }
+  auto operator()(const v1::CloseEscalationTaskRequest& r) const { return One(PlanCloseEscalationTask(r, context)); }
+  auto operator()(const DeliveryOutcome& r) const { return One(PlanDeliveryOutcome(r, context)); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
@@ -141,7 +152,14 @@ absl::Status ValidateWrite(const WriteRequest& request) {
 }
 
 absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
-  return std::visit(Planner{context}, std::move(body));
+  absl::StatusOr<std::vector<PlannedChange>> changes = std::visit(Planner{context}, std::move(body));
+  if (!changes.ok() || changes->empty()) return changes;
+  std::vector<PlannedChange> follow_ups = PlanFollowUps(*changes, context);
+  for (PlannedChange& change : follow_ups) {
+    change.follow_up = true;
+    changes->push_back(std::move(change));
+  }
+  return changes;
 }
 
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,

@@ -23,6 +23,7 @@
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/domain/outbox.h"
 #include "server/domain/region.h"
 #include "server/state/picture.h"
 #include "server/state/records.h"
@@ -31,6 +32,14 @@ namespace ketenbeeld::mutations {
 
 // The server's periodic check of time-driven facts. Carries no data: "now" is the group's commit time.
 struct SystemTick {};
+
+// The outcome of one delivery attempt of an outbox record, reported by the delivery worker (server/notify/) and
+// committed as the record's next state (domain::ApplyAttempt). The server's own write: no RPC carries it.
+struct DeliveryOutcome {
+  std::string notification_id;
+  domain::Attempt attempt;
+  domain::RetryPolicy policy;
+};
 
 // A write as the committer receives it: the request and who made it.
 struct WriteRequest {
@@ -41,7 +50,8 @@ struct WriteRequest {
                             ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
                             ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
                             ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
-                            ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest, SystemTick>;
+                            ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
+                            ketenbeeld::v1::CloseEscalationTaskRequest, SystemTick, DeliveryOutcome>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };
@@ -58,6 +68,9 @@ struct PlannedChange {
   ketenbeeld::v1::Record record;
   // The record this change replaces, or nullptr.
   state::RecordPtr previous;
+  // A record the server derived from the write's own changes (PlanFollowUps: a notification, an escalation task).
+  // The write's result (its revision and record) is its last own change, not a follow-up.
+  bool follow_up = false;
 };
 
 // Looks a record up in the picture as it will be after the earlier changes of the same commit group.
@@ -163,6 +176,24 @@ void ForEachExercise(const state::Picture& picture, absl::FunctionRef<void(const
 // The reporting interval in force for an organisation now: its own or the region's, tightened while an open incident
 // that affects it is scaled up (mutations_cadence.cc).
 absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);
+
+// The outbox and escalation (mutations_followup.cc).
+absl::StatusOr<PlannedChange> PlanCloseEscalationTask(const ketenbeeld::v1::CloseEscalationTaskRequest& request,
+                                                      const PlanContext& context);
+// NOT_FOUND when the notification does not exist; FAILED_PRECONDITION when the outcome is stale or the notification
+// is final (domain::ApplyAttempt): the worker drops such an outcome.
+absl::StatusOr<PlannedChange> PlanDeliveryOutcome(const DeliveryOutcome& outcome, const PlanContext& context);
+// The records the server derives from a write's planned changes, committed in the same group right after them:
+//   - an outbox record (Notification, QUEUED) per endpoint of each organisation a change concerns: an alert sent,
+//     updated or cancelled (its audience), an alert's deadline passed (the audience that had not acknowledged), a
+//     status report that became overdue (its organisation), a request for help (the region's GHOR offices) and an
+//     offer on one (the requester);
+//   - an escalation task (EscalationTask, OPEN) per organisation that did not answer: an alert's deadline passed
+//     without its acknowledgement, its report became overdue.
+// Each fact is committed once (PlanAlertDeadlines, PlanReportDeadlines), and its follow-ups with it in the same
+// atomic group, so they too exist exactly once, also across a restart. Ids: domain::FollowUpId(revision of the
+// change, index).
+std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes, const PlanContext& context);
 
 // Time-driven facts: alerts whose acknowledgement deadline passed (mutations_alert.cc), and status reports that
 // became overdue, stayed overdue for the region's grace (overall status unknown), or whose emergency department's

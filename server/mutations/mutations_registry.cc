@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/domain/endpoints.h"
 #include "server/domain/entities.h"
 #include "server/domain/filter.h"
 #include "server/domain/identifiers.h"
@@ -66,6 +67,13 @@ absl::StatusOr<PlannedChange> PlanRegisterOrganization(const ketenbeeld::v1::Reg
     return status;
   }
   if (absl::Status status = CheckIdentifiersUnique(organization, record.name(), context); !status.ok()) return status;
+  // Reads never return a webhook's secret, so a registration read back and sent again carries none: keep the stored.
+  if (absl::Status status = domain::KeepSecrets(
+          previous != nullptr && previous->record.has_organization() ? &previous->record.organization() : nullptr,
+          organization);
+      !status.ok()) {
+    return status;
+  }
   record.set_kind(ketenbeeld::v1::ENTITY_KIND_ORGANIZATION);
   ketenbeeld::v1::Scope& scope = *record.mutable_scope();
   scope.set_organization_id(organization.id());

@@ -132,6 +132,12 @@ class FiguresCollectable : public prometheus::Collectable {
     add("ketenbeeld_rocksdb_memtable_bytes", "Size of all memtables", T::Gauge, d(f.rocksdb_memtable_bytes));
     add("ketenbeeld_rocksdb_background_errors", "RocksDB background errors since the store was (re)opened", T::Gauge,
         d(f.rocksdb_background_errors));
+    if (f.notifications_queued >= 0) {
+      add("ketenbeeld_notifications_queued", "Notifications of the outbox waiting to be delivered", T::Gauge,
+          d(f.notifications_queued));
+      add("ketenbeeld_notifications_failed", "Notifications of the outbox given up (FAILED)", T::Gauge,
+          d(f.notifications_failed));
+    }
     return families;
   }
 
@@ -186,7 +192,15 @@ struct Metrics::Impl {
         rpc_latency(prometheus::BuildHistogram()
                         .Name("ketenbeeld_rpc_duration_seconds")
                         .Help("Duration of gRPC calls by method and status code (streams: their whole life)")
-                        .Register(*registry)) {}
+                        .Register(*registry)),
+        delivery_attempts(prometheus::BuildCounter()
+                              .Name("ketenbeeld_notification_attempts_total")
+                              .Help("Delivery attempts of notifications by channel and outcome (sent, retry, failed)")
+                              .Register(*registry)),
+        delivery_latency(prometheus::BuildHistogram()
+                             .Name("ketenbeeld_notification_delivery_seconds")
+                             .Help("Time from queueing a notification to its delivery, by channel")
+                             .Register(*registry)) {}
 
   std::vector<prometheus::MetricFamily> CollectAll() const {
     std::vector<prometheus::MetricFamily> families = registry->Collect();
@@ -209,6 +223,8 @@ struct Metrics::Impl {
   prometheus::Histogram& append_latency;
   prometheus::Family<prometheus::Counter>& rpcs;
   prometheus::Family<prometheus::Histogram>& rpc_latency;
+  prometheus::Family<prometheus::Counter>& delivery_attempts;
+  prometheus::Family<prometheus::Histogram>& delivery_latency;
 
   // The series of each (method, code) seen, so a call costs one hash lookup instead of Family::Add's label work.
   struct RpcSeries {
@@ -287,6 +303,16 @@ void Metrics::OnRpcFinished(std::string_view method, int code, absl::Duration la
   }
   series.count->Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void Metrics::OnDeliveryAttempt(std::string_view channel, std::string_view outcome, absl::Duration since_queued) {
+  // Few series (2 channels x 3 outcomes): Family::Add finds an existing one by its labels.
+  const std::string channel_label(channel);
+  impl_->delivery_attempts.Add({{"channel", channel_label}, {"outcome", std::string(outcome)}}).Increment();
+  if (outcome != "sent") return;
+  static const auto* buckets =
+      new prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
+  impl_->delivery_latency.Add({{"channel", channel_label}}, *buckets).Observe(absl::ToDoubleSeconds(since_queued));
 }
 
 }  // namespace ketenbeeld::observability

@@ -65,9 +65,13 @@ struct ServerFigures {
   int64_t rocksdb_live_sst_bytes = 0;
   int64_t rocksdb_memtable_bytes = 0;
   int64_t rocksdb_background_errors = 0;
+  // The outbox (notification.proto), as the delivery worker last saw it: notifications waiting to be delivered, and
+  // those given up. -1: no worker runs (a follower, or no worker at all): not exported.
+  int64_t notifications_queued = -1;
+  int64_t notifications_failed = -1;
 };
 
-class Metrics : public CommitObserver, public RpcObserver, public ReplicationObserver {
+class Metrics : public CommitObserver, public RpcObserver, public ReplicationObserver, public DeliveryObserver {
  public:
   // Metrics without an HTTP endpoint (Render() only); for tests and for a server without metrics_listen.
   explicit Metrics(std::function<ServerFigures()> figures);
@@ -88,6 +92,7 @@ class Metrics : public CommitObserver, public RpcObserver, public ReplicationObs
   void OnGroupCommitted(size_t writes, size_t changes, absl::Duration latency, bool ok) override;
   void OnRpcFinished(std::string_view method, int code, absl::Duration latency) override;
   void OnLogAppend(absl::Duration latency, bool ok) override;
+  void OnDeliveryAttempt(std::string_view channel, std::string_view outcome, absl::Duration since_queued) override;
 
  private:
   struct Impl;

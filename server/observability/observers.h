@@ -40,6 +40,15 @@ class ReplicationObserver {
   virtual void OnLogAppend(absl::Duration latency, bool ok) = 0;
 };
 
+// The outbox's delivery worker (server/notify/) reports each attempt to send a notification.
+class DeliveryObserver {
+ public:
+  virtual ~DeliveryObserver() = default;
+  // `channel` "webhook" or "email"; `outcome` "sent", "retry" (failed, will be repeated) or "failed" (given up);
+  // `since_queued` from the notification's queued_at to this outcome (for "sent": its delivery latency).
+  virtual void OnDeliveryAttempt(std::string_view channel, std::string_view outcome, absl::Duration since_queued) = 0;
+};
+
 // Live feeds (feed::FeedSession, over gRPC and Server-Sent Events alike) count what they deliver. Owned by the
 // server; read at scrape time.
 struct FeedCounters {

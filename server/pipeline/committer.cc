@@ -54,6 +54,12 @@ void Committer::Submit(mutations::WriteRequest request, Callback done) {
     std::move(done)(WriteResult{.revision = applied_revision(), .record = nullptr});
     return;
   }
+  if (following && std::holds_alternative<mutations::DeliveryOutcome>(request.body)) {
+    // The outbox is the leader's to deliver; a member that stopped leading mid-attempt drops the outcome, and the
+    // new leader sends the notification again with the same idempotency key (at least once).
+    std::move(done)(absl::UnavailableError("this member does not lead the region; the outcome was not recorded"));
+    return;
+  }
   if (following && options_.forwarder != nullptr) {
     options_.forwarder->Forward(std::move(request),
                                 [this, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
@@ -206,6 +212,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
     absl::Status status;
     size_t first_change = 0;  // Index into `changes` of this write's first change.
     size_t change_count = 0;
+    // Of the write's changes, how many are its own (the rest are follow-ups: mutations::PlannedChange::follow_up).
+    size_t own_count = 0;
   };
   std::vector<Planned> planned(group.size());
   std::vector<state::Change> changes;
@@ -227,6 +235,7 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       continue;
     }
     planned[i].change_count = planned_changes->size();
+    for (const mutations::PlannedChange& plan : *planned_changes) planned[i].own_count += plan.follow_up ? 0 : 1;
     for (mutations::PlannedChange& plan : *planned_changes) {
       ketenbeeld::v1::Record& record = plan.record;
       record.set_create_revision(plan.previous == nullptr ? revision : plan.previous->record.create_revision());
@@ -298,10 +307,11 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       completed.results.emplace_back(write.status);
     } else if (!written.ok()) {
       completed.results.emplace_back(written);
-    } else if (write.change_count == 0) {
+    } else if (write.own_count == 0) {
       completed.results.emplace_back(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
     } else {
-      const state::Change& last = completed.changes[write.first_change + write.change_count - 1];
+      // The write's last own change (follow-ups come after the write's own changes).
+      const state::Change& last = completed.changes[write.first_change + write.own_count - 1];
       completed.results.emplace_back(WriteResult{.revision = last.event->revision(), .record = last.record});
     }
   }

@@ -49,7 +49,9 @@ namespace ketenbeeld::pipeline {
 using CommitObserver = observability::CommitObserver;
 
 struct WriteResult {
-  // The revision of the write's (last) change; for a write that changed nothing (a tick), the current revision.
+  // The revision of the write's (last) own change (not of the records the server derived from it: notifications,
+  // escalation tasks, which follow it in the same group); for a write that changed nothing (a tick), the current
+  // revision.
   int64_t revision = 0;
   // The record the write's (last) change left; nullptr for a delete or when nothing changed.
   state::RecordPtr record;
@@ -119,6 +121,11 @@ class Committer {
 
   // The last revision in the store, the picture and the hub (0 for an empty log). Any thread.
   int64_t applied_revision() const;
+
+  // Whether this member may commit its own writes now: always on a single node; in replicated mode while it leads
+  // (a hint, as ReplicatedLog::leading). The server's own background writers (the outbox's delivery worker) work only
+  // while it is true. Any thread.
+  bool leading() const { return options_.replicated_log == nullptr || options_.replicated_log->leading(); }
 
   // Refuses new writes with UNAVAILABLE, commits and completes what is queued, and joins the threads. Idempotent.
   void Stop();

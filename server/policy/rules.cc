@@ -44,6 +44,7 @@ constexpr std::array kRules = {
     Rule{method::kAcknowledgeAlert, {kInstitution, kGhor, kDispatch}, kOwn,
          "institutions and dispatch acknowledge for their own organisation; the GHOR for any"},
     Rule{method::kGetAlertAcknowledgements, {kGhor, kDispatch}, kAny, "the GHOR and dispatch track acknowledgements"},
+    Rule{method::kCloseEscalationTask, {kGhor}, kAny, "only the GHOR closes escalation tasks"},
     Rule{method::kRequestAssistance, {kInstitution, kGhor, kDispatch}, kOwn,
          "institutions and dispatch request help for their own organisation; the GHOR for any"},
     Rule{method::kOfferAssistance, {kInstitution, kGhor, kDispatch}, kOwn,

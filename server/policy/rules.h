@@ -42,6 +42,7 @@ inline constexpr absl::string_view kAddSituationEntry = "/ketenbeeld.v1.Incident
 inline constexpr absl::string_view kSendAlert = "/ketenbeeld.v1.AlertService/SendAlert";
 inline constexpr absl::string_view kAcknowledgeAlert = "/ketenbeeld.v1.AlertService/AcknowledgeAlert";
 inline constexpr absl::string_view kGetAlertAcknowledgements = "/ketenbeeld.v1.AlertService/GetAlertAcknowledgements";
+inline constexpr absl::string_view kCloseEscalationTask = "/ketenbeeld.v1.AlertService/CloseEscalationTask";
 inline constexpr absl::string_view kRequestAssistance = "/ketenbeeld.v1.AssistanceService/RequestAssistance";
 inline constexpr absl::string_view kOfferAssistance = "/ketenbeeld.v1.AssistanceService/OfferAssistance";
 inline constexpr absl::string_view kAcceptOffer = "/ketenbeeld.v1.AssistanceService/AcceptOffer";

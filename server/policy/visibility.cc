@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "server/domain/endpoints.h"
 #include "server/observability/log.h"
 #include "server/policy/published_file.h"
 
@@ -60,6 +61,7 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
 }
 
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record) {
+  domain::StripSecrets(record);  // For every reader: a secret is never read back.
   const absl::string_view owner = DetailOwner(record);
   if (owner.empty() || viewer.SeesDetailOf(owner)) return false;
   WithholdDetail(*record.mutable_status_report());
@@ -82,6 +84,14 @@ const std::string& RedactedWire(const Item& item, Make make) {
 }  // namespace
 
 const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record) {
+  if (domain::HoldsSecrets(record.record)) {
+    // An organisation's record has no detailed figures, so its redacted form is the one without secrets, for all.
+    return RedactedWire(record, [&] {
+      ketenbeeld::v1::Record copy = record.record;
+      domain::StripSecrets(copy);
+      return copy.SerializeAsString();
+    });
+  }
   const absl::string_view owner = DetailOwner(record.record);
   if (owner.empty() || viewer.SeesDetailOf(owner)) return record.wire;
   return RedactedWire(record, [&] {
@@ -92,6 +102,13 @@ const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& reco
 }
 
 const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event) {
+  if (domain::HoldsSecrets(event.event.record())) {
+    return RedactedWire(event, [&] {
+      ketenbeeld::v1::Event copy = event.event;
+      domain::StripSecrets(*copy.mutable_record());
+      return copy.SerializeAsString();
+    });
+  }
   const absl::string_view owner = DetailOwner(event.event.record());
   if (owner.empty() || viewer.SeesDetailOf(owner)) return event.wire;
   return RedactedWire(event, [&] {

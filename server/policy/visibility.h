@@ -59,7 +59,11 @@ absl::string_view DetailOwner(const ketenbeeld::v1::Record& record);
 // Clears the detailed figures of a status report (see above) and sets detail_withheld.
 void WithholdDetail(ketenbeeld::v1::StatusReport& report);
 
-// Redacts `record` / `event` in place for `viewer`. Returns whether anything was withheld.
+// Webhook secrets (Organization.contact.endpoints[].webhook.secret) are withheld from every reader, whatever its
+// role, also in development mode: Redact and WireFor strip them for all (domain::StripSecrets).
+//
+// Redacts `record` / `event` in place for `viewer`: secrets always, detailed figures when the viewer may not see
+// them. Returns whether detailed figures were withheld.
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record);
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Event& event);
 

@@ -602,10 +602,12 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
 
 absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest& request,
                                                                  const state::Picture& picture) {
-  const PictureView view(picture,
-                         {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
-                          v1::ENTITY_KIND_ASSISTANCE_REQUEST, v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT},
-                         request.exercise_id());
+  const PictureView view(
+      picture,
+      {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_ASSISTANCE_REQUEST,
+       v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT, v1::ENTITY_KIND_ESCALATION_TASK,
+       v1::ENTITY_KIND_NOTIFICATION},
+      request.exercise_id());
   v1::OperationalSummary summary;
   summary.set_revision(view.revision());
   // What AcknowledgementStateIn reads (organisations and acknowledgements), picked out once for every alert.
@@ -617,6 +619,17 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
       audience_records.push_back(stored);
     } else if (record.has_alert() && record.alert().status() == v1::ALERT_STATUS_ACTIVE) {
       active_alerts.push_back(&record.alert());
+    } else if (record.has_escalation_task()) {
+      // Names sort in commit order ("escalations/{revision}-{index}"): oldest first, as the proto says.
+      if (record.escalation_task().status() == v1::ESCALATION_STATUS_OPEN) {
+        *summary.add_open_escalations() = record.escalation_task();
+      }
+    } else if (record.has_notification()) {
+      if (record.notification().status() == v1::NOTIFICATION_STATUS_QUEUED) {
+        summary.set_notifications_queued(summary.notifications_queued() + 1);
+      } else if (record.notification().status() == v1::NOTIFICATION_STATUS_FAILED) {
+        summary.set_notifications_failed(summary.notifications_failed() + 1);
+      }
     } else if (record.has_assistance_request()) {
       const v1::AssistanceRequest& request = record.assistance_request();
       if (request.status() == v1::ASSISTANCE_STATUS_OPEN || request.status() == v1::ASSISTANCE_STATUS_OFFERED ||

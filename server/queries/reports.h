@@ -146,7 +146,8 @@ absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
 // Open assistance requests (OPEN, OFFERED, ACCEPTED; by name), active alerts that some organisation of their audience
 // has not acknowledged (by name), and overdue organisations (by id): registered organisations whose organisation-level
 // report carries overdue_since, and registered organisations that have never reported at all (no report of any
-// level; report_due and last_report are then absent).
+// level; report_due and last_report are then absent), the open escalation tasks (oldest first) and the outbox's
+// QUEUED and FAILED notifications counted, all from one snapshot.
 absl::StatusOr<ketenbeeld::v1::OperationalSummary> ComputeOperationalSummary(
     const ketenbeeld::v1::GetOperationalSummaryRequest& request, const state::Picture& picture);
 

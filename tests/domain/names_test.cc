@@ -64,8 +64,20 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
   EXPECT_EQ(parsed.status().message(),
             "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
             "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
-            "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id} or "
-            "scenarios/{id}");
+            "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
+            "scenarios/{id}, notifications/{id} or escalations/{id}");
+}
+
+TEST(NamesTest, FollowUpNamesSortInCommitOrderAndParse) {
+  EXPECT_EQ(FollowUpId(42, 3), "00000000000000000042-0003");
+  EXPECT_LT(NotificationName(FollowUpId(9, 9999)), NotificationName(FollowUpId(10, 0)));
+  absl::StatusOr<ParsedName> notification = ParseName(NotificationName(FollowUpId(42, 0)));
+  ASSERT_TRUE(notification.ok()) << notification.status();
+  EXPECT_EQ(notification->kind, v1::ENTITY_KIND_NOTIFICATION);
+  EXPECT_EQ(notification->id, "00000000000000000042-0000");
+  absl::StatusOr<ParsedName> task = ParseName(EscalationTaskName(FollowUpId(7, 1)));
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(task->kind, v1::ENTITY_KIND_ESCALATION_TASK);
 }
 
 TEST(NamesTest, WorkflowNamesRoundTrip) {
@@ -113,7 +125,7 @@ TEST(NamesTest, HugeNameIsQuotedShort) {
   const std::string huge(100000, 'x');
   absl::StatusOr<ParsedName> parsed = ParseName(huge);
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_LT(parsed.status().message().size(), 500u);
+  EXPECT_LT(parsed.status().message().size(), 600u);
 }
 
 class BadNameTest : public ::testing::TestWithParam<const char*> {};

@@ -198,6 +198,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.AlertService/SendAlert", "G"},
       {"/ketenbeeld.v1.AlertService/AcknowledgeAlert", "IGD"},
       {"/ketenbeeld.v1.AlertService/GetAlertAcknowledgements", "GD"},
+      {"/ketenbeeld.v1.AlertService/CloseEscalationTask", "G"},
       {"/ketenbeeld.v1.AssistanceService/RequestAssistance", "IGD"},
       {"/ketenbeeld.v1.AssistanceService/OfferAssistance", "IGD"},
       {"/ketenbeeld.v1.AssistanceService/AcceptOffer", "IGD"},

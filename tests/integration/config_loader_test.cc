@@ -339,5 +339,42 @@ TEST(ConfigLoaderTest, BadFlagValuesNameTheFlagOrField) {
   EXPECT_THAT(std::string(too_fast.status().message()), StartsWith("heartbeat_interval:"));
 }
 
+TEST(ConfigLoaderTest, NotificationsAreResolvedAndBadValuesNamed) {
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(R"(
+    notifications {
+      smtp_url: "smtp://127.0.0.1:2525"
+      smtp_from: "ghor@vr10.nl"
+      max_attempts: 5
+      initial_backoff { nanos: 200000000 }
+      max_backoff { seconds: 2 }
+      attempt_timeout { seconds: 3 }
+      poll_interval { nanos: 50000000 }
+      parallel_sends: 4
+    })");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const app::ServerOptions& options = resolved->server;
+  EXPECT_EQ(options.notification_sender.smtp_url, "smtp://127.0.0.1:2525");
+  EXPECT_EQ(options.notification_sender.from, "ghor@vr10.nl");
+  EXPECT_EQ(options.notification_sender.attempt_timeout, absl::Seconds(3));
+  EXPECT_EQ(options.notification_worker.retry.max_attempts, 5);
+  EXPECT_EQ(options.notification_worker.retry.initial_backoff, absl::Milliseconds(200));
+  EXPECT_EQ(options.notification_worker.retry.max_backoff, absl::Seconds(2));
+  EXPECT_EQ(options.notification_worker.poll_interval, absl::Milliseconds(50));
+  EXPECT_EQ(options.notification_worker.parallel_sends, 4);
+
+  for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"(notifications { smtp_url: "http://mail" })", "notifications.smtp_url:"},
+           {R"(notifications { smtp_from: "geen adres" })", "notifications.smtp_from:"},
+           {R"(notifications { max_attempts: 101 })", "notifications.max_attempts:"},
+           {R"(notifications { initial_backoff { seconds: 10 } max_backoff { seconds: 5 } })",
+            "notifications.max_backoff:"},
+           {R"(notifications { poll_interval { nanos: 1000 } })", "notifications.poll_interval:"},
+           {R"(notifications { parallel_sends: 65 })", "notifications.parallel_sends:"}}) {
+    absl::StatusOr<ResolvedConfig> bad = ResolveText(text);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_THAT(std::string(bad.status().message()), HasSubstr(field)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace ketenbeeld::config

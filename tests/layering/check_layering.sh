@@ -33,6 +33,8 @@ declare -A allowed=(
   [server/queries]="proto storage server/domain server/observability server/state"
   [server/mutations]="proto storage server/domain server/observability server/state server/queries"
   [server/pipeline]="proto storage server/domain server/observability server/state server/queries server/mutations"
+  [server/notify]="proto storage server/domain server/observability server/state server/queries server/mutations
+    server/pipeline"
   [server/policy]="proto storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline"
   [server/service]="proto storage server/domain server/observability server/security server/state server/queries
@@ -47,10 +49,10 @@ declare -A allowed=(
     server/mutations server/pipeline server/policy server/service server/feed server/interop"
   [server/app]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/http server/api
-    server/replication server/interop"
+    server/replication server/interop server/notify"
   [server/config]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/http server/api server/app
-    server/replication server/interop"
+    server/replication server/interop server/notify"
   [client]="proto grpc"
   [client/cli]="proto grpc client"
   [client/examples]="proto grpc client client/cli"

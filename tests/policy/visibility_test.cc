@@ -157,6 +157,36 @@ TEST(VisibilityTest, EventsAreRedactedLikeRecords) {
   EXPECT_EQ(parsed.record().status_report().capacity_size(), 0);
 }
 
+v1::Record OrganizationWithWebhook() {
+  v1::Record record;
+  record.set_name("organizations/zc-3");
+  record.set_kind(v1::ENTITY_KIND_ORGANIZATION);
+  v1::ContactEndpoint& endpoint = *record.mutable_organization()->mutable_contact()->add_endpoints();
+  endpoint.set_id("alarm");
+  endpoint.mutable_webhook()->set_url("https://alarm.zc-3.nl/hook");
+  endpoint.mutable_webhook()->set_secret("geheim-geheim-geheim");
+  return record;
+}
+
+TEST(VisibilityTest, AWebhookSecretIsWithheldFromEveryReaderOfRecordsAndEvents) {
+  const state::RecordPtr record = state::MakeRecord(OrganizationWithWebhook());
+  v1::Event event;
+  *event.mutable_record() = OrganizationWithWebhook();
+  const state::EventPtr shared = state::MakeEvent(event);
+  for (const Viewer& viewer :
+       {Viewer::Everything(), Viewer::For(As(Role::ROLE_GHOR, "ghor-vr10")),
+        Viewer::For(As(Role::ROLE_OPERATOR, "beheer")), Viewer::For(As(Role::ROLE_INSTITUTION, "zc-3"))}) {
+    EXPECT_EQ(WireFor(viewer, *record).find("geheim"), std::string::npos);
+    EXPECT_EQ(WireFor(viewer, *shared).find("geheim"), std::string::npos);
+    v1::Record parsed;
+    ASSERT_TRUE(parsed.ParseFromString(WireFor(viewer, *record)));
+    EXPECT_EQ(parsed.organization().contact().endpoints(0).webhook().url(), "https://alarm.zc-3.nl/hook");
+    v1::Record copy = OrganizationWithWebhook();
+    EXPECT_FALSE(Redact(viewer, copy));  // No detailed figures withheld: the secret is not a figure.
+    EXPECT_EQ(copy.organization().contact().endpoints(0).webhook().secret(), "");
+  }
+}
+
 using Cell = queries::FigureTable::CapacityCell;
 using Values = std::map<std::string, int64_t>;
 

@@ -64,6 +64,7 @@ function picture() {
   const requests = [];
   const scenarios = [];
   const audience = [];  // organisation and acknowledgement records: what an alert's acknowledgement state needs
+  const escalations = [];  // open escalation tasks, oldest first (their names sort in commit order)
   for (const record of feed.records.values()) {
     switch (record.kind) {
       case 'ENTITY_KIND_ORGANIZATION':
@@ -88,11 +89,15 @@ function picture() {
       case 'ENTITY_KIND_ACKNOWLEDGEMENT': audience.push(record); break;
       case 'ENTITY_KIND_ASSISTANCE_REQUEST': requests.push(record.assistance_request); break;
       case 'ENTITY_KIND_SCENARIO': scenarios.push(record.scenario); break;
+      case 'ENTITY_KIND_ESCALATION_TASK':
+        if (record.escalation_task.status === 'ESCALATION_STATUS_OPEN') escalations.push(record.escalation_task);
+        break;
       default: break;
     }
   }
+  escalations.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   const names = new Map(organizations.map((o) => [o.id, o.name]));
-  return { organizations, reports, incidents, entries, alerts, requests, scenarios, names, audience };
+  return { organizations, reports, incidents, entries, alerts, requests, scenarios, names, audience, escalations };
 }
 
 // --- Rendering ---
@@ -522,16 +527,27 @@ function acknowledgementBody(state, name) {
       title="${when(a.acknowledged_at)}${a.comment ? ` — ${a.comment}` : ''}">${name(a.organization_id)}${a.late ? html` (${t('alert.late')})` : ''}</span>`), ' ')}</div>` : ''}`;
 }
 
+// Open escalation tasks (organisations that did not answer: whom to call), above the alerts they mostly follow from.
+function escalationList(p) {
+  if (p.escalations.length === 0) return '';
+  return html`<article class="card escalations" data-escalations="${p.escalations.length}">
+    <header><h4>${t('escalation.title', { count: p.escalations.length })}</h4></header>
+    <ul>${p.escalations.map((task) => html`<li data-escalation="${task.id}">${task.instruction}
+      <small>(${t('escalation.since', { time: when(task.created_at) })})</small></li>`)}</ul>
+  </article>`;
+}
+
 function renderAlerts(p) {
   const container = $('alerts');
   const alerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED')
     .sort((a, b) => String(b.sent_at || '').localeCompare(String(a.sent_at || '')));
+  const escalations = escalationList(p);
   if (alerts.length === 0) {
-    setHtml(container, html`<p class="nothing">${t('nothing.alerts')}</p>`);
+    setHtml(container, html`${escalations}<p class="nothing">${t('nothing.alerts')}</p>`);
     return;
   }
   const name = (id) => p.names.get(id) || id;
-  setHtml(container, html`${alerts.map((alert) => {
+  setHtml(container, html`${escalations}${alerts.map((alert) => {
     const body = acknowledgementBody(acknowledgementState(alert, p.audience), name);
     const deadline = alert.deadline_passed
       ? html`<span class="overdue">${t('alert.deadline_passed', { time: when(alert.deadline_passed.passed_at) })}</span>`
