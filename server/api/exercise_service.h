@@ -29,7 +29,7 @@ class ExerciseService final : public ketenbeeld::v1::ExerciseService::CallbackSe
                                           ketenbeeld::v1::WriteResponse* response) override;
 
  private:
-  const ServiceContext& context_;
+  const ServiceContext context_;
 };
 
 }  // namespace ketenbeeld::api

@@ -599,7 +599,8 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "notifications_smtp_url",
             "SMTP server for e-mail notifications, smtp://host[:port] (STARTTLS) or smtps://host[:port]; empty: none",
             [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_url(v); });
-  AddString(app, "notifications_smtp_from", "Sender address of notification e-mails (default ketenbeeld@localhost)",
+  AddString(app, "notifications_smtp_from",
+            "Sender address of notification e-mails (required with --notifications_smtp_url)",
             [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_from(v); });
   AddInt(app, "notifications_max_attempts", "Delivery attempts per notification before it is FAILED (default 12)",
          [](C& c, int64_t v) { c.mutable_notifications()->set_max_attempts(static_cast<int32_t>(v)); });

@@ -7,6 +7,8 @@
 
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
+#include "ketenbeeld/v1/exercise_service.pb.h"
+#include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "nlohmann/json.hpp"
@@ -48,6 +50,8 @@ const std::string& EnumsJson() {
     // The files of the services the gateway serves; everything they use is imported by them.
     AddFileEnums(*ketenbeeld::v1::ReportStatusRequest::descriptor()->file(), seen, enums);
     AddFileEnums(*ketenbeeld::v1::GetGapReportRequest::descriptor()->file(), seen, enums);
+    AddFileEnums(*ketenbeeld::v1::ImportXmlRequest::descriptor()->file(), seen, enums);
+    AddFileEnums(*ketenbeeld::v1::StartExerciseRequest::descriptor()->file(), seen, enums);
     return new std::string(nlohmann::json({{"enums", enums}}).dump());
   }();
   return *kJson;

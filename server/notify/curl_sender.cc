@@ -100,7 +100,11 @@ absl::Status CurlSender::CheckOptions(const Options& options) {
     if (HostOf(options.smtp_url).empty()) {
       return absl::InvalidArgumentError("notifications.smtp_url: has no host");
     }
+    if (options.from.empty()) {
+      return absl::InvalidArgumentError("notifications.smtp_from: required when notifications.smtp_url is set");
+    }
   }
+  if (options.from.empty()) return absl::OkStatus();
   return domain::CheckEmailAddress(options.from, "notifications.smtp_from");
 }
 

@@ -29,14 +29,17 @@ class CurlSender : public Sender {
   struct Options {
     // "smtp://host[:port]" or "smtps://host[:port]"; empty: no e-mail.
     std::string smtp_url;
-    std::string from = "ketenbeeld@localhost";
+    // The sender address of e-mails; required with smtp_url (there is no good default: mail servers refuse or
+    // junk a sender domain they cannot resolve).
+    std::string from;
     // Deadline of one attempt, connecting included.
     absl::Duration attempt_timeout = absl::Seconds(10);
     // PEM CA bundle; empty: the system's.
     std::string ca_file;
   };
 
-  // INVALID_ARGUMENT naming `notifications.smtp_url` / `notifications.smtp_from` when they are malformed.
+  // INVALID_ARGUMENT naming `notifications.smtp_url` / `notifications.smtp_from` when they are malformed, or when
+  // smtp_url is set without a sender address.
   static absl::Status CheckOptions(const Options& options);
 
   explicit CurlSender(Options options);

@@ -602,12 +602,11 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
 
 absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOperationalSummaryRequest& request,
                                                                  const state::Picture& picture) {
-  const PictureView view(
-      picture,
-      {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_ASSISTANCE_REQUEST,
-       v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT, v1::ENTITY_KIND_ESCALATION_TASK,
-       v1::ENTITY_KIND_NOTIFICATION},
-      request.exercise_id());
+  const PictureView view(picture,
+                         {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
+                          v1::ENTITY_KIND_ASSISTANCE_REQUEST, v1::ENTITY_KIND_ALERT, v1::ENTITY_KIND_ACKNOWLEDGEMENT,
+                          v1::ENTITY_KIND_ESCALATION_TASK, v1::ENTITY_KIND_NOTIFICATION},
+                         request.exercise_id());
   v1::OperationalSummary summary;
   summary.set_revision(view.revision());
   // What AcknowledgementStateIn reads (organisations and acknowledgements), picked out once for every alert.

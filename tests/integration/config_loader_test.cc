@@ -365,6 +365,7 @@ TEST(ConfigLoaderTest, NotificationsAreResolvedAndBadValuesNamed) {
   for (const auto& [text, field] : std::vector<std::pair<std::string, std::string>>{
            {R"(notifications { smtp_url: "http://mail" })", "notifications.smtp_url:"},
            {R"(notifications { smtp_from: "geen adres" })", "notifications.smtp_from:"},
+           {R"(notifications { smtp_url: "smtp://127.0.0.1:2525" })", "notifications.smtp_from: required"},
            {R"(notifications { max_attempts: 101 })", "notifications.max_attempts:"},
            {R"(notifications { initial_backoff { seconds: 10 } max_backoff { seconds: 5 } })",
             "notifications.max_backoff:"},

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "ketenbeeld/v1/admin_service.pb.h"
-#include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/exercise_service.pb.h"
+#include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 
