@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "base/strings.h"
 #include "server/domain/validation.h"
 
@@ -135,6 +136,14 @@ std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kEx
 
 std::string ExercisePrefix(std::string_view exercise_id) {
   return absl::StrCat(kExercises, "/", ToAbsl(exercise_id), "/");
+}
+
+bool IsExerciseRecord(std::string_view name_view) {
+  absl::string_view rest = ToAbsl(name_view);
+  if (!absl::ConsumePrefix(&rest, kExercises) || !absl::ConsumePrefix(&rest, "/")) return false;
+  // "exercises/{exercise_id}" is the exercise itself; its records have a further '/'.
+  const size_t slash = rest.find('/');
+  return slash != absl::string_view::npos && slash > 0 && slash + 1 < rest.size();
 }
 
 std::string InExercise(std::string_view exercise_id, std::string_view name_view) {

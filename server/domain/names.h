@@ -64,6 +64,8 @@ std::string ExercisePrefix(std::string_view exercise_id);
 // when `exercise_id` is empty (the real picture), when `name` already is an exercise's, and for the registry
 // ("organizations/{id}"), which exercises share with the real picture.
 std::string InExercise(std::string_view exercise_id, std::string_view name);
+// Whether `name` is a record of some exercise (under "exercises/{exercise_id}/"), not of the real picture.
+bool IsExerciseRecord(std::string_view name);
 
 // The prefix under which all records of one organisation live besides the organisation record itself:
 // "organizations/{id}/" (its status reports). The trailing '/' keeps "org-a" from matching "org-ab"; the

@@ -262,6 +262,9 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
     if (change.type != v1::EVENT_TYPE_PUT) continue;
     const v1::Record& record = change.record;
     if (!record.has_alert() && !record.has_status_report() && !record.has_assistance_request()) continue;
+    // An exercise stays out of the real picture, and the outbox and the escalation tasks are part of it: an
+    // exercise's alerts, reports and requests reach screens in the exercise's view, not real phones and inboxes.
+    if (domain::IsExerciseRecord(record.name())) continue;
     FollowUps follow_ups(context, record, context.next_revision + static_cast<int64_t>(i), out);
     if (record.has_alert()) {
       AlertFollowUps(change, follow_ups, context);

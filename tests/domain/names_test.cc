@@ -204,5 +204,15 @@ TEST(NamesTest, AnExerciseHasNoRegistryOfItsOwnAndNoExerciseInside) {
   EXPECT_THAT(ParseName("exercises/Oef_1").status().message(), HasSubstr("invalid exercise id"));
 }
 
+TEST(NamesTest, IsExerciseRecordMeansARecordInsideAnExercise) {
+  EXPECT_TRUE(IsExerciseRecord("exercises/oefening-1/alerts/hitte"));
+  EXPECT_TRUE(IsExerciseRecord(InExercise("oefening-1", "organizations/zh-1/status")));
+  EXPECT_FALSE(IsExerciseRecord("exercises/oefening-1"));  // the exercise itself
+  EXPECT_FALSE(IsExerciseRecord("exercises/oefening-1/"));
+  EXPECT_FALSE(IsExerciseRecord("exercises//alerts/hitte"));
+  EXPECT_FALSE(IsExerciseRecord("alerts/hitte"));
+  EXPECT_FALSE(IsExerciseRecord("exercisesx/a/b"));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::domain

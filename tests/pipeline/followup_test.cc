@@ -144,6 +144,27 @@ TEST_F(FollowUpTest, APassedDeadlineMakesOneEscalationTaskPerSilentOrganisationE
   EXPECT_EQ(All(v1::ENTITY_KIND_ESCALATION_TASK).size(), 2u);
 }
 
+// An exercise never reaches real phones and inboxes, and leaves no task in the real picture: its alert (and the
+// deadline that passes unanswered) has no follow-ups, while the same alert for real has.
+TEST_F(FollowUpTest, AnExercisesAlertAndItsPassedDeadlineQueueNothingAndMakeNoTask) {
+  v1::StartExerciseRequest start;
+  start.mutable_exercise()->set_id("hitte-oefening");
+  start.mutable_exercise()->set_title("Oefening hitteplan");
+  MustSubmit(Write(start));
+  v1::SendAlertRequest in_exercise = NursingHomeAlert("hitte");
+  in_exercise.set_exercise_id("hitte-oefening");
+  absl::StatusOr<WriteResult> sent = Submit(in_exercise);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->record->record.name(), "exercises/hitte-oefening/alerts/hitte");
+  Advance(absl::Minutes(31));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_THAT(All(v1::ENTITY_KIND_NOTIFICATION), IsEmpty());
+  EXPECT_THAT(All(v1::ENTITY_KIND_ESCALATION_TASK), IsEmpty());
+
+  ASSERT_TRUE(Submit(NursingHomeAlert("hitte")).ok());
+  EXPECT_EQ(All(v1::ENTITY_KIND_NOTIFICATION).size(), 4u);
+}
+
 TEST_F(FollowUpTest, AnOverdueReportNotifiesItsOrganisationAndMakesOneTask) {
   ASSERT_TRUE(Submit(ReportWrite(MakeReport("zc-1"))).ok());
   Advance(absl::Hours(25));
