@@ -72,7 +72,7 @@ InteropCommands::InteropCommands(CLI::App& app) {
   CLI::App* alert = app.get_subcommand("alert");
   alert_cap_ = alert->add_subcommand("cap", Tr("help.alert.cap"));
   alert_cap_->add_option("ID", alert_id_, Tr("help.alert.cap.id"))->required();
-  CLI::Option* exercise = alert_cap_->add_flag("--exercise", exercise_, Tr("help.alert.cap.exercise"));
+  CLI::Option* exercise = alert_cap_->add_flag("--as-exercise", exercise_, Tr("help.alert.cap.exercise"));
   alert_cap_->add_flag("--test", test_, Tr("help.alert.cap.test"))->excludes(exercise);
   alert_cap_->add_option("-o,--output", output_, Tr("help.interop.output"));
   import_cap_ = alert->add_subcommand("import-cap", Tr("help.alert.import_cap"));
@@ -100,9 +100,11 @@ std::optional<int> InteropCommands::Run(Session& session) {
     if (alert_cap_->parsed()) {
       v1::ExportAlertCapRequest request;
       request.set_alert_id(alert_id_);
+      // With --exercise ID (the global flag) the exercise's alert, whose status the server takes from the exercise.
+      request.set_exercise_id(session.options().exercise_id);
       request.set_status(exercise_ ? v1::CAP_MESSAGE_STATUS_EXERCISE
                          : test_   ? v1::CAP_MESSAGE_STATUS_TEST
-                                   : v1::CAP_MESSAGE_STATUS_ACTUAL);
+                                   : v1::CAP_MESSAGE_STATUS_UNSPECIFIED);
       status = interop->ExportAlertCap(&context, request, &exported);
     } else {
       if (organization_.empty() == region_.empty()) {

@@ -259,7 +259,9 @@ constexpr Message kEnglish[] = {
     {"help.capacity.near.max_age", "Only figures reported at most this long ago, e.g. 1h (default: any age)"},
     {"help.alert.cap", "The alert as an OASIS CAP 1.2 message (docs/interoperability.md)"},
     {"help.alert.cap.id", "The alert's id"},
-    {"help.alert.cap.exercise", "Mark the message as an exercise (CAP status Exercise, note OEFENING)"},
+    {"help.alert.cap.exercise",
+     "Mark a real alert's message as an exercise (CAP status Exercise, note OEFENING); an alert of an exercise "
+     "(--exercise ID) is marked so anyway"},
     {"help.alert.cap.test", "Mark the message as a technical test (CAP status Test)"},
     {"help.alert.import_cap",
      "Import a CAP 1.2 message as an alert (Alert sends, Update updates, Cancel cancels; GHOR role). Says what the "

@@ -270,7 +270,9 @@ constexpr Message kDutch[] = {
      "elke leeftijd)"},
     {"help.alert.cap", "De alertering als OASIS CAP 1.2-bericht (docs/interoperability.md)"},
     {"help.alert.cap.id", "Het id van de alertering"},
-    {"help.alert.cap.exercise", "Markeer het bericht als oefening (CAP-status Exercise, notitie OEFENING)"},
+    {"help.alert.cap.exercise",
+     "Markeer het bericht van een echte alertering als oefening (CAP-status Exercise, notitie OEFENING); een "
+     "alertering van een oefening (--exercise ID) is dat altijd"},
     {"help.alert.cap.test", "Markeer het bericht als technische test (CAP-status Test)"},
     {"help.alert.import_cap",
      "Importeer een CAP 1.2-bericht als alertering (Alert verstuurt, Update wijzigt, Cancel trekt in; rol GHOR). "

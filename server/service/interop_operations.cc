@@ -51,19 +51,35 @@ absl::StatusOr<v1::XmlExport> Operations::ExportAlertCap(const Identity& caller,
   }
   if (absl::Status id = domain::checks::CheckId(request.alert_id(), domain::checks::FieldPath("alert_id")); !id.ok())
     return id;
+  if (absl::Status known = CheckExercise(request.exercise_id(), "exercise_id"); !known.ok()) return known;
+  const std::string& exercise_id = request.exercise_id();
+  v1::CapMessageStatus status = request.status();
+  if (!exercise_id.empty()) {
+    // An exercise's alert is never sent out as a real one.
+    if (status == v1::CAP_MESSAGE_STATUS_ACTUAL) {
+      return absl::InvalidArgumentError(absl::StrCat("status: the alert of exercise \"", exercise_id,
+                                                     "\" cannot be exported as Actual (use Exercise or Test)"));
+    }
+    if (status == v1::CAP_MESSAGE_STATUS_UNSPECIFIED) {
+      const state::RecordPtr exercise = deps_.picture.Find(domain::ExerciseName(exercise_id));
+      status = exercise != nullptr && exercise->record.exercise().mode() == v1::MODE_TEST
+                   ? v1::CAP_MESSAGE_STATUS_TEST
+                   : v1::CAP_MESSAGE_STATUS_EXERCISE;
+    }
+  }
   v1::GetRequest get;
-  get.set_name(domain::AlertName(request.alert_id()));
+  get.set_name(domain::InExercise(exercise_id, domain::AlertName(request.alert_id())));
   v1::GetResponse alert;
   if (absl::Status read = Get(caller, get, alert); !read.ok()) return read;
   interop::CapExportOptions options{.sender = deps_.cap_sender,
                                     .sent = FromProtoTime(alert.record().update_time()),
-                                    .status = CapStatusOf(request.status()),
+                                    .status = CapStatusOf(status),
                                     .incident_area = nullptr};
-  // The incident's area, when the alert has one and the incident still exists.
+  // The incident's area, when the alert has one and the incident still exists (in the same view).
   v1::GetResponse incident;
   if (!alert.record().alert().incident_id().empty()) {
     v1::GetRequest get_incident;
-    get_incident.set_name(domain::IncidentName(alert.record().alert().incident_id()));
+    get_incident.set_name(domain::InExercise(exercise_id, domain::IncidentName(alert.record().alert().incident_id())));
     if (Get(caller, get_incident, incident).ok() && incident.record().incident().has_area()) {
       options.incident_area = &incident.record().incident().area();
     }

@@ -107,7 +107,7 @@ TEST_F(InteropCliTest, ACapMessageComesInAndGoesOut) {
   const std::string imported = MustRun({"alert", "import-cap", message});
   EXPECT_THAT(imported, HasSubstr("imported alerts/hitte-noord at revision 1"));
   EXPECT_THAT(imported, HasSubstr("not imported: /alert/info/expires"));
-  const std::string out = MustRun({"alert", "cap", "hitte-noord", "--exercise"});
+  const std::string out = MustRun({"alert", "cap", "hitte-noord", "--as-exercise"});
   EXPECT_THAT(out, HasSubstr("<identifier>hitte-noord</identifier>"));
   EXPECT_THAT(out, HasSubstr("<status>Exercise</status>"));
   EXPECT_THAT(out, HasSubstr("<headline>Hitteplan fase 2</headline>"));
@@ -117,6 +117,25 @@ TEST_F(InteropCliTest, ACapMessageComesInAndGoesOut) {
   EXPECT_TRUE(run.exit.ExitedWith(1)) << run.exit.ToString();
   EXPECT_THAT(run.err, HasSubstr("/alert/status: \"Exercise\" messages are not imported"));
   EXPECT_THAT(MustRun({"alert", "cap", "hitte-noord"}), Not(HasSubstr("<msgType>Update</msgType>")));
+}
+
+// An exercise's alert goes out as an exercise (or test) message, whatever the caller asks: a partner's system must
+// never take it for a real alert. The real alert of the same id is not touched.
+TEST_F(InteropCliTest, AnExercisesAlertIsExportedAsExerciseAndNeverAsActual) {
+  MustRun({"exercise", "start", "--id", "oef-hitte", "--title", "Oefening hitteplan"});
+  MustRun({"--exercise", "oef-hitte", "alert", "send", "--id", "hitte", "--headline", "Hitteplan fase 2", "--urgency",
+           "expected", "--severity", "moderate", "--certainty", "likely", "--region", "VR10"});
+  const std::string out = MustRun({"--exercise", "oef-hitte", "alert", "cap", "hitte"});
+  EXPECT_THAT(out, HasSubstr("<status>Exercise</status>"));
+  EXPECT_THAT(out, HasSubstr("<note>OEFENING</note>"));
+  EXPECT_THAT(out, HasSubstr("<headline>OEFENING: Hitteplan fase 2</headline>"));
+  // Without --exercise the real picture is asked, where no such alert exists.
+  const CliRun real = Cli({"alert", "cap", "hitte"});
+  EXPECT_TRUE(real.exit.ExitedWith(1)) << real.exit.ToString() << ": " << real.err;
+  EXPECT_THAT(real.err, HasSubstr("does not exist"));
+  const CliRun unknown = Cli({"--exercise", "oef-onbekend", "alert", "cap", "hitte"});
+  EXPECT_TRUE(unknown.exit.ExitedWith(1)) << unknown.exit.ToString();
+  EXPECT_THAT(unknown.err, HasSubstr("exercise_id: no exercise \"oef-onbekend\""));
 }
 
 }  // namespace
