@@ -358,7 +358,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   if (state->member != nullptr) {
     state->member_service = std::make_unique<replication::MemberServiceImpl>(
         *state->committer, *state->member->log(), *state->store, replication::CheckpointStagingPrefix(options.data_dir),
-        state->member->options().member_token);
+        state->member->options().member_token,
+        [member = state->member.get()](int64_t revision) { member->HoldTrimForCheckpoint(revision); });
     builder.RegisterService(state->member_service.get());
   }
   // Request ids, the per-call log line and RPC metrics.

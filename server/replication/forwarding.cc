@@ -145,12 +145,13 @@ void Forwarder::Finish(Call* raw, const grpc::Status& status) {
 
 MemberServiceImpl::MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log,
                                      const storage::Store& store, std::string checkpoint_staging,
-                                     std::string member_token)
+                                     std::string member_token, std::function<void(int64_t)> on_checkpoint_made)
     : committer_(committer),
       log_(log),
       store_(store),
       checkpoint_staging_(std::move(checkpoint_staging)),
-      member_token_(std::move(member_token)) {}
+      member_token_(std::move(member_token)),
+      on_checkpoint_made_(std::move(on_checkpoint_made)) {}
 
 grpc::Status MemberServiceImpl::CheckMemberToken(const grpc::CallbackServerContext& context) const {
   if (member_token_.empty()) return grpc::Status::OK;
@@ -168,7 +169,7 @@ grpc::Status MemberServiceImpl::CheckMemberToken(const grpc::CallbackServerConte
 grpc::ServerWriteReactor<server::v1::CheckpointChunk>* MemberServiceImpl::FetchCheckpoint(
     grpc::CallbackServerContext* context, const server::v1::FetchCheckpointRequest* /*request*/) {
   if (grpc::Status allowed = CheckMemberToken(*context); !allowed.ok()) return RefuseCheckpoint(allowed);
-  return StartCheckpointSender(store_, checkpoint_staging_);
+  return StartCheckpointSender(store_, checkpoint_staging_, on_checkpoint_made_);
 }
 
 grpc::ServerUnaryReactor* MemberServiceImpl::ForwardWrite(grpc::CallbackServerContext* context,

@@ -73,9 +73,11 @@ class Forwarder final : public pipeline::WriteForwarder {
 class MemberServiceImpl final : public server::v1::MemberService::CallbackService {
  public:
   // `committer`, `log` and `store` must outlive the service. Checkpoints are made in "<checkpoint_staging>-<n>"
-  // directories (beside the data directory, on the same file system).
+  // directories (beside the data directory, on the same file system); `on_checkpoint_made` is told each one's
+  // revision (StartCheckpointSender).
   MemberServiceImpl(pipeline::Committer& committer, const pipeline::ReplicatedLog& log, const storage::Store& store,
-                    std::string checkpoint_staging, std::string member_token);
+                    std::string checkpoint_staging, std::string member_token,
+                    std::function<void(int64_t)> on_checkpoint_made = nullptr);
 
   // UNAUTHENTICATED without the member token (when one is configured), PERMISSION_DENIED with a wrong one;
   // UNAVAILABLE when this member does not lead; INVALID_ARGUMENT for a body that is not a write; else the write's
@@ -97,6 +99,7 @@ class MemberServiceImpl final : public server::v1::MemberService::CallbackServic
   const storage::Store& store_;
   const std::string checkpoint_staging_;
   const std::string member_token_;
+  const std::function<void(int64_t)> on_checkpoint_made_;
 };
 
 }  // namespace ketenbeeld::replication

@@ -1,6 +1,8 @@
 #include "server/replication/member.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +13,8 @@ namespace {
 
 // Pause between attempts when etcd refuses a lease or a campaign.
 constexpr absl::Duration kRetryPause = absl::Milliseconds(500);
+// How long a sent checkpoint holds back trimming (Member::HoldTrimForCheckpoint).
+constexpr absl::Duration kCheckpointHold = absl::Minutes(2);
 
 // head's value and mod revision (0 and 0 when the log is empty).
 absl::StatusOr<std::pair<int64_t, int64_t>> ReadHead(etcd::Client& client, const Keyspace& keys) {
@@ -176,11 +180,20 @@ void Member::MonitorOnce() {
   if (options_.on_behind_log) options_.on_behind_log(status);
 }
 
+void Member::HoldTrimForCheckpoint(int64_t revision) {
+  absl::MutexLock lock(&mu_);
+  checkpoint_holds_.emplace_back(revision, absl::Now());
+}
+
 void Member::TrimLog() {
   if (options_.log_retention_revisions <= 0) return;
-  const int64_t keep_from = committer_->applied_revision() - options_.log_retention_revisions + 1;
+  int64_t keep_from = committer_->applied_revision() - options_.log_retention_revisions + 1;
   {
     absl::MutexLock lock(&mu_);
+    // Keep what a recently re-seeded member needs to follow on from its checkpoint.
+    const absl::Time now = absl::Now();
+    std::erase_if(checkpoint_holds_, [&](const auto& hold) { return now - hold.second > kCheckpointHold; });
+    for (const auto& [revision, sent_at] : checkpoint_holds_) keep_from = std::min(keep_from, revision + 1);
     // Trim in steps of at least a tenth of the retention (and never below the start already trimmed to): one
     // transaction and one compaction per step, not per group.
     if (keep_from <= 1 ||

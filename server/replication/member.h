@@ -109,6 +109,12 @@ class Member {
   Status status() const;
   const MemberOptions& options() const { return options_; }
 
+  // A checkpoint of this member's store at `revision` was sent to a member that re-seeds from it: while this member
+  // leads, it trims no group the re-seeded member still needs to follow on (from revision + 1) for kCheckpointHold
+  // (two minutes: time to start and catch up). Without the hold, a busy leader could trim past the checkpoint
+  // before its receiver started, and the receiver would have to re-seed again. Thread-safe.
+  void HoldTrimForCheckpoint(int64_t revision);
+
  private:
   Member(MemberOptions options, std::unique_ptr<etcd::Client> client);
   void Run();
@@ -147,6 +153,8 @@ class Member {
   int64_t etcd_db_in_use_bytes_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t etcd_alarms_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t log_first_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  // HoldTrimForCheckpoint: checkpoint revision and when it was sent.
+  std::vector<std::pair<int64_t, absl::Time>> checkpoint_holds_ ABSL_GUARDED_BY(mu_);
   bool reported_behind_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
   std::thread leader_watch_thread_;

@@ -41,7 +41,8 @@ class Refusal final : public grpc::ServerWriteReactor<server::v1::CheckpointChun
 
 class CheckpointSender final : public grpc::ServerWriteReactor<server::v1::CheckpointChunk> {
  public:
-  CheckpointSender(const storage::Store& store, std::string dir) : store_(store), dir_(std::move(dir)) {
+  CheckpointSender(const storage::Store& store, std::string dir, std::function<void(int64_t)> on_made)
+      : store_(store), dir_(std::move(dir)), on_made_(std::move(on_made)) {
     worker_ = std::thread([this] { Run(); });
   }
 
@@ -83,6 +84,7 @@ class CheckpointSender final : public grpc::ServerWriteReactor<server::v1::Check
     if (error)
       return grpc::Status(grpc::StatusCode::INTERNAL, absl::StrCat("listing the checkpoint: ", error.message()));
     std::sort(files.begin(), files.end());
+    if (on_made_) on_made_(backup->revision);
     observability::LogInfo("checkpoint_sending", {{"revision", backup->revision}, {"files", files.size()}});
 
     server::v1::CheckpointChunk chunk;
@@ -123,6 +125,7 @@ class CheckpointSender final : public grpc::ServerWriteReactor<server::v1::Check
 
   const storage::Store& store_;
   const std::string dir_;
+  const std::function<void(int64_t)> on_made_;
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool write_ok_ ABSL_GUARDED_BY(mu_) = true;
@@ -365,13 +368,14 @@ grpc::ServerWriteReactor<server::v1::CheckpointChunk>* RefuseCheckpoint(const gr
 }
 
 grpc::ServerWriteReactor<server::v1::CheckpointChunk>* StartCheckpointSender(const storage::Store& store,
-                                                                             std::string staging_prefix) {
+                                                                             std::string staging_prefix,
+                                                                             std::function<void(int64_t)> on_made) {
   if (g_sending.exchange(true)) {
     return RefuseCheckpoint(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                          "this member is sending another checkpoint; retry in a moment"));
   }
   static std::atomic<int> counter{0};
-  return new CheckpointSender(store, absl::StrCat(staging_prefix, "-", ::getpid(), "-", ++counter));
+  return new CheckpointSender(store, absl::StrCat(staging_prefix, "-", ::getpid(), "-", ++counter), std::move(on_made));
 }
 
 std::string CheckpointStagingPrefix(const std::string& data_dir) {

@@ -20,6 +20,7 @@
 #define KETENBEELD_SERVER_REPLICATION_RESEED_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -41,9 +42,10 @@ bool IsDatabaseFile(absl::string_view name);
 
 // Streams a checkpoint of `store` (FetchCheckpoint). The checkpoint is made in "<staging_prefix>-<n>" (next to the
 // data directory, so RocksDB hard-links instead of copying) on the sender's own thread, never on gRPC's, and removed
-// once sent or cancelled. At most one at a time per process: RESOURCE_EXHAUSTED for a second one.
-grpc::ServerWriteReactor<server::v1::CheckpointChunk>* StartCheckpointSender(const storage::Store& store,
-                                                                             std::string staging_prefix);
+// once sent or cancelled. At most one at a time per process: RESOURCE_EXHAUSTED for a second one. `on_made`, if
+// set, is called with the checkpoint's revision once it is made, before it is sent (Member::HoldTrimForCheckpoint).
+grpc::ServerWriteReactor<server::v1::CheckpointChunk>* StartCheckpointSender(
+    const storage::Store& store, std::string staging_prefix, std::function<void(int64_t)> on_made = nullptr);
 
 // A FetchCheckpoint call answered with `status` and no checkpoint.
 grpc::ServerWriteReactor<server::v1::CheckpointChunk>* RefuseCheckpoint(const grpc::Status& status);
