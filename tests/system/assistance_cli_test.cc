@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
 #include "tests/system/cli_run.h"
+#include "tests/system/cli_server_test.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
@@ -17,30 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class AssistanceCliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::StartIn(dir_.path());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
-  // Runs the CLI against the server to completion.
-  CliRun Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", server_->address()});
-    return RunCli(dir_.path(), args);
-  }
-
-  // Runs a CLI command that must succeed.
-  std::string MustRun(std::vector<std::string> args) {
-    const CliRun run = Cli(std::move(args));
-    EXPECT_TRUE(run.exit.ExitedWith(0)) << run.exit.ToString() << ": " << run.err;
-    return run.out;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> server_;
-};
+class AssistanceCliTest : public CliServerTest {};
 
 TEST_F(AssistanceCliTest, ThreePartialOffersOfDieselFulfilOneRequest) {
   MustRun({"org", "register", "--id", "zh-noord", "--name", "Ziekenhuis Noord", "--kind", "hospital", "--region",

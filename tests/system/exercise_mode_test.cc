@@ -16,6 +16,7 @@
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "tests/support/test_server.h"
 #include "tests/system/cli_run.h"
+#include "tests/system/cli_server_test.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
@@ -24,24 +25,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class ExerciseModeTest : public ::testing::Test {
+class ExerciseModeTest : public CliServerTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::StartIn(dir_.path());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
+    ASSERT_NO_FATAL_FAILURE(CliServerTest::SetUp());
     stub_ = server_->NewStub();
-  }
-
-  CliRun Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", server_->address()});
-    return RunCli(dir_.path(), args);
-  }
-
-  std::string MustRun(std::vector<std::string> args) {
-    const CliRun run = Cli(std::move(args));
-    EXPECT_TRUE(run.exit.ExitedWith(0)) << run.exit.ToString() << ": " << run.err;
-    return run.out;
   }
 
   // Every record of a view (empty: the real picture), serialized, in name order: what "unchanged" is compared on.
@@ -80,8 +68,6 @@ class ExerciseModeTest : public ::testing::Test {
     return request;
   }
 
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::PictureService::Stub> stub_;
 };
 

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
 #include "tests/system/cli_run.h"
+#include "tests/system/cli_server_test.h"
 #include "tests/system/server_process.h"
 
 namespace ketenbeeld::testing {
@@ -20,33 +21,13 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class InteropCliTest : public ::testing::Test {
+class InteropCliTest : public CliServerTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::StartIn(dir_.path());
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
-  CliRun Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {"--server", server_->address()});
-    return RunCli(dir_.path(), args);
-  }
-
-  std::string MustRun(std::vector<std::string> args) {
-    const CliRun run = Cli(std::move(args));
-    EXPECT_TRUE(run.exit.ExitedWith(0)) << run.exit.ToString() << ": " << run.err;
-    return run.out;
-  }
-
   std::string Write(const std::string& name, const std::string& text) {
     const std::string path = dir_.path() + "/" + name;
     std::ofstream(path) << text;
     return path;
   }
-
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_F(InteropCliTest, AHospitalSystemPushesHaveAndReadsItBack) {
