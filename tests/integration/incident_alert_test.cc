@@ -300,8 +300,10 @@ TEST(IncidentAlertTest, ADeadlineThatPassesWhileTheServerIsDownIsCommittedOnceAt
   TestServer server([](app::ServerOptions& options) { options.tick_interval = absl::Hours(1); });
   RegisterAll(server);
   Clients clients(server);
-  ASSERT_TRUE(clients.Send(HospitalAlert("explosie", absl::Now() + absl::Milliseconds(200))).ok());
-  absl::SleepFor(absl::Milliseconds(400));
+  // A deadline 1 s ahead: under TSan on a busy machine the send itself has taken more than 200 ms, and a deadline
+  // before the commit time is refused.
+  ASSERT_TRUE(clients.Send(HospitalAlert("explosie", absl::Now() + absl::Seconds(1))).ok());
+  absl::SleepFor(absl::Milliseconds(1200));
   EXPECT_FALSE(GetRecord(server, "alerts/explosie").alert().has_deadline_passed()) << "no tick ran yet";
 
   server.Restart();
