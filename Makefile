@@ -43,6 +43,10 @@ SANITIZER_CTEST_ARGS ?= -E '_NOT_BUILT$$' -LE browser
 # Debian's uninstrumented gRPC, and an occasional report from such a hand-over (docs/architecture.md, "Sanitizers")
 # must not fail CI; a report stays in the log either way. TSAN_RETRY= turns this off.
 TSAN_RETRY ?= --repeat until-pass:2
+# TSan only: the replicated-region system tests (three etcd members and three TSan-instrumented servers per test, two
+# such tests at once under -j2) miss etcd's and the lease's deadlines on two cores and fail for lack of CPU, not for a
+# race. The code they run is under TSan in-process (replication_test, etcd_test); they run under ASan and plainly.
+TSAN_CTEST_ARGS ?= -E '_NOT_BUILT|^Replication(Faults)?Test[.]' -LE browser
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz access_fuzz cap_import_fuzz have_import_fuzz
@@ -167,7 +171,7 @@ test-asan: deps ## SANITIZER_TARGETS' tests under AddressSanitizer + UndefinedBe
 
 test-tsan: deps ## TSAN_TARGETS' tests (SANITIZER_TARGETS but domain_test) under ThreadSanitizer, in TSAN_BUILD_DIR.
 	@$(MAKE) sanitizer-test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread \
-	  TARGETS="$(TSAN_TARGETS)" SANITIZER_RETRY="$(TSAN_RETRY)"
+	  TARGETS="$(TSAN_TARGETS)" SANITIZER_RETRY="$(TSAN_RETRY)" SANITIZER_CTEST_ARGS="$(TSAN_CTEST_ARGS)"
 
 # For test-asan and test-tsan: build TARGETS in BUILD_DIR, run their tests; in CI, the ccache statistics follow.
 sanitizer-test:
