@@ -403,21 +403,27 @@ absl::StatusOr<Response> Client::Call(absl::string_view method, Retry retry, abs
   const size_t attempts = retry == Retry::kOtherEndpoints ? endpoints_.size() : 1;
   // The whole budget of a retried read: one request timeout per endpoint.
   const absl::Time give_up = absl::Now() + static_cast<int64_t>(attempts) * options_.request_timeout;
+  // A member that answered "no leader" during this call: it is alive and will serve the read once an election is over.
+  std::optional<size_t> answering;
   absl::StatusOr<Response> result;
   for (size_t attempt = 0;; ++attempt) {
+    Pick pick = PickEndpoint();
+    if (attempt >= attempts) {
+      // Every endpoint has been tried. When the leader has just been lost (killed or frozen), the others answer "no
+      // leader" once they notice, and until then a linearizable read on them waits for the lost leader and times out.
+      // Either way a new leader follows within an election timeout or two: the read asks a member that answered
+      // again, within its budget, rather than fail in the middle of a failover, and never returns to one that did
+      // not answer (it may be frozen). A member cut off from the majority keeps answering "no leader", and the read
+      // fails when the budget is spent.
+      if (retry != Retry::kOtherEndpoints || !answering || absl::Now() + kNoLeaderPause >= give_up) break;
+      absl::SleepFor(kNoLeaderPause);
+      pick = Pick{.index = *answering};
+    }
     // A retried read gets a fresh timeout per attempt: the first may have used all of its own on a frozen member.
     const absl::Time attempt_deadline = attempt == 0 ? deadline : absl::Now() + options_.request_timeout;
-    result = CallOn<Response>(PickEndpoint(), method, attempt_deadline, cancel, rpc);
+    result = CallOn<Response>(pick, method, attempt_deadline, cancel, rpc);
     if (result.ok() || !Fails(result.status().code())) break;
-    if (attempt + 1 < attempts) continue;
-    // Every endpoint has been tried. When the leader has just been lost (killed or frozen), the others answer "no
-    // leader" until they have elected a new one, within an election timeout or two: a read waits for that, within
-    // its budget, rather than fail in the middle of a failover. A member cut off from the majority keeps answering
-    // "no leader", and the read fails when the budget is spent.
-    if (retry != Retry::kOtherEndpoints || !IsNoLeader(result.status()) || absl::Now() + kNoLeaderPause >= give_up) {
-      break;
-    }
-    absl::SleepFor(kNoLeaderPause);
+    if (IsNoLeader(result.status())) answering = pick.index;
   }
   return result;
 }
