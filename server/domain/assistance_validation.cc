@@ -224,6 +224,4 @@ absl::Status ValidatePutScenarioRequest(const v1::PutScenarioRequest& request) {
   return CheckScenario(request.scenario(), FieldPath("scenario"));
 }
 
-#undef KETENBEELD_RETURN_IF_ERROR
-
 }  // namespace ketenbeeld::domain

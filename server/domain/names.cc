@@ -37,14 +37,14 @@ constexpr int kSequenceDigits = 20;
 constexpr size_t kMaxQuotedNameBytes = 200;
 
 // Debian's Abseil has its own string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0); our API uses std::string_view.
-std::string Quote(absl::string_view name) {
+std::string QuoteName(absl::string_view name) {
   if (name.size() <= kMaxQuotedNameBytes) return absl::StrCat("\"", absl::CHexEscape(name), "\"");
   return absl::StrCat("\"", absl::CHexEscape(name.substr(0, kMaxQuotedNameBytes)), "\"...");
 }
 
 absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
   return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", Quote(name),
+      absl::StrCat(field, ": ", QuoteName(name),
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
                    "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
@@ -56,7 +56,7 @@ absl::Status CheckIdInName(const std::string& id, std::string_view what, absl::s
                            absl::string_view field) {
   absl::Status status = ValidateId(id, what);
   if (status.ok()) return status;
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", Quote(name), " has an invalid ", status.message()));
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", QuoteName(name), " has an invalid ", status.message()));
 }
 
 // Names of the workflow records: {collection}/{id}[/{child collection}/{child id}].
@@ -70,8 +70,8 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_SITUATION_ENTRY;
     if (segments[3].size() != kSequenceDigits || !absl::SimpleAtoi(segments[3], &parsed.sequence) ||
         parsed.sequence <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": ", Quote(name), " has an invalid sequence; expected ", kSequenceDigits, " digits"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", QuoteName(name), " has an invalid sequence; expected ", kSequenceDigits, " digits"));
     }
   } else if (segments.size() == 2 && collection == kAlerts) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ALERT;

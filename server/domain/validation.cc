@@ -388,6 +388,4 @@ absl::Status ValidateFilter(const Filter& filter, std::string_view field) {
   return CheckOptionalId(filter.exercise_id(), path.Field("exercise_id"));
 }
 
-#undef KETENBEELD_RETURN_IF_ERROR
-
 }  // namespace ketenbeeld::domain

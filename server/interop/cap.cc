@@ -30,7 +30,7 @@ using xml::ChildText;
 using xml::PathOf;
 using xml::Text;
 
-constexpr absl::string_view kNs = kCapNamespace;
+constexpr absl::string_view kCapNs = kCapNamespace;
 // The valueNames of the <parameter>s and <geocode>s that carry what CAP has no element for.
 constexpr absl::string_view kAcknowledgeBy = "ketenbeeld:acknowledgeBy";
 constexpr absl::string_view kSector = "ketenbeeld:sector";
@@ -112,7 +112,7 @@ absl::string_view StripVersion(absl::string_view identifier) {
   return identifier.substr(0, dot);
 }
 
-absl::Status Refuse(const _xmlNode* node, absl::string_view message) {
+absl::Status RefuseCap(const _xmlNode* node, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("cap: ", PathOf(node), ": ", message));
 }
 
@@ -155,7 +155,7 @@ absl::StatusOr<std::string> AlertToCap(const v1::Alert& alert, const CapExportOp
   }
   const int version = std::max(alert.version(), 1);
   const bool cancelled = alert.status() == v1::ALERT_STATUS_CANCELLED;
-  XmlWriter writer(kNs, "alert");
+  XmlWriter writer(kCapNs, "alert");
   XmlWriter::Element root = writer.root();
   writer.Add(root, "identifier", CapIdentifier(alert.id(), version));
   writer.Add(root, "sender", options.sender);
@@ -229,19 +229,19 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
 
   CapImport result;
   std::vector<std::string>& notes = result.not_imported;
-  const std::string identifier = *ChildText(root, kNs, "identifier");
-  const std::string sender = *ChildText(root, kNs, "sender");
-  const std::string status = *ChildText(root, kNs, "status");
-  const std::string msg_type = *ChildText(root, kNs, "msgType");
+  const std::string identifier = *ChildText(root, kCapNs, "identifier");
+  const std::string sender = *ChildText(root, kCapNs, "sender");
+  const std::string status = *ChildText(root, kCapNs, "status");
+  const std::string msg_type = *ChildText(root, kCapNs, "msgType");
   if (status != "Actual") {
-    return Refuse(Child(root, kNs, "status"),
-                  absl::StrCat("\"", status,
-                               "\" messages are not imported: only Actual ones change the real picture (an exercise "
-                               "must never touch it)"));
+    return RefuseCap(Child(root, kCapNs, "status"),
+                     absl::StrCat("\"", status,
+                                  "\" messages are not imported: only Actual ones change the real picture (an exercise "
+                                  "must never touch it)"));
   }
   if (msg_type == "Ack" || msg_type == "Error") {
-    return Refuse(Child(root, kNs, "msgType"),
-                  absl::StrCat("\"", msg_type, "\" has no equivalent: only Alert, Update and Cancel become alerts"));
+    return RefuseCap(Child(root, kCapNs, "msgType"),
+                     absl::StrCat("\"", msg_type, "\" has no equivalent: only Alert, Update and Cancel become alerts"));
   }
   v1::Alert& alert = *result.request.mutable_alert();
   if (msg_type == "Alert") {
@@ -249,16 +249,16 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   } else {
     // An Update or Cancel refers to the message it updates: the first of <references> ("sender,identifier,sent")
     // names the original, whose alert this is.
-    const _xmlNode* references = Child(root, kNs, "references");
+    const _xmlNode* references = Child(root, kCapNs, "references");
     std::vector<std::string> groups;
     if (references != nullptr) groups = absl::StrSplit(Text(references), absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
     if (groups.empty()) {
-      return Refuse(references == nullptr ? root : references,
-                    absl::StrCat("an ", msg_type, " must name the message it updates in <references>"));
+      return RefuseCap(references == nullptr ? root : references,
+                       absl::StrCat("an ", msg_type, " must name the message it updates in <references>"));
     }
     const std::vector<std::string> parts = absl::StrSplit(groups.front(), ',');
     if (parts.size() != 3 || parts[0].empty() || parts[1].empty()) {
-      return Refuse(references, absl::StrCat("\"", groups.front(), "\" is not \"sender,identifier,sent\""));
+      return RefuseCap(references, absl::StrCat("\"", groups.front(), "\" is not \"sender,identifier,sent\""));
     }
     alert.set_id(AlertIdOf(parts[0], StripVersion(parts[1])));
     if (groups.size() > 1) notes.push_back("/alert/references: only the first reference names the alert; the others");
@@ -268,19 +268,20 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   } else {
     alert.set_status(v1::ALERT_STATUS_ACTIVE);
   }
-  if (std::optional<std::string> incidents = ChildText(root, kNs, "incidents"); incidents.has_value()) {
+  if (std::optional<std::string> incidents = ChildText(root, kCapNs, "incidents"); incidents.has_value()) {
     const std::vector<std::string> ids = absl::StrSplit(*incidents, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
     if (!ids.empty()) alert.set_incident_id(ids.front());
     if (ids.size() > 1) notes.push_back("/alert/incidents: an alert is about one incident; only the first is kept");
   }
-  if (std::optional<std::string> scope = ChildText(root, kNs, "scope"); scope == "Private") {
+  if (std::optional<std::string> scope = ChildText(root, kCapNs, "scope"); scope == "Private") {
     notes.push_back("/alert/addresses: CAP addresses are not Ketenbeeld organisations; the audience is not narrowed");
   }
   for (absl::string_view gap : kAlertGaps) {
     if (gap == "addresses") continue;  // Handled above.
-    if (Child(root, kNs, gap) != nullptr) notes.push_back(absl::StrCat("/alert/", gap, ": no equivalent in an alert"));
+    if (Child(root, kCapNs, gap) != nullptr)
+      notes.push_back(absl::StrCat("/alert/", gap, ": no equivalent in an alert"));
   }
-  if (std::optional<std::string> restriction = ChildText(root, kNs, "restriction");
+  if (std::optional<std::string> restriction = ChildText(root, kCapNs, "restriction");
       restriction.has_value() && *restriction != kRestriction) {
     notes.push_back(
         "/alert/restriction: an alert goes to the care-chain organisations of its audience; the text is "
@@ -288,10 +289,10 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   }
 
   // The Dutch <info> when there is one, else the first. A Cancel needs none (it keeps the cancelled content).
-  const std::vector<const _xmlNode*> infos = Children(root, kNs, "info");
+  const std::vector<const _xmlNode*> infos = Children(root, kCapNs, "info");
   const _xmlNode* info = nullptr;
   for (const _xmlNode* candidate : infos) {
-    if (absl::StartsWithIgnoreCase(ChildText(candidate, kNs, "language").value_or(""), "nl")) {
+    if (absl::StartsWithIgnoreCase(ChildText(candidate, kCapNs, "language").value_or(""), "nl")) {
       info = candidate;
       break;
     }
@@ -303,52 +304,52 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
                                  "audiences); an alert has one"));
   }
   if (info == nullptr) {
-    if (msg_type != "Cancel") return Refuse(root, "an Alert or Update needs an <info> block");
+    if (msg_type != "Cancel") return RefuseCap(root, "an Alert or Update needs an <info> block");
   } else {
     alert.set_urgency(
-        static_cast<v1::Urgency>(NumberOf(kUrgency, *ChildText(info, kNs, "urgency"), v1::URGENCY_UNKNOWN)));
+        static_cast<v1::Urgency>(NumberOf(kUrgency, *ChildText(info, kCapNs, "urgency"), v1::URGENCY_UNKNOWN)));
     alert.set_severity(static_cast<v1::AlertSeverity>(
-        NumberOf(kSeverity, *ChildText(info, kNs, "severity"), v1::ALERT_SEVERITY_UNKNOWN)));
+        NumberOf(kSeverity, *ChildText(info, kCapNs, "severity"), v1::ALERT_SEVERITY_UNKNOWN)));
     alert.set_certainty(
-        static_cast<v1::Certainty>(NumberOf(kCertainty, *ChildText(info, kNs, "certainty"), v1::CERTAINTY_UNKNOWN)));
+        static_cast<v1::Certainty>(NumberOf(kCertainty, *ChildText(info, kCapNs, "certainty"), v1::CERTAINTY_UNKNOWN)));
     // The headline, or the event when there is none (an alert needs a headline; CAP only an event).
-    alert.set_headline(ChildText(info, kNs, "headline").value_or(*ChildText(info, kNs, "event")));
-    alert.set_description(ChildText(info, kNs, "description").value_or(""));
-    alert.set_instruction(ChildText(info, kNs, "instruction").value_or(""));
-    if (ChildText(info, kNs, "headline").has_value() && *ChildText(info, kNs, "event") != alert.headline()) {
+    alert.set_headline(ChildText(info, kCapNs, "headline").value_or(*ChildText(info, kCapNs, "event")));
+    alert.set_description(ChildText(info, kCapNs, "description").value_or(""));
+    alert.set_instruction(ChildText(info, kCapNs, "instruction").value_or(""));
+    if (ChildText(info, kCapNs, "headline").has_value() && *ChildText(info, kCapNs, "event") != alert.headline()) {
       notes.push_back("/alert/info/event: an alert has a headline only; the event is not kept");
     }
-    for (const _xmlNode* category : Children(info, kNs, "category")) {
+    for (const _xmlNode* category : Children(info, kCapNs, "category")) {
       if (Text(category) != "Health") {
         notes.push_back(absl::StrCat("/alert/info/category: \"", Text(category), "\": an alert has no category"));
       }
     }
     for (absl::string_view gap : kInfoGaps) {
-      if (Child(info, kNs, gap) != nullptr) {
+      if (Child(info, kCapNs, gap) != nullptr) {
         notes.push_back(absl::StrCat("/alert/info/", gap, ": no equivalent in an alert"));
       }
     }
     v1::Audience& audience = *alert.mutable_audience();
-    for (const _xmlNode* parameter : Children(info, kNs, "parameter")) {
-      const std::string name = *ChildText(parameter, kNs, "valueName");
-      const std::string value = *ChildText(parameter, kNs, "value");
+    for (const _xmlNode* parameter : Children(info, kCapNs, "parameter")) {
+      const std::string name = *ChildText(parameter, kCapNs, "valueName");
+      const std::string value = *ChildText(parameter, kCapNs, "value");
       if (name == kAcknowledgeBy) {
         std::optional<absl::Time> time = ParseCapTime(value);
         if (!time.has_value()) {
-          return Refuse(parameter, absl::StrCat("\"", value, "\" is not a time like 2026-12-02T21:30:00+01:00"));
+          return RefuseCap(parameter, absl::StrCat("\"", value, "\" is not a time like 2026-12-02T21:30:00+01:00"));
         }
         *alert.mutable_acknowledge_by() = ToProtoTime(*time);
       } else if (name == kSector) {
         v1::Sector sector;
         if (!v1::Sector_Parse(value, &sector) || sector == v1::SECTOR_UNSPECIFIED) {
-          return Refuse(parameter, absl::StrCat("\"", value, "\" is not a sector (SECTOR_ACUTE_CARE, ...)"));
+          return RefuseCap(parameter, absl::StrCat("\"", value, "\" is not a sector (SECTOR_ACUTE_CARE, ...)"));
         }
         audience.add_sectors(sector);
       } else if (name == kKind) {
         v1::OrganizationKind kind;
         if (!v1::OrganizationKind_Parse(value, &kind) || kind == v1::ORGANIZATION_KIND_UNSPECIFIED) {
-          return Refuse(parameter,
-                        absl::StrCat("\"", value, "\" is not an organisation kind (ORGANIZATION_KIND_HOSPITAL, ...)"));
+          return RefuseCap(
+              parameter, absl::StrCat("\"", value, "\" is not an organisation kind (ORGANIZATION_KIND_HOSPITAL, ...)"));
         }
         audience.add_kinds(kind);
       } else if (name == kOrganization) {
@@ -357,18 +358,18 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
         notes.push_back(absl::StrCat("/alert/info/parameter: \"", name, "\": no equivalent in an alert"));
       }
     }
-    for (const _xmlNode* area : Children(info, kNs, "area")) {
+    for (const _xmlNode* area : Children(info, kCapNs, "area")) {
       for (absl::string_view shape : {"polygon", "circle"}) {
-        if (Child(area, kNs, shape) != nullptr) {
+        if (Child(area, kCapNs, shape) != nullptr) {
           notes.push_back(absl::StrCat("/alert/info/area/", shape,
                                        ": an alert's audience is by region, sector, kind and organisation, not by "
                                        "shape"));
         }
       }
-      for (const _xmlNode* geocode : Children(area, kNs, "geocode")) {
-        const std::string name = *ChildText(geocode, kNs, "valueName");
+      for (const _xmlNode* geocode : Children(area, kCapNs, "geocode")) {
+        const std::string name = *ChildText(geocode, kCapNs, "valueName");
         if (name == kSafetyRegion) {
-          audience.add_safety_regions(*ChildText(geocode, kNs, "value"));
+          audience.add_safety_regions(*ChildText(geocode, kCapNs, "value"));
         } else {
           notes.push_back(absl::StrCat("/alert/info/area/geocode: \"", name, "\": only ", kSafetyRegion,
                                        " codes narrow an alert's audience"));
@@ -376,7 +377,7 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
       }
     }
     if (audience.ByteSizeLong() == 0) alert.clear_audience();
-    if (std::optional<std::string> text = ChildText(info, kNs, "audience");
+    if (std::optional<std::string> text = ChildText(info, kCapNs, "audience");
         text.has_value() && *text != AudienceText(alert.audience())) {
       notes.push_back(
           "/alert/info/audience: free text; an alert's audience is its regions, sectors, kinds and "

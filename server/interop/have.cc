@@ -23,7 +23,7 @@ using xml::ChildText;
 using xml::PathOf;
 using xml::Text;
 
-constexpr absl::string_view kNs = kHaveNamespace;
+constexpr absl::string_view kHaveNs = kHaveNamespace;
 
 // Our bed types and HAVE's (EDXL-HAVE's BedType list). `standard` false: HAVE has no such type, and Ketenbeeld writes
 // (and reads back) its own extension value.
@@ -68,7 +68,7 @@ constexpr std::array<absl::string_view, 6> kColours = {"Unknown", "Green", "Yell
 // Emergency department state as EMS traffic status (open, diversion, closed; not reported: not applicable).
 constexpr std::array<absl::string_view, 4> kEmsTraffic = {"NotApplicable", "Normal", "Advisory", "Closed"};
 
-absl::Status Refuse(const _xmlNode* node, absl::string_view message) {
+absl::Status RefuseHave(const _xmlNode* node, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat("have: ", PathOf(node), ": ", message));
 }
 
@@ -76,7 +76,7 @@ std::string HaveTime(absl::Time time) { return absl::FormatTime("%Y-%m-%dT%H:%M:
 
 // The count of element `name` under `parent` (the schema has checked it is 0..100000), or nullopt.
 std::optional<int32_t> CountOf(const _xmlNode* parent, absl::string_view name) {
-  std::optional<std::string> text = ChildText(parent, kNs, name);
+  std::optional<std::string> text = ChildText(parent, kHaveNs, name);
   int32_t count = 0;
   if (!text.has_value() || !absl::SimpleAtoi(*text, &count)) return std::nullopt;
   return count;
@@ -142,13 +142,13 @@ absl::StatusOr<v1::BedType> BedTypeOf(const _xmlNode* element) {
   }
   for (absl::string_view without : kBedTypesWithoutEquivalent) {
     if (without == word) {
-      return Refuse(element, absl::StrCat("bed type \"", word,
-                                          "\" has no equivalent in Ketenbeeld; leave it out of the import "
-                                          "(docs/interoperability.md lists the bed types)"));
+      return RefuseHave(element, absl::StrCat("bed type \"", word,
+                                              "\" has no equivalent in Ketenbeeld; leave it out of the import "
+                                              "(docs/interoperability.md lists the bed types)"));
     }
   }
-  return Refuse(element,
-                absl::StrCat("unknown bed type \"", word, "\" (docs/interoperability.md lists the bed types)"));
+  return RefuseHave(element,
+                    absl::StrCat("unknown bed type \"", word, "\" (docs/interoperability.md lists the bed types)"));
 }
 
 }  // namespace
@@ -169,7 +169,7 @@ absl::string_view HaveBedTypeWord(v1::BedType type) {
 
 absl::StatusOr<std::string> StatusToHave(absl::Span<const HaveFacility> facilities) {
   if (facilities.empty()) return absl::InvalidArgumentError("facilities: a HAVE document needs at least one");
-  XmlWriter writer(kNs, "HAVE");
+  XmlWriter writer(kHaveNs, "HAVE");
   for (const HaveFacility& facility : facilities) {
     if (facility.organization == nullptr || facility.report == nullptr) {
       return absl::InvalidArgumentError("facilities: each needs its organisation and its report");
@@ -184,11 +184,11 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
   if (!document.ok()) return document.status();
   if (absl::Status valid = HaveSchema().Validate(*document, "have"); !valid.ok()) return valid;
   const _xmlNode* root = document->root();
-  const std::vector<const _xmlNode*> facilities = Children(root, kNs, "facility");
+  const std::vector<const _xmlNode*> facilities = Children(root, kHaveNs, "facility");
   if (facilities.size() != 1) {
-    return Refuse(facilities.size() > 1 ? facilities[1] : root,
-                  absl::StrCat("an import carries one organisation's status (", facilities.size(),
-                               " facilities given): send one document per organisation"));
+    return RefuseHave(facilities.size() > 1 ? facilities[1] : root,
+                      absl::StrCat("an import carries one organisation's status (", facilities.size(),
+                                   " facilities given): send one document per organisation"));
   }
   const _xmlNode* facility = facilities.front();
   HaveImport result;
@@ -196,47 +196,47 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
   v1::StatusReport& report = *request.mutable_report();
   auto name = [&request](absl::string_view path) { request.mutable_update_mask()->add_paths(std::string(path)); };
 
-  report.set_organization_id(*ChildText(Child(facility, kNs, "facilityInformation"), kNs, "facilityID"));
-  const std::string colour = *ChildText(Child(facility, kNs, "facilityColourStatus"), kNs, "colourCode");
+  report.set_organization_id(*ChildText(Child(facility, kHaveNs, "facilityInformation"), kHaveNs, "facilityID"));
+  const std::string colour = *ChildText(Child(facility, kHaveNs, "facilityColourStatus"), kHaveNs, "colourCode");
   // "Unknown" is the overall status UNKNOWN (index 5), not "not given".
   report.set_overall_status(static_cast<v1::OverallStatus>(NumberOf(kColours, colour)));
   name("overall_status");
-  if (Child(facility, kNs, "lastUpdateTime") != nullptr) {
+  if (Child(facility, kHaveNs, "lastUpdateTime") != nullptr) {
     result.not_imported.push_back(
         "/HAVE/facility/lastUpdateTime: the server's commit time is the report's time (the server owns time)");
   }
-  if (const _xmlNode* ed = Child(facility, kNs, "emergencyDepartmentStatus"); ed != nullptr) {
-    const _xmlNode* traffic = Child(ed, kNs, "emsTraffic");
-    report.mutable_emergency_department()->set_state(
-        static_cast<v1::EmergencyDepartmentState>(NumberOf(kEmsTraffic, *ChildText(traffic, kNs, "emsTrafficStatus"))));
+  if (const _xmlNode* ed = Child(facility, kHaveNs, "emergencyDepartmentStatus"); ed != nullptr) {
+    const _xmlNode* traffic = Child(ed, kHaveNs, "emsTraffic");
+    report.mutable_emergency_department()->set_state(static_cast<v1::EmergencyDepartmentState>(
+        NumberOf(kEmsTraffic, *ChildText(traffic, kHaveNs, "emsTrafficStatus"))));
     name("emergency_department.state");
-    if (std::optional<std::string> reason = ChildText(traffic, kNs, "emsTrafficReason"); reason.has_value()) {
+    if (std::optional<std::string> reason = ChildText(traffic, kHaveNs, "emsTrafficReason"); reason.has_value()) {
       report.mutable_emergency_department()->set_reason(*reason);
       name("emergency_department.reason");
     }
   }
-  const std::optional<std::string> eoc_status = ChildText(facility, kNs, "eocStatus");
-  const std::optional<std::string> eoc_plan = ChildText(facility, kNs, "eocPlan");
+  const std::optional<std::string> eoc_status = ChildText(facility, kHaveNs, "eocStatus");
+  const std::optional<std::string> eoc_plan = ChildText(facility, kHaveNs, "eocPlan");
   if (eoc_status.has_value() || eoc_plan.has_value()) {
     report.set_crisis_plan_activated(eoc_status == "Active" || eoc_plan == "Active");
     name("crisis_plan_activated");
   }
-  if (const _xmlNode* beds = Child(facility, kNs, "bedCapacityStatus"); beds != nullptr) {
+  if (const _xmlNode* beds = Child(facility, kHaveNs, "bedCapacityStatus"); beds != nullptr) {
     absl::flat_hash_set<int> seen;
-    for (const _xmlNode* bed : Children(beds, kNs, "bedCapacity")) {
-      const _xmlNode* type_element = Child(bed, kNs, "bedType");
+    for (const _xmlNode* bed : Children(beds, kHaveNs, "bedCapacity")) {
+      const _xmlNode* type_element = Child(bed, kHaveNs, "bedType");
       absl::StatusOr<v1::BedType> type = BedTypeOf(type_element);
       if (!type.ok()) return type.status();
       if (!seen.insert(*type).second) {
-        return Refuse(type_element, absl::StrCat("bed type \"", Text(type_element), "\" is ", v1::BedType_Name(*type),
-                                                 ", which this document already gave"));
+        return RefuseHave(type_element, absl::StrCat("bed type \"", Text(type_element), "\" is ",
+                                                     v1::BedType_Name(*type), ", which this document already gave"));
       }
-      const _xmlNode* counts = Child(bed, kNs, "capacity");
+      const _xmlNode* counts = Child(bed, kHaveNs, "capacity");
       v1::Capacity& capacity = *report.add_capacity();
       capacity.set_type(*type);
       if (std::optional<int32_t> available = CountOf(counts, "availableCount"); available.has_value()) {
         capacity.set_available(*available);
-      } else if (ChildText(counts, kNs, "capacityStatus") == "NotAvailable") {
+      } else if (ChildText(counts, kHaveNs, "capacityStatus") == "NotAvailable") {
         capacity.set_available(0);  // "Not available" without a count: none free.
       }
       if (std::optional<int32_t> baseline = CountOf(counts, "baselineCount"); baseline.has_value()) {
@@ -251,18 +251,18 @@ absl::StatusOr<HaveImport> HaveToStatus(absl::string_view document_text) {
     }
     if (report.capacity_size() > 0) name("capacity");
   }
-  if (const _xmlNode* resources = Child(facility, kNs, "resourcesStatus"); resources != nullptr) {
-    const _xmlNode* staffing = Child(resources, kNs, "staffing");
-    report.mutable_staffing()->set_level(*ChildText(staffing, kNs, "staffingStatus") == "Adequate"
+  if (const _xmlNode* resources = Child(facility, kHaveNs, "resourcesStatus"); resources != nullptr) {
+    const _xmlNode* staffing = Child(resources, kHaveNs, "staffing");
+    report.mutable_staffing()->set_level(*ChildText(staffing, kHaveNs, "staffingStatus") == "Adequate"
                                              ? v1::STAFFING_LEVEL_ADEQUATE
                                              : v1::STAFFING_LEVEL_INSUFFICIENT);
     name("staffing.level");
-    if (std::optional<std::string> comment = ChildText(staffing, kNs, "comment"); comment.has_value()) {
+    if (std::optional<std::string> comment = ChildText(staffing, kHaveNs, "comment"); comment.has_value()) {
       report.mutable_staffing()->set_description(*comment);
       name("staffing.description");
     }
   }
-  if (std::optional<std::string> comment = ChildText(facility, kNs, "comment"); comment.has_value()) {
+  if (std::optional<std::string> comment = ChildText(facility, kHaveNs, "comment"); comment.has_value()) {
     report.set_free_text(*comment);
     name("free_text");
   }

@@ -25,7 +25,7 @@ namespace {
 
 using ketenbeeld::v1::AuditEntry;
 
-absl::Status Unavailable(absl::string_view what, const std::string& path, int error = errno) {
+absl::Status TrailUnavailable(absl::string_view what, const std::string& path, int error = errno) {
   return absl::UnavailableError(absl::StrCat("audit trail ", path, ": ", what, ": ", std::strerror(error)));
 }
 
@@ -57,7 +57,7 @@ class Fd {
 // entry; a torn or unreadable entry after whole ones ends the read (the process died mid-write).
 absl::StatusOr<int64_t> Scan(int fd, int64_t start, int64_t end, const std::string& path,
                              const std::function<bool(AuditEntry&, int64_t, int64_t)>& visit) {
-  if (::lseek(fd, start, SEEK_SET) != start) return Unavailable("seek", path);
+  if (::lseek(fd, start, SEEK_SET) != start) return TrailUnavailable("seek", path);
   google::protobuf::io::FileInputStream file(fd);
   std::optional<google::protobuf::io::LimitingInputStream> limited;
   google::protobuf::io::ZeroCopyInputStream* input = &file;
@@ -68,7 +68,7 @@ absl::StatusOr<int64_t> Scan(int fd, int64_t start, int64_t end, const std::stri
     bool clean_eof = false;
     if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&entry, input, &clean_eof)) {
       if (clean_eof) break;
-      if (file.GetErrno() != 0) return Unavailable("read", path, file.GetErrno());
+      if (file.GetErrno() != 0) return TrailUnavailable("read", path, file.GetErrno());
       if (read == 0 && start == 0) {
         return absl::DataLossError(absl::StrCat("audit trail ", path, ": not an audit trail"));
       }
@@ -84,7 +84,7 @@ absl::StatusOr<int64_t> Scan(int fd, int64_t start, int64_t end, const std::stri
 
 absl::StatusOr<Fd> OpenForReading(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Unavailable("open", path);
+  if (fd.get() < 0) return TrailUnavailable("open", path);
   return fd;
 }
 
@@ -104,22 +104,22 @@ absl::Status Sequences(const std::string& path, int64_t& first, int64_t* last) {
 // Copies the first `length` bytes (-1: all) of the open file `from` to the new file `to`, mode 0600, and syncs it.
 absl::Status CopySynced(int from, int64_t length, const std::string& to) {
   Fd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-  if (out.get() < 0) return Unavailable("create the copy", to);
+  if (out.get() < 0) return TrailUnavailable("create the copy", to);
   std::string buffer(1 << 20, '\0');
   int64_t offset = 0;
   while (length < 0 || offset < length) {
     const size_t want = length < 0 ? buffer.size() : std::min<int64_t>(buffer.size(), length - offset);
     const ssize_t got = ::pread(from, buffer.data(), want, offset);
-    if (got < 0) return Unavailable("read for the copy", to);
+    if (got < 0) return TrailUnavailable("read for the copy", to);
     if (got == 0) break;
     for (ssize_t done = 0; done < got;) {
       const ssize_t put = ::write(out.get(), buffer.data() + done, got - done);
-      if (put < 0) return Unavailable("write the copy", to);
+      if (put < 0) return TrailUnavailable("write the copy", to);
       done += put;
     }
     offset += got;
   }
-  if (::fsync(out.get()) != 0) return Unavailable("sync the copy", to);
+  if (::fsync(out.get()) != 0) return TrailUnavailable("sync the copy", to);
   return absl::OkStatus();
 }
 
@@ -163,7 +163,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
   }
   // The current file: cut off a torn last entry, so the next one starts where the whole ones end.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("open", path);
+  if (fd < 0) return TrailUnavailable("open", path);
   std::vector<File> files{File{.path = path, .number = 0, .index = std::make_shared<FileIndex>()}};
   int64_t last_sequence = 0;
   absl::StatusOr<int64_t> whole_bytes = Scan(fd, 0, -1, path, [&](AuditEntry& entry, int64_t offset, int64_t end) {
@@ -174,7 +174,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
     return true;
   });
   if (!whole_bytes.ok() || ::ftruncate(fd, *whole_bytes) != 0) {
-    const absl::Status error = whole_bytes.ok() ? Unavailable("truncate", path) : whole_bytes.status();
+    const absl::Status error = whole_bytes.ok() ? TrailUnavailable("truncate", path) : whole_bytes.status();
     ::close(fd);
     return error;
   }
@@ -258,7 +258,7 @@ absl::Status AuditLog::Append(const AuditEntry& entry) {
   }
   // A failed write may have left part of an entry behind: cut it off before anything follows it.
   if (cut_back_) {
-    if (::ftruncate(fd_, file_bytes_) != 0) return Unavailable("cut off a partly written entry", path_);
+    if (::ftruncate(fd_, file_bytes_) != 0) return TrailUnavailable("cut off a partly written entry", path_);
     cut_back_ = false;
   }
   if (file_bytes_ > 0 && file_bytes_ + static_cast<int64_t>(bytes.size()) > options_.max_file_bytes) {
@@ -271,7 +271,7 @@ absl::Status AuditLog::Append(const AuditEntry& entry) {
   if (options_.fault_injector != nullptr) {
     const storage::Fault fault = options_.fault_injector->Check(storage::FileOperation::kAppend, path_);
     if (fault != storage::Fault::kNone) {
-      return Unavailable("write", path_, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
+      return TrailUnavailable("write", path_, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
     }
   }
   // One write(2) per entry: O_APPEND keeps entries whole and in order.
@@ -279,7 +279,7 @@ absl::Status AuditLog::Append(const AuditEntry& entry) {
   if (written != static_cast<ssize_t>(bytes.size())) {
     const int error = written < 0 ? errno : ENOSPC;  // A short write: the disk filled up.
     if (written > 0) cut_back_ = ::ftruncate(fd_, file_bytes_) != 0;
-    return Unavailable("write", path_, error);
+    return TrailUnavailable("write", path_, error);
   }
   if (file_bytes_ == 0) files_[0].first_sequence = entry.sequence();
   {
@@ -294,20 +294,20 @@ absl::Status AuditLog::RenameFile(const std::string& from, const std::string& to
   if (options_.fault_injector != nullptr) {
     const storage::Fault fault = options_.fault_injector->Check(storage::FileOperation::kRename, from);
     if (fault != storage::Fault::kNone) {
-      return Unavailable(absl::StrCat("rename to ", to), from, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
+      return TrailUnavailable(absl::StrCat("rename to ", to), from, fault == storage::Fault::kNoSpace ? ENOSPC : EIO);
     }
   }
-  if (::rename(from.c_str(), to.c_str()) != 0) return Unavailable(absl::StrCat("rename to ", to), from);
+  if (::rename(from.c_str(), to.c_str()) != 0) return TrailUnavailable(absl::StrCat("rename to ", to), from);
   return absl::OkStatus();
 }
 
 absl::Status AuditLog::Rotate() {
   // The full file goes to disk before it is renamed; its entries were written without a sync.
-  if (::fsync(fd_) != 0) return Unavailable("sync before rotating", path_);
+  if (::fsync(fd_) != 0) return TrailUnavailable("sync before rotating", path_);
   // The new file is made first, so that a failure leaves the trail as it was.
   const std::string fresh_path = absl::StrCat(path_, ".new");
   Fd fresh(::open(fresh_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
-  if (fresh.get() < 0) return Unavailable("create", fresh_path);
+  if (fresh.get() < 0) return TrailUnavailable("create", fresh_path);
   auto give_up = [&](absl::Status error) {
     ::unlink(fresh_path.c_str());
     return error;
@@ -324,7 +324,7 @@ absl::Status AuditLog::Rotate() {
     for (size_t i = run; i >= 1; --i) {
       File& file = files_[i];
       if (file.number + 1 > options_.max_files) {  // The oldest retained file, only when every number is taken.
-        if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up(Unavailable("remove", file.path));
+        if (::unlink(file.path.c_str()) != 0 && errno != ENOENT) return give_up(TrailUnavailable("remove", file.path));
         // Said in the log with the entries it held, so that the loss is never silent.
         observability::LogWarning("audit_file_removed", {{"path", file.path},
                                                          {"first_sequence", file.first_sequence},
@@ -372,7 +372,7 @@ absl::StatusOr<AuditLog::Snapshot> AuditLog::TakeSnapshot(int64_t before_sequenc
       snapshot.current_bytes = file_bytes_;
     } else {
       struct stat info {};
-      if (::fstat(fd->get(), &info) != 0) return Unavailable("stat", file.path);
+      if (::fstat(fd->get(), &info) != 0) return TrailUnavailable("stat", file.path);
       length = info.st_size;
     }
     snapshot.files.push_back(

@@ -21,7 +21,7 @@ namespace v1 = ::ketenbeeld::v1;
 using server::v1::PublishedCell;
 using server::v1::PublishedValue;
 
-absl::Status Unavailable(absl::string_view what, const std::string& path, int error = errno) {
+absl::Status FiguresFileUnavailable(absl::string_view what, const std::string& path, int error = errno) {
   return absl::UnavailableError(absl::StrCat("published figures ", path, ": ", what, ": ", std::strerror(error)));
 }
 
@@ -70,15 +70,15 @@ Value SupplyValueOf(const PublishedValue& value) {
 // Writes all of `bytes` to the new file `path`, mode 0600, synced.
 absl::Status WriteSynced(const std::string& path, const std::string& bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Unavailable("create", path);
+  if (fd < 0) return FiguresFileUnavailable("create", path);
   absl::Status status;
   for (size_t done = 0; done < bytes.size() && status.ok();) {
     const ssize_t put = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (put < 0 && errno == EINTR) continue;
-    if (put <= 0) status = Unavailable("write", path, put < 0 ? errno : ENOSPC);
+    if (put <= 0) status = FiguresFileUnavailable("write", path, put < 0 ? errno : ENOSPC);
     if (put > 0) done += static_cast<size_t>(put);
   }
-  if (status.ok() && ::fsync(fd) != 0) status = Unavailable("sync", path);
+  if (status.ok() && ::fsync(fd) != 0) status = FiguresFileUnavailable("sync", path);
   ::close(fd);
   return status;
 }
@@ -125,28 +125,28 @@ absl::Status WritePublishedFigures(const std::string& path, const queries::Figur
     return written;
   }
   if (::rename(fresh.c_str(), path.c_str()) != 0) {
-    const absl::Status error = Unavailable("rename into place", path);
+    const absl::Status error = FiguresFileUnavailable("rename into place", path);
     ::unlink(fresh.c_str());
     return error;
   }
   // The rename itself must survive a crash too.
   const std::string dir = std::filesystem::path(path).parent_path().string();
   const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return Unavailable("open its directory", path);
+  if (dir_fd < 0) return FiguresFileUnavailable("open its directory", path);
   const bool synced = ::fsync(dir_fd) == 0;
   ::close(dir_fd);
-  if (!synced) return Unavailable("sync its directory", path);
+  if (!synced) return FiguresFileUnavailable("sync its directory", path);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<queries::FigureTable>> ReadPublishedFigures(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
-    if (error) return Unavailable("look for", path, error.value());
+    if (error) return FiguresFileUnavailable("look for", path, error.value());
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Unavailable("open", path);
+  if (!in) return FiguresFileUnavailable("open", path);
   std::stringstream bytes;
   bytes << in.rdbuf();
   server::v1::PublishedFigures file;

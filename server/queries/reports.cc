@@ -746,6 +746,4 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   return response;
 }
 
-#undef KETENBEELD_RETURN_IF_ERROR
-
 }  // namespace ketenbeeld::queries
