@@ -529,7 +529,7 @@ function renderIncidents(p) {
       <header><span class="grip">${incident.scale_up_level || ''}</span>
         <h4>${incident.title}</h4><span class="tag">${label(incident.status)}</span>
         ${past ? '' : html`<button type="button" class="replay-open" data-replay="${incident.id}"
-          title="${t('replay.open.tip')}">${t('replay.open')}</button>`}${replaying ? html`<span class="tag replaying">⏪</span>` : ''}</header>
+          title="${t('replay.open.tip')}">${t('replay.open')}</button>`}${replaying ? html`<span class="tag replaying">${t('replay.replaying')}</span>` : ''}</header>
       <div class="card-meta">${incident.type || ''}${incident.area?.description ? html` · ${incident.area.description}` : ''}
         · ${t('incident.opened', { time: when(incident.opened_at) })}
         ${affected ? html` · ${t('incident.affected', { n: affected })}` : ''}</div>
