@@ -125,7 +125,8 @@ run history --from 14
 
 section "9. The picture at any moment"
 note "What did everyone see before the alert went out? The picture as it was at revision 12, before the generator report
-and the alert (\`--at TIME\` does the same for a moment: the last revision committed then)."
+and the alert (\`--at TIME\` does the same for a moment: the last revision committed then). On the dashboard,
+*Terugkijken* on an incident gives a time slider over its lifetime (docs/dashboard.md, \"Exercises and the past\")."
 run picture --revision 12
 
 section "10. The evaluation (PDCA)"
@@ -139,7 +140,8 @@ run report evaluation --incident overstroming-zijpe --format csv
 section "11. An exercise beside the real picture (oefenmodus)"
 note "The GHOR exercises the same flood while the real picture goes on. Everything written with \`--exercise\` goes to the
 exercise's own records; the real picture, its feed and its history do not change, and every exercise alert is marked
-OEFENING."
+OEFENING. On the dashboard, choose the exercise under *Beeld* in the top bar (or open \`/?exercise=oef-zijpe\`): the
+whole page and the form it links to show and write the exercise's picture, under a yellow OEFENING banner."
 run exercise start --id oef-zijpe --title "Oefening dijkdoorbraak Zijpe"
 run --exercise oef-zijpe status report --org zh-noord --overall critical --capacity ic-adult:available=0,occupied=16
 run --exercise oef-zijpe alert send --id oef-evacuatie --headline "Evacuatie Zijpe (oefening)" --urgency immediate \

@@ -71,10 +71,11 @@ CompiledFilter::CompiledFilter(const ketenbeeld::v1::Filter& filter)
 
 bool CompiledFilter::MatchesScope(const Record& record) const {
   // The picture the filter reads: the real one (exercise_id empty) or one exercise's view. The registry is shared by
-  // both, so an organisation matches every view.
-  if (record.exercise_id() != filter_.exercise_id() && record.kind() != ketenbeeld::v1::ENTITY_KIND_ORGANIZATION) {
-    return false;
-  }
+  // both, so an organisation matches every view. The exercises themselves ("exercises/{id}") match every view when
+  // the filter names their kind: that is how a reader of the real picture finds the exercises it may choose.
+  const bool shared = record.kind() == ketenbeeld::v1::ENTITY_KIND_ORGANIZATION ||
+                      (record.kind() == ketenbeeld::v1::ENTITY_KIND_EXERCISE && kinds_mask_ != 0);
+  if (record.exercise_id() != filter_.exercise_id() && !shared) return false;
   return InMask(kinds_mask_, record.kind()) && InMask(sectors_mask_, record.scope().sector()) &&
          InSorted(organization_ids_, record.scope().organization_id()) &&
          InSorted(safety_regions_, record.scope().safety_region());

@@ -251,5 +251,23 @@ TEST(FilterTest, ExerciseRecordsMatchOnlyTheirExercisesViewAndTheRegistryMatches
   EXPECT_TRUE(exercise_view.Matches(deleted));
 }
 
+// The exercises themselves are listed in every view, but only by a filter that names their kind: the real picture's
+// feed and reads stay free of them, and the dashboard finds the exercises to choose from.
+TEST(FilterTest, ExercisesMatchEveryViewOnlyWhenTheirKindIsNamed) {
+  Record exercise;
+  exercise.set_name("exercises/oef-1");
+  exercise.set_kind(v1::ENTITY_KIND_EXERCISE);
+  exercise.set_exercise_id("oef-1");
+
+  EXPECT_FALSE(CompiledFilter().Matches(exercise));
+  EXPECT_TRUE(CompiledFilter(ParseFilter("kinds: ENTITY_KIND_EXERCISE")).Matches(exercise));
+  EXPECT_TRUE(CompiledFilter(ParseFilter("kinds: ENTITY_KIND_EXERCISE exercise_id: 'oef-2'")).Matches(exercise));
+  EXPECT_FALSE(CompiledFilter(ParseFilter("kinds: ENTITY_KIND_ALERT")).Matches(exercise));
+  // Another exercise's records stay apart even when their kind is named.
+  Record practised = ReportRecord("zh-noord");
+  practised.set_exercise_id("oef-1");
+  EXPECT_FALSE(CompiledFilter(ParseFilter("kinds: ENTITY_KIND_STATUS_REPORT")).Matches(practised));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::domain

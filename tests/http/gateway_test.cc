@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "ketenbeeld/v1/exercise_service.grpc.pb.h"
 #include "nlohmann/json.hpp"
 #include "tests/security/token_line.h"
 #include "tests/support/raw_socket.h"
@@ -402,6 +403,59 @@ TEST_F(GatewayTest, FeedSendsSnapshotThenSyncedThenEachChangeWithItsRevisionAsId
   EXPECT_EQ(frames.back().id, "2");
   EXPECT_EQ(frames.back().data["events"][0]["record"]["name"], "organizations/vvt-a/status");
   EXPECT_EQ(Revision(frames.back().data["events"][0]["revision"]), 2);
+}
+
+// Exercise mode over the gateway: the exercise travels in the request message (a write's `exercise_id`, the feed's
+// `filter`) as over gRPC, so the gateway needs nothing of its own; List with kinds [ENTITY_KIND_EXERCISE] lists the
+// exercises for the dashboard's chooser, in the real view too.
+TEST_F(GatewayTest, AnExerciseTravelsInTheRequestAndItsFeedShowsOnlyItsPicture) {
+  RegisterOverHttp("vvt-a");
+  {
+    std::unique_ptr<ketenbeeld::v1::ExerciseService::Stub> exercises =
+        ketenbeeld::v1::ExerciseService::NewStub(server_.channel());
+    grpc::ClientContext context;
+    ketenbeeld::v1::StartExerciseRequest request;
+    request.mutable_exercise()->set_id("oef-1");
+    request.mutable_exercise()->set_title("Oefening dijkdoorbraak");
+    ketenbeeld::v1::WriteResponse response;
+    ASSERT_TRUE(exercises->StartExercise(&context, request, &response).ok());
+  }
+  const json report = {{"organization_id", "vvt-a"}, {"overall_status", "OVERALL_STATUS_CRITICAL"}};
+  PostOk(kReportStatus, {{"report", report}, {"exercise_id", "oef-1"}});
+
+  httplib::Result listed = Post(kList, {{"filter", {{"kinds", {"ENTITY_KIND_EXERCISE"}}}}});
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const json exercises = json::parse(listed->body)["records"];
+  ASSERT_EQ(exercises.size(), 1u) << listed->body;
+  EXPECT_EQ(exercises[0]["exercise"]["id"], "oef-1");
+  EXPECT_EQ(exercises[0]["exercise"]["status"], "EXERCISE_STATUS_ACTIVE");
+  // Without the kind named, the real picture has none of it: no exercise, no exercise report.
+  httplib::Result real = Post(kList, json::object());
+  ASSERT_TRUE(real);
+  for (const json& record : json::parse(real->body)["records"]) {
+    EXPECT_EQ(record["name"], "organizations/vvt-a") << record.dump();
+  }
+
+  const std::string filter =
+      httplib::detail::encode_query_param(R"({"exercise_id":"oef-1","kinds":["ENTITY_KIND_STATUS_REPORT"]})");
+  SseReader feed(port(), absl::StrCat(kSubscribe, "?filter=", filter));
+  ASSERT_GE(feed.WaitForEvent("synced"), 0);
+  const json snapshot = feed.frames()[0].data["records"];
+  ASSERT_EQ(snapshot.size(), 1u) << snapshot.dump();
+  EXPECT_EQ(snapshot[0]["name"], "exercises/oef-1/organizations/vvt-a/status");
+  EXPECT_EQ(snapshot[0]["exercise_id"], "oef-1");
+
+  // An exercise that was never started: INVALID_ARGUMENT naming the field, on a write and on the feed.
+  httplib::Result write = Post(kReportStatus, {{"report", report}, {"exercise_id", "oef-9"}});
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->status, 400);
+  EXPECT_EQ(json::parse(write->body)["field"], "exercise_id") << write->body;
+  httplib::Result unknown_feed = client_.Get(
+      absl::StrCat(kSubscribe, "?filter=", httplib::detail::encode_query_param(R"({"exercise_id":"oef-9"})")));
+  ASSERT_TRUE(unknown_feed);
+  EXPECT_EQ(unknown_feed->status, 400);
+  EXPECT_EQ(json::parse(unknown_feed->body)["field"], "filter.exercise_id") << unknown_feed->body;
 }
 
 TEST_F(GatewayTest, FeedResumesAfterLastEventIdWithNoGapAndNoDuplicate) {

@@ -25,6 +25,8 @@ export function token() {
 
 export const Methods = {
   reportStatus: 'ketenbeeld.v1.PictureService/ReportStatus',
+  list: 'ketenbeeld.v1.PictureService/List',
+  history: 'ketenbeeld.v1.PictureService/History',
   acknowledgeAlert: 'ketenbeeld.v1.AlertService/AcknowledgeAlert',
   offerAssistance: 'ketenbeeld.v1.AssistanceService/OfferAssistance',
   gapReport: 'ketenbeeld.v1.ReportService/GetGapReport',

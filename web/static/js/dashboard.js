@@ -7,16 +7,24 @@
 // figures (docs/security.md) cannot compute totals and gaps; it fetches the server's, each at most once per
 // REFRESH_MS however many changes arrive, only after a change that can alter it, and once more after the last such
 // change (throttle.js).
+//
+// The view (view.js): the real picture, or an exercise's (?exercise=ID, chosen in the top bar), under an OEFENING
+// banner; and, on an incident's "Terugkijken", the picture at any revision of its lifetime (a time slider over the
+// revisions History gives, each read with List at that revision), until "Terug naar live".
 import { call, Methods } from './api.js';
 import { FIGURES, acknowledgementState, assistanceCoverage, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
 import { continuityTimeline, DEFAULT_HORIZON_MS } from './continuity.js';
 import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
-import { clock, count, refreshTimes, relativeTime, when } from './format.js';
+import { clock, count, moment, refreshTimes, relativeTime, when } from './format.js';
 import { html, join, setHtml } from './html.js';
 import { serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
+import {
+  choosableExercises, EXERCISE_PARAM, exerciseOf, inView, lifetime, linkInView, realName, replaySteps, stepAt,
+  viewFilter, viewMark,
+} from './view.js';
 
 const STATUS_RANK = {
   OVERALL_STATUS_NORMAL: 1, OVERALL_STATUS_UNKNOWN: 2, OVERALL_STATUS_STRAINED: 3, OVERALL_STATUS_CRITICAL: 4,
@@ -37,13 +45,24 @@ const fetched = { overview: null, overviewError: '', gaps: new Map(), gapErrors:
 const overviewRefresh = new Throttle(REFRESH_MS, refreshOverview);
 const gapRefreshes = new Map();  // scenario id -> Throttle
 
+// The exercise shown ('' = the real picture), from the address; and what is known of it (from the exercise list).
+const exerciseId = exerciseOf(window.location.search);
+const view = { exercises: [], exercise: null, listError: '' };
+// While an incident is replayed: {incident, title, steps, position, revision, records: Map | null, error, reading}
+// (records: the picture at `revision`, null until the first read; reading: the read in flight, 0 when none).
+// The feed keeps running underneath, so "Terug naar live" shows at once what was written meanwhile.
+let past = null;
+// The records on screen: the replayed moment's, or the live feed's.
+const shown = () => (past?.records ?? feed.records);
+
 const feed = new Feed({
+  filter: viewFilter(exerciseId),
   onChange: ({ changed, events, reset }) => {
     const now = Date.now();
     if (!reset) {
       for (const name of changed) {
         flashUntil.set(name, now + FLASH_MS);
-        const org = name.match(/^organizations\/([^/]+)/);
+        const org = realName(name).match(/^organizations\/([^/]+)/);
         if (org) flashUntil.set(`org:${org[1]}`, now + FLASH_MS);
       }
     }
@@ -65,7 +84,7 @@ function picture() {
   const scenarios = [];
   const audience = [];  // organisation and acknowledgement records: what an alert's acknowledgement state needs
   const escalations = [];  // open escalation tasks, oldest first (their names sort in commit order)
-  for (const record of feed.records.values()) {
+  for (const record of shown().values()) {
     switch (record.kind) {
       case 'ENTITY_KIND_ORGANIZATION':
         organizations.push(record.organization);
@@ -114,7 +133,8 @@ function scheduleRender() {
 
 function render() {
   const p = picture();
-  const capacity = capacityTotals(feed.records.values());
+  const capacity = capacityTotals(shown().values());
+  renderView();
   renderStatus();
   renderOrganizations(p);
   renderCapacity(capacity);
@@ -130,12 +150,14 @@ function renderStatus() {
   const conn = $('conn');
   conn.dataset.state = feed.state;
   $('conn-text').textContent = statusText(feed, t, clock);
-  $('revision').textContent = feed.revision > 0 ? feed.revision.toLocaleString('nl-NL') : '—';
+  const revision = past ? past.revision : feed.revision;
+  $('revision').textContent = revision > 0 ? revision.toLocaleString('nl-NL') : '—';
   setHtml($('last-change'), feed.lastChange
     ? html`${clock(feed.lastChange)} <small>(${relativeTime(feed.lastChange.toISOString())})</small>` : html`—`);
 }
 
 function isFlashing(key) {
+  if (past) return false;  // Live changes are not highlighted on a past picture.
   const until = flashUntil.get(key);
   return until !== undefined && until > Date.now();
 }
@@ -293,7 +315,7 @@ function identifiersText(identifiers) {
 
 function reportRow(org, record, locationName) {
   const report = record?.status_report;
-  const key = record ? record.name : `organizations/${org.id}/status`;
+  const key = record ? record.name : inView(exerciseId, `organizations/${org.id}/status`);
   const flash = isFlashing(key) ? ' flash' : '';
   const overdue = report?.overdue_since ? ' row-overdue' : '';
   const never = record ? '' : ' row-never';
@@ -388,6 +410,8 @@ function renderOrganizations(p) {
 // figures_withheld}; `sum` undefined = nobody reported the figure, `reported` null = unknown (server's overview).
 function capacityLines(fromFeed) {
   if (!fromFeed.withheld) return { totals: fromFeed.totals };
+  // The server's overview is of the real picture now: never shown for an exercise or a past moment.
+  if (exerciseId || past) return { error: t('view.no_server_reports') };
   if (fetched.overviewError) return { error: fetched.overviewError };
   if (!fetched.overview) return { loading: true };
   return { totals: totalsFromOverview(fetched.overview) };
@@ -475,7 +499,7 @@ function renderCapacity(fromFeed) {
     }
   }
   // data-revision: the revision the totals hold at (the server's overview may trail the feed by REFRESH_MS).
-  const revision = fromFeed.withheld ? fetched.overview?.revision : feed.revision;
+  const revision = fromFeed.withheld ? fetched.overview?.revision : past ? past.revision : feed.revision;
   setHtml(container, html`<table class="capacity" data-revision="${revision || ''}"><thead>${header}</thead><tbody>${rows}</tbody></table>`);
 }
 
@@ -498,11 +522,14 @@ function renderIncidents(p) {
           <span class="layer">${label(e.layer)}</span>
           <span class="entry-text">${e.text}</span>
           <span class="entry-meta">${e.author || ''} · ${when(e.commit_time)}</span></li>`)}</ol>`;
-    const flash = isFlashing(`incidents/${incident.id}`) ? ' flash' : '';
+    const flash = isFlashing(inView(exerciseId, `incidents/${incident.id}`)) ? ' flash' : '';
     const affected = (incident.affected_organization_ids || []).length;
+    const replaying = past?.incident === incident.id;
     return html`<article class="card incident${flash}" data-incident="${incident.id}">
       <header><span class="grip">${incident.scale_up_level || ''}</span>
-        <h4>${incident.title}</h4><span class="tag">${label(incident.status)}</span></header>
+        <h4>${incident.title}</h4><span class="tag">${label(incident.status)}</span>
+        ${past ? '' : html`<button type="button" class="replay-open" data-replay="${incident.id}"
+          title="${t('replay.open.tip')}">${t('replay.open')}</button>`}${replaying ? html`<span class="tag replaying">${t('replay.replaying')}</span>` : ''}</header>
       <div class="card-meta">${incident.type || ''}${incident.area?.description ? html` · ${incident.area.description}` : ''}
         · ${t('incident.opened', { time: when(incident.opened_at) })}
         ${affected ? html` · ${t('incident.affected', { n: affected })}` : ''}</div>
@@ -553,9 +580,11 @@ function renderAlerts(p) {
       ? html`<span class="overdue">${t('alert.deadline_passed', { time: when(alert.deadline_passed.passed_at) })}</span>`
       : alert.acknowledge_by ? html`<span>${t('alert.deadline', { time: when(alert.acknowledge_by) })} (${relativeTime(alert.acknowledge_by)})</span>` : '';
     const sev = (alert.severity || '').replace('ALERT_SEVERITY_', '').toLowerCase();
-    const flash = isFlashing(`alerts/${alert.id}`) ? ' flash' : '';
+    const flash = isFlashing(inView(exerciseId, `alerts/${alert.id}`)) ? ' flash' : '';
+    // Every alert of an exercise carries the exercise's mark, beside the headline the server already prefixed.
+    const mark = exerciseId ? html`<span class="tag exercise-mark" data-exercise-mark>${viewMark(view.exercise?.mode)}</span>` : '';
     return html`<article class="card alert alert-${sev}${flash}" data-alert="${alert.id}">
-      <header><span class="tag sev">${label(alert.severity)}</span><h4>${alert.headline}</h4></header>
+      <header>${mark}<span class="tag sev">${label(alert.severity)}</span><h4>${alert.headline}</h4></header>
       <div class="card-meta">${label(alert.urgency)} · ${label(alert.certainty)} · ${t('alert.sent', { time: when(alert.sent_at) })} ${deadline ? html`· ${deadline}` : ''}</div>
       ${alert.instruction ? html`<div class="instruction">${alert.instruction}</div>` : ''}
       ${body}
@@ -596,7 +625,7 @@ function renderAssistance(p) {
     const coverage = assistanceCoverage(r);
     const place = deliveryPlace(r);
     const urgent = r.priority === 'ASSISTANCE_PRIORITY_URGENT' || r.priority === 'ASSISTANCE_PRIORITY_HIGH';
-    const flash = isFlashing(`assistance-requests/${r.id}`) ? ' flash' : '';
+    const flash = isFlashing(inView(exerciseId, `assistance-requests/${r.id}`)) ? ' flash' : '';
     return html`<article class="card request${flash}" data-request="${r.id}">
       <header><span class="qty">${count(r.quantity)}${unit ? ` ${unit}` : '×'}</span><h4>${assistanceWhat(r)}</h4>${urgent ? html`<span class="tag priority" data-priority="${r.priority}">${label(r.priority)}</span>` : ''}<span class="tag">${label(r.status)}</span></header>
       <div class="card-meta">${t('assistance.requested_by', { org: name(r.organization_id) })}
@@ -653,7 +682,7 @@ const SOON_MS = 6 * 3600 * 1000;
 function renderContinuity(p) {
   const container = $('continuity');
   const now = serverNow();
-  const { points, truncated } = continuityTimeline(feed.records.values(), now, DEFAULT_HORIZON_MS, CONTINUITY_SHOWN);
+  const { points, truncated } = continuityTimeline(shown().values(), now, DEFAULT_HORIZON_MS, CONTINUITY_SHOWN);
   if (points.length === 0) {
     setHtml(container, html`<p class="nothing">${t('nothing.continuity')}</p>`);
     return;
@@ -679,9 +708,11 @@ function renderGaps(p, withheld) {
   }
   const name = (id) => p.names.get(id) || id;
   setHtml(container, html`${p.scenarios.sort((a, b) => a.name.localeCompare(b.name, 'nl')).map((scenario) => {
-    const report = withheld ? fetched.gaps.get(scenario.id)
-      : { ...gapReport(scenario, feed.records.values(), serverNow()).report, revision: feed.revision };
-    const error = withheld ? fetched.gapErrors.get(scenario.id) : '';
+    // The server's gap reports are of the real picture now: not for an exercise or a past moment.
+    const elsewhere = withheld && (exerciseId || past);
+    const report = elsewhere ? null : withheld ? fetched.gaps.get(scenario.id)
+      : { ...gapReport(scenario, shown().values(), serverNow()).report, revision: past ? past.revision : feed.revision };
+    const error = elsewhere ? t('view.no_server_reports') : withheld ? fetched.gapErrors.get(scenario.id) : '';
     const body = error ? html`<p class="nothing">${t('unavailable', { message: error })}</p>`
       : report ? gapTable(report, name) : '';
     // data-revision: the revision the shown gap report holds at (a fetched one may trail the feed by REFRESH_MS).
@@ -703,7 +734,7 @@ function regionOfReport(record) {
 // scenario's region; the capacity overview reads organisations and reports. After a new snapshot everything may
 // have changed. A reader who sees every figure derives both and fetches nothing.
 function planRefresh(events, reset) {
-  const scenarios = [...feed.withPrefix('scenarios/')].filter((r) => r.kind === 'ENTITY_KIND_SCENARIO').map((r) => r.scenario);
+  const scenarios = [...feed.withPrefix(inView(exerciseId, 'scenarios/'))].filter((r) => r.kind === 'ENTITY_KIND_SCENARIO').map((r) => r.scenario);
   const present = new Set(scenarios.map((s) => s.id));
   for (const [id, refresh] of gapRefreshes) {
     if (present.has(id)) continue;
@@ -729,7 +760,8 @@ function planRefresh(events, reset) {
       scenarioIds.add(record.scenario?.id);
     }
   }
-  const withheld = capacityTotals(feed.records.values()).withheld;
+  // The server's reports are of the real picture: an exercise's view never fetches them.
+  const withheld = !exerciseId && capacityTotals(feed.records.values()).withheld;
   if (capacity && withheld && !fetched.forbidden.has('overview')) overviewRefresh.request();
   for (const scenario of scenarios) {
     if (!withheld || fetched.forbidden.has('gaps')) continue;
@@ -765,10 +797,192 @@ async function refreshOverview() {
   scheduleRender();
 }
 
+// --- The view: the exercise chooser, the banner, the replay of an incident ---
+
+// Pages read for one list of exercises, one History or one picture at a revision (1000 records or events each).
+const MAX_PAGES = 50;
+// A slider that is dragged reads the picture once it rests this long, not at every step it passes.
+const SLIDER_REST_MS = 120;
+
+// Every record of List{request}, following its page tokens (a past revision is read in bounded pages).
+async function listAll(request) {
+  const records = [];
+  let pageToken = '';
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const response = await call(Methods.list, { ...request, page_size: 1000, ...(pageToken ? { page_token: pageToken } : {}) });
+    records.push(...(response.records || []));
+    pageToken = response.next_page_token || '';
+    if (!pageToken) break;
+  }
+  return records;
+}
+
+// The exercises to choose from. An exercise's records are visible to whoever may see the real ones (same rules); the
+// exercises themselves are listed in every view when the filter names their kind (Filter.exercise_id).
+async function loadExercises() {
+  try {
+    const records = await listAll({ filter: { kinds: ['ENTITY_KIND_EXERCISE'] } });
+    view.exercises = choosableExercises(records);
+    view.exercise = records.map((r) => r.exercise).find((e) => e?.id === exerciseId) || null;
+    view.listError = '';
+  } catch (error) {
+    view.listError = error.message;
+  }
+  renderChooser();
+  renderView();
+}
+
+function renderChooser() {
+  const select = $('exercise');
+  const options = view.exercises.map((e) => html`<option value="${e.id}">${t('view.exercise_option',
+    { mark: viewMark(e.mode), title: e.title, id: e.id })}${e.status === 'EXERCISE_STATUS_ENDED' ? ` (${t('view.ended')})` : ''}</option>`);
+  // An exercise in the address that is not in the list stays in the select, so the select says what is shown.
+  const unknown = exerciseId && !view.exercises.some((e) => e.id === exerciseId)
+    ? html`<option value="${exerciseId}">${exerciseId}</option>` : '';
+  setHtml(select, html`<option value="">${t('view.real')}</option>${options}${unknown}`);
+  select.value = exerciseId;
+  select.disabled = Boolean(past);
+}
+
+// The banner over every view that is not the real picture now, the replay bar, and the write controls.
+function renderView() {
+  const lines = [];
+  if (exerciseId) {
+    const exercise = view.exercise;
+    const key = !exercise && !view.listError ? 'view.unknown'
+      : exercise?.status === 'EXERCISE_STATUS_ENDED' ? 'view.banner_ended' : 'view.banner';
+    lines.push(html`<div class="banner-exercise" data-exercise="${exerciseId}">${t(key,
+      { mark: viewMark(exercise?.mode), title: exercise?.title || exerciseId, id: exerciseId })}</div>`);
+  }
+  if (past?.records) {
+    const step = stepAt(past.steps, past.position);
+    lines.push(html`<div class="banner-past" data-past-revision="${past.revision}">${t('replay.banner',
+      { time: moment(step?.time), revision: past.revision })}</div>`);
+  }
+  const banner = $('view-banner');
+  banner.hidden = lines.length === 0;
+  setHtml(banner, html`${lines}`);
+  document.body.classList.toggle('view-exercise', Boolean(exerciseId));
+  document.body.classList.toggle('view-past', Boolean(past));
+  // No writes from a past moment: the form's link is off until the page is live again.
+  const link = $('nav-form');
+  if (past) {
+    link.removeAttribute('href');
+    link.setAttribute('aria-disabled', 'true');
+    link.title = t('replay.write_disabled');
+  } else {
+    link.href = linkInView('/form.html', exerciseId);
+    link.removeAttribute('aria-disabled');
+    link.title = '';
+  }
+  $('exercise').disabled = Boolean(past);
+  renderReplayBar();
+}
+
+function renderReplayBar() {
+  const bar = $('replay');
+  bar.hidden = !past;
+  if (!past) return;
+  $('replay-title').textContent = t('replay.title', { title: past.title });
+  const slider = $('replay-slider');
+  slider.max = String(Math.max(0, past.steps.length - 1));
+  slider.value = String(past.position);
+  slider.disabled = past.steps.length < 2;
+  const step = stepAt(past.steps, past.position);
+  bar.dataset.revision = past.records ? String(past.revision) : '';
+  bar.dataset.steps = String(past.steps.length);
+  $('replay-moment').textContent = past.error ? t('replay.failed', { message: past.error })
+    : !past.records || past.reading ? t('replay.loading')
+      : t('replay.moment', { time: moment(step?.time), revision: past.revision,
+        step: past.position + 1, steps: past.steps.length });
+}
+
+// Replays an incident: the revisions of its lifetime at which this view changed (History), shown from the last.
+async function startReplay(incidentId) {
+  const record = feed.records.get(inView(exerciseId, `incidents/${incidentId}`));
+  if (!record) return;
+  const { first, last } = lifetime(record, feed.revision);
+  const session = { incident: incidentId, title: record.incident.title, steps: [], position: 0, revision: last,
+    records: null, error: '', reading: 0 };
+  past = session;
+  render();
+  try {
+    const events = [];
+    let from = first;
+    for (let page = 0; page < MAX_PAGES && from > 0; page += 1) {
+      const response = await call(Methods.history,
+        { from_revision: from, to_revision: last, filter: viewFilter(exerciseId) ?? {}, page_size: 1000 });
+      events.push(...(response.events || []));
+      from = Number(response.next_from_revision || 0);
+    }
+    if (past !== session) return;
+    session.steps = replaySteps(events, first, last);
+    await showStep(session, session.steps.length - 1);
+  } catch (error) {
+    if (past !== session) return;
+    session.error = error.message;
+    render();
+  }
+}
+
+// Shows the picture at the slider's `position`: List at that step's revision, with the caller's own rights.
+async function showStep(session, position) {
+  const step = stepAt(session.steps, position);
+  if (!step) return;
+  session.position = Math.round(Number(position));
+  session.reading += 1;
+  const reading = session.reading;
+  renderReplayBar();
+  try {
+    const records = await listAll({ filter: viewFilter(exerciseId) ?? {}, revision: step.revision });
+    if (past !== session || session.reading !== reading) return;  // Back to live, or the slider moved on.
+    session.records = new Map(records.map((r) => [r.name, r]));
+    session.revision = step.revision;
+    session.reading = 0;
+    session.error = '';
+  } catch (error) {
+    if (past !== session || session.reading !== reading) return;
+    session.error = error.message;
+    session.reading = 0;
+  }
+  render();
+}
+
+function backToLive() {
+  past = null;
+  renderChooser();
+  render();
+}
+
+$('incidents').addEventListener('click', (e) => {
+  const button = e.target.closest('[data-replay]');
+  if (button && !past) startReplay(button.dataset.replay);
+});
+let sliderRest = null;
+$('replay-slider').addEventListener('input', (e) => {
+  if (!past) return;
+  const session = past;
+  session.position = Math.round(Number(e.target.value));
+  renderReplayBar();
+  clearTimeout(sliderRest);
+  sliderRest = setTimeout(() => showStep(session, session.position), SLIDER_REST_MS);
+});
+$('replay-live').addEventListener('click', () => backToLive());
+$('exercise').addEventListener('change', (e) => {
+  // A new view is a new page: the feed, the replica and every panel start over in it.
+  const params = new URLSearchParams(window.location.search);
+  if (e.target.value) params.set(EXERCISE_PARAM, e.target.value); else params.delete(EXERCISE_PARAM);
+  const query = params.toString();
+  window.location.assign(`${window.location.pathname}${query ? `?${query}` : ''}`);
+});
+// The list may have grown since the page was opened.
+$('exercise').addEventListener('focus', () => loadExercises());
+
 // --- Start ---
 
 function applyLanguage() {
   translatePage();
+  renderChooser();
   $('lang').textContent = t('lang.switch');
   document.title = `${t('app.title')} — ${t('app.dashboard')}`;
   render();
@@ -796,11 +1010,24 @@ setInterval(() => {
 setInterval(() => scheduleRender(), 60 * 1000);
 await loadEnums();
 applyLanguage();
-feed.start();
+if (exerciseId) {
+  // An exercise view starts its feed once the exercise is known: an unknown id would be refused at every reconnect.
+  await loadExercises();
+  if (view.exercise || view.listError) {
+    feed.start();
+  } else {
+    feed.error = t('view.unknown', { mark: viewMark(''), id: exerciseId });
+    feed.setState('error');
+  }
+} else {
+  feed.start();
+  loadExercises();
+}
 // For the browser tests and for curious operators: the replica, how often each report was fetched, and how far the
 // server's clock is from this browser's.
 window.ketenbeeld = {
   feed,
+  view: () => ({ exercise: exerciseId, past: past ? { revision: past.revision, steps: past.steps } : null }),
   serverOffsetMs,
   refreshes: () => ({
     overview: overviewRefresh.runs,

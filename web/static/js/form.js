@@ -16,6 +16,7 @@ import { html, setHtml } from './html.js';
 import { assistanceWhat, label, language, setLanguage, t, translatePage } from './i18n.js';
 import { updateMask } from './report_mask.js';
 import { serverNow } from './server_clock.js';
+import { exerciseOf, inView, linkInView, viewFilter, withExercise } from './view.js';
 
 const $ = (id) => document.getElementById(id);
 const ORG_KEY = 'ketenbeeld.form.organization';
@@ -51,7 +52,12 @@ let dirty = false;  // the user changed something since the form was filled
 // user changed is the difference, and only that is sent (report_mask.js).
 let baseline = null;
 
+// The exercise the form writes in ('' = the real picture), from the address (?exercise=ID, as the dashboard links it):
+// every write carries it, and the feed shows that exercise's picture (view.js).
+const exerciseId = exerciseOf(window.location.search);
+
 const feed = new Feed({
+  filter: viewFilter(exerciseId),
   onChange: () => {
     renderOrganizations();
     maybePrefill();
@@ -77,8 +83,8 @@ function organization(id) {
 }
 
 function reportName() {
-  return selectedLocation ? `organizations/${selectedOrg}/locations/${selectedLocation}/status`
-    : `organizations/${selectedOrg}/status`;
+  return inView(exerciseId, selectedLocation ? `organizations/${selectedOrg}/locations/${selectedLocation}/status`
+    : `organizations/${selectedOrg}/status`);
 }
 
 // --- Choosing the organisation ---
@@ -561,7 +567,7 @@ async function send() {
     const request = baseline
       ? { ...built.request, update_mask: updateMask(baseline, built.request.report, confirmed) }
       : built.request;
-    const response = await call(Methods.reportStatus, request);
+    const response = await call(Methods.reportStatus, withExercise(exerciseId, request));
     result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date(serverNow())) });
     result.className = 'result ok';
     dirty = false;
@@ -618,10 +624,10 @@ function renderSide() {
   const org = selectedOrg;
   const registered = organization(org);
   const mine = [];
-  for (const record of feed.withPrefix('alerts/')) {
+  for (const record of feed.withPrefix(inView(exerciseId, 'alerts/'))) {
     if (record.kind !== 'ENTITY_KIND_ALERT' || record.alert.status === 'ALERT_STATUS_CANCELLED') continue;
     const alert = record.alert;
-    const acknowledgement = feed.records.get(`alerts/${alert.id}/acknowledgements/${org}`)?.acknowledgement;
+    const acknowledgement = feed.records.get(inView(exerciseId, `alerts/${alert.id}/acknowledgements/${org}`))?.acknowledgement;
     if (acknowledgement || (registered && inAudience(alert.audience, registered))) mine.push({ alert, acknowledgement });
   }
   setHtml(alertsBox, mine.length === 0 ? html`<p class="nothing">${t('form.no_alerts')}</p>`
@@ -636,7 +642,7 @@ function renderSide() {
 
   // A request takes offers until accepted offers cover it (assistance.proto): also while ACCEPTED in part.
   const open = new Set(['ASSISTANCE_STATUS_OPEN', 'ASSISTANCE_STATUS_OFFERED', 'ASSISTANCE_STATUS_ACCEPTED']);
-  const requests = [...feed.withPrefix('assistance-requests/')].map((r) => r.assistance_request)
+  const requests = [...feed.withPrefix(inView(exerciseId, 'assistance-requests/'))].map((r) => r.assistance_request)
     .filter((r) => r && open.has(r.status) && r.organization_id !== org && !assistanceCoverage(r).covered);
   const names = new Map(organizations().map((o) => [o.id, o.name]));
   setHtml(requestsBox, requests.length === 0 ? html`<p class="nothing">${t('form.no_requests')}</p>`
@@ -670,7 +676,7 @@ async function act(button, method, request, fields) {
   item.appendChild(result);
   let done = false;
   try {
-    const response = await call(method, request);
+    const response = await call(method, withExercise(exerciseId, request));
     result.textContent = t('form.sent', { revision: Number(response.revision), time: clock(new Date(serverNow())) });
     result.className = 'result ok';
     button.blur();
@@ -708,8 +714,19 @@ $('requests').addEventListener('click', (e) => {
 
 // --- Start ---
 
+// The OEFENING banner over the whole form in an exercise: what is sent here never reaches the real picture.
+function renderView() {
+  const banner = $('view-banner');
+  banner.hidden = !exerciseId;
+  banner.textContent = exerciseId ? t('view.banner_form', { id: exerciseId }) : '';
+  banner.dataset.exercise = exerciseId;
+  document.body.classList.toggle('view-exercise', Boolean(exerciseId));
+  $('nav-dashboard').href = linkInView('/', exerciseId);
+}
+
 function applyLanguage() {
   translatePage();
+  renderView();
   $('lang').textContent = t('lang.switch');
   document.title = `${t('app.title')} — ${t('app.form')}`;
   // Rebuild the labels; keep what was entered.

@@ -32,6 +32,15 @@ export function when(timestamp) {
   return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${time}`;
 }
 
+// "14:03:07" today, otherwise "12 mrt 14:03:07": a moment to the second (the replayed picture's).
+export function moment(timestamp) {
+  const date = timestamp instanceof Date ? timestamp : toDate(timestamp);
+  if (!date) return '—';
+  if (date.toDateString() === new Date(serverNow()).toDateString()) return clock(date);
+  const locale = language() === 'en' ? 'en-GB' : 'nl-NL';
+  return `${date.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${clock(date)}`;
+}
+
 // "3 min geleden" / "over 5 min", seen from the server's time `now` (server_clock.js): a time before it is an age, a
 // time after it lies ahead.
 export function relative(timestamp, now = serverNow()) {
