@@ -129,7 +129,15 @@ and the alert (\`--at TIME\` does the same for a moment: the last revision commi
 *Terugkijken* on an incident gives a time slider over its lifetime (docs/dashboard.md, \"Exercises and the past\")."
 run picture --revision 12
 
-section "10. The evaluation (PDCA)"
+section "10. The brief for the bestuur (situatierapport)"
+note "The brief the GHOR hands the bestuur, in Dutch: the beeld, oordeel and besluiten of the incident, capacity with
+its trend over 24 hours, the knelpunten (the nursing home in trouble, the IC shortfall of the scenario, who has not been
+heard from) and the decisions asked for. Every figure has a footnote: the record, its revision, when and by whom it was
+reported. The same revision gives the same bytes (docs/brief.md)."
+run report brief --incident overstroming-zijpe
+run report brief --incident overstroming-zijpe --audience roaz --lang en --revision 12
+
+section "11. The evaluation (PDCA)"
 note "The incident is closed; its evaluation is read from the log: per organisation the time from being called on (the
 incident, the alert) to its first report, the acknowledgements and who never confirmed, the request for help, and the
 scenario's need against the worst gap seen during the incident. The same closed incident always gives the same bytes."
@@ -137,7 +145,7 @@ run incident close overstroming-zijpe
 run report evaluation --incident overstroming-zijpe --scenario overstroming-noord
 run report evaluation --incident overstroming-zijpe --format csv
 
-section "11. An exercise beside the real picture (oefenmodus)"
+section "12. An exercise beside the real picture (oefenmodus)"
 note "The GHOR exercises the same flood while the real picture goes on. Everything written with \`--exercise\` goes to the
 exercise's own records; the real picture, its feed and its history do not change, and every exercise alert is marked
 OEFENING. On the dashboard, choose the exercise under *Beeld* in the top bar (or open \`/?exercise=oef-zijpe\`): the

@@ -246,6 +246,13 @@ constexpr Message kEnglish[] = {
     {"help.report.evaluation.incident", "The incident (with --exercise: the exercise's incident)"},
     {"help.report.evaluation.scenario", "A scenario to hold the observed capacity against (repeatable)"},
     {"help.report.evaluation.format", "markdown (to read) or csv (for a spreadsheet)"},
+    {"help.report.brief",
+     "The brief (situatierapport) of an incident for the bestuur or the ROAZ, as Markdown: beeld, oordeel, besluiten, "
+     "capacity with its 24-hour trend, knelpunten and decisions asked for; every figure with its source"},
+    {"help.report.brief.at", "The moment of the brief (the picture as it was then); default now"},
+    {"help.report.brief.revision", "The revision of the brief (instead of --at)"},
+    {"help.report.brief.audience", "bestuur or roaz"},
+    {"help.report.brief.lang", "The language of the brief: nl (Dutch) or en (English)"},
     {"help.report.continuity",
      "The continuity timeline (continuïteit): when each organisation reaches a critical point"},
     {"help.report.continuity.horizon", "How far ahead, e.g. 12h, 3d (default 72h)"},

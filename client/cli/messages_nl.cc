@@ -254,6 +254,13 @@ constexpr Message kDutch[] = {
     {"help.report.evaluation.incident", "Het incident (met --exercise: het incident van de oefening)"},
     {"help.report.evaluation.scenario", "Een scenario om de waargenomen capaciteit tegen af te zetten (herhaalbaar)"},
     {"help.report.evaluation.format", "markdown (om te lezen) of csv (voor een spreadsheet)"},
+    {"help.report.brief",
+     "Het situatierapport van een incident voor het bestuur of het ROAZ, als Markdown: beeld, oordeel, besluiten, "
+     "capaciteit met de trend over 24 uur, knelpunten en gevraagde besluiten; elk getal met zijn bron"},
+    {"help.report.brief.at", "Het moment van het rapport (het beeld zoals het toen was); standaard nu"},
+    {"help.report.brief.revision", "De revisie van het rapport (in plaats van --at)"},
+    {"help.report.brief.audience", "bestuur of roaz"},
+    {"help.report.brief.lang", "De taal van het rapport: nl (Nederlands) of en (Engels)"},
     {"help.report.continuity",
      "De continuïteitstijdlijn (zorgcontinuïteit): wanneer elke organisatie een kritiek punt bereikt"},
     {"help.report.continuity.horizon", "Hoe ver vooruit, bijv. 12h, 3d (standaard 72h)"},

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/clock.h"
+#include "base/time.h"
 #include "client/cli/enum_words.h"
 #include "client/cli/evaluation_format.h"
 #include "client/cli/flags.h"
@@ -269,6 +270,16 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   report_evaluation_->add_option("--format", evaluation_format_, Tr("help.report.evaluation.format"))
       ->check(CLI::IsMember({"markdown", "csv"}))
       ->capture_default_str();
+  report_brief_ = report->add_subcommand("brief", Tr("help.report.brief"));
+  report_brief_->add_option("--incident", brief_incident_, Tr("help.report.evaluation.incident"))->required();
+  report_brief_->add_option("--at", brief_at_, Tr("help.report.brief.at"));
+  report_brief_->add_option("--revision", brief_revision_, Tr("help.report.brief.revision"));
+  report_brief_->add_option("--audience", brief_audience_, Tr("help.report.brief.audience"))
+      ->check(CLI::IsMember({"bestuur", "roaz"}))
+      ->capture_default_str();
+  report_brief_->add_option("--lang", brief_language_, Tr("help.report.brief.lang"))
+      ->check(CLI::IsMember({"nl", "en"}))
+      ->capture_default_str();
 
   CLI::App* capacity = app.add_subcommand("capacity", Tr("help.capacity"));
   capacity->require_subcommand(1);
@@ -495,6 +506,23 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
                   return evaluation_format_ == "csv" ? RenderEvaluationCsv(evaluation)
                                                      : RenderEvaluationMarkdown(evaluation);
                 });
+  }
+  if (report_brief_->parsed()) {
+    v1::GetSituationReportRequest request;
+    request.set_incident_id(brief_incident_);
+    request.set_exercise_id(session.options().exercise_id);
+    if (!brief_at_.empty()) {
+      if (brief_revision_ != 0) return UsageError(absl::InvalidArgumentError("--at and --revision: give one of them"));
+      absl::StatusOr<absl::Time> at = ParseTimeFlag("--at", brief_at_);
+      if (!at.ok()) return UsageError(at.status());
+      *request.mutable_at_time() = ToProtoTime(*at);
+    }
+    request.set_revision(brief_revision_);
+    request.set_audience(brief_audience_ == "roaz" ? v1::BRIEF_AUDIENCE_ROAZ : v1::BRIEF_AUDIENCE_BESTUUR);
+    request.set_language(brief_language_);
+    // The server renders the brief (the same Markdown over HTTP); the CLI prints it as it is.
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetSituationReport, request,
+                [](const v1::SituationReport& report) { return report.markdown(); });
   }
   if (capacity_near_->parsed()) {
     absl::StatusOr<v1::FindCapacityRequest> request = BuildFindCapacityRequest(find_flags_);

@@ -87,6 +87,12 @@ class WorkflowCommands {
   std::string evaluation_incident_;
   std::vector<std::string> evaluation_scenarios_;
   std::string evaluation_format_ = "markdown";
+  CLI::App* report_brief_ = nullptr;
+  std::string brief_incident_;
+  std::string brief_at_;
+  int64_t brief_revision_ = 0;
+  std::string brief_audience_ = "bestuur";
+  std::string brief_language_ = "nl";
   CLI::App* capacity_near_ = nullptr;
   CapacityOverviewFlags overview_flags_;
   FindCapacityFlags find_flags_;

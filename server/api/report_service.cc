@@ -20,6 +20,8 @@ ReportService::ReportService(const ServiceContext& context) : context_(context) 
                      ParseChecked(this, context_, &ReportService::GetContinuityTimeline));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetEvaluation"),
                      ParseChecked(this, context_, &ReportService::GetEvaluation));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetSituationReport"),
+                     ParseChecked(this, context_, &ReportService::GetSituationReport));
 }
 
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
@@ -73,6 +75,14 @@ grpc::ServerUnaryReactor* ReportService::GetEvaluation(grpc::CallbackServerConte
                                                        ketenbeeld::v1::Evaluation* response) {
   return ServeScan(context, context_, response, [this, request, response](const security::Identity& caller) {
     return Answer(context_.operations.GetEvaluation(caller, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ReportService::GetSituationReport(grpc::CallbackServerContext* context,
+                                                            const ketenbeeld::v1::GetSituationReportRequest* request,
+                                                            ketenbeeld::v1::SituationReport* response) {
+  return ServeScan(context, context_, response, [this, request, response](const security::Identity& caller) {
+    return Answer(context_.operations.GetSituationReport(caller, *request), response);
   });
 }
 

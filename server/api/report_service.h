@@ -42,6 +42,10 @@ class ReportService final : public ketenbeeld::v1::ReportService::CallbackServic
   grpc::ServerUnaryReactor* GetEvaluation(grpc::CallbackServerContext* context,
                                           const ketenbeeld::v1::GetEvaluationRequest* request,
                                           ketenbeeld::v1::Evaluation* response) override;
+  // Reads the picture at two revisions from the store: on the pool of store scans (ServeScan) as well.
+  grpc::ServerUnaryReactor* GetSituationReport(grpc::CallbackServerContext* context,
+                                               const ketenbeeld::v1::GetSituationReportRequest* request,
+                                               ketenbeeld::v1::SituationReport* response) override;
 
  private:
   const ServiceContext context_;

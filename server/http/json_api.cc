@@ -188,6 +188,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   import_document("ketenbeeld.v1.InteropService/ImportAlertCap", &service::Operations::ImportAlertCap);
   import_document("ketenbeeld.v1.InteropService/ImportStatusHave", &service::Operations::ImportStatusHave);
   compute("ketenbeeld.v1.ReportService/GetEvaluation", &service::Operations::GetEvaluation);
+  compute("ketenbeeld.v1.ReportService/GetSituationReport", &service::Operations::GetSituationReport);
 }
 
 absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,

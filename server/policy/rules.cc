@@ -67,6 +67,8 @@ constexpr std::array kRules = {
          "organisations whose figures it sees"},
     Rule{method::kGetEvaluation, {kGhor, kBestuur}, kAny,
          "the GHOR and the bestuur evaluate incidents (per organisation: a read of detail, audited)"},
+    Rule{method::kGetSituationReport, {kGhor, kBestuur}, kAny,
+         "the GHOR and the bestuur read the brief (situatierapport); small sums withheld from the bestuur"},
     Rule{method::kStartExercise, {kGhor, kOperator}, kAny, "the GHOR and the operator start exercises"},
     Rule{method::kEndExercise, {kGhor, kOperator}, kAny, "the GHOR and the operator end exercises"},
     Rule{method::kPurgeExercise, {kOperator}, kAny, "only the operator (the administrator) purges an exercise"},

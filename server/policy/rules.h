@@ -58,6 +58,7 @@ inline constexpr absl::string_view kStartExercise = "/ketenbeeld.v1.ExerciseServ
 inline constexpr absl::string_view kEndExercise = "/ketenbeeld.v1.ExerciseService/EndExercise";
 inline constexpr absl::string_view kPurgeExercise = "/ketenbeeld.v1.ExerciseService/PurgeExercise";
 inline constexpr absl::string_view kGetEvaluation = "/ketenbeeld.v1.ReportService/GetEvaluation";
+inline constexpr absl::string_view kGetSituationReport = "/ketenbeeld.v1.ReportService/GetSituationReport";
 inline constexpr absl::string_view kBackup = "/ketenbeeld.v1.AdminService/Backup";
 inline constexpr absl::string_view kCompactLog = "/ketenbeeld.v1.AdminService/CompactLog";
 inline constexpr absl::string_view kListAuditEntries = "/ketenbeeld.v1.AdminService/ListAuditEntries";

@@ -113,6 +113,42 @@ absl::StatusOr<int64_t> Reader::RevisionAt(const google::protobuf::Timestamp& at
   return revision;
 }
 
+absl::StatusOr<std::unique_ptr<state::Picture>> Reader::PictureAt(int64_t revision, absl::string_view field) const {
+  if (revision <= 0) return absl::InvalidArgumentError(absl::StrCat(field, ": ", revision, " is not a revision"));
+  const state::Picture::Snapshot latest = picture_.TakePrefix("", "", 0);
+  if (revision == latest.revision) return state::Picture::FromRecords(latest.records, revision);
+  if (absl::Status readable = CheckReadableRevision(revision, latest.revision, field); !readable.ok()) return readable;
+  std::vector<int64_t> changes;
+  if (absl::Status walked = store_.ForEachNameAt("", "", revision,
+                                                 [&](std::string_view, int64_t changed) {
+                                                   changes.push_back(changed);
+                                                   return true;
+                                                 });
+      !walked.ok()) {
+    return walked;
+  }
+  std::vector<state::RecordPtr> records;
+  records.reserve(changes.size());
+  for (const int64_t changed : changes) {
+    absl::StatusOr<state::RecordPtr> record = RecordFromLog(changed);
+    if (!record.ok()) return record.status();
+    if (*record != nullptr) records.push_back(*std::move(record));
+  }
+  return state::Picture::FromRecords(records, revision);
+}
+
+absl::StatusOr<absl::Time> Reader::CommitTimeOf(int64_t revision, absl::string_view field) const {
+  if (revision <= 0) return absl::InvalidArgumentError(absl::StrCat(field, ": ", revision, " is not a revision"));
+  if (absl::Status readable = CheckReadableRevision(revision, picture_.revision(), field); !readable.ok()) {
+    return readable;
+  }
+  absl::StatusOr<std::string> bytes = store_.ReadEvent(revision);
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<state::EventPtr> event = state::ParseEvent(*std::move(bytes), absl::StrCat("log entry ", revision));
+  if (!event.ok()) return event.status();
+  return FromProtoTime((*event)->event.commit_time());
+}
+
 absl::StatusOr<state::RecordPtr> Reader::RecordAt(absl::string_view name, int64_t revision) const {
   absl::StatusOr<std::optional<int64_t>> changed =
       store_.LastChangeAtOrBefore(std::string_view(name.data(), name.size()), revision);

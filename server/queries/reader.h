@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -60,6 +61,15 @@ class Reader {
 
   // The evaluation of an incident, from this reader's store and picture (evaluation.h: ComputeEvaluation).
   absl::StatusOr<ketenbeeld::v1::Evaluation> Evaluate(const ketenbeeld::v1::GetEvaluationRequest& request) const;
+
+  // The whole picture at `revision` (the live one's records when it is the latest), read from the store's key index and
+  // log: one point read per record, so for briefs and evaluations, not for hot paths. Errors naming `field`:
+  // OUT_OF_RANGE ahead of the latest revision, FAILED_PRECONDITION below the retained log, INVALID_ARGUMENT when not
+  // positive; DATA_LOSS/UNAVAILABLE from storage.
+  absl::StatusOr<std::unique_ptr<state::Picture>> PictureAt(int64_t revision, absl::string_view field) const;
+
+  // When `revision` was committed (its log entry's commit time). Errors as PictureAt.
+  absl::StatusOr<absl::Time> CommitTimeOf(int64_t revision, absl::string_view field) const;
 
   // The revision of the picture at `at`: the last one committed at or before it (ListRequest.at_time). `now` is the
   // server's picture time. Errors naming `field`: OUT_OF_RANGE when `at` is after `now`; INVALID_ARGUMENT when it is

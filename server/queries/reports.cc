@@ -478,8 +478,8 @@ bool IsStale(const v1::StatusReport& report, absl::Time reported_at) {
   return reported_at + (FromProtoTime(report.next_report_due()) - committed) < committed;
 }
 
-FigureTable TabulateFigures(const state::Picture& picture) {
-  return Tabulate(PictureView(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT}));
+FigureTable TabulateFigures(const state::Picture& picture, const std::string& exercise_id) {
+  return Tabulate(PictureView(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT}, exercise_id));
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,

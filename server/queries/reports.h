@@ -102,8 +102,9 @@ struct FigureTable {
   absl::btree_map<ChainCell, ByOrganization<CapacityValue>> chain;
 };
 
-// The figures of the picture's latest reports.
-FigureTable TabulateFigures(const state::Picture& picture);
+// The figures of the picture's latest reports; with `exercise_id`, of that exercise's reports (empty: the real
+// picture).
+FigureTable TabulateFigures(const state::Picture& picture, const std::string& exercise_id = "");
 
 // Whether a figure of `report`, written at `reported_at`, is stale: the report is overdue (overdue_since, committed by
 // the server at the same moment for every reader), or the report renewed other parts but not this figure, which was

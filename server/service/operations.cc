@@ -18,6 +18,7 @@
 #include "server/domain/validation.h"
 #include "server/policy/rules.h"
 #include "server/queries/audience.h"
+#include "server/queries/brief.h"
 #include "server/queries/continuity.h"
 #include "server/queries/reports.h"
 
@@ -456,6 +457,76 @@ absl::StatusOr<v1::Evaluation> Operations::GetEvaluation(const Identity& caller,
     return recorded;
   }
   return evaluation;
+}
+
+absl::StatusOr<v1::SituationReport> Operations::GetSituationReport(const Identity& caller,
+                                                                   const v1::GetSituationReportRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetSituationReport); !allowed.ok()) {
+    return allowed;
+  }
+  if (absl::Status valid = queries::ValidateSituationReportRequest(request); !valid.ok()) return valid;
+  if (absl::Status known = CheckExercise(request.exercise_id(), "exercise_id"); !known.ok()) return known;
+  if (request.revision() != 0 && request.has_at_time()) {
+    return absl::InvalidArgumentError("at_time: give either revision or at_time, not both");
+  }
+  if (request.revision() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("revision: ", request.revision(), " is negative"));
+  }
+  // The revision and its moment: the one asked for at its commit time, the one at a moment, or the latest now.
+  const absl::Time now = deps_.clock();
+  int64_t revision = deps_.picture.revision();
+  absl::Time moment = now;
+  if (request.has_at_time()) {
+    absl::StatusOr<int64_t> at = deps_.reader.RevisionAt(request.at_time(), now, "at_time");
+    if (!at.ok()) return at.status();
+    revision = *at;
+    moment = FromProtoTime(request.at_time());
+  }
+  if (request.revision() == 0 && revision == 0) {
+    return absl::NotFoundError(absl::StrCat("incident_id: incident \"", request.incident_id(), "\" does not exist"));
+  }
+  absl::StatusOr<std::unique_ptr<state::Picture>> picture =
+      deps_.reader.PictureAt(request.revision() != 0 ? request.revision() : revision, "revision");
+  if (!picture.ok()) return picture.status();
+  if (request.revision() != 0) {
+    // The moment of a revision is when it was committed.
+    revision = request.revision();
+    absl::StatusOr<absl::Time> committed = deps_.reader.CommitTimeOf(revision, "revision");
+    if (!committed.ok()) return committed.status();
+    moment = *committed;
+  }
+  // The picture 24 hours before, for the trend; none when that is before the first or the retained revisions.
+  const absl::Time before_moment = moment - queries::kBriefTrendWindow;
+  std::unique_ptr<state::Picture> before;
+  if (absl::StatusOr<int64_t> then = deps_.reader.RevisionAt(ToProtoTime(before_moment), now, "at_time"); then.ok()) {
+    absl::StatusOr<std::unique_ptr<state::Picture>> read = deps_.reader.PictureAt(*then, "revision");
+    if (!read.ok() && !absl::IsFailedPrecondition(read.status())) return read.status();
+    if (read.ok()) before = *std::move(read);
+  } else if (!absl::IsInvalidArgument(then.status()) && !absl::IsFailedPrecondition(then.status())) {
+    return then.status();
+  }
+  const policy::Viewer viewer = policy::Viewer::For(caller);
+  absl::StatusOr<v1::SituationReport> report = queries::ComputeSituationReport(
+      request, queries::BriefInputs{.at = **picture,
+                                    .moment = moment,
+                                    .before = before.get(),
+                                    .before_moment = before_moment,
+                                    .min_group = viewer.sees_all_detail() ? 0 : deps_.min_aggregate_group});
+  if (!report.ok() || caller.development() || deps_.audit == nullptr) return report;
+  absl::btree_set<std::string> others;
+  for (const v1::BriefSupply& supply : report->supplies()) {
+    for (const std::string& organization_id : supply.organization_ids()) {
+      if (organization_id != caller.organization_id) others.insert(organization_id);
+    }
+  }
+  if (others.empty()) return report;
+  if (absl::Status recorded =
+          deps_.audit->Record(caller, policy::method::kGetSituationReport,
+                              std::vector<std::string>(others.begin(), others.end()), report->revision());
+      !recorded.ok()) {
+    return recorded;
+  }
+  return report;
 }
 
 absl::StatusOr<v1::ListAuditEntriesResponse> Operations::ListAuditEntries(const Identity& caller,

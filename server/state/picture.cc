@@ -72,6 +72,14 @@ Picture::Snapshot Picture::TakePrefix(absl::string_view prefix, absl::string_vie
   return snapshot;
 }
 
+std::unique_ptr<Picture> Picture::FromRecords(const std::vector<RecordPtr>& records, int64_t revision) {
+  auto picture = std::make_unique<Picture>();
+  absl::MutexLock lock(&picture->mu_);
+  for (const RecordPtr& record : records) picture->records_.insert_or_assign(record->record.name(), record);
+  picture->revision_ = revision;
+  return picture;
+}
+
 void Picture::Apply(const std::vector<Change>& group) {
   if (group.empty()) return;
   absl::MutexLock lock(&mu_);

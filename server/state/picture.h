@@ -32,6 +32,10 @@ class Picture {
   // An empty picture at revision 0.
   Picture() = default;
 
+  // A picture of `records` (any order; later ones replace earlier ones of the same name) at `revision`: the picture at
+  // a past revision, as queries::Reader::PictureAt reads it from the store.
+  static std::unique_ptr<Picture> FromRecords(const std::vector<RecordPtr>& records, int64_t revision);
+
   // Loads the current state and revision from the store. DATA_LOSS when a stored record does not parse.
   static absl::StatusOr<std::unique_ptr<Picture>> Load(const storage::Store& store);
 

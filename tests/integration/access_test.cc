@@ -211,6 +211,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.ReportService/FindCapacity", "GD"},
       {"/ketenbeeld.v1.ReportService/GetContinuityTimeline", "IGDB"},
       {"/ketenbeeld.v1.ReportService/GetEvaluation", "GB"},
+      {"/ketenbeeld.v1.ReportService/GetSituationReport", "GB"},
       {"/ketenbeeld.v1.ExerciseService/StartExercise", "GO"},
       {"/ketenbeeld.v1.ExerciseService/EndExercise", "GO"},
       {"/ketenbeeld.v1.ExerciseService/PurgeExercise", "O"},
@@ -1398,6 +1399,82 @@ TEST_F(AccessTest, CapMessagesComeInOnlyThroughTheGhorAndGoOutToEveryReader) {
   export_request.set_alert_id("bestaat-niet");
   EXPECT_EQ(institution->ExportAlertCap(Deadline().get(), export_request, &exported).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
+
+namespace ketenbeeld::testing {
+namespace {
+
+// --- The brief (issue 19) -------------------------------------------------------------------------------------------
+
+TEST_F(AccessTest, TheBriefShowsTheBestuurOnlySumsOfTheMinimumGroupAndAnswersBadInputByField) {
+  SetUpRegion();  // IC 4 + 2, one organisation short of the minimum group.
+  v1::OpenIncidentRequest open;
+  v1::Incident& incident = *open.mutable_incident();
+  incident.set_id("dijk");
+  incident.set_title("Dijkdoorbraak");
+  incident.set_type("overstroming");
+  incident.set_scale_up_level("GRIP 2");
+  incident.set_safety_region("VR10");
+  v1::WriteResponse opened;
+  const grpc::Status open_status =
+      v1::IncidentService::NewStub(ChannelAs("ghor"))->OpenIncident(Deadline().get(), open, &opened);
+  ASSERT_TRUE(open_status.ok()) << open_status.error_message();
+
+  auto brief_as = [&](const std::string& reader, const v1::GetSituationReportRequest& request,
+                      v1::SituationReport* report) {
+    return v1::ReportService::NewStub(ChannelAs(reader))->GetSituationReport(Deadline().get(), request, report);
+  };
+  v1::GetSituationReportRequest request;
+  request.set_incident_id("dijk");
+  request.set_revision(opened.revision());
+  v1::SituationReport ghor;
+  const grpc::Status ghor_status = brief_as("ghor", request, &ghor);
+  ASSERT_TRUE(ghor_status.ok()) << ghor_status.error_message();
+  ASSERT_EQ(ghor.capacity_size(), 1);
+  EXPECT_EQ(ghor.capacity(0).available().value(), 6);
+  EXPECT_EQ(ghor.capacity(0).available().provenance_size(), 2);
+  EXPECT_FALSE(ghor.detail_withheld());
+  EXPECT_THAT(ghor.markdown(), ::testing::HasSubstr("# Situatierapport voor het bestuur: Dijkdoorbraak"));
+  v1::SituationReport again;
+  ASSERT_TRUE(brief_as("ghor", request, &again).ok());
+  EXPECT_EQ(again.markdown(), ghor.markdown()) << "the same revision gives the same bytes";
+
+  v1::SituationReport bestuur;
+  const grpc::Status bestuur_status = brief_as("bestuur", request, &bestuur);
+  ASSERT_TRUE(bestuur_status.ok()) << bestuur_status.error_message();
+  EXPECT_TRUE(bestuur.detail_withheld());
+  ASSERT_EQ(bestuur.capacity_size(), 1);
+  EXPECT_TRUE(bestuur.capacity(0).available().withheld());
+  EXPECT_FALSE(bestuur.capacity(0).available().has_value());
+  EXPECT_TRUE(bestuur.capacity(0).available().provenance().empty());
+
+  v1::SituationReport ignored;
+  EXPECT_EQ(brief_as("institution", request, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(brief_as("dispatch", request, &ignored).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  auto refused = [&](const v1::GetSituationReportRequest& bad) {
+    const grpc::Status status = brief_as("bestuur", bad, &ignored);
+    return absl::StrCat(status.error_code(), " ", status.error_message());
+  };
+  v1::GetSituationReportRequest unknown = request;
+  unknown.set_incident_id("bestaat-niet");
+  EXPECT_THAT(refused(unknown), ::testing::StartsWith(absl::StrCat(grpc::StatusCode::NOT_FOUND, " incident_id")));
+  v1::GetSituationReportRequest both = request;
+  *both.mutable_at_time() = ToProtoTime(absl::Now());
+  EXPECT_THAT(refused(both), ::testing::StartsWith(absl::StrCat(grpc::StatusCode::INVALID_ARGUMENT, " at_time")));
+  v1::GetSituationReportRequest future;
+  future.set_incident_id("dijk");
+  *future.mutable_at_time() = ToProtoTime(absl::Now() + absl::Hours(1));
+  EXPECT_THAT(refused(future), ::testing::StartsWith(absl::StrCat(grpc::StatusCode::OUT_OF_RANGE, " at_time")));
+  v1::GetSituationReportRequest ahead = request;
+  ahead.set_revision(opened.revision() + 1000);
+  EXPECT_THAT(refused(ahead), ::testing::StartsWith(absl::StrCat(grpc::StatusCode::OUT_OF_RANGE, " revision")));
+  v1::GetSituationReportRequest language = request;
+  language.set_language("fr");
+  EXPECT_THAT(refused(language), ::testing::StartsWith(absl::StrCat(grpc::StatusCode::INVALID_ARGUMENT, " language")));
 }
 
 }  // namespace
