@@ -44,7 +44,7 @@ v1::Location SecondSite(double latitude, double longitude, const std::string& po
 class IncidentAreaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Two sites in the square around Den Helder (PC4 1781, 1782), one in Alkmaar (PC4 1811).
+    // Two sites around Den Helder (PC4 1781, 1782), one in Alkmaar (PC4 1811).
     ASSERT_TRUE(Register(server_.stub(), Site("zc-1", 52.95, 4.75, "1781 AB")).ok());
     ASSERT_TRUE(Register(server_.stub(), Site("zc-2", 52.92, 4.71, "1782AC")).ok());
     ASSERT_TRUE(Register(server_.stub(), Site("zc-3", 52.63, 4.75, "1811 KL")).ok());
@@ -109,10 +109,11 @@ TEST_F(IncidentAreaTest, APolygonMarksExactlyTheTwoInsideAndANewSiteInsideAddsIt
   const v1::Area area = ParseTextProto<v1::Area>(R"pb(
     description: "Polder Koegras"
     polygons {
-      points { latitude: 52.9 longitude: 4.7 }
-      points { latitude: 52.9 longitude: 4.8 }
-      points { latitude: 53.0 longitude: 4.8 }
-      points { latitude: 53.0 longitude: 4.7 }
+      points { latitude: 52.88 longitude: 4.68 }
+      points { latitude: 52.88 longitude: 4.82 }
+      points { latitude: 52.97 longitude: 4.85 }
+      points { latitude: 53.02 longitude: 4.76 }
+      points { latitude: 52.97 longitude: 4.66 }
     }
   )pb");
   v1::WriteResponse opened;
