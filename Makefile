@@ -49,7 +49,7 @@ TSAN_RETRY ?= --repeat until-pass:2
 TSAN_CTEST_ARGS ?= -E '_NOT_BUILT|^Replication(Faults)?Test[.]' -LE browser
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz access_fuzz cap_import_fuzz have_import_fuzz
+FUZZ_TARGETS ?= validation_fuzz stored_record_fuzz area_fuzz access_fuzz cap_import_fuzz have_import_fuzz
 # Targets `make run` builds (not the tests, so a first run is quicker).
 RUN_TARGETS ?= ketenbeeld-server ketenbeeld
 # Extra arguments: CMAKE_ARGS for configure, CTEST_ARGS for ctest (e.g. CTEST_ARGS='-R Storage'), SERVER_ARGS for run.

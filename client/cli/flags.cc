@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -13,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "base/time.h"
 #include "client/cli/enum_words.h"
+#include "client/cli/workflow_flags.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -399,6 +401,41 @@ absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organiza
       }
     }
     if (!replaced) *organization->add_locations() = *location;
+  }
+  // --site-* ID=VALUE: one field of the location with that id. The postcode and municipality code are checked by the
+  // server, which names the field; the coordinates here, as --at's.
+  using SetSiteField = absl::Status (*)(absl::string_view value, v1::Location & site);
+  const std::tuple<absl::string_view, const std::vector<std::string>*, SetSiteField> site_flags[] = {
+      {"--site-at", &flags.site_at,
+       [](absl::string_view value, v1::Location& site) {
+         absl::StatusOr<v1::Coordinates> at = ParseCoordinatesFlag("--site-at", value);
+         if (!at.ok()) return at.status();
+         *site.mutable_coordinates() = *at;
+         return absl::OkStatus();
+       }},
+      {"--site-postcode", &flags.site_postcodes,
+       [](absl::string_view value, v1::Location& site) {
+         site.set_postcode(std::string(value));
+         return absl::OkStatus();
+       }},
+      {"--site-municipality", &flags.site_municipalities,
+       [](absl::string_view value, v1::Location& site) {
+         site.set_municipality_code(std::string(value));
+         return absl::OkStatus();
+       }},
+  };
+  for (const auto& [flag, values, set] : site_flags) {
+    for (const std::string& value : *values) {
+      const std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(value, absl::MaxSplits('=', 1));
+      v1::Location* site = nullptr;
+      for (v1::Location& existing : *organization->mutable_locations()) {
+        if (existing.id() == parts.first) site = &existing;
+      }
+      if (site == nullptr || parts.second.empty()) {
+        return FlagError(flag, value, "expected ID=VALUE for a location ID given with --location or registered");
+      }
+      if (absl::Status status = set(parts.second, *site); !status.ok()) return status;
+    }
   }
   if (flags.contact_name.has_value()) organization->mutable_contact()->set_name(*flags.contact_name);
   if (flags.phone.has_value()) organization->mutable_contact()->set_phone(*flags.phone);

@@ -121,14 +121,19 @@ struct OrganizationFlags {
   std::string region;
   std::optional<std::string> roaz;
   std::vector<std::string> locations;
+  // ID=VALUE each, for a location given with --location or already registered.
+  std::vector<std::string> site_at;              // ID=LAT,LON
+  std::vector<std::string> site_postcodes;       // ID=1781 AB
+  std::vector<std::string> site_municipalities;  // ID=GM0400
   std::optional<std::string> contact_name;
   std::optional<std::string> phone;
   std::optional<std::string> email;
   IdentifierFlags identifiers;
 };
 
-// Applies the given flags over `organization`; each --location replaces the location with its id; an identifier
-// flag given as "" removes that identifier.
+// Applies the given flags over `organization`; each --location replaces the location with its id, then --site-at,
+// --site-postcode and --site-municipality set a field of the location with their id (a usage error when there is
+// none); an identifier flag given as "" removes that identifier.
 absl::Status ApplyOrganizationFlags(const OrganizationFlags& flags, v1::Organization* organization);
 
 // The filter flags shared by picture, list, history and watch (lists are repeatable flags).

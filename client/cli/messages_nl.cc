@@ -102,6 +102,11 @@ constexpr Message kDutch[] = {
     {"help.org.register.region", "Veiligheidsregio, VR01..VR25"},
     {"help.org.register.roaz", "ROAZ-regio (Regionaal Overleg Acute Zorgketen)"},
     {"help.org.register.location", "ID:NAAM[:ADRES] (herhaalbaar)"},
+    {"help.org.register.site_at", "ID=LAT,LON: de positie van locatie ID (herhaalbaar)"},
+    {"help.org.register.site_postcode",
+     "ID=POSTCODE: de postcode van locatie ID, bijv. \"main=1781 AB\" (herhaalbaar)"},
+    {"help.org.register.site_municipality",
+     "ID=CODE: de gemeente (CBS-gemeentecode) van locatie ID, bijv. main=GM0400 (herhaalbaar)"},
     {"help.org.register.contact_name", "Crisiscoördinator, 24/7 bereikbaar"},
     {"help.org.register.phone", "Telefoonnummer, 24/7 bereikbaar"},
     {"help.org.register.email", "E-mailadres"},
@@ -151,7 +156,15 @@ constexpr Message kDutch[] = {
     {"help.incident.area", "Beschrijving van het getroffen gebied"},
     {"help.incident.at", "Midden van het gebied: LAT,LON in graden, bijv. 52.96,4.76"},
     {"help.incident.radius_km", "Straal van het gebied rond --at"},
-    {"help.incident.affected", "Id van een getroffen organisatie (herhaalbaar; vervangt de lijst)"},
+    {"help.incident.affected",
+     "Id van een getroffen organisatie, met de hand (herhaalbaar; vervangt de lijst); de server voegt die in het "
+     "gebied toe"},
+    {"help.incident.polygon",
+     "Polygoon van het gebied \"LAT,LON;LAT,LON;LAT,LON...\", 3..1000 punten, niet gesloten (herhaalbaar, hoogstens "
+     "16; vervangt de polygonen)"},
+    {"help.incident.postcode", "Postcode (PC4) in het gebied, bijv. 1781 (herhaalbaar; vervangt de lijst)"},
+    {"help.incident.municipality",
+     "Gemeente (CBS-gemeentecode) in het gebied, bijv. GM0400 (herhaalbaar; vervangt de lijst)"},
     {"help.incident.t1", "Geschat aantal slachtoffers, triage T1 (direct)"},
     {"help.incident.t2", "Geschat aantal slachtoffers, triage T2 (urgent)"},
     {"help.incident.t3", "Geschat aantal slachtoffers, triage T3 (uitgesteld)"},
@@ -179,6 +192,9 @@ constexpr Message kDutch[] = {
      "herhaalbaar)"},
     {"help.alert.send.kind", "Ontvangers: soort organisatie, bijv. nursing-home (herhaalbaar)"},
     {"help.alert.send.org", "Ontvangers: id van een organisatie (herhaalbaar)"},
+    {"help.alert.send.incident_area",
+     "Doelgroep: iedereen die het --incident treft (genoemd of in het gebied), versmald met de andere "
+     "doelgroepvlaggen"},
     {"help.alert.send.ack_within",
      "Bevestigen binnen zo lang na de tijd van de server nu, bijv. 30m, 2h, 1d (de klok van deze machine telt niet "
      "mee)"},

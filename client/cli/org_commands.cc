@@ -158,6 +158,9 @@ OrganizationCommands::OrganizationCommands(CLI::App& app) {
   register_->add_option("--region", flags_.region, Tr("help.org.register.region"));
   register_->add_option("--roaz", flags_.roaz, Tr("help.org.register.roaz"));
   register_->add_option("--location", flags_.locations, Tr("help.org.register.location"));
+  register_->add_option("--site-at", flags_.site_at, Tr("help.org.register.site_at"));
+  register_->add_option("--site-postcode", flags_.site_postcodes, Tr("help.org.register.site_postcode"));
+  register_->add_option("--site-municipality", flags_.site_municipalities, Tr("help.org.register.site_municipality"));
   register_->add_option("--contact-name", flags_.contact_name, Tr("help.org.register.contact_name"));
   register_->add_option("--phone", flags_.phone, Tr("help.org.register.phone"));
   register_->add_option("--email", flags_.email, Tr("help.org.register.email"));

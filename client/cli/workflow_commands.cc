@@ -40,6 +40,9 @@ void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
   command->add_option("--at", flags->at, Tr("help.incident.at"));
   command->add_option("--radius-km", flags->radius_km, Tr("help.incident.radius_km"));
   command->add_option("--affected", flags->affected, Tr("help.incident.affected"));
+  command->add_option("--polygon", flags->polygons, Tr("help.incident.polygon"));
+  command->add_option("--postcode", flags->postcodes, Tr("help.incident.postcode"));
+  command->add_option("--municipality", flags->municipalities, Tr("help.incident.municipality"));
   const std::string casualties = Tr("group.casualties");
   command->add_option("--t1", flags->t1, Tr("help.incident.t1"))->group(casualties);
   command->add_option("--t2", flags->t2, Tr("help.incident.t2"))->group(casualties);
@@ -165,6 +168,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   alert_send_->add_option("--sector", alert_flags_.sectors, Tr("help.alert.send.sector"))->group(audience);
   alert_send_->add_option("--kind", alert_flags_.kinds, Tr("help.alert.send.kind"))->group(audience);
   alert_send_->add_option("--org", alert_flags_.organization_ids, Tr("help.alert.send.org"))->group(audience);
+  alert_send_->add_flag("--incident-area", alert_flags_.incident_area, Tr("help.alert.send.incident_area"))
+      ->group(audience);
   alert_send_->add_option("--ack-within", alert_flags_.ack_within, Tr("help.alert.send.ack_within"));
   alert_send_->add_option("--ack-by", alert_flags_.ack_by, Tr("help.alert.send.ack_by"));
   alert_send_->add_option("--incident", alert_flags_.incident_id, Tr("help.alert.send.incident"));

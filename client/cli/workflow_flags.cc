@@ -38,6 +38,7 @@ absl::Status CheckIncidentRecord(const v1::Record& current) {
 }
 
 void ClearIncidentOutputFields(v1::Incident* incident) {
+  incident->clear_computed_affected_organization_ids();
   incident->clear_status();
   incident->clear_opened_at();
   incident->clear_closed_at();
@@ -64,6 +65,21 @@ absl::Status ApplyIncidentFlags(const IncidentFlags& flags, v1::Incident* incide
   if (!flags.affected.empty()) {
     incident->clear_affected_organization_ids();
     for (const std::string& id : flags.affected) incident->add_affected_organization_ids(id);
+  }
+  if (!flags.polygons.empty()) {
+    incident->mutable_area()->clear_polygons();
+    for (const std::string& value : flags.polygons) {
+      absl::StatusOr<v1::Polygon> polygon = ParsePolygonFlag(value);
+      if (!polygon.ok()) return polygon.status();
+      *incident->mutable_area()->add_polygons() = *std::move(polygon);
+    }
+  }
+  if (!flags.postcodes.empty()) {
+    incident->mutable_area()->mutable_postcodes()->Assign(flags.postcodes.begin(), flags.postcodes.end());
+  }
+  if (!flags.municipalities.empty()) {
+    incident->mutable_area()->mutable_municipality_codes()->Assign(flags.municipalities.begin(),
+                                                                   flags.municipalities.end());
   }
   v1::CasualtyEstimate* casualties = incident->mutable_casualties();
   const std::pair<const char*, const std::optional<int32_t>*> counts[] = {
@@ -129,6 +145,21 @@ absl::StatusOr<v1::Coordinates> ParseCoordinatesFlag(absl::string_view flag, abs
   coordinates.set_latitude(latitude);
   coordinates.set_longitude(longitude);
   return coordinates;
+}
+
+absl::StatusOr<v1::Polygon> ParsePolygonFlag(absl::string_view value) {
+  v1::Polygon polygon;
+  for (absl::string_view point : absl::StrSplit(value, ';', absl::SkipWhitespace())) {
+    absl::StatusOr<v1::Coordinates> coordinates = ParseCoordinatesFlag("--polygon", point);
+    if (!coordinates.ok()) return coordinates.status();
+    *polygon.add_points() = *coordinates;
+  }
+  if (polygon.points_size() < 3) {
+    return FlagError("--polygon", value,
+                     "expected at least 3 points LAT,LON;LAT,LON;LAT,LON, e.g. "
+                     "\"52.90,4.70;52.90,4.80;53.00,4.80;53.00,4.70\"");
+  }
+  return polygon;
 }
 
 absl::StatusOr<v1::SituationLayer> ParseSituationLayerFlag(absl::string_view value) {
@@ -297,6 +328,10 @@ absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& fla
     return added;
   }
   for (const std::string& id : flags.organization_ids) audience->add_organization_ids(id);
+  if (flags.incident_area && flags.incident_id.empty()) {
+    return FlagError("--incident-area", "", "needs --incident ID: the incident whose area the alert addresses");
+  }
+  audience->set_incident_area(flags.incident_area);
   absl::StatusOr<std::optional<absl::Time>> deadline =
       ResolveDeadline("--ack-by", flags.ack_by, "--ack-within", flags.ack_within, now);
   if (!deadline.ok()) return deadline.status();

@@ -33,6 +33,10 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(absl::string_view flag, absl::s
 // LAT,LON in decimal degrees (WGS 84), e.g. "52.63,4.75"; latitude -90..90, longitude -180..180.
 absl::StatusOr<v1::Coordinates> ParseCoordinatesFlag(absl::string_view flag, absl::string_view value);
 
+// --polygon "LAT,LON;LAT,LON;LAT,LON[;...]": a ring of at least 3 points, not closed (the last point joins the first).
+// The server checks the rest (at most 1000 points, not self-intersecting).
+absl::StatusOr<v1::Polygon> ParsePolygonFlag(absl::string_view value);
+
 // --layer picture|assessment|decision, or the Dutch beeld|oordeel|besluit.
 absl::StatusOr<v1::SituationLayer> ParseSituationLayerFlag(absl::string_view value);
 
@@ -61,6 +65,10 @@ struct IncidentFlags {
   std::optional<std::string> at;      // LAT,LON: the centre of the area.
   std::optional<double> radius_km;
   std::vector<std::string> affected;  // Replaces the list of affected organisations when given.
+  // The parts of the area that select sites; each replaces its list in the area when given.
+  std::vector<std::string> polygons;        // "LAT,LON;LAT,LON;..." each, one ring.
+  std::vector<std::string> postcodes;       // PC4, "1781".
+  std::vector<std::string> municipalities;  // CBS code, "GM0400".
   std::optional<int32_t> t1;
   std::optional<int32_t> t2;
   std::optional<int32_t> t3;
@@ -106,6 +114,7 @@ struct AlertFlags {
   std::string ack_within;  // Duration from now.
   std::string ack_by;      // RFC 3339.
   std::string incident_id;
+  bool incident_area = false;  // Audience: the organisations the incident affects (--incident-area).
 };
 
 // A whole alert (sending an existing id replaces it with a new version). Requires --id, --headline, --urgency,

@@ -33,6 +33,14 @@ std::string AreaSummary(const v1::Area& area) {
     if (area.has_radius_km()) absl::StrAppend(&center, absl::StrFormat(" r %g km", area.radius_km()));
     parts.push_back(center);
   }
+  if (area.polygons_size() > 0) {
+    std::vector<int> sizes;
+    for (const v1::Polygon& polygon : area.polygons()) sizes.push_back(polygon.points_size());
+    parts.push_back(absl::StrCat(area.polygons_size(), area.polygons_size() == 1 ? " polygon (" : " polygons (",
+                                 absl::StrJoin(sizes, ", "), " points)"));
+  }
+  if (area.postcodes_size() > 0) parts.push_back(absl::StrCat("PC4 ", absl::StrJoin(area.postcodes(), ",")));
+  if (area.municipality_codes_size() > 0) parts.push_back(absl::StrJoin(area.municipality_codes(), ","));
   return parts.empty() ? std::string(kNotReported) : absl::StrJoin(parts, " @ ");
 }
 
@@ -135,6 +143,9 @@ std::string RenderIncident(const v1::Record& record, std::vector<v1::Record> ent
       {"affected", incident.affected_organization_ids().empty()
                        ? std::string(kNotReported)
                        : absl::StrJoin(incident.affected_organization_ids(), ", ")},
+      {"in area", incident.computed_affected_organization_ids().empty()
+                      ? std::string(kNotReported)
+                      : absl::StrJoin(incident.computed_affected_organization_ids(), ", ")},
       {"casualties", CasualtySummary(incident.casualties())},
       {"opened", incident.has_opened_at() ? absl::StrCat(ClockTime(incident.opened_at(), zone), " (",
                                                          Age(incident.opened_at(), true, now), ")")
@@ -181,6 +192,9 @@ std::string AudienceSummary(const v1::Audience& audience) {
     parts.push_back(absl::StrJoin(words, ","));
   }
   if (!audience.organization_ids().empty()) parts.push_back(absl::StrJoin(audience.organization_ids(), ","));
+  if (audience.incident_area()) {
+    parts.push_back(absl::StrCat("incident area (", audience.incident_area_organization_ids_size(), ")"));
+  }
   return parts.empty() ? "everyone" : absl::StrJoin(parts, "; ");
 }
 

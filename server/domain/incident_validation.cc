@@ -1,11 +1,15 @@
 #include "server/domain/incident_validation.h"
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/domain/field_checks.h"
+#include "server/domain/geo.h"
 
 namespace ketenbeeld::domain {
 namespace {
@@ -19,18 +23,57 @@ constexpr TextRule kScaleUpLevel{1, kMaxScaleUpLevelLength, false};
 constexpr TextRule kEntryText{1, kMaxFreeTextLength, true};
 constexpr TextRule kAuthor{1, kMaxNameLength, false};
 
-// Identifiers, each valid and listed once: "audience.organization_ids[3]: \"org-a\" appears twice (also at
+// Values, each valid by `check` and listed once: "audience.organization_ids[3]: \"org-a\" appears twice (also at
 // audience.organization_ids[1])".
-absl::Status CheckIdList(const RepeatedPtrField<std::string>& ids, int max_size, const FieldPath& path) {
-  KETENBEELD_RETURN_IF_ERROR(CheckSize(ids, max_size, path));
+absl::Status CheckUniqueList(const RepeatedPtrField<std::string>& values, int max_size, const FieldPath& path,
+                             absl::FunctionRef<absl::Status(const std::string&, const FieldPath&)> check) {
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(values, max_size, path));
   absl::flat_hash_map<absl::string_view, int> first_index;
-  for (int i = 0; i < ids.size(); ++i) {
-    KETENBEELD_RETURN_IF_ERROR(CheckId(ids.Get(i), path.Index(i)));
-    const auto [it, inserted] = first_index.try_emplace(ids.Get(i), i);
+  for (int i = 0; i < values.size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(check(values.Get(i), path.Index(i)));
+    const auto [it, inserted] = first_index.try_emplace(values.Get(i), i);
     if (!inserted) {
-      return Invalid(path.Index(i), Quote(ids.Get(i)), " appears twice (also at ", path.Index(it->second).ToString(),
+      return Invalid(path.Index(i), Quote(values.Get(i)), " appears twice (also at ", path.Index(it->second).ToString(),
                      ")");
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIdList(const RepeatedPtrField<std::string>& ids, int max_size, const FieldPath& path) {
+  return CheckUniqueList(ids, max_size, path,
+                         [](const std::string& id, const FieldPath& element) { return CheckId(id, element); });
+}
+
+// Codes of one format (`valid`), each listed once; `expected` says what the format is.
+absl::Status CheckCodeList(const RepeatedPtrField<std::string>& codes, int max_size, const FieldPath& path,
+                           bool (*valid)(absl::string_view), absl::string_view expected) {
+  return CheckUniqueList(codes, max_size, path, [&](const std::string& code, const FieldPath& element) {
+    return valid(code) ? absl::OkStatus() : Invalid(element, expected, ", got ", Quote(code));
+  });
+}
+
+// A ring of 3..kMaxPolygonPoints valid coordinates, no point repeating its predecessor, no edges crossing.
+absl::Status CheckPolygon(const v1::Polygon& polygon, const FieldPath& path) {
+  const FieldPath points = path.Field("points");
+  if (polygon.points_size() < kMinPolygonPoints) {
+    return Invalid(points, "a polygon needs at least ", kMinPolygonPoints, " points, got ", polygon.points_size());
+  }
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(polygon.points(), kMaxPolygonPoints, points));
+  for (int i = 0; i < polygon.points_size(); ++i) {
+    const FieldPath point = points.Index(i);
+    KETENBEELD_RETURN_IF_ERROR(CheckInRange(polygon.points(i).latitude(), -90, 90, point.Field("latitude")));
+    KETENBEELD_RETURN_IF_ERROR(CheckInRange(polygon.points(i).longitude(), -180, 180, point.Field("longitude")));
+    const v1::Coordinates& previous = polygon.points(i == 0 ? polygon.points_size() - 1 : i - 1);
+    if (previous.latitude() == polygon.points(i).latitude() && previous.longitude() == polygon.points(i).longitude()) {
+      return Invalid(point, "repeats the point before it (do not close the ring: the last point joins the first)");
+    }
+  }
+  if (const std::optional<std::pair<int, int>> crossing = FindSelfIntersection(polygon); crossing.has_value()) {
+    const int n = polygon.points_size();
+    return Invalid(points, "the polygon intersects itself: the edge from point ", crossing->first, " to point ",
+                   (crossing->first + 1) % n, " meets the edge from point ", crossing->second, " to point ",
+                   (crossing->second + 1) % n);
   }
   return absl::OkStatus();
 }
@@ -45,7 +88,16 @@ absl::Status CheckArea(const v1::Area& area, const FieldPath& path) {
   if (area.has_radius_km()) {
     KETENBEELD_RETURN_IF_ERROR(CheckInRange(area.radius_km(), 0, kMaxAreaRadiusKm, path.Field("radius_km")));
   }
-  return absl::OkStatus();
+  const FieldPath polygons = path.Field("polygons");
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(area.polygons(), kMaxAreaPolygons, polygons));
+  for (int i = 0; i < area.polygons_size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(CheckPolygon(area.polygons(i), polygons.Index(i)));
+  }
+  const FieldPath postcodes = path.Field("postcodes");
+  KETENBEELD_RETURN_IF_ERROR(CheckCodeList(area.postcodes(), kMaxAreaPostcodes, postcodes, IsPc4,
+                                           "must be a 4-digit postcode (PC4) 1000..9999, e.g. \"1781\""));
+  return CheckCodeList(area.municipality_codes(), kMaxAreaMunicipalities, path.Field("municipality_codes"),
+                       IsMunicipalityCode, "must be a CBS municipality code, \"GM\" and 4 digits, e.g. \"GM0363\"");
 }
 
 absl::Status CheckCasualties(const v1::CasualtyEstimate& casualties, const FieldPath& path) {
@@ -69,7 +121,7 @@ absl::Status CheckIncident(const v1::Incident& incident, const FieldPath& path) 
   if (incident.has_casualties()) {
     KETENBEELD_RETURN_IF_ERROR(CheckCasualties(incident.casualties(), path.Field("casualties")));
   }
-  // `status`, `opened_at` and `closed_at` are output only: ignored.
+  // `status`, `opened_at`, `closed_at` and `computed_affected_organization_ids` are output only: ignored.
   return absl::OkStatus();
 }
 
@@ -82,6 +134,7 @@ absl::Status CheckAudience(const v1::Audience& audience, const FieldPath& path) 
   }
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(audience.sectors(), path.Field("sectors")));
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::OrganizationKind>(audience.kinds(), path.Field("kinds")));
+  // `incident_area_organization_ids` is output only: ignored.
   return CheckIdList(audience.organization_ids(), kMaxFilterValues, path.Field("organization_ids"));
 }
 
@@ -101,6 +154,9 @@ absl::Status CheckAlert(const v1::Alert& alert, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(
       CheckTimestamp(alert.has_acknowledge_by(), alert.acknowledge_by(), path.Field("acknowledge_by")));
   KETENBEELD_RETURN_IF_ERROR(CheckOptionalId(alert.incident_id(), path.Field("incident_id")));
+  if (alert.audience().incident_area() && alert.incident_id().empty()) {
+    return Invalid(path.Field("incident_id"), "required when audience.incident_area is set (whose area?)");
+  }
   // `version`, `deadline_passed` and `sent_at` are output only: ignored.
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "server/domain/endpoints.h"
 #include "server/domain/field_checks.h"
+#include "server/domain/geo.h"
 #include "server/domain/identifiers.h"
 
 namespace ketenbeeld::domain {
@@ -58,6 +59,14 @@ absl::Status CheckLocation(const Location& location, const FieldPath& path) {
   KETENBEELD_RETURN_IF_ERROR(CheckText(location.address(), path.Field("address"), kAddress));
   if (location.has_coordinates()) {
     KETENBEELD_RETURN_IF_ERROR(CheckCoordinates(location.coordinates(), path.Field("coordinates")));
+  }
+  if (!location.postcode().empty() && !Pc4OfPostcode(location.postcode()).has_value()) {
+    return Invalid(path.Field("postcode"), "must be a Dutch postcode, \"1234 AB\" or \"1234AB\", got ",
+                   Quote(location.postcode()));
+  }
+  if (!location.municipality_code().empty() && !IsMunicipalityCode(location.municipality_code())) {
+    return Invalid(path.Field("municipality_code"), "must be a CBS municipality code, \"GM\" and 4 digits, got ",
+                   Quote(location.municipality_code()));
   }
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #ifndef KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 #define KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -177,6 +178,22 @@ void ForEachExercise(const state::Picture& picture, absl::FunctionRef<void(const
 // that affects it is scaled up (mutations_cadence.cc).
 absl::Duration ReportingInterval(const ketenbeeld::v1::Organization& organization, const PlanContext& context);
 
+// Calls `visit` with the current record (context.lookup) of every incident of the committed picture under
+// `exercise_id` (empty: the real picture's "incidents/"), in name order, skipping situation logs. An incident opened
+// earlier in the same group is not in the committed picture: look in context.earlier_changes for those.
+void ForEachIncidentRecord(const PlanContext& context, absl::string_view exercise_id,
+                           absl::FunctionRef<void(const state::RecordPtr&)> visit);
+
+// Incident areas (mutations_area.cc).
+// The registered organisations (as the earlier writes of the group left them) with a site inside `area`
+// (domain::OrganizationInArea), sorted; none when the area selects no sites.
+std::vector<std::string> OrganizationsInArea(const ketenbeeld::v1::Area& area, const PlanContext& context);
+// For a put of an organisation: a put of every incident that is not CLOSED (real, and of every active exercise)
+// whose computed_affected_organization_ids must gain or lose the organisation because its sites moved in or out of
+// the incident's area. Empty for any other change. Run by PlanFollowUps, so the registration and the incidents' new
+// lists are one commit group.
+std::vector<PlannedChange> PlanAreaFollowUps(const PlannedChange& change, const PlanContext& context);
+
 // The outbox and escalation (mutations_followup.cc).
 absl::StatusOr<PlannedChange> PlanCloseEscalationTask(const ketenbeeld::v1::CloseEscalationTaskRequest& request,
                                                       const PlanContext& context);
@@ -184,6 +201,7 @@ absl::StatusOr<PlannedChange> PlanCloseEscalationTask(const ketenbeeld::v1::Clos
 // is final (domain::ApplyAttempt): the worker drops such an outcome.
 absl::StatusOr<PlannedChange> PlanDeliveryOutcome(const DeliveryOutcome& outcome, const PlanContext& context);
 // The records the server derives from a write's planned changes, committed in the same group right after them:
+//   - a put of each incident whose area's computed organisations a registration changed (PlanAreaFollowUps);
 //   - an outbox record (Notification, QUEUED) per endpoint of each organisation a change concerns: an alert sent,
 //     updated or cancelled (its audience), an alert's deadline passed (the audience that had not acknowledged), a
 //     status report that became overdue (its organisation), a request for help (the region's GHOR offices) and an

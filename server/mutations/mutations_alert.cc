@@ -20,6 +20,7 @@
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/filter.h"
+#include "server/domain/geo.h"
 #include "server/domain/names.h"
 #include "server/mutations/mutations.h"
 #include "server/queries/audience.h"
@@ -73,6 +74,20 @@ absl::Status CheckReferences(const v1::Alert& alert, const PlanContext& context)
   return absl::OkStatus();
 }
 
+// "Everyone in the incident area": fixes the incident's affected organisations (hand-named and computed) into the
+// version being sent, so its audience does not move under the recipients afterwards. CheckReferences found the
+// incident; the output-only list from the caller is replaced either way.
+void ResolveIncidentArea(const PlanContext& context, v1::Alert& alert) {
+  v1::Audience& audience = *alert.mutable_audience();
+  audience.clear_incident_area_organization_ids();
+  if (!audience.incident_area()) return;
+  const state::RecordPtr incident = context.lookup(domain::IncidentName(alert.incident_id()));
+  if (incident == nullptr || !incident->record.has_incident()) return;
+  for (std::string& id : domain::AffectedOrganizationIds(incident->record.incident())) {
+    audience.add_incident_area_organization_ids(std::move(id));
+  }
+}
+
 absl::StatusOr<PlannedChange> PlanCancelAlert(const v1::SendAlertRequest& request, state::RecordPtr previous) {
   if (previous == nullptr) {
     return absl::NotFoundError(
@@ -114,6 +129,7 @@ absl::StatusOr<PlannedChange> PlanSendAlert(const v1::SendAlertRequest& request,
   }
 
   v1::Alert alert = input;
+  ResolveIncidentArea(context, alert);
   alert.set_status(v1::ALERT_STATUS_ACTIVE);
   alert.set_version(current != nullptr ? current->version() + 1 : 1);
   *alert.mutable_sent_at() = current != nullptr ? current->sent_at() : ToProtoTime(now);

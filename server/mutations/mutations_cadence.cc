@@ -21,6 +21,7 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/domain/geo.h"
 #include "server/domain/names.h"
 #include "server/mutations/mutations.h"
 
@@ -38,37 +39,11 @@ bool IsActive(v1::IncidentStatus status) {
          status == v1::INCIDENT_STATUS_SCALED_DOWN;
 }
 
-// Calls `visit(record)` for every incident record in the committed picture, in name order, re-read through
-// `context.lookup` so that an incident changed earlier in the same commit group is seen as it is now. (An incident
-// opened earlier in the same group is not seen until the next group: the cadence catches up a tick later.)
+// Calls `visit(incident)` for every incident of the picture planned in (ForEachIncidentRecord).
 template <typename Visit>
 void ForEachIncident(const PlanContext& context, Visit visit) {
-  // The incidents of the picture planned in: "incidents/" or, in an exercise, "exercises/{id}/incidents/".
-  const std::string prefix = domain::InExercise(ToStd(context.exercise_id), ToStd(kIncidentsPrefix));
-  std::string after(prefix);  // No record is named "incidents/": the walk starts at the first incident.
-  while (true) {
-    // Only the records under "incidents/": with no incidents (the usual case) this is one lookup, not a page of
-    // whatever sorts after them (every status report plans through here).
-    const state::Picture::Snapshot page = context.picture.TakePrefix(prefix, after, kIncidentPageSize);
-    bool jumped = false;
-    for (const state::RecordPtr& record : page.records) {
-      const std::string& name = record->record.name();
-      if (!absl::StartsWith(name, prefix)) return;
-      if (record->record.kind() == v1::ENTITY_KIND_SITUATION_ENTRY) {
-        // "incidents/{id}/entries/{20 digits}": every entry of this incident sorts before "incidents/{id}/entries/:"
-        // (':' follows '9'), so jump there instead of reading a long situation log.
-        after = absl::StrCat(absl::string_view(name).substr(0, name.rfind('/') + 1), ":");
-        jumped = true;
-        break;
-      }
-      after = name;
-      if (record->record.kind() != v1::ENTITY_KIND_INCIDENT) continue;
-      if (state::RecordPtr current = context.lookup(name); current != nullptr && current->record.has_incident()) {
-        visit(current->record.incident());
-      }
-    }
-    if (!jumped && page.records.size() < kIncidentPageSize) return;
-  }
+  ForEachIncidentRecord(context, context.exercise_id,
+                        [&](const state::RecordPtr& record) { visit(record->record.incident()); });
 }
 
 // Who the tighter cadence applies to now: the organisations named by an active, scaled-up incident, and the regions
@@ -79,11 +54,12 @@ class ScaledUpScope {
     ScaledUpScope scope;
     ForEachIncident(context, [&](const v1::Incident& incident) {
       if (!IsActive(incident.status()) || !context.region.IsScaledUp(incident.scale_up_level())) return;
-      if (incident.affected_organization_ids().empty()) {
+      // Named by hand or inside its area (domain::AffectedOrganizationIds); neither: the whole region.
+      const std::vector<std::string> affected = domain::AffectedOrganizationIds(incident);
+      if (affected.empty()) {
         scope.safety_regions_.insert(incident.safety_region());
       } else {
-        scope.organization_ids_.insert(incident.affected_organization_ids().begin(),
-                                       incident.affected_organization_ids().end());
+        scope.organization_ids_.insert(affected.begin(), affected.end());
       }
     });
     return scope;
@@ -179,6 +155,36 @@ std::optional<absl::Time> CommittedOverdue(const v1::StatusReport& report) {
 }
 
 }  // namespace
+
+void ForEachIncidentRecord(const PlanContext& context, absl::string_view exercise_id,
+                           absl::FunctionRef<void(const state::RecordPtr&)> visit) {
+  // The incidents of the picture planned in: "incidents/" or, in an exercise, "exercises/{id}/incidents/".
+  const std::string prefix = domain::InExercise(ToStd(exercise_id), ToStd(kIncidentsPrefix));
+  std::string after(prefix);  // No record is named "incidents/": the walk starts at the first incident.
+  while (true) {
+    // Only the records under "incidents/": with no incidents (the usual case) this is one lookup, not a page of
+    // whatever sorts after them (every status report plans through here).
+    const state::Picture::Snapshot page = context.picture.TakePrefix(prefix, after, kIncidentPageSize);
+    bool jumped = false;
+    for (const state::RecordPtr& record : page.records) {
+      const std::string& name = record->record.name();
+      if (!absl::StartsWith(name, prefix)) return;
+      if (record->record.kind() == v1::ENTITY_KIND_SITUATION_ENTRY) {
+        // "incidents/{id}/entries/{20 digits}": every entry of this incident sorts before "incidents/{id}/entries/:"
+        // (':' follows '9'), so jump there instead of reading a long situation log.
+        after = absl::StrCat(absl::string_view(name).substr(0, name.rfind('/') + 1), ":");
+        jumped = true;
+        break;
+      }
+      after = name;
+      if (record->record.kind() != v1::ENTITY_KIND_INCIDENT) continue;
+      if (state::RecordPtr current = context.lookup(name); current != nullptr && current->record.has_incident()) {
+        visit(current);
+      }
+    }
+    if (!jumped && page.records.size() < kIncidentPageSize) return;
+  }
+}
 
 absl::Duration ReportingInterval(const v1::Organization& organization, const PlanContext& context) {
   const absl::Duration own = OwnInterval(organization, context.region);

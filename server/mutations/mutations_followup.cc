@@ -261,6 +261,10 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
     const PlannedChange& change = changes[i];
     if (change.type != v1::EVENT_TYPE_PUT) continue;
     const v1::Record& record = change.record;
+    if (record.has_organization()) {
+      for (PlannedChange& incident : PlanAreaFollowUps(change, context)) out.push_back(std::move(incident));
+      continue;
+    }
     if (!record.has_alert() && !record.has_status_report() && !record.has_assistance_request()) continue;
     // An exercise stays out of the real picture, and the outbox and the escalation tasks are part of it: an
     // exercise's alerts, reports and requests reach screens in the exercise's view, not real phones and inboxes.

@@ -39,6 +39,14 @@ absl::Status CheckAffectedOrganizations(const v1::Incident& incident, const Plan
   return absl::OkStatus();
 }
 
+// The organisations inside the area, computed by the server; what the caller sent there is output only.
+void SetComputedAffected(const PlanContext& context, v1::Incident& incident) {
+  incident.clear_computed_affected_organization_ids();
+  for (std::string& id : OrganizationsInArea(incident.area(), context)) {
+    incident.add_computed_affected_organization_ids(std::move(id));
+  }
+}
+
 v1::Record IncidentRecord(v1::Incident incident) {
   v1::Record record;
   record.set_name(domain::IncidentName(incident.id()));
@@ -77,6 +85,7 @@ absl::StatusOr<PlannedChange> PlanOpenIncident(const v1::OpenIncidentRequest& re
   if (absl::Status status = CheckScaleUpLevel(request.incident(), context.region); !status.ok()) return status;
   if (absl::Status status = CheckAffectedOrganizations(request.incident(), context); !status.ok()) return status;
   v1::Incident incident = request.incident();
+  SetComputedAffected(context, incident);
   incident.set_status(v1::INCIDENT_STATUS_OPEN);
   *incident.mutable_opened_at() = ToProtoTime(context.commit_time);
   incident.clear_closed_at();
@@ -107,6 +116,7 @@ absl::StatusOr<PlannedChange> PlanUpdateIncident(const v1::UpdateIncidentRequest
   if (absl::Status status = CheckAffectedOrganizations(request.incident(), context); !status.ok()) return status;
 
   v1::Incident incident = request.incident();
+  SetComputedAffected(context, incident);
   *incident.mutable_opened_at() = current.opened_at();
   if (request.incident().status() == v1::INCIDENT_STATUS_CLOSED) {
     // Closing may come with final figures (casualties, level); they are kept as given.

@@ -29,7 +29,11 @@ bool InAudience(const v1::Audience& audience, const v1::Organization& organizati
   return ListAllows(audience.safety_regions(), organization.safety_region()) &&
          ListAllows(audience.sectors(), static_cast<int>(organization.sector())) &&
          ListAllows(audience.kinds(), static_cast<int>(organization.kind())) &&
-         ListAllows(audience.organization_ids(), organization.id());
+         ListAllows(audience.organization_ids(), organization.id()) &&
+         // The incident's area as resolved for this alert version: an empty list there means nobody, not everybody.
+         (!audience.incident_area() ||
+          std::find(audience.incident_area_organization_ids().begin(), audience.incident_area_organization_ids().end(),
+                    organization.id()) != audience.incident_area_organization_ids().end());
 }
 
 std::vector<std::string> AudienceOf(const v1::Audience& audience, const state::Picture& picture) {

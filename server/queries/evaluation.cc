@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "base/time.h"
+#include "server/domain/geo.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
 #include "server/queries/audience.h"
@@ -197,10 +198,11 @@ class Walk {
   }
 
  private:
-  // The registered organisations an incident affects: those it names, or every one of its region.
+  // The registered organisations an incident affects: those it names or has inside its area
+  // (domain::AffectedOrganizationIds), or every one of its region when there are none.
   std::vector<std::string> Affected(const v1::Incident& incident) const {
-    if (!incident.affected_organization_ids().empty()) {
-      return {incident.affected_organization_ids().begin(), incident.affected_organization_ids().end()};
+    if (std::vector<std::string> affected = domain::AffectedOrganizationIds(incident); !affected.empty()) {
+      return affected;
     }
     std::vector<std::string> ids;
     for (const auto& [id, record] : registry_) {

@@ -252,6 +252,33 @@ TEST(FlagsTest, OrganizationFlags) {
                   "unknown organization kind \"hospitaal\"");
 }
 
+TEST(FlagsTest, SiteFlagsSetTheFieldsAnAreaMatches) {
+  v1::Organization organization;
+  OrganizationFlags flags;
+  flags.locations = {"alkmaar:Alkmaar"};
+  flags.site_at = {"alkmaar=52.63,4.75"};
+  flags.site_postcodes = {"alkmaar=1815 JD"};
+  flags.site_municipalities = {"alkmaar=GM0361"};
+  ASSERT_TRUE(ApplyOrganizationFlags(flags, &organization).ok());
+  const v1::Location& site = organization.locations(0);
+  EXPECT_DOUBLE_EQ(site.coordinates().latitude(), 52.63);
+  EXPECT_EQ(site.postcode(), "1815 JD");
+  EXPECT_EQ(site.municipality_code(), "GM0361");
+
+  // A registered location is found without --location.
+  flags = OrganizationFlags();
+  flags.site_postcodes = {"alkmaar=1816 AA"};
+  ASSERT_TRUE(ApplyOrganizationFlags(flags, &organization).ok());
+  EXPECT_EQ(organization.locations(0).postcode(), "1816 AA");
+
+  flags.site_postcodes = {"heerhugowaard=1701 AA"};
+  ExpectFlagError(ApplyOrganizationFlags(flags, &organization), "--site-postcode \"heerhugowaard=1701 AA\"",
+                  "ID=VALUE");
+  flags.site_postcodes = {};
+  flags.site_at = {"alkmaar=52.63"};
+  ExpectFlagError(ApplyOrganizationFlags(flags, &organization), "--site-at \"52.63\"", "LAT,LON");
+}
+
 TEST(FlagsTest, FilterFlags) {
   FilterFlags flags;
   flags.organization_ids = {"a", "b"};

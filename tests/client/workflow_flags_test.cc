@@ -148,6 +148,27 @@ TEST(IncidentFlagsTest, OpenBuildsTheIncidentAndLeavesUnestimatedCasualtiesAbsen
   EXPECT_FALSE(request->incident().has_area());
 }
 
+TEST(IncidentFlagsTest, PolygonsPostcodesAndMunicipalitiesMakeTheArea) {
+  IncidentFlags flags = CompleteIncidentFlags();
+  flags.polygons = {"52.90,4.70; 52.90,4.80;53.00,4.80;53.00,4.70", "52,5;52,5.1;52.1,5"};
+  flags.postcodes = {"1781", "1782"};
+  flags.municipalities = {"GM0400"};
+  absl::StatusOr<v1::OpenIncidentRequest> request = BuildOpenIncidentRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::Area& area = request->incident().area();
+  ASSERT_EQ(area.polygons_size(), 2);
+  ASSERT_EQ(area.polygons(0).points_size(), 4);
+  EXPECT_DOUBLE_EQ(area.polygons(0).points(1).longitude(), 4.80);
+  EXPECT_EQ(area.polygons(1).points_size(), 3);
+  EXPECT_THAT(area.postcodes(), ::testing::ElementsAre("1781", "1782"));
+  EXPECT_THAT(area.municipality_codes(), ::testing::ElementsAre("GM0400"));
+
+  flags.polygons = {"52.90,4.70;52.90,4.80"};
+  ExpectFlagError(BuildOpenIncidentRequest(flags).status(), "--polygon \"52.90,4.70;52.90,4.80\"", "at least 3 points");
+  flags.polygons = {"52.90,4.70;52.90;53.00,4.80"};
+  ExpectFlagError(BuildOpenIncidentRequest(flags).status(), "--polygon \"52.90\"", "LAT,LON");
+}
+
 TEST(IncidentFlagsTest, OpenNamesEachMissingOrBadFlag) {
   const std::pair<std::string, void (*)(IncidentFlags&)> missing[] = {
       {"--id", [](IncidentFlags& f) { f.id.clear(); }},         {"--title", [](IncidentFlags& f) { f.title.reset(); }},
@@ -314,6 +335,14 @@ TEST(AlertFlagsTest, SendNamesEachMissingOrBadFlag) {
     ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), flag + " is required", "");
   }
   AlertFlags flags = CompleteAlertFlags();
+  flags.incident_area = true;
+  flags.incident_id = "";
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--incident-area", "needs --incident ID");
+  flags.incident_id = "dijkdoorbraak";
+  absl::StatusOr<v1::SendAlertRequest> to_area = BuildSendAlertRequest(flags, kNow);
+  ASSERT_TRUE(to_area.ok()) << to_area.status();
+  EXPECT_TRUE(to_area->alert().audience().incident_area());
+  flags = CompleteAlertFlags();
   flags.severity = "high";
   ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--severity \"high\"",
                   "unknown alert severity \"high\" (valid: extreme, severe, moderate, minor, unknown)");

@@ -523,7 +523,9 @@ function renderIncidents(p) {
           <span class="entry-text">${e.text}</span>
           <span class="entry-meta">${e.author || ''} · ${when(e.commit_time)}</span></li>`)}</ol>`;
     const flash = isFlashing(inView(exerciseId, `incidents/${incident.id}`)) ? ' flash' : '';
-    const affected = (incident.affected_organization_ids || []).length;
+    // Named by hand or inside the incident's area (computed by the server): the union, as the server counts it.
+    const affected = new Set([...(incident.affected_organization_ids || []),
+      ...(incident.computed_affected_organization_ids || [])]).size;
     const replaying = past?.incident === incident.id;
     return html`<article class="card incident${flash}" data-incident="${incident.id}">
       <header><span class="grip">${incident.scale_up_level || ''}</span>
