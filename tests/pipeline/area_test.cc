@@ -34,20 +34,23 @@ v1::Organization At(const std::string& id, double latitude, double longitude, co
 
 // An incident whose area is the square latitude 52.9..53.0, longitude 4.7..4.8 (around Den Helder).
 v1::Incident Flood(const std::string& id = "overstroming") {
-  return ParseTextProto<v1::Incident>(absl::StrCat(R"pb(
-                                                     id: ")pb",
-                                                   id, R"pb(" title: " Dijkdoorbraak " type: " overstroming
-                                                            " scale_up_level: " GRIP 2 " safety_region: " VR10 "
-                                                            area {
-                                                              description: "Polder Koegras"
-                                                              polygons {
-                                                                points { latitude: 52.9 longitude: 4.7 }
-                                                                points { latitude: 52.9 longitude: 4.8 }
-                                                                points { latitude: 53.0 longitude: 4.8 }
-                                                                points { latitude: 53.0 longitude: 4.7 }
-                                                              }
-                                                            }
-  )pb"));
+  v1::Incident incident = ParseTextProto<v1::Incident>(R"pb(
+    title: "Dijkdoorbraak"
+    type: "overstroming"
+    scale_up_level: "GRIP 2"
+    safety_region: "VR10"
+    area {
+      description: "Polder Koegras"
+      polygons {
+        points { latitude: 52.9 longitude: 4.7 }
+        points { latitude: 52.9 longitude: 4.8 }
+        points { latitude: 53.0 longitude: 4.8 }
+        points { latitude: 53.0 longitude: 4.7 }
+      }
+    }
+  )pb");
+  incident.set_id(id);
+  return incident;
 }
 
 v1::OpenIncidentRequest Open(const v1::Incident& incident) {
@@ -75,7 +78,7 @@ TEST_F(AreaTest, APolygonCoveringTwoOfThreeOrganisationsMarksExactlyThoseTwo) {
   v1::Incident incident = Flood();
   incident.add_affected_organization_ids("zc-buiten");           // Named by hand: kept, not computed.
   incident.add_computed_affected_organization_ids("zc-buiten");  // Output only: ignored.
-  absl::StatusOr<WriteResult> opened = Submit(Open(incident));
+  absl::StatusOr<WriteResult> opened = Submit(::ketenbeeld::testing::Write(Open(incident)));
   ASSERT_TRUE(opened.ok()) << opened.status();
   const v1::Incident& stored = opened->record->record.incident();
   EXPECT_THAT(stored.computed_affected_organization_ids(), ElementsAre("zc-binnen", "zkh-rand"));
@@ -83,7 +86,7 @@ TEST_F(AreaTest, APolygonCoveringTwoOfThreeOrganisationsMarksExactlyThoseTwo) {
 }
 
 TEST_F(AreaTest, ARegistrationMovingASiteInOrOutUpdatesTheIncidentInTheSameCommitGroup) {
-  MustSubmit(Open(Flood()));
+  MustSubmit(::ketenbeeld::testing::Write(Open(Flood())));
   ASSERT_THAT(Computed("overstroming"), ElementsAre("zc-binnen", "zkh-rand"));
 
   // A new organisation with a site inside: its registration and the incident's new list are one atomic group.
@@ -121,7 +124,7 @@ TEST_F(AreaTest, PostcodesAndMunicipalityCodesSelectSitesByTheirPc4AndCode) {
   incident.mutable_area()->clear_polygons();
   incident.mutable_area()->add_postcodes("1781");
   incident.mutable_area()->add_municipality_codes("GM0400");
-  MustSubmit(Open(incident));
+  MustSubmit(::ketenbeeld::testing::Write(Open(incident)));
   EXPECT_THAT(Computed("stroomstoring"), ElementsAre("zc-gemeente", "zc-post"));
 
   absl::StatusOr<WriteResult> added = Submit(RegisterWrite(At("zc-buiten", 52.5, 4.75, "1781XY")));
@@ -133,17 +136,17 @@ TEST_F(AreaTest, PostcodesAndMunicipalityCodesSelectSitesByTheirPc4AndCode) {
 }
 
 TEST_F(AreaTest, UpdatingTheAreaRecomputesAndAClosedIncidentStaysAsItClosed) {
-  MustSubmit(Open(Flood()));
+  MustSubmit(::ketenbeeld::testing::Write(Open(Flood())));
   v1::Incident smaller = Flood();
   smaller.mutable_area()->mutable_polygons(0)->mutable_points(0)->set_latitude(52.94);
   smaller.mutable_area()->mutable_polygons(0)->mutable_points(1)->set_latitude(52.94);
   v1::UpdateIncidentRequest update;
   *update.mutable_incident() = smaller;
-  MustSubmit(update);
+  MustSubmit(::ketenbeeld::testing::Write(update));
   EXPECT_THAT(Computed("overstroming"), ElementsAre("zc-binnen"));
 
   update.mutable_incident()->set_status(v1::INCIDENT_STATUS_CLOSED);
-  MustSubmit(update);
+  MustSubmit(::ketenbeeld::testing::Write(update));
   absl::StatusOr<WriteResult> moved = Submit(RegisterWrite(At("zc-buiten", 52.95, 4.75)));
   ASSERT_TRUE(moved.ok());
   EXPECT_EQ(Log(moved->revision - 1).size(), 1u) << "a closed incident is final";
@@ -163,7 +166,7 @@ TEST_F(AreaTest, AnIncidentOpenedEarlierInTheSameGroupSeesALaterRegistration) {
 TEST_F(AreaTest, AnAlertToTheIncidentAreaReachesItsAffectedOrganisationsNarrowedBySector) {
   v1::Incident incident = Flood();
   incident.add_affected_organization_ids("zc-buiten");
-  MustSubmit(Open(incident));
+  MustSubmit(::ketenbeeld::testing::Write(Open(incident)));
   v1::SendAlertRequest alert = ParseTextProto<v1::SendAlertRequest>(R"pb(
     alert {
       id: "evacuatie"
@@ -197,7 +200,7 @@ TEST_F(AreaTest, AnAlertToTheIncidentAreaReachesItsAffectedOrganisationsNarrowed
   for (v1::Coordinates& point : *empty.mutable_area()->mutable_polygons(0)->mutable_points()) {
     point.set_longitude(point.longitude() + 5);  // Into Germany: no site of the registry there.
   }
-  MustSubmit(Open(empty));
+  MustSubmit(::ketenbeeld::testing::Write(Open(empty)));
   alert.mutable_alert()->set_id("niemand");
   alert.mutable_alert()->set_incident_id("elders");
   absl::StatusOr<WriteResult> nobody = Submit(alert);
