@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -31,6 +32,18 @@ std::string GetText(int port, const std::string& path) {
   httplib::Result result = client.Get(path);
   EXPECT_TRUE(result) << "GET " << path << " on port " << port;
   return result ? result->body : std::string();
+}
+
+// The revision a development-mode member has applied, from its health; 0 when it does not answer (it may be exiting).
+int64_t AppliedRevision(int port) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(2, 0);
+  httplib::Result result = client.Get("/healthz");
+  if (!result) return 0;
+  const nlohmann::json health = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+  int64_t revision = 0;
+  if (!health.is_object() || !absl::SimpleAtoi(health.value("revision", ""), &revision)) return 0;
+  return revision;
 }
 
 // The value of an unlabelled metric in Prometheus' text format; -1 when it is not there.
@@ -148,8 +161,9 @@ TEST_F(ReplicationTest, PlannedStopOfTheLeaderHandsOverWellBeforeItsLeaseWouldEx
 
 // The leader keeps only the newest revisions in etcd (--log_retention_revisions) and compacts etcd behind them. A
 // follower that was away for longer cannot follow from the log any more: a frozen one finds out by itself when it
-// thaws and exits with code 75 for its supervisor; a killed one, like the frozen one after that, re-seeds from the
-// leader's checkpoint when it starts. Afterwards every member holds the same log, from revision 1, byte for byte.
+// thaws and exits with code 75 for its supervisor (unless its watch stream still held every event it missed); a
+// killed one, like the frozen one after that, re-seeds from the leader's checkpoint when it starts. Afterwards every
+// member holds the same log, from revision 1, byte for byte.
 TEST_F(ReplicationTest, FollowersBehindTheTrimmedLogReseedFromTheLeader) {
   constexpr char kLogPrefix[] = "/ketenbeeld/VR10/log/";  // The members' default region.
   ASSERT_NO_FATAL_FAILURE(StartRegion({.extra_args = {"--log_retention_revisions", "40", "--http_listen", "127.0.0.1:0",
@@ -190,14 +204,32 @@ TEST_F(ReplicationTest, FollowersBehindTheTrimmedLogReseedFromTheLeader) {
   }
   ASSERT_GT(log_first, away_at + 1) << "the leader did not trim the log past revision " << away_at;
 
-  // The frozen follower thaws, finds the log starts after what it has, and asks to be restarted.
-  region_->member(frozen)->process().Signal(SIGCONT);
-  const std::optional<ExitStatus> exited = region_->member(frozen)->process().WaitForExit(absl::Seconds(30));
-  ASSERT_TRUE(exited.has_value()) << "the thawed follower behind the log did not exit";
-  EXPECT_TRUE(exited->ExitedWith(75)) << exited->ToString();
-  EXPECT_NE(region_->member(frozen)->log().find("\"behind_log\""), std::string::npos);
+  // The frozen follower thaws. Mostly etcd has dropped its watch while it was stopped (the watch fell behind, and
+  // the revisions it needed were compacted): the follower finds the log starts after what it has and exits with 75
+  // for its supervisor. But the buffers of etcd's watch stream and of gRPC's flow-control window may have held every
+  // event it missed (seen once in CI): then it catches up from its stream, past the trimmed revisions, and has nothing
+  // to re-seed. Both are correct; which one happens is up to the buffers. A follower that does neither fails.
+  ChildProcess& thawed = region_->member(frozen)->process();
+  thawed.Signal(SIGCONT);
+  std::optional<ExitStatus> exited;
+  bool caught_up = false;
+  const absl::Time thaw_deadline = absl::Now() + absl::Seconds(30);
+  while (!exited && !caught_up && absl::Now() < thaw_deadline) {
+    exited = thawed.WaitForExit(absl::Milliseconds(200));
+    if (!exited) caught_up = AppliedRevision(region_->member(frozen)->http_port()) > log_first;
+  }
+  ASSERT_TRUE(exited.has_value() || caught_up) << "the thawed follower behind the log neither exited nor caught up";
+  std::vector<int> to_restart = {killed};
+  if (exited) {
+    EXPECT_TRUE(exited->ExitedWith(75)) << exited->ToString();
+    EXPECT_NE(region_->member(frozen)->log().find("\"behind_log\""), std::string::npos);
+    to_restart.push_back(frozen);
+  } else {
+    std::printf("the thawed follower caught up from its watch stream, past revision %lld\n",
+                static_cast<long long>(log_first));
+  }
 
-  for (const int member : {frozen, killed}) {
+  for (const int member : to_restart) {
     const absl::Status restarted = region_->Restart(member);
     ASSERT_TRUE(restarted.ok()) << "member " << member << ": " << restarted;
     EXPECT_NE(region_->member(member)->log().find("\"reseeded\""), std::string::npos) << "member " << member;
