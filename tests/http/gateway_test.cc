@@ -433,7 +433,8 @@ TEST_F(GatewayTest, AnExerciseTravelsInTheRequestAndItsFeedShowsOnlyItsPicture) 
   // Without the kind named, the real picture has none of it: no exercise, no exercise report.
   httplib::Result real = Post(kList, json::object());
   ASSERT_TRUE(real);
-  for (const json& record : json::parse(real->body)["records"]) {
+  const json real_records = json::parse(real->body)["records"];  // Not a range over a temporary's member.
+  for (const json& record : real_records) {
     EXPECT_EQ(record["name"], "organizations/vvt-a") << record.dump();
   }
 
