@@ -387,6 +387,20 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     }
     options.scan_limits.max_bytes = static_cast<size_t>(limits.max_scanned_bytes_per_read());
   }
+  if (limits.max_records_per_picture() != 0) {
+    if (limits.max_records_per_picture() < 1 || limits.max_records_per_picture() > 10'000'000) {
+      return Invalid("limits.max_records_per_picture",
+                     absl::StrCat("must be between 1 and 10000000, got ", limits.max_records_per_picture()));
+    }
+    options.scan_limits.max_picture_records = static_cast<size_t>(limits.max_records_per_picture());
+  }
+  if (limits.max_bytes_per_picture() != 0) {
+    if (limits.max_bytes_per_picture() < 65536 || limits.max_bytes_per_picture() > (int64_t{16} << 30)) {
+      return Invalid("limits.max_bytes_per_picture",
+                     absl::StrCat("must be between 65536 and 17179869184, got ", limits.max_bytes_per_picture()));
+    }
+    options.scan_limits.max_picture_bytes = static_cast<size_t>(limits.max_bytes_per_picture());
+  }
 
   if (!config.backup_dir().empty()) {
     if (!std::filesystem::path(config.backup_dir()).is_absolute()) {
@@ -551,6 +565,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddInt(app, "max_scanned_bytes_per_read",
          "Bytes one List at a past revision or one History scans before it pages (default 4194304)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_scanned_bytes_per_read(v); });
+  AddInt(app, "max_records_per_picture",
+         "Records one read of a whole past picture (a brief) may read before it is refused (default 200000)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_records_per_picture(static_cast<int32_t>(v)); });
+  AddInt(app, "max_bytes_per_picture",
+         "Bytes one read of a whole past picture (a brief) may read before it is refused (default 268435456)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_bytes_per_picture(v); });
   AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",

@@ -274,6 +274,8 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
   EXPECT_THAT(ErrorOf("limits { max_scanned_records_per_read: -2 }"),
               StartsWith("limits.max_scanned_records_per_read:"));
   EXPECT_THAT(ErrorOf("limits { max_scanned_bytes_per_read: 10 }"), StartsWith("limits.max_scanned_bytes_per_read:"));
+  EXPECT_THAT(ErrorOf("limits { max_records_per_picture: -1 }"), StartsWith("limits.max_records_per_picture:"));
+  EXPECT_THAT(ErrorOf("limits { max_bytes_per_picture: 100 }"), StartsWith("limits.max_bytes_per_picture:"));
   EXPECT_THAT(ErrorOf("limits { max_write_bytes_per_second_per_organization: 100 }"),
               StartsWith("limits.max_write_bytes_per_second_per_organization:"));
   EXPECT_THAT(ErrorOf("heartbeat_interval { seconds: 3600 }"), StartsWith("heartbeat_interval:"));
