@@ -286,6 +286,18 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     if (absl::Status status = http::CheckPublicOrigin(config.http_public_origin()); !status.ok()) return status;
     options.http_public_origin = config.http_public_origin();
   }
+  if (config.map().has_tile_url()) {
+    if (absl::StatusOr<std::string> source = http::MapTileSource(config.map().tile_url()); !source.ok()) {
+      return source.status();
+    }
+    options.map_tile_url = config.map().tile_url();
+    // The default attribution belongs to the default tiles.
+    if (options.map_tile_url != http::kDefaultMapTileUrl) options.map_attribution.clear();
+  }
+  if (config.map().has_attribution()) {
+    if (absl::Status status = http::CheckMapAttribution(config.map().attribution()); !status.ok()) return status;
+    options.map_attribution = config.map().attribution();
+  }
   if (config.http_max_connections() != 0) {
     if (config.http_max_connections() < 16 || config.http_max_connections() > 65536) {
       return Invalid("http_max_connections",
@@ -616,6 +628,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_public_origin",
             "Origin of the dashboard behind the TLS proxy (https://host[:port]), whose POSTs the gateway accepts",
             [](C& c, const std::string& v) { c.set_http_public_origin(v); });
+  AddString(app, "map_tile_url",
+            "Tiles of the dashboard's map, https://host[:port]/path with {z}, {x}, {y} (default PDOK's "
+            "BRT-Achtergrondkaart); empty: no tiles",
+            [](C& c, const std::string& v) { c.mutable_map()->set_tile_url(v); });
+  AddString(app, "map_attribution", "Attribution of the map's tiles, plain text (default with PDOK's tiles only)",
+            [](C& c, const std::string& v) { c.mutable_map()->set_attribution(v); });
   AddString(app, "notifications_smtp_url",
             "SMTP server for e-mail notifications, smtp://host[:port] (STARTTLS) or smtps://host[:port]; empty: none",
             [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_url(v); });
