@@ -137,3 +137,41 @@ test('the time slider shows the picture of each moment of an incident, and "Teru
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a closed incident can be replayed to its end, and ages are measured at the moment shown', async () => {
+  const revisionOf = (stdout) => Number(/at revision (\d+)/.exec(stdout)[1]);
+  const opened = revisionOf(await cliOk(['incident', 'open', '--id', 'stroom-zuid', '--title', 'Stroomstoring Zuid',
+    '--type', 'stroomstoring', '--level', 'GRIP 1', '--region', 'VR10']));
+  await cliOk(['status', 'report', '--org', 'vvt-duin', '--overall', 'strained', '--text', 'op noodstroom']);
+  const closed = revisionOf(await cliOk(['incident', 'close', 'stroom-zuid']));
+
+  const page = await room.openPage('/');
+  await page.waitForSelector('#conn[data-state="live"]');
+  // No card for it any more, but a line under "Gesloten incidenten" with its own Terugkijken.
+  assert.equal(await page.locator('article[data-incident="stroom-zuid"]').count(), 0);
+  const line = page.locator('.closed-incidents li[data-incident="stroom-zuid"]');
+  await page.locator('.closed-incidents summary').click();
+  assert.match(await line.innerText(), /Stroomstoring Zuid.*gesloten/s);
+  await line.locator('[data-replay]').click();
+  await page.waitForSelector(`#replay[data-revision="${closed}"]`);
+  const steps = await page.evaluate(() => window.ketenbeeld.view().past.steps);
+  assert.equal(steps.at(-1).revision, closed, 'the slider ends where the incident was closed, not now');
+  assert.equal(steps[0].revision, opened);
+
+  // At the first step the page's "now" is the moment the incident was opened, not the browser's now.
+  const slider = page.locator('#replay-slider');
+  await slider.focus();
+  await page.keyboard.press('Home');
+  await page.waitForSelector(`#replay[data-revision="${opened}"]`);
+  assert.equal(await page.evaluate(() => window.ketenbeeld.now()), Date.parse(steps[0].time));
+  // The incident was open then: its card is on the replayed picture.
+  await page.locator('article[data-incident="stroom-zuid"]').waitFor();
+
+  await page.locator('#replay-live').click();
+  await page.waitForSelector('#replay', { state: 'hidden' });
+  const offset = Math.abs(await page.evaluate(() => window.ketenbeeld.now() - Date.now()
+    - window.ketenbeeld.serverOffsetMs()));
+  assert.ok(offset < 1000, `back to the server's time (${offset} ms off)`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

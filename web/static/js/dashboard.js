@@ -18,7 +18,7 @@ import { choices, loadEnums, rank } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, count, moment, refreshTimes, relativeTime, when } from './format.js';
 import { html, join, setHtml } from './html.js';
-import { serverNow, serverOffsetMs } from './server_clock.js';
+import { measureAt, serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
 import { AREA_COLOURS, DashboardMap, areaShapes, sitePosition, statusClass } from './map.js';
@@ -669,8 +669,18 @@ function renderIncidents(p) {
   const container = $('incidents');
   const incidents = p.incidents.filter((i) => i.status !== 'INCIDENT_STATUS_CLOSED')
     .sort((a, b) => String(b.opened_at || '').localeCompare(String(a.opened_at || '')));
+  // Closed incidents leave the cards but can still be replayed: learning from an incident starts after it.
+  const closed = p.incidents.filter((i) => i.status === 'INCIDENT_STATUS_CLOSED')
+    .sort((a, b) => String(b.closed_at || '').localeCompare(String(a.closed_at || '')));
+  const closedList = closed.length === 0 ? '' : html`<details class="closed-incidents">
+    <summary>${t('incidents.closed', { n: closed.length })}</summary>
+    <ul>${closed.map((incident) => html`<li data-incident="${incident.id}"><b>${incident.title}</b>
+      <span class="muted">${incident.scale_up_level || ''} · ${t('incident.opened', { time: when(incident.opened_at) })}
+      · ${t('incident.closed', { time: when(incident.closed_at) })}</span>
+      ${past ? '' : html`<button type="button" class="replay-open" data-replay="${incident.id}"
+        title="${t('replay.open.tip.closed')}">${t('replay.open')}</button>`}</li>`)}</ul></details>`;
   if (incidents.length === 0) {
-    setHtml(container, html`<p class="nothing">${t('nothing.incidents')}</p>`);
+    setHtml(container, html`<p class="nothing">${t('nothing.incidents')}</p>${closedList}`);
     return;
   }
   setHtml(container, html`${incidents.map((incident) => {
@@ -698,7 +708,7 @@ function renderIncidents(p) {
       <div class="casualties"><span class="muted">${t('incident.casualties')}</span> ${casualties}</div>
       ${log}
     </article>`;
-  })}`);
+  })}${closedList}`);
 }
 
 function acknowledgementBody(state, name) {
@@ -1102,6 +1112,8 @@ async function showStep(session, position) {
     session.revision = step.revision;
     session.reading = 0;
     session.error = '';
+    // Ages, "te laat" and the continuity timeline as they read at that moment, not as the same reports read now.
+    measureAt(Date.parse(step.time));
   } catch (error) {
     if (past !== session || session.reading !== reading) return;
     session.error = error.message;
@@ -1112,8 +1124,10 @@ async function showStep(session, position) {
 
 function backToLive() {
   past = null;
+  measureAt(null);
   renderChooser();
   render();
+  refreshTimes();
 }
 
 $('map-detail').addEventListener('click', (e) => {
@@ -1196,6 +1210,8 @@ window.ketenbeeld = {
   view: () => ({ exercise: exerciseId, past: past ? { revision: past.revision, steps: past.steps } : null }),
   map: () => dashboardMap?.map ?? null,
   serverOffsetMs,
+  // The "now" ages are measured against: the server's time, or the moment a replay shows.
+  now: () => serverNow(),
   refreshes: () => ({
     overview: overviewRefresh.runs,
     gaps: Object.fromEntries([...gapRefreshes].map(([id, refresh]) => [id, refresh.runs])),

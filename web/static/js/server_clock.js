@@ -9,6 +9,8 @@
 // tests run it in node.
 
 let offsetMs = 0;
+// The moment the page shows instead of now (the dashboard's replay of a past picture), or null.
+let shownMs = null;
 
 // A server time (RFC 3339, as the JSON carries google.protobuf.Timestamp) that arrived at `localMs` (the browser's
 // Date.now()). A missing or unparsable time (an older server) leaves the offset as it was.
@@ -17,9 +19,15 @@ export function observeServerTime(serverTime, localMs = Date.now()) {
   if (Number.isFinite(serverMs)) offsetMs = serverMs - localMs;
 }
 
-// The server's time (ms since the epoch) at the browser's `localMs`.
+// The server's time (ms since the epoch) at the browser's `localMs`; while a past moment is shown (measureAt), that
+// moment, so that every age and countdown on the page reads as it did then.
 export function serverNow(localMs = Date.now()) {
-  return localMs + offsetMs;
+  return shownMs ?? localMs + offsetMs;
+}
+
+// Measure ages against `ms` (a past picture's commit time) from now on; null: against the server's time again.
+export function measureAt(ms) {
+  shownMs = Number.isFinite(ms) ? ms : null;
 }
 
 // How far the server's clock is ahead of the browser's (negative: behind), in ms.
