@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "base/time.h"
 #include "client/cli/enum_words.h"
+#include "client/cli/export_format.h"
 
 namespace ketenbeeld::cli {
 namespace {
@@ -45,17 +46,6 @@ std::string Row(const std::vector<std::string>& cells) {
 
 std::string Header(const std::vector<std::string>& cells) {
   return absl::StrCat(Row(cells), "|", absl::StrJoin(std::vector<std::string>(cells.size(), "---"), "|"), "|\n");
-}
-
-std::string CsvField(absl::string_view text) {
-  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
-}
-
-std::string CsvLine(const std::vector<std::string>& fields) {
-  std::vector<std::string> quoted;
-  for (const std::string& field : fields) quoted.push_back(CsvField(field));
-  return absl::StrCat(absl::StrJoin(quoted, ","), "\r\n");
 }
 
 }  // namespace

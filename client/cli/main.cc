@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cli/admin_commands.h"
 #include "client/cli/exercise_commands.h"
+#include "client/cli/export_commands.h"
 #include "client/cli/interop_commands.h"
 #include "client/cli/messages.h"
 #include "client/cli/org_commands.h"
@@ -118,6 +119,7 @@ int Main(int argc, char** argv) {
   AdminCommands admin(app);
   InteropCommands interop(app);  // Adds to the alert and status groups above.
   ExerciseCommands exercises(app);
+  ExportCommands exports(app);  // Adds to the report group above.
   TranslateSubcommandGroups(app);
 
   try {
@@ -140,6 +142,7 @@ int Main(int argc, char** argv) {
   if (std::optional<int> exit_code = admin.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = interop.Run(session); exit_code.has_value()) return *exit_code;
   if (std::optional<int> exit_code = exercises.Run(session); exit_code.has_value()) return *exit_code;
+  if (std::optional<int> exit_code = exports.Run(session); exit_code.has_value()) return *exit_code;
   std::cerr << app.help();
   return kExitUsage;
 }

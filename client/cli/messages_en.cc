@@ -258,6 +258,11 @@ constexpr Message kEnglish[] = {
     {"help.report.evaluation.incident", "The incident (with --exercise: the exercise's incident)"},
     {"help.report.evaluation.scenario", "A scenario to hold the observed capacity against (repeatable)"},
     {"help.report.evaluation.format", "markdown (to read) or csv (for a spreadsheet)"},
+    {"help.report.export", "The picture or History as a file for analysts: CSV (one line per field) or JSON Lines"},
+    {"help.report.export.picture",
+     "Every record of the picture (at --revision or --at; default now), filtered like `list`"},
+    {"help.report.export.history", "The events of History (--from/--to, --since/--until), filtered like `history`"},
+    {"help.report.export.format", "csv (long form: name, kind, revision, time, field, value) or json (JSON Lines)"},
     {"help.report.brief",
      "The brief (situatierapport) of an incident for the bestuur or the ROAZ, as Markdown: beeld, oordeel, besluiten, "
      "capacity with its 24-hour trend, knelpunten and decisions asked for; every figure with its source"},

@@ -270,6 +270,13 @@ constexpr Message kDutch[] = {
     {"help.report.evaluation.incident", "Het incident (met --exercise: het incident van de oefening)"},
     {"help.report.evaluation.scenario", "Een scenario om de waargenomen capaciteit tegen af te zetten (herhaalbaar)"},
     {"help.report.evaluation.format", "markdown (om te lezen) of csv (voor een spreadsheet)"},
+    {"help.report.export",
+     "Het beeld of de historie als bestand voor analisten: CSV (een regel per veld) of JSON Lines"},
+    {"help.report.export.picture",
+     "Elk record van het beeld (op --revision of --at; standaard nu), gefilterd als bij `list`"},
+    {"help.report.export.history",
+     "De gebeurtenissen uit de historie (--from/--to, --since/--until), gefilterd als bij `history`"},
+    {"help.report.export.format", "csv (lange vorm: naam, soort, revisie, tijd, veld, waarde) of json (JSON Lines)"},
     {"help.report.brief",
      "Het situatierapport van een incident voor het bestuur of het ROAZ, als Markdown: beeld, oordeel, besluiten, "
      "capaciteit met de trend over 24 uur, knelpunten en gevraagde besluiten; elk getal met zijn bron"},

@@ -104,46 +104,45 @@ int ListRecords(Session& session, const FilterFlags& flags, int64_t revision) {
 }
 
 int ShowHistory(Session& session, const HistoryFlags& history, const FilterFlags& flags) {
-  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
-  if (!filter.ok()) return UsageError(filter.status());
-  v1::HistoryRequest request;
-  *request.mutable_filter() = *filter;
-  request.mutable_filter()->set_exercise_id(session.options().exercise_id);
-  request.set_from_revision(history.from_revision);
-  request.set_to_revision(history.to_revision);
-  request.set_page_size(history.page_size);
-  if (!history.since.empty()) {
-    absl::StatusOr<absl::Time> since = ParseTimeFlag("--since", history.since);
-    if (!since.ok()) return UsageError(since.status());
-    *request.mutable_from_time() = ToProtoTime(*since);
-  }
-  if (!history.until.empty()) {
-    absl::StatusOr<absl::Time> until = ParseTimeFlag("--until", history.until);
-    if (!until.ok()) return UsageError(until.status());
-    *request.mutable_to_time() = ToProtoTime(*until);
-  }
+  absl::StatusOr<v1::HistoryRequest> request = BuildHistoryRequest(history, flags);
+  if (!request.ok()) return UsageError(request.status());
   int64_t count = 0;
   int64_t latest = 0;
-  while (true) {
-    grpc::ClientContext context;
-    session.SetDeadline(&context);
-    v1::HistoryResponse page;
-    grpc::Status status = session.stub().History(&context, request, &page);
-    if (!status.ok()) return session.Fail(status);
+  grpc::Status status = session.ForEachHistoryPage(*request, [&](const v1::HistoryResponse& page) {
     latest = page.revision();
     for (const v1::Event& event : page.events()) {
       std::cout << (session.options().json ? ToJson(event) : FormatEventLine(event, absl::LocalTimeZone())) << "\n";
       ++count;
     }
-    // Stop when done, and also if a page would not move forward (never loop on a confused server).
-    if (page.next_from_revision() == 0 || page.next_from_revision() <= request.from_revision()) break;
-    request.set_from_revision(page.next_from_revision());
-  }
+    return true;
+  });
+  if (!status.ok()) return session.Fail(status);
   if (!session.options().json) std::cout << count << " events (latest revision " << latest << ")\n";
   return kExitOk;
 }
 
 }  // namespace
+
+absl::StatusOr<v1::HistoryRequest> BuildHistoryRequest(const HistoryFlags& history, const FilterFlags& flags) {
+  absl::StatusOr<v1::Filter> filter = BuildFilter(flags);
+  if (!filter.ok()) return filter.status();
+  v1::HistoryRequest request;
+  *request.mutable_filter() = *filter;
+  request.set_from_revision(history.from_revision);
+  request.set_to_revision(history.to_revision);
+  request.set_page_size(history.page_size);
+  if (!history.since.empty()) {
+    absl::StatusOr<absl::Time> since = ParseTimeFlag("--since", history.since);
+    if (!since.ok()) return since.status();
+    *request.mutable_from_time() = ToProtoTime(*since);
+  }
+  if (!history.until.empty()) {
+    absl::StatusOr<absl::Time> until = ParseTimeFlag("--until", history.until);
+    if (!until.ok()) return until.status();
+    *request.mutable_to_time() = ToProtoTime(*until);
+  }
+  return request;
+}
 
 ReadCommands::ReadCommands(CLI::App& app) {
   picture_ = app.add_subcommand("picture", Tr("help.picture"));

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
 #include "client/cli/flags.h"
 #include "client/cli/session.h"
 
@@ -28,6 +29,10 @@ struct HistoryFlags {
   std::string until;
   int32_t page_size = 0;
 };
+
+// The HistoryRequest of the history flags and filter flags (the exercise is the session's, set when it is sent).
+// INVALID_ARGUMENT naming the flag.
+absl::StatusOr<v1::HistoryRequest> BuildHistoryRequest(const HistoryFlags& history, const FilterFlags& flags);
 
 class ReadCommands {
  public:

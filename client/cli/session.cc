@@ -70,6 +70,17 @@ int Session::PrintWrite(const grpc::Status& status, const v1::WriteResponse& res
 
 grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all,
                               const google::protobuf::Timestamp* at_time) {
+  return ForEachListPage(filter, revision, at_time, [all](const v1::ListResponse& page) {
+    for (const v1::Record& record : page.records()) *all->add_records() = record;
+    all->set_revision(page.revision());
+    *all->mutable_server_time() = page.server_time();  // Ages are measured against the latest page's.
+    return true;
+  });
+}
+
+grpc::Status Session::ForEachListPage(const v1::Filter& filter, int64_t revision,
+                                      const google::protobuf::Timestamp* at_time,
+                                      const std::function<bool(const v1::ListResponse&)>& page) {
   v1::ListRequest request;
   if (at_time != nullptr) *request.mutable_at_time() = *at_time;
   *request.mutable_filter() = filter;
@@ -78,15 +89,30 @@ grpc::Status Session::ListAll(const v1::Filter& filter, int64_t revision, v1::Li
   while (true) {
     grpc::ClientContext context;
     SetDeadline(&context);
-    v1::ListResponse page;
-    grpc::Status status = picture_->List(&context, request, &page);
+    v1::ListResponse response;
+    grpc::Status status = picture_->List(&context, request, &response);
     if (!status.ok()) return status;
-    for (v1::Record& record : *page.mutable_records()) *all->add_records() = std::move(record);
-    all->set_revision(page.revision());
-    *all->mutable_server_time() = page.server_time();  // Ages are measured against the latest page's.
-    if (page.next_page_token().empty()) return grpc::Status::OK;
+    if (!page(response) || response.next_page_token().empty()) return grpc::Status::OK;
     // The token carries the revision of the first page: the whole list is one consistent picture.
-    request.set_page_token(page.next_page_token());
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+grpc::Status Session::ForEachHistoryPage(v1::HistoryRequest request,
+                                         const std::function<bool(const v1::HistoryResponse&)>& page) {
+  request.mutable_filter()->set_exercise_id(options_.exercise_id);
+  while (true) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::HistoryResponse response;
+    grpc::Status status = picture_->History(&context, request, &response);
+    if (!status.ok()) return status;
+    if (!page(response)) return grpc::Status::OK;
+    // Stop when done, and also if a page would not move forward (never loop on a confused server).
+    if (response.next_from_revision() == 0 || response.next_from_revision() <= request.from_revision()) {
+      return grpc::Status::OK;
+    }
+    request.set_from_revision(response.next_from_revision());
   }
 }
 

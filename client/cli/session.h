@@ -6,6 +6,7 @@
 #define KETENBEELD_CLIENT_CLI_SESSION_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -89,6 +90,14 @@ class Session {
   // With `at_time` instead: the picture as it was at that moment (ListRequest.at_time).
   grpc::Status ListAll(const v1::Filter& filter, int64_t revision, v1::ListResponse* all,
                        const google::protobuf::Timestamp* at_time = nullptr);
+  // The same pages one at a time, for output written as it is read (`report export`): `page` gets each as it
+  // arrives and returns false to stop early. The revision of the first page holds for all of them.
+  grpc::Status ForEachListPage(const v1::Filter& filter, int64_t revision, const google::protobuf::Timestamp* at_time,
+                               const std::function<bool(const v1::ListResponse&)>& page);
+  // Every page of a History from `request` (its filter's exercise set to the --exercise view), one at a time, until
+  // the last, or until `page` returns false. Stops too when the server's continuation would not move forward.
+  grpc::Status ForEachHistoryPage(v1::HistoryRequest request,
+                                  const std::function<bool(const v1::HistoryResponse&)>& page);
 
   // Get of one record by name at the latest revision (the name in the --exercise exercise, NameInExercise).
   grpc::Status Get(const std::string& name, v1::GetResponse* response);
