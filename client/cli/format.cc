@@ -431,6 +431,17 @@ std::string RecordSummary(const v1::Record& record) {
     const v1::EscalationTask& task = record.escalation_task();
     return absl::StrJoin({EnumWord(task.status()), OneLine(task.instruction(), 200)}, "  ");
   }
+  if (record.has_bed_reservation()) {
+    const v1::BedReservation& reservation = record.bed_reservation();
+    std::vector<std::string> parts = {
+        EnumWord(reservation.state()),
+        absl::StrCat("1 ", EnumWord(reservation.bed_type()), " bed at ", reservation.organization_id())};
+    if (!reservation.reserved_by_organization_id().empty()) {
+      parts.push_back(absl::StrCat("for ", reservation.reserved_by_organization_id()));
+    }
+    if (!reservation.patient_reference().empty()) parts.push_back(OneLine(reservation.patient_reference(), 100));
+    return absl::StrJoin(parts, "  ");
+  }
   if (record.has_organization()) {
     const v1::Organization& organization = record.organization();
     std::vector<std::string> parts = {EnumWord(organization.kind()), organization.safety_region(), organization.name()};

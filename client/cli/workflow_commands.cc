@@ -27,6 +27,22 @@ std::string IncidentName(const std::string& id) { return "incidents/" + id; }
 std::string AlertName(const std::string& id) { return "alerts/" + id; }
 std::string RequestName(const std::string& id) { return "assistance-requests/" + id; }
 
+// Calls a bed reservation RPC (reservations are of the real picture: no --exercise) and prints the outcome.
+template <typename Request>
+int WriteReservation(Session& session,
+                     grpc::Status (v1::AssistanceService::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                                         v1::WriteResponse*),
+                     const Request& request, absl::string_view message_id) {
+  if (!session.options().exercise_id.empty()) {
+    return UsageError(absl::InvalidArgumentError("--exercise: bed reservations are made in the real picture only"));
+  }
+  grpc::ClientContext context;
+  session.SetDeadline(&context);
+  v1::WriteResponse response;
+  const grpc::Status status = (session.assistance().*method)(&context, request, &response);
+  return session.PrintWrite(status, response, message_id);
+}
+
 std::string Words(const google::protobuf::EnumDescriptor& descriptor) {
   return absl::StrJoin(EnumWords(descriptor), "|");
 }
@@ -239,6 +255,22 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   request_show_->add_option("ID", request_id_, Tr("help.request.id"))->required();
   request_list_ = request->add_subcommand("list", Tr("help.request.list"));
   request_list_->add_flag("--open", only_open_requests_, Tr("help.request.list.open"));
+
+  // ---- bed ----
+  CLI::App* bed = app.add_subcommand("bed", Tr("help.bed"));
+  bed->require_subcommand(1);
+  bed_reserve_ = bed->add_subcommand("reserve", Tr("help.bed.reserve"));
+  bed_reserve_->add_option("--organization", reserve_flags_.organization_id, Tr("help.bed.reserve.organization"));
+  bed_reserve_->add_option("--bed-type", reserve_flags_.bed_type, Tr("help.bed.reserve.bed_type"));
+  bed_reserve_->add_option("--hold-for", reserve_flags_.hold_for, Tr("help.bed.reserve.hold_for"));
+  bed_reserve_->add_option("--reference", reserve_flags_.reference, Tr("help.bed.reserve.reference"));
+  bed_confirm_ = bed->add_subcommand("confirm", Tr("help.bed.confirm"));
+  bed_confirm_->add_option("ID", reservation_id_, Tr("help.bed.id"))->required();
+  bed_release_ = bed->add_subcommand("release", Tr("help.bed.release"));
+  bed_release_->add_option("ID", reservation_id_, Tr("help.bed.id"))->required();
+  bed_release_->add_option("--reason", release_reason_, Tr("help.bed.release.reason"));
+  bed_list_ = bed->add_subcommand("list", Tr("help.bed.list"));
+  bed_list_->add_flag("--held", only_held_reservations_, Tr("help.bed.list.held"));
 
   // ---- scenario ----
   CLI::App* scenario = app.add_subcommand("scenario", Tr("help.scenario"));
@@ -457,6 +489,33 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
     return ListKind(
         session, v1::ENTITY_KIND_ASSISTANCE_REQUEST, "list.requests", keep,
         [](const std::vector<v1::Record>& records, absl::Time now) { return RenderRequestTable(records, now); });
+  }
+
+  // ---- bed ----
+  if (bed_reserve_->parsed()) {
+    absl::StatusOr<v1::ReserveBedRequest> request = BuildReserveBedRequest(reserve_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    return WriteReservation(session, &v1::AssistanceService::Stub::ReserveBed, *request, "write.reserved");
+  }
+  if (bed_confirm_->parsed()) {
+    v1::ConfirmReservationRequest request;
+    request.set_reservation_id(reservation_id_);
+    return WriteReservation(session, &v1::AssistanceService::Stub::ConfirmReservation, request, "write.confirmed");
+  }
+  if (bed_release_->parsed()) {
+    v1::ReleaseReservationRequest request;
+    request.set_reservation_id(reservation_id_);
+    request.set_reason(release_reason_);
+    return WriteReservation(session, &v1::AssistanceService::Stub::ReleaseReservation, request, "write.released");
+  }
+  if (bed_list_->parsed()) {
+    std::function<bool(const v1::Record&)> keep = nullptr;
+    if (only_held_reservations_) {
+      keep = [](const v1::Record& record) { return record.bed_reservation().state() == v1::RESERVATION_STATE_HELD; };
+    }
+    return ListKind(
+        session, v1::ENTITY_KIND_BED_RESERVATION, "list.reservations", keep,
+        [](const std::vector<v1::Record>& records, absl::Time now) { return RenderReservationTable(records, now); });
   }
 
   // ---- scenario ----

@@ -1,4 +1,4 @@
-// The crisis-workflow commands of the `ketenbeeld` CLI: incident, alert, request, scenario, report and capacity.
+// The crisis-workflow commands of the `ketenbeeld` CLI: incident, alert, request, bed, scenario, report and capacity.
 // Flags are parsed by workflow_flags.h, output rendered by workflow_format.h (or JSON with --json); this file only
 // wires CLI11 to the calls.
 //
@@ -68,6 +68,16 @@ class WorkflowCommands {
   std::vector<std::string> delivered_;
   std::string cancel_reason_;
   bool only_open_requests_ = false;
+
+  // bed (reservations)
+  CLI::App* bed_reserve_ = nullptr;
+  CLI::App* bed_confirm_ = nullptr;
+  CLI::App* bed_release_ = nullptr;
+  CLI::App* bed_list_ = nullptr;
+  ReserveBedFlags reserve_flags_;
+  std::string reservation_id_;
+  std::string release_reason_;
+  bool only_held_reservations_ = false;
 
   // scenario
   CLI::App* scenario_put_ = nullptr;

@@ -585,4 +585,23 @@ absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapac
   return request;
 }
 
+absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFlags& flags) {
+  if (flags.organization_id.empty()) return Required("--organization", "--organization ziekenhuis-a");
+  if (flags.bed_type.empty()) return Required("--bed-type", "--bed-type ic-adult");
+  v1::ReserveBedRequest request;
+  request.set_organization_id(flags.organization_id);
+  // "ic" is what dispatch says for an adult IC bed.
+  const std::string word = flags.bed_type == "ic" ? "ic-adult" : flags.bed_type;
+  absl::StatusOr<v1::BedType> bed_type = ParseEnumFlag<v1::BedType>("--bed-type", flags.bed_type, word);
+  if (!bed_type.ok()) return bed_type.status();
+  request.set_bed_type(*bed_type);
+  if (!flags.hold_for.empty()) {
+    absl::StatusOr<absl::Duration> hold = ParseDurationFlag("--hold-for", flags.hold_for);
+    if (!hold.ok()) return hold.status();
+    *request.mutable_hold_for() = ToProtoDuration(*hold);
+  }
+  request.set_patient_reference(flags.reference);
+  return request;
+}
+
 }  // namespace ketenbeeld::cli

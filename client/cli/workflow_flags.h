@@ -218,6 +218,17 @@ struct ContinuityTimelineFlags {
 // Everything optional; the server checks the ranges (horizon 1 h..14 d, limit 1..5000) and names the field.
 absl::StatusOr<v1::GetContinuityTimelineRequest> BuildContinuityTimelineRequest(const ContinuityTimelineFlags& flags);
 
+// `bed reserve`: --organization and --bed-type required ("ic" is short for ic-adult); --hold-for a duration such as
+// 15m (empty: the server's default); --reference free text without personal data.
+struct ReserveBedFlags {
+  std::string organization_id;
+  std::string bed_type;
+  std::string hold_for;
+  std::string reference;
+};
+
+absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFlags& flags);
+
 }  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FLAGS_H_

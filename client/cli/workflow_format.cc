@@ -556,4 +556,19 @@ std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl
                       " (STALE: the report is overdue or the figure was not renewed; call before sending)\n");
 }
 
+std::string RenderReservationTable(const std::vector<v1::Record>& reservations, absl::Time now) {
+  TextTable table({"RESERVATION", "STATE", "ORGANISATION", "BED TYPE", "HELD UNTIL", "RESERVED", "BY", "REFERENCE"});
+  for (const v1::Record& record : reservations) {
+    if (!record.has_bed_reservation()) continue;
+    const v1::BedReservation& reservation = record.bed_reservation();
+    const bool held = reservation.state() == v1::RESERVATION_STATE_HELD;
+    table.AddRow({reservation.id(), EnumWord(reservation.state()), reservation.organization_id(),
+                  EnumWord(reservation.bed_type()),
+                  held ? FormatDue(FromProtoTime(reservation.expires_at()), now) : std::string(kNotReported),
+                  Age(reservation.reserved_at(), reservation.has_reserved_at(), now),
+                  OrDash(reservation.reserved_by_organization_id()), OrDash(reservation.patient_reference())});
+  }
+  return table.Render();
+}
+
 }  // namespace ketenbeeld::cli

@@ -71,6 +71,10 @@ std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl
 // the detail, and STALE for a point from a stale figure. Then the revision, and why points may be missing.
 std::string RenderContinuityTimeline(const v1::ContinuityTimeline& timeline, absl::TimeZone zone);
 
+// Bed reservations (reservation.proto): id, state, organisation, bed type, until when it is held (for HELD ones),
+// who reserved, the reference.
+std::string RenderReservationTable(const std::vector<v1::Record>& reservations, absl::Time now);
+
 }  // namespace ketenbeeld::cli
 
 #endif  // KETENBEELD_CLIENT_CLI_WORKFLOW_FORMAT_H_

@@ -9,7 +9,12 @@
 //   3. ReportService.FindCapacity                   free beds of a type near the incident, nearest first; hospitals
 //                                                   whose emergency department is on diversion (or closed) are
 //                                                   skipped: ambulances should not be sent there.
-//   4. PictureService.Subscribe                     the live feed, filtered to incidents and status reports,
+//   3b. AssistanceService.ReserveBed                with --reserve: hold one bed at the nearest match for --hold-for
+//                                                   (the receiving hospital confirms or releases it; unconfirmed it
+//                                                   expires by itself). FAILED_PRECONDITION means another dispatcher
+//                                                   took the last bed there first: the next match is tried.
+//   4. PictureService.Subscribe                     the live feed, filtered to incidents, status reports and bed
+//                                                   reservations,
 //                                                   resumed right after the revision FindCapacity answered at, so
 //                                                   no change between the query and the subscription is missed.
 //      (through ketenbeeld::client::Feed, which reconnects and resumes by itself after a network failure)
@@ -29,6 +34,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -37,6 +43,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/time.h"
 #include "client/cli/enum_words.h"
 #include "client/cli/format.h"
 #include "client/cli/status_message.h"
@@ -72,6 +79,10 @@ struct Options {
   double search_radius_km = 50;
   int limit = 5;
   double follow_seconds = 30;
+  // Reserve one bed at the nearest match (ReserveBed) for this long; the server's default (15 min) when empty.
+  bool reserve = false;
+  std::string hold_for;
+  std::string reference;
   double timeout_seconds = 10;
 };
 
@@ -148,7 +159,7 @@ int OpenOrUpdateIncident(const Options& options, const v1::Coordinates& center, 
 
 // Step 3: where are free beds of the wanted type, nearest first? Returns the revision the answer was read at.
 int FindNearestCapacity(const Options& options, const v1::Coordinates& center, v1::BedType bed_type,
-                        v1::ReportService::Stub& reports, int64_t* revision) {
+                        v1::ReportService::Stub& reports, int64_t* revision, std::vector<std::string>* candidates) {
   v1::FindCapacityRequest request;
   *request.mutable_near() = center;
   request.set_bed_type(bed_type);
@@ -176,6 +187,7 @@ int FindNearestCapacity(const Options& options, const v1::Coordinates& center, v
     }
     if (shown == options.limit) continue;
     ++shown;
+    candidates->push_back(match.organization_id());
     std::cout << "  " << shown << ". " << match.organization_id() << " (" << match.organization_name() << ", "
               << match.location_id() << ")  " << absl::StrFormat("%.1f km", match.distance_km()) << "  "
               << match.available() << " available" << std::endl;
@@ -184,11 +196,49 @@ int FindNearestCapacity(const Options& options, const v1::Coordinates& center, v
   return kExitOk;
 }
 
+// Step 3b: hold one bed at the nearest candidate that still has one. The server decides in commit order: when
+// another dispatcher reserved the last bed there a moment earlier, ours is refused (FAILED_PRECONDITION) and the next
+// candidate is tried. A failure of any other kind ends the attempt.
+int ReserveNearest(const Options& options, v1::BedType bed_type, const std::vector<std::string>& candidates,
+                   v1::AssistanceService::Stub& assistance) {
+  ketenbeeld::cli::ReserveBedFlags flags{.organization_id = "",
+                                         .bed_type = std::string(ketenbeeld::cli::EnumWord(bed_type)),
+                                         .hold_for = options.hold_for,
+                                         .reference = options.reference};
+  for (const std::string& organization_id : candidates) {
+    flags.organization_id = organization_id;
+    absl::StatusOr<v1::ReserveBedRequest> request = ketenbeeld::cli::BuildReserveBedRequest(flags);
+    if (!request.ok()) {
+      std::cerr << "dispatch-example: " << request.status().message() << "\n";
+      return kExitUsage;
+    }
+    v1::WriteResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context, options);
+    const grpc::Status status = assistance.ReserveBed(&context, *request, &response);
+    if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+      std::cout << "  no bed left at " << organization_id << ": " << status.error_message() << std::endl;
+      continue;
+    }
+    if (!status.ok()) return Fail(status, options, "reserving a bed");
+    const v1::BedReservation& reservation = response.record().bed_reservation();
+    std::cout << "reserved " << response.record().name() << ": one " << EnumWord(bed_type) << " bed at "
+              << organization_id << ", held until "
+              << absl::FormatTime("%H:%M:%S", ketenbeeld::FromProtoTime(reservation.expires_at()),
+                                  absl::LocalTimeZone())
+              << " unless confirmed (revision " << response.revision() << ")" << std::endl;
+    return kExitOk;
+  }
+  std::cout << "no bed could be reserved" << std::endl;
+  return kExitOk;
+}
+
 // Step 4: follow the feed for a while, printing what changes.
 int FollowFeed(const Options& options, const std::shared_ptr<grpc::Channel>& channel, int64_t from_revision) {
   v1::Filter filter;
   filter.add_kinds(v1::ENTITY_KIND_INCIDENT);
   filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  filter.add_kinds(v1::ENTITY_KIND_BED_RESERVATION);
 
   ketenbeeld::client::Feed feed(channel);
   ketenbeeld::client::FeedHandler handler;
@@ -210,8 +260,8 @@ int FollowFeed(const Options& options, const std::shared_ptr<grpc::Channel>& cha
     }
   };
 
-  std::cout << "following incidents and status reports for " << options.follow_seconds << " s after revision "
-            << from_revision << std::endl;
+  std::cout << "following incidents, status reports and bed reservations for " << options.follow_seconds
+            << " s after revision " << from_revision << std::endl;
   // Feed::Run blocks; a timer thread ends it with Cancel() after --follow-seconds (or sooner, if Run ends).
   absl::Notification run_ended;
   std::thread timer([&] {
@@ -256,6 +306,11 @@ int Main(int argc, char** argv) {
   app.add_option("--bed-type", options.bed_type, "Bed type to look for")->capture_default_str();
   app.add_option("--radius-km", options.search_radius_km, "Search radius")->capture_default_str();
   app.add_option("--limit", options.limit, "Show at most this many")->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_flag("--reserve", options.reserve, "Reserve one bed at the nearest match that still has one");
+  app.add_option("--hold-for", options.hold_for,
+                 "With --reserve: hold the bed this long, e.g. 15m (default: server's)");
+  app.add_option("--reference", options.reference,
+                 "With --reserve: a reference such as a ride number; no personal data");
   app.add_option("--follow-seconds", options.follow_seconds, "Follow the feed this long (0: do not follow)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
@@ -286,13 +341,20 @@ int Main(int argc, char** argv) {
   std::unique_ptr<v1::PictureService::Stub> picture = v1::PictureService::NewStub(channel);
   std::unique_ptr<v1::IncidentService::Stub> incidents = v1::IncidentService::NewStub(channel);
   std::unique_ptr<v1::ReportService::Stub> reports = v1::ReportService::NewStub(channel);
+  std::unique_ptr<v1::AssistanceService::Stub> assistance = v1::AssistanceService::NewStub(channel);
 
   v1::Record incident;
   if (int code = OpenOrUpdateIncident(options, *center, *picture, *incidents, &incident); code != kExitOk) {
     return code;
   }
   int64_t revision = 0;
-  if (int code = FindNearestCapacity(options, *center, *bed_type, *reports, &revision); code != kExitOk) return code;
+  std::vector<std::string> candidates;
+  if (int code = FindNearestCapacity(options, *center, *bed_type, *reports, &revision, &candidates); code != kExitOk) {
+    return code;
+  }
+  if (options.reserve) {
+    if (int code = ReserveNearest(options, *bed_type, candidates, *assistance); code != kExitOk) return code;
+  }
   if (options.follow_seconds <= 0) return kExitOk;
   return FollowFeed(options, channel, revision);
 }

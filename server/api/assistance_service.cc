@@ -16,6 +16,12 @@ AssistanceService::AssistanceService(const ServiceContext& context) : context_(c
                      ParseChecked(this, context_, &AssistanceService::FulfillRequest));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "CancelRequest"),
                      ParseChecked(this, context_, &AssistanceService::CancelRequest));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "ReserveBed"),
+                     ParseChecked(this, context_, &AssistanceService::ReserveBed));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "ConfirmReservation"),
+                     ParseChecked(this, context_, &AssistanceService::ConfirmReservation));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::AssistanceService::service_full_name(), "ReleaseReservation"),
+                     ParseChecked(this, context_, &AssistanceService::ReleaseReservation));
 }
 
 grpc::ServerUnaryReactor* AssistanceService::RequestAssistance(grpc::CallbackServerContext* context,
@@ -45,6 +51,24 @@ grpc::ServerUnaryReactor* AssistanceService::FulfillRequest(grpc::CallbackServer
 grpc::ServerUnaryReactor* AssistanceService::CancelRequest(grpc::CallbackServerContext* context,
                                                            const ketenbeeld::v1::CancelRequestRequest* request,
                                                            ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* AssistanceService::ReserveBed(grpc::CallbackServerContext* context,
+                                                        const ketenbeeld::v1::ReserveBedRequest* request,
+                                                        ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* AssistanceService::ConfirmReservation(
+    grpc::CallbackServerContext* context, const ketenbeeld::v1::ConfirmReservationRequest* request,
+    ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* AssistanceService::ReleaseReservation(
+    grpc::CallbackServerContext* context, const ketenbeeld::v1::ReleaseReservationRequest* request,
+    ketenbeeld::v1::WriteResponse* response) {
   return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
 }
 

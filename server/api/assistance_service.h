@@ -43,6 +43,21 @@ class AssistanceService final : public ketenbeeld::v1::AssistanceService::Callba
                                           const ketenbeeld::v1::CancelRequestRequest* request,
                                           ketenbeeld::v1::WriteResponse* response) override;
 
+  // Bed reservations (reservation.proto): every call a write through the commit pipeline (validation in
+  // server/domain/reservation_validation.h, the lifecycle and the count of free beds in
+  // server/mutations/mutations_reservation.cc). ReserveBed: OK with the revision and the reservation (HELD);
+  // FAILED_PRECONDITION when no bed of the type is available; INVALID_ARGUMENT naming the field.
+  grpc::ServerUnaryReactor* ReserveBed(grpc::CallbackServerContext* context,
+                                       const ketenbeeld::v1::ReserveBedRequest* request,
+                                       ketenbeeld::v1::WriteResponse* response) override;
+  // NOT_FOUND for an unknown reservation; FAILED_PRECONDITION naming the state unless it is HELD.
+  grpc::ServerUnaryReactor* ConfirmReservation(grpc::CallbackServerContext* context,
+                                               const ketenbeeld::v1::ConfirmReservationRequest* request,
+                                               ketenbeeld::v1::WriteResponse* response) override;
+  grpc::ServerUnaryReactor* ReleaseReservation(grpc::CallbackServerContext* context,
+                                               const ketenbeeld::v1::ReleaseReservationRequest* request,
+                                               ketenbeeld::v1::WriteResponse* response) override;
+
  private:
   const ServiceContext context_;
 };

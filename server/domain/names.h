@@ -12,6 +12,7 @@
 //   exercises/{exercise_id}/{any of the names above but organizations/{organization_id}}   (exercise.proto)
 //   notifications/{notification_id}        (the outbox; FollowUpId)
 //   escalations/{task_id}                  (escalation tasks; FollowUpId)
+//   reservations/{reservation_id}          (bed reservations; the revision that made it, in decimal)
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -52,6 +53,8 @@ std::string NotificationName(std::string_view notification_id);
 std::string EscalationTaskName(std::string_view task_id);
 inline constexpr std::string_view kNotificationsPrefix = "notifications/";
 inline constexpr std::string_view kEscalationsPrefix = "escalations/";
+std::string ReservationName(std::string_view reservation_id);
+inline constexpr std::string_view kReservationsPrefix = "reservations/";
 // The id of the `index`th record (0..9999) the server derives from the change at `revision` (a notification or an
 // escalation task): "{revision, 20 digits}-{index, 4 digits}". Unique, a valid id, and sorted in commit order, so a
 // scan of the outbox meets the oldest notifications first.

@@ -27,6 +27,21 @@ absl::StatusOr<absl::Duration> Interval(const google::protobuf::Duration& durati
   return value;
 }
 
+// A bound of bed reservations: 1 minute..24 hours, `fallback` when unset.
+absl::Status HoldBound(const google::protobuf::Duration& duration, absl::Duration fallback, const FieldPath& path,
+                       absl::Duration& out) {
+  if (duration.seconds() == 0 && duration.nanos() == 0) {
+    out = fallback;
+    return absl::OkStatus();
+  }
+  const absl::Duration value = FromProtoDuration(duration);
+  if (value < absl::Minutes(1) || value > absl::Hours(24)) {
+    return Invalid(path, "must be between 1 minute and 24 hours, got ", absl::FormatDuration(value));
+  }
+  out = value;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Region Region::Default() {
@@ -94,6 +109,16 @@ absl::StatusOr<Region> Region::FromConfig(const ketenbeeld::server::v1::RegionCo
       region.supply_warning_horizons_.push_back(*horizon);
     }
     std::sort(region.supply_warning_horizons_.begin(), region.supply_warning_horizons_.end(), std::greater<>());
+  }
+  KETENBEELD_RETURN_IF_ERROR(HoldBound(config.bed_reservation_max_hold(), absl::Minutes(60),
+                                       path.Field("bed_reservation_max_hold"), region.bed_reservation_max_hold_));
+  KETENBEELD_RETURN_IF_ERROR(HoldBound(config.bed_reservation_hold(),
+                                       std::min(absl::Minutes(15), region.bed_reservation_max_hold_),
+                                       path.Field("bed_reservation_hold"), region.bed_reservation_hold_));
+  if (region.bed_reservation_hold_ > region.bed_reservation_max_hold_) {
+    return Invalid(path.Field("bed_reservation_hold"), absl::FormatDuration(region.bed_reservation_hold_),
+                   " is longer than bed_reservation_max_hold (", absl::FormatDuration(region.bed_reservation_max_hold_),
+                   ")");
   }
   return region;
 }

@@ -18,7 +18,8 @@ class Region {
  public:
   // Validates `config` (INVALID_ARGUMENT naming the field, e.g. "region.scale_up_levels[2]: appears twice") and
   // fills defaults: levels "GRIP 0".."GRIP 5", "GRIP Rijk"; reporting every 24 h, every 1 h from "GRIP 1"; a
-  // report overdue for 1 h reads "unknown"; supplies warned 12 h, 6 h and 2 h before they run out.
+  // report overdue for 1 h reads "unknown"; supplies warned 12 h, 6 h and 2 h before they run out; beds reserved for
+  // 15 minutes, at most 60.
   static absl::StatusOr<Region> FromConfig(const ketenbeeld::server::v1::RegionConfig& config,
                                            absl::string_view field = "region");
   // The defaults, for region VR10 (Noord-Holland Noord).
@@ -36,6 +37,9 @@ class Region {
   absl::Duration unknown_after_overdue() const { return unknown_after_overdue_; }
   // How long before a supply runs out the server warns (Supply.warned_within), longest first; never empty.
   const std::vector<absl::Duration>& supply_warning_horizons() const { return supply_warning_horizons_; }
+  // Bed reservations: how long a bed is held when ReserveBed names no hold_for, and the longest it may name.
+  absl::Duration bed_reservation_hold() const { return bed_reservation_hold_; }
+  absl::Duration bed_reservation_max_hold() const { return bed_reservation_max_hold_; }
 
  private:
   Region() = default;
@@ -47,6 +51,8 @@ class Region {
   absl::Duration scaled_up_reporting_interval_ = absl::Hours(1);
   absl::Duration unknown_after_overdue_ = absl::Hours(1);
   std::vector<absl::Duration> supply_warning_horizons_;
+  absl::Duration bed_reservation_hold_ = absl::Minutes(15);
+  absl::Duration bed_reservation_max_hold_ = absl::Minutes(60);
 };
 
 }  // namespace ketenbeeld::domain

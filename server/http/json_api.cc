@@ -170,6 +170,9 @@ JsonApi::JsonApi(service::Operations& operations) {
   write("ketenbeeld.v1.AssistanceService/AcceptOffer", v1::AcceptOfferRequest{});
   write("ketenbeeld.v1.AssistanceService/FulfillRequest", v1::FulfillRequestRequest{});
   write("ketenbeeld.v1.AssistanceService/CancelRequest", v1::CancelRequestRequest{});
+  write("ketenbeeld.v1.AssistanceService/ReserveBed", v1::ReserveBedRequest{});
+  write("ketenbeeld.v1.AssistanceService/ConfirmReservation", v1::ConfirmReservationRequest{});
+  write("ketenbeeld.v1.AssistanceService/ReleaseReservation", v1::ReleaseReservationRequest{});
   // ReportService.
   write("ketenbeeld.v1.ReportService/PutScenario", v1::PutScenarioRequest{});
   compute("ketenbeeld.v1.ReportService/GetGapReport", &service::Operations::GetGapReport);

@@ -7,6 +7,7 @@
 #include "server/domain/assistance_validation.h"
 #include "server/domain/exercise_validation.h"
 #include "server/domain/incident_validation.h"
+#include "server/domain/reservation_validation.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
 
@@ -61,6 +62,13 @@ struct Validator {
   absl::Status operator()(const v1::PurgeExerciseRequest& r) const { return domain::ValidatePurgeExerciseRequest(r); }
   absl::Status operator()(const v1::CloseEscalationTaskRequest& r) const {
     return domain::ValidateCloseEscalationTaskRequest(r);
+  }
+  absl::Status operator()(const v1::ReserveBedRequest& r) const { return domain::ValidateReserveBedRequest(r); }
+  absl::Status operator()(const v1::ConfirmReservationRequest& r) const {
+    return domain::ValidateConfirmReservationRequest(r);
+  }
+  absl::Status operator()(const v1::ReleaseReservationRequest& r) const {
+    return domain::ValidateReleaseReservationRequest(r);
   }
   absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
   absl::Status operator()(const DeliveryOutcome& r) const {
@@ -119,12 +127,18 @@ struct Planner {
   auto operator()(const v1::PurgeExerciseRequest& r) const { return PlanPurgeExercise(r, context); }
   auto operator()(const v1::CloseEscalationTaskRequest& r) const { return One(PlanCloseEscalationTask(r, context)); }
   auto operator()(const DeliveryOutcome& r) const { return One(PlanDeliveryOutcome(r, context)); }
+  // Reservations are of the real picture only: the capacity reports they reduce are real-only too.
+  auto operator()(const v1::ReserveBedRequest& r) const { return One(PlanReserveBed(r, context)); }
+  auto operator()(const v1::ConfirmReservationRequest& r) const { return One(PlanConfirmReservation(r, context)); }
+  auto operator()(const v1::ReleaseReservationRequest& r) const { return One(PlanReleaseReservation(r, context)); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
     for (PlannedChange& change : overdue) changes.push_back(std::move(change));
     std::vector<PlannedChange> exercises = PlanExerciseTicks(context);
     for (PlannedChange& change : exercises) changes.push_back(std::move(change));
+    std::vector<PlannedChange> expired = PlanReservationExpiry(context);
+    for (PlannedChange& change : expired) changes.push_back(std::move(change));
     return changes;
   }
 };

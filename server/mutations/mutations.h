@@ -52,7 +52,9 @@ struct WriteRequest {
                             ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
                             ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
                             ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
-                            ketenbeeld::v1::CloseEscalationTaskRequest, SystemTick, DeliveryOutcome>;
+                            ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
+                            ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
+                            SystemTick, DeliveryOutcome>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };
@@ -96,6 +98,9 @@ struct PlanContext {
   // `lookup` already answers the exercise's records; a planner that scans `picture` selects the exercise's records
   // with it (Filter.exercise_id, domain::InExercise for a prefix).
   absl::string_view exercise_id = {};
+  // Who makes the write (WriteRequest::actor), for the planners that record it in the entity (a bed reservation's
+  // reserver). Null when not known (tests of the planners alone).
+  const ketenbeeld::v1::Actor* actor = nullptr;
 };
 
 // Plans a validated write against the current state: zero or more changes (a tick often makes none; most writes
@@ -173,6 +178,22 @@ absl::StatusOr<std::vector<PlannedChange>> PlanInExercise(
 std::vector<PlannedChange> PlanExerciseTicks(const PlanContext& context);
 // Calls `visit` with every exercise record of `picture` ("exercises/{id}"), in id order; one point read each.
 void ForEachExercise(const state::Picture& picture, absl::FunctionRef<void(const state::RecordPtr&)> visit);
+
+// Bed reservations (mutations_reservation.cc; reservation.proto). Reserve: INVALID_ARGUMENT naming the field for an
+// unregistered organisation or a hold_for beyond the region's maximum; FAILED_PRECONDITION when no bed of the type is
+// available there (queries/beds.h, counted against the picture as the earlier writes of the group leave it, so of two
+// reservations of the last bed the second is refused). Confirm and release: NOT_FOUND naming `reservation_id` for
+// one that does not exist, FAILED_PRECONDITION naming the state unless it is HELD (and, to confirm, not yet past its
+// expires_at).
+absl::StatusOr<PlannedChange> PlanReserveBed(const ketenbeeld::v1::ReserveBedRequest& request,
+                                             const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanConfirmReservation(const ketenbeeld::v1::ConfirmReservationRequest& request,
+                                                     const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanReleaseReservation(const ketenbeeld::v1::ReleaseReservationRequest& request,
+                                                     const PlanContext& context);
+// Time-driven: a put of every HELD reservation whose expires_at has passed, now EXPIRED. Committed once: only HELD
+// reservations are expired.
+std::vector<PlannedChange> PlanReservationExpiry(const PlanContext& context);
 
 // The reporting interval in force for an organisation now: its own or the region's, tightened while an open incident
 // that affects it is scaled up (mutations_cadence.cc).

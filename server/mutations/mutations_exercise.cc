@@ -67,7 +67,8 @@ absl::StatusOr<std::vector<PlannedChange>> PlanInView(
                          .picture = context.picture,
                          .next_revision = context.next_revision,
                          .earlier_changes = context.earlier_changes,
-                         .exercise_id = exercise_id};
+                         .exercise_id = exercise_id,
+                         .actor = context.actor};
   absl::StatusOr<std::vector<PlannedChange>> changes = plan(view);
   if (changes.ok()) IntoExercise(*changes, exercise_id, mode);
   return changes;

@@ -225,7 +225,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
                                          .lookup = lookup,
                                          .picture = picture_,
                                          .next_revision = revision,
-                                         .earlier_changes = changes};
+                                         .earlier_changes = changes,
+                                         .actor = &group[i].request.actor};
     // Planning consumes the request body (a report moves into its record); only the actor is read afterwards.
     absl::StatusOr<std::vector<mutations::PlannedChange>> planned_changes =
         mutations::PlanWrite(std::move(group[i].request.body), context);

@@ -55,6 +55,15 @@ constexpr std::array kRules = {
          "the requesting organisation closes its own request; the GHOR any"},
     Rule{method::kCancelRequest, {kInstitution, kGhor, kDispatch}, kOwn,
          "the requesting organisation cancels its own request; the GHOR any"},
+    // Bed reservations (reservation.proto): dispatch spreads patients over any organisation's beds, so reserving acts
+    // for no organisation; confirming is the receiving organisation's; releasing the receiving or the reserving one's
+    // (the service layer picks which of the two the caller acts for).
+    Rule{method::kReserveBed, {kGhor, kDispatch}, kAny,
+         "dispatch and the GHOR reserve beds at any organisation (patient spreading)"},
+    Rule{method::kConfirmReservation, {kInstitution, kGhor}, kOwn,
+         "the receiving organisation confirms a reservation of its own beds; the GHOR any"},
+    Rule{method::kReleaseReservation, {kInstitution, kGhor, kDispatch}, kOwn,
+         "the receiving organisation or the reserver's organisation releases a reservation; the GHOR any"},
     Rule{method::kPutScenario, {kGhor}, kAny, "only the GHOR manages scenarios"},
     Rule{method::kGetGapReport, {kGhor, kBestuur}, kAny, "the GHOR and the bestuur read gap reports"},
     Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,

@@ -1,6 +1,7 @@
 #include "server/queries/reports.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -13,10 +14,12 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/types/span.h"
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
 #include "server/queries/audience.h"
+#include "server/queries/beds.h"
 
 namespace ketenbeeld::queries {
 namespace {
@@ -49,7 +52,7 @@ struct OrganizationView {
 class PictureView {
  public:
   // `exercise_id`: the view of that exercise (its records and the registry); empty: the real picture.
-  PictureView(const state::Picture& picture, std::initializer_list<v1::EntityKind> kinds,
+  PictureView(const state::Picture& picture, absl::Span<const v1::EntityKind> kinds,
               const std::string& exercise_id = "") {
     v1::Filter filter;
     for (v1::EntityKind kind : kinds) filter.add_kinds(kind);
@@ -61,6 +64,7 @@ class PictureView {
       }
     }
     for (const state::RecordPtr& stored : snapshot_.records) {
+      if (stored->record.has_bed_reservation()) reservations_.Add(stored->record.bed_reservation());
       if (!stored->record.has_status_report()) continue;
       const v1::StatusReport& report = stored->record.status_report();
       auto it = organizations_.find(report.organization_id());
@@ -76,11 +80,19 @@ class PictureView {
   int64_t revision() const { return snapshot_.revision; }
   const std::vector<state::RecordPtr>& records() const { return snapshot_.records; }
   const absl::btree_map<std::string, OrganizationView>& organizations() const { return organizations_; }
+  // The reservations that may hold beds (when the view was made with ENTITY_KIND_BED_RESERVATION).
+  const ReservationIndex& reservations() const { return reservations_; }
 
  private:
   state::Picture::Snapshot snapshot_;
   absl::btree_map<std::string, OrganizationView> organizations_;
+  ReservationIndex reservations_;
 };
+
+// The kinds of record the capacity figures are made of: organisations, their reports, and the reservations that
+// hold beds (beds.h).
+constexpr std::array<v1::EntityKind, 3> kCapacityKinds = {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
+                                                          v1::ENTITY_KIND_BED_RESERVATION};
 
 // An optional figure summed over the reports that give it.
 void AddFigure(std::optional<int64_t>& sum, bool present, int64_t value) {
@@ -113,8 +125,10 @@ const v1::Capacity* CapacityIn(const v1::StatusReport& report, int bed_type) {
   return nullptr;
 }
 
-// The organisation's figures per bed type it reported (in its counted reports).
-absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
+// The organisation's figures per bed type it reported (in its counted reports), `available` after the beds its
+// reservations hold (beds.h: BedCount::effective).
+absl::flat_hash_map<int, Figures> CapacityByType(const std::string& organization_id, const OrganizationView& view,
+                                                 const ReservationIndex& reservations) {
   absl::flat_hash_map<int, Figures> by_type;
   for (const v1::StatusReport* report : view.Counted()) {
     for (const v1::Capacity& capacity : report->capacity()) {
@@ -122,6 +136,13 @@ absl::flat_hash_map<int, Figures> CapacityByType(const OrganizationView& view) {
           FromProtoTime(capacity.has_reported_at() ? capacity.reported_at() : report->commit_time());
       by_type[capacity.type()].Add(capacity, reported_at, IsStale(*report, reported_at));
     }
+  }
+  if (reservations.empty()) return by_type;
+  for (auto& [bed_type, figures] : by_type) {
+    const BedCount count{.reported = figures.available,
+                         .reported_at = figures.newest,
+                         .reserved = reservations.Reserved(organization_id, bed_type, figures.newest)};
+    figures.available = count.effective();
   }
   return by_type;
 }
@@ -301,7 +322,7 @@ FigureTable Tabulate(const PictureView& view) {
                              .figure = figure,
                              .stale = stale}][id];
     };
-    for (const auto& [bed_type, figures] : CapacityByType(organization)) {
+    for (const auto& [bed_type, figures] : CapacityByType(id, organization, view.reservations())) {
       const std::pair<v1::CapacityFigure, const std::optional<int64_t>*> given[] = {
           {v1::CAPACITY_FIGURE_UNSPECIFIED, nullptr},          {v1::CAPACITY_FIGURE_AVAILABLE, &figures.available},
           {v1::CAPACITY_FIGURE_OCCUPIED, &figures.occupied},   {v1::CAPACITY_FIGURE_BASELINE, &figures.baseline},
@@ -455,8 +476,8 @@ absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& re
                                                absl::Time now) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
   // One snapshot for the scenario and the figures: the report is exactly as of its revision.
-  const PictureView view(picture,
-                         {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+  const PictureView view(picture, {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION,
+                                   v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_BED_RESERVATION});
   absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
   if (!scenario.ok()) return scenario.status();
   return GapReportOf(**scenario, Tabulate(view), view.revision(), now, /*min_group=*/0);
@@ -479,7 +500,7 @@ bool IsStale(const v1::StatusReport& report, absl::Time reported_at) {
 }
 
 FigureTable TabulateFigures(const state::Picture& picture, const std::string& exercise_id) {
-  return Tabulate(PictureView(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT}, exercise_id));
+  return Tabulate(PictureView(picture, kCapacityKinds, exercise_id));
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
@@ -676,7 +697,7 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   const double radius = request.radius_km() == 0 ? kDefaultRadiusKm : request.radius_km();
   const int min_available = request.min_available() == 0 ? 1 : request.min_available();
   const int limit = request.limit() == 0 ? kDefaultLimit : request.limit();
-  const PictureView view(picture, {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT});
+  const PictureView view(picture, kCapacityKinds);
 
   const absl::Duration max_age = FromProtoDuration(request.max_age());
   // When the report's figure of the bed type was reported, if it gives `available` and is young enough.
@@ -695,13 +716,26 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   std::vector<v1::CapacityMatch> matches;
   for (const auto& [id, organization] : view.organizations()) {
     const v1::Organization& registration = *organization.organization;
+    // Beds its reservations hold are not available (beds.h). A reservation names the organisation, not a site, so a
+    // site offers at most what the organisation has left: min(the site's figure, the organisation's effective total).
+    std::optional<int64_t> left;
+    if (!view.reservations().empty()) {
+      std::vector<const v1::StatusReport*> counted = organization.Counted();
+      BedCount count = CountBeds(counted, {}, id, request.bed_type());
+      count.reserved = view.reservations().Reserved(id, request.bed_type(), count.reported_at);
+      if (count.reserved > 0) left = count.effective();
+    }
+    auto after_reservations = [&](std::optional<int32_t> places) -> std::optional<int32_t> {
+      if (!places.has_value() || !left.has_value()) return places;
+      return static_cast<int32_t>(std::min<int64_t>(*places, *left));
+    };
     // The report a match is based on, the places it gives, and the nearest location it covers.
     const v1::StatusReport* source = nullptr;
     int64_t available = 0;
     std::optional<std::pair<const v1::Location*, double>> nearest;
     if (!organization.location_reports.empty()) {
       for (const v1::StatusReport* report : organization.location_reports) {
-        const std::optional<int32_t> places = available_in(*report);
+        const std::optional<int32_t> places = after_reservations(available_in(*report));
         if (!places.has_value() || *places < min_available) continue;
         auto site = NearestLocation(registration, request.near(), [&](const v1::Location& location) {
           return location.id() == report->location_id();
@@ -713,7 +747,7 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
         }
       }
     } else if (organization.organization_report != nullptr) {
-      const std::optional<int32_t> places = available_in(*organization.organization_report);
+      const std::optional<int32_t> places = after_reservations(available_in(*organization.organization_report));
       if (places.has_value() && *places >= min_available) {
         nearest = NearestLocation(registration, request.near(), [](const v1::Location&) { return true; });
         source = organization.organization_report;

@@ -43,6 +43,8 @@ struct Behalf {
 };
 
 constexpr absl::string_view kRequesterField = "request_id (its requesting organisation)";
+constexpr absl::string_view kReceiverField = "reservation_id (its receiving organisation)";
+constexpr absl::string_view kReserverField = "reservation_id (its reserver's organisation)";
 
 // Whom each write acts for: one overload per write type, and no generic fallback. The deleted template catches every
 // type without its own overload (it is an exact match, so it also wins over an implicit conversion to a listed type),
@@ -51,6 +53,7 @@ constexpr absl::string_view kRequesterField = "request_id (its requesting organi
 // answered "no organisation", so a new write type skipped the own-organisation check silently.)
 struct BehalfVisitor {
   const state::Picture& picture;
+  const Identity& caller;
 
   absl::StatusOr<Behalf> operator()(const v1::RegisterOrganizationRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::ReportStatusRequest& r) const {
@@ -78,6 +81,30 @@ struct BehalfVisitor {
   absl::StatusOr<Behalf> operator()(const v1::EndExerciseRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::PurgeExerciseRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::CloseEscalationTaskRequest&) const { return Nobody(); }
+  // Dispatch reserves beds at any organisation (reservation.proto): the role alone decides.
+  absl::StatusOr<Behalf> operator()(const v1::ReserveBedRequest&) const { return Nobody(); }
+  // The receiving organisation confirms.
+  absl::StatusOr<Behalf> operator()(const v1::ConfirmReservationRequest& r) const {
+    absl::StatusOr<state::RecordPtr> record = ReservationOf(r.reservation_id());
+    if (!record.ok()) return record.status();
+    return Behalf{
+        .acts_for = policy::ForOrganization{.organization_id = (*record)->record.bed_reservation().organization_id(),
+                                            .field = kReceiverField},
+        .record = *std::move(record)};
+  }
+  // The receiving organisation, or the reserver's: the caller acts for the receiving one when that is its own, else
+  // for the reserver's (which the rule then holds against the caller's organisation).
+  absl::StatusOr<Behalf> operator()(const v1::ReleaseReservationRequest& r) const {
+    absl::StatusOr<state::RecordPtr> record = ReservationOf(r.reservation_id());
+    if (!record.ok()) return record.status();
+    const v1::BedReservation& reservation = (*record)->record.bed_reservation();
+    const bool receiver = reservation.organization_id() == caller.organization_id;
+    return Behalf{.acts_for = policy::ForOrganization{.organization_id =
+                                                          receiver ? absl::string_view(reservation.organization_id())
+                                                                   : reservation.reserved_by_organization_id(),
+                                                      .field = receiver ? kReceiverField : kReserverField},
+                  .record = *std::move(record)};
+  }
   absl::StatusOr<Behalf> operator()(const mutations::SystemTick&) const {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
@@ -96,6 +123,15 @@ struct BehalfVisitor {
   // NOT_FOUND here, as the committer would answer, and never "no organisation": otherwise a write for a request that
   // is created between this check and the commit would skip the check. The requester of a request never changes, so
   // reading it before the commit is safe. A request of an exercise is the exercise's record of it.
+  // A reservation that does not exist is NOT_FOUND here, as the committer would answer (see RequesterOf). Its
+  // organisation and reserver never change.
+  absl::StatusOr<state::RecordPtr> ReservationOf(const std::string& reservation_id) const {
+    state::RecordPtr record = picture.Find(domain::ReservationName(reservation_id));
+    if (record == nullptr || !record->record.has_bed_reservation()) {
+      return absl::NotFoundError(absl::StrCat("reservation_id: reservation \"", reservation_id, "\" does not exist"));
+    }
+    return record;
+  }
   template <typename Request>
   absl::StatusOr<Behalf> RequesterOf(const Request& request) const {
     const std::string& request_id = request.request_id();
@@ -141,6 +177,13 @@ absl::string_view MethodOf(const mutations::WriteRequest& request) {
     absl::string_view operator()(const v1::CloseEscalationTaskRequest&) const {
       return policy::method::kCloseEscalationTask;
     }
+    absl::string_view operator()(const v1::ReserveBedRequest&) const { return policy::method::kReserveBed; }
+    absl::string_view operator()(const v1::ConfirmReservationRequest&) const {
+      return policy::method::kConfirmReservation;
+    }
+    absl::string_view operator()(const v1::ReleaseReservationRequest&) const {
+      return policy::method::kReleaseReservation;
+    }
     absl::string_view operator()(const mutations::SystemTick&) const { return "(system tick)"; }
     absl::string_view operator()(const mutations::DeliveryOutcome&) const { return "(delivery outcome)"; }
   };
@@ -156,7 +199,7 @@ absl::Status Operations::AuthorizeWrite(const Identity& caller, const mutations:
   const absl::string_view method = MethodOf(request);
   // The role first: a role that may not call the method learns nothing about the records it names (NOT_FOUND).
   if (absl::Status allowed = policy::AuthorizeCall(caller, method); !allowed.ok()) return allowed;
-  const absl::StatusOr<Behalf> behalf = std::visit(BehalfVisitor{deps_.picture}, request.body);
+  const absl::StatusOr<Behalf> behalf = std::visit(BehalfVisitor{deps_.picture, caller}, request.body);
   if (!behalf.ok()) return behalf.status();
   return policy::AuthorizeWrite(caller, method, behalf->acts_for);
 }

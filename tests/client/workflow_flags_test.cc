@@ -683,5 +683,34 @@ TEST(ReportFlagsTest, FindCapacity) {
   ExpectFlagError(BuildFindCapacityRequest(bad).status(), "--limit \"0\"", ">= 1");
 }
 
+TEST(ReserveBedFlagsTest, OrganisationAndBedTypeRequiredIcIsShortForAdultIc) {
+  ReserveBedFlags flags{.organization_id = "ziekenhuis-a", .bed_type = "ic", .hold_for = "15m", .reference = "rit 7"};
+  absl::StatusOr<v1::ReserveBedRequest> request = BuildReserveBedRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->organization_id(), "ziekenhuis-a");
+  EXPECT_EQ(request->bed_type(), v1::BED_TYPE_IC_ADULT);
+  EXPECT_EQ(request->hold_for().seconds(), 15 * 60);
+  EXPECT_EQ(request->patient_reference(), "rit 7");
+  flags.bed_type = "burns";
+  flags.hold_for.clear();
+  request = BuildReserveBedRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->bed_type(), v1::BED_TYPE_BURNS);
+  EXPECT_FALSE(request->has_hold_for()) << "the server's default";
+
+  ExpectFlagError(
+      BuildReserveBedRequest({.organization_id = "", .bed_type = "ic", .hold_for = "", .reference = ""}).status(),
+      "--organization is required", "");
+  ExpectFlagError(
+      BuildReserveBedRequest({.organization_id = "a", .bed_type = "", .hold_for = "", .reference = ""}).status(),
+      "--bed-type is required", "");
+  ExpectFlagError(
+      BuildReserveBedRequest({.organization_id = "a", .bed_type = "bunk", .hold_for = "", .reference = ""}).status(),
+      "--bed-type \"bunk\"", "");
+  ExpectFlagError(
+      BuildReserveBedRequest({.organization_id = "a", .bed_type = "ic", .hold_for = "15", .reference = ""}).status(),
+      "--hold-for \"15\"", "");
+}
+
 }  // namespace
 }  // namespace ketenbeeld::cli

@@ -171,6 +171,30 @@ test('capacity totals keep "not reported" apart from 0 and count who reported ea
   assert.equal(capacityTotals([org('a'), report('a', [], { detail_withheld: true })]).withheld, true);
 });
 
+test('capacity totals subtract the beds reservations hold, as the server counts them', () => {
+  const reservation = (id, organization, state, extra = {}) => ({
+    name: `reservations/${id}`, kind: 'ENTITY_KIND_BED_RESERVATION',
+    bed_reservation: { id, organization_id: organization, bed_type: 'BED_TYPE_IC_ADULT', state, ...extra },
+  });
+  const at = (minutes) => new Date(Date.UTC(2026, 11, 3, 10, minutes)).toISOString();
+  const available = (records) => capacityTotals(records).totals[0].figures.available.sum;
+  const base = [org('a'), report('a', [{ type: 'BED_TYPE_IC_ADULT', available: 2, reported_at: at(0) }],
+    { commit_time: at(0) })];
+  assert.equal(available(base), 2);
+  // Held: one fewer; released and expired: no effect; never below 0.
+  assert.equal(available([...base, reservation('1', 'a', 'RESERVATION_STATE_HELD')]), 1);
+  assert.equal(available([...base, reservation('1', 'a', 'RESERVATION_STATE_RELEASED'),
+    reservation('2', 'a', 'RESERVATION_STATE_EXPIRED')]), 2);
+  assert.equal(available([...base, ...['1', '2', '3'].map((id) => reservation(id, 'a', 'RESERVATION_STATE_HELD'))]), 0);
+  // Confirmed: counts until a report of the type after the confirmation.
+  const confirmed = reservation('4', 'a', 'RESERVATION_STATE_CONFIRMED', { confirmed_at: at(5) });
+  assert.equal(available([...base, confirmed]), 1);
+  assert.equal(available([org('a'), report('a', [{ type: 'BED_TYPE_IC_ADULT', available: 2, reported_at: at(9) }],
+    { commit_time: at(9) }), confirmed]), 2);
+  // Another organisation's reservation does not count here.
+  assert.equal(available([...base, reservation('5', 'b', 'RESERVATION_STATE_HELD')]), 2);
+});
+
 test('totals from the server overview keep absent sums absent', () => {
   const [line] = totalsFromOverview({
     totals: [{ safety_region: 'VR10', bed_type: 'BED_TYPE_IC_ADULT', available: '5', organizations_reported: 2 }],

@@ -78,6 +78,10 @@ export function capacityTotals(records) {
         }
       }
     }
+    // Beds the organisation's reservations hold are not available (server/queries/beds.h).
+    for (const [type, sums] of byType) {
+      if (sums.available !== undefined) sums.available = effectiveAvailable(view, type, sums.available);
+    }
     const region = view.organization.safety_region || '';
     const sector = view.organization.sector || 'SECTOR_UNSPECIFIED';
     for (const [type, sums] of byType) {
@@ -105,17 +109,51 @@ export function capacityTotals(records) {
   return { totals: [...totals.values()], withheld };
 }
 
+// Whether a bed reservation holds a bed: HELD always; CONFIRMED until the organisation's figures of the bed type
+// are reported again after the confirmation (`newest`, ms: the newest reported_at of the type; undefined: none).
+// A port of queries::ReservationHoldsBed (server/queries/beds.h).
+function holdsBed(reservation, newest) {
+  if (reservation.state === 'RESERVATION_STATE_HELD') return true;
+  if (reservation.state !== 'RESERVATION_STATE_CONFIRMED') return false;
+  return newest === undefined || newest <= Date.parse(reservation.confirmed_at);
+}
+
+// max(0, reported - reserved) for an organisation's `available` of bed type `type`, as the server counts it
+// (server/queries/beds.h: BedCount::effective).
+function effectiveAvailable(view, type, reported) {
+  if (view.reservations.length === 0) return reported;
+  let newest;
+  for (const r of view.counted) {
+    for (const capacity of r.capacity || []) {
+      if (capacity.type !== type) continue;
+      const at = Date.parse(capacity.reported_at || r.commit_time);
+      if (newest === undefined || at > newest) newest = at;
+    }
+  }
+  const reserved = view.reservations.filter((reservation) => reservation.bed_type === type
+    && holdsBed(reservation, newest)).length;
+  return Math.max(0, reported - reserved);
+}
+
 // Registered organisations by id (in id order, as the server walks them) with the reports whose figures count:
-// the per-location reports when there are any, else the organisation-wide one.
+// the per-location reports when there are any, else the organisation-wide one; and their bed reservations.
 function organizationViews(records) {
   const views = new Map();
   const reports = [];
+  const reservations = [];
   for (const record of records) {
     if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
-      views.set(record.organization.id, { organization: record.organization, report: null, locations: [] });
+      views.set(record.organization.id, { organization: record.organization, report: null, locations: [],
+        reservations: [] });
     } else if (record.kind === 'ENTITY_KIND_STATUS_REPORT') {
       reports.push(record.status_report);
+    } else if (record.kind === 'ENTITY_KIND_BED_RESERVATION') {
+      reservations.push(record.bed_reservation);
     }
+  }
+  for (const reservation of reservations) {
+    const view = views.get(reservation.organization_id);
+    if (view) view.reservations.push(reservation);
   }
   for (const report of reports) {
     const view = views.get(report.organization_id);
@@ -150,10 +188,13 @@ export function gapReport(scenario, records, now = Date.now()) {
       const lines = view.counted.flatMap((r) => (r.capacity || []).filter((c) => c.type === requirement.bed_type)
         .map((c) => ({ ...c, stale: isStale(r, c.reported_at) })));
       const given = lines.filter((line) => line.available !== undefined);
+      // The organisation's available beds of the type after its reservations (server/queries/beds.h).
+      const left = () => effectiveAvailable(view, requirement.bed_type,
+        given.reduce((a, line) => a + Number(line.available), 0));
       if (lines.some((line) => line.stale)) {  // Apart: neither available nor "not reported".
         if (given.length > 0) {
           stale += 1;
-          staleAvailable += given.reduce((a, line) => a + Number(line.available), 0);
+          staleAvailable += left();
         } else {
           notReported += 1;
         }
@@ -162,7 +203,7 @@ export function gapReport(scenario, records, now = Date.now()) {
       // Surge counts wherever it was reported, even without an `available` figure: it is capacity that can be added.
       for (const line of lines) surge += Number(line.surge_24h || 0);
       if (given.length > 0) {
-        available += given.reduce((a, line) => a + Number(line.available), 0);
+        available += left();
         reported += 1;
       } else {
         notReported += 1;
