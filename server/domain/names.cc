@@ -31,6 +31,7 @@ constexpr absl::string_view kScenarios = "scenarios";
 constexpr absl::string_view kExercises = "exercises";
 constexpr absl::string_view kNotifications = "notifications";
 constexpr absl::string_view kEscalations = "escalations";
+constexpr absl::string_view kIndicators = "indicators";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -48,7 +49,7 @@ absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
                    "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-                   "scenarios/{id}, notifications/{id} or escalations/{id}"));
+                   "scenarios/{id}, notifications/{id}, escalations/{id} or indicators/{id}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -89,6 +90,8 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_NOTIFICATION;
   } else if (segments.size() == 2 && collection == kEscalations) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ESCALATION_TASK;
+  } else if (segments.size() == 2 && collection == kIndicators) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_INDICATOR;
   } else {
     return NotARecordName(name, field);
   }
@@ -131,6 +134,10 @@ std::string AssistanceRequestName(std::string_view request_id) {
 }
 
 std::string ScenarioName(std::string_view scenario_id) { return absl::StrCat(kScenarios, "/", ToAbsl(scenario_id)); }
+
+std::string IndicatorName(std::string_view indicator_id) {
+  return absl::StrCat(kIndicators, "/", ToAbsl(indicator_id));
+}
 
 std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }
 

@@ -12,6 +12,7 @@
 //   exercises/{exercise_id}/{any of the names above but organizations/{organization_id}}   (exercise.proto)
 //   notifications/{notification_id}        (the outbox; FollowUpId)
 //   escalations/{task_id}                  (escalation tasks; FollowUpId)
+//   indicators/{indicator_id}              (questionnaires: indicator.proto)
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -48,6 +49,7 @@ std::string AcknowledgementName(std::string_view alert_id, std::string_view orga
 std::string AcknowledgementPrefix(std::string_view alert_id);
 std::string AssistanceRequestName(std::string_view request_id);
 std::string ScenarioName(std::string_view scenario_id);
+std::string IndicatorName(std::string_view indicator_id);
 std::string NotificationName(std::string_view notification_id);
 std::string EscalationTaskName(std::string_view task_id);
 inline constexpr std::string_view kNotificationsPrefix = "notifications/";
