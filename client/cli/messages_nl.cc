@@ -337,7 +337,8 @@ constexpr Message kDutch[] = {
     {"help.admin.audit.before", "Alleen regels ouder dan dit volgnummer (bladeren)"},
     // Wat een schrijf- of leesopdracht deed (Session::PrintWrite: $0 de naam van het record, $1 de revisie, $2 een
     // partij).
-    {"help.alert.send.ask", "Vraag de ontvangers deze indicator te beantwoorden in hun volgende statusmelding (herhaalbaar)"},
+    {"help.alert.send.ask",
+     "Vraag de ontvangers deze indicator te beantwoorden in hun volgende statusmelding (herhaalbaar)"},
     {"help.indicator", "Uitvraag: indicatoren die organisaties in hun statusmelding beantwoorden"},
     {"help.indicator.define", "Een indicator vastleggen of vervangen (de GHOR)"},
     {"help.indicator.id", "Id van de indicator"},

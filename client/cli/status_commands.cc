@@ -49,10 +49,12 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainRe
     if (!definition.record().has_indicator()) {
       return UsageError(absl::InvalidArgumentError(absl::StrCat("--indicator \"", flag, "\": not an indicator")));
     }
-    absl::StatusOr<v1::IndicatorValue> value = ParseIndicatorValue(definition.record().indicator(), flag, split->second);
+    absl::StatusOr<v1::IndicatorValue> value =
+        ParseIndicatorValue(definition.record().indicator(), flag, split->second);
     if (!value.ok()) return UsageError(value.status());
-    auto same = std::find_if(report->mutable_indicator_values()->begin(), report->mutable_indicator_values()->end(),
-                             [&](const v1::IndicatorValue& given) { return given.indicator_id() == value->indicator_id(); });
+    auto same =
+        std::find_if(report->mutable_indicator_values()->begin(), report->mutable_indicator_values()->end(),
+                     [&](const v1::IndicatorValue& given) { return given.indicator_id() == value->indicator_id(); });
     if (same != report->mutable_indicator_values()->end()) {
       *same = *std::move(value);
     } else {

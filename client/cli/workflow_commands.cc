@@ -273,8 +273,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   indicator_define_->add_option("--org", indicator_flags_.organization_ids, Tr("help.indicator.define.org"));
   indicator_define_->add_option("--incident", indicator_flags_.incident_id, Tr("help.indicator.define.incident"));
   indicator_define_->add_option("--cadence", indicator_flags_.cadence, Tr("help.indicator.define.cadence"));
-  indicator_expected_option_ = indicator_define_->add_option(
-      "--expected-revision", indicator_expected_revision_, Tr("help.scenario.put.expected_revision"));
+  indicator_expected_option_ = indicator_define_->add_option("--expected-revision", indicator_expected_revision_,
+                                                             Tr("help.scenario.put.expected_revision"));
   indicator_retire_ = indicator->add_subcommand("retire", Tr("help.indicator.retire"));
   indicator_retire_->add_option("ID", indicator_id_, Tr("help.indicator.id"))->required();
   indicator_list_ = indicator->add_subcommand("list", Tr("help.indicator.list"));
@@ -523,10 +523,9 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (indicator_list_->parsed()) {
     std::function<bool(const v1::Record&)> keep = nullptr;
     if (!all_indicators_) keep = [](const v1::Record& record) { return !record.indicator().retired(); };
-    return ListKind(session, v1::ENTITY_KIND_INDICATOR, "list.indicators", keep,
-                    [dutch](const std::vector<v1::Record>& records, absl::Time) {
-                      return RenderIndicatorTable(records, dutch);
-                    });
+    return ListKind(
+        session, v1::ENTITY_KIND_INDICATOR, "list.indicators", keep,
+        [dutch](const std::vector<v1::Record>& records, absl::Time) { return RenderIndicatorTable(records, dutch); });
   }
   if (report_indicators_->parsed()) {
     v1::GetIndicatorOverviewRequest request;

@@ -115,7 +115,7 @@ struct AlertFlags {
   std::string ack_within;  // Duration from now.
   std::string ack_by;      // RFC 3339.
   std::string incident_id;
-  bool incident_area = false;  // Audience: the organisations the incident affects (--incident-area).
+  bool incident_area = false;              // Audience: the organisations the incident affects (--incident-area).
   std::vector<std::string> indicator_ids;  // --ask INDICATOR: the indicators the recipients are asked to answer.
 };
 
@@ -226,11 +226,11 @@ struct IndicatorFlags {
   std::string id;
   std::string label_nl;
   std::string label_en;
-  std::string type;                   // count|number|yes-no|choice|text
-  std::vector<std::string> choices;   // --choice TEXT (repeatable), for a choice indicator
-  std::string unit;                   // "°C"
-  std::vector<std::string> sectors;   // --sector WORD: who is asked
-  std::vector<std::string> kinds;     // --kind WORD
+  std::string type;                           // count|number|yes-no|choice|text
+  std::vector<std::string> choices;           // --choice TEXT (repeatable), for a choice indicator
+  std::string unit;                           // "°C"
+  std::vector<std::string> sectors;           // --sector WORD: who is asked
+  std::vector<std::string> kinds;             // --kind WORD
   std::vector<std::string> organization_ids;  // --org ID
   std::string incident_id;
   std::string cadence;  // Duration: how often an answer is expected; empty: once.

@@ -614,8 +614,8 @@ std::string RenderIndicatorOverview(const v1::IndicatorOverview& overview, absl:
                                       ? absl::StrFormat("sum %g%s  ", aggregate.sum(), unit)
                                       : std::string();
           absl::StrAppend(&out, "  ", sum,
-                          absl::StrFormat("mean %.1f%s  min %g%s  max %g%s\n", aggregate.mean(), unit,
-                                          aggregate.min(), unit, aggregate.max(), unit));
+                          absl::StrFormat("mean %.1f%s  min %g%s  max %g%s\n", aggregate.mean(), unit, aggregate.min(),
+                                          unit, aggregate.max(), unit));
         }
         break;
       case v1::INDICATOR_TYPE_YES_NO:

@@ -200,9 +200,8 @@ absl::Status IndicatorValueFits(const v1::Indicator* indicator, const v1::Indica
                    " is retired and takes no new values (its earlier values stay readable)");
   }
   if (!IndicatorAppliesTo(*indicator, organization)) {
-    return Invalid(path.Field("indicator_id"), "indicator ", Quote(indicator->id()),
-                   " does not apply to organisation ", Quote(organization.id()), " (",
-                   EnumName<v1::OrganizationKind>(organization.kind()), ")");
+    return Invalid(path.Field("indicator_id"), "indicator ", Quote(indicator->id()), " does not apply to organisation ",
+                   Quote(organization.id()), " (", EnumName<v1::OrganizationKind>(organization.kind()), ")");
   }
   const char* expected = IndicatorValueField(indicator->type());
   const bool fits = (indicator->type() == v1::INDICATOR_TYPE_COUNT && value.has_count()) ||

@@ -125,11 +125,12 @@ absl::Status CheckPath(absl::string_view path, const FieldPath& at) {
     const google::protobuf::FieldDescriptor* field = v1::StatusReport::descriptor()->FindFieldByName(std::string(head));
     if (field->message_type()->FindFieldByName(std::string(rest)) != nullptr) return absl::OkStatus();
   }
-  return Invalid(at, "unknown path ", Quote(path),
-                 " (valid: overall_status, disruptions, capacity, staffing, supplies, emergency_department, "
-                 "crisis_plan_activated, free_text, reporter, ambulance, gp_post, home_care, public_health, "
-                 "intake_stop, indicator_values; a field of one of those messages, such as staffing.level; or one entry such "
-                 "as capacity.ic_adult)");
+  return Invalid(
+      at, "unknown path ", Quote(path),
+      " (valid: overall_status, disruptions, capacity, staffing, supplies, emergency_department, "
+      "crisis_plan_activated, free_text, reporter, ambulance, gp_post, home_care, public_health, "
+      "intake_stop, indicator_values; a field of one of those messages, such as staffing.level; or one entry such "
+      "as capacity.ic_adult)");
 }
 
 bool Names(const FieldMask& mask, absl::string_view path) {
@@ -247,9 +248,8 @@ v1::StatusReport ApplyStatusUpdate(const v1::StatusReport* stored, v1::StatusRep
         auto existing =
             std::find_if(result.mutable_indicator_values()->begin(), result.mutable_indicator_values()->end(),
                          [&](const v1::IndicatorValue& kept) { return kept.indicator_id() == answer.indicator_id(); });
-        v1::IndicatorValue& target = existing == result.mutable_indicator_values()->end()
-                                         ? *result.add_indicator_values()
-                                         : *existing;
+        v1::IndicatorValue& target =
+            existing == result.mutable_indicator_values()->end() ? *result.add_indicator_values() : *existing;
         target = answer;
         *target.mutable_reported_at() = now;
       }

@@ -4,9 +4,9 @@
 // after, by the committer.
 //
 // Each area has its own planner file: mutations_registry.cc (organisations, status reports), mutations_incident.cc,
-// mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc, mutations_indicator.cc and mutations_cadence.cc. The facts the server
-// derives from time (alert deadlines that passed, reports that became overdue) are planned on a SystemTick by
-// PlanAlertDeadlines and PlanReportDeadlines.
+// mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc, mutations_indicator.cc and mutations_cadence.cc.
+// The facts the server derives from time (alert deadlines that passed, reports that became overdue) are planned on a
+// SystemTick by PlanAlertDeadlines and PlanReportDeadlines.
 #ifndef KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 #define KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 

@@ -45,9 +45,9 @@ absl::StatusOr<PlannedChange> PlanDefineIndicator(const v1::DefineIndicatorReque
                                                         "(define a new one with another id)"));
     }
     if (current.type() != input.type()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "indicator.type: indicator \"", input.id(), "\" is ", v1::IndicatorType_Name(current.type()),
-          " and its answers are of that type; retire it and define a new one with another id"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("indicator.type: indicator \"", input.id(), "\" is ", v1::IndicatorType_Name(current.type()),
+                       " and its answers are of that type; retire it and define a new one with another id"));
     }
   }
   if (!input.incident_id().empty() && context.lookup(domain::IncidentName(input.incident_id())) == nullptr) {
@@ -58,8 +58,8 @@ absl::StatusOr<PlannedChange> PlanDefineIndicator(const v1::DefineIndicatorReque
   for (int i = 0; i < input.applies_to().organization_ids_size(); ++i) {
     const std::string& id = input.applies_to().organization_ids(i);
     if (context.lookup(domain::OrganizationName(id)) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("indicator.applies_to.organization_ids[", i,
-                                                     "]: organisation \"", id, "\" is not registered"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("indicator.applies_to.organization_ids[", i, "]: organisation \"", id, "\" is not registered"));
     }
   }
   v1::Indicator indicator = input;
@@ -76,8 +76,7 @@ absl::StatusOr<PlannedChange> PlanRetireIndicator(const v1::RetireIndicatorReque
   }
   v1::Indicator indicator = previous->record.indicator();
   if (indicator.retired()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("indicator \"", request.indicator_id(), "\" is retired already"));
+    return absl::FailedPreconditionError(absl::StrCat("indicator \"", request.indicator_id(), "\" is retired already"));
   }
   indicator.set_retired(true);
   *indicator.mutable_retired_at() = ToProtoTime(context.commit_time);

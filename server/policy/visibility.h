@@ -5,7 +5,8 @@
 // to indicators) are visible to the organisation itself, the GHOR and dispatch. Everyone else (other institutions,
 // the bestuur, the operator) sees the rest of the report (overall status, disruptions, emergency department, GP post
 // state, intake stop, crisis plan, timing) with `detail_withheld` set, and regional capacity totals and indicator
-// aggregates that reveal no single organisation (PublishedFigures below). Providers share more when competitors cannot read their figures.
+// aggregates that reveal no single organisation (PublishedFigures below). Providers share more when competitors cannot
+// read their figures.
 //
 // Redaction is done once per audience, not once per reader: a shared record or event keeps its redacted form beside
 // its full form (server/state/records.h), made on first use, so a thousand institution feeds cost one redaction.

@@ -851,8 +851,8 @@ absl::StatusOr<v1::IndicatorOverview> ComputeIndicatorOverview(
   for (int i = 0; i < request.indicator_ids_size(); ++i) {
     const auto it = defined.find(request.indicator_ids(i));
     if (it == defined.end()) {
-      return absl::NotFoundError(absl::StrCat("indicator_ids[", i, "]: indicator ", Quote(request.indicator_ids(i)),
-                                              " does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat("indicator_ids[", i, "]: indicator ", Quote(request.indicator_ids(i)), " does not exist"));
     }
     if (request.incident_id().empty() || it->second->incident_id() == request.incident_id()) {
       selected.push_back(it->second);

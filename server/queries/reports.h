@@ -29,8 +29,8 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/functional/function_ref.h"
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/indicator.pb.h"
 #include "ketenbeeld/v1/organization.pb.h"

@@ -140,7 +140,7 @@ TEST(IndicatorValidationTest, AnAnswerMustFitItsIndicator) {
 
   value.set_number(30);
   ExpectInvalidField(IndicatorValueFits(nullptr, value, NursingHome("vvt-1"), values.Index(0)),
-                "report.indicator_values[0].indicator_id");
+                     "report.indicator_values[0].indicator_id");
 
   v1::Indicator retired = indicator;
   retired.set_retired(true);

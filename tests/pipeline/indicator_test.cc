@@ -95,7 +95,8 @@ TEST_F(IndicatorTest, AnIndicatorIsARecordOfTheRegion) {
 }
 
 TEST_F(IndicatorTest, AnswersOfTheRightTypeAreStoredWithTheirTime) {
-  const v1::Record report = MustSubmit(Answer("vvt-1", {NumberAnswer("temperatuur", 28.5), CountAnswer("klachten", 3)}));
+  const v1::Record report =
+      MustSubmit(Answer("vvt-1", {NumberAnswer("temperatuur", 28.5), CountAnswer("klachten", 3)}));
   ASSERT_EQ(report.status_report().indicator_values_size(), 2);
   EXPECT_EQ(report.status_report().indicator_values(0).number(), 28.5);
   EXPECT_TRUE(report.status_report().indicator_values(0).has_reported_at());
@@ -149,8 +150,8 @@ TEST_F(IndicatorTest, ARetiredIndicatorTakesNoNewValuesButItsOldOnesStay) {
   ExpectRefused(Answer("vvt-2", {NumberAnswer("temperatuur", 30)}), absl::StatusCode::kInvalidArgument,
                 "report.indicator_values[0].indicator_id: indicator \"temperatuur\" is retired");
   ExpectRefused(Write(retire), absl::StatusCode::kFailedPrecondition, "retired already");
-  ExpectRefused(Write(IndicatorDefinition("temperatuur", v1::INDICATOR_TYPE_NUMBER)), absl::StatusCode::kFailedPrecondition,
-                "is retired");
+  ExpectRefused(Write(IndicatorDefinition("temperatuur", v1::INDICATOR_TYPE_NUMBER)),
+                absl::StatusCode::kFailedPrecondition, "is retired");
   // The answer is still in the report, and a later report of another part keeps it (no check of kept answers).
   EXPECT_EQ(Find("organizations/vvt-1/status").status_report().indicator_values(0).number(), 28.5);
   v1::ReportStatusRequest partial;
@@ -169,8 +170,8 @@ TEST_F(IndicatorTest, ARetiredIndicatorTakesNoNewValuesButItsOldOnesStay) {
 }
 
 TEST_F(IndicatorTest, TheTypeOfADefinedIndicatorCannotChange) {
-  ExpectRefused(Write(IndicatorDefinition("temperatuur", v1::INDICATOR_TYPE_TEXT)), absl::StatusCode::kFailedPrecondition,
-                "indicator.type");
+  ExpectRefused(Write(IndicatorDefinition("temperatuur", v1::INDICATOR_TYPE_TEXT)),
+                absl::StatusCode::kFailedPrecondition, "indicator.type");
 }
 
 TEST_F(IndicatorTest, RetiringAnUnknownIndicatorIsNotFound) {
