@@ -394,6 +394,9 @@ absl::StatusOr<Response> Client::CallOn(Pick pick, absl::string_view method, abs
     if (Fails(status.code())) MarkFailed(index);
     return status;
   }
+  // The member that answered is the one to ask first next time: a read retried on a member that answered "no leader"
+  // earlier in the same call may succeed after MarkFailed has moved on past it, even back to a member that is down.
+  current_.store(index);
   return response;
 }
 

@@ -122,6 +122,8 @@ std::optional<int> InteropCommands::Run(Session& session) {
   if (!document.ok()) return UsageError(document.status());
   v1::ImportXmlRequest request;
   request.set_xml(*std::move(document));
+  // With --exercise ID (the global flag) into that exercise: CAP Exercise and Test messages, HAVE documents.
+  request.set_exercise_id(session.options().exercise_id);
   v1::ImportXmlResponse response;
   const grpc::Status status = import_cap_->parsed() ? interop->ImportAlertCap(&context, request, &response)
                                                     : interop->ImportStatusHave(&context, request, &response);

@@ -325,6 +325,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     http_options.listen_address = options.http_listen_address;
     http_options.assets_dir = options.http_assets_dir;
     http_options.public_origin = options.http_public_origin;
+    http_options.map_tile_url = options.map_tile_url;
+    http_options.map_attribution = options.map_attribution;
     http_options.max_streams = options.http_max_streams;
     http_options.max_connections = options.http_max_connections;
     http_options.idle_timeout = options.http_idle_timeout;

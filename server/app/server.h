@@ -70,6 +70,9 @@ struct ServerOptions {
   std::string http_assets_dir;
   // The origin browsers reach the gateway at through a TLS proxy (http::GatewayOptions::public_origin); empty: none.
   std::string http_public_origin;
+  // The dashboard map's tile URL template ("" = no tiles) and its attribution (http::GatewayOptions::map_tile_url).
+  std::string map_tile_url = http::kDefaultMapTileUrl;
+  std::string map_attribution = http::kDefaultMapAttribution;
   // The gateway's caps on live feeds and connections, idle timeout and request-header deadline (http::GatewayOptions).
   int http_max_streams = http::GatewayOptions{}.max_streams;
   int http_max_connections = http::GatewayOptions{}.max_connections;

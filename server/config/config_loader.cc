@@ -286,6 +286,18 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     if (absl::Status status = http::CheckPublicOrigin(config.http_public_origin()); !status.ok()) return status;
     options.http_public_origin = config.http_public_origin();
   }
+  if (config.map().has_tile_url()) {
+    if (absl::StatusOr<std::string> source = http::MapTileSource(config.map().tile_url()); !source.ok()) {
+      return source.status();
+    }
+    options.map_tile_url = config.map().tile_url();
+    // The default attribution belongs to the default tiles.
+    if (options.map_tile_url != http::kDefaultMapTileUrl) options.map_attribution.clear();
+  }
+  if (config.map().has_attribution()) {
+    if (absl::Status status = http::CheckMapAttribution(config.map().attribution()); !status.ok()) return status;
+    options.map_attribution = config.map().attribution();
+  }
   if (config.http_max_connections() != 0) {
     if (config.http_max_connections() < 16 || config.http_max_connections() > 65536) {
       return Invalid("http_max_connections",
@@ -386,6 +398,20 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
                      absl::StrCat("must be between 65536 and 1073741824, got ", limits.max_scanned_bytes_per_read()));
     }
     options.scan_limits.max_bytes = static_cast<size_t>(limits.max_scanned_bytes_per_read());
+  }
+  if (limits.max_records_per_picture() != 0) {
+    if (limits.max_records_per_picture() < 1 || limits.max_records_per_picture() > 10'000'000) {
+      return Invalid("limits.max_records_per_picture",
+                     absl::StrCat("must be between 1 and 10000000, got ", limits.max_records_per_picture()));
+    }
+    options.scan_limits.max_picture_records = static_cast<size_t>(limits.max_records_per_picture());
+  }
+  if (limits.max_bytes_per_picture() != 0) {
+    if (limits.max_bytes_per_picture() < 65536 || limits.max_bytes_per_picture() > (int64_t{16} << 30)) {
+      return Invalid("limits.max_bytes_per_picture",
+                     absl::StrCat("must be between 65536 and 17179869184, got ", limits.max_bytes_per_picture()));
+    }
+    options.scan_limits.max_picture_bytes = static_cast<size_t>(limits.max_bytes_per_picture());
   }
 
   if (!config.backup_dir().empty()) {
@@ -551,6 +577,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddInt(app, "max_scanned_bytes_per_read",
          "Bytes one List at a past revision or one History scans before it pages (default 4194304)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_scanned_bytes_per_read(v); });
+  AddInt(app, "max_records_per_picture",
+         "Records one read of a whole past picture (a brief) may read before it is refused (default 200000)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_records_per_picture(static_cast<int32_t>(v)); });
+  AddInt(app, "max_bytes_per_picture",
+         "Bytes one read of a whole past picture (a brief) may read before it is refused (default 268435456)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_bytes_per_picture(v); });
   AddDuration(app, "heartbeat_interval", "Heartbeat interval of live feeds (default 5s)",
               [](C& c) { return c.mutable_heartbeat_interval(); });
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",
@@ -596,6 +628,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddString(app, "http_public_origin",
             "Origin of the dashboard behind the TLS proxy (https://host[:port]), whose POSTs the gateway accepts",
             [](C& c, const std::string& v) { c.set_http_public_origin(v); });
+  AddString(app, "map_tile_url",
+            "Tiles of the dashboard's map, https://host[:port]/path with {z}, {x}, {y} (default PDOK's "
+            "BRT-Achtergrondkaart); empty: no tiles",
+            [](C& c, const std::string& v) { c.mutable_map()->set_tile_url(v); });
+  AddString(app, "map_attribution", "Attribution of the map's tiles, plain text (default with PDOK's tiles only)",
+            [](C& c, const std::string& v) { c.mutable_map()->set_attribution(v); });
   AddString(app, "notifications_smtp_url",
             "SMTP server for e-mail notifications, smtp://host[:port] (STARTTLS) or smtps://host[:port]; empty: none",
             [](C& c, const std::string& v) { c.mutable_notifications()->set_smtp_url(v); });

@@ -44,6 +44,7 @@ std::string ContentTypeOf(absl::string_view path) {
   if (absl::EndsWith(path, ".png")) return "image/png";
   if (absl::EndsWith(path, ".json")) return "application/json";
   if (absl::EndsWith(path, ".ico")) return "image/x-icon";
+  if (absl::EndsWith(path, ".txt")) return "text/plain; charset=utf-8";
   return "application/octet-stream";
 }
 

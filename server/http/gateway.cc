@@ -22,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/work_pool.h"
 #include "nlohmann/json.hpp"
+#include "server/domain/field_checks.h"
 #include "server/domain/validation.h"
 #include "server/http/assets.h"
 #include "server/http/enums.h"
@@ -39,15 +40,19 @@ constexpr char kSubscribePath[] = "/api/ketenbeeld.v1.PictureService/Subscribe";
 constexpr size_t kFeedBlockBytes = 64 * 1024;
 
 // On every answer: no framing by another site (clickjacking of the form), no type sniffing, no referrer leaving with a
-// token in the URL. The pages also get a content security policy: scripts only from the gateway itself, so text that
-// slipped past escaping still cannot run. Inline style attributes stay allowed (the form uses them).
+// token in the URL. The pages also get a content security policy (ContentSecurityPolicy).
 constexpr std::pair<const char*, const char*> kSecurityHeaders[] = {
-    {"X-Frame-Options", "DENY"},
-    {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"},
-    {"Content-Security-Policy",
-     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}};
+    {"X-Frame-Options", "DENY"}, {"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}};
+
+// Scripts, styles and connections only from the gateway itself, so text that slipped past escaping still cannot run.
+// Inline style attributes stay allowed (the form and the map library use them). Images also from the map's tile
+// server, `tile_source` (MapTileSource; "" for none), and from nowhere else.
+std::string ContentSecurityPolicy(absl::string_view tile_source) {
+  return absl::StrCat("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+                      tile_source.empty() ? "" : " ", tile_source,
+                      "; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+                      "frame-ancestors 'none'");
+}
 
 // "host:port" -> {host without brackets, port}; false when malformed.
 bool SplitHostPort(absl::string_view address, std::string& host, int& port) {
@@ -137,15 +142,16 @@ Reply ErrorReply(const absl::Status& status) {
   return MakeReply(error.http_status, std::move(error.body));
 }
 
-void AddSecurityHeaders(MHD_Response* response) {
+void AddSecurityHeaders(MHD_Response* response, const std::string& content_security_policy) {
   for (const auto& [name, value] : kSecurityHeaders) MHD_add_response_header(response, name, value);
+  MHD_add_response_header(response, "Content-Security-Policy", content_security_policy.c_str());
 }
 
-MHD_Result Send(MHD_Connection* connection, const Reply& reply) {
+MHD_Result SendWithPolicy(MHD_Connection* connection, const Reply& reply, const std::string& content_security_policy) {
   MHD_Response* response =
       MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;  // Out of memory: the connection is closed.
-  AddSecurityHeaders(response);
+  AddSecurityHeaders(response, content_security_policy);
   MHD_add_response_header(response, "Content-Type", reply.content_type.c_str());
   for (const auto& [name, value] : reply.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
   const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
@@ -245,6 +251,10 @@ struct Gateway::Impl {
   static ssize_t ReadFeed(void* feed, uint64_t position, char* buffer, size_t max);
   static void FreeFeed(void* feed);
 
+  // Queues `reply` with the security headers.
+  MHD_Result Send(MHD_Connection* connection, const Reply& reply) const {
+    return SendWithPolicy(connection, reply, content_security_policy);
+  }
   // The request is complete (headers, and the body of a POST): answer it.
   MHD_Result Route(MHD_Connection* connection, absl::string_view url, absl::string_view method, Request& request);
   // The checks every request passes before routing; the refusal when it does not.
@@ -265,6 +275,9 @@ struct Gateway::Impl {
   // Cuts off connections whose request headers take longer than options.header_timeout in all (slowloris).
   HeaderDeadlines header_deadlines;
   MHD_Daemon* daemon = nullptr;
+  // Set in Start, before the first request: the pages' policy (with the tile server) and GET /api/map's answer.
+  std::string content_security_policy;
+  std::string map_json;
   std::string host;
   int port = 0;
 
@@ -306,7 +319,7 @@ MHD_Result Gateway::Impl::OnRequest(void* impl_pointer, MHD_Connection* connecti
       absl::MutexLock lock(&request->mu);
       reply = std::move(request->reply);
     }
-    return Send(connection, reply.value_or(ErrorReply(absl::InternalError("the call ended without an answer"))));
+    return impl.Send(connection, reply.value_or(ErrorReply(absl::InternalError("the call ended without an answer"))));
   }
   return impl.Route(connection, url, method, *request);
 }
@@ -406,6 +419,8 @@ MHD_Result Gateway::Impl::Route(MHD_Connection* connection, absl::string_view ur
     return Send(connection, MakeReply(200, nlohmann::json({{"methods", methods}}).dump()));
   }
   if (url == "/api/enums") return Send(connection, MakeReply(200, EnumsJson(), {{"Cache-Control", "no-cache"}}));
+  // Unauthenticated like the pages: the tile URL is no secret (every browser that shows the map fetches from it).
+  if (url == "/api/map") return Send(connection, MakeReply(200, map_json, {{"Cache-Control", "no-cache"}}));
   if (url == kSubscribePath) return StartFeed(connection);
   std::optional<Asset> asset = FindAsset(std::string(url), options.assets_dir);
   if (!asset.has_value())
@@ -508,7 +523,7 @@ MHD_Result Gateway::Impl::StartFeed(MHD_Connection* connection) {
     FreeFeed(feed);
     return MHD_NO;
   }
-  AddSecurityHeaders(response);
+  AddSecurityHeaders(response, content_security_policy);
   MHD_add_response_header(response, "Content-Type", "text/event-stream");
   MHD_add_response_header(response, "Cache-Control", "no-store");
   MHD_add_response_header(response, "X-Accel-Buffering", "no");  // Proxies must not hold frames back.
@@ -608,13 +623,103 @@ absl::Status CheckPublicOrigin(const std::string& origin) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> MapTileSource(const std::string& url) {
+  if (url.empty()) return std::string();
+  auto invalid = [&url](absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat("map.tile_url: ", why, ", got ", domain::checks::Quote(url)));
+  };
+  constexpr absl::string_view kExpected = "expected https://host[:port]/path with {z}, {x} and {y}";
+  if (url.size() > 2000) return invalid("must be at most 2000 characters");
+  // Nothing that could end the policy header's source list or the page's attribute: no space, quote or ';' is
+  // needed in a URL that is not percent-encoded anyway.
+  for (const char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`' ||
+        c == ';' || c == ',') {
+      return invalid(
+          "must be printable ASCII without spaces, quotes, backslashes, angle brackets, ';' or ',' "
+          "(percent-encode them)");
+    }
+  }
+  absl::string_view rest = url;
+  std::string scheme;
+  if (absl::ConsumePrefix(&rest, "https://")) {
+    scheme = "https";
+  } else if (absl::ConsumePrefix(&rest, "http://")) {
+    scheme = "http";
+  } else {
+    return invalid(kExpected);
+  }
+  const size_t slash = rest.find('/');
+  if (slash == absl::string_view::npos) return invalid(kExpected);
+  absl::string_view authority = rest.substr(0, slash);
+  const absl::string_view path = rest.substr(slash);
+  if (absl::StrContains(authority, '@')) return invalid("must not hold a user name or password");
+  if (absl::StartsWith(authority, "[")) return invalid("must name its host or IPv4 address (no IPv6 literal)");
+  std::string port;
+  if (const size_t colon = authority.rfind(':'); colon != absl::string_view::npos) {
+    int number = 0;
+    if (!absl::SimpleAtoi(authority.substr(colon + 1), &number) || number < 1 || number > 65535 ||
+        !std::all_of(authority.begin() + colon + 1, authority.end(), absl::ascii_isdigit)) {
+      return invalid("has no valid port (1..65535)");
+    }
+    port = std::string(authority.substr(colon));
+    authority = authority.substr(0, colon);
+  }
+  // Leaflet's {s} fills in a subdomain: allowed as the host's first label only, which the policy can express.
+  const bool subdomains = absl::ConsumePrefix(&authority, "{s}.");
+  const bool host_ok = !authority.empty() && authority.front() != '.' && authority.back() != '.' &&
+                       !absl::StrContains(authority, "..") &&
+                       std::all_of(authority.begin(), authority.end(), [](char c) {
+                         return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+                       });
+  if (!host_ok) return invalid("has no valid host name");
+  if (scheme == "http" && (subdomains || !IsLoopbackHost(authority))) {
+    return invalid("must use https:// (http:// only to a loopback host)");
+  }
+  // Placeholders: what the map library fills in, and each of {z}, {x} and {y} (or TMS' {-y}) present.
+  bool z = false;
+  bool x = false;
+  bool y = false;
+  for (size_t open = path.find('{'); open != absl::string_view::npos; open = path.find('{', open + 1)) {
+    const size_t close = path.find('}', open);
+    if (close == absl::string_view::npos) return invalid("has a '{' without '}'");
+    const absl::string_view name = path.substr(open + 1, close - open - 1);
+    if (name == "z") {
+      z = true;
+    } else if (name == "x") {
+      x = true;
+    } else if (name == "y" || name == "-y") {
+      y = true;
+    } else if (name != "s" && name != "r") {
+      return invalid(absl::StrCat("has an unknown placeholder {", name, "} (known: {z} {x} {y} {-y} {s} {r})"));
+    }
+  }
+  if (std::count(path.begin(), path.end(), '{') != std::count(path.begin(), path.end(), '}')) {
+    return invalid("has a '}' without '{'");
+  }
+  if (!z || !x || !y) return invalid("must hold {z}, {x} and {y} (or {-y})");
+  return absl::StrCat(scheme, "://", subdomains ? "*." : "", authority, port);
+}
+
+absl::Status CheckMapAttribution(const std::string& attribution) {
+  return domain::checks::CheckText(attribution, domain::checks::FieldPath("map.attribution"),
+                                   domain::checks::TextRule{0, 300, false});
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(const GatewayOptions& options,
                                                         GatewayDependencies dependencies) {
   if (absl::Status valid = CheckListenAddress(options.listen_address); !valid.ok()) return valid;
   if (!options.public_origin.empty()) {
     if (absl::Status valid = CheckPublicOrigin(options.public_origin); !valid.ok()) return valid;
   }
+  absl::StatusOr<std::string> tile_source = MapTileSource(options.map_tile_url);
+  if (!tile_source.ok()) return tile_source.status();
+  if (absl::Status valid = CheckMapAttribution(options.map_attribution); !valid.ok()) return valid;
   auto impl = std::make_unique<Impl>(options, dependencies);
+  impl->content_security_policy = ContentSecurityPolicy(*tile_source);
+  impl->map_json =
+      nlohmann::json({{"tile_url", options.map_tile_url}, {"attribution", options.map_attribution}}).dump();
   SplitHostPort(options.listen_address, impl->host, impl->port);
   const int fd = Listen(impl->host, impl->port);
   if (fd < 0) {

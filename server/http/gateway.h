@@ -7,6 +7,8 @@
 //                                                the live feed as Server-Sent Events (see event_stream.h);
 //                                                Last-Event-ID, when sent, takes precedence over from_revision
 //   GET  /api                                    the list of methods
+//   GET  /api/map                                {"tile_url","attribution"}: the dashboard map's background
+//                                                (GatewayOptions::map_tile_url; "" = no tiles)
 //   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping); a
 //                                                replicated member adds "role" ("leader" or "follower") and
 //                                                "lag_revisions" (how far it is behind the region's log)
@@ -48,6 +50,12 @@
 
 namespace ketenbeeld::http {
 
+// The dashboard map's background by default: PDOK's BRT-Achtergrondkaart, the Dutch government's base map (Kadaster),
+// in Web Mercator tiles, free to use with its attribution.
+inline constexpr char kDefaultMapTileUrl[] =
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png";
+inline constexpr char kDefaultMapAttribution[] = "Kaartgegevens \u00a9 Kadaster";
+
 struct GatewayOptions {
   // host:port; port 0 picks a free port (see Gateway::port()). Loopback only (127.0.0.0/8, [::1], localhost).
   std::string listen_address = "127.0.0.1:8080";
@@ -56,6 +64,11 @@ struct GatewayOptions {
   // "https://ketenbeeld.example.nl": where browsers reach the gateway through the TLS-terminating proxy in front of
   // it. POSTs whose Origin is this one are accepted besides the gateway's own loopback origin. Empty: none.
   std::string public_origin;
+  // The dashboard map's tile URL template (checked by MapTileSource; empty: no tiles, the map draws on a plain
+  // background) and its attribution (plain text, CheckMapAttribution). The pages' Content-Security-Policy allows
+  // images from the template's origin, and from nowhere else outside the gateway.
+  std::string map_tile_url = kDefaultMapTileUrl;
+  std::string map_attribution = kDefaultMapAttribution;
   // Live feeds served at once (503 beyond). Each costs a connection and its buffers, no thread.
   int max_streams = 256;
   // Of those, at most this many for one identity (policy's limit key: the credential), so that one identity (a
@@ -116,6 +129,16 @@ absl::Status CheckListenAddress(const std::string& listen_address);
 // INVALID_ARGUMENT naming http_public_origin unless `origin` is an origin as browsers send it: "https://" or "http://",
 // a host, an optional port, and nothing else (no path, no trailing slash).
 absl::Status CheckPublicOrigin(const std::string& origin);
+// The Content-Security-Policy source that allows the tiles of the URL template `url`: its origin
+// ("https://service.pdok.nl", "http://127.0.0.1:8081"), "https://*.tile.example.org" for a "{s}." subdomain label;
+// "" for an empty url (no tiles). INVALID_ARGUMENT naming map.tile_url unless `url` is at most 2000 characters of
+// "https://host[:port]/path" (http:// only to a loopback host), without user name, whitespace, quotes or
+// backslashes, whose path has {z}, {x} and {y} (or {-y}) and no other placeholders than those, {s} and {r}: what the
+// dashboard's map library can fill in, and nothing that could break out of the policy header.
+absl::StatusOr<std::string> MapTileSource(const std::string& url);
+// INVALID_ARGUMENT naming map.attribution unless `attribution` is valid UTF-8 of at most 300 characters without
+// control characters (the dashboard shows it as text, never as markup).
+absl::Status CheckMapAttribution(const std::string& attribution);
 
 class Gateway {
  public:

@@ -221,7 +221,7 @@ absl::StatusOr<std::string> AlertToCap(const v1::Alert& alert, const CapExportOp
   return writer.Serialize();
 }
 
-absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
+absl::StatusOr<CapImport> CapToAlert(absl::string_view message, absl::string_view exercise_id) {
   absl::StatusOr<XmlDocument> document = ParseXml(message, "cap");
   if (!document.ok()) return document.status();
   const _xmlNode* root = document->root();
@@ -233,11 +233,21 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
   const std::string sender = *ChildText(root, kCapNs, "sender");
   const std::string status = *ChildText(root, kCapNs, "status");
   const std::string msg_type = *ChildText(root, kCapNs, "msgType");
-  if (status != "Actual") {
+  // The real picture takes Actual messages only, an exercise only Exercise and Test ones: an exercise must never touch
+  // the real picture, and a real alert must not vanish into an exercise.
+  if (status == "Actual" && !exercise_id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("exercise_id: \"", exercise_id,
+                     "\" takes Exercise and Test messages only; this one is Actual (its "
+                     "alert belongs in the real picture: import it without exercise_id)"));
+  }
+  if (status != "Actual" && (exercise_id.empty() || (status != "Exercise" && status != "Test"))) {
     return RefuseCap(Child(root, kCapNs, "status"),
-                     absl::StrCat("\"", status,
-                                  "\" messages are not imported: only Actual ones change the real picture (an exercise "
-                                  "must never touch it)"));
+                     absl::StrCat("\"", status, "\" messages are not imported",
+                                  status == "Exercise" || status == "Test"
+                                      ? " into the real picture (an exercise must never touch it); import it into "
+                                        "an exercise with exercise_id"
+                                      : ": only Actual ones, and Exercise and Test ones into an exercise"));
   }
   if (msg_type == "Ack" || msg_type == "Error") {
     return RefuseCap(Child(root, kCapNs, "msgType"),
@@ -383,6 +393,11 @@ absl::StatusOr<CapImport> CapToAlert(absl::string_view message) {
           "/alert/info/audience: free text; an alert's audience is its regions, sectors, kinds and "
           "organisations");
     }
+  }
+  if (!exercise_id.empty()) {
+    // The exercise's own mode must match (the committer checks it against the exercise record).
+    result.request.set_exercise_id(std::string(exercise_id));
+    result.request.set_mode(status == "Test" ? v1::MODE_TEST : v1::MODE_EXERCISE);
   }
   if (absl::Status valid = domain::ValidateSendAlertRequest(result.request); !valid.ok()) {
     return absl::InvalidArgumentError(

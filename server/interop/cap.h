@@ -60,11 +60,15 @@ struct CapImport {
 };
 
 // Reads a CAP 1.2 message: parsed safely (xml.h: no DTD, no entities, bounded size and depth), validated against
-// cap-1.2.xsd, then converted. INVALID_ARGUMENT "cap: <element path>: ..." for malformed XML, a schema violation, a
-// message that cannot be an alert write (status other than Actual, msgType Ack or Error, an Update or Cancel without
+// cap-1.2.xsd, then converted. With `exercise_id` empty the write is for the real picture and only status Actual is
+// taken; with it, the write is for that exercise (its exercise_id set, mode MODE_EXERCISE or MODE_TEST after the
+// message's status; whether the exercise exists and has that mode, the committer decides) and only Exercise and Test
+// are taken. INVALID_ARGUMENT "cap: <element path>: ..." for malformed XML, a schema violation, a message that cannot
+// be an alert write (a status the target does not take, msgType Ack or Error, an Update or Cancel without
 // <references>, no <info>, an unknown Ketenbeeld parameter value), or a converted alert that domain validation
-// refuses (the message names the CAP element and the alert's field).
-absl::StatusOr<CapImport> CapToAlert(absl::string_view message);
+// refuses (the message names the CAP element and the alert's field); "exercise_id: ..." for an Actual message with
+// an exercise.
+absl::StatusOr<CapImport> CapToAlert(absl::string_view message, absl::string_view exercise_id = "");
 
 }  // namespace ketenbeeld::interop
 

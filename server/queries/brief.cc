@@ -48,7 +48,14 @@ struct Reports {
 
 // One picture of the brief's view (the registry, and the exercise's records or the real picture's), indexed.
 struct View {
-  View(const state::Picture& picture, const std::string& exercise_id) : figures(TabulateFigures(picture, exercise_id)) {
+  // `given`: the figures to report instead of the picture's own (published ones), or null. `withheld`: no figures at
+  // all (AvailableIn answers withheld, and there are no cells).
+  View(const state::Picture& picture, const std::string& exercise_id, const FigureTable* given = nullptr,
+       bool withheld = false)
+      : own_figures(given != nullptr || withheld ? FigureTable{} : TabulateFigures(picture, exercise_id)),
+        figures(given != nullptr && !withheld ? *given : own_figures),
+        published(given != nullptr && !withheld),
+        figures_withheld(withheld) {
     v1::Filter filter;
     for (v1::EntityKind kind :
          {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_INCIDENT,
@@ -77,7 +84,11 @@ struct View {
     return it == organizations.end() ? "" : it->second->record.organization().name();
   }
 
-  FigureTable figures;
+  // Declared before `figures`, which may refer to it.
+  const FigureTable own_figures;
+  const FigureTable& figures;
+  const bool published;
+  const bool figures_withheld;
   state::Picture::Snapshot snapshot;
   absl::btree_map<std::string, state::RecordPtr> organizations;
   absl::btree_map<std::string, Reports> reports;
@@ -110,9 +121,16 @@ v1::Provenance ProvenanceOf(const v1::Record& record, const google::protobuf::Ti
 v1::BriefFigure AvailableIn(const View& view, const std::string& region, std::optional<v1::Sector> sector,
                             v1::BedType bed_type, bool with_stale, int min_group) {
   v1::BriefFigure figure;
+  if (view.figures_withheld) {
+    figure.set_withheld(true);
+    return figure;
+  }
   int64_t sum = 0;
   bool any = false;
   absl::btree_set<std::string> contributors;
+  // Published figures may trail the picture: their provenance is the publication's (the status report, the
+  // publication's revision, the newest time the figure was reported), not the live report's.
+  std::vector<v1::Provenance> published_provenance;
   for (const auto& [cell, values] : view.figures.capacity) {
     if (cell.safety_region != region || cell.bed_type != bed_type || cell.figure != v1::CAPACITY_FIGURE_AVAILABLE ||
         (sector.has_value() && cell.sector != *sector) || (cell.stale && !with_stale)) {
@@ -126,10 +144,23 @@ v1::BriefFigure AvailableIn(const View& view, const std::string& region, std::op
       sum += value.value;
       any = true;
       contributors.insert(organization_id);
+      if (view.published) {
+        v1::Provenance& provenance = published_provenance.emplace_back();
+        provenance.set_record(domain::StatusReportName(organization_id, ""));
+        provenance.set_revision(view.figures.revision);
+        *provenance.mutable_reported_at() = ToProtoTime(value.newest);
+        provenance.set_stale(cell.stale);
+      }
     }
   }
   if (!any) return figure;
   figure.set_value(sum);
+  if (view.published) {
+    std::sort(published_provenance.begin(), published_provenance.end(),
+              [](const v1::Provenance& a, const v1::Provenance& b) { return a.record() < b.record(); });
+    for (v1::Provenance& provenance : published_provenance) *figure.add_provenance() = std::move(provenance);
+    return figure;
+  }
   for (const std::string& organization_id : contributors) {
     auto reports = view.reports.find(organization_id);
     if (reports == view.reports.end()) continue;
@@ -305,6 +336,19 @@ void AskDecisions(v1::SituationReport& report) {
 
 }  // namespace
 
+std::vector<std::string> BriefPrefixes(const std::string& exercise_id) {
+  // Exercises share the registry ("organizations/{id}") with the real picture; the rest of theirs is under one prefix.
+  if (!exercise_id.empty()) return {"organizations/", domain::ExercisePrefix(exercise_id)};
+  return {"organizations/", "incidents/", "assistance-requests/", "scenarios/"};
+}
+
+std::vector<std::string> BriefTrendPrefixes(const std::string& exercise_id) {
+  if (!exercise_id.empty()) {
+    return {"organizations/", absl::StrCat(domain::ExercisePrefix(exercise_id), "organizations/")};
+  }
+  return {"organizations/"};
+}
+
 absl::Status ValidateSituationReportRequest(const v1::GetSituationReportRequest& request) {
   if (absl::Status status = domain::ValidateId(request.incident_id(), "incident_id"); !status.ok()) return status;
   if (!request.exercise_id().empty()) {
@@ -330,7 +374,11 @@ absl::Status ValidateSituationReportRequest(const v1::GetSituationReportRequest&
 absl::StatusOr<v1::SituationReport> ComputeSituationReport(const v1::GetSituationReportRequest& request,
                                                            const BriefInputs& inputs) {
   if (absl::Status valid = ValidateSituationReportRequest(request); !valid.ok()) return valid;
-  const View at(inputs.at, request.exercise_id());
+  // A reader without detail sees the real picture's figures as published, never two moments' (BriefInputs). An
+  // exercise's figures are no organisation's real capacity: they are summed live, small sums withheld as always.
+  const bool published_only = inputs.min_group > 0 && request.exercise_id().empty();
+  const View at(inputs.at, request.exercise_id(), published_only ? inputs.published : nullptr,
+                published_only && inputs.published == nullptr);
   const std::string incident_name =
       domain::InExercise(request.exercise_id(), domain::IncidentName(request.incident_id()));
   const auto incident_record =
@@ -355,8 +403,10 @@ absl::StatusOr<v1::SituationReport> ComputeSituationReport(const v1::GetSituatio
   *report.mutable_at_time() = ToProtoTime(inputs.moment);
   *report.mutable_horizon() = request.has_horizon() ? request.horizon() : ToProtoDuration(kDefaultBriefHorizon);
   report.set_detail_withheld(min_group > 0);
+  report.set_trend_withheld(published_only);
+  report.set_figures_withheld(at.figures_withheld);
   std::optional<View> before;
-  if (inputs.before != nullptr) {
+  if (inputs.before != nullptr && !published_only) {
     before.emplace(*inputs.before, request.exercise_id());
     report.set_before_revision(before->snapshot.revision);
     *report.mutable_before_time() = ToProtoTime(inputs.before_moment);
@@ -453,7 +503,9 @@ absl::StatusOr<v1::SituationReport> ComputeSituationReport(const v1::GetSituatio
       if (runs_out_at > horizon_end) continue;
       ++running_out;
       earliest = std::min(earliest, runs_out_at);
-      if (min_group == 0) supply.add_organization_ids(organization_id);
+      // Which organisations run out is detail, and so is the provenance that would name them.
+      if (min_group > 0) continue;
+      supply.add_organization_ids(organization_id);
       auto reports = at.reports.find(organization_id);
       if (reports == at.reports.end()) continue;
       for (const state::RecordPtr& stored : reports->second.Counted()) {
@@ -604,11 +656,21 @@ std::string RenderSituationReportMarkdown(const v1::SituationReport& report) {
   if (report.before_revision() > 0) {
     absl::StrAppend(&out, en ? "Trend against " : "Trend ten opzichte van ", Time(report.before_time()),
                     en ? " (revision " : " (revisie ", report.before_revision(), ").\n\n");
+  } else if (report.trend_withheld()) {
+    absl::StrAppend(&out, en ? "No trend for this reader: sums of two moments could be subtracted (graduated "
+                               "visibility).\n\n"
+                             : "Geen trend voor deze lezer: sommen van twee momenten zouden van elkaar afgetrokken "
+                               "kunnen worden (getrapte zichtbaarheid).\n\n");
   } else {
     absl::StrAppend(
         &out, en ? "No picture 24 hours earlier: no trend.\n\n" : "Geen beeld van 24 uur eerder: geen trend.\n\n");
   }
-  if (report.detail_withheld()) {
+  if (report.figures_withheld()) {
+    absl::StrAppend(&out, en ? "Capacity and supply figures of a past moment are withheld for this reader (graduated "
+                               "visibility): ask for the brief of now.\n\n"
+                             : "Capaciteits- en voorraadcijfers van een eerder moment zijn afgeschermd voor deze "
+                               "lezer (getrapte zichtbaarheid): vraag het rapport van nu.\n\n");
+  } else if (report.detail_withheld()) {
     absl::StrAppend(&out, en ? "Sums of fewer organisations than the minimum group are withheld (graduated "
                                "visibility).\n\n"
                              : "Sommen van minder organisaties dan de minimale groep zijn afgeschermd (getrapte "

@@ -18,10 +18,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/queries/reports.h"
 #include "server/state/picture.h"
 
 namespace ketenbeeld::queries {
@@ -38,7 +40,19 @@ struct BriefInputs {
   absl::Time before_moment = absl::InfinitePast();
   // 0: the reader sees every organisation's figures; otherwise the minimum group (see above).
   int min_group = 0;
+  // For a reader without detail (min_group > 0), the figures published to such readers (policy::PublishedFigures),
+  // which replace `at`'s own; null when `at` is a past revision, of which no publication is kept: then every capacity,
+  // supply and gap figure is withheld (SituationReport.figures_withheld). Such a reader never gets a trend (`before`
+  // is not read; trend_withheld): two moments' sums subtracted could give one organisation's figure.
+  const FigureTable* published = nullptr;
 };
+
+// The records a brief reads, as Reader::PictureAt's name prefixes: at its moment the registry, the incidents with
+// their situation logs, the requests for help and the scenarios (of the exercise `exercise_id`, when not empty);
+// 24 hours before only the registry and the status reports, for the trend. The rest of the picture (alerts and
+// their acknowledgements, the outbox, escalation tasks) is never read.
+std::vector<std::string> BriefPrefixes(const std::string& exercise_id);
+std::vector<std::string> BriefTrendPrefixes(const std::string& exercise_id);
 
 // Checks the request's own fields (incident_id, exercise_id's form, language, horizon): INVALID_ARGUMENT naming the
 // field. Called by ComputeSituationReport too; the service calls it first so bad input costs no picture read.

@@ -113,26 +113,55 @@ absl::StatusOr<int64_t> Reader::RevisionAt(const google::protobuf::Timestamp& at
   return revision;
 }
 
-absl::StatusOr<std::unique_ptr<state::Picture>> Reader::PictureAt(int64_t revision, absl::string_view field) const {
+absl::StatusOr<std::unique_ptr<state::Picture>> Reader::PictureAt(int64_t revision, absl::string_view field,
+                                                                  absl::Span<const std::string> prefixes) const {
   if (revision <= 0) return absl::InvalidArgumentError(absl::StrCat(field, ": ", revision, " is not a revision"));
-  const state::Picture::Snapshot latest = picture_.TakePrefix("", "", 0);
-  if (revision == latest.revision) return state::Picture::FromRecords(latest.records, revision);
+  auto wanted = [&](std::string_view name) {
+    return std::any_of(prefixes.begin(), prefixes.end(),
+                       [&](const std::string& prefix) { return name.starts_with(prefix); });
+  };
+  // One snapshot of the whole live picture, so that all prefixes are read at the same revision.
+  state::Picture::Snapshot latest = picture_.TakePrefix("", "", 0);
+  if (revision == latest.revision) {
+    std::erase_if(latest.records, [&](const state::RecordPtr& stored) { return !wanted(stored->record.name()); });
+    return state::Picture::FromRecords(latest.records, revision);
+  }
   if (absl::Status readable = CheckReadableRevision(revision, latest.revision, field); !readable.ok()) return readable;
+  auto too_large = [&](absl::string_view what, size_t limit, absl::string_view setting) {
+    return absl::ResourceExhaustedError(absl::StrCat(field, ": the picture at revision ", revision, " is more than ",
+                                                     limit, " ", what, " to read from the store (the server's ",
+                                                     setting, "); the live picture is read from memory"));
+  };
+  // The names first (the key index only), so a picture over the limit is refused before its records are read.
   std::vector<int64_t> changes;
-  if (absl::Status walked = store_.ForEachNameAt("", "", revision,
-                                                 [&](std::string_view, int64_t changed) {
-                                                   changes.push_back(changed);
-                                                   return true;
-                                                 });
-      !walked.ok()) {
-    return walked;
+  for (const std::string& prefix : prefixes) {
+    absl::Status walked = store_.ForEachNameAt(prefix, "", revision, [&](std::string_view name, int64_t changed) {
+      // A name under two of the prefixes is read once, from the shortest.
+      if (std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& other) {
+            return other.size() < prefix.size() && name.starts_with(other);
+          })) {
+        return true;
+      }
+      changes.push_back(changed);
+      return changes.size() <= limits_.max_picture_records;
+    });
+    if (!walked.ok()) return walked;
+    if (changes.size() > limits_.max_picture_records) {
+      return too_large("records", limits_.max_picture_records, "limits.max_records_per_picture");
+    }
   }
   std::vector<state::RecordPtr> records;
   records.reserve(changes.size());
+  size_t bytes = 0;
   for (const int64_t changed : changes) {
     absl::StatusOr<state::RecordPtr> record = RecordFromLog(changed);
     if (!record.ok()) return record.status();
-    if (*record != nullptr) records.push_back(*std::move(record));
+    if (*record == nullptr) continue;
+    bytes += (*record)->wire.size();
+    if (bytes > limits_.max_picture_bytes) {
+      return too_large("bytes", limits_.max_picture_bytes, "limits.max_bytes_per_picture");
+    }
+    records.push_back(*std::move(record));
   }
   return state::Picture::FromRecords(records, revision);
 }

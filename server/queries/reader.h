@@ -19,10 +19,12 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/state/picture.h"
@@ -38,11 +40,20 @@ inline constexpr int kMaxPageSize = 10000;
 // defaults keep one call to tens of milliseconds (about 45 us per record read at a past revision, 90 MB/s of log).
 inline constexpr size_t kDefaultMaxScannedRecords = 2000;
 inline constexpr size_t kDefaultMaxScannedBytes = size_t{4} << 20;
+// What one whole-picture read at a past revision (PictureAt: a brief at a past moment and the 24-hour trend of every
+// brief) may read before it is refused: it cannot stop half-way, so it is refused instead of continued. The defaults
+// allow a region of 30,000 organisations with a report each (60,000 records, about 3 s at 45 us per point read) with
+// room for exercises, and keep one call under about 10 s and 256 MiB.
+inline constexpr size_t kDefaultMaxPictureRecords = 200'000;
+inline constexpr size_t kDefaultMaxPictureBytes = size_t{256} << 20;
 struct ScanLimits {
   // Records (List at a past revision) or log entries (History) read, whether they match or not.
   size_t max_records = kDefaultMaxScannedRecords;
   // Bytes of those records or entries.
   size_t max_bytes = kDefaultMaxScannedBytes;
+  // Records, and their bytes, one PictureAt reads from the store.
+  size_t max_picture_records = kDefaultMaxPictureRecords;
+  size_t max_picture_bytes = kDefaultMaxPictureBytes;
 };
 
 class Reader {
@@ -53,7 +64,9 @@ class Reader {
       : store_(store),
         picture_(picture),
         limits_{.max_records = std::max<size_t>(limits.max_records, 1),
-                .max_bytes = std::max<size_t>(limits.max_bytes, 1)} {}
+                .max_bytes = std::max<size_t>(limits.max_bytes, 1),
+                .max_picture_records = std::max<size_t>(limits.max_picture_records, 1),
+                .max_picture_bytes = std::max<size_t>(limits.max_picture_bytes, 1)} {}
 
   absl::Status Get(const ketenbeeld::v1::GetRequest& request, ketenbeeld::v1::GetResponse& response) const;
   absl::Status List(const ketenbeeld::v1::ListRequest& request, ketenbeeld::v1::ListResponse& response) const;
@@ -62,11 +75,15 @@ class Reader {
   // The evaluation of an incident, from this reader's store and picture (evaluation.h: ComputeEvaluation).
   absl::StatusOr<ketenbeeld::v1::Evaluation> Evaluate(const ketenbeeld::v1::GetEvaluationRequest& request) const;
 
-  // The whole picture at `revision` (the live one's records when it is the latest), read from the store's key index and
-  // log: one point read per record, so for briefs and evaluations, not for hot paths. Errors naming `field`:
-  // OUT_OF_RANGE ahead of the latest revision, FAILED_PRECONDITION below the retained log, INVALID_ARGUMENT when not
-  // positive; DATA_LOSS/UNAVAILABLE from storage.
-  absl::StatusOr<std::unique_ptr<state::Picture>> PictureAt(int64_t revision, absl::string_view field) const;
+  // The picture at `revision` restricted to the records whose names start with one of `prefixes` ({""}: all of them).
+  // At the latest revision these are the live picture's records (no store read); at a past one they are read from the
+  // store's key index and log, one point read per record, so for briefs, not for hot paths, and bounded: a read of
+  // more than ScanLimits::max_picture_records records or max_picture_bytes bytes is refused before it is finished
+  // (it cannot answer half a picture). Errors naming `field`: OUT_OF_RANGE ahead of the latest revision,
+  // FAILED_PRECONDITION below the retained log, INVALID_ARGUMENT when not positive, RESOURCE_EXHAUSTED beyond the
+  // limits (the message names the limit); DATA_LOSS/UNAVAILABLE from storage.
+  absl::StatusOr<std::unique_ptr<state::Picture>> PictureAt(int64_t revision, absl::string_view field,
+                                                            absl::Span<const std::string> prefixes = {""}) const;
 
   // When `revision` was committed (its log entry's commit time). Errors as PictureAt.
   absl::StatusOr<absl::Time> CommitTimeOf(int64_t revision, absl::string_view field) const;

@@ -191,7 +191,7 @@ void Operations::ImportAlertCap(const Identity& caller, const v1::ImportXmlReque
     done(allowed);
     return;
   }
-  absl::StatusOr<interop::CapImport> imported = interop::CapToAlert(request.xml());
+  absl::StatusOr<interop::CapImport> imported = interop::CapToAlert(request.xml(), request.exercise_id());
   if (!imported.ok()) {
     done(imported.status());
     return;
@@ -209,6 +209,8 @@ void Operations::ImportStatusHave(const Identity& caller, const v1::ImportXmlReq
     done(imported.status());
     return;
   }
+  // HAVE has no exercise status: the caller says whose report it is, the committer checks the exercise.
+  imported->request.set_exercise_id(request.exercise_id());
   WriteImport(caller, std::move(imported->request), std::move(imported->not_imported), std::move(done));
 }
 

@@ -504,8 +504,9 @@ absl::StatusOr<v1::SituationReport> Operations::GetSituationReport(const Identit
   if (request.revision() == 0 && revision == 0) {
     return absl::NotFoundError(absl::StrCat("incident_id: incident \"", request.incident_id(), "\" does not exist"));
   }
-  absl::StatusOr<std::unique_ptr<state::Picture>> picture =
-      deps_.reader.PictureAt(request.revision() != 0 ? request.revision() : revision, "revision");
+  absl::StatusOr<std::unique_ptr<state::Picture>> picture = deps_.reader.PictureAt(
+      request.revision() != 0 ? request.revision() : revision, request.has_at_time() ? "at_time" : "revision",
+      queries::BriefPrefixes(request.exercise_id()));
   if (!picture.ok()) return picture.status();
   if (request.revision() != 0) {
     // The moment of a revision is when it was committed.
@@ -514,23 +515,38 @@ absl::StatusOr<v1::SituationReport> Operations::GetSituationReport(const Identit
     if (!committed.ok()) return committed.status();
     moment = *committed;
   }
-  // The picture 24 hours before, for the trend; none when that is before the first or the retained revisions.
+  // The picture 24 hours before, for the trend; none when that is before the first or the retained revisions, or
+  // too large to read (the brief itself is still worth having; its trend column then stays empty).
   const absl::Time before_moment = moment - queries::kBriefTrendWindow;
   std::unique_ptr<state::Picture> before;
-  if (absl::StatusOr<int64_t> then = deps_.reader.RevisionAt(ToProtoTime(before_moment), now, "at_time"); then.ok()) {
-    absl::StatusOr<std::unique_ptr<state::Picture>> read = deps_.reader.PictureAt(*then, "revision");
-    if (!read.ok() && !absl::IsFailedPrecondition(read.status())) return read.status();
-    if (read.ok()) before = *std::move(read);
-  } else if (!absl::IsInvalidArgument(then.status()) && !absl::IsFailedPrecondition(then.status())) {
-    return then.status();
-  }
   const policy::Viewer viewer = policy::Viewer::For(caller);
+  // A reader without detail gets no trend of the real picture (brief.h): nothing to read.
+  const bool trend_shown = viewer.sees_all_detail() || !request.exercise_id().empty();
+  if (trend_shown) {
+    absl::StatusOr<int64_t> then = deps_.reader.RevisionAt(ToProtoTime(before_moment), now, "at_time");
+    if (then.ok()) {
+      absl::StatusOr<std::unique_ptr<state::Picture>> read =
+          deps_.reader.PictureAt(*then, "revision", queries::BriefTrendPrefixes(request.exercise_id()));
+      if (!read.ok() && !absl::IsFailedPrecondition(read.status()) && !absl::IsResourceExhausted(read.status())) {
+        return read.status();
+      }
+      if (read.ok()) before = *std::move(read);
+    } else if (!absl::IsInvalidArgument(then.status()) && !absl::IsFailedPrecondition(then.status())) {
+      return then.status();
+    }
+  }
+  // A reader without detail gets the figures published to such readers, which exist for now only (brief.h).
+  std::shared_ptr<const queries::FigureTable> published;
+  if (!viewer.sees_all_detail() && request.revision() == 0 && !request.has_at_time()) {
+    published = policy::FiguresFor(viewer, deps_.picture, published_figures_).figures;
+  }
   absl::StatusOr<v1::SituationReport> report = queries::ComputeSituationReport(
       request, queries::BriefInputs{.at = **picture,
                                     .moment = moment,
                                     .before = before.get(),
                                     .before_moment = before_moment,
-                                    .min_group = viewer.sees_all_detail() ? 0 : deps_.min_aggregate_group});
+                                    .min_group = viewer.sees_all_detail() ? 0 : deps_.min_aggregate_group,
+                                    .published = published.get()});
   if (!report.ok() || caller.development() || deps_.audit == nullptr) return report;
   absl::btree_set<std::string> others;
   for (const v1::BriefSupply& supply : report->supplies()) {

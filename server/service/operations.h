@@ -130,7 +130,9 @@ class Operations {
   absl::StatusOr<ketenbeeld::v1::Evaluation> GetEvaluation(const security::Identity& caller,
                                                            const ketenbeeld::v1::GetEvaluationRequest& request);
   // The brief of an incident (queries/brief.h) at the latest revision, a revision or a moment: the picture then and
-  // 24 hours before are read from the store (Reader::PictureAt). A reader who does not see every organisation's
+  // 24 hours before are read from the store (Reader::PictureAt, only the kinds of records a brief shows, within the
+  // server's limits.max_records_per_picture: RESOURCE_EXHAUSTED naming `revision` or `at_time` beyond it; a trend
+  // picture beyond it leaves the trend out). A reader who does not see every organisation's
   // figures gets small sums withheld (min_aggregate_group); for one who does, the organisations its supply lines name
   // are a read of detail, recorded in the audit trail (UNAVAILABLE when it cannot be, and nothing is answered).
   absl::StatusOr<ketenbeeld::v1::SituationReport> GetSituationReport(

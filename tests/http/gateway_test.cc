@@ -383,6 +383,97 @@ TEST_F(GatewayTest, PagesAndAnswersCarryFramingAndScriptPolicies) {
   }
 }
 
+// The dashboard map's background: by default PDOK's tiles, whose origin, and no other, the pages may load images from;
+// GET /api/map tells the dashboard the template and the attribution.
+TEST_F(GatewayTest, TheMapsTileServerIsNamedAndAllowedForImagesOnly) {
+  httplib::Result map = client_.Get("/api/map");
+  ASSERT_TRUE(map);
+  EXPECT_EQ(map->status, 200);
+  const json body = json::parse(map->body);
+  EXPECT_EQ(body["tile_url"], http::kDefaultMapTileUrl);
+  EXPECT_EQ(body["attribution"], "Kaartgegevens \u00a9 Kadaster");
+  httplib::Result page = client_.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->get_header_value("Content-Security-Policy"),
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: https://service.pdok.nl; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'");
+}
+
+TEST(GatewayMapTest, SubdomainTilesAreAllowedByWildcardAndNoTilesByNothing) {
+  TestServer subdomains([](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.map_tile_url = "https://{s}.tiles.example.org/osm/{z}/{x}/{y}.png";
+    options.map_attribution = "\u00a9 OpenStreetMap <b>";
+  });
+  httplib::Client client("127.0.0.1", subdomains.server().http_port());
+  httplib::Result map = client.Get("/api/map");
+  ASSERT_TRUE(map);
+  EXPECT_EQ(json::parse(map->body)["attribution"], "\u00a9 OpenStreetMap <b>");  // Text: the page escapes it.
+  httplib::Result page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(absl::StrContains(page->get_header_value("Content-Security-Policy"),
+                                "img-src 'self' data: https://*.tiles.example.org; connect-src 'self';"))
+      << page->get_header_value("Content-Security-Policy");
+
+  TestServer none([](app::ServerOptions& options) {
+    options.http_listen_address = "127.0.0.1:0";
+    options.map_tile_url = "";
+    options.map_attribution = "";
+  });
+  httplib::Client none_client("127.0.0.1", none.server().http_port());
+  httplib::Result none_map = none_client.Get("/api/map");
+  ASSERT_TRUE(none_map);
+  EXPECT_EQ(json::parse(none_map->body)["tile_url"], "");
+  httplib::Result none_page = none_client.Get("/");
+  ASSERT_TRUE(none_page);
+  EXPECT_TRUE(absl::StrContains(none_page->get_header_value("Content-Security-Policy"), "img-src 'self' data:;"))
+      << none_page->get_header_value("Content-Security-Policy");
+}
+
+TEST(GatewayMapTest, ATileUrlIsCheckedForItsFormAndGivesItsOrigin) {
+  EXPECT_EQ(http::MapTileSource(http::kDefaultMapTileUrl).value_or("?"), "https://service.pdok.nl");
+  EXPECT_EQ(http::MapTileSource("http://127.0.0.1:9/{z}/{x}/{y}.png").value_or("?"), "http://127.0.0.1:9");
+  EXPECT_EQ(http::MapTileSource("http://localhost:8081/t/{z}/{x}/{y}{r}.png").value_or("?"), "http://localhost:8081");
+  EXPECT_EQ(http::MapTileSource("https://tiles.example.org:8443/{z}/{x}/{-y}.png?key=abc").value_or("?"),
+            "https://tiles.example.org:8443");
+  EXPECT_EQ(http::MapTileSource("").value_or("?"), "");
+  for (const char* bad : {
+           "service.pdok.nl/{z}/{x}/{y}.png",                          // no scheme
+           "ftp://tiles.example.org/{z}/{x}/{y}.png",                  // another scheme
+           "http://tiles.example.org/{z}/{x}/{y}.png",                 // plaintext off loopback
+           "http://{s}.localhost/{z}/{x}/{y}.png",                     // plaintext to subdomains
+           "https://tiles.example.org",                                // no path
+           "https://tiles.example.org/{z}/{x}.png",                    // no {y}
+           "https://tiles.example.org/{z}/{x}/{y}/{style}.png",        // a placeholder nobody fills in
+           "https://tiles.example.org/{z}/{x}/{y.png",                 // unclosed
+           "https://tiles.example.org/{z}/{x}/{y}}.png",               // unopened
+           "https://tiles.example.org/{z}/{x}/{y}.png; script-src *",  // header injection
+           "https://tiles.example.org/{z}/{x}/{y}.png\"",              // quote
+           "https://user:pw@tiles.example.org/{z}/{x}/{y}.png",        // credentials
+           "https://tiles.example.org:0/{z}/{x}/{y}.png",              // port
+           "https://tiles.example.org:+80/{z}/{x}/{y}.png",            // port
+           "https://[::1]:8081/{z}/{x}/{y}.png",                       // IPv6 literal: no policy source for it
+           "https://tiles.{s}.example.org/{z}/{x}/{y}.png",            // {s} not the first label
+           "https://tiles..example.org/{z}/{x}/{y}.png",               // empty label
+           "https://tiles.example.org/{z}/{x}/{y}.png\n",              // control character
+       }) {
+    const absl::StatusOr<std::string> source = http::MapTileSource(bad);
+    EXPECT_EQ(source.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_TRUE(absl::StartsWith(source.status().message(), "map.tile_url:")) << source.status();
+  }
+  EXPECT_TRUE(http::MapTileSource(std::string(1990, 'a').insert(0, "https://x.example/{z}/{x}/{y}/")).status().code() ==
+              absl::StatusCode::kInvalidArgument);
+
+  EXPECT_TRUE(http::CheckMapAttribution("Kaartgegevens \u00a9 Kadaster").ok());
+  EXPECT_TRUE(http::CheckMapAttribution("").ok());
+  for (const std::string& bad : {std::string("a\nb"), std::string(301, 'a'), std::string("\xff")}) {
+    const absl::Status status = http::CheckMapAttribution(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(absl::StartsWith(status.message(), "map.attribution:")) << status;
+  }
+}
+
 TEST_F(GatewayTest, FeedSendsSnapshotThenSyncedThenEachChangeWithItsRevisionAsId) {
   RegisterOverHttp("vvt-a");
   SseReader feed(port(), kSubscribe);

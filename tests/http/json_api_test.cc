@@ -134,5 +134,22 @@ TEST(Assets, TheDashboardAndTheFormAreEmbeddedAndNothingOutsideIsServed) {
   EXPECT_FALSE(FindAsset("/etc/passwd", "").has_value());
 }
 
+// The map library comes from the binary like every other file of the dashboard (no CDN), with its licence.
+TEST(Assets, TheMapLibraryIsEmbeddedWithItsLicence) {
+  const std::optional<Asset> leaflet = FindAsset("/vendor/leaflet/leaflet.js", "");
+  ASSERT_TRUE(leaflet.has_value());
+  EXPECT_EQ(leaflet->content_type, "text/javascript; charset=utf-8");
+  EXPECT_NE(leaflet->content.find("Leaflet 1.9.4"), std::string::npos);
+  ASSERT_TRUE(FindAsset("/vendor/leaflet/leaflet.css", "").has_value());
+  const std::optional<Asset> licence = FindAsset("/vendor/leaflet/LICENSE.txt", "");
+  ASSERT_TRUE(licence.has_value());
+  EXPECT_EQ(licence->content_type, "text/plain; charset=utf-8");
+  EXPECT_NE(licence->content.find("Redistribution and use"), std::string::npos);
+  const std::optional<Asset> index = FindAsset("/", "");
+  ASSERT_TRUE(index.has_value());
+  EXPECT_NE(index->content.find("/vendor/leaflet/leaflet.js"), std::string::npos);
+  EXPECT_EQ(index->content.find("https://"), std::string::npos) << "the dashboard loads nothing from elsewhere";
+}
+
 }  // namespace
 }  // namespace ketenbeeld::http

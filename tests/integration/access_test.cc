@@ -1445,10 +1445,22 @@ TEST_F(AccessTest, TheBriefShowsTheBestuurOnlySumsOfTheMinimumGroupAndAnswersBad
   ASSERT_TRUE(brief_as("ghor", request, &again).ok());
   EXPECT_EQ(again.markdown(), ghor.markdown()) << "the same revision gives the same bytes";
 
+  // The bestuur gets no figures of a past revision (they could be subtracted from today's), only the published ones
+  // of now, where a sum of fewer than the minimum group is withheld.
+  v1::SituationReport past;
+  const grpc::Status past_status = brief_as("bestuur", request, &past);
+  ASSERT_TRUE(past_status.ok()) << past_status.error_message();
+  EXPECT_TRUE(past.figures_withheld());
+  EXPECT_TRUE(past.capacity().empty());
+  EXPECT_EQ(past.incident().id(), "dijk");
+  v1::GetSituationReportRequest now;
+  now.set_incident_id("dijk");
   v1::SituationReport bestuur;
-  const grpc::Status bestuur_status = brief_as("bestuur", request, &bestuur);
+  const grpc::Status bestuur_status = brief_as("bestuur", now, &bestuur);
   ASSERT_TRUE(bestuur_status.ok()) << bestuur_status.error_message();
   EXPECT_TRUE(bestuur.detail_withheld());
+  EXPECT_TRUE(bestuur.trend_withheld());
+  EXPECT_FALSE(bestuur.figures_withheld());
   ASSERT_EQ(bestuur.capacity_size(), 1);
   EXPECT_TRUE(bestuur.capacity(0).available().withheld());
   EXPECT_FALSE(bestuur.capacity(0).available().has_value());

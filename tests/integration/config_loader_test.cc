@@ -228,6 +228,36 @@ TEST(ConfigLoaderTest, HttpFeedAndConnectionCapsAreCheckedAndCarried) {
   EXPECT_THAT(ErrorOf("http_max_connections: 100000"), StartsWith("http_max_connections: must be between 16"));
 }
 
+// The dashboard map's tiles: PDOK's with Kadaster's attribution unless configured; an empty URL means no tiles; another
+// URL drops the default attribution (it names PDOK's source); a malformed one is refused naming the field.
+TEST(ConfigLoaderTest, MapTilesDefaultToPdokAndAreChecked) {
+  absl::StatusOr<ResolvedConfig> defaults = ResolveText("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->server.map_tile_url, http::kDefaultMapTileUrl);
+  EXPECT_EQ(defaults->server.map_attribution, "Kaartgegevens \u00a9 Kadaster");
+
+  absl::StatusOr<ResolvedConfig> none = LoadWithFlags({"--map_tile_url", ""});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->server.map_tile_url, "");
+  EXPECT_EQ(none->server.map_attribution, "");
+
+  absl::StatusOr<ResolvedConfig> own = ResolveText(
+      "map { tile_url: \"https://{s}.tiles.example.org/{z}/{x}/{y}.png\" "
+      "attribution: \"\xc2\xa9 OpenStreetMap\" }");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->server.map_tile_url, "https://{s}.tiles.example.org/{z}/{x}/{y}.png");
+  EXPECT_EQ(own->server.map_attribution, "\u00a9 OpenStreetMap");
+  absl::StatusOr<ResolvedConfig> unattributed =
+      LoadWithFlags({"--map_tile_url", "http://127.0.0.1:8081/tiles/{z}/{x}/{y}.png"});
+  ASSERT_TRUE(unattributed.ok()) << unattributed.status();
+  EXPECT_EQ(unattributed->server.map_attribution, "");
+
+  EXPECT_THAT(ErrorOf("map { tile_url: \"http://tiles.example.org/{z}/{x}/{y}.png\" }"),
+              StartsWith("map.tile_url: must use https://"));
+  EXPECT_THAT(ErrorOf("map { tile_url: \"https://tiles.example.org/{z}/{x}.png\" }"), StartsWith("map.tile_url:"));
+  EXPECT_THAT(ErrorOf("map { attribution: \"a\\nb\" }"), StartsWith("map.attribution:"));
+}
+
 TEST(ConfigLoaderTest, EmptyConfigGivesTheDefaults) {
   absl::StatusOr<ResolvedConfig> resolved = ResolveText("");
   ASSERT_TRUE(resolved.ok()) << resolved.status();
@@ -274,6 +304,8 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
   EXPECT_THAT(ErrorOf("limits { max_scanned_records_per_read: -2 }"),
               StartsWith("limits.max_scanned_records_per_read:"));
   EXPECT_THAT(ErrorOf("limits { max_scanned_bytes_per_read: 10 }"), StartsWith("limits.max_scanned_bytes_per_read:"));
+  EXPECT_THAT(ErrorOf("limits { max_records_per_picture: -1 }"), StartsWith("limits.max_records_per_picture:"));
+  EXPECT_THAT(ErrorOf("limits { max_bytes_per_picture: 100 }"), StartsWith("limits.max_bytes_per_picture:"));
   EXPECT_THAT(ErrorOf("limits { max_write_bytes_per_second_per_organization: 100 }"),
               StartsWith("limits.max_write_bytes_per_second_per_organization:"));
   EXPECT_THAT(ErrorOf("heartbeat_interval { seconds: 3600 }"), StartsWith("heartbeat_interval:"));

@@ -276,5 +276,36 @@ TEST(CapTest, MessagesThatCannotBeAnAlertWriteAreRefused) {
   }
 }
 
+TEST(CapTest, ExerciseAndTestMessagesGoIntoAnExerciseOnlyAndActualOnesNever) {
+  CapExportOptions exercise = Options();
+  exercise.status = CapStatus::kExercise;
+  const absl::StatusOr<CapImport> into_exercise = CapToAlert(Export(FullAlert(), exercise), "oef-hitte");
+  ASSERT_TRUE(into_exercise.ok()) << into_exercise.status();
+  EXPECT_EQ(into_exercise->request.exercise_id(), "oef-hitte");
+  EXPECT_EQ(into_exercise->request.mode(), v1::MODE_EXERCISE);
+  EXPECT_EQ(into_exercise->request.alert().id(), "hitte-noord");
+
+  CapExportOptions test = Options();
+  test.status = CapStatus::kTest;
+  const absl::StatusOr<CapImport> into_test = CapToAlert(Export(FullAlert(), test), "test-koppeling");
+  ASSERT_TRUE(into_test.ok()) << into_test.status();
+  EXPECT_EQ(into_test->request.mode(), v1::MODE_TEST);
+
+  // The real picture takes no exercise message (CapTest.MessagesThatCannotBeAnAlertWriteAreRefused), an exercise no
+  // real one, and neither takes System or Draft messages.
+  const absl::StatusOr<CapImport> actual = CapToAlert(Export(FullAlert(), Options()), "oef-hitte");
+  ASSERT_FALSE(actual.ok());
+  EXPECT_EQ(actual.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(actual.status().message(), HasSubstr("exercise_id: \"oef-hitte\" takes Exercise and Test messages"));
+  const std::string system =
+      absl::StrReplaceAll(Export(FullAlert(), exercise), {{"<status>Exercise</status>", "<status>System</status>"}});
+  const absl::StatusOr<CapImport> refused = CapToAlert(system, "oef-hitte");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("/alert/status: \"System\" messages are not imported"));
+  const absl::StatusOr<CapImport> plain = CapToAlert(Export(FullAlert(), exercise));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_THAT(plain.status().message(), HasSubstr("import it into an exercise with exercise_id"));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::interop

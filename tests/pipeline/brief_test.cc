@@ -2,12 +2,14 @@
 // the 24-hour trend, "—" for what was not reported, withheld small sums, and the same bytes every time.
 #include "server/queries/brief.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/domain/names.h"
 #include "server/queries/reader.h"
 #include "tests/support/committer_fixture.h"
 
@@ -63,15 +65,19 @@ class BriefTest : public CommitterFixture {
     Advance(absl::Minutes(1));
   }
 
-  // The brief now, as the service builds it: the picture at the latest revision and the one 24 hours before.
-  absl::StatusOr<v1::SituationReport> Brief(int min_group = 0, const std::string& language = "") {
+  // The brief now, as the service builds it: the picture at `revision` (0: the latest) and the one 24 hours before,
+  // each restricted to what a brief reads.
+  absl::StatusOr<v1::SituationReport> Brief(int min_group = 0, const std::string& language = "", int64_t revision = 0,
+                                            const queries::FigureTable* published = nullptr) {
     const queries::Reader reader(*store_, *picture_);
-    absl::StatusOr<std::unique_ptr<state::Picture>> at = reader.PictureAt(picture_->revision(), "revision");
+    absl::StatusOr<std::unique_ptr<state::Picture>> at =
+        reader.PictureAt(revision != 0 ? revision : picture_->revision(), "revision", queries::BriefPrefixes(""));
     if (!at.ok()) return at.status();
     const absl::Time moment = Now();
     absl::StatusOr<int64_t> then = reader.RevisionAt(ToProtoTime(moment - absl::Hours(24)), moment, "at_time");
     if (!then.ok()) return then.status();
-    absl::StatusOr<std::unique_ptr<state::Picture>> before = reader.PictureAt(*then, "revision");
+    absl::StatusOr<std::unique_ptr<state::Picture>> before =
+        reader.PictureAt(*then, "revision", queries::BriefTrendPrefixes(""));
     if (!before.ok()) return before.status();
     v1::GetSituationReportRequest request;
     request.set_incident_id("dijk");
@@ -80,7 +86,8 @@ class BriefTest : public CommitterFixture {
                                                                          .moment = moment,
                                                                          .before = before->get(),
                                                                          .before_moment = moment - absl::Hours(24),
-                                                                         .min_group = min_group});
+                                                                         .min_group = min_group,
+                                                                         .published = published});
   }
 
   static const v1::BriefCapacityLine* Line(const v1::SituationReport& report, v1::BedType bed_type) {
@@ -180,7 +187,8 @@ TEST_F(BriefTest, TextCannotBreakTheTable) {
 }
 
 TEST_F(BriefTest, SmallSumsAreWithheldWithoutProvenance) {
-  absl::StatusOr<v1::SituationReport> report = Brief(/*min_group=*/3);
+  const queries::FigureTable published = queries::TabulateFigures(*picture_);
+  absl::StatusOr<v1::SituationReport> report = Brief(/*min_group=*/3, "", 0, &published);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->detail_withheld());
   const v1::BriefCapacityLine* ic = Line(*report, v1::BED_TYPE_IC_ADULT);
@@ -215,6 +223,105 @@ TEST_F(BriefTest, BadInputNamesTheField) {
   request.set_language("nl");
   *request.mutable_horizon() = ToProtoDuration(absl::Hours(24 * 30));
   EXPECT_THAT(std::string(queries::ComputeSituationReport(request, inputs).status().message()), HasSubstr("horizon"));
+}
+
+TEST_F(BriefTest, APastRevisionReadFromTheStoreGivesTheBriefTheLivePictureGave) {
+  absl::StatusOr<v1::SituationReport> live = Brief();
+  ASSERT_TRUE(live.ok()) << live.status();
+  // Later changes of every kind the brief reads (and one it does not): the brief at the old revision is unchanged.
+  MustSubmit(ReportWrite(MakeReport("zh-c", 9, v1::OVERALL_STATUS_CRITICAL)));
+  v1::AddSituationEntryRequest entry;
+  entry.mutable_entry()->set_incident_id("dijk");
+  entry.mutable_entry()->set_layer(v1::SITUATION_LAYER_ASSESSMENT);
+  entry.mutable_entry()->set_text("Later");
+  entry.mutable_entry()->set_author("OvD-G");
+  MustSubmit(Write(entry));
+  absl::StatusOr<v1::SituationReport> past = Brief(0, "", live->revision());
+  ASSERT_TRUE(past.ok()) << past.status();
+  EXPECT_EQ(past->markdown(), live->markdown());
+  EXPECT_GT(picture_->revision(), live->revision());
+}
+
+TEST_F(BriefTest, APastPictureReadsOnlyTheNamedPrefixes) {
+  const int64_t past = picture_->revision();
+  MustSubmit(ReportWrite(MakeReport("zh-c", 9)));
+  const queries::Reader reader(*store_, *picture_);
+  for (const int64_t revision : {past, picture_->revision()}) {
+    absl::StatusOr<std::unique_ptr<state::Picture>> trend =
+        reader.PictureAt(revision, "revision", queries::BriefTrendPrefixes(""));
+    ASSERT_TRUE(trend.ok()) << trend.status();
+    EXPECT_NE((*trend)->Find(domain::OrganizationName("zh-a")), nullptr) << revision;
+    EXPECT_NE((*trend)->Find(domain::StatusReportName("zh-a", "")), nullptr) << revision;
+    EXPECT_EQ((*trend)->Find(domain::IncidentName("dijk")), nullptr) << revision;
+    EXPECT_EQ((*trend)->Find(domain::ScenarioName("overstroming")), nullptr) << revision;
+  }
+}
+
+TEST_F(BriefTest, APastPictureBeyondTheLimitsIsRefusedAndTheLiveOneIsNot) {
+  const int64_t past = picture_->revision();
+  MustSubmit(ReportWrite(MakeReport("zh-c", 9)));
+  // The brief's records at `past`: three organisations, two reports, the incident, its entry, the scenario.
+  const queries::Reader few_records(*store_, *picture_, queries::ScanLimits{.max_picture_records = 5});
+  absl::StatusOr<std::unique_ptr<state::Picture>> refused =
+      few_records.PictureAt(past, "revision", queries::BriefPrefixes(""));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(), HasSubstr("revision: the picture at revision"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("limits.max_records_per_picture"));
+  EXPECT_TRUE(few_records.PictureAt(picture_->revision(), "revision", queries::BriefPrefixes("")).ok());
+  EXPECT_TRUE(few_records.PictureAt(past, "revision", queries::BriefTrendPrefixes("")).ok());
+
+  const queries::Reader few_bytes(*store_, *picture_, queries::ScanLimits{.max_picture_bytes = 200});
+  refused = few_bytes.PictureAt(past, "at_time", queries::BriefPrefixes(""));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(), HasSubstr("at_time: "));
+  EXPECT_THAT(refused.status().message(), HasSubstr("limits.max_bytes_per_picture"));
+}
+
+// A reader without detail gets the figures published to such readers, which may trail the picture, and never those
+// of two moments: a sum now and one 24 hours before could be subtracted from one another.
+TEST_F(BriefTest, AReaderWithoutDetailGetsThePublishedFiguresAndNoTrend) {
+  const queries::FigureTable published = queries::TabulateFigures(*picture_);  // IC 1 + 4
+  MustSubmit(ReportWrite(MakeReport("zh-b", 10)));
+  absl::StatusOr<v1::SituationReport> report = Brief(/*min_group=*/1, "", 0, &published);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const v1::BriefCapacityLine* ic = Line(*report, v1::BED_TYPE_IC_ADULT);
+  ASSERT_NE(ic, nullptr);
+  EXPECT_EQ(ic->available().value(), 5);
+  ASSERT_EQ(ic->available().provenance_size(), 2);
+  EXPECT_EQ(ic->available().provenance(0).record(), "organizations/zh-a/status");
+  EXPECT_EQ(ic->available().provenance(1).revision(), published.revision);
+  EXPECT_TRUE(report->trend_withheld());
+  EXPECT_EQ(report->before_revision(), 0);
+  EXPECT_FALSE(ic->has_available_before());
+  EXPECT_FALSE(ic->has_change());
+  EXPECT_THAT(report->markdown(), HasSubstr("Geen trend voor deze lezer"));
+  // Which organisation runs out of oxygen is detail: counted, not named, not cited.
+  ASSERT_EQ(report->supplies_size(), 1);
+  EXPECT_EQ(report->supplies(0).organizations_running_out().value(), 1);
+  EXPECT_TRUE(report->supplies(0).organization_ids().empty());
+  EXPECT_TRUE(report->supplies(0).organizations_running_out().provenance().empty());
+  // The GHOR gets the live figure and the trend.
+  absl::StatusOr<v1::SituationReport> exact = Brief();
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_EQ(Line(*exact, v1::BED_TYPE_IC_ADULT)->available().value(), 11);
+  EXPECT_FALSE(exact->trend_withheld());
+}
+
+TEST_F(BriefTest, APastBriefForAReaderWithoutDetailWithholdsEveryFigure) {
+  const int64_t past = picture_->revision();
+  MustSubmit(ReportWrite(MakeReport("zh-b", 10)));
+  absl::StatusOr<v1::SituationReport> report = Brief(/*min_group=*/1, "", past);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->figures_withheld());
+  EXPECT_TRUE(report->capacity().empty());
+  EXPECT_TRUE(report->supplies().empty());
+  ASSERT_EQ(report->scenario_gaps_size(), 1);
+  EXPECT_TRUE(report->scenario_gaps(0).available().withheld());
+  EXPECT_FALSE(report->scenario_gaps(0).has_shortfall());
+  EXPECT_THAT(report->markdown(), HasSubstr("van een eerder moment zijn afgeschermd voor deze lezer"));
+  // The situation log and the critical organisations are the operational picture: every reader sees them.
+  EXPECT_EQ(report->entries_size(), 1);
+  EXPECT_EQ(report->critical_organizations_size(), 1);
 }
 
 }  // namespace

@@ -98,6 +98,18 @@ TEST_F(InteropCliTest, ACapMessageComesInAndGoesOut) {
   EXPECT_TRUE(run.exit.ExitedWith(1)) << run.exit.ToString();
   EXPECT_THAT(run.err, HasSubstr("/alert/status: \"Exercise\" messages are not imported"));
   EXPECT_THAT(MustRun({"alert", "cap", "hitte-noord"}), Not(HasSubstr("<msgType>Update</msgType>")));
+  // Into an exercise it goes, once, its headline marked once; the real alert stays as it was.
+  MustRun({"exercise", "start", "--id", "oef-hitte", "--title", "Oefening hitteplan"});
+  EXPECT_THAT(MustRun({"--exercise", "oef-hitte", "alert", "import-cap", exercise}),
+              HasSubstr("imported exercises/oef-hitte/alerts/hitte-noord at revision"));
+  const std::string exercised = MustRun({"--exercise", "oef-hitte", "alert", "cap", "hitte-noord"});
+  EXPECT_THAT(exercised, HasSubstr("<headline>OEFENING: Hitteplan fase 2</headline>"));
+  EXPECT_THAT(exercised, HasSubstr("<status>Exercise</status>"));
+  EXPECT_THAT(MustRun({"alert", "cap", "hitte-noord"}), HasSubstr("<headline>Hitteplan fase 2</headline>"));
+  // The real message does not go into the exercise.
+  const CliRun actual = Cli({"--exercise", "oef-hitte", "alert", "import-cap", message});
+  EXPECT_TRUE(actual.exit.ExitedWith(1)) << actual.exit.ToString();
+  EXPECT_THAT(actual.err, HasSubstr("exercise_id: \"oef-hitte\" takes Exercise and Test messages only"));
 }
 
 // An exercise's alert goes out as an exercise (or test) message, whatever the caller asks: a partner's system must

@@ -30,8 +30,10 @@ export class ServerProcess {
   get url() { return `http://${this.httpAddress}`; }
 
   async start() {
+    // No map tiles unless a test asks for them: tests reach nothing beyond loopback.
+    const tiles = this.extraArgs.includes('--map_tile_url') ? [] : ['--map_tile_url', ''];
     const args = ['--listen', this.grpcAddress, '--http_listen', this.httpAddress, '--data_dir', this.dataDir,
-      '--heartbeat_interval', '1s', '--shutdown_grace', '1s', ...this.extraArgs];
+      '--heartbeat_interval', '1s', '--shutdown_grace', '1s', ...tiles, ...this.extraArgs];
     const proc = spawn(serverBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     let buffer = '';

@@ -1,5 +1,6 @@
-// Makes docs/dashboard.png and docs/form.png: a realistic picture of a power cut in Den Helder (VR10), seeded over
-// the JSON API, photographed in Debian's chromium. Run: npm run screenshots (after building the server), ~90 s:
+// Makes docs/dashboard.png, docs/map.png and docs/form.png: a realistic picture of a power cut in Den Helder (VR10),
+// seeded over the JSON API, photographed in Debian's chromium. The map is photographed without its background tiles
+// (the harness starts the server with --map_tile_url ''): a build machine need not reach PDOK. Run: npm run screenshots (after building the server), ~90 s:
 // it waits for one report to become overdue so that the screenshot shows how an overdue report stands out.
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,17 +13,21 @@ const docs = resolve(process.argv[2] || '../docs');
 const attach = process.argv[3] === '--attach' ? { http: process.argv[4], grpc: process.argv[5] } : null;
 const minutesFromNow = (m) => new Date(Date.now() + m * 60000).toISOString();
 
+// [id, name, kind, main site's latitude, longitude] (the sites are near the real places, the names partly invented).
 const ORGANIZATIONS = [
-  ['nwz-alkmaar', 'Noordwest Ziekenhuisgroep Alkmaar', 'ORGANIZATION_KIND_HOSPITAL'],
-  ['dijklander-hoorn', 'Dijklander Ziekenhuis Hoorn', 'ORGANIZATION_KIND_HOSPITAL'],
-  ['ambulance-nhn', 'Ambulancedienst Noord-Holland Noord', 'ORGANIZATION_KIND_AMBULANCE_SERVICE'],
-  ['hap-den-helder', 'Huisartsenpost Den Helder', 'ORGANIZATION_KIND_GP_POST'],
-  ['vvt-duinrand', 'Zorgcentrum Duinrand', 'ORGANIZATION_KIND_NURSING_HOME'],
-  ['vvt-de-helling', 'Woonzorg De Helling', 'ORGANIZATION_KIND_NURSING_HOME'],
-  ['thuiszorg-wf', 'Thuiszorg West-Friesland', 'ORGANIZATION_KIND_HOME_CARE'],
-  ['ggz-nhn', 'GGZ Noord-Holland-Noord', 'ORGANIZATION_KIND_MENTAL_HEALTH'],
-  ['gemeente-den-helder', 'Gemeente Den Helder', 'ORGANIZATION_KIND_MUNICIPALITY'],
+  ['nwz-alkmaar', 'Noordwest Ziekenhuisgroep Alkmaar', 'ORGANIZATION_KIND_HOSPITAL', 52.638, 4.740],
+  ['dijklander-hoorn', 'Dijklander Ziekenhuis Hoorn', 'ORGANIZATION_KIND_HOSPITAL', 52.645, 5.059],
+  ['ambulance-nhn', 'Ambulancedienst Noord-Holland Noord', 'ORGANIZATION_KIND_AMBULANCE_SERVICE', 52.622, 4.771],
+  ['hap-den-helder', 'Huisartsenpost Den Helder', 'ORGANIZATION_KIND_GP_POST', 52.951, 4.749],
+  ['vvt-duinrand', 'Zorgcentrum Duinrand', 'ORGANIZATION_KIND_NURSING_HOME', 52.928, 4.768],
+  ['vvt-de-helling', 'Woonzorg De Helling', 'ORGANIZATION_KIND_NURSING_HOME', 52.787, 4.800],
+  ['thuiszorg-wf', 'Thuiszorg West-Friesland', 'ORGANIZATION_KIND_HOME_CARE', 52.897, 4.731],
+  ['ggz-nhn', 'GGZ Noord-Holland-Noord', 'ORGANIZATION_KIND_MENTAL_HEALTH', 52.600, 4.700],
+  ['gemeente-den-helder', 'Gemeente Den Helder', 'ORGANIZATION_KIND_MUNICIPALITY', 52.956, 4.761],
 ];
+// Den Helder-Zuid and Julianadorp, roughly.
+const POWER_CUT_AREA = [[52.880, 4.705], [52.880, 4.790], [52.925, 4.800], [52.945, 4.775], [52.940, 4.715]]
+  .map(([latitude, longitude]) => ({ latitude, longitude }));
 
 const reporter = (name) => ({ name, function: 'crisiscoördinator', phone: '0223 000 000' });
 
@@ -100,9 +105,10 @@ const REPORTS = {
 };
 
 async function seed(server, waitForOverdue) {
-  for (const [id, name, kind] of ORGANIZATIONS) {
+  for (const [id, name, kind, latitude, longitude] of ORGANIZATIONS) {
     await server.call('ketenbeeld.v1.PictureService/RegisterOrganization', {
-      organization: { id, name, kind, safety_region: 'VR10', contact: { name: 'Crisiscoördinator', phone: '0223 000 000' } },
+      organization: { id, name, kind, safety_region: 'VR10', contact: { name: 'Crisiscoördinator', phone: '0223 000 000' },
+        locations: [{ id: 'hoofdlocatie', name: 'Hoofdlocatie', coordinates: { latitude, longitude } }] },
     });
   }
   // The GP post reports first and then nothing: it becomes overdue.
@@ -115,7 +121,7 @@ async function seed(server, waitForOverdue) {
   await server.call('ketenbeeld.v1.IncidentService/OpenIncident', {
     incident: {
       id: 'stroom-den-helder', title: 'Stroomstoring Den Helder-Zuid', type: 'stroomstoring', scale_up_level: 'GRIP 2',
-      safety_region: 'VR10', area: { description: 'Den Helder-Zuid en Julianadorp' },
+      safety_region: 'VR10', area: { description: 'Den Helder-Zuid en Julianadorp', polygons: [{ points: POWER_CUT_AREA }] },
       affected_organization_ids: ['vvt-duinrand', 'hap-den-helder', 'thuiszorg-wf'], casualties: { t1: 1, t2: 3, t3: 12 },
     },
   });
@@ -172,6 +178,19 @@ async function photograph(context, server) {
   await dashboard.waitForTimeout(3000);  // Let the change highlights fade.
   await dashboard.screenshot({ path: `${docs}/dashboard.png` });
   console.log(`wrote ${docs}/dashboard.png`);
+
+  // The map, with Zorgcentrum Duinrand's report opened by a click on its site.
+  const map = await context.newPage();
+  await map.setViewportSize({ width: 1400, height: 1000 });
+  await map.goto(`${server.url}/`);
+  await map.waitForSelector('#conn[data-state="live"]');
+  await map.waitForSelector('#map path.map-area[data-incident="stroom-den-helder"]');
+  await map.locator('#map path.map-site[data-org="vvt-duinrand"]').click();
+  await map.waitForSelector('#map-detail[data-org="vvt-duinrand"]');
+  await map.mouse.move(0, 0);  // No tooltip over the picture.
+  await map.waitForTimeout(3000);
+  await map.locator('.p-map').screenshot({ path: `${docs}/map.png` });
+  console.log(`wrote ${docs}/map.png`);
 
   const form = await context.newPage();
   await form.setViewportSize({ width: 1100, height: 1500 });

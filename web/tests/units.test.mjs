@@ -340,3 +340,25 @@ test('every message id of the pages has a Dutch and an English text', async () =
   }
   assert.deepEqual([...used].filter((id) => !nl.has(id)), [], 'ids the pages use that the dictionary lacks');
 });
+
+test('the map places sites by their coordinates, colours them like the status badges and draws what an area can draw', async () => {
+  const { areaShapes, sitePosition, statusClass } = await import('../static/js/map.js');
+  assert.equal(statusClass('OVERALL_STATUS_STRAINED'), 'strained');
+  assert.equal(statusClass('OVERALL_STATUS_CLOSED'), 'closed');
+  assert.equal(statusClass(undefined), 'unspecified', 'no report yet');
+  assert.equal(statusClass('OVERALL_STATUS_FROM_A_NEWER_SERVER'), 'unspecified');
+  assert.deepEqual(sitePosition({ coordinates: { latitude: 52.93, longitude: 4.76 } }), [52.93, 4.76]);
+  assert.equal(sitePosition({ name: 'no coordinates' }), null);
+  assert.equal(sitePosition({ coordinates: {} }), null, 'the JSON mapping leaves out 0,0: no position');
+  assert.deepEqual(sitePosition({ coordinates: { latitude: 52.1 } }), [52.1, 0]);
+  const shapes = areaShapes({
+    center: { latitude: 52.9, longitude: 4.8 }, radius_km: 2.5, postcodes: ['1741'], municipality_codes: ['GM0400'],
+    polygons: [{ points: [{ latitude: 52.9, longitude: 4.7 }, { latitude: 52.9, longitude: 4.9 }, { latitude: 53, longitude: 4.8 }] },
+      { points: [{ latitude: 1, longitude: 1 }] }],
+  });
+  assert.deepEqual(shapes.polygons, [[[52.9, 4.7], [52.9, 4.9], [53, 4.8]]], 'a ring of fewer than 3 points is not drawn');
+  assert.deepEqual(shapes.circle, { centre: [52.9, 4.8], radius: 2500 });
+  assert.deepEqual([shapes.postcodes, shapes.municipalityCodes], [['1741'], ['GM0400']]);
+  assert.equal(areaShapes({ center: { latitude: 52.9, longitude: 4.8 } }).circle, null, 'a centre without radius is no circle');
+  assert.deepEqual(areaShapes(undefined), { polygons: [], circle: null, postcodes: [], municipalityCodes: [] });
+});

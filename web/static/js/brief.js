@@ -18,6 +18,8 @@ const WORDS = {
     supply: 'Voorraad', count: 'Organisaties', first: 'Eerste tekort', request: 'Hulpvraag', covered: 'Gedekt',
     needed_by: 'Nodig voor', scenario: 'Scenario', needed: 'Nodig', available: 'Beschikbaar', shortfall: 'Tekort',
     overdue: 'Achterstallig sinds',
+    trendWithheld: 'Geen trend voor deze lezer: sommen van twee momenten zouden van elkaar afgetrokken kunnen worden (getrapte zichtbaarheid).',
+    figuresWithheld: 'Capaciteits- en voorraadcijfers van een eerder moment zijn afgeschermd voor deze lezer (getrapte zichtbaarheid): vraag het rapport van nu.',
   },
   en: {
     title: { BRIEF_AUDIENCE_ROAZ: 'Situation report for the ROAZ', other: 'Situation report for the bestuur' },
@@ -31,6 +33,8 @@ const WORDS = {
     supply: 'Supply', count: 'Organisations', first: 'First runs out', request: 'Request', covered: 'Covered',
     needed_by: 'Needed by', scenario: 'Scenario', needed: 'Needed', available: 'Available', shortfall: 'Shortfall',
     overdue: 'Overdue since',
+    trendWithheld: 'No trend for this reader: sums of two moments could be subtracted (graduated visibility).',
+    figuresWithheld: 'Capacity and supply figures of a past moment are withheld for this reader (graduated visibility): ask for the brief of now.',
   },
 };
 
@@ -93,7 +97,9 @@ export function renderBrief(report) {
     ${report.exercise_id ? html`<p class="exercise">${w.exercise} <code>${report.exercise_id}</code></p>` : ''}
     <p>Incident <code>${incident.id}</code> · ${incident.type} · ${incident.scale_up_level} · ${label(incident.status)} · ${incident.safety_region} ${s.cite(report.incident_provenance)}</p>
     <p>${w.moment}: ${utc(report.at_time)} (${w.revision} ${report.revision}). ${hasBefore
-      ? html`${w.trend} ${utc(report.before_time)} (${w.revision} ${report.before_revision}).` : w.noTrend}</p>`;
+      ? html`${w.trend} ${utc(report.before_time)} (${w.revision} ${report.before_revision}).`
+      : report.trend_withheld ? w.trendWithheld : w.noTrend}</p>
+    ${report.figures_withheld ? html`<p class="withheld">${w.figuresWithheld}</p>` : ''}`;
   const log = table([w.layer, w.text, w.author, ''], (report.entries || []).map((e) => html`
     <tr><td>${label(e.layer)}</td><td>${e.text}</td><td>${e.author}</td><td>${s.cite(e.provenance)}</td></tr>`), w);
   const capacity = table([w.sector, w.bed_type, w.now, w.before, w.change], (report.capacity || []).map((c) => html`

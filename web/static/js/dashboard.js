@@ -21,6 +21,7 @@ import { html, join, setHtml } from './html.js';
 import { serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
+import { AREA_COLOURS, DashboardMap, areaShapes, sitePosition, statusClass } from './map.js';
 import {
   choosableExercises, EXERCISE_PARAM, exerciseOf, inView, lifetime, linkInView, realName, replaySteps, stepAt,
   viewFilter, viewMark,
@@ -71,6 +72,11 @@ const feed = new Feed({
   },
   onStatus: () => renderStatus(),
 });
+
+// The map (map.js; null when it could not be made) and the organisation whose report it shows ('' = none).
+let dashboardMap = null;
+let mapError = '';
+let selectedOrg = '';
 
 // --- The picture, from the replica ---
 
@@ -137,6 +143,7 @@ function render() {
   renderView();
   renderStatus();
   renderOrganizations(p);
+  renderMap(p);
   renderCapacity(capacity);
   renderIncidents(p);
   renderAlerts(p);
@@ -380,27 +387,180 @@ function renderOrganizations(p) {
   for (const key of keys) {
     const [region, sector] = key.split('|');
     const orgs = groups.get(key).sort((a, b) => a.name.localeCompare(b.name, 'nl'));
-    const rows = [];
-    for (const org of orgs) {
-      const reports = p.reports.get(org.id) || { org: undefined, locations: [] };
-      if (reports.org || reports.locations.length === 0) rows.push(reportRow(org, reports.org, ''));
-      const locations = reports.locations.sort((a, b) => a.name.localeCompare(b.name));
-      if (!reports.org && locations.length > 0) {
-        // Only per-site reports: the organisation's row shows its worst site, the sites follow.
-        const worst = locations.reduce((a, b) => ((STATUS_RANK[b.status_report.overall_status] || 0) > (STATUS_RANK[a.status_report.overall_status] || 0) ? b : a));
-        rows.push(reportRow(org, worst, ''));
-      }
-      for (const record of locations) {
-        const location = (org.locations || []).find((l) => l.id === record.status_report.location_id);
-        rows.push(reportRow(org, record, location?.name || record.status_report.location_id));
-      }
-    }
+    const rows = orgs.flatMap((org) => organizationRows(org, p));
     parts.push(html`<h3 class="group">${region} · ${label(sector)} <small>(${orgs.length})</small></h3>
-      <table class="orgs"><thead><tr><th>${t('col.organization')}</th><th>${t('col.status')}</th>
-      <th>${t('col.disruptions')}</th><th>${t('col.capacity')}</th><th>${t('col.staffing')}</th>
-      <th>${t('col.report')}</th></tr></thead><tbody>${rows}</tbody></table>`);
+      <table class="orgs">${organizationsHead()}<tbody>${rows}</tbody></table>`);
   }
   setHtml(container, html`${parts}`);
+}
+
+function organizationsHead() {
+  return html`<thead><tr><th>${t('col.organization')}</th><th>${t('col.status')}</th>
+      <th>${t('col.disruptions')}</th><th>${t('col.capacity')}</th><th>${t('col.staffing')}</th>
+      <th>${t('col.report')}</th></tr></thead>`;
+}
+
+// An organisation's rows: its own report (or, with only per-site reports, its worst site's), then each site's.
+function organizationRows(org, p) {
+  const rows = [];
+  const reports = p.reports.get(org.id) || { org: undefined, locations: [] };
+  if (reports.org || reports.locations.length === 0) rows.push(reportRow(org, reports.org, ''));
+  const locations = reports.locations.sort((a, b) => a.name.localeCompare(b.name));
+  if (!reports.org && locations.length > 0) {
+    // Only per-site reports: the organisation's row shows its worst site, the sites follow.
+    const worst = locations.reduce((a, b) => ((STATUS_RANK[b.status_report.overall_status] || 0) > (STATUS_RANK[a.status_report.overall_status] || 0) ? b : a));
+    rows.push(reportRow(org, worst, ''));
+  }
+  for (const record of locations) {
+    const location = (org.locations || []).find((l) => l.id === record.status_report.location_id);
+    rows.push(reportRow(org, record, location?.name || record.status_report.location_id));
+  }
+  return rows;
+}
+
+// --- The map ---
+
+// What the map shows of the picture: every site with coordinates in the status of its own report (else its
+// organisation's), ringed when an open incident affects its organisation (named by hand or inside the area, as the
+// server computes it); the drawable parts of each open incident's area. The legend says what cannot be drawn
+// (postcodes, municipality codes) and which organisations have no position.
+function mapModel(p) {
+  const incidents = p.incidents.filter((i) => i.status !== 'INCIDENT_STATUS_CLOSED')
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const affectedBy = new Map();  // organisation id -> [incident]
+  for (const incident of incidents) {
+    for (const id of new Set([...(incident.affected_organization_ids || []), ...(incident.computed_affected_organization_ids || [])])) {
+      if (!affectedBy.has(id)) affectedBy.set(id, []);
+      affectedBy.get(id).push(incident);
+    }
+  }
+  const areaAlerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED' && a.audience?.incident_area);
+  const alerted = new Set(areaAlerts.flatMap((a) => a.audience.incident_area_organization_ids || []));
+  const sites = [];
+  const unplaced = [];
+  for (const org of p.organizations) {
+    const reports = p.reports.get(org.id);
+    let placed = false;
+    for (const location of org.locations || []) {
+      const position = sitePosition(location);
+      if (!position) continue;
+      placed = true;
+      const own = reports?.locations.find((r) => r.status_report.location_id === location.id);
+      const record = own || reports?.org;
+      sites.push({
+        key: `${org.id}/${location.id}`, organization_id: org.id, location_id: location.id, name: org.name,
+        site: location.name, position, status: statusClass(record?.status_report?.overall_status),
+        affected: affectedBy.has(org.id), alerted: alerted.has(org.id), selected: org.id === selectedOrg,
+        flash: isFlashing(`org:${org.id}`),
+      });
+    }
+    if (!placed) unplaced.push(org);
+  }
+  const areas = [];
+  const legend = [];
+  incidents.forEach((incident, i) => {
+    const shapes = areaShapes(incident.area);
+    const colour = i % AREA_COLOURS;
+    if (shapes.polygons.length || shapes.circle) {
+      areas.push({ key: incident.id, incident_id: incident.id, title: incident.title, colour, polygons: shapes.polygons, circle: shapes.circle });
+    }
+    const affected = new Set([...(incident.affected_organization_ids || []),
+      ...(incident.computed_affected_organization_ids || [])]).size;
+    const alerts = areaAlerts.filter((a) => a.incident_id === incident.id);
+    const anything = shapes.polygons.length || shapes.circle || shapes.postcodes.length || shapes.municipalityCodes.length;
+    if (anything || affected || alerts.length) legend.push({ incident, shapes, colour, affected, alerts });
+  });
+  return { sites, areas, legend, unplaced, affectedBy };
+}
+
+function areaLegend(entry) {
+  const { incident, shapes, colour, affected, alerts } = entry;
+  const drawn = [];
+  if (shapes.polygons.length) drawn.push(shapes.polygons.length === 1 ? t('map.area.polygon') : t('map.area.polygons', { n: shapes.polygons.length }));
+  if (shapes.circle) drawn.push(t('map.area.circle', { km: (shapes.circle.radius / 1000).toLocaleString(language() === 'en' ? 'en-GB' : 'nl-NL') }));
+  const listed = [];
+  if (shapes.postcodes.length) listed.push(t('map.area.postcodes', { list: shapes.postcodes.join(', ') }));
+  if (shapes.municipalityCodes.length) listed.push(t('map.area.municipalities', { list: shapes.municipalityCodes.join(', ') }));
+  const what = [drawn.join(', ') || (listed.length ? '' : t('map.area.none')),
+    listed.length ? `${listed.join(' · ')} (${t('map.area.not_drawn')})` : ''].filter(Boolean).join(' · ');
+  return html`<li data-map-incident="${incident.id}"><span class="swatch area-c${colour}"></span>
+    <b>${incident.title}</b> <span class="muted">${what}${affected ? ` · ${t('map.area.affected', { n: affected })}` : ''}</span>
+    ${alerts.map((a) => html`<div class="map-alert" data-map-alert="${a.id}">${t('map.area.alert', { headline: a.headline })}</div>`)}</li>`;
+}
+
+function renderMap(p) {
+  const legend = $('map-legend');
+  if (!dashboardMap) {
+    setHtml(legend, mapError ? html`<p class="nothing">${t('map.unavailable', { message: mapError })}</p>` : html``);
+    return;
+  }
+  const model = mapModel(p);
+  try {
+    dashboardMap.update(model);
+  } catch (error) {
+    // A map that cannot draw must not take the rest of the dashboard with it.
+    console.error(error);
+  }
+  const statuses = ['OVERALL_STATUS_NORMAL', 'OVERALL_STATUS_STRAINED', 'OVERALL_STATUS_CRITICAL', 'OVERALL_STATUS_CLOSED',
+    'OVERALL_STATUS_UNKNOWN', 'OVERALL_STATUS_UNSPECIFIED'];
+  const unplaced = model.unplaced.sort((a, b) => a.name.localeCompare(b.name, 'nl'));
+  setHtml(legend, html`<div class="map-key">${statuses.map((s) => html`<span><span class="dot status-${statusClass(s)}"></span>${label(s)}</span>`)}
+    <span><span class="dot ring"></span>${t('map.affected')}</span></div>
+    ${model.legend.length ? html`<ul class="map-areas">${model.legend.map(areaLegend)}</ul>` : ''}
+    ${unplaced.length ? html`<p class="muted map-unplaced" data-unplaced="${unplaced.length}">${t('map.without_position',
+      { n: unplaced.length, names: unplaced.slice(0, 12).map((o) => o.name).join(', ') + (unplaced.length > 12 ? ', …' : '') })}</p>` : ''}`);
+  renderMapDetail(p, model);
+}
+
+// The report of the organisation clicked on the map: the same rows as in the organisations panel, its sites, and the
+// incidents that affect it.
+function renderMapDetail(p, model) {
+  const detail = $('map-detail');
+  const org = selectedOrg ? p.organizations.find((o) => o.id === selectedOrg) : null;
+  if (!org) {
+    detail.dataset.org = '';
+    setHtml(detail, html`<p class="nothing">${t('map.detail.hint')}</p>`);
+    return;
+  }
+  const incidents = model.affectedBy.get(org.id) || [];
+  const sites = (org.locations || []).map((l) => html`<li data-location="${l.id}"><b>${l.name}</b>${[l.address, l.postcode, l.municipality_code]
+    .filter(Boolean).length ? html` <span class="muted">${[l.address, l.postcode, l.municipality_code].filter(Boolean).join(' · ')}</span>` : ''}</li>`);
+  detail.dataset.org = org.id;
+  setHtml(detail, html`<header><h3>${org.name}</h3><span class="muted">${label(org.kind)} · ${org.safety_region}</span>
+      <button type="button" class="map-close" data-map-close>${t('map.detail.close')}</button></header>
+    ${incidents.length ? html`<div class="map-affected-by">${t('map.detail.affected_by', { titles: incidents.map((i) => i.title).join(', ') })}</div>` : ''}
+    <table class="orgs">${organizationsHead()}<tbody>${organizationRows(org, p)}</tbody></table>
+    ${sites.length ? html`<div class="map-sites"><b>${t('map.detail.sites')}:</b><ul>${sites}</ul></div>` : ''}`);
+}
+
+function selectOrganization(id) {
+  selectedOrg = id || '';
+  scheduleRender();
+}
+
+// Makes the map (the page goes on without one when Leaflet is missing); its background follows when the server has
+// said where the tiles are.
+function startMap() {
+  try {
+    dashboardMap = new DashboardMap({ container: $('map'), note: $('map-note'), onSelect: selectOrganization });
+  } catch (error) {
+    mapError = error.message;
+    $('map').hidden = true;
+    return;
+  }
+  loadMapTiles();
+}
+
+async function loadMapTiles() {
+  let config = { tile_url: '', attribution: '' };
+  try {
+    const response = await fetch('/api/map');
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    config = await response.json();
+  } catch {
+    dashboardMap.showNote(true);  // No configuration, no tiles: the plain background, said so.
+  }
+  dashboardMap.setTiles(config);
 }
 
 // --- Capacity per type ---
@@ -956,6 +1116,9 @@ function backToLive() {
   render();
 }
 
+$('map-detail').addEventListener('click', (e) => {
+  if (e.target.closest('[data-map-close]')) selectOrganization('');
+});
 $('incidents').addEventListener('click', (e) => {
   const button = e.target.closest('[data-replay]');
   if (button && !past) startReplay(button.dataset.replay);
@@ -1011,6 +1174,7 @@ setInterval(() => {
 // A continuity point that passes turns red without waiting for a change of the picture.
 setInterval(() => scheduleRender(), 60 * 1000);
 await loadEnums();
+startMap();
 applyLanguage();
 if (exerciseId) {
   // An exercise view starts its feed once the exercise is known: an unknown id would be refused at every reconnect.
@@ -1030,6 +1194,7 @@ if (exerciseId) {
 window.ketenbeeld = {
   feed,
   view: () => ({ exercise: exerciseId, past: past ? { revision: past.revision, steps: past.steps } : null }),
+  map: () => dashboardMap?.map ?? null,
   serverOffsetMs,
   refreshes: () => ({
     overview: overviewRefresh.runs,
