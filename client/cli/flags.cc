@@ -330,6 +330,8 @@ absl::StatusOr<google::protobuf::FieldMask> StatusUpdateMask(const StatusReportF
   name_if(from_file.has_home_care(), "home_care");
   name_if(from_file.has_public_health(), "public_health");
   name_if(from_file.has_intake_stop(), "intake_stop");
+  // Answers to indicators: --indicator names the path itself (status_commands.cc); a file's answers are named here.
+  name_if(!from_file.indicator_values().empty(), "indicator_values");
   // One entry is removed by naming it alone: the mask path "capacity.ic_adult" with no such entry in the report.
   struct Keyed {
     absl::string_view word;

@@ -85,6 +85,16 @@ std::vector<std::string> StatusReportParts(const v1::StatusReport& report) {
                         : absl::StrCat(EnumWord(supply.type()), " runs out within ", absl::FormatDuration(within)));
   }
   if (report.crisis_plan_activated()) parts.push_back("crisis plan active");
+  // Answers to indicators (questionnaires), as ID=VALUE.
+  for (const v1::IndicatorValue& answer : report.indicator_values()) {
+    std::string value;
+    if (answer.has_count()) value = absl::StrCat(answer.count());
+    if (answer.has_number()) value = absl::StrCat(answer.number());
+    if (answer.has_yes_no()) value = answer.yes_no() ? "yes" : "no";
+    if (answer.has_choice()) value = answer.choice();
+    if (answer.has_text()) value = absl::StrCat("\"", OneLine(answer.text(), 60), "\"");
+    parts.push_back(absl::StrCat(answer.indicator_id(), "=", value));
+  }
   return parts;
 }
 
@@ -425,6 +435,13 @@ std::string RecordSummary(const v1::Record& record) {
         OneLine(notification.title(), 100)};
     if (notification.attempts() > 0) parts.push_back(absl::StrCat(notification.attempts(), " attempts"));
     if (!notification.last_error().empty()) parts.push_back(OneLine(notification.last_error(), 100));
+    return absl::StrJoin(parts, "  ");
+  }
+  if (record.has_indicator()) {
+    const v1::Indicator& indicator = record.indicator();
+    std::vector<std::string> parts = {EnumWord(indicator.type()), indicator.label_en()};
+    if (!indicator.unit().empty()) parts.push_back(absl::StrCat("(", indicator.unit(), ")"));
+    if (indicator.retired()) parts.push_back("retired");
     return absl::StrJoin(parts, "  ");
   }
   if (record.has_escalation_task()) {

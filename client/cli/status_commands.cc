@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <iostream>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -10,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "client/cli/messages.h"
+#include "client/cli/workflow_flags.h"
 #include "client/publisher.h"
 #include "grpcpp/client_context.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
@@ -19,9 +22,11 @@ namespace {
 
 // Without `replace`, the report names what changed (an update mask of the flags and the file's parts) and the
 // server keeps the rest; with it, the report replaces the stored one whole, as a report without a mask does.
+// Each --indicator ID=VALUE is typed by the indicator's definition, read from the server (a count, a number, ...),
+// and merged into the report's answers by id ("indicator_values" in the mask).
 int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainReportFlags& chain_flags,
-                 const std::string& file, bool replace, const CLI::Option* expected_revision_option,
-                 int64_t expected_revision) {
+                 const std::vector<std::string>& indicators, const std::string& file, bool replace,
+                 const CLI::Option* expected_revision_option, int64_t expected_revision) {
   v1::ReportStatusRequest request;
   v1::StatusReport* report = request.mutable_report();
   if (!file.empty()) {
@@ -34,6 +39,29 @@ int ReportStatus(Session& session, const StatusReportFlags& flags, const ChainRe
   if (absl::Status applied = ApplyStatusReportFlags(flags, report); !applied.ok()) return UsageError(applied);
   absl::StatusOr<std::vector<std::string>> chain_paths = ApplyChainReportFlags(chain_flags, report);
   if (!chain_paths.ok()) return UsageError(chain_paths.status());
+  for (const std::string& flag : indicators) {
+    absl::StatusOr<std::pair<std::string, std::string>> split = SplitIndicatorFlag(flag);
+    if (!split.ok()) return UsageError(split.status());
+    v1::GetResponse definition;
+    if (grpc::Status status = session.Get(absl::StrCat("indicators/", split->first), &definition); !status.ok()) {
+      return session.Fail(status);
+    }
+    if (!definition.record().has_indicator()) {
+      return UsageError(absl::InvalidArgumentError(absl::StrCat("--indicator \"", flag, "\": not an indicator")));
+    }
+    absl::StatusOr<v1::IndicatorValue> value =
+        ParseIndicatorValue(definition.record().indicator(), flag, split->second);
+    if (!value.ok()) return UsageError(value.status());
+    auto same =
+        std::find_if(report->mutable_indicator_values()->begin(), report->mutable_indicator_values()->end(),
+                     [&](const v1::IndicatorValue& given) { return given.indicator_id() == value->indicator_id(); });
+    if (same != report->mutable_indicator_values()->end()) {
+      *same = *std::move(value);
+    } else {
+      *report->add_indicator_values() = *std::move(value);
+    }
+  }
+  if (!indicators.empty() && from_file.indicator_values().empty()) chain_paths->push_back("indicator_values");
   if (!replace) {
     absl::StatusOr<google::protobuf::FieldMask> mask = StatusUpdateMask(flags, from_file, *chain_paths);
     if (!mask.ok()) return UsageError(mask.status());
@@ -134,6 +162,7 @@ StatusCommands::StatusCommands(CLI::App& app) {
                       Tr("help.status.report.intake_stop_since"));
   report_->add_option("--intake-stop-until", chain_flags_.intake_stop_until,
                       Tr("help.status.report.intake_stop_until"));
+  report_->add_option("--indicator", indicators_, Tr("help.status.report.indicator"));
   report_->add_option("--clear", report_flags_.clears, Tr("help.status.report.clear"));
   report_->add_flag("--replace", replace_, Tr("help.status.report.replace"));
   report_->add_option("--file", report_file_, Tr("help.status.report.file"));
@@ -148,7 +177,7 @@ std::optional<int> StatusCommands::Run(Session& session) {
   if (crisis_plan_option_->count() > 0) report_flags_.crisis_plan_activated = crisis_plan_;
   if (import_->parsed()) return ImportStatus(session, import_file_);
   if (report_->parsed())
-    return ReportStatus(session, report_flags_, chain_flags_, report_file_, replace_, expected_option_,
+    return ReportStatus(session, report_flags_, chain_flags_, indicators_, report_file_, replace_, expected_option_,
                         expected_revision_);
   return std::nullopt;
 }

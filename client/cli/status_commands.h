@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "client/cli/chain_flags.h"
@@ -36,6 +37,7 @@ class StatusCommands {
   StatusReportFlags report_flags_;
   ChainReportFlags chain_flags_;  // Capacity that is not beds: --ambulances, --gp-post, ..., --intake-stop.
   std::string report_file_;
+  std::vector<std::string> indicators_;  // --indicator ID=VALUE (repeatable): answers to the GHOR's indicators.
   CLI::Option* expected_option_ = nullptr;
   int64_t expected_revision_ = 0;
   // --crisis-plan / --no-crisis-plan: applied to report_flags_ only when given (absent keeps the file's value).

@@ -189,6 +189,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   alert_send_->add_option("--ack-within", alert_flags_.ack_within, Tr("help.alert.send.ack_within"));
   alert_send_->add_option("--ack-by", alert_flags_.ack_by, Tr("help.alert.send.ack_by"));
   alert_send_->add_option("--incident", alert_flags_.incident_id, Tr("help.alert.send.incident"));
+  alert_send_->add_option("--ask", alert_flags_.indicator_ids, Tr("help.alert.send.ask"));
 
   alert_cancel_ = alert->add_subcommand("cancel", Tr("help.alert.cancel"));
   alert_cancel_->add_option("ID", alert_id_, Tr("help.alert.id"))->required();
@@ -289,9 +290,34 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   scenario_gap_->add_option("ID", scenario_id_, Tr("help.scenario.id"))->required();
   scenario_list_ = scenario->add_subcommand("list", Tr("help.scenario.list"));
 
+  // ---- indicator (questionnaires) ----
+  CLI::App* indicator = app.add_subcommand("indicator", Tr("help.indicator"));
+  indicator->require_subcommand(1);
+  indicator_define_ = indicator->add_subcommand("define", Tr("help.indicator.define"));
+  indicator_define_->add_option("--id", indicator_flags_.id, Tr("help.indicator.id"));
+  indicator_define_->add_option("--label-nl", indicator_flags_.label_nl, Tr("help.indicator.define.label_nl"));
+  indicator_define_->add_option("--label-en", indicator_flags_.label_en, Tr("help.indicator.define.label_en"));
+  indicator_define_->add_option("--type", indicator_flags_.type, Words(*v1::IndicatorType_descriptor()));
+  indicator_define_->add_option("--choice", indicator_flags_.choices, Tr("help.indicator.define.choice"));
+  indicator_define_->add_option("--unit", indicator_flags_.unit, Tr("help.indicator.define.unit"));
+  indicator_define_->add_option("--sector", indicator_flags_.sectors, Tr("help.indicator.define.sector"));
+  indicator_define_->add_option("--kind", indicator_flags_.kinds, Tr("help.indicator.define.kind"));
+  indicator_define_->add_option("--org", indicator_flags_.organization_ids, Tr("help.indicator.define.org"));
+  indicator_define_->add_option("--incident", indicator_flags_.incident_id, Tr("help.indicator.define.incident"));
+  indicator_define_->add_option("--cadence", indicator_flags_.cadence, Tr("help.indicator.define.cadence"));
+  indicator_expected_option_ = indicator_define_->add_option("--expected-revision", indicator_expected_revision_,
+                                                             Tr("help.scenario.put.expected_revision"));
+  indicator_retire_ = indicator->add_subcommand("retire", Tr("help.indicator.retire"));
+  indicator_retire_->add_option("ID", indicator_id_, Tr("help.indicator.id"))->required();
+  indicator_list_ = indicator->add_subcommand("list", Tr("help.indicator.list"));
+  indicator_list_->add_flag("--all", all_indicators_, Tr("help.indicator.list.all"));
+
   // ---- report, capacity ----
   CLI::App* report = app.add_subcommand("report", Tr("help.report"));
   report->require_subcommand(1);
+  report_indicators_ = report->add_subcommand("indicators", Tr("help.report.indicators"));
+  report_indicators_->add_option("--indicator", overview_indicators_, Tr("help.report.indicators.indicator"));
+  report_indicators_->add_option("--incident", overview_incident_, Tr("help.report.indicators.incident"));
   report_capacity_ = report->add_subcommand("capacity", Tr("help.report.capacity"));
   report_capacity_->add_option("--region", overview_flags_.regions, Tr("help.filter.region"));
   report_capacity_->add_option("--sector", overview_flags_.sectors, Tr("help.filter.sector"));
@@ -538,6 +564,34 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (scenario_list_->parsed()) {
     return ListKind(session, v1::ENTITY_KIND_SCENARIO, "list.scenarios", nullptr,
                     [](const std::vector<v1::Record>& records, absl::Time) { return RenderScenarioTable(records); });
+  }
+
+  // ---- indicator (questionnaires) ----
+  const bool dutch = CurrentLanguage() == Language::kDutch;
+  if (indicator_define_->parsed()) {
+    absl::StatusOr<v1::DefineIndicatorRequest> request = BuildDefineIndicatorRequest(indicator_flags_);
+    if (!request.ok()) return UsageError(request.status());
+    if (indicator_expected_option_->count() > 0) request->set_expected_revision(indicator_expected_revision_);
+    return Write(session, session.reports(), &v1::ReportService::Stub::DefineIndicator, *request, "write.defined");
+  }
+  if (indicator_retire_->parsed()) {
+    v1::RetireIndicatorRequest request;
+    request.set_indicator_id(indicator_id_);
+    return Write(session, session.reports(), &v1::ReportService::Stub::RetireIndicator, request, "write.retired");
+  }
+  if (indicator_list_->parsed()) {
+    std::function<bool(const v1::Record&)> keep = nullptr;
+    if (!all_indicators_) keep = [](const v1::Record& record) { return !record.indicator().retired(); };
+    return ListKind(
+        session, v1::ENTITY_KIND_INDICATOR, "list.indicators", keep,
+        [dutch](const std::vector<v1::Record>& records, absl::Time) { return RenderIndicatorTable(records, dutch); });
+  }
+  if (report_indicators_->parsed()) {
+    v1::GetIndicatorOverviewRequest request;
+    for (const std::string& id : overview_indicators_) request.add_indicator_ids(id);
+    request.set_incident_id(overview_incident_);
+    return Read(session, session.reports(), &v1::ReportService::Stub::GetIndicatorOverview, request,
+                [&](const v1::IndicatorOverview& overview) { return RenderIndicatorOverview(overview, zone, dutch); });
   }
 
   // ---- report, capacity ----

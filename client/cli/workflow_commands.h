@@ -1,4 +1,5 @@
-// The crisis-workflow commands of the `ketenbeeld` CLI: incident, alert, request, bed, scenario, report and capacity.
+// The crisis-workflow commands of the `ketenbeeld` CLI: incident, alert, request, bed, scenario, indicator, report
+// and capacity.
 // Flags are parsed by workflow_flags.h, output rendered by workflow_format.h (or JSON with --json); this file only
 // wires CLI11 to the calls.
 //
@@ -88,6 +89,19 @@ class WorkflowCommands {
   CLI::Option* scenario_expected_option_ = nullptr;
   int64_t scenario_expected_revision_ = 0;
   std::string scenario_id_;
+
+  // indicator (questionnaires)
+  CLI::App* indicator_define_ = nullptr;
+  CLI::App* indicator_retire_ = nullptr;
+  CLI::App* indicator_list_ = nullptr;
+  IndicatorFlags indicator_flags_;
+  CLI::Option* indicator_expected_option_ = nullptr;
+  int64_t indicator_expected_revision_ = 0;
+  std::string indicator_id_;
+  bool all_indicators_ = false;
+  CLI::App* report_indicators_ = nullptr;
+  std::vector<std::string> overview_indicators_;
+  std::string overview_incident_;
 
   // report, capacity
   CLI::App* report_capacity_ = nullptr;

@@ -1,5 +1,6 @@
 #include "client/cli/workflow_flags.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -337,6 +338,7 @@ absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& fla
   if (!deadline.ok()) return deadline.status();
   if (deadline->has_value()) *alert->mutable_acknowledge_by() = ToProtoTime(**deadline);
   alert->set_incident_id(flags.incident_id);
+  for (const std::string& indicator : flags.indicator_ids) alert->add_indicator_ids(indicator);
   alert->set_status(v1::ALERT_STATUS_ACTIVE);
   return request;
 }
@@ -602,6 +604,110 @@ absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFla
   }
   request.set_patient_reference(flags.reference);
   return request;
+}
+
+absl::StatusOr<v1::DefineIndicatorRequest> BuildDefineIndicatorRequest(const IndicatorFlags& flags) {
+  if (flags.id.empty()) return Required("--id", "--id binnentemperatuur");
+  if (flags.label_nl.empty()) return Required("--label-nl", "--label-nl \"Binnentemperatuur\"");
+  if (flags.label_en.empty()) return Required("--label-en", "--label-en \"Indoor temperature\"");
+  if (flags.type.empty()) return Required("--type", "--type number");
+  v1::DefineIndicatorRequest request;
+  v1::Indicator& indicator = *request.mutable_indicator();
+  indicator.set_id(flags.id);
+  indicator.set_label_nl(flags.label_nl);
+  indicator.set_label_en(flags.label_en);
+  absl::StatusOr<v1::IndicatorType> type = ParseEnumFlag<v1::IndicatorType>("--type", flags.type, flags.type);
+  if (!type.ok()) return type.status();
+  indicator.set_type(*type);
+  if (*type == v1::INDICATOR_TYPE_CHOICE && flags.choices.size() < 2) {
+    return FlagError("--choice", "", "a choice indicator needs at least two --choice values");
+  }
+  if (*type != v1::INDICATOR_TYPE_CHOICE && !flags.choices.empty()) {
+    return FlagError("--choice", flags.choices.front(), "only with --type choice");
+  }
+  for (const std::string& choice : flags.choices) indicator.add_choices(choice);
+  indicator.set_unit(flags.unit);
+  v1::IndicatorScope& scope = *indicator.mutable_applies_to();
+  if (absl::Status added = AddEnumWords<v1::Sector>("--sector", flags.sectors, scope.mutable_sectors()); !added.ok()) {
+    return added;
+  }
+  if (absl::Status added =
+          AddEnumWords<v1::OrganizationKind>("--kind", flags.kinds, scope.mutable_organization_kinds());
+      !added.ok()) {
+    return added;
+  }
+  for (const std::string& id : flags.organization_ids) scope.add_organization_ids(id);
+  indicator.set_incident_id(flags.incident_id);
+  if (!flags.cadence.empty()) {
+    absl::StatusOr<absl::Duration> cadence = ParseDurationFlag("--cadence", flags.cadence);
+    if (!cadence.ok()) return cadence.status();
+    *indicator.mutable_cadence() = ToProtoDuration(*cadence);
+  }
+  return request;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> SplitIndicatorFlag(absl::string_view value) {
+  const size_t equals = value.find('=');
+  if (equals == absl::string_view::npos || equals == 0) {
+    return FlagError("--indicator", value, "expected ID=VALUE, e.g. binnentemperatuur=27.5");
+  }
+  return std::make_pair(std::string(absl::StripAsciiWhitespace(value.substr(0, equals))),
+                        std::string(value.substr(equals + 1)));
+}
+
+absl::StatusOr<v1::IndicatorValue> ParseIndicatorValue(const v1::Indicator& indicator, absl::string_view flag_value,
+                                                       absl::string_view value) {
+  v1::IndicatorValue answer;
+  answer.set_indicator_id(indicator.id());
+  const std::string trimmed(absl::StripAsciiWhitespace(value));
+  switch (indicator.type()) {
+    case v1::INDICATOR_TYPE_COUNT: {
+      int64_t count = 0;
+      if (!absl::SimpleAtoi(trimmed, &count) || count < 0) {
+        return FlagError("--indicator", flag_value,
+                         absl::StrCat("indicator ", indicator.id(), " is a count: give a whole number >= 0"));
+      }
+      answer.set_count(count);
+      return answer;
+    }
+    case v1::INDICATOR_TYPE_NUMBER: {
+      std::string decimal = trimmed;
+      std::replace(decimal.begin(), decimal.end(), ',', '.');  // 31,5 as a Dutch keyboard writes it.
+      double number = 0;
+      if (!absl::SimpleAtod(decimal, &number) || !std::isfinite(number)) {
+        return FlagError("--indicator", flag_value,
+                         absl::StrCat("indicator ", indicator.id(), " is a number: give e.g. 27.5"));
+      }
+      answer.set_number(number);
+      return answer;
+    }
+    case v1::INDICATOR_TYPE_YES_NO: {
+      const std::string word = absl::AsciiStrToLower(trimmed);
+      if (word == "yes" || word == "ja" || word == "true" || word == "1" || word == "y" || word == "j") {
+        answer.set_yes_no(true);
+      } else if (word == "no" || word == "nee" || word == "false" || word == "0" || word == "n") {
+        answer.set_yes_no(false);
+      } else {
+        return FlagError("--indicator", flag_value,
+                         absl::StrCat("indicator ", indicator.id(), " is yes/no: give yes or no (ja or nee)"));
+      }
+      return answer;
+    }
+    case v1::INDICATOR_TYPE_CHOICE:
+      if (std::find(indicator.choices().begin(), indicator.choices().end(), trimmed) == indicator.choices().end()) {
+        return FlagError("--indicator", flag_value,
+                         absl::StrCat("indicator ", indicator.id(),
+                                      " is a choice: give one of: ", absl::StrJoin(indicator.choices(), ", ")));
+      }
+      answer.set_choice(trimmed);
+      return answer;
+    case v1::INDICATOR_TYPE_TEXT:
+      answer.set_text(std::string(value));
+      return answer;
+    default:
+      return FlagError("--indicator", flag_value,
+                       absl::StrCat("indicator ", indicator.id(), " has a type this CLI does not know"));
+  }
 }
 
 }  // namespace ketenbeeld::cli

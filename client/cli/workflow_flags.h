@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -114,7 +115,8 @@ struct AlertFlags {
   std::string ack_within;  // Duration from now.
   std::string ack_by;      // RFC 3339.
   std::string incident_id;
-  bool incident_area = false;  // Audience: the organisations the incident affects (--incident-area).
+  bool incident_area = false;              // Audience: the organisations the incident affects (--incident-area).
+  std::vector<std::string> indicator_ids;  // --ask INDICATOR: the indicators the recipients are asked to answer.
 };
 
 // A whole alert (sending an existing id replaces it with a new version). Requires --id, --headline, --urgency,
@@ -228,6 +230,34 @@ struct ReserveBedFlags {
 };
 
 absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFlags& flags);
+
+// ---- questionnaires ----
+
+struct IndicatorFlags {
+  std::string id;
+  std::string label_nl;
+  std::string label_en;
+  std::string type;                           // count|number|yes-no|choice|text
+  std::vector<std::string> choices;           // --choice TEXT (repeatable), for a choice indicator
+  std::string unit;                           // "°C"
+  std::vector<std::string> sectors;           // --sector WORD: who is asked
+  std::vector<std::string> kinds;             // --kind WORD
+  std::vector<std::string> organization_ids;  // --org ID
+  std::string incident_id;
+  std::string cadence;  // Duration: how often an answer is expected; empty: once.
+};
+
+// A whole indicator (defining an existing id replaces it). Requires --id, --label-nl, --label-en and --type.
+absl::StatusOr<v1::DefineIndicatorRequest> BuildDefineIndicatorRequest(const IndicatorFlags& flags);
+
+// --indicator ID=VALUE: the id and the value as typed.
+absl::StatusOr<std::pair<std::string, std::string>> SplitIndicatorFlag(absl::string_view value);
+
+// VALUE of --indicator ID=VALUE as an answer to `indicator`, by its type: a whole number for a count, a number for a
+// number ("31.5" or "31,5"), yes|no (ja|nee, true|false, 1|0) for yes/no, one of the choices for a choice, and any
+// text for a text. The error names the flag and says what was expected.
+absl::StatusOr<v1::IndicatorValue> ParseIndicatorValue(const v1::Indicator& indicator, absl::string_view flag_value,
+                                                       absl::string_view value);
 
 }  // namespace ketenbeeld::cli
 

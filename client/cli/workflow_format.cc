@@ -571,4 +571,92 @@ std::string RenderReservationTable(const std::vector<v1::Record>& reservations, 
   return table.Render();
 }
 
+namespace {
+
+std::string IndicatorLabel(const v1::Indicator& indicator, bool dutch) {
+  return dutch ? indicator.label_nl() : indicator.label_en();
+}
+
+std::string IndicatorScopeSummary(const v1::IndicatorScope& scope) {
+  std::vector<std::string> parts;
+  for (int sector : scope.sectors()) parts.push_back(EnumWord(*v1::Sector_descriptor(), sector));
+  for (int kind : scope.organization_kinds()) parts.push_back(EnumWord(*v1::OrganizationKind_descriptor(), kind));
+  for (const std::string& id : scope.organization_ids()) parts.push_back(id);
+  return parts.empty() ? "everyone" : absl::StrJoin(parts, ", ");
+}
+
+}  // namespace
+
+std::string RenderIndicatorTable(const std::vector<v1::Record>& indicators, bool dutch) {
+  TextTable table({"INDICATOR", "TYPE", "UNIT", "LABEL", "ASKS", "INCIDENT", "CADENCE", "STATE"});
+  for (const v1::Record& record : indicators) {
+    if (!record.has_indicator()) continue;
+    const v1::Indicator& indicator = record.indicator();
+    std::string type = EnumWord(indicator.type());
+    if (indicator.type() == v1::INDICATOR_TYPE_CHOICE) {
+      absl::StrAppend(&type, " (", absl::StrJoin(indicator.choices(), "/"), ")");
+    }
+    const absl::Duration cadence = FromProtoDuration(indicator.cadence());
+    table.AddRow({indicator.id(), type, OrDash(indicator.unit()), IndicatorLabel(indicator, dutch),
+                  IndicatorScopeSummary(indicator.applies_to()), OrDash(indicator.incident_id()),
+                  cadence == absl::ZeroDuration() ? "once" : absl::FormatDuration(cadence),
+                  indicator.retired() ? "retired" : "active"});
+  }
+  return table.Render();
+}
+
+std::string RenderIndicatorOverview(const v1::IndicatorOverview& overview, absl::TimeZone zone, bool dutch) {
+  std::string out = absl::StrCat("indicators at revision ", overview.revision());
+  if (overview.has_computed_at()) absl::StrAppend(&out, ", ", ClockTime(overview.computed_at(), zone));
+  absl::StrAppend(&out, "\n");
+  for (const v1::IndicatorAggregate& aggregate : overview.indicators()) {
+    const v1::Indicator& indicator = aggregate.indicator();
+    const std::string unit = indicator.unit().empty() ? "" : absl::StrCat(" ", indicator.unit());
+    absl::StrAppend(&out, "\n", indicator.id(), ": ", IndicatorLabel(indicator, dutch),
+                    indicator.retired() ? " (retired)" : "", "\n");
+    absl::StrAppend(&out, "  answered by ", aggregate.organizations_answered(), " of ",
+                    aggregate.organizations_applicable(), " organisations asked\n");
+    if (aggregate.withheld()) {
+      absl::StrAppend(&out, "  withheld: fewer organisations answered than the minimum group\n");
+      continue;
+    }
+    switch (indicator.type()) {
+      case v1::INDICATOR_TYPE_COUNT:
+      case v1::INDICATOR_TYPE_NUMBER:
+        if (aggregate.has_sum()) {
+          // The sum of a count (residents) means something; of a number (temperatures) it does not.
+          const std::string sum = indicator.type() == v1::INDICATOR_TYPE_COUNT
+                                      ? absl::StrFormat("sum %g%s  ", aggregate.sum(), unit)
+                                      : std::string();
+          absl::StrAppend(&out, "  ", sum,
+                          absl::StrFormat("mean %.1f%s  min %g%s  max %g%s\n", aggregate.mean(), unit, aggregate.min(),
+                                          unit, aggregate.max(), unit));
+        }
+        break;
+      case v1::INDICATOR_TYPE_YES_NO:
+        if (aggregate.organizations_answered() > 0) {
+          absl::StrAppend(&out, "  yes ", aggregate.yes(), "  no ", aggregate.no(), "\n");
+        }
+        break;
+      case v1::INDICATOR_TYPE_CHOICE:
+        for (const v1::ChoiceCount& choice : aggregate.choices()) {
+          absl::StrAppend(&out, "  ", choice.choice(), ": ", choice.organizations(), "\n");
+        }
+        break;
+      case v1::INDICATOR_TYPE_TEXT:
+        for (const v1::TextAnswer& answer : aggregate.text_answers()) {
+          absl::StrAppend(&out, "  ", answer.organization_id(), ": ", answer.text(), "\n");
+        }
+        break;
+      default:
+        break;
+    }
+    if (aggregate.has_newest_answer()) {
+      absl::StrAppend(&out, "  answers from ", ClockTime(aggregate.oldest_answer(), zone), " to ",
+                      ClockTime(aggregate.newest_answer(), zone), "\n");
+    }
+  }
+  return out;
+}
+
 }  // namespace ketenbeeld::cli

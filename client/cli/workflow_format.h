@@ -55,6 +55,13 @@ std::string RenderScenarioTable(const std::vector<v1::Record>& scenarios);
 // report is marked "*" with a footnote, because not reported is not zero and the shortfall may be overstated.
 std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone);
 
+// Questionnaires. The indicators as a table (label in `dutch` or English), retired ones marked.
+std::string RenderIndicatorTable(const std::vector<v1::Record>& indicators, bool dutch);
+// The indicator overview: one block per indicator with its figures (count/number: answers, sum, mean, min, max;
+// yes/no: yes and no; choice: per choice), "withheld (fewer than the minimum group answered)" where withheld, and
+// the text answers this reader may see.
+std::string RenderIndicatorOverview(const v1::IndicatorOverview& overview, absl::TimeZone zone, bool dutch);
+
 // Capacity totals by region, sector and bed type, with how many organisations reported and the age of the newest
 // and oldest report.
 std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::Time now);

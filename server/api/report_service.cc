@@ -10,6 +10,12 @@ ReportService::ReportService(const ServiceContext& context) : context_(context) 
                      ParseChecked(this, context_, &ReportService::PutScenario));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetGapReport"),
                      ParseChecked(this, context_, &ReportService::GetGapReport));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "DefineIndicator"),
+                     ParseChecked(this, context_, &ReportService::DefineIndicator));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "RetireIndicator"),
+                     ParseChecked(this, context_, &ReportService::RetireIndicator));
+  MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetIndicatorOverview"),
+                     ParseChecked(this, context_, &ReportService::GetIndicatorOverview));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetCapacityOverview"),
                      ParseChecked(this, context_, &ReportService::GetCapacityOverview));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::ReportService::service_full_name(), "GetOperationalSummary"),
@@ -35,6 +41,26 @@ grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContex
                                                       ketenbeeld::v1::GapReport* response) {
   return Serve(context, context_, response, [&](const security::Identity& caller) {
     return Answer(context_.operations.GetGapReport(caller, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* ReportService::DefineIndicator(grpc::CallbackServerContext* context,
+                                                         const ketenbeeld::v1::DefineIndicatorRequest* request,
+                                                         ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* ReportService::RetireIndicator(grpc::CallbackServerContext* context,
+                                                         const ketenbeeld::v1::RetireIndicatorRequest* request,
+                                                         ketenbeeld::v1::WriteResponse* response) {
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+}
+
+grpc::ServerUnaryReactor* ReportService::GetIndicatorOverview(
+    grpc::CallbackServerContext* context, const ketenbeeld::v1::GetIndicatorOverviewRequest* request,
+    ketenbeeld::v1::IndicatorOverview* response) {
+  return Serve(context, context_, response, [&](const security::Identity& caller) {
+    return Answer(context_.operations.GetIndicatorOverview(caller, *request), response);
   });
 }
 

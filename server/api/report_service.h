@@ -24,6 +24,18 @@ class ReportService final : public ketenbeeld::v1::ReportService::CallbackServic
   grpc::ServerUnaryReactor* GetGapReport(grpc::CallbackServerContext* context,
                                          const ketenbeeld::v1::GetGapReportRequest* request,
                                          ketenbeeld::v1::GapReport* response) override;
+  // Questionnaires: writes through the commit pipeline (INVALID_ARGUMENT for a field, ABORTED for expected_revision,
+  // FAILED_PRECONDITION for a retired indicator, NOT_FOUND retiring one that does not exist) and the aggregate
+  // (INVALID_ARGUMENT for a malformed selection, NOT_FOUND for an unknown indicator or incident).
+  grpc::ServerUnaryReactor* DefineIndicator(grpc::CallbackServerContext* context,
+                                            const ketenbeeld::v1::DefineIndicatorRequest* request,
+                                            ketenbeeld::v1::WriteResponse* response) override;
+  grpc::ServerUnaryReactor* RetireIndicator(grpc::CallbackServerContext* context,
+                                            const ketenbeeld::v1::RetireIndicatorRequest* request,
+                                            ketenbeeld::v1::WriteResponse* response) override;
+  grpc::ServerUnaryReactor* GetIndicatorOverview(grpc::CallbackServerContext* context,
+                                                 const ketenbeeld::v1::GetIndicatorOverviewRequest* request,
+                                                 ketenbeeld::v1::IndicatorOverview* response) override;
   // INVALID_ARGUMENT for an unknown region, sector or bed type in the selection.
   grpc::ServerUnaryReactor* GetCapacityOverview(grpc::CallbackServerContext* context,
                                                 const ketenbeeld::v1::GetCapacityOverviewRequest* request,

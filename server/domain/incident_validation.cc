@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "server/domain/field_checks.h"
 #include "server/domain/geo.h"
+#include "server/domain/indicator_validation.h"
 
 namespace ketenbeeld::domain {
 namespace {
@@ -157,6 +158,7 @@ absl::Status CheckAlert(const v1::Alert& alert, const FieldPath& path) {
   if (alert.audience().incident_area() && alert.incident_id().empty()) {
     return Invalid(path.Field("incident_id"), "required when audience.incident_area is set (whose area?)");
   }
+  KETENBEELD_RETURN_IF_ERROR(CheckAlertIndicatorIds(alert.indicator_ids(), path.Field("indicator_ids")));
   // `version`, `deadline_passed` and `sent_at` are output only: ignored.
   return absl::OkStatus();
 }

@@ -32,6 +32,7 @@ constexpr absl::string_view kExercises = "exercises";
 constexpr absl::string_view kNotifications = "notifications";
 constexpr absl::string_view kEscalations = "escalations";
 constexpr absl::string_view kReservations = "reservations";
+constexpr absl::string_view kIndicators = "indicators";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -49,7 +50,7 @@ absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
                    "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-                   "scenarios/{id}, notifications/{id}, escalations/{id} or reservations/{id}"));
+                   "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id} or indicators/{id}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -92,6 +93,8 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_ESCALATION_TASK;
   } else if (segments.size() == 2 && collection == kReservations) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_BED_RESERVATION;
+  } else if (segments.size() == 2 && collection == kIndicators) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_INDICATOR;
   } else {
     return NotARecordName(name, field);
   }
@@ -137,6 +140,10 @@ std::string ScenarioName(std::string_view scenario_id) { return absl::StrCat(kSc
 
 std::string ReservationName(std::string_view reservation_id) {
   return absl::StrCat(kReservations, "/", ToAbsl(reservation_id));
+}
+
+std::string IndicatorName(std::string_view indicator_id) {
+  return absl::StrCat(kIndicators, "/", ToAbsl(indicator_id));
 }
 
 std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }

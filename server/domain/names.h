@@ -13,6 +13,7 @@
 //   notifications/{notification_id}        (the outbox; FollowUpId)
 //   escalations/{task_id}                  (escalation tasks; FollowUpId)
 //   reservations/{reservation_id}          (bed reservations; the revision that made it, in decimal)
+//   indicators/{indicator_id}              (questionnaires: indicator.proto)
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -49,6 +50,7 @@ std::string AcknowledgementName(std::string_view alert_id, std::string_view orga
 std::string AcknowledgementPrefix(std::string_view alert_id);
 std::string AssistanceRequestName(std::string_view request_id);
 std::string ScenarioName(std::string_view scenario_id);
+std::string IndicatorName(std::string_view indicator_id);
 std::string NotificationName(std::string_view notification_id);
 std::string EscalationTaskName(std::string_view task_id);
 inline constexpr std::string_view kNotificationsPrefix = "notifications/";

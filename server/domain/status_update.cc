@@ -92,7 +92,15 @@ const KeyedList* FindKeyedList(absl::string_view name) {
   return nullptr;
 }
 
+// Answers to indicators: the path names the list, whose answers the update merges by indicator id.
+constexpr absl::string_view kIndicatorValues = "indicator_values";
+
 absl::Status CheckPath(absl::string_view path, const FieldPath& at) {
+  if (path == kIndicatorValues) return absl::OkStatus();
+  if (absl::StartsWith(path, absl::StrCat(kIndicatorValues, "."))) {
+    return Invalid(at, Quote(path), ": answers are merged by indicator id; name \"indicator_values\" and send the ",
+                   "answers to change");
+  }
   if (OneOf(path, kScalars) || OneOf(path, kMessages) || FindKeyedList(path) != nullptr) return absl::OkStatus();
   if (OneOf(path, kIdentifying)) {
     return Invalid(at, Quote(path), " names the report and cannot be changed; a report of another organisation or ",
@@ -117,11 +125,12 @@ absl::Status CheckPath(absl::string_view path, const FieldPath& at) {
     const google::protobuf::FieldDescriptor* field = v1::StatusReport::descriptor()->FindFieldByName(std::string(head));
     if (field->message_type()->FindFieldByName(std::string(rest)) != nullptr) return absl::OkStatus();
   }
-  return Invalid(at, "unknown path ", Quote(path),
-                 " (valid: overall_status, disruptions, capacity, staffing, supplies, emergency_department, "
-                 "crisis_plan_activated, free_text, reporter, ambulance, gp_post, home_care, public_health, "
-                 "intake_stop; a field of one of those messages, such as staffing.level; or one entry such "
-                 "as capacity.ic_adult)");
+  return Invalid(
+      at, "unknown path ", Quote(path),
+      " (valid: overall_status, disruptions, capacity, staffing, supplies, emergency_department, "
+      "crisis_plan_activated, free_text, reporter, ambulance, gp_post, home_care, public_health, "
+      "intake_stop, indicator_values; a field of one of those messages, such as staffing.level; or one entry such "
+      "as capacity.ic_adult)");
 }
 
 bool Names(const FieldMask& mask, absl::string_view path) {
@@ -199,6 +208,7 @@ v1::StatusReport ApplyStatusUpdate(const v1::StatusReport* stored, v1::StatusRep
     result = std::move(update);
     for (v1::Capacity& capacity : *result.mutable_capacity()) Stamp(capacity, now);
     for (v1::Supply& supply : *result.mutable_supplies()) Stamp(supply, now);
+    for (v1::IndicatorValue& value : *result.mutable_indicator_values()) *value.mutable_reported_at() = now;
     if (result.has_emergency_department()) result.mutable_emergency_department()->clear_expired_since();
     result.clear_update_mask();
     result.clear_unknown_since();
@@ -233,6 +243,18 @@ v1::StatusReport ApplyStatusUpdate(const v1::StatusReport* stored, v1::StatusRep
   std::sort(normalized.begin(), normalized.end());
   normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
   for (const std::string& path : normalized) {
+    if (path == kIndicatorValues) {
+      for (const v1::IndicatorValue& answer : update.indicator_values()) {
+        auto existing =
+            std::find_if(result.mutable_indicator_values()->begin(), result.mutable_indicator_values()->end(),
+                         [&](const v1::IndicatorValue& kept) { return kept.indicator_id() == answer.indicator_id(); });
+        v1::IndicatorValue& target =
+            existing == result.mutable_indicator_values()->end() ? *result.add_indicator_values() : *existing;
+        target = answer;
+        *target.mutable_reported_at() = now;
+      }
+      continue;
+    }
     const size_t dot = path.find('.');
     const absl::string_view head = absl::string_view(path).substr(0, dot);
     department_written = department_written || head == "emergency_department";

@@ -18,6 +18,7 @@
 #include "server/domain/field_checks.h"
 #include "server/domain/geo.h"
 #include "server/domain/identifiers.h"
+#include "server/domain/indicator_validation.h"
 
 namespace ketenbeeld::domain {
 namespace {
@@ -339,6 +340,7 @@ absl::Status ValidateStatusReport(const StatusReport& report, std::string_view f
   if (report.has_intake_stop()) {
     KETENBEELD_RETURN_IF_ERROR(CheckIntakeStop(report.intake_stop(), path.Field("intake_stop")));
   }
+  KETENBEELD_RETURN_IF_ERROR(CheckIndicatorValues(report.indicator_values(), path.Field("indicator_values")));
   // `commit_time` and `next_report_due` are output only: ignored.
   return absl::OkStatus();
 }

@@ -176,6 +176,9 @@ JsonApi::JsonApi(service::Operations& operations) {
   // ReportService.
   write("ketenbeeld.v1.ReportService/PutScenario", v1::PutScenarioRequest{});
   compute("ketenbeeld.v1.ReportService/GetGapReport", &service::Operations::GetGapReport);
+  write("ketenbeeld.v1.ReportService/DefineIndicator", v1::DefineIndicatorRequest{});
+  write("ketenbeeld.v1.ReportService/RetireIndicator", v1::RetireIndicatorRequest{});
+  compute("ketenbeeld.v1.ReportService/GetIndicatorOverview", &service::Operations::GetIndicatorOverview);
   compute("ketenbeeld.v1.ReportService/GetCapacityOverview", &service::Operations::GetCapacityOverview);
   compute("ketenbeeld.v1.ReportService/GetOperationalSummary", &service::Operations::GetOperationalSummary);
   compute("ketenbeeld.v1.ReportService/FindCapacity", &service::Operations::FindCapacity);

@@ -8,6 +8,7 @@
 #include "server/domain/exercise_validation.h"
 #include "server/domain/incident_validation.h"
 #include "server/domain/reservation_validation.h"
+#include "server/domain/indicator_validation.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
 
@@ -56,6 +57,13 @@ struct Validator {
   absl::Status operator()(const v1::PutScenarioRequest& r) const {
     if (absl::Status status = domain::ValidatePutScenarioRequest(r); !status.ok()) return status;
     return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::DefineIndicatorRequest& r) const {
+    if (absl::Status status = domain::ValidateDefineIndicatorRequest(r); !status.ok()) return status;
+    return CheckExpected(r);
+  }
+  absl::Status operator()(const v1::RetireIndicatorRequest& r) const {
+    return domain::ValidateRetireIndicatorRequest(r);
   }
   absl::Status operator()(const v1::StartExerciseRequest& r) const { return domain::ValidateStartExerciseRequest(r); }
   absl::Status operator()(const v1::EndExerciseRequest& r) const { return domain::ValidateEndExerciseRequest(r); }
@@ -122,6 +130,8 @@ struct Planner {
   auto operator()(const v1::FulfillRequestRequest& r) const { return InMode(r, PlanFulfillRequest); }
   auto operator()(const v1::CancelRequestRequest& r) const { return InMode(r, PlanCancelRequest); }
   auto operator()(const v1::PutScenarioRequest& r) const { return InMode(r, PlanPutScenario); }
+  auto operator()(const v1::DefineIndicatorRequest& r) const { return InMode(r, PlanDefineIndicator); }
+  auto operator()(const v1::RetireIndicatorRequest& r) const { return InMode(r, PlanRetireIndicator); }
   auto operator()(const v1::StartExerciseRequest& r) const { return One(PlanStartExercise(r, context)); }
   auto operator()(const v1::EndExerciseRequest& r) const { return One(PlanEndExercise(r, context)); }
   auto operator()(const v1::PurgeExerciseRequest& r) const { return PlanPurgeExercise(r, context); }

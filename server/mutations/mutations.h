@@ -4,9 +4,9 @@
 // after, by the committer.
 //
 // Each area has its own planner file: mutations_registry.cc (organisations, status reports), mutations_incident.cc,
-// mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc and mutations_cadence.cc. The facts the server
-// derives from time (alert deadlines that passed, reports that became overdue) are planned on a SystemTick by
-// PlanAlertDeadlines and PlanReportDeadlines.
+// mutations_alert.cc, mutations_assistance.cc, mutations_scenario.cc, mutations_indicator.cc and mutations_cadence.cc.
+// The facts the server derives from time (alert deadlines that passed, reports that became overdue) are planned on a
+// SystemTick by PlanAlertDeadlines and PlanReportDeadlines.
 #ifndef KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 #define KETENBEELD_SERVER_MUTATIONS_MUTATIONS_H_
 
@@ -54,6 +54,7 @@ struct WriteRequest {
                             ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
                             ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
                             ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
+                            ketenbeeld::v1::DefineIndicatorRequest, ketenbeeld::v1::RetireIndicatorRequest,
                             SystemTick, DeliveryOutcome>;
   Body body;
   ketenbeeld::v1::Actor actor;
@@ -159,6 +160,13 @@ absl::StatusOr<PlannedChange> PlanCancelRequest(const ketenbeeld::v1::CancelRequ
                                                 const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanPutScenario(const ketenbeeld::v1::PutScenarioRequest& request,
                                               const PlanContext& context);
+// Questionnaires (mutations_indicator.cc). Define: ABORTED on expected_revision, FAILED_PRECONDITION for a retired
+// indicator or a change of type, INVALID_ARGUMENT for an incident or named organisation that does not exist. Retire:
+// NOT_FOUND, FAILED_PRECONDITION when retired already.
+absl::StatusOr<PlannedChange> PlanDefineIndicator(const ketenbeeld::v1::DefineIndicatorRequest& request,
+                                                  const PlanContext& context);
+absl::StatusOr<PlannedChange> PlanRetireIndicator(const ketenbeeld::v1::RetireIndicatorRequest& request,
+                                                  const PlanContext& context);
 // Exercise mode (mutations_exercise.cc). Start: ALREADY_EXISTS for an id that exists. End: INVALID_ARGUMENT naming
 // `exercise_id` for an exercise never started, FAILED_PRECONDITION unless active. Purge: the same, FAILED_PRECONDITION
 // when already purged; its changes are a delete of every record of the exercise, then the exercise record.

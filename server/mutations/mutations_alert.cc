@@ -63,6 +63,19 @@ absl::Status CheckReferences(const v1::Alert& alert, const PlanContext& context)
     return absl::InvalidArgumentError(
         absl::StrCat("alert.incident_id: incident \"", alert.incident_id(), "\" does not exist"));
   }
+  // The indicators asked for must take answers: a retired or unknown one could never be answered.
+  for (int i = 0; i < alert.indicator_ids_size(); ++i) {
+    const std::string& id = alert.indicator_ids(i);
+    const state::RecordPtr indicator = context.lookup(domain::IndicatorName(id));
+    if (indicator == nullptr || !indicator->record.has_indicator()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("alert.indicator_ids[", i, "]: indicator \"", id, "\" is not defined"));
+    }
+    if (indicator->record.indicator().retired()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("alert.indicator_ids[", i, "]: indicator \"", id, "\" is retired and takes no answers"));
+    }
+  }
   // Named recipients must exist: an unknown id is a typo that would silently shrink the audience.
   for (int i = 0; i < alert.audience().organization_ids_size(); ++i) {
     const std::string& id = alert.audience().organization_ids(i);

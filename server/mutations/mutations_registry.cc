@@ -7,6 +7,7 @@
 #include "server/domain/entities.h"
 #include "server/domain/filter.h"
 #include "server/domain/identifiers.h"
+#include "server/domain/indicator_validation.h"
 #include "server/domain/names.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
@@ -101,6 +102,21 @@ absl::StatusOr<PlannedChange> PlanReportStatus(ketenbeeld::v1::ReportStatusReque
     if (!known) {
       return absl::InvalidArgumentError(absl::StrCat("report.location_id: organisation \"", organization.id(),
                                                      "\" has no location \"", report.location_id(), "\""));
+    }
+  }
+  // Answers to indicators: each for an indicator that is defined (in this picture or exercise), not retired, asks this
+  // organisation, and of its type. Checked on the answers this report gives, not on those kept from before: an
+  // indicator retired since then does not make the organisation's next report fail.
+  const domain::checks::FieldPath report_path("report");
+  const domain::checks::FieldPath values_path = report_path.Field("indicator_values");
+  for (int i = 0; i < report.indicator_values_size(); ++i) {
+    const ketenbeeld::v1::IndicatorValue& value = report.indicator_values(i);
+    const state::RecordPtr indicator = context.lookup(domain::IndicatorName(value.indicator_id()));
+    const ketenbeeld::v1::Indicator* definition =
+        indicator != nullptr && indicator->record.has_indicator() ? &indicator->record.indicator() : nullptr;
+    if (absl::Status fits = domain::IndicatorValueFits(definition, value, organization, values_path.Index(i));
+        !fits.ok()) {
+      return fits;
     }
   }
   ketenbeeld::v1::Record record;

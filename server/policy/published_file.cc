@@ -117,6 +117,18 @@ absl::Status WritePublishedFigures(const std::string& path, const queries::Figur
     cell.set_figure(key.figure);
     AddValues(values, cell);
   }
+  for (const auto& [key, values] : table.indicators) {
+    PublishedCell& cell = *file.add_cells();
+    cell.set_kind(PublishedCell::KIND_INDICATOR);
+    cell.set_indicator_id(key.indicator_id);
+    for (const auto& [organization_id, answer] : values) {
+      PublishedValue& out = *cell.add_values();
+      out.set_organization_id(organization_id);
+      out.set_days(answer.number);
+      out.set_choice(answer.choice);
+      out.set_newest_unix_nanos(absl::ToUnixNanos(answer.reported_at));
+    }
+  }
   std::string bytes;
   if (!file.SerializeToString(&bytes)) return absl::InternalError("published figures: could not serialize");
   const std::string fresh = absl::StrCat(path, ".new");
@@ -176,6 +188,15 @@ absl::StatusOr<std::optional<queries::FigureTable>> ReadPublishedFigures(const s
                      .sector = static_cast<v1::Sector>(cell.sector()),
                      .figure = static_cast<v1::ChainFigure>(cell.figure())}] = CapacityValues(cell);
         break;
+      case PublishedCell::KIND_INDICATOR: {
+        auto& values = table.indicators[{.indicator_id = cell.indicator_id()}];
+        for (const PublishedValue& value : cell.values()) {
+          values[value.organization_id()] = {.number = value.days(),
+                                             .choice = value.choice(),
+                                             .reported_at = absl::FromUnixNanos(value.newest_unix_nanos())};
+        }
+        break;
+      }
       default:
         return absl::DataLossError(
             absl::StrCat("published figures ", path, ": a cell of unknown kind ", static_cast<int>(cell.kind())));

@@ -66,6 +66,11 @@ constexpr std::array kRules = {
          "the receiving organisation or the reserver's organisation releases a reservation; the GHOR any"},
     Rule{method::kPutScenario, {kGhor}, kAny, "only the GHOR manages scenarios"},
     Rule{method::kGetGapReport, {kGhor, kBestuur}, kAny, "the GHOR and the bestuur read gap reports"},
+    Rule{method::kDefineIndicator, {kGhor}, kAny, "only the GHOR defines the indicators of a questionnaire"},
+    Rule{method::kRetireIndicator, {kGhor}, kAny, "only the GHOR retires indicators"},
+    Rule{method::kGetIndicatorOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
+         "indicator aggregates, as capacity totals: everyone but the operator (small groups withheld from "
+         "institutions and the bestuur)"},
     Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
          "capacity totals: everyone but the operator (small groups withheld from institutions and the bestuur)"},
     Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kBestuur}, kAny,

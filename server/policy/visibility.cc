@@ -42,6 +42,8 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
     gp_post.clear_slots_available();
     if (gp_post.state() == v1::GP_POST_STATE_UNSPECIFIED && gp_post.reason().empty()) report.clear_gp_post();
   }
+  // Answers to indicators are figures too (a temperature, a count of residents), whatever their type.
+  report.clear_indicator_values();
   report.set_detail_withheld(true);
   // The mask of a partial report would tell which withheld figures changed ("capacity.ic_adult"): such paths are
   // cut to the part's name ("capacity"), so the reader learns that a withheld part changed, not which figure. The
@@ -223,6 +225,15 @@ std::shared_ptr<const queries::FigureTable> PublishedFigures::Publish(const quer
         return cell.figure == v1::CHAIN_FIGURE_UNSPECIFIED ? 1 : min_group_;
       },
       next, current, &queries::FigureTable::chain);
+  // Indicator answers (questionnaires) follow the capacity's rule: a cell is published when at least min_group_
+  // organisations' answers changed; the report times do not count.
+  PublishCells(
+      current.indicators, live.indicators,
+      [](const queries::FigureTable::IndicatorAnswer& a, const queries::FigureTable::IndicatorAnswer& b) {
+        return a.number == b.number && a.choice == b.choice;
+      },
+      [&](const queries::FigureTable::IndicatorCell&) { return min_group_; }, next, current,
+      &queries::FigureTable::indicators);
   const bool figures_changed = next != nullptr;
   if (!figures_changed && current.organizations == live.organizations && !registrations_missing_) return published_;
   if (next == nullptr) next = std::make_shared<queries::FigureTable>(current);

@@ -1,11 +1,12 @@
 // Graduated visibility of capacity: who sees an organisation's detailed figures, and what everyone else sees.
 //
-// Detailed figures (a status report's capacity, staffing, supplies, free text and reporter, and the counts of its
-// capacity that is not beds: ambulance, gp_post's consultations and slots, home_care, public_health) are visible to
-// the organisation itself, the GHOR and dispatch. Everyone else (other institutions, the bestuur, the operator) sees
-// the rest of the report (overall status, disruptions, emergency department, GP post state, intake stop, crisis
-// plan, timing) with `detail_withheld` set, and regional capacity totals that reveal no single organisation
-// (PublishedFigures below). Providers share more when competitors cannot read their figures.
+// Detailed figures (a status report's capacity, staffing, supplies, free text and reporter, the counts of its
+// capacity that is not beds: ambulance, gp_post's consultations and slots, home_care, public_health, and its answers
+// to indicators) are visible to the organisation itself, the GHOR and dispatch. Everyone else (other institutions,
+// the bestuur, the operator) sees the rest of the report (overall status, disruptions, emergency department, GP post
+// state, intake stop, crisis plan, timing) with `detail_withheld` set, and regional capacity totals and indicator
+// aggregates that reveal no single organisation (PublishedFigures below). Providers share more when competitors cannot
+// read their figures.
 //
 // Redaction is done once per audience, not once per reader: a shared record or event keeps its redacted form beside
 // its full form (server/state/records.h), made on first use, so a thousand institution feeds cost one redaction.
@@ -78,7 +79,8 @@ const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& ev
 // The threat: such a reader sees who reported when (the operational picture: the feed, List, History), so it can
 // read the totals just before and just after one organisation's report and subtract; and a total of one figure
 // given by fewer organisations than its bed type's is that figure. So every cell (one figure of one bed type in one
-// region and sector, one supply in one region, or one ChainFigure in one region and sector; queries::FigureTable) is
+// region and sector, one supply in one region, one ChainFigure in one region and sector, or one indicator's answers;
+// queries::FigureTable) is
 // published on its own, and a cell's published values are replaced by its live ones only when at least `min_group`
 // organisations' values differ from the last publication (given, changed, or no longer given; a report that repeats
 // its figures changes nothing). Between any two versions of a sum such a reader can see, at least `min_group`

@@ -18,6 +18,7 @@
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/domain/field_checks.h"
+#include "server/domain/indicator_validation.h"
 #include "server/queries/audience.h"
 #include "server/queries/beds.h"
 
@@ -343,6 +344,27 @@ FigureTable Tabulate(const PictureView& view) {
                    .sector = registration.sector(),
                    .figure = static_cast<v1::ChainFigure>(figure),
                    .stale = stale_chain.contains(figure)}][id] = value;
+    }
+    // Indicator answers: the newest of each indicator among all the organisation's reports (a question is answered
+    // once per organisation, whichever report carried it).
+    std::vector<const v1::StatusReport*> all_reports = organization.location_reports;
+    if (organization.organization_report != nullptr) all_reports.push_back(organization.organization_report);
+    for (const v1::StatusReport* report : all_reports) {
+      for (const v1::IndicatorValue& value : report->indicator_values()) {
+        if (value.value_case() == v1::IndicatorValue::kText ||
+            value.value_case() == v1::IndicatorValue::VALUE_NOT_SET) {
+          continue;
+        }
+        FigureTable::IndicatorAnswer answer;
+        answer.reported_at = FromProtoTime(value.has_reported_at() ? value.reported_at() : report->commit_time());
+        if (value.has_count()) answer.number = static_cast<double>(value.count());
+        if (value.has_number()) answer.number = value.number();
+        if (value.has_yes_no()) answer.number = value.yes_no() ? 1 : 0;
+        if (value.has_choice()) answer.choice = value.choice();
+        auto& answers = table.indicators[{.indicator_id = value.indicator_id()}];
+        auto [it, inserted] = answers.try_emplace(id, answer);
+        if (!inserted && it->second.reported_at < answer.reported_at) it->second = std::move(answer);
+      }
     }
     for (const v1::StatusReport* report : organization.Counted()) {
       for (const v1::Supply& supply : report->supplies()) {
@@ -778,6 +800,153 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   *response.mutable_computed_at() = ToProtoTime(now);
   for (v1::CapacityMatch& match : matches) *response.add_matches() = std::move(match);
   return response;
+}
+
+namespace {
+
+// The aggregate of one indicator's cell into `aggregate` (see IndicatorAggregate).
+void AggregateAnswers(const v1::Indicator& indicator,
+                      const FigureTable::ByOrganization<FigureTable::IndicatorAnswer>& answers,
+                      v1::IndicatorAggregate& aggregate) {
+  aggregate.set_organizations_answered(static_cast<int32_t>(answers.size()));
+  if (answers.empty()) return;
+  absl::Time newest = absl::InfinitePast();
+  absl::Time oldest = absl::InfiniteFuture();
+  double sum = 0;
+  double low = answers.begin()->second.number;
+  double high = low;
+  int32_t yes = 0;
+  absl::btree_map<std::string, int32_t> chosen;
+  for (const auto& [organization_id, answer] : answers) {
+    newest = std::max(newest, answer.reported_at);
+    oldest = std::min(oldest, answer.reported_at);
+    sum += answer.number;
+    low = std::min(low, answer.number);
+    high = std::max(high, answer.number);
+    yes += answer.number > 0 ? 1 : 0;
+    ++chosen[answer.choice];
+  }
+  *aggregate.mutable_newest_answer() = ToProtoTime(newest);
+  *aggregate.mutable_oldest_answer() = ToProtoTime(oldest);
+  switch (indicator.type()) {
+    case v1::INDICATOR_TYPE_COUNT:
+    case v1::INDICATOR_TYPE_NUMBER:
+      aggregate.set_sum(sum);
+      aggregate.set_mean(sum / static_cast<double>(answers.size()));
+      aggregate.set_min(low);
+      aggregate.set_max(high);
+      break;
+    case v1::INDICATOR_TYPE_YES_NO:
+      aggregate.set_yes(yes);
+      aggregate.set_no(static_cast<int32_t>(answers.size()) - yes);
+      break;
+    case v1::INDICATOR_TYPE_CHOICE:
+      // Every choice of the definition, in its order; then any answered choice the definition no longer has.
+      for (const std::string& choice : indicator.choices()) {
+        v1::ChoiceCount& count = *aggregate.add_choices();
+        count.set_choice(choice);
+        const auto it = chosen.find(choice);
+        count.set_organizations(it == chosen.end() ? 0 : it->second);
+      }
+      for (const auto& [choice, organizations] : chosen) {
+        if (std::find(indicator.choices().begin(), indicator.choices().end(), choice) != indicator.choices().end()) {
+          continue;
+        }
+        v1::ChoiceCount& count = *aggregate.add_choices();
+        count.set_choice(choice);
+        count.set_organizations(organizations);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::IndicatorOverview> ComputeIndicatorOverview(
+    const v1::GetIndicatorOverviewRequest& request, const state::Picture& picture, const FigureTable& figures,
+    absl::Time now, int min_group, absl::FunctionRef<bool(absl::string_view organization_id)> sees_text_of) {
+  KETENBEELD_RETURN_IF_ERROR(domain::ValidateGetIndicatorOverviewRequest(request));
+  const PictureView view(picture, {v1::ENTITY_KIND_INDICATOR, v1::ENTITY_KIND_ORGANIZATION,
+                                   v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_INCIDENT});
+  absl::flat_hash_map<std::string, const v1::Indicator*> defined;
+  bool incident_found = request.incident_id().empty();
+  for (const state::RecordPtr& stored : view.records()) {
+    if (stored->record.has_indicator()) defined[stored->record.indicator().id()] = &stored->record.indicator();
+    if (stored->record.has_incident() && stored->record.incident().id() == request.incident_id()) {
+      incident_found = true;
+    }
+  }
+  if (!incident_found) {
+    return absl::NotFoundError(absl::StrCat("incident_id: incident ", Quote(request.incident_id()), " does not exist"));
+  }
+  std::vector<const v1::Indicator*> selected;
+  for (int i = 0; i < request.indicator_ids_size(); ++i) {
+    const auto it = defined.find(request.indicator_ids(i));
+    if (it == defined.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("indicator_ids[", i, "]: indicator ", Quote(request.indicator_ids(i)), " does not exist"));
+    }
+    if (request.incident_id().empty() || it->second->incident_id() == request.incident_id()) {
+      selected.push_back(it->second);
+    }
+  }
+  if (request.indicator_ids().empty()) {
+    for (const state::RecordPtr& stored : view.records()) {  // In name order, so by id.
+      if (!stored->record.has_indicator()) continue;
+      const v1::Indicator& indicator = stored->record.indicator();
+      if (indicator.retired()) continue;
+      if (!request.incident_id().empty() && indicator.incident_id() != request.incident_id()) continue;
+      selected.push_back(&indicator);
+    }
+  }
+
+  v1::IndicatorOverview overview;
+  overview.set_revision(view.revision());
+  *overview.mutable_computed_at() = ToProtoTime(now);
+  for (const v1::Indicator* indicator : selected) {
+    v1::IndicatorAggregate& aggregate = *overview.add_indicators();
+    *aggregate.mutable_indicator() = *indicator;
+    int32_t applicable = 0;
+    for (const auto& [organization_id, organization] : view.organizations()) {
+      applicable += domain::IndicatorAppliesTo(*indicator, *organization.organization) ? 1 : 0;
+    }
+    aggregate.set_organizations_applicable(applicable);
+    if (indicator->type() == v1::INDICATOR_TYPE_TEXT) {
+      // Never aggregated: each answer as it is, only to a reader who may see that organisation's report.
+      for (const auto& [organization_id, organization] : view.organizations()) {
+        if (!sees_text_of(organization_id)) continue;
+        const v1::IndicatorValue* newest = nullptr;
+        std::vector<const v1::StatusReport*> reports = organization.location_reports;
+        if (organization.organization_report != nullptr) reports.push_back(organization.organization_report);
+        for (const v1::StatusReport* report : reports) {
+          for (const v1::IndicatorValue& value : report->indicator_values()) {
+            if (value.indicator_id() != indicator->id() || !value.has_text()) continue;
+            if (newest == nullptr || FromProtoTime(newest->reported_at()) < FromProtoTime(value.reported_at())) {
+              newest = &value;
+            }
+          }
+        }
+        if (newest == nullptr) continue;
+        v1::TextAnswer& answer = *aggregate.add_text_answers();
+        answer.set_organization_id(organization_id);
+        answer.set_text(newest->text());
+        *answer.mutable_reported_at() = newest->reported_at();
+      }
+      aggregate.set_organizations_answered(aggregate.text_answers_size());
+      continue;
+    }
+    const auto cell = figures.indicators.find(FigureTable::IndicatorCell{.indicator_id = indicator->id()});
+    if (cell == figures.indicators.end()) continue;  // Nobody answered: nothing to withhold, nothing to show.
+    if (Withheld(cell->second.size(), min_group)) {
+      aggregate.set_organizations_answered(static_cast<int32_t>(cell->second.size()));
+      aggregate.set_withheld(true);
+      continue;
+    }
+    AggregateAnswers(*indicator, cell->second, aggregate);
+  }
+  return overview;
 }
 
 }  // namespace ketenbeeld::queries

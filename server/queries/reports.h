@@ -28,8 +28,11 @@
 #include <string>
 
 #include "absl/container/btree_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ketenbeeld/v1/indicator.pb.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/scenario.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
@@ -84,6 +87,20 @@ struct FigureTable {
     bool stale = false;
     auto operator<=>(const ChainCell&) const = default;
   };
+  // One indicator of a questionnaire (indicator.proto). The value is an organisation's newest answer among all its
+  // reports (organisation-level and per site, by IndicatorValue.reported_at): a count, number or yes/no (1 or 0) in
+  // `number`, a choice in `choice`. Text answers are never tabulated (never aggregated). Answers are figures: a
+  // reader without detailed visibility gets them as published, like the capacity cells.
+  struct IndicatorCell {
+    std::string indicator_id;
+    auto operator<=>(const IndicatorCell&) const = default;
+  };
+  struct IndicatorAnswer {
+    double number = 0;
+    std::string choice;
+    absl::Time reported_at;
+    bool operator==(const IndicatorAnswer&) const = default;
+  };
   struct Registration {
     std::string safety_region;
     ketenbeeld::v1::Sector sector = ketenbeeld::v1::SECTOR_UNSPECIFIED;
@@ -100,6 +117,7 @@ struct FigureTable {
   absl::btree_map<CapacityCell, ByOrganization<CapacityValue>> capacity;
   absl::btree_map<SupplyCell, ByOrganization<absl::Time>> supplies;
   absl::btree_map<ChainCell, ByOrganization<CapacityValue>> chain;
+  absl::btree_map<IndicatorCell, ByOrganization<IndicatorAnswer>> indicators;
 };
 
 // The figures of the picture's latest reports; with `exercise_id`, of that exercise's reports (empty: the real
@@ -143,6 +161,17 @@ absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
 absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
     const ketenbeeld::v1::GetCapacityOverviewRequest& request, const FigureTable& figures, absl::Time now,
     int min_group);
+
+// The aggregate of indicators (GetIndicatorOverviewRequest selects which) from `figures`, withholding by `min_group`
+// as ComputeCapacityOverview does: an indicator whose cell has fewer than `min_group` answers is withheld whole
+// (IndicatorAggregate.withheld; `min_group` 0: nothing is withheld). The definitions, the applicable organisations
+// and the text answers are read from one snapshot of `picture`; text answers only of the organisations for which
+// `sees_text_of(organization_id)` holds. INVALID_ARGUMENT naming the request field; NOT_FOUND for a named indicator
+// or an incident that does not exist. The overview's revision is the snapshot's.
+absl::StatusOr<ketenbeeld::v1::IndicatorOverview> ComputeIndicatorOverview(
+    const ketenbeeld::v1::GetIndicatorOverviewRequest& request, const state::Picture& picture,
+    const FigureTable& figures, absl::Time now, int min_group,
+    absl::FunctionRef<bool(absl::string_view organization_id)> sees_text_of);
 
 // Open assistance requests (OPEN, OFFERED, ACCEPTED; by name), active alerts that some organisation of their audience
 // has not acknowledged (by name), and overdue organisations (by id): registered organisations whose organisation-level

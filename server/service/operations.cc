@@ -76,6 +76,8 @@ struct BehalfVisitor {
   absl::StatusOr<Behalf> operator()(const v1::FulfillRequestRequest& r) const { return RequesterOf(r); }
   absl::StatusOr<Behalf> operator()(const v1::CancelRequestRequest& r) const { return RequesterOf(r); }
   absl::StatusOr<Behalf> operator()(const v1::PutScenarioRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::DefineIndicatorRequest&) const { return Nobody(); }
+  absl::StatusOr<Behalf> operator()(const v1::RetireIndicatorRequest&) const { return Nobody(); }
   // Exercises are run for the whole chain: the role alone decides (the GHOR and the operator; purging, the operator).
   absl::StatusOr<Behalf> operator()(const v1::StartExerciseRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::EndExerciseRequest&) const { return Nobody(); }
@@ -171,6 +173,8 @@ absl::string_view MethodOf(const mutations::WriteRequest& request) {
     absl::string_view operator()(const v1::FulfillRequestRequest&) const { return policy::method::kFulfillRequest; }
     absl::string_view operator()(const v1::CancelRequestRequest&) const { return policy::method::kCancelRequest; }
     absl::string_view operator()(const v1::PutScenarioRequest&) const { return policy::method::kPutScenario; }
+    absl::string_view operator()(const v1::DefineIndicatorRequest&) const { return policy::method::kDefineIndicator; }
+    absl::string_view operator()(const v1::RetireIndicatorRequest&) const { return policy::method::kRetireIndicator; }
     absl::string_view operator()(const v1::StartExerciseRequest&) const { return policy::method::kStartExercise; }
     absl::string_view operator()(const v1::EndExerciseRequest&) const { return policy::method::kEndExercise; }
     absl::string_view operator()(const v1::PurgeExerciseRequest&) const { return policy::method::kPurgeExercise; }
@@ -415,6 +419,21 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
       policy::FiguresFor(policy::Viewer::For(caller), deps_.picture, published_figures_);
   absl::StatusOr<v1::CapacityOverview> overview =
       queries::ComputeCapacityOverview(request, *figures.figures, deps_.clock(), figures.min_group);
+  if (overview.ok()) overview->set_revision(figures.revision);
+  return overview;
+}
+
+absl::StatusOr<v1::IndicatorOverview> Operations::GetIndicatorOverview(const Identity& caller,
+                                                                       const v1::GetIndicatorOverviewRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGetIndicatorOverview); !allowed.ok()) {
+    return allowed;
+  }
+  // The capacity's machinery: the same published table (PublishedFigures) and the same minimum group.
+  const policy::Viewer viewer = policy::Viewer::For(caller);
+  const policy::ReportFigures figures = policy::FiguresFor(viewer, deps_.picture, published_figures_);
+  absl::StatusOr<v1::IndicatorOverview> overview = queries::ComputeIndicatorOverview(
+      request, deps_.picture, *figures.figures, deps_.clock(), figures.min_group,
+      [&](absl::string_view organization_id) { return viewer.SeesDetailOf(organization_id); });
   if (overview.ok()) overview->set_revision(figures.revision);
   return overview;
 }

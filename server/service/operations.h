@@ -111,6 +111,11 @@ class Operations {
                                                          const ketenbeeld::v1::GetGapReportRequest& request);
   absl::StatusOr<ketenbeeld::v1::CapacityOverview> GetCapacityOverview(
       const security::Identity& caller, const ketenbeeld::v1::GetCapacityOverviewRequest& request);
+  // The aggregate of indicators (questionnaires) under the capacity overview's visibility: the live answers for a
+  // reader who sees every organisation's figures, else the published ones with the minimum group size; text answers
+  // only of the organisations whose figures the reader sees (queries::ComputeIndicatorOverview).
+  absl::StatusOr<ketenbeeld::v1::IndicatorOverview> GetIndicatorOverview(
+      const security::Identity& caller, const ketenbeeld::v1::GetIndicatorOverviewRequest& request);
   absl::StatusOr<ketenbeeld::v1::OperationalSummary> GetOperationalSummary(
       const security::Identity& caller, const ketenbeeld::v1::GetOperationalSummaryRequest& request);
   absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(const security::Identity& caller,

@@ -712,5 +712,59 @@ TEST(ReserveBedFlagsTest, OrganisationAndBedTypeRequiredIcIsShortForAdultIc) {
       "--hold-for \"15\"", "");
 }
 
+// ---- questionnaires ----
+
+TEST(IndicatorFlagsTest, DefineBuildsTheIndicator) {
+  IndicatorFlags flags;
+  flags.id = "binnentemperatuur";
+  flags.label_nl = "Binnentemperatuur";
+  flags.label_en = "Indoor temperature";
+  flags.type = "number";
+  flags.unit = "°C";
+  flags.kinds = {"nursing-home"};
+  flags.cadence = "4h";
+  absl::StatusOr<v1::DefineIndicatorRequest> request = BuildDefineIndicatorRequest(flags);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->indicator().type(), v1::INDICATOR_TYPE_NUMBER);
+  EXPECT_EQ(request->indicator().applies_to().organization_kinds(0), v1::ORGANIZATION_KIND_NURSING_HOME);
+  EXPECT_EQ(request->indicator().cadence().seconds(), 4 * 3600);
+
+  flags.type = "yes-no";
+  EXPECT_EQ(BuildDefineIndicatorRequest(flags)->indicator().type(), v1::INDICATOR_TYPE_YES_NO);
+  flags.type = "choice";
+  ExpectFlagError(BuildDefineIndicatorRequest(flags).status(), "--choice", "at least two");
+  flags.type = "temperature";
+  ExpectFlagError(BuildDefineIndicatorRequest(flags).status(), "--type \"temperature\"", "count");
+  flags.type.clear();
+  ExpectFlagError(BuildDefineIndicatorRequest(flags).status(), "--type is required", "");
+}
+
+TEST(IndicatorFlagsTest, AnAnswerIsTypedByItsIndicator) {
+  v1::Indicator indicator;
+  indicator.set_id("binnentemperatuur");
+  indicator.set_type(v1::INDICATOR_TYPE_NUMBER);
+  EXPECT_EQ(ParseIndicatorValue(indicator, "binnentemperatuur=27,5", "27,5")->number(), 27.5);
+  ExpectFlagError(ParseIndicatorValue(indicator, "binnentemperatuur=warm", "warm").status(),
+                  "--indicator \"binnentemperatuur=warm\"", "is a number");
+  indicator.set_type(v1::INDICATOR_TYPE_COUNT);
+  EXPECT_EQ(ParseIndicatorValue(indicator, "x=3", "3")->count(), 3);
+  ExpectFlagError(ParseIndicatorValue(indicator, "x=2.5", "2.5").status(), "--indicator", "whole number");
+  indicator.set_type(v1::INDICATOR_TYPE_YES_NO);
+  EXPECT_TRUE(ParseIndicatorValue(indicator, "x=ja", "ja")->yes_no());
+  EXPECT_FALSE(ParseIndicatorValue(indicator, "x=no", "no")->yes_no());
+  EXPECT_TRUE(ParseIndicatorValue(indicator, "x=no", "no")->has_yes_no());
+  indicator.set_type(v1::INDICATOR_TYPE_CHOICE);
+  indicator.add_choices("koel");
+  indicator.add_choices("warm");
+  EXPECT_EQ(ParseIndicatorValue(indicator, "x=warm", "warm")->choice(), "warm");
+  ExpectFlagError(ParseIndicatorValue(indicator, "x=heet", "heet").status(), "--indicator", "koel, warm");
+
+  absl::StatusOr<std::pair<std::string, std::string>> split = SplitIndicatorFlag("hitteklachten=4");
+  ASSERT_TRUE(split.ok());
+  EXPECT_EQ(split->first, "hitteklachten");
+  EXPECT_EQ(split->second, "4");
+  ExpectFlagError(SplitIndicatorFlag("hitteklachten").status(), "--indicator \"hitteklachten\"", "ID=VALUE");
+}
+
 }  // namespace
 }  // namespace ketenbeeld::cli

@@ -65,7 +65,7 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
             "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
             "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
             "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-            "scenarios/{id}, notifications/{id}, escalations/{id} or reservations/{id}");
+            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id} or indicators/{id}");
 }
 
 TEST(NamesTest, FollowUpNamesSortInCommitOrderAndParse) {

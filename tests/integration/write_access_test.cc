@@ -107,6 +107,8 @@ const std::vector<ExpectedWrite>& ExpectedWrites() {
       {"/ketenbeeld.v1.AssistanceService/ConfirmReservation", "IG", true, grpc::StatusCode::NOT_FOUND},
       {"/ketenbeeld.v1.AssistanceService/ReleaseReservation", "IGD", true, grpc::StatusCode::NOT_FOUND},
       {"/ketenbeeld.v1.ReportService/PutScenario", "G", false},
+      {"/ketenbeeld.v1.ReportService/DefineIndicator", "G", false},
+      {"/ketenbeeld.v1.ReportService/RetireIndicator", "G", false},
       {"/ketenbeeld.v1.ExerciseService/StartExercise", "GO", false},
       {"/ketenbeeld.v1.ExerciseService/EndExercise", "GO", false},
       {"/ketenbeeld.v1.ExerciseService/PurgeExercise", "O", false},
@@ -201,6 +203,27 @@ class WriteAccessTest : public ::testing::Test {
         v1::ExerciseService::NewStub(Ghor())->StartExercise(Deadline().get(), request, &response);
     EXPECT_TRUE(status.ok()) << Check(status);
     return request.exercise().id();
+  }
+
+  // A defined indicator, for the cases that retire one.
+  std::string DefineIndicatorForCase() {
+    v1::DefineIndicatorRequest request = IndicatorRequest(NextId("indicator"));
+    v1::WriteResponse response;
+    const grpc::Status status =
+        v1::ReportService::NewStub(Ghor())->DefineIndicator(Deadline().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << Check(status);
+    return request.indicator().id();
+  }
+
+  static v1::DefineIndicatorRequest IndicatorRequest(const std::string& id) {
+    v1::DefineIndicatorRequest request;
+    v1::Indicator& indicator = *request.mutable_indicator();
+    indicator.set_id(id);
+    indicator.set_label_nl("Binnentemperatuur");
+    indicator.set_label_en("Indoor temperature");
+    indicator.set_type(v1::INDICATOR_TYPE_NUMBER);
+    indicator.set_unit("°C");
+    return request;
   }
 
   std::string SendAlertForCase() {
@@ -463,6 +486,16 @@ class WriteAccessTest : public ::testing::Test {
       requirement.set_quantity(12);
       return unary(v1::ReportService::NewStub(channel), &v1::ReportService::Stub::PutScenario, request);
     }
+    if (name == "DefineIndicator") {
+      return unary(v1::ReportService::NewStub(channel), &v1::ReportService::Stub::DefineIndicator,
+                   IndicatorRequest(NextId("indicator")));
+    }
+    if (name == "RetireIndicator") {
+      v1::RetireIndicatorRequest request;
+      // Only the GHOR may retire one: the others are refused before the indicator is looked up.
+      request.set_indicator_id(caller.letter == 'G' ? DefineIndicatorForCase() : "bestaat-niet");
+      return unary(v1::ReportService::NewStub(channel), &v1::ReportService::Stub::RetireIndicator, request);
+    }
     if (name == "StartExercise") {
       v1::StartExerciseRequest request;
       request.mutable_exercise()->set_id(NextId("oef"));
@@ -535,7 +568,7 @@ TEST(WriteAccessClassificationTest, EveryWriteRpcHasItsRowAndEveryRowIsAWriteRpc
   }
   EXPECT_EQ(writes, listed) << "a write RPC was added or removed: give it its row in ExpectedWrites() and its case "
                                "in PrepareUnary(), as docs/security.md's matrix says";
-  EXPECT_EQ(writes.size(), 21u);
+  EXPECT_EQ(writes.size(), 23u);
 }
 
 TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix) {
@@ -585,8 +618,8 @@ TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix)
       }
     }
   }
-  // 7 callers x (11 writes for no organisation + 10 own-organisation writes x own, other, none).
-  EXPECT_EQ(cases, 7 * (11 + 10 * 3));
+  // 7 callers x (13 writes for no organisation + 10 own-organisation writes x own, other, none).
+  EXPECT_EQ(cases, 7 * (13 + 10 * 3));
 }
 
 // The race the attack used (issue 14, 18 of 30 went through): an institution keeps cancelling the id of another

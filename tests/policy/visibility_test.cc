@@ -348,5 +348,39 @@ TEST(PublishedFiguresTest, ChainFiguresWaitForTheMinimumGroupAndIntakeStopsDoNot
   EXPECT_EQ(shown->chain.at(ambulances).size(), 3u) << "three organisations' figures changed";
 }
 
+// Questionnaires: an indicator's answers are one cell, published by the capacity's rule and kept across a restart.
+TEST(PublishedFiguresTest, IndicatorAnswersWaitForTheMinimumGroupAndSurviveARestart) {
+  const std::string path = FreshDir() + "/published-figures";
+  using IndicatorCell = queries::FigureTable::IndicatorCell;
+  const IndicatorCell temperature{.indicator_id = "binnentemperatuur"};
+  const IndicatorCell feeling{.indicator_id = "gevoel"};
+  queries::FigureTable live;
+  live.revision = 1;
+  live.indicators[temperature]["vvt-1"] = {.number = 27.5, .choice = "", .reported_at = absl::UnixEpoch()};
+  live.indicators[temperature]["vvt-2"] = {.number = 29.5, .choice = "", .reported_at = absl::UnixEpoch()};
+  live.indicators[feeling]["vvt-1"] = {.number = 0, .choice = "warm", .reported_at = absl::UnixEpoch()};
+  {
+    PublishedFigures published(3, path);
+    std::shared_ptr<const queries::FigureTable> shown = published.Publish(live);
+    EXPECT_TRUE(shown->indicators.at(temperature).empty()) << "two answers: too few for a publication";
+    live.revision = 2;
+    live.indicators[temperature]["vvt-3"] = {.number = 31, .choice = "", .reported_at = absl::UnixEpoch()};
+    live.indicators[feeling]["vvt-2"] = {.number = 0, .choice = "heet", .reported_at = absl::UnixEpoch()};
+    live.indicators[feeling]["vvt-3"] = {.number = 0, .choice = "warm", .reported_at = absl::UnixEpoch()};
+    shown = published.Publish(live);
+    ASSERT_EQ(shown->indicators.at(temperature).size(), 3u);
+    EXPECT_EQ(shown->indicators.at(temperature).at("vvt-3").number, 31);
+    EXPECT_EQ(shown->indicators.at(feeling).at("vvt-2").choice, "heet");
+  }
+  // One answer changed since: a restarted server goes on from the kept publication, so it is not published.
+  live.revision = 3;
+  live.indicators[temperature]["vvt-1"] = {
+      .number = 35, .choice = "", .reported_at = absl::UnixEpoch() + absl::Hours(1)};
+  PublishedFigures restarted(3, path);
+  const std::shared_ptr<const queries::FigureTable> shown = restarted.Publish(live);
+  EXPECT_EQ(shown->indicators.at(temperature).at("vvt-1").number, 27.5);
+  EXPECT_EQ(shown->indicators.at(feeling).at("vvt-3").choice, "warm");
+}
+
 }  // namespace
 }  // namespace ketenbeeld::policy

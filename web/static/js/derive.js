@@ -281,3 +281,37 @@ export function assistanceCoverage(request) {
   accepted = Math.min(accepted, quantity);
   return { accepted, quantity, stillNeeded: quantity - accepted, covered: accepted >= quantity };
 }
+
+// Questionnaires (indicator.proto). Whether `indicator` asks `organization`: named in organization_ids, or matching
+// the sectors and kinds given (each list, when not empty); nothing named asks everyone. A port of
+// domain::IndicatorAppliesTo (server/domain/indicator_validation.cc).
+export function indicatorAppliesTo(indicator, organization) {
+  const scope = indicator.applies_to || {};
+  const ids = scope.organization_ids || [];
+  if (ids.includes(organization.id)) return true;
+  const sectors = scope.sectors || [];
+  const kinds = scope.organization_kinds || [];
+  if (sectors.length === 0 && kinds.length === 0) return ids.length === 0;
+  return allows(sectors, organization.sector || 'SECTOR_UNSPECIFIED')
+    && allows(kinds, organization.kind || 'ORGANIZATION_KIND_UNSPECIFIED');
+}
+
+// The indicators the form asks `organization` to answer, in id order: those that apply to it (indicatorAppliesTo),
+// and those an active alert for it asks for (Alert.indicator_ids) — but only the ones the server takes answers for:
+// defined, not retired, and applying to the organisation (else the server refuses the answer). `asked` holds the ids
+// an alert asks for, so the form can mark them.
+export function indicatorsFor(records, organization) {
+  const indicators = new Map();
+  const asked = new Set();
+  for (const record of records) {
+    if (record.kind === 'ENTITY_KIND_INDICATOR' && record.indicator && !record.indicator.retired) {
+      indicators.set(record.indicator.id, record.indicator);
+    } else if (record.kind === 'ENTITY_KIND_ALERT' && record.alert?.status !== 'ALERT_STATUS_CANCELLED'
+      && inAudience(record.alert.audience, organization)) {
+      for (const id of record.alert.indicator_ids || []) asked.add(id);
+    }
+  }
+  const shown = [...indicators.values()].filter((indicator) => indicatorAppliesTo(indicator, organization))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { indicators: shown, asked };
+}

@@ -8,7 +8,7 @@
 // Which values each list offers (overall status, disruptions, severities, bed types, supplies, staffing, emergency
 // department) comes from the server's enums (enums.js), not from a copy here.
 import { ApiError, Methods, call } from './api.js';
-import { assistanceCoverage, inAudience } from './derive.js';
+import { assistanceCoverage, inAudience, indicatorsFor } from './derive.js';
 import { choices, loadEnums } from './enums.js';
 import { Feed, statusText } from './feed.js';
 import { clock, refreshTimes, relativeTime, when } from './format.js';
@@ -158,6 +158,8 @@ function maybePrefill() {
   // Only the parts of capacity that is not beds that fit the organisation's kind.
   const kind = organization(selectedOrg)?.kind;
   for (const part of CHAIN_PARTS) $(part.section).hidden = !part.kinds.includes(kind);
+  // The GHOR's indicators that ask this organisation: redrawn when they change, keeping what was entered.
+  renderIndicators();
   if (prefilledFrom === key || (dirty && prefilledFrom !== null)) return;
   prefilledFrom = key;
   fill(record?.status_report || {});
@@ -208,6 +210,7 @@ function fill(report) {
     for (const [name, id] of Object.entries(part.times)) $(id).value = toLocalInput(given[name]);
     for (const [name, id] of Object.entries(part.numbers)) $(id).value = given[name] ?? '';
   }
+  renderIndicators(report.indicator_values || []);
   $('crisis-plan').checked = Boolean(report.crisis_plan_activated);
   $('free-text').value = report.free_text || '';
   const remembered = JSON.parse(localStorage.getItem(REPORTER_KEY) || '{}');
@@ -215,6 +218,106 @@ function fill(report) {
   $('reporter-name').value = reporter.name || '';
   $('reporter-function').value = reporter.function || '';
   $('reporter-phone').value = reporter.phone || '';
+}
+
+// --- Questionnaires (uitvraag) ---
+
+// What the indicator section shows now (ids, types, choices, labels, language, which an alert asks for): it is
+// redrawn only when this changes, so a feed update does not wipe what someone is typing.
+let indicatorsKey = '';
+
+function shownIndicators() {
+  const org = organization(selectedOrg);
+  if (!org) return { indicators: [], asked: new Set() };
+  const records = [...feed.withPrefix(inView(exerciseId, 'indicators/')), ...feed.withPrefix(inView(exerciseId, 'alerts/'))];
+  return indicatorsFor(records, org);
+}
+
+// One input per indicator, by its type: a whole number, a number, yes/no, one of its choices, or text.
+function indicatorInput(indicator) {
+  const id = `indicator-${indicator.id}`;
+  switch (indicator.type) {
+    case 'INDICATOR_TYPE_YES_NO':
+      return html`<select id="${id}" data-indicator-input><option value="">${t('form.not_reported')}</option>
+        <option value="yes">${t('form.yes')}</option><option value="no">${t('form.no')}</option></select>`;
+    case 'INDICATOR_TYPE_CHOICE':
+      return html`<select id="${id}" data-indicator-input><option value="">${t('form.not_reported')}</option>${(indicator.choices || []).map((c) => html`<option value="${c}">${c}</option>`)}</select>`;
+    case 'INDICATOR_TYPE_COUNT':
+      return html`<input id="${id}" data-indicator-input inputmode="numeric">`;
+    case 'INDICATOR_TYPE_NUMBER':
+      return html`<input id="${id}" data-indicator-input inputmode="decimal">`;
+    default:
+      return html`<input id="${id}" data-indicator-input>`;
+  }
+}
+
+function setIndicatorValue(value) {
+  const input = document.getElementById(`indicator-${value.indicator_id}`);
+  if (!input) return;  // Not (or no longer) asked here: the server keeps the stored answer.
+  if (value.yes_no !== undefined) input.value = value.yes_no ? 'yes' : 'no';
+  else if (value.count !== undefined) input.value = String(value.count);
+  else if (value.number !== undefined) input.value = String(value.number);
+  else if (value.choice !== undefined) input.value = value.choice;
+  else if (value.text !== undefined) input.value = value.text;
+}
+
+// Draws the indicator section with `values` (a report's indicator_values); without them, only when what it shows
+// changed, keeping the values entered.
+function renderIndicators(values) {
+  const { indicators, asked } = shownIndicators();
+  $('indicators-section').hidden = indicators.length === 0;
+  const key = JSON.stringify([language(), [...asked].sort(),
+    indicators.map((i) => [i.id, i.type, i.choices, i.label_nl, i.label_en, i.unit])]);
+  let shown = values;
+  if (shown === undefined) {
+    if (key === indicatorsKey) return;
+    try {
+      shown = buildIndicatorValues(new Map());
+    } catch {
+      shown = [];
+    }
+  }
+  indicatorsKey = key;
+  const english = language() === 'en';
+  setHtml($('indicators'), html`${indicators.map((indicator) => html`<div class="indicator-row" data-indicator="${indicator.id}" data-type="${indicator.type}">
+    <label for="indicator-${indicator.id}">${english ? indicator.label_en : indicator.label_nl}${indicator.unit ? ` (${indicator.unit})` : ''}</label>
+    ${indicatorInput(indicator)}${asked.has(indicator.id) ? html` <span class="muted" data-asked>${t('form.indicator_asked')}</span>` : ''}
+  </div>`)}`);
+  for (const value of shown) setIndicatorValue(value);
+}
+
+// The answers entered, as StatusReport.indicator_values; `fields` learns the input of every path. Empty inputs are
+// "not answered" and left out.
+function buildIndicatorValues(fields) {
+  const values = [];
+  for (const row of $('indicators').querySelectorAll('.indicator-row')) {
+    const input = row.querySelector('[data-indicator-input]');
+    const value = { indicator_id: row.dataset.indicator };
+    if (row.dataset.type === 'INDICATOR_TYPE_COUNT') {
+      const count = integer(input);
+      if (count === undefined) continue;
+      value.count = count;
+    } else if (row.dataset.type === 'INDICATOR_TYPE_NUMBER') {
+      const number = decimal(input);
+      if (number === undefined) continue;
+      value.number = number;
+    } else if (row.dataset.type === 'INDICATOR_TYPE_YES_NO') {
+      if (!input.value) continue;
+      value.yes_no = input.value === 'yes';
+    } else if (row.dataset.type === 'INDICATOR_TYPE_CHOICE') {
+      if (!input.value) continue;
+      value.choice = input.value;
+    } else {
+      if (!input.value.trim()) continue;
+      value.text = input.value.trim();
+    }
+    const path = `report.indicator_values[${values.length}]`;
+    for (const suffix of ['', '.indicator_id', '.count', '.number', '.yes_no', '.choice', '.text']) {
+      fields.set(`${path}${suffix}`, input);
+    }
+    values.push(value);
+  }
+  return values;
 }
 
 // --- Building the form ---
@@ -476,6 +579,9 @@ function buildRequest() {
     fields.set(path, first);
     if (Object.keys(given).length > 0) report[part.field] = given;
   }
+
+  report.indicator_values = buildIndicatorValues(fields);
+  fields.set('report.indicator_values', $('indicators'));
 
   report.crisis_plan_activated = $('crisis-plan').checked;
   fields.set('report.crisis_plan_activated', $('crisis-plan'));

@@ -15,8 +15,10 @@ const KEYED = [
   ['disruptions', 'DISRUPTION_TYPE_'],
 ];
 // The singular parts, each compared (and sent) whole.
+// Answers to indicators ("indicator_values") are compared as one list and sent whole: the server merges them by
+// indicator id, so the answers the form does not show stay.
 const PARTS = ['overall_status', 'staffing', 'emergency_department', 'crisis_plan_activated', 'free_text',
-  'ambulance', 'gp_post', 'home_care', 'public_health', 'intake_stop'];
+  'ambulance', 'gp_post', 'home_care', 'public_health', 'intake_stop', 'indicator_values'];
 
 const camel = (snake) => snake.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
