@@ -7,8 +7,8 @@
 #include "server/domain/assistance_validation.h"
 #include "server/domain/exercise_validation.h"
 #include "server/domain/incident_validation.h"
-#include "server/domain/reservation_validation.h"
 #include "server/domain/indicator_validation.h"
+#include "server/domain/reservation_validation.h"
 #include "server/domain/status_update.h"
 #include "server/domain/validation.h"
 

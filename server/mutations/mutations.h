@@ -44,18 +44,17 @@ struct DeliveryOutcome {
 
 // A write as the committer receives it: the request and who made it.
 struct WriteRequest {
-  using Body = std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
-                            ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
-                            ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
-                            ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
-                            ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
-                            ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
-                            ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
-                            ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
-                            ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
-                            ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
-                            ketenbeeld::v1::DefineIndicatorRequest, ketenbeeld::v1::RetireIndicatorRequest,
-                            SystemTick, DeliveryOutcome>;
+  using Body = std::variant<
+      ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
+      ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
+      ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
+      ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
+      ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest, ketenbeeld::v1::FulfillRequestRequest,
+      ketenbeeld::v1::CancelRequestRequest, ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
+      ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
+      ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
+      ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
+      ketenbeeld::v1::DefineIndicatorRequest, ketenbeeld::v1::RetireIndicatorRequest, SystemTick, DeliveryOutcome>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };
