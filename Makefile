@@ -39,6 +39,12 @@ TSAN_SELF_TEST_TARGETS ?= tsan_annotations_test tsan_race_detection
 # (ASan+UBSan still runs them, and the fuzz targets do too).
 TSAN_TARGETS ?= $(filter-out domain_test,$(SANITIZER_TARGETS)) $(TSAN_SELF_TEST_TARGETS)
 SANITIZER_CTEST_ARGS ?= -E '_NOT_BUILT$$' -LE browser
+# The sanitizer trees are compiled with clang, the main tree with GCC (Debian's default compiler, which the
+# server ships with). Clang compiles our sanitizer-instrumented code in about half of GCC's time (access_test's first
+# unity batch under ASan: GCC 30.8 s, clang 17.0 s; a server library batch 16.5 -> 12.6 s), so the two sanitizer
+# phases, which CI builds cold, take minutes less; and the code is checked by both compilers, clang's -Wthread-safety
+# analysis of ABSL_GUARDED_BY included.
+SANITIZER_CXX ?= clang++-14
 # TSan only: a test that fails is run once more, and passes if the second run does. TSan cannot see the ordering inside
 # Debian's uninstrumented gRPC, and an occasional report from such a hand-over (docs/architecture.md, "Sanitizers")
 # must not fail CI; a report stays in the log either way. TSAN_RETRY= turns this off.
@@ -173,9 +179,13 @@ test-tsan: deps ## TSAN_TARGETS' tests (SANITIZER_TARGETS but domain_test) under
 	@$(MAKE) sanitizer-test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread \
 	  TARGETS="$(TSAN_TARGETS)" SANITIZER_RETRY="$(TSAN_RETRY)" SANITIZER_CTEST_ARGS="$(TSAN_CTEST_ARGS)"
 
-# For test-asan and test-tsan: build TARGETS in BUILD_DIR, run their tests; in CI, the ccache statistics follow.
+# For test-asan and test-tsan: build TARGETS in BUILD_DIR with SANITIZER_CXX, run their tests; in CI, the ccache
+# statistics follow.
 sanitizer-test:
-	@$(MAKE) build
+ifeq ($(SKIP_DEPS),)
+	@bash deploy/install-deps.sh clang
+endif
+	@$(MAKE) build CMAKE_ARGS="-DCMAKE_CXX_COMPILER=$(SANITIZER_CXX) $(CMAKE_ARGS)"
 	@echo "$(CTEST) $(SANITIZER_CTEST_ARGS) $(SANITIZER_RETRY)"; status=0; \
 	$(CTEST) $(SANITIZER_CTEST_ARGS) $(SANITIZER_RETRY) || status=$$?; \
 	if [ -n "$(IS_CI)" ] && command -v ccache >/dev/null; then echo "ccache:"; ccache -s || true; fi; \

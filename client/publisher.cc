@@ -33,6 +33,9 @@ class StatusPublisher::Stream final
     StartCall();
   }
 
+  // The mutex of the publisher this stream belongs to (its owner's mu_).
+  absl::Mutex& publisher_mutex() const ABSL_LOCK_RETURNED(publisher_.mu_) { return publisher_.mu_; }
+
   // Queues a report; it goes out now or with the next message.
   void Enqueue(v1::ReportStatusRequest report, Callback done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_.mu_) {
     const uint64_t sequence = next_sequence_++;
@@ -186,6 +189,8 @@ void StatusPublisher::Publish(v1::ReportStatusRequest report, Callback done) {
         ++stats_.streams_opened;
       }
       ++waiting_;
+      // The stream's publisher is this one: tell clang's thread-safety analysis that its mutex is the one held.
+      current_->publisher_mutex().AssertHeld();
       current_->Enqueue(std::move(report), std::move(done));
       return;
     }

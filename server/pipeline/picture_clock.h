@@ -55,7 +55,7 @@ class PictureClock {
   using Options = PictureClockOptions;
 
   // The wall clock, no offset.
-  PictureClock() = default;
+  PictureClock() : PictureClock(std::string(), Options{}, absl::ZeroDuration()) {}
 
   // The wall clock plus the offset in `path`, read now. The errors of ReadClockOffsetFile: the server must not start
   // on an offset file it cannot use.

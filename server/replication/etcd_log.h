@@ -63,7 +63,7 @@ class EtcdLog final : public pipeline::ReplicatedLog {
   void Lead(std::string leader_key, int64_t term, int64_t head, int64_t head_mod_revision);
   // Append refuses from now on (a transaction in flight is decided by etcd's fence).
   void StepDown();
-  bool leading() const;
+  bool leading() const override;
 
   absl::Status Append(int64_t first_revision, int64_t last_revision, absl::Time commit_time,
                       const std::vector<std::string_view>& events) override;

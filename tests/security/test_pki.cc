@@ -1,6 +1,7 @@
 #include "tests/security/test_pki.h"
 
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -19,6 +20,12 @@
 
 namespace ketenbeeld::testing {
 namespace {
+
+// OpenSSL frees its global state from an atexit handler, while one of gRPC's executor threads may still be freeing
+// the TLS session of a connection whose last reference went away as the test ended: SSL_free then unlocks a freed
+// lock (seen as a SEGV in CRYPTO_THREAD_unlock under clang's TSan, after the test had passed). A test process that
+// uses TLS keeps OpenSSL's state until the process is gone; the operating system reclaims it.
+[[maybe_unused]] const bool kOpenSslKeptUntilExit = OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }

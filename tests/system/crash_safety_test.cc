@@ -22,7 +22,7 @@
 namespace ketenbeeld::testing {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(KETENBEELD_SANITIZED_ADDRESS) || defined(KETENBEELD_SANITIZED_THREAD)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;

@@ -32,7 +32,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
-#if !defined(__SANITIZE_THREAD__)
+#if !defined(KETENBEELD_SANITIZED_THREAD)
 #error "absl_annotations.cc is for ThreadSanitizer builds only (KETENBEELD_SANITIZER=thread)"
 #endif
 

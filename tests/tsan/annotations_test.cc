@@ -29,7 +29,7 @@ void RunOnThreads(int count, Body body) {
 
 TEST(AbslAnnotationsTest, WritesUnderMutexLockAreOrdered) {
   absl::Mutex mutex;
-  int counter ABSL_GUARDED_BY(mutex) = 0;
+  int counter = 0;  // guarded by mutex
   RunOnThreads(kThreads, [&](int) {
     for (int i = 0; i < kIterations; ++i) {
       absl::MutexLock lock(&mutex);
@@ -42,7 +42,7 @@ TEST(AbslAnnotationsTest, WritesUnderMutexLockAreOrdered) {
 
 TEST(AbslAnnotationsTest, ReadersSeeTheWritersWrites) {
   absl::Mutex mutex;
-  std::vector<int> values ABSL_GUARDED_BY(mutex);
+  std::vector<int> values;  // guarded by mutex
   std::thread writer([&] {
     for (int i = 0; i < kIterations; ++i) {
       absl::MutexLock lock(&mutex);
@@ -64,7 +64,7 @@ TEST(AbslAnnotationsTest, ReadersSeeTheWritersWrites) {
 
 TEST(AbslAnnotationsTest, TryLockAndReleasableMutexLockOrderWrites) {
   absl::Mutex mutex;
-  int counter ABSL_GUARDED_BY(mutex) = 0;
+  int counter = 0;  // guarded by mutex
   RunOnThreads(kThreads, [&](int index) {
     for (int i = 0; i < kIterations; ++i) {
       if (index % 2 == 0) {
@@ -88,7 +88,7 @@ TEST(AbslAnnotationsTest, AwaitSeesWhatWasWrittenBeforeTheConditionBecameTrue) {
   for (int round = 0; round < 100; ++round) {
     absl::Mutex mutex;
     std::string payload;
-    bool ready ABSL_GUARDED_BY(mutex) = false;
+    bool ready = false;  // guarded by mutex
     std::thread producer([&] {
       payload = "round " + std::to_string(round);
       absl::MutexLock lock(&mutex);
@@ -112,7 +112,7 @@ TEST(AbslAnnotationsTest, AwaitSeesWhatWasWrittenBeforeTheConditionBecameTrue) {
 TEST(AbslAnnotationsTest, LockWhenAndCondVarSeeWhatWasWrittenBefore) {
   absl::Mutex mutex;
   absl::CondVar changed;
-  int stage ABSL_GUARDED_BY(mutex) = 0;
+  int stage = 0;  // guarded by mutex
   std::string payload;
   std::thread other([&] {
     payload = "first";
