@@ -197,18 +197,13 @@ bench: ## Build the server and load generator, then run the benchmark suite agai
 	bash bench/run.sh $(if $(QUICK),--quick) $(BUILD_DIR)
 
 # Each fuzz target runs FUZZ_SECONDS on a corpus kept in FUZZ_BUILD_DIR (so repeated runs go deeper); a crash stops
-# the run with the reproducer path in the log.
-fuzz: ## Build the libFuzzer targets with clang (FUZZ_BUILD_DIR) and run each for FUZZ_SECONDS.
+# the run (once the others have ended) with the reproducer path in the log.
+fuzz: ## Build the libFuzzer targets with clang (FUZZ_BUILD_DIR) and run each for FUZZ_SECONDS, JOBS at once.
 	@bash deploy/install-deps.sh clang
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD_DIR) $(if $(wildcard $(FUZZ_BUILD_DIR)/CMakeCache.txt),,-G Ninja) \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKETENBEELD_FUZZ=ON -DKETENBEELD_WERROR=$(WERROR)
 	cmake --build $(FUZZ_BUILD_DIR) --parallel $(JOBS)
-	@for target in $(FUZZ_TARGETS); do \
-	  mkdir -p $(FUZZ_BUILD_DIR)/corpus/$$target; \
-	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_BUILD_DIR)/tests/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_BUILD_DIR)/ $(FUZZ_BUILD_DIR)/corpus/$$target 2>&1 | tail -n 15 || exit 1; \
-	done
+	bash tests/fuzz/run_fuzz.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS) $(JOBS) $(FUZZ_TARGETS)
 
 format: ## Reformat our .h/.cc files in place with clang-format (.clang-format).
 	@bash deploy/install-deps.sh tools >/dev/null
