@@ -128,6 +128,27 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
   });
   assert.deepEqual(compare.derived.unacknowledged_organization_ids, compare.server.unacknowledged_organization_ids);
   assert.equal(compare.derived.audience_size, compare.server.audience_size);
+
+  // Bed reservations: derive.js ports the server's rule (server/queries/beds.h) of which reservations hold a bed, so
+  // the page must subtract exactly what the server does: a held one and a confirmed one (until the figures are
+  // reported again) hold a bed, a released one does not.
+  const reserve = (organization) => room.server.call('ketenbeeld.v1.AssistanceService/ReserveBed',
+    { organization_id: organization, bed_type: 'BED_TYPE_IC_ADULT', patient_reference: 'derived-test' });
+  await reserve('burst-a');
+  const confirmed = await reserve('burst-b');
+  await room.server.call('ketenbeeld.v1.AssistanceService/ConfirmReservation',
+    { reservation_id: confirmed.record.bed_reservation.id });
+  const released = await reserve('burst-c');
+  const end = await room.server.call('ketenbeeld.v1.AssistanceService/ReleaseReservation',
+    { reservation_id: released.record.bed_reservation.id, reason: 'derived-test' });
+  await page.waitForFunction((revision) => Number(window.ketenbeeld.feed.revision) >= revision, Number(end.revision),
+    { timeout: 15000 });
+  const withReservations = await gapReports(page, ['burst-s1', 'burst-s2', 'quiet-s3']);
+  const icBeds = withReservations[0].server.capacity.find((gap) => gap.bed_type === 'BED_TYPE_IC_ADULT');
+  assert.equal(icBeds.available, expected - 2, 'the server subtracts the held and the confirmed reservation');
+  for (const { id, server: fromServer, page: fromPage } of withReservations) {
+    assert.deepEqual(fromPage, fromServer, `${id}, with reservations`);
+  }
   assert.deepEqual(page.errors, []);
   await page.close();
 });
