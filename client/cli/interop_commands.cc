@@ -36,22 +36,52 @@ absl::StatusOr<std::string> ReadDocument(const std::string& path) {
   return text;
 }
 
-// Writes an export to --output or standard output.
-int WriteDocument(const Session& session, const v1::XmlExport& exported, const std::string& output) {
+// Writes an export (`document`, of the response `exported`) to --output or standard output.
+template <typename Export>
+int WriteExport(const Session& session, const Export& exported, const std::string& document,
+                const std::string& output) {
   if (session.options().json) {
     std::cout << ToJson(exported) << "\n";
     return kExitOk;
   }
   if (output.empty()) {
-    std::cout << exported.xml();
+    std::cout << document;
   } else {
     std::ofstream file(output, std::ios::binary | std::ios::trunc);
-    file << exported.xml();
+    file << document;
     if (!file) return UsageError(absl::InvalidArgumentError(absl::StrCat(output, ": cannot be written")));
     std::cerr << "written to " << output << " (revision " << exported.revision() << ")\n";
   }
   for (const std::string& note : exported.notes()) std::cerr << "note: " << note << "\n";
   return kExitOk;
+}
+
+// The ExportFhir request of `report fhir TYPE ...`: a measure report names ORG or --region, an organisation ORG, a
+// location ORG and LOCATION.
+absl::StatusOr<v1::ExportFhirRequest> FhirRequestOf(const std::string& type, const std::string& organization,
+                                                    const std::string& location, const std::string& region) {
+  v1::ExportFhirRequest request;
+  if (type == "measure-report") {
+    if (organization.empty() == region.empty()) {
+      return absl::InvalidArgumentError("report fhir measure-report: name one organisation (ORG) or --region");
+    }
+    request.set_resource_type(v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT);
+  } else if (type == "organization") {
+    request.set_resource_type(v1::FHIR_RESOURCE_TYPE_ORGANIZATION);
+  } else {
+    request.set_resource_type(v1::FHIR_RESOURCE_TYPE_LOCATION);
+  }
+  if (type != "measure-report" && (organization.empty() || !region.empty())) {
+    return absl::InvalidArgumentError(absl::StrCat("report fhir ", type, ": name the organisation (ORG)"));
+  }
+  if ((type == "location") == location.empty()) {
+    return absl::InvalidArgumentError(type == "location" ? "report fhir location: name ORG and LOCATION"
+                                                         : "report fhir: LOCATION is for a location only");
+  }
+  if (!organization.empty()) request.set_organization_id(organization);
+  if (!region.empty()) request.set_safety_region(region);
+  request.set_location_id(location);
+  return request;
 }
 
 int PrintImport(const Session& session, const grpc::Status& status, const v1::ImportXmlResponse& response) {
@@ -85,15 +115,34 @@ InteropCommands::InteropCommands(CLI::App& app) {
   status_have_->add_option("-o,--output", output_, Tr("help.interop.output"));
   import_have_ = status->add_subcommand("import-have", Tr("help.status.import_have"));
   import_have_->add_option("FILE", input_, Tr("help.interop.file"))->required();
+
+  CLI::App* report = app.get_subcommand("report");
+  report_fhir_ = report->add_subcommand("fhir", Tr("help.report.fhir"));
+  report_fhir_->add_option("TYPE", fhir_type_, Tr("help.report.fhir.type"))
+      ->required()
+      ->check(CLI::IsMember({"measure-report", "organization", "location"}));
+  CLI::Option* fhir_organization = report_fhir_->add_option("ORG", organization_, Tr("help.status.have.org"));
+  report_fhir_->add_option("LOCATION", location_, Tr("help.report.fhir.location"));
+  report_fhir_->add_option("--region", region_, Tr("help.report.fhir.region"))->excludes(fhir_organization);
+  report_fhir_->add_option("-o,--output", output_, Tr("help.interop.output"));
 }
 
 std::optional<int> InteropCommands::Run(Session& session) {
-  if (!alert_cap_->parsed() && !import_cap_->parsed() && !status_have_->parsed() && !import_have_->parsed()) {
+  if (!alert_cap_->parsed() && !import_cap_->parsed() && !status_have_->parsed() && !import_have_->parsed() &&
+      !report_fhir_->parsed()) {
     return std::nullopt;
   }
   std::unique_ptr<v1::InteropService::Stub> interop = v1::InteropService::NewStub(session.channel());
   grpc::ClientContext context;
   session.SetDeadline(&context);
+  if (report_fhir_->parsed()) {
+    absl::StatusOr<v1::ExportFhirRequest> request = FhirRequestOf(fhir_type_, organization_, location_, region_);
+    if (!request.ok()) return UsageError(request.status());
+    v1::FhirExport exported;
+    const grpc::Status status = interop->ExportFhir(&context, *request, &exported);
+    if (!status.ok()) return session.Fail(status);
+    return WriteExport(session, exported, exported.json(), output_);
+  }
   if (alert_cap_->parsed() || status_have_->parsed()) {
     v1::XmlExport exported;
     grpc::Status status;
@@ -116,7 +165,7 @@ std::optional<int> InteropCommands::Run(Session& session) {
       status = interop->ExportStatusHave(&context, request, &exported);
     }
     if (!status.ok()) return session.Fail(status);
-    return WriteDocument(session, exported, output_);
+    return WriteExport(session, exported, exported.xml(), output_);
   }
   absl::StatusOr<std::string> document = ReadDocument(input_);
   if (!document.ok()) return UsageError(document.status());

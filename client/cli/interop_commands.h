@@ -4,6 +4,9 @@
 //   ketenbeeld alert import-cap FILE                         a CAP 1.2 message as an alert (GHOR role)
 //   ketenbeeld status have ORG | --region VR10 [-o FILE]     status as an EDXL-HAVE 2.0 document
 //   ketenbeeld status import-have FILE                       an EDXL-HAVE 2.0 document as the organisation's status
+//   ketenbeeld report fhir measure-report ORG | --region VR10 [-o FILE]
+//   ketenbeeld report fhir organization ORG | location ORG LOCATION [-o FILE]
+//                                                            a FHIR R4 resource (JSON), the HL7 SANER way
 // FILE "-" is standard input. Documents go to standard output (or -o FILE) as they are; --json prints the response
 // message instead.
 //
@@ -21,9 +24,9 @@ namespace ketenbeeld::cli {
 
 class InteropCommands {
  public:
-  // Adds the commands to the `alert` and `status` groups of `app`, which must exist already (WorkflowCommands,
-  // StatusCommands). CLI11 binds the arguments to this object's members: it must outlive app.parse() and Run(), and
-  // must not move.
+  // Adds the commands to the `alert`, `status` and `report` groups of `app`, which must exist already
+  // (WorkflowCommands, StatusCommands). CLI11 binds the arguments to this object's members: it must outlive app.parse()
+  // and Run(), and must not move.
   explicit InteropCommands(CLI::App& app);
   InteropCommands(const InteropCommands&) = delete;
   InteropCommands& operator=(const InteropCommands&) = delete;
@@ -36,6 +39,9 @@ class InteropCommands {
   CLI::App* import_cap_ = nullptr;
   CLI::App* status_have_ = nullptr;
   CLI::App* import_have_ = nullptr;
+  CLI::App* report_fhir_ = nullptr;
+  std::string fhir_type_;
+  std::string location_;
   std::string alert_id_;
   bool exercise_ = false;
   bool test_ = false;

@@ -285,6 +285,13 @@ constexpr Message kDutch[] = {
     {"help.report.evaluation.incident", "Het incident (met --exercise: het incident van de oefening)"},
     {"help.report.evaluation.scenario", "Een scenario om de waargenomen capaciteit tegen af te zetten (herhaalbaar)"},
     {"help.report.evaluation.format", "markdown (om te lezen) of csv (voor een spreadsheet)"},
+    {"help.report.fhir",
+     "Een FHIR R4-resource als JSON, op de manier van HL7 SANER: capaciteit (MeasureReport), een organisatie, een "
+     "locatie"},
+    {"help.report.fhir.type", "measure-report, organization of location"},
+    {"help.report.fhir.location", "Het id van de locatie (alleen bij location)"},
+    {"help.report.fhir.region",
+     "Een measure report van het capaciteitsoverzicht van deze veiligheidsregio, bijv. VR10"},
     {"help.report.export",
      "Het beeld of de historie als bestand voor analisten: CSV (een regel per veld) of JSON Lines"},
     {"help.report.export.picture",

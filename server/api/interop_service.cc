@@ -39,6 +39,7 @@ InteropService::InteropService(const ServiceContext& context) : context_(context
                      ParseChecked(this, context_, &InteropService::ExportStatusHave));
   MarkMethodCallback(MethodIndex(service, "ImportStatusHave"),
                      ParseChecked(this, context_, &InteropService::ImportStatusHave));
+  MarkMethodCallback(MethodIndex(service, "ExportFhir"), ParseChecked(this, context_, &InteropService::ExportFhir));
 }
 
 grpc::ServerUnaryReactor* InteropService::ExportAlertCap(grpc::CallbackServerContext* context,
@@ -68,6 +69,14 @@ grpc::ServerUnaryReactor* InteropService::ImportStatusHave(grpc::CallbackServerC
                                                            const v1::ImportXmlRequest* request,
                                                            v1::ImportXmlResponse* response) {
   return SubmitImport(context, context_, *request, response, &service::Operations::ImportStatusHave);
+}
+
+grpc::ServerUnaryReactor* InteropService::ExportFhir(grpc::CallbackServerContext* context,
+                                                     const v1::ExportFhirRequest* request, v1::FhirExport* response) {
+  return ServeScan(context, context_, response,
+                   [operations = &context_.operations, request, response](const security::Identity& caller) {
+                     return Answer(operations->ExportFhir(caller, *request), response);
+                   });
 }
 
 }  // namespace ketenbeeld::api

@@ -35,6 +35,13 @@ class InteropService final : public ketenbeeld::v1::InteropService::CallbackServ
   grpc::ServerUnaryReactor* ImportStatusHave(grpc::CallbackServerContext* context,
                                              const ketenbeeld::v1::ImportXmlRequest* request,
                                              ketenbeeld::v1::ImportXmlResponse* response) override;
+  // OK with the FHIR resource; runs on the scan executor (a region's MeasureReport computes the capacity overview).
+  // INVALID_ARGUMENT for a missing type or scope, a malformed id or region; NOT_FOUND for an unknown organisation or
+  // site, or an organisation without a status report; PERMISSION_DENIED for a region's report to a role that may not
+  // read the capacity overview.
+  grpc::ServerUnaryReactor* ExportFhir(grpc::CallbackServerContext* context,
+                                       const ketenbeeld::v1::ExportFhirRequest* request,
+                                       ketenbeeld::v1::FhirExport* response) override;
 
  private:
   const ServiceContext context_;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "base/work_pool.h"
+#include "ketenbeeld/v1/interop_service.pb.h"
 #include "nlohmann/json.hpp"
 #include "server/domain/field_checks.h"
 #include "server/domain/validation.h"
@@ -36,6 +38,9 @@ namespace {
 
 constexpr char kJson[] = "application/json";
 constexpr char kSubscribePath[] = "/api/ketenbeeld.v1.PictureService/Subscribe";
+// FHIR R4 reads: GET /api/fhir/<type>/<id> (InteropService.ExportFhir), answered as application/fhir+json.
+constexpr char kFhirPrefix[] = "/api/fhir/";
+constexpr char kFhirJson[] = "application/fhir+json";
 // Bytes the event loop asks a feed for at a time; a larger frame is written in several turns.
 constexpr size_t kFeedBlockBytes = 64 * 1024;
 
@@ -140,6 +145,74 @@ Reply MakeReply(int status, std::string body, Headers headers = {}, std::string 
 Reply ErrorReply(const absl::Status& status) {
   HttpError error = ToHttpError(status);
   return MakeReply(error.http_status, std::move(error.body));
+}
+
+// A refusal of a FHIR read as FHIR's OperationOutcome, with the HTTP status the JSON API gives the same code.
+Reply FhirErrorReply(const absl::Status& status) {
+  const char* issue = "exception";
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+      issue = "not-found";
+      break;
+    case absl::StatusCode::kInvalidArgument:
+      issue = "invalid";
+      break;
+    case absl::StatusCode::kPermissionDenied:
+      issue = "forbidden";
+      break;
+    case absl::StatusCode::kUnauthenticated:
+      issue = "login";
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      issue = "throttled";
+      break;
+    default:
+      break;
+  }
+  nlohmann::ordered_json outcome = {
+      {"resourceType", "OperationOutcome"},
+      {"issue", nlohmann::ordered_json::array({nlohmann::ordered_json{
+                    {"severity", "error"}, {"code", issue}, {"diagnostics", std::string(status.message())}}})}};
+  return MakeReply(ToHttpError(status).http_status,
+                   outcome.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n", {}, kFhirJson);
+}
+
+// The ExportFhir request of a FHIR read path "<type>/<id>" (after /api/fhir/): MeasureReport/<organisation id> or
+// MeasureReport/<region code "VR10">, Organization/<organisation id>, Location/<organisation id>.<location id>.
+// NOT_FOUND for a path that names nothing we serve (the ids themselves are checked by the service).
+absl::StatusOr<ketenbeeld::v1::ExportFhirRequest> FhirReadOf(absl::string_view path) {
+  const size_t slash = path.find('/');
+  if (slash == absl::string_view::npos || slash + 1 == path.size()) {
+    return absl::NotFoundError(absl::StrCat("path: a FHIR read is /api/fhir/<type>/<id>, not /api/fhir/", path));
+  }
+  const absl::string_view type = path.substr(0, slash);
+  const absl::string_view id = path.substr(slash + 1);
+  ketenbeeld::v1::ExportFhirRequest request;
+  if (type == "MeasureReport") {
+    request.set_resource_type(ketenbeeld::v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT);
+    // Organisation ids are lower case; region codes ("VR10") are not.
+    if (absl::StartsWith(id, "VR")) {
+      request.set_safety_region(std::string(id));
+    } else {
+      request.set_organization_id(std::string(id));
+    }
+  } else if (type == "Organization") {
+    request.set_resource_type(ketenbeeld::v1::FHIR_RESOURCE_TYPE_ORGANIZATION);
+    request.set_organization_id(std::string(id));
+  } else if (type == "Location") {
+    request.set_resource_type(ketenbeeld::v1::FHIR_RESOURCE_TYPE_LOCATION);
+    const size_t dot = id.find('.');
+    if (dot == absl::string_view::npos) {
+      return absl::NotFoundError(
+          absl::StrCat("path: a Location id is <organisation id>.<location id>, not \"", id, "\""));
+    }
+    request.set_organization_id(std::string(id.substr(0, dot)));
+    request.set_location_id(std::string(id.substr(dot + 1)));
+  } else {
+    return absl::NotFoundError(
+        absl::StrCat("path: FHIR resource type \"", type, "\" is not served (MeasureReport, Organization, Location)"));
+  }
+  return request;
 }
 
 void AddSecurityHeaders(MHD_Response* response, const std::string& content_security_policy) {
@@ -261,6 +334,10 @@ struct Gateway::Impl {
   std::optional<Reply> Admit(MHD_Connection* connection, absl::string_view method);
   Reply Health();
   MHD_Result StartCall(MHD_Connection* connection, absl::string_view url, Request& request);
+  // Admits the caller (bearer token; not in the URL) and runs `answer` for it on the call pool, with the connection
+  // suspended until the reply is set. `refuse` turns a refusal before that into the reply (JSON API or FHIR).
+  MHD_Result Submit(MHD_Connection* connection, Request& request, Reply (*refuse)(const absl::Status&),
+                    std::function<Reply(const security::Identity&)> answer);
   MHD_Result StartFeed(MHD_Connection* connection);
   // Registers a live feed of `identity` (its limit key; empty in development mode): UNAVAILABLE when all slots are
   // taken or the gateway is stopping, RESOURCE_EXHAUSTED when this identity holds its share.
@@ -422,6 +499,16 @@ MHD_Result Gateway::Impl::Route(MHD_Connection* connection, absl::string_view ur
   // Unauthenticated like the pages: the tile URL is no secret (every browser that shows the map fetches from it).
   if (url == "/api/map") return Send(connection, MakeReply(200, map_json, {{"Cache-Control", "no-cache"}}));
   if (url == kSubscribePath) return StartFeed(connection);
+  if (absl::string_view path = url; absl::ConsumePrefix(&path, kFhirPrefix)) {
+    absl::StatusOr<ketenbeeld::v1::ExportFhirRequest> read = FhirReadOf(path);
+    if (!read.ok()) return Send(connection, FhirErrorReply(read.status()));
+    return Submit(
+        connection, request, FhirErrorReply, [this, read = *std::move(read)](const security::Identity& identity) {
+          absl::StatusOr<ketenbeeld::v1::FhirExport> exported = deps.operations.ExportFhir(identity, read);
+          if (!exported.ok()) return FhirErrorReply(exported.status());
+          return MakeReply(200, std::move(*exported->mutable_json()), {{"Cache-Control", "no-store"}}, kFhirJson);
+        });
+  }
   std::optional<Asset> asset = FindAsset(std::string(url), options.assets_dir);
   if (!asset.has_value())
     return Send(connection, ErrorReply(absl::NotFoundError(absl::StrCat("path: no such page: ", url))));
@@ -438,21 +525,31 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
                        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/';
                      });
   if (!named) return Send(connection, ErrorReply(absl::NotFoundError(absl::StrCat("path: nothing here: POST ", url))));
+  return Submit(connection, request, ErrorReply,
+                [this, &request, method = std::string(method)](const security::Identity& identity) {
+                  absl::StatusOr<std::string> response = api.Call(method, request.body, identity);
+                  if (!response.ok()) return ErrorReply(response.status());
+                  return MakeReply(200, *std::move(response), {{"Cache-Control", "no-store"}});
+                });
+}
+
+MHD_Result Gateway::Impl::Submit(MHD_Connection* connection, Request& request, Reply (*refuse)(const absl::Status&),
+                                 std::function<Reply(const security::Identity&)> answer) {
   if (Lookup(connection, MHD_GET_ARGUMENT_KIND, "access_token").has_value()) {
-    return Send(connection, ErrorReply(absl::InvalidArgumentError(
+    return Send(connection, refuse(absl::InvalidArgumentError(
                                 "access_token: send the token as \"Authorization: Bearer <token>\"; in a URL it ends "
                                 "up in proxy and access logs (the live feed is the exception)")));
   }
   absl::StatusOr<security::Identity> identity =
       IdentifyCaller(deps.authenticator, deps.rate, CallerOf(connection, /*query_token=*/false));
-  if (!identity.ok()) return Send(connection, ErrorReply(identity.status()));
+  if (!identity.ok()) return Send(connection, refuse(identity.status()));
   absl::StatusOr<std::unique_ptr<policy::CallBudget::Lease>> lease = deps.call_budget.Acquire(*identity);
-  if (!lease.ok()) return Send(connection, ErrorReply(lease.status()));
+  if (!lease.ok()) return Send(connection, refuse(lease.status()));
   request.lease = *std::move(lease);
   {
     absl::MutexLock lock(&mu);
     if (stopping) {
-      return Send(connection, ErrorReply(absl::UnavailableError("the server is shutting down; retry later")));
+      return Send(connection, refuse(absl::UnavailableError("the server is shutting down; retry later")));
     }
     ++calls_in_flight;
   }
@@ -460,21 +557,14 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
   // The call may wait until a write is durable: off the event loop, with the connection suspended until it is done.
   MHD_suspend_connection(connection);
   const std::string caller_key = identity->development() ? std::string() : identity->LimitKey();
-  const absl::Status submitted = calls.Submit(
-      caller_key, [this, connection, &request, identity = *std::move(identity), method = std::string(method)] {
-        absl::StatusOr<std::string> response = api.Call(method, request.body, identity);
-        Reply reply;
-        if (response.ok()) {
-          reply.body = *std::move(response);
-          reply.headers.emplace_back("Cache-Control", "no-store");
-          if (request.lease != nullptr) request.lease->HoldResponse(reply.body.size());
-        } else {
-          reply = ErrorReply(response.status());
-        }
+  const absl::Status submitted =
+      calls.Submit(caller_key, [connection, &request, identity = *std::move(identity), answer = std::move(answer)] {
+        Reply reply = answer(identity);
+        if (reply.status == 200 && request.lease != nullptr) request.lease->HoldResponse(reply.body.size());
         request.Answer(connection, std::move(reply));
       });
   if (!submitted.ok()) {  // The pool's queue, or this identity's share of it, is full; or the gateway is stopping.
-    Reply busy = ErrorReply(submitted);
+    Reply busy = refuse(submitted);
     busy.headers.emplace_back("Retry-After", "1");
     request.Answer(connection, std::move(busy));
   }

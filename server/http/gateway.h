@@ -6,6 +6,10 @@
 //   GET  /api/ketenbeeld.v1.PictureService/Subscribe?filter=<Filter JSON>&from_revision=N
 //                                                the live feed as Server-Sent Events (see event_stream.h);
 //                                                Last-Event-ID, when sent, takes precedence over from_revision
+//   GET  /api/fhir/<type>/<id>                   a FHIR R4 resource (InteropService.ExportFhir) as
+//                                                application/fhir+json: MeasureReport/<org id> or /<"VR10">,
+//                                                Organization/<org id>, Location/<org id>.<location id>; errors as
+//                                                an OperationOutcome (docs/interoperability.md, "FHIR R4")
 //   GET  /api                                    the list of methods
 //   GET  /api/map                                {"tile_url","attribution"}: the dashboard map's background
 //                                                (GatewayOptions::map_tile_url; "" = no tiles)

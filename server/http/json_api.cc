@@ -186,6 +186,7 @@ JsonApi::JsonApi(service::Operations& operations) {
   // InteropService: CAP and EDXL-HAVE documents travel as strings in the JSON messages.
   compute("ketenbeeld.v1.InteropService/ExportAlertCap", &service::Operations::ExportAlertCap);
   compute("ketenbeeld.v1.InteropService/ExportStatusHave", &service::Operations::ExportStatusHave);
+  compute("ketenbeeld.v1.InteropService/ExportFhir", &service::Operations::ExportFhir);
   auto import_document = [this, ops](const std::string& method, auto operation) {
     handlers_[method] = [ops, operation](absl::string_view body, const Identity& caller) {
       return RunImport(*ops, body, caller, operation);

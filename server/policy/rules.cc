@@ -99,6 +99,9 @@ constexpr std::array kRules = {
          "every role but the bestuur reads the picture, as EDXL-HAVE too"},
     Rule{method::kImportStatusHave, {kInstitution, kGhor, kDispatch}, kAny,
          "institutions and dispatch import their own status; the GHOR for any organisation"},
+    Rule{method::kExportFhir, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
+         "every role but the bestuur reads the picture, as FHIR too (a region's MeasureReport: those who read the "
+         "capacity overview)"},
 };
 // clang-format on
 

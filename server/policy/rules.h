@@ -72,6 +72,7 @@ inline constexpr absl::string_view kExportAlertCap = "/ketenbeeld.v1.InteropServ
 inline constexpr absl::string_view kImportAlertCap = "/ketenbeeld.v1.InteropService/ImportAlertCap";
 inline constexpr absl::string_view kExportStatusHave = "/ketenbeeld.v1.InteropService/ExportStatusHave";
 inline constexpr absl::string_view kImportStatusHave = "/ketenbeeld.v1.InteropService/ImportStatusHave";
+inline constexpr absl::string_view kExportFhir = "/ketenbeeld.v1.InteropService/ExportFhir";
 }  // namespace method
 
 // A set of roles.

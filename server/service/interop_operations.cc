@@ -13,6 +13,7 @@
 #include "server/domain/field_checks.h"
 #include "server/domain/names.h"
 #include "server/interop/cap.h"
+#include "server/interop/fhir.h"
 #include "server/interop/have.h"
 #include "server/policy/rules.h"
 #include "server/service/operations.h"
@@ -166,6 +167,92 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
   response.add_notes(
       "not in HAVE: disruptions, supplies, occupied beds, the staffing shortage count, the emergency department's "
       "expected end, reporter, location-level reports and the capacity that is not beds (docs/interoperability.md)");
+  return response;
+}
+
+absl::StatusOr<v1::FhirExport> Operations::ExportFhir(const Identity& caller, const v1::ExportFhirRequest& request) {
+  if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kExportFhir); !allowed.ok()) return allowed;
+  const v1::FhirResourceType type = request.resource_type();
+  if (type != v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT && type != v1::FHIR_RESOURCE_TYPE_ORGANIZATION &&
+      type != v1::FHIR_RESOURCE_TYPE_LOCATION) {
+    return absl::InvalidArgumentError("resource_type: name MEASURE_REPORT, ORGANIZATION or LOCATION");
+  }
+  if (type != v1::FHIR_RESOURCE_TYPE_LOCATION && !request.location_id().empty()) {
+    return absl::InvalidArgumentError("location_id: names the site of a LOCATION only");
+  }
+  v1::FhirExport response;
+  if (request.scope_case() == v1::ExportFhirRequest::kSafetyRegion) {
+    if (type != v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT) {
+      return absl::InvalidArgumentError(
+          "safety_region: only a MEASURE_REPORT is a region's; an ORGANIZATION or LOCATION names organization_id");
+    }
+    const std::string& region = request.safety_region();
+    if (absl::Status valid = domain::checks::CheckSafetyRegion(region, domain::checks::FieldPath("safety_region"),
+                                                               domain::checks::Presence::kRequired);
+        !valid.ok()) {
+      return valid;
+    }
+    // The capacity overview itself, with its rule, its visibility and its minimum group size: nothing is counted here.
+    v1::GetCapacityOverviewRequest totals;
+    totals.add_safety_regions(region);
+    absl::StatusOr<v1::CapacityOverview> overview = GetCapacityOverview(caller, totals);
+    if (!overview.ok()) return overview.status();
+    absl::StatusOr<std::string> json = interop::RegionMeasureReport(region, *overview);
+    if (!json.ok()) return json.status();
+    response.set_json(*std::move(json));
+    response.set_revision(overview->revision());
+    for (const v1::CapacityTotal& total : overview->totals()) {
+      if (!total.figures_withheld()) continue;
+      response.add_notes(
+          absl::StrCat(v1::Sector_Name(total.sector()), " ", v1::BedType_Name(total.bed_type()),
+                       ": sums of fewer organisations than the minimum group withheld (data-absent-reason "
+                       "masked, docs/security.md)"));
+    }
+    response.add_notes(
+        "not in a region's MeasureReport: supplies (the capacity overview has none), the capacity that is not beds "
+        "(ambulances, GP posts, home care, public health, intake stops) (docs/interoperability.md)");
+    return response;
+  }
+  if (request.scope_case() != v1::ExportFhirRequest::kOrganizationId) {
+    return absl::InvalidArgumentError("scope: name organization_id or safety_region");
+  }
+  const std::string& id = request.organization_id();
+  if (absl::Status valid = domain::checks::CheckId(id, domain::checks::FieldPath("organization_id")); !valid.ok())
+    return valid;
+  if (type == v1::FHIR_RESOURCE_TYPE_LOCATION) {
+    if (absl::Status valid = domain::checks::CheckId(request.location_id(), domain::checks::FieldPath("location_id"));
+        !valid.ok()) {
+      return valid;
+    }
+  }
+  v1::GetRequest get;
+  get.set_name(domain::OrganizationName(id));
+  v1::GetResponse organization;
+  if (absl::Status read = Get(caller, get, organization); !read.ok()) return read;
+  absl::StatusOr<std::string> json;
+  if (type == v1::FHIR_RESOURCE_TYPE_ORGANIZATION) {
+    json = interop::OrganizationToFhir(organization.record().organization());
+  } else if (type == v1::FHIR_RESOURCE_TYPE_LOCATION) {
+    json = interop::LocationToFhir(organization.record().organization(), request.location_id());
+  } else {
+    get.set_name(domain::StatusReportName(id, ""));
+    get.set_revision(organization.revision());  // Both at one revision.
+    v1::GetResponse report;
+    if (absl::Status read = Get(caller, get, report); !read.ok()) return read;
+    json = interop::OrganizationMeasureReport(organization.record().organization(), report.record().status_report());
+    if (report.record().status_report().detail_withheld()) {
+      response.add_notes(absl::StrCat(id,
+                                      ": beds and supplies withheld (graduated visibility, docs/security.md); "
+                                      "every figure is absent with data-absent-reason masked"));
+    }
+    response.add_notes(
+        "not in a MeasureReport: disruptions, staffing, the emergency department, the crisis plan, free text, the "
+        "reporter, location-level reports, a supply's stock, consumption, run-out time and resupply, and the capacity "
+        "that is not beds (docs/interoperability.md)");
+  }
+  if (!json.ok()) return json.status();
+  response.set_json(*std::move(json));
+  response.set_revision(organization.revision());
   return response;
 }
 

@@ -147,6 +147,10 @@ class Operations {
                                                            const ketenbeeld::v1::ExportAlertCapRequest& request);
   absl::StatusOr<ketenbeeld::v1::XmlExport> ExportStatusHave(const security::Identity& caller,
                                                              const ketenbeeld::v1::ExportStatusHaveRequest& request);
+  // A FHIR R4 resource (interop/fhir.h): an organisation's MeasureReport read as ExportStatusHave reads its report, a
+  // region's from GetCapacityOverview (its rule and visibility), Organization and Location through Get.
+  absl::StatusOr<ketenbeeld::v1::FhirExport> ExportFhir(const security::Identity& caller,
+                                                        const ketenbeeld::v1::ExportFhirRequest& request);
   // Imports: the import's own rule first (PERMISSION_DENIED; nothing is parsed), then the document (INVALID_ARGUMENT
   // naming the element; nothing is written), then Write() of the SendAlert or ReportStatus it became, with all of
   // Write()'s checks. `done` runs once, on the committer's completion thread or at once when refused.

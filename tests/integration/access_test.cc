@@ -228,6 +228,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.InteropService/ImportAlertCap", "G"},
       {"/ketenbeeld.v1.InteropService/ExportStatusHave", "IGDO"},
       {"/ketenbeeld.v1.InteropService/ImportStatusHave", "IGD"},
+      {"/ketenbeeld.v1.InteropService/ExportFhir", "IGDO"},
   };
   return *matrix;
 }
@@ -1352,6 +1353,59 @@ TEST_F(AccessTest, AHaveExportShowsAnotherOrganisationWithoutItsFigures) {
   EXPECT_THAT(region.xml(), ::testing::Not(HasSubstr("<availableCount>2</availableCount>")));
   EXPECT_THAT(region.notes(),
               ::testing::Contains(HasSubstr("ziekenhuis-b: capacity, staffing and free text withheld")));
+}
+
+TEST_F(AccessTest, AFhirMeasureReportShowsWhatTheReaderMaySee) {
+  SetUpRegion();
+  auto interop = v1::InteropService::NewStub(ChannelAs("institution"));
+  v1::ExportFhirRequest request;
+  request.set_resource_type(v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT);
+  request.set_organization_id("ziekenhuis-a");
+  v1::FhirExport own;
+  grpc::Status status = interop->ExportFhir(Deadline().get(), request, &own);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(own.json(), HasSubstr("\"count\": 4"));
+  EXPECT_THAT(own.json(), ::testing::Not(HasSubstr("masked")));
+
+  // Another organisation's: every figure absent as "masked", and the notes say so.
+  request.set_organization_id("ziekenhuis-b");
+  v1::FhirExport other;
+  status = interop->ExportFhir(Deadline().get(), request, &other);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(other.json(), HasSubstr("\"valueCode\": \"masked\""));
+  EXPECT_THAT(other.json(), ::testing::Not(HasSubstr("\"count\": 2")));
+  EXPECT_THAT(other.notes(), ::testing::Contains(HasSubstr("ziekenhuis-b: beds and supplies withheld")));
+
+  // A region's is the capacity overview this reader gets: a note for every total it withholds, no more.
+  request.set_safety_region("VR10");
+  v1::FhirExport region;
+  status = interop->ExportFhir(Deadline().get(), request, &region);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::GetCapacityOverviewRequest totals;
+  totals.add_safety_regions("VR10");
+  v1::CapacityOverview overview;
+  ASSERT_TRUE(v1::ReportService::NewStub(ChannelAs("institution"))
+                  ->GetCapacityOverview(Deadline().get(), totals, &overview)
+                  .ok());
+  const auto withheld = std::count_if(overview.totals().begin(), overview.totals().end(),
+                                      [](const v1::CapacityTotal& total) { return total.figures_withheld(); });
+  const auto notes = std::count_if(region.notes().begin(), region.notes().end(),
+                                   [](const std::string& note) { return absl::StrContains(note, "minimum group"); });
+  EXPECT_EQ(notes, withheld);
+  EXPECT_THAT(region.json(), HasSubstr("\"id\": \"VR10\""));
+
+  // The operator may not read the capacity overview, so not a region's MeasureReport; the bestuur reads no FHIR.
+  status = v1::InteropService::NewStub(ChannelAs("operator"))->ExportFhir(Deadline().get(), request, &region);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  request.set_organization_id("ziekenhuis-a");
+  status = v1::InteropService::NewStub(ChannelAs("bestuur"))->ExportFhir(Deadline().get(), request, &own);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Unknown site: NOT_FOUND naming it.
+  request.set_resource_type(v1::FHIR_RESOURCE_TYPE_LOCATION);
+  request.set_location_id("nergens");
+  status = interop->ExportFhir(Deadline().get(), request, &own);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("location_id"));
 }
 
 TEST_F(AccessTest, CapMessagesComeInOnlyThroughTheGhorAndGoOutToEveryReader) {
