@@ -195,6 +195,10 @@ std::string AudienceSummary(const v1::Audience& audience) {
   if (audience.incident_area()) {
     parts.push_back(absl::StrCat("incident area (", audience.incident_area_organization_ids_size(), ")"));
   }
+  if (audience.has_area()) {
+    parts.push_back(absl::StrCat(audience.area().description().empty() ? "own area" : audience.area().description(),
+                                 " (", audience.area_organization_ids_size(), ")"));
+  }
   return parts.empty() ? "everyone" : absl::StrJoin(parts, "; ");
 }
 

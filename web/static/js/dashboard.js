@@ -434,8 +434,13 @@ function mapModel(p) {
       affectedBy.get(id).push(incident);
     }
   }
-  const areaAlerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED' && a.audience?.incident_area);
-  const alerted = new Set(areaAlerts.flatMap((a) => a.audience.incident_area_organization_ids || []));
+  const activeAlerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED');
+  const areaAlerts = activeAlerts.filter((a) => a.audience?.incident_area);
+  // Alerts with their own area (Audience.area): drawn too, and who is inside it is alerted as well.
+  const ownAreaAlerts = activeAlerts.filter((a) => a.audience?.area)
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const alerted = new Set([...areaAlerts.flatMap((a) => a.audience.incident_area_organization_ids || []),
+    ...ownAreaAlerts.flatMap((a) => a.audience.area_organization_ids || [])]);
   const sites = [];
   const unplaced = [];
   for (const org of p.organizations) {
@@ -469,6 +474,12 @@ function mapModel(p) {
     const alerts = areaAlerts.filter((a) => a.incident_id === incident.id);
     const anything = shapes.polygons.length || shapes.circle || shapes.postcodes.length || shapes.municipalityCodes.length;
     if (anything || affected || alerts.length) legend.push({ incident, shapes, colour, affected, alerts });
+  });
+  ownAreaAlerts.forEach((alert, i) => {
+    const shapes = areaShapes(alert.audience.area);
+    if (!shapes.polygons.length && !shapes.circle) return;
+    areas.push({ key: `alert:${alert.id}`, alert_id: alert.id, title: t('map.area.alert', { headline: alert.headline }),
+      colour: (incidents.length + i) % AREA_COLOURS, polygons: shapes.polygons, circle: shapes.circle });
   });
   return { sites, areas, legend, unplaced, affectedBy };
 }
