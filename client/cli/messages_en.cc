@@ -172,6 +172,8 @@ constexpr Message kEnglish[] = {
     {"help.incident.show", "An incident and its situation log in sequence order"},
     {"help.incident.list", "All incidents"},
     // alert
+    {"group.alert_area",
+     "Audience: the alert's own area (those with a site inside it; with --sector/--kind: of those)"},
     {"group.audience", "Audience"},
     {"help.alert.send", "Send an alert (the same id again sends a new version)"},
     {"help.alert.send.id", "Alert id: lowercase letters, digits and '-'"},

@@ -180,6 +180,8 @@ constexpr Message kDutch[] = {
     {"help.incident.show", "Een incident en zijn situatielog op volgorde"},
     {"help.incident.list", "Alle incidenten"},
     // alert
+    {"group.alert_area",
+     "Ontvangers: eigen gebied van de alert (wie er een locatie in heeft; met --sector/--kind: daarvan)"},
     {"group.audience", "Ontvangers"},
     {"help.alert.send", "Verstuur een alertering (dezelfde id nogmaals verstuurt een nieuwe versie)"},
     {"help.alert.send.id", "Id van de alertering: kleine letters, cijfers en '-'"},

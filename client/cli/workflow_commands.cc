@@ -47,18 +47,26 @@ std::string Words(const google::protobuf::EnumDescriptor& descriptor) {
   return absl::StrJoin(EnumWords(descriptor), "|");
 }
 
+// The flags of an Area, the same for incidents and alerts (in `group`, when not empty).
+void AddAreaFlags(CLI::App* command, AreaFlags* flags, const std::string& group) {
+  for (CLI::Option* option :
+       {command->add_option("--area", flags->area, Tr("help.incident.area")),
+        command->add_option("--at", flags->at, Tr("help.incident.at")),
+        command->add_option("--radius-km", flags->radius_km, Tr("help.incident.radius_km")),
+        command->add_option("--polygon", flags->polygons, Tr("help.incident.polygon")),
+        command->add_option("--postcode", flags->postcodes, Tr("help.incident.postcode")),
+        command->add_option("--municipality", flags->municipalities, Tr("help.incident.municipality"))}) {
+    if (!group.empty()) option->group(group);
+  }
+}
+
 void AddIncidentFlags(CLI::App* command, IncidentFlags* flags) {
   command->add_option("--title", flags->title, Tr("help.incident.title"));
   command->add_option("--type", flags->type, Tr("help.incident.type"));
   command->add_option("--level", flags->level, Tr("help.incident.level"));
   command->add_option("--region", flags->region, Tr("help.org.register.region"));
-  command->add_option("--area", flags->area, Tr("help.incident.area"));
-  command->add_option("--at", flags->at, Tr("help.incident.at"));
-  command->add_option("--radius-km", flags->radius_km, Tr("help.incident.radius_km"));
+  AddAreaFlags(command, flags, "");
   command->add_option("--affected", flags->affected, Tr("help.incident.affected"));
-  command->add_option("--polygon", flags->polygons, Tr("help.incident.polygon"));
-  command->add_option("--postcode", flags->postcodes, Tr("help.incident.postcode"));
-  command->add_option("--municipality", flags->municipalities, Tr("help.incident.municipality"));
   const std::string casualties = Tr("group.casualties");
   command->add_option("--t1", flags->t1, Tr("help.incident.t1"))->group(casualties);
   command->add_option("--t2", flags->t2, Tr("help.incident.t2"))->group(casualties);
@@ -186,6 +194,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   alert_send_->add_option("--org", alert_flags_.organization_ids, Tr("help.alert.send.org"))->group(audience);
   alert_send_->add_flag("--incident-area", alert_flags_.incident_area, Tr("help.alert.send.incident_area"))
       ->group(audience);
+  // The alert's own area: the audience is then who has a site inside it (Audience.area).
+  AddAreaFlags(alert_send_, &alert_flags_, Tr("group.alert_area"));
   alert_send_->add_option("--ack-within", alert_flags_.ack_within, Tr("help.alert.send.ack_within"));
   alert_send_->add_option("--ack-by", alert_flags_.ack_by, Tr("help.alert.send.ack_by"));
   alert_send_->add_option("--incident", alert_flags_.incident_id, Tr("help.alert.send.incident"));

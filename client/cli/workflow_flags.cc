@@ -51,36 +51,12 @@ absl::Status ApplyIncidentFlags(const IncidentFlags& flags, v1::Incident* incide
   if (flags.type.has_value()) incident->set_type(*flags.type);
   if (flags.level.has_value()) incident->set_scale_up_level(*flags.level);
   if (flags.region.has_value()) incident->set_safety_region(*flags.region);
-  if (flags.area.has_value()) incident->mutable_area()->set_description(*flags.area);
-  if (flags.at.has_value()) {
-    absl::StatusOr<v1::Coordinates> center = ParseCoordinatesFlag("--at", *flags.at);
-    if (!center.ok()) return center.status();
-    *incident->mutable_area()->mutable_center() = *center;
-  }
-  if (flags.radius_km.has_value()) {
-    if (!std::isfinite(*flags.radius_km) || *flags.radius_km < 0) {
-      return FlagError("--radius-km", absl::StrCat(*flags.radius_km), "must be a number of kilometres >= 0");
-    }
-    incident->mutable_area()->set_radius_km(*flags.radius_km);
+  if (flags.Given()) {
+    if (absl::Status applied = ApplyAreaFlags(flags, incident->mutable_area()); !applied.ok()) return applied;
   }
   if (!flags.affected.empty()) {
     incident->clear_affected_organization_ids();
     for (const std::string& id : flags.affected) incident->add_affected_organization_ids(id);
-  }
-  if (!flags.polygons.empty()) {
-    incident->mutable_area()->clear_polygons();
-    for (const std::string& value : flags.polygons) {
-      absl::StatusOr<v1::Polygon> polygon = ParsePolygonFlag(value);
-      if (!polygon.ok()) return polygon.status();
-      *incident->mutable_area()->add_polygons() = *std::move(polygon);
-    }
-  }
-  if (!flags.postcodes.empty()) {
-    incident->mutable_area()->mutable_postcodes()->Assign(flags.postcodes.begin(), flags.postcodes.end());
-  }
-  if (!flags.municipalities.empty()) {
-    incident->mutable_area()->mutable_municipality_codes()->Assign(flags.municipalities.begin(),
-                                                                   flags.municipalities.end());
   }
   v1::CasualtyEstimate* casualties = incident->mutable_casualties();
   const std::pair<const char*, const std::optional<int32_t>*> counts[] = {
@@ -238,6 +214,41 @@ absl::StatusOr<std::optional<absl::Time>> ResolveDeadline(absl::string_view by_f
   return std::optional<absl::Time>();
 }
 
+// ---- areas ----
+
+bool AreaFlags::Given() const {
+  return area.has_value() || at.has_value() || radius_km.has_value() || !polygons.empty() || !postcodes.empty() ||
+         !municipalities.empty();
+}
+
+absl::Status ApplyAreaFlags(const AreaFlags& flags, v1::Area* area) {
+  if (flags.area.has_value()) area->set_description(*flags.area);
+  if (flags.at.has_value()) {
+    absl::StatusOr<v1::Coordinates> center = ParseCoordinatesFlag("--at", *flags.at);
+    if (!center.ok()) return center.status();
+    *area->mutable_center() = *center;
+  }
+  if (flags.radius_km.has_value()) {
+    if (!std::isfinite(*flags.radius_km) || *flags.radius_km < 0) {
+      return FlagError("--radius-km", absl::StrCat(*flags.radius_km), "must be a number of kilometres >= 0");
+    }
+    area->set_radius_km(*flags.radius_km);
+  }
+  if (!flags.polygons.empty()) {
+    area->clear_polygons();
+    for (const std::string& value : flags.polygons) {
+      absl::StatusOr<v1::Polygon> polygon = ParsePolygonFlag(value);
+      if (!polygon.ok()) return polygon.status();
+      *area->add_polygons() = *std::move(polygon);
+    }
+  }
+  if (!flags.postcodes.empty()) area->mutable_postcodes()->Assign(flags.postcodes.begin(), flags.postcodes.end());
+  if (!flags.municipalities.empty()) {
+    area->mutable_municipality_codes()->Assign(flags.municipalities.begin(), flags.municipalities.end());
+  }
+  return absl::OkStatus();
+}
+
 // ---- incidents ----
 
 absl::StatusOr<v1::OpenIncidentRequest> BuildOpenIncidentRequest(const IncidentFlags& flags) {
@@ -333,6 +344,9 @@ absl::StatusOr<v1::SendAlertRequest> BuildSendAlertRequest(const AlertFlags& fla
     return FlagError("--incident-area", "", "needs --incident ID: the incident whose area the alert addresses");
   }
   audience->set_incident_area(flags.incident_area);
+  if (flags.Given()) {
+    if (absl::Status applied = ApplyAreaFlags(flags, audience->mutable_area()); !applied.ok()) return applied;
+  }
   absl::StatusOr<std::optional<absl::Time>> deadline =
       ResolveDeadline("--ack-by", flags.ack_by, "--ack-within", flags.ack_within, now);
   if (!deadline.ok()) return deadline.status();

@@ -53,23 +53,36 @@ absl::StatusOr<std::optional<absl::Time>> ResolveDeadline(absl::string_view by_f
                                                           absl::string_view within_flag, absl::string_view within_value,
                                                           absl::Time now);
 
+// ---- areas (of incidents and alerts) ----
+
+// The flags that describe an Area (--area, --at, --radius-km, --polygon, --postcode, --municipality), the same for
+// `incident open|update` and `alert send`. nullopt and empty lists mean "not given".
+struct AreaFlags {
+  std::optional<std::string> area;  // Description of the area.
+  std::optional<std::string> at;    // LAT,LON: the centre of the area.
+  std::optional<double> radius_km;
+  // The parts of the area that select sites; each replaces its list in the area when given.
+  std::vector<std::string> polygons;        // "LAT,LON;LAT,LON;..." each, one ring.
+  std::vector<std::string> postcodes;       // PC4, "1781".
+  std::vector<std::string> municipalities;  // CBS code, "GM0400".
+
+  // Whether any of them is given.
+  bool Given() const;
+};
+
+// Applies the area flags given over `area` (each replaces its part); the flag's own errors name it ("--polygon ...").
+absl::Status ApplyAreaFlags(const AreaFlags& flags, v1::Area* area);
+
 // ---- incidents ----
 
 // The flags of `incident open` and `incident update`. nullopt and empty lists mean "not given" (update: keep).
-struct IncidentFlags {
+struct IncidentFlags : AreaFlags {
   std::string id;
   std::optional<std::string> title;
   std::optional<std::string> type;
   std::optional<std::string> level;   // Scale-up level, e.g. "GRIP 2".
   std::optional<std::string> region;  // Safety region, VR01..VR25.
-  std::optional<std::string> area;    // Description of the area.
-  std::optional<std::string> at;      // LAT,LON: the centre of the area.
-  std::optional<double> radius_km;
   std::vector<std::string> affected;  // Replaces the list of affected organisations when given.
-  // The parts of the area that select sites; each replaces its list in the area when given.
-  std::vector<std::string> polygons;        // "LAT,LON;LAT,LON;..." each, one ring.
-  std::vector<std::string> postcodes;       // PC4, "1781".
-  std::vector<std::string> municipalities;  // CBS code, "GM0400".
   std::optional<int32_t> t1;
   std::optional<int32_t> t2;
   std::optional<int32_t> t3;
@@ -100,7 +113,8 @@ absl::StatusOr<v1::AddSituationEntryRequest> BuildSituationEntryRequest(const Si
 
 // ---- alerts ----
 
-struct AlertFlags {
+// The area flags (AreaFlags) give the alert its own area: the audience is then the organisations with a site inside it.
+struct AlertFlags : AreaFlags {
   std::string id;
   std::string headline;
   std::string description;

@@ -195,6 +195,10 @@ std::string AudienceSummary(const v1::Audience& audience) {
   if (audience.incident_area()) {
     parts.push_back(absl::StrCat("incident area (", audience.incident_area_organization_ids_size(), ")"));
   }
+  if (audience.has_area()) {
+    parts.push_back(absl::StrCat(audience.area().description().empty() ? "own area" : audience.area().description(),
+                                 " (", audience.area_organization_ids_size(), ")"));
+  }
   return parts.empty() ? "everyone" : absl::StrJoin(parts, "; ");
 }
 
@@ -600,7 +604,9 @@ std::string RenderIndicatorTable(const std::vector<v1::Record>& indicators, bool
     table.AddRow({indicator.id(), type, OrDash(indicator.unit()), IndicatorLabel(indicator, dutch),
                   IndicatorScopeSummary(indicator.applies_to()), OrDash(indicator.incident_id()),
                   cadence == absl::ZeroDuration() ? "once" : absl::FormatDuration(cadence),
-                  indicator.retired() ? "retired" : "active"});
+                  indicator.retired()            ? "retired"
+                  : indicator.overdue_size() > 0 ? absl::StrCat("active, ", indicator.overdue_size(), " overdue")
+                                                 : "active"});
   }
   return table.Render();
 }
@@ -616,6 +622,13 @@ std::string RenderIndicatorOverview(const v1::IndicatorOverview& overview, absl:
                     indicator.retired() ? " (retired)" : "", "\n");
     absl::StrAppend(&out, "  answered by ", aggregate.organizations_answered(), " of ",
                     aggregate.organizations_applicable(), " organisations asked\n");
+    if (indicator.overdue_size() > 0) {
+      std::vector<std::string> late;
+      for (const v1::IndicatorOverdue& entry : indicator.overdue()) late.push_back(entry.organization_id());
+      absl::StrAppend(&out, "  overdue (no answer within ",
+                      absl::FormatDuration(FromProtoDuration(indicator.cadence())), "): ", absl::StrJoin(late, ", "),
+                      "\n");
+    }
     if (aggregate.withheld()) {
       absl::StrAppend(&out, "  withheld: fewer organisations answered than the minimum group\n");
       continue;

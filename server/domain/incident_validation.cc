@@ -135,7 +135,17 @@ absl::Status CheckAudience(const v1::Audience& audience, const FieldPath& path) 
   }
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(audience.sectors(), path.Field("sectors")));
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::OrganizationKind>(audience.kinds(), path.Field("kinds")));
-  // `incident_area_organization_ids` is output only: ignored.
+  if (audience.has_area()) {
+    const FieldPath area = path.Field("area");
+    KETENBEELD_RETURN_IF_ERROR(CheckArea(audience.area(), area));
+    // An area that selects no site would address nobody: surely not what the sender meant.
+    if (!AreaSelectsSites(audience.area())) {
+      return Invalid(area,
+                     "selects no sites: give polygons, a circle (center and radius_km > 0), postcodes or "
+                     "municipality_codes");
+    }
+  }
+  // `incident_area_organization_ids` and `area_organization_ids` are output only: ignored.
   return CheckIdList(audience.organization_ids(), kMaxFilterValues, path.Field("organization_ids"));
 }
 

@@ -36,7 +36,8 @@ struct CapExportOptions {
   // CAP <sent> of this version: the commit time of the record that holds it. Version 1's is the alert's sent_at.
   absl::Time sent = absl::UnixEpoch();
   CapStatus status = CapStatus::kActual;
-  // The area of the alert's incident, when it has one: written as the <area>'s description and <circle>.
+  // The alert's area (its own, Audience.area, else its incident's), when it has one: written as the <area>'s
+  // description and <circle>.
   const ketenbeeld::v1::Area* incident_area = nullptr;
 };
 

@@ -145,6 +145,7 @@ struct Planner {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
     for (PlannedChange& change : overdue) changes.push_back(std::move(change));
+    for (PlannedChange& change : PlanIndicatorDeadlines(context)) changes.push_back(std::move(change));
     std::vector<PlannedChange> exercises = PlanExerciseTicks(context);
     for (PlannedChange& change : exercises) changes.push_back(std::move(change));
     std::vector<PlannedChange> expired = PlanReservationExpiry(context);

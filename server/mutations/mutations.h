@@ -234,8 +234,9 @@ absl::StatusOr<PlannedChange> PlanDeliveryOutcome(const DeliveryOutcome& outcome
 //     updated or cancelled (its audience), an alert's deadline passed (the audience that had not acknowledged), a
 //     status report that became overdue (its organisation), a request for help (the region's GHOR offices) and an
 //     offer on one (the requester);
+//     and an indicator's answer that became overdue (each organisation newly in Indicator.overdue, once per period);
 //   - an escalation task (EscalationTask, OPEN) per organisation that did not answer: an alert's deadline passed
-//     without its acknowledgement, its report became overdue.
+//     without its acknowledgement, its report became overdue, its answer to an indicator became overdue.
 // Each fact is committed once (PlanAlertDeadlines, PlanReportDeadlines), and its follow-ups with it in the same
 // atomic group, so they too exist exactly once, also across a restart. Ids: domain::FollowUpId(revision of the
 // change, index).
@@ -248,6 +249,11 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
 // restart does not repeat it.
 std::vector<PlannedChange> PlanAlertDeadlines(const PlanContext& context);
 std::vector<PlannedChange> PlanReportDeadlines(const PlanContext& context);
+// Indicators with a cadence (mutations_indicator.cc): a put of each indicator whose list of organisations with an
+// overdue answer (Indicator.overdue) changes: a due time passed without an answer (marked once per period), or an
+// organisation answered or is no longer asked (its entry dropped). Not for retired indicators, those without a
+// cadence, or those whose incident is closed.
+std::vector<PlannedChange> PlanIndicatorDeadlines(const PlanContext& context);
 
 }  // namespace ketenbeeld::mutations
 

@@ -101,6 +101,18 @@ void ResolveIncidentArea(const PlanContext& context, v1::Alert& alert) {
   }
 }
 
+// The alert's own area: fixes the organisations with a site inside it (as the earlier writes of the group left the
+// registry) into the version being sent, as ResolveIncidentArea does for the incident's. The caller's output-only
+// list is replaced either way.
+void ResolveOwnArea(const PlanContext& context, v1::Alert& alert) {
+  v1::Audience& audience = *alert.mutable_audience();
+  audience.clear_area_organization_ids();
+  if (!audience.has_area()) return;
+  for (std::string& id : OrganizationsInArea(audience.area(), context)) {
+    audience.add_area_organization_ids(std::move(id));
+  }
+}
+
 absl::StatusOr<PlannedChange> PlanCancelAlert(const v1::SendAlertRequest& request, state::RecordPtr previous) {
   if (previous == nullptr) {
     return absl::NotFoundError(
@@ -143,6 +155,7 @@ absl::StatusOr<PlannedChange> PlanSendAlert(const v1::SendAlertRequest& request,
 
   v1::Alert alert = input;
   ResolveIncidentArea(context, alert);
+  ResolveOwnArea(context, alert);
   alert.set_status(v1::ALERT_STATUS_ACTIVE);
   alert.set_version(current != nullptr ? current->version() + 1 : 1);
   *alert.mutable_sent_at() = current != nullptr ? current->sent_at() : ToProtoTime(now);

@@ -117,6 +117,7 @@ std::vector<PlannedChange> PlanExerciseTicks(const PlanContext& context) {
         PlanInView(exercise.id(), exercise.mode(), context, [](const PlanContext& view) {
           std::vector<PlannedChange> planned = PlanAlertDeadlines(view);
           for (PlannedChange& change : PlanReportDeadlines(view)) planned.push_back(std::move(change));
+          for (PlannedChange& change : PlanIndicatorDeadlines(view)) planned.push_back(std::move(change));
           return absl::StatusOr<std::vector<PlannedChange>>(std::move(planned));
         });
     for (PlannedChange& change : *facts) changes.push_back(std::move(change));

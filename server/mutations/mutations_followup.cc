@@ -203,6 +203,37 @@ void ReportFollowUps(const PlannedChange& change, FollowUps& follow_ups, const P
                       absl::StrCat("status report overdue since ", Rfc3339(report.overdue_since())));
 }
 
+// Each organisation newly marked overdue on an indicator (a due time it had not been marked for) is notified and
+// gets one escalation task; an entry carried over, or dropped after an answer, makes nothing.
+void IndicatorFollowUps(const PlannedChange& change, FollowUps& follow_ups) {
+  const v1::Indicator& indicator = change.record.indicator();
+  if (indicator.overdue().empty()) return;
+  absl::flat_hash_map<std::string, google::protobuf::Timestamp> before;
+  if (change.previous != nullptr && change.previous->record.has_indicator()) {
+    for (const v1::IndicatorOverdue& entry : change.previous->record.indicator().overdue()) {
+      before[entry.organization_id()] = entry.due_at();
+    }
+  }
+  const std::string label = indicator.label_en().empty() ? indicator.id() : indicator.label_en();
+  for (const v1::IndicatorOverdue& entry : indicator.overdue()) {
+    if (const auto it = before.find(entry.organization_id());
+        it != before.end() && FromProtoTime(it->second) == FromProtoTime(entry.due_at())) {
+      continue;
+    }
+    const std::string periods =
+        entry.periods_missed() > 1 ? absl::StrCat(" (", entry.periods_missed(), " periods without an answer)") : "";
+    const Message message{.subject = v1::NOTIFICATION_SUBJECT_INDICATOR_OVERDUE,
+                          .title = absl::StrCat("Answer overdue: ", label),
+                          .text = absl::StrCat("Your answer to \"", label, "\" (indicator \"", indicator.id(),
+                                               "\") was due at ", Rfc3339(entry.due_at()), periods,
+                                               " and has not come. Give it in your next status report now.")};
+    follow_ups.Notify(entry.organization_id(), message);
+    follow_ups.Escalate(
+        entry.organization_id(), v1::ESCALATION_REASON_INDICATOR_OVERDUE,
+        absl::StrCat("answer to \"", label, "\" overdue since ", Rfc3339(entry.overdue_since()), periods));
+  }
+}
+
 void AssistanceFollowUps(const PlannedChange& change, FollowUps& follow_ups, const PlanContext& context) {
   const v1::AssistanceRequest& request = change.record.assistance_request();
   const v1::AssistanceRequest* before = change.previous != nullptr && change.previous->record.has_assistance_request()
@@ -265,7 +296,10 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
       for (PlannedChange& incident : PlanAreaFollowUps(change, context)) out.push_back(std::move(incident));
       continue;
     }
-    if (!record.has_alert() && !record.has_status_report() && !record.has_assistance_request()) continue;
+    if (!record.has_alert() && !record.has_status_report() && !record.has_assistance_request() &&
+        !record.has_indicator()) {
+      continue;
+    }
     // An exercise stays out of the real picture, and the outbox and the escalation tasks are part of it: an
     // exercise's alerts, reports and requests reach screens in the exercise's view, not real phones and inboxes.
     if (domain::IsExerciseRecord(record.name())) continue;
@@ -274,6 +308,8 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
       AlertFollowUps(change, follow_ups, context);
     } else if (record.has_status_report()) {
       ReportFollowUps(change, follow_ups, context);
+    } else if (record.has_indicator()) {
+      IndicatorFollowUps(change, follow_ups);
     } else {
       AssistanceFollowUps(change, follow_ups, context);
     }

@@ -33,7 +33,11 @@ bool InAudience(const v1::Audience& audience, const v1::Organization& organizati
          // The incident's area as resolved for this alert version: an empty list there means nobody, not everybody.
          (!audience.incident_area() ||
           std::find(audience.incident_area_organization_ids().begin(), audience.incident_area_organization_ids().end(),
-                    organization.id()) != audience.incident_area_organization_ids().end());
+                    organization.id()) != audience.incident_area_organization_ids().end()) &&
+         // The alert's own area, resolved the same way.
+         (!audience.has_area() ||
+          std::find(audience.area_organization_ids().begin(), audience.area_organization_ids().end(),
+                    organization.id()) != audience.area_organization_ids().end());
 }
 
 std::vector<std::string> AudienceOf(const v1::Audience& audience, const state::Picture& picture) {

@@ -15,8 +15,9 @@
 namespace ketenbeeld::queries {
 
 // Whether a registered organisation belongs to `audience`: it matches every non-empty list (AND) and any value within
-// a list (OR), and with `incident_area` it is in `incident_area_organization_ids` (resolved by the alert planner when
-// the version was sent). An audience with every list empty and no incident_area matches every organisation.
+// a list (OR), with `incident_area` it is in `incident_area_organization_ids`, and with `area` it is in
+// `area_organization_ids` (both resolved by the alert planner when the version was sent). An audience with every list
+// empty, no incident_area and no area matches every organisation.
 bool InAudience(const ketenbeeld::v1::Audience& audience, const ketenbeeld::v1::Organization& organization);
 
 // The ids of the registered organisations in `audience`, sorted.

@@ -76,9 +76,11 @@ absl::StatusOr<v1::XmlExport> Operations::ExportAlertCap(const Identity& caller,
                                     .sent = FromProtoTime(alert.record().update_time()),
                                     .status = CapStatusOf(status),
                                     .incident_area = nullptr};
-  // The incident's area, when the alert has one and the incident still exists (in the same view).
+  // The alert's own area; else the incident's, when the alert has one and the incident still exists (same view).
   v1::GetResponse incident;
-  if (!alert.record().alert().incident_id().empty()) {
+  if (alert.record().alert().audience().has_area()) {
+    options.incident_area = &alert.record().alert().audience().area();
+  } else if (!alert.record().alert().incident_id().empty()) {
     v1::GetRequest get_incident;
     get_incident.set_name(domain::InExercise(exercise_id, domain::IncidentName(alert.record().alert().incident_id())));
     if (Get(caller, get_incident, incident).ok() && incident.record().incident().has_area()) {

@@ -64,6 +64,9 @@ TEST(CliUsageTest, AlertCommands) {
   ExpectUsageError({"alert", "send", "--id", "a", "--headline", "h", "--urgency", "immediate", "--severity", "severe",
                     "--certainty", "observed", "--ack-within", "30"},
                    "--ack-within \"30\": expected a duration such as 30m, 4h, 1h30m or 2d");
+  ExpectUsageError({"alert", "send", "--id", "a", "--headline", "h", "--urgency", "immediate", "--severity", "severe",
+                    "--certainty", "observed", "--polygon", "52.9,4.7;52.9,4.8"},
+                   "--polygon \"52.9,4.7;52.9,4.8\": expected at least 3 points");
   ExpectUsageError({"alert", "ack", "stroom"}, "--org is required");
 }
 

@@ -321,6 +321,40 @@ TEST(AlertFlagsTest, SendBuildsAudienceAndDeadline) {
   EXPECT_FALSE(request->alert().has_acknowledge_by());  // No deadline unless asked for.
 }
 
+TEST(AlertFlagsTest, TheAreaFlagsGiveTheAlertItsOwnAreaAsAnIncidentsDo) {
+  AlertFlags flags = CompleteAlertFlags();
+  absl::StatusOr<v1::SendAlertRequest> request = BuildSendAlertRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_FALSE(request->alert().audience().has_area()) << "no area flag, no area";
+
+  flags.area = "Polder Koegras";
+  flags.polygons = {"52.90,4.70;52.90,4.80;53.00,4.80;53.00,4.70"};
+  flags.postcodes = {"1781"};
+  flags.municipalities = {"GM0400"};
+  flags.at = "52.96,4.76";
+  flags.radius_km = 2.5;
+  flags.kinds = {"nursing-home"};
+  request = BuildSendAlertRequest(flags, kNow);
+  ASSERT_TRUE(request.ok()) << request.status();
+  const v1::Area& area = request->alert().audience().area();
+  EXPECT_EQ(area.description(), "Polder Koegras");
+  ASSERT_EQ(area.polygons_size(), 1);
+  EXPECT_EQ(area.polygons(0).points_size(), 4);
+  EXPECT_DOUBLE_EQ(area.polygons(0).points(2).latitude(), 53.00);
+  EXPECT_THAT(area.postcodes(), ::testing::ElementsAre("1781"));
+  EXPECT_THAT(area.municipality_codes(), ::testing::ElementsAre("GM0400"));
+  EXPECT_DOUBLE_EQ(area.center().longitude(), 4.76);
+  EXPECT_DOUBLE_EQ(area.radius_km(), 2.5);
+  EXPECT_THAT(request->alert().audience().kinds(), ::testing::ElementsAre(v1::ORGANIZATION_KIND_NURSING_HOME));
+
+  flags.polygons = {"52.90,4.70;52.90,4.80"};
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--polygon \"52.90,4.70;52.90,4.80\"",
+                  "at least 3 points");
+  flags.polygons.clear();
+  flags.radius_km = -1;
+  ExpectFlagError(BuildSendAlertRequest(flags, kNow).status(), "--radius-km", "kilometres >= 0");
+}
+
 TEST(AlertFlagsTest, SendNamesEachMissingOrBadFlag) {
   const std::pair<std::string, std::string AlertFlags::*> required[] = {
       {"--id", &AlertFlags::id},

@@ -1,6 +1,8 @@
 // Incident areas through the gRPC API (issue 18, "done when"): a polygon covering two of three organisations marks
 // exactly those two; adding a site inside it adds its organisation in one atomic commit group with the registration;
-// the same for postcodes. And a malformed area is INVALID_ARGUMENT naming the point.
+// the same for postcodes. And a malformed area is INVALID_ARGUMENT naming the point. An alert's own area addresses
+// only the organisations with a site inside it: one outside gets no notification and cannot acknowledge.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,10 @@ void SetDeadline(grpc::ClientContext& context) {
 
 v1::Organization Site(const std::string& id, double latitude, double longitude, const std::string& postcode) {
   v1::Organization organization = MakeOrganization(id, v1::ORGANIZATION_KIND_NURSING_HOME);
+  // An e-mail endpoint: every alert to the organisation becomes an outbox record for it.
+  v1::ContactEndpoint& email = *organization.mutable_contact()->add_endpoints();
+  email.set_id("mail");
+  email.mutable_email()->set_address("crisis@" + id + ".nl");
   v1::Location& site = *organization.mutable_locations(0);
   site.mutable_coordinates()->set_latitude(latitude);
   site.mutable_coordinates()->set_longitude(longitude);
@@ -159,6 +165,107 @@ TEST_F(IncidentAreaTest, AMalformedAreaIsInvalidArgumentNamingTheFieldAndWritesN
   status = Register(server_.stub(), bad);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("organization.locations[0].postcode"));
+}
+
+// The alert whose own area is the polygon around Den Helder of the test above.
+v1::SendAlertRequest AlertToPolder() {
+  return ParseTextProto<v1::SendAlertRequest>(R"pb(
+    alert {
+      id: "evacuatie-koegras"
+      headline: "Bereid evacuatie voor"
+      urgency: URGENCY_IMMEDIATE
+      severity: ALERT_SEVERITY_SEVERE
+      certainty: CERTAINTY_LIKELY
+      audience {
+        kinds: ORGANIZATION_KIND_NURSING_HOME
+        area {
+          description: "Polder Koegras"
+          polygons {
+            points { latitude: 52.88 longitude: 4.68 }
+            points { latitude: 52.88 longitude: 4.82 }
+            points { latitude: 52.97 longitude: 4.85 }
+            points { latitude: 53.02 longitude: 4.76 }
+            points { latitude: 52.97 longitude: 4.66 }
+          }
+        }
+      }
+    }
+  )pb");
+}
+
+TEST_F(IncidentAreaTest, AnOrganisationOutsideTheAlertsOwnAreaDoesNotReceiveIt) {
+  auto alerts = v1::AlertService::NewStub(server_.channel());
+  const auto send = [&](const v1::SendAlertRequest& request, v1::WriteResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    return alerts->SendAlert(&context, request, response);
+  };
+  const auto acknowledge = [&](const std::string& organization_id) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::AcknowledgeAlertRequest request;
+    request.set_alert_id("evacuatie-koegras");
+    request.set_organization_id(organization_id);
+    v1::WriteResponse response;
+    return alerts->AcknowledgeAlert(&context, request, &response);
+  };
+  v1::WriteResponse sent;
+  const grpc::Status status = send(AlertToPolder(), &sent);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(sent.record().alert().audience().area_organization_ids(), ElementsAre("zc-1", "zc-2"));
+
+  // The outbox: one message for each organisation inside, none for zc-3 in Alkmaar.
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::ListRequest list;
+  list.mutable_filter()->add_kinds(v1::ENTITY_KIND_NOTIFICATION);
+  v1::ListResponse notifications;
+  ASSERT_TRUE(server_.stub().List(&context, list, &notifications).ok());
+  std::set<std::string> notified;
+  for (const v1::Record& record : notifications.records()) {
+    EXPECT_EQ(record.notification().subject_name(), "alerts/evacuatie-koegras");
+    notified.insert(record.notification().organization_id());
+  }
+  EXPECT_THAT(notified, ElementsAre("zc-1", "zc-2"));
+
+  const grpc::Status outside = acknowledge("zc-3");
+  EXPECT_EQ(outside.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(outside.error_message(), HasSubstr("not in the audience"));
+  EXPECT_TRUE(acknowledge("zc-1").ok());
+}
+
+TEST_F(IncidentAreaTest, AMalformedAlertAreaIsInvalidArgumentNamingTheFieldAndSendsNothing) {
+  auto alerts = v1::AlertService::NewStub(server_.channel());
+  const auto send = [&](const v1::SendAlertRequest& request) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::WriteResponse response;
+    return alerts->SendAlert(&context, request, &response);
+  };
+  v1::SendAlertRequest bad = AlertToPolder();
+  bad.mutable_alert()->mutable_audience()->mutable_area()->mutable_polygons(0)->mutable_points(3)->set_latitude(95);
+  grpc::Status status = send(bad);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("alert.audience.area.polygons[0].points[3].latitude"));
+
+  bad = AlertToPolder();
+  bad.mutable_alert()->mutable_audience()->mutable_area()->clear_polygons();  // Only the description is left.
+  status = send(bad);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("alert.audience.area: selects no sites"));
+
+  bad = AlertToPolder();
+  bad.mutable_alert()->mutable_audience()->mutable_area()->add_postcodes("178");
+  status = send(bad);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("alert.audience.area.postcodes[0]"));
+
+  grpc::ClientContext context;
+  SetDeadline(context);
+  v1::GetRequest get;
+  get.set_name("alerts/evacuatie-koegras");
+  v1::GetResponse response;
+  EXPECT_EQ(server_.stub().Get(&context, get, &response).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

@@ -427,6 +427,29 @@ TEST_F(AlertTest, AudienceMatchesEveryNonEmptyListAndAnyValueWithinOne) {
   EXPECT_THAT(queries::AudienceOf(long_term_care, *picture_), ElementsAre("vvt-c"));
 }
 
+TEST_F(AlertTest, WithItsOwnAreaTheAudienceIsThoseResolvedInsideItNarrowedByTheLists) {
+  // The planner resolves the area into area_organization_ids; InAudience then only tests membership of that list.
+  v1::Audience in_area;
+  in_area.mutable_area()->add_postcodes("1781");
+  in_area.add_area_organization_ids("vvt-c");
+  in_area.add_area_organization_ids("ziekenhuis-a");
+  EXPECT_THAT(queries::AudienceOf(in_area, *picture_), ElementsAre("vvt-c", "ziekenhuis-a"));
+
+  v1::Audience hospitals_in_area = in_area;
+  hospitals_in_area.add_kinds(v1::ORGANIZATION_KIND_HOSPITAL);
+  EXPECT_THAT(queries::AudienceOf(hospitals_in_area, *picture_), ElementsAre("ziekenhuis-a"));
+
+  // An area that covers nobody addresses nobody, not everybody.
+  v1::Audience nobody = in_area;
+  nobody.clear_area_organization_ids();
+  EXPECT_THAT(queries::AudienceOf(nobody, *picture_), IsEmpty());
+
+  // The resolved list without an area means nothing (output only, and no area to resolve).
+  v1::Audience no_area;
+  no_area.add_area_organization_ids("vvt-c");
+  EXPECT_EQ(queries::AudienceOf(no_area, *picture_).size(), 4u);
+}
+
 TEST_F(AlertTest, AcknowledgementStateCountsOnlyThisAlertsAcknowledgements) {
   // "explosie-2" sorts between "explosie" and "explosie/acknowledgements/...": its acknowledgements must not count.
   ASSERT_TRUE(Submit(Send(HospitalAlert("explosie"))).ok());

@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/domain/names.h"
+#include "server/queries/audience.h"
 #include "tests/support/committer_fixture.h"
 #include "tests/support/proto_text.h"
 
@@ -208,6 +209,77 @@ TEST_F(AreaTest, AnAlertToTheIncidentAreaReachesItsAffectedOrganisationsNarrowed
   EXPECT_THAT(nobody->record->record.alert().audience().incident_area_organization_ids(), IsEmpty());
   acknowledge.set_alert_id("niemand");
   EXPECT_EQ(Submit(acknowledge).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(AreaTest, AnAlertsOwnAreaAddressesThoseWithASiteInsideNarrowedByKindAndIsFixedPerVersion) {
+  v1::SendAlertRequest alert = ParseTextProto<v1::SendAlertRequest>(R"pb(
+    alert {
+      id: "hitte-koegras"
+      headline: "Hitteplan"
+      urgency: URGENCY_EXPECTED
+      severity: ALERT_SEVERITY_MODERATE
+      certainty: CERTAINTY_LIKELY
+      audience { area_organization_ids: "zc-buiten" }
+    }
+  )pb");
+  *alert.mutable_alert()->mutable_audience()->mutable_area() = Flood().area();
+  absl::StatusOr<WriteResult> sent = Submit(::ketenbeeld::testing::Write(alert));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_THAT(sent->record->record.alert().audience().area_organization_ids(), ElementsAre("zc-binnen", "zkh-rand"))
+      << "resolved by the server; the caller's list is ignored";
+  EXPECT_THAT(queries::AudienceOf(sent->record->record.alert().audience(), *picture_),
+              ElementsAre("zc-binnen", "zkh-rand"));
+
+  // Narrowed to nursing homes: the hospital on the border is not in the audience.
+  alert.mutable_alert()->mutable_audience()->add_kinds(v1::ORGANIZATION_KIND_NURSING_HOME);
+  ASSERT_TRUE(Submit(::ketenbeeld::testing::Write(alert)).ok());
+  v1::AcknowledgeAlertRequest acknowledge;
+  acknowledge.set_alert_id("hitte-koegras");
+  acknowledge.set_organization_id("zkh-rand");
+  EXPECT_EQ(Submit(::ketenbeeld::testing::Write(acknowledge)).status().code(), absl::StatusCode::kFailedPrecondition);
+  acknowledge.set_organization_id("zc-buiten");
+  EXPECT_EQ(Submit(::ketenbeeld::testing::Write(acknowledge)).status().code(), absl::StatusCode::kFailedPrecondition);
+  acknowledge.set_organization_id("zc-binnen");
+  EXPECT_TRUE(Submit(::ketenbeeld::testing::Write(acknowledge)).ok());
+
+  // A site moving in later does not change this version's audience; sending it again re-resolves the area.
+  MustSubmit(RegisterWrite(At("ggz-nieuw", 52.99, 4.79)));
+  EXPECT_THAT(Find(domain::AlertName("hitte-koegras")).alert().audience().area_organization_ids(),
+              ElementsAre("zc-binnen", "zkh-rand"));
+  absl::StatusOr<WriteResult> again = Submit(::ketenbeeld::testing::Write(alert));
+  ASSERT_TRUE(again.ok());
+  EXPECT_THAT(again->record->record.alert().audience().area_organization_ids(),
+              ElementsAre("ggz-nieuw", "zc-binnen", "zkh-rand"));
+}
+
+TEST_F(AreaTest, AnAlertAreaThatSelectsNoSitesIsRefusedNamingTheField) {
+  v1::SendAlertRequest alert = ParseTextProto<v1::SendAlertRequest>(R"pb(
+    alert {
+      id: "leeg"
+      headline: "Hitteplan"
+      urgency: URGENCY_EXPECTED
+      severity: ALERT_SEVERITY_MODERATE
+      certainty: CERTAINTY_LIKELY
+      audience {
+        area {
+          description: "Den Helder"
+          center { latitude: 52.95 longitude: 4.75 }
+        }
+      }
+    }
+  )pb");
+  absl::StatusOr<WriteResult> refused = Submit(::ketenbeeld::testing::Write(alert));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("alert.audience.area: selects no sites"));
+  alert.mutable_alert()->mutable_audience()->mutable_area()->set_radius_km(501);
+  refused = Submit(::ketenbeeld::testing::Write(alert));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("alert.audience.area.radius_km"));
+  alert.mutable_alert()->mutable_audience()->mutable_area()->set_radius_km(
+      7);  // A circle: zc-binnen and zkh-rand (5.9 km).
+  absl::StatusOr<WriteResult> sent = Submit(::ketenbeeld::testing::Write(alert));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_THAT(sent->record->record.alert().audience().area_organization_ids(), ElementsAre("zc-binnen", "zkh-rand"));
 }
 
 }  // namespace

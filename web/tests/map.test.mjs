@@ -147,6 +147,22 @@ test('clicking a site shows its organisation\'s report; a change recolours the d
   await page.close();
 });
 
+test('an alert with its own area has it drawn and those inside ringed as alerted', async () => {
+  const page = await openWatched('/');
+  await page.waitForSelector('#map path.map-site[data-org="ggz-alkmaar"]');
+  assert.ok(!(await classesOf(dot(page, 'ggz-alkmaar'))).includes('map-alerted'));
+  await room.server.call('ketenbeeld.v1.AlertService/SendAlert', { alert: {
+    id: 'kliniek-water', headline: 'Drinkwater afgesloten', urgency: 'URGENCY_IMMEDIATE', severity: 'ALERT_SEVERITY_MODERATE',
+    certainty: 'CERTAINTY_OBSERVED',
+    audience: { area: { description: 'Alkmaar', center: { latitude: 52.63, longitude: 4.75 }, radius_km: 2 } } } });
+  await page.waitForSelector('#map path.map-area[data-alert="kliniek-water"][data-shape="circle"]');
+  await page.waitForFunction(() => document.querySelector('#map path.map-site[data-org="ggz-alkmaar"]')
+    ?.classList.contains('map-alerted'));
+  assert.ok(!(await classesOf(dot(page, 'vvt-schagen'))).includes('map-alerted'), 'outside the circle');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('an exercise\'s view shows the exercise\'s picture on the map', async () => {
   const page = await room.openPage('/?exercise=oef-dijk');
   await page.waitForSelector('#map path.map-site[data-org="zh-helder"].status-closed');

@@ -31,6 +31,7 @@ export const Methods = {
   offerAssistance: 'ketenbeeld.v1.AssistanceService/OfferAssistance',
   gapReport: 'ketenbeeld.v1.ReportService/GetGapReport',
   capacityOverview: 'ketenbeeld.v1.ReportService/GetCapacityOverview',
+  indicatorOverview: 'ketenbeeld.v1.ReportService/GetIndicatorOverview',
 };
 
 export async function call(method, request = {}) {

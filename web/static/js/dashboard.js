@@ -21,6 +21,7 @@ import { html, join, setHtml } from './html.js';
 import { measureAt, serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
+import { overviewHtml } from './indicator_panel.js';
 import { AREA_COLOURS, DashboardMap, areaShapes, sitePosition, statusClass } from './map.js';
 import {
   choosableExercises, EXERCISE_PARAM, exerciseOf, inView, lifetime, linkInView, realName, replaySteps, stepAt,
@@ -45,6 +46,10 @@ const flashUntil = new Map();  // organisation id / record name -> time until wh
 const fetched = { overview: null, overviewError: '', gaps: new Map(), gapErrors: new Map(), forbidden: new Set() };
 const overviewRefresh = new Throttle(REFRESH_MS, refreshOverview);
 const gapRefreshes = new Map();  // scenario id -> Throttle
+// The questionnaire panel (indicator_panel.js): the server's indicator overview for the chosen incident ('' = every
+// open question), fetched like the overview above, for every reader (only the server applies its visibility rules).
+const questionnaire = { incident: '', overview: null, error: '', options: '' };
+const questionnaireRefresh = new Throttle(REFRESH_MS, refreshIndicators);
 
 // The exercise shown ('' = the real picture), from the address; and what is known of it (from the exercise list).
 const exerciseId = exerciseOf(window.location.search);
@@ -150,6 +155,7 @@ function render() {
   renderAssistance(p);
   renderContinuity(p);
   renderGaps(p, capacity.withheld);
+  renderIndicators(p);
   refreshTimes();
 }
 
@@ -434,8 +440,13 @@ function mapModel(p) {
       affectedBy.get(id).push(incident);
     }
   }
-  const areaAlerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED' && a.audience?.incident_area);
-  const alerted = new Set(areaAlerts.flatMap((a) => a.audience.incident_area_organization_ids || []));
+  const activeAlerts = p.alerts.filter((a) => a.status !== 'ALERT_STATUS_CANCELLED');
+  const areaAlerts = activeAlerts.filter((a) => a.audience?.incident_area);
+  // Alerts with their own area (Audience.area): drawn too, and who is inside it is alerted as well.
+  const ownAreaAlerts = activeAlerts.filter((a) => a.audience?.area)
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const alerted = new Set([...areaAlerts.flatMap((a) => a.audience.incident_area_organization_ids || []),
+    ...ownAreaAlerts.flatMap((a) => a.audience.area_organization_ids || [])]);
   const sites = [];
   const unplaced = [];
   for (const org of p.organizations) {
@@ -469,6 +480,12 @@ function mapModel(p) {
     const alerts = areaAlerts.filter((a) => a.incident_id === incident.id);
     const anything = shapes.polygons.length || shapes.circle || shapes.postcodes.length || shapes.municipalityCodes.length;
     if (anything || affected || alerts.length) legend.push({ incident, shapes, colour, affected, alerts });
+  });
+  ownAreaAlerts.forEach((alert, i) => {
+    const shapes = areaShapes(alert.audience.area);
+    if (!shapes.polygons.length && !shapes.circle) return;
+    areas.push({ key: `alert:${alert.id}`, alert_id: alert.id, title: t('map.area.alert', { headline: alert.headline }),
+      colour: (incidents.length + i) % AREA_COLOURS, polygons: shapes.polygons, circle: shapes.circle });
   });
   return { sites, areas, legend, unplaced, affectedBy };
 }
@@ -917,10 +934,15 @@ function planRefresh(events, reset) {
   }
   let everyRegion = reset;
   let capacity = reset;
+  // An indicator's overview reads the indicators, the registry (who is asked) and the reports (their answers).
+  let questions = reset;
   const regions = new Set();
   const scenarioIds = new Set();
   for (const event of events) {
     const record = event.record || {};
+    if (['ENTITY_KIND_INDICATOR', 'ENTITY_KIND_ORGANIZATION', 'ENTITY_KIND_STATUS_REPORT'].includes(record.kind)) {
+      questions = true;
+    }
     if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
       everyRegion = true;  // An organisation can move to another region or sector.
       capacity = true;
@@ -935,6 +957,7 @@ function planRefresh(events, reset) {
   // The server's reports are of the real picture: an exercise's view never fetches them.
   const withheld = !exerciseId && capacityTotals(feed.records.values()).withheld;
   if (capacity && withheld && !fetched.forbidden.has('overview')) overviewRefresh.request();
+  if (questions && !exerciseId && !fetched.forbidden.has('indicators')) questionnaireRefresh.request();
   for (const scenario of scenarios) {
     if (!withheld || fetched.forbidden.has('gaps')) continue;
     const known = gapRefreshes.has(scenario.id);
@@ -967,6 +990,42 @@ async function refreshOverview() {
     if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('overview');
   }
   scheduleRender();
+}
+
+// The indicator overview of the chosen incident. An answer for an incident chosen before the last choice is dropped:
+// the run the new choice asked for follows.
+async function refreshIndicators() {
+  const incident = questionnaire.incident;
+  try {
+    const overview = await call(Methods.indicatorOverview, incident ? { incident_id: incident } : {});
+    if (incident !== questionnaire.incident) return;
+    questionnaire.overview = overview;
+    questionnaire.error = '';
+  } catch (error) {
+    if (incident !== questionnaire.incident) return;
+    questionnaire.error = error.message;
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('indicators');
+  }
+  scheduleRender();
+}
+
+// The questionnaire panel: the incident chooser (open incidents, and the chosen one even once closed) and the
+// overview. The server's overview is of the real picture only, and of now: an exercise's view says so, a replay
+// shows it marked as live.
+function renderIndicators(p) {
+  const select = $('indicator-incident');
+  const incidents = p.incidents.filter((i) => i.status !== 'INCIDENT_STATUS_CLOSED' || i.id === questionnaire.incident)
+    .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  const options = JSON.stringify([language(), questionnaire.incident, incidents.map((i) => [i.id, i.title])]);
+  if (options !== questionnaire.options) {
+    questionnaire.options = options;
+    setHtml(select, html`<option value="">${t('indicators.all')}</option>${incidents.map((i) => html`<option
+      value="${i.id}"${i.id === questionnaire.incident ? html` selected` : ''}>${i.title}</option>`)}`);
+  }
+  select.disabled = Boolean(exerciseId);
+  const note = exerciseId ? t('indicators.exercise') : '';
+  setHtml($('indicators'), html`${past && !note ? html`<p class="muted" data-live-note>${t('indicators.replay')}</p>` : ''}${
+    overviewHtml({ overview: questionnaire.overview, error: questionnaire.error, note }, p.names)}`);
 }
 
 // --- The view: the exercise chooser, the banner, the replay of an incident ---
@@ -1156,6 +1215,13 @@ $('exercise').addEventListener('change', (e) => {
 });
 // The list may have grown since the page was opened.
 $('exercise').addEventListener('focus', () => loadExercises());
+$('indicator-incident').addEventListener('change', (e) => {
+  questionnaire.incident = e.target.value;
+  questionnaire.overview = null;
+  questionnaire.error = '';
+  if (!exerciseId && !fetched.forbidden.has('indicators')) questionnaireRefresh.request();
+  scheduleRender();
+});
 
 // --- Start ---
 

@@ -69,7 +69,9 @@ function setClasses(element, ours, classes) {
 
 function setData(element, data) {
   if (!element) return;
-  for (const [key, value] of Object.entries(data)) element.setAttribute(`data-${key}`, String(value));
+  for (const [key, value] of Object.entries(data)) {
+    if (value !== undefined) element.setAttribute(`data-${key}`, String(value));
+  }
 }
 
 export class DashboardMap {
@@ -205,7 +207,7 @@ export class DashboardMap {
       layer.bindTooltip(textNode(area.title), { sticky: true });
       layer.addTo(this.areaLayer);
       parts.forEach((part, i) => setData(part.getElement(), {
-        incident: area.incident_id, shape: i < area.polygons.length ? 'polygon' : 'circle',
+        incident: area.incident_id, alert: area.alert_id, shape: i < area.polygons.length ? 'polygon' : 'circle',
       }));
       this.areas.set(area.key, { layer, signature });
     }
