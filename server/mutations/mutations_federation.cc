@@ -131,7 +131,7 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
     record.clear_updated_by();
     record.clear_mode();
     record.clear_exercise_id();
-    v1::Provenance& provenance = *record.mutable_provenance();
+    v1::SourceProvenance& provenance = *record.mutable_provenance();
     provenance.Clear();
     provenance.set_source_region(source);
     provenance.set_source_revision(event.revision());

@@ -104,7 +104,7 @@ void Operations::MarkFreshness(v1::Record& record) const {
     return;
   }
   if (!record.has_provenance()) return;
-  v1::Provenance& provenance = *record.mutable_provenance();
+  v1::SourceProvenance& provenance = *record.mutable_provenance();
   const state::RecordPtr cursor = deps_.picture.Find(domain::UpstreamSourceName(provenance.source_region()));
   if (cursor == nullptr || !cursor->record.has_upstream_source()) {
     provenance.set_stale(true);

@@ -174,7 +174,7 @@ TEST_F(FederationTest, TheEventsAndTheCursorAreOneCommitGroupWithProvenance) {
   EXPECT_EQ(events.events(2).record().provenance().source_revision(), 4);
 
   const v1::GetResponse report = Get("organizations/ziekenhuis-a/status");
-  const v1::Provenance& provenance = report.record().provenance();
+  const v1::SourceProvenance& provenance = report.record().provenance();
   EXPECT_EQ(provenance.source_region(), "VR10");
   EXPECT_EQ(provenance.source_revision(), 4);
   EXPECT_EQ(provenance.source_commit_time().seconds(), 1764770004);
