@@ -133,4 +133,4 @@ if ((violations > 0)); then
   echo "layering: ${violations} include(s) against docs/architecture.md's module order"
   exit 1
 fi
-echo "layering: every include of storage/, server/, client/ and etcd/ follows the module order"
+echo "layering: every include of storage/, server/, client/, federator/ and etcd/ follows the module order"
