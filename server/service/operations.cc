@@ -111,6 +111,10 @@ struct BehalfVisitor {
   }
   // Federation: no organisation, and not the role either: only the identity configured for the source region.
   absl::StatusOr<Behalf> operator()(const v1::ApplyUpstreamRequest& r) const {
+    // A caller that is no source's federator learns nothing about its request (not even that it is malformed).
+    if (absl::Status federator = policy::AuthorizeUpstreamReader(caller, upstream); !federator.ok()) {
+      return absl::PermissionDeniedError(absl::StrCat("source_region: ", federator.message()));
+    }
     if (!domain::checks::IsSafetyRegion(r.source_region())) {
       return absl::InvalidArgumentError(
           absl::StrCat("source_region: \"", r.source_region(), "\" is not a safety region; expected VR01..VR25"));

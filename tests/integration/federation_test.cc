@@ -315,10 +315,15 @@ TEST_F(FederationTest, BadInputNamesTheFieldAndWritesNothing) {
 
 TEST_F(FederationTest, OnlyTheSourcesConfiguredIdentityMayApplyIt) {
   const v1::ApplyUpstreamRequest request = Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
-  for (const char* caller : {"federator-vr11", "ghor"}) {
-    const grpc::Status status = Apply(caller, request);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << caller << ": " << StatusText(status);
-    EXPECT_THAT(status.error_message(), HasSubstr("source_region: only the identity configured for VR10"));
+  // Another source's federator: refused for this source.
+  const grpc::Status other = Apply("federator-vr11", request);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(other);
+  EXPECT_THAT(other.error_message(), HasSubstr("source_region: only the identity configured for VR10"));
+  // No source's federator at all (whatever its role): refused before its request is even looked at.
+  for (const v1::ApplyUpstreamRequest& any : {request, Range("", 0, 0, {})}) {
+    const grpc::Status status = Apply("ghor", any);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(status);
+    EXPECT_THAT(status.error_message(), HasSubstr("source_region: \"ghor-roaz\" is not the configured identity"));
   }
   const grpc::Status unknown = Apply("federator-vr10", Range("VR12", 0, 0, {}));
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(unknown);
