@@ -27,6 +27,7 @@
 #include "server/api/assistance_service.h"
 #include "server/api/caller_gate.h"
 #include "server/api/exercise_service.h"
+#include "server/api/federation_service.h"
 #include "server/api/incident_service.h"
 #include "server/api/interop_service.h"
 #include "server/api/picture_service.h"
@@ -137,6 +138,7 @@ struct KetenbeeldServer::State {
   std::unique_ptr<api::ReportService> report_service;
   std::unique_ptr<api::InteropService> interop_service;
   std::unique_ptr<api::ExerciseService> exercise_service;
+  std::unique_ptr<api::FederationService> federation_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<http::Gateway> http_gateway;  // Null when http_listen_address is empty.
   std::unique_ptr<api::AdminService> admin_service;
@@ -283,18 +285,20 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   // Kept across restarts, so that totals cannot be differenced across one (docs/security.md).
   const std::string published_figures = absl::StrCat(options.data_dir, "/", kPublishedFiguresFile);
-  state->operations =
-      std::make_unique<service::Operations>(service::Dependencies{.committer = *state->committer,
-                                                                  .reader = *state->reader,
-                                                                  .picture = *state->picture,
-                                                                  .audit = state->audit.get(),
-                                                                  .subscriptions = *state->subscription_limiter,
-                                                                  .write_volume = state->write_volume.get(),
-                                                                  .revalidator = state->authenticator.get(),
-                                                                  .min_aggregate_group = options.min_aggregate_group,
-                                                                  .published_figures_path = published_figures,
-                                                                  .clock = committer_options.clock,
-                                                                  .cap_sender = CapSender(committer_options)});
+  state->operations = std::make_unique<service::Operations>(
+      service::Dependencies{.committer = *state->committer,
+                            .reader = *state->reader,
+                            .picture = *state->picture,
+                            .audit = state->audit.get(),
+                            .subscriptions = *state->subscription_limiter,
+                            .write_volume = state->write_volume.get(),
+                            .revalidator = state->authenticator.get(),
+                            .min_aggregate_group = options.min_aggregate_group,
+                            .published_figures_path = published_figures,
+                            .clock = committer_options.clock,
+                            .cap_sender = CapSender(committer_options),
+                            .upstream_sources = options.upstream_sources,
+                            .upstream_stale_after = options.upstream_stale_after});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,
@@ -319,6 +323,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   state->report_service = std::make_unique<api::ReportService>(context);
   state->interop_service = std::make_unique<api::InteropService>(context);
   state->exercise_service = std::make_unique<api::ExerciseService>(context);
+  state->federation_service = std::make_unique<api::FederationService>(context);
 
   if (!options.http_listen_address.empty()) {
     http::GatewayOptions http_options;
@@ -356,6 +361,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   builder.RegisterService(state->report_service.get());
   builder.RegisterService(state->interop_service.get());
   builder.RegisterService(state->exercise_service.get());
+  builder.RegisterService(state->federation_service.get());
   builder.RegisterService(state->admin_service.get());
   if (state->member != nullptr) {
     state->member_service = std::make_unique<replication::MemberServiceImpl>(

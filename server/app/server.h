@@ -20,6 +20,7 @@
 #include "server/pipeline/committer.h"
 #include "server/pipeline/hub.h"
 #include "server/policy/audit.h"
+#include "server/policy/rules.h"
 #include "server/policy/visibility.h"
 #include "server/queries/reader.h"
 #include "server/replication/member.h"
@@ -124,6 +125,11 @@ struct ServerOptions {
   // system tests can move the server's clock forward. Refused with TLS or tokens_file (CheckServerOptions). Empty: the
   // wall clock. committer.clock is then ignored: the picture clock feeds the committer, the reports and the feeds.
   std::string clock_offset_file;
+  // Federation (docs/federation.md): on a ROAZ or national server, the identity (organisation of the certificate CN
+  // or token) that may apply each source region's log (ApplyUpstream); empty on a region's own server. Reads flag a
+  // source's records as stale when it was last heard from longer ago than upstream_stale_after.
+  policy::UpstreamIdentities upstream_sources;
+  absl::Duration upstream_stale_after = absl::Minutes(5);
 };
 
 class KetenbeeldServer {

@@ -19,7 +19,9 @@
 #include "base/time.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "server/domain/field_checks.h"
 #include "server/domain/region.h"
+#include "server/domain/validation.h"
 #include "server/http/gateway.h"
 
 namespace ketenbeeld::config {
@@ -293,6 +295,30 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     options.map_tile_url = config.map().tile_url();
     // The default attribution belongs to the default tiles.
     if (options.map_tile_url != http::kDefaultMapTileUrl) options.map_attribution.clear();
+  }
+  for (int i = 0; i < config.federation().sources_size(); ++i) {
+    const ketenbeeld::server::v1::UpstreamSourceConfig& source = config.federation().sources(i);
+    const std::string field = absl::StrCat("federation.sources[", i, "]");
+    if (!domain::checks::IsSafetyRegion(source.safety_region())) {
+      return Invalid(absl::StrCat(field, ".safety_region"),
+                     absl::StrCat("must be VR01..VR25, got \"", source.safety_region(), "\""));
+    }
+    if (absl::Status status = domain::ValidateId(source.identity(), absl::StrCat(field, ".identity")); !status.ok()) {
+      return status;
+    }
+    if (!options.upstream_sources.emplace(source.safety_region(), source.identity()).second) {
+      return Invalid(absl::StrCat(field, ".safety_region"),
+                     absl::StrCat(source.safety_region(), " is named twice; one identity per source"));
+    }
+  }
+  if (config.federation().has_stale_after()) {
+    absl::StatusOr<absl::Duration> stale_after =
+        ToDuration(config.federation().stale_after(), "federation.stale_after");
+    if (!stale_after.ok()) return stale_after.status();
+    if (*stale_after < absl::Seconds(10) || *stale_after > absl::Hours(24)) {
+      return Invalid("federation.stale_after", "must be between 10s and 24h");
+    }
+    options.upstream_stale_after = *stale_after;
   }
   if (config.map().has_attribution()) {
     if (absl::Status status = http::CheckMapAttribution(config.map().attribution()); !status.ok()) return status;

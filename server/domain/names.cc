@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "base/strings.h"
+#include "server/domain/field_checks.h"
 #include "server/domain/validation.h"
 
 namespace ketenbeeld::domain {
@@ -33,6 +34,7 @@ constexpr absl::string_view kNotifications = "notifications";
 constexpr absl::string_view kEscalations = "escalations";
 constexpr absl::string_view kReservations = "reservations";
 constexpr absl::string_view kIndicators = "indicators";
+constexpr absl::string_view kUpstream = "upstream";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -50,7 +52,8 @@ absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
                    "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-                   "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id} or indicators/{id}"));
+                   "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id} or "
+                   "upstream/{safety region}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -95,6 +98,15 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_BED_RESERVATION;
   } else if (segments.size() == 2 && collection == kIndicators) {
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_INDICATOR;
+  } else if (segments.size() == 2 && collection == kUpstream) {
+    // A safety region code ("VR10"), not an identifier: upper case.
+    if (!checks::IsSafetyRegion(segments[1])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", QuoteName(name), " has an invalid safety region; expected VR01..VR25"));
+    }
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_UPSTREAM_SOURCE;
+    parsed.id.assign(segments[1].data(), segments[1].size());
+    return parsed;
   } else {
     return NotARecordName(name, field);
   }
@@ -144,6 +156,10 @@ std::string ReservationName(std::string_view reservation_id) {
 
 std::string IndicatorName(std::string_view indicator_id) {
   return absl::StrCat(kIndicators, "/", ToAbsl(indicator_id));
+}
+
+std::string UpstreamSourceName(std::string_view safety_region) {
+  return absl::StrCat(kUpstream, "/", ToAbsl(safety_region));
 }
 
 std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }

@@ -14,6 +14,7 @@
 //   escalations/{task_id}                  (escalation tasks; FollowUpId)
 //   reservations/{reservation_id}          (bed reservations; the revision that made it, in decimal)
 //   indicators/{indicator_id}              (questionnaires: indicator.proto)
+//   upstream/{safety_region}               (federation: a source region's cursor, upstream.proto; "VR10")
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -57,6 +58,9 @@ inline constexpr std::string_view kNotificationsPrefix = "notifications/";
 inline constexpr std::string_view kEscalationsPrefix = "escalations/";
 std::string ReservationName(std::string_view reservation_id);
 inline constexpr std::string_view kReservationsPrefix = "reservations/";
+// "upstream/{safety_region}": a source region's cursor record on a ROAZ or national server (federation).
+std::string UpstreamSourceName(std::string_view safety_region);
+inline constexpr std::string_view kUpstreamPrefix = "upstream/";
 // The id of the `index`th record (0..9999) the server derives from the change at `revision` (a notification or an
 // escalation task): "{revision, 20 digits}-{index, 4 digits}". Unique, a valid id, and sorted in commit order, so a
 // scan of the outbox meets the oldest notifications first.

@@ -2,10 +2,13 @@
 
 #include <string>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "server/domain/assistance_validation.h"
 #include "server/domain/exercise_validation.h"
+#include "server/domain/federation_validation.h"
 #include "server/domain/incident_validation.h"
 #include "server/domain/indicator_validation.h"
 #include "server/domain/reservation_validation.h"
@@ -78,7 +81,14 @@ struct Validator {
   absl::Status operator()(const v1::ReleaseReservationRequest& r) const {
     return domain::ValidateReleaseReservationRequest(r);
   }
+  absl::Status operator()(const v1::ApplyUpstreamRequest& r) const { return domain::ValidateApplyUpstreamRequest(r); }
   absl::Status operator()(const SystemTick&) const { return absl::OkStatus(); }
+  absl::Status operator()(const UpstreamConflictReport& r) const {
+    if (r.source_region.size() != 4 || r.conflict.organization_id().empty()) {
+      return absl::InvalidArgumentError("source_region: a conflict names its source region and organisation");
+    }
+    return absl::OkStatus();
+  }
   absl::Status operator()(const DeliveryOutcome& r) const {
     if (r.attempt.number < 1) {
       return absl::InvalidArgumentError(absl::StrCat("attempt.number: must be >= 1, got ", r.attempt.number));
@@ -141,6 +151,8 @@ struct Planner {
   auto operator()(const v1::ReserveBedRequest& r) const { return One(PlanReserveBed(r, context)); }
   auto operator()(const v1::ConfirmReservationRequest& r) const { return One(PlanConfirmReservation(r, context)); }
   auto operator()(const v1::ReleaseReservationRequest& r) const { return One(PlanReleaseReservation(r, context)); }
+  auto operator()(const v1::ApplyUpstreamRequest& r) const { return PlanApplyUpstream(r, context); }
+  auto operator()(const UpstreamConflictReport& r) const { return PlanUpstreamConflict(r, context); }
   absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
@@ -150,6 +162,11 @@ struct Planner {
     for (PlannedChange& change : exercises) changes.push_back(std::move(change));
     std::vector<PlannedChange> expired = PlanReservationExpiry(context);
     for (PlannedChange& change : expired) changes.push_back(std::move(change));
+    // A federated record is its source region's (docs/federation.md): the region commits its own facts (overdue,
+    // deadlines, expiry) and they arrive through ApplyUpstream.
+    std::erase_if(changes, [](const PlannedChange& change) {
+      return change.previous != nullptr && change.previous->record.has_provenance();
+    });
     return changes;
   }
 };
@@ -177,8 +194,11 @@ absl::Status ValidateWrite(const WriteRequest& request) {
 }
 
 absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
+  // A source region's events are applied as they are: the region derived (and delivers) its own follow-ups.
+  const bool federated =
+      std::holds_alternative<v1::ApplyUpstreamRequest>(body) || std::holds_alternative<UpstreamConflictReport>(body);
   absl::StatusOr<std::vector<PlannedChange>> changes = std::visit(Planner{context}, std::move(body));
-  if (!changes.ok() || changes->empty()) return changes;
+  if (!changes.ok() || changes->empty() || federated) return changes;
   std::vector<PlannedChange> follow_ups = PlanFollowUps(*changes, context);
   for (PlannedChange& change : follow_ups) {
     change.follow_up = true;

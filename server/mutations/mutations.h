@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "ketenbeeld/v1/exercise_service.pb.h"
+#include "ketenbeeld/v1/federation_service.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
@@ -42,19 +43,30 @@ struct DeliveryOutcome {
   domain::RetryPolicy policy;
 };
 
+// Federation (mutations_federation.cc): the server records that it refused a range of `source_region` because an
+// organisation in it is claimed by two sources (UpstreamSource.conflict): the server's own write, after the refusal.
+struct UpstreamConflictReport {
+  std::string source_region;
+  ketenbeeld::v1::UpstreamConflict conflict;
+};
+// The payload (absl::Status::SetPayload) of PlanApplyUpstream's FAILED_PRECONDITION for two claims: the serialized
+// UpstreamConflict.
+inline constexpr absl::string_view kUpstreamConflictPayload = "type.googleapis.com/ketenbeeld.v1.UpstreamConflict";
+
 // A write as the committer receives it: the request and who made it.
 struct WriteRequest {
-  using Body = std::variant<
-      ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
-      ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
-      ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
-      ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
-      ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest, ketenbeeld::v1::FulfillRequestRequest,
-      ketenbeeld::v1::CancelRequestRequest, ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
-      ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
-      ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
-      ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
-      ketenbeeld::v1::DefineIndicatorRequest, ketenbeeld::v1::RetireIndicatorRequest, SystemTick, DeliveryOutcome>;
+  using Body = std::variant<ketenbeeld::v1::RegisterOrganizationRequest, ketenbeeld::v1::ReportStatusRequest,
+                            ketenbeeld::v1::OpenIncidentRequest, ketenbeeld::v1::UpdateIncidentRequest,
+                            ketenbeeld::v1::AddSituationEntryRequest, ketenbeeld::v1::SendAlertRequest,
+                            ketenbeeld::v1::AcknowledgeAlertRequest, ketenbeeld::v1::RequestAssistanceRequest,
+                            ketenbeeld::v1::OfferAssistanceRequest, ketenbeeld::v1::AcceptOfferRequest,
+                            ketenbeeld::v1::FulfillRequestRequest, ketenbeeld::v1::CancelRequestRequest,
+                            ketenbeeld::v1::PutScenarioRequest, ketenbeeld::v1::StartExerciseRequest,
+                            ketenbeeld::v1::EndExerciseRequest, ketenbeeld::v1::PurgeExerciseRequest,
+                            ketenbeeld::v1::CloseEscalationTaskRequest, ketenbeeld::v1::ReserveBedRequest,
+                            ketenbeeld::v1::ConfirmReservationRequest, ketenbeeld::v1::ReleaseReservationRequest,
+                            ketenbeeld::v1::DefineIndicatorRequest, ketenbeeld::v1::RetireIndicatorRequest,
+                            ketenbeeld::v1::ApplyUpstreamRequest, SystemTick, DeliveryOutcome, UpstreamConflictReport>;
   Body body;
   ketenbeeld::v1::Actor actor;
 };
@@ -201,6 +213,21 @@ absl::StatusOr<PlannedChange> PlanReleaseReservation(const ketenbeeld::v1::Relea
 // Time-driven: a put of every HELD reservation whose expires_at has passed, now EXPIRED. Committed once: only HELD
 // reservations are expired.
 std::vector<PlannedChange> PlanReservationExpiry(const PlanContext& context);
+
+// Federation (mutations_federation.cc, federation_service.proto): one range of a source region's log. Its changes are
+// the range's events (PUT and DELETE of the same names, with the source's scope and a Provenance; only organisations
+// and status reports of the real picture federate, the rest is left out) followed by a put of
+// "upstream/{source_region}" with the new cursor: one write, so one commit group. No follow-ups are derived (the
+// region sends its own notifications), and ticks never change a federated record. Errors: ABORTED naming
+// `expected_cursor` when it is not the stored cursor, unless the request is an exact replay of the range applied last
+// (then no changes at all); FAILED_PRECONDITION naming the event, the organisation and both holders when a record or
+// its organisation is held by another source or by this server itself (nothing of the range is applied).
+absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const ketenbeeld::v1::ApplyUpstreamRequest& request,
+                                                             const PlanContext& context);
+// Sets UpstreamSource.conflict on "upstream/{source_region}" (creating the record, cursor 0, when the source never had
+// a range applied); no change when the same organisation and holder are recorded already.
+absl::StatusOr<std::vector<PlannedChange>> PlanUpstreamConflict(const UpstreamConflictReport& report,
+                                                                const PlanContext& context);
 
 // The reporting interval in force for an organisation now: its own or the region's, tightened while an open incident
 // that affects it is scaled up (mutations_cadence.cc).

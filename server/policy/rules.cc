@@ -102,6 +102,13 @@ constexpr std::array kRules = {
     Rule{method::kExportFhir, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
          "every role but the bestuur reads the picture, as FHIR too (a region's MeasureReport: those who read the "
          "capacity overview)"},
+    // Federation: the role never decides. Every role passes the rule; then AuthorizeUpstreamSource() admits only the
+    // identity configured for the source region (federation.sources), so a role alone can never write a region's
+    // picture here.
+    Rule{method::kApplyUpstream, {kInstitution, kGhor, kDispatch, kBestuur, kOperator}, kAny,
+         "only the identity configured for the source region (federation.sources) applies its log"},
+    Rule{method::kGetUpstreamCursors, {kInstitution, kGhor, kDispatch, kBestuur, kOperator}, kAny,
+         "only the identities configured for a source region (federation.sources) read the cursors"},
 };
 // clang-format on
 
@@ -152,6 +159,32 @@ absl::Status AuthorizeWrite(const security::Identity& identity, absl::string_vie
   return absl::PermissionDeniedError(absl::StrCat(organization->field, ": \"", organization->organization_id,
                                                   "\" is not your organisation (\"", identity.organization_id, "\"); ",
                                                   rule.summary));
+}
+
+absl::Status AuthorizeUpstreamSource(const security::Identity& identity, absl::string_view source_region,
+                                     const UpstreamIdentities& sources) {
+  if (identity.development()) return absl::OkStatus();
+  auto it = sources.find(std::string(source_region));
+  if (it == sources.end()) {
+    return absl::PermissionDeniedError(absl::StrCat("source_region: ", source_region,
+                                                    " is not a configured source of this server (federation.sources)"));
+  }
+  if (it->second != identity.organization_id) {
+    return absl::PermissionDeniedError(absl::StrCat("source_region: only the identity configured for ", source_region,
+                                                    " (federation.sources) applies its log, not \"",
+                                                    identity.organization_id, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeUpstreamReader(const security::Identity& identity, const UpstreamIdentities& sources) {
+  if (identity.development()) return absl::OkStatus();
+  for (const auto& [region, organization_id] : sources) {
+    if (organization_id == identity.organization_id) return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat("\"", identity.organization_id,
+                                                  "\" is not the configured identity of any source region "
+                                                  "(federation.sources): only federators read the cursors"));
 }
 
 }  // namespace ketenbeeld::policy

@@ -15,7 +15,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <span>
+#include <string>
 #include <variant>
 
 #include "absl/status/status.h"
@@ -73,6 +75,8 @@ inline constexpr absl::string_view kImportAlertCap = "/ketenbeeld.v1.InteropServ
 inline constexpr absl::string_view kExportStatusHave = "/ketenbeeld.v1.InteropService/ExportStatusHave";
 inline constexpr absl::string_view kImportStatusHave = "/ketenbeeld.v1.InteropService/ImportStatusHave";
 inline constexpr absl::string_view kExportFhir = "/ketenbeeld.v1.InteropService/ExportFhir";
+inline constexpr absl::string_view kApplyUpstream = "/ketenbeeld.v1.FederationService/ApplyUpstream";
+inline constexpr absl::string_view kGetUpstreamCursors = "/ketenbeeld.v1.FederationService/GetUpstreamCursors";
 }  // namespace method
 
 // A set of roles.
@@ -137,6 +141,18 @@ using ActsFor = std::variant<ForNoOrganization, ForOrganization>;
 //   - the GHOR may act for any organisation; institutions and dispatch only for their own: PERMISSION_DENIED naming
 //     the field otherwise.
 absl::Status AuthorizeWrite(const security::Identity& identity, absl::string_view full_method, const ActsFor& acts_for);
+
+// Federation (federation_service.proto): who may apply a source region's log on this (ROAZ or national) server. Not a
+// role: the identity the server's configuration names for that source (federation.sources: region -> the
+// organisation of the federator's certificate CN or token). The rules of kApplyUpstream and kGetUpstreamCursors admit
+// every role, and these decide (both OK in development mode):
+//   - AuthorizeUpstreamSource: OK only when `sources` maps `source_region` to identity.organization_id;
+//     PERMISSION_DENIED naming `source_region` otherwise (also when no source is configured at all);
+//   - AuthorizeUpstreamReader (GetUpstreamCursors): OK for the identity of any configured source.
+using UpstreamIdentities = std::map<std::string, std::string, std::less<>>;
+absl::Status AuthorizeUpstreamSource(const security::Identity& identity, absl::string_view source_region,
+                                     const UpstreamIdentities& sources);
+absl::Status AuthorizeUpstreamReader(const security::Identity& identity, const UpstreamIdentities& sources);
 
 }  // namespace ketenbeeld::policy
 

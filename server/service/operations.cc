@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "base/time.h"
 #include "server/domain/endpoints.h"
+#include "server/domain/field_checks.h"
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
@@ -54,6 +55,7 @@ constexpr absl::string_view kReserverField = "reservation_id (its reserver's org
 struct BehalfVisitor {
   const state::Picture& picture;
   const Identity& caller;
+  const policy::UpstreamIdentities& upstream;
 
   absl::StatusOr<Behalf> operator()(const v1::RegisterOrganizationRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::ReportStatusRequest& r) const {
@@ -107,11 +109,29 @@ struct BehalfVisitor {
                                                       .field = receiver ? kReceiverField : kReserverField},
                   .record = *std::move(record)};
   }
+  // Federation: no organisation, and not the role either: only the identity configured for the source region.
+  absl::StatusOr<Behalf> operator()(const v1::ApplyUpstreamRequest& r) const {
+    // A caller that is no source's federator learns nothing about its request (not even that it is malformed).
+    if (absl::Status federator = policy::AuthorizeUpstreamReader(caller, upstream); !federator.ok()) {
+      return absl::PermissionDeniedError(absl::StrCat("source_region: ", federator.message()));
+    }
+    if (!domain::checks::IsSafetyRegion(r.source_region())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("source_region: \"", r.source_region(), "\" is not a safety region; expected VR01..VR25"));
+    }
+    if (absl::Status allowed = policy::AuthorizeUpstreamSource(caller, r.source_region(), upstream); !allowed.ok()) {
+      return allowed;
+    }
+    return Nobody();
+  }
   absl::StatusOr<Behalf> operator()(const mutations::SystemTick&) const {
     return absl::PermissionDeniedError("system ticks are the server's own");
   }
   absl::StatusOr<Behalf> operator()(const mutations::DeliveryOutcome&) const {
     return absl::PermissionDeniedError("delivery outcomes are the server's own");
+  }
+  absl::StatusOr<Behalf> operator()(const mutations::UpstreamConflictReport&) const {
+    return absl::PermissionDeniedError("upstream conflicts are the server's own");
   }
   template <typename WriteType>
   absl::StatusOr<Behalf> operator()(const WriteType&) const = delete;
@@ -188,22 +208,26 @@ absl::string_view MethodOf(const mutations::WriteRequest& request) {
     absl::string_view operator()(const v1::ReleaseReservationRequest&) const {
       return policy::method::kReleaseReservation;
     }
+    absl::string_view operator()(const v1::ApplyUpstreamRequest&) const { return policy::method::kApplyUpstream; }
     absl::string_view operator()(const mutations::SystemTick&) const { return "(system tick)"; }
     absl::string_view operator()(const mutations::DeliveryOutcome&) const { return "(delivery outcome)"; }
+    absl::string_view operator()(const mutations::UpstreamConflictReport&) const { return "(upstream conflict)"; }
   };
   return std::visit(Visitor{}, request.body);
 }
 
 absl::Status Operations::AuthorizeWrite(const Identity& caller, const mutations::WriteRequest& request) const {
   if (std::holds_alternative<mutations::SystemTick>(request.body) ||
-      std::holds_alternative<mutations::DeliveryOutcome>(request.body)) {
-    return absl::PermissionDeniedError("system ticks and delivery outcomes are the server's own");
+      std::holds_alternative<mutations::DeliveryOutcome>(request.body) ||
+      std::holds_alternative<mutations::UpstreamConflictReport>(request.body)) {
+    return absl::PermissionDeniedError("system ticks, delivery outcomes and upstream conflicts are the server's own");
   }
   if (caller.development()) return absl::OkStatus();
   const absl::string_view method = MethodOf(request);
   // The role first: a role that may not call the method learns nothing about the records it names (NOT_FOUND).
   if (absl::Status allowed = policy::AuthorizeCall(caller, method); !allowed.ok()) return allowed;
-  const absl::StatusOr<Behalf> behalf = std::visit(BehalfVisitor{deps_.picture, caller}, request.body);
+  const absl::StatusOr<Behalf> behalf =
+      std::visit(BehalfVisitor{deps_.picture, caller, deps_.upstream_sources}, request.body);
   if (!behalf.ok()) return behalf.status();
   return policy::AuthorizeWrite(caller, method, behalf->acts_for);
 }
@@ -213,7 +237,9 @@ void Operations::Write(const Identity& caller, mutations::WriteRequest request, 
     std::move(done)(allowed);
     return;
   }
-  if (deps_.write_volume != nullptr) {
+  // A source region's log is the sum of its organisations' writes, each bounded by the region's own limits: counting
+  // it against one federator's volume would only throttle a catch-up after a link was down.
+  if (deps_.write_volume != nullptr && !std::holds_alternative<v1::ApplyUpstreamRequest>(request.body)) {
     const size_t bytes = std::visit(
         [](const auto& body) -> size_t {
           if constexpr (std::is_base_of_v<google::protobuf::Message, std::decay_t<decltype(body)>>) {
@@ -287,6 +313,7 @@ absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& reque
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
   *response.mutable_server_time() = ToProtoTime(deps_.clock());
+  MarkFreshness(*response.mutable_record());
   std::span<v1::Record> one(response.mutable_record(), 1);
   return RedactAndAudit(caller, policy::method::kGet, one, response.revision());
 }
@@ -313,6 +340,7 @@ absl::Status Operations::List(const Identity& caller, const v1::ListRequest& req
   }
   if (!read.ok()) return read;
   *response.mutable_server_time() = ToProtoTime(deps_.clock());
+  for (v1::Record& record : *response.mutable_records()) MarkFreshness(record);
   return RedactAndAudit(caller, policy::method::kList, *response.mutable_records(), response.revision());
 }
 
@@ -419,7 +447,10 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
       policy::FiguresFor(policy::Viewer::For(caller), deps_.picture, published_figures_);
   absl::StatusOr<v1::CapacityOverview> overview =
       queries::ComputeCapacityOverview(request, *figures.figures, deps_.clock(), figures.min_group);
-  if (overview.ok()) overview->set_revision(figures.revision);
+  if (overview.ok()) {
+    overview->set_revision(figures.revision);
+    for (v1::UpstreamFreshness& source : SourcesFreshness()) *overview->add_sources() = std::move(source);
+  }
   return overview;
 }
 

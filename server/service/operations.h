@@ -22,13 +22,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "ketenbeeld/v1/admin_service.pb.h"
+#include "ketenbeeld/v1/federation_service.pb.h"
 #include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/pipeline/committer.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
+#include "server/policy/rules.h"
 #include "server/policy/visibility.h"
 #include "server/queries/reader.h"
 #include "server/security/identity.h"
@@ -60,6 +63,11 @@ struct Dependencies {
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // CAP <sender> of exported alerts (interop_service.proto): "ketenbeeld:<safety region>" in the server.
   std::string cap_sender = "ketenbeeld";
+  // Federation (docs/federation.md): the identity (organisation of its certificate CN or token) that may apply each
+  // source region's log here; empty on a region's own server. And the age of a source's last contact beyond which
+  // reads flag its records as stale.
+  policy::UpstreamIdentities upstream_sources;
+  absl::Duration upstream_stale_after = absl::Minutes(5);
 };
 
 class Operations {
@@ -160,7 +168,29 @@ class Operations {
   void ImportStatusHave(const security::Identity& caller, const ketenbeeld::v1::ImportXmlRequest& request,
                         ImportCallback done);
 
+  // Federation (federation_service.proto; federation_operations.cc). ApplyUpstream: INVALID_ARGUMENT naming
+  // `source_region` when malformed; PERMISSION_DENIED naming it unless the caller is the source's configured identity;
+  // then Write()'s checks and the committer's codes (ABORTED: cursor; FAILED_PRECONDITION: an organisation claimed by
+  // two sources). The answer holds the cursor record as it is after the write; `done` runs once, on the committer's
+  // completion thread or at once when refused.
+  using ApplyUpstreamCallback = std::function<void(absl::StatusOr<ketenbeeld::v1::ApplyUpstreamResponse>)>;
+  void ApplyUpstream(const security::Identity& caller, ketenbeeld::v1::ApplyUpstreamRequest request,
+                     ApplyUpstreamCallback done);
+  // Every source's cursor record, each with `stale` set. PERMISSION_DENIED unless the caller is a configured source.
+  absl::StatusOr<ketenbeeld::v1::GetUpstreamCursorsResponse> GetUpstreamCursors(
+      const security::Identity& caller, const ketenbeeld::v1::GetUpstreamCursorsRequest& request);
+
  private:
+  // Sets Provenance.stale and source_last_heard on a federated record, and UpstreamSource.stale on a cursor record,
+  // from the current cursor records and the clock. Leaves other records alone.
+  void MarkFreshness(ketenbeeld::v1::Record& record) const;
+  // Commits `conflict` on upstream/{source_region} as the server's own write (mutations::UpstreamConflictReport), then
+  // calls `then` (also when that write fails).
+  void RecordConflict(const std::string& source_region, ketenbeeld::v1::UpstreamConflict conflict,
+                      std::function<void()> then);
+  // Every source region's freshness (for the capacity overview), sorted by region.
+  std::vector<ketenbeeld::v1::UpstreamFreshness> SourcesFreshness() const;
+
   // The write's rule and on whose behalf it acts (policy::AuthorizeWrite()): PERMISSION_DENIED naming the rule or
   // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when
   // an assistance request it acts on does not exist (its requester decides). Fails closed: every write type has its

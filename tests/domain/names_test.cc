@@ -65,7 +65,19 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
             "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
             "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
             "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id} or indicators/{id}");
+            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id} or "
+            "upstream/{safety region}");
+}
+
+TEST(NamesTest, UpstreamSourcesAreNamedByTheirSafetyRegion) {
+  EXPECT_EQ(UpstreamSourceName("VR10"), "upstream/VR10");
+  absl::StatusOr<ParsedName> parsed = ParseName("upstream/VR10");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_UPSTREAM_SOURCE);
+  EXPECT_EQ(parsed->id, "VR10");
+  for (const char* bad : {"upstream/vr10", "upstream/VR26", "upstream/", "upstream/VR10/x"}) {
+    EXPECT_EQ(ParseName(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 TEST(NamesTest, FollowUpNamesSortInCommitOrderAndParse) {

@@ -229,6 +229,10 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.InteropService/ExportStatusHave", "IGDO"},
       {"/ketenbeeld.v1.InteropService/ImportStatusHave", "IGD"},
       {"/ketenbeeld.v1.InteropService/ExportFhir", "IGDO"},
+      // Federation: no role, only the identity configured for a source (federation.sources), and this server
+      // configures none: every role is refused (docs/federation.md; the configured identity in federation_test.cc).
+      {"/ketenbeeld.v1.FederationService/ApplyUpstream", ""},
+      {"/ketenbeeld.v1.FederationService/GetUpstreamCursors", ""},
   };
   return *matrix;
 }

@@ -409,5 +409,36 @@ TEST(ConfigLoaderTest, NotificationsAreResolvedAndBadValuesNamed) {
   }
 }
 
+TEST(ConfigLoaderTest, FederationSourcesAreResolvedAndBadValuesNamed) {
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(
+      "federation { sources { safety_region: \"VR10\" identity: \"federator-vr10\" }\n"
+      "sources { safety_region: \"VR11\" identity: \"federator-vr11\" }\n"
+      "stale_after { seconds: 120 } }");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->server.upstream_sources.size(), 2u);
+  EXPECT_EQ(resolved->server.upstream_sources.at("VR10"), "federator-vr10");
+  EXPECT_EQ(resolved->server.upstream_stale_after, absl::Minutes(2));
+  EXPECT_TRUE(ResolveText("").ok());
+  EXPECT_TRUE(ResolveText("")->server.upstream_sources.empty());
+
+  const struct {
+    const char* text;
+    const char* field;
+  } bad[] = {
+      {"federation { sources { safety_region: \"VR30\" identity: \"f\" } }", "federation.sources[0].safety_region"},
+      {"federation { sources { safety_region: \"VR10\" identity: \"Not An Id\" } }", "federation.sources[0].identity"},
+      {"federation { sources { safety_region: \"VR10\" identity: \"a\" }\n"
+       "sources { safety_region: \"VR10\" identity: \"b\" } }",
+       "federation.sources[1].safety_region"},
+      {"federation { stale_after { seconds: 1 } }", "federation.stale_after"},
+  };
+  for (const auto& c : bad) {
+    absl::StatusOr<ResolvedConfig> refused = ResolveText(c.text);
+    ASSERT_FALSE(refused.ok()) << c.text;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr(c.field)) << refused.status();
+  }
+}
+
 }  // namespace
 }  // namespace ketenbeeld::config

@@ -29,6 +29,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/exercise_service.grpc.pb.h"
+#include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/security/tokens.h"
 #include "tests/support/test_server.h"
@@ -140,6 +141,8 @@ class WriteAccessTest : public ::testing::Test {
       : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
           options.tokens_file = tokens_file_;
           options.identity_limits.max_requests_per_second = 100000;
+          // Federation: one source, whose identity none of the callers has (FederationAccessTest).
+          options.upstream_sources = {{"VR11", "federator-vr11"}};
         }) {
     for (const Caller& caller : kCallers) channels_[caller.name] = client::Connect(Address(), {.token = caller.token});
   }
@@ -656,6 +659,50 @@ TEST_F(WriteAccessTest, ACancelRacingAnotherOrganisationsNewRequestIsRefusedEver
     v1::GetResponse now;
     ASSERT_TRUE(v1::PictureService::NewStub(Ghor())->Get(Deadline().get(), get, &now).ok());
     EXPECT_EQ(now.record().assistance_request().status(), v1::ASSISTANCE_STATUS_OPEN) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace ketenbeeld::testing
+
+namespace ketenbeeld::testing {
+namespace {
+
+// FederationService: the role never decides (server/policy/rules.h, AuthorizeUpstreamSource). This server configures
+// one source, VR11, for the identity "federator-vr11", which is none of the callers: so every role, the operator and
+// the GHOR included, is refused both RPCs, and nothing is written. A valid request (a heartbeat), so the identity is
+// the only reason. The configured identity's OK is in federation_test.cc.
+class FederationAccessTest : public WriteAccessTest {};
+
+TEST_F(FederationAccessTest, EveryRoleThatIsNotTheSourcesConfiguredIdentityIsRefused) {
+  for (const Caller& caller : kCallers) {
+    SCOPED_TRACE(caller.name);
+    auto stub = v1::FederationService::NewStub(ChannelOf(caller));
+    const int64_t before = [&] {
+      v1::ListRequest list;
+      list.set_page_size(1);
+      v1::ListResponse response;
+      EXPECT_TRUE(v1::PictureService::NewStub(Operator())->List(Deadline().get(), list, &response).ok());
+      return response.revision();
+    }();
+    for (const char* region : {"VR10", "VR11"}) {
+      v1::ApplyUpstreamRequest request;
+      request.set_source_region(region);
+      request.set_first_revision(1);
+      request.set_last_revision(0);
+      v1::ApplyUpstreamResponse response;
+      const grpc::Status status = stub->ApplyUpstream(Deadline().get(), request, &response);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << region << ": " << Check(status);
+      EXPECT_THAT(status.error_message(), HasSubstr("source_region"));
+    }
+    v1::GetUpstreamCursorsResponse cursors;
+    const grpc::Status read = stub->GetUpstreamCursors(Deadline().get(), v1::GetUpstreamCursorsRequest{}, &cursors);
+    EXPECT_EQ(read.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Check(read);
+    v1::ListRequest list;
+    list.set_page_size(1);
+    v1::ListResponse after;
+    ASSERT_TRUE(v1::PictureService::NewStub(Operator())->List(Deadline().get(), list, &after).ok());
+    EXPECT_EQ(after.revision(), before) << "a refused call wrote something";
   }
 }
 

@@ -56,6 +56,7 @@ declare -A allowed=(
   [client]="proto grpc"
   [client/cli]="proto grpc client"
   [client/examples]="proto grpc client client/cli"
+  [federator]="proto grpc client"
 )
 # The gRPC glue of these modules (files named here) may include gRPC; the rest of the module may not.
 declare -A grpc_files=(
@@ -84,6 +85,7 @@ include_kind() {
       kind="${1%%/*}/${rest%%/*}"
       ;;
     client/*) kind=client ;;
+    federator/*) kind=federator ;;
     server/*) kind=server ;;
     tests/* | bench/*) kind="${1%%/*}" ;;
     *) kind="" ;;
@@ -131,4 +133,4 @@ if ((violations > 0)); then
   echo "layering: ${violations} include(s) against docs/architecture.md's module order"
   exit 1
 fi
-echo "layering: every include of storage/, server/, client/ and etcd/ follows the module order"
+echo "layering: every include of storage/, server/, client/, federator/ and etcd/ follows the module order"

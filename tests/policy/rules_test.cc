@@ -219,5 +219,34 @@ TEST(RulesTest, EveryWriteRpcForEveryRoleOwnOtherAndNoOrganisation) {
   EXPECT_EQ(checked, 5 * (13 + 9 * 3)) << "a write or role case was skipped";
 }
 
+// Federation: not the role, the configured identity of the source (AuthorizeUpstreamSource). Every role of the
+// matrix passes the rule of both RPCs; only the organisation configured for the region then passes.
+TEST(RulesTest, UpstreamSourcesAreAppliedOnlyByTheirConfiguredIdentity) {
+  const UpstreamIdentities sources = {{"VR10", "federator-vr10"}, {"VR11", "federator-vr11"}};
+  for (const RoleCase& role : kRoles) {
+    const std::string label(RoleWord(role.role));
+    EXPECT_TRUE(AuthorizeCall(As(role.role, role.organization_id), method::kApplyUpstream).ok()) << label;
+    EXPECT_TRUE(AuthorizeCall(As(role.role, role.organization_id), method::kGetUpstreamCursors).ok()) << label;
+    const absl::Status other = AuthorizeUpstreamSource(As(role.role, role.organization_id), "VR10", sources);
+    EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied) << label;
+    EXPECT_THAT(other.message(), HasSubstr("source_region: only the identity configured for VR10")) << label;
+    EXPECT_EQ(AuthorizeUpstreamReader(As(role.role, role.organization_id), sources).code(),
+              absl::StatusCode::kPermissionDenied)
+        << label;
+    const security::Identity federator = As(role.role, "federator-vr10");
+    EXPECT_TRUE(AuthorizeUpstreamSource(federator, "VR10", sources).ok()) << label;
+    EXPECT_EQ(AuthorizeUpstreamSource(federator, "VR11", sources).code(), absl::StatusCode::kPermissionDenied) << label;
+    EXPECT_TRUE(AuthorizeUpstreamReader(federator, sources).ok()) << label;
+  }
+  const absl::Status unconfigured = AuthorizeUpstreamSource(As(Role::ROLE_OPERATOR, "federator-vr10"), "VR12", sources);
+  EXPECT_EQ(unconfigured.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(unconfigured.message(), HasSubstr("source_region: VR12 is not a configured source"));
+  EXPECT_EQ(AuthorizeUpstreamSource(As(Role::ROLE_OPERATOR, "federator-vr10"), "VR10", {}).code(),
+            absl::StatusCode::kPermissionDenied)
+      << "no source configured: nobody";
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:5000"};
+  EXPECT_TRUE(AuthorizeUpstreamSource(developer, "VR10", {}).ok());
+}
+
 }  // namespace
 }  // namespace ketenbeeld::policy

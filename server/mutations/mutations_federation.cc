@@ -1,0 +1,199 @@
+// Federation's write (docs/federation.md): ApplyUpstream commits one range of a source region's log, the events and
+// the source's cursor record "upstream/{region}", as one write, so in one commit group: exactly once, also across
+// crashes, as long as the federator names the cursor it read.
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "base/time.h"
+#include "server/domain/names.h"
+#include "server/mutations/mutations.h"
+
+namespace ketenbeeld::mutations {
+namespace {
+
+namespace v1 = ::ketenbeeld::v1;
+
+// What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry and the
+// status reports of the real picture. Everything else is left out, not refused: the region's outbox and escalation
+// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (chaining a
+// ROAZ server into a national one is not built), and the workflow records (incidents, alerts, assistance requests,
+// reservations, scenarios, indicators), whose ids are chosen per region and would collide between regions: they need
+// region-qualified names first (docs/federation.md, "Not built yet").
+bool Federates(const v1::Record& record) {
+  if (domain::IsExerciseRecord(record.name())) return false;
+  return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT;
+}
+
+// Who holds a record on this server: the source region of its provenance, or this server itself.
+std::string HolderOf(const state::RecordPtr& record, const domain::Region& region) {
+  if (record->record.has_provenance()) return record->record.provenance().source_region();
+  return absl::StrCat(region.safety_region(), " (this server's own registry)");
+}
+
+// The organisation a record belongs to: its scope's, or for a registration the id in its name.
+std::string OrganizationOf(const v1::Record& record) {
+  if (!record.scope().organization_id().empty()) return record.scope().organization_id();
+  if (record.kind() == v1::ENTITY_KIND_ORGANIZATION) {
+    absl::StatusOr<domain::ParsedName> parsed = domain::ParseName(record.name());
+    if (parsed.ok()) return parsed->organization_id;
+  }
+  return {};
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpstreamRequest& request,
+                                                             const PlanContext& context) {
+  const std::string& source = request.source_region();
+  const std::string cursor_name = domain::UpstreamSourceName(source);
+  const state::RecordPtr current = context.lookup(cursor_name);
+  const v1::UpstreamSource* stored =
+      current != nullptr && current->record.has_upstream_source() ? &current->record.upstream_source() : nullptr;
+  const int64_t cursor = stored == nullptr ? 0 : stored->cursor();
+  if (request.expected_cursor() != cursor) {
+    // The exact range applied last, sent again (its answer was lost): already done.
+    if (stored != nullptr && request.expected_cursor() == stored->last_expected_cursor() &&
+        request.first_revision() == stored->last_first_revision() && request.last_revision() == stored->cursor()) {
+      return std::vector<PlannedChange>{};
+    }
+    return absl::AbortedError(absl::StrCat("expected_cursor: the cursor of ", source, " is at ", cursor, ", not ",
+                                           request.expected_cursor(),
+                                           "; read it again (GetUpstreamCursors) and resume after it"));
+  }
+
+  // The records this write changed so far, by name (nullptr: deleted): the committer's overlay sees them only after
+  // the whole write is planned.
+  absl::flat_hash_map<std::string, state::RecordPtr> own;
+  auto find = [&](const std::string& name) -> state::RecordPtr {
+    if (auto it = own.find(name); it != own.end()) return it->second;
+    return context.lookup(name);
+  };
+  // Refuses a record held by another source, or by this server itself, naming the organisation and both holders.
+  // The refusal carries the conflict as its payload (kUpstreamConflictPayload), for the service layer to record.
+  auto check_holder = [&](const state::RecordPtr& held, const std::string& organization, int index,
+                          const v1::Record& record) -> absl::Status {
+    if (held == nullptr) return absl::OkStatus();
+    if (held->record.has_provenance() && held->record.provenance().source_region() == source) {
+      return absl::OkStatus();
+    }
+    v1::UpstreamConflict conflict;
+    conflict.set_organization_id(organization.empty() ? record.name() : organization);
+    conflict.set_holder(held->record.has_provenance() ? held->record.provenance().source_region()
+                                                      : context.region.safety_region());
+    conflict.set_first_revision(request.first_revision());
+    conflict.set_last_revision(request.last_revision());
+    conflict.set_message(absl::StrCat("events[", index, "].record: organisation \"", conflict.organization_id(),
+                                      "\" is claimed by two sources: ", HolderOf(held, context.region), " holds it (",
+                                      held->record.name(), ") and ", source, " sends ", record.name(),
+                                      "; no event of revisions ", request.first_revision(), "..",
+                                      request.last_revision(), " of ", source, " was applied"));
+    absl::Status refused = absl::FailedPreconditionError(conflict.message());
+    refused.SetPayload(kUpstreamConflictPayload, absl::Cord(conflict.SerializeAsString()));
+    return refused;
+  };
+
+  std::vector<PlannedChange> changes;
+  int64_t applied = 0;
+  for (int i = 0; i < request.events_size(); ++i) {
+    const v1::Event& event = request.events(i);
+    if (!Federates(event.record())) continue;
+    const std::string& name = event.record().name();
+    const state::RecordPtr previous = find(name);
+    const std::string organization = OrganizationOf(event.record());
+    if (absl::Status held = check_holder(previous, organization, i, event.record()); !held.ok()) return held;
+    if (!organization.empty()) {
+      if (absl::Status held =
+              check_holder(find(domain::OrganizationName(organization)), organization, i, event.record());
+          !held.ok()) {
+        return held;
+      }
+    }
+    const int64_t revision = context.next_revision + static_cast<int64_t>(changes.size());
+    PlannedChange change;
+    change.type = event.type();
+    change.previous = previous;
+    if (event.type() == v1::EVENT_TYPE_DELETE) {
+      if (previous == nullptr) continue;  // Never applied here (before a reset, say): nothing to delete.
+      change.record = previous->record;
+    } else {
+      change.record = event.record();
+    }
+    v1::Record& record = change.record;
+    record.clear_create_revision();
+    record.clear_mod_revision();
+    record.clear_update_time();
+    record.clear_updated_by();
+    record.clear_mode();
+    record.clear_exercise_id();
+    v1::SourceProvenance& provenance = *record.mutable_provenance();
+    provenance.Clear();
+    provenance.set_source_region(source);
+    provenance.set_source_revision(event.revision());
+    *provenance.mutable_source_commit_time() = event.commit_time();
+    if (event.type() == v1::EVENT_TYPE_DELETE) {
+      own[name] = nullptr;
+    } else {
+      v1::Record planned = record;
+      planned.set_create_revision(previous == nullptr ? revision : previous->record.create_revision());
+      planned.set_mod_revision(revision);
+      own[name] = state::MakeRecord(std::move(planned));
+    }
+    changes.push_back(std::move(change));
+    ++applied;
+  }
+
+  v1::Record record;
+  record.set_name(cursor_name);
+  record.set_kind(v1::ENTITY_KIND_UPSTREAM_SOURCE);
+  record.mutable_scope()->set_safety_region(source);
+  v1::UpstreamSource& upstream = *record.mutable_upstream_source();
+  upstream.set_safety_region(source);
+  upstream.set_cursor(request.last_revision());
+  upstream.set_last_first_revision(request.first_revision());
+  upstream.set_last_expected_cursor(request.expected_cursor());
+  *upstream.mutable_last_heard() = ToProtoTime(context.commit_time);
+  if (request.has_source_time()) {
+    *upstream.mutable_source_time() = request.source_time();
+  } else if (!request.events().empty()) {
+    *upstream.mutable_source_time() = request.events(request.events_size() - 1).commit_time();
+  } else if (stored != nullptr && stored->has_source_time()) {
+    *upstream.mutable_source_time() = stored->source_time();
+  }
+  upstream.set_events_applied((stored == nullptr ? 0 : stored->events_applied()) + applied);
+  changes.push_back(Put(std::move(record), current));
+  return changes;
+}
+
+absl::StatusOr<std::vector<PlannedChange>> PlanUpstreamConflict(const UpstreamConflictReport& report,
+                                                                const PlanContext& context) {
+  const std::string name = domain::UpstreamSourceName(report.source_region);
+  const state::RecordPtr current = context.lookup(name);
+  v1::Record record;
+  if (current != nullptr && current->record.has_upstream_source()) {
+    const v1::UpstreamConflict& known = current->record.upstream_source().conflict();
+    // A federator retrying the refused range: recorded once.
+    if (known.organization_id() == report.conflict.organization_id() && known.holder() == report.conflict.holder()) {
+      return std::vector<PlannedChange>{};
+    }
+    record = current->record;
+  } else {
+    record.set_name(name);
+    record.set_kind(v1::ENTITY_KIND_UPSTREAM_SOURCE);
+    record.mutable_scope()->set_safety_region(report.source_region);
+    record.mutable_upstream_source()->set_safety_region(report.source_region);
+  }
+  v1::UpstreamConflict& conflict = *record.mutable_upstream_source()->mutable_conflict();
+  conflict = report.conflict;
+  *conflict.mutable_detected_at() = ToProtoTime(context.commit_time);
+  std::vector<PlannedChange> changes;
+  changes.push_back(Put(std::move(record), current));
+  return changes;
+}
+
+}  // namespace ketenbeeld::mutations

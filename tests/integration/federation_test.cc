@@ -1,0 +1,366 @@
+// Federation, the downstream half (federation_service.proto, docs/federation.md), through the real server on loopback
+// with bearer tokens: ApplyUpstream commits a range's events and the source's cursor in one commit group, refuses a
+// cursor that moved (ABORTED) and an organisation claimed by two sources (FAILED_PRECONDITION naming both), answers an
+// exact replay without writing, names the field of bad input, admits only the source's configured identity, and reads
+// flag a source's records as stale once it has not been heard from for federation.stale_after.
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/time.h"
+#include "client/connection.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ketenbeeld/v1/federation_service.grpc.pb.h"
+#include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "server/security/tokens.h"
+#include "tests/support/test_server.h"
+
+namespace ketenbeeld::testing {
+namespace {
+namespace federation_test_local {
+
+namespace v1 = ::ketenbeeld::v1;
+using ::testing::HasSubstr;
+
+struct FederationCaller {
+  const char* name;
+  const char* organization_id;
+  const char* role_word;
+  const char* token;
+};
+constexpr FederationCaller kFederationCallers[] = {
+    {"federator-vr10", "federator-vr10", "operator", "tok-fed-vr10-a1"},
+    {"federator-vr11", "federator-vr11", "operator", "tok-fed-vr11-b2"},
+    {"ghor", "ghor-roaz", "ghor", "tok-ghor-roaz-c3"},
+    {"operator", "beheer-roaz", "operator", "tok-operator-roaz-d4"},
+};
+
+std::string WriteFederationTokens(const std::string& dir) {
+  const std::string path = dir + "/tokens";
+  std::ofstream file(path);
+  for (const FederationCaller& caller : kFederationCallers) {
+    file << "sha256:" << security::TokenHash(caller.token) << " " << caller.organization_id << " " << caller.role_word
+         << " " << caller.name << "\n";
+  }
+  return path;
+}
+
+std::string StatusText(const grpc::Status& status) {
+  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
+}
+
+// A source region's event as its feed delivers it.
+v1::Event SourceEvent(int64_t revision, v1::Record record) {
+  v1::Event event;
+  event.set_revision(revision);
+  *event.mutable_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764770000 + revision));
+  event.set_type(v1::EVENT_TYPE_PUT);
+  record.set_create_revision(revision);
+  record.set_mod_revision(revision);
+  *event.mutable_record() = std::move(record);
+  event.set_group_last_revision(revision);
+  return event;
+}
+
+v1::Event OrganizationEvent(int64_t revision, const std::string& id, const std::string& region) {
+  v1::Record record;
+  record.set_name(absl::StrCat("organizations/", id));
+  record.set_kind(v1::ENTITY_KIND_ORGANIZATION);
+  *record.mutable_organization() = MakeOrganization(id, v1::ORGANIZATION_KIND_HOSPITAL, region);
+  record.mutable_scope()->set_organization_id(id);
+  record.mutable_scope()->set_safety_region(region);
+  return SourceEvent(revision, std::move(record));
+}
+
+v1::Event StatusEvent(int64_t revision, const std::string& id, const std::string& region, int ic_available) {
+  v1::Record record;
+  record.set_name(absl::StrCat("organizations/", id, "/status"));
+  record.set_kind(v1::ENTITY_KIND_STATUS_REPORT);
+  *record.mutable_status_report() = MakeReport(id, ic_available);
+  record.mutable_scope()->set_organization_id(id);
+  record.mutable_scope()->set_safety_region(region);
+  return SourceEvent(revision, std::move(record));
+}
+
+v1::ApplyUpstreamRequest Range(const std::string& region, int64_t expected_cursor, int64_t last_revision,
+                               std::initializer_list<v1::Event> events) {
+  v1::ApplyUpstreamRequest request;
+  request.set_source_region(region);
+  request.set_expected_cursor(expected_cursor);
+  request.set_first_revision(expected_cursor + 1);
+  request.set_last_revision(last_revision);
+  for (const v1::Event& event : events) *request.add_events() = event;
+  return request;
+}
+
+class FederationTest : public ::testing::Test {
+ protected:
+  FederationTest()
+      : tokens_file_(WriteFederationTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
+          options.tokens_file = tokens_file_;
+          options.identity_limits.max_requests_per_second = 100000;
+          options.upstream_sources = {{"VR10", "federator-vr10"}, {"VR11", "federator-vr11"}};
+          options.upstream_stale_after = absl::Minutes(5);
+          options.committer.clock = [this] { return absl::Now() + absl::Microseconds(offset_micros_.load()); };
+        }) {
+    for (const FederationCaller& caller : kFederationCallers) {
+      channels_[caller.name] = client::Connect(server_.server().address(), {.token = caller.token});
+    }
+  }
+
+  void Advance(absl::Duration by) { offset_micros_.fetch_add(absl::ToInt64Microseconds(by)); }
+
+  grpc::Status Apply(const std::string& caller, const v1::ApplyUpstreamRequest& request,
+                     v1::ApplyUpstreamResponse* response = nullptr) {
+    v1::ApplyUpstreamResponse ignored;
+    return v1::FederationService::NewStub(channels_.at(caller))
+        ->ApplyUpstream(Deadline().get(), request, response == nullptr ? &ignored : response);
+  }
+
+  v1::GetResponse Get(const std::string& name) {
+    v1::GetRequest request;
+    request.set_name(name);
+    v1::GetResponse response;
+    const grpc::Status status =
+        v1::PictureService::NewStub(channels_.at("ghor"))->Get(Deadline().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << name << ": " << StatusText(status);
+    return response;
+  }
+
+  int64_t Revision() {
+    v1::ListRequest request;
+    request.set_page_size(1);
+    v1::ListResponse response;
+    EXPECT_TRUE(v1::PictureService::NewStub(channels_.at("ghor"))->List(Deadline().get(), request, &response).ok());
+    return response.revision();
+  }
+
+  TempDir tokens_dir_;
+  std::string tokens_file_;
+  std::atomic<int64_t> offset_micros_{0};
+  TestServer server_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+TEST_F(FederationTest, TheEventsAndTheCursorAreOneCommitGroupWithProvenance) {
+  v1::ApplyUpstreamResponse response;
+  // Revision 2 of the source was filtered out of its feed: the range covers it, the cursor moves past it.
+  const grpc::Status status =
+      Apply("federator-vr10",
+            Range("VR10", 0, 4,
+                  {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(3, "ziekenhuis-a", "VR10", 7),
+                   StatusEvent(4, "ziekenhuis-a", "VR10", 5)}),
+            &response);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_FALSE(response.replayed());
+  EXPECT_EQ(response.source().cursor(), 4);
+  EXPECT_EQ(response.source().events_applied(), 3);
+  EXPECT_FALSE(response.source().stale());
+
+  // One group: the three events and the cursor, the cursor last.
+  v1::HistoryRequest history;
+  history.set_from_revision(1);
+  v1::HistoryResponse events;
+  ASSERT_TRUE(v1::PictureService::NewStub(channels_.at("ghor"))->History(Deadline().get(), history, &events).ok());
+  ASSERT_EQ(events.events_size(), 4);
+  for (const v1::Event& event : events.events()) EXPECT_EQ(event.group_last_revision(), 4) << event.revision();
+  EXPECT_EQ(events.events(3).record().name(), "upstream/VR10");
+  EXPECT_EQ(events.events(3).revision(), response.revision());
+  EXPECT_EQ(events.events(2).record().provenance().source_revision(), 4);
+
+  const v1::GetResponse report = Get("organizations/ziekenhuis-a/status");
+  const v1::SourceProvenance& provenance = report.record().provenance();
+  EXPECT_EQ(provenance.source_region(), "VR10");
+  EXPECT_EQ(provenance.source_revision(), 4);
+  EXPECT_EQ(provenance.source_commit_time().seconds(), 1764770004);
+  EXPECT_FALSE(provenance.stale());
+  EXPECT_TRUE(provenance.has_source_last_heard());
+  EXPECT_EQ(report.record().create_revision(), 2) << "the second put of the name keeps its first revision";
+  EXPECT_EQ(report.record().scope().safety_region(), "VR10");
+
+  v1::GetUpstreamCursorsResponse cursors;
+  ASSERT_TRUE(v1::FederationService::NewStub(channels_.at("federator-vr10"))
+                  ->GetUpstreamCursors(Deadline().get(), {}, &cursors)
+                  .ok());
+  ASSERT_EQ(cursors.sources_size(), 1);
+  EXPECT_EQ(cursors.sources(0).safety_region(), "VR10");
+  EXPECT_EQ(cursors.sources(0).cursor(), 4);
+}
+
+TEST_F(FederationTest, ACursorThatMovedIsAbortedAndAnExactReplayWritesNothing) {
+  const v1::ApplyUpstreamRequest first = Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
+  ASSERT_TRUE(Apply("federator-vr10", first).ok());
+  const int64_t revision = Revision();
+
+  // The same range again (its answer was lost): OK, nothing written.
+  v1::ApplyUpstreamResponse replay;
+  const grpc::Status again = Apply("federator-vr10", first, &replay);
+  ASSERT_TRUE(again.ok()) << StatusText(again);
+  EXPECT_TRUE(replay.replayed());
+  EXPECT_EQ(replay.source().cursor(), 1);
+  EXPECT_EQ(replay.source().events_applied(), 1);
+  EXPECT_EQ(Revision(), revision);
+
+  // A second federator that read the cursor before the first moved it, with a longer range: ABORTED.
+  const grpc::Status stale = Apply(
+      "federator-vr10",
+      Range("VR10", 0, 2, {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED) << StatusText(stale);
+  EXPECT_THAT(stale.error_message(), HasSubstr("expected_cursor: the cursor of VR10 is at 1, not 0"));
+  // Ahead of the cursor: ABORTED too.
+  const grpc::Status ahead = Apply("federator-vr10", Range("VR10", 5, 6, {StatusEvent(6, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_EQ(ahead.error_code(), grpc::StatusCode::ABORTED) << StatusText(ahead);
+  EXPECT_EQ(Revision(), revision);
+
+  // Resumed from the cursor it read again: applied.
+  const grpc::Status resumed =
+      Apply("federator-vr10", Range("VR10", 1, 2, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_TRUE(resumed.ok()) << StatusText(resumed);
+  EXPECT_EQ(Revision(), revision + 2);
+}
+
+TEST_F(FederationTest, AnOrganisationClaimedByTwoSourcesIsRefusedNamingBoth) {
+  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
+  const int64_t revision = Revision();
+  // VR11 sends a registration of its own and then a report of VR10's organisation: nothing of the range is applied.
+  const grpc::Status status = Apply(
+      "federator-vr11",
+      Range("VR11", 0, 2, {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("events[1].record: organisation \"ziekenhuis-a\""));
+  EXPECT_THAT(status.error_message(), HasSubstr("VR10 holds it"));
+  EXPECT_THAT(status.error_message(), HasSubstr("VR11 sends"));
+  // Nothing of the range; the conflict itself is recorded on upstream/VR11 (the federation's alert), once.
+  EXPECT_EQ(Revision(), revision + 1);
+  const v1::UpstreamSource source = Get("upstream/VR11").record().upstream_source();
+  EXPECT_EQ(source.cursor(), 0);
+  EXPECT_EQ(source.conflict().organization_id(), "ziekenhuis-a");
+  EXPECT_EQ(source.conflict().holder(), "VR10");
+  EXPECT_EQ(source.conflict().first_revision(), 1);
+  EXPECT_EQ(source.conflict().last_revision(), 2);
+  EXPECT_TRUE(source.conflict().has_detected_at());
+  const grpc::Status again = Apply(
+      "federator-vr11",
+      Range("VR11", 0, 2, {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(again);
+  EXPECT_EQ(Revision(), revision + 1) << "a retry of the refused range records nothing again";
+  // VR11 without the disputed organisation: applied, and the conflict is cleared.
+  const grpc::Status without =
+      Apply("federator-vr11", Range("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")}));
+  ASSERT_TRUE(without.ok()) << StatusText(without);
+  EXPECT_FALSE(Get("upstream/VR11").record().upstream_source().has_conflict());
+  // A source claiming an organisation of this server's own registry is refused the same way.
+  v1::WriteResponse registered;
+  ASSERT_TRUE(Register(*v1::PictureService::NewStub(channels_.at("operator")),
+                       MakeOrganization("roaz-eigen", v1::ORGANIZATION_KIND_HOSPITAL, "VR10"), &registered)
+                  .ok());
+  const grpc::Status own = Apply("federator-vr10", Range("VR10", 1, 2, {OrganizationEvent(2, "roaz-eigen", "VR10")}));
+  EXPECT_EQ(own.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(own);
+  EXPECT_THAT(own.error_message(), HasSubstr("this server's own registry"));
+}
+
+TEST_F(FederationTest, ARefusedOrganisationLeavesNoRecord) {
+  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
+  ASSERT_FALSE(Apply("federator-vr11",
+                     Range("VR11", 0, 2,
+                           {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}))
+                   .ok());
+  v1::GetRequest request;
+  request.set_name("organizations/ziekenhuis-x");
+  v1::GetResponse response;
+  EXPECT_EQ(v1::PictureService::NewStub(channels_.at("ghor"))->Get(Deadline().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(FederationTest, BadInputNamesTheFieldAndWritesNothing) {
+  const int64_t revision = Revision();
+  struct Case {
+    const char* what;
+    v1::ApplyUpstreamRequest request;
+    const char* field;
+  };
+  std::vector<Case> cases;
+  cases.push_back({"no region", Range("", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")}), "source_region"});
+  cases.push_back({"first is not cursor+1", Range("VR10", 0, 1, {}), "first_revision"});
+  cases.back().request.set_first_revision(3);
+  cases.push_back(
+      {"events out of order",
+       Range("VR10", 0, 3, {StatusEvent(2, "ziekenhuis-a", "VR10", 3), StatusEvent(2, "ziekenhuis-a", "VR10", 4)}),
+       "events[1].revision"});
+  cases.push_back(
+      {"event past the range", Range("VR10", 0, 1, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}), "events[0].revision"});
+  cases.push_back({"kind does not match", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
+                   "events[0].record.kind"});
+  cases.back().request.mutable_events(0)->mutable_record()->set_kind(v1::ENTITY_KIND_ALERT);
+  cases.push_back(
+      {"not a record name", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "events[0].record.name"});
+  cases.back().request.mutable_events(0)->mutable_record()->set_name("organizations//status");
+  cases.push_back(
+      {"no commit time", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "events[0].commit_time"});
+  cases.back().request.mutable_events(0)->clear_commit_time();
+  cases.push_back(
+      {"heartbeat with events", Range("VR10", 0, 0, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "last_revision"});
+  for (const Case& c : cases) {
+    const grpc::Status status = Apply("federator-vr10", c.request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.what << ": " << StatusText(status);
+    EXPECT_THAT(status.error_message(), HasSubstr(c.field)) << c.what;
+  }
+  EXPECT_EQ(Revision(), revision);
+}
+
+TEST_F(FederationTest, OnlyTheSourcesConfiguredIdentityMayApplyIt) {
+  const v1::ApplyUpstreamRequest request = Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
+  // Another source's federator: refused for this source.
+  const grpc::Status other = Apply("federator-vr11", request);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(other);
+  EXPECT_THAT(other.error_message(), HasSubstr("source_region: only the identity configured for VR10"));
+  // No source's federator at all (whatever its role): refused before its request is even looked at.
+  for (const v1::ApplyUpstreamRequest& any : {request, Range("", 0, 0, {})}) {
+    const grpc::Status status = Apply("ghor", any);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(status);
+    EXPECT_THAT(status.error_message(), HasSubstr("source_region: \"ghor-roaz\" is not the configured identity"));
+  }
+  const grpc::Status unknown = Apply("federator-vr10", Range("VR12", 0, 0, {}));
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(unknown);
+  v1::GetUpstreamCursorsResponse cursors;
+  EXPECT_EQ(v1::FederationService::NewStub(channels_.at("ghor"))
+                ->GetUpstreamCursors(Deadline().get(), {}, &cursors)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  const grpc::Status own = Apply("federator-vr10", request);
+  EXPECT_TRUE(own.ok()) << StatusText(own);
+}
+
+TEST_F(FederationTest, ASourceNotHeardFromIsStaleUntilItsNextHeartbeat) {
+  ASSERT_TRUE(Apply("federator-vr10",
+                    Range("VR10", 0, 2,
+                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 4)}))
+                  .ok());
+  EXPECT_FALSE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
+  Advance(absl::Minutes(6));
+  EXPECT_TRUE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
+  EXPECT_TRUE(Get("upstream/VR10").record().upstream_source().stale());
+  v1::CapacityOverview overview;
+  ASSERT_TRUE(
+      v1::ReportService::NewStub(channels_.at("ghor"))->GetCapacityOverview(Deadline().get(), {}, &overview).ok());
+  ASSERT_EQ(overview.sources_size(), 1);
+  EXPECT_EQ(overview.sources(0).safety_region(), "VR10");
+  EXPECT_TRUE(overview.sources(0).stale());
+
+  // A heartbeat (an empty range on the cursor) is a contact: fresh again, the cursor where it was.
+  v1::ApplyUpstreamResponse heartbeat;
+  const grpc::Status status = Apply("federator-vr10", Range("VR10", 2, 2, {}), &heartbeat);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_EQ(heartbeat.source().cursor(), 2);
+  EXPECT_FALSE(heartbeat.source().stale());
+  EXPECT_FALSE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
+}
+
+}  // namespace federation_test_local
+}  // namespace
+}  // namespace ketenbeeld::testing
