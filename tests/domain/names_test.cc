@@ -65,7 +65,15 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
             "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
             "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
             "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id} or indicators/{id}");
+            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id} or "
+            "aggregates/{group}");
+}
+
+TEST(NamesTest, SectorAggregatesHaveTheirName) {
+  absl::StatusOr<ParsedName> parsed = ParseName(AggregateName("long-term-care"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_SECTOR_AGGREGATE);
+  EXPECT_EQ(parsed->id, "long-term-care");
 }
 
 TEST(NamesTest, FollowUpNamesSortInCommitOrderAndParse) {
