@@ -40,9 +40,9 @@ std::map<std::string, std::pair<std::string, std::string>> FederationIdentities(
 
 std::string FedToken(const std::string& name) { return absl::StrCat("token-federatie-", name); }
 
-class FederationTest : public ::testing::Test {
+class UpwardPolicyTest : public ::testing::Test {
  protected:
-  FederationTest()
+  UpwardPolicyTest()
       : tokens_file_(WriteTokens(tokens_dir_.path())), server_([this](app::ServerOptions& options) {
           options.tokens_file = tokens_file_;
           options.min_aggregate_group = 3;
@@ -139,7 +139,7 @@ void ExpectOnlyWhatCrossesUpward(const std::vector<v1::Record>& records) {
   }
 }
 
-TEST_F(FederationTest, TheFeedCarriesExactHospitalFiguresAndNursingHomesOnlyAsAnAggregate) {
+TEST_F(UpwardPolicyTest, TheFeedCarriesExactHospitalFiguresAndNursingHomesOnlyAsAnAggregate) {
   HospitalReports(4);
   // Two nursing homes report: fewer than the minimum group, so the aggregate is withheld.
   HomeReports("vvt-a", 2, 40);
@@ -201,7 +201,7 @@ TEST_F(FederationTest, TheFeedCarriesExactHospitalFiguresAndNursingHomesOnlyAsAn
   ExpectOnlyWhatCrossesUpward(seen);
 }
 
-TEST_F(FederationTest, ListGetAndHistoryShowTheSameAndGetRefusesANursingHome) {
+TEST_F(UpwardPolicyTest, ListGetAndHistoryShowTheSameAndGetRefusesANursingHome) {
   HospitalReports(7);
   for (const char* home : kFedHomes) HomeReports(home, 3, 10);
 
@@ -249,7 +249,7 @@ TEST_F(FederationTest, ListGetAndHistoryShowTheSameAndGetRefusesANursingHome) {
   EXPECT_EQ(institution->sector_aggregate().beds_size(), 0);
 }
 
-TEST_F(FederationTest, TheFederationRoleWritesNothing) {
+TEST_F(UpwardPolicyTest, TheFederationRoleWritesNothing) {
   const grpc::Status status = Report(*v1::PictureService::NewStub(As("federation")), MakeReport("federatie-vr10"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(status.error_message(), HasSubstr("role federation may not call"));
