@@ -8,11 +8,12 @@
 #
 # Idempotent: an existing CA is never overwritten, existing certificates are kept; only crl.pem is regenerated.
 # Client certificates name the organisation in the subject CN and the role in the OU (institution, ghor, dispatch,
-# bestuur, operator). The organisation ids are those of the demo region in docs/exercise.sh.
+# bestuur, operator, federation). The organisation ids are those of the demo region in docs/exercise.sh; the
+# federation certificate is the region's link upward (docs/federation-policy.md).
 set -euo pipefail
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -119,6 +120,7 @@ create() {
     "vvt-polder institution"
     "bestuur-${region_id} bestuur"
     "beheer operator"
+    "federatie-${region_id} federation"
   )
   local entry name role
   for entry in "${clients[@]}"; do

@@ -8,12 +8,13 @@
 # mode 600 if missing; a running server picks the change up within a second); without --file the line is printed on
 # stderr for you to add. Revoke a token by deleting its line.
 #
-# ROLE: institution, ghor, dispatch, bestuur or operator (the old words administration and admin are written as
-# bestuur and operator). NAME: who holds the token (free text, shown as "token:NAME" in every event the token causes).
+# ROLE: institution, ghor, dispatch, bestuur, operator or federation (the old words administration and admin are
+# written as bestuur and operator). NAME: who holds the token (free text, shown as "token:NAME" in every event the
+# token causes).
 set -euo pipefail
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -40,12 +41,12 @@ if [[ ! ${organization} =~ ^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$ ]]; then
   exit 2
 fi
 case ${role} in
-  institution | ghor | dispatch | bestuur | operator) ;;
+  institution | ghor | dispatch | bestuur | operator | federation) ;;
   # The words before the rename (one typo apart, very different powers): the server still accepts them in old files,
   # but a new line gets the current word.
   administration) role=bestuur; echo "issue-token.sh: note: role \"administration\" is now \"bestuur\"" >&2 ;;
   admin) role=operator; echo "issue-token.sh: note: role \"admin\" is now \"operator\"" >&2 ;;
-  *) echo "issue-token.sh: unknown role \"${role}\"; expected institution, ghor, dispatch, bestuur or operator" >&2; exit 2 ;;
+  *) echo "issue-token.sh: unknown role \"${role}\"; expected institution, ghor, dispatch, bestuur, operator or federation" >&2; exit 2 ;;
 esac
 if [[ -z ${name//[[:space:]]/} || ${name} == *$'\n'* ]]; then
   echo "issue-token.sh: NAME must be one non-empty line" >&2

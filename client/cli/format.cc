@@ -448,6 +448,25 @@ std::string RecordSummary(const v1::Record& record) {
     const v1::EscalationTask& task = record.escalation_task();
     return absl::StrJoin({EnumWord(task.status()), OneLine(task.instruction(), 200)}, "  ");
   }
+  if (record.has_sector_aggregate()) {
+    const v1::SectorAggregate& aggregate = record.sector_aggregate();
+    std::vector<std::string> parts = {aggregate.group(),
+                                      absl::StrCat(aggregate.organizations_reporting(), " reporting")};
+    if (aggregate.withheld_below_minimum()) {
+      parts.push_back(absl::StrCat("withheld (fewer than ", aggregate.min_group_size(), ")"));
+    } else if (aggregate.detail_withheld()) {
+      parts.push_back("figures withheld");
+    }
+    for (const v1::AggregateBeds& beds : aggregate.beds()) {
+      parts.push_back(absl::StrCat(EnumWord(beds.type()), " ",
+                                   beds.has_available() ? absl::StrCat(beds.available()) : std::string(kNotReported),
+                                   "/", beds.has_total() ? absl::StrCat(beds.total()) : std::string(kNotReported)));
+    }
+    for (const v1::AggregateDisruption& disruption : aggregate.disruptions()) {
+      parts.push_back(absl::StrCat(EnumWord(disruption.type()), " ×", disruption.organizations()));
+    }
+    return absl::StrJoin(parts, "  ");
+  }
   if (record.has_bed_reservation()) {
     const v1::BedReservation& reservation = record.bed_reservation();
     std::vector<std::string> parts = {

@@ -242,6 +242,8 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   pipeline::Committer::Options committer_options = options.committer;
   committer_options.observer = state->metrics.get();
+  // The sector aggregates the committer derives withhold below the same minimum group size as the published figures.
+  committer_options.region.set_min_aggregate_group(options.min_aggregate_group);
   if (member_options.has_value()) {
     member_options->observer = state->metrics.get();
     absl::StatusOr<std::unique_ptr<replication::Member>> member =

@@ -49,6 +49,32 @@ Sector SectorOf(OrganizationKind kind) {
   }
 }
 
+namespace {
+
+constexpr OrganizationKind kLongTermCareKinds[] = {ketenbeeld::v1::ORGANIZATION_KIND_NURSING_HOME,
+                                                   ketenbeeld::v1::ORGANIZATION_KIND_DISABILITY_CARE};
+constexpr OrganizationKind kMentalHealthKinds[] = {ketenbeeld::v1::ORGANIZATION_KIND_MENTAL_HEALTH};
+constexpr OrganizationKind kHomeCareKinds[] = {ketenbeeld::v1::ORGANIZATION_KIND_HOME_CARE};
+
+const AggregateGroup kAggregateGroups[] = {
+    {"long-term-care", kLongTermCareKinds},
+    {"mental-health", kMentalHealthKinds},
+    {"home-care", kHomeCareKinds},
+};
+
+}  // namespace
+
+absl::string_view AggregateGroupOf(OrganizationKind kind) {
+  for (const AggregateGroup& group : kAggregateGroups) {
+    for (OrganizationKind member : group.kinds) {
+      if (member == kind) return group.group;
+    }
+  }
+  return {};
+}
+
+absl::Span<const AggregateGroup> AggregateGroups() { return kAggregateGroups; }
+
 void NormalizeOrganization(ketenbeeld::v1::Organization& organization) {
   organization.set_sector(SectorOf(organization.kind()));
 }

@@ -4,15 +4,32 @@
 
 #include <optional>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
 
 namespace ketenbeeld::domain {
 
+// The smallest number of organisations whose figures may be shown summed to readers who may not see each one's
+// (ServerConfig limits.min_aggregate_group; docs/security.md, "Totals that reveal no single organisation").
+inline constexpr int kDefaultMinAggregateGroup = 3;
+
 // The sector an organisation kind belongs to (acute care, long-term care, other partners).
 ketenbeeld::v1::Sector SectorOf(ketenbeeld::v1::OrganizationKind kind);
+
+// The group of long-term care whose SectorAggregate sums an organisation of `kind` ("aggregates/{group}",
+// aggregate.proto): "long-term-care" (nursing homes, disability care), "mental-health" or "home-care"; empty for every
+// kind outside SECTOR_LONG_TERM_CARE. Every kind of that sector has a group (entities_test).
+absl::string_view AggregateGroupOf(ketenbeeld::v1::OrganizationKind kind);
+// The groups AggregateGroupOf() gives, each with its kinds in enum order.
+struct AggregateGroup {
+  absl::string_view group;
+  absl::Span<const ketenbeeld::v1::OrganizationKind> kinds;
+};
+absl::Span<const AggregateGroup> AggregateGroups();
 
 // Sets the output-only fields of an organisation (sector).
 void NormalizeOrganization(ketenbeeld::v1::Organization& organization);

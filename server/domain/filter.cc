@@ -76,6 +76,7 @@ bool CompiledFilter::MatchesScope(const Record& record) const {
   const bool shared = record.kind() == ketenbeeld::v1::ENTITY_KIND_ORGANIZATION ||
                       (record.kind() == ketenbeeld::v1::ENTITY_KIND_EXERCISE && kinds_mask_ != 0);
   if (record.exercise_id() != filter_.exercise_id() && !shared) return false;
+  if (admits_ != nullptr && !admits_(record)) return false;
   return InMask(kinds_mask_, record.kind()) && InMask(sectors_mask_, record.scope().sector()) &&
          InSorted(organization_ids_, record.scope().organization_id()) &&
          InSorted(safety_regions_, record.scope().safety_region());

@@ -35,6 +35,11 @@ class CompiledFilter {
   // (Event.previous_disruptions), so a subscriber sees a report leave its filter.
   bool Matches(const ketenbeeld::v1::Event& event) const;
 
+  // Also leaves out every record `admits` refuses: a reader's policy applied where the filter is (a feed's snapshot
+  // and events), e.g. what the federation role never sees (policy::FederationAdmits). Null: every record the filter
+  // selects. A plain function, so the domain stays below the policy.
+  void set_admission(bool (*admits)(const ketenbeeld::v1::Record&)) { admits_ = admits; }
+
   // The filter as given (for logging and echoing).
   const ketenbeeld::v1::Filter& filter() const { return filter_; }
 
@@ -54,6 +59,7 @@ class CompiledFilter {
   bool disruption_filter_ = false;  // True when `disruptions` or `min_severity` is set.
   ketenbeeld::v1::Severity min_severity_ = ketenbeeld::v1::SEVERITY_UNSPECIFIED;
   bool identifier_filter_ = false;  // True when `identifiers` has a field set.
+  bool (*admits_)(const ketenbeeld::v1::Record&) = nullptr;
 };
 
 }  // namespace ketenbeeld::domain

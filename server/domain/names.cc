@@ -35,6 +35,7 @@ constexpr absl::string_view kEscalations = "escalations";
 constexpr absl::string_view kReservations = "reservations";
 constexpr absl::string_view kIndicators = "indicators";
 constexpr absl::string_view kUpstream = "upstream";
+constexpr absl::string_view kAggregates = "aggregates";
 constexpr int kSequenceDigits = 20;
 
 // Names quoted in error messages are cut short so a huge input cannot blow up the message.
@@ -52,8 +53,8 @@ absl::Status NotARecordName(absl::string_view name, absl::string_view field) {
                    " is not a record name; expected organizations/{id}, organizations/{id}/status, "
                    "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
                    "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-                   "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id} or "
-                   "upstream/{safety region}"));
+                   "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id}, "
+                   "upstream/{safety region} or aggregates/{group}"));
 }
 
 // ValidateId phrased for an id inside a name: `name: "organizations/Foo" has an invalid organization id: ...`.
@@ -107,6 +108,8 @@ absl::StatusOr<ParsedName> ParseWorkflowName(absl::string_view name, const std::
     parsed.kind = ketenbeeld::v1::ENTITY_KIND_UPSTREAM_SOURCE;
     parsed.id.assign(segments[1].data(), segments[1].size());
     return parsed;
+  } else if (segments.size() == 2 && collection == kAggregates) {
+    parsed.kind = ketenbeeld::v1::ENTITY_KIND_SECTOR_AGGREGATE;
   } else {
     return NotARecordName(name, field);
   }
@@ -161,6 +164,8 @@ std::string IndicatorName(std::string_view indicator_id) {
 std::string UpstreamSourceName(std::string_view safety_region) {
   return absl::StrCat(kUpstream, "/", ToAbsl(safety_region));
 }
+
+std::string AggregateName(std::string_view group) { return absl::StrCat(kAggregates, "/", ToAbsl(group)); }
 
 std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }
 

@@ -52,6 +52,8 @@ std::string AcknowledgementPrefix(std::string_view alert_id);
 std::string AssistanceRequestName(std::string_view request_id);
 std::string ScenarioName(std::string_view scenario_id);
 std::string IndicatorName(std::string_view indicator_id);
+// "aggregates/{group}": a sector aggregate (aggregate.proto), e.g. "aggregates/long-term-care".
+std::string AggregateName(std::string_view group);
 std::string NotificationName(std::string_view notification_id);
 std::string EscalationTaskName(std::string_view task_id);
 inline constexpr std::string_view kNotificationsPrefix = "notifications/";

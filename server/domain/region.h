@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/server/v1/config.pb.h"
+#include "server/domain/entities.h"
 
 namespace ketenbeeld::domain {
 
@@ -40,6 +41,12 @@ class Region {
   // Bed reservations: how long a bed is held when ReserveBed names no hold_for, and the longest it may name.
   absl::Duration bed_reservation_hold() const { return bed_reservation_hold_; }
   absl::Duration bed_reservation_max_hold() const { return bed_reservation_max_hold_; }
+  // The minimum group size of the sector aggregates the server derives (aggregate.proto): fewer reporting
+  // organisations and the aggregate's figures are withheld. Not part of RegionConfig: the server takes it from
+  // limits.min_aggregate_group, the one setting of the minimum group size, when it builds the committer.
+  int min_aggregate_group() const { return min_aggregate_group_; }
+  // At least 1.
+  void set_min_aggregate_group(int min_group) { min_aggregate_group_ = min_group < 1 ? 1 : min_group; }
 
  private:
   Region() = default;
@@ -53,6 +60,7 @@ class Region {
   std::vector<absl::Duration> supply_warning_horizons_;
   absl::Duration bed_reservation_hold_ = absl::Minutes(15);
   absl::Duration bed_reservation_max_hold_ = absl::Minutes(60);
+  int min_aggregate_group_ = kDefaultMinAggregateGroup;
 };
 
 }  // namespace ketenbeeld::domain

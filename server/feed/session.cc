@@ -3,14 +3,25 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/policy/federation.h"
 
 namespace ketenbeeld::feed {
+namespace {
+
+// The feed's filter with the reader's policy: the federation role never gets a snapshot record or an event of what
+// does not cross upward (policy/federation.h); a heartbeat moves its cursor past them as past any unmatched event.
+domain::CompiledFilter AdmittedFor(const policy::Viewer& viewer, domain::CompiledFilter filter) {
+  if (viewer.federation()) filter.set_admission(&policy::FederationAdmits);
+  return filter;
+}
+
+}  // namespace
 
 FeedSession::FeedSession(Dependencies dependencies, const FeedOptions& options, domain::CompiledFilter filter,
                          policy::Viewer viewer, int64_t from_revision, std::function<absl::Status()> revalidate)
     : deps_(dependencies),
       options_(options),
-      filter_(std::move(filter)),
+      filter_(AdmittedFor(viewer, std::move(filter))),
       viewer_(std::move(viewer)),
       revalidate_(std::move(revalidate)),
       next_revalidation_(absl::Now() + options_.revalidate_interval),

@@ -249,6 +249,14 @@ std::vector<std::string> OrganizationsInArea(const ketenbeeld::v1::Area& area, c
 // lists are one commit group.
 std::vector<PlannedChange> PlanAreaFollowUps(const PlannedChange& change, const PlanContext& context);
 
+// Sector aggregates (mutations_aggregate.cc, aggregate.proto). For the changes of one write of the real picture: a
+// put of each "aggregates/{group}" whose value they change (a status report, registration or deletion of a long-term
+// care organisation), computed from the registry and reports as the write leaves them (the committed picture, the
+// earlier writes of the group and `changes`), withheld below context.region.min_aggregate_group() reporting
+// organisations. Empty when nothing changes. Run by PlanFollowUps, so the report and the aggregate are one commit
+// group.
+std::vector<PlannedChange> PlanAggregateFollowUps(absl::Span<const PlannedChange> changes, const PlanContext& context);
+
 // The outbox and escalation (mutations_followup.cc).
 absl::StatusOr<PlannedChange> PlanCloseEscalationTask(const ketenbeeld::v1::CloseEscalationTaskRequest& request,
                                                       const PlanContext& context);
@@ -257,6 +265,7 @@ absl::StatusOr<PlannedChange> PlanCloseEscalationTask(const ketenbeeld::v1::Clos
 absl::StatusOr<PlannedChange> PlanDeliveryOutcome(const DeliveryOutcome& outcome, const PlanContext& context);
 // The records the server derives from a write's planned changes, committed in the same group right after them:
 //   - a put of each incident whose area's computed organisations a registration changed (PlanAreaFollowUps);
+//   - a put of each sector aggregate the changes move (PlanAggregateFollowUps);
 //   - an outbox record (Notification, QUEUED) per endpoint of each organisation a change concerns: an alert sent,
 //     updated or cancelled (its audience), an alert's deadline passed (the audience that had not acknowledged), a
 //     status report that became overdue (its organisation), a request for help (the region's GHOR offices) and an

@@ -314,6 +314,8 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
       AssistanceFollowUps(change, follow_ups, context);
     }
   }
+  // The sector aggregates the write's reports and registrations move (mutations_aggregate.cc), once per write.
+  for (PlannedChange& aggregate : PlanAggregateFollowUps(changes, context)) out.push_back(std::move(aggregate));
   return out;
 }
 

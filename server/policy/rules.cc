@@ -13,12 +13,15 @@ constexpr Role kGhor = Role::ROLE_GHOR;
 constexpr Role kDispatch = Role::ROLE_DISPATCH;
 constexpr Role kBestuur = Role::ROLE_BESTUUR;
 constexpr Role kOperator = Role::ROLE_OPERATOR;
+constexpr Role kFederation = Role::ROLE_FEDERATION;
 
 constexpr ActingFor kOwn = ActingFor::kOwnOrganization;
 constexpr ActingFor kAny = ActingFor::kNotApplicable;
 
 // The role x RPC matrix. Reads of the picture are open to every role but the bestuur (which reads reports only);
-// what a reader sees of other organisations' figures is decided by visibility.h, not here.
+// what a reader sees of other organisations' figures is decided by visibility.h, not here. The federation role
+// (the region's link upward, federation.h) reads the picture, its history and feed and the capacity overview, and
+// writes nothing at all.
 // One rule per entry, kept on as few lines as it needs (clang-format would give each argument its own line).
 // clang-format off
 constexpr std::array kRules = {
@@ -29,14 +32,14 @@ constexpr std::array kRules = {
     // checked per report (each is a ReportStatus write), so the stream-level rule is kAny.
     Rule{method::kPublishStatus, {kInstitution, kGhor, kDispatch}, kAny,
          "a stream of ReportStatus calls: the same roles, each report checked as ReportStatus (own organisation)"},
-    Rule{method::kGet, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
-         "every role but the bestuur reads the picture"},
-    Rule{method::kList, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
-         "every role but the bestuur reads the picture"},
-    Rule{method::kHistory, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
-         "every role but the bestuur reads the picture"},
-    Rule{method::kSubscribe, {kInstitution, kGhor, kDispatch, kOperator}, kAny,
-         "every role but the bestuur reads the picture"},
+    Rule{method::kGet, {kInstitution, kGhor, kDispatch, kOperator, kFederation}, kAny,
+         "every role but the bestuur reads the picture (the federation role what crosses upward)"},
+    Rule{method::kList, {kInstitution, kGhor, kDispatch, kOperator, kFederation}, kAny,
+         "every role but the bestuur reads the picture (the federation role what crosses upward)"},
+    Rule{method::kHistory, {kInstitution, kGhor, kDispatch, kOperator, kFederation}, kAny,
+         "every role but the bestuur reads the picture (the federation role what crosses upward)"},
+    Rule{method::kSubscribe, {kInstitution, kGhor, kDispatch, kOperator, kFederation}, kAny,
+         "every role but the bestuur reads the picture (the federation role what crosses upward)"},
     Rule{method::kOpenIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch open incidents"},
     Rule{method::kUpdateIncident, {kGhor, kDispatch}, kAny, "the GHOR and dispatch update incidents"},
     Rule{method::kAddSituationEntry, {kGhor, kDispatch}, kAny, "the GHOR and dispatch keep the situation log"},
@@ -71,8 +74,9 @@ constexpr std::array kRules = {
     Rule{method::kGetIndicatorOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
          "indicator aggregates, as capacity totals: everyone but the operator (small groups withheld from "
          "institutions and the bestuur)"},
-    Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kBestuur}, kAny,
-         "capacity totals: everyone but the operator (small groups withheld from institutions and the bestuur)"},
+    Rule{method::kGetCapacityOverview, {kInstitution, kGhor, kDispatch, kBestuur, kFederation}, kAny,
+         "capacity totals: everyone but the operator (small groups withheld from institutions, the bestuur and the "
+         "federation role)"},
     Rule{method::kGetOperationalSummary, {kGhor, kDispatch, kBestuur}, kAny,
          "the GHOR, dispatch and the bestuur read the operational summary"},
     Rule{method::kFindCapacity, {kGhor, kDispatch}, kAny, "the GHOR and dispatch search capacity per organisation"},
@@ -105,9 +109,9 @@ constexpr std::array kRules = {
     // Federation: the role never decides. Every role passes the rule; then AuthorizeUpstreamSource() admits only the
     // identity configured for the source region (federation.sources), so a role alone can never write a region's
     // picture here.
-    Rule{method::kApplyUpstream, {kInstitution, kGhor, kDispatch, kBestuur, kOperator}, kAny,
+    Rule{method::kApplyUpstream, {kInstitution, kGhor, kDispatch, kBestuur, kOperator, kFederation}, kAny,
          "only the identity configured for the source region (federation.sources) applies its log"},
-    Rule{method::kGetUpstreamCursors, {kInstitution, kGhor, kDispatch, kBestuur, kOperator}, kAny,
+    Rule{method::kGetUpstreamCursors, {kInstitution, kGhor, kDispatch, kBestuur, kOperator, kFederation}, kAny,
          "only the identities configured for a source region (federation.sources) read the cursors"},
 };
 // clang-format on

@@ -7,6 +7,7 @@
 
 #include "server/domain/endpoints.h"
 #include "server/observability/log.h"
+#include "server/policy/federation.h"
 #include "server/policy/published_file.h"
 
 namespace ketenbeeld::policy {
@@ -14,6 +15,7 @@ namespace ketenbeeld::policy {
 namespace v1 = ::ketenbeeld::v1;
 
 Viewer Viewer::For(const security::Identity& identity) {
+  if (!identity.development() && identity.role == ketenbeeld::v1::ROLE_FEDERATION) return Federation();
   const bool all_detail = identity.development() || identity.role == ketenbeeld::v1::ROLE_GHOR ||
                           identity.role == ketenbeeld::v1::ROLE_DISPATCH ||
                           identity.role == ketenbeeld::v1::ROLE_SYSTEM;
@@ -62,16 +64,47 @@ void WithholdDetail(ketenbeeld::v1::StatusReport& report) {
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
 }
 
+void WithholdAggregate(ketenbeeld::v1::SectorAggregate& aggregate) {
+  aggregate.clear_beds();
+  aggregate.clear_disruptions();
+  aggregate.clear_organizations_critical();
+  aggregate.set_detail_withheld(true);
+}
+
+namespace {
+
+// Whether `viewer` gets `record` without its detailed figures (secrets aside; not for the federation viewer).
+bool Withheld(const Viewer& viewer, const ketenbeeld::v1::Record& record) {
+  if (record.has_sector_aggregate()) return !viewer.sees_all_detail();
+  const absl::string_view owner = DetailOwner(record);
+  return !owner.empty() && !viewer.SeesDetailOf(owner);
+}
+
+void Withhold(ketenbeeld::v1::Record& record) {
+  if (record.has_sector_aggregate()) {
+    WithholdAggregate(*record.mutable_sector_aggregate());
+  } else {
+    WithholdDetail(*record.mutable_status_report());
+  }
+}
+
+}  // namespace
+
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record) {
   domain::StripSecrets(record);  // For every reader: a secret is never read back.
-  const absl::string_view owner = DetailOwner(record);
-  if (owner.empty() || viewer.SeesDetailOf(owner)) return false;
-  WithholdDetail(*record.mutable_status_report());
+  if (viewer.federation()) return !RedactForFederation(record);
+  if (!Withheld(viewer, record)) return false;
+  Withhold(record);
   return true;
 }
 
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Event& event) {
-  return event.has_record() && Redact(viewer, *event.mutable_record());
+  if (!event.has_record()) return false;
+  if (viewer.federation()) {
+    domain::StripSecrets(*event.mutable_record());
+    return !RedactForFederation(event);
+  }
+  return Redact(viewer, *event.mutable_record());
 }
 
 namespace {
@@ -86,6 +119,15 @@ const std::string& RedactedWire(const Item& item, Make make) {
 }  // namespace
 
 const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record) {
+  if (viewer.federation()) {
+    absl::call_once(record.federation_once, [&] {
+      ketenbeeld::v1::Record copy = record.record;
+      domain::StripSecrets(copy);
+      RedactForFederation(copy);
+      record.federation_wire = copy.SerializeAsString();
+    });
+    return record.federation_wire;
+  }
   if (domain::HoldsSecrets(record.record)) {
     // An organisation's record has no detailed figures, so its redacted form is the one without secrets, for all.
     return RedactedWire(record, [&] {
@@ -94,16 +136,24 @@ const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& reco
       return copy.SerializeAsString();
     });
   }
-  const absl::string_view owner = DetailOwner(record.record);
-  if (owner.empty() || viewer.SeesDetailOf(owner)) return record.wire;
+  if (!Withheld(viewer, record.record)) return record.wire;
   return RedactedWire(record, [&] {
     ketenbeeld::v1::Record copy = record.record;
-    WithholdDetail(*copy.mutable_status_report());
+    Withhold(copy);
     return copy.SerializeAsString();
   });
 }
 
 const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event) {
+  if (viewer.federation()) {
+    absl::call_once(event.federation_once, [&] {
+      ketenbeeld::v1::Event copy = event.event;
+      domain::StripSecrets(*copy.mutable_record());
+      RedactForFederation(copy);
+      event.federation_wire = copy.SerializeAsString();
+    });
+    return event.federation_wire;
+  }
   if (domain::HoldsSecrets(event.event.record())) {
     return RedactedWire(event, [&] {
       ketenbeeld::v1::Event copy = event.event;
@@ -111,11 +161,10 @@ const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& ev
       return copy.SerializeAsString();
     });
   }
-  const absl::string_view owner = DetailOwner(event.event.record());
-  if (owner.empty() || viewer.SeesDetailOf(owner)) return event.wire;
+  if (!Withheld(viewer, event.event.record())) return event.wire;
   return RedactedWire(event, [&] {
     ketenbeeld::v1::Event copy = event.event;
-    WithholdDetail(*copy.mutable_record()->mutable_status_report());
+    Withhold(*copy.mutable_record());
     return copy.SerializeAsString();
   });
 }

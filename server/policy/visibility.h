@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/domain/entities.h"
 #include "server/queries/reports.h"
 #include "server/security/identity.h"
 #include "server/state/picture.h"
@@ -30,13 +31,16 @@
 
 namespace ketenbeeld::policy {
 
-inline constexpr int kDefaultMinAggregateGroup = 3;
+inline constexpr int kDefaultMinAggregateGroup = domain::kDefaultMinAggregateGroup;
 
 // What one reader may see.
 class Viewer {
  public:
   // Everything (development mode, and the server's own use).
   static Viewer Everything() { return Viewer(true, ""); }
+  // The federation role (federation.h): what crosses upward, and nothing of the organisations' own detail
+  // otherwise (SeesDetailOf is false for every organisation; the redaction is RedactForFederation).
+  static Viewer Federation() { return Viewer(false, "", true); }
   static Viewer For(const security::Identity& identity);
 
   // Whether this reader sees `organization_id`'s detailed figures.
@@ -45,12 +49,16 @@ class Viewer {
   }
   // Whether this reader sees every organisation's figures (then nothing is ever redacted for it).
   bool sees_all_detail() const { return all_detail_; }
+  // Whether this reader is the federation role: records are redacted by RedactForFederation, and those that never
+  // cross upward (FederationAdmits false) are left out of every read and feed.
+  bool federation() const { return federation_; }
 
  private:
-  Viewer(bool all_detail, std::string organization_id)
-      : all_detail_(all_detail), organization_id_(std::move(organization_id)) {}
+  Viewer(bool all_detail, std::string organization_id, bool federation = false)
+      : all_detail_(all_detail), organization_id_(std::move(organization_id)), federation_(federation) {}
   bool all_detail_;
   std::string organization_id_;
+  bool federation_;
 };
 
 // The organisation whose figures `record` holds (a status report's organisation), or empty for records without
@@ -60,16 +68,26 @@ absl::string_view DetailOwner(const ketenbeeld::v1::Record& record);
 // Clears the detailed figures of a status report (see above) and sets detail_withheld.
 void WithholdDetail(ketenbeeld::v1::StatusReport& report);
 
+// Clears the figures of a sector aggregate (aggregate.proto) and sets detail_withheld: what readers without every
+// organisation's detail get (institutions, the bestuur, the operator). They see who reported when, so a live sum
+// would give one organisation's change by subtraction; their sums come from the published figures (the capacity
+// overview). The count of reporting organisations and the withheld flag stay (no figure).
+void WithholdAggregate(ketenbeeld::v1::SectorAggregate& aggregate);
+
 // Webhook secrets (Organization.contact.endpoints[].webhook.secret) are withheld from every reader, whatever its
 // role, also in development mode: Redact and WireFor strip them for all (domain::StripSecrets).
 //
-// Redacts `record` / `event` in place for `viewer`: secrets always, detailed figures when the viewer may not see
-// them. Returns whether detailed figures were withheld.
+// Redacts `record` / `event` in place for `viewer`: secrets always, detailed figures (of a status report, of a sector
+// aggregate) when the viewer may not see them. For the federation viewer: RedactForFederation (federation.h), and a
+// record that never crosses is cleared; callers leave such records out first (FederationAdmits). Returns whether
+// detailed figures were withheld (for the federation viewer: whether the record carries no organisation's exact
+// figures).
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Record& record);
 bool Redact(const Viewer& viewer, ketenbeeld::v1::Event& event);
 
 // The serialized form of a shared record / event for `viewer`: the full wire, or the redacted one (made once per
-// record / event, then shared by every reader without detailed visibility).
+// record / event, then shared by every reader without detailed visibility), or the federation one (made once, shared
+// by every federation reader; the feed never selects a record that does not cross, feed/session.cc).
 const std::string& WireFor(const Viewer& viewer, const state::StoredRecord& record);
 const std::string& WireFor(const Viewer& viewer, const state::PublishedEvent& event);
 

@@ -2,8 +2,8 @@
 // plus the start-up checks of the server's own certificate and key.
 //
 // Naming rule (docs/security.md, "Credentials"): subject CN = organisation id ("ziekenhuis-a"), subject OU = role word
-// ("institution", "ghor", "dispatch", "bestuur", "operator"; the old "administration" and "admin" are still accepted,
-// see ParseRole()).
+// ("institution", "ghor", "dispatch", "bestuur", "operator", "federation"; the old "administration" and "admin" are
+// still accepted, see ParseRole()).
 //
 // Thread safety: free functions without shared state; safe from any thread.
 #ifndef KETENBEELD_SERVER_SECURITY_CERTIFICATE_H_

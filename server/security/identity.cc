@@ -45,6 +45,7 @@ absl::StatusOr<ketenbeeld::v1::Role> ParseRole(absl::string_view word, absl::str
   if (word == "dispatch") return Role::ROLE_DISPATCH;
   if (word == "bestuur") return Role::ROLE_BESTUUR;
   if (word == "operator") return Role::ROLE_OPERATOR;
+  if (word == "federation") return Role::ROLE_FEDERATION;
   if (word == "administration") {
     static std::atomic<bool> warned{false};
     WarnDeprecatedOnce(word, "bestuur", field, warned);
@@ -70,6 +71,8 @@ absl::string_view RoleWord(ketenbeeld::v1::Role role) {
       return "bestuur";
     case ketenbeeld::v1::ROLE_OPERATOR:
       return "operator";
+    case ketenbeeld::v1::ROLE_FEDERATION:
+      return "federation";
     case ketenbeeld::v1::ROLE_SYSTEM:
       return "system";
     default:

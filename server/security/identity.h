@@ -43,7 +43,8 @@ struct Identity {
 };
 
 // The role words of certificates (subject OU) and tokens files: "institution", "ghor", "dispatch", "bestuur",
-// "operator". INVALID_ARGUMENT naming `field` otherwise.
+// "operator", "federation" (the region's federator, docs/federation-policy.md). INVALID_ARGUMENT naming `field`
+// otherwise.
 //
 // The old words "administration" (now "bestuur") and "admin" (now "operator") are still accepted, so certificates
 // and tokens issued before the rename keep working until they are re-issued; the first use of each old word in a
@@ -52,8 +53,8 @@ struct Identity {
 absl::StatusOr<ketenbeeld::v1::Role> ParseRole(absl::string_view word, absl::string_view field);
 // The current word ParseRole() accepts for `role`; "unspecified" / "system" for the others.
 absl::string_view RoleWord(ketenbeeld::v1::Role role);
-// "institution, ghor, dispatch, bestuur or operator": for messages that list the accepted words.
-inline constexpr absl::string_view kRoleWords = "institution, ghor, dispatch, bestuur or operator";
+// "institution, ghor, dispatch, bestuur, operator or federation": for messages that list the accepted words.
+inline constexpr absl::string_view kRoleWords = "institution, ghor, dispatch, bestuur, operator or federation";
 
 }  // namespace ketenbeeld::security
 

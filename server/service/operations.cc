@@ -17,6 +17,7 @@
 #include "server/domain/filter.h"
 #include "server/domain/names.h"
 #include "server/domain/validation.h"
+#include "server/policy/federation.h"
 #include "server/policy/rules.h"
 #include "server/queries/audience.h"
 #include "server/queries/brief.h"
@@ -288,6 +289,17 @@ absl::Status Operations::RedactAndAudit(const Identity& caller, absl::string_vie
     return absl::OkStatus();
   }
   const policy::Viewer viewer = policy::Viewer::For(caller);
+  if constexpr (requires { records.DeleteSubrange(0, 0); }) {
+    // The federation role: what never crosses upward is left out (a page may come out shorter; its token still
+    // continues after the last record read).
+    if (viewer.federation()) {
+      int kept = 0;
+      for (int i = 0; i < records.size(); ++i) {
+        if (policy::FederationAdmits(RecordOf(records[i]))) records.SwapElements(i, kept++);
+      }
+      records.DeleteSubrange(kept, records.size() - kept);
+    }
+  }
   std::vector<std::string> detail_of_others;
   for (auto& item : records) {
     v1::Record& record = RecordOf(item);
@@ -312,6 +324,16 @@ absl::Status Operations::CheckExercise(absl::string_view exercise_id, absl::stri
 absl::Status Operations::Get(const Identity& caller, const v1::GetRequest& request, v1::GetResponse& response) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kGet); !allowed.ok()) return allowed;
   if (absl::Status read = deps_.reader.Get(request, response); !read.ok()) return read;
+  if (!caller.development() && caller.role == v1::ROLE_FEDERATION && !policy::FederationAdmits(response.record())) {
+    // PERMISSION_DENIED, not NOT_FOUND: the record exists, the role may not read it (the sector aggregates and the
+    // registry already say which organisations there are).
+    response.Clear();
+    return absl::PermissionDeniedError(
+        absl::StrCat("name: \"", request.name(),
+                     "\" does not cross upward: the federation role reads acute care per organisation, long-term "
+                     "care only as aggregates/{group}, and none of the region's own workflow "
+                     "(docs/federation-policy.md)"));
+  }
   *response.mutable_server_time() = ToProtoTime(deps_.clock());
   MarkFreshness(*response.mutable_record());
   std::span<v1::Record> one(response.mutable_record(), 1);
@@ -373,7 +395,9 @@ absl::StatusOr<Operations::FeedGrant> Operations::Subscribe(const Identity& call
                   }};
   // A feed that will carry other organisations' figures: one entry for the whole feed, naming whose figures its
   // filter selects (or none, meaning every organisation).
-  if (!caller.development() && grant.viewer.sees_all_detail() && deps_.audit != nullptr) {
+  // The federation role's feed carries every acute care organisation's exact figures: recorded as GHOR's is.
+  if (!caller.development() && (grant.viewer.sees_all_detail() || grant.viewer.federation()) &&
+      deps_.audit != nullptr) {
     std::vector<std::string> selected(request.filter().organization_ids().begin(),
                                       request.filter().organization_ids().end());
     std::erase(selected, caller.organization_id);

@@ -21,15 +21,21 @@ struct StoredRecord {
   // policy::WireFor (server/policy/visibility.h) and then shared by all of them.
   mutable absl::once_flag redacted_once;
   mutable std::string redacted_wire;
+  // The form shown to the federation role (policy/federation.h), made once on first use and shared by every
+  // federation reader.
+  mutable absl::once_flag federation_once;
+  mutable std::string federation_wire;
 };
 using RecordPtr = std::shared_ptr<const StoredRecord>;
 
 struct PublishedEvent {
   ketenbeeld::v1::Event event;
   std::string wire;  // event.SerializeAsString(); the bytes stored in the log
-  // As StoredRecord::redacted_wire.
+  // As StoredRecord::redacted_wire and federation_wire.
   mutable absl::once_flag redacted_once;
   mutable std::string redacted_wire;
+  mutable absl::once_flag federation_once;
+  mutable std::string federation_wire;
   int64_t revision() const { return event.revision(); }
 };
 using EventPtr = std::shared_ptr<const PublishedEvent>;

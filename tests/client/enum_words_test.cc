@@ -59,6 +59,7 @@ TEST(EnumWordsTest, RolesReadAsTheirCredentialWords) {
   EXPECT_EQ(EnumWord(v1::ROLE_DISPATCH), "dispatch");
   EXPECT_EQ(EnumWord(v1::ROLE_BESTUUR), "bestuur");
   EXPECT_EQ(EnumWord(v1::ROLE_OPERATOR), "operator");
+  EXPECT_EQ(EnumWord(v1::ROLE_FEDERATION), "federation");
   // The old names are gone from the API (reserved in picture.proto).
   EXPECT_FALSE(ParseEnumWord<v1::Role>("admin").ok());
   EXPECT_FALSE(ParseEnumWord<v1::Role>("administration").ok());

@@ -65,8 +65,8 @@ TEST(NamesTest, NotARecordNameExplainsTheExpectedForms) {
             "name: \"foo\" is not a record name; expected organizations/{id}, organizations/{id}/status, "
             "organizations/{id}/locations/{id}/status, incidents/{id}, incidents/{id}/entries/{sequence}, "
             "alerts/{id}, alerts/{id}/acknowledgements/{organization id}, assistance-requests/{id}, "
-            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id} or "
-            "upstream/{safety region}");
+            "scenarios/{id}, notifications/{id}, escalations/{id}, reservations/{id}, indicators/{id}, "
+            "upstream/{safety region} or aggregates/{group}");
 }
 
 TEST(NamesTest, UpstreamSourcesAreNamedByTheirSafetyRegion) {
@@ -78,6 +78,13 @@ TEST(NamesTest, UpstreamSourcesAreNamedByTheirSafetyRegion) {
   for (const char* bad : {"upstream/vr10", "upstream/VR26", "upstream/", "upstream/VR10/x"}) {
     EXPECT_EQ(ParseName(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
+}
+
+TEST(NamesTest, SectorAggregatesHaveTheirName) {
+  absl::StatusOr<ParsedName> parsed = ParseName(AggregateName("long-term-care"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->kind, v1::ENTITY_KIND_SECTOR_AGGREGATE);
+  EXPECT_EQ(parsed->id, "long-term-care");
 }
 
 TEST(NamesTest, FollowUpNamesSortInCommitOrderAndParse) {

@@ -58,6 +58,7 @@ const std::map<std::string, Credential>& Credentials() {
       {"dispatch", {"token-mk-9b9b9b", "meldkamer-vr10", "dispatch"}},
       {"bestuur", {"token-bestuur-4242", "bestuur-vr10", "bestuur"}},
       {"operator", {"token-beheer-0001", "beheer", "operator"}},
+      {"federation", {"token-federatie-6b6b", "federatie-vr10", "federation"}},
       // Tokens issued before the rename carry the old words; they must get exactly the same powers.
       {"bestuur-old-word", {"token-bestuur-old-77", "bestuur-vr10", "administration"}},
       {"operator-old-word", {"token-beheer-old-88", "beheer", "admin"}},
@@ -181,17 +182,17 @@ TEST_F(AccessTest, EveryWriteRecordsTheAuthenticatedActor) {
 
 // --- The role x RPC matrix -----------------------------------------------------------------------------------------
 
-// Which roles may call each method: I(nstitution), G(HOR), D(ispatch), B(estuur), O(perator). Written out
+// Which roles may call each method: I(nstitution), G(HOR), D(ispatch), B(estuur), O(perator), F(ederation). Written out
 // here independently of server/policy/rules.cc, so a change of a rule must be made in both places.
 const std::map<std::string, std::string>& ExpectedMatrix() {
   static const auto* matrix = new std::map<std::string, std::string>{
       {"/ketenbeeld.v1.PictureService/RegisterOrganization", "O"},
       {"/ketenbeeld.v1.PictureService/ReportStatus", "IGD"},
       {"/ketenbeeld.v1.PictureService/PublishStatus", "IGD"},
-      {"/ketenbeeld.v1.PictureService/Get", "IGDO"},
-      {"/ketenbeeld.v1.PictureService/List", "IGDO"},
-      {"/ketenbeeld.v1.PictureService/History", "IGDO"},
-      {"/ketenbeeld.v1.PictureService/Subscribe", "IGDO"},
+      {"/ketenbeeld.v1.PictureService/Get", "IGDOF"},
+      {"/ketenbeeld.v1.PictureService/List", "IGDOF"},
+      {"/ketenbeeld.v1.PictureService/History", "IGDOF"},
+      {"/ketenbeeld.v1.PictureService/Subscribe", "IGDOF"},
       {"/ketenbeeld.v1.IncidentService/OpenIncident", "GD"},
       {"/ketenbeeld.v1.IncidentService/UpdateIncident", "GD"},
       {"/ketenbeeld.v1.IncidentService/AddSituationEntry", "GD"},
@@ -212,7 +213,7 @@ const std::map<std::string, std::string>& ExpectedMatrix() {
       {"/ketenbeeld.v1.ReportService/DefineIndicator", "G"},
       {"/ketenbeeld.v1.ReportService/RetireIndicator", "G"},
       {"/ketenbeeld.v1.ReportService/GetIndicatorOverview", "IGDB"},
-      {"/ketenbeeld.v1.ReportService/GetCapacityOverview", "IGDB"},
+      {"/ketenbeeld.v1.ReportService/GetCapacityOverview", "IGDBF"},
       {"/ketenbeeld.v1.ReportService/GetOperationalSummary", "GDB"},
       {"/ketenbeeld.v1.ReportService/FindCapacity", "GD"},
       {"/ketenbeeld.v1.ReportService/GetContinuityTimeline", "IGDB"},
@@ -276,10 +277,10 @@ grpc::Status CallWithEmptyRequest(const std::shared_ptr<grpc::Channel>& channel,
 TEST_F(AccessTest, TheRoleByRpcMatrixHoldsForEveryMethodOfEveryService) {
   SetUpRegion();
   // The old role words ("administration", "admin") are walked too: the same letters, so the same powers.
-  const std::multimap<char, std::string> roles = {{'I', "institution"},      {'G', "ghor"},
-                                                  {'D', "dispatch"},         {'B', "bestuur"},
-                                                  {'O', "operator"},         {'B', "bestuur-old-word"},
-                                                  {'O', "operator-old-word"}};
+  const std::multimap<char, std::string> roles = {{'I', "institution"},       {'G', "ghor"},
+                                                  {'D', "dispatch"},          {'B', "bestuur"},
+                                                  {'O', "operator"},          {'B', "bestuur-old-word"},
+                                                  {'O', "operator-old-word"}, {'F', "federation"}};
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [letter, name] : roles) channels[name] = ChannelAs(name);
   for (const std::string& method : AllMethods()) {

@@ -56,6 +56,8 @@ constexpr Caller kCallers[] = {
     {"dispatch", 'D', "meldkamer-vr10", "dispatch", "tok-dispatch-0b3c"},
     {"bestuur", 'B', "bestuur-vr10", "bestuur", "tok-bestuur-e4e4"},
     {"operator", 'O', "beheer", "operator", "tok-operator-9a01"},
+    // The region's federation link (docs/federation-policy.md): in no row, so refused every write.
+    {"federation", 'F', "federatie-vr10", "federation", "tok-federation-6e2b"},
     {"bestuur (old word)", 'B', "bestuur-vr10", "administration", "tok-administration-31c2"},
     {"operator (old word)", 'O', "beheer", "admin", "tok-admin-c7d8"},
 };
@@ -174,6 +176,7 @@ class WriteAccessTest : public ::testing::Test {
         {"meldkamer-vr10", v1::ORGANIZATION_KIND_DISPATCH_CENTRE},
         {"bestuur-vr10", v1::ORGANIZATION_KIND_CRISIS_MANAGEMENT},
         {"beheer", v1::ORGANIZATION_KIND_CRISIS_MANAGEMENT},
+        {"federatie-vr10", v1::ORGANIZATION_KIND_CRISIS_MANAGEMENT},
     };
     for (const auto& [id, kind] : organizations) {
       const grpc::Status status = Register(*picture, MakeOrganization(id, kind));
@@ -621,8 +624,8 @@ TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix)
       }
     }
   }
-  // 7 callers x (13 writes for no organisation + 10 own-organisation writes x own, other, none).
-  EXPECT_EQ(cases, 7 * (13 + 10 * 3));
+  // 8 callers x (13 writes for no organisation + 10 own-organisation writes x own, other, none).
+  EXPECT_EQ(cases, 8 * (13 + 10 * 3));
 }
 
 // The race the attack used (issue 14, 18 of 30 went through): an institution keeps cancelling the id of another

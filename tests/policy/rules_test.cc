@@ -121,8 +121,8 @@ TEST(RulesTest, DevelopmentModeMayWriteAnything) {
 // --- Every write RPC x every role ------------------------------------------------------------------------------------
 
 // The write RPCs of docs/security.md's matrix, written out here independently of rules.cc: who may call each
-// (I(nstitution), G(HOR), D(ispatch), B(estuur), O(perator)) and whether institutions and dispatch may act only for
-// their own organisation. A change of a rule must be made in both places.
+// (I(nstitution), G(HOR), D(ispatch), B(estuur), O(perator), F(ederation): never) and whether institutions and dispatch
+// may act only for their own organisation. A change of a rule must be made in both places.
 struct ExpectedWrite {
   absl::string_view method;
   absl::string_view roles;
@@ -158,11 +158,10 @@ struct RoleCase {
   Role role;
   const char* organization_id;
 };
-constexpr RoleCase kRoles[] = {{'I', Role::ROLE_INSTITUTION, "ziekenhuis-a"},
-                               {'G', Role::ROLE_GHOR, "ghor-vr10"},
-                               {'D', Role::ROLE_DISPATCH, "meldkamer-vr10"},
-                               {'B', Role::ROLE_BESTUUR, "bestuur-vr10"},
-                               {'O', Role::ROLE_OPERATOR, "beheer"}};
+constexpr RoleCase kRoles[] = {
+    {'I', Role::ROLE_INSTITUTION, "ziekenhuis-a"}, {'G', Role::ROLE_GHOR, "ghor-vr10"},
+    {'D', Role::ROLE_DISPATCH, "meldkamer-vr10"},  {'B', Role::ROLE_BESTUUR, "bestuur-vr10"},
+    {'O', Role::ROLE_OPERATOR, "beheer"},          {'F', Role::ROLE_FEDERATION, "federatie-vr10"}};
 
 // A write RPC is one that answers a WriteResponse: the descriptors say which, so a new one cannot be left out.
 TEST(RulesTest, EveryWriteRpcIsListedWithItsExpectedDecision) {
@@ -215,8 +214,39 @@ TEST(RulesTest, EveryWriteRpcForEveryRoleOwnOtherAndNoOrganisation) {
       checked += 3;
     }
   }
-  // 5 roles x (13 writes for no organisation + 9 own-organisation writes x own, other, none).
-  EXPECT_EQ(checked, 5 * (13 + 9 * 3)) << "a write or role case was skipped";
+  // 6 roles x (13 writes for no organisation + 9 own-organisation writes x own, other, none).
+  EXPECT_EQ(checked, 6 * (13 + 9 * 3)) << "a write or role case was skipped";
+}
+
+// The federation role (the region's link upward, docs/federation-policy.md): exactly the reads of the picture and the
+// capacity overview, every other RPC refused, written out here independently of rules.cc. On a receiving (ROAZ or
+// national) server a federator may also apply its source's log, which the configured identity decides, not the role
+// (UpstreamSourcesAreAppliedOnlyByTheirConfiguredIdentity).
+TEST(RulesTest, TheFederationRoleReadsThePictureAndTheCapacityOverviewOnly) {
+  const std::set<std::string> allowed = {
+      "/ketenbeeld.v1.PictureService/Get",
+      "/ketenbeeld.v1.PictureService/List",
+      "/ketenbeeld.v1.PictureService/History",
+      "/ketenbeeld.v1.PictureService/Subscribe",
+      "/ketenbeeld.v1.ReportService/GetCapacityOverview",
+      "/ketenbeeld.v1.FederationService/ApplyUpstream",
+      "/ketenbeeld.v1.FederationService/GetUpstreamCursors",
+  };
+  const security::Identity federation = As(Role::ROLE_FEDERATION, "federatie-vr10");
+  int refused = 0;
+  for (const std::string& method : AllMethods()) {
+    const absl::Status status = AuthorizeCall(federation, method);
+    if (allowed.contains(method)) {
+      EXPECT_TRUE(status.ok()) << method << ": " << status;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << method;
+      EXPECT_THAT(status.message(), HasSubstr("role federation may not call")) << method;
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, static_cast<int>(AllMethods().size() - allowed.size()));
+  EXPECT_EQ(RoleWord(Role::ROLE_FEDERATION), "federation");
+  EXPECT_EQ(*security::ParseRole("federation", "OU"), Role::ROLE_FEDERATION);
 }
 
 // Federation: not the role, the configured identity of the source (AuthorizeUpstreamSource). Every role of the

@@ -51,9 +51,11 @@ TEST_F(DevCertsTest, CertificatesNameTheDemoOrganisationsAndTheServerAcceptsThem
   ASSERT_EQ(status, 0);
 
   const std::pair<const char*, v1::Role> expected[] = {
-      {"ghor-vr10", v1::ROLE_GHOR},         {"meldkamer-vr10", v1::ROLE_DISPATCH}, {"zh-noord", v1::ROLE_INSTITUTION},
-      {"zh-kust", v1::ROLE_INSTITUTION},    {"zh-west", v1::ROLE_INSTITUTION},     {"vvt-duin", v1::ROLE_INSTITUTION},
-      {"vvt-polder", v1::ROLE_INSTITUTION}, {"bestuur-vr10", v1::ROLE_BESTUUR},    {"beheer", v1::ROLE_OPERATOR},
+      {"ghor-vr10", v1::ROLE_GHOR},         {"meldkamer-vr10", v1::ROLE_DISPATCH},
+      {"zh-noord", v1::ROLE_INSTITUTION},   {"zh-kust", v1::ROLE_INSTITUTION},
+      {"zh-west", v1::ROLE_INSTITUTION},    {"vvt-duin", v1::ROLE_INSTITUTION},
+      {"vvt-polder", v1::ROLE_INSTITUTION}, {"bestuur-vr10", v1::ROLE_BESTUUR},
+      {"beheer", v1::ROLE_OPERATOR},        {"federatie-vr10", v1::ROLE_FEDERATION},
   };
   for (const auto& [name, role] : expected) {
     absl::StatusOr<std::string> pem = ReadWholeFile(File(absl::StrCat(name, ".pem")), "certificate");

@@ -69,7 +69,7 @@ TEST(TokenTable, RoleWordsOldAndNew) {
   }
   // The error lists the current words only.
   EXPECT_THAT(ParseRole("administrator", "role").status().message(),
-              HasSubstr("expected institution, ghor, dispatch, bestuur or operator"));
+              HasSubstr("expected institution, ghor, dispatch, bestuur, operator or federation"));
 }
 
 TEST(TokenTable, EmptyFileHasNoTokens) {
