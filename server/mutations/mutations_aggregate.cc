@@ -25,6 +25,7 @@
 #include "server/domain/entities.h"
 #include "server/domain/names.h"
 #include "server/mutations/mutations.h"
+#include "server/queries/reports.h"
 
 namespace ketenbeeld::mutations {
 namespace {
@@ -38,20 +39,9 @@ absl::string_view GroupOfRecord(const v1::Record& record) {
   return domain::AggregateGroupOf(record.scope().organization_kind());
 }
 
-// One organisation of a group with its reports, as the group's write leaves them.
-struct Member {
-  const v1::Organization* organization = nullptr;
-  const v1::StatusReport* organization_report = nullptr;
-  std::vector<const v1::StatusReport*> location_reports;
-
-  // The reports that count, as queries/reports.h counts them: per-site reports when there are any, else the
-  // organisation-level report.
-  std::vector<const v1::StatusReport*> Counted() const {
-    if (!location_reports.empty()) return location_reports;
-    if (organization_report != nullptr) return {organization_report};
-    return {};
-  }
-};
+// One organisation of a group with its reports, as the group's write leaves them; its figures count by the rule of
+// queries/reports.h.
+using Member = queries::OrganizationReports;
 
 struct BedSums {
   int64_t available = 0;

@@ -36,18 +36,7 @@ constexpr int kDefaultLimit = 20;
 constexpr int kMaxLimit = 1000;
 
 // A registered organisation and its latest reports, as one snapshot holds them.
-struct OrganizationView {
-  const v1::Organization* organization = nullptr;
-  const v1::StatusReport* organization_report = nullptr;
-  std::vector<const v1::StatusReport*> location_reports;
-
-  // The reports whose figures count (see "Which reports count for capacity" in reports.h).
-  std::vector<const v1::StatusReport*> Counted() const {
-    if (!location_reports.empty()) return location_reports;
-    if (organization_report != nullptr) return {organization_report};
-    return {};
-  }
-};
+using OrganizationView = OrganizationReports;
 
 // One consistent snapshot of the records a report needs, with the organisations indexed by id (in id order).
 class PictureView {

@@ -26,6 +26,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/functional/function_ref.h"
@@ -40,6 +41,21 @@
 #include "server/state/picture.h"
 
 namespace ketenbeeld::queries {
+
+// A registered organisation and its latest reports (pointers into records the caller keeps alive), and the rule
+// above: which of them count.
+struct OrganizationReports {
+  const ketenbeeld::v1::Organization* organization = nullptr;
+  const ketenbeeld::v1::StatusReport* organization_report = nullptr;
+  std::vector<const ketenbeeld::v1::StatusReport*> location_reports;
+
+  // The reports whose figures count: the per-location reports when there are any, else the organisation-level one.
+  std::vector<const ketenbeeld::v1::StatusReport*> Counted() const {
+    if (!location_reports.empty()) return location_reports;
+    if (organization_report != nullptr) return {organization_report};
+    return {};
+  }
+};
 
 // The figures the capacity reports sum, organisation by organisation, as one snapshot of the picture gives them
 // (counted by the rule above). The overview and the gap report are computed from such a table: the live one for

@@ -144,7 +144,8 @@ TEST(NamesTest, HugeNameIsQuotedShort) {
   const std::string huge(100000, 'x');
   absl::StatusOr<ParsedName> parsed = ParseName(huge);
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_LT(parsed.status().message().size(), 600u);
+  // The message quotes the name shortened and lists the name forms (about 500 characters), never the whole name.
+  EXPECT_LT(parsed.status().message().size(), 800u);
 }
 
 class BadNameTest : public ::testing::TestWithParam<const char*> {};

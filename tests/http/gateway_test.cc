@@ -491,9 +491,14 @@ TEST_F(GatewayTest, FeedSendsSnapshotThenSyncedThenEachChangeWithItsRevisionAsId
   const absl::Duration latency = absl::Now() - written;
   EXPECT_LT(latency, absl::Seconds(1));
   frames = feed.frames();
-  EXPECT_EQ(frames.back().id, "2");
+  // A long-term care organisation's report commits with its group's sector aggregate (docs/federation-policy.md): one
+  // frame, two events, and the frame's id is the last revision, where a resumed feed goes on.
+  ASSERT_EQ(frames.back().data["events"].size(), 2u) << frames.back().data;
   EXPECT_EQ(frames.back().data["events"][0]["record"]["name"], "organizations/vvt-a/status");
   EXPECT_EQ(Revision(frames.back().data["events"][0]["revision"]), 2);
+  EXPECT_EQ(frames.back().data["events"][1]["record"]["name"], "aggregates/long-term-care");
+  EXPECT_EQ(Revision(frames.back().data["events"][1]["revision"]), 3);
+  EXPECT_EQ(frames.back().id, "3");
 }
 
 // Exercise mode over the gateway: the exercise travels in the request message (a write's `exercise_id`, the feed's
