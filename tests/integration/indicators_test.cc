@@ -13,7 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
-#include "server/security/tokens.h"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -47,8 +47,7 @@ class HeatWaveTest : public ::testing::Test {
     const std::string path = dir + "/tokens";
     std::ofstream file(path);
     for (const auto& [name, identity] : HeatWaveIdentities()) {
-      file << "sha256:" << security::TokenHash(TokenOf(name)) << " " << identity.first << " " << identity.second << " "
-           << name << "\n";
+      file << TokenLine(TokenOf(name), identity.first, identity.second, name);
     }
     return path;
   }

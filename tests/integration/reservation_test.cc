@@ -19,7 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
-#include "server/security/tokens.h"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -49,8 +49,7 @@ std::string WriteTokens(const std::string& dir) {
   const std::string path = dir + "/tokens";
   std::ofstream file(path);
   for (const Caller& caller : kCallers) {
-    file << "sha256:" << security::TokenHash(caller.token) << " " << caller.organization_id << " " << caller.role_word
-         << " " << caller.name << "\n";
+    file << TokenLine(caller.token, caller.organization_id, caller.role_word, caller.name);
   }
   return path;
 }

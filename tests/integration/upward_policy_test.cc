@@ -14,7 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
-#include "server/security/tokens.h"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -52,8 +52,7 @@ class UpwardPolicyTest : public ::testing::Test {
     const std::string path = dir + "/tokens";
     std::ofstream file(path);
     for (const auto& [name, identity] : FederationIdentities()) {
-      file << "sha256:" << security::TokenHash(FedToken(name)) << " " << identity.first << " " << identity.second << " "
-           << name << "\n";
+      file << TokenLine(FedToken(name), identity.first, identity.second, name);
     }
     return path;
   }
