@@ -67,14 +67,19 @@ TARGETS ?=
 # Set SKIP_DEPS=1 to skip deploy/install-deps.sh (e.g. on a machine where you cannot install packages).
 SKIP_DEPS ?=
 
-# CI (any value but empty, 0 or false) turns compiler warnings into errors.
+# CI (any value but empty, 0 or false) turns compiler warnings into errors, and compiles the main tree with line tables
+# instead of full debug information (DEBUG_INFO_FLAGS): the same code (GCC's -g never changes code generation), enough
+# for every backtrace CI prints, and a fifth less compile time (workflow_service.pb.cc: 15.6 -> 11.1 s of CPU), which
+# CI pays cold. A developer's build keeps -g, for the debugger.
 CI ?=
 ifneq ($(filter-out 0 false,$(CI)),)
   IS_CI := 1
   WERROR ?= ON
+  DEBUG_INFO_FLAGS ?= -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG"
 else
   IS_CI :=
   WERROR ?= OFF
+  DEBUG_INFO_FLAGS ?=
 endif
 
 # ccache (CMakeLists.txt uses it as compiler launcher when installed). BASEDIR + NOHASHDIR make hits independent of
@@ -84,7 +89,10 @@ endif
 CCACHE_DIR ?= $(if $(HOME),$(HOME),$(CURDIR))/.cache/ccache
 CCACHE_BASEDIR ?= $(CURDIR)
 CCACHE_NOHASHDIR ?= true
-export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR
+# The test binaries' precompiled header (tests/CMakeLists.txt): ccache caches a PCH and the files using it only with
+# this sloppiness (ccache's manual, "Precompiled headers"); without it they compile every time, uncached.
+CCACHE_SLOPPINESS ?= pch_defines,time_macros
+export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_SLOPPINESS
 
 # Sanitizer run-time options; suppression files are used when they exist. Exported for every test run: binaries
 # built without the sanitizer ignore them. Set any of these in the environment to replace the defaults.
@@ -129,7 +137,8 @@ endif
 # below goes through `cmake --build`, which works with either.
 configure: ## Configure BUILD_DIR with CMake (Ninja, ccache, compile_commands.json).
 	cmake -S . -B $(BUILD_DIR) $(if $(wildcard $(BUILD_DIR)/CMakeCache.txt),,-G Ninja) \
-	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENBEELD_WERROR=$(WERROR) -DKETENBEELD_SANITIZER=$(SANITIZER) $(CMAKE_ARGS)
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENBEELD_WERROR=$(WERROR) -DKETENBEELD_SANITIZER=$(SANITIZER) \
+	  $(DEBUG_INFO_FLAGS) $(CMAKE_ARGS)
 
 build: configure ## Build everything (or only TARGETS=...) in BUILD_DIR.
 	cmake --build $(BUILD_DIR) --parallel $(JOBS) $(if $(TARGETS),--target $(TARGETS))
