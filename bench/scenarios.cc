@@ -486,13 +486,12 @@ class CheckingSubscriber final : public FeedObserver {
     last_revision_.store(last, std::memory_order_release);
   }
 
-  void OnDone(const grpc::Status& status) override {
+  void OnDone(const absl::Status& status) override {
     ended_.store(true);
     shared_->ended.fetch_add(1);
     std::lock_guard<std::mutex> lock(shared_->mutex);
-    if (status.error_code() != grpc::StatusCode::CANCELLED && shared_->first_end_error.empty()) {
-      shared_->first_end_error =
-          absl::StrCat("feed ended: ", static_cast<int>(status.error_code()), " ", status.error_message());
+    if (status.code() != absl::StatusCode::kCancelled && shared_->first_end_error.empty()) {
+      shared_->first_end_error = absl::StrCat("feed ended: ", static_cast<int>(status.code()), " ", status.message());
     }
     shared_->cv.notify_all();
   }
@@ -1123,7 +1122,8 @@ WriteResult ResultOf(const grpc::Status& status) {
 // Loads `organizations` organisations, each with a status report, in development mode (where nothing is limited),
 // then restarts the server on the same data with a tokens file of two identities, so that what is measured runs
 // under the default per-identity limits: the GHOR (ghor-bench) and an institution, organisation 0.
-absl::Status LoadGuardedRegion(const BenchConfig& config, Peer& peer, const std::string& scenario, int organizations) {
+absl::Status LoadGuardedRegion(const BenchConfig& config, GrpcPeer& peer, const std::string& scenario,
+                               int organizations) {
   if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) return status;
   const std::string tokens = absl::StrCat(config.work_dir, "/logs/", scenario, "-tokens");
   std::ofstream(tokens) << testing::TokenLine(kGhorToken, "ghor-bench", "ghor", "bench GHOR")
@@ -1134,7 +1134,7 @@ absl::Status LoadGuardedRegion(const BenchConfig& config, Peer& peer, const std:
 }
 
 // The GHOR reading organisations' status at `rate` per second for `duration` (open loop), with its token.
-std::unique_ptr<OpenLoopResult> GhorGets(const BenchConfig& config, Peer& peer, int organizations) {
+std::unique_ptr<OpenLoopResult> GhorGets(const BenchConfig& config, GrpcPeer& peer, int organizations) {
   return RunOpenLoop(
       [&peer, organizations](int64_t i, int, int64_t, WriteDone done) {
         ketenbeeld::v1::GetRequest request;
@@ -1161,7 +1161,7 @@ void CheckGets(const std::string& label, const OpenLoopResult& gets, std::vector
   }
 }
 
-Json ScanInterferenceCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+Json ScanInterferenceCase(const BenchConfig& config, GrpcPeer& peer, std::vector<std::string>* failures) {
   const std::string label = absl::StrCat(peer.Name(), " scan_interference");
   const int organizations = config.region_organizations;
   if (absl::Status status = LoadGuardedRegion(config, peer, "scan_interference", organizations); !status.ok()) {
@@ -1280,7 +1280,7 @@ Json DriveUnreadClient(const BenchConfig& config, int port, const std::atomic<bo
           {"send_failures", send_failures}};
 }
 
-Json UnreadClientCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+Json UnreadClientCase(const BenchConfig& config, GrpcPeer& peer, std::vector<std::string>* failures) {
   const std::string label = absl::StrCat(peer.Name(), " unread_client");
   const int organizations = config.region_organizations;
   if (absl::Status status = LoadGuardedRegion(config, peer, "unread_client", organizations); !status.ok()) {
@@ -1331,14 +1331,15 @@ void AddGhorRows(Json* rows, const Json& case_json, const std::string& under, co
 // shared parameters besides `parameters`.
 ScenarioOutcome RunRegionScenario(const BenchConfig& config, const std::string& scenario, const std::string& title,
                                   Json parameters, const std::string& definition,
-                                  const std::function<Json(Peer&, std::vector<std::string>*)>& body,
+                                  const std::function<Json(GrpcPeer&, std::vector<std::string>*)>& body,
                                   const std::function<void(Json* rows, const Json& case_json)>& add_rows) {
   ScenarioOutcome outcome;
   BenchConfig case_config = config;
   case_config.peers = {"ketenbeeld"};
-  Json case_json =
-      RunCase(case_config, scenario, absl::StrCat(config.region_organizations, " orgs"), &outcome,
-              [&](Peer& peer, const std::string&, std::vector<std::string>* problems) { return body(peer, problems); });
+  Json case_json = RunCase(case_config, scenario, absl::StrCat(config.region_organizations, " orgs"), &outcome,
+                           [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                             return body(AsGrpcPeer(peer), problems);
+                           });
   Json rows = Json::array();
   add_rows(&rows, case_json);
   parameters["organizations"] = config.region_organizations;
@@ -1363,7 +1364,7 @@ ScenarioOutcome RunScanInterference(const BenchConfig& config) {
       "default per-identity limits). Phase 1: the GHOR's Gets of organisations' status at a steady rate, alone. "
       "Phase 2: the same while an institution starts History (from revision 1, a filter matching nothing) and List "
       "(at the revision when every organisation was registered) alternately, at most `scans_in_flight` unanswered.",
-      [&](Peer& peer, std::vector<std::string>* problems) { return ScanInterferenceCase(config, peer, problems); },
+      [&](GrpcPeer& peer, std::vector<std::string>* problems) { return ScanInterferenceCase(config, peer, problems); },
       [](Json* rows, const Json& case_json) {
         AddGhorRows(rows, case_json, "with scans", "/ghor_get_with_scans");
         AddRow(rows, case_json, "scans completed", "/scans/completed", "count", true);
@@ -1382,7 +1383,7 @@ ScenarioOutcome RunUnreadClient(const BenchConfig& config) {
       "never reads) starts Lists of the whole picture and, every tenth call, a PublishStatus stream with one report, "
       "at `unread_rate` per second over `unread_connections` connections; then it closes them and the sampling "
       "goes on 2 s. The 80 MiB bound: docs/security.md, 16 MiB of unsent answers plus 32 answers of at most 2 MiB.",
-      [&](Peer& peer, std::vector<std::string>* problems) { return UnreadClientCase(config, peer, problems); },
+      [&](GrpcPeer& peer, std::vector<std::string>* problems) { return UnreadClientCase(config, peer, problems); },
       [](Json* rows, const Json& case_json) {
         AddRow(rows, case_json, "server RSS peak, baseline", "/rss_baseline/peak_mib", "MiB", false);
         AddRow(rows, case_json, "server RSS peak, with the client", "/rss_with_client/peak_mib", "MiB", false);
