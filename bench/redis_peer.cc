@@ -107,7 +107,7 @@ class EventLoop {
   event_base* base() const { return base_; }
 
  private:
-  static void OnWake(evutil_socket_t, short, void* arg) {
+  static void OnWake(evutil_socket_t, short, void* arg) {  // NOLINT(google-runtime-int): libevent callback type
     auto* loop = static_cast<EventLoop*>(arg);
     std::deque<std::function<void()>> tasks;
     {
@@ -131,7 +131,6 @@ struct Connection {
   redisAsyncContext* context = nullptr;  // Null once closed or lost.
   std::string error;                     // Why it was lost.
   std::atomic<bool> connected{false};
-  std::function<void()> on_connected;  // Runs once, on the loop, when connected.
 };
 
 void OnConnectionConnect(const redisAsyncContext* context, int status) {
@@ -142,7 +141,6 @@ void OnConnectionConnect(const redisAsyncContext* context, int status) {
     return;
   }
   connection->connected.store(true);
-  if (connection->on_connected) connection->on_connected();
 }
 
 void OnConnectionDisconnect(const redisAsyncContext* context, int status) {
@@ -213,7 +211,6 @@ class FeedState : public std::enable_shared_from_this<FeedState> {
   void Cancel() {
     loop_->Post([state = shared_from_this()] {
       if (state->completed_) return;
-      state->cancelled_ = true;
       state->End(absl::CancelledError("cancelled"));
       // Connected: End's redisAsyncFree called OnDisconnect, which completed. Not yet connected: no callback.
       if (!state->completed_) state->Complete();
@@ -343,7 +340,6 @@ class FeedState : public std::enable_shared_from_this<FeedState> {
   redisAsyncContext* context_ = nullptr;
   absl::Status end_;
   bool ending_ = false;
-  bool cancelled_ = false;
   bool connect_failed_ = false;
   bool completed_ = false;
   std::string last_id_;
