@@ -34,7 +34,9 @@ constexpr char kPictureKey[] = "kb:picture";
 constexpr char kLogKey[] = "kb:log";
 // How many idle subscribers (one connection each) the server and this process must be able to hold.
 constexpr int kMaxClients = 10000;
-constexpr int kLoops = 2;
+// Event-loop threads of the client: one for the write connections, these for the subscribers' connections (so that
+// parsing the feeds' answers does not delay the writer's acknowledgements in the client).
+constexpr int kFeedLoops = 2;
 // Entries per XREAD answer at most (bounds a slow subscriber's answer, as a client would).
 constexpr int kReadCount = 4096;
 
@@ -395,7 +397,7 @@ class RedisPeer final : public Peer {
   }
 
   std::unique_ptr<Feed> Subscribe(FeedObserver* observer, int channel_hint) override {
-    EventLoop* loop = loops_[static_cast<size_t>(channel_hint) % loops_.size()].get();
+    EventLoop* loop = feed_loops_[static_cast<size_t>(channel_hint) % feed_loops_.size()].get();
     auto state = std::make_shared<FeedState>(loop, observer);
     loop->Post([state, port = port_] { state->Start(port); });
     return std::make_unique<RedisFeed>(std::move(state));
@@ -468,10 +470,11 @@ class RedisPeer final : public Peer {
       if (reply != nullptr && reply->type == REDIS_REPLY_STRING) script_sha_ = std::string(ReplyText(reply.get()));
     }
     if (script_sha_.empty()) std::fprintf(stderr, "bench: redis: SCRIPT LOAD failed; every write will fail\n");
-    for (int i = 0; i < kLoops; ++i) loops_.push_back(std::make_unique<EventLoop>());
+    write_loop_ = std::make_unique<EventLoop>();
+    for (int i = 0; i < kFeedLoops; ++i) feed_loops_.push_back(std::make_unique<EventLoop>());
     for (int i = 0; i < options_.channels; ++i) {
       auto connection = std::make_unique<Connection>();
-      connection->loop = loops_[static_cast<size_t>(i) % loops_.size()].get();
+      connection->loop = write_loop_.get();
       Connection* raw = connection.get();
       connection->loop->Run([raw, port = port_] { Open(raw, port); });
       writers_.push_back(std::move(connection));
@@ -487,7 +490,9 @@ class RedisPeer final : public Peer {
       });
     }
     writers_.clear();
-    loops_.clear();  // Joins the threads; every feed has ended before (the scenarios close their feeds first).
+    // Joins the threads; every feed has ended before (the scenarios close their feeds first).
+    feed_loops_.clear();
+    write_loop_.reset();
   }
 
   void RegisterOne(int organization, std::function<void(const absl::Status&)> done) override {
@@ -522,7 +527,8 @@ class RedisPeer final : public Peer {
 
   int port_ = 0;
   std::string script_sha_;
-  std::vector<std::unique_ptr<EventLoop>> loops_;
+  std::unique_ptr<EventLoop> write_loop_;
+  std::vector<std::unique_ptr<EventLoop>> feed_loops_;
   std::vector<std::unique_ptr<Connection>> writers_;
 };
 

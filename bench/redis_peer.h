@@ -21,10 +21,12 @@
 //   readiness probe (Start, Restart)  HGET kb:picture organizations/bench-org-000000 over a fresh connection; Redis
 //       answers -LOADING until the AOF is loaded.
 //
-// The client: hiredis's async API on libevent (hiredis's adapters/libevent.h; Debian's libevent-dev), two event-loop
-// threads. Calls from other threads are handed to a loop through a queue and a libevent user event
-// (evthread_use_pthreads makes event_active thread-safe); on a loop thread they run inline. Write connections:
-// PeerOptions::channels, each pipelining the writes of the publishers assigned to it.
+// The client: hiredis's async API on libevent (hiredis's adapters/libevent.h; Debian's libevent-dev), three
+// event-loop threads: one for the write connections (PeerOptions::channels, each pipelining the writes of the
+// publishers assigned to it), two for the subscribers' connections. Calls from other threads are handed to a loop
+// through a queue and a libevent user event (evthread_use_pthreads makes event_active thread-safe); on a loop thread
+// they run inline. hiredis turns every answer into reply objects (an allocation and a copy per stream entry), more
+// client work per event than the gRPC peers' wire scanners: the tables' "CPU: bench client" row shows it.
 //
 // Thread safety: as Peer.
 #ifndef KETENBEELD_BENCH_REDIS_PEER_H_
