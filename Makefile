@@ -115,7 +115,7 @@ TIDY_REGEX ?= ^$(CURDIR)/(etcd|storage|server|client|tests|bench)/.*\.cc$$
 TIDY_ARGS ?= -quiet
 CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
 
-.PHONY: help deps test-deps configure build run demo-tls test test-asan test-tsan sanitizer-test bench fuzz format format-check tidy clean clean-all
+.PHONY: help deps test-deps bench-deps configure build run demo-tls test test-asan test-tsan sanitizer-test bench fuzz format format-check tidy clean clean-all
 
 help: ## List the targets and the main variables.
 	@echo "Ketenbeeld: make TARGET [VARIABLE=value ...]"
@@ -200,7 +200,10 @@ endif
 	if [ -n "$(IS_CI)" ] && command -v ccache >/dev/null; then echo "ccache:"; ccache -s || true; fi; \
 	exit $$status
 
-bench: ## Build the server and load generator, then run the benchmark suite against etcd (QUICK=1 for --quick).
+bench-deps: ## Install the benchmark's peers, etcd-server and redis-server, and its Redis client (hiredis, libevent).
+	bash deploy/install-deps.sh bench
+
+bench: ## Build the server and load generator, then run the benchmark suite against etcd and Redis (QUICK=1: --quick).
 	@bash deploy/install-deps.sh bench
 	@$(MAKE) build TARGETS="ketenbeeld-server ketenbeeld-bench"
 	bash bench/run.sh $(if $(QUICK),--quick) $(BUILD_DIR)

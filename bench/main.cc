@@ -1,4 +1,4 @@
-// ketenbeeld-bench: the load generator and side-by-side harness (ketenbeeld-server against etcd 3.4).
+// ketenbeeld-bench: the load generator and side-by-side harness (ketenbeeld-server against etcd 3.4 and Redis 7).
 //
 // It starts each server itself on 127.0.0.1 (data dirs under --work_dir), runs the chosen scenarios, prints a
 // table per scenario and a summary against the targets, and writes results/<scenario>.json. Exit status: 0 when
@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/peers.h"
+#include "bench/redis_peer.h"
 #include "bench/scenarios.h"
 #include "nlohmann/json.hpp"
 
@@ -27,7 +28,7 @@ namespace {
 using ketenbeeld::bench::BenchConfig;
 using ketenbeeld::bench::ScenarioOutcome;
 
-// Tiny parameters: every scenario, both peers, about a minute (the ctest smoke test; the replicated scenarios, which
+// Tiny parameters: every scenario, every peer, about a minute (the ctest smoke test; the replicated scenarios, which
 // start three etcd members and three servers per region, take half of it).
 void ApplySmoke(BenchConfig* config) {
   config->publishers = {1, 8};
@@ -84,7 +85,7 @@ int Run(int argc, char** argv) {
   std::string scenarios_flag =
       "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,replicated_writes,"
       "replicated_failover";
-  std::string peers_flag = "ketenbeeld,etcd";
+  std::string peers_flag = "ketenbeeld,etcd,redis";
   bool quick = false, smoke = false;
   double write_seconds = 0, fanout_seconds = 0;
   std::vector<int> publishers, fanout_subscribers, fanout_rates;
@@ -95,13 +96,16 @@ int Run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_option("--etcd_bin", config.etcd_binary, "Path of etcd 3.4 (skipped with a message when missing)")
       ->default_val("/usr/bin/etcd");
+  app.add_option("--redis_bin", config.redis_binary,
+                 "Path of redis-server 7 (skipped with a message when missing or when built without hiredis)")
+      ->default_val("/usr/bin/redis-server");
   app.add_option("--work_dir", config.work_dir, "Data dirs and server logs (same disk as the results)")->required();
   app.add_option("--results_dir", results_dir, "Where <scenario>.json are written")->default_val(results_dir);
   app.add_option("--scenarios", scenarios_flag,
                  "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,"
                  "replicated_writes,replicated_failover")
       ->default_val(scenarios_flag);
-  app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd")->default_val(peers_flag);
+  app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd,redis")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
   app.add_flag("--smoke", smoke, "Tiny parameters (about a minute): for ctest");
   app.add_flag("--keep_data", config.keep_data, "Keep the servers' data dirs");
@@ -191,7 +195,7 @@ int Run(int argc, char** argv) {
 
   config.peers.clear();
   for (absl::string_view peer : absl::StrSplit(peers_flag, ',', absl::SkipEmpty())) {
-    if (peer != "ketenbeeld" && peer != "etcd") {
+    if (peer != "ketenbeeld" && peer != "etcd" && peer != "redis") {
       std::fprintf(stderr, "unknown peer '%.*s'\n", static_cast<int>(peer.size()), peer.data());
       return 2;
     }
@@ -200,6 +204,19 @@ int Run(int argc, char** argv) {
           "etcd: %s not found or not executable: SKIPPING the etcd side (install it with "
           "`apt-get install -y etcd-server`); ketenbeeld is still measured.\n",
           config.etcd_binary.c_str());
+      continue;
+    }
+    if (peer == "redis" && !ketenbeeld::bench::RedisPeerBuilt()) {
+      std::printf(
+          "redis: this ketenbeeld-bench was built without hiredis and libevent: SKIPPING the redis side (install "
+          "them with `make bench-deps`, then configure and build again).\n");
+      continue;
+    }
+    if (peer == "redis" && ::access(config.redis_binary.c_str(), X_OK) != 0) {
+      std::printf(
+          "redis: %s not found or not executable: SKIPPING the redis side (install it with `make bench-deps` or "
+          "`apt-get install -y redis-server`).\n",
+          config.redis_binary.c_str());
       continue;
     }
     config.peers.emplace_back(peer);
@@ -261,7 +278,7 @@ int Run(int argc, char** argv) {
     }
   }
   if (!notes.empty()) {
-    std::printf("\nPeer (etcd) checks that failed, reported as measurements (%zu):\n  %s\n", notes.size(),
+    std::printf("\nPeer (etcd, redis) checks that failed, reported as measurements (%zu):\n  %s\n", notes.size(),
                 absl::StrJoin(notes, "\n  ").c_str());
   }
   if (!failures.empty()) {

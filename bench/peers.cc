@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 
@@ -159,7 +161,7 @@ class RawFeed final : public Feed, public grpc::ClientBidiReactor<grpc::ByteBuff
     std::lock_guard<std::mutex> lock(mutex_);
     if (cancelled_) {
       done_ = true;  // No stream was started, so no OnDone will come: finish here.
-      observer_->OnDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before the stream started"));
+      observer_->OnDone(absl::CancelledError("cancelled before the stream started"));
       done_cv_.notify_all();
       return;
     }
@@ -198,7 +200,7 @@ class RawFeed final : public Feed, public grpc::ClientBidiReactor<grpc::ByteBuff
   }
 
   void Finish(const grpc::Status& status) {
-    observer_->OnDone(status);
+    observer_->OnDone(ToAbslStatus(status));
     std::lock_guard<std::mutex> lock(mutex_);
     done_ = true;
     done_cv_.notify_all();
@@ -230,9 +232,9 @@ class RawFeed final : public Feed, public grpc::ClientBidiReactor<grpc::ByteBuff
   std::string violation_;
 };
 
-class KetenbeeldPeer final : public Peer {
+class KetenbeeldPeer final : public GrpcPeer {
  public:
-  using Peer::Peer;
+  using GrpcPeer::GrpcPeer;
   std::string Name() const override { return "ketenbeeld"; }
 
  protected:
@@ -289,9 +291,9 @@ class KetenbeeldPeer final : public Peer {
   }
 };
 
-class EtcdPeer final : public Peer {
+class EtcdPeer final : public GrpcPeer {
  public:
-  using Peer::Peer;
+  using GrpcPeer::GrpcPeer;
   std::string Name() const override { return "etcd"; }
 
  protected:
@@ -371,9 +373,25 @@ void KeepGrpcCallbackQueueAlive() {
   SyncUnary(*kKeeper, "/ketenbeeld.bench.Keeper/Keep", std::string(), absl::Milliseconds(200));
 }
 
+absl::Status ToAbslStatus(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+GrpcPeer& AsGrpcPeer(Peer& peer) {
+  auto* grpc_peer = dynamic_cast<GrpcPeer*>(&peer);
+  if (grpc_peer == nullptr) {
+    std::fprintf(stderr, "bench: %s is not a gRPC peer; this scenario runs against ketenbeeld only\n",
+                 peer.Name().c_str());
+    std::abort();
+  }
+  return *grpc_peer;
+}
+
 Peer::~Peer() { Stop(); }
 
-std::shared_ptr<grpc::Channel> Peer::MakeChannel(const std::string& address, int index) {
+GrpcPeer::~GrpcPeer() { Stop(); }  // Closes the channels (CloseClients) while the server still runs.
+
+std::shared_ptr<grpc::Channel> GrpcPeer::MakeChannel(const std::string& address, int index) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
@@ -386,12 +404,16 @@ std::shared_ptr<grpc::Channel> Peer::MakeChannel(const std::string& address, int
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-void Peer::MakeChannels() {
-  publishers_.clear();
+void GrpcPeer::CloseClients() {
+  publishers_.clear();  // Half-closes the streams (while the server still runs, except after Kill).
   stubs_.clear();
   channels_.clear();
+}
+
+void GrpcPeer::OpenClients() {
+  CloseClients();
   for (int i = 0; i < options_.channels; ++i) {
-    channels_.push_back(MakeChannel(address_, i));
+    channels_.push_back(MakeChannel(address(), i));
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channels_.back()));
     if (SupportsStreamWrites()) {
       publishers_.push_back(std::make_unique<client::StatusPublisher>(
@@ -421,50 +443,45 @@ absl::Status Peer::Start(const std::string& data_dir) {
   address_ = *address;
   port_ = std::stoi(address_.substr(address_.rfind(':') + 1));
   const absl::Time deadline = absl::Now() + absl::Minutes(5);
-  while (!ProbeRead(MakeChannel(address_, -1))) {
+  while (!ProbeReady(-1)) {
     if (!process_.Running()) return absl::UnavailableError(absl::StrCat(Name(), " exited:\n", process_.LogTail()));
     if (absl::Now() > deadline) return absl::DeadlineExceededError(absl::StrCat(Name(), " never served reads"));
     ::usleep(2000);
   }
-  MakeChannels();
+  OpenClients();
   return absl::OkStatus();
 }
 
 absl::StatusOr<absl::Duration> Peer::Restart(absl::Duration timeout) {
-  publishers_.clear();
-  stubs_.clear();
-  channels_.clear();
+  CloseClients();
   process_.Stop(absl::Seconds(60));
   const absl::Time start = absl::Now();
   if (absl::Status status = Launch(data_dir_, port_); !status.ok()) return status;
   int probe = 0;
   while (true) {
-    // A fresh channel per probe: a channel that saw "connection refused" would wait out its reconnect backoff.
-    if (ProbeRead(MakeChannel(address_, -2 - probe++))) break;
+    // A fresh connection per probe: a gRPC channel that saw "connection refused" would wait out its reconnect
+    // backoff.
+    if (ProbeReady(-2 - probe++)) break;
     if (!process_.Running()) return absl::UnavailableError(absl::StrCat(Name(), " exited:\n", process_.LogTail()));
     if (absl::Now() - start > timeout) return absl::DeadlineExceededError(absl::StrCat(Name(), " did not serve"));
     ::usleep(1000);
   }
   const absl::Duration elapsed = absl::Now() - start;
-  MakeChannels();
+  OpenClients();
   return elapsed;
 }
 
 void Peer::Stop() {
-  publishers_.clear();  // Half-closes the streams while the server still runs.
-  stubs_.clear();
-  channels_.clear();
+  CloseClients();  // While the server still runs.
   process_.Stop(absl::Seconds(30));
 }
 
 void Peer::Kill() {
   process_.Kill();
-  publishers_.clear();  // Their streams end at once: the server's sockets are gone.
-  stubs_.clear();
-  channels_.clear();
+  CloseClients();  // Their streams end at once: the server's sockets are gone.
 }
 
-absl::Status Peer::ConnectAll(absl::Duration timeout) {
+absl::Status GrpcPeer::ConnectAll(absl::Duration timeout) {
   const auto deadline = absl::ToChronoTime(absl::Now() + timeout);
   for (const std::shared_ptr<grpc::Channel>& channel : channels_) {
     if (!channel->WaitForConnected(deadline)) return absl::DeadlineExceededError("a channel did not connect");
@@ -472,8 +489,8 @@ absl::Status Peer::ConnectAll(absl::Duration timeout) {
   return absl::OkStatus();
 }
 
-void Peer::RawUnary(int channel_hint, const std::string& method, const std::string& request,
-                    std::function<void(const grpc::Status&, std::string_view)> done, const std::string& token) {
+void GrpcPeer::RawUnary(int channel_hint, const std::string& method, const std::string& request,
+                        std::function<void(const grpc::Status&, std::string_view)> done, const std::string& token) {
   struct Call {
     grpc::ClientContext context;
     grpc::ByteBuffer request;
@@ -498,7 +515,7 @@ void Peer::RawUnary(int channel_hint, const std::string& method, const std::stri
                   });
 }
 
-void Peer::WriteReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint) {
+void GrpcPeer::WriteReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint) {
   std::string method, request;
   ReportCall(organization, send_unix_nanos, &method, &request);
   RawUnary(channel_hint, method, request,
@@ -514,7 +531,7 @@ void Peer::WriteReport(int organization, int64_t send_unix_nanos, WriteDone done
            });
 }
 
-void Peer::PublishReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint) {
+void GrpcPeer::PublishReport(int organization, int64_t send_unix_nanos, WriteDone done, int channel_hint) {
   ketenbeeld::v1::ReportStatusRequest report;
   *report.mutable_report() = options_.payloads.Report(organization, send_unix_nanos);
   publishers_[static_cast<size_t>(channel_hint) % publishers_.size()]->Publish(
@@ -555,14 +572,12 @@ absl::Status Peer::Register(int count, int concurrency, absl::Duration timeout) 
     }
     // Issued without the lock held: a callback may run inline on this thread.
     for (int organization = first; organization < first + batch; ++organization) {
-      std::string method, request;
-      RegistrationCall(organization, &method, &request);
-      RawUnary(organization, method, request, [&](const grpc::Status& status, std::string_view) {
+      RegisterOne(organization, [&](const absl::Status& status) {
         std::lock_guard<std::mutex> lock(mutex);
         --in_flight;
         ++completed;
         if (!status.ok() && first_error.ok()) {
-          first_error = absl::InternalError(absl::StrCat("registration failed: ", status.error_message()));
+          first_error = absl::InternalError(absl::StrCat("registration failed: ", status.message()));
         }
         cv.notify_all();
       });
@@ -570,7 +585,14 @@ absl::Status Peer::Register(int count, int concurrency, absl::Duration timeout) 
   }
 }
 
-std::unique_ptr<Feed> Peer::Subscribe(FeedObserver* observer, int channel_hint) {
+void GrpcPeer::RegisterOne(int organization, std::function<void(const absl::Status&)> done) {
+  std::string method, request;
+  RegistrationCall(organization, &method, &request);
+  RawUnary(organization, method, request,
+           [done = std::move(done)](const grpc::Status& status, std::string_view) { done(ToAbslStatus(status)); });
+}
+
+std::unique_ptr<Feed> GrpcPeer::Subscribe(FeedObserver* observer, int channel_hint) {
   return OpenFeed(stubs_[static_cast<size_t>(channel_hint) % stubs_.size()].get(), observer);
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole benchmark suite against ketenbeeld-server and etcd 3.4 and prints the side-by-side tables.
+# Runs the whole benchmark suite against ketenbeeld-server, etcd 3.4 and Redis 7 and prints the side-by-side tables.
 #
 #   bench/run.sh [--quick | --smoke] [BUILD_DIR] [-- extra ketenbeeld-bench flags]
 #
 # BUILD_DIR (argument or environment; default: build) must already contain ketenbeeld-server and ketenbeeld-bench:
-# this script builds nothing. etcd is /usr/bin/etcd (ETCD_BIN to change; `apt-get install -y etcd-server`); when it
-# is missing, only ketenbeeld is measured and the replicated-mode scenarios (three etcd members and three servers)
-# are skipped. Servers run on 127.0.0.1 with their data under WORK_DIR (default
+# this script builds nothing. etcd is /usr/bin/etcd (ETCD_BIN to change), Redis /usr/bin/redis-server (REDIS_BIN);
+# `make bench-deps` installs both, and hiredis for the bench's Redis client. Each peer that is missing is skipped
+# with a message (without etcd also the replicated-mode scenarios: three etcd members and three servers); ketenbeeld
+# is always measured. Servers run on 127.0.0.1 with their data under WORK_DIR (default
 # BUILD_DIR/bench-work, i.e. on the same disk). Results: bench/results/*.json, the tables in
 # bench/results/tables.txt, the machine in bench/results/machine.json. docs/benchmarks.md explains the numbers.
 set -euo pipefail
@@ -19,13 +20,14 @@ while [[ $# -gt 0 ]]; do
     --quick) mode_flag="--quick"; shift ;;
     --smoke) mode_flag="--smoke"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) BUILD_DIR="$1"; shift ;;
   esac
 done
 BUILD_DIR="${BUILD_DIR:-build}"
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$repo_root/$BUILD_DIR"
 ETCD_BIN="${ETCD_BIN:-/usr/bin/etcd}"
+REDIS_BIN="${REDIS_BIN:-/usr/bin/redis-server}"
 WORK_DIR="${WORK_DIR:-$BUILD_DIR/bench-work}"
 RESULTS_DIR="${RESULTS_DIR:-$repo_root/bench/results}"
 
@@ -54,6 +56,13 @@ commit="$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown
 git -C "$repo_root" diff --quiet 2>/dev/null || commit="$commit+dirty"
 etcd_version="missing"
 [[ -x "$ETCD_BIN" ]] && etcd_version="$("$ETCD_BIN" --version 2>/dev/null | head -n 1 | awk '{print $3}')"
+redis_version="missing"
+# "Redis server v=7.0.15 sha=..." -> 7.0.15
+[[ -x "$REDIS_BIN" ]] && redis_version="$("$REDIS_BIN" --version 2>/dev/null | sed -nE 's/.* v=([^ ]+).*/\1/p')"
+for peer in "etcd:$ETCD_BIN:$etcd_version" "redis:$REDIS_BIN:$redis_version"; do
+  IFS=: read -r name path version <<<"$peer"
+  [[ "$version" == "missing" ]] && echo "run.sh: $path not installed: the $name side is SKIPPED (make bench-deps)"
+done
 cat >"$RESULTS_DIR/machine.json" <<JSON
 {
   "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
@@ -65,14 +74,17 @@ cat >"$RESULTS_DIR/machine.json" <<JSON
   "kernel": "$(uname -r)",
   "loadavg_before": "$(cut -d' ' -f1-3 /proc/loadavg)",
   "etcd_version": "$etcd_version",
+  "redis_version": "$redis_version",
   "ketenbeeld_commit": "$commit"
 }
 JSON
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)," \
-  "fsync (dd 4 KiB oflag=dsync) ${fsync_ms} ms, load average $(cut -d' ' -f1-3 /proc/loadavg), etcd $etcd_version"
+  "fsync (dd 4 KiB oflag=dsync) ${fsync_ms} ms, load average $(cut -d' ' -f1-3 /proc/loadavg), etcd $etcd_version," \
+  "redis $redis_version"
 
 status=0
-"$bench_bin" $mode_flag --server_bin "$server_bin" --etcd_bin "$ETCD_BIN" --work_dir "$WORK_DIR" \
+"$bench_bin" $mode_flag --server_bin "$server_bin" --etcd_bin "$ETCD_BIN" --redis_bin "$REDIS_BIN" \
+  --work_dir "$WORK_DIR" \
   --results_dir "$RESULTS_DIR" "${extra[@]}" | tee "$RESULTS_DIR/tables.txt" || status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS_DIR/tables.txt"
 exit "$status"

@@ -24,6 +24,7 @@
 #include "bench/histogram.h"
 #include "bench/peers.h"
 #include "bench/process.h"
+#include "bench/redis_peer.h"
 #include "bench/region.h"
 #include "bench/sse_client.h"
 #include "client/connection.h"
@@ -40,13 +41,15 @@ using Json = nlohmann::json;
 // ---------------------------------------------------------------------------------------------------------------
 // Tables
 
-// One line of a side-by-side table: a metric of one case for both peers.
+// One line of a side-by-side table: a metric of one case for every peer.
 struct Row {
   std::string case_name;
   std::string metric;
   std::string unit;
   std::optional<double> ours;
   std::optional<double> etcd;
+  bool has_redis = false;  // Redis ran in this case: the row has its value (or null) and the ratio against it.
+  std::optional<double> redis;
   bool higher_is_better = true;
   std::string target;       // Empty when the issue sets no target for this metric.
   std::optional<bool> met;  // Whether ketenbeeld meets `target`.
@@ -61,6 +64,10 @@ Json RowToJson(const Row& row) {
   result["ketenbeeld"] = row.ours ? Json(*row.ours) : Json(nullptr);
   result["etcd"] = row.etcd ? Json(*row.etcd) : Json(nullptr);
   result["ratio"] = (row.ours && row.etcd && *row.etcd != 0) ? Json(*row.ours / *row.etcd) : Json(nullptr);
+  if (row.has_redis) {
+    result["redis"] = row.redis ? Json(*row.redis) : Json(nullptr);
+    result["ratio_redis"] = (row.ours && row.redis && *row.redis != 0) ? Json(*row.ours / *row.redis) : Json(nullptr);
+  }
   result["target_met"] = row.met ? Json(*row.met) : Json(nullptr);
   return result;
 }
@@ -84,13 +91,26 @@ struct ValueColumn {
   bool ratio = false;
 };
 
+// Ketenbeeld beside etcd, and beside Redis when a row has Redis's value.
+std::vector<ValueColumn> PeerColumns(const Json& rows) {
+  std::vector<ValueColumn> columns = {{.key = "ketenbeeld", .header = "ketenbeeld", .ratio = false},
+                                      {.key = "etcd", .header = "etcd", .ratio = false},
+                                      {.key = "ratio", .header = "kb/etcd", .ratio = true}};
+  const bool redis = rows.is_array() && std::any_of(rows.begin(), rows.end(), [](const Json& row) {
+                       return row.is_object() && row.contains("redis");
+                     });
+  if (redis) {
+    columns.push_back({.key = "redis", .header = "redis", .ratio = false});
+    columns.push_back({.key = "ratio_redis", .header = "kb/redis", .ratio = true});
+  }
+  return columns;
+}
+
 // The scenario's value columns: those its JSON names ("columns": [{"key", "header", "ratio"}], the replicated mode's
-// tables), else ketenbeeld beside etcd.
+// tables), else the peers' (PeerColumns).
 std::vector<ValueColumn> ValueColumns(const Json& scenario) {
   if (!scenario.is_object() || !scenario.contains("columns")) {
-    return {{.key = "ketenbeeld", .header = "ketenbeeld", .ratio = false},
-            {.key = "etcd", .header = "etcd", .ratio = false},
-            {.key = "ratio", .header = "kb/etcd", .ratio = true}};
+    return PeerColumns(scenario.is_object() ? scenario.value("table", Json::array()) : Json::array());
   }
   std::vector<ValueColumn> columns;
   for (const Json& column : scenario["columns"]) {
@@ -135,8 +155,9 @@ std::vector<std::string> HeaderCells(const std::vector<ValueColumn>& columns) {
   return cells;
 }
 
-void PrintRows(const std::string& title, const Json& rows,
-               const std::vector<ValueColumn>& columns = ValueColumns(Json())) {
+// `given_columns` empty: the peers' columns (PeerColumns).
+void PrintRows(const std::string& title, const Json& rows, const std::vector<ValueColumn>& given_columns = {}) {
+  const std::vector<ValueColumn> columns = given_columns.empty() ? PeerColumns(rows) : given_columns;
   std::vector<std::vector<std::string>> cells = {HeaderCells(columns)};
   for (const Json& row : rows) cells.push_back(RowCells(row, columns, "NO"));
   std::vector<size_t> widths(cells[0].size(), 0);
@@ -173,8 +194,9 @@ void PrintRows(const std::string& title, const Json& rows,
 // Peers and data dirs
 
 PeerOptions PeerOptionsFor(const std::string& name, const BenchConfig& config) {
-  return {.binary = name == "etcd" ? config.etcd_binary : config.server_binary,
-          .launcher = name == "etcd" ? std::vector<std::string>() : config.server_launcher,
+  const bool ours = name == "ketenbeeld";
+  return {.binary = ours ? config.server_binary : (name == "etcd" ? config.etcd_binary : config.redis_binary),
+          .launcher = ours ? config.server_launcher : std::vector<std::string>(),
           .work_dir = config.work_dir + "/logs",
           .channels = config.channels,
           .payloads = PayloadFactory(config.report_bytes),
@@ -185,6 +207,7 @@ PeerOptions PeerOptionsFor(const std::string& name, const BenchConfig& config) {
 
 std::unique_ptr<Peer> MakePeer(const std::string& name, const BenchConfig& config) {
   PeerOptions options = PeerOptionsFor(name, config);
+  if (name == "redis") return MakeRedisPeer(std::move(options));
   return name == "etcd" ? MakeEtcdPeer(std::move(options)) : MakeKetenbeeldPeer(std::move(options));
 }
 
@@ -235,6 +258,8 @@ void AddRow(Json* rows, const Json& case_json, const std::string& metric, const 
   row.target = target;
   row.ours = Metric(case_json.value("ketenbeeld", Json()), Json::json_pointer(pointer));
   row.etcd = Metric(case_json.value("etcd", Json()), Json::json_pointer(pointer));
+  row.has_redis = case_json.contains("redis");
+  row.redis = Metric(case_json.value("redis", Json()), Json::json_pointer(pointer));
   if (meets && row.ours) row.met = meets(*row.ours, row.etcd);
   rows->push_back(RowToJson(row));
 }
@@ -270,6 +295,15 @@ void AddCpuRows(Json* rows, const Json& case_json) {
   AddRow(rows, case_json, "CPU: server", "/cpu/server_pct", "%", false);
   AddRow(rows, case_json, "CPU: bench client", "/cpu/bench_pct", "%", false);
   AddRow(rows, case_json, "CPU: other processes", "/cpu/other_pct", "%", false);
+}
+
+// Where Redis, when it is a peer of the run, has no equivalent of (part of) a scenario: prints "redis: n/a" with the
+// reason and records it in the scenario's JSON (and so in tables.md).
+void RedisNotApplicable(const BenchConfig& config, const std::string& what, const std::string& reason,
+                        Json* scenario_json) {
+  if (std::find(config.peers.begin(), config.peers.end(), "redis") == config.peers.end()) return;
+  std::printf("\nredis: n/a for %s: %s\n", what.c_str(), reason.c_str());
+  (*scenario_json)["not_applicable"]["redis"] = absl::StrCat(what, ": ", reason);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -486,13 +520,12 @@ class CheckingSubscriber final : public FeedObserver {
     last_revision_.store(last, std::memory_order_release);
   }
 
-  void OnDone(const grpc::Status& status) override {
+  void OnDone(const absl::Status& status) override {
     ended_.store(true);
     shared_->ended.fetch_add(1);
     std::lock_guard<std::mutex> lock(shared_->mutex);
-    if (status.error_code() != grpc::StatusCode::CANCELLED && shared_->first_end_error.empty()) {
-      shared_->first_end_error =
-          absl::StrCat("feed ended: ", static_cast<int>(status.error_code()), " ", status.error_message());
+    if (status.code() != absl::StatusCode::kCancelled && shared_->first_end_error.empty()) {
+      shared_->first_end_error = absl::StrCat("feed ended: ", static_cast<int>(status.code()), " ", status.message());
     }
     shared_->cv.notify_all();
   }
@@ -626,6 +659,10 @@ Json RunCase(const BenchConfig& config, const std::string& scenario, const std::
   Json case_json = {{"case", case_name}};
   for (const std::string& peer_name : config.peers) {
     std::unique_ptr<Peer> peer = MakePeer(peer_name, config);
+    if (peer == nullptr) {  // main skips a peer this build lacks; a scenario that asks for one anyway learns why.
+      outcome->failures.push_back(absl::StrCat(peer_name, ": not built into this ketenbeeld-bench"));
+      continue;
+    }
     const std::string data_dir = DataDir(config, scenario, case_name, peer_name);
     Progress(absl::StrCat(scenario, " ", case_name, ": ", peer_name));
     if (absl::Status status = peer->Start(data_dir); !status.ok()) {
@@ -656,16 +693,21 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
       const bool stream = api == "stream";
       // The unary case keeps its old name, so results stay comparable with earlier runs.
       const std::string case_name = absl::StrCat("P=", publishers, stream ? " stream" : "");
-      // etcd has no streaming put: when its unary case has just run, the stream case shows that result again
-      // instead of measuring the same thing twice.
+      // etcd and Redis have no streaming write: when their unary case has just run, the stream case shows that
+      // result again instead of measuring the same thing twice.
       BenchConfig case_config = config;
-      const bool reuse_etcd = stream && unary_case.contains("etcd");
-      if (reuse_etcd) std::erase(case_config.peers, "etcd");
+      std::vector<std::string> reused;
+      for (const char* peer : {"etcd", "redis"}) {
+        if (stream && unary_case.contains(peer)) {
+          std::erase(case_config.peers, peer);
+          reused.emplace_back(peer);
+        }
+      }
       Json case_json = RunCase(case_config, "writes", case_name, &outcome,
                                [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
                                  return DurableWritesCase(config, peer, publishers, stream, problems);
                                });
-      if (reuse_etcd) case_json["etcd"] = unary_case["etcd"];
+      for (const std::string& peer : reused) case_json[peer] = unary_case[peer];
       if (!stream) unary_case = case_json;
       AddRow(&rows, case_json, "acknowledged writes", "/writes_per_s", "/s", true, ">= 30000 and >= 2x etcd",
              [](double ours, std::optional<double> etcd) { return ours >= 30000 && (!etcd || ours >= 2 * *etcd); });
@@ -680,6 +722,12 @@ ScenarioOutcome RunDurableWrites(const BenchConfig& config) {
                   {"parameters", DurableWritesParameters(config, config.publishers)},
                   {"cases", cases},
                   {"table", rows}};
+  if (std::find(config.write_apis.begin(), config.write_apis.end(), "stream") != config.write_apis.end()) {
+    RedisNotApplicable(config, "the stream rows",
+                       "Redis has no streaming write API (a client pipelines commands on its connections, as the "
+                       "unary rows already do); its stream column repeats its unary result",
+                       &outcome.json);
+  }
   PrintRows("durable writes: closed-loop publishers, ~1 KB status reports, every write fsynced", rows);
   return outcome;
 }
@@ -880,6 +928,10 @@ ScenarioOutcome RunFanoutScenario(const BenchConfig& config, FeedTransport trans
     outcome.json["transport"] =
         "HTTP/1.1 GET of the gateway's Subscribe as text/event-stream on 127.0.0.1, one connection per feed, read by "
         "the bench's epoll loops (bench/sse_client.h); the writer is the same gRPC ReportStatus open loop as fanout's";
+  }
+  if (sse) {
+    RedisNotApplicable(config, "sse_fanout", "Redis has no HTTP or Server-Sent Events endpoint for browsers",
+                       &outcome.json);
   }
   PrintRows(sse ? "sse fan-out: S Server-Sent Events feeds (HTTP gateway) while R reports/s are written"
                 : "fan-out: S live subscribers while R reports/s are written",
@@ -1123,7 +1175,8 @@ WriteResult ResultOf(const grpc::Status& status) {
 // Loads `organizations` organisations, each with a status report, in development mode (where nothing is limited),
 // then restarts the server on the same data with a tokens file of two identities, so that what is measured runs
 // under the default per-identity limits: the GHOR (ghor-bench) and an institution, organisation 0.
-absl::Status LoadGuardedRegion(const BenchConfig& config, Peer& peer, const std::string& scenario, int organizations) {
+absl::Status LoadGuardedRegion(const BenchConfig& config, GrpcPeer& peer, const std::string& scenario,
+                               int organizations) {
   if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) return status;
   const std::string tokens = absl::StrCat(config.work_dir, "/logs/", scenario, "-tokens");
   std::ofstream(tokens) << testing::TokenLine(kGhorToken, "ghor-bench", "ghor", "bench GHOR")
@@ -1134,7 +1187,7 @@ absl::Status LoadGuardedRegion(const BenchConfig& config, Peer& peer, const std:
 }
 
 // The GHOR reading organisations' status at `rate` per second for `duration` (open loop), with its token.
-std::unique_ptr<OpenLoopResult> GhorGets(const BenchConfig& config, Peer& peer, int organizations) {
+std::unique_ptr<OpenLoopResult> GhorGets(const BenchConfig& config, GrpcPeer& peer, int organizations) {
   return RunOpenLoop(
       [&peer, organizations](int64_t i, int, int64_t, WriteDone done) {
         ketenbeeld::v1::GetRequest request;
@@ -1161,7 +1214,7 @@ void CheckGets(const std::string& label, const OpenLoopResult& gets, std::vector
   }
 }
 
-Json ScanInterferenceCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+Json ScanInterferenceCase(const BenchConfig& config, GrpcPeer& peer, std::vector<std::string>* failures) {
   const std::string label = absl::StrCat(peer.Name(), " scan_interference");
   const int organizations = config.region_organizations;
   if (absl::Status status = LoadGuardedRegion(config, peer, "scan_interference", organizations); !status.ok()) {
@@ -1280,7 +1333,7 @@ Json DriveUnreadClient(const BenchConfig& config, int port, const std::atomic<bo
           {"send_failures", send_failures}};
 }
 
-Json UnreadClientCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+Json UnreadClientCase(const BenchConfig& config, GrpcPeer& peer, std::vector<std::string>* failures) {
   const std::string label = absl::StrCat(peer.Name(), " unread_client");
   const int organizations = config.region_organizations;
   if (absl::Status status = LoadGuardedRegion(config, peer, "unread_client", organizations); !status.ok()) {
@@ -1331,14 +1384,15 @@ void AddGhorRows(Json* rows, const Json& case_json, const std::string& under, co
 // shared parameters besides `parameters`.
 ScenarioOutcome RunRegionScenario(const BenchConfig& config, const std::string& scenario, const std::string& title,
                                   Json parameters, const std::string& definition,
-                                  const std::function<Json(Peer&, std::vector<std::string>*)>& body,
+                                  const std::function<Json(GrpcPeer&, std::vector<std::string>*)>& body,
                                   const std::function<void(Json* rows, const Json& case_json)>& add_rows) {
   ScenarioOutcome outcome;
   BenchConfig case_config = config;
   case_config.peers = {"ketenbeeld"};
-  Json case_json =
-      RunCase(case_config, scenario, absl::StrCat(config.region_organizations, " orgs"), &outcome,
-              [&](Peer& peer, const std::string&, std::vector<std::string>* problems) { return body(peer, problems); });
+  Json case_json = RunCase(case_config, scenario, absl::StrCat(config.region_organizations, " orgs"), &outcome,
+                           [&](Peer& peer, const std::string&, std::vector<std::string>* problems) {
+                             return body(AsGrpcPeer(peer), problems);
+                           });
   Json rows = Json::array();
   add_rows(&rows, case_json);
   parameters["organizations"] = config.region_organizations;
@@ -1349,6 +1403,10 @@ ScenarioOutcome RunRegionScenario(const BenchConfig& config, const std::string& 
                   {"definition", definition},
                   {"cases", Json::array({case_json})},
                   {"table", rows}};
+  RedisNotApplicable(config, scenario,
+                     "Redis has no per-identity limits to compare (its ACL users share one event loop, with no "
+                     "per-user quotas of reads or memory)",
+                     &outcome.json);
   PrintRows(title, rows);
   return outcome;
 }
@@ -1363,7 +1421,7 @@ ScenarioOutcome RunScanInterference(const BenchConfig& config) {
       "default per-identity limits). Phase 1: the GHOR's Gets of organisations' status at a steady rate, alone. "
       "Phase 2: the same while an institution starts History (from revision 1, a filter matching nothing) and List "
       "(at the revision when every organisation was registered) alternately, at most `scans_in_flight` unanswered.",
-      [&](Peer& peer, std::vector<std::string>* problems) { return ScanInterferenceCase(config, peer, problems); },
+      [&](GrpcPeer& peer, std::vector<std::string>* problems) { return ScanInterferenceCase(config, peer, problems); },
       [](Json* rows, const Json& case_json) {
         AddGhorRows(rows, case_json, "with scans", "/ghor_get_with_scans");
         AddRow(rows, case_json, "scans completed", "/scans/completed", "count", true);
@@ -1382,7 +1440,7 @@ ScenarioOutcome RunUnreadClient(const BenchConfig& config) {
       "never reads) starts Lists of the whole picture and, every tenth call, a PublishStatus stream with one report, "
       "at `unread_rate` per second over `unread_connections` connections; then it closes them and the sampling "
       "goes on 2 s. The 80 MiB bound: docs/security.md, 16 MiB of unsent answers plus 32 answers of at most 2 MiB.",
-      [&](Peer& peer, std::vector<std::string>* problems) { return UnreadClientCase(config, peer, problems); },
+      [&](GrpcPeer& peer, std::vector<std::string>* problems) { return UnreadClientCase(config, peer, problems); },
       [](Json* rows, const Json& case_json) {
         AddRow(rows, case_json, "server RSS peak, baseline", "/rss_baseline/peak_mib", "MiB", false);
         AddRow(rows, case_json, "server RSS peak, with the client", "/rss_with_client/peak_mib", "MiB", false);
@@ -1538,6 +1596,10 @@ ScenarioOutcome RunReplicatedWrites(const BenchConfig& config) {
       {"columns", ColumnsJson(ReplicatedWritesColumns())},
       {"cases", cases},
       {"table", rows}};
+  RedisNotApplicable(config, "replicated_writes",
+                     "Redis replication is asynchronous (WAIT counts replicas that received a write, not that fsynced "
+                     "it), so no Redis set-up acknowledges a write only once a quorum has it on disk",
+                     &outcome.json);
   PrintRows("replicated writes: a region of three (etcd quorum + RocksDB) against a single node, same closed loop",
             rows, ReplicatedWritesColumns());
   return outcome;
@@ -1809,6 +1871,10 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
       {"load", measured.value("load", Json())},
       {"table", rows}};
   if (measured.contains("error")) outcome.json["error"] = measured["error"];
+  RedisNotApplicable(config, "replicated_failover",
+                     "Redis Sentinel promotes an asynchronous replica, which may lack acknowledged writes: not the "
+                     "same guarantee to time",
+                     &outcome.json);
   PrintRows("replicated failover: kill -9 of the leader under a steady load of unary writes", rows, columns);
   return outcome;
 }
@@ -1821,6 +1887,11 @@ std::string MarkdownTable(const Json& scenario) {
   absl::StrAppend(&out, "---|---|---|\n");
   for (const Json& row : scenario.value("table", Json::array())) {
     absl::StrAppend(&out, "| ", absl::StrJoin(RowCells(row, columns, "**no**"), " | "), " |\n");
+  }
+  if (scenario.contains("not_applicable")) {
+    for (const auto& [peer, why] : scenario["not_applicable"].items()) {
+      absl::StrAppend(&out, "\n", peer, ": n/a for ", why.get<std::string>(), "\n");
+    }
   }
   return out;
 }

@@ -20,7 +20,9 @@
 //                   sent to the leader and to a follower (which forwards), beside a single node in the same run.
 //   replicated_failover  kill -9 of the leader under a steady load of unary writes from a client that knows every
 //                   member: time until writes succeed again, and until another member leads, per cycle.
-// The replicated scenarios need etcd (--etcd_bin); without it they are skipped with a message.
+// The replicated scenarios need etcd (--etcd_bin); without it they are skipped with a message. Redis (--redis_bin,
+// bench/redis_peer.h) runs in durable_writes, fanout, snapshot, recovery and memory; the other scenarios print
+// "redis: n/a" with the reason.
 //
 // Every loop is bounded in count and time; servers are children of this process and are always reaped.
 #ifndef KETENBEELD_BENCH_SCENARIOS_H_
@@ -38,9 +40,10 @@ namespace ketenbeeld::bench {
 struct BenchConfig {
   std::string server_binary;
   std::string etcd_binary;
+  std::string redis_binary;  // redis-server (Debian's 7.0)
   // Prefix of ketenbeeld-server's command line, e.g. {"valgrind", "--tool=callgrind"} for a profile.
   std::vector<std::string> server_launcher;
-  std::vector<std::string> peers = {"ketenbeeld", "etcd"};
+  std::vector<std::string> peers = {"ketenbeeld", "etcd", "redis"};
   std::string work_dir;
   bool keep_data = false;
   int report_bytes = 1000;

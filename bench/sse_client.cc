@@ -149,10 +149,10 @@ struct SseFeedPool::Connection {
   int64_t snapshot_records = 0;
   std::vector<FeedEvent> events;
   std::string error;  // Set once the feed must end (the loop then finishes it).
-  grpc::StatusCode error_code = grpc::StatusCode::OK;
+  absl::StatusCode error_code = absl::StatusCode::kOk;
 
-  void Fail(grpc::StatusCode code, std::string what) {
-    if (error_code != grpc::StatusCode::OK) return;
+  void Fail(absl::StatusCode code, std::string what) {
+    if (error_code != absl::StatusCode::kOk) return;
     error_code = code;
     error = std::move(what);
   }
@@ -164,14 +164,14 @@ struct SseFeedPool::Connection {
 };
 
 void SseFeedPool::Connection::Receive(std::string_view in, int64_t receive_nanos) {
-  while (!in.empty() && error_code == grpc::StatusCode::OK) {
+  while (!in.empty() && error_code == absl::StatusCode::kOk) {
     switch (phase) {
       case Phase::kHeaders: {
         pending.append(in);
         in = {};
         const size_t end = pending.find("\r\n\r\n");
         if (end == std::string::npos) {
-          if (pending.size() > 64 << 10) Fail(grpc::StatusCode::INTERNAL, "response headers over 64 KiB");
+          if (pending.size() > 64 << 10) Fail(absl::StatusCode::kInternal, "response headers over 64 KiB");
           break;
         }
         const std::string headers = absl::AsciiStrToLower(pending.substr(0, end));
@@ -179,7 +179,7 @@ void SseFeedPool::Connection::Receive(std::string_view in, int64_t receive_nanos
         pending.clear();
         if (!absl::StartsWith(headers, "http/1.1 200")) {
           // A refused feed (503 beyond the gateway's feeds, 429 per identity): say what the server answered.
-          Fail(grpc::StatusCode::UNAVAILABLE, absl::StrCat("HTTP ", headers.substr(9, 3), ": ", rest.substr(0, 200)));
+          Fail(absl::StatusCode::kUnavailable, absl::StrCat("HTTP ", headers.substr(9, 3), ": ", rest.substr(0, 200)));
           break;
         }
         phase = absl::StrContains(headers, "\r\ntransfer-encoding: chunked") ? Phase::kChunkSize : Phase::kIdentity;
@@ -196,12 +196,12 @@ void SseFeedPool::Connection::Receive(std::string_view in, int64_t receive_nanos
         in.remove_prefix(end + 2);
         size_t size = 0;
         if (!ParseInteger(std::string_view(pending).substr(0, pending.find(';')), &size, 16)) {
-          Fail(grpc::StatusCode::INTERNAL, absl::StrCat("bad chunk size line: ", pending.substr(0, 40)));
+          Fail(absl::StatusCode::kInternal, absl::StrCat("bad chunk size line: ", pending.substr(0, 40)));
           break;
         }
         pending.clear();
         if (size == 0) {
-          Fail(grpc::StatusCode::UNAVAILABLE, "the server ended the response");
+          Fail(absl::StatusCode::kUnavailable, "the server ended the response");
           break;
         }
         chunk_left = size;
@@ -221,7 +221,7 @@ void SseFeedPool::Connection::Receive(std::string_view in, int64_t receive_nanos
         pending.append(in.substr(0, take));
         in.remove_prefix(take);
         if (pending.size() == 2) {
-          if (pending != "\r\n") Fail(grpc::StatusCode::INTERNAL, "chunk not followed by CRLF");
+          if (pending != "\r\n") Fail(absl::StatusCode::kInternal, "chunk not followed by CRLF");
           pending.clear();
           phase = Phase::kChunkSize;
         }
@@ -239,7 +239,7 @@ void SseFeedPool::Connection::Decode(std::string_view data, int64_t receive_nano
   if (!synced) bytes += static_cast<int64_t>(data.size());
   body.append(data);
   size_t start = 0;
-  while (error_code == grpc::StatusCode::OK) {
+  while (error_code == absl::StatusCode::kOk) {
     const size_t end = body.find("\n\n", start);
     if (end == std::string::npos) break;
     HandleMessage(std::string_view(body).substr(start, end - start), receive_nanos);
@@ -259,27 +259,27 @@ void SseFeedPool::Connection::HandleMessage(std::string_view message, int64_t re
     if (line.starts_with("id: ")) id = line.substr(4);
   }
   if (event == "snapshot") {
-    if (synced) return Fail(grpc::StatusCode::INTERNAL, "protocol violation: snapshot chunk after synced");
+    if (synced) return Fail(absl::StatusCode::kInternal, "protocol violation: snapshot chunk after synced");
     for (size_t at = data.find("{\"name\":\""); at != std::string_view::npos; at = data.find("{\"name\":\"", at + 1)) {
       ++snapshot_records;
     }
   } else if (event == "synced") {
     int64_t revision = 0;
     if (synced || !ParseInteger(id, &revision)) {
-      return Fail(grpc::StatusCode::INTERNAL, "protocol violation: second synced, or synced without an id");
+      return Fail(absl::StatusCode::kInternal, "protocol violation: second synced, or synced without an id");
     }
     synced = true;
     observer->OnSynced(revision, snapshot_records, bytes);
   } else if (event == "events") {
-    if (!synced) return Fail(grpc::StatusCode::INTERNAL, "protocol violation: events before synced");
-    if (!ScanSseEvents(data, &events)) return Fail(grpc::StatusCode::INTERNAL, "protocol violation: bad events");
+    if (!synced) return Fail(absl::StatusCode::kInternal, "protocol violation: events before synced");
+    if (!ScanSseEvents(data, &events)) return Fail(absl::StatusCode::kInternal, "protocol violation: bad events");
     observer->OnEvents(events, receive_nanos);
   } else if (event == "reset") {
-    Fail(grpc::StatusCode::INTERNAL, "protocol violation: unexpected reset");
+    Fail(absl::StatusCode::kInternal, "protocol violation: unexpected reset");
   } else if (event == "end") {
-    Fail(grpc::StatusCode::UNAVAILABLE, absl::StrCat("the server ended the feed: ", std::string(data)));
+    Fail(absl::StatusCode::kUnavailable, absl::StrCat("the server ended the feed: ", std::string(data)));
   } else if (event != "heartbeat" && !event.empty()) {
-    Fail(grpc::StatusCode::INTERNAL, absl::StrCat("protocol violation: unknown event ", std::string(event)));
+    Fail(absl::StatusCode::kInternal, absl::StrCat("protocol violation: unknown event ", std::string(event)));
   }
 }
 
@@ -319,7 +319,7 @@ struct SseFeedPool::Loop {
 namespace {
 
 // Closes the connection's socket and tells its observer, once.
-void Finish(SseFeedPool::Connection& connection, const grpc::Status& status) {
+void Finish(SseFeedPool::Connection& connection, const absl::Status& status) {
   {
     std::lock_guard<std::mutex> lock(connection.mutex);
     if (connection.done || connection.fd < 0) return;
@@ -357,14 +357,14 @@ void SseFeedPool::Run(Loop* loop) {
     const int count = ::epoll_wait(loop->epoll_fd, ready, kMaxEvents, 100);  // Wakes to notice stopping_.
     for (int i = 0; i < count; ++i) {
       auto* connection = static_cast<Connection*>(ready[i].data.ptr);
-      grpc::Status end;
+      absl::Status end;
       bool ended = false;
       while (true) {
         const ssize_t n = ::recv(connection->fd, buffer.data(), buffer.size(), 0);
         if (n > 0) {
           connection->Receive(std::string_view(buffer.data(), static_cast<size_t>(n)), NowUnixNanos());
-          if (connection->error_code != grpc::StatusCode::OK) {
-            end = grpc::Status(connection->error_code, connection->error);
+          if (connection->error_code != absl::StatusCode::kOk) {
+            end = absl::Status(connection->error_code, connection->error);
             ended = true;
             break;
           }
@@ -374,8 +374,8 @@ void SseFeedPool::Run(Loop* loop) {
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
         ended = true;
         end = connection->cancelled.load()
-                  ? grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")
-                  : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                  ? absl::Status(absl::StatusCode::kCancelled, "cancelled")
+                  : absl::Status(absl::StatusCode::kUnavailable,
                                  n == 0 ? "the server closed the connection" : std::strerror(errno));
         break;
       }
@@ -392,7 +392,7 @@ void SseFeedPool::Run(Loop* loop) {
     std::lock_guard<std::mutex> lock(loop->mutex);
     left.swap(loop->connections);
   }
-  for (auto& [raw, connection] : left) Finish(*connection, grpc::Status(grpc::StatusCode::CANCELLED, "pool stopped"));
+  for (auto& [raw, connection] : left) Finish(*connection, absl::Status(absl::StatusCode::kCancelled, "pool stopped"));
 }
 
 std::unique_ptr<Feed> SseFeedPool::Open(FeedObserver* observer) {
@@ -403,7 +403,7 @@ std::unique_ptr<Feed> SseFeedPool::Open(FeedObserver* observer) {
   auto fail = [&](const std::string& what) {
     if (connection->fd >= 0) ::close(connection->fd);
     connection->fd = -1;
-    observer->OnDone(grpc::Status(grpc::StatusCode::UNAVAILABLE, absl::StrCat(what, ": ", std::strerror(errno))));
+    observer->OnDone(absl::Status(absl::StatusCode::kUnavailable, absl::StrCat(what, ": ", std::strerror(errno))));
     connection->done = true;
     return std::make_unique<SseFeed>(connection);
   };

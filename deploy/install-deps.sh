@@ -6,7 +6,8 @@
 #   clang  clang-14 and its sanitizer/libFuzzer runtimes: fuzz targets and clang's -Wthread-safety analysis.
 #   tools  clang-format and clang-tidy for `make format`, `make format-check` and `make tidy`.
 #   browser  chromium, and node/npm when missing, for the browser tests (then: cd web && npm ci).
-#   bench  etcd 3.4: the peer the benchmark suite (bench/) measures us against, and the real cluster tests/etcd runs.
+#   bench  etcd 3.4 and Redis 7: the peers the benchmark suite (bench/) measures us against (etcd also the real cluster
+#          tests/etcd runs), and hiredis + libevent, the bench's Redis client (`make bench-deps`).
 #   all    all of the above.
 #
 # Idempotent: each package is checked with dpkg-query; when all are installed it says so and exits 0 without
@@ -36,7 +37,7 @@ BROWSER_PACKAGES=(chromium)
 command -v node >/dev/null 2>&1 || BROWSER_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || BROWSER_PACKAGES+=(npm)
 readonly BROWSER_PACKAGES
-readonly BENCH_PACKAGES=(etcd-server)
+readonly BENCH_PACKAGES=(etcd-server redis-server libhiredis-dev libevent-dev)
 
 die() {
   echo "install-deps: error: $*" >&2
@@ -59,7 +60,7 @@ for group in "$@"; do
         "${BENCH_PACKAGES[@]}")
       ;;
     -h | --help)
-      sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *) die "unknown group '${group}' (expected build, clang, tools, browser, bench or all; see --help)" ;;
