@@ -24,8 +24,10 @@ using security::Identity;
 // Pages of cursor records read at most (1000 each): there are at most 25 regions.
 constexpr size_t kMaxSources = 1000;
 
+// Not heard from for longer than stale_after, or in the middle of an upstream reset (its records are a mix of the old
+// picture and the new snapshot until it finishes).
 bool Stale(const v1::UpstreamSource& source, absl::Time now, absl::Duration stale_after) {
-  return !source.has_last_heard() || now - FromProtoTime(source.last_heard()) > stale_after;
+  return !source.has_last_heard() || now - FromProtoTime(source.last_heard()) > stale_after || source.has_reset();
 }
 
 }  // namespace
