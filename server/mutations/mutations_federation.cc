@@ -23,18 +23,24 @@ namespace v1 = ::ketenbeeld::v1;
 
 // What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry and the
 // status reports of the real picture. Everything else is left out, not refused: the region's outbox and escalation
-// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (chaining a
-// ROAZ server into a national one is not built), and the workflow records (incidents, alerts, assistance requests,
-// reservations, scenarios, indicators), whose ids are chosen per region and would collide between regions: they need
-// region-qualified names first (docs/federation.md, "Not built yet").
+// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (a chained
+// ROAZ server's cursors of its regions mean nothing here: docs/federation.md, "Chaining"), and the workflow records
+// (incidents, alerts, assistance requests, reservations, scenarios, indicators), whose ids are chosen per region and
+// would collide between regions: they need region-qualified names first (docs/federation.md, "Not built yet").
 bool Federates(const v1::Record& record) {
   if (domain::IsExerciseRecord(record.name())) return false;
   return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT;
 }
 
-// Who holds a record on this server: the source region of its provenance, or this server itself.
+// The source that sent a federated record here: the region itself, or for a chained record the server between
+// (SourceProvenance.via_region). Its cursor, staleness and claims are this one's.
+const std::string& DirectSource(const v1::SourceProvenance& provenance) {
+  return provenance.via_region().empty() ? provenance.source_region() : provenance.via_region();
+}
+
+// Who holds a record on this server: the source of its provenance, or this server itself.
 std::string HolderOf(const state::RecordPtr& record, const domain::Region& region) {
-  if (record->record.has_provenance()) return record->record.provenance().source_region();
+  if (record->record.has_provenance()) return DirectSource(record->record.provenance());
   return absl::StrCat(region.safety_region(), " (this server's own registry)");
 }
 
@@ -62,8 +68,7 @@ std::vector<state::RecordPtr> StaleResetRecords(const std::string& source, const
   for (const state::RecordPtr& committed : snapshot.records) {
     // The committed picture misses this group's earlier writes: look each candidate up again.
     const state::RecordPtr record = context.lookup(committed->record.name());
-    if (record == nullptr || !record->record.has_provenance() ||
-        record->record.provenance().source_region() != source ||
+    if (record == nullptr || !record->record.has_provenance() || DirectSource(record->record.provenance()) != source ||
         record->record.mod_revision() >= reset.started_revision()) {
       continue;
     }
@@ -134,12 +139,10 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
   auto check_holder = [&](const state::RecordPtr& held, const std::string& organization, int index,
                           const v1::Record& record) -> absl::Status {
     if (held == nullptr) return absl::OkStatus();
-    if (held->record.has_provenance() && held->record.provenance().source_region() == source) {
-      return absl::OkStatus();
-    }
+    if (held->record.has_provenance() && DirectSource(held->record.provenance()) == source) return absl::OkStatus();
     v1::UpstreamConflict conflict;
     conflict.set_organization_id(organization.empty() ? record.name() : organization);
-    conflict.set_holder(held->record.has_provenance() ? held->record.provenance().source_region()
+    conflict.set_holder(held->record.has_provenance() ? DirectSource(held->record.provenance())
                                                       : context.region.safety_region());
     conflict.set_first_revision(request.first_revision());
     conflict.set_last_revision(request.last_revision());
@@ -188,9 +191,20 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
     record.clear_exercise_id();
     v1::SourceProvenance& provenance = *record.mutable_provenance();
     provenance.Clear();
-    provenance.set_source_region(source);
-    provenance.set_source_revision(event.revision());
-    *provenance.mutable_source_commit_time() = event.commit_time();
+    const v1::SourceProvenance& origin = event.record().provenance();
+    if (!origin.source_region().empty()) {
+      // Already federated where it comes from (a ROAZ server as the source of a national one): the origin stays,
+      // the hop is recorded (docs/federation.md, "Chaining").
+      provenance.set_source_region(origin.source_region());
+      provenance.set_source_revision(origin.source_revision());
+      *provenance.mutable_source_commit_time() = origin.source_commit_time();
+      provenance.set_via_region(source);
+      provenance.set_via_revision(event.revision());
+    } else {
+      provenance.set_source_region(source);
+      provenance.set_source_revision(event.revision());
+      *provenance.mutable_source_commit_time() = event.commit_time();
+    }
     if (event.type() == v1::EVENT_TYPE_DELETE) {
       own[name] = nullptr;
     } else {

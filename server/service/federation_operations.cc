@@ -107,7 +107,9 @@ void Operations::MarkFreshness(v1::Record& record) const {
   }
   if (!record.has_provenance()) return;
   v1::SourceProvenance& provenance = *record.mutable_provenance();
-  const state::RecordPtr cursor = deps_.picture.Find(domain::UpstreamSourceName(provenance.source_region()));
+  // A chained record's freshness is that of the source that sent it here (docs/federation.md, "Chaining").
+  const std::string& direct = provenance.via_region().empty() ? provenance.source_region() : provenance.via_region();
+  const state::RecordPtr cursor = deps_.picture.Find(domain::UpstreamSourceName(direct));
   if (cursor == nullptr || !cursor->record.has_upstream_source()) {
     provenance.set_stale(true);
     provenance.clear_source_last_heard();

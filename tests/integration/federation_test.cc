@@ -478,6 +478,36 @@ TEST_F(FederationTest, AnUnfinishedResetStartsOverWithANewerSnapshotAndDeletesIn
   EXPECT_EQ(listed.records(0).name(), "organizations/zorg-1");
 }
 
+// Chaining (docs/federation.md, "Chaining"): VR10 here plays a ROAZ server whose feed carries records it received from
+// VR07. The origin's provenance stays; the hop is via_region; freshness and claims are the direct source's.
+TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
+  v1::Event organization = OrganizationEvent(3, "ziekenhuis-v", "VR07");
+  v1::Event report = StatusEvent(4, "ziekenhuis-v", "VR07", 6);
+  for (v1::Event* event : {&organization, &report}) {
+    v1::SourceProvenance& origin = *event->mutable_record()->mutable_provenance();
+    origin.set_source_region("VR07");
+    origin.set_source_revision(event->revision() * 10);
+    *origin.mutable_source_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764700000));
+    origin.set_stale(true);  // The sender's read-time flag is not taken over.
+  }
+  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 4, {organization, report})).ok());
+  const v1::Record stored = Get("organizations/ziekenhuis-v/status").record();
+  EXPECT_EQ(stored.provenance().source_region(), "VR07");
+  EXPECT_EQ(stored.provenance().source_revision(), 40);
+  EXPECT_EQ(stored.provenance().source_commit_time().seconds(), 1764700000);
+  EXPECT_EQ(stored.provenance().via_region(), "VR10");
+  EXPECT_EQ(stored.provenance().via_revision(), 4);
+  EXPECT_FALSE(stored.provenance().stale()) << "fresh: VR10, the direct source, was just heard from";
+  // Stale when the direct source is.
+  Advance(absl::Minutes(6));
+  EXPECT_TRUE(Get("organizations/ziekenhuis-v/status").record().provenance().stale());
+  // Another source sending the organisation: refused, the holder is the direct source.
+  const grpc::Status claimed =
+      Apply("federator-vr11", Range("VR11", 0, 1, {StatusEvent(1, "ziekenhuis-v", "VR11", 2)}));
+  EXPECT_EQ(claimed.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(claimed);
+  EXPECT_THAT(claimed.error_message(), HasSubstr("VR10 holds it"));
+}
+
 }  // namespace federation_test_local
 }  // namespace
 }  // namespace ketenbeeld::testing

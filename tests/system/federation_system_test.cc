@@ -571,6 +571,101 @@ TEST_F(FederationSystemTest, AnUnreachableRegionIsStaleThenCaughtUpWithoutGap) {
   ExpectSamePicture(*vr10, *roaz, "VR10");
 }
 
+// Chaining (docs/federation.md, "Chaining"): the ROAZ server (region VR12) is itself the source of a national server,
+// through a second federator. The national picture holds every organisation and report of VR10 and VR11 with the
+// original region's provenance (region, revision, commit time), the ROAZ server recorded as the hop (via_region), and
+// the ROAZ server's own registry as VR12's.
+TEST_F(FederationSystemTest, ARoazServerChainedIntoANationalServerKeepsTheOriginalProvenance) {
+  ASSERT_NO_FATAL_FAILURE(StartRegionsAndRoaz(dir_.path(), 60, vr10_, vr11_, roaz_));
+  ASSERT_TRUE(Register(*roaz_->NewStub(), MakeOrganization("roaz-eigen", v1::ORGANIZATION_KIND_HOSPITAL, "VR12")).ok());
+  const std::string national_config = dir_.path() + "/national.textproto";
+  std::ofstream(national_config) << "federation {\n"
+                                 << "  sources { safety_region: \"VR12\" identity: \"federator-roaz\" }\n"
+                                 << "  stale_after { seconds: 60 }\n"
+                                 << "}\n";
+  auto national = StartServer(dir_.path(), "national", {"--region", "VR13", "--config", national_config});
+  ASSERT_TRUE(national.ok()) << national.status();
+  std::unique_ptr<ServerProcess> national_server = *std::move(national);
+  ASSERT_NO_FATAL_FAILURE(StartFederator());
+  auto second = ChildProcess::Spawn(
+      FederatorBinary(),
+      {"--downstream", absl::StrCat("target=", national_server->address()), "--source",
+       absl::StrCat("VR12,target=", roaz_->address()), "--max-batch-events", "5", "--heartbeat-every-seconds", "1"},
+      "", dir_.path() + "/federator-national.log");
+  ASSERT_TRUE(second.ok()) << second.status();
+  std::unique_ptr<ChildProcess> national_federator = *std::move(second);
+
+  auto vr10 = vr10_->NewStub();
+  auto vr11 = vr11_->NewStub();
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(Report(*vr10, MakeReport(absl::StrCat("zh-vr10-", i % kOrganizationsPerRegion), i)).ok());
+    ASSERT_TRUE(Report(*vr11, MakeReport(absl::StrCat("zh-vr11-", i % kOrganizationsPerRegion), i)).ok());
+  }
+  ASSERT_TRUE(WaitUntilCaughtUp(absl::Seconds(30))) << ReadWholeFile(dir_.path() + "/federator.log");
+  // The national server has caught up when every VR10 and VR11 record is there at the region's revision.
+  auto national_stub = national_server->NewStub();
+  auto caught_up = [&] {
+    for (auto* stub : {vr10.get(), vr11.get()}) {
+      v1::ListRequest list;
+      list.set_page_size(1000);
+      v1::ListResponse records;
+      if (!stub->List(Deadline().get(), list, &records).ok()) return false;
+      for (const v1::Record& record : records.records()) {
+        if (record.kind() != v1::ENTITY_KIND_STATUS_REPORT) continue;
+        v1::GetRequest get;
+        get.set_name(record.name());
+        v1::GetResponse there;
+        if (!national_stub->Get(Deadline().get(), get, &there).ok() ||
+            there.record().provenance().source_revision() != record.mod_revision()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (!caught_up() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(caught_up()) << ReadWholeFile(dir_.path() + "/federator-national.log");
+
+  for (const auto& [stub, region] : {std::pair{vr10.get(), "VR10"}, std::pair{vr11.get(), "VR11"}}) {
+    SCOPED_TRACE(region);
+    v1::ListRequest list;
+    list.set_page_size(1000);
+    v1::ListResponse records;
+    ASSERT_TRUE(stub->List(Deadline().get(), list, &records).ok());
+    int compared = 0;
+    for (const v1::Record& record : records.records()) {
+      if (record.kind() != v1::ENTITY_KIND_ORGANIZATION && record.kind() != v1::ENTITY_KIND_STATUS_REPORT) continue;
+      v1::GetRequest get;
+      get.set_name(record.name());
+      v1::GetResponse there;
+      ASSERT_TRUE(national_stub->Get(Deadline().get(), get, &there).ok()) << record.name();
+      const v1::SourceProvenance& provenance = there.record().provenance();
+      EXPECT_EQ(provenance.source_region(), region) << record.name();
+      EXPECT_EQ(provenance.source_revision(), record.mod_revision()) << record.name();
+      EXPECT_EQ(provenance.source_commit_time().seconds(), record.update_time().seconds()) << record.name();
+      EXPECT_EQ(provenance.via_region(), "VR12") << record.name();
+      EXPECT_GT(provenance.via_revision(), 0) << record.name();
+      EXPECT_FALSE(provenance.stale()) << record.name();
+      ++compared;
+    }
+    EXPECT_EQ(compared, 2 * kOrganizationsPerRegion);
+  }
+  v1::GetRequest get;
+  get.set_name("organizations/roaz-eigen");
+  v1::GetResponse own;
+  ASSERT_TRUE(national_stub->Get(Deadline().get(), get, &own).ok());
+  EXPECT_EQ(own.record().provenance().source_region(), "VR12");
+  EXPECT_TRUE(own.record().provenance().via_region().empty());
+  // The national server's only source is the ROAZ server: its cursor record, no VR10/VR11 cursors.
+  v1::GetUpstreamCursorsResponse cursors;
+  ASSERT_TRUE(v1::FederationService::NewStub(national_server->NewChannel())
+                  ->GetUpstreamCursors(Deadline().get(), {}, &cursors)
+                  .ok());
+  ASSERT_EQ(cursors.sources_size(), 1);
+  EXPECT_EQ(cursors.sources(0).safety_region(), "VR12");
+}
+
 }  // namespace federation_system_test_local
 }  // namespace
 }  // namespace ketenbeeld::testing
