@@ -15,6 +15,7 @@
 #include "client/connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "tests/security/token_line.h"
@@ -105,6 +106,7 @@ class FederationTest : public ::testing::Test {
           options.identity_limits.max_requests_per_second = 100000;
           options.upstream_sources = {{"VR10", "federator-vr10"}, {"VR11", "federator-vr11"}};
           options.upstream_stale_after = absl::Minutes(5);
+          options.metrics_listen_address = "127.0.0.1:0";
           options.committer.clock = [this] { return absl::Now() + absl::Microseconds(offset_micros_.load()); };
         }) {
     for (const FederationCaller& caller : kFederationCallers) {
@@ -506,6 +508,31 @@ TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
       Apply("federator-vr11", Range("VR11", 0, 1, {StatusEvent(1, "ziekenhuis-v", "VR11", 2)}));
   EXPECT_EQ(claimed.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(claimed);
   EXPECT_THAT(claimed.error_message(), HasSubstr("VR10 holds it"));
+}
+
+// The federation lag (docs/operations.md): one observation per event of a live range, none for a replay or a reset.
+TEST_F(FederationTest, TheFederationLagIsObservedPerAppliedEvent) {
+  v1::Event organization = OrganizationEvent(1, "ziekenhuis-a", "VR10");
+  v1::Event report = StatusEvent(2, "ziekenhuis-a", "VR10", 3);
+  for (v1::Event* event : {&organization, &report}) {
+    *event->mutable_commit_time() = ToProtoTime(absl::Now() - absl::Seconds(2));
+  }
+  const v1::ApplyUpstreamRequest range = Range("VR10", 0, 2, {organization, report});
+  ASSERT_TRUE(Apply("federator-vr10", range).ok());
+  ASSERT_TRUE(Apply("federator-vr10", range).ok());  // A replay: not observed.
+  v1::ApplyUpstreamRequest chunk = Range("VR10", 2, 9, {StatusEvent(5, "ziekenhuis-a", "VR10", 4)});
+  chunk.mutable_reset()->set_finish(false);
+  ASSERT_TRUE(Apply("federator-vr10", chunk).ok());  // A reset's snapshot: not observed.
+
+  httplib::Client client("127.0.0.1", server_.server().metrics_port());
+  client.set_read_timeout(10, 0);
+  httplib::Result scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped) << httplib::to_string(scraped.error());
+  const std::string& text = scraped->body;
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_count{source_region=\"VR10\"} 2"));
+  // Both lags are about 2 s: none in the buckets up to 1 s, both by 5 s.
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"1\"} 0"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"5\"} 2"));
 }
 
 }  // namespace federation_test_local
