@@ -83,6 +83,7 @@ std::string Usage() {
          "server_name=N]\n"
          "         --source VR10,target=HOST:PORT[,ca=...,cert=...,key=...,token=...,token_file=...] (one per region)\n"
          "         [--max-batch-events 1..1000 (500)] [--heartbeat-every-seconds 1..3600 (30)]\n"
+         "         [--call-timeout-seconds 1..300 (30)]\n"
          "Carries each source region's feed to the downstream (ROAZ or national) server, exactly once "
          "(docs/federation.md).\n";
 }
@@ -127,6 +128,12 @@ absl::StatusOr<FederatorConfig> ParseFlags(const std::vector<std::string>& args)
           config.max_batch_events > 1000) {
         return InvalidFlag(flag, absl::StrCat("must be 1..1000, got \"", value, "\""));
       }
+    } else if (flag == "--call-timeout-seconds") {
+      int seconds = 0;
+      if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 300) {
+        return InvalidFlag(flag, absl::StrCat("must be 1..300, got \"", value, "\""));
+      }
+      config.call_timeout = absl::Seconds(seconds);
     } else if (flag == "--heartbeat-every-seconds") {
       int seconds = 0;
       if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 3600) {

@@ -66,7 +66,7 @@ struct FederatorConfig {
   int64_t max_batch_bytes = 512 * 1024;
   // A heartbeat of an idle source is forwarded at most this often (each is one committed event downstream).
   absl::Duration heartbeat_every = absl::Seconds(30);
-  // Deadline of each call to the downstream server.
+  // Deadline of each call to the downstream server (and of reading the cursors); a call that timed out is sent again.
   absl::Duration call_timeout = absl::Seconds(30);
   // Between retries of a call, and between restarts of a source.
   client::BackoffPolicy backoff;

@@ -124,7 +124,7 @@ class FederationSystemTest : public ::testing::Test {
         FederatorBinary(),
         {"--downstream", absl::StrCat("target=", roaz_->address()), "--source",
          absl::StrCat("VR10,target=", vr10_->address()), "--source", absl::StrCat("VR11,target=", vr11_->address()),
-         "--max-batch-events", "7", "--heartbeat-every-seconds", "1"},
+         "--max-batch-events", "7", "--heartbeat-every-seconds", "1", "--call-timeout-seconds", "5"},
         "", dir_.path() + "/federator.log");
     ASSERT_TRUE(process.ok()) << process.status();
     federator_ = *std::move(process);
