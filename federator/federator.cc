@@ -83,6 +83,7 @@ std::string Usage() {
          "server_name=N]\n"
          "         --source VR10,target=HOST:PORT[,ca=...,cert=...,key=...,token=...,token_file=...] (one per region)\n"
          "         [--max-batch-events 1..1000 (500)] [--heartbeat-every-seconds 1..3600 (30)]\n"
+         "         [--call-timeout-seconds 1..300 (30)]\n"
          "Carries each source region's feed to the downstream (ROAZ or national) server, exactly once "
          "(docs/federation.md).\n";
 }
@@ -127,6 +128,12 @@ absl::StatusOr<FederatorConfig> ParseFlags(const std::vector<std::string>& args)
           config.max_batch_events > 1000) {
         return InvalidFlag(flag, absl::StrCat("must be 1..1000, got \"", value, "\""));
       }
+    } else if (flag == "--call-timeout-seconds") {
+      int seconds = 0;
+      if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 300) {
+        return InvalidFlag(flag, absl::StrCat("must be 1..300, got \"", value, "\""));
+      }
+      config.call_timeout = absl::Seconds(seconds);
     } else if (flag == "--heartbeat-every-seconds") {
       int seconds = 0;
       if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 3600) {
@@ -234,6 +241,7 @@ absl::Status SourceFederator::Follow() {
   pending_.clear();
   pending_bytes_ = 0;
   snapshot_.clear();
+  resetting_ = false;
   Log("subscribe", absl::OkStatus());
   client::FeedOptions feed_options;
   feed_options.backoff = config_.backoff;
@@ -263,19 +271,21 @@ absl::Status SourceFederator::OnMessage(const v1::SubscribeResponse& message) {
   const int64_t cursor_now = cursor();
   switch (message.kind_case()) {
     case v1::SubscribeResponse::kSnapshot:
-      if (cursor_now != 0) {
-        return absl::FailedPreconditionError(
-            "the region's feed sent a snapshot after the cursor: an upstream reset, which is not built yet "
-            "(docs/federation.md)");
-      }
+      // After the cursor, a snapshot is an upstream reset (also when the stream broke after the feed's reset
+      // message: the Feed then starts over from 0, a snapshot without a reset message).
+      if (cursor_now != 0) resetting_ = true;
       for (const v1::Record& record : message.snapshot().records()) snapshot_.push_back(record);
       return absl::OkStatus();
     case v1::SubscribeResponse::kReset:
-      return absl::FailedPreconditionError(
-          absl::StrCat("the region no longer holds its log after revision ", cursor_now, " (compacted up to ",
-                       message.reset().compacted_revision(), "): an upstream reset, which is not built yet"));
+      // The region no longer holds its log after the cursor: a fresh snapshot and its synced follow.
+      resetting_ = true;
+      snapshot_.clear();
+      Log("upstream_reset", absl::OutOfRangeError(absl::StrCat("compacted up to ",
+                                                               message.reset().compacted_revision())));
+      return absl::OkStatus();
     case v1::SubscribeResponse::kSynced:
       source_time_ = message.synced().server_time();
+      if (resetting_) return ApplyReset(message.synced().revision());
       if (cursor_now == 0 && message.synced().revision() > 0) return ApplySnapshot(message.synced().revision());
       last_seen_ = std::max(last_seen_, message.synced().revision());
       return absl::OkStatus();
@@ -327,6 +337,74 @@ absl::Status SourceFederator::ApplySnapshot(int64_t revision) {
   snapshot_.clear();
   last_seen_ = std::max(last_seen_, revision);
   return Flush();
+}
+
+absl::Status SourceFederator::ApplyReset(int64_t revision) {
+  const int64_t cursor_now = cursor();
+  std::sort(snapshot_.begin(), snapshot_.end(),
+            [](const v1::Record& a, const v1::Record& b) { return a.mod_revision() < b.mod_revision(); });
+  v1::ApplyUpstreamRequest base;
+  base.set_source_region(region_);
+  base.set_expected_cursor(cursor_now);
+  base.set_first_revision(cursor_now + 1);
+  base.set_last_revision(revision);
+  if (source_time_.seconds() != 0) *base.mutable_source_time() = source_time_;
+  v1::ApplyUpstreamRequest chunk = base;
+  chunk.mutable_reset()->set_finish(false);
+  int64_t chunk_bytes = 0;
+  int chunks = 0;
+  // Sends the chunk gathered so far (the first one even when empty: it starts the reset downstream).
+  auto send = [&]() -> absl::Status {
+    absl::StatusOr<v1::ApplyUpstreamResponse> applied = Apply(chunk);
+    if (!applied.ok()) return applied.status();
+    ++chunks;
+    chunk.clear_events();
+    chunk_bytes = 0;
+    return absl::OkStatus();
+  };
+  int64_t previous = 0;
+  for (v1::Record& record : snapshot_) {
+    // A snapshot holds each record once, at its own revision; anything else would be refused downstream.
+    if (record.mod_revision() <= previous || record.mod_revision() > revision) continue;
+    previous = record.mod_revision();
+    v1::Event event;
+    event.set_revision(record.mod_revision());
+    *event.mutable_commit_time() = record.update_time();
+    event.set_type(v1::EVENT_TYPE_PUT);
+    event.set_group_last_revision(record.mod_revision());
+    *event.mutable_record() = std::move(record);
+    const int64_t bytes = static_cast<int64_t>(event.ByteSizeLong());
+    if (chunk.events_size() > 0 &&
+        (chunk.events_size() >= config_.max_batch_events || chunk_bytes + bytes > config_.max_batch_bytes)) {
+      if (absl::Status sent = send(); !sent.ok()) return sent;
+    }
+    chunk_bytes += bytes;
+    *chunk.add_events() = std::move(event);
+  }
+  snapshot_.clear();
+  if (chunk.events_size() > 0 || chunks == 0) {
+    if (absl::Status sent = send(); !sent.ok()) return sent;
+  }
+  // The end: each call deletes a bounded number of the region's records that the snapshot no longer has; the last one
+  // moves the cursor to the snapshot's revision. Bounded: 500 deletions a call, at most a million records.
+  v1::ApplyUpstreamRequest finish = base;
+  finish.mutable_reset()->set_finish(true);
+  for (int call = 0; call < 2000; ++call) {
+    absl::StatusOr<v1::ApplyUpstreamResponse> applied = Apply(finish);
+    if (!applied.ok()) return applied.status();
+    if (applied->source().cursor() == revision) {
+      resetting_ = false;
+      last_seen_ = revision;
+      last_sent_ = absl::Now();
+      {
+        absl::MutexLock lock(&mu_);
+        cursor_ = revision;
+      }
+      Log("upstream_reset_done", absl::OkStatus());
+      return absl::OkStatus();
+    }
+  }
+  return absl::InternalError(absl::StrCat("the reset to revision ", revision, " did not finish in 2000 calls"));
 }
 
 absl::Status SourceFederator::Flush() {

@@ -17,8 +17,10 @@
 //     range: an exact replay is idempotent downstream. ABORTED (another federator moved the cursor) re-reads the
 //     cursor and subscribes again from there. Refusals that retrying cannot mend (FAILED_PRECONDITION: an organisation
 //     claimed by two sources; INVALID_ARGUMENT; PERMISSION_DENIED) are logged and retried after the longest backoff.
-//   - an upstream reset (the region no longer holds the log after the cursor) is not built: logged, retried after
-//     the longest backoff.
+//   - an upstream reset (the region no longer holds the log after the cursor: the feed sends `reset`, a fresh
+//     snapshot and synced{S}): the snapshot is applied in chunks (ApplyUpstream with `reset`, bounded like batches),
+//     then finishing calls delete what the snapshot no longer has and move the cursor to S; the feed goes on after S.
+//     Downstream the source is stale until it is finished; a crash anywhere starts it over (docs/federation.md).
 //
 // Links only the client library and the generated stubs, never server code (tests/layering/check_layering.sh).
 //
@@ -64,7 +66,7 @@ struct FederatorConfig {
   int64_t max_batch_bytes = 512 * 1024;
   // A heartbeat of an idle source is forwarded at most this often (each is one committed event downstream).
   absl::Duration heartbeat_every = absl::Seconds(30);
-  // Deadline of each call to the downstream server.
+  // Deadline of each call to the downstream server (and of reading the cursors); a call that timed out is sent again.
   absl::Duration call_timeout = absl::Seconds(30);
   // Between retries of a call, and between restarts of a source.
   client::BackoffPolicy backoff;
@@ -103,6 +105,9 @@ class SourceFederator {
   absl::Status Flush();
   // The snapshot gathered so far, as events in revision order, applied in batches ending at `revision`.
   absl::Status ApplySnapshot(int64_t revision);
+  // An upstream reset: the snapshot gathered so far replaces the region's records downstream, the cursor moves to
+  // `revision`.
+  absl::Status ApplyReset(int64_t revision);
   // Sends `request` until it is answered other than transiently, or Stop().
   absl::StatusOr<v1::ApplyUpstreamResponse> Apply(const v1::ApplyUpstreamRequest& request);
   // Waits `delay` or until Stop(); false when stopped.
@@ -120,6 +125,8 @@ class SourceFederator {
   std::vector<v1::Event> pending_;
   int64_t pending_bytes_ = 0;
   std::vector<v1::Record> snapshot_;
+  // The feed announced an upstream reset (or sent a snapshot after the cursor): its synced applies ApplyReset.
+  bool resetting_ = false;
   google::protobuf::Timestamp source_time_;
   absl::Time last_sent_ = absl::InfinitePast();
 

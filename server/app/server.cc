@@ -287,20 +287,21 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   }
   // Kept across restarts, so that totals cannot be differenced across one (docs/security.md).
   const std::string published_figures = absl::StrCat(options.data_dir, "/", kPublishedFiguresFile);
-  state->operations = std::make_unique<service::Operations>(
-      service::Dependencies{.committer = *state->committer,
-                            .reader = *state->reader,
-                            .picture = *state->picture,
-                            .audit = state->audit.get(),
-                            .subscriptions = *state->subscription_limiter,
-                            .write_volume = state->write_volume.get(),
-                            .revalidator = state->authenticator.get(),
-                            .min_aggregate_group = options.min_aggregate_group,
-                            .published_figures_path = published_figures,
-                            .clock = committer_options.clock,
-                            .cap_sender = CapSender(committer_options),
-                            .upstream_sources = options.upstream_sources,
-                            .upstream_stale_after = options.upstream_stale_after});
+  state->operations =
+      std::make_unique<service::Operations>(service::Dependencies{.committer = *state->committer,
+                                                                  .reader = *state->reader,
+                                                                  .picture = *state->picture,
+                                                                  .audit = state->audit.get(),
+                                                                  .subscriptions = *state->subscription_limiter,
+                                                                  .write_volume = state->write_volume.get(),
+                                                                  .revalidator = state->authenticator.get(),
+                                                                  .min_aggregate_group = options.min_aggregate_group,
+                                                                  .published_figures_path = published_figures,
+                                                                  .clock = committer_options.clock,
+                                                                  .cap_sender = CapSender(committer_options),
+                                                                  .upstream_sources = options.upstream_sources,
+                                                                  .upstream_stale_after = options.upstream_stale_after,
+                                                                  .federation_observer = state->metrics.get()});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,

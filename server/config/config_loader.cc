@@ -315,8 +315,8 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     absl::StatusOr<absl::Duration> stale_after =
         ToDuration(config.federation().stale_after(), "federation.stale_after");
     if (!stale_after.ok()) return stale_after.status();
-    if (*stale_after < absl::Seconds(10) || *stale_after > absl::Hours(24)) {
-      return Invalid("federation.stale_after", "must be between 10s and 24h");
+    if (*stale_after < absl::Seconds(2) || *stale_after > absl::Hours(24)) {
+      return Invalid("federation.stale_after", "must be between 2s and 24h");
     }
     options.upstream_stale_after = *stale_after;
   }

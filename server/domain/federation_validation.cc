@@ -92,7 +92,17 @@ absl::Status ValidateApplyUpstreamRequest(const v1::ApplyUpstreamRequest& reques
     return Invalid(FieldPath("last_revision"), "must be >= expected_cursor (", request.expected_cursor(), "), got ",
                    request.last_revision());
   }
-  if (request.last_revision() == request.expected_cursor() && !request.events().empty()) {
+  if (request.has_reset()) {
+    // An upstream reset: the snapshot's records carry their own revisions, anywhere up to the snapshot's.
+    if (request.last_revision() < 1) {
+      return Invalid(FieldPath("last_revision"), "a reset names its snapshot's revision (>= 1), got ",
+                     request.last_revision());
+    }
+    if (request.reset().finish() && !request.events().empty()) {
+      return Invalid(FieldPath("events"), "the finishing call of a reset carries no events, got ",
+                     request.events_size());
+    }
+  } else if (request.last_revision() == request.expected_cursor() && !request.events().empty()) {
     return Invalid(FieldPath("last_revision"), "an empty range (last_revision = expected_cursor, a heartbeat) ",
                    "carries no events, got ", request.events_size());
   }
@@ -104,10 +114,13 @@ absl::Status ValidateApplyUpstreamRequest(const v1::ApplyUpstreamRequest& reques
     KETENBEELD_RETURN_IF_ERROR(checks::CheckTimestamp(true, request.source_time(), FieldPath("source_time")));
   }
   const FieldPath events("events");
-  int64_t after = request.expected_cursor();
+  int64_t after = request.has_reset() ? 0 : request.expected_cursor();
   for (int i = 0; i < request.events_size(); ++i) {
     KETENBEELD_RETURN_IF_ERROR(
         ValidateUpstreamEvent(request.events(i), after, request.last_revision(), events.Index(i)));
+    if (request.has_reset() && request.events(i).type() != v1::EVENT_TYPE_PUT) {
+      return Invalid(events.Index(i).Field("type"), "a reset's chunk carries the snapshot's records: EVENT_TYPE_PUT");
+    }
     after = request.events(i).revision();
   }
   return absl::OkStatus();

@@ -1,6 +1,8 @@
 // Federation's write (docs/federation.md): ApplyUpstream commits one range of a source region's log, the events and
 // the source's cursor record "upstream/{region}", as one write, so in one commit group: exactly once, also across
-// crashes, as long as the federator names the cursor it read.
+// crashes, as long as the federator names the cursor it read. An upstream reset (ApplyUpstream with `reset`) writes a
+// region's fresh snapshot in chunks and then deletes, in bounded finishing calls, the region's records it did not
+// rewrite, before the cursor moves (docs/federation.md, "Upstream reset").
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,18 +23,24 @@ namespace v1 = ::ketenbeeld::v1;
 
 // What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry and the
 // status reports of the real picture. Everything else is left out, not refused: the region's outbox and escalation
-// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (chaining a
-// ROAZ server into a national one is not built), and the workflow records (incidents, alerts, assistance requests,
-// reservations, scenarios, indicators), whose ids are chosen per region and would collide between regions: they need
-// region-qualified names first (docs/federation.md, "Not built yet").
+// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (a chained
+// ROAZ server's cursors of its regions mean nothing here: docs/federation.md, "Chaining"), and the workflow records
+// (incidents, alerts, assistance requests, reservations, scenarios, indicators), whose ids are chosen per region and
+// would collide between regions: they need region-qualified names first (docs/federation.md, "Not built yet").
 bool Federates(const v1::Record& record) {
   if (domain::IsExerciseRecord(record.name())) return false;
   return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT;
 }
 
-// Who holds a record on this server: the source region of its provenance, or this server itself.
+// The source that sent a federated record here: the region itself, or for a chained record the server between
+// (SourceProvenance.via_region). Its cursor, staleness and claims are this one's.
+const std::string& DirectSource(const v1::SourceProvenance& provenance) {
+  return provenance.via_region().empty() ? provenance.source_region() : provenance.via_region();
+}
+
+// Who holds a record on this server: the source of its provenance, or this server itself.
 std::string HolderOf(const state::RecordPtr& record, const domain::Region& region) {
-  if (record->record.has_provenance()) return record->record.provenance().source_region();
+  if (record->record.has_provenance()) return DirectSource(record->record.provenance());
   return absl::StrCat(region.safety_region(), " (this server's own registry)");
 }
 
@@ -44,6 +52,33 @@ std::string OrganizationOf(const v1::Record& record) {
     if (parsed.ok()) return parsed->organization_id;
   }
   return {};
+}
+
+// Records an upstream reset deletes at most per finishing call, so that one commit group stays bounded.
+constexpr int kMaxResetDeletes = 500;
+
+// The source's records that the reset in progress did not (re)write: held by `source` (provenance), last changed
+// before the reset started. At most `limit`, in name order; `more` tells whether others remain after them.
+std::vector<state::RecordPtr> StaleResetRecords(const std::string& source, const v1::UpstreamReset& reset,
+                                                const PlanContext& context, int limit, bool& more) {
+  std::vector<state::RecordPtr> found;
+  more = false;
+  // Only organisations and their status reports federate (Federates), all under "organizations/".
+  const state::Picture::Snapshot snapshot = context.picture.TakePrefix("organizations/", {}, 0);
+  for (const state::RecordPtr& committed : snapshot.records) {
+    // The committed picture misses this group's earlier writes: look each candidate up again.
+    const state::RecordPtr record = context.lookup(committed->record.name());
+    if (record == nullptr || !record->record.has_provenance() || DirectSource(record->record.provenance()) != source ||
+        record->record.mod_revision() >= reset.started_revision()) {
+      continue;
+    }
+    if (static_cast<int>(found.size()) == limit) {
+      more = true;
+      break;
+    }
+    found.push_back(record);
+  }
+  return found;
 }
 
 }  // namespace
@@ -66,6 +101,31 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
                                            request.expected_cursor(),
                                            "; read it again (GetUpstreamCursors) and resume after it"));
   }
+  // An upstream reset (docs/federation.md, "Upstream reset"): which one is in progress after this call.
+  const bool resetting = request.has_reset();
+  v1::UpstreamReset reset;
+  if (stored != nullptr && stored->has_reset()) reset = stored->reset();
+  if (resetting) {
+    const int64_t snapshot_revision = request.last_revision();
+    const bool in_progress = stored != nullptr && stored->has_reset();
+    if (in_progress && snapshot_revision < reset.snapshot_revision()) {
+      return absl::AbortedError(absl::StrCat("reset: a reset of ", source, " to its snapshot at revision ",
+                                             reset.snapshot_revision(), " is in progress, newer than this one (",
+                                             snapshot_revision, "); read the cursors again and resume"));
+    }
+    if (request.reset().finish() && (!in_progress || snapshot_revision != reset.snapshot_revision())) {
+      return absl::AbortedError(absl::StrCat("reset.finish: no reset of ", source, " to revision ", snapshot_revision,
+                                             " is in progress; send its chunks first"));
+    }
+    if (!in_progress || snapshot_revision > reset.snapshot_revision()) {
+      // A newer snapshot starts over: what an earlier, unfinished reset wrote is older than started_revision, so it
+      // is deleted at the end unless this snapshot writes it again.
+      reset.Clear();
+      reset.set_snapshot_revision(snapshot_revision);
+      reset.set_started_revision(context.next_revision);
+      *reset.mutable_started_at() = ToProtoTime(context.commit_time);
+    }
+  }
 
   // The records this write changed so far, by name (nullptr: deleted): the committer's overlay sees them only after
   // the whole write is planned.
@@ -79,12 +139,10 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
   auto check_holder = [&](const state::RecordPtr& held, const std::string& organization, int index,
                           const v1::Record& record) -> absl::Status {
     if (held == nullptr) return absl::OkStatus();
-    if (held->record.has_provenance() && held->record.provenance().source_region() == source) {
-      return absl::OkStatus();
-    }
+    if (held->record.has_provenance() && DirectSource(held->record.provenance()) == source) return absl::OkStatus();
     v1::UpstreamConflict conflict;
     conflict.set_organization_id(organization.empty() ? record.name() : organization);
-    conflict.set_holder(held->record.has_provenance() ? held->record.provenance().source_region()
+    conflict.set_holder(held->record.has_provenance() ? DirectSource(held->record.provenance())
                                                       : context.region.safety_region());
     conflict.set_first_revision(request.first_revision());
     conflict.set_last_revision(request.last_revision());
@@ -133,9 +191,20 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
     record.clear_exercise_id();
     v1::SourceProvenance& provenance = *record.mutable_provenance();
     provenance.Clear();
-    provenance.set_source_region(source);
-    provenance.set_source_revision(event.revision());
-    *provenance.mutable_source_commit_time() = event.commit_time();
+    const v1::SourceProvenance& origin = event.record().provenance();
+    if (!origin.source_region().empty()) {
+      // Already federated where it comes from (a ROAZ server as the source of a national one): the origin stays,
+      // the hop is recorded (docs/federation.md, "Chaining").
+      provenance.set_source_region(origin.source_region());
+      provenance.set_source_revision(origin.source_revision());
+      *provenance.mutable_source_commit_time() = origin.source_commit_time();
+      provenance.set_via_region(source);
+      provenance.set_via_revision(event.revision());
+    } else {
+      provenance.set_source_region(source);
+      provenance.set_source_revision(event.revision());
+      *provenance.mutable_source_commit_time() = event.commit_time();
+    }
     if (event.type() == v1::EVENT_TYPE_DELETE) {
       own[name] = nullptr;
     } else {
@@ -148,15 +217,50 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
     ++applied;
   }
 
+  bool finished = false;
+  if (resetting && request.reset().finish()) {
+    bool more = false;
+    for (const state::RecordPtr& gone : StaleResetRecords(source, reset, context, kMaxResetDeletes, more)) {
+      PlannedChange change;
+      change.type = v1::EVENT_TYPE_DELETE;
+      change.previous = gone;
+      change.record = gone->record;
+      change.record.clear_create_revision();
+      change.record.clear_mod_revision();
+      change.record.clear_update_time();
+      change.record.clear_updated_by();
+      v1::SourceProvenance& provenance = *change.record.mutable_provenance();
+      provenance.Clear();
+      provenance.set_source_region(source);
+      provenance.set_source_revision(request.last_revision());
+      if (request.has_source_time()) *provenance.mutable_source_commit_time() = request.source_time();
+      changes.push_back(std::move(change));
+      reset.set_records_deleted(reset.records_deleted() + 1);
+    }
+    finished = !more;
+  } else if (resetting) {
+    reset.set_records_applied(reset.records_applied() + applied);
+  }
+
   v1::Record record;
   record.set_name(cursor_name);
   record.set_kind(v1::ENTITY_KIND_UPSTREAM_SOURCE);
   record.mutable_scope()->set_safety_region(source);
   v1::UpstreamSource& upstream = *record.mutable_upstream_source();
   upstream.set_safety_region(source);
-  upstream.set_cursor(request.last_revision());
-  upstream.set_last_first_revision(request.first_revision());
-  upstream.set_last_expected_cursor(request.expected_cursor());
+  if (resetting && !finished) {
+    // A chunk, or a finishing call with records left to delete: the cursor and the replay range stay.
+    upstream.set_cursor(cursor);
+    upstream.set_last_first_revision(stored == nullptr ? 0 : stored->last_first_revision());
+    upstream.set_last_expected_cursor(stored == nullptr ? 0 : stored->last_expected_cursor());
+    *upstream.mutable_reset() = reset;
+  } else {
+    upstream.set_cursor(request.last_revision());
+    upstream.set_last_first_revision(request.first_revision());
+    upstream.set_last_expected_cursor(request.expected_cursor());
+    // The log applied past a reset's snapshot also repairs a mix (every record's last change is in it).
+    if (!resetting && reset.snapshot_revision() > request.last_revision()) *upstream.mutable_reset() = reset;
+  }
   *upstream.mutable_last_heard() = ToProtoTime(context.commit_time);
   if (request.has_source_time()) {
     *upstream.mutable_source_time() = request.source_time();
@@ -165,7 +269,7 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
   } else if (stored != nullptr && stored->has_source_time()) {
     *upstream.mutable_source_time() = stored->source_time();
   }
-  upstream.set_events_applied((stored == nullptr ? 0 : stored->events_applied()) + applied);
+  upstream.set_events_applied((stored == nullptr ? 0 : stored->events_applied()) + (resetting ? 0 : applied));
   changes.push_back(Put(std::move(record), current));
   return changes;
 }

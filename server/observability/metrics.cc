@@ -200,7 +200,12 @@ struct Metrics::Impl {
         delivery_latency(prometheus::BuildHistogram()
                              .Name("ketenbeeld_notification_delivery_seconds")
                              .Help("Time from queueing a notification to its delivery, by channel")
-                             .Register(*registry)) {}
+                             .Register(*registry)),
+        federation_lag(prometheus::BuildHistogram()
+                           .Name("ketenbeeld_federation_lag_seconds")
+                           .Help("Federation: time from an upstream event's commit in its source region to its "
+                                 "commit here, by source region (two servers' clocks)")
+                           .Register(*registry)) {}
 
   std::vector<prometheus::MetricFamily> CollectAll() const {
     std::vector<prometheus::MetricFamily> families = registry->Collect();
@@ -225,6 +230,7 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Histogram>& rpc_latency;
   prometheus::Family<prometheus::Counter>& delivery_attempts;
   prometheus::Family<prometheus::Histogram>& delivery_latency;
+  prometheus::Family<prometheus::Histogram>& federation_lag;
 
   // The series of each (method, code) seen, so a call costs one hash lookup instead of Family::Add's label work.
   struct RpcSeries {
@@ -313,6 +319,15 @@ void Metrics::OnDeliveryAttempt(std::string_view channel, std::string_view outco
   static const auto* buckets =
       new prometheus::Histogram::BucketBoundaries{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600};
   impl_->delivery_latency.Add({{"channel", channel_label}}, *buckets).Observe(absl::ToDoubleSeconds(since_queued));
+}
+
+void Metrics::OnUpstreamApplied(std::string_view source_region, absl::Duration lag) {
+  // Few series (at most 25 sources): Family::Add finds an existing one by its labels. A negative lag (clock skew)
+  // falls in the first bucket.
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,   2.5,
+                                                                           5,    10,    30,   60,  300,  900, 3600};
+  impl_->federation_lag.Add({{"source_region", std::string(source_region)}}, *buckets)
+      .Observe(absl::ToDoubleSeconds(lag));
 }
 
 }  // namespace ketenbeeld::observability

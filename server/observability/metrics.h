@@ -71,7 +71,11 @@ struct ServerFigures {
   int64_t notifications_failed = -1;
 };
 
-class Metrics : public CommitObserver, public RpcObserver, public ReplicationObserver, public DeliveryObserver {
+class Metrics : public CommitObserver,
+                public RpcObserver,
+                public ReplicationObserver,
+                public DeliveryObserver,
+                public FederationObserver {
  public:
   // Metrics without an HTTP endpoint (Render() only); for tests and for a server without metrics_listen.
   explicit Metrics(std::function<ServerFigures()> figures);
@@ -93,6 +97,7 @@ class Metrics : public CommitObserver, public RpcObserver, public ReplicationObs
   void OnRpcFinished(std::string_view method, int code, absl::Duration latency) override;
   void OnLogAppend(absl::Duration latency, bool ok) override;
   void OnDeliveryAttempt(std::string_view channel, std::string_view outcome, absl::Duration since_queued) override;
+  void OnUpstreamApplied(std::string_view source_region, absl::Duration lag) override;
 
  private:
   struct Impl;

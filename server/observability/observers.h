@@ -49,6 +49,16 @@ class DeliveryObserver {
   virtual void OnDeliveryAttempt(std::string_view channel, std::string_view outcome, absl::Duration since_queued) = 0;
 };
 
+// The downstream half of federation (service::Operations::ApplyUpstream, docs/federation.md) reports each upstream
+// event it applied.
+class FederationObserver {
+ public:
+  virtual ~FederationObserver() = default;
+  // `lag`: from the event's commit in `source_region` (its commit time there) until its commit group here was
+  // durable (this server's commit time). Two servers' clocks: a skew between them shows in it (may be negative).
+  virtual void OnUpstreamApplied(std::string_view source_region, absl::Duration lag) = 0;
+};
+
 // Live feeds (feed::FeedSession, over gRPC and Server-Sent Events alike) count what they deliver. Owned by the
 // server; read at scrape time.
 struct FeedCounters {

@@ -24,17 +24,27 @@ using security::Identity;
 // Pages of cursor records read at most (1000 each): there are at most 25 regions.
 constexpr size_t kMaxSources = 1000;
 
+// Not heard from for longer than stale_after, or in the middle of an upstream reset (its records are a mix of the old
+// picture and the new snapshot until it finishes).
 bool Stale(const v1::UpstreamSource& source, absl::Time now, absl::Duration stale_after) {
-  return !source.has_last_heard() || now - FromProtoTime(source.last_heard()) > stale_after;
+  return !source.has_last_heard() || now - FromProtoTime(source.last_heard()) > stale_after || source.has_reset();
 }
 
 }  // namespace
 
 void Operations::ApplyUpstream(const Identity& caller, v1::ApplyUpstreamRequest request, ApplyUpstreamCallback done) {
   const std::string source = request.source_region();
+  // The source commit times of a live range's events, for the federation lag (a reset's snapshot records are old by
+  // nature: not a lag).
+  std::vector<absl::Time> committed_upstream;
+  if (deps_.federation_observer != nullptr && !request.has_reset()) {
+    committed_upstream.reserve(request.events_size());
+    for (const v1::Event& event : request.events()) committed_upstream.push_back(FromProtoTime(event.commit_time()));
+  }
   mutations::WriteRequest write{.body = std::move(request), .actor = {}};
   Write(caller, std::move(write),
-        [this, source, done = std::move(done)](absl::StatusOr<pipeline::WriteResult> result) mutable {
+        [this, source, committed_upstream = std::move(committed_upstream),
+         done = std::move(done)](absl::StatusOr<pipeline::WriteResult> result) mutable {
           if (!result.ok()) {
             const auto payload = result.status().GetPayload(mutations::kUpstreamConflictPayload);
             v1::UpstreamConflict conflict;
@@ -54,6 +64,13 @@ void Operations::ApplyUpstream(const Identity& caller, v1::ApplyUpstreamRequest 
           state::RecordPtr cursor = result->record;
           response.set_replayed(cursor == nullptr);
           if (cursor == nullptr) cursor = deps_.picture.Find(domain::UpstreamSourceName(source));
+          if (!response.replayed() && cursor != nullptr && deps_.federation_observer != nullptr) {
+            // The group's commit time is the cursor record's last_heard.
+            const absl::Time applied = FromProtoTime(cursor->record.upstream_source().last_heard());
+            for (const absl::Time at : committed_upstream) {
+              deps_.federation_observer->OnUpstreamApplied(source, applied - at);
+            }
+          }
           if (cursor != nullptr && cursor->record.has_upstream_source()) {
             *response.mutable_source() = cursor->record.upstream_source();
             response.mutable_source()->set_stale(Stale(response.source(), deps_.clock(), deps_.upstream_stale_after));
@@ -105,7 +122,9 @@ void Operations::MarkFreshness(v1::Record& record) const {
   }
   if (!record.has_provenance()) return;
   v1::SourceProvenance& provenance = *record.mutable_provenance();
-  const state::RecordPtr cursor = deps_.picture.Find(domain::UpstreamSourceName(provenance.source_region()));
+  // A chained record's freshness is that of the source that sent it here (docs/federation.md, "Chaining").
+  const std::string& direct = provenance.via_region().empty() ? provenance.source_region() : provenance.via_region();
+  const state::RecordPtr cursor = deps_.picture.Find(domain::UpstreamSourceName(direct));
   if (cursor == nullptr || !cursor->record.has_upstream_source()) {
     provenance.set_stale(true);
     provenance.clear_source_last_heard();

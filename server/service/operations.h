@@ -28,6 +28,7 @@
 #include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
+#include "server/observability/observers.h"
 #include "server/pipeline/committer.h"
 #include "server/policy/audit.h"
 #include "server/policy/limits.h"
@@ -68,6 +69,8 @@ struct Dependencies {
   // reads flag its records as stale.
   policy::UpstreamIdentities upstream_sources;
   absl::Duration upstream_stale_after = absl::Minutes(5);
+  // Federation lag of each applied upstream event (Prometheus, docs/operations.md); may be null.
+  observability::FederationObserver* federation_observer = nullptr;
 };
 
 class Operations {

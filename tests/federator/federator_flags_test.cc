@@ -16,7 +16,7 @@ TEST(FederatorFlagsTest, ParsesSourcesAndTheDownstream) {
   absl::StatusOr<FederatorConfig> config =
       ParseFlags({"--downstream", "target=roaz.example:443,ca=/etc/ca.pem,cert=/etc/f.pem,key=/etc/f.key", "--source",
                   "VR10,target=127.0.0.1:50051,token=abc", "--source=VR11,target=10.0.0.1:50051,ca=/etc/vr11.pem",
-                  "--max-batch-events", "50", "--heartbeat-every-seconds=5"});
+                  "--max-batch-events", "50", "--heartbeat-every-seconds=5", "--call-timeout-seconds", "4"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->downstream.target, "roaz.example:443");
   EXPECT_EQ(config->downstream.connect.ca_file, "/etc/ca.pem");
@@ -30,6 +30,7 @@ TEST(FederatorFlagsTest, ParsesSourcesAndTheDownstream) {
   EXPECT_EQ(config->sources[1].endpoint.connect.ca_file, "/etc/vr11.pem");
   EXPECT_EQ(config->max_batch_events, 50);
   EXPECT_EQ(config->heartbeat_every, absl::Seconds(5));
+  EXPECT_EQ(config->call_timeout, absl::Seconds(4));
 }
 
 TEST(FederatorFlagsTest, MistakesNameTheFlag) {
@@ -46,6 +47,8 @@ TEST(FederatorFlagsTest, MistakesNameTheFlag) {
       {{"--downstream", "target=a:1", "--source", "VR10,target=a:1,colour=red"}, "--source VR10: unknown key"},
       {{"--downstream", "target=a:1", "--source", "VR10,target=a:1", "--max-batch-events", "1001"},
        "--max-batch-events: must be 1..1000"},
+      {{"--downstream", "target=a:1", "--source", "VR10,target=a:1", "--call-timeout-seconds", "0"},
+       "--call-timeout-seconds: must be 1..300"},
       {{"--downstream", "target=a:1", "--source", "VR10,target=a:1,token_file=/nonexistent/token"},
        "cannot read token file"},
       {{"--downstream", "target=a:1", "--frobnicate", "1"}, "--frobnicate: unknown flag"},

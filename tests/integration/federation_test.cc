@@ -15,6 +15,7 @@
 #include "client/connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "tests/security/token_line.h"
@@ -105,6 +106,7 @@ class FederationTest : public ::testing::Test {
           options.identity_limits.max_requests_per_second = 100000;
           options.upstream_sources = {{"VR10", "federator-vr10"}, {"VR11", "federator-vr11"}};
           options.upstream_stale_after = absl::Minutes(5);
+          options.metrics_listen_address = "127.0.0.1:0";
           options.committer.clock = [this] { return absl::Now() + absl::Microseconds(offset_micros_.load()); };
         }) {
     for (const FederationCaller& caller : kFederationCallers) {
@@ -358,6 +360,179 @@ TEST_F(FederationTest, ASourceNotHeardFromIsStaleUntilItsNextHeartbeat) {
   EXPECT_EQ(heartbeat.source().cursor(), 2);
   EXPECT_FALSE(heartbeat.source().stale());
   EXPECT_FALSE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
+}
+
+// The calls of an upstream reset to the snapshot at `snapshot_revision` (docs/federation.md, "Upstream reset").
+v1::ApplyUpstreamRequest ResetChunk(const std::string& region, int64_t cursor, int64_t snapshot_revision,
+                                    std::initializer_list<v1::Event> events) {
+  v1::ApplyUpstreamRequest request = Range(region, cursor, snapshot_revision, events);
+  request.mutable_reset()->set_finish(false);
+  return request;
+}
+
+v1::ApplyUpstreamRequest ResetFinish(const std::string& region, int64_t cursor, int64_t snapshot_revision) {
+  v1::ApplyUpstreamRequest request = Range(region, cursor, snapshot_revision, {});
+  request.mutable_reset()->set_finish(true);
+  return request;
+}
+
+TEST_F(FederationTest, AnUpstreamResetReplacesTheRegionsRecordsAndLeavesOthersAlone) {
+  ASSERT_TRUE(Apply("federator-vr10",
+                    Range("VR10", 0, 6,
+                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 1),
+                           OrganizationEvent(3, "ziekenhuis-b", "VR10"), StatusEvent(4, "ziekenhuis-b", "VR10", 2),
+                           OrganizationEvent(5, "ziekenhuis-c", "VR10")}))
+                  .ok());
+  ASSERT_TRUE(Apply("federator-vr11", Range("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")})).ok());
+
+  // VR10 compacted its log past 6: its snapshot at 20 holds ziekenhuis-a (a newer report) and ziekenhuis-d only.
+  v1::ApplyUpstreamResponse response;
+  const v1::ApplyUpstreamRequest first = ResetChunk(
+      "VR10", 6, 20, {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(15, "ziekenhuis-a", "VR10", 9)});
+  grpc::Status status = Apply("federator-vr10", first, &response);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_EQ(response.source().cursor(), 6) << "the cursor stays until the reset is finished";
+  EXPECT_EQ(response.source().reset().snapshot_revision(), 20);
+  EXPECT_EQ(response.source().reset().records_applied(), 2);
+  EXPECT_TRUE(response.source().stale()) << "a half-applied snapshot is never shown as complete";
+  EXPECT_TRUE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
+  EXPECT_TRUE(Get("organizations/ziekenhuis-b").record().provenance().stale());
+  EXPECT_FALSE(Get("organizations/ziekenhuis-x").record().provenance().stale()) << "VR11 is not touched";
+
+  // The same chunk again (its answer was lost), then the next one: idempotent.
+  ASSERT_TRUE(Apply("federator-vr10", first).ok());
+  ASSERT_TRUE(Apply("federator-vr10", ResetChunk("VR10", 6, 20,
+                                                 {OrganizationEvent(18, "ziekenhuis-d", "VR10"),
+                                                  StatusEvent(19, "ziekenhuis-d", "VR10", 4)}))
+                  .ok());
+  // An older snapshot than the reset in progress: ABORTED; a heartbeat-style range does not finish it.
+  const grpc::Status older =
+      Apply("federator-vr10", ResetChunk("VR10", 6, 12, {OrganizationEvent(1, "ziekenhuis-a", "VR10")}));
+  EXPECT_EQ(older.error_code(), grpc::StatusCode::ABORTED) << StatusText(older);
+  const grpc::Status wrong_finish = Apply("federator-vr10", ResetFinish("VR10", 6, 21));
+  EXPECT_EQ(wrong_finish.error_code(), grpc::StatusCode::ABORTED) << StatusText(wrong_finish);
+
+  status = Apply("federator-vr10", ResetFinish("VR10", 6, 20), &response);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_EQ(response.source().cursor(), 20);
+  EXPECT_FALSE(response.source().has_reset());
+  EXPECT_FALSE(response.source().stale());
+  // Not in the snapshot: deleted. In it: the snapshot's version, fresh. The other region: untouched.
+  for (const char* gone :
+       {"organizations/ziekenhuis-b", "organizations/ziekenhuis-b/status", "organizations/ziekenhuis-c"}) {
+    v1::GetRequest request;
+    request.set_name(gone);
+    v1::GetResponse ignored;
+    EXPECT_EQ(v1::PictureService::NewStub(channels_.at("ghor"))->Get(Deadline().get(), request, &ignored).error_code(),
+              grpc::StatusCode::NOT_FOUND)
+        << gone;
+  }
+  const v1::Record report = Get("organizations/ziekenhuis-a/status").record();
+  EXPECT_EQ(report.provenance().source_revision(), 15);
+  EXPECT_FALSE(report.provenance().stale());
+  EXPECT_EQ(report.status_report().ShortDebugString(), MakeReport("ziekenhuis-a", 9).ShortDebugString());
+  EXPECT_EQ(Get("organizations/ziekenhuis-d/status").record().provenance().source_revision(), 19);
+  EXPECT_EQ(Get("organizations/ziekenhuis-x").record().provenance().source_region(), "VR11");
+
+  // The finishing call again (its answer was lost): OK, nothing written. The live log then goes on from 20.
+  const int64_t revision = Revision();
+  v1::ApplyUpstreamResponse replay;
+  ASSERT_TRUE(Apply("federator-vr10", ResetFinish("VR10", 6, 20), &replay).ok());
+  EXPECT_TRUE(replay.replayed());
+  EXPECT_EQ(Revision(), revision);
+  status = Apply("federator-vr10", Range("VR10", 20, 21, {StatusEvent(21, "ziekenhuis-d", "VR10", 3)}));
+  EXPECT_TRUE(status.ok()) << StatusText(status);
+}
+
+TEST_F(FederationTest, AnUnfinishedResetStartsOverWithANewerSnapshotAndDeletesInBoundedCalls) {
+  // 520 organisations of VR10: more than one finishing call deletes (500 per call).
+  v1::ApplyUpstreamRequest many = Range("VR10", 0, 520, {});
+  for (int i = 1; i <= 520; ++i) {
+    *many.add_events() = OrganizationEvent(i, absl::StrCat("zorg-", i), "VR10");
+  }
+  ASSERT_TRUE(Apply("federator-vr10", many).ok());
+  // A reset to 600 breaks off after its first chunk (the federator crashed); its successor has a snapshot at 700 in
+  // which zorg-1 is the only organisation left, and zorg-2 (written by the broken-off reset only) is gone.
+  ASSERT_TRUE(Apply("federator-vr10",
+                    ResetChunk("VR10", 520, 600,
+                               {OrganizationEvent(1, "zorg-1", "VR10"), OrganizationEvent(2, "zorg-2", "VR10")}))
+                  .ok());
+  v1::ApplyUpstreamResponse response;
+  ASSERT_TRUE(
+      Apply("federator-vr10", ResetChunk("VR10", 520, 700, {OrganizationEvent(1, "zorg-1", "VR10")}), &response).ok());
+  EXPECT_EQ(response.source().reset().snapshot_revision(), 700);
+  EXPECT_EQ(response.source().reset().records_applied(), 1);
+
+  ASSERT_TRUE(Apply("federator-vr10", ResetFinish("VR10", 520, 700), &response).ok());
+  EXPECT_EQ(response.source().cursor(), 520) << "519 to delete: not all in one call";
+  EXPECT_EQ(response.source().reset().records_deleted(), 500);
+  EXPECT_TRUE(response.source().stale());
+  ASSERT_TRUE(Apply("federator-vr10", ResetFinish("VR10", 520, 700), &response).ok());
+  EXPECT_EQ(response.source().cursor(), 700);
+  EXPECT_FALSE(response.source().has_reset());
+
+  v1::ListRequest list;
+  list.set_page_size(1000);
+  list.mutable_filter()->add_kinds(v1::ENTITY_KIND_ORGANIZATION);
+  v1::ListResponse listed;
+  ASSERT_TRUE(v1::PictureService::NewStub(channels_.at("ghor"))->List(Deadline().get(), list, &listed).ok());
+  ASSERT_EQ(listed.records_size(), 1);
+  EXPECT_EQ(listed.records(0).name(), "organizations/zorg-1");
+}
+
+// Chaining (docs/federation.md, "Chaining"): VR10 here plays a ROAZ server whose feed carries records it received from
+// VR07. The origin's provenance stays; the hop is via_region; freshness and claims are the direct source's.
+TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
+  v1::Event organization = OrganizationEvent(3, "ziekenhuis-v", "VR07");
+  v1::Event report = StatusEvent(4, "ziekenhuis-v", "VR07", 6);
+  for (v1::Event* event : {&organization, &report}) {
+    v1::SourceProvenance& origin = *event->mutable_record()->mutable_provenance();
+    origin.set_source_region("VR07");
+    origin.set_source_revision(event->revision() * 10);
+    *origin.mutable_source_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764700000));
+    origin.set_stale(true);  // The sender's read-time flag is not taken over.
+  }
+  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 4, {organization, report})).ok());
+  const v1::Record stored = Get("organizations/ziekenhuis-v/status").record();
+  EXPECT_EQ(stored.provenance().source_region(), "VR07");
+  EXPECT_EQ(stored.provenance().source_revision(), 40);
+  EXPECT_EQ(stored.provenance().source_commit_time().seconds(), 1764700000);
+  EXPECT_EQ(stored.provenance().via_region(), "VR10");
+  EXPECT_EQ(stored.provenance().via_revision(), 4);
+  EXPECT_FALSE(stored.provenance().stale()) << "fresh: VR10, the direct source, was just heard from";
+  // Stale when the direct source is.
+  Advance(absl::Minutes(6));
+  EXPECT_TRUE(Get("organizations/ziekenhuis-v/status").record().provenance().stale());
+  // Another source sending the organisation: refused, the holder is the direct source.
+  const grpc::Status claimed =
+      Apply("federator-vr11", Range("VR11", 0, 1, {StatusEvent(1, "ziekenhuis-v", "VR11", 2)}));
+  EXPECT_EQ(claimed.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(claimed);
+  EXPECT_THAT(claimed.error_message(), HasSubstr("VR10 holds it"));
+}
+
+// The federation lag (docs/operations.md): one observation per event of a live range, none for a replay or a reset.
+TEST_F(FederationTest, TheFederationLagIsObservedPerAppliedEvent) {
+  v1::Event organization = OrganizationEvent(1, "ziekenhuis-a", "VR10");
+  v1::Event report = StatusEvent(2, "ziekenhuis-a", "VR10", 3);
+  for (v1::Event* event : {&organization, &report}) {
+    *event->mutable_commit_time() = ToProtoTime(absl::Now() - absl::Seconds(2));
+  }
+  const v1::ApplyUpstreamRequest range = Range("VR10", 0, 2, {organization, report});
+  ASSERT_TRUE(Apply("federator-vr10", range).ok());
+  ASSERT_TRUE(Apply("federator-vr10", range).ok());  // A replay: not observed.
+  v1::ApplyUpstreamRequest chunk = Range("VR10", 2, 9, {StatusEvent(5, "ziekenhuis-a", "VR10", 4)});
+  chunk.mutable_reset()->set_finish(false);
+  ASSERT_TRUE(Apply("federator-vr10", chunk).ok());  // A reset's snapshot: not observed.
+
+  httplib::Client client("127.0.0.1", server_.server().metrics_port());
+  client.set_read_timeout(10, 0);
+  httplib::Result scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped) << httplib::to_string(scraped.error());
+  const std::string& text = scraped->body;
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_count{source_region=\"VR10\"} 2"));
+  // Both lags are about 2 s: none in the buckets up to 1 s, both by 5 s.
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"1\"} 0"));
+  EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"5\"} 2"));
 }
 
 }  // namespace federation_test_local
