@@ -298,6 +298,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
                                                         Tr("help.scenario.put.expected_revision"));
   scenario_gap_ = scenario->add_subcommand("gap", Tr("help.scenario.gap"));
   scenario_gap_->add_option("ID", scenario_id_, Tr("help.scenario.id"))->required();
+  scenario_gap_->add_option("--region", gap_regions_, Tr("help.scenario.gap.region"));
   scenario_list_ = scenario->add_subcommand("list", Tr("help.scenario.list"));
 
   // ---- indicator (questionnaires) ----
@@ -365,6 +366,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   capacity_near_->add_option("--min", find_flags_.min_available, Tr("help.capacity.near.min"));
   capacity_near_->add_option("--limit", find_flags_.limit, Tr("help.capacity.near.limit"));
   capacity_near_->add_option("--max-age", find_flags_.max_age, Tr("help.capacity.near.max_age"));
+  capacity_near_->add_option("--region", find_flags_.regions, Tr("help.filter.region"));
 }
 
 std::optional<int> WorkflowCommands::Run(Session& session) {
@@ -568,6 +570,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (scenario_gap_->parsed()) {
     v1::GetGapReportRequest request;
     request.set_scenario_id(scenario_id_);
+    for (const std::string& region : gap_regions_) request.add_safety_regions(region);
     return Read(session, session.reports(), &v1::ReportService::Stub::GetGapReport, request,
                 [&](const v1::GapReport& report) { return RenderGapReport(report, zone); });
   }

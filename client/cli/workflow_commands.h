@@ -89,6 +89,7 @@ class WorkflowCommands {
   CLI::Option* scenario_expected_option_ = nullptr;
   int64_t scenario_expected_revision_ = 0;
   std::string scenario_id_;
+  std::vector<std::string> gap_regions_;
 
   // indicator (questionnaires)
   CLI::App* indicator_define_ = nullptr;

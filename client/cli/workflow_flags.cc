@@ -598,6 +598,7 @@ absl::StatusOr<v1::FindCapacityRequest> BuildFindCapacityRequest(const FindCapac
     if (!max_age.ok()) return max_age.status();
     request.mutable_max_age()->set_seconds(absl::ToInt64Seconds(*max_age));
   }
+  for (const std::string& region : flags.regions) request.add_safety_regions(region);
   return request;
 }
 

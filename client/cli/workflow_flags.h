@@ -218,7 +218,8 @@ struct FindCapacityFlags {
   std::optional<double> radius_km;
   std::optional<int32_t> min_available;
   std::optional<int32_t> limit;
-  std::string max_age = {};  // e.g. "1h": only figures reported at most this long ago; empty: any age.
+  std::string max_age = {};               // e.g. "1h": only figures reported at most this long ago; empty: any age.
+  std::vector<std::string> regions = {};  // --region (repeatable): only organisations of these safety regions.
 };
 
 // Requires the position and --bed-type; the rest defaults on the server (50 km, at least 1, 20 results).

@@ -327,6 +327,14 @@ std::string RenderGapReport(const v1::GapReport& report, absl::TimeZone zone) {
   std::string out = absl::StrCat("gap report of scenario ", report.scenario_id(), " (", report.safety_region(),
                                  ") at revision ", report.revision());
   if (report.has_computed_at()) absl::StrAppend(&out, ", ", ClockTime(report.computed_at(), zone));
+  // Across regions (a ROAZ server): which regions were counted, and those whose source is stale.
+  if (report.safety_regions_size() > 1 ||
+      (report.safety_regions_size() == 1 && report.safety_regions(0) != report.safety_region())) {
+    absl::StrAppend(&out, "\ncounted regions: ", absl::StrJoin(report.safety_regions(), ","));
+  }
+  if (!report.stale_regions().empty()) {
+    absl::StrAppend(&out, "\nSTALE sources (figures as last received): ", absl::StrJoin(report.stale_regions(), ","));
+  }
   absl::StrAppend(&out, "\n\n");
 
   TextTable capacity(
@@ -396,7 +404,9 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
       if (WithholdsFigure(total.withheld_figures(), figure)) return std::string(kWithheld);
       return reported ? absl::StrCat(value) : std::string("—");
     };
-    table.AddRow({total.safety_region(), EnumWord(total.sector()), EnumWord(total.bed_type()),
+    // Federation: a region whose source is stale, and a source region's sector aggregate (never one organisation).
+    table.AddRow({absl::StrCat(total.safety_region(), total.source_stale() ? " STALE" : ""), EnumWord(total.sector()),
+                  absl::StrCat(EnumWord(total.bed_type()), total.aggregate() ? " (aggregate)" : ""),
                   sum(v1::CAPACITY_FIGURE_AVAILABLE, total.has_available(), total.available()),
                   sum(v1::CAPACITY_FIGURE_OCCUPIED, total.has_occupied(), total.occupied()),
                   sum(v1::CAPACITY_FIGURE_BASELINE, total.has_baseline(), total.baseline()),
@@ -408,6 +418,13 @@ std::string RenderCapacityOverview(const v1::CapacityOverview& overview, absl::T
   }
   std::string out = absl::StrCat(table.Render(), overview.totals_size(), " totals at revision ", overview.revision(),
                                  " (sums over the organisations that reported each figure; — = nobody reported it)\n");
+  // Federation (a ROAZ or national server): when each source region was last heard from.
+  for (const v1::UpstreamFreshness& source : overview.sources()) {
+    absl::StrAppend(&out, "source ", source.safety_region(), ": ",
+                    source.has_last_heard() ? absl::StrCat("heard ", Age(source.last_heard(), true, now))
+                                            : std::string("never heard from"),
+                    source.stale() ? " STALE (figures as last received)" : "", "\n");
+  }
   if (overview.chain_totals().empty()) return out;
   // Capacity that is not beds: intake stops first (they decide where clients can go), then each figure's sum.
   TextTable chain({"REGION", "SECTOR", "WHAT", "TOTAL", "ORGS REPORTED"});
@@ -537,7 +554,14 @@ std::string RenderContinuityTimeline(const v1::ContinuityTimeline& timeline, abs
 }
 
 std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl::Time now) {
-  TextTable table({"#", "DISTANCE", "ORGANISATION", "NAME", "LOCATION", "AVAILABLE", "ED", "STATUS", "REPORTED"});
+  // Federation (a ROAZ or national server): a REGION column when some match came from a source region.
+  const bool federated =
+      std::any_of(response.matches().begin(), response.matches().end(),
+                  [](const v1::CapacityMatch& match) { return match.has_source_last_heard() || match.source_stale(); });
+  std::vector<std::string> headings = {"#",         "DISTANCE", "ORGANISATION", "NAME",    "LOCATION",
+                                       "AVAILABLE", "ED",       "STATUS",       "REPORTED"};
+  if (federated) headings.push_back("REGION");
+  TextTable table(headings);
   table.AlignRight(0);
   table.AlignRight(1);
   table.AlignRight(5);
@@ -551,10 +575,18 @@ std::string RenderCapacityMatches(const v1::FindCapacityResponse& response, absl
         department = absl::AsciiStrToUpper(department);
       }
     }
-    table.AddRow({absl::StrCat(++rank), absl::StrFormat("%.1f km", match.distance_km()), match.organization_id(),
-                  OrDash(match.organization_name()), OrDash(match.location_id()), absl::StrCat(match.available()),
-                  department, EnumWord(match.overall_status()),
-                  absl::StrCat(Age(match.reported_at(), match.has_reported_at(), now), match.stale() ? " STALE" : "")});
+    std::vector<std::string> row = {
+        absl::StrCat(++rank),
+        absl::StrFormat("%.1f km", match.distance_km()),
+        match.organization_id(),
+        OrDash(match.organization_name()),
+        OrDash(match.location_id()),
+        absl::StrCat(match.available()),
+        department,
+        EnumWord(match.overall_status()),
+        absl::StrCat(Age(match.reported_at(), match.has_reported_at(), now), match.stale() ? " STALE" : "")};
+    if (federated) row.push_back(absl::StrCat(OrDash(match.safety_region()), match.source_stale() ? " STALE" : ""));
+    table.AddRow(row);
   }
   return absl::StrCat(table.Render(), response.matches_size(), " matches at revision ", response.revision(),
                       " (STALE: the report is overdue or the figure was not renewed; call before sending)\n");

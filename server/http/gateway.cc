@@ -525,12 +525,24 @@ MHD_Result Gateway::Impl::StartCall(MHD_Connection* connection, absl::string_vie
                        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/';
                      });
   if (!named) return Send(connection, ErrorReply(absl::NotFoundError(absl::StrCat("path: nothing here: POST ", url))));
-  return Submit(connection, request, ErrorReply,
-                [this, &request, method = std::string(method)](const security::Identity& identity) {
-                  absl::StatusOr<std::string> response = api.Call(method, request.body, identity);
-                  if (!response.ok()) return ErrorReply(response.status());
-                  return MakeReply(200, *std::move(response), {{"Cache-Control", "no-store"}});
-                });
+  // `region` query parameters (?region=VR10&region=VR11): the request's safety_regions (JsonApi::Call).
+  std::vector<std::string> regions;
+  MHD_get_connection_values(
+      connection, MHD_GET_ARGUMENT_KIND,
+      +[](void* out, MHD_ValueKind, const char* name, const char* value) {
+        if (name != nullptr && absl::string_view(name) == "region") {
+          static_cast<std::vector<std::string>*>(out)->emplace_back(value == nullptr ? "" : value);
+        }
+        return MHD_YES;
+      },
+      &regions);
+  return Submit(
+      connection, request, ErrorReply,
+      [this, &request, method = std::string(method), regions = std::move(regions)](const security::Identity& identity) {
+        absl::StatusOr<std::string> response = api.Call(method, request.body, identity, regions);
+        if (!response.ok()) return ErrorReply(response.status());
+        return MakeReply(200, *std::move(response), {{"Cache-Control", "no-store"}});
+      });
 }
 
 MHD_Result Gateway::Impl::Submit(MHD_Connection* connection, Request& request, Reply (*refuse)(const absl::Status&),

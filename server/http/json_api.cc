@@ -7,6 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "google/protobuf/util/json_util.h"
 #include "ketenbeeld/v1/interop_service.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
@@ -206,6 +208,29 @@ absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string
         absl::StrCat("method: \"", method, "\" is not a method of the API (GET /api lists them)"));
   }
   return handler->second(body, caller);
+}
+
+absl::StatusOr<std::string> JsonApi::Call(absl::string_view method, absl::string_view body,
+                                          const security::Identity& caller,
+                                          absl::Span<const std::string> regions) const {
+  if (regions.empty()) return Call(method, body, caller);
+  if (!handlers_.contains(method)) return Call(method, body, caller);  // NOT_FOUND naming the method.
+  // "ketenbeeld.v1.ReportService/FindCapacity" -> the method's request type, from the generated descriptors.
+  std::string full_name(method);
+  std::replace(full_name.begin(), full_name.end(), '/', '.');
+  const google::protobuf::MethodDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full_name);
+  const google::protobuf::FieldDescriptor* field =
+      descriptor == nullptr ? nullptr : descriptor->input_type()->FindFieldByName("safety_regions");
+  if (field == nullptr || !field->is_repeated() || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("region: ", method, " takes no region filter (its request has no safety_regions)"));
+  }
+  std::unique_ptr<google::protobuf::Message> request(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(descriptor->input_type())->New());
+  if (absl::Status parsed = FromJson(body, *request); !parsed.ok()) return parsed;
+  for (const std::string& region : regions) request->GetReflection()->AddString(request.get(), field, region);
+  return Call(method, ToJson(*request), caller);
 }
 
 std::vector<std::string> JsonApi::Methods() const {

@@ -25,6 +25,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "google/protobuf/message.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/security/identity.h"
@@ -42,6 +43,12 @@ class JsonApi {
   // have; otherwise see the file comment.
   absl::StatusOr<std::string> Call(absl::string_view method, absl::string_view body,
                                    const security::Identity& caller) const;
+  // The same with `regions`, the gateway's `region` query parameters (POST /api/...?region=VR10&region=VR11): added
+  // to the request's `safety_regions` before the call, for a method whose request has that field (the capacity
+  // overview, the gap report, FindCapacity, the continuity timeline: a link can carry a region filter). For any other
+  // method they are INVALID_ARGUMENT naming `region`; empty `regions` is the call above.
+  absl::StatusOr<std::string> Call(absl::string_view method, absl::string_view body, const security::Identity& caller,
+                                   absl::Span<const std::string> regions) const;
 
   // Every method, sorted.
   std::vector<std::string> Methods() const;

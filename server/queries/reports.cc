@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/types/span.h"
@@ -50,7 +51,9 @@ class PictureView {
     snapshot_ = picture.Take(domain::CompiledFilter(filter));
     for (const state::RecordPtr& stored : snapshot_.records) {
       if (stored->record.has_organization()) {
-        organizations_[stored->record.organization().id()].organization = &stored->record.organization();
+        OrganizationView& view = organizations_[stored->record.organization().id()];
+        view.organization = &stored->record.organization();
+        if (stored->record.has_provenance()) view.provenance = &stored->record.provenance();
       }
     }
     for (const state::RecordPtr& stored : snapshot_.records) {
@@ -79,10 +82,11 @@ class PictureView {
   ReservationIndex reservations_;
 };
 
-// The kinds of record the capacity figures are made of: organisations, their reports, and the reservations that
-// hold beds (beds.h).
-constexpr std::array<v1::EntityKind, 3> kCapacityKinds = {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
-                                                          v1::ENTITY_KIND_BED_RESERVATION};
+// The kinds of record the capacity figures are made of: organisations, their reports, the reservations that hold
+// beds (beds.h), and the sector aggregates source regions sent (federation).
+constexpr std::array<v1::EntityKind, 4> kCapacityKinds = {v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
+                                                          v1::ENTITY_KIND_BED_RESERVATION,
+                                                          v1::ENTITY_KIND_SECTOR_AGGREGATE};
 
 // An optional figure summed over the reports that give it.
 void AddFigure(std::optional<int64_t>& sum, bool present, int64_t value) {
@@ -221,12 +225,18 @@ bool SelectedBy(const Values& selection, const Value& value) {
   return selection.empty() || std::find(selection.begin(), selection.end(), value) != selection.end();
 }
 
-absl::Status ValidateOverviewRequest(const v1::GetCapacityOverviewRequest& request) {
+// The region filter of a report request (`safety_regions`): at most kMaxFilterValues codes "VR01".."VR25".
+absl::Status ValidateRegions(const google::protobuf::RepeatedPtrField<std::string>& safety_regions) {
   const FieldPath regions("safety_regions");
-  KETENBEELD_RETURN_IF_ERROR(CheckSize(request.safety_regions(), domain::kMaxFilterValues, regions));
-  for (int i = 0; i < request.safety_regions_size(); ++i) {
-    KETENBEELD_RETURN_IF_ERROR(CheckSafetyRegion(request.safety_regions(i), regions.Index(i), Presence::kListElement));
+  KETENBEELD_RETURN_IF_ERROR(CheckSize(safety_regions, domain::kMaxFilterValues, regions));
+  for (int i = 0; i < safety_regions.size(); ++i) {
+    KETENBEELD_RETURN_IF_ERROR(CheckSafetyRegion(safety_regions.Get(i), regions.Index(i), Presence::kListElement));
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOverviewRequest(const v1::GetCapacityOverviewRequest& request) {
+  KETENBEELD_RETURN_IF_ERROR(ValidateRegions(request.safety_regions()));
   KETENBEELD_RETURN_IF_ERROR(CheckEnumList<v1::Sector>(request.sectors(), FieldPath("sectors")));
   return CheckEnumList<v1::BedType>(request.bed_types(), FieldPath("bed_types"));
 }
@@ -252,7 +262,7 @@ absl::Status ValidateFindCapacityRequest(const v1::FindCapacityRequest& request)
       max_age.seconds() > 7 * 24 * 3600) {
     return Invalid(FieldPath("max_age"), "must be between 0 (any age) and 7 days, got ", max_age.seconds(), " s");
   }
-  return absl::OkStatus();
+  return ValidateRegions(request.safety_regions());
 }
 
 // The location of `organization` nearest to `near` among those `eligible` accepts, with its distance.
@@ -300,6 +310,12 @@ void SetFigure(v1::CapacityTotal& line, v1::CapacityFigure figure, int64_t sum) 
 FigureTable Tabulate(const PictureView& view) {
   FigureTable table;
   table.revision = view.revision();
+  for (const state::RecordPtr& stored : view.records()) {
+    // A source region's aggregate; this server's own aggregates sum organisations the table holds one by one.
+    if (!stored->record.has_sector_aggregate() || !stored->record.has_provenance()) continue;
+    table.aggregates.push_back(
+        {.safety_region = stored->record.provenance().source_region(), .aggregate = stored->record.sector_aggregate()});
+  }
   for (const auto& [organization_id, organization] : view.organizations()) {
     // A named copy: clang 14 cannot capture a structured binding in the lambda below.
     const std::string& id = organization_id;
@@ -376,17 +392,25 @@ absl::StatusOr<const v1::Scenario*> ScenarioIn(const PictureView& view, const st
   return absl::NotFoundError(absl::StrCat("scenario_id: scenario ", Quote(id), " does not exist"));
 }
 
-// The gap report of `scenario` against `figures` (see ComputeGapReport in reports.h for `min_group`).
-v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figures, int64_t revision, absl::Time now,
-                          int min_group) {
+// The gap report of `scenario` against `figures` (see ComputeGapReport in reports.h for `min_group`), counting the
+// organisations of `request`'s regions (or the scenario's).
+v1::GapReport GapReportOf(const v1::GetGapReportRequest& request, const v1::Scenario& scenario,
+                          const FigureTable& figures, int64_t revision, absl::Time now, int min_group,
+                          const SourceFreshness& sources) {
   v1::GapReport report;
   report.set_scenario_id(scenario.id());
   report.set_safety_region(scenario.safety_region());
   report.set_revision(revision);
   *report.mutable_computed_at() = ToProtoTime(now);
+  absl::btree_set<std::string> regions(request.safety_regions().begin(), request.safety_regions().end());
+  if (regions.empty()) regions.insert(scenario.safety_region());
+  for (const std::string& region : regions) {
+    report.add_safety_regions(region);
+    if (sources.RegionStale(region)) report.add_stale_regions(region);
+  }
 
   auto in_scope = [&](const FigureTable::Registration& registration, v1::Sector sector) {
-    return registration.safety_region == scenario.safety_region() &&
+    return regions.contains(registration.safety_region) &&
            (sector == v1::SECTOR_UNSPECIFIED || registration.sector == sector);
   };
   for (const v1::CapacityRequirement& requirement : scenario.capacity()) {
@@ -448,25 +472,78 @@ v1::GapReport GapReportOf(const v1::Scenario& scenario, const FigureTable& figur
     int scope = 0;
     for (const auto& [id, registration] : figures.organizations)
       scope += in_scope(registration, v1::SECTOR_UNSPECIFIED);
-    const auto cell = figures.supplies.find({.safety_region = scenario.safety_region(), .type = requirement.type()});
-    const size_t reported = cell == figures.supplies.end() ? 0 : cell->second.size();
+    // One cell per region in scope. Withheld when any of them has fewer than the minimum group: a count over
+    // several regions would otherwise reveal a small one's by subtracting the others.
+    std::vector<const FigureTable::ByOrganization<absl::Time>*> cells;
+    size_t reported = 0;
+    bool withheld = false;
+    for (const std::string& region : regions) {
+      const auto cell = figures.supplies.find({.safety_region = region, .type = requirement.type()});
+      if (cell == figures.supplies.end()) continue;
+      cells.push_back(&cell->second);
+      reported += cell->second.size();
+      withheld |= Withheld(cell->second.size(), min_group);
+    }
     gap.set_organizations_reported(static_cast<int32_t>(reported));
     gap.set_organizations_not_reported(scope - static_cast<int32_t>(reported));
-    if (cell != figures.supplies.end() && Withheld(reported, min_group)) {
+    if (withheld) {
       gap.set_figures_withheld(true);
       continue;
     }
-    if (cell == figures.supplies.end()) continue;
     // Short: runs out within the minimum from now. Measured from now, not from the report: a generator reported at
     // 18 hours has 6 left 12 hours later.
     const absl::Time enough_until = now + absl::Hours(24) * requirement.min_days_of_supply();
-    for (const auto& [id, runs_out_at] : cell->second) {  // In id order: short_organization_ids come out sorted.
-      if (runs_out_at >= enough_until) continue;
-      gap.set_organizations_short(gap.organizations_short() + 1);
-      if (min_group == 0) gap.add_short_organization_ids(id);
+    absl::btree_set<std::string> short_ids;  // Sorted over all regions.
+    for (const FigureTable::ByOrganization<absl::Time>* cell : cells) {
+      for (const auto& [id, runs_out_at] : *cell) {
+        if (runs_out_at < enough_until) short_ids.insert(id);
+      }
+    }
+    gap.set_organizations_short(static_cast<int32_t>(short_ids.size()));
+    if (min_group == 0) {
+      for (const std::string& id : short_ids) gap.add_short_organization_ids(id);
     }
   }
   return report;
+}
+
+// The federated sector aggregates of `figures` the request selects, as lines of their own (CapacityTotal.aggregate),
+// each after the line of the same (region, sector, bed type) if there is one.
+void AddAggregateLines(const v1::GetCapacityOverviewRequest& request, const FigureTable& figures,
+                       const SourceFreshness& sources, v1::CapacityOverview& overview) {
+  bool added = false;
+  for (const FigureTable::FederatedAggregate& federated : figures.aggregates) {
+    const v1::SectorAggregate& aggregate = federated.aggregate;
+    if (!SelectedBy(request.safety_regions(), federated.safety_region) ||
+        !SelectedBy(request.sectors(), static_cast<int>(aggregate.sector()))) {
+      continue;
+    }
+    for (const v1::AggregateBeds& beds : aggregate.beds()) {
+      if (!SelectedBy(request.bed_types(), static_cast<int>(beds.type()))) continue;
+      v1::CapacityTotal& line = *overview.add_totals();
+      line.set_safety_region(federated.safety_region);
+      line.set_sector(aggregate.sector());
+      line.set_bed_type(beds.type());
+      line.set_aggregate(true);
+      line.set_source_stale(sources.RegionStale(federated.safety_region));
+      line.set_organizations_reported(beds.organizations_reporting());
+      if (beds.has_available()) line.set_available(beds.available());
+      if (beds.has_available() && beds.has_total()) line.set_occupied(beds.total() - beds.available());
+      // A sum the source withheld (fewer than its minimum group gave it) stays withheld here.
+      if (!beds.has_available()) {
+        line.set_figures_withheld(true);
+        line.add_withheld_figures(v1::CAPACITY_FIGURE_AVAILABLE);
+      }
+      added = true;
+    }
+  }
+  if (!added) return;
+  // Sorted by (region, sector, bed type) like the other lines; stable, so an aggregate line follows its namesake.
+  std::stable_sort(overview.mutable_totals()->pointer_begin(), overview.mutable_totals()->pointer_end(),
+                   [](const v1::CapacityTotal* a, const v1::CapacityTotal* b) {
+                     return std::forward_as_tuple(a->safety_region(), a->sector(), a->bed_type()) <
+                            std::forward_as_tuple(b->safety_region(), b->sector(), b->bed_type());
+                   });
 }
 
 }  // namespace
@@ -484,23 +561,26 @@ double DistanceKm(const v1::Coordinates& from, const v1::Coordinates& to) {
 }
 
 absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const state::Picture& picture,
-                                               absl::Time now) {
+                                               absl::Time now, const SourceFreshness& sources) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
+  KETENBEELD_RETURN_IF_ERROR(ValidateRegions(request.safety_regions()));
   // One snapshot for the scenario and the figures: the report is exactly as of its revision.
   const PictureView view(picture, {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION,
                                    v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_BED_RESERVATION});
   absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
   if (!scenario.ok()) return scenario.status();
-  return GapReportOf(**scenario, Tabulate(view), view.revision(), now, /*min_group=*/0);
+  return GapReportOf(request, **scenario, Tabulate(view), view.revision(), now, /*min_group=*/0, sources);
 }
 
 absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& request, const state::Picture& picture,
-                                               const FigureTable& figures, absl::Time now, int min_group) {
+                                               const FigureTable& figures, absl::Time now, int min_group,
+                                               const SourceFreshness& sources) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
+  KETENBEELD_RETURN_IF_ERROR(ValidateRegions(request.safety_regions()));
   const PictureView view(picture, {v1::ENTITY_KIND_SCENARIO});
   absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
   if (!scenario.ok()) return scenario.status();
-  return GapReportOf(**scenario, figures, view.revision(), now, min_group);
+  return GapReportOf(request, **scenario, figures, view.revision(), now, min_group, sources);
 }
 
 bool IsStale(const v1::StatusReport& report, absl::Time reported_at) {
@@ -515,14 +595,15 @@ FigureTable TabulateFigures(const state::Picture& picture, const std::string& ex
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
-                                                             const state::Picture& picture, absl::Time now) {
+                                                             const state::Picture& picture, absl::Time now,
+                                                             const SourceFreshness& sources) {
   KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
-  return ComputeCapacityOverview(request, TabulateFigures(picture), now, /*min_group=*/0);
+  return ComputeCapacityOverview(request, TabulateFigures(picture), now, /*min_group=*/0, sources);
 }
 
 absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapacityOverviewRequest& request,
-                                                             const FigureTable& figures, absl::Time now,
-                                                             int min_group) {
+                                                             const FigureTable& figures, absl::Time now, int min_group,
+                                                             const SourceFreshness& sources) {
   KETENBEELD_RETURN_IF_ERROR(ValidateOverviewRequest(request));
   // The lines: every (region, sector, bed type) with a cell, in that order (cells are sorted by it, figure last).
   using Line = std::tuple<std::string, v1::Sector, v1::BedType>;
@@ -546,6 +627,7 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
     line.set_safety_region(std::get<0>(key));
     line.set_sector(std::get<1>(key));
     line.set_bed_type(std::get<2>(key));
+    line.set_source_stale(sources.RegionStale(line.safety_region()));
     absl::Time newest = absl::InfinitePast();
     absl::Time oldest = absl::InfiniteFuture();
     auto span = [&](const FigureTable::ByOrganization<FigureTable::CapacityValue>& values) {
@@ -601,6 +683,7 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
       chain_line = overview.add_chain_totals();
       chain_line->set_safety_region(cell.safety_region);
       chain_line->set_sector(cell.sector);
+      chain_line->set_source_stale(sources.RegionStale(cell.safety_region));
     }
     if (cell.figure == v1::CHAIN_FIGURE_UNSPECIFIED) {
       // Never withheld: every reader sees the intake stops on the reports (policy/visibility.h).
@@ -629,6 +712,7 @@ absl::StatusOr<v1::CapacityOverview> ComputeCapacityOverview(const v1::GetCapaci
     }
     total.set_sum(sum);
   }
+  AddAggregateLines(request, figures, sources, overview);
   return overview;
 }
 
@@ -703,7 +787,8 @@ absl::StatusOr<v1::OperationalSummary> ComputeOperationalSummary(const v1::GetOp
 }
 
 absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequest& request,
-                                                      const state::Picture& picture, absl::Time now) {
+                                                      const state::Picture& picture, absl::Time now,
+                                                      const SourceFreshness& sources) {
   KETENBEELD_RETURN_IF_ERROR(ValidateFindCapacityRequest(request));
   const double radius = request.radius_km() == 0 ? kDefaultRadiusKm : request.radius_km();
   const int min_available = request.min_available() == 0 ? 1 : request.min_available();
@@ -727,6 +812,7 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
   std::vector<v1::CapacityMatch> matches;
   for (const auto& [id, organization] : view.organizations()) {
     const v1::Organization& registration = *organization.organization;
+    if (!SelectedBy(request.safety_regions(), registration.safety_region())) continue;
     // Beds its reservations hold are not available (beds.h). A reservation names the organisation, not a site, so a
     // site offers at most what the organisation has left: min(the site's figure, the organisation's effective total).
     std::optional<int64_t> left;
@@ -777,6 +863,14 @@ absl::StatusOr<v1::FindCapacityResponse> FindCapacity(const v1::FindCapacityRequ
     const absl::Time figure_time = *reported_at(*source);
     *match.mutable_reported_at() = ToProtoTime(figure_time);
     match.set_stale(IsStale(*source, figure_time));
+    match.set_safety_region(registration.safety_region());
+    if (organization.provenance != nullptr) {
+      match.set_source_stale(sources.Stale(organization.provenance));
+      const auto known = sources.sources.find(organization.provenance->source_region());
+      if (known != sources.sources.end() && known->second.last_heard != absl::InfinitePast()) {
+        *match.mutable_source_last_heard() = ToProtoTime(known->second.last_heard);
+      }
+    }
   }
   // Organisations come in id order, so a stable sort breaks distance ties by id.
   std::stable_sort(matches.begin(), matches.end(), [](const v1::CapacityMatch& a, const v1::CapacityMatch& b) {

@@ -18,6 +18,14 @@
 // on its own report's figure (dispatch needs the site that has the beds); otherwise the organisation-level figure
 // applies to all of its locations and the nearest one is returned.
 //
+// Views across regions (a ROAZ or national server, docs/federation.md): the picture holds organisations of several
+// safety regions, each organisation's region is its registration's (Organization.safety_region: a federated
+// organisation's source region, the server's own region for its own registry). The capacity overview, the gap report
+// and FindCapacity select regions (`safety_regions`, empty: every region; for the gap report: the scenario's) and
+// flag the figures of a region whose source is stale (SourceFreshness) without leaving them out. A source region's
+// sector aggregates (aggregates/{group} with provenance) are lines of the overview of their own (`aggregate`): the
+// organisations they sum are never in this picture one by one.
+//
 // Errors: INVALID_ARGUMENT naming the request field that is malformed; NOT_FOUND for a scenario that does not exist.
 // Thread safety: pure functions of their arguments; Picture is internally synchronised.
 #ifndef KETENBEELD_SERVER_QUERIES_REPORTS_H_
@@ -29,14 +37,17 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ketenbeeld/v1/aggregate.pb.h"
 #include "ketenbeeld/v1/indicator.pb.h"
 #include "ketenbeeld/v1/organization.pb.h"
 #include "ketenbeeld/v1/scenario.pb.h"
 #include "ketenbeeld/v1/status.pb.h"
+#include "ketenbeeld/v1/upstream.pb.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
 #include "server/state/picture.h"
 
@@ -48,12 +59,41 @@ struct OrganizationReports {
   const ketenbeeld::v1::Organization* organization = nullptr;
   const ketenbeeld::v1::StatusReport* organization_report = nullptr;
   std::vector<const ketenbeeld::v1::StatusReport*> location_reports;
+  // Federation: the registration's provenance (Record.provenance) when it came from a source region; nullptr for the
+  // server's own registry.
+  const ketenbeeld::v1::SourceProvenance* provenance = nullptr;
 
   // The reports whose figures count: the per-location reports when there are any, else the organisation-level one.
   std::vector<const ketenbeeld::v1::StatusReport*> Counted() const {
     if (!location_reports.empty()) return location_reports;
     if (organization_report != nullptr) return {organization_report};
     return {};
+  }
+};
+
+// Federation (a ROAZ or national server): how fresh each source region is at the moment of reading, as the service
+// layer judges it from the upstream/{region} records and federation.stale_after. Empty on a region's own server.
+struct SourceFreshness {
+  struct Source {
+    bool stale = false;
+    // When the source was last heard from; absl::InfinitePast() when never.
+    absl::Time last_heard = absl::InfinitePast();
+  };
+  // By safety region.
+  absl::flat_hash_map<std::string, Source> sources;
+
+  // Whether the figures of `region` come from a stale source (false for a region that is no source: the server's
+  // own).
+  bool RegionStale(absl::string_view region) const {
+    const auto it = sources.find(region);
+    return it != sources.end() && it->second.stale;
+  }
+  // The source of a federated record, by its provenance: stale when the source is, or when it is unknown here (as
+  // reads flag SourceProvenance.stale). nullptr (the server's own record): never stale.
+  bool Stale(const ketenbeeld::v1::SourceProvenance* provenance) const {
+    if (provenance == nullptr) return false;
+    const auto it = sources.find(provenance->source_region());
+    return it == sources.end() || it->second.stale;
   }
 };
 
@@ -134,6 +174,14 @@ struct FigureTable {
   absl::btree_map<SupplyCell, ByOrganization<absl::Time>> supplies;
   absl::btree_map<ChainCell, ByOrganization<CapacityValue>> chain;
   absl::btree_map<IndicatorCell, ByOrganization<IndicatorAnswer>> indicators;
+  // Federation: the sector aggregates source regions sent (aggregates/{group} records with provenance), by region
+  // and group. Live tables only: a published copy (policy::PublishedFigures) never holds them, so a reader who may
+  // not see live sums gets no aggregate line (the aggregate is a live sum of few organisations).
+  struct FederatedAggregate {
+    std::string safety_region;
+    ketenbeeld::v1::SectorAggregate aggregate;
+  };
+  std::vector<FederatedAggregate> aggregates;
 };
 
 // The figures of the picture's latest reports; with `exercise_id`, of that exercise's reports (empty: the real
@@ -148,10 +196,12 @@ bool IsStale(const ketenbeeld::v1::StatusReport& report, absl::Time reported_at)
 
 // The scenario's required capacity against the live picture, per requirement (see CapacityGap) and per critical
 // supply (see SupplyGap). In scope: the registered organisations of the scenario's safety region, and of the
-// requirement's sector when it names one. `now` becomes computed_at.
-// NOT_FOUND when the scenario does not exist; INVALID_ARGUMENT for a malformed scenario_id.
+// requirement's sector when it names one; with request.safety_regions, of those regions instead. `now` becomes
+// computed_at; `sources` names the stale regions in scope (GapReport.stale_regions).
+// NOT_FOUND when the scenario does not exist; INVALID_ARGUMENT for a malformed scenario_id or safety_regions[i].
 absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1::GetGapReportRequest& request,
-                                                           const state::Picture& picture, absl::Time now);
+                                                           const state::Picture& picture, absl::Time now,
+                                                           const SourceFreshness& sources = SourceFreshness());
 
 // The same from `figures` (the scenario is read from `picture`, whose revision the report carries), withholding by
 // `min_group` for a reader who may not see individual organisations' figures: a capacity line's sum of a figure
@@ -162,12 +212,16 @@ absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1:
 // reader sees every organisation's figures; nothing is withheld and the short organisations are named.
 absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1::GetGapReportRequest& request,
                                                            const state::Picture& picture, const FigureTable& figures,
-                                                           absl::Time now, int min_group);
+                                                           absl::Time now, int min_group,
+                                                           const SourceFreshness& sources = SourceFreshness());
 
 // Capacity totals per (safety region, sector, bed type) of the organisations' latest reports, sorted by that key.
 // Empty request lists select everything. INVALID_ARGUMENT for an unknown region, sector or bed type in the request.
+// A line (and chain line) of a region whose source `sources` says is stale has source_stale; a federated sector
+// aggregate is a line of its own (CapacityTotal.aggregate), after the line of the same key if there is one.
 absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
-    const ketenbeeld::v1::GetCapacityOverviewRequest& request, const state::Picture& picture, absl::Time now);
+    const ketenbeeld::v1::GetCapacityOverviewRequest& request, const state::Picture& picture, absl::Time now,
+    const SourceFreshness& sources = SourceFreshness());
 
 // The same from `figures`, withholding by `min_group` as ComputeGapReport does: each figure's sum separately, when
 // fewer than `min_group` organisations gave it (withheld_figures names it); newest_report and oldest_report then
@@ -176,7 +230,7 @@ absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
 // withheld (intake stops are no detail).
 absl::StatusOr<ketenbeeld::v1::CapacityOverview> ComputeCapacityOverview(
     const ketenbeeld::v1::GetCapacityOverviewRequest& request, const FigureTable& figures, absl::Time now,
-    int min_group);
+    int min_group, const SourceFreshness& sources = SourceFreshness());
 
 // The aggregate of indicators (GetIndicatorOverviewRequest selects which) from `figures`, withholding by `min_group`
 // as ComputeCapacityOverview does: an indicator whose cell has fewer than `min_group` answers is withheld whole
@@ -201,10 +255,13 @@ absl::StatusOr<ketenbeeld::v1::OperationalSummary> ComputeOperationalSummary(
 // with coordinates lies within `radius_km` (default 50) of `near`; nearest first (ties by organisation id), at most
 // `limit` (default 20). INVALID_ARGUMENT naming the field: near missing or out of range, radius_km outside (0, 500],
 // bed_type unspecified or unknown, min_available outside 0..100000, limit outside 0..1000, max_age negative or over
-// 7 days.
-// Figures older than `max_age` at `now` (by Capacity.reported_at) are left out; a match's `stale` says IsStale.
+// 7 days, safety_regions[i] not "VR01".."VR25" (or more than 1000 of them).
+// Figures older than `max_age` at `now` (by Capacity.reported_at) are left out; a match's `stale` says IsStale. With
+// `safety_regions`, only organisations of those regions; each match names its region, and a federated
+// organisation's source staleness (`sources`) is source_stale, with source_last_heard.
 absl::StatusOr<ketenbeeld::v1::FindCapacityResponse> FindCapacity(const ketenbeeld::v1::FindCapacityRequest& request,
-                                                                  const state::Picture& picture, absl::Time now);
+                                                                  const state::Picture& picture, absl::Time now,
+                                                                  const SourceFreshness& sources = SourceFreshness());
 
 // Great-circle distance in kilometres (haversine, mean Earth radius 6371.0088 km).
 double DistanceKm(const ketenbeeld::v1::Coordinates& from, const ketenbeeld::v1::Coordinates& to);

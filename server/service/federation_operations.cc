@@ -151,4 +151,14 @@ std::vector<v1::UpstreamFreshness> Operations::SourcesFreshness() const {
   return sources;
 }
 
+queries::SourceFreshness Operations::ForReports(const std::vector<v1::UpstreamFreshness>& sources) {
+  queries::SourceFreshness freshness;
+  for (const v1::UpstreamFreshness& source : sources) {
+    freshness.sources[source.safety_region()] = {
+        .stale = source.stale(),
+        .last_heard = source.has_last_heard() ? FromProtoTime(source.last_heard()) : absl::InfinitePast()};
+  }
+  return freshness;
+}
+
 }  // namespace ketenbeeld::service

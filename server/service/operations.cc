@@ -457,9 +457,10 @@ absl::StatusOr<v1::GapReport> Operations::GetGapReport(const Identity& caller, c
   }
   const policy::Viewer viewer = policy::Viewer::For(caller);
   // Exact figures from the scenario's own snapshot, so the report is exactly as of its revision.
-  if (viewer.sees_all_detail()) return queries::ComputeGapReport(request, deps_.picture, deps_.clock());
+  const queries::SourceFreshness sources = SourceFreshnessForReports();
+  if (viewer.sees_all_detail()) return queries::ComputeGapReport(request, deps_.picture, deps_.clock(), sources);
   const policy::ReportFigures figures = policy::FiguresFor(viewer, deps_.picture, published_figures_);
-  return queries::ComputeGapReport(request, deps_.picture, *figures.figures, deps_.clock(), figures.min_group);
+  return queries::ComputeGapReport(request, deps_.picture, *figures.figures, deps_.clock(), figures.min_group, sources);
 }
 
 absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Identity& caller,
@@ -469,11 +470,13 @@ absl::StatusOr<v1::CapacityOverview> Operations::GetCapacityOverview(const Ident
   }
   const policy::ReportFigures figures =
       policy::FiguresFor(policy::Viewer::For(caller), deps_.picture, published_figures_);
-  absl::StatusOr<v1::CapacityOverview> overview =
-      queries::ComputeCapacityOverview(request, *figures.figures, deps_.clock(), figures.min_group);
+  // One reading of the sources for the lines' flags and the list of sources.
+  std::vector<v1::UpstreamFreshness> sources = SourcesFreshness();
+  absl::StatusOr<v1::CapacityOverview> overview = queries::ComputeCapacityOverview(
+      request, *figures.figures, deps_.clock(), figures.min_group, ForReports(sources));
   if (overview.ok()) {
     overview->set_revision(figures.revision);
-    for (v1::UpstreamFreshness& source : SourcesFreshness()) *overview->add_sources() = std::move(source);
+    for (v1::UpstreamFreshness& source : sources) *overview->add_sources() = std::move(source);
   }
   return overview;
 }
@@ -536,7 +539,8 @@ absl::StatusOr<v1::FindCapacityResponse> Operations::FindCapacity(const Identity
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kFindCapacity); !allowed.ok()) {
     return allowed;
   }
-  absl::StatusOr<v1::FindCapacityResponse> found = queries::FindCapacity(request, deps_.picture, deps_.clock());
+  absl::StatusOr<v1::FindCapacityResponse> found =
+      queries::FindCapacity(request, deps_.picture, deps_.clock(), SourceFreshnessForReports());
   // Per-organisation availability: a read of detail (only roles that see every organisation's figures may call it).
   if (found.ok() && !caller.development() && deps_.audit != nullptr) {
     std::vector<std::string> others;

@@ -35,6 +35,7 @@
 #include "server/policy/rules.h"
 #include "server/policy/visibility.h"
 #include "server/queries/reader.h"
+#include "server/queries/reports.h"
 #include "server/security/identity.h"
 #include "server/security/revalidator.h"
 #include "server/state/picture.h"
@@ -193,6 +194,9 @@ class Operations {
                       std::function<void()> then);
   // Every source region's freshness (for the capacity overview), sorted by region.
   std::vector<ketenbeeld::v1::UpstreamFreshness> SourcesFreshness() const;
+  // The same for the reports' views across regions (queries::SourceFreshness); empty on a region's own server.
+  queries::SourceFreshness SourceFreshnessForReports() const { return ForReports(SourcesFreshness()); }
+  static queries::SourceFreshness ForReports(const std::vector<ketenbeeld::v1::UpstreamFreshness>& sources);
 
   // The write's rule and on whose behalf it acts (policy::AuthorizeWrite()): PERMISSION_DENIED naming the rule or
   // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when

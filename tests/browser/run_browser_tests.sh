@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the browser tests (web/tests/*.test.mjs, node's test runner) against the given binaries.
-# Usage: run_browser_tests.sh SERVER_BINARY CLI_BINARY WEB_DIR
+# Usage: run_browser_tests.sh SERVER_BINARY CLI_BINARY WEB_DIR [FEDERATOR_BINARY]
 # Exit 77 (ctest's SKIP_RETURN_CODE) with a line "SKIPPED: ..." when chromium, node or web/node_modules is missing.
 set -euo pipefail
 
 server_binary=$1
 cli_binary=$2
 web_dir=$3
+federator_binary=${4:-}
 chromium="${KETENBEELD_CHROMIUM:-/usr/bin/chromium}"
 
 skip() {
@@ -21,6 +22,8 @@ command -v node >/dev/null || skip "node is not installed (deploy/install-deps.s
 
 export KETENBEELD_SERVER_BINARY="${server_binary}"
 export KETENBEELD_CLI_BINARY="${cli_binary}"
+# The ROAZ dashboard's test (federation_view.test.mjs) feeds its server through the real federator.
+if [[ -n "${federator_binary}" ]]; then export KETENBEELD_FEDERATOR_BINARY="${federator_binary}"; fi
 export KETENBEELD_CHROMIUM="${chromium}"
 cd "${web_dir}"
 # One test file at a time: each starts its own server and browser.

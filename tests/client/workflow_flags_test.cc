@@ -688,6 +688,12 @@ TEST(ReportFlagsTest, FindCapacity) {
   request = BuildFindCapacityRequest(recent);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->max_age().seconds(), 5400);
+  EXPECT_TRUE(request->safety_regions().empty()) << "every region unless asked";
+  FindCapacityFlags roaz = flags;
+  roaz.regions = {"VR10", "VR11"};
+  request = BuildFindCapacityRequest(roaz);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->safety_regions(), ::testing::ElementsAre("VR10", "VR11"));
   recent.max_age = "soon";
   ExpectFlagError(BuildFindCapacityRequest(recent).status(), "--max-age \"soon\"", "duration");
   // Left out: the server's defaults (0 = 50 km, at least 1, 20 results).

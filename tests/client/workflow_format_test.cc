@@ -827,5 +827,74 @@ TEST(ScenarioTableTest, NeedsAndSupplies) {
                         "oxygen ≥ 3 d"));
 }
 
+TEST(FederatedViewsRenderingTest, RegionsStaleSourcesAndAggregatesAreMarked) {
+  // FindCapacity on a ROAZ server: a REGION column, STALE on a stale source's match.
+  const auto found = ParseTextProto<v1::FindCapacityResponse>(R"pb(
+    matches {
+      organization_id: "zh-noord"
+      distance_km: 3
+      available: 4
+      safety_region: "VR10"
+      source_last_heard { seconds: 1699999990 }
+    }
+    matches { organization_id: "zh-zuid" distance_km: 8 available: 2 safety_region: "VR11" source_stale: true }
+    revision: 5
+  )pb");
+  const std::string matches = RenderCapacityMatches(found, kNow);
+  EXPECT_THAT(matches, HasSubstr("REPORTED  REGION\n"));
+  EXPECT_THAT(matches, HasSubstr("VR11 STALE\n"));
+  // A region's own server: no REGION column.
+  v1::FindCapacityResponse own = found;
+  for (v1::CapacityMatch& match : *own.mutable_matches()) {
+    match.clear_source_last_heard();
+    match.clear_source_stale();
+  }
+  EXPECT_THAT(RenderCapacityMatches(own, kNow), Not(HasSubstr("REGION")));
+
+  const auto overview = ParseTextProto<v1::CapacityOverview>(R"pb(
+    totals {
+      safety_region: "VR11"
+      sector: SECTOR_LONG_TERM_CARE
+      bed_type: BED_TYPE_NURSING_HOME
+      available: 6
+      organizations_reported: 4
+      source_stale: true
+      aggregate: true
+    }
+    sources {
+      safety_region: "VR10"
+      last_heard { seconds: 1699999940 }
+    }
+    sources {
+      safety_region: "VR11"
+      last_heard { seconds: 1699998800 }
+      stale: true
+    }
+    revision: 9
+  )pb");
+  const std::string text = RenderCapacityOverview(overview, kNow);
+  EXPECT_THAT(text, HasSubstr("VR11 STALE"));
+  EXPECT_THAT(text, HasSubstr("nursing-home (aggregate)"));
+  EXPECT_THAT(text, HasSubstr("source VR10: heard 1 min ago\n"));
+  EXPECT_THAT(text, HasSubstr("source VR11: heard 20 min ago STALE (figures as last received)\n"));
+
+  const auto gap = ParseTextProto<v1::GapReport>(R"pb(
+    scenario_id: "griep"
+    safety_region: "VR10"
+    safety_regions: "VR10"
+    safety_regions: "VR11"
+    stale_regions: "VR11"
+    revision: 3
+  )pb");
+  const std::string report = RenderGapReport(gap, absl::UTCTimeZone());
+  EXPECT_THAT(report, HasSubstr("counted regions: VR10,VR11"));
+  EXPECT_THAT(report, HasSubstr("STALE sources (figures as last received): VR11"));
+  v1::GapReport own_region = gap;
+  own_region.clear_safety_regions();
+  own_region.add_safety_regions("VR10");
+  own_region.clear_stale_regions();
+  EXPECT_THAT(RenderGapReport(own_region, absl::UTCTimeZone()), Not(HasSubstr("regions")));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::cli

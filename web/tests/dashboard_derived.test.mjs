@@ -103,6 +103,10 @@ test('a burst of 100 status reports costs no calls at all, and the screen ends a
   // but the feed.
   assert.deepEqual(Object.fromEntries(calls), {});
   assert.deepEqual(await page.evaluate(() => window.ketenbeeld.refreshes()), { overview: 0, gaps: {} });
+  // A region's own server has no source regions: nothing asks for their freshness, and no panel or filter shows.
+  assert.equal(await page.evaluate(() => window.ketenbeeld.sourceRefreshes()), 0);
+  assert.equal(await page.locator('#sources-panel').isHidden(), true);
+  assert.equal(await page.locator('#region-choice').isHidden(), true);
 
   // The last report is what the screen shows: the sum of each organisation's last figure (95..99), in the capacity
   // panel and in the gap report. (Only VR10 has IC beds in this picture, so the type's total is VR10's.)

@@ -11,6 +11,11 @@
 // The view (view.js): the real picture, or an exercise's (?exercise=ID, chosen in the top bar), under an OEFENING
 // banner; and, on an incident's "Terugkijken", the picture at any revision of its lifetime (a time slider over the
 // revisions History gives, each read with List at that revision), until "Terug naar live".
+//
+// On a ROAZ or national server (federation.js, docs/dashboard.md "Across regions"): a region column in the
+// organisations' tables, a region filter kept in the address (?region=VR10&region=VR11), and a panel of the source
+// regions with when each was last heard from, a stale badge (the server's judgement, from the capacity overview's
+// sources) and the sector aggregates they send in place of long-term care organisations' figures.
 import { call, Methods } from './api.js';
 import { FIGURES, acknowledgementState, assistanceCoverage, capacityTotals, gapReport, isStale, totalsFromOverview } from './derive.js';
 import { continuityTimeline, DEFAULT_HORIZON_MS } from './continuity.js';
@@ -21,6 +26,9 @@ import { html, join, setHtml } from './html.js';
 import { measureAt, serverNow, serverOffsetMs } from './server_clock.js';
 import { assistanceWhat, label, language, setLanguage, shortBedType, shortDisruption, t, translatePage } from './i18n.js';
 import { Throttle } from './throttle.js';
+import {
+  aggregatesOf, isFederated, originOf, regionChosen, regionsIn, regionsOf, sourcesOf, withRegions,
+} from './federation.js';
 import { overviewHtml } from './indicator_panel.js';
 import { AREA_COLOURS, DashboardMap, areaShapes, sitePosition, statusClass } from './map.js';
 import {
@@ -50,6 +58,14 @@ const gapRefreshes = new Map();  // scenario id -> Throttle
 // open question), fetched like the overview above, for every reader (only the server applies its visibility rules).
 const questionnaire = { incident: '', overview: null, error: '', options: '' };
 const questionnaireRefresh = new Throttle(REFRESH_MS, refreshIndicators);
+
+// Across regions: the regions chosen ([] = every region, from the address), and the server's judgement of each
+// source's freshness (region -> CapacityOverview.sources entry), fetched while the picture is federated: staleness
+// is a matter of time passing (federation.stale_after), not of events, so it is asked for every SOURCES_MS.
+let chosenRegions = regionsOf(window.location.search);
+const federation = { freshness: new Map(), error: '', federated: false };
+const SOURCES_MS = 10000;
+const sourcesRefresh = new Throttle(REFRESH_MS, refreshSources);
 
 // The exercise shown ('' = the real picture), from the address; and what is known of it (from the exercise list).
 const exerciseId = exerciseOf(window.location.search);
@@ -95,10 +111,12 @@ function picture() {
   const scenarios = [];
   const audience = [];  // organisation and acknowledgement records: what an alert's acknowledgement state needs
   const escalations = [];  // open escalation tasks, oldest first (their names sort in commit order)
+  const organizationRecords = new Map();  // organisation id -> its registration record (with its provenance)
   for (const record of shown().values()) {
     switch (record.kind) {
       case 'ENTITY_KIND_ORGANIZATION':
         organizations.push(record.organization);
+        organizationRecords.set(record.organization.id, record);
         audience.push(record);
         break;
       case 'ENTITY_KIND_STATUS_REPORT': {
@@ -127,7 +145,16 @@ function picture() {
   }
   escalations.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   const names = new Map(organizations.map((o) => [o.id, o.name]));
-  return { organizations, reports, incidents, entries, alerts, requests, scenarios, names, audience, escalations };
+  return {
+    organizations, organizationRecords, reports, incidents, entries, alerts, requests, scenarios, names, audience,
+    escalations,
+  };
+}
+
+// The picture as the region filter shows it: only the chosen regions' organisations (the tables and the map).
+function inChosenRegions(p) {
+  if (chosenRegions.length === 0) return p;
+  return { ...p, organizations: p.organizations.filter((org) => regionChosen(chosenRegions, org.safety_region)) };
 }
 
 // --- Rendering ---
@@ -145,11 +172,12 @@ function scheduleRender() {
 function render() {
   const p = picture();
   const capacity = capacityTotals(shown().values());
+  const sources = renderSources();
   renderView();
   renderStatus();
-  renderOrganizations(p);
-  renderMap(p);
-  renderCapacity(capacity);
+  renderOrganizations(inChosenRegions(p), sources);
+  renderMap(inChosenRegions(p));
+  renderCapacity(capacity, sources);
   renderIncidents(p);
   renderAlerts(p);
   renderAssistance(p);
@@ -326,7 +354,19 @@ function identifiersText(identifiers) {
     .map((field) => `${t(`identifier.${field}`)} ${identifiers[field]}`).join(' · ');
 }
 
-function reportRow(org, record, locationName) {
+// The region cell of an organisation's row on a federated server: its region, and a stale badge when its figures come
+// from a source not heard from within the server's federation.stale_after.
+function regionCell(org, p, sources) {
+  const origin = originOf(p.organizationRecords.get(org.id), sources);
+  const known = sources.find((s) => s.region === origin.source);
+  const badge = origin.stale
+    ? html` <span class="badge-stale" data-source-stale="${origin.source}" title="${t('source.stale.tip',
+      { region: origin.source, time: known?.last_heard ? when(known.last_heard) : t('source.never') })}">${t('source.stale')}</span>`
+    : '';
+  return html`<td class="c-region" data-region="${origin.region}">${origin.region}${badge}</td>`;
+}
+
+function reportRow(org, record, locationName, region = '') {
   const report = record?.status_report;
   const key = record ? record.name : inView(exerciseId, `organizations/${org.id}/status`);
   const flash = isFlashing(key) ? ' flash' : '';
@@ -342,7 +382,7 @@ function reportRow(org, record, locationName) {
       ? html`<div class="org-ids" data-identifiers>${ids}</div>` : ''}`;
   const location = locationName ? html` data-location="${report?.location_id || ''}"` : '';
   return html`<tr class="org-row${flash}${overdue}${never}${locationName ? ' loc-row' : ''}" data-org="${org.id}"${location}>
-    <td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
+    ${region}<td class="c-name">${name}${extras.length ? html`<div class="extras">${join(extras, ' ')}</div>` : ''}</td>
     <td class="c-status">${statusBadge(report)}${intakeLine(report)}${edLine(report)}${gpLine(report)}</td>
     <td class="c-dis">${disruptionBadges(report)}</td>
     <td class="c-cap">${capacityChips(report)}</td>
@@ -351,7 +391,7 @@ function reportRow(org, record, locationName) {
   </tr>`;
 }
 
-function renderOrganizations(p) {
+function renderOrganizations(p, sources) {
   const container = $('orgs');
   if (p.organizations.length === 0) {
     setHtml(container, html`<p class="nothing">${t('nothing.organizations')}</p>`);
@@ -393,33 +433,35 @@ function renderOrganizations(p) {
   for (const key of keys) {
     const [region, sector] = key.split('|');
     const orgs = groups.get(key).sort((a, b) => a.name.localeCompare(b.name, 'nl'));
-    const rows = orgs.flatMap((org) => organizationRows(org, p));
+    const rows = orgs.flatMap((org) => organizationRows(org, p, federation.federated ? sources : null));
     parts.push(html`<h3 class="group">${region} · ${label(sector)} <small>(${orgs.length})</small></h3>
-      <table class="orgs">${organizationsHead()}<tbody>${rows}</tbody></table>`);
+      <table class="orgs">${organizationsHead(federation.federated)}<tbody>${rows}</tbody></table>`);
   }
   setHtml(container, html`${parts}`);
 }
 
-function organizationsHead() {
-  return html`<thead><tr><th>${t('col.organization')}</th><th>${t('col.status')}</th>
+function organizationsHead(withRegion) {
+  return html`<thead><tr>${withRegion ? html`<th class="c-region">${t('col.region')}</th>` : ''}<th>${t('col.organization')}</th><th>${t('col.status')}</th>
       <th>${t('col.disruptions')}</th><th>${t('col.capacity')}</th><th>${t('col.staffing')}</th>
       <th>${t('col.report')}</th></tr></thead>`;
 }
 
 // An organisation's rows: its own report (or, with only per-site reports, its worst site's), then each site's.
-function organizationRows(org, p) {
+// `sources` (federated servers only, else null): the source regions, for the region column.
+function organizationRows(org, p, sources) {
   const rows = [];
+  const region = sources ? regionCell(org, p, sources) : '';
   const reports = p.reports.get(org.id) || { org: undefined, locations: [] };
-  if (reports.org || reports.locations.length === 0) rows.push(reportRow(org, reports.org, ''));
+  if (reports.org || reports.locations.length === 0) rows.push(reportRow(org, reports.org, '', region));
   const locations = reports.locations.sort((a, b) => a.name.localeCompare(b.name));
   if (!reports.org && locations.length > 0) {
     // Only per-site reports: the organisation's row shows its worst site, the sites follow.
     const worst = locations.reduce((a, b) => ((STATUS_RANK[b.status_report.overall_status] || 0) > (STATUS_RANK[a.status_report.overall_status] || 0) ? b : a));
-    rows.push(reportRow(org, worst, ''));
+    rows.push(reportRow(org, worst, '', region));
   }
   for (const record of locations) {
     const location = (org.locations || []).find((l) => l.id === record.status_report.location_id);
-    rows.push(reportRow(org, record, location?.name || record.status_report.location_id));
+    rows.push(reportRow(org, record, location?.name || record.status_report.location_id, region));
   }
   return rows;
 }
@@ -639,9 +681,10 @@ function capacityCell(line, figure) {
     data-reported="${reported ?? ''}" title="${tip}">${count(sum)}${by}</td>`;
 }
 
-function renderCapacity(fromFeed) {
+function renderCapacity(fromFeed, sources) {
   const container = $('capacity');
-  const { totals, error, loading } = capacityLines(fromFeed);
+  const { totals: all, error, loading } = capacityLines(fromFeed);
+  const totals = all?.filter((line) => regionChosen(chosenRegions, line.safety_region));
   if (error) {
     setHtml(container, html`<p class="nothing">${t('unavailable', { message: error })}</p>`);
     return;
@@ -669,8 +712,10 @@ function renderCapacity(fromFeed) {
       ${organizationsCell(total)}</tr>`);
     if (lines.length > 1) {
       for (const line of lines) {
+        const stale = sources.find((s) => s.region === line.safety_region)?.stale
+          ? html` <span class="badge-stale" data-source-stale="${line.safety_region}">${t('source.stale')}</span>` : '';
         rows.push(html`<tr class="cap-part" data-bed-type="${type}" data-region="${line.safety_region}" data-sector="${line.sector}">
-          <td>${line.safety_region} · ${label(line.sector)}</td>${fields.map((f) => capacityCell(line, f))}
+          <td>${line.safety_region} · ${label(line.sector)}${stale}</td>${fields.map((f) => capacityCell(line, f))}
           ${organizationsCell(line)}</tr>`);
       }
     }
@@ -678,6 +723,91 @@ function renderCapacity(fromFeed) {
   // data-revision: the revision the totals hold at (the server's overview may trail the feed by REFRESH_MS).
   const revision = fromFeed.withheld ? fetched.overview?.revision : past ? past.revision : feed.revision;
   setHtml(container, html`<table class="capacity" data-revision="${revision || ''}"><thead>${header}</thead><tbody>${rows}</tbody></table>`);
+}
+
+// --- Across regions (federation.js) ---
+
+// The source regions panel and the region filter's choices; returns the sources (for the region column and the
+// capacity panel). Shown only when the picture is federated (a ROAZ or national server) or a region is chosen.
+function renderSources() {
+  const records = [...shown().values()];
+  const federated = isFederated(records);
+  if (federated && !federation.federated && !exerciseId) sourcesRefresh.request();  // First sight: ask at once.
+  federation.federated = federated;
+  const sources = sourcesOf(records, federation.freshness);
+  renderRegionChooser(records, federated);
+  const panel = $('sources-panel');
+  panel.hidden = !federated;
+  if (!federated) return sources;
+  const rows = sources.filter((source) => regionChosen(chosenRegions, source.region)).map((source) => {
+    const state = source.stale === null ? html`<span class="muted">${t('source.unknown')}</span>`
+      : source.stale ? html`<span class="badge-stale" data-source-stale="${source.region}" title="${t('source.stale.tip',
+        { region: source.region, time: source.last_heard ? when(source.last_heard) : t('source.never') })}">${t('source.stale')}</span>`
+        : html`<span class="badge-fresh">${t('source.fresh')}</span>`;
+    const conflict = source.conflict
+      ? html`<tr class="source-conflict"><td colspan="4">${t('source.conflict', { message: source.conflict })}</td></tr>` : '';
+    return html`<tr class="source-row" data-source="${source.region}" data-stale="${source.stale === null ? '' : String(source.stale)}">
+      <td>${source.region}</td>
+      <td>${source.last_heard ? html`${clock(new Date(source.last_heard))} <small>(${relativeTime(source.last_heard)})</small>` : t('source.never')}</td>
+      <td class="num">${count(source.cursor)}</td><td>${state}</td></tr>${conflict}`;
+  });
+  const aggregates = aggregatesOf(records, chosenRegions);
+  const aggregateRows = aggregates.flatMap((aggregate) => {
+    if (aggregate.withheld || aggregate.beds.length === 0) {
+      return [html`<tr class="aggregate-row" data-region="${aggregate.region}" data-group="${aggregate.group}">
+        <td>${aggregate.region}</td><td>${aggregate.group}</td><td colspan="3" class="muted">${t('aggregates.withheld')}</td>
+        <td class="num">${count(aggregate.organizations_reporting)}</td></tr>`];
+    }
+    return aggregate.beds.map((beds) => html`<tr class="aggregate-row" data-region="${aggregate.region}" data-group="${aggregate.group}" data-bed-type="${beds.type}">
+      <td>${aggregate.region}</td><td>${aggregate.group}</td><td>${label(beds.type)}</td>
+      <td class="num" data-figure="available">${count(beds.available)}</td><td class="num" data-figure="total">${count(beds.total)}</td>
+      <td class="num">${count(beds.organizations_reporting)}</td></tr>`);
+  });
+  const aggregateTable = aggregateRows.length === 0 ? '' : html`<h3 class="group">${t('aggregates.title')}</h3>
+    <table class="aggregates"><thead><tr><th>${t('col.region')}</th><th>${t('col.group')}</th><th>${t('col.type')}</th>
+    <th class="num">${t('col.short.available')}</th><th class="num">${t('col.total')}</th>
+    <th class="num">${t('col.organizations_reporting')}</th></tr></thead><tbody>${aggregateRows}</tbody></table>`;
+  setHtml($('sources'), rows.length === 0 && aggregateRows.length === 0
+    ? html`<p class="nothing">${t('nothing.sources')}</p>`
+    : html`<table class="sources"><thead><tr><th>${t('col.source_region')}</th><th>${t('col.last_heard')}</th>
+      <th class="num">${t('col.cursor')}</th><th></th></tr></thead><tbody>${rows}</tbody></table>
+      ${federation.error ? html`<p class="muted">${t('unavailable', { message: federation.error })}</p>` : ''}${aggregateTable}`);
+  return sources;
+}
+
+// The region filter: every region of the picture, shown on a federated server or when the address names a region.
+function renderRegionChooser(records, federated) {
+  const choice = $('region-choice');
+  choice.hidden = !federated && chosenRegions.length === 0;
+  if (choice.hidden) return;
+  const regions = [...new Set([...regionsIn(records), ...chosenRegions])].sort();
+  const select = $('region');
+  // A choice of several regions (from the address) is one option of its own.
+  const several = chosenRegions.length > 1
+    ? html`<option value="${chosenRegions.join(',')}">${chosenRegions.join(', ')}</option>` : '';
+  const wanted = chosenRegions.join(',');
+  const markup = html`<option value="">${t('region.all')}</option>${several}${regions.map((r) => html`<option value="${r}">${r}</option>`)}`;
+  if (select.dataset.markup !== markup.toString()) {
+    setHtml(select, markup);
+    select.dataset.markup = markup.toString();
+  }
+  if (select.value !== wanted) select.value = wanted;
+}
+
+// The server's judgement of each source's freshness: CapacityOverview.sources (every reader of the overview gets
+// them). A reader who may not read the overview sees the sources without a stale badge ("unknown").
+async function refreshSources() {
+  if (exerciseId || fetched.forbidden.has('overview')) return;
+  try {
+    // One bed type keeps the answer small: only its `sources` are used here.
+    const overview = await call(Methods.capacityOverview, { bed_types: ['BED_TYPE_IC_ADULT'] });
+    federation.freshness = new Map((overview.sources || []).map((source) => [source.safety_region, source]));
+    federation.error = '';
+  } catch (error) {
+    federation.error = error.message;
+    if (error.code === 'PERMISSION_DENIED') fetched.forbidden.add('overview');
+  }
+  scheduleRender();
 }
 
 // --- Incidents, alerts, assistance, gaps ---
@@ -1206,6 +1336,12 @@ $('replay-slider').addEventListener('input', (e) => {
   sliderRest = setTimeout(() => showStep(session, session.position), SLIDER_REST_MS);
 });
 $('replay-live').addEventListener('click', () => backToLive());
+$('region').addEventListener('change', (e) => {
+  // Kept in the address (a reload, a link and a wall screen keep it); the feed is the same, so no new page.
+  chosenRegions = e.target.value ? e.target.value.split(',') : [];
+  history.replaceState(null, '', `${window.location.pathname}${withRegions(window.location.search, chosenRegions)}`);
+  scheduleRender();
+});
 $('exercise').addEventListener('change', (e) => {
   // A new view is a new page: the feed, the replica and every panel start over in it.
   const params = new URLSearchParams(window.location.search);
@@ -1253,6 +1389,10 @@ setInterval(() => {
 }, 1000);
 // A continuity point that passes turns red without waiting for a change of the picture.
 setInterval(() => scheduleRender(), 60 * 1000);
+// A source turns stale by time passing: ask the server again while the picture is federated.
+setInterval(() => {
+  if (federation.federated) sourcesRefresh.request();
+}, SOURCES_MS);
 await loadEnums();
 startMap();
 applyLanguage();
@@ -1282,4 +1422,6 @@ window.ketenbeeld = {
     overview: overviewRefresh.runs,
     gaps: Object.fromEntries([...gapRefreshes].map(([id, refresh]) => [id, refresh.runs])),
   }),
+  // Across regions: how often the sources' freshness was asked for (only while the picture is federated).
+  sourceRefreshes: () => sourcesRefresh.runs,
 };
