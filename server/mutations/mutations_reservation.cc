@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "server/domain/field_checks.h"
@@ -98,6 +99,19 @@ absl::Status IllegalTransition(const v1::BedReservation& reservation, absl::stri
                                                     " (only when RESERVATION_STATE_HELD)"));
 }
 
+// A record federated from another region (Record.provenance, docs/federation.md) is that region's: its reservations
+// are made, confirmed and released there, committed in the region that owns the bed, and reach this server through the
+// federator. FAILED_PRECONDITION naming the owning region (docs/reservations.md, "Across regions").
+absl::Status OwnedElsewhere(const state::RecordPtr& record, absl::string_view field, absl::string_view what,
+                            absl::string_view action) {
+  if (!record->record.has_provenance()) return absl::OkStatus();
+  const std::string& owner = record->record.provenance().source_region();
+  return absl::FailedPreconditionError(absl::StrCat(field, ": ", what, " is federated from ", owner, ": ", action,
+                                                    " it at ", owner,
+                                                    "'s server (a reservation is committed in the region that owns "
+                                                    "the bed)"));
+}
+
 // The reservation record with a changed entity; name, kind and scope carry over.
 PlannedChange Replace(const state::RecordPtr& current, v1::BedReservation reservation) {
   v1::Record record;
@@ -117,6 +131,8 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
     return absl::InvalidArgumentError(
         absl::StrCat("organization_id: organisation ", Quote(organization_id), " is not registered"));
   }
+  KETENBEELD_RETURN_IF_ERROR(OwnedElsewhere(organization, "organization_id",
+                                            absl::StrCat("organisation ", Quote(organization_id)), "reserve a bed of"));
   absl::Duration hold = context.region.bed_reservation_hold();
   if (request.has_hold_for() && (request.hold_for().seconds() != 0 || request.hold_for().nanos() != 0)) {
     hold = FromProtoDuration(request.hold_for());
@@ -166,6 +182,8 @@ absl::StatusOr<PlannedChange> PlanConfirmReservation(const v1::ConfirmReservatio
   absl::StatusOr<state::RecordPtr> current = FindReservation(request.reservation_id(), context);
   if (!current.ok()) return current.status();
   v1::BedReservation reservation = (*current)->record.bed_reservation();
+  KETENBEELD_RETURN_IF_ERROR(
+      OwnedElsewhere(*current, "reservation_id", absl::StrCat("reservation ", Quote(reservation.id())), "confirm"));
   if (reservation.state() != v1::RESERVATION_STATE_HELD) return IllegalTransition(reservation, "confirm");
   if (FromProtoTime(reservation.expires_at()) <= context.commit_time) {
     // The hold is over even if the tick has not marked it yet: the bed may have been given to someone else.
@@ -184,6 +202,8 @@ absl::StatusOr<PlannedChange> PlanReleaseReservation(const v1::ReleaseReservatio
   absl::StatusOr<state::RecordPtr> current = FindReservation(request.reservation_id(), context);
   if (!current.ok()) return current.status();
   v1::BedReservation reservation = (*current)->record.bed_reservation();
+  KETENBEELD_RETURN_IF_ERROR(
+      OwnedElsewhere(*current, "reservation_id", absl::StrCat("reservation ", Quote(reservation.id())), "release"));
   if (reservation.state() != v1::RESERVATION_STATE_HELD) return IllegalTransition(reservation, "release");
   reservation.set_state(v1::RESERVATION_STATE_RELEASED);
   *reservation.mutable_ended_at() = ToProtoTime(context.commit_time);
@@ -195,7 +215,8 @@ std::vector<PlannedChange> PlanReservationExpiry(const PlanContext& context) {
   std::vector<PlannedChange> changes;
   if (!context.exercise_id.empty()) return changes;  // Reservations are of the real picture only.
   for (const state::RecordPtr& current : CurrentUnder(ToAbsl(domain::kReservationsPrefix), context)) {
-    if (!current->record.has_bed_reservation()) continue;
+    // A federated reservation expires in its region; the expiry arrives from there (docs/federation.md).
+    if (!current->record.has_bed_reservation() || current->record.has_provenance()) continue;
     const v1::BedReservation& held = current->record.bed_reservation();
     if (held.state() != v1::RESERVATION_STATE_HELD || FromProtoTime(held.expires_at()) > context.commit_time) {
       continue;
