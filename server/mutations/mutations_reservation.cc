@@ -112,6 +112,29 @@ absl::Status OwnedElsewhere(const state::RecordPtr& record, absl::string_view fi
                                                     "the bed)"));
 }
 
+// The reservation the same reserving organisation made earlier with `request`'s request_id (this server's own, not a
+// federated one), or nullptr. ALREADY_EXISTS naming `request_id` when it was made with other parameters: the caller
+// reused an id for a different reservation, and neither answering with the old one nor reserving again is right.
+absl::StatusOr<state::RecordPtr> EarlierWithRequestId(const v1::ReserveBedRequest& request, absl::Duration hold,
+                                                      const std::string& reserver, const PlanContext& context) {
+  for (state::RecordPtr& current : CurrentUnder(ToAbsl(domain::kReservationsPrefix), context)) {
+    if (!current->record.has_bed_reservation() || current->record.has_provenance()) continue;
+    const v1::BedReservation& earlier = current->record.bed_reservation();
+    if (earlier.request_id() != request.request_id() || earlier.reserved_by_organization_id() != reserver) continue;
+    const absl::Duration earlier_hold = FromProtoTime(earlier.expires_at()) - FromProtoTime(earlier.reserved_at());
+    if (earlier.organization_id() != request.organization_id() || earlier.bed_type() != request.bed_type() ||
+        earlier_hold != hold || earlier.patient_reference() != request.patient_reference()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id: ", Quote(request.request_id()), " was used for reservation ", Quote(earlier.id()), " (",
+          EnumName<v1::BedType>(earlier.bed_type()), " at organisation ", Quote(earlier.organization_id()), " for ",
+          absl::FormatDuration(earlier_hold),
+          ") with other parameters; a retry must repeat the request, a new reservation needs a new request_id"));
+    }
+    return std::move(current);
+  }
+  return state::RecordPtr(nullptr);
+}
+
 // The reservation record with a changed entity; name, kind and scope carry over.
 PlannedChange Replace(const state::RecordPtr& current, v1::BedReservation reservation) {
   v1::Record record;
@@ -124,8 +147,18 @@ PlannedChange Replace(const state::RecordPtr& current, v1::BedReservation reserv
 
 }  // namespace
 
-absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& request, const PlanContext& context) {
+absl::StatusOr<WritePlan> PlanReserveBed(const v1::ReserveBedRequest& request, const PlanContext& context) {
   const std::string& organization_id = request.organization_id();
+  absl::Duration hold = context.region.bed_reservation_hold();
+  if (request.has_hold_for() && (request.hold_for().seconds() != 0 || request.hold_for().nanos() != 0)) {
+    hold = FromProtoDuration(request.hold_for());
+  }
+  const std::string reserver = context.actor != nullptr ? context.actor->organization_id() : std::string();
+  if (!request.request_id().empty()) {
+    absl::StatusOr<state::RecordPtr> earlier = EarlierWithRequestId(request, hold, reserver, context);
+    if (!earlier.ok()) return earlier.status();
+    if (*earlier != nullptr) return WritePlan{.changes = {}, .already_done = *std::move(earlier)};
+  }
   state::RecordPtr organization = context.lookup(domain::OrganizationName(organization_id));
   if (organization == nullptr) {
     return absl::InvalidArgumentError(
@@ -133,10 +166,6 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
   }
   KETENBEELD_RETURN_IF_ERROR(OwnedElsewhere(organization, "organization_id",
                                             absl::StrCat("organisation ", Quote(organization_id)), "reserve a bed of"));
-  absl::Duration hold = context.region.bed_reservation_hold();
-  if (request.has_hold_for() && (request.hold_for().seconds() != 0 || request.hold_for().nanos() != 0)) {
-    hold = FromProtoDuration(request.hold_for());
-  }
   if (hold > context.region.bed_reservation_max_hold()) {
     return absl::InvalidArgumentError(absl::StrCat("hold_for: must be at most ",
                                                    absl::FormatDuration(context.region.bed_reservation_max_hold()),
@@ -160,6 +189,7 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
   reservation.set_organization_id(organization_id);
   reservation.set_bed_type(request.bed_type());
   reservation.set_patient_reference(request.patient_reference());
+  reservation.set_request_id(request.request_id());
   reservation.set_state(v1::RESERVATION_STATE_HELD);
   if (context.actor != nullptr) {
     reservation.set_reserved_by_organization_id(context.actor->organization_id());
@@ -174,7 +204,9 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
   // The receiving organisation's scope: a feed filtered on it sees the reservations of its beds.
   *record.mutable_scope() = OrganizationScope(organization);
   *record.mutable_bed_reservation() = std::move(reservation);
-  return Put(std::move(record), nullptr);  // The id is this write's revision: the name is new.
+  std::vector<PlannedChange> changes;
+  changes.push_back(Put(std::move(record), nullptr));  // The id is this write's revision: the name is new.
+  return WritePlan{.changes = std::move(changes), .already_done = nullptr};
 }
 
 absl::StatusOr<PlannedChange> PlanConfirmReservation(const v1::ConfirmReservationRequest& request,
