@@ -405,5 +405,48 @@ TEST_F(ReservationTest, ARetryWithTheSameRequestIdHoldsNoSecondBed) {
   EXPECT_EQ(OverviewAvailable(), 3);
 }
 
+// The receiving organisation hears of a new reservation through the outbox, in the reservation's own commit group; a
+// retry, the expiry and a release notify nobody.
+TEST_F(ReservationTest, TheReceivingOrganisationIsNotifiedOfANewReservationOnce) {
+  v1::Organization hospital = MakeOrganization(kHospital);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_latitude(52.63);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_longitude(4.75);
+  v1::ContactEndpoint& webhook = *hospital.mutable_contact()->add_endpoints();
+  webhook.set_id("bedden");
+  webhook.mutable_webhook()->set_url("https://bedden.ziekenhuis-a.nl/ketenbeeld");
+  webhook.mutable_webhook()->set_secret("geheim-geheim-geheim");
+  MustSubmit(RegisterWrite(hospital));
+  MustSubmit(ReportWrite(MakeReport(kHospital, /*ic_available=*/2)));
+  const int64_t before = store_->last_revision();
+  absl::StatusOr<WriteResult> made = Submit(RetryableWrite("r-notify"));
+  ASSERT_TRUE(made.ok()) << made.status();
+  const std::string id = made->record->record.bed_reservation().id();
+  const std::vector<v1::Event> group = Log(before);
+  ASSERT_EQ(group.size(), 2u) << "the reservation and one notification, in one group";
+  const v1::Notification& notification = group[1].record().notification();
+  EXPECT_EQ(notification.subject(), v1::NOTIFICATION_SUBJECT_BED_RESERVED);
+  EXPECT_EQ(notification.organization_id(), kHospital);
+  EXPECT_EQ(notification.destination(), "https://bedden.ziekenhuis-a.nl/ketenbeeld");
+  EXPECT_EQ(notification.subject_name(), domain::ReservationName(id));
+  EXPECT_THAT(notification.title(), HasSubstr("Bed reserved: 1 ic adult bed until"));
+  EXPECT_THAT(notification.text(), HasSubstr("by meldkamer-vr10"));
+  EXPECT_THAT(notification.text(), HasSubstr("Reference: rit 2026-1187."));
+  EXPECT_THAT(notification.text(), HasSubstr(absl::StrCat("Reservation \"", id, "\".")));
+  EXPECT_EQ(group[0].group_last_revision(), group[1].revision());
+
+  const int64_t after = store_->last_revision();
+  ASSERT_TRUE(Submit(RetryableWrite("r-notify")).ok());
+  MustSubmit(ReleaseWrite(id));
+  const std::string second = MustSubmit(RetryableWrite("r-notify-2")).bed_reservation().id();
+  Advance(absl::Minutes(11));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(Current(second).state(), v1::RESERVATION_STATE_EXPIRED);
+  int notifications = 0;
+  for (const v1::Event& event : Log(after)) {
+    if (event.record().notification().subject() == v1::NOTIFICATION_SUBJECT_BED_RESERVED) ++notifications;
+  }
+  EXPECT_EQ(notifications, 1) << "only the second new reservation notifies";
+}
+
 }  // namespace
 }  // namespace ketenbeeld::pipeline
