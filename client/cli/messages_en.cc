@@ -245,6 +245,9 @@ constexpr Message kEnglish[] = {
     {"help.bed.reserve.organization", "The receiving organisation"},
     {"help.bed.reserve.bed_type", "Bed type, e.g. ic-adult (ic for short)"},
     {"help.bed.reserve.hold_for", "How long the bed is held, e.g. 15m (default: the server's, usually 15 min)"},
+    {"help.bed.reserve.request_id",
+     "Makes a retry safe: the same id again is answered with the reservation it made, never a second bed (default: a "
+     "fresh UUID)"},
     {"help.bed.reserve.reference",
      "A reference such as a ride number; NO personal data (no name, date of birth, BSN or diagnosis)"},
     {"help.bed.confirm", "Confirm a held bed: the patient has it (the receiving organisation)"},
@@ -383,6 +386,11 @@ constexpr Message kEnglish[] = {
     {"write.accepted", "accepted the offer of $2 on $0 at revision $1"},
     {"write.fulfilled", "fulfilled $0 at revision $1"},
     {"write.reserved", "reserved $0 at revision $1"},
+    {"write.reserved_before",
+     "reserved $0 at revision $1 already, by an earlier attempt with this request id (nothing new was reserved)"},
+    {"bed.reserve.retry_hint",
+     "the reservation may or may not have been made; repeat the command with --request-id $0 (the server then answers "
+     "with the reservation it made, never a second bed)"},
     {"write.confirmed", "confirmed $0 at revision $1"},
     {"write.released", "released $0 at revision $1"},
     {"write.put", "put $0 at revision $1"},

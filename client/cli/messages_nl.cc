@@ -257,6 +257,9 @@ constexpr Message kDutch[] = {
     {"help.bed.reserve.bed_type", "Beddentype, bijv. ic-adult (kort: ic)"},
     {"help.bed.reserve.hold_for",
      "Hoe lang het bed vastgehouden wordt, bijv. 15m (standaard: die van de server, meestal 15 min)"},
+    {"help.bed.reserve.request_id",
+     "Maakt herhalen veilig: hetzelfde id nogmaals krijgt de reservering die het maakte, nooit een tweede bed "
+     "(standaard: een nieuwe UUID)"},
     {"help.bed.reserve.reference",
      "Een kenmerk zoals een ritnummer; GEEN persoonsgegevens (geen naam, geboortedatum, BSN of diagnose)"},
     {"help.bed.confirm", "Bevestig een vastgehouden bed: de patiënt heeft het (de ontvangende organisatie)"},
@@ -409,6 +412,12 @@ constexpr Message kDutch[] = {
     {"write.accepted", "aanbod van $2 op $0 aanvaard, revisie $1"},
     {"write.fulfilled", "$0 geleverd, revisie $1"},
     {"write.reserved", "$0 gereserveerd, revisie $1"},
+    {"write.reserved_before",
+     "$0 was al gereserveerd, revisie $1, door een eerdere poging met dit request-id (er is niets nieuws "
+     "gereserveerd)"},
+    {"bed.reserve.retry_hint",
+     "de reservering is misschien wel, misschien niet gemaakt; herhaal de opdracht met --request-id $0 (de server "
+     "antwoordt dan met de reservering die hij maakte, nooit een tweede bed)"},
     {"write.confirmed", "$0 bevestigd, revisie $1"},
     {"write.released", "$0 vrijgegeven, revisie $1"},
     {"write.put", "$0 opgeslagen, revisie $1"},

@@ -43,6 +43,35 @@ int WriteReservation(Session& session,
   return session.PrintWrite(status, response, message_id);
 }
 
+// `bed reserve`: the request carries a request_id (BuildReserveBedRequest), so an attempt whose answer was lost
+// (UNAVAILABLE, DEADLINE_EXCEEDED) is sent again as it is, at most kReserveAttempts times: the server answers a
+// repeated request_id with the reservation it made, never a second bed. When every attempt failed the user is told
+// the id to repeat the command with.
+int ReserveWithRetries(Session& session, const v1::ReserveBedRequest& request) {
+  if (!session.options().exercise_id.empty()) {
+    return UsageError(absl::InvalidArgumentError("--exercise: bed reservations are made in the real picture only"));
+  }
+  constexpr int kReserveAttempts = 3;
+  grpc::Status status;
+  v1::WriteResponse response;
+  for (int attempt = 1; attempt <= kReserveAttempts; ++attempt) {
+    grpc::ClientContext context;
+    session.SetDeadline(&context);
+    response.Clear();
+    status = session.assistance().ReserveBed(&context, request, &response);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+        status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      break;
+    }
+    if (attempt < kReserveAttempts) absl::SleepFor(absl::Milliseconds(500) * attempt);
+  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    std::cerr << absl::Substitute(Text("bed.reserve.retry_hint"), request.request_id()) << "\n";
+  }
+  return session.PrintWrite(status, response, response.replayed() ? "write.reserved_before" : "write.reserved");
+}
+
 std::string Words(const google::protobuf::EnumDescriptor& descriptor) {
   return absl::StrJoin(EnumWords(descriptor), "|");
 }
@@ -275,6 +304,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) {
   bed_reserve_->add_option("--bed-type", reserve_flags_.bed_type, Tr("help.bed.reserve.bed_type"));
   bed_reserve_->add_option("--hold-for", reserve_flags_.hold_for, Tr("help.bed.reserve.hold_for"));
   bed_reserve_->add_option("--reference", reserve_flags_.reference, Tr("help.bed.reserve.reference"));
+  bed_reserve_->add_option("--request-id", reserve_flags_.request_id, Tr("help.bed.reserve.request_id"));
   bed_confirm_ = bed->add_subcommand("confirm", Tr("help.bed.confirm"));
   bed_confirm_->add_option("ID", reservation_id_, Tr("help.bed.id"))->required();
   bed_release_ = bed->add_subcommand("release", Tr("help.bed.release"));
@@ -533,7 +563,7 @@ std::optional<int> WorkflowCommands::Run(Session& session) {
   if (bed_reserve_->parsed()) {
     absl::StatusOr<v1::ReserveBedRequest> request = BuildReserveBedRequest(reserve_flags_);
     if (!request.ok()) return UsageError(request.status());
-    return WriteReservation(session, &v1::AssistanceService::Stub::ReserveBed, *request, "write.reserved");
+    return ReserveWithRetries(session, *request);
   }
   if (bed_confirm_->parsed()) {
     v1::ConfirmReservationRequest request;

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -618,7 +620,20 @@ absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFla
     *request.mutable_hold_for() = ToProtoDuration(*hold);
   }
   request.set_patient_reference(flags.reference);
+  // The server checks it (1..64 of A-Z a-z 0-9 '-' '_' '.' ':') and names the field.
+  request.set_request_id(flags.request_id.empty() ? NewRequestId() : flags.request_id);
   return request;
+}
+
+std::string NewRequestId() {
+  absl::BitGen random;
+  const uint64_t high = absl::Uniform<uint64_t>(random);
+  const uint64_t low = absl::Uniform<uint64_t>(random);
+  // Version 4 (random) and the RFC 4122 variant.
+  const uint64_t versioned_high = (high & ~uint64_t{0xF000}) | uint64_t{0x4000};
+  const uint64_t variant_low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", versioned_high >> 32, (versioned_high >> 16) & 0xFFFF,
+                         versioned_high & 0xFFFF, variant_low >> 48, variant_low & 0xFFFFFFFFFFFF);
 }
 
 absl::StatusOr<v1::DefineIndicatorRequest> BuildDefineIndicatorRequest(const IndicatorFlags& flags) {

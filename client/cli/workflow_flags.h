@@ -242,8 +242,15 @@ struct ReserveBedFlags {
   std::string bed_type;
   std::string hold_for;
   std::string reference;
+  // --request-id: makes a retry safe (ReserveBedRequest.request_id). Empty: BuildReserveBedRequest makes one.
+  std::string request_id;
 };
 
+// A fresh request id: a random UUID (version 4), e.g. "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b".
+std::string NewRequestId();
+
+// The request of `bed reserve`; its request_id is --request-id, or a fresh NewRequestId() so that the command's own
+// retries (and a user repeating it with the id it printed) never hold a second bed.
 absl::StatusOr<v1::ReserveBedRequest> BuildReserveBedRequest(const ReserveBedFlags& flags);
 
 // ---- questionnaires ----

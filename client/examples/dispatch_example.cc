@@ -204,7 +204,8 @@ int ReserveNearest(const Options& options, v1::BedType bed_type, const std::vect
   ketenbeeld::cli::ReserveBedFlags flags{.organization_id = "",
                                          .bed_type = std::string(ketenbeeld::cli::EnumWord(bed_type)),
                                          .hold_for = options.hold_for,
-                                         .reference = options.reference};
+                                         .reference = options.reference,
+                                         .request_id = ""};  // A fresh one per organisation tried.
   for (const std::string& organization_id : candidates) {
     flags.organization_id = organization_id;
     absl::StatusOr<v1::ReserveBedRequest> request = ketenbeeld::cli::BuildReserveBedRequest(flags);

@@ -13,6 +13,7 @@ grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, cons
                             [reactor, response](absl::StatusOr<pipeline::WriteResult> result) {
                               if (result.ok()) {
                                 response->set_revision(result->revision);
+                                response->set_replayed(result->replayed);
                                 if (result->record != nullptr) *response->mutable_record() = result->record->record;
                               }
                               reactor->FinishWith(result.status(), response);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -155,6 +156,10 @@ std::string ScenarioName(std::string_view scenario_id) { return absl::StrCat(kSc
 
 std::string ReservationName(std::string_view reservation_id) {
   return absl::StrCat(kReservations, "/", ToAbsl(reservation_id));
+}
+
+std::string FederatedReservationId(std::string_view safety_region, std::string_view reservation_id) {
+  return absl::StrCat(absl::AsciiStrToLower(ToAbsl(safety_region)), "-", ToAbsl(reservation_id));
 }
 
 std::string IndicatorName(std::string_view indicator_id) {

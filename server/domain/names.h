@@ -60,6 +60,10 @@ inline constexpr std::string_view kNotificationsPrefix = "notifications/";
 inline constexpr std::string_view kEscalationsPrefix = "escalations/";
 std::string ReservationName(std::string_view reservation_id);
 inline constexpr std::string_view kReservationsPrefix = "reservations/";
+// The id a reservation of `safety_region` ("VR10") with id `reservation_id` ("1234") has on a ROAZ or national server
+// that federates it: "vr10-1234" (docs/federation.md). A region's own reservation ids are digits only, so the two
+// never collide.
+std::string FederatedReservationId(std::string_view safety_region, std::string_view reservation_id);
 // "upstream/{safety_region}": a source region's cursor record on a ROAZ or national server (federation).
 std::string UpstreamSourceName(std::string_view safety_region);
 inline constexpr std::string_view kUpstreamPrefix = "upstream/";

@@ -1,5 +1,8 @@
 #include "server/domain/reservation_validation.h"
 
+#include <string>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/time.h"
 #include "server/domain/field_checks.h"
@@ -12,6 +15,22 @@ using namespace checks;  // NOLINT(google-build-using-namespace): the checkers a
 namespace v1 = ::ketenbeeld::v1;
 
 constexpr TextRule kPatientReference{0, kMaxPatientReferenceLength, false};
+
+// ReserveBedRequest.request_id: optional; 1..64 characters of A-Z a-z 0-9 '-' '_' '.' ':' (a UUID fits).
+absl::Status CheckRequestId(const std::string& request_id) {
+  if (request_id.empty()) return absl::OkStatus();
+  const FieldPath path("request_id");
+  if (request_id.size() > static_cast<size_t>(kMaxReservationRequestIdLength)) {
+    return Invalid(path, "must be at most ", kMaxReservationRequestIdLength, " characters, got ", request_id.size());
+  }
+  for (const char c : request_id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != ':') {
+      return Invalid(path, "must contain only letters A-Z a-z, digits and '-' '_' '.' ':' (a UUID, say), got ",
+                     Quote(request_id));
+    }
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -30,7 +49,8 @@ absl::Status ValidateReserveBedRequest(const v1::ReserveBedRequest& request) {
                      " and the server's maximum, or unset for its default; got ", absl::FormatDuration(value));
     }
   }
-  return CheckText(request.patient_reference(), FieldPath("patient_reference"), kPatientReference);
+  KETENBEELD_RETURN_IF_ERROR(CheckText(request.patient_reference(), FieldPath("patient_reference"), kPatientReference));
+  return CheckRequestId(request.request_id());
 }
 
 absl::Status ValidateConfirmReservationRequest(const v1::ConfirmReservationRequest& request) {

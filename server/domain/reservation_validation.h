@@ -11,6 +11,8 @@ namespace ketenbeeld::domain {
 
 // BedReservation.patient_reference: one line, at most this many characters.
 inline constexpr int kMaxPatientReferenceLength = 200;
+// ReserveBedRequest.request_id: at most this long (a UUID is 36), of A-Z a-z 0-9 '-' '_' '.' ':'.
+inline constexpr int kMaxReservationRequestIdLength = 64;
 // ReserveBedRequest.hold_for: at least this long. The longest is the region's (Region::bed_reservation_max_hold,
 // checked by the planner); these checks only bound it by the longest any region may configure.
 inline constexpr absl::Duration kMinReservationHold = absl::Minutes(1);

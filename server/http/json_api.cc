@@ -45,6 +45,7 @@ absl::StatusOr<std::string> Write(service::Operations& operations, absl::string_
   if (!result.ok()) return result.status();
   v1::WriteResponse response;
   response.set_revision(result->revision);
+  response.set_replayed(result->replayed);
   if (result->record != nullptr) *response.mutable_record() = result->record->record;
   return ToJson(response);
 }

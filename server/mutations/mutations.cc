@@ -105,23 +105,32 @@ struct Validator {
 };
 
 // Wraps the single-change planners.
-absl::StatusOr<std::vector<PlannedChange>> One(absl::StatusOr<PlannedChange> change) {
+absl::StatusOr<std::vector<PlannedChange>> OneChange(absl::StatusOr<PlannedChange> change) {
   if (!change.ok()) return change.status();
   std::vector<PlannedChange> changes;
   changes.push_back(*std::move(change));
   return changes;
 }
 
+// A plan of these changes (none is "nothing to do", not "already done").
+absl::StatusOr<WritePlan> Changes(absl::StatusOr<std::vector<PlannedChange>> changes) {
+  if (!changes.ok()) return changes.status();
+  return WritePlan{.changes = *std::move(changes), .already_done = nullptr};
+}
+
+absl::StatusOr<WritePlan> One(absl::StatusOr<PlannedChange> change) { return Changes(OneChange(std::move(change))); }
+
 struct Planner {
   const PlanContext& context;
 
   // A workflow write, in the mode and exercise it names (PlanInExercise).
   template <typename Request, typename Plan>
-  absl::StatusOr<std::vector<PlannedChange>> InMode(Request&& r, Plan plan) const {
+  absl::StatusOr<WritePlan> InMode(Request&& r, Plan plan) const {
     const std::string exercise_id = r.exercise_id();  // `r` may be moved into its record.
     const v1::Mode mode = r.mode();
-    return PlanInExercise(mode, exercise_id, context,
-                          [&](const PlanContext& view) { return One(plan(std::forward<Request>(r), view)); });
+    return Changes(PlanInExercise(mode, exercise_id, context, [&](const PlanContext& view) {
+      return OneChange(plan(std::forward<Request>(r), view));
+    }));
   }
 
   auto operator()(const v1::RegisterOrganizationRequest& r) const { return One(PlanRegisterOrganization(r, context)); }
@@ -144,16 +153,17 @@ struct Planner {
   auto operator()(const v1::RetireIndicatorRequest& r) const { return InMode(r, PlanRetireIndicator); }
   auto operator()(const v1::StartExerciseRequest& r) const { return One(PlanStartExercise(r, context)); }
   auto operator()(const v1::EndExerciseRequest& r) const { return One(PlanEndExercise(r, context)); }
-  auto operator()(const v1::PurgeExerciseRequest& r) const { return PlanPurgeExercise(r, context); }
+  auto operator()(const v1::PurgeExerciseRequest& r) const { return Changes(PlanPurgeExercise(r, context)); }
   auto operator()(const v1::CloseEscalationTaskRequest& r) const { return One(PlanCloseEscalationTask(r, context)); }
   auto operator()(const DeliveryOutcome& r) const { return One(PlanDeliveryOutcome(r, context)); }
-  // Reservations are of the real picture only: the capacity reports they reduce are real-only too.
-  auto operator()(const v1::ReserveBedRequest& r) const { return One(PlanReserveBed(r, context)); }
+  // Reservations are of the real picture only: the capacity reports they reduce are real-only too. A retried
+  // ReserveBed (its request_id) is already done.
+  auto operator()(const v1::ReserveBedRequest& r) const { return PlanReserveBed(r, context); }
   auto operator()(const v1::ConfirmReservationRequest& r) const { return One(PlanConfirmReservation(r, context)); }
   auto operator()(const v1::ReleaseReservationRequest& r) const { return One(PlanReleaseReservation(r, context)); }
-  auto operator()(const v1::ApplyUpstreamRequest& r) const { return PlanApplyUpstream(r, context); }
-  auto operator()(const UpstreamConflictReport& r) const { return PlanUpstreamConflict(r, context); }
-  absl::StatusOr<std::vector<PlannedChange>> operator()(const SystemTick&) const {
+  auto operator()(const v1::ApplyUpstreamRequest& r) const { return Changes(PlanApplyUpstream(r, context)); }
+  auto operator()(const UpstreamConflictReport& r) const { return Changes(PlanUpstreamConflict(r, context)); }
+  absl::StatusOr<WritePlan> operator()(const SystemTick&) const {
     std::vector<PlannedChange> changes = PlanAlertDeadlines(context);
     std::vector<PlannedChange> overdue = PlanReportDeadlines(context);
     for (PlannedChange& change : overdue) changes.push_back(std::move(change));
@@ -167,7 +177,7 @@ struct Planner {
     std::erase_if(changes, [](const PlannedChange& change) {
       return change.previous != nullptr && change.previous->record.has_provenance();
     });
-    return changes;
+    return Changes(std::move(changes));
   }
 };
 
@@ -193,18 +203,18 @@ absl::Status ValidateWrite(const WriteRequest& request) {
   return std::visit(Validator{}, request.body);
 }
 
-absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
+absl::StatusOr<WritePlan> PlanWrite(WriteRequest::Body&& body, const PlanContext& context) {
   // A source region's events are applied as they are: the region derived (and delivers) its own follow-ups.
   const bool federated =
       std::holds_alternative<v1::ApplyUpstreamRequest>(body) || std::holds_alternative<UpstreamConflictReport>(body);
-  absl::StatusOr<std::vector<PlannedChange>> changes = std::visit(Planner{context}, std::move(body));
-  if (!changes.ok() || changes->empty() || federated) return changes;
-  std::vector<PlannedChange> follow_ups = PlanFollowUps(*changes, context);
+  absl::StatusOr<WritePlan> plan = std::visit(Planner{context}, std::move(body));
+  if (!plan.ok() || plan->changes.empty() || federated) return plan;
+  std::vector<PlannedChange> follow_ups = PlanFollowUps(plan->changes, context);
   for (PlannedChange& change : follow_ups) {
     change.follow_up = true;
-    changes->push_back(std::move(change));
+    plan->changes.push_back(std::move(change));
   }
-  return changes;
+  return plan;
 }
 
 absl::Status CheckExpectedRevision(std::optional<int64_t> expected, const state::RecordPtr& current,

@@ -115,13 +115,23 @@ struct PlanContext {
   const ketenbeeld::v1::Actor* actor = nullptr;
 };
 
-// Plans a validated write against the current state: zero or more changes (a tick often makes none; most writes
-// make one). Errors: INVALID_ARGUMENT (a reference to something that does not exist, naming the field),
-// NOT_FOUND (the record to change does not exist), FAILED_PRECONDITION (an illegal lifecycle transition), ABORTED
-// (expected_revision does not match), ALREADY_EXISTS (a standard identifier another organisation holds, naming the
-// field).
-// Consumes `body`: a status report is moved into its record rather than copied (the committer's hot path).
-absl::StatusOr<std::vector<PlannedChange>> PlanWrite(WriteRequest::Body&& body, const PlanContext& context);
+// What a write does, as its planner decides it.
+struct WritePlan {
+  // The changes, in order: zero or more (a tick often makes none; most writes make one).
+  std::vector<PlannedChange> changes;
+  // Set when the write was made before and is not to be made again: a ReserveBed retried with the request_id of an
+  // earlier reservation (PlanReserveBed). `changes` is then empty; nothing is committed, and the caller is answered
+  // with this record (as it is now, in the picture as the group's earlier writes leave it) and the revision the
+  // original write was committed at (its create_revision), marked as replayed (pipeline::WriteResult::replayed).
+  state::RecordPtr already_done;
+};
+
+// Plans a validated write against the current state: its changes, or that it was done already (WritePlan). Errors:
+// INVALID_ARGUMENT (a reference to something that does not exist, naming the field), NOT_FOUND (the record to change
+// does not exist), FAILED_PRECONDITION (an illegal lifecycle transition), ABORTED (expected_revision does not match),
+// ALREADY_EXISTS (a standard identifier another organisation holds, naming the field). Consumes `body`: a status report
+// is moved into its record rather than copied (the committer's hot path).
+absl::StatusOr<WritePlan> PlanWrite(WriteRequest::Body&& body, const PlanContext& context);
 
 // --- Shared by the planners ---
 
@@ -203,9 +213,10 @@ void ForEachExercise(const state::Picture& picture, absl::FunctionRef<void(const
 // available there (queries/beds.h, counted against the picture as the earlier writes of the group leave it, so of two
 // reservations of the last bed the second is refused). Confirm and release: NOT_FOUND naming `reservation_id` for
 // one that does not exist, FAILED_PRECONDITION naming the state unless it is HELD (and, to confirm, not yet past its
-// expires_at).
-absl::StatusOr<PlannedChange> PlanReserveBed(const ketenbeeld::v1::ReserveBedRequest& request,
-                                             const PlanContext& context);
+// expires_at). A request_id the same reserving organisation used before (ReserveBedRequest.request_id): the plan is
+// `already_done` with that reservation, whatever its state now (nothing is reserved again); with a different
+// organisation, bed type, hold or patient reference ALREADY_EXISTS naming `request_id`.
+absl::StatusOr<WritePlan> PlanReserveBed(const ketenbeeld::v1::ReserveBedRequest& request, const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanConfirmReservation(const ketenbeeld::v1::ConfirmReservationRequest& request,
                                                      const PlanContext& context);
 absl::StatusOr<PlannedChange> PlanReleaseReservation(const ketenbeeld::v1::ReleaseReservationRequest& request,

@@ -21,15 +21,30 @@ namespace {
 
 namespace v1 = ::ketenbeeld::v1;
 
-// What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry and the
-// status reports of the real picture. Everything else is left out, not refused: the region's outbox and escalation
-// tasks (the downstream server would deliver its notifications again), exercises, other servers' cursors (a chained
-// ROAZ server's cursors of its regions mean nothing here: docs/federation.md, "Chaining"), and the workflow records
-// (incidents, alerts, assistance requests, reservations, scenarios, indicators), whose ids are chosen per region and
-// would collide between regions: they need region-qualified names first (docs/federation.md, "Not built yet").
+// What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry, the status
+// reports and the bed reservations of the real picture (a held bed is not available in any region's view of it:
+// docs/reservations.md). Everything else is left out, not refused: the region's outbox and escalation tasks (the
+// downstream server would deliver its notifications again), exercises, other servers' cursors (a chained ROAZ
+// server's cursors of its regions mean nothing here: docs/federation.md, "Chaining"), and the other workflow records
+// (incidents, alerts, assistance requests, scenarios, indicators), whose ids are chosen per region and would collide
+// between regions: they need region-qualified names first (docs/federation.md, "Not built yet"). Reservations get one
+// here (DownstreamName).
 bool Federates(const v1::Record& record) {
   if (domain::IsExerciseRecord(record.name())) return false;
-  return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT;
+  return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT ||
+         record.kind() == v1::ENTITY_KIND_BED_RESERVATION;
+}
+
+// The name a federated record has on this server. A reservation's id is the revision that made it in its region, so
+// "reservations/1234" of VR10 and of VR11 are different records: here they are "reservations/vr10-1234" (an id of
+// lowercase letters, digits and '-', which no region's own reservation has: those are digits only).
+std::string DownstreamName(const v1::Record& record, const std::string& source) {
+  if (record.kind() != v1::ENTITY_KIND_BED_RESERVATION) return record.name();
+  // Chained (a ROAZ server as the source): the server between already named it after its origin region.
+  if (!record.provenance().source_region().empty()) return record.name();
+  absl::StatusOr<domain::ParsedName> parsed = domain::ParseName(record.name());
+  if (!parsed.ok()) return record.name();  // Validated before the write was queued.
+  return domain::ReservationName(domain::FederatedReservationId(source, parsed->id));
 }
 
 // The source that sent a federated record here: the region itself, or for a chained record the server between
@@ -161,7 +176,7 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
   for (int i = 0; i < request.events_size(); ++i) {
     const v1::Event& event = request.events(i);
     if (!Federates(event.record())) continue;
-    const std::string& name = event.record().name();
+    const std::string name = DownstreamName(event.record(), source);
     const state::RecordPtr previous = find(name);
     const std::string organization = OrganizationOf(event.record());
     if (absl::Status held = check_holder(previous, organization, i, event.record()); !held.ok()) return held;
@@ -183,6 +198,11 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
       change.record = event.record();
     }
     v1::Record& record = change.record;
+    if (event.type() != v1::EVENT_TYPE_DELETE && record.has_bed_reservation() &&
+        event.record().provenance().source_region().empty()) {
+      record.set_name(name);
+      record.mutable_bed_reservation()->set_id(domain::FederatedReservationId(source, record.bed_reservation().id()));
+    }
     record.clear_create_revision();
     record.clear_mod_revision();
     record.clear_update_time();

@@ -234,6 +234,31 @@ void IndicatorFollowUps(const PlannedChange& change, FollowUps& follow_ups) {
   }
 }
 
+// A new reservation (docs/reservations.md): the receiving organisation hears of it, to prepare the bed and confirm or
+// release it. Its later transitions notify nobody: the organisation made them itself (confirm, release), or dispatch
+// did and the organisation sees it in its feed, or the hold ran out (the bed is free again, nothing to do).
+void ReservationFollowUps(const PlannedChange& change, FollowUps& follow_ups) {
+  if (change.previous != nullptr) return;
+  const v1::BedReservation& reservation = change.record.bed_reservation();
+  if (reservation.state() != v1::RESERVATION_STATE_HELD) return;
+  const std::string bed = Words(v1::BedType_Name(reservation.bed_type()), "BED_TYPE_");
+  const std::string by = reservation.reserved_by_organization_id().empty()
+                             ? ""
+                             : absl::StrCat(" by ", reservation.reserved_by_organization_id());
+  const std::string reference =
+      reservation.patient_reference().empty() ? "" : absl::StrCat(" Reference: ", reservation.patient_reference(), ".");
+  follow_ups.Notify(
+      reservation.organization_id(),
+      Message{.subject = v1::NOTIFICATION_SUBJECT_BED_RESERVED,
+              .title = absl::StrCat("Bed reserved: 1 ", bed, " bed until ", Rfc3339(reservation.expires_at())),
+              .text = absl::StrCat("One ", bed, " bed of yours was reserved", by, " at ",
+                                   Rfc3339(reservation.reserved_at()), " and is held until ",
+                                   Rfc3339(reservation.expires_at()), ".", reference,
+                                   "\n\nConfirm it when the patient has the bed (ConfirmReservation) or release it "
+                                   "(ReleaseReservation); unconfirmed, it expires on its own.\n\nReservation \"",
+                                   reservation.id(), "\".")});
+}
+
 void AssistanceFollowUps(const PlannedChange& change, FollowUps& follow_ups, const PlanContext& context) {
   const v1::AssistanceRequest& request = change.record.assistance_request();
   const v1::AssistanceRequest* before = change.previous != nullptr && change.previous->record.has_assistance_request()
@@ -297,7 +322,7 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
       continue;
     }
     if (!record.has_alert() && !record.has_status_report() && !record.has_assistance_request() &&
-        !record.has_indicator()) {
+        !record.has_indicator() && !record.has_bed_reservation()) {
       continue;
     }
     // An exercise stays out of the real picture, and the outbox and the escalation tasks are part of it: an
@@ -310,6 +335,8 @@ std::vector<PlannedChange> PlanFollowUps(absl::Span<const PlannedChange> changes
       ReportFollowUps(change, follow_ups, context);
     } else if (record.has_indicator()) {
       IndicatorFollowUps(change, follow_ups);
+    } else if (record.has_bed_reservation()) {
+      ReservationFollowUps(change, follow_ups);
     } else {
       AssistanceFollowUps(change, follow_ups, context);
     }

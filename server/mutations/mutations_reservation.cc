@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/time.h"
 #include "server/domain/field_checks.h"
@@ -98,6 +99,42 @@ absl::Status IllegalTransition(const v1::BedReservation& reservation, absl::stri
                                                     " (only when RESERVATION_STATE_HELD)"));
 }
 
+// A record federated from another region (Record.provenance, docs/federation.md) is that region's: its reservations
+// are made, confirmed and released there, committed in the region that owns the bed, and reach this server through the
+// federator. FAILED_PRECONDITION naming the owning region (docs/reservations.md, "Across regions").
+absl::Status OwnedElsewhere(const state::RecordPtr& record, absl::string_view field, absl::string_view what,
+                            absl::string_view action) {
+  if (!record->record.has_provenance()) return absl::OkStatus();
+  const std::string& owner = record->record.provenance().source_region();
+  return absl::FailedPreconditionError(absl::StrCat(field, ": ", what, " is federated from ", owner, ": ", action,
+                                                    " it at ", owner,
+                                                    "'s server (a reservation is committed in the region that owns "
+                                                    "the bed)"));
+}
+
+// The reservation the same reserving organisation made earlier with `request`'s request_id (this server's own, not a
+// federated one), or nullptr. ALREADY_EXISTS naming `request_id` when it was made with other parameters: the caller
+// reused an id for a different reservation, and neither answering with the old one nor reserving again is right.
+absl::StatusOr<state::RecordPtr> EarlierWithRequestId(const v1::ReserveBedRequest& request, absl::Duration hold,
+                                                      const std::string& reserver, const PlanContext& context) {
+  for (state::RecordPtr& current : CurrentUnder(ToAbsl(domain::kReservationsPrefix), context)) {
+    if (!current->record.has_bed_reservation() || current->record.has_provenance()) continue;
+    const v1::BedReservation& earlier = current->record.bed_reservation();
+    if (earlier.request_id() != request.request_id() || earlier.reserved_by_organization_id() != reserver) continue;
+    const absl::Duration earlier_hold = FromProtoTime(earlier.expires_at()) - FromProtoTime(earlier.reserved_at());
+    if (earlier.organization_id() != request.organization_id() || earlier.bed_type() != request.bed_type() ||
+        earlier_hold != hold || earlier.patient_reference() != request.patient_reference()) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id: ", Quote(request.request_id()), " was used for reservation ", Quote(earlier.id()), " (",
+          EnumName<v1::BedType>(earlier.bed_type()), " at organisation ", Quote(earlier.organization_id()), " for ",
+          absl::FormatDuration(earlier_hold),
+          ") with other parameters; a retry must repeat the request, a new reservation needs a new request_id"));
+    }
+    return std::move(current);
+  }
+  return state::RecordPtr(nullptr);
+}
+
 // The reservation record with a changed entity; name, kind and scope carry over.
 PlannedChange Replace(const state::RecordPtr& current, v1::BedReservation reservation) {
   v1::Record record;
@@ -110,17 +147,25 @@ PlannedChange Replace(const state::RecordPtr& current, v1::BedReservation reserv
 
 }  // namespace
 
-absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& request, const PlanContext& context) {
+absl::StatusOr<WritePlan> PlanReserveBed(const v1::ReserveBedRequest& request, const PlanContext& context) {
   const std::string& organization_id = request.organization_id();
+  absl::Duration hold = context.region.bed_reservation_hold();
+  if (request.has_hold_for() && (request.hold_for().seconds() != 0 || request.hold_for().nanos() != 0)) {
+    hold = FromProtoDuration(request.hold_for());
+  }
+  const std::string reserver = context.actor != nullptr ? context.actor->organization_id() : std::string();
+  if (!request.request_id().empty()) {
+    absl::StatusOr<state::RecordPtr> earlier = EarlierWithRequestId(request, hold, reserver, context);
+    if (!earlier.ok()) return earlier.status();
+    if (*earlier != nullptr) return WritePlan{.changes = {}, .already_done = *std::move(earlier)};
+  }
   state::RecordPtr organization = context.lookup(domain::OrganizationName(organization_id));
   if (organization == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("organization_id: organisation ", Quote(organization_id), " is not registered"));
   }
-  absl::Duration hold = context.region.bed_reservation_hold();
-  if (request.has_hold_for() && (request.hold_for().seconds() != 0 || request.hold_for().nanos() != 0)) {
-    hold = FromProtoDuration(request.hold_for());
-  }
+  KETENBEELD_RETURN_IF_ERROR(OwnedElsewhere(organization, "organization_id",
+                                            absl::StrCat("organisation ", Quote(organization_id)), "reserve a bed of"));
   if (hold > context.region.bed_reservation_max_hold()) {
     return absl::InvalidArgumentError(absl::StrCat("hold_for: must be at most ",
                                                    absl::FormatDuration(context.region.bed_reservation_max_hold()),
@@ -144,6 +189,7 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
   reservation.set_organization_id(organization_id);
   reservation.set_bed_type(request.bed_type());
   reservation.set_patient_reference(request.patient_reference());
+  reservation.set_request_id(request.request_id());
   reservation.set_state(v1::RESERVATION_STATE_HELD);
   if (context.actor != nullptr) {
     reservation.set_reserved_by_organization_id(context.actor->organization_id());
@@ -158,7 +204,9 @@ absl::StatusOr<PlannedChange> PlanReserveBed(const v1::ReserveBedRequest& reques
   // The receiving organisation's scope: a feed filtered on it sees the reservations of its beds.
   *record.mutable_scope() = OrganizationScope(organization);
   *record.mutable_bed_reservation() = std::move(reservation);
-  return Put(std::move(record), nullptr);  // The id is this write's revision: the name is new.
+  std::vector<PlannedChange> changes;
+  changes.push_back(Put(std::move(record), nullptr));  // The id is this write's revision: the name is new.
+  return WritePlan{.changes = std::move(changes), .already_done = nullptr};
 }
 
 absl::StatusOr<PlannedChange> PlanConfirmReservation(const v1::ConfirmReservationRequest& request,
@@ -166,6 +214,8 @@ absl::StatusOr<PlannedChange> PlanConfirmReservation(const v1::ConfirmReservatio
   absl::StatusOr<state::RecordPtr> current = FindReservation(request.reservation_id(), context);
   if (!current.ok()) return current.status();
   v1::BedReservation reservation = (*current)->record.bed_reservation();
+  KETENBEELD_RETURN_IF_ERROR(
+      OwnedElsewhere(*current, "reservation_id", absl::StrCat("reservation ", Quote(reservation.id())), "confirm"));
   if (reservation.state() != v1::RESERVATION_STATE_HELD) return IllegalTransition(reservation, "confirm");
   if (FromProtoTime(reservation.expires_at()) <= context.commit_time) {
     // The hold is over even if the tick has not marked it yet: the bed may have been given to someone else.
@@ -184,6 +234,8 @@ absl::StatusOr<PlannedChange> PlanReleaseReservation(const v1::ReleaseReservatio
   absl::StatusOr<state::RecordPtr> current = FindReservation(request.reservation_id(), context);
   if (!current.ok()) return current.status();
   v1::BedReservation reservation = (*current)->record.bed_reservation();
+  KETENBEELD_RETURN_IF_ERROR(
+      OwnedElsewhere(*current, "reservation_id", absl::StrCat("reservation ", Quote(reservation.id())), "release"));
   if (reservation.state() != v1::RESERVATION_STATE_HELD) return IllegalTransition(reservation, "release");
   reservation.set_state(v1::RESERVATION_STATE_RELEASED);
   *reservation.mutable_ended_at() = ToProtoTime(context.commit_time);
@@ -195,7 +247,8 @@ std::vector<PlannedChange> PlanReservationExpiry(const PlanContext& context) {
   std::vector<PlannedChange> changes;
   if (!context.exercise_id.empty()) return changes;  // Reservations are of the real picture only.
   for (const state::RecordPtr& current : CurrentUnder(ToAbsl(domain::kReservationsPrefix), context)) {
-    if (!current->record.has_bed_reservation()) continue;
+    // A federated reservation expires in its region; the expiry arrives from there (docs/federation.md).
+    if (!current->record.has_bed_reservation() || current->record.has_provenance()) continue;
     const v1::BedReservation& held = current->record.bed_reservation();
     if (held.state() != v1::RESERVATION_STATE_HELD || FromProtoTime(held.expires_at()) > context.commit_time) {
       continue;

@@ -214,6 +214,8 @@ void Committer::CommitGroup(std::deque<Pending> group) {
     size_t change_count = 0;
     // Of the write's changes, how many are its own (the rest are follow-ups: mutations::PlannedChange::follow_up).
     size_t own_count = 0;
+    // The write was made before (mutations::WritePlan::already_done): answered with this record, nothing committed.
+    state::RecordPtr already_done;
   };
   std::vector<Planned> planned(group.size());
   std::vector<state::Change> changes;
@@ -228,13 +230,14 @@ void Committer::CommitGroup(std::deque<Pending> group) {
                                          .earlier_changes = changes,
                                          .actor = &group[i].request.actor};
     // Planning consumes the request body (a report moves into its record); only the actor is read afterwards.
-    absl::StatusOr<std::vector<mutations::PlannedChange>> planned_changes =
-        mutations::PlanWrite(std::move(group[i].request.body), context);
+    absl::StatusOr<mutations::WritePlan> plan = mutations::PlanWrite(std::move(group[i].request.body), context);
     planned[i].first_change = plans.size();
-    if (!planned_changes.ok()) {
-      planned[i].status = planned_changes.status();
+    if (!plan.ok()) {
+      planned[i].status = plan.status();
       continue;
     }
+    planned[i].already_done = std::move(plan->already_done);
+    std::vector<mutations::PlannedChange>* planned_changes = &plan->changes;
     planned[i].change_count = planned_changes->size();
     for (const mutations::PlannedChange& plan : *planned_changes) planned[i].own_count += plan.follow_up ? 0 : 1;
     for (mutations::PlannedChange& plan : *planned_changes) {
@@ -308,6 +311,9 @@ void Committer::CommitGroup(std::deque<Pending> group) {
       completed.results.emplace_back(write.status);
     } else if (!written.ok()) {
       completed.results.emplace_back(written);
+    } else if (write.already_done != nullptr) {
+      completed.results.emplace_back(WriteResult{
+          .revision = write.already_done->record.create_revision(), .record = write.already_done, .replayed = true});
     } else if (write.own_count == 0) {
       completed.results.emplace_back(WriteResult{.revision = next_revision_ - 1, .record = nullptr});
     } else {

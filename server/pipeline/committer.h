@@ -55,6 +55,9 @@ struct WriteResult {
   int64_t revision = 0;
   // The record the write's (last) change left; nullptr for a delete or when nothing changed.
   state::RecordPtr record;
+  // The write had been made before (mutations::WritePlan::already_done, a retried ReserveBed): nothing was committed;
+  // `revision` is the original write's and `record` the record as it is now.
+  bool replayed = false;
 };
 
 // Replicated mode: sends a write that reached a follower to the region's leader (server/replication/forwarder.h).

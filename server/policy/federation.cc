@@ -119,6 +119,7 @@ bool RedactForFederation(v1::Record& record) {
       reservation.clear_patient_reference();
       reservation.clear_reserved_by_subject();
       reservation.clear_release_reason();
+      reservation.clear_request_id();  // The caller's own token for its retries: chosen freely, of no use upward.
       break;
     }
     case v1::Record::kSectorAggregate:

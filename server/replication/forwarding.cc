@@ -123,7 +123,8 @@ void Forwarder::Finish(Call* raw, const grpc::Status& status) {
   std::unique_ptr<Call> call(raw);
   absl::StatusOr<pipeline::WriteResult> result;
   if (status.ok()) {
-    pipeline::WriteResult written{.revision = call->response.revision(), .record = nullptr};
+    pipeline::WriteResult written{
+        .revision = call->response.revision(), .record = nullptr, .replayed = call->response.replayed()};
     if (call->response.has_record()) written.record = state::MakeRecord(std::move(*call->response.mutable_record()));
     result = std::move(written);
   } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
@@ -198,6 +199,7 @@ grpc::ServerUnaryReactor* MemberServiceImpl::ForwardWrite(grpc::CallbackServerCo
                         return;
                       }
                       response->set_revision(result->revision);
+                      response->set_replayed(result->replayed);
                       if (result->record != nullptr) *response->mutable_record() = result->record->record;
                       reactor->Finish(grpc::Status::OK);
                     });

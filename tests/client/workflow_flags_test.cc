@@ -724,7 +724,8 @@ TEST(ReportFlagsTest, FindCapacity) {
 }
 
 TEST(ReserveBedFlagsTest, OrganisationAndBedTypeRequiredIcIsShortForAdultIc) {
-  ReserveBedFlags flags{.organization_id = "ziekenhuis-a", .bed_type = "ic", .hold_for = "15m", .reference = "rit 7"};
+  ReserveBedFlags flags{
+      .organization_id = "ziekenhuis-a", .bed_type = "ic", .hold_for = "15m", .reference = "rit 7", .request_id = ""};
   absl::StatusOr<v1::ReserveBedRequest> request = BuildReserveBedRequest(flags);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->organization_id(), "ziekenhuis-a");
@@ -738,18 +739,38 @@ TEST(ReserveBedFlagsTest, OrganisationAndBedTypeRequiredIcIsShortForAdultIc) {
   EXPECT_EQ(request->bed_type(), v1::BED_TYPE_BURNS);
   EXPECT_FALSE(request->has_hold_for()) << "the server's default";
 
-  ExpectFlagError(
-      BuildReserveBedRequest({.organization_id = "", .bed_type = "ic", .hold_for = "", .reference = ""}).status(),
-      "--organization is required", "");
-  ExpectFlagError(
-      BuildReserveBedRequest({.organization_id = "a", .bed_type = "", .hold_for = "", .reference = ""}).status(),
-      "--bed-type is required", "");
-  ExpectFlagError(
-      BuildReserveBedRequest({.organization_id = "a", .bed_type = "bunk", .hold_for = "", .reference = ""}).status(),
-      "--bed-type \"bunk\"", "");
-  ExpectFlagError(
-      BuildReserveBedRequest({.organization_id = "a", .bed_type = "ic", .hold_for = "15", .reference = ""}).status(),
-      "--hold-for \"15\"", "");
+  ExpectFlagError(BuildReserveBedRequest(
+                      {.organization_id = "", .bed_type = "ic", .hold_for = "", .reference = "", .request_id = ""})
+                      .status(),
+                  "--organization is required", "");
+  ExpectFlagError(BuildReserveBedRequest(
+                      {.organization_id = "a", .bed_type = "", .hold_for = "", .reference = "", .request_id = ""})
+                      .status(),
+                  "--bed-type is required", "");
+  ExpectFlagError(BuildReserveBedRequest(
+                      {.organization_id = "a", .bed_type = "bunk", .hold_for = "", .reference = "", .request_id = ""})
+                      .status(),
+                  "--bed-type \"bunk\"", "");
+  ExpectFlagError(BuildReserveBedRequest(
+                      {.organization_id = "a", .bed_type = "ic", .hold_for = "15", .reference = "", .request_id = ""})
+                      .status(),
+                  "--hold-for \"15\"", "");
+}
+
+// A reservation always carries a request id, so the CLI's own retries are safe: --request-id, or a fresh UUID.
+TEST(ReserveBedFlagsTest, EveryReservationCarriesARequestId) {
+  ReserveBedFlags flags{
+      .organization_id = "ziekenhuis-a", .bed_type = "ic", .hold_for = "", .reference = "", .request_id = ""};
+  absl::StatusOr<v1::ReserveBedRequest> first = BuildReserveBedRequest(flags);
+  absl::StatusOr<v1::ReserveBedRequest> second = BuildReserveBedRequest(flags);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_THAT(first->request_id(),
+              ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_NE(first->request_id(), second->request_id()) << "a new command is a new request";
+  flags.request_id = "rit-2026-1187";
+  absl::StatusOr<v1::ReserveBedRequest> given = BuildReserveBedRequest(flags);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->request_id(), "rit-2026-1187");
 }
 
 // ---- questionnaires ----

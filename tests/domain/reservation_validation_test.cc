@@ -71,6 +71,23 @@ TEST(ReservationValidationTest, PatientReferenceIsOneShortLine) {
   ExpectInvalid(ValidateReserveBedRequest(request), "patient_reference");
 }
 
+TEST(ReservationValidationTest, RequestIdIsOptionalAndBounded) {
+  v1::ReserveBedRequest request = Valid();
+  request.set_request_id("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");  // A UUID.
+  EXPECT_TRUE(ValidateReserveBedRequest(request).ok());
+  request.set_request_id("cli:rit_2026.1187");
+  EXPECT_TRUE(ValidateReserveBedRequest(request).ok());
+  request.set_request_id(std::string(64, 'a'));
+  EXPECT_TRUE(ValidateReserveBedRequest(request).ok());
+  request.set_request_id(std::string(65, 'a'));
+  ExpectInvalid(ValidateReserveBedRequest(request), "request_id");
+  EXPECT_THAT(std::string(ValidateReserveBedRequest(request).message()), HasSubstr("at most 64 characters"));
+  for (const char* bad : {"rit 1", "rit/1", "rit\n", "r\xc3\xa9"}) {
+    request.set_request_id(bad);
+    ExpectInvalid(ValidateReserveBedRequest(request), "request_id");
+  }
+}
+
 TEST(ReservationValidationTest, LifecycleRequestsNameTheReservation) {
   v1::ConfirmReservationRequest confirm;
   ExpectInvalid(ValidateConfirmReservationRequest(confirm), "reservation_id");

@@ -196,6 +196,30 @@ TEST_F(GatewayTest, AWriteOverHttpIsReadOverGrpcAndTheActorIsTheHttpPeer) {
       << response.record().updated_by().subject();
 }
 
+// ReserveBed's request_id passes through the JSON API, and its answer says when a retry was answered with the
+// reservation made before (`replayed`), nothing committed.
+TEST_F(GatewayTest, AReservationRetriedOverHttpIsAnsweredWithTheOriginal) {
+  ASSERT_TRUE(Register(server_.stub(), MakeOrganization("zh-noord")).ok());
+  ASSERT_TRUE(Report(server_.stub(), MakeReport("zh-noord", 2)).ok());
+  const json reserve = {{"organization_id", "zh-noord"},
+                        {"bed_type", "BED_TYPE_IC_ADULT"},
+                        {"request_id", "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"}};
+  const std::string path = "/api/ketenbeeld.v1.AssistanceService/ReserveBed";
+  httplib::Result first = Post(path, reserve);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  const json made = json::parse(first->body);
+  EXPECT_FALSE(made.value("replayed", false));
+  httplib::Result again = Post(path, reserve);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 200) << again->body;
+  const json retried = json::parse(again->body);
+  EXPECT_TRUE(retried.value("replayed", false)) << again->body;
+  EXPECT_EQ(Revision(retried["revision"]), Revision(made["revision"]));
+  EXPECT_EQ(retried["record"]["name"], made["record"]["name"]);
+  EXPECT_EQ(retried["record"]["bed_reservation"]["request_id"], "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
+}
+
 TEST_F(GatewayTest, AWriteOverGrpcIsReadOverHttpInProtoJson) {
   ASSERT_TRUE(Register(server_.stub(), MakeOrganization("zh-noord")).ok());
   ASSERT_TRUE(Report(server_.stub(), MakeReport("zh-noord", 0)).ok());

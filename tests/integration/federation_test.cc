@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/time.h"
@@ -533,6 +534,71 @@ TEST_F(FederationTest, TheFederationLagIsObservedPerAppliedEvent) {
   // Both lags are about 2 s: none in the buckets up to 1 s, both by 5 s.
   EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"1\"} 0"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_federation_lag_seconds_bucket{source_region=\"VR10\",le=\"5\"} 2"));
+}
+
+// A reservation's id is its region's revision, so two regions' "reservations/3" are different records: the ROAZ server
+// keeps them as reservations/vr10-3 and reservations/vr11-3. Their expiry is their region's (the ROAZ server's tick
+// leaves a federated HELD reservation alone, even long past expires_at), and the ROAZ server neither reserves a
+// federated organisation's bed nor confirms or releases a federated reservation: FAILED_PRECONDITION naming the region.
+TEST_F(FederationTest, ReservationsCrossUnderRegionQualifiedNamesAndStayTheirRegions) {
+  auto reservation = [](int64_t revision, const std::string& organization_id, const std::string& region) {
+    v1::Record record;
+    record.set_name(absl::StrCat("reservations/", revision));
+    record.set_kind(v1::ENTITY_KIND_BED_RESERVATION);
+    record.mutable_scope()->set_organization_id(organization_id);
+    record.mutable_scope()->set_safety_region(region);
+    v1::BedReservation& held = *record.mutable_bed_reservation();
+    held.set_id(absl::StrCat(revision));
+    held.set_organization_id(organization_id);
+    held.set_bed_type(v1::BED_TYPE_IC_ADULT);
+    held.set_state(v1::RESERVATION_STATE_HELD);
+    held.set_reserved_by_organization_id(absl::StrCat("meldkamer-", absl::AsciiStrToLower(region)));
+    *held.mutable_reserved_at() = ToProtoTime(absl::Now());
+    *held.mutable_expires_at() = ToProtoTime(absl::Now() + absl::Minutes(1));
+    return SourceEvent(revision, std::move(record));
+  };
+  ASSERT_TRUE(Apply("federator-vr10",
+                    Range("VR10", 0, 3,
+                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 2),
+                           reservation(3, "ziekenhuis-a", "VR10")}))
+                  .ok());
+  ASSERT_TRUE(Apply("federator-vr11",
+                    Range("VR11", 0, 3,
+                          {OrganizationEvent(1, "ziekenhuis-b", "VR11"), StatusEvent(2, "ziekenhuis-b", "VR11", 2),
+                           reservation(3, "ziekenhuis-b", "VR11")}))
+                  .ok());
+  EXPECT_EQ(Get("reservations/vr10-3").record().bed_reservation().organization_id(), "ziekenhuis-a");
+  EXPECT_EQ(Get("reservations/vr10-3").record().bed_reservation().id(), "vr10-3");
+  EXPECT_EQ(Get("reservations/vr11-3").record().bed_reservation().organization_id(), "ziekenhuis-b");
+  EXPECT_EQ(Get("reservations/vr11-3").record().provenance().source_revision(), 3);
+
+  // Long past the hold: the ROAZ server's ticks do not expire it (the region does, and that event crosses too).
+  Advance(absl::Hours(2));
+  const int64_t before = Revision();
+  absl::SleepFor(absl::Milliseconds(2500));
+  EXPECT_EQ(Get("reservations/vr10-3").record().bed_reservation().state(), v1::RESERVATION_STATE_HELD);
+  EXPECT_EQ(Revision(), before) << "the ROAZ server committed something of its own";
+
+  auto assistance = v1::AssistanceService::NewStub(channels_.at("ghor"));
+  v1::ReserveBedRequest reserve;
+  reserve.set_organization_id("ziekenhuis-a");
+  reserve.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  v1::WriteResponse response;
+  grpc::Status status = assistance->ReserveBed(Deadline().get(), reserve, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("organization_id: organisation \"ziekenhuis-a\" is federated from VR10"));
+  v1::ConfirmReservationRequest confirm;
+  confirm.set_reservation_id("vr11-3");
+  status = assistance->ConfirmReservation(Deadline().get(), confirm, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("reservation_id: reservation \"vr11-3\" is federated from VR11"));
+  v1::ReleaseReservationRequest release;
+  release.set_reservation_id("vr10-3");
+  status = assistance->ReleaseReservation(Deadline().get(), release, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("is federated from VR10"));
+  EXPECT_EQ(Revision(), before);
 }
 
 }  // namespace federation_test_local

@@ -294,5 +294,41 @@ TEST_F(ReservationServerTest, ConfirmKeepsTheBedReleaseGivesItBackAndTheRolesAre
   EXPECT_THAT(too_long.error_message(), HasSubstr("hold_for: must be at most 1h"));
 }
 
+// A dispatcher whose answer was lost sends the same ReserveBed again (its request_id): the server answers with the
+// reservation it made, marked replayed, and commits nothing; the bed is held once. The same id for another
+// reservation is ALREADY_EXISTS naming request_id; a malformed one INVALID_ARGUMENT naming it.
+TEST_F(ReservationServerTest, ARetriedReserveBedIsAnsweredWithTheOriginalAndHoldsOneBed) {
+  ReportIcBeds(2);
+  v1::ReserveBedRequest request;
+  request.set_organization_id(kHospital);
+  request.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  request.set_request_id("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
+  v1::WriteResponse first;
+  grpc::Status status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &first);
+  ASSERT_TRUE(status.ok()) << Check(status);
+  EXPECT_FALSE(first.replayed());
+  const int64_t before = server_.server().revision();
+  v1::WriteResponse retried;
+  status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &retried);
+  ASSERT_TRUE(status.ok()) << Check(status);
+  EXPECT_TRUE(retried.replayed());
+  EXPECT_EQ(retried.revision(), first.revision());
+  EXPECT_EQ(retried.record().name(), first.record().name());
+  EXPECT_EQ(retried.record().bed_reservation().request_id(), "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
+  EXPECT_EQ(server_.server().revision(), before) << "a retry committed something";
+  EXPECT_EQ(Overview(), 1) << "one bed held, not two";
+
+  request.set_bed_type(v1::BED_TYPE_BURNS);
+  v1::WriteResponse refused;
+  status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << Check(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_id: \"6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\" was used"));
+  request.set_request_id("rit 1187");
+  status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Check(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_id: must contain only"));
+  EXPECT_EQ(server_.server().revision(), before);
+}
+
 }  // namespace
 }  // namespace ketenbeeld::testing

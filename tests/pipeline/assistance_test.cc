@@ -403,7 +403,7 @@ TEST(AssistancePlannerTest, AnOfferAcceptedBeforeQuantitiesExistedCoversTheWhole
   offer.set_request_id("old");
   offer.mutable_offer()->set_organization_id("helper-b");
   offer.mutable_offer()->set_quantity(2);
-  absl::StatusOr<std::vector<mutations::PlannedChange>> planned = plan(offer);
+  absl::StatusOr<mutations::WritePlan> planned = plan(offer);
   EXPECT_EQ(planned.status().code(), absl::StatusCode::kFailedPrecondition) << planned.status();
   EXPECT_THAT(std::string(planned.status().message()), HasSubstr("covered (4 beds of 4 beds accepted)"));
   v1::AcceptOfferRequest accept;
@@ -416,8 +416,9 @@ TEST(AssistancePlannerTest, AnOfferAcceptedBeforeQuantitiesExistedCoversTheWhole
   fulfil.set_request_id("old");
   planned = plan(fulfil);
   ASSERT_TRUE(planned.ok()) << planned.status();
-  ASSERT_EQ(planned->size(), 1u);
-  const v1::AssistanceRequest& fulfilled = (*planned)[0].record.assistance_request();
+  ASSERT_EQ(planned->changes.size(), 1u);
+  EXPECT_EQ(planned->already_done, nullptr);
+  const v1::AssistanceRequest& fulfilled = planned->changes[0].record.assistance_request();
   EXPECT_EQ(fulfilled.status(), v1::ASSISTANCE_STATUS_FULFILLED);
   EXPECT_EQ(fulfilled.accepted_quantity(), 4);
   EXPECT_EQ(fulfilled.offers(0).delivered_quantity(), 2) << "delivered as offered and accepted";

@@ -51,6 +51,17 @@ class ReservationTest : public CommitterFixture {
     if (hold.has_value()) *request.mutable_hold_for() = ToProtoDuration(*hold);
     return mutations::WriteRequest{.body = request, .actor = Dispatch()};
   }
+  // A ReserveBed with a request_id (a retry repeats it), by `actor`.
+  static mutations::WriteRequest RetryableWrite(const std::string& request_id, const v1::Actor& actor = Dispatch(),
+                                                const std::string& reference = "rit 2026-1187") {
+    v1::ReserveBedRequest request;
+    request.set_organization_id(kHospital);
+    request.set_bed_type(v1::BED_TYPE_IC_ADULT);
+    request.set_patient_reference(reference);
+    *request.mutable_hold_for() = ToProtoDuration(absl::Minutes(10));
+    request.set_request_id(request_id);
+    return mutations::WriteRequest{.body = request, .actor = actor};
+  }
   static mutations::WriteRequest ConfirmWrite(const std::string& id) {
     v1::ConfirmReservationRequest request;
     request.set_reservation_id(id);
@@ -302,6 +313,139 @@ TEST_F(ReservationTest, PerLocationReportsAreCountedAsTheReportsCountThem) {
   MustSubmit(ReserveWrite(std::nullopt, v1::BED_TYPE_IC_ADULT, "ziekenhuis-b"));
   ExpectRefused(ReserveWrite(std::nullopt, v1::BED_TYPE_IC_ADULT, "ziekenhuis-b"),
                 absl::StatusCode::kFailedPrecondition, "(3 reported, 3 held by reservations)");
+}
+
+// The planner API's "already done" outcome: planning a ReserveBed whose request_id the same organisation used before
+// yields no change and the earlier reservation, not a second one.
+TEST_F(ReservationTest, ThePlannerAnswersARetryAsAlreadyDone) {
+  MustSubmit(ReportWrite(MakeReport(kHospital, /*ic_available=*/3)));
+  const v1::Record original = MustSubmit(RetryableWrite("r-1"));
+  const domain::Region region = domain::Region::Default();
+  const v1::Actor actor = Dispatch();
+  const auto plan = [&](mutations::WriteRequest request) {
+    return mutations::PlanWrite(
+        std::move(request.body),
+        mutations::PlanContext{.commit_time = Now(),
+                               .region = region,
+                               .lookup = [&](absl::string_view name) { return picture_->Find(name); },
+                               .picture = *picture_,
+                               .next_revision = picture_->revision() + 1,
+                               .actor = &actor});
+  };
+  absl::StatusOr<mutations::WritePlan> retried = plan(RetryableWrite("r-1"));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_TRUE(retried->changes.empty()) << "a retry plans no change, no follow-up either";
+  ASSERT_NE(retried->already_done, nullptr);
+  EXPECT_EQ(retried->already_done->record.name(), original.name());
+
+  absl::StatusOr<mutations::WritePlan> fresh = plan(RetryableWrite("r-2"));
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->already_done, nullptr);
+  ASSERT_EQ(fresh->changes.size(), 1u);
+  EXPECT_EQ(fresh->changes[0].record.bed_reservation().request_id(), "r-2");
+}
+
+// A retried ReserveBed (the answer was lost) holds no second bed: it is answered with the original reservation, also
+// once that has expired, and commits nothing. The same request_id for a different reservation is ALREADY_EXISTS;
+// another organisation's request_id is its own.
+TEST_F(ReservationTest, ARetryWithTheSameRequestIdHoldsNoSecondBed) {
+  MustSubmit(ReportWrite(MakeReport(kHospital, /*ic_available=*/3)));
+  absl::StatusOr<WriteResult> first = Submit(RetryableWrite("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  const std::string id = first->record->record.bed_reservation().id();
+  EXPECT_EQ(first->record->record.bed_reservation().request_id(), "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
+  EXPECT_EQ(OverviewAvailable(), 2);
+
+  const int64_t before = store_->last_revision();
+  absl::StatusOr<WriteResult> retry = Submit(RetryableWrite("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->revision, first->revision) << "the original write's revision";
+  ASSERT_NE(retry->record, nullptr);
+  EXPECT_EQ(retry->record->record.name(), domain::ReservationName(id));
+  EXPECT_EQ(store_->last_revision(), before) << "a retry committed something";
+  EXPECT_EQ(OverviewAvailable(), 2) << "a retry held a second bed";
+
+  // Two copies of a new request in one group (the client retried at once): one reservation.
+  std::vector<mutations::WriteRequest> writes;
+  writes.push_back(RetryableWrite("r-twice"));
+  writes.push_back(RetryableWrite("r-twice"));
+  const std::vector<absl::StatusOr<WriteResult>> twice = SubmitAll(std::move(writes));
+  ASSERT_TRUE(twice[0].ok() && twice[1].ok()) << twice[0].status() << " " << twice[1].status();
+  EXPECT_NE(twice[0]->replayed, twice[1]->replayed);
+  EXPECT_EQ(twice[0]->record->record.name(), twice[1]->record->record.name());
+  EXPECT_EQ(OverviewAvailable(), 1);
+
+  // The same request_id for another reservation: refused, naming the field and the reservation that has it.
+  ExpectRefused(
+      RetryableWrite("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", Dispatch(), "rit 2026-9999"),
+      absl::StatusCode::kAlreadyExists,
+      absl::StrCat("request_id: \"6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\" was used for reservation \"", id, "\""));
+  // Another dispatch centre's request_id of the same text is its own: a reservation of its own.
+  v1::Actor other = Dispatch();
+  other.set_organization_id("meldkamer-vr11");
+  absl::StatusOr<WriteResult> theirs = Submit(RetryableWrite("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", other));
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_FALSE(theirs->replayed);
+  EXPECT_NE(theirs->record->record.name(), domain::ReservationName(id));
+  EXPECT_EQ(OverviewAvailable(), 0);
+
+  // After the hold has expired a retry still answers with the original, now EXPIRED: it does not reserve again.
+  Advance(absl::Minutes(11));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(Current(id).state(), v1::RESERVATION_STATE_EXPIRED);
+  const int64_t expired_at = store_->last_revision();
+  absl::StatusOr<WriteResult> late = Submit(RetryableWrite("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_TRUE(late->replayed);
+  EXPECT_EQ(late->revision, first->revision);
+  EXPECT_EQ(late->record->record.bed_reservation().state(), v1::RESERVATION_STATE_EXPIRED);
+  EXPECT_EQ(store_->last_revision(), expired_at);
+  EXPECT_EQ(OverviewAvailable(), 3);
+}
+
+// The receiving organisation hears of a new reservation through the outbox, in the reservation's own commit group; a
+// retry, the expiry and a release notify nobody.
+TEST_F(ReservationTest, TheReceivingOrganisationIsNotifiedOfANewReservationOnce) {
+  v1::Organization hospital = MakeOrganization(kHospital);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_latitude(52.63);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_longitude(4.75);
+  v1::ContactEndpoint& webhook = *hospital.mutable_contact()->add_endpoints();
+  webhook.set_id("bedden");
+  webhook.mutable_webhook()->set_url("https://bedden.ziekenhuis-a.nl/ketenbeeld");
+  webhook.mutable_webhook()->set_secret("geheim-geheim-geheim");
+  MustSubmit(RegisterWrite(hospital));
+  MustSubmit(ReportWrite(MakeReport(kHospital, /*ic_available=*/2)));
+  const int64_t before = store_->last_revision();
+  absl::StatusOr<WriteResult> made = Submit(RetryableWrite("r-notify"));
+  ASSERT_TRUE(made.ok()) << made.status();
+  const std::string id = made->record->record.bed_reservation().id();
+  const std::vector<v1::Event> group = Log(before);
+  ASSERT_EQ(group.size(), 2u) << "the reservation and one notification, in one group";
+  const v1::Notification& notification = group[1].record().notification();
+  EXPECT_EQ(notification.subject(), v1::NOTIFICATION_SUBJECT_BED_RESERVED);
+  EXPECT_EQ(notification.organization_id(), kHospital);
+  EXPECT_EQ(notification.destination(), "https://bedden.ziekenhuis-a.nl/ketenbeeld");
+  EXPECT_EQ(notification.subject_name(), domain::ReservationName(id));
+  EXPECT_THAT(notification.title(), HasSubstr("Bed reserved: 1 ic adult bed until"));
+  EXPECT_THAT(notification.text(), HasSubstr("by meldkamer-vr10"));
+  EXPECT_THAT(notification.text(), HasSubstr("Reference: rit 2026-1187."));
+  EXPECT_THAT(notification.text(), HasSubstr(absl::StrCat("Reservation \"", id, "\".")));
+  EXPECT_EQ(group[0].group_last_revision(), group[1].revision());
+
+  const int64_t after = store_->last_revision();
+  ASSERT_TRUE(Submit(RetryableWrite("r-notify")).ok());
+  MustSubmit(ReleaseWrite(id));
+  const std::string second = MustSubmit(RetryableWrite("r-notify-2")).bed_reservation().id();
+  Advance(absl::Minutes(11));
+  ASSERT_TRUE(Tick().ok());
+  EXPECT_EQ(Current(second).state(), v1::RESERVATION_STATE_EXPIRED);
+  int notifications = 0;
+  for (const v1::Event& event : Log(after)) {
+    if (event.record().notification().subject() == v1::NOTIFICATION_SUBJECT_BED_RESERVED) ++notifications;
+  }
+  EXPECT_EQ(notifications, 1) << "only the second new reservation notifies";
 }
 
 }  // namespace

@@ -214,9 +214,11 @@ TEST(FederationTest, AReservationOfAnAcuteBedPassesWithoutThePatient) {
       patient_reference: "GEHEIM-tekst"
       reserved_by_subject: "token:jan"
       release_reason: "GEHEIM-tekst"
+      request_id: "GEHEIM-id"
       state: RESERVATION_STATE_HELD
     })pb");
   EXPECT_FALSE(RedactForFederation(record));
+  EXPECT_EQ(record.bed_reservation().request_id(), "");
   EXPECT_EQ(record.bed_reservation().bed_type(), v1::BED_TYPE_IC_ADULT);
   EXPECT_EQ(record.bed_reservation().state(), v1::RESERVATION_STATE_HELD);
   ExpectNoFreeTextOrContacts(record);

@@ -60,5 +60,36 @@ TEST_F(AssistanceCliTest, ThreePartialOffersOfDieselFulfilOneRequest) {
   EXPECT_THAT(shown, ::testing::ContainsRegex("brandstof-west +2000  accepted +2000 +1800"));
 }
 
+// `ketenbeeld bed reserve` repeated with the same --request-id (what a dispatcher does when the answer was lost) holds
+// one bed: the server answers with the reservation it made and the CLI says so. Without the flag each command is a new
+// request. A server that cannot be reached is tried again with the same id, which the CLI then prints.
+using BedCliTest = CliServerTest;
+
+TEST_F(BedCliTest, ARepeatedReservationWithTheSameRequestIdHoldsOneBed) {
+  MustRun(
+      {"org", "register", "--id", "zh-noord", "--name", "Ziekenhuis Noord", "--kind", "hospital", "--region", "VR10"});
+  MustRun({"status", "report", "--org", "zh-noord", "--overall", "strained", "--capacity",
+           "ic-adult:available=2,occupied=10"});
+  const std::vector<std::string> reserve = {"bed",        "reserve", "--organization", "zh-noord",
+                                            "--bed-type", "ic",      "--request-id",   "rit-2026-1187"};
+  const std::string made = MustRun(reserve);
+  EXPECT_THAT(made, HasSubstr("reserved reservations/"));
+  EXPECT_THAT(made, ::testing::Not(HasSubstr("already")));
+  const std::string again = MustRun(reserve);
+  EXPECT_THAT(again, HasSubstr("already, by an earlier attempt with this request id"));
+  EXPECT_EQ(made.substr(0, made.find(" at revision")), again.substr(0, again.find(" at revision")));
+  // One bed held of two: a reservation without --request-id is a new one and takes the second bed, then none is left.
+  MustRun({"bed", "reserve", "--organization", "zh-noord", "--bed-type", "ic"});
+  CliRun run = Cli({"bed", "reserve", "--organization", "zh-noord", "--bed-type", "ic"});
+  EXPECT_TRUE(run.exit.ExitedWith(1)) << run.exit.ToString();
+  EXPECT_THAT(run.err, HasSubstr("0 beds of BED_TYPE_IC_ADULT are available"));
+
+  // Nobody answers: the CLI tries again and then names the id to repeat the command with.
+  run = RunCli(dir_.path(), {"--server", "127.0.0.1:1", "bed", "reserve", "--organization", "zh-noord", "--bed-type",
+                             "ic", "--request-id", "rit-2026-1188"});
+  EXPECT_FALSE(run.exit.ExitedWith(0)) << run.exit.ToString();
+  EXPECT_THAT(run.err, HasSubstr("repeat the command with --request-id rit-2026-1188"));
+}
+
 }  // namespace
 }  // namespace ketenbeeld::testing
