@@ -19,7 +19,9 @@
 #include "httplib.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "tests/integration/upstream_events.h"
 #include "tests/security/token_line.h"
+#include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -51,23 +53,6 @@ std::string WriteFederationTokens(const std::string& dir) {
   return path;
 }
 
-std::string StatusText(const grpc::Status& status) {
-  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
-}
-
-// A source region's event as its feed delivers it.
-v1::Event SourceEvent(int64_t revision, v1::Record record) {
-  v1::Event event;
-  event.set_revision(revision);
-  *event.mutable_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764770000 + revision));
-  event.set_type(v1::EVENT_TYPE_PUT);
-  record.set_create_revision(revision);
-  record.set_mod_revision(revision);
-  *event.mutable_record() = std::move(record);
-  event.set_group_last_revision(revision);
-  return event;
-}
-
 v1::Event OrganizationEvent(int64_t revision, const std::string& id, const std::string& region) {
   v1::Record record;
   record.set_name(absl::StrCat("organizations/", id));
@@ -86,17 +71,6 @@ v1::Event StatusEvent(int64_t revision, const std::string& id, const std::string
   record.mutable_scope()->set_organization_id(id);
   record.mutable_scope()->set_safety_region(region);
   return SourceEvent(revision, std::move(record));
-}
-
-v1::ApplyUpstreamRequest Range(const std::string& region, int64_t expected_cursor, int64_t last_revision,
-                               std::initializer_list<v1::Event> events) {
-  v1::ApplyUpstreamRequest request;
-  request.set_source_region(region);
-  request.set_expected_cursor(expected_cursor);
-  request.set_first_revision(expected_cursor + 1);
-  request.set_last_revision(last_revision);
-  for (const v1::Event& event : events) *request.add_events() = event;
-  return request;
 }
 
 class FederationTest : public ::testing::Test {
@@ -130,7 +104,7 @@ class FederationTest : public ::testing::Test {
     v1::GetResponse response;
     const grpc::Status status =
         v1::PictureService::NewStub(channels_.at("ghor"))->Get(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << name << ": " << StatusText(status);
+    EXPECT_TRUE(status.ok()) << name << ": " << GrpcStatusText(status);
     return response;
   }
 
@@ -154,11 +128,11 @@ TEST_F(FederationTest, TheEventsAndTheCursorAreOneCommitGroupWithProvenance) {
   // Revision 2 of the source was filtered out of its feed: the range covers it, the cursor moves past it.
   const grpc::Status status =
       Apply("federator-vr10",
-            Range("VR10", 0, 4,
-                  {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(3, "ziekenhuis-a", "VR10", 7),
-                   StatusEvent(4, "ziekenhuis-a", "VR10", 5)}),
+            UpstreamRange("VR10", 0, 4,
+                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(3, "ziekenhuis-a", "VR10", 7),
+                           StatusEvent(4, "ziekenhuis-a", "VR10", 5)}),
             &response);
-  ASSERT_TRUE(status.ok()) << StatusText(status);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_FALSE(response.replayed());
   EXPECT_EQ(response.source().cursor(), 4);
   EXPECT_EQ(response.source().events_applied(), 3);
@@ -195,45 +169,49 @@ TEST_F(FederationTest, TheEventsAndTheCursorAreOneCommitGroupWithProvenance) {
 }
 
 TEST_F(FederationTest, ACursorThatMovedIsAbortedAndAnExactReplayWritesNothing) {
-  const v1::ApplyUpstreamRequest first = Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
+  const v1::ApplyUpstreamRequest first = UpstreamRange("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
   ASSERT_TRUE(Apply("federator-vr10", first).ok());
   const int64_t revision = Revision();
 
   // The same range again (its answer was lost): OK, nothing written.
   v1::ApplyUpstreamResponse replay;
   const grpc::Status again = Apply("federator-vr10", first, &replay);
-  ASSERT_TRUE(again.ok()) << StatusText(again);
+  ASSERT_TRUE(again.ok()) << GrpcStatusText(again);
   EXPECT_TRUE(replay.replayed());
   EXPECT_EQ(replay.source().cursor(), 1);
   EXPECT_EQ(replay.source().events_applied(), 1);
   EXPECT_EQ(Revision(), revision);
 
   // A second federator that read the cursor before the first moved it, with a longer range: ABORTED.
-  const grpc::Status stale = Apply(
-      "federator-vr10",
-      Range("VR10", 0, 2, {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
-  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED) << StatusText(stale);
+  const grpc::Status stale =
+      Apply("federator-vr10",
+            UpstreamRange("VR10", 0, 2,
+                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::ABORTED) << GrpcStatusText(stale);
   EXPECT_THAT(stale.error_message(), HasSubstr("expected_cursor: the cursor of VR10 is at 1, not 0"));
   // Ahead of the cursor: ABORTED too.
-  const grpc::Status ahead = Apply("federator-vr10", Range("VR10", 5, 6, {StatusEvent(6, "ziekenhuis-a", "VR10", 3)}));
-  EXPECT_EQ(ahead.error_code(), grpc::StatusCode::ABORTED) << StatusText(ahead);
+  const grpc::Status ahead =
+      Apply("federator-vr10", UpstreamRange("VR10", 5, 6, {StatusEvent(6, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_EQ(ahead.error_code(), grpc::StatusCode::ABORTED) << GrpcStatusText(ahead);
   EXPECT_EQ(Revision(), revision);
 
   // Resumed from the cursor it read again: applied.
   const grpc::Status resumed =
-      Apply("federator-vr10", Range("VR10", 1, 2, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
-  EXPECT_TRUE(resumed.ok()) << StatusText(resumed);
+      Apply("federator-vr10", UpstreamRange("VR10", 1, 2, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}));
+  EXPECT_TRUE(resumed.ok()) << GrpcStatusText(resumed);
   EXPECT_EQ(Revision(), revision + 2);
 }
 
 TEST_F(FederationTest, AnOrganisationClaimedByTwoSourcesIsRefusedNamingBoth) {
-  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
+  ASSERT_TRUE(
+      Apply("federator-vr10", UpstreamRange("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
   const int64_t revision = Revision();
   // VR11 sends a registration of its own and then a report of VR10's organisation: nothing of the range is applied.
-  const grpc::Status status = Apply(
-      "federator-vr11",
-      Range("VR11", 0, 2, {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  const grpc::Status status =
+      Apply("federator-vr11",
+            UpstreamRange("VR11", 0, 2,
+                          {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("events[1].record: organisation \"ziekenhuis-a\""));
   EXPECT_THAT(status.error_message(), HasSubstr("VR10 holds it"));
   EXPECT_THAT(status.error_message(), HasSubstr("VR11 sends"));
@@ -246,31 +224,34 @@ TEST_F(FederationTest, AnOrganisationClaimedByTwoSourcesIsRefusedNamingBoth) {
   EXPECT_EQ(source.conflict().first_revision(), 1);
   EXPECT_EQ(source.conflict().last_revision(), 2);
   EXPECT_TRUE(source.conflict().has_detected_at());
-  const grpc::Status again = Apply(
-      "federator-vr11",
-      Range("VR11", 0, 2, {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
-  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(again);
+  const grpc::Status again =
+      Apply("federator-vr11",
+            UpstreamRange("VR11", 0, 2,
+                          {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}));
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(again);
   EXPECT_EQ(Revision(), revision + 1) << "a retry of the refused range records nothing again";
   // VR11 without the disputed organisation: applied, and the conflict is cleared.
   const grpc::Status without =
-      Apply("federator-vr11", Range("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")}));
-  ASSERT_TRUE(without.ok()) << StatusText(without);
+      Apply("federator-vr11", UpstreamRange("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")}));
+  ASSERT_TRUE(without.ok()) << GrpcStatusText(without);
   EXPECT_FALSE(Get("upstream/VR11").record().upstream_source().has_conflict());
   // A source claiming an organisation of this server's own registry is refused the same way.
   v1::WriteResponse registered;
   ASSERT_TRUE(Register(*v1::PictureService::NewStub(channels_.at("operator")),
                        MakeOrganization("roaz-eigen", v1::ORGANIZATION_KIND_HOSPITAL, "VR10"), &registered)
                   .ok());
-  const grpc::Status own = Apply("federator-vr10", Range("VR10", 1, 2, {OrganizationEvent(2, "roaz-eigen", "VR10")}));
-  EXPECT_EQ(own.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(own);
+  const grpc::Status own =
+      Apply("federator-vr10", UpstreamRange("VR10", 1, 2, {OrganizationEvent(2, "roaz-eigen", "VR10")}));
+  EXPECT_EQ(own.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(own);
   EXPECT_THAT(own.error_message(), HasSubstr("this server's own registry"));
 }
 
 TEST_F(FederationTest, ARefusedOrganisationLeavesNoRecord) {
-  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
-  ASSERT_FALSE(Apply("federator-vr11",
-                     Range("VR11", 0, 2,
-                           {OrganizationEvent(1, "ziekenhuis-x", "VR11"), StatusEvent(2, "ziekenhuis-a", "VR11", 3)}))
+  ASSERT_TRUE(
+      Apply("federator-vr10", UpstreamRange("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")})).ok());
+  ASSERT_FALSE(Apply("federator-vr11", UpstreamRange("VR11", 0, 2,
+                                                     {OrganizationEvent(1, "ziekenhuis-x", "VR11"),
+                                                      StatusEvent(2, "ziekenhuis-a", "VR11", 3)}))
                    .ok());
   v1::GetRequest request;
   request.set_name("organizations/ziekenhuis-x");
@@ -287,61 +268,63 @@ TEST_F(FederationTest, BadInputNamesTheFieldAndWritesNothing) {
     const char* field;
   };
   std::vector<Case> cases;
-  cases.push_back({"no region", Range("", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")}), "source_region"});
-  cases.push_back({"first is not cursor+1", Range("VR10", 0, 1, {}), "first_revision"});
+  cases.push_back(
+      {"no region", UpstreamRange("", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")}), "source_region"});
+  cases.push_back({"first is not cursor+1", UpstreamRange("VR10", 0, 1, {}), "first_revision"});
   cases.back().request.set_first_revision(3);
   cases.push_back(
       {"events out of order",
-       Range("VR10", 0, 3, {StatusEvent(2, "ziekenhuis-a", "VR10", 3), StatusEvent(2, "ziekenhuis-a", "VR10", 4)}),
+       UpstreamRange("VR10", 0, 3,
+                     {StatusEvent(2, "ziekenhuis-a", "VR10", 3), StatusEvent(2, "ziekenhuis-a", "VR10", 4)}),
        "events[1].revision"});
-  cases.push_back(
-      {"event past the range", Range("VR10", 0, 1, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}), "events[0].revision"});
-  cases.push_back({"kind does not match", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
+  cases.push_back({"event past the range", UpstreamRange("VR10", 0, 1, {StatusEvent(2, "ziekenhuis-a", "VR10", 3)}),
+                   "events[0].revision"});
+  cases.push_back({"kind does not match", UpstreamRange("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
                    "events[0].record.kind"});
   cases.back().request.mutable_events(0)->mutable_record()->set_kind(v1::ENTITY_KIND_ALERT);
-  cases.push_back(
-      {"not a record name", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "events[0].record.name"});
+  cases.push_back({"not a record name", UpstreamRange("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
+                   "events[0].record.name"});
   cases.back().request.mutable_events(0)->mutable_record()->set_name("organizations//status");
-  cases.push_back(
-      {"no commit time", Range("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "events[0].commit_time"});
+  cases.push_back({"no commit time", UpstreamRange("VR10", 0, 1, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
+                   "events[0].commit_time"});
   cases.back().request.mutable_events(0)->clear_commit_time();
-  cases.push_back(
-      {"heartbeat with events", Range("VR10", 0, 0, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}), "last_revision"});
+  cases.push_back({"heartbeat with events", UpstreamRange("VR10", 0, 0, {StatusEvent(1, "ziekenhuis-a", "VR10", 3)}),
+                   "last_revision"});
   for (const Case& c : cases) {
     const grpc::Status status = Apply("federator-vr10", c.request);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.what << ": " << StatusText(status);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.what << ": " << GrpcStatusText(status);
     EXPECT_THAT(status.error_message(), HasSubstr(c.field)) << c.what;
   }
   EXPECT_EQ(Revision(), revision);
 }
 
 TEST_F(FederationTest, OnlyTheSourcesConfiguredIdentityMayApplyIt) {
-  const v1::ApplyUpstreamRequest request = Range("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
+  const v1::ApplyUpstreamRequest request = UpstreamRange("VR10", 0, 1, {OrganizationEvent(1, "ziekenhuis-a", "VR10")});
   // Another source's federator: refused for this source.
   const grpc::Status other = Apply("federator-vr11", request);
-  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(other);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED) << GrpcStatusText(other);
   EXPECT_THAT(other.error_message(), HasSubstr("source_region: only the identity configured for VR10"));
   // No source's federator at all (whatever its role): refused before its request is even looked at.
-  for (const v1::ApplyUpstreamRequest& any : {request, Range("", 0, 0, {})}) {
+  for (const v1::ApplyUpstreamRequest& any : {request, UpstreamRange("", 0, 0, {})}) {
     const grpc::Status status = Apply("ghor", any);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(status);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << GrpcStatusText(status);
     EXPECT_THAT(status.error_message(), HasSubstr("source_region: \"ghor-roaz\" is not the configured identity"));
   }
-  const grpc::Status unknown = Apply("federator-vr10", Range("VR12", 0, 0, {}));
-  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << StatusText(unknown);
+  const grpc::Status unknown = Apply("federator-vr10", UpstreamRange("VR12", 0, 0, {}));
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::PERMISSION_DENIED) << GrpcStatusText(unknown);
   v1::GetUpstreamCursorsResponse cursors;
   EXPECT_EQ(v1::FederationService::NewStub(channels_.at("ghor"))
                 ->GetUpstreamCursors(Deadline().get(), {}, &cursors)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   const grpc::Status own = Apply("federator-vr10", request);
-  EXPECT_TRUE(own.ok()) << StatusText(own);
+  EXPECT_TRUE(own.ok()) << GrpcStatusText(own);
 }
 
 TEST_F(FederationTest, ASourceNotHeardFromIsStaleUntilItsNextHeartbeat) {
-  ASSERT_TRUE(Apply("federator-vr10",
-                    Range("VR10", 0, 2,
-                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 4)}))
+  ASSERT_TRUE(Apply("federator-vr10", UpstreamRange("VR10", 0, 2,
+                                                    {OrganizationEvent(1, "ziekenhuis-a", "VR10"),
+                                                     StatusEvent(2, "ziekenhuis-a", "VR10", 4)}))
                   .ok());
   EXPECT_FALSE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
   Advance(absl::Minutes(6));
@@ -356,8 +339,8 @@ TEST_F(FederationTest, ASourceNotHeardFromIsStaleUntilItsNextHeartbeat) {
 
   // A heartbeat (an empty range on the cursor) is a contact: fresh again, the cursor where it was.
   v1::ApplyUpstreamResponse heartbeat;
-  const grpc::Status status = Apply("federator-vr10", Range("VR10", 2, 2, {}), &heartbeat);
-  ASSERT_TRUE(status.ok()) << StatusText(status);
+  const grpc::Status status = Apply("federator-vr10", UpstreamRange("VR10", 2, 2, {}), &heartbeat);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_EQ(heartbeat.source().cursor(), 2);
   EXPECT_FALSE(heartbeat.source().stale());
   EXPECT_FALSE(Get("organizations/ziekenhuis-a/status").record().provenance().stale());
@@ -366,32 +349,34 @@ TEST_F(FederationTest, ASourceNotHeardFromIsStaleUntilItsNextHeartbeat) {
 // The calls of an upstream reset to the snapshot at `snapshot_revision` (docs/federation.md, "Upstream reset").
 v1::ApplyUpstreamRequest ResetChunk(const std::string& region, int64_t cursor, int64_t snapshot_revision,
                                     std::initializer_list<v1::Event> events) {
-  v1::ApplyUpstreamRequest request = Range(region, cursor, snapshot_revision, events);
+  v1::ApplyUpstreamRequest request = UpstreamRange(region, cursor, snapshot_revision, events);
   request.mutable_reset()->set_finish(false);
   return request;
 }
 
 v1::ApplyUpstreamRequest ResetFinish(const std::string& region, int64_t cursor, int64_t snapshot_revision) {
-  v1::ApplyUpstreamRequest request = Range(region, cursor, snapshot_revision, {});
+  v1::ApplyUpstreamRequest request = UpstreamRange(region, cursor, snapshot_revision, {});
   request.mutable_reset()->set_finish(true);
   return request;
 }
 
 TEST_F(FederationTest, AnUpstreamResetReplacesTheRegionsRecordsAndLeavesOthersAlone) {
-  ASSERT_TRUE(Apply("federator-vr10",
-                    Range("VR10", 0, 6,
+  ASSERT_TRUE(
+      Apply("federator-vr10",
+            UpstreamRange("VR10", 0, 6,
                           {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 1),
                            OrganizationEvent(3, "ziekenhuis-b", "VR10"), StatusEvent(4, "ziekenhuis-b", "VR10", 2),
                            OrganizationEvent(5, "ziekenhuis-c", "VR10")}))
-                  .ok());
-  ASSERT_TRUE(Apply("federator-vr11", Range("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")})).ok());
+          .ok());
+  ASSERT_TRUE(
+      Apply("federator-vr11", UpstreamRange("VR11", 0, 1, {OrganizationEvent(1, "ziekenhuis-x", "VR11")})).ok());
 
   // VR10 compacted its log past 6: its snapshot at 20 holds ziekenhuis-a (a newer report) and ziekenhuis-d only.
   v1::ApplyUpstreamResponse response;
   const v1::ApplyUpstreamRequest first = ResetChunk(
       "VR10", 6, 20, {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(15, "ziekenhuis-a", "VR10", 9)});
   grpc::Status status = Apply("federator-vr10", first, &response);
-  ASSERT_TRUE(status.ok()) << StatusText(status);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_EQ(response.source().cursor(), 6) << "the cursor stays until the reset is finished";
   EXPECT_EQ(response.source().reset().snapshot_revision(), 20);
   EXPECT_EQ(response.source().reset().records_applied(), 2);
@@ -409,12 +394,12 @@ TEST_F(FederationTest, AnUpstreamResetReplacesTheRegionsRecordsAndLeavesOthersAl
   // An older snapshot than the reset in progress: ABORTED; a heartbeat-style range does not finish it.
   const grpc::Status older =
       Apply("federator-vr10", ResetChunk("VR10", 6, 12, {OrganizationEvent(1, "ziekenhuis-a", "VR10")}));
-  EXPECT_EQ(older.error_code(), grpc::StatusCode::ABORTED) << StatusText(older);
+  EXPECT_EQ(older.error_code(), grpc::StatusCode::ABORTED) << GrpcStatusText(older);
   const grpc::Status wrong_finish = Apply("federator-vr10", ResetFinish("VR10", 6, 21));
-  EXPECT_EQ(wrong_finish.error_code(), grpc::StatusCode::ABORTED) << StatusText(wrong_finish);
+  EXPECT_EQ(wrong_finish.error_code(), grpc::StatusCode::ABORTED) << GrpcStatusText(wrong_finish);
 
   status = Apply("federator-vr10", ResetFinish("VR10", 6, 20), &response);
-  ASSERT_TRUE(status.ok()) << StatusText(status);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_EQ(response.source().cursor(), 20);
   EXPECT_FALSE(response.source().has_reset());
   EXPECT_FALSE(response.source().stale());
@@ -441,13 +426,13 @@ TEST_F(FederationTest, AnUpstreamResetReplacesTheRegionsRecordsAndLeavesOthersAl
   ASSERT_TRUE(Apply("federator-vr10", ResetFinish("VR10", 6, 20), &replay).ok());
   EXPECT_TRUE(replay.replayed());
   EXPECT_EQ(Revision(), revision);
-  status = Apply("federator-vr10", Range("VR10", 20, 21, {StatusEvent(21, "ziekenhuis-d", "VR10", 3)}));
-  EXPECT_TRUE(status.ok()) << StatusText(status);
+  status = Apply("federator-vr10", UpstreamRange("VR10", 20, 21, {StatusEvent(21, "ziekenhuis-d", "VR10", 3)}));
+  EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
 }
 
 TEST_F(FederationTest, AnUnfinishedResetStartsOverWithANewerSnapshotAndDeletesInBoundedCalls) {
   // 520 organisations of VR10: more than one finishing call deletes (500 per call).
-  v1::ApplyUpstreamRequest many = Range("VR10", 0, 520, {});
+  v1::ApplyUpstreamRequest many = UpstreamRange("VR10", 0, 520, {});
   for (int i = 1; i <= 520; ++i) {
     *many.add_events() = OrganizationEvent(i, absl::StrCat("zorg-", i), "VR10");
   }
@@ -493,7 +478,7 @@ TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
     *origin.mutable_source_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764700000));
     origin.set_stale(true);  // The sender's read-time flag is not taken over.
   }
-  ASSERT_TRUE(Apply("federator-vr10", Range("VR10", 0, 4, {organization, report})).ok());
+  ASSERT_TRUE(Apply("federator-vr10", UpstreamRange("VR10", 0, 4, {organization, report})).ok());
   const v1::Record stored = Get("organizations/ziekenhuis-v/status").record();
   EXPECT_EQ(stored.provenance().source_region(), "VR07");
   EXPECT_EQ(stored.provenance().source_revision(), 40);
@@ -506,8 +491,8 @@ TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
   EXPECT_TRUE(Get("organizations/ziekenhuis-v/status").record().provenance().stale());
   // Another source sending the organisation: refused, the holder is the direct source.
   const grpc::Status claimed =
-      Apply("federator-vr11", Range("VR11", 0, 1, {StatusEvent(1, "ziekenhuis-v", "VR11", 2)}));
-  EXPECT_EQ(claimed.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(claimed);
+      Apply("federator-vr11", UpstreamRange("VR11", 0, 1, {StatusEvent(1, "ziekenhuis-v", "VR11", 2)}));
+  EXPECT_EQ(claimed.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(claimed);
   EXPECT_THAT(claimed.error_message(), HasSubstr("VR10 holds it"));
 }
 
@@ -518,10 +503,10 @@ TEST_F(FederationTest, TheFederationLagIsObservedPerAppliedEvent) {
   for (v1::Event* event : {&organization, &report}) {
     *event->mutable_commit_time() = ToProtoTime(absl::Now() - absl::Seconds(2));
   }
-  const v1::ApplyUpstreamRequest range = Range("VR10", 0, 2, {organization, report});
+  const v1::ApplyUpstreamRequest range = UpstreamRange("VR10", 0, 2, {organization, report});
   ASSERT_TRUE(Apply("federator-vr10", range).ok());
   ASSERT_TRUE(Apply("federator-vr10", range).ok());  // A replay: not observed.
-  v1::ApplyUpstreamRequest chunk = Range("VR10", 2, 9, {StatusEvent(5, "ziekenhuis-a", "VR10", 4)});
+  v1::ApplyUpstreamRequest chunk = UpstreamRange("VR10", 2, 9, {StatusEvent(5, "ziekenhuis-a", "VR10", 4)});
   chunk.mutable_reset()->set_finish(false);
   ASSERT_TRUE(Apply("federator-vr10", chunk).ok());  // A reset's snapshot: not observed.
 
@@ -558,14 +543,14 @@ TEST_F(FederationTest, ReservationsCrossUnderRegionQualifiedNamesAndStayTheirReg
     return SourceEvent(revision, std::move(record));
   };
   ASSERT_TRUE(Apply("federator-vr10",
-                    Range("VR10", 0, 3,
-                          {OrganizationEvent(1, "ziekenhuis-a", "VR10"), StatusEvent(2, "ziekenhuis-a", "VR10", 2),
-                           reservation(3, "ziekenhuis-a", "VR10")}))
+                    UpstreamRange("VR10", 0, 3,
+                                  {OrganizationEvent(1, "ziekenhuis-a", "VR10"),
+                                   StatusEvent(2, "ziekenhuis-a", "VR10", 2), reservation(3, "ziekenhuis-a", "VR10")}))
                   .ok());
   ASSERT_TRUE(Apply("federator-vr11",
-                    Range("VR11", 0, 3,
-                          {OrganizationEvent(1, "ziekenhuis-b", "VR11"), StatusEvent(2, "ziekenhuis-b", "VR11", 2),
-                           reservation(3, "ziekenhuis-b", "VR11")}))
+                    UpstreamRange("VR11", 0, 3,
+                                  {OrganizationEvent(1, "ziekenhuis-b", "VR11"),
+                                   StatusEvent(2, "ziekenhuis-b", "VR11", 2), reservation(3, "ziekenhuis-b", "VR11")}))
                   .ok());
   EXPECT_EQ(Get("reservations/vr10-3").record().bed_reservation().organization_id(), "ziekenhuis-a");
   EXPECT_EQ(Get("reservations/vr10-3").record().bed_reservation().id(), "vr10-3");
@@ -585,18 +570,18 @@ TEST_F(FederationTest, ReservationsCrossUnderRegionQualifiedNamesAndStayTheirReg
   reserve.set_bed_type(v1::BED_TYPE_IC_ADULT);
   v1::WriteResponse response;
   grpc::Status status = assistance->ReserveBed(Deadline().get(), reserve, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(),
               HasSubstr("organization_id: organisation \"ziekenhuis-a\" is federated from VR10"));
   v1::ConfirmReservationRequest confirm;
   confirm.set_reservation_id("vr11-3");
   status = assistance->ConfirmReservation(Deadline().get(), confirm, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("reservation_id: reservation \"vr11-3\" is federated from VR11"));
   v1::ReleaseReservationRequest release;
   release.set_reservation_id("vr10-3");
   status = assistance->ReleaseReservation(Deadline().get(), release, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << StatusText(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("is federated from VR10"));
   EXPECT_EQ(Revision(), before);
 }

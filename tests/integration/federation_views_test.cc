@@ -18,7 +18,9 @@
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "tests/integration/upstream_events.h"
 #include "tests/security/token_line.h"
+#include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -51,22 +53,6 @@ std::string WriteViewsTokens(const std::string& dir) {
   return path;
 }
 
-std::string Text(const grpc::Status& status) {
-  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
-}
-
-v1::Event Upstream(int64_t revision, v1::Record record) {
-  v1::Event event;
-  event.set_revision(revision);
-  *event.mutable_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764770000 + revision));
-  event.set_type(v1::EVENT_TYPE_PUT);
-  record.set_create_revision(revision);
-  record.set_mod_revision(revision);
-  *event.mutable_record() = std::move(record);
-  event.set_group_last_revision(revision);
-  return event;
-}
-
 // A hospital of `region` at (latitude, 4.75), around Alkmaar, registered in its source region.
 v1::Event HospitalEvent(int64_t revision, const std::string& id, const std::string& region, double latitude) {
   v1::Record record;
@@ -80,7 +66,7 @@ v1::Event HospitalEvent(int64_t revision, const std::string& id, const std::stri
   record.mutable_scope()->set_organization_id(id);
   record.mutable_scope()->set_safety_region(region);
   record.mutable_scope()->set_sector(v1::SECTOR_ACUTE_CARE);
-  return Upstream(revision, std::move(record));
+  return SourceEvent(revision, std::move(record));
 }
 
 v1::Event IcEvent(int64_t revision, const std::string& id, const std::string& region, int available) {
@@ -93,18 +79,7 @@ v1::Event IcEvent(int64_t revision, const std::string& id, const std::string& re
   record.mutable_scope()->set_organization_id(id);
   record.mutable_scope()->set_safety_region(region);
   record.mutable_scope()->set_sector(v1::SECTOR_ACUTE_CARE);
-  return Upstream(revision, std::move(record));
-}
-
-v1::ApplyUpstreamRequest Range(const std::string& region, int64_t expected_cursor, int64_t last_revision,
-                               std::vector<v1::Event> events) {
-  v1::ApplyUpstreamRequest request;
-  request.set_source_region(region);
-  request.set_expected_cursor(expected_cursor);
-  request.set_first_revision(expected_cursor + 1);
-  request.set_last_revision(last_revision);
-  for (v1::Event& event : events) *request.add_events() = std::move(event);
-  return request;
+  return SourceEvent(revision, std::move(record));
 }
 
 class FederationViewsTest : public ::testing::Test {
@@ -123,11 +98,11 @@ class FederationViewsTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    Apply("federator-vr10", Range("VR10", 0, 3,
-                                  {HospitalEvent(1, "noord-a", "VR10", 52.66), IcEvent(2, "noord-a", "VR10", 5),
-                                   HospitalEvent(3, "noord-b", "VR10", 52.90)}));
+    Apply("federator-vr10", UpstreamRange("VR10", 0, 3,
+                                          {HospitalEvent(1, "noord-a", "VR10", 52.66), IcEvent(2, "noord-a", "VR10", 5),
+                                           HospitalEvent(3, "noord-b", "VR10", 52.90)}));
     Apply("federator-vr11",
-          Range("VR11", 0, 2, {HospitalEvent(1, "zuid-a", "VR11", 52.70), IcEvent(2, "zuid-a", "VR11", 7)}));
+          UpstreamRange("VR11", 0, 2, {HospitalEvent(1, "zuid-a", "VR11", 52.70), IcEvent(2, "zuid-a", "VR11", 7)}));
     // A scenario of this server's own region (VR10 by default), for the gap report.
     v1::PutScenarioRequest scenario;
     scenario.mutable_scenario()->set_id("griep");
@@ -138,7 +113,7 @@ class FederationViewsTest : public ::testing::Test {
     need.set_quantity(20);
     v1::WriteResponse written;
     const grpc::Status status = Reports()->PutScenario(Deadline().get(), scenario, &written);
-    ASSERT_TRUE(status.ok()) << Text(status);
+    ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   }
 
   void Advance(absl::Duration by) { offset_micros_.fetch_add(absl::ToInt64Microseconds(by)); }
@@ -147,7 +122,7 @@ class FederationViewsTest : public ::testing::Test {
     v1::ApplyUpstreamResponse response;
     const grpc::Status status =
         v1::FederationService::NewStub(channels_.at(caller))->ApplyUpstream(Deadline().get(), request, &response);
-    ASSERT_TRUE(status.ok()) << caller << ": " << Text(status);
+    ASSERT_TRUE(status.ok()) << caller << ": " << GrpcStatusText(status);
   }
 
   std::unique_ptr<v1::ReportService::Stub> Reports() { return v1::ReportService::NewStub(channels_.at("ghor")); }
@@ -157,7 +132,7 @@ class FederationViewsTest : public ::testing::Test {
     for (const std::string& region : regions) request.add_safety_regions(region);
     v1::CapacityOverview overview;
     const grpc::Status status = Reports()->GetCapacityOverview(Deadline().get(), request, &overview);
-    EXPECT_TRUE(status.ok()) << Text(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return overview;
   }
 
@@ -169,7 +144,7 @@ class FederationViewsTest : public ::testing::Test {
     for (const std::string& region : regions) request.add_safety_regions(region);
     v1::FindCapacityResponse response;
     const grpc::Status status = Reports()->FindCapacity(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Text(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return response;
   }
 
@@ -179,7 +154,7 @@ class FederationViewsTest : public ::testing::Test {
     for (const std::string& region : regions) request.add_safety_regions(region);
     v1::GapReport report;
     const grpc::Status status = Reports()->GetGapReport(Deadline().get(), request, &report);
-    EXPECT_TRUE(status.ok()) << Text(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return report;
   }
 
@@ -221,8 +196,8 @@ TEST_F(FederationViewsTest, FindCapacityAcrossRegionsNamesTheRegionAndFilters) {
 
 TEST_F(FederationViewsTest, AStaleSourceIsFlaggedInEveryViewAndStillCounted) {
   Advance(absl::Minutes(4));
-  Apply("federator-vr10", Range("VR10", 3, 3, {}));  // A heartbeat of VR10 only.
-  Advance(absl::Minutes(2));                         // VR11: 6 minutes without contact.
+  Apply("federator-vr10", UpstreamRange("VR10", 3, 3, {}));  // A heartbeat of VR10 only.
+  Advance(absl::Minutes(2));                                 // VR11: 6 minutes without contact.
 
   const v1::CapacityOverview overview = Overview();
   ASSERT_EQ(overview.totals_size(), 2);
@@ -257,7 +232,7 @@ TEST_F(FederationViewsTest, AnUnknownRegionIsInvalidNamingTheField) {
   find.add_safety_regions("VR26");
   v1::FindCapacityResponse found;
   grpc::Status status = Reports()->FindCapacity(Deadline().get(), find, &found);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Text(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), StartsWith("safety_regions[1]: "));
 
   v1::GetGapReportRequest gap;
@@ -265,14 +240,14 @@ TEST_F(FederationViewsTest, AnUnknownRegionIsInvalidNamingTheField) {
   gap.add_safety_regions("noord");
   v1::GapReport report;
   status = Reports()->GetGapReport(Deadline().get(), gap, &report);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Text(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), StartsWith("safety_regions[0]: "));
 
   v1::GetCapacityOverviewRequest overview_request;
   overview_request.add_safety_regions("vr10");
   v1::CapacityOverview overview;
   status = Reports()->GetCapacityOverview(Deadline().get(), overview_request, &overview);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Text(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("safety_regions[0]"));
 }
 

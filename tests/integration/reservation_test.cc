@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "tests/security/token_line.h"
+#include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -52,10 +53,6 @@ std::string WriteTokens(const std::string& dir) {
     file << TokenLine(caller.token, caller.organization_id, caller.role_word, caller.name);
   }
   return path;
-}
-
-std::string Check(const grpc::Status& status) {
-  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
 }
 
 class ReservationServerTest : public ::testing::Test {
@@ -99,7 +96,7 @@ class ReservationServerTest : public ::testing::Test {
   // The hospital reports its own IC beds.
   void ReportIcBeds(int available) {
     const grpc::Status status = Report(*Picture("hospital"), MakeReport(kHospital, available));
-    ASSERT_TRUE(status.ok()) << Check(status);
+    ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   }
 
   grpc::Status Reserve(const std::string& caller, v1::WriteResponse* response,
@@ -132,7 +129,7 @@ class ReservationServerTest : public ::testing::Test {
     request.set_bed_type(v1::BED_TYPE_IC_ADULT);
     v1::FindCapacityResponse response;
     const grpc::Status status = Reports("meldkamer-1")->FindCapacity(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     for (const v1::CapacityMatch& match : response.matches()) {
       if (match.organization_id() == kHospital) return match.available();
     }
@@ -144,7 +141,7 @@ class ReservationServerTest : public ::testing::Test {
     request.add_bed_types(v1::BED_TYPE_IC_ADULT);
     v1::CapacityOverview response;
     const grpc::Status status = Reports("ghor")->GetCapacityOverview(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     if (response.totals().empty() || !response.totals(0).has_available()) return -1;
     return response.totals(0).available();
   }
@@ -153,7 +150,7 @@ class ReservationServerTest : public ::testing::Test {
     request.set_name(absl::StrCat("reservations/", id));
     v1::GetResponse response;
     const grpc::Status status = Picture("meldkamer-2")->Get(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return response.record().bed_reservation();
   }
 
@@ -188,8 +185,8 @@ TEST_F(ReservationServerTest, TwoDispatchersReservingTheLastIcBedAtOnceOneSuccee
     for (std::thread& dispatcher : dispatchers) dispatcher.join();
     const int winner = statuses[0].ok() ? 0 : 1;
     const int loser = 1 - winner;
-    ASSERT_TRUE(statuses[winner].ok()) << Check(statuses[winner]);
-    EXPECT_EQ(statuses[loser].error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Check(statuses[loser]);
+    ASSERT_TRUE(statuses[winner].ok()) << GrpcStatusText(statuses[winner]);
+    EXPECT_EQ(statuses[loser].error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(statuses[loser]);
     EXPECT_THAT(statuses[loser].error_message(),
                 HasSubstr("0 beds of BED_TYPE_IC_ADULT are available at organisation \"ziekenhuis-a\""));
     EXPECT_EQ(server_.server().revision(), before + 1) << "only the winner was committed";
@@ -200,7 +197,7 @@ TEST_F(ReservationServerTest, TwoDispatchersReservingTheLastIcBedAtOnceOneSuccee
     EXPECT_EQ(Overview(), 0);
     // The receiving hospital gives the bed back for the next round.
     const grpc::Status released = Release("hospital", won.id());
-    ASSERT_TRUE(released.ok()) << Check(released);
+    ASSERT_TRUE(released.ok()) << GrpcStatusText(released);
     EXPECT_EQ(Found(), 1);
   }
 }
@@ -217,7 +214,7 @@ TEST_F(ReservationServerTest, AnUnconfirmedReservationExpiresAndTheBedIsBackEver
 
   v1::WriteResponse response;
   const grpc::Status reserved = Reserve("meldkamer-1", &response, absl::Minutes(10));
-  ASSERT_TRUE(reserved.ok()) << Check(reserved);
+  ASSERT_TRUE(reserved.ok()) << GrpcStatusText(reserved);
   const std::string id = response.record().bed_reservation().id();
   EXPECT_EQ(Found(), 1);
   EXPECT_EQ(Overview(), 1);
@@ -244,7 +241,7 @@ TEST_F(ReservationServerTest, AnUnconfirmedReservationExpiresAndTheBedIsBackEver
     return false;
   }));
   const grpc::Status late = Confirm("hospital", id);
-  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Check(late);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(late);
   EXPECT_THAT(late.error_message(), HasSubstr("RESERVATION_STATE_EXPIRED"));
 }
 
@@ -262,14 +259,14 @@ TEST_F(ReservationServerTest, ConfirmKeepsTheBedReleaseGivesItBackAndTheRolesAre
   EXPECT_EQ(Confirm("meldkamer-1", first_id).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Confirm("other-hospital", first_id).error_code(), grpc::StatusCode::PERMISSION_DENIED);
   const grpc::Status confirmed = Confirm("hospital", first_id);
-  ASSERT_TRUE(confirmed.ok()) << Check(confirmed);
+  ASSERT_TRUE(confirmed.ok()) << GrpcStatusText(confirmed);
   EXPECT_EQ(Read(first_id).state(), v1::RESERVATION_STATE_CONFIRMED);
 
   // The reserver may release its own reservation, not another dispatcher's.
   const grpc::Status not_yours = Release("meldkamer-1", second_id);
-  EXPECT_EQ(not_yours.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Check(not_yours);
+  EXPECT_EQ(not_yours.error_code(), grpc::StatusCode::PERMISSION_DENIED) << GrpcStatusText(not_yours);
   const grpc::Status released = Release("meldkamer-2", second_id);
-  ASSERT_TRUE(released.ok()) << Check(released);
+  ASSERT_TRUE(released.ok()) << GrpcStatusText(released);
   EXPECT_EQ(Read(second_id).state(), v1::RESERVATION_STATE_RELEASED);
   // One bed back; the confirmed one stays taken, also after its hold would have expired.
   EXPECT_EQ(Overview(), 1);
@@ -305,12 +302,12 @@ TEST_F(ReservationServerTest, ARetriedReserveBedIsAnsweredWithTheOriginalAndHold
   request.set_request_id("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b");
   v1::WriteResponse first;
   grpc::Status status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &first);
-  ASSERT_TRUE(status.ok()) << Check(status);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_FALSE(first.replayed());
   const int64_t before = server_.server().revision();
   v1::WriteResponse retried;
   status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &retried);
-  ASSERT_TRUE(status.ok()) << Check(status);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
   EXPECT_TRUE(retried.replayed());
   EXPECT_EQ(retried.revision(), first.revision());
   EXPECT_EQ(retried.record().name(), first.record().name());
@@ -321,11 +318,11 @@ TEST_F(ReservationServerTest, ARetriedReserveBedIsAnsweredWithTheOriginalAndHold
   request.set_bed_type(v1::BED_TYPE_BURNS);
   v1::WriteResponse refused;
   status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &refused);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << Check(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("request_id: \"6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b\" was used"));
   request.set_request_id("rit 1187");
   status = Assistance("meldkamer-1")->ReserveBed(Deadline().get(), request, &refused);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << Check(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("request_id: must contain only"));
   EXPECT_EQ(server_.server().revision(), before);
 }

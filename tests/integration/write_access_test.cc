@@ -32,6 +32,7 @@
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
 #include "server/security/tokens.h"
+#include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -133,10 +134,6 @@ grpc::StatusCode Expected(const ExpectedWrite& write, const Caller& caller, Targ
   return grpc::StatusCode::UNKNOWN;
 }
 
-std::string Check(const grpc::Status& status) {
-  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
-}
-
 class WriteAccessTest : public ::testing::Test {
  protected:
   WriteAccessTest()
@@ -180,7 +177,7 @@ class WriteAccessTest : public ::testing::Test {
     };
     for (const auto& [id, kind] : organizations) {
       const grpc::Status status = Register(*picture, MakeOrganization(id, kind));
-      ASSERT_TRUE(status.ok()) << id << ": " << Check(status);
+      ASSERT_TRUE(status.ok()) << id << ": " << GrpcStatusText(status);
     }
   }
 
@@ -195,7 +192,7 @@ class WriteAccessTest : public ::testing::Test {
     v1::WriteResponse response;
     const grpc::Status status =
         v1::IncidentService::NewStub(Ghor())->OpenIncident(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return request.incident().id();
   }
 
@@ -207,7 +204,7 @@ class WriteAccessTest : public ::testing::Test {
     v1::WriteResponse response;
     const grpc::Status status =
         v1::ExerciseService::NewStub(Ghor())->StartExercise(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return request.exercise().id();
   }
 
@@ -217,7 +214,7 @@ class WriteAccessTest : public ::testing::Test {
     v1::WriteResponse response;
     const grpc::Status status =
         v1::ReportService::NewStub(Ghor())->DefineIndicator(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return request.indicator().id();
   }
 
@@ -237,7 +234,7 @@ class WriteAccessTest : public ::testing::Test {
     *request.mutable_alert() = MakeAlert(NextId("alert"));
     v1::WriteResponse response;
     const grpc::Status status = v1::AlertService::NewStub(Ghor())->SendAlert(Deadline().get(), request, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return request.alert().id();
   }
 
@@ -274,14 +271,14 @@ class WriteAccessTest : public ::testing::Test {
     v1::RequestAssistanceRequest ask = MakeAssistanceRequest(NextId("hulp"), requester);
     v1::WriteResponse response;
     grpc::Status status = assistance->RequestAssistance(Deadline().get(), ask, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     if (offered) {
       status = assistance->OfferAssistance(Deadline().get(), MakeOffer(ask.request().id(), kOfferer), &response);
-      EXPECT_TRUE(status.ok()) << Check(status);
+      EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     }
     if (accepted) {
       status = assistance->AcceptOffer(Deadline().get(), MakeAccept(ask.request().id()), &response);
-      EXPECT_TRUE(status.ok()) << Check(status);
+      EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     }
     return ask.request().id();
   }
@@ -291,12 +288,12 @@ class WriteAccessTest : public ::testing::Test {
   std::string ReservationForCase(absl::string_view organization, const std::shared_ptr<grpc::Channel>& reserver) {
     v1::WriteResponse response;
     grpc::Status status = Report(*v1::PictureService::NewStub(Ghor()), MakeReport(std::string(organization), 100));
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     v1::ReserveBedRequest reserve;
     reserve.set_organization_id(std::string(organization));
     reserve.set_bed_type(v1::BED_TYPE_IC_ADULT);
     status = v1::AssistanceService::NewStub(reserver)->ReserveBed(Deadline().get(), reserve, &response);
-    EXPECT_TRUE(status.ok()) << Check(status);
+    EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
     return response.record().bed_reservation().id();
   }
 
@@ -600,7 +597,7 @@ TEST_F(WriteAccessTest, EveryWriteRpcAsEveryRoleGetsExactlyTheStatusOfTheMatrix)
           status = call();
         }
         const grpc::StatusCode expected = Expected(write, caller, target);
-        EXPECT_EQ(status.error_code(), expected) << Check(status);
+        EXPECT_EQ(status.error_code(), expected) << GrpcStatusText(status);
         // A refused write changes nothing; an allowed one is committed. (Nothing else writes meanwhile: the
         // server's ticks have no fact to derive within the hours before a report or alert falls due.)
         if (expected == grpc::StatusCode::OK) {
@@ -651,11 +648,11 @@ TEST_F(WriteAccessTest, ACancelRacingAnotherOrganisationsNewRequestIsRefusedEver
     v1::WriteResponse created;
     const grpc::Status status = victim->RequestAssistance(Deadline().get(), ask, &created);
     cancelling.join();
-    ASSERT_TRUE(status.ok()) << Check(status);
+    ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
     for (const grpc::Status& cancel : cancels) {
       EXPECT_TRUE(cancel.error_code() == grpc::StatusCode::NOT_FOUND ||
                   cancel.error_code() == grpc::StatusCode::PERMISSION_DENIED)
-          << "round " << round << ": " << Check(cancel);
+          << "round " << round << ": " << GrpcStatusText(cancel);
     }
     v1::GetRequest get;
     get.set_name(absl::StrCat("assistance-requests/", ask.request().id()));
@@ -695,12 +692,12 @@ TEST_F(FederationAccessTest, EveryRoleThatIsNotTheSourcesConfiguredIdentityIsRef
       request.set_last_revision(0);
       v1::ApplyUpstreamResponse response;
       const grpc::Status status = stub->ApplyUpstream(Deadline().get(), request, &response);
-      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << region << ": " << Check(status);
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << region << ": " << GrpcStatusText(status);
       EXPECT_THAT(status.error_message(), HasSubstr("source_region"));
     }
     v1::GetUpstreamCursorsResponse cursors;
     const grpc::Status read = stub->GetUpstreamCursors(Deadline().get(), v1::GetUpstreamCursorsRequest{}, &cursors);
-    EXPECT_EQ(read.error_code(), grpc::StatusCode::PERMISSION_DENIED) << Check(read);
+    EXPECT_EQ(read.error_code(), grpc::StatusCode::PERMISSION_DENIED) << GrpcStatusText(read);
     v1::ListRequest list;
     list.set_page_size(1);
     v1::ListResponse after;

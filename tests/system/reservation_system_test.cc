@@ -22,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
 #include "tests/system/server_process.h"
 
@@ -33,10 +34,6 @@ using ::testing::HasSubstr;
 
 constexpr char kHospital[] = "zh-vr10-ic";
 constexpr int kRounds = 3;
-
-std::string Describe(const grpc::Status& status) {
-  return status.ok() ? "OK" : absl::StrCat(status.error_code(), " ", status.error_message());
-}
 
 int64_t CurrentRevision(v1::PictureService::Stub& stub) {
   v1::ListRequest request;
@@ -64,7 +61,7 @@ int Found(const std::shared_ptr<grpc::Channel>& channel) {
   request.set_bed_type(v1::BED_TYPE_IC_ADULT);
   v1::FindCapacityResponse response;
   const grpc::Status status = v1::ReportService::NewStub(channel)->FindCapacity(Deadline().get(), request, &response);
-  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
   for (const v1::CapacityMatch& match : response.matches()) {
     if (match.organization_id() == kHospital) return match.available();
   }
@@ -78,7 +75,7 @@ int64_t Overview(const std::shared_ptr<grpc::Channel>& channel) {
   v1::CapacityOverview response;
   const grpc::Status status =
       v1::ReportService::NewStub(channel)->GetCapacityOverview(Deadline().get(), request, &response);
-  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_TRUE(status.ok()) << GrpcStatusText(status);
   int64_t available = -1;
   for (const v1::CapacityTotal& total : response.totals()) {
     if (total.safety_region() != "VR10" || total.bed_type() != v1::BED_TYPE_IC_ADULT || !total.has_available()) {
@@ -170,7 +167,7 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
     hospital.mutable_locations(0)->mutable_coordinates()->set_longitude(4.75);
     ASSERT_TRUE(Register(*vr10, hospital).ok());
     const grpc::Status reported = Report(*vr10, MakeReport(kHospital, 1));
-    ASSERT_TRUE(reported.ok()) << Describe(reported);
+    ASSERT_TRUE(reported.ok()) << GrpcStatusText(reported);
   }
   ASSERT_NO_FATAL_FAILURE(StartFederator());
   ASSERT_TRUE(WaitUntilCaughtUp(absl::Seconds(30))) << FederatorLog();
@@ -204,8 +201,8 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
     for (std::thread& dispatcher : dispatchers) dispatcher.join();
     const int winner = statuses[0].ok() ? 0 : 1;
     const int loser = 1 - winner;
-    ASSERT_TRUE(statuses[winner].ok()) << Describe(statuses[winner]);
-    EXPECT_EQ(statuses[loser].error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(statuses[loser]);
+    ASSERT_TRUE(statuses[winner].ok()) << GrpcStatusText(statuses[winner]);
+    EXPECT_EQ(statuses[loser].error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(statuses[loser]);
     EXPECT_THAT(statuses[loser].error_message(),
                 HasSubstr(absl::StrCat("0 beds of BED_TYPE_IC_ADULT are available at organisation \"", kHospital,
                                        "\" (1 reported, 1 held by reservations)")));
@@ -222,7 +219,7 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
       v1::WriteResponse released;
       const grpc::Status status =
           v1::AssistanceService::NewStub(vr10_reader)->ReleaseReservation(Deadline().get(), release, &released);
-      ASSERT_TRUE(status.ok()) << Describe(status);
+      ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
       EXPECT_EQ(Found(vr10_reader), 1);
     }
   }
@@ -250,7 +247,7 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
   {
     v1::Record record;
     const grpc::Status status = GetRecord(*roaz, federated_name, &record);
-    ASSERT_TRUE(status.ok()) << Describe(status);
+    ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
     EXPECT_EQ(record.bed_reservation().id(), absl::StrCat("vr10-", held_id));
     EXPECT_EQ(record.bed_reservation().state(), v1::RESERVATION_STATE_HELD);
     EXPECT_EQ(record.provenance().source_region(), "VR10");
@@ -265,7 +262,7 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
     v1::WriteResponse response;
     const grpc::Status status =
         v1::AssistanceService::NewStub(roaz_reader)->ReserveBed(Deadline().get(), request, &response);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << Describe(status);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
     EXPECT_THAT(status.error_message(), HasSubstr("is federated from VR10"));
   }
 
