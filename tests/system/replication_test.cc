@@ -230,10 +230,20 @@ TEST_F(ReplicationTest, FollowersBehindTheTrimmedLogReseedFromTheLeader) {
                 static_cast<long long>(log_first));
   }
 
+  // The killed member stopped at or near `away_at`, before the trim point: it must re-seed. The thawed one that exited
+  // may still have applied what its watch stream held while it shut down (seen once under ASan: it reported
+  // revision 440 behind a log starting at 748, then stopped at 995); if that carried it into the log, it restarts
+  // without a re-seed, which is correct. The catch-up below checks both end up with every write.
   for (const int member : to_restart) {
     const absl::Status restarted = region_->Restart(member);
     ASSERT_TRUE(restarted.ok()) << "member " << member << ": " << restarted;
-    EXPECT_NE(region_->member(member)->log().find("\"reseeded\""), std::string::npos) << "member " << member;
+    const std::string log = region_->member(member)->log();
+    if (member == killed) {
+      EXPECT_NE(log.find("\"reseeded\""), std::string::npos) << "member " << member;
+    } else if (log.find("\"reseeded\"") == std::string::npos) {
+      EXPECT_EQ(log.find("\"reseed_needed\""), std::string::npos) << "member " << member << " needed a re-seed";
+      std::printf("the thawed follower had applied into the log while it stopped: no re-seed needed\n");
+    }
   }
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after the re-seeds"));
   writers.Stop();
