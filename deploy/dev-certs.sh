@@ -54,7 +54,8 @@ commonName             = supplied
 [ server_cert ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
+# clientAuth too: the members of a replicated region present it to each other as their client certificate.
+extendedKeyUsage       = serverAuth, clientAuth
 subjectAltName         = DNS:localhost, IP:127.0.0.1, IP:::1
 authorityKeyIdentifier = keyid:always
 

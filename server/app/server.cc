@@ -93,6 +93,12 @@ std::string HostOf(const std::string& listen_address) {
   return std::string(host);
 }
 
+// Whole seconds since the member last heard from the region's log (0 on the leader); -1 when it never has.
+int64_t LogContactAgeSeconds(const replication::Member::Status& status, absl::Time now) {
+  if (status.log_contact == absl::InfinitePast()) return -1;
+  return std::max<int64_t>(0, absl::ToInt64Seconds(now - status.log_contact));
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(const std::string& listen_address) {
@@ -203,7 +209,6 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
   if (member_options.has_value()) {
     if (options.tls.enabled()) {
       // Members reach each other over TLS with their server certificate, verified against the region's CA.
-      grpc::SslCredentialsOptions tls;
       absl::StatusOr<std::string> ca = security::ReadWholeFile(options.tls.client_ca, "tls.client_ca");
       absl::StatusOr<std::string> certificate =
           security::ReadWholeFile(options.tls.server_certificate, "tls.server_certificate");
@@ -212,10 +217,10 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       for (const absl::StatusOr<std::string>* file : {&ca, &certificate, &key}) {
         if (!file->ok()) return file->status();
       }
-      tls.pem_root_certs = *ca;
-      tls.pem_cert_chain = *certificate;
-      tls.pem_private_key = *key;
-      member_options->member_credentials = grpc::SslCredentials(tls);
+      absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> member_credentials =
+          replication::MemberCredentials(*ca, *certificate, *key);
+      if (!member_credentials.ok()) return member_credentials.status();
+      member_options->member_credentials = *std::move(member_credentials);
     }
     // A member whose store ends before the region's log (trimmed) takes a peer's checkpoint first.
     absl::StatusOr<replication::ReseedOutcome> reseeded =
@@ -498,6 +503,7 @@ observability::ServerFigures KetenbeeldServer::State::Figures() {
     f.replication_etcd_db_in_use_bytes = replication.etcd_db_in_use_bytes;
     f.replication_etcd_alarms = replication.etcd_alarms;
     f.replication_log_first_revision = replication.log_first_revision;
+    f.replication_log_contact_age_seconds = LogContactAgeSeconds(replication, absl::Now());
   }
   if (delivery != nullptr) {
     const notify::DeliveryWorker::Stats outbox = delivery->stats();
@@ -523,9 +529,12 @@ std::function<http::ReplicationHealth()> KetenbeeldServer::State::ReplicationHea
   if (member == nullptr) return nullptr;
   return [this] {
     const replication::Member::Status status = member->status();
+    const absl::Time now = absl::Now();
     return http::ReplicationHealth{
         .leader = status.role == replication::Role::kLeader,
-        .lag_revisions = std::max<int64_t>(0, status.log_revision - committer->applied_revision())};
+        .lag_revisions = std::max<int64_t>(0, status.log_revision - committer->applied_revision()),
+        .log_reachable = status.LogReachable(now),
+        .log_contact_age_seconds = LogContactAgeSeconds(status, now)};
   };
 }
 

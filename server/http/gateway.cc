@@ -468,6 +468,10 @@ Reply Gateway::Impl::Health() {
     const ReplicationHealth replication = deps.replication_health();
     body["role"] = replication.leader ? "leader" : "follower";
     body["lag_revisions"] = absl::StrCat(replication.lag_revisions);
+    body["log_reachable"] = replication.log_reachable;
+    if (!replication.log_reachable) {
+      body["log_contact_age_seconds"] = absl::StrCat(replication.log_contact_age_seconds);
+    }
   }
   return MakeReply(serving ? 200 : 503, body.dump());
 }

@@ -14,8 +14,10 @@
 //   GET  /api/map                                {"tile_url","attribution"}: the dashboard map's background
 //                                                (GatewayOptions::map_tile_url; "" = no tiles)
 //   GET  /healthz                                {"status":"SERVING","revision":"N"} (503 while stopping); a
-//                                                replicated member adds "role" ("leader" or "follower") and
-//                                                "lag_revisions" (how far it is behind the region's log)
+//                                                replicated member adds "role" ("leader" or "follower"),
+//                                                "lag_revisions" (how far it is behind the region's log) and
+//                                                "log_reachable" (false, with "log_contact_age_seconds", while it
+//                                                is cut off from the log: its picture may be old)
 //   GET  /, /form.html, /js/..., /css/...        the crisis-room dashboard and the coordinator's form (assets.h)
 //
 // Security: the gateway listens on loopback only (put a TLS-terminating proxy in front to serve it further). Callers
@@ -111,6 +113,10 @@ struct ReplicationHealth {
   bool leader = false;
   // Revisions of the region's log this member has seen but not applied yet.
   int64_t lag_revisions = 0;
+  // False while the member cannot reach the region's log (cut off from etcd): its picture may be older than the
+  // region's, by more than lag_revisions says, and log_contact_age_seconds says since when.
+  bool log_reachable = true;
+  int64_t log_contact_age_seconds = 0;
 };
 
 struct GatewayDependencies {

@@ -110,6 +110,10 @@ class FiguresCollectable : public prometheus::Collectable {
       add("ketenbeeld_replication_log_first_revision",
           "First revision the region's log in etcd still holds (0: not known yet); older groups are trimmed", T::Gauge,
           d(f.replication_log_first_revision));
+      add("ketenbeeld_replication_log_contact_age_seconds",
+          "Seconds since this member last heard from the region's log in etcd (a follower cut off from etcd serves an "
+          "older picture; -1: never)",
+          T::Gauge, d(f.replication_log_contact_age_seconds));
     }
     add("ketenbeeld_log_compactions_total", "Compactions of the event log (retention and admin)", T::Counter,
         d(f.log_compactions));

@@ -53,6 +53,9 @@ struct ServerFigures {
   int64_t replication_etcd_alarms = -1;
   // The first revision the region's log in etcd still holds (older groups are trimmed); 0 while not known.
   int64_t replication_log_first_revision = 0;
+  // Seconds since this member last heard from the region's log in etcd (0 on the leader; a follower reads it every
+  // second); -1 while it never has.
+  int64_t replication_log_contact_age_seconds = 0;
   // RocksDB (storage::StoreProperties).
   int64_t rocksdb_write_stopped = 0;
   int64_t rocksdb_delayed_write_rate = 0;

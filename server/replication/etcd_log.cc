@@ -241,9 +241,13 @@ absl::Status EtcdLog::Settle(const Term& term, int64_t first_revision, int64_t l
                              const std::string& group) {
   absl::Status last_error;
   for (int attempt = 0; attempt < options_.settle_attempts; ++attempt) {
+    // Fenced by the leadership like the append: a member deposed meanwhile must not move head, or it would break the
+    // compare of the new leader's next append (which read head at its takeover) and cost the region another election.
     etcdserverpb::TxnRequest cas;
+    CompareCreate(cas, term.leader_key, term.term);
     CompareMod(cas, keys_.head(), term.head_mod_revision);
     Put(*cas.mutable_success(), keys_.head(), absl::StrCat(term.head));
+    Get(*cas.mutable_failure(), term.leader_key);
     Get(*cas.mutable_failure(), keys_.head());
     Get(*cas.mutable_failure(), keys_.LogKey(first_revision));
     absl::StatusOr<etcdserverpb::TxnResponse> response = client_.Txn(cas, options_.timeout);
@@ -252,21 +256,45 @@ absl::Status EtcdLog::Settle(const Term& term, int64_t first_revision, int64_t l
       continue;
     }
     if (response->succeeded()) {
-      // head moved under this member's own fence: the lost transaction can never apply now.
-      absl::MutexLock lock(&mu_);
-      term_.head_mod_revision = response->header().revision();
+      // head moved under this member's own fence: the lost transaction, which compares head's old mod revision, can
+      // never apply now.
+      {
+        absl::MutexLock lock(&mu_);
+        term_.head_mod_revision = response->header().revision();
+      }
+      observability::LogWarning("append_settled", {{"first_revision", first_revision}, {"written", false}});
       return absl::UnavailableError(absl::StrCat("the region's log (etcd) did not answer in time; settled: ", kRetry));
     }
-    const mvccpb::KeyValue* head = FirstKv(*response, 0);
-    const mvccpb::KeyValue* entry = FirstKv(*response, 1);
+    const mvccpb::KeyValue* leader = FirstKv(*response, 0);
+    const mvccpb::KeyValue* head = FirstKv(*response, 1);
+    const mvccpb::KeyValue* entry = FirstKv(*response, 2);
+    const bool still_leads = leader != nullptr && leader->create_revision() == term.term;
     int64_t head_value = 0;
-    if (head != nullptr && absl::SimpleAtoi(head->value(), &head_value) && head_value == last_revision &&
-        entry != nullptr && entry->value() == group) {
-      absl::MutexLock lock(&mu_);
-      term_.head = last_revision;
-      term_.head_mod_revision = head->mod_revision();
-      return absl::OkStatus();  // The lost transaction did apply.
+    const bool head_read = head != nullptr && absl::SimpleAtoi(head->value(), &head_value);
+    if (entry != nullptr && entry->value() == group) {
+      // The lost transaction did apply: the group is durable, whatever happened since.
+      observability::LogWarning("append_settled", {{"first_revision", first_revision}, {"written", true}});
+      if (still_leads && head_read && head_value == last_revision) {
+        absl::MutexLock lock(&mu_);
+        term_.head = last_revision;
+        term_.head_mod_revision = head->mod_revision();
+        return absl::OkStatus();
+      }
+      // Another leader has taken over (and may have written after it): the write stands, but this member no longer
+      // leads. Its follower loop skips the group it applies now as a duplicate.
+      Lose(absl::UnavailableError("another member took over the region's log after this member's last write"))
+          .IgnoreError();
+      return absl::OkStatus();
     }
+    if (!still_leads) {
+      // The lost transaction carries the same fence, which can no longer hold: it can never apply either.
+      return Lose(absl::UnavailableError(
+          absl::StrCat("this member lost the leadership before the write was made (the region's log did not answer "
+                       "in time); ",
+                       kRetry)));
+    }
+    // head moved, but not by this group: another writer wrote under this member's leadership key, which only this
+    // member holds. Stop writing rather than guess.
     return Lose(absl::UnavailableError(absl::StrCat("another member took over the region's log; ", kRetry)));
   }
   return Lose(absl::UnavailableError(absl::StrCat(

@@ -9,11 +9,15 @@
 // max_entry_bytes first writes its events as parts (keyspace.h), each with the leadership fence, and its log key then
 // names how many there are: the group is committed by its own transaction alone, as any other.
 //
-// A transaction whose outcome is unknown (a timeout, a lost connection) is settled with a compare-and-set on head
-// (If ModRevision(head) == head_mod Then Put(head, unchanged)): when it succeeds the lost transaction can never
-// apply, and the callers learn that nothing was written; when it fails, head and the group's key say whether the
-// group is durable. When even that cannot be settled, this member stops leading; its follower loop then applies the
-// group if it turns out durable.
+// A transaction whose outcome is unknown (a timeout, a lost connection) is settled with a compare-and-set on head,
+// fenced by the leadership like the append (If CreateRevision(<leader key>) == term And ModRevision(head) ==
+// head_mod Then Put(head, unchanged)): when it succeeds the lost transaction can never apply, and the callers learn
+// that nothing was written. When it fails, the group's key says whether the group is durable: then the write
+// succeeded (also when another member leads by now: this one then stops leading). When it is not, this member either
+// no longer leads (the lost transaction's own fence fails too: nothing was written) or head was moved by someone
+// else; it stops leading either way. The fence keeps a deposed member from moving head under a new leader, whose
+// next append would then fail. When even that cannot be settled, this member stops leading; its follower loop then
+// applies the group if it turns out durable.
 //
 // Thread safety: Append is called by the committer thread only; Lead, StepDown and the accessors from any thread.
 #ifndef KETENBEELD_SERVER_REPLICATION_ETCD_LOG_H_

@@ -36,7 +36,15 @@ void Follower::Stop() {
 
 Follower::Status Follower::status() const {
   absl::MutexLock lock(&mu_);
-  return Status{.running = thread_.joinable() && !stopping_, .log_revision = log_revision_, .error = error_};
+  return Status{.running = thread_.joinable() && !stopping_,
+                .log_revision = log_revision_,
+                .error = error_,
+                .last_contact = last_contact_};
+}
+
+void Follower::Contact() {
+  absl::MutexLock lock(&mu_);
+  last_contact_ = absl::Now();
 }
 
 bool Follower::stopping() const {
@@ -134,6 +142,7 @@ absl::Status Follower::FollowOnce() {
     if (read_at != 0) range.set_revision(read_at);  // Every page at one etcd revision: the watch starts after it.
     absl::StatusOr<etcdserverpb::RangeResponse> response = client_.Range(range);
     if (!response.ok()) return response.status();
+    Contact();
     if (read_at == 0) read_at = response->header().revision();
     for (const mvccpb::KeyValue& kv : response->kvs()) {
       const std::optional<int64_t> first = keys_.LogKeyRevision(kv.key());
@@ -170,6 +179,7 @@ absl::Status Follower::FollowOnce() {
         {
           absl::MutexLock lock(&mu_);
           if (watch_ended_) return;  // After an error, until the loop starts over.
+          last_contact_ = absl::Now();
         }
         for (const mvccpb::Event& event : response.events()) {
           if (event.type() != mvccpb::Event::PUT || stopping()) continue;  // Deletes: trimming.
@@ -201,6 +211,7 @@ absl::Status Follower::FollowOnce() {
     // head read also moves the client off an etcd member that does not answer, so the next watch goes elsewhere.
     absl::StatusOr<etcd::GetResult> head = client_.Get(keys_.head());
     if (!head.ok()) continue;  // No etcd member answers: there is nothing to follow elsewhere either.
+    Contact();
     int64_t head_revision = 0;
     if (head->kv.has_value() && !absl::SimpleAtoi(head->kv->value(), &head_revision)) continue;
     const int64_t applied = committer_.applied_revision();

@@ -64,6 +64,10 @@ class Follower {
     int64_t log_revision = 0;
     // The last error, OK when the last read succeeded.
     absl::Status error;
+    // When this follower last heard from etcd: a read of the log or of head, or a watch response (InfinitePast:
+    // never). While it follows well this is at most stall_check_interval ago; a member cut off from etcd serves an
+    // ever older picture, and this says since when (docs/replication.md, "A follower cut off from etcd").
+    absl::Time last_contact = absl::InfinitePast();
   };
   Status status() const;
 
@@ -74,6 +78,8 @@ class Follower {
   // Applies one log value through the committer and waits for it.
   absl::Status Apply(std::string_view key, std::string_view value);
   bool stopping() const;
+  // Records that etcd answered just now.
+  void Contact();
 
   etcd::Client& client_;
   const Keyspace keys_;
@@ -87,6 +93,7 @@ class Follower {
   absl::Status watch_error_ ABSL_GUARDED_BY(mu_);
   int64_t log_revision_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_contact_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   std::thread thread_ ABSL_GUARDED_BY(mu_);
 };
 

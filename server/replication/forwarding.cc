@@ -1,10 +1,19 @@
 #include "server/replication/forwarding.h"
 
+#include <memory>
+#include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "openssl/crypto.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
+#include "openssl/x509_vfy.h"
+#include "openssl/x509v3.h"
 #include "server/replication/reseed.h"
 
 namespace ketenbeeld::replication {
@@ -38,11 +47,80 @@ absl::StatusOr<mutations::WriteRequest::Body> UnpackAlternative(const google::pr
   }
 }
 
+struct X509Free {
+  void operator()(X509* certificate) const { X509_free(certificate); }
+};
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+// Every certificate in `pem`, in order.
+std::vector<X509Ptr> ReadCertificates(const std::string& pem) {
+  std::vector<X509Ptr> certificates;
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (bio == nullptr) return certificates;
+  while (X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) certificates.emplace_back(certificate);
+  BIO_free(bio);
+  return certificates;
+}
+
+// Verifies `chain` (the member's certificate, then any intermediates) against `ca` for `purpose`, as the peer's TLS
+// handshake will; the verification's error text, or "" when it holds.
+std::string VerifyAs(const std::vector<X509Ptr>& ca, const std::vector<X509Ptr>& chain, int purpose) {
+  X509_STORE* store = X509_STORE_new();
+  STACK_OF(X509)* untrusted = sk_X509_new_null();
+  X509_STORE_CTX* context = X509_STORE_CTX_new();
+  std::string problem = "cannot set up the certificate check";
+  if (store != nullptr && untrusted != nullptr && context != nullptr) {
+    for (const X509Ptr& certificate : ca) X509_STORE_add_cert(store, certificate.get());
+    for (size_t i = 1; i < chain.size(); ++i) sk_X509_push(untrusted, chain[i].get());
+    if (X509_STORE_CTX_init(context, store, chain.front().get(), untrusted) == 1 &&
+        X509_STORE_CTX_set_purpose(context, purpose) == 1) {
+      problem = X509_verify_cert(context) == 1 ? "" : X509_verify_cert_error_string(X509_STORE_CTX_get_error(context));
+    }
+  }
+  X509_STORE_CTX_free(context);
+  sk_X509_free(untrusted);  // Not the certificates: `chain` owns them.
+  X509_STORE_free(store);
+  return problem;
+}
+
+// Whether a failed call to the leader failed in the TLS handshake (gRPC says "Ssl handshake failed: ..."): then the
+// write was never sent.
+bool HandshakeFailed(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         absl::StrContains(absl::AsciiStrToLower(status.error_message()), "handshake");
+}
+
 bool SameToken(const std::string& expected, std::string_view given) {
   return expected.size() == given.size() && CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
 }
 
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MemberCredentials(const std::string& ca_pem,
+                                                                            const std::string& certificate_pem,
+                                                                            const std::string& key_pem) {
+  const std::vector<X509Ptr> ca = ReadCertificates(ca_pem);
+  if (ca.empty()) return absl::InvalidArgumentError("tls.client_ca: holds no PEM certificate");
+  const std::vector<X509Ptr> chain = ReadCertificates(certificate_pem);
+  if (chain.empty()) return absl::InvalidArgumentError("tls.server_certificate: holds no PEM certificate");
+  if (std::string problem = VerifyAs(ca, chain, X509_PURPOSE_SSL_SERVER); !problem.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls.server_certificate: the other members of the region verify this member's certificate against the "
+        "region's CA (tls.client_ca), and it does not pass as a TLS server's certificate: ",
+        problem));
+  }
+  if (std::string problem = VerifyAs(ca, chain, X509_PURPOSE_SSL_CLIENT); !problem.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls.server_certificate: the members of a region present their server certificate to each other as their "
+        "TLS client certificate too, so it must be issued for both (extendedKeyUsage serverAuth, clientAuth): ",
+        problem));
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = ca_pem;
+  tls.pem_cert_chain = certificate_pem;
+  tls.pem_private_key = key_pem;
+  return grpc::SslCredentials(tls);
+}
 
 void PackWriteBody(const mutations::WriteRequest::Body& body, google::protobuf::Any& any) {
   std::visit(
@@ -127,6 +205,11 @@ void Forwarder::Finish(Call* raw, const grpc::Status& status) {
         .revision = call->response.revision(), .record = nullptr, .replayed = call->response.replayed()};
     if (call->response.has_record()) written.record = state::MakeRecord(std::move(*call->response.mutable_record()));
     result = std::move(written);
+  } else if (options_.credentials != nullptr && HandshakeFailed(status)) {
+    result = absl::UnavailableError(absl::StrCat(
+        "this member could not reach the region's leader over TLS (", status.error_message(),
+        "): the write was not made. Every member's certificate must be issued by the region's CA (tls.client_ca) "
+        "for serverAuth and clientAuth, and name the address the member advertises"));
   } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
              status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     result = absl::UnavailableError(absl::StrCat(

@@ -28,6 +28,15 @@ namespace ketenbeeld::replication {
 // The metadata key that carries the member token.
 inline constexpr char kMemberTokenHeader[] = "x-ketenbeeld-member-token";
 
+// How members reach each other over TLS: each presents its server certificate as its client certificate and trusts
+// the region's CA (tls.client_ca), which also verifies the organisations' certificates. Checks first what the other
+// members will check, so that a member whose certificate they would refuse does not start: the certificate must
+// chain to `ca_pem` and be issued for TLS servers and clients both (extendedKeyUsage serverAuth, clientAuth; or no
+// extended key usage at all). INVALID_ARGUMENT naming tls.server_certificate or tls.client_ca otherwise.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MemberCredentials(const std::string& ca_pem,
+                                                                            const std::string& certificate_pem,
+                                                                            const std::string& key_pem);
+
 // A write's body as an Any (ForwardWriteRequest.body), and back: INVALID_ARGUMENT naming `body` for a type that is
 // not one of the writes (or a SystemTick, which is never forwarded).
 void PackWriteBody(const mutations::WriteRequest::Body& body, google::protobuf::Any& any);

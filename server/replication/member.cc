@@ -123,6 +123,7 @@ Member::Status Member::status() const {
   status.log_revision = std::max(head_, follower.log_revision);
   if (role_ == Role::kLeader && committer_ != nullptr) status.log_revision = committer_->applied_revision();
   status.follower_error = role_ == Role::kLeader ? absl::OkStatus() : follower.error;
+  status.log_contact = role_ == Role::kLeader ? absl::Now() : follower.last_contact;
   status.etcd_db_bytes = etcd_db_bytes_;
   status.etcd_db_in_use_bytes = etcd_db_in_use_bytes_;
   status.etcd_alarms = etcd_alarms_;

@@ -67,6 +67,10 @@ struct MemberOptions {
 
 enum class Role { kFollower, kLeader };
 
+// A follower that has not heard from etcd for this long reports itself cut off from the region's log (health,
+// metrics): it reads head every second while it follows well.
+inline constexpr absl::Duration kLogContactTimeout = absl::Seconds(5);
+
 class Member {
  public:
   // Connects to etcd and compares this member's store (at `local_revision`) with the region's log. UNAVAILABLE when
@@ -98,6 +102,12 @@ class Member {
     int64_t leaderships = 0;
     // The follower's last error (OK while following well or leading).
     absl::Status follower_error;
+    // When this member last heard from the region's log in etcd: now while it leads (its lease would end without
+    // etcd), else its follower's last read or watch response (Follower::Status::last_contact). A follower that has not
+    // heard for a few seconds is cut off: log_revision is only what it saw last, and its picture may be old.
+    absl::Time log_contact = absl::InfinitePast();
+    // Whether this member heard from the log within kLogContactTimeout of `now` (the leader always has).
+    bool LogReachable(absl::Time now) const { return now - log_contact <= kLogContactTimeout; }
     // From etcd's status, refreshed every monitor_interval (-1 while not known yet): the database file of the etcd
     // member this one talks to, the part of it in use, and the cluster's alarms.
     int64_t etcd_db_bytes = -1;

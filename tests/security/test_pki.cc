@@ -157,7 +157,7 @@ IssuedCertificate TestCa::IssueServer(const ServerCertificateSpec& spec) {
   AddExtension(certificate.get(), state_->certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
   AddExtension(certificate.get(), state_->certificate.get(), NID_key_usage,
                "critical,digitalSignature,keyEncipherment");
-  AddExtension(certificate.get(), state_->certificate.get(), NID_ext_key_usage, "serverAuth");
+  AddExtension(certificate.get(), state_->certificate.get(), NID_ext_key_usage, spec.extended_key_usage);
   if (!names.empty()) {
     AddExtension(certificate.get(), state_->certificate.get(), NID_subject_alt_name, absl::StrJoin(names, ","));
   }

@@ -41,6 +41,9 @@ struct ServerCertificateSpec {
   std::vector<std::string> ip_addresses = {"127.0.0.1", "::1"};
   absl::Time not_before = absl::Now() - absl::Hours(1);
   absl::Time not_after = absl::Now() + absl::Hours(24 * 30);
+  // The extendedKeyUsage extension's value: a replicated region's members present their server certificate to each
+  // other as their client certificate too, and need "serverAuth,clientAuth" (docs/replication.md).
+  std::string extended_key_usage = "serverAuth";
 };
 
 class TestCa {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 
 namespace ketenbeeld::testing {
 namespace {
@@ -44,30 +46,58 @@ int ConnectLoopback(int port) {
   return fd;
 }
 
+// The bytes read from one side and not yet written to the other: `ready` may be written now, `delayed` not before
+// each chunk's time (TcpForwarder::SetDelay), in order.
+struct Buffer {
+  std::string ready;
+  std::deque<std::pair<absl::Time, std::string>> delayed;
+  size_t delayed_bytes = 0;
+
+  size_t size() const { return ready.size() + delayed_bytes; }
+  // Moves the delayed chunks whose time has come to `ready`.
+  void Release(absl::Time now) {
+    while (!delayed.empty() && delayed.front().first <= now) {
+      ready.append(delayed.front().second);
+      delayed_bytes -= delayed.front().second.size();
+      delayed.pop_front();
+    }
+  }
+};
+
 // One accepted connection and its connection to the target, with the bytes read from one side and not yet written
 // to the other.
 struct Pipe {
   int client = -1;
   int upstream = -1;
-  std::string to_upstream;
-  std::string to_client;
+  Buffer to_upstream;
+  Buffer to_client;
   bool dead = false;
 };
 
-// Reads what `from` has (up to the buffer's bound) into `buffer`; false when `from` closed or failed.
-bool ReadInto(int from, std::string& buffer) {
+// Reads what `from` has (up to the buffer's bound) into `buffer`, to be passed on after `delay`; false when `from`
+// closed or failed.
+bool ReadInto(int from, Buffer& buffer, absl::Duration delay, std::atomic<int64_t>& bytes_read) {
   char chunk[16 * 1024];
   const size_t room = kMaxBuffered - buffer.size();
   if (room == 0) return true;  // The other side has not taken what was read: read later.
   const ssize_t n = read(from, chunk, std::min(room, sizeof(chunk)));
   if (n > 0) {
-    buffer.append(chunk, static_cast<size_t>(n));
+    bytes_read += n;
+    if (delay <= absl::ZeroDuration() && buffer.delayed.empty()) {
+      buffer.ready.append(chunk, static_cast<size_t>(n));
+    } else {
+      // Never before a chunk read earlier (the delay may have been lowered meanwhile): bytes keep their order.
+      absl::Time at = absl::Now() + delay;
+      if (!buffer.delayed.empty()) at = std::max(at, buffer.delayed.back().first);
+      buffer.delayed.emplace_back(at, std::string(chunk, static_cast<size_t>(n)));
+      buffer.delayed_bytes += static_cast<size_t>(n);
+    }
     return true;
   }
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
 }
 
-// Writes what `to` takes of `buffer`; false when `to` failed.
+// Writes what `to` takes of `buffer`'s ready bytes; false when `to` failed.
 bool WriteFrom(int to, std::string& buffer) {
   const ssize_t n = send(to, buffer.data(), buffer.size(), MSG_NOSIGNAL);
   if (n >= 0) {
@@ -121,6 +151,10 @@ void TcpForwarder::Cut(CutMode mode) { state_ = mode == CutMode::kHold ? kHoldin
 
 void TcpForwarder::Restore() { state_ = kForwarding; }
 
+void TcpForwarder::SetDelay(Direction direction, absl::Duration delay) {
+  delay_micros_[direction == Direction::kToTarget ? 0 : 1] = absl::ToInt64Microseconds(delay);
+}
+
 void TcpForwarder::Run() {
   std::vector<Pipe> pipes;
   std::vector<pollfd> fds;
@@ -134,9 +168,14 @@ void TcpForwarder::Run() {
     // Holding: nothing is accepted, read or written (new connections wait in the backlog).
     if (state != kHolding) fds.push_back({.fd = listen_fd_, .events = POLLIN, .revents = 0});
     if (state == kForwarding) {
+      const absl::Time now = absl::Now();
+      for (Pipe& pipe : pipes) {
+        pipe.to_upstream.Release(now);
+        pipe.to_client.Release(now);
+      }
       for (const Pipe& pipe : pipes) {
-        auto events = [](const std::string& in, const std::string& out) {
-          return static_cast<short>((in.size() < kMaxBuffered ? POLLIN : 0) | (out.empty() ? 0 : POLLOUT));
+        auto events = [](const Buffer& in, const Buffer& out) {
+          return static_cast<short>((in.size() < kMaxBuffered ? POLLIN : 0) | (out.ready.empty() ? 0 : POLLOUT));
         };
         fds.push_back({.fd = pipe.client, .events = events(pipe.to_upstream, pipe.to_client), .revents = 0});
         fds.push_back({.fd = pipe.upstream, .events = events(pipe.to_client, pipe.to_upstream), .revents = 0});
@@ -166,10 +205,16 @@ void TcpForwarder::Run() {
       const short client_events = fds[next].revents;
       const short upstream_events = fds[next + 1].revents;
       bool alive = true;
-      if (client_events & (POLLIN | POLLHUP | POLLERR)) alive = alive && ReadInto(pipe.client, pipe.to_upstream);
-      if (upstream_events & (POLLIN | POLLHUP | POLLERR)) alive = alive && ReadInto(pipe.upstream, pipe.to_client);
-      if (alive && !pipe.to_upstream.empty()) alive = WriteFrom(pipe.upstream, pipe.to_upstream);
-      if (alive && !pipe.to_client.empty()) alive = WriteFrom(pipe.client, pipe.to_client);
+      if (client_events & (POLLIN | POLLHUP | POLLERR)) {
+        alive = alive &&
+                ReadInto(pipe.client, pipe.to_upstream, absl::Microseconds(delay_micros_[0].load()), bytes_to_target_);
+      }
+      if (upstream_events & (POLLIN | POLLHUP | POLLERR)) {
+        alive = alive && ReadInto(pipe.upstream, pipe.to_client, absl::Microseconds(delay_micros_[1].load()),
+                                  bytes_from_target_);
+      }
+      if (alive && !pipe.to_upstream.ready.empty()) alive = WriteFrom(pipe.upstream, pipe.to_upstream.ready);
+      if (alive && !pipe.to_client.ready.empty()) alive = WriteFrom(pipe.client, pipe.to_client.ready);
       // One side closed or failed: close both (the peers reconnect, as after a reset).
       pipe.dead = !alive;
     }

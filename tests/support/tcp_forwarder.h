@@ -9,6 +9,11 @@
 //               that refuses connections (the peers see errors at once).
 //   Restore():  forwards again; new connections reach the target.
 //
+//   SetDelay(direction, d): while forwarding, bytes read from then on in that direction are passed on no sooner than
+//               `d` after they were read, in order (a slow link, or an answer that arrives after its caller's deadline:
+//               a delay on kFromTarget lets requests reach the target at once and holds back its answers). Zero, the
+//               default, passes bytes on at once. Bytes read before the change keep their time.
+//
 // One thread per forwarder runs every connection (poll with a 20 ms timeout, so Cut, Restore and the destructor take
 // effect within that). Bytes wait in a bounded buffer per direction (at most 64 KiB: the forwarder stops reading a
 // side whose bytes the other side has not taken yet).
@@ -19,17 +24,21 @@
 #define KETENBEELD_TESTS_SUPPORT_TCP_FORWARDER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace ketenbeeld::testing {
 
 class TcpForwarder {
  public:
   enum class CutMode { kHold, kDrop };
+  // kToTarget: what the connecting peer sends; kFromTarget: what the target answers.
+  enum class Direction { kToTarget, kFromTarget };
 
   // Listens on 127.0.0.1:0 and forwards to `target` ("127.0.0.1:port"). INVALID_ARGUMENT for a target that is not
   // "ip:port"; INTERNAL when the listening socket cannot be made.
@@ -44,8 +53,13 @@ class TcpForwarder {
 
   void Cut(CutMode mode);
   void Restore();
+  void SetDelay(Direction direction, absl::Duration delay);
   // Connections accepted so far (each one forwarded to a new connection to the target).
   int accepted() const { return accepted_.load(); }
+  // Bytes read so far from the connecting peers (to pass on to the target) and from the target: which forwarder a
+  // process is using shows in these.
+  int64_t bytes_to_target() const { return bytes_to_target_.load(); }
+  int64_t bytes_from_target() const { return bytes_from_target_.load(); }
 
  private:
   enum State { kForwarding, kHolding, kDropping };
@@ -59,6 +73,10 @@ class TcpForwarder {
   std::atomic<int> state_{kForwarding};
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
+  std::atomic<int64_t> bytes_to_target_{0};
+  std::atomic<int64_t> bytes_from_target_{0};
+  // SetDelay's delays in microseconds, indexed by Direction.
+  std::atomic<int64_t> delay_micros_[2] = {0, 0};
   std::thread thread_;
 };
 

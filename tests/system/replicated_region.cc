@@ -35,25 +35,14 @@ absl::StatusOr<int> FreeLoopbackPort() {
 absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const std::string& dir, Options options) {
   std::unique_ptr<ReplicatedRegion> region(new ReplicatedRegion());
   region->options_ = std::move(options);
+  region->dir_ = dir;
   absl::StatusOr<std::unique_ptr<EtcdCluster>> etcd = EtcdCluster::Start(region->options_.etcd);
   if (!etcd.ok()) return etcd.status();
   region->etcd_ = *std::move(etcd);
   for (int i = 0; i < region->options_.members; ++i) {
-    absl::StatusOr<int> port = FreeLoopbackPort();
-    if (!port.ok()) return port.status();
-    region->members_.push_back(Member{.address = absl::StrCat("127.0.0.1:", *port),
-                                      .data_dir = absl::StrCat(dir, "/member-", i),
-                                      .log_path = absl::StrCat(dir, "/member-", i, ".log"),
-                                      .member_id = absl::StrCat("member-", i),
-                                      .log_offset = 0,
-                                      .process = nullptr,
-                                      .etcd_forwarders = {}});
-    if (!region->options_.etcd_through_forwarders) continue;
-    for (const std::string& endpoint : region->etcd_->endpoints()) {
-      absl::StatusOr<std::unique_ptr<TcpForwarder>> forwarder = TcpForwarder::Start(endpoint);
-      if (!forwarder.ok()) return forwarder.status();
-      region->members_.back().etcd_forwarders.push_back(*std::move(forwarder));
-    }
+    std::vector<std::string> args;
+    if (i < static_cast<int>(region->options_.member_args.size())) args = region->options_.member_args[i];
+    if (absl::Status prepared = region->PrepareMember(dir, std::move(args)); !prepared.ok()) return prepared;
   }
   for (int i = 0; i < region->size(); ++i) {
     if (absl::Status started = region->StartMember(i); !started.ok()) return started;
@@ -61,6 +50,34 @@ absl::StatusOr<std::unique_ptr<ReplicatedRegion>> ReplicatedRegion::Start(const 
   absl::StatusOr<int> leader = region->WaitForLeader(absl::Seconds(20));
   if (!leader.ok()) return leader.status();
   return region;
+}
+
+absl::Status ReplicatedRegion::PrepareMember(std::string dir, std::vector<std::string> args) {
+  const int i = size();
+  absl::StatusOr<int> port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  members_.push_back(Member{.address = absl::StrCat("127.0.0.1:", *port),
+                            .data_dir = absl::StrCat(dir, "/member-", i),
+                            .log_path = absl::StrCat(dir, "/member-", i, ".log"),
+                            .member_id = absl::StrCat("member-", i),
+                            .args = std::move(args),
+                            .log_offset = 0,
+                            .process = nullptr,
+                            .etcd_forwarders = {}});
+  if (!options_.etcd_through_forwarders) return absl::OkStatus();
+  for (const std::string& endpoint : etcd_->endpoints()) {
+    absl::StatusOr<std::unique_ptr<TcpForwarder>> forwarder = TcpForwarder::Start(endpoint);
+    if (!forwarder.ok()) return forwarder.status();
+    members_.back().etcd_forwarders.push_back(*std::move(forwarder));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ReplicatedRegion::AddMember(std::vector<std::string> args) {
+  if (absl::StatusOr<int> leader = WaitForLeader(absl::Seconds(20)); !leader.ok()) return leader.status();
+  if (absl::Status prepared = PrepareMember(dir_, std::move(args)); !prepared.ok()) return prepared;
+  if (absl::Status started = StartMember(size() - 1); !started.ok()) return started;
+  return size() - 1;
 }
 
 absl::Status ReplicatedRegion::StartMember(int i) {
@@ -75,6 +92,7 @@ absl::Status ReplicatedRegion::StartMember(int i) {
                                    "--advertise",      member.address,
                                    "--lease_ttl",      absl::FormatDuration(options_.lease_ttl)};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  args.insert(args.end(), member.args.begin(), member.args.end());
   member.log_offset = ReadWholeFile(member.log_path).size();  // This life's lines start here.
   absl::StatusOr<std::unique_ptr<ServerProcess>> process = ServerProcess::Start(
       {.data_dir = member.data_dir, .listen = member.address, .log_path = member.log_path, .extra_args = args},
@@ -135,6 +153,12 @@ void ReplicatedRegion::CutFromEtcd(int i, TcpForwarder::CutMode mode) {
 
 void ReplicatedRegion::RestoreEtcd(int i) {
   for (const auto& forwarder : members_[i].etcd_forwarders) forwarder->Restore();
+}
+
+std::vector<TcpForwarder*> ReplicatedRegion::EtcdForwarders(int i) const {
+  std::vector<TcpForwarder*> forwarders;
+  for (const auto& forwarder : members_[i].etcd_forwarders) forwarders.push_back(forwarder.get());
+  return forwarders;
 }
 
 }  // namespace ketenbeeld::testing

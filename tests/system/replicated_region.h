@@ -31,6 +31,8 @@ class ReplicatedRegion {
     absl::Duration lease_ttl = absl::Seconds(2);
     // Extra flags for every member.
     std::vector<std::string> extra_args{};
+    // More flags for member i (after extra_args), for the first member_args.size() members.
+    std::vector<std::vector<std::string>> member_args{};
     // The etcd cluster (three members; a tiny quota_backend_bytes for the NOSPACE test).
     EtcdClusterOptions etcd{.members = 3};
     // Each member's --etcd_endpoints name its own forwarders to the etcd members instead of etcd itself.
@@ -54,6 +56,10 @@ class ReplicatedRegion {
   // otherwise.
   absl::StatusOr<int> WaitForLeader(absl::Duration timeout, int other_than = -1) const;
 
+  // Starts one more member (the next index) with `args` after Options::extra_args, once a member leads, so that it
+  // follows; returns its index.
+  absl::StatusOr<int> AddMember(std::vector<std::string> args);
+
   // SIGKILL, and reap.
   void Kill(int i);
   // Starts member i again on its data directory and address.
@@ -63,6 +69,8 @@ class ReplicatedRegion {
   // reconnects it. No-ops without.
   void CutFromEtcd(int i, TcpForwarder::CutMode mode);
   void RestoreEtcd(int i);
+  // With etcd_through_forwarders: member i's forwarders, one per etcd member (empty without).
+  std::vector<TcpForwarder*> EtcdForwarders(int i) const;
 
  private:
   struct Member {
@@ -70,15 +78,20 @@ class ReplicatedRegion {
     std::string data_dir;
     std::string log_path;
     std::string member_id;
+    // Flags of this member only (Options::member_args, AddMember).
+    std::vector<std::string> args;
     size_t log_offset = 0;  // Where the current life's lines start in log_path.
     std::unique_ptr<ServerProcess> process;
     // With etcd_through_forwarders: one per etcd member, this member's only way to etcd.
     std::vector<std::unique_ptr<TcpForwarder>> etcd_forwarders;
   };
   ReplicatedRegion() = default;
+  // Adds member i's ports, directories and forwarders (not started).
+  absl::Status PrepareMember(std::string dir, std::vector<std::string> args);
   absl::Status StartMember(int i);
 
   Options options_;
+  std::string dir_;
   std::unique_ptr<EtcdCluster> etcd_;
   std::vector<Member> members_;
 };

@@ -1,19 +1,26 @@
 // A replicated region (docs/replication.md) when etcd, not a server, is what fails: one etcd member lost (writes go
 // on after a short pause), two lost (no quorum: writes refused with UNAVAILABLE while reads and feeds go on, then
-// writes resume), a server cut off from etcd by a network partition (a test-side TCP forwarder), and etcd out of
-// space (NOSPACE: RESOURCE_EXHAUSTED until the operator compacts, defragments and disarms). Afterwards every member
-// must hold the same log, byte for byte, with every acknowledged write at its revision.
+// writes resume), a server cut off from etcd by a network partition (a test-side TCP forwarder): the leader by one
+// that drops packets, a follower by one that refuses connections; and etcd out of space (NOSPACE: RESOURCE_EXHAUSTED
+// until the operator compacts, defragments and disarms). Afterwards every member must hold the same log, byte for
+// byte, with every acknowledged write at its revision.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/tcp_forwarder.h"
+#include "tests/support/test_server.h"
 #include "tests/system/replication_fixture.h"
 
 namespace ketenbeeld::testing {
@@ -40,6 +47,58 @@ class ReplicationFaultsTest : public ReplicationTest {
     const ResumingSubscriber::Observed seen = feed.observed();
     EXPECT_TRUE(seen.violations.empty()) << absl::StrJoin(seen.violations, "\n");
     EXPECT_EQ(seen.resumes, 0) << "the live feed broke although no server stopped";
+  }
+
+  // A member's /healthz (null when it does not answer).
+  static nlohmann::json MemberHealth(int http_port) {
+    httplib::Client client("127.0.0.1", http_port);
+    client.set_read_timeout(2, 0);
+    httplib::Result result = client.Get("/healthz");
+    if (!result) return nullptr;
+    return nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+  }
+
+  // Waits (bounded) until member i's health says log_reachable == `reachable`; returns how long that took, or
+  // nullopt when it did not.
+  std::optional<absl::Duration> WaitForLogReachable(int i, bool reachable, absl::Duration timeout) {
+    const absl::Time start = absl::Now();
+    while (absl::Now() - start < timeout) {
+      const nlohmann::json health = MemberHealth(region_->member(i)->http_port());
+      if (health.is_object() && health.value("log_reachable", !reachable) == reachable) return absl::Now() - start;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return std::nullopt;
+  }
+
+  // The forwarder that carries member i's etcd calls now (its client sends every call to one current etcd member):
+  // the one whose traffic grows most while `writers` make `writes` more writes.
+  TcpForwarder* ForwarderInUse(int i, ClosedLoopWriters& writers, int writes) {
+    const std::vector<TcpForwarder*> forwarders = region_->EtcdForwarders(i);
+    std::vector<int64_t> before;
+    for (const TcpForwarder* forwarder : forwarders) before.push_back(forwarder->bytes_to_target());
+    ExpectWritesFlow(writers, writes, "to find the etcd member in use");
+    TcpForwarder* busiest = nullptr;
+    int64_t most = -1;
+    for (size_t f = 0; f < forwarders.size(); ++f) {
+      const int64_t sent = forwarders[f]->bytes_to_target() - before[f];
+      if (sent > most) {
+        most = sent;
+        busiest = forwarders[f];
+      }
+    }
+    return busiest;
+  }
+
+  // Waits (bounded) until member i has logged that it settled an append's unknown outcome as `written` (or not).
+  bool WaitForSettled(int i, bool written, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      for (const nlohmann::json& line : ParseJsonLines(region_->member(i)->log())) {
+        if (line.value("event", "") == "append_settled" && line.value("written", !written) == written) return true;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return false;
   }
 
   // The etcd member that is etcd's raft leader now (each member's Status names the leader's id).
@@ -230,6 +289,152 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
   writers.Stop();
   const std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
   ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+}
+
+// A follower cut off from etcd by a partition that refuses connections (TcpForwarder::CutMode::kDrop): the leader
+// keeps committing; the follower's health says within seconds that it cannot reach the log (its picture is only as
+// new as what it applied before the cut); its feed stays open and delivers nothing new, without breaking; a write
+// sent to it is forwarded to the leader (members reach each other outside etcd), committed there, and answered
+// once the follower has applied it, after the cut heals. Then the follower catches up with no gap, byte for byte.
+TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGap) {
+  ASSERT_NO_FATAL_FAILURE(StartRegion({.members = 3,
+                                       .lease_ttl = absl::Seconds(2),
+                                       .extra_args = {"--http_listen", "127.0.0.1:0"},
+                                       .member_args = {},
+                                       .etcd = {.members = 3},
+                                       .etcd_through_forwarders = true}));
+  const int leader = *region_->Leader();
+  const int cut = (leader + 1) % region_->size();
+  ClosedLoopWriters writers(*region_->member(leader), 2, "follower-cut");
+  ResumingSubscriber cut_feed(region_->address(cut));
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "at the start"));
+  ASSERT_TRUE(WaitForLogReachable(cut, true, absl::Seconds(10)).has_value()) << "the follower never reached the log";
+
+  region_->CutFromEtcd(cut, TcpForwarder::CutMode::kDrop);
+  const std::optional<absl::Duration> noticed = WaitForLogReachable(cut, false, absl::Seconds(15));
+  ASSERT_TRUE(noticed.has_value()) << "the cut-off follower's health does not say it cannot reach the log: "
+                                   << MemberHealth(region_->member(cut)->http_port()).dump();
+  std::printf("the cut-off follower's health said log_reachable false after %s\n",
+              absl::FormatDuration(*noticed).c_str());
+  const nlohmann::json health = MemberHealth(region_->member(cut)->http_port());
+  EXPECT_EQ(health.value("role", ""), "follower") << health.dump();
+  EXPECT_EQ(health.value("status", ""), "SERVING") << health.dump();  // It still serves what it has.
+  EXPECT_TRUE(health.contains("log_contact_age_seconds")) << health.dump();
+
+  // The leader keeps committing meanwhile.
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "while a follower is cut off from etcd"));
+  EXPECT_EQ(region_->Leader(cut).value_or(-1), leader) << "the leader changed although only a follower was cut off";
+
+  // A write through the cut-off follower: the leader commits it; the follower answers once it has applied it.
+  std::unique_ptr<v1::PictureService::Stub> via_cut = region_->member(cut)->NewStub();
+  v1::WriteResponse forwarded_response;
+  grpc::Status forwarded_status;
+  std::thread forwarded([&] {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    v1::RegisterOrganizationRequest request;
+    *request.mutable_organization() = MakeOrganization("via-cut-follower");
+    forwarded_status = via_cut->RegisterOrganization(&context, request, &forwarded_response);
+  });
+  std::unique_ptr<v1::PictureService::Stub> to_leader = region_->member(leader)->NewStub();
+  v1::GetRequest get;
+  get.set_name("organizations/via-cut-follower");
+  bool committed = false;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(20); !committed && absl::Now() < deadline;) {
+    v1::GetResponse got;
+    committed = to_leader->Get(Deadline().get(), get, &got).ok();
+    if (!committed) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(committed) << "the write sent to the cut-off follower was not committed by the leader";
+  v1::GetResponse not_yet;
+  EXPECT_EQ(region_->member(cut)->NewStub()->Get(Deadline().get(), get, &not_yet).error_code(),
+            grpc::StatusCode::NOT_FOUND)
+      << "the cut-off follower applied a group it cannot have read";
+
+  region_->RestoreEtcd(cut);
+  forwarded.join();
+  ASSERT_TRUE(forwarded_status.ok()) << forwarded_status.error_message();
+  const std::optional<absl::Duration> healed = WaitForLogReachable(cut, true, absl::Seconds(15));
+  ASSERT_TRUE(healed.has_value()) << "the healed follower still says it cannot reach the log";
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after the cut healed"));
+  writers.Stop();
+
+  std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
+  acknowledged.push_back(
+      {forwarded_response.revision(), forwarded_response.record().name(), forwarded_response.record()});
+  std::sort(acknowledged.begin(), acknowledged.end(),
+            [](const AcknowledgedWrite& a, const AcknowledgedWrite& b) { return a.revision < b.revision; });
+  const int64_t last = acknowledged.back().revision;
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, last));
+  // The feed on the cut-off member saw every revision once, and never broke.
+  ASSERT_TRUE(cut_feed.WaitUntilSeen(last, absl::Seconds(30)));
+  cut_feed.Stop();
+  const ResumingSubscriber::Observed seen = cut_feed.observed();
+  EXPECT_TRUE(seen.violations.empty()) << absl::StrJoin(seen.violations, "\n");
+  EXPECT_EQ(seen.resumes, 0) << "the feed on the cut-off follower broke";
+  const nlohmann::json after = MemberHealth(region_->member(cut)->http_port());
+  EXPECT_EQ(after.value("lag_revisions", ""), "0") << after.dump();
+}
+
+// etcd's answer to the leader's commit transaction arrives after the transaction's deadline (2 s), then, on the etcd
+// member the leader moved on to, the request itself does: a slow link to one etcd member. The leader settles each
+// outcome with its compare-and-set through another etcd member (docs/replication.md, "Commit"). The write whose
+// transaction applied is acknowledged, once; the writes whose request came late are refused "settled: nothing was
+// written" and never appear, also after their request reached etcd. The log holds exactly the acknowledged writes.
+TEST_F(ReplicationFaultsTest, DelayedAnswersFromEtcdAreSettledWithoutLossOrDuplicate) {
+  // A 10 s lease: the leader's lease keep-alive shares the slow link, and must outlast the delay.
+  ASSERT_NO_FATAL_FAILURE(StartRegion({.members = 2,
+                                       .lease_ttl = absl::Seconds(10),
+                                       .extra_args = {},
+                                       .member_args = {},
+                                       .etcd = {.members = 3},
+                                       .etcd_through_forwarders = true}));
+  const int leader = *region_->Leader();
+  // Writers that talk to the leader only, and go on after a refused write.
+  ClosedLoopWriters writers(region_->address(leader), 2, "delayed");
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 10, "at the start"));
+
+  // The answer is late: the transaction applied; the compare-and-set finds the group in the log.
+  TcpForwarder* slow = ForwarderInUse(leader, writers, 10);
+  ASSERT_NE(slow, nullptr);
+  const int failed_before = writers.failed_writes();
+  slow->SetDelay(TcpForwarder::Direction::kFromTarget, absl::Seconds(3));
+  const bool settled_written = WaitForSettled(leader, /*written=*/true, absl::Seconds(20));
+  slow->SetDelay(TcpForwarder::Direction::kFromTarget, {});
+  ASSERT_TRUE(settled_written) << "the leader did not settle a late answer as written";
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 10, "after a late answer"));
+  EXPECT_EQ(writers.failed_writes(), failed_before) << "a write whose transaction applied was refused";
+  EXPECT_EQ(region_->Leader().value_or(-1), leader) << "the leader stepped down over a late answer";
+
+  // The request is late: the compare-and-set moves head first, so the request can never apply.
+  slow = ForwarderInUse(leader, writers, 10);
+  ASSERT_NE(slow, nullptr);
+  slow->SetDelay(TcpForwarder::Direction::kToTarget, absl::Seconds(3));
+  const bool settled_not_written = WaitForSettled(leader, /*written=*/false, absl::Seconds(20));
+  slow->SetDelay(TcpForwarder::Direction::kToTarget, {});
+  ASSERT_TRUE(settled_not_written) << "the leader did not settle a late request as not written";
+  const std::vector<grpc::Status> refused = WaitForFailures(writers, failed_before, 1);
+  ASSERT_FALSE(refused.empty());
+  for (const grpc::Status& status : refused) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+    EXPECT_NE(status.error_message().find("settled"), std::string::npos) << status.error_message();
+  }
+  absl::SleepFor(absl::Seconds(3));  // The late request reaches etcd meanwhile, and fails its compare.
+  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 10, "after a late request"));
+  writers.Stop();
+
+  const std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
+  ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
+  // Every event in the log is an acknowledged write (each write is one event here): nothing refused was written,
+  // and nothing acknowledged was written twice.
+  std::unique_ptr<v1::PictureService::Stub> stub = region_->member(leader)->NewStub();
+  absl::StatusOr<WholeLog> log = ReadWholeLog(*stub);
+  ASSERT_TRUE(log.ok()) << log.status();
+  std::vector<int64_t> acknowledged_revisions;
+  for (const AcknowledgedWrite& write : acknowledged) acknowledged_revisions.push_back(write.revision);
+  std::vector<int64_t> logged_revisions;
+  for (const v1::Event& event : log->events) logged_revisions.push_back(event.revision());
+  EXPECT_EQ(logged_revisions, acknowledged_revisions);
 }
 
 }  // namespace
