@@ -56,6 +56,9 @@ void ApplySmoke(BenchConfig* config) {
   config->lease_ttl = absl::Seconds(2);
   config->failover_cycles = 1;
   config->failover_steady = absl::Seconds(1);
+  config->federation_rates = {50};
+  config->federation_duration = absl::Seconds(1);
+  config->federation_organizations = 10;
 }
 
 // Smaller than the full run but the same shape: a few minutes in all.
@@ -76,6 +79,7 @@ void ApplyQuick(BenchConfig* config) {
   config->replicated_publishers = {1, 64, 256};
   config->failover_cycles = 3;
   config->failover_steady = absl::Seconds(2);
+  config->federation_duration = absl::Seconds(5);
 }
 
 int Run(int argc, char** argv) {
@@ -84,7 +88,7 @@ int Run(int argc, char** argv) {
   std::string results_dir = "bench/results";
   std::string scenarios_flag =
       "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,replicated_writes,"
-      "replicated_failover";
+      "replicated_failover,federation_lag";
   std::string peers_flag = "ketenbeeld,etcd,redis";
   bool quick = false, smoke = false;
   double write_seconds = 0, fanout_seconds = 0;
@@ -100,10 +104,17 @@ int Run(int argc, char** argv) {
                  "Path of redis-server 7 (skipped with a message when missing or when built without hiredis)")
       ->default_val("/usr/bin/redis-server");
   app.add_option("--work_dir", config.work_dir, "Data dirs and server logs (same disk as the results)")->required();
+  app.add_option("--federator_bin", config.federator_binary,
+                 "Path of ketenbeeld-federator (federation_lag; skipped with a message when missing)");
+  std::vector<int> federation_rates;
+  double federation_seconds = 0;
+  app.add_option("--federation_rates", federation_rates, "federation_lag: the region's writes per second")
+      ->delimiter(',');
+  app.add_option("--federation_seconds", federation_seconds, "federation_lag: seconds of writing per rate");
   app.add_option("--results_dir", results_dir, "Where <scenario>.json are written")->default_val(results_dir);
   app.add_option("--scenarios", scenarios_flag,
                  "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,"
-                 "replicated_writes,replicated_failover")
+                 "replicated_writes,replicated_failover,federation_lag")
       ->default_val(scenarios_flag);
   app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd,redis")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
@@ -192,6 +203,8 @@ int Run(int argc, char** argv) {
   if (!replicated_publishers.empty()) config.replicated_publishers = replicated_publishers;
   if (lease_ttl_seconds > 0) config.lease_ttl = absl::Seconds(lease_ttl_seconds);
   if (failover_cycles > 0) config.failover_cycles = failover_cycles;
+  if (!federation_rates.empty()) config.federation_rates = federation_rates;
+  if (federation_seconds > 0) config.federation_duration = absl::Seconds(federation_seconds);
 
   config.peers.clear();
   for (absl::string_view peer : absl::StrSplit(peers_flag, ',', absl::SkipEmpty())) {
@@ -254,6 +267,8 @@ int Run(int argc, char** argv) {
       outcome = ketenbeeld::bench::RunReplicatedWrites(config);
     } else if (scenario == "replicated_failover") {
       outcome = ketenbeeld::bench::RunReplicatedFailover(config);
+    } else if (scenario == "federation_lag") {
+      outcome = ketenbeeld::bench::RunFederationLag(config);
     } else {
       std::fprintf(stderr, "unknown scenario '%.*s'\n", static_cast<int>(scenario.size()), scenario.data());
       return 2;

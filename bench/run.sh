@@ -3,13 +3,14 @@
 #
 #   bench/run.sh [--quick | --smoke] [BUILD_DIR] [-- extra ketenbeeld-bench flags]
 #
-# BUILD_DIR (argument or environment; default: build) must already contain ketenbeeld-server and ketenbeeld-bench:
-# this script builds nothing. etcd is /usr/bin/etcd (ETCD_BIN to change), Redis /usr/bin/redis-server (REDIS_BIN);
-# `make bench-deps` installs both, and hiredis for the bench's Redis client. Each peer that is missing is skipped
-# with a message (without etcd also the replicated-mode scenarios: three etcd members and three servers); ketenbeeld
-# is always measured. Servers run on 127.0.0.1 with their data under WORK_DIR (default
-# BUILD_DIR/bench-work, i.e. on the same disk). Results: bench/results/*.json, the tables in
-# bench/results/tables.txt, the machine in bench/results/machine.json. docs/benchmarks.md explains the numbers.
+# BUILD_DIR (argument or environment; default: build) must already contain ketenbeeld-server and ketenbeeld-bench
+# (and ketenbeeld-federator for federation_lag, which is skipped without it): this script builds nothing. etcd is
+# /usr/bin/etcd (ETCD_BIN to change), Redis /usr/bin/redis-server (REDIS_BIN); `make bench-deps` installs both, and
+# hiredis for the bench's Redis client. Each peer that is missing is skipped with a message (without etcd also the
+# replicated-mode scenarios: three etcd members and three servers); ketenbeeld is always measured. Servers run on
+# 127.0.0.1 with their data under WORK_DIR (default BUILD_DIR/bench-work, i.e. on the same disk). Results:
+# bench/results/*.json, the tables in bench/results/tables.txt, the machine in bench/results/machine.json.
+# docs/benchmarks.md explains the numbers.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
     --quick) mode_flag="--quick"; shift ;;
     --smoke) mode_flag="--smoke"; shift ;;
     --) shift; extra=("$@"); break ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) BUILD_DIR="$1"; shift ;;
   esac
 done
@@ -42,6 +43,9 @@ find_binary() {  # The top-level build puts them in server/ and bench/; a wrappe
 }
 server_bin="$(find_binary ketenbeeld-server)"
 bench_bin="$(find_binary ketenbeeld-bench)"
+# federation_lag runs the real federator; without it that scenario is skipped with a message.
+federator_bin="$(find "$BUILD_DIR" -maxdepth 3 -type f -name ketenbeeld-federator -perm -u+x 2>/dev/null | sort | head -n 1)"
+[[ -n "$federator_bin" ]] || echo "run.sh: no ketenbeeld-federator under $BUILD_DIR: federation_lag is SKIPPED"
 
 mkdir -p "$WORK_DIR" "$RESULTS_DIR"
 
@@ -84,7 +88,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 10485
 
 status=0
 "$bench_bin" $mode_flag --server_bin "$server_bin" --etcd_bin "$ETCD_BIN" --redis_bin "$REDIS_BIN" \
-  --work_dir "$WORK_DIR" \
+  --federator_bin "$federator_bin" --work_dir "$WORK_DIR" \
   --results_dir "$RESULTS_DIR" "${extra[@]}" | tee "$RESULTS_DIR/tables.txt" || status=$?
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$RESULTS_DIR/tables.txt"
 exit "$status"

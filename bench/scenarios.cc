@@ -28,6 +28,8 @@
 #include "bench/region.h"
 #include "bench/sse_client.h"
 #include "client/connection.h"
+#include "client/feed.h"
+#include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "tests/security/token_line.h"
@@ -1876,6 +1878,284 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
                      "same guarantee to time",
                      &outcome.json);
   PrintRows("replicated failover: kill -9 of the leader under a steady load of unary writes", rows, columns);
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Federation lag (issue 20): a region server, a ROAZ server and ketenbeeld-federator
+
+namespace {
+
+// The ROAZ server's feed, read with the client library's typed Feed on its own thread: every status report of VR10
+// that arrives after `synced`, with its provenance (the region's revision and commit time), against the moment its
+// message arrived here and the ROAZ server's own commit time.
+class RoazFeedWatcher {
+ public:
+  explicit RoazFeedWatcher(const std::string& address) : feed_(client::Connect(address)) {
+    thread_ = std::thread([this] {
+      v1::Filter filter;
+      filter.add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+      const absl::Status ended = feed_.Run(filter, 0,
+                                           client::FeedHandler{.on_message =
+                                                                   [this](const v1::SubscribeResponse& message) {
+                                                                     OnMessage(message);
+                                                                     return absl::OkStatus();
+                                                                   },
+                                                               .on_connection = {}});
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended.code() != absl::StatusCode::kCancelled) end_error_ = ended.ToString();
+    });
+  }
+  ~RoazFeedWatcher() { Stop(); }
+
+  void Stop() {
+    feed_.Cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool synced() const { return synced_.load(); }
+  int64_t seen() const { return seen_.load(); }
+  int64_t max_source_revision() const { return max_source_revision_.load(); }
+  int64_t out_of_order() const { return out_of_order_.load(); }
+  // Region commit → the event in the ROAZ server's feed here; region commit → the ROAZ server's commit.
+  const LatencyHistogram& visible() const { return visible_; }
+  const LatencyHistogram& applied() const { return applied_; }
+  std::string end_error() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return end_error_;
+  }
+
+ private:
+  static int64_t Nanos(const google::protobuf::Timestamp& time) {
+    return time.seconds() * 1'000'000'000 + time.nanos();
+  }
+
+  void OnMessage(const v1::SubscribeResponse& message) {
+    const int64_t received = NowUnixNanos();
+    if (message.has_synced()) synced_.store(true);
+    if (!message.has_events() || !synced_.load()) return;
+    for (const v1::Event& event : message.events().events()) {
+      const v1::SourceProvenance& provenance = event.record().provenance();
+      if (provenance.source_region() != kSafetyRegion || event.type() != v1::EVENT_TYPE_PUT) continue;
+      const int64_t committed = Nanos(provenance.source_commit_time());
+      visible_.Record((received - committed) / 1000);
+      applied_.Record((Nanos(event.commit_time()) - committed) / 1000);
+      if (provenance.source_revision() <= max_source_revision_.load()) out_of_order_.fetch_add(1);
+      max_source_revision_.store(std::max(max_source_revision_.load(), provenance.source_revision()));
+      seen_.fetch_add(1);
+    }
+  }
+
+  client::Feed feed_;
+  std::thread thread_;
+  std::atomic<bool> synced_{false};
+  std::atomic<int64_t> seen_{0};
+  std::atomic<int64_t> max_source_revision_{0};
+  std::atomic<int64_t> out_of_order_{0};
+  LatencyHistogram visible_;
+  LatencyHistogram applied_;
+  mutable std::mutex mutex_;
+  std::string end_error_;  // Guarded by mutex_.
+};
+
+// The revision a server is at (a List of at most one record).
+absl::StatusOr<int64_t> RevisionOf(const std::string& address) {
+  auto stub = v1::PictureService::NewStub(client::Connect(address));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::ListRequest request;
+  request.set_page_size(1);
+  v1::ListResponse response;
+  const grpc::Status status = stub->List(&context, request, &response);
+  if (!status.ok()) return ToAbslStatus(status);
+  return response.revision();
+}
+
+// Waits until the ROAZ server's cursor of VR10 is at least `revision` (GetUpstreamCursors every 20 ms).
+absl::Status AwaitCursor(const std::string& roaz_address, int64_t revision, absl::Duration timeout) {
+  auto stub = v1::FederationService::NewStub(client::Connect(roaz_address));
+  const absl::Time deadline = absl::Now() + timeout;
+  int64_t cursor = 0;
+  while (absl::Now() < deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    v1::GetUpstreamCursorsResponse response;
+    if (stub->GetUpstreamCursors(&context, {}, &response).ok()) {
+      for (const v1::UpstreamSource& source : response.sources()) {
+        if (source.safety_region() == kSafetyRegion) cursor = source.cursor();
+      }
+      if (cursor >= revision) return absl::OkStatus();
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat("the ROAZ server's cursor of ", kSafetyRegion, " is ", cursor, ", not ", revision));
+}
+
+// One rate: fresh servers (the region, VR10; the ROAZ server, VR12, with VR10 as its source), the federator, the
+// region's organisations registered and federated; then `rate` status reports per second for federation_duration
+// (an open loop over the region's unary ReportStatus), read back from the ROAZ server's feed until every acknowledged
+// one has arrived.
+Json FederationLagCase(const BenchConfig& config, int rate, const std::string& case_name,
+                       std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat("federation_lag ", case_name);
+  Json result = {{"rate_per_s", rate}};
+  auto fail = [&](const std::string& what) {
+    failures->push_back(absl::StrCat(label, ": ", what));
+    Progress(absl::StrCat("check failed: ", failures->back()));
+    result["error"] = what;
+    return result;
+  };
+  const std::string region_dir = DataDir(config, "federation_lag", case_name, "region");
+  const std::string roaz_dir = DataDir(config, "federation_lag", case_name, "roaz");
+  const std::string roaz_config = absl::StrCat(config.work_dir, "/logs/federation_lag-roaz.textproto");
+  std::filesystem::create_directories(config.work_dir + "/logs");
+  std::ofstream(roaz_config) << "federation {\n  sources { safety_region: \"" << kSafetyRegion
+                             << "\" identity: \"federator-vr10\" }\n}\n";
+  PeerOptions roaz_options = PeerOptionsFor("ketenbeeld", config);
+  roaz_options.server_flags.insert(roaz_options.server_flags.end(), {"--region", "VR12", "--config", roaz_config});
+  std::unique_ptr<Peer> region = MakePeer("ketenbeeld", config);
+  std::unique_ptr<Peer> roaz = MakeKetenbeeldPeer(std::move(roaz_options));
+  ChildProcess federator;
+  // Whatever happens below, the federator stops first, then the servers (their destructors), then the data goes.
+  struct Cleanup {
+    const BenchConfig& config;
+    ChildProcess& federator;
+    std::unique_ptr<Peer>& region;
+    std::unique_ptr<Peer>& roaz;
+    std::string region_dir, roaz_dir;
+    ~Cleanup() {
+      federator.Stop(absl::Seconds(10));
+      region.reset();
+      roaz.reset();
+      RemoveDataDir(config, region_dir);
+      RemoveDataDir(config, roaz_dir);
+    }
+  } cleanup{config, federator, region, roaz, region_dir, roaz_dir};
+
+  Progress(absl::StrCat(label, ": region, ROAZ server and federator"));
+  if (absl::Status status = region->Start(region_dir); !status.ok()) return fail("region: " + status.ToString());
+  if (absl::Status status = roaz->Start(roaz_dir); !status.ok()) return fail("ROAZ server: " + status.ToString());
+  if (absl::Status status = region->Register(config.federation_organizations, 64, absl::Minutes(2)); !status.ok()) {
+    return fail("registration: " + status.ToString());
+  }
+  const std::string federator_log = absl::StrCat(config.work_dir, "/logs/federation_lag-federator-", rate, ".log");
+  if (absl::Status status =
+          federator.Start({config.federator_binary, "--downstream", absl::StrCat("target=", roaz->address()),
+                           "--source", absl::StrCat(kSafetyRegion, ",target=", region->address())},
+                          federator_log);
+      !status.ok()) {
+    return fail("federator: " + status.ToString());
+  }
+  absl::StatusOr<int64_t> registered = RevisionOf(region->address());
+  if (!registered.ok()) return fail("region revision: " + registered.status().ToString());
+  if (absl::Status status = AwaitCursor(roaz->address(), *registered, absl::Seconds(60)); !status.ok()) {
+    return fail(absl::StrCat(status.ToString(), "\n", federator.LogTail()));
+  }
+  RoazFeedWatcher watcher(roaz->address());
+  for (int i = 0; i < 3000 && !watcher.synced(); ++i) absl::SleepFor(absl::Milliseconds(10));
+  if (!watcher.synced()) return fail("the ROAZ server's feed never synced");
+
+  CpuSampler cpu(region->Pid());
+  const int64_t total = static_cast<int64_t>(rate * absl::ToDoubleSeconds(config.federation_duration));
+  std::unique_ptr<OpenLoopResult> load =
+      RunOpenLoop(ReportWrites(*region, config.federation_organizations), rate, total);
+  // Every acknowledged report must arrive (each is one event of the region, applied once).
+  const absl::Time drain_start = absl::Now();
+  const absl::Time drain_deadline = drain_start + absl::Seconds(60);
+  while (watcher.seen() < load->acknowledged && absl::Now() < drain_deadline) absl::SleepFor(absl::Milliseconds(5));
+  cpu.Stop();
+  const double drain_s = absl::ToDoubleSeconds(absl::Now() - drain_start);
+  watcher.Stop();
+
+  result["writes"] = {{"sent", total - load->skipped},
+                      {"acknowledged", load->acknowledged},
+                      {"failed", load->failed},
+                      {"seconds", load->seconds},
+                      {"latency", load->latency.ToJson()}};
+  if (!load->first_error.empty()) result["writes"]["first_error"] = load->first_error;
+  result["roaz_feed"] = {{"events", watcher.seen()},
+                         {"max_source_revision", watcher.max_source_revision()},
+                         {"out_of_order", watcher.out_of_order()},
+                         {"drain_after_last_answer_s", drain_s}};
+  result["commit_to_visible"] = watcher.visible().ToJson();
+  result["commit_to_roaz_commit"] = watcher.applied().ToJson();
+  result["cpu"] = CpuJson(cpu);
+  if (load->failed > 0 || load->acknowledged == 0) {
+    failures->push_back(absl::StrCat(label, ": ", load->acknowledged, " reports acknowledged, ", load->failed,
+                                     " failed ", load->first_error));
+  }
+  if (watcher.seen() != load->acknowledged || watcher.max_source_revision() < load->max_revision ||
+      watcher.out_of_order() > 0) {
+    failures->push_back(absl::StrCat(label, ": the ROAZ feed had ", watcher.seen(), " of ", load->acknowledged,
+                                     " reports (up to revision ", watcher.max_source_revision(), " of ",
+                                     load->max_revision, ", ", watcher.out_of_order(), " out of order) after 60 s ",
+                                     watcher.end_error()));
+  }
+  return result;
+}
+
+Json LagRow(const std::string& case_name, const std::string& metric, const std::string& unit,
+            std::optional<double> value) {
+  return {{"case", case_name},
+          {"metric", metric},
+          {"unit", unit},
+          {"higher_is_better", false},
+          {"target", ""},
+          {"target_met", nullptr},
+          {"roaz", value ? Json(*value) : Json(nullptr)}};
+}
+
+}  // namespace
+
+ScenarioOutcome RunFederationLag(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  if (config.federator_binary.empty() || ::access(config.federator_binary.c_str(), X_OK) != 0) {
+    const std::string message =
+        absl::StrCat("ketenbeeld-federator not found (",
+                     config.federator_binary.empty() ? "no --federator_bin" : config.federator_binary,
+                     "): SKIPPING federation_lag (build it: make build TARGETS=ketenbeeld-federator)");
+    std::printf("\nfederation_lag: %s\n", message.c_str());
+    outcome.json = {{"scenario", "federation_lag"}, {"skipped", message}, {"table", Json::array()}};
+    return outcome;
+  }
+  Json cases = Json::array(), rows = Json::array();
+  for (int rate : config.federation_rates) {
+    const std::string case_name = absl::StrCat(rate, " writes/s");
+    Json result = FederationLagCase(config, rate, case_name, &outcome.failures);
+    const Json::json_pointer p50("/commit_to_visible/p50_ms"), p99("/commit_to_visible/p99_ms"),
+        max("/commit_to_visible/max_ms"), applied50("/commit_to_roaz_commit/p50_ms"),
+        applied99("/commit_to_roaz_commit/p99_ms"), write99("/writes/latency/p99_ms");
+    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, p50", "ms", Metric(result, p50)));
+    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, p99", "ms", Metric(result, p99)));
+    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, max", "ms", Metric(result, max)));
+    rows.push_back(LagRow(case_name, "region commit → ROAZ commit, p50", "ms", Metric(result, applied50)));
+    rows.push_back(LagRow(case_name, "region commit → ROAZ commit, p99", "ms", Metric(result, applied99)));
+    rows.push_back(LagRow(case_name, "region write acknowledged, p99", "ms", Metric(result, write99)));
+    result["case"] = case_name;
+    cases.push_back(std::move(result));
+  }
+  const std::vector<ValueColumn> columns = {{.key = "roaz", .header = "region → ROAZ", .ratio = false}};
+  outcome.json = {
+      {"scenario", "federation_lag"},
+      {"parameters",
+       {{"rates_per_s", config.federation_rates},
+        {"duration_s", absl::ToDoubleSeconds(config.federation_duration)},
+        {"organizations", config.federation_organizations},
+        {"report_bytes", config.report_bytes}}},
+      {"definition",
+       "A region server (VR10), a ROAZ server (VR12, VR10 its federation source) and ketenbeeld-federator with its "
+       "defaults, all on 127.0.0.1, each server on its own data dir on the measured disk. After the region's "
+       "organisations are federated, an open loop writes `rate` status reports per second to the region (unary "
+       "ReportStatus, one organisation after another) for duration_s; a client of the ROAZ server's feed (status "
+       "reports, from a snapshot) takes every federated report after synced: region commit → visible is the moment "
+       "its message arrived minus the region's commit time (SourceProvenance.source_commit_time), region commit → "
+       "ROAZ commit the ROAZ server's commit time minus the same. Every acknowledged report must arrive, in order, "
+       "within 60 s of the last answer (else the run fails)."},
+      {"columns", ColumnsJson(columns)},
+      {"cases", cases},
+      {"table", rows}};
+  RedisNotApplicable(config, "federation_lag", "Redis has no federation of regions to compare", &outcome.json);
+  PrintRows("federation lag: upstream commit → national (ROAZ) visibility", rows, columns);
   return outcome;
 }
 

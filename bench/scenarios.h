@@ -20,6 +20,9 @@
 //                   sent to the leader and to a follower (which forwards), beside a single node in the same run.
 //   replicated_failover  kill -9 of the leader under a steady load of unary writes from a client that knows every
 //                   member: time until writes succeed again, and until another member leads, per cycle.
+//   federation_lag  a region server, a ROAZ server and ketenbeeld-federator (issue 20): status reports written to the
+//                   region at a fixed rate, the time from their commit at the region to their arrival in the ROAZ
+//                   server's feed (ketenbeeld only; skipped without --federator_bin).
 // The replicated scenarios need etcd (--etcd_bin); without it they are skipped with a message. Redis (--redis_bin,
 // bench/redis_peer.h) runs in durable_writes, fanout, snapshot, recovery and memory; the other scenarios print
 // "redis: n/a" with the reason.
@@ -108,6 +111,13 @@ struct BenchConfig {
   int failover_cycles = 5;
   int failover_write_rate = 200;
   absl::Duration failover_steady = absl::Seconds(3);
+
+  // federation_lag: ketenbeeld-federator (empty or missing: the scenario is skipped with a message), the region's
+  // write rates (one case each, on fresh servers), how long each is written, and the region's organisations.
+  std::string federator_binary;
+  std::vector<int> federation_rates = {50, 200};
+  absl::Duration federation_duration = absl::Seconds(10);
+  int federation_organizations = 100;
 };
 
 // The outcome of one scenario: its JSON, the checks of ketenbeeld that failed (empty when all passed), and the
@@ -128,6 +138,7 @@ ScenarioOutcome RunScanInterference(const BenchConfig& config);
 ScenarioOutcome RunUnreadClient(const BenchConfig& config);
 ScenarioOutcome RunReplicatedWrites(const BenchConfig& config);
 ScenarioOutcome RunReplicatedFailover(const BenchConfig& config);
+ScenarioOutcome RunFederationLag(const BenchConfig& config);
 
 // The scenario's table (its "table" rows, under its "columns" when it names them) in Markdown, for
 // docs/benchmarks.md; for a skipped scenario, why.

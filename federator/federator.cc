@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/support/time.h"
 
 namespace ketenbeeld::federator {
 namespace {
@@ -67,6 +68,8 @@ absl::Status ParseEndpoint(const std::vector<absl::string_view>& parts, absl::st
     }
   }
   if (endpoint.target.empty()) return InvalidFlag(flag, "target=HOST:PORT is required");
+  // A restarted server is connected to again within about a second (federator.h, "Reconnecting").
+  endpoint.connect.max_reconnect_backoff = kReconnectBackoff;
   return absl::OkStatus();
 }
 
@@ -83,7 +86,7 @@ std::string Usage() {
          "server_name=N]\n"
          "         --source VR10,target=HOST:PORT[,ca=...,cert=...,key=...,token=...,token_file=...] (one per region)\n"
          "         [--max-batch-events 1..1000 (500)] [--heartbeat-every-seconds 1..3600 (30)]\n"
-         "         [--call-timeout-seconds 1..300 (30)]\n"
+         "         [--call-timeout-seconds 1..300 (30)] [--max-backoff-ms 100..60000 (2000)]\n"
          "Carries each source region's feed to the downstream (ROAZ or national) server, exactly once "
          "(docs/federation.md).\n";
 }
@@ -134,6 +137,12 @@ absl::StatusOr<FederatorConfig> ParseFlags(const std::vector<std::string>& args)
         return InvalidFlag(flag, absl::StrCat("must be 1..300, got \"", value, "\""));
       }
       config.call_timeout = absl::Seconds(seconds);
+    } else if (flag == "--max-backoff-ms") {
+      int millis = 0;
+      if (!absl::SimpleAtoi(value, &millis) || millis < 100 || millis > 60000) {
+        return InvalidFlag(flag, absl::StrCat("must be 100..60000, got \"", value, "\""));
+      }
+      config.backoff.max = absl::Milliseconds(millis);
     } else if (flag == "--heartbeat-every-seconds") {
       int seconds = 0;
       if (!absl::SimpleAtoi(value, &seconds) || seconds < 1 || seconds > 3600) {
@@ -161,6 +170,29 @@ bool IsTransient(grpc::StatusCode code) {
     default:
       return false;
   }
+}
+
+ChannelKeeper::ChannelKeeper(std::shared_ptr<grpc::Channel> channel) : channel_(std::move(channel)) {
+  thread_ = std::thread([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopped_) return;
+      }
+      // IDLE (nothing asked for a connection yet, or the server closed it): connect now. Any other state: wait for it
+      // to change, polling the channel meanwhile; bounded, so that the destructor is heard.
+      const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+      channel_->WaitForStateChange(state, absl::ToChronoTime(absl::Now() + absl::Milliseconds(250)));
+    }
+  });
+}
+
+ChannelKeeper::~ChannelKeeper() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  thread_.join();
 }
 
 SourceFederator::SourceFederator(std::string region, std::shared_ptr<v1::PictureService::StubInterface> source,
@@ -192,7 +224,8 @@ bool SourceFederator::Sleep(absl::Duration delay) {
 
 void SourceFederator::Log(absl::string_view what, const absl::Status& status) const {
   // One line per event, written at once so that the sources' threads do not interleave within a line.
-  std::cerr << absl::StrCat("{\"source\":\"", region_, "\",\"event\":\"", what, "\",\"cursor\":", cursor(),
+  std::cerr << absl::StrCat("{\"time\":\"", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                            "\",\"source\":\"", region_, "\",\"event\":\"", what, "\",\"cursor\":", cursor(),
                             ",\"status\":\"", absl::StatusCodeToString(status.code()), "\",\"message\":\"",
                             absl::CHexEscape(status.message()), "\"}\n")
             << std::flush;
@@ -201,12 +234,15 @@ void SourceFederator::Log(absl::string_view what, const absl::Status& status) co
 void SourceFederator::Run() {
   client::Backoff backoff(config_.backoff);
   while (!stopped()) {
+    const int64_t cursor_before = cursor();
     const absl::Status ended = Follow();
     if (stopped()) break;
     Log("restart", ended);
     if (ended.code() == absl::StatusCode::kAborted) continue;  // Re-read the cursor at once.
+    // A run that moved the cursor worked: the next failure starts the backoff from the beginning again.
+    if (cursor() != cursor_before) backoff.Reset();
     const bool permanent = !IsTransient(static_cast<grpc::StatusCode>(ended.code()));
-    if (!Sleep(permanent ? config_.backoff.max : backoff.Next())) break;
+    if (!Sleep(permanent ? config_.refused_retry : backoff.Next())) break;
   }
 }
 
@@ -215,6 +251,7 @@ absl::StatusOr<int64_t> SourceFederator::ReadCursor() {
   while (!stopped()) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + config_.call_timeout));
+    context.set_wait_for_ready(true);  // Sent once the server is back, within the deadline (federator.h).
     v1::GetUpstreamCursorsResponse response;
     const grpc::Status status = downstream_->GetUpstreamCursors(&context, {}, &response);
     if (status.ok()) {
@@ -431,6 +468,7 @@ absl::StatusOr<v1::ApplyUpstreamResponse> SourceFederator::Apply(const v1::Apply
   while (!stopped()) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + config_.call_timeout));
+    context.set_wait_for_ready(true);  // Sent once the server is back, within the deadline (federator.h).
     v1::ApplyUpstreamResponse response;
     const grpc::Status status = downstream_->ApplyUpstream(&context, request, &response);
     if (status.ok()) return response;

@@ -14,23 +14,38 @@
 //     otherwise a heartbeat is forwarded at most every `heartbeat_every`, so the downstream server knows the region is
 //     alive (staleness);
 //   - a call that failed in transit (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ...) is sent again, the same
-//     range: an exact replay is idempotent downstream. ABORTED (another federator moved the cursor) re-reads the
-//     cursor and subscribes again from there. Refusals that retrying cannot mend (FAILED_PRECONDITION: an organisation
-//     claimed by two sources; INVALID_ARGUMENT; PERMISSION_DENIED) are logged and retried after the longest backoff.
+//     range, after a jittered backoff capped at `backoff.max` (2 s): an exact replay is idempotent downstream.
+//     ABORTED (another federator moved the cursor) re-reads the cursor and subscribes again from there. Refusals that
+//     retrying cannot mend (FAILED_PRECONDITION: an organisation claimed by two sources; INVALID_ARGUMENT;
+//     PERMISSION_DENIED) are logged and retried after `refused_retry`.
 //   - an upstream reset (the region no longer holds the log after the cursor: the feed sends `reset`, a fresh
 //     snapshot and synced{S}): the snapshot is applied in chunks (ApplyUpstream with `reset`, bounded like batches),
 //     then finishing calls delete what the snapshot no longer has and move the cursor to S; the feed goes on after S.
 //     Downstream the source is stale until it is finished; a crash anywhere starts it over (docs/federation.md).
 //
+// Reconnecting after a server restarts (docs/federation.md, "Reconnecting"). gRPC moves a channel's connection attempt
+// on only while some thread polls the channel (a call waiting on it, or gRPC's backup poller every 5 s), and a call
+// that does not wait for the channel fails at once while it is reconnecting; with the client library's defaults (a
+// reconnect backoff growing to 10 s, retries growing to 10 s) a restarted ROAZ server was used again only after
+// 10-30 s. So the federator
+//   - keeps each channel polled (ChannelKeeper: one thread per channel waits on its state changes), so an attempt
+//     completes as soon as the server answers;
+//   - caps the channels' reconnect backoff at 1 s (kReconnectBackoff) and its own retries at `backoff.max` (2 s,
+//     --max-backoff-ms), both jittered;
+//   - sends its calls to the downstream server wait-for-ready, within their deadline (`call_timeout`): a call made
+//     while the server is away goes out the moment the channel is connected again.
+//
 // Links only the client library and the generated stubs, never server code (tests/layering/check_layering.sh).
 //
-// Thread safety: SourceFederator::Run() runs on one thread; Stop() may be called from any thread.
+// Thread safety: SourceFederator::Run() runs on one thread; Stop() may be called from any thread. ChannelKeeper is
+// used from the thread that made it.
 #ifndef KETENBEELD_FEDERATOR_FEDERATOR_H_
 #define KETENBEELD_FEDERATOR_FEDERATOR_H_
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -44,6 +59,11 @@
 #include "ketenbeeld/v1/picture_service.grpc.pb.h"
 
 namespace ketenbeeld::federator {
+
+// The reconnect backoff of the federator's channels (gRPC's GRPC_ARG_MAX_RECONNECT_BACKOFF_MS; the initial one stays
+// the client library's 100 ms, growing by 1.6 with 20% jitter): a restarted server is connected to again within about
+// a second. A federator has a few channels, each to a server it cannot work without.
+inline constexpr absl::Duration kReconnectBackoff = absl::Seconds(1);
 
 // One server: its gRPC target (client::ChannelTarget: one address or a replicated region's members) and how to
 // authenticate to it.
@@ -68,8 +88,12 @@ struct FederatorConfig {
   absl::Duration heartbeat_every = absl::Seconds(30);
   // Deadline of each call to the downstream server (and of reading the cursors); a call that timed out is sent again.
   absl::Duration call_timeout = absl::Seconds(30);
-  // Between retries of a call, and between restarts of a source.
-  client::BackoffPolicy backoff;
+  // Between retries of a call that failed in transit, between restarts of a source and between attempts of a source's
+  // feed: 100 ms growing to `max` (--max-backoff-ms), each +-20%.
+  client::BackoffPolicy backoff = {.initial = absl::Milliseconds(100), .max = absl::Seconds(2)};
+  // After a refusal that retrying cannot mend (FAILED_PRECONDITION, PERMISSION_DENIED, INVALID_ARGUMENT, ...): the
+  // source starts over this much later (each attempt is logged; an operator has to act).
+  absl::Duration refused_retry = absl::Seconds(10);
 };
 
 // Parses the command line (see Usage()). INVALID_ARGUMENT naming the flag or key.
@@ -78,6 +102,23 @@ std::string Usage();
 
 // Statuses of ApplyUpstream after which the same call is sent again.
 bool IsTransient(grpc::StatusCode code);
+
+// Keeps a channel connecting while it is not connected: a thread waits on the channel's state changes (which polls the
+// channel, so a connection attempt completes as soon as the server answers, not at gRPC's next 5 s backup poll) and
+// asks it to connect when it is idle. The destructor stops and joins the thread (within about 250 ms).
+class ChannelKeeper {
+ public:
+  explicit ChannelKeeper(std::shared_ptr<grpc::Channel> channel);
+  ~ChannelKeeper();
+  ChannelKeeper(const ChannelKeeper&) = delete;
+  ChannelKeeper& operator=(const ChannelKeeper&) = delete;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
 
 // Federates one source region until Stop().
 class SourceFederator {

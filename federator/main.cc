@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   };
   std::shared_ptr<grpc::Channel> downstream = connect(config->downstream, "--downstream");
   if (downstream == nullptr) return 2;
+  // Every channel is kept connecting while it is not connected (federator.h, "Reconnecting").
+  std::vector<std::unique_ptr<ketenbeeld::federator::ChannelKeeper>> keepers;
+  keepers.push_back(std::make_unique<ketenbeeld::federator::ChannelKeeper>(downstream));
   std::shared_ptr<ketenbeeld::v1::FederationService::StubInterface> federation =
       ketenbeeld::v1::FederationService::NewStub(downstream);
 
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
   for (const ketenbeeld::federator::SourceConfig& source : config->sources) {
     std::shared_ptr<grpc::Channel> channel = connect(source.endpoint, "--source " + source.region);
     if (channel == nullptr) return 2;
+    keepers.push_back(std::make_unique<ketenbeeld::federator::ChannelKeeper>(channel));
     federators.push_back(std::make_unique<ketenbeeld::federator::SourceFederator>(
         source.region, ketenbeeld::v1::PictureService::NewStub(channel), federation, *config));
   }
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   for (auto& federator : federators) federator->Stop();
   for (std::thread& thread : threads) thread.join();
+  keepers.clear();
   std::cerr << "{\"event\":\"stopped\"}\n" << std::flush;
   return 0;
 }

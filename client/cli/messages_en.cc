@@ -267,7 +267,8 @@ constexpr Message kEnglish[] = {
     {"help.scenario.put.expected_revision", "Compare-and-set: the current mod_revision, 0 for new"},
     {"help.scenario.gap", "The gap report: required capacity against the live picture"},
     {"help.scenario.gap.region",
-     "Count the organisations of this safety region instead of the scenario's, e.g. VR10 (repeatable; ROAZ)"},
+     "Count only the organisations of this safety region, e.g. VR10 (repeatable; default: every region the server "
+     "holds)"},
     {"help.scenario.list", "All scenarios"},
     // report, capacity
     {"help.report.capacity", "Capacity totals by region, sector and bed type"},

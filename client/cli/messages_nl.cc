@@ -279,8 +279,8 @@ constexpr Message kDutch[] = {
     {"help.scenario.put.expected_revision", "Compare-and-set: de huidige mod_revision, 0 voor nieuw"},
     {"help.scenario.gap", "Het tekortenrapport: benodigde capaciteit tegen het actuele beeld"},
     {"help.scenario.gap.region",
-     "Tel de organisaties van deze veiligheidsregio in plaats van die van het scenario, bijv. VR10 (herhaalbaar; "
-     "ROAZ)"},
+     "Tel alleen de organisaties van deze veiligheidsregio, bijv. VR10 (herhaalbaar; standaard: elke regio die de "
+     "server heeft)"},
     {"help.scenario.list", "Alle scenario's"},
     // report, capacity
     {"help.report.capacity", "Capaciteit opgeteld per regio, sector en beddentype"},

@@ -58,10 +58,12 @@ absl::StatusOr<std::string> LocationToFhir(const ketenbeeld::v1::Organization& o
                                            absl::string_view location_id);
 
 // One organisation's MeasureReport (id: the organisation id) from its organisation-level status report as the reader
-// got it: beds by type (SANER's "Beds" group with the ICU sums, stratified by bed type) and supplies. A report whose
-// detail was withheld from the reader (detail_withheld) gives every figure as absent with data-absent-reason "masked";
-// a figure not reported is absent with "unknown" (not reported is not zero). INVALID_ARGUMENT when the report is not
-// the organisation's or has no commit time.
+// got it: beds by type (SANER's "Beds" group with the ICU sums, stratified by bed type) and supplies. The service
+// layer gives the report with its beds counted as the capacity overview counts them (its sites' reports summed when it
+// has any, the beds reservations hold taken off: queries/beds.h CountedCapacity), so that the figures are the
+// overview's. A report whose detail was withheld from the reader (detail_withheld) gives every figure as absent with
+// data-absent-reason "masked"; a figure not reported is absent with "unknown" (not reported is not zero).
+// INVALID_ARGUMENT when the report is not the organisation's or has no commit time.
 absl::StatusOr<std::string> OrganizationMeasureReport(const ketenbeeld::v1::Organization& organization,
                                                       const ketenbeeld::v1::StatusReport& report);
 

@@ -1,7 +1,9 @@
 #include "server/queries/beds.h"
 
 #include <algorithm>
+#include <utility>
 
+#include "absl/container/btree_map.h"
 #include "base/time.h"
 
 namespace ketenbeeld::queries {
@@ -41,6 +43,37 @@ BedCount CountBeds(absl::Span<const v1::StatusReport* const> counted_reports,
     if (ReservationHoldsBed(*reservation, count.reported_at)) ++count.reserved;
   }
   return count;
+}
+
+std::vector<v1::Capacity> CountedCapacity(absl::Span<const v1::StatusReport* const> counted_reports,
+                                          absl::Span<const v1::BedReservation* const> reservations,
+                                          absl::string_view organization_id) {
+  absl::btree_map<int, v1::Capacity> by_type;
+  absl::btree_map<int, absl::Time> oldest;
+  for (const v1::StatusReport* report : counted_reports) {
+    for (const v1::Capacity& capacity : report->capacity()) {
+      v1::Capacity& sum = by_type[capacity.type()];
+      sum.set_type(capacity.type());
+      if (capacity.has_occupied()) sum.set_occupied(sum.occupied() + capacity.occupied());
+      if (capacity.has_baseline()) sum.set_baseline(sum.baseline() + capacity.baseline());
+      if (capacity.has_surge_24h()) sum.set_surge_24h(sum.surge_24h() + capacity.surge_24h());
+      if (capacity.has_surge_72h()) sum.set_surge_72h(sum.surge_72h() + capacity.surge_72h());
+      const absl::Time at = FromProtoTime(capacity.has_reported_at() ? capacity.reported_at() : report->commit_time());
+      auto [it, inserted] = oldest.try_emplace(capacity.type(), at);
+      if (!inserted) it->second = std::min(it->second, at);
+    }
+  }
+  std::vector<v1::Capacity> counted;
+  counted.reserve(by_type.size());
+  for (auto& [type, sum] : by_type) {
+    // `available` by the one rule (CountBeds): summed, then the beds reservations hold taken off.
+    const std::optional<int64_t> available =
+        CountBeds(counted_reports, reservations, organization_id, static_cast<v1::BedType>(type)).effective();
+    if (available.has_value()) sum.set_available(static_cast<int32_t>(*available));
+    *sum.mutable_reported_at() = ToProtoTime(oldest.at(type));
+    counted.push_back(std::move(sum));
+  }
+  return counted;
 }
 
 void ReservationIndex::Add(const v1::BedReservation& reservation) {

@@ -56,6 +56,16 @@ BedCount CountBeds(absl::Span<const ketenbeeld::v1::StatusReport* const> counted
                    absl::Span<const ketenbeeld::v1::BedReservation* const> reservations,
                    absl::string_view organization_id, ketenbeeld::v1::BedType bed_type);
 
+// An organisation's capacity per bed type as the views count it (the capacity overview, the gap report, FindCapacity),
+// for an export of one organisation's figures (the FHIR MeasureReport): each figure the sum over `counted_reports`
+// (its reports that count, reports.h: OrganizationReports::Counted()) that give it, absent when none does;
+// `available` after the beds its `reservations` hold (CountBeds, BedCount::effective); `reported_at` the oldest time
+// the type's entries were reported (Capacity.reported_at, else the report's commit time). One entry per bed type the
+// reports name, by bed type.
+std::vector<ketenbeeld::v1::Capacity> CountedCapacity(
+    absl::Span<const ketenbeeld::v1::StatusReport* const> counted_reports,
+    absl::Span<const ketenbeeld::v1::BedReservation* const> reservations, absl::string_view organization_id);
+
 // Reservations that may hold a bed (HELD or CONFIRMED), by organisation and bed type: what the views index once per
 // snapshot.
 class ReservationIndex {

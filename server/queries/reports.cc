@@ -393,7 +393,8 @@ absl::StatusOr<const v1::Scenario*> ScenarioIn(const PictureView& view, const st
 }
 
 // The gap report of `scenario` against `figures` (see ComputeGapReport in reports.h for `min_group`), counting the
-// organisations of `request`'s regions (or the scenario's).
+// organisations of `request`'s regions (or, when it names none, of every region the picture holds and the
+// scenario's).
 v1::GapReport GapReportOf(const v1::GetGapReportRequest& request, const v1::Scenario& scenario,
                           const FigureTable& figures, int64_t revision, absl::Time now, int min_group,
                           const SourceFreshness& sources) {
@@ -403,7 +404,15 @@ v1::GapReport GapReportOf(const v1::GetGapReportRequest& request, const v1::Scen
   report.set_revision(revision);
   *report.mutable_computed_at() = ToProtoTime(now);
   absl::btree_set<std::string> regions(request.safety_regions().begin(), request.safety_regions().end());
-  if (regions.empty()) regions.insert(scenario.safety_region());
+  if (regions.empty()) {
+    // Every region, as the capacity overview and FindCapacity read an empty filter: on a ROAZ or national server the
+    // regions it holds organisations of; on a region's own server (which registers only its own region, the
+    // scenario's) that is the scenario's region, as before.
+    regions.insert(scenario.safety_region());
+    for (const auto& [id, registration] : figures.organizations) {
+      if (!registration.safety_region.empty()) regions.insert(registration.safety_region);
+    }
+  }
   for (const std::string& region : regions) {
     report.add_safety_regions(region);
     if (sources.RegionStale(region)) report.add_stale_regions(region);

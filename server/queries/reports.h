@@ -21,10 +21,10 @@
 // Views across regions (a ROAZ or national server, docs/federation.md): the picture holds organisations of several
 // safety regions, each organisation's region is its registration's (Organization.safety_region: a federated
 // organisation's source region, the server's own region for its own registry). The capacity overview, the gap report
-// and FindCapacity select regions (`safety_regions`, empty: every region; for the gap report: the scenario's) and
-// flag the figures of a region whose source is stale (SourceFreshness) without leaving them out. A source region's
-// sector aggregates (aggregates/{group} with provenance) are lines of the overview of their own (`aggregate`): the
-// organisations they sum are never in this picture one by one.
+// and FindCapacity select regions (`safety_regions`, empty: every region) and flag the figures of a region whose
+// source is stale (SourceFreshness) without leaving them out. A source region's sector aggregates (aggregates/{group}
+// with provenance) are lines of the overview of their own (`aggregate`): the organisations they sum are never in this
+// picture one by one.
 //
 // Errors: INVALID_ARGUMENT naming the request field that is malformed; NOT_FOUND for a scenario that does not exist.
 // Thread safety: pure functions of their arguments; Picture is internally synchronised.
@@ -195,9 +195,10 @@ FigureTable TabulateFigures(const state::Picture& picture, const std::string& ex
 bool IsStale(const ketenbeeld::v1::StatusReport& report, absl::Time reported_at);
 
 // The scenario's required capacity against the live picture, per requirement (see CapacityGap) and per critical
-// supply (see SupplyGap). In scope: the registered organisations of the scenario's safety region, and of the
-// requirement's sector when it names one; with request.safety_regions, of those regions instead. `now` becomes
-// computed_at; `sources` names the stale regions in scope (GapReport.stale_regions).
+// supply (see SupplyGap). In scope: the registered organisations of the regions request.safety_regions names (empty:
+// every region the picture holds organisations of, and the scenario's; on a region's own server that is its region),
+// and of the requirement's sector when it names one. `now` becomes computed_at; `sources` names the stale regions in
+// scope (GapReport.stale_regions).
 // NOT_FOUND when the scenario does not exist; INVALID_ARGUMENT for a malformed scenario_id or safety_regions[i].
 absl::StatusOr<ketenbeeld::v1::GapReport> ComputeGapReport(const ketenbeeld::v1::GetGapReportRequest& request,
                                                            const state::Picture& picture, absl::Time now,

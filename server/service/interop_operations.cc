@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "base/time.h"
@@ -16,6 +17,8 @@
 #include "server/interop/fhir.h"
 #include "server/interop/have.h"
 #include "server/policy/rules.h"
+#include "server/queries/beds.h"
+#include "server/queries/reports.h"
 #include "server/service/operations.h"
 
 namespace ketenbeeld::service {
@@ -172,6 +175,74 @@ absl::StatusOr<v1::XmlExport> Operations::ExportStatusHave(const Identity& calle
   return response;
 }
 
+absl::StatusOr<v1::StatusReport> Operations::CountedReport(const Identity& caller, const std::string& organization_id,
+                                                           int64_t revision) {
+  // The organisation's status reports and reservations at the revision of its registration, read as this reader may
+  // (redacted and audited as a List); bounded: at most 100 pages.
+  v1::ListRequest list;
+  list.set_revision(revision);
+  list.set_page_size(1000);
+  list.mutable_filter()->add_organization_ids(organization_id);
+  list.mutable_filter()->add_kinds(v1::ENTITY_KIND_STATUS_REPORT);
+  list.mutable_filter()->add_kinds(v1::ENTITY_KIND_BED_RESERVATION);
+  std::vector<v1::Record> records;
+  for (int page = 0; page < 100; ++page) {
+    v1::ListResponse listed;
+    if (absl::Status read = List(caller, list, listed); !read.ok()) return read;
+    for (v1::Record& record : *listed.mutable_records()) records.push_back(std::move(record));
+    if (listed.next_page_token().empty()) break;
+    list.set_page_token(listed.next_page_token());
+  }
+  queries::OrganizationReports reports;
+  std::vector<const v1::BedReservation*> reservations;
+  bool withheld = false;
+  for (const v1::Record& record : records) {
+    if (record.has_bed_reservation()) reservations.push_back(&record.bed_reservation());
+    if (!record.has_status_report() || record.status_report().organization_id() != organization_id) continue;
+    const v1::StatusReport& report = record.status_report();
+    withheld |= report.detail_withheld();
+    if (report.location_id().empty()) {
+      reports.organization_report = &report;
+    } else {
+      reports.location_reports.push_back(&report);
+    }
+  }
+  const std::vector<const v1::StatusReport*> counted = reports.Counted();
+  if (counted.empty()) {
+    return absl::NotFoundError(absl::StrCat("organization_id: organisation \"", organization_id,
+                                            "\" has no status report at revision ", revision));
+  }
+  // The organisation-level report's other parts (supplies, reporter) as they are; its beds as the capacity overview
+  // counts them: the sites' reports summed when there are any, the beds that reservations hold taken off
+  // (queries/beds.h). Committed when the newest report counted was.
+  v1::StatusReport report;
+  if (reports.organization_report != nullptr) report = *reports.organization_report;
+  report.set_organization_id(organization_id);
+  report.clear_location_id();
+  if (withheld) {
+    // Which bed types, no figure: what the redacted reports themselves show.
+    report.set_detail_withheld(true);
+    report.clear_capacity();
+    absl::btree_set<int> types;
+    for (const v1::StatusReport* counted_report : counted) {
+      for (const v1::Capacity& capacity : counted_report->capacity()) types.insert(capacity.type());
+    }
+    for (const int type : types) report.add_capacity()->set_type(static_cast<v1::BedType>(type));
+  } else {
+    report.clear_capacity();
+    for (v1::Capacity& capacity : queries::CountedCapacity(counted, reservations, organization_id)) {
+      *report.add_capacity() = std::move(capacity);
+    }
+  }
+  for (const v1::StatusReport* counted_report : counted) {
+    if (!report.has_commit_time() ||
+        FromProtoTime(counted_report->commit_time()) > FromProtoTime(report.commit_time())) {
+      *report.mutable_commit_time() = counted_report->commit_time();
+    }
+  }
+  return report;
+}
+
 absl::StatusOr<v1::FhirExport> Operations::ExportFhir(const Identity& caller, const v1::ExportFhirRequest& request) {
   if (absl::Status allowed = policy::AuthorizeCall(caller, policy::method::kExportFhir); !allowed.ok()) return allowed;
   const v1::FhirResourceType type = request.resource_type();
@@ -237,20 +308,18 @@ absl::StatusOr<v1::FhirExport> Operations::ExportFhir(const Identity& caller, co
   } else if (type == v1::FHIR_RESOURCE_TYPE_LOCATION) {
     json = interop::LocationToFhir(organization.record().organization(), request.location_id());
   } else {
-    get.set_name(domain::StatusReportName(id, ""));
-    get.set_revision(organization.revision());  // Both at one revision.
-    v1::GetResponse report;
-    if (absl::Status read = Get(caller, get, report); !read.ok()) return read;
-    json = interop::OrganizationMeasureReport(organization.record().organization(), report.record().status_report());
-    if (report.record().status_report().detail_withheld()) {
+    absl::StatusOr<v1::StatusReport> report = CountedReport(caller, id, organization.revision());
+    if (!report.ok()) return report.status();
+    json = interop::OrganizationMeasureReport(organization.record().organization(), *report);
+    if (report->detail_withheld()) {
       response.add_notes(absl::StrCat(id,
                                       ": beds and supplies withheld (graduated visibility, docs/security.md); "
                                       "every figure is absent with data-absent-reason masked"));
     }
     response.add_notes(
         "not in a MeasureReport: disruptions, staffing, the emergency department, the crisis plan, free text, the "
-        "reporter, location-level reports, a supply's stock, consumption, run-out time and resupply, and the capacity "
-        "that is not beds (docs/interoperability.md)");
+        "reporter, the sites' reports one by one (their beds are summed) and their supplies, a supply's stock, "
+        "consumption, run-out time and resupply, and the capacity that is not beds (docs/interoperability.md)");
   }
   if (!json.ok()) return json.status();
   response.set_json(*std::move(json));

@@ -159,8 +159,9 @@ class Operations {
                                                            const ketenbeeld::v1::ExportAlertCapRequest& request);
   absl::StatusOr<ketenbeeld::v1::XmlExport> ExportStatusHave(const security::Identity& caller,
                                                              const ketenbeeld::v1::ExportStatusHaveRequest& request);
-  // A FHIR R4 resource (interop/fhir.h): an organisation's MeasureReport read as ExportStatusHave reads its report, a
-  // region's from GetCapacityOverview (its rule and visibility), Organization and Location through Get.
+  // A FHIR R4 resource (interop/fhir.h): an organisation's MeasureReport from its reports read through List, its beds
+  // counted as in the capacity overview (CountedReport), a region's from GetCapacityOverview (its rule and visibility),
+  // Organization and Location through Get.
   absl::StatusOr<ketenbeeld::v1::FhirExport> ExportFhir(const security::Identity& caller,
                                                         const ketenbeeld::v1::ExportFhirRequest& request);
   // Imports: the import's own rule first (PERMISSION_DENIED; nothing is parsed), then the document (INVALID_ARGUMENT
@@ -185,6 +186,12 @@ class Operations {
       const security::Identity& caller, const ketenbeeld::v1::GetUpstreamCursorsRequest& request);
 
  private:
+  // ExportFhir's organisation-level report for the MeasureReport (issue 19): the organisation's report at `revision`
+  // with its beds counted as the capacity overview counts them (per-location reports summed when it has any, the beds
+  // its reservations hold taken off: queries/beds.h CountedCapacity), read through List (redaction, audit). NOT_FOUND
+  // naming organization_id when it has no status report.
+  absl::StatusOr<ketenbeeld::v1::StatusReport> CountedReport(const security::Identity& caller,
+                                                             const std::string& organization_id, int64_t revision);
   // Sets Provenance.stale and source_last_heard on a federated record, and UpstreamSource.stale on a cursor record,
   // from the current cursor records and the clock. Leaves other records alone.
   void MarkFreshness(ketenbeeld::v1::Record& record) const;

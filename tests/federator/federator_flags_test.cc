@@ -33,6 +33,26 @@ TEST(FederatorFlagsTest, ParsesSourcesAndTheDownstream) {
   EXPECT_EQ(config->call_timeout, absl::Seconds(4));
 }
 
+// Reconnecting after a server restarts (federator.h): every channel's reconnect backoff is capped at 1 s, the
+// federator's own retries at 2 s unless --max-backoff-ms says otherwise; a refusal waits longer.
+TEST(FederatorFlagsTest, BackoffsAreShortSoThatARestartedServerIsUsedAgainWithinSeconds) {
+  absl::StatusOr<FederatorConfig> config =
+      ParseFlags({"--downstream", "target=127.0.0.1:1", "--source", "VR10,target=127.0.0.1:2"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->downstream.connect.max_reconnect_backoff, absl::Seconds(1));
+  EXPECT_EQ(config->sources[0].endpoint.connect.max_reconnect_backoff, absl::Seconds(1));
+  EXPECT_LE(config->downstream.connect.initial_reconnect_backoff, absl::Milliseconds(100));
+  EXPECT_EQ(config->backoff.max, absl::Seconds(2));
+  EXPECT_EQ(config->backoff.initial, absl::Milliseconds(100));
+  EXPECT_GT(config->backoff.jitter, 0);
+  EXPECT_GT(config->refused_retry, config->backoff.max);
+
+  config =
+      ParseFlags({"--downstream", "target=127.0.0.1:1", "--source", "VR10,target=127.0.0.1:2", "--max-backoff-ms=500"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->backoff.max, absl::Milliseconds(500));
+}
+
 TEST(FederatorFlagsTest, MistakesNameTheFlag) {
   const struct {
     std::vector<std::string> args;
@@ -49,6 +69,8 @@ TEST(FederatorFlagsTest, MistakesNameTheFlag) {
        "--max-batch-events: must be 1..1000"},
       {{"--downstream", "target=a:1", "--source", "VR10,target=a:1", "--call-timeout-seconds", "0"},
        "--call-timeout-seconds: must be 1..300"},
+      {{"--downstream", "target=a:1", "--source", "VR10,target=a:1", "--max-backoff-ms", "99"},
+       "--max-backoff-ms: must be 100..60000"},
       {{"--downstream", "target=a:1", "--source", "VR10,target=a:1,token_file=/nonexistent/token"},
        "cannot read token file"},
       {{"--downstream", "target=a:1", "--frobnicate", "1"}, "--frobnicate: unknown flag"},

@@ -496,6 +496,78 @@ TEST_F(FederationTest, AChainedRecordKeepsItsOriginAndRecordsTheHop) {
   EXPECT_THAT(claimed.error_message(), HasSubstr("VR10 holds it"));
 }
 
+// A chained reservation (docs/federation.md, "Chaining"; mutations_federation.cc, DownstreamName): VR10 here plays a
+// ROAZ server whose feed carries a reservation it received from VR07, already named after its origin
+// ("reservations/vr07-12"). The national server keeps that name and id (not "vr10-vr07-12"), with the origin's
+// provenance and the hop; the ROAZ server's own reservation is named after VR10; a DELETE of the chained one deletes
+// it under the same name.
+TEST_F(FederationTest, AChainedReservationKeepsItsOriginsName) {
+  auto reservation = [](int64_t revision, const std::string& id, const std::string& organization_id,
+                        const std::string& region) {
+    v1::Record record;
+    record.set_name(absl::StrCat("reservations/", id));
+    record.set_kind(v1::ENTITY_KIND_BED_RESERVATION);
+    record.mutable_scope()->set_organization_id(organization_id);
+    record.mutable_scope()->set_safety_region(region);
+    v1::BedReservation& held = *record.mutable_bed_reservation();
+    held.set_id(id);
+    held.set_organization_id(organization_id);
+    held.set_bed_type(v1::BED_TYPE_IC_ADULT);
+    held.set_state(v1::RESERVATION_STATE_HELD);
+    held.set_reserved_by_organization_id("meldkamer-vr07");
+    *held.mutable_reserved_at() = ToProtoTime(absl::Now());
+    *held.mutable_expires_at() = ToProtoTime(absl::Now() + absl::Minutes(10));
+    return SourceEvent(revision, std::move(record));
+  };
+  v1::Event organization = OrganizationEvent(3, "ziekenhuis-v", "VR07");
+  v1::Event chained = reservation(4, "vr07-12", "ziekenhuis-v", "VR07");
+  for (v1::Event* event : {&organization, &chained}) {
+    v1::SourceProvenance& origin = *event->mutable_record()->mutable_provenance();
+    origin.set_source_region("VR07");
+    origin.set_source_revision(event->revision() == 4 ? 12 : 2);
+    *origin.mutable_source_commit_time() = ToProtoTime(absl::FromUnixSeconds(1764700000));
+  }
+  // The ROAZ server's own organisation and its own reservation (no provenance: its id is its revision, 6).
+  v1::Event own_organization = OrganizationEvent(5, "ziekenhuis-w", "VR10");
+  v1::Event own = reservation(6, "6", "ziekenhuis-w", "VR10");
+  ASSERT_TRUE(
+      Apply("federator-vr10", UpstreamRange("VR10", 0, 6, {organization, chained, own_organization, own})).ok());
+
+  const v1::Record stored = Get("reservations/vr07-12").record();
+  EXPECT_EQ(stored.bed_reservation().id(), "vr07-12") << "the origin's name, not requalified by the hop";
+  EXPECT_EQ(stored.bed_reservation().organization_id(), "ziekenhuis-v");
+  EXPECT_EQ(stored.provenance().source_region(), "VR07");
+  EXPECT_EQ(stored.provenance().source_revision(), 12);
+  EXPECT_EQ(stored.provenance().via_region(), "VR10");
+  EXPECT_EQ(stored.provenance().via_revision(), 4);
+  const v1::Record own_stored = Get("reservations/vr10-6").record();
+  EXPECT_EQ(own_stored.bed_reservation().id(), "vr10-6") << "the ROAZ server's own reservation: named after VR10";
+  EXPECT_EQ(own_stored.provenance().source_region(), "VR10");
+  EXPECT_EQ(own_stored.provenance().via_region(), "");
+
+  auto picture = v1::PictureService::NewStub(channels_.at("ghor"));
+  for (const char* name : {"reservations/vr10-vr07-12", "reservations/12", "reservations/6"}) {
+    v1::GetRequest request;
+    request.set_name(name);
+    v1::GetResponse response;
+    const grpc::Status status = picture->Get(Deadline().get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << name << ": " << GrpcStatusText(status);
+  }
+
+  // The origin's expiry crosses both hops as a DELETE of its own name: the chained record goes.
+  v1::Event gone = chained;
+  gone.set_revision(7);
+  gone.set_group_last_revision(7);
+  gone.set_type(v1::EVENT_TYPE_DELETE);
+  ASSERT_TRUE(Apply("federator-vr10", UpstreamRange("VR10", 6, 7, {gone})).ok());
+  v1::GetRequest request;
+  request.set_name("reservations/vr07-12");
+  v1::GetResponse response;
+  const grpc::Status status = picture->Get(Deadline().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << GrpcStatusText(status);
+  EXPECT_EQ(Get("reservations/vr10-6").record().bed_reservation().state(), v1::RESERVATION_STATE_HELD);
+}
+
 // The federation lag (docs/operations.md): one observation per event of a live range, none for a replay or a reset.
 TEST_F(FederationTest, TheFederationLagIsObservedPerAppliedEvent) {
   v1::Event organization = OrganizationEvent(1, "ziekenhuis-a", "VR10");

@@ -218,9 +218,14 @@ TEST_F(FederationViewsTest, AStaleSourceIsFlaggedInEveryViewAndStillCounted) {
   EXPECT_EQ(roaz.capacity(0).organizations_reported(), 2);
   EXPECT_EQ(roaz.capacity(0).organizations_not_reported(), 1);
 
-  const v1::GapReport own = Gap({});
-  EXPECT_THAT(own.safety_regions(), ElementsAre("VR10"));
-  EXPECT_EQ(own.capacity(0).available(), 5);
+  // No region named: every region the server holds, as the overview and FindCapacity read an empty filter.
+  const v1::GapReport every = Gap({});
+  EXPECT_THAT(every.safety_regions(), ElementsAre("VR10", "VR11"));
+  EXPECT_THAT(every.stale_regions(), ElementsAre("VR11"));
+  EXPECT_EQ(every.capacity(0).available(), 12);
+  const v1::GapReport one = Gap({"VR10"});
+  EXPECT_THAT(one.safety_regions(), ElementsAre("VR10"));
+  EXPECT_EQ(one.capacity(0).available(), 5);
 }
 
 TEST_F(FederationViewsTest, AnUnknownRegionIsInvalidNamingTheField) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -18,7 +19,9 @@
 #include "client/connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ketenbeeld/v1/interop_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "nlohmann/json.hpp"
 #include "tests/security/token_line.h"
 #include "tests/support/grpc_status_text.h"
 #include "tests/support/test_server.h"
@@ -325,6 +328,66 @@ TEST_F(ReservationServerTest, ARetriedReserveBedIsAnsweredWithTheOriginalAndHold
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << GrpcStatusText(status);
   EXPECT_THAT(status.error_message(), HasSubstr("request_id: must contain only"));
   EXPECT_EQ(server_.server().revision(), before);
+}
+
+// Issue 19: the organisation's FHIR MeasureReport counts beds as the capacity overview does (server/queries/beds.h):
+// an organisation reporting per site is counted by its sites' reports summed (its organisation-level figure, here a
+// stale total, is not), and a held reservation's bed is not available. The FHIR figures are the overview's.
+TEST_F(ReservationServerTest, TheFhirMeasureReportCountsBedsAsTheCapacityOverviewDoes) {
+  v1::Organization hospital = MakeOrganization(kHospital);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_latitude(52.63);
+  hospital.mutable_locations(0)->mutable_coordinates()->set_longitude(4.75);
+  v1::Location& second = *hospital.add_locations();
+  second.set_id("zuid");
+  second.set_name("Locatie Zuid");
+  ASSERT_TRUE(Register(*Picture("operator"), hospital).ok());
+  ReportIcBeds(9);  // The organisation-level report: 9 available, 10 occupied; not counted once the sites report.
+  for (const auto& [location, available, occupied] : {std::tuple{"main", 3, 10}, std::tuple{"zuid", 4, 5}}) {
+    v1::StatusReport report = MakeReport(kHospital, available);
+    report.set_location_id(location);
+    report.mutable_capacity(0)->set_occupied(occupied);
+    const grpc::Status status = Report(*Picture("hospital"), report);
+    ASSERT_TRUE(status.ok()) << location << ": " << GrpcStatusText(status);
+  }
+  v1::WriteResponse reserved;
+  const grpc::Status status = Reserve("meldkamer-1", &reserved);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  ASSERT_EQ(Overview(), 6) << "3 + 4 at the sites, 1 held";
+
+  v1::ExportFhirRequest request;
+  request.set_resource_type(v1::FHIR_RESOURCE_TYPE_MEASURE_REPORT);
+  request.set_organization_id(kHospital);
+  v1::FhirExport exported;
+  const grpc::Status fhir =
+      v1::InteropService::NewStub(channels_.at("ghor"))->ExportFhir(Deadline().get(), request, &exported);
+  ASSERT_TRUE(fhir.ok()) << GrpcStatusText(fhir);
+  const nlohmann::json resource = nlohmann::json::parse(exported.json());
+  const nlohmann::json& beds = resource["group"][0];
+  // The bed-type stratum of the IC beds: its populations by figure code.
+  std::map<std::string, int64_t> figures;
+  ASSERT_EQ(beds["stratifier"][0]["stratum"].size(), 1u) << exported.json();
+  for (const nlohmann::json& population : beds["stratifier"][0]["stratum"][0]["population"]) {
+    if (population.contains("count")) {
+      figures[population["code"]["coding"][0]["code"].get<std::string>()] = population["count"].get<int64_t>();
+    }
+  }
+  EXPECT_EQ(figures["available"], 6) << exported.json();
+  EXPECT_EQ(figures["occupied"], 15) << exported.json();
+  // SANER's occupied ICU beds: the sites' sum too.
+  bool occupied_icu = false;
+  for (const nlohmann::json& population : beds["population"]) {
+    if (population["code"]["coding"][0]["code"] == "numICUBedsOcc") {
+      occupied_icu = true;
+      EXPECT_EQ(population.value("count", int64_t{-1}), 15) << exported.json();
+    }
+  }
+  EXPECT_TRUE(occupied_icu) << exported.json();
+
+  // The bed given back: the FHIR figure follows the overview's.
+  ASSERT_TRUE(Release("hospital", reserved.record().bed_reservation().id()).ok());
+  ASSERT_EQ(Overview(), 7);
+  ASSERT_TRUE(v1::InteropService::NewStub(channels_.at("ghor"))->ExportFhir(Deadline().get(), request, &exported).ok());
+  EXPECT_THAT(exported.json(), HasSubstr("\"count\": 7")) << exported.json();
 }
 
 }  // namespace

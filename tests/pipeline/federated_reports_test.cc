@@ -166,15 +166,15 @@ TEST_F(FederatedReportsTest, ASourceUnknownHereIsStaleForItsRecords) {
 TEST_F(FederatedReportsTest, TheGapReportCountsTheChosenRegionsAndNamesTheStaleOnes) {
   v1::GetGapReportRequest request;
   request.set_scenario_id("griep");
+  request.add_safety_regions("VR12");
   absl::StatusOr<v1::GapReport> own = queries::ComputeGapReport(request, picture_, kStart, sources_);
   ASSERT_TRUE(own.ok()) << own.status();
-  EXPECT_THAT(own->safety_regions(), ElementsAre("VR12")) << "no regions named: the scenario's own";
+  EXPECT_THAT(own->safety_regions(), ElementsAre("VR12"));
   EXPECT_THAT(own->stale_regions(), IsEmpty());
   ASSERT_EQ(own->capacity_size(), 1);
   EXPECT_EQ(own->capacity(0).available(), 2);
   EXPECT_EQ(own->capacity(0).shortfall(), 18);
 
-  request.add_safety_regions("VR12");
   request.add_safety_regions("VR11");
   request.add_safety_regions("VR10");
   absl::StatusOr<v1::GapReport> roaz = queries::ComputeGapReport(request, picture_, kStart, sources_);
@@ -184,6 +184,42 @@ TEST_F(FederatedReportsTest, TheGapReportCountsTheChosenRegionsAndNamesTheStaleO
   EXPECT_EQ(roaz->capacity(0).available(), 14);
   EXPECT_EQ(roaz->capacity(0).organizations_reported(), 3);
   EXPECT_EQ(roaz->capacity(0).shortfall(), 6);
+}
+
+// No region named on a ROAZ or national server: every region it holds, as the capacity overview and FindCapacity read
+// an empty filter (docs/federation.md, "Views across regions"); the published figures (a reader without detail) too.
+TEST_F(FederatedReportsTest, TheGapReportWithoutRegionsCountsEveryRegionHeld) {
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("griep");
+  absl::StatusOr<v1::GapReport> all = queries::ComputeGapReport(request, picture_, kStart, sources_);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(all->safety_regions(), ElementsAre("VR10", "VR11", "VR12"));
+  EXPECT_THAT(all->stale_regions(), ElementsAre("VR11"));
+  ASSERT_EQ(all->capacity_size(), 1);
+  EXPECT_EQ(all->capacity(0).available(), 14);
+  EXPECT_EQ(all->capacity(0).organizations_reported(), 3);
+  EXPECT_EQ(all->capacity(0).shortfall(), 6);
+
+  absl::StatusOr<v1::GapReport> published = queries::ComputeGapReport(
+      request, picture_, queries::TabulateFigures(picture_), kStart, /*min_group=*/1, sources_);
+  ASSERT_TRUE(published.ok()) << published.status();
+  EXPECT_THAT(published->safety_regions(), ElementsAre("VR10", "VR11", "VR12"));
+  EXPECT_EQ(published->capacity(0).available(), 14);
+}
+
+// A region's own server holds only its own region's organisations: no region named is the scenario's, as before.
+TEST_F(FederatedReportsTest, TheGapReportWithoutRegionsOnARegionsServerIsTheScenariosRegion) {
+  state::Picture region;
+  PutDirectly(region, OrganizationRecord(Hospital("eigen", "VR12", 52.64, 4.75)));
+  PutDirectly(region, ReportRecord(IcReport("eigen", 4), kStart));
+  PutDirectly(region, picture_.Find(domain::ScenarioName("griep"))->record);
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("griep");
+  absl::StatusOr<v1::GapReport> own = queries::ComputeGapReport(request, region, kStart);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_THAT(own->safety_regions(), ElementsAre("VR12"));
+  EXPECT_EQ(own->capacity(0).available(), 4);
+  EXPECT_EQ(own->capacity(0).shortfall(), 16);
 }
 
 TEST_F(FederatedReportsTest, ASourceRegionsSectorAggregateIsALineOfItsOwn) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
@@ -72,6 +73,16 @@ std::vector<v1::Event> WholeHistory(v1::PictureService::Stub& stub) {
     from = response.next_from_revision();
   }
   return events;
+}
+
+// The downstream server's cursor of each source region (0 for a region never applied).
+std::map<std::string, int64_t> Cursors(v1::FederationService::Stub& federation) {
+  std::map<std::string, int64_t> cursors = {{"VR10", 0}, {"VR11", 0}};
+  v1::GetUpstreamCursorsResponse response;
+  if (federation.GetUpstreamCursors(Deadline().get(), {}, &response).ok()) {
+    for (const v1::UpstreamSource& source : response.sources()) cursors[source.safety_region()] = source.cursor();
+  }
+  return cursors;
 }
 
 int64_t CurrentRevision(v1::PictureService::Stub& stub) {
@@ -479,6 +490,25 @@ TEST_F(FederationSystemTest, KillNineOfEachPartyInTurnUnderLoadLosesAndRepeatsNo
         StartServer(dir_.path(), "roaz", {"--region", "VR12", "--config", WriteRoazConfig(dir_.path())}, roaz_address);
     ASSERT_TRUE(roaz.ok()) << roaz.status();
     roaz_ = *std::move(roaz);
+  }
+  // The federator applies again within seconds of the ROAZ server serving (federator.h, "Reconnecting": polled
+  // channels, reconnect backoff at most 1 s, wait-for-ready calls); before, it waited out gRPC's reconnect backoff and
+  // its own retries, 20-30 s.
+  {
+    const absl::Time serving = absl::Now();
+    auto federation = v1::FederationService::NewStub(roaz_->NewChannel());
+    const std::map<std::string, int64_t> at_restart = Cursors(*federation);
+    absl::Duration reapplied = absl::InfiniteDuration();
+    while (absl::Now() - serving < absl::Seconds(30)) {
+      std::map<std::string, int64_t> now = Cursors(*federation);
+      if (now["VR10"] > at_restart.at("VR10") && now["VR11"] > at_restart.at("VR11")) {
+        reapplied = absl::Now() - serving;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    std::cerr << "the federator applied to the restarted ROAZ server after " << absl::FormatDuration(reapplied) << "\n";
+    EXPECT_LT(reapplied, absl::Seconds(10)) << ReadWholeFile(dir_.path() + "/federator.log");
   }
   load.For(phase);
 

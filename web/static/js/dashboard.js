@@ -1049,8 +1049,8 @@ function regionOfReport(record) {
 }
 
 // After a change, for a reader whose feed withholds figures: which server-computed reports it can alter, and a
-// (throttled) refetch of those. A gap report reads its scenario and the organisations and reports of the
-// scenario's region; the capacity overview reads organisations and reports. After a new snapshot everything may
+// (throttled) refetch of those. A gap report reads its scenario and the organisations and reports of every region
+// (server/queries/reports.cc); the capacity overview reads organisations and reports. After a new snapshot everything may
 // have changed. A reader who sees every figure derives both and fetches nothing.
 function planRefresh(events, reset) {
   const scenarios = [...feed.withPrefix(inView(exerciseId, 'scenarios/'))].filter((r) => r.kind === 'ENTITY_KIND_SCENARIO').map((r) => r.scenario);
@@ -1092,7 +1092,7 @@ function planRefresh(events, reset) {
     if (!withheld || fetched.forbidden.has('gaps')) continue;
     const known = gapRefreshes.has(scenario.id);
     if (!known) gapRefreshes.set(scenario.id, new Throttle(REFRESH_MS, () => refreshGap(scenario.id)));
-    if (!known || everyRegion || regions.has(scenario.safety_region) || scenarioIds.has(scenario.id)) {
+    if (!known || everyRegion || regions.size > 0 || scenarioIds.has(scenario.id)) {
       gapRefreshes.get(scenario.id).request();
     }
   }

@@ -169,10 +169,12 @@ function organizationViews(records) {
 // The gap report of `scenario` as GetGapReport answers it (numbers instead of int64 strings; the revision is the
 // caller's). `withheld` as for capacityTotals: a counted report of the region arrived without its figures, so the
 // server's report must be used. A supply is short when it runs out (Supply.runs_out_at) within the minimum from
-// `now` (ms), as the server counts it at its computed_at.
+// `now` (ms), as the server counts it at its computed_at. Without a region filter the server counts every region it
+// holds and the scenario's (server/queries/reports.cc): on a region's own server its region, on a ROAZ or national
+// server every region's organisations.
 export function gapReport(scenario, records, now = Date.now()) {
   const inRegion = [...organizationViews(records).values()]
-    .filter((view) => (view.organization.safety_region || '') === scenario.safety_region);
+    .filter((view) => (view.organization.safety_region || '') !== '' || scenario.safety_region === '');
   const withheld = inRegion.some((view) => view.counted.some((r) => r.detail_withheld));
   const capacity = (scenario.capacity || []).map((requirement) => {
     const sector = requirement.sector || 'SECTOR_UNSPECIFIED';
