@@ -31,6 +31,7 @@
 #include "server/api/incident_service.h"
 #include "server/api/interop_service.h"
 #include "server/api/picture_service.h"
+#include "server/api/region_forwarder.h"
 #include "server/api/report_service.h"
 #include "server/http/gateway.h"
 #include "server/observability/log.h"
@@ -135,6 +136,9 @@ struct KetenbeeldServer::State {
   // Reads that scan the store (List at a past revision, History), off gRPC's callback threads.
   std::unique_ptr<WorkPool> scans;
   std::unique_ptr<policy::AuditLog> audit;  // Null when options.audit is off.
+  // Forwards reservations of federated organisations to their region's server; null without region endpoints.
+  // Before the operations, which call it.
+  std::unique_ptr<api::RegionForwarder> region_forwarder;
   std::unique_ptr<service::Operations> operations;
   std::unique_ptr<api::CallerGate> gate;
   std::unique_ptr<api::PictureService> service;
@@ -290,23 +294,32 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
     if (!audit.ok()) return audit.status();
     state->audit = *std::move(audit);
   }
+  if (!options.region_endpoints.empty()) {
+    absl::StatusOr<std::unique_ptr<api::RegionForwarder>> forwarder =
+        api::RegionForwarder::Create(options.region_endpoints);
+    if (!forwarder.ok()) return forwarder.status();
+    state->region_forwarder = *std::move(forwarder);
+  }
   // Kept across restarts, so that totals cannot be differenced across one (docs/security.md).
   const std::string published_figures = absl::StrCat(options.data_dir, "/", kPublishedFiguresFile);
-  state->operations =
-      std::make_unique<service::Operations>(service::Dependencies{.committer = *state->committer,
-                                                                  .reader = *state->reader,
-                                                                  .picture = *state->picture,
-                                                                  .audit = state->audit.get(),
-                                                                  .subscriptions = *state->subscription_limiter,
-                                                                  .write_volume = state->write_volume.get(),
-                                                                  .revalidator = state->authenticator.get(),
-                                                                  .min_aggregate_group = options.min_aggregate_group,
-                                                                  .published_figures_path = published_figures,
-                                                                  .clock = committer_options.clock,
-                                                                  .cap_sender = CapSender(committer_options),
-                                                                  .upstream_sources = options.upstream_sources,
-                                                                  .upstream_stale_after = options.upstream_stale_after,
-                                                                  .federation_observer = state->metrics.get()});
+  state->operations = std::make_unique<service::Operations>(
+      service::Dependencies{.committer = *state->committer,
+                            .reader = *state->reader,
+                            .picture = *state->picture,
+                            .audit = state->audit.get(),
+                            .subscriptions = *state->subscription_limiter,
+                            .write_volume = state->write_volume.get(),
+                            .revalidator = state->authenticator.get(),
+                            .min_aggregate_group = options.min_aggregate_group,
+                            .published_figures_path = published_figures,
+                            .clock = committer_options.clock,
+                            .cap_sender = CapSender(committer_options),
+                            .upstream_sources = options.upstream_sources,
+                            .upstream_stale_after = options.upstream_stale_after,
+                            .federation_observer = state->metrics.get(),
+                            .safety_region = options.committer.region.safety_region(),
+                            .reservation_forwarder = state->region_forwarder.get(),
+                            .reservation_forwarders = options.reservation_forwarders});
   state->gate = std::make_unique<api::CallerGate>(
       *state->authenticator, api::CallerGate::Limits{.rate = *state->rate_limiter,
                                                      .calls = *state->call_budget,
@@ -561,6 +574,8 @@ void KetenbeeldServer::Shutdown(absl::Duration grace) {
   absl::SleepFor(std::min(state_->options.shutdown_drain, grace));
   state_->server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   state_->server->Wait();
+  // Every call is done, the forwarded ones too (each was answered before its call finished).
+  if (state_->region_forwarder != nullptr) state_->region_forwarder->Stop();
   state_->admin_service.reset();  // Finishes a backup still running before the store goes.
   state_->scans->Stop();          // Every call is done, so nothing is queued; joins the threads before the store goes.
   // In-flight RPCs are done; stop deriving facts and sending the outbox (a notification sent but not yet recorded is

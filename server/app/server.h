@@ -7,12 +7,14 @@
 #define KETENBEELD_SERVER_APP_SERVER_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/api/region_forwarder.h"
 #include "server/feed/session.h"
 #include "server/http/gateway.h"
 #include "server/notify/curl_sender.h"
@@ -130,6 +132,13 @@ struct ServerOptions {
   // source's records as stale when it was last heard from longer ago than upstream_stale_after.
   policy::UpstreamIdentities upstream_sources;
   absl::Duration upstream_stale_after = absl::Minutes(5);
+  // ROAZ/national: the own server of each source region that has one configured (federation.sources[].endpoint), to
+  // which ReserveBed of its organisations and ConfirmReservation/ReleaseReservation of its reservations are forwarded
+  // (docs/reservations.md, "Across regions"). A region without one: those calls are refused naming it.
+  std::map<std::string, api::RegionEndpoint> region_endpoints;
+  // Region: the servers (identity -> their own region) that may forward reservations here on behalf of their callers
+  // (federation.reservation_forwarders); empty: nobody may.
+  policy::ReservationForwarders reservation_forwarders;
 };
 
 class KetenbeeldServer {

@@ -310,6 +310,44 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
       return Invalid(absl::StrCat(field, ".safety_region"),
                      absl::StrCat(source.safety_region(), " is named twice; one identity per source"));
     }
+    if (source.has_endpoint()) {
+      // The files are read at start-up (api::RegionForwarder::Create), naming the region's endpoint.
+      const ketenbeeld::server::v1::RegionEndpointConfig& endpoint = source.endpoint();
+      const std::string endpoint_field = absl::StrCat(field, ".endpoint");
+      if (endpoint.target().empty()) return Invalid(absl::StrCat(endpoint_field, ".target"), "required");
+      api::RegionEndpoint region{.target = endpoint.target(),
+                                 .ca_file = endpoint.ca_file(),
+                                 .cert_file = endpoint.cert_file(),
+                                 .key_file = endpoint.key_file(),
+                                 .token_file = endpoint.token_file(),
+                                 .server_name = endpoint.server_name()};
+      if (endpoint.has_timeout()) {
+        absl::StatusOr<absl::Duration> timeout =
+            ToDuration(endpoint.timeout(), absl::StrCat(endpoint_field, ".timeout"));
+        if (!timeout.ok()) return timeout.status();
+        if (*timeout < absl::Milliseconds(100) || *timeout > absl::Seconds(60)) {
+          return Invalid(absl::StrCat(endpoint_field, ".timeout"), "must be between 100ms and 60s");
+        }
+        region.timeout = *timeout;
+      }
+      options.region_endpoints[source.safety_region()] = std::move(region);
+    }
+  }
+  for (int i = 0; i < config.federation().reservation_forwarders_size(); ++i) {
+    const ketenbeeld::server::v1::ReservationForwarderConfig& forwarder = config.federation().reservation_forwarders(i);
+    const std::string field = absl::StrCat("federation.reservation_forwarders[", i, "]");
+    if (absl::Status status = domain::ValidateId(forwarder.identity(), absl::StrCat(field, ".identity"));
+        !status.ok()) {
+      return status;
+    }
+    if (!domain::checks::IsSafetyRegion(forwarder.safety_region())) {
+      return Invalid(absl::StrCat(field, ".safety_region"),
+                     absl::StrCat("must be VR01..VR25, got \"", forwarder.safety_region(), "\""));
+    }
+    if (!options.reservation_forwarders.emplace(forwarder.identity(), forwarder.safety_region()).second) {
+      return Invalid(absl::StrCat(field, ".identity"),
+                     absl::StrCat("\"", forwarder.identity(), "\" is named twice; one region per forwarder"));
+    }
   }
   if (config.federation().has_stale_after()) {
     absl::StatusOr<absl::Duration> stale_after =

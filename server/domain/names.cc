@@ -162,6 +162,12 @@ std::string FederatedReservationId(std::string_view safety_region, std::string_v
   return absl::StrCat(absl::AsciiStrToLower(ToAbsl(safety_region)), "-", ToAbsl(reservation_id));
 }
 
+std::string RegionReservationId(std::string_view safety_region, std::string_view federated_id) {
+  const std::string prefix = FederatedReservationId(safety_region, "");
+  if (federated_id.size() <= prefix.size() || federated_id.substr(0, prefix.size()) != prefix) return std::string();
+  return std::string(federated_id.substr(prefix.size()));
+}
+
 std::string IndicatorName(std::string_view indicator_id) {
   return absl::StrCat(kIndicators, "/", ToAbsl(indicator_id));
 }

@@ -64,6 +64,9 @@ inline constexpr std::string_view kReservationsPrefix = "reservations/";
 // that federates it: "vr10-1234" (docs/federation.md). A region's own reservation ids are digits only, so the two
 // never collide.
 std::string FederatedReservationId(std::string_view safety_region, std::string_view reservation_id);
+// The inverse: the id in its region of the federated reservation id `federated_id` of `safety_region`
+// ("vr10-1234" of "VR10" -> "1234"); empty when `federated_id` is not one of that region's.
+std::string RegionReservationId(std::string_view safety_region, std::string_view federated_id);
 // "upstream/{safety_region}": a source region's cursor record on a ROAZ or national server (federation).
 std::string UpstreamSourceName(std::string_view safety_region);
 inline constexpr std::string_view kUpstreamPrefix = "upstream/";

@@ -34,6 +34,18 @@ absl::Status CheckRequestId(const std::string& request_id) {
 
 }  // namespace
 
+absl::Status ValidateForwardedFor(const std::string& forwarded_for) {
+  if (forwarded_for.empty()) return absl::OkStatus();
+  const FieldPath path("forwarded_for");
+  const size_t slash = forwarded_for.find('/');
+  if (slash == std::string::npos || !IsSafetyRegion(absl::string_view(forwarded_for).substr(0, slash))) {
+    return Invalid(path,
+                   "must be the forwarding server's region and its caller's organisation (\"VR12/ghor-roaz\"), got ",
+                   Quote(forwarded_for));
+  }
+  return CheckId(absl::string_view(forwarded_for).substr(slash + 1), path);
+}
+
 absl::Status ValidateReserveBedRequest(const v1::ReserveBedRequest& request) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.organization_id(), FieldPath("organization_id")));
   KETENBEELD_RETURN_IF_ERROR(CheckEnum<v1::BedType>(request.bed_type(), FieldPath("bed_type"), Presence::kRequired));
@@ -50,16 +62,19 @@ absl::Status ValidateReserveBedRequest(const v1::ReserveBedRequest& request) {
     }
   }
   KETENBEELD_RETURN_IF_ERROR(CheckText(request.patient_reference(), FieldPath("patient_reference"), kPatientReference));
-  return CheckRequestId(request.request_id());
+  KETENBEELD_RETURN_IF_ERROR(CheckRequestId(request.request_id()));
+  return ValidateForwardedFor(request.forwarded_for());
 }
 
 absl::Status ValidateConfirmReservationRequest(const v1::ConfirmReservationRequest& request) {
-  return CheckId(request.reservation_id(), FieldPath("reservation_id"));
+  KETENBEELD_RETURN_IF_ERROR(CheckId(request.reservation_id(), FieldPath("reservation_id")));
+  return ValidateForwardedFor(request.forwarded_for());
 }
 
 absl::Status ValidateReleaseReservationRequest(const v1::ReleaseReservationRequest& request) {
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.reservation_id(), FieldPath("reservation_id")));
-  return CheckText(request.reason(), FieldPath("reason"), kShortText);
+  KETENBEELD_RETURN_IF_ERROR(CheckText(request.reason(), FieldPath("reason"), kShortText));
+  return ValidateForwardedFor(request.forwarded_for());
 }
 
 }  // namespace ketenbeeld::domain

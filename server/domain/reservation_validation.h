@@ -3,6 +3,8 @@
 #ifndef KETENBEELD_SERVER_DOMAIN_RESERVATION_VALIDATION_H_
 #define KETENBEELD_SERVER_DOMAIN_RESERVATION_VALIDATION_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "ketenbeeld/v1/workflow_service.pb.h"
@@ -17,6 +19,10 @@ inline constexpr int kMaxReservationRequestIdLength = 64;
 // checked by the planner); these checks only bound it by the longest any region may configure.
 inline constexpr absl::Duration kMinReservationHold = absl::Minutes(1);
 inline constexpr absl::Duration kMaxConfigurableReservationHold = absl::Hours(24);
+
+// ReserveBedRequest/ConfirmReservationRequest/ReleaseReservationRequest.forwarded_for: empty, or a forwarding
+// server's region and its caller's organisation, "VR12/ghor-roaz". INVALID_ARGUMENT naming `forwarded_for` otherwise.
+absl::Status ValidateForwardedFor(const std::string& forwarded_for);
 
 // Each returns OK or INVALID_ARGUMENT whose message starts with the field ("hold_for: ..."). Checks that need the
 // picture or the configuration (is the organisation registered, is a bed available, is hold_for within the region's

@@ -120,7 +120,12 @@ absl::StatusOr<state::RecordPtr> EarlierWithRequestId(const v1::ReserveBedReques
   for (state::RecordPtr& current : CurrentUnder(ToAbsl(domain::kReservationsPrefix), context)) {
     if (!current->record.has_bed_reservation() || current->record.has_provenance()) continue;
     const v1::BedReservation& earlier = current->record.bed_reservation();
-    if (earlier.request_id() != request.request_id() || earlier.reserved_by_organization_id() != reserver) continue;
+    // The key is the reserving organisation and, for a call a ROAZ server forwarded, its caller: two callers of one
+    // forwarding server are two reservers.
+    if (earlier.request_id() != request.request_id() || earlier.reserved_by_organization_id() != reserver ||
+        earlier.forwarded_for() != request.forwarded_for()) {
+      continue;
+    }
     const absl::Duration earlier_hold = FromProtoTime(earlier.expires_at()) - FromProtoTime(earlier.reserved_at());
     if (earlier.organization_id() != request.organization_id() || earlier.bed_type() != request.bed_type() ||
         earlier_hold != hold || earlier.patient_reference() != request.patient_reference()) {
@@ -190,6 +195,7 @@ absl::StatusOr<WritePlan> PlanReserveBed(const v1::ReserveBedRequest& request, c
   reservation.set_bed_type(request.bed_type());
   reservation.set_patient_reference(request.patient_reference());
   reservation.set_request_id(request.request_id());
+  reservation.set_forwarded_for(request.forwarded_for());
   reservation.set_state(v1::RESERVATION_STATE_HELD);
   if (context.actor != nullptr) {
     reservation.set_reserved_by_organization_id(context.actor->organization_id());

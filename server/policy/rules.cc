@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace ketenbeeld::policy {
@@ -189,6 +190,23 @@ absl::Status AuthorizeUpstreamReader(const security::Identity& identity, const U
   return absl::PermissionDeniedError(absl::StrCat("\"", identity.organization_id,
                                                   "\" is not the configured identity of any source region "
                                                   "(federation.sources): only federators read the cursors"));
+}
+
+absl::Status AuthorizeForwardedCall(const security::Identity& identity, absl::string_view forwarded_for,
+                                    const ReservationForwarders& forwarders) {
+  if (identity.development()) return absl::OkStatus();
+  auto it = forwarders.find(identity.organization_id);
+  if (it == forwarders.end()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "forwarded_for: \"", identity.organization_id,
+        "\" may not forward calls on behalf of others: only the servers listed in federation.reservation_forwarders"));
+  }
+  if (!absl::StartsWith(forwarded_for, absl::StrCat(it->second, "/"))) {
+    return absl::PermissionDeniedError(absl::StrCat("forwarded_for: \"", identity.organization_id, "\" forwards for ",
+                                                    it->second, " (federation.reservation_forwarders), not for \"",
+                                                    forwarded_for, "\""));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace ketenbeeld::policy

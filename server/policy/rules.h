@@ -154,6 +154,18 @@ absl::Status AuthorizeUpstreamSource(const security::Identity& identity, absl::s
                                      const UpstreamIdentities& sources);
 absl::Status AuthorizeUpstreamReader(const security::Identity& identity, const UpstreamIdentities& sources);
 
+// Bed reservations forwarded by a ROAZ or national server (docs/reservations.md, "Across regions"): on a region's
+// server, the identities that may send ReserveBed/ConfirmReservation/ReleaseReservation with `forwarded_for` (the
+// forwarding server's caller, "VR12/ghor-roaz"), each with its own region (federation.reservation_forwarders: the
+// organisation of its certificate CN or token -> "VR12"). Not a role: the listed identity alone decides, and a
+// forwarded call is then not held against the role rules (the forwarding server applied its own rules to its caller).
+//   - AuthorizeForwardedCall: OK only when `forwarders` lists identity.organization_id and `forwarded_for` starts with
+//     its region and '/'; PERMISSION_DENIED naming `forwarded_for` otherwise (also when nobody is listed). OK in
+//     development mode.
+using ReservationForwarders = std::map<std::string, std::string, std::less<>>;
+absl::Status AuthorizeForwardedCall(const security::Identity& identity, absl::string_view forwarded_for,
+                                    const ReservationForwarders& forwarders);
+
 }  // namespace ketenbeeld::policy
 
 #endif  // KETENBEELD_SERVER_POLICY_RULES_H_

@@ -1,6 +1,7 @@
 #include "server/service/operations.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/btree_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/strings.h"
@@ -48,6 +50,19 @@ constexpr absl::string_view kRequesterField = "request_id (its requesting organi
 constexpr absl::string_view kReceiverField = "reservation_id (its receiving organisation)";
 constexpr absl::string_view kReserverField = "reservation_id (its reserver's organisation)";
 
+// The forwarded_for of a reservation call a ROAZ or national server forwarded here; null for every other write.
+const std::string* ForwardedFor(const mutations::WriteRequest::Body& body) {
+  const std::string* forwarded_for = nullptr;
+  if (const auto* reserve = std::get_if<v1::ReserveBedRequest>(&body)) {
+    forwarded_for = &reserve->forwarded_for();
+  } else if (const auto* confirm = std::get_if<v1::ConfirmReservationRequest>(&body)) {
+    forwarded_for = &confirm->forwarded_for();
+  } else if (const auto* release = std::get_if<v1::ReleaseReservationRequest>(&body)) {
+    forwarded_for = &release->forwarded_for();
+  }
+  return forwarded_for != nullptr && !forwarded_for->empty() ? forwarded_for : nullptr;
+}
+
 // Whom each write acts for: one overload per write type, and no generic fallback. The deleted template catches every
 // type without its own overload (it is an exact match, so it also wins over an implicit conversion to a listed type),
 // and the static_assert below turns that into a compile error naming this visitor: a new write type cannot be added
@@ -57,6 +72,8 @@ struct BehalfVisitor {
   const state::Picture& picture;
   const Identity& caller;
   const policy::UpstreamIdentities& upstream;
+  // This server's own safety region (Dependencies::safety_region).
+  absl::string_view own_region;
 
   absl::StatusOr<Behalf> operator()(const v1::RegisterOrganizationRequest&) const { return Nobody(); }
   absl::StatusOr<Behalf> operator()(const v1::ReportStatusRequest& r) const {
@@ -106,9 +123,22 @@ struct BehalfVisitor {
     const bool receiver = reservation.organization_id() == caller.organization_id;
     return Behalf{.acts_for = policy::ForOrganization{.organization_id =
                                                           receiver ? absl::string_view(reservation.organization_id())
-                                                                   : reservation.reserved_by_organization_id(),
+                                                                   : ReserverOf(reservation),
                                                       .field = receiver ? kReceiverField : kReserverField},
                   .record = *std::move(record)};
+  }
+  // The reserver's organisation as this server's callers are named. A reservation a ROAZ or national server forwarded
+  // (BedReservation.forwarded_for, "VR12/ghor-roaz") is its caller's, not the forwarding server's: on that server
+  // (region VR12, holding the federated copy) the caller "ghor-roaz"; on any other server the qualified name, which
+  // is no caller's organisation there (docs/reservations.md, "Across regions").
+  absl::string_view ReserverOf(const v1::BedReservation& reservation) const {
+    const absl::string_view forwarded_for = reservation.forwarded_for();
+    if (forwarded_for.empty()) return reservation.reserved_by_organization_id();
+    if (!own_region.empty() && absl::StartsWith(forwarded_for, own_region) &&
+        forwarded_for.substr(own_region.size(), 1) == "/") {
+      return forwarded_for.substr(own_region.size() + 1);
+    }
+    return forwarded_for;
   }
   // Federation: no organisation, and not the role either: only the identity configured for the source region.
   absl::StatusOr<Behalf> operator()(const v1::ApplyUpstreamRequest& r) const {
@@ -224,11 +254,16 @@ absl::Status Operations::AuthorizeWrite(const Identity& caller, const mutations:
     return absl::PermissionDeniedError("system ticks, delivery outcomes and upstream conflicts are the server's own");
   }
   if (caller.development()) return absl::OkStatus();
+  // A reservation call a ROAZ or national server forwarded for its caller: the listed forwarding identity decides,
+  // never a role (that server held its caller to its own rules before forwarding).
+  if (const std::string* forwarded_for = ForwardedFor(request.body); forwarded_for != nullptr) {
+    return policy::AuthorizeForwardedCall(caller, *forwarded_for, deps_.reservation_forwarders);
+  }
   const absl::string_view method = MethodOf(request);
   // The role first: a role that may not call the method learns nothing about the records it names (NOT_FOUND).
   if (absl::Status allowed = policy::AuthorizeCall(caller, method); !allowed.ok()) return allowed;
   const absl::StatusOr<Behalf> behalf =
-      std::visit(BehalfVisitor{deps_.picture, caller, deps_.upstream_sources}, request.body);
+      std::visit(BehalfVisitor{deps_.picture, caller, deps_.upstream_sources, deps_.safety_region}, request.body);
   if (!behalf.ok()) return behalf.status();
   return policy::AuthorizeWrite(caller, method, behalf->acts_for);
 }
@@ -236,6 +271,17 @@ absl::Status Operations::AuthorizeWrite(const Identity& caller, const mutations:
 void Operations::Write(const Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done) {
   if (absl::Status allowed = AuthorizeWrite(caller, request); !allowed.ok()) {
     std::move(done)(allowed);
+    return;
+  }
+  // A reservation of another region's bed is that region's to commit: forwarded to its server when one is
+  // configured (reservation_forwarding.cc), else the planner refuses it naming the region.
+  if (std::optional<RegionCall> forwarded = RegionCallOf(caller, request); forwarded.has_value()) {
+    // Bad input is refused here, as for a write of this server, before anything goes out.
+    if (absl::Status valid = mutations::ValidateWrite(request); !valid.ok()) {
+      std::move(done)(valid);
+      return;
+    }
+    deps_.reservation_forwarder->Forward(*std::move(forwarded), std::move(done));
     return;
   }
   // A source region's log is the sum of its organisations' writes, each bounded by the region's own limits: counting

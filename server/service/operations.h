@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@
 #include "server/queries/reports.h"
 #include "server/security/identity.h"
 #include "server/security/revalidator.h"
+#include "server/service/reservation_forwarder.h"
 #include "server/state/picture.h"
 
 namespace ketenbeeld::service {
@@ -72,6 +74,17 @@ struct Dependencies {
   absl::Duration upstream_stale_after = absl::Minutes(5);
   // Federation lag of each applied upstream event (Prometheus, docs/operations.md); may be null.
   observability::FederationObserver* federation_observer = nullptr;
+  // This server's own safety region ("VR12"; RegionConfig.safety_region): qualifies its callers when it forwards
+  // their reservations ("VR12/ghor-roaz") and recognises them in a federated copy of such a reservation.
+  std::string safety_region;
+  // ROAZ/national: sends ReserveBed of a federated organisation and ConfirmReservation/ReleaseReservation of a
+  // federated reservation to the owning region's server (docs/reservations.md, "Across regions"). Null, or a region
+  // it does not reach: the planner refuses those calls with FAILED_PRECONDITION naming the region. Must outlive the
+  // Operations.
+  ReservationForwarder* reservation_forwarder = nullptr;
+  // Region: the identities that may forward reservations here on behalf of their callers (`forwarded_for`), each with
+  // its own region (federation.reservation_forwarders). Empty: forwarded calls are refused.
+  policy::ReservationForwarders reservation_forwarders;
 };
 
 class Operations {
@@ -83,6 +96,10 @@ class Operations {
   // A write (any WriteRequest body but SystemTick): checks the method's rule and whom the caller acts for, and
   // counts its bytes against the organisation's write volume (RESOURCE_EXHAUSTED beyond), then submits it with the
   // caller as actor. `done` runs on the committer's completion thread (or at once when refused).
+  // A reservation call with `forwarded_for` is admitted only from a listed forwarder (policy::AuthorizeForwardedCall),
+  // whatever its role. ReserveBed of a federated organisation and ConfirmReservation/ReleaseReservation of a federated
+  // reservation, once admitted and valid, go to the owning region's server through `reservation_forwarder` when it
+  // reaches that region: `done` then runs on a gRPC thread with the region's answer (ReservationForwarder::Forward).
   void Write(const security::Identity& caller, mutations::WriteRequest request, pipeline::Committer::Callback done);
 
   // Whether the caller may open a PublishStatus stream at all (PERMISSION_DENIED naming the rule). Each report on
@@ -204,6 +221,11 @@ class Operations {
   // The same for the reports' views across regions (queries::SourceFreshness); empty on a region's own server.
   queries::SourceFreshness SourceFreshnessForReports() const { return ForReports(SourcesFreshness()); }
   static queries::SourceFreshness ForReports(const std::vector<ketenbeeld::v1::UpstreamFreshness>& sources);
+
+  // The owning region's form of a reservation call of a federated organisation or reservation, when the reservation
+  // forwarder reaches that region; nullopt for every other write (reservation_forwarding.cc).
+  std::optional<RegionCall> RegionCallOf(const security::Identity& caller,
+                                         const mutations::WriteRequest& request) const;
 
   // The write's rule and on whose behalf it acts (policy::AuthorizeWrite()): PERMISSION_DENIED naming the rule or
   // field; INVALID_ARGUMENT naming the field when a write that acts for an organisation names none; NOT_FOUND when

@@ -88,6 +88,27 @@ TEST(ReservationValidationTest, RequestIdIsOptionalAndBounded) {
   }
 }
 
+// Set by a forwarding ROAZ/national server: its region and its caller's organisation, or nothing.
+TEST(ReservationValidationTest, ForwardedForIsARegionAndAnOrganisation) {
+  v1::ReserveBedRequest request = Valid();
+  request.set_forwarded_for("VR12/ghor-roaz");
+  EXPECT_TRUE(ValidateReserveBedRequest(request).ok());
+  for (const char* bad : {"VR12", "ghor-roaz", "VR99/ghor-roaz", "VR12/", "/ghor-roaz", "VR12/ghor roaz"}) {
+    request.set_forwarded_for(bad);
+    ExpectInvalid(ValidateReserveBedRequest(request), "forwarded_for");
+  }
+  v1::ConfirmReservationRequest confirm;
+  confirm.set_reservation_id("42");
+  confirm.set_forwarded_for("VR12");
+  ExpectInvalid(ValidateConfirmReservationRequest(confirm), "forwarded_for");
+  v1::ReleaseReservationRequest release;
+  release.set_reservation_id("42");
+  release.set_forwarded_for("VR12/meldkamer-roaz");
+  EXPECT_TRUE(ValidateReleaseReservationRequest(release).ok());
+  release.set_forwarded_for("12/x");
+  ExpectInvalid(ValidateReleaseReservationRequest(release), "forwarded_for");
+}
+
 TEST(ReservationValidationTest, LifecycleRequestsNameTheReservation) {
   v1::ConfirmReservationRequest confirm;
   ExpectInvalid(ValidateConfirmReservationRequest(confirm), "reservation_id");

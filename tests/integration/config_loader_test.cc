@@ -440,5 +440,49 @@ TEST(ConfigLoaderTest, FederationSourcesAreResolvedAndBadValuesNamed) {
   }
 }
 
+// Forwarding reservations (docs/reservations.md, "Across regions"): a source's endpoint on the ROAZ server, the listed
+// forwarders on the region's server.
+TEST(ConfigLoaderTest, ReservationForwardingIsResolvedAndBadValuesNamed) {
+  absl::StatusOr<ResolvedConfig> resolved = ResolveText(
+      "federation { sources { safety_region: \"VR10\" identity: \"federator-vr10\"\n"
+      "  endpoint { target: \"vr10.example:50051\" ca_file: \"/etc/ca.pem\" token_file: \"/etc/vr10.token\"\n"
+      "    server_name: \"vr10\" timeout { seconds: 3 } } }\n"
+      "sources { safety_region: \"VR11\" identity: \"federator-vr11\" }\n"
+      "reservation_forwarders { identity: \"roaz-vr12\" safety_region: \"VR12\" } }");
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  ASSERT_EQ(resolved->server.region_endpoints.size(), 1u);
+  const app::ServerOptions& options = resolved->server;
+  EXPECT_EQ(options.region_endpoints.at("VR10").target, "vr10.example:50051");
+  EXPECT_EQ(options.region_endpoints.at("VR10").ca_file, "/etc/ca.pem");
+  EXPECT_EQ(options.region_endpoints.at("VR10").token_file, "/etc/vr10.token");
+  EXPECT_EQ(options.region_endpoints.at("VR10").server_name, "vr10");
+  EXPECT_EQ(options.region_endpoints.at("VR10").timeout, absl::Seconds(3));
+  EXPECT_EQ(options.reservation_forwarders.at("roaz-vr12"), "VR12");
+
+  const struct {
+    const char* text;
+    const char* field;
+  } bad[] = {
+      {"federation { sources { safety_region: \"VR10\" identity: \"f\" endpoint { } } }",
+       "federation.sources[0].endpoint.target"},
+      {"federation { sources { safety_region: \"VR10\" identity: \"f\"\n"
+       "endpoint { target: \"h:1\" timeout { seconds: 61 } } } }",
+       "federation.sources[0].endpoint.timeout"},
+      {"federation { reservation_forwarders { identity: \"Not An Id\" safety_region: \"VR12\" } }",
+       "federation.reservation_forwarders[0].identity"},
+      {"federation { reservation_forwarders { identity: \"roaz\" safety_region: \"VR31\" } }",
+       "federation.reservation_forwarders[0].safety_region"},
+      {"federation { reservation_forwarders { identity: \"roaz\" safety_region: \"VR12\" }\n"
+       "reservation_forwarders { identity: \"roaz\" safety_region: \"VR13\" } }",
+       "federation.reservation_forwarders[1].identity"},
+  };
+  for (const auto& c : bad) {
+    absl::StatusOr<ResolvedConfig> refused = ResolveText(c.text);
+    ASSERT_FALSE(refused.ok()) << c.text;
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(std::string(refused.status().message()), ::testing::HasSubstr(c.field)) << refused.status();
+  }
+}
+
 }  // namespace
 }  // namespace ketenbeeld::config

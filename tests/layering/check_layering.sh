@@ -46,7 +46,7 @@ declare -A allowed=(
   [server/http]="proto storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/interop"
   [server/api]="proto grpc storage server/domain server/observability server/security server/state server/queries
-    server/mutations server/pipeline server/policy server/service server/feed server/interop"
+    server/mutations server/pipeline server/policy server/service server/feed server/interop client"
   [server/app]="proto grpc storage server/domain server/observability server/security server/state server/queries
     server/mutations server/pipeline server/policy server/service server/feed server/http server/api
     server/replication server/interop server/notify"

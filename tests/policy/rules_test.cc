@@ -278,5 +278,29 @@ TEST(RulesTest, UpstreamSourcesAreAppliedOnlyByTheirConfiguredIdentity) {
   EXPECT_TRUE(AuthorizeUpstreamSource(developer, "VR10", {}).ok());
 }
 
+// Reservations forwarded by a ROAZ or national server: not the role, the listed identity, for its own region only.
+TEST(RulesTest, ForwardedReservationCallsComeOnlyFromAListedIdentityForItsRegion) {
+  const ReservationForwarders forwarders = {{"roaz-vr12", "VR12"}};
+  for (const RoleCase& role : kRoles) {
+    const std::string label(RoleWord(role.role));
+    const absl::Status other =
+        AuthorizeForwardedCall(As(role.role, role.organization_id), "VR12/ghor-roaz", forwarders);
+    EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied) << label;
+    EXPECT_THAT(other.message(), HasSubstr("forwarded_for: ")) << label;
+    const security::Identity roaz = As(role.role, "roaz-vr12");
+    EXPECT_TRUE(AuthorizeForwardedCall(roaz, "VR12/ghor-roaz", forwarders).ok()) << label;
+    const absl::Status elsewhere = AuthorizeForwardedCall(roaz, "VR11/ghor-vr11", forwarders);
+    EXPECT_EQ(elsewhere.code(), absl::StatusCode::kPermissionDenied) << label;
+    EXPECT_THAT(elsewhere.message(), HasSubstr("forwards for VR12")) << label;
+    EXPECT_EQ(AuthorizeForwardedCall(roaz, "VR12x/ghor-roaz", forwarders).code(), absl::StatusCode::kPermissionDenied)
+        << label;
+  }
+  EXPECT_EQ(AuthorizeForwardedCall(As(Role::ROLE_OPERATOR, "roaz-vr12"), "VR12/ghor-roaz", {}).code(),
+            absl::StatusCode::kPermissionDenied)
+      << "nobody listed: nobody";
+  const security::Identity developer{.subject = "ipv4:127.0.0.1:5000"};
+  EXPECT_TRUE(AuthorizeForwardedCall(developer, "VR12/ghor-roaz", {}).ok());
+}
+
 }  // namespace
 }  // namespace ketenbeeld::policy

@@ -4,8 +4,10 @@
 // is gone from the region's FindCapacity and capacity overview and, once the federator has carried the reservation
 // up, from the ROAZ server's too. An unconfirmed reservation then expires on its own when the region's picture clock
 // (--clock_offset_file) passes its hold: the region's tick commits the expiry as an event, the federator carries that
-// event up, and the bed is available again in both servers' views. The ROAZ server refuses to reserve the federated
-// hospital's bed itself, naming the region that owns it.
+// event up, and the bed is available again in both servers' views. The ROAZ server never commits a reservation of the
+// federated hospital's bed itself: it forwards ReserveBed and ReleaseReservation to VR10's server
+// (federation.sources[].endpoint), whose answers (a refusal while the bed is held, then a reservation and its release)
+// it passes on.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -102,7 +104,8 @@ class ReservationSystemTest : public ::testing::Test {
     {
       const std::string config = dir_.path() + "/roaz.textproto";
       std::ofstream(config) << "federation {\n"
-                            << "  sources { safety_region: \"VR10\" identity: \"federator-vr10\" }\n"
+                            << "  sources { safety_region: \"VR10\" identity: \"federator-vr10\"\n"
+                            << "    endpoint { target: \"" << vr10_->address() << "\" } }\n"
                             << "  stale_after { seconds: 60 }\n"
                             << "}\n";
       ServerProcessOptions options;
@@ -254,7 +257,8 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
   }
   EXPECT_EQ(Found(roaz_reader), -1);
   EXPECT_EQ(Overview(roaz_reader), 0);
-  // The ROAZ server does not commit a reservation of a bed another region owns.
+  // The ROAZ server does not commit a reservation of a bed another region owns: it forwards the call to VR10, whose
+  // refusal (the bed is held) comes back with its code.
   {
     v1::ReserveBedRequest request;
     request.set_organization_id(kHospital);
@@ -263,7 +267,7 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
     const grpc::Status status =
         v1::AssistanceService::NewStub(roaz_reader)->ReserveBed(Deadline().get(), request, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << GrpcStatusText(status);
-    EXPECT_THAT(status.error_message(), HasSubstr("is federated from VR10"));
+    EXPECT_THAT(status.error_message(), HasSubstr("VR10's server answered: 0 beds of BED_TYPE_IC_ADULT"));
   }
 
   // Nobody confirms: the region's clock passes the hold and its tick expires the reservation, as a committed event.
@@ -314,6 +318,32 @@ TEST_F(ReservationSystemTest, TheLastIcBedGoesToOneDispatcherAndAnUnconfirmedHol
     EXPECT_EQ(states[v1::RESERVATION_STATE_RELEASED], kRounds - 1);
     EXPECT_EQ(states[v1::RESERVATION_STATE_EXPIRED], 1);
   }
+
+  // A reservation through the ROAZ server: committed by VR10 (its name, its revision), released through the ROAZ server
+  // under the federated name once the copy has arrived.
+  auto roaz_assistance = v1::AssistanceService::NewStub(roaz_reader);
+  v1::ReserveBedRequest request;
+  request.set_organization_id(kHospital);
+  request.set_bed_type(v1::BED_TYPE_IC_ADULT);
+  request.set_request_id("sys-forwarded-1");
+  v1::WriteResponse reserved;
+  grpc::Status status = roaz_assistance->ReserveBed(Deadline().get(), request, &reserved);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status) << roaz_->log();
+  EXPECT_EQ(reserved.record().name(), absl::StrCat("reservations/", reserved.revision()));
+  v1::Record at_vr10;
+  ASSERT_TRUE(GetRecord(*vr10, reserved.record().name(), &at_vr10).ok());
+  EXPECT_EQ(at_vr10.bed_reservation().state(), v1::RESERVATION_STATE_HELD);
+  EXPECT_EQ(Found(vr10_reader), -1);
+  ASSERT_TRUE(WaitUntilCaughtUp(absl::Seconds(30))) << FederatorLog();
+  EXPECT_EQ(Found(roaz_reader), -1);
+  v1::ReleaseReservationRequest release;
+  release.set_reservation_id(absl::StrCat("vr10-", reserved.record().bed_reservation().id()));
+  v1::WriteResponse released;
+  status = roaz_assistance->ReleaseReservation(Deadline().get(), release, &released);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  EXPECT_EQ(released.record().name(), reserved.record().name());
+  EXPECT_EQ(released.record().bed_reservation().state(), v1::RESERVATION_STATE_RELEASED);
+  EXPECT_EQ(Found(vr10_reader), 1);
 }
 
 }  // namespace reservation_system_test_local
