@@ -44,6 +44,8 @@ v1::Record::EntityCase EntityOf(v1::EntityKind kind) {
       return v1::Record::kIndicator;
     case v1::ENTITY_KIND_UPSTREAM_SOURCE:
       return v1::Record::kUpstreamSource;
+    case v1::ENTITY_KIND_SECTOR_AGGREGATE:
+      return v1::Record::kSectorAggregate;
     default:
       return v1::Record::ENTITY_NOT_SET;
   }
@@ -72,6 +74,19 @@ absl::Status ValidateUpstreamEvent(const v1::Event& event, int64_t after_revisio
   }
   if (event.type() == v1::EVENT_TYPE_PUT && event.record().entity_case() != EntityOf(parsed->kind)) {
     return Invalid(record, "a PUT of a record of kind ", v1::EntityKind_Name(parsed->kind), " must carry that entity");
+  }
+  if (event.type() == v1::EVENT_TYPE_PUT && parsed->kind == v1::ENTITY_KIND_SECTOR_AGGREGATE) {
+    // The downstream name is made from this one (docs/federation.md, "Sector aggregates get a region-qualified name
+    // too"): it must be the group's name on the server that sent it, "aggregates/{group}" for its own,
+    // "aggregates/{origin}-{group}" for one it federated itself (chaining).
+    const std::string& group = event.record().sector_aggregate().group();
+    const std::string& origin = event.record().provenance().source_region();
+    const std::string expected = origin.empty() ? AggregateName(group) : FederatedAggregateName(origin, group);
+    if (event.record().name() != expected) {
+      return Invalid(record.Field("name"), "a sector aggregate of group \"", group, "\"",
+                     origin.empty() ? "" : absl::StrCat(" from ", origin), " is named \"", expected, "\", got \"",
+                     event.record().name(), "\"");
+    }
   }
   return absl::OkStatus();
 }

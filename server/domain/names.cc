@@ -178,6 +178,10 @@ std::string UpstreamSourceName(std::string_view safety_region) {
 
 std::string AggregateName(std::string_view group) { return absl::StrCat(kAggregates, "/", ToAbsl(group)); }
 
+std::string FederatedAggregateName(std::string_view safety_region, std::string_view group) {
+  return absl::StrCat(kAggregates, "/", absl::AsciiStrToLower(ToAbsl(safety_region)), "-", ToAbsl(group));
+}
+
 std::string ExerciseName(std::string_view exercise_id) { return absl::StrCat(kExercises, "/", ToAbsl(exercise_id)); }
 
 std::string ExercisePrefix(std::string_view exercise_id) {

@@ -15,6 +15,7 @@
 //   reservations/{reservation_id}          (bed reservations; the revision that made it, in decimal)
 //   indicators/{indicator_id}              (questionnaires: indicator.proto)
 //   upstream/{safety_region}               (federation: a source region's cursor, upstream.proto; "VR10")
+//   aggregates/{group}                     (sector aggregates, aggregate.proto; federated: {region}-{group})
 #ifndef KETENBEELD_SERVER_DOMAIN_NAMES_H_
 #define KETENBEELD_SERVER_DOMAIN_NAMES_H_
 
@@ -54,6 +55,11 @@ std::string ScenarioName(std::string_view scenario_id);
 std::string IndicatorName(std::string_view indicator_id);
 // "aggregates/{group}": a sector aggregate (aggregate.proto), e.g. "aggregates/long-term-care".
 std::string AggregateName(std::string_view group);
+// The name a sector aggregate of `safety_region` ("VR10") for `group` ("long-term-care") has on a ROAZ or national
+// server that federates it: "aggregates/vr10-long-term-care" (docs/federation.md). A server's own aggregates are
+// named by their group alone, and no group starts with a region code, so the two never collide.
+std::string FederatedAggregateName(std::string_view safety_region, std::string_view group);
+inline constexpr std::string_view kAggregatesPrefix = "aggregates/";
 std::string NotificationName(std::string_view notification_id);
 std::string EscalationTaskName(std::string_view task_id);
 inline constexpr std::string_view kNotificationsPrefix = "notifications/";

@@ -158,6 +158,9 @@ std::vector<PlannedChange> PlanAggregateFollowUps(absl::Span<const PlannedChange
       record = &current->record;
       keep_alive.push_back(std::move(current));
     }
+    // A federated organisation (on a ROAZ or national server) is summed by its own region's aggregate, which crosses
+    // as a record of its own (docs/federation.md, "What federates"): this server's aggregates are its own registry's.
+    if (record->has_provenance()) return;
     // Every registration and report is taken: a report's scope is its organisation's as it was when reported, so
     // the group is decided by the registration as it is now (Compute).
     if (record->has_organization()) {

@@ -5,6 +5,7 @@
 // rewrite, before the cursor moves (docs/federation.md, "Upstream reset").
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,29 +22,35 @@ namespace {
 
 namespace v1 = ::ketenbeeld::v1;
 
-// What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures): the registry, the status
-// reports and the bed reservations of the real picture (a held bed is not available in any region's view of it:
-// docs/reservations.md). Everything else is left out, not refused: the region's outbox and escalation tasks (the
-// downstream server would deliver its notifications again), exercises, other servers' cursors (a chained ROAZ
-// server's cursors of its regions mean nothing here: docs/federation.md, "Chaining"), and the other workflow records
-// (incidents, alerts, assistance requests, scenarios, indicators), whose ids are chosen per region and would collide
-// between regions: they need region-qualified names first (docs/federation.md, "Not built yet"). Reservations get one
-// here (DownstreamName).
+// What federates (../shared/SCALE-OUT.md, "What goes upstream": per-organisation figures, and the sector aggregates
+// of long-term care, mental health and home care): the registry, the status reports, the bed reservations (a held bed
+// is not available in any region's view of it: docs/reservations.md) and the sector aggregates of the real picture.
+// Everything else is left out, not refused: the region's outbox and escalation tasks (the downstream server would
+// deliver its notifications again), exercises, other servers' cursors (a chained ROAZ server's cursors of its regions
+// mean nothing here: docs/federation.md, "Chaining"), and the other workflow records (incidents, alerts, assistance
+// requests, scenarios, indicators), whose ids are chosen per region and would collide between regions: they need
+// region-qualified names first (docs/federation.md, "Not built yet"). Reservations and aggregates get one here
+// (DownstreamName).
 bool Federates(const v1::Record& record) {
   if (domain::IsExerciseRecord(record.name())) return false;
   return record.kind() == v1::ENTITY_KIND_ORGANIZATION || record.kind() == v1::ENTITY_KIND_STATUS_REPORT ||
-         record.kind() == v1::ENTITY_KIND_BED_RESERVATION;
+         record.kind() == v1::ENTITY_KIND_BED_RESERVATION || record.kind() == v1::ENTITY_KIND_SECTOR_AGGREGATE;
 }
 
 // The name a federated record has on this server. A reservation's id is the revision that made it in its region, so
 // "reservations/1234" of VR10 and of VR11 are different records: here they are "reservations/vr10-1234" (an id of
-// lowercase letters, digits and '-', which no region's own reservation has: those are digits only).
+// lowercase letters, digits and '-', which no region's own reservation has: those are digits only). Every region has
+// its own "aggregates/long-term-care": here they are "aggregates/vr10-long-term-care" and so on, apart from this
+// server's own "aggregates/long-term-care" (its own registry's sums, which it shows one by one anyway).
 std::string DownstreamName(const v1::Record& record, const std::string& source) {
-  if (record.kind() != v1::ENTITY_KIND_BED_RESERVATION) return record.name();
+  if (record.kind() != v1::ENTITY_KIND_BED_RESERVATION && record.kind() != v1::ENTITY_KIND_SECTOR_AGGREGATE) {
+    return record.name();
+  }
   // Chained (a ROAZ server as the source): the server between already named it after its origin region.
   if (!record.provenance().source_region().empty()) return record.name();
   absl::StatusOr<domain::ParsedName> parsed = domain::ParseName(record.name());
   if (!parsed.ok()) return record.name();  // Validated before the write was queued.
+  if (record.kind() == v1::ENTITY_KIND_SECTOR_AGGREGATE) return domain::FederatedAggregateName(source, parsed->id);
   return domain::ReservationName(domain::FederatedReservationId(source, parsed->id));
 }
 
@@ -72,26 +79,33 @@ std::string OrganizationOf(const v1::Record& record) {
 // Records an upstream reset deletes at most per finishing call, so that one commit group stays bounded.
 constexpr int kMaxResetDeletes = 500;
 
+// Where the records that federate (Federates) live: the registry and its status reports, the sector aggregates and the
+// bed reservations. In name order, so that a sweep meets the records in name order.
+constexpr std::string_view kFederatedPrefixes[] = {domain::kAggregatesPrefix, "organizations/",
+                                                   domain::kReservationsPrefix};
+
 // The source's records that the reset in progress did not (re)write: held by `source` (provenance), last changed
 // before the reset started. At most `limit`, in name order; `more` tells whether others remain after them.
 std::vector<state::RecordPtr> StaleResetRecords(const std::string& source, const v1::UpstreamReset& reset,
                                                 const PlanContext& context, int limit, bool& more) {
   std::vector<state::RecordPtr> found;
   more = false;
-  // Only organisations and their status reports federate (Federates), all under "organizations/".
-  const state::Picture::Snapshot snapshot = context.picture.TakePrefix("organizations/", {}, 0);
-  for (const state::RecordPtr& committed : snapshot.records) {
-    // The committed picture misses this group's earlier writes: look each candidate up again.
-    const state::RecordPtr record = context.lookup(committed->record.name());
-    if (record == nullptr || !record->record.has_provenance() || DirectSource(record->record.provenance()) != source ||
-        record->record.mod_revision() >= reset.started_revision()) {
-      continue;
+  for (std::string_view prefix : kFederatedPrefixes) {
+    const state::Picture::Snapshot snapshot = context.picture.TakePrefix(ToAbsl(prefix), {}, 0);
+    for (const state::RecordPtr& committed : snapshot.records) {
+      // The committed picture misses this group's earlier writes: look each candidate up again.
+      const state::RecordPtr record = context.lookup(committed->record.name());
+      if (record == nullptr || !record->record.has_provenance() ||
+          DirectSource(record->record.provenance()) != source ||
+          record->record.mod_revision() >= reset.started_revision()) {
+        continue;
+      }
+      if (static_cast<int>(found.size()) == limit) {
+        more = true;
+        return found;
+      }
+      found.push_back(record);
     }
-    if (static_cast<int>(found.size()) == limit) {
-      more = true;
-      break;
-    }
-    found.push_back(record);
   }
   return found;
 }
@@ -198,10 +212,13 @@ absl::StatusOr<std::vector<PlannedChange>> PlanApplyUpstream(const v1::ApplyUpst
       change.record = event.record();
     }
     v1::Record& record = change.record;
-    if (event.type() != v1::EVENT_TYPE_DELETE && record.has_bed_reservation() &&
-        event.record().provenance().source_region().empty()) {
+    if (event.type() != v1::EVENT_TYPE_DELETE && event.record().provenance().source_region().empty()) {
+      // Region-qualified here (DownstreamName): a reservation's id with it. An aggregate keeps its `group`; its
+      // region is its scope's and its provenance's.
       record.set_name(name);
-      record.mutable_bed_reservation()->set_id(domain::FederatedReservationId(source, record.bed_reservation().id()));
+      if (record.has_bed_reservation()) {
+        record.mutable_bed_reservation()->set_id(domain::FederatedReservationId(source, record.bed_reservation().id()));
+      }
     }
     record.clear_create_revision();
     record.clear_mod_revision();

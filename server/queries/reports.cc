@@ -460,6 +460,21 @@ v1::GapReport GapReportOf(const v1::GetGapReportRequest& request, const v1::Scen
         surge_withheld |= Withheld(values.size(), min_group);
       }
     }
+    // A source region's sector aggregate in scope: its organisations count as a group, as reported when the region
+    // sent the sum of this type (below its minimum group the sum never leaves the region: not reported here).
+    for (const FigureTable::FederatedAggregate& federated : figures.aggregates) {
+      const v1::SectorAggregate& aggregate = federated.aggregate;
+      if (!in_scope({.safety_region = federated.safety_region, .sector = aggregate.sector()}, requirement.sector())) {
+        continue;
+      }
+      scope += aggregate.organizations_reporting();
+      gap.set_organizations_in_aggregates(gap.organizations_in_aggregates() + aggregate.organizations_reporting());
+      for (const v1::AggregateBeds& beds : aggregate.beds()) {
+        if (beds.type() != requirement.bed_type() || !beds.has_available()) continue;
+        available += beds.available();
+        gap.set_organizations_reported(gap.organizations_reported() + beds.organizations_reporting());
+      }
+    }
     gap.set_organizations_not_reported(scope - gap.organizations_reported() - gap.organizations_stale());
     if (available_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_AVAILABLE);
     if (surge_withheld) gap.add_withheld_figures(v1::CAPACITY_FIGURE_SURGE_24H);
@@ -574,8 +589,9 @@ absl::StatusOr<v1::GapReport> ComputeGapReport(const v1::GetGapReportRequest& re
   KETENBEELD_RETURN_IF_ERROR(CheckId(request.scenario_id(), FieldPath("scenario_id")));
   KETENBEELD_RETURN_IF_ERROR(ValidateRegions(request.safety_regions()));
   // One snapshot for the scenario and the figures: the report is exactly as of its revision.
-  const PictureView view(picture, {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION,
-                                   v1::ENTITY_KIND_STATUS_REPORT, v1::ENTITY_KIND_BED_RESERVATION});
+  const PictureView view(picture,
+                         {v1::ENTITY_KIND_SCENARIO, v1::ENTITY_KIND_ORGANIZATION, v1::ENTITY_KIND_STATUS_REPORT,
+                          v1::ENTITY_KIND_BED_RESERVATION, v1::ENTITY_KIND_SECTOR_AGGREGATE});
   absl::StatusOr<const v1::Scenario*> scenario = ScenarioIn(view, request.scenario_id());
   if (!scenario.ok()) return scenario.status();
   return GapReportOf(request, **scenario, Tabulate(view), view.revision(), now, /*min_group=*/0, sources);

@@ -2,7 +2,8 @@
 // loopback with bearer tokens, its picture fed by FederationService.ApplyUpstream from two source regions: the
 // capacity overview per region with the region filter, FindCapacity's region filter and each match's region, the gap
 // report over chosen regions; a source not heard from within federation.stale_after is flagged in all three, its
-// figures still given; an unknown region is INVALID_ARGUMENT naming the field.
+// figures still given; an unknown region is INVALID_ARGUMENT naming the field; each source region's sector aggregate
+// crosses under its own name and is a line of its own and a group in the gap report.
 #include <atomic>
 #include <fstream>
 #include <map>
@@ -42,6 +43,7 @@ constexpr ViewsCaller kViewsCallers[] = {
     {"federator-vr10", "federator-vr10", "operator", "tok-views-vr10-a1"},
     {"federator-vr11", "federator-vr11", "operator", "tok-views-vr11-b2"},
     {"ghor", "ghor-roaz", "ghor", "tok-views-ghor-c3"},
+    {"institution", "zh-roaz", "institution", "tok-views-zh-d4"},
 };
 
 std::string WriteViewsTokens(const std::string& dir) {
@@ -226,6 +228,98 @@ TEST_F(FederationViewsTest, AStaleSourceIsFlaggedInEveryViewAndStillCounted) {
   const v1::GapReport one = Gap({"VR10"});
   EXPECT_THAT(one.safety_regions(), ElementsAre("VR10"));
   EXPECT_EQ(one.capacity(0).available(), 5);
+}
+
+// A region's long-term care aggregate as its feed carries it ("aggregates/{group}"): `available` nursing-home places
+// summed over `reporting` organisations.
+v1::Event AggregateEvent(int64_t revision, const std::string& group, const std::string& region, int reporting,
+                         int available) {
+  v1::Record record;
+  record.set_name(absl::StrCat("aggregates/", group));
+  record.set_kind(v1::ENTITY_KIND_SECTOR_AGGREGATE);
+  record.mutable_scope()->set_safety_region(region);
+  record.mutable_scope()->set_sector(v1::SECTOR_LONG_TERM_CARE);
+  v1::SectorAggregate& aggregate = *record.mutable_sector_aggregate();
+  aggregate.set_group(group);
+  aggregate.set_sector(v1::SECTOR_LONG_TERM_CARE);
+  aggregate.set_organizations_reporting(reporting);
+  aggregate.set_min_group_size(3);
+  v1::AggregateBeds& beds = *aggregate.add_beds();
+  beds.set_type(v1::BED_TYPE_NURSING_HOME);
+  beds.set_available(available);
+  beds.set_total(available + 30);
+  beds.set_organizations_reporting(reporting);
+  return SourceEvent(revision, std::move(record));
+}
+
+// Both regions send "aggregates/long-term-care": the ROAZ server keeps both, per region, with provenance; the GHOR's
+// overview has a line per region (the institution's published one none); the gap report counts them as groups; a
+// DELETE from VR11 removes VR11's only.
+TEST_F(FederationViewsTest, EachRegionsSectorAggregateCrossesAndShowsPerRegion) {
+  Apply("federator-vr10", UpstreamRange("VR10", 3, 4, {AggregateEvent(4, "long-term-care", "VR10", 4, 6)}));
+  Apply("federator-vr11", UpstreamRange("VR11", 2, 5, {AggregateEvent(5, "long-term-care", "VR11", 3, 2)}));
+
+  v1::GetRequest get;
+  get.set_name("aggregates/vr10-long-term-care");
+  v1::GetResponse vr10;
+  grpc::Status status = v1::PictureService::NewStub(channels_.at("ghor"))->Get(Deadline().get(), get, &vr10);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  EXPECT_EQ(vr10.record().provenance().source_region(), "VR10");
+  EXPECT_EQ(vr10.record().provenance().source_revision(), 4);
+  EXPECT_FALSE(vr10.record().provenance().stale());
+  EXPECT_EQ(vr10.record().sector_aggregate().beds(0).available(), 6);
+
+  std::vector<std::string> lines;
+  const v1::CapacityOverview all = Overview();
+  for (const v1::CapacityTotal& line : all.totals()) {
+    if (!line.aggregate()) continue;
+    lines.push_back(absl::StrCat(line.safety_region(), " ", v1::BedType_Name(line.bed_type()), " ", line.available(),
+                                 "/", line.organizations_reported()));
+  }
+  EXPECT_THAT(lines, ElementsAre("VR10 BED_TYPE_NURSING_HOME 6/4", "VR11 BED_TYPE_NURSING_HOME 2/3"));
+  const v1::CapacityOverview vr11 = Overview({"VR11"});
+  ASSERT_EQ(vr11.totals_size(), 2);
+  EXPECT_TRUE(vr11.totals(1).aggregate());
+  EXPECT_EQ(vr11.totals(1).safety_region(), "VR11");
+  v1::CapacityOverview published;
+  status =
+      v1::ReportService::NewStub(channels_.at("institution"))->GetCapacityOverview(Deadline().get(), {}, &published);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  for (const v1::CapacityTotal& line : published.totals()) EXPECT_FALSE(line.aggregate()) << line.ShortDebugString();
+
+  v1::PutScenarioRequest scenario;
+  scenario.mutable_scenario()->set_id("hitte");
+  scenario.mutable_scenario()->set_name("Hittegolf");
+  scenario.mutable_scenario()->set_safety_region("VR10");
+  v1::CapacityRequirement& need = *scenario.mutable_scenario()->add_capacity();
+  need.set_bed_type(v1::BED_TYPE_NURSING_HOME);
+  need.set_sector(v1::SECTOR_LONG_TERM_CARE);
+  need.set_quantity(10);
+  v1::WriteResponse written;
+  status = Reports()->PutScenario(Deadline().get(), scenario, &written);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("hitte");
+  request.add_safety_regions("VR10");
+  request.add_safety_regions("VR11");
+  v1::GapReport gap;
+  status = Reports()->GetGapReport(Deadline().get(), request, &gap);
+  ASSERT_TRUE(status.ok()) << GrpcStatusText(status);
+  ASSERT_EQ(gap.capacity_size(), 1);
+  EXPECT_EQ(gap.capacity(0).available(), 8);
+  EXPECT_EQ(gap.capacity(0).shortfall(), 2);
+  EXPECT_EQ(gap.capacity(0).organizations_reported(), 7);
+  EXPECT_EQ(gap.capacity(0).organizations_in_aggregates(), 7);
+
+  v1::Event deleted = AggregateEvent(6, "long-term-care", "VR11", 3, 2);
+  deleted.set_type(v1::EVENT_TYPE_DELETE);
+  Apply("federator-vr11", UpstreamRange("VR11", 5, 6, {deleted}));
+  lines.clear();
+  const v1::CapacityOverview after = Overview();
+  for (const v1::CapacityTotal& line : after.totals()) {
+    if (line.aggregate()) lines.push_back(line.safety_region());
+  }
+  EXPECT_THAT(lines, ElementsAre("VR10"));
 }
 
 TEST_F(FederationViewsTest, AnUnknownRegionIsInvalidNamingTheField) {

@@ -273,6 +273,68 @@ TEST_F(FederatedReportsTest, ASourceRegionsSectorAggregateIsALineOfItsOwn) {
   for (const v1::CapacityTotal& line : institution->totals()) EXPECT_FALSE(line.aggregate());
 }
 
+// A source region's long-term care aggregate counts in a gap report over that region: its organisations as a group
+// (the reported ones with their sum, the rest as not reported), never this server's own aggregate.
+TEST_F(FederatedReportsTest, TheGapReportCountsASourceRegionsAggregateAsAGroup) {
+  auto aggregate_record = [](const std::string& name, const std::string& group, int reporting) {
+    v1::Record record;
+    record.set_name(name);
+    record.set_kind(v1::ENTITY_KIND_SECTOR_AGGREGATE);
+    record.mutable_scope()->set_sector(v1::SECTOR_LONG_TERM_CARE);
+    v1::SectorAggregate& aggregate = *record.mutable_sector_aggregate();
+    aggregate.set_group(group);
+    aggregate.set_sector(v1::SECTOR_LONG_TERM_CARE);
+    aggregate.set_organizations_reporting(reporting);
+    v1::AggregateBeds& beds = *aggregate.add_beds();
+    beds.set_type(v1::BED_TYPE_NURSING_HOME);
+    beds.set_available(6);
+    beds.set_organizations_reporting(reporting - 1);
+    return record;
+  };
+  PutDirectly(picture_, Federated(aggregate_record("aggregates/vr10-long-term-care", "long-term-care", 4), "VR10"));
+  // VR11's home care: below its minimum group, so no sums crossed.
+  v1::Record withheld = aggregate_record("aggregates/vr11-home-care", "home-care", 2);
+  withheld.mutable_sector_aggregate()->set_withheld_below_minimum(true);
+  withheld.mutable_sector_aggregate()->clear_beds();
+  PutDirectly(picture_, Federated(withheld, "VR11"));
+  // This server's own aggregate: its organisations are counted one by one (there are none here).
+  v1::Record own = aggregate_record("aggregates/long-term-care", "long-term-care", 5);
+  own.mutable_scope()->set_safety_region("VR12");
+  PutDirectly(picture_, own);
+
+  v1::Record scenario = picture_.Find("scenarios/griep")->record;
+  v1::CapacityRequirement& places = *scenario.mutable_scenario()->add_capacity();
+  places.set_bed_type(v1::BED_TYPE_NURSING_HOME);
+  places.set_sector(v1::SECTOR_LONG_TERM_CARE);
+  places.set_quantity(10);
+  PutDirectly(picture_, scenario);
+
+  v1::GetGapReportRequest request;
+  request.set_scenario_id("griep");
+  for (const char* region : {"VR10", "VR11", "VR12"}) request.add_safety_regions(region);
+  absl::StatusOr<v1::GapReport> report = queries::ComputeGapReport(request, picture_, kStart, sources_);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->capacity_size(), 2);
+  const v1::CapacityGap& nursing = report->capacity(1);
+  EXPECT_EQ(nursing.available(), 6) << "VR10's sum; VR11 sent none; VR12's own aggregate is not counted";
+  EXPECT_EQ(nursing.shortfall(), 4);
+  EXPECT_EQ(nursing.organizations_reported(), 3);
+  EXPECT_EQ(nursing.organizations_in_aggregates(), 6);
+  EXPECT_EQ(nursing.organizations_not_reported(), 3) << "VR10's one without the figure and VR11's two";
+  EXPECT_EQ(report->capacity(0).organizations_in_aggregates(), 6)
+      << "a requirement of any sector has the aggregates' organisations in scope too";
+  EXPECT_EQ(report->capacity(0).available(), 14) << "the aggregates have no IC places";
+
+  // Only the chosen regions' aggregates.
+  request.clear_safety_regions();
+  request.add_safety_regions("VR11");
+  report = queries::ComputeGapReport(request, picture_, kStart, sources_);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->capacity(1).available(), 0);
+  EXPECT_EQ(report->capacity(1).organizations_in_aggregates(), 2);
+  EXPECT_EQ(report->capacity(1).organizations_not_reported(), 2);
+}
+
 TEST_F(FederatedReportsTest, AnUnknownRegionIsInvalidNamingTheField) {
   v1::GetCapacityOverviewRequest overview;
   overview.add_safety_regions("VR10");

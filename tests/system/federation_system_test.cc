@@ -2,7 +2,9 @@
 // server and ketenbeeld-federator between them. Both regions take status reports under load; the federator is killed
 // with SIGKILL in the middle and started again; then the ROAZ picture must hold every record of both regions with its
 // provenance, and every upstream event must have been applied exactly once (the ROAZ log's federated events, by
-// source revision, are the regions' logs with neither gap nor duplicate).
+// source revision, are the regions' logs with neither gap nor duplicate). Further cases: an upstream reset, kill -9 of
+// each party in turn, an unreachable region, chaining into a national server, and the federator reading with the
+// federation role (what crosses upward: acute care exactly, long-term care only as its aggregate).
 #include <signal.h>
 
 #include <atomic>
@@ -19,9 +21,11 @@
 #include "absl/time/clock.h"
 #include "base/time.h"
 #include "client/connection.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ketenbeeld/v1/federation_service.grpc.pb.h"
 #include "ketenbeeld/v1/workflow_service.grpc.pb.h"
+#include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
 #include "tests/system/server_process.h"
 
@@ -93,22 +97,38 @@ int64_t CurrentRevision(v1::PictureService::Stub& stub) {
   return response.revision();
 }
 
-// What the ROAZ server takes of a region's log (server/mutations/mutations_federation.cc): the registry and the status
-// reports of the real picture.
+// What the ROAZ server takes of a region's log (server/mutations/mutations_federation.cc): the registry, the status
+// reports and the sector aggregates of the real picture (the load here has no reservations).
 bool Federates(const v1::Event& event) {
   const v1::EntityKind kind = event.record().kind();
-  return (kind == v1::ENTITY_KIND_ORGANIZATION || kind == v1::ENTITY_KIND_STATUS_REPORT) &&
+  return (kind == v1::ENTITY_KIND_ORGANIZATION || kind == v1::ENTITY_KIND_STATUS_REPORT ||
+          kind == v1::ENTITY_KIND_SECTOR_AGGREGATE) &&
          event.record().exercise_id().empty();
 }
 
-// Exactly once: the ROAZ log's events of `region`, by source revision, are the region's federating events, in order,
-// neither missing nor repeated, each the same record name and commit time. Returns how many were compared.
+// What of that crosses a region's federation policy (docs/federation-policy.md): no record of long-term care but the
+// sector aggregates.
+bool CrossesUpward(const v1::Event& event) {
+  return Federates(event) && (event.record().kind() == v1::ENTITY_KIND_SECTOR_AGGREGATE ||
+                              event.record().scope().sector() != v1::SECTOR_LONG_TERM_CARE);
+}
+
+// The name a region's record has on the ROAZ server: a sector aggregate's is region-qualified.
+std::string DownstreamName(const v1::Record& record, const std::string& region) {
+  constexpr absl::string_view kAggregates = "aggregates/";
+  if (record.kind() != v1::ENTITY_KIND_SECTOR_AGGREGATE) return record.name();
+  return absl::StrCat(kAggregates, absl::AsciiStrToLower(region), "-", record.name().substr(kAggregates.size()));
+}
+
+// Exactly once: the ROAZ log's events of `region`, by source revision, are the region's federating events (those for
+// which `crosses` holds), in order, neither missing nor repeated, each the same record name and commit time. Returns
+// how many were compared. `region_stub` must read the region's whole log.
 size_t ExpectExactlyOnce(const std::vector<v1::Event>& roaz_log, v1::PictureService::Stub& region_stub,
-                         const std::string& region) {
+                         const std::string& region, bool (*crosses)(const v1::Event&) = Federates) {
   std::vector<int64_t> expected;
   std::map<int64_t, v1::Event> upstream;
   for (const v1::Event& event : WholeHistory(region_stub)) {
-    if (!Federates(event)) continue;
+    if (!crosses(event)) continue;
     expected.push_back(event.revision());
     upstream[event.revision()] = event;
   }
@@ -121,7 +141,7 @@ size_t ExpectExactlyOnce(const std::vector<v1::Event>& roaz_log, v1::PictureServ
       ADD_FAILURE() << "applied a revision the region does not have: " << applied.back();
       continue;
     }
-    EXPECT_EQ(event.record().name(), it->second.record().name());
+    EXPECT_EQ(event.record().name(), DownstreamName(it->second.record(), region));
     EXPECT_EQ(event.record().provenance().source_commit_time().seconds(), it->second.commit_time().seconds());
   }
   EXPECT_EQ(applied, expected) << "upstream events of " << region << " missing, repeated or out of order";
@@ -694,6 +714,159 @@ TEST_F(FederationSystemTest, ARoazServerChainedIntoANationalServerKeepsTheOrigin
                   .ok());
   ASSERT_EQ(cursors.sources_size(), 1);
   EXPECT_EQ(cursors.sources(0).safety_region(), "VR12");
+}
+
+// The federator reads the region with the federation role (docs/federation-policy.md), as in production: VR10 runs
+// with a tokens file and the federator's source credential is a federation token. VR10 has two hospitals and three
+// nursing homes (the minimum group); everyone reports with remarks, a reporter and contacts. The redacted feed leaves
+// out the nursing homes' records, so the revisions the federator receives have gaps; the ROAZ server must still move
+// its cursor to VR10's latest revision, and its picture (and log) must hold the hospitals' exact figures and the
+// long-term care aggregate, never a nursing home's record, free text or a personal contact.
+TEST_F(FederationSystemTest, TheFederationRoleLetsAggregatesOfLongTermCareCrossNeverANursingHome) {
+  constexpr const char* kRemark = "GEHEIM-opmerking";
+  constexpr const char* kPerson = "Jan Jansen";
+  constexpr const char* kEmail = "jan@zorg.example";
+  constexpr const char* kPhone = "06-12345678";
+  const std::string tokens = dir_.path() + "/vr10-tokens";
+  std::ofstream(tokens) << TokenLine("tok-vr10-beheer", "beheer-vr10", "operator", "beheer")
+                        << TokenLine("tok-vr10-ghor", "ghor-vr10", "ghor", "ghor")
+                        << TokenLine("tok-vr10-federatie", "federatie-vr10", "federation", "federatie-vr10");
+  {
+    auto vr10 = StartServer(dir_.path(), "vr10", {"--region", "VR10", "--tokens_file", tokens});
+    ASSERT_TRUE(vr10.ok()) << vr10.status();
+    vr10_ = *std::move(vr10);
+    auto roaz = StartServer(dir_.path(), "roaz", {"--region", "VR12", "--config", WriteRoazConfig(dir_.path())});
+    ASSERT_TRUE(roaz.ok()) << roaz.status();
+    roaz_ = *std::move(roaz);
+  }
+  auto registry = v1::PictureService::NewStub(client::Connect(vr10_->address(), {.token = "tok-vr10-beheer"}));
+  auto ghor = v1::PictureService::NewStub(client::Connect(vr10_->address(), {.token = "tok-vr10-ghor"}));
+  const std::vector<std::string> hospitals = {"zh-a", "zh-b"};
+  const std::vector<std::string> homes = {"vvt-1", "vvt-2", "vvt-3"};
+  for (const std::string& id : hospitals) {
+    v1::Organization hospital = MakeOrganization(id, v1::ORGANIZATION_KIND_HOSPITAL, "VR10");
+    hospital.mutable_contact()->set_name(kPerson);
+    hospital.mutable_contact()->set_email(kEmail);
+    ASSERT_TRUE(Register(*registry, hospital).ok()) << id;
+  }
+  for (const std::string& id : homes) {
+    v1::Organization home = MakeOrganization(id, v1::ORGANIZATION_KIND_NURSING_HOME, "VR10");
+    home.mutable_contact()->set_name(kPerson);
+    ASSERT_TRUE(Register(*registry, home).ok()) << id;
+  }
+
+  auto federator =
+      ChildProcess::Spawn(FederatorBinary(),
+                          {"--downstream", absl::StrCat("target=", roaz_->address()), "--source",
+                           absl::StrCat("VR10,target=", vr10_->address(), ",token=tok-vr10-federatie"),
+                           "--max-batch-events", "7", "--heartbeat-every-seconds", "1", "--call-timeout-seconds", "5"},
+                          "", dir_.path() + "/federator.log");
+  ASSERT_TRUE(federator.ok()) << federator.status();
+  federator_ = *std::move(federator);
+  auto federation = v1::FederationService::NewStub(roaz_->NewChannel());
+  // Caught up: the ROAZ server's cursor is VR10's latest revision (bounded wait).
+  auto caught_up = [&](absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    do {
+      if (CursorOf(*federation, "VR10") == CurrentRevision(*ghor)) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    } while (absl::Now() < deadline);
+    return false;
+  };
+  ASSERT_TRUE(caught_up(absl::Seconds(30))) << ReadWholeFile(dir_.path() + "/federator.log");
+
+  // Live: the hospitals report exact IC figures with remarks; the nursing homes their places. The last write repeats
+  // a nursing home's figures: left out upstream and moving no aggregate, so only a heartbeat carries the cursor there.
+  auto report_home = [&](const std::string& id, int available) {
+    v1::StatusReport report;
+    report.set_organization_id(id);
+    report.set_overall_status(v1::OVERALL_STATUS_STRAINED);
+    v1::Capacity& places = *report.add_capacity();
+    places.set_type(v1::BED_TYPE_NURSING_HOME);
+    places.set_available(available);
+    places.set_occupied(40);
+    report.set_free_text(kRemark);
+    report.mutable_reporter()->set_name(kPerson);
+    return Report(*ghor, report);
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < hospitals.size(); ++i) {
+      v1::StatusReport report = MakeReport(hospitals[i], static_cast<int>(3 + i + round));
+      report.set_free_text(kRemark);
+      report.mutable_disruptions(0)->set_description(kRemark);
+      report.mutable_reporter()->set_phone(kPhone);
+      ASSERT_TRUE(Report(*ghor, report).ok()) << hospitals[i];
+    }
+    for (size_t i = 0; i < homes.size(); ++i) {
+      ASSERT_TRUE(report_home(homes[i], static_cast<int>(1 + i + round)).ok()) << homes[i];
+    }
+  }
+  ASSERT_TRUE(report_home(homes[0], 2).ok()) << "the repeat";
+  ASSERT_TRUE(caught_up(absl::Seconds(30))) << ReadWholeFile(dir_.path() + "/federator.log");
+
+  // Exactly once over the redacted feed, with gaps: every event that may cross, nothing else.
+  auto roaz = roaz_->NewStub();
+  const std::vector<v1::Event> roaz_log = WholeHistory(*roaz);
+  EXPECT_GE(ExpectExactlyOnce(roaz_log, *ghor, "VR10", CrossesUpward), hospitals.size() * 3 + 1);
+  std::vector<int64_t> received;
+  for (const v1::Event& event : roaz_log) {
+    if (event.record().provenance().source_region() == "VR10") {
+      received.push_back(event.record().provenance().source_revision());
+    }
+  }
+  ASSERT_FALSE(received.empty());
+  EXPECT_LT(received.size(), static_cast<size_t>(received.back() - received.front() + 1))
+      << "the redacted feed's revisions have no gaps: were the nursing homes left out?";
+  EXPECT_LT(received.back(), CursorOf(*federation, "VR10")) << "the last write (left out) was passed by a heartbeat";
+
+  // Nothing of a nursing home, no free text, no contact: anywhere in the ROAZ log, which holds every version.
+  for (const v1::Event& event : roaz_log) {
+    const std::string text = event.ShortDebugString();
+    for (const char* secret : {"vvt-", kRemark, kPerson, kEmail, kPhone, "+31 72"}) {
+      EXPECT_EQ(text.find(secret), std::string::npos) << secret << " crossed upward: " << text;
+    }
+  }
+  // The hospitals' exact figures: each ROAZ report is the region's, without the texts.
+  for (const std::string& id : hospitals) {
+    v1::GetRequest get;
+    get.set_name(absl::StrCat("organizations/", id, "/status"));
+    v1::GetResponse own;
+    v1::GetResponse there;
+    ASSERT_TRUE(ghor->Get(Deadline().get(), get, &own).ok()) << id;
+    ASSERT_TRUE(roaz->Get(Deadline().get(), get, &there).ok()) << id;
+    EXPECT_EQ(there.record().provenance().source_revision(), own.record().mod_revision()) << id;
+    ASSERT_EQ(there.record().status_report().capacity_size(), 1) << id;
+    EXPECT_EQ(there.record().status_report().capacity(0).SerializeAsString(),
+              own.record().status_report().capacity(0).SerializeAsString())
+        << id;
+    EXPECT_EQ(there.record().status_report().disruptions(0).severity(), v1::SEVERITY_MAJOR) << id;
+    EXPECT_FALSE(there.record().status_report().has_reporter()) << id;
+  }
+  // The long-term care aggregate: the sum of the three homes' last figures (1+2+3 then 2+3+4, then vvt-1 at 2).
+  v1::GetRequest get;
+  get.set_name("aggregates/vr10-long-term-care");
+  v1::GetResponse aggregate;
+  ASSERT_TRUE(roaz->Get(Deadline().get(), get, &aggregate).ok());
+  EXPECT_EQ(aggregate.record().provenance().source_region(), "VR10");
+  const v1::SectorAggregate& sums = aggregate.record().sector_aggregate();
+  EXPECT_EQ(sums.organizations_reporting(), 3);
+  EXPECT_FALSE(sums.withheld_below_minimum());
+  ASSERT_EQ(sums.beds_size(), 1);
+  EXPECT_EQ(sums.beds(0).available(), 9);
+  EXPECT_EQ(sums.beds(0).total(), 129);
+
+  // The ROAZ overview: VR10's acute care exact, its long-term care only as the aggregate line.
+  v1::CapacityOverview overview;
+  ASSERT_TRUE(
+      v1::ReportService::NewStub(roaz_->NewChannel())->GetCapacityOverview(Deadline().get(), {}, &overview).ok());
+  std::vector<std::string> lines;
+  for (const v1::CapacityTotal& line : overview.totals()) {
+    lines.push_back(absl::StrCat(line.safety_region(), " ", v1::Sector_Name(line.sector()), " ",
+                                 v1::BedType_Name(line.bed_type()), line.aggregate() ? " aggregate " : " ",
+                                 line.available()));
+  }
+  EXPECT_THAT(lines, ::testing::ElementsAre("VR10 SECTOR_ACUTE_CARE BED_TYPE_IC_ADULT 9",
+                                            "VR10 SECTOR_LONG_TERM_CARE BED_TYPE_NURSING_HOME aggregate 9"));
 }
 
 }  // namespace federation_system_test_local
