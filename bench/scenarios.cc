@@ -1795,16 +1795,17 @@ Json FailoverCycles(const BenchConfig& config, Region& region, std::vector<std::
   return result;
 }
 
-// A row of replicated_failover's table (one value: the region's).
-Json FailoverRow(const std::string& case_name, const std::string& metric, const std::string& unit,
-                 std::optional<double> value) {
+// A row of a table with one value column (`column`: replicated_failover's "region", federation_lag's "roaz"), lower
+// is better, no target.
+Json OneValueRow(const std::string& column, const std::string& case_name, const std::string& metric,
+                 const std::string& unit, std::optional<double> value) {
   return {{"case", case_name},
           {"metric", metric},
           {"unit", unit},
           {"higher_is_better", false},
           {"target", ""},
           {"target_met", nullptr},
-          {"region", value ? Json(*value) : Json(nullptr)}};
+          {column, value ? Json(*value) : Json(nullptr)}};
 }
 
 }  // namespace
@@ -1830,11 +1831,11 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
   for (const Json& cycle : measured["cycles"]) {
     const std::string case_name = absl::StrCat("cycle ", cycle["cycle"].get<int>());
     const Json::json_pointer resumed_at("/writes_resumed_s"), elected_at("/new_leader_s"), failed_at("/writes_failed");
-    rows.push_back(
-        FailoverRow(case_name, "kill -9 of the leader → writes succeed again", "s", Metric(cycle, resumed_at)));
-    rows.push_back(
-        FailoverRow(case_name, "kill -9 of the leader → another member leads", "s", Metric(cycle, elected_at)));
-    rows.push_back(FailoverRow(case_name, "writes failed", "count", Metric(cycle, failed_at)));
+    rows.push_back(OneValueRow("region", case_name, "kill -9 of the leader → writes succeed again", "s",
+                               Metric(cycle, resumed_at)));
+    rows.push_back(OneValueRow("region", case_name, "kill -9 of the leader → another member leads", "s",
+                               Metric(cycle, elected_at)));
+    rows.push_back(OneValueRow("region", case_name, "writes failed", "count", Metric(cycle, failed_at)));
     if (cycle.contains("writes_resumed_s")) resumed.push_back(cycle["writes_resumed_s"].get<double>());
     if (cycle.contains("new_leader_s")) elected.push_back(cycle["new_leader_s"].get<double>());
   }
@@ -1846,8 +1847,8 @@ ScenarioOutcome RunReplicatedFailover(const BenchConfig& config) {
     if (values->empty()) continue;
     const double median = Median(*values), max = *std::max_element(values->begin(), values->end());
     summary[name] = {{"p50_s", median}, {"max_s", max}, {"count", values->size()}};
-    rows.push_back(FailoverRow(all, absl::StrCat(what, ", p50"), "s", median));
-    rows.push_back(FailoverRow(all, absl::StrCat(what, ", max"), "s", max));
+    rows.push_back(OneValueRow("region", all, absl::StrCat(what, ", p50"), "s", median));
+    rows.push_back(OneValueRow("region", all, absl::StrCat(what, ", max"), "s", max));
   }
   const std::vector<ValueColumn> columns = {{.key = "region", .header = "region of three", .ratio = false}};
   outcome.json = {
@@ -2094,17 +2095,6 @@ Json FederationLagCase(const BenchConfig& config, int rate, const std::string& c
   return result;
 }
 
-Json LagRow(const std::string& case_name, const std::string& metric, const std::string& unit,
-            std::optional<double> value) {
-  return {{"case", case_name},
-          {"metric", metric},
-          {"unit", unit},
-          {"higher_is_better", false},
-          {"target", ""},
-          {"target_met", nullptr},
-          {"roaz", value ? Json(*value) : Json(nullptr)}};
-}
-
 }  // namespace
 
 ScenarioOutcome RunFederationLag(const BenchConfig& config) {
@@ -2125,12 +2115,15 @@ ScenarioOutcome RunFederationLag(const BenchConfig& config) {
     const Json::json_pointer p50("/commit_to_visible/p50_ms"), p99("/commit_to_visible/p99_ms"),
         max("/commit_to_visible/max_ms"), applied50("/commit_to_roaz_commit/p50_ms"),
         applied99("/commit_to_roaz_commit/p99_ms"), write99("/writes/latency/p99_ms");
-    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, p50", "ms", Metric(result, p50)));
-    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, p99", "ms", Metric(result, p99)));
-    rows.push_back(LagRow(case_name, "region commit → visible in the ROAZ feed, max", "ms", Metric(result, max)));
-    rows.push_back(LagRow(case_name, "region commit → ROAZ commit, p50", "ms", Metric(result, applied50)));
-    rows.push_back(LagRow(case_name, "region commit → ROAZ commit, p99", "ms", Metric(result, applied99)));
-    rows.push_back(LagRow(case_name, "region write acknowledged, p99", "ms", Metric(result, write99)));
+    rows.push_back(
+        OneValueRow("roaz", case_name, "region commit → visible in the ROAZ feed, p50", "ms", Metric(result, p50)));
+    rows.push_back(
+        OneValueRow("roaz", case_name, "region commit → visible in the ROAZ feed, p99", "ms", Metric(result, p99)));
+    rows.push_back(
+        OneValueRow("roaz", case_name, "region commit → visible in the ROAZ feed, max", "ms", Metric(result, max)));
+    rows.push_back(OneValueRow("roaz", case_name, "region commit → ROAZ commit, p50", "ms", Metric(result, applied50)));
+    rows.push_back(OneValueRow("roaz", case_name, "region commit → ROAZ commit, p99", "ms", Metric(result, applied99)));
+    rows.push_back(OneValueRow("roaz", case_name, "region write acknowledged, p99", "ms", Metric(result, write99)));
     result["case"] = case_name;
     cases.push_back(std::move(result));
   }
