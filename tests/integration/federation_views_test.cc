@@ -230,26 +230,10 @@ TEST_F(FederationViewsTest, AStaleSourceIsFlaggedInEveryViewAndStillCounted) {
   EXPECT_EQ(one.capacity(0).available(), 5);
 }
 
-// A region's long-term care aggregate as its feed carries it ("aggregates/{group}"): `available` nursing-home places
-// summed over `reporting` organisations.
+// A region's long-term care aggregate at `revision` of its feed.
 v1::Event AggregateEvent(int64_t revision, const std::string& group, const std::string& region, int reporting,
                          int available) {
-  v1::Record record;
-  record.set_name(absl::StrCat("aggregates/", group));
-  record.set_kind(v1::ENTITY_KIND_SECTOR_AGGREGATE);
-  record.mutable_scope()->set_safety_region(region);
-  record.mutable_scope()->set_sector(v1::SECTOR_LONG_TERM_CARE);
-  v1::SectorAggregate& aggregate = *record.mutable_sector_aggregate();
-  aggregate.set_group(group);
-  aggregate.set_sector(v1::SECTOR_LONG_TERM_CARE);
-  aggregate.set_organizations_reporting(reporting);
-  aggregate.set_min_group_size(3);
-  v1::AggregateBeds& beds = *aggregate.add_beds();
-  beds.set_type(v1::BED_TYPE_NURSING_HOME);
-  beds.set_available(available);
-  beds.set_total(available + 30);
-  beds.set_organizations_reporting(reporting);
-  return SourceEvent(revision, std::move(record));
+  return SourceEvent(revision, RegionAggregate(group, region, reporting, available));
 }
 
 // Both regions send "aggregates/long-term-care": the ROAZ server keeps both, per region, with provenance; the GHOR's

@@ -3,7 +3,6 @@
 // as "aggregates/{region}-{group}" with provenance, a chained one keeps its origin's name (so does a chained
 // reservation), a DELETE deletes that region's only, an upstream reset sweeps the region's aggregates it no longer
 // has, this server's own aggregate sums its own registry only, and the capacity overview shows each region's line.
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,30 +20,6 @@ namespace federated_aggregate_local {
 
 using namespace ::ketenbeeld::testing;  // NOLINT(google-build-using-namespace): the fixture's builders.
 using ::testing::HasSubstr;
-
-// A region's own aggregate of `group` as its feed carries it: "aggregates/{group}", `available` nursing-home places
-// over `reporting` organisations (absent: the region withheld the sum).
-v1::Record RegionAggregate(const std::string& group, const std::string& region, int reporting,
-                           std::optional<int> available) {
-  v1::Record record;
-  record.set_name(domain::AggregateName(group));
-  record.set_kind(v1::ENTITY_KIND_SECTOR_AGGREGATE);
-  record.mutable_scope()->set_safety_region(region);
-  record.mutable_scope()->set_sector(v1::SECTOR_LONG_TERM_CARE);
-  v1::SectorAggregate& aggregate = *record.mutable_sector_aggregate();
-  aggregate.set_group(group);
-  aggregate.set_sector(v1::SECTOR_LONG_TERM_CARE);
-  aggregate.set_organizations_reporting(reporting);
-  aggregate.set_min_group_size(3);
-  v1::AggregateBeds& beds = *aggregate.add_beds();
-  beds.set_type(v1::BED_TYPE_NURSING_HOME);
-  beds.set_organizations_reporting(reporting);
-  if (available.has_value()) {
-    beds.set_available(*available);
-    beds.set_total(*available + 20);
-  }
-  return record;
-}
 
 v1::Event Deleted(int64_t revision, v1::Record record) {
   v1::Event event = SourceEvent(revision, std::move(record));
