@@ -1,5 +1,9 @@
 // Operations against an in-process server on loopback: backups taken while writes continue, compaction through the
 // AdminService and by retention (and the `reset` a resuming feed gets), the Prometheus endpoint, request ids.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "ketenbeeld/v1/admin_service.grpc.pb.h"
+#include "server/observability/metrics.h"
 #include "storage/store.h"
 #include "tests/security/token_line.h"
 #include "tests/support/test_server.h"
@@ -295,6 +300,37 @@ TEST(OperationsTest, MetricsEndpointReportsCommitsRpcsFeedsAndStorage) {
   EXPECT_THAT(text, HasSubstr("ketenbeeld_storage_failed 0"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_stall_seconds_total"));
   EXPECT_THAT(text, HasSubstr("ketenbeeld_rocksdb_pending_compaction_bytes"));
+}
+
+bool AcceptsConnections(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
+// civetweb's master thread polls its listening socket with a 2 s timeout and sees the stop flag only after it; the
+// destructor wakes it, so a server's shutdown does not wait on an idle metrics port. The bound is well under that
+// 2 s poll (which restarts with the connection just before the stop), so this fails if the wake-up goes missing,
+// and far above the few milliseconds the stop takes.
+TEST(OperationsTest, TheMetricsEndpointStopsWellWithinCivetwebsPollAndClosesItsPort) {
+  for (int round = 0; round < 3; ++round) {
+    absl::StatusOr<std::unique_ptr<observability::Metrics>> metrics =
+        observability::Metrics::Serve("127.0.0.1:0", [] { return observability::ServerFigures{}; });
+    ASSERT_TRUE(metrics.ok()) << metrics.status();
+    const int port = (*metrics)->port();
+    ASSERT_GT(port, 0);
+    ASSERT_TRUE(AcceptsConnections(port));
+    const absl::Time start = absl::Now();
+    metrics->reset();
+    EXPECT_LT(absl::Now() - start, absl::Milliseconds(1500)) << "round " << round;
+    EXPECT_FALSE(AcceptsConnections(port)) << "round " << round;
+  }
 }
 
 TEST(OperationsTest, EveryCallGetsARequestIdEchoedInItsMetadata) {
