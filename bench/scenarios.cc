@@ -738,29 +738,30 @@ namespace {
 
 enum class FeedTransport { kGrpc, kSse };
 
-Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int rate, FeedTransport transport,
-                std::vector<std::string>* failures) {
-  const bool sse = transport == FeedTransport::kSse;
-  const std::string label =
-      absl::StrCat(peer.Name(), sse ? " sse_fanout" : " fanout", " S=", subscriber_count, " R=", rate);
-  if (absl::Status status = peer.Register(config.fanout_organizations, 64, absl::Minutes(2)); !status.ok()) {
-    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
-    return {{"error", status.ToString()}};
-  }
-  std::unique_ptr<SseFeedPool> pool;  // Before the set: its feeds end before the pool does.
-  if (sse) {
-    absl::StatusOr<int> port = HttpGatewayPort(peer);
-    if (!port.ok()) {
-      failures->push_back(absl::StrCat(label, ": ", port.status().ToString()));
-      return {{"error", port.status().ToString()}};
-    }
-    pool = std::make_unique<SseFeedPool>(*port, config.sse_loops);
-  }
+// The feeds and the writer of one fan-out measurement.
+struct FanoutLoad {
+  int subscribers = 0;
+  int rate = 0;  // Reports per second, open loop (at most 1024 unacknowledged).
+  absl::Duration duration;
+  int organizations = 0;  // The writer reports for organisations [0, organizations), which must be registered.
+  int max_pending = 256;  // Feeds opened and not yet synced at a time.
+  absl::Duration open_timeout = absl::Minutes(3);
+};
+
+// Opens `load.subscribers` feeds of the whole picture (each from a snapshot; Server-Sent Events feeds of `sse` when
+// given, else gRPC feeds), then writes `load.rate` reports/s for `load.duration` and waits until every feed has every
+// acknowledged revision, in order, once (bounded by config.fanout_drain_timeout, and 10 s without progress):
+// commit->delivery and send->delivery latency, the proof of delivery, the server's footprint and CPU. A feed missing
+// an event, a failed write or a feed that never synced fails the check `label` names.
+Json MeasureFanout(const BenchConfig& config, Peer& peer, const FanoutLoad& load, SseFeedPool* sse,
+                   const std::string& label, std::vector<std::string>* failures) {
+  const int subscriber_count = load.subscribers;
+  const int rate = load.rate;
   SubscriberSet set;
-  set.sse = pool.get();
+  set.sse = sse;
   const ServerFootprint idle = ServerFootprint::Of(peer.Pid());
   const absl::Time open_start = absl::Now();
-  if (!set.Open(peer, subscriber_count, 256, absl::Minutes(3))) {
+  if (!set.Open(peer, subscriber_count, load.max_pending, load.open_timeout)) {
     std::lock_guard<std::mutex> lock(set.shared.mutex);
     const std::string error = absl::StrCat("only ", set.shared.synced.load(), " of ", subscriber_count,
                                            " subscribers synced; ", set.shared.first_end_error);
@@ -773,9 +774,8 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
   // Open-loop writer: one report every 1/rate s, at most 1024 unacknowledged.
   CpuSampler cpu(peer.Pid());
   const absl::Time write_start = absl::Now();
-  std::unique_ptr<OpenLoopResult> writer =
-      RunOpenLoop(ReportWrites(peer, config.fanout_organizations), rate,
-                  static_cast<int64_t>(rate * absl::ToDoubleSeconds(config.fanout_duration)));
+  std::unique_ptr<OpenLoopResult> writer = RunOpenLoop(
+      ReportWrites(peer, load.organizations), rate, static_cast<int64_t>(rate * absl::ToDoubleSeconds(load.duration)));
   const absl::Time writes_done = absl::Now();
   const double write_seconds = absl::ToDoubleSeconds(writes_done - write_start);
   const int64_t final_revision = writer->max_revision;
@@ -811,8 +811,9 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
   Json result = {{"subscribers", subscriber_count},
                  {"rate_target_per_s", rate},
                  {"open_seconds", open_seconds},
-                 {"transport", sse ? "sse" : "grpc"},
+                 {"transport", sse != nullptr ? "sse" : "grpc"},
                  {"writes_acknowledged", writer->acknowledged},
+                 {"max_revision", final_revision},
                  {"writes_failed", writer->failed},
                  {"writes_skipped_in_flight_cap", writer->skipped},
                  {"write_rate_per_s", static_cast<double>(writer->acknowledged) / write_seconds},
@@ -840,6 +841,32 @@ Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int
   }
   set.Close();
   return result;
+}
+
+Json FanoutCase(const BenchConfig& config, Peer& peer, int subscriber_count, int rate, FeedTransport transport,
+                std::vector<std::string>* failures) {
+  const bool sse = transport == FeedTransport::kSse;
+  const std::string label =
+      absl::StrCat(peer.Name(), sse ? " sse_fanout" : " fanout", " S=", subscriber_count, " R=", rate);
+  if (absl::Status status = peer.Register(config.fanout_organizations, 64, absl::Minutes(2)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  std::unique_ptr<SseFeedPool> pool;  // Outlives MeasureFanout's feeds.
+  if (sse) {
+    absl::StatusOr<int> port = HttpGatewayPort(peer);
+    if (!port.ok()) {
+      failures->push_back(absl::StrCat(label, ": ", port.status().ToString()));
+      return {{"error", port.status().ToString()}};
+    }
+    pool = std::make_unique<SseFeedPool>(*port, config.sse_loops);
+  }
+  return MeasureFanout(config, peer,
+                       {.subscribers = subscriber_count,
+                        .rate = rate,
+                        .duration = config.fanout_duration,
+                        .organizations = config.fanout_organizations},
+                       pool.get(), label, failures);
 }
 
 }  // namespace
@@ -949,16 +976,14 @@ ScenarioOutcome RunSseFanout(const BenchConfig& config) { return RunFanoutScenar
 
 namespace {
 
-Json SnapshotCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
-  const std::string label = absl::StrCat(peer.Name(), " snapshot");
-  const int organizations = config.snapshot_organizations;
-  if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) {
-    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
-    return {{"error", status.ToString()}};
-  }
+// `repeats` times in a row, a new subscriber of the whole picture (from revision 0) until it is synced: the median,
+// min and max time, and the size of the snapshot. A subscriber that never syncs (2 minutes), or a snapshot without
+// `expected_records` records, fails the check `label` names.
+Json MeasureSnapshot(Peer& peer, int repeats, int64_t expected_records, const std::string& label,
+                     std::vector<std::string>* failures) {
   std::vector<double> synced_ms;
   int64_t records = 0, bytes = 0;
-  for (int repeat = 0; repeat < config.snapshot_repeats; ++repeat) {
+  for (int repeat = 0; repeat < repeats; ++repeat) {
     SubscriberSet set;
     const int64_t start = NowUnixNanos();
     if (!set.Open(peer, 1, 1, absl::Minutes(2))) {
@@ -969,17 +994,29 @@ Json SnapshotCase(const BenchConfig& config, Peer& peer, std::vector<std::string
     records = set.subscribers[0]->snapshot_records();
     bytes = set.subscribers[0]->snapshot_bytes();
   }
-  if (records != 2LL * organizations) {
-    failures->push_back(absl::StrCat(label, ": snapshot had ", records, " records, expected ", 2 * organizations));
+  if (records != expected_records) {
+    failures->push_back(absl::StrCat(label, ": snapshot had ", records, " records, expected ", expected_records));
   }
-  return {{"organizations", organizations},
-          {"records", records},
+  if (synced_ms.empty()) return {{"records", records}};
+  return {{"records", records},
           {"snapshot_mib", static_cast<double>(bytes) / (1 << 20)},
           {"synced_ms",
            {{"min", *std::min_element(synced_ms.begin(), synced_ms.end())},
             {"median", Median(synced_ms)},
             {"max", *std::max_element(synced_ms.begin(), synced_ms.end())},
             {"all", synced_ms}}}};
+}
+
+Json SnapshotCase(const BenchConfig& config, Peer& peer, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " snapshot");
+  const int organizations = config.snapshot_organizations;
+  if (absl::Status status = LoadPicture(peer, organizations); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  Json result = MeasureSnapshot(peer, config.snapshot_repeats, 2LL * organizations, label, failures);
+  if (!result.contains("error")) result["organizations"] = organizations;
+  return result;
 }
 
 }  // namespace
