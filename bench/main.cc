@@ -59,6 +59,13 @@ void ApplySmoke(BenchConfig* config) {
   config->federation_rates = {50};
   config->federation_duration = absl::Seconds(1);
   config->federation_organizations = 10;
+  config->growth_organizations = {200, 2000};
+  config->growth_history = {20000};
+  config->growth_history_organizations = 100;
+  config->growth_feeds = 10;
+  config->growth_load_publishers = 256;
+  config->growth_warmup = absl::Milliseconds(100);
+  config->growth_duration = absl::Milliseconds(200);
 }
 
 // Smaller than the full run but the same shape: a few minutes in all.
@@ -80,6 +87,9 @@ void ApplyQuick(BenchConfig* config) {
   config->failover_cycles = 3;
   config->failover_steady = absl::Seconds(2);
   config->federation_duration = absl::Seconds(5);
+  config->growth_organizations = {1000, 10000};
+  config->growth_history = {100000, 500000};
+  config->growth_duration = absl::Seconds(2);
 }
 
 int Run(int argc, char** argv) {
@@ -88,7 +98,7 @@ int Run(int argc, char** argv) {
   std::string results_dir = "bench/results";
   std::string scenarios_flag =
       "writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,replicated_writes,"
-      "replicated_failover,federation_lag";
+      "replicated_failover,federation_lag,growth";
   std::string peers_flag = "ketenbeeld,etcd,redis";
   bool quick = false, smoke = false;
   double write_seconds = 0, fanout_seconds = 0;
@@ -114,7 +124,7 @@ int Run(int argc, char** argv) {
   app.add_option("--results_dir", results_dir, "Where <scenario>.json are written")->default_val(results_dir);
   app.add_option("--scenarios", scenarios_flag,
                  "Comma-separated: writes,fanout,sse_fanout,snapshot,recovery,memory,scan_interference,unread_client,"
-                 "replicated_writes,replicated_failover,federation_lag")
+                 "replicated_writes,replicated_failover,federation_lag,growth")
       ->default_val(scenarios_flag);
   app.add_option("--peers", peers_flag, "Comma-separated: ketenbeeld,etcd,redis")->default_val(peers_flag);
   app.add_flag("--quick", quick, "Smaller parameters, same shape (a few minutes)");
@@ -178,6 +188,32 @@ int Run(int argc, char** argv) {
   app.add_option("--failover_write_rate", config.failover_write_rate,
                  "replicated_failover: unary writes per second during the cycles")
       ->check(CLI::Range(1, 10000));
+  std::vector<int> growth_organizations;
+  std::vector<int64_t> growth_history;
+  double growth_seconds = 0;
+  app.add_option("--growth_organizations", growth_organizations,
+                 "growth: organisations in the picture, one point each (a fresh server each)")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--growth_history", growth_history,
+                 "growth: events in the log, one point each (one server, grown from one to the next)")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  app.add_option("--growth_history_organizations", config.growth_history_organizations,
+                 "growth: the fixed registry of the history points")
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--growth_seconds", growth_seconds,
+                 "growth: seconds of the fan-out writer and of the measured durable writes at each point");
+  app.add_option("--growth_feeds", config.growth_feeds, "growth: fan-out feeds at each point")
+      ->check(CLI::Range(1, 10000));
+  app.add_option("--growth_rate", config.growth_rate, "growth: fan-out reports per second")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--growth_publishers", config.growth_publishers,
+                 "growth: closed-loop stream publishers of the durable-writes column")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--growth_load_publishers", config.growth_load_publishers,
+                 "growth: closed-loop stream publishers that write the log")
+      ->check(CLI::Range(1, 65536));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -205,6 +241,9 @@ int Run(int argc, char** argv) {
   if (failover_cycles > 0) config.failover_cycles = failover_cycles;
   if (!federation_rates.empty()) config.federation_rates = federation_rates;
   if (federation_seconds > 0) config.federation_duration = absl::Seconds(federation_seconds);
+  if (!growth_organizations.empty()) config.growth_organizations = growth_organizations;
+  if (!growth_history.empty()) config.growth_history = growth_history;
+  if (growth_seconds > 0) config.growth_duration = absl::Seconds(growth_seconds);
 
   config.peers.clear();
   for (absl::string_view peer : absl::StrSplit(peers_flag, ',', absl::SkipEmpty())) {
@@ -269,6 +308,8 @@ int Run(int argc, char** argv) {
       outcome = ketenbeeld::bench::RunReplicatedFailover(config);
     } else if (scenario == "federation_lag") {
       outcome = ketenbeeld::bench::RunFederationLag(config);
+    } else if (scenario == "growth") {
+      outcome = ketenbeeld::bench::RunGrowth(config);
     } else {
       std::fprintf(stderr, "unknown scenario '%.*s'\n", static_cast<int>(scenario.size()), scenario.data());
       return 2;

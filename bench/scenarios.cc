@@ -86,12 +86,24 @@ std::string FormatNumber(const Json& value, const std::string& unit) {
   return absl::StrFormat("%.3g", number);
 }
 
-// A value column of a table: the rows' key of the value, its header, and whether it is a ratio ("1.80x").
+// A value column of a table: the rows' key of the value, its header, and whether it is a ratio ("1.80x"). A column
+// with a unit of its own belongs to a table of points (growth): a row per point, a column per metric, no metric, unit,
+// better, target or met cells.
 struct ValueColumn {
   std::string key;
   std::string header;
   bool ratio = false;
+  std::string unit = "";  // Empty: the row's unit.
 };
+
+// Whether `columns` make a table of points (every column has its own unit).
+bool IsPointTable(const std::vector<ValueColumn>& columns) {
+  return !columns.empty() &&
+         std::all_of(columns.begin(), columns.end(), [](const ValueColumn& column) { return !column.unit.empty(); });
+}
+
+// Where the value cells start in a row of cells: after "point", or after "case", "metric", "unit".
+size_t FirstValueCell(const std::vector<ValueColumn>& columns) { return IsPointTable(columns) ? 1 : 3; }
 
 // Ketenbeeld beside etcd, and beside Redis when a row has Redis's value.
 std::vector<ValueColumn> PeerColumns(const Json& rows) {
@@ -118,7 +130,8 @@ std::vector<ValueColumn> ValueColumns(const Json& scenario) {
   for (const Json& column : scenario["columns"]) {
     columns.push_back({.key = column["key"].get<std::string>(),
                        .header = column["header"].get<std::string>(),
-                       .ratio = column.value("ratio", false)});
+                       .ratio = column.value("ratio", false),
+                       .unit = column.value("unit", "")});
   }
   return columns;
 }
@@ -126,13 +139,21 @@ std::vector<ValueColumn> ValueColumns(const Json& scenario) {
 Json ColumnsJson(const std::vector<ValueColumn>& columns) {
   Json result = Json::array();
   for (const ValueColumn& column : columns) {
-    result.push_back({{"key", column.key}, {"header", column.header}, {"ratio", column.ratio}});
+    Json json = {{"key", column.key}, {"header", column.header}, {"ratio", column.ratio}};
+    if (!column.unit.empty()) json["unit"] = column.unit;
+    result.push_back(std::move(json));
   }
   return result;
 }
 
-// One row's cells: case, metric, unit, the values, better, target, and met ("yes", `missed`, or empty).
+// One row's cells: case, metric, unit, the values, better, target, and met ("yes", `missed`, or empty); in a table of
+// points, the point and the values.
 std::vector<std::string> RowCells(const Json& row, const std::vector<ValueColumn>& columns, const std::string& missed) {
+  if (IsPointTable(columns)) {
+    std::vector<std::string> cells = {row["case"].get<std::string>()};
+    for (const ValueColumn& column : columns) cells.push_back(FormatNumber(row.value(column.key, Json()), column.unit));
+    return cells;
+  }
   const std::string unit = row["unit"].get<std::string>();
   std::vector<std::string> cells = {row["case"].get<std::string>(), row["metric"].get<std::string>(), unit};
   for (const ValueColumn& column : columns) {
@@ -151,9 +172,11 @@ std::vector<std::string> RowCells(const Json& row, const std::vector<ValueColumn
 }
 
 std::vector<std::string> HeaderCells(const std::vector<ValueColumn>& columns) {
+  const bool points = IsPointTable(columns);
   std::vector<std::string> cells = {"case", "metric", "unit"};
+  if (points) cells = {"point"};
   for (const ValueColumn& column : columns) cells.push_back(column.header);
-  cells.insert(cells.end(), {"better", "target", "met"});
+  if (!points) cells.insert(cells.end(), {"better", "target", "met"});
   return cells;
 }
 
@@ -177,7 +200,7 @@ void PrintRows(const std::string& title, const Json& rows, const std::vector<Val
     for (size_t i = 0; i < cells[n].size(); ++i) {
       size_t width = 0;
       for (unsigned char c : cells[n][i]) width += (c & 0xC0) != 0x80;
-      const bool numeric = i >= 3 && i < 3 + columns.size();
+      const bool numeric = i >= FirstValueCell(columns) && i < FirstValueCell(columns) + columns.size();
       const std::string pad(widths[i] - width, ' ');
       text += numeric ? pad + cells[n][i] : cells[n][i] + pad;
       text += "  ";
@@ -620,6 +643,7 @@ Json MeasureDurableWrites(const BenchConfig& config, Peer& peer, int publishers,
                  {"acknowledged", run->acknowledged_in_window},
                  {"writes_per_s", static_cast<double>(run->acknowledged_in_window) / run->window_seconds},
                  {"failed", run->failed},
+                 {"max_revision", run->max_revision},
                  {"latency", run->latency.ToJson()},
                  {"cpu", CpuJson(cpu)}};
   if (!run->first_error.empty()) result["first_error"] = run->first_error;
@@ -2189,12 +2213,279 @@ ScenarioOutcome RunFederationLag(const BenchConfig& config) {
   return outcome;
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// How cost grows (issue 21, item 5): growth
+
+namespace {
+
+double Mebibytes(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+// A count as a point of the table names it: 1000 -> "1k", 10'000'000 -> "10M", 1500 -> "1500".
+std::string ShortCount(int64_t count) {
+  if (count >= 1'000'000 && count % 1'000'000 == 0) return absl::StrCat(count / 1'000'000, "M");
+  if (count >= 1000 && count % 1000 == 0) return absl::StrCat(count / 1000, "k");
+  return absl::StrCat(count);
+}
+
+// Writes `reports` status reports over the PublishStatus streams (each stream carries what its publishers queued
+// while its previous message was in flight: large batches at this concurrency), organisation after organisation of
+// [0, organizations) (registered), from `publishers` closed loops, in parts of at most 1,000,000 with a progress line
+// after each. Returns the highest revision acknowledged; an error when a report was not acknowledged within an hour
+// per part.
+absl::StatusOr<int64_t> WriteReports(Peer& peer, int organizations, int64_t reports, int publishers,
+                                     const std::string& label) {
+  constexpr int64_t kPart = 1'000'000;
+  int64_t written = 0, revision = 0;
+  const absl::Time start = absl::Now();
+  while (written < reports) {
+    const int64_t part = std::min(kPart, reports - written);
+    const IssueCall issue = [&peer, organizations, offset = written](int64_t sequence, int publisher,
+                                                                     int64_t send_nanos, WriteDone done) {
+      peer.PublishReport(static_cast<int>((offset + sequence) % organizations), send_nanos, std::move(done), publisher);
+    };
+    std::unique_ptr<ClosedLoopResult> run = RunClosedLoop(issue, static_cast<int>(std::min<int64_t>(publishers, part)),
+                                                          absl::ZeroDuration(), absl::Hours(1), part);
+    written += run->acknowledged;
+    revision = std::max(revision, run->max_revision);
+    if (run->acknowledged != part || run->failed > 0) {
+      return absl::InternalError(absl::StrCat(label, ": ", run->acknowledged, " of ", part, " reports acknowledged, ",
+                                              run->failed, " failed ", run->first_error));
+    }
+    if (reports > kPart) {
+      Progress(absl::StrFormat("%s: %d of %d reports written, %.0f/s, revision %d", label, written, reports,
+                               static_cast<double>(written) / absl::ToDoubleSeconds(absl::Now() - start), revision));
+    }
+  }
+  return revision;
+}
+
+// The server at one size, measured in this order (each step after the first two adds events, the closed loop the
+// most, so it runs last): its RSS and data dir; the snapshot of the whole picture read `growth_snapshot_reads` times
+// by a new subscriber; kill -9 and restart on the same data dir, exec until a read is served; fan-out of
+// `growth_feeds` feeds at `growth_rate` reports/s; `growth_publishers` closed-loop stream publishers. `*revision`:
+// the log's revision before (the point's events), the highest acknowledged after. A failed check fails `label`'s
+// point.
+Json MeasureGrowthPoint(const BenchConfig& config, Peer& peer, const std::string& data_dir, const std::string& point,
+                        int organizations, int64_t* revision, std::vector<std::string>* failures) {
+  const std::string label = absl::StrCat(peer.Name(), " growth ", point);
+  Progress(absl::StrCat(label, ": measuring at revision ", *revision));
+  Json result = {{"point", point},
+                 {"organizations", organizations},
+                 {"events", *revision},
+                 {"rss_mib", Mebibytes(ResidentBytes(peer.Pid()).value_or(0))},
+                 {"data_dir_mib", Mebibytes(DirectoryBytes(data_dir))}};
+  result["snapshot"] = MeasureSnapshot(peer, config.growth_snapshot_reads, 2LL * organizations, label, failures);
+  peer.Kill();
+  absl::StatusOr<absl::Duration> restart = peer.Restart(absl::Minutes(10));
+  if (!restart.ok()) {
+    failures->push_back(absl::StrCat(label, ": restart after kill -9 failed: ", restart.status().ToString()));
+    result["error"] = restart.status().ToString();
+    return result;
+  }
+  result["restart_ms"] = absl::ToDoubleMilliseconds(*restart);
+  result["rss_after_restart_mib"] = Mebibytes(ResidentBytes(peer.Pid()).value_or(0));
+  // Feeds of the whole picture from a snapshot, as a dashboard opens them; a few at a time, so that at 100,000
+  // organisations the server does not build a hundred snapshots of ~150 MiB at once.
+  result["fanout"] = MeasureFanout(config, peer,
+                                   {.subscribers = config.growth_feeds,
+                                    .rate = config.growth_rate,
+                                    .duration = config.growth_duration,
+                                    .organizations = std::min(organizations, config.fanout_organizations),
+                                    .max_pending = 4,
+                                    .open_timeout = absl::Minutes(10)},
+                                   nullptr, label, failures);
+  BenchConfig writes_config = config;
+  writes_config.write_warmup = config.growth_warmup;
+  writes_config.write_duration = config.growth_duration;
+  result["writes"] = MeasureDurableWrites(writes_config, peer, std::min(organizations, config.growth_publishers),
+                                          /*stream=*/true, label, failures);
+  for (const char* step : {"fanout", "writes"}) {
+    *revision = std::max(*revision, result[step].value("max_revision", int64_t{0}));
+  }
+  return result;
+}
+
+// A point of the picture: `organizations` registered, each with a status report, on a fresh server.
+Json GrowthPictureCase(const BenchConfig& config, Peer& peer, const std::string& data_dir, int organizations,
+                       std::vector<std::string>* failures) {
+  const std::string point = absl::StrCat(ShortCount(organizations), " orgs");
+  const std::string label = absl::StrCat(peer.Name(), " growth ", point);
+  const absl::Time start = absl::Now();
+  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(30)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  absl::StatusOr<int64_t> revision =
+      WriteReports(peer, organizations, organizations, config.growth_load_publishers, label);
+  if (!revision.ok()) {
+    failures->push_back(revision.status().ToString());
+    return {{"error", revision.status().ToString()}};
+  }
+  const double load_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  int64_t events = *revision;
+  Json result = MeasureGrowthPoint(config, peer, data_dir, point, organizations, &events, failures);
+  result["load_s"] = load_seconds;
+  return result;
+}
+
+// The points of the history, on one server: growth_history_organizations registered, each with a status report, then
+// reports (organisation after organisation) until the log holds each size of growth_history in turn, measured there.
+// {"points": [...]}.
+Json GrowthHistoryCase(const BenchConfig& config, Peer& peer, const std::string& data_dir,
+                       std::vector<std::string>* failures) {
+  const int organizations = config.growth_history_organizations;
+  const std::string label = absl::StrCat(peer.Name(), " growth history");
+  if (absl::Status status = peer.Register(organizations, 256, absl::Minutes(10)); !status.ok()) {
+    failures->push_back(absl::StrCat(label, ": ", status.ToString()));
+    return {{"error", status.ToString()}};
+  }
+  absl::StatusOr<int64_t> revision =
+      WriteReports(peer, organizations, organizations, config.growth_load_publishers, label);
+  std::vector<int64_t> sizes = config.growth_history;
+  std::sort(sizes.begin(), sizes.end());
+  Json points = Json::array();
+  for (int64_t events : sizes) {
+    const std::string point = absl::StrCat(ShortCount(events), " events");
+    const absl::Time start = absl::Now();
+    if (revision.ok() && *revision < events) {
+      Progress(absl::StrCat(label, ": writing ", events - *revision, " reports to reach ", events, " events with ",
+                            config.growth_load_publishers, " stream publishers"));
+      revision = WriteReports(peer, organizations, events - *revision, config.growth_load_publishers,
+                              absl::StrCat(label, " to ", point));
+    }
+    if (!revision.ok()) {
+      failures->push_back(revision.status().ToString());
+      points.push_back({{"point", point}, {"error", revision.status().ToString()}});
+      break;
+    }
+    const double load_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    int64_t now = *revision;
+    Json result = MeasureGrowthPoint(config, peer, data_dir, point, organizations, &now, failures);
+    result["load_s"] = load_seconds;
+    revision = now;
+    const bool stop = result.contains("error");
+    points.push_back(std::move(result));
+    if (stop) break;
+  }
+  return {{"points", points}};
+}
+
+// The table's columns: a row per point, a column per metric.
+std::vector<ValueColumn> GrowthColumns(const BenchConfig& config) {
+  return {
+      {.key = "organizations", .header = "orgs", .ratio = false, .unit = "count"},
+      {.key = "events", .header = "events", .ratio = false, .unit = "count"},
+      {.key = "rss_mib", .header = "RSS MiB", .ratio = false, .unit = "MiB"},
+      {.key = "data_dir_mib", .header = "disk MiB", .ratio = false, .unit = "MiB"},
+      {.key = "snapshot_ms", .header = "snapshot ms", .ratio = false, .unit = "ms"},
+      {.key = "writes_per_s",
+       .header = absl::StrCat("writes/s P=", config.growth_publishers),
+       .ratio = false,
+       .unit = "/s"},
+      {.key = "fanout_p50_ms", .header = "fan-out p50 ms", .ratio = false, .unit = "ms"},
+      {.key = "fanout_p99_ms", .header = "fan-out p99 ms", .ratio = false, .unit = "ms"},
+      {.key = "restart_ms", .header = "restart ms", .ratio = false, .unit = "ms"},
+  };
+}
+
+// A row of the table from a point's JSON (MeasureGrowthPoint's): null where it has no value.
+Json GrowthRow(const std::string& point, const Json& measured) {
+  Json row = {{"case", point}, {"metric", ""}, {"unit", ""}, {"higher_is_better", false}, {"target", ""}};
+  for (const auto& [key, pointer] :
+       std::vector<std::pair<std::string, std::string>>{{"organizations", "/organizations"},
+                                                        {"events", "/events"},
+                                                        {"rss_mib", "/rss_mib"},
+                                                        {"data_dir_mib", "/data_dir_mib"},
+                                                        {"snapshot_ms", "/snapshot/synced_ms/median"},
+                                                        {"writes_per_s", "/writes/writes_per_s"},
+                                                        {"fanout_p50_ms", "/fanout/commit_to_delivery/p50_ms"},
+                                                        {"fanout_p99_ms", "/fanout/commit_to_delivery/p99_ms"},
+                                                        {"restart_ms", "/restart_ms"}}) {
+    const std::optional<double> value = Metric(measured, Json::json_pointer(pointer));
+    row[key] = value ? Json(*value) : Json(nullptr);
+  }
+  return row;
+}
+
+}  // namespace
+
+ScenarioOutcome RunGrowth(const BenchConfig& config) {
+  ScenarioOutcome outcome;
+  BenchConfig case_config = config;
+  case_config.peers = {"ketenbeeld"};
+  Json cases = Json::array(), rows = Json::array();
+  for (int organizations : config.growth_organizations) {
+    const std::string case_name = absl::StrCat(ShortCount(organizations), " orgs");
+    Json case_json = RunCase(case_config, "growth", case_name, &outcome,
+                             [&](Peer& peer, const std::string& dir, std::vector<std::string>* problems) {
+                               return GrowthPictureCase(config, peer, dir, organizations, problems);
+                             });
+    rows.push_back(GrowthRow(case_name, case_json.value("ketenbeeld", Json())));
+    cases.push_back(std::move(case_json));
+  }
+  if (!config.growth_history.empty()) {
+    const std::string case_name = absl::StrCat("history of ", ShortCount(config.growth_history_organizations), " orgs");
+    Json case_json = RunCase(case_config, "growth", case_name, &outcome,
+                             [&](Peer& peer, const std::string& dir, std::vector<std::string>* problems) {
+                               return GrowthHistoryCase(config, peer, dir, problems);
+                             });
+    const Json measured = case_json.value("ketenbeeld", Json());
+    for (const Json& point : measured.value("points", Json::array())) {
+      rows.push_back(GrowthRow(point.value("point", std::string()), point));
+    }
+    cases.push_back(std::move(case_json));
+  }
+  const std::vector<ValueColumn> columns = GrowthColumns(config);
+  outcome.json = {
+      {"scenario", "growth"},
+      {"parameters",
+       {{"organizations", config.growth_organizations},
+        {"history_events", config.growth_history},
+        {"history_organizations", config.growth_history_organizations},
+        {"snapshot_reads", config.growth_snapshot_reads},
+        {"feeds", config.growth_feeds},
+        {"rate_per_s", config.growth_rate},
+        {"fanout_organizations", config.fanout_organizations},
+        {"publishers", config.growth_publishers},
+        {"load_publishers", config.growth_load_publishers},
+        {"warmup_s", absl::ToDoubleSeconds(config.growth_warmup)},
+        {"duration_s", absl::ToDoubleSeconds(config.growth_duration)},
+        {"report_bytes", config.report_bytes},
+        {"channels", config.channels}}},
+      {"definition",
+       "ketenbeeld only. A point per size: N organisations (a fresh server each; N registrations, then one status "
+       "report each), then E events in the log (one server, a fixed registry of history_organizations with a report "
+       "each, grown by status reports from one size to the next). The log is written over the PublishStatus streams "
+       "by load_publishers closed loops. At each point, in this order: events = the log's revision; RSS = the "
+       "server's VmRSS right after the load; disk = the data dir's files; snapshot = median of snapshot_reads "
+       "Subscribe calls from revision 0 until synced; restart = kill -9, then exec on the same data dir until a Get "
+       "is served over a fresh connection; fan-out = commit->delivery p50/p99 at `feeds` feeds of the whole picture "
+       "(opened from a snapshot, 4 at a time) while rate_per_s reports are written for duration_s; writes/s = "
+       "acknowledged durable writes per second of `publishers` closed-loop publishers over the PublishStatus streams "
+       "(warmup_s, then duration_s measured). The fan-out and the writes add events: the next history point counts "
+       "them."},
+      {"columns", ColumnsJson(columns)},
+      {"cases", cases},
+      {"table", rows}};
+  RedisNotApplicable(config, "growth",
+                     "growth follows ketenbeeld's own costs as its data grows; etcd and Redis are compared at one size "
+                     "in the other scenarios",
+                     &outcome.json);
+  PrintRows(absl::StrCat("growth: cost by size of the picture and of the history (fan-out: ", config.growth_feeds,
+                         " feeds at ", config.growth_rate,
+                         " reports/s, commit->delivery; writes: stream, P=", config.growth_publishers, ")"),
+            rows, columns);
+  return outcome;
+}
+
 std::string MarkdownTable(const Json& scenario) {
   if (scenario.contains("skipped")) return absl::StrCat("Skipped: ", scenario["skipped"].get<std::string>(), "\n");
   const std::vector<ValueColumn> columns = ValueColumns(scenario);
-  std::string out = absl::StrCat("| ", absl::StrJoin(HeaderCells(columns), " | "), " |\n|---|---|---|");
+  std::string out = absl::StrCat("| ", absl::StrJoin(HeaderCells(columns), " | "), " |\n|");
+  for (size_t i = 0; i < FirstValueCell(columns); ++i) absl::StrAppend(&out, "---|");
   for (size_t i = 0; i < columns.size(); ++i) absl::StrAppend(&out, "---:|");
-  absl::StrAppend(&out, "---|---|---|\n");
+  if (!IsPointTable(columns)) absl::StrAppend(&out, "---|---|---|");
+  absl::StrAppend(&out, "\n");
   for (const Json& row : scenario.value("table", Json::array())) {
     absl::StrAppend(&out, "| ", absl::StrJoin(RowCells(row, columns, "**no**"), " | "), " |\n");
   }

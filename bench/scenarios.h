@@ -23,6 +23,10 @@
 //   federation_lag  a region server, a ROAZ server and ketenbeeld-federator (issue 20): status reports written to the
 //                   region at a fixed rate, the time from their commit at the region to their arrival in the ROAZ
 //                   server's feed (ketenbeeld only; skipped without --federator_bin).
+//   growth          how cost grows (issue 21, item 5; ketenbeeld only): at several sizes of the picture (N
+//                   organisations, each with a status report) and of the history (a fixed registry, E events), the
+//                   server's RSS, its data dir on disk, the snapshot time, durable stream writes/s, fan-out latency
+//                   and the time from a kill -9 to serving again; one table, a row per size.
 // The replicated scenarios need etcd (--etcd_bin); without it they are skipped with a message. Redis (--redis_bin,
 // bench/redis_peer.h) runs in durable_writes, fanout, snapshot, recovery and memory; the other scenarios print
 // "redis: n/a" with the reason.
@@ -118,6 +122,23 @@ struct BenchConfig {
   std::vector<int> federation_rates = {50, 200};
   absl::Duration federation_duration = absl::Seconds(10);
   int federation_organizations = 100;
+
+  // growth: the sizes of the picture (organisations, each registered with one status report; a fresh server each),
+  // then the sizes of the history (events in the log, counted by revision) on one server with a fixed registry of
+  // growth_history_organizations, grown by status reports from one size to the next. At each size: the snapshot
+  // read growth_snapshot_reads times, a kill -9 and restart, growth_feeds feeds at growth_rate reports/s for
+  // growth_duration, and growth_publishers closed-loop stream publishers (growth_warmup, then growth_duration).
+  // The log is written over the PublishStatus streams by growth_load_publishers closed loops.
+  std::vector<int> growth_organizations = {1000, 10000, 100000};
+  std::vector<int64_t> growth_history = {1'000'000, 10'000'000};
+  int growth_history_organizations = 1000;
+  int growth_snapshot_reads = 3;
+  int growth_feeds = 100;
+  int growth_rate = 200;
+  int growth_publishers = 64;
+  int growth_load_publishers = 1024;
+  absl::Duration growth_warmup = absl::Seconds(1);
+  absl::Duration growth_duration = absl::Seconds(3);
 };
 
 // The outcome of one scenario: its JSON, the checks of ketenbeeld that failed (empty when all passed), and the
@@ -139,6 +160,7 @@ ScenarioOutcome RunUnreadClient(const BenchConfig& config);
 ScenarioOutcome RunReplicatedWrites(const BenchConfig& config);
 ScenarioOutcome RunReplicatedFailover(const BenchConfig& config);
 ScenarioOutcome RunFederationLag(const BenchConfig& config);
+ScenarioOutcome RunGrowth(const BenchConfig& config);
 
 // The scenario's table (its "table" rows, under its "columns" when it names them) in Markdown, for
 // docs/benchmarks.md; for a skipped scenario, why.
