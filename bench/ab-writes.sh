@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # A/B of two (or more) ketenbeeld-server binaries on the durable-writes case, alternating, with the committer's view.
 #
-#   bench/ab-writes.sh [-r ROUNDS] [-p PUBLISHERS] [-s SECONDS] [-b BENCH_BIN] SERVER_BIN...
+#   bench/ab-writes.sh [-r ROUNDS] [-p PUBLISHERS] [-s SECONDS] [-a stream|unary] [-b BENCH_BIN] SERVER_BIN...
 #
-# Each round runs every SERVER_BIN once, in the order given, over PublishStatus streams (default: 4 rounds, P = 256,
-# 8 s). This virtual machine varies by ±15% from run to run, so a change counts only when it wins round after round.
+# Each round runs every SERVER_BIN once, in the order given, over PublishStatus streams or, with -a unary, one
+# ReportStatus call per write (default: 4 rounds, P = 256, 8 s, stream). This virtual machine varies by ±15% from run to run, so a change counts only when it wins round after round.
 # Per run it prints acknowledged writes/s, server and load-generator CPU, latency p99, and from the server's
 # Prometheus endpoint (scraped 5 s and 9 s after the start) the commit groups per second, the mean time of a group
 # from its start until durable, and the writes per group. Group time / writes per group is the committer thread's
@@ -15,20 +15,27 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rounds=4
 publishers=256
 seconds=8
+write_api=stream
 bench_bin="$repo_root/build/bench/ketenbeeld-bench"
-while getopts "r:p:s:b:h" option; do
+while getopts "r:p:s:a:b:h" option; do
   case "$option" in
     r) rounds="$OPTARG" ;;
     p) publishers="$OPTARG" ;;
     s) seconds="$OPTARG" ;;
+    a) write_api="$OPTARG" ;;
     b) bench_bin="$OPTARG" ;;
-    *) sed -n '2,12p' "${BASH_SOURCE[0]}"; exit 2 ;;
+    *) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 if [[ $# -lt 1 || $seconds -lt 8 ]]; then
-  sed -n '2,12p' "${BASH_SOURCE[0]}"
+  sed -n '2,13p' "${BASH_SOURCE[0]}"
   echo "ab-writes.sh: give at least one SERVER_BIN, and -s of at least 8 (scrapes 5 s and 9 s in)" >&2
+  exit 2
+fi
+
+if [[ $write_api != stream && $write_api != unary ]]; then
+  echo "ab-writes.sh: -a is stream or unary, not '$write_api'" >&2
   exit 2
 fi
 
@@ -51,7 +58,7 @@ for ((round = 1; round <= rounds; round++)); do
   for server_bin in "$@"; do
     rm -rf "$work/data" "$work/results"
     "$bench_bin" --peers ketenbeeld --server_bin "$(realpath "$server_bin")" --server_launcher "$work/launcher" \
-      --work_dir "$work/data" --results_dir "$work/results" --scenarios writes --write_api stream \
+      --work_dir "$work/data" --results_dir "$work/results" --scenarios writes --write_api "$write_api" \
       --publishers "$publishers" --write_seconds "$seconds" > "$work/bench.log" 2>&1 &
     bench_pid=$!
     sleep 5 && scrape "$work/m1"

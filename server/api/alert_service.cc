@@ -19,19 +19,19 @@ AlertService::AlertService(const ServiceContext& context) : context_(context) {
 grpc::ServerUnaryReactor* AlertService::SendAlert(grpc::CallbackServerContext* context,
                                                   const ketenbeeld::v1::SendAlertRequest* request,
                                                   ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AlertService::AcknowledgeAlert(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::AcknowledgeAlertRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AlertService::CloseEscalationTask(grpc::CallbackServerContext* context,
                                                             const ketenbeeld::v1::CloseEscalationTaskRequest* request,
                                                             ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AlertService::GetAlertAcknowledgements(

@@ -27,49 +27,49 @@ AssistanceService::AssistanceService(const ServiceContext& context) : context_(c
 grpc::ServerUnaryReactor* AssistanceService::RequestAssistance(grpc::CallbackServerContext* context,
                                                                const ketenbeeld::v1::RequestAssistanceRequest* request,
                                                                ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::OfferAssistance(grpc::CallbackServerContext* context,
                                                              const ketenbeeld::v1::OfferAssistanceRequest* request,
                                                              ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::AcceptOffer(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::AcceptOfferRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::FulfillRequest(grpc::CallbackServerContext* context,
                                                             const ketenbeeld::v1::FulfillRequestRequest* request,
                                                             ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::CancelRequest(grpc::CallbackServerContext* context,
                                                            const ketenbeeld::v1::CancelRequestRequest* request,
                                                            ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::ReserveBed(grpc::CallbackServerContext* context,
                                                         const ketenbeeld::v1::ReserveBedRequest* request,
                                                         ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::ConfirmReservation(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::ConfirmReservationRequest* request,
     ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* AssistanceService::ReleaseReservation(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::ReleaseReservationRequest* request,
     ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 }  // namespace ketenbeeld::api

@@ -17,19 +17,19 @@ ExerciseService::ExerciseService(const ServiceContext& context) : context_(conte
 grpc::ServerUnaryReactor* ExerciseService::StartExercise(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::StartExerciseRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ExerciseService::EndExercise(grpc::CallbackServerContext* context,
                                                        const ketenbeeld::v1::EndExerciseRequest* request,
                                                        ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ExerciseService::PurgeExercise(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::PurgeExerciseRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 }  // namespace ketenbeeld::api

@@ -6,14 +6,20 @@
 
 #include "base/time.h"
 #include "google/protobuf/util/time_util.h"
-#include "grpcpp/support/slice.h"
+#include "server/api/wire_format.h"
 
 namespace ketenbeeld::api {
 namespace {
 
-// Protobuf wire format: a field key is (field_number << 3 | wire_type); length-delimited fields have wire type 2.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kLengthDelimited = 2;
+using wire::AppendBytesField;
+using wire::AppendKey;
+using wire::AppendVarint;
+using wire::FieldSize;
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::ToByteBuffer;
+using wire::VarintSize;
+
 // SubscribeResponse.snapshot = 1, SubscribeResponse.events = 3; EventBatch.events = 1;
 // SnapshotChunk.revision = 1, SnapshotChunk.records = 2.
 constexpr uint32_t kResponseSnapshot = 1;
@@ -21,28 +27,6 @@ constexpr uint32_t kResponseEvents = 3;
 constexpr uint32_t kBatchEvents = 1;
 constexpr uint32_t kChunkRevision = 1;
 constexpr uint32_t kChunkRecords = 2;
-
-size_t VarintSize(uint64_t value) {
-  size_t size = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++size;
-  }
-  return size;
-}
-
-void AppendVarint(uint64_t value, std::string& out) {
-  while (value >= 0x80) {
-    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
-    value >>= 7;
-  }
-  out.push_back(static_cast<char>(value));
-}
-
-void AppendKey(uint32_t field, uint32_t wire_type, std::string& out) { AppendVarint((field << 3) | wire_type, out); }
-
-// Size of a length-delimited field holding `payload` bytes (key, length, payload).
-size_t FieldSize(uint32_t field, size_t payload) { return VarintSize(field << 3) + VarintSize(payload) + payload; }
 
 template <typename Ptr>
 size_t RepeatedSize(uint32_t field, std::span<const Ptr> items, const policy::Viewer& viewer) {
@@ -54,16 +38,8 @@ size_t RepeatedSize(uint32_t field, std::span<const Ptr> items, const policy::Vi
 template <typename Ptr>
 void AppendRepeated(uint32_t field, std::span<const Ptr> items, const policy::Viewer& viewer, std::string& out) {
   for (const Ptr& item : items) {
-    const std::string& wire = policy::WireFor(viewer, *item);
-    AppendKey(field, kLengthDelimited, out);
-    AppendVarint(wire.size(), out);
-    out.append(wire);
+    AppendBytesField(field, policy::WireFor(viewer, *item), out);
   }
-}
-
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes.data(), bytes.size());
-  return grpc::ByteBuffer(&slice, 1);
 }
 
 }  // namespace

@@ -15,9 +15,9 @@ PictureService::PictureService(Dependencies dependencies, FeedOptions feed_optio
       publish_streams_(dependencies.services, dependencies.rpc_observer) {
   // Requests that cannot be parsed are answered INVALID_ARGUMENT, not UNIMPLEMENTED: see parse_checked.h.
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "RegisterOrganization"),
-                     ParseChecked(this, deps_.services, &PictureService::RegisterOrganization));
+                     ParseChecked(this, deps_.services, &PictureService::RegisterOrganizationRaw));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "ReportStatus"),
-                     ParseChecked(this, deps_.services, &PictureService::ReportStatus));
+                     ParseChecked(this, deps_.services, &PictureService::ReportStatusRaw));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "Get"),
                      ParseChecked(this, deps_.services, &PictureService::Get));
   MarkMethodCallback(MethodIndex(ketenbeeld::v1::PictureService::service_full_name(), "List"),
@@ -29,16 +29,18 @@ PictureService::PictureService(Dependencies dependencies, FeedOptions feed_optio
                          [this](grpc::CallbackServerContext* context) { return publish_streams_.Open(context); }));
 }
 
-grpc::ServerUnaryReactor* PictureService::RegisterOrganization(
+grpc::ServerUnaryReactor* PictureService::RegisterOrganizationRaw(
     grpc::CallbackServerContext* context, const ketenbeeld::v1::RegisterOrganizationRequest* request,
-    ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+    grpc::ByteBuffer* response) {
+  return SubmitWriteAnsweringBytes(context, deps_.services,
+                                   mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
-grpc::ServerUnaryReactor* PictureService::ReportStatus(grpc::CallbackServerContext* context,
-                                                       const ketenbeeld::v1::ReportStatusRequest* request,
-                                                       ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, deps_.services, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+grpc::ServerUnaryReactor* PictureService::ReportStatusRaw(grpc::CallbackServerContext* context,
+                                                          const ketenbeeld::v1::ReportStatusRequest* request,
+                                                          grpc::ByteBuffer* response) {
+  return SubmitWriteAnsweringBytes(context, deps_.services,
+                                   mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* PictureService::Get(grpc::CallbackServerContext* context,

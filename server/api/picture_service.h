@@ -30,14 +30,11 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
 
   PictureService(Dependencies dependencies, FeedOptions feed_options);
 
-  grpc::ServerUnaryReactor* RegisterOrganization(grpc::CallbackServerContext* context,
-                                                 const ketenbeeld::v1::RegisterOrganizationRequest* request,
-                                                 ketenbeeld::v1::WriteResponse* response) override;
-  grpc::ServerUnaryReactor* ReportStatus(grpc::CallbackServerContext* context,
-                                         const ketenbeeld::v1::ReportStatusRequest* request,
-                                         ketenbeeld::v1::WriteResponse* response) override;
-  // PublishStatus, a stream of status reports each handled as a ReportStatus call, is registered in the constructor
-  // with a reactor that parses the messages itself (server/api/publish_stream.h).
+  // RegisterOrganization and ReportStatus are registered in the constructor with a raw response
+  // (RegisterOrganizationRaw, ReportStatusRaw): they answer the WriteResponse's bytes, assembled from the record as
+  // stored (SubmitWriteAnsweringBytes), which is what makes one call per write cheap enough. PublishStatus, a stream of
+  // status reports each handled as a ReportStatus call, is registered in the constructor with a reactor that parses the
+  // messages itself (server/api/publish_stream.h).
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context, const ketenbeeld::v1::GetRequest* request,
                                 ketenbeeld::v1::GetResponse* response) override;
   grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* context, const ketenbeeld::v1::ListRequest* request,
@@ -61,6 +58,13 @@ class PictureService final : public ketenbeeld::v1::PictureService::WithRawCallb
   size_t live_publish_streams() { return publish_streams_.live(); }
 
  private:
+  grpc::ServerUnaryReactor* RegisterOrganizationRaw(grpc::CallbackServerContext* context,
+                                                    const ketenbeeld::v1::RegisterOrganizationRequest* request,
+                                                    grpc::ByteBuffer* response);
+  grpc::ServerUnaryReactor* ReportStatusRaw(grpc::CallbackServerContext* context,
+                                            const ketenbeeld::v1::ReportStatusRequest* request,
+                                            grpc::ByteBuffer* response);
+
   const Dependencies deps_;
   const FeedOptions feed_options_;
   PublishStreams publish_streams_;

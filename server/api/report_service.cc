@@ -33,7 +33,7 @@ ReportService::ReportService(const ServiceContext& context) : context_(context) 
 grpc::ServerUnaryReactor* ReportService::PutScenario(grpc::CallbackServerContext* context,
                                                      const ketenbeeld::v1::PutScenarioRequest* request,
                                                      ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContext* context,
@@ -47,13 +47,13 @@ grpc::ServerUnaryReactor* ReportService::GetGapReport(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ReportService::DefineIndicator(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::DefineIndicatorRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ReportService::RetireIndicator(grpc::CallbackServerContext* context,
                                                          const ketenbeeld::v1::RetireIndicatorRequest* request,
                                                          ketenbeeld::v1::WriteResponse* response) {
-  return SubmitWrite(context, context_, mutations::WriteRequest{.body = *request, .actor = {}}, response);
+  return SubmitWrite(context, context_, mutations::WriteRequest{.body = TakeRequest(request), .actor = {}}, response);
 }
 
 grpc::ServerUnaryReactor* ReportService::GetIndicatorOverview(

@@ -11,11 +11,13 @@
 #include "base/work_pool.h"
 #include "google/protobuf/message_lite.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "ketenbeeld/v1/picture.pb.h"
 #include "server/api/caller_gate.h"
 #include "server/api/status.h"
 #include "server/mutations/mutations.h"
+#include "server/pipeline/committer.h"
 #include "server/service/operations.h"
 
 namespace ketenbeeld::api {
@@ -39,7 +41,11 @@ class BudgetedReactor final : public grpc::ServerUnaryReactor {
   // Finishes the call with `status`. When it is OK, the serialized size of `response` (may be null) counts as held
   // by the caller until the call is done.
   void FinishWith(const absl::Status& status, const google::protobuf::MessageLite* response) {
-    if (lease_ != nullptr && status.ok() && response != nullptr) lease_->HoldResponse(response->ByteSizeLong());
+    FinishHolding(status, status.ok() && response != nullptr ? response->ByteSizeLong() : 0);
+  }
+  // As FinishWith, for an answer of `response_bytes` already serialized bytes.
+  void FinishHolding(const absl::Status& status, size_t response_bytes) {
+    if (lease_ != nullptr && status.ok() && response_bytes > 0) lease_->HoldResponse(response_bytes);
     Finish(ToGrpcStatus(status));
   }
 
@@ -56,10 +62,32 @@ inline grpc::ServerUnaryReactor* RefuseCall(grpc::CallbackServerContext* context
   return reactor;
 }
 
+// The request of a unary callback handler, to be moved from. gRPC passes it as const, but it belongs to the call's
+// message holder, which destroys it only once the call is done and reads nothing of it after the handler returned
+// (neither do our interceptor or ParseChecked). Moving it into the write instead of copying it saves a deep copy of
+// every written message: a status report is some thirty sub-messages, each a heap allocation (docs/benchmarks.md,
+// "The unary write path"). The handler must not read `request` afterwards.
+template <typename Request>
+Request&& TakeRequest(const Request* request) {
+  return std::move(*const_cast<Request*>(request));  // NOLINT(cppcoreguidelines-pro-type-const-cast): see above.
+}
+
 // Admits the caller and submits `request` on its behalf; finishes the call when the write is durable or refused:
 // `response` gets the revision and the record. The handler returns the reactor at once.
 grpc::ServerUnaryReactor* SubmitWrite(grpc::CallbackServerContext* context, const ServiceContext& services,
                                       mutations::WriteRequest request, ketenbeeld::v1::WriteResponse* response);
+
+// As SubmitWrite, for a method registered with a raw response (ParseChecked with grpc::ByteBuffer as the response
+// type): `response` gets the bytes of the ketenbeeld.v1.WriteResponse, assembled by WriteResponseBytes from the record
+// as stored. For the hot write methods (ReportStatus): building the answer as a message copied the record (some thirty
+// sub-messages) into it, serialized it and destroyed it, per call; the client sees the same bytes.
+grpc::ServerUnaryReactor* SubmitWriteAnsweringBytes(grpc::CallbackServerContext* context,
+                                                    const ServiceContext& services, mutations::WriteRequest request,
+                                                    grpc::ByteBuffer* response);
+
+// The serialized ketenbeeld.v1.WriteResponse of `result`: byte-for-byte what the generated serializer writes for a
+// WriteResponse with its revision, record (the stored record's bytes, StoredRecord::wire) and replayed flag.
+std::string WriteResponseBytes(const pipeline::WriteResult& result);
 
 // Admits the caller (CallerGate::AdmitCall), runs `call(identity)` (returning absl::Status, filling `response`) on
 // the calling thread and finishes the call with its status. `response` (may be null) is what the call answers, so

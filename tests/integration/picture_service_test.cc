@@ -7,6 +7,8 @@
 #include "base/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/api/service_context.h"
+#include "server/state/records.h"
 #include "tests/support/test_server.h"
 
 namespace ketenbeeld::testing {
@@ -53,6 +55,50 @@ TEST(PictureServiceTest, RegisterReportAndReadBack) {
   EXPECT_EQ(got.revision(), 2);
   EXPECT_EQ(got.record().status_report().capacity(0).available(), 4);
   EXPECT_FALSE(got.record().status_report().capacity(0).has_baseline());  // Not reported stays not reported.
+}
+
+// ReportStatus and RegisterOrganization answer with bytes assembled from the stored record (api::WriteResponseBytes):
+// the client must get exactly the record that Get returns, at the write's revision.
+TEST(PictureServiceTest, WritesAnswerTheRecordAsStored) {
+  TestServer server;
+  v1::WriteResponse registered;
+  ASSERT_TRUE(Register(server.stub(), MakeOrganization("zh-west"), &registered).ok());
+  v1::WriteResponse reported;
+  ASSERT_TRUE(Report(server.stub(), MakeReport("zh-west", 7), &reported).ok());
+  for (const v1::WriteResponse* written : {&registered, &reported}) {
+    GetResponse got;
+    ASSERT_TRUE(GetRecord(server.stub(), written->record().name(), written->revision(), &got).ok());
+    EXPECT_EQ(written->record().SerializeAsString(), got.record().SerializeAsString()) << written->record().name();
+    EXPECT_EQ(written->record().mod_revision(), written->revision());
+    EXPECT_FALSE(written->replayed());
+  }
+}
+
+// The bytes are those of the generated serializer, field by field: revision, record, replayed, each only when set.
+TEST(WriteResponseBytesTest, AreTheGeneratedSerializersBytes) {
+  v1::Record record;
+  record.set_name("organizations/zh-west/status");
+  record.set_mod_revision(300);
+  *record.mutable_status_report() = MakeReport("zh-west", 3);
+  const state::RecordPtr stored = state::MakeRecord(record);
+  struct Case {
+    int64_t revision;
+    state::RecordPtr record;
+    bool replayed;
+  };
+  for (const Case& c : {Case{300, stored, false}, Case{300, stored, true}, Case{1LL << 40, nullptr, false},
+                        Case{0, nullptr, false}, Case{5, nullptr, true}}) {
+    v1::WriteResponse expected;
+    expected.set_revision(c.revision);
+    expected.set_replayed(c.replayed);
+    if (c.record != nullptr) *expected.mutable_record() = c.record->record;
+    const std::string bytes = api::WriteResponseBytes(
+        pipeline::WriteResult{.revision = c.revision, .record = c.record, .replayed = c.replayed});
+    EXPECT_EQ(bytes, expected.SerializeAsString()) << "revision " << c.revision << " replayed " << c.replayed;
+    v1::WriteResponse parsed;
+    ASSERT_TRUE(parsed.ParseFromString(bytes));
+    EXPECT_EQ(parsed.revision(), c.revision);
+  }
 }
 
 TEST(PictureServiceTest, InvalidInputIsRefusedNamingTheFieldAndChangesNothing) {
