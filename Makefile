@@ -51,7 +51,9 @@ SANITIZER_CXX ?= clang++-14
 TSAN_RETRY ?= --repeat until-pass:2
 # TSan only: the replicated-region system tests (three etcd members and three TSan-instrumented servers per test, two
 # such tests at once under -j2) miss etcd's and the lease's deadlines on two cores and fail for lack of CPU, not for a
-# race. The code they run is under TSan in-process (replication_test, etcd_test); they run under ASan and plainly.
+# race. They run under ASan and plainly. Under TSan in-process: the etcd client's threads (etcd_test, against real
+# etcd members) and the committer's replicated mode (pipeline_test); the member's own loops (replication_test) are
+# not in SANITIZER_TARGETS and run plainly only.
 TSAN_CTEST_ARGS ?= -E '_NOT_BUILT|^Replication(Faults)?Test[.]' -LE browser
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
