@@ -99,10 +99,10 @@ class Committer {
     // committer.
     ReplicatedLog* replicated_log = nullptr;
     // Replicated mode: while this member does not lead, writes go to the leader through this, and ticks change
-    // nothing (time-driven facts are committed by the leader only). The
-    // callback runs once the write is applied here as well, so a caller that reads this member after its callback
-    // sees its own write, as on a single node. Null: such writes are refused by the replicated log. Must outlive the
-    // committer.
+    // nothing (time-driven facts are committed by the leader only). The callback runs once the write is applied
+    // here as well, so a caller that reads this member after its callback sees its own write, as on a single node;
+    // or, when that takes longer than forwarded_apply_wait allows, with WriteResult::not_applied_here. Null: such
+    // writes are refused by the replicated log. Must outlive the committer.
     WriteForwarder* forwarder = nullptr;
     // Replicated mode: how long a forwarded write that the leader has made durable waits to be applied here (a
     // follower cut off from the log applies nothing until the cut heals). The wait ends at the earliest of now +
