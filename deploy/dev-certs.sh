@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Development PKI for Ketenbeeld (openssl CLI): a CA, a server certificate for this machine and client certificates
-# for a demo region, plus an (initially empty) CRL. NOT for production: the CA key lies unencrypted beside the
-# certificates. Production: docs/security.md, "Credentials".
+# for a demo region, plus an (initially empty) CRL; under DIR/etcd/ a separate CA for etcd, etcd's server certificate
+# and the members' client certificate (TLS to etcd, docs/operations.md). NOT for production: the CA keys lie
+# unencrypted beside the certificates. Production: docs/security.md, "Credentials".
 #
 #   deploy/dev-certs.sh DIR [REGION]        create what is missing in DIR (REGION: VR01..VR25, default VR10)
 #   deploy/dev-certs.sh revoke DIR NAME     revoke DIR/NAME.pem and regenerate DIR/crl.pem (the server re-reads it)
@@ -13,7 +14,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -90,6 +91,21 @@ issue() {
   echo "  made     ${name}.pem  (${subject}, serial $(openssl x509 -in "${dir}/${name}.pem" -noout -serial | cut -d= -f2))"
 }
 
+# make_ca DIR SUBJECT: DIR/ca.pem + DIR/ca.key unless ca.pem exists.
+make_ca() {
+  local dir=$1 subject=$2
+  if [[ -f ${dir}/ca.pem ]]; then
+    echo "  kept     ca.pem (existing CA; never overwritten)"
+    return
+  fi
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "${dir}/ca.key" 2>/dev/null
+  chmod 600 "${dir}/ca.key"
+  openssl req -new -x509 -key "${dir}/ca.key" -days 3650 -sha256 -subj "${subject}" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "${dir}/ca.pem"
+  echo "  made     ca.pem + ca.key (${subject}, 10 years)"
+}
+
 create() {
   local dir=$1 region=${2:-VR10}
   [[ ${region} =~ ^VR(0[1-9]|1[0-9]|2[0-5])$ ]] || { echo "dev-certs.sh: REGION must be VR01..VR25" >&2; exit 2; }
@@ -97,17 +113,7 @@ create() {
   mkdir -p "${dir}"
   dir=$(cd "${dir}" && pwd)
   echo "Development PKI in ${dir} (region ${region}):"
-  if [[ -f ${dir}/ca.pem ]]; then
-    echo "  kept     ca.pem (existing CA; never overwritten)"
-  else
-    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "${dir}/ca.key" 2>/dev/null
-    chmod 600 "${dir}/ca.key"
-    openssl req -new -x509 -key "${dir}/ca.key" -days 3650 -sha256 \
-      -subj "/O=Veiligheidsregio ${region}/CN=Ketenbeeld development CA ${region}" \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-      -out "${dir}/ca.pem"
-    echo "  made     ca.pem + ca.key (development CA, 10 years)"
-  fi
+  make_ca "${dir}" "/O=Veiligheidsregio ${region}/CN=Ketenbeeld development CA ${region}"
   write_ca_config "${dir}"
   issue "${dir}" server "/O=Veiligheidsregio ${region}/CN=localhost" server_cert
   # NAME ROLE: organisation id (CN) and role word (OU).
@@ -130,9 +136,24 @@ create() {
   done
   make_crl "${dir}"
   echo "  made     crl.pem ($(revoked_count "${dir}") revoked)"
+  # etcd's own CA, apart from the region's: it issues etcd's server certificate (127.0.0.1, ::1, localhost) and the
+  # client certificate the region's members present to etcd (--client-cert-auth). A certificate of the region's CA
+  # then opens nothing in etcd, and an etcd certificate nothing in Ketenbeeld.
+  local etcd_dir=${dir}/etcd
+  mkdir -p "${etcd_dir}"
+  echo "etcd PKI in ${etcd_dir}:"
+  make_ca "${etcd_dir}" "/O=Veiligheidsregio ${region}/CN=Ketenbeeld development etcd CA ${region}"
+  write_ca_config "${etcd_dir}"
+  issue "${etcd_dir}" server "/O=Veiligheidsregio ${region}/CN=localhost" server_cert
+  issue "${etcd_dir}" member "/O=Veiligheidsregio ${region}/CN=ketenbeeld-${region_id}" client_cert
   echo
   echo "Server config:  tls { server_certificate: \"${dir}/server.pem\" server_private_key: \"${dir}/server.key\""
   echo "                      client_ca: \"${dir}/ca.pem\" client_crl: \"${dir}/crl.pem\" }"
+  echo "etcd:           etcd --listen-client-urls https://127.0.0.1:2379 --advertise-client-urls https://127.0.0.1:2379 \\"
+  echo "                     --cert-file ${dir}/etcd/server.pem --key-file ${dir}/etcd/server.key \\"
+  echo "                     --trusted-ca-file ${dir}/etcd/ca.pem --client-cert-auth ..."
+  echo "Member config:  replication { etcd_endpoints: \"https://127.0.0.1:2379\" etcd_ca_file: \"${dir}/etcd/ca.pem\""
+  echo "                              etcd_cert_file: \"${dir}/etcd/member.pem\" etcd_key_file: \"${dir}/etcd/member.key\" ... }"
   echo "Client:         ketenbeeld --server 127.0.0.1:PORT --ca ${dir}/ca.pem --cert ${dir}/zh-noord.pem --key ${dir}/zh-noord.key ..."
 }
 

@@ -310,7 +310,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   for (const std::string& address : options.endpoints) {
     auto endpoint = std::make_unique<internal::Endpoint>();
     endpoint->address = address;
-    endpoint->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+    endpoint->channel = grpc::CreateCustomChannel(
+        address, options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(), args);
     endpoint->kv = etcdserverpb::KV::NewStub(endpoint->channel);
     endpoint->watch = etcdserverpb::Watch::NewStub(endpoint->channel);
     endpoint->lease = etcdserverpb::Lease::NewStub(endpoint->channel);
@@ -341,9 +342,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   for (const auto& endpoint : client->endpoints_) {
     states.push_back(absl::StrCat(endpoint->address, " (", StateName(endpoint->channel->GetState(false)), ")"));
   }
-  return absl::UnavailableError(absl::StrCat("etcd: no endpoint connected within ",
-                                             absl::FormatDuration(options.dial_timeout), ": ",
-                                             absl::StrJoin(states, ", ")));
+  return absl::UnavailableError(
+      absl::StrCat("etcd: no endpoint connected within ", absl::FormatDuration(options.dial_timeout),
+                   options.credentials != nullptr ? " over TLS" : "", ": ", absl::StrJoin(states, ", ")));
 }
 
 std::string Client::current_endpoint() const { return endpoint_names_[current_.load() % endpoints_.size()]; }

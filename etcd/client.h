@@ -69,6 +69,7 @@
 #include "etcd/proto/v3electionpb/v3election.pb.h"
 
 namespace grpc {
+class ChannelCredentials;
 class ClientContext;
 }  // namespace grpc
 
@@ -97,7 +98,7 @@ bool OutcomeUnknown(const absl::Status& status);
 std::optional<int64_t> CompactRevision(const absl::Status& status);
 
 struct ClientOptions {
-  // "host:port" of each etcd member's client URL (plaintext gRPC), e.g. {"127.0.0.1:2379"}. At least one.
+  // "host:port" of each etcd member's client URL, e.g. {"127.0.0.1:2379"}. At least one.
   std::vector<std::string> endpoints{};
   // Connect() waits this long for any endpoint to be connected, and fails with UNAVAILABLE if none is. Zero: do not
   // wait (channels connect on the first call).
@@ -114,6 +115,11 @@ struct ClientOptions {
   // When that fails, the call ends with UNAVAILABLE ("etcd <member> stopped answering") and the client moves on to
   // the next member, within probe_interval + request_timeout instead of keepalive's 15 s. Zero: no probe.
   absl::Duration probe_interval = absl::Seconds(1);
+  // How every channel connects: null for plaintext gRPC (etcd's http:// client URLs), else TLS credentials for its
+  // https:// URLs, e.g. grpc::SslCredentials with the CA of etcd's server certificates and, for etcd's
+  // --client-cert-auth, this client's certificate and key. A handshake that fails (a certificate from another CA)
+  // shows as UNAVAILABLE, and Connect's message then says the connection is TLS.
+  std::shared_ptr<grpc::ChannelCredentials> credentials{};
 };
 
 // What Client::Get returns.

@@ -3,8 +3,10 @@
 #include <string>
 #include <utility>
 
+#include "absl/time/time.h"
 #include "ketenbeeld/v1/picture_service.pb.h"
 #include "server/api/wire_format.h"
+#include "server/pipeline/committer.h"
 
 namespace ketenbeeld::api {
 
@@ -17,8 +19,13 @@ grpc::ServerUnaryReactor* SubmitWriteThen(grpc::CallbackServerContext* context, 
   absl::StatusOr<CallerGate::AdmittedCall> admitted = services.gate.AdmitCall(*context);
   if (!admitted.ok()) return RefuseCall(context, admitted.status());
   auto* reactor = new BudgetedReactor(std::move(admitted->lease));
+  // A follower answers a forwarded write before its caller's deadline, applied here or not (Committer).
+  request.deadline = absl::FromChrono(context->deadline());
   services.operations.Write(admitted->identity, std::move(request),
-                            [reactor, answer = std::move(answer)](absl::StatusOr<pipeline::WriteResult> result) {
+                            [context, reactor, answer = std::move(answer)](absl::StatusOr<pipeline::WriteResult> result) {
+                              if (result.ok() && result->not_applied_here) {
+                                context->AddTrailingMetadata(pipeline::kNotAppliedHereTrailer, "true");
+                              }
                               answer(result, *reactor);
                             });
   return reactor;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -64,6 +66,15 @@ absl::Status CheckHostPort(const std::string& address, std::string_view field) {
   return absl::OkStatus();
 }
 
+// A file the server will read at start-up; checked now so that the error names the field.
+absl::Status CheckReadableFile(const std::string& path, std::string_view field) {
+  std::ifstream file(path);
+  if (!file.is_open()) {
+    return Invalid(field, absl::StrCat("cannot read \"", path, "\": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
 // replication.* -> options.replication (docs/replication.md).
 absl::Status ResolveReplication(const server::v1::ServerConfig& config, app::ServerOptions& options) {
   const server::v1::ReplicationConfig& replication = config.replication();
@@ -74,9 +85,41 @@ absl::Status ResolveReplication(const server::v1::ServerConfig& config, app::Ser
     return absl::OkStatus();
   }
   replication::MemberOptions member;
+  // "host:port", "http://host:port" (plaintext) or "https://host:port" (TLS), all of one kind.
+  int https = 0;
   for (const std::string& endpoint : replication.etcd_endpoints()) {
-    if (absl::Status valid = CheckHostPort(endpoint, "replication.etcd_endpoints"); !valid.ok()) return valid;
-    member.etcd_endpoints.push_back(endpoint);
+    absl::string_view address = endpoint;
+    if (absl::ConsumePrefix(&address, "https://")) {
+      ++https;
+    } else {
+      absl::ConsumePrefix(&address, "http://");
+    }
+    absl::ConsumeSuffix(&address, "/");
+    if (absl::Status valid = CheckHostPort(std::string(address), "replication.etcd_endpoints"); !valid.ok()) {
+      return valid;
+    }
+    member.etcd_endpoints.emplace_back(address);
+  }
+  if (https > 0 && https < replication.etcd_endpoints_size()) {
+    return Invalid("replication.etcd_endpoints",
+                   "mixes https:// and plaintext endpoints: a region reaches etcd either over TLS or not at all");
+  }
+  member.etcd_tls.enabled = https > 0;
+  for (const auto& [field, path, target] :
+       {std::tuple<std::string_view, const std::string&, std::string*>{
+            "replication.etcd_ca_file", replication.etcd_ca_file(), &member.etcd_tls.ca_file},
+        {"replication.etcd_cert_file", replication.etcd_cert_file(), &member.etcd_tls.cert_file},
+        {"replication.etcd_key_file", replication.etcd_key_file(), &member.etcd_tls.key_file}}) {
+    if (path.empty()) continue;
+    if (!member.etcd_tls.enabled) {
+      return Invalid(field, "is for TLS to etcd, which needs https:// etcd_endpoints");
+    }
+    if (absl::Status status = CheckReadableFile(path, field); !status.ok()) return status;
+    *target = path;
+  }
+  if (replication.etcd_cert_file().empty() != replication.etcd_key_file().empty()) {
+    return Invalid(replication.etcd_cert_file().empty() ? "replication.etcd_cert_file" : "replication.etcd_key_file",
+                   "etcd_cert_file and etcd_key_file go together (both or neither)");
   }
   const std::string& id = replication.member_id();
   if (id.empty() || id.size() > 63 || !std::all_of(id.begin(), id.end(), [](char c) {
@@ -132,15 +175,6 @@ absl::Status ResolveReplication(const server::v1::ServerConfig& config, app::Ser
   }
   member.key_prefix = absl::StrCat("/ketenbeeld/", options.committer.region.safety_region(), "/");
   options.replication = std::move(member);
-  return absl::OkStatus();
-}
-
-// A file the server will read at start-up; checked now so that the error names the field.
-absl::Status CheckReadableFile(const std::string& path, std::string_view field) {
-  std::ifstream file(path);
-  if (!file.is_open()) {
-    return Invalid(field, absl::StrCat("cannot read \"", path, "\": ", std::strerror(errno)));
-  }
   return absl::OkStatus();
 }
 
@@ -652,7 +686,8 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
   AddDuration(app, "shutdown_grace", "How long in-flight calls may take at shutdown (default 5s)",
               [](C& c) { return c.mutable_shutdown_grace(); });
   AddString(app, "etcd_endpoints",
-            "Replicated mode: the etcd cluster's client endpoints, host:port, comma-separated (docs/replication.md)",
+            "Replicated mode: the etcd cluster's client endpoints, host:port or https://host:port, comma-separated "
+            "(docs/replication.md)",
             [](C& c, const std::string& v) {
               c.mutable_replication()->clear_etcd_endpoints();
               for (absl::string_view endpoint : absl::StrSplit(v, ',', absl::SkipEmpty())) {
@@ -673,6 +708,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
          [](C& c, int64_t v) { c.mutable_replication()->set_log_retention_revisions(v); });
   AddString(app, "member_token_file", "Replicated mode: file with the region's member token (same on every member)",
             [](C& c, const std::string& v) { c.mutable_replication()->set_member_token_file(v); });
+  AddString(app, "etcd_ca_file", "Replicated mode, https:// etcd endpoints: the CA of etcd's server certificates (PEM)",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_etcd_ca_file(v); });
+  AddString(app, "etcd_cert_file", "Replicated mode, https:// etcd endpoints: this member's client certificate (PEM)",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_etcd_cert_file(v); });
+  AddString(app, "etcd_key_file", "Replicated mode, https:// etcd endpoints: the client certificate's key (PEM)",
+            [](C& c, const std::string& v) { c.mutable_replication()->set_etcd_key_file(v); });
   AddString(app, "backup_dir",
             "Backups are written only into new directories inside this absolute directory; empty: backups refused",
             [](C& c, const std::string& v) { c.set_backup_dir(v); });

@@ -69,6 +69,9 @@ struct WriteRequest {
                             ketenbeeld::v1::ApplyUpstreamRequest, SystemTick, DeliveryOutcome, UpstreamConflictReport>;
   Body body;
   ketenbeeld::v1::Actor actor;
+  // The caller's deadline (its gRPC call's), or InfiniteFuture. Only a follower's committer reads it: it bounds how
+  // long a forwarded write waits to be applied here (Committer::Options::forwarded_apply_wait).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // Field validation of a write (domain validators), run on the caller's thread before it is queued.

@@ -39,6 +39,7 @@ Committer::Committer(storage::Store& store, state::Picture& picture, Hub& hub, O
   }
   completion_thread_ = std::thread([this] { CompletionLoop(); });
   thread_ = std::thread([this] { Loop(); });
+  if (options_.forwarder != nullptr) wait_bound_thread_ = std::thread([this] { WaitBoundLoop(); });
 }
 
 Committer::~Committer() { Stop(); }
@@ -61,14 +62,20 @@ void Committer::Submit(mutations::WriteRequest request, Callback done) {
     return;
   }
   if (following && options_.forwarder != nullptr) {
-    options_.forwarder->Forward(std::move(request),
-                                [this, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
-                                  if (!result.ok()) {
-                                    std::move(done)(std::move(result));
-                                    return;
-                                  }
-                                  CompleteWhenApplied(*std::move(result), std::move(done));
-                                });
+    const absl::Time deadline = request.deadline;
+    options_.forwarder->Forward(
+        std::move(request), [this, deadline, done = std::move(done)](absl::StatusOr<WriteResult> result) mutable {
+          if (!result.ok()) {
+            std::move(done)(std::move(result));
+            return;
+          }
+          // The leader made the write durable. Wait for this member to apply it, but answer before the caller's
+          // deadline: a follower cut off from the log would otherwise hold the answer until the cut heals.
+          const absl::Time now = absl::Now();
+          const absl::Duration margin = std::min((deadline - now) / 4, absl::Milliseconds(250));
+          CompleteWhenApplied(*std::move(result), std::min(now + options_.forwarded_apply_wait, deadline - margin),
+                              std::move(done));
+        });
     return;
   }
   {
@@ -92,13 +99,17 @@ void Committer::Stop() {
     completion_done_ = true;
   }
   if (completion_thread_.joinable()) completion_thread_.join();  // After every queued group is completed.
+  if (wait_bound_thread_.joinable()) wait_bound_thread_.join();
   // Forwarded writes the leader made durable but this member will not apply any more: they succeeded.
   std::multimap<int64_t, AwaitingApply> awaiting;
   {
     absl::MutexLock lock(&mu_);
     awaiting.swap(awaiting_apply_);
   }
-  for (auto& [revision, waiting] : awaiting) std::move(waiting.done)(std::move(waiting.result));
+  for (auto& [revision, waiting] : awaiting) {
+    waiting.result.not_applied_here = true;
+    std::move(waiting.done)(std::move(waiting.result));
+  }
 }
 
 void Committer::SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(absl::Status) &&> done) {
@@ -112,16 +123,52 @@ void Committer::SubmitReplicated(ReplicatedGroup group, absl::AnyInvocable<void(
   std::move(done)(absl::UnavailableError("the server is shutting down; the replicated group was not applied"));
 }
 
-void Committer::CompleteWhenApplied(WriteResult result, Callback done) {
+void Committer::CompleteWhenApplied(WriteResult result, absl::Time give_up_at, Callback done) {
   {
     absl::MutexLock lock(&mu_);
-    if (result.revision > applied_revision_ && !stopping_) {
-      const int64_t revision = result.revision;
-      awaiting_apply_.emplace(revision, AwaitingApply{.result = std::move(result), .done = std::move(done)});
-      return;
+    if (result.revision > applied_revision_) {
+      if (!stopping_ && give_up_at > absl::Now()) {
+        const int64_t revision = result.revision;
+        awaiting_apply_.emplace(
+            revision, AwaitingApply{.result = std::move(result), .done = std::move(done), .give_up_at = give_up_at});
+        awaiting_added_ = true;
+        return;
+      }
+      result.not_applied_here = true;  // Stopping, or no time left: the leader has made it durable.
     }
   }
-  std::move(done)(std::move(result));  // Applied already (or stopping: the leader has made it durable).
+  std::move(done)(std::move(result));
+}
+
+void Committer::WaitBoundLoop() {
+  while (true) {
+    std::vector<AwaitingApply> expired;
+    {
+      absl::MutexLock lock(&mu_);
+      absl::Time earliest = absl::InfiniteFuture();
+      for (const auto& [revision, waiting] : awaiting_apply_) earliest = std::min(earliest, waiting.give_up_at);
+      awaiting_added_ = false;
+      mu_.AwaitWithDeadline(
+          absl::Condition(
+              +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->stopping_ || c->awaiting_added_; },
+              this),
+          earliest);
+      if (stopping_) return;  // Stop completes what still waits.
+      const absl::Time now = absl::Now();
+      for (auto it = awaiting_apply_.begin(); it != awaiting_apply_.end();) {
+        if (it->second.give_up_at <= now) {
+          expired.push_back(std::move(it->second));
+          it = awaiting_apply_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (AwaitingApply& waiting : expired) {
+      waiting.result.not_applied_here = true;
+      std::move(waiting.done)(std::move(waiting.result));
+    }
+  }
 }
 
 void Committer::SetApplied(int64_t revision) {

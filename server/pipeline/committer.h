@@ -58,7 +58,15 @@ struct WriteResult {
   // The write had been made before (mutations::WritePlan::already_done, a retried ReserveBed): nothing was committed;
   // `revision` is the original write's and `record` the record as it is now.
   bool replayed = false;
+  // Replicated mode, a write forwarded by a follower: the leader made it durable at `revision`, but this member had
+  // not applied it yet when the wait for that ended (Committer::Options::forwarded_apply_wait, the caller's deadline)
+  // or the committer stopped. A read of this member may not see the write yet. The gRPC layer tells the client with
+  // the trailing metadata kNotAppliedHereTrailer: "true".
+  bool not_applied_here = false;
 };
+
+// The trailing metadata key of a write answered before this member applied it (WriteResult::not_applied_here).
+inline constexpr char kNotAppliedHereTrailer[] = "ketenbeeld-not-applied-here";
 
 // Replicated mode: sends a write that reached a follower to the region's leader (server/replication/forwarder.h).
 class WriteForwarder {
@@ -91,11 +99,17 @@ class Committer {
     // committer.
     ReplicatedLog* replicated_log = nullptr;
     // Replicated mode: while this member does not lead, writes go to the leader through this, and ticks change
-    // nothing (time-driven facts are committed by the leader only). The
-    // callback runs once the write is applied here as well, so a caller that reads this member after its callback
-    // sees its own write, as on a single node. Null: such writes are refused by the replicated log. Must outlive the
-    // committer.
+    // nothing (time-driven facts are committed by the leader only). The callback runs once the write is applied
+    // here as well, so a caller that reads this member after its callback sees its own write, as on a single node;
+    // or, when that takes longer than forwarded_apply_wait allows, with WriteResult::not_applied_here. Null: such
+    // writes are refused by the replicated log. Must outlive the committer.
     WriteForwarder* forwarder = nullptr;
+    // Replicated mode: how long a forwarded write that the leader has made durable waits to be applied here (a
+    // follower cut off from the log applies nothing until the cut heals). The wait ends at the earliest of now +
+    // forwarded_apply_wait and the caller's deadline (WriteRequest::deadline) minus a margin of min(a quarter of the
+    // time left, 250 ms), so that the answer reaches the caller before its deadline. The write is then answered OK
+    // with the leader's revision and WriteResult::not_applied_here. One timer thread serves every waiting write.
+    absl::Duration forwarded_apply_wait = absl::Seconds(5);
   };
   using Callback = absl::AnyInvocable<void(absl::StatusOr<WriteResult>) &&>;
 
@@ -108,7 +122,10 @@ class Committer {
   // Validates the write's fields (INVALID_ARGUMENT naming the field, completed at once on this thread), then queues
   // it (or, on a follower, forwards it: Options::forwarder). `done` is called exactly once: with the committed revision
   // and record after the change is durable, or with INVALID_ARGUMENT / NOT_FOUND / FAILED_PRECONDITION / ABORTED (see
-  // mutations::PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped).
+  // mutations::PlanWrite), or UNAVAILABLE (storage refused the write, or the committer stopped; on a follower also
+  // the forwarder's UNAVAILABLE: the leader could not be reached). A forwarded write is answered OK once this member
+  // has applied it, or OK with WriteResult::not_applied_here when the bounded wait for that ended first
+  // (Options::forwarded_apply_wait); never DEADLINE_EXCEEDED for a write the leader made.
   void Submit(mutations::WriteRequest request, Callback done);
 
   // Replicated mode, followers: applies a group another member committed (read from the replicated log) through the
@@ -150,10 +167,12 @@ class Committer {
     mutations::WriteRequest request;
     Callback done;
   };
-  // A forwarded write, committed by the leader, waiting until this member has applied its revision.
+  // A forwarded write, committed by the leader, waiting until this member has applied its revision, at most until
+  // `give_up_at`.
   struct AwaitingApply {
     WriteResult result;
     Callback done;
+    absl::Time give_up_at = absl::InfiniteFuture();
   };
   struct PendingReplicated {
     ReplicatedGroup group;
@@ -194,8 +213,12 @@ class Committer {
   // storage works again.
   absl::Status TryRecoverStorage();
   void SetStorageFailed(bool failed);
-  // Completes `done` with `result` once this member has applied result.revision (at once if it has).
-  void CompleteWhenApplied(WriteResult result, Callback done);
+  // Completes `done` with `result` once this member has applied result.revision (at once if it has), or at
+  // `give_up_at` with not_applied_here (WaitBoundLoop).
+  void CompleteWhenApplied(WriteResult result, absl::Time give_up_at, Callback done);
+  // The timer thread of forwarded writes (replicated mode with a forwarder): completes each waiting write whose
+  // give_up_at has passed with not_applied_here. Ends at Stop.
+  void WaitBoundLoop();
   // Sets applied_revision_ and completes the forwarded writes it covers.
   void SetApplied(int64_t revision);
 
@@ -208,6 +231,8 @@ class Committer {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingReplicated> replicated_queue_ ABSL_GUARDED_BY(mu_);
   std::multimap<int64_t, AwaitingApply> awaiting_apply_ ABSL_GUARDED_BY(mu_);
+  // Set when a write starts waiting, so that WaitBoundLoop looks at its give_up_at.
+  bool awaiting_added_ ABSL_GUARDED_BY(mu_) = false;
   // next_revision_ - 1, readable from any thread.
   int64_t applied_revision_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -229,6 +254,7 @@ class Committer {
 
   std::thread thread_;
   std::thread completion_thread_;
+  std::thread wait_bound_thread_;  // Only with Options::forwarder.
 };
 
 }  // namespace ketenbeeld::pipeline

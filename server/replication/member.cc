@@ -1,11 +1,15 @@
 #include "server/replication/member.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "grpcpp/security/credentials.h"
 #include "server/observability/log.h"
 
 namespace ketenbeeld::replication {
@@ -29,17 +33,74 @@ absl::StatusOr<std::pair<int64_t, int64_t>> ReadHead(etcd::Client& client, const
   return std::make_pair(value, head->kv->mod_revision());
 }
 
+// A PEM file's contents; INVALID_ARGUMENT naming `field` when it cannot be read or holds no PEM block.
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view field) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream content;
+  content << file.rdbuf();
+  if (!file.is_open() || file.bad()) {
+    return absl::InvalidArgumentError(absl::StrCat("replication.", field, ": cannot read \"", path, "\""));
+  }
+  if (!absl::StrContains(content.str(), "-----BEGIN ")) {
+    return absl::InvalidArgumentError(absl::StrCat("replication.", field, ": \"", path, "\" holds no PEM data"));
+  }
+  return content.str();
+}
+
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> EtcdChannelCredentials(const EtcdTlsOptions& tls) {
+  if (!tls.enabled) return nullptr;
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("replication.",
+                                                   tls.cert_file.empty() ? "etcd_cert_file" : "etcd_key_file",
+                                                   ": etcd_cert_file and etcd_key_file go together (both or neither)"));
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!tls.ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(tls.ca_file, "etcd_ca_file");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *std::move(ca);
+  }
+  if (!tls.cert_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem(tls.cert_file, "etcd_cert_file");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem(tls.key_file, "etcd_key_file");
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+absl::StatusOr<etcd::ClientOptions> EtcdClientOptions(const MemberOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = EtcdChannelCredentials(options.etcd_tls);
+  if (!credentials.ok()) return credentials.status();
+  return etcd::ClientOptions{
+      .endpoints = options.etcd_endpoints, .request_timeout = options.etcd_timeout, .credentials = *credentials};
+}
+
+absl::Status ExplainEtcdTlsFailure(const absl::Status& status, const EtcdTlsOptions& tls) {
+  if (!tls.enabled || status.code() != absl::StatusCode::kUnavailable) return status;
+  return absl::UnavailableError(absl::StrCat(
+      status.message(),
+      ". The connection to etcd is TLS: check that etcd serves https:// on these endpoints, that its server "
+      "certificate is issued by replication.etcd_ca_file and names the endpoint's host, and that etcd's "
+      "--trusted-ca-file accepts this member's client certificate (replication.etcd_cert_file, etcd_key_file)"));
+}
+
 absl::StatusOr<std::unique_ptr<Member>> Member::Connect(MemberOptions options, int64_t local_revision) {
-  absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(
-      etcd::ClientOptions{.endpoints = options.etcd_endpoints, .request_timeout = options.etcd_timeout});
-  if (!client.ok()) return client.status();
+  absl::StatusOr<etcd::ClientOptions> client_options = EtcdClientOptions(options);
+  if (!client_options.ok()) return client_options.status();
+  absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(*std::move(client_options));
+  if (!client.ok()) return ExplainEtcdTlsFailure(client.status(), options.etcd_tls);
   std::unique_ptr<Member> member(new Member(std::move(options), *std::move(client)));
   absl::StatusOr<std::pair<int64_t, int64_t>> head = ReadHead(*member->client_, member->keys_);
   if (!head.ok()) {
-    return absl::Status(head.status().code(),
-                        absl::StrCat("reading the region's log head from etcd: ", head.status().message()));
+    return ExplainEtcdTlsFailure(
+        absl::Status(head.status().code(),
+                     absl::StrCat("reading the region's log head from etcd: ", head.status().message())),
+        member->options_.etcd_tls);
   }
   if (local_revision > head->first) {
     return absl::DataLossError(absl::StrCat(

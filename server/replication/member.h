@@ -34,9 +34,27 @@
 
 namespace ketenbeeld::replication {
 
+// TLS to etcd (etcd's --cert-file/--key-file, and --client-cert-auth with --trusted-ca-file). The files are read when
+// the member connects (EtcdClientOptions).
+struct EtcdTlsOptions {
+  // The etcd endpoints are https://: every connection to etcd is TLS. False: plaintext (loopback development, tests).
+  bool enabled = false;
+  // The CA of etcd's server certificates (PEM); empty: the system's roots (gRPC's default).
+  std::string ca_file{};
+  // This member's client certificate and key for etcd's --client-cert-auth (PEM), both or neither.
+  std::string cert_file{};
+  std::string key_file{};
+};
+
+// TLS credentials for the etcd channels: null when !tls.enabled. INVALID_ARGUMENT naming the configuration field
+// (replication.etcd_ca_file, etcd_cert_file, etcd_key_file) when a file cannot be read or holds no PEM, or when only
+// one of the certificate and the key is given.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> EtcdChannelCredentials(const EtcdTlsOptions& tls);
+
 struct MemberOptions {
-  // etcd client endpoints, host:port.
+  // etcd client endpoints, host:port (without the scheme: `etcd_tls.enabled` says whether they are https://).
   std::vector<std::string> etcd_endpoints{};
+  EtcdTlsOptions etcd_tls{};
   // This member's name (logs, metrics).
   std::string member_id{};
   // host:port of this member's gRPC API, proclaimed while it leads.
@@ -65,6 +83,14 @@ struct MemberOptions {
   std::function<void(absl::Status)> on_behind_log{};
 };
 
+// The etcd client's options for a member: endpoints, request timeout and TLS credentials (EtcdChannelCredentials's
+// errors).
+absl::StatusOr<etcd::ClientOptions> EtcdClientOptions(const MemberOptions& options);
+
+// An UNAVAILABLE from etcd, with what to check when the connection is TLS (the CA and client certificate fields);
+// other statuses unchanged.
+absl::Status ExplainEtcdTlsFailure(const absl::Status& status, const EtcdTlsOptions& tls);
+
 enum class Role { kFollower, kLeader };
 
 // A follower that has not heard from etcd for this long reports itself cut off from the region's log (health,
@@ -73,10 +99,11 @@ inline constexpr absl::Duration kLogContactTimeout = absl::Seconds(5);
 
 class Member {
  public:
-  // Connects to etcd and compares this member's store (at `local_revision`) with the region's log. UNAVAILABLE when
-  // etcd cannot be reached; DATA_LOSS when the store is ahead of the log (etcd was restored from an older backup, or
-  // this is another region's or a new cluster): the member must not start, or it would serve revisions the log does
-  // not have.
+  // Connects to etcd and compares this member's store (at `local_revision`) with the region's log. INVALID_ARGUMENT
+  // naming the field when a TLS file cannot be read (EtcdClientOptions); UNAVAILABLE when etcd cannot be reached
+  // (over TLS, naming the TLS fields to check: a certificate from another CA fails the handshake); DATA_LOSS when the
+  // store is ahead of the log (etcd was restored from an older backup, or this is another region's or a new cluster):
+  // the member must not start, or it would serve revisions the log does not have.
   static absl::StatusOr<std::unique_ptr<Member>> Connect(MemberOptions options, int64_t local_revision);
   ~Member();  // Stop().
   Member(const Member&) = delete;

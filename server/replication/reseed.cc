@@ -389,12 +389,13 @@ absl::StatusOr<ReseedOutcome> ReseedIfBehind(const MemberOptions& options, const
   absl::StatusOr<int64_t> local = LocalRevision(data_dir);
   if (!local.ok()) return local.status();
   outcome.local_revision = *local;
-  absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(
-      etcd::ClientOptions{.endpoints = options.etcd_endpoints, .request_timeout = options.etcd_timeout});
-  if (!client.ok()) return client.status();
+  absl::StatusOr<etcd::ClientOptions> client_options = EtcdClientOptions(options);
+  if (!client_options.ok()) return client_options.status();
+  absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(*std::move(client_options));
+  if (!client.ok()) return ExplainEtcdTlsFailure(client.status(), options.etcd_tls);
   const Keyspace keys(options.key_prefix);
   absl::StatusOr<int64_t> first = LogFirstRevision(**client, keys);
-  if (!first.ok()) return first.status();
+  if (!first.ok()) return ExplainEtcdTlsFailure(first.status(), options.etcd_tls);
   outcome.log_first_revision = *first;
   if (*first == 0 || *local + 1 >= *first) return outcome;  // The log holds what this member needs next.
 

@@ -206,6 +206,61 @@ TEST(ConfigLoaderTest, ReplicationIsCheckedAndOffByDefault) {
   EXPECT_EQ(unset->server.replication->log_retention_revisions, 100000);
 }
 
+// TLS to etcd: https:// endpoints (all of them), the CA and the client certificate files, read at start.
+TEST(ConfigLoaderTest, EtcdTlsIsCheckedAndCarried) {
+  testing::PkiDirectory dir;
+  const std::string ca = dir.Write("etcd-ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string cert = dir.Write("member.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string key = dir.Write("member.key", "-----BEGIN PRIVATE KEY-----\n");
+  absl::StatusOr<ResolvedConfig> resolved = LoadWithFlags(
+      {"--etcd_endpoints", "https://10.0.0.1:2379,https://10.0.0.2:2379/", "--member_id", "vr16-b", "--advertise",
+       "10.0.0.2:50051", "--etcd_ca_file", ca, "--etcd_cert_file", cert, "--etcd_key_file", key});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const replication::MemberOptions& member = *resolved->server.replication;
+  EXPECT_EQ(member.etcd_endpoints, (std::vector<std::string>{"10.0.0.1:2379", "10.0.0.2:2379"}));
+  EXPECT_TRUE(member.etcd_tls.enabled);
+  EXPECT_EQ(member.etcd_tls.ca_file, ca);
+  EXPECT_EQ(member.etcd_tls.cert_file, cert);
+  EXPECT_EQ(member.etcd_tls.key_file, key);
+
+  // http:// and bare host:port are plaintext, as before.
+  absl::StatusOr<ResolvedConfig> plaintext = LoadWithFlags(
+      {"--etcd_endpoints", "http://10.0.0.1:2379,10.0.0.2:2379", "--member_id", "a", "--advertise", "10.0.0.2:1"});
+  ASSERT_TRUE(plaintext.ok()) << plaintext.status();
+  EXPECT_FALSE(plaintext->server.replication->etcd_tls.enabled);
+  EXPECT_EQ(plaintext->server.replication->etcd_endpoints,
+            (std::vector<std::string>{"10.0.0.1:2379", "10.0.0.2:2379"}));
+
+  const std::string base = R"pb(member_id: "a" advertise: "127.0.0.1:1")pb";
+  EXPECT_THAT(
+      ErrorOf(absl::StrCat(
+          "replication { ", base,
+          R"pb(                              etcd_endpoints: "https://10.0.0.1:2379" etcd_endpoints: "10.0.0.2:2379" })pb")),
+      StartsWith("replication.etcd_endpoints: mixes https:// and plaintext endpoints"));
+  EXPECT_THAT(
+      ErrorOf(absl::StrCat(
+          "replication { ", base,
+          R"pb(                                                       etcd_endpoints: "https://etcd" })pb")),
+      StartsWith("replication.etcd_endpoints: expected host:port"));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base, R"pb(etcd_endpoints: "10.0.0.1:2379" etcd_ca_file: ")pb", ca,
+                                   "\" }")),
+              StartsWith("replication.etcd_ca_file: is for TLS to etcd, which needs https:// etcd_endpoints"));
+  EXPECT_THAT(
+      ErrorOf(absl::StrCat(
+          "replication { ", base,
+          R"pb(                              etcd_endpoints: "https://10.0.0.1:2379" etcd_ca_file: "/no/such/ca.pem" })pb")),
+      StartsWith("replication.etcd_ca_file: cannot read \"/no/such/ca.pem\""));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
+                                   R"pb(etcd_endpoints: "https://10.0.0.1:2379"
+                                        etcd_cert_file: "/no/such/cert.pem"
+                                        etcd_key_file: ")pb",
+                                   key, "\" }")),
+              StartsWith("replication.etcd_cert_file: cannot read \"/no/such/cert.pem\""));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
+                                   R"pb(etcd_endpoints: "https://10.0.0.1:2379" etcd_cert_file: ")pb", cert, "\" }")),
+              StartsWith("replication.etcd_key_file: etcd_cert_file and etcd_key_file go together"));
+}
+
 // The HTTP gateway's caps: 1,000 dashboards need more than the default 256 feeds (bench/: sse_fanout), and each feed
 // holds a connection, so the feed cap may not exceed the connection cap.
 TEST(ConfigLoaderTest, HttpFeedAndConnectionCapsAreCheckedAndCarried) {

@@ -290,6 +290,7 @@ TEST_F(ReplicatedCommitterTest, FollowerForwardsWritesAndCompletesThemOnceItHasA
   outcome->done.WaitForNotification();
   ASSERT_TRUE(outcome->result.ok()) << outcome->result.status();
   EXPECT_EQ(outcome->result->revision, 1);
+  EXPECT_FALSE(outcome->result->not_applied_here);
   EXPECT_NE(follower.picture_->Find(domain::OrganizationName("ziekenhuis-a")), nullptr);
 
   // Ticks are never forwarded nor planned: time-driven writes are the leader's. A follower's tick changes nothing.
@@ -298,6 +299,84 @@ TEST_F(ReplicatedCommitterTest, FollowerForwardsWritesAndCompletesThemOnceItHasA
   EXPECT_EQ(tick->revision, 1);
   EXPECT_EQ(forwarder.forwarded(), 1);
   EXPECT_EQ(follower.store_->last_revision(), 1);
+}
+
+// A follower that cannot apply (cut off from the log) answers a forwarded write the leader made once the bounded wait
+// ends: OK with the leader's revision, flagged not applied here. Without the bound the caller would wait until the
+// follower applies the write, or hit its own deadline (DEADLINE_EXCEEDED for a write that was made).
+TEST_F(ReplicatedCommitterTest, ForwardedWriteNotAppliedHereIsAnsweredWhenTheBoundedWaitEnds) {
+  FollowingLog following;
+  DirectForwarder forwarder(*committer_);
+  auto options = [&](absl::Duration wait) {
+    pipeline::Committer::Options options;
+    options.replicated_log = &following;
+    options.forwarder = &forwarder;
+    options.forwarded_apply_wait = wait;
+    return options;
+  };
+  Follower follower(options(absl::Milliseconds(300)));
+  Follower patient(options(absl::Seconds(60)));
+
+  struct Outcome {
+    absl::StatusOr<pipeline::WriteResult> result = absl::UnknownError("no callback");
+    absl::Notification done;
+    absl::Duration took;
+  };
+  auto submit = [](Follower& member, mutations::WriteRequest request) {
+    auto outcome = std::make_shared<Outcome>();
+    const absl::Time start = absl::Now();
+    member.committer_->Submit(std::move(request), [outcome, start](absl::StatusOr<pipeline::WriteResult> result) {
+      outcome->took = absl::Now() - start;
+      outcome->result = std::move(result);
+      outcome->done.Notify();
+    });
+    return outcome;
+  };
+  // The members below never apply what they forward (nothing feeds them the log), until the last step.
+  auto answered = [](const std::shared_ptr<Outcome>& outcome) {
+    return outcome->done.WaitForNotificationWithTimeout(absl::Seconds(10));
+  };
+
+  // The committer's own bound (the caller set no deadline).
+  std::shared_ptr<Outcome> bounded = submit(follower, RegisterWrite(MakeOrganization("ziekenhuis-a")));
+  ASSERT_TRUE(answered(bounded)) << "a forwarded write the follower cannot apply was not answered within 10 s";
+  ASSERT_TRUE(bounded->result.ok()) << bounded->result.status();
+  EXPECT_EQ(bounded->result->revision, 1);
+  EXPECT_TRUE(bounded->result->not_applied_here);
+  EXPECT_GE(bounded->took, absl::Milliseconds(290));
+  EXPECT_EQ(follower.store_->last_revision(), 0);
+
+  // The caller's deadline, before the bound: answered ahead of it by the margin (a quarter of the 1.2 s left when
+  // the leader answered, at most 250 ms).
+  mutations::WriteRequest with_deadline = RegisterWrite(MakeOrganization("ziekenhuis-b"));
+  with_deadline.deadline = absl::Now() + absl::Milliseconds(1200);
+  std::shared_ptr<Outcome> before_deadline = submit(patient, std::move(with_deadline));
+  ASSERT_TRUE(answered(before_deadline)) << "the caller's deadline did not bound the wait";
+  ASSERT_TRUE(before_deadline->result.ok()) << before_deadline->result.status();
+  EXPECT_EQ(before_deadline->result->revision, 2);
+  EXPECT_TRUE(before_deadline->result->not_applied_here);
+  EXPECT_LT(before_deadline->took, absl::Milliseconds(1000));
+  EXPECT_GE(before_deadline->took, absl::Milliseconds(800));
+
+  // A deadline already passed: answered at once.
+  mutations::WriteRequest late = RegisterWrite(MakeOrganization("ziekenhuis-c"));
+  late.deadline = absl::Now() - absl::Seconds(1);
+  std::shared_ptr<Outcome> at_once = submit(patient, std::move(late));
+  ASSERT_TRUE(answered(at_once));
+  ASSERT_TRUE(at_once->result.ok()) << at_once->result.status();
+  EXPECT_EQ(at_once->result->revision, 3);
+  EXPECT_TRUE(at_once->result->not_applied_here);
+
+  // A follower that applies the write within the bound answers it unflagged.
+  for (const pipeline::ReplicatedGroup& group : log_.groups()) ASSERT_TRUE(patient.Apply(group).ok());
+  std::shared_ptr<Outcome> applied = submit(patient, RegisterWrite(MakeOrganization("ziekenhuis-d")));
+  ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 4; }));
+  ASSERT_TRUE(patient.Apply(log_.groups().back()).ok());
+  ASSERT_TRUE(answered(applied));
+  ASSERT_TRUE(applied->result.ok()) << applied->result.status();
+  EXPECT_EQ(applied->result->revision, 4);
+  EXPECT_FALSE(applied->result->not_applied_here);
+  EXPECT_NE(patient.picture_->Find(domain::OrganizationName("ziekenhuis-d")), nullptr);
 }
 
 }  // namespace

@@ -115,7 +115,8 @@ std::string EtcdCluster::InitialCluster() const {
 
 absl::Status EtcdCluster::Spawn(int i) {
   Member& member = members_[i];
-  const std::string client_url = absl::StrCat("http://", member.client_address);
+  const bool tls = !options_.cert_file.empty();
+  const std::string client_url = absl::StrCat(tls ? "https://" : "http://", member.client_address);
   std::vector<std::string> args = {
       "--name", member.name, "--data-dir", member.data_dir, "--listen-client-urls", client_url,
       "--advertise-client-urls", client_url, "--listen-peer-urls", member.peer_url, "--initial-advertise-peer-urls",
@@ -130,6 +131,10 @@ absl::Status EtcdCluster::Spawn(int i) {
   }
   if (options_.max_request_bytes > 0) {
     args.insert(args.end(), {"--max-request-bytes", absl::StrCat(options_.max_request_bytes)});
+  }
+  if (tls) args.insert(args.end(), {"--cert-file", options_.cert_file, "--key-file", options_.key_file});
+  if (tls && !options_.client_ca_file.empty()) {
+    args.insert(args.end(), {"--trusted-ca-file", options_.client_ca_file, "--client-cert-auth"});
   }
   absl::StatusOr<std::unique_ptr<ChildProcess>> process =
       ChildProcess::Spawn(options_.binary.empty() ? kBinary : options_.binary, args, "", member.log_path);
@@ -149,8 +154,11 @@ absl::Status EtcdCluster::WaitHealthy(int i, absl::Duration timeout) {
       return absl::InternalError(
           absl::StrCat("etcd member ", member.name, " is not running; its log:\n", Tail(Log(i))));
     }
-    absl::StatusOr<std::unique_ptr<etcd::Client>> client = etcd::Client::Connect(
-        {.endpoints = {member.client_address}, .dial_timeout = absl::Seconds(1), .request_timeout = absl::Seconds(1)});
+    absl::StatusOr<std::unique_ptr<etcd::Client>> client =
+        etcd::Client::Connect({.endpoints = {member.client_address},
+                               .dial_timeout = absl::Seconds(1),
+                               .request_timeout = absl::Seconds(1),
+                               .credentials = options_.client_credentials});
     absl::StatusOr<etcdserverpb::StatusResponse> status =
         client.ok() ? (*client)->Status(member.client_address) : client.status();
     if (status.ok() && status->leader() != 0) return absl::OkStatus();

@@ -38,6 +38,14 @@ struct EtcdClusterOptions {
   absl::Duration start_timeout = absl::Seconds(20);
   // The etcd binary; empty: EtcdCluster::kBinary.
   std::string binary{};
+  // TLS on the client URLs (https://): etcd's --cert-file and --key-file (PEM files), and with client_ca_file also
+  // --trusted-ca-file and --client-cert-auth (etcd then refuses a client without a certificate of that CA). Empty:
+  // plaintext http://. Peer URLs stay plaintext. endpoints() are host:port either way.
+  std::string cert_file{};
+  std::string key_file{};
+  std::string client_ca_file{};
+  // With TLS: how Start and Restart's health checks reach the members (a client etcd accepts).
+  std::shared_ptr<grpc::ChannelCredentials> client_credentials{};
   // Where the members' data directories and logs go (created when missing, left in place: the benchmark keeps its
   // data on the disk it measures); empty: a temporary directory, removed with the cluster.
   std::string dir{};

@@ -1,9 +1,9 @@
 // A replicated region (docs/replication.md) when etcd, not a server, is what fails: one etcd member lost (writes go
 // on after a short pause), two lost (no quorum: writes refused with UNAVAILABLE while reads and feeds go on, then
 // writes resume), a server cut off from etcd by a network partition (a test-side TCP forwarder): the leader by one
-// that drops packets, a follower by one that refuses connections; and etcd out of space (NOSPACE: RESOURCE_EXHAUSTED
-// until the operator compacts, defragments and disarms). Afterwards every member must hold the same log, byte for
-// byte, with every acknowledged write at its revision.
+// that drops packets, a follower by one that refuses connections or one that holds packets; and etcd out of space
+// (NOSPACE: RESOURCE_EXHAUSTED until the operator compacts, defragments and disarms). Afterwards every member must hold
+// the same log, byte for byte, with every acknowledged write at its revision.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -48,6 +48,9 @@ class ReplicationFaultsTest : public ReplicationTest {
     EXPECT_TRUE(seen.violations.empty()) << absl::StrJoin(seen.violations, "\n");
     EXPECT_EQ(seen.resumes, 0) << "the live feed broke although no server stopped";
   }
+
+  // The body of the cut-off follower tests (see there).
+  void CutOffFollowerAndHeal(TcpForwarder::CutMode mode);
 
   // A member's /healthz (null when it does not answer).
   static nlohmann::json MemberHealth(int http_port) {
@@ -291,12 +294,13 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
   ASSERT_NO_FATAL_FAILURE(ExpectMembersAgree(acknowledged, acknowledged.back().revision));
 }
 
-// A follower cut off from etcd by a partition that refuses connections (TcpForwarder::CutMode::kDrop): the leader
-// keeps committing; the follower's health says within seconds that it cannot reach the log (its picture is only as
-// new as what it applied before the cut); its feed stays open and delivers nothing new, without breaking; a write
-// sent to it is forwarded to the leader (members reach each other outside etcd), committed there, and answered
-// once the follower has applied it, after the cut heals. Then the follower catches up with no gap, byte for byte.
-TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGap) {
+// A follower cut off from etcd by a partition (`mode`): the leader keeps committing; the follower's health says
+// within seconds that it cannot reach the log (its picture is only as new as what it applied before the cut); its
+// feed stays open and delivers nothing new, without breaking; a write sent to it is forwarded to the leader (members
+// reach each other outside etcd), committed there, and answered within the bounded wait (5 s, or before the
+// caller's deadline) with the leader's revision and the trailer ketenbeeld-not-applied-here: true, although the
+// follower cannot apply it yet. Once the cut heals, the follower catches up with no gap, byte for byte.
+void ReplicationFaultsTest::CutOffFollowerAndHeal(TcpForwarder::CutMode mode) {
   ASSERT_NO_FATAL_FAILURE(StartRegion({.members = 3,
                                        .lease_ttl = absl::Seconds(2),
                                        .extra_args = {"--http_listen", "127.0.0.1:0"},
@@ -310,8 +314,8 @@ TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGa
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "at the start"));
   ASSERT_TRUE(WaitForLogReachable(cut, true, absl::Seconds(10)).has_value()) << "the follower never reached the log";
 
-  region_->CutFromEtcd(cut, TcpForwarder::CutMode::kDrop);
-  const std::optional<absl::Duration> noticed = WaitForLogReachable(cut, false, absl::Seconds(15));
+  region_->CutFromEtcd(cut, mode);
+  const std::optional<absl::Duration> noticed = WaitForLogReachable(cut, false, absl::Seconds(20));
   ASSERT_TRUE(noticed.has_value()) << "the cut-off follower's health does not say it cannot reach the log: "
                                    << MemberHealth(region_->member(cut)->http_port()).dump();
   std::printf("the cut-off follower's health said log_reachable false after %s\n",
@@ -325,43 +329,49 @@ TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGa
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "while a follower is cut off from etcd"));
   EXPECT_EQ(region_->Leader(cut).value_or(-1), leader) << "the leader changed although only a follower was cut off";
 
-  // A write through the cut-off follower: the leader commits it; the follower answers once it has applied it.
+  // Writes through the cut-off follower: the leader commits them; the follower, which cannot apply them, answers
+  // within its bounded wait (5 s; before the caller's deadline when that comes first), flagged not applied here.
   std::unique_ptr<v1::PictureService::Stub> via_cut = region_->member(cut)->NewStub();
-  v1::WriteResponse forwarded_response;
-  grpc::Status forwarded_status;
-  std::thread forwarded([&] {
+  std::vector<AcknowledgedWrite> forwarded;
+  for (const absl::Duration caller_deadline : {absl::Seconds(60), absl::Seconds(2)}) {
     grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    context.set_deadline(absl::ToChronoTime(absl::Now() + caller_deadline));
     v1::RegisterOrganizationRequest request;
-    *request.mutable_organization() = MakeOrganization("via-cut-follower");
-    forwarded_status = via_cut->RegisterOrganization(&context, request, &forwarded_response);
-  });
-  std::unique_ptr<v1::PictureService::Stub> to_leader = region_->member(leader)->NewStub();
-  v1::GetRequest get;
-  get.set_name("organizations/via-cut-follower");
-  bool committed = false;
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(20); !committed && absl::Now() < deadline;) {
+    *request.mutable_organization() =
+        MakeOrganization(absl::StrCat("via-cut-follower-", absl::ToInt64Seconds(caller_deadline)));
+    v1::WriteResponse response;
+    const absl::Time start = absl::Now();
+    const grpc::Status status = via_cut->RegisterOrganization(&context, request, &response);
+    const absl::Duration took = absl::Now() - start;
+    std::printf("a write through the cut-off follower (deadline %s) was answered after %s\n",
+                absl::FormatDuration(caller_deadline).c_str(), absl::FormatDuration(took).c_str());
+    ASSERT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+    EXPECT_LT(took, std::min(caller_deadline, absl::Seconds(5) + absl::Seconds(3)));
+    const auto& trailers = context.GetServerTrailingMetadata();
+    const auto flag = trailers.find("ketenbeeld-not-applied-here");
+    ASSERT_NE(flag, trailers.end()) << "answered without saying the follower has not applied the write";
+    EXPECT_EQ(std::string(flag->second.data(), flag->second.size()), "true");
+    forwarded.push_back({response.revision(), response.record().name(), response.record()});
+
+    v1::GetRequest get;
+    get.set_name(response.record().name());
     v1::GetResponse got;
-    committed = to_leader->Get(Deadline().get(), get, &got).ok();
-    if (!committed) absl::SleepFor(absl::Milliseconds(50));
+    EXPECT_TRUE(region_->member(leader)->NewStub()->Get(Deadline().get(), get, &got).ok())
+        << "the write sent to the cut-off follower is not on the leader";
+    EXPECT_EQ(got.record().mod_revision(), response.revision());
+    EXPECT_EQ(region_->member(cut)->NewStub()->Get(Deadline().get(), get, &got).error_code(),
+              grpc::StatusCode::NOT_FOUND)
+        << "the cut-off follower applied a group it cannot have read";
   }
-  EXPECT_TRUE(committed) << "the write sent to the cut-off follower was not committed by the leader";
-  v1::GetResponse not_yet;
-  EXPECT_EQ(region_->member(cut)->NewStub()->Get(Deadline().get(), get, &not_yet).error_code(),
-            grpc::StatusCode::NOT_FOUND)
-      << "the cut-off follower applied a group it cannot have read";
 
   region_->RestoreEtcd(cut);
-  forwarded.join();
-  ASSERT_TRUE(forwarded_status.ok()) << forwarded_status.error_message();
-  const std::optional<absl::Duration> healed = WaitForLogReachable(cut, true, absl::Seconds(15));
+  const std::optional<absl::Duration> healed = WaitForLogReachable(cut, true, absl::Seconds(20));
   ASSERT_TRUE(healed.has_value()) << "the healed follower still says it cannot reach the log";
   ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after the cut healed"));
   writers.Stop();
 
   std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
-  acknowledged.push_back(
-      {forwarded_response.revision(), forwarded_response.record().name(), forwarded_response.record()});
+  acknowledged.insert(acknowledged.end(), forwarded.begin(), forwarded.end());
   std::sort(acknowledged.begin(), acknowledged.end(),
             [](const AcknowledgedWrite& a, const AcknowledgedWrite& b) { return a.revision < b.revision; });
   const int64_t last = acknowledged.back().revision;
@@ -374,6 +384,17 @@ TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGa
   EXPECT_EQ(seen.resumes, 0) << "the feed on the cut-off follower broke";
   const nlohmann::json after = MemberHealth(region_->member(cut)->http_port());
   EXPECT_EQ(after.value("lag_revisions", ""), "0") << after.dump();
+}
+
+TEST_F(ReplicationFaultsTest, FollowerCutOffFromEtcdSaysSoAndCatchesUpWithoutAGap) {
+  // A partition that refuses connections: the follower's etcd calls fail at once.
+  CutOffFollowerAndHeal(TcpForwarder::CutMode::kDrop);
+}
+
+TEST_F(ReplicationFaultsTest, FollowerWhoseEtcdLinkHangsSaysSoAndCatchesUpWithoutAGap) {
+  // A partition that holds packets: the follower's etcd calls and watches hang until their deadlines and probes end
+  // them, and its reads of head fail, so its last contact with the log grows old as with kDrop.
+  CutOffFollowerAndHeal(TcpForwarder::CutMode::kHold);
 }
 
 // etcd's answer to the leader's commit transaction arrives after the transaction's deadline (2 s), then, on the etcd
