@@ -21,13 +21,14 @@ grpc::ServerUnaryReactor* SubmitWriteThen(grpc::CallbackServerContext* context, 
   auto* reactor = new BudgetedReactor(std::move(admitted->lease));
   // A follower answers a forwarded write before its caller's deadline, applied here or not (Committer).
   request.deadline = absl::FromChrono(context->deadline());
-  services.operations.Write(admitted->identity, std::move(request),
-                            [context, reactor, answer = std::move(answer)](absl::StatusOr<pipeline::WriteResult> result) {
-                              if (result.ok() && result->not_applied_here) {
-                                context->AddTrailingMetadata(pipeline::kNotAppliedHereTrailer, "true");
-                              }
-                              answer(result, *reactor);
-                            });
+  services.operations.Write(
+      admitted->identity, std::move(request),
+      [context, reactor, answer = std::move(answer)](absl::StatusOr<pipeline::WriteResult> result) {
+        if (result.ok() && result->not_applied_here) {
+          context->AddTrailingMetadata(pipeline::kNotAppliedHereTrailer, "true");
+        }
+        answer(result, *reactor);
+      });
   return reactor;
 }
 

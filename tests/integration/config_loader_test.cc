@@ -235,12 +235,12 @@ TEST(ConfigLoaderTest, EtcdTlsIsCheckedAndCarried) {
   EXPECT_THAT(
       ErrorOf(absl::StrCat(
           "replication { ", base,
-          R"pb(                              etcd_endpoints: "https://10.0.0.1:2379" etcd_endpoints: "10.0.0.2:2379" })pb")),
+          R"pb(                                             etcd_endpoints: "https://10.0.0.1:2379" etcd_endpoints: "10.0.0.2:2379" })pb")),
       StartsWith("replication.etcd_endpoints: mixes https:// and plaintext endpoints"));
   EXPECT_THAT(
       ErrorOf(absl::StrCat(
           "replication { ", base,
-          R"pb(                                                       etcd_endpoints: "https://etcd" })pb")),
+          R"pb(                                                                      etcd_endpoints: "https://etcd" })pb")),
       StartsWith("replication.etcd_endpoints: expected host:port"));
   EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base, R"pb(etcd_endpoints: "10.0.0.1:2379" etcd_ca_file: ")pb", ca,
                                    "\" }")),
@@ -248,7 +248,7 @@ TEST(ConfigLoaderTest, EtcdTlsIsCheckedAndCarried) {
   EXPECT_THAT(
       ErrorOf(absl::StrCat(
           "replication { ", base,
-          R"pb(                              etcd_endpoints: "https://10.0.0.1:2379" etcd_ca_file: "/no/such/ca.pem" })pb")),
+          R"pb(                                             etcd_endpoints: "https://10.0.0.1:2379" etcd_ca_file: "/no/such/ca.pem" })pb")),
       StartsWith("replication.etcd_ca_file: cannot read \"/no/such/ca.pem\""));
   EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
                                    R"pb(etcd_endpoints: "https://10.0.0.1:2379"
