@@ -232,24 +232,17 @@ TEST(ConfigLoaderTest, EtcdTlsIsCheckedAndCarried) {
             (std::vector<std::string>{"10.0.0.1:2379", "10.0.0.2:2379"}));
 
   const std::string base = R"pb(member_id: "a" advertise: "127.0.0.1:1")pb";
-  EXPECT_THAT(
-      ErrorOf(absl::StrCat(
-          "replication { ", base,
-          R"pb(                                             etcd_endpoints: "https://10.0.0.1:2379" etcd_endpoints: "10.0.0.2:2379" })pb")),
-      StartsWith("replication.etcd_endpoints: mixes https:// and plaintext endpoints"));
-  EXPECT_THAT(
-      ErrorOf(absl::StrCat(
-          "replication { ", base,
-          R"pb(                                                                      etcd_endpoints: "https://etcd" })pb")),
-      StartsWith("replication.etcd_endpoints: expected host:port"));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
+                                   "etcd_endpoints: \"https://10.0.0.1:2379\" etcd_endpoints: \"10.0.0.2:2379\" }")),
+              StartsWith("replication.etcd_endpoints: mixes https:// and plaintext endpoints"));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base, "etcd_endpoints: \"https://etcd\" }")),
+              StartsWith("replication.etcd_endpoints: expected host:port"));
   EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base, R"pb(etcd_endpoints: "10.0.0.1:2379" etcd_ca_file: ")pb", ca,
                                    "\" }")),
               StartsWith("replication.etcd_ca_file: is for TLS to etcd, which needs https:// etcd_endpoints"));
-  EXPECT_THAT(
-      ErrorOf(absl::StrCat(
-          "replication { ", base,
-          R"pb(                                             etcd_endpoints: "https://10.0.0.1:2379" etcd_ca_file: "/no/such/ca.pem" })pb")),
-      StartsWith("replication.etcd_ca_file: cannot read \"/no/such/ca.pem\""));
+  EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
+                                   "etcd_endpoints: \"https://10.0.0.1:2379\" etcd_ca_file: \"/no/such/ca.pem\" }")),
+              StartsWith("replication.etcd_ca_file: cannot read \"/no/such/ca.pem\""));
   EXPECT_THAT(ErrorOf(absl::StrCat("replication { ", base,
                                    R"pb(etcd_endpoints: "https://10.0.0.1:2379"
                                         etcd_cert_file: "/no/such/cert.pem"
