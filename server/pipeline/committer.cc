@@ -92,6 +92,7 @@ void Committer::Stop() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    wait_bound_cv_.Signal();
   }
   if (thread_.joinable()) thread_.join();
   {
@@ -131,7 +132,7 @@ void Committer::CompleteWhenApplied(WriteResult result, absl::Time give_up_at, C
         const int64_t revision = result.revision;
         awaiting_apply_.emplace(
             revision, AwaitingApply{.result = std::move(result), .done = std::move(done), .give_up_at = give_up_at});
-        awaiting_added_ = true;
+        wait_bound_cv_.Signal();  // WaitBoundLoop looks at the new give_up_at.
         return;
       }
       result.not_applied_here = true;  // Stopping, or no time left: the leader has made it durable.
@@ -147,12 +148,9 @@ void Committer::WaitBoundLoop() {
       absl::MutexLock lock(&mu_);
       absl::Time earliest = absl::InfiniteFuture();
       for (const auto& [revision, waiting] : awaiting_apply_) earliest = std::min(earliest, waiting.give_up_at);
-      awaiting_added_ = false;
-      mu_.AwaitWithDeadline(
-          absl::Condition(
-              +[](Committer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->stopping_ || c->awaiting_added_; },
-              this),
-          earliest);
+      // A condition variable, not mu_.Await: a Condition would be evaluated at every release of mu_, the committer's
+      // own lock, by every thread. Spurious wake-ups only make the loop look again.
+      if (!stopping_) wait_bound_cv_.WaitWithDeadline(&mu_, earliest);
       if (stopping_) return;  // Stop completes what still waits.
       const absl::Time now = absl::Now();
       for (auto it = awaiting_apply_.begin(); it != awaiting_apply_.end();) {

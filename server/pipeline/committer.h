@@ -231,8 +231,8 @@ class Committer {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingReplicated> replicated_queue_ ABSL_GUARDED_BY(mu_);
   std::multimap<int64_t, AwaitingApply> awaiting_apply_ ABSL_GUARDED_BY(mu_);
-  // Set when a write starts waiting, so that WaitBoundLoop looks at its give_up_at.
-  bool awaiting_added_ ABSL_GUARDED_BY(mu_) = false;
+  // Signalled when a write starts waiting (WaitBoundLoop looks at its give_up_at) and at Stop. Used with mu_.
+  absl::CondVar wait_bound_cv_;
   // next_revision_ - 1, readable from any thread.
   int64_t applied_revision_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
