@@ -76,8 +76,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> EtcdChannelCredentials
 absl::StatusOr<etcd::ClientOptions> EtcdClientOptions(const MemberOptions& options) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials = EtcdChannelCredentials(options.etcd_tls);
   if (!credentials.ok()) return credentials.status();
-  return etcd::ClientOptions{
-      .endpoints = options.etcd_endpoints, .request_timeout = options.etcd_timeout, .credentials = *credentials};
+  return etcd::ClientOptions{.endpoints = options.etcd_endpoints,
+                             .dial_timeout = options.etcd_dial_timeout,
+                             .request_timeout = options.etcd_timeout,
+                             .credentials = *credentials};
 }
 
 absl::Status ExplainEtcdTlsFailure(const absl::Status& status, const EtcdTlsOptions& tls) {

@@ -63,6 +63,8 @@ struct MemberOptions {
   std::string key_prefix{};
   absl::Duration lease_ttl = absl::Seconds(5);
   absl::Duration etcd_timeout = absl::Seconds(2);
+  // How long Connect waits for a connection to any etcd endpoint before it fails with UNAVAILABLE.
+  absl::Duration etcd_dial_timeout = absl::Seconds(5);
   // Proves this member to the others when it forwards a write (forwarding.h); empty: none (development mode).
   std::string member_token{};
   // How to reach the other members' gRPC API: null for plaintext (loopback development).
