@@ -16,6 +16,12 @@ DATA_DIR ?= ./ketenbeeld-data
 LISTEN ?= 127.0.0.1:50051
 # The dashboard and the coordinator's form (HTTP gateway).
 HTTP_LISTEN ?= 127.0.0.1:8080
+# Tests ctest runs at once in the main tree: one more than the cores, because most of the suite waits (on timers,
+# sockets, child processes) rather than computes. At -j2 a cold-tree `ctest` kept the two cores 39% busy (188 s of
+# CPU in 241 s); -j3 took 167 s.
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) + 1 )))
+# The same for the sanitizer trees (test-asan, test-tsan), whose tests compute far more: one per core.
+SANITIZER_TEST_JOBS ?= $(JOBS)
 # Per-test time limit for ctest, in seconds.
 TEST_TIMEOUT ?= 600
 # Empty, `address` (ASan + UBSan) or `thread` (TSan); test-asan and test-tsan set it with their own build dir.
@@ -94,7 +100,12 @@ CCACHE_NOHASHDIR ?= true
 # The test binaries' precompiled header (tests/CMakeLists.txt): ccache caches a PCH and the files using it only with
 # this sloppiness (ccache's manual, "Precompiled headers"); without it they compile every time, uncached.
 CCACHE_SLOPPINESS ?= pch_defines,time_macros
-export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_SLOPPINESS
+# Depend mode: on a miss ccache hashes the files listed in the compiler's own -MD output (Ninja asks for it) instead
+# of running the preprocessor once more before compiling. Every compile of a cold CI run is a miss, and that extra
+# preprocessor pass was 4.9% of the compile time of ten sampled translation units of the main tree (2.9 of 59.7 s).
+# Hits are looked up as before (direct mode).
+CCACHE_DEPEND ?= true
+export CCACHE_DIR CCACHE_BASEDIR CCACHE_NOHASHDIR CCACHE_SLOPPINESS CCACHE_DEPEND
 
 # Sanitizer run-time options; suppression files are used when they exist. Exported for every test run: binaries
 # built without the sanitizer ignore them. Set any of these in the environment to replace the defaults.
@@ -115,7 +126,8 @@ SOURCES = $(shell find $(SOURCE_DIRS) -type f \( -name '*.h' -o -name '*.cc' \) 
 # clang-tidy checks the .cc files of ours that are in compile_commands.json (headers via HeaderFilterRegex).
 TIDY_REGEX ?= ^$(CURDIR)/(etcd|storage|server|client|tests|bench)/.*\.cc$$
 TIDY_ARGS ?= -quiet
-CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(JOBS) --timeout $(TEST_TIMEOUT) $(CTEST_ARGS)
+CTEST = ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j $(TEST_JOBS) --timeout $(TEST_TIMEOUT) \
+  $(CTEST_ARGS)
 
 .PHONY: help deps test-deps bench-deps configure build run demo-tls test test-asan test-tsan sanitizer-test bench fuzz format format-check tidy clean clean-all
 
@@ -184,10 +196,11 @@ demo-tls: deps ## Build server and CLI, then run the demo region with mTLS (depl
 	bash deploy/demo-region.sh $(BUILD_DIR) $(DEMO_DIR)
 
 test-asan: deps ## SANITIZER_TARGETS' tests under AddressSanitizer + UndefinedBehaviorSanitizer, in ASAN_BUILD_DIR.
-	@$(MAKE) sanitizer-test BUILD_DIR=$(ASAN_BUILD_DIR) SANITIZER=address TARGETS="$(SANITIZER_TARGETS)"
+	@$(MAKE) sanitizer-test BUILD_DIR=$(ASAN_BUILD_DIR) SANITIZER=address TARGETS="$(SANITIZER_TARGETS)" \
+	  TEST_JOBS=$(SANITIZER_TEST_JOBS)
 
 test-tsan: deps ## TSAN_TARGETS' tests (SANITIZER_TARGETS but domain_test) under ThreadSanitizer, in TSAN_BUILD_DIR.
-	@$(MAKE) sanitizer-test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread \
+	@$(MAKE) sanitizer-test BUILD_DIR=$(TSAN_BUILD_DIR) SANITIZER=thread TEST_JOBS=$(SANITIZER_TEST_JOBS) \
 	  TARGETS="$(TSAN_TARGETS)" SANITIZER_RETRY="$(TSAN_RETRY)" SANITIZER_CTEST_ARGS="$(TSAN_CTEST_ARGS)"
 
 # For test-asan and test-tsan: build TARGETS in BUILD_DIR with SANITIZER_CXX, run their tests; in CI, the ccache
