@@ -132,7 +132,7 @@ void Committer::CompleteWhenApplied(WriteResult result, absl::Time give_up_at, C
         const int64_t revision = result.revision;
         awaiting_apply_.emplace(
             revision, AwaitingApply{.result = std::move(result), .done = std::move(done), .give_up_at = give_up_at});
-        wait_bound_cv_.Signal();  // WaitBoundLoop looks at the new give_up_at.
+        if (give_up_at < wait_bound_wakes_at_) wait_bound_cv_.Signal();  // Earlier than WaitBoundLoop will wake.
         return;
       }
       result.not_applied_here = true;  // Stopping, or no time left: the leader has made it durable.
@@ -150,7 +150,11 @@ void Committer::WaitBoundLoop() {
       for (const auto& [revision, waiting] : awaiting_apply_) earliest = std::min(earliest, waiting.give_up_at);
       // A condition variable, not mu_.Await: a Condition would be evaluated at every release of mu_, the committer's
       // own lock, by every thread. Spurious wake-ups only make the loop look again.
-      if (!stopping_) wait_bound_cv_.WaitWithDeadline(&mu_, earliest);
+      if (!stopping_) {
+        wait_bound_wakes_at_ = earliest;
+        wait_bound_cv_.WaitWithDeadline(&mu_, earliest);
+        wait_bound_wakes_at_ = absl::InfinitePast();
+      }
       if (stopping_) return;  // Stop completes what still waits.
       const absl::Time now = absl::Now();
       for (auto it = awaiting_apply_.begin(); it != awaiting_apply_.end();) {

@@ -231,8 +231,13 @@ class Committer {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingReplicated> replicated_queue_ ABSL_GUARDED_BY(mu_);
   std::multimap<int64_t, AwaitingApply> awaiting_apply_ ABSL_GUARDED_BY(mu_);
-  // Signalled when a write starts waiting (WaitBoundLoop looks at its give_up_at) and at Stop. Used with mu_.
+  // Signalled when a write starts waiting with a give_up_at before wait_bound_wakes_at_ (WaitBoundLoop then looks
+  // again), and at Stop. Used with mu_.
   absl::CondVar wait_bound_cv_;
+  // When WaitBoundLoop will wake by itself: the earliest give_up_at it saw, InfiniteFuture when none; in the past
+  // while it is not waiting (it looks at every waiting write before it waits again). A write that gives up later
+  // wakes nobody, so forwarded writes under load do not wake the timer thread one by one.
+  absl::Time wait_bound_wakes_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   // next_revision_ - 1, readable from any thread.
   int64_t applied_revision_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

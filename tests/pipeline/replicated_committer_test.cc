@@ -346,17 +346,22 @@ TEST_F(ReplicatedCommitterTest, ForwardedWriteNotAppliedHereIsAnsweredWhenTheBou
   EXPECT_GE(bounded->took, absl::Milliseconds(290));
   EXPECT_EQ(follower.store_->last_revision(), 0);
 
+  // A write that waits for the 60 s bound, so the timer is already waiting when the next, earlier one arrives.
+  std::shared_ptr<Outcome> waiting_long = submit(patient, RegisterWrite(MakeOrganization("ziekenhuis-e")));
+  ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 2; }));
+
   // The caller's deadline, before the bound: answered ahead of it by the margin (a quarter of the 1.2 s left when
-  // the leader answered, at most 250 ms).
+  // the leader answered, at most 250 ms), although a write with a later bound was waiting first.
   mutations::WriteRequest with_deadline = RegisterWrite(MakeOrganization("ziekenhuis-b"));
   with_deadline.deadline = absl::Now() + absl::Milliseconds(1200);
   std::shared_ptr<Outcome> before_deadline = submit(patient, std::move(with_deadline));
   ASSERT_TRUE(answered(before_deadline)) << "the caller's deadline did not bound the wait";
   ASSERT_TRUE(before_deadline->result.ok()) << before_deadline->result.status();
-  EXPECT_EQ(before_deadline->result->revision, 2);
+  EXPECT_EQ(before_deadline->result->revision, 3);
   EXPECT_TRUE(before_deadline->result->not_applied_here);
   EXPECT_LT(before_deadline->took, absl::Milliseconds(1000));
   EXPECT_GE(before_deadline->took, absl::Milliseconds(800));
+  EXPECT_FALSE(waiting_long->done.HasBeenNotified());
 
   // A deadline already passed: answered at once.
   mutations::WriteRequest late = RegisterWrite(MakeOrganization("ziekenhuis-c"));
@@ -364,17 +369,22 @@ TEST_F(ReplicatedCommitterTest, ForwardedWriteNotAppliedHereIsAnsweredWhenTheBou
   std::shared_ptr<Outcome> at_once = submit(patient, std::move(late));
   ASSERT_TRUE(answered(at_once));
   ASSERT_TRUE(at_once->result.ok()) << at_once->result.status();
-  EXPECT_EQ(at_once->result->revision, 3);
+  EXPECT_EQ(at_once->result->revision, 4);
   EXPECT_TRUE(at_once->result->not_applied_here);
 
-  // A follower that applies the write within the bound answers it unflagged.
+  // A follower that applies the write within the bound answers it unflagged: the one waiting since before, and a
+  // new one.
   for (const pipeline::ReplicatedGroup& group : log_.groups()) ASSERT_TRUE(patient.Apply(group).ok());
+  ASSERT_TRUE(answered(waiting_long));
+  ASSERT_TRUE(waiting_long->result.ok()) << waiting_long->result.status();
+  EXPECT_EQ(waiting_long->result->revision, 2);
+  EXPECT_FALSE(waiting_long->result->not_applied_here);
   std::shared_ptr<Outcome> applied = submit(patient, RegisterWrite(MakeOrganization("ziekenhuis-d")));
-  ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 4; }));
+  ASSERT_TRUE(Eventually([&] { return store_->last_revision() == 5; }));
   ASSERT_TRUE(patient.Apply(log_.groups().back()).ok());
   ASSERT_TRUE(answered(applied));
   ASSERT_TRUE(applied->result.ok()) << applied->result.status();
-  EXPECT_EQ(applied->result->revision, 4);
+  EXPECT_EQ(applied->result->revision, 5);
   EXPECT_FALSE(applied->result->not_applied_here);
   EXPECT_NE(patient.picture_->Find(domain::OrganizationName("ziekenhuis-d")), nullptr);
 }
