@@ -136,7 +136,7 @@ help: ## List the targets and the main variables.
 	@echo
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN { FS = ":.*## " } { printf "  %-13s %s\n", $$1, $$2 }'
 	@echo
-	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) JOBS=$(JOBS) DATA_DIR=$(DATA_DIR)"
+	@echo "Variables: BUILD_DIR=$(BUILD_DIR) BUILD_TYPE=$(BUILD_TYPE) JOBS=$(JOBS) TEST_JOBS=$(TEST_JOBS) DATA_DIR=$(DATA_DIR)"
 	@echo "           LISTEN=$(LISTEN) WERROR=$(WERROR) SANITIZER=$(SANITIZER) TARGETS=$(TARGETS)"
 	@echo "           CMAKE_ARGS, CTEST_ARGS, SERVER_ARGS, SKIP_DEPS=1, CCACHE_DIR=$(CCACHE_DIR)"
 
