@@ -44,6 +44,10 @@ constexpr absl::string_view kTooLarge = "etcdserver: request is too large";
 constexpr absl::string_view kNoLeader = "etcdserver: no leader";
 constexpr absl::string_view kElectionNoLeader = "election: no leader";
 constexpr absl::string_view kElectionNotLeader = "election: not leader";
+// Go's context errors, which an etcd handler returns as UNKNOWN when the deadline or cancellation the client sent
+// along reaches the server before the client's own timer fires.
+constexpr absl::string_view kGoDeadlineExceeded = "context deadline exceeded";
+constexpr absl::string_view kGoCancelled = "context canceled";
 // The status payload that carries a watch's compact revision (CompactRevision()).
 constexpr absl::string_view kCompactRevisionPayload = "type.googleapis.com/ketenbeeld.etcd.CompactRevision";
 // A failed keep-alive is tried again after at most this long (on the next endpoint).
@@ -62,8 +66,8 @@ bool Fails(absl::StatusCode code) {
   return code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded;
 }
 
-// A gRPC status as an absl::Status naming the endpoint and method; etcd's election errors, which travel as UNKNOWN,
-// get the code that says what they mean.
+// A gRPC status as an absl::Status naming the endpoint and method; etcd's election errors and Go's context errors,
+// which travel as UNKNOWN, get the code that says what they mean.
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view endpoint, absl::string_view method) {
   if (status.ok()) return absl::OkStatus();
   auto code = static_cast<absl::StatusCode>(status.error_code());
@@ -71,6 +75,10 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view endpoint, ab
     code = absl::StatusCode::kNotFound;
   } else if (code == absl::StatusCode::kUnknown && status.error_message() == kElectionNotLeader) {
     code = absl::StatusCode::kFailedPrecondition;
+  } else if (code == absl::StatusCode::kUnknown && status.error_message() == kGoDeadlineExceeded) {
+    code = absl::StatusCode::kDeadlineExceeded;
+  } else if (code == absl::StatusCode::kUnknown && status.error_message() == kGoCancelled) {
+    code = absl::StatusCode::kCancelled;
   }
   return absl::Status(code, absl::StrCat("etcd ", endpoint, " ", method, ": ", status.error_message()));
 }

@@ -40,6 +40,9 @@
 //                       Leader() of an election nobody leads (etcd's "election: no leader", which gRPC carries as
 //                       UNKNOWN, is mapped to NOT_FOUND).
 //   FAILED_PRECONDITION Proclaim() by a leader key that no longer leads (etcd's "election: not leader").
+//   DEADLINE_EXCEEDED and CANCELLED also when etcd itself answers with Go's "context deadline exceeded" or
+//                       "context canceled" (as UNKNOWN): the deadline a call carries can reach etcd's handler before
+//                       the client's own timer fires.
 //
 // Thread safety: Client is thread-safe; share one per process. LeaseKeeper, Watcher and Observer each run their own
 // thread; their public methods are thread-safe. A Client must outlive every LeaseKeeper, Watcher and Observer it
