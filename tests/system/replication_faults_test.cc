@@ -273,21 +273,37 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
   }
 
   // The operator's way out (docs/operations.md): compact to the current revision (which keeps the latest version of
-  // every key, the log's included), defragment every member, disarm.
+  // every key, the log's included), defragment every member, disarm, and check that no alarm came back. A member that
+  // applied the filler late raises its alarm late (through raft, like a write). This test once saw writes refused for
+  // 30 s after the disarm on a loaded machine, most likely so (the log did not say). Then the operator does it once
+  // more; three rounds at most, and the rounds are printed.
   absl::StatusOr<etcd::GetResult> now = client->Get("/filler");
   ASSERT_TRUE(now.ok()) << now.status();
   ASSERT_TRUE(client->Compact(now->revision, /*physical=*/true).ok());
-  for (const std::string& endpoint : region_->etcd().endpoints()) {
-    absl::Status defragmented = client->Defragment(endpoint);
-    ASSERT_TRUE(defragmented.ok()) << endpoint << ": " << defragmented;
+  const int target = writers.acknowledged_count() + 20;
+  const absl::Time start = absl::Now();
+  int rounds = 0;
+  bool flowing = false;
+  while (!flowing && rounds < 3) {
+    ++rounds;
+    for (const std::string& endpoint : region_->etcd().endpoints()) {
+      absl::Status defragmented = client->Defragment(endpoint);
+      ASSERT_TRUE(defragmented.ok()) << endpoint << ": " << defragmented;
+    }
+    absl::StatusOr<std::vector<etcdserverpb::AlarmMember>> alarms = client->AlarmList();
+    ASSERT_TRUE(alarms.ok()) << alarms.status();
+    ASSERT_TRUE(rounds > 1 || !alarms->empty()) << "no alarm was raised";
+    for (const etcdserverpb::AlarmMember& alarm : *alarms) ASSERT_TRUE(client->AlarmDisarm(alarm).ok());
+    flowing = writers.WaitUntilAcknowledged(target, absl::Seconds(15));
+    if (!flowing) {
+      alarms = client->AlarmList();
+      std::printf("round %d: writes did not flow within 15 s; %zu alarms are raised again\n", rounds,
+                  alarms.ok() ? alarms->size() : size_t{0});
+    }
   }
-  absl::StatusOr<std::vector<etcdserverpb::AlarmMember>> alarms = client->AlarmList();
-  ASSERT_TRUE(alarms.ok()) << alarms.status();
-  ASSERT_FALSE(alarms->empty());
-  for (const etcdserverpb::AlarmMember& alarm : *alarms) ASSERT_TRUE(client->AlarmDisarm(alarm).ok());
-
-  absl::Duration resumed;
-  ASSERT_NO_FATAL_FAILURE(ExpectWritesFlow(writers, 20, "after compaction, defragmentation and disarm", &resumed));
+  ASSERT_TRUE(flowing) << "writes did not flow after compaction, defragmentation and disarm, " << rounds
+                       << " rounds: " << writers.acknowledged_count() << " of " << target;
+  const absl::Duration resumed = absl::Now() - start;
   std::printf("20 writes after etcd's space was recovered: %s\n", absl::FormatDuration(resumed).c_str());
   writers.Stop();
   const std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
