@@ -42,8 +42,9 @@ class CallerGate {
     security::Identity identity;
     std::unique_ptr<policy::CallBudget::Lease> lease;
   };
-  // Admit(), then a place in the identity's call budget: RESOURCE_EXHAUSTED "calls in flight: ..." or "response
-  // bytes held: ..." when the identity's earlier calls are not done.
+  // Admit(), then a place in the identity's call budget: RESOURCE_EXHAUSTED "calls in flight: ...", "unread
+  // answers: ..." or "response bytes held: ..." when the identity's earlier calls are not answered or their answers
+  // have not gone out.
   absl::StatusOr<AdmittedCall> AdmitCall(const grpc::ServerContextBase& context) const;
 
   // A place for one more PublishStatus stream of an admitted identity (null in development mode), held for the

@@ -31,21 +31,23 @@ struct ServiceContext {
 };
 
 // The reactor of an admitted unary call. It holds the call's place in the caller's call budget
-// (policy::CallBudget) until gRPC is done with the call, that is until the answer has gone out, and then deletes
-// itself: a client that does not read its answers keeps its calls in flight and is refused further calls.
+// (policy::CallBudget): in flight until it finishes, then as an unsent answer until gRPC is done with the call, that
+// is until the answer has gone out, and then deletes itself. A client that does not read its answers keeps them
+// unsent and is refused further calls.
 class BudgetedReactor final : public grpc::ServerUnaryReactor {
  public:
   // `lease` may be null (development mode).
   explicit BudgetedReactor(std::unique_ptr<policy::CallBudget::Lease> lease) : lease_(std::move(lease)) {}
 
-  // Finishes the call with `status`. When it is OK, the serialized size of `response` (may be null) counts as held
-  // by the caller until the call is done.
+  // Finishes the call with `status`. When it is OK, twice the serialized size of `response` (may be null) counts as
+  // the caller's unsent answer until the call is done: gRPC holds both the message, which is larger in memory than
+  // on the wire, and its serialized copy until then.
   void FinishWith(const absl::Status& status, const google::protobuf::MessageLite* response) {
-    FinishHolding(status, status.ok() && response != nullptr ? response->ByteSizeLong() : 0);
+    FinishHolding(status, status.ok() && response != nullptr ? 2 * response->ByteSizeLong() : 0);
   }
   // As FinishWith, for an answer of `response_bytes` already serialized bytes.
   void FinishHolding(const absl::Status& status, size_t response_bytes) {
-    if (lease_ != nullptr && status.ok() && response_bytes > 0) lease_->HoldResponse(response_bytes);
+    if (lease_ != nullptr) lease_->Answered(status.ok() ? response_bytes : 0);
     Finish(ToGrpcStatus(status));
   }
 

@@ -282,6 +282,7 @@ absl::StatusOr<std::unique_ptr<KetenbeeldServer>> KetenbeeldServer::Start(const 
       options.identity_limits.max_publish_streams, policy::SubscriptionLimiter::PublishStreams());
   state->call_budget = std::make_unique<policy::CallBudget>(
       policy::CallBudget::Options{.max_calls = options.identity_limits.max_calls_in_flight,
+                                  .max_unsent_answers = options.identity_limits.max_unsent_answers,
                                   .max_response_bytes = options.identity_limits.max_response_bytes_held});
   state->scans = std::make_unique<WorkPool>(WorkPool::Options{.threads = options.scan_threads,
                                                               .queue = options.scan_queue,

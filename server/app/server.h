@@ -38,8 +38,10 @@ struct IdentityLimits {
   int max_requests_per_second = 0;
   // PublishStatus streams open at a time.
   int max_publish_streams = 0;
-  // Unary calls admitted and not yet done (their answer not yet gone out), and the bytes of those answers.
+  // Unary calls admitted and not yet answered; answered calls whose answers have not gone out yet, and their bytes
+  // (policy::CallBudget).
   int max_calls_in_flight = 0;
+  int max_unsent_answers = 0;
   int64_t max_response_bytes_held = 0;
   // Bytes written per organisation per second, sustained, and the burst (0: policy::kWriteBurstSeconds of the rate).
   int64_t max_write_bytes_per_second = 0;

@@ -467,6 +467,10 @@ absl::StatusOr<ResolvedConfig> Resolve(const server::v1::ServerConfig& config) {
     return Invalid("limits.max_calls_in_flight_per_identity", "must not be negative");
   }
   options.identity_limits.max_calls_in_flight = limits.max_calls_in_flight_per_identity();
+  if (limits.max_unsent_answers_per_identity() < 0) {
+    return Invalid("limits.max_unsent_answers_per_identity", "must not be negative");
+  }
+  options.identity_limits.max_unsent_answers = limits.max_unsent_answers_per_identity();
   if (limits.max_response_bytes_held_per_identity() != 0 && limits.max_response_bytes_held_per_identity() < 65536) {
     return Invalid("limits.max_response_bytes_held_per_identity",
                    absl::StrCat("must be at least 65536, got ", limits.max_response_bytes_held_per_identity()));
@@ -659,9 +663,12 @@ ConfigFlags::ConfigFlags(CLI::App& app) {
          [](C& c, int64_t v) { c.mutable_limits()->set_min_aggregate_group(static_cast<int32_t>(v)); });
   AddInt(app, "max_publish_streams_per_identity", "PublishStatus streams open at a time per identity (default 8)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_publish_streams_per_identity(static_cast<int32_t>(v)); });
-  AddInt(app, "max_calls_in_flight_per_identity",
-         "Unary calls per identity whose answer has not gone out yet (default 32)",
+  AddInt(app, "max_calls_in_flight_per_identity", "Unary calls per identity not yet answered (default 32)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_calls_in_flight_per_identity(static_cast<int32_t>(v)); });
+  AddInt(app, "max_unsent_answers_per_identity",
+         "Answered unary calls per identity whose answers have not gone out yet (default 2 x "
+         "max_calls_in_flight_per_identity)",
+         [](C& c, int64_t v) { c.mutable_limits()->set_max_unsent_answers_per_identity(static_cast<int32_t>(v)); });
   AddInt(app, "max_response_bytes_held_per_identity", "Bytes of answers not yet sent per identity (default 16777216)",
          [](C& c, int64_t v) { c.mutable_limits()->set_max_response_bytes_held_per_identity(v); });
   AddInt(app, "max_write_bytes_per_second_per_organization",

@@ -576,12 +576,13 @@ MHD_Result Gateway::Impl::Submit(MHD_Connection* connection, Request& request, R
   const absl::Status submitted =
       calls.Submit(caller_key, [connection, &request, identity = *std::move(identity), answer = std::move(answer)] {
         Reply reply = answer(identity);
-        if (reply.status == 200 && request.lease != nullptr) request.lease->HoldResponse(reply.body.size());
+        if (request.lease != nullptr) request.lease->Answered(reply.body.size());
         request.Answer(connection, std::move(reply));
       });
   if (!submitted.ok()) {  // The pool's queue, or this identity's share of it, is full; or the gateway is stopping.
     Reply busy = refuse(submitted);
     busy.headers.emplace_back("Retry-After", "1");
+    if (request.lease != nullptr) request.lease->Answered(busy.body.size());
     request.Answer(connection, std::move(busy));
   }
   return MHD_YES;

@@ -108,14 +108,17 @@ void SubscriptionLimiter::Release(const std::string& key) {
 
 CallBudget::CallBudget(Options options)
     : max_calls_(options.max_calls > 0 ? options.max_calls : kDefaultCallsInFlightPerIdentity),
+      max_unsent_(options.max_unsent_answers > 0 ? options.max_unsent_answers
+                                                 : kUnsentAnswersPerCallInFlight * max_calls_),
       max_bytes_(options.max_response_bytes > 0 ? options.max_response_bytes : kDefaultResponseBytesHeldPerIdentity) {}
 
-CallBudget::Lease::~Lease() { budget_->Release(key_, held_); }
+CallBudget::Lease::~Lease() { budget_->Release(key_, answered_, held_); }
 
-void CallBudget::Lease::HoldResponse(size_t bytes) {
-  const auto added = static_cast<int64_t>(bytes);
-  held_ += added;
-  budget_->Hold(key_, added);
+void CallBudget::Lease::Answered(size_t response_bytes) {
+  if (answered_) return;
+  answered_ = true;
+  held_ = static_cast<int64_t>(response_bytes);
+  budget_->Answer(key_, held_);
 }
 
 absl::StatusOr<std::unique_ptr<CallBudget::Lease>> CallBudget::Acquire(const security::Identity& identity) {
@@ -125,13 +128,18 @@ absl::StatusOr<std::unique_ptr<CallBudget::Lease>> CallBudget::Acquire(const sec
   Usage& usage = usage_[key];
   if (usage.calls >= max_calls_) {
     return absl::ResourceExhaustedError(absl::StrCat("calls in flight: this identity already has ", usage.calls,
-                                                     " calls whose answers have not gone out (at most ", max_calls_,
-                                                     "); read the answers of earlier calls before making more"));
+                                                     " calls not yet answered (at most ", max_calls_,
+                                                     "); wait for their answers before making more calls"));
+  }
+  if (usage.unsent_answers >= max_unsent_) {
+    return absl::ResourceExhaustedError(absl::StrCat("unread answers: this identity already has ", usage.unsent_answers,
+                                                     " answers that have not gone out (at most ", max_unsent_,
+                                                     "); read them before making more calls"));
   }
   if (usage.response_bytes >= max_bytes_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("response bytes held: the answers of this identity's calls in flight hold ", usage.response_bytes,
-                     " bytes not yet sent (at most ", max_bytes_, "); read them before making more calls"));
+    return absl::ResourceExhaustedError(absl::StrCat("response bytes held: this identity's answers not yet sent hold ",
+                                                     usage.response_bytes, " bytes (at most ", max_bytes_,
+                                                     "); read them before making more calls"));
   }
   ++usage.calls;
   return std::make_unique<Lease>(this, std::move(key));
@@ -143,17 +151,26 @@ CallBudget::Usage CallBudget::usage(const security::Identity& identity) {
   return it == usage_.end() ? Usage{} : it->second;
 }
 
-void CallBudget::Hold(const std::string& key, int64_t bytes) {
+void CallBudget::Answer(const std::string& key, int64_t bytes) {
   absl::MutexLock lock(&mu_);
-  usage_[key].response_bytes += bytes;
+  Usage& usage = usage_[key];
+  --usage.calls;
+  ++usage.unsent_answers;
+  usage.response_bytes += bytes;
 }
 
-void CallBudget::Release(const std::string& key, int64_t bytes) {
+void CallBudget::Release(const std::string& key, bool answered, int64_t bytes) {
   absl::MutexLock lock(&mu_);
   auto it = usage_.find(key);
   if (it == usage_.end()) return;
-  it->second.response_bytes -= bytes;
-  if (--it->second.calls <= 0) usage_.erase(it);
+  Usage& usage = it->second;
+  if (answered) {
+    --usage.unsent_answers;
+    usage.response_bytes -= bytes;
+  } else {
+    --usage.calls;
+  }
+  if (usage.calls <= 0 && usage.unsent_answers <= 0) usage_.erase(it);
 }
 
 absl::Status CheckPublishBatch(int reports) {

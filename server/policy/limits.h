@@ -1,5 +1,5 @@
 // Per-identity limits against hostile or broken clients: a request rate (token bucket), a number of live feeds and of
-// PublishStatus streams, and a budget of unary calls in flight with the bytes of their responses held. All answer
+// PublishStatus streams, and a budget of unary calls in flight and of their answers not yet sent. All answer
 // RESOURCE_EXHAUSTED saying which limit was exceeded, so a client knows to slow down rather than retry at once.
 // Identities are keyed by security::Identity::LimitKey(); development mode is not limited (benchmarks run there).
 //
@@ -27,12 +27,19 @@ inline constexpr int kDefaultSubscriptionsPerIdentity = 64;
 // PublishStatus streams per identity: one organisation's integration needs one or a few; each holds up to
 // kPublishReportsInFlight reports (~1 MB) of server memory.
 inline constexpr int kDefaultPublishStreamsPerIdentity = 8;
-// Unary calls per identity admitted and not yet done (gRPC's OnDone: the response has gone out). A client that does
-// not read its answers keeps its calls in flight, so this bounds what one identity makes the server hold. 32 is far
+// Unary calls per identity admitted and not yet answered: the server's work for one identity at a time. 32 is far
 // above what the CLI, the dashboard or an integration needs (bulk reports go over PublishStatus).
 inline constexpr int kDefaultCallsInFlightPerIdentity = 32;
-// Bytes of responses of one identity's calls in flight (unsent answers). A page of List or History is at most
-// 2 MiB (queries::kMaxResponseBytes), so this admits a handful of full pages at a time.
+// Answered calls per identity whose answers have not gone out yet (gRPC has not run the call's OnDone), as a multiple
+// of the calls in flight. A client that does not read its answers keeps them here, so this (with the bytes below)
+// bounds what such a client makes the server hold. It is larger than the calls in flight because OnDone runs a moment
+// after the client already has its answer, and on a loaded machine that moment grows: a client that waits for each
+// answer before its next call was measured with up to 42 answered calls not yet done, on two cores running seven
+// busy threads. Counting those against the 32 calls in flight refused such a client for calls it no longer had.
+inline constexpr int kUnsentAnswersPerCallInFlight = 2;
+// Bytes of the unsent answers of one identity, as the server holds them (an answer built as a message counts twice its
+// serialized size: the message and its serialized copy; api::BudgetedReactor). A page of List or History is at most
+// 2 MiB (queries::kMaxResponseBytes), so this admits a few full pages at a time.
 inline constexpr int64_t kDefaultResponseBytesHeldPerIdentity = int64_t{16} << 20;
 
 // PictureService.PublishStatus (server/api/publish_stream.h): the reports of one stream that may be unanswered at a
@@ -153,15 +160,17 @@ class SubscriptionLimiter {
   absl::flat_hash_map<std::string, int> live_ ABSL_GUARDED_BY(mu_);
 };
 
-// The unary calls of each identity that are admitted and not yet done, and the bytes of their responses held until
-// gRPC has sent them. A call is admitted only while the identity is under both bounds, so one identity holds at most
-// about max_response_bytes plus max_calls responses being built (each at most 2 MiB): a client that keeps calling
-// without reading its answers is refused instead of growing the server's memory.
+// The unary calls of each identity, in two stages: *in flight* from admission until the call is answered (the server
+// works on it), then *unsent* until gRPC is done with it (its answer has gone out), with the bytes of those answers.
+// A call is admitted only while the identity is under all three bounds, so one identity holds at most about
+// max_response_bytes of unsent answers plus max_calls answers being built (each at most 2 MiB), and a client that
+// keeps calling without reading its answers is refused instead of growing the server's memory.
 class CallBudget {
  public:
   struct Options {
-    // 0 or less: the defaults above.
+    // 0 or less: the defaults above (max_unsent_answers: kUnsentAnswersPerCallInFlight times max_calls).
     int max_calls = 0;
+    int max_unsent_answers = 0;
     int64_t max_response_bytes = 0;
   };
 
@@ -174,33 +183,38 @@ class CallBudget {
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
 
-    // The call's response, `bytes` long, is held until the lease ends. Called once, when the call finishes.
-    void HoldResponse(size_t bytes);
+    // The call is answered with `response_bytes` of answer: it leaves the identity's calls in flight and counts as an
+    // unsent answer of that size until the lease ends. Called at most once, when the call finishes; a lease that ends
+    // without it (a call refused or cancelled before its answer) was in flight until then.
+    void Answered(size_t response_bytes);
 
    private:
     CallBudget* budget_;
     std::string key_;
+    bool answered_ = false;
     int64_t held_ = 0;
   };
 
   explicit CallBudget(Options options);
 
   // A lease (null in development mode, which is not limited), or RESOURCE_EXHAUSTED naming the bound reached: the
-  // identity's calls in flight, or the bytes of its responses not yet sent. The budget must outlive its leases.
+  // identity's calls in flight, its unsent answers, or their bytes. The budget must outlive its leases.
   absl::StatusOr<std::unique_ptr<Lease>> Acquire(const security::Identity& identity);
 
   struct Usage {
-    int calls = 0;
+    int calls = 0;           // in flight: admitted, not yet answered
+    int unsent_answers = 0;  // answered, not yet gone out
     int64_t response_bytes = 0;
   };
-  // An identity's calls in flight and bytes held, for tests and metrics.
+  // An identity's calls in flight, unsent answers and their bytes, for tests and metrics.
   Usage usage(const security::Identity& identity);
 
  private:
-  void Hold(const std::string& key, int64_t bytes);
-  void Release(const std::string& key, int64_t bytes);
+  void Answer(const std::string& key, int64_t bytes);
+  void Release(const std::string& key, bool answered, int64_t bytes);
 
   const int max_calls_;
+  const int max_unsent_;
   const int64_t max_bytes_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Usage> usage_ ABSL_GUARDED_BY(mu_);

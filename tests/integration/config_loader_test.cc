@@ -86,6 +86,7 @@ TEST(ConfigLoaderTest, DocumentedExampleIsValidAndSafe) {
   EXPECT_EQ(options.identity_limits.max_subscriptions, 64);
   EXPECT_EQ(options.identity_limits.max_publish_streams, 8);
   EXPECT_EQ(options.identity_limits.max_calls_in_flight, 32);
+  EXPECT_EQ(options.identity_limits.max_unsent_answers, 64);
   EXPECT_EQ(options.identity_limits.max_response_bytes_held, 16 << 20);
   EXPECT_EQ(options.memory_quota_bytes, int64_t{1} << 30);
   EXPECT_EQ(options.scan_limits.max_records, 2000);
@@ -346,6 +347,8 @@ TEST(ConfigLoaderTest, InvalidValuesAreRefusedNamingTheField) {
               StartsWith("limits.max_publish_streams_per_identity:"));
   EXPECT_THAT(ErrorOf("limits { max_calls_in_flight_per_identity: -1 }"),
               StartsWith("limits.max_calls_in_flight_per_identity:"));
+  EXPECT_THAT(ErrorOf("limits { max_unsent_answers_per_identity: -1 }"),
+              StartsWith("limits.max_unsent_answers_per_identity:"));
   EXPECT_THAT(ErrorOf("limits { max_response_bytes_held_per_identity: 100 }"),
               StartsWith("limits.max_response_bytes_held_per_identity:"));
   EXPECT_THAT(ErrorOf("limits { memory_quota_bytes: 1048576 }"), StartsWith("limits.memory_quota_bytes:"));

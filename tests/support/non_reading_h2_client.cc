@@ -16,7 +16,7 @@
 namespace ketenbeeld::testing {
 namespace {
 
-constexpr uint8_t kData = 0x0, kHeaders = 0x1, kSettings = 0x4;
+constexpr uint8_t kData = 0x0, kHeaders = 0x1, kResetStream = 0x3, kSettings = 0x4;
 constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
 
 std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::string& payload) {
@@ -73,6 +73,25 @@ bool NonReadingH2Client::Call(const std::string& method, const google::protobuf:
   const uint32_t stream = next_stream_;
   next_stream_ += 2;
   return Send(Frame(kHeaders, kEndHeaders, stream, headers) + Frame(kData, half_close ? kEndStream : 0, stream, data));
+}
+
+int NonReadingH2Client::EndedCalls() {
+  while (true) {
+    char buffer[4096];
+    const ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n <= 0) break;
+    received_.append(buffer, static_cast<size_t>(n));
+  }
+  while (received_.size() >= 9) {
+    const size_t length = (static_cast<uint8_t>(received_[0]) << 16) | (static_cast<uint8_t>(received_[1]) << 8) |
+                          static_cast<uint8_t>(received_[2]);
+    if (received_.size() < 9 + length) break;
+    const auto type = static_cast<uint8_t>(received_[3]);
+    const auto flags = static_cast<uint8_t>(received_[4]);
+    if ((type == kHeaders && (flags & kEndStream) != 0) || type == kResetStream) ++ended_calls_;
+    received_.erase(0, 9 + length);
+  }
+  return ended_calls_;
 }
 
 bool NonReadingH2Client::Send(const std::string& bytes) {

@@ -1,13 +1,13 @@
 // An HTTP/2 client that makes gRPC calls and never reads their answers, like the client of issue 14 whose unread List
 // answers grew the server from 99 MiB to 3 GiB. It announces a receive window of 0 bytes
-// (SETTINGS_INITIAL_WINDOW_SIZE), so the server can send no response message: every call it admits stays in flight
-// until the connection closes. Frames are written by hand (RFC 7540; headers as HPACK literals, RFC 7541 6.2.2).
+// (SETTINGS_INITIAL_WINDOW_SIZE), so the server can send no response message: every call it admits keeps its answer
+// unsent until the connection closes. Frames are written by hand (RFC 7540; headers as HPACK literals, RFC 7541 6.2.2).
 //
 // Used by the access tests (the per-identity call budget) and by the benchmark's unread_client scenario (server memory
 // while such a client runs). Plaintext on 127.0.0.1 only.
 //
-// Thread safety: one client per thread. Every send is bounded (5 s without progress fails it), and nothing is read
-// after the server's first SETTINGS, so no call blocks for long.
+// Thread safety: one client per thread. Every send is bounded (5 s without progress fails it), and after the server's
+// first SETTINGS only EndedCalls() reads, never waiting, so no call blocks for long.
 #ifndef KETENBEELD_TESTS_SUPPORT_NON_READING_H2_CLIENT_H_
 #define KETENBEELD_TESTS_SUPPORT_NON_READING_H2_CLIENT_H_
 
@@ -36,10 +36,18 @@ class NonReadingH2Client {
   // for 5 s (the server stopped reading).
   bool Call(const std::string& method, const google::protobuf::Message& request, bool half_close = true);
 
+  // How many of this client's calls the server has ended so far: refused calls end with their status at once (a
+  // HEADERS frame, which the window of 0 does not hold back) or are reset; admitted ones never end, as their answers
+  // cannot be sent. Reads what has arrived without waiting, and grants no window.
+  int EndedCalls();
+
  private:
   bool Send(const std::string& bytes);
   std::string Receive(size_t size);
   bool AcknowledgeServerSettings();
+  // The frames read so far by EndedCalls; `received_` holds the start of a frame not yet complete.
+  std::string received_;
+  int ended_calls_ = 0;
 
   const std::string token_;
   const std::string authority_;
