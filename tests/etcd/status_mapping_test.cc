@@ -17,7 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 
 // Answers every Campaign with UNKNOWN and the campaign's name as the message, as etcd's Go handlers do with a plain
-// error; Leader, Proclaim and Resign answer with etcd's own election errors.
+// error; Leader and Proclaim answer with etcd's own election errors.
 class FakeElection final : public v3electionpb::Election::Service {
  public:
   grpc::Status Campaign(grpc::ServerContext*, const v3electionpb::CampaignRequest* request,
