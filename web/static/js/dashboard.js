@@ -1064,13 +1064,17 @@ function planRefresh(events, reset) {
   }
   let everyRegion = reset;
   let capacity = reset;
-  // An indicator's overview reads the indicators, the registry (who is asked) and the reports (their answers).
+  // An indicator's overview reads the indicators, the registry (who is asked) and the reports (their answers). While
+  // the last overview had no indicator, only a new indicator can change it: a burst of reports in a region without
+  // questions costs no overview call.
   let questions = reset;
+  const asking = questionnaire.overview === null || (questionnaire.overview.indicators || []).length > 0;
   const regions = new Set();
   const scenarioIds = new Set();
   for (const event of events) {
     const record = event.record || {};
-    if (['ENTITY_KIND_INDICATOR', 'ENTITY_KIND_ORGANIZATION', 'ENTITY_KIND_STATUS_REPORT'].includes(record.kind)) {
+    if (record.kind === 'ENTITY_KIND_INDICATOR'
+      || (asking && ['ENTITY_KIND_ORGANIZATION', 'ENTITY_KIND_STATUS_REPORT'].includes(record.kind))) {
       questions = true;
     }
     if (record.kind === 'ENTITY_KIND_ORGANIZATION') {
@@ -1421,6 +1425,8 @@ window.ketenbeeld = {
   refreshes: () => ({
     overview: overviewRefresh.runs,
     gaps: Object.fromEntries([...gapRefreshes].map(([id, refresh]) => [id, refresh.runs])),
+    // A run of the questionnaire's overview asked for and not yet made (the throttle waits up to REFRESH_MS).
+    indicatorsPending: questionnaireRefresh.pending(),
   }),
   // Across regions: how often the sources' freshness was asked for (only while the picture is federated).
   sourceRefreshes: () => sourcesRefresh.runs,

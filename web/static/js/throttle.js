@@ -45,6 +45,11 @@ export class Throttle {
     }
   }
 
+  // Whether a run is asked for, waiting for its interval, or in progress.
+  pending() {
+    return this.wanted || this.timer !== null || this.running;
+  }
+
   // Drops a pending run (the thing it refreshes is gone); a run in progress completes.
   cancel() {
     clearTimeout(this.timer);
