@@ -1139,12 +1139,20 @@ TEST_F(AccessBudgetTest, ACallerThatDoesNotReadItsAnswersIsRefusedBeyondItsBudge
 
 TEST_F(AccessByteBudgetTest, TheBytesOfUnreadAnswersAreBoundedPerIdentity) {
   SetUpRegion();
-  // Enough organisations that one List answer is over the identity's 64 KiB.
+  // Enough organisations that one List answer is over the identity's 64 KiB. The operator registers and dispatch
+  // measures: an identity's own large answer counts twice until gRPC is done with it, a moment after the client has
+  // it, so with a budget this small the next call of the same identity may meet it (then it is refused, holds
+  // nothing, and is asked again).
   auto admin = PictureAs("operator");
+  auto measuring = PictureAs("dispatch");
   v1::ListResponse listed;
   for (int i = 0; i < 1000 && listed.ByteSizeLong() <= (64 << 10); i += 50) {
     for (int j = i; j < i + 50; ++j) ASSERT_TRUE(Register(*admin, MakeOrganization(absl::StrCat("vvt-", j))).ok());
-    ASSERT_TRUE(admin->List(Deadline().get(), v1::ListRequest(), &listed).ok());
+    grpc::Status status;
+    ASSERT_TRUE(Eventually([&] {
+      status = measuring->List(Deadline().get(), v1::ListRequest(), &listed);
+      return status.ok();
+    })) << status.error_message();
   }
   ASSERT_GT(listed.ByteSizeLong(), 64 << 10);
 
