@@ -71,14 +71,17 @@ bool Fails(absl::StatusCode code) {
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view endpoint, absl::string_view method) {
   if (status.ok()) return absl::OkStatus();
   auto code = static_cast<absl::StatusCode>(status.error_code());
-  if (code == absl::StatusCode::kUnknown && status.error_message() == kElectionNoLeader) {
-    code = absl::StatusCode::kNotFound;
-  } else if (code == absl::StatusCode::kUnknown && status.error_message() == kElectionNotLeader) {
-    code = absl::StatusCode::kFailedPrecondition;
-  } else if (code == absl::StatusCode::kUnknown && status.error_message() == kGoDeadlineExceeded) {
-    code = absl::StatusCode::kDeadlineExceeded;
-  } else if (code == absl::StatusCode::kUnknown && status.error_message() == kGoCancelled) {
-    code = absl::StatusCode::kCancelled;
+  if (code == absl::StatusCode::kUnknown) {
+    const std::string message = status.error_message();  // error_message() returns a copy: keep it.
+    if (message == kElectionNoLeader) {
+      code = absl::StatusCode::kNotFound;
+    } else if (message == kElectionNotLeader) {
+      code = absl::StatusCode::kFailedPrecondition;
+    } else if (message == kGoDeadlineExceeded) {
+      code = absl::StatusCode::kDeadlineExceeded;
+    } else if (message == kGoCancelled) {
+      code = absl::StatusCode::kCancelled;
+    }
   }
   return absl::Status(code, absl::StrCat("etcd ", endpoint, " ", method, ": ", status.error_message()));
 }

@@ -286,8 +286,10 @@ struct Gateway::Impl {
     absl::Mutex mu;
     std::optional<Reply> reply ABSL_GUARDED_BY(mu);  // A call's answer, set on a call thread.
 
-    // Sets the suspended call's answer and resumes its connection, whose handler then sends it (OnRequest).
+    // Sets the suspended call's answer and resumes its connection, whose handler then sends it (OnRequest). From
+    // here the answer counts in its identity's budget as unsent, until it has gone out.
     void Answer(MHD_Connection* connection, Reply answer) {
+      if (lease != nullptr) lease->Answered(answer.body.size());
       {
         absl::MutexLock lock(&mu);
         reply = std::move(answer);
@@ -576,13 +578,11 @@ MHD_Result Gateway::Impl::Submit(MHD_Connection* connection, Request& request, R
   const absl::Status submitted =
       calls.Submit(caller_key, [connection, &request, identity = *std::move(identity), answer = std::move(answer)] {
         Reply reply = answer(identity);
-        if (request.lease != nullptr) request.lease->Answered(reply.body.size());
         request.Answer(connection, std::move(reply));
       });
   if (!submitted.ok()) {  // The pool's queue, or this identity's share of it, is full; or the gateway is stopping.
     Reply busy = refuse(submitted);
     busy.headers.emplace_back("Retry-After", "1");
-    if (request.lease != nullptr) request.lease->Answered(busy.body.size());
     request.Answer(connection, std::move(busy));
   }
   return MHD_YES;

@@ -28,6 +28,12 @@ std::string Frame(uint8_t type, uint8_t flags, uint32_t stream, const std::strin
   return frame + payload;
 }
 
+// The payload length in a frame's 9-byte header (its first 3 bytes, big-endian).
+size_t FrameLength(const std::string& header) {
+  return (static_cast<size_t>(static_cast<uint8_t>(header[0])) << 16) |
+         (static_cast<size_t>(static_cast<uint8_t>(header[1])) << 8) | static_cast<uint8_t>(header[2]);
+}
+
 // A literal header field without indexing, new name, no Huffman coding; names and values under 127 bytes.
 std::string Literal(const std::string& name, const std::string& value) {
   return absl::StrCat(std::string(1, '\0'), std::string(1, static_cast<char>(name.size())), name,
@@ -83,8 +89,7 @@ int NonReadingH2Client::EndedCalls() {
     received_.append(buffer, static_cast<size_t>(n));
   }
   while (received_.size() >= 9) {
-    const size_t length = (static_cast<uint8_t>(received_[0]) << 16) | (static_cast<uint8_t>(received_[1]) << 8) |
-                          static_cast<uint8_t>(received_[2]);
+    const size_t length = FrameLength(received_);
     if (received_.size() < 9 + length) break;
     const auto type = static_cast<uint8_t>(received_[3]);
     const auto flags = static_cast<uint8_t>(received_[4]);
@@ -124,8 +129,7 @@ bool NonReadingH2Client::AcknowledgeServerSettings() {
   for (int frame = 0; frame < 8; ++frame) {
     const std::string header = Receive(9);
     if (header.size() != 9) return false;
-    const size_t length = (static_cast<uint8_t>(header[0]) << 16) | (static_cast<uint8_t>(header[1]) << 8) |
-                          static_cast<uint8_t>(header[2]);
+    const size_t length = FrameLength(header);
     if (Receive(length).size() != length) return false;
     if (header[3] == kSettings && (header[4] & kAck) == 0) return Send(Frame(kSettings, kAck, 0, ""));
   }
