@@ -281,7 +281,7 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
   ASSERT_TRUE(now.ok()) << now.status();
   ASSERT_TRUE(client->Compact(now->revision, /*physical=*/true).ok());
   const int target = writers.acknowledged_count() + 20;
-  const absl::Time start = absl::Now();
+  absl::Time disarmed = absl::InfinitePast();
   int rounds = 0;
   bool flowing = false;
   while (!flowing && rounds < 3) {
@@ -294,6 +294,7 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
     ASSERT_TRUE(alarms.ok()) << alarms.status();
     ASSERT_TRUE(rounds > 1 || !alarms->empty()) << "no alarm was raised";
     for (const etcdserverpb::AlarmMember& alarm : *alarms) ASSERT_TRUE(client->AlarmDisarm(alarm).ok());
+    disarmed = absl::Now();
     flowing = writers.WaitUntilAcknowledged(target, absl::Seconds(15));
     if (!flowing) {
       alarms = client->AlarmList();
@@ -303,7 +304,7 @@ TEST_F(ReplicationFaultsTest, EtcdOutOfSpaceRefusesWritesUntilCompactedDefragmen
   }
   ASSERT_TRUE(flowing) << "writes did not flow after compaction, defragmentation and disarm, " << rounds
                        << " rounds: " << writers.acknowledged_count() << " of " << target;
-  const absl::Duration resumed = absl::Now() - start;
+  const absl::Duration resumed = absl::Now() - disarmed;
   std::printf("20 writes after etcd's space was recovered: %s\n", absl::FormatDuration(resumed).c_str());
   writers.Stop();
   const std::vector<AcknowledgedWrite> acknowledged = writers.acknowledged();
